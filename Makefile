@@ -1,0 +1,44 @@
+# The verbs of this project. Every target creates .venv and installs the pinned dependencies first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test acceptance bench lint browser clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@echo "==> creating $(VENV) and installing the pinned dependencies (pyproject.toml)"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
+	@$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: install
+	@echo "==> initialising the database (flask --app app init-db)"
+	@$(VENV)/bin/flask --app app init-db
+	@$(VENV)/bin/flask --app app serve
+
+test: install browser
+	@echo "==> running the tests (pytest)"
+	@$(PY) -m pytest
+
+acceptance: install
+	@echo "==> playing ../shared/acceptance scenarios through the contract"
+	@$(PY) ../shared/acceptance/run.py
+
+bench: install
+	@for script in bench/*.py; do echo "==> $$script"; $(PY) $$script || exit 1; done
+
+lint: install
+	@$(VENV)/bin/ruff check .
+
+# Browser tests drive Debian's chromium through Playwright; install it when missing.
+browser:
+	@test -x /usr/bin/chromium || { echo "==> installing Debian's chromium for the browser tests"; \
+		(apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \
+		echo "!! could not install chromium: browser tests will fail; run 'apt-get install chromium' as root"; }
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis

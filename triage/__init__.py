@@ -1,0 +1,51 @@
+"""The SOP as pure functions: readings in, an Assessment out. No Flask, no database, no clock.
+
+Public API (the rest of crswatch calls only these):
+
+- `assess(thresholds, profile, history, reading, now, hours) -> Assessment`
+- `assess_acetaminophen(thresholds, history, dose, now, *, taken=True) -> Assessment`
+- `in_clinic_hours(hours, now) -> bool`
+- `grade(temperature_c, fever_masked, hypotension, vasopressors, vasopressin, oxygen, oxygen_lpm) -> Grading`
+- `tocilizumab_refusal(event_doses, recent_doses, given_at) -> str | None`,
+  `tocilizumab_dose_mg(weight_kg) -> float`
+- `plausible(field, value) -> bool`, `PLAUSIBLE_RANGES`, `THRESHOLD_RANGES`, `PROFILE_RANGES`,
+  `range_error`, `validate_thresholds`, `validate_profile`
+- `fahrenheit_to_celsius(f)`, `celsius_to_fahrenheit(c)`
+"""
+from .assess import REASON_LEVELS, assess, assess_acetaminophen, level_of
+from .grading import Grading, grade
+from .hours import in_clinic_hours
+from .model import (
+    ESCALATION_SYMPTOMS,
+    LEVELS,
+    MEDICATIONS,
+    SYMPTOMS,
+    Assessment,
+    ClinicHours,
+    Dose,
+    History,
+    Profile,
+    Reading,
+    Thresholds,
+)
+from .ranges import (
+    PLAUSIBLE_RANGES,
+    PROFILE_RANGES,
+    THRESHOLD_RANGES,
+    celsius_to_fahrenheit,
+    fahrenheit_to_celsius,
+    implausible_fields,
+    plausible,
+    range_error,
+    validate_profile,
+    validate_thresholds,
+)
+from .tocilizumab import tocilizumab_dose_mg, tocilizumab_refusal
+
+__all__ = [
+    "ESCALATION_SYMPTOMS", "LEVELS", "MEDICATIONS", "PLAUSIBLE_RANGES", "PROFILE_RANGES", "REASON_LEVELS",
+    "SYMPTOMS", "THRESHOLD_RANGES", "Assessment", "ClinicHours", "Dose", "Grading", "History", "Profile",
+    "Reading", "Thresholds", "assess", "assess_acetaminophen", "celsius_to_fahrenheit",
+    "fahrenheit_to_celsius", "grade", "implausible_fields", "in_clinic_hours", "level_of", "plausible",
+    "range_error", "tocilizumab_dose_mg", "tocilizumab_refusal", "validate_profile", "validate_thresholds",
+]

@@ -1,0 +1,156 @@
+"""Triage: a new reading (or an acetaminophen report) in, an Assessment out.
+
+Pure: no I/O, no clock. `now` is when the answer is given (clinic hours, acetaminophen advice);
+the reading's own `taken_at` times the clinical rules.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from . import acetaminophen as apap
+from . import episode, rules
+from .hours import urgent_instruction
+from .model import LEVELS, Assessment, ClinicHours, Dose, History, Profile, Reading, Thresholds
+from .ranges import trusted
+
+# CONTRACT section 6: every reason code and the level it raises the assessment to at least.
+# The order here is also the order reasons are listed in within one level.
+REASON_LEVELS: dict[str, str] = {
+    "hypotension": "urgent",
+    "hypoxia": "urgent",
+    "confusion": "urgent",
+    "weakness": "urgent",
+    "dizziness": "urgent",
+    "orthostatic": "urgent",
+    "high_risk_fever": "urgent",
+    "protracted_fever": "clinician_review",
+    "persistent_fever": "clinician_review",
+    "recurrent_fever": "clinician_review",
+    "prolonged_symptoms": "clinician_review",
+    "missed_checkins": "clinician_review",
+    "opted_out": "clinician_review",
+    "undeliverable": "clinician_review",
+    "fever": "home_care",
+    "acetaminophen_too_soon": "home_care",
+    "implausible_reading": "routine",
+}
+
+
+def level_of(reasons: tuple[str, ...] | list[str]) -> str:
+    """The most severe level any reason asks for; routine when there is none."""
+    ranks = [LEVELS.index(REASON_LEVELS[code]) for code in reasons]
+    return LEVELS[max(ranks, default=0)]
+
+
+def _ordered(reasons: list[str]) -> tuple[str, ...]:
+    """Most severe first, then in REASON_LEVELS order."""
+    order = list(REASON_LEVELS)
+    return tuple(sorted(set(reasons), key=lambda c: (-LEVELS.index(REASON_LEVELS[c]), order.index(c))))
+
+
+def assess(
+    thresholds: Thresholds,
+    profile: Profile,
+    history: History,
+    reading: Reading,
+    now: datetime,
+    hours: ClinicHours,
+) -> Assessment:
+    """Triage one new reading against the SOP. `history` is the episode before it (excluding it).
+
+    Every reason that applies is listed; the most severe decides the level. Implausible values are
+    ignored (and the patient asked to measure again); the believable values of the same reading
+    are still triaged. History readings and doses after the new reading's `taken_at` are ignored.
+    """
+    reading = trusted(reading)
+    past = tuple(trusted(r) for r in history.readings if r.taken_at <= reading.taken_at)
+    doses = tuple(d for d in history.doses if d.given_at <= reading.taken_at)
+    is_fever = rules.fever(thresholds, reading.temperature_c)
+
+    checks: dict[str, bool] = {
+        "fever": is_fever,
+        "hypotension": rules.hypotension(thresholds, reading.systolic, profile.baseline_systolic),
+        "hypoxia": rules.hypoxia(thresholds, reading.spo2, profile),
+        "high_risk_fever": rules.high_risk_fever(is_fever, profile),
+        "recurrent_fever": episode.recurrent_fever(thresholds, doses, reading, is_fever),
+        "persistent_fever": episode.persistent_fever(doses, reading, is_fever),
+        "protracted_fever": episode.protracted_fever(thresholds, past, doses, reading),
+        "prolonged_symptoms": episode.prolonged_symptoms(thresholds, profile, past, reading),
+        "implausible_reading": bool(reading.implausible),
+    }
+    found = [code for code, hit in checks.items() if hit]
+    found += list(rules.escalation_symptoms(reading))
+    reasons = _ordered(found)
+    level = level_of(reasons)
+
+    details: dict = {"spo2_floor": rules.spo2_floor(thresholds, profile)}
+    if reading.implausible:
+        details["implausible"] = sorted(reading.implausible)
+    next_dose_at = None
+    fever_instruction = None
+    if is_fever:
+        # SOP 5, Grade 1 Home: acetaminophen for fever, but only when the interval and the daily
+        # maximum allow it now; otherwise tell the patient when they may take the next dose.
+        taken = apap.acetaminophen_doses(history.doses, until=now)
+        next_dose_at = apap.next_allowed_at(thresholds, taken, after=now)
+        fever_instruction = "reply_fever_wait" if next_dose_at > now else "reply_fever_home_care"
+        details["acetaminophen_24h_mg"] = apap.total_mg(taken, now)
+        details["fever_started_at"] = episode.fever_run_start(thresholds, past, doses, reading)
+
+    instructions = _instructions(level, fever_instruction, bool(reading.implausible), hours, now)
+    return Assessment(level, reasons, instructions, next_acetaminophen_at=next_dose_at, details=details)
+
+
+def _instructions(
+    level: str, fever_instruction: str | None, measure_again: bool, hours: ClinicHours, now: datetime
+) -> tuple[str, ...]:
+    """Template keys, the one the reply is rendered from first: urgent > review > fever > routine."""
+    if level == "urgent":
+        first = urgent_instruction(hours, now)
+    elif level == "clinician_review":
+        first = "reply_clinician_review"
+    elif fever_instruction:
+        first = fever_instruction
+    elif measure_again:
+        first = "reply_measure_again"  # nothing else to say than "measure again"
+    else:
+        first = "reply_routine"
+    keys = [first]
+    for extra in (fever_instruction, "reply_measure_again" if measure_again else None):
+        if extra and extra not in keys:
+            keys.append(extra)
+    return tuple(keys)
+
+
+def assess_acetaminophen(
+    thresholds: Thresholds, history: History, dose: Dose, now: datetime, *, taken: bool = True
+) -> Assessment:
+    """The patient reports taking (taken=True) or asks about (taken=False) an acetaminophen dose.
+
+    Too soon after (or before) another dose, or over the daily maximum in any 24 h window:
+    home_care with `acetaminophen_too_soon`; the daily maximum is named first when both are broken
+    (it is the overdose risk). `next_acetaminophen_at` is always set: when the next dose is
+    allowed, counting this one when it was taken, and never before `now`.
+    """
+    previous = list(apap.acetaminophen_doses(history.doses))
+    if dose in previous:  # the caller stored it already: do not count it twice
+        previous.remove(dose)
+    reported = Dose(apap.ACETAMINOPHEN, dose.given_at, dose.dose_mg)
+    too_soon = apap.too_soon(thresholds, previous, reported.given_at)
+    over_max = apap.over_daily_max(thresholds, previous, reported)
+
+    if taken:
+        next_dose_at = apap.next_allowed_at(thresholds, [*previous, reported], after=now)
+    else:
+        asked_mg = apap.SMALLEST_DOSE_MG if dose.dose_mg is None else dose.dose_mg
+        next_dose_at = apap.next_allowed_at(thresholds, previous, after=now, next_dose_mg=asked_mg)
+    details = {"acetaminophen_24h_mg": apap.total_mg([*previous, reported], reported.given_at)}
+
+    # SOP 5, Grade 1 Home: "can repeat ... >= 6-8 h later"; DESIGN: max 4 g / 24 h.
+    if over_max or too_soon:
+        instruction = "reply_med_daily_max" if over_max else "reply_med_too_soon"
+        return Assessment(
+            "home_care", ("acetaminophen_too_soon",), (instruction,),
+            next_acetaminophen_at=next_dose_at, details=details,
+        )
+    return Assessment("routine", (), ("reply_med_recorded",), next_acetaminophen_at=next_dose_at, details=details)

@@ -60,7 +60,10 @@ def assess(
 
     Every reason that applies is listed; the most severe decides the level. Implausible values are
     ignored (and the patient asked to measure again); the believable values of the same reading
-    are still triaged. History readings and doses after the new reading's `taken_at` are ignored.
+    are still triaged. The clinical rules ignore history readings and doses after the new
+    reading's `taken_at` (a late report is judged at its own time); the acetaminophen advice on a
+    fever counts every dose up to `now`, because it says what the patient may take now.
+    On a fever, `next_acetaminophen_at` is set (equal to `now` when a dose is allowed now).
     """
     reading = trusted(reading)
     past = tuple(trusted(r) for r in history.readings if r.taken_at <= reading.taken_at)

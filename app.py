@@ -1,0 +1,233 @@
+"""crswatch: home monitoring for cytokine release syndrome after a BTCE step-up dose.
+
+`create_app(config)` builds the service; the command line (`flask --app app --help`) runs it:
+
+    flask --app app init-db                       create or migrate the database
+    flask --app app staff add NAME --role nurse   add a staff member; prints their API token last
+    flask --app app tick                          run all due work once (prompts, pages, delivery)
+    flask --app app serve                         serve the app with its scheduler (make run)
+    flask --app app scheduler                     run only the scheduler (beside gunicorn)
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import time
+
+import click
+from flask import Flask
+
+from messages.gateways import gateway_for
+from monitoring import config as config_module
+from monitoring import staff as staff_module
+from monitoring.clinic import ServiceError, open_clinic
+from monitoring.store import connect, migrate, require_current, schema_version
+from scheduler.jobs import run_due_work
+from scheduler.runner import Runner
+
+log = logging.getLogger("crswatch")
+
+
+def create_app(config: str | os.PathLike | dict | None = None) -> Flask:
+    """The Flask app for one clinic. `config`: a TOML path or a dict over the defaults; None reads
+    $CRS_CONFIG, else the embedded defaults. A bad setting raises ConfigError naming the key."""
+    settings = config_module.load(config)
+    app = Flask(__name__, instance_relative_config=True)
+    app.config["CRS"] = settings
+    app.config["MAX_CONTENT_LENGTH"] = settings["web"]["max_request_kb"] * 1024
+    app.config["SECRET_KEY"] = settings["web"]["secret_key"] or os.urandom(32)
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_SECURE"] = settings["sms"]["public_base_url"].startswith("https://")
+    _logging()
+
+    from web import api, me, sms
+    from web.context import register_errors
+
+    register_errors(app)
+    app.register_blueprint(sms.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(me.bp)
+    _register_optional_blueprints(app)
+
+    @app.get("/healthz")
+    def healthz():
+        return {"ok": True}
+
+    register_cli(app)
+    if settings["scheduler"]["enabled"] and not app.testing and _serving_process():
+        start_scheduler(app)
+    return app
+
+
+def _register_optional_blueprints(app: Flask) -> None:
+    try:
+        from web import dashboard
+    except ImportError:  # the dashboard ships separately from the API core
+        return
+    dashboard.init_app(app)
+
+
+def _logging() -> None:
+    root = logging.getLogger("crswatch")
+    if not root.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
+
+
+def _serving_process() -> bool:
+    """Start the background scheduler where requests are served: under gunicorn or another WSGI server,
+    or `flask run` (in the reloader's child only). Maintenance commands (init-db, staff, tick) never."""
+    if click.get_current_context(silent=True) is None:
+        return True
+    args = sys.argv[1:]
+    if "run" not in args:
+        return False
+    reloading = "--debug" in args or "--reload" in args or os.environ.get("FLASK_DEBUG") in ("1", "true")
+    return not reloading or os.environ.get("WERKZEUG_RUN_MAIN") == "true"
+
+
+def start_scheduler(app: Flask) -> Runner:
+    settings = app.config["CRS"]
+    _init_db_quietly(settings)
+    runner = Runner(settings)
+    runner.start()
+    app.extensions["crswatch.runner"] = runner
+    return runner
+
+
+def _init_db_quietly(settings: dict) -> None:
+    db = connect(settings["database"]["path"])
+    try:
+        migrate(db)
+    finally:
+        db.close()
+
+
+def register_cli(app: Flask) -> None:
+    settings = app.config["CRS"]
+
+    def clinic():
+        opened = open_clinic(settings)
+        require_current(opened.db)
+        if schema_version(opened.db) == 0:
+            raise click.ClickException("the database is not initialised; run: flask --app app init-db")
+        return opened
+
+    @app.cli.command("init-db")
+    def init_db():
+        """Create or migrate the database schema (safe to run again)."""
+        db = connect(settings["database"]["path"])
+        try:
+            applied = migrate(db)
+            version = schema_version(db)
+        finally:
+            db.close()
+        path = settings["database"]["path"]
+        if applied:
+            click.echo(f"database {path}: applied migrations {applied}; schema version {version}")
+        else:
+            click.echo(f"database {path}: schema version {version} is current; nothing to do")
+
+    @app.cli.group("staff")
+    def staff():
+        """Clinic staff and their API tokens."""
+
+    @staff.command("add")
+    @click.argument("name")
+    @click.option("--role", type=click.Choice(staff_module.ROLES), required=True, help="nurse or admin")
+    @click.option("--phone", default=None, help="E.164 phone for pages and ACK, like +15555550142")
+    @click.option("--password", is_flag=True, help="also set a dashboard password (prompted)")
+    def staff_add(name, role, phone, password):
+        """Add a staff member; prints their API token on the last line (shown once)."""
+        opened = clinic()
+        try:
+            token = staff_module.add_staff(opened, name, role, phone)
+            if password:
+                secret = click.prompt("Dashboard password", hide_input=True, confirmation_prompt=True)
+                staff_module.set_password(opened, name, secret, actor="cli")
+        except ServiceError as error:
+            raise click.ClickException(error.message) from None
+        finally:
+            opened.db.close()
+        click.echo(f"added {role} {name}; their API token (keep it secret, it is not shown again):")
+        click.echo(token)
+
+    @staff.command("list")
+    def staff_list():
+        """List staff members."""
+        opened = clinic()
+        try:
+            for person in staff_module.list_staff(opened):
+                state = "active" if person["active"] else f"revoked {person['revoked_at']}"
+                click.echo(f"{person['name']}\t{person['role']}\t{person['phone'] or '-'}\t{state}")
+        finally:
+            opened.db.close()
+
+    @staff.command("revoke")
+    @click.argument("name")
+    def staff_revoke(name):
+        """Revoke a staff member's token and sign-in."""
+        opened = clinic()
+        try:
+            staff_module.revoke_staff(opened, name)
+        except ServiceError as error:
+            raise click.ClickException(error.message) from None
+        finally:
+            opened.db.close()
+        click.echo(f"revoked {name}")
+
+    @app.cli.command("tick")
+    def tick():
+        """Run every piece of due work once: prompts, reminders, missed check-ins, pages, delivery."""
+        clinic().db.close()
+        done = run_due_work(settings, _gateway(app))
+        click.echo(" ".join(f"{key}={value}" for key, value in done.items()))
+
+    @app.cli.command("scheduler")
+    def scheduler():
+        """Run only the scheduler, in the foreground (for deployments that serve with gunicorn)."""
+        clinic().db.close()
+        runner = Runner(settings, _gateway(app))
+        runner.start()
+        click.echo(f"scheduler running every {settings['scheduler']['poll_seconds']}s; Ctrl-C to stop")
+        _wait_for_signal()
+        runner.shutdown()
+
+    @app.cli.command("serve")
+    @click.option("--host", default="127.0.0.1", show_default=True)
+    @click.option("--port", default=5000, show_default=True, type=int)
+    def serve(host, port):
+        """Serve the app with its scheduler (what `make run` does)."""
+        from werkzeug.serving import run_simple
+
+        runner = start_scheduler(app) if settings["scheduler"]["enabled"] else None
+        url = f"http://{host}:{port}"
+        click.echo(f"crswatch is running at {url}  (SMS backend: {settings['sms']['backend']})")
+        if settings["sms"]["backend"] == "outbox":
+            click.echo(f"  texts are printed here as '-> +1555... [kind] text'; try the phone simulator at {url}/simulator")
+        click.echo("  add staff: flask --app app staff add 'Your Name' --role admin --password")
+        click.echo("  stop with Ctrl-C")
+        try:
+            run_simple(host, port, app, threaded=True, use_reloader=False)
+        finally:
+            if runner:
+                runner.shutdown()
+
+
+def _gateway(app: Flask):
+    return app.extensions.get("crswatch.gateway") or gateway_for(app.config["CRS"])
+
+
+def _wait_for_signal() -> None:
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
+    try:
+        while not stop:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass

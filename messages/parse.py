@@ -1,0 +1,722 @@
+"""Read a text message into values: temperatures, vitals, symptoms, medicines, commands.
+
+Pure: no I/O, no clock (pass `now` to resolve "at 2pm" / "30 min ago"), imports nothing of
+`web` or `monitoring`. English and Spanish are read in every text, whatever the patient's language.
+
+How a body is read, in order (each step blanks what it used, so a number is read once):
+
+1. Normalise: NFKC, curly quotes to straight, lower case, accents off, emoji to spaces, and
+   misspellings of the words we look for corrected ("confussed", "tilenol"; see `_correct`).
+2. A command is the whole message or nothing: "STOP" opts out, "stop the fever" is not a command.
+   That is how Twilio itself matches opt-out words, so what we record matches what Twilio blocks.
+3. Times ("at 2pm", "hace 30 minutos"), then blood pressure pairs, SpO2 and heart rate by their
+   labels, then medicines with their doses, then what numbers are left are temperatures.
+4. Symptoms and denials ("no confusion or dizziness", "sin mareos") from the words.
+
+Never guess: a value outside what a body shows goes to `implausible` and stays None, so the
+patient is asked to measure again.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+
+from triage.model import SYMPTOMS
+
+# What a body can show, as a home device reads it. Outside these: `implausible`, ask again.
+TEMP_C_RANGE = (Decimal("34"), Decimal("43"))
+TEMP_F_RANGE = (Decimal("93"), Decimal("110"))
+SYSTOLIC_RANGE = (50, 260)
+DIASTOLIC_RANGE = (20, 160)
+SPO2_RANGE = (50, 100)  # a finger oximeter under 50% is almost always a bad reading: measure again
+HEART_RATE_RANGE = (25, 250)
+
+# Whole-message commands. Opt-out and opt-in are Twilio's default keywords (REVOKE and OPTOUT
+# included), so every text Twilio blocks is one we record as an opt-out. PARAR and CANCELAR are
+# ours: Twilio does not block on them unless Advanced Opt-Out is set up with them, but a patient
+# who writes them wants the texts to stop, and the nurse must know.
+COMMAND_WORDS = {
+    "help": {"help", "ayuda", "info"},
+    "stop": {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout",
+             "parar", "cancelar"},
+    "start": {"start", "yes", "unstop"},
+}
+
+
+@dataclass(frozen=True)
+class MedicationReport:
+    """A medicine the patient took (or asks whether they may take: `asking`).
+
+    `taken_at` is None when no time was given (the dose was taken about when the text was sent),
+    or when a time was given but `now` was not (then `taken_at_raw` holds the words).
+    """
+
+    name: str  # canonical: triage.model.MEDICATIONS, or "ibuprofen" (recorded, not counted)
+    dose_mg: float | None = None
+    taken_at: datetime | None = None
+    asking: bool = False
+    taken_at_raw: str | None = None
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What one text said. None / empty where the text did not say it."""
+
+    temperature_c: float | None = None
+    temperature_raw: str | None = None  # the number and unit as written (lower-cased)
+    temperature_unit: str | None = None  # "C" or "F": as written, or read from the range
+    systolic: int | None = None
+    diastolic: int | None = None
+    spo2: int | None = None
+    heart_rate: int | None = None
+    symptoms: frozenset[str] = frozenset()
+    denied_symptoms: frozenset[str] = frozenset()
+    medications: tuple[MedicationReport, ...] = ()
+    implausible: tuple[str, ...] = ()  # "temperature", "blood_pressure", "spo2", "heart_rate"
+    command: str | None = None  # "help", "stop", "start", "ack"
+    command_arg: int | None = None  # the alert id in "ACK 12"
+    language_hint: str | None = None  # "en", "es", or None when the words do not tell
+
+    @property
+    def has_values(self) -> bool:
+        return any(v is not None for v in (self.temperature_c, self.systolic, self.spo2, self.heart_rate))
+
+    @property
+    def understood(self) -> bool:
+        """Anything usable: a value, a symptom, a denial, a medicine or a command."""
+        return bool(self.has_values or self.symptoms or self.denied_symptoms or self.medications
+                    or self.command)
+
+    @property
+    def needs_clarification(self) -> bool:
+        """Nothing usable (implausible values alone are not usable: they are asked again)."""
+        return not self.understood
+
+    @property
+    def clarification_key(self) -> str | None:
+        """The template to answer a text we cannot use, or None when the text is usable."""
+        if self.understood:
+            return None
+        return "reply_measure_again" if self.implausible else "reply_unreadable"
+
+
+# ---------------------------------------------------------------------------------------------
+# Normalising and spelling
+
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+                         "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00b4": "'", "`": "'",
+                         "\u00ba": "\u00b0", "\u02da": "\u00b0"})
+_KEEP = set(" .,:;/%?!'#@-=+&()\u00b0\u00bf\u00a1\n")
+
+# Words we look for, so that a misspelling one letter off (two for long words) reads as the word.
+_LEXICON = """
+confused confusion confusing disoriented disorientated foggy weak weakness dizzy dizziness
+lightheaded lighthead faint fainted fainting standing stand stood vertigo woozy spinning chills
+chilly shivering shaking rigors freezing breath breathe breathing breathless shortness winded
+nausea nauseous nauseated queasy vomit vomiting vomited throwing rash hives itchy headache
+migraine aches aching achy muscle muscles myalgia body sore temperature temp fever pressure
+oxygen saturation pulse heart tylenol acetaminophen paracetamol panadol dexamethasone decadron
+tocilizumab actemra anakinra kineret siltuximab sylvant ibuprofen advil motrin minutes hours
+confundido confundida confusion desorientado desorientada debil debilidad mareado mareada mareos
+escalofrios temblores respirar falta nauseas vomito vomitando sarpullido salpullido erupcion
+ronchas cabeza migrana jaqueca dolor musculos muscular cuerpo temperatura fiebre presion
+oxigeno pulso acetaminofen dexametasona ibuprofeno desmayo desmaye levantarme pararme minutos
+horas tome grados fahrenheit celsius
+""".split()
+_TYPOS = {"dizy": "dizzy", "dizi": "dizzy", "dizzi": "dizzy", "diz": "dizzy", "dizzie": "dizzy",
+          "lite": "light", "heded": "headed", "wek": "weak", "weeak": "weak", "confuse": "confused",
+          "tyl": "tylenol", "tynelol": "tylenol", "acetaminophin": "acetaminophen",
+          "farenheit": "fahrenheit", "farenhait": "fahrenheit", "centigrade": "celsius",
+          "mariado": "mareado", "mariada": "mareada", "confudido": "confundido", "debl": "debil"}
+# Common words one letter from a lexicon word: never "corrected" ("never" is not "fever").
+_NOT_TYPOS = set("""
+never paint saint point print fizzy debit sports weeks spots tired tries sending spending
+fiber river lever liver seven fewer other heard hearty heart ached shaking chilli hills bread
+break bodys busy dizzy stand stands stood sound found ground round temps tempo fevers shiver
+ounce pause pulses muscle mussel braking cabezas horas hora minuto cuerpos falto falta sore
+hives head heads rush cash wash tome como tomo toma tomar some
+""".split())
+
+
+def _strip_accents(text: str) -> str:
+    keep = {"\u00bf", "\u00a1", "\u00b0"}
+    out = []
+    for ch in unicodedata.normalize("NFD", text):
+        if unicodedata.combining(ch):
+            continue
+        out.append(ch)
+    text = unicodedata.normalize("NFC", "".join(out))
+    return "".join(ch if ch.isascii() or ch in keep else " " for ch in text)
+
+
+def _normalise(body: str) -> str:
+    text = unicodedata.normalize("NFKC", body).translate(_QUOTES).casefold()
+    text = _strip_accents(text)
+    text = "".join(ch if ch.isalnum() or ch in _KEEP else " " for ch in text)
+    text = re.sub(r"[ \t\r\f\v]+", " ", text).strip()
+    return re.sub(r"[a-z]+", lambda m: _correct(m.group()), text)
+
+
+def _distance(a: str, b: str, limit: int) -> int:
+    """Damerau-Levenshtein (optimal string alignment), stopping early past `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+@lru_cache(maxsize=4096)
+def _correct(word: str) -> str:
+    if word in _TYPOS:
+        return _TYPOS[word]
+    if len(word) < 5 or word in _LEXICON_SET or word in _NOT_TYPOS:
+        return word
+    limit = 2 if len(word) >= 9 else 1
+    best, best_distance = word, limit + 1
+    for candidate in _LEXICON_BY_INITIAL.get(word[0], ()):
+        d = _distance(word, candidate, limit)
+        if d < best_distance:
+            best, best_distance = candidate, d
+    return best
+
+
+_LEXICON_SET = frozenset(_LEXICON)
+_LEXICON_BY_INITIAL: dict[str, tuple[str, ...]] = {}
+for _word in sorted(_LEXICON_SET):
+    _LEXICON_BY_INITIAL[_word[0]] = _LEXICON_BY_INITIAL.get(_word[0], ()) + (_word,)
+
+
+class _Work:
+    """The normalised text, and a copy in which what has been read is blanked out."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.left = text
+
+    def take(self, start: int, end: int) -> None:
+        self.left = self.left[:start] + " " * (end - start) + self.left[end:]
+
+    def find(self, pattern: re.Pattern[str]):
+        return list(pattern.finditer(self.left))
+
+
+# ---------------------------------------------------------------------------------------------
+# Commands and language
+
+
+def _command(text: str) -> tuple[str, int | None] | None:
+    core = re.sub(r"^[\s.,;:!?\u00bf\u00a1'\"-]+|[\s.,;:!?\u00bf\u00a1'\"-]+$", "", text)
+    ack = re.fullmatch(r"ack\s*#?\s*(\d{1,9})?", core)
+    if ack:
+        return "ack", int(ack.group(1)) if ack.group(1) else None
+    squeezed = re.sub(r"[\s-]+", "", core) if len(core.split()) <= 2 else core
+    for command, words in COMMAND_WORDS.items():
+        if squeezed in words:
+            return command, None
+    return None
+
+
+_ES_WORDS = set("""
+me siento tengo estoy temperatura fiebre presion oxigeno pulso tome hace hora horas minutos dolor
+cabeza mareado mareada mareos debil confundido confundida escalofrios sin de la el y con muy
+puedo tomar pastilla gracias bien mal ayuda parar nada pero ya esta las los una que por favor
+grados nauseas vomito respirar aire falta cuerpo tambien poco mucho ahora hoy siento desde
+despues antes cuando debo mi duele todo sigo tuve tenia
+""".split())
+_EN_WORDS = set("""
+i im i'm feel feeling felt took take taken the and my is was temp fever dizzy weak confused
+headache ago at hour hours minutes min not have has can with but ok okay fine better pressure
+oxygen pulse short breath of it just still thanks thank you help am now today after before
+when should this that pm am had any little bit very so degrees
+""".split())
+
+
+def _language_hint(body: str) -> str | None:
+    lowered = unicodedata.normalize("NFKC", body).casefold()
+    es = sum(2 for ch in lowered if ch in "\u00f1\u00e1\u00e9\u00ed\u00f3\u00fa\u00bf\u00a1")
+    words = re.findall(r"[a-z']+", _strip_accents(lowered))
+    es += sum(1 for w in words if w in _ES_WORDS)
+    en = sum(1 for w in words if w in _EN_WORDS)
+    if es > en:
+        return "es"
+    if en > es:
+        return "en"
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Times: "at 2pm", "at 14:30", "a las 2", "30 min ago", "an hour ago", "hace 30 minutos"
+
+_AMOUNT = r"(\d+(?:[.,]\d+)?|an?|one|two|three|half an?|una?|media|dos|tres)"
+_WORD_AMOUNTS = {"a": 1, "an": 1, "one": 1, "una": 1, "un": 1, "two": 2, "dos": 2, "three": 3,
+                 "tres": 3, "half a": 0.5, "half an": 0.5, "media": 0.5}
+_UNIT = r"(minutes?|mins?|minutos?|m|hours?|hrs?|h|horas?)"
+_RELATIVE = re.compile(
+    rf"\b(?:{_AMOUNT}\s*{_UNIT}\s+ago|hace\s+{_AMOUNT}\s*{_UNIT})\b(?:\s+(?:and a half|y media))?")
+_CLOCK = re.compile(
+    r"(?:(?:\b(?:at|around|about|by|a\s+las?|como\s+a\s+las?|at\s+about)|@)\s*)?"
+    r"(?<![\d.,/])(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.?|p\.m\.?)?(?!\w|[.,]\d)"
+    r"(?:\s+de\s+la\s+(manana|tarde|noche)|\s+(in the morning|in the afternoon|in the evening|at night))?")
+_NOON = re.compile(r"\b(?:at\s+)?(noon|midday|midnight|(?:al\s+)?mediodia|medianoche)\b")
+_VAGUE = re.compile(r"\b(this morning|last night|earlier|yesterday|esta manana|anoche|ayer|hoy temprano)\b")
+
+
+@dataclass(frozen=True)
+class _Time:
+    start: int
+    end: int
+    raw: str
+    at: datetime | None
+
+
+def _ago(now: datetime, delta: timedelta) -> datetime:
+    """Elapsed time, not wall-clock time: "30 min ago" stays 30 minutes across a DST change."""
+    return (now.astimezone(timezone.utc) - delta).astimezone(now.tzinfo)
+
+
+def _most_recent(now: datetime, hour: int, minute: int) -> datetime:
+    """The most recent past time the clock showed hour:minute (local wall clock).
+
+    "at 2pm" sent at 1pm means 2pm yesterday: a dose is always reported after it was taken.
+    """
+    candidate = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if candidate > now:
+        candidate = (candidate - timedelta(days=1)).replace(fold=0)
+    return candidate
+
+
+def _extract_times(work: _Work, now: datetime | None) -> list[_Time]:
+    times: list[_Time] = []
+    for m in work.find(_RELATIVE):
+        amount_text = (m.group(1) or m.group(3)).replace(",", ".")
+        unit = m.group(2) or m.group(4)
+        amount = float(amount_text) if amount_text[0].isdigit() else _WORD_AMOUNTS.get(amount_text, 1)
+        if m.group(0).endswith(("and a half", "y media")):
+            amount += 0.5
+        minutes = amount if unit.startswith("m") else amount * 60
+        at = _ago(now, timedelta(minutes=minutes)) if now is not None and minutes <= 48 * 60 else None
+        times.append(_Time(m.start(), m.end(), m.group(0), at))
+        work.take(m.start(), m.end())
+    for m in work.find(_NOON):
+        word = m.group(1)
+        hour = 0 if word.startswith("mid") and "night" in word or word == "medianoche" else 12
+        at = _most_recent(now, hour, 0) if now is not None else None
+        times.append(_Time(m.start(), m.end(), m.group(0), at))
+        work.take(m.start(), m.end())
+    for m in work.find(_CLOCK):
+        hour_text, minute_text, meridiem, es_part, en_part = m.groups()
+        labelled = m.group(0)[0].isalpha() or m.group(0).startswith("@")
+        if not (minute_text or meridiem or labelled):
+            continue  # a bare number is a reading, not a time
+        hour, minute = int(hour_text), int(minute_text or 0)
+        if hour > 23 or minute > 59 or (meridiem and not 1 <= hour <= 12):
+            continue
+        part = (meridiem or "")[:1] or {"manana": "a", "tarde": "p", "noche": "p"}.get(es_part or "", "")
+        if en_part:
+            part = "a" if "morning" in en_part else "p"
+        at = None
+        if now is not None:
+            if part == "p" and hour < 12:
+                at = _most_recent(now, hour + 12, minute)
+            elif part == "a":
+                at = _most_recent(now, hour % 12, minute)
+            elif hour >= 13 or hour == 0:
+                at = _most_recent(now, hour, minute)
+            else:  # "at 2": 2 AM or 2 PM, whichever came last
+                at = max(_most_recent(now, hour % 12, minute), _most_recent(now, hour % 12 + 12, minute))
+        times.append(_Time(m.start(), m.end(), m.group(0).strip(), at))
+        work.take(m.start(), m.end())
+    for m in work.find(_VAGUE):
+        times.append(_Time(m.start(), m.end(), m.group(0), None))
+        work.take(m.start(), m.end())
+    return times
+
+
+# Counts and durations that are not readings: "day 2", "3 days", "for 2 hours", "2 times", "2nd".
+_COUNTS = re.compile(
+    r"(?:\b(?:day|dia|dose|dosis|cycle|ciclo)\s*|#)\d+\b|(?<![\d.,])\d+\s*(?:days?|dias?|times?|veces|weeks?|"
+    r"semanas?|hours?|hrs?|horas?|minutes?|mins?|minutos?|x|st|nd|rd|th)\b")
+
+
+def _drop_counts(work: _Work) -> None:
+    for m in work.find(_COUNTS):
+        work.take(m.start(), m.end())
+
+
+# ---------------------------------------------------------------------------------------------
+# Vitals by label: blood pressure, SpO2, heart rate
+
+
+def _in(value: int, bounds: tuple[int, int]) -> bool:
+    return bounds[0] <= value <= bounds[1]
+
+
+_BP_LABEL = r"(?:bp|b/p|blood\s*pressure|pressure|presion(?:\s+arterial)?|tension(?:\s+arterial)?|pa|ta)"
+_BP_PAIR = re.compile(
+    rf"(?:\b{_BP_LABEL}\s*(?:is|was|es|de|of|:|=|-)?\s*)?(?<![\d.,])(\d{{2,3}})\s*(?:/|\\|over|sobre|x)\s*"
+    r"(\d{2,3})(?![\d])(?:\s*(?:/|,)?\s*(?:(?:pulse|p|hr|pulso)\s*:?\s*)?(\d{2,3})(?![\d.,]|\s*(?:%|f\b|c\b|°)))?")
+_BP_SINGLE = re.compile(
+    r"\b(?:bp|b/p|blood\s*pressure|presion(?:\s+arterial)?|tension(?:\s+arterial)?)\s*"
+    r"(?:is|was|es|de|of|:|=)?\s*(\d{2,3})\b")
+_SPO2_LABEL = (r"(?:spo2|sp\s?o2|sp02|pulse\s*ox(?:imeter)?|pulseox|pox|o2\s*sat(?:uration)?s?|"
+               r"oxygen(?:\s*(?:level|sat(?:uration)?s?))?|saturation|saturacion(?:\s+de\s+oxigeno)?|"
+               r"nivel\s+de\s+oxigeno|oxigeno|oximetro|oximeter|sats?|o2|ox|(?<![\d.])02)")
+_FILLER = r"(?:\s*(?:(?:is|was|at|es|de|en|esta|of|level|nivel|reading|now|ahora)\b|[:=-]))*\s*"
+_SPO2 = re.compile(rf"(?<![a-z]){_SPO2_LABEL}{_FILLER}(\d{{1,3}})(?![\d.,])\s*%?")
+_SPO2_AFTER = re.compile(rf"(?<![\d.,])(\d{{1,3}})\s*(?:%\s*(?:on\s+|de\s+|en\s+)?(?:{_SPO2_LABEL})?|\s+{_SPO2_LABEL}\b)")
+_HR_LABEL = (r"(?:hr|heart\s*rate|heartrate|heart\s*beat|heartbeat|pulse|pulso|pulsaciones|fc|"
+             r"frecuencia(?:\s+cardiaca)?|ritmo(?:\s+cardiaco)?|latidos|bpm)")
+_HR = re.compile(rf"\b{_HR_LABEL}{_FILLER}(\d{{1,3}})(?![\d.,])")
+_HR_AFTER = re.compile(r"(?<![\d.,])(\d{1,3})\s*(?:bpm|beats(?:\s+per\s+minute)?|latidos|lpm|ppm)\b")
+
+
+def _extract_vitals(work: _Work) -> dict:
+    found: dict = {"implausible": []}
+    for m in work.find(_BP_PAIR):
+        systolic, diastolic = int(m.group(1)), int(m.group(2))
+        work.take(m.start(), m.end() if m.group(3) is None else m.start(3))
+        if "systolic" in found:
+            continue
+        if _in(systolic, SYSTOLIC_RANGE) and _in(diastolic, DIASTOLIC_RANGE) and systolic > diastolic:
+            found["systolic"], found["diastolic"] = systolic, diastolic
+        else:
+            found["implausible"].append("blood_pressure")
+        if m.group(3) is not None:
+            # A third number after the pair is the pulse, as a home cuff shows it (SYS/DIA/PUL),
+            # unless it reads as a temperature.
+            pulse = int(m.group(3))
+            if not (_in(pulse, (34, 43)) or _in(pulse, (93, 110))) or re.search(r"(pulse|p|hr|pulso)\s*:?\s*\d+$", m.group(0)):
+                work.take(m.start(3), m.end(3))
+                if _in(pulse, HEART_RATE_RANGE):
+                    found.setdefault("heart_rate", pulse)
+                else:
+                    found["implausible"].append("heart_rate")
+    for m in work.find(_BP_SINGLE):
+        work.take(m.start(), m.end())
+        if "systolic" in found:
+            continue
+        if _in(int(m.group(1)), SYSTOLIC_RANGE):
+            found["systolic"] = int(m.group(1))
+        else:
+            found["implausible"].append("blood_pressure")
+    for pattern in (_SPO2, _SPO2_AFTER):
+        for m in work.find(pattern):
+            work.take(m.start(), m.end())
+            if "spo2" in found:
+                continue
+            if _in(int(m.group(1)), SPO2_RANGE):
+                found["spo2"] = int(m.group(1))
+            else:
+                found["implausible"].append("spo2")
+    for pattern in (_HR, _HR_AFTER):
+        for m in work.find(pattern):
+            work.take(m.start(), m.end())
+            if "heart_rate" in found:
+                continue
+            if _in(int(m.group(1)), HEART_RATE_RANGE):
+                found["heart_rate"] = int(m.group(1))
+            else:
+                found["implausible"].append("heart_rate")
+    # A plausible value beside an implausible one of the same kind: keep the plausible one.
+    have = {"blood_pressure": "systolic", "spo2": "spo2", "heart_rate": "heart_rate"}
+    found["implausible"] = [f for f in found["implausible"] if have[f] not in found]
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Medicines
+
+_DRUGS = {
+    "acetaminophen": "acetaminophen", "tylenol": "acetaminophen", "paracetamol": "acetaminophen",
+    "acetaminofen": "acetaminophen", "acetaminofeno": "acetaminophen", "panadol": "acetaminophen",
+    "apap": "acetaminophen", "dexamethasone": "dexamethasone", "dexametasona": "dexamethasone",
+    "decadron": "dexamethasone", "tocilizumab": "tocilizumab", "actemra": "tocilizumab",
+    "anakinra": "anakinra", "kineret": "anakinra", "siltuximab": "siltuximab", "sylvant": "siltuximab",
+    # Not in triage.model.MEDICATIONS: recorded so the nurse sees it (it masks a fever too),
+    # never counted as acetaminophen.
+    "ibuprofen": "ibuprofen", "ibuprofeno": "ibuprofen", "advil": "ibuprofen", "motrin": "ibuprofen",
+}
+_DRUG = "|".join(sorted(_DRUGS, key=len, reverse=True))
+_NUM = r"\d{1,2},\d{3}|\d+(?:[.,]\d+)?"
+_MG = r"mg|mgs|milligrams?|miligramos?|g|grams?|gramos?|gr"
+_COUNT = r"tabs?|tablets?|pills?|pastillas?|tabletas?|capsules?|caps?|pastilla"
+_MED = re.compile(
+    rf"(?:(?<![\d.,])(?P<pnum>{_NUM})\s*(?P<punit>{_MG}|{_COUNT})?\s*(?:of\s+|de\s+)?)?"
+    rf"\b(?P<drug>{_DRUG})\b(?:\s+(?:extra\s+strength|regular\s+strength|es|fuerte|forte|extra))?"
+    rf"(?:\s*[:=x]?\s*(?<![\d.,])(?P<nnum>{_NUM})(?![\d])\s*(?P<nunit>{_MG}|{_COUNT})?\b)?")
+# Doses without a drug's name: "took it", "took 1000 mg", "lo tome", "me la tome".
+_IT = re.compile(
+    rf"\b(?:took|taken|take|had|tome|tomo|tomar)\s+(?:(?P<num>{_NUM})\s*(?P<unit>{_MG}|{_COUNT})\b|"
+    r"(?:it|them|one|two|the\s+pills?|the\s+medicine|una|la\s+pastilla|otra|another(?:\s+one)?|more))\b"
+    r"|\b(?:ya\s+)?(?:me\s+)?(?:la|lo|las|los)\s+(?:tome|tomo|he\s+tomado)\b")
+_LONE_MG = re.compile(rf"(?<![\d.,])(?P<num>{_NUM})\s*(?P<unit>mg|mgs|milligrams?|miligramos?)\b")
+_ASKING = re.compile(
+    r"\?|\u00bf|\b(?:can|could|may|should|shall)\s+(?:i|we|he|she)\b|\b(?:ok|okay|safe|alright|allowed)\s+to\b|"
+    r"\bis\s+it\s+(?:ok|okay|safe|fine)\b|\bwhen\s+(?:can|should|do)\b|\b(?:want|need)\s+to\s+take\b|"
+    r"\b(?:puedo|podria|debo|deberia|quiero|necesito)\s+(?:tomar|tomarme|darme)\b|\bcuando\s+puedo\b|"
+    r"\bse\s+puede\b")
+_NOT_TAKEN = re.compile(
+    r"\b(?:didn'?t|did\s+not|haven'?t|have\s+not|hasn'?t|not|never|no|without|sin|ni|out\s+of|nunca)\b"
+    r"(?:\s+(?:take|taken|took|had|tome|he|ha|tomado|any|more|yet|todavia|aun|tengo|have|got|any))*\s*$")
+
+
+def _clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """The clause around a match: between , . ; ! ? and the words 'and', 'but', 'y', 'pero'."""
+    stops = re.compile(r"[.;!?\n,]|\b(?:and|but|then|y|pero|luego)\b|\u00bf|\u00a1")
+    left = 0
+    for m in stops.finditer(text, 0, start):
+        if m.group() not in ("\u00bf", "\u00a1"):
+            left = m.end()
+        else:
+            left = m.start()
+    right_match = stops.search(text, end)
+    right = right_match.end() if right_match and right_match.group() == "?" else (
+        right_match.start() if right_match else len(text))
+    return left, right
+
+
+def _dose(number: str | None, unit: str | None) -> tuple[float | None, bool]:
+    """(dose in mg, whether the number is a dose or a count) for a number beside a drug's name."""
+    if number is None:
+        return None, False
+    value = float(number.replace(",", "") if re.fullmatch(r"\d{1,2},\d{3}", number) else number.replace(",", "."))
+    if unit and re.fullmatch(_MG, unit):
+        grams = unit.startswith("g")
+        return (value * 1000 if grams else value), True
+    if unit:  # tablets: the strength is not known, so the dose is not either
+        return None, True
+    if value <= 10:
+        return None, True  # "2 tylenol": a count
+    if value >= 120:
+        return value, True  # "tylenol 650"
+    return None, False  # "tylenol 101" is the fever treated, not a 101 mg dose
+
+
+def _extract_medications(work: _Work, times: list[_Time]) -> list[MedicationReport]:
+    text = work.text
+    reports: list[tuple[int, str, float | None, bool]] = []
+    for m in work.find(_MED):
+        left, right = _clause_bounds(text, m.start("drug"), m.end("drug"))
+        before = text[left:m.start("drug")]
+        dose_mg, used_pre = _dose(m.group("pnum"), m.group("punit"))
+        post_dose, used_post = _dose(m.group("nnum"), m.group("nunit"))
+        if used_post and dose_mg is None:
+            dose_mg = post_dose
+        start = m.start() if used_pre else m.start("drug")
+        end = m.end() if used_post else m.end("drug")
+        work.take(start, end)
+        if not used_pre and m.group("pnum"):
+            before = text[left:m.start("drug")].replace(m.group("pnum"), " ")
+        if _NOT_TAKEN.search(re.sub(r"[\d.,]+\s*(?:" + _MG + r")?", " ", before)):
+            continue
+        clause = text[left:right]
+        asking = bool(_ASKING.search(clause)) and not re.search(r"\b(?:took|taken|tome|had)\b", before)
+        reports.append((m.start(), _DRUGS[m.group("drug")], dose_mg, asking))
+    for m in work.find(_IT):
+        work.take(m.start(), m.end())
+        left, right = _clause_bounds(text, m.start(), m.end())
+        dose_mg = _dose(m.group("num"), m.group("unit"))[0] if m.group("num") else None
+        asking = bool(_ASKING.search(text[left:right])) or m.group(0).startswith(("take ", "tomar "))
+        if _NOT_TAKEN.search(text[left:m.start()]):
+            continue
+        if m.group(0).startswith(("take ", "tomar ")) and not asking:
+            continue
+        name = next((r[1] for r in reports), "acetaminophen")
+        reports.append((m.start(), name, dose_mg, asking))
+    for m in work.find(_LONE_MG):  # "1000 mg at 2pm": a dose, never a temperature
+        work.take(m.start(), m.end())
+        if not reports:
+            left, right = _clause_bounds(text, m.start(), m.end())
+            asking = bool(_ASKING.search(text[left:right]))
+            reports.append((m.start(), "acetaminophen", _dose(m.group("num"), m.group("unit"))[0], asking))
+    result = []
+    for position, name, dose_mg, asking in sorted(reports):
+        taken_at, raw = None, None
+        if not asking and times:
+            nearest = min(times, key=lambda t: abs(t.start - position))
+            taken_at, raw = nearest.at, nearest.raw
+        result.append(MedicationReport(name, dose_mg, taken_at, asking, raw))
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Temperature: what numbers are left
+
+
+_TEMP = re.compile(
+    r"(?:(?<=t)|(?<=temp)|(?<=fever)|(?<![\w.,]))(?P<num>\d{1,5}(?:[.,]\d{1,3})?)(?![\d])\s*"
+    r"(?P<unit>°\s*(?:f|c)?|degrees?\s*(?:f|c|fahrenheit|celsius)?|deg\s*(?:f|c)?|grados?(?:\s+(?:f|c|fahrenheit|celsius))?|"
+    r"fahrenheit|celsius|centigrados?|f|c)?(?![a-z])")
+
+
+def _unit(written: str) -> str | None:
+    """ "F", "C" or None (a bare degree sign, "degrees", "grados": the range decides)."""
+    last = re.findall(r"[a-z]+", written)
+    word = last[-1] if last else ""
+    if word in ("f", "fahrenheit"):
+        return "F"
+    if word in ("c", "celsius", "centigrado", "centigrados"):
+        return "C"
+    return None
+
+
+def _extract_temperature(work: _Work) -> dict:
+    plausible: list[tuple[Decimal, str, str]] = []
+    implausible = False
+    for m in work.find(_TEMP):
+        value = Decimal(m.group("num").replace(",", "."))
+        unit = _unit(m.group("unit") or "")
+        in_c, in_f = TEMP_C_RANGE[0] <= value <= TEMP_C_RANGE[1], TEMP_F_RANGE[0] <= value <= TEMP_F_RANGE[1]
+        if unit is None:
+            unit = "C" if in_c else "F" if in_f else None
+        if (unit == "C" and in_c) or (unit == "F" and in_f):
+            celsius = value if unit == "C" else (value - 32) * 5 / 9
+            plausible.append((celsius, m.group(0).strip(), unit))
+        else:
+            implausible = True
+        work.take(m.start(), m.end())
+    if plausible:
+        # Several temperatures in one text ("101.2 then 101.6"): the highest, so a fever is never
+        # read away. Rounded to 0.1 C, what a thermometer shows; this also makes 100.4 F exactly
+        # 38.0 C, so the fever threshold holds in both units.
+        celsius, raw, unit = max(plausible, key=lambda p: p[0])
+        rounded = float(celsius.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+        return {"temperature_c": rounded, "temperature_raw": raw, "temperature_unit": unit}
+    return {"implausible": ["temperature"]} if implausible else {}
+
+
+# ---------------------------------------------------------------------------------------------
+# Symptoms and denials
+
+_SYMPTOM_PATTERNS = {
+    "confusion": r"confused|confusion|confusing\s+things|disoriented|disorientated|foggy|brain\s+fog|"
+                 r"mixed\s+up|can'?t\s+think(?:\s+straight)?|not\s+thinking\s+(?:straight|clearly)|"
+                 r"confundid[oa]s?|confuso|desorientad[oa]|no\s+pienso\s+bien|no\s+se\s+donde\s+estoy",
+    "weakness": r"weak(?:ness|ened)?|no\s+strength|can'?t\s+(?:stand|walk|get\s+up)|debil(?:idad)?|"
+                r"sin\s+fuerzas?|no\s+tengo\s+fuerzas?|flojera|flojo|floja",
+    "dizziness": r"dizzy|dizziness|light\s*-?\s*headed(?:ness)?|lighthead|vertigo|woozy|room\s+(?:is\s+)?spinning|"
+                 r"(?:feel|feeling|felt|very|so|a\s+bit|little)\s+faint|faint(?:ness)?|mareos?|mareado?s?|mareada?s?|"
+                 r"me\s+da\s+vueltas\s+la\s+cabeza",
+    "orthostatic": r"fainted|passed\s+out|pass\s+out|blacked\s+out|black\s+out|desmay[eo]|desmayad[oa]|"
+                   r"casi\s+me\s+desmayo|me\s+desmayo",
+    "chills": r"chills|chilly|chilled|shivering|shivers|shaking|rigors|freezing|feel\s+cold|feeling\s+cold|"
+              r"escalofrios?|temblores|temblando|tengo\s+frio|mucho\s+frio",
+    "shortness_of_breath": r"short(?:ness)?\s+of\s+breath|sob|can'?t\s+(?:catch\s+my\s+)?breathe?|"
+                           r"(?:hard|difficult|trouble|difficulty|struggling)\s+(?:to\s+)?breath(?:e|ing)?|"
+                           r"breathless|out\s+of\s+breath|winded|unable\s+to\s+breathe|"
+                           r"falta\s+(?:de\s+)?aire|me\s+falta\s+el\s+aire|no\s+puedo\s+respirar|"
+                           r"(?:dificultad|me\s+cuesta)\s+(?:para\s+)?respirar|me\s+ahogo|ahogo|ahogad[oa]",
+    "nausea": r"nausea|nauseous|nauseated|queasy|sick\s+to\s+my\s+stomach|vomit(?:ing|ed)?|threw\s+up|"
+              r"throwing\s+up|throw\s+up|nauseas?|vomito|vomitando|vomite|ganas\s+de\s+vomitar|asco",
+    "rash": r"rash(?:es)?|hives|red\s+spots|itchy\s+skin|sarpullido|salpullido|erupcion|ronchas|manchas\s+rojas",
+    "headache": r"headaches?|head\s+ache|head\s+(?:hurts|is\s+pounding|pain)|migraine|dolor\s+de\s+cabeza|"
+                r"me\s+duele\s+la\s+cabeza|migrana|jaqueca|cefalea",
+    "myalgia": r"(?:body|muscle|muscular)\s+(?:aches?|pains?|hurts?)|aches|aching|achy|sore\s+muscles|"
+               r"muscles?\s+(?:are\s+)?(?:sore|hurt|ache)|myalgias?|body\s+hurts|everything\s+hurts|"
+               r"dolor(?:es)?\s+(?:muscular(?:es)?|de\s+cuerpo|en\s+el\s+cuerpo|de\s+musculos)|"
+               r"me\s+duele\s+(?:todo\s+)?el\s+cuerpo|me\s+duelen\s+los\s+musculos|cuerpo\s+cortado",
+}
+_SYMPTOM_RES = {code: re.compile(rf"\b(?:{pattern})\b") for code, pattern in _SYMPTOM_PATTERNS.items()}
+_ANY_SYMPTOM = re.compile("|".join(f"(?:{r.pattern})" for r in _SYMPTOM_RES.values()))
+_STANDING = re.compile(
+    r"\b(?:when\s+i\s+(?:stand|get\s+up|sit\s+up)|standing(?:\s+up)?|stand(?:ing)?\s+up|stood\s+up|"
+    r"getting\s+up|got\s+up|get\s+up|on\s+standing|upon\s+standing|"
+    r"al\s+(?:levantarme|pararme|ponerme\s+de\s+pie)|cuando\s+me\s+(?:levanto|paro|pongo\s+de\s+pie)|de\s+pie)\b")
+_NEGATORS = (r"no|not|don'?t|dont|didn'?t|doesn'?t|isn'?t|aren'?t|wasn'?t|haven'?t|hasn'?t|never|without|"
+             r"denies|deny|denied|none|sin|nunca|ni|ningun|ninguna|nada\s+de|no\s+more|no\s+longer|ya\s+no|"
+             r"free\s+of|nor")
+_NEGATOR = re.compile(rf"\b(?:{_NEGATORS})\b")
+_CHAIN_WORDS = set("""
+i im i'm am feel feeling felt have having had any a an the me siento sentido tengo estoy he
+more longer real really at all signs sign of de el la los las un una muy too very so that much
+symptom symptoms sintomas get getting got experiencing noticed issues problems with con fever
+fiebre temperature temp temperatura or nor ni o u / , sym been estado ningun ninguna nada
+anymore mas
+""".split())
+_OR_WORDS = {"or", "nor", "ni", "o", "u", "/"}
+_CLAUSE_BREAK = re.compile(r"[.;!?\n]|\b(?:but|pero|though|although|however|aunque|sino|just|only|solo|"
+                           r"still|todavia|and|y|e)\b")
+_POSTFIX_NO = re.compile(r"^\s*[:=-]?\s*(?:no|none|nope|negative|neg|nada|ninguno|ninguna|denied)\b\s*(?:[,.;!]|$)")
+
+
+def _negated(text: str, start: int, end: int) -> bool:
+    window_start = max((m.end() for m in _CLAUSE_BREAK.finditer(text, 0, start)), default=0)
+    before = text[window_start:start]
+    after = text[end:]
+    if _POSTFIX_NO.match(after):
+        return True
+    negators = list(_NEGATOR.finditer(before))
+    if not negators:
+        return False
+    between = _ANY_SYMPTOM.sub(" sym ", before[negators[-1].end():])
+    tokens = re.findall(r"[a-z']+|[,/]", between)
+    if not all(t in _CHAIN_WORDS for t in tokens):
+        return False
+    if "," in tokens and not any(t in _OR_WORDS for t in tokens):
+        # "no confusion, dizziness or weakness" is a list under "no"; "no fever, confused" is not.
+        rest = re.split(r"[.;!?\n]|\b(?:but|pero|and|y)\b", after, maxsplit=1)[0]
+        return bool(re.search(r"\b(?:or|nor|ni|o|u)\b", rest))
+    return True
+
+
+def _extract_symptoms(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    present: set[str] = set()
+    denied: set[str] = set()
+    for code, pattern in _SYMPTOM_RES.items():
+        for m in pattern.finditer(text):
+            negated = _negated(text, m.start(), m.end())
+            (denied if negated else present).add(code)
+            if code == "dizziness":
+                clause = text[max(0, m.start() - 40):m.end() + 40]
+                if _STANDING.search(clause):
+                    (denied if negated else present).add("orthostatic")
+    return frozenset(present & set(SYMPTOMS)), frozenset((denied - present) & set(SYMPTOMS))
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def parse(body: str | None, now: datetime | None = None) -> Parsed:
+    """Read one text. Never raises; a body with nothing usable gives `needs_clarification`.
+
+    >>> parse("temp 100.9 bp 92/60 o2 95").spo2
+    95
+    """
+    original = body or ""
+    text = _normalise(original)
+    language = _language_hint(original)
+    command = _command(text)
+    if command is not None:
+        return Parsed(command=command[0], command_arg=command[1], language_hint=language)
+    work = _Work(text)
+    times = _extract_times(work, now)
+    vitals = _extract_vitals(work)
+    medications = _extract_medications(work, times)
+    _drop_counts(work)
+    temperature = _extract_temperature(work)
+    symptoms, denied = _extract_symptoms(text)
+    implausible = vitals.pop("implausible") + temperature.pop("implausible", [])
+    return Parsed(
+        **vitals,
+        **temperature,
+        symptoms=symptoms,
+        denied_symptoms=denied,
+        medications=tuple(medications),
+        implausible=tuple(dict.fromkeys(implausible)),
+        language_hint=language,
+    )

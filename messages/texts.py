@@ -1,0 +1,193 @@
+"""Outgoing texts: render a template in the patient's language, count its SMS segments.
+
+The words live in messages/templates/<language>.toml, one file per language, every text the
+system sends (patients and staff) plus the labels for levels, reasons and symptoms. They are read
+once and cached. Imports nothing of `web` or `monitoring`.
+
+    render("reply_routine", "es", next_checkin="3:45 PM")
+    -> "Gracias. No tiene fiebre. Siga tomando agua. Su siguiente control es a las 3:45 PM. ..."
+"""
+from __future__ import annotations
+
+import string
+import tomllib
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+import phonenumbers
+
+TEMPLATE_DIR = Path(__file__).with_name("templates")
+LANGUAGES = ("en", "es")
+DEFAULT_LANGUAGE = "en"
+
+PATIENT_KEYS = (
+    "welcome", "prompt", "reminder", "reply_routine", "reply_fever_home_care", "reply_fever_wait",
+    "reply_clinician_review", "reply_urgent_in_hours", "reply_urgent_after_hours", "reply_measure_again",
+    "reply_unreadable", "reply_med_recorded", "reply_med_too_soon", "reply_med_daily_max",
+    "reply_symptoms_noted", "help", "unknown_sender", "opted_out", "opted_in", "episode_end",
+    "already_stopped",
+)
+STAFF_KEYS = ("nurse_alert", "nurse_alert_update", "nurse_repage", "nurse_ack", "nurse_ack_none",
+              "staff_unreadable")
+TEMPLATE_KEYS = PATIENT_KEYS + STAFF_KEYS
+LABEL_TABLES = ("levels", "reasons", "symptoms")
+
+# Texts that must name the clinic's phone number (CONTRACT 6: every urgent reply).
+URGENT_KEYS = ("reply_urgent_in_hours", "reply_urgent_after_hours", "reply_clinician_review")
+
+# Segment budget, per key, checked by tests/test_texts.py with a 30-character clinic name, a
+# formatted phone number and "3:45 PM". Two segments for every text (306 GSM-7 characters): a
+# longer text arrives split or late on some phones, and each segment is billed. Patient texts are
+# written in GSM-7 in both languages (see es.toml) so none needs UCS-2's smaller segments. Staff
+# texts carry a dashboard link and the reason labels; two segments hold three reasons and a link.
+# A key that cannot fit gets its own line here, with the reason.
+SEGMENT_BUDGET: dict[str, int] = {key: 2 for key in TEMPLATE_KEYS}
+
+# GSM 03.38: the basic alphabet (one septet) and the extension table (escape + one septet).
+GSM7_BASIC = frozenset(
+    "@\u00a3$\u00a5\u00e8\u00e9\u00f9\u00ec\u00f2\u00c7\n\u00d8\u00f8\r\u00c5\u00e5\u0394_\u03a6\u0393\u039b\u03a9"
+    "\u03a0\u03a8\u03a3\u0398\u039e\u00c6\u00e6\u00df\u00c9 !\"#\u00a4%&'()*+,-./0123456789:;<=>?"
+    "\u00a1ABCDEFGHIJKLMNOPQRSTUVWXYZ\u00c4\u00d6\u00d1\u00dc\u00a7\u00bfabcdefghijklmnopqrstuvwxyz"
+    "\u00e4\u00f6\u00f1\u00fc\u00e0"
+)
+GSM7_EXTENSION = frozenset("^{}\\[~]|\u20ac\f")
+
+
+class TemplateError(KeyError):
+    """A template that does not exist, or a value it needs that was not given."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+@lru_cache(maxsize=None)
+def _catalog(language: str) -> dict:
+    path = TEMPLATE_DIR / f"{language}.toml"
+    with path.open("rb") as handle:
+        data = tomllib.load(handle)
+    templates = {k: v for k, v in data.items() if isinstance(v, str)}
+    labels = {table: dict(data.get(table, {})) for table in LABEL_TABLES}
+    return {"templates": templates, "labels": labels}
+
+
+def _language(language: str | None) -> str:
+    language = (language or "").lower()[:2]
+    return language if language in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def template(key: str, language: str | None) -> str:
+    """The raw template text; unknown languages fall back to English, then a missing key too."""
+    for lang in dict.fromkeys((_language(language), DEFAULT_LANGUAGE)):
+        text = _catalog(lang)["templates"].get(key)
+        if text is not None:
+            return text
+    raise TemplateError(f"no template named {key!r}; known keys: {', '.join(TEMPLATE_KEYS)}")
+
+
+def placeholders(text: str) -> frozenset[str]:
+    """The {names} a template needs."""
+    return frozenset(name for _, name, _, _ in string.Formatter().parse(text) if name)
+
+
+def render(key: str, language: str | None, **values: object) -> str:
+    """The text for `key` in `language` with its {placeholders} filled.
+
+    Unknown languages fall back to English. A placeholder without a value raises TemplateError
+    naming it; values a template does not use are ignored, so callers may pass one bag of values.
+    """
+    text = template(key, language)
+    missing = placeholders(text) - values.keys()
+    if missing:
+        raise TemplateError(
+            f"template {key!r} ({_language(language)}) needs {', '.join(sorted(missing))}; "
+            f"pass them to render()")
+    return text.format_map({name: values[name] for name in placeholders(text)})
+
+
+def _label(table: str, code: str, language: str | None) -> str:
+    for lang in dict.fromkeys((_language(language), DEFAULT_LANGUAGE)):
+        label = _catalog(lang)["labels"][table].get(code)
+        if label is not None:
+            return label
+    return code.replace("_", " ")  # a new code still reads, never crashes a page
+
+
+def reason_label(code: str, language: str | None, kind: str = "reasons") -> str:
+    """'hypoxia' -> 'low oxygen' / 'oxígeno bajo'. `kind` picks the table: reasons, levels, symptoms."""
+    if kind not in LABEL_TABLES:
+        raise TemplateError(f"no label table {kind!r}; known: {', '.join(LABEL_TABLES)}")
+    return _label(kind, code, language)
+
+
+def level_label(code: str, language: str | None) -> str:
+    """'urgent' -> 'URGENT' / 'URGENTE'."""
+    return _label("levels", code, language)
+
+
+def symptom_label(code: str, language: str | None) -> str:
+    """'shortness_of_breath' -> 'short of breath'."""
+    return _label("symptoms", code, language)
+
+
+def reasons_text(codes: Iterable[str], language: str | None) -> str:
+    """Reason codes as one phrase for a nurse text: 'low oxygen, fever'."""
+    return ", ".join(reason_label(code, language) for code in codes)
+
+
+def is_gsm7(text: str) -> bool:
+    return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
+
+
+def segments(text: str) -> int:
+    """SMS segments `text` takes: GSM-7 160 septets (153 when split), else UCS-2 70 (67).
+
+    Extension characters (^ { } [ ] ~ | \\ euro) take two septets and are never split across
+    segments; UCS-2 counts UTF-16 code units (an emoji is two) and never splits a surrogate pair.
+    An empty text is one segment, as carriers bill it.
+    """
+    if is_gsm7(text):
+        units = [2 if ch in GSM7_EXTENSION else 1 for ch in text]
+        single, multi = 160, 153
+    else:
+        units = [len(ch.encode("utf-16-le")) // 2 for ch in text]
+        single, multi = 70, 67
+    if sum(units) <= single:
+        return 1
+    count, used = 1, 0
+    for unit in units:
+        if used + unit > multi:
+            count, used = count + 1, 0
+        used += unit
+    return count
+
+
+def format_phone(e164: str, region: str | None = None) -> str:
+    """'+15555550100' -> '(555) 555-0100': national format in the clinic's region, else international.
+
+    `region` is the clinic's ISO country ("US"); None takes the number's own region. A number
+    phonenumbers cannot read is returned as given, never raised on: it goes into a text.
+    """
+    try:
+        number = phonenumbers.parse(e164, region)
+    except phonenumbers.NumberParseException:
+        return e164
+    # By country code, not region: 555 numbers are not "valid", so they have no region.
+    if region is None or phonenumbers.country_code_for_region(region.upper()) == number.country_code:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def budget_check(key: str, language: str, text: str) -> str | None:
+    """None when `text` fits the key's budget, else what is wrong (for tests and `flask` checks)."""
+    used, allowed = segments(text), SEGMENT_BUDGET.get(key, 2)
+    if used > allowed:
+        return f"{key} ({language}) takes {used} segments, budget {allowed}: {text!r}"
+    return None
+
+
+__all__ = [
+    "LANGUAGES", "TEMPLATE_KEYS", "PATIENT_KEYS", "STAFF_KEYS", "URGENT_KEYS", "SEGMENT_BUDGET",
+    "TemplateError", "render", "template", "placeholders", "reason_label", "level_label",
+    "symptom_label", "reasons_text", "segments", "is_gsm7", "format_phone", "budget_check",
+]

@@ -1,0 +1,215 @@
+"""Alerts to the on-call chain: open or update, page, re-page, acknowledge, resolve.
+
+One alert per patient is active (open or acknowledged) until staff resolve it; a new reason on it
+pages again. The chain (config `[[oncall]]`, in order): round 0 pages the first person; each
+`ack_timeout_minutes` without an ACK the next round pages the person paged last again and the next
+one; once past the end of the chain every round pages the whole chain.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from messages.texts import level_label, reason_label, render
+from monitoring.clinic import Clinic, Conflict, NotFound
+from monitoring.outbox import queue_text
+from monitoring.store import dumps, loads, to_text, transaction, utcnow
+from triage.model import LEVELS
+
+ACTIVE = ("open", "acknowledged")
+
+
+def initials(name: str) -> str:
+    """Minimum PHI for nurse texts: 'Pat Acceptance' -> 'P.A.'."""
+    parts = [part for part in name.replace(".", " ").split() if part[:1].isalpha()]
+    return "".join(part[0].upper() + "." for part in parts[:3]) or "?"
+
+
+def recipients(chain: list[dict], page_round: int) -> list[dict]:
+    if page_round == 0:
+        return chain[:1]
+    if page_round < len(chain):
+        return [chain[page_round - 1], chain[page_round]]
+    return list(chain)
+
+
+def active_alert(clinic: Clinic, patient_id: int):
+    return clinic.db.execute(
+        "SELECT * FROM alerts WHERE patient_id = ? AND status IN ('open', 'acknowledged') ORDER BY id DESC LIMIT 1",
+        [patient_id],
+    ).fetchone()
+
+
+def raise_alert(clinic: Clinic, patient_id: int, level: str, reasons: list[str],
+                episode_id: int | None = None) -> int:
+    """Open an alert, or add new reasons to the active one and page again (inside a transaction)."""
+    now = utcnow()
+    db = clinic.db
+    current = active_alert(clinic, patient_id)
+    if current is not None:
+        known = loads(current["reasons"], [])
+        added = [code for code in reasons if code not in known]
+        if not added:
+            return current["id"]
+        merged_level = max(current["level"], level, key=LEVELS.index)
+        db.execute(
+            "UPDATE alerts SET reasons = ?, level = ?, status = 'open', acknowledged_at = NULL, "
+            "acknowledged_by = NULL, updated_at = ?, next_page_at = ? WHERE id = ?",
+            [dumps(known + added), merged_level, to_text(now), to_text(now + _timeout(clinic)), current["id"]],
+        )
+        _event(clinic, current["id"], "reasons_added", reasons=added, level=merged_level)
+        _page(clinic, current["id"], current["page_round"], update=True)
+        return current["id"]
+    alert_id = db["alerts"].insert({
+        "patient_id": patient_id, "episode_id": episode_id, "level": level, "reasons": dumps(list(reasons)),
+        "status": "open", "page_round": 0, "next_page_at": to_text(now + _timeout(clinic)),
+        "created_at": to_text(now), "updated_at": to_text(now),
+    }).last_pk
+    _event(clinic, alert_id, "opened", level=level, reasons=list(reasons))
+    _page(clinic, alert_id, 0)
+    return alert_id
+
+
+def _timeout(clinic: Clinic) -> timedelta:
+    return timedelta(minutes=clinic.effective["escalation"]["ack_timeout_minutes"])
+
+
+def _event(clinic: Clinic, alert_id: int, kind: str, actor: str | None = None, **detail) -> None:
+    clinic.db["alert_events"].insert(
+        {"alert_id": alert_id, "at": to_text(utcnow()), "kind": kind, "actor": actor, "detail": dumps(detail)}
+    )
+
+
+def _page(clinic: Clinic, alert_id: int, page_round: int, update: bool = False,
+          skip_phone: str | None = None) -> list[str]:
+    alert = clinic.db.execute(
+        "SELECT a.*, p.name FROM alerts a JOIN patients p ON p.id = a.patient_id WHERE a.id = ?", [alert_id]
+    ).fetchone()
+    reasons = loads(alert["reasons"], [])
+    values = {
+        "level": level_label(alert["level"], "en").upper(),
+        "initials": initials(alert["name"]),
+        "reasons": ", ".join(reason_label(code, "en") for code in reasons),
+        "time": clinic.local(utcnow()).strftime("%-I:%M %p"),
+        "link": clinic.dashboard_url(f"/dashboard/alerts/{alert_id}"),
+        "alert_id": alert_id,
+    }
+    key = "nurse_alert_update" if update else ("nurse_alert" if page_round == 0 else "nurse_repage")
+    body = render(key, "en", **values)
+    paged = []
+    for person in recipients(clinic.oncall, page_round):
+        if person["phone"] == skip_phone:
+            continue
+        queue_text(clinic, person["phone"], body, "alert", alert_id=alert_id)
+        paged.append(person["phone"])
+    _event(clinic, alert_id, "paged", round=page_round, to=[p[-4:] for p in paged])
+    return paged
+
+
+def page_due(clinic: Clinic) -> int:
+    """Re-page every open alert whose ack timeout has passed; return how many were paged."""
+    now = utcnow()
+    due = clinic.db.execute(
+        "SELECT id, page_round FROM alerts WHERE status = 'open' AND next_page_at <= ? ORDER BY id",
+        [to_text(now)],
+    ).fetchall()
+    for row in due:
+        with transaction(clinic.db):
+            claimed = clinic.db.execute(
+                "UPDATE alerts SET page_round = page_round + 1, next_page_at = ?, updated_at = ? "
+                "WHERE id = ? AND status = 'open' AND page_round = ?",
+                [to_text(now + _timeout(clinic)), to_text(now), row["id"], row["page_round"]],
+            ).rowcount
+            if claimed:
+                _page(clinic, row["id"], row["page_round"] + 1)
+    return len(due)
+
+
+def page_next_now(clinic: Clinic, alert_id: int, failed_phone: str | None = None) -> None:
+    """A page could not be delivered: move on to the next round at once (inside a transaction)."""
+    alert = clinic.db.execute("SELECT status, page_round FROM alerts WHERE id = ?", [alert_id]).fetchone()
+    if alert is None or alert["status"] != "open":
+        return
+    next_round = alert["page_round"] + 1
+    clinic.db.execute(
+        "UPDATE alerts SET page_round = ?, next_page_at = ?, updated_at = ? WHERE id = ?",
+        [next_round, to_text(utcnow() + _timeout(clinic)), to_text(utcnow()), alert_id],
+    )
+    _event(clinic, alert_id, "page_undeliverable", phone_end=(failed_phone or "")[-4:])
+    _page(clinic, alert_id, next_round, skip_phone=failed_phone)
+
+
+def acknowledge(clinic: Clinic, alert_id: int | None, actor: str, reply_to: str | None = None) -> dict:
+    """Stop the paging of one alert (the newest open one when `alert_id` is None)."""
+    db = clinic.db
+    with transaction(db):
+        if alert_id is None:
+            row = db.execute("SELECT * FROM alerts WHERE status = 'open' ORDER BY id DESC LIMIT 1").fetchone()
+        else:
+            row = db.execute("SELECT * FROM alerts WHERE id = ?", [alert_id]).fetchone()
+        if row is None or row["status"] == "resolved":
+            if reply_to:
+                queue_text(clinic, reply_to, render("nurse_ack_none", "en", alert_id=alert_id or ""), "info")
+            raise NotFound(f"no open alert {alert_id}" if alert_id else "no open alert", "alert_id")
+        if row["status"] == "open":
+            now = to_text(utcnow())
+            db.execute(
+                "UPDATE alerts SET status = 'acknowledged', acknowledged_at = ?, acknowledged_by = ?, "
+                "next_page_at = NULL, updated_at = ? WHERE id = ?", [now, actor, now, row["id"]])
+            _event(clinic, row["id"], "acknowledged", actor=actor)
+            clinic.audit(actor, "alert.acknowledge", f"alert:{row['id']}")
+        if reply_to:
+            name = db.execute("SELECT name FROM patients WHERE id = ?", [row["patient_id"]]).fetchone()["name"]
+            queue_text(clinic, reply_to, render("nurse_ack", "en", alert_id=row["id"], initials=initials(name)), "info")
+        return alert_view(clinic, row["id"])
+
+
+def resolve(clinic: Clinic, alert_id: int, actor: str, note: str) -> dict:
+    db = clinic.db
+    with transaction(db):
+        row = db.execute("SELECT status FROM alerts WHERE id = ?", [alert_id]).fetchone()
+        if row is None:
+            raise NotFound(f"no alert {alert_id}", "alert_id")
+        if row["status"] == "resolved":
+            raise Conflict(f"alert {alert_id} is already resolved", "alert_id")
+        now = to_text(utcnow())
+        db.execute(
+            "UPDATE alerts SET status = 'resolved', resolved_at = ?, resolved_by = ?, resolution_note = ?, "
+            "next_page_at = NULL, updated_at = ?, acknowledged_at = COALESCE(acknowledged_at, ?), "
+            "acknowledged_by = COALESCE(acknowledged_by, ?) WHERE id = ?",
+            [now, actor, note, now, now, actor, alert_id])
+        _event(clinic, alert_id, "resolved", actor=actor, note=note)
+        clinic.audit(actor, "alert.resolve", f"alert:{alert_id}", note=note)
+    return alert_view(clinic, alert_id)
+
+
+def alert_view(clinic: Clinic, alert_id: int) -> dict:
+    row = clinic.db.execute("SELECT * FROM alerts WHERE id = ?", [alert_id]).fetchone()
+    return _shape(row)
+
+
+def _shape(row) -> dict:
+    from monitoring.views import iso
+
+    return {
+        "id": row["id"], "patient_id": row["patient_id"], "level": row["level"],
+        "reasons": loads(row["reasons"], []), "status": row["status"],
+        "created_at": iso(row["created_at"]), "acknowledged_at": iso(row["acknowledged_at"]),
+        "acknowledged_by": row["acknowledged_by"], "resolved_at": iso(row["resolved_at"]),
+        "resolved_by": row["resolved_by"], "resolution_note": row["resolution_note"],
+    }
+
+
+def list_alerts(clinic: Clinic, status: str = "open", patient_id: int | None = None) -> list[dict]:
+    where, params = [], []
+    if status == "open":
+        where.append("status = 'open'")
+    elif status == "active":
+        where.append("status IN ('open', 'acknowledged')")
+    elif status != "all":
+        where.append("status = ?")
+        params.append(status)
+    if patient_id is not None:
+        where.append("patient_id = ?")
+        params.append(patient_id)
+    sql = "SELECT * FROM alerts" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id DESC"
+    return [_shape(row) for row in clinic.db.execute(sql, params).fetchall()]

@@ -1,0 +1,120 @@
+"""The patient app's road into care: the same triage as a text, answered in JSON instead of SMS."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import triage
+from monitoring import care, views
+from monitoring.clinic import Clinic, Conflict, ValidationError
+from monitoring.patients import parse_time
+from monitoring.store import transaction, utcnow
+from triage.model import SYMPTOMS
+
+READING_FIELDS = {"temperature", "systolic", "diastolic", "spo2", "heart_rate", "symptoms", "taken_at"}
+WHOLE_NUMBERS = ("systolic", "diastolic", "spo2", "heart_rate")
+
+
+def _active_episode(clinic: Clinic, patient):
+    episode = clinic.db.execute(
+        "SELECT * FROM episodes WHERE patient_id = ? AND status = 'active' ORDER BY id DESC LIMIT 1",
+        [patient["id"]]).fetchone()
+    if episode is None:
+        raise Conflict("monitoring has ended for you; call the clinic if you feel unwell", "episode")
+    return episode
+
+
+def _taken_at(body: dict):
+    taken_at = parse_time(body.get("taken_at"), "taken_at", default=utcnow())
+    if taken_at > utcnow() + timedelta(minutes=5):
+        raise ValidationError("taken_at is in the future", "taken_at")
+    return taken_at
+
+
+def reading_values(body) -> dict:
+    """Validate an app reading body; implausible values are kept out and named, as for a text."""
+    if not isinstance(body, dict):
+        raise ValidationError("the body must be a JSON object", "body")
+    unknown = sorted(set(body) - READING_FIELDS)
+    if unknown:
+        raise ValidationError(f"unknown field {unknown[0]!r}; known: {', '.join(sorted(READING_FIELDS))}", unknown[0])
+    values: dict = {"implausible": set()}
+    temperature = body.get("temperature")
+    if temperature is not None:
+        if not isinstance(temperature, dict) or set(temperature) - {"value", "unit"}:
+            raise ValidationError('temperature must be {"value": number, "unit": "C" or "F"}', "temperature")
+        value, unit = temperature.get("value"), temperature.get("unit", "C")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValidationError("temperature.value must be a number", "temperature.value")
+        if unit not in ("C", "F"):
+            raise ValidationError('temperature.unit must be "C" or "F"', "temperature.unit")
+        celsius = triage.fahrenheit_to_celsius(value) if unit == "F" else float(value)
+        if triage.plausible("temperature_c", celsius):
+            values["temperature_c"] = celsius
+        else:
+            values["implausible"].add("temperature_c")
+    for field in WHOLE_NUMBERS:
+        value = body.get(field)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+            raise ValidationError(f"{field} must be a whole number", field)
+        if triage.plausible(field, int(value)):
+            values[field] = int(value)
+        else:
+            values["implausible"].add(field)
+    symptoms = body.get("symptoms", [])
+    if not isinstance(symptoms, list) or any(code not in SYMPTOMS for code in symptoms):
+        raise ValidationError(f"symptoms must be a list of codes from: {', '.join(SYMPTOMS)}", "symptoms")
+    values["symptoms"] = set(symptoms)
+    if not (set(values) - {"implausible", "symptoms"}) and not values["symptoms"] and not values["implausible"]:
+        raise ValidationError("send at least one value: temperature, systolic, spo2, heart_rate or symptoms", "body")
+    return values
+
+
+def submit_reading(clinic: Clinic, patient, body) -> dict:
+    values = reading_values(body)
+    taken_at = _taken_at(body)
+    with transaction(clinic.db):
+        episode = _active_episode(clinic, patient)
+        assessment, next_checkin = care.record_reading(clinic, patient, episode, values, taken_at=taken_at,
+                                                       source="app")
+    return _answer(clinic, patient, assessment, next_checkin)
+
+
+def submit_medication(clinic: Clinic, patient, body) -> dict:
+    if not isinstance(body, dict):
+        raise ValidationError("the body must be a JSON object", "body")
+    unknown = sorted(set(body) - {"name", "dose_mg", "taken_at"})
+    if unknown:
+        raise ValidationError(f"unknown field {unknown[0]!r}; known: dose_mg, name, taken_at", unknown[0])
+    if body.get("name") != "acetaminophen":
+        raise ValidationError("name must be acetaminophen (other medicines are recorded by the clinic)", "name")
+    dose_mg = body.get("dose_mg")
+    if dose_mg is not None and (isinstance(dose_mg, bool) or not isinstance(dose_mg, (int, float))
+                                or not 80 <= dose_mg <= 2000):
+        raise ValidationError("dose_mg must be a number between 80 and 2000", "dose_mg")
+    taken_at = _taken_at(body)
+    with transaction(clinic.db):
+        episode = _active_episode(clinic, patient)
+        assessment = care.patient_acetaminophen(clinic, patient, episode, given_at=taken_at, dose_mg=dose_mg,
+                                                asking=False, source="app")
+        next_checkin = care.answer_checkin(clinic, patient, episode)
+    return _answer(clinic, patient, assessment, next_checkin)
+
+
+def _answer(clinic: Clinic, patient, assessment, next_checkin) -> dict:
+    return {"assessment": {
+        "level": assessment.level, "reasons": list(assessment.reasons),
+        "instructions": care.instruction_texts(clinic, patient, assessment, next_checkin),
+        "instruction_keys": list(assessment.instructions),
+        "next_acetaminophen_at": assessment.next_acetaminophen_at.isoformat()
+        if assessment.next_acetaminophen_at else None,
+    }, "next_checkin_at": next_checkin.isoformat()}
+
+
+def me(clinic: Clinic, patient) -> dict:
+    view = views.patient_view(clinic, patient["id"], reading_limit=50)
+    episode = view["episode"]
+    return {"id": view["id"], "name": view["name"], "language": view["language"], "episode": episode,
+            "latest_assessment": view["latest_assessment"],
+            "next_checkin_at": episode["next_checkin_at"] if episode else None, "readings": view["readings"]}

@@ -1,0 +1,182 @@
+"""Readings and doses in, triage, and what follows: the assessment, the alert, the reply, the next check-in.
+
+Shared by the SMS webhook and the patient app, so a reading is triaged the same way whichever road
+it took. Each function runs inside the caller's transaction.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import triage
+from messages.texts import format_phone, render
+from monitoring import alerts
+from monitoring.clinic import Clinic
+from monitoring.outbox import queue_text
+from monitoring.store import dumps, from_text, loads, to_text, utcnow
+from triage.model import Assessment, Dose, History, Profile, Reading
+
+ALERT_LEVELS = ("clinician_review", "urgent")
+VITALS = ("temperature_c", "systolic", "diastolic", "spo2", "heart_rate")
+
+
+def profile(patient, episode) -> Profile:
+    return Profile(
+        dose_given_at=from_text(episode["dose_given_at"]),
+        baseline_systolic=patient["baseline_systolic"],
+        baseline_spo2=patient["baseline_spo2"],
+        high_risk=bool(patient["high_risk"]),
+    )
+
+
+def _reading(row) -> Reading:
+    return Reading(
+        taken_at=from_text(row["taken_at"]), temperature_c=row["temperature_c"], systolic=row["systolic"],
+        diastolic=row["diastolic"], spo2=row["spo2"], heart_rate=row["heart_rate"],
+        symptoms=frozenset(loads(row["symptoms"], [])), denied_symptoms=frozenset(loads(row["denied_symptoms"], [])),
+    )
+
+
+def _dose(row) -> Dose:
+    return Dose(name=row["name"], given_at=from_text(row["given_at"]), dose_mg=row["dose_mg"])
+
+
+def history(clinic: Clinic, patient_id: int, episode) -> History:
+    """This episode's readings; doses from a day before the episode's dose on (acetaminophen taken the
+    evening before still counts toward the interval and the 24 h total); tocilizumab over six weeks."""
+    readings = clinic.db.execute(
+        "SELECT * FROM readings WHERE episode_id = ? ORDER BY taken_at, id", [episode["id"]]).fetchall()
+    since = to_text(from_text(episode["dose_given_at"]) - timedelta(days=1))
+    doses = clinic.db.execute(
+        "SELECT * FROM medications WHERE patient_id = ? AND given_at >= ? ORDER BY given_at, id",
+        [patient_id, since]).fetchall()
+    toci = clinic.db.execute(
+        "SELECT * FROM medications WHERE patient_id = ? AND name = 'tocilizumab' AND given_at >= ? "
+        "ORDER BY given_at", [patient_id, to_text(utcnow() - timedelta(days=42))]).fetchall()
+    return History(readings=tuple(_reading(r) for r in readings), doses=tuple(_dose(d) for d in doses),
+                   tocilizumab_doses=tuple(_dose(d) for d in toci))
+
+
+def text_values(clinic: Clinic, assessment: Assessment | None = None, next_checkin: datetime | None = None) -> dict:
+    """Everything a patient template may name."""
+    clinic_cfg = clinic.effective["clinic"]
+    values = {"clinic_name": clinic_cfg["name"], "clinic_phone": format_phone(clinic_cfg["phone"])}
+    if next_checkin is not None:
+        values["next_checkin"] = _clock(clinic, next_checkin)
+    if assessment is not None and assessment.next_acetaminophen_at is not None:
+        values["next_dose_time"] = _clock(clinic, assessment.next_acetaminophen_at)
+    return values
+
+
+def _clock(clinic: Clinic, moment: datetime) -> str:
+    local = clinic.local(moment)
+    today = clinic.local(utcnow()).date()
+    text = local.strftime("%-I:%M %p")
+    return text if local.date() == today else f"{local.strftime('%a')} {text}"
+
+
+def record_reading(clinic: Clinic, patient, episode, values: dict, *, taken_at: datetime, source: str,
+                   message_id: int | None = None) -> tuple[Assessment, datetime]:
+    """Store a reading, triage it, store the assessment, raise the alert, answer the check-in.
+
+    `values` holds the VITALS fields, `symptoms`, `denied_symptoms` and `implausible` (fields whose value
+    no body shows; their value is None). Returns the assessment and when the next check-in is due.
+    """
+    now = utcnow()
+    past = history(clinic, patient["id"], episode)
+    reading = Reading(
+        taken_at=taken_at, **{field: values.get(field) for field in VITALS},
+        symptoms=frozenset(values.get("symptoms", ())), denied_symptoms=frozenset(values.get("denied_symptoms", ())),
+        implausible=frozenset(values.get("implausible", ())),
+    )
+    assessment = triage.assess(clinic.thresholds, profile(patient, episode), past, reading, now, clinic.hours)
+    reading_id = None
+    if any(values.get(field) is not None for field in VITALS) or reading.symptoms or reading.denied_symptoms:
+        reading_id = clinic.db["readings"].insert({
+            "patient_id": patient["id"], "episode_id": episode["id"], "taken_at": to_text(taken_at),
+            **{field: values.get(field) for field in VITALS},
+            "symptoms": dumps(sorted(reading.symptoms)), "denied_symptoms": dumps(sorted(reading.denied_symptoms)),
+            "implausible": dumps(sorted(reading.implausible)), "source": source, "message_id": message_id,
+            "created_at": to_text(now),
+        }).last_pk
+    store_assessment(clinic, patient["id"], episode["id"], assessment, reading_id=reading_id)
+    if assessment.level in ALERT_LEVELS:
+        alert_reasons = [r for r in assessment.reasons if r != "implausible_reading"]
+        alerts.raise_alert(clinic, patient["id"], assessment.level, alert_reasons, episode_id=episode["id"])
+    febrile = reading.temperature_c is not None and reading.temperature_c >= clinic.thresholds.fever_c
+    next_checkin = answer_checkin(clinic, patient, episode, febrile=febrile)
+    return assessment, next_checkin
+
+
+def store_assessment(clinic: Clinic, patient_id: int, episode_id: int | None, assessment: Assessment,
+                     reading_id: int | None = None, medication_id: int | None = None) -> None:
+    clinic.db["assessments"].insert({
+        "patient_id": patient_id, "episode_id": episode_id, "reading_id": reading_id,
+        "medication_id": medication_id, "level": assessment.level, "reasons": dumps(list(assessment.reasons)),
+        "instructions": dumps(list(assessment.instructions)), "assessed_at": to_text(utcnow()),
+    })
+
+
+def interval_minutes(clinic: Clinic, patient, febrile: bool) -> int:
+    """Hourly while febrile, else the patient's own interval or the clinic's (SOP 5: every 1-2 h)."""
+    normal = patient["checkin_interval_minutes"] or clinic.checkins["interval_minutes"]
+    if febrile:
+        return min(normal, clinic.checkins["febrile_interval_minutes"])
+    return normal
+
+
+def answer_checkin(clinic: Clinic, patient, episode, febrile: bool | None = None) -> datetime:
+    """Any answer closes the open check-in, resets the missed count, and sets the next one due.
+
+    `febrile` None keeps the pace the last temperature set (a dose report says nothing about fever).
+    """
+    now = utcnow()
+    if febrile is None:
+        last = clinic.db.execute(
+            "SELECT temperature_c FROM readings WHERE episode_id = ? AND temperature_c IS NOT NULL "
+            "ORDER BY taken_at DESC, id DESC LIMIT 1", [episode["id"]]).fetchone()
+        febrile = bool(last and last["temperature_c"] >= clinic.thresholds.fever_c)
+    due = now + timedelta(minutes=interval_minutes(clinic, patient, febrile))
+    if episode["status"] == "active":
+        clinic.db.execute(
+            "UPDATE episodes SET checkin_sent_at = NULL, reminder_sent = 0, missed_count = 0, last_answer_at = ?, "
+            "next_checkin_at = ? WHERE id = ?", [to_text(now), to_text(due), episode["id"]])
+    return due
+
+
+def record_dose(clinic: Clinic, patient, episode, name: str, *, given_at: datetime, dose_mg: float | None,
+                source: str, weight_kg: float | None = None, staff_id: int | None = None,
+                message_id: int | None = None) -> int:
+    return clinic.db["medications"].insert({
+        "patient_id": patient["id"], "episode_id": episode["id"] if episode else None, "name": name,
+        "dose_mg": dose_mg, "weight_kg": weight_kg, "given_at": to_text(given_at), "source": source,
+        "recorded_by": staff_id, "message_id": message_id, "created_at": to_text(utcnow()),
+    }).last_pk
+
+
+def patient_acetaminophen(clinic: Clinic, patient, episode, *, given_at: datetime, dose_mg: float | None,
+                          asking: bool, source: str, message_id: int | None = None) -> Assessment:
+    """The patient took (or asks about) acetaminophen: check the interval and the 24 h total, record it."""
+    past = history(clinic, patient["id"], episode)
+    dose = Dose(name="acetaminophen", given_at=given_at, dose_mg=dose_mg)
+    assessment = triage.assess_acetaminophen(clinic.thresholds, past, dose, utcnow(), taken=not asking)
+    medication_id = None
+    if not asking:
+        medication_id = record_dose(clinic, patient, episode, "acetaminophen", given_at=given_at, dose_mg=dose_mg,
+                                    source=source, message_id=message_id)
+    if assessment.reasons:  # a routine "dose noted" does not replace the clinical picture
+        store_assessment(clinic, patient["id"], episode["id"], assessment, medication_id=medication_id)
+    return assessment
+
+
+def reply_to_patient(clinic: Clinic, patient, key: str, values: dict) -> int | None:
+    """Queue a reply in the patient's language, unless they opted out (Twilio would refuse it)."""
+    if patient["opted_out_at"]:
+        return None
+    body = render(key, patient["language"], **values)
+    return queue_text(clinic, patient["phone"], body, "reply", patient_id=patient["id"])
+
+
+def instruction_texts(clinic: Clinic, patient, assessment: Assessment, next_checkin: datetime | None) -> list[str]:
+    """The assessment's instructions rendered in the patient's language (the app shows these)."""
+    values = text_values(clinic, assessment, next_checkin)
+    return [render(key, patient["language"], **values) for key in assessment.instructions]

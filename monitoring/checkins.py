@@ -1,0 +1,125 @@
+"""Check-ins: prompts, one reminder, missed check-ins, and the end of an episode.
+
+All timing lives in the `episodes` row (`next_checkin_at`, `checkin_sent_at`), so a restart loses
+nothing. Each step claims its row with a conditional UPDATE, so two schedulers never send the same
+prompt twice.
+
+After downtime: a check-in that was sent and went unanswered past `missed_after_minutes` counts as
+one miss, however long the outage; check-ins that were never sent (the service was down) are not
+counted as missed, since the patient was never asked; and a patient whose prompt fell due during
+the outage gets one prompt, not one per interval missed.
+"""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from messages.texts import render
+from monitoring import alerts, care
+from monitoring.clinic import Clinic
+from monitoring.config import parse_clock
+from monitoring.outbox import queue_text
+from monitoring.store import to_text, transaction, utcnow
+
+
+def _minutes(clinic: Clinic, key: str) -> timedelta:
+    return timedelta(minutes=clinic.checkins[key])
+
+
+def end_episodes(clinic: Clinic) -> int:
+    """Episodes past `monitoring_hours`: prompts stop and a closing text says so."""
+    now = utcnow()
+    rows = clinic.db.execute(
+        "SELECT e.id, e.patient_id FROM episodes e WHERE e.status = 'active' AND e.ends_at <= ?", [to_text(now)]
+    ).fetchall()
+    for row in rows:
+        with transaction(clinic.db):
+            claimed = clinic.db.execute(
+                "UPDATE episodes SET status = 'ended', ended_at = ?, next_checkin_at = NULL, checkin_sent_at = NULL "
+                "WHERE id = ? AND status = 'active'", [to_text(now), row["id"]]).rowcount
+            if claimed:
+                patient = clinic.db.execute("SELECT * FROM patients WHERE id = ?", [row["patient_id"]]).fetchone()
+                care.reply_to_patient(clinic, patient, "episode_end", care.text_values(clinic))
+    return len(rows)
+
+
+def count_missed(clinic: Clinic) -> int:
+    """An open check-in unanswered for `missed_after_minutes` is missed; enough in a row page the nurse."""
+    now = utcnow()
+    cutoff = to_text(now - _minutes(clinic, "missed_after_minutes"))
+    rows = clinic.db.execute(
+        "SELECT id, patient_id, checkin_sent_at FROM episodes WHERE status = 'active' AND checkin_sent_at <= ?",
+        [cutoff]).fetchall()
+    for row in rows:
+        with transaction(clinic.db):
+            claimed = clinic.db.execute(
+                "UPDATE episodes SET missed_count = missed_count + 1, checkin_sent_at = NULL "
+                "WHERE id = ? AND checkin_sent_at = ?", [row["id"], row["checkin_sent_at"]]).rowcount
+            if not claimed:
+                continue
+            missed = clinic.db.execute("SELECT missed_count FROM episodes WHERE id = ?", [row["id"]]).fetchone()[0]
+            if missed >= clinic.checkins["escalate_after_missed"]:
+                # Silence is a symptom: confusion can stop a patient answering.
+                alerts.raise_alert(clinic, row["patient_id"], "clinician_review", ["missed_checkins"],
+                                   episode_id=row["id"])
+    return len(rows)
+
+
+def send_reminders(clinic: Clinic) -> int:
+    now = utcnow()
+    cutoff = to_text(now - _minutes(clinic, "reminder_after_minutes"))
+    rows = clinic.db.execute(
+        "SELECT e.id, e.patient_id, e.checkin_sent_at FROM episodes e JOIN patients p ON p.id = e.patient_id "
+        "WHERE e.status = 'active' AND e.reminder_sent = 0 AND e.checkin_sent_at <= ? AND p.opted_out_at IS NULL",
+        [cutoff]).fetchall()
+    sent = 0
+    for row in rows:
+        if in_quiet_hours(clinic, now):
+            break
+        with transaction(clinic.db):
+            claimed = clinic.db.execute(
+                "UPDATE episodes SET reminder_sent = 1 WHERE id = ? AND reminder_sent = 0 AND checkin_sent_at = ?",
+                [row["id"], row["checkin_sent_at"]]).rowcount
+            if claimed:
+                _queue_checkin_text(clinic, row["patient_id"], "reminder")
+                sent += 1
+    return sent
+
+
+def send_prompts(clinic: Clinic) -> int:
+    """One prompt for every episode whose check-in is due, however late the service is."""
+    now = utcnow()
+    if in_quiet_hours(clinic, now):
+        return 0
+    rows = clinic.db.execute(
+        "SELECT e.id, e.patient_id, e.next_checkin_at, p.checkin_interval_minutes FROM episodes e "
+        "JOIN patients p ON p.id = e.patient_id "
+        "WHERE e.status = 'active' AND e.next_checkin_at <= ? AND p.opted_out_at IS NULL ORDER BY e.next_checkin_at",
+        [to_text(now)]).fetchall()
+    for row in rows:
+        interval = timedelta(minutes=row["checkin_interval_minutes"] or clinic.checkins["interval_minutes"])
+        with transaction(clinic.db):
+            claimed = clinic.db.execute(
+                "UPDATE episodes SET checkin_sent_at = ?, reminder_sent = 0, next_checkin_at = ? "
+                "WHERE id = ? AND next_checkin_at = ?",
+                [to_text(now), to_text(now + interval), row["id"], row["next_checkin_at"]]).rowcount
+            if claimed:
+                _queue_checkin_text(clinic, row["patient_id"], "prompt")
+    return len(rows)
+
+
+def _queue_checkin_text(clinic: Clinic, patient_id: int, kind: str) -> None:
+    patient = clinic.db.execute("SELECT * FROM patients WHERE id = ?", [patient_id]).fetchone()
+    body = render(kind, patient["language"], **care.text_values(clinic))
+    queue_text(clinic, patient["phone"], body, kind, patient_id=patient_id)
+
+
+def in_quiet_hours(clinic: Clinic, now: datetime) -> bool:
+    """Quiet hours only if the clinic sets them (none by default: the SOP says every 1-2 h)."""
+    start, end = clinic.checkins["quiet_start"], clinic.checkins["quiet_end"]
+    if not start:
+        return False
+    begins, ends = parse_clock("checkins.quiet_start", start), parse_clock("checkins.quiet_end", end)
+    local: time = clinic.local(now).time()
+    if begins <= ends:
+        return begins <= local < ends
+    return local >= begins or local < ends  # spans midnight, e.g. 22:00-06:00

@@ -1,0 +1,113 @@
+"""The clinic as the service layer sees it: its settings, its store, and the errors it answers with."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+import sqlite_utils
+
+from monitoring import config as config_module
+from monitoring.store import dumps, to_text, utcnow
+from triage.model import ClinicHours, Thresholds
+
+
+class ServiceError(Exception):
+    """A request the clinic cannot act on; `field` names the input at fault where there is one."""
+
+    status = 400
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class ValidationError(ServiceError):
+    status = 400
+
+
+class NotFound(ServiceError):
+    status = 404
+
+
+class Conflict(ServiceError):
+    status = 409
+
+
+@dataclass
+class Clinic:
+    """Settings and store for one request or one job. Build one per thread; never share `db`."""
+
+    db: sqlite_utils.Database
+    config: dict
+    overrides: dict = field(default_factory=dict)  # admin edits from the settings table
+
+    @cached_property
+    def effective(self) -> dict:
+        """The config with the dashboard's stored edits laid over it."""
+        if not self.overrides:
+            return self.config
+        merged = {section: (dict(values) if isinstance(values, dict) else values)
+                  for section, values in self.config.items()}
+        for dotted, value in self.overrides.items():
+            if dotted == "oncall":
+                merged["oncall"] = value
+            else:
+                section, key = dotted.split(".", 1)
+                merged[section][key] = value
+        return merged
+
+    @cached_property
+    def thresholds(self) -> Thresholds:
+        return config_module.thresholds(self.effective)
+
+    @cached_property
+    def hours(self) -> ClinicHours:
+        return config_module.clinic_hours(self.effective)
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.effective["clinic"]["timezone"])
+
+    @property
+    def checkins(self) -> dict:
+        return self.effective["checkins"]
+
+    @property
+    def oncall(self) -> list[dict]:
+        return self.effective["oncall"]
+
+    @property
+    def clinic_phone(self) -> str:
+        return self.effective["clinic"]["phone"]
+
+    @property
+    def from_number(self) -> str:
+        return self.config["sms"]["from_number"]
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.tz)
+
+    def dashboard_url(self, path: str = "") -> str:
+        base = self.config["clinic"]["dashboard_url"] or self.config["sms"]["public_base_url"] or "http://localhost:5000"
+        return base.rstrip("/") + path
+
+    def audit(self, actor: str, action: str, subject: str | None = None, **detail) -> None:
+        """Append who did what to the audit log (inside the caller's transaction)."""
+        self.db.execute(
+            "INSERT INTO audit_log (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
+            [to_text(utcnow()), actor, action, subject, dumps(detail)],
+        )
+
+
+def open_clinic(config: dict) -> Clinic:
+    """A new connection and the stored settings edits: one per request or job."""
+    from monitoring.store import connect, loads
+
+    db = connect(config["database"]["path"])
+    overrides = {}
+    if "settings" in db.table_names():
+        overrides = {row["key"]: loads(row["value"]) for row in db.execute("SELECT key, value FROM settings")}
+    return Clinic(db=db, config=config, overrides=overrides)

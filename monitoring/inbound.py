@@ -1,0 +1,210 @@
+"""A text arrives: keep it first, then understand it and act.
+
+`receive_sms` commits the inbound row before anything else, so a failure later on loses nothing:
+the row stays unprocessed and `process_pending` (run by every tick) tries it again.
+"""
+from __future__ import annotations
+
+import logging
+import sqlite3
+from dataclasses import dataclass
+from datetime import timedelta
+
+from messages.parse import parse
+from messages.texts import render
+from monitoring import alerts, care
+from monitoring.clinic import Clinic, NotFound
+from monitoring.outbox import queue_text
+from monitoring.staff import staff_by_phone
+from monitoring.store import to_text, transaction, utcnow
+
+log = logging.getLogger("crswatch.inbound")
+
+MAX_PROCESSING_ATTEMPTS = 3
+UNKNOWN_SENDER_QUIET = timedelta(hours=24)  # one generic reply a day, so two robots never ping-pong
+
+
+@dataclass
+class Received:
+    message_id: int | None
+    duplicate: bool
+
+
+def receive_sms(clinic: Clinic, *, sender: str, to: str, body: str, sid: str) -> Received:
+    """Store an inbound text (idempotent on Twilio's MessageSid), then process it."""
+    now = to_text(utcnow())
+    try:
+        with transaction(clinic.db):
+            if clinic.db.execute("SELECT 1 FROM messages WHERE sid = ?", [sid]).fetchone():
+                return Received(None, True)
+            patient = _patient_for(clinic, sender)
+            message_id = clinic.db["messages"].insert({
+                "direction": "in", "to_number": to, "from_number": sender, "body": body, "kind": "reply",
+                "patient_id": patient["id"] if patient else None, "status": "received", "sid": sid,
+                "created_at": now, "updated_at": now,
+            }).last_pk
+    except sqlite3.IntegrityError:  # the same MessageSid raced in on another worker
+        return Received(None, True)
+    try:
+        process(clinic, message_id)
+    except Exception:
+        log.exception("inbound message %s kept but not processed; the next tick retries it", message_id)
+        _note_failure(clinic, message_id)
+    return Received(message_id, False)
+
+
+def _patient_for(clinic: Clinic, phone: str):
+    """The patient with an active episode on this phone, else the newest patient with it."""
+    return clinic.db.execute(
+        "SELECT p.* FROM patients p LEFT JOIN episodes e ON e.patient_id = p.id AND e.status = 'active' "
+        "WHERE p.phone = ? ORDER BY e.id IS NULL, p.id DESC LIMIT 1", [phone]).fetchone()
+
+
+def _note_failure(clinic: Clinic, message_id: int) -> None:
+    with transaction(clinic.db):
+        clinic.db.execute("UPDATE messages SET attempts = attempts + 1, updated_at = ? WHERE id = ?",
+                          [to_text(utcnow()), message_id])
+        row = clinic.db.execute("SELECT attempts, patient_id FROM messages WHERE id = ?", [message_id]).fetchone()
+        if row["attempts"] >= MAX_PROCESSING_ATTEMPTS:
+            clinic.db.execute("UPDATE messages SET status = 'error', processed_at = ? WHERE id = ?",
+                              [to_text(utcnow()), message_id])
+            if row["patient_id"]:  # a person must read what the machine could not
+                alerts.raise_alert(clinic, row["patient_id"], "clinician_review", ["unprocessed_message"])
+
+
+def process_pending(clinic: Clinic, settle_seconds: int = 30) -> int:
+    """Retry inbound texts left unprocessed (a crash or a bug between commit and processing)."""
+    cutoff = to_text(utcnow() - timedelta(seconds=settle_seconds))
+    rows = clinic.db.execute(
+        "SELECT id FROM messages WHERE direction = 'in' AND processed_at IS NULL AND created_at <= ? ORDER BY id",
+        [cutoff]).fetchall()
+    for row in rows:
+        try:
+            process(clinic, row["id"])
+        except Exception:
+            log.exception("inbound message %s failed again", row["id"])
+            _note_failure(clinic, row["id"])
+    return len(rows)
+
+
+def process(clinic: Clinic, message_id: int) -> None:
+    with transaction(clinic.db):
+        message = clinic.db.execute("SELECT * FROM messages WHERE id = ?", [message_id]).fetchone()
+        if message is None or message["processed_at"]:
+            return
+        sender = message["from_number"]
+        staff = staff_by_phone(clinic, sender)
+        patient = _patient_for(clinic, sender)
+        if staff is not None and patient is None:
+            _from_staff(clinic, staff, message)
+        elif patient is not None:
+            _from_patient(clinic, patient, message)
+        else:
+            _from_stranger(clinic, sender)
+        clinic.db.execute("UPDATE messages SET processed_at = ?, status = 'processed' WHERE id = ?",
+                          [to_text(utcnow()), message_id])
+
+
+def _from_stranger(clinic: Clinic, sender: str) -> None:
+    since = to_text(utcnow() - UNKNOWN_SENDER_QUIET)
+    recent = clinic.db.execute(
+        "SELECT 1 FROM messages WHERE direction = 'out' AND to_number = ? AND kind = 'info' AND patient_id IS NULL "
+        "AND created_at >= ?", [sender, since]).fetchone()
+    if recent:
+        return
+    values = care.text_values(clinic)
+    queue_text(clinic, sender, render("unknown_sender", "en", **values), "info")
+
+
+def _from_staff(clinic: Clinic, staff: dict, message) -> None:
+    parsed = parse(message["body"])
+    if parsed.command != "ack":
+        queue_text(clinic, staff["phone"], render("staff_unreadable", "en"), "info", staff_id=staff["id"])
+        return
+    try:
+        alerts.acknowledge(clinic, parsed.command_arg, actor=staff["name"], reply_to=staff["phone"])
+    except NotFound:
+        pass  # acknowledge() already told the nurse there was nothing to ACK
+
+
+def _from_patient(clinic: Clinic, patient, message) -> None:
+    now = utcnow()
+    episode = clinic.db.execute(
+        "SELECT * FROM episodes WHERE patient_id = ? AND status = 'active' ORDER BY id DESC LIMIT 1",
+        [patient["id"]]).fetchone()
+    parsed = parse(message["body"], clinic.local(now))
+    values = care.text_values(clinic)
+    if parsed.command == "stop":
+        _opt_out(clinic, patient, episode)
+        return
+    if parsed.command == "start":
+        clinic.db.execute("UPDATE patients SET opted_out_at = NULL WHERE id = ?", [patient["id"]])
+        clinic.audit("patient", "patient.opt_in", f"patient:{patient['id']}")
+        patient = clinic.db.execute("SELECT * FROM patients WHERE id = ?", [patient["id"]]).fetchone()
+        care.reply_to_patient(clinic, patient, "opted_in", values)
+        return
+    if parsed.command == "help":
+        care.reply_to_patient(clinic, patient, "help", values)
+        return
+    if episode is None:
+        care.reply_to_patient(clinic, patient, "already_stopped", values)
+        return
+    replies: list[tuple[str, dict]] = []
+    has_reading = any(getattr(parsed, field) is not None for field in care.VITALS) \
+        or parsed.symptoms or parsed.denied_symptoms or parsed.implausible
+    if has_reading:
+        assessment, next_checkin = care.record_reading(
+            clinic, patient, episode, _reading_values(parsed), taken_at=now, source="sms", message_id=message["id"])
+        replies.append((_reply_key(assessment, parsed), care.text_values(clinic, assessment, next_checkin)))
+        episode = clinic.db.execute("SELECT * FROM episodes WHERE id = ?", [episode["id"]]).fetchone()
+    for report in parsed.medications:
+        if report.name != "acetaminophen":
+            continue  # the only medication taken at home under the SOP; others are entered by staff
+        assessment = care.patient_acetaminophen(
+            clinic, patient, episode, given_at=report.taken_at or now, dose_mg=report.dose_mg,
+            asking=report.asking, source="sms", message_id=message["id"])
+        if not has_reading:
+            next_checkin = care.answer_checkin(clinic, patient, episode)
+            replies.append((assessment.instructions[0], care.text_values(clinic, assessment, next_checkin)))
+        elif assessment.reasons:
+            replies.append((assessment.instructions[0], care.text_values(clinic, assessment)))
+    if not replies:
+        replies.append(("reply_unreadable", values))
+    for key, key_values in replies:
+        care.reply_to_patient(clinic, patient, key, key_values)
+
+
+# The parser names what it could not believe by what the patient wrote; triage by reading field.
+IMPLAUSIBLE_FIELDS = {"temperature": "temperature_c", "blood_pressure": "systolic", "spo2": "spo2",
+                      "heart_rate": "heart_rate"}
+
+
+def _reading_values(parsed) -> dict:
+    return {
+        **{field: getattr(parsed, field) for field in care.VITALS},
+        "symptoms": parsed.symptoms, "denied_symptoms": parsed.denied_symptoms,
+        "implausible": {IMPLAUSIBLE_FIELDS.get(name, name) for name in parsed.implausible},
+    }
+
+
+def _reply_key(assessment, parsed) -> str:
+    key = assessment.instructions[0] if assessment.instructions else "reply_routine"
+    if key == "reply_routine" and parsed.temperature_c is None and (parsed.symptoms or parsed.denied_symptoms):
+        return "reply_symptoms_noted"
+    return key
+
+
+def _opt_out(clinic: Clinic, patient, episode) -> None:
+    """STOP is honoured (Twilio blocks further texts) and the nurse is told: the patient is no longer watched."""
+    clinic.db.execute("UPDATE patients SET opted_out_at = ? WHERE id = ?", [to_text(utcnow()), patient["id"]])
+    clinic.audit("patient", "patient.opt_out", f"patient:{patient['id']}")
+    if episode is not None:
+        alerts.raise_alert(clinic, patient["id"], "clinician_review", ["opted_out"], episode_id=episode["id"])
+    if clinic.config["sms"]["backend"] == "outbox":  # Twilio answers STOP itself and would refuse ours
+        queue_text(clinic, patient["phone"], _render(patient, "opted_out", care.text_values(clinic)), "reply",
+                   patient_id=patient["id"])
+
+
+def _render(patient, key: str, values: dict) -> str:
+    return render(key, patient["language"], **values)
+

@@ -1,0 +1,26 @@
+"""One scheduler at a time: a lease row in the database that its holder renews and others wait out."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from monitoring.clinic import Clinic
+from monitoring.store import to_text, transaction, utcnow
+
+
+def acquire(clinic: Clinic, name: str, holder: str, seconds: int) -> bool:
+    """Take or renew the lease `name` for `seconds`; False while someone else holds it unexpired."""
+    now = utcnow()
+    with transaction(clinic.db):
+        row = clinic.db.execute("SELECT holder, expires_at FROM leases WHERE name = ?", [name]).fetchone()
+        if row and row["holder"] != holder and row["expires_at"] > to_text(now):
+            return False
+        clinic.db.execute(
+            "INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at",
+            [name, holder, to_text(now + timedelta(seconds=seconds))])
+    return True
+
+
+def release(clinic: Clinic, name: str, holder: str) -> None:
+    with transaction(clinic.db):
+        clinic.db.execute("DELETE FROM leases WHERE name = ? AND holder = ?", [name, holder])

@@ -1,0 +1,81 @@
+"""Doses given by staff (CONTRACT section 4): acetaminophen, dexamethasone, tocilizumab, anakinra, siltuximab."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import triage
+from monitoring.care import record_dose
+from monitoring.clinic import Clinic, Conflict, NotFound, ValidationError
+from monitoring.patients import parse_time
+from monitoring.store import from_text, to_text, transaction, utcnow
+from triage.model import MEDICATIONS, Dose
+
+FIELDS = {"name", "dose_mg", "weight_kg", "given_at"}
+
+
+def _number(body: dict, field: str, low: float, high: float) -> float | None:
+    value = body.get(field)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise ValidationError(f"{field} must be a number between {low:g} and {high:g}", field)
+    return float(value)
+
+
+def give(clinic: Clinic, patient_id: int, body, staff: dict) -> dict:
+    """Record a dose given; a tocilizumab dose beyond the SOP's limits is refused (409, rule named)."""
+    if not isinstance(body, dict):
+        raise ValidationError("the body must be a JSON object", "body")
+    unknown = sorted(set(body) - FIELDS)
+    if unknown:
+        raise ValidationError(f"unknown field {unknown[0]!r}; known: {', '.join(sorted(FIELDS))}", unknown[0])
+    name = str(body.get("name") or "").strip().lower()
+    if name not in MEDICATIONS:
+        raise ValidationError(f"name must be one of {', '.join(MEDICATIONS)}", "name")
+    dose_mg = _number(body, "dose_mg", 0.1, 5000)
+    weight_kg = _number(body, "weight_kg", 2, 300)
+    given_at = parse_time(body.get("given_at"), "given_at", default=utcnow())
+    if given_at > utcnow() + timedelta(minutes=5):
+        raise ValidationError("given_at is in the future", "given_at")
+    if name == "tocilizumab" and dose_mg is None:
+        if weight_kg is None:
+            raise ValidationError("tocilizumab needs dose_mg or weight_kg (8 mg/kg IV, SOP 5)", "weight_kg")
+        dose_mg = triage.tocilizumab_dose_mg(weight_kg)
+    with transaction(clinic.db):
+        patient = clinic.db.execute("SELECT * FROM patients WHERE id = ?", [patient_id]).fetchone()
+        if patient is None:
+            raise NotFound(f"no patient {patient_id}", "patient_id")
+        episode = clinic.db.execute(
+            "SELECT * FROM episodes WHERE patient_id = ? ORDER BY status = 'active' DESC, id DESC LIMIT 1",
+            [patient_id]).fetchone()
+        if name == "tocilizumab":
+            refusal = _tocilizumab_refusal(clinic, patient_id, episode, given_at)
+            if refusal:
+                raise Conflict(refusal, "name")
+        medication_id = record_dose(clinic, patient, episode, name, given_at=given_at, dose_mg=dose_mg,
+                                    source="staff", weight_kg=weight_kg, staff_id=staff.get("id"))
+        clinic.audit(staff["name"], "medication.give", f"patient:{patient_id}", name=name, dose_mg=dose_mg)
+    return {"id": medication_id, "patient_id": patient_id, "name": name, "dose_mg": dose_mg,
+            "weight_kg": weight_kg, "given_at": given_at.isoformat()}
+
+
+def _doses(rows) -> list[Dose]:
+    return [Dose(name=row["name"], given_at=from_text(row["given_at"]), dose_mg=row["dose_mg"]) for row in rows]
+
+
+def _tocilizumab_refusal(clinic: Clinic, patient_id: int, episode, given_at) -> str | None:
+    """A CRS event is the monitoring episode the dose falls in (see triage.tocilizumab)."""
+    event = clinic.db.execute(
+        "SELECT * FROM medications WHERE name = 'tocilizumab' AND episode_id = ?",
+        [episode["id"] if episode else -1]).fetchall()
+    recent = clinic.db.execute(
+        "SELECT * FROM medications WHERE name = 'tocilizumab' AND patient_id = ? AND given_at >= ?",
+        [patient_id, to_text(given_at - timedelta(days=84))]).fetchall()
+    return triage.tocilizumab_refusal(_doses(event), _doses(recent), given_at)
+
+
+def list_doses(clinic: Clinic, patient_id: int) -> list[dict]:
+    rows = clinic.db.execute(
+        "SELECT * FROM medications WHERE patient_id = ? ORDER BY given_at DESC", [patient_id]).fetchall()
+    return [{"id": r["id"], "name": r["name"], "dose_mg": r["dose_mg"], "weight_kg": r["weight_kg"],
+             "given_at": from_text(r["given_at"]).isoformat(), "source": r["source"]} for r in rows]

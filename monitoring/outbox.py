@@ -1,0 +1,181 @@
+"""The transactional outbox: every text is a row written with the change that caused it, then delivered.
+
+Delivery order is per recipient (a later text never overtakes an earlier one to the same phone),
+retryable failures back off exponentially with jitter for `[sms] retry_for_minutes`, and a
+permanent failure opens an `undeliverable` alert (patient texts) or pages the next person on call
+(nurse texts).
+"""
+from __future__ import annotations
+
+import logging
+import random
+import time
+from datetime import timedelta
+
+from messages.gateways import GatewayError, classify
+from monitoring.clinic import Clinic
+from monitoring.store import from_text, to_text, transaction, utcnow
+
+log = logging.getLogger("crswatch.outbox")
+
+KINDS = ("prompt", "reminder", "reply", "alert", "info")
+BACKOFF_FIRST_SECONDS = 30
+BACKOFF_MAX_SECONDS = 600
+STALE_SENDING = timedelta(minutes=5)
+
+
+def queue_text(clinic: Clinic, to: str, body: str, kind: str, *, patient_id: int | None = None,
+               alert_id: int | None = None, staff_id: int | None = None) -> int:
+    """Queue a text inside the caller's transaction; return its message id."""
+    assert kind in KINDS, kind
+    now = to_text(utcnow())
+    return clinic.db["messages"].insert({
+        "direction": "out", "to_number": to, "from_number": clinic.from_number, "body": body, "kind": kind,
+        "patient_id": patient_id, "alert_id": alert_id, "staff_id": staff_id, "status": "queued",
+        "next_attempt_at": now, "created_at": now, "updated_at": now,
+    }).last_pk
+
+
+def backoff_seconds(attempts: int) -> float:
+    """30 s, 60 s, 120 s ... capped at 10 min, each +-20% so a burst of failures does not retry in step."""
+    base = min(BACKOFF_FIRST_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS)
+    return base * random.uniform(0.8, 1.2)
+
+
+class RateLimiter:
+    """At most `per_second` sends, spaced evenly (Twilio long codes take about 1 message a second)."""
+
+    def __init__(self, per_second: float):
+        self.interval = 1.0 / per_second
+        self.next_slot = 0.0
+
+    def wait(self) -> None:
+        now = time.monotonic()
+        if now < self.next_slot:
+            time.sleep(self.next_slot - now)
+        self.next_slot = max(now, self.next_slot) + self.interval
+
+
+def deliver_due(clinic: Clinic, gateway, limiter: RateLimiter | None = None, batch: int = 500) -> dict:
+    """Hand every due outbox row to the gateway once; return counts of what happened."""
+    counts = {"sent": 0, "retrying": 0, "failed": 0}
+    db = clinic.db
+    now = utcnow()
+    _recover_stale(clinic, now)
+    rows = db.execute(
+        "SELECT * FROM messages WHERE direction = 'out' AND status = 'queued' AND next_attempt_at <= ? "
+        "ORDER BY id LIMIT ?", [to_text(now), batch]
+    ).fetchall()
+    if not rows:
+        return counts
+    # Recipients with an earlier text still waiting out a backoff: hold their later texts.
+    held = {row["to_number"]: row["id"] for row in db.execute(
+        "SELECT to_number, MIN(id) AS id FROM messages WHERE direction = 'out' AND status = 'queued' "
+        "AND next_attempt_at > ? GROUP BY to_number", [to_text(now)]
+    ).fetchall()}
+    callback = _status_callback(clinic)
+    for row in rows:
+        to = row["to_number"]
+        if to in held and held[to] < row["id"]:
+            continue
+        with transaction(db):
+            claimed = db.execute(
+                "UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = ?, "
+                "first_attempt_at = COALESCE(first_attempt_at, ?) WHERE id = ? AND status = 'queued'",
+                [to_text(utcnow()), to_text(utcnow()), row["id"]],
+            ).rowcount
+        if not claimed:
+            continue  # another deliverer took it
+        if limiter:
+            limiter.wait()
+        try:
+            sid = gateway.send(to, row["from_number"], row["body"], row["kind"], callback)
+        except GatewayError as error:
+            outcome = _failed(clinic, row, error)
+            counts[outcome] += 1
+            held.setdefault(to, row["id"])
+            continue
+        except Exception as error:  # a gateway bug must not lose the text: retry it like an outage
+            log.exception("gateway raised unexpectedly for message %s", row["id"])
+            counts[_failed(clinic, row, GatewayError(type(error).__name__, None, True))] += 1
+            held.setdefault(to, row["id"])
+            continue
+        with transaction(db):
+            db.execute(
+                "UPDATE messages SET status = 'sent', sid = ?, sent_at = ?, updated_at = ? WHERE id = ?",
+                [sid, to_text(utcnow()), to_text(utcnow()), row["id"]],
+            )
+        counts["sent"] += 1
+    return counts
+
+
+def _status_callback(clinic: Clinic) -> str | None:
+    base = clinic.config["sms"]["public_base_url"]
+    return base.rstrip("/") + "/sms/status" if base else None
+
+
+def _failed(clinic: Clinic, row, error: GatewayError) -> str:
+    now = utcnow()
+    db = clinic.db
+    current = db.execute("SELECT attempts, first_attempt_at FROM messages WHERE id = ?", [row["id"]]).fetchone()
+    started = from_text(current["first_attempt_at"]) or now
+    window = timedelta(minutes=clinic.config["sms"]["retry_for_minutes"])
+    retry_at = now + timedelta(seconds=backoff_seconds(current["attempts"]))
+    with transaction(db):
+        if error.retryable and retry_at - started <= window:
+            db.execute(
+                "UPDATE messages SET status = 'queued', next_attempt_at = ?, error_code = ?, error_message = ?, "
+                "updated_at = ? WHERE id = ?",
+                [to_text(retry_at), error.code, error.message, to_text(now), row["id"]],
+            )
+            log.warning("message %s: retryable failure (%s), next try at %s", row["id"], error.code, retry_at)
+            return "retrying"
+        db.execute(
+            "UPDATE messages SET status = 'failed', error_code = ?, error_message = ?, updated_at = ? WHERE id = ?",
+            [error.code, error.message, to_text(now), row["id"]],
+        )
+        log.error("message %s: failed for good (%s)", row["id"], error.code)
+        delivery_failed(clinic, row["id"])
+    return "failed"
+
+
+def delivery_failed(clinic: Clinic, message_id: int) -> None:
+    """A text failed for good: tell someone (inside the caller's transaction)."""
+    from monitoring import alerts  # the alert layer queues texts through this module
+
+    row = clinic.db.execute("SELECT * FROM messages WHERE id = ?", [message_id]).fetchone()
+    if row["kind"] == "alert" and row["alert_id"]:
+        alerts.page_next_now(clinic, row["alert_id"], failed_phone=row["to_number"])
+    elif row["patient_id"]:
+        alerts.raise_alert(clinic, row["patient_id"], "clinician_review", ["undeliverable"])
+
+
+def _recover_stale(clinic: Clinic, now) -> None:
+    """Rows left 'sending' by a crash: a nurse page is queued again (a repeat page beats a lost one);
+    a patient text is marked failed rather than risk a double prompt, and is visible on the dashboard."""
+    cutoff = to_text(now - STALE_SENDING)
+    db = clinic.db
+    with transaction(db):
+        db.execute(
+            "UPDATE messages SET status = 'queued', next_attempt_at = ?, updated_at = ? "
+            "WHERE status = 'sending' AND updated_at < ? AND kind = 'alert'", [to_text(now), to_text(now), cutoff])
+        db.execute(
+            "UPDATE messages SET status = 'failed', error_message = 'interrupted while sending', updated_at = ? "
+            "WHERE status = 'sending' AND updated_at < ?", [to_text(now), cutoff])
+
+
+def record_status(clinic: Clinic, sid: str, status: str, error_code: str | None) -> bool:
+    """A Twilio status callback: update the row; a permanent failure tells someone. False if unknown sid."""
+    code = int(error_code) if error_code and error_code.isdigit() else None
+    with transaction(clinic.db):
+        row = clinic.db.execute("SELECT id, status FROM messages WHERE sid = ? AND direction = 'out'", [sid]).fetchone()
+        if row is None:
+            return False
+        clinic.db.execute(
+            "UPDATE messages SET status = ?, error_code = COALESCE(?, error_code), updated_at = ? WHERE id = ?",
+            [status, code, to_text(utcnow()), row["id"]],
+        )
+        if status in ("failed", "undelivered") and row["status"] not in ("failed", "undelivered") \
+                and not classify(code, None):
+            delivery_failed(clinic, row["id"])
+    return True

@@ -1,0 +1,156 @@
+"""Enrollment and step-up doses: a patient and their monitoring episodes."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import phonenumbers
+
+from monitoring.clinic import Clinic, Conflict, NotFound, ValidationError
+from monitoring.staff import new_token, token_hash
+from monitoring.store import dumps, to_text, transaction, utcnow
+from triage import PROFILE_RANGES
+
+ENROLL_FIELDS = {"name", "phone", "language", "therapy", "dose_given_at", "baseline_systolic", "baseline_spo2",
+                 "high_risk", "risk_factors", "monitoring_hours", "checkin_interval_minutes"}
+LANGUAGES = ("en", "es")
+
+
+def normalise_phone(value, field: str = "phone") -> str:
+    """E.164 through phonenumbers; a number without + is read as a US number."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"{field} must be a phone number in E.164 form, like +15555550199", field)
+    try:
+        number = phonenumbers.parse(value, "US")
+    except phonenumbers.NumberParseException:
+        raise ValidationError(f"{field} {value!r} is not a phone number; use E.164 like +15555550199", field) from None
+    if not phonenumbers.is_possible_number(number):
+        raise ValidationError(f"{field} {value!r} is not a possible phone number; use E.164 like +15555550199", field)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def parse_time(value, field: str, default: datetime | None = None) -> datetime:
+    if value is None and default is not None:
+        return default
+    if not isinstance(value, str):
+        raise ValidationError(f"{field} must be an ISO 8601 time with offset, like 2026-03-03T10:00:00-06:00", field)
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationError(f"{field} {value!r} is not an ISO 8601 time", field) from None
+    if moment.tzinfo is None:
+        raise ValidationError(f"{field} must carry its UTC offset, like 2026-03-03T10:00:00-06:00", field)
+    return moment
+
+
+def _int_in(body: dict, field: str, low: int, high: int) -> int | None:
+    value = body.get(field)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(f"{field} must be a whole number between {low} and {high}", field)
+    if not low <= value <= high:
+        raise ValidationError(f"{field} must be between {low} and {high}, not {value}", field)
+    return value
+
+
+def _text(body: dict, field: str, required: bool = True, limit: int = 200) -> str | None:
+    value = body.get(field)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"{field} is required and must be text", field)
+    if len(value) > limit:
+        raise ValidationError(f"{field} must be at most {limit} characters", field)
+    return value.strip()
+
+
+def validate_enrollment(clinic: Clinic, body) -> dict:
+    if not isinstance(body, dict):
+        raise ValidationError("the body must be a JSON object", "body")
+    unknown = sorted(set(body) - ENROLL_FIELDS)
+    if unknown:
+        raise ValidationError(f"unknown field {unknown[0]!r}; known: {', '.join(sorted(ENROLL_FIELDS))}", unknown[0])
+    language = body.get("language", "en")
+    if language not in LANGUAGES:
+        raise ValidationError("language must be 'en' or 'es'", "language")
+    high_risk = body.get("high_risk", False)
+    if not isinstance(high_risk, bool):
+        raise ValidationError("high_risk must be true or false", "high_risk")
+    risk_factors = body.get("risk_factors", [])
+    if not isinstance(risk_factors, list) or not all(isinstance(item, str) for item in risk_factors):
+        raise ValidationError("risk_factors must be a list of strings", "risk_factors")
+    low_sbp, high_sbp = PROFILE_RANGES["baseline_systolic"]
+    low_spo2, high_spo2 = PROFILE_RANGES["baseline_spo2"]
+    return {
+        "name": _text(body, "name"),
+        "phone": normalise_phone(body.get("phone")),
+        "language": language,
+        "therapy": _text(body, "therapy"),
+        "dose_given_at": parse_time(body.get("dose_given_at"), "dose_given_at", default=utcnow()),
+        "baseline_systolic": _int_in(body, "baseline_systolic", int(low_sbp), int(high_sbp)),
+        "baseline_spo2": _int_in(body, "baseline_spo2", int(low_spo2), int(high_spo2)),
+        "high_risk": high_risk,
+        "risk_factors": [item.strip() for item in risk_factors if item.strip()],
+        "monitoring_hours": _int_in(body, "monitoring_hours", 1, 24 * 14)
+        or clinic.checkins["monitoring_hours"],
+        "checkin_interval_minutes": _int_in(body, "checkin_interval_minutes", 15, 240),
+    }
+
+
+def enroll(clinic: Clinic, body, actor: str) -> dict:
+    """Enroll a patient and open their first monitoring episode; the first check-in is due now."""
+    values = validate_enrollment(clinic, body)
+    token = new_token("pt")
+    now = utcnow()
+    with transaction(clinic.db):
+        if active_episode_for_phone(clinic, values["phone"]):
+            raise Conflict("this phone already has an active monitoring episode", "phone")
+        patient_id = clinic.db["patients"].insert({
+            "name": values["name"], "phone": values["phone"], "language": values["language"],
+            "token_hash": token_hash(token), "baseline_systolic": values["baseline_systolic"],
+            "baseline_spo2": values["baseline_spo2"], "high_risk": int(values["high_risk"]),
+            "risk_factors": dumps(values["risk_factors"]),
+            "checkin_interval_minutes": values["checkin_interval_minutes"], "created_at": to_text(now),
+        }).last_pk
+        episode_id = _open_episode(clinic, patient_id, values["therapy"], values["dose_given_at"],
+                                   values["monitoring_hours"])
+        clinic.audit(actor, "patient.enroll", f"patient:{patient_id}", episode=episode_id)
+    return {"id": patient_id, "patient_token": token, "episode_id": episode_id}
+
+
+def _open_episode(clinic: Clinic, patient_id: int, therapy: str, dose_given_at: datetime, hours: int) -> int:
+    now = utcnow()
+    return clinic.db["episodes"].insert({
+        "patient_id": patient_id, "therapy": therapy, "dose_given_at": to_text(dose_given_at),
+        "ends_at": to_text(dose_given_at + timedelta(hours=hours)), "status": "active",
+        "next_checkin_at": to_text(now), "created_at": to_text(now),
+    }).last_pk
+
+
+def active_episode_for_phone(clinic: Clinic, phone: str):
+    return clinic.db.execute(
+        "SELECT e.* FROM episodes e JOIN patients p ON p.id = e.patient_id "
+        "WHERE p.phone = ? AND e.status = 'active' ORDER BY e.id DESC LIMIT 1", [phone]
+    ).fetchone()
+
+
+def new_dose(clinic: Clinic, patient_id: int, body, actor: str) -> dict:
+    """A new step-up dose: close the current episode and open a new one."""
+    if not isinstance(body, dict):
+        raise ValidationError("the body must be a JSON object", "body")
+    therapy = _text(body, "therapy")
+    given_at = parse_time(body.get("given_at"), "given_at", default=utcnow())
+    with transaction(clinic.db):
+        if not clinic.db.execute("SELECT 1 FROM patients WHERE id = ?", [patient_id]).fetchone():
+            raise NotFound(f"no patient {patient_id}", "patient_id")
+        now = to_text(utcnow())
+        clinic.db.execute(
+            "UPDATE episodes SET status = 'ended', ended_at = ?, next_checkin_at = NULL, checkin_sent_at = NULL "
+            "WHERE patient_id = ? AND status = 'active'", [now, patient_id])
+        episode_id = _open_episode(clinic, patient_id, therapy, given_at, clinic.checkins["monitoring_hours"])
+        clinic.audit(actor, "patient.dose", f"patient:{patient_id}", episode=episode_id, therapy=therapy)
+    return {"patient_id": patient_id, "episode_id": episode_id}
+
+
+def patient_by_token(clinic: Clinic, token: str):
+    return clinic.db.execute("SELECT * FROM patients WHERE token_hash = ?", [token_hash(token)]).fetchone()

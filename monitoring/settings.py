@@ -1,0 +1,75 @@
+"""Clinic settings edited by an admin: stored in the database over the config file, every change audited.
+
+The config file stays the default; an edit here wins until removed. Only clinical and scheduling
+settings can be edited this way, never the database, SMS credentials or web secrets.
+"""
+from __future__ import annotations
+
+import copy
+
+from monitoring import config as config_module
+from monitoring.clinic import Clinic, ValidationError
+from monitoring.store import dumps, loads, to_text, transaction, utcnow
+
+EDITABLE_SECTIONS = ("clinic", "checkins", "thresholds", "escalation")
+
+
+def editable_keys() -> list[str]:
+    keys = [f"{section}.{key}" for section in EDITABLE_SECTIONS for key in config_module.DEFAULTS[section]]
+    return keys + ["oncall"]
+
+
+def update(clinic: Clinic, changes, actor: str) -> dict:
+    """Apply `{"section.key": value}` changes after validating the whole result; return the effective config."""
+    if not isinstance(changes, dict) or not changes:
+        raise ValidationError('send an object of changes, like {"thresholds.fever_c": 38.0}', "body")
+    allowed = set(editable_keys())
+    for key in changes:
+        if key not in allowed:
+            raise ValidationError(f"{key!r} cannot be edited here; editable: {', '.join(sorted(allowed))}", key)
+    candidate = copy.deepcopy(clinic.effective)
+    for key, value in changes.items():
+        if key == "oncall":
+            candidate["oncall"] = value
+        else:
+            section, name = key.split(".", 1)
+            candidate[section][name] = value
+    try:
+        config_module.load(candidate)
+    except config_module.ConfigError as error:
+        raise ValidationError(error.format_message().removeprefix("config: "), error.key) from None
+    validated = config_module.load(candidate)
+    with transaction(clinic.db):
+        now = to_text(utcnow())
+        for key in changes:
+            value = validated["oncall"] if key == "oncall" else validated[key.split(".")[0]][key.split(".")[1]]
+            old = clinic.effective["oncall"] if key == "oncall" else clinic.effective[key.split(".")[0]][key.split(".")[1]]
+            clinic.db.execute(
+                "INSERT INTO settings (key, value, updated_by, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, "
+                "updated_at = excluded.updated_at", [key, dumps(value), actor, now])
+            clinic.audit(actor, "settings.change", key, old=old, new=value)
+    return effective(clinic.config, stored(clinic))
+
+
+def stored(clinic: Clinic) -> dict:
+    return {row["key"]: loads(row["value"]) for row in clinic.db.execute("SELECT key, value FROM settings")}
+
+
+def effective(config: dict, overrides: dict) -> dict:
+    return Clinic(db=None, config=config, overrides=overrides).effective
+
+
+def history(clinic: Clinic, limit: int = 100) -> list[dict]:
+    rows = clinic.db.execute(
+        "SELECT at, actor, subject, detail FROM audit_log WHERE action = 'settings.change' ORDER BY id DESC LIMIT ?",
+        [limit]).fetchall()
+    return [{"at": row["at"], "by": row["actor"], "key": row["subject"], **loads(row["detail"], {})} for row in rows]
+
+
+def public_view(clinic: Clinic) -> dict:
+    """The effective settings without secrets."""
+    current = effective(clinic.config, stored(clinic))
+    shown = {section: current[section] for section in EDITABLE_SECTIONS}
+    shown["oncall"] = current["oncall"]
+    return {"effective": shown, "overrides": stored(clinic), "history": history(clinic)}

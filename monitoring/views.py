@@ -1,0 +1,93 @@
+"""Read-only shapes of the store for the API and the dashboard (CONTRACT section 4)."""
+from __future__ import annotations
+
+from monitoring.clinic import Clinic, NotFound
+from monitoring.store import from_text, loads
+
+
+def iso(text: str | None) -> str | None:
+    """Stored UTC text -> ISO 8601 with offset for the API (the stored form already is)."""
+    return None if text is None else from_text(text).isoformat()
+
+
+def episode_view(row) -> dict | None:
+    if row is None:
+        return None
+    return {
+        "id": row["id"], "therapy": row["therapy"], "dose_given_at": iso(row["dose_given_at"]),
+        "ends_at": iso(row["ends_at"]), "status": row["status"], "next_checkin_at": iso(row["next_checkin_at"]),
+        "checkin_open_since": iso(row["checkin_sent_at"]), "missed_checkins": row["missed_count"],
+        "last_answer_at": iso(row["last_answer_at"]),
+    }
+
+
+def reading_view(row) -> dict:
+    return {
+        "id": row["id"], "taken_at": iso(row["taken_at"]), "temperature_c": row["temperature_c"],
+        "systolic": row["systolic"], "diastolic": row["diastolic"], "spo2": row["spo2"],
+        "heart_rate": row["heart_rate"], "symptoms": loads(row["symptoms"], []), "source": row["source"],
+    }
+
+
+def assessment_view(row) -> dict | None:
+    if row is None:
+        return None
+    return {"level": row["level"], "reasons": loads(row["reasons"], []),
+            "instructions": loads(row["instructions"], []), "assessed_at": iso(row["assessed_at"])}
+
+
+def current_episode(clinic: Clinic, patient_id: int):
+    """The active episode, else the newest one."""
+    return clinic.db.execute(
+        "SELECT * FROM episodes WHERE patient_id = ? ORDER BY status = 'active' DESC, id DESC LIMIT 1", [patient_id]
+    ).fetchone()
+
+
+def latest_assessment(clinic: Clinic, patient_id: int):
+    return clinic.db.execute(
+        "SELECT * FROM assessments WHERE patient_id = ? ORDER BY id DESC LIMIT 1", [patient_id]
+    ).fetchone()
+
+
+def patient_view(clinic: Clinic, patient_id: int, reading_limit: int = 200) -> dict:
+    row = clinic.db.execute("SELECT * FROM patients WHERE id = ?", [patient_id]).fetchone()
+    if row is None:
+        raise NotFound(f"no patient {patient_id}", "patient_id")
+    readings = clinic.db.execute(
+        "SELECT * FROM readings WHERE patient_id = ? ORDER BY taken_at DESC, id DESC LIMIT ?",
+        [patient_id, reading_limit],
+    ).fetchall()
+    return {
+        "id": row["id"], "name": row["name"], "phone": row["phone"], "language": row["language"],
+        "baseline_systolic": row["baseline_systolic"], "baseline_spo2": row["baseline_spo2"],
+        "high_risk": bool(row["high_risk"]), "risk_factors": loads(row["risk_factors"], []),
+        "checkin_interval_minutes": row["checkin_interval_minutes"], "opted_out_at": iso(row["opted_out_at"]),
+        "episode": episode_view(current_episode(clinic, patient_id)),
+        "latest_assessment": assessment_view(latest_assessment(clinic, patient_id)),
+        "readings": [reading_view(r) for r in readings],
+    }
+
+
+def message_view(row) -> dict:
+    return {
+        "id": row["id"], "direction": row["direction"], "to": row["to_number"], "from": row["from_number"],
+        "body": row["body"], "kind": row["kind"], "patient_id": row["patient_id"], "alert_id": row["alert_id"],
+        "status": row["status"], "created_at": iso(row["created_at"]),
+    }
+
+
+def list_messages(clinic: Clinic, patient_id: int | None = None, after_id: int = 0, limit: int = 1000) -> list[dict]:
+    where, params = ["id > ?"], [after_id]
+    if patient_id is not None:
+        where.append("patient_id = ?")
+        params.append(patient_id)
+    rows = clinic.db.execute(
+        f"SELECT * FROM messages WHERE {' AND '.join(where)} ORDER BY id LIMIT ?", params + [limit]
+    ).fetchall()
+    return [message_view(row) for row in rows]
+
+
+def list_patients(clinic: Clinic, active_only: bool = True) -> list[dict]:
+    sql = ("SELECT p.*, e.id AS episode_id FROM patients p JOIN episodes e ON e.patient_id = p.id "
+           + ("WHERE e.status = 'active' " if active_only else "") + "ORDER BY p.name")
+    return [patient_view(clinic, row["id"], reading_limit=50) for row in clinic.db.execute(sql).fetchall()]

@@ -1,0 +1,77 @@
+"""APScheduler only decides *when* due work runs; the database decides *what* is due.
+
+One interval job runs every `[scheduler] poll_seconds` (coalesced, one instance at a time). Before
+each run it takes or renews a lease row, so of two processes (gunicorn workers, a second host) only
+one works; when the holder dies the lease expires and another takes over. `wakeup()` runs the job
+at once, called after a request commits texts so a nurse is paged within seconds.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from datetime import datetime, timezone
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from messages.gateways import gateway_for
+from monitoring import lease
+from monitoring.clinic import open_clinic
+from monitoring.outbox import RateLimiter
+from scheduler.jobs import run_due_work
+
+log = logging.getLogger("crswatch.scheduler")
+LEASE = "scheduler"
+JOB_ID = "due-work"
+
+
+class Runner:
+    def __init__(self, config: dict, gateway=None):
+        self.config = config
+        self.gateway = gateway or gateway_for(config)
+        backend = config["sms"]["backend"]
+        self.limiter = RateLimiter(config["sms"]["max_per_second"]) if backend == "twilio" else None
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.scheduler = BackgroundScheduler(timezone=timezone.utc)
+        self.lock = threading.Lock()
+
+    def run_once(self) -> dict | None:
+        """Run due work if this process holds the lease; None when another process does."""
+        with self.lock:
+            clinic = open_clinic(self.config)
+            try:
+                held = lease.acquire(clinic, LEASE, self.holder, self.config["scheduler"]["lease_seconds"])
+            finally:
+                clinic.db.close()
+            if not held:
+                return None
+            try:
+                return run_due_work(self.config, self.gateway, self.limiter)
+            except Exception:
+                log.exception("due work failed; the next run tries again")
+                return None
+
+    def start(self) -> None:
+        self.scheduler.add_job(self.run_once, "interval", seconds=self.config["scheduler"]["poll_seconds"],
+                               id=JOB_ID, coalesce=True, max_instances=1, next_run_time=datetime.now(timezone.utc),
+                               misfire_grace_time=None)
+        self.scheduler.start()
+        log.info("scheduler started (every %ss, holder %s)", self.config["scheduler"]["poll_seconds"], self.holder)
+
+    def wakeup(self) -> None:
+        if self.scheduler.running:
+            try:
+                self.scheduler.modify_job(JOB_ID, next_run_time=datetime.now(timezone.utc))
+            except Exception:  # the job is between runs being rescheduled: the next poll picks it up
+                log.debug("wakeup skipped", exc_info=True)
+
+    def shutdown(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        clinic = open_clinic(self.config)
+        try:
+            lease.release(clinic, LEASE, self.holder)
+        finally:
+            clinic.db.close()

@@ -1,0 +1,59 @@
+"""Staff tokens: 401 without or with a wrong token, 403 for a nurse on admin actions, tokens hashed."""
+import pytest
+
+from conftest import add_staff, auth
+from monitoring.store import connect
+
+
+@pytest.mark.parametrize("headers", [
+    pytest.param({}, id="no-header"),
+    pytest.param({"Authorization": "Bearer wrong"}, id="wrong-token"),
+    pytest.param({"Authorization": "Basic abc"}, id="wrong-scheme"),
+    pytest.param({"Authorization": "Bearer "}, id="empty-token"),
+])
+def test_staff_api_needs_a_token(client, admin_token, headers):
+    response = client.get("/api/v1/alerts", headers=headers)
+    assert response.status_code == 401
+    assert "token" in response.get_json()["error"]
+
+
+def test_token_works_and_is_stored_hashed(client, admin_token, config):
+    assert client.get("/api/v1/alerts", headers=auth(admin_token)).status_code == 200
+    db = connect(config["database"]["path"])
+    stored = [row[0] for row in db.execute("SELECT token_hash FROM staff")]
+    assert admin_token not in stored and all(len(h) == 64 for h in stored)
+
+
+def test_revoked_token_is_refused(client, runner, nurse_token):
+    assert client.get("/api/v1/alerts", headers=auth(nurse_token)).status_code == 200
+    result = runner.invoke(args=["staff", "revoke", "Nora Nurse"])
+    assert result.exit_code == 0
+    assert client.get("/api/v1/alerts", headers=auth(nurse_token)).status_code == 401
+
+
+def test_staff_list_shows_people(runner, admin_token, nurse_token):
+    output = runner.invoke(args=["staff", "list"]).output
+    assert "Ada Admin\tadmin" in output and "Nora Nurse\tnurse\t+15555550177" in output
+
+
+def test_staff_add_duplicate_and_bad_phone(runner, admin_token):
+    assert runner.invoke(args=["staff", "add", "Ada Admin", "--role", "admin"]).exit_code == 1
+    result = runner.invoke(args=["staff", "add", "X", "--role", "nurse", "--phone", "12"])
+    assert result.exit_code == 1 and "E.164" in result.output
+
+
+def test_patient_token_cannot_use_staff_api(client, patient):
+    assert client.get("/api/v1/alerts", headers=auth(patient["patient_token"])).status_code == 401
+
+
+def test_staff_token_cannot_use_patient_api(client, admin_token):
+    assert client.get("/api/v1/me", headers=auth(admin_token)).status_code == 401
+
+
+def test_nurse_gets_403_on_admin_action(client, runner, admin_token, nurse_token):
+    # clinic settings are the admin action of the API
+    response = client.put("/api/v1/settings", json={"thresholds.fever_c": 38.2}, headers=auth(nurse_token))
+    assert response.status_code == 403
+    response = client.put("/api/v1/settings", json={"thresholds.fever_c": 38.2}, headers=auth(admin_token))
+    assert response.status_code == 200
+    assert response.get_json()["effective"]["thresholds"]["fever_c"] == 38.2

@@ -1,0 +1,101 @@
+"""Config: defaults are the SOP's numbers; every kind of bad setting is one line naming the key."""
+import pytest
+
+from app import create_app
+from monitoring.config import DEFAULTS, ConfigError, load
+
+
+def test_defaults_are_the_sops_numbers():
+    settings = load({})
+    assert settings["thresholds"]["fever_c"] == 38.0
+    assert settings["thresholds"]["systolic_floor"] == 90
+    assert settings["thresholds"]["systolic_drop"] == 10
+    assert settings["thresholds"]["spo2_floor"] == 90
+    assert settings["thresholds"]["acetaminophen_interval_hours"] == 6
+    assert settings["checkins"]["interval_minutes"] == 120
+    assert settings["sms"]["backend"] == "outbox"
+    assert settings["scheduler"]["enabled"] is True
+
+
+def test_partial_config_keeps_other_defaults():
+    settings = load({"thresholds": {"fever_c": 38.3}})
+    assert settings["thresholds"]["fever_c"] == 38.3
+    assert settings["thresholds"]["spo2_floor"] == 90
+    assert DEFAULTS["thresholds"]["fever_c"] == 38.0  # defaults are never mutated
+
+
+@pytest.mark.parametrize("config, key, words", [
+    pytest.param({"thresholds": {"fevr_c": 38}}, "thresholds.fevr_c", "unknown key", id="unknown-key"),
+    pytest.param({"colour": {}}, "colour", "unknown key", id="unknown-section"),
+    pytest.param({"thresholds": {"fever_c": "high"}}, "thresholds.fever_c", "must be a number", id="wrong-type-number"),
+    pytest.param({"scheduler": {"enabled": "yes"}}, "scheduler.enabled", "true or false", id="wrong-type-bool"),
+    pytest.param({"checkins": {"interval_minutes": 90.5}}, "checkins.interval_minutes", "whole number", id="wrong-type-int"),
+    pytest.param({"thresholds": {"fever_c": 40.0}}, "thresholds.fever_c", "between 37.5 and 39.5", id="fever-too-high"),
+    pytest.param({"thresholds": {"fever_c": 37.4}}, "thresholds.fever_c", "between 37.5 and 39.5", id="fever-too-low"),
+    pytest.param({"thresholds": {"spo2_floor": 96}}, "thresholds.spo2_floor", "between 80 and 95", id="spo2-too-high"),
+    pytest.param({"thresholds": {"spo2_floor": 79}}, "thresholds.spo2_floor", "between 80 and 95", id="spo2-too-low"),
+    pytest.param({"clinic": {"phone": "555-0100"}}, "clinic.phone", "E.164", id="phone-not-e164"),
+    pytest.param({"oncall": [{"name": "N", "phone": "12"}]}, "oncall[0].phone", "E.164", id="oncall-phone"),
+    pytest.param({"oncall": []}, "oncall", "non-empty", id="oncall-empty"),
+    pytest.param({"clinic": {"timezone": "Mars/Olympus"}}, "clinic.timezone", "IANA", id="unknown-zone"),
+    pytest.param({"clinic": {"open": "8am"}}, "clinic.open", "24-hour", id="hours-do-not-parse"),
+    pytest.param({"clinic": {"open": "18:00"}}, "clinic.close", "later than", id="close-before-open"),
+    pytest.param({"clinic": {"days": ["monday"]}}, "clinic.days", "mon", id="bad-day"),
+    pytest.param({"sms": {"backend": "carrier-pigeon"}}, "sms.backend", "outbox, twilio", id="bad-backend"),
+    pytest.param({"sms": {"backend": "twilio"}}, "sms.twilio.account_sid", "must be set", id="twilio-needs-sid"),
+    pytest.param({"checkins": {"missed_after_minutes": 10}}, "checkins.missed_after_minutes", "later than", id="missed-before-reminder"),
+])
+def test_bad_config_names_the_key(config, key, words):
+    with pytest.raises(ConfigError) as raised:
+        load(config)
+    message = raised.value.format_message()
+    assert key in message and words in message
+    assert "\n" not in message
+    assert raised.value.exit_code == 2
+
+
+def test_toml_file_is_read(tmp_path):
+    path = tmp_path / "clinic.toml"
+    path.write_text('[thresholds]\nfever_c = 38.5\n[[oncall]]\nname = "A"\nphone = "+15555550142"\n')
+    assert load(str(path))["thresholds"]["fever_c"] == 38.5
+
+
+def test_missing_file_says_what_to_do(tmp_path):
+    with pytest.raises(ConfigError, match="config.example.toml"):
+        load(str(tmp_path / "missing.toml"))
+
+
+def test_example_config_is_valid_and_documents_every_key():
+    import tomllib
+    from pathlib import Path
+
+    text = Path(__file__).resolve().parent.parent.joinpath("config.example.toml").read_text()
+    example = tomllib.loads(text)
+    load(example)  # loads without error
+    for section, values in DEFAULTS.items():
+        if isinstance(values, dict):
+            for key, value in values.items():
+                if isinstance(value, dict):
+                    for sub in value:
+                        assert f"{sub} =" in text, f"{section}.{key}.{sub} undocumented"
+                else:
+                    assert f"{key} =" in text, f"{section}.{key} undocumented"
+
+
+def test_cli_with_bad_config_exits_2_with_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[thresholds]\nspo2_floor = 70\n")
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "init-db"], capture_output=True,
+                            text=True, env={"CRS_CONFIG": str(bad), "PATH": "/usr/bin:/bin"},
+                            cwd=str(__import__("pathlib").Path(__file__).resolve().parent.parent))
+    assert result.returncode == 2
+    assert "thresholds.spo2_floor" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_create_app_rejects_bad_dict():
+    with pytest.raises(ConfigError, match="thresholds.fever_c"):
+        create_app({"thresholds": {"fever_c": 45}})

@@ -1,0 +1,151 @@
+"""The signed Twilio webhook: signature rules, idempotency, unknown senders, nothing lost."""
+from urllib.parse import urlencode
+
+from conftest import BASE_URL, NURSES, PATIENT_PHONE, auth, messages, texts_to
+from monitoring.store import connect
+
+
+def inbound_count(config) -> int:
+    return connect(config["database"]["path"]).execute(
+        "SELECT COUNT(*) FROM messages WHERE direction = 'in'").fetchone()[0]
+
+
+def test_signed_text_gets_twiml_and_a_reply_in_the_log(phone, client, admin_token, patient, config):
+    response = phone.text("98.6")
+    assert response.status_code == 200
+    assert response.mimetype == "text/xml" and b"<Response>" in response.data
+    replies = [m for m in texts_to(client, admin_token, PATIENT_PHONE) if m["kind"] == "reply"]
+    assert len(replies) == 1
+    assert inbound_count(config) == 1
+
+
+def test_bad_signature_is_403_and_changes_nothing(phone, client, admin_token, patient, config):
+    before = messages(client, admin_token)
+    response = phone.text("o2 80", signed=False)
+    assert response.status_code == 403
+    assert messages(client, admin_token) == before
+    assert client.get("/api/v1/alerts", headers=auth(admin_token)).get_json() == []
+
+
+def test_missing_signature_is_403(client, patient, config):
+    response = client.post("/sms/inbound", data={"From": PATIENT_PHONE, "Body": "o2 80", "MessageSid": "SMx"},
+                           base_url=BASE_URL)
+    assert response.status_code == 403
+    assert inbound_count(config) == 0
+
+
+def test_signature_over_another_url_is_refused(phone, patient, config):
+    # signed for a different host than public_base_url: a replay against us must fail
+    response = phone.text("98.6", url="https://evil.example.org/sms/inbound")
+    assert response.status_code == 403
+    assert inbound_count(config) == 0
+
+
+def test_without_public_base_url_the_request_url_is_signed(tmp_path, clock):
+    from app import create_app
+    from conftest import Phone, base_config
+
+    config = base_config(tmp_path / "x.db")
+    config["sms"]["public_base_url"] = ""
+    application = create_app(config)
+    application.testing = True
+    application.test_cli_runner().invoke(args=["init-db"])
+    phone = Phone(application.test_client())
+    # The request arrives at http://localhost/sms/inbound: a signature over that URL passes ...
+    assert phone.text("hello", sender="+15555550111", url="http://localhost/sms/inbound",
+                      base_url="http://localhost").status_code == 200
+    # ... and one over the public URL does not, since none is configured.
+    assert phone.text("hello", sender="+15555550111", url=BASE_URL + "/sms/inbound",
+                      base_url="http://localhost").status_code == 403
+
+
+def test_same_message_sid_twice_changes_nothing(phone, client, admin_token, patient, config):
+    assert phone.text("101.5", sid="SM" + "7" * 32).status_code == 200
+    before = messages(client, admin_token)
+    assert phone.text("101.5", sid="SM" + "7" * 32).status_code == 200
+    assert messages(client, admin_token) == before
+    assert inbound_count(config) == 1
+
+
+def test_unknown_sender_gets_one_generic_reply(phone, client, admin_token, patient):
+    stranger = "+15555550111"
+    assert phone.text("hello is this the clinic", sender=stranger).status_code == 200
+    replies = texts_to(client, admin_token, stranger)
+    assert len(replies) == 1
+    body = replies[0]["body"]
+    assert "5555550100" in body.replace("(", "").replace(")", "").replace(" ", "").replace("-", "")
+    assert "Pat" not in body and "Example" not in body.replace("Test Cancer Center", "")
+    phone.text("hello again", sender=stranger)
+    assert len(texts_to(client, admin_token, stranger)) == 1  # not a second one the same day
+
+
+def test_missing_fields_are_400(client, patient):
+    from twilio.request_validator import RequestValidator
+
+    from conftest import AUTH_TOKEN
+
+    params = {"Body": "hi"}
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(BASE_URL + "/sms/inbound", params)
+    response = client.post("/sms/inbound", data=urlencode(params), content_type="application/x-www-form-urlencoded",
+                           headers={"X-Twilio-Signature": signature}, base_url=BASE_URL)
+    assert response.status_code == 400
+
+
+def test_text_is_kept_when_processing_fails(phone, client, admin_token, patient, config, monkeypatch, runner):
+    import monitoring.inbound as inbound
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("parser bug")
+
+    monkeypatch.setattr(inbound, "parse", broken)
+    response = phone.text("o2 85")
+    assert response.status_code == 200  # Twilio must not retry into the same bug; we keep the text
+    db = connect(config["database"]["path"])
+    row = db.execute("SELECT body, processed_at FROM messages WHERE direction = 'in'").fetchone()
+    assert row["body"] == "o2 85" and row["processed_at"] is None
+    monkeypatch.undo()
+    import time_machine
+    from datetime import timedelta
+
+    from conftest import START
+
+    with time_machine.travel(START + timedelta(minutes=2), tick=False):
+        assert runner.invoke(args=["tick"]).exit_code == 0
+        alerts = client.get("/api/v1/alerts", headers=auth(admin_token)).get_json()
+    assert alerts and "hypoxia" in alerts[0]["reasons"]
+    assert db.execute("SELECT processed_at FROM messages WHERE direction = 'in'").fetchone()[0] is not None
+
+
+def test_status_callback_updates_delivery(phone, client, admin_token, patient, config):
+    from twilio.request_validator import RequestValidator
+
+    from conftest import AUTH_TOKEN
+
+    db = connect(config["database"]["path"])
+    sid = db.execute("SELECT sid FROM messages WHERE kind = 'prompt'").fetchone()[0]
+    params = {"MessageSid": sid, "MessageStatus": "delivered"}
+    url = BASE_URL + "/sms/status"
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(url, params)
+    response = client.post("/sms/status", data=urlencode(params), content_type="application/x-www-form-urlencoded",
+                           headers={"X-Twilio-Signature": signature}, base_url=BASE_URL)
+    assert response.status_code == 200
+    assert db.execute("SELECT status FROM messages WHERE sid = ?", [sid]).fetchone()[0] == "delivered"
+    response = client.post("/sms/status", data=urlencode(params), content_type="application/x-www-form-urlencoded",
+                           headers={"X-Twilio-Signature": "bad"}, base_url=BASE_URL)
+    assert response.status_code == 403
+
+
+def test_permanent_failure_callback_opens_undeliverable_alert(client, admin_token, patient, config):
+    from twilio.request_validator import RequestValidator
+
+    from conftest import AUTH_TOKEN
+
+    db = connect(config["database"]["path"])
+    sid = db.execute("SELECT sid FROM messages WHERE kind = 'prompt'").fetchone()[0]
+    params = {"MessageSid": sid, "MessageStatus": "undelivered", "ErrorCode": "30006"}
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(BASE_URL + "/sms/status", params)
+    client.post("/sms/status", data=urlencode(params), content_type="application/x-www-form-urlencoded",
+                headers={"X-Twilio-Signature": signature}, base_url=BASE_URL)
+    alerts = client.get("/api/v1/alerts", headers=auth(admin_token)).get_json()
+    assert [a["reasons"] for a in alerts] == [["undeliverable"]]
+    assert texts_to(client, admin_token, NURSES[0])

@@ -1,0 +1,142 @@
+"""Staff API under /api/v1 (CONTRACT section 4). Validate, call one monitoring function, answer JSON."""
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify, request
+
+import triage
+from monitoring import alerts, medications, patients, settings, views
+from monitoring.clinic import ValidationError
+from web.context import clinic, json_body, staff_required, wake_delivery
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+OXYGEN = ("none", "low_flow", "high_flow", "positive_pressure")
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name)
+    if value in (None, ""):
+        return None
+    if not value.isdigit():
+        raise ValidationError(f"{name} must be a whole number", name)
+    return int(value)
+
+
+@bp.post("/patients")
+@staff_required()
+def enroll():
+    enrolled = patients.enroll(clinic(), json_body(), actor=g.staff["name"])
+    view = views.patient_view(clinic(), enrolled["id"])
+    return jsonify({**view, "patient_token": enrolled["patient_token"]}), 201
+
+
+@bp.get("/patients")
+@staff_required()
+def list_patients():
+    return jsonify(views.list_patients(clinic(), active_only=request.args.get("all") != "1"))
+
+
+@bp.get("/patients/<int:patient_id>")
+@staff_required()
+def get_patient(patient_id: int):
+    return jsonify(views.patient_view(clinic(), patient_id))
+
+
+@bp.post("/patients/<int:patient_id>/doses")
+@staff_required()
+def new_dose(patient_id: int):
+    opened = patients.new_dose(clinic(), patient_id, json_body(), actor=g.staff["name"])
+    return jsonify({**views.patient_view(clinic(), patient_id), "episode_id": opened["episode_id"]}), 201
+
+
+@bp.post("/patients/<int:patient_id>/medications")
+@staff_required()
+def give_medication(patient_id: int):
+    return jsonify(medications.give(clinic(), patient_id, json_body(), g.staff)), 201
+
+
+@bp.get("/patients/<int:patient_id>/medications")
+@staff_required()
+def list_medications(patient_id: int):
+    views.patient_view(clinic(), patient_id, reading_limit=0)  # 404 for an unknown patient
+    return jsonify(medications.list_doses(clinic(), patient_id))
+
+
+@bp.get("/alerts")
+@staff_required()
+def list_alerts():
+    status = request.args.get("status", "open")
+    if status not in ("open", "acknowledged", "resolved", "active", "all"):
+        raise ValidationError("status must be open, acknowledged, resolved, active or all", "status")
+    return jsonify(alerts.list_alerts(clinic(), status, _int_arg("patient_id")))
+
+
+@bp.post("/alerts/<int:alert_id>/ack")
+@staff_required()
+def ack(alert_id: int):
+    return jsonify(alerts.acknowledge(clinic(), alert_id, actor=g.staff["name"]))
+
+
+@bp.post("/alerts/<int:alert_id>/resolve")
+@staff_required()
+def resolve(alert_id: int):
+    body = json_body()
+    note = body.get("note", "")
+    if not isinstance(note, str) or len(note) > 2000:
+        raise ValidationError("note must be text of at most 2000 characters", "note")
+    return jsonify(alerts.resolve(clinic(), alert_id, actor=g.staff["name"], note=note.strip()))
+
+
+@bp.get("/messages")
+@staff_required()
+def list_messages():
+    return jsonify(views.list_messages(clinic(), _int_arg("patient_id"), _int_arg("after_id") or 0))
+
+
+@bp.post("/grade")
+@staff_required()
+def grade():
+    return jsonify(grade_body(json_body()))
+
+
+def grade_body(body: dict) -> dict:
+    """ASTCT grading from a request body (shared by the dashboard form)."""
+    for flag in ("fever_masked", "hypotension", "vasopressin"):
+        if flag in body and not isinstance(body[flag], bool):
+            raise ValidationError(f"{flag} must be true or false", flag)
+    vasopressors = body.get("vasopressors", 0)
+    if isinstance(vasopressors, bool) or not isinstance(vasopressors, int) or not 0 <= vasopressors <= 2:
+        raise ValidationError("vasopressors must be 0, 1 or 2 (vasopressin not counted)", "vasopressors")
+    oxygen = body.get("oxygen", "none")
+    if oxygen not in OXYGEN:
+        raise ValidationError(f"oxygen must be one of {', '.join(OXYGEN)}", "oxygen")
+    try:
+        graded = triage.grade(
+            temperature_c=body.get("temperature_c"), fever_masked=body.get("fever_masked", False),
+            hypotension=body.get("hypotension", False), vasopressors=vasopressors,
+            vasopressin=body.get("vasopressin", False), oxygen=oxygen, oxygen_lpm=body.get("oxygen_lpm"))
+    except ValueError as error:
+        message = str(error)
+        field = next((name for name in ("temperature_c", "oxygen_lpm") if name in message), "body")
+        raise ValidationError(message, field) from None
+    return {"grade": graded.grade, "driver": graded.driver, "management": list(graded.management)}
+
+
+@bp.get("/settings")
+@staff_required()
+def get_settings():
+    return jsonify(settings.public_view(clinic()))
+
+
+@bp.put("/settings")
+@staff_required("admin")
+def put_settings():
+    settings.update(clinic(), json_body(), actor=g.staff["name"])
+    return jsonify(settings.public_view(clinic()))
+
+
+@bp.after_request
+def _deliver(response):
+    if request.method == "POST" and response.status_code < 400:
+        wake_delivery()
+    return response

@@ -1,0 +1,137 @@
+"""Per-request access to the clinic (one database connection per request), auth and JSON errors."""
+from __future__ import annotations
+
+import functools
+import logging
+import uuid
+
+from flask import current_app, g, jsonify, request
+
+from monitoring.clinic import Clinic, ServiceError, open_clinic
+from monitoring.patients import patient_by_token
+from monitoring.staff import staff_by_token
+from monitoring.store import StoreBusy
+
+log = logging.getLogger("crswatch.web")
+
+
+def clinic() -> Clinic:
+    if "clinic" not in g:
+        g.clinic = open_clinic(current_app.config["CRS"])
+    return g.clinic
+
+
+def close_clinic(_error=None) -> None:
+    opened = g.pop("clinic", None)
+    if opened is not None:
+        opened.db.close()
+
+
+def wake_delivery() -> None:
+    """Texts were committed: let the scheduler deliver them now rather than at its next poll."""
+    runner = current_app.extensions.get("crswatch.runner")
+    if runner is not None:
+        runner.wakeup()
+
+
+def error(message: str, status: int, field: str | None = None):
+    body = {"error": message}
+    if field:
+        body["field"] = field
+    return jsonify(body), status
+
+
+def bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def staff_required(role: str | None = None):
+    """Bearer token of an active staff member; `role='admin'` for clinic settings."""
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            token = bearer()
+            staff = staff_by_token(clinic(), token) if token else None
+            if staff is None:
+                return error("a valid staff token is required: Authorization: Bearer <token>", 401)
+            if role == "admin" and staff["role"] != "admin":
+                return error("this action needs an admin", 403)
+            g.staff = staff
+            return view(*args, **kwargs)
+        return wrapped
+    return decorate
+
+
+def patient_required(view):
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        token = bearer()
+        patient = patient_by_token(clinic(), token) if token else None
+        if patient is None:
+            return error("a valid patient token is required: Authorization: Bearer <token>", 401)
+        g.patient = patient
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def json_body() -> dict:
+    body = request.get_json(silent=True)
+    if body is None:
+        if request.content_length in (None, 0) and not request.data:
+            return {}
+        raise ServiceError("the body must be JSON (Content-Type: application/json)", "body")
+    if not isinstance(body, dict):
+        raise ServiceError("the body must be a JSON object", "body")
+    return body
+
+
+def register_errors(app) -> None:
+    @app.before_request
+    def _request_id():
+        g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:12]
+
+    @app.after_request
+    def _headers(response):
+        response.headers["X-Request-Id"] = g.get("request_id", "")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    @app.errorhandler(ServiceError)
+    def _service_error(exc: ServiceError):
+        return error(exc.message, exc.status, exc.field)
+
+    @app.errorhandler(StoreBusy)
+    def _busy(exc):
+        log.warning("request %s: database busy", g.get("request_id"))
+        response = error("the service is busy; try again in a few seconds", 503)
+        response[0].headers["Retry-After"] = "5"
+        return response
+
+    @app.errorhandler(404)
+    def _not_found(exc):
+        if request.path.startswith(("/api/", "/sms/")):
+            return error("no such endpoint", 404)
+        return exc
+
+    @app.errorhandler(405)
+    def _method(exc):
+        return error("method not allowed here", 405)
+
+    @app.errorhandler(413)
+    def _too_large(exc):
+        return error("the request body is too large", 413)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc):
+        from werkzeug.exceptions import HTTPException
+
+        if isinstance(exc, HTTPException):
+            return exc
+        log.exception("request %s failed: %s %s", g.get("request_id"), request.method, request.path)
+        return error(f"internal error; quote request id {g.get('request_id')} to support", 500)
+
+    app.teardown_appcontext(close_clinic)

@@ -21,15 +21,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from triage.model import SYMPTOMS
 
 # What a body can show, as a home device reads it. Outside these: `implausible`, ask again.
-TEMP_C_RANGE = (Decimal("34"), Decimal("43"))
-TEMP_F_RANGE = (Decimal("93"), Decimal("110"))
+TEMP_C_RANGE = (Decimal(34), Decimal(43))
+TEMP_F_RANGE = (Decimal(93), Decimal(110))
 SYSTOLIC_RANGE = (50, 260)
 DIASTOLIC_RANGE = (20, 160)
 SPO2_RANGE = (50, 100)  # a finger oximeter under 50% is almost always a bad reading: measure again
@@ -112,8 +112,12 @@ _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": 
                          "\u00ba": "\u00b0", "\u02da": "\u00b0"})
 _KEEP = set(" .,:;/%?!'#@-=+&()\u00b0\u00bf\u00a1\n")
 
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Words we look for, so that a misspelling one letter off (two for long words) reads as the word.
-_LEXICON = """
+_LEXICON = _words("""
 confused confusion confusing disoriented disorientated foggy weak weakness dizzy dizziness
 lightheaded lighthead faint fainted fainting standing stand stood vertigo woozy spinning chills
 chilly shivering shaking rigors freezing breath breathe breathing breathless shortness winded
@@ -121,25 +125,25 @@ nausea nauseous nauseated queasy vomit vomiting vomited throwing rash hives itch
 migraine aches aching achy muscle muscles myalgia body sore temperature temp fever pressure
 oxygen saturation pulse heart tylenol acetaminophen paracetamol panadol dexamethasone decadron
 tocilizumab actemra anakinra kineret siltuximab sylvant ibuprofen advil motrin minutes hours
-confundido confundida confusion desorientado desorientada debil debilidad mareado mareada mareos
+confundido confundida desorientado desorientada debil debilidad mareado mareada mareos
 escalofrios temblores respirar falta nauseas vomito vomitando sarpullido salpullido erupcion
-ronchas cabeza migrana jaqueca dolor musculos muscular cuerpo temperatura fiebre presion
-oxigeno pulso acetaminofen dexametasona ibuprofeno desmayo desmaye levantarme pararme minutos
-horas tome grados fahrenheit celsius
-""".split()
+ronchas cabeza migrana jaqueca dolor musculos muscular cuerpo temperatura fiebre presion oxigeno
+pulso acetaminofen dexametasona ibuprofeno desmayo desmaye levantarme pararme minutos horas tome
+grados fahrenheit celsius
+""")
 _TYPOS = {"dizy": "dizzy", "dizi": "dizzy", "dizzi": "dizzy", "diz": "dizzy", "dizzie": "dizzy",
           "lite": "light", "heded": "headed", "wek": "weak", "weeak": "weak", "confuse": "confused",
           "tyl": "tylenol", "tynelol": "tylenol", "acetaminophin": "acetaminophen",
           "farenheit": "fahrenheit", "farenhait": "fahrenheit", "centigrade": "celsius",
           "mariado": "mareado", "mariada": "mareada", "confudido": "confundido", "debl": "debil"}
 # Common words one letter from a lexicon word: never "corrected" ("never" is not "fever").
-_NOT_TYPOS = set("""
-never paint saint point print fizzy debit sports weeks spots tired tries sending spending
-fiber river lever liver seven fewer other heard hearty heart ached shaking chilli hills bread
-break bodys busy dizzy stand stands stood sound found ground round temps tempo fevers shiver
-ounce pause pulses muscle mussel braking cabezas horas hora minuto cuerpos falto falta sore
-hives head heads rush cash wash tome como tomo toma tomar some
-""".split())
+_NOT_TYPOS = _words("""
+never paint saint point print fizzy debit sports weeks spots tired tries sending spending fiber
+river lever liver seven fewer other heard hearty heart ached shaking chilli hills bread break
+bodys busy dizzy stand stands stood sound found ground round temps tempo fevers shiver ounce
+pause pulses muscle mussel braking cabezas horas hora minuto cuerpos falto falta sore hives head
+heads rush cash wash tome como tomo toma tomar some
+""")
 
 
 def _strip_accents(text: str) -> str:
@@ -195,7 +199,7 @@ def _correct(word: str) -> str:
     return best
 
 
-_LEXICON_SET = frozenset(_LEXICON)
+_LEXICON_SET = _LEXICON
 _LEXICON_BY_INITIAL: dict[str, tuple[str, ...]] = {}
 for _word in sorted(_LEXICON_SET):
     _LEXICON_BY_INITIAL[_word[0]] = _LEXICON_BY_INITIAL.get(_word[0], ()) + (_word,)
@@ -231,19 +235,19 @@ def _command(text: str) -> tuple[str, int | None] | None:
     return None
 
 
-_ES_WORDS = set("""
-me siento tengo estoy temperatura fiebre presion oxigeno pulso tome hace hora horas minutos dolor
-cabeza mareado mareada mareos debil confundido confundida escalofrios sin de la el y con muy
-puedo tomar pastilla gracias bien mal ayuda parar nada pero ya esta las los una que por favor
-grados nauseas vomito respirar aire falta cuerpo tambien poco mucho ahora hoy siento desde
+_ES_WORDS = _words("""
+me siento tengo estoy temperatura fiebre presion oxigeno pulso tome hace hora horas minutos
+dolor cabeza mareado mareada mareos debil confundido confundida escalofrios sin de la el y con
+muy puedo tomar pastilla gracias bien mal ayuda parar nada pero ya esta las los una que por
+favor grados nauseas vomito respirar aire falta cuerpo tambien poco mucho ahora hoy desde
 despues antes cuando debo mi duele todo sigo tuve tenia
-""".split())
-_EN_WORDS = set("""
+""")
+_EN_WORDS = _words("""
 i im i'm feel feeling felt took take taken the and my is was temp fever dizzy weak confused
 headache ago at hour hours minutes min not have has can with but ok okay fine better pressure
-oxygen pulse short breath of it just still thanks thank you help am now today after before
-when should this that pm am had any little bit very so degrees
-""".split())
+oxygen pulse short breath of it just still thanks thank you help am now today after before when
+should this that pm had any little bit very so degrees
+""")
 
 
 def _language_hint(body: str) -> str | None:
@@ -286,7 +290,7 @@ class _Time:
 
 def _ago(now: datetime, delta: timedelta) -> datetime:
     """Elapsed time, not wall-clock time: "30 min ago" stays 30 minutes across a DST change."""
-    return (now.astimezone(timezone.utc) - delta).astimezone(now.tzinfo)
+    return (now.astimezone(UTC) - delta).astimezone(now.tzinfo)
 
 
 def _most_recent(now: datetime, hour: int, minute: int) -> datetime:
@@ -378,7 +382,8 @@ _SPO2_LABEL = (r"(?:spo2|sp\s?o2|sp02|pulse\s*ox(?:imeter)?|pulseox|pox|o2\s*sat
                r"nivel\s+de\s+oxigeno|oxigeno|oximetro|oximeter|sats?|o2|ox|(?<![\d.])02)")
 _FILLER = r"(?:\s*(?:(?:is|was|at|es|de|en|esta|of|level|nivel|reading|now|ahora)\b|[:=-]))*\s*"
 _SPO2 = re.compile(rf"(?<![a-z]){_SPO2_LABEL}{_FILLER}(\d{{1,3}})(?![\d.,])\s*%?")
-_SPO2_AFTER = re.compile(rf"(?<![\d.,])(\d{{1,3}})\s*(?:%\s*(?:on\s+|de\s+|en\s+)?(?:{_SPO2_LABEL})?|\s+{_SPO2_LABEL}\b)")
+_SPO2_AFTER = re.compile(
+    rf"(?<![\d.,])(\d{{1,3}})\s*(?:%\s*(?:on\s+|de\s+|en\s+)?(?:{_SPO2_LABEL})?|\s+{_SPO2_LABEL}\b)")
 _HR_LABEL = (r"(?:hr|heart\s*rate|heartrate|heart\s*beat|heartbeat|pulse|pulso|pulsaciones|fc|"
              r"frecuencia(?:\s+cardiaca)?|ritmo(?:\s+cardiaco)?|latidos|bpm)")
 _HR = re.compile(rf"\b{_HR_LABEL}{_FILLER}(\d{{1,3}})(?![\d.,])")
@@ -400,7 +405,8 @@ def _extract_vitals(work: _Work) -> dict:
             # A third number after the pair is the pulse, as a home cuff shows it (SYS/DIA/PUL),
             # unless it reads as a temperature.
             pulse = int(m.group(3))
-            if not (_in(pulse, (34, 43)) or _in(pulse, (93, 110))) or re.search(r"(pulse|p|hr|pulso)\s*:?\s*\d+$", m.group(0)):
+            labelled = re.search(r"(pulse|p|hr|pulso)\s*:?\s*\d+$", m.group(0))
+            if labelled or not (_in(pulse, (34, 43)) or _in(pulse, (93, 110))):
                 work.take(m.start(3), m.end(3))
                 if _in(pulse, HEART_RATE_RANGE):
                     found.setdefault("heart_rate", pulse)
@@ -494,7 +500,8 @@ def _dose(number: str | None, unit: str | None) -> tuple[float | None, bool]:
     """(dose in mg, whether the number is a dose or a count) for a number beside a drug's name."""
     if number is None:
         return None, False
-    value = float(number.replace(",", "") if re.fullmatch(r"\d{1,2},\d{3}", number) else number.replace(",", "."))
+    thousands = re.fullmatch(r"\d{1,2},\d{3}", number)  # "1,000 mg"
+    value = float(number.replace(",", "") if thousands else number.replace(",", "."))
     if unit and re.fullmatch(_MG, unit):
         grams = unit.startswith("g")
         return (value * 1000 if grams else value), True
@@ -609,8 +616,8 @@ _SYMPTOM_PATTERNS = {
                  r"confundid[oa]s?|confuso|desorientad[oa]|no\s+pienso\s+bien|no\s+se\s+donde\s+estoy",
     "weakness": r"weak(?:ness|ened)?|no\s+strength|can'?t\s+(?:stand|walk|get\s+up)|debil(?:idad)?|"
                 r"sin\s+fuerzas?|no\s+tengo\s+fuerzas?|flojera|flojo|floja",
-    "dizziness": r"dizzy|dizziness|light\s*-?\s*headed(?:ness)?|lighthead|vertigo|woozy|room\s+(?:is\s+)?spinning|"
-                 r"(?:feel|feeling|felt|very|so|a\s+bit|little)\s+faint|faint(?:ness)?|mareos?|mareado?s?|mareada?s?|"
+    "dizziness": r"dizzy|dizziness|light\s*-?\s*headed(?:ness)?|lighthead|vertigo|woozy|"
+                 r"room\s+(?:is\s+)?spinning|(?:feel|feeling|felt|very|so|a\s+bit|little)\s+faint|faint(?:ness)?|mareos?|mareado?s?|mareada?s?|"
                  r"me\s+da\s+vueltas\s+la\s+cabeza",
     "orthostatic": r"fainted|passed\s+out|pass\s+out|blacked\s+out|black\s+out|desmay[eo]|desmayad[oa]|"
                    r"casi\s+me\s+desmayo|me\s+desmayo",
@@ -623,7 +630,8 @@ _SYMPTOM_PATTERNS = {
                            r"(?:dificultad|me\s+cuesta)\s+(?:para\s+)?respirar|me\s+ahogo|ahogo|ahogad[oa]",
     "nausea": r"nausea|nauseous|nauseated|queasy|sick\s+to\s+my\s+stomach|vomit(?:ing|ed)?|threw\s+up|"
               r"throwing\s+up|throw\s+up|nauseas?|vomito|vomitando|vomite|ganas\s+de\s+vomitar|asco",
-    "rash": r"rash(?:es)?|hives|red\s+spots|itchy\s+skin|sarpullido|salpullido|erupcion|ronchas|manchas\s+rojas",
+    "rash": r"rash(?:es)?|hives|red\s+spots|itchy\s+skin|sarpullido|salpullido|erupcion|ronchas|"
+            r"manchas\s+rojas",
     "headache": r"headaches?|head\s+ache|head\s+(?:hurts|is\s+pounding|pain)|migraine|dolor\s+de\s+cabeza|"
                 r"me\s+duele\s+la\s+cabeza|migrana|jaqueca|cefalea",
     "myalgia": r"(?:body|muscle|muscular)\s+(?:aches?|pains?|hurts?)|aches|aching|achy|sore\s+muscles|"
@@ -641,17 +649,18 @@ _NEGATORS = (r"no|not|don'?t|dont|didn'?t|doesn'?t|isn'?t|aren'?t|wasn'?t|haven'
              r"denies|deny|denied|none|sin|nunca|ni|ningun|ninguna|nada\s+de|no\s+more|no\s+longer|ya\s+no|"
              r"free\s+of|nor")
 _NEGATOR = re.compile(rf"\b(?:{_NEGATORS})\b")
-_CHAIN_WORDS = set("""
-i im i'm am feel feeling felt have having had any a an the me siento sentido tengo estoy he
-more longer real really at all signs sign of de el la los las un una muy too very so that much
+_CHAIN_WORDS = _words("""
+i im i'm am feel feeling felt have having had any a an the me siento sentido tengo estoy he more
+longer real really at all signs sign of de el la los las un una muy too very so that much
 symptom symptoms sintomas get getting got experiencing noticed issues problems with con fever
 fiebre temperature temp temperatura or nor ni o u / , sym been estado ningun ninguna nada
 anymore mas
-""".split())
+""")
 _OR_WORDS = {"or", "nor", "ni", "o", "u", "/"}
 _CLAUSE_BREAK = re.compile(r"[.;!?\n]|\b(?:but|pero|though|although|however|aunque|sino|just|only|solo|"
                            r"still|todavia|and|y|e)\b")
-_POSTFIX_NO = re.compile(r"^\s*[:=-]?\s*(?:no|none|nope|negative|neg|nada|ninguno|ninguna|denied)\b\s*(?:[,.;!]|$)")
+_POSTFIX_NO = re.compile(
+    r"^\s*[:=-]?\s*(?:no|none|nope|negative|neg|nada|ninguno|ninguna|denied)\b\s*(?:[,.;!]|$)")
 
 
 def _negated(text: str, start: int, end: int) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import string
 import tomllib
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import phonenumbers
@@ -61,7 +61,7 @@ class TemplateError(KeyError):
         return str(self.args[0]) if self.args else ""
 
 
-@lru_cache(maxsize=None)
+@cache
 def _catalog(language: str) -> dict:
     path = TEMPLATE_DIR / f"{language}.toml"
     with path.open("rb") as handle:
@@ -187,7 +187,22 @@ def budget_check(key: str, language: str, text: str) -> str | None:
 
 
 __all__ = [
-    "LANGUAGES", "TEMPLATE_KEYS", "PATIENT_KEYS", "STAFF_KEYS", "URGENT_KEYS", "SEGMENT_BUDGET",
-    "TemplateError", "render", "template", "placeholders", "reason_label", "level_label",
-    "symptom_label", "reasons_text", "segments", "is_gsm7", "format_phone", "budget_check",
+    "LANGUAGES",
+    "PATIENT_KEYS",
+    "SEGMENT_BUDGET",
+    "STAFF_KEYS",
+    "TEMPLATE_KEYS",
+    "URGENT_KEYS",
+    "TemplateError",
+    "budget_check",
+    "format_phone",
+    "is_gsm7",
+    "level_label",
+    "placeholders",
+    "reason_label",
+    "reasons_text",
+    "render",
+    "segments",
+    "symptom_label",
+    "template",
 ]

@@ -1,0 +1,173 @@
+"""Every outgoing text: present in both languages, fillable, within its SMS segment budget."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from messages import texts
+from messages.texts import (
+    LANGUAGES,
+    PATIENT_KEYS,
+    SEGMENT_BUDGET,
+    TEMPLATE_KEYS,
+    URGENT_KEYS,
+    TemplateError,
+    format_phone,
+    is_gsm7,
+    placeholders,
+    reason_label,
+    render,
+    segments,
+    template,
+)
+from triage.model import LEVELS, SYMPTOMS
+
+CLINIC_PHONE = "+15555550100"
+# Realistic and long: a 30-character clinic name, the phone as patients see it, a time with a
+# weekday (what monitoring sends for a time on another day), three reasons and a real-length link.
+VALUES = {
+    "clinic_name": "Northern Valley Cancer Centers",
+    "clinic_phone": format_phone(CLINIC_PHONE),
+    "next_checkin": "Wed 11:45 PM",
+    "next_dose_time": "Wed 11:45 PM",
+    "level": "URGENT",
+    "initials": "M.G.",
+    "reasons": "low oxygen, low blood pressure, dizzy on standing",
+    "time": "10:05 AM",
+    "link": "https://monitor.northernvalleycancer.org/dashboard/alerts/12345",
+    "alert_id": 12345,
+}
+CONTRACT_REASONS = ("fever", "recurrent_fever", "persistent_fever", "protracted_fever", "prolonged_symptoms",
+                    "high_risk_fever", "hypotension", "hypoxia", "confusion", "weakness", "dizziness",
+                    "orthostatic", "missed_checkins", "opted_out", "undeliverable", "acetaminophen_too_soon",
+                    "implausible_reading")
+CASES = [(key, language) for key in TEMPLATE_KEYS for language in LANGUAGES]
+
+
+@pytest.mark.parametrize("key,language", CASES, ids=[f"{k}-{lang}" for k, lang in CASES])
+def test_renders_within_segment_budget(key, language):
+    text = render(key, language, **VALUES)
+    assert "{" not in text and "}" not in text
+    assert segments(text) <= SEGMENT_BUDGET[key], (
+        f"{key} ({language}) takes {segments(text)} segments, budget {SEGMENT_BUDGET[key]}: {text!r}")
+
+
+@pytest.mark.parametrize("key,language", [(k, lang) for k in PATIENT_KEYS for lang in LANGUAGES])
+def test_patient_texts_are_gsm7(key, language):
+    """No degree sign, curly quotes, or a/i/o/u with accents: each would make the text UCS-2."""
+    text = render(key, language, **VALUES)
+    assert is_gsm7(text), [ch for ch in text if not is_gsm7(ch)]
+
+
+@pytest.mark.parametrize("key", TEMPLATE_KEYS)
+def test_same_placeholders_in_every_language(key):
+    found = {language: placeholders(template(key, language)) for language in LANGUAGES}
+    assert found["en"] == found["es"]
+    for language in LANGUAGES:  # present in the file itself, not by falling back to English
+        assert key in texts._catalog(language)["templates"]
+
+
+def test_no_template_outside_the_key_list():
+    for language in LANGUAGES:
+        assert set(texts._catalog(language)["templates"]) == set(TEMPLATE_KEYS)
+
+
+@pytest.mark.parametrize("key,language", [(k, lang) for k in URGENT_KEYS for lang in LANGUAGES])
+def test_urgent_texts_name_the_clinic_phone(key, language):
+    text = render(key, language, **VALUES)
+    assert "(555) 555-0100" in text
+    assert re.sub(r"\D", "", CLINIC_PHONE)[-10:] in re.sub(r"\D", "", text)
+
+
+def test_contract_words():
+    assert "acetaminophen" in render("reply_fever_home_care", "en", **VALUES)
+    assert "650-1000 mg" in render("reply_fever_home_care", "es", **VALUES)
+    assert "emergency" in render("reply_urgent_after_hours", "en", **VALUES)
+    assert "emergency" not in render("reply_routine", "en", **VALUES)
+    assert "911" in render("reply_urgent_after_hours", "es", **VALUES)
+    for language in LANGUAGES:
+        unreadable = render("reply_unreadable", language)
+        assert "100.4" in unreadable and "38.0" in unreadable
+
+
+def test_nurse_alert_carries_minimum_phi():
+    text = render("nurse_alert", "en", level="URGENT", initials="J.D.", reasons="low oxygen, fever",
+                  time="10:05", link="https://x.org/a/12", alert_id=12)
+    assert text == "crswatch URGENT: J.D. low oxygen, fever at 10:05. Reply ACK 12. https://x.org/a/12"
+
+
+def test_unknown_sender_has_no_patient_placeholders():
+    assert placeholders(template("unknown_sender", "en")) == {"clinic_name", "clinic_phone"}
+
+
+def test_unknown_language_falls_back_to_english():
+    assert render("reply_unreadable", "fr") == render("reply_unreadable", "en")
+    assert render("reply_unreadable", None) == render("reply_unreadable", "en")
+    assert render("reply_unreadable", "ES") == render("reply_unreadable", "es")
+
+
+def test_missing_placeholder_is_a_clear_error():
+    with pytest.raises(TemplateError, match="reply_routine.*next_checkin"):
+        render("reply_routine", "en")
+
+
+def test_unknown_key_is_a_clear_error():
+    with pytest.raises(TemplateError, match="no template named 'reply_nope'"):
+        render("reply_nope", "en")
+
+
+def test_extra_values_are_ignored():
+    assert render("opted_in", "en", clinic_name="x") == template("opted_in", "en")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_reason_level_and_symptom_has_a_label(language):
+    catalog = texts._catalog(language)["labels"]
+    assert set(CONTRACT_REASONS) <= set(catalog["reasons"])
+    assert set(LEVELS) == set(catalog["levels"])
+    assert set(SYMPTOMS) == set(catalog["symptoms"])
+
+
+def test_labels():
+    assert reason_label("hypoxia", "en") == "low oxygen"
+    assert reason_label("hypoxia", "es") == "oxígeno bajo"
+    assert reason_label("urgent", "en", kind="levels") == "URGENT"
+    assert reason_label("brand_new_code", "en") == "brand new code"
+    assert reason_label("hypoxia", "fr") == "low oxygen"
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("", 1),
+    ("a" * 160, 1),
+    ("a" * 161, 2),
+    ("a" * 306, 2),
+    ("a" * 307, 3),
+    ("é ñ ü ¿ ¡" + "a" * 151, 1),  # all GSM-7
+    ("[" * 80, 1),  # extension characters: two septets each
+    ("[" * 81, 2),
+    ("a" * 152 + "[", 1),  # 154 septets
+    ("a" * 152 + "[" + "a" * 7, 2),  # 161: the escape pair is not split: 152 | 2 + 7
+    ("á" * 70, 1),  # UCS-2
+    ("á" * 71, 2),
+    ("á" * 134, 2),
+    ("á" * 135, 3),
+    ("°" + "a" * 69, 1),  # the degree sign is not GSM-7
+    ("\U0001F321" * 35, 1),  # an emoji is two UTF-16 code units
+    ("\U0001F321" * 36, 2),
+    ("a" * 66 + "\U0001F321" + "a" * 2, 1),  # 70 code units
+    ("a" * 66 + "\U0001F321" + "a" * 3, 2),
+], ids=lambda v: repr(v)[:20] if isinstance(v, str) else str(v))
+def test_segments(text, expected):
+    assert segments(text) == expected
+
+
+@pytest.mark.parametrize("e164,region,expected", [
+    ("+15555550100", None, "(555) 555-0100"),
+    ("+15555550100", "US", "(555) 555-0100"),
+    ("+525512345678", None, "55 1234 5678"),
+    ("+525512345678", "US", "+52 55 1234 5678"),
+    ("not a phone", None, "not a phone"),
+])
+def test_format_phone(e164, region, expected):
+    assert format_phone(e164, region) == expected

@@ -43,13 +43,14 @@ def create_app(config: str | os.PathLike | dict | None = None) -> Flask:
     app.config["SESSION_COOKIE_SECURE"] = settings["sms"]["public_base_url"].startswith("https://")
     _logging()
 
-    from web import api, me, sms
+    from web import api, me, openapi, sms
     from web.context import register_errors
 
     register_errors(app)
     app.register_blueprint(sms.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(me.bp)
+    app.register_blueprint(openapi.bp)
     _register_optional_blueprints(app)
 
     @app.get("/healthz")
@@ -67,7 +68,9 @@ def _register_optional_blueprints(app: Flask) -> None:
         from web import dashboard
     except ImportError:  # the dashboard ships separately from the API core
         return
-    dashboard.init_app(app)
+    init = getattr(dashboard, "init_app", None)
+    if init is not None:
+        init(app)
 
 
 def _logging() -> None:

@@ -168,12 +168,12 @@ def patient_acetaminophen(clinic: Clinic, patient, episode, *, given_at: datetim
     return assessment
 
 
-def reply_to_patient(clinic: Clinic, patient, key: str, values: dict) -> int | None:
-    """Queue a reply in the patient's language, unless they opted out (Twilio would refuse it)."""
+def reply_to_patient(clinic: Clinic, patient, key: str, values: dict, kind: str = "reply") -> int | None:
+    """Queue a text in the patient's language, unless they opted out (Twilio would refuse it)."""
     if patient["opted_out_at"]:
         return None
     body = render(key, patient["language"], **values)
-    return queue_text(clinic, patient["phone"], body, "reply", patient_id=patient["id"])
+    return queue_text(clinic, patient["phone"], body, kind, patient_id=patient["id"])
 
 
 def instruction_texts(clinic: Clinic, patient, assessment: Assessment, next_checkin: datetime | None) -> list[str]:

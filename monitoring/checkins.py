@@ -38,7 +38,7 @@ def end_episodes(clinic: Clinic) -> int:
                 "WHERE id = ? AND status = 'active'", [to_text(now), row["id"]]).rowcount
             if claimed:
                 patient = clinic.db.execute("SELECT * FROM patients WHERE id = ?", [row["patient_id"]]).fetchone()
-                care.reply_to_patient(clinic, patient, "episode_end", care.text_values(clinic))
+                care.reply_to_patient(clinic, patient, "episode_end", care.text_values(clinic), kind="info")
     return len(rows)
 
 

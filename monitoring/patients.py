@@ -97,9 +97,19 @@ def validate_enrollment(clinic: Clinic, body) -> dict:
     }
 
 
+def check_dose_time(given_at: datetime, hours: int, field: str) -> None:
+    """A dose whose monitoring window is already over, or more than a day ahead, is a typo."""
+    now = utcnow()
+    if given_at > now + timedelta(days=1):
+        raise ValidationError(f"{field} is more than a day in the future", field)
+    if given_at + timedelta(hours=hours) <= now:
+        raise ValidationError(f"{field} is more than {hours} h ago: monitoring would already be over", field)
+
+
 def enroll(clinic: Clinic, body, actor: str) -> dict:
     """Enroll a patient and open their first monitoring episode; the first check-in is due now."""
     values = validate_enrollment(clinic, body)
+    check_dose_time(values["dose_given_at"], values["monitoring_hours"], "dose_given_at")
     token = new_token("pt")
     now = utcnow()
     with transaction(clinic.db):
@@ -140,6 +150,7 @@ def new_dose(clinic: Clinic, patient_id: int, body, actor: str) -> dict:
         raise ValidationError("the body must be a JSON object", "body")
     therapy = _text(body, "therapy")
     given_at = parse_time(body.get("given_at"), "given_at", default=utcnow())
+    check_dose_time(given_at, clinic.checkins["monitoring_hours"], "given_at")
     with transaction(clinic.db):
         if not clinic.db.execute("SELECT 1 FROM patients WHERE id = ?", [patient_id]).fetchone():
             raise NotFound(f"no patient {patient_id}", "patient_id")

@@ -1,0 +1,240 @@
+"""Read-only queries for the dashboard: the open alerts, the active patients, one patient's whole timeline.
+
+Nothing here writes. Times come back as aware datetimes (UTC); the web layer shows them in clinic time.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from monitoring.clinic import Clinic, NotFound
+from monitoring.medications import _tocilizumab_refusal
+from monitoring.store import from_text, loads, to_text, utcnow
+from triage import tocilizumab as toci_rules
+
+TEMPERATURE_POINTS = 72  # a 72 h episode at hourly check-ins
+
+
+def _paged(clinic: Clinic, alert_ids: list[int]) -> dict[int, list[dict]]:
+    """Who each alert paged, by name where the phone is on call or on staff: [{"name", "at"}], newest last."""
+    if not alert_ids:
+        return {}
+    names = {person["phone"]: person["name"] for person in clinic.oncall}
+    for row in clinic.db.execute("SELECT name, phone FROM staff WHERE phone IS NOT NULL"):
+        names.setdefault(row["phone"], row["name"])
+    marks = ",".join("?" * len(alert_ids))
+    rows = clinic.db.execute(
+        f"SELECT alert_id, to_number, MAX(created_at) AS at FROM messages WHERE kind = 'alert' "
+        f"AND direction = 'out' AND alert_id IN ({marks}) GROUP BY alert_id, to_number ORDER BY at", alert_ids)
+    paged: dict[int, list[dict]] = {alert_id: [] for alert_id in alert_ids}
+    for row in rows:
+        phone = row["to_number"]
+        paged[row["alert_id"]].append({"name": names.get(phone, f"...{phone[-4:]}"), "at": from_text(row["at"])})
+    return paged
+
+
+def _alert(row, paged: list[dict]) -> dict:
+    return {
+        "id": row["id"], "patient_id": row["patient_id"], "patient_name": row["patient_name"],
+        "level": row["level"], "reasons": loads(row["reasons"], []), "status": row["status"],
+        "created_at": from_text(row["created_at"]), "updated_at": from_text(row["updated_at"]),
+        "acknowledged_at": from_text(row["acknowledged_at"]), "acknowledged_by": row["acknowledged_by"],
+        "resolved_at": from_text(row["resolved_at"]), "resolved_by": row["resolved_by"],
+        "resolution_note": row["resolution_note"], "page_round": row["page_round"], "paged": paged,
+    }
+
+
+def active_alerts(clinic: Clinic) -> dict[str, list[dict]]:
+    """{"open": [...], "acknowledged": [...]}: open ones most urgent and oldest first (who waits longest)."""
+    rows = clinic.db.execute(
+        "SELECT a.*, p.name AS patient_name FROM alerts a JOIN patients p ON p.id = a.patient_id "
+        "WHERE a.status IN ('open', 'acknowledged') "
+        "ORDER BY CASE a.level WHEN 'urgent' THEN 0 WHEN 'clinician_review' THEN 1 ELSE 2 END, a.created_at"
+    ).fetchall()
+    paged = _paged(clinic, [row["id"] for row in rows])
+    shaped = [_alert(row, paged[row["id"]]) for row in rows]
+    return {"open": [a for a in shaped if a["status"] == "open"],
+            "acknowledged": [a for a in shaped if a["status"] == "acknowledged"]}
+
+
+def alert_detail(clinic: Clinic, alert_id: int) -> dict:
+    """One alert with its events (opened, paged, acknowledged, resolved) oldest first."""
+    row = clinic.db.execute(
+        "SELECT a.*, p.name AS patient_name FROM alerts a JOIN patients p ON p.id = a.patient_id WHERE a.id = ?",
+        [alert_id]).fetchone()
+    if row is None:
+        raise NotFound(f"no alert {alert_id}", "alert_id")
+    alert = _alert(row, _paged(clinic, [alert_id])[alert_id])
+    alert["events"] = [
+        {"at": from_text(event["at"]), "kind": event["kind"], "actor": event["actor"],
+         "detail": loads(event["detail"], {})}
+        for event in clinic.db.execute("SELECT * FROM alert_events WHERE alert_id = ? ORDER BY id", [alert_id])
+    ]
+    return alert
+
+
+def temperatures(clinic: Clinic, episode_id: int, limit: int = TEMPERATURE_POINTS) -> list[tuple[datetime, float]]:
+    """The episode's temperatures, oldest first (the last `limit`)."""
+    rows = clinic.db.execute(
+        "SELECT taken_at, temperature_c FROM readings WHERE episode_id = ? AND temperature_c IS NOT NULL "
+        "ORDER BY taken_at DESC, id DESC LIMIT ?", [episode_id, limit]).fetchall()
+    return [(from_text(row["taken_at"]), row["temperature_c"]) for row in reversed(rows)]
+
+
+def active_patients(clinic: Clinic) -> list[dict]:
+    """Patients in an active episode: last check-in, last temperature and its trend, their active alert."""
+    rows = clinic.db.execute(
+        "SELECT p.id, p.name, p.high_risk, p.opted_out_at, e.id AS episode_id, e.therapy, e.dose_given_at, "
+        "e.ends_at, e.next_checkin_at, e.checkin_sent_at, e.missed_count, e.last_answer_at, "
+        "a.id AS alert_id, a.level AS alert_level, a.status AS alert_status "
+        "FROM episodes e JOIN patients p ON p.id = e.patient_id "
+        "LEFT JOIN alerts a ON a.id = (SELECT id FROM alerts WHERE patient_id = p.id "
+        "  AND status IN ('open', 'acknowledged') ORDER BY id DESC LIMIT 1) "
+        "WHERE e.status = 'active' ORDER BY a.id IS NULL, p.name").fetchall()
+    patients = []
+    for row in rows:
+        series = temperatures(clinic, row["episode_id"])
+        patients.append({
+            "id": row["id"], "name": row["name"], "high_risk": bool(row["high_risk"]),
+            "opted_out": row["opted_out_at"] is not None, "episode_id": row["episode_id"],
+            "therapy": row["therapy"], "dose_given_at": from_text(row["dose_given_at"]),
+            "ends_at": from_text(row["ends_at"]), "next_checkin_at": from_text(row["next_checkin_at"]),
+            "waiting_since": from_text(row["checkin_sent_at"]), "missed": row["missed_count"],
+            "last_checkin_at": from_text(row["last_answer_at"]),
+            "last_temperature": series[-1] if series else None, "temperatures": series,
+            "alert": {"id": row["alert_id"], "level": row["alert_level"], "status": row["alert_status"]}
+            if row["alert_id"] else None,
+        })
+    return patients
+
+
+def patient_summary(clinic: Clinic, patient_id: int) -> dict:
+    """The patient, their current (or newest) episode and its temperatures."""
+    patient = clinic.db.execute("SELECT * FROM patients WHERE id = ?", [patient_id]).fetchone()
+    if patient is None:
+        raise NotFound(f"no patient {patient_id}", "patient_id")
+    episode = clinic.db.execute(
+        "SELECT * FROM episodes WHERE patient_id = ? ORDER BY status = 'active' DESC, id DESC LIMIT 1",
+        [patient_id]).fetchone()
+    latest = clinic.db.execute(
+        "SELECT level, reasons, assessed_at FROM assessments WHERE patient_id = ? ORDER BY id DESC LIMIT 1",
+        [patient_id]).fetchone()
+    return {
+        "id": patient["id"], "name": patient["name"], "phone": patient["phone"], "language": patient["language"],
+        "baseline_systolic": patient["baseline_systolic"], "baseline_spo2": patient["baseline_spo2"],
+        "high_risk": bool(patient["high_risk"]), "risk_factors": loads(patient["risk_factors"], []),
+        "opted_out_at": from_text(patient["opted_out_at"]),
+        "episode": None if episode is None else {
+            "id": episode["id"], "therapy": episode["therapy"], "status": episode["status"],
+            "dose_given_at": from_text(episode["dose_given_at"]), "ends_at": from_text(episode["ends_at"]),
+            "next_checkin_at": from_text(episode["next_checkin_at"]),
+            "last_answer_at": from_text(episode["last_answer_at"]), "missed": episode["missed_count"]},
+        "temperatures": temperatures(clinic, episode["id"]) if episode else [],
+        "latest_assessment": None if latest is None else {
+            "level": latest["level"], "reasons": loads(latest["reasons"], []),
+            "assessed_at": from_text(latest["assessed_at"])},
+    }
+
+
+def patient_timeline(clinic: Clinic, patient_id: int, limit: int = 500) -> list[dict]:
+    """Everything that happened to a patient, newest first: texts in and out, readings, doses,
+    assessments, alert events. Each item: {"at", "kind", ...} with the fields its kind shows."""
+    db = clinic.db
+    items: list[dict] = []
+    for row in db.execute("SELECT * FROM messages WHERE patient_id = ? ORDER BY id DESC LIMIT ?", [patient_id, limit]):
+        items.append({"at": from_text(row["created_at"]), "kind": "text_" + row["direction"], "id": row["id"],
+                      "body": row["body"], "text_kind": row["kind"], "status": row["status"]})
+    for row in db.execute("SELECT * FROM readings WHERE patient_id = ? ORDER BY taken_at DESC LIMIT ?",
+                          [patient_id, limit]):
+        items.append({"at": from_text(row["taken_at"]), "kind": "reading", "id": row["id"],
+                      "temperature_c": row["temperature_c"], "systolic": row["systolic"],
+                      "diastolic": row["diastolic"], "spo2": row["spo2"], "heart_rate": row["heart_rate"],
+                      "symptoms": loads(row["symptoms"], []), "denied_symptoms": loads(row["denied_symptoms"], []),
+                      "source": row["source"]})
+    for row in db.execute(
+            "SELECT m.*, s.name AS staff_name FROM medications m LEFT JOIN staff s ON s.id = m.recorded_by "
+            "WHERE m.patient_id = ? ORDER BY m.given_at DESC LIMIT ?", [patient_id, limit]):
+        items.append({"at": from_text(row["given_at"]), "kind": "medication", "id": row["id"], "name": row["name"],
+                      "dose_mg": row["dose_mg"], "weight_kg": row["weight_kg"], "source": row["source"],
+                      "by": row["staff_name"]})
+    for row in db.execute("SELECT * FROM assessments WHERE patient_id = ? ORDER BY id DESC LIMIT ?",
+                          [patient_id, limit]):
+        items.append({"at": from_text(row["assessed_at"]), "kind": "assessment", "id": row["id"],
+                      "level": row["level"], "reasons": loads(row["reasons"], [])})
+    for row in db.execute(
+            "SELECT e.*, a.level FROM alert_events e JOIN alerts a ON a.id = e.alert_id WHERE a.patient_id = ? "
+            "ORDER BY e.id DESC LIMIT ?", [patient_id, limit]):
+        items.append({"at": from_text(row["at"]), "kind": "alert", "id": row["id"], "alert_id": row["alert_id"],
+                      "event": row["kind"], "actor": row["actor"], "level": row["level"],
+                      "detail": loads(row["detail"], {})})
+    # Newest first; at the same instant the text in comes first, then what it caused, then the reply.
+    order = {"text_in": 0, "reading": 1, "medication": 2, "assessment": 3, "alert": 4, "text_out": 5}
+    items.sort(key=lambda item: (item["at"], order[item["kind"]], item["id"]), reverse=True)
+    return items[:limit]
+
+
+def tocilizumab_status(clinic: Clinic, patient_id: int) -> dict:
+    """What the SOP's tocilizumab limits allow now, shown beside the medication form before it is sent."""
+    episode = clinic.db.execute(
+        "SELECT * FROM episodes WHERE patient_id = ? ORDER BY status = 'active' DESC, id DESC LIMIT 1",
+        [patient_id]).fetchone()
+    now = utcnow()
+    this_event = clinic.db.execute(
+        "SELECT COUNT(*) FROM medications WHERE name = 'tocilizumab' AND episode_id = ?",
+        [episode["id"] if episode else -1]).fetchone()[0]
+    in_window = clinic.db.execute(
+        "SELECT COUNT(*) FROM medications WHERE name = 'tocilizumab' AND patient_id = ? AND given_at >= ?",
+        [patient_id, to_text(now - toci_rules.WINDOW)]).fetchone()[0]
+    last = clinic.db.execute(
+        "SELECT MAX(given_at) FROM medications WHERE name = 'tocilizumab' AND patient_id = ?",
+        [patient_id]).fetchone()[0]
+    last_at = from_text(last)
+    return {
+        "dosing": toci_rules.DOSING_TEXT, "mg_per_kg": toci_rules.MG_PER_KG, "max_dose_mg": toci_rules.MAX_DOSE_MG,
+        "this_event": this_event, "max_per_event": toci_rules.MAX_PER_EVENT,
+        "in_six_weeks": in_window, "max_per_window": toci_rules.MAX_PER_WINDOW,
+        "last_at": last_at, "next_allowed_at": last_at + toci_rules.MIN_SPACING if last_at else None,
+        "refusal_now": _tocilizumab_refusal(clinic, patient_id, episode, now),
+    }
+
+
+def phones_for_simulator(clinic: Clinic) -> list[dict]:
+    """Phones the simulator can text from: patients in an active episode, then the on-call chain."""
+    phones = [{"phone": row["phone"], "label": f"{row['name']} (patient)"}
+              for row in clinic.db.execute(
+                  "SELECT DISTINCT p.name, p.phone FROM patients p JOIN episodes e ON e.patient_id = p.id "
+                  "WHERE e.status = 'active' ORDER BY p.name")]
+    seen = {entry["phone"] for entry in phones}
+    for person in clinic.oncall:
+        if person["phone"] not in seen:
+            phones.append({"phone": person["phone"], "label": f"{person['name']} (on call)"})
+            seen.add(person["phone"])
+    return phones
+
+
+def conversation(clinic: Clinic, phone: str, limit: int = 200) -> list[dict]:
+    """Texts to and from one phone, oldest first (the last `limit`)."""
+    rows = clinic.db.execute(
+        "SELECT * FROM messages WHERE (direction = 'out' AND to_number = ?) OR (direction = 'in' AND from_number = ?) "
+        "ORDER BY id DESC LIMIT ?", [phone, phone, limit]).fetchall()
+    return [{"id": row["id"], "direction": row["direction"], "body": row["body"], "kind": row["kind"],
+             "status": row["status"], "at": from_text(row["created_at"])} for row in reversed(rows)]
+
+
+def age(moment: datetime | None, now: datetime | None = None) -> str:
+    """'4 min', '2 h 5 min', '3 d' since `moment`."""
+    if moment is None:
+        return ""
+    seconds = max(0, int(((now or utcnow()) - moment).total_seconds()))
+    if seconds < 60:
+        return "just now"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{hours // 24} d"
+
+
+__all__ = ["active_alerts", "active_patients", "age", "alert_detail", "conversation", "patient_summary",
+           "patient_timeline", "phones_for_simulator", "temperatures", "tocilizumab_status"]

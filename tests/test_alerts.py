@@ -1,0 +1,154 @@
+"""Alerts and the on-call chain: page, re-page up the chain, ACK by text and API, new reasons, resolve."""
+from datetime import timedelta
+
+import pytest
+
+from conftest import NURSES, PATIENT_PHONE, START, add_staff, auth, texts_to
+
+
+def tick(runner):
+    assert runner.invoke(args=["tick"]).exit_code == 0
+
+
+def at(clock, minutes):
+    clock.move_to(START + timedelta(minutes=minutes))
+
+
+def pages(client, token, number, after_id=0):
+    return [m for m in texts_to(client, token, number, after_id) if m["kind"] == "alert"]
+
+
+def alerts(client, token, status="open"):
+    return client.get(f"/api/v1/alerts?status={status}", headers=auth(token)).get_json()
+
+
+@pytest.fixture
+def urgent(client, admin_token, patient, clock, phone):
+    at(clock, 5)
+    phone.text("o2 87")
+    return alerts(client, admin_token)[0]
+
+
+def test_red_flag_pages_first_on_call_at_once_with_minimum_phi(client, admin_token, urgent):
+    first = pages(client, admin_token, NURSES[0])
+    assert len(first) == 1 and pages(client, admin_token, NURSES[1]) == []
+    body = first[0]["body"]
+    assert "P.E." in body and "Pat" not in body and "Example" not in body
+    assert PATIENT_PHONE[-4:] not in body
+    assert f"ACK {urgent['id']}" in body and f"/dashboard/alerts/{urgent['id']}" in body
+    assert "URGENT" in body and "low oxygen" in body
+
+
+def test_chain_pages_again_and_next_then_everyone(client, runner, admin_token, urgent, clock):
+    at(clock, 19)
+    tick(runner)
+    assert pages(client, admin_token, NURSES[1]) == []
+    at(clock, 20)
+    tick(runner)  # round 1: the first again and the next
+    assert len(pages(client, admin_token, NURSES[0])) == 2
+    assert len(pages(client, admin_token, NURSES[1])) == 1
+    at(clock, 35)
+    tick(runner)  # past the end of the chain: everyone, every timeout
+    assert len(pages(client, admin_token, NURSES[0])) == 3
+    assert len(pages(client, admin_token, NURSES[1])) == 2
+
+
+def test_ack_by_text_stops_paging_and_confirms(client, runner, admin_token, urgent, clock, phone):
+    at(clock, 8)
+    phone.text("ACK", sender=NURSES[0])
+    assert alerts(client, admin_token) == []
+    acked = alerts(client, admin_token, "all")[0]
+    assert acked["status"] == "acknowledged" and acked["acknowledged_by"] == "Primary nurse"
+    confirmation = texts_to(client, admin_token, NURSES[0])[-1]
+    assert confirmation["kind"] == "info" and str(urgent["id"]) in confirmation["body"]
+    at(clock, 60)
+    tick(runner)
+    assert len(pages(client, admin_token, NURSES[0])) == 1 and pages(client, admin_token, NURSES[1]) == []
+
+
+def test_ack_with_id_from_a_staff_phone(client, runner, admin_token, urgent, clock, phone):
+    add_staff(runner, "Sam Staff", "nurse", "+15555550166")
+    phone.text(f"ack {urgent['id']}", sender="+15555550166")
+    assert alerts(client, admin_token, "all")[0]["acknowledged_by"] == "Sam Staff"
+
+
+def test_ack_unknown_id_says_so(client, admin_token, urgent, phone):
+    phone.text("ACK 999", sender=NURSES[1])
+    reply = texts_to(client, admin_token, NURSES[1])[-1]["body"]
+    assert "no open alert" in reply.lower()
+    assert alerts(client, admin_token)[0]["status"] == "open"
+
+
+def test_staff_text_that_is_not_ack_gets_help(client, admin_token, urgent, phone):
+    phone.text("what's up", sender=NURSES[0])
+    assert "ACK" in texts_to(client, admin_token, NURSES[0])[-1]["body"]
+
+
+def test_ack_through_api(client, runner, admin_token, urgent, clock):
+    response = client.post(f"/api/v1/alerts/{urgent['id']}/ack", headers=auth(admin_token))
+    assert response.status_code == 200 and response.get_json()["acknowledged_by"] == "Ada Admin"
+    at(clock, 40)
+    tick(runner)
+    assert pages(client, admin_token, NURSES[1]) == []
+
+
+def test_one_alert_per_patient_updated_not_duplicated(client, admin_token, urgent, clock, phone):
+    at(clock, 7)
+    phone.text("o2 86")  # same reason again: no new page
+    assert len(alerts(client, admin_token)) == 1
+    assert len(pages(client, admin_token, NURSES[0])) == 1
+    at(clock, 9)
+    phone.text("I feel confused")  # a new reason: pages again with it
+    current = alerts(client, admin_token)
+    assert len(current) == 1 and "confusion" in current[0]["reasons"]
+    newest = pages(client, admin_token, NURSES[0])[-1]["body"]
+    assert "confusion" in newest
+
+
+def test_new_reason_reopens_an_acknowledged_alert(client, admin_token, urgent, clock, phone):
+    client.post(f"/api/v1/alerts/{urgent['id']}/ack", headers=auth(admin_token))
+    at(clock, 30)
+    phone.text("o2 86")  # same reason: stays acknowledged
+    assert alerts(client, admin_token) == []
+    phone.text("bp 80/50")
+    reopened = alerts(client, admin_token)
+    assert len(reopened) == 1 and reopened[0]["id"] == urgent["id"] and "hypotension" in reopened[0]["reasons"]
+
+
+def test_normal_temperature_under_steroids_does_not_close_an_alert(client, admin_token, patient, clock, phone):
+    at(clock, 5)
+    phone.text("101.8")
+    client.post(f"/api/v1/patients/{patient['id']}/medications", json={"name": "dexamethasone", "dose_mg": 10},
+                headers=auth(admin_token))
+    at(clock, 400)
+    phone.text("102")  # persistent fever after dexamethasone: clinician review
+    assert alerts(client, admin_token)
+    at(clock, 460)
+    phone.text("98.4")
+    assert alerts(client, admin_token), "only staff close an alert"
+
+
+def test_resolve_with_note(client, runner, admin_token, urgent, clock):
+    response = client.post(f"/api/v1/alerts/{urgent['id']}/resolve", json={"note": "Called, sent to ED"},
+                           headers=auth(admin_token))
+    assert response.status_code == 200
+    resolved = response.get_json()
+    assert resolved["status"] == "resolved" and resolved["resolution_note"] == "Called, sent to ED"
+    assert client.post(f"/api/v1/alerts/{urgent['id']}/resolve", json={"note": "x"},
+                       headers=auth(admin_token)).status_code == 409
+    assert client.post("/api/v1/alerts/999/resolve", json={"note": "x"}, headers=auth(admin_token)).status_code == 404
+    at(clock, 60)
+    tick(runner)
+    assert pages(client, admin_token, NURSES[1]) == []
+
+
+def test_weekend_urgent_says_emergency_department(client, runner, admin_token, clock, phone):
+    from conftest import enroll
+
+    saturday_noon = START + timedelta(days=4, hours=2)
+    clock.move_to(saturday_noon)
+    enroll(client, admin_token, dose_given_at=saturday_noon.isoformat())
+    tick(runner)
+    phone.text("I feel dizzy")
+    reply = texts_to(client, admin_token, PATIENT_PHONE)[-1]["body"].lower()
+    assert "emergency" in reply and "555" in reply

@@ -1,0 +1,143 @@
+"""Outbox delivery: order per recipient, backoff with a bounded retry window, permanent failures told to a person,
+the per-sender rate limit, and recovery of rows a crash left mid-send."""
+from datetime import timedelta
+
+import pytest
+
+from conftest import NURSES, PATIENT_PHONE, START, auth, enroll, texts_to
+from messages.gateways import GatewayError
+from monitoring import outbox
+from monitoring.store import connect
+
+
+class FakeGateway:
+    """Answers with scripted failures, then succeeds; records what it was handed."""
+
+    def __init__(self):
+        self.sent = []
+        self.failures = {}  # phone -> list of GatewayError to raise first
+
+    def send(self, to, from_, body, kind, status_callback=None):
+        queue = self.failures.get(to)
+        if queue:
+            raise queue.pop(0)
+        self.sent.append((to, kind, body))
+        return f"SMout{len(self.sent):029d}"
+
+
+@pytest.fixture
+def gateway(app):
+    fake = FakeGateway()
+    app.extensions["crswatch.gateway"] = fake
+    return fake
+
+
+def tick(runner):
+    result = runner.invoke(args=["tick"])
+    assert result.exit_code == 0, result.output
+
+
+def at(clock, minutes):
+    clock.move_to(START + timedelta(minutes=minutes))
+
+
+def statuses(config):
+    db = connect(config["database"]["path"])
+    return [tuple(r) for r in db.execute("SELECT kind, status, attempts FROM messages WHERE direction = 'out' ORDER BY id")]
+
+
+def test_retryable_failure_backs_off_and_keeps_order(client, runner, admin_token, gateway, clock, config, phone):
+    enroll(client, admin_token)
+    gateway.failures[PATIENT_PHONE] = [GatewayError("503", 20503, True)]
+    tick(runner)  # the prompt fails once
+    assert gateway.sent == []
+    phone.text("98.6")  # a reply is queued behind the waiting prompt
+    tick(runner)
+    assert gateway.sent == []  # the reply does not overtake the prompt
+    at(clock, 1)  # past the first backoff (30 s +- 20%)
+    tick(runner)
+    assert [kind for _, kind, _ in gateway.sent] == ["prompt", "reply"]
+    assert statuses(config)[0] == ("prompt", "sent", 2)
+
+
+def test_retries_stop_after_the_window_and_alert_the_nurse(client, runner, admin_token, gateway, clock, config):
+    enroll(client, admin_token)
+    gateway.failures[PATIENT_PHONE] = [GatewayError("timeout", None, True) for _ in range(50)]
+    for minute in range(0, 80, 1):
+        at(clock, minute)
+        tick(runner)
+    prompt = statuses(config)[0]
+    assert prompt[0] == "prompt" and prompt[1] == "failed"
+    assert 3 <= prompt[2] <= 12  # exponential: a handful of tries in an hour, not one a minute
+    alerts = client.get("/api/v1/alerts", headers=auth(admin_token)).get_json()
+    assert [a["reasons"] for a in alerts] == [["undeliverable"]]
+    assert any(to == NURSES[0] for to, _, _ in gateway.sent)
+
+
+def test_permanent_failure_to_patient_opens_undeliverable_alert(client, runner, admin_token, gateway, config):
+    enroll(client, admin_token)
+    gateway.failures[PATIENT_PHONE] = [GatewayError("21614 not mobile", 21614, False)]
+    tick(runner)
+    assert statuses(config)[0] == ("prompt", "failed", 1)
+    alerts = client.get("/api/v1/alerts", headers=auth(admin_token)).get_json()
+    assert alerts[0]["reasons"] == ["undeliverable"]
+    tick(runner)
+    assert [to for to, _, _ in gateway.sent] == [NURSES[0]]
+
+
+def test_permanent_failure_to_nurse_pages_the_next_at_once(client, runner, admin_token, gateway, clock, phone):
+    enroll(client, admin_token)
+    tick(runner)
+    gateway.failures[NURSES[0]] = [GatewayError("21211 invalid", 21211, False)]
+    at(clock, 5)
+    phone.text("o2 86")
+    tick(runner)  # first page fails for good ...
+    tick(runner)  # ... and the backup is paged without waiting for the ack timeout
+    assert any(to == NURSES[1] and kind == "alert" for to, kind, _ in gateway.sent)
+
+
+def test_rate_limiter_spaces_a_burst(monkeypatch):
+    now = [100.0]
+    slept = []
+    monkeypatch.setattr(outbox.time, "monotonic", lambda: now[0])
+
+    def sleep(seconds):
+        slept.append(seconds)
+        now[0] += seconds
+
+    monkeypatch.setattr(outbox.time, "sleep", sleep)
+    limiter = outbox.RateLimiter(per_second=1.0)
+    stamps = []
+    for _ in range(5):
+        limiter.wait()
+        stamps.append(now[0])
+    assert [round(b - a, 6) for a, b in zip(stamps, stamps[1:])] == [1.0, 1.0, 1.0, 1.0]
+
+
+def test_backoff_grows_and_is_capped():
+    assert 24 <= outbox.backoff_seconds(1) <= 36
+    assert 48 <= outbox.backoff_seconds(2) <= 72
+    assert outbox.backoff_seconds(20) <= outbox.BACKOFF_MAX_SECONDS * 1.2
+
+
+def test_rows_left_sending_by_a_crash(client, runner, admin_token, gateway, clock, config, phone):
+    enroll(client, admin_token)
+    tick(runner)
+    at(clock, 5)
+    phone.text("o2 86")
+    db = connect(config["database"]["path"])
+    db.execute("UPDATE messages SET status = 'sending', updated_at = '2026-03-03T16:05:00.000000+00:00' "
+               "WHERE direction = 'out' AND status = 'queued'")
+    db.conn.commit()
+    at(clock, 11)
+    tick(runner)
+    rows = {kind: status for kind, status, _ in statuses(config)}
+    assert rows["alert"] == "sent"  # a repeat page beats a lost one
+    assert rows["reply"] == "failed"  # a patient text is not risked twice
+
+
+def test_status_callback_for_unknown_sid_is_ignored(app, config):
+    from monitoring.clinic import open_clinic
+
+    clinic = open_clinic(config)
+    assert outbox.record_status(clinic, "SMnope", "delivered", None) is False

@@ -21,7 +21,7 @@ log = logging.getLogger("crswatch.outbox")
 KINDS = ("prompt", "reminder", "reply", "alert", "info")
 BACKOFF_FIRST_SECONDS = 30
 BACKOFF_MAX_SECONDS = 600
-STALE_SENDING = timedelta(minutes=5)
+STALE_SENDING = timedelta(seconds=60)  # a send takes at most the 10 s HTTP timeout
 
 
 def queue_text(clinic: Clinic, to: str, body: str, kind: str, *, patient_id: int | None = None,
@@ -62,9 +62,12 @@ def deliver_due(clinic: Clinic, gateway, limiter: RateLimiter | None = None, bat
     db = clinic.db
     now = utcnow()
     _recover_stale(clinic, now)
+    # Recipients with a page waiting go first (a nurse's page never queues behind a burst of prompts);
+    # within one recipient, texts keep their order.
     rows = db.execute(
         "SELECT * FROM messages WHERE direction = 'out' AND status = 'queued' AND next_attempt_at <= ? "
-        "ORDER BY id LIMIT ?", [to_text(now), batch]
+        "ORDER BY to_number IN (SELECT to_number FROM messages WHERE direction = 'out' AND status = 'queued' "
+        "AND kind = 'alert') DESC, id LIMIT ?", [to_text(now), batch]
     ).fetchall()
     if not rows:
         return counts
@@ -78,6 +81,8 @@ def deliver_due(clinic: Clinic, gateway, limiter: RateLimiter | None = None, bat
         to = row["to_number"]
         if to in held and held[to] < row["id"]:
             continue
+        if limiter:
+            limiter.wait()  # before the claim, so a crash while waiting leaves the row simply queued
         with transaction(db):
             claimed = db.execute(
                 "UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = ?, "
@@ -86,8 +91,6 @@ def deliver_due(clinic: Clinic, gateway, limiter: RateLimiter | None = None, bat
             ).rowcount
         if not claimed:
             continue  # another deliverer took it
-        if limiter:
-            limiter.wait()
         try:
             sid = gateway.send(to, row["from_number"], row["body"], row["kind"], callback)
         except GatewayError as error:
@@ -151,17 +154,20 @@ def delivery_failed(clinic: Clinic, message_id: int) -> None:
 
 
 def _recover_stale(clinic: Clinic, now) -> None:
-    """Rows left 'sending' by a crash: a nurse page is queued again (a repeat page beats a lost one);
-    a patient text is marked failed rather than risk a double prompt, and is visible on the dashboard."""
+    """Rows left 'sending' by a crash between the claim and the gateway's answer are queued again.
+
+    Twilio's API has no idempotency key, so exactly-once is not to be had: at-least-once is chosen,
+    because a lost urgent reply or page is worse than a repeated one. The window is the few
+    milliseconds between the gateway's answer and the commit that marks the row sent.
+    """
     cutoff = to_text(now - STALE_SENDING)
-    db = clinic.db
-    with transaction(db):
-        db.execute(
-            "UPDATE messages SET status = 'queued', next_attempt_at = ?, updated_at = ? "
-            "WHERE status = 'sending' AND updated_at < ? AND kind = 'alert'", [to_text(now), to_text(now), cutoff])
-        db.execute(
-            "UPDATE messages SET status = 'failed', error_message = 'interrupted while sending', updated_at = ? "
-            "WHERE status = 'sending' AND updated_at < ?", [to_text(now), cutoff])
+    with transaction(clinic.db):
+        recovered = clinic.db.execute(
+            "UPDATE messages SET status = 'queued', next_attempt_at = ?, updated_at = ?, "
+            "error_message = 'interrupted while sending; sent again' WHERE status = 'sending' AND updated_at < ?",
+            [to_text(now), to_text(now), cutoff]).rowcount
+    if recovered:
+        log.warning("%s texts were interrupted mid-send by a crash and are queued again", recovered)
 
 
 def record_status(clinic: Clinic, sid: str, status: str, error_code: str | None) -> bool:

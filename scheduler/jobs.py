@@ -9,7 +9,7 @@ from monitoring.clinic import open_clinic
 log = logging.getLogger("crswatch.scheduler")
 
 
-def run_due_work(config: dict, gateway, limiter=None) -> dict:
+def run_due_work(config: dict, gateway, limiter=None, batch: int = 500) -> dict:
     """One pass over all due work, in the order that keeps the counts right: episodes that ended stop
     first, missed check-ins are counted before new prompts go out, and delivery runs last so every text
     queued by this pass leaves in it."""
@@ -23,7 +23,7 @@ def run_due_work(config: dict, gateway, limiter=None) -> dict:
             "repages": alerts.page_due(clinic),
             "inbound_retried": inbound.process_pending(clinic),
         }
-        done.update(outbox.deliver_due(clinic, gateway, limiter))
+        done.update(outbox.deliver_due(clinic, gateway, limiter, batch))
         return done
     finally:
         clinic.db.close()

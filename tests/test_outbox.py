@@ -132,8 +132,23 @@ def test_rows_left_sending_by_a_crash(client, runner, admin_token, gateway, cloc
     at(clock, 11)
     tick(runner)
     rows = {kind: status for kind, status, _ in statuses(config)}
-    assert rows["alert"] == "sent"  # a repeat page beats a lost one
-    assert rows["reply"] == "failed"  # a patient text is not risked twice
+    assert rows["alert"] == "sent" and rows["reply"] == "sent"  # at-least-once: nothing mid-send is lost
+
+
+def test_pages_go_before_a_burst_of_prompts(app, client, runner, admin_token, gateway, clock, phone, config):
+    for index in range(5):
+        enroll(client, admin_token, name=f"P {index}", phone=f"+1555555018{index}")
+    enroll(client, admin_token)
+    db = connect(config["database"]["path"])
+    phone.text("o2 85")  # the page is queued after six prompts
+    from monitoring.clinic import open_clinic
+    from monitoring.checkins import send_prompts
+
+    settings = app.config["CRS"]
+    send_prompts(open_clinic(settings))
+    outbox.deliver_due(open_clinic(settings), gateway, batch=1)
+    assert gateway.sent[0][:2] == (NURSES[0], "alert")
+    assert db.execute("SELECT COUNT(*) FROM messages WHERE status = 'queued'").fetchone()[0] >= 6
 
 
 def test_status_callback_for_unknown_sid_is_ignored(app, config):

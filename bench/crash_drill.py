@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""Crash drill: the app with its scheduler, 200 enrolled patients, `kill -9` mid-run, restart.
+
+Prints prompts sent, duplicates, skipped check-ins, undelivered texts, and what happened to the
+texts patients sent before the crash. The last three counts of the first table must be 0.
+
+    .venv/bin/python bench/crash_drill.py [--patients 200]
+
+Runs on loopback only, in a temporary folder, with the outbox backend (no network).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlencode
+
+from twilio.request_validator import RequestValidator
+
+ROOT = Path(__file__).resolve().parent.parent
+AUTH_TOKEN = "drill-auth-token"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def say(message: str) -> None:
+    print(f"[drill] {message}", flush=True)
+
+
+class Service:
+    def __init__(self, folder: Path, port: int):
+        self.folder, self.port = folder, port
+        self.env = {**os.environ, "CRS_CONFIG": str(folder / "clinic.toml")}
+        self.process: subprocess.Popen | None = None
+
+    def flask(self, *args: str) -> str:
+        result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=ROOT, env=self.env,
+                                capture_output=True, text=True, check=True)
+        return result.stdout
+
+    def start(self) -> None:
+        log = open(self.folder / "service.log", "a")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "app", "serve", "--port", str(self.port)], cwd=ROOT,
+            env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise SystemExit("the service did not start; see service.log")
+
+    def kill9(self) -> None:
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=10)
+
+
+def post_json(port: int, path: str, body: dict, token: str) -> dict:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def text(port: int, sender: str, body: str, sid: str) -> int:
+    url = f"http://127.0.0.1:{port}/sms/inbound"
+    params = {"From": sender, "To": "+15555550123", "Body": body, "MessageSid": sid, "NumMedia": "0"}
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(url, params)
+    request = urllib.request.Request(url, data=urlencode(params).encode(), headers={"X-Twilio-Signature": signature})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except OSError:
+        return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--patients", type=int, default=200)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="crswatch-drill-"))
+    port = free_port()
+    db_path = folder / "drill.db"
+    (folder / "clinic.toml").write_text(f"""
+[database]
+path = "{db_path}"
+[sms]
+backend = "outbox"
+public_base_url = "http://127.0.0.1:{port}"
+max_per_second = 40.0
+[sms.twilio]
+auth_token = "{AUTH_TOKEN}"
+[scheduler]
+enabled = true
+poll_seconds = 1
+lease_seconds = 5
+""")
+    service = Service(folder, port)
+    say(f"working in {folder}")
+    service.flask("init-db")
+    token = service.flask("staff", "add", "Drill Admin", "--role", "admin").strip().splitlines()[-1]
+    say("starting the service with its scheduler (outbox backend, 40 texts/s)")
+    service.start()
+    phones = [f"+1555555{1000 + index}" for index in range(args.patients)]
+    say(f"enrolling {len(phones)} patients: each is due a prompt at once")
+    now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+    ids = {}
+    for index, phone in enumerate(phones):
+        ids[phone] = post_json(port, "/api/v1/patients", {"name": f"Drill Patient {index}", "phone": phone,
+                                                          "therapy": "teclistamab", "dose_given_at": now}, token)["id"]
+    accepted = []
+    for index, phone in enumerate(phones[:40]):  # some patients answer, a few with red flags
+        body = "o2 86" if index % 10 == 0 else "98.7"
+        if text(port, phone, body, f"SMdrill{index:026d}") == 200:
+            accepted.append(f"SMdrill{index:026d}")
+    db = sqlite3.connect(db_path)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        sent = db.execute("SELECT COUNT(*) FROM messages WHERE kind = 'prompt' AND status = 'sent'").fetchone()[0]
+        if sent >= len(phones) // 3:
+            break
+        time.sleep(0.05)
+    say(f"kill -9 with {sent} of {len(phones)} prompts delivered")
+    service.kill9()
+    state = dict(db.execute("SELECT status, COUNT(*) FROM messages WHERE direction = 'out' GROUP BY status").fetchall())
+    say(f"outbox at the crash: {state}")
+    say("restarting; texts interrupted mid-send are recovered after 60 s, so this waits up to 2 minutes")
+    service.start()
+    deadline = time.monotonic() + 150
+    while time.monotonic() < deadline:
+        pending = db.execute("SELECT COUNT(*) FROM messages WHERE direction = 'out' AND status IN ('queued', 'sending')"
+                             ).fetchone()[0]
+        prompted = db.execute("SELECT COUNT(DISTINCT patient_id) FROM messages WHERE kind = 'prompt'").fetchone()[0]
+        if pending == 0 and prompted == len(phones):
+            break
+        time.sleep(0.5)
+    service.stop()
+
+    per_patient = dict(db.execute(
+        "SELECT patient_id, COUNT(*) FROM messages WHERE kind = 'prompt' AND status = 'sent' GROUP BY patient_id"))
+    prompts_sent = sum(per_patient.values())
+    duplicates = sum(count - 1 for count in per_patient.values() if count > 1)
+    skipped = sum(1 for patient_id in ids.values() if patient_id not in per_patient)
+    undelivered = db.execute(
+        "SELECT COUNT(*) FROM messages WHERE direction = 'out' AND status != 'sent'").fetchone()[0]
+    stored = db.execute("SELECT COUNT(*) FROM messages WHERE direction = 'in' AND processed_at IS NOT NULL"
+                        ).fetchone()[0]
+    replies = db.execute("SELECT COUNT(*) FROM messages WHERE kind = 'reply' AND status = 'sent'").fetchone()[0]
+    alerts = db.execute("SELECT COUNT(*) FROM alerts").fetchone()[0]
+    pages = db.execute("SELECT COUNT(*) FROM messages WHERE kind = 'alert' AND status = 'sent'").fetchone()[0]
+    print()
+    print(f"{'patients enrolled':<34}{len(phones):>8}")
+    print(f"{'prompts sent':<34}{prompts_sent:>8}")
+    print(f"{'duplicate prompts':<34}{duplicates:>8}")
+    print(f"{'skipped check-ins':<34}{skipped:>8}")
+    print(f"{'undelivered texts':<34}{undelivered:>8}")
+    print()
+    print(f"{'patient texts answered 200':<34}{len(accepted):>8}")
+    print(f"{'  stored and processed':<34}{stored:>8}")
+    print(f"{'  replies delivered':<34}{replies:>8}")
+    print(f"{'  alerts opened (red flags)':<34}{alerts:>8}")
+    print(f"{'  nurse pages delivered':<34}{pages:>8}")
+    ok = duplicates == 0 and skipped == 0 and undelivered == 0 and stored == len(accepted)
+    print("\nDRILL " + ("PASSED" if ok else "FAILED") + f" (service log: {folder / 'service.log'})")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -18,6 +18,8 @@ $(STAMP): pyproject.toml
 run: install
 	@echo "==> initialising the database (flask --app app init-db)"
 	@$(VENV)/bin/flask --app app init-db
+	@echo "==> seeding a demo admin and patient (outbox backend only; skipped once done)"
+	@$(VENV)/bin/flask --app app demo
 	@$(VENV)/bin/flask --app app serve
 
 test: install browser

@@ -28,6 +28,7 @@ from scheduler.jobs import run_due_work
 from scheduler.runner import Runner
 
 log = logging.getLogger("crswatch")
+DEMO_PATIENT_PHONE = "+15555550199"
 
 
 def create_app(config: str | os.PathLike | dict | None = None) -> Flask:
@@ -200,6 +201,31 @@ def register_cli(app: Flask) -> None:
         click.echo(f"scheduler running every {settings['scheduler']['poll_seconds']}s; Ctrl-C to stop")
         _wait_for_signal()
         runner.shutdown()
+
+    @app.cli.command("demo")
+    def demo():
+        """Seed a demo admin and a demo patient (outbox backend only; does nothing twice)."""
+        if settings["sms"]["backend"] != "outbox":
+            click.echo("demo: skipped, the twilio backend is configured (demo texts would reach real phones)")
+            return
+        import secrets
+
+        from monitoring import patients
+
+        opened = clinic()
+        try:
+            if not staff_module.list_staff(opened):
+                token = staff_module.add_staff(opened, "Demo Admin", "admin", actor="demo")
+                password = secrets.token_urlsafe(9)
+                staff_module.set_password(opened, "Demo Admin", password, actor="demo")
+                click.echo(f"demo: sign in to the dashboard as 'Demo Admin' with password {password}")
+                click.echo(f"demo: API token for Demo Admin: {token}")
+            if patients.active_episode_for_phone(opened, DEMO_PATIENT_PHONE) is None:
+                patients.enroll(opened, {"name": "Demo Patient", "phone": DEMO_PATIENT_PHONE,
+                                         "therapy": "teclistamab step-up 1"}, actor="demo")
+                click.echo(f"demo: enrolled Demo Patient ({DEMO_PATIENT_PHONE}); the first prompt is due now")
+        finally:
+            opened.db.close()
 
     @app.cli.command("serve")
     @click.option("--host", default="127.0.0.1", show_default=True)

@@ -168,9 +168,28 @@ def patient_acetaminophen(clinic: Clinic, patient, episode, *, given_at: datetim
     return assessment
 
 
+# A flood from one number must not spend the sender's shared rate (about 1 text a second) on replies
+# to it: past this many replies in the window, a number gets no more replies until the window
+# passes. Its texts are still stored and triaged, alerts still page, and urgent replies always go.
+REPLY_BUDGET = 6
+REPLY_WINDOW = timedelta(minutes=10)
+ALWAYS_REPLY = ("reply_urgent_in_hours", "reply_urgent_after_hours", "episode_end", "opted_out")
+
+
+def reply_budget_spent(clinic: Clinic, number: str) -> bool:
+    since = to_text(utcnow() - REPLY_WINDOW)
+    sent = clinic.db.execute(
+        "SELECT COUNT(*) FROM messages WHERE to_number = ? AND created_at >= ? AND direction = 'out' "
+        "AND kind IN ('reply', 'info')", [number, since]).fetchone()[0]
+    return sent >= REPLY_BUDGET
+
+
 def reply_to_patient(clinic: Clinic, patient, key: str, values: dict, kind: str = "reply") -> int | None:
-    """Queue a text in the patient's language, unless they opted out (Twilio would refuse it)."""
+    """Queue a text in the patient's language, unless they opted out (Twilio would refuse it) or are
+    flooding us (see REPLY_BUDGET)."""
     if patient["opted_out_at"]:
+        return None
+    if key not in ALWAYS_REPLY and reply_budget_spent(clinic, patient["phone"]):
         return None
     body = render(key, patient["language"], **values)
     return queue_text(clinic, patient["phone"], body, kind, patient_id=patient["id"])

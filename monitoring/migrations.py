@@ -83,6 +83,7 @@ MIGRATIONS: list[str] = [
     CREATE INDEX messages_due ON messages (status, next_attempt_at);
     CREATE INDEX messages_patient ON messages (patient_id, id);
     CREATE INDEX messages_unprocessed ON messages (direction, processed_at);
+    CREATE INDEX messages_recipient ON messages (to_number, created_at);
 
     CREATE TABLE readings (
         id INTEGER PRIMARY KEY,

@@ -64,3 +64,12 @@ def test_inbound_sid_is_unique(app, config):
     db["messages"].insert(row)
     with pytest.raises(sqlite3.IntegrityError):
         db["messages"].insert(row)
+
+
+def test_demo_seeds_once(app, runner):
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0 and "password" in first.output and "Demo Patient" in first.output
+    second = runner.invoke(args=["demo"])
+    assert second.exit_code == 0 and second.output.strip() == ""
+    ticked = runner.invoke(args=["tick"])
+    assert "prompts=1" in ticked.output

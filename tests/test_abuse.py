@@ -1,0 +1,51 @@
+"""Abuse and faults: a flooding number, oversized bodies, a database locked by another process."""
+import sqlite3
+from datetime import timedelta
+
+import pytest
+
+from conftest import PATIENT_PHONE, START, auth, enroll, texts_to
+from monitoring.store import connect
+
+
+def test_flood_from_one_number_does_not_starve_the_others(client, admin_token, patient, clock, phone, config):
+    other = enroll(client, admin_token, name="Other Patient", phone="+15555550188")
+    for second in range(30):
+        clock.move_to(START + timedelta(minutes=5, seconds=second))
+        assert phone.text(f"98.{second % 10}").status_code == 200
+    replies = [m for m in texts_to(client, admin_token, PATIENT_PHONE) if m["kind"] == "reply"]
+    assert len(replies) <= 6
+    db = connect(config["database"]["path"])
+    assert db.execute("SELECT COUNT(*) FROM messages WHERE direction = 'in' AND processed_at IS NOT NULL"
+                      ).fetchone()[0] == 30  # every text kept and triaged
+    phone.text("o2 85")  # a red flag inside the flood still escalates and still gets its urgent reply
+    assert client.get("/api/v1/alerts", headers=auth(admin_token)).get_json()
+    assert "555" in texts_to(client, admin_token, PATIENT_PHONE)[-1]["body"]
+    phone.text("98.6", sender="+15555550188")
+    assert [m["kind"] for m in texts_to(client, admin_token, "+15555550188")] == ["reply"]
+    assert other["id"] != patient["id"]
+
+
+def test_oversized_body_is_413(client, admin_token):
+    response = client.post("/api/v1/patients", data="x" * (200 * 1024), headers=auth(admin_token),
+                           content_type="application/json")
+    assert response.status_code == 413 and "too large" in response.get_json()["error"]
+
+
+def test_locked_database_gives_503_then_the_retry_is_stored(client, admin_token, patient, phone, config, monkeypatch):
+    import monitoring.store as store
+
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_MS", 50)
+    monkeypatch.setattr(store.time, "sleep", lambda seconds: None)
+    holder = sqlite3.connect(config["database"]["path"], isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        response = phone.text("o2 85", sid="SM" + "9" * 32)
+        assert response.status_code == 503
+        assert response.headers["Retry-After"] == "5"
+        assert "busy" in response.get_json()["error"]
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert phone.text("o2 85", sid="SM" + "9" * 32).status_code == 200  # Twilio's retry is taken
+    assert client.get("/api/v1/alerts", headers=auth(admin_token)).get_json()

@@ -18,6 +18,7 @@ import click
 import phonenumbers
 
 from triage.model import ClinicHours, Thresholds
+from triage.ranges import THRESHOLD_RANGES
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -66,17 +67,10 @@ DEFAULTS: dict[str, Any] = {
     "oncall": [{"name": "Primary nurse", "phone": "+15555550142"}],
 }
 
-# Allowed ranges for numbers a clinic may change. Clinical thresholds stay within what the SOP can
-# reasonably mean; anything wider is a typo, not a policy.
+# Allowed ranges for numbers a clinic may change. Clinical thresholds come from triage, which owns
+# what the SOP can reasonably mean; anything wider is a typo, not a policy.
 RANGES: dict[str, tuple[float, float]] = {
-    "thresholds.fever_c": (37.5, 39.5),
-    "thresholds.systolic_floor": (70, 110),
-    "thresholds.systolic_drop": (0, 40),
-    "thresholds.spo2_floor": (80, 95),
-    "thresholds.acetaminophen_interval_hours": (4, 12),
-    "thresholds.acetaminophen_max_daily_mg": (1000, 4000),
-    "thresholds.protracted_fever_hours": (12, 168),
-    "thresholds.prolonged_symptoms_days": (1, 30),
+    **{f"thresholds.{key}": bounds for key, bounds in THRESHOLD_RANGES.items()},
     "checkins.interval_minutes": (15, 240),
     "checkins.febrile_interval_minutes": (15, 240),
     "checkins.reminder_after_minutes": (1, 120),

@@ -171,9 +171,9 @@ def patient_acetaminophen(clinic: Clinic, patient, episode, *, given_at: datetim
 # A flood from one number must not spend the sender's shared rate (about 1 text a second) on replies
 # to it: past this many replies in the window, a number gets no more replies until the window
 # passes. Its texts are still stored and triaged, alerts still page, and urgent replies always go.
-REPLY_BUDGET = 6
+REPLY_BUDGET = 20
 REPLY_WINDOW = timedelta(minutes=10)
-ALWAYS_REPLY = ("reply_urgent_in_hours", "reply_urgent_after_hours", "episode_end", "opted_out")
+ALWAYS_REPLY = ("reply_urgent_in_hours", "reply_urgent_after_hours", "episode_end", "opted_out", "help")
 
 
 def reply_budget_spent(clinic: Clinic, number: str) -> bool:

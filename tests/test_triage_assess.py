@@ -53,21 +53,24 @@ def run(reading: Reading, readings=(), doses=(), profile: Profile = PROFILE, now
 
 # --- recurrent fever: SOP 5 "If refractory or recurrent fever (< 6-8 h) consider dexamethasone" --
 @pytest.mark.parametrize(
-    "hours_after_dose, recurrent",
+    "hours_after_dose, recurrent, reply",
     [
-        pytest.param(3, True, id="fever-3h-after-apap-recurrent"),
-        pytest.param(5.99, True, id="fever-5h59-after-apap-recurrent"),
-        pytest.param(6, False, id="fever-6h-after-apap-at-edge-not"),
-        pytest.param(6.01, False, id="fever-6h01-after-apap-not"),
-        pytest.param(0, True, id="fever-at-dose-time-recurrent"),
+        pytest.param(3, True, "reply_clinician_review", id="fever-3h-after-apap-recurrent"),
+        pytest.param(5.99, True, "reply_clinician_review", id="fever-5h59-after-apap-recurrent"),
+        pytest.param(6, False, "reply_fever_home_care", id="fever-6h-after-apap-at-edge-not"),
+        pytest.param(6.01, False, "reply_fever_home_care", id="fever-6h01-after-apap-not"),
+        pytest.param(1, True, "reply_clinician_review", id="fever-1h-after-apap-onset-edge-recurrent"),
+        # The dose has not had time to work: the same fever, no page, no second dose yet.
+        pytest.param(0.99, False, "reply_fever_wait", id="fever-59min-after-apap-still-working-not"),
+        pytest.param(0, False, "reply_fever_wait", id="fever-at-dose-time-not-recurrent"),
     ],
 )
-def test_recurrent_fever(hours_after_dose, recurrent):
+def test_recurrent_fever(hours_after_dose, recurrent, reply):
     reading = temp(hours(1 + hours_after_dose), 38.6)
     result = run(reading, readings=[temp(hours(0.9), 38.9)], doses=[apap(hours(1), 1000)])
     assert ("recurrent_fever" in result.reasons) is recurrent
     assert result.level == ("clinician_review" if recurrent else "home_care")
-    assert result.instructions[0] == ("reply_clinician_review" if recurrent else "reply_fever_home_care")
+    assert result.instructions[0] == reply
 
 
 @pytest.mark.parametrize(

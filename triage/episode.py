@@ -22,14 +22,21 @@ def corticosteroid_doses(doses: Sequence[Dose], until: datetime) -> list[Dose]:
     return sorted(chosen, key=lambda dose: dose.given_at)
 
 
+# Acetaminophen lowers a fever within about an hour of a dose by mouth. A fever reported sooner is the
+# fever the dose is still treating, not a refractory or recurrent one: paging a nurse for it would
+# be a false alarm (the patient is told not to take more yet and to recheck in an hour).
+ACETAMINOPHEN_ONSET = timedelta(minutes=60)
+
+
 # SOP 5, Grade 1 Home vs outpatient/ED: "If refractory or recurrent fever (< 6-8 h) consider
 # dexamethasone 10 mg once." Fever sooner than the acetaminophen interval after a dose.
 def recurrent_fever(t: Thresholds, doses: Sequence[Dose], reading: Reading, is_fever: bool) -> bool:
-    """A fever less than `acetaminophen_interval_hours` after the last acetaminophen dose."""
+    """A fever from an hour after the last acetaminophen dose until `acetaminophen_interval_hours` after it."""
     taken = acetaminophen_doses(doses, until=reading.taken_at)
     if not is_fever or not taken:
         return False
-    return reading.taken_at - taken[-1].given_at < timedelta(hours=t.acetaminophen_interval_hours)
+    elapsed = reading.taken_at - taken[-1].given_at
+    return ACETAMINOPHEN_ONSET <= elapsed < timedelta(hours=t.acetaminophen_interval_hours)
 
 
 # SOP 5, Grade 1 Home vs outpatient/ED: "Consider daily dexamethasone with persistent symptoms".

@@ -57,3 +57,20 @@ def test_nurse_gets_403_on_admin_action(client, runner, admin_token, nurse_token
     response = client.put("/api/v1/settings", json={"thresholds.fever_c": 38.2}, headers=auth(admin_token))
     assert response.status_code == 200
     assert response.get_json()["effective"]["thresholds"]["fever_c"] == 38.2
+
+
+def test_unexpected_error_is_a_json_500_with_request_id_and_no_details(client, admin_token, patient, monkeypatch,
+                                                                       caplog):
+    import monitoring.views as views
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret detail: /var/lib/crswatch.db")
+
+    monkeypatch.setattr(views, "patient_view", broken)
+    response = client.get(f"/api/v1/patients/{patient['id']}", headers=auth(admin_token))
+    assert response.status_code == 500
+    body = response.get_json()
+    request_id = response.headers["X-Request-Id"]
+    assert request_id and request_id in body["error"]
+    assert "secret" not in response.get_data(as_text=True) and "Traceback" not in response.get_data(as_text=True)
+    assert any(request_id in record.getMessage() for record in caplog.records)

@@ -142,7 +142,7 @@ never paint saint point print fizzy debit sports weeks spots tired tries sending
 river lever liver seven fewer other heard hearty heart ached shaking chilli hills bread break
 bodys busy dizzy stand stands stood sound found ground round temps tempo fevers shiver ounce
 pause pulses muscle mussel braking cabezas horas hora minuto cuerpos falto falta sore hives head
-heads rush cash wash tome como tomo toma tomar some
+heads rush cash wash tome como tomo toma tomar some sobre sobra sabor
 """)
 
 
@@ -158,7 +158,7 @@ def _strip_accents(text: str) -> str:
 
 
 def _normalise(body: str) -> str:
-    text = unicodedata.normalize("NFKC", body).translate(_QUOTES).casefold()
+    text = unicodedata.normalize("NFKC", body.translate(_QUOTES)).casefold()  # before NFKC: º is "o" after
     text = _strip_accents(text)
     text = "".join(ch if ch.isalnum() or ch in _KEEP else " " for ch in text)
     text = re.sub(r"[ \t\r\f\v]+", " ", text).strip()
@@ -373,7 +373,7 @@ def _in(value: int, bounds: tuple[int, int]) -> bool:
 _BP_LABEL = r"(?:bp|b/p|blood\s*pressure|pressure|presion(?:\s+arterial)?|tension(?:\s+arterial)?|pa|ta)"
 _BP_PAIR = re.compile(
     rf"(?:\b{_BP_LABEL}\s*(?:is|was|es|de|of|:|=|-)?\s*)?(?<![\d.,])(\d{{2,3}})\s*(?:/|\\|over|sobre|x)\s*"
-    r"(\d{2,3})(?![\d])(?:\s*(?:/|,)?\s*(?:(?:pulse|p|hr|pulso)\s*:?\s*)?(\d{2,3})(?![\d.,]|\s*(?:%|f\b|c\b|°)))?")
+    r"(\d{2,3})(?![\d])(?:\s*(?:/|,)?\s*(?:(?:pulse|p|hr|pulso)\s*:?\s*)?(\d{2,3})(?!\d|[.,]\d|\s*(?:%|f\b|c\b|°)))?")
 _BP_SINGLE = re.compile(
     r"\b(?:bp|b/p|blood\s*pressure|presion(?:\s+arterial)?|tension(?:\s+arterial)?)\s*"
     r"(?:is|was|es|de|of|:|=)?\s*(\d{2,3})\b")
@@ -381,12 +381,12 @@ _SPO2_LABEL = (r"(?:spo2|sp\s?o2|sp02|pulse\s*ox(?:imeter)?|pulseox|pox|o2\s*sat
                r"oxygen(?:\s*(?:level|sat(?:uration)?s?))?|saturation|saturacion(?:\s+de\s+oxigeno)?|"
                r"nivel\s+de\s+oxigeno|oxigeno|oximetro|oximeter|sats?|o2|ox|(?<![\d.])02)")
 _FILLER = r"(?:\s*(?:(?:is|was|at|es|de|en|esta|of|level|nivel|reading|now|ahora)\b|[:=-]))*\s*"
-_SPO2 = re.compile(rf"(?<![a-z]){_SPO2_LABEL}{_FILLER}(\d{{1,3}})(?![\d.,])\s*%?")
+_SPO2 = re.compile(rf"(?<![a-z]){_SPO2_LABEL}{_FILLER}(\d{{1,3}})(?!\d|[.,]\d)\s*%?")
 _SPO2_AFTER = re.compile(
     rf"(?<![\d.,])(\d{{1,3}})\s*(?:%\s*(?:on\s+|de\s+|en\s+)?(?:{_SPO2_LABEL})?|\s+{_SPO2_LABEL}\b)")
 _HR_LABEL = (r"(?:hr|heart\s*rate|heartrate|heart\s*beat|heartbeat|pulse|pulso|pulsaciones|fc|"
              r"frecuencia(?:\s+cardiaca)?|ritmo(?:\s+cardiaco)?|latidos|bpm)")
-_HR = re.compile(rf"\b{_HR_LABEL}{_FILLER}(\d{{1,3}})(?![\d.,])")
+_HR = re.compile(rf"\b{_HR_LABEL}{_FILLER}(\d{{1,3}})(?!\d|[.,]\d)")
 _HR_AFTER = re.compile(r"(?<![\d.,])(\d{1,3})\s*(?:bpm|beats(?:\s+per\s+minute)?|latidos|lpm|ppm)\b")
 
 
@@ -462,12 +462,14 @@ _NUM = r"\d{1,2},\d{3}|\d+(?:[.,]\d+)?"
 _MG = r"mg|mgs|milligrams?|miligramos?|g|grams?|gramos?|gr"
 _COUNT = r"tabs?|tablets?|pills?|pastillas?|tabletas?|capsules?|caps?|pastilla"
 _MED = re.compile(
-    rf"(?:(?<![\d.,])(?P<pnum>{_NUM})\s*(?P<punit>{_MG}|{_COUNT})?\s*(?:of\s+|de\s+)?)?"
+    rf"(?:(?<![\d.,])(?P<pnum>{_NUM})\s*(?P<punit>{_MG}|{_COUNT})?\s*(?:(?:extra|regular)\s+strength\s+)?"
+    rf"(?:of\s+|de\s+)?)?"
     rf"\b(?P<drug>{_DRUG})\b(?:\s+(?:extra\s+strength|regular\s+strength|es|fuerte|forte|extra))?"
     rf"(?:\s*[:=x]?\s*(?<![\d.,])(?P<nnum>{_NUM})(?![\d])\s*(?P<nunit>{_MG}|{_COUNT})?\b)?")
 # Doses without a drug's name: "took it", "took 1000 mg", "lo tome", "me la tome".
 _IT = re.compile(
     rf"\b(?:took|taken|take|had|tome|tomo|tomar)\s+(?:(?P<num>{_NUM})\s*(?P<unit>{_MG}|{_COUNT})\b|"
+    r"(?P<bare>[1-9]\d{2,3})(?!\d|[.,]\d|\s*(?:f|c|degrees|grados)\b|\s*°)|"
     r"(?:it|them|one|two|the\s+pills?|the\s+medicine|una|la\s+pastilla|otra|another(?:\s+one)?|more))\b"
     r"|\b(?:ya\s+)?(?:me\s+)?(?:la|lo|las|los)\s+(?:tome|tomo|he\s+tomado)\b")
 _LONE_MG = re.compile(rf"(?<![\d.,])(?P<num>{_NUM})\s*(?P<unit>mg|mgs|milligrams?|miligramos?)\b")
@@ -504,7 +506,7 @@ def _dose(number: str | None, unit: str | None) -> tuple[float | None, bool]:
     value = float(number.replace(",", "") if thousands else number.replace(",", "."))
     if unit and re.fullmatch(_MG, unit):
         grams = unit.startswith("g")
-        return (value * 1000 if grams else value), True
+        return ((value * 1000 if grams else value) or None), True  # "0 mg" is no dose we can count
     if unit:  # tablets: the strength is not known, so the dose is not either
         return None, True
     if value <= 10:
@@ -517,7 +519,9 @@ def _dose(number: str | None, unit: str | None) -> tuple[float | None, bool]:
 def _extract_medications(work: _Work, times: list[_Time]) -> list[MedicationReport]:
     text = work.text
     reports: list[tuple[int, str, float | None, bool]] = []
+    named: list[int] = []  # where a drug is named: "take more" beside it is the same report
     for m in work.find(_MED):
+        named.append(m.start("drug"))
         left, right = _clause_bounds(text, m.start("drug"), m.end("drug"))
         before = text[left:m.start("drug")]
         dose_mg, used_pre = _dose(m.group("pnum"), m.group("punit"))
@@ -537,7 +541,9 @@ def _extract_medications(work: _Work, times: list[_Time]) -> list[MedicationRepo
     for m in work.find(_IT):
         work.take(m.start(), m.end())
         left, right = _clause_bounds(text, m.start(), m.end())
-        dose_mg = _dose(m.group("num"), m.group("unit"))[0] if m.group("num") else None
+        if any(left <= position <= right for position in named):
+            continue
+        dose_mg = _dose(m.group("num") or m.group("bare"), m.group("unit"))[0]
         asking = bool(_ASKING.search(text[left:right])) or m.group(0).startswith(("take ", "tomar "))
         if _NOT_TAKEN.search(text[left:m.start()]):
             continue
@@ -553,12 +559,26 @@ def _extract_medications(work: _Work, times: list[_Time]) -> list[MedicationRepo
             reports.append((m.start(), "acetaminophen", _dose(m.group("num"), m.group("unit"))[0], asking))
     result = []
     for position, name, dose_mg, asking in sorted(reports):
-        taken_at, raw = None, None
-        if not asking and times:
-            nearest = min(times, key=lambda t: abs(t.start - position))
-            taken_at, raw = nearest.at, nearest.raw
-        result.append(MedicationReport(name, dose_mg, taken_at, asking, raw))
+        when = None if asking else _time_for(text, position, times)
+        result.append(MedicationReport(name, dose_mg, when.at if when else None, asking,
+                                       when.raw if when else None))
     return result
+
+
+def _time_for(text: str, position: int, times: list[_Time]) -> _Time | None:
+    """The time said of the dose at `position`: in its own clause, else a time that stands alone
+    ("took tylenol, 2 hours ago"); a time beside a reading ("101 at 2pm") is the reading's."""
+    left, right = _clause_bounds(text, position, position + 1)
+    own = [t for t in times if left <= t.start < right]
+    if own:
+        return own[0]
+    alone = []
+    for t in times:
+        t_left, t_right = _clause_bounds(text, t.start, t.end)
+        rest = text[t_left:t.start] + text[t.end:t_right]
+        if not re.search(r"\d", rest):
+            alone.append(t)
+    return min(alone, key=lambda t: min(abs(t.start - position), abs(t.end - position)), default=None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -660,7 +680,7 @@ _OR_WORDS = {"or", "nor", "ni", "o", "u", "/"}
 _CLAUSE_BREAK = re.compile(r"[.;!?\n]|\b(?:but|pero|though|although|however|aunque|sino|just|only|solo|"
                            r"still|todavia|and|y|e)\b")
 _POSTFIX_NO = re.compile(
-    r"^\s*[:=-]?\s*(?:no|none|nope|negative|neg|nada|ninguno|ninguna|denied)\b\s*(?:[,.;!]|$)")
+    r"^\s*[:=?-]?\s*(?:no|none|nope|negative|neg|nada|ninguno|ninguna|denied)\b\s*(?:[,.;!]|$)")
 
 
 def _negated(text: str, start: int, end: int) -> bool:

@@ -1,0 +1,107 @@
+"""No text body ever crashes the parser, and what it returns always makes sense.
+
+10,000 bodies: random unicode, and corpus replies (tests/corpus/replies.jsonl) mutated the way
+phones and people mangle them (typos, dropped or doubled characters, emoji, autocorrect case,
+two replies run together, curly quotes, stray numbers).
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from messages.parse import (
+    DIASTOLIC_RANGE,
+    HEART_RATE_RANGE,
+    SPO2_RANGE,
+    SYSTOLIC_RANGE,
+    Parsed,
+    parse,
+)
+from triage.model import MEDICATIONS, SYMPTOMS
+
+CORPUS = Path(__file__).parent / "corpus" / "replies.jsonl"
+BODIES = [json.loads(line)["body"] for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+NOW = datetime(2026, 3, 3, 13, 0, tzinfo=ZoneInfo("America/Chicago"))
+NOISE = st.sampled_from(list("0123456789.,/%°º:;-!?¿¡'\"\u2019\u201c\u201d #@xXfFcC ") +
+                        ["🤒", "👍", "😂", "\U0001F321", "\u200d", "\n", "  ", "mg", "o2", "bp", "no ", "not ",
+                         "ago", "at ", "hace ", "tylenol", "ACK", "STOP", "101", "38,5", "/60", "?"])
+
+
+@st.composite
+def mutated(draw) -> str:
+    body = draw(st.sampled_from(BODIES))
+    for _ in range(draw(st.integers(0, 4))):
+        kind = draw(st.sampled_from(["insert", "delete", "duplicate", "case", "join", "swap"]))
+        position = draw(st.integers(0, len(body)))
+        if kind == "insert":
+            body = body[:position] + draw(NOISE) + body[position:]
+        elif kind == "delete":
+            body = body[:position] + body[position + draw(st.integers(1, 3)):]
+        elif kind == "duplicate":
+            body = body[:position] + body[position:position + 3] * 2 + body[position + 3:]
+        elif kind == "case":
+            body = body.upper() if draw(st.booleans()) else body.swapcase()
+        elif kind == "join":
+            body = body + draw(st.sampled_from([" ", ", ", ". ", "\n", " y ", " and "])) + draw(
+                st.sampled_from(BODIES))
+        elif kind == "swap" and position + 1 < len(body):
+            body = body[:position] + body[position + 1] + body[position] + body[position + 2:]
+    return body
+
+
+BODY = st.one_of(
+    mutated(),
+    st.text(max_size=200),
+    st.text(alphabet=st.characters(codec="ascii"), max_size=120),
+    st.lists(st.one_of(NOISE, st.sampled_from(BODIES)), max_size=8).map("".join),
+    st.none(),
+)
+
+
+def check(parsed: Parsed) -> None:
+    """What every parse promises, whatever the body."""
+    assert isinstance(parsed, Parsed)
+    assert parsed.understood != parsed.needs_clarification
+    assert parsed.clarification_key in (None, "reply_unreadable", "reply_measure_again")
+    assert (parsed.temperature_c is None) == (parsed.temperature_unit is None) == (parsed.temperature_raw is None)
+    if parsed.temperature_c is not None:
+        assert 33.8 <= parsed.temperature_c <= 43.4  # 93 F is 33.9 C, 110 F is 43.3 C
+        assert round(parsed.temperature_c, 1) == parsed.temperature_c
+    if parsed.systolic is not None:
+        assert SYSTOLIC_RANGE[0] <= parsed.systolic <= SYSTOLIC_RANGE[1]
+    if parsed.diastolic is not None:
+        assert DIASTOLIC_RANGE[0] <= parsed.diastolic <= DIASTOLIC_RANGE[1] and parsed.systolic > parsed.diastolic
+    if parsed.spo2 is not None:
+        assert SPO2_RANGE[0] <= parsed.spo2 <= SPO2_RANGE[1]
+    if parsed.heart_rate is not None:
+        assert HEART_RATE_RANGE[0] <= parsed.heart_rate <= HEART_RATE_RANGE[1]
+    assert parsed.symptoms <= set(SYMPTOMS) and parsed.denied_symptoms <= set(SYMPTOMS)
+    assert not parsed.symptoms & parsed.denied_symptoms
+    fields = {"temperature": parsed.temperature_c, "blood_pressure": parsed.systolic, "spo2": parsed.spo2,
+              "heart_rate": parsed.heart_rate}
+    for name in parsed.implausible:
+        assert fields[name] is None  # never both believed and disbelieved
+    for report in parsed.medications:
+        assert report.name in (*MEDICATIONS, "ibuprofen")
+        assert report.dose_mg is None or report.dose_mg > 0
+        assert not (report.asking and report.taken_at is not None)
+        assert report.taken_at is None or report.taken_at <= NOW
+    assert parsed.command in (None, "help", "stop", "start", "ack")
+    if parsed.command is not None:
+        assert not parsed.has_values and not parsed.symptoms and not parsed.medications
+    assert parsed.command_arg is None or parsed.command == "ack"
+    assert parsed.language_hint in (None, "en", "es")
+
+
+@settings(max_examples=10_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(BODY)
+def test_any_body_parses_or_asks_for_clarification(body):
+    parsed = parse(body, NOW)
+    check(parsed)
+    assert parse(body, NOW) == parsed  # pure: the same text reads the same
+    check(parse(body))  # and without a clock

@@ -31,7 +31,7 @@ PATIENT_KEYS = (
 STAFF_KEYS = ("nurse_alert", "nurse_alert_update", "nurse_repage", "nurse_ack", "nurse_ack_none",
               "staff_unreadable")
 TEMPLATE_KEYS = PATIENT_KEYS + STAFF_KEYS
-LABEL_TABLES = ("levels", "reasons", "symptoms")
+LABEL_TABLES = ("levels", "reasons", "symptoms", "times")
 
 # Texts that must name the clinic's phone number (CONTRACT 6: every urgent reply).
 URGENT_KEYS = ("reply_urgent_in_hours", "reply_urgent_after_hours", "reply_clinician_review")
@@ -128,6 +128,11 @@ def level_label(code: str, language: str | None) -> str:
 def symptom_label(code: str, language: str | None) -> str:
     """'shortness_of_breath' -> 'short of breath'."""
     return _label("symptoms", code, language)
+
+
+def clock_text(local_time: str, tomorrow: bool, language: str | None) -> str:
+    """'3:45 AM' or, for a time after midnight, '3:45 AM tomorrow' / '3:45 AM de mañana'."""
+    return _label("times", "tomorrow", language).format(time=local_time) if tomorrow else local_time
 
 
 def reasons_text(codes: Iterable[str], language: str | None) -> str:

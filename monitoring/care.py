@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import triage
-from messages.texts import format_phone, render
+from messages.texts import clock_text, format_phone, render
 from monitoring import alerts
 from monitoring.clinic import Clinic
 from monitoring.outbox import queue_text
@@ -56,22 +56,23 @@ def history(clinic: Clinic, patient_id: int, episode) -> History:
                    tocilizumab_doses=tuple(_dose(d) for d in toci))
 
 
-def text_values(clinic: Clinic, assessment: Assessment | None = None, next_checkin: datetime | None = None) -> dict:
-    """Everything a patient template may name."""
+def text_values(clinic: Clinic, assessment: Assessment | None = None, next_checkin: datetime | None = None,
+                language: str = "en") -> dict:
+    """Everything a patient template may name, times in the clinic's zone and the patient's language."""
     clinic_cfg = clinic.effective["clinic"]
     values = {"clinic_name": clinic_cfg["name"], "clinic_phone": format_phone(clinic_cfg["phone"])}
     if next_checkin is not None:
-        values["next_checkin"] = _clock(clinic, next_checkin)
+        values["next_checkin"] = _clock(clinic, next_checkin, language)
     if assessment is not None and assessment.next_acetaminophen_at is not None:
-        values["next_dose_time"] = _clock(clinic, assessment.next_acetaminophen_at)
+        values["next_dose_time"] = _clock(clinic, assessment.next_acetaminophen_at, language)
     return values
 
 
-def _clock(clinic: Clinic, moment: datetime) -> str:
+def _clock(clinic: Clinic, moment: datetime, language: str) -> str:
+    """Check-ins and doses are at most a day ahead, so a time is today's or tomorrow's."""
     local = clinic.local(moment)
     today = clinic.local(utcnow()).date()
-    text = local.strftime("%-I:%M %p")
-    return text if local.date() == today else f"{local.strftime('%a')} {text}"
+    return clock_text(local.strftime("%-I:%M %p"), local.date() > today, language)
 
 
 def record_reading(clinic: Clinic, patient, episode, values: dict, *, taken_at: datetime, source: str,
@@ -197,5 +198,5 @@ def reply_to_patient(clinic: Clinic, patient, key: str, values: dict, kind: str 
 
 def instruction_texts(clinic: Clinic, patient, assessment: Assessment, next_checkin: datetime | None) -> list[str]:
     """The assessment's instructions rendered in the patient's language (the app shows these)."""
-    values = text_values(clinic, assessment, next_checkin)
+    values = text_values(clinic, assessment, next_checkin, patient["language"])
     return [render(key, patient["language"], **values) for key in assessment.instructions]

@@ -155,7 +155,8 @@ def _from_patient(clinic: Clinic, patient, message) -> None:
     if has_reading:
         assessment, next_checkin = care.record_reading(
             clinic, patient, episode, _reading_values(parsed), taken_at=now, source="sms", message_id=message["id"])
-        replies.append((_reply_key(assessment, parsed), care.text_values(clinic, assessment, next_checkin)))
+        replies.append((_reply_key(assessment, parsed),
+                        care.text_values(clinic, assessment, next_checkin, patient["language"])))
         episode = clinic.db.execute("SELECT * FROM episodes WHERE id = ?", [episode["id"]]).fetchone()
     for report in parsed.medications:
         if report.name != "acetaminophen":
@@ -165,9 +166,11 @@ def _from_patient(clinic: Clinic, patient, message) -> None:
             asking=report.asking, source="sms", message_id=message["id"])
         if not has_reading:
             next_checkin = care.answer_checkin(clinic, patient, episode)
-            replies.append((assessment.instructions[0], care.text_values(clinic, assessment, next_checkin)))
+            replies.append((assessment.instructions[0],
+                            care.text_values(clinic, assessment, next_checkin, patient["language"])))
         elif assessment.reasons:
-            replies.append((assessment.instructions[0], care.text_values(clinic, assessment)))
+            replies.append((assessment.instructions[0], care.text_values(clinic, assessment, None,
+                                                                          patient["language"])))
     if not replies:
         replies.append(("reply_unreadable", values))
     for key, key_values in replies:

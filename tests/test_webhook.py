@@ -149,3 +149,18 @@ def test_permanent_failure_callback_opens_undeliverable_alert(client, admin_toke
     alerts = client.get("/api/v1/alerts", headers=auth(admin_token)).get_json()
     assert [a["reasons"] for a in alerts] == [["undeliverable"]]
     assert texts_to(client, admin_token, NURSES[0])
+
+
+def test_spanish_times_after_midnight_say_manana(client, admin_token, runner, clock, phone):
+    from datetime import timedelta
+
+    from conftest import START, enroll
+
+    late = START + timedelta(hours=12, minutes=30)  # 22:30 in Chicago
+    clock.move_to(late)
+    enroll(client, admin_token, language="es", phone="+15555550188", dose_given_at=late.isoformat())
+    runner.invoke(args=["tick"])
+    phone.text("tomé tylenol 1000 mg", sender="+15555550188")
+    reply = texts_to(client, admin_token, "+15555550188")[-1]["body"]
+    assert "4:30 AM de mañana" in reply, reply
+    assert "Wed" not in reply and "tomorrow" not in reply

@@ -63,6 +63,9 @@ class TwilioGateway:
         from twilio.rest import Client
 
         self.client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout_seconds))
+        # The SDK logs each request at INFO with its URL (the account SID) and any query (phone numbers on a
+        # lookup): keep that out of the service's logs, which may be shipped where PHI must not go.
+        logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
     def send(self, to: str, from_: str, body: str, kind: str, status_callback: str | None = None) -> str:
         import requests

@@ -1,6 +1,7 @@
 """The patient app's road into care: the same triage as a text, answered in JSON instead of SMS."""
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 import triage
@@ -56,7 +57,8 @@ def reading_values(body) -> dict:
         value = body.get(field)
         if value is None:
             continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+                or value != int(value):  # NaN, Infinity or 1e400 would crash int()
             raise ValidationError(f"{field} must be a whole number", field)
         if triage.plausible(field, int(value)):
             values[field] = int(value)

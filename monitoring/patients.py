@@ -1,7 +1,7 @@
 """Enrollment and step-up doses: a patient and their monitoring episodes."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import phonenumbers
 
@@ -13,6 +13,9 @@ from triage import PROFILE_RANGES
 ENROLL_FIELDS = {"name", "phone", "language", "therapy", "dose_given_at", "baseline_systolic", "baseline_spo2",
                  "high_risk", "risk_factors", "monitoring_hours", "checkin_interval_minutes"}
 LANGUAGES = ("en", "es")
+# Times outside these years are typos, and years 1 or 9999 overflow the time arithmetic (a 500).
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
 
 
 def normalise_phone(value, field: str = "phone") -> str:
@@ -39,6 +42,8 @@ def parse_time(value, field: str, default: datetime | None = None) -> datetime:
         raise ValidationError(f"{field} {value!r} is not an ISO 8601 time", field) from None
     if moment.tzinfo is None:
         raise ValidationError(f"{field} must carry its UTC offset, like 2026-03-03T10:00:00-06:00", field)
+    if not EARLIEST <= moment < LATEST:
+        raise ValidationError(f"{field} {value!r} is outside the years 2000-2099", field)
     return moment
 
 

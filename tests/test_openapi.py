@@ -77,7 +77,7 @@ def test_every_api_route_is_documented_and_nothing_else(app, document):
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith(API) or rule.rule == f"{API}/openapi.json":
             continue
-        template = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
+        template = re.sub(r"<(?:[^:>]+:)?([a-z_]+)>", r"{\1}", rule.rule)
         routes |= {(template, method.lower()) for method in rule.methods - {"HEAD", "OPTIONS"}}
     documented = {(path, method) for path, item in document["paths"].items() for method in item}
     assert routes == documented

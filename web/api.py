@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
 
 import triage
 from monitoring import alerts, medications, patients, settings, views
@@ -11,13 +13,30 @@ from web.context import clinic, json_body, staff_required, wake_delivery
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 OXYGEN = ("none", "low_flow", "high_flow", "positive_pressure")
+MAX_ID = 2**63 - 1  # SQLite integers are 64-bit
+
+
+class RowId(IntegerConverter):
+    """A row id in a path: one past SQLite's range names no row (404), never an OverflowError (500).
+    Raised here rather than refused as a non-match, which werkzeug would report as a 405."""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > MAX_ID:
+            raise NotFound()
+        return number
+
+
+bp.record_once(lambda state: state.app.url_map.converters.setdefault("row_id", RowId))  # before the routes
+PATIENT = "<row_id:patient_id>"
+ALERT = "<row_id:alert_id>"
 
 
 def _int_arg(name: str) -> int | None:
     value = request.args.get(name)
     if value in (None, ""):
         return None
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()) or int(value) > MAX_ID:
         raise ValidationError(f"{name} must be a whole number", name)
     return int(value)
 
@@ -36,26 +55,26 @@ def list_patients():
     return jsonify(views.list_patients(clinic(), active_only=request.args.get("all") != "1"))
 
 
-@bp.get("/patients/<int:patient_id>")
+@bp.get(f"/patients/{PATIENT}")
 @staff_required()
 def get_patient(patient_id: int):
     return jsonify(views.patient_view(clinic(), patient_id))
 
 
-@bp.post("/patients/<int:patient_id>/doses")
+@bp.post(f"/patients/{PATIENT}/doses")
 @staff_required()
 def new_dose(patient_id: int):
     opened = patients.new_dose(clinic(), patient_id, json_body(), actor=g.staff["name"])
     return jsonify({**views.patient_view(clinic(), patient_id), "episode_id": opened["episode_id"]}), 201
 
 
-@bp.post("/patients/<int:patient_id>/medications")
+@bp.post(f"/patients/{PATIENT}/medications")
 @staff_required()
 def give_medication(patient_id: int):
     return jsonify(medications.give(clinic(), patient_id, json_body(), g.staff)), 201
 
 
-@bp.get("/patients/<int:patient_id>/medications")
+@bp.get(f"/patients/{PATIENT}/medications")
 @staff_required()
 def list_medications(patient_id: int):
     views.patient_view(clinic(), patient_id, reading_limit=0)  # 404 for an unknown patient
@@ -71,13 +90,13 @@ def list_alerts():
     return jsonify(alerts.list_alerts(clinic(), status, _int_arg("patient_id")))
 
 
-@bp.post("/alerts/<int:alert_id>/ack")
+@bp.post(f"/alerts/{ALERT}/ack")
 @staff_required()
 def ack(alert_id: int):
     return jsonify(alerts.acknowledge(clinic(), alert_id, actor=g.staff["name"]))
 
 
-@bp.post("/alerts/<int:alert_id>/resolve")
+@bp.post(f"/alerts/{ALERT}/resolve")
 @staff_required()
 def resolve(alert_id: int):
     body = json_body()

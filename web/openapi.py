@@ -99,7 +99,9 @@ SCHEMAS: dict[str, dict] = {
         "risk_factors": array({"type": "string"}),
         "monitoring_hours": {"type": ["integer", "null"], "minimum": 1, "maximum": 336},
         "checkin_interval_minutes": {"type": ["integer", "null"], "minimum": 15, "maximum": 240},
-    }, required=["name", "phone", "therapy"], closed=True),
+    }, required=["name", "phone", "therapy"], closed=True,
+        examples=[{"name": "Pat Example", "phone": "+15555550198", "language": "en", "therapy": "teclistamab",
+                   "baseline_systolic": 120, "high_risk": False}]),
     "Enrolled": {"allOf": [ref("Patient"), obj({
         "patient_token": {"type": "string", "description": "the patient app's bearer token; shown once"},
     })]},
@@ -171,6 +173,8 @@ SCHEMAS: dict[str, dict] = {
         "description": 'dotted keys to new values, like {"thresholds.fever_c": 38.0}; "oncall" takes the '
                        "whole chain. Editable sections: clinic, checkins, thresholds, escalation, oncall.",
         "propertyNames": {"pattern": r"^((clinic|checkins|thresholds|escalation)\.[a-z_]+|oncall)$"},
+        "examples": [{"thresholds.fever_c": 38.0, "checkins.interval_minutes": 120,
+                      "oncall": [{"name": "Primary nurse", "phone": "+15555550142"}]}],
     },
     "Me": obj({
         "id": INT_ID, "name": {"type": "string"}, "language": {"type": "string", "enum": ["en", "es"]},
@@ -186,6 +190,8 @@ SCHEMAS: dict[str, dict] = {
         "symptoms": array({"type": "string", "enum": list(SYMPTOMS)}),
         "taken_at": {**ISO_TIME, "description": "default now; not in the future"},
     }, required=[], closed=True, minProperties=1,
+        examples=[{"temperature": {"value": 100.9, "unit": "F"}, "systolic": 118, "diastolic": 76, "spo2": 96,
+                   "heart_rate": 88, "symptoms": ["chills"]}],
         description="at least one value; an implausible one is kept out and named (implausible_reading)"),
     "PatientMedicationRequest": obj({
         "name": {"type": "string", "enum": ["acetaminophen"]},
@@ -241,7 +247,7 @@ def operation(summary: str, ok: str, schema: dict, description: str, *, tag: str
 
 
 def path_id(name: str, what: str) -> dict:
-    return {"name": name, "in": "path", "required": True, "schema": INT_ID, "description": what}
+    return {"name": name, "in": "path", "required": True, "schema": INT_ID, "description": what, "example": 1}
 
 
 def query(name: str, schema: dict, what: str) -> dict:

@@ -1,0 +1,55 @@
+"""The staff dashboard: sign-in, alerts, patients, forms, admin settings, and the phone simulator.
+
+`init_app(app)` registers the blueprints, the template helpers and "/" -> /dashboard.
+Templates live in web/templates, CSS and JS in web/static (served by the app; no CDN).
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask, redirect, send_from_directory, url_for
+
+from messages.texts import level_label, reason_label, symptom_label
+from monitoring.timeline import age
+from triage import celsius_to_fahrenheit
+from web.context import clinic
+from web.dashboard.security import CSRF_FIELD, csrf_token, current_user, secure_headers
+
+WEB = Path(__file__).resolve().parent.parent
+SESSION_HOURS = 12  # one shift; then sign in again
+
+
+def _local(moment, fmt: str = "%a %-d %b, %-I:%M %p") -> str:
+    if moment is None:
+        return ""
+    return clinic().local(moment).strftime(fmt)
+
+
+def init_app(app: Flask) -> None:
+    from web.dashboard import admin, auth, pages, simulator
+
+    if app.config.get("PERMANENT_SESSION_LIFETIME") == timedelta(days=31):  # Flask's default: too long here
+        app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=SESSION_HOURS)
+    for blueprint in (auth.bp, pages.bp, admin.bp, simulator.bp):
+        app.register_blueprint(blueprint)
+
+    @app.get("/")
+    def root():
+        return redirect(url_for("dashboard.index"))
+
+    @app.get("/assets/<path:filename>")
+    def assets(filename: str):
+        response = secure_headers(send_from_directory(WEB / "static", filename, max_age=3600))
+        response.headers["Cache-Control"] = "public, max-age=3600"
+        return response
+
+    app.jinja_env.globals.update(csrf_token=csrf_token, csrf_field=CSRF_FIELD, current_user=current_user,
+                                 sms_backend=lambda: app.config["CRS"]["sms"]["backend"],
+                                 fever_c=lambda: clinic().thresholds.fever_c)
+    app.jinja_env.filters.update(
+        local=_local, clock=lambda m: _local(m, "%-I:%M %p"), ago=age,
+        level_label=lambda code: level_label(code, "en"), reason_label=lambda code: reason_label(code, "en"),
+        symptom_label=lambda code: symptom_label(code, "en"),
+        fahrenheit=lambda c: f"{celsius_to_fahrenheit(c):.1f}",
+    )

@@ -1,0 +1,181 @@
+"""Admin pages: the clinic's effective settings (edits stored in the database, audited) and staff sign-ins."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from monitoring import config as config_module
+from monitoring import settings, signin
+from monitoring import staff as staff_module
+from monitoring.clinic import NotFound, ServiceError, ValidationError
+from web.context import clinic
+from web.dashboard.security import admin_required, current_user, protect
+
+bp = Blueprint("admin", __name__, url_prefix="/dashboard", template_folder="../templates")
+protect(bp)
+
+HELP = {
+    "clinic.phone": "E.164, like +15555550100: the number patients are told to call",
+    "clinic.days": "comma-separated: mon, tue, wed, thu, fri, sat, sun",
+    "clinic.open": "HH:MM, local time", "clinic.close": "HH:MM, local time",
+    "checkins.quiet_start": "HH:MM or empty (the SOP says every 1-2 h, day and night)",
+    "checkins.quiet_end": "HH:MM or empty",
+}
+
+
+def _rows(effective: dict) -> list[dict]:
+    rows = []
+    for key in settings.editable_keys():
+        if key == "oncall":
+            continue
+        section, name = key.split(".", 1)
+        default = config_module.DEFAULTS[section][name]
+        value = effective[section][name]
+        low_high = config_module.RANGES.get(key)
+        rows.append({
+            "key": key, "id": key.replace(".", "-"), "section": section, "name": name,
+            "value": ", ".join(value) if isinstance(value, list) else value,
+            "default": ", ".join(default) if isinstance(default, list) else default,
+            "help": HELP.get(key) or (f"{low_high[0]:g} to {low_high[1]:g}" if low_high else ""),
+            "number": isinstance(default, (int, float)) and not isinstance(default, bool),
+        })
+    return rows
+
+
+def _parse(key: str, raw: str):
+    section, name = key.split(".", 1)
+    default = config_module.DEFAULTS[section][name]
+    raw = raw.strip()
+    if isinstance(default, list):
+        return [item.strip() for item in raw.split(",") if item.strip()]
+    if isinstance(default, bool):
+        return raw in ("on", "true", "1")
+    if isinstance(default, (int, float)):
+        try:
+            number = float(raw)
+        except ValueError:
+            raise ValidationError(f"{key} must be a number", key) from None
+        return int(number) if isinstance(default, int) and number.is_integer() else number
+    return raw
+
+
+def _parse_oncall(raw: str) -> list[dict]:
+    chain = []
+    for number, line in enumerate(raw.splitlines(), start=1):
+        if not line.strip():
+            continue
+        name, _, phone = line.rpartition(",")
+        if not name.strip() or not phone.strip():
+            raise ValidationError(f"on-call line {number}: write it as 'Name, +15555550142'", "oncall")
+        chain.append({"name": name.strip(), "phone": phone.strip()})
+    return chain
+
+
+def _settings_page(errors: dict | None = None, submitted=None, status: int = 200):
+    view = settings.public_view(clinic())
+    rows = _rows(view["effective"])
+    if submitted is not None:
+        for row in rows:
+            row["value"] = submitted.get(row["key"], row["value"])
+    oncall_text = submitted.get("oncall") if submitted is not None else "\n".join(
+        f"{person['name']}, {person['phone']}" for person in view["effective"]["oncall"])
+    return render_template("settings.html", title="Clinic settings", rows=rows, oncall_text=oncall_text,
+                           overrides=view["overrides"], history=view["history"], errors=errors or {}), status
+
+
+@bp.get("/settings")
+@admin_required
+def settings_page():
+    return _settings_page()
+
+
+@bp.post("/settings")
+@admin_required
+def settings_save():
+    form = request.form
+    current = settings.public_view(clinic())["effective"]
+    changes = {}
+    try:
+        for key in settings.editable_keys():
+            if key not in form:
+                continue
+            if key == "oncall":
+                value, old = _parse_oncall(form[key]), current["oncall"]
+            else:
+                section, name = key.split(".", 1)
+                value, old = _parse(key, form[key]), current[section][name]
+            if value != old:
+                changes[key] = value
+        if not changes:
+            flash("Nothing changed.", "ok")
+            return redirect(url_for(".settings_page"))
+        settings.update(clinic(), changes, actor=current_user().name)
+    except ServiceError as error:
+        return _settings_page({error.field or "body": error.message}, form, error.status)
+    flash(f"Saved: {', '.join(sorted(changes))}.", "ok")
+    return redirect(url_for(".settings_page"))
+
+
+def _staff_page(errors: dict | None = None, values=None, token: str | None = None, added: str | None = None,
+                status: int = 200):
+    return render_template("staff.html", title="Staff", people=signin.staff_list(clinic()), errors=errors or {},
+                           values=values or {"role": "nurse"}, token=token, added=added,
+                           roles=staff_module.ROLES), status
+
+
+@bp.get("/staff")
+@admin_required
+def staff_page():
+    return _staff_page()
+
+
+@bp.post("/staff")
+@admin_required
+def staff_add():
+    form = request.form
+    name = (form.get("name") or "").strip()
+    password = form.get("password") or ""
+    if password != (form.get("password_again") or ""):
+        return _staff_page({"password_again": "The two passwords differ."}, form, status=400)
+    try:
+        token = signin.create_user(clinic(), name, form.get("role") or "", form.get("phone") or None, password,
+                                   actor=current_user().name)
+    except ServiceError as error:
+        return _staff_page({error.field or "name": error.message}, form, status=error.status)
+    return _staff_page(token=token, added=name, status=201)
+
+
+def _person(staff_id: int) -> dict:
+    for person in signin.staff_list(clinic()):
+        if person["id"] == staff_id:
+            return person
+    raise NotFound(f"no staff member {staff_id}", "staff_id")
+
+
+@bp.post("/staff/<int:staff_id>/password")
+@admin_required
+def staff_password(staff_id: int):
+    person = _person(staff_id)
+    try:
+        staff_module.set_password(clinic(), person["name"], request.form.get("password") or "",
+                                  actor=current_user().name)
+    except ServiceError as error:
+        flash(f"{person['name']}: {error.message}", "error")
+    else:
+        flash(f"New password set for {person['name']}; any lockout is lifted.", "ok")
+    return redirect(url_for(".staff_page"))
+
+
+@bp.post("/staff/<int:staff_id>/revoke")
+@admin_required
+def staff_revoke(staff_id: int):
+    person = _person(staff_id)
+    if person["id"] == current_user().id:
+        flash("You cannot revoke yourself; ask another admin.", "error")
+        return redirect(url_for(".staff_page"))
+    try:
+        staff_module.revoke_staff(clinic(), person["name"], actor=current_user().name)
+    except ServiceError as error:
+        flash(error.message, "error")
+    else:
+        flash(f"Revoked {person['name']}: their API token and sign-in no longer work.", "ok")
+    return redirect(url_for(".staff_page"))

@@ -52,10 +52,10 @@ class Service:
         return result.stdout
 
     def start(self) -> None:
-        log = open(self.folder / "service.log", "a")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "app", "serve", "--port", str(self.port)], cwd=ROOT,
-            env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        with open(self.folder / "service.log", "a") as log:  # the child keeps its own copy of the handle
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "flask", "--app", "app", "serve", "--port", str(self.port)], cwd=ROOT,
+                env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:

@@ -35,9 +35,7 @@ def classify(code: int | None, http_status: int | None) -> bool:
         return False
     if code in RETRYABLE_CODES:
         return True
-    if http_status is not None and (http_status == 429 or http_status >= 500):
-        return True
-    return False
+    return http_status is not None and (http_status == 429 or http_status >= 500)
 
 
 @dataclass

@@ -25,7 +25,7 @@ PATIENT_KEYS = (
     "welcome", "prompt", "reminder", "reply_routine", "reply_fever_home_care", "reply_fever_wait",
     "reply_clinician_review", "reply_urgent_in_hours", "reply_urgent_after_hours", "reply_measure_again",
     "reply_unreadable", "reply_med_recorded", "reply_med_too_soon", "reply_med_daily_max",
-    "reply_symptoms_noted", "help", "unknown_sender", "opted_out", "opted_in", "episode_end",
+    "reply_symptoms_noted", "reply_other_medicine", "help", "unknown_sender", "opted_out", "opted_in", "episode_end",
     "already_stopped",
 )
 STAFF_KEYS = ("nurse_alert", "nurse_alert_update", "nurse_repage", "nurse_ack", "nurse_ack_none",

@@ -129,11 +129,11 @@ def _from_staff(clinic: Clinic, staff: dict, message) -> None:
 
 def _from_patient(clinic: Clinic, patient, message) -> None:
     now = utcnow()
+    parsed = parse(message["body"], clinic.local(now))
+    values = care.text_values(clinic)
     episode = clinic.db.execute(
         "SELECT * FROM episodes WHERE patient_id = ? AND status = 'active' ORDER BY id DESC LIMIT 1",
         [patient["id"]]).fetchone()
-    parsed = parse(message["body"], clinic.local(now))
-    values = care.text_values(clinic)
     if parsed.command == "stop":
         _opt_out(clinic, patient, episode)
         return
@@ -147,34 +147,69 @@ def _from_patient(clinic: Clinic, patient, message) -> None:
         care.reply_to_patient(clinic, patient, "help", values)
         return
     if episode is None:
-        care.reply_to_patient(clinic, patient, "already_stopped", values)
+        _after_monitoring(clinic, patient, parsed, message, now)
         return
     replies: list[tuple[str, dict]] = []
-    has_reading = any(getattr(parsed, field) is not None for field in care.VITALS) \
-        or parsed.symptoms or parsed.denied_symptoms or parsed.implausible
-    if has_reading:
+    if _has_reading(parsed):
         assessment, next_checkin = care.record_reading(
             clinic, patient, episode, _reading_values(parsed), taken_at=now, source="sms", message_id=message["id"])
-        replies.append((_reply_key(assessment, parsed),
-                        care.text_values(clinic, assessment, next_checkin, patient["language"])))
+        key_values = care.text_values(clinic, assessment, next_checkin, patient["language"])
+        replies.append((_reply_key(assessment, parsed), key_values))
+        if assessment.level == "clinician_review":  # while the nurse calls: what to do about the fever
+            replies += [(key, key_values) for key in assessment.instructions[1:] if key in FEVER_ADVICE]
         episode = clinic.db.execute("SELECT * FROM episodes WHERE id = ?", [episode["id"]]).fetchone()
     for report in parsed.medications:
-        if report.name != "acetaminophen":
-            continue  # the only medication taken at home under the SOP; others are entered by staff
-        assessment = care.patient_acetaminophen(
-            clinic, patient, episode, given_at=report.taken_at or now, dose_mg=report.dose_mg,
-            asking=report.asking, source="sms", message_id=message["id"])
-        if not has_reading:
-            next_checkin = care.answer_checkin(clinic, patient, episode)
-            replies.append((assessment.instructions[0],
-                            care.text_values(clinic, assessment, next_checkin, patient["language"])))
-        elif assessment.reasons:
-            replies.append((assessment.instructions[0], care.text_values(clinic, assessment, None,
-                                                                          patient["language"])))
+        replies += _medication(clinic, patient, episode, report, message, now, answered=bool(replies))
     if not replies:
         replies.append(("reply_unreadable", values))
     for key, key_values in replies:
         care.reply_to_patient(clinic, patient, key, key_values)
+
+
+FEVER_ADVICE = ("reply_fever_home_care", "reply_fever_wait")
+RECENTLY_ENDED = timedelta(days=14)
+
+
+def _has_reading(parsed) -> bool:
+    return any(getattr(parsed, field) is not None for field in care.VITALS) or bool(
+        parsed.symptoms or parsed.denied_symptoms or parsed.implausible)
+
+
+def _medication(clinic: Clinic, patient, episode, report, message, now, answered: bool) -> list[tuple[str, dict]]:
+    """Acetaminophen is checked against the interval and the daily total; any other medicine is
+    recorded for the nurse (an antipyretic masks fever) and the patient is pointed to the plan."""
+    language = patient["language"]
+    if report.name != "acetaminophen":
+        care.record_dose(clinic, patient, episode, report.name, given_at=report.taken_at or now,
+                         dose_mg=report.dose_mg, source="sms", message_id=message["id"])
+        return [("reply_other_medicine", care.text_values(clinic, language=language))]
+    assessment = care.patient_acetaminophen(
+        clinic, patient, episode, given_at=report.taken_at or now, dose_mg=report.dose_mg,
+        asking=report.asking, source="sms", message_id=message["id"])
+    if not answered:
+        next_checkin = care.answer_checkin(clinic, patient, episode)
+        return [(assessment.instructions[0], care.text_values(clinic, assessment, next_checkin, language))]
+    if assessment.reasons:
+        return [(assessment.instructions[0], care.text_values(clinic, assessment, None, language))]
+    return []
+
+
+def _after_monitoring(clinic: Clinic, patient, parsed, message, now) -> None:
+    """Monitoring is over, but a red flag from a recent patient is never dropped: it is triaged against
+    the last episode and pages the nurse; anything else gets the 'not active' reply."""
+    recent = clinic.db.execute(
+        "SELECT * FROM episodes WHERE patient_id = ? AND status = 'ended' AND ended_at >= ? ORDER BY id DESC LIMIT 1",
+        [patient["id"], to_text(now - RECENTLY_ENDED)]).fetchone()
+    values = care.text_values(clinic, language=patient["language"])
+    if recent is None or not _has_reading(parsed):
+        care.reply_to_patient(clinic, patient, "already_stopped", values)
+        return
+    assessment, _ = care.record_reading(clinic, patient, recent, _reading_values(parsed), taken_at=now,
+                                        source="sms", message_id=message["id"])
+    if assessment.level in care.ALERT_LEVELS:
+        care.reply_to_patient(clinic, patient, assessment.instructions[0], values)
+    else:
+        care.reply_to_patient(clinic, patient, "already_stopped", values)
 
 
 # The parser names what it could not believe by what the patient wrote; triage by reading field.

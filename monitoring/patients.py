@@ -1,7 +1,7 @@
 """Enrollment and step-up doses: a patient and their monitoring episodes."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import phonenumbers
 
@@ -14,8 +14,8 @@ ENROLL_FIELDS = {"name", "phone", "language", "therapy", "dose_given_at", "basel
                  "high_risk", "risk_factors", "monitoring_hours", "checkin_interval_minutes"}
 LANGUAGES = ("en", "es")
 # Times outside these years are typos, and years 1 or 9999 overflow the time arithmetic (a 500).
-EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
-LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 def normalise_phone(value, field: str = "phone") -> str:
@@ -37,7 +37,7 @@ def parse_time(value, field: str, default: datetime | None = None) -> datetime:
     if not isinstance(value, str):
         raise ValidationError(f"{field} must be an ISO 8601 time with offset, like 2026-03-03T10:00:00-06:00", field)
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value)
     except ValueError:
         raise ValidationError(f"{field} {value!r} is not an ISO 8601 time", field) from None
     if moment.tzinfo is None:

@@ -10,7 +10,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -33,7 +33,7 @@ class StoreBusy(Exception):
 
 def utcnow() -> datetime:
     """Now, from the standard clock (so time_machine moves it in tests)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def to_text(moment: datetime | None) -> str | None:
@@ -41,7 +41,7 @@ def to_text(moment: datetime | None) -> str | None:
         return None
     if moment.tzinfo is None:
         raise ValueError("naive datetime reached the store; every time must carry its offset")
-    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def from_text(text: str | None) -> datetime | None:

@@ -12,7 +12,7 @@ import os
 import socket
 import threading
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -37,7 +37,7 @@ class Runner:
         # during a burst waits at most one run.
         self.batch = max(1, int(config["sms"]["max_per_second"] * config["scheduler"]["poll_seconds"]))
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.scheduler = BackgroundScheduler(timezone=timezone.utc)
+        self.scheduler = BackgroundScheduler(timezone=UTC)
         self.lock = threading.Lock()
 
     def run_once(self) -> dict | None:
@@ -58,7 +58,7 @@ class Runner:
 
     def start(self) -> None:
         self.scheduler.add_job(self.run_once, "interval", seconds=self.config["scheduler"]["poll_seconds"],
-                               id=JOB_ID, coalesce=True, max_instances=1, next_run_time=datetime.now(timezone.utc),
+                               id=JOB_ID, coalesce=True, max_instances=1, next_run_time=datetime.now(UTC),
                                misfire_grace_time=None)
         self.scheduler.start()
         log.info("scheduler started (every %ss, holder %s)", self.config["scheduler"]["poll_seconds"], self.holder)
@@ -66,7 +66,7 @@ class Runner:
     def wakeup(self) -> None:
         if self.scheduler.running:
             try:
-                self.scheduler.modify_job(JOB_ID, next_run_time=datetime.now(timezone.utc))
+                self.scheduler.modify_job(JOB_ID, next_run_time=datetime.now(UTC))
             except Exception:  # the job is between runs being rescheduled: the next poll picks it up
                 log.debug("wakeup skipped", exc_info=True)
 

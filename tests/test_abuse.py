@@ -2,9 +2,8 @@
 import sqlite3
 from datetime import timedelta
 
-import pytest
-
 from conftest import PATIENT_PHONE, START, auth, enroll, texts_to
+
 from monitoring.store import connect
 
 
@@ -33,7 +32,7 @@ def test_oversized_body_is_413(client, admin_token):
 
 
 def test_locked_database_gives_503_then_the_retry_is_stored(client, admin_token, patient, phone, config, monkeypatch):
-    import monitoring.store as store
+    from monitoring import store
 
     monkeypatch.setattr(store, "BUSY_TIMEOUT_MS", 50)
     monkeypatch.setattr(store.time, "sleep", lambda seconds: None)

@@ -2,7 +2,6 @@
 from datetime import timedelta
 
 import pytest
-
 from conftest import NURSES, PATIENT_PHONE, START, add_staff, auth, texts_to
 
 

@@ -1,6 +1,5 @@
 """The patient app API (CONTRACT section 5): same triage as a text, own data only."""
 import pytest
-
 from conftest import NURSES, auth, enroll, texts_to
 
 

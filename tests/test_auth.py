@@ -1,7 +1,7 @@
 """Staff tokens: 401 without or with a wrong token, 403 for a nurse on admin actions, tokens hashed."""
 import pytest
+from conftest import auth
 
-from conftest import add_staff, auth
 from monitoring.store import connect
 
 
@@ -61,7 +61,7 @@ def test_nurse_gets_403_on_admin_action(client, runner, admin_token, nurse_token
 
 def test_unexpected_error_is_a_json_500_with_request_id_and_no_details(client, admin_token, patient, monkeypatch,
                                                                        caplog):
-    import monitoring.views as views
+    from monitoring import views
 
     def broken(*args, **kwargs):
         raise RuntimeError("secret detail: /var/lib/crswatch.db")

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-
 from conftest import NURSES, PATIENT_PHONE, START, auth, base_config, enroll, texts_to
 
 

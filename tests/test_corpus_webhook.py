@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from conftest import START, auth, enroll
+
 from messages.texts import PATIENT_KEYS, template
 
 ROWS = [json.loads(line) for line in (Path(__file__).parent / "corpus" / "replies.jsonl").read_text().splitlines()

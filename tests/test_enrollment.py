@@ -1,6 +1,5 @@
 """Enrollment, doses and medications through the staff API (CONTRACT section 4)."""
 import pytest
-
 from conftest import PATIENT_PHONE, START, auth, enroll, texts_to
 
 

@@ -1,10 +1,11 @@
 """Outbox delivery: order per recipient, backoff with a bounded retry window, permanent failures told to a person,
 the per-sender rate limit, and recovery of rows a crash left mid-send."""
+import itertools
 from datetime import timedelta
 
 import pytest
+from conftest import NURSES, PATIENT_PHONE, START, auth, enroll
 
-from conftest import NURSES, PATIENT_PHONE, START, auth, enroll, texts_to
 from messages.gateways import GatewayError
 from monitoring import outbox
 from monitoring.store import connect
@@ -111,7 +112,7 @@ def test_rate_limiter_spaces_a_burst(monkeypatch):
     for _ in range(5):
         limiter.wait()
         stamps.append(now[0])
-    assert [round(b - a, 6) for a, b in zip(stamps, stamps[1:])] == [1.0, 1.0, 1.0, 1.0]
+    assert [round(b - a, 6) for a, b in itertools.pairwise(stamps)] == [1.0, 1.0, 1.0, 1.0]
 
 
 def test_backoff_grows_and_is_capped():
@@ -141,8 +142,8 @@ def test_pages_go_before_a_burst_of_prompts(app, client, runner, admin_token, ga
     enroll(client, admin_token)
     db = connect(config["database"]["path"])
     phone.text("o2 85")  # the page is queued after six prompts
-    from monitoring.clinic import open_clinic
     from monitoring.checkins import send_prompts
+    from monitoring.clinic import open_clinic
 
     settings = app.config["CRS"]
     send_prompts(open_clinic(settings))

@@ -1,10 +1,10 @@
 """The scheduler: APScheduler decides when, the lease decides who, the database decides what."""
 import time
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import time_machine
-
 from conftest import PATIENT_PHONE, START, add_staff, base_config, enroll
+
 from monitoring import lease
 from monitoring.clinic import open_clinic
 from monitoring.store import connect, migrate
@@ -91,8 +91,9 @@ def test_scheduler_off_when_disabled(tmp_path):
 
 def test_background_scheduler_delivers_a_page_within_seconds(tmp_path):
     """The real thing: the scheduler thread, woken by the webhook's commit, hands the page to the gateway."""
-    from app import create_app
     from conftest import NURSES, Phone
+
+    from app import create_app
 
     config = base_config(tmp_path / "live.db")
     config["scheduler"] = {"enabled": True, "poll_seconds": 30}
@@ -104,9 +105,9 @@ def test_background_scheduler_delivers_a_page_within_seconds(tmp_path):
         cli = application.test_cli_runner()
         token = add_staff(cli, "Ada Admin", "admin")
         client = application.test_client()
-        from datetime import datetime, timezone
+        from datetime import datetime
 
-        enroll(client, token, dose_given_at=datetime.now(timezone.utc).isoformat())
+        enroll(client, token, dose_given_at=datetime.now(UTC).isoformat())
         deadline = time.monotonic() + 10
         while (PATIENT_PHONE, "prompt") not in recorder.sent and time.monotonic() < deadline:
             time.sleep(0.05)

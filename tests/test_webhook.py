@@ -2,6 +2,7 @@
 from urllib.parse import urlencode
 
 from conftest import BASE_URL, NURSES, PATIENT_PHONE, auth, messages, texts_to
+
 from monitoring.store import connect
 
 
@@ -42,8 +43,9 @@ def test_signature_over_another_url_is_refused(phone, patient, config):
 
 
 def test_without_public_base_url_the_request_url_is_signed(tmp_path, clock):
-    from app import create_app
     from conftest import Phone, base_config
+
+    from app import create_app
 
     config = base_config(tmp_path / "x.db")
     config["sms"]["public_base_url"] = ""
@@ -80,9 +82,8 @@ def test_unknown_sender_gets_one_generic_reply(phone, client, admin_token, patie
 
 
 def test_missing_fields_are_400(client, patient):
-    from twilio.request_validator import RequestValidator
-
     from conftest import AUTH_TOKEN
+    from twilio.request_validator import RequestValidator
 
     params = {"Body": "hi"}
     signature = RequestValidator(AUTH_TOKEN).compute_signature(BASE_URL + "/sms/inbound", params)
@@ -92,7 +93,7 @@ def test_missing_fields_are_400(client, patient):
 
 
 def test_text_is_kept_when_processing_fails(phone, client, admin_token, patient, config, monkeypatch, runner):
-    import monitoring.inbound as inbound
+    from monitoring import inbound
 
     def broken(*args, **kwargs):
         raise RuntimeError("parser bug")
@@ -104,9 +105,9 @@ def test_text_is_kept_when_processing_fails(phone, client, admin_token, patient,
     row = db.execute("SELECT body, processed_at FROM messages WHERE direction = 'in'").fetchone()
     assert row["body"] == "o2 85" and row["processed_at"] is None
     monkeypatch.undo()
-    import time_machine
     from datetime import timedelta
 
+    import time_machine
     from conftest import START
 
     with time_machine.travel(START + timedelta(minutes=2), tick=False):
@@ -117,9 +118,8 @@ def test_text_is_kept_when_processing_fails(phone, client, admin_token, patient,
 
 
 def test_status_callback_updates_delivery(phone, client, admin_token, patient, config):
-    from twilio.request_validator import RequestValidator
-
     from conftest import AUTH_TOKEN
+    from twilio.request_validator import RequestValidator
 
     db = connect(config["database"]["path"])
     sid = db.execute("SELECT sid FROM messages WHERE kind = 'prompt'").fetchone()[0]
@@ -136,9 +136,8 @@ def test_status_callback_updates_delivery(phone, client, admin_token, patient, c
 
 
 def test_permanent_failure_callback_opens_undeliverable_alert(client, admin_token, patient, config):
-    from twilio.request_validator import RequestValidator
-
     from conftest import AUTH_TOKEN
+    from twilio.request_validator import RequestValidator
 
     db = connect(config["database"]["path"])
     sid = db.execute("SELECT sid FROM messages WHERE kind = 'prompt'").fetchone()[0]
@@ -164,3 +163,42 @@ def test_spanish_times_after_midnight_say_manana(client, admin_token, runner, cl
     reply = texts_to(client, admin_token, "+15555550188")[-1]["body"]
     assert "4:30 AM de mañana" in reply, reply
     assert "Wed" not in reply and "tomorrow" not in reply
+
+
+def test_other_fever_medicine_is_recorded_and_the_plan_explained(client, admin_token, patient, phone):
+    phone.text("took 400mg advil")
+    reply = texts_to(client, admin_token, PATIENT_PHONE)[-1]["body"]
+    assert "acetaminophen" in reply.lower() and "care team" in reply
+    doses = client.get(f"/api/v1/patients/{patient['id']}/medications", headers=auth(admin_token)).get_json()
+    assert [(d["name"], d["dose_mg"]) for d in doses] == [("ibuprofen", 400.0)]
+
+
+def test_clinician_review_also_says_what_to_do_about_the_fever(client, admin_token, patient, phone, clock):
+    from datetime import timedelta
+
+    from conftest import START
+
+    clock.move_to(START + timedelta(minutes=5))
+    phone.text("took 1000 mg tylenol")
+    clock.move_to(START + timedelta(hours=3))
+    phone.text("101.5")  # recurrent fever: the nurse is paged
+    bodies = [m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE)][-2:]
+    assert "nurse" in bodies[0].lower()
+    assert "Do not take more acetaminophen" in bodies[1] and "4:05 PM" in bodies[1]
+
+
+def test_red_flag_after_monitoring_ended_still_pages(client, admin_token, patient, phone, clock, runner):
+    from datetime import timedelta
+
+    from conftest import START
+
+    clock.move_to(START + timedelta(hours=73))
+    runner.invoke(args=["tick"])  # the episode ends
+    phone.text("98.6")
+    assert "not active" in texts_to(client, admin_token, PATIENT_PHONE)[-1]["body"]
+    assert client.get("/api/v1/alerts", headers=auth(admin_token)).get_json() == []
+    phone.text("o2 85")
+    alerts = client.get("/api/v1/alerts", headers=auth(admin_token)).get_json()
+    assert [a["reasons"] for a in alerts] == [["hypoxia"]]
+    assert "555" in texts_to(client, admin_token, PATIENT_PHONE)[-1]["body"]
+    assert texts_to(client, admin_token, NURSES[0])

@@ -137,3 +137,41 @@ def test_serving_process_rules(monkeypatch):
         assert app_module._serving_process() is False  # the reloader's parent
         monkeypatch.setenv("WERKZEUG_RUN_MAIN", "true")
         assert app_module._serving_process() is True  # its child serves
+
+
+def test_scheduler_command_runs_as_its_own_process(tmp_path):
+    """`flask --app app scheduler`, as beside gunicorn: it sends due prompts and stops cleanly on SIGTERM."""
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    db_path = tmp_path / "proc.db"
+    (tmp_path / "c.toml").write_text(f'[database]\npath = "{db_path}"\n[scheduler]\npoll_seconds = 1\n')
+    env = {**os.environ, "CRS_CONFIG": str(tmp_path / "c.toml")}
+
+    def flask(*args):
+        return subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=root, env=env,
+                              capture_output=True, text=True, check=True).stdout
+
+    flask("init-db")
+    flask("demo")  # a demo patient is due a prompt now
+    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "scheduler"], cwd=root, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        db = sqlite3.connect(db_path)
+        deadline = time.monotonic() + 20
+        sent = 0
+        while time.monotonic() < deadline and not sent:
+            sent = db.execute("SELECT COUNT(*) FROM messages WHERE kind = 'prompt' AND status = 'sent'").fetchone()[0]
+            time.sleep(0.2)
+        assert sent == 1
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output = process.communicate(timeout=20)[0]
+    assert process.returncode == 0, output
+    assert "[prompt]" in output
+    assert db.execute("SELECT COUNT(*) FROM leases").fetchone()[0] == 0  # released for the next holder

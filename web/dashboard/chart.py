@@ -20,7 +20,7 @@ def _fmt(value: float) -> str:
 def temperature_svg(series: list[tuple[datetime, float]], fever_c: float, *, title: str,
                     compact: bool = False, tz=None) -> Markup:
     """`series`: (taken_at, temperature_c) oldest first. `compact` is the dashboard row sparkline."""
-    width, height = (240, 64) if compact else (640, 240)
+    width, height = (300, 70) if compact else (800, 260)
     left, right, top, bottom = (4, 4, 6, 6) if compact else (44, 12, 14, 30)
     values = [value for _, value in series]
     low = min([FLOOR_C, fever_c - 1.0] + [v - 0.2 for v in values])

@@ -61,4 +61,4 @@ def send():
                                body=body, sid="SIM" + secrets.token_hex(16))
         if not received.duplicate:
             _deliver()
-    return redirect(url_for(".phone", phone=sender) + "#latest")
+    return redirect(url_for(".phone", phone=sender) + "#phone-screen")

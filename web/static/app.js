@@ -37,7 +37,7 @@
     pickers[i].addEventListener("change", function (event) { event.target.form.submit(); });
   }
 
-  // The simulator: keep the newest text in view.
-  var latest = document.getElementById("latest");
-  if (latest && latest.scrollIntoView) { latest.scrollIntoView({block: "nearest"}); }
+  // The simulator: show the newest texts (scroll the conversation, not the page).
+  var conversation = document.getElementById("conversation");
+  if (conversation) { conversation.scrollTop = conversation.scrollHeight; }
 })();

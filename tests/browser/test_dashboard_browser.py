@@ -1,0 +1,157 @@
+"""The dashboard in headless chromium: sign in, a simulated text raises an alert, acknowledge it, enroll, grade.
+
+Screenshots of the dashboard, a patient page and the simulator at phone and desktop widths go to
+artifacts/screenshots/ for a person to look at.
+"""
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+
+from messages.gateways import OutboxGateway
+from monitoring import patients
+from monitoring.inbound import receive_sms
+from scheduler.jobs import deliver_only
+
+from .browserkit import DESKTOP, PHONE, screenshot, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def nav(page, name: str) -> None:
+    page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()
+
+
+def enroll_in_form(page, name: str = "Pat Example", phone: str = "+15555550199") -> None:
+    nav(page, "Enroll")
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Mobile phone").fill(phone)
+    page.get_by_label("Therapy").first.fill("teclistamab")
+    page.get_by_label("Systolic blood pressure").fill("120")
+    page.get_by_role("button", name="Enroll and start monitoring").click()
+
+
+def test_sign_in_and_keyboard_reaches_the_form(page):
+    page.goto("/dashboard")
+    assert re.search(r"/signin\?next=/dashboard$", page.url)
+    assert page.title() == "Sign in · crswatch"
+    assert page.evaluate("document.activeElement.id") == "name"  # the form is ready to type into
+    page.keyboard.type("Ada Admin")
+    page.keyboard.press("Tab")
+    page.keyboard.type("wrong password!")
+    page.keyboard.press("Enter")
+    assert page.get_by_role("alert").inner_text().startswith("Wrong name or password")
+    page.console_errors.clear()  # chromium logs the refused sign-in's 401; that one is meant
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_label("Password").press("Enter")
+    page.wait_for_url("**/dashboard")
+    assert page.title() == "Alerts and patients · crswatch"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    assert page.get_by_role("heading", name=re.compile("Open alerts")).is_visible()
+    assert not page.console_errors
+
+
+def test_enroll_through_the_form(page):
+    sign_in(page)
+    enroll_in_form(page)
+    assert page.get_by_role("heading", name="Enrolled Pat Example").is_visible()
+    page.get_by_role("link", name="Open Pat Example's page").click()
+    assert page.title() == "Pat Example · crswatch"
+    nav(page, "Alerts")
+    assert page.locator("#patients").get_by_role("link", name="Pat Example").is_visible()
+    enroll_in_form(page, name="Second Try", phone="12")  # a bad phone is named beside its field
+    assert page.locator("#phone").get_attribute("aria-invalid") == "true"
+    assert "phone" in page.locator("#phone-error").inner_text()
+
+
+def test_simulated_text_raises_an_alert_that_is_acknowledged(page, live):
+    sign_in(page)
+    enroll_in_form(page)
+    nav(page, "Simulator")
+    assert page.title() == "Phone simulator · crswatch"
+    page.get_by_label("Text message").fill("39.4 and I feel confused")
+    page.get_by_role("button", name="Send").click()
+    conversation = page.locator("#conversation")
+    conversation.locator(".bubble-in", has_text="39.4 and I feel confused").wait_for()
+    assert "Call the clinic" in conversation.locator(".bubble-out").last.inner_text()
+
+    nav(page, "Alerts")
+    card = page.locator("#open-alerts .alert-card").first
+    assert "Pat Example" in card.inner_text() and "URGENT" in card.inner_text()
+    assert "confusion" in card.inner_text() and "Primary nurse" in card.inner_text()
+    card.get_by_role("button", name=re.compile("Acknowledge")).click()
+    page.locator("#no-open-alerts").wait_for()
+    assert page.locator("#open-alerts").count() == 0
+    assert "Acknowledged by Ada Admin" in page.locator("#acknowledged-alerts").inner_text()
+    page.locator("#acknowledged-alerts").get_by_role("button", name=re.compile("Resolve")).click()  # confirm accepted
+    page.get_by_text("resolved.").wait_for()
+    assert page.locator("#acknowledged-alerts").count() == 0
+    assert not page.console_errors
+
+
+@pytest.mark.parametrize("fields, grade", [
+    pytest.param({"Temperature": "38.6"}, "Grade 1", id="fever"),
+    pytest.param({"Temperature": "38.6", "Hypotension": True}, "Grade 2", id="hypotension"),
+])
+def test_grade_through_the_form(page, fields, grade):
+    sign_in(page)
+    nav(page, "Grade")
+    for label, value in fields.items():
+        if value is True:
+            page.get_by_label(label, exact=True).check()
+        else:
+            page.get_by_label(label).fill(value)
+    page.get_by_label("Oxygen", exact=True).select_option("none")
+    page.get_by_role("button", name="Grade", exact=True).click()
+    result = page.locator("#grade-result")
+    assert result.get_by_role("heading", name=grade).is_visible()
+    assert result.locator(".management li").count() >= 2
+
+
+def seed_a_febrile_night(live) -> int:
+    """A patient enrolled 9 h ago who texted every hour, the fever rising; returns the patient id."""
+    now = datetime.now(UTC)
+    start = now - timedelta(hours=9)
+    clinic = live.clinic()
+    try:
+        with time_machine.travel(start, tick=False):
+            patient_id = patients.enroll(clinic, {
+                "name": "Maria Lopez", "phone": "+15555550188", "language": "es", "therapy": "teclistamab",
+                "dose_given_at": start.isoformat(), "baseline_systolic": 124}, actor="Ada Admin")["id"]
+            patients.enroll(clinic, {"name": "John Smith", "phone": "+15555550187", "therapy": "elranatamab",
+                                     "dose_given_at": start.isoformat()}, actor="Ada Admin")
+        replies = ["36.9", "37.2", "37.4", "37.9", "38.3", "38.6 tome tylenol 1000 mg", "38.9", "38.4", "39.1 mareado"]
+        for hour, body in enumerate(replies, start=1):
+            with time_machine.travel(start + timedelta(hours=hour - 0.5), tick=False):
+                receive_sms(clinic, sender="+15555550188", to="+15555550123", body=body, sid=f"SIMSEED{hour}")
+                if hour % 3 == 0:
+                    receive_sms(clinic, sender="+15555550187", to="+15555550123", body=f"37.{hour}",
+                                sid=f"SIMSEEDJ{hour}")
+                deliver_only(live.app.config["CRS"], OutboxGateway(echo=False))
+    finally:
+        clinic.db.close()
+    return patient_id
+
+
+def test_screenshots_at_phone_and_desktop_widths(page, live):
+    patient_id = seed_a_febrile_night(live)
+    sign_in(page)
+    for width, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+        page.set_viewport_size(viewport)
+        page.goto("/dashboard")
+        assert page.locator("#open-alerts .alert-card").count() == 1
+        assert page.locator("#patients .chart .fever-line").count() == 2
+        screenshot(page, f"dashboard-{width}")
+        page.goto(f"/dashboard/patients/{patient_id}")
+        assert page.locator(".chart .point-fever").count() == 5
+        screenshot(page, f"patient-{width}")
+        page.goto("/simulator?phone=%2B15555550188")
+        screenshot(page, f"simulator-{width}")
+        # nothing sideways: a phone screen never scrolls horizontally
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{width}: page is {overflow}px wider than the screen"
+    assert not page.console_errors

@@ -4,7 +4,7 @@ Views stay thin: read with monitoring.timeline, write with one monitoring call, 
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from monitoring import alerts, medications, patients, timeline
 from monitoring.clinic import NotFound, ServiceError, ValidationError
@@ -189,5 +189,4 @@ def grade():
         except ValidationError as error:
             errors, status = {error.field or "temperature_c": error.message}, 400
     return render_template("grade.html", title="ASTCT CRS grading", values=values, result=result, errors=errors,
-                           oxygen=[(code, OXYGEN_LABELS[code]) for code in OXYGEN],
-                           backend=current_app.config["CRS"]["sms"]["backend"]), status
+                           oxygen=[(code, OXYGEN_LABELS[code]) for code in OXYGEN]), status

@@ -3,7 +3,6 @@ a 4xx naming the field, never a 500. One row per bug; a new finding starts as a 
 from __future__ import annotations
 
 import pytest
-
 from conftest import auth
 
 TOO_BIG = str(2**63)  # one past SQLite's 64-bit integers: was OverflowError in the query

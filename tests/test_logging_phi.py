@@ -10,8 +10,7 @@ import logging
 from datetime import timedelta
 
 import responses
-
-from conftest import AUTH_TOKEN, NURSES, START, add_staff, auth, enroll
+from conftest import AUTH_TOKEN, NURSES, add_staff, auth, enroll
 
 NAME = "Zelda Quixote-Marchbanks"
 PHONE = "+15555550166"

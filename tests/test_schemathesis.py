@@ -5,10 +5,11 @@ examples per operation, no deadline) so the whole file stays well under a minute
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import schemathesis
+from conftest import add_staff, auth, base_config, enroll
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -19,7 +20,6 @@ from schemathesis.specs.openapi.checks import (
 
 from app import create_app
 from web.openapi import document
-from conftest import add_staff, auth, base_config, enroll
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
@@ -31,7 +31,7 @@ def fuzzed_app(tmp_path_factory):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["init-db"]).exit_code == 0
     admin = add_staff(runner, "Fuzz Admin", "admin")
-    patient = enroll(app.test_client(), admin, dose_given_at=datetime.now(timezone.utc).isoformat())
+    patient = enroll(app.test_client(), admin, dose_given_at=datetime.now(UTC).isoformat())
     app.config["FUZZ_TOKENS"] = {"staff": admin, "patient": patient["patient_token"]}
     return app
 

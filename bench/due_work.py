@@ -1,0 +1,130 @@
+"""Due work at scale: seconds per tick and peak RSS at 1k, 10k and 100k enrolled patients, 10% due.
+
+    .venv/bin/python bench/due_work.py [--sizes 1000,10000,100000] [--due 0.1]
+
+Each size gets a fresh database (bulk-inserted straight through sqlite3: setup, not the thing measured)
+and its own subprocess, so peak RSS (ru_maxrss) is that tick's alone. In the subprocess the first tick
+does the due work (a prompt to each due patient, then delivery through a gateway that only counts); a
+outbox delivers a batch per tick, so it ticks on until every prompt is sent; then one idle tick finds
+nothing due. If the idle tick's time grows with the enrolled count, the cost is in scanning, not work. Prints a table; asserts nothing.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+sys.path.insert(0, ROOT)
+
+
+class CountingGateway:
+    name = "bench"
+
+    def __init__(self):
+        self.sent = 0
+
+    def send(self, to, from_, body, kind, status_callback=None) -> str:
+        self.sent += 1
+        return f"BN{self.sent:030d}"
+
+
+def config(db_path: str) -> dict:
+    return {"database": {"path": db_path}, "scheduler": {"enabled": False},
+            "sms": {"backend": "outbox", "public_base_url": "https://monitor.example.org"},
+            "oncall": [{"name": "Primary nurse", "phone": "+15555550142"}]}
+
+
+def setup(db_path: str, enrolled: int, due_fraction: float) -> None:
+    """A migrated database with `enrolled` active episodes, every 1/due_fraction-th one due now."""
+    from monitoring.store import connect, migrate
+
+    db = connect(db_path)
+    migrate(db)
+    db.close()
+    now = datetime.now(UTC)
+    text = lambda moment: moment.isoformat(timespec="microseconds")
+    every = max(1, round(1 / due_fraction)) if due_fraction else enrolled + 1
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA synchronous = OFF")
+    with conn:
+        conn.executemany(
+            "INSERT INTO patients (id, name, phone, language, token_hash, created_at) VALUES (?, ?, ?, 'en', ?, ?)",
+            ((i, f"Bench Patient {i}", f"+1555{i:07d}", f"hash{i}", text(now)) for i in range(1, enrolled + 1)))
+        conn.executemany(
+            "INSERT INTO episodes (patient_id, therapy, dose_given_at, ends_at, status, next_checkin_at, created_at) "
+            "VALUES (?, 'teclistamab', ?, ?, 'active', ?, ?)",
+            ((i, text(now - timedelta(hours=2)), text(now + timedelta(hours=70)),
+              text(now - timedelta(minutes=1) if i % every == 0 else now + timedelta(minutes=30 + i % 90)),
+              text(now)) for i in range(1, enrolled + 1)))
+    conn.close()
+
+
+def measure(db_path: str) -> dict:
+    """Run in the subprocess: two ticks, then this process's peak RSS."""
+    from scheduler.jobs import run_due_work
+
+    settings = config(db_path)
+    from monitoring import config as config_module
+
+    settings = config_module.load(settings)
+    gateway = CountingGateway()
+    started = time.perf_counter()
+    first = run_due_work(settings, gateway)
+    first_seconds = time.perf_counter() - started
+    drain_ticks, drain_seconds = 1, first_seconds
+    while True:  # delivery takes a batch per tick: tick on until the outbox is empty, then once more idle
+        started = time.perf_counter()
+        done = run_due_work(settings, gateway)
+        elapsed = time.perf_counter() - started
+        if not done.get("sent"):
+            break
+        drain_ticks, drain_seconds = drain_ticks + 1, drain_seconds + elapsed
+    return {"first_seconds": first_seconds, "prompts": first.get("prompts"), "sent": first.get("sent"),
+            "drain_ticks": drain_ticks, "drain_seconds": drain_seconds, "total_sent": gateway.sent,
+            "idle_seconds": elapsed, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def main() -> None:
+    options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    options.add_argument("--sizes", default="1000,10000,100000", help="enrolled counts, comma-separated")
+    options.add_argument("--due", type=float, default=0.1, help="fraction due now (default 0.1)")
+    options.add_argument("--measure", help=argparse.SUPPRESS)  # internal: the subprocess's database
+    args = options.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.measure)))
+        return
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="crswatch-bench-") as folder:
+        for size in (int(s) for s in args.sizes.split(",")):
+            path = os.path.join(folder, f"due-{size}.db")
+            started = time.perf_counter()
+            setup(path, size, args.due)
+            setup_seconds = time.perf_counter() - started
+            done = subprocess.run([sys.executable, __file__, "--measure", path], capture_output=True, text=True, check=False,
+                                  cwd=ROOT)
+            if done.returncode != 0:
+                print(done.stderr, file=sys.stderr)
+                raise SystemExit(f"the measuring subprocess for {size} failed")
+            rows.append((size, setup_seconds, json.loads(done.stdout.strip().splitlines()[-1])))
+            print(f"  {size:,} enrolled: set up in {setup_seconds:.1f} s, measured", flush=True)
+    print(f"due work per tick, {args.due:.0%} of enrolled due. first tick: every prompt queued + one delivery "
+          "batch; drain: ticks until all sent; idle: a tick with nothing due")
+    print(f"{'enrolled':>9}{'due':>8}{'prompts':>9}{'sent':>7}{'tick s':>8}{'ms/due':>8}{'drain':>7}"
+          f"{'drain s':>9}{'idle tick s':>13}{'peak RSS MB':>13}")
+    for size, _, m in rows:
+        due = round(size * args.due)
+        print(f"{size:>9,}{due:>8,}{m['prompts']:>9,}{m['sent']:>7,}{m['first_seconds']:>8.2f}"
+              f"{m['first_seconds'] / max(due, 1) * 1000:>8.2f}{m['drain_ticks']:>7}{m['drain_seconds']:>9.2f}"
+              f"{m['idle_seconds']:>13.3f}{m['peak_rss_mb']:>13.0f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -7,15 +7,17 @@ one; once past the end of the chain every round pages the whole chain.
 """
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from messages.texts import level_label, reason_label, render
 from monitoring.clinic import Clinic, Conflict, NotFound
 from monitoring.outbox import queue_text
-from monitoring.store import dumps, loads, to_text, transaction, utcnow
+from monitoring.store import dumps, from_text, loads, to_text, transaction, utcnow
 from triage.model import LEVELS
 
 ACTIVE = ("open", "acknowledged")
+log = logging.getLogger("crswatch.alerts")
 
 
 def initials(name: str) -> str:
@@ -41,23 +43,36 @@ def active_alert(clinic: Clinic, patient_id: int):
 
 def raise_alert(clinic: Clinic, patient_id: int, level: str, reasons: list[str],
                 episode_id: int | None = None) -> int:
-    """Open an alert, or add new reasons to the active one and page again (inside a transaction)."""
+    """Open an alert, or page again on the active one (inside a transaction).
+
+    The active alert pages again when a reason is new to it; when it was acknowledged more than
+    `ack_timeout_minutes` ago and the red flag is back (the nurse has had time to act, the patient
+    still has it: someone must look again); or when it belongs to an earlier episode. The same
+    reason within the timeout of an ACK is recorded, not paged: the nurse is already on it.
+    """
     now = utcnow()
     db = clinic.db
     current = active_alert(clinic, patient_id)
     if current is not None:
         known = loads(current["reasons"], [])
         added = [code for code in reasons if code not in known]
-        if not added:
+        acked_long_ago = current["status"] == "acknowledged" and current["acknowledged_at"] <= to_text(
+            now - _timeout(clinic))
+        earlier_episode = episode_id is not None and current["episode_id"] not in (None, episode_id)
+        if not (added or acked_long_ago or earlier_episode):
+            _event(clinic, current["id"], "seen_again", reasons=list(reasons))
             return current["id"]
         merged_level = max(current["level"], level, key=LEVELS.index)
         db.execute(
             "UPDATE alerts SET reasons = ?, level = ?, status = 'open', acknowledged_at = NULL, "
-            "acknowledged_by = NULL, updated_at = ?, next_page_at = ? WHERE id = ?",
-            [dumps(known + added), merged_level, to_text(now), to_text(now + _timeout(clinic)), current["id"]],
+            "acknowledged_by = NULL, updated_at = ?, next_page_at = ?, episode_id = COALESCE(?, episode_id) "
+            "WHERE id = ?",
+            [dumps(known + added), merged_level, to_text(now), to_text(now + _timeout(clinic)), episode_id,
+             current["id"]],
         )
-        _event(clinic, current["id"], "reasons_added", reasons=added, level=merged_level)
-        _page(clinic, current["id"], current["page_round"], update=True)
+        _event(clinic, current["id"], "reopened" if not added else "reasons_added", reasons=list(reasons),
+               level=merged_level)
+        _page(clinic, current["id"], current["page_round"], update=True, reasons=added or list(reasons))
         return current["id"]
     alert_id = db["alerts"].insert({
         "patient_id": patient_id, "episode_id": episode_id, "level": level, "reasons": dumps(list(reasons)),
@@ -80,29 +95,43 @@ def _event(clinic: Clinic, alert_id: int, kind: str, actor: str | None = None, *
 
 
 def _page(clinic: Clinic, alert_id: int, page_round: int, update: bool = False,
-          skip_phone: str | None = None) -> list[str]:
+          skip_phone: str | None = None, reasons: list[str] | None = None) -> list[str]:
     alert = clinic.db.execute(
         "SELECT a.*, p.name FROM alerts a JOIN patients p ON p.id = a.patient_id WHERE a.id = ?", [alert_id]
     ).fetchone()
-    reasons = loads(alert["reasons"], [])
+    if reasons is None:
+        reasons = loads(alert["reasons"], [])
+    repage = page_round > 0 and not update
     values = {
         "level": level_label(alert["level"], "en").upper(),
         "initials": initials(alert["name"]),
         "reasons": ", ".join(reason_label(code, "en") for code in reasons),
-        "time": clinic.local(utcnow()).strftime("%-I:%M %p"),
+        # a re-page says since when the alert has waited; a first page or an update, when it happened
+        "time": clinic.local(from_text(alert["created_at"]) if repage else utcnow()).strftime("%-I:%M %p"),
         "link": clinic.dashboard_url(f"/dashboard/alerts/{alert_id}"),
         "alert_id": alert_id,
     }
-    key = "nurse_alert_update" if update else ("nurse_alert" if page_round == 0 else "nurse_repage")
+    key = "nurse_alert_update" if update else ("nurse_repage" if repage else "nurse_alert")
     body = render(key, "en", **values)
+    people = [person for person in recipients(clinic.oncall, page_round) if person["phone"] != skip_phone]
+    if not people:
+        people = _fallback_staff(clinic, skip_phone)
     paged = []
-    for person in recipients(clinic.oncall, page_round):
-        if person["phone"] == skip_phone:
-            continue
+    for person in people:
         queue_text(clinic, person["phone"], body, "alert", alert_id=alert_id)
         paged.append(person["phone"])
+    if not paged:
+        log.critical("alert %s: nobody left to page (on-call chain and staff phones exhausted)", alert_id)
     _event(clinic, alert_id, "paged", round=page_round, to=[p[-4:] for p in paged])
     return paged
+
+
+def _fallback_staff(clinic: Clinic, skip_phone: str | None) -> list[dict]:
+    """When the chain has nobody left to try (one person whose phone failed), every staff phone."""
+    rows = clinic.db.execute(
+        "SELECT name, phone FROM staff WHERE active = 1 AND phone IS NOT NULL AND phone != ?",
+        [skip_phone or ""]).fetchall()
+    return [dict(row) for row in rows]
 
 
 def page_due(clinic: Clinic) -> int:
@@ -139,11 +168,19 @@ def page_next_now(clinic: Clinic, alert_id: int, failed_phone: str | None = None
 
 
 def acknowledge(clinic: Clinic, alert_id: int | None, actor: str, reply_to: str | None = None) -> dict:
-    """Stop the paging of one alert (the newest open one when `alert_id` is None)."""
+    """Stop the paging of one alert. Without an id (a bare "ACK" by text): the newest open alert that
+    was paged to `reply_to`, else the newest open alert."""
     db = clinic.db
     with transaction(db):
         if alert_id is None:
-            row = db.execute("SELECT * FROM alerts WHERE status = 'open' ORDER BY id DESC LIMIT 1").fetchone()
+            row = None
+            if reply_to:
+                row = db.execute(
+                    "SELECT a.* FROM alerts a WHERE a.status = 'open' AND EXISTS (SELECT 1 FROM messages m "
+                    "WHERE m.alert_id = a.id AND m.kind = 'alert' AND m.to_number = ?) ORDER BY a.id DESC LIMIT 1",
+                    [reply_to]).fetchone()
+            if row is None:
+                row = db.execute("SELECT * FROM alerts WHERE status = 'open' ORDER BY id DESC LIMIT 1").fetchone()
         else:
             row = db.execute("SELECT * FROM alerts WHERE id = ?", [alert_id]).fetchone()
         if row is None or row["status"] == "resolved":

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 import triage
 from monitoring import care, views
@@ -31,6 +32,21 @@ def _taken_at(body: dict):
     return taken_at
 
 
+def to_celsius(value: float, unit: str | None) -> float | None:
+    """As a text is read (messages.parse): no unit means Celsius at 34-43 and Fahrenheit at 93-110;
+    Fahrenheit is converted and rounded half up to 0.1 C, as a thermometer shows it, so an app reading
+    and the same number texted are triaged alike. None when the number fits neither."""
+    if not -1000 <= value <= 1000:  # also NaN: no body shows it, and Decimal cannot round it
+        return None
+    number = Decimal(str(value))
+    if unit is None:
+        unit = "C" if 34 <= number <= 43 else "F" if 93 <= number <= 110 else None
+    if unit is None:
+        return None
+    celsius = number if unit == "C" else (number - 32) * 5 / 9
+    return float(celsius.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
 def reading_values(body) -> dict:
     """Validate an app reading body; implausible values are kept out and named, as for a text."""
     if not isinstance(body, dict):
@@ -43,13 +59,13 @@ def reading_values(body) -> dict:
     if temperature is not None:
         if not isinstance(temperature, dict) or set(temperature) - {"value", "unit"}:
             raise ValidationError('temperature must be {"value": number, "unit": "C" or "F"}', "temperature")
-        value, unit = temperature.get("value"), temperature.get("unit", "C")
+        value, unit = temperature.get("value"), temperature.get("unit")
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValidationError("temperature.value must be a number", "temperature.value")
-        if unit not in ("C", "F"):
+        if unit not in ("C", "F", None):
             raise ValidationError('temperature.unit must be "C" or "F"', "temperature.unit")
-        celsius = triage.fahrenheit_to_celsius(value) if unit == "F" else float(value)
-        if triage.plausible("temperature_c", celsius):
+        celsius = to_celsius(value, unit)
+        if celsius is not None and triage.plausible("temperature_c", celsius):
             values["temperature_c"] = celsius
         else:
             values["implausible"].add("temperature_c")

@@ -103,7 +103,8 @@ def record_reading(clinic: Clinic, patient, episode, values: dict, *, taken_at: 
     if assessment.level in ALERT_LEVELS:
         alert_reasons = [r for r in assessment.reasons if r != "implausible_reading"]
         alerts.raise_alert(clinic, patient["id"], assessment.level, alert_reasons, episode_id=episode["id"])
-    febrile = reading.temperature_c is not None and reading.temperature_c >= clinic.thresholds.fever_c
+    # no temperature in this reading: keep the pace the last one set (hourly while febrile)
+    febrile = None if reading.temperature_c is None else reading.temperature_c >= clinic.thresholds.fever_c
     next_checkin = answer_checkin(clinic, patient, episode, febrile=febrile)
     return assessment, next_checkin
 
@@ -181,7 +182,7 @@ def reply_budget_spent(clinic: Clinic, number: str) -> bool:
     since = to_text(utcnow() - REPLY_WINDOW)
     sent = clinic.db.execute(
         "SELECT COUNT(*) FROM messages WHERE to_number = ? AND created_at >= ? AND direction = 'out' "
-        "AND kind IN ('reply', 'info')", [number, since]).fetchone()[0]
+        "AND kind = 'reply'", [number, since]).fetchone()[0]
     return sent >= REPLY_BUDGET
 
 

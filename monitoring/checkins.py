@@ -56,12 +56,15 @@ def count_missed(clinic: Clinic) -> int:
                 "WHERE id = ? AND checkin_sent_at = ?", [row["id"], row["checkin_sent_at"]]).rowcount
             if not claimed:
                 continue
-            missed = clinic.db.execute("SELECT missed_count FROM episodes WHERE id = ?", [row["id"]]).fetchone()[0]
-            if missed >= clinic.checkins["escalate_after_missed"]:
-                # Silence is a symptom: confusion can stop a patient answering.
-                alerts.raise_alert(clinic, row["patient_id"], "clinician_review", ["missed_checkins"],
-                                   episode_id=row["id"])
+            _escalate_if_silent(clinic, row["id"], row["patient_id"])
     return len(rows)
+
+
+def _escalate_if_silent(clinic: Clinic, episode_id: int, patient_id: int) -> None:
+    missed = clinic.db.execute("SELECT missed_count FROM episodes WHERE id = ?", [episode_id]).fetchone()[0]
+    if missed >= clinic.checkins["escalate_after_missed"]:
+        # Silence is a symptom: confusion can stop a patient answering.
+        alerts.raise_alert(clinic, patient_id, "clinician_review", ["missed_checkins"], episode_id=episode_id)
 
 
 def send_reminders(clinic: Clinic) -> int:
@@ -91,25 +94,33 @@ def send_prompts(clinic: Clinic) -> int:
     if in_quiet_hours(clinic, now):
         return 0
     rows = clinic.db.execute(
-        "SELECT e.id, e.patient_id, e.next_checkin_at, p.checkin_interval_minutes FROM episodes e "
+        "SELECT e.id, e.patient_id, e.next_checkin_at, e.checkin_sent_at, p.checkin_interval_minutes FROM episodes e "
         "JOIN patients p ON p.id = e.patient_id "
         "WHERE e.status = 'active' AND e.next_checkin_at <= ? AND p.opted_out_at IS NULL ORDER BY e.next_checkin_at",
         [to_text(now)]).fetchall()
     for row in rows:
         interval = timedelta(minutes=row["checkin_interval_minutes"] or clinic.checkins["interval_minutes"])
         with transaction(clinic.db):
+            # A check-in still open when the next falls due was not answered: it counts as missed
+            # now, or a short interval would hide a silent patient forever.
             claimed = clinic.db.execute(
-                "UPDATE episodes SET checkin_sent_at = ?, reminder_sent = 0, next_checkin_at = ? "
-                "WHERE id = ? AND next_checkin_at = ?",
+                "UPDATE episodes SET checkin_sent_at = ?, reminder_sent = 0, next_checkin_at = ?, "
+                "missed_count = missed_count + (checkin_sent_at IS NOT NULL) WHERE id = ? AND next_checkin_at = ?",
                 [to_text(now), to_text(now + interval), row["id"], row["next_checkin_at"]]).rowcount
             if claimed:
+                if row["checkin_sent_at"] is not None:
+                    _escalate_if_silent(clinic, row["id"], row["patient_id"])
                 _queue_checkin_text(clinic, row["patient_id"], "prompt")
     return len(rows)
 
 
 def _queue_checkin_text(clinic: Clinic, patient_id: int, kind: str) -> None:
     patient = clinic.db.execute("SELECT * FROM patients WHERE id = ?", [patient_id]).fetchone()
-    body = render(kind, patient["language"], **care.text_values(clinic))
+    key = kind
+    if kind == "prompt" and not clinic.db.execute(
+            "SELECT 1 FROM messages WHERE patient_id = ? AND kind = 'prompt' LIMIT 1", [patient_id]).fetchone():
+        key = "first_prompt"  # the first text says who writes, how often, and how to get help or stop
+    body = render(key, patient["language"], **care.text_values(clinic))
     queue_text(clinic, patient["phone"], body, kind, patient_id=patient_id)
 
 

@@ -10,6 +10,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import timedelta
 
+from messages.concern import asks_for_help
 from messages.parse import parse
 from messages.texts import render
 from monitoring import alerts, care
@@ -149,17 +150,26 @@ def _from_patient(clinic: Clinic, patient, message) -> None:
     if episode is None:
         _after_monitoring(clinic, patient, parsed, message, now)
         return
+    # Doses first: "took tylenol, temp 101" must not be answered "take acetaminophen now".
+    has_reading = _has_reading(parsed)
+    dose_replies = []
+    for report in parsed.medications:
+        dose_replies += _medication(clinic, patient, episode, report, message, now, answered=has_reading)
     replies: list[tuple[str, dict]] = []
-    if _has_reading(parsed):
+    if has_reading:
         assessment, next_checkin = care.record_reading(
             clinic, patient, episode, _reading_values(parsed), taken_at=now, source="sms", message_id=message["id"])
         key_values = care.text_values(clinic, assessment, next_checkin, patient["language"])
         replies.append((_reply_key(assessment, parsed), key_values))
         if assessment.level == "clinician_review":  # while the nurse calls: what to do about the fever
             replies += [(key, key_values) for key in assessment.instructions[1:] if key in FEVER_ADVICE]
-        episode = clinic.db.execute("SELECT * FROM episodes WHERE id = ?", [episode["id"]]).fetchone()
-    for report in parsed.medications:
-        replies += _medication(clinic, patient, episode, report, message, now, answered=bool(replies))
+    replies += dose_replies
+    if asks_for_help(message["body"]):
+        # "please call me", "I feel terrible": a person must read it, whatever else the text says.
+        alerts.raise_alert(clinic, patient["id"], "clinician_review", ["asks_for_call"], episode_id=episode["id"])
+        care.answer_checkin(clinic, patient, episode)
+        if not replies:
+            replies.append(("reply_clinician_review", values))
     if not replies:
         replies.append(("reply_unreadable", values))
     for key, key_values in replies:
@@ -180,8 +190,9 @@ def _medication(clinic: Clinic, patient, episode, report, message, now, answered
     recorded for the nurse (an antipyretic masks fever) and the patient is pointed to the plan."""
     language = patient["language"]
     if report.name != "acetaminophen":
-        care.record_dose(clinic, patient, episode, report.name, given_at=report.taken_at or now,
-                         dose_mg=report.dose_mg, source="sms", message_id=message["id"])
+        if not report.asking:  # a question or a plan about a medicine is not a dose taken
+            care.record_dose(clinic, patient, episode, report.name, given_at=report.taken_at or now,
+                             dose_mg=report.dose_mg, source="sms", message_id=message["id"])
         return [("reply_other_medicine", care.text_values(clinic, language=language))]
     assessment = care.patient_acetaminophen(
         clinic, patient, episode, given_at=report.taken_at or now, dose_mg=report.dose_mg,

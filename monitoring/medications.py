@@ -64,12 +64,14 @@ def _doses(rows) -> list[Dose]:
 
 
 def _tocilizumab_refusal(clinic: Clinic, patient_id: int, episode, given_at) -> str | None:
-    """A CRS event is the monitoring episode the dose falls in (see triage.tocilizumab)."""
+    """A CRS event is the monitoring episode the dose falls in (see triage.tocilizumab). Only doses staff
+    recorded count: a patient's text mentioning Actemra must never block real treatment."""
     event = clinic.db.execute(
-        "SELECT * FROM medications WHERE name = 'tocilizumab' AND episode_id = ?",
+        "SELECT * FROM medications WHERE name = 'tocilizumab' AND source = 'staff' AND episode_id = ?",
         [episode["id"] if episode else -1]).fetchall()
     recent = clinic.db.execute(
-        "SELECT * FROM medications WHERE name = 'tocilizumab' AND patient_id = ? AND given_at >= ?",
+        "SELECT * FROM medications WHERE name = 'tocilizumab' AND source = 'staff' AND patient_id = ? "
+        "AND given_at >= ?",
         [patient_id, to_text(given_at - timedelta(days=84))]).fetchall()
     return triage.tocilizumab_refusal(_doses(event), _doses(recent), given_at)
 

@@ -181,7 +181,21 @@ def record_status(clinic: Clinic, sid: str, status: str, error_code: str | None)
             "UPDATE messages SET status = ?, error_code = COALESCE(?, error_code), updated_at = ? WHERE id = ?",
             [status, code, to_text(utcnow()), row["id"]],
         )
-        if status in ("failed", "undelivered") and row["status"] not in ("failed", "undelivered") \
-                and not classify(code, None):
-            delivery_failed(clinic, row["id"])
+        if status in ("failed", "undelivered") and row["status"] not in ("failed", "undelivered"):
+            _carrier_failed(clinic, row["id"], code)
     return True
+
+
+def _carrier_failed(clinic: Clinic, message_id: int, code: int | None) -> None:
+    """Twilio accepted the text but the carrier did not deliver it: retry a passing fault (30008, queue
+    overflow) with backoff inside the retry window, else tell someone (inside the caller's transaction)."""
+    row = clinic.db.execute("SELECT attempts, first_attempt_at FROM messages WHERE id = ?", [message_id]).fetchone()
+    now = utcnow()
+    retry_at = now + timedelta(seconds=backoff_seconds(row["attempts"]))
+    started = from_text(row["first_attempt_at"]) or now
+    if classify(code, None) and retry_at - started <= timedelta(minutes=clinic.config["sms"]["retry_for_minutes"]):
+        clinic.db.execute(
+            "UPDATE messages SET status = 'queued', next_attempt_at = ?, updated_at = ? WHERE id = ?",
+            [to_text(retry_at), to_text(now), message_id])
+        return
+    delivery_failed(clinic, message_id)

@@ -7,7 +7,7 @@ import phonenumbers
 
 from monitoring.clinic import Clinic, Conflict, NotFound, ValidationError
 from monitoring.staff import new_token, token_hash
-from monitoring.store import dumps, to_text, transaction, utcnow
+from monitoring.store import dumps, from_text, to_text, transaction, utcnow
 from triage import PROFILE_RANGES
 
 ENROLL_FIELDS = {"name", "phone", "language", "therapy", "dose_given_at", "baseline_systolic", "baseline_spo2",
@@ -115,6 +115,11 @@ def enroll(clinic: Clinic, body, actor: str) -> dict:
     """Enroll a patient and open their first monitoring episode; the first check-in is due now."""
     values = validate_enrollment(clinic, body)
     check_dose_time(values["dose_given_at"], values["monitoring_hours"], "dose_given_at")
+    missed_after = clinic.checkins["missed_after_minutes"]
+    if values["checkin_interval_minutes"] is not None and values["checkin_interval_minutes"] <= missed_after:
+        # a shorter interval would re-prompt before a silence could ever count as missed
+        raise ValidationError(f"checkin_interval_minutes must be longer than the clinic's missed_after_minutes "
+                              f"({missed_after})", "checkin_interval_minutes")
     token = new_token("pt")
     now = utcnow()
     with transaction(clinic.db):
@@ -153,17 +158,27 @@ def new_dose(clinic: Clinic, patient_id: int, body, actor: str) -> dict:
     """A new step-up dose: close the current episode and open a new one."""
     if not isinstance(body, dict):
         raise ValidationError("the body must be a JSON object", "body")
+    unknown = sorted(set(body) - {"therapy", "given_at", "monitoring_hours"})
+    if unknown:
+        raise ValidationError(f"unknown field {unknown[0]!r}; known: given_at, monitoring_hours, therapy", unknown[0])
     therapy = _text(body, "therapy")
     given_at = parse_time(body.get("given_at"), "given_at", default=utcnow())
-    check_dose_time(given_at, clinic.checkins["monitoring_hours"], "given_at")
     with transaction(clinic.db):
         if not clinic.db.execute("SELECT 1 FROM patients WHERE id = ?", [patient_id]).fetchone():
             raise NotFound(f"no patient {patient_id}", "patient_id")
+        last = clinic.db.execute(
+            "SELECT dose_given_at, ends_at FROM episodes WHERE patient_id = ? ORDER BY id DESC LIMIT 1",
+            [patient_id]).fetchone()
+        # the length the patient was enrolled with, unless this dose says otherwise
+        hours = _int_in(body, "monitoring_hours", 1, 24 * 14) or (
+            round((from_text(last["ends_at"]) - from_text(last["dose_given_at"])).total_seconds() / 3600)
+            if last else clinic.checkins["monitoring_hours"])
+        check_dose_time(given_at, hours, "given_at")
         now = to_text(utcnow())
         clinic.db.execute(
             "UPDATE episodes SET status = 'ended', ended_at = ?, next_checkin_at = NULL, checkin_sent_at = NULL "
             "WHERE patient_id = ? AND status = 'active'", [now, patient_id])
-        episode_id = _open_episode(clinic, patient_id, therapy, given_at, clinic.checkins["monitoring_hours"])
+        episode_id = _open_episode(clinic, patient_id, therapy, given_at, hours)
         clinic.audit(actor, "patient.dose", f"patient:{patient_id}", episode=episode_id, therapy=therapy)
     return {"patient_id": patient_id, "episode_id": episode_id}
 

@@ -106,12 +106,65 @@ def test_one_alert_per_patient_updated_not_duplicated(client, admin_token, urgen
 
 def test_new_reason_reopens_an_acknowledged_alert(client, admin_token, urgent, clock, phone):
     client.post(f"/api/v1/alerts/{urgent['id']}/ack", headers=auth(admin_token))
-    at(clock, 30)
-    phone.text("o2 86")  # same reason: stays acknowledged
+    at(clock, 10)
+    phone.text("o2 86")  # same reason within the ack timeout: the nurse is on it, no page
     assert alerts(client, admin_token) == []
     phone.text("bp 80/50")
     reopened = alerts(client, admin_token)
     assert len(reopened) == 1 and reopened[0]["id"] == urgent["id"] and "hypotension" in reopened[0]["reasons"]
+
+
+def test_red_flag_back_after_the_ack_timeout_pages_again(client, admin_token, urgent, clock, phone):
+    client.post(f"/api/v1/alerts/{urgent['id']}/ack", headers=auth(admin_token))  # at 5 min
+    at(clock, 19)
+    phone.text("o2 86")
+    assert alerts(client, admin_token) == []
+    at(clock, 20)
+    phone.text("o2 84 now, very short of breath")  # acknowledged 15 min ago and still hypoxic
+    reopened = alerts(client, admin_token)
+    assert [a["id"] for a in reopened] == [urgent["id"]]
+    assert len(pages(client, admin_token, NURSES[0])) == 2
+
+
+def test_bare_ack_takes_the_alert_paged_to_that_nurse(client, runner, admin_token, urgent, clock, phone):
+    from conftest import enroll
+
+    at(clock, 20)
+    tick(runner)  # the first alert is re-paged to both nurses
+    other = enroll(client, admin_token, name="Other Person", phone="+15555550188")
+    phone.text("I feel dizzy", sender="+15555550188")  # a second alert, paged to the first nurse only
+    phone.text("ACK", sender=NURSES[1])
+    by_id = {a["id"]: a for a in alerts(client, admin_token, "all")}
+    assert by_id[urgent["id"]]["status"] == "acknowledged" and by_id[urgent["id"]]["acknowledged_by"] == "Backup nurse"
+    assert [a["status"] for a in by_id.values() if a["patient_id"] == other["id"]] == ["open"]
+
+
+def test_repage_says_since_when(client, runner, admin_token, urgent, clock):
+    at(clock, 20)
+    tick(runner)
+    body = pages(client, admin_token, NURSES[1])[0]["body"]
+    assert "since 10:05 AM" in body
+
+
+def test_one_person_chain_whose_phone_fails_falls_back_to_staff_phones(app, client, runner, admin_token, clock,
+                                                                        phone, config):
+    from monitoring.clinic import open_clinic
+    from monitoring.outbox import delivery_failed
+
+    add_staff(runner, "Sam Staff", "nurse", "+15555550166")
+    settings = dict(app.config["CRS"])
+    settings["oncall"] = [{"name": "Only nurse", "phone": NURSES[0]}]
+    app.config["CRS"] = settings
+    from conftest import enroll
+
+    enroll(client, admin_token)
+    at(clock, 5)
+    phone.text("o2 86")
+    clinic = open_clinic(settings)
+    page_id = clinic.db.execute("SELECT id FROM messages WHERE kind = 'alert'").fetchone()[0]
+    with clinic.db.conn:
+        delivery_failed(clinic, page_id)
+    assert texts_to(client, admin_token, "+15555550166")
 
 
 def test_normal_temperature_under_steroids_does_not_close_an_alert(client, admin_token, patient, clock, phone):

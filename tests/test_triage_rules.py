@@ -377,3 +377,30 @@ def test_validate_profile(profile, message):
 
 def test_profile_ranges_cover_profile_baselines():
     assert set(PROFILE_RANGES) == {"baseline_systolic", "baseline_spo2"}
+
+
+@pytest.mark.parametrize("symptoms, denied, reasons, level", [
+    pytest.param({"shortness_of_breath"}, set(), ("shortness_of_breath",), "clinician_review", id="sob-nurse-calls"),
+    pytest.param({"shortness_of_breath"}, {"shortness_of_breath"}, (), "routine", id="sob-denied-nothing"),
+    pytest.param({"headache", "nausea"}, set(), (), "routine", id="other-crs-symptoms-recorded-only"),
+])
+def test_shortness_of_breath_gets_a_nurse_call(symptoms, denied, reasons, level):
+    from datetime import datetime, timezone
+
+    from triage import ClinicHours, History, Profile, Reading, Thresholds, assess
+
+    at = datetime(2026, 3, 3, 16, tzinfo=timezone.utc)
+    reading = Reading(at, symptoms=frozenset(symptoms), denied_symptoms=frozenset(denied))
+    result = assess(Thresholds(), Profile(dose_given_at=at), History(), reading, at, ClinicHours())
+    assert result.reasons == reasons and result.level == level
+
+
+def test_shortness_of_breath_with_low_spo2_is_urgent():
+    from datetime import datetime, timezone
+
+    from triage import ClinicHours, History, Profile, Reading, Thresholds, assess
+
+    at = datetime(2026, 3, 3, 16, tzinfo=timezone.utc)
+    reading = Reading(at, spo2=88, symptoms=frozenset({"shortness_of_breath"}))
+    result = assess(Thresholds(), Profile(dose_given_at=at), History(), reading, at, ClinicHours())
+    assert result.level == "urgent" and result.reasons[0] == "hypoxia"

@@ -27,7 +27,10 @@ REASON_LEVELS: dict[str, str] = {
     "persistent_fever": "clinician_review",
     "recurrent_fever": "clinician_review",
     "prolonged_symptoms": "clinician_review",
+    "shortness_of_breath": "clinician_review",
     "missed_checkins": "clinician_review",
+    "asks_for_call": "clinician_review",
+    "unprocessed_message": "clinician_review",
     "opted_out": "clinician_review",
     "undeliverable": "clinician_review",
     "fever": "home_care",
@@ -79,6 +82,7 @@ def assess(
         "persistent_fever": episode.persistent_fever(doses, reading, is_fever),
         "protracted_fever": episode.protracted_fever(thresholds, past, doses, reading),
         "prolonged_symptoms": episode.prolonged_symptoms(thresholds, profile, past, reading),
+        "shortness_of_breath": rules.shortness_of_breath(reading),
         "implausible_reading": bool(reading.implausible),
     }
     found = [code for code, hit in checks.items() if hit]

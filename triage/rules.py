@@ -52,6 +52,15 @@ def escalation_symptoms(reading: Reading) -> tuple[str, ...]:
     return tuple(code for code in ESCALATION_SYMPTOMS if code in reported)
 
 
+# Beyond the Grade 1 home list, on purpose: SOP 3 names dyspnea among CRS symptoms and SOP 4's workup
+# asks for "evaluation of respiratory symptoms"; "new hypoxia (< 90%)" is urgent, but a patient
+# without a pulse oximeter cannot measure it. Breathlessness is the bedside sign of hypoxia, so a
+# nurse calls (clinician_review); a measured SpO2 under the floor stays urgent through `hypoxia`.
+def shortness_of_breath(reading: Reading) -> bool:
+    """The patient reports shortness of breath (not denied)."""
+    return "shortness_of_breath" in reading.symptoms - reading.denied_symptoms
+
+
 # SOP 5, Grade 1 Home vs outpatient/ED: "Consider earlier administration of steroids and immediate
 # in-person evaluation for patients with multiple disease risk factors or comorbidities".
 def high_risk_fever(is_fever: bool, profile: Profile) -> bool:

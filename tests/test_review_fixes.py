@@ -1,0 +1,141 @@
+"""Rows for the defects a safety review found: each reproduces the report and checks the fix."""
+from datetime import timedelta
+from urllib.parse import urlencode
+
+import pytest
+from twilio.request_validator import RequestValidator
+
+from conftest import AUTH_TOKEN, BASE_URL, NURSES, PATIENT_PHONE, START, auth, enroll, texts_to
+from monitoring.store import connect
+
+
+def at(clock, minutes):
+    clock.move_to(START + timedelta(minutes=minutes))
+
+
+def last_reply(client, token, number=PATIENT_PHONE):
+    return texts_to(client, token, number)[-1]["body"]
+
+
+def open_alerts(client, token):
+    return client.get("/api/v1/alerts", headers=auth(token)).get_json()
+
+
+@pytest.mark.parametrize("body", [
+    pytest.param("took tylenol, temp 101", id="dose-then-fever"),
+    pytest.param("101.2 just took 2 tylenol", id="fever-then-dose"),
+])
+def test_a_dose_in_the_same_text_counts_before_the_fever_advice(client, admin_token, patient, clock, phone, body):
+    at(clock, 5)
+    phone.text(body)
+    replies = [m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE) if m["kind"] == "reply"]
+    assert not any("Take acetaminophen (Tylenol) 650-1000 mg by mouth now" in r for r in replies), replies
+    assert any("Do not take more acetaminophen" in r for r in replies), replies
+
+
+def test_short_patient_interval_is_refused(client, admin_token):
+    response = client.post("/api/v1/patients", json={
+        "name": "Pat", "phone": PATIENT_PHONE, "therapy": "x", "dose_given_at": START.isoformat(),
+        "checkin_interval_minutes": 30}, headers=auth(admin_token))
+    assert response.status_code == 400 and response.get_json()["field"] == "checkin_interval_minutes"
+
+
+def test_an_open_checkin_at_the_next_prompt_counts_as_missed(client, runner, admin_token, clock, config):
+    enroll(client, admin_token, checkin_interval_minutes=50)
+    runner.invoke(args=["tick"])
+    for minute in (50, 100):  # each prompt re-sent while the last is open: two silences in a row
+        at(clock, minute)
+        runner.invoke(args=["tick"])
+    assert [a["reasons"] for a in open_alerts(client, admin_token)] == [["missed_checkins"]]
+
+
+def test_patient_text_about_actemra_never_blocks_staff_tocilizumab(client, admin_token, patient, clock, phone):
+    at(clock, 5)
+    phone.text("took actemra")  # whatever the parser makes of it, it is not a staff-given dose
+    at(clock, 35)
+    response = client.post(f"/api/v1/patients/{patient['id']}/medications",
+                           json={"name": "tocilizumab", "weight_kg": 70}, headers=auth(admin_token))
+    assert response.status_code == 201, response.get_json()
+
+
+def status_callback(client, sid, status, code):
+    params = {"MessageSid": sid, "MessageStatus": status, "ErrorCode": code}
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(BASE_URL + "/sms/status", params)
+    return client.post("/sms/status", data=urlencode(params), content_type="application/x-www-form-urlencoded",
+                       headers={"X-Twilio-Signature": signature}, base_url=BASE_URL)
+
+
+def test_carrier_retryable_failure_is_sent_again(client, runner, admin_token, patient, clock, config):
+    db = connect(config["database"]["path"])
+    sid = db.execute("SELECT sid FROM messages WHERE kind = 'prompt'").fetchone()[0]
+    status_callback(client, sid, "undelivered", "30008")
+    assert db.execute("SELECT status FROM messages WHERE kind = 'prompt'").fetchone()[0] == "queued"
+    at(clock, 3)
+    runner.invoke(args=["tick"])
+    row = db.execute("SELECT status, attempts FROM messages WHERE kind = 'prompt'").fetchone()
+    assert tuple(row) == ("sent", 2)
+    assert open_alerts(client, admin_token) == []
+
+
+def test_a_symptom_only_text_keeps_the_hourly_pace_of_a_fever(client, admin_token, patient, clock, phone):
+    at(clock, 5)
+    phone.text("temp 101.5")
+    at(clock, 15)
+    phone.text("no dizziness or confusion")
+    episode = client.get(f"/api/v1/patients/{patient['id']}", headers=auth(admin_token)).get_json()["episode"]
+    assert episode["next_checkin_at"] == (START + timedelta(minutes=75)).astimezone(
+        __import__("datetime").timezone.utc).isoformat()
+
+
+@pytest.mark.parametrize("temperature, level", [
+    pytest.param({"value": 101.5}, "home_care", id="no-unit-fahrenheit-by-range"),
+    pytest.param({"value": 38.4}, "home_care", id="no-unit-celsius-by-range"),
+    pytest.param({"value": 100.35, "unit": "F"}, "home_care", id="rounded-like-a-text"),
+])
+def test_app_temperature_is_read_as_a_text_would_be(client, patient, temperature, level):
+    response = client.post("/api/v1/me/readings", json={"temperature": temperature},
+                           headers=auth(patient["patient_token"]))
+    assert response.status_code == 201 and response.get_json()["assessment"]["level"] == level
+
+
+def test_app_and_text_agree_on_the_same_number(client, admin_token, patient, phone, clock):
+    at(clock, 5)
+    phone.text("100.35")
+    by_text = client.get(f"/api/v1/patients/{patient['id']}", headers=auth(admin_token)).get_json()
+    client.post("/api/v1/me/readings", json={"temperature": {"value": 100.35, "unit": "F"}},
+                headers=auth(patient["patient_token"]))
+    by_app = client.get(f"/api/v1/patients/{patient['id']}", headers=auth(admin_token)).get_json()
+    assert by_app["readings"][0]["temperature_c"] == by_text["readings"][0]["temperature_c"]
+
+
+def test_first_prompt_says_who_we_are_and_how_to_stop(client, admin_token, patient):
+    first = texts_to(client, admin_token, PATIENT_PHONE)[0]
+    assert first["kind"] == "prompt" and "HELP" in first["body"] and "STOP" in first["body"]
+    assert "555" in first["body"]
+
+
+def test_new_dose_keeps_the_patients_monitoring_length(client, admin_token):
+    enrolled = enroll(client, admin_token, monitoring_hours=24)
+    response = client.post(f"/api/v1/patients/{enrolled['id']}/doses",
+                           json={"therapy": "step-up 2", "given_at": START.isoformat()}, headers=auth(admin_token))
+    episode = response.get_json()["episode"]
+    assert episode["ends_at"] == (START + timedelta(hours=24)).astimezone(
+        __import__("datetime").timezone.utc).isoformat()
+
+
+@pytest.mark.parametrize("body", [
+    pytest.param("please call me I feel terrible", id="call-me"),
+    pytest.param("me siento muy mal, llámenme", id="es-llamenme"),
+])
+def test_a_plea_for_a_person_reaches_the_nurse(client, admin_token, patient, clock, phone, body):
+    at(clock, 5)
+    phone.text(body)
+    assert [a["reasons"] for a in open_alerts(client, admin_token)] == [["asks_for_call"]]
+    assert texts_to(client, admin_token, NURSES[0])
+    assert "nurse" in last_reply(client, admin_token).lower()
+
+
+def test_shortness_of_breath_gets_a_nurse_call(client, admin_token, patient, clock, phone):
+    at(clock, 5)
+    phone.text("I am short of breath")
+    assert [a["reasons"] for a in open_alerts(client, admin_token)] == [["shortness_of_breath"]]

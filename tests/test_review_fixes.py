@@ -3,9 +3,9 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
+from conftest import AUTH_TOKEN, BASE_URL, NURSES, PATIENT_PHONE, START, auth, enroll, texts_to
 from twilio.request_validator import RequestValidator
 
-from conftest import AUTH_TOKEN, BASE_URL, NURSES, PATIENT_PHONE, START, auth, enroll, texts_to
 from monitoring.store import connect
 
 

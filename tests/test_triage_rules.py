@@ -385,22 +385,22 @@ def test_profile_ranges_cover_profile_baselines():
     pytest.param({"headache", "nausea"}, set(), (), "routine", id="other-crs-symptoms-recorded-only"),
 ])
 def test_shortness_of_breath_gets_a_nurse_call(symptoms, denied, reasons, level):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from triage import ClinicHours, History, Profile, Reading, Thresholds, assess
 
-    at = datetime(2026, 3, 3, 16, tzinfo=timezone.utc)
+    at = datetime(2026, 3, 3, 16, tzinfo=UTC)
     reading = Reading(at, symptoms=frozenset(symptoms), denied_symptoms=frozenset(denied))
     result = assess(Thresholds(), Profile(dose_given_at=at), History(), reading, at, ClinicHours())
     assert result.reasons == reasons and result.level == level
 
 
 def test_shortness_of_breath_with_low_spo2_is_urgent():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from triage import ClinicHours, History, Profile, Reading, Thresholds, assess
 
-    at = datetime(2026, 3, 3, 16, tzinfo=timezone.utc)
+    at = datetime(2026, 3, 3, 16, tzinfo=UTC)
     reading = Reading(at, spo2=88, symptoms=frozenset({"shortness_of_breath"}))
     result = assess(Thresholds(), Profile(dose_given_at=at), History(), reading, at, ClinicHours())
     assert result.level == "urgent" and result.reasons[0] == "hypoxia"

@@ -49,14 +49,14 @@ def count_missed(clinic: Clinic) -> int:
     rows = clinic.db.execute(
         "SELECT id, patient_id, checkin_sent_at FROM episodes WHERE status = 'active' AND checkin_sent_at <= ?",
         [cutoff]).fetchall()
-    for row in rows:
+    for chunk in _chunks(rows):
         with transaction(clinic.db):
-            claimed = clinic.db.execute(
-                "UPDATE episodes SET missed_count = missed_count + 1, checkin_sent_at = NULL "
-                "WHERE id = ? AND checkin_sent_at = ?", [row["id"], row["checkin_sent_at"]]).rowcount
-            if not claimed:
-                continue
-            _escalate_if_silent(clinic, row["id"], row["patient_id"])
+            for row in chunk:
+                claimed = clinic.db.execute(
+                    "UPDATE episodes SET missed_count = missed_count + 1, checkin_sent_at = NULL "
+                    "WHERE id = ? AND checkin_sent_at = ?", [row["id"], row["checkin_sent_at"]]).rowcount
+                if claimed:
+                    _escalate_if_silent(clinic, row["id"], row["patient_id"])
     return len(rows)
 
 
@@ -67,24 +67,38 @@ def _escalate_if_silent(clinic: Clinic, episode_id: int, patient_id: int) -> Non
         alerts.raise_alert(clinic, patient_id, "clinician_review", ["missed_checkins"], episode_id=episode_id)
 
 
+# Rows claimed per transaction: each commit waits for the disk (synchronous=FULL), so ten thousand
+# prompts in one-row transactions take seconds; a few hundred per commit keeps a tick short while a
+# crash still loses at most one uncommitted chunk (its rows are simply due again).
+CHUNK = 250
+
+
+def _chunks(rows: list, size: int = CHUNK):
+    for start in range(0, len(rows), size):
+        yield rows[start:start + size]
+
+
 def send_reminders(clinic: Clinic) -> int:
     now = utcnow()
+    if in_quiet_hours(clinic, now):
+        return 0
     cutoff = to_text(now - _minutes(clinic, "reminder_after_minutes"))
     rows = clinic.db.execute(
-        "SELECT e.id, e.patient_id, e.checkin_sent_at FROM episodes e JOIN patients p ON p.id = e.patient_id "
+        "SELECT e.id, e.patient_id, e.checkin_sent_at, p.phone, p.language FROM episodes e "
+        "JOIN patients p ON p.id = e.patient_id "
         "WHERE e.status = 'active' AND e.reminder_sent = 0 AND e.checkin_sent_at <= ? AND p.opted_out_at IS NULL",
         [cutoff]).fetchall()
+    values = care.text_values(clinic)
     sent = 0
-    for row in rows:
-        if in_quiet_hours(clinic, now):
-            break
+    for chunk in _chunks(rows):
         with transaction(clinic.db):
-            claimed = clinic.db.execute(
-                "UPDATE episodes SET reminder_sent = 1 WHERE id = ? AND reminder_sent = 0 AND checkin_sent_at = ?",
-                [row["id"], row["checkin_sent_at"]]).rowcount
-            if claimed:
-                _queue_checkin_text(clinic, row["patient_id"], "reminder")
-                sent += 1
+            for row in chunk:
+                claimed = clinic.db.execute(
+                    "UPDATE episodes SET reminder_sent = 1 WHERE id = ? AND reminder_sent = 0 AND checkin_sent_at = ?",
+                    [row["id"], row["checkin_sent_at"]]).rowcount
+                if claimed:
+                    _queue_checkin_text(clinic, row, "reminder", values)
+                    sent += 1
     return sent
 
 
@@ -94,34 +108,37 @@ def send_prompts(clinic: Clinic) -> int:
     if in_quiet_hours(clinic, now):
         return 0
     rows = clinic.db.execute(
-        "SELECT e.id, e.patient_id, e.next_checkin_at, e.checkin_sent_at, p.checkin_interval_minutes FROM episodes e "
-        "JOIN patients p ON p.id = e.patient_id "
+        "SELECT e.id, e.patient_id, e.next_checkin_at, e.checkin_sent_at, p.checkin_interval_minutes, p.phone, "
+        "p.language FROM episodes e JOIN patients p ON p.id = e.patient_id "
         "WHERE e.status = 'active' AND e.next_checkin_at <= ? AND p.opted_out_at IS NULL ORDER BY e.next_checkin_at",
         [to_text(now)]).fetchall()
-    for row in rows:
-        interval = timedelta(minutes=row["checkin_interval_minutes"] or clinic.checkins["interval_minutes"])
+    values = care.text_values(clinic)
+    for chunk in _chunks(rows):
         with transaction(clinic.db):
-            # A check-in still open when the next falls due was not answered: it counts as missed
-            # now, or a short interval would hide a silent patient forever.
-            claimed = clinic.db.execute(
-                "UPDATE episodes SET checkin_sent_at = ?, reminder_sent = 0, next_checkin_at = ?, "
-                "missed_count = missed_count + (checkin_sent_at IS NOT NULL) WHERE id = ? AND next_checkin_at = ?",
-                [to_text(now), to_text(now + interval), row["id"], row["next_checkin_at"]]).rowcount
-            if claimed:
-                if row["checkin_sent_at"] is not None:
-                    _escalate_if_silent(clinic, row["id"], row["patient_id"])
-                _queue_checkin_text(clinic, row["patient_id"], "prompt")
+            for row in chunk:
+                interval = timedelta(minutes=row["checkin_interval_minutes"] or clinic.checkins["interval_minutes"])
+                # A check-in still open when the next falls due was not answered: it counts as missed
+                # now, or a short interval would hide a silent patient forever.
+                claimed = clinic.db.execute(
+                    "UPDATE episodes SET checkin_sent_at = ?, reminder_sent = 0, next_checkin_at = ?, "
+                    "missed_count = missed_count + (checkin_sent_at IS NOT NULL) "
+                    "WHERE id = ? AND next_checkin_at = ?",
+                    [to_text(now), to_text(now + interval), row["id"], row["next_checkin_at"]]).rowcount
+                if claimed:
+                    if row["checkin_sent_at"] is not None:
+                        _escalate_if_silent(clinic, row["id"], row["patient_id"])
+                    _queue_checkin_text(clinic, row, "prompt", values)
     return len(rows)
 
 
-def _queue_checkin_text(clinic: Clinic, patient_id: int, kind: str) -> None:
-    patient = clinic.db.execute("SELECT * FROM patients WHERE id = ?", [patient_id]).fetchone()
+def _queue_checkin_text(clinic: Clinic, row, kind: str, values: dict) -> None:
+    """`row` carries patient_id, phone and language; `values` the clinic's name and phone, once a tick."""
     key = kind
     if kind == "prompt" and not clinic.db.execute(
-            "SELECT 1 FROM messages WHERE patient_id = ? AND kind = 'prompt' LIMIT 1", [patient_id]).fetchone():
+            "SELECT 1 FROM messages WHERE patient_id = ? AND kind = 'prompt' LIMIT 1", [row["patient_id"]]).fetchone():
         key = "first_prompt"  # the first text says who writes, how often, and how to get help or stop
-    body = render(key, patient["language"], **care.text_values(clinic))
-    queue_text(clinic, patient["phone"], body, kind, patient_id=patient_id)
+    body = render(key, row["language"], **values)
+    queue_text(clinic, row["phone"], body, kind, patient_id=row["patient_id"])
 
 
 def in_quiet_hours(clinic: Clinic, now: datetime) -> bool:

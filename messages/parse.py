@@ -143,7 +143,15 @@ river lever liver seven fewer other heard hearty heart ached shaking chilli hill
 bodys busy dizzy stand stands stood sound found ground round temps tempo fevers shiver ounce
 pause pulses muscle mussel braking cabezas horas hora minuto cuerpos falto falta sore hives head
 heads rush cash wash tome como tomo toma tomar some sobre sobra sabor
+woody wooly woods acting arching acres ashes mares marea mareas marcos marco mateos marcado
+marcada ditzy flint feint froggy shaving shaping sharing shading shaming staking snaking slaking
+soaking chilis chiles hikes hides hires winder wended breach breadth fiver purse falda falla
+dolar dolares bread breed braid pause pulsar spinner spanning
 """)
+# "week" is "weak" only where a feeling is said: "I feel week", "so week", not "this week".
+_WEEK_AS_WEAK = re.compile(
+    r"\b(?:feel|feels|feeling|felt|so+|very|really|too|kinda|kind\s+of|a\s+bit|little|i'?m|im|am|"
+    r"getting|super|extremely|real)\s+week\b(?!\s*(?:\d|of\b|ago\b|before\b|after\b))")
 
 
 def _strip_accents(text: str) -> str:
@@ -162,7 +170,9 @@ def _normalise(body: str) -> str:
     text = _strip_accents(text)
     text = "".join(ch if ch.isalnum() or ch in _KEEP else " " for ch in text)
     text = re.sub(r"[ \t\r\f\v]+", " ", text).strip()
-    return re.sub(r"[a-z]+", lambda m: _correct(m.group()), text)
+    text = re.sub(r"[a-z]+", lambda m: _correct(m.group()), text)
+    text = _WEEK_AS_WEAK.sub(lambda m: m.group()[:-4] + "weak", text)
+    return _dose_arithmetic(text)
 
 
 def _distance(a: str, b: str, limit: int) -> int:
@@ -371,64 +381,107 @@ def _in(value: int, bounds: tuple[int, int]) -> bool:
 
 
 _BP_LABEL = r"(?:bp|b/p|blood\s*pressure|pressure|presion(?:\s+arterial)?|tension(?:\s+arterial)?|pa|ta)"
+_BP_SINGLE_LABEL = r"(?:bp|b/p|blood\s*pressure|presion(?:\s+arterial)?|tension(?:\s+arterial)?)"
+_SYS_LABEL = (r"(?:systolic|sbp|sys|top\s+number|upper\s+number|first\s+number|sistolica|"
+              r"(?:el\s+)?numero\s+de\s+arriba)")
+_DIA_LABEL = r"(?:diastolic|dbp|bottom\s+number|lower\s+number|diastolica|(?:el\s+)?numero\s+de\s+abajo)"
+# Words between a label and its number: "sats are 88", "o2 went down to 88", "oxygen reads 88",
+# "oxygen level is only 88", "my bp is low 85", "el oxigeno bajo a 88", "la saturacion marca 86".
+_FILLER_WORDS = (
+    r"is|are|was|were|been|be|it'?s|its|reads?|reading|says?|said|shows?|showed|showing|shown|went|goes|"
+    r"gone|going|got|gets|getting|came|comes|back|down|dropped|drops|dropping|dipped|dips|fell|falls|"
+    r"falling|sank|to|only|just|at|of|about|around|like|now|currently|still|right|level|levels|number|"
+    r"low|lower|high|very|so|too|really|measured|checked|the|my|"
+    r"es|de|en|esta|estaba|marca|marco|marcaba|dice|dijo|bajo|baja|bajando|ha|subio|hasta|a|ahora|solo|"
+    r"como|sale|salio|da|dio|me|mi|el|la|nivel|muy")
+_FILLER = rf"(?:\s*(?:(?:{_FILLER_WORDS})\b|[:=-])){{0,6}}\s*"
+_PULSE_TAIL = (r"(?:(?P<slash>\s*/\s*)|\s*,?\s*(?:(?:pulse|p|hr|pulso)\s*:?\s*)?)"
+               r"(?P<pulse>\d{2,3})(?!\d|[.,]\d|\s*(?:%|f\b|c\b|°))")
+_BP_PAIR_LABELLED = re.compile(
+    rf"\b{_BP_LABEL}{_FILLER}(?<![\d.,])(?P<sys>\d{{2,3}})(?P<sep>\s*[/\\-]\s*|\s+(?:over|sobre|x|by)\s+|\s*x\s*|\s+)"
+    rf"(?P<dia>\d{{2,3}})(?![\d]|[.,]\d)(?:{_PULSE_TAIL})?")
 _BP_PAIR = re.compile(
-    rf"(?:\b{_BP_LABEL}\s*(?:is|was|es|de|of|:|=|-)?\s*)?(?<![\d.,])(\d{{2,3}})\s*(?:/|\\|over|sobre|x)\s*"
-    r"(\d{2,3})(?![\d])(?:\s*(?:/|,)?\s*(?:(?:pulse|p|hr|pulso)\s*:?\s*)?(\d{2,3})(?!\d|[.,]\d|\s*(?:%|f\b|c\b|°)))?")
-_BP_SINGLE = re.compile(
-    r"\b(?:bp|b/p|blood\s*pressure|presion(?:\s+arterial)?|tension(?:\s+arterial)?)\s*"
-    r"(?:is|was|es|de|of|:|=)?\s*(\d{2,3})\b")
+    rf"(?<![\d.,])(?P<sys>\d{{2,3}})(?P<sep>\s*(?:/|\\|over|sobre|x)\s*)(?P<dia>\d{{2,3}})(?![\d])(?:{_PULSE_TAIL})?")
+_BP_SINGLE = re.compile(rf"\b(?:{_BP_SINGLE_LABEL}|{_SYS_LABEL}){_FILLER}(?<![\d.,])(\d{{2,3}})(?!\d|[.,]\d)")
+_DIA_SINGLE = re.compile(rf"\b{_DIA_LABEL}{_FILLER}(?<![\d.,])(\d{{2,3}})(?!\d|[.,]\d)")
 _SPO2_LABEL = (r"(?:spo2|sp\s?o2|sp02|pulse\s*ox(?:imeter)?|pulseox|pox|o2\s*sat(?:uration)?s?|"
                r"oxygen(?:\s*(?:level|sat(?:uration)?s?))?|saturation|saturacion(?:\s+de\s+oxigeno)?|"
                r"nivel\s+de\s+oxigeno|oxigeno|oximetro|oximeter|sats?|o2|ox|(?<![\d.])02)")
-_FILLER = r"(?:\s*(?:(?:is|was|at|es|de|en|esta|of|level|nivel|reading|now|ahora)\b|[:=-]))*\s*"
-_SPO2 = re.compile(rf"(?<![a-z]){_SPO2_LABEL}{_FILLER}(\d{{1,3}})(?!\d|[.,]\d)\s*%?")
+_SPO2 = re.compile(rf"(?<![a-z]){_SPO2_LABEL}{_FILLER}(?<![\d.,])(\d{{1,3}})(?!\d|[.,]\d)\s*%?")
 _SPO2_AFTER = re.compile(
-    rf"(?<![\d.,])(\d{{1,3}})\s*(?:%\s*(?:on\s+|de\s+|en\s+)?(?:{_SPO2_LABEL})?|\s+{_SPO2_LABEL}\b)")
+    rf"(?<![\w.,])(\d{{1,3}})\s*(?:%\s*(?:on\s+|de\s+|en\s+)?(?:{_SPO2_LABEL})?|"
+    rf"\s+(?:(?:on|en|in|per|by|from|with)\s+(?:(?:the|my|el|la|mi)\s+)?)?{_SPO2_LABEL}\b)")
+# "oxygen 91 then 87", "sats 88, now 93": the same vital read again.
+_SPO2_MORE = re.compile(
+    r"\s*,?\s*(?:(?:and|y)\s+)?(?:then|now|later|afterwards|after|ahora|luego|despues|went\s+to|"
+    r"(?:went\s+|came\s+)?down\s+to|dropped\s+to|fell\s+to|bajo\s+a|->|>|to)(?:\s+(?:to|a|at|en|down\s+to))?"
+    r"\s*(\d{1,3})(?!\d|[.,]\d)\s*%?")
 _HR_LABEL = (r"(?:hr|heart\s*rate|heartrate|heart\s*beat|heartbeat|pulse|pulso|pulsaciones|fc|"
-             r"frecuencia(?:\s+cardiaca)?|ritmo(?:\s+cardiaco)?|latidos|bpm)")
-_HR = re.compile(rf"\b{_HR_LABEL}{_FILLER}(\d{{1,3}})(?!\d|[.,]\d)")
+             r"frecuencia(?:\s+cardiaca)?|ritmo(?:\s+cardiaco)?|latidos|bpm|p(?=\s*[:=]?\s*\d))")
+_HR = re.compile(rf"\b{_HR_LABEL}{_FILLER}(?<![\d.,])(\d{{1,3}})(?!\d|[.,]\d)")
 _HR_AFTER = re.compile(r"(?<![\d.,])(\d{1,3})\s*(?:bpm|beats(?:\s+per\s+minute)?|latidos|lpm|ppm)\b")
 
 
 def _extract_vitals(work: _Work) -> dict:
+    """Values by their labels. Two readings of one vital in a text: the worst (lowest SpO2, lowest
+    systolic with its diastolic), so a red flag is never read away. A labelled number is always
+    that vital's: when it cannot be one, it is implausible, never a temperature."""
     found: dict = {"implausible": []}
-    for m in work.find(_BP_PAIR):
-        systolic, diastolic = int(m.group(1)), int(m.group(2))
-        work.take(m.start(), m.end() if m.group(3) is None else m.start(3))
-        if "systolic" in found:
-            continue
-        if _in(systolic, SYSTOLIC_RANGE) and _in(diastolic, DIASTOLIC_RANGE) and systolic > diastolic:
-            found["systolic"], found["diastolic"] = systolic, diastolic
-        else:
-            found["implausible"].append("blood_pressure")
-        if m.group(3) is not None:
-            # A third number after the pair is the pulse, as a home cuff shows it (SYS/DIA/PUL),
-            # unless it reads as a temperature.
-            pulse = int(m.group(3))
-            labelled = re.search(r"(pulse|p|hr|pulso)\s*:?\s*\d+$", m.group(0))
-            if labelled or not (_in(pulse, (34, 43)) or _in(pulse, (93, 110))):
-                work.take(m.start(3), m.end(3))
-                if _in(pulse, HEART_RATE_RANGE):
-                    found.setdefault("heart_rate", pulse)
-                else:
-                    found["implausible"].append("heart_rate")
+    pressures: list[tuple[int, int | None]] = []
+    for pattern in (_BP_PAIR_LABELLED, _BP_PAIR):
+        for m in work.find(pattern):
+            systolic, diastolic = int(m.group("sys")), int(m.group("dia"))
+            pair_ok = _in(systolic, SYSTOLIC_RANGE) and _in(diastolic, DIASTOLIC_RANGE) and systolic > diastolic
+            if not pair_ok and not m.group("sep").strip(" -"):
+                # "presion 85 99": two numbers side by side that are no pair; read the first alone.
+                continue
+            work.take(m.start(), m.end() if m.group("pulse") is None else m.start("pulse"))
+            if pair_ok:
+                pressures.append((systolic, diastolic))
+            else:
+                found["implausible"].append("blood_pressure")
+            if m.group("pulse") is not None:
+                # A third number after the pair is the pulse, as a home cuff shows it (SYS/DIA/PUL):
+                # always after a slash ("120/80/104"), otherwise unless it reads as a temperature.
+                pulse = int(m.group("pulse"))
+                labelled = re.search(r"(pulse|p|hr|pulso)\s*:?\s*\d+$", m.group(0))
+                if m.group("slash") or labelled or not (_in(pulse, (34, 43)) or _in(pulse, (93, 110))):
+                    work.take(m.start("pulse"), m.end("pulse"))
+                    if _in(pulse, HEART_RATE_RANGE):
+                        found.setdefault("heart_rate", pulse)
+                    else:
+                        found["implausible"].append("heart_rate")
+    singles: list[int] = []
     for m in work.find(_BP_SINGLE):
         work.take(m.start(), m.end())
-        if "systolic" in found:
-            continue
         if _in(int(m.group(1)), SYSTOLIC_RANGE):
-            found["systolic"] = int(m.group(1))
+            singles.append(int(m.group(1)))
         else:
             found["implausible"].append("blood_pressure")
+    diastolics = []
+    for m in work.find(_DIA_SINGLE):
+        work.take(m.start(), m.end())
+        diastolics.append(int(m.group(1)))
+    for systolic in singles:
+        diastolic = next((d for d in diastolics if _in(d, DIASTOLIC_RANGE) and d < systolic), None)
+        pressures.append((systolic, diastolic))
+    if pressures:
+        found["systolic"], found["diastolic"] = min(pressures, key=lambda p: (p[0], p[1] is None))
+    saturations: list[int] = []
     for pattern in (_SPO2, _SPO2_AFTER):
         for m in work.find(pattern):
-            work.take(m.start(), m.end())
-            if "spo2" in found:
-                continue
-            if _in(int(m.group(1)), SPO2_RANGE):
-                found["spo2"] = int(m.group(1))
-            else:
-                found["implausible"].append("spo2")
+            values, end = [int(m.group(1))], m.end()
+            while pattern is _SPO2 and (more := _SPO2_MORE.match(work.left, end)) and _in(int(more.group(1)), SPO2_RANGE):
+                values.append(int(more.group(1)))
+                end = more.end()
+            work.take(m.start(), end)
+            for value in values:
+                if _in(value, SPO2_RANGE):
+                    saturations.append(value)
+                else:
+                    found["implausible"].append("spo2")
+    if saturations:
+        found["spo2"] = min(saturations)
     for pattern in (_HR, _HR_AFTER):
         for m in work.find(pattern):
             work.take(m.start(), m.end())
@@ -466,6 +519,46 @@ _MED = re.compile(
     rf"(?:of\s+|de\s+)?)?"
     rf"\b(?P<drug>{_DRUG})\b(?:\s+(?:extra\s+strength|regular\s+strength|es|fuerte|forte|extra))?"
     rf"(?:\s*[:=x]?\s*(?<![\d.,])(?P<nnum>{_NUM})(?![\d])\s*(?P<nunit>{_MG}|{_COUNT})?\b)?")
+# Dose arithmetic, written out before anything is read: "2 x 500", "took 2 tylenol 500mg",
+# "tylenol 500 2 tabs", "500 mg x 2", "2 325s" are one dose of the product ("1000 mg").
+_N_WORDS = {"one": 1, "un": 1, "una": 1, "uno": 1, "two": 2, "dos": 2, "three": 3, "tres": 3, "four": 4,
+            "cuatro": 4}
+_N = r"(?P<n>[1-4]|one|two|three|four|una?|uno|dos|tres|cuatro)"
+_STRENGTH = r"(?:80|160|325|500|650|1000)"  # acetaminophen tablets: a bare number that is a strength
+_TABS = r"(?:tabs?|tablets?|pills?|pastillas?|tabletas?|caps?|capsules?|capsulas?|gel\s*caps?|caplets?)"
+_DOSE_MATH = (
+    # 2 x 500, 2x500mg, 2 * 325 mg
+    re.compile(rf"(?<![\w.,]){_N}\s*[x*]\s*(?:(?P<s>\d{{1,4}})\s*(?P<u>mg|mgs)\b|(?P<s2>{_STRENGTH})(?![\w.,]))"),
+    # 500 x 2, 500 mg x 2, 500mg x2
+    re.compile(rf"(?<![\w.,])(?:(?P<s>\d{{1,4}})\s*(?P<u>mg|mgs)|(?P<s2>{_STRENGTH}))\s*[x*]\s*{_N}(?![\w.,])"),
+    # 2 tylenol 500mg, 2 pastillas de 500 mg, two 500mg tylenol, 2 tabs of 500
+    re.compile(rf"(?<![\w.,]){_N}\s+(?:{_TABS}\s+)?(?:(?:extra|regular)\s+strength\s+)?(?:(?:of|de)\s+)?"
+               rf"(?:(?P<drug>{_DRUG})\s+)?(?:(?:of|de)\s+)?"
+               rf"(?:(?P<s>\d{{1,4}})\s*(?P<u>mg|mgs)\b|(?P<s2>{_STRENGTH})(?![\w.,])(?!\s*(?:f|c|degrees?|grados?|°)))"),
+    # tylenol 500 2 tabs, 500 mg 2 pills
+    re.compile(rf"(?<![\w.,])(?:(?P<s>\d{{1,4}})\s*(?P<u>mg|mgs)|(?P<s2>{_STRENGTH}))\s*,?\s*(?:x\s*)?{_N}\s*{_TABS}\b"),
+    # 2 325s
+    re.compile(rf"(?<![\w.,]){_N}\s+(?P<s2>{_STRENGTH})s\b"),
+)
+_NOT_A_COUNT = re.compile(r"(?:\b(?:day|dia|dose|dosis|cycle|ciclo|at|a\s+las?|around|about|by|week|semana)\s*|#)$")
+
+
+def _dose_arithmetic(text: str) -> str:
+    def product(m: re.Match[str]) -> str:
+        if _NOT_A_COUNT.search(text[:m.start()]):
+            return m.group()
+        n = m.group("n")
+        count = int(n) if n.isdigit() else _N_WORDS[n]
+        strength = int(m.groupdict().get("s") or m.group("s2"))
+        if not strength:
+            return m.group()
+        drug = m.groupdict().get("drug")
+        return f"{drug + ' ' if drug else ''}{count * strength} mg"
+    for pattern in _DOSE_MATH:
+        text = pattern.sub(product, text)
+    return text
+
+
 # Doses without a drug's name: "took it", "took 1000 mg", "lo tome", "me la tome".
 _IT = re.compile(
     rf"\b(?:took|taken|take|had|tome|tomo|tomar)\s+(?:(?P<num>{_NUM})\s*(?P<unit>{_MG}|{_COUNT})\b|"
@@ -633,13 +726,43 @@ def _extract_temperature(work: _Work) -> dict:
 _SYMPTOM_PATTERNS = {
     "confusion": r"confused|confusion|confusing\s+things|disoriented|disorientated|foggy|brain\s+fog|"
                  r"mixed\s+up|can'?t\s+think(?:\s+straight)?|not\s+thinking\s+(?:straight|clearly)|"
-                 r"confundid[oa]s?|confuso|desorientad[oa]|no\s+pienso\s+bien|no\s+se\s+donde\s+estoy",
+                 r"confundid[oa]s?|confus[oa]s?|desorientad[oa]|no\s+pienso\s+bien|no\s+se\s+donde\s+estoy|"
+                 r"no\s+puedo\s+pensar(?:\s+bien|\s+claro)?|no\s+(?:puede|pudo)\s+pensar|"
+                 r"(?:don'?t|doesn'?t|didn'?t|do\s+not|does\s+not)\s+know\s+(?:what\s+(?:day|year|month|time)|"
+                 r"where\s+(?:i|he|she|they|we)\s+(?:am|is|are|was|were)|who\s+(?:i|he|she|they|we)\s+(?:am|is|are))|"
+                 r"(?:don'?t|doesn'?t|didn'?t|do\s+not|does\s+not|can'?t|won'?t)\s+recogni[sz]e|"
+                 r"no\s+(?:me\s+|nos\s+|te\s+)?(?:reconoce|reconocio|reconozco)|"
+                 r"no\s+sabe\s+(?:donde|que\s+dia|quien|en\s+que)|no\s+se\s+que\s+dia|"
+                 r"out\s+of\s+it|(?:not|isn'?t|aren'?t|wasn'?t)\s+making\s+(?:any\s+)?sense|making\s+no\s+sense|"
+                 r"talking\s+(?:nonsense|gibberish|funny|strange|weird)|not\s+(?:him|her)self|"
+                 r"(?:dice|habla)\s+(?:cosas\s+)?(?:sin\s+sentido|incoherencias)|incoherente",
     "weakness": r"weak(?:ness|ened)?|no\s+strength|can'?t\s+(?:stand|walk|get\s+up)|debil(?:idad)?|"
-                r"sin\s+fuerzas?|no\s+tengo\s+fuerzas?|flojera|flojo|floja",
+                r"sin\s+fuerzas?|no\s+tengo\s+fuerzas?|flojera|flojo|floja|"
+                r"can\s+(?:barely|hardly|scarcely)\s+(?:walk|stand|move|get\s+up|lift)|"
+                r"(?:barely|hardly|not)\s+able\s+to\s+(?:walk|stand|get\s+up)|unable\s+to\s+(?:walk|stand|get\s+up)|"
+                r"no\s+(?:puedo|puede|pude|pudo|podia)\s+(?:caminar|andar|levantarme|levantarse|pararme|pararse|"
+                r"moverme|moverse|ponerme\s+de\s+pie|ponerse\s+de\s+pie|sostenerme|sostenerse)|"
+                r"legs?\s+(?:gave|give|giving|gives|keep\s+giving)\s+(?:out|way)|"
+                r"(?:keep|kept|keeps|keeping)\s+falling(?:\s+down)?|collaps(?:e|ed|es|ing)|"
+                r"se\s+me\s+doblan\s+las\s+piernas|me\s+(?:sigo\s+cayendo|caigo)|se\s+desplomo|me\s+desplome",
     "dizziness": r"dizzy|dizziness|light\s*-?\s*headed(?:ness)?|lighthead|vertigo|woozy|"
                  r"room\s+(?:is\s+)?spinning|(?:feel|feeling|felt|very|so|a\s+bit|little)\s+faint|faint(?:ness)?|mareos?|mareado?s?|mareada?s?|"
-                 r"me\s+da\s+vueltas\s+la\s+cabeza",
-    "orthostatic": r"fainted|passed\s+out|pass\s+out|blacked\s+out|black\s+out|desmay[eo]|desmayad[oa]|"
+                 r"me\s+da\s+vueltas\s+la\s+cabeza|(?:todo\s+)?me\s+da\s+vueltas(?:\s+todo)?|todo\s+da\s+vueltas|"
+                 r"(?:head|room|everything|world)\s+(?:is\s+|keeps\s+|was\s+|starts\s+)?spinning|"
+                 r"off\s+balance|unsteady|wobbly|los(?:ing|t|e)\s+(?:my\s+|his\s+|her\s+)?balance|"
+                 r"(?:pierdo|perdi|pierde|perdio|sin)\s+(?:el\s+)?equilibrio|"
+                 # about to faint: dizziness; with standing it is orthostatic too (_STANDING)
+                 r"(?:feel(?:s|ing)?\s+like\s+(?:i'?m\s+|i\s+am\s+)?(?:going\s+to\s+|gonna\s+|about\s+to\s+)?|"
+                 r"(?:going|about)\s+to\s+|gonna\s+|almost\s+|nearly\s+)"
+                 r"(?:pass(?:ing)?\s+out|faint(?:ing)?|black(?:ing)?\s+out)|passing\s+out|"
+                 r"vision\s+(?:goes|went|going|gets|got|turns|turned|is\s+going)\s+(?:dark|black|grey|gray|white)|"
+                 r"(?:everything|it\s+all)\s+(?:goes|went|going|turns|turned)\s+(?:dark|black)|"
+                 r"(?:seeing|see|saw)\s+stars|gr[ae]y(?:ing|ed)\s+out|"
+                 r"(?:siento\s+que\s+)?me\s+(?:voy|iba)\s+a\s+desmayar|ganas\s+de\s+desmayarme|"
+                 r"se\s+me\s+(?:nubla|nublo|oscurece|oscurecio|pone\s+negra|puso\s+negra)\s+la\s+vista|"
+                 r"veo\s+(?:estrellitas|estrellas|todo\s+negro)",
+    "orthostatic": r"fainted|passed\s+out|(?<!to\s)(?<!gonna\s)pass\s+out|blacked\s+out|"
+                   r"(?<!to\s)(?<!gonna\s)black\s+out|desmay[eo]|desmayad[oa]|"
                    r"casi\s+me\s+desmayo|me\s+desmayo",
     "chills": r"chills|chilly|chilled|shivering|shivers|shaking|rigors|freezing|feel\s+cold|feeling\s+cold|"
               r"escalofrios?|temblores|temblando|tengo\s+frio|mucho\s+frio",
@@ -667,37 +790,68 @@ _STANDING = re.compile(
     r"al\s+(?:levantarme|pararme|ponerme\s+de\s+pie)|cuando\s+me\s+(?:levanto|paro|pongo\s+de\s+pie)|de\s+pie)\b")
 _NEGATORS = (r"no|not|don'?t|dont|didn'?t|doesn'?t|isn'?t|aren'?t|wasn'?t|haven'?t|hasn'?t|never|without|"
              r"denies|deny|denied|none|sin|nunca|ni|ningun|ninguna|nada\s+de|no\s+more|no\s+longer|ya\s+no|"
-             r"free\s+of|nor")
+             r"free\s+of|nor|tampoco|zero|cero|niega|niego|negative\s+for|negativo\s+para")
 _NEGATOR = re.compile(rf"\b(?:{_NEGATORS})\b")
+# Negators that open a list: "denies confusion, weakness, dizziness", "No: dizziness, confusion".
+_LIST_NEGATOR = re.compile(r"denies|deny|denied|niega|niego|negative\s+for|negativo\s+para")
 _CHAIN_WORDS = _words("""
 i im i'm am feel feeling felt have having had any a an the me siento sentido tengo estoy he more
 longer real really at all signs sign of de el la los las un una muy too very so that much
 symptom symptoms sintomas get getting got experiencing noticed issues problems with con fever
 fiebre temperature temp temperatura or nor ni o u / , sym been estado ningun ninguna nada
-anymore mas
+anymore mas se hay siente sientes sentia noto nota ha han tenido tiene tenia presenta esta anda
+ando being for complaints calentura
 """)
 _OR_WORDS = {"or", "nor", "ni", "o", "u", "/"}
+# What a negation governs: a symptom, or fever. A negation stops at the first thing it governs
+# unless "or"/"nor"/"ni" (or a list) joins the next: "no fever dizzy" reports dizziness.
+_GOVERNED = {"sym", "fever", "fiebre", "temperature", "temp", "temperatura", "calentura"}
 _CLAUSE_BREAK = re.compile(r"[.;!?\n]|\b(?:but|pero|though|although|however|aunque|sino|just|only|solo|"
                            r"still|todavia|and|y|e)\b")
 _POSTFIX_NO = re.compile(
-    r"^\s*[:=?-]?\s*(?:no|none|nope|negative|neg|nada|ninguno|ninguna|denied)\b\s*(?:[,.;!]|$)")
+    r"^\s*[:=?-]?\s*(?:no|none|nope|negative|neg|nada|ninguno|ninguna|denied)\b\s*(?:[,.;!]|$)|"
+    r"^\s*[:=-]\s*n\b\s*(?:[,.;!]|$)")
+# "the dizziness is gone", "dizziness went away", "el mareo ya se me quito"; not "went away when I
+# sat down" (it was there) nor "goes away" (it comes and goes).
+_RESOLVED = re.compile(
+    r"^\s*(?:(?:is|are|has|have|had|was)\s+)?(?:(?:been|now|all|completely|totally|finally)\s+)*"
+    r"(?:gone(?:\s+away)?|went\s+away|resolved|stopped|disappeared)\b"
+    r"(?!\s*(?:when|after|once|if|while|as\s+soon|until|for\s+a|but|then))|"
+    r"^\s*(?:(?:ya|se|me|le|nos|ha)\s+)*(?:quito|fue|paso|desaparecio|quitado|ido|pasado)\b"
+    r"(?!\s*(?:cuando|al|despues|un\s+rato|pero))")
+_NEVER_SO = re.compile(r"\b(?:so|this|that|such|as|tan|tanto|asi)\b")
 
 
 def _negated(text: str, start: int, end: int) -> bool:
     window_start = max((m.end() for m in _CLAUSE_BREAK.finditer(text, 0, start)), default=0)
-    before = text[window_start:start]
+    # Symptom phrases that hold a "no" of their own ("no puedo caminar") are symptoms, not negators.
+    before = _ANY_SYMPTOM.sub(" sym ", text[window_start:start])
     after = text[end:]
-    if _POSTFIX_NO.match(after):
+    if _POSTFIX_NO.match(after) or _RESOLVED.match(after):
         return True
     negators = list(_NEGATOR.finditer(before))
     if not negators:
         return False
-    between = _ANY_SYMPTOM.sub(" sym ", before[negators[-1].end():])
+    negator = negators[-1]
+    between = before[negator.end():]
+    if negator.group() in ("never", "nunca") and _NEVER_SO.search(between):
+        return False  # "I've never felt so weak" says how weak
     tokens = re.findall(r"[a-z']+|[,/]", between)
     if not all(t in _CHAIN_WORDS for t in tokens):
         return False
+    governed = False
+    for token in tokens:
+        if token in _GOVERNED:
+            governed = True
+        elif token in _OR_WORDS or token == ",":
+            governed = False
+    if governed:
+        return False  # "no fever dizzy": the "no" was fever's
     if "," in tokens and not any(t in _OR_WORDS for t in tokens):
-        # "no confusion, dizziness or weakness" is a list under "no"; "no fever, confused" is not.
+        # "no confusion, dizziness or weakness" is a list under "no"; "no fever, confused" is not,
+        # unless the negator opens a list ("denies confusion, weakness, dizziness", "No: dizziness,").
+        if _LIST_NEGATOR.fullmatch(negator.group()) or re.match(r"\s*:", between):
+            return True
         rest = re.split(r"[.;!?\n]|\b(?:but|pero|and|y)\b", after, maxsplit=1)[0]
         return bool(re.search(r"\b(?:or|nor|ni|o|u)\b", rest))
     return True

@@ -102,11 +102,11 @@ class Clinic:
         )
 
 
-def open_clinic(config: dict) -> Clinic:
-    """A new connection and the stored settings edits: one per request or job."""
+def open_clinic(config: dict, db=None) -> Clinic:
+    """The clinic on `db` (else a new connection), with the stored settings edits: one per request or job."""
     from monitoring.store import connect, loads
 
-    db = connect(config["database"]["path"])
+    db = db or connect(config["database"]["path"])
     overrides = {}
     if "settings" in db.table_names():
         overrides = {row["key"]: loads(row["value"]) for row in db.execute("SELECT key, value FROM settings")}

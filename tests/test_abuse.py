@@ -33,8 +33,10 @@ def test_oversized_body_is_413(client, admin_token):
 
 def test_locked_database_gives_503_then_the_retry_is_stored(client, admin_token, patient, phone, config, monkeypatch):
     from monitoring import store
+    from web.context import forget_connections
 
     monkeypatch.setattr(store, "BUSY_TIMEOUT_MS", 50)
+    forget_connections()  # the kept connection was opened with the normal timeout
     monkeypatch.setattr(store.time, "sleep", lambda seconds: None)
     holder = sqlite3.connect(config["database"]["path"], isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
@@ -46,5 +48,6 @@ def test_locked_database_gives_503_then_the_retry_is_stored(client, admin_token,
     finally:
         holder.execute("ROLLBACK")
         holder.close()
+        forget_connections()
     assert phone.text("o2 85", sid="SM" + "9" * 32).status_code == 200  # Twilio's retry is taken
     assert client.get("/api/v1/alerts", headers=auth(admin_token)).get_json()

@@ -3,28 +3,54 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 import uuid
+from collections import OrderedDict
 
 from flask import current_app, g, jsonify, request
 
 from monitoring.clinic import Clinic, ServiceError, open_clinic
 from monitoring.patients import patient_by_token
 from monitoring.staff import staff_by_token
-from monitoring.store import StoreBusy
+from monitoring.store import StoreBusy, connect
 
 log = logging.getLogger("crswatch.web")
 
 
+# One connection per worker thread and database, kept between requests: opening costs a connection
+# and its pragmas, and closing the last connection to a WAL database checkpoints it, together about a
+# third of a webhook's time. A few are kept per thread (tests use a database each).
+_local = threading.local()
+CACHED_CONNECTIONS = 4
+
+
+def _connection(path: str):
+    cache: OrderedDict = _local.__dict__.setdefault("connections", OrderedDict())
+    db = cache.pop(path, None) or connect(path)
+    cache[path] = db
+    while len(cache) > CACHED_CONNECTIONS:
+        cache.popitem(last=False)[1].close()
+    return db
+
+
+def forget_connections() -> None:
+    """Close this thread's kept connections (tests that change how connections are made)."""
+    cache = _local.__dict__.pop("connections", {})
+    for db in cache.values():
+        db.close()
+
+
 def clinic() -> Clinic:
     if "clinic" not in g:
-        g.clinic = open_clinic(current_app.config["CRS"])
+        settings = current_app.config["CRS"]
+        g.clinic = open_clinic(settings, _connection(settings["database"]["path"]))
     return g.clinic
 
 
 def close_clinic(_error=None) -> None:
     opened = g.pop("clinic", None)
-    if opened is not None:
-        opened.db.close()
+    if opened is not None and opened.db.conn.in_transaction:
+        opened.db.conn.rollback()  # never hand an open transaction to the next request
 
 
 def wake_delivery() -> None:

@@ -218,7 +218,11 @@ def _validate(config: dict) -> None:
     opens, closes = parse_clock("clinic.open", clinic["open"]), parse_clock("clinic.close", clinic["close"])
     if closes <= opens:
         raise ConfigError("clinic.close", f"must be later than clinic.open ({clinic['open']})")
+    if not clinic["name"].strip():
+        raise ConfigError("clinic.name", "must not be empty: patients see it in every prompt")
     bad_days = [day for day in clinic["days"] if day not in DAYS]
+    if not clinic["days"]:
+        raise ConfigError("clinic.days", f"must name at least one day among {', '.join(DAYS)}")
     if bad_days:
         raise ConfigError("clinic.days", f"must be days among {', '.join(DAYS)}, not {bad_days}")
     checkins = config["checkins"]

@@ -66,6 +66,8 @@ def _text(body: dict, field: str, required: bool = True, limit: int = 200) -> st
         raise ValidationError(f"{field} is required and must be text", field)
     if len(value) > limit:
         raise ValidationError(f"{field} must be at most {limit} characters", field)
+    if any(ord(char) < 32 or ord(char) == 127 for char in value):
+        raise ValidationError(f"{field} must not contain control characters", field)
     return value.strip()
 
 

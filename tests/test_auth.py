@@ -74,3 +74,15 @@ def test_unexpected_error_is_a_json_500_with_request_id_and_no_details(client, a
     assert request_id and request_id in body["error"]
     assert "secret" not in response.get_data(as_text=True) and "Traceback" not in response.get_data(as_text=True)
     assert any(request_id in record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.parametrize("change, field", [
+    pytest.param({"clinic.days": []}, "clinic.days", id="no-days"),
+    pytest.param({"clinic.name": ""}, "clinic.name", id="empty-name"),
+    pytest.param({"thresholds.spo2_floor": 70}, "thresholds.spo2_floor", id="spo2-out-of-range"),
+    pytest.param({"database.path": "/tmp/x.db"}, "database.path", id="not-editable"),
+])
+def test_settings_api_refuses_bad_edits_naming_the_key(client, admin_token, change, field):
+    response = client.put("/api/v1/settings", json=change, headers=auth(admin_token))
+    assert response.status_code == 400 and response.get_json()["field"] == field
+    assert client.get("/api/v1/settings", headers=auth(admin_token)).get_json()["overrides"] == {}

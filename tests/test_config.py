@@ -41,6 +41,8 @@ def test_partial_config_keeps_other_defaults():
     pytest.param({"clinic": {"open": "8am"}}, "clinic.open", "24-hour", id="hours-do-not-parse"),
     pytest.param({"clinic": {"open": "18:00"}}, "clinic.close", "later than", id="close-before-open"),
     pytest.param({"clinic": {"days": ["monday"]}}, "clinic.days", "mon", id="bad-day"),
+    pytest.param({"clinic": {"days": []}}, "clinic.days", "at least one", id="no-days"),
+    pytest.param({"clinic": {"name": "  "}}, "clinic.name", "must not be empty", id="empty-name"),
     pytest.param({"sms": {"backend": "carrier-pigeon"}}, "sms.backend", "outbox, twilio", id="bad-backend"),
     pytest.param({"sms": {"backend": "twilio"}}, "sms.twilio.account_sid", "must be set", id="twilio-needs-sid"),
     pytest.param({"checkins": {"missed_after_minutes": 10}}, "checkins.missed_after_minutes", "later than", id="missed-before-reminder"),

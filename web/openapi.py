@@ -182,8 +182,9 @@ SCHEMAS: dict[str, dict] = {
         "next_checkin_at": nullable(ISO_TIME), "readings": array(ref("Reading")),
     }),
     "ReadingRequest": obj({
-        "temperature": obj({"value": {"type": "number"}, "unit": {"type": "string", "enum": ["C", "F"],
-                                                                   "default": "C"}},
+        "temperature": obj({"value": {"type": "number"}, "unit": {
+            "type": "string", "enum": ["C", "F"],
+            "description": "optional: without it the number is read as a text is (34-43 C, 93-110 F)"}},
                            required=["value"], closed=True),
         "systolic": {"type": ["integer", "null"]}, "diastolic": {"type": ["integer", "null"]},
         "spo2": {"type": ["integer", "null"]}, "heart_rate": {"type": ["integer", "null"]},

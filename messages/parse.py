@@ -9,8 +9,11 @@ How a body is read, in order (each step blanks what it used, so a number is read
    misspellings of the words we look for corrected ("confussed", "tilenol"; see `_correct`).
 2. A command is the whole message or nothing: "STOP" opts out, "stop the fever" is not a command.
    That is how Twilio itself matches opt-out words, so what we record matches what Twilio blocks.
+   ACK alone may carry a nurse's note ("ACK 12 calling now"), unless the note holds a reading.
 3. Times ("at 2pm", "hace 30 minutos"), then blood pressure pairs, SpO2 and heart rate by their
-   labels, then medicines with their doses, then what numbers are left are temperatures.
+   labels (a few filler words between: "sats are 88", "o2 went down to 88"; two readings of one
+   vital keep the worst), then medicines with their doses ("2 x 500" is 1000 mg), then what
+   numbers are left are temperatures. A labelled number is never a temperature.
 4. Symptoms and denials ("no confusion or dizziness", "sin mareos") from the words.
 
 Never guess: a value outside what a body shows goes to `implausible` and stays None, so the
@@ -146,7 +149,7 @@ heads rush cash wash tome como tomo toma tomar some sobre sobra sabor
 woody wooly woods acting arching acres ashes mares marea mareas marcos marco mateos marcado
 marcada ditzy flint feint froggy shaving shaping sharing shading shaming staking snaking slaking
 soaking chilis chiles hikes hides hires winder wended breach breadth fiver purse falda falla
-dolar dolares bread breed braid pause pulsar spinner spanning
+dolar dolares bread breed braid pause pulsar spinner spanning freeing shimmering slivering mussels
 """)
 # "week" is "weak" only where a feeling is said: "I feel week", "so week", not "this week".
 _WEEK_AS_WEAK = re.compile(
@@ -233,15 +236,20 @@ class _Work:
 # Commands and language
 
 
-def _command(text: str) -> tuple[str, int | None] | None:
+# "ACK", "ACK 12", and a nurse's note after it: "ACK 1 calling pt now", "ack 12 - on it", "ACK, calling".
+_ACK = re.compile(r"ack(?:\s*#?\s*(\d{1,9}))?(?:$|(?=\W)(?(1)|(?!\s*#?\s*\d))(.*))", re.DOTALL)
+
+
+def _command(text: str) -> tuple[str, int | None, str] | None:
+    """(command, its number, the words after an ACK). Commands other than ACK are the whole message."""
     core = re.sub(r"^[\s.,;:!?\u00bf\u00a1'\"-]+|[\s.,;:!?\u00bf\u00a1'\"-]+$", "", text)
-    ack = re.fullmatch(r"ack\s*#?\s*(\d{1,9})?", core)
+    ack = _ACK.fullmatch(core)
     if ack:
-        return "ack", int(ack.group(1)) if ack.group(1) else None
+        return "ack", int(ack.group(1)) if ack.group(1) else None, (ack.group(2) or "").strip()
     squeezed = re.sub(r"[\s-]+", "", core) if len(core.split()) <= 2 else core
     for command, words in COMMAND_WORDS.items():
         if squeezed in words:
-            return command, None
+            return command, None, ""
     return None
 
 
@@ -384,7 +392,8 @@ _BP_LABEL = r"(?:bp|b/p|blood\s*pressure|pressure|presion(?:\s+arterial)?|tensio
 _BP_SINGLE_LABEL = r"(?:bp|b/p|blood\s*pressure|presion(?:\s+arterial)?|tension(?:\s+arterial)?)"
 _SYS_LABEL = (r"(?:systolic|sbp|sys|top\s+number|upper\s+number|first\s+number|sistolica|"
               r"(?:el\s+)?numero\s+de\s+arriba)")
-_DIA_LABEL = r"(?:diastolic|dbp|bottom\s+number|lower\s+number|diastolica|(?:el\s+)?numero\s+de\s+abajo)"
+_DIA_LABEL = (r"(?:diastolic|dbp|(?:the\s+)?bottom(?:\s+(?:number|one))?|lower\s+number|diastolica|"
+              r"(?:el\s+)?(?:numero\s+)?de\s+abajo)")
 # Words between a label and its number: "sats are 88", "o2 went down to 88", "oxygen reads 88",
 # "oxygen level is only 88", "my bp is low 85", "el oxigeno bajo a 88", "la saturacion marca 86".
 _FILLER_WORDS = (
@@ -411,7 +420,7 @@ _SPO2 = re.compile(rf"(?<![a-z]){_SPO2_LABEL}{_FILLER}(?<![\d.,])(\d{{1,3}})(?!\
 _SPO2_AFTER = re.compile(
     rf"(?<![\w.,])(\d{{1,3}})\s*(?:%\s*(?:on\s+|de\s+|en\s+)?(?:{_SPO2_LABEL})?|"
     rf"\s+(?:(?:on|en|in|per|by|from|with)\s+(?:(?:the|my|el|la|mi)\s+)?)?{_SPO2_LABEL}\b)")
-# "oxygen 91 then 87", "sats 88, now 93": the same vital read again.
+# "oxygen 91 then 87", "sats 88, now 93", "heart rate 110 then 120": the same vital read again.
 _SPO2_MORE = re.compile(
     r"\s*,?\s*(?:(?:and|y)\s+)?(?:then|now|later|afterwards|after|ahora|luego|despues|went\s+to|"
     r"(?:went\s+|came\s+)?down\s+to|dropped\s+to|fell\s+to|bajo\s+a|->|>|to)(?:\s+(?:to|a|at|en|down\s+to))?"
@@ -484,13 +493,17 @@ def _extract_vitals(work: _Work) -> dict:
         found["spo2"] = min(saturations)
     for pattern in (_HR, _HR_AFTER):
         for m in work.find(pattern):
-            work.take(m.start(), m.end())
-            if "heart_rate" in found:
-                continue
-            if _in(int(m.group(1)), HEART_RATE_RANGE):
-                found["heart_rate"] = int(m.group(1))
-            else:
+            values, end = [int(m.group(1))], m.end()
+            while pattern is _HR and (more := _SPO2_MORE.match(work.left, end)) and _in(int(more.group(1)),
+                                                                                       HEART_RATE_RANGE):
+                values.append(int(more.group(1)))  # "heart rate 110 then 120": the same vital again
+                end = more.end()
+            work.take(m.start(), end)
+            plausible = [v for v in values if _in(v, HEART_RATE_RANGE)]
+            if len(plausible) < len(values):
                 found["implausible"].append("heart_rate")
+            if plausible and "heart_rate" not in found:
+                found["heart_rate"] = max(plausible)
     # A plausible value beside an implausible one of the same kind: keep the plausible one.
     have = {"blood_pressure": "systolic", "spo2": "spo2", "heart_rate": "heart_rate"}
     found["implausible"] = [f for f in found["implausible"] if have[f] not in found]
@@ -504,7 +517,8 @@ _DRUGS = {
     "acetaminophen": "acetaminophen", "tylenol": "acetaminophen", "paracetamol": "acetaminophen",
     "acetaminofen": "acetaminophen", "acetaminofeno": "acetaminophen", "panadol": "acetaminophen",
     "apap": "acetaminophen", "dexamethasone": "dexamethasone", "dexametasona": "dexamethasone",
-    "decadron": "dexamethasone", "tocilizumab": "tocilizumab", "actemra": "tocilizumab",
+    "decadron": "dexamethasone", "dex": "dexamethasone", "dexa": "dexamethasone",
+    "dexametazona": "dexamethasone", "tocilizumab": "tocilizumab", "actemra": "tocilizumab",
     "anakinra": "anakinra", "kineret": "anakinra", "siltuximab": "siltuximab", "sylvant": "siltuximab",
     # Not in triage.model.MEDICATIONS: recorded so the nurse sees it (it masks a fever too),
     # never counted as acetaminophen.
@@ -518,7 +532,7 @@ _MED = re.compile(
     rf"(?:(?<![\d.,])(?P<pnum>{_NUM})\s*(?P<punit>{_MG}|{_COUNT})?\s*(?:(?:extra|regular)\s+strength\s+)?"
     rf"(?:of\s+|de\s+)?)?"
     rf"\b(?P<drug>{_DRUG})\b(?:\s+(?:extra\s+strength|regular\s+strength|es|fuerte|forte|extra))?"
-    rf"(?:\s*[:=x]?\s*(?<![\d.,])(?P<nnum>{_NUM})(?![\d])\s*(?P<nunit>{_MG}|{_COUNT})?\b)?")
+    rf"(?:\s*[:=x]?\s*(?:(?:de|of)\s+)?(?<![\d.,])(?P<nnum>{_NUM})(?![\d])\s*(?P<nunit>{_MG}|{_COUNT})?\b)?")
 # Dose arithmetic, written out before anything is read: "2 x 500", "took 2 tylenol 500mg",
 # "tylenol 500 2 tabs", "500 mg x 2", "2 325s" are one dose of the product ("1000 mg").
 _N_WORDS = {"one": 1, "un": 1, "una": 1, "uno": 1, "two": 2, "dos": 2, "three": 3, "tres": 3, "four": 4,
@@ -570,7 +584,11 @@ _ASKING = re.compile(
     r"\?|\u00bf|\b(?:can|could|may|should|shall)\s+(?:i|we|he|she)\b|\b(?:ok|okay|safe|alright|allowed)\s+to\b|"
     r"\bis\s+it\s+(?:ok|okay|safe|fine)\b|\bwhen\s+(?:can|should|do)\b|\b(?:want|need)\s+to\s+take\b|"
     r"\b(?:puedo|podria|debo|deberia|quiero|necesito)\s+(?:tomar|tomarme|darme)\b|\bcuando\s+puedo\b|"
-    r"\bse\s+puede\b")
+    r"\bse\s+puede\b|"
+    # A plan is not a dose taken: "going to take tylenol", "I'll take it at 2", "voy a tomar tylenol".
+    r"\b(?:going\s+to|gonna|about\s+to|planning\s+(?:on|to)|plan\s+to|will|i'?ll|shall|wanna)\s+"
+    r"(?:take|give|try|taking)\b|\b(?:voy|vamos|va|iba)\s+a\s+(?:tomar|tomarme|darme|dar|darle)\b|"
+    r"\b(?:pienso|planeo|quisiera)\s+tomar\b|\btomare\b")
 _NOT_TAKEN = re.compile(
     r"\b(?:didn'?t|did\s+not|haven'?t|have\s+not|hasn'?t|not|never|no|without|sin|ni|out\s+of|nunca)\b"
     r"(?:\s+(?:take|taken|took|had|tome|he|ha|tomado|any|more|yet|todavia|aun|tengo|have|got|any))*\s*$")
@@ -885,7 +903,16 @@ def parse(body: str | None, now: datetime | None = None) -> Parsed:
     language = _language_hint(original)
     command = _command(text)
     if command is not None:
-        return Parsed(command=command[0], command_arg=command[1], language_hint=language)
+        name, arg, note = command
+        # An ACK with words after it is a nurse's note, unless the words carry a reading, a symptom
+        # or a medicine ("ack, I'm dizzy" from a patient is read as what it says).
+        if not note or not _read(note, language, now).understood:
+            return Parsed(command=name, command_arg=arg, language_hint=language)
+    return _read(text, language, now)
+
+
+def _read(text: str, language: str | None, now: datetime | None) -> Parsed:
+    """Read a normalised text that is not a command."""
     work = _Work(text)
     times = _extract_times(work, now)
     vitals = _extract_vitals(work)

@@ -167,6 +167,7 @@ def segments(text: str) -> int:
     return count
 
 
+@cache
 def format_phone(e164: str, region: str | None = None) -> str:
     """'+15555550100' -> '(555) 555-0100': national format in the clinic's region, else international.
 

@@ -13,7 +13,7 @@ from datetime import timedelta
 from messages.texts import level_label, reason_label, render
 from monitoring.clinic import Clinic, Conflict, NotFound
 from monitoring.outbox import queue_text
-from monitoring.store import dumps, from_text, loads, to_text, transaction, utcnow
+from monitoring.store import dumps, from_text, insert, loads, to_text, transaction, utcnow
 from triage.model import LEVELS
 
 ACTIVE = ("open", "acknowledged")
@@ -74,11 +74,11 @@ def raise_alert(clinic: Clinic, patient_id: int, level: str, reasons: list[str],
                level=merged_level)
         _page(clinic, current["id"], current["page_round"], update=True, reasons=added or list(reasons))
         return current["id"]
-    alert_id = db["alerts"].insert({
+    alert_id = insert(db, "alerts", {
         "patient_id": patient_id, "episode_id": episode_id, "level": level, "reasons": dumps(list(reasons)),
         "status": "open", "page_round": 0, "next_page_at": to_text(now + _timeout(clinic)),
         "created_at": to_text(now), "updated_at": to_text(now),
-    }).last_pk
+    })
     _event(clinic, alert_id, "opened", level=level, reasons=list(reasons))
     _page(clinic, alert_id, 0)
     return alert_id
@@ -89,7 +89,7 @@ def _timeout(clinic: Clinic) -> timedelta:
 
 
 def _event(clinic: Clinic, alert_id: int, kind: str, actor: str | None = None, **detail) -> None:
-    clinic.db["alert_events"].insert(
+    insert(clinic.db, "alert_events",
         {"alert_id": alert_id, "at": to_text(utcnow()), "kind": kind, "actor": actor, "detail": dumps(detail)}
     )
 

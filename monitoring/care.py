@@ -12,7 +12,7 @@ from messages.texts import clock_text, format_phone, render
 from monitoring import alerts
 from monitoring.clinic import Clinic
 from monitoring.outbox import queue_text
-from monitoring.store import dumps, from_text, loads, to_text, utcnow
+from monitoring.store import dumps, from_text, insert, loads, to_text, utcnow
 from triage.model import Assessment, Dose, History, Profile, Reading
 
 ALERT_LEVELS = ("clinician_review", "urgent")
@@ -92,13 +92,13 @@ def record_reading(clinic: Clinic, patient, episode, values: dict, *, taken_at: 
     assessment = triage.assess(clinic.thresholds, profile(patient, episode), past, reading, now, clinic.hours)
     reading_id = None
     if any(values.get(field) is not None for field in VITALS) or reading.symptoms or reading.denied_symptoms:
-        reading_id = clinic.db["readings"].insert({
+        reading_id = insert(clinic.db, "readings", {
             "patient_id": patient["id"], "episode_id": episode["id"], "taken_at": to_text(taken_at),
             **{field: values.get(field) for field in VITALS},
             "symptoms": dumps(sorted(reading.symptoms)), "denied_symptoms": dumps(sorted(reading.denied_symptoms)),
             "implausible": dumps(sorted(reading.implausible)), "source": source, "message_id": message_id,
             "created_at": to_text(now),
-        }).last_pk
+        })
     store_assessment(clinic, patient["id"], episode["id"], assessment, reading_id=reading_id)
     if assessment.level in ALERT_LEVELS:
         alert_reasons = [r for r in assessment.reasons if r != "implausible_reading"]
@@ -111,7 +111,7 @@ def record_reading(clinic: Clinic, patient, episode, values: dict, *, taken_at: 
 
 def store_assessment(clinic: Clinic, patient_id: int, episode_id: int | None, assessment: Assessment,
                      reading_id: int | None = None, medication_id: int | None = None) -> None:
-    clinic.db["assessments"].insert({
+    insert(clinic.db, "assessments", {
         "patient_id": patient_id, "episode_id": episode_id, "reading_id": reading_id,
         "medication_id": medication_id, "level": assessment.level, "reasons": dumps(list(assessment.reasons)),
         "instructions": dumps(list(assessment.instructions)), "assessed_at": to_text(utcnow()),
@@ -148,11 +148,11 @@ def answer_checkin(clinic: Clinic, patient, episode, febrile: bool | None = None
 def record_dose(clinic: Clinic, patient, episode, name: str, *, given_at: datetime, dose_mg: float | None,
                 source: str, weight_kg: float | None = None, staff_id: int | None = None,
                 message_id: int | None = None) -> int:
-    return clinic.db["medications"].insert({
+    return insert(clinic.db, "medications", {
         "patient_id": patient["id"], "episode_id": episode["id"] if episode else None, "name": name,
         "dose_mg": dose_mg, "weight_kg": weight_kg, "given_at": to_text(given_at), "source": source,
         "recorded_by": staff_id, "message_id": message_id, "created_at": to_text(utcnow()),
-    }).last_pk
+    })
 
 
 def patient_acetaminophen(clinic: Clinic, patient, episode, *, given_at: datetime, dose_mg: float | None,

@@ -17,7 +17,7 @@ from monitoring import alerts, care
 from monitoring.clinic import Clinic, NotFound
 from monitoring.outbox import queue_text
 from monitoring.staff import staff_by_phone
-from monitoring.store import to_text, transaction, utcnow
+from monitoring.store import insert, to_text, transaction, utcnow
 
 log = logging.getLogger("crswatch.inbound")
 
@@ -39,11 +39,11 @@ def receive_sms(clinic: Clinic, *, sender: str, to: str, body: str, sid: str) ->
             if clinic.db.execute("SELECT 1 FROM messages WHERE sid = ?", [sid]).fetchone():
                 return Received(None, True)
             patient = _patient_for(clinic, sender)
-            message_id = clinic.db["messages"].insert({
+            message_id = insert(clinic.db, "messages", {
                 "direction": "in", "to_number": to, "from_number": sender, "body": body, "kind": "reply",
                 "patient_id": patient["id"] if patient else None, "status": "received", "sid": sid,
                 "created_at": now, "updated_at": now,
-            }).last_pk
+            })
     except sqlite3.IntegrityError:  # the same MessageSid raced in on another worker
         return Received(None, True)
     try:

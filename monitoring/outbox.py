@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from messages.gateways import GatewayError, classify
 from monitoring.clinic import Clinic
-from monitoring.store import from_text, to_text, transaction, utcnow
+from monitoring.store import from_text, insert, to_text, transaction, utcnow
 
 log = logging.getLogger("crswatch.outbox")
 
@@ -29,11 +29,11 @@ def queue_text(clinic: Clinic, to: str, body: str, kind: str, *, patient_id: int
     """Queue a text inside the caller's transaction; return its message id."""
     assert kind in KINDS, kind
     now = to_text(utcnow())
-    return clinic.db["messages"].insert({
+    return insert(clinic.db, "messages", {
         "direction": "out", "to_number": to, "from_number": clinic.from_number, "body": body, "kind": kind,
         "patient_id": patient_id, "alert_id": alert_id, "staff_id": staff_id, "status": "queued",
         "next_attempt_at": now, "created_at": now, "updated_at": now,
-    }).last_pk
+    })
 
 
 def backoff_seconds(attempts: int) -> float:
@@ -56,60 +56,72 @@ class RateLimiter:
         self.next_slot = max(now, self.next_slot) + self.interval
 
 
+SLICE = 20  # rows read per look at the queue: a page queued during a burst waits at most this many sends
+
+
 def deliver_due(clinic: Clinic, gateway, limiter: RateLimiter | None = None, batch: int = 500) -> dict:
-    """Hand every due outbox row to the gateway once; return counts of what happened."""
+    """Hand due outbox rows to the gateway, at most `batch` of them; return counts of what happened.
+
+    The queue is read a slice at a time, pages first, so a nurse's page that arrives during a burst
+    of prompts overtakes what is left of the burst; texts to one recipient keep their order.
+    """
     counts = {"sent": 0, "retrying": 0, "failed": 0}
-    db = clinic.db
-    now = utcnow()
-    _recover_stale(clinic, now)
-    # Recipients with a page waiting go first (a nurse's page never queues behind a burst of prompts);
-    # within one recipient, texts keep their order.
-    rows = db.execute(
-        "SELECT * FROM messages WHERE direction = 'out' AND status = 'queued' AND next_attempt_at <= ? "
-        "ORDER BY to_number IN (SELECT to_number FROM messages WHERE direction = 'out' AND status = 'queued' "
-        "AND kind = 'alert') DESC, id LIMIT ?", [to_text(now), batch]
-    ).fetchall()
-    if not rows:
-        return counts
-    # Recipients with an earlier text still waiting out a backoff: hold their later texts.
-    held = {row["to_number"]: row["id"] for row in db.execute(
-        "SELECT to_number, MIN(id) AS id FROM messages WHERE direction = 'out' AND status = 'queued' "
-        "AND next_attempt_at > ? GROUP BY to_number", [to_text(now)]
-    ).fetchall()}
+    _recover_stale(clinic, utcnow())
     callback = _status_callback(clinic)
-    for row in rows:
-        to = row["to_number"]
-        if to in held and held[to] < row["id"]:
-            continue
-        if limiter:
-            limiter.wait()  # before the claim, so a crash while waiting leaves the row simply queued
-        with transaction(db):
-            claimed = db.execute(
-                "UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = ?, "
-                "first_attempt_at = COALESCE(first_attempt_at, ?) WHERE id = ? AND status = 'queued'",
-                [to_text(utcnow()), to_text(utcnow()), row["id"]],
-            ).rowcount
-        if not claimed:
-            continue  # another deliverer took it
-        try:
-            sid = gateway.send(to, row["from_number"], row["body"], row["kind"], callback)
-        except GatewayError as error:
-            outcome = _failed(clinic, row, error)
+    handled: set[int] = set()
+    while len(handled) < batch:
+        now = to_text(utcnow())
+        rows = [row for row in clinic.db.execute(
+            "SELECT * FROM messages WHERE direction = 'out' AND status = 'queued' AND next_attempt_at <= ? "
+            "ORDER BY to_number IN (SELECT to_number FROM messages WHERE direction = 'out' AND status = 'queued' "
+            "AND kind = 'alert') DESC, id LIMIT ?", [now, SLICE + len(handled)]).fetchall()
+            if row["id"] not in handled][:min(SLICE, batch - len(handled))]
+        if not rows:
+            break
+        # Recipients with an earlier text still waiting out a backoff: hold their later texts.
+        held = {row["to_number"]: row["id"] for row in clinic.db.execute(
+            "SELECT to_number, MIN(id) AS id FROM messages WHERE direction = 'out' AND status = 'queued' "
+            "AND next_attempt_at > ? GROUP BY to_number", [now]).fetchall()}
+        for row in rows:
+            handled.add(row["id"])
+            to = row["to_number"]
+            if to in held and held[to] < row["id"]:
+                continue
+            outcome = _deliver_one(clinic, gateway, limiter, row, callback)
+            if outcome is None:
+                continue
             counts[outcome] += 1
-            held.setdefault(to, row["id"])
-            continue
-        except Exception as error:  # a gateway bug must not lose the text: retry it like an outage
-            log.exception("gateway raised unexpectedly for message %s", row["id"])
-            counts[_failed(clinic, row, GatewayError(type(error).__name__, None, True))] += 1
-            held.setdefault(to, row["id"])
-            continue
-        with transaction(db):
-            db.execute(
-                "UPDATE messages SET status = 'sent', sid = ?, sent_at = ?, updated_at = ? WHERE id = ?",
-                [sid, to_text(utcnow()), to_text(utcnow()), row["id"]],
-            )
-        counts["sent"] += 1
+            if outcome != "sent":
+                held.setdefault(to, row["id"])
     return counts
+
+
+def _deliver_one(clinic: Clinic, gateway, limiter: RateLimiter | None, row, callback: str | None) -> str | None:
+    """Claim one row, send it, record the outcome: 'sent', 'retrying', 'failed', or None if another took it."""
+    db = clinic.db
+    if limiter:
+        limiter.wait()  # before the claim, so a crash while waiting leaves the row simply queued
+    with transaction(db):
+        claimed = db.execute(
+            "UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = ?, "
+            "first_attempt_at = COALESCE(first_attempt_at, ?) WHERE id = ? AND status = 'queued'",
+            [to_text(utcnow()), to_text(utcnow()), row["id"]],
+        ).rowcount
+    if not claimed:
+        return None
+    try:
+        sid = gateway.send(row["to_number"], row["from_number"], row["body"], row["kind"], callback)
+    except GatewayError as error:
+        return _failed(clinic, row, error)
+    except Exception as error:  # a gateway bug must not lose the text: retry it like an outage
+        log.exception("gateway raised unexpectedly for message %s", row["id"])
+        return _failed(clinic, row, GatewayError(type(error).__name__, None, True))
+    with transaction(db):
+        db.execute(
+            "UPDATE messages SET status = 'sent', sid = ?, sent_at = ?, updated_at = ? WHERE id = ?",
+            [sid, to_text(utcnow()), to_text(utcnow()), row["id"]],
+        )
+    return "sent"
 
 
 def _status_callback(clinic: Clinic) -> str | None:

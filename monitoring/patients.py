@@ -7,7 +7,7 @@ import phonenumbers
 
 from monitoring.clinic import Clinic, Conflict, NotFound, ValidationError
 from monitoring.staff import new_token, token_hash
-from monitoring.store import dumps, from_text, to_text, transaction, utcnow
+from monitoring.store import dumps, from_text, insert, to_text, transaction, utcnow
 from triage import PROFILE_RANGES
 
 ENROLL_FIELDS = {"name", "phone", "language", "therapy", "dose_given_at", "baseline_systolic", "baseline_spo2",
@@ -127,13 +127,13 @@ def enroll(clinic: Clinic, body, actor: str) -> dict:
     with transaction(clinic.db):
         if active_episode_for_phone(clinic, values["phone"]):
             raise Conflict("this phone already has an active monitoring episode", "phone")
-        patient_id = clinic.db["patients"].insert({
+        patient_id = insert(clinic.db, "patients", {
             "name": values["name"], "phone": values["phone"], "language": values["language"],
             "token_hash": token_hash(token), "baseline_systolic": values["baseline_systolic"],
             "baseline_spo2": values["baseline_spo2"], "high_risk": int(values["high_risk"]),
             "risk_factors": dumps(values["risk_factors"]),
             "checkin_interval_minutes": values["checkin_interval_minutes"], "created_at": to_text(now),
-        }).last_pk
+        })
         episode_id = _open_episode(clinic, patient_id, values["therapy"], values["dose_given_at"],
                                    values["monitoring_hours"])
         clinic.audit(actor, "patient.enroll", f"patient:{patient_id}", episode=episode_id)
@@ -142,11 +142,11 @@ def enroll(clinic: Clinic, body, actor: str) -> dict:
 
 def _open_episode(clinic: Clinic, patient_id: int, therapy: str, dose_given_at: datetime, hours: int) -> int:
     now = utcnow()
-    return clinic.db["episodes"].insert({
+    return insert(clinic.db, "episodes", {
         "patient_id": patient_id, "therapy": therapy, "dose_given_at": to_text(dose_given_at),
         "ends_at": to_text(dose_given_at + timedelta(hours=hours)), "status": "active",
         "next_checkin_at": to_text(now), "created_at": to_text(now),
-    }).last_pk
+    })
 
 
 def active_episode_for_phone(clinic: Clinic, phone: str):

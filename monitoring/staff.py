@@ -6,7 +6,7 @@ import secrets
 
 from monitoring.clinic import Clinic, Conflict, NotFound, ValidationError
 from monitoring.config import ConfigError, e164
-from monitoring.store import to_text, transaction, utcnow
+from monitoring.store import insert, to_text, transaction, utcnow
 
 ROLES = ("nurse", "admin")
 
@@ -36,7 +36,7 @@ def add_staff(clinic: Clinic, name: str, role: str, phone: str | None = None, ac
     with transaction(clinic.db):
         if clinic.db.execute("SELECT 1 FROM staff WHERE name = ?", [name]).fetchone():
             raise Conflict(f"a staff member named {name!r} already exists", "name")
-        clinic.db["staff"].insert(
+        insert(clinic.db, "staff",
             {"name": name, "role": role, "phone": phone, "token_hash": token_hash(token), "active": 1,
              "created_at": to_text(utcnow())}
         )

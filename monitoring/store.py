@@ -56,6 +56,14 @@ def loads(text: str | None, default=None):
     return default if text is None else json.loads(text)
 
 
+def insert(db: sqlite_utils.Database, table: str, row: dict) -> int:
+    """Insert one row and return its id. Plain SQL: the hot path (each text writes several rows) cannot
+    afford sqlite-utils' per-call table introspection; the schema is fixed by the migrations."""
+    columns = ", ".join(row)
+    marks = ", ".join("?" for _ in row)
+    return db.conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(row.values())).lastrowid
+
+
 def connect(path: str) -> sqlite_utils.Database:
     """Open the database with the settings every connection here uses."""
     if path != ":memory:":

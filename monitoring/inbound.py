@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from messages.concern import asks_for_help
-from messages.parse import parse
+from messages.parse import parse, staff_ack
 from messages.texts import render
 from monitoring import alerts, care
 from monitoring.clinic import Clinic, NotFound
@@ -118,12 +118,12 @@ def _from_stranger(clinic: Clinic, sender: str) -> None:
 
 
 def _from_staff(clinic: Clinic, staff: dict, message) -> None:
-    parsed = parse(message["body"])
-    if parsed.command != "ack":
+    is_ack, alert_id = staff_ack(message["body"])
+    if not is_ack:
         queue_text(clinic, staff["phone"], render("staff_unreadable", "en"), "info", staff_id=staff["id"])
         return
     try:
-        alerts.acknowledge(clinic, parsed.command_arg, actor=staff["name"], reply_to=staff["phone"])
+        alerts.acknowledge(clinic, alert_id, actor=staff["name"], reply_to=staff["phone"])
     except NotFound:
         pass  # acknowledge() already told the nurse there was nothing to ACK
 

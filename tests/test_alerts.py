@@ -204,3 +204,14 @@ def test_weekend_urgent_says_emergency_department(client, runner, admin_token, c
     phone.text("I feel dizzy")
     reply = texts_to(client, admin_token, PATIENT_PHONE)[-1]["body"].lower()
     assert "emergency" in reply and "555" in reply
+
+
+@pytest.mark.parametrize("body", [
+    pytest.param("ACK {id} pt dizzy, calling", id="ack-id-with-a-note-naming-a-symptom"),
+    pytest.param("ack #{id}", id="ack-hash-id"),
+    pytest.param("Ack, calling now", id="ack-comma-note"),
+])
+def test_staff_ack_with_a_note(client, admin_token, urgent, phone, body):
+    phone.text(body.format(id=urgent["id"]), sender=NURSES[0])
+    assert alerts(client, admin_token) == []
+    assert alerts(client, admin_token, "all")[0]["status"] == "acknowledged"

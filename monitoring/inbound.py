@@ -17,11 +17,16 @@ from monitoring import alerts, care
 from monitoring.clinic import Clinic, NotFound
 from monitoring.outbox import queue_text
 from monitoring.staff import staff_by_phone
-from monitoring.store import insert, to_text, transaction, utcnow
+from monitoring.store import from_text, insert, to_text, transaction, utcnow
 
 log = logging.getLogger("crswatch.inbound")
 
 MAX_PROCESSING_ATTEMPTS = 3
+# A number sending more than this many texts a minute (a stuck phone, a robot, abuse) has the rest
+# stored at once but processed by the scheduler, PENDING_PER_SENDER a pass: never lost, and never
+# crowding out the other patients' texts.
+INBOUND_BURST = 30
+PENDING_PER_SENDER = 10
 UNKNOWN_SENDER_QUIET = timedelta(hours=24)  # one generic reply a day, so two robots never ping-pong
 
 
@@ -39,13 +44,20 @@ def receive_sms(clinic: Clinic, *, sender: str, to: str, body: str, sid: str) ->
             if clinic.db.execute("SELECT 1 FROM messages WHERE sid = ?", [sid]).fetchone():
                 return Received(None, True)
             patient = _patient_for(clinic, sender)
+            recent = clinic.db.execute(
+                "SELECT COUNT(*) FROM messages WHERE direction = 'in' AND from_number = ? AND created_at >= ?",
+                [sender, to_text(utcnow() - timedelta(minutes=1))]).fetchone()[0]
+            deferred = recent >= INBOUND_BURST
             message_id = insert(clinic.db, "messages", {
                 "direction": "in", "to_number": to, "from_number": sender, "body": body, "kind": "reply",
-                "patient_id": patient["id"] if patient else None, "status": "received", "sid": sid,
-                "created_at": now, "updated_at": now,
+                "patient_id": patient["id"] if patient else None, "status": "deferred" if deferred else "received",
+                "sid": sid, "created_at": now, "updated_at": now,
             })
     except sqlite3.IntegrityError:  # the same MessageSid raced in on another worker
         return Received(None, True)
+    if deferred:
+        log.warning("inbound message %s deferred: its number sent %s texts in a minute", message_id, recent)
+        return Received(message_id, False)
     try:
         process(clinic, message_id)
     except Exception:
@@ -74,18 +86,26 @@ def _note_failure(clinic: Clinic, message_id: int) -> None:
 
 
 def process_pending(clinic: Clinic, settle_seconds: int = 30) -> int:
-    """Retry inbound texts left unprocessed (a crash or a bug between commit and processing)."""
+    """Texts left unprocessed: deferred by a flood from their number, or interrupted by a crash or a bug.
+    Each number gets at most PENDING_PER_SENDER a pass, so one flood is worked off without crowding out
+    anyone else."""
     cutoff = to_text(utcnow() - timedelta(seconds=settle_seconds))
     rows = clinic.db.execute(
-        "SELECT id FROM messages WHERE direction = 'in' AND processed_at IS NULL AND created_at <= ? ORDER BY id",
-        [cutoff]).fetchall()
+        "SELECT id, from_number, status FROM messages WHERE direction = 'in' AND processed_at IS NULL "
+        "AND (created_at <= ? OR status = 'deferred') ORDER BY id", [cutoff]).fetchall()
+    per_sender: dict[str, int] = {}
+    chosen = []
     for row in rows:
+        per_sender[row["from_number"]] = per_sender.get(row["from_number"], 0) + 1
+        if per_sender[row["from_number"]] <= PENDING_PER_SENDER:
+            chosen.append(row)
+    for row in chosen:
         try:
             process(clinic, row["id"])
         except Exception:
             log.exception("inbound message %s failed again", row["id"])
             _note_failure(clinic, row["id"])
-    return len(rows)
+    return len(chosen)
 
 
 def process(clinic: Clinic, message_id: int) -> None:
@@ -129,7 +149,9 @@ def _from_staff(clinic: Clinic, staff: dict, message) -> None:
 
 
 def _from_patient(clinic: Clinic, patient, message) -> None:
-    now = utcnow()
+    # When the text arrived, not when it is processed (a retry after a crash, or a deferred text):
+    # readings and doses are timed by the patient's clock, and "30 min ago" counts from there.
+    now = from_text(message["created_at"])
     parsed = parse(message["body"], clinic.local(now))
     values = care.text_values(clinic)
     episode = clinic.db.execute(

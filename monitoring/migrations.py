@@ -188,4 +188,8 @@ MIGRATIONS: list[str] = [
         expires_at TEXT NOT NULL
     );
     """,
+    # 2: inbound texts counted per sender (the flood limit)
+    """
+    CREATE INDEX messages_sender ON messages (from_number, created_at);
+    """,
 ]

@@ -21,9 +21,10 @@ patient is asked to measure again.
 """
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -83,6 +84,13 @@ class Parsed:
     command: str | None = None  # "help", "stop", "start", "ack"
     command_arg: int | None = None  # the alert id in "ACK 12"
     language_hint: str | None = None  # "en", "es", or None when the words do not tell
+    # Said, not read: neither is a reading, so neither makes `understood` True.
+    # "thanks", "ok", "👍", "I feel fine", "estoy bien": the whole text is polite or a status, and
+    # nothing else was read (no value, symptom, denial, medicine, command or implausible value).
+    acknowledgement: bool = False
+    # "no fever", "temp normal", "sin fiebre", "no tengo fiebre": the patient says there is no fever
+    # but no temperature was read (no number, and no implausible one).
+    no_fever_claim: bool = False
 
     @property
     def has_values(self) -> bool:
@@ -714,7 +722,7 @@ def _unit(written: str) -> str | None:
 
 
 def _extract_temperature(work: _Work) -> dict:
-    plausible: list[tuple[Decimal, str, str]] = []
+    plausible: list[tuple[Decimal, str, str, int, int]] = []
     implausible = False
     for m in work.find(_TEMP):
         value = Decimal(m.group("num").replace(",", "."))
@@ -724,18 +732,74 @@ def _extract_temperature(work: _Work) -> dict:
             unit = "C" if in_c else "F" if in_f else None
         if (unit == "C" and in_c) or (unit == "F" and in_f):
             celsius = value if unit == "C" else (value - 32) * 5 / 9
-            plausible.append((celsius, m.group(0).strip(), unit))
+            plausible.append((celsius, m.group(0).strip(), unit, m.start(), m.start() + len(m.group(0).rstrip())))
         else:
             implausible = True
         work.take(m.start(), m.end())
     if plausible:
-        # Several temperatures in one text ("101.2 then 101.6"): the highest, so a fever is never
-        # read away. Rounded to 0.1 C, what a thermometer shows; this also makes 100.4 F exactly
-        # 38.0 C, so the fever threshold holds in both units.
-        celsius, raw, unit = max(plausible, key=lambda p: p[0])
+        # Several temperatures in one text: the one the text says is current ("99 now", "hoy 37.1",
+        # "from 101 to 99"); when no clause says which is current, the highest, so a fever is never
+        # read away ("101.2 then 100.4"). Rounded to 0.1 C, what a thermometer shows; this also
+        # makes 100.4 F exactly 38.0 C, so the fever threshold holds in both units.
+        celsius, raw, unit, _, _ = max(_current(work.text, plausible), key=lambda p: p[0])
         rounded = float(celsius.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
         return {"temperature_c": rounded, "temperature_raw": raw, "temperature_unit": unit}
     return {"implausible": ["temperature"]} if implausible else {}
+
+
+# Which of several temperatures is the current one. A marker belongs to the nearest temperature in
+# its clause; on a tie, an English word to the one before it ("101 yesterday 99 now"), a Spanish
+# one and "down to" to the one after it ("ayer 38.5 hoy 37.1", "101 went down to 99").
+_NOW_MARK = re.compile(  # strong: the reading is now
+    r"\b(?:right\s+now|just\s+now|now|currently|at\s+the\s+moment|at\s+present|this\s+reading|still|"
+    r"(?:went|gone|came|come|is|it'?s|has\s+gone|now)\s+(?:down|up)\s+to|dropped\s+to|fell\s+to|rose\s+to|"
+    r"ahora(?:\s+mismo)?|ahorita|en\s+este\s+momento|actualmente|todavia|"
+    r"(?:bajo|baja|bajando|subio|sube|subiendo)\s+a)\b")
+_TODAY_MARK = re.compile(r"\b(?:today|hoy(?!\s+temprano))\b")  # weaker: today, and now is later
+_PAST_MARK = re.compile(
+    r"\b(?:was|were|had|used\s+to\s+be|yesterday|last\s+night|earlier|before|previously|this\s+morning|"
+    r"overnight|ago|tenia|tuve|estaba|era|fue|ayer|anoche|antes|esta\s+manana|hoy\s+temprano|"
+    r"hace\s+(?:\S+\s+)?(?:minutos?|horas?|rato|un\s+rato|dias?))\b")
+# Markers that go before their number on a tie: Spanish ones, and "down to 99".
+_MARK_BEFORE = re.compile(r"^(?:ahora|ahorita|en\s|actualmente|todavia|baj|sub|hoy|tenia|tuve|estaba|era|fue|ayer|"
+                          r"anoche|antes|esta\s|hace)|\sto$")
+_TEMP_CLAUSE = re.compile(r"[,;!?\n()\[\]:]|\.(?!\d)|\b(?:but|and|then|pero|y|luego|despues|after\s+that)\b")
+# "from 101 to 99", "de 38.9 a 37.8", "went down 101 to 99": the second is where it is now.
+_FROM = re.compile(r"\b(?:from|de|desde|down|up|dropped|fell|rose|bajo|subio|baja|sube)\s*$")
+_TO = re.compile(r"\s*(?:to|a|hasta)\s*$")
+
+
+def _current(text: str, temps: list) -> list:
+    """The temperatures that may be the current one: those the text marks as current, else all."""
+    level = [0] * len(temps)  # 2 now, 1 today, 0 unmarked, -1 past
+    for i in range(len(temps) - 1):
+        if _FROM.search(text[:temps[i][3]]) and _TO.fullmatch(text[temps[i][4]:temps[i + 1][3]]):
+            level[i], level[i + 1] = -1, 2
+    cuts = [0, *(m.end() for m in _TEMP_CLAUSE.finditer(text)), len(text)]
+    marks: dict[int, set[int]] = {}
+    for left, right in itertools.pairwise(cuts):
+        inside = [i for i, t in enumerate(temps) if left <= t[3] < right]
+        if not inside:
+            continue
+        for kind, pattern in ((2, _NOW_MARK), (1, _TODAY_MARK), (-1, _PAST_MARK)):
+            for m in pattern.finditer(text, left, right):
+                if any(t[3] <= m.start() < t[4] for t in temps):
+                    continue
+                start, end, before = m.start(), m.end(), bool(_MARK_BEFORE.search(m.group()))
+                nearest = min(inside, key=lambda i: (
+                    temps[i][3] - end if end <= temps[i][3] else start - temps[i][4],  # the gap
+                    (temps[i][3] < start) == before))  # on a tie: the side the marker goes with
+                marks.setdefault(nearest, set()).add(kind)
+    for i, kinds in marks.items():
+        if level[i] == 0:
+            level[i] = 2 if 2 in kinds else -1 if -1 in kinds else 1
+    top = max(level)
+    if top <= 0:
+        return temps  # nothing says which is current: every one counts, and the highest wins
+    first = level.index(top)
+    # Current: the ones marked most current, and unmarked ones written after them ("99 now, 100.8
+    # on a recheck"): an unmarked reading before them ("101, now 99") is the earlier one.
+    return [t for i, t in enumerate(temps) if level[i] == top or (level[i] == 0 and i > first)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -892,6 +956,54 @@ def _extract_symptoms(text: str) -> tuple[frozenset[str], frozenset[str]]:
 # ---------------------------------------------------------------------------------------------
 
 
+# Said, not read: "no fever", "temp normal" (`no_fever_claim`); "thanks", "I feel fine"
+# (`acknowledgement`). Neither is a reading: the patient is still asked for one.
+_NO_FEVER = re.compile(
+    r"\b(?:(?:no|not\s+any|without|sin|zero|no\s+more|no\s+longer\s+(?:have|has|having)(?:\s+a|\s+any)?|"
+    r"(?:don'?t|dont|do\s+not|doesn'?t|does\s+not|didn'?t|did\s+not)\s+have(?:\s+a|\s+any)?|"
+    r"(?:ya\s+)?no\s+(?:tengo|tiene|tuve|tuvo|hay|he\s+tenido|ha\s+tenido)(?:\s+(?:mas|nada\s+de))?|nada\s+de)\s+"
+    r"(?:fever|fevers|fiebre|calentura|temperatura)(?!\s*(?:reducers?|medicines?|medications?|meds?|pills?|"
+    r"medicinas?|medicamentos?|pastillas?|para\b|\?))|"
+    r"not\s+(?:feverish|febrile)|afebrile|fever\s*-?\s*free|"
+    r"(?:the\s+|my\s+|la\s+)?(?:fever|fiebre|calentura)\s+(?:is\s+|has\s+|se\s+(?:me\s+)?|ya\s+(?:se\s+(?:me\s+)?)?)?"
+    r"(?:(?:all\s+)?gone|went\s+away|broke|resolved|fue|quito|paso)|"
+    r"(?:temp|temperature|temperatura)\s+(?:is\s+|was\s+|es\s+|esta\s+|fue\s+|looks\s+|seems\s+|sigue\s+)?"
+    r"(?:normal|fine|good|ok|okay|bien)(?!\s*\?)|"
+    r"normal\s+(?:temp|temperature)(?!\s*\?))\b")
+_ACK_PHRASES = re.compile(
+    r"\b(?:no\s+(?:problems?|issues?|complaints?|symptoms?|concerns?)|nothing\s+new|same\s+as\s+(?:before|yesterday)|"
+    r"sin\s+(?:problemas?|sintomas|novedad(?:es)?|quejas)|nada\s+nuevo|de\s+acuerdo|got\s+it|will\s+do|"
+    r"sounds\s+good|me\s+siento|me\s+encuentro)\b")
+_ACK_CORE = _words("""
+thanks thank thankyou thanx thx ty tysm ok okay okey okie oki okk kk k fine good great better alright
+noted understood perfect cool awesome nice appreciated well gracias bien mejor vale listo perfecto
+entendido genial excelente bueno claro dale
+""")
+_ACK_FILLER = _words("""
+you u i im i'm am feel feeling feelin felt doing all is it's its it everything everythings everything's
+so very much really again for the and today now still just pretty too a lot much appreciate sure your
+help doctor dr doc nurse team y hoy ahora estoy esta todo muy muchas mil por favor tambien me siento
+estamos seguimos sigo de la el su enfermera doctora ya
+""")
+_ACK_EMOJI = set("\U0001f44d\U0001f44c\U0001f64f\u2705\u2714\u263a\U0001f642\U0001f60a\U0001f600\U0001f603"
+                 "\U0001f4aa\u2764\U0001f44f\U0001f917\U0001f601\U0001f604")
+_EMOJI_JOINERS = set("\ufe0f\ufe0e\u200d") | {chr(c) for c in range(0x1F3FB, 0x1F400)}  # skin tones
+
+
+def _acknowledgement(original: str, text: str) -> bool:
+    """The whole text is thanks, ok or a "fine" ("thanks", "👍", "I feel fine", "estoy bien", "all
+    good, no fever"): nothing else in it, no number, and no word we do not know for one."""
+    symbols = [ch for ch in original if not ch.isspace() and unicodedata.category(ch)[0] in "SC"
+               and ch not in _EMOJI_JOINERS and ch not in "\u00b0"]
+    if any(ch not in _ACK_EMOJI for ch in symbols if not ch.isascii()):
+        return False  # "lol 😂", "🤒": not a thank-you
+    rest = _ACK_PHRASES.sub(" ack ", _NO_FEVER.sub(" ", text))
+    tokens = re.findall(r"[a-z0-9']+", rest)
+    if any(t not in _ACK_CORE and t not in _ACK_FILLER and t != "ack" for t in tokens):
+        return False
+    return any(t in _ACK_CORE or t == "ack" for t in tokens) or any(ch in _ACK_EMOJI for ch in symbols)
+
+
 def parse(body: str | None, now: datetime | None = None) -> Parsed:
     """Read one text. Never raises; a body with nothing usable gives `needs_clarification`.
 
@@ -908,7 +1020,14 @@ def parse(body: str | None, now: datetime | None = None) -> Parsed:
         # or a medicine ("ack, I'm dizzy" from a patient is read as what it says).
         if not note or not _read(note, language, now).understood:
             return Parsed(command=name, command_arg=arg, language_hint=language)
-    return _read(text, language, now)
+    parsed = _read(text, language, now)
+    no_fever = (bool(_NO_FEVER.search(text)) and parsed.temperature_c is None
+                and "temperature" not in parsed.implausible)
+    nothing_read = not (parsed.understood or parsed.implausible)
+    acknowledgement = nothing_read and _acknowledgement(original, text)
+    if no_fever or acknowledgement:
+        parsed = replace(parsed, no_fever_claim=no_fever, acknowledgement=acknowledgement)
+    return parsed
 
 
 def _read(text: str, language: str | None, now: datetime | None) -> Parsed:
@@ -932,7 +1051,7 @@ def _read(text: str, language: str | None, now: datetime | None) -> Parsed:
     )
 
 
-_STAFF_ACK = re.compile(r"^\W*ack\b\W*#?\s*(\d{1,9})?", re.IGNORECASE)
+_STAFF_ACK = re.compile(r"^\W*(?:ack(?:nowledged?)?|ok\s+ack)(?:\b|(?=\d))\W*#?\s*(\d{1,9})?", re.IGNORECASE)
 
 
 def staff_ack(body: str | None) -> tuple[bool, int | None]:

@@ -82,6 +82,9 @@ def test_corpus(row):
     assert actual_reading(parsed) == expected_reading(row), row.get("why", "")
     if "hint" in row:
         assert parsed.language_hint == row["hint"]
+    # Said, not read: thanks / "I feel fine" (`ack`), "no fever" without a number (`nofever`).
+    assert parsed.acknowledgement == row.get("ack", False)
+    assert parsed.no_fever_claim == row.get("nofever", False)
     has_expectation = any(k in row for k in ("f", "c", "bp", "spo2", "hr", "sym", "deny", "meds", "cmd"))
     assert parsed.needs_clarification == (not has_expectation)
 

@@ -96,6 +96,10 @@ def check(parsed: Parsed) -> None:
         assert not parsed.has_values and not parsed.symptoms and not parsed.medications
     assert parsed.command_arg is None or parsed.command == "ack"
     assert parsed.language_hint in (None, "en", "es")
+    if parsed.acknowledgement:  # a thank-you only when nothing else was read
+        assert not parsed.understood and not parsed.implausible
+    if parsed.no_fever_claim:  # said, not read: never beside a temperature
+        assert parsed.temperature_c is None and "temperature" not in parsed.implausible
 
 
 @settings(max_examples=10_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -105,3 +109,26 @@ def test_any_body_parses_or_asks_for_clarification(body):
     check(parsed)
     assert parse(body, NOW) == parsed  # pure: the same text reads the same
     check(parse(body))  # and without a clock
+
+
+PAST = ["was {} yesterday", "{} last night", "{} an hour ago", "it was {} earlier", "ayer {}", "anoche {}",
+        "tenia {}", "{} this morning"]
+CURRENT = ["{} now", "now {}", "currently {}", "{} right now", "ahora {}", "hoy {}", "ahorita {}",
+           "en este momento {}"]
+TEMPS_F = st.decimals(min_value=95, max_value=106, places=1)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.sampled_from(PAST), st.sampled_from(CURRENT), TEMPS_F, TEMPS_F, st.booleans())
+def test_the_current_temperature_wins_over_a_past_one(past, current, before, now, current_first):
+    clauses = [past.format(before), current.format(now)]
+    body = ", ".join(reversed(clauses) if current_first else clauses)
+    assert parse(body, NOW).temperature_raw == str(now)
+    assert parse(f"from {before} to {now}", NOW).temperature_raw == str(now)
+    assert parse(f"bajo de {before} a {now}", NOW).temperature_raw == str(now)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEMPS_F, TEMPS_F, st.sampled_from([", ", " then ", " y luego ", ". ", " and "]))
+def test_with_no_current_marked_the_highest_temperature_wins(first, second, joiner):
+    assert parse(f"{first}{joiner}{second}", NOW).temperature_raw == str(max(first, second))

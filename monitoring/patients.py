@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import phonenumbers
 
-from monitoring.clinic import Clinic, Conflict, NotFound, ValidationError
+from monitoring.clinic import Clinic, Conflict, NotFound, ServiceError, ValidationError
 from monitoring.staff import new_token, token_hash
 from monitoring.store import dumps, from_text, insert, to_text, transaction, utcnow
 from triage import PROFILE_RANGES
@@ -13,6 +13,7 @@ from triage import PROFILE_RANGES
 ENROLL_FIELDS = {"name", "phone", "language", "therapy", "dose_given_at", "baseline_systolic", "baseline_spo2",
                  "high_risk", "risk_factors", "monitoring_hours", "checkin_interval_minutes"}
 LANGUAGES = ("en", "es")
+ACTIVE_PHONE = "this phone already has an active monitoring episode"
 # Times outside these years are typos, and years 1 or 9999 overflow the time arithmetic (a 500).
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
@@ -72,36 +73,95 @@ def _text(body: dict, field: str, required: bool = True, limit: int = 200) -> st
 
 
 def validate_enrollment(clinic: Clinic, body) -> dict:
+    """The enrollment's values; raises the first problem found (enrollment_errors lists them all)."""
+    values, errors = _enrollment_fields(clinic, body)
+    if errors:
+        raise next(iter(errors.values()))
+    return values
+
+
+def _enrollment_fields(clinic: Clinic, body) -> tuple[dict, dict[str, ValidationError]]:
+    """Each field checked on its own: (the values that passed, {field: its problem}) in checking order."""
     if not isinstance(body, dict):
         raise ValidationError("the body must be a JSON object", "body")
+    values: dict = {}
+    errors: dict[str, ValidationError] = {}
+
+    def check(field: str, parse) -> None:
+        try:
+            values[field] = parse()
+        except ValidationError as error:
+            errors.setdefault(error.field or field, error)
+
     unknown = sorted(set(body) - ENROLL_FIELDS)
     if unknown:
-        raise ValidationError(f"unknown field {unknown[0]!r}; known: {', '.join(sorted(ENROLL_FIELDS))}", unknown[0])
-    language = body.get("language", "en")
-    if language not in LANGUAGES:
-        raise ValidationError("language must be 'en' or 'es'", "language")
-    high_risk = body.get("high_risk", False)
-    if not isinstance(high_risk, bool):
-        raise ValidationError("high_risk must be true or false", "high_risk")
-    risk_factors = body.get("risk_factors", [])
-    if not isinstance(risk_factors, list) or not all(isinstance(item, str) for item in risk_factors):
-        raise ValidationError("risk_factors must be a list of strings", "risk_factors")
+        errors[unknown[0]] = ValidationError(
+            f"unknown field {unknown[0]!r}; known: {', '.join(sorted(ENROLL_FIELDS))}", unknown[0])
+    check("language", lambda: _choice(body.get("language", "en"), LANGUAGES,
+                                      ValidationError("language must be 'en' or 'es'", "language")))
+    check("high_risk", lambda: _boolean(body.get("high_risk", False), "high_risk"))
+    check("risk_factors", lambda: _strings(body.get("risk_factors", []), "risk_factors"))
     low_sbp, high_sbp = PROFILE_RANGES["baseline_systolic"]
     low_spo2, high_spo2 = PROFILE_RANGES["baseline_spo2"]
-    return {
-        "name": _text(body, "name"),
-        "phone": normalise_phone(body.get("phone")),
-        "language": language,
-        "therapy": _text(body, "therapy"),
-        "dose_given_at": parse_time(body.get("dose_given_at"), "dose_given_at", default=utcnow()),
-        "baseline_systolic": _int_in(body, "baseline_systolic", int(low_sbp), int(high_sbp)),
-        "baseline_spo2": _int_in(body, "baseline_spo2", int(low_spo2), int(high_spo2)),
-        "high_risk": high_risk,
-        "risk_factors": [item.strip() for item in risk_factors if item.strip()],
-        "monitoring_hours": _int_in(body, "monitoring_hours", 1, 24 * 14)
-        or clinic.checkins["monitoring_hours"],
-        "checkin_interval_minutes": _int_in(body, "checkin_interval_minutes", 15, 240),
-    }
+    check("name", lambda: _text(body, "name"))
+    check("phone", lambda: normalise_phone(body.get("phone")))
+    check("therapy", lambda: _text(body, "therapy"))
+    check("dose_given_at", lambda: parse_time(body.get("dose_given_at"), "dose_given_at", default=utcnow()))
+    check("baseline_systolic", lambda: _int_in(body, "baseline_systolic", int(low_sbp), int(high_sbp)))
+    check("baseline_spo2", lambda: _int_in(body, "baseline_spo2", int(low_spo2), int(high_spo2)))
+    check("monitoring_hours", lambda: _int_in(body, "monitoring_hours", 1, 24 * 14)
+          or clinic.checkins["monitoring_hours"])
+    check("checkin_interval_minutes", lambda: _int_in(body, "checkin_interval_minutes", 15, 240))
+    if "risk_factors" in values:
+        values["risk_factors"] = [item.strip() for item in values["risk_factors"] if item.strip()]
+    return values, errors
+
+
+def _choice(value, allowed: tuple, error: ValidationError):
+    if value not in allowed:
+        raise error
+    return value
+
+
+def _boolean(value, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValidationError(f"{field} must be true or false", field)
+    return value
+
+
+def _strings(value, field: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValidationError(f"{field} must be a list of strings", field)
+    return value
+
+
+def enrollment_errors(clinic: Clinic, body) -> dict[str, ServiceError]:
+    """Every problem enroll() would refuse `body` for, the first one of each field: {} when it would go
+    ahead. For forms that show all their errors at once; enroll() and the API still stop at the first.
+    A phone already being monitored is a Conflict on "phone"."""
+    values, errors = _enrollment_fields(clinic, body)
+    problems: dict[str, ServiceError] = dict(errors)
+    if "dose_given_at" in values and "monitoring_hours" in values:
+        try:
+            check_dose_time(values["dose_given_at"], values["monitoring_hours"], "dose_given_at")
+        except ValidationError as error:
+            problems.setdefault("dose_given_at", error)
+    if values.get("checkin_interval_minutes") is not None:
+        try:
+            _check_interval(clinic, values["checkin_interval_minutes"])
+        except ValidationError as error:
+            problems.setdefault("checkin_interval_minutes", error)
+    if "phone" in values and active_episode_for_phone(clinic, values["phone"]):
+        problems.setdefault("phone", Conflict(ACTIVE_PHONE, "phone"))
+    return problems
+
+
+def _check_interval(clinic: Clinic, minutes: int | None) -> None:
+    missed_after = clinic.checkins["missed_after_minutes"]
+    if minutes is not None and minutes <= missed_after:
+        # a shorter interval would re-prompt before a silence could ever count as missed
+        raise ValidationError(f"checkin_interval_minutes must be longer than the clinic's missed_after_minutes "
+                              f"({missed_after})", "checkin_interval_minutes")
 
 
 def check_dose_time(given_at: datetime, hours: int, field: str) -> None:
@@ -117,16 +177,12 @@ def enroll(clinic: Clinic, body, actor: str) -> dict:
     """Enroll a patient and open their first monitoring episode; the first check-in is due now."""
     values = validate_enrollment(clinic, body)
     check_dose_time(values["dose_given_at"], values["monitoring_hours"], "dose_given_at")
-    missed_after = clinic.checkins["missed_after_minutes"]
-    if values["checkin_interval_minutes"] is not None and values["checkin_interval_minutes"] <= missed_after:
-        # a shorter interval would re-prompt before a silence could ever count as missed
-        raise ValidationError(f"checkin_interval_minutes must be longer than the clinic's missed_after_minutes "
-                              f"({missed_after})", "checkin_interval_minutes")
+    _check_interval(clinic, values["checkin_interval_minutes"])
     token = new_token("pt")
     now = utcnow()
     with transaction(clinic.db):
         if active_episode_for_phone(clinic, values["phone"]):
-            raise Conflict("this phone already has an active monitoring episode", "phone")
+            raise Conflict(ACTIVE_PHONE, "phone")
         patient_id = insert(clinic.db, "patients", {
             "name": values["name"], "phone": values["phone"], "language": values["language"],
             "token_hash": token_hash(token), "baseline_systolic": values["baseline_systolic"],

@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 
 from monitoring import config as config_module
-from monitoring.clinic import Clinic, ValidationError
+from monitoring.clinic import Clinic, NotFound, ValidationError
 from monitoring.store import dumps, loads, to_text, transaction, utcnow
 
 EDITABLE_SECTIONS = ("clinic", "checkins", "thresholds", "escalation")
@@ -50,6 +50,33 @@ def update(clinic: Clinic, changes, actor: str) -> dict:
                 "updated_at = excluded.updated_at", [key, dumps(value), actor, now])
             clinic.audit(actor, "settings.change", key, old=old, new=value)
     return effective(clinic.config, stored(clinic))
+
+
+def revert(clinic: Clinic, key: str, actor: str) -> dict:
+    """Drop the stored edit of `key` so the config file's value applies again, audited like update()
+    (a settings.change with reverted=True); return the effective config."""
+    edits = stored(clinic)
+    if key not in set(editable_keys()):
+        raise ValidationError(f"{key!r} cannot be edited here", "key")
+    if key not in edits:
+        raise NotFound(f"{key} is not edited: it already has the config file's value", key)
+    remaining = {name: value for name, value in edits.items() if name != key}
+    try:
+        config_module.load(copy.deepcopy(effective(clinic.config, remaining)))
+    except config_module.ConfigError as error:  # the file's value clashes with another edit
+        raise ValidationError(error.format_message().removeprefix("config: "), error.key) from None
+    old = _value(clinic.effective, key)
+    with transaction(clinic.db):
+        clinic.db.execute("DELETE FROM settings WHERE key = ?", [key])
+        clinic.audit(actor, "settings.change", key, old=old, new=_value(clinic.config, key), reverted=True)
+    return effective(clinic.config, remaining)
+
+
+def _value(config: dict, key: str):
+    if key == "oncall":
+        return config["oncall"]
+    section, name = key.split(".", 1)
+    return config[section][name]
 
 
 def stored(clinic: Clinic) -> dict:

@@ -12,6 +12,7 @@ from monitoring import staff as staff_module
 from monitoring.clinic import open_clinic
 from monitoring.signin import LOCKOUT, MAX_FAILED_SIGNINS
 from monitoring.store import connect
+from web.api import RowId
 from web.dashboard.chart import temperature_svg
 
 ADMIN, NURSE = "Ada Admin", "Nora Nurse"
@@ -62,9 +63,9 @@ def enroll_form(client, token, **extra):
     return client.post("/dashboard/patients/new", data=form)
 
 
-def dashboard_rules(app):
+def dashboard_rules(app, row_id: int | str = 1):
     """Every dashboard route with example arguments: (endpoint, url, methods)."""
-    examples = {"alert_id": 1, "patient_id": 1, "staff_id": 1, "filename": "app.css"}
+    examples = {"alert_id": row_id, "patient_id": row_id, "staff_id": row_id, "filename": "app.css"}
     rules = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint.split(".")[0] not in DASHBOARD_BLUEPRINTS:
@@ -91,6 +92,40 @@ def test_every_page_redirects_to_signin_without_a_session(app, client):
         response = client.get(url)
         assert response.status_code == 302, endpoint
         assert response.headers["Location"].startswith("/signin"), endpoint
+
+
+ID_ENDPOINTS = {"dashboard.alert", "dashboard.ack", "dashboard.resolve", "dashboard.patient",
+                "dashboard.give_medication", "dashboard.new_dose", "admin.staff_password", "admin.staff_revoke"}
+
+
+def test_every_dashboard_id_is_a_row_id(app):
+    with_ids = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.split(".")[0] in DASHBOARD_BLUEPRINTS and rule.arguments - {"filename"}:
+            with_ids.add(rule.endpoint)
+            assert all(isinstance(rule._converters[name], RowId) for name in rule.arguments), rule.rule
+    assert with_ids == ID_ENDPOINTS
+
+
+@pytest.mark.parametrize("huge", ["9223372036854775808", "99999999999999999999999"], ids=["2**63", "23-digits"])
+def test_ids_past_sqlite_range_are_the_dashboards_404(app, client, admin, huge):
+    tried = set()
+    for endpoint, url, methods in dashboard_rules(app, huge):
+        if endpoint not in ID_ENDPOINTS:
+            continue
+        for method in methods:
+            form = {"csrf_token": admin, "note": "x", "name": "dexamethasone", "dose_mg": "10",
+                    "therapy": "teclistamab", "password": "a new long password"}
+            response = client.get(url) if method == "GET" else client.post(url, data=form)
+            assert response.status_code == 404, (endpoint, method, response.status_code)
+            assert "There is nothing at this address." in response.text, endpoint
+            assert "default-src 'self'" in response.headers["Content-Security-Policy"], endpoint
+            tried.add(endpoint)
+    assert tried == ID_ENDPOINTS
+    largest = client.get(f"/dashboard/alerts/{2**63 - 1}")  # the largest id SQLite holds: no such alert
+    assert largest.status_code == 404 and f"no alert {2**63 - 1}" in largest.text
+    api = client.post(f"/api/v1/alerts/{huge}/ack")  # the API keeps its JSON answer
+    assert api.status_code == 404 and api.is_json
 
 
 def test_root_redirects_to_the_dashboard(client):
@@ -206,15 +241,17 @@ def test_pages_have_titles_and_a_strict_content_security_policy(client, admin):
 
 def test_enroll_through_the_form(client, admin):
     response = enroll_form(client, admin, baseline_systolic="118", high_risk="on", risk_factors="age, CKD")
-    assert response.status_code == 201 and "Enrolled Pat Example" in response.text
+    assert response.status_code == 303 and response.headers["Location"] == "/dashboard/patients/1"  # no resubmit
     page = client.get("/dashboard/patients/1").text
+    assert "Enrolled Pat Example" in page and re.search(r'<code class="token">pt_', page)  # the app token, once
     assert "teclistamab" in page and "high risk" in page and "age, CKD" in page
+    assert 'class="token"' not in client.get("/dashboard/patients/1").text
     assert "Pat Example" in client.get("/dashboard").text
 
 
 @pytest.mark.parametrize("change, field, message", [
     pytest.param({"phone": "12"}, "phone", "phone", id="bad-phone"),
-    pytest.param({"name": ""}, "name", "name", id="no-name"),
+    pytest.param({"name": ""}, "name", "Name is required", id="no-name"),
     pytest.param({"baseline_systolic": "high"}, "baseline_systolic", "whole number", id="not-a-number"),
     pytest.param({"checkin_interval_minutes": "5"}, "checkin_interval_minutes", "between", id="too-often"),
 ])
@@ -223,6 +260,34 @@ def test_enroll_form_names_the_field_at_fault(client, admin, change, field, mess
     assert response.status_code == 400
     assert f'id="{field}" ' in response.text and 'aria-invalid="true"' in response.text
     assert re.search(rf'<p class="field-error" id="{field}-error">[^<]*{message}', response.text)
+
+
+def test_enroll_form_shows_every_error_at_once_in_the_forms_words(client, admin):
+    response = enroll_form(client, admin, name="", phone="12", baseline_systolic="high", baseline_spo2="30",
+                           monitoring_hours="400", checkin_interval_minutes="30")
+    assert response.status_code == 400
+    errors = dict(re.findall(r'<p class="field-error" id="([a-z_0-9]+)-error">([^<]*)</p>', response.text))
+    assert set(errors) == {"name", "phone", "baseline_systolic", "baseline_spo2", "monitoring_hours",
+                           "checkin_interval_minutes"}
+    assert errors["monitoring_hours"] == "Monitoring hours must be between 1 and 336, not 400"
+    assert errors["baseline_systolic"] == "Baseline systolic blood pressure must be a whole number"
+    assert errors["name"].startswith("Name is required")
+    assert errors["phone"].startswith("Mobile phone &#39;12&#39; is not a possible phone number")
+    assert errors["checkin_interval_minutes"].startswith("Check-in every (minutes) must be longer than the clinic")
+    assert "_" not in "".join(errors.values())  # no raw field or setting names
+    assert "Please fix these 6 things" in response.text
+    assert response.text.count('aria-invalid="true"') == 6
+
+
+def test_enroll_form_links_the_patient_already_on_that_phone(client, admin):
+    enroll_form(client, admin)
+    response = enroll_form(client, admin, name="Pat Again")
+    assert response.status_code == 409
+    assert "this phone already has an active monitoring episode" in response.text.lower()
+    assert re.search(r'id="phone-enrolled">Already monitored on this phone: <a href="/dashboard/patients/1">'
+                     r'Pat Example</a>', response.text)
+    both = enroll_form(client, admin, name="", phone="(555) 555-0199")  # the same number, written another way
+    assert both.status_code == 400 and 'id="name-error"' in both.text and 'id="phone-enrolled"' in both.text
 
 
 def test_acknowledge_and_resolve_through_the_dashboard(client, admin, phone):
@@ -301,6 +366,47 @@ def test_settings_edit_is_stored_and_audited(app, client, admin):
     assert bad.status_code == 400 and "fever_c" in bad.text
 
 
+def test_settings_take_a_decimal_comma_show_clinic_time_and_undo_an_edit(app, client, admin):
+    assert client.post("/dashboard/settings", data={"csrf_token": admin, "thresholds.fever_c": "38,3"}).status_code == 302
+    assert open_clinic(app.config["CRS"]).thresholds.fever_c == 38.3
+    page = client.get("/dashboard/settings").text
+    assert 'value="38.3"' in page
+    history = page[page.index("Change history"):]
+    assert ">Tue 3 Mar, 10:00 AM</time>" in history and "+00:00<" not in history  # START, in Chicago time
+    assert "<td>Fever at or above (°C)</td><td>38.0</td><td>38.3</td>" in history  # the form's label, not the key
+    assert "Use the config file's value (38.0)" in page and 'form="revert-thresholds-fever_c"' in page
+    thousands = client.post("/dashboard/settings", data={"csrf_token": admin,
+                                                         "thresholds.acetaminophen_max_daily_mg": "3,000"})
+    assert thousands.status_code == 400 and "write 3000 without the comma" in thousands.text
+    word = client.post("/dashboard/settings", data={"csrf_token": admin, "thresholds.fever_c": "hot"})
+    assert word.status_code == 400 and "Fever at or above (°C) must be a number" in word.text
+
+    response = client.post("/dashboard/settings/revert", data={"csrf_token": admin, "key": "thresholds.fever_c"})
+    assert response.status_code == 302
+    assert open_clinic(app.config["CRS"]).thresholds.fever_c == 38.0
+    page = client.get("/dashboard/settings").text
+    assert "back to the config file" in page and 'value="38.0"' in page and "revert-thresholds-fever_c" not in page
+    assert "<td>Fever at or above (°C)</td><td>38.3</td><td>38.0 <span class=\"hint\">(the config file" in page
+    db = connect(app.config["CRS"]["database"]["path"])
+    audit = db.execute("SELECT actor, detail FROM audit_log WHERE action = 'settings.change' ORDER BY id").fetchall()
+    assert [row["actor"] for row in audit] == [ADMIN, ADMIN] and '"reverted": true' in audit[-1]["detail"]
+    again = client.post("/dashboard/settings/revert", data={"csrf_token": admin, "key": "thresholds.fever_c"},
+                        follow_redirects=True)
+    assert "already has the config file" in again.text
+
+
+def test_reverting_the_oncall_chain(app, client, admin):
+    client.post("/dashboard/settings", data={"csrf_token": admin, "oncall": "Dr On Call, +15555550150"})
+    assert [person["name"] for person in open_clinic(app.config["CRS"]).oncall] == ["Dr On Call"]
+    assert 'form="revert-oncall"' in client.get("/dashboard/settings").text
+    client.post("/dashboard/settings/revert", data={"csrf_token": admin, "key": "oncall"})
+    assert [person["name"] for person in open_clinic(app.config["CRS"]).oncall] == ["Primary nurse", "Backup nurse"]
+
+
+def test_a_nurse_cannot_revert_settings(client, nurse):
+    assert client.post("/dashboard/settings/revert", data={"csrf_token": nurse, "key": "oncall"}).status_code == 403
+
+
 def test_admin_adds_a_user_who_can_sign_in(client, admin):
     form = {"csrf_token": admin, "name": "Sam Nurse", "role": "nurse", "phone": "+15555550178",
             "password": "sam's long password", "password_again": "sam's long password"}
@@ -363,6 +469,9 @@ def test_simulator_refuses_unknown_phones(client, admin):
 def test_simulator_is_404_on_the_twilio_backend(tmp_path, clock):
     config = base_config(tmp_path / "twilio.db")
     config["sms"]["backend"] = "twilio"
+    # a twilio config must not use the example numbers (see monitoring.config)
+    config["clinic"]["phone"], config["sms"]["from_number"] = "+13125550000", "+13125550001"
+    config["oncall"] = [{"name": "Primary nurse", "phone": "+13125550002"}]
     app = create_app(config)
     app.testing = True
     app.test_cli_runner().invoke(args=["init-db"])

@@ -12,7 +12,7 @@ import pytest
 import time_machine
 
 from messages.gateways import OutboxGateway
-from monitoring import patients
+from monitoring import patients, settings
 from monitoring.inbound import receive_sms
 from scheduler.jobs import deliver_only
 
@@ -58,9 +58,11 @@ def test_sign_in_and_keyboard_reaches_the_form(page):
 def test_enroll_through_the_form(page):
     sign_in(page)
     enroll_in_form(page)
-    assert page.get_by_role("heading", name="Enrolled Pat Example").is_visible()
-    page.get_by_role("link", name="Open Pat Example's page").click()
-    assert page.title() == "Pat Example · crswatch"
+    assert page.title() == "Pat Example · crswatch"  # straight to the patient's page
+    assert "Enrolled Pat Example" in page.locator(".flashes").inner_text()
+    assert page.locator("#patient-token code").inner_text().startswith("pt_")
+    page.reload()  # a reload shows the page again, it does not enroll again (and the token is gone)
+    assert page.locator("#patient-token").count() == 0 and page.locator(".flash").count() == 0
     nav(page, "Alerts")
     assert page.locator("#patients").get_by_role("link", name="Pat Example").is_visible()
     enroll_in_form(page, name="Second Try", phone="12")  # a bad phone is named beside its field
@@ -154,4 +156,61 @@ def test_screenshots_at_phone_and_desktop_widths(page, live):
         # nothing sideways: a phone screen never scrolls horizontally
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{width}: page is {overflow}px wider than the screen"
+    assert not page.console_errors
+
+
+WIDEST = """() => {
+  const width = document.documentElement.clientWidth;
+  return [...document.querySelectorAll("body *")]
+    .filter((el) => el.getBoundingClientRect().right > width + 0.5 && !el.closest(".table-wrap"))
+    .slice(0, 5).map((el) => `${el.tagName.toLowerCase()}#${el.id}.${el.className} right=${el.getBoundingClientRect().right}`);
+}"""
+
+
+@pytest.mark.parametrize("width", [320, 360, 390])
+def test_no_page_scrolls_sideways_on_a_phone(page, live, width):
+    patient_id = seed_a_febrile_night(live)
+    clinic = live.clinic()
+    try:  # an edited setting: its badge, its undo button and a history row are on the settings page
+        settings.update(clinic, {"thresholds.fever_c": 38.3, "oncall": [
+            {"name": "Primary nurse", "phone": "+15555550142"}]}, actor="Ada Admin")
+    finally:
+        clinic.db.close()
+    sign_in(page)
+    page.set_viewport_size({"width": width, "height": 740})
+    pages = {"dashboard": "/dashboard", "grade": "/dashboard/grade", "staff": "/dashboard/staff",
+             "simulator": "/simulator?phone=%2B15555550188", "patient": f"/dashboard/patients/{patient_id}",
+             "alert": "/dashboard/alerts/1", "enroll": "/dashboard/patients/new", "settings": "/dashboard/settings"}
+    for name, url in pages.items():
+        page.goto(url)
+        if name == "grade":
+            page.get_by_label("Oxygen", exact=True).select_option("high_flow")  # the longest label on show
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{name} at {width}px is {overflow}px wider than the screen: {page.evaluate(WIDEST)}"
+        for table in page.locator(".table-wrap").all():  # a wide table scrolls inside its own box
+            assert table.bounding_box()["x"] + table.bounding_box()["width"] <= width + 0.5, name
+        if width == 320:
+            screenshot(page, f"{name}-320")
+    page.goto("/dashboard/patients/new")  # the form with all its errors
+    page.get_by_label("Mobile phone").fill("+15555550188")
+    page.get_by_label("Monitoring hours").fill("400")
+    page.get_by_role("button", name="Enroll and start monitoring").click()
+    assert page.locator(".field-error").count() == 5  # name, therapy, hours, the phone and who is on it
+    assert page.locator("#phone-enrolled").get_by_role("link", name="Maria Lopez").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    if width == 320:
+        screenshot(page, "enroll-errors-320")
+    page.console_errors.clear()  # chromium logs the refused form's 409; that one is meant
+    page.goto("/dashboard")
+    for button in page.locator("#open-alerts .actions button").all():  # Acknowledge and Resolve inside the card
+        card = page.locator("#open-alerts .alert-card").first.bounding_box()
+        box = button.bounding_box()
+        assert card["x"] <= box["x"] and box["x"] + box["width"] <= card["x"] + card["width"], button.inner_text()
+    page.goto("/simulator?phone=%2B15555550188")
+    send = page.get_by_role("button", name="Send")
+    box = send.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width, f"Send is off screen at {width}px: {box}"
+    page.get_by_label("Text message").fill("37.0")
+    send.click()
+    page.locator("#conversation .bubble-in", has_text="37.0").last.wait_for()
     assert not page.console_errors

@@ -8,16 +8,19 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, redirect, send_from_directory, url_for
+from flask import Flask, make_response, redirect, request, send_from_directory, url_for
+from werkzeug.exceptions import NotFound
 
 from messages.texts import level_label, reason_label, symptom_label
 from monitoring.timeline import age
 from triage import celsius_to_fahrenheit
+from web.api import RowId
 from web.context import clinic
-from web.dashboard.security import CSRF_FIELD, csrf_token, current_user, secure_headers
+from web.dashboard.security import CSRF_FIELD, csrf_token, current_user, not_found_page, secure_headers
 
 WEB = Path(__file__).resolve().parent.parent
 SESSION_HOURS = 12  # one shift; then sign in again
+DASHBOARD_PATHS = ("/dashboard/", "/simulator/")
 
 
 def _local(moment, fmt: str = "%a %-d %b, %-I:%M %p") -> str:
@@ -26,13 +29,28 @@ def _local(moment, fmt: str = "%a %-d %b, %-I:%M %p") -> str:
     return clinic().local(moment).strftime(fmt)
 
 
+def _dashboard_not_found(app: Flask) -> None:
+    """A dashboard address no route matched (RowId refuses an id while routing, before any blueprint is
+    chosen) gets the dashboard's 404 page; every other address keeps the app's own 404 (JSON for the API)."""
+    app_not_found = app.error_handler_spec[None].get(404, {}).get(NotFound)
+
+    @app.errorhandler(404)
+    def _not_found(exc):
+        if request.path.startswith(DASHBOARD_PATHS) or request.path in ("/dashboard", "/simulator"):
+            return secure_headers(make_response(not_found_page()))
+        return app_not_found(exc) if app_not_found is not None else exc
+
+
 def init_app(app: Flask) -> None:
     from web.dashboard import admin, auth, pages, simulator
 
     if app.config.get("PERMANENT_SESSION_LIFETIME") == timedelta(days=31):  # Flask's default: too long here
         app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=SESSION_HOURS)
+    # Ids in dashboard paths are web.api's RowId: past SQLite's 64-bit range is a 404, not an OverflowError.
+    app.url_map.converters.setdefault("row_id", RowId)  # before the routes that use it
     for blueprint in (auth.bp, pages.bp, admin.bp, simulator.bp):
         app.register_blueprint(blueprint)
+    _dashboard_not_found(app)
 
     @app.get("/")
     def root():

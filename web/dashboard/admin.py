@@ -1,13 +1,17 @@
 """Admin pages: the clinic's effective settings (edits stored in the database, audited) and staff sign-ins."""
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from monitoring import config as config_module
 from monitoring import settings, signin
 from monitoring import staff as staff_module
 from monitoring.clinic import NotFound, ServiceError, ValidationError
+from monitoring.store import from_text
 from web.context import clinic
+from web.dashboard import forms
 from web.dashboard.security import admin_required, current_user, protect
 
 bp = Blueprint("admin", __name__, url_prefix="/dashboard", template_folder="../templates")
@@ -22,7 +26,48 @@ HELP = {
 }
 
 
+# What a clinic administrator reads instead of the config key, with the SOP line behind clinical ones.
+LABELS = {
+    "thresholds.fever_c": "Fever at or above (°C) — SOP 4: 38.0 °C = 100.4 °F",
+    "thresholds.systolic_floor": "Low systolic blood pressure below (mm Hg) — SOP 5: < 90",
+    "thresholds.systolic_drop": "…and more than this below the patient's baseline (mm Hg) — SOP 5: 10",
+    "thresholds.spo2_floor": "Low oxygen (SpO2) below (%) — SOP 5: < 90 %",
+    "thresholds.acetaminophen_interval_hours": "Hours between acetaminophen doses — SOP 5: 6-8 h",
+    "thresholds.acetaminophen_max_daily_mg": "Most acetaminophen in 24 hours (mg)",
+    "thresholds.protracted_fever_hours": "Protracted fever despite steroids after (hours) — SOP 5: 48 h",
+    "thresholds.prolonged_symptoms_days": "Prolonged symptoms after (days) — SOP 4: over 1 week",
+    "checkins.interval_minutes": "Minutes between check-ins — SOP 5: every 1-2 h",
+    "checkins.febrile_interval_minutes": "Minutes between check-ins while febrile",
+    "checkins.reminder_after_minutes": "Remind after (minutes without an answer)",
+    "checkins.missed_after_minutes": "Count as missed after (minutes)",
+    "checkins.escalate_after_missed": "Alert the nurse after this many missed in a row",
+    "checkins.monitoring_hours": "Hours of monitoring after a dose",
+    "checkins.quiet_start": "Quiet hours start", "checkins.quiet_end": "Quiet hours end",
+    "clinic.name": "Clinic name (in every text)", "clinic.phone": "Clinic phone patients call",
+    "clinic.timezone": "Time zone", "clinic.open": "Opens", "clinic.close": "Closes",
+    "clinic.days": "Days open", "clinic.dashboard_url": "Dashboard address in nurse texts",
+    "escalation.ack_timeout_minutes": "Page again and the next on call after (minutes without ACK)",
+}
+SECTIONS = {"checkins": "Check-ins", "clinic": "Clinic", "escalation": "Escalation",
+            "thresholds": "Clinical thresholds"}
+
+
+def _shown(value) -> str:
+    """A setting's value as the form shows it: lists comma-separated, the on-call chain as name and phone."""
+    if isinstance(value, list):
+        return "; ".join(f"{item['name']}, {item['phone']}" if isinstance(item, dict) else str(item) for item in value)
+    return "" if value is None else str(value)
+
+
+def short_label(key: str) -> str:
+    """The label without its SOP note, for messages and the change history."""
+    if key == "oncall":
+        return "On-call chain"
+    return LABELS.get(key, key.split(".", 1)[-1].replace("_", " ")).split(" — ")[0]
+
+
 def _rows(effective: dict) -> list[dict]:
+    from_file = clinic().config
     rows = []
     for key in settings.editable_keys():
         if key == "oncall":
@@ -32,9 +77,11 @@ def _rows(effective: dict) -> list[dict]:
         value = effective[section][name]
         low_high = config_module.RANGES.get(key)
         rows.append({
-            "key": key, "id": key.replace(".", "-"), "section": section, "name": name,
+            "key": key, "id": key.replace(".", "-"), "section": SECTIONS.get(section, section),
+            "name": LABELS.get(key, name.replace("_", " ")),
             "value": ", ".join(value) if isinstance(value, list) else value,
             "default": ", ".join(default) if isinstance(default, list) else default,
+            "file": _shown(from_file[section][name]),
             "help": HELP.get(key) or (f"{low_high[0]:g} to {low_high[1]:g}" if low_high else ""),
             "number": isinstance(default, (int, float)) and not isinstance(default, bool),
         })
@@ -50,11 +97,12 @@ def _parse(key: str, raw: str):
     if isinstance(default, bool):
         return raw in ("on", "true", "1")
     if isinstance(default, (int, float)):
-        try:
-            number = float(raw)
-        except ValueError:
-            raise ValidationError(f"{key} must be a number", key) from None
-        return int(number) if isinstance(default, int) and number.is_integer() else number
+        if re.fullmatch(r"\d{1,3}(,\d{3})+", raw):  # 4,000: a thousands separator, not a decimal comma
+            raise ValidationError(f"{short_label(key)}: write {raw.replace(',', '')} without the comma", key)
+        number = forms.number({key: raw}, key, short_label(key))  # 38,0 reads as 38.0, as in the other forms
+        if number is None:
+            raise ValidationError(f"{short_label(key)} must be a number", key)
+        return int(number) if isinstance(default, int) and float(number).is_integer() else number
     return raw
 
 
@@ -78,8 +126,11 @@ def _settings_page(errors: dict | None = None, submitted=None, status: int = 200
             row["value"] = submitted.get(row["key"], row["value"])
     oncall_text = submitted.get("oncall") if submitted is not None else "\n".join(
         f"{person['name']}, {person['phone']}" for person in view["effective"]["oncall"])
+    history = [{**change, "at": from_text(change["at"]), "label": short_label(change["key"]),
+                "old": _shown(change.get("old")), "new": _shown(change.get("new"))} for change in view["history"]]
     return render_template("settings.html", title="Clinic settings", rows=rows, oncall_text=oncall_text,
-                           overrides=view["overrides"], history=view["history"], errors=errors or {}), status
+                           oncall_file=_shown(clinic().config["oncall"]), overrides=view["overrides"],
+                           history=history, errors=errors or {}), status
 
 
 @bp.get("/settings")
@@ -112,6 +163,19 @@ def settings_save():
     except ServiceError as error:
         return _settings_page({error.field or "body": error.message}, form, error.status)
     flash(f"Saved: {', '.join(sorted(changes))}.", "ok")
+    return redirect(url_for(".settings_page"))
+
+
+@bp.post("/settings/revert")
+@admin_required
+def settings_revert():
+    key = request.form.get("key") or ""
+    try:
+        settings.revert(clinic(), key, actor=current_user().name)
+    except ServiceError as error:
+        flash(f"{short_label(key)}: {error.message}", "error")
+    else:
+        flash(f"{short_label(key)} is back to the config file's value.", "ok")
     return redirect(url_for(".settings_page"))
 
 
@@ -151,7 +215,7 @@ def _person(staff_id: int) -> dict:
     raise NotFound(f"no staff member {staff_id}", "staff_id")
 
 
-@bp.post("/staff/<int:staff_id>/password")
+@bp.post("/staff/<row_id:staff_id>/password")
 @admin_required
 def staff_password(staff_id: int):
     person = _person(staff_id)
@@ -165,7 +229,7 @@ def staff_password(staff_id: int):
     return redirect(url_for(".staff_page"))
 
 
-@bp.post("/staff/<int:staff_id>/revoke")
+@bp.post("/staff/<row_id:staff_id>/revoke")
 @admin_required
 def staff_revoke(staff_id: int):
     person = _person(staff_id)

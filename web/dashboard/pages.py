@@ -4,10 +4,10 @@ Views stay thin: read with monitoring.timeline, write with one monitoring call, 
 """
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 
 from monitoring import alerts, medications, patients, timeline
-from monitoring.clinic import NotFound, ServiceError, ValidationError
+from monitoring.clinic import Conflict, NotFound, ServiceError, ValidationError
 from monitoring.store import utcnow
 from triage.model import MEDICATIONS
 from web.api import OXYGEN, grade_body
@@ -22,9 +22,10 @@ protect(bp)
 REFRESH_SECONDS = 30
 THERAPIES = ("teclistamab", "elranatamab", "talquetamab", "linvoseltamab", "epcoritamab", "glofitamab",
              "mosunetuzumab", "blinatumomab", "tarlatamab")
-OXYGEN_LABELS = {"none": "None (room air)", "low_flow": "Low-flow nasal cannula (6 L/min or less) or blow-by",
-                 "high_flow": "High-flow nasal cannula (over 6 L/min), facemask, non-rebreather or Venturi",
-                 "positive_pressure": "Positive pressure (CPAP, BiPAP, intubation, ventilation)"}
+# The kind first, so a phone's narrow select still shows which one is chosen (SOP 4 hypoxia row and footnote).
+OXYGEN_LABELS = {"none": "None (room air)", "low_flow": "Low flow: cannula 6 L/min or less, or blow-by",
+                 "high_flow": "High flow: cannula over 6 L/min, facemask, non-rebreather, Venturi",
+                 "positive_pressure": "Positive pressure: CPAP, BiPAP, intubation, ventilation"}
 
 
 def _fever_c() -> float:
@@ -42,7 +43,7 @@ def index():
                            acknowledged=active["acknowledged"], patients=people, refresh=REFRESH_SECONDS)
 
 
-@bp.get("/alerts/<int:alert_id>")
+@bp.get("/alerts/<row_id:alert_id>")
 def alert(alert_id: int):
     detail = timeline.alert_detail(clinic(), alert_id)
     summary = timeline.patient_summary(clinic(), detail["patient_id"])
@@ -53,7 +54,7 @@ def alert(alert_id: int):
                            items=recent, refresh=REFRESH_SECONDS)
 
 
-@bp.post("/alerts/<int:alert_id>/ack")
+@bp.post("/alerts/<row_id:alert_id>/ack")
 def ack(alert_id: int):
     try:
         alerts.acknowledge(clinic(), alert_id, actor=current_user().name)
@@ -63,7 +64,7 @@ def ack(alert_id: int):
     return redirect(safe_next(request.form.get("next"), url_for(".index")))
 
 
-@bp.post("/alerts/<int:alert_id>/resolve")
+@bp.post("/alerts/<row_id:alert_id>/resolve")
 def resolve(alert_id: int):
     note = (request.form.get("note") or "").strip()
     if len(note) > 2000:
@@ -78,7 +79,7 @@ def resolve(alert_id: int):
 
 
 def _patient_page(patient_id: int, *, status: int = 200, med_errors: dict | None = None, med_values=None,
-                  dose_errors: dict | None = None):
+                  dose_errors: dict | None = None, patient_token: str | None = None):
     summary = timeline.patient_summary(clinic(), patient_id)
     chart = temperature_svg(summary["temperatures"], _fever_c(), title=f"Temperature trend for {summary['name']}",
                             tz=clinic().tz)
@@ -89,15 +90,19 @@ def _patient_page(patient_id: int, *, status: int = 200, med_errors: dict | None
                        if a["patient_id"] == patient_id],
         toci=timeline.tocilizumab_status(clinic(), patient_id), medications=MEDICATIONS,
         med_errors=med_errors or {}, med_values=med_values or {}, dose_errors=dose_errors or {},
-        now_local=forms.local_input_value(utcnow(), clinic().tz), therapies=THERAPIES), status
+        now_local=forms.local_input_value(utcnow(), clinic().tz), therapies=THERAPIES,
+        patient_token=patient_token), status
 
 
-@bp.get("/patients/<int:patient_id>")
+@bp.get("/patients/<row_id:patient_id>")
 def patient(patient_id: int):
-    return _patient_page(patient_id)
+    # the patient's app token, shown once, on the page enroll() redirects to (and gone from the session after)
+    enrolled = session.pop("enrolled_token") if "enrolled_token" in session else None
+    token = enrolled["token"] if enrolled and enrolled.get("patient_id") == patient_id else None
+    return _patient_page(patient_id, patient_token=token)
 
 
-@bp.post("/patients/<int:patient_id>/medications")
+@bp.post("/patients/<row_id:patient_id>/medications")
 def give_medication(patient_id: int):
     form = request.form
     user = current_user()
@@ -118,7 +123,7 @@ def give_medication(patient_id: int):
     return redirect(url_for(".patient", patient_id=patient_id) + "#timeline")
 
 
-@bp.post("/patients/<int:patient_id>/doses")
+@bp.post("/patients/<row_id:patient_id>/doses")
 def new_dose(patient_id: int):
     form = request.form
     try:
@@ -135,37 +140,84 @@ def new_dose(patient_id: int):
 
 
 ENROLL_DEFAULTS = {"language": "en"}
+# The enrollment form's labels, for messages the service words with its field names.
+ENROLL_LABELS = {"name": "Name", "phone": "Mobile phone", "language": "Texts in", "therapy": "Therapy",
+                 "dose_given_at": "Step-up dose given at", "baseline_systolic": "Baseline systolic blood pressure",
+                 "baseline_spo2": "Baseline SpO2", "high_risk": "High risk", "risk_factors": "Risk factors",
+                 "monitoring_hours": "Monitoring hours", "checkin_interval_minutes": "Check-in every (minutes)"}
+SETTING_WORDS = {"the clinic's missed_after_minutes": "the clinic's “Count as missed after” setting"}
+
+
+def _labelled(field: str, message: str) -> str:
+    """The service's message in the form's words: "monitoring_hours must be …" -> "Monitoring hours must be …"."""
+    if message.startswith(field):
+        message = ENROLL_LABELS.get(field, field) + message[len(field):]
+    for words, plain in SETTING_WORDS.items():
+        message = message.replace(words, plain)
+    return message[:1].upper() + message[1:]
+
+
+def _enroll_body(form, tz) -> tuple[dict, dict[str, str]]:
+    """The form as the service's body, and the fields that are not even numbers or times."""
+    fields = {
+        "name": lambda: forms.text(form, "name"), "phone": lambda: forms.text(form, "phone"),
+        "language": lambda: forms.text(form, "language") or "en", "therapy": lambda: forms.text(form, "therapy"),
+        "dose_given_at": lambda: forms.local_time(form, "dose_given_at", tz, ENROLL_LABELS["dose_given_at"]),
+        "baseline_systolic": lambda: forms.whole_number(form, "baseline_systolic", ENROLL_LABELS["baseline_systolic"]),
+        "baseline_spo2": lambda: forms.whole_number(form, "baseline_spo2", ENROLL_LABELS["baseline_spo2"]),
+        "high_risk": lambda: forms.checkbox(form, "high_risk"),
+        "risk_factors": lambda: [item.strip() for item in (form.get("risk_factors") or "").split(",") if item.strip()],
+        "monitoring_hours": lambda: forms.whole_number(form, "monitoring_hours", ENROLL_LABELS["monitoring_hours"]),
+        "checkin_interval_minutes": lambda: forms.whole_number(form, "checkin_interval_minutes",
+                                                               ENROLL_LABELS["checkin_interval_minutes"]),
+    }
+    body, errors = {}, {}
+    for field, parse in fields.items():
+        try:
+            body[field] = parse()
+        except ValidationError as error:
+            errors[field] = error.message
+    return forms.drop_none(body), errors
+
+
+def _enroll_page(values, errors: dict, status: int = 200, enrolled_on_phone: dict | None = None):
+    return render_template("enroll.html", title="Enroll a patient", values=values, errors=errors,
+                           therapies=THERAPIES, defaults=clinic().checkins,
+                           enrolled_on_phone=enrolled_on_phone), status
 
 
 @bp.route("/patients/new", methods=["GET", "POST"])
 def enroll():
-    tz = clinic().tz
     if request.method == "GET":
-        values = {**ENROLL_DEFAULTS, "dose_given_at": forms.local_input_value(utcnow(), tz)}
-        return render_template("enroll.html", title="Enroll a patient", values=values, errors={},
-                               therapies=THERAPIES, defaults=clinic().checkins)
-    form = request.form
+        return _enroll_page({**ENROLL_DEFAULTS, "dose_given_at": forms.local_input_value(utcnow(), clinic().tz)}, {})
+    body, errors = _enroll_body(request.form, clinic().tz)
+    problems = patients.enrollment_errors(clinic(), body)
+    for field, problem in problems.items():
+        errors.setdefault(field, _labelled(field, problem.message))
     try:
-        risk_factors = [item.strip() for item in (form.get("risk_factors") or "").split(",") if item.strip()]
-        body = forms.drop_none({
-            "name": forms.text(form, "name"), "phone": forms.text(form, "phone"),
-            "language": forms.text(form, "language") or "en", "therapy": forms.text(form, "therapy"),
-            "dose_given_at": forms.local_time(form, "dose_given_at", tz, "Dose given at"),
-            "baseline_systolic": forms.whole_number(form, "baseline_systolic", "Baseline systolic"),
-            "baseline_spo2": forms.whole_number(form, "baseline_spo2", "Baseline SpO2"),
-            "high_risk": forms.checkbox(form, "high_risk"), "risk_factors": risk_factors,
-            "monitoring_hours": forms.whole_number(form, "monitoring_hours", "Monitoring hours"),
-            "checkin_interval_minutes": forms.whole_number(form, "checkin_interval_minutes", "Check-in interval"),
-        })
-        enrolled = patients.enroll(clinic(), body, actor=current_user().name)
-    except ServiceError as error:
-        return render_template("enroll.html", title="Enroll a patient", values=form,
-                               errors={error.field or "name": error.message}, therapies=THERAPIES,
-                               defaults=clinic().checkins), error.status
+        if not errors:
+            enrolled = patients.enroll(clinic(), body, actor=current_user().name)
+    except ServiceError as error:  # a race the checks above could not see
+        problems = {error.field or "name": error}
+        errors = {error.field or "name": _labelled(error.field or "name", error.message)}
+    if errors:
+        return _enroll_error_page(body, errors, problems)
     wake_delivery()
-    summary = timeline.patient_summary(clinic(), enrolled["id"])
-    return render_template("enrolled.html", title=f"Enrolled {summary['name']}", patient=summary,
-                           patient_token=enrolled["patient_token"]), 201
+    session["enrolled_token"] = {"patient_id": enrolled["id"], "token": enrolled["patient_token"]}
+    flash(f"Enrolled {body['name']}: monitoring started, the first check-in text goes out now.", "ok")
+    return redirect(url_for(".patient", patient_id=enrolled["id"]), code=303)  # a reload does not enroll again
+
+
+def _enroll_error_page(body: dict, errors: dict, problems: dict):
+    """The form again with every error; a phone already monitored links to that patient."""
+    conflict = problems.get("phone")
+    enrolled_on_phone = None
+    if isinstance(conflict, Conflict):
+        episode = patients.active_episode_for_phone(clinic(), patients.normalise_phone(body["phone"]))
+        if episode is not None:
+            enrolled_on_phone = timeline.patient_summary(clinic(), episode["patient_id"])
+    status = 409 if all(isinstance(problems.get(field), Conflict) for field in errors) else 400
+    return _enroll_page(request.form, errors, status, enrolled_on_phone)
 
 
 @bp.route("/grade", methods=["GET", "POST"])

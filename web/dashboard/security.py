@@ -87,7 +87,7 @@ def protect(bp: Blueprint, *, public: tuple[str, ...] = ()) -> None:
 
     @bp.errorhandler(404)
     def _not_found(_exc):
-        return render_template("error.html", title="Not found", message="There is nothing at this address."), 404
+        return not_found_page()
 
     @bp.errorhandler(ServiceError)
     def _service_error(exc: ServiceError):
@@ -97,6 +97,11 @@ def protect(bp: Blueprint, *, public: tuple[str, ...] = ()) -> None:
     def _headers(response):
         secure_headers(response)
         return response
+
+
+def not_found_page():
+    """The dashboard's own 404 page (also for a dashboard address no route matched, see init_app)."""
+    return render_template("error.html", title="Not found", message="There is nothing at this address."), 404
 
 
 def secure_headers(response):

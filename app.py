@@ -161,6 +161,20 @@ def register_cli(app: Flask) -> None:
         click.echo(f"added {role} {name}; their API token (keep it secret, it is not shown again):")
         click.echo(token)
 
+    @staff.command("password")
+    @click.argument("name")
+    def staff_password(name):
+        """Set (or reset) a staff member's dashboard password; also lifts a lockout."""
+        opened = clinic()
+        try:
+            secret = click.prompt("New dashboard password", hide_input=True, confirmation_prompt=True)
+            staff_module.set_password(opened, name, secret, actor="cli")
+        except ServiceError as error:
+            raise click.ClickException(error.message) from None
+        finally:
+            opened.db.close()
+        click.echo(f"password set for {name}")
+
     @staff.command("list")
     def staff_list():
         """List staff members."""
@@ -239,7 +253,8 @@ def register_cli(app: Flask) -> None:
         click.echo(f"crswatch is running at {url}  (SMS backend: {settings['sms']['backend']})")
         if settings["sms"]["backend"] == "outbox":
             click.echo(f"  texts are printed here as '-> +1555... [kind] text'; try the phone simulator at {url}/simulator")
-        click.echo("  add staff: flask --app app staff add 'Your Name' --role admin --password")
+        click.echo("  add staff: .venv/bin/flask --app app staff add 'Your Name' --role admin --password "
+                   f"(or, as an admin, at {url}/dashboard/staff)")
         click.echo("  stop with Ctrl-C")
         try:
             run_simple(host, port, app, threaded=True, use_reloader=False)

@@ -19,12 +19,33 @@ _PATTERNS = [
     r"\bme\s+siento\s+(?:muy\s+)?(?:mal|peor|fatal)\b", r"\bestoy\s+(?:muy\s+)?(?:mal|peor|grave)\b",
 ]
 _ASKS = re.compile("|".join(_PATTERNS))
+# Worrying words that are not the SOP's red flags but that a nurse must read: chest pain, a fall or a
+# head injury, not keeping fluids down (the SOP's home care rests on oral hydration), bleeding, a fit.
+_CONCERNING_PATTERNS = [
+    r"\bchest\s+(?:pain|hurts?|pressure|tight)", r"\bpain\s+in\s+(?:my\s+)?chest\b",
+    r"\bdolor\s+(?:de|en\s+el)\s+pecho\b",
+    r"\bme\s+duele\s+el\s+pecho\b", r"\b(?:i\s+)?(?:fell|fallen|have\s+fallen)\b", r"\bhit\s+(?:my|his|her)\s+head\b",
+    r"\bme\s+ca[iy]\b", r"\bse\s+cayo\b",
+    r"\b(?:can'?t|cannot|unable\s+to)\s+keep\s+(?:\w+\s+){0,2}down\b", r"\bvomit(?:ing|ed)?\s+(?:all|everything)\b",
+    r"\bthrowing\s+up\s+(?:all|everything)\b", r"\bno\s+(?:puedo|aguanto)\s+(?:retener|tomar)\s+(?:nada|agua|liquidos)\b",
+    r"\bvomit(?:o|ando)\s+todo\b", r"\bbleeding\b", r"\bsangr(?:e|ando|ado)\b", r"\bseizure\b", r"\bconvulsi",
+]
+_CONCERNING = re.compile("|".join(_CONCERNING_PATTERNS))
 _NEGATED = re.compile(r"\b(?:no|not|don'?t|dont|no\s+need\s+to)\s+(?:need\s+to\s+)?(?:call|llam)")
 
 
 def _plain(body: str) -> str:
     text = unicodedata.normalize("NFKD", body or "").encode("ascii", "ignore").decode().lower()
     return re.sub(r"[\u2018\u2019`]", "'", text)
+
+
+def concern(body: str | None) -> str | None:
+    """The reason a person must read this text, if any: 'asks_for_call' or 'concerning_text'."""
+    if asks_for_help(body):
+        return "asks_for_call"
+    if _CONCERNING.search(_plain(body or "")):
+        return "concerning_text"
+    return None
 
 
 def asks_for_help(body: str | None) -> bool:

@@ -25,10 +25,11 @@ PATIENT_KEYS = (
     "welcome", "first_prompt", "prompt", "reminder", "reply_routine", "reply_fever_home_care", "reply_fever_wait",
     "reply_clinician_review", "reply_urgent_in_hours", "reply_urgent_after_hours", "reply_measure_again",
     "reply_unreadable", "reply_med_recorded", "reply_med_too_soon", "reply_med_daily_max",
-    "reply_symptoms_noted", "reply_other_medicine", "help", "unknown_sender", "opted_out", "opted_in", "episode_end",
+    "reply_symptoms_noted", "reply_readings_noted", "reply_thanks", "reply_no_fever_noted",
+    "reply_still_urgent", "reply_paused", "reply_other_medicine", "help", "unknown_sender", "opted_out", "opted_in", "episode_end",
     "already_stopped",
 )
-STAFF_KEYS = ("nurse_alert", "nurse_alert_update", "nurse_repage", "nurse_ack", "nurse_ack_none",
+STAFF_KEYS = ("nurse_alert", "nurse_alert_update", "nurse_repage", "nurse_ack", "nurse_ack_already", "nurse_ack_none",
               "staff_unreadable")
 TEMPLATE_KEYS = PATIENT_KEYS + STAFF_KEYS
 LABEL_TABLES = ("levels", "reasons", "symptoms", "times")

@@ -198,7 +198,13 @@ def acknowledge(clinic: Clinic, alert_id: int | None, actor: str, reply_to: str 
             clinic.audit(actor, "alert.acknowledge", f"alert:{row['id']}")
         if reply_to:
             name = db.execute("SELECT name FROM patients WHERE id = ?", [row["patient_id"]]).fetchone()["name"]
-            queue_text(clinic, reply_to, render("nurse_ack", "en", alert_id=row["id"], initials=initials(name)), "info")
+            if row["status"] == "acknowledged":  # someone was first: say who, so two nurses don't both drive in
+                body = render("nurse_ack_already", "en", alert_id=row["id"], initials=initials(name),
+                              acknowledged_by=row["acknowledged_by"],
+                              time=clinic.local(from_text(row["acknowledged_at"])).strftime("%-I:%M %p"))
+            else:
+                body = render("nurse_ack", "en", alert_id=row["id"], initials=initials(name))
+            queue_text(clinic, reply_to, body, "info")
         return alert_view(clinic, row["id"])
 
 

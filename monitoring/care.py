@@ -16,6 +16,7 @@ from monitoring.store import dumps, from_text, insert, loads, to_text, utcnow
 from triage.model import Assessment, Dose, History, Profile, Reading
 
 ALERT_LEVELS = ("clinician_review", "urgent")
+SPECIFIC_FEVER = {"high_risk_fever", "recurrent_fever", "persistent_fever", "protracted_fever"}
 VITALS = ("temperature_c", "systolic", "diastolic", "spo2", "heart_rate")
 
 
@@ -102,6 +103,8 @@ def record_reading(clinic: Clinic, patient, episode, values: dict, *, taken_at: 
     store_assessment(clinic, patient["id"], episode["id"], assessment, reading_id=reading_id)
     if assessment.level in ALERT_LEVELS:
         alert_reasons = [r for r in assessment.reasons if r != "implausible_reading"]
+        if set(alert_reasons) & SPECIFIC_FEVER:  # "fever, high risk, fever" reads as a stutter at 3 a.m.
+            alert_reasons.remove("fever")
         alerts.raise_alert(clinic, patient["id"], assessment.level, alert_reasons, episode_id=episode["id"])
     # no temperature in this reading: keep the pace the last one set (hourly while febrile)
     febrile = None if reading.temperature_c is None else reading.temperature_c >= clinic.thresholds.fever_c
@@ -175,7 +178,8 @@ def patient_acetaminophen(clinic: Clinic, patient, episode, *, given_at: datetim
 # passes. Its texts are still stored and triaged, alerts still page, and urgent replies always go.
 REPLY_BUDGET = 20
 REPLY_WINDOW = timedelta(minutes=10)
-ALWAYS_REPLY = ("reply_urgent_in_hours", "reply_urgent_after_hours", "episode_end", "opted_out", "help")
+ALWAYS_REPLY = ("reply_urgent_in_hours", "reply_urgent_after_hours", "reply_still_urgent", "episode_end", "opted_out",
+                "help")
 
 
 def reply_budget_spent(clinic: Clinic, number: str) -> bool:
@@ -192,7 +196,13 @@ def reply_to_patient(clinic: Clinic, patient, key: str, values: dict, kind: str 
     if patient["opted_out_at"]:
         return None
     if key not in ALWAYS_REPLY and reply_budget_spent(clinic, patient["phone"]):
-        return None
+        since = to_text(utcnow() - REPLY_WINDOW)
+        told = clinic.db.execute(
+            "SELECT 1 FROM messages WHERE to_number = ? AND kind = 'info' AND body = ? AND created_at >= ?",
+            [patient["phone"], render("reply_paused", patient["language"], **values), since]).fetchone()
+        if told:
+            return None
+        key, kind = "reply_paused", "info"  # once a window: silence must not look like no one is there
     body = render(key, patient["language"], **values)
     return queue_text(clinic, patient["phone"], body, kind, patient_id=patient["id"])
 

@@ -220,6 +220,8 @@ def _validate(config: dict) -> None:
         raise ConfigError("clinic.close", f"must be later than clinic.open ({clinic['open']})")
     if not clinic["name"].strip():
         raise ConfigError("clinic.name", "must not be empty: patients see it in every prompt")
+    if len(clinic["name"]) > 40:
+        raise ConfigError("clinic.name", "must be at most 40 characters: it starts every prompt, which must stay short")
     bad_days = [day for day in clinic["days"] if day not in DAYS]
     if not clinic["days"]:
         raise ConfigError("clinic.days", f"must name at least one day among {', '.join(DAYS)}")
@@ -241,9 +243,29 @@ def _validate(config: dict) -> None:
         for key in ("account_sid", "auth_token"):
             if not config["sms"]["twilio"][key]:
                 raise ConfigError(f"sms.twilio.{key}", "must be set when sms.backend is twilio")
+        _no_examples_on_twilio(config)
     base = config["sms"]["public_base_url"]
     if base and not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", base):
         raise ConfigError("sms.public_base_url", f"must be a URL like https://monitor.example.org, not {base!r}")
+
+
+def _is_example_number(phone: str) -> bool:
+    """555-0100 to 555-0199 are fictional numbers in every North American area code."""
+    return phone.startswith("+1") and phone[5:9] == "5550" and phone[9:10] == "1"
+
+
+def _no_examples_on_twilio(config: dict) -> None:
+    """Real texts must not go to the example numbers nor link nurses to localhost."""
+    if not config["sms"]["public_base_url"]:
+        raise ConfigError("sms.public_base_url", "must be set when sms.backend is twilio: Twilio calls it, "
+                                                 "signatures are checked over it and nurse texts link to it")
+    if _is_example_number(config["clinic"]["phone"]):
+        raise ConfigError("clinic.phone", "is still the example number; set the number patients should call")
+    if _is_example_number(config["sms"]["from_number"]):
+        raise ConfigError("sms.from_number", "is still the example number; set your Twilio number")
+    for index, person in enumerate(config["oncall"]):
+        if _is_example_number(person["phone"]):
+            raise ConfigError(f"oncall[{index}].phone", "is still an example number; set the on-call nurse's phone")
 
 
 def thresholds(config: dict) -> Thresholds:

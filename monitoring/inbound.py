@@ -10,7 +10,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import timedelta
 
-from messages.concern import asks_for_help
+from messages.concern import concern
 from messages.parse import parse, staff_ack
 from messages.texts import render
 from monitoring import alerts, care
@@ -186,19 +186,41 @@ def _from_patient(clinic: Clinic, patient, message) -> None:
         if assessment.level == "clinician_review":  # while the nurse calls: what to do about the fever
             replies += [(key, key_values) for key in assessment.instructions[1:] if key in FEVER_ADVICE]
     replies += dose_replies
-    if asks_for_help(message["body"]):
-        # "please call me", "I feel terrible": a person must read it, whatever else the text says.
-        alerts.raise_alert(clinic, patient["id"], "clinician_review", ["asks_for_call"], episode_id=episode["id"])
+    worry = concern(message["body"])
+    if worry:
+        # "please call me", "chest pain", "I fell": a person must read it, whatever else the text says.
+        alerts.raise_alert(clinic, patient["id"], "clinician_review", [worry], episode_id=episode["id"])
         care.answer_checkin(clinic, patient, episode)
-        if not replies:
-            replies.append(("reply_clinician_review", values))
+        if not any(key.startswith(("reply_urgent", "reply_clinician")) for key, _ in replies):
+            # "the nurse will call you" replaces a calm "noted" that would contradict it
+            replies = [("reply_clinician_review", values)] + [
+                (key, key_values) for key, key_values in replies if key not in CALM_REPLIES]
     if not replies:
-        replies.append(("reply_unreadable", values))
+        replies.append((_small_talk_key(parsed), values))
+    elif not any(key.startswith("reply_urgent") for key, _ in replies) and _urgent_alert_waiting(clinic, patient):
+        replies.append(("reply_still_urgent", values))  # a later calm reply must not read as an all-clear
     for key, key_values in replies:
         care.reply_to_patient(clinic, patient, key, key_values)
 
 
+def _small_talk_key(parsed) -> str:
+    """Nothing clinical was read: thank a polite text, ask for the number after "no fever", else say so."""
+    if getattr(parsed, "no_fever_claim", False):
+        return "reply_no_fever_noted"
+    if getattr(parsed, "acknowledgement", False):
+        return "reply_thanks"
+    return "reply_unreadable"
+
+
+def _urgent_alert_waiting(clinic: Clinic, patient) -> bool:
+    """An urgent alert for this patient that no one has acknowledged yet."""
+    return clinic.db.execute(
+        "SELECT 1 FROM alerts WHERE patient_id = ? AND status = 'open' AND level = 'urgent'", [patient["id"]]
+    ).fetchone() is not None
+
+
 FEVER_ADVICE = ("reply_fever_home_care", "reply_fever_wait")
+CALM_REPLIES = ("reply_routine", "reply_symptoms_noted", "reply_readings_noted")
 RECENTLY_ENDED = timedelta(days=14)
 
 
@@ -260,8 +282,9 @@ def _reading_values(parsed) -> dict:
 
 def _reply_key(assessment, parsed) -> str:
     key = assessment.instructions[0] if assessment.instructions else "reply_routine"
-    if key == "reply_routine" and parsed.temperature_c is None and (parsed.symptoms or parsed.denied_symptoms):
-        return "reply_symptoms_noted"
+    if key == "reply_routine" and parsed.temperature_c is None:
+        # "No fever now" only when a temperature said so
+        return "reply_symptoms_noted" if parsed.symptoms or parsed.denied_symptoms else "reply_readings_noted"
     return key
 
 

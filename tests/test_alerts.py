@@ -215,3 +215,29 @@ def test_staff_ack_with_a_note(client, admin_token, urgent, phone, body):
     phone.text(body.format(id=urgent["id"]), sender=NURSES[0])
     assert alerts(client, admin_token) == []
     assert alerts(client, admin_token, "all")[0]["status"] == "acknowledged"
+
+
+@pytest.mark.parametrize("body", ["ACK{id}", "acknowledged {id}", "Acknowledge"])
+def test_staff_ack_spellings(client, admin_token, urgent, phone, body):
+    phone.text(body.format(id=urgent["id"]), sender=NURSES[0])
+    assert alerts(client, admin_token) == []
+
+
+def test_second_ack_says_who_was_first(client, runner, admin_token, urgent, clock, phone):
+    at(clock, 20)
+    tick(runner)  # both nurses paged
+    phone.text(f"ACK {urgent['id']}", sender=NURSES[0])
+    phone.text(f"ACK {urgent['id']}", sender=NURSES[1])
+    reply = texts_to(client, admin_token, NURSES[1])[-1]["body"]
+    assert "already acknowledged by Primary nurse at 10:20 AM" in reply
+
+
+def test_high_risk_page_does_not_stutter(client, admin_token, clock, phone, runner):
+    from conftest import enroll
+
+    enroll(client, admin_token, high_risk=True)
+    runner.invoke(args=["tick"])
+    at(clock, 5)
+    phone.text("100.6")
+    body = pages(client, admin_token, NURSES[0])[-1]["body"]
+    assert "fever in a high-risk patient at" in body and body.count("fever") == 1

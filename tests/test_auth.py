@@ -86,3 +86,12 @@ def test_settings_api_refuses_bad_edits_naming_the_key(client, admin_token, chan
     response = client.put("/api/v1/settings", json=change, headers=auth(admin_token))
     assert response.status_code == 400 and response.get_json()["field"] == field
     assert client.get("/api/v1/settings", headers=auth(admin_token)).get_json()["overrides"] == {}
+
+
+def test_staff_password_command_sets_and_reports(runner, admin_token):
+    result = runner.invoke(args=["staff", "password", "Ada Admin"], input="correct horse battery\ncorrect horse battery\n")
+    assert result.exit_code == 0 and "password set for Ada Admin" in result.output
+    result = runner.invoke(args=["staff", "password", "Nobody"], input="correct horse battery\ncorrect horse battery\n")
+    assert result.exit_code == 1 and "no active staff member" in result.output
+    result = runner.invoke(args=["staff", "password", "Ada Admin"], input="short\nshort\n")
+    assert result.exit_code == 1 and "at least 10" in result.output

@@ -45,6 +45,15 @@ def test_partial_config_keeps_other_defaults():
     pytest.param({"clinic": {"name": "  "}}, "clinic.name", "must not be empty", id="empty-name"),
     pytest.param({"sms": {"backend": "carrier-pigeon"}}, "sms.backend", "outbox, twilio", id="bad-backend"),
     pytest.param({"sms": {"backend": "twilio"}}, "sms.twilio.account_sid", "must be set", id="twilio-needs-sid"),
+    pytest.param({"sms": {"backend": "twilio", "twilio": {"account_sid": "AC1", "auth_token": "t"}}},
+                 "sms.public_base_url", "must be set", id="twilio-needs-public-url"),
+    pytest.param({"sms": {"backend": "twilio", "public_base_url": "https://m.example.org",
+                          "twilio": {"account_sid": "AC1", "auth_token": "t"}}},
+                 "clinic.phone", "example number", id="twilio-refuses-example-clinic-phone"),
+    pytest.param({"clinic": {"phone": "+13125550000"}, "sms": {"backend": "twilio", "public_base_url": "https://m.example.org",
+                  "from_number": "+13125550001", "twilio": {"account_sid": "AC1", "auth_token": "t"}}},
+                 "oncall[0].phone", "example number", id="twilio-refuses-example-oncall"),
+    pytest.param({"clinic": {"name": "x" * 41}}, "clinic.name", "at most 40", id="name-too-long"),
     pytest.param({"checkins": {"missed_after_minutes": 10}}, "checkins.missed_after_minutes", "later than", id="missed-before-reminder"),
 ])
 def test_bad_config_names_the_key(config, key, words):

@@ -135,7 +135,65 @@ def test_a_plea_for_a_person_reaches_the_nurse(client, admin_token, patient, clo
     assert "nurse" in last_reply(client, admin_token).lower()
 
 
-def test_shortness_of_breath_gets_a_nurse_call(client, admin_token, patient, clock, phone):
+@pytest.mark.parametrize("body", ["I am short of breath", "cant breathe", "no puedo respirar"])
+def test_breathlessness_is_urgent_and_names_the_clinic(client, admin_token, patient, clock, phone, body):
     at(clock, 5)
-    phone.text("I am short of breath")
-    assert [a["reasons"] for a in open_alerts(client, admin_token)] == [["shortness_of_breath"]]
+    phone.text(body)
+    alerts = open_alerts(client, admin_token)
+    assert [(a["level"], a["reasons"]) for a in alerts] == [("urgent", ["shortness_of_breath"])]
+    assert "(555) 555-0100" in last_reply(client, admin_token)
+
+
+@pytest.mark.parametrize("body, reason", [
+    pytest.param("chest pain", "concerning_text", id="chest-pain"),
+    pytest.param("me duele el pecho", "concerning_text", id="es-chest-pain"),
+    pytest.param("I fell and hit my head", "concerning_text", id="fell"),
+    pytest.param("vomiting all day cant keep fluids down", "concerning_text", id="fluids"),
+])
+def test_concerning_text_reaches_the_nurse(client, admin_token, patient, clock, phone, body, reason):
+    at(clock, 5)
+    phone.text(body)
+    assert [a["reasons"] for a in open_alerts(client, admin_token)] == [[reason]]
+    assert "nurse" in texts_to(client, admin_token, PATIENT_PHONE)[-1]["body"].lower() or \
+        "enfermera" in texts_to(client, admin_token, PATIENT_PHONE)[-1]["body"].lower()
+
+
+@pytest.mark.parametrize("body", ["bp 105/70", "pulse 130", "o2 95"])
+def test_a_reading_without_temperature_is_not_told_no_fever(client, admin_token, patient, clock, phone, body):
+    at(clock, 5)
+    phone.text(body)
+    reply = last_reply(client, admin_token)
+    assert "No fever" not in reply and "temperature" in reply
+
+
+def test_a_calm_reply_after_an_unacknowledged_red_flag_repeats_the_urgency(client, admin_token, patient, clock,
+                                                                           phone):
+    at(clock, 5)
+    phone.text("o2 88")
+    at(clock, 7)
+    phone.text("101")
+    bodies = [m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE)][-2:]
+    assert "acetaminophen" in bodies[0].lower()
+    assert "urgent" in bodies[1].lower() or "needs care now" in bodies[1].lower()
+    assert "(555) 555-0100" in bodies[1]
+
+
+def test_a_flooding_patient_is_told_once_that_replies_are_paused(client, admin_token, patient, clock, phone):
+    for second in range(25):
+        clock.move_to(START + timedelta(minutes=5, seconds=second))
+        phone.text("98.6")
+    texts = texts_to(client, admin_token, PATIENT_PHONE)
+    paused = [m for m in texts if "paused" in m["body"]]
+    assert len(paused) == 1 and "(555) 555-0100" in paused[0]["body"]
+
+
+@pytest.mark.parametrize("body, needle", [
+    pytest.param("thanks", "Please reply with your temperature at each check-in", id="thanks"),
+    pytest.param("ok 👍", "Please reply with your temperature at each check-in", id="ok-thumbs"),
+    pytest.param("no fever", "send the number from your thermometer", id="no-fever-without-a-number"),
+    pytest.param("asdfgh", "could not read that", id="gibberish-still-unreadable"),
+])
+def test_small_talk_gets_a_fitting_answer(client, admin_token, patient, clock, phone, body, needle):
+    at(clock, 5)
+    phone.text(body)
+    assert needle in last_reply(client, admin_token)

@@ -37,6 +37,7 @@ VALUES = {
     "time": "10:05 AM",
     "link": "https://monitor.northernvalleycancer.org/dashboard/alerts/12345",
     "alert_id": 12345,
+    "acknowledged_by": "Primary nurse (night)",
 }
 CONTRACT_REASONS = ("fever", "recurrent_fever", "persistent_fever", "protracted_fever", "prolonged_symptoms",
                     "high_risk_fever", "hypotension", "hypoxia", "confusion", "weakness", "dizziness",
@@ -87,7 +88,7 @@ def test_contract_words():
     assert "emergency" not in render("reply_routine", "en", **VALUES)
     assert "911" in render("reply_urgent_after_hours", "es", **VALUES)
     for language in LANGUAGES:
-        unreadable = render("reply_unreadable", language)
+        unreadable = render("reply_unreadable", language, **VALUES)
         assert "100.4" in unreadable and "38.0" in unreadable
 
 
@@ -102,9 +103,9 @@ def test_unknown_sender_has_no_patient_placeholders():
 
 
 def test_unknown_language_falls_back_to_english():
-    assert render("reply_unreadable", "fr") == render("reply_unreadable", "en")
-    assert render("reply_unreadable", None) == render("reply_unreadable", "en")
-    assert render("reply_unreadable", "ES") == render("reply_unreadable", "es")
+    assert render("reply_unreadable", "fr", **VALUES) == render("reply_unreadable", "en", **VALUES)
+    assert render("reply_unreadable", None, **VALUES) == render("reply_unreadable", "en", **VALUES)
+    assert render("reply_unreadable", "ES", **VALUES) == render("reply_unreadable", "es", **VALUES)
 
 
 def test_missing_placeholder_is_a_clear_error():

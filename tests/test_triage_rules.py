@@ -380,11 +380,11 @@ def test_profile_ranges_cover_profile_baselines():
 
 
 @pytest.mark.parametrize("symptoms, denied, reasons, level", [
-    pytest.param({"shortness_of_breath"}, set(), ("shortness_of_breath",), "clinician_review", id="sob-nurse-calls"),
+    pytest.param({"shortness_of_breath"}, set(), ("shortness_of_breath",), "urgent", id="sob-urgent"),
     pytest.param({"shortness_of_breath"}, {"shortness_of_breath"}, (), "routine", id="sob-denied-nothing"),
     pytest.param({"headache", "nausea"}, set(), (), "routine", id="other-crs-symptoms-recorded-only"),
 ])
-def test_shortness_of_breath_gets_a_nurse_call(symptoms, denied, reasons, level):
+def test_shortness_of_breath_is_urgent(symptoms, denied, reasons, level):
     from datetime import datetime
 
     from triage import ClinicHours, History, Profile, Reading, Thresholds, assess

@@ -54,8 +54,8 @@ def escalation_symptoms(reading: Reading) -> tuple[str, ...]:
 
 # Beyond the Grade 1 home list, on purpose: SOP 3 names dyspnea among CRS symptoms and SOP 4's workup
 # asks for "evaluation of respiratory symptoms"; "new hypoxia (< 90%)" is urgent, but a patient
-# without a pulse oximeter cannot measure it. Breathlessness is the bedside sign of hypoxia, so a
-# nurse calls (clinician_review); a measured SpO2 under the floor stays urgent through `hypoxia`.
+# without a pulse oximeter cannot measure it. Breathlessness is the bedside sign of hypoxia, and a
+# patient who writes "I can't breathe" must hear "call now / go to the ED", so it is urgent too.
 def shortness_of_breath(reading: Reading) -> bool:
     """The patient reports shortness of breath (not denied)."""
     return "shortness_of_breath" in reading.symptoms - reading.denied_symptoms

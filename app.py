@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -115,12 +116,20 @@ def _init_db_quietly(settings: dict) -> None:
 def register_cli(app: Flask) -> None:
     settings = app.config["CRS"]
 
+    @contextlib.contextmanager
     def clinic():
+        """The clinic for one command: refuses an uninitialised or newer database, turns a service
+        error into one line and exit status 1, and always closes the connection."""
         opened = open_clinic(settings)
-        require_current(opened.db)
-        if schema_version(opened.db) == 0:
-            raise click.ClickException("the database is not initialised; run: flask --app app init-db")
-        return opened
+        try:
+            require_current(opened.db)
+            if schema_version(opened.db) == 0:
+                raise click.ClickException("the database is not initialised; run: flask --app app init-db")
+            yield opened
+        except ServiceError as error:
+            raise click.ClickException(error.message) from None
+        finally:
+            opened.db.close()
 
     @app.cli.command("init-db")
     def init_db():
@@ -148,16 +157,11 @@ def register_cli(app: Flask) -> None:
     @click.option("--password", is_flag=True, help="also set a dashboard password (prompted)")
     def staff_add(name, role, phone, password):
         """Add a staff member; prints their API token on the last line (shown once)."""
-        opened = clinic()
-        try:
+        with clinic() as opened:
             token = staff_module.add_staff(opened, name, role, phone)
             if password:
                 secret = click.prompt("Dashboard password", hide_input=True, confirmation_prompt=True)
                 staff_module.set_password(opened, name, secret, actor="cli")
-        except ServiceError as error:
-            raise click.ClickException(error.message) from None
-        finally:
-            opened.db.close()
         click.echo(f"added {role} {name}; their API token (keep it secret, it is not shown again):")
         click.echo(token)
 
@@ -165,51 +169,40 @@ def register_cli(app: Flask) -> None:
     @click.argument("name")
     def staff_password(name):
         """Set (or reset) a staff member's dashboard password; also lifts a lockout."""
-        opened = clinic()
-        try:
+        with clinic() as opened:
             secret = click.prompt("New dashboard password", hide_input=True, confirmation_prompt=True)
             staff_module.set_password(opened, name, secret, actor="cli")
-        except ServiceError as error:
-            raise click.ClickException(error.message) from None
-        finally:
-            opened.db.close()
         click.echo(f"password set for {name}")
 
     @staff.command("list")
     def staff_list():
         """List staff members."""
-        opened = clinic()
-        try:
+        with clinic() as opened:
             for person in staff_module.list_staff(opened):
                 state = "active" if person["active"] else f"revoked {person['revoked_at']}"
                 click.echo(f"{person['name']}\t{person['role']}\t{person['phone'] or '-'}\t{state}")
-        finally:
-            opened.db.close()
 
     @staff.command("revoke")
     @click.argument("name")
     def staff_revoke(name):
         """Revoke a staff member's token and sign-in."""
-        opened = clinic()
-        try:
+        with clinic() as opened:
             staff_module.revoke_staff(opened, name)
-        except ServiceError as error:
-            raise click.ClickException(error.message) from None
-        finally:
-            opened.db.close()
         click.echo(f"revoked {name}")
 
     @app.cli.command("tick")
     def tick():
         """Run every piece of due work once: prompts, reminders, missed check-ins, pages, delivery."""
-        clinic().db.close()
+        with clinic():  # the database is there and current
+            pass
         done = run_due_work(settings, _gateway(app))
         click.echo(" ".join(f"{key}={value}" for key, value in done.items()))
 
     @app.cli.command("scheduler")
     def scheduler():
         """Run only the scheduler, in the foreground (for deployments that serve with gunicorn)."""
-        clinic().db.close()
+        with clinic():  # the database is there and current
+            pass
         runner = Runner(settings, _gateway(app))
         runner.start()
         click.echo(f"scheduler running every {settings['scheduler']['poll_seconds']}s; Ctrl-C to stop")
@@ -226,8 +219,7 @@ def register_cli(app: Flask) -> None:
 
         from monitoring import patients
 
-        opened = clinic()
-        try:
+        with clinic() as opened:
             if not staff_module.list_staff(opened):
                 token = staff_module.add_staff(opened, "Demo Admin", "admin", actor="demo")
                 password = secrets.token_urlsafe(9)
@@ -238,8 +230,6 @@ def register_cli(app: Flask) -> None:
                 patients.enroll(opened, {"name": "Demo Patient", "phone": DEMO_PATIENT_PHONE,
                                          "therapy": "teclistamab step-up 1"}, actor="demo")
                 click.echo(f"demo: enrolled Demo Patient ({DEMO_PATIENT_PHONE}); the first prompt is due now")
-        finally:
-            opened.db.close()
 
     @app.cli.command("serve")
     @click.option("--host", default="127.0.0.1", show_default=True)

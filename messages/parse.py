@@ -739,10 +739,11 @@ def _extract_temperature(work: _Work) -> dict:
     if plausible:
         # Several temperatures in one text: the one the text says is current ("99 now", "hoy 37.1",
         # "from 101 to 99"); when no clause says which is current, the highest, so a fever is never
-        # read away ("101.2 then 100.4"). Rounded to 0.1 C, what a thermometer shows; this also
-        # makes 100.4 F exactly 38.0 C, so the fever threshold holds in both units.
+        # read away ("101.2 then 100.4"). Rounded to 0.01 C: exact decimals make 100.4 F exactly
+        # 38.0 C, and 0.01 is fine enough that no reading crosses the fever line by rounding
+        # (100.35 F is 37.97 C, not a fever; 0.1 would have made it 38.0). See triage.ranges.
         celsius, raw, unit, _, _ = max(_current(work.text, plausible), key=lambda p: p[0])
-        rounded = float(celsius.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+        rounded = float(celsius.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
         return {"temperature_c": rounded, "temperature_raw": raw, "temperature_unit": unit}
     return {"implausible": ["temperature"]} if implausible else {}
 

@@ -34,8 +34,8 @@ def _taken_at(body: dict):
 
 def to_celsius(value: float, unit: str | None) -> float | None:
     """As a text is read (messages.parse): no unit means Celsius at 34-43 and Fahrenheit at 93-110;
-    Fahrenheit is converted and rounded half up to 0.1 C, as a thermometer shows it, so an app reading
-    and the same number texted are triaged alike. None when the number fits neither."""
+    Fahrenheit is converted and rounded half up to 0.01 C, exactly as messages.parse does, so an app
+    reading and the same number texted are triaged alike. None when the number fits neither."""
     if not -1000 <= value <= 1000:  # also NaN: no body shows it, and Decimal cannot round it
         return None
     number = Decimal(str(value))
@@ -44,7 +44,7 @@ def to_celsius(value: float, unit: str | None) -> float | None:
     if unit is None:
         return None
     celsius = number if unit == "C" else (number - 32) * 5 / 9
-    return float(celsius.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    return float(celsius.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 def reading_values(body) -> dict:
@@ -73,8 +73,9 @@ def reading_values(body) -> dict:
         value = body.get(field)
         if value is None:
             continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-                or value != int(value):  # NaN, Infinity or 1e400 would crash int()
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+                isinstance(value, float) and not math.isfinite(value)) or value != int(value):
+            # NaN, Infinity or 1e400 would crash int(); a 400-digit int would crash isfinite()
             raise ValidationError(f"{field} must be a whole number", field)
         if triage.plausible(field, int(value)):
             values[field] = int(value)

@@ -43,18 +43,15 @@ def _dose(row) -> Dose:
 
 def history(clinic: Clinic, patient_id: int, episode) -> History:
     """This episode's readings; doses from a day before the episode's dose on (acetaminophen taken the
-    evening before still counts toward the interval and the 24 h total); tocilizumab over six weeks."""
+    evening before still counts toward the interval and the 24 h total). Tocilizumab limits are checked
+    by monitoring.medications on their own query."""
     readings = clinic.db.execute(
         "SELECT * FROM readings WHERE episode_id = ? ORDER BY taken_at, id", [episode["id"]]).fetchall()
     since = to_text(from_text(episode["dose_given_at"]) - timedelta(days=1))
     doses = clinic.db.execute(
         "SELECT * FROM medications WHERE patient_id = ? AND given_at >= ? ORDER BY given_at, id",
         [patient_id, since]).fetchall()
-    toci = clinic.db.execute(
-        "SELECT * FROM medications WHERE patient_id = ? AND name = 'tocilizumab' AND given_at >= ? "
-        "ORDER BY given_at", [patient_id, to_text(utcnow() - timedelta(days=42))]).fetchall()
-    return History(readings=tuple(_reading(r) for r in readings), doses=tuple(_dose(d) for d in doses),
-                   tocilizumab_doses=tuple(_dose(d) for d in toci))
+    return History(readings=tuple(_reading(r) for r in readings), doses=tuple(_dose(d) for d in doses))
 
 
 def text_values(clinic: Clinic, assessment: Assessment | None = None, next_checkin: datetime | None = None,

@@ -116,7 +116,7 @@ def send_prompts(clinic: Clinic) -> int:
     for chunk in _chunks(rows):
         with transaction(clinic.db):
             for row in chunk:
-                interval = timedelta(minutes=row["checkin_interval_minutes"] or clinic.checkins["interval_minutes"])
+                interval = timedelta(minutes=care.interval_minutes(clinic, row, _last_febrile(clinic, row["id"])))
                 # A check-in still open when the next falls due was not answered: it counts as missed
                 # now, or a short interval would hide a silent patient forever.
                 claimed = clinic.db.execute(
@@ -129,6 +129,15 @@ def send_prompts(clinic: Clinic) -> int:
                         _escalate_if_silent(clinic, row["id"], row["patient_id"])
                     _queue_checkin_text(clinic, row, "prompt", values)
     return len(rows)
+
+
+def _last_febrile(clinic: Clinic, episode_id: int) -> bool:
+    """Whether the episode's last temperature was a fever: a febrile patient who falls silent is still
+    asked hourly (the SOP's 1 h end), not every two hours."""
+    last = clinic.db.execute(
+        "SELECT temperature_c FROM readings WHERE episode_id = ? AND temperature_c IS NOT NULL "
+        "ORDER BY taken_at DESC, id DESC LIMIT 1", [episode_id]).fetchone()
+    return bool(last and last["temperature_c"] >= clinic.thresholds.fever_c)
 
 
 def _queue_checkin_text(clinic: Clinic, row, kind: str, values: dict) -> None:

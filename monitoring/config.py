@@ -149,8 +149,8 @@ def _typed(key: str, value: Any, default: Any) -> Any:
             raise ConfigError(key, f"must be a whole number, not {value!r}")
         return value
     if isinstance(default, float):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(key, f"must be a number, not {value!r}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or abs(value) > 1e9:
+            raise ConfigError(key, f"must be a number, not {str(value)[:20]!r}")
         return float(value)
     if isinstance(default, str):
         if not isinstance(value, str):

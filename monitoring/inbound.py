@@ -221,6 +221,8 @@ def _urgent_alert_waiting(clinic: Clinic, patient) -> bool:
 
 FEVER_ADVICE = ("reply_fever_home_care", "reply_fever_wait")
 CALM_REPLIES = ("reply_routine", "reply_symptoms_noted", "reply_readings_noted")
+# Not in the SOP: CRS after a step-up dose usually starts within days, and a patient may text the
+# number they know for a week or two after monitoring; two weeks covers the next step-up's interval.
 RECENTLY_ENDED = timedelta(days=14)
 
 

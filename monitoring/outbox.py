@@ -182,13 +182,20 @@ def _recover_stale(clinic: Clinic, now) -> None:
         log.warning("%s texts were interrupted mid-send by a crash and are queued again", recovered)
 
 
+CALLBACK_STATES = ("sent", "delivered", "read", "undelivered", "failed")
+
+
 def record_status(clinic: Clinic, sid: str, status: str, error_code: str | None) -> bool:
     """A Twilio status callback: update the row; a permanent failure tells someone. False if unknown sid."""
-    code = int(error_code) if error_code and error_code.isdigit() else None
+    code = int(error_code) if error_code and error_code.isascii() and error_code.isdigit() else None
     with transaction(clinic.db):
         row = clinic.db.execute("SELECT id, status FROM messages WHERE sid = ? AND direction = 'out'", [sid]).fetchone()
         if row is None:
             return False
+        if status not in CALLBACK_STATES or row["status"] not in ("sent", "delivered", "read"):
+            # Twilio also reports queued/sending/accepted; only outcomes are taken, and a row never
+            # moves backwards (a late "queued" must not put a sent text back in the queue)
+            return True
         clinic.db.execute(
             "UPDATE messages SET status = ?, error_code = COALESCE(?, error_code), updated_at = ? WHERE id = ?",
             [status, code, to_text(utcnow()), row["id"]],

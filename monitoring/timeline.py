@@ -179,13 +179,14 @@ def tocilizumab_status(clinic: Clinic, patient_id: int) -> dict:
         [patient_id]).fetchone()
     now = utcnow()
     this_event = clinic.db.execute(
-        "SELECT COUNT(*) FROM medications WHERE name = 'tocilizumab' AND episode_id = ?",
+        "SELECT COUNT(*) FROM medications WHERE name = 'tocilizumab' AND source = 'staff' AND episode_id = ?",
         [episode["id"] if episode else -1]).fetchone()[0]
     in_window = clinic.db.execute(
-        "SELECT COUNT(*) FROM medications WHERE name = 'tocilizumab' AND patient_id = ? AND given_at >= ?",
+        "SELECT COUNT(*) FROM medications WHERE name = 'tocilizumab' AND source = 'staff' AND patient_id = ? "
+        "AND given_at >= ?",
         [patient_id, to_text(now - toci_rules.WINDOW)]).fetchone()[0]
     last = clinic.db.execute(
-        "SELECT MAX(given_at) FROM medications WHERE name = 'tocilizumab' AND patient_id = ?",
+        "SELECT MAX(given_at) FROM medications WHERE name = 'tocilizumab' AND source = 'staff' AND patient_id = ?",
         [patient_id]).fetchone()[0]
     last_at = from_text(last)
     return {

@@ -88,6 +88,6 @@ def list_messages(clinic: Clinic, patient_id: int | None = None, after_id: int =
 
 
 def list_patients(clinic: Clinic, active_only: bool = True) -> list[dict]:
-    sql = ("SELECT p.*, e.id AS episode_id FROM patients p JOIN episodes e ON e.patient_id = p.id "
+    sql = ("SELECT DISTINCT p.id, p.name FROM patients p JOIN episodes e ON e.patient_id = p.id "
            + ("WHERE e.status = 'active' " if active_only else "") + "ORDER BY p.name")
     return [patient_view(clinic, row["id"], reading_limit=50) for row in clinic.db.execute(sql).fetchall()]

@@ -214,3 +214,13 @@ def test_quiet_hours_hold_across_dst(quiet_app, start, night_prompts):
         assert morning, f"no prompt at 06:00 local after the quiet night: {sent_local}"
     finally:
         traveller.stop()
+
+
+def test_a_silent_febrile_patient_is_still_asked_hourly(client, runner, admin_token, patient, clock, phone):
+    at(clock, 5)
+    phone.text("101.5")  # next check-in at 65
+    at(clock, 65)
+    tick(runner)  # prompted, and then silence
+    at(clock, 125)
+    tick(runner)
+    assert kinds(client, admin_token).count("prompt") == 3  # hourly, not two-hourly, while febrile

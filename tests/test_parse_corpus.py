@@ -24,7 +24,7 @@ ROWS = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlin
 
 def fahrenheit_to_c(value) -> float:
     celsius = (Decimal(str(value)) - 32) * 5 / 9
-    return float(celsius.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    return float(celsius.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 def expected_reading(row: dict) -> dict:

@@ -71,7 +71,7 @@ def check(parsed: Parsed) -> None:
     assert (parsed.temperature_c is None) == (parsed.temperature_unit is None) == (parsed.temperature_raw is None)
     if parsed.temperature_c is not None:
         assert 33.8 <= parsed.temperature_c <= 43.4  # 93 F is 33.9 C, 110 F is 43.3 C
-        assert round(parsed.temperature_c, 1) == parsed.temperature_c
+        assert round(parsed.temperature_c, 2) == parsed.temperature_c  # 0.01 C, see messages.parse
     if parsed.systolic is not None:
         assert SYSTOLIC_RANGE[0] <= parsed.systolic <= SYSTOLIC_RANGE[1]
     if parsed.diastolic is not None:

@@ -90,7 +90,8 @@ def test_a_symptom_only_text_keeps_the_hourly_pace_of_a_fever(client, admin_toke
 @pytest.mark.parametrize("temperature, level", [
     pytest.param({"value": 101.5}, "home_care", id="no-unit-fahrenheit-by-range"),
     pytest.param({"value": 38.4}, "home_care", id="no-unit-celsius-by-range"),
-    pytest.param({"value": 100.35, "unit": "F"}, "home_care", id="rounded-like-a-text"),
+    pytest.param({"value": 100.35, "unit": "F"}, "routine", id="100-35-f-is-below-the-sops-100-4"),
+    pytest.param({"value": 100.4, "unit": "F"}, "home_care", id="100-4-f-is-a-fever"),
 ])
 def test_app_temperature_is_read_as_a_text_would_be(client, patient, temperature, level):
     response = client.post("/api/v1/me/readings", json={"temperature": temperature},
@@ -197,3 +198,35 @@ def test_small_talk_gets_a_fitting_answer(client, admin_token, patient, clock, p
     at(clock, 5)
     phone.text(body)
     assert needle in last_reply(client, admin_token)
+
+
+@pytest.mark.parametrize("state", ["queued", "sending", "accepted"])
+def test_a_late_interim_status_never_puts_a_sent_text_back_in_the_queue(client, runner, admin_token, patient, clock,
+                                                                       config, state):
+    db = connect(config["database"]["path"])
+    sid = db.execute("SELECT sid FROM messages WHERE kind = 'prompt'").fetchone()[0]
+    assert status_callback(client, sid, state, "").status_code == 200
+    assert status_callback(client, sid, "delivered", "²").status_code == 200  # a non-ASCII digit is no code
+    at(clock, 5)
+    runner.invoke(args=["tick"])
+    assert [tuple(r) for r in db.execute("SELECT status, attempts FROM messages WHERE kind = 'prompt'")] == [
+        ("delivered", 1)]
+
+
+@pytest.mark.parametrize("path, body, field", [
+    pytest.param("/api/v1/grade", {"temperature_c": 10 ** 400, "vasopressors": 0, "oxygen": "none"},
+                 "temperature_c", id="grade-huge-int"),
+    pytest.param("/api/v1/grade", {"oxygen_lpm": 10 ** 400, "vasopressors": 0, "oxygen": "low_flow"},
+                 "oxygen_lpm", id="grade-huge-lpm"),
+    pytest.param("/api/v1/settings", {"thresholds.fever_c": 10 ** 400}, "thresholds.fever_c", id="settings-huge"),
+])
+def test_huge_numbers_are_a_400_naming_the_field(client, admin_token, path, body, field):
+    method = client.put if path.endswith("settings") else client.post
+    response = method(path, json=body, headers=auth(admin_token))
+    assert response.status_code == 400 and response.get_json()["field"] == field
+
+
+def test_huge_reading_number_is_implausible_not_a_500(client, patient):
+    response = client.post("/api/v1/me/readings", json={"systolic": 10 ** 400}, headers=auth(patient["patient_token"]))
+    assert response.status_code == 201
+    assert response.get_json()["assessment"]["reasons"] == ["implausible_reading"]

@@ -111,10 +111,11 @@ class Grading:
 
 
 def _number(name: str, value: object, low: float, high: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+            isinstance(value, float) and not math.isfinite(value)):
         raise ValueError(f"{name} must be a number (got {value!r})")
     if not low <= value <= high:
-        raise ValueError(f"{name} must be between {low:g} and {high:g} (got {value:g})")
+        raise ValueError(f"{name} must be between {low:g} and {high:g} (got {str(value)[:20]})")
     return float(value)
 
 

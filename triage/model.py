@@ -81,14 +81,11 @@ class Dose:
 
 @dataclass(frozen=True)
 class History:
-    """What came before the new reading, in this monitoring episode (oldest first).
-
-    `tocilizumab_doses` reaches back six weeks across episodes (SOP 5 dagger footnote).
-    """
+    """What came before the new reading, in this monitoring episode (oldest first). The tocilizumab
+    limits take their own doses (`tocilizumab_refusal`), reaching back six weeks across episodes."""
 
     readings: tuple[Reading, ...] = ()
     doses: tuple[Dose, ...] = ()
-    tocilizumab_doses: tuple[Dose, ...] = ()
 
 
 @dataclass(frozen=True)

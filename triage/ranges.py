@@ -62,7 +62,7 @@ def plausible(field: str, value: float | None) -> bool:
         raise ValueError(f"unknown reading field {field!r}; known: {', '.join(PLAUSIBLE_RANGES)}")
     if value is None:
         return True
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float) and not math.isfinite(value)):
         return False
     low, high = PLAUSIBLE_RANGES[field]
     return low <= value <= high
@@ -108,7 +108,7 @@ PROFILE_RANGES: dict[str, tuple[float, float]] = {
 def range_error(ranges: Mapping[str, tuple[float, float]], name: str, value: object) -> str | None:
     """None when `value` is a number inside ranges[name]; else one line naming the key and range."""
     low, high = ranges[name]
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float) and not math.isfinite(value)):
         return f"{name} must be a number between {low:g} and {high:g} (got {value!r})"
     if not low <= value <= high:
         return f"{name} must be between {low:g} and {high:g} (got {value:g})"

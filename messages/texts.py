@@ -22,7 +22,7 @@ LANGUAGES = ("en", "es")
 DEFAULT_LANGUAGE = "en"
 
 PATIENT_KEYS = (
-    "welcome", "first_prompt", "prompt", "reminder", "reply_routine", "reply_fever_home_care", "reply_fever_wait",
+    "first_prompt", "prompt", "reminder", "reply_routine", "reply_fever_home_care", "reply_fever_wait",
     "reply_clinician_review", "reply_urgent_in_hours", "reply_urgent_after_hours", "reply_measure_again",
     "reply_unreadable", "reply_med_recorded", "reply_med_too_soon", "reply_med_daily_max",
     "reply_symptoms_noted", "reply_readings_noted", "reply_thanks", "reply_no_fever_noted",

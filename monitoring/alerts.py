@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from messages.texts import level_label, reason_label, render
+from messages.texts import level_label, reasons_text, render
 from monitoring.clinic import Clinic, Conflict, NotFound
 from monitoring.outbox import queue_text
 from monitoring.store import dumps, from_text, insert, loads, to_text, transaction, utcnow
@@ -36,7 +36,7 @@ def recipients(chain: list[dict], page_round: int) -> list[dict]:
 
 def active_alert(clinic: Clinic, patient_id: int):
     return clinic.db.execute(
-        "SELECT * FROM alerts WHERE patient_id = ? AND status IN ('open', 'acknowledged') ORDER BY id DESC LIMIT 1",
+        f"SELECT * FROM alerts WHERE patient_id = ? AND status IN {ACTIVE} ORDER BY id DESC LIMIT 1",
         [patient_id],
     ).fetchone()
 
@@ -105,7 +105,7 @@ def _page(clinic: Clinic, alert_id: int, page_round: int, update: bool = False,
     values = {
         "level": level_label(alert["level"], "en").upper(),
         "initials": initials(alert["name"]),
-        "reasons": ", ".join(reason_label(code, "en") for code in reasons),
+        "reasons": reasons_text(reasons, "en"),
         # a re-page says since when the alert has waited; a first page or an update, when it happened
         "time": clinic.local(from_text(alert["created_at"]) if repage else utcnow()).strftime("%-I:%M %p"),
         "link": clinic.dashboard_url(f"/dashboard/alerts/{alert_id}"),
@@ -249,7 +249,7 @@ def list_alerts(clinic: Clinic, status: str = "open", patient_id: int | None = N
     if status == "open":
         where.append("status = 'open'")
     elif status == "active":
-        where.append("status IN ('open', 'acknowledged')")
+        where.append(f"status IN {ACTIVE}")
     elif status != "all":
         where.append("status = ?")
         params.append(status)

@@ -114,12 +114,12 @@ def process(clinic: Clinic, message_id: int) -> None:
         if message is None or message["processed_at"]:
             return
         sender = message["from_number"]
-        staff = staff_by_phone(clinic, sender)
         patient = _patient_for(clinic, sender)
-        if staff is not None and patient is None:
-            _from_staff(clinic, staff, message)
-        elif patient is not None:
+        staff = staff_by_phone(clinic, sender) if patient is None else None
+        if patient is not None:
             _from_patient(clinic, patient, message)
+        elif staff is not None:
+            _from_staff(clinic, staff, message)
         else:
             _from_stranger(clinic, sender)
         clinic.db.execute("UPDATE messages SET processed_at = ?, status = 'processed' WHERE id = ?",
@@ -190,7 +190,9 @@ def _from_patient(clinic: Clinic, patient, message) -> None:
     if worry:
         # "please call me", "chest pain", "I fell": a person must read it, whatever else the text says.
         alerts.raise_alert(clinic, patient["id"], "clinician_review", [worry], episode_id=episode["id"])
-        care.answer_checkin(clinic, patient, episode)
+        answered = has_reading or any(report.name == "acetaminophen" for report in parsed.medications)
+        if not answered:  # a reading or an acetaminophen report in this text answered the check-in already
+            care.answer_checkin(clinic, patient, episode)
         if not any(key.startswith(("reply_urgent", "reply_clinician")) for key, _ in replies):
             # "the nurse will call you" replaces a calm "noted" that would contradict it
             replies = [("reply_clinician_review", values)] + [

@@ -129,15 +129,22 @@ def _status_callback(clinic: Clinic) -> str | None:
     return base.rstrip("/") + "/sms/status" if base else None
 
 
+def _retry_at(clinic: Clinic, message_id: int):
+    """When a failed text may be tried again (backoff on its attempts), or None past the retry window."""
+    row = clinic.db.execute("SELECT attempts, first_attempt_at FROM messages WHERE id = ?", [message_id]).fetchone()
+    now = utcnow()
+    retry_at = now + timedelta(seconds=backoff_seconds(row["attempts"]))
+    started = from_text(row["first_attempt_at"]) or now
+    window = timedelta(minutes=clinic.config["sms"]["retry_for_minutes"])
+    return retry_at if retry_at - started <= window else None
+
+
 def _failed(clinic: Clinic, row, error: GatewayError) -> str:
     now = utcnow()
     db = clinic.db
-    current = db.execute("SELECT attempts, first_attempt_at FROM messages WHERE id = ?", [row["id"]]).fetchone()
-    started = from_text(current["first_attempt_at"]) or now
-    window = timedelta(minutes=clinic.config["sms"]["retry_for_minutes"])
-    retry_at = now + timedelta(seconds=backoff_seconds(current["attempts"]))
+    retry_at = _retry_at(clinic, row["id"]) if error.retryable else None
     with transaction(db):
-        if error.retryable and retry_at - started <= window:
+        if retry_at is not None:
             db.execute(
                 "UPDATE messages SET status = 'queued', next_attempt_at = ?, error_code = ?, error_message = ?, "
                 "updated_at = ? WHERE id = ?",
@@ -200,7 +207,7 @@ def record_status(clinic: Clinic, sid: str, status: str, error_code: str | None)
             "UPDATE messages SET status = ?, error_code = COALESCE(?, error_code), updated_at = ? WHERE id = ?",
             [status, code, to_text(utcnow()), row["id"]],
         )
-        if status in ("failed", "undelivered") and row["status"] not in ("failed", "undelivered"):
+        if status in ("failed", "undelivered"):
             _carrier_failed(clinic, row["id"], code)
     return True
 
@@ -208,13 +215,10 @@ def record_status(clinic: Clinic, sid: str, status: str, error_code: str | None)
 def _carrier_failed(clinic: Clinic, message_id: int, code: int | None) -> None:
     """Twilio accepted the text but the carrier did not deliver it: retry a passing fault (30008, queue
     overflow) with backoff inside the retry window, else tell someone (inside the caller's transaction)."""
-    row = clinic.db.execute("SELECT attempts, first_attempt_at FROM messages WHERE id = ?", [message_id]).fetchone()
-    now = utcnow()
-    retry_at = now + timedelta(seconds=backoff_seconds(row["attempts"]))
-    started = from_text(row["first_attempt_at"]) or now
-    if classify(code, None) and retry_at - started <= timedelta(minutes=clinic.config["sms"]["retry_for_minutes"]):
+    retry_at = _retry_at(clinic, message_id) if classify(code, None) else None
+    if retry_at is not None:
         clinic.db.execute(
             "UPDATE messages SET status = 'queued', next_attempt_at = ?, updated_at = ? WHERE id = ?",
-            [to_text(retry_at), to_text(now), message_id])
+            [to_text(retry_at), to_text(utcnow()), message_id])
         return
     delivery_failed(clinic, message_id)

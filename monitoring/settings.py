@@ -35,10 +35,9 @@ def update(clinic: Clinic, changes, actor: str) -> dict:
             section, name = key.split(".", 1)
             candidate[section][name] = value
     try:
-        config_module.load(candidate)
+        validated = config_module.load(candidate)
     except config_module.ConfigError as error:
         raise ValidationError(error.format_message().removeprefix("config: "), error.key) from None
-    validated = config_module.load(candidate)
     with transaction(clinic.db):
         now = to_text(utcnow())
         for key in changes:

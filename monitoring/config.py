@@ -45,10 +45,11 @@ DEFAULTS: dict[str, Any] = {
     "checkins": {
         "interval_minutes": 120,  # SOP 5 Grade 1 Home: "check temperature every 1-2 h"
         "febrile_interval_minutes": 60,  # while the last temperature was febrile: the 1 h end
+        # Not SOP numbers: the clinic's choices for a 2-hourly check-in (DESIGN: silence is a symptom).
         "reminder_after_minutes": 15,
         "missed_after_minutes": 45,
         "escalate_after_missed": 2,
-        "monitoring_hours": 72,
+        "monitoring_hours": 72,  # the step-up dose's usual CRS window; SOP 4 names only 1-2 h on site
         "quiet_start": "",  # none by default: the SOP says every 1-2 h, day and night
         "quiet_end": "",
     },

@@ -12,30 +12,67 @@ from dataclasses import dataclass
 
 log = logging.getLogger("crswatch.sms")
 
-# Twilio error codes that no retry will fix (https://www.twilio.com/docs/api/errors):
-# 21610 the recipient replied STOP; 21211 invalid 'To' number; 21614 'To' is not a mobile number;
-# 21612 cannot route to this number; 21408 no permission for the region; 30003-30006 unreachable,
-# blocked, unknown or landline (status callbacks).
-PERMANENT_CODES = frozenset({21610, 21211, 21614, 21612, 21408, 30003, 30004, 30005, 30006})
-# Worth another try: 20429 too many requests, 20500/20503 Twilio's own trouble, 30001 queue overflow.
-RETRYABLE_CODES = frozenset({20429, 20500, 20503, 30001, 30008})
+# Every failure has a scope, because the scope decides what helps (https://www.twilio.com/docs/api/errors):
+# - "message": this text can never go (21211 invalid 'To', 21610 the recipient replied STOP, 21614 'To'
+#   is not a mobile, 21612 cannot route, 21408 no permission for the region, 21617 body too long);
+# - "recipient": the carrier could not reach this phone (30003 unreachable, 30004 blocked, 30005 unknown,
+#   30006 landline: final; 30008 unknown error: worth another try);
+# - "account": the account or the sender is refused, for every text alike (20003 bad credentials, 21606
+#   and 21212 bad 'From', 21608 trial account, 21611 and 30001 sender queue full, 30002 account suspended,
+#   20429 too many requests, 20500/20503 and any 5xx: Twilio's own trouble). Never the phone's fault:
+#   retried for every message and raised to the operator, never a reason to give up on a phone;
+# - "network": Twilio could not be reached at all (timeout, connection refused): like "account".
+SCOPES = ("message", "recipient", "account", "network")
+MESSAGE_CODES = frozenset({21211, 21610, 21614, 21612, 21408, 21617, 21602, 30007})
+RECIPIENT_FINAL_CODES = frozenset({30003, 30004, 30005, 30006})
+RECIPIENT_RETRY_CODES = frozenset({30008})
+ACCOUNT_CODES = frozenset({20003, 20005, 20404, 21606, 21212, 21608, 21611, 21659, 21660, 20429, 20500, 20503,
+                           30001, 30002, 14107})
+# Kept for callers that only ask "is it worth another try": permanent means message or recipient scope.
+PERMANENT_CODES = MESSAGE_CODES | RECIPIENT_FINAL_CODES
+RETRYABLE_CODES = RECIPIENT_RETRY_CODES | ACCOUNT_CODES
 
 
 class GatewayError(Exception):
-    def __init__(self, message: str, code: int | None, retryable: bool):
+    """A text the gateway did not take. `scope` is one of SCOPES; `retryable` whether trying the same
+    text again can help (always for account and network scope)."""
+
+    def __init__(self, message: str, code: int | None, retryable: bool, scope: str | None = None):
         super().__init__(message)
         self.message = message
         self.code = code
-        self.retryable = retryable
+        if scope is None:
+            scope = scope_of(code, None) if code in MESSAGE_CODES | RECIPIENT_FINAL_CODES | RETRYABLE_CODES else (
+                "recipient" if retryable else "message")
+        self.scope = scope
+        self.retryable = retryable or scope in ("account", "network")
+
+
+def scope_of(code: int | None, http_status: int | None) -> str:
+    """The scope of a Twilio failure from its error code, else from the HTTP status (401/403/404 and
+    429/5xx are the account's or Twilio's; any other 4xx is the message's)."""
+    if code in MESSAGE_CODES:
+        return "message"
+    if code in RECIPIENT_FINAL_CODES or code in RECIPIENT_RETRY_CODES:
+        return "recipient"
+    if code in ACCOUNT_CODES:
+        return "account"
+    if http_status is None:
+        return "network" if code is None else "message"
+    if http_status in (401, 403, 404, 429) or http_status >= 500:
+        return "account"
+    return "message"
 
 
 def classify(code: int | None, http_status: int | None) -> bool:
-    """True when a failure is worth retrying."""
-    if code in PERMANENT_CODES:
-        return False
-    if code in RETRYABLE_CODES:
-        return True
-    return http_status is not None and (http_status == 429 or http_status >= 500)
+    """True when a failure is worth retrying: every account or network failure, and 30008."""
+    scope = scope_of(code, http_status)
+    return scope in ("account", "network") or code in RECIPIENT_RETRY_CODES
+
+
+def error_for(code: int | None, http_status: int | None, message: str) -> GatewayError:
+    """The GatewayError for a Twilio answer, with its scope and whether a retry can help."""
+    return GatewayError(message, code, classify(code, http_status), scope_of(code, http_status))
 
 
 @dataclass
@@ -76,12 +113,11 @@ class TwilioGateway:
             message = self.client.messages.create(**options)
         except TwilioRestException as error:
             code = int(error.code) if error.code else None
-            raise GatewayError(f"twilio {error.status} code {code}: {error.msg}", code,
-                               classify(code, error.status)) from None
+            raise error_for(code, error.status, f"twilio {error.status} code {code}: {error.msg}") from None
         except (requests.Timeout, requests.ConnectionError) as error:
-            raise GatewayError(f"twilio unreachable: {type(error).__name__}", None, True) from None
+            raise GatewayError(f"twilio unreachable: {type(error).__name__}", None, True, "network") from None
         except TwilioException as error:
-            raise GatewayError(f"twilio: {error}", None, True) from None
+            raise GatewayError(f"twilio: {error}", None, True, "network") from None
         return message.sid
 
 

@@ -1055,6 +1055,9 @@ def _read(text: str, language: str | None, now: datetime | None) -> Parsed:
 _STAFF_ACK = re.compile(r"^\W*(?:ack(?:nowledged?)?|ok\s+ack)(?:\b|(?=\d))\W*#?\s*(\d{1,9})?", re.IGNORECASE)
 
 
+_STAFF_ACK_ALL = re.compile(r"^\W*(?:ack(?:nowledged?)?|ok\s+ack)\W+(?:all|todas?|todos)\b", re.IGNORECASE)
+
+
 def staff_ack(body: str | None) -> tuple[bool, int | None]:
     """A text from a staff phone that starts with ACK acknowledges, whatever note follows
     ("ACK 12 pt dizzy, calling"): staff do not report readings, so no words after it are read as one.
@@ -1063,3 +1066,8 @@ def staff_ack(body: str | None) -> tuple[bool, int | None]:
     if not match:
         return False, None
     return True, int(match.group(1)) if match.group(1) else None
+
+
+def staff_ack_all(body: str | None) -> bool:
+    """`ACK ALL` (any case; "ack todas" too): every open alert that phone may acknowledge."""
+    return bool(_STAFF_ACK_ALL.match(body or ""))

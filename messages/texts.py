@@ -30,7 +30,7 @@ PATIENT_KEYS = (
     "already_stopped",
 )
 STAFF_KEYS = ("nurse_alert", "nurse_alert_update", "nurse_repage", "nurse_ack", "nurse_ack_already", "nurse_ack_none",
-              "staff_unreadable")
+              "nurse_ack_all", "nurse_ack_also_open", "nurse_ack_resolved", "nurse_ack_not_yours", "staff_unreadable")
 TEMPLATE_KEYS = PATIENT_KEYS + STAFF_KEYS
 LABEL_TABLES = ("levels", "reasons", "symptoms", "times")
 

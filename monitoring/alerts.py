@@ -77,7 +77,7 @@ def raise_alert(clinic: Clinic, patient_id: int, level: str, reasons: list[str],
     alert_id = insert(db, "alerts", {
         "patient_id": patient_id, "episode_id": episode_id, "level": level, "reasons": dumps(list(reasons)),
         "status": "open", "page_round": 0, "next_page_at": to_text(now + _timeout(clinic)),
-        "created_at": to_text(now), "updated_at": to_text(now),
+        "round_started_at": to_text(now), "created_at": to_text(now), "updated_at": to_text(now),
     })
     _event(clinic, alert_id, "opened", level=level, reasons=list(reasons))
     _page(clinic, alert_id, 0)
@@ -113,10 +113,11 @@ def _page(clinic: Clinic, alert_id: int, page_round: int, update: bool = False,
     }
     key = "nurse_alert_update" if update else ("nurse_repage" if repage else "nurse_alert")
     body = render(key, "en", **values)
-    # a phone whose page for this alert failed for good is not tried again (no storm of failures)
+    # A phone whose page for this alert failed for good is not tried again in this round (no storm of
+    # failures); the next re-page tries it again, so no failure is remembered for good.
     dead = {row[0] for row in clinic.db.execute(
-        "SELECT to_number FROM messages WHERE alert_id = ? AND kind = 'alert' AND status IN ('failed', 'undelivered')",
-        [alert_id])} | {skip_phone}
+        "SELECT to_number FROM messages WHERE alert_id = ? AND kind = 'alert' AND status IN ('failed', 'undelivered') "
+        "AND created_at >= ?", [alert_id, alert["round_started_at"] or alert["created_at"]])} | {skip_phone}
     people = [person for person in recipients(clinic.oncall, page_round) if person["phone"] not in dead]
     if not people:
         people = [person for person in clinic.oncall if person["phone"] not in dead] or _fallback_staff(clinic, dead)
@@ -137,26 +138,32 @@ def _fallback_staff(clinic: Clinic, dead: set) -> list[dict]:
 
 
 def page_due(clinic: Clinic) -> int:
-    """Re-page every open alert whose ack timeout has passed; return how many were paged."""
+    """Re-page every open alert whose ack timeout has passed; return how many were paged.
+
+    A re-page time further ahead than one ack timeout can only come from a wall clock that stepped
+    back: it is due now, so a clock step never silences an alert.
+    """
     now = utcnow()
     due = clinic.db.execute(
-        "SELECT id, page_round FROM alerts WHERE status = 'open' AND next_page_at <= ? ORDER BY id",
-        [to_text(now)],
+        "SELECT id, page_round FROM alerts WHERE status = 'open' AND (next_page_at <= ? OR next_page_at > ?) "
+        "ORDER BY id", [to_text(now), to_text(now + _timeout(clinic) + timedelta(minutes=1))],
     ).fetchall()
     for row in due:
         with transaction(clinic.db):
             claimed = clinic.db.execute(
-                "UPDATE alerts SET page_round = page_round + 1, next_page_at = ?, updated_at = ? "
-                "WHERE id = ? AND status = 'open' AND page_round = ?",
-                [to_text(now + _timeout(clinic)), to_text(now), row["id"], row["page_round"]],
+                "UPDATE alerts SET page_round = page_round + 1, next_page_at = ?, round_started_at = ?, "
+                "updated_at = ? WHERE id = ? AND status = 'open' AND page_round = ?",
+                [to_text(now + _timeout(clinic)), to_text(now), to_text(now), row["id"], row["page_round"]],
             ).rowcount
             if claimed:
                 _page(clinic, row["id"], row["page_round"] + 1)
     return len(due)
 
 
-def page_next_now(clinic: Clinic, alert_id: int, failed_phone: str | None = None) -> None:
-    """A page could not be delivered: move on to the next round at once (inside a transaction)."""
+def page_next_now(clinic: Clinic, alert_id: int, failed_phone: str | None = None,
+                  message_id: int | None = None) -> None:
+    """A page could not be delivered (failed for good, or `message_id` keeps failing and is still
+    retried): move on to the next round at once, inside the caller's transaction."""
     alert = clinic.db.execute("SELECT status, page_round FROM alerts WHERE id = ?", [alert_id]).fetchone()
     if alert is None or alert["status"] != "open":
         return
@@ -165,47 +172,101 @@ def page_next_now(clinic: Clinic, alert_id: int, failed_phone: str | None = None
         "UPDATE alerts SET page_round = ?, next_page_at = ?, updated_at = ? WHERE id = ?",
         [next_round, to_text(utcnow() + _timeout(clinic)), to_text(utcnow()), alert_id],
     )
-    _event(clinic, alert_id, "page_undeliverable", phone_end=(failed_phone or "")[-4:])
+    if message_id is None:
+        _event(clinic, alert_id, "page_undeliverable", phone_end=(failed_phone or "")[-4:])
+    else:
+        _event(clinic, alert_id, "page_failing", phone_end=(failed_phone or "")[-4:], message_id=message_id)
     _page(clinic, alert_id, next_round, skip_phone=failed_phone)
 
 
-def acknowledge(clinic: Clinic, alert_id: int | None, actor: str, reply_to: str | None = None) -> dict:
-    """Stop the paging of one alert. Without an id (a bare "ACK" by text): the newest open alert that
-    was paged to `reply_to`, else the newest open alert."""
+def acknowledge(clinic: Clinic, alert_id: int | None, actor: str) -> dict:
+    """Stop the paging of one alert (the dashboard and the staff API: a signed-in person may
+    acknowledge any alert). Raises NotFound for an unknown or resolved alert."""
+    with transaction(clinic.db):
+        row = clinic.db.execute("SELECT * FROM alerts WHERE id = ?", [alert_id]).fetchone()
+        if row is None or row["status"] == "resolved":
+            raise NotFound(f"no open alert {alert_id}", "alert_id")
+        if row["status"] == "open":
+            _acknowledge_row(clinic, row["id"], actor)
+        return alert_view(clinic, row["id"])
+
+
+def _acknowledge_row(clinic: Clinic, alert_id: int, actor: str) -> None:
+    now = to_text(utcnow())
+    clinic.db.execute(
+        "UPDATE alerts SET status = 'acknowledged', acknowledged_at = ?, acknowledged_by = ?, "
+        "next_page_at = NULL, updated_at = ? WHERE id = ?", [now, actor, now, alert_id])
+    _event(clinic, alert_id, "acknowledged", actor=actor)
+    clinic.audit(actor, "alert.acknowledge", f"alert:{alert_id}")
+
+
+def _ackable_by_phone(clinic: Clinic, phone: str) -> list:
+    """Open alerts a phone may acknowledge by text, newest first: every open alert for a phone on the
+    on-call chain, else those it was paged for. A staff phone that was never paged cannot stop an
+    escalation meant for someone else."""
+    paged = "EXISTS (SELECT 1 FROM messages m WHERE m.alert_id = a.id AND m.kind = 'alert' AND m.to_number = ?)"
+    on_call = any(person["phone"] == phone for person in clinic.oncall)
+    return clinic.db.execute(
+        "SELECT a.*, p.name FROM alerts a JOIN patients p ON p.id = a.patient_id WHERE a.status = 'open' "
+        f"{'' if on_call else 'AND ' + paged} ORDER BY {paged} DESC, a.id DESC",
+        [phone] if on_call else [phone, phone]).fetchall()
+
+
+def acknowledge_by_text(clinic: Clinic, phone: str, actor: str, alert_id: int | None = None,
+                        every: bool = False) -> list[int]:
+    """A staff text: `ACK` (the newest open alert this phone may acknowledge), `ACK <id>` or `ACK ALL`
+    (every open alert this phone may acknowledge). Always answers the phone with what happened and what
+    is still open; returns the ids acknowledged (CONTRACT section 8)."""
     db = clinic.db
     with transaction(db):
-        if alert_id is None:
-            row = None
-            if reply_to:
-                row = db.execute(
-                    "SELECT a.* FROM alerts a WHERE a.status = 'open' AND EXISTS (SELECT 1 FROM messages m "
-                    "WHERE m.alert_id = a.id AND m.kind = 'alert' AND m.to_number = ?) ORDER BY a.id DESC LIMIT 1",
-                    [reply_to]).fetchone()
-            if row is None:
-                row = db.execute("SELECT * FROM alerts WHERE status = 'open' ORDER BY id DESC LIMIT 1").fetchone()
+        allowed = _ackable_by_phone(clinic, phone)
+        if alert_id is not None:
+            row = db.execute("SELECT a.*, p.name FROM alerts a JOIN patients p ON p.id = a.patient_id "
+                             "WHERE a.id = ?", [alert_id]).fetchone()
+            if row is not None and row["status"] != "open":
+                queue_text(clinic, phone, _already_text(clinic, row), "info")
+                return []
+            if row is None or row["id"] not in {a["id"] for a in allowed}:
+                may = _listed(allowed, with_initials=False)
+                key = "nurse_ack_not_yours" if row is not None and may else "nurse_ack_none"
+                queue_text(clinic, phone, render(key, "en", alert_id=alert_id, allowed=may), "info")
+                return []
+            chosen = [row]
+        elif not allowed:
+            queue_text(clinic, phone, render("nurse_ack_none", "en", alert_id="", allowed=""), "info")
+            return []
         else:
-            row = db.execute("SELECT * FROM alerts WHERE id = ?", [alert_id]).fetchone()
-        if row is None or row["status"] == "resolved":
-            if reply_to:
-                queue_text(clinic, reply_to, render("nurse_ack_none", "en", alert_id=alert_id or ""), "info")
-            raise NotFound(f"no open alert {alert_id}" if alert_id else "no open alert", "alert_id")
-        if row["status"] == "open":
-            now = to_text(utcnow())
-            db.execute(
-                "UPDATE alerts SET status = 'acknowledged', acknowledged_at = ?, acknowledged_by = ?, "
-                "next_page_at = NULL, updated_at = ? WHERE id = ?", [now, actor, now, row["id"]])
-            _event(clinic, row["id"], "acknowledged", actor=actor)
-            clinic.audit(actor, "alert.acknowledge", f"alert:{row['id']}")
-        if reply_to:
-            name = db.execute("SELECT name FROM patients WHERE id = ?", [row["patient_id"]]).fetchone()["name"]
-            if row["status"] == "acknowledged":  # someone was first: say who, so two nurses don't both drive in
-                body = render("nurse_ack_already", "en", alert_id=row["id"], initials=initials(name),
-                              acknowledged_by=row["acknowledged_by"],
-                              time=clinic.local(from_text(row["acknowledged_at"])).strftime("%-I:%M %p"))
-            else:
-                body = render("nurse_ack", "en", alert_id=row["id"], initials=initials(name))
-            queue_text(clinic, reply_to, body, "info")
-        return alert_view(clinic, row["id"])
+            chosen = allowed if every else [allowed[0]]
+        for row in chosen:
+            _acknowledge_row(clinic, row["id"], actor)
+        done = {row["id"] for row in chosen}
+        still_open = [a for a in allowed if a["id"] not in done]
+        if len(chosen) == 1:
+            body = render("nurse_ack", "en", alert_id=chosen[0]["id"], initials=initials(chosen[0]["name"]))
+        else:
+            body = render("nurse_ack_all", "en", count=len(chosen), alerts=_listed(chosen))
+        if still_open:
+            body += " " + render("nurse_ack_also_open", "en", alerts=_listed(still_open))
+        queue_text(clinic, phone, body, "info")
+        return sorted(done)
+
+
+def _listed(rows: list, with_initials: bool = True, most: int = 4) -> str:
+    """"3 (B.C.), 4 (D.E.), +2 more": a nurse's reply stays within its segments however many are open."""
+    shown = [f"{row['id']} ({initials(row['name'])})" if with_initials else str(row["id"]) for row in rows[:most]]
+    return ", ".join(shown + ([f"+{len(rows) - most} more"] if len(rows) > most else []))
+
+
+def _already_text(clinic: Clinic, row) -> str:
+    """`ACK 7` for an alert someone already acknowledged or resolved: who, and when, so two nurses do
+    not both drive in."""
+    if row["status"] == "resolved":
+        return render("nurse_ack_resolved", "en", alert_id=row["id"], initials=initials(row["name"]),
+                      resolved_by=row["resolved_by"],
+                      time=clinic.local(from_text(row["resolved_at"])).strftime("%-I:%M %p"))
+    return render("nurse_ack_already", "en", alert_id=row["id"], initials=initials(row["name"]),
+                  acknowledged_by=row["acknowledged_by"],
+                  time=clinic.local(from_text(row["acknowledged_at"])).strftime("%-I:%M %p"))
 
 
 def resolve(clinic: Clinic, alert_id: int, actor: str, note: str) -> dict:

@@ -11,23 +11,37 @@ the outage gets one prompt, not one per interval missed.
 """
 from __future__ import annotations
 
+import logging
 from datetime import datetime, time, timedelta
 
 from messages.texts import render
-from monitoring import alerts, care
+from monitoring import alerts, care, operator
 from monitoring.clinic import Clinic
 from monitoring.config import parse_clock
 from monitoring.outbox import queue_text
 from monitoring.store import to_text, transaction, utcnow
+
+log = logging.getLogger("crswatch.checkins")
 
 
 def _minutes(clinic: Clinic, key: str) -> timedelta:
     return timedelta(minutes=clinic.checkins[key])
 
 
+# The longest a check-in can lie ahead (the longest interval a patient may have, patients.py): a later
+# due time was written before the wall clock stepped back, and is taken as due now.
+LONGEST_INTERVAL = timedelta(minutes=240 + 1)
+
+
 def end_episodes(clinic: Clinic) -> int:
-    """Episodes past `monitoring_hours`: prompts stop and a closing text says so."""
+    """Episodes past `monitoring_hours`: prompts stop and a closing text says so.
+
+    Held while the wall clock is suspected of a forward step (monitoring.operator): a wrong date must
+    not end everyone's monitoring. Returns how many ended.
+    """
     now = utcnow()
+    if operator.clock_hold(clinic.db, now) is not None:
+        return 0
     rows = clinic.db.execute(
         "SELECT e.id, e.patient_id FROM episodes e WHERE e.status = 'active' AND e.ends_at <= ?", [to_text(now)]
     ).fetchall()
@@ -45,6 +59,7 @@ def end_episodes(clinic: Clinic) -> int:
 def count_missed(clinic: Clinic) -> int:
     """An open check-in unanswered for `missed_after_minutes` is missed; enough in a row page the nurse."""
     now = utcnow()
+    _repair_future_checkins(clinic, now)
     cutoff = to_text(now - _minutes(clinic, "missed_after_minutes"))
     rows = clinic.db.execute(
         "SELECT id, patient_id, checkin_sent_at FROM episodes WHERE status = 'active' AND checkin_sent_at <= ?",
@@ -58,6 +73,18 @@ def count_missed(clinic: Clinic) -> int:
                 if claimed:
                     _escalate_if_silent(clinic, row["id"], row["patient_id"])
     return len(rows)
+
+
+def _repair_future_checkins(clinic: Clinic, now: datetime) -> None:
+    """A check-in "sent" after now was sent before the wall clock stepped back: it counts from now,
+    so silence is still noticed one `missed_after_minutes` later, not after the size of the step."""
+    with transaction(clinic.db):
+        repaired = clinic.db.execute(
+            "UPDATE episodes SET checkin_sent_at = ? WHERE status = 'active' AND checkin_sent_at > ?",
+            [to_text(now), to_text(now + timedelta(minutes=1))]).rowcount
+    if repaired:
+        log.warning("%s open check-ins were dated in the future (the clock stepped back); they count from now",
+                    repaired)
 
 
 def _escalate_if_silent(clinic: Clinic, episode_id: int, patient_id: int) -> None:
@@ -110,8 +137,8 @@ def send_prompts(clinic: Clinic) -> int:
     rows = clinic.db.execute(
         "SELECT e.id, e.patient_id, e.next_checkin_at, e.checkin_sent_at, p.checkin_interval_minutes, p.phone, "
         "p.language FROM episodes e JOIN patients p ON p.id = e.patient_id "
-        "WHERE e.status = 'active' AND e.next_checkin_at <= ? AND p.opted_out_at IS NULL ORDER BY e.next_checkin_at",
-        [to_text(now)]).fetchall()
+        "WHERE e.status = 'active' AND (e.next_checkin_at <= ? OR e.next_checkin_at > ?) AND p.opted_out_at IS NULL "
+        "ORDER BY e.next_checkin_at", [to_text(now), to_text(now + LONGEST_INTERVAL)]).fetchall()
     values = care.text_values(clinic)
     for chunk in _chunks(rows):
         with transaction(clinic.db):

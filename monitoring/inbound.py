@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from messages.concern import concern
-from messages.parse import parse, staff_ack
+from messages.parse import parse, staff_ack, staff_ack_all
 from messages.texts import render
 from monitoring import alerts, care
-from monitoring.clinic import Clinic, NotFound
+from monitoring.clinic import Clinic
 from monitoring.outbox import queue_text
 from monitoring.staff import staff_by_phone
 from monitoring.store import from_text, insert, to_text, transaction, utcnow
@@ -142,10 +142,7 @@ def _from_staff(clinic: Clinic, staff: dict, message) -> None:
     if not is_ack:
         queue_text(clinic, staff["phone"], render("staff_unreadable", "en"), "info", staff_id=staff["id"])
         return
-    try:
-        alerts.acknowledge(clinic, alert_id, actor=staff["name"], reply_to=staff["phone"])
-    except NotFound:
-        pass  # acknowledge() already told the nurse there was nothing to ACK
+    alerts.acknowledge_by_text(clinic, staff["phone"], staff["name"], alert_id, every=staff_ack_all(message["body"]))
 
 
 def _from_patient(clinic: Clinic, patient, message) -> None:

@@ -8,11 +8,16 @@ from monitoring.store import to_text, transaction, utcnow
 
 
 def acquire(clinic: Clinic, name: str, holder: str, seconds: int) -> bool:
-    """Take or renew the lease `name` for `seconds`; False while someone else holds it unexpired."""
+    """Take or renew the lease `name` for `seconds`; False while someone else holds it unexpired (an
+    expiry more than `seconds` ahead is impossible, so it counts as expired)."""
     now = utcnow()
     with transaction(clinic.db):
         row = clinic.db.execute("SELECT holder, expires_at FROM leases WHERE name = ?", [name]).fetchone()
-        if row and row["holder"] != holder and row["expires_at"] > to_text(now):
+        # A lease further ahead than one lease period was written before the wall clock stepped back:
+        # it cannot be trusted, and is taken as expired (else nothing would run for the size of the step).
+        held_elsewhere = row and row["holder"] != holder and to_text(now) < row["expires_at"] <= to_text(
+            now + timedelta(seconds=seconds))
+        if held_elsewhere:
             return False
         clinic.db.execute(
             "INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?) "

@@ -192,4 +192,32 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX messages_sender ON messages (from_number, created_at);
     """,
+    # 3: escalation under faults: what the operator is told, callbacks that overtake their send, and
+    # paging rounds that forget a failed phone at the next re-page
+    """
+    CREATE TABLE service_state (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE gateway_errors (
+        code TEXT NOT NULL,
+        scope TEXT NOT NULL CHECK (scope IN ('message', 'recipient', 'account', 'network')),
+        count INTEGER NOT NULL DEFAULT 0,
+        last_at TEXT NOT NULL,
+        last_message TEXT,
+        PRIMARY KEY (code, scope)
+    );
+    CREATE TABLE early_status_callbacks (
+        id INTEGER PRIMARY KEY,
+        sid TEXT NOT NULL,
+        status TEXT NOT NULL,
+        error_code TEXT,
+        received_at TEXT NOT NULL
+    );
+    CREATE INDEX early_status_callbacks_sid ON early_status_callbacks (sid);
+    ALTER TABLE alerts ADD COLUMN round_started_at TEXT;
+    ALTER TABLE messages ADD COLUMN error_scope TEXT;
+    CREATE INDEX messages_alert ON messages (alert_id) WHERE alert_id IS NOT NULL;
+    """,
 ]

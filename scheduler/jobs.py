@@ -2,19 +2,28 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
-from monitoring import alerts, checkins, inbound, outbox
+from monitoring import alerts, checkins, inbound, operator, outbox
 from monitoring.clinic import open_clinic
+from monitoring.store import transaction, utcnow
 
 log = logging.getLogger("crswatch.scheduler")
 
 
-def run_due_work(config: dict, gateway, limiter=None, batch: int = 500) -> dict:
+def run_due_work(config: dict, gateway, limiter=None, batch: int = 500, clock_step: timedelta | None = None,
+                 holder: str = "tick") -> dict:
     """One pass over all due work, in the order that keeps the counts right: episodes that ended stop
     first, missed check-ins are counted before new prompts go out, and delivery runs last so every text
-    queued by this pass leaves in it."""
+    queued by this pass leaves in it.
+
+    `clock_step`: how much further the wall clock moved than the monotonic clock since the caller's
+    last pass (the long-running scheduler measures it; a one-off `tick` cannot). The pass ends with the
+    scheduler's heartbeat, the last sane time.
+    """
     clinic = open_clinic(config)
     try:
+        _check_clock(clinic, clock_step)
         done = {
             "episodes_ended": checkins.end_episodes(clinic),
             "missed": checkins.count_missed(clinic),
@@ -24,9 +33,24 @@ def run_due_work(config: dict, gateway, limiter=None, batch: int = 500) -> dict:
             "inbound_retried": inbound.process_pending(clinic),
         }
         done.update(outbox.deliver_due(clinic, gateway, limiter, batch))
+        with transaction(clinic.db):
+            operator.beat(clinic.db, utcnow(), holder)
         return done
     finally:
         clinic.db.close()
+
+
+def _check_clock(clinic, clock_step: timedelta | None) -> None:
+    """Record a wall-clock step: measured by the caller, or a heartbeat that lies in the future (the
+    clock went back since the last pass, whichever process ran it)."""
+    now = utcnow()
+    if clock_step is None:
+        last = operator.heartbeat(clinic.db)
+        if last is not None and last - now > operator.CLOCK_STEP_TOLERANCE:
+            clock_step = now - last
+    if clock_step is not None and abs(clock_step) > operator.CLOCK_STEP_TOLERANCE:
+        with transaction(clinic.db):
+            operator.clock_stepped(clinic.db, clock_step, now)
 
 
 def deliver_only(config: dict, gateway, limiter=None) -> dict:

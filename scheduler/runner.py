@@ -11,8 +11,9 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -40,6 +41,7 @@ class Runner:
         self.scheduler = BackgroundScheduler(timezone=UTC)
         self.lock = threading.Lock()
         self.woken = threading.Event()
+        self.last_clocks: tuple[float, float] | None = None  # (wall, monotonic) at the last pass
 
     def run_once(self) -> dict | None:
         """Run due work while there is news: a wakeup that arrives during a run (APScheduler would skip
@@ -63,10 +65,20 @@ class Runner:
             if not held:
                 return None
             try:
-                return run_due_work(self.config, self.gateway, self.limiter, self.batch)
+                return run_due_work(self.config, self.gateway, self.limiter, self.batch,
+                                    clock_step=self._clock_step(), holder=self.holder)
             except Exception:
                 log.exception("due work failed; the next run tries again")
                 return None
+
+    def _clock_step(self) -> timedelta | None:
+        """How much further the wall clock moved than the monotonic one since the last pass: a step
+        (NTP, a restored VM, a hand-set date), since time itself moves both alike."""
+        clocks = (time.time(), time.monotonic())
+        last, self.last_clocks = self.last_clocks, clocks
+        if last is None:
+            return None
+        return timedelta(seconds=(clocks[0] - last[0]) - (clocks[1] - last[1]))
 
     def start(self) -> None:
         self.scheduler.add_job(self.run_once, "interval", seconds=self.config["scheduler"]["poll_seconds"],

@@ -65,10 +65,23 @@ def test_ack_by_text_stops_paging_and_confirms(client, runner, admin_token, urge
     assert len(pages(client, admin_token, NURSES[0])) == 1 and pages(client, admin_token, NURSES[1]) == []
 
 
-def test_ack_with_id_from_a_staff_phone(client, runner, admin_token, urgent, clock, phone):
-    add_staff(runner, "Sam Staff", "nurse", "+15555550166")
-    phone.text(f"ack {urgent['id']}", sender="+15555550166")
+def test_ack_with_id_from_a_staff_phone_on_call(client, runner, admin_token, urgent, clock, phone):
+    add_staff(runner, "Sam Staff", "nurse", NURSES[1])  # on the chain, not paged yet
+    phone.text(f"ack {urgent['id']}", sender=NURSES[1])
     assert alerts(client, admin_token, "all")[0]["acknowledged_by"] == "Sam Staff"
+
+
+@pytest.mark.parametrize("body", ["ack", "ACK {id}", "ack all"])
+def test_a_staff_phone_never_paged_cannot_stop_an_escalation(client, runner, admin_token, urgent, clock, phone, body):
+    """Issue 11.7: an SMS ACK takes only an alert that phone was paged for (or is on call for)."""
+    add_staff(runner, "Sam Staff", "nurse", "+15555550166")
+    phone.text(body.format(id=urgent["id"]), sender="+15555550166")
+    assert alerts(client, admin_token)[0]["status"] == "open"
+    reply = texts_to(client, admin_token, "+15555550166")[-1]["body"]
+    assert "No open alert for this phone" in reply or "not paged to this phone" in reply
+    at(clock, 20)
+    tick(runner)  # the escalation goes on
+    assert len(pages(client, admin_token, NURSES[1])) == 1
 
 
 def test_ack_unknown_id_says_so(client, admin_token, urgent, phone):

@@ -47,18 +47,21 @@ def statuses(config):
     return [tuple(r) for r in db.execute("SELECT kind, status, attempts FROM messages WHERE direction = 'out' ORDER BY id")]
 
 
-def test_retryable_failure_backs_off_and_keeps_order(client, runner, admin_token, gateway, clock, config, phone):
+def test_a_text_waiting_out_a_backoff_never_holds_up_the_next(client, runner, admin_token, gateway, clock, config,
+                                                               phone):
+    """Issue 11.1: texts to one phone go in order of what can be sent (this replaces the old rule that a
+    later text waited behind an earlier one that was backing off)."""
     enroll(client, admin_token)
-    gateway.failures[PATIENT_PHONE] = [GatewayError("503", 20503, True)]
-    tick(runner)  # the prompt fails once
+    gateway.failures[PATIENT_PHONE] = [GatewayError("30008 unknown", 30008, True)]
+    tick(runner)  # the prompt fails once and backs off
     assert gateway.sent == []
-    phone.text("98.6")  # a reply is queued behind the waiting prompt
+    phone.text("98.6")
     tick(runner)
-    assert gateway.sent == []  # the reply does not overtake the prompt
+    assert [kind for _, kind, _ in gateway.sent] == ["reply"]  # the reply does not wait behind it
     at(clock, 1)  # past the first backoff (30 s +- 20%)
     tick(runner)
-    assert [kind for _, kind, _ in gateway.sent] == ["prompt", "reply"]
-    assert statuses(config)[0] == ("prompt", "sent", 2)
+    assert [kind for _, kind, _ in gateway.sent] == ["reply", "prompt"]
+    assert [status for _, status, _ in statuses(config)] == ["sent", "sent"]
 
 
 def test_retries_stop_after_the_window_and_alert_the_nurse(client, runner, admin_token, gateway, clock, config):

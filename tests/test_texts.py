@@ -38,6 +38,10 @@ VALUES = {
     "link": "https://monitor.northernvalleycancer.org/dashboard/alerts/12345",
     "alert_id": 12345,
     "acknowledged_by": "Primary nurse (night)",
+    "resolved_by": "Primary nurse (night)",
+    "count": 12,  # ACK ALL: at most four are listed, then "+N more"
+    "alerts": "12345 (M.G.), 12346 (A.B.C.), 12347 (D.E.), 12348 (F.G.), +8 more",
+    "allowed": "12345, 12346, 12347, 12348, +8 more",
 }
 CONTRACT_REASONS = ("fever", "recurrent_fever", "persistent_fever", "protracted_fever", "prolonged_symptoms",
                     "high_risk_fever", "hypotension", "hypoxia", "confusion", "weakness", "dizziness",

@@ -1,0 +1,163 @@
+"""What the operator is told: the gateway's health, the scheduler's heartbeat, a suspected clock step.
+
+Kept in the database (`service_state`, `gateway_errors`), not in a process, so every gunicorn worker
+and the scheduler process see the same picture, and `/healthz`, `/metrics` and the dashboard banner
+agree. Each writer runs inside the caller's transaction.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from monitoring.store import dumps, from_text, loads, to_text
+
+log = logging.getLogger("crswatch.operator")
+
+GATEWAY_SUCCESS = "gateway.last_success"
+GATEWAY_FAILURE = "gateway.account_failure"  # set while the account or network refuses every text
+HEARTBEAT = "scheduler.heartbeat"
+CLOCK_HOLD = "clock.hold"
+# A wall clock that moved this much further than the monotonic clock between two scheduler passes has
+# stepped (NTP correction, a VM restored, a hand-set date), not run.
+CLOCK_STEP_TOLERANCE = timedelta(minutes=5)
+# How long episode ends wait after a forward step, for the clock to be corrected or the operator to
+# confirm it (`flask --app app clock-ok`); check-ins, pages and delivery go on meanwhile.
+CLOCK_HOLD_FOR = timedelta(hours=24)
+
+
+def get(db, key: str) -> dict | None:
+    """The value stored under `key` (a dict), or None."""
+    row = db.execute("SELECT value FROM service_state WHERE key = ?", [key]).fetchone()
+    return loads(row[0]) if row else None
+
+
+def put(db, key: str, value: dict, now: datetime) -> None:
+    db.execute(
+        "INSERT INTO service_state (key, value, updated_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        [key, dumps(value), to_text(now)])
+
+
+_NUMBERS = re.compile(r"\+?\d[\d\s().-]{5,}\d")
+
+
+def scrub(message: str) -> str:
+    """A gateway's error text without phone numbers (Twilio quotes the 'To' number), cut to 200
+    characters: it goes to logs, /healthz and the dashboard banner, which must carry no PHI."""
+    return _NUMBERS.sub("<number>", message)[:200]
+
+
+def delete(db, key: str) -> None:
+    db.execute("DELETE FROM service_state WHERE key = ?", [key])
+
+
+# --- the gateway -------------------------------------------------------------------------------------
+
+def gateway_succeeded(db, now: datetime) -> None:
+    """A text was handed over: the account works, whatever failed before."""
+    put(db, GATEWAY_SUCCESS, {"at": to_text(now)}, now)
+    failure = get(db, GATEWAY_FAILURE)
+    if failure is not None:
+        delete(db, GATEWAY_FAILURE)
+        log.warning("SMS gateway recovered: texts are leaving again (it had refused since %s, code %s)",
+                    failure["since"], failure["code"])
+
+
+def gateway_failed(db, code: int | None, scope: str, message: str, now: datetime) -> None:
+    """Count a failure by code and scope; an account or network failure is raised to the operator at
+    once (a CRITICAL log line on the first, and health, metrics and the dashboard banner from then on)."""
+    db.execute(
+        "INSERT INTO gateway_errors (code, scope, count, last_at, last_message) VALUES (?, ?, 1, ?, ?) "
+        "ON CONFLICT (code, scope) DO UPDATE SET count = count + 1, last_at = excluded.last_at, "
+        "last_message = excluded.last_message",
+        [str(code) if code is not None else "none", scope, to_text(now), scrub(message)])
+    message = scrub(message)
+    if scope not in ("account", "network"):
+        return
+    failure = get(db, GATEWAY_FAILURE)
+    if failure is None:
+        log.critical("SMS gateway refuses every text (%s, code %s): %s. Pages and replies stay queued and "
+                     "are retried every few seconds; check the Twilio account, auth token and sender number",
+                     scope, code, message)
+        failure = {"since": to_text(now)}
+    failure.update({"code": code, "scope": scope, "message": message, "last_at": to_text(now)})
+    put(db, GATEWAY_FAILURE, failure, now)
+
+
+@dataclass(frozen=True)
+class GatewayHealth:
+    last_success_at: datetime | None
+    failing_since: datetime | None  # an account or network failure not yet followed by a success
+    code: int | None
+    scope: str | None
+    message: str | None
+
+
+def gateway_health(db) -> GatewayHealth:
+    success = get(db, GATEWAY_SUCCESS)
+    failure = get(db, GATEWAY_FAILURE) or {}
+    return GatewayHealth(
+        last_success_at=from_text(success["at"]) if success else None,
+        failing_since=from_text(failure.get("since")), code=failure.get("code"), scope=failure.get("scope"),
+        message=failure.get("message"))
+
+
+def last_gateway_error(db) -> dict | None:
+    """The newest failure of any scope: {"code", "scope", "at", "message"}."""
+    row = db.execute("SELECT code, scope, last_at, last_message FROM gateway_errors ORDER BY last_at DESC LIMIT 1"
+                     ).fetchone()
+    return {"code": row[0], "scope": row[1], "at": row[2], "message": row[3]} if row else None
+
+
+# --- the scheduler's heartbeat and the clock ---------------------------------------------------------
+
+def beat(db, now: datetime, holder: str) -> None:
+    """The scheduler finished a pass at `now` (the last sane time, for clock checks and /healthz)."""
+    put(db, HEARTBEAT, {"at": to_text(now), "holder": holder}, now)
+
+
+def heartbeat(db) -> datetime | None:
+    value = get(db, HEARTBEAT)
+    return from_text(value["at"]) if value else None
+
+
+def clock_stepped(db, step: timedelta, now: datetime) -> None:
+    """The wall clock moved `step` more than the monotonic clock since the last pass. A forward step
+    holds episode ends (so a wrong date cannot end everyone's monitoring); a backward step that undoes
+    a held forward step lifts the hold. Both are raised to the operator."""
+    hold = get(db, CLOCK_HOLD)
+    if step > timedelta(0):
+        log.critical("the wall clock jumped %s forward; episode ends are held until %s or until "
+                     "`flask --app app clock-ok` confirms the time", step, now + CLOCK_HOLD_FOR)
+        total = step + timedelta(seconds=hold["step_seconds"]) if hold else step
+        put(db, CLOCK_HOLD, {"since": to_text(now), "until": to_text(now + CLOCK_HOLD_FOR),
+                             "step_seconds": total.total_seconds()}, now)
+        return
+    log.critical("the wall clock stepped %s back; due times further ahead than they can be are treated "
+                 "as due now", -step)
+    if hold is not None:
+        remaining = timedelta(seconds=hold["step_seconds"]) + step
+        if remaining <= CLOCK_STEP_TOLERANCE:
+            delete(db, CLOCK_HOLD)
+            log.warning("the clock is back where it was; the hold on episode ends is lifted")
+        else:
+            put(db, CLOCK_HOLD, {**hold, "step_seconds": remaining.total_seconds()}, now)
+
+
+def clock_hold(db, now: datetime) -> dict | None:
+    """The active hold on episode ends after a forward clock step, or None."""
+    hold = get(db, CLOCK_HOLD)
+    if hold is None:
+        return None
+    if from_text(hold["until"]) <= now:
+        return None
+    return hold
+
+
+def release_clock_hold(db) -> bool:
+    """The operator confirmed the clock: episode ends go ahead. False if there was no hold."""
+    existed = get(db, CLOCK_HOLD) is not None
+    delete(db, CLOCK_HOLD)
+    return existed

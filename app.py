@@ -198,6 +198,17 @@ def register_cli(app: Flask) -> None:
         done = run_due_work(settings, _gateway(app))
         click.echo(" ".join(f"{key}={value}" for key, value in done.items()))
 
+    @app.cli.command("clock-ok")
+    def clock_ok():
+        """Confirm the clock after a forward step was reported: held episode ends go ahead."""
+        from monitoring import operator
+        from monitoring.store import transaction
+
+        with clinic() as opened, transaction(opened.db):
+            released = operator.release_clock_hold(opened.db)
+        click.echo("hold on episode ends released; they end at the next pass" if released
+                   else "no hold: the clock was not reported as stepped")
+
     @app.cli.command("scheduler")
     def scheduler():
         """Run only the scheduler, in the foreground (for deployments that serve with gunicorn)."""

@@ -30,7 +30,9 @@ def _valid_signature() -> bool:
     signature = request.headers.get("X-Twilio-Signature", "")
     if not token or not signature:
         return False
-    return RequestValidator(token).validate(_signed_url(), request.form.to_dict(), signature)
+    # Over exactly the parameters received: a key Twilio sends twice (AddOns) keeps both values, as
+    # Twilio signed them (the SDK reads a MultiDict through getlist).
+    return RequestValidator(token).validate(_signed_url(), request.form, signature)
 
 
 def _twiml(status: int = 200) -> Response:

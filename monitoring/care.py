@@ -171,8 +171,9 @@ def patient_acetaminophen(clinic: Clinic, patient, episode, *, given_at: datetim
 
 
 # A flood from one number must not spend the sender's shared rate (about 1 text a second) on replies
-# to it: past this many replies in the window, a number gets no more replies until the window
-# passes. Its texts are still stored and triaged, alerts still page, and urgent replies always go.
+# to it: a number that sent more than this many texts in the window gets no more replies until the
+# window passes (docs/operations.md). Its texts are still stored and triaged, alerts still page, and
+# urgent replies always go.
 REPLY_BUDGET = 20
 REPLY_WINDOW = timedelta(minutes=10)
 ALWAYS_REPLY = ("reply_urgent_in_hours", "reply_urgent_after_hours", "reply_still_urgent", "episode_end", "opted_out",
@@ -180,11 +181,13 @@ ALWAYS_REPLY = ("reply_urgent_in_hours", "reply_urgent_after_hours", "reply_stil
 
 
 def reply_budget_spent(clinic: Clinic, number: str) -> bool:
+    """True when `number` sent more than REPLY_BUDGET texts in the last REPLY_WINDOW (counted by what
+    arrived, as the docs say, so a flood is paused whatever we answered)."""
     since = to_text(utcnow() - REPLY_WINDOW)
-    sent = clinic.db.execute(
-        "SELECT COUNT(*) FROM messages WHERE to_number = ? AND created_at >= ? AND direction = 'out' "
-        "AND kind = 'reply'", [number, since]).fetchone()[0]
-    return sent >= REPLY_BUDGET
+    received = clinic.db.execute(
+        "SELECT COUNT(*) FROM messages WHERE from_number = ? AND direction = 'in' AND created_at >= ?",
+        [number, since]).fetchone()[0]
+    return received > REPLY_BUDGET
 
 
 def reply_to_patient(clinic: Clinic, patient, key: str, values: dict, kind: str = "reply") -> int | None:

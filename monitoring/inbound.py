@@ -55,7 +55,7 @@ def receive_sms(clinic: Clinic, *, sender: str, to: str, body: str, sid: str) ->
             })
     except sqlite3.IntegrityError:  # the same MessageSid raced in on another worker
         return Received(None, True)
-    if deferred:
+    if deferred and not _may_be_red_flag(clinic, body):
         log.warning("inbound message %s deferred: its number sent %s texts in a minute", message_id, recent)
         return Received(message_id, False)
     try:
@@ -64,6 +64,22 @@ def receive_sms(clinic: Clinic, *, sender: str, to: str, body: str, sid: str) ->
         log.exception("inbound message %s kept but not processed; the next tick retries it", message_id)
         _note_failure(clinic, message_id)
     return Received(message_id, False)
+
+
+def _may_be_red_flag(clinic: Clinic, body: str) -> bool:
+    """The cheap read a flooded text gets on arrival: a symptom, a plea for help, a low pressure or
+    saturation, or a fever means it is triaged and paged now, flood or not; only the rest waits."""
+    try:
+        parsed = parse(body, clinic.local(utcnow()))
+    except Exception:  # the parser never raises on any text (a property test); if it ever does, act now
+        log.exception("parse failed on a flooded text; processing it at once")
+        return True
+    floors = clinic.thresholds
+    return bool(
+        (parsed.symptoms - parsed.denied_symptoms) or concern(body)
+        or (parsed.spo2 is not None and parsed.spo2 < floors.spo2_floor)
+        or (parsed.systolic is not None and parsed.systolic < floors.systolic_floor)
+        or (parsed.temperature_c is not None and parsed.temperature_c >= floors.fever_c))
 
 
 def _patient_for(clinic: Clinic, phone: str):

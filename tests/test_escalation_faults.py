@@ -325,3 +325,30 @@ def test_time_passing_while_the_service_was_down_is_not_a_step(client, runner, a
     tick(runner)
     clock.move_to(START + timedelta(hours=73))
     assert "episodes_ended=1" in tick(runner)
+
+
+# --- 6. floods ----------------------------------------------------------------------------------------
+
+def test_a_red_flag_inside_a_flood_is_triaged_and_paged_on_arrival(client, runner, admin_token, patient, clock,
+                                                                    phone, config):
+    for second in range(60):  # well past the flood limit: the rest is deferred
+        clock.move_to(START + timedelta(minutes=5, seconds=second))
+        phone.text(f"hello {second}")
+    phone.text("o2 85 and dizzy")  # no tick: it must not wait behind the flood
+    alerts = client.get("/api/v1/alerts", headers=auth(admin_token)).get_json()
+    assert [sorted(a["reasons"]) for a in alerts] == [["dizziness", "hypoxia"]]
+    queued = db(config).execute("SELECT COUNT(*) FROM messages WHERE kind = 'alert' AND to_number = ?",
+                                [NURSES[0]]).fetchone()[0]
+    assert queued == 1
+    deferred = db(config).execute("SELECT COUNT(*) FROM messages WHERE status = 'deferred'").fetchone()[0]
+    assert deferred >= 20  # the small talk still waits
+
+
+def test_the_reply_budget_counts_texts_received(client, admin_token, patient, clock, phone):
+    """docs/operations.md: more than 20 texts in 10 minutes and replies pause (small talk gets no
+    reply of its own, so counting replies sent would never pause a number that only chats)."""
+    for index in range(21):
+        clock.move_to(START + timedelta(minutes=5, seconds=20 * index))
+        phone.text("98.6" if index == 20 else "hi")
+    last = texts_to(client, admin_token, PATIENT_PHONE)[-1]
+    assert last["kind"] == "info" and "paused" in last["body"].lower()

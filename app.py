@@ -45,24 +45,31 @@ def create_app(config: str | os.PathLike | dict | None = None) -> Flask:
     app.config["SESSION_COOKIE_SECURE"] = settings["sms"]["public_base_url"].startswith("https://")
     _logging()
 
-    from web import api, me, openapi, sms
+    from web import api, me, openapi, ops, sms
     from web.context import register_errors
 
     register_errors(app)
+    app.register_blueprint(ops.bp)
     app.register_blueprint(sms.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(me.bp)
     app.register_blueprint(openapi.bp)
     _register_optional_blueprints(app)
 
-    @app.get("/healthz")
-    def healthz():
-        return {"ok": True}
-
     register_cli(app)
+    if settings["sms"]["backend"] == "outbox" and "gunicorn" in sys.modules:
+        _warn_outbox("gunicorn")
     if settings["scheduler"]["enabled"] and not app.testing and _serving_process():
         start_scheduler(app)
     return app
+
+
+def _warn_outbox(where: str) -> None:
+    """The outbox backend outside the local demo: say loudly that no text reaches anyone."""
+    log.warning("=" * 72)
+    log.warning("SMS backend is 'outbox' under %s: NO TEXT LEAVES THIS BUILDING. Pages to nurses and replies", where)
+    log.warning("to patients are only recorded. Set [sms] backend = \"twilio\" for a clinic (docs/operations.md).")
+    log.warning("=" * 72)
 
 
 def _register_optional_blueprints(app: Flask) -> None:
@@ -251,6 +258,8 @@ def register_cli(app: Flask) -> None:
 
         runner = start_scheduler(app) if settings["scheduler"]["enabled"] else None
         url = f"http://{host}:{port}"
+        if settings["sms"]["backend"] == "outbox" and host not in ("127.0.0.1", "localhost", "::1"):
+            _warn_outbox(f"flask serve on {host}")
         click.echo(f"crswatch is running at {url}  (SMS backend: {settings['sms']['backend']})")
         if settings["sms"]["backend"] == "outbox":
             click.echo(f"  texts are printed here as '-> +1555... [kind] text'; try the phone simulator at {url}/simulator")

@@ -29,6 +29,14 @@ def _local(moment, fmt: str = "%a %-d %b, %-I:%M %p") -> str:
     return clinic().local(moment).strftime(fmt)
 
 
+def _operator_notices() -> list[str]:
+    """What every dashboard page says at the top while the paging path is not working (issue 11.5)."""
+    from monitoring.health import problems
+    from monitoring.store import utcnow
+
+    return problems(clinic(), utcnow())
+
+
 def _dashboard_not_found(app: Flask) -> None:
     """A dashboard address no route matched (RowId refuses an id while routing, before any blueprint is
     chosen) gets the dashboard's 404 page; every other address keeps the app's own 404 (JSON for the API)."""
@@ -62,6 +70,7 @@ def init_app(app: Flask) -> None:
         response.headers["Cache-Control"] = "public, max-age=3600"
         return response
 
+    app.jinja_env.globals.update(operator_notices=_operator_notices)
     app.jinja_env.globals.update(csrf_token=csrf_token, csrf_field=CSRF_FIELD, current_user=current_user,
                                  sms_backend=lambda: app.config["CRS"]["sms"]["backend"],
                                  fever_c=lambda: clinic().thresholds.fever_c)

@@ -1,0 +1,137 @@
+"""Is the paging path working? The checks behind /healthz and the figures behind /metrics.
+
+Everything is read from the database, so a gunicorn worker answers for the scheduler process and for
+the other workers alike (CONTRACT section 8: `{"ok", "checks": {name: {"ok", ...figures}}}`).
+"""
+from __future__ import annotations
+
+import sqlite3
+import time
+from datetime import datetime, timedelta
+
+from monitoring import operator
+from monitoring.clinic import Clinic
+from monitoring.store import from_text, to_text
+
+# A page due this long and not handed to the gateway means nurses are not being reached.
+PAGE_LATE = timedelta(minutes=2)
+# Any other text due this long: replies and prompts are not leaving.
+TEXT_LATE = timedelta(minutes=15)
+# The scheduler's heartbeat may be this much older than its poll before the check fails.
+HEARTBEAT_SLACK = timedelta(seconds=60)
+WRITE_PROBE_TIMEOUT_S = 2.0
+
+
+def checks(clinic: Clinic, now: datetime) -> dict[str, dict]:
+    """Every check with its figures: {name: {"ok": bool, ...}} for database, scheduler, clock,
+    outbox and gateway. Never raises: a check that cannot run fails with its error."""
+    result = {"database": _database(clinic, now)}
+    for name, check in (("scheduler", _scheduler), ("clock", _clock), ("outbox", _outbox), ("gateway", _gateway)):
+        try:
+            result[name] = check(clinic, now)
+        except sqlite3.Error as error:
+            result[name] = {"ok": False, "error": f"{type(error).__name__}: {error}"}
+    return result
+
+
+def _seconds(delta: timedelta | None) -> float | None:
+    return None if delta is None else round(delta.total_seconds(), 1)
+
+
+def _database(clinic: Clinic, now: datetime) -> dict:
+    """A real write, on a connection of its own with a short timeout: locked, full, read-only and
+    corrupt all fail here."""
+    started = time.perf_counter()
+    try:
+        probe = sqlite3.connect(clinic.config["database"]["path"], timeout=WRITE_PROBE_TIMEOUT_S,
+                                isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            operator.put(probe, "health.probe", {"at": to_text(now)}, now)
+            probe.execute("COMMIT")
+        finally:
+            probe.close()
+    except sqlite3.Error as error:
+        return {"ok": False, "error": f"{type(error).__name__}: {error}",
+                "write_ms": round((time.perf_counter() - started) * 1000, 1)}
+    return {"ok": True, "write_ms": round((time.perf_counter() - started) * 1000, 1)}
+
+
+def _scheduler(clinic: Clinic, now: datetime) -> dict:
+    last = operator.heartbeat(clinic.db)
+    allowed = timedelta(seconds=clinic.config["scheduler"]["poll_seconds"] * 3) + HEARTBEAT_SLACK
+    if last is None:
+        return {"ok": False, "heartbeat_age_seconds": None, "error": "no scheduler pass has run yet"}
+    age = now - last
+    figures = {"heartbeat_age_seconds": _seconds(age), "allowed_seconds": _seconds(allowed)}
+    if age > allowed:
+        return {"ok": False, **figures, "error": "the scheduler has not run: prompts, re-pages and delivery stop"}
+    if age < -HEARTBEAT_SLACK:
+        return {"ok": False, **figures, "error": "the last pass lies in the future: the clock stepped back"}
+    return {"ok": True, **figures}
+
+
+def _clock(clinic: Clinic, now: datetime) -> dict:
+    hold = operator.clock_hold(clinic.db, now)
+    if hold is None:
+        return {"ok": True}
+    return {"ok": False, "step_seconds": hold["step_seconds"], "episode_ends_held_until": hold["until"],
+            "error": "the wall clock jumped forward; episode ends are held: correct the clock or run "
+                     "`flask --app app clock-ok`"}
+
+
+def oldest_due(clinic: Clinic, now: datetime) -> tuple[timedelta | None, timedelta | None, int]:
+    """(oldest due page's wait, oldest due other text's wait, texts queued)."""
+    rows = clinic.db.execute(
+        "SELECT kind = 'alert' AS page, MIN(next_attempt_at), COUNT(*) FROM messages "
+        "WHERE direction = 'out' AND status IN ('queued', 'sending') GROUP BY kind = 'alert'").fetchall()
+    page = text = None
+    queued = 0
+    for is_page, due, count in rows:
+        queued += count
+        wait = max(now - from_text(due), timedelta(0)) if due else None
+        if is_page:
+            page = wait
+        else:
+            text = wait
+    return page, text, queued
+
+
+def _outbox(clinic: Clinic, now: datetime) -> dict:
+    page, text, queued = oldest_due(clinic, now)
+    figures = {"queued": queued, "oldest_due_page_seconds": _seconds(page),
+               "oldest_due_text_seconds": _seconds(text)}
+    if page is not None and page > PAGE_LATE:
+        return {"ok": False, **figures, "error": "a nurse's page has waited to be sent"}
+    if text is not None and text > TEXT_LATE:
+        return {"ok": False, **figures, "error": "texts are waiting to be sent"}
+    return {"ok": True, **figures}
+
+
+def _gateway(clinic: Clinic, now: datetime) -> dict:
+    health = operator.gateway_health(clinic.db)
+    last_error = operator.last_gateway_error(clinic.db)
+    figures = {
+        "backend": clinic.config["sms"]["backend"],
+        "last_success_at": to_text(health.last_success_at),
+        "last_error": last_error,
+    }
+    if health.failing_since is not None:
+        return {"ok": False, **figures, "failing_since": to_text(health.failing_since),
+                "scope": health.scope, "code": health.code,
+                "error": f"the SMS gateway refuses every text ({health.scope}, code {health.code})"}
+    return {"ok": True, **figures}
+
+
+def problems(clinic: Clinic, now: datetime) -> list[str]:
+    """What the operator must hear, one plain sentence each (the dashboard banner)."""
+    found = []
+    if clinic.config["sms"]["backend"] == "outbox":
+        found.append("Demo mode: the SMS backend is 'outbox', so no text leaves this building; "
+                     "pages and replies are only recorded.")
+    # Not the database probe: a page view must not cost a write (/healthz makes it).
+    for name, check in (("scheduler", _scheduler), ("clock", _clock), ("outbox", _outbox), ("gateway", _gateway)):
+        result = check(clinic, now)
+        if not result["ok"]:
+            found.append(f"{name.capitalize()}: {result['error']}.")
+    return found

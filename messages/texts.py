@@ -9,6 +9,8 @@ once and cached. Imports nothing of `web` or `monitoring`.
 """
 from __future__ import annotations
 
+import logging
+
 import string
 import tomllib
 from collections.abc import Iterable
@@ -18,6 +20,7 @@ from pathlib import Path
 import phonenumbers
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
+log = logging.getLogger("crswatch.texts")
 LANGUAGES = ("en", "es")
 DEFAULT_LANGUAGE = "en"
 
@@ -96,14 +99,55 @@ def render(key: str, language: str | None, **values: object) -> str:
 
     Unknown languages fall back to English. A placeholder without a value raises TemplateError
     naming it; values a template does not use are ignored, so callers may pass one bag of values.
+    A text over its segment budget is still sent, with a warning (once per process) naming the
+    template and the inserted value that made it long or forced UCS-2.
     """
     text = template(key, language)
-    missing = placeholders(text) - values.keys()
+    needed = placeholders(text)
+    missing = needed - values.keys()
     if missing:
         raise TemplateError(
             f"template {key!r} ({_language(language)}) needs {', '.join(sorted(missing))}; "
             f"pass them to render()")
-    return text.format_map({name: values[name] for name in placeholders(text)})
+    rendered = text.format_map({name: values[name] for name in needed})
+    used, allowed = segments(rendered), SEGMENT_BUDGET.get(key, 2)
+    if used > allowed:
+        _warn_over_budget(key, _language(language), used, allowed, {name: values[name] for name in needed})
+    return rendered
+
+
+_warned: set[tuple] = set()
+
+
+def _warn_over_budget(key: str, language: str, used: int, allowed: int, values: dict) -> None:
+    # Only clinic settings are named: a patient's words or a phone number must not reach the log.
+    settings = {name: value for name, value in values.items() if name in SETTING_VALUES}
+    named = {name: value for name, value in settings.items() if not is_gsm7(str(value))} or settings
+    marker = (key, language, tuple(sorted((name, str(value)) for name, value in named.items())))
+    if marker in _warned:
+        return
+    _warned.add(marker)
+    why = ", ".join(f"{name}={value!r}" + ("" if is_gsm7(str(value)) else " (not GSM-7: the whole text becomes UCS-2)")
+                    for name, value in named.items()) or "its inserted values"
+    log.warning("text %s (%s) takes %s SMS segments, budget %s, because of %s", key, language, used, allowed, why)
+
+
+# Values that come from the clinic's settings (safe to name in a log line, and the admin can change them).
+SETTING_VALUES = frozenset({"clinic_name", "clinic_phone", "therapy", "acknowledged_by", "resolved_by"})
+
+# Typographic punctuation a word processor or a phone keyboard inserts; each one outside GSM-7 turns
+# a whole text into UCS-2 (70 characters a segment instead of 160).
+SMART_PUNCTUATION = str.maketrans({
+    "‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'",
+    "“": '"', "”": '"', "„": '"', "″": '"',
+    "–": "-", "—": "-", "−": "-", "…": "...", " ": " ", " ": " ", " ": " ",
+})
+
+
+def plain_punctuation(value: str) -> str:
+    """`value` with smart quotes, dashes, ellipses and odd spaces as their GSM-7 plain forms
+    ("St. Mary’s" -> "St. Mary's"). Letters are left alone: an accent is part of a name."""
+    return value.translate(SMART_PUNCTUATION)
 
 
 def _label(table: str, code: str, language: str | None) -> str:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 import phonenumbers
 
+from messages.texts import plain_punctuation
 from triage.model import ClinicHours, Thresholds
 from triage.ranges import THRESHOLD_RANGES
 
@@ -212,6 +213,11 @@ def _validate(config: dict) -> None:
         section, key = dotted.split(".")
         config[section][key] = e164(dotted, config[section][key])
     clinic = config["clinic"]
+    # Where a text's inserted values enter (this file and the settings page both pass here): a curly
+    # apostrophe in "St. Mary’s" would turn every text into UCS-2.
+    clinic["name"] = plain_punctuation(clinic["name"])
+    for person in config["oncall"]:
+        person["name"] = plain_punctuation(person["name"])
     try:
         ZoneInfo(clinic["timezone"])
     except (ZoneInfoNotFoundError, ValueError):

@@ -176,3 +176,36 @@ def test_segments(text, expected):
 ])
 def test_format_phone(e164, region, expected):
     assert format_phone(e164, region) == expected
+
+
+def test_smart_punctuation_in_the_clinic_name_is_made_plain_where_it_enters(tmp_path):
+    """Issue 11.8: "St. Mary’s" from a word processor would make every text UCS-2 (3-4 segments)."""
+    from conftest import base_config
+
+    from monitoring import config as config_module
+
+    settings = base_config(tmp_path / "x.db")
+    settings["clinic"]["name"] = "St. Mary\u2019s \u2013 Cancer Care"
+    loaded = config_module.load(settings)
+    assert loaded["clinic"]["name"] == "St. Mary's - Cancer Care"
+    prompt = render("prompt", "en", clinic_name=loaded["clinic"]["name"], clinic_phone="(555) 555-0100")
+    assert is_gsm7(prompt)
+
+
+def test_a_text_over_budget_names_the_template_and_the_value(caplog):
+    import logging
+
+    caplog.set_level(logging.WARNING, logger="crswatch.texts")
+    values = {**VALUES, "clinic_name": "Clínica Oncológica del Río"}  # accents outside GSM-7: UCS-2
+    text = render("first_prompt", "en", **values)
+    assert segments(text) > 2
+    warning = " ".join(record.getMessage() for record in caplog.records)
+    assert "first_prompt (en)" in warning and "Clínica Oncológica del Río" in warning and "UCS-2" in warning
+
+
+def test_smart_punctuation_pasted_on_the_settings_page_is_made_plain(client, admin_token):
+    from conftest import auth
+
+    response = client.put("/api/v1/settings", json={"clinic.name": "St. Mary\u2019s"}, headers=auth(admin_token))
+    assert response.status_code == 200, response.get_json()
+    assert client.get("/api/v1/settings", headers=auth(admin_token)).get_json()["effective"]["clinic"]["name"] == "St. Mary's"

@@ -10,7 +10,6 @@ once and cached. Imports nothing of `web` or `monitoring`.
 from __future__ import annotations
 
 import logging
-
 import string
 import tomllib
 from collections.abc import Iterable

@@ -29,12 +29,12 @@ import time_machine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from twilio.request_validator import RequestValidator  # noqa: E402
+from twilio.request_validator import RequestValidator
 
-from app import create_app  # noqa: E402
-from messages.gateways import GatewayError  # noqa: E402
-from scheduler.jobs import run_due_work  # noqa: E402
-from scheduler.runner import Runner  # noqa: E402
+from app import create_app
+from messages.gateways import GatewayError
+from scheduler.jobs import run_due_work
+from scheduler.runner import Runner
 
 START = datetime.fromisoformat("2026-03-03T10:00:00-06:00")  # a Tuesday, in clinic hours
 POLL = timedelta(seconds=5)

@@ -102,15 +102,55 @@ def patient_required(view):
     return wrapped
 
 
+# JSON bodies here are flat records (a patient, a reading, a settings patch): a few levels at most.
+MAX_JSON_DEPTH = 32
+
+
 def json_body() -> dict:
-    body = request.get_json(silent=True)
-    if body is None:
-        if request.content_length in (None, 0) and not request.data:
-            return {}
+    """The request's JSON object, or {} for an empty body.
+
+    Raises ServiceError (400, field "body") naming the problem: not JSON, not an object, or nested deeper than
+    MAX_JSON_DEPTH. Every parser failure lands here, including a RecursionError from a deeply nested document,
+    which the standard decoder raises instead of a ValueError.
+    """
+    data = request.get_data(cache=True)
+    if not data:
+        return {}
+    if not request.is_json:
         raise ServiceError("the body must be JSON (Content-Type: application/json)", "body")
+    try:
+        body = current_app.json.loads(data)
+    except RecursionError:
+        raise ServiceError(f"the body is nested too deeply (more than {MAX_JSON_DEPTH} levels)", "body") from None
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+        raise ServiceError(f"the body is not valid JSON: {_first_line(exc)}", "body") from None
     if not isinstance(body, dict):
         raise ServiceError("the body must be a JSON object", "body")
+    if _depth(body) > MAX_JSON_DEPTH:
+        raise ServiceError(f"the body is nested too deeply (more than {MAX_JSON_DEPTH} levels)", "body")
     return body
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+
+
+def _depth(value) -> int:
+    """How many arrays and objects deep `value` goes, counted without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_JSON_DEPTH:
+            return deepest
+        stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def register_errors(app) -> None:

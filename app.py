@@ -27,6 +27,7 @@ from monitoring.clinic import ServiceError, open_clinic
 from monitoring.store import connect, migrate, require_current, schema_version
 from scheduler.jobs import run_due_work
 from scheduler.runner import Runner
+from web.session_key import session_key
 
 log = logging.getLogger("crswatch")
 DEMO_PATIENT_PHONE = "+15555550199"
@@ -39,7 +40,7 @@ def create_app(config: str | os.PathLike | dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config["CRS"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings["web"]["max_request_kb"] * 1024
-    app.config["SECRET_KEY"] = settings["web"]["secret_key"] or os.urandom(32)
+    app.config["SECRET_KEY"] = session_key(settings)  # the same in every worker: see web/session_key.py
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = settings["sms"]["public_base_url"].startswith("https://")

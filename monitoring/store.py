@@ -10,6 +10,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,7 +19,13 @@ import sqlite_utils
 
 from monitoring.migrations import MIGRATIONS
 
+# How long a writer waits for the lock. The scheduler and the command line may wait (10 s, three tries);
+# a web request must answer inside Twilio's 15 s webhook budget and gunicorn's worker timeout, so it waits
+# WEB_BUSY_TIMEOUT_MS a try and WEB_WRITE_BUDGET_SECONDS in all before it answers 503 (docs/operations.md).
 BUSY_TIMEOUT_MS = 10_000
+WEB_BUSY_TIMEOUT_MS = 2_500
+WEB_WRITE_BUDGET_SECONDS = 5.0
+BEGIN_TRIES = 3
 
 
 class StoreError(click.ClickException):
@@ -29,6 +36,54 @@ class StoreError(click.ClickException):
 
 class StoreBusy(Exception):
     """Another process held the database lock for longer than the busy timeout."""
+
+
+@dataclass(frozen=True)
+class StorageFault:
+    """A fault of the storage under the database, not of the request: the caller answers 503 and retries later.
+
+    `name`: locked | disk_full | read_only | disk_io | corrupt | cannot_open; `action`: what the operator does.
+    """
+
+    name: str
+    action: str
+
+
+# SQLite's primary result codes (https://www.sqlite.org/rescode.html) -> the fault an operator sees.
+_FAULTS = {
+    5: StorageFault("locked", "another process holds the database's write lock (a backup, a sqlite3 shell, a "
+                              "stuck process): find it with `fuser <database>`; texts are retried"),
+    6: StorageFault("locked", "another connection holds a table lock; texts are retried"),
+    13: StorageFault("disk_full", "the database's disk is full: free space (df -h <database folder>); "
+                                  "texts are retried by Twilio and nothing stored is lost"),
+    8: StorageFault("read_only", "the database, its folder or its filesystem is read-only: check the mount "
+                                 "(a disk error can remount it read-only: see dmesg) and that the service "
+                                 "user owns the folder"),
+    10: StorageFault("disk_io", "the disk failed a read or write: check dmesg and the disk; if it repeats, "
+                                "stop the service and copy the database to a healthy disk"),
+    26: StorageFault("corrupt", "the database file is not a database or is damaged: stop the service, keep "
+                                "the file, restore the last backup or Litestream replica (docs/operations.md)"),
+    11: StorageFault("corrupt", "the database file is damaged: stop the service, keep the file, restore the "
+                                "last backup or Litestream replica (docs/operations.md)"),
+    14: StorageFault("cannot_open", "the database file cannot be opened: check [database] path, the folder's "
+                                    "permissions and that its filesystem is mounted"),
+}
+_FAULT_WORDS = [("locked", 5), ("busy", 5), ("disk is full", 13), ("readonly", 8), ("read-only", 8),
+                ("disk i/o error", 10), ("not a database", 26), ("malformed", 11), ("unable to open", 14)]
+
+
+def storage_fault(error: BaseException) -> StorageFault | None:
+    """The storage fault behind `error` (StoreBusy or a sqlite3 error), or None when it is not one (a bug,
+    a constraint): by SQLite's result code where Python gives it, else by its message."""
+    if isinstance(error, StoreBusy):
+        return _FAULTS[5]
+    if not isinstance(error, sqlite3.DatabaseError) or isinstance(error, sqlite3.IntegrityError | sqlite3.ProgrammingError):
+        return None
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None and code & 0xFF in _FAULTS:
+        return _FAULTS[code & 0xFF]
+    message = str(error).lower()
+    return next((_FAULTS[number] for words, number in _FAULT_WORDS if words in message), None)
 
 
 def utcnow() -> datetime:
@@ -64,39 +119,41 @@ def insert(db: sqlite_utils.Database, table: str, row: dict) -> int:
     return db.conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(row.values())).lastrowid
 
 
-def connect(path: str) -> sqlite_utils.Database:
-    """Open the database with the settings every connection here uses."""
+def connect(path: str, busy_timeout_ms: int | None = None) -> sqlite_utils.Database:
+    """Open the database with the settings every connection here uses. `busy_timeout_ms`: how long one try
+    waits for another writer's lock (default BUSY_TIMEOUT_MS; web requests pass WEB_BUSY_TIMEOUT_MS)."""
     if path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    busy_timeout_ms = BUSY_TIMEOUT_MS if busy_timeout_ms is None else busy_timeout_ms
+    conn = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, check_same_thread=False)
     conn.row_factory = sqlite3.Row
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")  # a 200 to Twilio means the text is on disk
     conn.execute("PRAGMA foreign_keys = ON")
-    return sqlite_utils.Database(conn)
+    db = sqlite_utils.Database(conn)
+    db.busy_timeout_ms = int(busy_timeout_ms)
+    return db
+
+
+def set_write_budget(db: sqlite_utils.Database, seconds: float | None) -> None:
+    """From now, this connection's transactions wait at most `seconds` in all for the write lock (None: no
+    budget, only the per-try busy timeout and BEGIN_TRIES). A web request sets it as it starts."""
+    db.write_deadline = None if seconds is None else time.monotonic() + seconds
 
 
 @contextlib.contextmanager
 def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     """One write transaction, taken with BEGIN IMMEDIATE so writers queue instead of deadlocking.
 
-    If the lock stays taken past the busy timeout, retries twice more, then raises StoreBusy.
+    If the lock stays taken past the busy timeout, retries up to BEGIN_TRIES in all, and never past the
+    connection's write budget (set_write_budget), then raises StoreBusy.
     """
     conn = db.conn
     if conn.in_transaction:  # nested: join the outer transaction
         yield db
         return
-    for attempt in range(3):
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            break
-        except sqlite3.OperationalError as error:
-            if "locked" not in str(error) and "busy" not in str(error):
-                raise
-            if attempt == 2:
-                raise StoreBusy("the database stayed locked by another process") from error
-            time.sleep(0.2 * (attempt + 1))
+    _begin(db)
     try:
         yield db
     except BaseException:
@@ -105,6 +162,29 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         raise
     else:
         conn.execute("COMMIT")
+
+
+def _begin(db: sqlite_utils.Database) -> None:
+    conn = db.conn
+    deadline = getattr(db, "write_deadline", None)
+    for attempt in range(BEGIN_TRIES):
+        if deadline is not None:  # this try waits no longer than what is left of the budget
+            left_ms = max(0, int((deadline - time.monotonic()) * 1000))
+            conn.execute(f"PRAGMA busy_timeout = {min(left_ms, _busy_timeout_ms(db))}")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) and "busy" not in str(error):
+                raise
+            pause = 0.2 * (attempt + 1)
+            if attempt == BEGIN_TRIES - 1 or (deadline is not None and time.monotonic() + pause >= deadline):
+                raise StoreBusy("the database stayed locked by another process") from error
+            time.sleep(pause)
+
+
+def _busy_timeout_ms(db: sqlite_utils.Database) -> int:
+    return getattr(db, "busy_timeout_ms", BUSY_TIMEOUT_MS)
 
 
 def schema_version(db: sqlite_utils.Database) -> int:

@@ -1,6 +1,16 @@
-"""Shared fixtures: a fresh app on a temporary database per test, a clock, tokens, an enrolled patient."""
+"""Shared fixtures: a fresh app on a temporary database per test, a clock, tokens, an enrolled patient.
+
+No test reads the real clock: a test takes the `clock` fixture (stopped at START), or travels itself
+(`time_machine.travel(..., tick=True)` where a live server or a browser needs time to move). To prove it,
+run the whole suite at another "real" time, which every test must ignore:
+
+    CRS_TEST_NOW=2026-03-07T03:00:00-06:00 .venv/bin/python -m pytest    # a Saturday night in Chicago
+
+The session then runs under `time_machine.travel(CRS_TEST_NOW, tick=True)`; a test's own travel wins inside it.
+"""
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -17,6 +27,34 @@ FROM_NUMBER = "+15555550123"
 NURSES = ["+15555550142", "+15555550143"]
 PATIENT_PHONE = "+15555550199"
 START = datetime.fromisoformat("2026-03-03T10:00:00-06:00")  # a Tuesday, in clinic hours
+TEST_NOW = "CRS_TEST_NOW"
+_session_travel: list = []
+
+
+def pytest_configure(config) -> None:
+    """CRS_TEST_NOW=<ISO 8601 with offset>: the whole session (collection too) runs from that moment, ticking."""
+    moment = os.environ.get(TEST_NOW, "").strip()
+    if not moment:
+        return
+    try:
+        start = datetime.fromisoformat(moment)
+    except ValueError:
+        raise pytest.UsageError(f"{TEST_NOW}={moment!r} is not an ISO 8601 time, e.g. 2026-03-07T03:00:00-06:00")
+    if start.tzinfo is None:
+        raise pytest.UsageError(f"{TEST_NOW}={moment!r} needs an offset, e.g. 2026-03-07T03:00:00-06:00")
+    traveller = time_machine.travel(start, tick=True)
+    traveller.start()
+    _session_travel.append(traveller)
+
+
+def pytest_unconfigure(config) -> None:
+    while _session_travel:
+        _session_travel.pop().stop()
+
+
+def pytest_report_header(config) -> str | None:
+    moment = os.environ.get(TEST_NOW, "").strip()
+    return f"{TEST_NOW}={moment}: the session runs from that moment (time_machine, ticking)" if moment else None
 
 
 def base_config(db_path) -> dict:

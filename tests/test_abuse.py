@@ -47,7 +47,8 @@ def test_locked_database_gives_503_then_the_retry_is_stored(client, admin_token,
     from monitoring import store
     from web.context import forget_connections
 
-    monkeypatch.setattr(store, "BUSY_TIMEOUT_MS", 50)
+    monkeypatch.setattr(store, "WEB_BUSY_TIMEOUT_MS", 50)
+    monkeypatch.setattr(store, "WEB_WRITE_BUDGET_SECONDS", 0.5)
     forget_connections()  # the kept connection was opened with the normal timeout
     monkeypatch.setattr(store.time, "sleep", lambda seconds: None)
     holder = sqlite3.connect(config["database"]["path"], isolation_level=None)

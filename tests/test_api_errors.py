@@ -60,3 +60,39 @@ def test_patient_medication_time_out_of_range(client, patient, when):
 def test_staff_medication_time_out_of_range(client, admin_token, patient, body):
     response = client.post(f"/api/v1/patients/{patient['id']}/medications", json=body, headers=auth(admin_token))
     assert response.status_code == 400 and response.get_json()["field"] == "given_at"
+
+
+# Bodies no JSON endpoint can use. Each is a 400 naming the body and saying what is wrong, never a 500:
+# the deeply nested ones were a RecursionError in the decoder (issue 11, item 10).
+BAD_BODIES = [
+    pytest.param(b"[" * 30_000 + b"]" * 30_000, "nested too deeply", id="arrays-30000-deep"),
+    pytest.param(b'{"a":' * 10_000 + b"1" + b"}" * 10_000, "nested too deeply", id="objects-10000-deep"),
+    pytest.param(b'{"name":' + b"[" * 40 + b"]" * 40 + b"}", "nested too deeply", id="arrays-40-deep-parse-fine"),
+    pytest.param(b'{"name": "Pat",', "not valid JSON", id="truncated"),
+    pytest.param(b'{"name": NaN-ish}', "not valid JSON", id="not-a-value"),
+    pytest.param(b'{"name": "\xff\xfe"}', "not valid JSON", id="invalid-utf8"),
+    pytest.param(b"[1, 2]", "must be a JSON object", id="array-not-object"),
+]
+JSON_ENDPOINTS = [
+    pytest.param("POST", "/api/v1/patients", "staff", id="enroll"),
+    pytest.param("POST", "/api/v1/me/readings", "patient", id="me-readings"),
+    pytest.param("POST", "/api/v1/grade", "staff", id="grade"),
+    pytest.param("PUT", "/api/v1/settings", "staff", id="settings"),
+]
+
+
+@pytest.mark.parametrize("body, words", BAD_BODIES)
+@pytest.mark.parametrize("method, path, who", JSON_ENDPOINTS)
+def test_unusable_json_is_a_400_naming_the_problem(client, admin_token, patient, method, path, who, body, words):
+    token = patient["patient_token"] if who == "patient" else admin_token
+
+    def state():
+        return [client.get(url, headers=auth(admin_token)).get_json()
+                for url in ("/api/v1/settings", "/api/v1/patients", f"/api/v1/patients/{patient['id']}")]
+
+    before = state()
+    response = client.open(path, method=method, data=body, content_type="application/json", headers=auth(token))
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]
+    answer = response.get_json()
+    assert answer["field"] == "body" and words in answer["error"]
+    assert state() == before  # nothing changed

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 import schemathesis
-from conftest import add_staff, auth, base_config, enroll
+import time_machine
+from conftest import START, add_staff, auth, base_config, enroll
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -25,7 +26,14 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 @pytest.fixture(scope="module")
-def fuzzed_app(tmp_path_factory):
+def fixed_clock():
+    """The whole module at START (a Tuesday, in clinic hours), time moving: answers never depend on the hour."""
+    with time_machine.travel(START, tick=True) as traveller:
+        yield traveller
+
+
+@pytest.fixture(scope="module")
+def fuzzed_app(tmp_path_factory, fixed_clock):
     app = create_app(base_config(tmp_path_factory.mktemp("fuzz") / "fuzz.db"))
     app.testing = True
     runner = app.test_cli_runner()
@@ -45,7 +53,7 @@ schema = schemathesis.openapi.from_dict(document())
 @settings(max_examples=50, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                  HealthCheck.function_scoped_fixture])
-def test_api_holds_up(case, fuzzed_app):
+def test_api_holds_up(case, fuzzed_app, fixed_clock):
     tokens = fuzzed_app.config["FUZZ_TOKENS"]
     token = tokens["patient"] if case.path.split("/")[3] == "me" else tokens["staff"]
     case.call_and_validate(headers=auth(token), checks=CHECKS, app=fuzzed_app)

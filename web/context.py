@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import functools
 import logging
+import sqlite3
 import threading
 import uuid
 from collections import OrderedDict
 
 from flask import current_app, g, jsonify, request
 
+from monitoring import store
 from monitoring.clinic import Clinic, ServiceError, open_clinic
 from monitoring.patients import patient_by_token
 from monitoring.staff import staff_by_token
-from monitoring.store import StoreBusy, connect
+from monitoring.store import StoreBusy, connect, set_write_budget, storage_fault
 
 log = logging.getLogger("crswatch.web")
 
@@ -26,11 +28,22 @@ CACHED_CONNECTIONS = 4
 
 def _connection(path: str):
     cache: OrderedDict = _local.__dict__.setdefault("connections", OrderedDict())
-    db = cache.pop(path, None) or connect(path)
+    db = cache.pop(path, None) or connect(path, busy_timeout_ms=store.WEB_BUSY_TIMEOUT_MS)
     cache[path] = db
     while len(cache) > CACHED_CONNECTIONS:
         cache.popitem(last=False)[1].close()
     return db
+
+
+def _discard_connection(path: str) -> None:
+    """Close and forget this thread's kept connection to `path`: after a storage fault it may be stuck in a
+    bad state, opened read-only, or on a file since replaced (a restored backup); the next request opens anew."""
+    db = _local.__dict__.get("connections", {}).pop(path, None)
+    if db is not None:
+        try:
+            db.close()
+        except sqlite3.Error:
+            pass
 
 
 def forget_connections() -> None:
@@ -41,16 +54,27 @@ def forget_connections() -> None:
 
 
 def clinic() -> Clinic:
+    """The clinic on this thread's kept connection; its writes wait at most WEB_WRITE_BUDGET_SECONDS in all
+    for the lock in this request, so a webhook answers inside Twilio's 15 s and gunicorn's worker timeout."""
     if "clinic" not in g:
         settings = current_app.config["CRS"]
-        g.clinic = open_clinic(settings, _connection(settings["database"]["path"]))
+        db = _connection(settings["database"]["path"])
+        set_write_budget(db, store.WEB_WRITE_BUDGET_SECONDS)
+        g.clinic = open_clinic(settings, db)
     return g.clinic
 
 
 def close_clinic(_error=None) -> None:
     opened = g.pop("clinic", None)
-    if opened is not None and opened.db.conn.in_transaction:
-        opened.db.conn.rollback()  # never hand an open transaction to the next request
+    if opened is None:
+        return
+    try:
+        if opened.db.conn.in_transaction:
+            opened.db.conn.rollback()  # never hand an open transaction to the next request
+    except sqlite3.Error:
+        g.storage_fault = True
+    if g.pop("storage_fault", False):
+        _discard_connection(current_app.config["CRS"]["database"]["path"])
 
 
 def wake_delivery() -> None:
@@ -102,15 +126,55 @@ def patient_required(view):
     return wrapped
 
 
+# JSON bodies here are flat records (a patient, a reading, a settings patch): a few levels at most.
+MAX_JSON_DEPTH = 32
+
+
 def json_body() -> dict:
-    body = request.get_json(silent=True)
-    if body is None:
-        if request.content_length in (None, 0) and not request.data:
-            return {}
+    """The request's JSON object, or {} for an empty body.
+
+    Raises ServiceError (400, field "body") naming the problem: not JSON, not an object, or nested deeper than
+    MAX_JSON_DEPTH. Every parser failure lands here, including a RecursionError from a deeply nested document,
+    which the standard decoder raises instead of a ValueError.
+    """
+    data = request.get_data(cache=True)
+    if not data:
+        return {}
+    if not request.is_json:
         raise ServiceError("the body must be JSON (Content-Type: application/json)", "body")
+    try:
+        body = current_app.json.loads(data)
+    except RecursionError:
+        raise ServiceError(f"the body is nested too deeply (more than {MAX_JSON_DEPTH} levels)", "body") from None
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+        raise ServiceError(f"the body is not valid JSON: {_first_line(exc)}", "body") from None
     if not isinstance(body, dict):
         raise ServiceError("the body must be a JSON object", "body")
+    if _depth(body) > MAX_JSON_DEPTH:
+        raise ServiceError(f"the body is nested too deeply (more than {MAX_JSON_DEPTH} levels)", "body")
     return body
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+
+
+def _depth(value) -> int:
+    """How many arrays and objects deep `value` goes, counted without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_JSON_DEPTH:
+            return deepest
+        stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def register_errors(app) -> None:
@@ -131,10 +195,25 @@ def register_errors(app) -> None:
         return error(exc.message, exc.status, exc.field)
 
     @app.errorhandler(StoreBusy)
-    def _busy(exc):
-        log.warning("request %s: database busy", g.get("request_id"))
-        response = error("the service is busy; try again in a few seconds", 503)
-        response[0].headers["Retry-After"] = "5"
+    @app.errorhandler(sqlite3.DatabaseError)
+    def _storage(exc):
+        """A storage fault (a held lock, a full or read-only disk, an I/O error, a damaged file) is the
+        server's trouble, not the request's: 503 with Retry-After, which Twilio retries when the webhook
+        URL asks it to (docs/operations.md), and one log line naming the fault and what the operator does."""
+        fault = storage_fault(exc)
+        if fault is None:  # a constraint or a bug: a 500 with its traceback in the log
+            return _unexpected(exc)
+        path = current_app.config["CRS"]["database"]["path"]
+        if fault.name == "locked":
+            log.warning("request %s: %s %s answered 503: database %s is locked; %s", g.get("request_id"),
+                        request.method, request.path, path, fault.action)
+        else:
+            g.storage_fault = True
+            log.error("request %s: %s %s answered 503: storage fault %s on %s (%s); operator: %s",
+                      g.get("request_id"), request.method, request.path, fault.name, path, exc, fault.action)
+        response = error("the service is busy; try again in a few seconds" if fault.name == "locked"
+                         else "the service cannot store data right now; try again later", 503)
+        response[0].headers["Retry-After"] = "5" if fault.name == "locked" else "30"
         return response
 
     @app.errorhandler(404)

@@ -5,6 +5,8 @@ import threading
 from pathlib import Path
 
 import pytest
+import time_machine
+from conftest import START
 from werkzeug.serving import make_server
 
 from app import create_app
@@ -39,6 +41,12 @@ class LiveServer:
 
 @pytest.fixture
 def live(tmp_path):
+    """The app served in a thread, the whole test at START (a Tuesday, in clinic hours) with time moving."""
+    with time_machine.travel(START, tick=True):
+        yield from _serve(tmp_path)
+
+
+def _serve(tmp_path):
     app = create_app(live_config(tmp_path / "live.db"))
     app.testing = True
     assert app.test_cli_runner().invoke(args=["init-db"]).exit_code == 0

@@ -228,12 +228,18 @@ def tocilizumab_status(clinic: Clinic, patient_id: int) -> dict:
 
 
 def phones_for_simulator(clinic: Clinic) -> list[dict]:
-    """Phones the simulator can text from: patients in an active episode, then the on-call chain."""
+    """Phones the simulator can text from: patients in an active episode, their caregivers, then the on-call chain."""
     phones = [{"phone": row["phone"], "label": f"{row['name']} (patient)"}
               for row in clinic.db.execute(
                   "SELECT DISTINCT p.name, p.phone FROM patients p JOIN episodes e ON e.patient_id = p.id "
                   "WHERE e.status = 'active' ORDER BY p.name")]
     seen = {entry["phone"] for entry in phones}
+    for row in clinic.db.execute(
+            "SELECT DISTINCT c.name, c.phone, c.relationship FROM caregivers c JOIN episodes e ON e.patient_id = c.patient_id "
+            "WHERE e.status = 'active' AND c.removed_at IS NULL ORDER BY c.name"):
+        if row["phone"] not in seen:
+            phones.append({"phone": row["phone"], "label": caregiver_label(row["name"], row["relationship"])})
+            seen.add(row["phone"])
     for person in clinic.oncall:
         if person["phone"] not in seen:
             phones.append({"phone": person["phone"], "label": f"{person['name']} (on call)"})

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from conftest import NURSES, PATIENT_PHONE, START, auth, enroll, messages, texts_to
-from test_dashboard import add_user, sign_in
+from test_dashboard import add_user, csrf_from, sign_in
 
 from messages.texts import CAREGIVER_KEYS, CAREGIVER_UCS2, LANGUAGES, format_phone, is_gsm7, render
 from monitoring.clinic import Conflict
@@ -346,3 +346,51 @@ def test_caregiver_texts_are_gsm7_where_the_words_allow(key, language):
     text = render(key, language, clinic_name="Northern Valley Cancer Centers", clinic_phone=CLINIC_PHONE_SHOWN,
                   first_name="Guadalupe", choices="P.E. or M.G.")
     assert is_gsm7(text) or (key in CAREGIVER_UCS2 and language == "es")
+
+
+# --- The dashboard ------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def nurse_browser(app):
+    add_user(app, "Nina Nurse", "nurse")
+    browser = app.test_client()
+    assert sign_in(browser, "Nina Nurse").status_code == 302
+    return browser
+
+
+def test_the_enrollment_form_takes_caregivers_and_names_a_bad_one(nurse_browser, client, admin_token):
+    token = csrf_from(nurse_browser.get("/dashboard/patients/new").text)
+    form = {"name": "Pat Example", "phone": PATIENT_PHONE, "language": "en", "therapy": "teclistamab",
+            "dose_given_at": "2026-03-03T09:30", "csrf_token": token,
+            "caregivers[0].name": "Maria Example", "caregivers[0].phone": "12",
+            "caregivers[0].relationship": "daughter"}
+    refused = nurse_browser.post("/dashboard/patients/new", data=form)
+    assert refused.status_code == 400
+    assert "Caregiver 1: cell &#39;12&#39; is not a possible phone number" in refused.text
+    assert 'id="caregivers[0]-phone"' in refused.text and 'aria-describedby="caregivers[0].phone-error"' in refused.text
+    form["caregivers[0].phone"] = DAUGHTER
+    form["caregivers[1].name"], form["caregivers[1].phone"], form["caregivers[1].language"] = "Joe", HUSBAND, "es"
+    enrolled = nurse_browser.post("/dashboard/patients/new", data=form)
+    assert enrolled.status_code == 303
+    [patient] = client.get("/api/v1/patients", headers=auth(admin_token)).get_json()
+    assert [(c["name"], c["relationship"], c["language"]) for c in patient["caregivers"]] == [
+        ("Maria Example", "daughter", "en"), ("Joe", None, "es")]
+
+
+def test_the_patient_page_shows_adds_and_removes_caregivers(nurse_browser, client, admin_token):
+    patient = with_caregiver(client, admin_token)
+    page = nurse_browser.get(f"/dashboard/patients/{patient['id']}").text
+    assert "Maria Example (caregiver, daughter)" in page and DAUGHTER in page
+    token = csrf_from(page)
+    url = f"/dashboard/patients/{patient['id']}/caregivers"
+    bad = nurse_browser.post(url, data={"name": "Joe", "phone": PATIENT_PHONE, "csrf_token": token})
+    assert bad.status_code == 400 and "must not be the patient&#39;s own phone" in bad.text
+    added = nurse_browser.post(url, data={"name": "Joe", "phone": HUSBAND, "relationship": "husband",
+                                          "csrf_token": token})
+    assert added.status_code == 302
+    page = nurse_browser.get(f"/dashboard/patients/{patient['id']}").text
+    assert "Joe (caregiver, husband)" in page and "Add caregiver" not in page  # two: the form goes
+    maria = patient["caregivers"][0]["id"]
+    assert nurse_browser.post(f"{url}/{maria}/remove", data={"csrf_token": token}).status_code == 302
+    shown = client.get(f"/api/v1/patients/{patient['id']}", headers=auth(admin_token)).get_json()
+    assert [c["name"] for c in shown["caregivers"]] == ["Joe"]

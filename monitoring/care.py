@@ -187,10 +187,11 @@ def reply_budget_spent(clinic: Clinic, number: str) -> bool:
     return sent >= REPLY_BUDGET
 
 
-# Issue 13: red flags, the plea to call after one, and the end of monitoring reach the patient AND every
-# caregiver, whoever wrote; every other reply answers whoever wrote. A caregiver gets its own wording
-# where the patient's text would speak to the wrong person.
-TO_EVERYONE = ("reply_urgent_in_hours", "reply_urgent_after_hours", "reply_still_urgent", "episode_end")
+# Issue 13: red flags and the end of monitoring reach the patient AND every caregiver, whoever wrote; every
+# other reply answers whoever wrote ("your earlier message needs care now" included: it speaks to the writer
+# of a calm text, and everyone already had the urgent one). A caregiver gets its own wording where the
+# patient's text would speak to the wrong person.
+TO_EVERYONE = ("reply_urgent_in_hours", "reply_urgent_after_hours", "episode_end")
 CAREGIVER_WORDING = {"episode_end": "caregiver_episode_end", "opted_out": "caregiver_opted_out",
                      "opted_in": "caregiver_opted_in", "help": "caregiver_help"}
 

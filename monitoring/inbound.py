@@ -125,10 +125,12 @@ def process(clinic: Clinic, message_id: int) -> None:
         sender = message["from_number"]
         patient = _own_patient(clinic, sender)
         cared = caregiver_texts.cared_for(clinic, sender) if patient is None else []
-        staff = staff_by_phone(clinic, sender) if patient is None and not cared else None
+        staff = staff_by_phone(clinic, sender) if patient is None else None
+        if staff is not None and cared and not staff_ack(message["body"])[0]:
+            staff = None  # a nurse who is also someone's caregiver: ACK is the nurse's, the rest the caregiver's
         if patient is not None:
             _from_patient(clinic, patient, message)
-        elif cared:  # a caregiver: their own commands and the neuro check here, the rest as the patient's text
+        elif cared and staff is None:  # a caregiver: their own commands and the neuro check here, the rest as the patient's text
             routed = caregiver_texts.route(clinic, cared, message)
             if routed is not None:
                 _from_patient(clinic, routed.patient, routed.message)

@@ -89,7 +89,8 @@ def send_due(clinic: Clinic) -> int:
             if not claimed:
                 continue
             for caregiver in people:
-                care.text_caregiver(clinic, caregiver, patient, "neuro_check", values, kind="prompt")
+                # kind info: "prompt" is the patient's check-in (its count decides the first prompt's wording)
+                care.text_caregiver(clinic, caregiver, patient, "neuro_check", values, kind="info")
             sent += 1
     return sent
 

@@ -394,3 +394,17 @@ def test_the_patient_page_shows_adds_and_removes_caregivers(nurse_browser, clien
     assert nurse_browser.post(f"{url}/{maria}/remove", data={"csrf_token": token}).status_code == 302
     shown = client.get(f"/api/v1/patients/{patient['id']}", headers=auth(admin_token)).get_json()
     assert [c["name"] for c in shown["caregivers"]] == ["Joe"]
+
+
+def test_a_nurse_who_is_also_a_caregiver_still_acknowledges_by_text(client, runner, admin_token, nurse_token,
+                                                                     phone, clock):
+    nurse_phone = "+15555550177"  # Nora Nurse's staff phone (the nurse_token fixture)
+    patient = enroll(client, admin_token, caregivers=[{"name": "Nora Nurse", "phone": nurse_phone}])
+    tick(runner)
+    phone.text("o2 85")
+    [alert] = alerts(client, admin_token)
+    phone.text("ACK", sender=nurse_phone)
+    assert alerts(client, admin_token)[0]["status"] == "acknowledged"
+    phone.text("98.6", sender=nurse_phone)  # anything else from that phone is the caregiver's
+    readings = client.get(f"/api/v1/patients/{patient['id']}", headers=auth(admin_token)).get_json()["readings"]
+    assert round(readings[0]["temperature_c"], 1) == 37.0 and alert["id"] == 1

@@ -408,3 +408,20 @@ def test_a_nurse_who_is_also_a_caregiver_still_acknowledges_by_text(client, runn
     phone.text("98.6", sender=nurse_phone)  # anything else from that phone is the caregiver's
     readings = client.get(f"/api/v1/patients/{patient['id']}", headers=auth(admin_token)).get_json()["readings"]
     assert round(readings[0]["temperature_c"], 1) == 37.0 and alert["id"] == 1
+
+
+def test_the_neuro_check_time_is_a_clinic_setting(client, runner, admin_token, clock):
+    def put(value):
+        return client.put("/api/v1/settings", json={"checkins.neuro_check_time": value}, headers=auth(admin_token))
+
+    refused = put("25:00")
+    assert refused.status_code == 400 and refused.get_json()["field"] == "checkins.neuro_check_time"
+    assert put("09:30").status_code == 200
+    with_caregiver(client, admin_token)
+    tick(runner)
+    at(clock, NEXT_DAY_10 - 31)
+    tick(runner)
+    assert not any("daily check" in m["body"] for m in texts_to(client, admin_token, DAUGHTER))
+    at(clock, NEXT_DAY_10 - 30)
+    tick(runner)
+    assert "daily check" in texts_to(client, admin_token, DAUGHTER)[-1]["body"]

@@ -31,9 +31,14 @@ PATIENT_KEYS = (
     "reply_still_urgent", "reply_paused", "reply_other_medicine", "help", "unknown_sender", "opted_out", "opted_in", "episode_end",
     "already_stopped",
 )
+# Texts to a patient's caregivers (issue 13); {first_name} is the patient's. Written like patient texts
+# (GSM-7, plain words), in the caregiver's own language.
+CAREGIVER_KEYS = ("caregiver_welcome", "caregiver_signs", "caregiver_reminder", "caregiver_which_patient",
+                  "caregiver_opted_out", "caregiver_opted_in", "caregiver_help", "caregiver_episode_end",
+                  "neuro_check", "neuro_check_normal")
 STAFF_KEYS = ("nurse_alert", "nurse_alert_update", "nurse_repage", "nurse_ack", "nurse_ack_already", "nurse_ack_none",
               "nurse_ack_all", "nurse_ack_also_open", "nurse_ack_resolved", "nurse_ack_not_yours", "staff_unreadable")
-TEMPLATE_KEYS = PATIENT_KEYS + STAFF_KEYS
+TEMPLATE_KEYS = PATIENT_KEYS + CAREGIVER_KEYS + STAFF_KEYS
 LABEL_TABLES = ("levels", "reasons", "symptoms", "times")
 
 # Texts that must name the clinic's phone number (CONTRACT 6: every urgent reply).
@@ -46,6 +51,12 @@ URGENT_KEYS = ("reply_urgent_in_hours", "reply_urgent_after_hours", "reply_clini
 # texts carry a dashboard link and the reason labels; two segments hold three reasons and a link.
 # A key that cannot fit gets its own line here, with the reason.
 SEGMENT_BUDGET: dict[str, int] = {key: 2 for key in TEMPLATE_KEYS}
+# Three questions, how to answer, and that it is a screen and not a score (issue 13 asks the text to say so).
+SEGMENT_BUDGET["neuro_check"] = 3
+# The SOP's safety-net signs cannot be said in Spanish without presión, confusión, oxígeno: UCS-2, so
+# three of its shorter segments (the one caregiver text allowed out of GSM-7, CAREGIVER_UCS2).
+SEGMENT_BUDGET["caregiver_signs"] = 3
+CAREGIVER_UCS2 = ("caregiver_signs",)
 
 # GSM 03.38: the basic alphabet (one septet) and the extension table (escape + one septet).
 GSM7_BASIC = frozenset(
@@ -237,6 +248,7 @@ def budget_check(key: str, language: str, text: str) -> str | None:
 
 
 __all__ = [
+    "CAREGIVER_KEYS",
     "LANGUAGES",
     "PATIENT_KEYS",
     "SEGMENT_BUDGET",

@@ -190,21 +190,82 @@ def reply_budget_spent(clinic: Clinic, number: str) -> bool:
     return received > REPLY_BUDGET
 
 
-def reply_to_patient(clinic: Clinic, patient, key: str, values: dict, kind: str = "reply") -> int | None:
-    """Queue a text in the patient's language, unless they opted out (Twilio would refuse it) or are
-    flooding us (see REPLY_BUDGET)."""
-    if patient["opted_out_at"]:
+# Issue 13: red flags and the end of monitoring reach the patient AND every caregiver, whoever wrote; every
+# other reply answers whoever wrote ("your earlier message needs care now" included: it speaks to the writer
+# of a calm text, and everyone already had the urgent one). A caregiver gets its own wording where the
+# patient's text would speak to the wrong person.
+TO_EVERYONE = ("reply_urgent_in_hours", "reply_urgent_after_hours", "episode_end")
+CAREGIVER_WORDING = {"episode_end": "caregiver_episode_end", "opted_out": "caregiver_opted_out",
+                     "opted_in": "caregiver_opted_in", "help": "caregiver_help"}
+
+
+def writer(patient):
+    """The caregiver who wrote the text being answered, when `patient` came from caregiver_as_writer()."""
+    return patient["caregiver"] if "caregiver" in list(patient.keys()) else None  # a Row's `in` reads values
+
+
+def caregiver_as_writer(patient, caregiver) -> dict:
+    """The patient row, marked as written for by `caregiver`: replies to it answer the caregiver."""
+    return {**dict(patient), "caregiver": caregiver}
+
+
+def caregivers_of(clinic: Clinic, patient_id: int, reachable: bool = True) -> list:
+    """The patient's current caregivers (not removed), oldest first; `reachable` leaves out those who
+    texted STOP."""
+    return clinic.db.execute(
+        "SELECT * FROM caregivers WHERE patient_id = ? AND removed_at IS NULL"
+        + (" AND opted_out_at IS NULL" if reachable else "") + " ORDER BY id", [patient_id]).fetchall()
+
+
+def first_name(name: str) -> str:
+    return (name or "").split()[0] if (name or "").split() else "the patient"
+
+
+def text_caregiver(clinic: Clinic, caregiver, patient, key: str, values: dict, kind: str = "info") -> int | None:
+    """Queue a text to a caregiver in their language, filed under the patient, unless they texted STOP."""
+    if caregiver["opted_out_at"] or caregiver["removed_at"]:
         return None
-    if key not in ALWAYS_REPLY and reply_budget_spent(clinic, patient["phone"]):
+    body = render(CAREGIVER_WORDING.get(key, key), caregiver["language"],
+                  **{"first_name": first_name(patient["name"]), **values})
+    message_id = queue_text(clinic, caregiver["phone"], body, kind, patient_id=patient["id"])
+    clinic.db.execute("UPDATE messages SET caregiver_id = ? WHERE id = ?", [caregiver["id"], message_id])
+    return message_id
+
+
+def reply_to_patient(clinic: Clinic, patient, key: str, values: dict, kind: str = "reply") -> int | None:
+    """Queue a reply in its reader's language: to whoever wrote (the patient, or the caregiver marked by
+    caregiver_as_writer), and for TO_EVERYONE keys to the patient and every caregiver too. Nobody who
+    texted STOP is texted (Twilio would refuse it), nor a number flooding us (see REPLY_BUDGET).
+    Returns the id of the text to the writer (or to the patient), None if none was queued."""
+    caregiver = writer(patient)
+    if key in TO_EVERYONE:
+        first = None if caregiver else _reply_to_number(clinic, patient, patient, key, values, kind)
+        for each in caregivers_of(clinic, patient["id"]):
+            sent = _reply_to_number(clinic, patient, each, key, values, kind)
+            first = sent if caregiver and each["id"] == caregiver["id"] else first
+        if caregiver:
+            _reply_to_number(clinic, patient, patient, key, values, kind)
+        return first
+    return _reply_to_number(clinic, patient, caregiver or patient, key, values, kind)
+
+
+def _reply_to_number(clinic: Clinic, patient, reader, key: str, values: dict, kind: str) -> int | None:
+    """`reader` is the patient row or a caregiver row."""
+    if reader["opted_out_at"]:
+        return None
+    is_caregiver = "relationship" in list(reader.keys())
+    if key not in ALWAYS_REPLY and reply_budget_spent(clinic, reader["phone"]):
         since = to_text(utcnow() - REPLY_WINDOW)
         told = clinic.db.execute(
             "SELECT 1 FROM messages WHERE to_number = ? AND kind = 'info' AND body = ? AND created_at >= ?",
-            [patient["phone"], render("reply_paused", patient["language"], **values), since]).fetchone()
+            [reader["phone"], render("reply_paused", reader["language"], **values), since]).fetchone()
         if told:
             return None
         key, kind = "reply_paused", "info"  # once a window: silence must not look like no one is there
-    body = render(key, patient["language"], **values)
-    return queue_text(clinic, patient["phone"], body, kind, patient_id=patient["id"])
+    if is_caregiver:
+        return text_caregiver(clinic, reader, patient, key, values, kind)
+    body = render(key, reader["language"], **values)
+    return queue_text(clinic, reader["phone"], body, kind, patient_id=patient["id"])
 
 
 def instruction_texts(clinic: Clinic, patient, assessment: Assessment, next_checkin: datetime | None) -> list[str]:

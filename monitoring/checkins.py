@@ -125,8 +125,19 @@ def send_reminders(clinic: Clinic) -> int:
                     [row["id"], row["checkin_sent_at"]]).rowcount
                 if claimed:
                     _queue_checkin_text(clinic, row, "reminder", values)
+                    _remind_caregivers(clinic, row["patient_id"], values)
                     sent += 1
     return sent
+
+
+def _remind_caregivers(clinic: Clinic, patient_id: int, values: dict) -> None:
+    """Silence asks the caregiver (issue 13): the reminder also goes to every caregiver, before any
+    missed check-in can page the nurse ("We have not heard from <first name>. Please check on them")."""
+    people = care.caregivers_of(clinic, patient_id)
+    if people:
+        patient = clinic.db.execute("SELECT * FROM patients WHERE id = ?", [patient_id]).fetchone()
+        for caregiver in people:
+            care.text_caregiver(clinic, caregiver, patient, "caregiver_reminder", values, kind="reminder")
 
 
 def send_prompts(clinic: Clinic) -> int:

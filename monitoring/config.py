@@ -53,6 +53,9 @@ DEFAULTS: dict[str, Any] = {
         "monitoring_hours": 72,  # the step-up dose's usual CRS window; SOP 4 names only 1-2 h on site
         "quiet_start": "",  # none by default: the SOP says every 1-2 h, day and night
         "quiet_end": "",
+        # Issue 13: the caregiver's daily neuro check (SOP 4: "assess for concurrent symptoms of
+        # neurotoxicity"), clinic time; "" turns it off. The clinic's choice of hour, not an SOP number.
+        "neuro_check_time": "10:00",
     },
     "thresholds": {
         "fever_c": 38.0,
@@ -246,6 +249,8 @@ def _validate(config: dict) -> None:
     if quiet[0]:
         parse_clock("checkins.quiet_start", quiet[0])
         parse_clock("checkins.quiet_end", quiet[1])
+    if checkins["neuro_check_time"]:
+        parse_clock("checkins.neuro_check_time", checkins["neuro_check_time"])
     if config["sms"]["backend"] == "twilio":
         for key in ("account_sid", "auth_token"):
             if not config["sms"]["twilio"][key]:

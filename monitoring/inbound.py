@@ -13,7 +13,7 @@ from datetime import timedelta
 from messages.concern import concern
 from messages.parse import parse, staff_ack, staff_ack_all
 from messages.texts import render
-from monitoring import alerts, care
+from monitoring import alerts, care, caregiver_texts
 from monitoring.clinic import Clinic
 from monitoring.outbox import queue_text
 from monitoring.staff import staff_by_phone
@@ -83,7 +83,16 @@ def _may_be_red_flag(clinic: Clinic, body: str) -> bool:
 
 
 def _patient_for(clinic: Clinic, phone: str):
-    """The patient with an active episode on this phone, else the newest patient with it."""
+    """The patient with an active episode on this phone, else the newest patient with it; else the one
+    patient this phone is a caregiver for (None when it cares for several: caregiver_texts asks which)."""
+    own = _own_patient(clinic, phone)
+    if own is not None:
+        return own
+    cared = caregiver_texts.cared_for(clinic, phone)
+    return cared[0][0] if len(cared) == 1 else None
+
+
+def _own_patient(clinic: Clinic, phone: str):
     return clinic.db.execute(
         "SELECT p.* FROM patients p LEFT JOIN episodes e ON e.patient_id = p.id AND e.status = 'active' "
         "WHERE p.phone = ? ORDER BY e.id IS NULL, p.id DESC LIMIT 1", [phone]).fetchone()
@@ -130,10 +139,17 @@ def process(clinic: Clinic, message_id: int) -> None:
         if message is None or message["processed_at"]:
             return
         sender = message["from_number"]
-        patient = _patient_for(clinic, sender)
+        patient = _own_patient(clinic, sender)
+        cared = caregiver_texts.cared_for(clinic, sender) if patient is None else []
         staff = staff_by_phone(clinic, sender) if patient is None else None
+        if staff is not None and cared and not staff_ack(message["body"])[0]:
+            staff = None  # a nurse who is also someone's caregiver: ACK is the nurse's, the rest the caregiver's
         if patient is not None:
             _from_patient(clinic, patient, message)
+        elif cared and staff is None:  # a caregiver: their own commands and the neuro check here, the rest as the patient's text
+            routed = caregiver_texts.route(clinic, cared, message)
+            if routed is not None:
+                _from_patient(clinic, routed.patient, routed.message)
         elif staff is not None:
             _from_staff(clinic, staff, message)
         else:

@@ -5,13 +5,14 @@ from datetime import UTC, datetime, timedelta
 
 import phonenumbers
 
+from monitoring import caregivers
 from monitoring.clinic import Clinic, Conflict, NotFound, ServiceError, ValidationError
 from monitoring.staff import new_token, token_hash
 from monitoring.store import dumps, from_text, insert, to_text, transaction, utcnow
 from triage import PROFILE_RANGES
 
 ENROLL_FIELDS = {"name", "phone", "language", "therapy", "dose_given_at", "baseline_systolic", "baseline_spo2",
-                 "high_risk", "risk_factors", "monitoring_hours", "checkin_interval_minutes"}
+                 "high_risk", "risk_factors", "monitoring_hours", "checkin_interval_minutes", "caregivers"}
 LANGUAGES = ("en", "es")
 ACTIVE_PHONE = "this phone already has an active monitoring episode"
 # Times outside these years are typos, and years 1 or 9999 overflow the time arithmetic (a 500).
@@ -112,6 +113,8 @@ def _enrollment_fields(clinic: Clinic, body) -> tuple[dict, dict[str, Validation
     check("monitoring_hours", lambda: _int_in(body, "monitoring_hours", 1, 24 * 14)
           or clinic.checkins["monitoring_hours"])
     check("checkin_interval_minutes", lambda: _int_in(body, "checkin_interval_minutes", 15, 240))
+    check("caregivers", lambda: caregivers.validate_list(body.get("caregivers"), values.get("phone"),
+                                                         values.get("language", "en")))
     if "risk_factors" in values:
         values["risk_factors"] = [item.strip() for item in values["risk_factors"] if item.strip()]
     return values, errors
@@ -193,6 +196,9 @@ def enroll(clinic: Clinic, body, actor: str) -> dict:
         episode_id = _open_episode(clinic, patient_id, values["therapy"], values["dose_given_at"],
                                    values["monitoring_hours"])
         clinic.audit(actor, "patient.enroll", f"patient:{patient_id}", episode=episode_id)
+        patient = clinic.db.execute("SELECT * FROM patients WHERE id = ?", [patient_id]).fetchone()
+        for caregiver in values["caregivers"]:
+            caregivers.insert_caregiver(clinic, patient, caregiver, actor)
     return {"id": patient_id, "patient_token": token, "episode_id": episode_id}
 
 

@@ -140,9 +140,23 @@ def patient_timeline(clinic: Clinic, patient_id: int, limit: int = 500) -> list[
     assessments, alert events. Each item: {"at", "kind", ...} with the fields its kind shows."""
     db = clinic.db
     items: list[dict] = []
-    for row in db.execute("SELECT * FROM messages WHERE patient_id = ? ORDER BY id DESC LIMIT ?", [patient_id, limit]):
+    for row in db.execute(
+            "SELECT m.*, c.name AS caregiver_name, c.relationship FROM messages m "
+            "LEFT JOIN caregivers c ON c.id = m.caregiver_id WHERE m.patient_id = ? ORDER BY m.id DESC LIMIT ?",
+            [patient_id, limit]):
         items.append({"at": from_text(row["created_at"]), "kind": "text_" + row["direction"], "id": row["id"],
-                      "body": row["body"], "text_kind": row["kind"], "status": row["status"]})
+                      "body": row["body"], "text_kind": row["kind"], "status": row["status"],
+                      # who wrote or was texted, when not the patient: "Maria (caregiver, daughter)"
+                      "caregiver": caregiver_label(row["caregiver_name"], row["relationship"])
+                      if row["caregiver_id"] else None})
+    for row in db.execute(
+            "SELECT n.*, c.name AS caregiver_name, c.relationship FROM neuro_checks n "
+            "LEFT JOIN caregivers c ON c.id = n.caregiver_id WHERE n.patient_id = ? AND n.status NOT IN "
+            "('scheduled', 'cancelled') ORDER BY n.id DESC LIMIT ?", [patient_id, limit]):
+        items.append({"at": from_text(row["answered_at"] or row["sent_at"]), "kind": "neuro_check", "id": row["id"],
+                      "status": row["status"], "sent_at": from_text(row["sent_at"]),
+                      "caregiver": caregiver_label(row["caregiver_name"], row["relationship"])
+                      if row["caregiver_id"] else None})
     for row in db.execute("SELECT * FROM readings WHERE patient_id = ? ORDER BY taken_at DESC LIMIT ?",
                           [patient_id, limit]):
         items.append({"at": from_text(row["taken_at"]), "kind": "reading", "id": row["id"],
@@ -167,9 +181,24 @@ def patient_timeline(clinic: Clinic, patient_id: int, limit: int = 500) -> list[
                       "event": row["kind"], "actor": row["actor"], "level": row["level"],
                       "detail": loads(row["detail"], {})})
     # Newest first; at the same instant the text in comes first, then what it caused, then the reply.
-    order = {"text_in": 0, "reading": 1, "medication": 2, "assessment": 3, "alert": 4, "text_out": 5}
+    order = {"text_in": 0, "neuro_check": 1, "reading": 1, "medication": 2, "assessment": 3, "alert": 4,
+             "text_out": 5}
     items.sort(key=lambda item: (item["at"], order[item["kind"]], item["id"]), reverse=True)
     return items[:limit]
+
+
+def caregiver_label(name: str | None, relationship: str | None) -> str:
+    """How the timeline and the nurse name a caregiver: 'Maria Example (caregiver, daughter)'."""
+    return f"{name} (caregiver{', ' + relationship if relationship else ''})"
+
+
+def caregivers(clinic: Clinic, patient_id: int) -> list[dict]:
+    """The patient's current caregivers for the patient page, oldest first."""
+    rows = clinic.db.execute("SELECT * FROM caregivers WHERE patient_id = ? AND removed_at IS NULL ORDER BY id",
+                             [patient_id]).fetchall()
+    return [{"id": row["id"], "name": row["name"], "phone": row["phone"], "language": row["language"],
+             "relationship": row["relationship"], "opted_out_at": from_text(row["opted_out_at"]),
+             "label": caregiver_label(row["name"], row["relationship"])} for row in rows]
 
 
 def tocilizumab_status(clinic: Clinic, patient_id: int) -> dict:
@@ -199,12 +228,18 @@ def tocilizumab_status(clinic: Clinic, patient_id: int) -> dict:
 
 
 def phones_for_simulator(clinic: Clinic) -> list[dict]:
-    """Phones the simulator can text from: patients in an active episode, then the on-call chain."""
+    """Phones the simulator can text from: patients in an active episode, their caregivers, then the on-call chain."""
     phones = [{"phone": row["phone"], "label": f"{row['name']} (patient)"}
               for row in clinic.db.execute(
                   "SELECT DISTINCT p.name, p.phone FROM patients p JOIN episodes e ON e.patient_id = p.id "
                   "WHERE e.status = 'active' ORDER BY p.name")]
     seen = {entry["phone"] for entry in phones}
+    for row in clinic.db.execute(
+            "SELECT DISTINCT c.name, c.phone, c.relationship FROM caregivers c JOIN episodes e ON e.patient_id = c.patient_id "
+            "WHERE e.status = 'active' AND c.removed_at IS NULL ORDER BY c.name"):
+        if row["phone"] not in seen:
+            phones.append({"phone": row["phone"], "label": caregiver_label(row["name"], row["relationship"])})
+            seen.add(row["phone"])
     for person in clinic.oncall:
         if person["phone"] not in seen:
             phones.append({"phone": person["phone"], "label": f"{person['name']} (on call)"})
@@ -237,5 +272,5 @@ def age(moment: datetime | None, now: datetime | None = None) -> str:
     return f"{hours // 24} d"
 
 
-__all__ = ["active_alerts", "active_patients", "age", "alert_detail", "conversation", "patient_summary",
+__all__ = ["active_alerts", "active_patients", "age", "alert_detail", "caregiver_label", "caregivers", "conversation", "patient_summary",
            "patient_timeline", "phones_for_simulator", "temperatures", "tocilizumab_status"]

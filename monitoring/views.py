@@ -1,6 +1,7 @@
 """Read-only shapes of the store for the API and the dashboard (CONTRACT section 4)."""
 from __future__ import annotations
 
+from monitoring import caregivers
 from monitoring.clinic import Clinic, NotFound
 from monitoring.store import from_text, loads
 
@@ -65,6 +66,7 @@ def patient_view(clinic: Clinic, patient_id: int, reading_limit: int = 200) -> d
         "episode": episode_view(current_episode(clinic, patient_id)),
         "latest_assessment": assessment_view(latest_assessment(clinic, patient_id)),
         "readings": [reading_view(r) for r in readings],
+        "caregivers": caregivers.caregivers_view(clinic, patient_id),
     }
 
 
@@ -72,7 +74,7 @@ def message_view(row) -> dict:
     return {
         "id": row["id"], "direction": row["direction"], "to": row["to_number"], "from": row["from_number"],
         "body": row["body"], "kind": row["kind"], "patient_id": row["patient_id"], "alert_id": row["alert_id"],
-        "status": row["status"], "created_at": iso(row["created_at"]),
+        "caregiver_id": row["caregiver_id"], "status": row["status"], "created_at": iso(row["created_at"]),
     }
 
 

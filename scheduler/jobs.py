@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from monitoring import alerts, checkins, inbound, operator, outbox
+from monitoring import alerts, checkins, inbound, neuro_checks, operator, outbox
 from monitoring.clinic import open_clinic
 from monitoring.store import transaction, utcnow
 
@@ -29,6 +29,9 @@ def run_due_work(config: dict, gateway, limiter=None, batch: int = 500, clock_st
             "missed": checkins.count_missed(clinic),
             "reminders": checkins.send_reminders(clinic),
             "prompts": checkins.send_prompts(clinic),
+            "neuro_checks_missed": neuro_checks.count_missed(clinic),
+            "neuro_checks_scheduled": neuro_checks.schedule(clinic),
+            "neuro_checks": neuro_checks.send_due(clinic),
             "repages": alerts.page_due(clinic),
             "inbound_retried": inbound.process_pending(clinic),
         }

@@ -65,7 +65,8 @@ def enroll_form(client, token, **extra):
 
 def dashboard_rules(app, row_id: int | str = 1):
     """Every dashboard route with example arguments: (endpoint, url, methods)."""
-    examples = {"alert_id": row_id, "patient_id": row_id, "staff_id": row_id, "filename": "app.css"}
+    examples = {"alert_id": row_id, "patient_id": row_id, "staff_id": row_id, "caregiver_id": row_id,
+                "filename": "app.css"}
     rules = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint.split(".")[0] not in DASHBOARD_BLUEPRINTS:
@@ -95,7 +96,8 @@ def test_every_page_redirects_to_signin_without_a_session(app, client):
 
 
 ID_ENDPOINTS = {"dashboard.alert", "dashboard.ack", "dashboard.resolve", "dashboard.patient",
-                "dashboard.give_medication", "dashboard.new_dose", "admin.staff_password", "admin.staff_revoke"}
+                "dashboard.give_medication", "dashboard.new_dose", "admin.staff_password", "admin.staff_revoke",
+                "dashboard.add_caregiver", "dashboard.remove_caregiver"}
 
 
 def test_every_dashboard_id_is_a_row_id(app):

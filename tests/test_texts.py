@@ -27,6 +27,8 @@ CLINIC_PHONE = "+15555550100"
 # Realistic and long: a 30-character clinic name, the phone as patients see it, a time with a
 # weekday (what monitoring sends for a time on another day), three reasons and a real-length link.
 VALUES = {
+    "first_name": "Guadalupe",
+    "choices": "P.E. or M.G.",
     "clinic_name": "Northern Valley Cancer Centers",
     "clinic_phone": format_phone(CLINIC_PHONE),
     "next_checkin": "Wed 11:45 PM",

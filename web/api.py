@@ -6,7 +6,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 import triage
-from monitoring import alerts, medications, patients, settings, views
+from monitoring import alerts, caregivers, medications, patients, settings, views
 from monitoring.clinic import ValidationError
 from web.context import clinic, json_body, staff_required, wake_delivery
 
@@ -66,6 +66,19 @@ def get_patient(patient_id: int):
 def new_dose(patient_id: int):
     opened = patients.new_dose(clinic(), patient_id, json_body(), actor=g.staff["name"])
     return jsonify({**views.patient_view(clinic(), patient_id), "episode_id": opened["episode_id"]}), 201
+
+
+@bp.post(f"/patients/{PATIENT}/caregivers")
+@staff_required()
+def add_caregiver(patient_id: int):
+    return jsonify(caregivers.add(clinic(), patient_id, json_body(), actor=g.staff["name"])), 201
+
+
+@bp.delete(f"/patients/{PATIENT}/caregivers/<row_id:caregiver_id>")
+@staff_required()
+def remove_caregiver(patient_id: int, caregiver_id: int):
+    caregivers.remove(clinic(), patient_id, caregiver_id, actor=g.staff["name"])
+    return jsonify({"caregivers": caregivers.caregivers_view(clinic(), patient_id)})
 
 
 @bp.post(f"/patients/{PATIENT}/medications")

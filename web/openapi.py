@@ -84,7 +84,21 @@ SCHEMAS: dict[str, dict] = {
         "checkin_interval_minutes": {"type": ["integer", "null"]}, "opted_out_at": nullable(ISO_TIME),
         "episode": nullable(ref("Episode")), "latest_assessment": nullable(ref("Assessment")),
         "readings": {**array(ref("Reading")), "description": "newest first"},
+        "caregivers": {**array(ref("Caregiver")), "description": "current caregivers (at most 2), oldest first"},
     }),
+    "Caregiver": obj({
+        "id": INT_ID, "name": {"type": "string"}, "phone": {"type": "string", "pattern": r"^\+[1-9][0-9]{1,14}$"},
+        "language": {"type": "string", "enum": ["en", "es"]}, "relationship": {"type": ["string", "null"]},
+        "opted_out_at": {**nullable(ISO_TIME), "description": "when they texted STOP (their own texts only)"},
+    }),
+    "CaregiverRequest": obj({
+        "name": {"type": "string", "minLength": 1, "maxLength": 100},
+        "phone": {"type": "string", "description": "E.164, not the patient's own phone"},
+        "language": {"type": "string", "enum": ["en", "es"], "description": "default: the patient's"},
+        "relationship": {"type": ["string", "null"], "maxLength": 40, "description": "like daughter, husband"},
+    }, required=["name", "phone"], closed=True,
+        examples=[{"name": "Maria Example", "phone": "+15555550188", "language": "es", "relationship": "daughter"}]),
+    "Caregivers": obj({"caregivers": array(ref("Caregiver"))}),
     "EnrollRequest": obj({
         "name": {"type": "string", "minLength": 1, "maxLength": 200},
         "phone": {"type": "string", "description": "E.164, like +15555550199 (a number without + is read as US)"},
@@ -99,6 +113,8 @@ SCHEMAS: dict[str, dict] = {
         "risk_factors": array({"type": "string"}),
         "monitoring_hours": {"type": ["integer", "null"], "minimum": 1, "maximum": 336},
         "checkin_interval_minutes": {"type": ["integer", "null"], "minimum": 15, "maximum": 240},
+        "caregivers": {**array(ref("CaregiverRequest")), "maxItems": 2,
+                       "description": "each gets an explanation text; errors name caregivers[i].field"},
     }, required=["name", "phone", "therapy"], closed=True,
         examples=[{"name": "Pat Example", "phone": "+15555550198", "language": "en", "therapy": "teclistamab",
                    "baseline_systolic": 120, "high_risk": False}]),
@@ -139,6 +155,7 @@ SCHEMAS: dict[str, dict] = {
         "to": {"type": "string"}, "from": {"type": "string"}, "body": {"type": "string"},
         "kind": {"type": "string", "enum": ["prompt", "reminder", "reply", "alert", "info"]},
         "patient_id": nullable(INT_ID), "alert_id": nullable(INT_ID),
+        "caregiver_id": {**nullable(INT_ID), "description": "the caregiver who wrote or was texted"},
         "status": {"type": "string", "description": "received, processed, queued, sending, sent, delivered, "
                                                    "failed, undelivered ..."},
         "created_at": ISO_TIME,
@@ -283,6 +300,17 @@ def _paths() -> dict:
             "post": operation("A new step-up dose: ends the current episode and opens a new one", "201",
                               ref("NewDose"), "the patient with the new episode", body="DoseRequest",
                               parameters=[PATIENT_ID], errors=(*WRITE, "404"), operation_id="newDose", **staff),
+        },
+        f"{API}/patients/{{patient_id}}/caregivers": {
+            "post": operation("Add a caregiver (at most 2); they get an explanation text", "201", ref("Caregiver"),
+                              "the caregiver", body="CaregiverRequest", parameters=[PATIENT_ID],
+                              errors=(*WRITE, "404", "409"), operation_id="addCaregiver", **staff),
+        },
+        f"{API}/patients/{{patient_id}}/caregivers/{{caregiver_id}}": {
+            "delete": operation("Remove a caregiver: no more texts to them; their past texts keep their name", "200",
+                                ref("Caregivers"), "the caregivers left",
+                                parameters=[PATIENT_ID, path_id("caregiver_id", "the caregiver's id")],
+                                errors=("404",), operation_id="removeCaregiver", **staff),
         },
         f"{API}/patients/{{patient_id}}/medications": {
             "post": operation("Record a dose given; tocilizumab beyond the SOP's limits is refused (409)", "201",

@@ -23,6 +23,7 @@ HELP = {
     "clinic.open": "HH:MM, local time", "clinic.close": "HH:MM, local time",
     "checkins.quiet_start": "HH:MM or empty (the SOP says every 1-2 h, day and night)",
     "checkins.quiet_end": "HH:MM or empty",
+    "checkins.neuro_check_time": "HH:MM, clinic time, or empty to turn it off (a screen, not an ICE score)",
 }
 
 
@@ -43,6 +44,7 @@ LABELS = {
     "checkins.escalate_after_missed": "Alert the nurse after this many missed in a row",
     "checkins.monitoring_hours": "Hours of monitoring after a dose",
     "checkins.quiet_start": "Quiet hours start", "checkins.quiet_end": "Quiet hours end",
+    "checkins.neuro_check_time": "Caregivers' daily neuro check at — SOP 4: assess for neurotoxicity",
     "clinic.name": "Clinic name (in every text)", "clinic.phone": "Clinic phone patients call",
     "clinic.timezone": "Time zone", "clinic.open": "Opens", "clinic.close": "Closes",
     "clinic.days": "Days open", "clinic.dashboard_url": "Dashboard address in nurse texts",

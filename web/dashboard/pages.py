@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 
-from monitoring import alerts, medications, patients, timeline
+from monitoring import alerts, caregivers, medications, patients, timeline
 from monitoring.clinic import Conflict, NotFound, ServiceError, ValidationError
 from monitoring.store import utcnow
 from triage.model import MEDICATIONS
@@ -79,7 +79,8 @@ def resolve(alert_id: int):
 
 
 def _patient_page(patient_id: int, *, status: int = 200, med_errors: dict | None = None, med_values=None,
-                  dose_errors: dict | None = None, patient_token: str | None = None):
+                  dose_errors: dict | None = None, patient_token: str | None = None,
+                  caregiver_errors: dict | None = None, caregiver_values=None):
     summary = timeline.patient_summary(clinic(), patient_id)
     chart = temperature_svg(summary["temperatures"], _fever_c(), title=f"Temperature trend for {summary['name']}",
                             tz=clinic().tz)
@@ -91,7 +92,9 @@ def _patient_page(patient_id: int, *, status: int = 200, med_errors: dict | None
         toci=timeline.tocilizumab_status(clinic(), patient_id), medications=MEDICATIONS,
         med_errors=med_errors or {}, med_values=med_values or {}, dose_errors=dose_errors or {},
         now_local=forms.local_input_value(utcnow(), clinic().tz), therapies=THERAPIES,
-        patient_token=patient_token), status
+        patient_token=patient_token, caregivers=timeline.caregivers(clinic(), patient_id),
+        max_caregivers=caregivers.MAX_CAREGIVERS, caregiver_errors=caregiver_errors or {},
+        caregiver_values=caregiver_values or {}), status
 
 
 @bp.get("/patients/<row_id:patient_id>")
@@ -139,19 +142,51 @@ def new_dose(patient_id: int):
     return redirect(url_for(".patient", patient_id=patient_id))
 
 
+@bp.post("/patients/<row_id:patient_id>/caregivers")
+def add_caregiver(patient_id: int):
+    form = request.form
+    body = forms.drop_none({key: forms.text(form, key) for key in caregivers.FIELDS})
+    try:
+        added = caregivers.add(clinic(), patient_id, body, actor=current_user().name)
+    except NotFound:
+        raise
+    except ServiceError as error:
+        field = error.field or "name"
+        return _patient_page(patient_id, status=error.status, caregiver_values=form,
+                             caregiver_errors={field: _labelled(field, error.message, CAREGIVER_LABELS)})
+    flash(f"Added {added['name']} as a caregiver: they were texted who we are and what to watch for.", "ok")
+    wake_delivery()
+    return redirect(url_for(".patient", patient_id=patient_id) + "#caregivers")
+
+
+@bp.post("/patients/<row_id:patient_id>/caregivers/<row_id:caregiver_id>/remove")
+def remove_caregiver(patient_id: int, caregiver_id: int):
+    try:
+        caregivers.remove(clinic(), patient_id, caregiver_id, actor=current_user().name)
+        flash("Caregiver removed: they get no more texts.", "ok")
+    except NotFound:
+        flash("That caregiver was already removed.", "error")
+    return redirect(url_for(".patient", patient_id=patient_id) + "#caregivers")
+
+
 ENROLL_DEFAULTS = {"language": "en"}
+CAREGIVER_LABELS = {"name": "Caregiver's name", "phone": "Caregiver's cell", "language": "Caregiver's language",
+                    "relationship": "Caregiver's relationship"}
 # The enrollment form's labels, for messages the service words with its field names.
 ENROLL_LABELS = {"name": "Name", "phone": "Mobile phone", "language": "Texts in", "therapy": "Therapy",
                  "dose_given_at": "Step-up dose given at", "baseline_systolic": "Baseline systolic blood pressure",
                  "baseline_spo2": "Baseline SpO2", "high_risk": "High risk", "risk_factors": "Risk factors",
-                 "monitoring_hours": "Monitoring hours", "checkin_interval_minutes": "Check-in every (minutes)"}
+                 "monitoring_hours": "Monitoring hours", "checkin_interval_minutes": "Check-in every (minutes)",
+                 **{f"caregivers[{row}].{key}": f"Caregiver {row + 1}: " + label.removeprefix("Caregiver's ")
+                    for row in range(2) for key, label in CAREGIVER_LABELS.items()}}
 SETTING_WORDS = {"the clinic's missed_after_minutes": "the clinic's “Count as missed after” setting"}
 
 
-def _labelled(field: str, message: str) -> str:
+def _labelled(field: str, message: str, labels: dict | None = None) -> str:
     """The service's message in the form's words: "monitoring_hours must be …" -> "Monitoring hours must be …"."""
+    labels = ENROLL_LABELS if labels is None else labels
     if message.startswith(field):
-        message = ENROLL_LABELS.get(field, field) + message[len(field):]
+        message = labels.get(field, field) + message[len(field):]
     for words, plain in SETTING_WORDS.items():
         message = message.replace(words, plain)
     return message[:1].upper() + message[1:]
@@ -177,6 +212,13 @@ def _enroll_body(form, tz) -> tuple[dict, dict[str, str]]:
             body[field] = parse()
         except ValidationError as error:
             errors[field] = error.message
+    # the caregiver rows that were filled in; the form's row numbers are the service's list indexes, since
+    # an empty first row with a filled second is sent as [{}, {...}] and refused as the first row's name
+    rows = [{key: forms.text(form, f"caregivers[{row}].{key}") for key in caregivers.FIELDS} for row in range(2)]
+    while rows and not any(rows[-1].values()):
+        rows.pop()
+    if rows:
+        body["caregivers"] = [forms.drop_none(row) for row in rows]
     return forms.drop_none(body), errors
 
 

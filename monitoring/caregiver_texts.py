@@ -1,0 +1,124 @@
+"""Texts from a caregiver's phone: which patient they are about, the caregiver's own STOP/START/HELP, and
+the answer to the daily neuro check. Everything else goes on to the patient's own pipeline
+(inbound._from_patient), marked with the caregiver as its writer, so it is triaged exactly like the
+patient's text, answers the open check-in, and its replies reach the right phones (care.reply_to_patient).
+
+A phone may care for more than one patient (issue 13) only where each text can be attributed: a text
+that starts with one patient's initials or first name is that patient's; any other is held, and the
+caregiver is asked which patient by initials; a next text holding only the initials releases the held
+one. Each function runs inside the caller's transaction.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from messages.parse import parse
+from messages.texts import render
+from monitoring import alerts, care, neuro_checks
+from monitoring.clinic import Clinic
+from monitoring.outbox import queue_text
+from monitoring.store import to_text, utcnow
+
+# An earlier text held while we asked which patient it was about is released by initials this long after.
+HOLD_FOR = timedelta(hours=2)
+
+
+@dataclass
+class Routed:
+    patient: dict  # the patient row, marked with its writer (care.caregiver_as_writer)
+    message: dict  # the text to triage: this one without the initials, or the one held before it
+
+
+def cared_for(clinic: Clinic, phone: str) -> list[tuple]:
+    """[(patient, caregiver)] this phone is a current caregiver for: those in an active episode, else the
+    newest one (so a text after monitoring still reaches the 'not active' reply)."""
+    rows = clinic.db.execute(
+        "SELECT c.id AS caregiver_id, c.patient_id, EXISTS (SELECT 1 FROM episodes e WHERE e.patient_id = c.patient_id "
+        "AND e.status = 'active') AS active FROM caregivers c WHERE c.phone = ? AND c.removed_at IS NULL "
+        "ORDER BY c.patient_id DESC", [phone]).fetchall()
+    chosen = [row for row in rows if row["active"]] or rows[:1]
+    return [(clinic.db.execute("SELECT * FROM patients WHERE id = ?", [row["patient_id"]]).fetchone(),
+             clinic.db.execute("SELECT * FROM caregivers WHERE id = ?", [row["caregiver_id"]]).fetchone())
+            for row in chosen]
+
+
+def route(clinic: Clinic, cared: list[tuple], message) -> Routed | None:
+    """Handle what only a caregiver's text does; return what the patient's pipeline must still read, or None."""
+    parsed = parse(message["body"], clinic.local(utcnow()))
+    if parsed.command in ("stop", "start", "help"):
+        _command(clinic, cared, message, parsed.command)
+        return None
+    if len(cared) == 1:
+        patient, caregiver = cared[0]
+        routed = Routed(care.caregiver_as_writer(patient, caregiver), dict(message))
+    else:
+        routed = _attribute(clinic, cared, message)
+        if routed is None:
+            return None
+    patient, caregiver = routed.patient, routed.patient["caregiver"]
+    for text in {message["id"], routed.message["id"]}:
+        clinic.db.execute("UPDATE messages SET patient_id = ?, caregiver_id = ? WHERE id = ?",
+                          [patient["id"], caregiver["id"], text])
+    check = neuro_checks.open_check(clinic, patient["id"])
+    if check is not None and not neuro_checks.answer(clinic, check, patient, caregiver, routed.message):
+        return None
+    return routed
+
+
+def _command(clinic: Clinic, cared: list[tuple], message, command: str) -> None:
+    """STOP stops this phone's caregiver texts only (every patient it cares for: Twilio blocks the number
+    for all of them); the patients stay monitored and no nurse is paged. START undoes it; HELP explains."""
+    patient, caregiver = cared[0]
+    phone = message["from_number"]
+    clinic.db.execute("UPDATE messages SET patient_id = ?, caregiver_id = ? WHERE id = ?",
+                      [patient["id"], caregiver["id"], message["id"]])
+    if command == "stop":
+        clinic.db.execute("UPDATE caregivers SET opted_out_at = ? WHERE phone = ? AND removed_at IS NULL "
+                          "AND opted_out_at IS NULL", [to_text(utcnow()), phone])
+        clinic.audit("caregiver", "caregiver.opt_out", f"caregiver:{caregiver['id']}", phone_of_patients=len(cared))
+        if clinic.config["sms"]["backend"] != "outbox":  # Twilio answers STOP itself and would refuse ours
+            return
+        caregiver = {**dict(caregiver), "opted_out_at": None}  # this one last text says what STOP did
+    elif command == "start":
+        clinic.db.execute("UPDATE caregivers SET opted_out_at = NULL WHERE phone = ? AND removed_at IS NULL", [phone])
+        clinic.audit("caregiver", "caregiver.opt_in", f"caregiver:{caregiver['id']}")
+        caregiver = {**dict(caregiver), "opted_out_at": None}
+    key = {"stop": "caregiver_opted_out", "start": "caregiver_opted_in", "help": "caregiver_help"}[command]
+    care.text_caregiver(clinic, caregiver, patient, key, care.text_values(clinic), kind="reply")
+
+
+def _initials_pattern(name: str) -> str:
+    letters = [char.lower() for char in alerts.initials(name) if char.isalpha()]
+    return r"\.?\s*".join(letters) + r"\.?"
+
+
+def _attribute(clinic: Clinic, cared: list[tuple], message) -> Routed | None:
+    """Which of several patients a text is about: its leading initials or first name, else the held text
+    an initials-only text answers for, else ask."""
+    body = message["body"] or ""
+    matches = []
+    for patient, caregiver in cared:
+        name = care.first_name(patient["name"]).lower()
+        pattern = rf"^\s*(?:{_initials_pattern(patient['name'])}|{re.escape(name)})(?![a-z])[\s:,.\-]*"
+        found = re.match(pattern, body, re.IGNORECASE)
+        if found:
+            matches.append((patient, caregiver, body[found.end():].strip()))
+    if len(matches) == 1:
+        patient, caregiver, rest = matches[0]
+        writer = care.caregiver_as_writer(patient, caregiver)
+        if rest:
+            return Routed(writer, {**dict(message), "body": rest})
+        held = clinic.db.execute(
+            "SELECT * FROM messages WHERE direction = 'in' AND from_number = ? AND id < ? ORDER BY id DESC LIMIT 1",
+            [message["from_number"], message["id"]]).fetchone()
+        if held is not None and held["patient_id"] is None and held["created_at"] >= to_text(utcnow() - HOLD_FOR):
+            return Routed(writer, dict(held))
+        return Routed(writer, {**dict(message), "body": rest})
+    choices = " or ".join(alerts.initials(patient["name"]) for patient, _ in cared)
+    caregiver = cared[0][1]
+    values = {**care.text_values(clinic), "choices": choices}
+    # filed under no patient: which one it is about is the question
+    queue_text(clinic, caregiver["phone"], render("caregiver_which_patient", caregiver["language"], **values), "info")
+    return None

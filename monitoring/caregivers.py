@@ -1,0 +1,130 @@
+"""Caregivers: up to two people who may answer for a patient and get the texts that matter most.
+
+Issue 13 (CONTRACT section 8). A caregiver is enrolled with the patient or added later, gets an
+explanation text when added (who writes, why, that they may answer, STOP; and the SOP's safety-net
+signs with the clinic's phone), answers check-ins for the patient (monitoring.caregiver_texts),
+gets urgent replies, missed-check-in reminders and the episode's end (monitoring.care), and the daily
+neuro check (monitoring.neuro_checks). Removing one keeps the row (`removed_at`) so the texts they
+wrote keep their sender.
+"""
+from __future__ import annotations
+
+from monitoring import care
+from monitoring.clinic import Clinic, Conflict, NotFound, ValidationError
+from monitoring.store import from_text, insert, to_text, transaction, utcnow
+
+MAX_CAREGIVERS = 2
+FIELDS = ("name", "phone", "language", "relationship")
+LANGUAGES = ("en", "es")
+
+
+def caregiver_view(row) -> dict:
+    """{"id", "name", "phone", "language", "relationship", "opted_out_at"} (CONTRACT section 8)."""
+    opted_out = from_text(row["opted_out_at"])
+    return {"id": row["id"], "name": row["name"], "phone": row["phone"], "language": row["language"],
+            "relationship": row["relationship"], "opted_out_at": opted_out.isoformat() if opted_out else None}
+
+
+def validate_one(body, field: str, default_language: str = "en") -> dict:
+    """One caregiver's values from `{"name", "phone" (E.164), "language"?, "relationship"?}`.
+
+    Errors name the field as `<field>.<key>` (e.g. `caregivers[0].phone`), or just `<key>` when `field` is
+    "" (a body that is one caregiver), so a form can mark it."""
+    from monitoring.patients import _text, normalise_phone  # patients imports this module for enroll()
+
+    def named(key: str) -> str:
+        return f"{field}.{key}" if field else key
+
+    if not isinstance(body, dict):
+        raise ValidationError(f"{field or 'the body'} must be an object with name and phone", field or "body")
+    unknown = sorted(set(body) - set(FIELDS))
+    if unknown:
+        raise ValidationError(f"unknown field {named(unknown[0])}; known: {', '.join(FIELDS)}", named(unknown[0]))
+    try:
+        name = _text(body, "name", limit=100)
+    except ValidationError:
+        raise ValidationError(f"{named('name')} is required and must be text of at most 100 characters",
+                              named("name")) from None
+    phone = normalise_phone(body.get("phone"), named("phone"))
+    language = body.get("language") or default_language
+    if language not in LANGUAGES:
+        raise ValidationError(f"{named('language')} must be 'en' or 'es'", named("language"))
+    relationship = body.get("relationship")
+    if relationship is not None:
+        try:
+            relationship = _text(body, "relationship", required=False, limit=40)
+        except ValidationError:
+            raise ValidationError(f"{named('relationship')} must be text of at most 40 characters, like daughter",
+                                  named("relationship")) from None
+    return {"name": name, "phone": phone, "language": language, "relationship": relationship}
+
+
+def validate_list(value, patient_phone: str | None, default_language: str = "en") -> list[dict]:
+    """The `caregivers` of an enrollment: a list of at most MAX_CAREGIVERS, distinct phones, none the
+    patient's own (the patient's texts are already the patient's)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValidationError("caregivers must be a list of {name, phone, language?, relationship?}", "caregivers")
+    if len(value) > MAX_CAREGIVERS:
+        raise ValidationError(f"caregivers: at most {MAX_CAREGIVERS} per patient, not {len(value)}", "caregivers")
+    caregivers = [validate_one(item, f"caregivers[{index}]", default_language) for index, item in enumerate(value)]
+    phones = [caregiver["phone"] for caregiver in caregivers]
+    for index, phone in enumerate(phones):
+        if phone == patient_phone:
+            raise ValidationError("a caregiver's phone must not be the patient's own phone",
+                                  f"caregivers[{index}].phone")
+        if phone in phones[:index]:
+            raise ValidationError("the two caregivers need different phones", f"caregivers[{index}].phone")
+    return caregivers
+
+
+def insert_caregiver(clinic: Clinic, patient, values: dict, actor: str) -> int:
+    """Store a caregiver and queue their explanation texts (inside the caller's transaction)."""
+    caregiver_id = insert(clinic.db, "caregivers", {
+        "patient_id": patient["id"], "name": values["name"], "phone": values["phone"],
+        "language": values["language"], "relationship": values["relationship"], "created_at": to_text(utcnow()),
+    })
+    clinic.audit(actor, "caregiver.add", f"patient:{patient['id']}", caregiver=caregiver_id)
+    caregiver = clinic.db.execute("SELECT * FROM caregivers WHERE id = ?", [caregiver_id]).fetchone()
+    values = care.text_values(clinic, language=caregiver["language"])
+    # Who writes, why, that they may answer, STOP; then the SOP 5 Grade 1 home safety net (SOP line 64:
+    # "recontact the clinic urgently or present to ED if ...") with the clinic's phone.
+    care.text_caregiver(clinic, caregiver, patient, "caregiver_welcome", values)
+    care.text_caregiver(clinic, caregiver, patient, "caregiver_signs", values)
+    return caregiver_id
+
+
+def add(clinic: Clinic, patient_id: int, body, actor: str) -> dict:
+    """POST /api/v1/patients/<id>/caregivers: add one; 409 past MAX_CAREGIVERS or for a phone already
+    caring for this patient. Returns the caregiver's view."""
+    with transaction(clinic.db):
+        patient = clinic.db.execute("SELECT * FROM patients WHERE id = ?", [patient_id]).fetchone()
+        if patient is None:
+            raise NotFound(f"no patient {patient_id}", "patient_id")
+        values = validate_one(body, "", patient["language"])
+        if values["phone"] == patient["phone"]:
+            raise ValidationError("a caregiver's phone must not be the patient's own phone", "phone")
+        current = care.caregivers_of(clinic, patient_id, reachable=False)
+        if len(current) >= MAX_CAREGIVERS:
+            raise Conflict(f"a patient has at most {MAX_CAREGIVERS} caregivers; remove one first", "caregivers")
+        if any(row["phone"] == values["phone"] for row in current):
+            raise Conflict("this phone is already a caregiver for this patient", "phone")
+        caregiver_id = insert_caregiver(clinic, patient, values, actor)
+        return caregiver_view(clinic.db.execute("SELECT * FROM caregivers WHERE id = ?", [caregiver_id]).fetchone())
+
+
+def remove(clinic: Clinic, patient_id: int, caregiver_id: int, actor: str) -> None:
+    """DELETE /api/v1/patients/<id>/caregivers/<caregiver_id>: they get no more texts; their past texts
+    keep their name. 404 for a caregiver not (or no longer) this patient's."""
+    with transaction(clinic.db):
+        removed = clinic.db.execute(
+            "UPDATE caregivers SET removed_at = ? WHERE id = ? AND patient_id = ? AND removed_at IS NULL",
+            [to_text(utcnow()), caregiver_id, patient_id]).rowcount
+        if not removed:
+            raise NotFound(f"patient {patient_id} has no caregiver {caregiver_id}", "caregiver_id")
+        clinic.audit(actor, "caregiver.remove", f"patient:{patient_id}", caregiver=caregiver_id)
+
+
+def caregivers_view(clinic: Clinic, patient_id: int) -> list[dict]:
+    return [caregiver_view(row) for row in care.caregivers_of(clinic, patient_id, reachable=False)]

@@ -1,0 +1,153 @@
+"""The caregiver's daily neuro check: scheduled, sent, answered or missed, all timed by the database.
+
+SOP 4 Workup (line 39): "Assess for concurrent symptoms of neurotoxicity"; the questions are modelled on
+the ICE score's bedside items (Lee et al. 2019, the SOP's reference 1). A screen that prompts a
+clinician's evaluation, not an ICE score.
+
+Each check is a `neuro_checks` row: 'scheduled' with its `due_at` (the clinic's `[checkins]
+neuro_check_time`, clinic time), 'sent' with its `answer_by` (one check-in interval later: "by the next
+check-in"), then 'normal', 'changed' or 'missed' ('cancelled' when the episode ended or no caregiver is
+left to ask). Every step claims its row with a conditional UPDATE, so two schedulers never send a check
+twice, and a restart loses nothing; no job per patient: `run_due_work` runs the three steps below.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from messages.neuro_check import has_more_than_answer, neuro_answer
+from monitoring import alerts, care, checkins
+from monitoring.clinic import Clinic
+from monitoring.config import parse_clock
+from monitoring.store import from_text, insert, to_text, transaction, utcnow
+from triage.neuro_check import assess_neuro_check
+
+
+def check_time(clinic: Clinic) -> str:
+    """The clinic's `[checkins] neuro_check_time` ("HH:MM", clinic time), "" when the check is off."""
+    return clinic.checkins.get("neuro_check_time", "")
+
+
+def next_due(clinic: Clinic, after: datetime) -> datetime:
+    """The first neuro check time, in clinic time, strictly after `after` (UTC)."""
+    clock = parse_clock("checkins.neuro_check_time", check_time(clinic))
+    local = clinic.local(after)
+    due = local.replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0)
+    if due <= local:
+        due = (local + timedelta(days=1)).replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0)
+    return due.astimezone(after.tzinfo)
+
+
+def schedule(clinic: Clinic) -> int:
+    """Give every active episode with a reachable caregiver and no check pending its next check (before the
+    episode ends). Returns how many were scheduled."""
+    if not check_time(clinic):
+        return 0
+    now = utcnow()
+    rows = clinic.db.execute(
+        "SELECT e.id, e.patient_id, e.ends_at FROM episodes e WHERE e.status = 'active' "
+        "AND EXISTS (SELECT 1 FROM caregivers c WHERE c.patient_id = e.patient_id AND c.removed_at IS NULL "
+        "  AND c.opted_out_at IS NULL) "
+        "AND NOT EXISTS (SELECT 1 FROM neuro_checks n WHERE n.episode_id = e.id AND n.status IN ('scheduled', 'sent'))"
+    ).fetchall()
+    due = next_due(clinic, now)
+    scheduled = 0
+    with transaction(clinic.db):
+        for row in rows:
+            if due >= from_text(row["ends_at"]):
+                continue
+            insert(clinic.db, "neuro_checks", {
+                "patient_id": row["patient_id"], "episode_id": row["id"], "status": "scheduled",
+                "due_at": to_text(due), "created_at": to_text(now)})
+            scheduled += 1
+    return scheduled
+
+
+def send_due(clinic: Clinic) -> int:
+    """Send each due check to the patient's reachable caregivers, once; returns how many were sent."""
+    if not check_time(clinic):
+        return 0
+    now = utcnow()
+    rows = clinic.db.execute(
+        "SELECT n.id, n.episode_id, e.status AS episode_status FROM neuro_checks n "
+        "JOIN episodes e ON e.id = n.episode_id WHERE n.status = 'scheduled' AND n.due_at <= ?",
+        [to_text(now)]).fetchall()
+    values = care.text_values(clinic)
+    sent = 0
+    for row in rows:
+        with transaction(clinic.db):
+            check = clinic.db.execute("SELECT * FROM neuro_checks WHERE id = ?", [row["id"]]).fetchone()
+            patient = clinic.db.execute("SELECT * FROM patients WHERE id = ?", [check["patient_id"]]).fetchone()
+            people = care.caregivers_of(clinic, patient["id"])
+            if row["episode_status"] != "active" or not people:
+                clinic.db.execute("UPDATE neuro_checks SET status = 'cancelled' WHERE id = ? AND status = 'scheduled'",
+                                  [row["id"]])
+                continue
+            answer_by = now + timedelta(minutes=care.interval_minutes(clinic, patient, False))
+            claimed = clinic.db.execute(
+                "UPDATE neuro_checks SET status = 'sent', sent_at = ?, answer_by = ? WHERE id = ? AND status = 'scheduled'",
+                [to_text(now), to_text(answer_by), row["id"]]).rowcount
+            if not claimed:
+                continue
+            for caregiver in people:
+                # kind info: "prompt" is the patient's check-in (its count decides the first prompt's wording)
+                care.text_caregiver(clinic, caregiver, patient, "neuro_check", values, kind="info")
+            sent += 1
+    return sent
+
+
+def count_missed(clinic: Clinic) -> int:
+    """A check unanswered by its `answer_by` is missed, and counted as a missed check-in (silence is a
+    symptom: enough of them in a row page the nurse, as for the patient's own check-ins)."""
+    now = utcnow()
+    rows = clinic.db.execute(
+        "SELECT id, episode_id, patient_id FROM neuro_checks WHERE status = 'sent' AND answer_by <= ?",
+        [to_text(now)]).fetchall()
+    missed = 0
+    for row in rows:
+        with transaction(clinic.db):
+            claimed = clinic.db.execute(
+                "UPDATE neuro_checks SET status = 'missed' WHERE id = ? AND status = 'sent'", [row["id"]]).rowcount
+            if not claimed:
+                continue
+            clinic.db.execute("UPDATE episodes SET missed_count = missed_count + 1 WHERE id = ? AND status = 'active'",
+                              [row["episode_id"]])
+            checkins._escalate_if_silent(clinic, row["episode_id"], row["patient_id"])
+            missed += 1
+    return missed
+
+
+def open_check(clinic: Clinic, patient_id: int):
+    """The patient's check that was sent and waits for an answer, or None."""
+    return clinic.db.execute(
+        "SELECT * FROM neuro_checks WHERE patient_id = ? AND status = 'sent' ORDER BY id DESC LIMIT 1",
+        [patient_id]).fetchone()
+
+
+def answer(clinic: Clinic, check, patient, caregiver, message) -> bool:
+    """A caregiver's text while a check is open (inside the caller's transaction). Returns True when the
+    text still needs the patient's pipeline (it is not an answer, or it also carries a reading).
+
+    'normal' is recorded and thanked (or left to the pipeline's reply when the text also has a reading);
+    'changed' is recorded, stored as an urgent assessment, raises the alert, and the urgent reply goes to
+    the patient and every caregiver (care.TO_EVERYONE); a reading in the same text goes on to the pipeline."""
+    verdict = neuro_answer(message["body"])
+    if verdict is None:
+        return True
+    now = utcnow()
+    clinic.db.execute(
+        "UPDATE neuro_checks SET status = ?, answered_at = ?, caregiver_id = ?, message_id = ? WHERE id = ?",
+        [verdict, to_text(now), caregiver["id"], message["id"], check["id"]])
+    assessment = assess_neuro_check(verdict, clinic.hours, now)
+    writer = care.caregiver_as_writer(patient, caregiver)
+    if verdict == "normal":
+        if has_more_than_answer(message["body"]):
+            return True
+        care.reply_to_patient(clinic, writer, "neuro_check_normal", care.text_values(clinic))
+        return False
+    care.store_assessment(clinic, patient["id"], check["episode_id"], assessment)
+    alerts.raise_alert(clinic, patient["id"], assessment.level, list(assessment.reasons),
+                       episode_id=check["episode_id"])
+    care.reply_to_patient(clinic, writer, assessment.instructions[0], care.text_values(clinic))
+    # a temperature or a pressure in the same text is still read and triaged (its reply then says the
+    # earlier message is urgent, inbound's reply_still_urgent)
+    return has_more_than_answer(message["body"])

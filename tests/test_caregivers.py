@@ -1,0 +1,427 @@
+"""Caregivers (issue 13, CONTRACT section 8): enrolled with the patient, answer for them through the signed
+webhook, get urgent replies, missed-check-in reminders and the episode's end, STOP only themselves, and do
+the daily neuro check. Time moves with the `clock` fixture; `flask tick` runs the due work."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from conftest import NURSES, PATIENT_PHONE, START, auth, enroll, messages, texts_to
+from test_dashboard import add_user, csrf_from, sign_in
+
+from messages.texts import CAREGIVER_KEYS, CAREGIVER_UCS2, LANGUAGES, format_phone, is_gsm7, render
+from monitoring.clinic import Conflict
+
+DAUGHTER = "+15555550188"
+HUSBAND = "+15555550187"
+CLINIC_PHONE_SHOWN = format_phone("+15555550100")
+DAUGHTER_BODY = {"name": "Maria Example", "phone": DAUGHTER, "language": "es", "relationship": "daughter"}
+
+
+def tick(runner) -> None:
+    result = runner.invoke(args=["tick"])
+    assert result.exit_code == 0, result.output
+
+
+def at(clock, minutes: float) -> None:
+    clock.move_to(START + timedelta(minutes=minutes))
+
+
+def with_caregiver(client, token, **extra) -> dict:
+    return enroll(client, token, caregivers=[{"name": "Maria Example", "phone": DAUGHTER, "relationship": "daughter"}],
+                  **extra)
+
+
+def alerts(client, token) -> list[dict]:
+    return client.get("/api/v1/alerts", query_string={"status": "all"}, headers=auth(token)).get_json()
+
+
+def nurse_pages(client, token) -> list[dict]:
+    return [m for m in messages(client, token) if m["direction"] == "out" and m["to"] in NURSES]
+
+
+# --- API shapes ---------------------------------------------------------------------------------------------
+
+def test_enroll_with_caregivers_returns_them_and_texts_each_an_explanation(client, admin_token):
+    enrolled = enroll(client, admin_token, caregivers=[
+        DAUGHTER_BODY, {"name": "Joe Example", "phone": "(555) 555-0187"}])
+    assert [c["phone"] for c in enrolled["caregivers"]] == [DAUGHTER, HUSBAND]  # E.164, a US number without +
+    assert all(isinstance(c["id"], int) for c in enrolled["caregivers"])
+    assert enrolled["caregivers"][0]["relationship"] == "daughter"
+    assert enrolled["caregivers"][1]["language"] == "en"  # the patient's, when not given
+    shown = client.get(f"/api/v1/patients/{enrolled['id']}", headers=auth(admin_token)).get_json()
+    assert shown["caregivers"] == enrolled["caregivers"]
+    welcome = texts_to(client, admin_token, DAUGHTER)
+    assert [m["kind"] for m in welcome] == ["info", "info"]
+    assert all(m["patient_id"] == enrolled["id"] for m in welcome)  # filed under the patient
+    assert all(m["caregiver_id"] == enrolled["caregivers"][0]["id"] for m in welcome)
+    assert "STOP" in welcome[0]["body"] and "Pat" in welcome[0]["body"]  # in her language: Spanish
+    assert "confusión" in welcome[1]["body"] and CLINIC_PHONE_SHOWN in welcome[1]["body"]
+    english = [m["body"] for m in texts_to(client, admin_token, HUSBAND)]
+    assert "You may answer our texts for them" in english[0]
+    for sign in ("low blood pressure", "new dizziness on standing", "weakness", "confusion", "dizziness",
+                 "low oxygen", CLINIC_PHONE_SHOWN):
+        assert sign in english[1]
+
+
+@pytest.mark.parametrize("caregivers,field", [
+    ([DAUGHTER_BODY] * 3, "caregivers"),
+    ("Maria", "caregivers"),
+    ([{"name": "Maria", "phone": "12"}], "caregivers[0].phone"),
+    ([{"phone": DAUGHTER}], "caregivers[0].name"),
+    ([DAUGHTER_BODY, {"name": "Joe", "phone": "not a phone"}], "caregivers[1].phone"),
+    ([{"name": "Maria", "phone": DAUGHTER, "language": "fr"}], "caregivers[0].language"),
+    ([{"name": "Maria", "phone": DAUGHTER, "age": 40}], "caregivers[0].age"),
+    ([{"name": "Maria", "phone": PATIENT_PHONE}], "caregivers[0].phone"),
+    ([DAUGHTER_BODY, {"name": "Joe", "phone": DAUGHTER}], "caregivers[1].phone"),
+], ids=["three", "not-a-list", "short-phone", "no-name", "second-bad-phone", "language", "unknown-field",
+        "patient-own-phone", "same-phone-twice"])
+def test_enrollment_refuses_bad_caregivers_naming_the_field(client, admin_token, caregivers, field):
+    body = {"name": "Pat Example", "phone": PATIENT_PHONE, "therapy": "teclistamab", "caregivers": caregivers}
+    response = client.post("/api/v1/patients", json=body, headers=auth(admin_token))
+    assert response.status_code == 400
+    assert response.get_json()["field"] == field
+    assert client.get("/api/v1/patients", headers=auth(admin_token)).get_json() == []  # nothing changed
+
+
+def test_add_and_remove_caregivers_at_most_two(client, admin_token):
+    patient = enroll(client, admin_token)
+    url = f"/api/v1/patients/{patient['id']}/caregivers"
+    first = client.post(url, json=DAUGHTER_BODY, headers=auth(admin_token))
+    assert first.status_code == 201 and first.get_json()["phone"] == DAUGHTER
+    assert len(texts_to(client, admin_token, DAUGHTER)) == 2  # the explanation, when added later too
+    bad = client.post(url, json={"name": "Joe", "phone": "+1 555"}, headers=auth(admin_token))
+    assert bad.status_code == 400 and bad.get_json()["field"] == "phone"
+    twice = client.post(url, json=DAUGHTER_BODY, headers=auth(admin_token))
+    assert twice.status_code == 409
+    second = client.post(url, json={"name": "Joe", "phone": HUSBAND}, headers=auth(admin_token))
+    assert second.status_code == 201
+    third = client.post(url, json={"name": "Ann", "phone": "+15555550186"}, headers=auth(admin_token))
+    assert third.status_code == 409 and third.get_json()["field"] == "caregivers"
+    removed = client.delete(f"{url}/{first.get_json()['id']}", headers=auth(admin_token))
+    assert removed.status_code == 200
+    assert [c["name"] for c in removed.get_json()["caregivers"]] == ["Joe"]
+    assert client.delete(f"{url}/{first.get_json()['id']}", headers=auth(admin_token)).status_code == 404
+    assert client.post(url, json={"name": "Ann", "phone": "+15555550186"}, headers=auth(admin_token)).status_code == 201
+    assert client.post("/api/v1/patients/999/caregivers", json=DAUGHTER_BODY,
+                       headers=auth(admin_token)).status_code == 404
+
+
+# --- Texts from a caregiver -------------------------------------------------------------------------------
+
+def test_caregiver_reports_confusion_both_phones_get_the_urgent_reply_and_the_nurse_sees_who_wrote(
+        app, client, runner, admin_token, phone, clock):
+    patient = with_caregiver(client, admin_token)
+    tick(runner)
+    before = messages(client, admin_token)[-1]["id"]
+    assert phone.text("he is very confused today, temp 99.1", sender=DAUGHTER).status_code == 200
+    urgent = render("reply_urgent_in_hours", "en", clinic_phone=CLINIC_PHONE_SHOWN)
+    assert [m["body"] for m in texts_to(client, admin_token, DAUGHTER, before)] == [urgent]
+    assert [m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE, before)] == [urgent]
+    [alert] = alerts(client, admin_token)
+    assert alert["level"] == "urgent" and "confusion" in alert["reasons"]
+    assert nurse_pages(client, admin_token)  # paged at once
+    inbound = [m for m in messages(client, admin_token, patient_id=patient["id"]) if m["direction"] == "in"]
+    assert inbound[-1]["patient_id"] == patient["id"] and inbound[-1]["caregiver_id"] == patient["caregivers"][0]["id"]
+    shown = client.get(f"/api/v1/patients/{patient['id']}", headers=auth(admin_token)).get_json()
+    assert shown["episode"]["checkin_open_since"] is None  # the caregiver's answer closed the check-in
+    assert shown["readings"][0]["temperature_c"] is not None and "confusion" in shown["readings"][0]["symptoms"]
+    assert "Text from Maria Example (caregiver, daughter)" in dashboard(app, f"/dashboard/alerts/{alert['id']}")
+
+
+def test_a_routine_reply_goes_only_to_whoever_wrote(client, runner, admin_token, phone, clock):
+    with_caregiver(client, admin_token)
+    tick(runner)
+    before = messages(client, admin_token)[-1]["id"]
+    phone.text("98.6", sender=DAUGHTER)
+    assert [m["kind"] for m in texts_to(client, admin_token, DAUGHTER, before)] == ["reply"]
+    assert texts_to(client, admin_token, PATIENT_PHONE, before) == []
+    phone.text("98.4")
+    assert len(texts_to(client, admin_token, PATIENT_PHONE, before)) == 1
+    assert len(texts_to(client, admin_token, DAUGHTER, before)) == 1
+
+
+def test_missed_checkin_reaches_the_caregiver_before_the_nurse(client, runner, admin_token, clock):
+    with_caregiver(client, admin_token)
+    tick(runner)  # the first prompt
+    at(clock, 16)
+    tick(runner)
+    [reminder] = texts_to(client, admin_token, DAUGHTER)[2:]
+    assert reminder["kind"] == "reminder"
+    assert reminder["body"].startswith("Test Cancer Center: we have not heard from Pat. Please check on them")
+    assert nurse_pages(client, admin_token) == []
+    for minutes in (46, 121, 137, 167):  # missed, the next prompt, its reminder, missed again: the nurse
+        at(clock, minutes)
+        tick(runner)
+    pages = nurse_pages(client, admin_token)
+    assert pages and pages[0]["id"] > reminder["id"]
+    assert [m["kind"] for m in texts_to(client, admin_token, DAUGHTER)[2:]] == ["reminder", "reminder"]
+
+
+def test_stop_from_a_caregiver_stops_only_them(client, runner, admin_token, phone, clock):
+    patient = with_caregiver(client, admin_token)
+    tick(runner)
+    phone.text("STOP", sender=DAUGHTER)
+    [told] = texts_to(client, admin_token, DAUGHTER)[2:]
+    assert "no more caregiver texts" in told["body"]
+    assert alerts(client, admin_token) == []  # no page: the patient is still monitored
+    shown = client.get(f"/api/v1/patients/{patient['id']}", headers=auth(admin_token)).get_json()
+    assert shown["caregivers"][0]["opted_out_at"] is not None and shown["opted_out_at"] is None
+    at(clock, 16)
+    tick(runner)  # the reminder: to the patient, not to her
+    at(clock, 121)
+    tick(runner)
+    assert [m["kind"] for m in texts_to(client, admin_token, PATIENT_PHONE)] == ["prompt", "reminder", "prompt"]
+    assert len(texts_to(client, admin_token, DAUGHTER)) == 3
+    phone.text("START", sender=DAUGHTER)
+    assert "back on" in texts_to(client, admin_token, DAUGHTER)[-1]["body"]
+
+
+def test_the_episode_end_reaches_patient_and_caregiver(client, runner, admin_token, clock):
+    with_caregiver(client, admin_token, monitoring_hours=2)
+    tick(runner)
+    at(clock, 121)
+    tick(runner)
+    assert "complete" in texts_to(client, admin_token, PATIENT_PHONE)[-1]["body"]
+    assert texts_to(client, admin_token, DAUGHTER)[-1]["body"].startswith(
+        "Test Cancer Center: check-in texts for Pat are complete")
+
+
+def test_a_phone_caring_for_two_patients_is_asked_which_by_initials(client, runner, admin_token, phone, clock):
+    first = with_caregiver(client, admin_token)
+    second = enroll(client, admin_token, name="Mia Garcia", phone="+15555550177",
+                    caregivers=[{"name": "Maria Example", "phone": DAUGHTER}])
+    tick(runner)
+    before = messages(client, admin_token)[-1]["id"]
+    phone.text("101.2", sender=DAUGHTER)
+    [asked] = texts_to(client, admin_token, DAUGHTER, before)
+    assert "P.E." in asked["body"] and "M.G." in asked["body"]
+    assert client.get(f"/api/v1/patients/{first['id']}", headers=auth(admin_token)).get_json()["readings"] == []
+    phone.text("M.G.", sender=DAUGHTER)  # the initials release the held text for Mia
+    readings = client.get(f"/api/v1/patients/{second['id']}", headers=auth(admin_token)).get_json()["readings"]
+    assert [round(r["temperature_c"], 1) for r in readings] == [38.4]
+    phone.text("PE: 98.6", sender=DAUGHTER)  # initials first: attributed at once
+    readings = client.get(f"/api/v1/patients/{first['id']}", headers=auth(admin_token)).get_json()["readings"]
+    assert [round(r["temperature_c"], 1) for r in readings] == [37.0]
+
+
+# --- The daily neuro check --------------------------------------------------------------------------------
+
+NEXT_DAY_10 = 24 * 60  # START is 10:00 clinic time
+
+
+def neuro_check_sent(client, runner, token, clock) -> dict:
+    tick(runner)
+    at(clock, NEXT_DAY_10 - 1)
+    tick(runner)
+    assert not any(m["body"].startswith("Test Cancer Center daily check") for m in texts_to(client, token, DAUGHTER))
+    at(clock, NEXT_DAY_10)
+    tick(runner)
+    check = texts_to(client, token, DAUGHTER)[-1]
+    assert check["body"].startswith("Test Cancer Center daily check on Pat: Do they know where they are")
+    assert "not a test score" in check["body"]
+    tick(runner)
+    assert texts_to(client, token, DAUGHTER)[-1]["id"] == check["id"]  # once
+    return check
+
+
+def dashboard(app, path: str) -> str:
+    """The page as a signed-in nurse sees it (a client of its own, so API calls keep their bearer tokens)."""
+    try:
+        add_user(app, "Nina Nurse", "nurse")
+    except Conflict:
+        pass  # signed up by an earlier look
+    browser = app.test_client()
+    assert sign_in(browser, "Nina Nurse").status_code == 302
+    page = browser.get(path)
+    assert page.status_code == 200
+    return page.get_data(as_text=True)
+
+
+def neuro_items(app, patient_id) -> list[str]:
+    """The timeline's neuro check entries, as text."""
+    page = dashboard(app, f"/dashboard/patients/{patient_id}")
+    blocks = re.findall(r'<li class="tl tl-neuro_check">(.*?)</li>', page, re.DOTALL)
+    return [re.sub(r"<[^>]+>|\s+", " ", block) for block in blocks]
+
+
+def test_neuro_check_normal_answer(app, client, runner, admin_token, phone, clock):
+    patient = with_caregiver(client, admin_token)
+    neuro_check_sent(client, runner, admin_token, clock)
+    at(clock, NEXT_DAY_10 + 5)
+    before = messages(client, admin_token)[-1]["id"]
+    phone.text("ok all normal", sender=DAUGHTER)
+    assert [m["body"] for m in texts_to(client, admin_token, DAUGHTER, before)] == [
+        render("neuro_check_normal", "en", first_name="Pat", clinic_phone=CLINIC_PHONE_SHOWN)]
+    assert texts_to(client, admin_token, PATIENT_PHONE, before) == []
+    assert not any("neuro_check_changed" in a["reasons"] for a in alerts(client, admin_token))
+    assert any("all as usual" in line for line in neuro_items(app, patient["id"]))
+
+
+def test_neuro_check_changed_answer_is_urgent(app, client, runner, admin_token, phone, clock):
+    patient = with_caregiver(client, admin_token)
+    neuro_check_sent(client, runner, admin_token, clock)
+    at(clock, NEXT_DAY_10 + 5)
+    before = messages(client, admin_token)[-1]["id"]
+    phone.text("CHANGE she could not write her name", sender=DAUGHTER)
+    urgent = render("reply_urgent_in_hours", "en", clinic_phone=CLINIC_PHONE_SHOWN)
+    assert [m["body"] for m in texts_to(client, admin_token, DAUGHTER, before)] == [urgent]
+    assert [m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE, before)] == [urgent]
+    [alert] = [a for a in alerts(client, admin_token) if a["status"] != "resolved"]
+    assert alert["level"] == "urgent" and "neuro_check_changed" in alert["reasons"]
+    assert any("change" in line for line in neuro_items(app, patient["id"]))
+    shown = client.get(f"/api/v1/patients/{patient['id']}", headers=auth(admin_token)).get_json()
+    assert shown["latest_assessment"]["reasons"] == ["neuro_check_changed"]
+
+
+def test_neuro_check_in_spanish_with_a_spanish_answer(client, runner, admin_token, phone, clock):
+    with_caregiver(client, admin_token)
+    client.delete("/api/v1/patients/1/caregivers/1", headers=auth(admin_token))
+    client.post("/api/v1/patients/1/caregivers", json=DAUGHTER_BODY, headers=auth(admin_token))
+    check = neuro_check_sent_es(client, runner, admin_token, clock)
+    assert "no un examen" in check["body"]
+    at(clock, NEXT_DAY_10 + 5)
+    phone.text("Todo bien, gracias", sender=DAUGHTER)
+    assert texts_to(client, admin_token, DAUGHTER)[-1]["body"].startswith("Gracias, anotamos que Pat sigue igual")
+
+
+def neuro_check_sent_es(client, runner, token, clock) -> dict:
+    tick(runner)
+    at(clock, NEXT_DAY_10)
+    tick(runner)
+    return texts_to(client, token, DAUGHTER)[-1]
+
+
+def test_neuro_check_without_an_answer_is_missed_by_the_next_checkin(app, client, runner, admin_token, phone, clock):
+    patient = with_caregiver(client, admin_token)
+    neuro_check_sent(client, runner, admin_token, clock)
+    phone.text("98.6")  # the patient answers their own check-in: the missed count starts at 0
+    at(clock, NEXT_DAY_10 + 119)
+    tick(runner)
+    assert not any("missed" in line for line in neuro_items(app, patient["id"]))
+    at(clock, NEXT_DAY_10 + 120)
+    tick(runner)
+    assert any("missed" in line for line in neuro_items(app, patient["id"]))
+    shown = client.get(f"/api/v1/patients/{patient['id']}", headers=auth(admin_token)).get_json()
+    assert shown["episode"]["missed_checkins"] >= 1  # counted as a missed check-in: silence is a symptom
+    phone.text("ok", sender=DAUGHTER)  # too late for that check: an ordinary text now
+    assert sum("as usual" in line for line in neuro_items(app, patient["id"])) == 0
+
+
+def test_no_neuro_check_without_a_caregiver_or_when_turned_off(client, runner, admin_token, clock, config):
+    enroll(client, admin_token)
+    tick(runner)
+    at(clock, NEXT_DAY_10)
+    tick(runner)
+    assert not any("daily check" in m["body"] for m in messages(client, admin_token))
+
+
+def test_neuro_check_setting_off_and_validated(tmp_path, clock):
+    from conftest import base_config
+
+    from app import create_app
+    from monitoring.config import ConfigError, load
+
+    config = base_config(tmp_path / "off.db")
+    config["checkins"] = {"neuro_check_time": ""}
+    app = create_app(config)
+    app.testing = True
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["init-db"]).exit_code == 0
+    client = app.test_client()
+    from conftest import add_staff
+    token = add_staff(runner, "Ada Admin", "admin")
+    with_caregiver(client, token)
+    tick(runner)
+    at(clock, NEXT_DAY_10)
+    tick(runner)
+    assert not any("daily check" in m["body"] for m in messages(client, token))
+    with pytest.raises(ConfigError, match="checkins.neuro_check_time"):
+        load({"checkins": {"neuro_check_time": "25:00"}})
+
+
+@pytest.mark.parametrize("key,language", [(k, lang) for k in CAREGIVER_KEYS for lang in LANGUAGES])
+def test_caregiver_texts_are_gsm7_where_the_words_allow(key, language):
+    text = render(key, language, clinic_name="Northern Valley Cancer Centers", clinic_phone=CLINIC_PHONE_SHOWN,
+                  first_name="Guadalupe", choices="P.E. or M.G.")
+    assert is_gsm7(text) or (key in CAREGIVER_UCS2 and language == "es")
+
+
+# --- The dashboard ------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def nurse_browser(app):
+    add_user(app, "Nina Nurse", "nurse")
+    browser = app.test_client()
+    assert sign_in(browser, "Nina Nurse").status_code == 302
+    return browser
+
+
+def test_the_enrollment_form_takes_caregivers_and_names_a_bad_one(nurse_browser, client, admin_token):
+    token = csrf_from(nurse_browser.get("/dashboard/patients/new").text)
+    form = {"name": "Pat Example", "phone": PATIENT_PHONE, "language": "en", "therapy": "teclistamab",
+            "dose_given_at": "2026-03-03T09:30", "csrf_token": token,
+            "caregivers[0].name": "Maria Example", "caregivers[0].phone": "12",
+            "caregivers[0].relationship": "daughter"}
+    refused = nurse_browser.post("/dashboard/patients/new", data=form)
+    assert refused.status_code == 400
+    assert "Caregiver 1: cell &#39;12&#39; is not a possible phone number" in refused.text
+    assert 'id="caregivers[0]-phone"' in refused.text and 'aria-describedby="caregivers[0].phone-error"' in refused.text
+    form["caregivers[0].phone"] = DAUGHTER
+    form["caregivers[1].name"], form["caregivers[1].phone"], form["caregivers[1].language"] = "Joe", HUSBAND, "es"
+    enrolled = nurse_browser.post("/dashboard/patients/new", data=form)
+    assert enrolled.status_code == 303
+    [patient] = client.get("/api/v1/patients", headers=auth(admin_token)).get_json()
+    assert [(c["name"], c["relationship"], c["language"]) for c in patient["caregivers"]] == [
+        ("Maria Example", "daughter", "en"), ("Joe", None, "es")]
+
+
+def test_the_patient_page_shows_adds_and_removes_caregivers(nurse_browser, client, admin_token):
+    patient = with_caregiver(client, admin_token)
+    page = nurse_browser.get(f"/dashboard/patients/{patient['id']}").text
+    assert "Maria Example (caregiver, daughter)" in page and DAUGHTER in page
+    token = csrf_from(page)
+    url = f"/dashboard/patients/{patient['id']}/caregivers"
+    bad = nurse_browser.post(url, data={"name": "Joe", "phone": PATIENT_PHONE, "csrf_token": token})
+    assert bad.status_code == 400 and "must not be the patient&#39;s own phone" in bad.text
+    added = nurse_browser.post(url, data={"name": "Joe", "phone": HUSBAND, "relationship": "husband",
+                                          "csrf_token": token})
+    assert added.status_code == 302
+    page = nurse_browser.get(f"/dashboard/patients/{patient['id']}").text
+    assert "Joe (caregiver, husband)" in page and "Add caregiver" not in page  # two: the form goes
+    maria = patient["caregivers"][0]["id"]
+    assert nurse_browser.post(f"{url}/{maria}/remove", data={"csrf_token": token}).status_code == 302
+    shown = client.get(f"/api/v1/patients/{patient['id']}", headers=auth(admin_token)).get_json()
+    assert [c["name"] for c in shown["caregivers"]] == ["Joe"]
+
+
+def test_a_nurse_who_is_also_a_caregiver_still_acknowledges_by_text(client, runner, admin_token, phone, clock):
+    # the on-call nurse's phone: an SMS ACK takes only alerts that phone was paged for or is on call for
+    nurse_phone = NURSES[0]
+    patient = enroll(client, admin_token, caregivers=[{"name": "Nora Nurse", "phone": nurse_phone}])
+    tick(runner)
+    phone.text("o2 85")
+    [alert] = alerts(client, admin_token)
+    phone.text("ACK", sender=nurse_phone)
+    assert alerts(client, admin_token)[0]["status"] == "acknowledged"
+    phone.text("98.6", sender=nurse_phone)  # anything else from that phone is the caregiver's
+    readings = client.get(f"/api/v1/patients/{patient['id']}", headers=auth(admin_token)).get_json()["readings"]
+    assert round(readings[0]["temperature_c"], 1) == 37.0 and alert["id"] == 1
+
+
+def test_the_neuro_check_time_is_a_clinic_setting(client, runner, admin_token, clock):
+    def put(value):
+        return client.put("/api/v1/settings", json={"checkins.neuro_check_time": value}, headers=auth(admin_token))
+
+    refused = put("25:00")
+    assert refused.status_code == 400 and refused.get_json()["field"] == "checkins.neuro_check_time"
+    assert put("09:30").status_code == 200
+    with_caregiver(client, admin_token)
+    tick(runner)
+    at(clock, NEXT_DAY_10 - 31)
+    tick(runner)
+    assert not any("daily check" in m["body"] for m in texts_to(client, admin_token, DAUGHTER))
+    at(clock, NEXT_DAY_10 - 30)
+    tick(runner)
+    assert "daily check" in texts_to(client, admin_token, DAUGHTER)[-1]["body"]

@@ -32,6 +32,7 @@ def enroll_in_form(page, name: str = "Pat Example", phone: str = "+15555550199")
     page.get_by_label("Therapy").first.fill("teclistamab")
     page.get_by_label("Systolic blood pressure").fill("120")
     page.get_by_role("button", name="Enroll and start monitoring").click()
+    page.wait_for_load_state("domcontentloaded")  # the answer's page, title and all, before anyone reads it
 
 
 def test_sign_in_and_keyboard_reaches_the_form(page):

@@ -38,6 +38,7 @@ DEFAULTS: dict[str, Any] = {
         "backend": "outbox",
         "from_number": "+15555550123",
         "public_base_url": "",
+        "webhook_overrides": "",  # Twilio connection overrides on the webhook URL, e.g. "rc=3&rp=ct,rt,5xx"
         "max_per_second": 1.0,  # a US long code's sending limit
         "retry_for_minutes": 60,  # retryable failures are retried with backoff for this long
         "twilio": {"account_sid": "", "auth_token": ""},

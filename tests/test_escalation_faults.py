@@ -352,3 +352,30 @@ def test_the_reply_budget_counts_texts_received(client, admin_token, patient, cl
         phone.text("98.6" if index == 20 else "hi")
     last = texts_to(client, admin_token, PATIENT_PHONE)[-1]
     assert last["kind"] == "info" and "paused" in last["body"].lower()
+
+
+@pytest.mark.parametrize("signed_over", ["plain", "with-fragment"])
+def test_a_webhook_with_connection_overrides_is_accepted_either_way(tmp_path, clock, signed_over):
+    """docs/operations.md: with `#rc=...` on the webhook URL, a signature over the URL with or without
+    the fragment is accepted; anything else is still refused."""
+    from conftest import FROM_NUMBER, base_config
+
+    from app import create_app
+
+    overrides = "rc=3&rp=ct,rt,5xx&rt=10000&tt=15000"
+    settings = base_config(tmp_path / "x.db")
+    settings["sms"]["webhook_overrides"] = overrides
+    app = create_app(settings)
+    app.testing = True
+    assert app.test_cli_runner().invoke(args=["init-db"]).exit_code == 0
+    url = BASE_URL + "/sms/inbound" + (f"#{overrides}" if signed_over == "with-fragment" else "")
+    params = {"From": "+15555550155", "To": FROM_NUMBER, "Body": "hi", "MessageSid": "SM" + "5" * 32}
+    validator = RequestValidator(AUTH_TOKEN)
+    client = app.test_client()
+
+    def post(signature):
+        return client.post("/sms/inbound", data=urlencode(params), content_type="application/x-www-form-urlencoded",
+                           headers={"X-Twilio-Signature": signature}, base_url=BASE_URL).status_code
+
+    assert post(validator.compute_signature(url + "x", params)) == 403
+    assert post(validator.compute_signature(url, params)) == 200

@@ -26,13 +26,20 @@ def _signed_url() -> str:
 
 
 def _valid_signature() -> bool:
-    token = current_app.config["CRS"]["sms"]["twilio"]["auth_token"]
+    sms = current_app.config["CRS"]["sms"]
+    token = sms["twilio"]["auth_token"]
     signature = request.headers.get("X-Twilio-Signature", "")
     if not token or not signature:
         return False
+    url = _signed_url()
+    # Twilio's connection overrides ride on the webhook URL as a fragment, which never reaches us;
+    # whether Twilio signs the URL with or without it is not documented, so both are accepted (both
+    # are signed with the auth token: nothing unsigned gets through).
+    urls = [url] + ([f"{url}#{sms['webhook_overrides'].lstrip('#')}"] if sms["webhook_overrides"] else [])
+    validator = RequestValidator(token)
     # Over exactly the parameters received: a key Twilio sends twice (AddOns) keeps both values, as
     # Twilio signed them (the SDK reads a MultiDict through getlist).
-    return RequestValidator(token).validate(_signed_url(), request.form, signature)
+    return any(validator.validate(candidate, request.form, signature) for candidate in urls)
 
 
 def _twiml(status: int = 200) -> Response:

@@ -22,7 +22,15 @@ REASON_LEVELS: dict[str, str] = {
     "weakness": "urgent",
     "dizziness": "urgent",
     "orthostatic": "urgent",
+    # SOP 4 Workup, "Assess for concurrent symptoms of neurotoxicity"; ASTCT ICANS (Lee et al. 2019)
+    "somnolence": "urgent",
+    "speech_difficulty": "urgent",
+    "writing_difficulty": "urgent",
+    "tremor": "urgent",
+    "seizure": "urgent",
+    "syncope": "urgent",
     "shortness_of_breath": "urgent",
+    "cyanosis": "urgent",
     "high_risk_fever": "urgent",
     "protracted_fever": "clinician_review",
     "persistent_fever": "clinician_review",
@@ -88,6 +96,8 @@ def assess(
     }
     found = [code for code, hit in checks.items() if hit]
     found += list(rules.escalation_symptoms(reading))
+    found += list(rules.neurotoxicity_signs(reading))
+    found += list(rules.hypoxia_signs(reading))
     reasons = _ordered(found)
     level = level_of(reasons)
 

@@ -74,11 +74,15 @@ def _clock(clinic: Clinic, moment: datetime, language: str) -> str:
 
 
 def record_reading(clinic: Clinic, patient, episode, values: dict, *, taken_at: datetime, source: str,
-                   message_id: int | None = None) -> tuple[Assessment, datetime]:
+                   message_id: int | None = None,
+                   with_doses: tuple[tuple[Assessment, int | None], ...] = ()) -> tuple[Assessment, datetime]:
     """Store a reading, triage it, store the assessment, raise the alert, answer the check-in.
 
     `values` holds the VITALS fields, `symptoms`, `denied_symptoms` and `implausible` (fields whose value
-    no body shows; their value is None). Returns the assessment and when the next check-in is due.
+    no body shows; their value is None). `with_doses` holds the acetaminophen checks of the same text
+    (`check_acetaminophen`: assessment and medication id): one text is one stored assessment with
+    every reason, so an early dose is not hidden behind a routine reading. Returns the assessment
+    (the reading's and the doses' combined) and when the next check-in is due.
     """
     now = utcnow()
     past = history(clinic, patient["id"], episode)
@@ -88,6 +92,8 @@ def record_reading(clinic: Clinic, patient, episode, values: dict, *, taken_at: 
         implausible=frozenset(values.get("implausible", ())),
     )
     assessment = triage.assess(clinic.thresholds, profile(patient, episode), past, reading, now, clinic.hours)
+    assessment = triage.combine(assessment, *(dose for dose, _ in with_doses))
+    medication_id = next((medication for _, medication in with_doses if medication is not None), None)
     reading_id = None
     if any(values.get(field) is not None for field in VITALS) or reading.symptoms or reading.denied_symptoms:
         reading_id = insert(clinic.db, "readings", {
@@ -97,7 +103,8 @@ def record_reading(clinic: Clinic, patient, episode, values: dict, *, taken_at: 
             "implausible": dumps(sorted(reading.implausible)), "source": source, "message_id": message_id,
             "created_at": to_text(now),
         })
-    store_assessment(clinic, patient["id"], episode["id"], assessment, reading_id=reading_id)
+    store_assessment(clinic, patient["id"], episode["id"], assessment, reading_id=reading_id,
+                     medication_id=medication_id)
     if assessment.level in ALERT_LEVELS:
         alert_reasons = [r for r in assessment.reasons if r != "implausible_reading"]
         if set(alert_reasons) & SPECIFIC_FEVER:  # "fever, high risk, fever" reads as a stutter at 3 a.m.
@@ -155,9 +162,11 @@ def record_dose(clinic: Clinic, patient, episode, name: str, *, given_at: dateti
     })
 
 
-def patient_acetaminophen(clinic: Clinic, patient, episode, *, given_at: datetime, dose_mg: float | None,
-                          asking: bool, source: str, message_id: int | None = None) -> Assessment:
-    """The patient took (or asks about) acetaminophen: check the interval and the 24 h total, record it."""
+def check_acetaminophen(clinic: Clinic, patient, episode, *, given_at: datetime, dose_mg: float | None,
+                        asking: bool, source: str, message_id: int | None = None) -> tuple[Assessment, int | None]:
+    """Check an acetaminophen dose taken (or asked about) against the interval and the 24 h total, and
+    record a dose taken. Stores no assessment: returns it with the medication's id (None when asking),
+    for the caller to store alone (`patient_acetaminophen`) or with the rest of the text (`record_reading`)."""
     past = history(clinic, patient["id"], episode)
     dose = Dose(name="acetaminophen", given_at=given_at, dose_mg=dose_mg)
     assessment = triage.assess_acetaminophen(clinic.thresholds, past, dose, utcnow(), taken=not asking)
@@ -165,6 +174,14 @@ def patient_acetaminophen(clinic: Clinic, patient, episode, *, given_at: datetim
     if not asking:
         medication_id = record_dose(clinic, patient, episode, "acetaminophen", given_at=given_at, dose_mg=dose_mg,
                                     source=source, message_id=message_id)
+    return assessment, medication_id
+
+
+def patient_acetaminophen(clinic: Clinic, patient, episode, *, given_at: datetime, dose_mg: float | None,
+                          asking: bool, source: str, message_id: int | None = None) -> Assessment:
+    """The patient took (or asks about) acetaminophen: check the interval and the 24 h total, record it."""
+    assessment, medication_id = check_acetaminophen(clinic, patient, episode, given_at=given_at, dose_mg=dose_mg,
+                                                    asking=asking, source=source, message_id=message_id)
     if assessment.reasons:  # a routine "dose noted" does not replace the clinical picture
         store_assessment(clinic, patient["id"], episode["id"], assessment, medication_id=medication_id)
     return assessment

@@ -5,6 +5,7 @@ it took. Each function runs inside the caller's transaction.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import triage
@@ -70,7 +71,7 @@ def _clock(clinic: Clinic, moment: datetime, language: str) -> str:
     """Check-ins and doses are at most a day ahead, so a time is today's or tomorrow's."""
     local = clinic.local(moment)
     today = clinic.local(utcnow()).date()
-    return clock_text(local.strftime("%-I:%M %p"), local.date() > today, language)
+    return clock_text(local.strftime("%-I:%M %p"), local.date() > today, language, hour=local.hour)
 
 
 def record_reading(clinic: Clinic, patient, episode, values: dict, *, taken_at: datetime, source: str,
@@ -93,6 +94,8 @@ def record_reading(clinic: Clinic, patient, episode, values: dict, *, taken_at: 
     )
     assessment = triage.assess(clinic.thresholds, profile(patient, episode), past, reading, now, clinic.hours)
     assessment = triage.combine(assessment, *(dose for dose, _ in with_doses))
+    if _first_fever_advice(clinic, assessment, past):
+        assessment = replace(assessment, instructions=assessment.instructions + (SAFETY_NET,))
     medication_id = next((medication for _, medication in with_doses if medication is not None), None)
     reading_id = None
     if any(values.get(field) is not None for field in VITALS) or reading.symptoms or reading.denied_symptoms:
@@ -114,6 +117,22 @@ def record_reading(clinic: Clinic, patient, episode, values: dict, *, taken_at: 
     febrile = None if reading.temperature_c is None else reading.temperature_c >= clinic.thresholds.fever_c
     next_checkin = answer_checkin(clinic, patient, episode, febrile=febrile)
     return assessment, next_checkin
+
+
+# SOP 5, Grade 1 Home: "Patients should recontact the clinic urgently or present to ED if blood pressure
+# goes < 10 mm Hg below baseline AND < 90 mm Hg systolic, new orthostatic symptoms, weakness, confusion,
+# dizziness, or new hypoxia (< 90%)". The first fever advice of an episode carries this safety net, with
+# the clinic's phone, as a second text (the fever advice fills its two segments). An urgent reply
+# already says to call now, so it does not carry it.
+SAFETY_NET = "reply_fever_safety_net"
+
+
+def _first_fever_advice(clinic: Clinic, assessment: Assessment, past: History) -> bool:
+    """This assessment gives fever advice (not urgent), and no earlier reading of the episode was febrile."""
+    if "fever" not in assessment.reasons or assessment.level == "urgent":
+        return False
+    fever_c = clinic.thresholds.fever_c
+    return not any(r.temperature_c is not None and r.temperature_c >= fever_c for r in past.readings)
 
 
 def store_assessment(clinic: Clinic, patient_id: int, episode_id: int | None, assessment: Assessment,
@@ -204,11 +223,21 @@ def reply_budget_spent(clinic: Clinic, number: str) -> bool:
     return sent >= REPLY_BUDGET
 
 
+def therapy_name(clinic: Clinic, patient) -> str:
+    """The drug of the patient's newest episode, as enrolled ("teclistamab"): the urgent after-hours text
+    names it for the emergency department, which must not guess a class (CAR-T is not a bispecific)."""
+    row = clinic.db.execute("SELECT therapy FROM episodes WHERE patient_id = ? ORDER BY id DESC LIMIT 1",
+                            [patient["id"]]).fetchone()
+    return row["therapy"] if row and row["therapy"] else "?"
+
+
 def reply_to_patient(clinic: Clinic, patient, key: str, values: dict, kind: str = "reply") -> int | None:
     """Queue a text in the patient's language, unless they opted out (Twilio would refuse it) or are
-    flooding us (see REPLY_BUDGET)."""
+    flooding us (see REPLY_BUDGET). The episode's therapy is filled in where the caller left it out."""
     if patient["opted_out_at"]:
         return None
+    if "therapy" not in values:
+        values = {**values, "therapy": therapy_name(clinic, patient)}
     if key not in ALWAYS_REPLY and reply_budget_spent(clinic, patient["phone"]):
         since = to_text(utcnow() - REPLY_WINDOW)
         told = clinic.db.execute(
@@ -224,4 +253,5 @@ def reply_to_patient(clinic: Clinic, patient, key: str, values: dict, kind: str 
 def instruction_texts(clinic: Clinic, patient, assessment: Assessment, next_checkin: datetime | None) -> list[str]:
     """The assessment's instructions rendered in the patient's language (the app shows these)."""
     values = text_values(clinic, assessment, next_checkin, patient["language"])
+    values["therapy"] = therapy_name(clinic, patient)
     return [render(key, patient["language"], **values) for key in assessment.instructions]

@@ -189,6 +189,8 @@ def _from_patient(clinic: Clinic, patient, message) -> None:
         replies.append((_reply_key(assessment, parsed), key_values))
         if assessment.level == "clinician_review":  # while the nurse calls: what to do about the fever
             replies += [(key, key_values) for key in assessment.instructions[1:] if key in FEVER_ADVICE]
+        if care.SAFETY_NET in assessment.instructions[1:] and not _urgent_alert_waiting(clinic, patient):
+            replies.append((care.SAFETY_NET, key_values))  # the episode's first fever: when to call at once
     replies += dose_replies
     worry = concern(message["body"])
     if worry:

@@ -932,7 +932,8 @@ _NEURO_PATTERNS = {
         r"tremors?|tremulous|tremoring|temblor(?:es)?\s+(?:en|de)\s+(?:las\s+|la\s+|sus\s+|mis\s+)?manos?|temblor\s+fino",
     ],
     "seizure": [
-        r"seizures?|seizing|seized(?!\s+up)|convuls(?:ion|ions|ing|ed|es|e)|epileptic|grand\s+mal",
+        (r"seizures?|seizing|seized(?!\s+up)|convuls(?:ion|ions|ing|ed|es|e)|epileptic\s+(?:fit|attack|episode)s?|"
+        r"grand\s+mal"),
         r"(?:had|having|has|have|is\s+having|was\s+having)\s+(?:a\s+|another\s+)?fits?",
         (r"convulsion(?:es)?|convulsiono|convulsionando|convulsiona|crisis\s+convulsivas?|"
         r"ataques?\s+(?:epileptic[oa]s?|de\s+epilepsia)"),
@@ -973,7 +974,6 @@ _BEDSIDE_PATTERNS = {
         r"turn(?:ed|ing|s)?\s+blue|going\s+blue",
         (r"cianosis|(?:labios|dedos|unas|boca|cara)\s+(?:(?:se\s+)?(?:le\s+|me\s+)?(?:estan|se\s+ven|pusieron|ponen|"
         r"se\s+pusieron|se\s+estan\s+poniendo)\s+)?(?:morad[oa]s?|moradit[oa]s|azul(?:es)?|azulad[oa]s?|gris(?:es)?|grisace[oa]s?)"),
-        r"(?:se\s+(?:esta|puso|pone)|esta)\s+(?:poniendo\s+)?(?:morad[oa]|azul)",
     ],
 }
 # A change of behaviour someone else notices is how caregivers describe confusion; not knowing the
@@ -996,8 +996,13 @@ _BEHAVIOUR_CHANGE = [
 ]
 
 
+# About to faint, said with a modal ("I might pass out"): dizziness, like "going to pass out" above.
+_NEAR_FAINT = [r"(?:might|could|will|may|would|'ll)\s+(?:pass|black)\s+out"]
+
+
 def _merged_patterns() -> dict[str, str]:
     merged = dict(_SYMPTOM_PATTERNS)
+    merged["dizziness"] += "|" + "|".join(_NEAR_FAINT)
     merged["confusion"] += "|" + "|".join(_BEHAVIOUR_CHANGE)
     for code, patterns in _BEDSIDE_PATTERNS.items():
         merged[code] = (merged[code] + "|" if code in merged else "") + "|".join(patterns)

@@ -20,7 +20,8 @@ _PATTERNS = [
 ]
 _ASKS = re.compile("|".join(_PATTERNS))
 # Worrying words that are not the SOP's red flags but that a nurse must read: chest pain, a fall or a
-# head injury, not keeping fluids down (the SOP's home care rests on oral hydration), bleeding, a fit.
+# head injury, not keeping fluids down (the SOP's home care rests on oral hydration), bleeding. A seizure
+# is not here: messages.parse reads it as the urgent `seizure` sign, and reads "no seizures" as a denial.
 _CONCERNING_PATTERNS = [
     r"\bchest\s+(?:pain|hurts?|pressure|tight)", r"\bpain\s+in\s+(?:my\s+)?chest\b",
     r"\bdolor\s+(?:de|en\s+el)\s+pecho\b",
@@ -28,7 +29,7 @@ _CONCERNING_PATTERNS = [
     r"\bme\s+ca[iy]\b", r"\bse\s+cayo\b",
     r"\b(?:can'?t|cannot|unable\s+to)\s+keep\s+(?:\w+\s+){0,2}down\b", r"\bvomit(?:ing|ed)?\s+(?:all|everything)\b",
     r"\bthrowing\s+up\s+(?:all|everything)\b", r"\bno\s+(?:puedo|aguanto)\s+(?:retener|tomar)\s+(?:nada|agua|liquidos)\b",
-    r"\bvomit(?:o|ando)\s+todo\b", r"\bbleeding\b", r"\bsangr(?:e|ando|ado)\b", r"\bseizure\b", r"\bconvulsi",
+    r"\bvomit(?:o|ando)\s+todo\b", r"\bbleeding\b", r"\bsangr(?:e|ando|ado)\b",
 ]
 _CONCERNING = re.compile("|".join(_CONCERNING_PATTERNS))
 _NEGATED = re.compile(r"\b(?:no|not|don'?t|dont|no\s+need\s+to)\s+(?:need\s+to\s+)?(?:call|llam)")

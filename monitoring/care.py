@@ -5,6 +5,7 @@ it took. Each function runs inside the caller's transaction.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import triage
@@ -70,15 +71,19 @@ def _clock(clinic: Clinic, moment: datetime, language: str) -> str:
     """Check-ins and doses are at most a day ahead, so a time is today's or tomorrow's."""
     local = clinic.local(moment)
     today = clinic.local(utcnow()).date()
-    return clock_text(local.strftime("%-I:%M %p"), local.date() > today, language)
+    return clock_text(local.strftime("%-I:%M %p"), local.date() > today, language, hour=local.hour)
 
 
 def record_reading(clinic: Clinic, patient, episode, values: dict, *, taken_at: datetime, source: str,
-                   message_id: int | None = None) -> tuple[Assessment, datetime]:
+                   message_id: int | None = None,
+                   with_doses: tuple[tuple[Assessment, int | None], ...] = ()) -> tuple[Assessment, datetime]:
     """Store a reading, triage it, store the assessment, raise the alert, answer the check-in.
 
     `values` holds the VITALS fields, `symptoms`, `denied_symptoms` and `implausible` (fields whose value
-    no body shows; their value is None). Returns the assessment and when the next check-in is due.
+    no body shows; their value is None). `with_doses` holds the acetaminophen checks of the same text
+    (`check_acetaminophen`: assessment and medication id): one text is one stored assessment with
+    every reason, so an early dose is not hidden behind a routine reading. Returns the assessment
+    (the reading's and the doses' combined) and when the next check-in is due.
     """
     now = utcnow()
     past = history(clinic, patient["id"], episode)
@@ -88,6 +93,10 @@ def record_reading(clinic: Clinic, patient, episode, values: dict, *, taken_at: 
         implausible=frozenset(values.get("implausible", ())),
     )
     assessment = triage.assess(clinic.thresholds, profile(patient, episode), past, reading, now, clinic.hours)
+    assessment = triage.combine(assessment, *(dose for dose, _ in with_doses))
+    if _first_fever_advice(clinic, assessment, past):
+        assessment = replace(assessment, instructions=assessment.instructions + (SAFETY_NET,))
+    medication_id = next((medication for _, medication in with_doses if medication is not None), None)
     reading_id = None
     if any(values.get(field) is not None for field in VITALS) or reading.symptoms or reading.denied_symptoms:
         reading_id = insert(clinic.db, "readings", {
@@ -97,7 +106,8 @@ def record_reading(clinic: Clinic, patient, episode, values: dict, *, taken_at: 
             "implausible": dumps(sorted(reading.implausible)), "source": source, "message_id": message_id,
             "created_at": to_text(now),
         })
-    store_assessment(clinic, patient["id"], episode["id"], assessment, reading_id=reading_id)
+    store_assessment(clinic, patient["id"], episode["id"], assessment, reading_id=reading_id,
+                     medication_id=medication_id)
     if assessment.level in ALERT_LEVELS:
         alert_reasons = [r for r in assessment.reasons if r != "implausible_reading"]
         if set(alert_reasons) & SPECIFIC_FEVER:  # "fever, high risk, fever" reads as a stutter at 3 a.m.
@@ -107,6 +117,22 @@ def record_reading(clinic: Clinic, patient, episode, values: dict, *, taken_at: 
     febrile = None if reading.temperature_c is None else reading.temperature_c >= clinic.thresholds.fever_c
     next_checkin = answer_checkin(clinic, patient, episode, febrile=febrile)
     return assessment, next_checkin
+
+
+# SOP 5, Grade 1 Home: "Patients should recontact the clinic urgently or present to ED if blood pressure
+# goes < 10 mm Hg below baseline AND < 90 mm Hg systolic, new orthostatic symptoms, weakness, confusion,
+# dizziness, or new hypoxia (< 90%)". The first fever advice of an episode carries this safety net, with
+# the clinic's phone, as a second text (the fever advice fills its two segments). An urgent reply
+# already says to call now, so it does not carry it.
+SAFETY_NET = "reply_fever_safety_net"
+
+
+def _first_fever_advice(clinic: Clinic, assessment: Assessment, past: History) -> bool:
+    """This assessment gives fever advice (not urgent), and no earlier reading of the episode was febrile."""
+    if "fever" not in assessment.reasons or assessment.level == "urgent":
+        return False
+    fever_c = clinic.thresholds.fever_c
+    return not any(r.temperature_c is not None and r.temperature_c >= fever_c for r in past.readings)
 
 
 def store_assessment(clinic: Clinic, patient_id: int, episode_id: int | None, assessment: Assessment,
@@ -155,9 +181,11 @@ def record_dose(clinic: Clinic, patient, episode, name: str, *, given_at: dateti
     })
 
 
-def patient_acetaminophen(clinic: Clinic, patient, episode, *, given_at: datetime, dose_mg: float | None,
-                          asking: bool, source: str, message_id: int | None = None) -> Assessment:
-    """The patient took (or asks about) acetaminophen: check the interval and the 24 h total, record it."""
+def check_acetaminophen(clinic: Clinic, patient, episode, *, given_at: datetime, dose_mg: float | None,
+                        asking: bool, source: str, message_id: int | None = None) -> tuple[Assessment, int | None]:
+    """Check an acetaminophen dose taken (or asked about) against the interval and the 24 h total, and
+    record a dose taken. Stores no assessment: returns it with the medication's id (None when asking),
+    for the caller to store alone (`patient_acetaminophen`) or with the rest of the text (`record_reading`)."""
     past = history(clinic, patient["id"], episode)
     dose = Dose(name="acetaminophen", given_at=given_at, dose_mg=dose_mg)
     assessment = triage.assess_acetaminophen(clinic.thresholds, past, dose, utcnow(), taken=not asking)
@@ -165,6 +193,14 @@ def patient_acetaminophen(clinic: Clinic, patient, episode, *, given_at: datetim
     if not asking:
         medication_id = record_dose(clinic, patient, episode, "acetaminophen", given_at=given_at, dose_mg=dose_mg,
                                     source=source, message_id=message_id)
+    return assessment, medication_id
+
+
+def patient_acetaminophen(clinic: Clinic, patient, episode, *, given_at: datetime, dose_mg: float | None,
+                          asking: bool, source: str, message_id: int | None = None) -> Assessment:
+    """The patient took (or asks about) acetaminophen: check the interval and the 24 h total, record it."""
+    assessment, medication_id = check_acetaminophen(clinic, patient, episode, given_at=given_at, dose_mg=dose_mg,
+                                                    asking=asking, source=source, message_id=message_id)
     if assessment.reasons:  # a routine "dose noted" does not replace the clinical picture
         store_assessment(clinic, patient["id"], episode["id"], assessment, medication_id=medication_id)
     return assessment
@@ -232,11 +268,22 @@ def text_caregiver(clinic: Clinic, caregiver, patient, key: str, values: dict, k
     return message_id
 
 
+def therapy_name(clinic: Clinic, patient) -> str:
+    """The drug of the patient's newest episode, as enrolled ("teclistamab"): the urgent after-hours text
+    names it for the emergency department, which must not guess a class (CAR-T is not a bispecific)."""
+    row = clinic.db.execute("SELECT therapy FROM episodes WHERE patient_id = ? ORDER BY id DESC LIMIT 1",
+                            [patient["id"]]).fetchone()
+    return row["therapy"] if row and row["therapy"] else "?"
+
+
 def reply_to_patient(clinic: Clinic, patient, key: str, values: dict, kind: str = "reply") -> int | None:
     """Queue a reply in its reader's language: to whoever wrote (the patient, or the caregiver marked by
     caregiver_as_writer), and for TO_EVERYONE keys to the patient and every caregiver too. Nobody who
     texted STOP is texted (Twilio would refuse it), nor a number flooding us (see REPLY_BUDGET).
-    Returns the id of the text to the writer (or to the patient), None if none was queued."""
+    Returns the id of the text to the writer (or to the patient), None if none was queued. The
+    episode's therapy is filled in where the caller left it out (the ED text names the drug)."""
+    if "therapy" not in values:
+        values = {**values, "therapy": therapy_name(clinic, patient)}
     caregiver = writer(patient)
     if key in TO_EVERYONE:
         first = None if caregiver else _reply_to_number(clinic, patient, patient, key, values, kind)
@@ -271,4 +318,5 @@ def _reply_to_number(clinic: Clinic, patient, reader, key: str, values: dict, ki
 def instruction_texts(clinic: Clinic, patient, assessment: Assessment, next_checkin: datetime | None) -> list[str]:
     """The assessment's instructions rendered in the patient's language (the app shows these)."""
     values = text_values(clinic, assessment, next_checkin, patient["language"])
+    values["therapy"] = therapy_name(clinic, patient)
     return [render(key, patient["language"], **values) for key in assessment.instructions]

@@ -204,16 +204,22 @@ def _from_patient(clinic: Clinic, patient, message) -> None:
     # Doses first: "took tylenol, temp 101" must not be answered "take acetaminophen now".
     has_reading = _has_reading(parsed)
     dose_replies = []
+    dose_checks = []  # with a reading, the doses' assessments join the reading's: one text, one assessment
     for report in parsed.medications:
-        dose_replies += _medication(clinic, patient, episode, report, message, now, answered=has_reading)
+        texts, check = _medication(clinic, patient, episode, report, message, now, answered=has_reading)
+        dose_replies += texts
+        dose_checks += [check] if check else []
     replies: list[tuple[str, dict]] = []
     if has_reading:
         assessment, next_checkin = care.record_reading(
-            clinic, patient, episode, _reading_values(parsed), taken_at=now, source="sms", message_id=message["id"])
+            clinic, patient, episode, _reading_values(parsed), taken_at=now, source="sms", message_id=message["id"],
+            with_doses=tuple(dose_checks))
         key_values = care.text_values(clinic, assessment, next_checkin, patient["language"])
         replies.append((_reply_key(assessment, parsed), key_values))
         if assessment.level == "clinician_review":  # while the nurse calls: what to do about the fever
             replies += [(key, key_values) for key in assessment.instructions[1:] if key in FEVER_ADVICE]
+        if care.SAFETY_NET in assessment.instructions[1:] and not _urgent_alert_waiting(clinic, patient):
+            replies.append((care.SAFETY_NET, key_values))  # the episode's first fever: when to call at once
     replies += dose_replies
     worry = concern(message["body"])
     if worry:
@@ -262,24 +268,33 @@ def _has_reading(parsed) -> bool:
         parsed.symptoms or parsed.denied_symptoms or parsed.implausible)
 
 
-def _medication(clinic: Clinic, patient, episode, report, message, now, answered: bool) -> list[tuple[str, dict]]:
+def _medication(clinic: Clinic, patient, episode, report, message, now,
+                answered: bool) -> tuple[list[tuple[str, dict]], tuple | None]:
     """Acetaminophen is checked against the interval and the daily total; any other medicine is
-    recorded for the nurse (an antipyretic masks fever) and the patient is pointed to the plan."""
+    recorded for the nurse (an antipyretic masks fever) and the patient is pointed to the plan.
+
+    Returns the replies, and, when the text also carries a reading (`answered`), the acetaminophen
+    check (assessment, medication id) for the reading's assessment to take in; otherwise the check is
+    stored here on its own."""
     language = patient["language"]
     if report.name != "acetaminophen":
         if not report.asking:  # a question or a plan about a medicine is not a dose taken
             care.record_dose(clinic, patient, episode, report.name, given_at=report.taken_at or now,
                              dose_mg=report.dose_mg, source="sms", message_id=message["id"])
-        return [("reply_other_medicine", care.text_values(clinic, language=language))]
-    assessment = care.patient_acetaminophen(
+        return [("reply_other_medicine", care.text_values(clinic, language=language))], None
+    if not answered:
+        assessment = care.patient_acetaminophen(
+            clinic, patient, episode, given_at=report.taken_at or now, dose_mg=report.dose_mg,
+            asking=report.asking, source="sms", message_id=message["id"])
+        next_checkin = care.answer_checkin(clinic, patient, episode)
+        return [(assessment.instructions[0], care.text_values(clinic, assessment, next_checkin, language))], None
+    check = care.check_acetaminophen(
         clinic, patient, episode, given_at=report.taken_at or now, dose_mg=report.dose_mg,
         asking=report.asking, source="sms", message_id=message["id"])
-    if not answered:
-        next_checkin = care.answer_checkin(clinic, patient, episode)
-        return [(assessment.instructions[0], care.text_values(clinic, assessment, next_checkin, language))]
+    assessment = check[0]
     if assessment.reasons:
-        return [(assessment.instructions[0], care.text_values(clinic, assessment, None, language))]
-    return []
+        return [(assessment.instructions[0], care.text_values(clinic, assessment, None, language))], check
+    return [], check
 
 
 def _after_monitoring(clinic: Clinic, patient, parsed, message, now) -> None:

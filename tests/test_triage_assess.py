@@ -416,3 +416,20 @@ def test_asking_about_a_dose_gives_the_time_it_is_allowed():
 def test_next_dose_never_in_the_past():
     result = assess_acetaminophen(T, History(), apap(hours(1)), now=hours(10))
     assert result.next_acetaminophen_at == hours(10)
+
+
+def test_combine_keeps_every_reason_of_one_text():
+    """One text, one assessment (issue 13): a routine reading and an early dose keep the dose's reason."""
+    from triage import combine
+    from triage.model import Assessment
+
+    at = datetime(2026, 3, 3, 16, tzinfo=UTC)
+    reading = Assessment("routine", (), ("reply_routine",), details={"spo2_floor": 90})
+    dose = Assessment("home_care", ("acetaminophen_too_soon",), ("reply_med_too_soon",), next_acetaminophen_at=at,
+                      details={"acetaminophen_24h_mg": 2000})
+    both = combine(reading, dose)
+    assert both.level == "home_care" and both.reasons == ("acetaminophen_too_soon",)
+    assert both.instructions == ("reply_routine", "reply_med_too_soon") and both.next_acetaminophen_at == at
+    assert both.details == {"spo2_floor": 90, "acetaminophen_24h_mg": 2000}
+    urgent = combine(Assessment("urgent", ("dizziness",), ("reply_urgent_in_hours",)), dose)
+    assert urgent.level == "urgent" and urgent.reasons == ("dizziness", "acetaminophen_too_soon")

@@ -404,3 +404,38 @@ def test_shortness_of_breath_with_low_spo2_is_urgent():
     reading = Reading(at, spo2=88, symptoms=frozenset({"shortness_of_breath"}))
     result = assess(Thresholds(), Profile(dose_given_at=at), History(), reading, at, ClinicHours())
     assert result.level == "urgent" and result.reasons[0] == "hypoxia"
+
+
+# --- neurotoxicity signs: SOP 4 Workup "Assess for concurrent symptoms of neurotoxicity" (line 39);
+# ASTCT ICANS consensus (Lee et al. 2019, SOP reference 1). Each sign is its own urgent reason.
+@pytest.mark.parametrize("symptoms, denied, reasons, level", [
+    pytest.param({"somnolence"}, set(), ("somnolence",), "urgent", id="icans-somnolence-urgent"),
+    pytest.param({"speech_difficulty"}, set(), ("speech_difficulty",), "urgent", id="icans-speech-urgent"),
+    pytest.param({"writing_difficulty"}, set(), ("writing_difficulty",), "urgent", id="icans-writing-urgent"),
+    pytest.param({"tremor"}, set(), ("tremor",), "urgent", id="icans-tremor-urgent"),
+    pytest.param({"seizure"}, set(), ("seizure",), "urgent", id="icans-seizure-urgent"),
+    pytest.param({"syncope"}, set(), ("syncope",), "urgent", id="icans-syncope-urgent"),
+    pytest.param({"confusion", "somnolence", "speech_difficulty"}, set(),
+                 ("confusion", "somnolence", "speech_difficulty"), "urgent", id="icans-several-each-named"),
+    pytest.param({"seizure"}, {"seizure"}, (), "routine", id="icans-denied-nothing"),
+    pytest.param(set(), {"somnolence", "tremor", "syncope"}, (), "routine", id="icans-all-denied-routine"),
+])
+def test_neurotoxicity_signs(symptoms, denied, reasons, level):
+    reading = vitals(temperature_c=37.0, symptoms=frozenset(symptoms), denied_symptoms=frozenset(denied))
+    result = triage(reading)
+    assert result.reasons == reasons
+    assert result.level == level
+
+
+# --- bedside signs of hypoxia: SOP 5 Grade 1 Home "new hypoxia (< 90%)" without an oximeter
+@pytest.mark.parametrize("symptoms, denied, reasons, level", [
+    pytest.param({"cyanosis"}, set(), ("cyanosis",), "urgent", id="cyanosis-urgent"),
+    pytest.param({"cyanosis", "shortness_of_breath"}, set(), ("shortness_of_breath", "cyanosis"), "urgent",
+                 id="cyanosis-and-sob-both-named"),
+    pytest.param({"cyanosis"}, {"cyanosis"}, (), "routine", id="cyanosis-denied-nothing"),
+])
+def test_hypoxia_signs(symptoms, denied, reasons, level):
+    reading = vitals(temperature_c=37.0, symptoms=frozenset(symptoms), denied_symptoms=frozenset(denied))
+    result = triage(reading)
+    assert result.reasons == reasons
+    assert result.level == level

@@ -161,8 +161,10 @@ def test_spanish_times_after_midnight_say_manana(client, admin_token, runner, cl
     runner.invoke(args=["tick"])
     phone.text("tomé tylenol 1000 mg", sender="+15555550188")
     reply = texts_to(client, admin_token, "+15555550188")[-1]["body"]
-    assert "4:30 AM de mañana" in reply, reply
-    assert "Wed" not in reply and "tomorrow" not in reply
+    # Was "4:30 AM de mañana" until issue 13: after a time, "de mañana" reads as "in the morning" and
+    # loses "tomorrow"; Spanish says tomorrow first, with the hour's article.
+    assert "mañana a las 4:30 AM" in reply, reply
+    assert "de mañana" not in reply and "Wed" not in reply and "tomorrow" not in reply
 
 
 def test_other_fever_medicine_is_recorded_and_the_plan_explained(client, admin_token, patient, phone):
@@ -181,10 +183,13 @@ def test_clinician_review_also_says_what_to_do_about_the_fever(client, admin_tok
     clock.move_to(START + timedelta(minutes=5))
     phone.text("took 1000 mg tylenol")
     clock.move_to(START + timedelta(hours=3))
+    seen = texts_to(client, admin_token, PATIENT_PHONE)[-1]["id"]
     phone.text("101.5")  # recurrent fever: the nurse is paged
-    bodies = [m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE)][-2:]
+    bodies = [m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE, after_id=seen)]
     assert "nurse" in bodies[0].lower()
     assert "Do not take more acetaminophen" in bodies[1] and "4:05 PM" in bodies[1]
+    # issue 13: the episode's first fever advice also says when to call at once (SOP 5 Grade 1 Home)
+    assert len(bodies) == 3 and "emergency room" in bodies[2] and "(555) 555-0100" in bodies[2]
 
 
 def test_red_flag_after_monitoring_ended_still_pages(client, admin_token, patient, phone, clock, runner):

@@ -4,6 +4,7 @@ Public API (the rest of crswatch calls only these):
 
 - `assess(thresholds, profile, history, reading, now, hours) -> Assessment`
 - `assess_acetaminophen(thresholds, history, dose, now, *, taken=True) -> Assessment`
+- `combine(*assessments) -> Assessment` (the parts of one text as one assessment)
 - `in_clinic_hours(hours, now) -> bool`
 - `grade(temperature_c, fever_masked, hypotension, vasopressors, vasopressin, oxygen, oxygen_lpm) -> Grading`
 - `tocilizumab_refusal(event_doses, recent_doses, given_at) -> str | None`,
@@ -12,7 +13,7 @@ Public API (the rest of crswatch calls only these):
   `range_error`, `validate_thresholds`, `validate_profile`
 - `fahrenheit_to_celsius(f)`, `celsius_to_fahrenheit(c)`
 """
-from .assess import REASON_LEVELS, assess, assess_acetaminophen, level_of
+from .assess import REASON_LEVELS, assess, assess_acetaminophen, combine, level_of
 from .grading import Grading, grade
 from .hours import in_clinic_hours
 from .model import (
@@ -45,7 +46,7 @@ from .tocilizumab import tocilizumab_dose_mg, tocilizumab_refusal
 __all__ = [
     "ESCALATION_SYMPTOMS", "LEVELS", "MEDICATIONS", "PLAUSIBLE_RANGES", "PROFILE_RANGES", "REASON_LEVELS",
     "SYMPTOMS", "THRESHOLD_RANGES", "Assessment", "ClinicHours", "Dose", "Grading", "History", "Profile",
-    "Reading", "Thresholds", "assess", "assess_acetaminophen", "celsius_to_fahrenheit",
+    "Reading", "Thresholds", "assess", "assess_acetaminophen", "celsius_to_fahrenheit", "combine",
     "fahrenheit_to_celsius", "grade", "implausible_fields", "in_clinic_hours", "level_of", "plausible",
     "range_error", "tocilizumab_dose_mg", "tocilizumab_refusal", "validate_profile", "validate_thresholds",
 ]

@@ -22,7 +22,15 @@ REASON_LEVELS: dict[str, str] = {
     "weakness": "urgent",
     "dizziness": "urgent",
     "orthostatic": "urgent",
+    # SOP 4 Workup, "Assess for concurrent symptoms of neurotoxicity"; ASTCT ICANS (Lee et al. 2019)
+    "somnolence": "urgent",
+    "speech_difficulty": "urgent",
+    "writing_difficulty": "urgent",
+    "tremor": "urgent",
+    "seizure": "urgent",
+    "syncope": "urgent",
     "shortness_of_breath": "urgent",
+    "cyanosis": "urgent",
     "high_risk_fever": "urgent",
     "protracted_fever": "clinician_review",
     "persistent_fever": "clinician_review",
@@ -88,6 +96,8 @@ def assess(
     }
     found = [code for code, hit in checks.items() if hit]
     found += list(rules.escalation_symptoms(reading))
+    found += list(rules.neurotoxicity_signs(reading))
+    found += list(rules.hypoxia_signs(reading))
     reasons = _ordered(found)
     level = level_of(reasons)
 
@@ -162,3 +172,20 @@ def assess_acetaminophen(
             next_acetaminophen_at=next_dose_at, details=details,
         )
     return Assessment("routine", (), ("reply_med_recorded",), next_acetaminophen_at=next_dose_at, details=details)
+
+
+def combine(*assessments: Assessment) -> Assessment:
+    """One text, one assessment: the parts of one text (a reading, an acetaminophen report) as one.
+
+    Every reason of every part, ordered as `assess` orders them; the level the most severe asks
+    for; the instructions in the order of the parts given (so the first part's reply stays first),
+    each once; the first `next_acetaminophen_at` given; details merged, the earlier part's value
+    kept where two parts name the same key.
+    """
+    reasons = _ordered([code for a in assessments for code in a.reasons])
+    instructions = tuple(dict.fromkeys(key for a in assessments for key in a.instructions))
+    next_dose_at = next((a.next_acetaminophen_at for a in assessments if a.next_acetaminophen_at), None)
+    details: dict = {}
+    for a in assessments:
+        details = {**a.details, **details}
+    return Assessment(level_of(reasons), reasons, instructions, next_acetaminophen_at=next_dose_at, details=details)

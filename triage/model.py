@@ -11,12 +11,19 @@ from datetime import datetime, time
 # Levels, lowest to highest (CONTRACT section 6).
 LEVELS = ("routine", "home_care", "clinician_review", "urgent")
 
-# Symptom codes a patient can report. The first four are the SOP's escalation symptoms
-# (SOP 5, Grade 1 Home: "new orthostatic symptoms, weakness, confusion, dizziness"); the rest are
-# the CRS symptoms of SOP 3 (Definitions), recorded and counted for `prolonged_symptoms`.
+# Symptom codes a patient (or someone with them) can report. The first four are the SOP's
+# escalation symptoms (SOP 5, Grade 1 Home: "new orthostatic symptoms, weakness, confusion,
+# dizziness"). The neurotoxicity signs answer SOP 4 Workup, "Assess for concurrent symptoms of
+# neurotoxicity", in the terms of the ASTCT ICANS consensus (Lee et al. 2019, the SOP's reference 1):
+# depressed level of consciousness, expressive/receptive language trouble, dysgraphia (an ICE item),
+# tremor, seizure, and fainting (loss of consciousness, kept apart from dizziness); disorientation is
+# read as `confusion`. Cyanosis is a bedside sign of hypoxia for a patient who cannot measure SpO2.
+# The rest are the CRS symptoms of SOP 3 (Definitions), recorded and counted for `prolonged_symptoms`.
 ESCALATION_SYMPTOMS = ("confusion", "weakness", "dizziness", "orthostatic")
+NEUROTOXICITY_SIGNS = ("somnolence", "speech_difficulty", "writing_difficulty", "tremor", "seizure", "syncope")
+HYPOXIA_SIGNS = ("cyanosis",)  # shortness_of_breath, the other bedside sign, stays among the CRS symptoms
 OTHER_SYMPTOMS = ("chills", "shortness_of_breath", "nausea", "rash", "headache", "myalgia")
-SYMPTOMS = ESCALATION_SYMPTOMS + OTHER_SYMPTOMS
+SYMPTOMS = ESCALATION_SYMPTOMS + NEUROTOXICITY_SIGNS + HYPOXIA_SIGNS + OTHER_SYMPTOMS
 
 MEDICATIONS = ("acetaminophen", "dexamethasone", "tocilizumab", "anakinra", "siltuximab")
 

@@ -5,7 +5,15 @@ Every function here reads a reading whose implausible values are already blanked
 """
 from __future__ import annotations
 
-from .model import ESCALATION_SYMPTOMS, SYMPTOMS, Profile, Reading, Thresholds
+from .model import (
+    ESCALATION_SYMPTOMS,
+    HYPOXIA_SIGNS,
+    NEUROTOXICITY_SIGNS,
+    SYMPTOMS,
+    Profile,
+    Reading,
+    Thresholds,
+)
 
 
 # SOP 4 Grading: "Fever is defined as a temperature >= 100.4 F (38 C)" (inclusive).
@@ -56,9 +64,33 @@ def escalation_symptoms(reading: Reading) -> tuple[str, ...]:
 # asks for "evaluation of respiratory symptoms"; "new hypoxia (< 90%)" is urgent, but a patient
 # without a pulse oximeter cannot measure it. Breathlessness is the bedside sign of hypoxia, and a
 # patient who writes "I can't breathe" must hear "call now / go to the ED", so it is urgent too.
+# Breathing fast or struggling to breathe, as a caregiver sees it, is the same sign (messages.parse).
 def shortness_of_breath(reading: Reading) -> bool:
     """The patient reports shortness of breath (not denied)."""
     return "shortness_of_breath" in reading.symptoms - reading.denied_symptoms
+
+
+# SOP 4 Workup (line 39): "Assess for concurrent symptoms of neurotoxicity". At home that assessment
+# is what the patient or the person with them notices; the signs are those the ASTCT ICANS consensus
+# (Lee et al. 2019, SOP reference 1) grades: depressed level of consciousness (`somnolence`), trouble
+# speaking or understanding (`speech_difficulty`), handwriting changed or unable to write
+# (`writing_difficulty`, the ICE score's writing item), new tremor, seizure, and fainting (`syncope`,
+# loss of consciousness, not dizziness); disorientation (ICE's orientation items) is read as
+# `confusion`, which SOP 5 already makes urgent. Any one of them needs a clinician's evaluation now:
+# ICANS can progress within hours and no home check can grade it, so each is urgent.
+def neurotoxicity_signs(reading: Reading) -> tuple[str, ...]:
+    """The neurotoxicity signs reported in this reading (not denied), in NEUROTOXICITY_SIGNS order."""
+    reported = reading.symptoms - reading.denied_symptoms
+    return tuple(code for code in NEUROTOXICITY_SIGNS if code in reported)
+
+
+# The same reasoning as shortness of breath: "new hypoxia (< 90%)" (SOP 5, Grade 1 Home) cannot be
+# measured without an oximeter, and blue or grey lips or fingertips are what hypoxia looks like at the
+# bedside, so a report of them is urgent.
+def hypoxia_signs(reading: Reading) -> tuple[str, ...]:
+    """Bedside signs of hypoxia reported in this reading (not denied): cyanosis."""
+    reported = reading.symptoms - reading.denied_symptoms
+    return tuple(code for code in HYPOXIA_SIGNS if code in reported)
 
 
 # SOP 5, Grade 1 Home vs outpatient/ED: "Consider earlier administration of steroids and immediate

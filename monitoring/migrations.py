@@ -192,4 +192,10 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX messages_sender ON messages (from_number, created_at);
     """,
+    # 3: identifiers that tell two patients of the same name apart (staff pages only, never in a text)
+    """
+    ALTER TABLE patients ADD COLUMN mrn TEXT;
+    ALTER TABLE patients ADD COLUMN birth_date TEXT;
+    CREATE UNIQUE INDEX patients_mrn ON patients (mrn) WHERE mrn IS NOT NULL;
+    """,
 ]

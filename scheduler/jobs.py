@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from monitoring import alerts, checkins, inbound, outbox
+from monitoring import alerts, checkins, episodes, inbound, outbox
 from monitoring.clinic import open_clinic
 
 log = logging.getLogger("crswatch.scheduler")
@@ -11,12 +11,13 @@ log = logging.getLogger("crswatch.scheduler")
 
 def run_due_work(config: dict, gateway, limiter=None, batch: int = 500) -> dict:
     """One pass over all due work, in the order that keeps the counts right: episodes that ended stop
-    first, missed check-ins are counted before new prompts go out, and delivery runs last so every text
+    first, pauses that reached their end resume, missed check-ins are counted before new prompts go out, and delivery runs last so every text
     queued by this pass leaves in it."""
     clinic = open_clinic(config)
     try:
         done = {
             "episodes_ended": checkins.end_episodes(clinic),
+            "resumed": episodes.resume_due(clinic),
             "missed": checkins.count_missed(clinic),
             "reminders": checkins.send_reminders(clinic),
             "prompts": checkins.send_prompts(clinic),

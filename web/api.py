@@ -6,7 +6,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 import triage
-from monitoring import alerts, medications, patients, settings, views
+from monitoring import alerts, episodes, medications, patients, settings, views
 from monitoring.clinic import ValidationError
 from web.context import clinic, json_body, staff_required, wake_delivery
 
@@ -66,6 +66,24 @@ def get_patient(patient_id: int):
 def new_dose(patient_id: int):
     opened = patients.new_dose(clinic(), patient_id, json_body(), actor=g.staff["name"])
     return jsonify({**views.patient_view(clinic(), patient_id), "episode_id": opened["episode_id"]}), 201
+
+
+@bp.post(f"/patients/{PATIENT}/pause")
+@staff_required()
+def pause(patient_id: int):
+    return jsonify(episodes.pause(clinic(), patient_id, json_body(), actor=g.staff["name"]))
+
+
+@bp.post(f"/patients/{PATIENT}/resume")
+@staff_required()
+def resume(patient_id: int):
+    return jsonify(episodes.resume(clinic(), patient_id, actor=g.staff["name"]))
+
+
+@bp.post(f"/patients/{PATIENT}/end")
+@staff_required()
+def end(patient_id: int):
+    return jsonify(episodes.end(clinic(), patient_id, json_body(), actor=g.staff["name"]))
 
 
 @bp.post(f"/patients/{PATIENT}/medications")

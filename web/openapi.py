@@ -10,6 +10,7 @@ import copy
 
 from flask import Blueprint, jsonify
 
+from monitoring.episodes import PAUSE_REASONS
 from triage import PROFILE_RANGES
 from triage.model import LEVELS, MEDICATIONS, SYMPTOMS
 
@@ -61,10 +62,24 @@ SCHEMAS: dict[str, dict] = {
     }, required=["error"]),
     "Episode": obj({
         "id": INT_ID, "therapy": {"type": "string"}, "dose_given_at": ISO_TIME, "ends_at": ISO_TIME,
-        "status": {"type": "string", "enum": ["active", "ended"]},
+        "status": {"type": "string", "enum": ["active", "paused", "ended", "opted_out"],
+                   "description": "paused: staff paused check-ins; opted_out: the patient texted STOP "
+                                  "(not monitored)"},
         "next_checkin_at": nullable(ISO_TIME), "checkin_open_since": nullable(ISO_TIME),
         "missed_checkins": {"type": "integer", "minimum": 0}, "last_answer_at": nullable(ISO_TIME),
+        "paused_at": nullable(ISO_TIME), "pause_reason": nullable({"type": "string", "enum": list(PAUSE_REASONS)}),
+        "pause_until": nullable(ISO_TIME), "ended_at": nullable(ISO_TIME), "end_reason": {"type": ["string", "null"]},
     }),
+    "PauseRequest": obj({
+        "reason": {"type": "string", "enum": list(PAUSE_REASONS)},
+        "until": {**ISO_TIME, "description": "resume by itself then (within 14 days); without it, until resumed"},
+    }, required=["reason"], closed=True, examples=[{"reason": "admitted"}]),
+    "EndRequest": obj({"reason": {"type": "string", "minLength": 1, "maxLength": 200}}, required=["reason"],
+                      closed=True, examples=[{"reason": "admitted for CRS grade 2"}]),
+    "EpisodeChange": obj({
+        "patient_id": INT_ID, "episode_id": INT_ID,
+        "status": {"type": "string", "enum": ["active", "paused", "ended"]},
+    }, required=["patient_id", "episode_id", "status"]),
     "Assessment": obj({
         "level": LEVEL, "reasons": array(REASON),
         "instructions": array({"type": "string", "description": "instruction key"}), "assessed_at": ISO_TIME,
@@ -291,6 +306,22 @@ def _paths() -> dict:
             "post": operation("A new step-up dose: ends the current episode and opens a new one", "201",
                               ref("NewDose"), "the patient with the new episode", body="DoseRequest",
                               parameters=[PATIENT_ID], errors=(*WRITE, "404"), operation_id="newDose", **staff),
+        },
+        f"{API}/patients/{{patient_id}}/pause": {
+            "post": operation("Pause check-ins (in hospital, ED or clinic): no prompts and no missed check-ins; "
+                              "a red flag texted meanwhile still pages", "200", ref("EpisodeChange"), "paused",
+                              body="PauseRequest", parameters=[PATIENT_ID], errors=(*WRITE, "404", "409"),
+                              operation_id="pauseMonitoring", **staff),
+        },
+        f"{API}/patients/{{patient_id}}/resume": {
+            "post": operation("Resume check-ins; the next prompt is due now", "200", ref("EpisodeChange"), "resumed",
+                              parameters=[PATIENT_ID], errors=("404", "409"), operation_id="resumeMonitoring",
+                              **staff),
+        },
+        f"{API}/patients/{{patient_id}}/end": {
+            "post": operation("End monitoring early, with a reason", "200", ref("EpisodeChange"), "ended",
+                              body="EndRequest", parameters=[PATIENT_ID], errors=(*WRITE, "404", "409"),
+                              operation_id="endMonitoring", **staff),
         },
         f"{API}/patients/{{patient_id}}/medications": {
             "post": operation("Record a dose given; tocilizumab beyond the SOP's limits is refused (409)", "201",

@@ -10,6 +10,7 @@ import copy
 
 from flask import Blueprint, jsonify
 
+from monitoring.alerts import OUTCOMES
 from monitoring.episodes import PAUSE_REASONS
 from triage import PROFILE_RANGES
 from triage.model import LEVELS, MEDICATIONS, SYMPTOMS
@@ -155,8 +156,24 @@ SCHEMAS: dict[str, dict] = {
         "created_at": ISO_TIME, "acknowledged_at": nullable(ISO_TIME), "acknowledged_by": {"type": ["string", "null"]},
         "resolved_at": nullable(ISO_TIME), "resolved_by": {"type": ["string", "null"]},
         "resolution_note": {"type": ["string", "null"]},
+        "outcome": nullable({"type": "string", "enum": list(OUTCOMES), "description": "what came of it (resolve)"}),
     }),
-    "ResolveRequest": obj({"note": {"type": "string", "maxLength": 2000}}, required=[]),
+    "ResolveRequest": obj({"note": {"type": "string", "maxLength": 2000},
+                           "outcome": {"type": "string", "enum": list(OUTCOMES)}}, required=[], closed=True),
+    "AlertReport": obj({
+        "since": ISO_TIME, "until": {**ISO_TIME, "description": "not included"},
+        "alerts": {"type": "integer", "minimum": 0, "description": "alerts opened in the period"},
+        "by_level": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "by_reason": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "first_page_seconds": obj({"median": {"type": ["number", "null"]}, "p90": {"type": ["number", "null"]}},
+                                  description="from the alert to its first page sent"),
+        "ack_seconds": obj({"median": {"type": ["number", "null"]}, "p90": {"type": ["number", "null"]}},
+                           description="from the alert to its acknowledgement"),
+        "repaged": {"type": "integer", "minimum": 0}, "called": {"type": "integer", "minimum": 0},
+        "outcomes": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "unresolved": {"type": "integer", "minimum": 0}, "patient_days": {"type": "number", "minimum": 0},
+        "missed_checkin_alerts_per_patient_day": {"type": ["number", "null"]},
+    }),
     "Message": obj({
         "id": INT_ID, "direction": {"type": "string", "enum": ["in", "out"]},
         "to": {"type": "string"}, "from": {"type": "string"}, "body": {"type": "string"},
@@ -337,7 +354,13 @@ def _paths() -> dict:
                                  query("status", {"type": "string", "default": "open",
                                                   "enum": ["open", "acknowledged", "resolved", "active", "all"]},
                                        "active: open or acknowledged"),
-                                 query("patient_id", INT_ID, "only this patient's alerts")],
+                                 query("patient_id", INT_ID, "only this patient's alerts"),
+                                 query("level", {"type": "string", "enum": ["clinician_review", "urgent"]},
+                                       "only alerts of this level"),
+                                 query("since", {"type": "string"}, "opened at or after: a clinic date "
+                                                                    "(YYYY-MM-DD) or an ISO time with offset"),
+                                 query("until", {"type": "string"}, "opened before: a time, or a date "
+                                                                    "(that whole clinic day included)")],
                              errors=("400",), operation_id="listAlerts", **staff),
         },
         f"{API}/alerts/{{alert_id}}/ack": {
@@ -345,9 +368,17 @@ def _paths() -> dict:
                               parameters=[ALERT_ID], errors=("404",), operation_id="acknowledgeAlert", **staff),
         },
         f"{API}/alerts/{{alert_id}}/resolve": {
-            "post": operation("Resolve an alert with a note", "200", ref("Alert"), "the alert",
+            "post": operation("Resolve an alert with a note and what came of it", "200", ref("Alert"), "the alert",
                               body="ResolveRequest", body_required=False, parameters=[ALERT_ID],
                               errors=(*WRITE, "404", "409"), operation_id="resolveAlert", **staff),
+        },
+        f"{API}/reports/alerts": {
+            "get": operation("Response times of the alerts opened in a period (default: the last 30 clinic days)",
+                             "200", ref("AlertReport"), "the figures",
+                             parameters=[query("since", {"type": "string"}, "a clinic date or an ISO time"),
+                                         query("until", {"type": "string"}, "a clinic date (included) or an ISO "
+                                                                            "time (not included); default now")],
+                             errors=("400",), operation_id="alertReport", **staff),
         },
         f"{API}/messages": {
             "get": operation("The message log, oldest first (texts to staff included without patient_id)", "200",

@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 
 from monitoring import alerts, medications, patients, timeline
 from monitoring.clinic import Conflict, NotFound, ServiceError, ValidationError
+from monitoring.reports import OUTCOME_LABELS
 from monitoring.store import utcnow
 from triage.model import MEDICATIONS
 from web.api import OXYGEN, grade_body
@@ -71,8 +72,9 @@ def resolve(alert_id: int):
         flash("The note must be at most 2000 characters.", "error")
     else:
         try:
-            alerts.resolve(clinic(), alert_id, actor=current_user().name, note=note)
-            flash(f"Alert {alert_id} resolved.", "ok")
+            outcome = request.form.get("outcome") or None
+            alerts.resolve(clinic(), alert_id, actor=current_user().name, note=note, outcome=outcome)
+            flash(f"Alert {alert_id} resolved" + (f": {OUTCOME_LABELS[outcome]}." if outcome else "."), "ok")
         except ServiceError as error:
             flash(error.message, "error")
     return redirect(safe_next(request.form.get("next"), url_for(".index")))

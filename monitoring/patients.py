@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import phonenumbers
 
 from monitoring.clinic import Clinic, Conflict, NotFound, ServiceError, ValidationError
+from monitoring.config import _is_example_number as is_fictional  # NANP 555-0100..0199, reserved for fiction
 from monitoring.staff import new_token, token_hash
 from monitoring.store import dumps, from_text, insert, to_text, transaction, utcnow
 from triage import PROFILE_RANGES
@@ -23,8 +24,10 @@ MRN_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9./-]{0,39}")
 EARLIEST_BIRTH = date(1900, 1, 1)
 
 
-def normalise_phone(value, field: str = "phone") -> str:
-    """E.164 through phonenumbers; a number without + is read as a US number."""
+def normalise_phone(value, field: str = "phone", *, fictional_ok: bool = True) -> str:
+    """E.164 through phonenumbers; a number without + is read as a US number. A number that cannot exist
+    (phonenumbers.is_valid_number: "555-1234" would be +15551234) is refused; the fictional 555-01xx range
+    passes only where `fictional_ok` (enrollment: the outbox backend, for demos and tests)."""
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(f"{field} must be a phone number in E.164 form, like +15555550199", field)
     try:
@@ -33,7 +36,16 @@ def normalise_phone(value, field: str = "phone") -> str:
         raise ValidationError(f"{field} {value!r} is not a phone number; use E.164 like +15555550199", field) from None
     if not phonenumbers.is_possible_number(number):
         raise ValidationError(f"{field} {value!r} is not a possible phone number; use E.164 like +15555550199", field)
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if is_fictional(e164):
+        if not fictional_ok:
+            raise ValidationError(f"{field} {value!r} is a fictional 555-01xx number: texts to it go nowhere; "
+                                  "such numbers work only with the outbox (demo) backend", field)
+        return e164
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError(f"{field} {value!r} is not a phone number that can exist; check the area code and "
+                              "digits (E.164 like +13125550142)", field)
+    return e164
 
 
 def parse_time(value, field: str, default: datetime | None = None) -> datetime:
@@ -146,7 +158,8 @@ def _enrollment_fields(clinic: Clinic, body) -> tuple[dict, dict[str, Validation
     low_sbp, high_sbp = PROFILE_RANGES["baseline_systolic"]
     low_spo2, high_spo2 = PROFILE_RANGES["baseline_spo2"]
     check("name", lambda: _text(body, "name"))
-    check("phone", lambda: normalise_phone(body.get("phone")))
+    check("phone", lambda: normalise_phone(body.get("phone"),
+                                           fictional_ok=clinic.config["sms"]["backend"] == "outbox"))
     check("therapy", lambda: _text(body, "therapy"))
     check("dose_given_at", lambda: parse_time(body.get("dose_given_at"), "dose_given_at", default=utcnow()))
     check("baseline_systolic", lambda: _int_in(body, "baseline_systolic", int(low_sbp), int(high_sbp)))

@@ -15,6 +15,9 @@ def test_enroll_returns_id_token_and_first_prompt_after_one_tick(client, runner,
 
 @pytest.mark.parametrize("change, field", [
     pytest.param({"phone": "12345"}, "phone", id="phone-too-short"),
+    pytest.param({"phone": "555-1234"}, "phone", id="phone-seven-digits-cannot-exist"),
+    pytest.param({"phone": "+15551234567"}, "phone", id="phone-area-code-555-not-fictional"),
+    pytest.param({"phone": "+447700900123"}, "phone", id="phone-uk-drama-range-not-valid"),
     pytest.param({"phone": "call me"}, "phone", id="phone-words"),
     pytest.param({"phone": None}, "phone", id="phone-missing"),
     pytest.param({"name": ""}, "name", id="name-empty"),
@@ -172,3 +175,30 @@ def test_mrn_and_birth_date_never_reach_a_text(client, admin_token, runner, phon
     assert any(m for m in bodies if "URGENT" in m.upper()), bodies  # the nurse was paged
     for body in bodies:
         assert "ZX9301" not in body and "1961" not in body and "08/23" not in body and "8/23" not in body
+
+
+def test_a_real_shaped_number_is_enrolled(client, admin_token):
+    assert enroll(client, admin_token, phone="(312) 555-1234")["phone"] == "+13125551234"
+
+
+def test_fictional_numbers_only_with_the_outbox_backend(tmp_path, clock):
+    from conftest import add_staff, base_config
+
+    from app import create_app
+
+    config = base_config(tmp_path / "twilio.db")
+    config["sms"]["backend"] = "twilio"
+    config["clinic"]["phone"], config["sms"]["from_number"] = "+13125551000", "+13125551001"
+    config["oncall"] = [{"name": "Primary nurse", "phone": "+13125551002"}]
+    application = create_app(config)
+    application.testing = True
+    runner = application.test_cli_runner()
+    assert runner.invoke(args=["init-db"]).exit_code == 0
+    token = add_staff(runner, "Ada Admin", "admin")
+    client = application.test_client()
+    body = {"name": "Pat", "phone": "+13125550142", "therapy": "teclistamab", "dose_given_at": START.isoformat()}
+    response = client.post("/api/v1/patients", json=body, headers=auth(token))
+    assert response.status_code == 400 and response.get_json()["field"] == "phone"
+    assert "fictional" in response.get_json()["error"]
+    response = client.post("/api/v1/patients", json={**body, "phone": "+13125551234"}, headers=auth(token))
+    assert response.status_code == 201

@@ -96,7 +96,7 @@ def test_every_page_redirects_to_signin_without_a_session(app, client):
 
 ID_ENDPOINTS = {"dashboard.alert", "dashboard.ack", "dashboard.resolve", "dashboard.patient",
                 "dashboard.give_medication", "dashboard.new_dose", "admin.staff_password", "admin.staff_revoke",
-                "workday.pause", "workday.resume", "workday.end"}
+                "workday.pause", "workday.resume", "workday.end", "workday.summary_page"}
 
 
 def test_every_dashboard_id_is_a_row_id(app):

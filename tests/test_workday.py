@@ -156,3 +156,52 @@ def test_api_report(client, admin_token, patient, phone, runner):
     bad = client.get("/api/v1/reports/alerts?until=soon", headers=auth(admin_token))
     assert bad.status_code == 400 and bad.get_json()["field"] == "until"
     assert NURSES  # the chain was paged (first_page_seconds is measured from its page)
+
+
+def test_grade_from_the_patient_page_is_recorded_on_the_timeline(client, signed_in, patient):
+    page = client.get(f"/dashboard/patients/{patient['id']}").text
+    assert f'href="/dashboard/grade?patient_id={patient["id"]}"' in page
+    form = client.get(f"/dashboard/grade?patient_id={patient['id']}").text
+    assert "ASTCT CRS grading for Pat Example" in form and 'name="patient_id"' in form
+    response = client.post("/dashboard/grade", data={
+        "csrf_token": signed_in, "patient_id": str(patient["id"]), "temperature_c": "101.5", "temperature_unit": "F",
+        "hypotension": "on", "vasopressors": "0", "oxygen": "low_flow", "oxygen_lpm": "2"})
+    assert response.status_code == 303
+    html = client.get(f"/dashboard/patients/{patient['id']}").text
+    timeline = html[html.index('id="timeline"'):]
+    assert "ASTCT grade recorded by Nell Nurse" in timeline and "Grade 2" in timeline
+    assert "temperature 38.6 C, hypotension, oxygen low flow 2 L/min" in timeline
+    summary = client.get(f"/dashboard/patients/{patient['id']}/summary").text
+    assert "Grade 2 (hypotension)" in summary and "Nell Nurse" in summary
+
+
+@pytest.mark.parametrize("form, message", [
+    pytest.param({"temperature_c": "102.3", "temperature_unit": "C"}, "did you mean 102.3 °F", id="fahrenheit-in-c"),
+    pytest.param({}, "With nothing entered there is nothing to grade", id="nothing-entered"),
+    pytest.param({"temperature_c": "150", "temperature_unit": "F"}, "outside 77-113 °F", id="f-out-of-range"),
+])
+def test_grading_form_says_what_it_needs(client, signed_in, form, message):
+    response = client.post("/dashboard/grade", data={"csrf_token": signed_in, "vasopressors": "0", "oxygen": "none",
+                                                     **form})
+    assert response.status_code == 400 and message in response.text and "<h2>Grade" not in response.text
+
+
+def test_grade_zero_says_what_crs_needs(client, signed_in):
+    response = client.post("/dashboard/grade", data={"csrf_token": signed_in, "temperature_c": "98.6",
+                                                     "temperature_unit": "F", "vasopressors": "0", "oxygen": "none"})
+    assert "<h2>Grade 0" in response.text and "needs a fever of 38.0 °C (100.4 °F)" in response.text
+
+
+def test_episode_summary_holds_the_whole_episode(client, signed_in, admin_token, patient, phone, runner, clock):
+    client.post(f"/api/v1/patients/{patient['id']}/medications", json={"name": "tocilizumab", "weight_kg": 70},
+                headers=auth(admin_token))
+    red_flag(phone, runner)
+    [alert] = client.get("/api/v1/alerts", headers=auth(admin_token)).get_json()
+    client.post(f"/api/v1/alerts/{alert['id']}/resolve", json={"note": "sent to ED", "outcome": "ed"},
+                headers=auth(admin_token))
+    html = client.get(f"/dashboard/patients/{patient['id']}/summary").text
+    for expected in ("Pat Example", "teclistamab", "39.4 °C", "84/50", "URGENT", "tocilizumab", "560 mg",
+                     "Primary nurse at", "emergency department", "sent to ED", "temp 39.4 bp 84/50 confused",
+                     "Texts ("):
+        assert expected in html, expected
+    assert client.get(f"/dashboard/patients/{patient['id']}/summary?episode=99").status_code == 404

@@ -11,8 +11,9 @@ import io
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
-from monitoring import episodes, history, reports
+from monitoring import episodes, history, reports, summary
 from monitoring.clinic import NotFound, ServiceError
+from monitoring.store import utcnow
 from web.context import clinic, wake_delivery
 from web.dashboard import forms
 from web.dashboard.chart import report_svg
@@ -136,3 +137,14 @@ def report_csv():
     name = f"crswatch-alerts-{query['since'].date()}-to-{query['until'].date()}.csv"
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/patients/<row_id:patient_id>/summary")
+def summary_page(patient_id: int):
+    """The episode summary for the chart: print it or save it as PDF from the browser."""
+    episode = request.args.get("episode") or None
+    if episode is not None and not (episode.isascii() and episode.isdigit() and len(episode) < 19):
+        raise NotFound("no such episode", "episode")
+    found = summary.episode_summary(clinic(), patient_id, int(episode) if episode else None)
+    return render_template("summary.html", title=f"Episode summary: {found['patient']['name']}", s=found,
+                           printed_at=utcnow())

@@ -37,6 +37,12 @@
     pickers[i].addEventListener("change", function (event) { event.target.form.submit(); });
   }
 
+  // <button data-print>: the browser's print dialog (print, or save as PDF for the chart).
+  var printers = document.querySelectorAll("[data-print]");
+  for (var p = 0; p < printers.length; p++) {
+    printers[p].addEventListener("click", function () { window.print(); });
+  }
+
   // The simulator: show the newest texts (scroll the conversation, not the page).
   var conversation = document.getElementById("conversation");
   if (conversation) { conversation.scrollTop = conversation.scrollHeight; }

@@ -33,6 +33,21 @@ def _paged(clinic: Clinic, alert_ids: list[int]) -> dict[int, list[dict]]:
     return paged
 
 
+def _names_by_ending(clinic: Clinic) -> dict[str, str]:
+    """On-call and staff names by the last four digits of their phone (page events store only those)."""
+    names = {person["phone"][-4:]: person["name"] for person in clinic.oncall}
+    for row in clinic.db.execute("SELECT name, phone FROM staff WHERE phone IS NOT NULL"):
+        names.setdefault(row["phone"][-4:], row["name"])
+    return names
+
+
+def _named(detail: dict, names: dict[str, str]) -> dict:
+    """A page event's detail with "to_names": who was paged, by name where known ("...0142" otherwise)."""
+    if isinstance(detail.get("to"), list):
+        detail = {**detail, "to_names": [names.get(end, f"...{end}") for end in detail["to"]]}
+    return detail
+
+
 def _alert(row, paged: list[dict]) -> dict:
     return {
         "id": row["id"], "patient_id": row["patient_id"], "patient_name": row["patient_name"],
@@ -65,9 +80,10 @@ def alert_detail(clinic: Clinic, alert_id: int) -> dict:
     if row is None:
         raise NotFound(f"no alert {alert_id}", "alert_id")
     alert = _alert(row, _paged(clinic, [alert_id])[alert_id])
+    names = _names_by_ending(clinic)
     alert["events"] = [
         {"at": from_text(event["at"]), "kind": event["kind"], "actor": event["actor"],
-         "detail": loads(event["detail"], {})}
+         "detail": _named(loads(event["detail"], {}), names)}
         for event in clinic.db.execute("SELECT * FROM alert_events WHERE alert_id = ? ORDER BY id", [alert_id])
     ]
     return alert
@@ -168,12 +184,13 @@ def patient_timeline(clinic: Clinic, patient_id: int, limit: int = 500) -> list[
                           [patient_id, limit]):
         items.append({"at": from_text(row["assessed_at"]), "kind": "assessment", "id": row["id"],
                       "level": row["level"], "reasons": loads(row["reasons"], [])})
+    names = _names_by_ending(clinic)
     for row in db.execute(
             "SELECT e.*, a.level FROM alert_events e JOIN alerts a ON a.id = e.alert_id WHERE a.patient_id = ? "
             "ORDER BY e.id DESC LIMIT ?", [patient_id, limit]):
         items.append({"at": from_text(row["at"]), "kind": "alert", "id": row["id"], "alert_id": row["alert_id"],
                       "event": row["kind"], "actor": row["actor"], "level": row["level"],
-                      "detail": loads(row["detail"], {})})
+                      "detail": _named(loads(row["detail"], {}), names)})
     items.extend(_monitoring_changes(clinic, patient_id, limit))
     items.extend(_grades(clinic, patient_id, limit))
     # Newest first; at the same instant the text in comes first, then what it caused, then the reply.
@@ -233,14 +250,14 @@ def tocilizumab_status(clinic: Clinic, patient_id: int) -> dict:
 
 def phones_for_simulator(clinic: Clinic) -> list[dict]:
     """Phones the simulator can text from: patients in an active episode, then the on-call chain."""
-    phones = [{"phone": row["phone"], "label": f"{row['name']} (patient)"}
+    phones = [{"phone": row["phone"], "label": f"{row['name']} (patient)", "language": row["language"]}
               for row in clinic.db.execute(
-                  "SELECT DISTINCT p.name, p.phone FROM patients p JOIN episodes e ON e.patient_id = p.id "
+                  "SELECT DISTINCT p.name, p.phone, p.language FROM patients p JOIN episodes e ON e.patient_id = p.id "
                   "WHERE e.status = 'active' ORDER BY p.name")]
     seen = {entry["phone"] for entry in phones}
     for person in clinic.oncall:
         if person["phone"] not in seen:
-            phones.append({"phone": person["phone"], "label": f"{person['name']} (on call)"})
+            phones.append({"phone": person["phone"], "label": f"{person['name']} (on call)", "language": "en"})
             seen.add(person["phone"])
     return phones
 

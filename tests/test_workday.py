@@ -205,3 +205,24 @@ def test_episode_summary_holds_the_whole_episode(client, signed_in, admin_token,
                      "Texts ("):
         assert expected in html, expected
     assert client.get(f"/dashboard/patients/{patient['id']}/summary?episode=99").status_code == 404
+
+
+def test_pages_say_who_was_paged_and_never_just_now_ago(client, signed_in, admin_token, patient, phone, runner):
+    red_flag(phone, runner)
+    [alert] = client.get("/api/v1/alerts", headers=auth(admin_token)).get_json()
+    page = client.get(f"/dashboard/alerts/{alert['id']}").text
+    assert "at 10:00 AM to Primary nurse" in page and "round 0" not in page
+    for url in ("/dashboard", f"/dashboard/alerts/{alert['id']}", f"/dashboard/patients/{patient['id']}"):
+        html = client.get(url).text
+        assert "just now ago" not in html and "just now" in html, url
+    assert 'class="level-icon" aria-hidden="true">▲</span>' in client.get("/dashboard").text
+    assert 'id="live-toggle"' in client.get("/dashboard").text  # the updates can be paused (WCAG 2.2.2)
+
+
+def test_spanish_texts_carry_lang_es(client, signed_in, admin_token, runner):
+    enrolled = enroll(client, admin_token, language="es")
+    tick(runner)
+    html = client.get(f"/dashboard/patients/{enrolled['id']}").text
+    assert '<q class="tl-body" lang="es">' in html
+    simulator = client.get("/simulator?phone=%2B15555550199").text
+    assert '<span class="bubble-body" lang="es">' in simulator and 'id="conversation" aria-live="polite" tabindex="0"' in simulator

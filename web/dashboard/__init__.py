@@ -44,6 +44,12 @@ def _dashboard_not_found(app: Flask) -> None:
         return app_not_found(exc) if app_not_found is not None else exc
 
 
+def _ago(moment) -> str:
+    """'4 min ago', '2 h ago', or 'just now' (never 'just now ago')."""
+    said = age(moment)
+    return said if said in ("", "just now") else f"{said} ago"
+
+
 def grade_inputs_text(inputs: dict) -> str:
     """A recorded grade's inputs in words: 'temperature 38.6 C, hypotension, 1 vasopressor, oxygen low flow 2 L/min'."""
     parts = []
@@ -89,7 +95,7 @@ def init_app(app: Flask) -> None:
                                  fever_c=lambda: clinic().thresholds.fever_c, outcome_labels=OUTCOME_LABELS,
                                  pause_labels=PAUSE_LABELS)
     app.jinja_env.filters.update(
-        local=_local, clock=lambda m: _local(m, "%-I:%M %p"), ago=age,
+        local=_local, clock=lambda m: _local(m, "%-I:%M %p"), ago=_ago,
         level_label=lambda code: level_label(code, "en"), reason_label=lambda code: reason_label(code, "en"),
         symptom_label=lambda code: symptom_label(code, "en"),
         fahrenheit=lambda c: f"{celsius_to_fahrenheit(c):.1f}",

@@ -247,7 +247,7 @@ def grade():
                                                           "temperature_unit": form.get("temperature_unit") or "C"},
                                  result, actor=current_user().name)
             flash(f"Grade {result['grade']} recorded on {patient['name']}'s timeline.", "ok")
-            return redirect(url_for(".patient", patient_id=patient["id"]) + "#timeline", code=303)
+            return redirect(url_for(".patient", patient_id=patient["id"]), code=303)
     return render_template("grade.html", title="ASTCT CRS grading", values=values, result=result, errors=errors,
                            oxygen=[(code, OXYGEN_LABELS[code]) for code in OXYGEN], patient=patient), status
 

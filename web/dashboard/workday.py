@@ -23,8 +23,9 @@ bp = Blueprint("workday", __name__, url_prefix="/dashboard", template_folder="..
 protect(bp)
 
 
-def _back(patient_id: int, anchor: str = "monitoring") -> Response:
-    return redirect(url_for("dashboard.patient", patient_id=patient_id) + f"#{anchor}", code=303)
+def _back(patient_id: int) -> Response:
+    """To the patient's page, whose confirmation (the flash) takes focus; no #fragment, which would take it back."""
+    return redirect(url_for("dashboard.patient", patient_id=patient_id), code=303)
 
 
 @bp.post("/patients/<row_id:patient_id>/pause")

@@ -73,7 +73,11 @@
   // After an action (acknowledge, resolve, pause, save) the confirmation takes focus, so a screen reader
   // reads it and the keyboard goes on from there.
   var flashes = document.getElementById("flashes");
-  if (flashes) { flashes.focus(); }
+  if (flashes) {
+    flashes.focus();
+    // a #fragment in the address moves focus after load: take it back once the page has settled
+    window.addEventListener("load", function () { window.setTimeout(function () { flashes.focus(); }, 0); });
+  }
 
   // <form data-confirm="Really?">: ask before sending.
   document.addEventListener("submit", function (event) {

@@ -113,9 +113,14 @@ def _minutes(seconds: float | None) -> str:
     return "none" if seconds is None else f"{seconds / 60:.1f}"
 
 
-def report_rows(figures: dict) -> list[tuple[str, str]]:
-    """The report as (measure, value) rows in words: the dashboard's table and its CSV are these rows."""
-    rows = [("Period from", figures["since"]), ("Period to (not included)", figures["until"]),
+def report_rows(figures: dict, tz: ZoneInfo | None = None) -> list[tuple[str, str]]:
+    """The report as (measure, value) rows in words: the dashboard's table and its CSV are these rows.
+    With `tz` the period's ends are shown in that zone as 'YYYY-MM-DD HH:MM', else as ISO times."""
+
+    def shown(iso_text: str) -> str:
+        return datetime.fromisoformat(iso_text).astimezone(tz).strftime("%Y-%m-%d %H:%M") if tz else iso_text
+
+    rows = [("Period from", shown(figures["since"])), ("Period to (not included)", shown(figures["until"])),
             ("Alerts", str(figures["alerts"]))]
     rows += [(f"Alerts: {level_label(level, 'en')}", str(n)) for level, n in figures["by_level"].items()]
     rows += [(f"Reason: {reason_label(code, 'en')}", str(n)) for code, n in figures["by_reason"].items()]

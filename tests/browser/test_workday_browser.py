@@ -175,6 +175,7 @@ def test_print_the_episode_summary(page, live, morning):
     sign_in(page)
     page.goto(f"/dashboard/patients/{ids['maria']}")
     page.get_by_role("link", name="Episode summary for the chart").click()
+    page.wait_for_url("**/summary")
     assert page.title() == "Episode summary: Maria Lopez · crswatch"
     summary = page.locator("#summary").inner_text()
     for expected in ("MRN MRN-4471", "born 1961-08-23", "teclistamab", "38.9 °C", "dizziness", "Primary nurse at"):
@@ -206,6 +207,7 @@ def test_grade_from_the_patient_page_shows_on_the_timeline(page, live, morning):
     sign_in(page)
     page.goto(f"/dashboard/patients/{ids['maria']}")
     page.get_by_role("link", name="Grade CRS for Maria Lopez").click()
+    page.wait_for_url(re.compile(r"/dashboard/grade\?patient_id="))
     assert page.get_by_role("heading", name="ASTCT CRS grading for Maria Lopez").is_visible()
     for width, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
         page.set_viewport_size(viewport)

@@ -11,6 +11,7 @@ import io
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
+from messages.texts import level_label
 from monitoring import episodes, history, reports, summary
 from monitoring.clinic import NotFound, ServiceError
 from monitoring.store import utcnow
@@ -119,8 +120,9 @@ def report():
     chart = ""
     if not errors:
         figures = reports.alert_report(clinic(), **query)
-        rows = reports.report_rows(figures)
-        chart = report_svg(figures["by_level"], title="Alerts by level")
+        rows = reports.report_rows(figures, clinic().tz)
+        chart = report_svg(figures["by_level"], title="Alerts by level",
+                           labels={code: level_label(code, "en") for code in figures["by_level"]})
     return render_template("report.html", title="Alert response times", figures=figures, rows=rows, chart=chart,
                            errors=errors, values=request.args, period=query), 400 if errors else 200
 
@@ -130,7 +132,7 @@ def report_csv():
     query, errors = reports.parse_period(request.args, clinic().tz)
     if errors:
         return Response("; ".join(errors.values()) + "\n", status=400, mimetype="text/plain")
-    rows = reports.report_rows(reports.alert_report(clinic(), **query))
+    rows = reports.report_rows(reports.alert_report(clinic(), **query), clinic().tz)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["measure", "value"])

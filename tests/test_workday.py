@@ -226,3 +226,25 @@ def test_spanish_texts_carry_lang_es(client, signed_in, admin_token, runner):
     assert '<q class="tl-body" lang="es">' in html
     simulator = client.get("/simulator?phone=%2B15555550199").text
     assert '<span class="bubble-body" lang="es">' in simulator and 'id="conversation" aria-live="polite" tabindex="0"' in simulator
+
+
+def test_settings_show_every_error_at_once_in_words(client, app):
+    from test_dashboard import ADMIN
+
+    add_user(app, ADMIN, "admin")
+    assert sign_in(client, ADMIN).status_code == 302
+    token = csrf_from(client.get("/dashboard/settings").text)
+    response = client.post("/dashboard/settings", data={
+        "csrf_token": token, "thresholds.fever_c": "45", "checkins.interval_minutes": "five",
+        "clinic.open": "25:00", "oncall": "Primary nurse +15555550142"})
+    assert response.status_code == 400
+    errors = dict(re.findall(r'<p class="field-error" id="([\w-]+)-error">([^<]+)</p>', response.text))
+    assert set(errors) == {"thresholds-fever_c", "checkins-interval_minutes", "clinic-open", "oncall"}, errors
+    assert errors["thresholds-fever_c"].startswith("Fever at or above (°C) must be between 37.5 and 39.5")
+    assert errors["checkins-interval_minutes"] == "Minutes between check-ins must be a number"
+    assert errors["oncall"].startswith("On-call chain")
+    assert all("thresholds." not in text and "checkins." not in text and "clinic." not in text
+               for text in errors.values()), errors
+    saved = client.post("/dashboard/settings", data={"csrf_token": token, "thresholds.fever_c": "38.3"})
+    assert saved.status_code == 302
+    assert "Saved: Fever at or above (°C)." in client.get("/dashboard/settings").text

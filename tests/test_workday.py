@@ -248,3 +248,15 @@ def test_settings_show_every_error_at_once_in_words(client, app):
     saved = client.post("/dashboard/settings", data={"csrf_token": token, "thresholds.fever_c": "38.3"})
     assert saved.status_code == 302
     assert "Saved: Fever at or above (°C)." in client.get("/dashboard/settings").text
+
+
+def test_enrollment_form_takes_mrn_and_birth_date(client, signed_in, admin_token):
+    form = {"csrf_token": signed_in, "name": "Pat Example", "phone": "+15555550199", "language": "en",
+            "therapy": "teclistamab", "mrn": "A-1", "birth_date": "1956-04-17"}
+    assert client.post("/dashboard/patients/new", data=form).status_code == 303
+    page = client.get("/dashboard/patients/1").text
+    assert "MRN A-1" in page and "born 1956-04-17" in page
+    again = client.post("/dashboard/patients/new", data={**form, "phone": "+15555550188", "birth_date": "2099-01-01"})
+    assert again.status_code == 400
+    assert 'id="mrn-error"' in again.text and "already belongs to patient 1" in again.text
+    assert 'id="birth_date-error"' in again.text and "Date of birth is in the future" in again.text

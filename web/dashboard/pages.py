@@ -148,7 +148,8 @@ ENROLL_DEFAULTS = {"language": "en"}
 ENROLL_LABELS = {"name": "Name", "phone": "Mobile phone", "language": "Texts in", "therapy": "Therapy",
                  "dose_given_at": "Step-up dose given at", "baseline_systolic": "Baseline systolic blood pressure",
                  "baseline_spo2": "Baseline SpO2", "high_risk": "High risk", "risk_factors": "Risk factors",
-                 "monitoring_hours": "Monitoring hours", "checkin_interval_minutes": "Check-in every (minutes)"}
+                 "monitoring_hours": "Monitoring hours", "checkin_interval_minutes": "Check-in every (minutes)",
+                 "mrn": "MRN", "birth_date": "Date of birth"}
 SETTING_WORDS = {"the clinic's missed_after_minutes": "the clinic's “Count as missed after” setting"}
 
 
@@ -174,6 +175,7 @@ def _enroll_body(form, tz) -> tuple[dict, dict[str, str]]:
         "monitoring_hours": lambda: forms.whole_number(form, "monitoring_hours", ENROLL_LABELS["monitoring_hours"]),
         "checkin_interval_minutes": lambda: forms.whole_number(form, "checkin_interval_minutes",
                                                                ENROLL_LABELS["checkin_interval_minutes"]),
+        "mrn": lambda: forms.text(form, "mrn"), "birth_date": lambda: forms.text(form, "birth_date"),
     }
     body, errors = {}, {}
     for field, parse in fields.items():

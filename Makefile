@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test acceptance bench lint browser clean
+.PHONY: install run test acceptance bench lint browser axe clean
 
 install: $(STAMP)
 
@@ -22,7 +22,7 @@ run: install
 	@$(VENV)/bin/flask --app app demo
 	@$(VENV)/bin/flask --app app serve
 
-test: install browser
+test: install browser axe
 	@echo "==> running the tests (pytest)"
 	@$(PY) -m pytest
 
@@ -41,6 +41,14 @@ browser:
 	@test -x /usr/bin/chromium || { echo "==> installing Debian's chromium for the browser tests"; \
 		(apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \
 		echo "!! could not install chromium: browser tests will fail; run 'apt-get install chromium' as root"; }
+
+# The accessibility checks inject axe-core, the npm package, into each page (tests/browser/axe.py).
+AXE := tests/browser/vendor/node_modules/axe-core/axe.min.js
+axe: $(AXE)
+
+$(AXE):
+	@echo "==> installing axe-core 4.14.1 from npm for the accessibility checks (tests/browser/vendor)"
+	@npm install --no-save --no-package-lock --no-audit --no-fund --prefix tests/browser/vendor axe-core@4.14.1 >/dev/null
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis

@@ -30,7 +30,7 @@ PATIENT_KEYS = (
     "reply_unreadable", "reply_med_recorded", "reply_med_too_soon", "reply_med_daily_max",
     "reply_symptoms_noted", "reply_readings_noted", "reply_thanks", "reply_no_fever_noted",
     "reply_still_urgent", "reply_paused", "reply_other_medicine", "help", "unknown_sender", "opted_out", "opted_in", "episode_end",
-    "already_stopped",
+    "already_stopped", "monitoring_paused", "monitoring_resumed", "monitoring_ended",
 )
 # Texts to a patient's caregivers (issue 13); {first_name} is the patient's. Written like patient texts
 # (GSM-7, plain words), in the caregiver's own language.

@@ -11,7 +11,7 @@ import logging
 from datetime import timedelta
 
 from messages.texts import level_label, reasons_text, render
-from monitoring.clinic import Clinic, Conflict, NotFound
+from monitoring.clinic import Clinic, Conflict, NotFound, ValidationError
 from monitoring.outbox import queue_text
 from monitoring.store import dumps, from_text, insert, loads, to_text, transaction, utcnow
 from triage.model import LEVELS
@@ -269,7 +269,14 @@ def _already_text(clinic: Clinic, row) -> str:
                   time=clinic.local(from_text(row["acknowledged_at"])).strftime("%-I:%M %p"))
 
 
-def resolve(clinic: Clinic, alert_id: int, actor: str, note: str) -> dict:
+# What came of an alert, recorded when it is resolved (CONTRACT section 8); the response-time report counts them.
+OUTCOMES = ("home_care", "ed", "clinic", "admitted", "no_action")
+
+
+def resolve(clinic: Clinic, alert_id: int, actor: str, note: str, outcome: str | None = None) -> dict:
+    """Close the alert with a note and, optionally, its outcome (one of OUTCOMES)."""
+    if outcome is not None and outcome not in OUTCOMES:
+        raise ValidationError(f"outcome must be one of {', '.join(OUTCOMES)}", "outcome")
     db = clinic.db
     with transaction(db):
         row = db.execute("SELECT status FROM alerts WHERE id = ?", [alert_id]).fetchone()
@@ -283,8 +290,10 @@ def resolve(clinic: Clinic, alert_id: int, actor: str, note: str) -> dict:
             "next_page_at = NULL, updated_at = ?, acknowledged_at = COALESCE(acknowledged_at, ?), "
             "acknowledged_by = COALESCE(acknowledged_by, ?) WHERE id = ?",
             [now, actor, note, now, now, actor, alert_id])
-        _event(clinic, alert_id, "resolved", actor=actor, note=note)
-        clinic.audit(actor, "alert.resolve", f"alert:{alert_id}", note=note)
+        if outcome is not None:
+            db.execute("UPDATE alerts SET outcome = ? WHERE id = ?", [outcome, alert_id])
+        _event(clinic, alert_id, "resolved", actor=actor, note=note, **({"outcome": outcome} if outcome else {}))
+        clinic.audit(actor, "alert.resolve", f"alert:{alert_id}", note=note, outcome=outcome)
     return alert_view(clinic, alert_id)
 
 
@@ -301,12 +310,20 @@ def _shape(row) -> dict:
         "reasons": loads(row["reasons"], []), "status": row["status"],
         "created_at": iso(row["created_at"]), "acknowledged_at": iso(row["acknowledged_at"]),
         "acknowledged_by": row["acknowledged_by"], "resolved_at": iso(row["resolved_at"]),
-        "resolved_by": row["resolved_by"], "resolution_note": row["resolution_note"],
+        "resolved_by": row["resolved_by"], "resolution_note": row["resolution_note"], "outcome": row["outcome"],
     }
 
 
-def list_alerts(clinic: Clinic, status: str = "open", patient_id: int | None = None) -> list[dict]:
+def list_alerts(clinic: Clinic, status: str = "open", patient_id: int | None = None, *,
+                created: tuple[str, str] | None = None, level: str | None = None) -> list[dict]:
+    """Alerts newest first; `created` = (since, until) stored UTC texts bound created_at (since <= t < until)."""
     where, params = [], []
+    if created is not None:
+        where.append("created_at >= ? AND created_at < ?")
+        params.extend(created)
+    if level is not None:
+        where.append("level = ?")
+        params.append(level)
     if status == "open":
         where.append("status = 'open'")
     elif status == "active":

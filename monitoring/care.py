@@ -164,7 +164,7 @@ def answer_checkin(clinic: Clinic, patient, episode, febrile: bool | None = None
             "ORDER BY taken_at DESC, id DESC LIMIT 1", [episode["id"]]).fetchone()
         febrile = bool(last and last["temperature_c"] >= clinic.thresholds.fever_c)
     due = now + timedelta(minutes=interval_minutes(clinic, patient, febrile))
-    if episode["status"] == "active":
+    if episode["status"] == "active" and not episode["paused_at"]:  # a pause keeps no check-in due
         clinic.db.execute(
             "UPDATE episodes SET checkin_sent_at = NULL, reminder_sent = 0, missed_count = 0, last_answer_at = ?, "
             "next_checkin_at = ? WHERE id = ?", [to_text(now), to_text(due), episode["id"]])
@@ -213,7 +213,7 @@ def patient_acetaminophen(clinic: Clinic, patient, episode, *, given_at: datetim
 REPLY_BUDGET = 20
 REPLY_WINDOW = timedelta(minutes=10)
 ALWAYS_REPLY = ("reply_urgent_in_hours", "reply_urgent_after_hours", "reply_still_urgent", "episode_end", "opted_out",
-                "help")
+                "help", "monitoring_paused", "monitoring_resumed", "monitoring_ended")
 
 
 def reply_budget_spent(clinic: Clinic, number: str) -> bool:

@@ -2,7 +2,8 @@
 
 All timing lives in the `episodes` row (`next_checkin_at`, `checkin_sent_at`), so a restart loses
 nothing. Each step claims its row with a conditional UPDATE, so two schedulers never send the same
-prompt twice.
+prompt twice. A paused episode (monitoring.episodes: the patient is in hospital, the ED or clinic)
+gets no prompt or reminder and no missed check-in until it is resumed.
 
 After downtime: a check-in that was sent and went unanswered past `missed_after_minutes` counts as
 one miss, however long the outage; check-ins that were never sent (the service was down) are not
@@ -62,7 +63,8 @@ def count_missed(clinic: Clinic) -> int:
     _repair_future_checkins(clinic, now)
     cutoff = to_text(now - _minutes(clinic, "missed_after_minutes"))
     rows = clinic.db.execute(
-        "SELECT id, patient_id, checkin_sent_at FROM episodes WHERE status = 'active' AND checkin_sent_at <= ?",
+        "SELECT id, patient_id, checkin_sent_at FROM episodes WHERE status = 'active' AND paused_at IS NULL "
+        "AND checkin_sent_at <= ?",
         [cutoff]).fetchall()
     for chunk in _chunks(rows):
         with transaction(clinic.db):
@@ -113,7 +115,8 @@ def send_reminders(clinic: Clinic) -> int:
     rows = clinic.db.execute(
         "SELECT e.id, e.patient_id, e.checkin_sent_at, p.phone, p.language FROM episodes e "
         "JOIN patients p ON p.id = e.patient_id "
-        "WHERE e.status = 'active' AND e.reminder_sent = 0 AND e.checkin_sent_at <= ? AND p.opted_out_at IS NULL",
+        "WHERE e.status = 'active' AND e.paused_at IS NULL AND e.reminder_sent = 0 AND e.checkin_sent_at <= ? "
+        "AND p.opted_out_at IS NULL",
         [cutoff]).fetchall()
     values = care.text_values(clinic)
     sent = 0
@@ -148,8 +151,8 @@ def send_prompts(clinic: Clinic) -> int:
     rows = clinic.db.execute(
         "SELECT e.id, e.patient_id, e.next_checkin_at, e.checkin_sent_at, p.checkin_interval_minutes, p.phone, "
         "p.language FROM episodes e JOIN patients p ON p.id = e.patient_id "
-        "WHERE e.status = 'active' AND (e.next_checkin_at <= ? OR e.next_checkin_at > ?) AND p.opted_out_at IS NULL "
-        "ORDER BY e.next_checkin_at", [to_text(now), to_text(now + LONGEST_INTERVAL)]).fetchall()
+        "WHERE e.status = 'active' AND e.paused_at IS NULL AND (e.next_checkin_at <= ? OR e.next_checkin_at > ?) "
+        "AND p.opted_out_at IS NULL ORDER BY e.next_checkin_at", [to_text(now), to_text(now + LONGEST_INTERVAL)]).fetchall()
     values = care.text_values(clinic)
     for chunk in _chunks(rows):
         with transaction(clinic.db):

@@ -256,4 +256,35 @@ MIGRATIONS: list[str] = [
     CREATE INDEX neuro_checks_answer_by ON neuro_checks (status, answer_by);
     CREATE INDEX neuro_checks_episode ON neuro_checks (episode_id, status);
     """,
+    # 5: identifiers that tell two patients of the same name apart (staff pages only, never in a text)
+    """
+    ALTER TABLE patients ADD COLUMN mrn TEXT;
+    ALTER TABLE patients ADD COLUMN birth_date TEXT;
+    CREATE UNIQUE INDEX patients_mrn ON patients (mrn) WHERE mrn IS NOT NULL;
+    """,
+    # 6: the clinic's working day: monitoring paused and ended early by staff, alert outcomes, ASTCT grades
+    # recorded on a patient, and the audit log read per subject (pause/resume/end show on the timeline)
+    """
+    ALTER TABLE episodes ADD COLUMN paused_at TEXT;
+    ALTER TABLE episodes ADD COLUMN pause_reason TEXT;
+    ALTER TABLE episodes ADD COLUMN pause_until TEXT;
+    ALTER TABLE episodes ADD COLUMN end_reason TEXT;
+    ALTER TABLE episodes ADD COLUMN ended_by TEXT;
+    CREATE INDEX episodes_paused ON episodes (status, pause_until) WHERE paused_at IS NOT NULL;
+    ALTER TABLE alerts ADD COLUMN outcome TEXT;
+    CREATE INDEX alerts_created ON alerts (created_at);
+    CREATE INDEX audit_log_subject ON audit_log (subject, id);
+
+    CREATE TABLE grades (
+        id INTEGER PRIMARY KEY,
+        patient_id INTEGER NOT NULL REFERENCES patients (id),
+        episode_id INTEGER REFERENCES episodes (id),
+        grade INTEGER NOT NULL CHECK (grade BETWEEN 0 AND 4),
+        driver TEXT NOT NULL,
+        inputs TEXT NOT NULL,
+        graded_by TEXT NOT NULL,
+        graded_at TEXT NOT NULL
+    );
+    CREATE INDEX grades_patient ON grades (patient_id, id);
+    """,
 ]

@@ -19,8 +19,29 @@ def editable_keys() -> list[str]:
     return keys + ["oncall"]
 
 
+def check(clinic: Clinic, changes) -> dict:
+    """Validate `{"section.key": value}` changes laid over the effective settings without storing them; return
+    the validated config. ValidationError naming the key at fault (the first problem)."""
+    return _validated(clinic, changes)
+
+
 def update(clinic: Clinic, changes, actor: str) -> dict:
     """Apply `{"section.key": value}` changes after validating the whole result; return the effective config."""
+    validated = _validated(clinic, changes)
+    with transaction(clinic.db):
+        now = to_text(utcnow())
+        for key in changes:
+            value = validated["oncall"] if key == "oncall" else validated[key.split(".")[0]][key.split(".")[1]]
+            old = clinic.effective["oncall"] if key == "oncall" else clinic.effective[key.split(".")[0]][key.split(".")[1]]
+            clinic.db.execute(
+                "INSERT INTO settings (key, value, updated_by, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, "
+                "updated_at = excluded.updated_at", [key, dumps(value), actor, now])
+            clinic.audit(actor, "settings.change", key, old=old, new=value)
+    return effective(clinic.config, stored(clinic))
+
+
+def _validated(clinic: Clinic, changes) -> dict:
     if not isinstance(changes, dict) or not changes:
         raise ValidationError('send an object of changes, like {"thresholds.fever_c": 38.0}', "body")
     allowed = set(editable_keys())
@@ -35,20 +56,9 @@ def update(clinic: Clinic, changes, actor: str) -> dict:
             section, name = key.split(".", 1)
             candidate[section][name] = value
     try:
-        validated = config_module.load(candidate)
+        return config_module.load(candidate)
     except config_module.ConfigError as error:
         raise ValidationError(error.format_message().removeprefix("config: "), error.key) from None
-    with transaction(clinic.db):
-        now = to_text(utcnow())
-        for key in changes:
-            value = validated["oncall"] if key == "oncall" else validated[key.split(".")[0]][key.split(".")[1]]
-            old = clinic.effective["oncall"] if key == "oncall" else clinic.effective[key.split(".")[0]][key.split(".")[1]]
-            clinic.db.execute(
-                "INSERT INTO settings (key, value, updated_by, updated_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, "
-                "updated_at = excluded.updated_at", [key, dumps(value), actor, now])
-            clinic.audit(actor, "settings.change", key, old=old, new=value)
-    return effective(clinic.config, stored(clinic))
 
 
 def revert(clinic: Clinic, key: str, actor: str) -> dict:

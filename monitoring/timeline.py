@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from monitoring.clinic import Clinic, NotFound
+from monitoring.episodes import episode_status
 from monitoring.medications import _tocilizumab_refusal
 from monitoring.store import from_text, loads, to_text, utcnow
 from triage import tocilizumab as toci_rules
@@ -30,6 +31,21 @@ def _paged(clinic: Clinic, alert_ids: list[int]) -> dict[int, list[dict]]:
         phone = row["to_number"]
         paged[row["alert_id"]].append({"name": names.get(phone, f"...{phone[-4:]}"), "at": from_text(row["at"])})
     return paged
+
+
+def _names_by_ending(clinic: Clinic) -> dict[str, str]:
+    """On-call and staff names by the last four digits of their phone (page events store only those)."""
+    names = {person["phone"][-4:]: person["name"] for person in clinic.oncall}
+    for row in clinic.db.execute("SELECT name, phone FROM staff WHERE phone IS NOT NULL"):
+        names.setdefault(row["phone"][-4:], row["name"])
+    return names
+
+
+def _named(detail: dict, names: dict[str, str]) -> dict:
+    """A page event's detail with "to_names": who was paged, by name where known ("...0142" otherwise)."""
+    if isinstance(detail.get("to"), list):
+        detail = {**detail, "to_names": [names.get(end, f"...{end}") for end in detail["to"]]}
+    return detail
 
 
 def _alert(row, paged: list[dict]) -> dict:
@@ -64,9 +80,10 @@ def alert_detail(clinic: Clinic, alert_id: int) -> dict:
     if row is None:
         raise NotFound(f"no alert {alert_id}", "alert_id")
     alert = _alert(row, _paged(clinic, [alert_id])[alert_id])
+    names = _names_by_ending(clinic)
     alert["events"] = [
         {"at": from_text(event["at"]), "kind": event["kind"], "actor": event["actor"],
-         "detail": loads(event["detail"], {})}
+         "detail": _named(loads(event["detail"], {}), names)}
         for event in clinic.db.execute("SELECT * FROM alert_events WHERE alert_id = ? ORDER BY id", [alert_id])
     ]
     return alert
@@ -84,7 +101,8 @@ def active_patients(clinic: Clinic) -> list[dict]:
     """Patients in an active episode: last check-in, last temperature and its trend, their active alert."""
     rows = clinic.db.execute(
         "SELECT p.id, p.name, p.high_risk, p.opted_out_at, e.id AS episode_id, e.therapy, e.dose_given_at, "
-        "e.ends_at, e.next_checkin_at, e.checkin_sent_at, e.missed_count, e.last_answer_at, "
+        "e.ends_at, e.next_checkin_at, e.checkin_sent_at, e.missed_count, e.last_answer_at, e.paused_at, "
+        "e.pause_reason, e.pause_until, "
         "a.id AS alert_id, a.level AS alert_level, a.status AS alert_status "
         "FROM episodes e JOIN patients p ON p.id = e.patient_id "
         "LEFT JOIN alerts a ON a.id = (SELECT id FROM alerts WHERE patient_id = p.id "
@@ -96,6 +114,8 @@ def active_patients(clinic: Clinic) -> list[dict]:
         patients.append({
             "id": row["id"], "name": row["name"], "high_risk": bool(row["high_risk"]),
             "opted_out": row["opted_out_at"] is not None, "episode_id": row["episode_id"],
+            "paused_at": from_text(row["paused_at"]), "pause_reason": row["pause_reason"],
+            "pause_until": from_text(row["pause_until"]),
             "therapy": row["therapy"], "dose_given_at": from_text(row["dose_given_at"]),
             "ends_at": from_text(row["ends_at"]), "next_checkin_at": from_text(row["next_checkin_at"]),
             "waiting_since": from_text(row["checkin_sent_at"]), "missed": row["missed_count"],
@@ -122,12 +142,16 @@ def patient_summary(clinic: Clinic, patient_id: int) -> dict:
         "id": patient["id"], "name": patient["name"], "phone": patient["phone"], "language": patient["language"],
         "baseline_systolic": patient["baseline_systolic"], "baseline_spo2": patient["baseline_spo2"],
         "high_risk": bool(patient["high_risk"]), "risk_factors": loads(patient["risk_factors"], []),
-        "opted_out_at": from_text(patient["opted_out_at"]),
+        "opted_out_at": from_text(patient["opted_out_at"]), "mrn": patient["mrn"], "birth_date": patient["birth_date"],
         "episode": None if episode is None else {
             "id": episode["id"], "therapy": episode["therapy"], "status": episode["status"],
             "dose_given_at": from_text(episode["dose_given_at"]), "ends_at": from_text(episode["ends_at"]),
             "next_checkin_at": from_text(episode["next_checkin_at"]),
-            "last_answer_at": from_text(episode["last_answer_at"]), "missed": episode["missed_count"]},
+            "last_answer_at": from_text(episode["last_answer_at"]), "missed": episode["missed_count"],
+            "monitoring": episode_status(episode, patient), "paused_at": from_text(episode["paused_at"]),
+            "pause_reason": episode["pause_reason"], "pause_until": from_text(episode["pause_until"]),
+            "ended_at": from_text(episode["ended_at"]), "end_reason": episode["end_reason"],
+            "ended_by": episode["ended_by"]},
         "temperatures": temperatures(clinic, episode["id"]) if episode else [],
         "latest_assessment": None if latest is None else {
             "level": latest["level"], "reasons": loads(latest["reasons"], []),
@@ -174,15 +198,18 @@ def patient_timeline(clinic: Clinic, patient_id: int, limit: int = 500) -> list[
                           [patient_id, limit]):
         items.append({"at": from_text(row["assessed_at"]), "kind": "assessment", "id": row["id"],
                       "level": row["level"], "reasons": loads(row["reasons"], [])})
+    names = _names_by_ending(clinic)
     for row in db.execute(
             "SELECT e.*, a.level FROM alert_events e JOIN alerts a ON a.id = e.alert_id WHERE a.patient_id = ? "
             "ORDER BY e.id DESC LIMIT ?", [patient_id, limit]):
         items.append({"at": from_text(row["at"]), "kind": "alert", "id": row["id"], "alert_id": row["alert_id"],
                       "event": row["kind"], "actor": row["actor"], "level": row["level"],
-                      "detail": loads(row["detail"], {})})
+                      "detail": _named(loads(row["detail"], {}), names)})
+    items.extend(_monitoring_changes(clinic, patient_id, limit))
+    items.extend(_grades(clinic, patient_id, limit))
     # Newest first; at the same instant the text in comes first, then what it caused, then the reply.
-    order = {"text_in": 0, "neuro_check": 1, "reading": 1, "medication": 2, "assessment": 3, "alert": 4,
-             "text_out": 5}
+    order = {"text_in": 0, "neuro_check": 1, "reading": 1, "medication": 2, "assessment": 3, "alert": 4, "grade": 5,
+             "monitoring": 6, "text_out": 7}
     items.sort(key=lambda item: (item["at"], order[item["kind"]], item["id"]), reverse=True)
     return items[:limit]
 
@@ -199,6 +226,28 @@ def caregivers(clinic: Clinic, patient_id: int) -> list[dict]:
     return [{"id": row["id"], "name": row["name"], "phone": row["phone"], "language": row["language"],
              "relationship": row["relationship"], "opted_out_at": from_text(row["opted_out_at"]),
              "label": caregiver_label(row["name"], row["relationship"])} for row in rows]
+
+
+MONITORING_ACTIONS = ("episode.pause", "episode.resume", "episode.end", "patient.opt_out", "patient.opt_in")
+
+
+def _monitoring_changes(clinic: Clinic, patient_id: int, limit: int) -> list[dict]:
+    """Pauses, resumptions, early ends and STOP/START from the audit log: {"kind": "monitoring", "action",
+    "actor", "detail"} (action without its prefix: pause, resume, end, opt_out, opt_in)."""
+    marks = ",".join("?" * len(MONITORING_ACTIONS))
+    rows = clinic.db.execute(
+        f"SELECT * FROM audit_log WHERE subject = ? AND action IN ({marks}) ORDER BY id DESC LIMIT ?",
+        [f"patient:{patient_id}", *MONITORING_ACTIONS, limit])
+    return [{"at": from_text(row["at"]), "kind": "monitoring", "id": row["id"],
+             "action": row["action"].split(".", 1)[1], "actor": row["actor"], "detail": loads(row["detail"], {})}
+            for row in rows]
+
+
+def _grades(clinic: Clinic, patient_id: int, limit: int) -> list[dict]:
+    """ASTCT grades recorded on the patient: {"kind": "grade", "grade", "driver", "inputs", "by"}."""
+    rows = clinic.db.execute("SELECT * FROM grades WHERE patient_id = ? ORDER BY id DESC LIMIT ?", [patient_id, limit])
+    return [{"at": from_text(row["graded_at"]), "kind": "grade", "id": row["id"], "grade": row["grade"],
+             "driver": row["driver"], "inputs": loads(row["inputs"], {}), "by": row["graded_by"]} for row in rows]
 
 
 def tocilizumab_status(clinic: Clinic, patient_id: int) -> dict:
@@ -229,20 +278,22 @@ def tocilizumab_status(clinic: Clinic, patient_id: int) -> dict:
 
 def phones_for_simulator(clinic: Clinic) -> list[dict]:
     """Phones the simulator can text from: patients in an active episode, their caregivers, then the on-call chain."""
-    phones = [{"phone": row["phone"], "label": f"{row['name']} (patient)"}
+    phones = [{"phone": row["phone"], "label": f"{row['name']} (patient)", "language": row["language"]}
               for row in clinic.db.execute(
-                  "SELECT DISTINCT p.name, p.phone FROM patients p JOIN episodes e ON e.patient_id = p.id "
+                  "SELECT DISTINCT p.name, p.phone, p.language FROM patients p JOIN episodes e ON e.patient_id = p.id "
                   "WHERE e.status = 'active' ORDER BY p.name")]
     seen = {entry["phone"] for entry in phones}
     for row in clinic.db.execute(
-            "SELECT DISTINCT c.name, c.phone, c.relationship FROM caregivers c JOIN episodes e ON e.patient_id = c.patient_id "
+            "SELECT DISTINCT c.name, c.phone, c.relationship, c.language FROM caregivers c "
+            "JOIN episodes e ON e.patient_id = c.patient_id "
             "WHERE e.status = 'active' AND c.removed_at IS NULL ORDER BY c.name"):
         if row["phone"] not in seen:
-            phones.append({"phone": row["phone"], "label": caregiver_label(row["name"], row["relationship"])})
+            phones.append({"phone": row["phone"], "label": caregiver_label(row["name"], row["relationship"]),
+                           "language": row["language"]})
             seen.add(row["phone"])
     for person in clinic.oncall:
         if person["phone"] not in seen:
-            phones.append({"phone": person["phone"], "label": f"{person['name']} (on call)"})
+            phones.append({"phone": person["phone"], "label": f"{person['name']} (on call)", "language": "en"})
             seen.add(person["phone"])
     return phones
 

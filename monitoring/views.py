@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from monitoring import caregivers
 from monitoring.clinic import Clinic, NotFound
+from monitoring.episodes import episode_status
 from monitoring.store import from_text, loads
 
 
@@ -11,14 +12,19 @@ def iso(text: str | None) -> str | None:
     return None if text is None else from_text(text).isoformat()
 
 
-def episode_view(row) -> dict | None:
+def episode_view(row, patient=None) -> dict | None:
+    """The episode; with its `patient` row the status says paused or opted_out (CONTRACT section 8)."""
     if row is None:
         return None
     return {
         "id": row["id"], "therapy": row["therapy"], "dose_given_at": iso(row["dose_given_at"]),
-        "ends_at": iso(row["ends_at"]), "status": row["status"], "next_checkin_at": iso(row["next_checkin_at"]),
+        "ends_at": iso(row["ends_at"]),
+        "status": episode_status(row, patient) if patient is not None else row["status"],
+        "next_checkin_at": iso(row["next_checkin_at"]),
         "checkin_open_since": iso(row["checkin_sent_at"]), "missed_checkins": row["missed_count"],
         "last_answer_at": iso(row["last_answer_at"]),
+        "paused_at": iso(row["paused_at"]), "pause_reason": row["pause_reason"],
+        "pause_until": iso(row["pause_until"]), "ended_at": iso(row["ended_at"]), "end_reason": row["end_reason"],
     }
 
 
@@ -63,7 +69,8 @@ def patient_view(clinic: Clinic, patient_id: int, reading_limit: int = 200) -> d
         "baseline_systolic": row["baseline_systolic"], "baseline_spo2": row["baseline_spo2"],
         "high_risk": bool(row["high_risk"]), "risk_factors": loads(row["risk_factors"], []),
         "checkin_interval_minutes": row["checkin_interval_minutes"], "opted_out_at": iso(row["opted_out_at"]),
-        "episode": episode_view(current_episode(clinic, patient_id)),
+        "mrn": row["mrn"], "birth_date": row["birth_date"],
+        "episode": episode_view(current_episode(clinic, patient_id), row),
         "latest_assessment": assessment_view(latest_assessment(clinic, patient_id)),
         "readings": [reading_view(r) for r in readings],
         "caregivers": caregivers.caregivers_view(clinic, patient_id),

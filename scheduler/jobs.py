@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from monitoring import alerts, checkins, inbound, neuro_checks, operator, outbox
+from monitoring import alerts, checkins, episodes, inbound, neuro_checks, operator, outbox
 from monitoring.clinic import open_clinic
 from monitoring.store import transaction, utcnow
 
@@ -14,7 +14,7 @@ log = logging.getLogger("crswatch.scheduler")
 def run_due_work(config: dict, gateway, limiter=None, batch: int = 500, clock_step: timedelta | None = None,
                  holder: str = "tick") -> dict:
     """One pass over all due work, in the order that keeps the counts right: episodes that ended stop
-    first, missed check-ins are counted before new prompts go out, and delivery runs last so every text
+    first, pauses that reached their end resume, missed check-ins are counted before new prompts go out, and delivery runs last so every text
     queued by this pass leaves in it.
 
     `clock_step`: how much further the wall clock moved than the monotonic clock since the caller's
@@ -26,6 +26,7 @@ def run_due_work(config: dict, gateway, limiter=None, batch: int = 500, clock_st
         _check_clock(clinic, clock_step)
         done = {
             "episodes_ended": checkins.end_episodes(clinic),
+            "resumed": episodes.resume_due(clinic),
             "missed": checkins.count_missed(clinic),
             "reminders": checkins.send_reminders(clinic),
             "prompts": checkins.send_prompts(clinic),

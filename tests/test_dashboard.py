@@ -17,7 +17,7 @@ from web.dashboard.chart import temperature_svg
 
 ADMIN, NURSE = "Ada Admin", "Nora Nurse"
 PASSWORD = "correct horse battery"
-DASHBOARD_BLUEPRINTS = ("dashboard", "admin", "simulator", "signin")
+DASHBOARD_BLUEPRINTS = ("dashboard", "admin", "simulator", "signin", "workday")
 PUBLIC_ENDPOINTS = {"signin.signin"}
 
 
@@ -97,7 +97,8 @@ def test_every_page_redirects_to_signin_without_a_session(app, client):
 
 ID_ENDPOINTS = {"dashboard.alert", "dashboard.ack", "dashboard.resolve", "dashboard.patient",
                 "dashboard.give_medication", "dashboard.new_dose", "admin.staff_password", "admin.staff_revoke",
-                "dashboard.add_caregiver", "dashboard.remove_caregiver"}
+                "dashboard.add_caregiver", "dashboard.remove_caregiver",
+                "workday.pause", "workday.resume", "workday.end", "workday.summary_page"}
 
 
 def test_every_dashboard_id_is_a_row_id(app):

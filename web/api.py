@@ -6,8 +6,9 @@ from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 import triage
-from monitoring import alerts, caregivers, medications, patients, settings, views
+from monitoring import alerts, caregivers, episodes, history, medications, patients, reports, settings, views
 from monitoring.clinic import ValidationError
+from monitoring.store import to_text
 from web.context import clinic, json_body, staff_required, wake_delivery
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -81,6 +82,24 @@ def remove_caregiver(patient_id: int, caregiver_id: int):
     return jsonify({"caregivers": caregivers.caregivers_view(clinic(), patient_id)})
 
 
+@bp.post(f"/patients/{PATIENT}/pause")
+@staff_required()
+def pause(patient_id: int):
+    return jsonify(episodes.pause(clinic(), patient_id, json_body(), actor=g.staff["name"]))
+
+
+@bp.post(f"/patients/{PATIENT}/resume")
+@staff_required()
+def resume(patient_id: int):
+    return jsonify(episodes.resume(clinic(), patient_id, actor=g.staff["name"]))
+
+
+@bp.post(f"/patients/{PATIENT}/end")
+@staff_required()
+def end(patient_id: int):
+    return jsonify(episodes.end(clinic(), patient_id, json_body(), actor=g.staff["name"]))
+
+
 @bp.post(f"/patients/{PATIENT}/medications")
 @staff_required()
 def give_medication(patient_id: int):
@@ -100,7 +119,14 @@ def list_alerts():
     status = request.args.get("status", "open")
     if status not in ("open", "acknowledged", "resolved", "active", "all"):
         raise ValidationError("status must be open, acknowledged, resolved, active or all", "status")
-    return jsonify(alerts.list_alerts(clinic(), status, _int_arg("patient_id")))
+    level = request.args.get("level") or None
+    if level is not None and level not in history.LEVEL_CHOICES:
+        raise ValidationError(f"level must be one of {', '.join(history.LEVEL_CHOICES)}", "level")
+    created = None
+    if request.args.get("since") or request.args.get("until"):
+        since, until = history.period(request.args, clinic().tz, default_days=None)
+        created = (to_text(since) if since else "", to_text(until))
+    return jsonify(alerts.list_alerts(clinic(), status, _int_arg("patient_id"), created=created, level=level))
 
 
 @bp.post(f"/alerts/{ALERT}/ack")
@@ -116,7 +142,18 @@ def resolve(alert_id: int):
     note = body.get("note", "")
     if not isinstance(note, str) or len(note) > 2000:
         raise ValidationError("note must be text of at most 2000 characters", "note")
-    return jsonify(alerts.resolve(clinic(), alert_id, actor=g.staff["name"], note=note.strip()))
+    unknown = sorted(set(body) - {"note", "outcome"})
+    if unknown:
+        raise ValidationError(f"unknown field {unknown[0]!r}; known: note, outcome", unknown[0])
+    return jsonify(alerts.resolve(clinic(), alert_id, actor=g.staff["name"], note=note.strip(),
+                                  outcome=body.get("outcome")))
+
+
+@bp.get("/reports/alerts")
+@staff_required()
+def alert_report():
+    since, until = history.period(request.args, clinic().tz)
+    return jsonify(reports.alert_report(clinic(), since, until))
 
 
 @bp.get("/messages")

@@ -10,6 +10,8 @@ import copy
 
 from flask import Blueprint, jsonify
 
+from monitoring.alerts import OUTCOMES
+from monitoring.episodes import PAUSE_REASONS
 from triage import PROFILE_RANGES
 from triage.model import LEVELS, MEDICATIONS, SYMPTOMS
 
@@ -61,10 +63,24 @@ SCHEMAS: dict[str, dict] = {
     }, required=["error"]),
     "Episode": obj({
         "id": INT_ID, "therapy": {"type": "string"}, "dose_given_at": ISO_TIME, "ends_at": ISO_TIME,
-        "status": {"type": "string", "enum": ["active", "ended"]},
+        "status": {"type": "string", "enum": ["active", "paused", "ended", "opted_out"],
+                   "description": "paused: staff paused check-ins; opted_out: the patient texted STOP "
+                                  "(not monitored)"},
         "next_checkin_at": nullable(ISO_TIME), "checkin_open_since": nullable(ISO_TIME),
         "missed_checkins": {"type": "integer", "minimum": 0}, "last_answer_at": nullable(ISO_TIME),
+        "paused_at": nullable(ISO_TIME), "pause_reason": nullable({"type": "string", "enum": list(PAUSE_REASONS)}),
+        "pause_until": nullable(ISO_TIME), "ended_at": nullable(ISO_TIME), "end_reason": {"type": ["string", "null"]},
     }),
+    "PauseRequest": obj({
+        "reason": {"type": "string", "enum": list(PAUSE_REASONS)},
+        "until": {**ISO_TIME, "description": "resume by itself then (within 14 days); without it, until resumed"},
+    }, required=["reason"], closed=True, examples=[{"reason": "admitted"}]),
+    "EndRequest": obj({"reason": {"type": "string", "minLength": 1, "maxLength": 200}}, required=["reason"],
+                      closed=True, examples=[{"reason": "admitted for CRS grade 2"}]),
+    "EpisodeChange": obj({
+        "patient_id": INT_ID, "episode_id": INT_ID,
+        "status": {"type": "string", "enum": ["active", "paused", "ended"]},
+    }, required=["patient_id", "episode_id", "status"]),
     "Assessment": obj({
         "level": LEVEL, "reasons": array(REASON),
         "instructions": array({"type": "string", "description": "instruction key"}), "assessed_at": ISO_TIME,
@@ -82,6 +98,9 @@ SCHEMAS: dict[str, dict] = {
         "baseline_systolic": {"type": ["integer", "null"]}, "baseline_spo2": {"type": ["integer", "null"]},
         "high_risk": {"type": "boolean"}, "risk_factors": array({"type": "string"}),
         "checkin_interval_minutes": {"type": ["integer", "null"]}, "opted_out_at": nullable(ISO_TIME),
+        "mrn": {"type": ["string", "null"], "description": "medical record number (staff only, never texted)"},
+        "birth_date": {"type": ["string", "null"], "format": "date",
+                       "description": "date of birth, YYYY-MM-DD (staff only, never texted)"},
         "episode": nullable(ref("Episode")), "latest_assessment": nullable(ref("Assessment")),
         "readings": {**array(ref("Reading")), "description": "newest first"},
         "caregivers": {**array(ref("Caregiver")), "description": "current caregivers (at most 2), oldest first"},
@@ -115,6 +134,11 @@ SCHEMAS: dict[str, dict] = {
         "checkin_interval_minutes": {"type": ["integer", "null"], "minimum": 15, "maximum": 240},
         "caregivers": {**array(ref("CaregiverRequest")), "maxItems": 2,
                        "description": "each gets an explanation text; errors name caregivers[i].field"},
+        "mrn": {"type": ["string", "null"], "pattern": r"^[A-Za-z0-9][A-Za-z0-9./-]{0,39}$",
+                "description": "medical record number, unique among patients (409 when another patient has it); "
+                               "shown on staff pages only, never in a text"},
+        "birth_date": {"type": ["string", "null"], "format": "date",
+                       "description": "date of birth, YYYY-MM-DD, not in the future; staff pages only, never texted"},
     }, required=["name", "phone", "therapy"], closed=True,
         examples=[{"name": "Pat Example", "phone": "+15555550198", "language": "en", "therapy": "teclistamab",
                    "baseline_systolic": 120, "high_risk": False}]),
@@ -148,8 +172,24 @@ SCHEMAS: dict[str, dict] = {
         "created_at": ISO_TIME, "acknowledged_at": nullable(ISO_TIME), "acknowledged_by": {"type": ["string", "null"]},
         "resolved_at": nullable(ISO_TIME), "resolved_by": {"type": ["string", "null"]},
         "resolution_note": {"type": ["string", "null"]},
+        "outcome": nullable({"type": "string", "enum": list(OUTCOMES), "description": "what came of it (resolve)"}),
     }),
-    "ResolveRequest": obj({"note": {"type": "string", "maxLength": 2000}}, required=[]),
+    "ResolveRequest": obj({"note": {"type": "string", "maxLength": 2000},
+                           "outcome": {"type": "string", "enum": list(OUTCOMES)}}, required=[], closed=True),
+    "AlertReport": obj({
+        "since": ISO_TIME, "until": {**ISO_TIME, "description": "not included"},
+        "alerts": {"type": "integer", "minimum": 0, "description": "alerts opened in the period"},
+        "by_level": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "by_reason": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "first_page_seconds": obj({"median": {"type": ["number", "null"]}, "p90": {"type": ["number", "null"]}},
+                                  description="from the alert to its first page sent"),
+        "ack_seconds": obj({"median": {"type": ["number", "null"]}, "p90": {"type": ["number", "null"]}},
+                           description="from the alert to its acknowledgement"),
+        "repaged": {"type": "integer", "minimum": 0}, "called": {"type": "integer", "minimum": 0},
+        "outcomes": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "unresolved": {"type": "integer", "minimum": 0}, "patient_days": {"type": "number", "minimum": 0},
+        "missed_checkin_alerts_per_patient_day": {"type": ["number", "null"]},
+    }),
     "Message": obj({
         "id": INT_ID, "direction": {"type": "string", "enum": ["in", "out"]},
         "to": {"type": "string"}, "from": {"type": "string"}, "body": {"type": "string"},
@@ -312,6 +352,22 @@ def _paths() -> dict:
                                 parameters=[PATIENT_ID, path_id("caregiver_id", "the caregiver's id")],
                                 errors=("404",), operation_id="removeCaregiver", **staff),
         },
+        f"{API}/patients/{{patient_id}}/pause": {
+            "post": operation("Pause check-ins (in hospital, ED or clinic): no prompts and no missed check-ins; "
+                              "a red flag texted meanwhile still pages", "200", ref("EpisodeChange"), "paused",
+                              body="PauseRequest", parameters=[PATIENT_ID], errors=(*WRITE, "404", "409"),
+                              operation_id="pauseMonitoring", **staff),
+        },
+        f"{API}/patients/{{patient_id}}/resume": {
+            "post": operation("Resume check-ins; the next prompt is due now", "200", ref("EpisodeChange"), "resumed",
+                              parameters=[PATIENT_ID], errors=("404", "409"), operation_id="resumeMonitoring",
+                              **staff),
+        },
+        f"{API}/patients/{{patient_id}}/end": {
+            "post": operation("End monitoring early, with a reason", "200", ref("EpisodeChange"), "ended",
+                              body="EndRequest", parameters=[PATIENT_ID], errors=(*WRITE, "404", "409"),
+                              operation_id="endMonitoring", **staff),
+        },
         f"{API}/patients/{{patient_id}}/medications": {
             "post": operation("Record a dose given; tocilizumab beyond the SOP's limits is refused (409)", "201",
                               ref("Medication"), "recorded", body="MedicationRequest", parameters=[PATIENT_ID],
@@ -326,7 +382,13 @@ def _paths() -> dict:
                                  query("status", {"type": "string", "default": "open",
                                                   "enum": ["open", "acknowledged", "resolved", "active", "all"]},
                                        "active: open or acknowledged"),
-                                 query("patient_id", INT_ID, "only this patient's alerts")],
+                                 query("patient_id", INT_ID, "only this patient's alerts"),
+                                 query("level", {"type": "string", "enum": ["clinician_review", "urgent"]},
+                                       "only alerts of this level"),
+                                 query("since", {"type": "string"}, "opened at or after: a clinic date "
+                                                                    "(YYYY-MM-DD) or an ISO time with offset"),
+                                 query("until", {"type": "string"}, "opened before: a time, or a date "
+                                                                    "(that whole clinic day included)")],
                              errors=("400",), operation_id="listAlerts", **staff),
         },
         f"{API}/alerts/{{alert_id}}/ack": {
@@ -334,9 +396,17 @@ def _paths() -> dict:
                               parameters=[ALERT_ID], errors=("404",), operation_id="acknowledgeAlert", **staff),
         },
         f"{API}/alerts/{{alert_id}}/resolve": {
-            "post": operation("Resolve an alert with a note", "200", ref("Alert"), "the alert",
+            "post": operation("Resolve an alert with a note and what came of it", "200", ref("Alert"), "the alert",
                               body="ResolveRequest", body_required=False, parameters=[ALERT_ID],
                               errors=(*WRITE, "404", "409"), operation_id="resolveAlert", **staff),
+        },
+        f"{API}/reports/alerts": {
+            "get": operation("Response times of the alerts opened in a period (default: the last 30 clinic days)",
+                             "200", ref("AlertReport"), "the figures",
+                             parameters=[query("since", {"type": "string"}, "a clinic date or an ISO time"),
+                                         query("until", {"type": "string"}, "a clinic date (included) or an ISO "
+                                                                            "time (not included); default now")],
+                             errors=("400",), operation_id="alertReport", **staff),
         },
         f"{API}/messages": {
             "get": operation("The message log, oldest first (texts to staff included without patient_id)", "200",

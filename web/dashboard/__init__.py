@@ -12,6 +12,9 @@ from flask import Flask, make_response, redirect, request, send_from_directory, 
 from werkzeug.exceptions import NotFound
 
 from messages.texts import level_label, reason_label, symptom_label
+from monitoring.episodes import PAUSE_LABELS
+from monitoring.reports import OUTCOME_LABELS
+from monitoring.store import from_text
 from monitoring.timeline import age
 from triage import celsius_to_fahrenheit
 from web.api import RowId
@@ -49,14 +52,39 @@ def _dashboard_not_found(app: Flask) -> None:
         return app_not_found(exc) if app_not_found is not None else exc
 
 
+def _ago(moment) -> str:
+    """'4 min ago', '2 h ago', or 'just now' (never 'just now ago')."""
+    said = age(moment)
+    return said if said in ("", "just now") else f"{said} ago"
+
+
+def grade_inputs_text(inputs: dict) -> str:
+    """A recorded grade's inputs in words: 'temperature 38.6 C, hypotension, 1 vasopressor, oxygen low flow 2 L/min'."""
+    parts = []
+    if inputs.get("temperature_c") is not None:
+        parts.append(f"temperature {inputs['temperature_c']:.1f} C")
+    if inputs.get("fever_masked"):
+        parts.append("fever masked by antipyretic or anticytokine therapy")
+    if inputs.get("hypotension"):
+        parts.append("hypotension")
+    if inputs.get("vasopressors"):
+        parts.append(f"{inputs['vasopressors']} vasopressor{'s' if inputs['vasopressors'] > 1 else ''}")
+    if inputs.get("vasopressin"):
+        parts.append("vasopressin")
+    oxygen = inputs.get("oxygen", "none")
+    parts.append("room air" if oxygen == "none" else "oxygen " + oxygen.replace("_", " ")
+                 + (f" {inputs['oxygen_lpm']:g} L/min" if inputs.get("oxygen_lpm") is not None else ""))
+    return ", ".join(parts)
+
+
 def init_app(app: Flask) -> None:
-    from web.dashboard import admin, auth, pages, simulator
+    from web.dashboard import admin, auth, pages, simulator, workday
 
     if app.config.get("PERMANENT_SESSION_LIFETIME") == timedelta(days=31):  # Flask's default: too long here
         app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=SESSION_HOURS)
     # Ids in dashboard paths are web.api's RowId: past SQLite's 64-bit range is a 404, not an OverflowError.
     app.url_map.converters.setdefault("row_id", RowId)  # before the routes that use it
-    for blueprint in (auth.bp, pages.bp, admin.bp, simulator.bp):
+    for blueprint in (auth.bp, pages.bp, admin.bp, simulator.bp, workday.bp):
         app.register_blueprint(blueprint)
     _dashboard_not_found(app)
 
@@ -73,10 +101,12 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(operator_notices=_operator_notices)
     app.jinja_env.globals.update(csrf_token=csrf_token, csrf_field=CSRF_FIELD, current_user=current_user,
                                  sms_backend=lambda: app.config["CRS"]["sms"]["backend"],
-                                 fever_c=lambda: clinic().thresholds.fever_c)
+                                 fever_c=lambda: clinic().thresholds.fever_c, outcome_labels=OUTCOME_LABELS,
+                                 pause_labels=PAUSE_LABELS)
     app.jinja_env.filters.update(
-        local=_local, clock=lambda m: _local(m, "%-I:%M %p"), ago=age,
+        local=_local, clock=lambda m: _local(m, "%-I:%M %p"), ago=_ago,
         level_label=lambda code: level_label(code, "en"), reason_label=lambda code: reason_label(code, "en"),
         symptom_label=lambda code: symptom_label(code, "en"),
         fahrenheit=lambda c: f"{celsius_to_fahrenheit(c):.1f}",
+        local_text=lambda text: _local(from_text(text)) if text else "", grade_inputs=grade_inputs_text,
     )

@@ -145,27 +145,73 @@ def settings_page():
 @admin_required
 def settings_save():
     form = request.form
+    changes, errors = _form_changes(form)
+    if not errors and not changes:
+        flash("Nothing changed.", "ok")
+        return redirect(url_for(".settings_page"))
+    if not errors:
+        try:
+            settings.update(clinic(), changes, actor=current_user().name)
+        except ServiceError as error:  # a clash between fields (opens after it closes), found together
+            errors = {_field(error.field): _in_words(error.field, error.message)}
+    if errors:
+        return _settings_page(errors, form, 400)
+    flash(f"Saved: {'; '.join(short_label(key) for key in sorted(changes))}.", "ok")
+    return redirect(url_for(".settings_page"))
+
+
+def _form_changes(form) -> tuple[dict, dict[str, str]]:
+    """The form's changed settings and, in words beside each field, every problem at once: each value is
+    read, then checked on its own over the current settings (settings.check)."""
     current = settings.public_view(clinic())["effective"]
-    changes = {}
-    try:
-        for key in settings.editable_keys():
-            if key not in form:
-                continue
+    changes, errors = {}, {}
+    for key in settings.editable_keys():
+        if key not in form:
+            continue
+        try:
             if key == "oncall":
                 value, old = _parse_oncall(form[key]), current["oncall"]
             else:
                 section, name = key.split(".", 1)
                 value, old = _parse(key, form[key]), current[section][name]
-            if value != old:
-                changes[key] = value
-        if not changes:
-            flash("Nothing changed.", "ok")
-            return redirect(url_for(".settings_page"))
-        settings.update(clinic(), changes, actor=current_user().name)
-    except ServiceError as error:
-        return _settings_page({error.field or "body": error.message}, form, error.status)
-    flash(f"Saved: {', '.join(sorted(changes))}.", "ok")
-    return redirect(url_for(".settings_page"))
+        except ValidationError as error:
+            errors[key] = _in_words(key, error.message)
+            continue
+        if value != old:
+            changes[key] = value
+    for key, value in changes.items():
+        try:
+            settings.check(clinic(), {key: value})
+        except ServiceError as error:
+            errors.setdefault(_field(error.field or key), _in_words(error.field or key, error.message))
+    return changes, errors
+
+
+def _field(key: str | None) -> str:
+    """The form field a config key belongs to: oncall[0].phone is the on-call box."""
+    return "oncall" if (key or "").startswith("oncall") else (key or "body")
+
+
+def _in_words(key: str | None, message: str) -> str:
+    """A settings problem in the form's words, never a config key:
+    'thresholds.fever_c: must be between 37.5 and 39.5, not 45' -> 'Fever at or above (°C) must be between ...';
+    'oncall[1].phone: must be ...' -> 'On-call chain, line 2: phone must be ...'."""
+    key = key or ""
+    if key.startswith("oncall"):
+        message = re.sub(r"^on-call line (\d+): ", r"line \1: ", message.removeprefix(f"{key}: "))
+        if key.startswith("oncall[") and "]" in key:
+            line = int(key[7:key.index("]")]) + 1
+            message = f"line {line}: {key[key.index(']') + 2:]} {message}"
+        return f"On-call chain, {message}" if message.startswith("line ") else f"On-call chain: {message}"
+    label = short_label(key)
+    for prefix in (f"{key}: ", f"{key} ", f"{label}: ", f"{label} "):
+        if message.startswith(prefix):
+            message = message[len(prefix):]
+            break
+    # another setting named in the message (opens after it closes) by its label too
+    message = re.sub(r"\b(clinic|checkins|thresholds|escalation)\.[a-z_]+\b",
+                     lambda match: f"“{short_label(match.group(0))}”", message)
+    return message if message.startswith(label) else f"{label} {message}"
 
 
 @bp.post("/settings/revert")

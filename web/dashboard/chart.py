@@ -89,3 +89,26 @@ def temperature_svg(series: list[tuple[datetime, float]], fever_c: float, *, tit
                      f'text-anchor="middle">no temperatures yet</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def report_svg(counts: dict[str, int], *, title: str, labels=None) -> Markup:
+    """Horizontal bars, one a category, each labelled with its name and count in text (no colour needed).
+    Drawn 400 units wide so its 14-unit labels stay readable when a phone shrinks it to ~360 px."""
+    labels = labels or {}
+    names = list(counts)
+    bar_h, gap, label_w, width = 22, 10, 150, 400
+    height = max(1, len(names)) * (bar_h + gap) + gap
+    most = max(counts.values(), default=0) or 1
+    summary = "; ".join(f"{labels.get(name, name)}: {counts[name]}" for name in names) or "nothing to show"
+    parts = [(f'<svg class="chart chart-bars" viewBox="0 0 {width} {height}" role="img" '
+             f'aria-label="{escape(title)}: {escape(summary)}" xmlns="http://www.w3.org/2000/svg">'),
+             f"<title>{escape(title)}</title><desc>{escape(summary)}</desc>"]
+    for index, name in enumerate(names):
+        top = gap + index * (bar_h + gap)
+        length = round((width - label_w - 40) * counts[name] / most, 1)
+        parts.append(f'<text class="bar-label" x="{label_w - 8}" y="{top + 16}" text-anchor="end">'
+                     f"{escape(str(labels.get(name, name)))}</text>")
+        parts.append(f'<rect class="bar" x="{label_w}" y="{top}" width="{max(length, 1)}" height="{bar_h}"/>')
+        parts.append(f'<text class="bar-value" x="{label_w + max(length, 1) + 6}" y="{top + 16}">{counts[name]}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -7,7 +7,10 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 
 from monitoring import alerts, caregivers, medications, patients, timeline
+from monitoring import grades as grading
+from monitoring.app_api import to_celsius
 from monitoring.clinic import Conflict, NotFound, ServiceError, ValidationError
+from monitoring.reports import OUTCOME_LABELS
 from monitoring.store import utcnow
 from triage.model import MEDICATIONS
 from web.api import OXYGEN, grade_body
@@ -71,8 +74,9 @@ def resolve(alert_id: int):
         flash("The note must be at most 2000 characters.", "error")
     else:
         try:
-            alerts.resolve(clinic(), alert_id, actor=current_user().name, note=note)
-            flash(f"Alert {alert_id} resolved.", "ok")
+            outcome = request.form.get("outcome") or None
+            alerts.resolve(clinic(), alert_id, actor=current_user().name, note=note, outcome=outcome)
+            flash(f"Alert {alert_id} resolved" + (f": {OUTCOME_LABELS[outcome]}." if outcome else "."), "ok")
         except ServiceError as error:
             flash(error.message, "error")
     return redirect(safe_next(request.form.get("next"), url_for(".index")))
@@ -178,7 +182,8 @@ ENROLL_LABELS = {"name": "Name", "phone": "Mobile phone", "language": "Texts in"
                  "baseline_spo2": "Baseline SpO2", "high_risk": "High risk", "risk_factors": "Risk factors",
                  "monitoring_hours": "Monitoring hours", "checkin_interval_minutes": "Check-in every (minutes)",
                  **{f"caregivers[{row}].{key}": f"Caregiver {row + 1}: " + label.removeprefix("Caregiver's ")
-                    for row in range(2) for key, label in CAREGIVER_LABELS.items()}}
+                    for row in range(2) for key, label in CAREGIVER_LABELS.items()},
+                 "mrn": "MRN", "birth_date": "Date of birth"}
 SETTING_WORDS = {"the clinic's missed_after_minutes": "the clinic's “Count as missed after” setting"}
 
 
@@ -205,6 +210,7 @@ def _enroll_body(form, tz) -> tuple[dict, dict[str, str]]:
         "monitoring_hours": lambda: forms.whole_number(form, "monitoring_hours", ENROLL_LABELS["monitoring_hours"]),
         "checkin_interval_minutes": lambda: forms.whole_number(form, "checkin_interval_minutes",
                                                                ENROLL_LABELS["checkin_interval_minutes"]),
+        "mrn": lambda: forms.text(form, "mrn"), "birth_date": lambda: forms.text(form, "birth_date"),
     }
     body, errors = {}, {}
     for field, parse in fields.items():
@@ -264,23 +270,59 @@ def _enroll_error_page(body: dict, errors: dict, problems: dict):
 
 @bp.route("/grade", methods=["GET", "POST"])
 def grade():
-    values, result, errors, status = {"vasopressors": "0", "oxygen": "none"}, None, {}, 200
+    """The ASTCT grading form; opened from a patient's page (?patient_id=) it records the grade on their timeline."""
+    form = request.form if request.method == "POST" else request.args
+    patient = None
+    patient_id = form.get("patient_id") or None
+    if patient_id is not None:
+        if not (patient_id.isascii() and patient_id.isdigit() and len(patient_id) < 19):
+            raise NotFound("no such patient", "patient_id")
+        patient = timeline.patient_summary(clinic(), int(patient_id))
+    values, result, errors, status = {"vasopressors": "0", "oxygen": "none", "temperature_unit": "C"}, None, {}, 200
     if request.method == "POST":
-        form = request.form
         values = form
         try:
-            vasopressors = forms.whole_number(form, "vasopressors", "Vasopressors")
-            body = forms.drop_none({
-                "temperature_c": forms.number(form, "temperature_c", "Temperature"),
-                "fever_masked": forms.checkbox(form, "fever_masked"),
-                "hypotension": forms.checkbox(form, "hypotension"),
-                "vasopressors": 0 if vasopressors is None else vasopressors,
-                "vasopressin": forms.checkbox(form, "vasopressin"),
-                "oxygen": forms.text(form, "oxygen") or "none",
-                "oxygen_lpm": forms.number(form, "oxygen_lpm", "Oxygen flow"),
-            })
+            body = _grade_form_body(form)
             result = grade_body(body)
         except ValidationError as error:
             errors, status = {error.field or "temperature_c": error.message}, 400
+        if result is not None and patient is not None:
+            grading.record_grade(clinic(), patient["id"], {**body, "temperature_entered": form.get("temperature_c"),
+                                                          "temperature_unit": form.get("temperature_unit") or "C"},
+                                 result, actor=current_user().name)
+            flash(f"Grade {result['grade']} recorded on {patient['name']}'s timeline.", "ok")
+            return redirect(url_for(".patient", patient_id=patient["id"]), code=303)
     return render_template("grade.html", title="ASTCT CRS grading", values=values, result=result, errors=errors,
-                           oxygen=[(code, OXYGEN_LABELS[code]) for code in OXYGEN]), status
+                           oxygen=[(code, OXYGEN_LABELS[code]) for code in OXYGEN], patient=patient), status
+
+
+def _grade_form_body(form) -> dict:
+    """The form as the grading body: the temperature in C whichever unit was chosen; ValidationError naming
+    the field when a number is not one, a Celsius reading looks like Fahrenheit, or nothing was entered."""
+    vasopressors = forms.whole_number(form, "vasopressors", "Vasopressors")
+    temperature = forms.number(form, "temperature_c", "Temperature")
+    unit = form.get("temperature_unit") or "C"
+    if unit not in ("C", "F"):
+        raise ValidationError("Choose °C or °F for the temperature", "temperature_unit")
+    if temperature is not None:
+        if unit == "C" and 93 <= temperature <= 110:
+            raise ValidationError(f"{temperature:g} °C cannot be a body temperature: did you mean {temperature:g} °F? "
+                                  "Choose °F as the unit", "temperature_c")
+        if unit == "F":
+            if not 77 <= temperature <= 113:
+                raise ValidationError(f"{temperature:g} °F is outside 77-113 °F; check the number and the unit",
+                                      "temperature_c")
+            temperature = to_celsius(temperature, "F")
+    body = forms.drop_none({
+        "temperature_c": temperature, "fever_masked": forms.checkbox(form, "fever_masked"),
+        "hypotension": forms.checkbox(form, "hypotension"), "vasopressors": 0 if vasopressors is None else vasopressors,
+        "vasopressin": forms.checkbox(form, "vasopressin"), "oxygen": forms.text(form, "oxygen") or "none",
+        "oxygen_lpm": forms.number(form, "oxygen_lpm", "Oxygen flow"),
+    })
+    found = (body.get("fever_masked") or body.get("hypotension") or body.get("vasopressors") or body.get("vasopressin")
+             or body.get("oxygen") != "none")
+    if temperature is None and not found:
+        raise ValidationError("Enter the temperature (fever is 38.0 °C or 100.4 °F or more), and what else you found: "
+                              "hypotension, vasopressors or oxygen. With nothing entered there is nothing to grade.",
+                              "temperature_c")
+    return body

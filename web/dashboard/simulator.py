@@ -45,7 +45,9 @@ def phone():
     if chosen not in known:
         chosen = phones[0]["phone"] if phones else None
     texts = timeline.conversation(clinic(), chosen) if chosen else []
+    language = next((entry.get("language", "en") for entry in phones if entry["phone"] == chosen), "en")
     return render_template("simulator.html", title="Phone simulator", phones=phones, chosen=chosen, texts=texts,
+                           language=language,
                            clinic_number=current_app.config["CRS"]["sms"]["from_number"], refresh=15)
 
 

@@ -1,13 +1,19 @@
-// crswatch dashboard: auto-refresh, confirm dialogs, auto-submit pickers. No inline script (CSP 'self').
+// crswatch dashboard: live updates, confirm dialogs, auto-submit pickers. No inline script (CSP 'self').
 (function () {
   "use strict";
 
-  // Reload every data-refresh-seconds unless someone is typing or a dialog is up.
+  // Live updates (WCAG 2.2.2, 4.1.3): every data-refresh-seconds fetch this page again and replace each
+  // [data-live] region that changed, unless focus is inside it or someone is typing, so focus stays where it
+  // is. New alerts are announced in the #live-status live region. The #live-toggle button pauses and resumes
+  // (remembered for the tab). Without script the page simply does not update.
   var seconds = parseInt(document.body.getAttribute("data-refresh-seconds") || "0", 10);
-  if (seconds > 0) {
+  var regions = document.querySelectorAll("[data-live]");
+  var toggle = document.getElementById("live-toggle");
+  var status = document.getElementById("live-status");
+  var note = document.getElementById("live-note");
+  if (seconds > 0 && regions.length && window.fetch && window.DOMParser && toggle) {
+    var paused = window.sessionStorage.getItem("crswatch-live-paused") === "1";
     var busy = function () {
-      var active = document.activeElement;
-      if (active && active.closest && active.closest("form")) { return true; }
       var fields = document.querySelectorAll("input:not([type=hidden]), textarea");
       for (var i = 0; i < fields.length; i++) {
         if (fields[i].type === "checkbox" || fields[i].type === "radio") { continue; }
@@ -15,9 +21,62 @@
       }
       return false;
     };
-    window.setInterval(function () {
-      if (!busy() && !document.hidden) { window.location.reload(); }
-    }, seconds * 1000);
+    var alertIds = function (root) {
+      var found = {};
+      var cards = root.querySelectorAll("#open-alerts [data-alert-id]");
+      for (var i = 0; i < cards.length; i++) { found[cards[i].getAttribute("data-alert-id")] = cards[i]; }
+      return found;
+    };
+    var show = function () {
+      toggle.hidden = false;
+      toggle.setAttribute("aria-pressed", paused ? "true" : "false");
+      toggle.textContent = paused ? "Resume updates" : "Pause updates";
+      note.textContent = paused ? "Updates are paused." : "This page updates every " + seconds + " s.";
+    };
+    toggle.addEventListener("click", function () {
+      paused = !paused;
+      window.sessionStorage.setItem("crswatch-live-paused", paused ? "1" : "0");
+      show();
+    });
+    show();
+    var update = function () {
+      if (paused || document.hidden || busy()) { return; }
+      window.fetch(window.location.href, { credentials: "same-origin" }).then(function (response) {
+        return response.ok && !response.redirected ? response.text() : null;
+      }).then(function (html) {
+        if (!html) { return; }
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        var before = alertIds(document);
+        var after = alertIds(fresh);
+        for (var i = 0; i < regions.length; i++) {
+          var region = regions[i];
+          var next = fresh.getElementById(region.id);
+          if (!next || region.contains(document.activeElement) || region.innerHTML === next.innerHTML) { continue; }
+          region.innerHTML = next.innerHTML;
+        }
+        var conversation = document.getElementById("conversation");
+        if (conversation) { conversation.scrollTop = conversation.scrollHeight; }
+        var news = [];
+        for (var id in after) {
+          if (!Object.prototype.hasOwnProperty.call(before, id)) {
+            var head = after[id].querySelector(".card-head");
+            news.push((head ? head.textContent : "alert " + id).replace(/\s+/g, " ").trim());
+          }
+        }
+        if (news.length && status) { status.textContent = "New alert: " + news.join("; New alert: "); }
+      }).catch(function () { /* offline for a moment: the next round tries again */ });
+    };
+    window.setInterval(update, seconds * 1000);
+    window.crswatchUpdate = update;  // the browser tests call it instead of waiting
+  }
+
+  // After an action (acknowledge, resolve, pause, save) the confirmation takes focus, so a screen reader
+  // reads it and the keyboard goes on from there.
+  var flashes = document.getElementById("flashes");
+  if (flashes) {
+    flashes.focus();
+    // a #fragment in the address moves focus after load: take it back once the page has settled
+    window.addEventListener("load", function () { window.setTimeout(function () { flashes.focus(); }, 0); });
   }
 
   // <form data-confirm="Really?">: ask before sending.
@@ -35,6 +94,12 @@
   var pickers = document.querySelectorAll("select[data-autosubmit]");
   for (var i = 0; i < pickers.length; i++) {
     pickers[i].addEventListener("change", function (event) { event.target.form.submit(); });
+  }
+
+  // <button data-print>: the browser's print dialog (print, or save as PDF for the chart).
+  var printers = document.querySelectorAll("[data-print]");
+  for (var p = 0; p < printers.length; p++) {
+    printers[p].addEventListener("click", function () { window.print(); });
   }
 
   // The simulator: show the newest texts (scroll the conversation, not the page).

@@ -1,0 +1,178 @@
+"""Staff pause, resume and end a patient's monitoring (CONTRACT section 8).
+
+A patient admitted to hospital, in the emergency department or in clinic is watched by the people
+around them: while paused they get no check-in prompt or reminder, and a silence is not a missed
+check-in (monitoring.checkins skips paused episodes). A text they send is still triaged, and a red
+flag still pages the nurse. The patient gets one plain text when the texts stop and one when they
+start again. Each change is audited (the audit log is what the timeline shows for it).
+
+A paused episode keeps `status = 'active'` in the store (its phone stays taken, its window still
+ends at `ends_at`); `paused_at` marks the pause. `episode_status` gives the status the API shows.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from monitoring import care
+from monitoring.clinic import Clinic, Conflict, NotFound, ValidationError
+from monitoring.patients import parse_time
+from monitoring.store import from_text, to_text, transaction, utcnow
+
+PAUSE_REASONS = ("admitted", "in_clinic", "ed", "other")
+PAUSE_LABELS = {"admitted": "admitted to hospital", "in_clinic": "in clinic", "ed": "in the emergency department",
+                "other": "other"}
+LONGEST_PAUSE = timedelta(days=14)  # the longest episode enrollment allows (monitoring_hours <= 14 days)
+SCHEDULER = "scheduler"
+
+
+def episode_status(episode, patient) -> str:
+    """'active' | 'paused' | 'ended' | 'opted_out' as the API shows it (CONTRACT section 8).
+
+    An ended episode is 'ended' whatever else is true; a patient who texted STOP is 'opted_out' (not
+    monitored: Twilio blocks our texts), before 'paused'."""
+    if episode["status"] == "ended":
+        return "ended"
+    if patient["opted_out_at"]:
+        return "opted_out"
+    if episode["paused_at"]:
+        return "paused"
+    return "active"
+
+
+def _body(body) -> dict:
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        raise ValidationError("the body must be a JSON object", "body")
+    return body
+
+
+def _reason_text(body: dict, field: str = "reason", required: bool = True) -> str | None:
+    value = body.get(field)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"{field} is required: say why, in a few words", field)
+    if len(value) > 200 or any(ord(char) < 32 or ord(char) == 127 for char in value):
+        raise ValidationError(f"{field} must be plain text of at most 200 characters", field)
+    return value.strip()
+
+
+def _current(clinic: Clinic, patient_id: int):
+    """(patient, its active episode); NotFound for no patient, Conflict when monitoring is not active."""
+    patient = clinic.db.execute("SELECT * FROM patients WHERE id = ?", [patient_id]).fetchone()
+    if patient is None:
+        raise NotFound(f"no patient {patient_id}", "patient_id")
+    episode = clinic.db.execute(
+        "SELECT * FROM episodes WHERE patient_id = ? AND status = 'active' ORDER BY id DESC LIMIT 1",
+        [patient_id]).fetchone()
+    if episode is None:
+        raise Conflict("monitoring has already ended for this patient; record a new dose to start again", "episode")
+    return patient, episode
+
+
+def validate_pause(body) -> tuple[str, datetime | None]:
+    """(reason code, until or None) from {"reason", "until"?}; raises ValidationError naming the field."""
+    body = _body(body)
+    unknown = sorted(set(body) - {"reason", "until"})
+    if unknown:
+        raise ValidationError(f"unknown field {unknown[0]!r}; known: reason, until", unknown[0])
+    reason = body.get("reason")
+    if reason not in PAUSE_REASONS:
+        raise ValidationError(f"reason must be one of {', '.join(PAUSE_REASONS)}", "reason")
+    until = None
+    if body.get("until") not in (None, ""):
+        until = parse_time(body["until"], "until")
+        now = utcnow()
+        if until <= now:
+            raise ValidationError("until must be in the future", "until")
+        if until > now + LONGEST_PAUSE:
+            raise ValidationError("until must be within 14 days; resume by hand later instead", "until")
+    return reason, until
+
+
+def pause(clinic: Clinic, patient_id: int, body, actor: str) -> dict:
+    """Stop check-ins for now: no prompt, reminder or missed check-in until resumed (by staff, or at `until`).
+
+    Body {"reason": "admitted"|"in_clinic"|"ed"|"other", "until"?: ISO time}. Pausing a paused episode
+    changes its reason and resume time without another text. Returns {"patient_id", "episode_id",
+    "status", "until"}. Errors: ValidationError (400), NotFound (404), Conflict (409: monitoring ended).
+    """
+    reason, until = validate_pause(body)
+    now = utcnow()
+    with transaction(clinic.db):
+        patient, episode = _current(clinic, patient_id)
+        already = episode["paused_at"] is not None
+        # an open check-in is closed unanswered without counting as missed: the patient is in care
+        clinic.db.execute(
+            "UPDATE episodes SET paused_at = COALESCE(paused_at, ?), pause_reason = ?, pause_until = ?, "
+            "next_checkin_at = NULL, checkin_sent_at = NULL, reminder_sent = 0, missed_count = 0 WHERE id = ?",
+            [to_text(now), reason, to_text(until) if until else None, episode["id"]])
+        clinic.audit(actor, "episode.pause", f"patient:{patient_id}", episode=episode["id"], reason=reason,
+                     until=to_text(until) if until else None, changed=already)
+        if not already:
+            care.reply_to_patient(clinic, patient, "monitoring_paused", care.text_values(clinic), kind="info")
+    return {"patient_id": patient_id, "episode_id": episode["id"], "status": "paused",
+            "until": until.isoformat() if until else None}
+
+
+def resume(clinic: Clinic, patient_id: int, actor: str) -> dict:
+    """Check-ins start again: the first prompt is due now. Conflict (409) when monitoring is not paused."""
+    with transaction(clinic.db):
+        patient, episode = _current(clinic, patient_id)
+        if episode["paused_at"] is None:
+            raise Conflict("monitoring is not paused", "episode")
+        _resume(clinic, patient, episode, actor)
+    return {"patient_id": patient_id, "episode_id": episode["id"], "status": "active"}
+
+
+def _resume(clinic: Clinic, patient, episode, actor: str) -> None:
+    now = utcnow()
+    clinic.db.execute(
+        "UPDATE episodes SET paused_at = NULL, pause_reason = NULL, pause_until = NULL, next_checkin_at = ?, "
+        "checkin_sent_at = NULL, reminder_sent = 0, missed_count = 0 WHERE id = ?", [to_text(now), episode["id"]])
+    paused_for = now - from_text(episode["paused_at"])
+    clinic.audit(actor, "episode.resume", f"patient:{patient['id']}", episode=episode["id"],
+                 paused_minutes=int(paused_for.total_seconds() // 60))
+    care.reply_to_patient(clinic, patient, "monitoring_resumed", care.text_values(clinic), kind="info")
+
+
+def resume_due(clinic: Clinic) -> int:
+    """Resume every paused episode whose `until` has come (scheduler due work). Returns how many."""
+    now = to_text(utcnow())
+    rows = clinic.db.execute(
+        "SELECT id FROM episodes WHERE status = 'active' AND paused_at IS NOT NULL AND pause_until <= ?",
+        [now]).fetchall()
+    resumed = 0
+    for row in rows:
+        with transaction(clinic.db):
+            episode = clinic.db.execute(
+                "SELECT * FROM episodes WHERE id = ? AND status = 'active' AND paused_at IS NOT NULL "
+                "AND pause_until <= ?", [row["id"], now]).fetchone()
+            if episode is None:  # another scheduler or a nurse got there first
+                continue
+            patient = clinic.db.execute("SELECT * FROM patients WHERE id = ?", [episode["patient_id"]]).fetchone()
+            _resume(clinic, patient, episode, SCHEDULER)
+            resumed += 1
+    return resumed
+
+
+def end(clinic: Clinic, patient_id: int, body, actor: str) -> dict:
+    """End monitoring early with a reason (free text, at most 200 characters): texts stop for good and the
+    patient is told once. A red flag texted in the next days still pages (monitoring.inbound)."""
+    body = _body(body)
+    unknown = sorted(set(body) - {"reason"})
+    if unknown:
+        raise ValidationError(f"unknown field {unknown[0]!r}; known: reason", unknown[0])
+    reason = _reason_text(body)
+    now = to_text(utcnow())
+    with transaction(clinic.db):
+        patient, episode = _current(clinic, patient_id)
+        clinic.db.execute(
+            "UPDATE episodes SET status = 'ended', ended_at = ?, end_reason = ?, ended_by = ?, next_checkin_at = NULL, "
+            "checkin_sent_at = NULL, paused_at = NULL, pause_until = NULL WHERE id = ?",
+            [now, reason, actor, episode["id"]])
+        clinic.audit(actor, "episode.end", f"patient:{patient_id}", episode=episode["id"], reason=reason)
+        # also to a paused patient: they were told the texts would start again, and now they will not
+        care.reply_to_patient(clinic, patient, "monitoring_ended", care.text_values(clinic), kind="info")
+    return {"patient_id": patient_id, "episode_id": episode["id"], "status": "ended"}

@@ -1,0 +1,37 @@
+"""ASTCT grades recorded on a patient: the grade, its inputs, who graded and when (on the timeline)."""
+from __future__ import annotations
+
+from monitoring.clinic import Clinic, NotFound
+from monitoring.store import dumps, insert, to_text, transaction, utcnow
+
+
+def record_grade(clinic: Clinic, patient_id: int, inputs: dict, graded: dict, actor: str) -> int:
+    """Store a grade from an in-person evaluation (SOP 4 grading table) on the patient's current episode.
+
+    `inputs`: the grading body (temperature_c, fever_masked, hypotension, vasopressors, vasopressin, oxygen,
+    oxygen_lpm, and the temperature as entered: temperature_entered, temperature_unit); `graded`: {"grade",
+    "driver"} from triage.grade. Returns the row id; NotFound for an unknown patient."""
+    with transaction(clinic.db):
+        if not clinic.db.execute("SELECT 1 FROM patients WHERE id = ?", [patient_id]).fetchone():
+            raise NotFound(f"no patient {patient_id}", "patient_id")
+        episode = clinic.db.execute(
+            "SELECT id FROM episodes WHERE patient_id = ? ORDER BY status = 'active' DESC, id DESC LIMIT 1",
+            [patient_id]).fetchone()
+        grade_id = insert(clinic.db, "grades", {
+            "patient_id": patient_id, "episode_id": episode["id"] if episode else None, "grade": graded["grade"],
+            "driver": graded["driver"], "inputs": dumps(inputs), "graded_by": actor, "graded_at": to_text(utcnow())})
+        clinic.audit(actor, "patient.grade", f"patient:{patient_id}", grade=graded["grade"], grade_id=grade_id)
+    return grade_id
+
+
+def grades_for(clinic: Clinic, patient_id: int, episode_id: int | None = None) -> list[dict]:
+    """Recorded grades oldest first: {"id", "grade", "driver", "inputs", "graded_by", "graded_at"}."""
+    from monitoring.store import from_text, loads
+
+    sql, params = "SELECT * FROM grades WHERE patient_id = ?", [patient_id]
+    if episode_id is not None:
+        sql += " AND episode_id = ?"
+        params.append(episode_id)
+    return [{"id": row["id"], "grade": row["grade"], "driver": row["driver"], "inputs": loads(row["inputs"], {}),
+             "graded_by": row["graded_by"], "graded_at": from_text(row["graded_at"])}
+            for row in clinic.db.execute(sql + " ORDER BY id", params)]

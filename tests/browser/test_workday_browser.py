@@ -331,3 +331,24 @@ def test_new_pages_never_scroll_sideways(page, live, morning, width):
         page.goto(url)
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{url} at {width}px is {overflow}px too wide"
+
+
+def test_acknowledge_and_resolve_move_focus_to_the_confirmation(page, live, morning):
+    seed(live, morning)
+    sign_in(page)
+    card = page.locator("#open-alerts .alert-card", has_text="John Smith")
+    card.get_by_role("button", name=re.compile("Acknowledge")).click()
+    page.locator("#flashes").wait_for()
+    assert page.evaluate("document.activeElement.id") == "flashes"
+    assert "acknowledged" in page.locator("#flashes").inner_text()
+    card = page.locator("#acknowledged-alerts .alert-card", has_text="John Smith")
+    card.get_by_label(re.compile("Outcome of alert")).select_option("admitted")
+    card.get_by_label(re.compile("Resolution note")).fill("admitted to 4 West")
+    card.get_by_role("button", name=re.compile("Resolve")).click()  # the confirm dialog is accepted
+    page.get_by_text("resolved: admitted.").wait_for()
+    assert page.evaluate("document.activeElement.id") == "flashes"
+    nav(page, "History")
+    row = page.locator("#history tbody tr", has_text="John Smith")
+    assert "admitted" in row.inner_text() and "admitted to 4 West" in row.inner_text()
+    assert "Ada Admin" in row.inner_text()
+    assert not page.console_errors

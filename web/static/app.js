@@ -102,6 +102,27 @@
     printers[p].addEventListener("click", function () { window.print(); });
   }
 
+  // <button data-copy="element-id">: copy that element's text (a token shown once) and say so on the button.
+  var copiers = document.querySelectorAll("[data-copy]");
+  for (var c = 0; c < copiers.length; c++) {
+    copiers[c].addEventListener("click", function (event) {
+      var button = event.currentTarget;
+      var source = document.getElementById(button.getAttribute("data-copy"));
+      if (!source) { return; }
+      var done = function () { button.textContent = "Copied"; };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(source.textContent).then(done);
+      } else {  // plain http (a local demo): select it and copy the old way
+        var range = document.createRange();
+        range.selectNodeContents(source);
+        var selection = window.getSelection();
+        selection.removeAllRanges();
+        selection.addRange(range);
+        if (document.execCommand("copy")) { done(); }
+      }
+    });
+  }
+
   // The simulator: show the newest texts (scroll the conversation, not the page).
   var conversation = document.getElementById("conversation");
   if (conversation) { conversation.scrollTop = conversation.scrollHeight; }

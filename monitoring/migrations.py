@@ -192,4 +192,40 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX messages_sender ON messages (from_number, created_at);
     """,
+    # 3: caregivers (up to two a patient, removed ones kept so old texts keep their sender), which
+    # caregiver wrote or was texted, and the daily neuro check's due times (one row a check)
+    """
+    CREATE TABLE caregivers (
+        id INTEGER PRIMARY KEY,
+        patient_id INTEGER NOT NULL REFERENCES patients (id),
+        name TEXT NOT NULL,
+        phone TEXT NOT NULL,
+        language TEXT NOT NULL CHECK (language IN ('en', 'es')),
+        relationship TEXT,
+        opted_out_at TEXT,
+        created_at TEXT NOT NULL,
+        removed_at TEXT
+    );
+    CREATE INDEX caregivers_phone ON caregivers (phone, removed_at);
+    CREATE INDEX caregivers_patient ON caregivers (patient_id, removed_at);
+
+    ALTER TABLE messages ADD COLUMN caregiver_id INTEGER REFERENCES caregivers (id);
+
+    CREATE TABLE neuro_checks (
+        id INTEGER PRIMARY KEY,
+        patient_id INTEGER NOT NULL REFERENCES patients (id),
+        episode_id INTEGER NOT NULL REFERENCES episodes (id),
+        status TEXT NOT NULL CHECK (status IN ('scheduled', 'sent', 'normal', 'changed', 'missed', 'cancelled')),
+        due_at TEXT NOT NULL,
+        sent_at TEXT,
+        answer_by TEXT,
+        answered_at TEXT,
+        caregiver_id INTEGER REFERENCES caregivers (id),
+        message_id INTEGER REFERENCES messages (id),
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX neuro_checks_due ON neuro_checks (status, due_at);
+    CREATE INDEX neuro_checks_answer_by ON neuro_checks (status, answer_by);
+    CREATE INDEX neuro_checks_episode ON neuro_checks (episode_id, status);
+    """,
 ]

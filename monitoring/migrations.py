@@ -228,4 +228,10 @@ MIGRATIONS: list[str] = [
     CREATE INDEX neuro_checks_answer_by ON neuro_checks (status, answer_by);
     CREATE INDEX neuro_checks_episode ON neuro_checks (episode_id, status);
     """,
+    # 4: identifiers that tell two patients of the same name apart (staff pages only, never in a text)
+    """
+    ALTER TABLE patients ADD COLUMN mrn TEXT;
+    ALTER TABLE patients ADD COLUMN birth_date TEXT;
+    CREATE UNIQUE INDEX patients_mrn ON patients (mrn) WHERE mrn IS NOT NULL;
+    """,
 ]

@@ -1,7 +1,8 @@
 """Enrollment and step-up doses: a patient and their monitoring episodes."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import re
+from datetime import UTC, date, datetime, timedelta
 
 import phonenumbers
 
@@ -11,12 +12,15 @@ from monitoring.store import dumps, from_text, insert, to_text, transaction, utc
 from triage import PROFILE_RANGES
 
 ENROLL_FIELDS = {"name", "phone", "language", "therapy", "dose_given_at", "baseline_systolic", "baseline_spo2",
-                 "high_risk", "risk_factors", "monitoring_hours", "checkin_interval_minutes"}
+                 "high_risk", "risk_factors", "monitoring_hours", "checkin_interval_minutes", "mrn", "birth_date"}
 LANGUAGES = ("en", "es")
 ACTIVE_PHONE = "this phone already has an active monitoring episode"
 # Times outside these years are typos, and years 1 or 9999 overflow the time arithmetic (a 500).
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+# A medical record number as EHRs print them: letters, digits and a few separators, at most 40 characters.
+MRN_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9./-]{0,39}")
+EARLIEST_BIRTH = date(1900, 1, 1)
 
 
 def normalise_phone(value, field: str = "phone") -> str:
@@ -46,6 +50,44 @@ def parse_time(value, field: str, default: datetime | None = None) -> datetime:
     if not EARLIEST <= moment < LATEST:
         raise ValidationError(f"{field} {value!r} is outside the years 2000-2099", field)
     return moment
+
+
+def parse_mrn(value, field: str = "mrn") -> str | None:
+    """The medical record number, stripped; None when absent or blank. Unique among patients (enroll checks).
+    Shown on staff pages only, never in a text (DESIGN: nurse pages carry no name or date of birth)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str) or not MRN_PATTERN.fullmatch(value.strip()):
+        raise ValidationError(f"{field} must be the medical record number: letters, digits, '-', '.' or '/', "
+                              "at most 40 characters", field)
+    return value.strip()
+
+
+def parse_birth_date(value, today: date, field: str = "birth_date") -> str | None:
+    """A date of birth as ISO text, YYYY-MM-DD; None when absent or blank. Not after `today`, not before 1900."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        raise ValidationError(f"{field} must be a date like 1956-04-17 (year-month-day)", field)
+    try:
+        born = date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValidationError(f"{field} {value.strip()!r} is not a date on the calendar", field) from None
+    if born > today:
+        raise ValidationError(f"{field} is in the future", field)
+    if born < EARLIEST_BIRTH:
+        raise ValidationError(f"{field} is before 1900", field)
+    return born.isoformat()
+
+
+def patient_with_mrn(clinic: Clinic, mrn: str):
+    """The patient row holding this MRN, or None."""
+    return clinic.db.execute("SELECT * FROM patients WHERE mrn = ?", [mrn]).fetchone()
+
+
+def _mrn_taken(patient_id: int) -> Conflict:
+    return Conflict(f"mrn already belongs to patient {patient_id}; record a new dose on that patient "
+                    "instead of enrolling them again", "mrn")
 
 
 def _int_in(body: dict, field: str, low: int, high: int) -> int | None:
@@ -112,6 +154,8 @@ def _enrollment_fields(clinic: Clinic, body) -> tuple[dict, dict[str, Validation
     check("monitoring_hours", lambda: _int_in(body, "monitoring_hours", 1, 24 * 14)
           or clinic.checkins["monitoring_hours"])
     check("checkin_interval_minutes", lambda: _int_in(body, "checkin_interval_minutes", 15, 240))
+    check("mrn", lambda: parse_mrn(body.get("mrn")))
+    check("birth_date", lambda: parse_birth_date(body.get("birth_date"), clinic.local(utcnow()).date()))
     if "risk_factors" in values:
         values["risk_factors"] = [item.strip() for item in values["risk_factors"] if item.strip()]
     return values, errors
@@ -153,6 +197,8 @@ def enrollment_errors(clinic: Clinic, body) -> dict[str, ServiceError]:
             problems.setdefault("checkin_interval_minutes", error)
     if "phone" in values and active_episode_for_phone(clinic, values["phone"]):
         problems.setdefault("phone", Conflict(ACTIVE_PHONE, "phone"))
+    if values.get("mrn") and (holder := patient_with_mrn(clinic, values["mrn"])):
+        problems.setdefault("mrn", _mrn_taken(holder["id"]))
     return problems
 
 
@@ -183,12 +229,15 @@ def enroll(clinic: Clinic, body, actor: str) -> dict:
     with transaction(clinic.db):
         if active_episode_for_phone(clinic, values["phone"]):
             raise Conflict(ACTIVE_PHONE, "phone")
+        if values["mrn"] and (holder := patient_with_mrn(clinic, values["mrn"])):
+            raise _mrn_taken(holder["id"])
         patient_id = insert(clinic.db, "patients", {
             "name": values["name"], "phone": values["phone"], "language": values["language"],
             "token_hash": token_hash(token), "baseline_systolic": values["baseline_systolic"],
             "baseline_spo2": values["baseline_spo2"], "high_risk": int(values["high_risk"]),
             "risk_factors": dumps(values["risk_factors"]),
             "checkin_interval_minutes": values["checkin_interval_minutes"], "created_at": to_text(now),
+            "mrn": values["mrn"], "birth_date": values["birth_date"],
         })
         episode_id = _open_episode(clinic, patient_id, values["therapy"], values["dose_given_at"],
                                    values["monitoring_hours"])

@@ -62,6 +62,7 @@ def patient_view(clinic: Clinic, patient_id: int, reading_limit: int = 200) -> d
         "baseline_systolic": row["baseline_systolic"], "baseline_spo2": row["baseline_spo2"],
         "high_risk": bool(row["high_risk"]), "risk_factors": loads(row["risk_factors"], []),
         "checkin_interval_minutes": row["checkin_interval_minutes"], "opted_out_at": iso(row["opted_out_at"]),
+        "mrn": row["mrn"], "birth_date": row["birth_date"],
         "episode": episode_view(current_episode(clinic, patient_id)),
         "latest_assessment": assessment_view(latest_assessment(clinic, patient_id)),
         "readings": [reading_view(r) for r in readings],

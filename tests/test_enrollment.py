@@ -117,3 +117,58 @@ def test_grade_endpoint(client, admin_token, body, grade):
 def test_grade_bad_input_is_400(client, admin_token, body, field):
     response = client.post("/api/v1/grade", json=body, headers=auth(admin_token))
     assert response.status_code == 400 and response.get_json()["field"] == field
+
+
+def test_mrn_and_birth_date_are_stored_and_returned(client, admin_token):
+    enrolled = enroll(client, admin_token, mrn=" MRN-00417 ", birth_date="1956-04-17")
+    body = client.get(f"/api/v1/patients/{enrolled['id']}", headers=auth(admin_token)).get_json()
+    assert (body["mrn"], body["birth_date"]) == ("MRN-00417", "1956-04-17")
+
+
+def test_mrn_and_birth_date_are_optional(client, admin_token):
+    enrolled = enroll(client, admin_token)
+    assert (enrolled["mrn"], enrolled["birth_date"]) == (None, None)
+    other = enroll(client, admin_token, phone="+15555550188", mrn="", birth_date="")
+    assert (other["mrn"], other["birth_date"]) == (None, None)  # blank form fields are absent, not duplicates
+
+
+@pytest.mark.parametrize("change", [
+    pytest.param({"mrn": "MRN 417"}, id="mrn-space"),
+    pytest.param({"mrn": "x" * 41}, id="mrn-too-long"),
+    pytest.param({"mrn": 417}, id="mrn-number"),
+    pytest.param({"mrn": "-417"}, id="mrn-leading-separator"),
+    pytest.param({"birth_date": "04/17/1956"}, id="birth-date-us-order"),
+    pytest.param({"birth_date": "19560417"}, id="birth-date-compact"),
+    pytest.param({"birth_date": "1956-02-30"}, id="birth-date-not-on-calendar"),
+    pytest.param({"birth_date": "2026-03-04"}, id="birth-date-future"),
+    pytest.param({"birth_date": "1899-12-31"}, id="birth-date-before-1900"),
+    pytest.param({"birth_date": 1956}, id="birth-date-number"),
+])
+def test_bad_mrn_or_birth_date_is_400_naming_it(client, admin_token, change):
+    body = {"name": "Pat", "phone": PATIENT_PHONE, "therapy": "teclistamab", "dose_given_at": START.isoformat(),
+            **change}
+    response = client.post("/api/v1/patients", json=body, headers=auth(admin_token))
+    assert response.status_code == 400
+    assert response.get_json()["field"] == next(iter(change))
+    assert client.get("/api/v1/patients?all=1", headers=auth(admin_token)).get_json() == []
+
+
+def test_an_mrn_belongs_to_one_patient(client, admin_token):
+    first = enroll(client, admin_token, mrn="A100")
+    response = client.post("/api/v1/patients", headers=auth(admin_token), json={
+        "name": "Pat Other", "phone": "+15555550188", "therapy": "teclistamab", "mrn": "A100",
+        "dose_given_at": START.isoformat()})
+    assert response.status_code == 409 and response.get_json()["field"] == "mrn"
+    assert f"patient {first['id']}" in response.get_json()["error"]
+    assert len(client.get("/api/v1/patients?all=1", headers=auth(admin_token)).get_json()) == 1
+
+
+def test_mrn_and_birth_date_never_reach_a_text(client, admin_token, runner, phone):
+    enroll(client, admin_token, mrn="ZX9301", birth_date="1961-08-23")
+    runner.invoke(args=["tick"])
+    phone.text("temp 39.4 bp 84/50 o2 85 confused")
+    runner.invoke(args=["tick"])
+    bodies = [m["body"] for m in client.get("/api/v1/messages", headers=auth(admin_token)).get_json()]
+    assert any(m for m in bodies if "URGENT" in m.upper()), bodies  # the nurse was paged
+    for body in bodies:
+        assert "ZX9301" not in body and "1961" not in body and "08/23" not in body and "8/23" not in body

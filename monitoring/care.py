@@ -78,7 +78,8 @@ def record_reading(clinic: Clinic, patient, episode, values: dict, *, taken_at: 
     """Store a reading, triage it, store the assessment, raise the alert, answer the check-in.
 
     `values` holds the VITALS fields, `symptoms`, `denied_symptoms` and `implausible` (fields whose value
-    no body shows; their value is None). Returns the assessment and when the next check-in is due.
+    no body shows; their value is None), and optionally `temperature_given` / `temperature_unit` ("C" or "F"),
+    the temperature as the patient or device gave it. Returns the assessment and when the next check-in is due.
     """
     now = utcnow()
     past = history(clinic, patient["id"], episode)
@@ -93,6 +94,8 @@ def record_reading(clinic: Clinic, patient, episode, values: dict, *, taken_at: 
         reading_id = insert(clinic.db, "readings", {
             "patient_id": patient["id"], "episode_id": episode["id"], "taken_at": to_text(taken_at),
             **{field: values.get(field) for field in VITALS},
+            **({"temperature_given": values.get("temperature_given"), "temperature_unit": values.get("temperature_unit")}
+               if values.get("temperature_c") is not None else {}),
             "symptoms": dumps(sorted(reading.symptoms)), "denied_symptoms": dumps(sorted(reading.denied_symptoms)),
             "implausible": dumps(sorted(reading.implausible)), "source": source, "message_id": message_id,
             "created_at": to_text(now),

@@ -94,17 +94,17 @@ def test_observations_follow_the_vital_signs_profiles(client, admin_token, chart
     assert get(client, admin_token, device["device"]["reference"]).get_json()["deviceName"][0]["name"] == "Hub 7"
     assert text["effectiveDateTime"] == START.isoformat().replace("-06:00", "+00:00").replace("T10", "T16")
 
-    pressure = sorted(kinds["bp"], key=lambda r: r["effectiveDateTime"])[0]
+    pressure = min(kinds["bp"], key=lambda r: r["effectiveDateTime"])
     assert pressure["code"]["coding"][0]["code"] == "85354-9"
     assert [(c["code"]["coding"][0]["code"], c["valueQuantity"]["value"], c["valueQuantity"]["code"])
             for c in pressure["component"]] == [("8480-6", 85, "mm[Hg]"), ("8462-4", 60, "mm[Hg]")]
-    pulse = sorted(kinds["hr"], key=lambda r: r["effectiveDateTime"])[0]
+    pulse = min(kinds["hr"], key=lambda r: r["effectiveDateTime"])
     assert (pulse["code"]["coding"][0]["code"], pulse["valueQuantity"]["value"], pulse["valueQuantity"]["code"]) == (
         "8867-4", 112, "/min")
-    oxygen = sorted(kinds["spo2"], key=lambda r: r["effectiveDateTime"])[0]
+    oxygen = min(kinds["spo2"], key=lambda r: r["effectiveDateTime"])
     assert [c["code"] for c in oxygen["code"]["coding"]] == ["2708-6", "59408-5"]
     assert (oxygen["valueQuantity"]["value"], oxygen["valueQuantity"]["code"]) == (88, "%")
-    symptoms = sorted(kinds["sym"], key=lambda r: r["effectiveDateTime"])[0]
+    symptoms = min(kinds["sym"], key=lambda r: r["effectiveDateTime"])
     assert symptoms["code"]["coding"][0]["code"] == "75325-1"
     assert {(c["code"]["coding"][0]["code"], c["valueBoolean"]) for c in symptoms["component"]} == {
         ("dizziness", True), ("confusion", False)}

@@ -56,6 +56,11 @@ def _busy(_error):
 
 
 @bp.errorhandler(HTTPException)
+@bp.errorhandler(400)
+@bp.errorhandler(404)
+@bp.errorhandler(405)
+@bp.errorhandler(413)
+@bp.errorhandler(415)
 def _http_error(error: HTTPException):
     return outcome_response(error.description or error.name, error.code or 400,
                             {413: "too-costly", 415: "not-supported"}.get(error.code, "invalid"))

@@ -81,6 +81,8 @@ def _kind(resource: dict) -> tuple[str, str]:
         if not isinstance(coding, dict) or coding.get("system") != codes.LOINC:
             continue
         value = coding.get("code")
+        if not isinstance(value, str):
+            continue
         if value in codes.TEMPERATURE_CODES:
             return "temp", codes.VITALS["temp"]["loinc"]
         if value == codes.VITALS["bp"]["loinc"]:
@@ -120,7 +122,7 @@ def _quantity(quantity, kind: str, element: str) -> tuple[float, str | None]:
         raise FhirError(422, f"units must be UCUM ({codes.UCUM})", f"{element}.system", "value")
     allowed = UNITS.get(kind, {codes.MMHG: None})
     unit = quantity.get("code", quantity.get("unit"))
-    if unit not in allowed:
+    if not isinstance(unit, str) or unit not in allowed:
         raise FhirError(422, f"the unit must be one of {', '.join(allowed)} (UCUM)", f"{element}.code", "value")
     return value, allowed[unit]
 
@@ -132,7 +134,8 @@ def _pressure(resource: dict) -> dict:
                         "required")
     found = {}
     for index, component in enumerate(components):
-        codings = (component.get("code") or {}).get("coding") if isinstance(component, dict) else None
+        code = component.get("code") if isinstance(component, dict) else None
+        codings = code.get("coding") if isinstance(code, dict) else None
         for coding in codings if isinstance(codings, list) else []:
             if isinstance(coding, dict) and coding.get("system") == codes.LOINC and coding.get("code") in (
                     codes.SYSTOLIC[0], codes.DIASTOLIC[0]):

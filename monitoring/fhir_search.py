@@ -174,6 +174,10 @@ def date_clause(clinic: Clinic, column: str, value: str, name: str) -> tuple[str
 
 def date_range(clinic: Clinic, text: str, name: str) -> tuple[datetime, datetime]:
     """The span a FHIR date(Time) covers: [start, end). Year, month and day are in the clinic's zone."""
+    problem = ValidationError(f"{name} must be a FHIR date or a dateTime with its offset in the years 2000-2099, "
+                              f"like ge2026-03-03T10:00:00-06:00, not {text!r}", name)
+    if not re.match(r"20\d\d(-|$)", text):  # years 2000-2099 only, as everywhere (monitoring.patients)
+        raise problem
     try:
         if re.fullmatch(r"\d{4}", text):
             start = datetime(int(text), 1, 1, tzinfo=clinic.tz)
@@ -188,9 +192,8 @@ def date_range(clinic: Clinic, text: str, name: str) -> tuple[datetime, datetime
         moment = datetime.fromisoformat(text)
     except ValueError:
         moment = None
-    if moment is None or moment.tzinfo is None or not 2000 <= moment.year < 2100:
-        raise ValidationError(f"{name} must be a FHIR date or a dateTime with its offset, like "
-                              f"ge2026-03-03T10:00:00-06:00, not {text!r}", name)
+    if moment is None or moment.tzinfo is None:
+        raise problem
     return moment, moment + timedelta(microseconds=1)
 
 

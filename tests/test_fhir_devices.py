@@ -8,6 +8,8 @@ from datetime import timedelta
 import pytest
 from conftest import START, auth, enroll
 from fhirkit import MIME, add_device, issue, observation, post, transaction, valid
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from monitoring.clinic import open_clinic
 
@@ -201,3 +203,29 @@ def test_a_bundle_larger_than_the_web_limit_is_taken_up_to_the_fhir_limit(client
     huge = transaction(many * 20)
     response = post(client, device, huge, "/fhir/r4")
     assert response.status_code == 413 and issue(response)["code"] == "too-costly"
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+                    max_leaves=8)
+ELEMENTS = ("resourceType", "status", "code", "effectiveDateTime", "valueQuantity", "component", "subject")
+
+
+@given(element=st.sampled_from(ELEMENTS), value=JSON, kind=st.sampled_from(["temp", "bp", "hr", "spo2"]))
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_no_observation_body_is_a_server_error(client, device, patient, element, value, kind):
+    resource = observation(kind, (120, 80) if kind == "bp" else 38.2 if kind == "temp" else 90, START)
+    resource[element] = value
+    for body in (resource, transaction([resource])):
+        response = post(client, device, body, "/fhir/r4/Observation" if body is resource else "/fhir/r4")
+        assert response.status_code < 500 and response.mimetype == MIME
+        if response.status_code >= 400:
+            assert issue(response)["diagnostics"]
+
+
+@given(name=st.sampled_from(["date", "_lastUpdated", "code", "category", "patient", "_count", "_offset", "subject"]),
+       value=st.text(max_size=30) | st.sampled_from(["9999-12", "ge9999", "2026-02-30", "lt2026-13", "eq20"]))
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_no_search_value_is_a_server_error(client, admin_token, name, value):
+    response = client.get("/fhir/r4/Observation", query_string={name: value}, headers=auth(admin_token))
+    assert response.status_code in (200, 400) and response.mimetype == MIME

@@ -272,5 +272,6 @@ MIGRATIONS: list[str] = [
     ALTER TABLE readings ADD COLUMN temperature_given REAL;
     ALTER TABLE readings ADD COLUMN temperature_unit TEXT;
     CREATE INDEX readings_created ON readings (created_at);
+    CREATE INDEX readings_patient ON readings (patient_id, taken_at);
     """,
 ]

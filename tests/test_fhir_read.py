@@ -9,6 +9,7 @@ import pytest
 from conftest import NURSES, START, auth, enroll
 from fhirkit import add_device, get, issue, observation, post, search_all, valid
 
+from messages.gateways import GatewayError
 from monitoring.clinic import open_clinic
 from monitoring.fhir_search import SEARCH
 from monitoring.store import insert, to_text, transaction
@@ -249,3 +250,26 @@ def test_capability_statement_is_public_and_true(client):
         codes = {i["code"] for i in resources[name]["interaction"]}
         assert codes == ({"read", "search-type", "create"} if name == "Observation" else {"read", "search-type"})
     assert {i["code"] for i in statement["rest"][0]["interaction"]} == {"transaction", "batch"}
+
+
+class FailingFirstNurse:
+    """A gateway whose first nurse's number is invalid for good (Twilio 21211); everything else is sent."""
+
+    sent = 0
+
+    def send(self, to, from_, body, kind, status_callback=None):
+        if to == NURSES[0]:
+            raise GatewayError("21211 invalid 'To' phone number", 21211, False)
+        self.sent += 1
+        return f"SMfhir{self.sent:026d}"
+
+
+def test_a_failed_page_is_a_not_done_communication(app, client, admin_token, patient, runner, phone):
+    app.extensions["crswatch.gateway"] = FailingFirstNurse()
+    phone.text("o2 86")
+    runner.invoke(args=["tick"])  # the first page fails for good ...
+    runner.invoke(args=["tick"])  # ... and the backup is paged at once
+    pages = {page["recipient"][0]["display"]: page for page in search_all(client, admin_token, "Communication")}
+    assert pages["Primary nurse"]["status"] == "not-done" and "21211" in pages["Primary nurse"]["statusReason"]["text"]
+    assert "sent" not in pages["Primary nurse"]
+    assert pages["Backup nurse"]["status"] == "completed"

@@ -273,3 +273,18 @@ def test_a_failed_page_is_a_not_done_communication(app, client, admin_token, pat
     assert pages["Primary nurse"]["status"] == "not-done" and "21211" in pages["Primary nurse"]["statusReason"]["text"]
     assert "sent" not in pages["Primary nurse"]
     assert pages["Backup nurse"]["status"] == "completed"
+
+
+def test_episode_and_flag_states(client, admin_token, patient, phone, clock):
+    phone.text("o2 86")
+    (alert,) = client.get("/api/v1/alerts", headers=auth(admin_token)).get_json()
+    client.post(f"/api/v1/alerts/{alert['id']}/ack", headers=auth(admin_token))
+    flag = valid(get(client, admin_token, f"Flag/{alert['id']}").get_json())
+    assert flag["status"] == "active" and "end" not in flag["period"]  # acknowledged is still being acted on
+    clock.shift(timedelta(hours=30))
+    response = client.post(f"/api/v1/patients/{patient['id']}/doses", json={"therapy": "teclistamab step-up 2"},
+                           headers=auth(admin_token))
+    assert response.status_code == 201
+    episodes = search_all(client, admin_token, "EpisodeOfCare", patient=patient["id"])
+    assert [(e["status"], "end" in e["period"]) for e in episodes] == [("finished", True), ("active", False)]
+    assert [e["id"] for e in search_all(client, admin_token, "EpisodeOfCare", status="finished")] == [episodes[0]["id"]]

@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from monitoring import devices
 from monitoring.clinic import ServiceError
+from monitoring.store import from_text
 from web.context import clinic
 from web.dashboard.security import admin_required, current_user, protect
 
@@ -20,7 +21,8 @@ def _patients() -> list:
 
 
 def _page(errors: dict | None = None, added: dict | None = None, values=None, status: int = 200):
-    return render_template("devices.html", title="Devices", devices=devices.list_devices(clinic()),
+    shown = [{**device, "last_seen": from_text(device["last_seen_at"])} for device in devices.list_devices(clinic())]
+    return render_template("devices.html", title="Devices", devices=shown,
                            patients=_patients(), errors=errors or {}, added=added, values=values or {}), status
 
 

@@ -61,7 +61,3 @@ def device_by_token(clinic: Clinic, token: str) -> dict | None:
         "SELECT id, name, patient_id FROM devices WHERE token_hash = ? AND revoked_at IS NULL",
         [token_hash(token)]).fetchone()
     return dict(row) if row else None
-
-
-def device_row(clinic: Clinic, device_id: int):
-    return clinic.db.execute("SELECT * FROM devices WHERE id = ?", [device_id]).fetchone()

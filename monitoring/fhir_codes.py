@@ -7,8 +7,6 @@ systems under CRS_SYSTEM; they are not published terminology.
 """
 from __future__ import annotations
 
-from triage.assess import REASON_LEVELS
-
 FHIR_VERSION = "4.0.1"
 MIME = "application/fhir+json"
 
@@ -24,7 +22,6 @@ RISK_PROBABILITY = "http://terminology.hl7.org/CodeSystem/risk-probability"
 CONTACT_RELATIONSHIP = "http://terminology.hl7.org/CodeSystem/v2-0131"
 DATA_ABSENT = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
 BCP47 = "urn:ietf:bcp:47"
-DAR_EXTENSION = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
 
 CRS_SYSTEM = "https://crswatch.org/fhir/CodeSystem"
 CRS_PATIENT_ID = "https://crswatch.org/fhir/NamingSystem/patient-id"
@@ -83,10 +80,10 @@ MEDICATION_RXNORM: dict[str, str] = {
 LEVEL_RISK = {"routine": "negligible", "home_care": "low", "clinician_review": "moderate", "urgent": "high"}
 LEVEL_DISPLAY = {"routine": "Routine", "home_care": "Home care", "clinician_review": "Clinician review",
                  "urgent": "Urgent"}
-REASON_CODES = tuple(REASON_LEVELS)
 
 
 def coding(system: str, code: str, display: str | None = None) -> dict:
+    """A FHIR Coding."""
     found = {"system": system, "code": code}
     if display:
         found["display"] = display
@@ -94,6 +91,7 @@ def coding(system: str, code: str, display: str | None = None) -> dict:
 
 
 def concept(system: str, code: str, display: str | None = None, text: str | None = None) -> dict:
+    """A CodeableConcept of one coding; its text is `text`, else the display."""
     value = {"coding": [coding(system, code, display)]}
     if text or display:
         value["text"] = text or display
@@ -101,4 +99,5 @@ def concept(system: str, code: str, display: str | None = None, text: str | None
 
 
 def quantity(value: float, unit_code: str, unit_text: str | None = None) -> dict:
+    """A UCUM Quantity: `unit_code` like Cel, mm[Hg], /min, %, mg; `unit_text` the human unit."""
     return {"value": value, "unit": unit_text or unit_code, "system": UCUM, "code": unit_code}

@@ -128,14 +128,10 @@ def column(row, name: str):
         return None
 
 
-def observations(row, kinds: list[str] | None = None) -> list[dict]:
-    """Every Observation of a reading row (or those of `kinds`)."""
-    return [observation(row, kind) for kind in kinds_of(row) if kinds is None or kind in kinds]
-
-
 READING_SQL = ("SELECT r.*, (SELECT d.device_id FROM device_observations d WHERE d.reading_id = r.id "
                "ORDER BY d.id LIMIT 1) AS device_id FROM readings r")
 
 
 def reading_row(db, reading_id: int):
+    """The readings row with its `device_id` (None unless a device posted it), or None."""
     return db.execute(f"{READING_SQL} WHERE r.id = ?", [reading_id]).fetchone()

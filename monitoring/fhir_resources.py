@@ -19,6 +19,7 @@ EPISODE_STATUS = {"active": "active", "paused": "onhold", "ended": "finished", "
 
 
 def ref(kind: str, row_id) -> dict:
+    """A relative Reference: {"reference": "Patient/7"}."""
     return {"reference": f"{kind}/{row_id}"}
 
 
@@ -140,6 +141,7 @@ def communication(clinic: Clinic, row, alert) -> dict:
 
 
 def recipient_name(clinic: Clinic, phone: str) -> str:
+    """Who has this phone: a staff member, else a person of the on-call chain, else "on call"."""
     row = clinic.db.execute("SELECT name FROM staff WHERE phone = ? ORDER BY active DESC, id LIMIT 1",
                             [phone]).fetchone()
     if row:

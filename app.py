@@ -56,6 +56,9 @@ def create_app(config: str | os.PathLike | dict | None = None) -> Flask:
     app.register_blueprint(me.bp)
     app.register_blueprint(openapi.bp)
     _register_optional_blueprints(app)
+    from web import fhir
+
+    fhir.init_app(app)
 
     register_cli(app)
     if settings["sms"]["backend"] == "outbox" and "gunicorn" in sys.modules:

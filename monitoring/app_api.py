@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import triage
@@ -10,7 +10,7 @@ from monitoring import care, views
 from monitoring.clinic import Clinic, Conflict, ValidationError
 from monitoring.patients import parse_time
 from monitoring.store import transaction, utcnow
-from triage.model import SYMPTOMS
+from triage.model import SYMPTOMS, Assessment
 
 READING_FIELDS = {"temperature", "systolic", "diastolic", "spo2", "heart_rate", "symptoms", "taken_at"}
 WHOLE_NUMBERS = ("systolic", "diastolic", "spo2", "heart_rate")
@@ -25,7 +25,8 @@ def _active_episode(clinic: Clinic, patient):
     return episode
 
 
-def _taken_at(body: dict):
+def taken_at(body: dict):
+    """When the reading or dose was taken (now when not given); a time in the future is refused."""
     taken_at = parse_time(body.get("taken_at"), "taken_at", default=utcnow())
     if taken_at > utcnow() + timedelta(minutes=5):
         raise ValidationError("taken_at is in the future", "taken_at")
@@ -67,6 +68,9 @@ def reading_values(body) -> dict:
         celsius = to_celsius(value, unit)
         if celsius is not None and triage.plausible("temperature_c", celsius):
             values["temperature_c"] = celsius
+            # as given, for the record (the FHIR Observation keeps the patient's own unit)
+            values["temperature_given"] = value
+            values["temperature_unit"] = unit or ("C" if 34 <= value <= 43 else "F")
         else:
             values["implausible"].add("temperature_c")
     for field in WHOLE_NUMBERS:
@@ -92,12 +96,17 @@ def reading_values(body) -> dict:
 
 def submit_reading(clinic: Clinic, patient, body) -> dict:
     values = reading_values(body)
-    taken_at = _taken_at(body)
+    assessment, next_checkin = record(clinic, patient, values, taken_at(body))
+    return _answer(clinic, patient, assessment, next_checkin)
+
+
+def record(clinic: Clinic, patient, values: dict, taken: datetime, source: str = "app") -> tuple[Assessment, datetime]:
+    """Triage one reading (`values` as reading_values returns them) in the patient's active episode: the road
+    the app takes, and device Observations too (monitoring.device_readings). Joins the caller's transaction.
+    Raises Conflict when monitoring has ended."""
     with transaction(clinic.db):
         episode = _active_episode(clinic, patient)
-        assessment, next_checkin = care.record_reading(clinic, patient, episode, values, taken_at=taken_at,
-                                                       source="app")
-    return _answer(clinic, patient, assessment, next_checkin)
+        return care.record_reading(clinic, patient, episode, values, taken_at=taken, source=source)
 
 
 def submit_medication(clinic: Clinic, patient, body) -> dict:
@@ -112,10 +121,10 @@ def submit_medication(clinic: Clinic, patient, body) -> dict:
     if dose_mg is not None and (isinstance(dose_mg, bool) or not isinstance(dose_mg, (int, float))
                                 or not 80 <= dose_mg <= 2000):
         raise ValidationError("dose_mg must be a number between 80 and 2000", "dose_mg")
-    taken_at = _taken_at(body)
+    given_at = taken_at(body)
     with transaction(clinic.db):
         episode = _active_episode(clinic, patient)
-        assessment = care.patient_acetaminophen(clinic, patient, episode, given_at=taken_at, dose_mg=dose_mg,
+        assessment = care.patient_acetaminophen(clinic, patient, episode, given_at=given_at, dose_mg=dose_mg,
                                                 asking=False, source="app")
         next_checkin = care.answer_checkin(clinic, patient, episode)
     return _answer(clinic, patient, assessment, next_checkin)

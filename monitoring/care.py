@@ -83,7 +83,8 @@ def record_reading(clinic: Clinic, patient, episode, values: dict, *, taken_at: 
     no body shows; their value is None). `with_doses` holds the acetaminophen checks of the same text
     (`check_acetaminophen`: assessment and medication id): one text is one stored assessment with
     every reason, so an early dose is not hidden behind a routine reading. Returns the assessment
-    (the reading's and the doses' combined) and when the next check-in is due.
+    (the reading's and the doses' combined) and when the next check-in is due. Optionally
+    `temperature_given` / `temperature_unit` ("C" or "F"): the temperature as the patient or device gave it.
     """
     now = utcnow()
     past = history(clinic, patient["id"], episode)
@@ -102,6 +103,8 @@ def record_reading(clinic: Clinic, patient, episode, values: dict, *, taken_at: 
         reading_id = insert(clinic.db, "readings", {
             "patient_id": patient["id"], "episode_id": episode["id"], "taken_at": to_text(taken_at),
             **{field: values.get(field) for field in VITALS},
+            **({"temperature_given": values.get("temperature_given"), "temperature_unit": values.get("temperature_unit")}
+               if values.get("temperature_c") is not None else {}),
             "symptoms": dumps(sorted(reading.symptoms)), "denied_symptoms": dumps(sorted(reading.denied_symptoms)),
             "implausible": dumps(sorted(reading.implausible)), "source": source, "message_id": message_id,
             "created_at": to_text(now),

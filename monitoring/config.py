@@ -70,6 +70,8 @@ DEFAULTS: dict[str, Any] = {
     },
     "escalation": {"ack_timeout_minutes": 15},
     "web": {"secret_key": "", "max_request_kb": 64},
+    # FHIR R4 API (docs/fhir.md): the system URI of the clinic's MRNs, and the largest device Bundle accepted
+    "fhir": {"mrn_system": "https://crswatch.org/fhir/NamingSystem/mrn", "max_bundle_kb": 1024},
     "oncall": [{"name": "Primary nurse", "phone": "+15555550142"}],
 }
 
@@ -89,6 +91,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "scheduler.poll_seconds": (1, 60),
     "scheduler.lease_seconds": (5, 600),
     "web.max_request_kb": (4, 10_240),
+    "fhir.max_bundle_kb": (64, 10_240),
 }
 
 CHOICES = {"sms.backend": ("outbox", "twilio")}
@@ -257,6 +260,9 @@ def _validate(config: dict) -> None:
             if not config["sms"]["twilio"][key]:
                 raise ConfigError(f"sms.twilio.{key}", "must be set when sms.backend is twilio")
         _no_examples_on_twilio(config)
+    if not re.fullmatch(r"(https?://[^\s]+|urn:[a-z0-9][a-z0-9-]*:[^\s]+)", config["fhir"]["mrn_system"]):
+        raise ConfigError("fhir.mrn_system", "must be a URI like https://ehr.example.org/mrn or urn:oid:1.2.3, "
+                                             f"not {config['fhir']['mrn_system']!r}")
     base = config["sms"]["public_base_url"]
     if base and not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", base):
         raise ConfigError("sms.public_base_url", f"must be a URL like https://monitor.example.org, not {base!r}")

@@ -6,6 +6,7 @@ the row stays unprocessed and `process_pending` (run by every tick) tries it aga
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import timedelta
@@ -321,8 +322,11 @@ IMPLAUSIBLE_FIELDS = {"temperature": "temperature_c", "blood_pressure": "systoli
 
 
 def _reading_values(parsed) -> dict:
+    given = re.search(r"\d+(?:[.,]\d+)?", parsed.temperature_raw or "")
     return {
         **{field: getattr(parsed, field) for field in care.VITALS},
+        "temperature_unit": parsed.temperature_unit,
+        "temperature_given": float(given.group(0).replace(",", ".")) if given else None,
         "symptoms": parsed.symptoms, "denied_symptoms": parsed.denied_symptoms,
         "implausible": {IMPLAUSIBLE_FIELDS.get(name, name) for name in parsed.implausible},
     }

@@ -287,4 +287,44 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX grades_patient ON grades (patient_id, id);
     """,
+    # 7: FHIR devices: hub tokens (bound to a patient, or to the clinic with the patient named by MRN),
+    # each posted Observation once (same device, code and time), the advice texted from device readings
+    # (told once per change, not once a reading), and the temperature as the patient or device gave it
+    """
+    CREATE TABLE devices (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        token_hash TEXT UNIQUE,
+        patient_id INTEGER REFERENCES patients (id),
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        last_seen_at TEXT,
+        revoked_at TEXT
+    );
+
+    CREATE TABLE device_observations (
+        id INTEGER PRIMARY KEY,
+        device_id INTEGER NOT NULL REFERENCES devices (id),
+        patient_id INTEGER NOT NULL REFERENCES patients (id),
+        reading_id INTEGER REFERENCES readings (id),
+        code TEXT NOT NULL,
+        effective_at TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (device_id, code, effective_at)
+    );
+    CREATE INDEX device_observations_reading ON device_observations (reading_id);
+
+    CREATE TABLE device_advice (
+        episode_id INTEGER PRIMARY KEY REFERENCES episodes (id),
+        advice TEXT NOT NULL,
+        level TEXT NOT NULL,
+        reading_at TEXT NOT NULL,
+        told_at TEXT NOT NULL
+    );
+
+    ALTER TABLE readings ADD COLUMN temperature_given REAL;
+    ALTER TABLE readings ADD COLUMN temperature_unit TEXT;
+    CREATE INDEX readings_created ON readings (created_at);
+    CREATE INDEX readings_patient ON readings (patient_id, taken_at);
+    """,
 ]

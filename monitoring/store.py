@@ -108,6 +108,8 @@ def dumps(value) -> str:
 
 
 def loads(text: str | None, default=None):
+    if text == "[]":  # most symptom lists: triage reloads an episode's readings for every new one
+        return []
     return default if text is None else json.loads(text)
 
 

@@ -17,7 +17,7 @@ from web.dashboard.chart import temperature_svg
 
 ADMIN, NURSE = "Ada Admin", "Nora Nurse"
 PASSWORD = "correct horse battery"
-DASHBOARD_BLUEPRINTS = ("dashboard", "admin", "simulator", "signin", "workday")
+DASHBOARD_BLUEPRINTS = ("dashboard", "admin", "simulator", "signin", "workday", "devices")
 PUBLIC_ENDPOINTS = {"signin.signin"}
 
 
@@ -65,7 +65,7 @@ def enroll_form(client, token, **extra):
 
 def dashboard_rules(app, row_id: int | str = 1):
     """Every dashboard route with example arguments: (endpoint, url, methods)."""
-    examples = {"alert_id": row_id, "patient_id": row_id, "staff_id": row_id, "caregiver_id": row_id,
+    examples = {"alert_id": row_id, "patient_id": row_id, "staff_id": row_id, "caregiver_id": row_id, "device_id": row_id,
                 "filename": "app.css"}
     rules = []
     for rule in app.url_map.iter_rules():
@@ -98,7 +98,8 @@ def test_every_page_redirects_to_signin_without_a_session(app, client):
 ID_ENDPOINTS = {"dashboard.alert", "dashboard.ack", "dashboard.resolve", "dashboard.patient",
                 "dashboard.give_medication", "dashboard.new_dose", "admin.staff_password", "admin.staff_revoke",
                 "dashboard.add_caregiver", "dashboard.remove_caregiver",
-                "workday.pause", "workday.resume", "workday.end", "workday.summary_page"}
+                "workday.pause", "workday.resume", "workday.end", "workday.summary_page",
+                "devices.revoke"}
 
 
 def test_every_dashboard_id_is_a_row_id(app):
@@ -213,7 +214,7 @@ def test_revoking_staff_ends_their_session(client, users, runner):
     assert client.get("/dashboard").status_code == 302
 
 
-@pytest.mark.parametrize("url", ["/dashboard/settings", "/dashboard/staff"])
+@pytest.mark.parametrize("url", ["/dashboard/settings", "/dashboard/staff", "/dashboard/devices"])
 def test_admin_pages_are_403_for_a_nurse(client, nurse, url):
     assert client.get(url).status_code == 403
     assert client.post(url, data={"csrf_token": nurse, "thresholds.fever_c": "38.5", "name": "X"}).status_code == 403

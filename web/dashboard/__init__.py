@@ -78,13 +78,13 @@ def grade_inputs_text(inputs: dict) -> str:
 
 
 def init_app(app: Flask) -> None:
-    from web.dashboard import admin, auth, pages, simulator, workday
+    from web.dashboard import admin, auth, devices, pages, simulator, workday
 
     if app.config.get("PERMANENT_SESSION_LIFETIME") == timedelta(days=31):  # Flask's default: too long here
         app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=SESSION_HOURS)
     # Ids in dashboard paths are web.api's RowId: past SQLite's 64-bit range is a 404, not an OverflowError.
     app.url_map.converters.setdefault("row_id", RowId)  # before the routes that use it
-    for blueprint in (auth.bp, pages.bp, admin.bp, simulator.bp, workday.bp):
+    for blueprint in (auth.bp, pages.bp, admin.bp, simulator.bp, workday.bp, devices.bp):
         app.register_blueprint(blueprint)
     _dashboard_not_found(app)
 

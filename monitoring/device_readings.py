@@ -1,0 +1,145 @@
+"""Readings from device hubs (FHIR Observations): recorded once, triaged as app readings, told once.
+
+- Each Observation becomes one reading through the patient app's own road (app_api.record ->
+  care.record_reading -> triage.assess), so the SOP's rules time it by its own effectiveDateTime: the fever
+  run and the acetaminophen interval count from when it was measured, not from when the hub posted it.
+- A duplicate (same device, code and effective time) is accepted once: a second post answers the first one's
+  Observation and changes nothing.
+- The alert: triage's level raises or updates the patient's one active alert (monitoring.alerts), so a
+  continuous thermometer's sixty febrile readings raise one alert and page once.
+- The patient: a device reading has no conversation to answer, so the patient is texted the SOP advice
+  (the same template a text reply would use) when it changes, not once a reading: the worst assessment of a
+  post is told when its advice differs from the last advice told from a device this episode, when its level
+  is higher, or when the same advice was told `acetaminophen_interval_hours` or more (reading time) ago (a new
+  dose may be due). A routine reading is never texted. See docs/fhir.md, "Readings from devices".
+"""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from monitoring import app_api, care, fhir_ingest
+from monitoring import fhir_observations as obs
+from monitoring.clinic import Clinic, Conflict, ServiceError
+from monitoring.fhir_outcome import FhirError
+from monitoring.inbound import FEVER_ADVICE
+from monitoring.store import from_text, insert, to_text, transaction, utcnow
+from triage.model import LEVELS, Assessment
+
+
+@dataclass
+class Entry:
+    """What became of one posted Observation: `status` 201 (created), 200 (a duplicate: the first one's
+    resource) or 4xx with `error`."""
+
+    status: int
+    resource: dict | None = None
+    error: ServiceError | None = None
+    effective_at: datetime | None = None
+    triaged: tuple | None = None  # (patient row, episode id, Assessment, next check-in) for a new reading
+
+
+@dataclass
+class Posted:
+    entries: list[Entry] = field(default_factory=list)
+    told: list[int] = field(default_factory=list)  # message ids of the texts to patients
+
+
+def post_observations(clinic: Clinic, device: dict, resources: list) -> Posted:
+    """Record device Observations (in reading-time order, each on its own) and tell each patient at most once.
+
+    Returns one Entry per resource, in the order given."""
+    entries: list[Entry | None] = [None] * len(resources)
+    understood = []
+    for index, resource in enumerate(resources):
+        try:
+            understood.append((index, fhir_ingest.read_observation(clinic, device, resource)))
+        except ServiceError as error:
+            entries[index] = Entry(error.status, error=error)
+    for index, incoming in sorted(understood, key=lambda pair: (pair[1].effective_at, pair[0])):
+        try:
+            entries[index] = _record(clinic, device, incoming)
+        except ServiceError as error:
+            entries[index] = Entry(error.status, error=error)
+    posted = Posted(entries=[entry for entry in entries if entry is not None])
+    with transaction(clinic.db):
+        clinic.db.execute("UPDATE devices SET last_seen_at = ? WHERE id = ?", [to_text(utcnow()), device["id"]])
+        by_patient: dict[int, list[Entry]] = {}
+        for entry in posted.entries:
+            if entry.triaged is not None:
+                by_patient.setdefault(entry.triaged[0]["id"], []).append(entry)
+        for triaged in by_patient.values():
+            message_ids = tell_patient(clinic, triaged)
+            posted.told += message_ids
+    return posted
+
+
+def _record(clinic: Clinic, device: dict, incoming: fhir_ingest.Incoming) -> Entry:
+    key = [device["id"], incoming.code, to_text(incoming.effective_at)]
+    try:
+        with transaction(clinic.db):
+            seen = clinic.db.execute(
+                "SELECT reading_id FROM device_observations WHERE device_id = ? AND code = ? AND effective_at = ?",
+                key).fetchone()
+            if seen is not None:
+                return _duplicate(clinic, seen["reading_id"], incoming)
+            try:
+                assessment, next_checkin = app_api.record(clinic, incoming.patient, incoming.values,
+                                                          incoming.effective_at, source="device")
+            except Conflict:
+                raise FhirError(422, "the patient has no active monitoring episode; enroll them or record a new "
+                                     "dose first", "Observation.subject", "business-rule") from None
+            reading = clinic.db.execute(
+                "SELECT id, episode_id FROM readings WHERE patient_id = ? ORDER BY id DESC LIMIT 1",
+                [incoming.patient["id"]]).fetchone()
+            insert(clinic.db, "device_observations", {
+                "device_id": device["id"], "patient_id": incoming.patient["id"], "reading_id": reading["id"],
+                "code": incoming.code, "effective_at": key[2], "created_at": to_text(utcnow())})
+    except sqlite3.IntegrityError:  # the same reading raced in from another request of the same hub
+        seen = clinic.db.execute(
+            "SELECT reading_id FROM device_observations WHERE device_id = ? AND code = ? AND effective_at = ?",
+            key).fetchone()
+        return _duplicate(clinic, seen["reading_id"], incoming)
+    row = obs.reading_row(clinic.db, reading["id"])
+    return Entry(201, obs.observation(row, incoming.kind), effective_at=incoming.effective_at,
+                 triaged=(incoming.patient, reading["episode_id"], assessment, next_checkin))
+
+
+def _duplicate(clinic: Clinic, reading_id: int, incoming: fhir_ingest.Incoming) -> Entry:
+    row = obs.reading_row(clinic.db, reading_id)
+    return Entry(200, obs.observation(row, incoming.kind), effective_at=incoming.effective_at)
+
+
+def tell_patient(clinic: Clinic, triaged: list[Entry]) -> list[int]:
+    """Text one patient the advice of the worst of these new readings, if it is news (see the module doc).
+    Inside the caller's transaction; returns the ids of the texts queued."""
+    worst = max(triaged, key=lambda entry: (LEVELS.index(entry.triaged[2].level), entry.effective_at))
+    patient, episode_id, assessment, next_checkin = worst.triaged
+    if assessment.level == "routine" or not assessment.instructions:
+        return []
+    advice = assessment.instructions[0]
+    last = clinic.db.execute("SELECT * FROM device_advice WHERE episode_id = ?", [episode_id]).fetchone()
+    if last is not None and not _news(clinic, last, assessment, worst.effective_at):
+        return []
+    values = care.text_values(clinic, assessment, next_checkin, patient["language"])
+    keys = [advice]
+    if assessment.level == "clinician_review":  # while the nurse calls: what to do about the fever, as a text reply
+        keys += [key for key in assessment.instructions[1:]
+                 if key in FEVER_ADVICE and (last is None or key != last["advice"])]
+    told = [care.reply_to_patient(clinic, patient, key, values) for key in keys]
+    clinic.db.execute(
+        "INSERT INTO device_advice (episode_id, advice, level, reading_at, told_at) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (episode_id) DO UPDATE SET advice = excluded.advice, level = excluded.level, "
+        "reading_at = excluded.reading_at, told_at = excluded.told_at",
+        [episode_id, advice, assessment.level, to_text(worst.effective_at), to_text(utcnow())])
+    return [message_id for message_id in told if message_id is not None]
+
+
+def _news(clinic: Clinic, last, assessment: Assessment, reading_at: datetime) -> bool:
+    if assessment.instructions[0] != last["advice"]:
+        return True
+    if LEVELS.index(assessment.level) > LEVELS.index(last["level"]):
+        return True
+    again_after = timedelta(hours=clinic.thresholds.acetaminophen_interval_hours)
+    return reading_at - from_text(last["reading_at"]) >= again_after

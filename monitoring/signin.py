@@ -53,7 +53,7 @@ def delay_after(failures: int) -> timedelta:
     """The wait before the next try after `failures` wrong ones in a row: none, then 30 s, 1, 2, 4 ... 15 min."""
     if failures < FREE_TRIES:
         return timedelta(0)
-    return min(FIRST_DELAY * 2 ** (failures - FREE_TRIES), MAX_DELAY)
+    return min(FIRST_DELAY * 2 ** min(failures - FREE_TRIES, 20), MAX_DELAY)  # the exponent capped: no overflow
 
 
 def sign_in(clinic: Clinic, name: str, password: str, source: str | None) -> Staff:

@@ -43,7 +43,7 @@ def access_page():
     rows = access.search(clinic(), patient_id=patient_id, staff_id=staff_id, since=since, until=until,
                          before_id=_id_arg("before"))
     if patient_id is not None or staff_id is not None:  # searching the log is itself an access
-        record_access("access.search", patient_id, staff_id=staff_id)
+        record_access("access.search", patient_id, searched_staff_id=staff_id)
     people = staff.list_staff(clinic())
     patients = sorted(_patients(), key=lambda p: p["name"].casefold())
     older = {**request.args.to_dict(), "before": rows[-1]["id"]} if len(rows) == access.PAGE_SIZE else None

@@ -22,7 +22,10 @@
       fetch(window.location.href, {headers: {"X-Crswatch-Background": "1"}, credentials: "same-origin",
                                    redirect: "manual"})
         .then(function (response) {
-          if (response.type === "opaqueredirect" || response.status === 401) { window.location.reload(); return null; }
+          if (response.type === "opaqueredirect" || response.status === 401) {
+            if (!window.crswatchLeaving) { window.crswatchLeaving = true; window.location.reload(); }
+            return null;
+          }
           return response.ok ? response.text() : null;
         })
         .then(function (html) {
@@ -83,6 +86,16 @@
   var WARN = 60;
   var checkTimer = null;
   var countdown = null;
+  var leaving = false;
+
+  // Once: the countdown and a session check can both find the session over; two reloads would race.
+  var leave = function () {
+    if (leaving || window.crswatchLeaving) { return; }
+    leaving = window.crswatchLeaving = true;
+    window.clearTimeout(checkTimer);
+    window.clearInterval(countdown);
+    window.location.reload();
+  };
 
   var csrfToken = function () {
     var field = document.querySelector("input[name=csrf_token]");
@@ -102,9 +115,9 @@
     var tick = function () {
       var left = Math.max(0, Math.round((end - Date.now()) / 1000));
       text.textContent = canStay
-        ? "You will be signed out in " + left + " s because nothing was done here. Patient data stays hidden until you sign in again."
+        ? "No activity here for a while: you will be signed out in " + left + " s. Patient data stays hidden until you sign in again."
         : "Your sign-in reaches its time limit in " + left + " s. Sign in again then to go on.";
-      if (left <= 0) { hide(); window.location.reload(); }
+      if (left <= 0) { leave(); }
     };
     window.clearInterval(countdown);
     tick();
@@ -115,7 +128,8 @@
     }
   };
   var react = function (status) {
-    if (!status || !status.signed_in) { window.location.reload(); return; }
+    if (leaving) { return; }
+    if (!status || !status.signed_in) { leave(); return; }
     var left = Math.min(status.idle_seconds_left, status.ends_in_seconds);
     if (left > WARN + 5) { hide(); schedule(left); return; }
     show(left, status.idle_seconds_left < status.ends_in_seconds);
@@ -133,7 +147,7 @@
                          headers: {"X-CSRFToken": csrfToken(), "Accept": "application/json"}})
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(react)
-      .catch(function () { window.location.reload(); });
+      .catch(leave);
   });
   schedule(idle);
 })();

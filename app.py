@@ -45,6 +45,8 @@ def create_app(config: str | os.PathLike | dict | None = None) -> Flask:
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = settings["sms"]["public_base_url"].startswith("https://")
+    if app.config["SESSION_COOKIE_SECURE"]:  # __Host-: only over https, only this host, path / (ASVS 3.4.4)
+        app.config["SESSION_COOKIE_NAME"] = "__Host-crswatch"
     _logging()
     _quiet_request_log(settings)
 

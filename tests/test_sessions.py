@@ -174,3 +174,29 @@ def test_sign_in_replaces_the_anonymous_session(client, users):
     sign_in(client, NURSE)
     with client.session_transaction() as session:
         assert session.get("csrf_token") != before  # no fixation through a planted pre-sign-in cookie
+
+
+def test_the_cookie_is_host_only_over_https(client, users):
+    cookie = sign_in(client, NURSE).headers["Set-Cookie"]
+    assert cookie.startswith("__Host-crswatch=") and "Path=/" in cookie and "Domain" not in cookie
+
+
+def test_changing_your_own_password_needs_the_current_one_and_ends_your_other_sessions(app, users):
+    here, elsewhere = two_browsers(app, NURSE)
+    page = here.get("/account/password")
+    assert page.status_code == 200
+    token = csrf_from(page.text)
+    wrong = here.post("/account/password", data={"csrf_token": token, "current_password": "not it at all",
+                                                 "new_password": "a brand new phrase", "new_password_again":
+                                                 "a brand new phrase"})
+    assert wrong.status_code == 400 and "not your current password" in wrong.text
+    weak = here.post("/account/password", data={"csrf_token": token, "current_password": PASSWORD,
+                                                "new_password": "password1234", "new_password_again": "password1234"})
+    assert weak.status_code == 400 and "stolen in breaches" in weak.text
+    done = here.post("/account/password", data={"csrf_token": token, "current_password": PASSWORD,
+                                                "new_password": "a brand new phrase",
+                                                "new_password_again": "a brand new phrase"})
+    assert done.status_code == 302
+    assert here.get("/dashboard").status_code == 200  # this browser goes on, with a new session
+    assert elsewhere.get("/dashboard").status_code == 302  # every other one has ended
+    assert sign_in(elsewhere, NURSE, "a brand new phrase").status_code == 302

@@ -7,8 +7,8 @@ proxy headers. `init_security(app)` wires all of it; docs/security.md maps each 
 - CSRF: `csrf.protect()` is called by every dashboard blueprint (web.dashboard.security.protect) for
   each POST; the bearer-token APIs and the signed Twilio webhooks carry no cookie to forge.
 - Rate limits, per client address (see `[web] trusted_proxies`): sign-in tries; failed bearer-token
-  checks on the staff and patient APIs (only refusals count, so a working token is never slowed by
-  someone else's wrong ones); every request of one patient app token. Counters live where
+  checks on the staff and patient APIs (only refusals count, so a client's working token is never
+  slowed by its own traffic); every request of one patient app token. Counters live where
   `[web] ratelimit_storage_uri` says (memory:// is per process; docs/operations.md).
 """
 from __future__ import annotations

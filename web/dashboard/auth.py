@@ -1,8 +1,11 @@
-"""Sign-in and sign-out at /signin and /signout; the idle warning's session check at /session."""
+"""Sign-in and sign-out at /signin and /signout; the idle warning's session check at /session; changing
+one's own password at /account/password."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 
+from monitoring import staff as staff_module
+from monitoring.clinic import ServiceError
 from monitoring.signin import SigninRefused, sign_in
 from monitoring.store import utcnow
 from web.context import clinic
@@ -60,3 +63,29 @@ def _status() -> dict:
     idle_left = idle_timeout() - (now - user.last_seen_at)
     return {"signed_in": True, "idle_seconds_left": max(0, int(idle_left.total_seconds())),
             "ends_in_seconds": max(0, int((user.expires_at - now).total_seconds()))}
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def change_password():
+    """A staff member changes their own password (ASVS 2.1.5, 2.1.6): the current one first, checked and
+    throttled like a sign-in; then every session of theirs ends and this browser gets a new one (3.3.3)."""
+    user, errors = current_user(), {}
+    if request.method == "POST":
+        form = request.form
+        new = form.get("new_password") or ""
+        try:
+            sign_in(clinic(), user.name, form.get("current_password") or "", request.remote_addr)
+        except SigninRefused:
+            errors["current_password"] = "That is not your current password."
+        if not errors and new != (form.get("new_password_again") or ""):
+            errors["new_password_again"] = "The two new passwords differ."
+        if not errors:
+            try:
+                staff_module.set_password(clinic(), user.name, new, actor=user.name)
+            except ServiceError as error:
+                errors["new_password"] = error.message
+        if not errors:
+            sign_in_as(user.id)
+            flash("Password changed. Every other sign-in of yours has ended.", "ok")
+            return redirect(url_for("dashboard.index"))
+    return render_template("password.html", title="Change your password", errors=errors), 400 if errors else 200

@@ -48,7 +48,7 @@ def init_security(app: Flask) -> Limiter:
     app.config.update(
         WTF_CSRF_CHECK_DEFAULT=False,  # each dashboard blueprint calls csrf.protect(); APIs use bearer tokens
         WTF_CSRF_TIME_LIMIT=web["session_hours"] * 3600,  # the token lives as long as a sign-in may
-        RATELIMIT_HEADERS_ENABLED=True,
+        RATELIMIT_HEADERS_ENABLED=False,  # Retry-After only on a 429 (_too_many), not on every answer
         RATELIMIT_STORAGE_URI=web["ratelimit_storage_uri"],
     )
     csrf.init_app(app)
@@ -87,10 +87,12 @@ def _breached(limit: RequestLimit) -> None:
 
 
 def _too_many(exc):
+    limit = getattr(getattr(exc, "limit", None), "limit", None)
+    retry = {"Retry-After": str(limit.get_expiry())} if limit is not None else {}  # at most one window
     if request.path.startswith(("/api/", "/fhir/")):
-        return jsonify({"error": "too many requests from this client; retry after the Retry-After seconds"}), 429
+        return jsonify({"error": "too many requests from this client; retry after the Retry-After seconds"}), 429, retry
     return render_template("error.html", title="Too many tries",
-                           message="Too many tries from this address. Wait a minute, then try again."), 429
+                           message="Too many tries from this address. Wait a minute, then try again."), 429, retry
 
 
 def _response_headers(response):

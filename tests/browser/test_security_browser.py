@@ -40,6 +40,9 @@ def test_idle_warning_stay_signed_in_then_sign_out_and_back_to_the_page(page, li
         page.clock.run_for(61 * 1000)
         page.wait_for_url(re.compile(r"/signin\?next=/dashboard/grade$"))
         assert "without activity" in page.locator(".flashes").inner_text()
+        page.set_viewport_size(PHONE)
+        screenshot(page, "signin-after-idle-phone")
+        page.set_viewport_size(DESKTOP)
         page.get_by_label("Name").fill("Ada Admin")
         page.get_by_label("Password").fill("correct horse battery")
         page.get_by_role("button", name="Sign in").click()
@@ -100,4 +103,12 @@ def test_screenshots_of_sign_in_staff_and_access_pages(page, live):
         assert page.get_by_role("cell", name="Patient page").count() >= 1
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         screenshot(page, f"access-{width}")
+    page.get_by_role("link", name="Ada Admin").click()
+    page.get_by_label("Current password").fill("correct horse battery")
+    page.get_by_label("New password", exact=True).fill("password1234")
+    page.get_by_label("New password again").fill("password1234")
+    page.get_by_role("button", name="Change password").click()
+    page.get_by_role("alert").wait_for()
+    page.console_errors.clear()  # the refused change's 400 is meant
+    screenshot(page, "password-refused-desktop")
     assert not page.console_errors

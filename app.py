@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import signal
 import sys
 import time
@@ -23,6 +24,7 @@ from flask import Flask
 from messages.gateways import gateway_for
 from monitoring import config as config_module
 from monitoring import staff as staff_module
+from monitoring import tokens as tokens_module
 from monitoring.clinic import ServiceError, open_clinic
 from monitoring.store import connect, migrate, require_current, schema_version
 from scheduler.jobs import run_due_work
@@ -44,11 +46,19 @@ def create_app(config: str | os.PathLike | dict | None = None) -> Flask:
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = settings["sms"]["public_base_url"].startswith("https://")
+    if app.config["SESSION_COOKIE_SECURE"]:  # __Host-: only over https, only this host, path / (ASVS 3.4.4)
+        app.config["SESSION_COOKIE_NAME"] = "__Host-crswatch"
     _logging()
+    _quiet_request_log(settings)
 
     from web import api, me, openapi, ops, sms
     from web.context import register_errors
+    from web.security import init_security, limit_bearer_failures, limit_patient_app
 
+    limiter = init_security(app)
+    limit_bearer_failures(limiter, api.bp)
+    limit_bearer_failures(limiter, me.bp)
+    limit_patient_app(limiter, me.bp)
     register_errors(app)
     app.register_blueprint(ops.bp)
     app.register_blueprint(sms.bp)
@@ -58,6 +68,7 @@ def create_app(config: str | os.PathLike | dict | None = None) -> Flask:
     _register_optional_blueprints(app)
     from web import fhir
 
+    limit_bearer_failures(limiter, fhir.bp)  # refused tokens on the FHIR API count and throttle too
     fhir.init_app(app)
 
     register_cli(app)
@@ -93,6 +104,26 @@ def _logging() -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(handler)
         root.setLevel(logging.INFO)
+
+
+PHONE_IN_TEXT = re.compile(r"(?:\+|%2[bB])\d[\d%-]{6,}\d")
+
+
+class RedactPhones(logging.Filter):
+    """Drops phone numbers from werkzeug's request lines (`GET /simulator?phone=%2B1555...`): with the twilio
+    backend the logs must carry no patient's number (the outbox demo says at start that its console does)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if PHONE_IN_TEXT.search(message):
+            record.msg, record.args = PHONE_IN_TEXT.sub("[phone]", message), ()
+        return True
+
+
+def _quiet_request_log(settings: dict) -> None:
+    werkzeug_log = logging.getLogger("werkzeug")
+    if settings["sms"]["backend"] == "twilio" and not any(isinstance(f, RedactPhones) for f in werkzeug_log.filters):
+        werkzeug_log.addFilter(RedactPhones())
 
 
 def _serving_process() -> bool:
@@ -185,6 +216,29 @@ def register_cli(app: Flask) -> None:
             staff_module.set_password(opened, name, secret, actor="cli")
         click.echo(f"password set for {name}")
 
+    @staff.command("role")
+    @click.argument("name")
+    @click.argument("role", type=click.Choice(staff_module.ROLES))
+    def staff_role(name, role):
+        """Change a staff member's role; their dashboard sessions end."""
+        with clinic() as opened:
+            staff_module.set_role(opened, name, role, actor="cli")
+        click.echo(f"{name} is now {role}; their dashboard sessions ended")
+
+    @staff.command("token")
+    @click.argument("name")
+    @click.option("--label", default="cli", show_default=True, help="what the token is for, like 'ward laptop'")
+    @click.option("--days", type=int, default=None, help="days it works (default [web] api_token_days)")
+    def staff_token(name, label, days):
+        """Issue another API token for NAME; prints it on the last line (shown once)."""
+        with clinic() as opened:
+            person = next((p for p in staff_module.list_staff(opened) if p["name"] == name and p["active"]), None)
+            if person is None:
+                raise click.ClickException(f"no active staff member named {name!r}")
+            token = tokens_module.issue(opened, person["id"], label, actor="cli", days=days)
+        click.echo(f"new API token {label!r} for {name} (keep it secret, it is not shown again):")
+        click.echo(token)
+
     @staff.command("list")
     def staff_list():
         """List staff members."""
@@ -267,6 +321,8 @@ def register_cli(app: Flask) -> None:
         click.echo(f"crswatch is running at {url}  (SMS backend: {settings['sms']['backend']})")
         if settings["sms"]["backend"] == "outbox":
             click.echo(f"  texts are printed here as '-> +1555... [kind] text'; try the phone simulator at {url}/simulator")
+            click.echo("  DEMO ONLY: this console and its request log show phone numbers and every text. With real "
+                       "patients use the twilio backend, which prints no text and keeps numbers out of the log.")
         click.echo("  add staff: .venv/bin/flask --app app staff add 'Your Name' --role admin --password "
                    f"(or, as an admin, at {url}/dashboard/staff)")
         click.echo("  stop with Ctrl-C")

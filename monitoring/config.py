@@ -69,7 +69,15 @@ DEFAULTS: dict[str, Any] = {
         "prolonged_symptoms_days": 7.0,
     },
     "escalation": {"ack_timeout_minutes": 15},
-    "web": {"secret_key": "", "max_request_kb": 64},
+    "web": {
+        "secret_key": "",
+        "max_request_kb": 64,
+        "idle_minutes": 15,  # HIPAA 164.312(a)(2)(iii) automatic logoff; background refreshes do not count
+        "session_hours": 12,  # a sign-in lasts at most one shift, however active
+        "api_token_days": 365,  # how long a new staff API token works
+        "trusted_proxies": 0,  # reverse proxies in front whose X-Forwarded-For/-Proto are believed
+        "ratelimit_storage_uri": "memory://",  # Flask-Limiter storage: per process, or shared (redis://...)
+    },
     # FHIR R4 API (docs/fhir.md): the system URI of the clinic's MRNs, and the largest device Bundle accepted
     "fhir": {"mrn_system": "https://crswatch.org/fhir/NamingSystem/mrn", "max_bundle_kb": 1024},
     "oncall": [{"name": "Primary nurse", "phone": "+15555550142"}],
@@ -92,6 +100,10 @@ RANGES: dict[str, tuple[float, float]] = {
     "scheduler.lease_seconds": (5, 600),
     "web.max_request_kb": (4, 10_240),
     "fhir.max_bundle_kb": (64, 10_240),
+    "web.idle_minutes": (2, 120),
+    "web.session_hours": (1, 24),
+    "web.api_token_days": (1, 3650),
+    "web.trusted_proxies": (0, 5),
 }
 
 CHOICES = {"sms.backend": ("outbox", "twilio")}
@@ -263,6 +275,12 @@ def _validate(config: dict) -> None:
     if not re.fullmatch(r"(https?://[^\s]+|urn:[a-z0-9][a-z0-9-]*:[^\s]+)", config["fhir"]["mrn_system"]):
         raise ConfigError("fhir.mrn_system", "must be a URI like https://ehr.example.org/mrn or urn:oid:1.2.3, "
                                              f"not {config['fhir']['mrn_system']!r}")
+    storage = config["web"]["ratelimit_storage_uri"]
+    if not re.fullmatch(r"(memory|redis|rediss|redis\+cluster|redis\+sentinel|memcached|mongodb|valkey)://\S*", storage):
+        raise ConfigError("web.ratelimit_storage_uri", f"must be memory:// or a Flask-Limiter storage URI like "
+                                                       f"redis://host:6379, not {storage!r}")
+    if config["web"]["idle_minutes"] >= config["web"]["session_hours"] * 60:
+        raise ConfigError("web.idle_minutes", "must be shorter than web.session_hours")
     base = config["sms"]["public_base_url"]
     if base and not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", base):
         raise ConfigError("sms.public_base_url", f"must be a URL like https://monitor.example.org, not {base!r}")

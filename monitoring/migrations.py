@@ -327,4 +327,70 @@ MIGRATIONS: list[str] = [
     CREATE INDEX readings_created ON readings (created_at);
     CREATE INDEX readings_patient ON readings (patient_id, taken_at);
     """,
+    # 8: security (issue 16): dashboard sessions in the database, sign-in throttling by name and address,
+    # API tokens of their own (name, owner, last use, expiry; the staff row's single token moves there),
+    # and the append-only access log. The staff lockout columns go: throttling replaced the lockout.
+    """
+    CREATE TABLE staff_sessions (
+        id INTEGER PRIMARY KEY,
+        token_hash TEXT NOT NULL UNIQUE,
+        staff_id INTEGER NOT NULL REFERENCES staff (id),
+        created_at TEXT NOT NULL,
+        last_seen_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        ended_at TEXT,
+        end_reason TEXT,
+        source TEXT,
+        user_agent TEXT
+    );
+    CREATE INDEX staff_sessions_staff ON staff_sessions (staff_id, ended_at);
+
+    CREATE TABLE signin_throttle (
+        name TEXT NOT NULL,
+        source TEXT NOT NULL,
+        failures INTEGER NOT NULL,
+        next_try_at TEXT,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (name, source)
+    );
+    CREATE INDEX signin_throttle_updated ON signin_throttle (updated_at);
+
+    CREATE TABLE api_tokens (
+        id INTEGER PRIMARY KEY,
+        staff_id INTEGER NOT NULL REFERENCES staff (id),
+        name TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        last_used_at TEXT,
+        expires_at TEXT NOT NULL,
+        revoked_at TEXT,
+        revoked_by TEXT
+    );
+    CREATE INDEX api_tokens_staff ON api_tokens (staff_id);
+    INSERT INTO api_tokens (staff_id, name, token_hash, created_at, created_by, expires_at)
+        SELECT id, 'first token', token_hash, created_at, 'migration',
+               strftime('%Y-%m-%dT%H:%M:%f', created_at, '+365 days') || '000+00:00'
+        FROM staff WHERE token_hash IS NOT NULL AND active = 1;
+    UPDATE staff SET token_hash = NULL;
+    ALTER TABLE staff DROP COLUMN failed_logins;
+    ALTER TABLE staff DROP COLUMN locked_until;
+
+    CREATE TABLE access_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        staff_id INTEGER REFERENCES staff (id),
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        patient_id INTEGER,
+        source TEXT,
+        detail TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX access_log_patient ON access_log (patient_id, id);
+    CREATE INDEX access_log_staff ON access_log (staff_id, id);
+    CREATE TRIGGER access_log_no_update BEFORE UPDATE ON access_log
+    BEGIN SELECT RAISE(ABORT, 'access_log is append-only'); END;
+    CREATE TRIGGER access_log_no_delete BEFORE DELETE ON access_log
+    BEGIN SELECT RAISE(ABORT, 'access_log is append-only'); END;
+    """,
 ]

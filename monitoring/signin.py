@@ -1,127 +1,108 @@
-"""Dashboard sign-in: passwords (argon2), a lockout after repeated failures, an audit line for each try.
+"""Dashboard sign-in: argon2 passwords, throttling by name and source address, an audit line for each try.
 
-The session itself is the web layer's (a signed cookie holding the staff id); this module decides
-who may have one and records every attempt.
+Guessing is slowed, never blocked for everyone (NIST SP 800-63B 5.2.2, ASVS 2.2.1): each (name, source
+address) pair gets FREE_TRIES wrong passwords in a row, then waits before each further try, the wait
+doubling from FIRST_DELAY up to MAX_DELAY. A try is counted in one BEGIN IMMEDIATE transaction *before*
+its password is checked, so concurrent guesses can never check more than FREE_TRIES passwords, and an
+attacker elsewhere cannot lock a nurse out. Unknown names are counted the same way, and every refusal,
+whatever the reason, reads the same (REFUSED), so the answer never tells whether a name exists.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import cache
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-
+from monitoring import passwords
 from monitoring import staff as staff_module
 from monitoring.clinic import Clinic, ServiceError
 from monitoring.store import from_text, to_text, transaction, utcnow
 
-MAX_FAILED_SIGNINS = 5  # in a row; then the account waits LOCKOUT before another try
-LOCKOUT = timedelta(minutes=15)
+FREE_TRIES = 5  # wrong passwords in a row from one address for one name before the waits begin
+FIRST_DELAY = timedelta(seconds=30)
+MAX_DELAY = timedelta(minutes=15)
+FORGET_AFTER = timedelta(days=1)  # a pair not tried for this long starts again from nothing
 NAME_LIMIT = 100
+REFUSED = ("Wrong name or password. After 5 wrong tries in a row, each new try has to wait a little "
+           "longer (up to 15 minutes).")
 
 
 class SigninRefused(ServiceError):
-    """Wrong name or password, or a locked account. The message is safe to show."""
+    """Wrong name or password, or a try that came too soon. The message is REFUSED, always."""
 
     status = 401
 
-    def __init__(self, message: str, locked_until: datetime | None = None):
-        super().__init__(message, "password")
-        self.locked_until = locked_until
+    def __init__(self):
+        super().__init__(REFUSED, "password")
 
 
 @dataclass(frozen=True)
-class SignedIn:
+class Staff:
     id: int
     name: str
     role: str
 
 
 @cache
-def _hasher() -> PasswordHasher:
-    return PasswordHasher()
-
-
-@cache
 def _decoy_hash() -> str:
     """Verified against when the name is unknown, so a wrong name costs as long as a wrong password."""
-    return _hasher().hash("not a password anyone has")
+    return passwords.hash_password("not a password anyone has")
 
 
-def sign_in(clinic: Clinic, name: str, password: str) -> SignedIn:
-    """The staff member when `password` is theirs; else SigninRefused (and the failure is counted).
+def delay_after(failures: int) -> timedelta:
+    """The wait before the next try after `failures` wrong ones in a row: none, then 30 s, 1, 2, 4 ... 15 min."""
+    if failures < FREE_TRIES:
+        return timedelta(0)
+    return min(FIRST_DELAY * 2 ** min(failures - FREE_TRIES, 20), MAX_DELAY)  # the exponent capped: no overflow
 
-    After MAX_FAILED_SIGNINS wrong passwords in a row the account is locked for LOCKOUT; while it is
-    locked no password is checked. An admin setting a new password unlocks it.
-    """
+
+def sign_in(clinic: Clinic, name: str, password: str, source: str | None) -> Staff:
+    """The staff member when `password` is theirs and the try is not too soon; else SigninRefused."""
     name = (name or "").strip()[:NAME_LIMIT]
-    password = password or ""
-    now = utcnow()
-    row = clinic.db.execute(
-        "SELECT id, name, role, password_hash, failed_logins, locked_until FROM staff "
-        "WHERE name = ? AND active = 1", [name]).fetchone()
+    key, source = name.casefold(), (source or "unknown")[:64]
+    if not _claim_try(clinic, key, source):
+        _audit(clinic, name or "?", "signin.throttled", source=source)
+        raise SigninRefused()
+    row = clinic.db.execute("SELECT id, name, role, password_hash FROM staff WHERE name = ? AND active = 1",
+                            [name]).fetchone()
     if row is None or not row["password_hash"]:
-        _verify(_decoy_hash(), password)
-        _audit(clinic, name or "?", "signin.failed", reason="unknown or no password")
-        raise SigninRefused("Wrong name or password.")
-    locked_until = from_text(row["locked_until"])
-    if locked_until is not None and locked_until > now:
-        _audit(clinic, row["name"], "signin.locked")
-        raise SigninRefused(_locked_message(clinic, locked_until), locked_until)
-    if not _verify(row["password_hash"], password):
-        return _count_failure(clinic, row)
+        passwords.verify(_decoy_hash(), password)
+        _audit(clinic, name or "?", "signin.failed", source=source)
+        raise SigninRefused()
+    if not passwords.verify(row["password_hash"], password):
+        _audit(clinic, row["name"], "signin.failed", source=source)
+        raise SigninRefused()
     with transaction(clinic.db):
-        clinic.db.execute("UPDATE staff SET failed_logins = 0, locked_until = NULL WHERE id = ?", [row["id"]])
-        if _hasher().check_needs_rehash(row["password_hash"]):
+        clinic.db.execute("DELETE FROM signin_throttle WHERE name = ? AND source = ?", [key, source])
+        if passwords.needs_rehash(row["password_hash"]):
             clinic.db.execute("UPDATE staff SET password_hash = ? WHERE id = ?",
-                              [_hasher().hash(password), row["id"]])
-        clinic.audit(row["name"], "signin.ok", row["name"])
-    return SignedIn(id=row["id"], name=row["name"], role=row["role"])
+                              [passwords.hash_password(password), row["id"]])
+        clinic.audit(row["name"], "signin.ok", row["name"], source=source)
+    return Staff(id=row["id"], name=row["name"], role=row["role"])
 
 
-def _verify(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher().verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-def _count_failure(clinic: Clinic, row):
-    with transaction(clinic.db):
-        failures = clinic.db.execute(
-            "UPDATE staff SET failed_logins = failed_logins + 1 WHERE id = ? RETURNING failed_logins",
-            [row["id"]]).fetchone()[0]
-        locked_until = None
-        if failures >= MAX_FAILED_SIGNINS:
-            locked_until = utcnow() + LOCKOUT
-            clinic.db.execute("UPDATE staff SET failed_logins = 0, locked_until = ? WHERE id = ?",
-                              [to_text(locked_until), row["id"]])
-            clinic.audit(row["name"], "signin.lockout", row["name"], until=to_text(locked_until))
-        else:
-            clinic.audit(row["name"], "signin.failed", row["name"], failures=failures)
-    if locked_until is not None:
-        raise SigninRefused(_locked_message(clinic, locked_until), locked_until)
-    raise SigninRefused("Wrong name or password.")
-
-
-def _locked_message(clinic: Clinic, locked_until: datetime) -> str:
-    return (f"Too many wrong passwords: this account is locked until "
-            f"{clinic.local(locked_until).strftime('%-I:%M %p')}. Try again then, or ask an admin "
-            f"to set a new password.")
+def _claim_try(clinic: Clinic, key: str, source: str) -> bool:
+    """Count this try as a failure in advance, unless the pair must still wait; False while it must."""
+    now = utcnow()
+    with transaction(clinic.db):  # BEGIN IMMEDIATE: one try at a time reads and writes the counter
+        row = clinic.db.execute("SELECT failures, next_try_at FROM signin_throttle WHERE name = ? AND source = ?",
+                                [key, source]).fetchone()
+        if row is not None and row["next_try_at"] is not None and from_text(row["next_try_at"]) > now:
+            return False
+        failures = (row["failures"] if row else 0) + 1
+        wait = delay_after(failures)
+        clinic.db.execute(
+            "INSERT INTO signin_throttle (name, source, failures, next_try_at, updated_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (name, source) DO UPDATE SET failures = excluded.failures, "
+            "next_try_at = excluded.next_try_at, updated_at = excluded.updated_at",
+            [key, source, failures, to_text(now + wait) if wait else None, to_text(now)])
+        clinic.db.execute("DELETE FROM signin_throttle WHERE updated_at < ?", [to_text(now - FORGET_AFTER)])
+    return True
 
 
 def _audit(clinic: Clinic, actor: str, action: str, **detail) -> None:
     with transaction(clinic.db):
         clinic.audit(actor[:NAME_LIMIT], action, actor[:NAME_LIMIT], **detail)
-
-
-def signed_in_staff(clinic: Clinic, staff_id) -> SignedIn | None:
-    """The staff member a session names, while they are still active (revoking ends their sessions)."""
-    if not isinstance(staff_id, int):
-        return None
-    row = clinic.db.execute("SELECT id, name, role FROM staff WHERE id = ? AND active = 1", [staff_id]).fetchone()
-    return SignedIn(id=row["id"], name=row["name"], role=row["role"]) if row else None
 
 
 def create_user(clinic: Clinic, name: str, role: str, phone: str | None, password: str, actor: str) -> str:
@@ -133,10 +114,10 @@ def create_user(clinic: Clinic, name: str, role: str, phone: str | None, passwor
 
 
 def staff_list(clinic: Clinic) -> list[dict]:
-    """Staff for the admin page: role, phone, whether they can sign in, and a lock in force."""
+    """Staff for the admin page: role, phone, whether they can sign in, and whether sign-in is slowed."""
     now = to_text(utcnow())
     rows = clinic.db.execute(
         "SELECT id, name, role, phone, active, created_at, revoked_at, password_hash IS NOT NULL AS has_password, "
-        "CASE WHEN locked_until > ? THEN locked_until END AS locked_until FROM staff ORDER BY active DESC, name",
-        [now]).fetchall()
-    return [dict(row) for row in rows]
+        "(SELECT MAX(next_try_at) FROM signin_throttle t WHERE t.name = lower(staff.name) AND t.next_try_at > ?) "
+        "AS slowed_until FROM staff ORDER BY active DESC, name", [now]).fetchall()
+    return [{**dict(row), "slowed_until": from_text(row["slowed_until"])} for row in rows]

@@ -1,27 +1,23 @@
-"""Clinic staff: API tokens (stored hashed), roles, phones for paging and ACK."""
+"""Clinic staff: roles, phones for paging and ACK, dashboard passwords, and their API tokens (monitoring.tokens).
+
+A new password, a new role and a revoked staff member end every dashboard session of that person at
+once (monitoring.sessions); revoking also revokes every API token.
+"""
 from __future__ import annotations
 
-import hashlib
-import secrets
-
+from monitoring import passwords, sessions, tokens
 from monitoring.clinic import Clinic, Conflict, NotFound, ValidationError
 from monitoring.config import ConfigError, e164
 from monitoring.store import insert, to_text, transaction, utcnow
 
 ROLES = ("nurse", "admin")
-
-
-def token_hash(token: str) -> str:
-    """Tokens are 256 random bits, so one SHA-256 is enough (a slow hash is for passwords)."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def new_token(prefix: str) -> str:
-    return f"{prefix}_{secrets.token_urlsafe(32)}"
+FIRST_TOKEN = "first token"
+token_hash = tokens.token_hash  # patients' app tokens are hashed the same way
+new_token = tokens.new_token
 
 
 def add_staff(clinic: Clinic, name: str, role: str, phone: str | None = None, actor: str = "cli") -> str:
-    """Create a staff member and return their API token (shown once, stored hashed)."""
+    """Create a staff member and return their first API token (shown once, stored hashed)."""
     name = (name or "").strip()
     if not name:
         raise ValidationError("name must not be empty", "name")
@@ -32,16 +28,13 @@ def add_staff(clinic: Clinic, name: str, role: str, phone: str | None = None, ac
             phone = e164("phone", phone)
         except ConfigError:
             raise ValidationError(f"phone must be E.164, like +15555550142, not {phone!r}", "phone") from None
-    token = new_token("st")
     with transaction(clinic.db):
         if clinic.db.execute("SELECT 1 FROM staff WHERE name = ?", [name]).fetchone():
             raise Conflict(f"a staff member named {name!r} already exists", "name")
-        insert(clinic.db, "staff",
-            {"name": name, "role": role, "phone": phone, "token_hash": token_hash(token), "active": 1,
-             "created_at": to_text(utcnow())}
-        )
+        staff_id = insert(clinic.db, "staff", {"name": name, "role": role, "phone": phone, "active": 1,
+                                               "created_at": to_text(utcnow())})
         clinic.audit(actor, "staff.add", name, role=role)
-    return token
+        return tokens.issue(clinic, staff_id, FIRST_TOKEN, actor)
 
 
 def list_staff(clinic: Clinic) -> list[dict]:
@@ -51,22 +44,37 @@ def list_staff(clinic: Clinic) -> list[dict]:
     return [dict(row) for row in rows]
 
 
+def _active_id(clinic: Clinic, name: str) -> int:
+    row = clinic.db.execute("SELECT id FROM staff WHERE name = ? AND active = 1", [name]).fetchone()
+    if row is None:
+        raise NotFound(f"no active staff member named {name!r}", "name")
+    return row["id"]
+
+
 def revoke_staff(clinic: Clinic, name: str, actor: str = "cli") -> None:
+    """Take away every API token and dashboard session of `name`; they can no longer sign in."""
     with transaction(clinic.db):
-        cursor = clinic.db.execute(
-            "UPDATE staff SET active = 0, token_hash = NULL, revoked_at = ? WHERE name = ? AND active = 1",
-            [to_text(utcnow()), name],
-        )
-        if cursor.rowcount == 0:
-            raise NotFound(f"no active staff member named {name!r}", "name")
+        staff_id = _active_id(clinic, name)
+        clinic.db.execute("UPDATE staff SET active = 0, revoked_at = ? WHERE id = ?", [to_text(utcnow()), staff_id])
+        tokens.revoke_all(clinic, staff_id, actor)
+        sessions.end_all(clinic, staff_id, "revoked")
         clinic.audit(actor, "staff.revoke", name)
 
 
+def set_role(clinic: Clinic, name: str, role: str, actor: str) -> None:
+    """Change a staff member's role; their sessions end, so the new role holds from their next sign-in."""
+    if role not in ROLES:
+        raise ValidationError(f"role must be one of {', '.join(ROLES)}", "role")
+    with transaction(clinic.db):
+        staff_id = _active_id(clinic, name)
+        clinic.db.execute("UPDATE staff SET role = ? WHERE id = ?", [role, staff_id])
+        sessions.end_all(clinic, staff_id, "role")
+        clinic.audit(actor, "staff.role", name, role=role)
+
+
 def staff_by_token(clinic: Clinic, token: str) -> dict | None:
-    row = clinic.db.execute(
-        "SELECT id, name, role, phone FROM staff WHERE token_hash = ? AND active = 1", [token_hash(token)]
-    ).fetchone()
-    return dict(row) if row else None
+    """The active staff member a live API token belongs to (see monitoring.tokens.staff_for)."""
+    return tokens.staff_for(clinic, token)
 
 
 def staff_by_phone(clinic: Clinic, phone: str) -> dict | None:
@@ -83,15 +91,14 @@ def staff_by_phone(clinic: Clinic, phone: str) -> dict | None:
 
 
 def set_password(clinic: Clinic, name: str, password: str, actor: str) -> None:
-    """Set a dashboard password, hashed with argon2."""
-    from argon2 import PasswordHasher
-
-    if len(password) < 10:
-        raise ValidationError("passwords must be at least 10 characters", "password")
+    """Set a dashboard password (NIST SP 800-63B rules in monitoring.passwords, argon2). Ends every session of
+    that person and lifts any sign-in throttling of their name. ValidationError names what is wrong."""
+    refused = passwords.problem(password, name)
+    if refused:
+        raise ValidationError(refused, "password")
     with transaction(clinic.db):
-        changed = clinic.db.execute(
-            "UPDATE staff SET password_hash = ?, failed_logins = 0, locked_until = NULL WHERE name = ? AND active = 1",
-            [PasswordHasher().hash(password), name]).rowcount
-        if not changed:
-            raise NotFound(f"no active staff member named {name!r}", "name")
+        staff_id = _active_id(clinic, name)
+        clinic.db.execute("UPDATE staff SET password_hash = ? WHERE id = ?", [passwords.hash_password(password), staff_id])
+        clinic.db.execute("DELETE FROM signin_throttle WHERE name = ?", [name.strip().casefold()])
+        sessions.end_all(clinic, staff_id, "password")
         clinic.audit(actor, "staff.password", name)

@@ -288,3 +288,17 @@ def test_episode_and_flag_states(client, admin_token, patient, phone, clock):
     episodes = search_all(client, admin_token, "EpisodeOfCare", patient=patient["id"])
     assert [(e["status"], "end" in e["period"]) for e in episodes] == [("finished", True), ("active", False)]
     assert [e["id"] for e in search_all(client, admin_token, "EpisodeOfCare", status="finished")] == [episodes[0]["id"]]
+
+
+def test_fhir_reads_of_patient_data_are_in_the_access_log(client, admin_token, chart, config):
+    """Issue 16: every read of a patient's data leaves an access record, through FHIR as elsewhere."""
+    from monitoring.store import connect
+
+    patient_id = chart["patient"]["id"]
+    assert client.get(f"/fhir/r4/Patient/{patient_id}", headers=auth(admin_token)).status_code == 200
+    assert client.get(f"/fhir/r4/Observation?patient={patient_id}", headers=auth(admin_token)).status_code == 200
+    assert client.get("/fhir/r4/Observation?patient=999999", headers=auth(admin_token)).status_code == 200
+    rows = connect(config["database"]["path"]).execute(
+        "SELECT action, patient_id, actor FROM access_log WHERE action LIKE 'fhir.%' ORDER BY id").fetchall()
+    assert [tuple(row) for row in rows][:2] == [("fhir.Patient.read", patient_id, "Ada Admin"),
+                                                ("fhir.Observation.search", patient_id, "Ada Admin")]

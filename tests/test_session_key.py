@@ -30,7 +30,8 @@ def test_a_sign_in_made_by_one_worker_is_accepted_by_another(tmp_path, clock):
     add_user(first, ADMIN, "admin")
     one, other = first.test_client(), second.test_client()
     assert sign_in(one, ADMIN).status_code == 302
-    other.set_cookie("session", one.get_cookie("session").value)
+    cookie = first.config["SESSION_COOKIE_NAME"]  # "__Host-..." over https (issue 16)
+    other.set_cookie(cookie, one.get_cookie(cookie).value)
     page = other.get("/dashboard")
     assert page.status_code == 200 and "Alerts and patients" in page.text
     assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]

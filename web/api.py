@@ -9,7 +9,7 @@ import triage
 from monitoring import alerts, caregivers, episodes, history, medications, patients, reports, settings, views
 from monitoring.clinic import ValidationError
 from monitoring.store import to_text
-from web.context import clinic, json_body, staff_required, wake_delivery
+from web.context import audited, clinic, json_body, staff_required, wake_delivery
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -52,12 +52,14 @@ def enroll():
 
 @bp.get("/patients")
 @staff_required()
+@audited("api.patients")
 def list_patients():
     return jsonify(views.list_patients(clinic(), active_only=request.args.get("all") != "1"))
 
 
 @bp.get(f"/patients/{PATIENT}")
 @staff_required()
+@audited("api.patient")
 def get_patient(patient_id: int):
     return jsonify(views.patient_view(clinic(), patient_id))
 
@@ -108,6 +110,7 @@ def give_medication(patient_id: int):
 
 @bp.get(f"/patients/{PATIENT}/medications")
 @staff_required()
+@audited("api.medications")
 def list_medications(patient_id: int):
     views.patient_view(clinic(), patient_id, reading_limit=0)  # 404 for an unknown patient
     return jsonify(medications.list_doses(clinic(), patient_id))
@@ -115,6 +118,7 @@ def list_medications(patient_id: int):
 
 @bp.get("/alerts")
 @staff_required()
+@audited("api.alerts")
 def list_alerts():
     status = request.args.get("status", "open")
     if status not in ("open", "acknowledged", "resolved", "active", "all"):
@@ -158,6 +162,7 @@ def alert_report():
 
 @bp.get("/messages")
 @staff_required()
+@audited("api.messages")
 def list_messages():
     return jsonify(views.list_messages(clinic(), _int_arg("patient_id"), _int_arg("after_id") or 0))
 

@@ -1,4 +1,5 @@
-"""Per-request access to the clinic (one database connection per request), auth and JSON errors."""
+"""Per-request access to the clinic (one database connection per request), bearer auth, access auditing and
+JSON errors. Security headers, CSRF and rate limits are web.security's."""
 from __future__ import annotations
 
 import functools
@@ -8,13 +9,14 @@ import threading
 import uuid
 from collections import OrderedDict
 
-from flask import current_app, g, jsonify, request
+from flask import current_app, g, jsonify, make_response, request
+from flask_login import current_user
 
-from monitoring import store
+from monitoring import access, store
 from monitoring.clinic import Clinic, ServiceError, open_clinic
 from monitoring.patients import patient_by_token
 from monitoring.staff import staff_by_token
-from monitoring.store import StoreBusy, connect, set_write_budget, storage_fault
+from monitoring.store import StoreBusy, connect, set_write_budget, storage_fault, transaction
 
 log = logging.getLogger("crswatch.web")
 
@@ -97,14 +99,28 @@ def bearer() -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+def client_address() -> str | None:
+    """The client's address (the proxy's view of it behind `[web] trusted_proxies`), for audit rows."""
+    return request.remote_addr
+
+
+def _refused_token(kind: str, token: str | None) -> None:
+    """Record a failed bearer check (never the token): web.security counts these per address and throttles."""
+    opened = clinic()
+    with transaction(opened.db):
+        opened.audit("anonymous", f"{kind}_token.refused", client_address(), path=request.path[:200],
+                     method=request.method, sent_token=bool(token))
+
+
 def staff_required(role: str | None = None):
-    """Bearer token of an active staff member; `role='admin'` for clinic settings."""
+    """Bearer token of an active staff member; `role='admin'` for clinic settings. A refusal is recorded."""
     def decorate(view):
         @functools.wraps(view)
         def wrapped(*args, **kwargs):
             token = bearer()
             staff = staff_by_token(clinic(), token) if token else None
             if staff is None:
+                _refused_token("staff", token)
                 return error("a valid staff token is required: Authorization: Bearer <token>", 401)
             if role == "admin" and staff["role"] != "admin":
                 return error("this action needs an admin", 403)
@@ -120,6 +136,7 @@ def patient_required(view):
         token = bearer()
         patient = patient_by_token(clinic(), token) if token else None
         if patient is None:
+            _refused_token("patient", token)
             return error("a valid patient token is required: Authorization: Bearer <token>", 401)
         g.patient = patient
         return view(*args, **kwargs)
@@ -128,6 +145,45 @@ def patient_required(view):
 
 # JSON bodies here are flat records (a patient, a reading, a settings patch): a few levels at most.
 MAX_JSON_DEPTH = 32
+
+
+def audited(action: str):
+    """Record in the access log (monitoring.access) that the signed-in staff member (API token or dashboard
+    session) was shown patient data by this view, when it answers below 400. The patient is the view's
+    `patient_id`, the patient of its `alert_id`, or the `patient_id` query argument; None for a list."""
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            response = make_response(view(*args, **kwargs))
+            if response.status_code < 400:
+                record_access(action, _patient_in(kwargs))
+            return response
+        return wrapped
+    return decorate
+
+
+def _patient_in(view_args: dict) -> int | None:
+    if "patient_id" in view_args:
+        return view_args["patient_id"]
+    if "alert_id" in view_args:
+        return access.patient_of_alert(clinic(), view_args["alert_id"])
+    value = request.args.get("patient_id", "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
+
+
+def record_access(action: str, patient_id: int | None, **detail) -> None:
+    """One access-log row for the current request's staff member (see `audited`)."""
+    staff = g.get("staff")
+    if staff is not None:
+        actor, staff_id, detail["via"] = staff["name"], staff["id"], "api"
+    elif getattr(current_app, "login_manager", None) is not None and current_user.is_authenticated:
+        actor, staff_id, detail["via"] = current_user.name, current_user.id, "dashboard"
+    else:  # pragma: no cover - audited views sit behind staff_required or the dashboard's sign-in
+        actor, staff_id = "anonymous", None
+    if request.headers.get("X-Crswatch-Background") == "1":
+        detail["background"] = True
+    access.record(clinic(), actor=actor, staff_id=staff_id, action=action, patient_id=patient_id,
+                  source=client_address(), **detail)
 
 
 def json_body() -> dict:
@@ -181,14 +237,6 @@ def register_errors(app) -> None:
     @app.before_request
     def _request_id():
         g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:12]
-
-    @app.after_request
-    def _headers(response):
-        response.headers["X-Request-Id"] = g.get("request_id", "")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        return response
 
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError):

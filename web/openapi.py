@@ -274,6 +274,7 @@ ERRORS = {
     "404": "no such patient, alert or endpoint",
     "409": "conflicts with the current state (the error says which rule)",
     "413": "the request body is too large",
+    "429": "too many requests (or failed token checks) from this client: retry after the Retry-After seconds",
     "503": "the database is busy or its storage failed (full, read-only, damaged); retry after the Retry-After seconds",
 }
 
@@ -295,7 +296,7 @@ def operation(summary: str, ok: str, schema: dict, description: str, *, tag: str
     auth_errors = ("401", "403") if security == "staffToken" else ("401",)
     shown = {
         "operationId": operation_id, "summary": summary, "tags": [tag], "security": [{security: []}],
-        "responses": responses(ok, schema, description, tuple(sorted({*auth_errors, *errors, "503"}))),
+        "responses": responses(ok, schema, description, tuple(sorted({*auth_errors, *errors, "429", "503"}))),
     }
     if body:
         shown["requestBody"] = {"required": body_required, "content": json_content(ref(body))}

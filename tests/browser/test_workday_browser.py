@@ -145,7 +145,8 @@ def test_pause_with_a_reason_then_resume(page, live, morning):
             run_due_work(config, OutboxGateway(echo=False))
     assert prompts_and_alerts(live, patient_id, after_pause) == (0, 0)
     with time_machine.travel(morning + timedelta(hours=8, minutes=5), tick=True):
-        page.reload()
+        sign_in(page)  # eight hours idle: the idle sign-out (issue 16) has ended the session
+        page.goto(f"/dashboard/patients/{patient_id}")
         page.get_by_role("button", name="Resume check-ins now").click()
         page.locator("#flashes").wait_for()
         assert "Monitoring resumed" in page.locator("#flashes").inner_text()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, make_response, redirect, request, send_from_directory, url_for
+from flask import Flask, redirect, request, send_from_directory, url_for
 from werkzeug.exceptions import NotFound
 
 from messages.texts import level_label, reason_label, symptom_label
@@ -19,10 +19,9 @@ from monitoring.timeline import age
 from triage import celsius_to_fahrenheit
 from web.api import RowId
 from web.context import clinic
-from web.dashboard.security import CSRF_FIELD, csrf_token, current_user, not_found_page, secure_headers
+from web.dashboard.security import CSRF_FIELD, current_user, idle_timeout, init_login, not_found_page
 
 WEB = Path(__file__).resolve().parent.parent
-SESSION_HOURS = 12  # one shift; then sign in again
 DASHBOARD_PATHS = ("/dashboard/", "/simulator/")
 
 
@@ -48,7 +47,7 @@ def _dashboard_not_found(app: Flask) -> None:
     @app.errorhandler(404)
     def _not_found(exc):
         if request.path.startswith(DASHBOARD_PATHS) or request.path in ("/dashboard", "/simulator"):
-            return secure_headers(make_response(not_found_page()))
+            return not_found_page()
         return app_not_found(exc) if app_not_found is not None else exc
 
 
@@ -78,13 +77,17 @@ def grade_inputs_text(inputs: dict) -> str:
 
 
 def init_app(app: Flask) -> None:
-    from web.dashboard import admin, auth, devices, pages, simulator, workday
+    from web.dashboard import access, admin, auth, devices, pages, simulator, workday
+    from web.security import limit_signin
 
-    if app.config.get("PERMANENT_SESSION_LIFETIME") == timedelta(days=31):  # Flask's default: too long here
-        app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=SESSION_HOURS)
+    # The cookie lasts as long as a sign-in may; the database session decides (web.dashboard.security).
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["CRS"]["web"]["session_hours"])
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
+    init_login(app)
+    limit_signin(app.extensions["crswatch.limiter"], auth.bp)
     # Ids in dashboard paths are web.api's RowId: past SQLite's 64-bit range is a 404, not an OverflowError.
     app.url_map.converters.setdefault("row_id", RowId)  # before the routes that use it
-    for blueprint in (auth.bp, pages.bp, admin.bp, simulator.bp, workday.bp, devices.bp):
+    for blueprint in (auth.bp, pages.bp, admin.bp, access.bp, simulator.bp, workday.bp, devices.bp):
         app.register_blueprint(blueprint)
     _dashboard_not_found(app)
 
@@ -94,12 +97,13 @@ def init_app(app: Flask) -> None:
 
     @app.get("/assets/<path:filename>")
     def assets(filename: str):
-        response = secure_headers(send_from_directory(WEB / "static", filename, max_age=3600))
-        response.headers["Cache-Control"] = "public, max-age=3600"
+        response = send_from_directory(WEB / "static", filename, max_age=3600)
+        response.headers["Cache-Control"] = "public, max-age=3600"  # no patient data: web.security keeps it
         return response
 
     app.jinja_env.globals.update(operator_notices=_operator_notices)
-    app.jinja_env.globals.update(csrf_token=csrf_token, csrf_field=CSRF_FIELD, current_user=current_user,
+    app.jinja_env.globals.update(csrf_field=CSRF_FIELD, current_user=current_user,  # csrf_token(): Flask-WTF
+                                 idle_seconds=lambda: int(idle_timeout().total_seconds()),
                                  sms_backend=lambda: app.config["CRS"]["sms"]["backend"],
                                  fever_c=lambda: clinic().thresholds.fever_c, outcome_labels=OUTCOME_LABELS,
                                  pause_labels=PAUSE_LABELS)

@@ -6,13 +6,13 @@ import re
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from monitoring import config as config_module
-from monitoring import settings, signin
+from monitoring import sessions, settings, signin, tokens
 from monitoring import staff as staff_module
 from monitoring.clinic import NotFound, ServiceError, ValidationError
 from monitoring.store import from_text
 from web.context import clinic
 from web.dashboard import forms
-from web.dashboard.security import admin_required, current_user, protect
+from web.dashboard.security import admin_required, current_user, idle_timeout, protect
 
 bp = Blueprint("admin", __name__, url_prefix="/dashboard", template_folder="../templates")
 protect(bp)
@@ -228,10 +228,13 @@ def settings_revert():
 
 
 def _staff_page(errors: dict | None = None, values=None, token: str | None = None, added: str | None = None,
-                status: int = 200):
+                status: int = 200, token_values=None):
     return render_template("staff.html", title="Staff", people=signin.staff_list(clinic()), errors=errors or {},
+                           add_errors={k: v for k, v in (errors or {}).items() if k not in ("owner", "token_name")},
                            values=values or {"role": "nurse"}, token=token, added=added,
-                           roles=staff_module.ROLES), status
+                           roles=staff_module.ROLES, tokens=tokens.list_tokens(clinic()),
+                           sessions=sessions.open_sessions(clinic(), idle_timeout()),
+                           token_values=token_values or {}, default_days=clinic().config["web"]["api_token_days"]), status
 
 
 @bp.get("/staff")
@@ -273,7 +276,7 @@ def staff_password(staff_id: int):
     except ServiceError as error:
         flash(f"{person['name']}: {error.message}", "error")
     else:
-        flash(f"New password set for {person['name']}; any lockout is lifted.", "ok")
+        flash(f"New password set for {person['name']}: their sessions ended and sign-in waits are lifted.", "ok")
     return redirect(url_for(".staff_page"))
 
 
@@ -289,5 +292,49 @@ def staff_revoke(staff_id: int):
     except ServiceError as error:
         flash(error.message, "error")
     else:
-        flash(f"Revoked {person['name']}: their API token and sign-in no longer work.", "ok")
+        flash(f"Revoked {person['name']}: their API tokens, sessions and sign-in no longer work.", "ok")
     return redirect(url_for(".staff_page"))
+
+
+@bp.post("/staff/<row_id:staff_id>/role")
+@admin_required
+def staff_role(staff_id: int):
+    person = _person(staff_id)
+    role = request.form.get("role") or ""
+    if person["id"] == current_user().id:
+        flash("You cannot change your own role; ask another admin.", "error")
+        return redirect(url_for(".staff_page"))
+    try:
+        staff_module.set_role(clinic(), person["name"], role, actor=current_user().name)
+    except ServiceError as error:
+        flash(f"{person['name']}: {error.message}", "error")
+    else:
+        flash(f"{person['name']} is now {role}; their dashboard sessions ended.", "ok")
+    return redirect(url_for(".staff_page"))
+
+
+@bp.post("/tokens")
+@admin_required
+def token_issue():
+    owner = request.form.get("owner") or ""
+    label = request.form.get("token_name") or ""
+    try:
+        if not (owner.isascii() and owner.isdigit() and len(owner) < 19):
+            raise ValidationError("Choose whose token it is.", "owner")
+        person = _person(int(owner))
+        token = tokens.issue(clinic(), person["id"], label, actor=current_user().name)
+    except ServiceError as error:
+        return _staff_page({error.field or "token_name": error.message}, token_values=request.form, status=error.status)
+    return _staff_page(token=token, added=f"{person['name']} ({' '.join(label.split())})", status=201)
+
+
+@bp.post("/tokens/<row_id:token_id>/revoke")
+@admin_required
+def token_revoke(token_id: int):
+    try:
+        revoked = tokens.revoke(clinic(), token_id, actor=current_user().name)
+    except NotFound:
+        flash("That token is already revoked.", "error")
+    else:
+        flash(f"Revoked the token '{revoked['name']}': it no longer works.", "ok")
+    return redirect(url_for(".staff_page") + "#tokens")

@@ -14,7 +14,7 @@ from monitoring.reports import OUTCOME_LABELS
 from monitoring.store import utcnow
 from triage.model import MEDICATIONS
 from web.api import OXYGEN, grade_body
-from web.context import clinic, wake_delivery
+from web.context import audited, clinic, wake_delivery
 from web.dashboard import forms
 from web.dashboard.chart import temperature_svg
 from web.dashboard.security import current_user, protect, safe_next
@@ -36,6 +36,7 @@ def _fever_c() -> float:
 
 
 @bp.get("")
+@audited("dashboard.patients")
 def index():
     active = timeline.active_alerts(clinic())
     people = timeline.active_patients(clinic())
@@ -47,6 +48,7 @@ def index():
 
 
 @bp.get("/alerts/<row_id:alert_id>")
+@audited("dashboard.alert")
 def alert(alert_id: int):
     detail = timeline.alert_detail(clinic(), alert_id)
     summary = timeline.patient_summary(clinic(), detail["patient_id"])
@@ -102,6 +104,7 @@ def _patient_page(patient_id: int, *, status: int = 200, med_errors: dict | None
 
 
 @bp.get("/patients/<row_id:patient_id>")
+@audited("dashboard.patient")
 def patient(patient_id: int):
     # the patient's app token, shown once, on the page enroll() redirects to (and gone from the session after)
     enrolled = session.pop("enrolled_token") if "enrolled_token" in session else None

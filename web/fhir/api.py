@@ -20,7 +20,7 @@ from monitoring.fhir_codes import MIME
 from monitoring.fhir_outcome import FhirError, operation_outcome, outcome_of
 from monitoring.staff import staff_by_token
 from monitoring.store import StoreBusy
-from web.context import bearer, clinic
+from web.context import bearer, clinic, record_access
 
 PREFIX = "/fhir/r4"
 bp = Blueprint("fhir", __name__, url_prefix=PREFIX)
@@ -117,7 +117,16 @@ def metadata():
 @bp.get(f"/{TYPES}/<resource_id>")
 @staff_token
 def read(resource_type: str, resource_id: str):
-    return fhir_response(fhir_search.read(clinic(), resource_type, resource_id))
+    resource = fhir_search.read(clinic(), resource_type, resource_id)
+    record_access(f"fhir.{resource_type}.read", _patient_of(resource), resource=f"{resource_type}/{resource_id}")
+    return fhir_response(resource)
+
+
+def _patient_of(resource: dict) -> int | None:
+    """The crswatch patient id a FHIR resource is about, for the access log (issue 16)."""
+    reference = resource.get("id") if resource.get("resourceType") == "Patient" else (
+        (resource.get("subject") or resource.get("patient") or {}).get("reference", "").removeprefix("Patient/"))
+    return int(reference) if isinstance(reference, str) and reference.isdigit() and len(reference) < 19 else None
 
 
 @bp.get(f"/{TYPES}")
@@ -125,6 +134,9 @@ def read(resource_type: str, resource_id: str):
 def search(resource_type: str):
     params = {name: request.args.getlist(name) for name in request.args}
     page = fhir_search.search(clinic(), resource_type, params)
+    patient = (params.get("patient") or params.get("subject") or [""])[0].removeprefix("Patient/")
+    record_access(f"fhir.{resource_type}.search", int(patient) if patient.isdigit() and len(patient) < 19 else None,
+                  query=sorted(params))
     return fhir_response(searchset(resource_type, params, page))
 
 

@@ -1,0 +1,111 @@
+"""The app's security machinery in one place: response headers, CSRF (Flask-WTF), rate limits (Flask-Limiter),
+proxy headers. `init_security(app)` wires all of it; docs/security.md maps each piece to HIPAA and ASVS.
+
+- Headers: ONE after_request (`_response_headers`) sets every security header on every answer; nothing
+  else in the app sets them. Every answer is `Cache-Control: no-store` unless its view chose otherwise
+  (only /assets does): API answers and pages carry patient data.
+- CSRF: `csrf.protect()` is called by every dashboard blueprint (web.dashboard.security.protect) for
+  each POST; the bearer-token APIs and the signed Twilio webhooks carry no cookie to forge.
+- Rate limits, per client address (see `[web] trusted_proxies`): sign-in tries; failed bearer-token
+  checks on the staff and patient APIs (only refusals count, so a client's working token is never
+  slowed by its own traffic); every request of one patient app token. Counters live where
+  `[web] ratelimit_storage_uri` says (memory:// is per process; docs/operations.md).
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, current_app, g, jsonify, render_template, request
+from flask_limiter import Limiter, RequestLimit
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from monitoring.tokens import token_hash
+
+log = logging.getLogger("crswatch.security")
+csrf = CSRFProtect()
+
+# Limits (Flask-Limiter syntax); app.config may override each, e.g. a test that needs more tries.
+LIMITS = {
+    "SIGNIN_RATE_LIMIT": "20 per minute; 200 per day",  # POSTs to /signin from one address
+    "BEARER_FAILURE_LIMIT": "20 per minute; 300 per day",  # refused bearer tokens from one address
+    "PATIENT_APP_LIMIT": "120 per minute",  # requests per patient app token (or address without one)
+}
+# Only what the app serves itself: no CDN, no inline script, no inline style, no framing.
+PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+               "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+DATA_POLICY = "default-src 'none'; frame-ancestors 'none'"  # JSON, TwiML, text: nothing to load or frame
+
+
+def init_security(app: Flask) -> Limiter:
+    web = app.config["CRS"]["web"]
+    if web["trusted_proxies"]:
+        hops = web["trusted_proxies"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    for key, value in LIMITS.items():
+        app.config.setdefault(key, value)
+    app.config.update(
+        WTF_CSRF_CHECK_DEFAULT=False,  # each dashboard blueprint calls csrf.protect(); APIs use bearer tokens
+        WTF_CSRF_TIME_LIMIT=web["session_hours"] * 3600,  # the token lives as long as a sign-in may
+        RATELIMIT_HEADERS_ENABLED=False,  # Retry-After only on a 429 (_too_many), not on every answer
+        RATELIMIT_STORAGE_URI=web["ratelimit_storage_uri"],
+    )
+    csrf.init_app(app)
+    limiter = Limiter(get_remote_address, app=app, default_limits=[], on_breach=_breached)
+    app.extensions["crswatch.limiter"] = limiter
+    app.after_request(_response_headers)
+    app.register_error_handler(429, _too_many)
+    return limiter
+
+
+def limit_signin(limiter: Limiter, blueprint) -> None:
+    limiter.limit(lambda: current_app.config["SIGNIN_RATE_LIMIT"], methods=["POST"], scope="signin")(blueprint)
+
+
+def limit_bearer_failures(limiter: Limiter, blueprint) -> None:
+    """Count only the refused (401) answers of `blueprint` against the client; past the limit, 429."""
+    limiter.limit(lambda: current_app.config["BEARER_FAILURE_LIMIT"], scope="bearer-failures",
+                  deduct_when=lambda response: response.status_code == 401)(blueprint)
+
+
+def limit_patient_app(limiter: Limiter, blueprint) -> None:
+    limiter.limit(lambda: current_app.config["PATIENT_APP_LIMIT"], key_func=_token_or_address,
+                  scope="patient-app")(blueprint)
+
+
+def _token_or_address() -> str:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return "token:" + token_hash(token.strip())[:32]
+    return "address:" + (get_remote_address() or "?")
+
+
+def _breached(limit: RequestLimit) -> None:
+    log.warning("rate limit %s reached by %s on %s %s", limit.limit, get_remote_address(), request.method,
+                request.path)
+
+
+def _too_many(exc):
+    limit = getattr(getattr(exc, "limit", None), "limit", None)
+    retry = {"Retry-After": str(limit.get_expiry())} if limit is not None else {}  # at most one window
+    if request.path.startswith(("/api/", "/fhir/")):
+        return jsonify({"error": "too many requests from this client; retry after the Retry-After seconds"}), 429, retry
+    return render_template("error.html", title="Too many tries",
+                           message="Too many tries from this address. Wait a minute, then try again."), 429, retry
+
+
+def _response_headers(response):
+    """Every security header of every answer, set here and nowhere else."""
+    headers = response.headers
+    headers["X-Request-Id"] = g.get("request_id", "")
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Referrer-Policy"] = "same-origin"
+    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    headers["Content-Security-Policy"] = PAGE_POLICY if response.mimetype == "text/html" else DATA_POLICY
+    headers.setdefault("Cache-Control", "no-store")  # patient data: never in a shared or disk cache
+    if request.is_secure or current_app.config["CRS"]["sms"]["public_base_url"].startswith("https://"):
+        headers["Strict-Transport-Security"] = "max-age=31536000"
+    return response

@@ -44,6 +44,10 @@ URGENT_KEYS = ("reply_urgent_in_hours", "reply_urgent_after_hours", "reply_clini
 # texts carry a dashboard link and the reason labels; two segments hold three reasons and a link.
 # A key that cannot fit gets its own line here, with the reason.
 SEGMENT_BUDGET: dict[str, int] = {key: 2 for key in TEMPLATE_KEYS}
+# A page carries each reason with its value, what the patient was told, the patient's words and the
+# callback number (issue 12): three segments (459 GSM-7 characters), and messages.page shortens it to
+# fit. Patient texts keep two.
+SEGMENT_BUDGET.update({"nurse_alert": 3, "nurse_alert_update": 3, "nurse_repage": 3})
 
 # GSM 03.38: the basic alphabet (one septet) and the extension table (escape + one septet).
 GSM7_BASIC = frozenset(

@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from messages.texts import level_label, reasons_text, render
+from messages.page import render_page
+from messages.texts import level_label, render
+from monitoring import pagefacts
 from monitoring.clinic import Clinic, Conflict, NotFound
 from monitoring.outbox import queue_text
 from monitoring.store import dumps, from_text, insert, loads, to_text, transaction, utcnow
@@ -42,13 +44,15 @@ def active_alert(clinic: Clinic, patient_id: int):
 
 
 def raise_alert(clinic: Clinic, patient_id: int, level: str, reasons: list[str],
-                episode_id: int | None = None) -> int:
+                episode_id: int | None = None, told: tuple[str, ...] = (), next_dose_at=None) -> int:
     """Open an alert, or page again on the active one (inside a transaction).
 
     The active alert pages again when a reason is new to it; when it was acknowledged more than
     `ack_timeout_minutes` ago and the red flag is back (the nurse has had time to act, the patient
     still has it: someone must look again); or when it belongs to an earlier episode. The same
     reason within the timeout of an ACK is recorded, not paged: the nurse is already on it.
+    `told`: the template keys of the replies the patient gets (and `next_dose_at`, when acetaminophen is
+    allowed again), which the page repeats to the nurse.
     """
     now = utcnow()
     db = clinic.db
@@ -59,6 +63,7 @@ def raise_alert(clinic: Clinic, patient_id: int, level: str, reasons: list[str],
         acked_long_ago = current["status"] == "acknowledged" and current["acknowledged_at"] <= to_text(
             now - _timeout(clinic))
         earlier_episode = episode_id is not None and current["episode_id"] not in (None, episode_id)
+        pagefacts.record_told(clinic, current["id"], level, told, next_dose_at)
         if not (added or acked_long_ago or earlier_episode):
             _event(clinic, current["id"], "seen_again", reasons=list(reasons))
             return current["id"]
@@ -80,6 +85,7 @@ def raise_alert(clinic: Clinic, patient_id: int, level: str, reasons: list[str],
         "round_started_at": to_text(now), "created_at": to_text(now), "updated_at": to_text(now),
     })
     _event(clinic, alert_id, "opened", level=level, reasons=list(reasons))
+    pagefacts.record_told(clinic, alert_id, level, told, next_dose_at)
     _page(clinic, alert_id, 0)
     return alert_id
 
@@ -102,17 +108,14 @@ def _page(clinic: Clinic, alert_id: int, page_round: int, update: bool = False,
     if reasons is None:
         reasons = loads(alert["reasons"], [])
     repage = page_round > 0 and not update
-    values = {
-        "level": level_label(alert["level"], "en").upper(),
-        "initials": initials(alert["name"]),
-        "reasons": reasons_text(reasons, "en"),
-        # a re-page says since when the alert has waited; a first page or an update, when it happened
-        "time": clinic.local(from_text(alert["created_at"]) if repage else utcnow()).strftime("%-I:%M %p"),
-        "link": clinic.dashboard_url(f"/dashboard/alerts/{alert_id}"),
-        "alert_id": alert_id,
-    }
+    facts, taken_at = pagefacts.facts(clinic, alert, reasons)
+    # a re-page says since when the alert has waited; a first page or an update, when the reading was
+    # taken (else when it happened), in clinic time
+    moment = from_text(alert["created_at"]) if repage else (taken_at or utcnow())
     key = "nurse_alert_update" if update else ("nurse_repage" if repage else "nurse_alert")
-    body = render(key, "en", **values)
+    body = render_page(key, level=level_label(alert["level"], "en").upper(), initials=initials(alert["name"]),
+                       time=clinic.local(moment).strftime("%-I:%M %p"), alert_id=alert_id,
+                       link=clinic.dashboard_url(f"/dashboard/alerts/{alert_id}"), facts=facts)
     # A phone whose page for this alert failed for good is not tried again in this round (no storm of
     # failures); the next re-page tries it again, so no failure is remembered for good.
     dead = {row[0] for row in clinic.db.execute(

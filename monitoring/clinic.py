@@ -91,7 +91,10 @@ class Clinic:
         return moment.astimezone(self.tz)
 
     def dashboard_url(self, path: str = "") -> str:
-        base = self.config["clinic"]["dashboard_url"] or self.config["sms"]["public_base_url"] or "http://localhost:5000"
+        """The dashboard address nurse texts and calls link to: the live setting (an admin's edit on the
+        settings page applies at once, in every process), else [sms] public_base_url, else localhost."""
+        base = (self.effective["clinic"]["dashboard_url"] or self.config["sms"]["public_base_url"]
+                or "http://localhost:5000")
         return base.rstrip("/") + path
 
     def audit(self, actor: str, action: str, subject: str | None = None, **detail) -> None:

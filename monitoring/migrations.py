@@ -220,4 +220,12 @@ MIGRATIONS: list[str] = [
     ALTER TABLE messages ADD COLUMN error_scope TEXT;
     CREATE INDEX messages_alert ON messages (alert_id) WHERE alert_id IS NOT NULL;
     """,
+    # 4: the nurse's page and call (issue 12): what the patient was told (the page says it), when an
+    # unacknowledged urgent alert calls the nurse, and each call's outcome
+    """
+    ALTER TABLE alerts ADD COLUMN told TEXT;
+    ALTER TABLE alerts ADD COLUMN call_due_at TEXT;
+    ALTER TABLE messages ADD COLUMN outcome TEXT;
+    CREATE INDEX alerts_call_due ON alerts (call_due_at) WHERE call_due_at IS NOT NULL;
+    """,
 ]

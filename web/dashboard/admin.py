@@ -23,6 +23,8 @@ HELP = {
     "clinic.open": "HH:MM, local time", "clinic.close": "HH:MM, local time",
     "checkins.quiet_start": "HH:MM or empty (the SOP says every 1-2 h, day and night)",
     "checkins.quiet_end": "HH:MM or empty",
+    "clinic.dashboard_url": "an http(s) address, like https://monitor.example.org; empty: the SMS public address",
+    "escalation.page_callback_number": "off where pagers are not secure: the alert page then offers tap-to-call",
 }
 
 
@@ -47,6 +49,8 @@ LABELS = {
     "clinic.timezone": "Time zone", "clinic.open": "Opens", "clinic.close": "Closes",
     "clinic.days": "Days open", "clinic.dashboard_url": "Dashboard address in nurse texts",
     "escalation.ack_timeout_minutes": "Page again and the next on call after (minutes without ACK)",
+    "escalation.call_after_minutes": "Phone the paged nurse about an URGENT alert after (minutes without ACK; 0: never)",
+    "escalation.page_callback_number": "Pages carry the patient's phone number",
 }
 SECTIONS = {"checkins": "Check-ins", "clinic": "Clinic", "escalation": "Escalation",
             "thresholds": "Clinical thresholds"}
@@ -84,6 +88,7 @@ def _rows(effective: dict) -> list[dict]:
             "file": _shown(from_file[section][name]),
             "help": HELP.get(key) or (f"{low_high[0]:g} to {low_high[1]:g}" if low_high else ""),
             "number": isinstance(default, (int, float)) and not isinstance(default, bool),
+            "boolean": isinstance(default, bool),
         })
     return rows
 
@@ -95,7 +100,7 @@ def _parse(key: str, raw: str):
     if isinstance(default, list):
         return [item.strip() for item in raw.split(",") if item.strip()]
     if isinstance(default, bool):
-        return raw in ("on", "true", "1")
+        return raw.lower() in ("on", "true", "1", "yes")
     if isinstance(default, (int, float)):
         if re.fullmatch(r"\d{1,3}(,\d{3})+", raw):  # 4,000: a thousands separator, not a decimal comma
             raise ValidationError(f"{short_label(key)}: write {raw.replace(',', '')} without the comma", key)

@@ -45,12 +45,13 @@ def create_app(config: str | os.PathLike | dict | None = None) -> Flask:
     app.config["SESSION_COOKIE_SECURE"] = settings["sms"]["public_base_url"].startswith("https://")
     _logging()
 
-    from web import api, me, openapi, ops, sms
+    from web import api, me, openapi, ops, sms, voice
     from web.context import register_errors
 
     register_errors(app)
     app.register_blueprint(ops.bp)
     app.register_blueprint(sms.bp)
+    app.register_blueprint(voice.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(me.bp)
     app.register_blueprint(openapi.bp)

@@ -145,3 +145,37 @@ def render_page(key: str, *, level: str, initials: str, time: str, alert_id: int
         if segments(text) <= SEGMENT_BUDGET.get(key, 2):
             return text
     return text
+
+
+def spoken_reasons(facts: PageFacts) -> str:
+    """The reasons with their values as a voice reads them: 'low oxygen, 87 percent, floor 90; fever,
+    102.9 Fahrenheit, 39.4 Celsius; heart rate 118'. No quote marks, units in words."""
+    parts = []
+    temperature_said = False
+    for code in facts.reasons:
+        if code in FREE_TEXT_REASONS:
+            parts.append(f"texted: {quote(facts.words, QUOTE_CHARS)[1:-1]}" if facts.words else reason_label(code, "en"))
+            continue
+        said = reason_label(code, "en")
+        if code in FEVER_REASONS and facts.temperature_c is not None and not temperature_said:
+            said += f", {fahrenheit(facts.temperature_c):.1f} Fahrenheit, {facts.temperature_c:.1f} Celsius"
+            temperature_said = True
+        elif code == "hypotension" and facts.systolic is not None:
+            said += f", {facts.systolic}" + (f" over {facts.diastolic}" if facts.diastolic else "")
+            said += f", baseline {facts.baseline_systolic}" if facts.baseline_systolic else ", no baseline"
+        elif code == "hypoxia" and facts.spo2 is not None:
+            said += f", {facts.spo2} percent" + (f", floor {facts.spo2_floor}" if facts.spo2_floor else "")
+        parts.append(said)
+    if facts.temperature_c is not None and not temperature_said:
+        parts.append(f"temperature {fahrenheit(facts.temperature_c):.1f} Fahrenheit")
+    if facts.heart_rate is not None:
+        parts.append(f"heart rate {facts.heart_rate}")
+    return "; ".join(parts)
+
+
+def spoken_page(*, level: str, initials: str, alert_id: int, facts: PageFacts) -> str:
+    """What a call to the nurse says before it asks for a key: level, initials, reasons with values and
+    what the patient was told. Minimum PHI as in a text page: no name, no number."""
+    told = told_text(facts).strip()
+    return (f"This is crswatch with an {level.lower()} alert, number {alert_id}, for patient {initials}"
+            f": {spoken_reasons(facts)}.{' Patient ' + told[0].lower() + told[1:] if told else ''}")

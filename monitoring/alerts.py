@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from messages.page import render_page
 from messages.texts import level_label, render
-from monitoring import pagefacts
+from monitoring import pagefacts, voice
 from monitoring.clinic import Clinic, Conflict, NotFound
 from monitoring.outbox import queue_text
 from monitoring.store import dumps, from_text, insert, loads, to_text, transaction, utcnow
@@ -131,6 +131,7 @@ def _page(clinic: Clinic, alert_id: int, page_round: int, update: bool = False,
     if not paged:
         log.critical("alert %s: nobody left to page (on-call chain and staff phones exhausted)", alert_id)
     _event(clinic, alert_id, "paged", round=page_round, to=[p[-4:] for p in paged])
+    voice.schedule(clinic, alert_id, keep_earlier=update)
     return paged
 
 
@@ -164,9 +165,10 @@ def page_due(clinic: Clinic) -> int:
 
 
 def page_next_now(clinic: Clinic, alert_id: int, failed_phone: str | None = None,
-                  message_id: int | None = None) -> None:
+                  message_id: int | None = None, passed_by: str | None = None) -> None:
     """A page could not be delivered (failed for good, or `message_id` keeps failing and is still
-    retried): move on to the next round at once, inside the caller's transaction."""
+    retried), or the nurse called about it pressed 2 (`passed_by`): move on to the next round at once,
+    without that phone, inside the caller's transaction."""
     alert = clinic.db.execute("SELECT status, page_round FROM alerts WHERE id = ?", [alert_id]).fetchone()
     if alert is None or alert["status"] != "open":
         return
@@ -175,7 +177,9 @@ def page_next_now(clinic: Clinic, alert_id: int, failed_phone: str | None = None
         "UPDATE alerts SET page_round = ?, next_page_at = ?, updated_at = ? WHERE id = ?",
         [next_round, to_text(utcnow() + _timeout(clinic)), to_text(utcnow()), alert_id],
     )
-    if message_id is None:
+    if passed_by is not None:
+        _event(clinic, alert_id, "passed", actor=passed_by, phone_end=(failed_phone or "")[-4:])
+    elif message_id is None:
         _event(clinic, alert_id, "page_undeliverable", phone_end=(failed_phone or "")[-4:])
     else:
         _event(clinic, alert_id, "page_failing", phone_end=(failed_phone or "")[-4:], message_id=message_id)
@@ -198,7 +202,7 @@ def _acknowledge_row(clinic: Clinic, alert_id: int, actor: str) -> None:
     now = to_text(utcnow())
     clinic.db.execute(
         "UPDATE alerts SET status = 'acknowledged', acknowledged_at = ?, acknowledged_by = ?, "
-        "next_page_at = NULL, updated_at = ? WHERE id = ?", [now, actor, now, alert_id])
+        "next_page_at = NULL, call_due_at = NULL, updated_at = ? WHERE id = ?", [now, actor, now, alert_id])
     _event(clinic, alert_id, "acknowledged", actor=actor)
     clinic.audit(actor, "alert.acknowledge", f"alert:{alert_id}")
 
@@ -283,7 +287,7 @@ def resolve(clinic: Clinic, alert_id: int, actor: str, note: str) -> dict:
         now = to_text(utcnow())
         db.execute(
             "UPDATE alerts SET status = 'resolved', resolved_at = ?, resolved_by = ?, resolution_note = ?, "
-            "next_page_at = NULL, updated_at = ?, acknowledged_at = COALESCE(acknowledged_at, ?), "
+            "next_page_at = NULL, call_due_at = NULL, updated_at = ?, acknowledged_at = COALESCE(acknowledged_at, ?), "
             "acknowledged_by = COALESCE(acknowledged_by, ?) WHERE id = ?",
             [now, actor, note, now, now, actor, alert_id])
         _event(clinic, alert_id, "resolved", actor=actor, note=note)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from monitoring import alerts, checkins, inbound, operator, outbox
+from monitoring import alerts, checkins, inbound, operator, outbox, voice
 from monitoring.clinic import open_clinic
 from monitoring.store import transaction, utcnow
 
@@ -30,6 +30,7 @@ def run_due_work(config: dict, gateway, limiter=None, batch: int = 500, clock_st
             "reminders": checkins.send_reminders(clinic),
             "prompts": checkins.send_prompts(clinic),
             "repages": alerts.page_due(clinic),
+            "calls": voice.calls_due(clinic),
             "inbound_retried": inbound.process_pending(clinic),
         }
         done.update(outbox.deliver_due(clinic, gateway, limiter, batch))

@@ -65,7 +65,8 @@ def enroll_form(client, token, **extra):
 
 def dashboard_rules(app, row_id: int | str = 1):
     """Every dashboard route with example arguments: (endpoint, url, methods)."""
-    examples = {"alert_id": row_id, "patient_id": row_id, "staff_id": row_id, "filename": "app.css"}
+    examples = {"alert_id": row_id, "patient_id": row_id, "staff_id": row_id, "message_id": row_id,
+                "filename": "app.css"}
     rules = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint.split(".")[0] not in DASHBOARD_BLUEPRINTS:
@@ -95,7 +96,8 @@ def test_every_page_redirects_to_signin_without_a_session(app, client):
 
 
 ID_ENDPOINTS = {"dashboard.alert", "dashboard.ack", "dashboard.resolve", "dashboard.patient",
-                "dashboard.give_medication", "dashboard.new_dose", "admin.staff_password", "admin.staff_revoke"}
+                "dashboard.give_medication", "dashboard.new_dose", "admin.staff_password", "admin.staff_revoke",
+                "simulator.answer_call"}
 
 
 def test_every_dashboard_id_is_a_row_id(app):
@@ -483,3 +485,23 @@ def test_simulator_is_404_on_the_twilio_backend(tmp_path, clock):
     assert "/simulator" not in client.get("/dashboard").text
     assert client.get("/simulator").status_code == 404
     assert client.post("/simulator/send", data={"csrf_token": token, "phone": PATIENT_PHONE}).status_code == 404
+
+
+def test_simulator_rings_the_nurse_with_keys_1_and_2(app, client, admin, clock):
+    """Issue 12: with the outbox backend an unacknowledged urgent alert's call shows on the nurse's simulated
+    phone; key 1 acknowledges through the same road as Twilio's voice webhook."""
+    from conftest import NURSES
+
+    enroll_form(client, admin)
+    client.post("/simulator/send", data={"csrf_token": admin, "phone": PATIENT_PHONE, "body": "o2 85"})
+    clock.shift(timedelta(minutes=6))
+    assert app.test_cli_runner().invoke(args=["tick"]).exit_code == 0
+    page = client.get("/simulator", query_string={"phone": NURSES[0]}).text
+    assert "Phone call from the clinic" in page and "Press 1: acknowledge" in page and "Press 2" in page
+    call_id = int(re.search(r'/simulator/call/(\d+)', page).group(1))
+    response = client.post(f"/simulator/call/{call_id}", data={"csrf_token": admin, "key": "1"})
+    assert response.status_code == 302
+    db = connect(app.config["CRS"]["database"]["path"])
+    assert db.execute("SELECT status FROM alerts").fetchone()["status"] == "acknowledged"
+    assert db.execute("SELECT outcome FROM messages WHERE kind = 'call'").fetchone()["outcome"] == "acknowledged"
+    assert "Call outcome: acknowledged" in client.get("/simulator", query_string={"phone": NURSES[0]}).text

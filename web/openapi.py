@@ -137,11 +137,13 @@ SCHEMAS: dict[str, dict] = {
     "Message": obj({
         "id": INT_ID, "direction": {"type": "string", "enum": ["in", "out"]},
         "to": {"type": "string"}, "from": {"type": "string"}, "body": {"type": "string"},
-        "kind": {"type": "string", "enum": ["prompt", "reminder", "reply", "alert", "info"]},
+        "kind": {"type": "string", "enum": ["prompt", "reminder", "reply", "alert", "info", "call"]},
         "patient_id": nullable(INT_ID), "alert_id": nullable(INT_ID),
         "status": {"type": "string", "description": "received, processed, queued, sending, sent, delivered, "
                                                    "failed, undelivered ..."},
         "created_at": ISO_TIME,
+        "outcome": {"type": ["string", "null"], "enum": ["acknowledged", "passed", "no_answer", "machine", None],
+                    "description": "a call's outcome (kind call); null for texts and undecided calls"},
     }),
     "GradeRequest": obj({
         "temperature_c": {"type": ["number", "null"], "minimum": 25, "maximum": 45},

@@ -77,7 +77,11 @@ class Clinic:
 
     @property
     def oncall(self) -> list[dict]:
-        return self.effective["oncall"]
+        """The on-call chain in force now: the rota's chain for clinic hours or for nights and weekends
+        (monitoring.rota), else `[[oncall]]`. [{"name", "phone"}] in paging order."""
+        from monitoring import rota
+
+        return rota.chain_at(self, utcnow())
 
     @property
     def clinic_phone(self) -> str:

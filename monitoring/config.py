@@ -70,6 +70,9 @@ DEFAULTS: dict[str, Any] = {
         "page_callback_number": True,  # pages carry the patient's number; off where pagers are not secure
     },
     "web": {"secret_key": "", "max_request_kb": 64},
+    # Staff members (by name, each with a phone on the staff page) on call, in paging order: one chain for
+    # clinic hours, one for nights and weekends. Empty: the [[oncall]] chain below (issue 12).
+    "rota": {"clinic_hours": [], "after_hours": []},
     "oncall": [{"name": "Primary nurse", "phone": "+15555550142"}],
 }
 

@@ -11,7 +11,7 @@ from monitoring import config as config_module
 from monitoring.clinic import Clinic, NotFound, ValidationError
 from monitoring.store import dumps, loads, to_text, transaction, utcnow
 
-EDITABLE_SECTIONS = ("clinic", "checkins", "thresholds", "escalation")
+EDITABLE_SECTIONS = ("clinic", "checkins", "thresholds", "escalation", "rota")
 
 
 def editable_keys() -> list[str]:
@@ -38,6 +38,11 @@ def update(clinic: Clinic, changes, actor: str) -> dict:
         validated = config_module.load(candidate)
     except config_module.ConfigError as error:
         raise ValidationError(error.format_message().removeprefix("config: "), error.key) from None
+    for key in changes:
+        if key.startswith("rota."):
+            from monitoring import rota
+
+            rota.check_names(clinic, key, validated["rota"][key.split(".")[1]])
     with transaction(clinic.db):
         now = to_text(utcnow())
         for key in changes:

@@ -29,6 +29,8 @@ PROVEN.update({
     "clinic.dashboard_url": "test_nurse_page.py::test_dashboard_link_is_the_address_set_a_moment_before_in_web_and_scheduler",
     "escalation.page_callback_number": "test_nurse_page.py::test_callback_number_is_a_clinic_setting",
     "escalation.call_after_minutes": "test_voice.py::test_call_after_minutes_is_read_live",
+    "rota.clinic_hours": "test_rota.py::test_clinic_hours_page_the_day_chain_and_nights_the_night_chain",
+    "rota.after_hours": "test_rota.py::test_clinic_hours_page_the_day_chain_and_nights_the_night_chain",
 })
 
 

@@ -6,7 +6,7 @@ import re
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from monitoring import config as config_module
-from monitoring import settings, signin
+from monitoring import rota, settings, signin
 from monitoring import staff as staff_module
 from monitoring.clinic import NotFound, ServiceError, ValidationError
 from monitoring.store import from_text
@@ -52,6 +52,7 @@ LABELS = {
     "escalation.call_after_minutes": "Phone the paged nurse about an URGENT alert after (minutes without ACK; 0: never)",
     "escalation.page_callback_number": "Pages carry the patient's phone number",
 }
+ROTA_SLOTS = 4  # people a chain can hold on the settings page, in paging order
 SECTIONS = {"checkins": "Check-ins", "clinic": "Clinic", "escalation": "Escalation",
             "thresholds": "Clinical thresholds"}
 
@@ -67,6 +68,8 @@ def short_label(key: str) -> str:
     """The label without its SOP note, for messages and the change history."""
     if key == "oncall":
         return "On-call chain"
+    if key.startswith("rota."):
+        return f"On call in {rota.SHIFTS[key.split('.')[1]]}"
     return LABELS.get(key, key.split(".", 1)[-1].replace("_", " ")).split(" — ")[0]
 
 
@@ -74,7 +77,7 @@ def _rows(effective: dict) -> list[dict]:
     from_file = clinic().config
     rows = []
     for key in settings.editable_keys():
-        if key == "oncall":
+        if key == "oncall" or key.startswith("rota."):  # the on-call fieldset picks these
             continue
         section, name = key.split(".", 1)
         default = config_module.DEFAULTS[section][name]
@@ -133,9 +136,12 @@ def _settings_page(errors: dict | None = None, submitted=None, status: int = 200
         f"{person['name']}, {person['phone']}" for person in view["effective"]["oncall"])
     history = [{**change, "at": from_text(change["at"]), "label": short_label(change["key"]),
                 "old": _shown(change.get("old")), "new": _shown(change.get("new"))} for change in view["history"]]
+    chains = {shift: (submitted.getlist(f"rota.{shift}") if submitted is not None else view["effective"]["rota"][shift])
+              for shift in rota.SHIFTS}
     return render_template("settings.html", title="Clinic settings", rows=rows, oncall_text=oncall_text,
                            oncall_file=_shown(clinic().config["oncall"]), overrides=view["overrides"],
-                           history=history, errors=errors or {}), status
+                           history=history, errors=errors or {}, chains=chains, shifts=rota.SHIFTS,
+                           pickable=rota.pickable(clinic()), slots=ROTA_SLOTS), status
 
 
 @bp.get("/settings")
@@ -156,6 +162,8 @@ def settings_save():
                 continue
             if key == "oncall":
                 value, old = _parse_oncall(form[key]), current["oncall"]
+            elif key.startswith("rota."):  # ordered picks; an empty slot is skipped
+                value, old = [name for name in form.getlist(key) if name], current["rota"][key.split(".")[1]]
             else:
                 section, name = key.split(".", 1)
                 value, old = _parse(key, form[key]), current[section][name]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 
-from monitoring import alerts, medications, patients, timeline
+from monitoring import alerts, medications, patients, rota, timeline
 from monitoring.clinic import Conflict, NotFound, ServiceError, ValidationError
 from monitoring.store import utcnow
 from triage.model import MEDICATIONS
@@ -40,7 +40,8 @@ def index():
         person["chart"] = temperature_svg(person["temperatures"], _fever_c(), compact=True,
                                           title=f"Temperature trend for {person['name']}")
     return render_template("dashboard.html", title="Alerts and patients", open_alerts=active["open"],
-                           acknowledged=active["acknowledged"], patients=people, refresh=REFRESH_SECONDS)
+                           acknowledged=active["acknowledged"], patients=people, refresh=REFRESH_SECONDS,
+                           on_call=rota.on_call_now(clinic(), utcnow()))
 
 
 @bp.get("/alerts/<row_id:alert_id>")

@@ -13,7 +13,7 @@ from datetime import timedelta
 from messages.page import render_page
 from messages.texts import level_label, render
 from monitoring import pagefacts, voice
-from monitoring.clinic import Clinic, Conflict, NotFound
+from monitoring.clinic import Clinic, Conflict, NotFound, ValidationError
 from monitoring.outbox import queue_text
 from monitoring.store import dumps, from_text, insert, loads, to_text, transaction, utcnow
 from triage.model import LEVELS
@@ -276,7 +276,15 @@ def _already_text(clinic: Clinic, row) -> str:
                   time=clinic.local(from_text(row["acknowledged_at"])).strftime("%-I:%M %p"))
 
 
-def resolve(clinic: Clinic, alert_id: int, actor: str, note: str) -> dict:
+# What came of an alert, chosen when it is resolved (CONTRACT section 8).
+OUTCOMES = ("home_care", "ed", "clinic", "admitted", "no_action")
+
+
+def resolve(clinic: Clinic, alert_id: int, actor: str, note: str, outcome: str | None = None) -> dict:
+    """Close the alert with a note and, optionally, its outcome (one of OUTCOMES), kept in the alert's
+    history and the audit log. Raises NotFound, Conflict (already resolved), ValidationError (outcome)."""
+    if outcome is not None and outcome not in OUTCOMES:
+        raise ValidationError(f"outcome must be one of {', '.join(OUTCOMES)}", "outcome")
     db = clinic.db
     with transaction(db):
         row = db.execute("SELECT status FROM alerts WHERE id = ?", [alert_id]).fetchone()
@@ -290,8 +298,8 @@ def resolve(clinic: Clinic, alert_id: int, actor: str, note: str) -> dict:
             "next_page_at = NULL, call_due_at = NULL, updated_at = ?, acknowledged_at = COALESCE(acknowledged_at, ?), "
             "acknowledged_by = COALESCE(acknowledged_by, ?) WHERE id = ?",
             [now, actor, note, now, now, actor, alert_id])
-        _event(clinic, alert_id, "resolved", actor=actor, note=note)
-        clinic.audit(actor, "alert.resolve", f"alert:{alert_id}", note=note)
+        _event(clinic, alert_id, "resolved", actor=actor, note=note, **({"outcome": outcome} if outcome else {}))
+        clinic.audit(actor, "alert.resolve", f"alert:{alert_id}", note=note, outcome=outcome)
     return alert_view(clinic, alert_id)
 
 

@@ -505,3 +505,24 @@ def test_simulator_rings_the_nurse_with_keys_1_and_2(app, client, admin, clock):
     assert db.execute("SELECT status FROM alerts").fetchone()["status"] == "acknowledged"
     assert db.execute("SELECT outcome FROM messages WHERE kind = 'call'").fetchone()["outcome"] == "acknowledged"
     assert "Call outcome: acknowledged" in client.get("/simulator", query_string={"phone": NURSES[0]}).text
+
+
+def test_alert_page_is_the_nurses_workspace(app, client, admin, clock):
+    """Issue 12: readings with values, the patient's words, what they were told, who was reached how and the
+    outcome, tap-to-call, and resolve with an outcome from the short list (a bad one changes nothing)."""
+    enroll_form(client, admin)
+    client.post("/simulator/send", data={"csrf_token": admin, "phone": PATIENT_PHONE, "body": "o2 86 hr 120"})
+    clock.shift(timedelta(minutes=6))
+    assert app.test_cli_runner().invoke(args=["tick"]).exit_code == 0
+    page = client.get("/dashboard/alerts/1").text
+    assert "SpO2 86% (floor 90%)" in page and "HR 120" in page and "<q>o2 86 hr 120</q>" in page
+    assert "<strong>Told:</strong> call clinic now" in page
+    assert "text to Primary nurse: sent" in page and "call to Primary nurse: sent" in page
+    assert f'href="tel:{PATIENT_PHONE}"' in page
+    bad = client.post("/dashboard/alerts/1/resolve", data={"csrf_token": admin, "note": "x", "outcome": "home"})
+    assert bad.status_code == 302 and "outcome must be one of" in client.get("/dashboard/alerts/1").text
+    db = connect(app.config["CRS"]["database"]["path"])
+    assert db.execute("SELECT status FROM alerts WHERE id = 1").fetchone()["status"] == "open"
+    client.post("/dashboard/alerts/1/resolve", data={"csrf_token": admin, "note": "fine now", "outcome": "home_care"})
+    assert db.execute("SELECT status FROM alerts WHERE id = 1").fetchone()["status"] == "resolved"
+    assert "outcome: Advised home care" in client.get("/dashboard/alerts/1").text

@@ -140,3 +140,9 @@ def test_a_long_page_is_shortened_to_three_segments_keeping_ack_and_link():
 ], ids=["spanish-accents", "curly-quotes-emoji", "newline"])
 def test_quoted_words_stay_gsm7(words, expected):
     assert quote(words) == expected and is_gsm7(quote(words))
+
+
+def test_an_unknown_command_from_a_nurse_gets_the_short_list(client, admin_token, enrolled, phone):
+    phone.text("what is this", sender=NURSES[0])
+    reply = texts_to(client, admin_token, NURSES[0])[-1]["body"]
+    assert "Commands: ACK" in reply and "ACK <id>" in reply and "ACK ALL" in reply

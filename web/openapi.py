@@ -164,6 +164,8 @@ SCHEMAS: dict[str, dict] = {
         "effective": obj({
             "clinic": {"type": "object"}, "checkins": {"type": "object"}, "thresholds": {"type": "object"},
             "escalation": {"type": "object"},
+            "rota": obj({"clinic_hours": array({"type": "string"}), "after_hours": array({"type": "string"})},
+                        required=["clinic_hours", "after_hours"]),
             "oncall": array(obj({"name": {"type": "string"}, "phone": {"type": "string"}}, required=["name", "phone"])),
         }),
         "overrides": {"type": "object", "description": "the dashboard's edits over the config file, by dotted key"},
@@ -173,8 +175,8 @@ SCHEMAS: dict[str, dict] = {
     "SettingsChange": {
         "type": "object", "minProperties": 1,
         "description": 'dotted keys to new values, like {"thresholds.fever_c": 38.0}; "oncall" takes the '
-                       "whole chain. Editable sections: clinic, checkins, thresholds, escalation, oncall.",
-        "propertyNames": {"pattern": r"^((clinic|checkins|thresholds|escalation)\.[a-z_]+|oncall)$"},
+                       "whole chain. Editable sections: clinic, checkins, thresholds, escalation, rota, oncall.",
+        "propertyNames": {"pattern": r"^((clinic|checkins|thresholds|escalation|rota)\.[a-z_]+|oncall)$"},
         "examples": [{"thresholds.fever_c": 38.0, "checkins.interval_minutes": 120,
                       "oncall": [{"name": "Primary nurse", "phone": "+15555550142"}]}],
     },

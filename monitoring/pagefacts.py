@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from messages.concern import concern
 from messages.page import FEVER_REASONS, FREE_TEXT_REASONS, PageFacts
 from messages.texts import format_phone
 from monitoring.clinic import Clinic
@@ -63,9 +64,12 @@ def facts(clinic: Clinic, alert, reasons: list[str]) -> tuple[PageFacts, datetim
                         values["diastolic"] = earlier["diastolic"]
     words = None
     if set(reasons) & set(FREE_TEXT_REASONS):
-        said = db.execute("SELECT body FROM messages WHERE patient_id = ? AND direction = 'in' "
-                          "ORDER BY id DESC LIMIT 1", [alert["patient_id"]]).fetchone()
-        words = said["body"] if said else None
+        # the newest text that asked for a person (a reading sent since must not stand in for the words)
+        for said in db.execute("SELECT body FROM messages WHERE patient_id = ? AND direction = 'in' "
+                               "ORDER BY id DESC LIMIT 20", [alert["patient_id"]]):
+            if concern(said["body"]):
+                words = said["body"]
+                break
     told = loads(alert["told"], None) if alert["told"] else None
     next_dose = from_text(told["next_dose_at"]) if told and told.get("next_dose_at") else None
     floor = clinic.thresholds.spo2_floor

@@ -69,6 +69,18 @@ def test_the_patients_own_words_are_quoted_not_relabelled(client, admin_token, e
     assert "Told: nurse will call" in body
 
 
+def test_a_repage_quotes_the_words_that_asked_for_a_person_not_a_later_reading(client, admin_token, enrolled,
+                                                                               clock, phone, runner):
+    at(clock, 3)
+    phone.text("I feel terrible, please call me")
+    at(clock, 5)
+    phone.text("temp 37.2")
+    at(clock, 20)
+    tick(runner)  # no ACK: the re-page
+    body = pages(client, admin_token)[-1]
+    assert "NOT ACKED" in body and 'texted "I feel terrible, please call me"' in body
+
+
 def test_page_says_until_when_acetaminophen_must_wait(client, admin_token, enrolled, clock, phone):
     at(clock, 5)
     phone.text("took 1000 mg tylenol")

@@ -526,3 +526,19 @@ def test_alert_page_is_the_nurses_workspace(app, client, admin, clock):
     client.post("/dashboard/alerts/1/resolve", data={"csrf_token": admin, "note": "fine now", "outcome": "home_care"})
     assert db.execute("SELECT status FROM alerts WHERE id = 1").fetchone()["status"] == "resolved"
     assert "outcome: Advised home care" in client.get("/dashboard/alerts/1").text
+
+
+def test_dashboard_address_set_on_the_settings_page_is_in_the_next_page(app, client, admin):
+    """Issue 12: the link a nurse gets is the address an admin saved on the settings page a moment before."""
+    from conftest import NURSES, Phone
+
+    response = client.post("/dashboard/settings", data={"csrf_token": admin,
+                                                          "clinic.dashboard_url": "https://crs.example-clinic.org"})
+    assert response.status_code == 302
+    enroll_form(client, admin)
+    Phone(client).text("o2 85")
+    db = connect(app.config["CRS"]["database"]["path"])
+    page = db.execute("SELECT body FROM messages WHERE kind = 'alert' AND to_number = ?", [NURSES[0]]).fetchone()
+    assert page["body"].endswith("https://crs.example-clinic.org/dashboard/alerts/1")
+    bad = client.post("/dashboard/settings", data={"csrf_token": admin, "clinic.dashboard_url": "crs.example.org"})
+    assert bad.status_code == 400 and "http(s) address" in bad.text

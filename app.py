@@ -51,7 +51,7 @@ def create_app(config: str | os.PathLike | dict | None = None) -> Flask:
     _logging()
     _quiet_request_log(settings)
 
-    from web import api, me, openapi, ops, sms
+    from web import api, me, openapi, ops, sms, voice
     from web.context import register_errors
     from web.security import init_security, limit_bearer_failures, limit_patient_app
 
@@ -62,6 +62,7 @@ def create_app(config: str | os.PathLike | dict | None = None) -> Flask:
     register_errors(app)
     app.register_blueprint(ops.bp)
     app.register_blueprint(sms.bp)
+    app.register_blueprint(voice.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(me.bp)
     app.register_blueprint(openapi.bp)

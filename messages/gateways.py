@@ -2,7 +2,8 @@
 
 `outbox` (the embedded default) records the text as sent and prints it; `twilio` sends it through
 the official SDK. Both answer `send()` with the provider's message id or raise GatewayError, which
-says whether trying again can help.
+says whether trying again can help. `call()` places a voice call to a nurse the same way (issue 12):
+Twilio then fetches the call's TwiML from `url`.
 """
 from __future__ import annotations
 
@@ -87,6 +88,24 @@ class OutboxGateway:
             print(f"-> {to} [{kind}] {body}", flush=True)
         return "OB" + secrets.token_hex(16)
 
+    def call(self, to: str, from_: str, body: str, url: str, status_callback: str | None = None) -> str:
+        """Records the call: the simulator (/simulator) plays it to the nurse with keys 1 and 2."""
+        if self.echo:
+            print(f"-> {to} [call] {body}", flush=True)
+        return "OBCA" + secrets.token_hex(15)
+
+
+# A nurse's phone rings this long before the call counts as not answered (Twilio `Timeout`, 5-600 s;
+# https://www.twilio.com/docs/voice/api/call-resource#create-a-call-resource).
+CALL_RING_SECONDS = 30
+# Answering-machine detection, synchronous (https://www.twilio.com/docs/voice/answering-machine-detection):
+# `MachineDetection=Enable` makes Twilio wait until it knows who answered before it requests `url`, and
+# send `AnsweredBy` (human, machine_start, machine_end_beep, machine_end_silence, machine_end_other, fax,
+# unknown) with that request. A voicemail greeting must not "hear" the alert and leave it unacknowledged
+# silently: a machine is recorded as such and the alert keeps escalating. `MachineDetectionTimeout` (3-59 s,
+# default 30) is shortened so a nurse who answers is not left in silence for long.
+MACHINE_DETECTION_TIMEOUT_SECONDS = 10
+
 
 class TwilioGateway:
     """Sends through Twilio's REST API with the official SDK."""
@@ -103,14 +122,28 @@ class TwilioGateway:
         logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
     def send(self, to: str, from_: str, body: str, kind: str, status_callback: str | None = None) -> str:
-        import requests
-        from twilio.base.exceptions import TwilioException, TwilioRestException
-
         options = {"to": to, "from_": from_, "body": body}
         if status_callback:
             options["status_callback"] = status_callback
+        return self._create(self.client.messages, options)
+
+    def call(self, to: str, from_: str, body: str, url: str, status_callback: str | None = None) -> str:
+        """Place a voice call whose TwiML Twilio fetches from `url` (POST), with answering-machine detection;
+        `status_callback` hears how it ended (completed, busy, no-answer, failed, canceled)."""
+        options = {"to": to, "from_": from_, "url": url, "method": "POST", "timeout": CALL_RING_SECONDS,
+                   "machine_detection": "Enable", "machine_detection_timeout": MACHINE_DETECTION_TIMEOUT_SECONDS}
+        if status_callback:
+            options.update(status_callback=status_callback, status_callback_method="POST",
+                           status_callback_event=["completed"])
+        return self._create(self.client.calls, options)
+
+    @staticmethod
+    def _create(resource, options: dict) -> str:
+        import requests
+        from twilio.base.exceptions import TwilioException, TwilioRestException
+
         try:
-            message = self.client.messages.create(**options)
+            created = resource.create(**options)
         except TwilioRestException as error:
             code = int(error.code) if error.code else None
             raise error_for(code, error.status, f"twilio {error.status} code {code}: {error.msg}") from None
@@ -118,7 +151,7 @@ class TwilioGateway:
             raise GatewayError(f"twilio unreachable: {type(error).__name__}", None, True, "network") from None
         except TwilioException as error:
             raise GatewayError(f"twilio: {error}", None, True, "network") from None
-        return message.sid
+        return created.sid
 
 
 def gateway_for(config: dict, echo: bool = True):

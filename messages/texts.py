@@ -72,6 +72,10 @@ def segment_budget(key: str, language: str | None) -> int:
     if (key, _language(language)) in UCS2_TEXTS:
         return UCS2_BUDGET
     return SEGMENT_BUDGET.get(key, 2)
+# A page carries each reason with its value, what the patient was told, the patient's words and the
+# callback number (issue 12): three segments (459 GSM-7 characters), and messages.page shortens it to
+# fit. Patient texts keep two.
+SEGMENT_BUDGET.update({"nurse_alert": 3, "nurse_alert_update": 3, "nurse_repage": 3})
 
 # GSM 03.38: the basic alphabet (one septet) and the extension table (escape + one septet).
 GSM7_BASIC = frozenset(

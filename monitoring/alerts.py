@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from messages.texts import level_label, reasons_text, render
+from messages.page import render_page
+from messages.texts import level_label, render
+from monitoring import pagefacts, voice
 from monitoring.clinic import Clinic, Conflict, NotFound, ValidationError
 from monitoring.outbox import queue_text
 from monitoring.store import dumps, from_text, insert, loads, to_text, transaction, utcnow
@@ -42,13 +44,15 @@ def active_alert(clinic: Clinic, patient_id: int):
 
 
 def raise_alert(clinic: Clinic, patient_id: int, level: str, reasons: list[str],
-                episode_id: int | None = None) -> int:
+                episode_id: int | None = None, told: tuple[str, ...] = (), next_dose_at=None) -> int:
     """Open an alert, or page again on the active one (inside a transaction).
 
     The active alert pages again when a reason is new to it; when it was acknowledged more than
     `ack_timeout_minutes` ago and the red flag is back (the nurse has had time to act, the patient
     still has it: someone must look again); or when it belongs to an earlier episode. The same
     reason within the timeout of an ACK is recorded, not paged: the nurse is already on it.
+    `told`: the template keys of the replies the patient gets (and `next_dose_at`, when acetaminophen is
+    allowed again), which the page repeats to the nurse.
     """
     now = utcnow()
     db = clinic.db
@@ -59,6 +63,7 @@ def raise_alert(clinic: Clinic, patient_id: int, level: str, reasons: list[str],
         acked_long_ago = current["status"] == "acknowledged" and current["acknowledged_at"] <= to_text(
             now - _timeout(clinic))
         earlier_episode = episode_id is not None and current["episode_id"] not in (None, episode_id)
+        pagefacts.record_told(clinic, current["id"], level, told, next_dose_at)
         if not (added or acked_long_ago or earlier_episode):
             _event(clinic, current["id"], "seen_again", reasons=list(reasons))
             return current["id"]
@@ -80,6 +85,7 @@ def raise_alert(clinic: Clinic, patient_id: int, level: str, reasons: list[str],
         "round_started_at": to_text(now), "created_at": to_text(now), "updated_at": to_text(now),
     })
     _event(clinic, alert_id, "opened", level=level, reasons=list(reasons))
+    pagefacts.record_told(clinic, alert_id, level, told, next_dose_at)
     _page(clinic, alert_id, 0)
     return alert_id
 
@@ -102,17 +108,14 @@ def _page(clinic: Clinic, alert_id: int, page_round: int, update: bool = False,
     if reasons is None:
         reasons = loads(alert["reasons"], [])
     repage = page_round > 0 and not update
-    values = {
-        "level": level_label(alert["level"], "en").upper(),
-        "initials": initials(alert["name"]),
-        "reasons": reasons_text(reasons, "en"),
-        # a re-page says since when the alert has waited; a first page or an update, when it happened
-        "time": clinic.local(from_text(alert["created_at"]) if repage else utcnow()).strftime("%-I:%M %p"),
-        "link": clinic.dashboard_url(f"/dashboard/alerts/{alert_id}"),
-        "alert_id": alert_id,
-    }
+    facts, taken_at = pagefacts.facts(clinic, alert, reasons)
+    # a re-page says since when the alert has waited; a first page or an update, when the reading was
+    # taken (else when it happened), in clinic time
+    moment = from_text(alert["created_at"]) if repage else (taken_at or utcnow())
     key = "nurse_alert_update" if update else ("nurse_repage" if repage else "nurse_alert")
-    body = render(key, "en", **values)
+    body = render_page(key, level=level_label(alert["level"], "en").upper(), initials=initials(alert["name"]),
+                       time=clinic.local(moment).strftime("%-I:%M %p"), alert_id=alert_id,
+                       link=clinic.dashboard_url(f"/dashboard/alerts/{alert_id}"), facts=facts)
     # A phone whose page for this alert failed for good is not tried again in this round (no storm of
     # failures); the next re-page tries it again, so no failure is remembered for good.
     dead = {row[0] for row in clinic.db.execute(
@@ -128,6 +131,7 @@ def _page(clinic: Clinic, alert_id: int, page_round: int, update: bool = False,
     if not paged:
         log.critical("alert %s: nobody left to page (on-call chain and staff phones exhausted)", alert_id)
     _event(clinic, alert_id, "paged", round=page_round, to=[p[-4:] for p in paged])
+    voice.schedule(clinic, alert_id, keep_earlier=update)
     return paged
 
 
@@ -161,9 +165,10 @@ def page_due(clinic: Clinic) -> int:
 
 
 def page_next_now(clinic: Clinic, alert_id: int, failed_phone: str | None = None,
-                  message_id: int | None = None) -> None:
+                  message_id: int | None = None, passed_by: str | None = None) -> None:
     """A page could not be delivered (failed for good, or `message_id` keeps failing and is still
-    retried): move on to the next round at once, inside the caller's transaction."""
+    retried), or the nurse called about it pressed 2 (`passed_by`): move on to the next round at once,
+    without that phone, inside the caller's transaction."""
     alert = clinic.db.execute("SELECT status, page_round FROM alerts WHERE id = ?", [alert_id]).fetchone()
     if alert is None or alert["status"] != "open":
         return
@@ -172,7 +177,9 @@ def page_next_now(clinic: Clinic, alert_id: int, failed_phone: str | None = None
         "UPDATE alerts SET page_round = ?, next_page_at = ?, updated_at = ? WHERE id = ?",
         [next_round, to_text(utcnow() + _timeout(clinic)), to_text(utcnow()), alert_id],
     )
-    if message_id is None:
+    if passed_by is not None:
+        _event(clinic, alert_id, "passed", actor=passed_by, phone_end=(failed_phone or "")[-4:])
+    elif message_id is None:
         _event(clinic, alert_id, "page_undeliverable", phone_end=(failed_phone or "")[-4:])
     else:
         _event(clinic, alert_id, "page_failing", phone_end=(failed_phone or "")[-4:], message_id=message_id)
@@ -195,7 +202,7 @@ def _acknowledge_row(clinic: Clinic, alert_id: int, actor: str) -> None:
     now = to_text(utcnow())
     clinic.db.execute(
         "UPDATE alerts SET status = 'acknowledged', acknowledged_at = ?, acknowledged_by = ?, "
-        "next_page_at = NULL, updated_at = ? WHERE id = ?", [now, actor, now, alert_id])
+        "next_page_at = NULL, call_due_at = NULL, updated_at = ? WHERE id = ?", [now, actor, now, alert_id])
     _event(clinic, alert_id, "acknowledged", actor=actor)
     clinic.audit(actor, "alert.acknowledge", f"alert:{alert_id}")
 
@@ -274,7 +281,8 @@ OUTCOMES = ("home_care", "ed", "clinic", "admitted", "no_action")
 
 
 def resolve(clinic: Clinic, alert_id: int, actor: str, note: str, outcome: str | None = None) -> dict:
-    """Close the alert with a note and, optionally, its outcome (one of OUTCOMES)."""
+    """Close the alert with a note and, optionally, its outcome (one of OUTCOMES), stored on the alert and
+    kept in its history and the audit log. Raises NotFound, Conflict (already resolved), ValidationError (outcome)."""
     if outcome is not None and outcome not in OUTCOMES:
         raise ValidationError(f"outcome must be one of {', '.join(OUTCOMES)}", "outcome")
     db = clinic.db
@@ -287,7 +295,7 @@ def resolve(clinic: Clinic, alert_id: int, actor: str, note: str, outcome: str |
         now = to_text(utcnow())
         db.execute(
             "UPDATE alerts SET status = 'resolved', resolved_at = ?, resolved_by = ?, resolution_note = ?, "
-            "next_page_at = NULL, updated_at = ?, acknowledged_at = COALESCE(acknowledged_at, ?), "
+            "next_page_at = NULL, call_due_at = NULL, updated_at = ?, acknowledged_at = COALESCE(acknowledged_at, ?), "
             "acknowledged_by = COALESCE(acknowledged_by, ?) WHERE id = ?",
             [now, actor, note, now, now, actor, alert_id])
         if outcome is not None:

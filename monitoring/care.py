@@ -115,7 +115,8 @@ def record_reading(clinic: Clinic, patient, episode, values: dict, *, taken_at: 
         alert_reasons = [r for r in assessment.reasons if r != "implausible_reading"]
         if set(alert_reasons) & SPECIFIC_FEVER:  # "fever, high risk, fever" reads as a stutter at 3 a.m.
             alert_reasons.remove("fever")
-        alerts.raise_alert(clinic, patient["id"], assessment.level, alert_reasons, episode_id=episode["id"])
+        alerts.raise_alert(clinic, patient["id"], assessment.level, alert_reasons, episode_id=episode["id"],
+                           told=assessment.instructions, next_dose_at=assessment.next_acetaminophen_at)
     # no temperature in this reading: keep the pace the last one set (hourly while febrile)
     febrile = None if reading.temperature_c is None else reading.temperature_c >= clinic.thresholds.fever_c
     next_checkin = answer_checkin(clinic, patient, episode, febrile=febrile)

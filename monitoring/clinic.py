@@ -77,7 +77,11 @@ class Clinic:
 
     @property
     def oncall(self) -> list[dict]:
-        return self.effective["oncall"]
+        """The on-call chain in force now: the rota's chain for clinic hours or for nights and weekends
+        (monitoring.rota), else `[[oncall]]`. [{"name", "phone"}] in paging order."""
+        from monitoring import rota
+
+        return rota.chain_at(self, utcnow())
 
     @property
     def clinic_phone(self) -> str:
@@ -91,7 +95,10 @@ class Clinic:
         return moment.astimezone(self.tz)
 
     def dashboard_url(self, path: str = "") -> str:
-        base = self.config["clinic"]["dashboard_url"] or self.config["sms"]["public_base_url"] or "http://localhost:5000"
+        """The dashboard address nurse texts and calls link to: the live setting (an admin's edit on the
+        settings page applies at once, in every process), else [sms] public_base_url, else localhost."""
+        base = (self.effective["clinic"]["dashboard_url"] or self.config["sms"]["public_base_url"]
+                or "http://localhost:5000")
         return base.rstrip("/") + path
 
     def audit(self, actor: str, action: str, subject: str | None = None, **detail) -> None:

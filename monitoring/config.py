@@ -68,7 +68,12 @@ DEFAULTS: dict[str, Any] = {
         "protracted_fever_hours": 48.0,
         "prolonged_symptoms_days": 7.0,
     },
-    "escalation": {"ack_timeout_minutes": 15},
+    "escalation": {
+        "ack_timeout_minutes": 15,
+        # Not SOP numbers: the clinic's paging choices (issue 12, CONTRACT 8).
+        "call_after_minutes": 5,  # an urgent alert not acknowledged this long calls the nurse; 0: no calls
+        "page_callback_number": True,  # pages carry the patient's number; off where pagers are not secure
+    },
     "web": {
         "secret_key": "",
         "max_request_kb": 64,
@@ -80,6 +85,9 @@ DEFAULTS: dict[str, Any] = {
     },
     # FHIR R4 API (docs/fhir.md): the system URI of the clinic's MRNs, and the largest device Bundle accepted
     "fhir": {"mrn_system": "https://crswatch.org/fhir/NamingSystem/mrn", "max_bundle_kb": 1024},
+    # Staff members (by name, each with a phone on the staff page) on call, in paging order: one chain for
+    # clinic hours, one for nights and weekends. Empty: the [[oncall]] chain below (issue 12).
+    "rota": {"clinic_hours": [], "after_hours": []},
     "oncall": [{"name": "Primary nurse", "phone": "+15555550142"}],
 }
 
@@ -94,6 +102,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "checkins.escalate_after_missed": (1, 10),
     "checkins.monitoring_hours": (1, 24 * 14),
     "escalation.ack_timeout_minutes": (1, 120),
+    "escalation.call_after_minutes": (0, 120),
     "sms.max_per_second": (0.1, 100),
     "sms.retry_for_minutes": (1, 24 * 60),
     "scheduler.poll_seconds": (1, 60),
@@ -281,9 +290,11 @@ def _validate(config: dict) -> None:
                                                        f"redis://host:6379, not {storage!r}")
     if config["web"]["idle_minutes"] >= config["web"]["session_hours"] * 60:
         raise ConfigError("web.idle_minutes", "must be shorter than web.session_hours")
-    base = config["sms"]["public_base_url"]
-    if base and not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", base):
-        raise ConfigError("sms.public_base_url", f"must be a URL like https://monitor.example.org, not {base!r}")
+    for dotted in ("sms.public_base_url", "clinic.dashboard_url"):
+        section, key = dotted.split(".")
+        base = config[section][key]
+        if base and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", base):
+            raise ConfigError(dotted, f"must be an http(s) address like https://monitor.example.org, not {base!r}")
 
 
 def _is_example_number(phone: str) -> bool:

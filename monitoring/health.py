@@ -81,10 +81,11 @@ def _clock(clinic: Clinic, now: datetime) -> dict:
 
 
 def oldest_due(clinic: Clinic, now: datetime) -> tuple[timedelta | None, timedelta | None, int]:
-    """(oldest due page's wait, oldest due other text's wait, texts queued)."""
+    """(oldest due page or call's wait, oldest due other text's wait, texts queued): a call to a nurse is as
+    urgent as a page."""
     rows = clinic.db.execute(
-        "SELECT kind = 'alert' AS page, MIN(next_attempt_at), COUNT(*) FROM messages "
-        "WHERE direction = 'out' AND status IN ('queued', 'sending') GROUP BY kind = 'alert'").fetchall()
+        "SELECT kind IN ('alert', 'call') AS page, MIN(next_attempt_at), COUNT(*) FROM messages "
+        "WHERE direction = 'out' AND status IN ('queued', 'sending') GROUP BY kind IN ('alert', 'call')").fetchall()
     page = text = None
     queued = 0
     for is_page, due, count in rows:

@@ -225,7 +225,8 @@ def _from_patient(clinic: Clinic, patient, message) -> None:
     worry = concern(message["body"])
     if worry:
         # "please call me", "chest pain", "I fell": a person must read it, whatever else the text says.
-        alerts.raise_alert(clinic, patient["id"], "clinician_review", [worry], episode_id=episode["id"])
+        alerts.raise_alert(clinic, patient["id"], "clinician_review", [worry], episode_id=episode["id"],
+                           told=("reply_clinician_review",))
         answered = has_reading or any(report.name == "acetaminophen" for report in parsed.medications)
         if not answered:  # a reading or an acetaminophen report in this text answered the check-in already
             care.answer_checkin(clinic, patient, episode)

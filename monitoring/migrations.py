@@ -393,4 +393,12 @@ MIGRATIONS: list[str] = [
     CREATE TRIGGER access_log_no_delete BEFORE DELETE ON access_log
     BEGIN SELECT RAISE(ABORT, 'access_log is append-only'); END;
     """,
+    # 9: the nurse's page and call (issue 12): what the patient was told (the page says it), when an
+    # unacknowledged urgent alert calls the nurse, and each call's outcome
+    """
+    ALTER TABLE alerts ADD COLUMN told TEXT;
+    ALTER TABLE alerts ADD COLUMN call_due_at TEXT;
+    ALTER TABLE messages ADD COLUMN outcome TEXT;
+    CREATE INDEX alerts_call_due ON alerts (call_due_at) WHERE call_due_at IS NOT NULL;
+    """,
 ]

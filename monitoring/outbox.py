@@ -25,7 +25,7 @@ from monitoring.store import from_text, insert, to_text, transaction, utcnow
 
 log = logging.getLogger("crswatch.outbox")
 
-KINDS = ("prompt", "reminder", "reply", "alert", "info")
+KINDS = ("prompt", "reminder", "reply", "alert", "info", "call")  # call: a voice call to a nurse (monitoring.voice)
 BACKOFF_FIRST_SECONDS = 30
 BACKOFF_MAX_SECONDS = 600
 # An account or network failure: every text again this soon (+-20%), so a five-minute outage costs
@@ -72,8 +72,8 @@ class RateLimiter:
 
 
 SLICE = 20  # rows read per look at the queue: a page queued during a burst waits at most this many sends
-# Pages, then replies and notices, then prompts and reminders; by age within each.
-PRIORITY = "CASE kind WHEN 'alert' THEN 0 WHEN 'reply' THEN 1 WHEN 'info' THEN 1 ELSE 2 END"
+# Pages and calls to nurses, then replies and notices, then prompts and reminders; by age within each.
+PRIORITY = "CASE kind WHEN 'alert' THEN 0 WHEN 'call' THEN 0 WHEN 'reply' THEN 1 WHEN 'info' THEN 1 ELSE 2 END"
 
 
 def deliver_due(clinic: Clinic, gateway, limiter: RateLimiter | None = None, batch: int = 500) -> dict:
@@ -129,7 +129,12 @@ def _deliver_one(clinic: Clinic, gateway, limiter: RateLimiter | None, row,
     if not claimed:
         return None, None
     try:
-        sid = gateway.send(row["to_number"], row["from_number"], row["body"], row["kind"], callback)
+        if row["kind"] == "call":  # the same claim, scopes and retries as a text (monitoring.voice)
+            from monitoring import voice
+
+            sid = gateway.call(row["to_number"], row["from_number"], row["body"], *voice.call_urls(clinic, row))
+        else:
+            sid = gateway.send(row["to_number"], row["from_number"], row["body"], row["kind"], callback)
     except GatewayError as error:
         return _failed(clinic, row, error), error.scope
     except Exception as error:  # a gateway bug must not lose the text: retry it like an outage
@@ -222,7 +227,9 @@ def delivery_failed(clinic: Clinic, message_id: int) -> None:
     from monitoring import alerts  # the alert layer queues texts through this module
 
     row = clinic.db.execute("SELECT * FROM messages WHERE id = ?", [message_id]).fetchone()
-    if row["kind"] == "alert" and row["alert_id"]:
+    if row["kind"] == "call":
+        log.error("call %s to a nurse could not be placed; the alert keeps paging by text", message_id)
+    elif row["kind"] == "alert" and row["alert_id"]:
         alerts.page_next_now(clinic, row["alert_id"], failed_phone=row["to_number"])
     elif row["patient_id"]:
         alerts.raise_alert(clinic, row["patient_id"], "clinician_review", ["undeliverable"])

@@ -11,7 +11,7 @@ from monitoring import config as config_module
 from monitoring.clinic import Clinic, NotFound, ValidationError
 from monitoring.store import dumps, loads, to_text, transaction, utcnow
 
-EDITABLE_SECTIONS = ("clinic", "checkins", "thresholds", "escalation")
+EDITABLE_SECTIONS = ("clinic", "checkins", "thresholds", "escalation", "rota")
 
 
 def editable_keys() -> list[str]:
@@ -56,9 +56,15 @@ def _validated(clinic: Clinic, changes) -> dict:
             section, name = key.split(".", 1)
             candidate[section][name] = value
     try:
-        return config_module.load(candidate)
+        validated = config_module.load(candidate)
     except config_module.ConfigError as error:
         raise ValidationError(error.format_message().removeprefix("config: "), error.key) from None
+    for key in changes:
+        if key.startswith("rota."):
+            from monitoring import rota
+
+            rota.check_names(clinic, key, validated["rota"][key.split(".")[1]])
+    return validated
 
 
 def revert(clinic: Clinic, key: str, actor: str) -> dict:

@@ -304,7 +304,8 @@ def conversation(clinic: Clinic, phone: str, limit: int = 200) -> list[dict]:
         "SELECT * FROM messages WHERE (direction = 'out' AND to_number = ?) OR (direction = 'in' AND from_number = ?) "
         "ORDER BY id DESC LIMIT ?", [phone, phone, limit]).fetchall()
     return [{"id": row["id"], "direction": row["direction"], "body": row["body"], "kind": row["kind"],
-             "status": row["status"], "at": from_text(row["created_at"])} for row in reversed(rows)]
+             "status": row["status"], "at": from_text(row["created_at"]), "outcome": row["outcome"],
+             "alert_id": row["alert_id"], "sid": row["sid"]} for row in reversed(rows)]
 
 
 def age(moment: datetime | None, now: datetime | None = None) -> str:

@@ -82,6 +82,7 @@ def message_view(row) -> dict:
         "id": row["id"], "direction": row["direction"], "to": row["to_number"], "from": row["from_number"],
         "body": row["body"], "kind": row["kind"], "patient_id": row["patient_id"], "alert_id": row["alert_id"],
         "caregiver_id": row["caregiver_id"], "status": row["status"], "created_at": iso(row["created_at"]),
+        "outcome": row["outcome"],  # a call's: acknowledged, passed, no_answer, machine, or null (CONTRACT 8)
     }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from monitoring import alerts, checkins, episodes, inbound, neuro_checks, operator, outbox
+from monitoring import alerts, checkins, episodes, inbound, neuro_checks, operator, outbox, voice
 from monitoring.clinic import open_clinic
 from monitoring.store import transaction, utcnow
 
@@ -34,6 +34,7 @@ def run_due_work(config: dict, gateway, limiter=None, batch: int = 500, clock_st
             "neuro_checks_scheduled": neuro_checks.schedule(clinic),
             "neuro_checks": neuro_checks.send_due(clinic),
             "repages": alerts.page_due(clinic),
+            "calls": voice.calls_due(clinic),
             "inbound_retried": inbound.process_pending(clinic),
         }
         done.update(outbox.deliver_due(clinic, gateway, limiter, batch))

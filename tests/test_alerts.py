@@ -33,7 +33,8 @@ def test_red_flag_pages_first_on_call_at_once_with_minimum_phi(client, admin_tok
     assert len(first) == 1 and pages(client, admin_token, NURSES[1]) == []
     body = first[0]["body"]
     assert "P.E." in body and "Pat" not in body and "Example" not in body
-    assert PATIENT_PHONE[-4:] not in body
+    # the callback number by default ([escalation] page_callback_number; off: tests/test_nurse_page.py)
+    assert "(555) 555-" + PATIENT_PHONE[-4:] in body
     assert f"ACK {urgent['id']}" in body and f"/dashboard/alerts/{urgent['id']}" in body
     assert "URGENT" in body and "low oxygen" in body
 
@@ -253,4 +254,4 @@ def test_high_risk_page_does_not_stutter(client, admin_token, clock, phone, runn
     at(clock, 5)
     phone.text("100.6")
     body = pages(client, admin_token, NURSES[0])[-1]["body"]
-    assert "fever in a high-risk patient at" in body and body.count("fever") == 1
+    assert "fever in a high-risk patient 100.6F/38.1C at" in body and body.count("fever") == 1

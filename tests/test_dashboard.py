@@ -66,7 +66,7 @@ def enroll_form(client, token, **extra):
 def dashboard_rules(app, row_id: int | str = 1):
     """Every dashboard route with example arguments: (endpoint, url, methods)."""
     examples = {"alert_id": row_id, "patient_id": row_id, "staff_id": row_id, "caregiver_id": row_id, "device_id": row_id,
-                "token_id": row_id,
+                "token_id": row_id, "message_id": row_id,
                 "filename": "app.css"}
     rules = []
     for rule in app.url_map.iter_rules():
@@ -100,7 +100,8 @@ ID_ENDPOINTS = {"dashboard.alert", "dashboard.ack", "dashboard.resolve", "dashbo
                 "dashboard.give_medication", "dashboard.new_dose", "admin.staff_password", "admin.staff_revoke",
                 "dashboard.add_caregiver", "dashboard.remove_caregiver",
                 "workday.pause", "workday.resume", "workday.end", "workday.summary_page",
-                "devices.revoke", "admin.staff_role", "admin.token_revoke"}
+                "devices.revoke", "admin.staff_role", "admin.token_revoke",
+                "simulator.answer_call"}
 
 
 def test_every_dashboard_id_is_a_row_id(app):
@@ -495,3 +496,60 @@ def test_simulator_is_404_on_the_twilio_backend(tmp_path, clock):
     assert "/simulator" not in client.get("/dashboard").text
     assert client.get("/simulator").status_code == 404
     assert client.post("/simulator/send", data={"csrf_token": token, "phone": PATIENT_PHONE}).status_code == 404
+
+
+def test_simulator_rings_the_nurse_with_keys_1_and_2(app, client, admin, clock):
+    """Issue 12: with the outbox backend an unacknowledged urgent alert's call shows on the nurse's simulated
+    phone; key 1 acknowledges through the same road as Twilio's voice webhook."""
+    from conftest import NURSES
+
+    enroll_form(client, admin)
+    client.post("/simulator/send", data={"csrf_token": admin, "phone": PATIENT_PHONE, "body": "o2 85"})
+    clock.shift(timedelta(minutes=6))
+    assert app.test_cli_runner().invoke(args=["tick"]).exit_code == 0
+    page = client.get("/simulator", query_string={"phone": NURSES[0]}).text
+    assert "Phone call from the clinic" in page and "Press 1: acknowledge" in page and "Press 2" in page
+    call_id = int(re.search(r'/simulator/call/(\d+)', page).group(1))
+    response = client.post(f"/simulator/call/{call_id}", data={"csrf_token": admin, "key": "1"})
+    assert response.status_code == 302
+    db = connect(app.config["CRS"]["database"]["path"])
+    assert db.execute("SELECT status FROM alerts").fetchone()["status"] == "acknowledged"
+    assert db.execute("SELECT outcome FROM messages WHERE kind = 'call'").fetchone()["outcome"] == "acknowledged"
+    assert "Call outcome: acknowledged" in client.get("/simulator", query_string={"phone": NURSES[0]}).text
+
+
+def test_alert_page_is_the_nurses_workspace(app, client, admin, clock):
+    """Issue 12: readings with values, the patient's words, what they were told, who was reached how and the
+    outcome, tap-to-call, and resolve with an outcome from the short list (a bad one changes nothing)."""
+    enroll_form(client, admin)
+    client.post("/simulator/send", data={"csrf_token": admin, "phone": PATIENT_PHONE, "body": "o2 86 hr 120"})
+    clock.shift(timedelta(minutes=6))
+    assert app.test_cli_runner().invoke(args=["tick"]).exit_code == 0
+    page = client.get("/dashboard/alerts/1").text
+    assert "SpO2 86% (floor 90%)" in page and "HR 120" in page and "<q>o2 86 hr 120</q>" in page
+    assert "<strong>Told:</strong> call clinic now" in page
+    assert "text to Primary nurse: sent" in page and "call to Primary nurse: sent" in page
+    assert f'href="tel:{PATIENT_PHONE}"' in page
+    bad = client.post("/dashboard/alerts/1/resolve", data={"csrf_token": admin, "note": "x", "outcome": "home"})
+    assert bad.status_code == 302 and "outcome must be one of" in client.get("/dashboard/alerts/1").text
+    db = connect(app.config["CRS"]["database"]["path"])
+    assert db.execute("SELECT status FROM alerts WHERE id = 1").fetchone()["status"] == "open"
+    client.post("/dashboard/alerts/1/resolve", data={"csrf_token": admin, "note": "fine now", "outcome": "home_care"})
+    assert db.execute("SELECT status FROM alerts WHERE id = 1").fetchone()["status"] == "resolved"
+    assert "outcome: Advised home care" in client.get("/dashboard/alerts/1").text
+
+
+def test_dashboard_address_set_on_the_settings_page_is_in_the_next_page(app, client, admin):
+    """Issue 12: the link a nurse gets is the address an admin saved on the settings page a moment before."""
+    from conftest import NURSES, Phone
+
+    response = client.post("/dashboard/settings", data={"csrf_token": admin,
+                                                          "clinic.dashboard_url": "https://crs.example-clinic.org"})
+    assert response.status_code == 302
+    enroll_form(client, admin)
+    Phone(client).text("o2 85")
+    db = connect(app.config["CRS"]["database"]["path"])
+    page = db.execute("SELECT body FROM messages WHERE kind = 'alert' AND to_number = ?", [NURSES[0]]).fetchone()
+    assert page["body"].endswith("https://crs.example-clinic.org/dashboard/alerts/1")
+    bad = client.post("/dashboard/settings", data={"csrf_token": admin, "clinic.dashboard_url": "crs.example.org"})
+    assert bad.status_code == 400 and "http(s) address" in bad.text

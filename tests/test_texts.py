@@ -35,7 +35,11 @@ VALUES = {
     "next_dose_time": "Wed 11:45 PM",
     "level": "URGENT",
     "initials": "M.G.",
-    "reasons": "low oxygen, low blood pressure, dizzy on standing",
+    # a page's reasons carry their values (messages.page): three of them, a temperature and a heart rate
+    "reasons": "low oxygen 87% (floor 90%), low blood pressure 84/52 (baseline 125), dizzy on standing, "
+               "temp 102.9F/39.4C, HR 124",
+    "told": " Told: go to ED now; no acetaminophen until Wed 11:45 PM.",
+    "callback": " Pt phone (555) 555-0199.",
     "time": "10:05 AM",
     "link": "https://monitor.northernvalleycancer.org/dashboard/alerts/12345",
     "alert_id": 12345,
@@ -107,7 +111,7 @@ def test_contract_words():
 
 def test_nurse_alert_carries_minimum_phi():
     text = render("nurse_alert", "en", level="URGENT", initials="J.D.", reasons="low oxygen, fever",
-                  time="10:05", link="https://x.org/a/12", alert_id=12)
+                  time="10:05", link="https://x.org/a/12", alert_id=12, told="", callback="")
     assert text == "crswatch URGENT: J.D. low oxygen, fever at 10:05. Reply ACK 12. https://x.org/a/12"
 
 

@@ -193,12 +193,14 @@ SCHEMAS: dict[str, dict] = {
     "Message": obj({
         "id": INT_ID, "direction": {"type": "string", "enum": ["in", "out"]},
         "to": {"type": "string"}, "from": {"type": "string"}, "body": {"type": "string"},
-        "kind": {"type": "string", "enum": ["prompt", "reminder", "reply", "alert", "info"]},
+        "kind": {"type": "string", "enum": ["prompt", "reminder", "reply", "alert", "info", "call"]},
         "patient_id": nullable(INT_ID), "alert_id": nullable(INT_ID),
         "caregiver_id": {**nullable(INT_ID), "description": "the caregiver who wrote or was texted"},
         "status": {"type": "string", "description": "received, processed, queued, sending, sent, delivered, "
                                                    "failed, undelivered ..."},
         "created_at": ISO_TIME,
+        "outcome": {"type": ["string", "null"], "enum": ["acknowledged", "passed", "no_answer", "machine", None],
+                    "description": "a call's outcome (kind call); null for texts and undecided calls"},
     }),
     "GradeRequest": obj({
         "temperature_c": {"type": ["number", "null"], "minimum": 25, "maximum": 45},
@@ -219,6 +221,8 @@ SCHEMAS: dict[str, dict] = {
         "effective": obj({
             "clinic": {"type": "object"}, "checkins": {"type": "object"}, "thresholds": {"type": "object"},
             "escalation": {"type": "object"},
+            "rota": obj({"clinic_hours": array({"type": "string"}), "after_hours": array({"type": "string"})},
+                        required=["clinic_hours", "after_hours"]),
             "oncall": array(obj({"name": {"type": "string"}, "phone": {"type": "string"}}, required=["name", "phone"])),
         }),
         "overrides": {"type": "object", "description": "the dashboard's edits over the config file, by dotted key"},
@@ -228,8 +232,8 @@ SCHEMAS: dict[str, dict] = {
     "SettingsChange": {
         "type": "object", "minProperties": 1,
         "description": 'dotted keys to new values, like {"thresholds.fever_c": 38.0}; "oncall" takes the '
-                       "whole chain. Editable sections: clinic, checkins, thresholds, escalation, oncall.",
-        "propertyNames": {"pattern": r"^((clinic|checkins|thresholds|escalation)\.[a-z_]+|oncall)$"},
+                       "whole chain. Editable sections: clinic, checkins, thresholds, escalation, rota, oncall.",
+        "propertyNames": {"pattern": r"^((clinic|checkins|thresholds|escalation|rota)\.[a-z_]+|oncall)$"},
         "examples": [{"thresholds.fever_c": 38.0, "checkins.interval_minutes": 120,
                       "oncall": [{"name": "Primary nurse", "phone": "+15555550142"}]}],
     },

@@ -6,7 +6,7 @@ import re
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from monitoring import config as config_module
-from monitoring import sessions, settings, signin, tokens
+from monitoring import rota, sessions, settings, signin, tokens
 from monitoring import staff as staff_module
 from monitoring.clinic import NotFound, ServiceError, ValidationError
 from monitoring.store import from_text
@@ -24,6 +24,8 @@ HELP = {
     "checkins.quiet_start": "HH:MM or empty (the SOP says every 1-2 h, day and night)",
     "checkins.quiet_end": "HH:MM or empty",
     "checkins.neuro_check_time": "HH:MM, clinic time, or empty to turn it off (a screen, not an ICE score)",
+    "clinic.dashboard_url": "an http(s) address, like https://monitor.example.org; empty: the SMS public address",
+    "escalation.page_callback_number": "off where pagers are not secure: the alert page then offers tap-to-call",
 }
 
 
@@ -49,7 +51,10 @@ LABELS = {
     "clinic.timezone": "Time zone", "clinic.open": "Opens", "clinic.close": "Closes",
     "clinic.days": "Days open", "clinic.dashboard_url": "Dashboard address in nurse texts",
     "escalation.ack_timeout_minutes": "Page again and the next on call after (minutes without ACK)",
+    "escalation.call_after_minutes": "Phone the paged nurse about an URGENT alert after (minutes without ACK; 0: never)",
+    "escalation.page_callback_number": "Pages carry the patient's phone number",
 }
+ROTA_SLOTS = 4  # people a chain can hold on the settings page, in paging order
 SECTIONS = {"checkins": "Check-ins", "clinic": "Clinic", "escalation": "Escalation",
             "thresholds": "Clinical thresholds"}
 
@@ -65,6 +70,8 @@ def short_label(key: str) -> str:
     """The label without its SOP note, for messages and the change history."""
     if key == "oncall":
         return "On-call chain"
+    if key.startswith("rota."):
+        return f"On call in {rota.SHIFTS[key.split('.')[1]]}"
     return LABELS.get(key, key.split(".", 1)[-1].replace("_", " ")).split(" — ")[0]
 
 
@@ -72,7 +79,7 @@ def _rows(effective: dict) -> list[dict]:
     from_file = clinic().config
     rows = []
     for key in settings.editable_keys():
-        if key == "oncall":
+        if key == "oncall" or key.startswith("rota."):  # the on-call fieldset picks these
             continue
         section, name = key.split(".", 1)
         default = config_module.DEFAULTS[section][name]
@@ -86,6 +93,7 @@ def _rows(effective: dict) -> list[dict]:
             "file": _shown(from_file[section][name]),
             "help": HELP.get(key) or (f"{low_high[0]:g} to {low_high[1]:g}" if low_high else ""),
             "number": isinstance(default, (int, float)) and not isinstance(default, bool),
+            "boolean": isinstance(default, bool),
         })
     return rows
 
@@ -97,7 +105,7 @@ def _parse(key: str, raw: str):
     if isinstance(default, list):
         return [item.strip() for item in raw.split(",") if item.strip()]
     if isinstance(default, bool):
-        return raw in ("on", "true", "1")
+        return raw.lower() in ("on", "true", "1", "yes")
     if isinstance(default, (int, float)):
         if re.fullmatch(r"\d{1,3}(,\d{3})+", raw):  # 4,000: a thousands separator, not a decimal comma
             raise ValidationError(f"{short_label(key)}: write {raw.replace(',', '')} without the comma", key)
@@ -130,9 +138,12 @@ def _settings_page(errors: dict | None = None, submitted=None, status: int = 200
         f"{person['name']}, {person['phone']}" for person in view["effective"]["oncall"])
     history = [{**change, "at": from_text(change["at"]), "label": short_label(change["key"]),
                 "old": _shown(change.get("old")), "new": _shown(change.get("new"))} for change in view["history"]]
+    chains = {shift: (submitted.getlist(f"rota.{shift}") if submitted is not None else view["effective"]["rota"][shift])
+              for shift in rota.SHIFTS}
     return render_template("settings.html", title="Clinic settings", rows=rows, oncall_text=oncall_text,
                            oncall_file=_shown(clinic().config["oncall"]), overrides=view["overrides"],
-                           history=history, errors=errors or {}), status
+                           history=history, errors=errors or {}, chains=chains, shifts=rota.SHIFTS,
+                           pickable=rota.pickable(clinic()), slots=ROTA_SLOTS), status
 
 
 @bp.get("/settings")
@@ -171,6 +182,8 @@ def _form_changes(form) -> tuple[dict, dict[str, str]]:
         try:
             if key == "oncall":
                 value, old = _parse_oncall(form[key]), current["oncall"]
+            elif key.startswith("rota."):  # ordered picks; an empty slot is skipped
+                value, old = [name for name in form.getlist(key) if name], current["rota"][key.split(".")[1]]
             else:
                 section, name = key.split(".", 1)
                 value, old = _parse(key, form[key]), current[section][name]

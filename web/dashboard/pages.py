@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 
-from monitoring import alerts, caregivers, medications, patients, timeline
+from monitoring import alerts, caregivers, medications, patients, rota, timeline, workspace
 from monitoring import grades as grading
 from monitoring.app_api import to_celsius
 from monitoring.clinic import Conflict, NotFound, ServiceError, ValidationError
@@ -44,7 +44,19 @@ def index():
         person["chart"] = temperature_svg(person["temperatures"], _fever_c(), compact=True,
                                           title=f"Temperature trend for {person['name']}")
     return render_template("dashboard.html", title="Alerts and patients", open_alerts=active["open"],
-                           acknowledged=active["acknowledged"], patients=people, refresh=REFRESH_SECONDS)
+                           acknowledged=active["acknowledged"], patients=people, refresh=REFRESH_SECONDS,
+                           on_call=rota.on_call_now(clinic(), utcnow()))
+
+
+def _spo2_floor(patient: dict) -> int:
+    """The patient's own floor (triage.rules.spo2_floor: the clinic's, or a lower baseline)."""
+    floor = clinic().thresholds.spo2_floor
+    return min(floor, patient["baseline_spo2"]) if patient.get("baseline_spo2") is not None else floor
+
+
+# The resolve outcomes as the nurse reads them (CONTRACT 8: home_care, ed, clinic, admitted, no_action).
+RESOLVE_OUTCOMES = {"home_care": "Advised home care", "ed": "Sent to the ED", "clinic": "Seen in clinic",
+                    "admitted": "Admitted", "no_action": "No action needed"}
 
 
 @bp.get("/alerts/<row_id:alert_id>")
@@ -55,8 +67,10 @@ def alert(alert_id: int):
     chart = temperature_svg(summary["temperatures"], _fever_c(), title=f"Temperature trend for {summary['name']}",
                             tz=clinic().tz)
     recent = timeline.patient_timeline(clinic(), detail["patient_id"], limit=20)
+    work = workspace.alert_workspace(clinic(), alert_id, detail["patient_id"])
     return render_template("alert.html", title=f"Alert {alert_id}", alert=detail, patient=summary, chart=chart,
-                           items=recent, refresh=REFRESH_SECONDS)
+                           items=recent, work=work, outcomes=RESOLVE_OUTCOMES, floor=_spo2_floor(summary), sbp_floor=clinic().thresholds.systolic_floor,
+                           refresh=REFRESH_SECONDS)
 
 
 @bp.post("/alerts/<row_id:alert_id>/ack")

@@ -1,7 +1,9 @@
 """The phone simulator at /simulator: text as a patient (or an on-call nurse) while the outbox backend is on.
 
 A reply goes the road a Twilio webhook takes (monitoring.inbound.receive_sms with a unique sid), so what
-the simulator shows is what a real phone would get. With the twilio backend the page does not exist.
+the simulator shows is what a real phone would get. A call to a nurse (issue 12) shows as a ringing call
+with the keys 1 and 2 and "no answer", which take the road of Twilio's voice webhooks (monitoring.voice),
+so the whole loop runs with no account. With the twilio backend the page does not exist.
 """
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import secrets
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from messages.gateways import OutboxGateway
-from monitoring import timeline
+from monitoring import timeline, voice
 from monitoring.inbound import receive_sms
 from scheduler.jobs import deliver_only
 from web.context import clinic, wake_delivery
@@ -64,3 +66,21 @@ def send():
         if not received.duplicate:
             _deliver()
     return redirect(url_for(".phone", phone=sender) + "#phone-screen")
+
+
+CALL_ANSWERS = {"1": "1", "2": "2", "no_answer": None}
+
+
+@bp.post("/call/<row_id:message_id>")
+def answer_call(message_id: int):
+    """The nurse answers a simulated call: key 1, key 2, or lets it ring out (Twilio's no-answer)."""
+    choice = request.form.get("key") or ""
+    row = clinic().db.execute("SELECT * FROM messages WHERE id = ? AND kind = 'call'", [message_id]).fetchone()
+    if row is None or choice not in CALL_ANSWERS or not row["sid"]:
+        abort(404)
+    if choice == "no_answer":
+        voice.ended(clinic(), row["alert_id"], row["sid"], row["to_number"], "no-answer", None)
+    else:
+        voice.pressed(clinic(), row["alert_id"], row["sid"], row["to_number"], choice)
+        _deliver()
+    return redirect(url_for(".phone", phone=row["to_number"]) + "#phone-screen")

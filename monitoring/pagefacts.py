@@ -1,0 +1,84 @@
+"""What a nurse's page says, read from the store: the values behind each reason, the patient's words,
+what the patient was told, and the callback number (issue 12; rendered by messages.page).
+
+Read at each page, so a re-page or a call says the same as the first page and a page never carries a
+fact the store does not hold.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from messages.concern import concern
+from messages.page import FEVER_REASONS, FREE_TEXT_REASONS, PageFacts
+from messages.texts import format_phone
+from monitoring.clinic import Clinic
+from monitoring.store import dumps, from_text, loads, to_text
+from triage.model import ESCALATION_SYMPTOMS, LEVELS
+
+# Reasons a reading raised: the page's time is the reading's; for the others (missed check-ins, STOP)
+# the time is when the alert was raised.
+READING_REASONS = frozenset({*FEVER_REASONS, "hypotension", "hypoxia", "prolonged_symptoms", *ESCALATION_SYMPTOMS})
+FIELDS = ("temperature_c", "systolic", "diastolic", "spo2", "heart_rate")
+
+
+def record_told(clinic: Clinic, alert_id: int, level: str, told: tuple[str, ...],
+                next_dose_at: datetime | None) -> None:
+    """Keep what the patient was told with the alert (inside the caller's transaction): the replies'
+    template keys and the acetaminophen time. A calmer answer does not replace a more urgent one given
+    while the alert is active (a text with both a red flag and 'call me' is told the red flag's answer)."""
+    if not told:
+        return
+    row = clinic.db.execute("SELECT told FROM alerts WHERE id = ?", [alert_id]).fetchone()
+    current = loads(row["told"], None) if row and row["told"] else None
+    if current and LEVELS.index(current["level"]) > LEVELS.index(level):
+        return
+    clinic.db.execute("UPDATE alerts SET told = ? WHERE id = ?", [dumps(
+        {"level": level, "keys": list(told), "next_dose_at": to_text(next_dose_at) if next_dose_at else None}),
+        alert_id])
+
+
+def facts(clinic: Clinic, alert, reasons: list[str]) -> tuple[PageFacts, datetime | None]:
+    """The page's facts for `alert` (a row of alerts joined with the patient's name) and `reasons`,
+    with the time of the reading behind them (None when no reading raised them)."""
+    db = clinic.db
+    patient = db.execute("SELECT * FROM patients WHERE id = ?", [alert["patient_id"]]).fetchone()
+    where, params = ("episode_id = ?", [alert["episode_id"]]) if alert["episode_id"] else (
+        "patient_id = ?", [alert["patient_id"]])
+    values: dict = {}
+    taken_at = None
+    latest = db.execute(f"SELECT * FROM readings WHERE {where} ORDER BY taken_at DESC, id DESC LIMIT 1",
+                        params).fetchone()
+    if latest is not None:
+        values = {field: latest[field] for field in FIELDS}
+        taken_at = from_text(latest["taken_at"])
+        # a reason raised by an earlier reading keeps that reading's value (fever, then low oxygen alone)
+        wanted = {"temperature_c": set(FEVER_REASONS), "systolic": {"hypotension"}, "spo2": {"hypoxia"}}
+        for field, codes in wanted.items():
+            if values[field] is None and codes & set(reasons):
+                earlier = db.execute(
+                    f"SELECT * FROM readings WHERE {where} AND {field} IS NOT NULL ORDER BY taken_at DESC, id DESC "
+                    "LIMIT 1", params).fetchone()
+                if earlier is not None:
+                    values[field] = earlier[field]
+                    if field == "systolic":
+                        values["diastolic"] = earlier["diastolic"]
+    words = None
+    if set(reasons) & set(FREE_TEXT_REASONS):
+        # the newest text that asked for a person (a reading sent since must not stand in for the words)
+        for said in db.execute("SELECT body FROM messages WHERE patient_id = ? AND direction = 'in' "
+                               "ORDER BY id DESC LIMIT 20", [alert["patient_id"]]):
+            if concern(said["body"]):
+                words = said["body"]
+                break
+    told = loads(alert["told"], None) if alert["told"] else None
+    next_dose = from_text(told["next_dose_at"]) if told and told.get("next_dose_at") else None
+    floor = clinic.thresholds.spo2_floor
+    if patient["baseline_spo2"] is not None:  # triage.rules.spo2_floor: min(clinic floor, own baseline)
+        floor = min(floor, patient["baseline_spo2"])
+    page = PageFacts(
+        reasons=tuple(reasons), **values, baseline_systolic=patient["baseline_systolic"], spo2_floor=floor,
+        words=words, told=tuple(told["keys"]) if told else (),
+        next_dose_time=clinic.local(next_dose).strftime("%-I:%M %p") if next_dose else None,
+        callback=format_phone(patient["phone"]) if clinic.effective["escalation"]["page_callback_number"]
+        else None)
+    return page, taken_at if READING_REASONS & set(reasons) else None

@@ -1,0 +1,202 @@
+"""A phone call when a text is not enough (issue 12, CONTRACT 8): an URGENT alert not acknowledged
+within `[escalation] call_after_minutes` calls the nurse it was paged to. Press 1 acknowledges, 2 passes
+it to the next person on call at once; anything else or silence repeats once. A machine or no answer
+counts as not acknowledged: the alert keeps escalating by text as before.
+
+Timing lives in the database (`alerts.call_due_at`, claimed with a conditional UPDATE in a scheduler
+pass, like `alerts.page_due`). Each call is a `messages` row of kind `call`, delivered by the outbox with
+the same claim, failure scopes and retries as a page (monitoring.outbox), and carries its `outcome`:
+acknowledged, passed, no_answer, machine, or null while nobody has decided.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from messages.page import spoken_page
+from messages.texts import level_label
+from monitoring import config as config_module
+from monitoring import pagefacts
+from monitoring.clinic import Clinic
+from monitoring.store import from_text, insert, loads, to_text, transaction, utcnow
+
+log = logging.getLogger("crswatch.voice")
+
+OUTCOMES = ("acknowledged", "passed", "no_answer", "machine")
+# Twilio's AnsweredBy with MachineDetection=Enable (https://www.twilio.com/docs/voice/answering-machine-detection):
+# anything but a person. `unknown` is taken as a person: the call then asks for a key, and silence leaves the
+# alert unacknowledged anyway.
+MACHINE_ANSWERS = ("machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax")
+# Twilio's final CallStatus values for a call nobody answered (https://www.twilio.com/docs/voice/api/call-resource).
+NOT_ANSWERED = ("busy", "no-answer", "failed", "canceled")
+CALLED_LEVELS = ("urgent",)
+
+
+def call_after(clinic: Clinic) -> timedelta | None:
+    """`[escalation] call_after_minutes` as read now (an edit applies at once); None when calls are off."""
+    minutes = clinic.effective["escalation"]["call_after_minutes"]
+    return timedelta(minutes=minutes) if minutes else None
+
+
+def schedule(clinic: Clinic, alert_id: int, keep_earlier: bool = False) -> None:
+    """A page just went out for `alert_id` (inside the caller's transaction): if it is urgent, a call is
+    due `call_after_minutes` from now unless it is acknowledged first. `keep_earlier`: an update page
+    (a new reason) does not put off a call already due sooner."""
+    row = clinic.db.execute("SELECT level, status, call_due_at FROM alerts WHERE id = ?", [alert_id]).fetchone()
+    after = call_after(clinic)
+    due = utcnow() + after if after and row["level"] in CALLED_LEVELS and row["status"] == "open" else None
+    if due is not None and keep_earlier and row["call_due_at"] and from_text(row["call_due_at"]) < due:
+        return
+    clinic.db.execute("UPDATE alerts SET call_due_at = ? WHERE id = ?", [to_text(due) if due else None, alert_id])
+
+
+def calls_due(clinic: Clinic) -> int:
+    """Queue a call for every open urgent alert whose call is due (a scheduler pass); return how many.
+
+    Each alert is claimed with a conditional UPDATE, so two scheduler processes never call twice. The
+    call goes to the phone the alert was paged to last. Calls turned off since (`call_after_minutes` 0)
+    clear the due time.
+    """
+    now = utcnow()
+    # a due time further ahead than any setting allows can only come from a clock that stepped back
+    latest = now + timedelta(minutes=config_module.RANGES["escalation.call_after_minutes"][1] + 1)
+    due = clinic.db.execute(
+        "SELECT id, call_due_at FROM alerts WHERE status = 'open' AND call_due_at IS NOT NULL "
+        "AND (call_due_at <= ? OR call_due_at > ?) ORDER BY id", [to_text(now), to_text(latest)]).fetchall()
+    called = 0
+    for row in due:
+        with transaction(clinic.db):
+            claimed = clinic.db.execute(
+                "UPDATE alerts SET call_due_at = NULL WHERE id = ? AND status = 'open' AND call_due_at = ?",
+                [row["id"], row["call_due_at"]]).rowcount
+            if not claimed or call_after(clinic) is None:
+                continue
+            paged = clinic.db.execute(
+                "SELECT to_number FROM messages WHERE alert_id = ? AND kind = 'alert' AND direction = 'out' "
+                "AND status NOT IN ('failed', 'undelivered') ORDER BY id DESC LIMIT 1", [row["id"]]).fetchone()
+            if paged is None:
+                continue
+            queue_call(clinic, row["id"], paged["to_number"])
+            called += 1
+    return called
+
+
+def queue_call(clinic: Clinic, alert_id: int, phone: str) -> int:
+    """A call row in the outbox (inside the caller's transaction); its body is what the call says."""
+    from monitoring.alerts import _event
+
+    now = to_text(utcnow())
+    message_id = insert(clinic.db, "messages", {
+        "direction": "out", "to_number": phone, "from_number": clinic.from_number, "body": spoken(clinic, alert_id),
+        "kind": "call", "alert_id": alert_id, "status": "queued", "next_attempt_at": now, "created_at": now,
+        "updated_at": now,
+    })
+    _event(clinic, alert_id, "called", phone_end=phone[-4:], message_id=message_id)
+    return message_id
+
+
+def spoken(clinic: Clinic, alert_id: int) -> str:
+    alert = clinic.db.execute(
+        "SELECT a.*, p.name FROM alerts a JOIN patients p ON p.id = a.patient_id WHERE a.id = ?", [alert_id]).fetchone()
+    from monitoring.alerts import initials
+
+    facts, _ = pagefacts.facts(clinic, alert, loads(alert["reasons"], []))
+    return spoken_page(level=level_label(alert["level"], "en"), initials=initials(alert["name"]), alert_id=alert_id,
+                       facts=facts)
+
+
+def call_urls(clinic: Clinic, row) -> tuple[str, str | None]:
+    """The TwiML URL Twilio fetches for a call row, and its status callback (None without a public address)."""
+    base = clinic.config["sms"]["public_base_url"] or clinic.dashboard_url()
+    base = base.rstrip("/")
+    callback = f"{base}/voice/status/{row['alert_id']}" if clinic.config["sms"]["public_base_url"] else None
+    return f"{base}/voice/alert/{row['alert_id']}", callback
+
+
+# --- what the nurse's phone answers ----------------------------------------------------------------------
+
+def _call_row(clinic: Clinic, alert_id: int, call_sid: str, to: str | None):
+    row = clinic.db.execute("SELECT * FROM messages WHERE kind = 'call' AND alert_id = ? AND sid = ?",
+                            [alert_id, call_sid]).fetchone()
+    if row is None and to:  # the webhook overtook the commit of the call's sid
+        row = clinic.db.execute("SELECT * FROM messages WHERE kind = 'call' AND alert_id = ? AND to_number = ? "
+                                "ORDER BY id DESC LIMIT 1", [alert_id, to]).fetchone()
+    return row
+
+
+def _settle(clinic: Clinic, row, outcome: str) -> bool:
+    """Record the call's outcome once (inside a transaction): False when it already has one."""
+    return clinic.db.execute("UPDATE messages SET outcome = ?, updated_at = ? WHERE id = ? AND outcome IS NULL",
+                             [outcome, to_text(utcnow()), row["id"]]).rowcount == 1
+
+
+def answered(clinic: Clinic, alert_id: int, call_sid: str, to: str | None, answered_by: str | None) -> str:
+    """Twilio asks for the call's TwiML: 'machine' (hang up; not acknowledged), 'closed' (the alert was
+    acknowledged or resolved meanwhile, or the call is unknown), else 'ask' (say it, ask for a key)."""
+    with transaction(clinic.db):
+        row = _call_row(clinic, alert_id, call_sid, to)
+        if row is None:
+            return "closed"
+        if answered_by in MACHINE_ANSWERS:
+            if _settle(clinic, row, "machine"):
+                _note(clinic, alert_id, "call_machine", row)
+            return "machine"
+        alert = clinic.db.execute("SELECT status FROM alerts WHERE id = ?", [alert_id]).fetchone()
+        return "ask" if alert and alert["status"] == "open" else "closed"
+
+
+def pressed(clinic: Clinic, alert_id: int, call_sid: str, to: str | None, digit: str) -> str:
+    """The nurse pressed `digit`: 'acknowledged' (1), 'passed' (2: the next person on call is paged now),
+    'closed' (the alert is no longer open), 'unknown' (anything else). Idempotent: Twilio may post twice,
+    and a second post of the same call changes nothing."""
+    from monitoring import alerts
+    from monitoring.staff import staff_by_phone
+
+    with transaction(clinic.db):
+        row = _call_row(clinic, alert_id, call_sid, to)
+        if row is None:
+            return "closed"
+        if row["outcome"] in ("acknowledged", "passed"):
+            return row["outcome"]
+        if digit not in ("1", "2"):
+            return "unknown"
+        alert = clinic.db.execute("SELECT status FROM alerts WHERE id = ?", [alert_id]).fetchone()
+        if alert is None or alert["status"] != "open":
+            return "closed"
+        person = staff_by_phone(clinic, row["to_number"])
+        actor = person["name"] if person else f"phone ...{row['to_number'][-4:]}"
+        if digit == "1":
+            _settle(clinic, row, "acknowledged")
+            alerts._acknowledge_row(clinic, alert_id, f"{actor} (call)")
+            return "acknowledged"
+        _settle(clinic, row, "passed")
+        alerts.page_next_now(clinic, alert_id, failed_phone=row["to_number"], passed_by=actor)
+        return "passed"
+
+
+def ended(clinic: Clinic, alert_id: int, call_sid: str, to: str | None, status: str,
+          answered_by: str | None) -> None:
+    """Twilio's status callback at the end of a call: not answered (busy, no-answer, failed, canceled) or
+    a machine is recorded; the alert stays open and keeps escalating."""
+    with transaction(clinic.db):
+        row = _call_row(clinic, alert_id, call_sid, to)
+        if row is None:
+            return
+        outcome = "machine" if answered_by in MACHINE_ANSWERS else ("no_answer" if status in NOT_ANSWERED else None)
+        if outcome and _settle(clinic, row, outcome):
+            _note(clinic, alert_id, f"call_{outcome}", row)
+
+
+def _note(clinic: Clinic, alert_id: int, kind: str, row) -> None:
+    from monitoring.alerts import _event
+
+    _event(clinic, alert_id, kind, phone_end=row["to_number"][-4:], message_id=row["id"])
+    log.warning("alert %s: call to ...%s not acknowledged (%s); paging goes on", alert_id, row["to_number"][-4:],
+                kind)
+
+
+def calls_for(clinic: Clinic, alert_id: int) -> list[dict]:
+    """The calls placed for an alert, oldest first: {"at", "phone_end", "status", "outcome"}."""
+    rows = clinic.db.execute("SELECT * FROM messages WHERE kind = 'call' AND alert_id = ? ORDER BY id", [alert_id])
+    return [{"at": from_text(r["created_at"]), "phone": r["to_number"], "status": r["status"], "outcome": r["outcome"]}
+            for r in rows]

@@ -1,0 +1,108 @@
+"""Twilio Voice webhooks for calls to nurses (issue 12, CONTRACT 8), signed and checked exactly like the SMS
+webhooks (web.sms): a bad or missing signature is 403 and changes nothing.
+
+- POST /voice/alert/<alert_id>: the call's TwiML. Twilio asks once it knows who answered (synchronous
+  answering-machine detection sends `AnsweredBy`): a machine is hung up on; a person hears the alert and
+  is asked for one key. Silence asks once more, then the call ends unacknowledged.
+- POST /voice/gather/<alert_id>: the key. 1 acknowledges, 2 passes the alert to the next person on call at
+  once, anything else repeats once.
+- POST /voice/status/<alert_id>: how the call ended (busy, no-answer, failed: not answered).
+
+TwiML through the official SDK (`twilio.twiml.voice_response.VoiceResponse`,
+https://www.twilio.com/docs/voice/twiml/gather). Idempotent: a second post of the same call changes nothing.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, request, url_for
+from twilio.twiml.voice_response import VoiceResponse
+
+from monitoring import voice
+from web.context import clinic, wake_delivery
+from web.sms import _valid_signature
+
+log = logging.getLogger("crswatch.voice")
+bp = Blueprint("voice", __name__, url_prefix="/voice")
+
+ASK = "Press 1 to acknowledge. Press 2 to pass it to the next nurse on call."
+GATHER_SECONDS = 8  # silence this long after the question counts as no key
+VOICE = "Polly.Joanna"  # a clear Amazon Polly voice Twilio offers; <Say> falls back to its default if unavailable
+
+
+def _refused():
+    return Response("invalid signature", status=403, mimetype="text/plain")
+
+
+def _twiml(response: VoiceResponse) -> Response:
+    return Response(str(response), mimetype="text/xml")
+
+
+def _attempt() -> int:
+    return 2 if request.args.get("attempt") == "2" else 1
+
+
+def _ask(response: VoiceResponse, alert_id: int, attempt: int, prefix: str = "") -> VoiceResponse:
+    """Say the alert and ask for a key; on silence ask once more, then end unacknowledged."""
+    gather = response.gather(num_digits=1, timeout=GATHER_SECONDS, method="POST",
+                             action=url_for(".gather", alert_id=alert_id, attempt=attempt))
+    gather.say(f"{prefix}{voice.spoken(clinic(), alert_id)} {ASK}", voice=VOICE)
+    if attempt == 1:
+        response.redirect(url_for(".alert", alert_id=alert_id, attempt=2), method="POST")
+    else:
+        response.say("No key pressed. The alert is not acknowledged and paging goes on. Goodbye.", voice=VOICE)
+        response.hangup()
+    return response
+
+
+def _call_id() -> tuple[str, str | None]:
+    return request.form.get("CallSid", ""), request.form.get("To")
+
+
+@bp.post("/alert/<int:alert_id>")
+def alert(alert_id: int):
+    if not _valid_signature():
+        log.warning("voice webhook refused: bad or missing X-Twilio-Signature")
+        return _refused()
+    sid, to = _call_id()
+    response = VoiceResponse()
+    if _attempt() == 2:
+        return _twiml(_ask(response, alert_id, 2, prefix="Again. "))
+    state = voice.answered(clinic(), alert_id, sid, to, request.form.get("AnsweredBy"))
+    if state == "ask":
+        return _twiml(_ask(response, alert_id, 1))
+    if state == "closed":
+        response.say("This alert is already acknowledged or resolved. Thank you. Goodbye.", voice=VOICE)
+    response.hangup()  # a machine: nothing is left on it (minimum PHI), the alert goes on escalating
+    return _twiml(response)
+
+
+@bp.post("/gather/<int:alert_id>")
+def gather(alert_id: int):
+    if not _valid_signature():
+        return _refused()
+    sid, to = _call_id()
+    result = voice.pressed(clinic(), alert_id, sid, to, (request.form.get("Digits") or "")[:1])
+    response = VoiceResponse()
+    if result == "acknowledged":
+        response.say(f"Alert {alert_id} acknowledged. Paging stops. Thank you.", voice=VOICE)
+    elif result == "passed":
+        wake_delivery()
+        response.say(f"Alert {alert_id} passed to the next nurse on call. Thank you.", voice=VOICE)
+    elif result == "closed":
+        response.say("This alert is already acknowledged or resolved. Thank you.", voice=VOICE)
+    elif _attempt() == 1:
+        return _twiml(_ask(response, alert_id, 2, prefix="Sorry, that key does nothing. "))
+    else:
+        response.say("The alert is not acknowledged and paging goes on. Goodbye.", voice=VOICE)
+    response.hangup()
+    return _twiml(response)
+
+
+@bp.post("/status/<int:alert_id>")
+def status(alert_id: int):
+    if not _valid_signature():
+        return _refused()
+    sid, to = _call_id()
+    voice.ended(clinic(), alert_id, sid, to, request.form.get("CallStatus", ""), request.form.get("AnsweredBy"))
+    return _twiml(VoiceResponse())

@@ -63,8 +63,10 @@ def sign_in(clinic: Clinic, name: str, password: str, source: str | None) -> Sta
     if not _claim_try(clinic, key, source):
         _audit(clinic, name or "?", "signin.throttled", source=source)
         raise SigninRefused()
-    row = clinic.db.execute("SELECT id, name, role, password_hash FROM staff WHERE name = ? AND active = 1",
-                            [name]).fetchone()
+    # The name without regard to case (issue 15): "ada admin" signs in Ada Admin; staff.add_staff keeps
+    # names that differ only in case from both existing.
+    row = clinic.db.execute("SELECT id, name, role, password_hash FROM staff WHERE name = ? COLLATE NOCASE "
+                            "AND active = 1", [name]).fetchone()
     if row is None or not row["password_hash"]:
         passwords.verify(_decoy_hash(), password)
         _audit(clinic, name or "?", "signin.failed", source=source)

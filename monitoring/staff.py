@@ -29,8 +29,9 @@ def add_staff(clinic: Clinic, name: str, role: str, phone: str | None = None, ac
         except ConfigError:
             raise ValidationError(f"phone must be E.164, like +15555550142, not {phone!r}", "phone") from None
     with transaction(clinic.db):
-        if clinic.db.execute("SELECT 1 FROM staff WHERE name = ?", [name]).fetchone():
-            raise Conflict(f"a staff member named {name!r} already exists", "name")
+        existing = clinic.db.execute("SELECT name FROM staff WHERE name = ? COLLATE NOCASE", [name]).fetchone()
+        if existing:  # sign-in matches names without regard to case, so these would be one person to it
+            raise Conflict(f"a staff member named {existing['name']!r} already exists", "name")
         staff_id = insert(clinic.db, "staff", {"name": name, "role": role, "phone": phone, "active": 1,
                                                "created_at": to_text(utcnow())})
         clinic.audit(actor, "staff.add", name, role=role)

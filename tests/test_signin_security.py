@@ -157,3 +157,17 @@ def test_patient_app_api_is_rate_limited_per_token(app, client, admin_token, pat
     assert client.get("/api/v1/me", headers=auth(other["patient_token"])).status_code == 200
     wrong = [client.get("/api/v1/me", headers=auth(f"pt_wrong{n}")).status_code for n in range(21)]
     assert wrong[:3] == [401] * 3 and wrong[-1] == 429
+
+
+@pytest.mark.parametrize("typed", ["ada admin", "ADA ADMIN", "  Ada Admin "])
+def test_the_sign_in_name_is_matched_without_regard_to_case(app, client, typed):
+    """Issue 15: a nurse on a phone keyboard that capitalises or not still signs in."""
+    add_user(app, ADMIN, "admin")
+    assert sign_in(client, typed).status_code == 302
+
+
+def test_a_name_that_differs_only_in_case_is_refused(app, runner):
+    """Sign-in matches names without regard to case, so 'ada ADMIN' beside 'Ada Admin' would be one person."""
+    add_user(app, ADMIN, "admin")
+    result = runner.invoke(args=["staff", "add", "ada ADMIN", "--role", "nurse"])
+    assert result.exit_code != 0 and "'Ada Admin' already exists" in result.output

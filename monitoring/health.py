@@ -128,8 +128,7 @@ def problems(clinic: Clinic, now: datetime) -> list[str]:
     """What the operator must hear, one plain sentence each (the dashboard banner)."""
     found = []
     if clinic.config["sms"]["backend"] == "outbox":
-        found.append("Demo mode: the SMS backend is 'outbox', so no text leaves this building; "
-                     "pages and replies are only recorded.")
+        found.append("Demo mode: no text leaves this building (SMS backend 'outbox').")
     # Not the database probe: a page view must not cost a write (/healthz makes it).
     for name, check in (("scheduler", _scheduler), ("clock", _clock), ("outbox", _outbox), ("gateway", _gateway)):
         result = check(clinic, now)

@@ -91,6 +91,7 @@ class Parsed:
     # "no fever", "temp normal", "sin fiebre", "no tengo fiebre": the patient says there is no fever
     # but no temperature was read (no number, and no implausible one).
     no_fever_claim: bool = False
+    temperature_guessed: bool = False  # its decimal point was written another way ("100 7"): not a sure reading
 
     @property
     def has_values(self) -> bool:
@@ -180,13 +181,44 @@ def _strip_accents(text: str) -> str:
 
 
 def _normalise(body: str) -> str:
+    return _dose_arithmetic(_SPLIT_DECIMAL.sub(_join_decimal, _plain_words(body)))
+
+
+def _plain_words(body: str) -> str:
     text = unicodedata.normalize("NFKC", body.translate(_QUOTES)).casefold()  # before NFKC: º is "o" after
     text = _strip_accents(text)
     text = "".join(ch if ch.isalnum() or ch in _KEEP else " " for ch in text)
     text = re.sub(r"[ \t\r\f\v]+", " ", text).strip()
     text = re.sub(r"[a-z]+", lambda m: _correct(m.group()), text)
-    text = _WEEK_AS_WEAK.sub(lambda m: m.group()[:-4] + "weak", text)
-    return _dose_arithmetic(text)
+    return _WEEK_AS_WEAK.sub(lambda m: m.group()[:-4] + "weak", text)
+
+
+def guessed_decimal(body: str | None) -> bool:
+    """True when a temperature in `body` had its decimal point written another way and was read by
+    guessing ("100 7" as 100.7): such a reading must never be answered "No fever now" (issue 14)."""
+    text = _plain_words(body or "")
+    return any(_join_decimal(match) != match.group(0) for match in _SPLIT_DECIMAL.finditer(text))
+
+
+# A temperature whose decimal point was written another way: "100 7", "100'7", "100·7" (both become a
+# space above), "100. 7", "100 point 7", "38 punto 5". Dropping the digit would read "100 4" as 100.0 and
+# answer "No fever now" at the fever line (SOP 4: >= 100.4 F); it is read as the decimal when the whole
+# number is a plausible temperature in F (93-109) or C (34-42), and not when the number belongs to
+# another vital or the digit counts something ("101 2 hours ago"). parse() marks such a reading as
+# guessed, and a guessed reading never gets the routine "No fever now".
+_SPLIT_DECIMAL = re.compile(
+    r"(?<![\d.,/])\b(?P<whole>9[3-9]|10[0-9]|3[4-9]|4[0-2])(?:\s*\.\s+|\s*'\s*|\s+(?:point|punto|coma)\s+|\s+)"
+    r"(?P<digit>\d)\b"
+    r"(?![.,/]?\d)(?!\s*(?:h|hr|hrs|hours?|horas?|min|mins|minutes?|minutos?|days?|dias?|am|pm|times?|veces|"
+    r"tabs?|tablets?|pills?|pastillas?|tabletas?|mg|x|over|sobre|de)\b)")
+_OTHER_VITAL = re.compile(r"(?:o2|sat|sats|spo2|ox|oxygen|oxigeno|bp|pressure|presion|tension|pulse|pulso|hr|heart|"
+                          r"rate|fc|ppm|bpm|systolic|sistolica)\W*$")
+
+def _join_decimal(match: re.Match) -> str:
+    before = match.string[max(0, match.start() - 14):match.start()]
+    if _OTHER_VITAL.search(before):
+        return match.group(0)
+    return f"{match.group('whole')}.{match.group('digit')}"
 
 
 def _distance(a: str, b: str, limit: int) -> int:
@@ -1195,6 +1227,8 @@ def parse(body: str | None, now: datetime | None = None) -> Parsed:
     acknowledgement = nothing_read and _acknowledgement(original, text)
     if no_fever or acknowledgement:
         parsed = replace(parsed, no_fever_claim=no_fever, acknowledgement=acknowledgement)
+    if parsed.temperature_c is not None and guessed_decimal(original):
+        parsed = replace(parsed, temperature_guessed=True)
     return parsed
 
 

@@ -335,6 +335,8 @@ def _reading_values(parsed) -> dict:
 
 def _reply_key(assessment, parsed) -> str:
     key = assessment.instructions[0] if assessment.instructions else "reply_routine"
+    if key == "reply_routine" and parsed.temperature_guessed:
+        return "reply_reading_unsure"  # never "No fever now" about a reading we had to guess at (issue 14)
     if key == "reply_routine" and parsed.temperature_c is None:
         # "No fever now" only when a temperature said so
         return "reply_symptoms_noted" if parsed.symptoms or parsed.denied_symptoms else "reply_readings_noted"

@@ -28,3 +28,10 @@ def screenshot(page, name: str) -> Path:
     page.screenshot(path=str(path), full_page=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}-fold.png"))
     return path
+
+
+def focus_lands_on(page, element_id: str, timeout_ms: int = 10_000) -> None:
+    """Wait until the element with `element_id` has focus, failing after `timeout_ms`: pages move focus on
+    load (a confirmation, an autofocused field), which can come a moment after the element is visible."""
+    page.wait_for_function("id => document.activeElement && document.activeElement.id === id", arg=element_id,
+                           timeout=timeout_ms)

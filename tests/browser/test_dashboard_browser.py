@@ -16,7 +16,7 @@ from monitoring import patients, settings
 from monitoring.inbound import receive_sms
 from scheduler.jobs import deliver_only
 
-from .browserkit import DESKTOP, PHONE, screenshot, sign_in
+from .browserkit import DESKTOP, PHONE, focus_lands_on, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -39,7 +39,7 @@ def test_sign_in_and_keyboard_reaches_the_form(page):
     page.goto("/dashboard")
     assert re.search(r"/signin\?next=/dashboard$", page.url)
     assert page.title() == "Sign in · crswatch"
-    assert page.evaluate("document.activeElement.id") == "name"  # the form is ready to type into
+    focus_lands_on(page, "name")  # the form is ready to type into
     page.keyboard.type("Ada Admin")
     page.keyboard.press("Tab")
     page.keyboard.type("wrong password!")

@@ -11,7 +11,7 @@ import time_machine
 
 from monitoring import patients
 
-from .browserkit import DESKTOP, PHONE, screenshot, sign_in
+from .browserkit import DESKTOP, PHONE, focus_lands_on, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +27,7 @@ def test_idle_warning_stay_signed_in_then_sign_out_and_back_to_the_page(page, li
         page.clock.run_for(14 * 60 * 1000 + 1000)
         warning.wait_for(state="visible")
         assert re.search(r"signed out in \d+ s", warning.inner_text())
-        assert page.evaluate("document.activeElement.id") == "idle-stay"
+        focus_lands_on(page, "idle-stay")
         page.set_viewport_size(PHONE)
         screenshot(page, "idle-warning-phone")
         page.set_viewport_size(DESKTOP)

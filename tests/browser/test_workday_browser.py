@@ -24,7 +24,7 @@ from monitoring.inbound import receive_sms
 from scheduler.jobs import deliver_only, run_due_work
 
 from .axe import axe_violations
-from .browserkit import DESKTOP, PHONE, SCREENSHOTS, screenshot, sign_in
+from .browserkit import DESKTOP, PHONE, SCREENSHOTS, focus_lands_on, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 CHICAGO = ZoneInfo("America/Chicago")
@@ -132,7 +132,7 @@ def test_pause_with_a_reason_then_resume(page, live, morning):
     panel.get_by_label("In clinic").check()
     panel.get_by_role("button", name="Pause check-ins").click()
     page.locator("#flashes").wait_for()
-    assert page.evaluate("document.activeElement.id") == "flashes"  # the confirmation has focus
+    focus_lands_on(page, "flashes")  # the confirmation has focus
     assert "Monitoring paused (in clinic)" in page.locator("#flashes").inner_text()
     assert "Paused" in page.locator("#monitoring-state").inner_text()
     for width, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
@@ -221,7 +221,7 @@ def test_grade_from_the_patient_page_shows_on_the_timeline(page, live, morning):
     page.get_by_label("Hypotension", exact=True).check()
     page.get_by_role("button", name="Grade and record").click()
     page.wait_for_url(re.compile(rf"/dashboard/patients/{ids['maria']}$"))
-    assert page.evaluate("document.activeElement.id") == "flashes"
+    focus_lands_on(page, "flashes")
     assert "Grade 2 recorded" in page.locator("#flashes").inner_text()
     entry = page.locator(".tl-grade").first
     assert "ASTCT grade recorded by Ada Admin" in entry.inner_text()
@@ -340,14 +340,14 @@ def test_acknowledge_and_resolve_move_focus_to_the_confirmation(page, live, morn
     card = page.locator("#open-alerts .alert-card", has_text="John Smith")
     card.get_by_role("button", name=re.compile("Acknowledge")).click()
     page.locator("#flashes").wait_for()
-    assert page.evaluate("document.activeElement.id") == "flashes"
+    focus_lands_on(page, "flashes")
     assert "acknowledged" in page.locator("#flashes").inner_text()
     card = page.locator("#acknowledged-alerts .alert-card", has_text="John Smith")
     card.get_by_label(re.compile("Outcome of alert")).select_option("admitted")
     card.get_by_label(re.compile("Resolution note")).fill("admitted to 4 West")
     card.get_by_role("button", name=re.compile("Resolve")).click()  # the confirm dialog is accepted
     page.get_by_text("resolved: admitted.").wait_for()
-    assert page.evaluate("document.activeElement.id") == "flashes"
+    focus_lands_on(page, "flashes")
     nav(page, "History")
     row = page.locator("#history tbody tr", has_text="John Smith")
     assert "admitted" in row.inner_text() and "admitted to 4 West" in row.inner_text()

@@ -30,6 +30,19 @@ _CONCERNING_PATTERNS = [
     r"\b(?:can'?t|cannot|unable\s+to)\s+keep\s+(?:\w+\s+){0,2}down\b", r"\bvomit(?:ing|ed)?\s+(?:all|everything)\b",
     r"\bthrowing\s+up\s+(?:all|everything)\b", r"\bno\s+(?:puedo|aguanto)\s+(?:retener|tomar)\s+(?:nada|agua|liquidos)\b",
     r"\bvomit(?:o|ando)\s+todo\b", r"\bbleeding\b", r"\bsangr(?:e|ando|ado)\b",
+    # SOP 5 Grade 1 home's red flags said in words, without the number triage needs ("my oxygen is low",
+    # "tiene la presion baja"): a nurse reads the patient's words at once rather than "I could not read
+    # that" (found by the break-it pass)
+    r"\blow\s+(?:oxygen|o2|sats?|saturation|pulse\s*ox)\b",
+    r"\b(?:oxygen|o2|sats?|saturation|pulse\s*ox(?:imeter)?)(?:\s+level)?\s+(?:is\s+|are\s+|was\s+)?(?:low|dropping)\b",
+    r"\b(?:oxigeno|oxigenacion|saturacion)\s+(?:esta\s+|muy\s+)*(?:baj[oa]|bajando)\b",
+    r"\blow\s+(?:blood\s+)?pressure\b", r"\b(?:bp|blood\s+pressure|pressure)\s+(?:is\s+|was\s+)?(?:low|dropping)\b",
+    r"\b(?:presion|tension)\s+(?:esta\s+|muy\s+)*(?:baj[ao]|bajando)\b",
+    # speech trouble written with a negation the symptom reader takes as a denial ("no habla bien")
+    r"\bno\s+(?:habla|puede\s+hablar)(?:\s+bien)?\b", r"\b(?:can'?t|cannot)\s+(?:talk|speak)\s+(?:right|properly|clearly)\b",
+    # asking in a sentence for texts to stop: not Twilio's STOP keyword, so a person must read it
+    r"\bstop\s+(?:texting|messaging|sending)\b", r"\bno\s+more\s+(?:texts|messages)\b",
+    r"\bdej(?:e|en)\s+de\s+(?:mandar|enviar)\b",
 ]
 _CONCERNING = re.compile("|".join(_CONCERNING_PATTERNS))
 _NEGATED = re.compile(r"\b(?:no|not|don'?t|dont|no\s+need\s+to)\s+(?:need\s+to\s+)?(?:call|llam)")

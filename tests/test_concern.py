@@ -25,3 +25,36 @@ from messages.concern import asks_for_help
 ])
 def test_asks_for_help(body, asks):
     assert asks_for_help(body) is asks
+
+
+@pytest.mark.parametrize("body, expected", [
+    pytest.param("low oxygen", "concerning_text", id="low-oxygen-in-words"),
+    pytest.param("my oxygen is low", "concerning_text", id="oxygen-is-low"),
+    pytest.param("oxígeno bajo", "concerning_text", id="es-oxigeno-bajo"),
+    pytest.param("low blood pressure", "concerning_text", id="low-bp-in-words"),
+    pytest.param("bp is low", "concerning_text", id="bp-is-low"),
+    pytest.param("tiene la presión baja", "concerning_text", id="es-presion-baja"),
+    pytest.param("no habla bien", "concerning_text", id="es-no-habla-bien"),
+    pytest.param("he can't talk right", "concerning_text", id="cant-talk-right"),
+    pytest.param("Stop texting me please", "concerning_text", id="stop-in-a-sentence"),
+    pytest.param("dejen de mandar mensajes", "concerning_text", id="es-dejen-de-mandar"),
+    pytest.param("my oxygen is not low", None, id="oxygen-not-low"),
+    pytest.param("o2 is fine", None, id="o2-fine"),
+    pytest.param("blood pressure 120/80 not low", None, id="bp-not-low"),
+])
+def test_red_flags_in_words_reach_a_nurse(body, expected):
+    """SOP 5 Grade 1 home's red flags said without a number, found answered 'I could not read that' by
+    the break-it pass: a nurse must read them (the page quotes the patient's words)."""
+    from messages.concern import concern
+
+    assert concern(body) == expected
+
+
+def test_low_oxygen_in_words_pages_the_nurse_through_the_webhook(client, admin_token, patient, phone):
+    from conftest import NURSES, PATIENT_PHONE, auth, texts_to
+
+    phone.text("my oxygen is low")
+    alerts = client.get("/api/v1/alerts", headers=auth(admin_token)).get_json()
+    assert [a["reasons"] for a in alerts] == [["concerning_text"]]
+    assert "oxygen is low" in texts_to(client, admin_token, NURSES[0])[-1]["body"]
+    assert "could not read" not in texts_to(client, admin_token, PATIENT_PHONE)[-1]["body"]

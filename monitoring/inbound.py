@@ -140,7 +140,10 @@ def process(clinic: Clinic, message_id: int) -> None:
         if message is None or message["processed_at"]:
             return
         sender = message["from_number"]
-        patient = _own_patient(clinic, sender)
+        staff_command = staff_ack(message["body"])[0] and staff_by_phone(clinic, sender) is not None
+        # An ACK from a staff or on-call phone is the nurse's, even where that phone is also a patient's
+        # (enrolled before enrollment refused staff phones): the escalation must be stoppable by text.
+        patient = None if staff_command else _own_patient(clinic, sender)
         cared = caregiver_texts.cared_for(clinic, sender) if patient is None else []
         staff = staff_by_phone(clinic, sender) if patient is None else None
         if staff is not None and cared and not staff_ack(message["body"])[0]:

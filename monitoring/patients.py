@@ -136,6 +136,16 @@ def validate_enrollment(clinic: Clinic, body) -> dict:
     return values
 
 
+def _not_a_staff_phone(clinic: Clinic, phone: str) -> str:
+    """A patient's phone may not be a staff or on-call phone: texts from it would be read as the
+    patient's, so that nurse could never ACK a page by text, and would get the patient's prompts."""
+    from monitoring.staff import staff_by_phone
+
+    if phone and staff_by_phone(clinic, phone) is not None:
+        raise ValidationError(f"{phone} is a staff or on-call phone; a patient needs a phone of their own", "phone")
+    return phone
+
+
 def _enrollment_fields(clinic: Clinic, body) -> tuple[dict, dict[str, ValidationError]]:
     """Each field checked on its own: (the values that passed, {field: its problem}) in checking order."""
     if not isinstance(body, dict):
@@ -160,8 +170,8 @@ def _enrollment_fields(clinic: Clinic, body) -> tuple[dict, dict[str, Validation
     low_sbp, high_sbp = PROFILE_RANGES["baseline_systolic"]
     low_spo2, high_spo2 = PROFILE_RANGES["baseline_spo2"]
     check("name", lambda: _text(body, "name"))
-    check("phone", lambda: normalise_phone(body.get("phone"),
-                                           fictional_ok=clinic.config["sms"]["backend"] == "outbox"))
+    check("phone", lambda: _not_a_staff_phone(clinic, normalise_phone(
+        body.get("phone"), fictional_ok=clinic.config["sms"]["backend"] == "outbox")))
     check("therapy", lambda: _text(body, "therapy"))
     check("dose_given_at", lambda: parse_time(body.get("dose_given_at"), "dose_given_at", default=utcnow()))
     check("baseline_systolic", lambda: _int_in(body, "baseline_systolic", int(low_sbp), int(high_sbp)))

@@ -379,3 +379,28 @@ def test_a_webhook_with_connection_overrides_is_accepted_either_way(tmp_path, cl
 
     assert post(validator.compute_signature(url + "x", params)) == 403
     assert post(validator.compute_signature(url, params)) == 200
+
+
+# --- a phone that is both a patient's and a nurse's (found by the break-it pass) ---------------------
+
+@pytest.mark.parametrize("number", [NURSES[0], "+15555550177"], ids=["on-call-phone", "staff-phone"])
+def test_a_patient_cannot_be_enrolled_on_a_staff_or_on_call_phone(client, admin_token, nurse_token, number):
+    response = client.post("/api/v1/patients", json={"name": "Pat", "phone": number, "therapy": "teclistamab"},
+                           headers=auth(admin_token))
+    assert response.status_code == 400 and response.get_json()["field"] == "phone"
+    assert "staff or on-call phone" in response.get_json()["error"]
+
+
+def test_an_ack_from_a_phone_that_is_also_a_patients_is_the_nurses(app, client, runner, admin_token, gateway, phone,
+                                                                     config):
+    """A database from before the refusal: the on-call phone was enrolled as a patient too."""
+    enroll(client, admin_token)
+    enrolled_on_nurse = db(config)
+    with enrolled_on_nurse:
+        enrolled_on_nurse.execute("UPDATE patients SET phone = ? WHERE id = 1", [NURSES[0]])
+    enroll(client, admin_token, name="Bob Baker", phone=OTHER_PHONE)
+    tick(runner)
+    phone.text("o2 84", sender=OTHER_PHONE)
+    phone.text("ACK", sender=NURSES[0])
+    acked = client.get("/api/v1/alerts?status=all", headers=auth(admin_token)).get_json()[0]
+    assert acked["status"] == "acknowledged" and acked["acknowledged_by"] == "Primary nurse"

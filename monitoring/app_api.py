@@ -106,7 +106,9 @@ def record(clinic: Clinic, patient, values: dict, taken: datetime, source: str =
     Raises Conflict when monitoring has ended."""
     with transaction(clinic.db):
         episode = _active_episode(clinic, patient)
-        return care.record_reading(clinic, patient, episode, values, taken_at=taken, source=source)
+        # the app shows the patient every instruction, so the nurse's page repeats them all
+        return care.record_reading(clinic, patient, episode, values, taken_at=taken, source=source,
+                                   shown="app" if source == "app" else "text")
 
 
 def submit_medication(clinic: Clinic, patient, body) -> dict:

@@ -74,9 +74,25 @@ def _clock(clinic: Clinic, moment: datetime, language: str) -> str:
     return clock_text(local.strftime("%-I:%M %p"), local.date() > today, language, hour=local.hour)
 
 
+# The fever advice a text reply carries beside the first instruction while the nurse is paged for review.
+FEVER_ADVICE = ("reply_fever_home_care", "reply_fever_wait")
+
+
+def texted_instructions(assessment: Assessment) -> tuple[str, ...]:
+    """The instruction keys a text reply carries: the first (the answer: call now, go to the ED, take
+    acetaminophen ...), and, at clinician_review, the fever advice while the nurse calls. The page tells
+    the nurse exactly these, so it never says the patient was told what no text said."""
+    if not assessment.instructions:
+        return ()
+    extra = tuple(key for key in assessment.instructions[1:] if key in FEVER_ADVICE) \
+        if assessment.level == "clinician_review" else ()
+    return (assessment.instructions[0], *extra)
+
+
 def record_reading(clinic: Clinic, patient, episode, values: dict, *, taken_at: datetime, source: str,
                    message_id: int | None = None,
-                   with_doses: tuple[tuple[Assessment, int | None], ...] = ()) -> tuple[Assessment, datetime]:
+                   with_doses: tuple[tuple[Assessment, int | None], ...] = (),
+                   shown: str = "text") -> tuple[Assessment, datetime]:
     """Store a reading, triage it, store the assessment, raise the alert, answer the check-in.
 
     `values` holds the VITALS fields, `symptoms`, `denied_symptoms` and `implausible` (fields whose value
@@ -85,6 +101,8 @@ def record_reading(clinic: Clinic, patient, episode, values: dict, *, taken_at: 
     every reason, so an early dose is not hidden behind a routine reading. Returns the assessment
     (the reading's and the doses' combined) and when the next check-in is due. Optionally
     `temperature_given` / `temperature_unit` ("C" or "F"): the temperature as the patient or device gave it.
+    `shown`: what the patient sees, "text" (texted_instructions) or "app" (every instruction); the page
+    tells the nurse the same.
     """
     now = utcnow()
     past = history(clinic, patient["id"], episode)
@@ -116,7 +134,8 @@ def record_reading(clinic: Clinic, patient, episode, values: dict, *, taken_at: 
         if set(alert_reasons) & SPECIFIC_FEVER:  # "fever, high risk, fever" reads as a stutter at 3 a.m.
             alert_reasons.remove("fever")
         alerts.raise_alert(clinic, patient["id"], assessment.level, alert_reasons, episode_id=episode["id"],
-                           told=assessment.instructions, next_dose_at=assessment.next_acetaminophen_at)
+                           told=assessment.instructions if shown == "app" else texted_instructions(assessment),
+                           next_dose_at=assessment.next_acetaminophen_at)
     # no temperature in this reading: keep the pace the last one set (hourly while febrile)
     febrile = None if reading.temperature_c is None else reading.temperature_c >= clinic.thresholds.fever_c
     next_checkin = answer_checkin(clinic, patient, episode, febrile=febrile)

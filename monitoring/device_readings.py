@@ -21,9 +21,9 @@ from datetime import datetime, timedelta
 
 from monitoring import app_api, care, fhir_ingest
 from monitoring import fhir_observations as obs
+from monitoring.care import FEVER_ADVICE
 from monitoring.clinic import Clinic, Conflict, ServiceError
 from monitoring.fhir_outcome import FhirError
-from monitoring.inbound import FEVER_ADVICE
 from monitoring.store import from_text, insert, to_text, transaction, utcnow
 from triage.model import LEVELS, Assessment
 

@@ -220,8 +220,8 @@ def _from_patient(clinic: Clinic, patient, message) -> None:
             with_doses=tuple(dose_checks))
         key_values = care.text_values(clinic, assessment, next_checkin, patient["language"])
         replies.append((_reply_key(assessment, parsed), key_values))
-        if assessment.level == "clinician_review":  # while the nurse calls: what to do about the fever
-            replies += [(key, key_values) for key in assessment.instructions[1:] if key in FEVER_ADVICE]
+        # while the nurse calls: what to do about the fever (the page tells the nurse the same keys)
+        replies += [(key, key_values) for key in care.texted_instructions(assessment)[1:]]
         if care.SAFETY_NET in assessment.instructions[1:] and not _urgent_alert_waiting(clinic, patient):
             replies.append((care.SAFETY_NET, key_values))  # the episode's first fever: when to call at once
     replies += dose_replies
@@ -261,7 +261,6 @@ def _urgent_alert_waiting(clinic: Clinic, patient) -> bool:
     ).fetchone() is not None
 
 
-FEVER_ADVICE = ("reply_fever_home_care", "reply_fever_wait")
 CALM_REPLIES = ("reply_routine", "reply_symptoms_noted", "reply_readings_noted")
 # Not in the SOP: CRS after a step-up dose usually starts within days, and a patient may text the
 # number they know for a week or two after monitoring; two weeks covers the next step-up's interval.

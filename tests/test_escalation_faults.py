@@ -404,3 +404,12 @@ def test_an_ack_from_a_phone_that_is_also_a_patients_is_the_nurses(app, client, 
     phone.text("ACK", sender=NURSES[0])
     acked = client.get("/api/v1/alerts?status=all", headers=auth(admin_token)).get_json()[0]
     assert acked["status"] == "acknowledged" and acked["acknowledged_by"] == "Primary nurse"
+
+
+def test_the_page_says_only_what_the_text_told_the_patient(client, admin_token, patient, phone):
+    """'101 and confused' gets the urgent reply alone; the page said 'acetaminophen now' too (break-it pass)."""
+    phone.text("101 and confused")
+    replies = " ".join(m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE)[1:])
+    page = texts_to(client, admin_token, NURSES[0])[-1]["body"]
+    assert "acetaminophen" not in replies.lower()
+    assert "acetaminophen" not in page.lower() and "call clinic now" in page.lower()

@@ -56,6 +56,8 @@ class PageFacts:
     told: tuple[str, ...] = ()  # template keys of the replies the patient got, most important first
     next_dose_time: str | None = None  # "3:45 PM": when the patient may take acetaminophen again
     callback: str | None = None  # the patient's number as the nurse dials it, when the clinic allows
+    reported_by: str | None = None  # "caregiver (daughter)" when a caregiver's text raised it (no name: min PHI)
+    reporter_phone: str | None = None  # that caregiver's number, when the clinic allows numbers in pages
 
 
 def fahrenheit(celsius: float) -> float:
@@ -136,14 +138,25 @@ def render_page(key: str, *, level: str, initials: str, time: str, alert_id: int
     the callback number go, in that order; level, initials, reasons, ACK and the link always stay."""
     attempts = [(facts, QUOTE_CHARS), (facts, 30), (replace(facts, heart_rate=None), 30),
                 (replace(facts, heart_rate=None, told=()), 30),
-                (replace(facts, heart_rate=None, told=(), callback=None), 20)]
+                (replace(facts, heart_rate=None, told=(), callback=None, reporter_phone=None), 20)]
     text = ""
     for shown, quote_chars in attempts:
         text = render(key, "en", level=level, initials=initials, time=time, alert_id=alert_id, link=link,
                       reasons=reason_phrases(shown, quote_chars), told=told_text(shown),
-                      callback=f" Pt phone {shown.callback}." if shown.callback else "")
+                      callback=callback_text(shown))
         if segments(text) <= SEGMENT_BUDGET.get(key, 2):
             return text
+    return text
+
+
+def callback_text(facts: PageFacts) -> str:
+    """" Reported by caregiver (daughter) (555) 555-0161. Pt phone (555) 555-0160." (issue 13: the nurse
+    calls whoever noticed, not only a patient who may be confused); each part only where known/allowed."""
+    text = ""
+    if facts.reported_by:
+        text += f" Reported by {facts.reported_by}" + (f" {facts.reporter_phone}" if facts.reporter_phone else "") + "."
+    if facts.callback:
+        text += f" Pt phone {facts.callback}."
     return text
 
 

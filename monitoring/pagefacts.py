@@ -75,7 +75,15 @@ def facts(clinic: Clinic, alert, reasons: list[str]) -> tuple[PageFacts, datetim
     floor = clinic.thresholds.spo2_floor
     if patient["baseline_spo2"] is not None:  # triage.rules.spo2_floor: min(clinic floor, own baseline)
         floor = min(floor, patient["baseline_spo2"])
+    allow_numbers = clinic.effective["escalation"]["page_callback_number"]
+    reporter = db.execute(
+        "SELECT c.relationship, c.phone FROM messages m JOIN caregivers c ON c.id = m.caregiver_id "
+        "WHERE m.id = (SELECT MAX(id) FROM messages WHERE patient_id = ? AND direction = 'in')",
+        [alert["patient_id"]]).fetchone()
     page = PageFacts(
+        reported_by=(f"caregiver ({reporter['relationship']})" if reporter["relationship"] else "caregiver")
+        if reporter else None,
+        reporter_phone=format_phone(reporter["phone"]) if reporter and allow_numbers else None,
         reasons=tuple(reasons), **values, baseline_systolic=patient["baseline_systolic"], spo2_floor=floor,
         words=words, told=tuple(told["keys"]) if told else (),
         next_dose_time=clinic.local(next_dose).strftime("%-I:%M %p") if next_dose else None,

@@ -121,7 +121,9 @@ def test_caregiver_reports_confusion_both_phones_get_the_urgent_reply_and_the_nu
     assert [m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE, before)] == [urgent]
     [alert] = alerts(client, admin_token)
     assert alert["level"] == "urgent" and "confusion" in alert["reasons"]
-    assert nurse_pages(client, admin_token)  # paged at once
+    page = nurse_pages(client, admin_token)[-1]["body"]  # paged at once
+    # the nurse calls whoever noticed: the page names the caregiver by relationship (no name) with the number
+    assert "Reported by caregiver (daughter) (555) 555-0188." in page and "Maria" not in page
     inbound = [m for m in messages(client, admin_token, patient_id=patient["id"]) if m["direction"] == "in"]
     assert inbound[-1]["patient_id"] == patient["id"] and inbound[-1]["caregiver_id"] == patient["caregivers"][0]["id"]
     shown = client.get(f"/api/v1/patients/{patient['id']}", headers=auth(admin_token)).get_json()

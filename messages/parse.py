@@ -1123,9 +1123,27 @@ def _negated(text: str, start: int, end: int) -> bool:
     return True
 
 
+# A symptom word that describes a thing, not the person: "weak wifi", "confused about the instructions",
+# "the texts are confusing", "confundida con las instrucciones". Urgent pages for these teach nurses to
+# ignore the pager (found by the break-it pass); the person's own "I'm weak" or "confused" still counts.
+_NOT_ABOUT_THE_BODY = re.compile(
+    r"\bweak\s+(?:wifi|wi\s*fi|signal|battery|connection|internet|reception|service|coffee|tea|joke|password)\b"
+    r"|\bconfus(?:ed|ing)\s+(?:about|by|with|over)\s+(?:the\s+|your\s+|this\s+|these\s+|my\s+|all\s+)?"
+    r"(?:instructions?|messages?|texts?|questions?|app|form|website|schedule|directions|doses?|dosing|times?|bill|"
+    r"appointments?|links?)\b"
+    r"|\b(?:instructions?|messages?|texts?|questions?|app|form|website|schedule|directions)\s+(?:is|are|was|were)\s+"
+    r"(?:a\s+(?:bit|little)\s+|very\s+|so\s+|kind\s+of\s+|kinda\s+)?confusing\b"
+    r"|\bconfusing\s+(?:instructions?|messages?|texts?|questions?|app|form|directions)\b"
+    r"|\bconfundid[oa]s?\s+con\s+(?:las?\s+|el\s+|los\s+)?(?:instrucciones|mensajes?|preguntas?|horarios?|dosis)\b"
+    r"|\b(?:instrucciones|mensajes|preguntas)\s+(?:son|estan)\s+(?:un\s+poco\s+|muy\s+)?confus[ao]s\b")
+
+
 def _symptom_matches(text: str) -> list[tuple[str, re.Match[str]]]:
-    """Every symptom phrase in the text, less those inside a longer phrase of a related sign (_NESTED)."""
-    found = [(code, m) for code, pattern in _SYMPTOM_RES.items() for m in pattern.finditer(text)]
+    """Every symptom phrase in the text, less those inside a longer phrase of a related sign (_NESTED) and
+    those that describe a thing rather than the person (_NOT_ABOUT_THE_BODY)."""
+    things = [m.span() for m in _NOT_ABOUT_THE_BODY.finditer(text)]
+    found = [(code, m) for code, pattern in _SYMPTOM_RES.items() for m in pattern.finditer(text)
+             if not any(start <= m.start() and m.end() <= end for start, end in things)]
 
     def inside(inner: re.Match[str], outer: re.Match[str]) -> bool:
         return (outer.start() <= inner.start() and inner.end() <= outer.end()
@@ -1266,6 +1284,8 @@ def staff_ack(body: str | None) -> tuple[bool, int | None]:
     match = _STAFF_ACK.match(body or "")
     if not match:
         return False, None
+    if match.group(1) and re.match(r"[a-z]", (body or "")[match.end():match.end() + 1], re.IGNORECASE):
+        return False, None  # "ACK 1O" (a letter O): a mistyped id must not acknowledge alert 1 or the newest
     return True, int(match.group(1)) if match.group(1) else None
 
 

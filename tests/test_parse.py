@@ -167,3 +167,30 @@ def test_parsed_is_frozen_and_hashable():
 def test_clarification_key(body, key):
     assert parse(body).clarification_key == key
     assert parse(body).needs_clarification == (key is not None)
+
+
+@pytest.mark.parametrize("body, symptoms", [
+    pytest.param("weak wifi, temp 98.2", [], id="weak-wifi-is-not-weakness"),
+    pytest.param("i feel a bit confused about the instructions, temp 98", [], id="confused-about-instructions"),
+    pytest.param("the texts are confusing", [], id="texts-are-confusing"),
+    pytest.param("estoy confundida con las instrucciones", [], id="es-confundida-con-instrucciones"),
+    pytest.param("I feel weak", ["weakness"], id="weak-person-still-counts"),
+    pytest.param("confused, and weak wifi", ["confusion"], id="confused-person-beside-weak-wifi"),
+])
+def test_symptom_words_about_a_thing_are_not_the_persons(body, symptoms):
+    """A false urgent page teaches nurses to ignore the pager (found by the break-it pass)."""
+    from messages.parse import parse
+
+    assert sorted(parse(body).symptoms) == symptoms
+
+
+@pytest.mark.parametrize("body, expected", [
+    pytest.param("ACK 1O", (False, None), id="letter-o-in-the-id-is-not-alert-1"),
+    pytest.param("ACK 1a", (False, None), id="letter-after-the-id"),
+    pytest.param("ACK 12 pt dizzy", (True, 12), id="a-note-after-the-id"),
+    pytest.param("ACK12", (True, 12), id="no-space"),
+])
+def test_a_mistyped_ack_id_is_not_read_as_another_alert(body, expected):
+    from messages.parse import staff_ack
+
+    assert staff_ack(body) == expected

@@ -61,7 +61,8 @@ def reading_values(body) -> dict:
         if not isinstance(temperature, dict) or set(temperature) - {"value", "unit"}:
             raise ValidationError('temperature must be {"value": number, "unit": "C" or "F"}', "temperature")
         value, unit = temperature.get("value"), temperature.get("unit")
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            # NaN and Infinity are not JSON numbers (RFC 8259) though Python's decoder takes them
             raise ValidationError("temperature.value must be a number", "temperature.value")
         if unit not in ("C", "F", None):
             raise ValidationError('temperature.unit must be "C" or "F"', "temperature.unit")

@@ -31,6 +31,8 @@ def test_staff_ids_out_of_range(client, admin_token, method, path, status, field
 @pytest.mark.parametrize("raw, field", [
     pytest.param('{"spo2": NaN}', "spo2", id="reading-nan"),  # int(nan) raised ValueError
     pytest.param('{"heart_rate": Infinity}', "heart_rate", id="reading-infinity"),
+    pytest.param('{"temperature": {"value": NaN, "unit": "F"}}', "temperature.value", id="temperature-nan"),
+    pytest.param('{"temperature": {"value": -Infinity}}', "temperature.value", id="temperature-minus-infinity"),
     pytest.param('{"systolic": 1e400}', "systolic", id="reading-1e400-is-infinity"),  # valid JSON, parses to inf
     pytest.param('{"spo2": 95, "taken_at": "0001-01-01T00:00:00+14:00"}', "taken_at",
                  id="reading-year-1-overflows-utc"),

@@ -60,7 +60,7 @@ def test_enroll_with_caregivers_returns_them_and_texts_each_an_explanation(clien
     assert "confusión" in welcome[1]["body"] and CLINIC_PHONE_SHOWN in welcome[1]["body"]
     english = [m["body"] for m in texts_to(client, admin_token, HUSBAND)]
     assert "You may answer our texts for them" in english[0]
-    for sign in ("low blood pressure", "new dizziness on standing", "weakness", "confusion", "dizziness",
+    for sign in ("low blood pressure", "feeling faint when standing up", "weakness", "confusion", "dizziness",
                  "low oxygen", CLINIC_PHONE_SHOWN):
         assert sign in english[1]
 

@@ -131,7 +131,9 @@ def _page(clinic: Clinic, alert_id: int, page_round: int, update: bool = False,
     if not paged:
         log.critical("alert %s: nobody left to page (on-call chain and staff phones exhausted)", alert_id)
     _event(clinic, alert_id, "paged", round=page_round, to=[p[-4:] for p in paged])
-    voice.schedule(clinic, alert_id, keep_earlier=update)
+    # A page never puts off a call already due sooner: with a cron tick every 20 minutes the re-page
+    # would otherwise push the call 5 minutes on each time, and it would never come (break-it pass).
+    voice.schedule(clinic, alert_id, keep_earlier=True)
     return paged
 
 

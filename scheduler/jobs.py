@@ -33,8 +33,9 @@ def run_due_work(config: dict, gateway, limiter=None, batch: int = 500, clock_st
             "neuro_checks_missed": neuro_checks.count_missed(clinic),
             "neuro_checks_scheduled": neuro_checks.schedule(clinic),
             "neuro_checks": neuro_checks.send_due(clinic),
-            "repages": alerts.page_due(clinic),
+            # an overdue call goes before the re-page, which would set the next round's call
             "calls": voice.calls_due(clinic),
+            "repages": alerts.page_due(clinic),
             "inbound_retried": inbound.process_pending(clinic),
         }
         done.update(outbox.deliver_due(clinic, gateway, limiter, batch))

@@ -306,3 +306,14 @@ def test_gateway_error_scope_for_calls():
 def test_texts_to_the_nurse_still_page(client, admin_token, urgent, twilio):
     assert [t for t in twilio.texts if t["To"] == NURSES[0]]
     assert texts_to(client, admin_token, NURSES[0])[0]["kind"] == "alert"
+
+
+def test_a_tick_every_twenty_minutes_still_calls(client, admin_token, runner, clock, urgent, twilio):
+    """A cron `tick` that runs rarely: the re-page at minute 21 must not put off the call due since minute
+    6 (it did, every round, so the call never came; found by the break-it pass)."""
+    at(clock, 21)  # the first tick after the page: the call is overdue and the ack timeout has passed
+    tick(runner)
+    assert [placed["To"] for placed in twilio.calls] == [NURSES[0]]
+    at(clock, 41)
+    tick(runner)
+    assert len(twilio.calls) == 2  # the next round's call, at the next tick after it fell due

@@ -10,7 +10,6 @@
 """
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import re
@@ -25,8 +24,8 @@ from messages.gateways import gateway_for
 from monitoring import config as config_module
 from monitoring import staff as staff_module
 from monitoring import tokens as tokens_module
-from monitoring.clinic import ServiceError, open_clinic
-from monitoring.store import connect, migrate, require_current, schema_version
+from monitoring.clinic import command_clinic
+from monitoring.store import connect, migrate, schema_version
 from scheduler.jobs import run_due_work
 from scheduler.runner import Runner
 from web.session_key import session_key
@@ -159,20 +158,8 @@ def _init_db_quietly(settings: dict) -> None:
 def register_cli(app: Flask) -> None:
     settings = app.config["CRS"]
 
-    @contextlib.contextmanager
     def clinic():
-        """The clinic for one command: refuses an uninitialised or newer database, turns a service
-        error into one line and exit status 1, and always closes the connection."""
-        opened = open_clinic(settings)
-        try:
-            require_current(opened.db)
-            if schema_version(opened.db) == 0:
-                raise click.ClickException("the database is not initialised; run: flask --app app init-db")
-            yield opened
-        except ServiceError as error:
-            raise click.ClickException(error.message) from None
-        finally:
-            opened.db.close()
+        return command_clinic(settings)
 
     @app.cli.command("init-db")
     def init_db():

@@ -1,11 +1,14 @@
 """The clinic as the service layer sees it: its settings, its store, and the errors it answers with."""
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
+import click
 import sqlite_utils
 
 from monitoring import config as config_module
@@ -118,3 +121,22 @@ def open_clinic(config: dict, db=None) -> Clinic:
     if "settings" in db.table_names():
         overrides = {row["key"]: loads(row["value"]) for row in db.execute("SELECT key, value FROM settings")}
     return Clinic(db=db, config=config, overrides=overrides)
+
+
+@contextlib.contextmanager
+def command_clinic(config: dict) -> Iterator[Clinic]:
+    """The clinic for one command-line command: refuses an uninitialised or newer database, turns a
+    ServiceError into one line and exit status 1 (click.ClickException), and always closes the connection.
+    Every command module opens its clinic through this."""
+    from monitoring.store import require_current, schema_version
+
+    opened = open_clinic(config)
+    try:
+        require_current(opened.db)
+        if schema_version(opened.db) == 0:
+            raise click.ClickException("the database is not initialised; run: flask --app app init-db")
+        yield opened
+    except ServiceError as error:
+        raise click.ClickException(error.message) from None
+    finally:
+        opened.db.close()

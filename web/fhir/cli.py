@@ -1,7 +1,6 @@
 """Commands: `export-fhir` (the nightly NDJSON feed) and `device add|list|revoke` (device hub tokens)."""
 from __future__ import annotations
 
-import contextlib
 import shlex
 import sys
 from datetime import datetime
@@ -12,23 +11,12 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from monitoring import devices, fhir_export
-from monitoring.clinic import ServiceError, open_clinic
-from monitoring.store import require_current, schema_version
+from monitoring.clinic import command_clinic
 
 
-@contextlib.contextmanager
 def _clinic():
-    """The clinic for one command, as app.py's commands open it: a current schema, errors as one line."""
-    opened = open_clinic(current_app.config["CRS"])
-    try:
-        require_current(opened.db)
-        if schema_version(opened.db) == 0:
-            raise click.ClickException("the database is not initialised; run: flask --app app init-db")
-        yield opened
-    except ServiceError as error:
-        raise click.ClickException(error.message) from None
-    finally:
-        opened.db.close()
+    """The clinic for one command, opened as every command opens it (monitoring.clinic.command_clinic)."""
+    return command_clinic(current_app.config["CRS"])
 
 
 def _since(_ctx, _param, value: str | None) -> datetime | None:

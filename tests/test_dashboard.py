@@ -553,3 +553,16 @@ def test_dashboard_address_set_on_the_settings_page_is_in_the_next_page(app, cli
     assert page["body"].endswith("https://crs.example-clinic.org/dashboard/alerts/1")
     bad = client.post("/dashboard/settings", data={"csrf_token": admin, "clinic.dashboard_url": "crs.example.org"})
     assert bad.status_code == 400 and "http(s) address" in bad.text
+
+
+def test_a_yes_no_setting_keeps_what_was_chosen_when_another_field_is_refused(client, admin):
+    """The form sends "false": a refused save must show "no" again (it showed "yes"), and the default is a
+    word, not Python's True."""
+    page = client.post("/dashboard/settings", data={"csrf_token": admin, "thresholds.fever_c": "45",
+                                                    "escalation.page_callback_number": "false"})
+    html = page.text
+    assert page.status_code == 400 and "must be between 37.5 and 39.5" in html
+    select = html[html.index('name="escalation.page_callback_number"'):]
+    select = select[:select.index("</select>")]
+    assert '<option value="false" selected>' in select and '<option value="true" selected>' not in select
+    assert "default yes" in html and "default True" not in html

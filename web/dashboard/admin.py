@@ -89,7 +89,8 @@ def _rows(effective: dict) -> list[dict]:
             "key": key, "id": key.replace(".", "-"), "section": SECTIONS.get(section, section),
             "name": LABELS.get(key, name.replace("_", " ")),
             "value": ", ".join(value) if isinstance(value, list) else value,
-            "default": ", ".join(default) if isinstance(default, list) else default,
+            "default": ", ".join(default) if isinstance(default, list) else (
+                ("yes" if default else "no") if isinstance(default, bool) else default),
             "file": _shown(from_file[section][name]),
             "help": HELP.get(key) or (f"{low_high[0]:g} to {low_high[1]:g}" if low_high else ""),
             "number": isinstance(default, (int, float)) and not isinstance(default, bool),
@@ -134,6 +135,8 @@ def _settings_page(errors: dict | None = None, submitted=None, status: int = 200
     if submitted is not None:
         for row in rows:
             row["value"] = submitted.get(row["key"], row["value"])
+            if row["boolean"] and isinstance(row["value"], str):  # the form sends "true" or "false"
+                row["value"] = row["value"] == "true"
     oncall_text = submitted.get("oncall") if submitted is not None else "\n".join(
         f"{person['name']}, {person['phone']}" for person in view["effective"]["oncall"])
     history = [{**change, "at": from_text(change["at"]), "label": short_label(change["key"]),

@@ -26,7 +26,7 @@ def checks(clinic: Clinic, now: datetime) -> dict[str, dict]:
     """Every check with its figures: {name: {"ok": bool, ...}} for database, scheduler, clock,
     outbox and gateway. Never raises: a check that cannot run fails with its error."""
     result = {"database": _database(clinic, now)}
-    for name, check in (("scheduler", _scheduler), ("clock", _clock), ("outbox", _outbox), ("gateway", _gateway)):
+    for name, check in PATH_CHECKS:
         try:
             result[name] = check(clinic, now)
         except sqlite3.Error as error:
@@ -124,13 +124,17 @@ def _gateway(clinic: Clinic, now: datetime) -> dict:
     return {"ok": True, **figures}
 
 
+# The paging path's checks after the database write probe, each (name, check(clinic, now) -> figures).
+PATH_CHECKS = (("scheduler", _scheduler), ("clock", _clock), ("outbox", _outbox), ("gateway", _gateway))
+
+
 def problems(clinic: Clinic, now: datetime) -> list[str]:
     """What the operator must hear, one plain sentence each (the dashboard banner)."""
     found = []
     if clinic.config["sms"]["backend"] == "outbox":
         found.append("Demo mode: no text leaves this building (SMS backend 'outbox').")
     # Not the database probe: a page view must not cost a write (/healthz makes it).
-    for name, check in (("scheduler", _scheduler), ("clock", _clock), ("outbox", _outbox), ("gateway", _gateway)):
+    for name, check in PATH_CHECKS:
         result = check(clinic, now)
         if not result["ok"]:
             found.append(f"{name.capitalize()}: {result['error']}.")

@@ -132,11 +132,12 @@ def _settle(clinic: Clinic, row, outcome: str) -> bool:
 
 def answered(clinic: Clinic, alert_id: int, call_sid: str, to: str | None, answered_by: str | None) -> str:
     """Twilio asks for the call's TwiML: 'machine' (hang up; not acknowledged), 'closed' (the alert was
-    acknowledged or resolved meanwhile, or the call is unknown), else 'ask' (say it, ask for a key)."""
+    acknowledged or resolved meanwhile), 'unknown' (no call of ours has this sid and number: the nurse must
+    not be told the alert is handled), else 'ask' (say it, ask for a key)."""
     with transaction(clinic.db):
         row = _call_row(clinic, alert_id, call_sid, to)
         if row is None:
-            return "closed"
+            return "unknown"
         if answered_by in MACHINE_ANSWERS:
             if _settle(clinic, row, "machine"):
                 _note(clinic, alert_id, "call_machine", row)
@@ -147,15 +148,16 @@ def answered(clinic: Clinic, alert_id: int, call_sid: str, to: str | None, answe
 
 def pressed(clinic: Clinic, alert_id: int, call_sid: str, to: str | None, digit: str) -> str:
     """The nurse pressed `digit`: 'acknowledged' (1), 'passed' (2: the next person on call is paged now),
-    'closed' (the alert is no longer open), 'unknown' (anything else). Idempotent: Twilio may post twice,
-    and a second post of the same call changes nothing."""
+    'closed' (the alert is no longer open), 'unknown' (anything else), 'not_ours' (no call of ours has this
+    sid and number: nothing is acknowledged). Idempotent: Twilio may post twice, and a second post of the
+    same call changes nothing."""
     from monitoring import alerts
     from monitoring.staff import staff_by_phone
 
     with transaction(clinic.db):
         row = _call_row(clinic, alert_id, call_sid, to)
         if row is None:
-            return "closed"
+            return "not_ours"
         if row["outcome"] in ("acknowledged", "passed"):
             return row["outcome"]
         if digit not in ("1", "2"):

@@ -317,3 +317,18 @@ def test_a_tick_every_twenty_minutes_still_calls(client, admin_token, runner, cl
     at(clock, 41)
     tick(runner)
     assert len(twilio.calls) == 2  # the next round's call, at the next tick after it fell due
+
+
+def test_a_call_we_have_no_record_of_is_not_told_the_alert_is_handled(client, admin_token, runner, clock, urgent,
+                                                                     twilio, caller):
+    """A signed voice webhook whose CallSid and number match no call of ours (a stale callback, a record lost
+    to a restore) must not say "already acknowledged": the alert is open and paging goes on."""
+    at(clock, 6)
+    tick(runner)
+    stranger = "CA" + "9".zfill(32)
+    twiml = caller.answer(urgent["id"], stranger, to="+15550000000").get_data(as_text=True)
+    assert "already acknowledged" not in twiml and "Nothing was acknowledged" in twiml
+    assert "<Gather" not in twiml  # no key is offered for a call we did not place
+    pressed = caller.press(urgent["id"], stranger, "1", to="+15550000000").get_data(as_text=True)
+    assert "Nothing was acknowledged" in pressed and "already acknowledged" not in pressed
+    assert alert(client, admin_token, urgent["id"])["status"] == "open"

@@ -27,6 +27,10 @@ bp = Blueprint("voice", __name__, url_prefix="/voice")
 
 ASK = "Press 1 to acknowledge. Press 2 to pass it to the next nurse on call."
 GATHER_SECONDS = 8  # silence this long after the question counts as no key
+# A call crswatch has no record of (a stale or forged callback that still carries a valid signature, or a
+# record lost to a restore): the nurse must not hear "already acknowledged" when nothing was.
+NOT_OURS = ("This call could not be matched to an alert. Nothing was acknowledged. "
+            "Check your texts or the dashboard. Goodbye.")
 VOICE = "Polly.Joanna"  # a clear Amazon Polly voice Twilio offers; <Say> falls back to its default if unavailable
 
 
@@ -73,6 +77,9 @@ def alert(alert_id: int):
         return _twiml(_ask(response, alert_id, 1))
     if state == "closed":
         response.say("This alert is already acknowledged or resolved. Thank you. Goodbye.", voice=VOICE)
+    elif state == "unknown":
+        log.warning("voice webhook for alert %s: no call of ours has this CallSid and number", alert_id)
+        response.say(NOT_OURS, voice=VOICE)
     response.hangup()  # a machine: nothing is left on it (minimum PHI), the alert goes on escalating
     return _twiml(response)
 
@@ -91,6 +98,8 @@ def gather(alert_id: int):
         response.say(f"Alert {alert_id} passed to the next nurse on call. Thank you.", voice=VOICE)
     elif result == "closed":
         response.say("This alert is already acknowledged or resolved. Thank you.", voice=VOICE)
+    elif result == "not_ours":
+        response.say(NOT_OURS, voice=VOICE)
     elif _attempt() == 1:
         return _twiml(_ask(response, alert_id, 2, prefix="Sorry, that key does nothing. "))
     else:

@@ -28,6 +28,9 @@ __all__ = ["DAYS", "DEFAULTS", "ConfigError", "Described", "clinic_hours", "desc
 
 _is_example_number = is_example_number  # monitoring.patients' name for it
 
+_ONCALL = Settings.model_fields["oncall"].json_schema_extra
+ONCALL_LABEL = str(_ONCALL["label"]) if isinstance(_ONCALL, dict) else "oncall"  # the settings page's name for it
+
 # The defaults as the plain dict `load` returns, derived from the model (never edited by hand).
 DEFAULTS: dict[str, Any] = Settings().model_dump()
 

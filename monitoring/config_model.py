@@ -292,7 +292,7 @@ class Rota(Table):
     title = "Who is on call"
 
     clinic_hours: Words = setting([], "On call in clinic hours", "staff names in paging order")
-    after_hours: Words = setting([], "On call after hours", "staff names in paging order")
+    after_hours: Words = setting([], "On call in nights and weekends", "staff names in paging order")
 
 
 class OnCall(BaseModel):

@@ -32,9 +32,7 @@ def short_label(key: str) -> str:
     """What an administrator reads instead of the config key (config_model's label), in messages and the
     change history."""
     if key == "oncall":
-        return "On-call chain"
-    if key.startswith("rota."):
-        return f"On call in {rota.SHIFTS[key.split('.')[1]]}"
+        return config_module.ONCALL_LABEL
     try:
         return config_module.describe(key).label
     except KeyError:

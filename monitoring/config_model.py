@@ -374,11 +374,13 @@ class Described:
 
 
 def table_of(section: str) -> type[BaseModel]:
-    """The model of one settings table, by its name in the file (`clinic`, `sms.twilio`, ...)."""
+    """The model of one settings table, by its name in the file (`clinic`, `sms.twilio`, ...); KeyError for
+    a name that is not a table."""
     model: type[BaseModel] = Settings
     for part in section.split("."):
-        annotation = model.model_fields[part].annotation
-        assert isinstance(annotation, type) and issubclass(annotation, BaseModel), section
+        annotation = model.model_fields[part].annotation if part in model.model_fields else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            raise KeyError(section)
         model = annotation
     return model
 

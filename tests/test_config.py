@@ -118,12 +118,18 @@ def test_create_app_rejects_bad_dict():
 def test_example_config_is_written_from_the_model():
     """config.example.toml is the model's manual: change monitoring/config_model.py, then run
     `python -m monitoring.config example > config.example.toml`."""
+    import subprocess
+    import sys
     from pathlib import Path
 
     from monitoring.config import example_toml
 
-    text = Path(__file__).resolve().parent.parent.joinpath("config.example.toml").read_text()
+    root = Path(__file__).resolve().parent.parent
+    text = root.joinpath("config.example.toml").read_text()
     assert text == example_toml(), "config.example.toml drifted: python -m monitoring.config example > config.example.toml"
+    written = subprocess.run([sys.executable, "-m", "monitoring.config", "example"], capture_output=True, check=False,
+                             text=True, cwd=str(root))
+    assert written.returncode == 0 and written.stdout == text
 
 
 def test_every_setting_is_described_once_with_label_help_range_and_sop():

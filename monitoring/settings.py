@@ -11,17 +11,18 @@ from monitoring import config as config_module
 from monitoring.clinic import Clinic, NotFound, ValidationError
 from monitoring.store import dumps, loads, to_text, transaction, utcnow
 
-EDITABLE_SECTIONS = ("clinic", "checkins", "thresholds", "escalation", "rota")
+EDITABLE_SECTIONS = tuple(config_module.editable_sections())  # the model marks them (config_model.Table.editable)
 
 
 def editable_keys() -> list[str]:
-    keys = [f"{section}.{key}" for section in EDITABLE_SECTIONS for key in config_module.DEFAULTS[section]]
-    return keys + ["oncall"]
+    """Every setting an administrator may edit ("section.key", and "oncall"), in the config file's order."""
+    return [row.key for section in EDITABLE_SECTIONS for row in config_module.described(section)] + ["oncall"]
 
 
 def check(clinic: Clinic, changes) -> dict:
     """Validate `{"section.key": value}` changes laid over the effective settings without storing them; return
-    the validated config. ValidationError naming the key at fault (the first problem)."""
+    the validated config (through the same model as the config file, config_model.Settings). ValidationError
+    naming the key at fault (the first problem)."""
     return _validated(clinic, changes)
 
 

@@ -59,7 +59,7 @@ def calls_due(clinic: Clinic) -> int:
     """
     now = utcnow()
     # a due time further ahead than any setting allows can only come from a clock that stepped back
-    latest = now + timedelta(minutes=config_module.RANGES["escalation.call_after_minutes"][1] + 1)
+    latest = now + timedelta(minutes=(config_module.describe("escalation.call_after_minutes").high or 0) + 1)
     due = clinic.db.execute(
         "SELECT id, call_due_at FROM alerts WHERE status = 'open' AND call_due_at IS NOT NULL "
         "AND (call_due_at <= ? OR call_due_at > ?) ORDER BY id", [to_text(now), to_text(latest)]).fetchall()

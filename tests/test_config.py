@@ -1,5 +1,8 @@
 """Config: defaults are the SOP's numbers; every kind of bad setting is one line naming the key."""
+import re
+
 import pytest
+from pydantic import BaseModel
 
 from app import create_app
 from monitoring.config import DEFAULTS, ConfigError, load
@@ -110,3 +113,75 @@ def test_cli_with_bad_config_exits_2_with_one_line(tmp_path):
 def test_create_app_rejects_bad_dict():
     with pytest.raises(ConfigError, match="thresholds.fever_c"):
         create_app({"thresholds": {"fever_c": 45}})
+
+
+def test_example_config_is_written_from_the_model():
+    """config.example.toml is the model's manual: change monitoring/config_model.py, then run
+    `python -m monitoring.config example > config.example.toml`."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from monitoring.config import example_toml
+
+    root = Path(__file__).resolve().parent.parent
+    text = root.joinpath("config.example.toml").read_text()
+    assert text == example_toml(), "config.example.toml drifted: python -m monitoring.config example > config.example.toml"
+    written = subprocess.run([sys.executable, "-m", "monitoring.config", "example"], capture_output=True, check=False,
+                             text=True, cwd=str(root))
+    assert written.returncode == 0 and written.stdout == text
+
+
+def test_every_setting_is_described_once_with_label_help_range_and_sop():
+    from monitoring.config_model import Settings, described, table_of
+
+    tables = [name for name in Settings.model_fields if name != "oncall"]
+    tables += [f"{name}.{sub}" for name in tables for sub, info in table_of(name).model_fields.items()
+               if isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel)]
+    rows = [row for table in tables for row in described(table)]
+    leaves = {f"{section}.{key}" for section, values in DEFAULTS.items() if isinstance(values, dict)
+              for key, value in values.items() if not isinstance(value, dict)}
+    leaves |= {f"sms.twilio.{key}" for key in DEFAULTS["sms"]["twilio"]}
+    assert len(rows) == len({row.key for row in rows}) and {row.key for row in rows} == leaves
+    for row in rows:
+        assert row.label and row.help, row.key
+        if row.kind in ("whole", "number"):  # every number has its range and unit
+            assert row.low is not None and row.high is not None and row.low <= row.default <= row.high, row.key
+            assert row.unit, row.key
+        if row.key.startswith("thresholds."):  # every clinical threshold names its SOP line
+            assert re.search(r"^SOP \d.*, line \d+: ", row.sop), row.key
+
+
+def test_triage_thresholds_are_built_from_the_model():
+    """triage owns the SOP's numbers (its Thresholds defaults and ranges); the model describes exactly those."""
+    from dataclasses import fields
+
+    from monitoring.config import describe, thresholds
+    from triage import THRESHOLD_RANGES, Thresholds
+
+    assert thresholds(load({})) == Thresholds()
+    assert [item.name for item in fields(Thresholds)] == list(DEFAULTS["thresholds"])
+    for item in fields(Thresholds):
+        row = describe(f"thresholds.{item.name}")
+        assert (row.low, row.high) == THRESHOLD_RANGES[item.name]
+        assert row.default == getattr(Thresholds(), item.name)
+        assert row.kind == {"int": "whole", "float": "number"}[str(item.type)]
+    assert thresholds(load({"thresholds": {"fever_c": 38.5}})).fever_c == 38.5
+
+
+@pytest.mark.parametrize("change, field, words", [
+    pytest.param({"checkins.interval_minutes": 90.5}, "checkins.interval_minutes", "whole number", id="not-whole"),
+    pytest.param({"clinic.days": "mon"}, "clinic.days", "list of strings", id="days-not-a-list"),
+    pytest.param({"escalation.page_callback_number": "no"}, "escalation.page_callback_number", "true or false",
+                 id="not-a-flag"),
+    pytest.param({"thresholds.fever_c": 39.6}, "thresholds.fever_c", "between 37.5 and 39.5", id="fever-out"),
+    pytest.param({"oncall": [{"name": "A", "phone": "12"}]}, "oncall[0].phone", "E.164", id="oncall-phone"),
+])
+def test_a_stored_edit_is_validated_by_the_same_model(client, admin_token, change, field, words):
+    from conftest import auth
+
+    response = client.put("/api/v1/settings", json=change, headers=auth(admin_token))
+    assert response.status_code == 400, response.get_json()
+    assert response.get_json()["field"] == field and words in response.get_json()["error"]
+    assert client.get("/api/v1/settings", headers=auth(admin_token)).get_json()["overrides"] == {}
+

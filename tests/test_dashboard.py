@@ -566,3 +566,18 @@ def test_a_yes_no_setting_keeps_what_was_chosen_when_another_field_is_refused(cl
     select = select[:select.index("</select>")]
     assert '<option value="false" selected>' in select and '<option value="true" selected>' not in select
     assert "default yes" in html and "default True" not in html
+
+
+def test_the_settings_page_shows_the_models_label_range_and_sop(client, admin):
+    """Every editable threshold and check-in setting on the page carries the model's label, range and SOP line."""
+    from html import unescape
+
+    from monitoring.config import described
+
+    page = unescape(client.get("/dashboard/settings").text)
+    for row in described("thresholds") + described("checkins"):
+        assert f">{row.label}" in page, row.key
+        if row.low is not None:
+            assert f"{row.low:g} to {row.high:g}\u00a0{row.unit}" in page, row.key
+        if row.sop:
+            assert row.sop in page, row.key

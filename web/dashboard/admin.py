@@ -17,46 +17,8 @@ from web.dashboard.security import admin_required, current_user, idle_timeout, p
 bp = Blueprint("admin", __name__, url_prefix="/dashboard", template_folder="../templates")
 protect(bp)
 
-HELP = {
-    "clinic.phone": "E.164, like +15555550100: the number patients are told to call",
-    "clinic.days": "comma-separated: mon, tue, wed, thu, fri, sat, sun",
-    "clinic.open": "HH:MM, local time", "clinic.close": "HH:MM, local time",
-    "checkins.quiet_start": "HH:MM or empty (the SOP says every 1-2 h, day and night)",
-    "checkins.quiet_end": "HH:MM or empty",
-    "checkins.neuro_check_time": "HH:MM, clinic time, or empty to turn it off (a screen, not an ICE score)",
-    "clinic.dashboard_url": "an http(s) address, like https://monitor.example.org; empty: the SMS public address",
-    "escalation.page_callback_number": "off where pagers are not secure: the alert page then offers tap-to-call",
-}
-
-
-# What a clinic administrator reads instead of the config key, with the SOP line behind clinical ones.
-LABELS = {
-    "thresholds.fever_c": "Fever at or above (°C) — SOP 4: 38.0 °C = 100.4 °F",
-    "thresholds.systolic_floor": "Low systolic blood pressure below (mm Hg) — SOP 5: < 90",
-    "thresholds.systolic_drop": "…and more than this below the patient's baseline (mm Hg) — SOP 5: 10",
-    "thresholds.spo2_floor": "Low oxygen (SpO2) below (%) — SOP 5: < 90 %",
-    "thresholds.acetaminophen_interval_hours": "Hours between acetaminophen doses — SOP 5: 6-8 h",
-    "thresholds.acetaminophen_max_daily_mg": "Most acetaminophen in 24 hours (mg)",
-    "thresholds.protracted_fever_hours": "Protracted fever despite steroids after (hours) — SOP 5: 48 h",
-    "thresholds.prolonged_symptoms_days": "Prolonged symptoms after (days) — SOP 4: over 1 week",
-    "checkins.interval_minutes": "Minutes between check-ins — SOP 5: every 1-2 h",
-    "checkins.febrile_interval_minutes": "Minutes between check-ins while febrile",
-    "checkins.reminder_after_minutes": "Remind after (minutes without an answer)",
-    "checkins.missed_after_minutes": "Count as missed after (minutes)",
-    "checkins.escalate_after_missed": "Alert the nurse after this many missed in a row",
-    "checkins.monitoring_hours": "Hours of monitoring after a dose",
-    "checkins.quiet_start": "Quiet hours start", "checkins.quiet_end": "Quiet hours end",
-    "checkins.neuro_check_time": "Caregivers' daily neuro check at — SOP 4: assess for neurotoxicity",
-    "clinic.name": "Clinic name (in every text)", "clinic.phone": "Clinic phone patients call",
-    "clinic.timezone": "Time zone", "clinic.open": "Opens", "clinic.close": "Closes",
-    "clinic.days": "Days open", "clinic.dashboard_url": "Dashboard address in nurse texts",
-    "escalation.ack_timeout_minutes": "Page again and the next on call after (minutes without ACK)",
-    "escalation.call_after_minutes": "Phone the paged nurse about an URGENT alert after (minutes without ACK; 0: never)",
-    "escalation.page_callback_number": "Pages carry the patient's phone number",
-}
+NBSP = "\u00a0"  # keeps a number and its unit on one line
 ROTA_SLOTS = 4  # people a chain can hold on the settings page, in paging order
-SECTIONS = {"checkins": "Check-ins", "clinic": "Clinic", "escalation": "Escalation",
-            "thresholds": "Clinical thresholds"}
 
 
 def _shown(value) -> str:
@@ -67,53 +29,61 @@ def _shown(value) -> str:
 
 
 def short_label(key: str) -> str:
-    """The label without its SOP note, for messages and the change history."""
+    """What an administrator reads instead of the config key (config_model's label), in messages and the
+    change history."""
     if key == "oncall":
-        return "On-call chain"
-    if key.startswith("rota."):
-        return f"On call in {rota.SHIFTS[key.split('.')[1]]}"
-    return LABELS.get(key, key.split(".", 1)[-1].replace("_", " ")).split(" — ")[0]
+        return config_module.ONCALL_LABEL
+    try:
+        return config_module.describe(key).label
+    except KeyError:
+        return key.split(".", 1)[-1].replace("_", " ")
+
+
+def _shown_default(row: config_module.Described) -> str:
+    if row.kind == "flag":
+        return "yes" if row.default else "no"
+    if row.kind == "words":
+        return ", ".join(row.default)
+    return str(row.default) or "(empty)"
 
 
 def _rows(effective: dict) -> list[dict]:
+    """One row a setting of the page's tables, all it says from the model (config_model)."""
     from_file = clinic().config
     rows = []
-    for key in settings.editable_keys():
-        if key == "oncall" or key.startswith("rota."):  # the on-call fieldset picks these
+    for section in settings.EDITABLE_SECTIONS:
+        if section == "rota":  # the on-call fieldset picks these
             continue
-        section, name = key.split(".", 1)
-        default = config_module.DEFAULTS[section][name]
-        value = effective[section][name]
-        low_high = config_module.RANGES.get(key)
-        rows.append({
-            "key": key, "id": key.replace(".", "-"), "section": SECTIONS.get(section, section),
-            "name": LABELS.get(key, name.replace("_", " ")),
-            "value": ", ".join(value) if isinstance(value, list) else value,
-            "default": ", ".join(default) if isinstance(default, list) else (
-                ("yes" if default else "no") if isinstance(default, bool) else default),
-            "file": _shown(from_file[section][name]),
-            "help": HELP.get(key) or (f"{low_high[0]:g} to {low_high[1]:g}" if low_high else ""),
-            "number": isinstance(default, (int, float)) and not isinstance(default, bool),
-            "boolean": isinstance(default, bool),
-        })
+        for row in config_module.described(section):
+            name = row.key.split(".", 1)[1]
+            value = effective[section][name]
+            bounds = f"{row.low:g} to {row.high:g}{NBSP + row.unit if row.unit else ''}" if row.low is not None else ""
+            help = row.form_help or row.help
+            rows.append({
+                "key": row.key, "id": row.key.replace(".", "-"), "section": config_module.table_of(section).title,
+                "name": row.label, "value": ", ".join(value) if isinstance(value, list) else value,
+                "default": _shown_default(row), "file": _shown(from_file[section][name]),
+                "help": "; ".join(part for part in (help[:1].upper() + help[1:], bounds) if part), "sop": row.sop,
+                "number": row.kind in ("whole", "number"), "boolean": row.kind == "flag",
+            })
     return rows
 
 
 def _parse(key: str, raw: str):
-    section, name = key.split(".", 1)
-    default = config_module.DEFAULTS[section][name]
+    """A form field's text as the value the model takes (its kind from config_model)."""
+    kind = config_module.describe(key).kind
     raw = raw.strip()
-    if isinstance(default, list):
+    if kind == "words":
         return [item.strip() for item in raw.split(",") if item.strip()]
-    if isinstance(default, bool):
+    if kind == "flag":
         return raw.lower() in ("on", "true", "1", "yes")
-    if isinstance(default, (int, float)):
+    if kind in ("whole", "number"):
         if re.fullmatch(r"\d{1,3}(,\d{3})+", raw):  # 4,000: a thousands separator, not a decimal comma
             raise ValidationError(f"{short_label(key)}: write {raw.replace(',', '')} without the comma", key)
         number = forms.number({key: raw}, key, short_label(key))  # 38,0 reads as 38.0, as in the other forms
         if number is None:
             raise ValidationError(f"{short_label(key)} must be a number", key)
-        return int(number) if isinstance(default, int) and float(number).is_integer() else number
+        return int(number) if kind == "whole" and float(number).is_integer() else number
     return raw
 
 

@@ -1,0 +1,192 @@
+"""The kinds of value a setting takes, each refusing a wrong value in the words the config file's reader needs.
+
+A field's problem is a `PydanticCustomError` whose message is what follows the key in the one-line
+`ConfigError` (monitoring.config adds the key from the error's location). Used by the settings model
+(monitoring/config_model.py); no setting is described here.
+"""
+from __future__ import annotations
+
+import re
+from datetime import time
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import click
+import phonenumbers
+from pydantic import AfterValidator, BeforeValidator
+from pydantic_core import PydanticCustomError
+
+from messages.texts import plain_punctuation
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+BACKENDS = ("outbox", "twilio")
+
+
+class ConfigError(click.ClickException):
+    """A setting the service cannot start with; the message names the key. Exit status 2."""
+
+    exit_code = 2
+
+    def __init__(self, key: str, problem: str):
+        super().__init__(f"config: {key}: {problem}")
+        self.key = key
+
+
+def problem(text: str) -> PydanticCustomError:
+    """A field's problem in words (what follows 'config: KEY: ')."""
+    return PydanticCustomError("setting", "{problem}", {"problem": text})
+
+
+# --- value types: each refuses a wrong type with the words the config file's reader needs -----------------
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise problem(f"must be true or false, not {value!r}")
+    return value
+
+
+def _whole(value: object) -> int:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise problem(f"must be a whole number, not {value!r}")
+    return value
+
+
+def _number(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or abs(value) > 1e9:
+        raise problem(f"must be a number, not {str(value)[:20]!r}")
+    return float(value)
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise problem(f"must be a string, not {value!r}")
+    return value
+
+
+def _words(value: object) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise problem(f"must be a list of strings, not {value!r}")
+    return list(value)
+
+
+def normalised_phone(value: object) -> str | None:
+    """`value` as E.164 (+15555550100), or None when it is not a possible phone number."""
+    if not isinstance(value, str) or not value.startswith("+"):
+        return None
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _phone(value: object) -> str:
+    phone = normalised_phone(value)
+    if phone is None:
+        raise problem(f"must be an E.164 phone number like +15555550100, not {value!r}")
+    return phone
+
+
+CLOCK = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
+
+
+def _clock(value: str) -> str:
+    if not CLOCK.fullmatch(value.strip()):
+        raise problem(f"must be a 24-hour time like 08:00, not {value!r}")
+    return value
+
+
+def _clock_or_empty(value: str) -> str:
+    return _clock(value) if value else value
+
+
+def known_backend(value: str) -> str:
+    if value not in BACKENDS:
+        raise problem(f"must be one of {', '.join(BACKENDS)}, not {value!r}")
+    return value
+
+
+def _address(value: str) -> str:
+    if value and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+        raise problem(f"must be an http(s) address like https://monitor.example.org, not {value!r}")
+    return value
+
+
+def time_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise problem(f"must be an IANA time zone like America/Chicago, not {value!r}") from None
+    return value
+
+
+def clinic_name(value: str) -> str:
+    # Where a text's inserted values enter (the file and the settings page both pass here): a curly
+    # apostrophe in "St. Mary’s" would turn every text into UCS-2.
+    value = plain_punctuation(value)
+    if not value.strip():
+        raise problem("must not be empty: patients see it in every prompt")
+    if len(value) > 40:
+        raise problem("must be at most 40 characters: it starts every prompt, which must stay short")
+    return value
+
+
+def open_days(value: list[str]) -> list[str]:
+    if not value:
+        raise problem(f"must name at least one day among {', '.join(DAYS)}")
+    bad = [day for day in value if day not in DAYS]
+    if bad:
+        raise problem(f"must be days among {', '.join(DAYS)}, not {bad}")
+    return value
+
+
+def mrn_uri(value: str) -> str:
+    if not re.fullmatch(r"(https?://[^\s]+|urn:[a-z0-9][a-z0-9-]*:[^\s]+)", value):
+        raise problem(f"must be a URI like https://ehr.example.org/mrn or urn:oid:1.2.3, not {value!r}")
+    return value
+
+
+def storage_uri(value: str) -> str:
+    if not re.fullmatch(r"(memory|redis|rediss|redis\+cluster|redis\+sentinel|memcached|mongodb|valkey)://\S*", value):
+        raise problem(f"must be memory:// or a Flask-Limiter storage URI like redis://host:6379, not {value!r}")
+    return value
+
+
+Flag = Annotated[bool, BeforeValidator(_flag)]
+Whole = Annotated[int, BeforeValidator(_whole)]
+Number = Annotated[float, BeforeValidator(_number)]
+Text = Annotated[str, BeforeValidator(_text)]
+Words = Annotated[list[str], BeforeValidator(_words)]
+Phone = Annotated[str, BeforeValidator(_phone)]
+Clock = Annotated[Text, AfterValidator(_clock)]
+OptionalClock = Annotated[Text, AfterValidator(_clock_or_empty)]
+Address = Annotated[Text, AfterValidator(_address)]
+
+
+def person_name(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise problem("must be a non-empty string")
+    return plain_punctuation(value.strip())
+
+
+def on_call_chain(value: object) -> object:
+    if not isinstance(value, list) or not value:
+        raise problem("must be a non-empty list of {name, phone} tables")
+    return value
+
+
+def is_example_number(phone: str) -> bool:
+    """555-0100 to 555-0199 are fictional numbers in every North American area code."""
+    return phone.startswith("+1") and phone[5:9] == "5550" and phone[9:10] == "1"
+
+
+def parse_clock(key: str, value: str) -> time:
+    """'08:00' as a time of day; ConfigError naming `key` when it is not a 24-hour HH:MM."""
+    match = CLOCK.fullmatch(value.strip())
+    if not match:
+        raise ConfigError(key, f"must be a 24-hour time like 08:00, not {value!r}")
+    return time(int(match.group(1)), int(match.group(2)))

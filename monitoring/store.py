@@ -189,51 +189,61 @@ def _busy_timeout_ms(db: sqlite_utils.Database) -> int:
     return getattr(db, "busy_timeout_ms", BUSY_TIMEOUT_MS)
 
 
+# The hand-written runner's record of the schema (versions 1-9), before the migrations became a sqlite-utils set.
+LEGACY_VERSIONS = "schema_migrations"
+
+
+def known_migrations() -> list[str]:
+    """The names of the migrations this code knows, in the order they run (monitoring.migrations). The
+    schema version is a count of these; sqlite-utils lists a set's migrations as an empty database's pending ones."""
+    return [migration.name for migration in MIGRATIONS.pending(sqlite_utils.Database(memory=True))]
+
+
 def schema_version(db: sqlite_utils.Database) -> int:
-    if "schema_migrations" not in db.table_names():
-        return 0
-    row = db.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
-    return row[0] or 0
+    """How many migrations the database has had (0: not initialised). A database the old runner made reports
+    its `schema_migrations` version until `migrate` takes it over."""
+    if LEGACY_VERSIONS in db.table_names():
+        row = db.execute(f"SELECT MAX(version) FROM {LEGACY_VERSIONS}").fetchone()
+        return row[0] or 0
+    return len(MIGRATIONS.applied(db))
 
 
 def migrate(db: sqlite_utils.Database) -> list[int]:
-    """Apply the migrations this code knows and the database lacks; return the versions applied."""
-    current = schema_version(db)
-    newest = len(MIGRATIONS)
-    if current > newest:
-        raise StoreError(
-            f"database schema is version {current}, newer than this code knows ({newest}); "
-            "upgrade crswatch before starting it on this database"
-        )
-    applied = []
-    for version, script in enumerate(MIGRATIONS, start=1):
-        if version <= current:
-            continue
-        with transaction(db):
-            for statement in _statements(script):
-                db.execute(statement)
-            db.execute(
-                "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", [version, to_text(utcnow())]
-            )
-        applied.append(version)
-    return applied
+    """Apply the migrations this code knows and the database lacks, in one transaction under the write lock
+    (two processes starting at once apply them once); return the versions applied (1 = the first migration).
+
+    Raises StoreError (exit status 2) on a database newer than this code, and changes nothing then.
+    """
+    with transaction(db):
+        require_current(db)
+        _take_over_legacy_versions(db)
+        pending = {migration.name for migration in MIGRATIONS.pending(db)}
+        MIGRATIONS.apply(db)
+    return [version for version, name in enumerate(known_migrations(), start=1) if name in pending]
 
 
-def _statements(script: str) -> list[str]:
-    """Split a migration into statements (sqlite3.complete_statement keeps trigger bodies whole)."""
-    statements, buffer = [], ""
-    for line in script.splitlines(keepends=True):
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            statements.append(buffer.strip())
-            buffer = ""
-    if buffer.strip():
-        statements.append(buffer.strip())
-    return statements
+def _take_over_legacy_versions(db: sqlite_utils.Database) -> None:
+    """A database the old runner made: its version k becomes the first k migrations of the set (each keeping
+    when it was applied) and its `schema_migrations` table goes, so the schema has one record."""
+    if LEGACY_VERSIONS not in db.table_names():
+        return
+    known = known_migrations()
+    MIGRATIONS.ensure_migrations_table(db)
+    for version, applied_at in db.execute(f"SELECT version, applied_at FROM {LEGACY_VERSIONS} ORDER BY version"):
+        insert(db, MIGRATIONS.migrations_table,
+               {"migration_set": MIGRATIONS.name, "name": known[version - 1], "applied_at": applied_at})
+    db.execute(f"DROP TABLE {LEGACY_VERSIONS}")
 
 
 def require_current(db: sqlite_utils.Database) -> None:
-    """Refuse to run on a database that was not initialised or is newer than the code."""
+    """Refuse (StoreError, exit status 2) a database with migrations this code does not know: a newer
+    crswatch ran on it. An older database passes; `migrate` brings it up."""
+    known = known_migrations()
     current = schema_version(db)
-    if current > len(MIGRATIONS):
-        raise StoreError(f"database schema is version {current}, newer than this code knows ({len(MIGRATIONS)})")
+    unknown = LEGACY_VERSIONS not in db.table_names() and any(
+        migration.name not in known for migration in MIGRATIONS.applied(db))
+    if current > len(known) or unknown:
+        raise StoreError(
+            f"database schema is version {current}, newer than this code knows ({len(known)}); "
+            "upgrade crswatch before starting it on this database"
+        )

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import click
 import sqlite_utils
+from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from monitoring.migrations import MIGRATIONS
 
@@ -247,3 +249,25 @@ def require_current(db: sqlite_utils.Database) -> None:
             f"database schema is version {current}, newer than this code knows ({len(known)}); "
             "upgrade crswatch before starting it on this database"
         )
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create or migrate the database schema (safe to run again)."""
+    path = current_app.config["CRS"]["database"]["path"]
+    db = connect(path)
+    try:
+        applied = migrate(db)
+        version = schema_version(db)
+    finally:
+        db.close()
+    if applied:
+        click.echo(f"database {path}: applied migrations {applied}; schema version {version}")
+    else:
+        click.echo(f"database {path}: schema version {version} is current; nothing to do")
+
+
+def init_app(app: Flask) -> None:
+    """Register the store's command, `flask --app app init-db` (create_app calls this)."""
+    app.cli.add_command(init_db_command)

@@ -42,7 +42,7 @@ def observation(row, kind: str) -> dict:
 
 def _observation(row, kind: str) -> dict:
     source = row["source"]
-    resource = {
+    resource: codes.Json = {
         "resourceType": "Observation", "id": f"{row['id']}-{kind}",
         "meta": {"lastUpdated": iso(row["created_at"]),
                  "tag": [codes.coding(codes.READING_SOURCE, source, SOURCE_TEXT.get(source, source))]},

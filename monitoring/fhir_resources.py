@@ -24,7 +24,7 @@ def ref(kind: str, row_id) -> dict:
 
 
 def _meta(last_updated: str | None, profiles: list[str] | None = None) -> dict:
-    meta = {"lastUpdated": iso(last_updated)}
+    meta: codes.Json = {"lastUpdated": iso(last_updated)}
     if profiles:
         meta["profile"] = profiles
     return meta
@@ -33,7 +33,7 @@ def _meta(last_updated: str | None, profiles: list[str] | None = None) -> dict:
 def _name(text: str) -> dict:
     """US Core wants a family or a given name; the store keeps one line: the last word is the family name."""
     words = text.split()
-    name = {"text": text, "family": words[-1]}
+    name: codes.Json = {"text": text, "family": words[-1]}
     if len(words) > 1:
         name["given"] = words[:-1]
     return name
@@ -42,13 +42,13 @@ def _name(text: str) -> dict:
 def patient(clinic: Clinic, row) -> dict:
     """US Core Patient: crswatch's id and the MRN as identifiers, name, mobile phone, language, caregivers.
     Sex is not collected, so gender is 'unknown' (US Core requires the element)."""
-    identifiers = [{"system": codes.CRS_PATIENT_ID, "value": str(row["id"])}]
+    identifiers: list[codes.Json] = [{"system": codes.CRS_PATIENT_ID, "value": str(row["id"])}]
     mrn = row["mrn"]
     if mrn:
         identifiers.insert(0, {
             "use": "usual", "type": codes.concept(codes.IDENTIFIER_TYPE, "MR", "Medical record number"),
             "system": clinic.config["fhir"]["mrn_system"], "value": mrn})
-    resource = {
+    resource: codes.Json = {
         "resourceType": "Patient", "id": str(row["id"]),
         "meta": _meta(row["created_at"], [f"{codes.US_CORE}/us-core-patient"]),
         "identifier": identifiers, "active": True, "name": [_name(row["name"])],
@@ -117,7 +117,7 @@ def flag(row) -> dict:
 def communication(clinic: Clinic, row, alert) -> dict:
     """One page to a nurse (a text of kind 'alert' or a call): to whom, its delivery status, the alert it is
     about, and the alert's acknowledgement (who and when) as a note."""
-    resource = {
+    resource: codes.Json = {
         "resourceType": "Communication", "id": str(row["id"]), "meta": _meta(row["updated_at"]),
         "status": COMMUNICATION_STATUS.get(row["status"], "unknown"),
         "category": [codes.concept(codes.COMMUNICATION_CATEGORY, "alert", "Alert")],
@@ -163,7 +163,7 @@ def medication_administration(row, staff_name: str | None = None) -> dict:
         performer = {**ref("Patient", row["patient_id"]), "display": SELF_REPORTED[row["source"]]}
     else:
         performer = {"display": staff_name or row["source"]}
-    resource = {
+    resource: codes.Json = {
         "resourceType": "MedicationAdministration", "id": str(row["id"]), "meta": _meta(row["created_at"]),
         "status": "completed", "medicationCodeableConcept": medication,
         "subject": ref("Patient", row["patient_id"]), "effectiveDateTime": iso(row["given_at"]),
@@ -183,7 +183,7 @@ def risk_assessment(row, basis: list[dict]) -> dict:
     codes as reasonCode, and the Observations (or the dose) it judged as basis."""
     level = row["level"]
     reasons = loads(row["reasons"], [])
-    resource = {
+    resource: codes.Json = {
         "resourceType": "RiskAssessment", "id": str(row["id"]), "meta": _meta(row["assessed_at"]),
         "status": "final", "subject": ref("Patient", row["patient_id"]),
         "occurrenceDateTime": iso(row["assessed_at"]),
@@ -203,7 +203,7 @@ def risk_assessment(row, basis: list[dict]) -> dict:
 
 def device(row) -> dict:
     """A device hub or thermometer that posts readings (monitoring.devices)."""
-    resource = {
+    resource: codes.Json = {
         "resourceType": "Device", "id": str(row["id"]), "meta": _meta(row["revoked_at"] or row["created_at"]),
         "status": "inactive" if row["revoked_at"] else "active",
         "deviceName": [{"name": row["name"], "type": "user-friendly-name"}],

@@ -24,7 +24,8 @@ from triage.neuro_check import assess_neuro_check
 
 def check_time(clinic: Clinic) -> str:
     """The clinic's `[checkins] neuro_check_time` ("HH:MM", clinic time), "" when the check is off."""
-    return clinic.checkins.get("neuro_check_time", "")
+    time: str = clinic.checkins.get("neuro_check_time", "")
+    return time
 
 
 def next_due(clinic: Clinic, after: datetime) -> datetime:

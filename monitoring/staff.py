@@ -5,6 +5,8 @@ once (monitoring.sessions); revoking also revokes every API token.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
@@ -42,7 +44,7 @@ def add_staff(clinic: Clinic, name: str, role: str, phone: str | None = None, ac
         return tokens.issue(clinic, staff_id, FIRST_TOKEN, actor)
 
 
-def list_staff(clinic: Clinic) -> list[dict]:
+def list_staff(clinic: Clinic) -> list[dict[str, Any]]:
     rows = clinic.db.execute(
         "SELECT id, name, role, phone, active, created_at, revoked_at FROM staff ORDER BY name"
     ).fetchall()
@@ -53,7 +55,7 @@ def _active_id(clinic: Clinic, name: str) -> int:
     row = clinic.db.execute("SELECT id FROM staff WHERE name = ? AND active = 1", [name]).fetchone()
     if row is None:
         raise NotFound(f"no active staff member named {name!r}", "name")
-    return row["id"]
+    return int(row["id"])
 
 
 def revoke_staff(clinic: Clinic, name: str, actor: str = "cli") -> None:
@@ -77,12 +79,12 @@ def set_role(clinic: Clinic, name: str, role: str, actor: str) -> None:
         clinic.audit(actor, "staff.role", name, role=role)
 
 
-def staff_by_token(clinic: Clinic, token: str) -> dict | None:
+def staff_by_token(clinic: Clinic, token: str) -> dict[str, Any] | None:
     """The active staff member a live API token belongs to (see monitoring.tokens.staff_for)."""
     return tokens.staff_for(clinic, token)
 
 
-def staff_by_phone(clinic: Clinic, phone: str) -> dict | None:
+def staff_by_phone(clinic: Clinic, phone: str) -> dict[str, Any] | None:
     """A staff member or on-call person texting from `phone` (they may ACK)."""
     row = clinic.db.execute(
         "SELECT id, name, role, phone FROM staff WHERE phone = ? AND active = 1", [phone]

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, overload
 
 import click
 import sqlite_utils
@@ -93,7 +94,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@overload
+def to_text(moment: datetime) -> str: ...
+@overload
+def to_text(moment: None) -> None: ...
+@overload
+def to_text(moment: datetime | None) -> str | None: ...
 def to_text(moment: datetime | None) -> str | None:
+    """A time as the store keeps it: UTC ISO 8601 with microseconds (None stays None). Raises ValueError
+    on a naive datetime."""
     if moment is None:
         return None
     if moment.tzinfo is None:
@@ -101,29 +110,48 @@ def to_text(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+@overload
+def from_text(text: str) -> datetime: ...
+@overload
+def from_text(text: None) -> None: ...
+@overload
+def from_text(text: str | None) -> datetime | None: ...
 def from_text(text: str | None) -> datetime | None:
+    """A stored time back as an aware datetime (None stays None)."""
     return None if text is None else datetime.fromisoformat(text)
 
 
-def dumps(value) -> str:
+def dumps(value: object) -> str:
+    """A JSON column's text (keys sorted, so equal values store equal text)."""
     return json.dumps(value, sort_keys=True)
 
 
-def loads(text: str | None, default=None):
+def loads(text: str | None, default: Any = None) -> Any:
+    """A JSON column's value (`default` for NULL)."""
     if text == "[]":  # most symptom lists: triage reloads an episode's readings for every new one
         return []
     return default if text is None else json.loads(text)
 
 
-def insert(db: sqlite_utils.Database, table: str, row: dict) -> int:
+def insert(db: sqlite_utils.Database, table: str, row: dict[str, Any]) -> int:
     """Insert one row and return its id. Plain SQL: the hot path (each text writes several rows) cannot
     afford sqlite-utils' per-call table introspection; the schema is fixed by the migrations."""
     columns = ", ".join(row)
     marks = ", ".join("?" for _ in row)
-    return db.conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(row.values())).lastrowid
+    rowid = db.conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(row.values())).lastrowid
+    assert rowid is not None  # an INSERT always sets it
+    return rowid
 
 
-def connect(path: str, busy_timeout_ms: int | None = None) -> sqlite_utils.Database:
+class Database(sqlite_utils.Database):
+    """sqlite-utils' Database with how long this connection waits for the write lock: `busy_timeout_ms` a try,
+    and until `write_deadline` (time.monotonic(); None: no budget) in all (set_write_budget)."""
+
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS
+    write_deadline: float | None = None
+
+
+def connect(path: str, busy_timeout_ms: int | None = None) -> Database:
     """Open the database with the settings every connection here uses. `busy_timeout_ms`: how long one try
     waits for another writer's lock (default BUSY_TIMEOUT_MS; web requests pass WEB_BUSY_TIMEOUT_MS)."""
     if path != ":memory:":
@@ -135,12 +163,12 @@ def connect(path: str, busy_timeout_ms: int | None = None) -> sqlite_utils.Datab
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")  # a 200 to Twilio means the text is on disk
     conn.execute("PRAGMA foreign_keys = ON")
-    db = sqlite_utils.Database(conn)
+    db = Database(conn)
     db.busy_timeout_ms = int(busy_timeout_ms)
     return db
 
 
-def set_write_budget(db: sqlite_utils.Database, seconds: float | None) -> None:
+def set_write_budget(db: Database, seconds: float | None) -> None:
     """From now, this connection's transactions wait at most `seconds` in all for the write lock (None: no
     budget, only the per-try busy timeout and BEGIN_TRIES). A web request sets it as it starts."""
     db.write_deadline = None if seconds is None else time.monotonic() + seconds
@@ -188,7 +216,7 @@ def _begin(db: sqlite_utils.Database) -> None:
 
 
 def _busy_timeout_ms(db: sqlite_utils.Database) -> int:
-    return getattr(db, "busy_timeout_ms", BUSY_TIMEOUT_MS)
+    return int(getattr(db, "busy_timeout_ms", BUSY_TIMEOUT_MS))
 
 
 # The hand-written runner's record of the schema (versions 1-9), before the migrations became a sqlite-utils set.

@@ -10,7 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from messages.gateways import gateway_for
+from messages.gateways import Gateway, gateway_for
 from monitoring import operator
 from monitoring.clinic import command_clinic
 from monitoring.store import transaction
@@ -18,7 +18,7 @@ from scheduler.jobs import run_due_work
 from scheduler.runner import Runner
 
 
-def _gateway(app: Flask):  # OutboxGateway, TwilioGateway or a test's fake: no common type yet
+def _gateway(app: Flask) -> Gateway:
     """The app's SMS gateway: one a test put in app.extensions["crswatch.gateway"], else the configured one."""
     return app.extensions.get("crswatch.gateway") or gateway_for(app.config["CRS"])
 

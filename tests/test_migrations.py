@@ -4,6 +4,7 @@ than the code is refused and left as it was, and running again changes nothing."
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -147,3 +148,23 @@ def test_a_migration_that_fails_part_way_leaves_the_database_as_it_was(tmp_path,
     assert schema(db) == before  # its ALTER TABLEs before the failure are gone too, and the take-over
     assert schema_version(db) == LEGACY_NEWEST - 1 and "_sqlite_migrations" not in db.table_names()
     assert not db.conn.in_transaction
+
+
+def test_two_processes_starting_at_once_apply_each_migration_once(tmp_path, clock):
+    path = str(tmp_path / "shared.db")
+    start = threading.Barrier(2)
+    applied: list[list[int]] = []
+
+    def start_up() -> None:  # as a second gunicorn worker or the scheduler beside `serve`: its own connection
+        db = connect(path)
+        start.wait()
+        applied.append(migrate(db))
+        db.close()
+
+    workers = [threading.Thread(target=start_up) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert sorted(applied, key=len) == [[], list(range(1, len(known_migrations()) + 1))]
+    assert [name for _, name, _ in recorded(connect(path))] == known_migrations()

@@ -169,7 +169,7 @@ def serve(host: str, port: int) -> None:
     """Serve the app with its scheduler (what `make run` does)."""
     from werkzeug.serving import run_simple
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app itself, for run_simple
+    app = current_app._get_current_object()  # the app itself, not its proxy: run_simple serves it
     settings = app.config["CRS"]
     runner = start_scheduler(app) if settings["scheduler"]["enabled"] else None
     url = f"http://{host}:{port}"

@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test acceptance bench lint browser axe clean
+.PHONY: install run test acceptance bench lint typecheck browser axe clean
 
 install: $(STAMP)
 
@@ -22,7 +22,7 @@ run: install
 	@$(VENV)/bin/flask --app app demo
 	@$(VENV)/bin/flask --app app serve
 
-test: install browser axe
+test: install browser axe typecheck
 	@echo "==> running the tests (pytest)"
 	@$(PY) -m pytest
 
@@ -33,8 +33,18 @@ acceptance: install
 bench: install
 	@for script in bench/*.py; do echo "==> $$script"; $(PY) $$script || exit 1; done
 
+# mypy reads what to check, and how strictly, from [tool.mypy] in pyproject.toml (a few seconds; cached after).
+MYPY_SAYS := ==> type-checking (mypy: triage/ strict; messages/ and monitoring/ strict but for the modules pyproject.toml lists)
+
 lint: install
+	@echo "==> linting (ruff check .)"
 	@$(VENV)/bin/ruff check .
+	@echo "$(MYPY_SAYS)"
+	@$(PY) -m mypy
+
+typecheck: install
+	@echo "$(MYPY_SAYS)"
+	@$(PY) -m mypy
 
 # Browser tests drive Debian's chromium through Playwright; install it when missing.
 browser:
@@ -51,4 +61,4 @@ $(AXE):
 	@npm install --no-save --no-package-lock --no-audit --no-fund --prefix tests/browser/vendor axe-core@4.14.1 >/dev/null
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis .mypy_cache

@@ -1,37 +1,38 @@
 """crswatch: home monitoring for cytokine release syndrome after a BTCE step-up dose.
 
-`create_app(config)` builds the service; the command line (`flask --app app --help`) runs it:
+`create_app(config)` builds the service; the command line (`flask --app app --help`) runs it. Each command
+is registered by the module that owns it, through that module's `init_app(app)`:
 
-    flask --app app init-db                       create or migrate the database
-    flask --app app staff add NAME --role nurse   add a staff member; prints their API token last
-    flask --app app tick                          run all due work once (prompts, pages, delivery)
-    flask --app app serve                         serve the app with its scheduler (make run)
-    flask --app app scheduler                     run only the scheduler (beside gunicorn)
+    flask --app app init-db                         create or migrate the database        monitoring/store.py
+    flask --app app staff add NAME --role nurse     staff (also password, role, token,    monitoring/staff.py
+                                                    list, revoke); prints the token last
+    flask --app app demo                            seed a demo admin and patient         monitoring/demo.py
+    flask --app app tick                            run all due work once (cron)          scheduler/cli.py
+    flask --app app scheduler                       run only the scheduler (gunicorn)     scheduler/cli.py
+    flask --app app clock-ok                        a clock step confirmed                scheduler/cli.py
+    flask --app app device add|list|revoke          device hub tokens                     web/fhir/cli.py
+    flask --app app export-fhir --out DIR           the FHIR Bulk Data feed               web/fhir/cli.py
+    flask --app app serve                           the app with its scheduler (make run) here
 """
 from __future__ import annotations
 
 import logging
 import os
 import re
-import signal
 import sys
-import time
 
 import click
-from flask import Flask
+from flask import Flask, current_app
+from flask.cli import with_appcontext
 
-from messages.gateways import gateway_for
 from monitoring import config as config_module
-from monitoring import staff as staff_module
-from monitoring import tokens as tokens_module
-from monitoring.clinic import command_clinic
-from monitoring.store import connect, migrate, schema_version
-from scheduler.jobs import run_due_work
+from monitoring import demo, staff, store
+from monitoring.store import connect, migrate
+from scheduler import cli as scheduler_cli
 from scheduler.runner import Runner
 from web.session_key import session_key
 
 log = logging.getLogger("crswatch")
-DEMO_PATIENT_PHONE = "+15555550199"
 
 
 def create_app(config: str | os.PathLike | dict | None = None) -> Flask:
@@ -71,7 +72,12 @@ def create_app(config: str | os.PathLike | dict | None = None) -> Flask:
     limit_bearer_failures(limiter, fhir.bp)  # refused tokens on the FHIR API count and throttle too
     fhir.init_app(app)
 
-    register_cli(app)
+    # Each command is registered by the module that owns it (`flask --app app --help` lists them all).
+    store.init_app(app)
+    staff.init_app(app)
+    demo.init_app(app)
+    scheduler_cli.init_app(app)
+    app.cli.add_command(serve)
     if settings["sms"]["backend"] == "outbox" and "gunicorn" in sys.modules:
         _warn_outbox("gunicorn")
     if settings["scheduler"]["enabled"] and not app.testing and _serving_process():
@@ -155,181 +161,31 @@ def _init_db_quietly(settings: dict) -> None:
         db.close()
 
 
-def register_cli(app: Flask) -> None:
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def serve(host: str, port: int) -> None:
+    """Serve the app with its scheduler (what `make run` does)."""
+    from werkzeug.serving import run_simple
+
+    app = current_app._get_current_object()  # the app itself, not its proxy: run_simple serves it
     settings = app.config["CRS"]
-
-    def clinic():
-        return command_clinic(settings)
-
-    @app.cli.command("init-db")
-    def init_db():
-        """Create or migrate the database schema (safe to run again)."""
-        db = connect(settings["database"]["path"])
-        try:
-            applied = migrate(db)
-            version = schema_version(db)
-        finally:
-            db.close()
-        path = settings["database"]["path"]
-        if applied:
-            click.echo(f"database {path}: applied migrations {applied}; schema version {version}")
-        else:
-            click.echo(f"database {path}: schema version {version} is current; nothing to do")
-
-    @app.cli.group("staff")
-    def staff():
-        """Clinic staff and their API tokens."""
-
-    @staff.command("add")
-    @click.argument("name")
-    @click.option("--role", type=click.Choice(staff_module.ROLES), required=True, help="nurse or admin")
-    @click.option("--phone", default=None, help="E.164 phone for pages and ACK, like +15555550142")
-    @click.option("--password", is_flag=True, help="also set a dashboard password (prompted)")
-    def staff_add(name, role, phone, password):
-        """Add a staff member; prints their API token on the last line (shown once)."""
-        with clinic() as opened:
-            token = staff_module.add_staff(opened, name, role, phone)
-            if password:
-                secret = click.prompt("Dashboard password", hide_input=True, confirmation_prompt=True)
-                staff_module.set_password(opened, name, secret, actor="cli")
-        click.echo(f"added {role} {name}; their API token (keep it secret, it is not shown again):")
-        click.echo(token)
-
-    @staff.command("password")
-    @click.argument("name")
-    def staff_password(name):
-        """Set (or reset) a staff member's dashboard password; also lifts a lockout."""
-        with clinic() as opened:
-            secret = click.prompt("New dashboard password", hide_input=True, confirmation_prompt=True)
-            staff_module.set_password(opened, name, secret, actor="cli")
-        click.echo(f"password set for {name}")
-
-    @staff.command("role")
-    @click.argument("name")
-    @click.argument("role", type=click.Choice(staff_module.ROLES))
-    def staff_role(name, role):
-        """Change a staff member's role; their dashboard sessions end."""
-        with clinic() as opened:
-            staff_module.set_role(opened, name, role, actor="cli")
-        click.echo(f"{name} is now {role}; their dashboard sessions ended")
-
-    @staff.command("token")
-    @click.argument("name")
-    @click.option("--label", default="cli", show_default=True, help="what the token is for, like 'ward laptop'")
-    @click.option("--days", type=int, default=None, help="days it works (default [web] api_token_days)")
-    def staff_token(name, label, days):
-        """Issue another API token for NAME; prints it on the last line (shown once)."""
-        with clinic() as opened:
-            person = next((p for p in staff_module.list_staff(opened) if p["name"] == name and p["active"]), None)
-            if person is None:
-                raise click.ClickException(f"no active staff member named {name!r}")
-            token = tokens_module.issue(opened, person["id"], label, actor="cli", days=days)
-        click.echo(f"new API token {label!r} for {name} (keep it secret, it is not shown again):")
-        click.echo(token)
-
-    @staff.command("list")
-    def staff_list():
-        """List staff members."""
-        with clinic() as opened:
-            for person in staff_module.list_staff(opened):
-                state = "active" if person["active"] else f"revoked {person['revoked_at']}"
-                click.echo(f"{person['name']}\t{person['role']}\t{person['phone'] or '-'}\t{state}")
-
-    @staff.command("revoke")
-    @click.argument("name")
-    def staff_revoke(name):
-        """Revoke a staff member's token and sign-in."""
-        with clinic() as opened:
-            staff_module.revoke_staff(opened, name)
-        click.echo(f"revoked {name}")
-
-    @app.cli.command("tick")
-    def tick():
-        """Run every piece of due work once: prompts, reminders, missed check-ins, pages, delivery."""
-        with clinic():  # the database is there and current
-            pass
-        done = run_due_work(settings, _gateway(app))
-        click.echo(" ".join(f"{key}={value}" for key, value in done.items()))
-
-    @app.cli.command("clock-ok")
-    def clock_ok():
-        """Confirm the clock after a forward step was reported: held episode ends go ahead."""
-        from monitoring import operator
-        from monitoring.store import transaction
-
-        with clinic() as opened, transaction(opened.db):
-            released = operator.release_clock_hold(opened.db)
-        click.echo("hold on episode ends released; they end at the next pass" if released
-                   else "no hold: the clock was not reported as stepped")
-
-    @app.cli.command("scheduler")
-    def scheduler():
-        """Run only the scheduler, in the foreground (for deployments that serve with gunicorn)."""
-        with clinic():  # the database is there and current
-            pass
-        runner = Runner(settings, _gateway(app))
-        runner.start()
-        click.echo(f"scheduler running every {settings['scheduler']['poll_seconds']}s; Ctrl-C to stop")
-        _wait_for_signal()
-        runner.shutdown()
-
-    @app.cli.command("demo")
-    def demo():
-        """Seed a demo admin and a demo patient (outbox backend only; does nothing twice)."""
-        if settings["sms"]["backend"] != "outbox":
-            click.echo("demo: skipped, the twilio backend is configured (demo texts would reach real phones)")
-            return
-        import secrets
-
-        from monitoring import patients
-
-        with clinic() as opened:
-            if not staff_module.list_staff(opened):
-                token = staff_module.add_staff(opened, "Demo Admin", "admin", actor="demo")
-                password = secrets.token_urlsafe(9)
-                staff_module.set_password(opened, "Demo Admin", password, actor="demo")
-                click.echo(f"demo: sign in to the dashboard as 'Demo Admin' with password {password}")
-                click.echo(f"demo: API token for Demo Admin: {token}")
-            if patients.active_episode_for_phone(opened, DEMO_PATIENT_PHONE) is None:
-                patients.enroll(opened, {"name": "Demo Patient", "phone": DEMO_PATIENT_PHONE,
-                                         "therapy": "teclistamab step-up 1"}, actor="demo")
-                click.echo(f"demo: enrolled Demo Patient ({DEMO_PATIENT_PHONE}); the first prompt is due now")
-
-    @app.cli.command("serve")
-    @click.option("--host", default="127.0.0.1", show_default=True)
-    @click.option("--port", default=5000, show_default=True, type=int)
-    def serve(host, port):
-        """Serve the app with its scheduler (what `make run` does)."""
-        from werkzeug.serving import run_simple
-
-        runner = start_scheduler(app) if settings["scheduler"]["enabled"] else None
-        url = f"http://{host}:{port}"
-        if settings["sms"]["backend"] == "outbox" and host not in ("127.0.0.1", "localhost", "::1"):
-            _warn_outbox(f"flask serve on {host}")
-        click.echo(f"crswatch is running at {url}  (SMS backend: {settings['sms']['backend']})")
-        if settings["sms"]["backend"] == "outbox":
-            click.echo(f"  texts are printed here as '-> +1555... [kind] text'; try the phone simulator at {url}/simulator")
-            click.echo("  DEMO ONLY: this console and its request log show phone numbers and every text. With real "
-                       "patients use the twilio backend, which prints no text and keeps numbers out of the log.")
-        click.echo("  add staff: .venv/bin/flask --app app staff add 'Your Name' --role admin --password "
-                   f"(or, as an admin, at {url}/dashboard/staff)")
-        click.echo("  stop with Ctrl-C")
-        try:
-            run_simple(host, port, app, threaded=True, use_reloader=False)
-        finally:
-            if runner:
-                runner.shutdown()
-
-
-def _gateway(app: Flask):
-    return app.extensions.get("crswatch.gateway") or gateway_for(app.config["CRS"])
-
-
-def _wait_for_signal() -> None:
-    stop = []
-    signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
+    runner = start_scheduler(app) if settings["scheduler"]["enabled"] else None
+    url = f"http://{host}:{port}"
+    if settings["sms"]["backend"] == "outbox" and host not in ("127.0.0.1", "localhost", "::1"):
+        _warn_outbox(f"flask serve on {host}")
+    click.echo(f"crswatch is running at {url}  (SMS backend: {settings['sms']['backend']})")
+    if settings["sms"]["backend"] == "outbox":
+        click.echo(f"  texts are printed here as '-> +1555... [kind] text'; try the phone simulator at {url}/simulator")
+        click.echo("  DEMO ONLY: this console and its request log show phone numbers and every text. With real "
+                   "patients use the twilio backend, which prints no text and keeps numbers out of the log.")
+    click.echo("  add staff: .venv/bin/flask --app app staff add 'Your Name' --role admin --password "
+               f"(or, as an admin, at {url}/dashboard/staff)")
+    click.echo("  stop with Ctrl-C")
     try:
-        while not stop:
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        if runner:
+            runner.shutdown()
+

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 log = logging.getLogger("crswatch.sms")
 
@@ -138,7 +139,7 @@ class TwilioGateway:
         return self._create(self.client.calls, options)
 
     @staticmethod
-    def _create(resource, options: dict) -> str:
+    def _create(resource: Any, options: dict[str, Any]) -> str:
         import requests
         from twilio.base.exceptions import TwilioException, TwilioRestException
 
@@ -151,10 +152,22 @@ class TwilioGateway:
             raise GatewayError(f"twilio unreachable: {type(error).__name__}", None, True, "network") from None
         except TwilioException as error:
             raise GatewayError(f"twilio: {error}", None, True, "network") from None
-        return created.sid
+        return str(created.sid)
 
 
-def gateway_for(config: dict, echo: bool = True):
+class Gateway(Protocol):
+    """What delivery needs of a backend: OutboxGateway, TwilioGateway (or a test's fake at that boundary).
+    Each returns the sid of what it sent and raises GatewayError when it could not."""
+
+    name: str
+
+    def send(self, to: str, from_: str, body: str, kind: str, status_callback: str | None = None) -> str: ...
+
+    def call(self, to: str, from_: str, body: str, url: str, status_callback: str | None = None) -> str: ...
+
+
+def gateway_for(config: dict[str, Any], echo: bool = True) -> Gateway:
+    """The backend `[sms] backend` names: twilio, else the outbox (texts printed when `echo`)."""
     sms = config["sms"]
     if sms["backend"] == "twilio":
         return TwilioGateway(sms["twilio"]["account_sid"], sms["twilio"]["auth_token"])

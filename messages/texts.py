@@ -15,6 +15,7 @@ import tomllib
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import phonenumbers
 
@@ -95,7 +96,8 @@ class TemplateError(KeyError):
 
 
 @cache
-def _catalog(language: str) -> dict:
+def _catalog(language: str) -> dict[str, Any]:
+    """{"templates": {key: text}, "labels": {table: {code: label}}} of one language's TOML file."""
     path = TEMPLATE_DIR / f"{language}.toml"
     with path.open("rb") as handle:
         data = tomllib.load(handle)
@@ -112,7 +114,7 @@ def _language(language: str | None) -> str:
 def template(key: str, language: str | None) -> str:
     """The raw template text; unknown languages fall back to English, then a missing key too."""
     for lang in dict.fromkeys((_language(language), DEFAULT_LANGUAGE)):
-        text = _catalog(lang)["templates"].get(key)
+        text: str | None = _catalog(lang)["templates"].get(key)
         if text is not None:
             return text
     raise TemplateError(f"no template named {key!r}; known keys: {', '.join(TEMPLATE_KEYS)}")
@@ -145,10 +147,10 @@ def render(key: str, language: str | None, **values: object) -> str:
     return rendered
 
 
-_warned: set[tuple] = set()
+_warned: set[tuple[str, str, tuple[tuple[str, str], ...]]] = set()
 
 
-def _warn_over_budget(key: str, language: str, used: int, allowed: int, values: dict) -> None:
+def _warn_over_budget(key: str, language: str, used: int, allowed: int, values: dict[str, object]) -> None:
     # Only clinic settings are named: a patient's words or a phone number must not reach the log.
     settings = {name: value for name, value in values.items() if name in SETTING_VALUES}
     named = {name: value for name, value in settings.items() if not is_gsm7(str(value))} or settings
@@ -181,7 +183,7 @@ def plain_punctuation(value: str) -> str:
 
 def _label(table: str, code: str, language: str | None) -> str:
     for lang in dict.fromkeys((_language(language), DEFAULT_LANGUAGE)):
-        label = _catalog(lang)["labels"][table].get(code)
+        label: str | None = _catalog(lang)["labels"][table].get(code)
         if label is not None:
             return label
     return code.replace("_", " ")  # a new code still reads, never crashes a page

@@ -7,6 +7,7 @@ through the staff API (readings, texts, medications, alerts) and every export ap
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from monitoring.clinic import Clinic
 from monitoring.store import dumps, from_text, insert, loads, to_text, transaction, utcnow
@@ -15,7 +16,7 @@ PAGE_SIZE = 100
 
 
 def record(clinic: Clinic, *, actor: str, staff_id: int | None, action: str, patient_id: int | None,
-           source: str | None, **detail) -> None:
+           source: str | None, **detail: object) -> None:
     """Append one access: `actor` (staff name), `action` (like 'dashboard.patient' or 'api.messages'), the
     patient whose data was shown (None for a list of several), the client's address, and any detail."""
     with transaction(clinic.db):
@@ -31,7 +32,7 @@ def patient_of_alert(clinic: Clinic, alert_id: int) -> int | None:
 
 def search(clinic: Clinic, *, patient_id: int | None = None, staff_id: int | None = None,
            since: datetime | None = None, until: datetime | None = None, before_id: int | None = None,
-           limit: int = PAGE_SIZE) -> list[dict]:
+           limit: int = PAGE_SIZE) -> list[dict[str, Any]]:
     """Accesses newest first, filtered by patient, staff member and time; `before_id` pages back."""
     where, args = [], []
     for clause, value in (("a.patient_id = ?", patient_id), ("a.staff_id = ?", staff_id),

@@ -13,7 +13,10 @@ the outage gets one prompt, not one per interval missed.
 from __future__ import annotations
 
 import logging
+import sqlite3
+from collections.abc import Iterator
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from messages.texts import render
 from monitoring import alerts, care, operator
@@ -102,7 +105,7 @@ def _escalate_if_silent(clinic: Clinic, episode_id: int, patient_id: int) -> Non
 CHUNK = 250
 
 
-def _chunks(rows: list, size: int = CHUNK):
+def _chunks(rows: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
     for start in range(0, len(rows), size):
         yield rows[start:start + size]
 
@@ -133,7 +136,7 @@ def send_reminders(clinic: Clinic) -> int:
     return sent
 
 
-def _remind_caregivers(clinic: Clinic, patient_id: int, values: dict) -> None:
+def _remind_caregivers(clinic: Clinic, patient_id: int, values: dict[str, Any]) -> None:
     """Silence asks the caregiver (issue 13): the reminder also goes to every caregiver, before any
     missed check-in can page the nurse ("We have not heard from <first name>. Please check on them")."""
     people = care.caregivers_of(clinic, patient_id)
@@ -181,7 +184,7 @@ def _last_febrile(clinic: Clinic, episode_id: int) -> bool:
     return bool(last and last["temperature_c"] >= clinic.thresholds.fever_c)
 
 
-def _queue_checkin_text(clinic: Clinic, row, kind: str, values: dict) -> None:
+def _queue_checkin_text(clinic: Clinic, row: sqlite3.Row, kind: str, values: dict[str, Any]) -> None:
     """`row` carries patient_id, phone and language; `values` the clinic's name and phone, once a tick."""
     key = kind
     if kind == "prompt" and not clinic.db.execute(

@@ -6,6 +6,8 @@ and stored hashed, like staff tokens (monitoring.staff).
 """
 from __future__ import annotations
 
+from typing import Any
+
 from monitoring.clinic import Clinic, NotFound, ValidationError
 from monitoring.staff import new_token, token_hash
 from monitoring.store import insert, to_text, transaction, utcnow
@@ -13,7 +15,7 @@ from monitoring.store import insert, to_text, transaction, utcnow
 TOKEN_PREFIX = "dv"
 
 
-def add_device(clinic: Clinic, name: str, patient_id: int | None, actor: str) -> dict:
+def add_device(clinic: Clinic, name: str, patient_id: int | None, actor: str) -> dict[str, Any]:
     """Create a device and its token: {"id", "name", "patient_id", "token"} (the token is not kept).
 
     `patient_id` None: a clinic device, whose Observations name the patient by MRN.
@@ -34,7 +36,7 @@ def add_device(clinic: Clinic, name: str, patient_id: int | None, actor: str) ->
     return {"id": device_id, "name": name, "patient_id": patient_id, "token": token}
 
 
-def list_devices(clinic: Clinic) -> list[dict]:
+def list_devices(clinic: Clinic) -> list[dict[str, Any]]:
     """Every device, newest first, with its patient's name where it is bound to one."""
     rows = clinic.db.execute(
         "SELECT d.id, d.name, d.patient_id, p.name AS patient_name, d.created_by, d.created_at, d.last_seen_at, "
@@ -53,7 +55,7 @@ def revoke_device(clinic: Clinic, device_id: int, actor: str) -> None:
         clinic.audit(actor, "device.revoke", f"device:{device_id}")
 
 
-def device_by_token(clinic: Clinic, token: str) -> dict | None:
+def device_by_token(clinic: Clinic, token: str) -> dict[str, Any] | None:
     """The active device holding `token`, else None."""
     if not token.startswith(TOKEN_PREFIX + "_"):
         return None

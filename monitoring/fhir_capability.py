@@ -1,6 +1,8 @@
 """The CapabilityStatement: built from what monitoring.fhir_search and the device road really support."""
 from __future__ import annotations
 
+from typing import Any
+
 from monitoring import fhir_codes as codes
 from monitoring.fhir_search import PAGING, SEARCH
 from monitoring.store import utcnow
@@ -27,7 +29,7 @@ TYPE_DOCS = {
 }
 
 
-def capability_statement(base_url: str, version: str) -> dict:
+def capability_statement(base_url: str, version: str) -> dict[str, Any]:
     """What this server does (FHIR R4 CapabilityStatement, kind instance): JSON only, read and search on the
     types in fhir_search.SEARCH with exactly their parameters, create on Observation, transaction and batch."""
     resources = []

@@ -7,6 +7,10 @@ systems under CRS_SYSTEM; they are not published terminology.
 """
 from __future__ import annotations
 
+from typing import Any
+
+Json = dict[str, Any]  # a FHIR resource or element, as JSON
+
 FHIR_VERSION = "4.0.1"
 MIME = "application/fhir+json"
 
@@ -34,7 +38,7 @@ US_CORE = "http://hl7.org/fhir/us/core/StructureDefinition"
 CORE = "http://hl7.org/fhir/StructureDefinition"
 
 # The vital signs one reading row can hold: key -> what its Observation is.
-VITALS: dict[str, dict] = {
+VITALS: dict[str, dict[str, Any]] = {
     "temp": {"loinc": "8310-5", "display": "Body temperature", "unit": "Cel", "unit_text": "C",
              "profiles": [f"{CORE}/bodytemp", f"{US_CORE}/us-core-body-temperature"]},
     "bp": {"loinc": "85354-9", "display": "Blood pressure panel with all children optional",
@@ -82,7 +86,7 @@ LEVEL_DISPLAY = {"routine": "Routine", "home_care": "Home care", "clinician_revi
                  "urgent": "Urgent"}
 
 
-def coding(system: str, code: str, display: str | None = None) -> dict:
+def coding(system: str, code: str, display: str | None = None) -> dict[str, Any]:
     """A FHIR Coding."""
     found = {"system": system, "code": code}
     if display:
@@ -90,14 +94,14 @@ def coding(system: str, code: str, display: str | None = None) -> dict:
     return found
 
 
-def concept(system: str, code: str, display: str | None = None, text: str | None = None) -> dict:
+def concept(system: str, code: str, display: str | None = None, text: str | None = None) -> dict[str, Any]:
     """A CodeableConcept of one coding; its text is `text`, else the display."""
-    value = {"coding": [coding(system, code, display)]}
+    value: Json = {"coding": [coding(system, code, display)]}
     if text or display:
         value["text"] = text or display
     return value
 
 
-def quantity(value: float, unit_code: str, unit_text: str | None = None) -> dict:
+def quantity(value: float, unit_code: str, unit_text: str | None = None) -> dict[str, Any]:
     """A UCUM Quantity: `unit_code` like Cel, mm[Hg], /min, %, mg; `unit_text` the human unit."""
     return {"value": value, "unit": unit_text or unit_code, "system": UCUM, "code": unit_code}

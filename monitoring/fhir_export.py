@@ -12,6 +12,7 @@ import json
 import os
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from monitoring import fhir_search
 from monitoring.clinic import Clinic
@@ -21,7 +22,7 @@ EXPORT_TYPES = tuple(fhir_search.SEARCH)
 BATCH = fhir_search.MAX_COUNT
 
 
-def export(clinic: Clinic, out_dir: Path, since: datetime | None, request: str) -> dict:
+def export(clinic: Clinic, out_dir: Path, since: datetime | None, request: str) -> dict[str, Any]:
     """Write `<Type>.ndjson` for every type with resources changed since `since` (all when None) and
     `manifest.json`; return the manifest. Files are written whole (to a temporary name, then renamed)."""
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,8 @@ from monitoring.fhir_outcome import FhirError
 from monitoring.patients import EARLIEST, LATEST, patient_with_mrn
 
 ACCEPTED_STATUS = ("final", "amended", "corrected")
-UNITS = {"temp": {"Cel": "C", "[degF]": "F"}, "hr": {"/min": None}, "spo2": {"%": None}}
+UNITS: dict[str, dict[str, str | None]] = {"temp": {"Cel": "C", "[degF]": "F"}, "hr": {"/min": None},
+                                          "spo2": {"%": None}}
 # app body field -> the element a device sent it in
 ELEMENTS = {"temperature": "Observation.valueQuantity.value", "temperature.value": "Observation.valueQuantity.value",
             "heart_rate": "Observation.valueQuantity.value", "spo2": "Observation.valueQuantity.value",

@@ -9,6 +9,11 @@ Ids are "<reading id>-<kind>", kind one of temp, bp, hr, spo2, sym.
 """
 from __future__ import annotations
 
+import sqlite3
+from typing import Any
+
+import sqlite_utils
+
 from messages.texts import symptom_label
 from monitoring import fhir_codes as codes
 from monitoring.store import loads
@@ -21,7 +26,7 @@ KIND_COLUMNS = {"temp": ("temperature_c",), "bp": ("systolic", "diastolic"), "hr
                 "spo2": ("spo2",)}
 
 
-def kinds_of(row) -> list[str]:
+def kinds_of(row: sqlite3.Row) -> list[str]:
     """The Observations a reading row yields, in OBSERVATION_KINDS order."""
     found = [kind for kind, columns in KIND_COLUMNS.items() if any(row[c] is not None for c in columns)]
     if loads(row["symptoms"], []) or loads(row["denied_symptoms"], []):
@@ -33,16 +38,16 @@ ORDER = ("resourceType", "id", "meta", "status", "category", "code", "subject", 
          "performer", "valueQuantity", "note", "device", "component")
 
 
-def observation(row, kind: str) -> dict:
+def observation(row: sqlite3.Row, kind: str) -> codes.Json:
     """The `kind` Observation of reading `row` (a readings row with a `device_id` column, None unless a device
     posted it), its elements in the order the FHIR specification lists them."""
     resource = _observation(row, kind)
     return {key: resource[key] for key in ORDER if key in resource}
 
 
-def _observation(row, kind: str) -> dict:
+def _observation(row: sqlite3.Row, kind: str) -> codes.Json:
     source = row["source"]
-    resource = {
+    resource: codes.Json = {
         "resourceType": "Observation", "id": f"{row['id']}-{kind}",
         "meta": {"lastUpdated": iso(row["created_at"]),
                  "tag": [codes.coding(codes.READING_SOURCE, source, SOURCE_TEXT.get(source, source))]},
@@ -80,11 +85,11 @@ def _observation(row, kind: str) -> dict:
     return resource
 
 
-def _category(code: str, display: str) -> dict:
+def _category(code: str, display: str) -> codes.Json:
     return {"coding": [codes.coding(codes.OBSERVATION_CATEGORY, code, display)], "text": display}
 
 
-def _component(loinc: tuple[str, str], value: int | None) -> dict:
+def _component(loinc: tuple[str, str], value: int | None) -> codes.Json:
     component = {"code": {"coding": [codes.coding(codes.LOINC, *loinc)], "text": loinc[1]}}
     if value is None:  # a systolic pressure without its diastolic (vital signs: value or a reason it is absent)
         component["dataAbsentReason"] = codes.concept(codes.DATA_ABSENT, "unknown", "Unknown")
@@ -93,7 +98,7 @@ def _component(loinc: tuple[str, str], value: int | None) -> dict:
     return component
 
 
-def _given_as(row) -> str | None:
+def _given_as(row: sqlite3.Row) -> str | None:
     """The temperature as it was given (value and unit), where the store knows it."""
     unit, given = column(row, "temperature_unit"), column(row, "temperature_given")
     if unit not in ("C", "F"):
@@ -104,7 +109,7 @@ def _given_as(row) -> str | None:
     return f"Given as {given:g} {ucum}"
 
 
-def _symptoms(row) -> dict:
+def _symptoms(row: sqlite3.Row) -> codes.Json:
     reported = loads(row["symptoms"], [])
     denied = [code for code in loads(row["denied_symptoms"], []) if code not in reported]
     components = [_symptom(code, True) for code in reported] + [_symptom(code, False) for code in denied]
@@ -113,14 +118,14 @@ def _symptoms(row) -> dict:
             "component": components}
 
 
-def _symptom(code: str, present: bool) -> dict:
+def _symptom(code: str, present: bool) -> codes.Json:
     coding = [codes.coding(codes.SYMPTOM, code, symptom_label(code, "en"))]
     if code in codes.SYMPTOM_SNOMED:
         coding.append(codes.coding(codes.SNOMED, *codes.SYMPTOM_SNOMED[code]))
     return {"code": {"coding": coding, "text": symptom_label(code, "en")}, "valueBoolean": present}
 
 
-def column(row, name: str):
+def column(row: sqlite3.Row, name: str) -> Any:
     """A column that a newer migration added (None on a row without it)."""
     try:
         return row[name]
@@ -132,6 +137,7 @@ READING_SQL = ("SELECT r.*, (SELECT d.device_id FROM device_observations d WHERE
                "ORDER BY d.id LIMIT 1) AS device_id FROM readings r")
 
 
-def reading_row(db, reading_id: int):
+def reading_row(db: sqlite_utils.Database, reading_id: int) -> sqlite3.Row | None:
     """The readings row with its `device_id` (None unless a device posted it), or None."""
-    return db.execute(f"{READING_SQL} WHERE r.id = ?", [reading_id]).fetchone()
+    row: sqlite3.Row | None = db.execute(f"{READING_SQL} WHERE r.id = ?", [reading_id]).fetchone()
+    return row

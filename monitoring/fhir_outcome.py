@@ -1,6 +1,8 @@
 """FHIR errors: every refusal is an OperationOutcome naming the element at fault (FHIR R4 OperationOutcome)."""
 from __future__ import annotations
 
+from typing import Any
+
 from monitoring.clinic import ServiceError
 
 # ServiceError status -> OperationOutcome issue type (hl7.org/fhir/R4/valueset-issue-type.html)
@@ -18,14 +20,14 @@ class FhirError(ServiceError):
 
 
 def operation_outcome(message: str, expression: str | None = None, code: str = "processing",
-                      severity: str = "error") -> dict:
-    issue = {"severity": severity, "code": code, "diagnostics": message}
+                      severity: str = "error") -> dict[str, Any]:
+    issue: dict[str, Any] = {"severity": severity, "code": code, "diagnostics": message}
     if expression:
         issue["expression"] = [expression]
     return {"resourceType": "OperationOutcome", "issue": [issue]}
 
 
-def outcome_of(error: ServiceError, prefix: str | None = None) -> dict:
+def outcome_of(error: ServiceError, prefix: str | None = None) -> dict[str, Any]:
     """The OperationOutcome for a service error; `prefix` places a relative element inside a Bundle entry."""
     code = getattr(error, "code", None) or ISSUE_TYPE.get(error.status, "processing")
     expression = error.field

@@ -5,6 +5,8 @@ store's UTC instants with their offset. Observations are built in monitoring.fhi
 """
 from __future__ import annotations
 
+import sqlite3
+
 from messages.texts import level_label, reason_label
 from monitoring import fhir_codes as codes
 from monitoring.clinic import Clinic
@@ -18,37 +20,37 @@ COMMUNICATION_STATUS = {"queued": "preparation", "sending": "in-progress", "sent
 EPISODE_STATUS = {"active": "active", "paused": "onhold", "ended": "finished", "opted_out": "finished"}
 
 
-def ref(kind: str, row_id) -> dict:
+def ref(kind: str, row_id: int | str) -> codes.Json:
     """A relative Reference: {"reference": "Patient/7"}."""
     return {"reference": f"{kind}/{row_id}"}
 
 
-def _meta(last_updated: str | None, profiles: list[str] | None = None) -> dict:
-    meta = {"lastUpdated": iso(last_updated)}
+def _meta(last_updated: str | None, profiles: list[str] | None = None) -> codes.Json:
+    meta: codes.Json = {"lastUpdated": iso(last_updated)}
     if profiles:
         meta["profile"] = profiles
     return meta
 
 
-def _name(text: str) -> dict:
+def _name(text: str) -> codes.Json:
     """US Core wants a family or a given name; the store keeps one line: the last word is the family name."""
     words = text.split()
-    name = {"text": text, "family": words[-1]}
+    name: codes.Json = {"text": text, "family": words[-1]}
     if len(words) > 1:
         name["given"] = words[:-1]
     return name
 
 
-def patient(clinic: Clinic, row) -> dict:
+def patient(clinic: Clinic, row: sqlite3.Row) -> codes.Json:
     """US Core Patient: crswatch's id and the MRN as identifiers, name, mobile phone, language, caregivers.
     Sex is not collected, so gender is 'unknown' (US Core requires the element)."""
-    identifiers = [{"system": codes.CRS_PATIENT_ID, "value": str(row["id"])}]
+    identifiers: list[codes.Json] = [{"system": codes.CRS_PATIENT_ID, "value": str(row["id"])}]
     mrn = row["mrn"]
     if mrn:
         identifiers.insert(0, {
             "use": "usual", "type": codes.concept(codes.IDENTIFIER_TYPE, "MR", "Medical record number"),
             "system": clinic.config["fhir"]["mrn_system"], "value": mrn})
-    resource = {
+    resource: codes.Json = {
         "resourceType": "Patient", "id": str(row["id"]),
         "meta": _meta(row["created_at"], [f"{codes.US_CORE}/us-core-patient"]),
         "identifier": identifiers, "active": True, "name": [_name(row["name"])],
@@ -67,13 +69,13 @@ def patient(clinic: Clinic, row) -> dict:
     return resource
 
 
-def caregivers(clinic: Clinic, patient_id: int) -> list:
+def caregivers(clinic: Clinic, patient_id: int) -> list[sqlite3.Row]:
     """The patient's current caregivers (CONTRACT section 8; removed ones are kept with removed_at)."""
     return clinic.db.execute(
         "SELECT * FROM caregivers WHERE patient_id = ? AND removed_at IS NULL ORDER BY id", [patient_id]).fetchall()
 
 
-def _contact(row) -> dict:
+def _contact(row: sqlite3.Row) -> codes.Json:
     relationship = {"coding": [codes.coding(codes.CONTACT_RELATIONSHIP, "CP", "Contact person")]}
     if row["relationship"]:
         relationship["text"] = row["relationship"]
@@ -81,7 +83,7 @@ def _contact(row) -> dict:
             "telecom": [{"system": "phone", "value": row["phone"], "use": "mobile"}]}
 
 
-def episode_of_care(row) -> dict:
+def episode_of_care(row: sqlite3.Row) -> codes.Json:
     """One monitoring episode: the period starts at the step-up dose; the type names the therapy."""
     status = EPISODE_STATUS.get(row["status"], "finished")
     period = {"start": iso(row["dose_given_at"])}
@@ -96,7 +98,7 @@ def episode_of_care(row) -> dict:
     }
 
 
-def flag(row) -> dict:
+def flag(row: sqlite3.Row) -> codes.Json:
     """An alert: active while open or acknowledged, inactive once resolved; the code says level and reasons."""
     reasons = loads(row["reasons"], [])
     text = f"CRS alert, {level_label(row['level'], 'en').lower()}: " + ", ".join(
@@ -114,10 +116,10 @@ def flag(row) -> dict:
     }
 
 
-def communication(clinic: Clinic, row, alert) -> dict:
+def communication(clinic: Clinic, row: sqlite3.Row, alert: sqlite3.Row | None) -> codes.Json:
     """One page to a nurse (a text of kind 'alert' or a call): to whom, its delivery status, the alert it is
     about, and the alert's acknowledgement (who and when) as a note."""
-    resource = {
+    resource: codes.Json = {
         "resourceType": "Communication", "id": str(row["id"]), "meta": _meta(row["updated_at"]),
         "status": COMMUNICATION_STATUS.get(row["status"], "unknown"),
         "category": [codes.concept(codes.COMMUNICATION_CATEGORY, "alert", "Alert")],
@@ -145,14 +147,14 @@ def recipient_name(clinic: Clinic, phone: str) -> str:
     row = clinic.db.execute("SELECT name FROM staff WHERE phone = ? ORDER BY active DESC, id LIMIT 1",
                             [phone]).fetchone()
     if row:
-        return row["name"]
+        return str(row["name"])
     return next((person["name"] for person in clinic.oncall if person["phone"] == phone), "on call")
 
 
 SELF_REPORTED = {"sms": "the patient, by text message", "app": "the patient, in the app"}
 
 
-def medication_administration(row, staff_name: str | None = None) -> dict:
+def medication_administration(row: sqlite3.Row, staff_name: str | None = None) -> codes.Json:
     """A dose given or taken: the medicine (RxNorm where it has an ingredient code), when, how much, and who
     reported it (the patient by text or app, or a staff member)."""
     name = row["name"]
@@ -163,7 +165,7 @@ def medication_administration(row, staff_name: str | None = None) -> dict:
         performer = {**ref("Patient", row["patient_id"]), "display": SELF_REPORTED[row["source"]]}
     else:
         performer = {"display": staff_name or row["source"]}
-    resource = {
+    resource: codes.Json = {
         "resourceType": "MedicationAdministration", "id": str(row["id"]), "meta": _meta(row["created_at"]),
         "status": "completed", "medicationCodeableConcept": medication,
         "subject": ref("Patient", row["patient_id"]), "effectiveDateTime": iso(row["given_at"]),
@@ -178,12 +180,12 @@ def medication_administration(row, staff_name: str | None = None) -> dict:
     return resource
 
 
-def risk_assessment(row, basis: list[dict]) -> dict:
+def risk_assessment(row: sqlite3.Row, basis: list[codes.Json]) -> codes.Json:
     """One triage assessment: the level as the predicted outcome (with a qualitative risk), the SOP reason
     codes as reasonCode, and the Observations (or the dose) it judged as basis."""
     level = row["level"]
     reasons = loads(row["reasons"], [])
-    resource = {
+    resource: codes.Json = {
         "resourceType": "RiskAssessment", "id": str(row["id"]), "meta": _meta(row["assessed_at"]),
         "status": "final", "subject": ref("Patient", row["patient_id"]),
         "occurrenceDateTime": iso(row["assessed_at"]),
@@ -201,9 +203,9 @@ def risk_assessment(row, basis: list[dict]) -> dict:
     return resource
 
 
-def device(row) -> dict:
+def device(row: sqlite3.Row) -> codes.Json:
     """A device hub or thermometer that posts readings (monitoring.devices)."""
-    resource = {
+    resource: codes.Json = {
         "resourceType": "Device", "id": str(row["id"]), "meta": _meta(row["revoked_at"] or row["created_at"]),
         "status": "inactive" if row["revoked_at"] else "active",
         "deviceName": [{"name": row["name"], "type": "user-friendly-name"}],

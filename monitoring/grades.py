@@ -1,11 +1,13 @@
 """ASTCT grades recorded on a patient: the grade, its inputs, who graded and when (on the timeline)."""
 from __future__ import annotations
 
+from typing import Any
+
 from monitoring.clinic import Clinic, NotFound
 from monitoring.store import dumps, insert, to_text, transaction, utcnow
 
 
-def record_grade(clinic: Clinic, patient_id: int, inputs: dict, graded: dict, actor: str) -> int:
+def record_grade(clinic: Clinic, patient_id: int, inputs: dict[str, Any], graded: dict[str, Any], actor: str) -> int:
     """Store a grade from an in-person evaluation (SOP 4 grading table) on the patient's current episode.
 
     `inputs`: the grading body (temperature_c, fever_masked, hypotension, vasopressors, vasopressin, oxygen,
@@ -24,7 +26,7 @@ def record_grade(clinic: Clinic, patient_id: int, inputs: dict, graded: dict, ac
     return grade_id
 
 
-def grades_for(clinic: Clinic, patient_id: int, episode_id: int | None = None) -> list[dict]:
+def grades_for(clinic: Clinic, patient_id: int, episode_id: int | None = None) -> list[dict[str, Any]]:
     """Recorded grades oldest first: {"id", "grade", "driver", "inputs", "graded_by", "graded_at"}."""
     from monitoring.store import from_text, loads
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from datetime import datetime, timedelta
+from typing import Any
 
 from monitoring import operator
 from monitoring.clinic import Clinic
@@ -22,7 +23,7 @@ HEARTBEAT_SLACK = timedelta(seconds=60)
 WRITE_PROBE_TIMEOUT_S = 2.0
 
 
-def checks(clinic: Clinic, now: datetime) -> dict[str, dict]:
+def checks(clinic: Clinic, now: datetime) -> dict[str, dict[str, Any]]:
     """Every check with its figures: {name: {"ok": bool, ...}} for database, scheduler, clock,
     outbox and gateway. Never raises: a check that cannot run fails with its error."""
     result = {"database": _database(clinic, now)}
@@ -38,7 +39,7 @@ def _seconds(delta: timedelta | None) -> float | None:
     return None if delta is None else round(delta.total_seconds(), 1)
 
 
-def _database(clinic: Clinic, now: datetime) -> dict:
+def _database(clinic: Clinic, now: datetime) -> dict[str, Any]:
     """A real write, on a connection of its own with a short timeout: locked, full, read-only and
     corrupt all fail here."""
     started = time.perf_counter()
@@ -57,7 +58,7 @@ def _database(clinic: Clinic, now: datetime) -> dict:
     return {"ok": True, "write_ms": round((time.perf_counter() - started) * 1000, 1)}
 
 
-def _scheduler(clinic: Clinic, now: datetime) -> dict:
+def _scheduler(clinic: Clinic, now: datetime) -> dict[str, Any]:
     last = operator.heartbeat(clinic.db)
     allowed = timedelta(seconds=clinic.config["scheduler"]["poll_seconds"] * 3) + HEARTBEAT_SLACK
     if last is None:
@@ -71,7 +72,7 @@ def _scheduler(clinic: Clinic, now: datetime) -> dict:
     return {"ok": True, **figures}
 
 
-def _clock(clinic: Clinic, now: datetime) -> dict:
+def _clock(clinic: Clinic, now: datetime) -> dict[str, Any]:
     hold = operator.clock_hold(clinic.db, now)
     if hold is None:
         return {"ok": True}
@@ -98,7 +99,7 @@ def oldest_due(clinic: Clinic, now: datetime) -> tuple[timedelta | None, timedel
     return page, text, queued
 
 
-def _outbox(clinic: Clinic, now: datetime) -> dict:
+def _outbox(clinic: Clinic, now: datetime) -> dict[str, Any]:
     page, text, queued = oldest_due(clinic, now)
     figures = {"queued": queued, "oldest_due_page_seconds": _seconds(page),
                "oldest_due_text_seconds": _seconds(text)}
@@ -109,7 +110,7 @@ def _outbox(clinic: Clinic, now: datetime) -> dict:
     return {"ok": True, **figures}
 
 
-def _gateway(clinic: Clinic, now: datetime) -> dict:
+def _gateway(clinic: Clinic, now: datetime) -> dict[str, Any]:
     health = operator.gateway_health(clinic.db)
     last_error = operator.last_gateway_error(clinic.db)
     figures = {

@@ -6,10 +6,11 @@ place where they all add up. Names follow Prometheus conventions (`_total` count
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 
 from monitoring import health, operator
 from monitoring.clinic import Clinic
@@ -25,7 +26,7 @@ class ClinicCollector:
         self.clinic = clinic
         self.now = now
 
-    def collect(self):
+    def collect(self) -> Iterator[Metric]:
         db = self.clinic.db
         texts = CounterMetricFamily("crswatch_texts", "Texts in and out, by direction and kind",
                                     labels=["direction", "kind"])

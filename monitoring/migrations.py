@@ -1,13 +1,51 @@
-"""Versioned schema migrations. Append a new script; never edit one that has shipped.
+"""The schema's migrations, in the order they run: one sqlite-utils migration set (`MIGRATIONS`), applied
+by monitoring.store.migrate under the write lock in one transaction, each recorded by name in the table
+`_sqlite_migrations`. Databases from before this set (the hand-written runner's `schema_migrations` table,
+versions 1-9) are taken over by monitoring.store.migrate: version k counts as the first k migrations here.
 
 Times are UTC ISO 8601 text (see monitoring.store). JSON columns hold lists of codes.
 """
+# HOW TO APPEND A MIGRATION (never edit, rename or reorder one that has shipped: a database records each
+# by its function's name). Add a function like this one AFTER THE LAST ONE in this file (they run in the
+# order they are defined):
+#
+#     @MIGRATIONS()
+#     def m010_what_it_adds(db: Database) -> None:
+#         """What it adds and why (the issue, the SOP line)."""
+#         run_sql(db, """
+#         CREATE INDEX readings_taken ON readings (taken_at);
+#         """)
+#
+# - Name it mNNN_<what>, NNN one more than the last one's: NNN is the schema version `init-db` prints.
+#   Two branches that each append an m010 are renumbered (renamed) at merge, before either ships.
+# - Plain SQL through run_sql(db, ...), statement by statement inside the migration's transaction.
+# - A test in tests/test_migrations.py checks that every database, fresh or upgraded, ends with one schema.
+import sqlite3
 
-MIGRATIONS: list[str] = [
-    # 1: the first schema
-    """
-    CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL);
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
 
+MIGRATIONS = Migrations("crswatch")
+
+
+def run_sql(db: Database, script: str) -> None:
+    """Run a migration's SQL script one statement at a time inside the migration's transaction (sqlite3's
+    executescript would commit first). Split at line ends where the statement is complete, so a trigger's
+    body stays whole; a third of the time of sqlite-utils' executescript, which tests pay on every fresh database."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            db.conn.execute(statement)
+            statement = ""
+    if statement.strip():
+        db.conn.execute(statement)  # an incomplete last statement: let SQLite name the error
+
+
+@MIGRATIONS()
+def m001_first_schema(db: Database) -> None:
+    """The first schema."""
+    run_sql(db, """
     CREATE TABLE staff (
         id INTEGER PRIMARY KEY,
         name TEXT NOT NULL UNIQUE,
@@ -187,14 +225,22 @@ MIGRATIONS: list[str] = [
         holder TEXT NOT NULL,
         expires_at TEXT NOT NULL
     );
-    """,
-    # 2: inbound texts counted per sender (the flood limit)
-    """
+    """)
+
+
+@MIGRATIONS()
+def m002_messages_per_sender(db: Database) -> None:
+    """Inbound texts counted per sender (the flood limit)."""
+    run_sql(db, """
     CREATE INDEX messages_sender ON messages (from_number, created_at);
-    """,
-    # 3: escalation under faults: what the operator is told, callbacks that overtake their send, and
-    # paging rounds that forget a failed phone at the next re-page
-    """
+    """)
+
+
+@MIGRATIONS()
+def m003_escalation_under_faults(db: Database) -> None:
+    """Escalation under faults: what the operator is told, callbacks that overtake their send, and
+    paging rounds that forget a failed phone at the next re-page."""
+    run_sql(db, """
     CREATE TABLE service_state (
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL,
@@ -219,10 +265,14 @@ MIGRATIONS: list[str] = [
     ALTER TABLE alerts ADD COLUMN round_started_at TEXT;
     ALTER TABLE messages ADD COLUMN error_scope TEXT;
     CREATE INDEX messages_alert ON messages (alert_id) WHERE alert_id IS NOT NULL;
-    """,
-    # 4: caregivers (up to two a patient, removed ones kept so old texts keep their sender), which
-    # caregiver wrote or was texted, and the daily neuro check's due times (one row a check)
-    """
+    """)
+
+
+@MIGRATIONS()
+def m004_caregivers_and_neuro_checks(db: Database) -> None:
+    """Caregivers (up to two a patient, removed ones kept so old texts keep their sender), which
+    caregiver wrote or was texted, and the daily neuro check's due times (one row a check)."""
+    run_sql(db, """
     CREATE TABLE caregivers (
         id INTEGER PRIMARY KEY,
         patient_id INTEGER NOT NULL REFERENCES patients (id),
@@ -255,16 +305,24 @@ MIGRATIONS: list[str] = [
     CREATE INDEX neuro_checks_due ON neuro_checks (status, due_at);
     CREATE INDEX neuro_checks_answer_by ON neuro_checks (status, answer_by);
     CREATE INDEX neuro_checks_episode ON neuro_checks (episode_id, status);
-    """,
-    # 5: identifiers that tell two patients of the same name apart (staff pages only, never in a text)
-    """
+    """)
+
+
+@MIGRATIONS()
+def m005_patient_identifiers(db: Database) -> None:
+    """Identifiers that tell two patients of the same name apart (staff pages only, never in a text)."""
+    run_sql(db, """
     ALTER TABLE patients ADD COLUMN mrn TEXT;
     ALTER TABLE patients ADD COLUMN birth_date TEXT;
     CREATE UNIQUE INDEX patients_mrn ON patients (mrn) WHERE mrn IS NOT NULL;
-    """,
-    # 6: the clinic's working day: monitoring paused and ended early by staff, alert outcomes, ASTCT grades
-    # recorded on a patient, and the audit log read per subject (pause/resume/end show on the timeline)
-    """
+    """)
+
+
+@MIGRATIONS()
+def m006_working_day(db: Database) -> None:
+    """The clinic's working day: monitoring paused and ended early by staff, alert outcomes, ASTCT grades
+    recorded on a patient, and the audit log read per subject (pause/resume/end show on the timeline)."""
+    run_sql(db, """
     ALTER TABLE episodes ADD COLUMN paused_at TEXT;
     ALTER TABLE episodes ADD COLUMN pause_reason TEXT;
     ALTER TABLE episodes ADD COLUMN pause_until TEXT;
@@ -286,11 +344,15 @@ MIGRATIONS: list[str] = [
         graded_at TEXT NOT NULL
     );
     CREATE INDEX grades_patient ON grades (patient_id, id);
-    """,
-    # 7: FHIR devices: hub tokens (bound to a patient, or to the clinic with the patient named by MRN),
-    # each posted Observation once (same device, code and time), the advice texted from device readings
-    # (told once per change, not once a reading), and the temperature as the patient or device gave it
-    """
+    """)
+
+
+@MIGRATIONS()
+def m007_fhir_devices(db: Database) -> None:
+    """FHIR devices: hub tokens (bound to a patient, or to the clinic with the patient named by MRN),
+    each posted Observation once (same device, code and time), the advice texted from device readings
+    (told once per change, not once a reading), and the temperature as the patient or device gave it."""
+    run_sql(db, """
     CREATE TABLE devices (
         id INTEGER PRIMARY KEY,
         name TEXT NOT NULL,
@@ -326,11 +388,15 @@ MIGRATIONS: list[str] = [
     ALTER TABLE readings ADD COLUMN temperature_unit TEXT;
     CREATE INDEX readings_created ON readings (created_at);
     CREATE INDEX readings_patient ON readings (patient_id, taken_at);
-    """,
-    # 8: security (issue 16): dashboard sessions in the database, sign-in throttling by name and address,
-    # API tokens of their own (name, owner, last use, expiry; the staff row's single token moves there),
-    # and the append-only access log. The staff lockout columns go: throttling replaced the lockout.
-    """
+    """)
+
+
+@MIGRATIONS()
+def m008_security(db: Database) -> None:
+    """Security (issue 16): dashboard sessions in the database, sign-in throttling by name and address,
+    API tokens of their own (name, owner, last use, expiry; the staff row's single token moves there),
+    and the append-only access log. The staff lockout columns go: throttling replaced the lockout."""
+    run_sql(db, """
     CREATE TABLE staff_sessions (
         id INTEGER PRIMARY KEY,
         token_hash TEXT NOT NULL UNIQUE,
@@ -392,13 +458,16 @@ MIGRATIONS: list[str] = [
     BEGIN SELECT RAISE(ABORT, 'access_log is append-only'); END;
     CREATE TRIGGER access_log_no_delete BEFORE DELETE ON access_log
     BEGIN SELECT RAISE(ABORT, 'access_log is append-only'); END;
-    """,
-    # 9: the nurse's page and call (issue 12): what the patient was told (the page says it), when an
-    # unacknowledged urgent alert calls the nurse, and each call's outcome
-    """
+    """)
+
+
+@MIGRATIONS()
+def m009_nurse_page_and_call(db: Database) -> None:
+    """The nurse's page and call (issue 12): what the patient was told (the page says it), when an
+    unacknowledged urgent alert calls the nurse, and each call's outcome."""
+    run_sql(db, """
     ALTER TABLE alerts ADD COLUMN told TEXT;
     ALTER TABLE alerts ADD COLUMN call_due_at TEXT;
     ALTER TABLE messages ADD COLUMN outcome TEXT;
     CREATE INDEX alerts_call_due ON alerts (call_due_at) WHERE call_due_at IS NOT NULL;
-    """,
-]
+    """)

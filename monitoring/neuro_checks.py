@@ -12,7 +12,9 @@ twice, and a restart loses nothing; no job per patient: `run_due_work` runs the 
 """
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime, timedelta
+from typing import Any
 
 from messages.neuro_check import has_more_than_answer, neuro_answer
 from monitoring import alerts, care, checkins
@@ -24,7 +26,8 @@ from triage.neuro_check import assess_neuro_check
 
 def check_time(clinic: Clinic) -> str:
     """The clinic's `[checkins] neuro_check_time` ("HH:MM", clinic time), "" when the check is off."""
-    return clinic.checkins.get("neuro_check_time", "")
+    time: str = clinic.checkins.get("neuro_check_time", "")
+    return time
 
 
 def next_due(clinic: Clinic, after: datetime) -> datetime:
@@ -116,14 +119,16 @@ def count_missed(clinic: Clinic) -> int:
     return missed
 
 
-def open_check(clinic: Clinic, patient_id: int):
+def open_check(clinic: Clinic, patient_id: int) -> sqlite3.Row | None:
     """The patient's check that was sent and waits for an answer, or None."""
-    return clinic.db.execute(
+    check: sqlite3.Row | None = clinic.db.execute(
         "SELECT * FROM neuro_checks WHERE patient_id = ? AND status = 'sent' ORDER BY id DESC LIMIT 1",
         [patient_id]).fetchone()
+    return check
 
 
-def answer(clinic: Clinic, check, patient, caregiver, message) -> bool:
+def answer(clinic: Clinic, check: sqlite3.Row, patient: dict[str, Any], caregiver: sqlite3.Row,
+           message: dict[str, Any]) -> bool:
     """A caregiver's text while a check is open (inside the caller's transaction). Returns True when the
     text still needs the patient's pipeline (it is not an answer, or it also carries a reading).
 

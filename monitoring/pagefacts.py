@@ -6,7 +6,9 @@ fact the store does not hold.
 """
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
+from typing import Any
 
 from messages.concern import concern
 from messages.page import FEVER_REASONS, FREE_TEXT_REASONS, PageFacts
@@ -37,14 +39,14 @@ def record_told(clinic: Clinic, alert_id: int, level: str, told: tuple[str, ...]
         alert_id])
 
 
-def facts(clinic: Clinic, alert, reasons: list[str]) -> tuple[PageFacts, datetime | None]:
+def facts(clinic: Clinic, alert: sqlite3.Row, reasons: list[str]) -> tuple[PageFacts, datetime | None]:
     """The page's facts for `alert` (a row of alerts joined with the patient's name) and `reasons`,
     with the time of the reading behind them (None when no reading raised them)."""
     db = clinic.db
     patient = db.execute("SELECT * FROM patients WHERE id = ?", [alert["patient_id"]]).fetchone()
     where, params = ("episode_id = ?", [alert["episode_id"]]) if alert["episode_id"] else (
         "patient_id = ?", [alert["patient_id"]])
-    values: dict = {}
+    values: dict[str, Any] = {}
     taken_at = None
     latest = db.execute(f"SELECT * FROM readings WHERE {where} ORDER BY taken_at DESC, id DESC LIMIT 1",
                         params).fetchone()

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from messages.texts import level_label, reason_label
@@ -33,7 +35,7 @@ OUTCOME_LABELS = {"home_care": "home care", "ed": "emergency department", "clini
                   "admitted": "admitted", "no_action": "no action needed"}
 
 
-def parse_period(args, tz: ZoneInfo) -> tuple[dict, dict[str, str]]:
+def parse_period(args: Mapping[str, str], tz: ZoneInfo) -> tuple[dict[str, datetime | None], dict[str, str]]:
     """Query args -> ({"since", "until"}, {field: problem}); the last 30 clinic days by default."""
     since, until, errors = period_with_errors(args, tz)
     return ({} if errors else {"since": since, "until": until}), errors
@@ -47,11 +49,11 @@ def percentile(values: list[float], share: float) -> float | None:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
-def _spread(values: list[float]) -> dict:
+def _spread(values: list[float]) -> dict[str, float | None]:
     return {"median": statistics.median(values) if values else None, "p90": percentile(values, 0.9)}
 
 
-def alert_report(clinic: Clinic, since: datetime, until: datetime) -> dict:
+def alert_report(clinic: Clinic, since: datetime, until: datetime) -> dict[str, Any]:
     """{"since", "until" (ISO), "alerts", "by_level": {level: n}, "by_reason": {code: n},
     "first_page_seconds": {"median", "p90"}, "ack_seconds": {"median", "p90"}, "repaged", "called",
     "outcomes": {outcome: n}, "unresolved", "patient_days", "missed_checkin_alerts_per_patient_day"}.
@@ -113,7 +115,7 @@ def _minutes(seconds: float | None) -> str:
     return "none" if seconds is None else f"{seconds / 60:.1f}"
 
 
-def report_rows(figures: dict, tz: ZoneInfo | None = None) -> list[tuple[str, str]]:
+def report_rows(figures: dict[str, Any], tz: ZoneInfo | None = None) -> list[tuple[str, str]]:
     """The report as (measure, value) rows in words: the dashboard's table and its CSV are these rows.
     With `tz` the period's ends are shown in that zone as 'YYYY-MM-DD HH:MM', else as ISO times."""
 

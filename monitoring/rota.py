@@ -8,6 +8,7 @@ revoked, falls back to the `[[oncall]]` chain of the config file, which stays th
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from monitoring.clinic import Clinic, ValidationError
 from triage.hours import in_clinic_hours
@@ -20,7 +21,7 @@ def shift_at(clinic: Clinic, moment: datetime) -> str:
     return "clinic_hours" if in_clinic_hours(clinic.hours, moment) else "after_hours"
 
 
-def chain_for(clinic: Clinic, shift: str) -> list[dict]:
+def chain_for(clinic: Clinic, shift: str) -> list[dict[str, Any]]:
     """The staff named for `shift` who are active and have a phone, in order: [{"name", "phone"}];
     the `[[oncall]]` chain when none is."""
     names = clinic.effective["rota"][shift]
@@ -31,10 +32,11 @@ def chain_for(clinic: Clinic, shift: str) -> list[dict]:
         chain = [{"name": name, "phone": found[name]} for name in names if name in found]
         if chain:
             return chain
-    return clinic.effective["oncall"]
+    configured: list[dict[str, Any]] = clinic.effective["oncall"]
+    return configured
 
 
-def chain_at(clinic: Clinic, moment: datetime) -> list[dict]:
+def chain_at(clinic: Clinic, moment: datetime) -> list[dict[str, Any]]:
     return chain_for(clinic, shift_at(clinic, moment))
 
 
@@ -56,7 +58,7 @@ def next_change(clinic: Clinic, moment: datetime) -> datetime | None:
     return None
 
 
-def on_call_now(clinic: Clinic, moment: datetime) -> dict:
+def on_call_now(clinic: Clinic, moment: datetime) -> dict[str, Any]:
     """For the dashboard: {"shift", "shift_label", "chain" (now, in order), "changes_at", "next_label",
     "next_chain"} (the chain after the next shift change; None when the clinic keeps one chain)."""
     shift = shift_at(clinic, moment)
@@ -78,7 +80,7 @@ def check_names(clinic: Clinic, key: str, names: list[str]) -> None:
             raise ValidationError(f"{key}: {name} has no phone to page; add one on the staff page", key)
 
 
-def pickable(clinic: Clinic) -> list[dict]:
+def pickable(clinic: Clinic) -> list[dict[str, Any]]:
     """Staff who can be put on call: active with a phone, by name."""
     return [dict(row) for row in clinic.db.execute(
         "SELECT name, phone, role FROM staff WHERE active = 1 AND phone IS NOT NULL ORDER BY name")]

@@ -14,6 +14,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from monitoring.clinic import Clinic
 from monitoring.store import from_text, insert, to_text, transaction, utcnow
@@ -88,7 +89,7 @@ def end_all(clinic: Clinic, staff_id: int, reason: str) -> int:
     return _end(clinic, "staff_id = ?", [staff_id], reason)
 
 
-def _end(clinic: Clinic, where: str, args: list, reason: str) -> int:
+def _end(clinic: Clinic, where: str, args: list[Any], reason: str) -> int:
     assert reason in ENDED_REASONS
     with transaction(clinic.db):
         return clinic.db.execute(

@@ -5,8 +5,14 @@ once (monitoring.sessions); revoking also revokes every API token.
 """
 from __future__ import annotations
 
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
 from monitoring import passwords, sessions, tokens
-from monitoring.clinic import Clinic, Conflict, NotFound, ValidationError
+from monitoring.clinic import Clinic, Conflict, NotFound, ValidationError, command_clinic
 from monitoring.config import ConfigError, e164
 from monitoring.store import insert, to_text, transaction, utcnow
 
@@ -38,7 +44,7 @@ def add_staff(clinic: Clinic, name: str, role: str, phone: str | None = None, ac
         return tokens.issue(clinic, staff_id, FIRST_TOKEN, actor)
 
 
-def list_staff(clinic: Clinic) -> list[dict]:
+def list_staff(clinic: Clinic) -> list[dict[str, Any]]:
     rows = clinic.db.execute(
         "SELECT id, name, role, phone, active, created_at, revoked_at FROM staff ORDER BY name"
     ).fetchall()
@@ -49,7 +55,7 @@ def _active_id(clinic: Clinic, name: str) -> int:
     row = clinic.db.execute("SELECT id FROM staff WHERE name = ? AND active = 1", [name]).fetchone()
     if row is None:
         raise NotFound(f"no active staff member named {name!r}", "name")
-    return row["id"]
+    return int(row["id"])
 
 
 def revoke_staff(clinic: Clinic, name: str, actor: str = "cli") -> None:
@@ -73,12 +79,12 @@ def set_role(clinic: Clinic, name: str, role: str, actor: str) -> None:
         clinic.audit(actor, "staff.role", name, role=role)
 
 
-def staff_by_token(clinic: Clinic, token: str) -> dict | None:
+def staff_by_token(clinic: Clinic, token: str) -> dict[str, Any] | None:
     """The active staff member a live API token belongs to (see monitoring.tokens.staff_for)."""
     return tokens.staff_for(clinic, token)
 
 
-def staff_by_phone(clinic: Clinic, phone: str) -> dict | None:
+def staff_by_phone(clinic: Clinic, phone: str) -> dict[str, Any] | None:
     """A staff member or on-call person texting from `phone` (they may ACK)."""
     row = clinic.db.execute(
         "SELECT id, name, role, phone FROM staff WHERE phone = ? AND active = 1", [phone]
@@ -103,3 +109,80 @@ def set_password(clinic: Clinic, name: str, password: str, actor: str) -> None:
         clinic.db.execute("DELETE FROM signin_throttle WHERE name = ?", [name.strip().casefold()])
         sessions.end_all(clinic, staff_id, "password")
         clinic.audit(actor, "staff.password", name)
+
+
+staff_commands = AppGroup("staff", help="Clinic staff and their API tokens.")
+
+
+@staff_commands.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), required=True, help="nurse or admin")
+@click.option("--phone", default=None, help="E.164 phone for pages and ACK, like +15555550142")
+@click.option("--password", is_flag=True, help="also set a dashboard password (prompted)")
+def add_command(name: str, role: str, phone: str | None, password: bool) -> None:
+    """Add a staff member; prints their API token on the last line (shown once)."""
+    with command_clinic(current_app.config["CRS"]) as opened:
+        token = add_staff(opened, name, role, phone)
+        if password:
+            secret = click.prompt("Dashboard password", hide_input=True, confirmation_prompt=True)
+            set_password(opened, name, secret, actor="cli")
+    click.echo(f"added {role} {name}; their API token (keep it secret, it is not shown again):")
+    click.echo(token)
+
+
+@staff_commands.command("password")
+@click.argument("name")
+def password_command(name: str) -> None:
+    """Set (or reset) a staff member's dashboard password; also lifts a lockout."""
+    with command_clinic(current_app.config["CRS"]) as opened:
+        secret = click.prompt("New dashboard password", hide_input=True, confirmation_prompt=True)
+        set_password(opened, name, secret, actor="cli")
+    click.echo(f"password set for {name}")
+
+
+@staff_commands.command("role")
+@click.argument("name")
+@click.argument("role", type=click.Choice(ROLES))
+def role_command(name: str, role: str) -> None:
+    """Change a staff member's role; their dashboard sessions end."""
+    with command_clinic(current_app.config["CRS"]) as opened:
+        set_role(opened, name, role, actor="cli")
+    click.echo(f"{name} is now {role}; their dashboard sessions ended")
+
+
+@staff_commands.command("token")
+@click.argument("name")
+@click.option("--label", default="cli", show_default=True, help="what the token is for, like 'ward laptop'")
+@click.option("--days", type=int, default=None, help="days it works (default [web] api_token_days)")
+def token_command(name: str, label: str, days: int | None) -> None:
+    """Issue another API token for NAME; prints it on the last line (shown once)."""
+    with command_clinic(current_app.config["CRS"]) as opened:
+        person = next((p for p in list_staff(opened) if p["name"] == name and p["active"]), None)
+        if person is None:
+            raise click.ClickException(f"no active staff member named {name!r}")
+        token = tokens.issue(opened, person["id"], label, actor="cli", days=days)
+    click.echo(f"new API token {label!r} for {name} (keep it secret, it is not shown again):")
+    click.echo(token)
+
+
+@staff_commands.command("list")
+def list_command() -> None:
+    """List staff members."""
+    with command_clinic(current_app.config["CRS"]) as opened:
+        for person in list_staff(opened):
+            state = "active" if person["active"] else f"revoked {person['revoked_at']}"
+            click.echo(f"{person['name']}\t{person['role']}\t{person['phone'] or '-'}\t{state}")
+
+
+@staff_commands.command("revoke")
+@click.argument("name")
+def revoke_command(name: str) -> None:
+    """Revoke a staff member's token and sign-in."""
+    with command_clinic(current_app.config["CRS"]) as opened:
+        revoke_staff(opened, name)
+    click.echo(f"revoked {name}")
+
+
+def init_app(app: Flask) -> None:
+    """Register `flask --app app staff add|password|role|token|list|revoke` (create_app calls this)."""
+    app.cli.add_command(staff_commands)

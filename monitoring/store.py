@@ -13,9 +13,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, overload
 
 import click
 import sqlite_utils
+from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from monitoring.migrations import MIGRATIONS
 
@@ -91,7 +94,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@overload
+def to_text(moment: datetime) -> str: ...
+@overload
+def to_text(moment: None) -> None: ...
+@overload
+def to_text(moment: datetime | None) -> str | None: ...
 def to_text(moment: datetime | None) -> str | None:
+    """A time as the store keeps it: UTC ISO 8601 with microseconds (None stays None). Raises ValueError
+    on a naive datetime."""
     if moment is None:
         return None
     if moment.tzinfo is None:
@@ -99,29 +110,48 @@ def to_text(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+@overload
+def from_text(text: str) -> datetime: ...
+@overload
+def from_text(text: None) -> None: ...
+@overload
+def from_text(text: str | None) -> datetime | None: ...
 def from_text(text: str | None) -> datetime | None:
+    """A stored time back as an aware datetime (None stays None)."""
     return None if text is None else datetime.fromisoformat(text)
 
 
-def dumps(value) -> str:
+def dumps(value: object) -> str:
+    """A JSON column's text (keys sorted, so equal values store equal text)."""
     return json.dumps(value, sort_keys=True)
 
 
-def loads(text: str | None, default=None):
+def loads(text: str | None, default: Any = None) -> Any:
+    """A JSON column's value (`default` for NULL)."""
     if text == "[]":  # most symptom lists: triage reloads an episode's readings for every new one
         return []
     return default if text is None else json.loads(text)
 
 
-def insert(db: sqlite_utils.Database, table: str, row: dict) -> int:
+def insert(db: sqlite_utils.Database, table: str, row: dict[str, Any]) -> int:
     """Insert one row and return its id. Plain SQL: the hot path (each text writes several rows) cannot
     afford sqlite-utils' per-call table introspection; the schema is fixed by the migrations."""
     columns = ", ".join(row)
     marks = ", ".join("?" for _ in row)
-    return db.conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(row.values())).lastrowid
+    rowid = db.conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(row.values())).lastrowid
+    assert rowid is not None  # an INSERT always sets it
+    return rowid
 
 
-def connect(path: str, busy_timeout_ms: int | None = None) -> sqlite_utils.Database:
+class Database(sqlite_utils.Database):
+    """sqlite-utils' Database with how long this connection waits for the write lock: `busy_timeout_ms` a try,
+    and until `write_deadline` (time.monotonic(); None: no budget) in all (set_write_budget)."""
+
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS
+    write_deadline: float | None = None
+
+
+def connect(path: str, busy_timeout_ms: int | None = None) -> Database:
     """Open the database with the settings every connection here uses. `busy_timeout_ms`: how long one try
     waits for another writer's lock (default BUSY_TIMEOUT_MS; web requests pass WEB_BUSY_TIMEOUT_MS)."""
     if path != ":memory:":
@@ -133,12 +163,12 @@ def connect(path: str, busy_timeout_ms: int | None = None) -> sqlite_utils.Datab
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")  # a 200 to Twilio means the text is on disk
     conn.execute("PRAGMA foreign_keys = ON")
-    db = sqlite_utils.Database(conn)
+    db = Database(conn)
     db.busy_timeout_ms = int(busy_timeout_ms)
     return db
 
 
-def set_write_budget(db: sqlite_utils.Database, seconds: float | None) -> None:
+def set_write_budget(db: Database, seconds: float | None) -> None:
     """From now, this connection's transactions wait at most `seconds` in all for the write lock (None: no
     budget, only the per-try busy timeout and BEGIN_TRIES). A web request sets it as it starts."""
     db.write_deadline = None if seconds is None else time.monotonic() + seconds
@@ -186,54 +216,86 @@ def _begin(db: sqlite_utils.Database) -> None:
 
 
 def _busy_timeout_ms(db: sqlite_utils.Database) -> int:
-    return getattr(db, "busy_timeout_ms", BUSY_TIMEOUT_MS)
+    return int(getattr(db, "busy_timeout_ms", BUSY_TIMEOUT_MS))
+
+
+# The hand-written runner's record of the schema (versions 1-9), before the migrations became a sqlite-utils set.
+LEGACY_VERSIONS = "schema_migrations"
+
+
+def known_migrations() -> list[str]:
+    """The names of the migrations this code knows, in the order they run (monitoring.migrations). The
+    schema version is a count of these; sqlite-utils lists a set's migrations as an empty database's pending ones."""
+    return [migration.name for migration in MIGRATIONS.pending(sqlite_utils.Database(memory=True))]
 
 
 def schema_version(db: sqlite_utils.Database) -> int:
-    if "schema_migrations" not in db.table_names():
-        return 0
-    row = db.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
-    return row[0] or 0
+    """How many migrations the database has had (0: not initialised). A database the old runner made reports
+    its `schema_migrations` version until `migrate` takes it over."""
+    if LEGACY_VERSIONS in db.table_names():
+        row = db.execute(f"SELECT MAX(version) FROM {LEGACY_VERSIONS}").fetchone()
+        return row[0] or 0
+    return len(MIGRATIONS.applied(db))
 
 
 def migrate(db: sqlite_utils.Database) -> list[int]:
-    """Apply the migrations this code knows and the database lacks; return the versions applied."""
-    current = schema_version(db)
-    newest = len(MIGRATIONS)
-    if current > newest:
-        raise StoreError(
-            f"database schema is version {current}, newer than this code knows ({newest}); "
-            "upgrade crswatch before starting it on this database"
-        )
-    applied = []
-    for version, script in enumerate(MIGRATIONS, start=1):
-        if version <= current:
-            continue
-        with transaction(db):
-            for statement in _statements(script):
-                db.execute(statement)
-            db.execute(
-                "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", [version, to_text(utcnow())]
-            )
-        applied.append(version)
-    return applied
+    """Apply the migrations this code knows and the database lacks, in one transaction under the write lock
+    (two processes starting at once apply them once); return the versions applied (1 = the first migration).
+
+    Raises StoreError (exit status 2) on a database newer than this code, and changes nothing then.
+    """
+    with transaction(db):
+        require_current(db)
+        _take_over_legacy_versions(db)
+        pending = {migration.name for migration in MIGRATIONS.pending(db)}
+        MIGRATIONS.apply(db)
+    return [version for version, name in enumerate(known_migrations(), start=1) if name in pending]
 
 
-def _statements(script: str) -> list[str]:
-    """Split a migration into statements (sqlite3.complete_statement keeps trigger bodies whole)."""
-    statements, buffer = [], ""
-    for line in script.splitlines(keepends=True):
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            statements.append(buffer.strip())
-            buffer = ""
-    if buffer.strip():
-        statements.append(buffer.strip())
-    return statements
+def _take_over_legacy_versions(db: sqlite_utils.Database) -> None:
+    """A database the old runner made: its version k becomes the first k migrations of the set (each keeping
+    when it was applied) and its `schema_migrations` table goes, so the schema has one record."""
+    if LEGACY_VERSIONS not in db.table_names():
+        return
+    known = known_migrations()
+    MIGRATIONS.ensure_migrations_table(db)
+    for version, applied_at in db.execute(f"SELECT version, applied_at FROM {LEGACY_VERSIONS} ORDER BY version"):
+        insert(db, MIGRATIONS.migrations_table,
+               {"migration_set": MIGRATIONS.name, "name": known[version - 1], "applied_at": applied_at})
+    db.execute(f"DROP TABLE {LEGACY_VERSIONS}")
 
 
 def require_current(db: sqlite_utils.Database) -> None:
-    """Refuse to run on a database that was not initialised or is newer than the code."""
+    """Refuse (StoreError, exit status 2) a database with migrations this code does not know: a newer
+    crswatch ran on it. An older database passes; `migrate` brings it up."""
+    known = known_migrations()
     current = schema_version(db)
-    if current > len(MIGRATIONS):
-        raise StoreError(f"database schema is version {current}, newer than this code knows ({len(MIGRATIONS)})")
+    unknown = LEGACY_VERSIONS not in db.table_names() and any(
+        migration.name not in known for migration in MIGRATIONS.applied(db))
+    if current > len(known) or unknown:
+        raise StoreError(
+            f"database schema is version {current}, newer than this code knows ({len(known)}); "
+            "upgrade crswatch before starting it on this database"
+        )
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create or migrate the database schema (safe to run again)."""
+    path = current_app.config["CRS"]["database"]["path"]
+    db = connect(path)
+    try:
+        applied = migrate(db)
+        version = schema_version(db)
+    finally:
+        db.close()
+    if applied:
+        click.echo(f"database {path}: applied migrations {applied}; schema version {version}")
+    else:
+        click.echo(f"database {path}: schema version {version} is current; nothing to do")
+
+
+def init_app(app: Flask) -> None:
+    """Register the store's command, `flask --app app init-db` (create_app calls this)."""
+    app.cli.add_command(init_db_command)

@@ -6,6 +6,8 @@ the ASTCT grades recorded, pauses, and the texts both ways.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from monitoring.clinic import Clinic, NotFound
 from monitoring.episodes import episode_status
 from monitoring.grades import grades_for
@@ -13,7 +15,7 @@ from monitoring.store import from_text, loads, to_text, utcnow
 from monitoring.timeline import _monitoring_changes, _paged
 
 
-def episode_summary(clinic: Clinic, patient_id: int, episode_id: int | None = None) -> dict:
+def episode_summary(clinic: Clinic, patient_id: int, episode_id: int | None = None) -> dict[str, Any]:
     """{"patient", "episode", "readings", "medications", "alerts", "grades", "changes", "texts", "episodes"}
     (times aware UTC). Without `episode_id`: the active episode, else the newest. NotFound otherwise."""
     db = clinic.db

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from monitoring.clinic import Clinic, NotFound, ValidationError
 from monitoring.store import from_text, insert, to_text, transaction, utcnow
@@ -44,7 +45,7 @@ def issue(clinic: Clinic, staff_id: int, name: str, actor: str, days: int | None
     return token
 
 
-def staff_for(clinic: Clinic, token: str) -> dict | None:
+def staff_for(clinic: Clinic, token: str) -> dict[str, Any] | None:
     """The active staff member a live (unexpired, unrevoked) token belongs to, with `token_id`; else None.
     Notes when the token was used, at most once a minute."""
     now = utcnow()
@@ -61,7 +62,7 @@ def staff_for(clinic: Clinic, token: str) -> dict | None:
     return {key: row[key] for key in ("id", "name", "role", "phone", "token_id")}
 
 
-def revoke(clinic: Clinic, token_id: int, actor: str) -> dict:
+def revoke(clinic: Clinic, token_id: int, actor: str) -> dict[str, Any]:
     """Revoke one token; NotFound when it is not live."""
     with transaction(clinic.db):
         row = clinic.db.execute(
@@ -80,7 +81,7 @@ def revoke_all(clinic: Clinic, staff_id: int, actor: str) -> int:
                              "revoked_at IS NULL", [to_text(utcnow()), actor, staff_id]).rowcount
 
 
-def list_tokens(clinic: Clinic) -> list[dict]:
+def list_tokens(clinic: Clinic) -> list[dict[str, Any]]:
     """Every token, newest first, for the staff page: never the token itself."""
     rows = clinic.db.execute(
         "SELECT t.id, t.staff_id, s.name AS owner, t.name, t.created_at, t.created_by, t.last_used_at, "

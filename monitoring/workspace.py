@@ -2,6 +2,8 @@
 patient said and was told, and who was reached how, each with its outcome. Read-only."""
 from __future__ import annotations
 
+from typing import Any
+
 from messages.page import TOLD, fahrenheit
 from messages.texts import format_phone
 from monitoring.clinic import Clinic
@@ -11,7 +13,7 @@ READINGS_SHOWN = 6
 TEXTS_SHOWN = 5
 
 
-def alert_workspace(clinic: Clinic, alert_id: int, patient_id: int) -> dict:
+def alert_workspace(clinic: Clinic, alert_id: int, patient_id: int) -> dict[str, Any]:
     """{"readings": newest first, the first being the one that raised or last updated the alert,
     "texts": the patient's last texts, "told": what the patient was told (phrases) and "replies" (the texts
     sent), "contacts": every page and call for the alert with who, how, when, status and outcome,

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 from conftest import auth
 from test_dashboard import ADMIN, PASSWORD, csrf_from, sign_in
+from test_migrations import legacy_database
 
 from monitoring import staff as staff_module
 from monitoring.clinic import open_clinic
-from monitoring.migrations import MIGRATIONS
-from monitoring.store import _statements, connect, migrate, transaction
+from monitoring.store import connect, migrate, transaction
 
 
 def signed_in_admin(app, client):
@@ -68,12 +68,8 @@ def test_cli_issues_another_token_last_line(runner, client, admin_token):
 
 
 def test_a_database_from_before_keeps_its_staff_tokens(tmp_path, clock):
-    db = connect(str(tmp_path / "old.db"))
-    with transaction(db):  # the schema as it was before this change (migrations 1 and 2)
-        for version, script in enumerate(MIGRATIONS[:2], start=1):
-            for statement in _statements(script):
-                db.execute(statement)
-            db.execute("INSERT INTO schema_migrations VALUES (?, '2026-01-01T00:00:00.000000+00:00')", [version])
+    db = legacy_database(str(tmp_path / "old.db"), 2)  # the schema as it was before this change
+    with transaction(db):
         db.execute("INSERT INTO staff (name, role, token_hash, failed_logins, active, created_at) VALUES "
                    "('Old Nurse', 'nurse', ?, 3, 1, '2026-01-02T03:04:05.000000+00:00')",
                    [staff_module.token_hash("st_old-token")])

@@ -6,6 +6,7 @@ the reading's own `taken_at` times the clinical rules.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from . import acetaminophen as apap
 from . import episode, rules
@@ -101,7 +102,7 @@ def assess(
     reasons = _ordered(found)
     level = level_of(reasons)
 
-    details: dict = {"spo2_floor": rules.spo2_floor(thresholds, profile)}
+    details: dict[str, Any] = {"spo2_floor": rules.spo2_floor(thresholds, profile)}
     if reading.implausible:
         details["implausible"] = sorted(reading.implausible)
     next_dose_at = None
@@ -185,7 +186,7 @@ def combine(*assessments: Assessment) -> Assessment:
     reasons = _ordered([code for a in assessments for code in a.reasons])
     instructions = tuple(dict.fromkeys(key for a in assessments for key in a.instructions))
     next_dose_at = next((a.next_acetaminophen_at for a in assessments if a.next_acetaminophen_at), None)
-    details: dict = {}
+    details: dict[str, Any] = {}
     for a in assessments:
         details = {**a.details, **details}
     return Assessment(level_of(reasons), reasons, instructions, next_acetaminophen_at=next_dose_at, details=details)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, time
+from typing import Any
 
 # Levels, lowest to highest (CONTRACT section 6).
 LEVELS = ("routine", "home_care", "clinician_review", "urgent")
@@ -103,4 +104,4 @@ class Assessment:
     reasons: tuple[str, ...] = ()
     instructions: tuple[str, ...] = ()
     next_acetaminophen_at: datetime | None = None  # earliest time another dose is allowed, if relevant
-    details: dict = field(default_factory=dict, compare=False)
+    details: dict[str, Any] = field(default_factory=dict, compare=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import fields, replace
+from typing import Any
 
 from .model import Profile, Reading, Thresholds
 
@@ -81,7 +82,7 @@ def implausible_fields(reading: Reading) -> frozenset[str]:
 def trusted(reading: Reading) -> Reading:
     """The reading with its implausible values blanked (None), so no rule ever reads them."""
     bad = implausible_fields(reading)
-    blanks = {name: None for name in READING_FIELDS if name in bad}
+    blanks: dict[str, Any] = {name: None for name in READING_FIELDS if name in bad}
     return replace(reading, **blanks, implausible=bad) if bad else reading
 
 

@@ -20,7 +20,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from messages.gateways import gateway_for
 from monitoring import lease
 from monitoring.clinic import open_clinic
-from monitoring.outbox import RateLimiter
+from scheduler.delivery import RateLimiter
 from scheduler.jobs import run_due_work
 
 log = logging.getLogger("crswatch.scheduler")

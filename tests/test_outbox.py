@@ -9,6 +9,7 @@ from conftest import NURSES, PATIENT_PHONE, START, auth, enroll
 from messages.gateways import GatewayError
 from monitoring import outbox
 from monitoring.store import connect
+from scheduler import delivery
 
 
 class FakeGateway:
@@ -103,14 +104,14 @@ def test_permanent_failure_to_nurse_pages_the_next_at_once(client, runner, admin
 def test_rate_limiter_spaces_a_burst(monkeypatch):
     now = [100.0]
     slept = []
-    monkeypatch.setattr(outbox.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(delivery.time, "monotonic", lambda: now[0])
 
     def sleep(seconds):
         slept.append(seconds)
         now[0] += seconds
 
-    monkeypatch.setattr(outbox.time, "sleep", sleep)
-    limiter = outbox.RateLimiter(per_second=1.0)
+    monkeypatch.setattr(delivery.time, "sleep", sleep)
+    limiter = delivery.RateLimiter(per_second=1.0)
     stamps = []
     for _ in range(5):
         limiter.wait()
@@ -150,16 +151,17 @@ def test_pages_go_before_a_burst_of_prompts(app, client, runner, admin_token, ga
 
     settings = app.config["CRS"]
     send_prompts(open_clinic(settings))
-    outbox.deliver_due(open_clinic(settings), gateway, batch=1)
+    delivery.deliver_due(open_clinic(settings), gateway, batch=1)
     assert gateway.sent[0][:2] == (NURSES[0], "alert")
     assert db.execute("SELECT COUNT(*) FROM messages WHERE status = 'queued'").fetchone()[0] >= 6
 
 
 def test_status_callback_for_unknown_sid_is_ignored(app, config):
+    from monitoring.alerts import record_delivery_status
     from monitoring.clinic import open_clinic
 
     clinic = open_clinic(config)
-    assert outbox.record_status(clinic, "SMnope", "delivered", None) is False
+    assert record_delivery_status(clinic, "SMnope", "delivered", None) is False
 
 
 def test_when_every_phone_fails_paging_stops_instead_of_storming(client, runner, admin_token, gateway, clock, phone,

@@ -91,7 +91,7 @@ def queue_text(clinic: Clinic, to: str, body: str, kind: str, *, patient_id: int
 
 def backoff_seconds(attempts: int) -> float:
     """30 s, 60 s, 120 s ... capped at 10 min, each +-20% so a burst of failures does not retry in step."""
-    base = min(BACKOFF_FIRST_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS)
+    base = float(min(BACKOFF_FIRST_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS))
     return base * random.uniform(0.8, 1.2)
 
 
@@ -153,13 +153,13 @@ def record_failure(clinic: Clinic, row: sqlite3.Row, code: int | None, scope: st
                 "error_scope = ?, first_attempt_at = NULL, updated_at = ? WHERE id = ?",
                 [to_text(retry_at), code, message, scope, to_text(now), row["id"]])
             return DeliveryOutcome.of(row, "retrying", scope, first_failure)
-        retry_at = _retry_at(clinic, row["id"]) if retryable else None
-        if retry_at is not None:
+        backoff_until = _retry_at(clinic, row["id"]) if retryable else None
+        if backoff_until is not None:
             db.execute(
                 "UPDATE messages SET status = 'queued', next_attempt_at = ?, error_code = ?, error_message = ?, "
                 "error_scope = ?, updated_at = ? WHERE id = ?",
-                [to_text(retry_at), code, message, scope, to_text(now), row["id"]])
-            log.warning("message %s: retryable failure (%s), next try at %s", row["id"], code, retry_at)
+                [to_text(backoff_until), code, message, scope, to_text(now), row["id"]])
+            log.warning("message %s: retryable failure (%s), next try at %s", row["id"], code, backoff_until)
             return DeliveryOutcome.of(row, "retrying", scope, first_failure)
         db.execute(
             "UPDATE messages SET status = 'failed', error_code = ?, error_message = ?, error_scope = ?, "

@@ -93,7 +93,7 @@ def all_imports() -> list[tuple[str, str, int]]:
             for imported, line in imports(name, path) if ours(imported)]
 
 
-def test_the_walk_sees_imports_inside_functions(tmp_path):
+def test_the_walk_sees_imports_inside_functions(tmp_path: Path) -> None:
     """The walker itself: a lazy import in a function body counts like one at the top."""
     source = tmp_path / "lazy.py"
     source.write_text("def later():\n    from monitoring import alerts\n    return alerts\n")
@@ -101,13 +101,13 @@ def test_the_walk_sees_imports_inside_functions(tmp_path):
     assert ("monitoring.alerts", 2) in list(imports("monitoring.lazy", source))
 
 
-def test_no_import_reaches_back_up_the_layers():
+def test_no_import_reaches_back_up_the_layers() -> None:
     back = [f"{name}:{line} imports {imported} ({layer(name)} is below {layer(imported)})"
             for name, imported, line in all_imports() if RANK[layer(imported)] > RANK[layer(name)]]
     assert back == []
 
 
-def test_triage_imports_nothing_of_ours():
+def test_triage_imports_nothing_of_ours() -> None:
     assert [(name, imported) for name, imported, _ in all_imports()
             if layer(name) == "triage" and layer(imported) != "triage"] == []
 
@@ -116,7 +116,7 @@ def within(name: str, prefix: str) -> bool:
     return name == prefix or name.startswith(prefix + ".")
 
 
-def test_no_sideways_reach_inside_a_layer():
+def test_no_sideways_reach_inside_a_layer() -> None:
     """The outbox never reaches up to what queues through it, alerts never to the API shapes, the dashboard
     never into the staff API (or back)."""
     reaches = [f"{name}:{line} imports {imported}" for name, imported, line in all_imports()
@@ -125,7 +125,7 @@ def test_no_sideways_reach_inside_a_layer():
     assert reaches == []
 
 
-def test_no_new_reach_for_another_module_s_private_name():
+def test_no_new_reach_for_another_module_s_private_name() -> None:
     modules = our_modules()
     reaches = {(name, imported) for name, imported, _ in all_imports()
                if imported.rpartition(".")[2].startswith("_") and not imported.endswith("__")

@@ -77,15 +77,34 @@ def failed_for_good(clinic: Clinic, message_id: int) -> DeliveryOutcome:
     return DeliveryOutcome.of(row, "failed", row["error_scope"], row["error_scope"] is None)
 
 
+# Delivery order (issue 19, "urgent first at the sender"), lowest first, each by age: pages and calls to
+# nurses; the patient's urgent replies (messages.texts.SEND_FIRST: go to the ED, call the clinic now, the
+# red-flag signs); other replies and notices; prompts and reminders. Stored on the row when it is queued.
+PRIORITY_PAGE, PRIORITY_URGENT, PRIORITY_REPLY, PRIORITY_ROUTINE = 0, 1, 2, 3
+
+
+def priority_of(kind: str, urgent: bool = False) -> int:
+    """The delivery tier of a text of `kind` (KINDS); `urgent`: an urgent reply or notice to a patient or
+    caregiver (it is never put behind routine replies)."""
+    if kind in ("alert", "call"):
+        return PRIORITY_PAGE
+    if urgent:
+        return PRIORITY_URGENT
+    return PRIORITY_REPLY if kind in ("reply", "info") else PRIORITY_ROUTINE
+
+
 def queue_text(clinic: Clinic, to: str, body: str, kind: str, *, patient_id: int | None = None,
-               alert_id: int | None = None, staff_id: int | None = None) -> int:
-    """Queue a text inside the caller's transaction; return its message id."""
+               alert_id: int | None = None, staff_id: int | None = None, urgent: bool = False,
+               send_after: datetime | None = None) -> int:
+    """Queue a text inside the caller's transaction; return its message id. `urgent` puts a reply ahead of
+    every other reply (priority_of); `send_after` holds it until then (prompts spread over a burst)."""
     assert kind in KINDS, kind
     now = to_text(utcnow())
     return insert(clinic.db, "messages", {
         "direction": "out", "to_number": to, "from_number": clinic.from_number, "body": body, "kind": kind,
         "patient_id": patient_id, "alert_id": alert_id, "staff_id": staff_id, "status": "queued",
-        "next_attempt_at": now, "created_at": now, "updated_at": now,
+        "priority": priority_of(kind, urgent),
+        "next_attempt_at": to_text(send_after) if send_after else now, "created_at": now, "updated_at": now,
     })
 
 
@@ -95,18 +114,14 @@ def backoff_seconds(attempts: int) -> float:
     return base * random.uniform(0.8, 1.2)
 
 
-# Pages and calls to nurses, then replies and notices, then prompts and reminders; by age within each.
-PRIORITY = "CASE kind WHEN 'alert' THEN 0 WHEN 'call' THEN 0 WHEN 'reply' THEN 1 WHEN 'info' THEN 1 ELSE 2 END"
-
-
 def due(clinic: Clinic, now: datetime, limit: int, skip: Iterable[int] = ()) -> list[sqlite3.Row]:
-    """Up to `limit` queued outbound rows that may be tried at `now`, in delivery order (PRIORITY, then
+    """Up to `limit` queued outbound rows that may be tried at `now`, in delivery order (priority_of, then
     age), leaving out the ids in `skip` (rows the caller has handled this pass). A row whose retry time
     lies further ahead than any backoff (the wall clock stepped back) counts as due."""
     skipped = set(skip)
     rows = clinic.db.execute(
         "SELECT * FROM messages WHERE direction = 'out' AND status = 'queued' "
-        f"AND (next_attempt_at <= ? OR next_attempt_at > ?) ORDER BY {PRIORITY}, id LIMIT ?",
+        "AND (next_attempt_at <= ? OR next_attempt_at > ?) ORDER BY priority, id LIMIT ?",
         [to_text(now), to_text(now + LATEST_RETRY), limit + len(skipped)]).fetchall()
     return [row for row in rows if row["id"] not in skipped][:limit]
 

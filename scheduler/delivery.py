@@ -5,7 +5,7 @@ and when, calls the gateway (messages.gateways), and gives every failure the out
 monitoring.alerts in the same transaction, so a page that cannot be sent moves the alert on (DESIGN.md:
 "scheduler delivers the outbox through messages gateways"; nothing below reaches back up here).
 
-Delivery goes in order of what can be sent (outbox.PRIORITY): pages first, then replies, then prompts,
+Delivery goes in order of what can be sent (outbox.priority_of): pages, urgent replies, other replies, prompts,
 each by age; a text that cannot be sent now (backing off) never holds up the next one, to the same phone
 or any other. An account or network failure is retried for every text within seconds and raised to the
 operator; a pass stops after a few in a row, so a dead account is probed, not hammered.

@@ -177,3 +177,39 @@ def test_when_every_phone_fails_paging_stops_instead_of_storming(client, runner,
     db = connect(config["database"]["path"])
     pages = db.execute("SELECT to_number, status FROM messages WHERE kind = 'alert'").fetchall()
     assert sorted(tuple(p) for p in pages) == [(NURSES[0], "failed"), (NURSES[1], "failed")]
+
+
+def test_urgent_replies_overtake_a_burst_of_prompts_and_other_replies(app, client, runner, admin_token, gateway,
+                                                                      clock, phone):
+    """Issue 19, urgent first at the sender: with 500 prompts queued (after an outage, or a morning's
+    enrollments) and a routine reply queued before it, a red flag's page leaves first, then the patient's
+    urgent instruction, then the routine reply, and only then the prompts."""
+    from monitoring.clinic import open_clinic
+    from monitoring.store import transaction
+
+    other = "+15555550177"
+    enroll(client, admin_token)
+    enroll(client, admin_token, name="Other Example", phone=other)
+    tick(runner)  # the first prompts leave
+    before = len(gateway.sent)
+    settings = app.config["CRS"]
+    clinic = open_clinic(settings)
+    with transaction(clinic.db):
+        for index in range(500):
+            outbox.queue_text(clinic, f"+1555556{index:04d}", "time for your check-in", "prompt")
+    at(clock, 5)
+    phone.text("98.6", sender=other)  # a routine reply, queued before the red flag
+    phone.text("o2 85")  # SOP 5 Grade 1 Home: new hypoxia: the nurse is paged, the patient told to call now
+    counts = delivery.deliver_due(open_clinic(settings), gateway, batch=4)
+    assert counts["sent"] == 4
+    sent = gateway.sent[before:]
+    assert [(to, kind) for to, kind, _ in sent] == [
+        (NURSES[0], "alert"), (PATIENT_PHONE, "reply"), (other, "reply"), ("+15555560000", "prompt")]
+    assert "NOW" in sent[1][2]  # reply_urgent_in_hours
+    assert "No fever" in sent[2][2]  # reply_routine
+
+
+def test_a_call_to_a_nurse_goes_with_the_pages():
+    assert outbox.priority_of("call") == outbox.priority_of("alert") < outbox.priority_of("reply", urgent=True)
+    assert outbox.priority_of("reply", urgent=True) < outbox.priority_of("reply") == outbox.priority_of("info")
+    assert outbox.priority_of("info") < outbox.priority_of("prompt") == outbox.priority_of("reminder")

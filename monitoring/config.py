@@ -41,6 +41,12 @@ DEFAULTS: dict[str, Any] = {
         "webhook_overrides": "",  # Twilio connection overrides on the webhook URL, e.g. "rc=3&rp=ct,rt,5xx"
         "max_per_second": 1.0,  # a US long code's sending limit
         "retry_for_minutes": 60,  # retryable failures are retried with backoff for this long
+        # Issue 19: a Twilio Messaging Service (MG...) sends instead of from_number, through its pool of this
+        # many senders, each at max_per_second; "" sends from from_number
+        "messaging_service_sid": "",
+        "messaging_service_senders": 1,
+        # prompts falling due together leave over at most this many minutes, as fast as the senders allow; 0: at once
+        "prompt_spread_minutes": 5,
         "twilio": {"account_sid": "", "auth_token": ""},
     },
     "scheduler": {"enabled": True, "poll_seconds": 5, "lease_seconds": 30},
@@ -105,6 +111,8 @@ RANGES: dict[str, tuple[float, float]] = {
     "escalation.call_after_minutes": (0, 120),
     "sms.max_per_second": (0.1, 100),
     "sms.retry_for_minutes": (1, 24 * 60),
+    "sms.messaging_service_senders": (1, 400),  # Twilio: a Messaging Service pools up to 400 senders
+    "sms.prompt_spread_minutes": (0, 30),
     "scheduler.poll_seconds": (1, 60),
     "scheduler.lease_seconds": (5, 600),
     "web.max_request_kb": (4, 10_240),
@@ -276,6 +284,10 @@ def _validate(config: dict) -> None:
         parse_clock("checkins.quiet_end", quiet[1])
     if checkins["neuro_check_time"]:
         parse_clock("checkins.neuro_check_time", checkins["neuro_check_time"])
+    service = config["sms"]["messaging_service_sid"]
+    if service and not re.fullmatch(r"MG[0-9a-f]{32}", service):
+        raise ConfigError("sms.messaging_service_sid", f"must be a Messaging Service SID like MG followed by 32 hex "
+                                                       f"digits, or empty to send from sms.from_number; not {service!r}")
     if config["sms"]["backend"] == "twilio":
         for key in ("account_sid", "auth_token"):
             if not config["sms"]["twilio"][key]:

@@ -154,6 +154,15 @@ class TwilioGateway:
         return created.sid
 
 
+def sending_rate(sms: dict) -> float:
+    """Texts a second the clinic's senders take, from the `[sms]` settings: `max_per_second` for each sender,
+    and a Messaging Service (`messaging_service_sid`) has `messaging_service_senders` of them. Twilio queues
+    what it is handed faster than that, where no later page can overtake it, so crswatch paces at this rate
+    (https://www.twilio.com/docs/messaging/services: a service spreads its texts over its sender pool)."""
+    senders = sms["messaging_service_senders"] if sms["messaging_service_sid"] else 1
+    return float(sms["max_per_second"]) * senders
+
+
 def gateway_for(config: dict, echo: bool = True):
     sms = config["sms"]
     if sms["backend"] == "twilio":

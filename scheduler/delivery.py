@@ -40,18 +40,20 @@ class Gateway(Protocol):
 
 
 class RateLimiter:
-    """At most `per_second` sends, spaced evenly (Twilio long codes take about 1 message a second)."""
+    """At most `per_second` sends for each sender, spaced evenly (a Twilio long code takes about 1 message a
+    second; a Messaging Service is one sender whose rate is its pool's, messages.gateways.sending_rate)."""
 
     def __init__(self, per_second: float):
         self.interval = 1.0 / per_second
-        self.next_slot = 0.0
+        self.next_slot: dict[str, float] = {}
 
-    def wait(self) -> None:
-        """Sleep until the next send may go (time.monotonic, so a wall-clock step changes nothing)."""
+    def wait(self, sender: str = "") -> None:
+        """Sleep until `sender` may send again (time.monotonic, so a wall-clock step changes nothing)."""
         now = time.monotonic()
-        if now < self.next_slot:
-            time.sleep(self.next_slot - now)
-        self.next_slot = max(now, self.next_slot) + self.interval
+        slot = self.next_slot.get(sender, 0.0)
+        if now < slot:
+            time.sleep(slot - now)
+        self.next_slot[sender] = max(now, slot) + self.interval
 
 
 def deliver_due(clinic: Clinic, gateway: Gateway, limiter: RateLimiter | None = None,
@@ -88,8 +90,8 @@ def deliver_due(clinic: Clinic, gateway: Gateway, limiter: RateLimiter | None = 
 def _deliver_one(clinic: Clinic, gateway: Gateway, limiter: RateLimiter | None, row: sqlite3.Row,
                  callback: str | None) -> DeliveryOutcome | None:
     """Claim one row, send it, have the outcome recorded and acted on; None if another process took it."""
-    if limiter:
-        limiter.wait()  # before the claim, so a crash while waiting leaves the row simply queued
+    if limiter:  # before the claim, so a crash while waiting leaves the row simply queued
+        limiter.wait(_sender(clinic, row))
     if not outbox.claim(clinic, row["id"], utcnow()):
         return None
     try:
@@ -114,6 +116,12 @@ def _failed(clinic: Clinic, row: sqlite3.Row, error: GatewayError) -> DeliveryOu
         outcome = outbox.record_failure(clinic, row, error.code, error.scope, error.retryable, error.message, utcnow())
         alerts.delivery_failed(clinic, outcome)
     return outcome
+
+
+def _sender(clinic: Clinic, row: sqlite3.Row) -> str:
+    """Whose rate a row spends: the Messaging Service's pool for a text when there is one, else its number."""
+    service: str = clinic.config["sms"]["messaging_service_sid"]
+    return service if service and row["kind"] != "call" else str(row["from_number"])
 
 
 def _status_callback(clinic: Clinic) -> str | None:

@@ -213,3 +213,31 @@ def test_a_call_to_a_nurse_goes_with_the_pages():
     assert outbox.priority_of("call") == outbox.priority_of("alert") < outbox.priority_of("reply", urgent=True)
     assert outbox.priority_of("reply", urgent=True) < outbox.priority_of("reply") == outbox.priority_of("info")
     assert outbox.priority_of("info") < outbox.priority_of("prompt") == outbox.priority_of("reminder")
+
+
+def test_the_rate_limit_is_per_sender(monkeypatch):
+    """Issue 19: each sender keeps its own pace; a second sender (another number, or a Messaging Service's
+    pool) does not wait behind the first."""
+    now = [100.0]
+    monkeypatch.setattr(delivery.time, "monotonic", lambda: now[0])
+
+    def sleep(seconds):
+        now[0] += seconds
+
+    monkeypatch.setattr(delivery.time, "sleep", sleep)
+    limiter = delivery.RateLimiter(per_second=1.0)
+    stamps = []
+    for sender in ("+15555550123", "MG" + "b" * 32, "+15555550123", "MG" + "b" * 32):
+        limiter.wait(sender)
+        stamps.append(now[0])
+    assert stamps == [100.0, 100.0, 101.0, 101.0]
+
+
+def test_a_messaging_service_raises_the_runner_s_rate(config):
+    from monitoring.config import load
+    from scheduler.runner import Runner
+
+    config["sms"].update(messaging_service_sid="MG" + "b" * 32, messaging_service_senders=4, max_per_second=1.0)
+    runner = Runner(load(config), gateway=object())
+    assert runner.limiter.interval == 0.25
+    assert runner.batch == 4 * 5  # poll_seconds' worth at the pool's rate

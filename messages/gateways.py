@@ -21,7 +21,9 @@ log = logging.getLogger("crswatch.sms")
 #   30006 landline: final; 30008 unknown error: worth another try);
 # - "account": the account or the sender is refused, for every text alike (20003 bad credentials, 21606
 #   and 21212 bad 'From', 21608 trial account, 21611 and 30001 sender queue full, 30002 account suspended,
-#   20429 too many requests, 20500/20503 and any 5xx: Twilio's own trouble). Never the phone's fault:
+#   20429 too many requests, 20500/20503 and any 5xx: Twilio's own trouble; with a Messaging Service, 21603
+#   no sender given, 21701 the service does not exist, 21705 not a service SID, 21703 and 21704 no number in
+#   its pool). Never the phone's fault:
 #   retried for every message and raised to the operator, never a reason to give up on a phone;
 # - "network": Twilio could not be reached at all (timeout, connection refused): like "account".
 SCOPES = ("message", "recipient", "account", "network")
@@ -29,7 +31,7 @@ MESSAGE_CODES = frozenset({21211, 21610, 21614, 21612, 21408, 21617, 21602, 3000
 RECIPIENT_FINAL_CODES = frozenset({30003, 30004, 30005, 30006})
 RECIPIENT_RETRY_CODES = frozenset({30008})
 ACCOUNT_CODES = frozenset({20003, 20005, 20404, 21606, 21212, 21608, 21611, 21659, 21660, 20429, 20500, 20503,
-                           30001, 30002, 14107})
+                           30001, 30002, 14107, 21603, 21701, 21703, 21704, 21705})
 # Kept for callers that only ask "is it worth another try": permanent means message or recipient scope.
 PERMANENT_CODES = MESSAGE_CODES | RECIPIENT_FINAL_CODES
 RETRYABLE_CODES = RECIPIENT_RETRY_CODES | ACCOUNT_CODES
@@ -109,21 +111,30 @@ MACHINE_DETECTION_TIMEOUT_SECONDS = 10
 
 
 class TwilioGateway:
-    """Sends through Twilio's REST API with the official SDK."""
+    """Sends through Twilio's REST API with the official SDK. With `messaging_service_sid` (MG...) texts go
+    from that Messaging Service instead of `from_`: Twilio picks a sender from its pool, so a clinic raises
+    its rate by adding numbers (https://www.twilio.com/docs/messaging/api/message-resource#create-a-message-resource:
+    `MessagingServiceSid` instead of `From`). Calls always come from `from_` (a service sends messages only)."""
 
     name = "twilio"
 
-    def __init__(self, account_sid: str, auth_token: str, timeout_seconds: float = 10.0):
+    def __init__(self, account_sid: str, auth_token: str, timeout_seconds: float = 10.0,
+                 messaging_service_sid: str = ""):
         from twilio.http.http_client import TwilioHttpClient
         from twilio.rest import Client
 
         self.client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout_seconds))
+        self.messaging_service_sid = messaging_service_sid
         # The SDK logs each request at INFO with its URL (the account SID) and any query (phone numbers on a
         # lookup): keep that out of the service's logs, which may be shipped where PHI must not go.
         logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
     def send(self, to: str, from_: str, body: str, kind: str, status_callback: str | None = None) -> str:
-        options = {"to": to, "from_": from_, "body": body}
+        options = {"to": to, "body": body}
+        if self.messaging_service_sid:
+            options["messaging_service_sid"] = self.messaging_service_sid
+        else:
+            options["from_"] = from_
         if status_callback:
             options["status_callback"] = status_callback
         return self._create(self.client.messages, options)
@@ -166,9 +177,19 @@ class Gateway(Protocol):
     def call(self, to: str, from_: str, body: str, url: str, status_callback: str | None = None) -> str: ...
 
 
+def sending_rate(sms: dict[str, Any]) -> float:
+    """Texts a second the clinic's senders take, from the `[sms]` settings: `max_per_second` for each sender,
+    and a Messaging Service (`messaging_service_sid`) has `messaging_service_senders` of them. Twilio queues
+    what it is handed faster than that, where no later page can overtake it, so crswatch paces at this rate
+    (https://www.twilio.com/docs/messaging/services: a service spreads its texts over its sender pool)."""
+    senders = sms["messaging_service_senders"] if sms["messaging_service_sid"] else 1
+    return float(sms["max_per_second"]) * senders
+
+
 def gateway_for(config: dict[str, Any], echo: bool = True) -> Gateway:
     """The backend `[sms] backend` names: twilio, else the outbox (texts printed when `echo`)."""
     sms = config["sms"]
     if sms["backend"] == "twilio":
-        return TwilioGateway(sms["twilio"]["account_sid"], sms["twilio"]["auth_token"])
+        return TwilioGateway(sms["twilio"]["account_sid"], sms["twilio"]["auth_token"],
+                             messaging_service_sid=sms["messaging_service_sid"])
     return OutboxGateway(echo=echo)

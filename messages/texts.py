@@ -45,6 +45,11 @@ LABEL_TABLES = ("levels", "reasons", "symptoms", "times")
 
 # Texts that must name the clinic's phone number (CONTRACT 6: every urgent reply).
 URGENT_KEYS = ("reply_urgent_in_hours", "reply_urgent_after_hours", "reply_clinician_review")
+# Replies that leave right after the nurse's page, ahead of every other reply and prompt (issue 19, urgent first
+# at the sender): what triage says for an urgent or clinician_review outcome (SOP 5 Grade 1 Home: "recontact the
+# clinic urgently or present to ED"; SOP 5 Grade 2: "urgently evaluated in person"), the reminder that an earlier
+# urgent instruction still stands, and the red-flag signs sent with a fever (the same SOP 5 list).
+SEND_FIRST = URGENT_KEYS + ("reply_still_urgent", "reply_fever_safety_net")
 
 # Segment budget, per key, checked by tests/test_texts.py with a 30-character clinic name, a
 # formatted phone number and "3:45 PM". Two segments for every text (306 GSM-7 characters): a
@@ -313,6 +318,7 @@ __all__ = [
     "LANGUAGES",
     "PATIENT_KEYS",
     "SEGMENT_BUDGET",
+    "SEND_FIRST",
     "STAFF_KEYS",
     "TEMPLATE_KEYS",
     "UCS2_TEXTS",

@@ -12,10 +12,10 @@ from datetime import timedelta
 
 from messages.page import render_page
 from messages.texts import level_label, render
-from monitoring import pagefacts, voice
+from monitoring import operator, outbox, pagefacts, voice
 from monitoring.clinic import Clinic, Conflict, NotFound, ValidationError
-from monitoring.outbox import queue_text
-from monitoring.store import dumps, from_text, insert, loads, to_text, transaction, utcnow
+from monitoring.outbox import DeliveryOutcome, queue_text
+from monitoring.store import dumps, from_text, insert, iso, loads, to_text, transaction, utcnow
 from triage.model import LEVELS
 
 ACTIVE = ("open", "acknowledged")
@@ -188,6 +188,50 @@ def page_next_now(clinic: Clinic, alert_id: int, failed_phone: str | None = None
     _page(clinic, alert_id, next_round, skip_phone=failed_phone)
 
 
+def delivery_failed(clinic: Clinic, outcome: DeliveryOutcome) -> None:
+    """Act on a try that failed (scheduler.delivery, or a carrier's status callback), inside the caller's
+    transaction: a text that failed for good tells someone (a page: the next person on call now; a
+    patient's text: an `undeliverable` alert); a page still retried that fails again pages the next
+    person on call now, once per page (page_failing). Anything else is left to its retries."""
+    if outcome.status == "failed":
+        if outcome.kind == "call":
+            log.error("call %s to a nurse could not be placed; the alert keeps paging by text", outcome.message_id)
+        elif outcome.is_page and outcome.alert_id is not None:
+            page_next_now(clinic, outcome.alert_id, failed_phone=outcome.to_number)
+        elif outcome.patient_id:
+            raise_alert(clinic, outcome.patient_id, "clinician_review", ["undeliverable"])
+    elif outcome.status == "retrying":
+        _page_failing(clinic, outcome)
+
+
+def _page_failing(clinic: Clinic, outcome: DeliveryOutcome) -> None:
+    """A page failed again: it is still retried, and the next person on call is paged now, once per page.
+    Only when the failure is the phone's own or other texts are getting through: while the whole account
+    is refused, a page to the next nurse would fail the same way, and marching every alert up the chain
+    would flood everyone once the account is back."""
+    if not outcome.is_page or outcome.alert_id is None or outcome.first_failure:
+        return  # not a page, or its first failure
+    if outcome.scope in ("account", "network"):
+        success = operator.gateway_health(clinic.db).last_success_at
+        if success is None or success <= from_text(outcome.created_at):
+            return
+    already = clinic.db.execute(
+        "SELECT 1 FROM alert_events WHERE alert_id = ? AND kind = 'page_failing' "
+        "AND json_extract(detail, '$.message_id') = ?", [outcome.alert_id, outcome.message_id]).fetchone()
+    if already is None:
+        page_next_now(clinic, outcome.alert_id, failed_phone=outcome.to_number, message_id=outcome.message_id)
+
+
+def record_delivery_status(clinic: Clinic, sid: str, status: str, error_code: str | None) -> bool:
+    """A Twilio status callback (web.sms): the outbox moves the row forward and a text the carrier failed
+    for good is acted on here, in one transaction. False for a sid not recorded yet (kept for later)."""
+    with transaction(clinic.db):
+        failures = outbox.record_status(clinic, sid, status, error_code)
+        for failure in failures or ():
+            delivery_failed(clinic, failure)
+    return failures is not None
+
+
 def acknowledge(clinic: Clinic, alert_id: int | None, actor: str) -> dict:
     """Stop the paging of one alert (the dashboard and the staff API: a signed-in person may
     acknowledge any alert). Raises NotFound for an unknown or resolved alert."""
@@ -313,8 +357,6 @@ def alert_view(clinic: Clinic, alert_id: int) -> dict:
 
 
 def _shape(row) -> dict:
-    from monitoring.views import iso
-
     return {
         "id": row["id"], "patient_id": row["patient_id"], "level": row["level"],
         "reasons": loads(row["reasons"], []), "status": row["status"],

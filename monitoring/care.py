@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 import triage
-from messages.texts import clock_text, format_phone, render
+from messages.texts import SEND_FIRST, clock_text, format_phone, render
 from monitoring import alerts
 from monitoring.clinic import Clinic
 from monitoring.outbox import queue_text
@@ -286,7 +286,7 @@ def text_caregiver(clinic: Clinic, caregiver, patient, key: str, values: dict, k
         return None
     body = render(CAREGIVER_WORDING.get(key, key), caregiver["language"],
                   **{"first_name": first_name(patient["name"]), **values})
-    message_id = queue_text(clinic, caregiver["phone"], body, kind, patient_id=patient["id"])
+    message_id = queue_text(clinic, caregiver["phone"], body, kind, patient_id=patient["id"], urgent=key in SEND_FIRST)
     clinic.db.execute("UPDATE messages SET caregiver_id = ? WHERE id = ?", [caregiver["id"], message_id])
     return message_id
 
@@ -335,7 +335,7 @@ def _reply_to_number(clinic: Clinic, patient, reader, key: str, values: dict, ki
     if is_caregiver:
         return text_caregiver(clinic, reader, patient, key, values, kind)
     body = render(key, reader["language"], **values)
-    return queue_text(clinic, reader["phone"], body, kind, patient_id=patient["id"])
+    return queue_text(clinic, reader["phone"], body, kind, patient_id=patient["id"], urgent=key in SEND_FIRST)
 
 
 def instruction_texts(clinic: Clinic, patient, assessment: Assessment, next_checkin: datetime | None) -> list[str]:

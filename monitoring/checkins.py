@@ -13,11 +13,13 @@ the outage gets one prompt, not one per interval missed.
 from __future__ import annotations
 
 import logging
+import math
 import sqlite3
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from messages.gateways import sending_rate
 from messages.texts import render
 from monitoring import alerts, care, operator
 from monitoring.clinic import Clinic
@@ -157,9 +159,12 @@ def send_prompts(clinic: Clinic) -> int:
         "WHERE e.status = 'active' AND e.paused_at IS NULL AND (e.next_checkin_at <= ? OR e.next_checkin_at > ?) "
         "AND p.opted_out_at IS NULL ORDER BY e.next_checkin_at", [to_text(now), to_text(now + LONGEST_INTERVAL)]).fetchall()
     values = care.text_values(clinic)
+    spread = _prompt_spread(clinic, len(rows))
+    queued = 0
     for chunk in _chunks(rows):
         with transaction(clinic.db):
             for row in chunk:
+                sent_at = now + timedelta(minutes=queued // spread) if spread else now
                 interval = timedelta(minutes=care.interval_minutes(clinic, row, _last_febrile(clinic, row["id"])))
                 # A check-in still open when the next falls due was not answered: it counts as missed
                 # now, or a short interval would hide a silent patient forever.
@@ -171,8 +176,24 @@ def send_prompts(clinic: Clinic) -> int:
                 if claimed:
                     if row["checkin_sent_at"] is not None:
                         _escalate_if_silent(clinic, row["id"], row["patient_id"])
-                    _queue_checkin_text(clinic, row, "prompt", values)
+                    _queue_checkin_text(clinic, row, "prompt", values, send_after=sent_at if sent_at > now else None)
+                    queued += 1
     return len(rows)
+
+
+def _prompt_spread(clinic: Clinic, due: int) -> int:
+    """How many of `due` prompts falling due together leave in each minute, or 0 for all at once (issue 19).
+
+    As many a minute as the senders take (messages.gateways.sending_rate), and more when that would take
+    longer than `[sms] prompt_spread_minutes`, so a burst (after an outage, or a morning's enrollments) is
+    spread over the first minutes of its check-in interval instead of standing in the sender's queue. The
+    check-in still opens now, so every prompt leaves before its reminder is due (the spread stops a minute
+    short of `reminder_after_minutes`). Pages and urgent replies go first anyway (outbox.priority_of)."""
+    minutes = int(min(clinic.config["sms"]["prompt_spread_minutes"], clinic.checkins["reminder_after_minutes"] - 1))
+    per_minute = math.ceil(sending_rate(clinic.config["sms"]) * 60)
+    if not minutes or due <= per_minute:
+        return 0
+    return max(per_minute, math.ceil(due / minutes))
 
 
 def _last_febrile(clinic: Clinic, episode_id: int) -> bool:
@@ -184,14 +205,15 @@ def _last_febrile(clinic: Clinic, episode_id: int) -> bool:
     return bool(last and last["temperature_c"] >= clinic.thresholds.fever_c)
 
 
-def _queue_checkin_text(clinic: Clinic, row: sqlite3.Row, kind: str, values: dict[str, Any]) -> None:
+def _queue_checkin_text(clinic: Clinic, row: sqlite3.Row, kind: str, values: dict[str, Any],
+                        send_after: datetime | None = None) -> None:
     """`row` carries patient_id, phone and language; `values` the clinic's name and phone, once a tick."""
     key = kind
     if kind == "prompt" and not clinic.db.execute(
             "SELECT 1 FROM messages WHERE patient_id = ? AND kind = 'prompt' LIMIT 1", [row["patient_id"]]).fetchone():
         key = "first_prompt"  # the first text says who writes, how often, and how to get help or stop
     body = render(key, row["language"], **values)
-    queue_text(clinic, row["phone"], body, kind, patient_id=row["patient_id"])
+    queue_text(clinic, row["phone"], body, kind, patient_id=row["patient_id"], send_after=send_after)
 
 
 def in_quiet_hours(clinic: Clinic, now: datetime) -> bool:

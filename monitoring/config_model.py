@@ -33,6 +33,7 @@ from monitoring.config_types import (
     clinic_name,
     is_example_number,
     known_backend,
+    messaging_service,
     mrn_uri,
     on_call_chain,
     open_days,
@@ -135,6 +136,16 @@ class Sms(Table):
     retry_for_minutes: Whole = setting(
         60, "Retry failed texts for (minutes)", "retryable failures (429, 5xx, timeouts) are retried with backoff "
                                                 "this long", ge=1, le=24 * 60, unit="minutes")
+    messaging_service_sid: Annotated[Text, AfterValidator(messaging_service)] = setting(
+        "", "Twilio Messaging Service", 'a Messaging Service ("MG" + 32 hex digits) sends instead of from_number, '
+                                        'from its pool of senders, so a clinic can raise its rate; "": from_number')
+    messaging_service_senders: Whole = setting(
+        1, "Senders in the Messaging Service", "senders in that service's pool: texts leave at max_per_second each",
+        ge=1, le=400, unit="senders")
+    prompt_spread_minutes: Whole = setting(
+        5, "Spread a burst of prompts over (minutes)",
+        "prompts falling due in the same minute leave over at most this many minutes, so a burst never stands "
+        "in front of an urgent text (0: all at once)", ge=0, le=30, unit="minutes")
     twilio: Twilio = Field(default_factory=Twilio)
 
 

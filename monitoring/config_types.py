@@ -110,6 +110,15 @@ def known_backend(value: str) -> str:
     return value
 
 
+def messaging_service(value: str) -> str:
+    """A Twilio Messaging Service SID ("MG" + 32 hex digits, https://www.twilio.com/docs/messaging/services),
+    or empty to send from `sms.from_number`."""
+    if value and not re.fullmatch(r"MG[0-9a-f]{32}", value):
+        raise problem(f"must be a Messaging Service SID like MG followed by 32 hex digits, or empty to send from "
+                      f"sms.from_number; not {value!r}")
+    return value
+
+
 def _address(value: str) -> str:
     if value and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
         raise problem(f"must be an http(s) address like https://monitor.example.org, not {value!r}")

@@ -49,7 +49,7 @@ def give(clinic: Clinic, patient_id: int, body, staff: dict) -> dict:
             "SELECT * FROM episodes WHERE patient_id = ? ORDER BY status = 'active' DESC, id DESC LIMIT 1",
             [patient_id]).fetchone()
         if name == "tocilizumab":
-            refusal = _tocilizumab_refusal(clinic, patient_id, episode, given_at)
+            refusal = refusal_of_tocilizumab(clinic, patient_id, episode, given_at)
             if refusal:
                 raise Conflict(refusal, "name")
         medication_id = record_dose(clinic, patient, episode, name, given_at=given_at, dose_mg=dose_mg,
@@ -63,7 +63,7 @@ def _doses(rows) -> list[Dose]:
     return [Dose(name=row["name"], given_at=from_text(row["given_at"]), dose_mg=row["dose_mg"]) for row in rows]
 
 
-def _tocilizumab_refusal(clinic: Clinic, patient_id: int, episode, given_at) -> str | None:
+def refusal_of_tocilizumab(clinic: Clinic, patient_id: int, episode, given_at) -> str | None:
     """A CRS event is the monitoring episode the dose falls in (see triage.tocilizumab). Only doses staff
     recorded count: a patient's text mentioning Actemra must never block real treatment."""
     event = clinic.db.execute(

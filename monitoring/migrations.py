@@ -471,3 +471,16 @@ def m009_nurse_page_and_call(db: Database) -> None:
     ALTER TABLE messages ADD COLUMN outcome TEXT;
     CREATE INDEX alerts_call_due ON alerts (call_due_at) WHERE call_due_at IS NOT NULL;
     """)
+
+
+@MIGRATIONS()
+def m010_urgent_first(db: Database) -> None:
+    """Urgent first at the sender (issue 19): each outbound text's delivery tier (monitoring.outbox.priority_of:
+    0 pages and calls, 1 urgent replies, 2 other replies and notices, 3 prompts and reminders), and the queue
+    read in that order without sorting it."""
+    run_sql(db, """
+    ALTER TABLE messages ADD COLUMN priority INTEGER NOT NULL DEFAULT 3;
+    UPDATE messages SET priority = CASE kind WHEN 'alert' THEN 0 WHEN 'call' THEN 0 WHEN 'reply' THEN 2
+        WHEN 'info' THEN 2 ELSE 3 END WHERE direction = 'out';
+    CREATE INDEX messages_queue ON messages (priority, id) WHERE direction = 'out' AND status = 'queued';
+    """)

@@ -121,6 +121,11 @@ def from_text(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
 
 
+def iso(text: str | None) -> str | None:
+    """Stored UTC text -> ISO 8601 with offset for the API (the stored form already is)."""
+    return None if text is None else datetime.fromisoformat(text).isoformat()
+
+
 def dumps(value: object) -> str:
     """A JSON column's text (keys sorted, so equal values store equal text)."""
     return json.dumps(value, sort_keys=True)

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from monitoring.clinic import Clinic, NotFound
 from monitoring.episodes import episode_status
-from monitoring.medications import _tocilizumab_refusal
+from monitoring.medications import refusal_of_tocilizumab
 from monitoring.store import from_text, loads, to_text, utcnow
 from triage import tocilizumab as toci_rules
 
@@ -272,7 +272,7 @@ def tocilizumab_status(clinic: Clinic, patient_id: int) -> dict:
         "this_event": this_event, "max_per_event": toci_rules.MAX_PER_EVENT,
         "in_six_weeks": in_window, "max_per_window": toci_rules.MAX_PER_WINDOW,
         "last_at": last_at, "next_allowed_at": last_at + toci_rules.MIN_SPACING if last_at else None,
-        "refusal_now": _tocilizumab_refusal(clinic, patient_id, episode, now),
+        "refusal_now": refusal_of_tocilizumab(clinic, patient_id, episode, now),
     }
 
 

@@ -4,12 +4,9 @@ from __future__ import annotations
 from monitoring import caregivers
 from monitoring.clinic import Clinic, NotFound
 from monitoring.episodes import episode_status
-from monitoring.store import from_text, loads
+from monitoring.store import iso, loads
 
-
-def iso(text: str | None) -> str | None:
-    """Stored UTC text -> ISO 8601 with offset for the API (the stored form already is)."""
-    return None if text is None else from_text(text).isoformat()
+__all__ = ["iso"]  # kept here too for the modules that read it from the API's shapes
 
 
 def episode_view(row, patient=None) -> dict | None:

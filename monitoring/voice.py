@@ -18,7 +18,8 @@ from messages.texts import level_label
 from monitoring import config as config_module
 from monitoring import pagefacts
 from monitoring.clinic import Clinic
-from monitoring.store import from_text, insert, loads, to_text, transaction, utcnow
+from monitoring.outbox import queue_text
+from monitoring.store import from_text, loads, to_text, transaction, utcnow
 
 log = logging.getLogger("crswatch.voice")
 
@@ -85,12 +86,7 @@ def queue_call(clinic: Clinic, alert_id: int, phone: str) -> int:
     """A call row in the outbox (inside the caller's transaction); its body is what the call says."""
     from monitoring.alerts import _event
 
-    now = to_text(utcnow())
-    message_id = insert(clinic.db, "messages", {
-        "direction": "out", "to_number": phone, "from_number": clinic.from_number, "body": spoken(clinic, alert_id),
-        "kind": "call", "alert_id": alert_id, "status": "queued", "next_attempt_at": now, "created_at": now,
-        "updated_at": now,
-    })
+    message_id = queue_text(clinic, phone, spoken(clinic, alert_id), "call", alert_id=alert_id)
     _event(clinic, alert_id, "called", phone_end=phone[-4:], message_id=message_id)
     return message_id
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from monitoring import alerts, checkins, episodes, inbound, neuro_checks, operator, outbox, voice
+from monitoring import alerts, checkins, episodes, inbound, neuro_checks, operator, voice
 from monitoring.clinic import open_clinic
 from monitoring.store import transaction, utcnow
+from scheduler import delivery
 
 log = logging.getLogger("crswatch.scheduler")
 
@@ -38,7 +39,7 @@ def run_due_work(config: dict, gateway, limiter=None, batch: int = 500, clock_st
             "repages": alerts.page_due(clinic),
             "inbound_retried": inbound.process_pending(clinic),
         }
-        done.update(outbox.deliver_due(clinic, gateway, limiter, batch))
+        done.update(delivery.deliver_due(clinic, gateway, limiter, batch))
         with transaction(clinic.db):
             operator.beat(clinic.db, utcnow(), holder)
         return done
@@ -63,6 +64,6 @@ def deliver_only(config: dict, gateway, limiter=None) -> dict:
     """Just the outbox: run right after a request committed texts, so a page leaves within seconds."""
     clinic = open_clinic(config)
     try:
-        return outbox.deliver_due(clinic, gateway, limiter)
+        return delivery.deliver_due(clinic, gateway, limiter)
     finally:
         clinic.db.close()

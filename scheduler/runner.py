@@ -17,10 +17,10 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from messages.gateways import gateway_for
+from messages.gateways import gateway_for, sending_rate
 from monitoring import lease
 from monitoring.clinic import open_clinic
-from monitoring.outbox import RateLimiter
+from scheduler.delivery import RateLimiter
 from scheduler.jobs import run_due_work
 
 log = logging.getLogger("crswatch.scheduler")
@@ -32,11 +32,12 @@ class Runner:
     def __init__(self, config: dict, gateway=None):
         self.config = config
         self.gateway = gateway or gateway_for(config)
-        # The sender's rate limit holds for both backends, so a demo behaves like the real thing.
-        self.limiter = RateLimiter(config["sms"]["max_per_second"])
+        # The sender's rate limit holds for both backends, so a demo behaves like the real thing; a
+        # Messaging Service's pool sends at the rate of all its senders.
+        self.limiter = RateLimiter(sending_rate(config["sms"]))
         # Each run delivers about poll_seconds' worth at that rate, then looks again, so a page queued
         # during a burst waits at most one run.
-        self.batch = max(1, int(config["sms"]["max_per_second"] * config["scheduler"]["poll_seconds"]))
+        self.batch = max(1, int(sending_rate(config["sms"]) * config["scheduler"]["poll_seconds"]))
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.scheduler = BackgroundScheduler(timezone=UTC)
         self.lock = threading.Lock()

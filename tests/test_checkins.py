@@ -224,3 +224,70 @@ def test_a_silent_febrile_patient_is_still_asked_hourly(client, runner, admin_to
     at(clock, 125)
     tick(runner)
     assert kinds(client, admin_token).count("prompt") == 3  # hourly, not two-hourly, while febrile
+
+
+def _prompt_minutes(clinic) -> dict:
+    """How many prompts may leave in each minute after START (their next_attempt_at)."""
+    from collections import Counter
+
+    from monitoring.store import from_text
+
+    rows = clinic.db.execute("SELECT next_attempt_at FROM messages WHERE kind = 'prompt'").fetchall()
+    return dict(Counter(int((from_text(row[0]) - START).total_seconds() // 60) for row in rows))
+
+
+@pytest.mark.parametrize("per_second, spread, expected", [
+    pytest.param(0.1, 5, {0: 8, 1: 8, 2: 8, 3: 8, 4: 8}, id="6-a-minute-sender-40-due-over-5-minutes"),
+    pytest.param(0.1, 30, {0: 6, 1: 6, 2: 6, 3: 6, 4: 6, 5: 6, 6: 4}, id="at-the-sender-rate-within-the-spread"),
+    pytest.param(0.1, 0, {0: 40}, id="spread-off"),
+    pytest.param(1.0, 5, {0: 40}, id="fewer-than-a-minute-of-sending-leave-at-once"),
+])
+def test_prompts_due_together_are_spread_over_the_first_minutes(app, client, admin_token, clock, per_second,
+                                                                 spread, expected):
+    """Issue 19: 40 prompts due in the same minute leave over the interval's first minutes (`[sms]
+    prompt_spread_minutes`), as fast as the sender takes them, and before their reminder is due (15 min)."""
+    import copy
+
+    from monitoring.checkins import send_prompts
+    from monitoring.clinic import open_clinic
+
+    for index in range(40):
+        enroll(client, admin_token, name=f"P {index}", phone=f"+1312555{index:04d}")
+    settings = copy.deepcopy(app.config["CRS"])
+    settings["sms"].update(max_per_second=per_second, prompt_spread_minutes=spread)
+    clinic = open_clinic(settings)
+    assert send_prompts(clinic) == 40
+    assert _prompt_minutes(clinic) == expected
+    assert max(expected) < settings["checkins"]["reminder_after_minutes"]
+
+
+def test_a_spread_burst_leaves_a_minute_at_a_time_and_urgent_texts_never_wait_behind_it(app, client, admin_token,
+                                                                                        clock, phone):
+    import copy
+
+    from monitoring.checkins import send_prompts
+    from monitoring.clinic import open_clinic
+    from scheduler.delivery import deliver_due
+
+    class Gateway:
+        def __init__(self):
+            self.sent = []
+
+        def send(self, to, from_, body, kind, status_callback=None):
+            self.sent.append((to, kind))
+            return f"SMout{len(self.sent):029d}"
+
+    enroll(client, admin_token)
+    for index in range(39):
+        enroll(client, admin_token, name=f"P {index}", phone=f"+1312555{index:04d}")
+    settings = copy.deepcopy(app.config["CRS"])
+    settings["sms"].update(max_per_second=0.1, prompt_spread_minutes=5)
+    send_prompts(open_clinic(settings))
+    gateway = Gateway()
+    phone.text("o2 85")  # SOP 5 Grade 1 Home: new hypoxia, during the burst
+    deliver_due(open_clinic(settings), gateway)
+    assert gateway.sent[:2] == [(NURSES[0], "alert"), (PATIENT_PHONE, "reply")]
+    assert [kind for _, kind in gateway.sent[2:]] == ["prompt"] * 8  # only the first minute's share
+    at(clock, 1)
+    deliver_due(open_clinic(settings), gateway)
+    assert len(gateway.sent) == 2 + 16

@@ -12,9 +12,10 @@ from conftest import AUTH_TOKEN, BASE_URL, NURSES, PATIENT_PHONE, START, add_sta
 from twilio.request_validator import RequestValidator
 
 from messages.gateways import GatewayError
-from monitoring import lease, operator, outbox
+from monitoring import lease, operator
 from monitoring.clinic import open_clinic
 from monitoring.store import connect, to_text
+from scheduler import delivery
 from scheduler.jobs import run_due_work
 
 OTHER_PHONE = "+15555550188"
@@ -145,7 +146,7 @@ def test_a_dead_account_is_probed_not_hammered(client, runner, admin_token, gate
 
     gateway.refuse = refuse
     output = tick(runner)
-    assert len(tried) == outbox.OUTAGE_FAILURES_PER_PASS and "retrying=3" in output
+    assert len(tried) == delivery.OUTAGE_FAILURES_PER_PASS and "retrying=3" in output
 
 
 # --- no failure remembered for good -------------------------------------------------------------------

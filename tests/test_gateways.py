@@ -3,7 +3,15 @@ import pytest
 import requests
 import responses
 
-from messages.gateways import GatewayError, OutboxGateway, TwilioGateway, classify, scope_of
+from messages.gateways import (
+    GatewayError,
+    OutboxGateway,
+    TwilioGateway,
+    classify,
+    gateway_for,
+    scope_of,
+    sending_rate,
+)
 
 SID = "AC" + "1" * 32
 URL = f"https://api.twilio.com/2010-04-01/Accounts/{SID}/Messages.json"
@@ -79,3 +87,52 @@ def test_outbox_gateway_prints_the_text(capsys):
     sid = OutboxGateway().send("+15555550199", "+15555550123", "Time for your temperature", "prompt")
     assert sid.startswith("OB")
     assert capsys.readouterr().out.strip() == "-> +15555550199 [prompt] Time for your temperature"
+
+
+SERVICE = "MG" + "b" * 32
+
+
+@responses.activate
+def test_a_messaging_service_sends_instead_of_the_from_number():
+    """Issue 19: with `[sms] messaging_service_sid` the Messages create call carries MessagingServiceSid and no
+    From, so Twilio picks a sender from the service's pool
+    (https://www.twilio.com/docs/messaging/api/message-resource#create-a-message-resource)."""
+    responses.post(URL, json={"sid": "SM" + "c" * 32, "status": "accepted", "account_sid": SID}, status=201)
+    gateway = TwilioGateway(SID, "token", messaging_service_sid=SERVICE)
+    sid = gateway.send("+15555550199", "+15555550123", "Go to the emergency department NOW", "reply",
+                       "https://monitor.example.org/sms/status")
+    assert sid == "SM" + "c" * 32
+    sent = dict(item.split("=", 1) for item in responses.calls[0].request.body.split("&"))
+    assert sent["MessagingServiceSid"] == SERVICE
+    assert "From" not in sent
+    assert sent["To"] == "%2B15555550199"
+    assert sent["StatusCallback"] == "https%3A%2F%2Fmonitor.example.org%2Fsms%2Fstatus"
+
+
+def test_the_configured_messaging_service_reaches_the_gateway():
+    from monitoring.config import load
+
+    sms = load({"sms": {"messaging_service_sid": SERVICE, "twilio": {"account_sid": SID, "auth_token": "t"}}})["sms"]
+    gateway = gateway_for({"sms": {**sms, "backend": "twilio"}})
+    assert isinstance(gateway, TwilioGateway) and gateway.messaging_service_sid == SERVICE
+
+
+@pytest.mark.parametrize("code", [21603, 21701, 21703, 21704, 21705])
+@responses.activate
+def test_a_refused_messaging_service_is_the_account_s_trouble_not_the_phone_s(code):
+    """A missing, unknown or empty service refuses every text alike: retried and raised to the operator, never
+    an `undeliverable` patient."""
+    responses.post(URL, json=twilio_error(400, code), status=400)
+    with pytest.raises(GatewayError) as raised:
+        TwilioGateway(SID, "token", messaging_service_sid=SERVICE).send("+15555550199", "+15555550123", "hi", "reply")
+    assert raised.value.scope == "account" and raised.value.retryable is True
+
+
+@pytest.mark.parametrize("sms, rate", [
+    pytest.param({"max_per_second": 1.0, "messaging_service_sid": "", "messaging_service_senders": 5}, 1.0,
+                 id="one-long-code"),
+    pytest.param({"max_per_second": 1.0, "messaging_service_sid": SERVICE, "messaging_service_senders": 5}, 5.0,
+                 id="a-pool-of-five"),
+])
+def test_the_sending_rate_is_per_sender(sms, rate):
+    assert sending_rate(sms) == rate

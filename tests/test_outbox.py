@@ -9,6 +9,7 @@ from conftest import NURSES, PATIENT_PHONE, START, auth, enroll
 from messages.gateways import GatewayError
 from monitoring import outbox
 from monitoring.store import connect
+from scheduler import delivery
 
 
 class FakeGateway:
@@ -103,14 +104,14 @@ def test_permanent_failure_to_nurse_pages_the_next_at_once(client, runner, admin
 def test_rate_limiter_spaces_a_burst(monkeypatch):
     now = [100.0]
     slept = []
-    monkeypatch.setattr(outbox.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(delivery.time, "monotonic", lambda: now[0])
 
     def sleep(seconds):
         slept.append(seconds)
         now[0] += seconds
 
-    monkeypatch.setattr(outbox.time, "sleep", sleep)
-    limiter = outbox.RateLimiter(per_second=1.0)
+    monkeypatch.setattr(delivery.time, "sleep", sleep)
+    limiter = delivery.RateLimiter(per_second=1.0)
     stamps = []
     for _ in range(5):
         limiter.wait()
@@ -150,16 +151,17 @@ def test_pages_go_before_a_burst_of_prompts(app, client, runner, admin_token, ga
 
     settings = app.config["CRS"]
     send_prompts(open_clinic(settings))
-    outbox.deliver_due(open_clinic(settings), gateway, batch=1)
+    delivery.deliver_due(open_clinic(settings), gateway, batch=1)
     assert gateway.sent[0][:2] == (NURSES[0], "alert")
     assert db.execute("SELECT COUNT(*) FROM messages WHERE status = 'queued'").fetchone()[0] >= 6
 
 
 def test_status_callback_for_unknown_sid_is_ignored(app, config):
+    from monitoring.alerts import record_delivery_status
     from monitoring.clinic import open_clinic
 
     clinic = open_clinic(config)
-    assert outbox.record_status(clinic, "SMnope", "delivered", None) is False
+    assert record_delivery_status(clinic, "SMnope", "delivered", None) is False
 
 
 def test_when_every_phone_fails_paging_stops_instead_of_storming(client, runner, admin_token, gateway, clock, phone,
@@ -175,3 +177,67 @@ def test_when_every_phone_fails_paging_stops_instead_of_storming(client, runner,
     db = connect(config["database"]["path"])
     pages = db.execute("SELECT to_number, status FROM messages WHERE kind = 'alert'").fetchall()
     assert sorted(tuple(p) for p in pages) == [(NURSES[0], "failed"), (NURSES[1], "failed")]
+
+
+def test_urgent_replies_overtake_a_burst_of_prompts_and_other_replies(app, client, runner, admin_token, gateway,
+                                                                      clock, phone):
+    """Issue 19, urgent first at the sender: with 500 prompts queued (after an outage, or a morning's
+    enrollments) and a routine reply queued before it, a red flag's page leaves first, then the patient's
+    urgent instruction, then the routine reply, and only then the prompts."""
+    from monitoring.clinic import open_clinic
+    from monitoring.store import transaction
+
+    other = "+15555550177"
+    enroll(client, admin_token)
+    enroll(client, admin_token, name="Other Example", phone=other)
+    tick(runner)  # the first prompts leave
+    before = len(gateway.sent)
+    settings = app.config["CRS"]
+    clinic = open_clinic(settings)
+    with transaction(clinic.db):
+        for index in range(500):
+            outbox.queue_text(clinic, f"+1555556{index:04d}", "time for your check-in", "prompt")
+    at(clock, 5)
+    phone.text("98.6", sender=other)  # a routine reply, queued before the red flag
+    phone.text("o2 85")  # SOP 5 Grade 1 Home: new hypoxia: the nurse is paged, the patient told to call now
+    counts = delivery.deliver_due(open_clinic(settings), gateway, batch=4)
+    assert counts["sent"] == 4
+    sent = gateway.sent[before:]
+    assert [(to, kind) for to, kind, _ in sent] == [
+        (NURSES[0], "alert"), (PATIENT_PHONE, "reply"), (other, "reply"), ("+15555560000", "prompt")]
+    assert "NOW" in sent[1][2]  # reply_urgent_in_hours
+    assert "No fever" in sent[2][2]  # reply_routine
+
+
+def test_a_call_to_a_nurse_goes_with_the_pages():
+    assert outbox.priority_of("call") == outbox.priority_of("alert") < outbox.priority_of("reply", urgent=True)
+    assert outbox.priority_of("reply", urgent=True) < outbox.priority_of("reply") == outbox.priority_of("info")
+    assert outbox.priority_of("info") < outbox.priority_of("prompt") == outbox.priority_of("reminder")
+
+
+def test_the_rate_limit_is_per_sender(monkeypatch):
+    """Issue 19: each sender keeps its own pace; a second sender (another number, or a Messaging Service's
+    pool) does not wait behind the first."""
+    now = [100.0]
+    monkeypatch.setattr(delivery.time, "monotonic", lambda: now[0])
+
+    def sleep(seconds):
+        now[0] += seconds
+
+    monkeypatch.setattr(delivery.time, "sleep", sleep)
+    limiter = delivery.RateLimiter(per_second=1.0)
+    stamps = []
+    for sender in ("+15555550123", "MG" + "b" * 32, "+15555550123", "MG" + "b" * 32):
+        limiter.wait(sender)
+        stamps.append(now[0])
+    assert stamps == [100.0, 100.0, 101.0, 101.0]
+
+
+def test_a_messaging_service_raises_the_runner_s_rate(config):
+    from monitoring.config import load
+    from scheduler.runner import Runner
+
+    config["sms"].update(messaging_service_sid="MG" + "b" * 32, messaging_service_senders=4, max_per_second=1.0)
+    runner = Runner(load(config), gateway=object())
+    assert runner.limiter.interval == 0.25
+    assert runner.batch == 4 * 5  # poll_seconds' worth at the pool's rate

@@ -2,31 +2,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
-from werkzeug.exceptions import NotFound
-from werkzeug.routing import IntegerConverter
 
-import triage
 from monitoring import alerts, caregivers, episodes, history, medications, patients, reports, settings, views
 from monitoring.clinic import ValidationError
+from monitoring.grades import grade_body
 from monitoring.store import to_text
-from web.context import audited, clinic, json_body, staff_required, wake_delivery
+from web.context import MAX_ID, RowId, audited, clinic, json_body, staff_required, wake_delivery
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-OXYGEN = ("none", "low_flow", "high_flow", "positive_pressure")
-MAX_ID = 2**63 - 1  # SQLite integers are 64-bit
-
-
-class RowId(IntegerConverter):
-    """A row id in a path: one past SQLite's range names no row (404), never an OverflowError (500).
-    Raised here rather than refused as a non-match, which werkzeug would report as a 405."""
-
-    def to_python(self, value: str) -> int:
-        number = super().to_python(value)
-        if number > MAX_ID:
-            raise NotFound()
-        return number
-
 
 bp.record_once(lambda state: state.app.url_map.converters.setdefault("row_id", RowId))  # before the routes
 PATIENT = "<row_id:patient_id>"
@@ -171,29 +154,6 @@ def list_messages():
 @staff_required()
 def grade():
     return jsonify(grade_body(json_body()))
-
-
-def grade_body(body: dict) -> dict:
-    """ASTCT grading from a request body (shared by the dashboard form)."""
-    for flag in ("fever_masked", "hypotension", "vasopressin"):
-        if flag in body and not isinstance(body[flag], bool):
-            raise ValidationError(f"{flag} must be true or false", flag)
-    vasopressors = body.get("vasopressors", 0)
-    if isinstance(vasopressors, bool) or not isinstance(vasopressors, int) or not 0 <= vasopressors <= 2:
-        raise ValidationError("vasopressors must be 0, 1 or 2 (vasopressin not counted)", "vasopressors")
-    oxygen = body.get("oxygen", "none")
-    if oxygen not in OXYGEN:
-        raise ValidationError(f"oxygen must be one of {', '.join(OXYGEN)}", "oxygen")
-    try:
-        graded = triage.grade(
-            temperature_c=body.get("temperature_c"), fever_masked=body.get("fever_masked", False),
-            hypotension=body.get("hypotension", False), vasopressors=vasopressors,
-            vasopressin=body.get("vasopressin", False), oxygen=oxygen, oxygen_lpm=body.get("oxygen_lpm"))
-    except ValueError as error:
-        message = str(error)
-        field = next((name for name in ("temperature_c", "oxygen_lpm") if name in message), "body")
-        raise ValidationError(message, field) from None
-    return {"grade": graded.grade, "driver": graded.driver, "management": list(graded.management)}
 
 
 @bp.get("/settings")

@@ -11,6 +11,8 @@ from collections import OrderedDict
 
 from flask import current_app, g, jsonify, make_response, request
 from flask_login import current_user
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
 
 from monitoring import access, store
 from monitoring.clinic import Clinic, ServiceError, open_clinic
@@ -19,6 +21,19 @@ from monitoring.staff import staff_by_token
 from monitoring.store import StoreBusy, connect, set_write_budget, storage_fault, transaction
 
 log = logging.getLogger("crswatch.web")
+
+MAX_ID = 2**63 - 1  # SQLite integers are 64-bit
+
+
+class RowId(IntegerConverter):
+    """A row id in a path: one past SQLite's range names no row (404), never an OverflowError (500).
+    Raised here rather than refused as a non-match, which werkzeug would report as a 405."""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > MAX_ID:
+            raise NotFound()
+        return number
 
 
 # One connection per worker thread and database, kept between requests: opening costs a connection

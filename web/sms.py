@@ -6,7 +6,7 @@ import logging
 from flask import Blueprint, Response, current_app, request
 from twilio.request_validator import RequestValidator
 
-from monitoring import outbox
+from monitoring import alerts
 from monitoring.inbound import receive_sms
 from web.context import clinic, wake_delivery
 
@@ -69,7 +69,7 @@ def status():
     sid = request.form.get("MessageSid", "")
     state = request.form.get("MessageStatus", "")
     if sid and state:
-        known = outbox.record_status(clinic(), sid, state, request.form.get("ErrorCode"))
+        known = alerts.record_delivery_status(clinic(), sid, state, request.form.get("ErrorCode"))
         if not known:
             log.info("status callback for an unknown message")
     return _twiml()

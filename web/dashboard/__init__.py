@@ -17,8 +17,7 @@ from monitoring.reports import OUTCOME_LABELS
 from monitoring.store import from_text
 from monitoring.timeline import age
 from triage import celsius_to_fahrenheit
-from web.api import RowId
-from web.context import clinic
+from web.context import RowId, clinic
 from web.dashboard.security import CSRF_FIELD, current_user, idle_timeout, init_login, not_found_page
 
 WEB = Path(__file__).resolve().parent.parent
@@ -85,7 +84,7 @@ def init_app(app: Flask) -> None:
     app.config["SESSION_REFRESH_EACH_REQUEST"] = False
     init_login(app)
     limit_signin(app.extensions["crswatch.limiter"], auth.bp)
-    # Ids in dashboard paths are web.api's RowId: past SQLite's 64-bit range is a 404, not an OverflowError.
+    # Ids in dashboard paths are web.context's RowId: past SQLite's 64-bit range is a 404, not an OverflowError.
     app.url_map.converters.setdefault("row_id", RowId)  # before the routes that use it
     for blueprint in (auth.bp, pages.bp, admin.bp, access.bp, simulator.bp, workday.bp, devices.bp):
         app.register_blueprint(blueprint)

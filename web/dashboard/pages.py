@@ -10,10 +10,10 @@ from monitoring import alerts, caregivers, medications, patients, rota, timeline
 from monitoring import grades as grading
 from monitoring.app_api import to_celsius
 from monitoring.clinic import Conflict, NotFound, ServiceError, ValidationError
+from monitoring.grades import OXYGEN, grade_body
 from monitoring.reports import OUTCOME_LABELS
 from monitoring.store import utcnow
 from triage.model import MEDICATIONS
-from web.api import OXYGEN, grade_body
 from web.context import audited, clinic, wake_delivery
 from web.dashboard import forms
 from web.dashboard.chart import temperature_svg

@@ -1,0 +1,129 @@
+"""Outbox delivery: take due rows from the outbox, hand each to the SMS gateway, have the outcome recorded.
+
+The queue is monitoring.outbox's (it is the only writer of its rows); this module decides what to try
+and when, calls the gateway (messages.gateways), and gives every failure the outbox reports to
+monitoring.alerts in the same transaction, so a page that cannot be sent moves the alert on (DESIGN.md:
+"scheduler delivers the outbox through messages gateways"; nothing below reaches back up here).
+
+Delivery goes in order of what can be sent (outbox.priority_of): pages, urgent replies, other replies, prompts,
+each by age; a text that cannot be sent now (backing off) never holds up the next one, to the same phone
+or any other. An account or network failure is retried for every text within seconds and raised to the
+operator; a pass stops after a few in a row, so a dead account is probed, not hammered.
+"""
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from typing import Protocol
+
+from messages.gateways import GatewayError
+from monitoring import alerts, outbox, voice
+from monitoring.clinic import Clinic
+from monitoring.outbox import DeliveryOutcome
+from monitoring.store import transaction, utcnow
+
+log = logging.getLogger("crswatch.outbox")
+
+SLICE = 20  # rows read per look at the queue: a page queued during a burst waits at most this many sends
+# This many account or network failures in a row end a pass; the rest wait for the next one.
+OUTAGE_FAILURES_PER_PASS = 3
+
+
+class Gateway(Protocol):
+    """What delivery needs of a gateway (messages.gateways.OutboxGateway, TwilioGateway): the provider's
+    id of what it took, or GatewayError."""
+
+    def send(self, to: str, from_: str, body: str, kind: str, status_callback: str | None = None) -> str: ...
+
+    def call(self, to: str, from_: str, body: str, url: str, status_callback: str | None = None) -> str: ...
+
+
+class RateLimiter:
+    """At most `per_second` sends for each sender, spaced evenly (a Twilio long code takes about 1 message a
+    second; a Messaging Service is one sender whose rate is its pool's, messages.gateways.sending_rate)."""
+
+    def __init__(self, per_second: float):
+        self.interval = 1.0 / per_second
+        self.next_slot: dict[str, float] = {}
+
+    def wait(self, sender: str = "") -> None:
+        """Sleep until `sender` may send again (time.monotonic, so a wall-clock step changes nothing)."""
+        now = time.monotonic()
+        slot = self.next_slot.get(sender, 0.0)
+        if now < slot:
+            time.sleep(slot - now)
+        self.next_slot[sender] = max(now, slot) + self.interval
+
+
+def deliver_due(clinic: Clinic, gateway: Gateway, limiter: RateLimiter | None = None,
+                batch: int = 500) -> dict[str, int]:
+    """Hand due outbox rows to the gateway, at most `batch` of them; return counts of what happened:
+    {"sent", "retrying", "failed"}.
+
+    The queue is read a slice at a time in priority order, so a page that arrives during a burst of
+    prompts overtakes what is left of it.
+    """
+    counts = {"sent": 0, "retrying": 0, "failed": 0}
+    outbox.recover_stale(clinic, utcnow())
+    callback = _status_callback(clinic)
+    handled: set[int] = set()
+    outages_in_a_row = 0
+    while len(handled) < batch:
+        rows = outbox.due(clinic, utcnow(), min(SLICE, batch - len(handled)), handled)
+        if not rows:
+            break
+        for row in rows:
+            handled.add(row["id"])
+            outcome = _deliver_one(clinic, gateway, limiter, row, callback)
+            if outcome is None:
+                continue
+            counts[outcome.status] += 1
+            outages_in_a_row = outages_in_a_row + 1 if outcome.scope in ("account", "network") else 0
+            if outages_in_a_row >= OUTAGE_FAILURES_PER_PASS:
+                log.warning("delivery pass stopped after %s account/network failures in a row; "
+                            "the next pass tries again", outages_in_a_row)
+                return counts
+    return counts
+
+
+def _deliver_one(clinic: Clinic, gateway: Gateway, limiter: RateLimiter | None, row: sqlite3.Row,
+                 callback: str | None) -> DeliveryOutcome | None:
+    """Claim one row, send it, have the outcome recorded and acted on; None if another process took it."""
+    if limiter:  # before the claim, so a crash while waiting leaves the row simply queued
+        limiter.wait(_sender(clinic, row))
+    if not outbox.claim(clinic, row["id"], utcnow()):
+        return None
+    try:
+        if row["kind"] == "call":  # the same claim, scopes and retries as a text (monitoring.voice)
+            sid = gateway.call(row["to_number"], row["from_number"], row["body"], *voice.call_urls(clinic, row))
+        else:
+            sid = gateway.send(row["to_number"], row["from_number"], row["body"], row["kind"], callback)
+    except GatewayError as error:
+        return _failed(clinic, row, error)
+    except Exception as error:  # a gateway bug must not lose the text: retry it like an outage
+        log.exception("gateway raised unexpectedly for message %s", row["id"])
+        return _failed(clinic, row, GatewayError(type(error).__name__, None, True, "network"))
+    with transaction(clinic.db):
+        for failure in outbox.record_sent(clinic, row["id"], sid, utcnow()):
+            alerts.delivery_failed(clinic, failure)
+    return DeliveryOutcome.of(row, "sent", None, row["error_scope"] is None)
+
+
+def _failed(clinic: Clinic, row: sqlite3.Row, error: GatewayError) -> DeliveryOutcome:
+    """Record a refused try and act on it (page the next nurse, open an `undeliverable` alert) in one commit."""
+    with transaction(clinic.db):
+        outcome = outbox.record_failure(clinic, row, error.code, error.scope, error.retryable, error.message, utcnow())
+        alerts.delivery_failed(clinic, outcome)
+    return outcome
+
+
+def _sender(clinic: Clinic, row: sqlite3.Row) -> str:
+    """Whose rate a row spends: the Messaging Service's pool for a text when there is one, else its number."""
+    service: str = clinic.config["sms"]["messaging_service_sid"]
+    return service if service and row["kind"] != "call" else str(row["from_number"])
+
+
+def _status_callback(clinic: Clinic) -> str | None:
+    base: str = clinic.config["sms"]["public_base_url"]
+    return base.rstrip("/") + "/sms/status" if base else None

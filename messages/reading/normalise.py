@@ -1,0 +1,118 @@
+"""Normalising: NFKC, straight quotes, lower case, accents off, misspellings corrected."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# ---------------------------------------------------------------------------------------------
+# Normalising and spelling
+
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+                         "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00b4": "'", "`": "'",
+                         "\u00ba": "\u00b0", "\u02da": "\u00b0"})
+_KEEP = set(" .,:;/%?!'#@-=+&()\u00b0\u00bf\u00a1\n")
+
+def word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Words we look for, so that a misspelling one letter off (two for long words) reads as the word.
+_LEXICON = word_set("""
+confused confusion confusing disoriented disorientated foggy weak weakness dizzy dizziness
+lightheaded lighthead faint fainted fainting standing stand stood vertigo woozy spinning chills
+chilly shivering shaking rigors freezing breath breathe breathing breathless shortness winded
+nausea nauseous nauseated queasy vomit vomiting vomited throwing rash hives itchy headache
+migraine aches aching achy muscle muscles myalgia body sore temperature temp fever pressure
+oxygen saturation pulse heart tylenol acetaminophen paracetamol panadol dexamethasone decadron
+tocilizumab actemra anakinra kineret siltuximab sylvant ibuprofen advil motrin minutes hours
+confundido confundida desorientado desorientada debil debilidad mareado mareada mareos
+escalofrios temblores respirar falta nauseas vomito vomitando sarpullido salpullido erupcion
+ronchas cabeza migrana jaqueca dolor musculos muscular cuerpo temperatura fiebre presion oxigeno
+pulso acetaminofen dexametasona ibuprofeno desmayo desmaye levantarme pararme minutos horas tome
+grados fahrenheit celsius
+drowsy lethargic somnolent slurred slurring handwriting tremor tremors seizure seizures convulsion
+convulsions convulsing unconscious consciousness cyanotic fingertips somnoliento somnolienta
+palabras escribir temblor convulsiones conocimiento
+""")
+_TYPOS = {"dizy": "dizzy", "dizi": "dizzy", "dizzi": "dizzy", "diz": "dizzy", "dizzie": "dizzy",
+          "lite": "light", "heded": "headed", "wek": "weak", "weeak": "weak", "confuse": "confused",
+          "tyl": "tylenol", "tynelol": "tylenol", "acetaminophin": "acetaminophen",
+          "farenheit": "fahrenheit", "farenhait": "fahrenheit", "centigrade": "celsius",
+          "mariado": "mareado", "mariada": "mareada", "confudido": "confundido", "debl": "debil"}
+# Common words one letter from a lexicon word: never "corrected" ("never" is not "fever").
+_NOT_TYPOS = word_set("""
+never paint saint point print fizzy debit sports weeks spots tired tries sending spending fiber
+river lever liver seven fewer other heard hearty heart ached shaking chilli hills bread break
+bodys busy dizzy stand stands stood sound found ground round temps tempo fevers shiver ounce
+pause pulses muscle mussel braking cabezas horas hora minuto cuerpos falto falta sore hives head
+heads rush cash wash tome como tomo toma tomar some sobre sobra sabor
+woody wooly woods acting arching acres ashes mares marea mareas marcos marco mateos marcado
+marcada ditzy flint feint froggy shaving shaping sharing shading shaming staking snaking slaking
+soaking chilis chiles hikes hides hires winder wended breach breadth fiver purse falda falla
+dolar dolares bread breed braid pause pulsar spinner spanning freeing shimmering slivering mussels
+""")
+# "week" is "weak" only where a feeling is said: "I feel week", "so week", not "this week".
+_WEEK_AS_WEAK = re.compile(
+    r"\b(?:feel|feels|feeling|felt|so+|very|really|too|kinda|kind\s+of|a\s+bit|little|i'?m|im|am|"
+    r"getting|super|extremely|real)\s+week\b(?!\s*(?:\d|of\b|ago\b|before\b|after\b))")
+
+
+def strip_accents(text: str) -> str:
+    keep = {"\u00bf", "\u00a1", "\u00b0"}
+    out = []
+    for ch in unicodedata.normalize("NFD", text):
+        if unicodedata.combining(ch):
+            continue
+        out.append(ch)
+    text = unicodedata.normalize("NFC", "".join(out))
+    return "".join(ch if ch.isascii() or ch in keep else " " for ch in text)
+
+
+def plain_words(body: str) -> str:
+    text = unicodedata.normalize("NFKC", body.translate(_QUOTES)).casefold()  # before NFKC: º is "o" after
+    text = strip_accents(text)
+    text = "".join(ch if ch.isalnum() or ch in _KEEP else " " for ch in text)
+    text = re.sub(r"[ \t\r\f\v]+", " ", text).strip()
+    text = re.sub(r"[a-z]+", lambda m: _correct(m.group()), text)
+    return _WEEK_AS_WEAK.sub(lambda m: m.group()[:-4] + "weak", text)
+
+
+def _distance(a: str, b: str, limit: int) -> int:
+    """Damerau-Levenshtein (optimal string alignment), stopping early past `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+@lru_cache(maxsize=4096)
+def _correct(word: str) -> str:
+    if word in _TYPOS:
+        return _TYPOS[word]
+    if len(word) < 5 or word in _LEXICON_SET or word in _NOT_TYPOS:
+        return word
+    limit = 2 if len(word) >= 9 else 1
+    best, best_distance = word, limit + 1
+    for candidate in _LEXICON_BY_INITIAL.get(word[0], ()):
+        d = _distance(word, candidate, limit)
+        if d < best_distance:
+            best, best_distance = candidate, d
+    return best
+
+
+_LEXICON_SET = _LEXICON
+_LEXICON_BY_INITIAL: dict[str, tuple[str, ...]] = {}
+for _word in sorted(_LEXICON_SET):
+    _LEXICON_BY_INITIAL[_word[0]] = _LEXICON_BY_INITIAL.get(_word[0], ()) + (_word,)

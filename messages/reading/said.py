@@ -1,0 +1,57 @@
+"""Said, not read: "no fever" without a number, and a whole text of thanks or "I feel fine"."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from .normalise import word_set
+
+# ---------------------------------------------------------------------------------------------
+
+
+# Said, not read: "no fever", "temp normal" (`no_fever_claim`); "thanks", "I feel fine"
+# (`acknowledgement`). Neither is a reading: the patient is still asked for one.
+NO_FEVER = re.compile(
+    r"\b(?:(?:no|not\s+any|without|sin|zero|no\s+more|no\s+longer\s+(?:have|has|having)(?:\s+a|\s+any)?|"
+    r"(?:don'?t|dont|do\s+not|doesn'?t|does\s+not|didn'?t|did\s+not)\s+have(?:\s+a|\s+any)?|"
+    r"(?:ya\s+)?no\s+(?:tengo|tiene|tuve|tuvo|hay|he\s+tenido|ha\s+tenido)(?:\s+(?:mas|nada\s+de))?|nada\s+de)\s+"
+    r"(?:fever|fevers|fiebre|calentura|temperatura)(?!\s*(?:reducers?|medicines?|medications?|meds?|pills?|"
+    r"medicinas?|medicamentos?|pastillas?|para\b|\?))|"
+    r"not\s+(?:feverish|febrile)|afebrile|fever\s*-?\s*free|"
+    r"(?:the\s+|my\s+|la\s+)?(?:fever|fiebre|calentura)\s+(?:is\s+|has\s+|se\s+(?:me\s+)?|ya\s+(?:se\s+(?:me\s+)?)?)?"
+    r"(?:(?:all\s+)?gone|went\s+away|broke|resolved|fue|quito|paso)|"
+    r"(?:temp|temperature|temperatura)\s+(?:is\s+|was\s+|es\s+|esta\s+|fue\s+|looks\s+|seems\s+|sigue\s+)?"
+    r"(?:normal|fine|good|ok|okay|bien)(?!\s*\?)|"
+    r"normal\s+(?:temp|temperature)(?!\s*\?))\b")
+_ACK_PHRASES = re.compile(
+    r"\b(?:no\s+(?:problems?|issues?|complaints?|symptoms?|concerns?)|nothing\s+new|same\s+as\s+(?:before|yesterday)|"
+    r"sin\s+(?:problemas?|sintomas|novedad(?:es)?|quejas)|nada\s+nuevo|de\s+acuerdo|got\s+it|will\s+do|"
+    r"sounds\s+good|me\s+siento|me\s+encuentro)\b")
+_ACK_CORE = word_set("""
+thanks thank thankyou thanx thx ty tysm ok okay okey okie oki okk kk k fine good great better alright
+noted understood perfect cool awesome nice appreciated well gracias bien mejor vale listo perfecto
+entendido genial excelente bueno claro dale
+""")
+_ACK_FILLER = word_set("""
+you u i im i'm am feel feeling feelin felt doing all is it's its it everything everythings everything's
+so very much really again for the and today now still just pretty too a lot much appreciate sure your
+help doctor dr doc nurse team y hoy ahora estoy esta todo muy muchas mil por favor tambien me siento
+estamos seguimos sigo de la el su enfermera doctora ya
+""")
+_ACK_EMOJI = set("\U0001f44d\U0001f44c\U0001f64f\u2705\u2714\u263a\U0001f642\U0001f60a\U0001f600\U0001f603"
+                 "\U0001f4aa\u2764\U0001f44f\U0001f917\U0001f601\U0001f604")
+_EMOJI_JOINERS = set("\ufe0f\ufe0e\u200d") | {chr(c) for c in range(0x1F3FB, 0x1F400)}  # skin tones
+
+
+def is_acknowledgement(original: str, text: str) -> bool:
+    """The whole text is thanks, ok or a "fine" ("thanks", "👍", "I feel fine", "estoy bien", "all
+    good, no fever"): nothing else in it, no number, and no word we do not know for one."""
+    symbols = [ch for ch in original if not ch.isspace() and unicodedata.category(ch)[0] in "SC"
+               and ch not in _EMOJI_JOINERS and ch not in "\u00b0"]
+    if any(ch not in _ACK_EMOJI for ch in symbols if not ch.isascii()):
+        return False  # "lol 😂", "🤒": not a thank-you
+    rest = _ACK_PHRASES.sub(" ack ", NO_FEVER.sub(" ", text))
+    tokens = re.findall(r"[a-z0-9']+", rest)
+    if any(t not in _ACK_CORE and t not in _ACK_FILLER and t != "ack" for t in tokens):
+        return False
+    return any(t in _ACK_CORE or t == "ack" for t in tokens) or any(ch in _ACK_EMOJI for ch in symbols)

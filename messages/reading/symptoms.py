@@ -1,0 +1,135 @@
+"""Symptoms and denials: what the patient reports, and what they say they do not have."""
+from __future__ import annotations
+
+import re
+
+from triage.model import SYMPTOMS
+
+from .normalise import word_set
+from .symptom_phrases import _SHAKING_HANDS_RE, _merged_patterns
+
+_SYMPTOM_RES = {code: re.compile(rf"\b(?:{pattern})\b") for code, pattern in _merged_patterns().items()}
+# Where one sign's words hold another's, the longer phrase is what was meant: "hands shaking" is a
+# tremor, not chills; "almost fainting" is dizziness, not a faint; "keeps passing out" is a faint;
+# "keeps falling asleep" is drowsiness, not "keeps falling".
+_NESTED = (frozenset({"chills", "tremor"}), frozenset({"dizziness", "syncope"}), frozenset({"weakness", "somnolence"}))
+_ANY_SYMPTOM = re.compile("|".join(f"(?:{r.pattern})" for r in _SYMPTOM_RES.values()))
+_STANDING = re.compile(
+    r"\b(?:when\s+i\s+(?:stand|get\s+up|sit\s+up)|standing(?:\s+up)?|stand(?:ing)?\s+up|stood\s+up|"
+    r"getting\s+up|got\s+up|get\s+up|on\s+standing|upon\s+standing|"
+    r"al\s+(?:levantarme|pararme|ponerme\s+de\s+pie)|cuando\s+me\s+(?:levanto|paro|pongo\s+de\s+pie)|de\s+pie)\b")
+_NEGATORS = (r"no|not|don'?t|dont|didn'?t|doesn'?t|isn'?t|aren'?t|wasn'?t|haven'?t|hasn'?t|never|without|"
+             r"denies|deny|denied|none|sin|nunca|ni|ningun|ninguna|nada\s+de|no\s+more|no\s+longer|ya\s+no|"
+             r"free\s+of|nor|tampoco|zero|cero|niega|niego|negative\s+for|negativo\s+para")
+_NEGATOR = re.compile(rf"\b(?:{_NEGATORS})\b")
+# Negators that open a list: "denies confusion, weakness, dizziness", "No: dizziness, confusion".
+_LIST_NEGATOR = re.compile(r"denies|deny|denied|niega|niego|negative\s+for|negativo\s+para")
+_CHAIN_WORDS = word_set("""
+i im i'm am feel feeling felt have having had any a an the me siento sentido tengo estoy he more
+longer real really at all signs sign of de el la los las un una muy too very so that much
+symptom symptoms sintomas get getting got experiencing noticed issues problems with con fever
+fiebre temperature temp temperatura or nor ni o u / , sym been estado ningun ninguna nada
+anymore mas se hay siente sientes sentia noto nota ha han tenido tiene tenia presenta esta anda
+ando being for complaints calentura
+""")
+_OR_WORDS = {"or", "nor", "ni", "o", "u", "/"}
+# What a negation governs: a symptom, or fever. A negation stops at the first thing it governs
+# unless "or"/"nor"/"ni" (or a list) joins the next: "no fever dizzy" reports dizziness.
+_GOVERNED = {"sym", "fever", "fiebre", "temperature", "temp", "temperatura", "calentura"}
+_CLAUSE_BREAK = re.compile(r"[.;!?\n]|\b(?:but|pero|though|although|however|aunque|sino|just|only|solo|"
+                           r"still|todavia|and|y|e)\b")
+_POSTFIX_NO = re.compile(
+    r"^\s*[:=?-]?\s*(?:no|none|nope|negative|neg|nada|ninguno|ninguna|denied)\b\s*(?:[,.;!]|$)|"
+    r"^\s*[:=-]\s*n\b\s*(?:[,.;!]|$)")
+# "the dizziness is gone", "dizziness went away", "el mareo ya se me quito"; not "went away when I
+# sat down" (it was there) nor "goes away" (it comes and goes).
+_RESOLVED = re.compile(
+    r"^\s*(?:(?:is|are|has|have|had|was)\s+)?(?:(?:been|now|all|completely|totally|finally)\s+)*"
+    r"(?:gone(?:\s+away)?|went\s+away|resolved|stopped|disappeared)\b"
+    r"(?!\s*(?:when|after|once|if|while|as\s+soon|until|for\s+a|but|then))|"
+    r"^\s*(?:(?:ya|se|me|le|nos|ha)\s+)*(?:quito|fue|paso|desaparecio|quitado|ido|pasado)\b"
+    r"(?!\s*(?:cuando|al|despues|un\s+rato|pero))")
+_NEVER_SO = re.compile(r"\b(?:so|this|that|such|as|tan|tanto|asi)\b")
+
+
+def _negated(text: str, start: int, end: int) -> bool:
+    window_start = max((m.end() for m in _CLAUSE_BREAK.finditer(text, 0, start)), default=0)
+    # Symptom phrases that hold a "no" of their own ("no puedo caminar") are symptoms, not negators.
+    before = _ANY_SYMPTOM.sub(" sym ", text[window_start:start])
+    after = text[end:]
+    if _POSTFIX_NO.match(after) or _RESOLVED.match(after):
+        return True
+    negators = list(_NEGATOR.finditer(before))
+    if not negators:
+        return False
+    negator = negators[-1]
+    between = before[negator.end():]
+    if negator.group() in ("never", "nunca") and _NEVER_SO.search(between):
+        return False  # "I've never felt so weak" says how weak
+    tokens = re.findall(r"[a-z']+|[,/]", between)
+    if not all(t in _CHAIN_WORDS for t in tokens):
+        return False
+    governed = False
+    for token in tokens:
+        if token in _GOVERNED:
+            governed = True
+        elif token in _OR_WORDS or token == ",":
+            governed = False
+    if governed:
+        return False  # "no fever dizzy": the "no" was fever's
+    if "," in tokens and not any(t in _OR_WORDS for t in tokens):
+        # "no confusion, dizziness or weakness" is a list under "no"; "no fever, confused" is not,
+        # unless the negator opens a list ("denies confusion, weakness, dizziness", "No: dizziness,").
+        if _LIST_NEGATOR.fullmatch(negator.group()) or re.match(r"\s*:", between):
+            return True
+        rest = re.split(r"[.;!?\n]|\b(?:but|pero|and|y)\b", after, maxsplit=1)[0]
+        return bool(re.search(r"\b(?:or|nor|ni|o|u)\b", rest))
+    return True
+
+
+# A symptom word that describes a thing, not the person: "weak wifi", "confused about the instructions",
+# "the texts are confusing", "confundida con las instrucciones". Urgent pages for these teach nurses to
+# ignore the pager (found by the break-it pass); the person's own "I'm weak" or "confused" still counts.
+_NOT_ABOUT_THE_BODY = re.compile(
+    r"\bweak\s+(?:wifi|wi\s*fi|signal|battery|connection|internet|reception|service|coffee|tea|joke|password)\b"
+    r"|\bconfus(?:ed|ing)\s+(?:about|by|with|over)\s+(?:the\s+|your\s+|this\s+|these\s+|my\s+|all\s+)?"
+    r"(?:instructions?|messages?|texts?|questions?|app|form|website|schedule|directions|doses?|dosing|times?|bill|"
+    r"appointments?|links?)\b"
+    r"|\b(?:instructions?|messages?|texts?|questions?|app|form|website|schedule|directions)\s+(?:is|are|was|were)\s+"
+    r"(?:a\s+(?:bit|little)\s+|very\s+|so\s+|kind\s+of\s+|kinda\s+)?confusing\b"
+    r"|\bconfusing\s+(?:instructions?|messages?|texts?|questions?|app|form|directions)\b"
+    r"|\bconfundid[oa]s?\s+con\s+(?:las?\s+|el\s+|los\s+)?(?:instrucciones|mensajes?|preguntas?|horarios?|dosis)\b"
+    r"|\b(?:instrucciones|mensajes|preguntas)\s+(?:son|estan)\s+(?:un\s+poco\s+|muy\s+)?confus[ao]s\b")
+
+
+def _symptom_matches(text: str) -> list[tuple[str, re.Match[str]]]:
+    """Every symptom phrase in the text, less those inside a longer phrase of a related sign (_NESTED) and
+    those that describe a thing rather than the person (_NOT_ABOUT_THE_BODY)."""
+    things = [m.span() for m in _NOT_ABOUT_THE_BODY.finditer(text)]
+    found = [(code, m) for code, pattern in _SYMPTOM_RES.items() for m in pattern.finditer(text)
+             if not any(start <= m.start() and m.end() <= end for start, end in things)]
+
+    def inside(inner: re.Match[str], outer: re.Match[str]) -> bool:
+        return (outer.start() <= inner.start() and inner.end() <= outer.end()
+                and outer.end() - outer.start() > inner.end() - inner.start())
+
+    return [(code, m) for code, m in found
+            if not any(frozenset({code, other}) in _NESTED and inside(m, om) for other, om in found)]
+
+
+def extract_symptoms(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    present: set[str] = set()
+    denied: set[str] = set()
+    shaking_hands_only = True  # every tremor read came from shaking-hands words
+    for code, m in _symptom_matches(text):
+        negated = _negated(text, m.start(), m.end())
+        (denied if negated else present).add(code)
+        if code == "tremor" and not negated and not _SHAKING_HANDS_RE.fullmatch(m.group()):
+            shaking_hands_only = False
+        if code in ("dizziness", "syncope"):  # dizzy or fainting on standing: orthostatic too
+            clause = text[max(0, m.start() - 40):m.end() + 40]
+            if _STANDING.search(clause):
+                (denied if negated else present).add("orthostatic")
+    if "tremor" in present and "chills" in present and shaking_hands_only:
+        present.discard("tremor")  # "chills, my hands are shaking": the shaking is the chills
+    return frozenset(present & set(SYMPTOMS)), frozenset((denied - present) & set(SYMPTOMS))

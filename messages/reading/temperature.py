@@ -1,0 +1,111 @@
+"""Temperature: what numbers are left once every other reading is taken."""
+from __future__ import annotations
+
+import itertools
+import re
+from decimal import ROUND_HALF_UP, Decimal
+
+from .model import Work
+from .vitals import TEMP_C_RANGE, TEMP_F_RANGE
+
+# ---------------------------------------------------------------------------------------------
+# Temperature: what numbers are left
+
+
+_TEMP = re.compile(
+    r"(?:(?<=t)|(?<=temp)|(?<=fever)|(?<![\w.,]))(?P<num>\d{1,5}(?:[.,]\d{1,3})?)(?![\d])\s*"
+    r"(?P<unit>°\s*(?:f|c)?|degrees?\s*(?:f|c|fahrenheit|celsius)?|deg\s*(?:f|c)?|grados?(?:\s+(?:f|c|fahrenheit|celsius))?|"
+    r"fahrenheit|celsius|centigrados?|f|c)?(?![a-z])")
+
+
+def _unit(written: str) -> str | None:
+    """ "F", "C" or None (a bare degree sign, "degrees", "grados": the range decides)."""
+    last = re.findall(r"[a-z]+", written)
+    word = last[-1] if last else ""
+    if word in ("f", "fahrenheit"):
+        return "F"
+    if word in ("c", "celsius", "centigrado", "centigrados"):
+        return "C"
+    return None
+
+
+def extract_temperature(work: Work) -> dict:
+    plausible: list[tuple[Decimal, str, str, int, int]] = []
+    implausible = False
+    for m in work.find(_TEMP):
+        value = Decimal(m.group("num").replace(",", "."))
+        unit = _unit(m.group("unit") or "")
+        in_c, in_f = TEMP_C_RANGE[0] <= value <= TEMP_C_RANGE[1], TEMP_F_RANGE[0] <= value <= TEMP_F_RANGE[1]
+        if unit is None:
+            unit = "C" if in_c else "F" if in_f else None
+        if (unit == "C" and in_c) or (unit == "F" and in_f):
+            celsius = value if unit == "C" else (value - 32) * 5 / 9
+            plausible.append((celsius, m.group(0).strip(), unit, m.start(), m.start() + len(m.group(0).rstrip())))
+        else:
+            implausible = True
+        work.take(m.start(), m.end())
+    if plausible:
+        # Several temperatures in one text: the one the text says is current ("99 now", "hoy 37.1",
+        # "from 101 to 99"); when no clause says which is current, the highest, so a fever is never
+        # read away ("101.2 then 100.4"). Rounded to 0.01 C: exact decimals make 100.4 F exactly
+        # 38.0 C, and 0.01 is fine enough that no reading crosses the fever line by rounding
+        # (100.35 F is 37.97 C, not a fever; 0.1 would have made it 38.0). See triage.ranges.
+        celsius, raw, unit, _, _ = max(_current(work.text, plausible), key=lambda p: p[0])
+        rounded = float(celsius.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+        return {"temperature_c": rounded, "temperature_raw": raw, "temperature_unit": unit}
+    return {"implausible": ["temperature"]} if implausible else {}
+
+
+# Which of several temperatures is the current one. A marker belongs to the nearest temperature in
+# its clause; on a tie, an English word to the one before it ("101 yesterday 99 now"), a Spanish
+# one and "down to" to the one after it ("ayer 38.5 hoy 37.1", "101 went down to 99").
+_NOW_MARK = re.compile(  # strong: the reading is now
+    r"\b(?:right\s+now|just\s+now|now|currently|at\s+the\s+moment|at\s+present|this\s+reading|still|"
+    r"(?:went|gone|came|come|is|it'?s|has\s+gone|now)\s+(?:down|up)\s+to|dropped\s+to|fell\s+to|rose\s+to|"
+    r"ahora(?:\s+mismo)?|ahorita|en\s+este\s+momento|actualmente|todavia|"
+    r"(?:bajo|baja|bajando|subio|sube|subiendo)\s+a)\b")
+_TODAY_MARK = re.compile(r"\b(?:today|hoy(?!\s+temprano))\b")  # weaker: today, and now is later
+_PAST_MARK = re.compile(
+    r"\b(?:was|were|had|used\s+to\s+be|yesterday|last\s+night|earlier|before|previously|this\s+morning|"
+    r"overnight|ago|tenia|tuve|estaba|era|fue|ayer|anoche|antes|esta\s+manana|hoy\s+temprano|"
+    r"hace\s+(?:\S+\s+)?(?:minutos?|horas?|rato|un\s+rato|dias?))\b")
+# Markers that go before their number on a tie: Spanish ones, and "down to 99".
+_MARK_BEFORE = re.compile(r"^(?:ahora|ahorita|en\s|actualmente|todavia|baj|sub|hoy|tenia|tuve|estaba|era|fue|ayer|"
+                          r"anoche|antes|esta\s|hace)|\sto$")
+_TEMP_CLAUSE = re.compile(r"[,;!?\n()\[\]:]|\.(?!\d)|\b(?:but|and|then|pero|y|luego|despues|after\s+that)\b")
+# "from 101 to 99", "de 38.9 a 37.8", "went down 101 to 99": the second is where it is now.
+_FROM = re.compile(r"\b(?:from|de|desde|down|up|dropped|fell|rose|bajo|subio|baja|sube)\s*$")
+_TO = re.compile(r"\s*(?:to|a|hasta)\s*$")
+
+
+def _current(text: str, temps: list) -> list:
+    """The temperatures that may be the current one: those the text marks as current, else all."""
+    level = [0] * len(temps)  # 2 now, 1 today, 0 unmarked, -1 past
+    for i in range(len(temps) - 1):
+        if _FROM.search(text[:temps[i][3]]) and _TO.fullmatch(text[temps[i][4]:temps[i + 1][3]]):
+            level[i], level[i + 1] = -1, 2
+    cuts = [0, *(m.end() for m in _TEMP_CLAUSE.finditer(text)), len(text)]
+    marks: dict[int, set[int]] = {}
+    for left, right in itertools.pairwise(cuts):
+        inside = [i for i, t in enumerate(temps) if left <= t[3] < right]
+        if not inside:
+            continue
+        for kind, pattern in ((2, _NOW_MARK), (1, _TODAY_MARK), (-1, _PAST_MARK)):
+            for m in pattern.finditer(text, left, right):
+                if any(t[3] <= m.start() < t[4] for t in temps):
+                    continue
+                start, end, before = m.start(), m.end(), bool(_MARK_BEFORE.search(m.group()))
+                nearest = min(inside, key=lambda i: (
+                    temps[i][3] - end if end <= temps[i][3] else start - temps[i][4],  # the gap
+                    (temps[i][3] < start) == before))  # on a tie: the side the marker goes with
+                marks.setdefault(nearest, set()).add(kind)
+    for i, kinds in marks.items():
+        if level[i] == 0:
+            level[i] = 2 if 2 in kinds else -1 if -1 in kinds else 1
+    top = max(level)
+    if top <= 0:
+        return temps  # nothing says which is current: every one counts, and the highest wins
+    first = level.index(top)
+    # Current: the ones marked most current, and unmarked ones written after them ("99 now, 100.8
+    # on a recheck"): an unmarked reading before them ("101, now 99") is the earlier one.
+    return [t for i, t in enumerate(temps) if level[i] == top or (level[i] == 0 and i > first)]

@@ -1,0 +1,137 @@
+"""Vitals by their labels: blood pressure, SpO2, heart rate."""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from .model import Work
+from .numbers import within
+
+# What a body can show, as a home device reads it. Outside these: `implausible`, ask again.
+TEMP_C_RANGE = (Decimal(34), Decimal(43))
+TEMP_F_RANGE = (Decimal(93), Decimal(110))
+SYSTOLIC_RANGE = (50, 260)
+DIASTOLIC_RANGE = (20, 160)
+SPO2_RANGE = (50, 100)  # a finger oximeter under 50% is almost always a bad reading: measure again
+HEART_RATE_RANGE = (25, 250)
+
+_BP_LABEL = r"(?:bp|b/p|blood\s*pressure|pressure|presion(?:\s+arterial)?|tension(?:\s+arterial)?|pa|ta)"
+_BP_SINGLE_LABEL = r"(?:bp|b/p|blood\s*pressure|presion(?:\s+arterial)?|tension(?:\s+arterial)?)"
+_SYS_LABEL = (r"(?:systolic|sbp|sys|top\s+number|upper\s+number|first\s+number|sistolica|"
+              r"(?:el\s+)?numero\s+de\s+arriba)")
+_DIA_LABEL = (r"(?:diastolic|dbp|(?:the\s+)?bottom(?:\s+(?:number|one))?|lower\s+number|diastolica|"
+              r"(?:el\s+)?(?:numero\s+)?de\s+abajo)")
+# Words between a label and its number: "sats are 88", "o2 went down to 88", "oxygen reads 88",
+# "oxygen level is only 88", "my bp is low 85", "el oxigeno bajo a 88", "la saturacion marca 86".
+_FILLER_WORDS = (
+    r"is|are|was|were|been|be|it'?s|its|reads?|reading|says?|said|shows?|showed|showing|shown|went|goes|"
+    r"gone|going|got|gets|getting|came|comes|back|down|dropped|drops|dropping|dipped|dips|fell|falls|"
+    r"falling|sank|to|only|just|at|of|about|around|like|now|currently|still|right|level|levels|number|"
+    r"low|lower|high|very|so|too|really|measured|checked|the|my|"
+    r"es|de|en|esta|estaba|marca|marco|marcaba|dice|dijo|bajo|baja|bajando|ha|subio|hasta|a|ahora|solo|"
+    r"como|sale|salio|da|dio|me|mi|el|la|nivel|muy")
+_FILLER = rf"(?:\s*(?:(?:{_FILLER_WORDS})\b|[:=-])){{0,6}}\s*"
+_PULSE_TAIL = (r"(?:(?P<slash>\s*/\s*)|\s*,?\s*(?:(?:pulse|p|hr|pulso)\s*:?\s*)?)"
+               r"(?P<pulse>\d{2,3})(?!\d|[.,]\d|\s*(?:%|f\b|c\b|°))")
+_BP_PAIR_LABELLED = re.compile(
+    rf"\b{_BP_LABEL}{_FILLER}(?<![\d.,])(?P<sys>\d{{2,3}})(?P<sep>\s*[/\\-]\s*|\s+(?:over|sobre|x|by)\s+|\s*x\s*|\s+)"
+    rf"(?P<dia>\d{{2,3}})(?![\d]|[.,]\d)(?:{_PULSE_TAIL})?")
+_BP_PAIR = re.compile(
+    rf"(?<![\d.,])(?P<sys>\d{{2,3}})(?P<sep>\s*(?:/|\\|over|sobre|x)\s*)(?P<dia>\d{{2,3}})(?![\d])(?:{_PULSE_TAIL})?")
+_BP_SINGLE = re.compile(rf"\b(?:{_BP_SINGLE_LABEL}|{_SYS_LABEL}){_FILLER}(?<![\d.,])(\d{{2,3}})(?!\d|[.,]\d)")
+_DIA_SINGLE = re.compile(rf"\b{_DIA_LABEL}{_FILLER}(?<![\d.,])(\d{{2,3}})(?!\d|[.,]\d)")
+_SPO2_LABEL = (r"(?:spo2|sp\s?o2|sp02|pulse\s*ox(?:imeter)?|pulseox|pox|o2\s*sat(?:uration)?s?|"
+               r"oxygen(?:\s*(?:level|sat(?:uration)?s?))?|saturation|saturacion(?:\s+de\s+oxigeno)?|"
+               r"nivel\s+de\s+oxigeno|oxigeno|oximetro|oximeter|sats?|o2|ox|(?<![\d.])02)")
+_SPO2 = re.compile(rf"(?<![a-z]){_SPO2_LABEL}{_FILLER}(?<![\d.,])(\d{{1,3}})(?!\d|[.,]\d)\s*%?")
+_SPO2_AFTER = re.compile(
+    rf"(?<![\w.,])(\d{{1,3}})\s*(?:%\s*(?:on\s+|de\s+|en\s+)?(?:{_SPO2_LABEL})?|"
+    rf"\s+(?:(?:on|en|in|per|by|from|with)\s+(?:(?:the|my|el|la|mi)\s+)?)?{_SPO2_LABEL}\b)")
+# "oxygen 91 then 87", "sats 88, now 93", "heart rate 110 then 120": the same vital read again.
+_SPO2_MORE = re.compile(
+    r"\s*,?\s*(?:(?:and|y)\s+)?(?:then|now|later|afterwards|after|ahora|luego|despues|went\s+to|"
+    r"(?:went\s+|came\s+)?down\s+to|dropped\s+to|fell\s+to|bajo\s+a|->|>|to)(?:\s+(?:to|a|at|en|down\s+to))?"
+    r"\s*(\d{1,3})(?!\d|[.,]\d)\s*%?")
+_HR_LABEL = (r"(?:hr|heart\s*rate|heartrate|heart\s*beat|heartbeat|pulse|pulso|pulsaciones|fc|"
+             r"frecuencia(?:\s+cardiaca)?|ritmo(?:\s+cardiaco)?|latidos|bpm|p(?=\s*[:=]?\s*\d))")
+_HR = re.compile(rf"\b{_HR_LABEL}{_FILLER}(?<![\d.,])(\d{{1,3}})(?!\d|[.,]\d)")
+_HR_AFTER = re.compile(r"(?<![\d.,])(\d{1,3})\s*(?:bpm|beats(?:\s+per\s+minute)?|latidos|lpm|ppm)\b")
+
+
+def extract_vitals(work: Work) -> dict:
+    """Values by their labels. Two readings of one vital in a text: the worst (lowest SpO2, lowest
+    systolic with its diastolic), so a red flag is never read away. A labelled number is always
+    that vital's: when it cannot be one, it is implausible, never a temperature."""
+    found: dict = {"implausible": []}
+    pressures: list[tuple[int, int | None]] = []
+    for pattern in (_BP_PAIR_LABELLED, _BP_PAIR):
+        for m in work.find(pattern):
+            systolic, diastolic = int(m.group("sys")), int(m.group("dia"))
+            pair_ok = within(systolic, SYSTOLIC_RANGE) and within(diastolic, DIASTOLIC_RANGE) and systolic > diastolic
+            if not pair_ok and not m.group("sep").strip(" -"):
+                # "presion 85 99": two numbers side by side that are no pair; read the first alone.
+                continue
+            work.take(m.start(), m.end() if m.group("pulse") is None else m.start("pulse"))
+            if pair_ok:
+                pressures.append((systolic, diastolic))
+            else:
+                found["implausible"].append("blood_pressure")
+            if m.group("pulse") is not None:
+                # A third number after the pair is the pulse, as a home cuff shows it (SYS/DIA/PUL):
+                # always after a slash ("120/80/104"), otherwise unless it reads as a temperature.
+                pulse = int(m.group("pulse"))
+                labelled = re.search(r"(pulse|p|hr|pulso)\s*:?\s*\d+$", m.group(0))
+                if m.group("slash") or labelled or not (within(pulse, (34, 43)) or within(pulse, (93, 110))):
+                    work.take(m.start("pulse"), m.end("pulse"))
+                    if within(pulse, HEART_RATE_RANGE):
+                        found.setdefault("heart_rate", pulse)
+                    else:
+                        found["implausible"].append("heart_rate")
+    singles: list[int] = []
+    for m in work.find(_BP_SINGLE):
+        work.take(m.start(), m.end())
+        if within(int(m.group(1)), SYSTOLIC_RANGE):
+            singles.append(int(m.group(1)))
+        else:
+            found["implausible"].append("blood_pressure")
+    diastolics = []
+    for m in work.find(_DIA_SINGLE):
+        work.take(m.start(), m.end())
+        diastolics.append(int(m.group(1)))
+    for systolic in singles:
+        diastolic = next((d for d in diastolics if within(d, DIASTOLIC_RANGE) and d < systolic), None)
+        pressures.append((systolic, diastolic))
+    if pressures:
+        found["systolic"], found["diastolic"] = min(pressures, key=lambda p: (p[0], p[1] is None))
+    saturations: list[int] = []
+    for pattern in (_SPO2, _SPO2_AFTER):
+        for m in work.find(pattern):
+            values, end = [int(m.group(1))], m.end()
+            while pattern is _SPO2 and (more := _SPO2_MORE.match(work.left, end)) and within(int(more.group(1)), SPO2_RANGE):
+                values.append(int(more.group(1)))
+                end = more.end()
+            work.take(m.start(), end)
+            for value in values:
+                if within(value, SPO2_RANGE):
+                    saturations.append(value)
+                else:
+                    found["implausible"].append("spo2")
+    if saturations:
+        found["spo2"] = min(saturations)
+    for pattern in (_HR, _HR_AFTER):
+        for m in work.find(pattern):
+            values, end = [int(m.group(1))], m.end()
+            while pattern is _HR and (more := _SPO2_MORE.match(work.left, end)) and within(int(more.group(1)),
+                                                                                       HEART_RATE_RANGE):
+                values.append(int(more.group(1)))  # "heart rate 110 then 120": the same vital again
+                end = more.end()
+            work.take(m.start(), end)
+            plausible = [v for v in values if within(v, HEART_RATE_RANGE)]
+            if len(plausible) < len(values):
+                found["implausible"].append("heart_rate")
+            if plausible and "heart_rate" not in found:
+                found["heart_rate"] = max(plausible)
+    # A plausible value beside an implausible one of the same kind: keep the plausible one.
+    have = {"blood_pressure": "systolic", "spo2": "spo2", "heart_rate": "heart_rate"}
+    found["implausible"] = [f for f in found["implausible"] if have[f] not in found]
+    return found

@@ -6,7 +6,8 @@ import unicodedata
 
 from messages.concern import asks_for_help, concern
 
-from .normalise import strip_accents, word_set
+from . import vocabulary
+from .normalise import strip_accents
 
 __all__ = ["COMMAND_WORDS", "asks_for_help", "concern", "language_hint", "read_command", "staff_ack", "staff_ack_all"]
 
@@ -15,16 +16,8 @@ __all__ = ["COMMAND_WORDS", "asks_for_help", "concern", "language_hint", "read_c
 # included), so every text Twilio blocks is one we record as an opt-out. PARAR and CANCELAR are
 # ours: Twilio does not block on them unless Advanced Opt-Out is set up with them, but a patient
 # who writes them wants the texts to stop, and the nurse must know.
-COMMAND_WORDS = {
-    "help": {"help", "ayuda", "info"},
-    "stop": {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout",
-             "parar", "cancelar"},
-    "start": {"start", "yes", "unstop"},
-}
-
-
-# ---------------------------------------------------------------------------------------------
-# Commands and language
+COMMAND_WORDS: dict[str, frozenset[str]] = {
+    name: vocabulary.words("commands", name) for name in ("help", "stop", "start")}
 
 
 # "ACK", "ACK 12", and a nurse's note after it: "ACK 1 calling pt now", "ack 12 - on it", "ACK, calling".
@@ -44,19 +37,10 @@ def read_command(text: str) -> tuple[str, int | None, str] | None:
     return None
 
 
-_ES_WORDS = word_set("""
-me siento tengo estoy temperatura fiebre presion oxigeno pulso tome hace hora horas minutos
-dolor cabeza mareado mareada mareos debil confundido confundida escalofrios sin de la el y con
-muy puedo tomar pastilla gracias bien mal ayuda parar nada pero ya esta las los una que por
-favor grados nauseas vomito respirar aire falta cuerpo tambien poco mucho ahora hoy desde
-despues antes cuando debo mi duele todo sigo tuve tenia
-""")
-_EN_WORDS = word_set("""
-i im i'm feel feeling felt took take taken the and my is was temp fever dizzy weak confused
-headache ago at hour hours minutes min not have has can with but ok okay fine better pressure
-oxygen pulse short breath of it just still thanks thank you help am now today after before when
-should this that pm had any little bit very so degrees
-""")
+# Words that tell a text's language (vocabulary/<language>.toml [language]); an accented letter, ñ, ¿
+# or ¡ counts twice for Spanish.
+_ES_WORDS = vocabulary.words_in("es", "language", "hint_words")
+_EN_WORDS = vocabulary.words_in("en", "language", "hint_words")
 
 
 def language_hint(body: str) -> str | None:

@@ -3,27 +3,17 @@ from __future__ import annotations
 
 import re
 
+from . import vocabulary
 from .model import MedicationReport, Work
 from .times import TimeSaid
 
-# ---------------------------------------------------------------------------------------------
-# Medicines
-
-_DRUGS = {
-    "acetaminophen": "acetaminophen", "tylenol": "acetaminophen", "paracetamol": "acetaminophen",
-    "acetaminofen": "acetaminophen", "acetaminofeno": "acetaminophen", "panadol": "acetaminophen",
-    "apap": "acetaminophen", "dexamethasone": "dexamethasone", "dexametasona": "dexamethasone",
-    "decadron": "dexamethasone", "dex": "dexamethasone", "dexa": "dexamethasone",
-    "dexametazona": "dexamethasone", "tocilizumab": "tocilizumab", "actemra": "tocilizumab",
-    "anakinra": "anakinra", "kineret": "anakinra", "siltuximab": "siltuximab", "sylvant": "siltuximab",
-    # Not in triage.model.MEDICATIONS: recorded so the nurse sees it (it masks a fever too),
-    # never counted as acetaminophen.
-    "ibuprofen": "ibuprofen", "ibuprofeno": "ibuprofen", "advil": "ibuprofen", "motrin": "ibuprofen",
-}
+# Every name a medicine goes by, to its canonical name (triage.model.MEDICATIONS, or "ibuprofen":
+# recorded so the nurse sees it, never counted as acetaminophen): vocabulary/<language>.toml [medicines].
+_DRUGS = vocabulary.mapping("medicines", "names")
 _DRUG = "|".join(sorted(_DRUGS, key=len, reverse=True))
 NUMBER = r"\d{1,2},\d{3}|\d+(?:[.,]\d+)?"
-MG_UNITS = r"mg|mgs|milligrams?|miligramos?|g|grams?|gramos?|gr"
-_COUNT = r"tabs?|tablets?|pills?|pastillas?|tabletas?|capsules?|caps?|pastilla"
+MG_UNITS = vocabulary.alternation("units", "milligrams")
+_COUNT = vocabulary.alternation("units", "count")
 _MED = re.compile(
     rf"(?:(?<![\d.,])(?P<pnum>{NUMBER})\s*(?P<punit>{MG_UNITS}|{_COUNT})?\s*(?:(?:extra|regular)\s+strength\s+)?"
     rf"(?:of\s+|de\s+)?)?"
@@ -35,7 +25,7 @@ _N_WORDS = {"one": 1, "un": 1, "una": 1, "uno": 1, "two": 2, "dos": 2, "three": 
             "cuatro": 4}
 _N = r"(?P<n>[1-4]|one|two|three|four|una?|uno|dos|tres|cuatro)"
 _STRENGTH = r"(?:80|160|325|500|650|1000)"  # acetaminophen tablets: a bare number that is a strength
-_TABS = r"(?:tabs?|tablets?|pills?|pastillas?|tabletas?|caps?|capsules?|capsulas?|gel\s*caps?|caplets?)"
+_TABS = f"(?:{vocabulary.alternation('units', 'tablets')})"
 _DOSE_MATH = (
     # 2 x 500, 2x500mg, 2 * 325 mg
     re.compile(rf"(?<![\w.,]){_N}\s*[x*]\s*(?:(?P<s>\d{{1,4}})\s*(?P<u>mg|mgs)\b|(?P<s2>{_STRENGTH})(?![\w.,]))"),

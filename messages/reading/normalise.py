@@ -5,8 +5,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-# ---------------------------------------------------------------------------------------------
-# Normalising and spelling
+from . import vocabulary
 
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
                          "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00b4": "'", "`": "'",
@@ -14,44 +13,16 @@ _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": 
 _KEEP = set(" .,:;/%?!'#@-=+&()\u00b0\u00bf\u00a1\n")
 
 def word_set(text: str) -> frozenset[str]:
+    """The words of a whitespace-separated list."""
     return frozenset(text.split())
 
 
-# Words we look for, so that a misspelling one letter off (two for long words) reads as the word.
-_LEXICON = word_set("""
-confused confusion confusing disoriented disorientated foggy weak weakness dizzy dizziness
-lightheaded lighthead faint fainted fainting standing stand stood vertigo woozy spinning chills
-chilly shivering shaking rigors freezing breath breathe breathing breathless shortness winded
-nausea nauseous nauseated queasy vomit vomiting vomited throwing rash hives itchy headache
-migraine aches aching achy muscle muscles myalgia body sore temperature temp fever pressure
-oxygen saturation pulse heart tylenol acetaminophen paracetamol panadol dexamethasone decadron
-tocilizumab actemra anakinra kineret siltuximab sylvant ibuprofen advil motrin minutes hours
-confundido confundida desorientado desorientada debil debilidad mareado mareada mareos
-escalofrios temblores respirar falta nauseas vomito vomitando sarpullido salpullido erupcion
-ronchas cabeza migrana jaqueca dolor musculos muscular cuerpo temperatura fiebre presion oxigeno
-pulso acetaminofen dexametasona ibuprofeno desmayo desmaye levantarme pararme minutos horas tome
-grados fahrenheit celsius
-drowsy lethargic somnolent slurred slurring handwriting tremor tremors seizure seizures convulsion
-convulsions convulsing unconscious consciousness cyanotic fingertips somnoliento somnolienta
-palabras escribir temblor convulsiones conocimiento
-""")
-_TYPOS = {"dizy": "dizzy", "dizi": "dizzy", "dizzi": "dizzy", "diz": "dizzy", "dizzie": "dizzy",
-          "lite": "light", "heded": "headed", "wek": "weak", "weeak": "weak", "confuse": "confused",
-          "tyl": "tylenol", "tynelol": "tylenol", "acetaminophin": "acetaminophen",
-          "farenheit": "fahrenheit", "farenhait": "fahrenheit", "centigrade": "celsius",
-          "mariado": "mareado", "mariada": "mareada", "confudido": "confundido", "debl": "debil"}
-# Common words one letter from a lexicon word: never "corrected" ("never" is not "fever").
-_NOT_TYPOS = word_set("""
-never paint saint point print fizzy debit sports weeks spots tired tries sending spending fiber
-river lever liver seven fewer other heard hearty heart ached shaking chilli hills bread break
-bodys busy dizzy stand stands stood sound found ground round temps tempo fevers shiver ounce
-pause pulses muscle mussel braking cabezas horas hora minuto cuerpos falto falta sore hives head
-heads rush cash wash tome como tomo toma tomar some sobre sobra sabor
-woody wooly woods acting arching acres ashes mares marea mareas marcos marco mateos marcado
-marcada ditzy flint feint froggy shaving shaping sharing shading shaming staking snaking slaking
-soaking chilis chiles hikes hides hires winder wended breach breadth fiver purse falda falla
-dolar dolares bread breed braid pause pulsar spinner spanning freeing shimmering slivering mussels
-""")
+# Words we look for, so that a misspelling one letter off (two for long words) reads as the word;
+# known misspellings that rule would miss; and real words one letter from a lexicon word that are
+# never "corrected" ("never" is not "fever"). vocabulary/<language>.toml [spelling].
+_LEXICON = vocabulary.words("spelling", "lexicon")
+_TYPOS = vocabulary.mapping("spelling", "typos")
+_NOT_TYPOS = vocabulary.words("spelling", "not_typos")
 # "week" is "weak" only where a feeling is said: "I feel week", "so week", not "this week".
 _WEEK_AS_WEAK = re.compile(
     r"\b(?:feel|feels|feeling|felt|so+|very|really|too|kinda|kind\s+of|a\s+bit|little|i'?m|im|am|"

@@ -4,10 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .normalise import word_set
-
-# ---------------------------------------------------------------------------------------------
-
+from . import vocabulary
 
 # Said, not read: "no fever", "temp normal" (`no_fever_claim`); "thanks", "I feel fine"
 # (`acknowledgement`). Neither is a reading: the patient is still asked for one.
@@ -23,21 +20,11 @@ NO_FEVER = re.compile(
     r"(?:temp|temperature|temperatura)\s+(?:is\s+|was\s+|es\s+|esta\s+|fue\s+|looks\s+|seems\s+|sigue\s+)?"
     r"(?:normal|fine|good|ok|okay|bien)(?!\s*\?)|"
     r"normal\s+(?:temp|temperature)(?!\s*\?))\b")
-_ACK_PHRASES = re.compile(
-    r"\b(?:no\s+(?:problems?|issues?|complaints?|symptoms?|concerns?)|nothing\s+new|same\s+as\s+(?:before|yesterday)|"
-    r"sin\s+(?:problemas?|sintomas|novedad(?:es)?|quejas)|nada\s+nuevo|de\s+acuerdo|got\s+it|will\s+do|"
-    r"sounds\s+good|me\s+siento|me\s+encuentro)\b")
-_ACK_CORE = word_set("""
-thanks thank thankyou thanx thx ty tysm ok okay okey okie oki okk kk k fine good great better alright
-noted understood perfect cool awesome nice appreciated well gracias bien mejor vale listo perfecto
-entendido genial excelente bueno claro dale
-""")
-_ACK_FILLER = word_set("""
-you u i im i'm am feel feeling feelin felt doing all is it's its it everything everythings everything's
-so very much really again for the and today now still just pretty too a lot much appreciate sure your
-help doctor dr doc nurse team y hoy ahora estoy esta todo muy muchas mil por favor tambien me siento
-estamos seguimos sigo de la el su enfermera doctora ya
-""")
+# A whole text of these is an acknowledgement: vocabulary/<language>.toml [acknowledgement] (`words`
+# make it one, `filler` may stand beside them, `phrases` count as a word).
+_ACK_PHRASES = re.compile(rf"\b(?:{vocabulary.alternation('acknowledgement', 'phrases')})\b")
+_ACK_CORE = vocabulary.words("acknowledgement", "words")
+_ACK_FILLER = vocabulary.words("acknowledgement", "filler")
 _ACK_EMOJI = set("\U0001f44d\U0001f44c\U0001f64f\u2705\u2714\u263a\U0001f642\U0001f60a\U0001f600\U0001f603"
                  "\U0001f4aa\u2764\U0001f44f\U0001f917\U0001f601\U0001f604")
 _EMOJI_JOINERS = set("\ufe0f\ufe0e\u200d") | {chr(c) for c in range(0x1F3FB, 0x1F400)}  # skin tones

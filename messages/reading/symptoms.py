@@ -5,37 +5,30 @@ import re
 
 from triage.model import SYMPTOMS
 
-from .normalise import word_set
-from .symptom_phrases import _SHAKING_HANDS_RE, _merged_patterns
+from . import vocabulary
 
-_SYMPTOM_RES = {code: re.compile(rf"\b(?:{pattern})\b") for code, pattern in _merged_patterns().items()}
+# Each symptom code's phrases, from vocabulary/<language>.toml [symptoms.<code>].
+_SYMPTOM_RES = {code: re.compile(rf"\b(?:{'|'.join(patterns)})\b")
+                for code, patterns in vocabulary.symptom_phrases().items()}
+# Shaking hands are chills when the text reports chills too ("chills, hands shaking"): rigors shake.
+_SHAKING_HANDS_RE = re.compile(rf"\b(?:{'|'.join(vocabulary.symptom_group('shaking_hands'))})\b")
 # Where one sign's words hold another's, the longer phrase is what was meant: "hands shaking" is a
 # tremor, not chills; "almost fainting" is dizziness, not a faint; "keeps passing out" is a faint;
 # "keeps falling asleep" is drowsiness, not "keeps falling".
 _NESTED = (frozenset({"chills", "tremor"}), frozenset({"dizziness", "syncope"}), frozenset({"weakness", "somnolence"}))
 _ANY_SYMPTOM = re.compile("|".join(f"(?:{r.pattern})" for r in _SYMPTOM_RES.values()))
-_STANDING = re.compile(
-    r"\b(?:when\s+i\s+(?:stand|get\s+up|sit\s+up)|standing(?:\s+up)?|stand(?:ing)?\s+up|stood\s+up|"
-    r"getting\s+up|got\s+up|get\s+up|on\s+standing|upon\s+standing|"
-    r"al\s+(?:levantarme|pararme|ponerme\s+de\s+pie)|cuando\s+me\s+(?:levanto|paro|pongo\s+de\s+pie)|de\s+pie)\b")
-_NEGATORS = (r"no|not|don'?t|dont|didn'?t|doesn'?t|isn'?t|aren'?t|wasn'?t|haven'?t|hasn'?t|never|without|"
-             r"denies|deny|denied|none|sin|nunca|ni|ningun|ninguna|nada\s+de|no\s+more|no\s+longer|ya\s+no|"
-             r"free\s+of|nor|tampoco|zero|cero|niega|niego|negative\s+for|negativo\s+para")
-_NEGATOR = re.compile(rf"\b(?:{_NEGATORS})\b")
+# Standing up: dizziness or a faint on standing is orthostatic too.
+_STANDING = re.compile(rf"\b(?:{vocabulary.alternation('standing', 'phrases')})\b")
+_NEGATOR = re.compile(rf"\b(?:{vocabulary.alternation('negation', 'negators')})\b")
 # Negators that open a list: "denies confusion, weakness, dizziness", "No: dizziness, confusion".
-_LIST_NEGATOR = re.compile(r"denies|deny|denied|niega|niego|negative\s+for|negativo\s+para")
-_CHAIN_WORDS = word_set("""
-i im i'm am feel feeling felt have having had any a an the me siento sentido tengo estoy he more
-longer real really at all signs sign of de el la los las un una muy too very so that much
-symptom symptoms sintomas get getting got experiencing noticed issues problems with con fever
-fiebre temperature temp temperatura or nor ni o u / , sym been estado ningun ninguna nada
-anymore mas se hay siente sientes sentia noto nota ha han tenido tiene tenia presenta esta anda
-ando being for complaints calentura
-""")
-_OR_WORDS = {"or", "nor", "ni", "o", "u", "/"}
+_LIST_NEGATOR = re.compile(vocabulary.alternation("negation", "list_negators"))
+# Words that may stand between a negator and what it governs ("no real signs of confusion"); "sym"
+# stands for a symptom phrase already read, "," and "/" join a list.
+_CHAIN_WORDS = vocabulary.words("negation", "chain_words") | {"sym", ",", "/"}
+_OR_WORDS = vocabulary.words("negation", "or_words") | {"/"}
 # What a negation governs: a symptom, or fever. A negation stops at the first thing it governs
 # unless "or"/"nor"/"ni" (or a list) joins the next: "no fever dizzy" reports dizziness.
-_GOVERNED = {"sym", "fever", "fiebre", "temperature", "temp", "temperatura", "calentura"}
+_GOVERNED = vocabulary.words("negation", "governed") | {"sym"}
 _CLAUSE_BREAK = re.compile(r"[.;!?\n]|\b(?:but|pero|though|although|however|aunque|sino|just|only|solo|"
                            r"still|todavia|and|y|e)\b")
 _POSTFIX_NO = re.compile(
@@ -90,16 +83,7 @@ def _negated(text: str, start: int, end: int) -> bool:
 # A symptom word that describes a thing, not the person: "weak wifi", "confused about the instructions",
 # "the texts are confusing", "confundida con las instrucciones". Urgent pages for these teach nurses to
 # ignore the pager (found by the break-it pass); the person's own "I'm weak" or "confused" still counts.
-_NOT_ABOUT_THE_BODY = re.compile(
-    r"\bweak\s+(?:wifi|wi\s*fi|signal|battery|connection|internet|reception|service|coffee|tea|joke|password)\b"
-    r"|\bconfus(?:ed|ing)\s+(?:about|by|with|over)\s+(?:the\s+|your\s+|this\s+|these\s+|my\s+|all\s+)?"
-    r"(?:instructions?|messages?|texts?|questions?|app|form|website|schedule|directions|doses?|dosing|times?|bill|"
-    r"appointments?|links?)\b"
-    r"|\b(?:instructions?|messages?|texts?|questions?|app|form|website|schedule|directions)\s+(?:is|are|was|were)\s+"
-    r"(?:a\s+(?:bit|little)\s+|very\s+|so\s+|kind\s+of\s+|kinda\s+)?confusing\b"
-    r"|\bconfusing\s+(?:instructions?|messages?|texts?|questions?|app|form|directions)\b"
-    r"|\bconfundid[oa]s?\s+con\s+(?:las?\s+|el\s+|los\s+)?(?:instrucciones|mensajes?|preguntas?|horarios?|dosis)\b"
-    r"|\b(?:instrucciones|mensajes|preguntas)\s+(?:son|estan)\s+(?:un\s+poco\s+|muy\s+)?confus[ao]s\b")
+_NOT_ABOUT_THE_BODY = re.compile(vocabulary.alternation("not_about_the_body", "phrases"))
 
 
 def _symptom_matches(text: str) -> list[tuple[str, re.Match[str]]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from . import vocabulary
 from .model import Work
 from .numbers import within
 
@@ -15,21 +16,13 @@ DIASTOLIC_RANGE = (20, 160)
 SPO2_RANGE = (50, 100)  # a finger oximeter under 50% is almost always a bad reading: measure again
 HEART_RATE_RANGE = (25, 250)
 
-_BP_LABEL = r"(?:bp|b/p|blood\s*pressure|pressure|presion(?:\s+arterial)?|tension(?:\s+arterial)?|pa|ta)"
-_BP_SINGLE_LABEL = r"(?:bp|b/p|blood\s*pressure|presion(?:\s+arterial)?|tension(?:\s+arterial)?)"
-_SYS_LABEL = (r"(?:systolic|sbp|sys|top\s+number|upper\s+number|first\s+number|sistolica|"
-              r"(?:el\s+)?numero\s+de\s+arriba)")
-_DIA_LABEL = (r"(?:diastolic|dbp|(?:the\s+)?bottom(?:\s+(?:number|one))?|lower\s+number|diastolica|"
-              r"(?:el\s+)?(?:numero\s+)?de\s+abajo)")
-# Words between a label and its number: "sats are 88", "o2 went down to 88", "oxygen reads 88",
-# "oxygen level is only 88", "my bp is low 85", "el oxigeno bajo a 88", "la saturacion marca 86".
-_FILLER_WORDS = (
-    r"is|are|was|were|been|be|it'?s|its|reads?|reading|says?|said|shows?|showed|showing|shown|went|goes|"
-    r"gone|going|got|gets|getting|came|comes|back|down|dropped|drops|dropping|dipped|dips|fell|falls|"
-    r"falling|sank|to|only|just|at|of|about|around|like|now|currently|still|right|level|levels|number|"
-    r"low|lower|high|very|so|too|really|measured|checked|the|my|"
-    r"es|de|en|esta|estaba|marca|marco|marcaba|dice|dijo|bajo|baja|bajando|ha|subio|hasta|a|ahora|solo|"
-    r"como|sale|salio|da|dio|me|mi|el|la|nivel|muy")
+# Labels, and the words that may stand between a label and its number ("sats are 88", "o2 went down
+# to 88", "el oxigeno bajo a 88"): vocabulary/<language>.toml [vitals.labels].
+_BP_LABEL = f"(?:{vocabulary.alternation('vitals', 'labels', 'blood_pressure')})"
+_BP_SINGLE_LABEL = f"(?:{vocabulary.alternation('vitals', 'labels', 'blood_pressure_alone')})"
+_SYS_LABEL = f"(?:{vocabulary.alternation('vitals', 'labels', 'systolic')})"
+_DIA_LABEL = f"(?:{vocabulary.alternation('vitals', 'labels', 'diastolic')})"
+_FILLER_WORDS = vocabulary.alternation("vitals", "labels", "filler")
 _FILLER = rf"(?:\s*(?:(?:{_FILLER_WORDS})\b|[:=-])){{0,6}}\s*"
 _PULSE_TAIL = (r"(?:(?P<slash>\s*/\s*)|\s*,?\s*(?:(?:pulse|p|hr|pulso)\s*:?\s*)?)"
                r"(?P<pulse>\d{2,3})(?!\d|[.,]\d|\s*(?:%|f\b|c\b|°))")
@@ -40,9 +33,7 @@ _BP_PAIR = re.compile(
     rf"(?<![\d.,])(?P<sys>\d{{2,3}})(?P<sep>\s*(?:/|\\|over|sobre|x)\s*)(?P<dia>\d{{2,3}})(?![\d])(?:{_PULSE_TAIL})?")
 _BP_SINGLE = re.compile(rf"\b(?:{_BP_SINGLE_LABEL}|{_SYS_LABEL}){_FILLER}(?<![\d.,])(\d{{2,3}})(?!\d|[.,]\d)")
 _DIA_SINGLE = re.compile(rf"\b{_DIA_LABEL}{_FILLER}(?<![\d.,])(\d{{2,3}})(?!\d|[.,]\d)")
-_SPO2_LABEL = (r"(?:spo2|sp\s?o2|sp02|pulse\s*ox(?:imeter)?|pulseox|pox|o2\s*sat(?:uration)?s?|"
-               r"oxygen(?:\s*(?:level|sat(?:uration)?s?))?|saturation|saturacion(?:\s+de\s+oxigeno)?|"
-               r"nivel\s+de\s+oxigeno|oxigeno|oximetro|oximeter|sats?|o2|ox|(?<![\d.])02)")
+_SPO2_LABEL = f"(?:{vocabulary.alternation('vitals', 'labels', 'spo2')})"
 _SPO2 = re.compile(rf"(?<![a-z]){_SPO2_LABEL}{_FILLER}(?<![\d.,])(\d{{1,3}})(?!\d|[.,]\d)\s*%?")
 _SPO2_AFTER = re.compile(
     rf"(?<![\w.,])(\d{{1,3}})\s*(?:%\s*(?:on\s+|de\s+|en\s+)?(?:{_SPO2_LABEL})?|"
@@ -52,10 +43,10 @@ _SPO2_MORE = re.compile(
     r"\s*,?\s*(?:(?:and|y)\s+)?(?:then|now|later|afterwards|after|ahora|luego|despues|went\s+to|"
     r"(?:went\s+|came\s+)?down\s+to|dropped\s+to|fell\s+to|bajo\s+a|->|>|to)(?:\s+(?:to|a|at|en|down\s+to))?"
     r"\s*(\d{1,3})(?!\d|[.,]\d)\s*%?")
-_HR_LABEL = (r"(?:hr|heart\s*rate|heartrate|heart\s*beat|heartbeat|pulse|pulso|pulsaciones|fc|"
-             r"frecuencia(?:\s+cardiaca)?|ritmo(?:\s+cardiaco)?|latidos|bpm|p(?=\s*[:=]?\s*\d))")
+_HR_LABEL = f"(?:{vocabulary.alternation('vitals', 'labels', 'heart_rate')})"
 _HR = re.compile(rf"\b{_HR_LABEL}{_FILLER}(?<![\d.,])(\d{{1,3}})(?!\d|[.,]\d)")
-_HR_AFTER = re.compile(r"(?<![\d.,])(\d{1,3})\s*(?:bpm|beats(?:\s+per\s+minute)?|latidos|lpm|ppm)\b")
+_HR_AFTER = re.compile(
+    rf"(?<![\d.,])(\d{{1,3}})\s*(?:{vocabulary.alternation('vitals', 'labels', 'heart_rate_after')})\b")
 
 
 def extract_vitals(work: Work) -> dict:

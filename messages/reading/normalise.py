@@ -5,6 +5,9 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
 from . import vocabulary
 
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
@@ -45,45 +48,31 @@ def plain_words(body: str) -> str:
     text = strip_accents(text)
     text = "".join(ch if ch.isalnum() or ch in _KEEP else " " for ch in text)
     text = re.sub(r"[ \t\r\f\v]+", " ", text).strip()
-    text = re.sub(r"[a-z]+", lambda m: _correct(m.group()), text)
+    text = re.sub(r"[a-z]+", lambda m: correct(m.group()), text)
     return _WEEK_AS_WEAK.sub(lambda m: m.group()[:-4] + "weak", text)
 
 
-def _distance(a: str, b: str, limit: int) -> int:
-    """Damerau-Levenshtein (optimal string alignment), stopping early past `limit`."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        cur = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        if min(cur) > limit:
-            return limit + 1
-        prev2, prev = prev, cur
-    return prev[-1]
+# The lexicon by first letter: a misspelling rarely changes a word's first letter, and looking only
+# there keeps the search small and the false corrections few.
+_LEXICON_BY_INITIAL: dict[str, tuple[str, ...]] = {}
+for _word in sorted(_LEXICON):
+    _LEXICON_BY_INITIAL[_word[0]] = _LEXICON_BY_INITIAL.get(_word[0], ()) + (_word,)
 
 
 @lru_cache(maxsize=4096)
-def _correct(word: str) -> str:
+def correct(word: str) -> str:
+    """The lexicon word `word` misspells, or `word` itself.
+
+    A known misspelling ([spelling.typos]) is replaced; a word of 5 letters or more that is not a
+    word we know or a real word ([spelling.not_typos]) becomes the nearest lexicon word with the same
+    first letter, within one edit (two from 9 letters), counting a swap of two letters as one edit
+    (optimal string alignment); on a tie, the first in alphabetical order.
+    """
     if word in _TYPOS:
         return _TYPOS[word]
-    if len(word) < 5 or word in _LEXICON_SET or word in _NOT_TYPOS:
+    if len(word) < 5 or word in _LEXICON or word in _NOT_TYPOS:
         return word
     limit = 2 if len(word) >= 9 else 1
-    best, best_distance = word, limit + 1
-    for candidate in _LEXICON_BY_INITIAL.get(word[0], ()):
-        d = _distance(word, candidate, limit)
-        if d < best_distance:
-            best, best_distance = candidate, d
-    return best
-
-
-_LEXICON_SET = _LEXICON
-_LEXICON_BY_INITIAL: dict[str, tuple[str, ...]] = {}
-for _word in sorted(_LEXICON_SET):
-    _LEXICON_BY_INITIAL[_word[0]] = _LEXICON_BY_INITIAL.get(_word[0], ()) + (_word,)
+    nearest = process.extractOne(word, _LEXICON_BY_INITIAL.get(word[0], ()), scorer=OSA.distance,
+                                 score_cutoff=limit)
+    return nearest[0] if nearest else word

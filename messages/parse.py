@@ -11,8 +11,6 @@ from messages.reading import (
     HEART_RATE_RANGE,
     SPO2_RANGE,
     SYSTOLIC_RANGE,
-    TEMP_C_RANGE,
-    TEMP_F_RANGE,
     MedicationReport,
     Parsed,
     guessed_decimal,
@@ -21,5 +19,5 @@ from messages.reading import (
     staff_ack_all,
 )
 
-__all__ = ["COMMAND_WORDS", "DIASTOLIC_RANGE", "HEART_RATE_RANGE", "SPO2_RANGE", "SYSTOLIC_RANGE", "TEMP_C_RANGE",
-           "TEMP_F_RANGE", "MedicationReport", "Parsed", "guessed_decimal", "parse", "staff_ack", "staff_ack_all"]
+__all__ = ["COMMAND_WORDS", "DIASTOLIC_RANGE", "HEART_RATE_RANGE", "SPO2_RANGE", "SYSTOLIC_RANGE",
+           "MedicationReport", "Parsed", "guessed_decimal", "parse", "staff_ack", "staff_ack_all"]

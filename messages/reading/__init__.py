@@ -29,7 +29,7 @@ from .commands import COMMAND_WORDS, staff_ack, staff_ack_all
 from .model import MedicationReport, Parsed
 from .numbers import guessed_decimal
 from .pipeline import parse
-from .vitals import DIASTOLIC_RANGE, HEART_RATE_RANGE, SPO2_RANGE, SYSTOLIC_RANGE, TEMP_C_RANGE, TEMP_F_RANGE
+from .vitals import DIASTOLIC_RANGE, HEART_RATE_RANGE, SPO2_RANGE, SYSTOLIC_RANGE
 
-__all__ = ["COMMAND_WORDS", "DIASTOLIC_RANGE", "HEART_RATE_RANGE", "SPO2_RANGE", "SYSTOLIC_RANGE", "TEMP_C_RANGE",
-           "TEMP_F_RANGE", "MedicationReport", "Parsed", "guessed_decimal", "parse", "staff_ack", "staff_ack_all"]
+__all__ = ["COMMAND_WORDS", "DIASTOLIC_RANGE", "HEART_RATE_RANGE", "SPO2_RANGE", "SYSTOLIC_RANGE",
+           "MedicationReport", "Parsed", "guessed_decimal", "parse", "staff_ack", "staff_ack_all"]

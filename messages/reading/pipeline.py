@@ -13,7 +13,7 @@ from .said import NO_FEVER, is_acknowledgement
 from .symptoms import extract_symptoms
 from .temperature import extract_temperature
 from .times import extract_times
-from .vitals import extract_vitals
+from .vitals import add_vitals_by_context, extract_vitals
 
 
 def normalise(body: str) -> str:
@@ -55,6 +55,7 @@ def _read(text: str, language: str | None, now: datetime | None) -> Parsed:
     vitals = extract_vitals(work)
     medications = extract_medications(work, times)
     drop_counts(work)
+    vitals = add_vitals_by_context(work, vitals)
     temperature = extract_temperature(work)
     symptoms, denied = extract_symptoms(text)
     implausible = vitals.pop("implausible") + temperature.pop("implausible", [])

@@ -3,14 +3,12 @@ from __future__ import annotations
 
 import itertools
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
+from triage.ranges import celsius_from, plausible, temperature_unit
+
+from . import vocabulary
 from .model import Work
-from .vitals import TEMP_C_RANGE, TEMP_F_RANGE
-
-# ---------------------------------------------------------------------------------------------
-# Temperature: what numbers are left
-
 
 _TEMP = re.compile(
     r"(?:(?<=t)|(?<=temp)|(?<=fever)|(?<![\w.,]))(?P<num>\d{1,5}(?:[.,]\d{1,3})?)(?![\d])\s*"
@@ -18,41 +16,43 @@ _TEMP = re.compile(
     r"fahrenheit|celsius|centigrados?|f|c)?(?![a-z])")
 
 
+_FAHRENHEIT = vocabulary.words("units", "fahrenheit")
+_CELSIUS = vocabulary.words("units", "celsius")
+
+
 def _unit(written: str) -> str | None:
-    """ "F", "C" or None (a bare degree sign, "degrees", "grados": the range decides)."""
+    """ "F", "C" or None (a bare degree sign, "degrees", "grados": the value decides)."""
     last = re.findall(r"[a-z]+", written)
     word = last[-1] if last else ""
-    if word in ("f", "fahrenheit"):
+    if word in _FAHRENHEIT:
         return "F"
-    if word in ("c", "celsius", "centigrado", "centigrados"):
+    if word in _CELSIUS:
         return "C"
     return None
 
 
-def extract_temperature(work: Work) -> dict:
-    plausible: list[tuple[Decimal, str, str, int, int]] = []
+def extract_temperature(work: Work) -> dict[str, object]:
+    """The current temperature among the numbers left: {"temperature_c", "temperature_raw",
+    "temperature_unit"}, or {"implausible": ["temperature"]} when every number left is one no body
+    shows, or {} when none is left. What a body shows, and F to C, are triage.ranges's: one
+    definition for the reader, triage and the app API (issue 14, fault 5)."""
+    readings: list[tuple[float, str, str, int, int]] = []
     implausible = False
     for m in work.find(_TEMP):
         value = Decimal(m.group("num").replace(",", "."))
-        unit = _unit(m.group("unit") or "")
-        in_c, in_f = TEMP_C_RANGE[0] <= value <= TEMP_C_RANGE[1], TEMP_F_RANGE[0] <= value <= TEMP_F_RANGE[1]
-        if unit is None:
-            unit = "C" if in_c else "F" if in_f else None
-        if (unit == "C" and in_c) or (unit == "F" and in_f):
-            celsius = value if unit == "C" else (value - 32) * 5 / 9
-            plausible.append((celsius, m.group(0).strip(), unit, m.start(), m.start() + len(m.group(0).rstrip())))
+        unit = _unit(m.group("unit") or "") or temperature_unit(value)
+        celsius = celsius_from(value, unit) if unit else None
+        if celsius is not None and plausible("temperature_c", celsius):
+            readings.append((celsius, m.group(0).strip(), unit, m.start(), m.start() + len(m.group(0).rstrip())))
         else:
-            implausible = True
+            implausible = True  # "109.9", "1000", "45 c": kept as the patient's words, never as a value
         work.take(m.start(), m.end())
-    if plausible:
+    if readings:
         # Several temperatures in one text: the one the text says is current ("99 now", "hoy 37.1",
         # "from 101 to 99"); when no clause says which is current, the highest, so a fever is never
-        # read away ("101.2 then 100.4"). Rounded to 0.01 C: exact decimals make 100.4 F exactly
-        # 38.0 C, and 0.01 is fine enough that no reading crosses the fever line by rounding
-        # (100.35 F is 37.97 C, not a fever; 0.1 would have made it 38.0). See triage.ranges.
-        celsius, raw, unit, _, _ = max(_current(work.text, plausible), key=lambda p: p[0])
-        rounded = float(celsius.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
-        return {"temperature_c": rounded, "temperature_raw": raw, "temperature_unit": unit}
+        # read away ("101.2 then 100.4"). Rounded to 0.01 C (triage.ranges.celsius_from says why).
+        celsius, raw, unit, _, _ = max(_current(work.text, readings), key=lambda p: p[0])
+        return {"temperature_c": celsius, "temperature_raw": raw, "temperature_unit": unit}
     return {"implausible": ["temperature"]} if implausible else {}
 
 

@@ -3,18 +3,26 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import Any
+
+from triage.ranges import PLAUSIBLE_RANGES, temperature_unit
 
 from . import vocabulary
 from .model import Work
 from .numbers import within
 
-# What a body can show, as a home device reads it. Outside these: `implausible`, ask again.
-TEMP_C_RANGE = (Decimal(34), Decimal(43))
-TEMP_F_RANGE = (Decimal(93), Decimal(110))
-SYSTOLIC_RANGE = (50, 260)
-DIASTOLIC_RANGE = (20, 160)
-SPO2_RANGE = (50, 100)  # a finger oximeter under 50% is almost always a bad reading: measure again
-HEART_RATE_RANGE = (25, 250)
+
+def _plausible_range(field: str) -> tuple[int, int]:
+    low, high = PLAUSIBLE_RANGES[field]
+    return int(low), int(high)
+
+
+# What a body can show (triage.ranges.PLAUSIBLE_RANGES, the one definition): outside, `implausible`,
+# and the patient is asked to measure again. Units: mm Hg, mm Hg, % saturation, beats a minute.
+SYSTOLIC_RANGE = _plausible_range("systolic")
+DIASTOLIC_RANGE = _plausible_range("diastolic")
+SPO2_RANGE = _plausible_range("spo2")
+HEART_RATE_RANGE = _plausible_range("heart_rate")
 
 # Labels, and the words that may stand between a label and its number ("sats are 88", "o2 went down
 # to 88", "el oxigeno bajo a 88"): vocabulary/<language>.toml [vitals.labels].
@@ -72,7 +80,7 @@ def extract_vitals(work: Work) -> dict:
                 # always after a slash ("120/80/104"), otherwise unless it reads as a temperature.
                 pulse = int(m.group("pulse"))
                 labelled = re.search(r"(pulse|p|hr|pulso)\s*:?\s*\d+$", m.group(0))
-                if m.group("slash") or labelled or not (within(pulse, (34, 43)) or within(pulse, (93, 110))):
+                if m.group("slash") or labelled or temperature_unit(Decimal(pulse)) is None:
                     work.take(m.start("pulse"), m.end("pulse"))
                     if within(pulse, HEART_RATE_RANGE):
                         found.setdefault("heart_rate", pulse)
@@ -122,7 +130,55 @@ def extract_vitals(work: Work) -> dict:
                 found["implausible"].append("heart_rate")
             if plausible and "heart_rate" not in found:
                 found["heart_rate"] = max(plausible)
-    # A plausible value beside an implausible one of the same kind: keep the plausible one.
+    return _settled(found)
+
+
+def _settled(found: dict[str, Any]) -> dict[str, Any]:
+    """A plausible value beside an implausible one of the same kind: keep the plausible one."""
     have = {"blood_pressure": "systolic", "spo2": "spo2", "heart_rate": "heart_rate"}
     found["implausible"] = [f for f in found["implausible"] if have[f] not in found]
     return found
+
+
+# Which vital an unlabelled number is, from the words shortly before it in its sentence
+# (vocabulary/<language>.toml [vitals.context]; issue 14, fault 4): "my heart is pounding, 128".
+_CONTEXT = {vital: re.compile(rf"\b(?:{vocabulary.alternation('vitals', 'context', vital)})\b")
+            for vital in ("heart_rate", "blood_pressure", "spo2", "temperature")}
+# A whole number with no unit or decimal point: one with either is a temperature, whatever is said.
+_BARE_NUMBER = re.compile(r"(?<![\w.,])(\d{2,3})(?![\d°]|[.,]\d|\s*(?:%|°|(?:f|c|deg|degrees?|grados?)\b))")
+# Context reaches back at most this far, and never across another number or a sentence's end.
+_CONTEXT_CHARACTERS = 40
+_CONTEXT_STOP = re.compile(r"\d|[;!?\n]|\.(?!\d)")
+
+
+def vital_by_context(text: str, start: int) -> str | None:
+    """The vital the words before position `start` of `text` name ("heart_rate", "blood_pressure",
+    "spo2", "temperature"), the nearest if several; None when no such word is close enough."""
+    window_start = max(0, start - _CONTEXT_CHARACTERS)
+    stops = [m.end() for m in _CONTEXT_STOP.finditer(text, window_start, start)]
+    window_start = max([window_start, *stops])
+    named = [(m.end(), m.end() - m.start(), vital) for vital, pattern in _CONTEXT.items()
+             for m in pattern.finditer(text, window_start, start)]
+    return max(named)[2] if named else None
+
+
+def add_vitals_by_context(work: Work, found: dict[str, Any]) -> dict[str, Any]:
+    """Read the numbers left whose words say which vital they are, before temperatures are read: a
+    number said of the heart is a pulse, even one no pulse can be (then an implausible heart rate, never
+    a temperature). Two readings of one vital keep the worst, as by label: the highest pulse, the lowest
+    SpO2, the lowest systolic."""
+    for m in work.find(_BARE_NUMBER):
+        vital = vital_by_context(work.text, m.start())
+        if vital is None or vital == "temperature":
+            continue
+        value = int(m.group(1))
+        work.take(m.start(), m.end())
+        field, bounds = {"heart_rate": ("heart_rate", HEART_RATE_RANGE), "spo2": ("spo2", SPO2_RANGE),
+                         "blood_pressure": ("systolic", SYSTOLIC_RANGE)}[vital]
+        if not within(value, bounds):
+            found["implausible"].append(vital)
+        elif field not in found or (value > found[field] if field == "heart_rate" else value < found[field]):
+            found[field] = value
+            if field == "systolic":
+                found["diastolic"] = None
+    return _settled(found)

@@ -53,6 +53,7 @@ def words_in(language: str, *path: str) -> frozenset[str]:
 
 def words(*path: str) -> frozenset[str]:
     """The word list at `path`, both languages together: ("spelling", "lexicon") -> {"dizzy", "mareado", ...}."""
+    _present(path)
     return frozenset().union(*(words_in(language, *path) for language in LANGUAGES))
 
 

@@ -33,6 +33,9 @@ _WEEK_AS_WEAK = re.compile(
 
 
 def strip_accents(text: str) -> str:
+    """Accents off ("mareé" -> "maree"); ¿ ¡ ° kept; any other character outside ASCII becomes a space."""
+    if text.isascii():
+        return text  # most texts: nothing to take off
     keep = {"\u00bf", "\u00a1", "\u00b0"}
     out = []
     for ch in unicodedata.normalize("NFD", text):

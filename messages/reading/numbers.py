@@ -10,8 +10,17 @@ from .normalise import plain_words
 def guessed_decimal(body: str | None) -> bool:
     """True when a temperature in `body` had its decimal point written another way and was read by
     guessing ("100 7" as 100.7): such a reading must never be answered "No fever now" (issue 14)."""
-    text = plain_words(body or "")
-    return any(join_decimal(match) != match.group(0) for match in SPLIT_DECIMAL.finditer(text))
+    return decimal_guessed_in(plain_words(body or ""))
+
+
+def decimal_guessed_in(plain: str) -> bool:
+    """`guessed_decimal` for a body already through `normalise.plain_words`."""
+    return any(join_decimal(match) != match.group(0) for match in SPLIT_DECIMAL.finditer(plain))
+
+
+def join_decimals(plain: str) -> str:
+    """`plain` with each temperature whose decimal point was written another way joined: "100 7" -> "100.7"."""
+    return SPLIT_DECIMAL.sub(join_decimal, plain)
 
 
 # A temperature whose decimal point was written another way: "100 7", "100'7", "100·7" (both become a

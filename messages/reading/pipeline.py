@@ -1,23 +1,32 @@
 """`parse`: a short pipeline over the stages, each blanking what it read so a number is read once."""
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from .commands import language_hint, read_command
 from .medicines import dose_arithmetic, extract_medications
 from .model import Parsed, Work
 from .normalise import plain_words
-from .numbers import SPLIT_DECIMAL, drop_counts, guessed_decimal, join_decimal
+from .numbers import decimal_guessed_in, drop_counts, join_decimals
 from .said import NO_FEVER, is_acknowledgement
 from .symptoms import extract_symptoms
 from .temperature import extract_temperature
 from .times import extract_times
 from .vitals import add_vitals_by_context, extract_vitals
 
+_DIGIT = re.compile(r"\d")
+
 
 def normalise(body: str) -> str:
-    return dose_arithmetic(SPLIT_DECIMAL.sub(join_decimal, plain_words(body)))
+    """The text the stages read: plain words (normalise.plain_words), decimals joined, doses multiplied."""
+    return _normalised(plain_words(body))
+
+
+def _normalised(plain: str) -> str:
+    return dose_arithmetic(join_decimals(plain))
 
 
 def parse(body: str | None, now: datetime | None = None) -> Parsed:
@@ -27,7 +36,8 @@ def parse(body: str | None, now: datetime | None = None) -> Parsed:
     95
     """
     original = body or ""
-    text = normalise(original)
+    plain = plain_words(original)
+    text = _normalised(plain)
     language = language_hint(original)
     command = read_command(text)
     if command is not None:
@@ -43,20 +53,25 @@ def parse(body: str | None, now: datetime | None = None) -> Parsed:
     acknowledgement = nothing_read and is_acknowledgement(original, text)
     if no_fever or acknowledgement:
         parsed = replace(parsed, no_fever_claim=no_fever, acknowledgement=acknowledgement)
-    if parsed.temperature_c is not None and guessed_decimal(original):
+    if parsed.temperature_c is not None and decimal_guessed_in(plain):
         parsed = replace(parsed, temperature_guessed=True)
     return parsed
 
 
 def _read(text: str, language: str | None, now: datetime | None) -> Parsed:
-    """Read a normalised text that is not a command."""
+    """Read a normalised text that is not a command. Each stage blanks what it read in `work.left`,
+    so a number is read once: times, vitals by label, medicines, counts ("3 days"), vitals by the
+    words around them, then what numbers are left are temperatures."""
     work = Work(text)
     times = extract_times(work, now)
-    vitals = extract_vitals(work)
+    has_number = _DIGIT.search(text) is not None  # every stage below but medicines reads a number
+    vitals: dict[str, Any] = extract_vitals(work) if has_number else {"implausible": []}
     medications = extract_medications(work, times)
-    drop_counts(work)
-    vitals = add_vitals_by_context(work, vitals)
-    temperature = extract_temperature(work)
+    temperature: dict[str, Any] = {}
+    if has_number:
+        drop_counts(work)
+        vitals = add_vitals_by_context(work, vitals)
+        temperature = extract_temperature(work)
     symptoms, denied = extract_symptoms(text)
     implausible = vitals.pop("implausible") + temperature.pop("implausible", [])
     return Parsed(

@@ -81,5 +81,6 @@ class Work:
     def take(self, start: int, end: int) -> None:
         self.left = self.left[:start] + " " * (end - start) + self.left[end:]
 
-    def find(self, pattern: re.Pattern[str]):
+    def find(self, pattern: re.Pattern[str]) -> list[re.Match[str]]:
+        """Every match of `pattern` in what is left to read."""
         return list(pattern.finditer(self.left))

@@ -37,7 +37,8 @@ SPLIT_DECIMAL = re.compile(
 _OTHER_VITAL = re.compile(r"(?:o2|sat|sats|spo2|ox|oxygen|oxigeno|bp|pressure|presion|tension|pulse|pulso|hr|heart|"
                           r"rate|fc|ppm|bpm|systolic|sistolica)\W*$")
 
-def join_decimal(match: re.Match) -> str:
+def join_decimal(match: re.Match[str]) -> str:
+    """The decimal a SPLIT_DECIMAL match stands for ("100.7"), or the match as written after another vital's label."""
     before = match.string[max(0, match.start() - 14):match.start()]
     if _OTHER_VITAL.search(before):
         return match.group(0)

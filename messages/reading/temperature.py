@@ -16,6 +16,9 @@ _TEMP = re.compile(
     r"fahrenheit|celsius|centigrados?|f|c)?(?![a-z])")
 
 
+# A temperature read: (degrees C, as written, "C" or "F", start, end in the text).
+_Reading = tuple[float, str, str, int, int]
+
 _FAHRENHEIT = vocabulary.words("units", "fahrenheit")
 _CELSIUS = vocabulary.words("units", "celsius")
 
@@ -36,13 +39,13 @@ def extract_temperature(work: Work) -> dict[str, object]:
     "temperature_unit"}, or {"implausible": ["temperature"]} when every number left is one no body
     shows, or {} when none is left. What a body shows, and F to C, are triage.ranges's: one
     definition for the reader, triage and the app API (issue 14, fault 5)."""
-    readings: list[tuple[float, str, str, int, int]] = []
+    readings: list[_Reading] = []
     implausible = False
     for m in work.find(_TEMP):
         value = Decimal(m.group("num").replace(",", "."))
         unit = _unit(m.group("unit") or "") or temperature_unit(value)
-        celsius = celsius_from(value, unit) if unit else None
-        if celsius is not None and plausible("temperature_c", celsius):
+        celsius = celsius_from(value, unit) if unit is not None else None
+        if unit is not None and celsius is not None and plausible("temperature_c", celsius):
             readings.append((celsius, m.group(0).strip(), unit, m.start(), m.start() + len(m.group(0).rstrip())))
         else:
             implausible = True  # "109.9", "1000", "45 c": kept as the patient's words, never as a value
@@ -78,7 +81,7 @@ _FROM = re.compile(r"\b(?:from|de|desde|down|up|dropped|fell|rose|bajo|subio|baj
 _TO = re.compile(r"\s*(?:to|a|hasta)\s*$")
 
 
-def _current(text: str, temps: list) -> list:
+def _current(text: str, temps: list[_Reading]) -> list[_Reading]:
     """The temperatures that may be the current one: those the text marks as current, else all."""
     level = [0] * len(temps)  # 2 now, 1 today, 0 unmarked, -1 past
     for i in range(len(temps) - 1):

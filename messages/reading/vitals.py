@@ -57,11 +57,11 @@ _HR_AFTER = re.compile(
     rf"(?<![\d.,])(\d{{1,3}})\s*(?:{vocabulary.alternation('vitals', 'labels', 'heart_rate_after')})\b")
 
 
-def extract_vitals(work: Work) -> dict:
+def extract_vitals(work: Work) -> dict[str, Any]:
     """Values by their labels. Two readings of one vital in a text: the worst (lowest SpO2, lowest
     systolic with its diastolic), so a red flag is never read away. A labelled number is always
     that vital's: when it cannot be one, it is implausible, never a temperature."""
-    found: dict = {"implausible": []}
+    found: dict[str, Any] = {"implausible": []}
     pressures: list[tuple[int, int | None]] = []
     for pattern in (_BP_PAIR_LABELLED, _BP_PAIR):
         for m in work.find(pattern):
@@ -93,13 +93,13 @@ def extract_vitals(work: Work) -> dict:
             singles.append(int(m.group(1)))
         else:
             found["implausible"].append("blood_pressure")
-    diastolics = []
+    diastolics: list[int] = []
     for m in work.find(_DIA_SINGLE):
         work.take(m.start(), m.end())
         diastolics.append(int(m.group(1)))
     for systolic in singles:
-        diastolic = next((d for d in diastolics if within(d, DIASTOLIC_RANGE) and d < systolic), None)
-        pressures.append((systolic, diastolic))
+        below = next((d for d in diastolics if within(d, DIASTOLIC_RANGE) and d < systolic), None)
+        pressures.append((systolic, below))
     if pressures:
         found["systolic"], found["diastolic"] = min(pressures, key=lambda p: (p[0], p[1] is None))
     saturations: list[int] = []

@@ -37,7 +37,24 @@ def _ago(now: datetime, delta: timedelta) -> datetime:
     return (now.astimezone(UTC) - delta).astimezone(now.tzinfo)
 
 
-def most_recent(now: datetime, hour: int, minute: int) -> datetime:
+# ---------------------------------------------------------------------------------------------
+# Resolving a stated clock time to an instant: the two functions the clock branch (issue 14, fault 1:
+# times across a daylight-saving change) replaces; everything else here only finds the words.
+
+
+def _stated_clock_time(now: datetime, hour: int, minute: int, part: str) -> datetime:
+    """The instant a stated clock time means: `part` is "a" (am, morning), "p" (pm, afternoon,
+    evening, night) or "" (not said: "at 2" is 2 AM or 2 PM, whichever came last)."""
+    if part == "p" and hour < 12:
+        return _most_recent(now, hour + 12, minute)
+    if part == "a":
+        return _most_recent(now, hour % 12, minute)
+    if hour >= 13 or hour == 0:
+        return _most_recent(now, hour, minute)
+    return max(_most_recent(now, hour % 12, minute), _most_recent(now, hour % 12 + 12, minute))
+
+
+def _most_recent(now: datetime, hour: int, minute: int) -> datetime:
     """The most recent past time the clock showed hour:minute (local wall clock).
 
     "at 2pm" sent at 1pm means 2pm yesterday: a dose is always reported after it was taken.
@@ -63,7 +80,7 @@ def extract_times(work: Work, now: datetime | None) -> list[TimeSaid]:
     for m in work.find(_NOON):
         word = m.group(1)
         hour = 0 if word.startswith("mid") and "night" in word or word == "medianoche" else 12
-        at = most_recent(now, hour, 0) if now is not None else None
+        at = _most_recent(now, hour, 0) if now is not None else None
         times.append(TimeSaid(m.start(), m.end(), m.group(0), at))
         work.take(m.start(), m.end())
     for m in work.find(_CLOCK):
@@ -77,16 +94,7 @@ def extract_times(work: Work, now: datetime | None) -> list[TimeSaid]:
         part = (meridiem or "")[:1] or {"manana": "a", "tarde": "p", "noche": "p"}.get(es_part or "", "")
         if en_part:
             part = "a" if "morning" in en_part else "p"
-        at = None
-        if now is not None:
-            if part == "p" and hour < 12:
-                at = most_recent(now, hour + 12, minute)
-            elif part == "a":
-                at = most_recent(now, hour % 12, minute)
-            elif hour >= 13 or hour == 0:
-                at = most_recent(now, hour, minute)
-            else:  # "at 2": 2 AM or 2 PM, whichever came last
-                at = max(most_recent(now, hour % 12, minute), most_recent(now, hour % 12 + 12, minute))
+        at = _stated_clock_time(now, hour, minute, part) if now is not None else None
         times.append(TimeSaid(m.start(), m.end(), m.group(0).strip(), at))
         work.take(m.start(), m.end())
     for m in work.find(_VAGUE):

@@ -12,16 +12,18 @@ How a body is read, in order (each step blanks what it used, so a number is read
    ACK alone may carry a nurse's note ("ACK 12 calling now"), unless the note holds a reading.
 3. Times ("at 2pm", "hace 30 minutos"), then blood pressure pairs, SpO2 and heart rate by their
    labels (a few filler words between: "sats are 88", "o2 went down to 88"; two readings of one
-   vital keep the worst), then medicines with their doses ("2 x 500" is 1000 mg), then what
-   numbers are left are temperatures. A labelled number is never a temperature.
+   vital keep the worst), then medicines with their doses ("2 x 500" is 1000 mg), then numbers
+   the words before them give to a vital ("my heart is pounding, 128"), then what numbers are left
+   are temperatures. A labelled number is never a temperature.
+   What a body can show, and F to C, are triage.ranges's (one definition for the whole service).
 4. Symptoms and denials ("no confusion or dizziness", "sin mareos") from the words.
 
 Never guess: a value outside what a body shows goes to `implausible` and stays None, so the
-patient is asked to measure again.
+patient is asked to measure again. The words are data: vocabulary/en.toml and es.toml.
 
 The stages, one module each: `normalise`, `numbers`, `times`, `vitals`, `medicines`, `temperature`,
-`symptoms`, `said` (no-fever and thank-you texts), `commands` (both ACK grammars), and `pipeline`
-(`parse`, a short pipeline over them).
+`symptoms`, `said` (no-fever and thank-you texts), `commands` (both ACK grammars), `concern` (texts a
+person must read), and `pipeline` (`parse`, a short pipeline over them); `vocabulary` loads the words.
 """
 from __future__ import annotations
 

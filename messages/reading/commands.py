@@ -4,9 +4,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from messages.concern import asks_for_help, concern
-
 from . import vocabulary
+from .concern import asks_for_help, concern
 from .normalise import strip_accents
 
 __all__ = ["COMMAND_WORDS", "asks_for_help", "concern", "language_hint", "read_command", "staff_ack", "staff_ack_all"]

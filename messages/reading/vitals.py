@@ -144,6 +144,8 @@ def _settled(found: dict[str, Any]) -> dict[str, Any]:
 # (vocabulary/<language>.toml [vitals.context]; issue 14, fault 4): "my heart is pounding, 128".
 _CONTEXT = {vital: re.compile(rf"\b(?:{vocabulary.alternation('vitals', 'context', vital)})\b")
             for vital in ("heart_rate", "blood_pressure", "spo2", "temperature")}
+# Words that say the vital named is settled ("pulse ok, 101"): the number after them is not that vital.
+_SETTLED = re.compile(rf"\b(?:{vocabulary.alternation('vitals', 'context', 'settled')})\b")
 # A whole number with no unit or decimal point: one with either is a temperature, whatever is said.
 _BARE_NUMBER = re.compile(r"(?<![\w.,])(\d{2,3})(?![\d°]|[.,]\d|\s*(?:%|°|(?:f|c|deg|degrees?|grados?)\b))")
 # Context reaches back at most this far, and never across another number or a sentence's end.
@@ -159,7 +161,10 @@ def vital_by_context(text: str, start: int) -> str | None:
     window_start = max([window_start, *stops])
     named = [(m.end(), m.end() - m.start(), vital) for vital, pattern in _CONTEXT.items()
              for m in pattern.finditer(text, window_start, start)]
-    return max(named)[2] if named else None
+    if not named:
+        return None
+    end, _, vital = max(named)
+    return None if _SETTLED.search(text, end, start) else vital
 
 
 def add_vitals_by_context(work: Work, found: dict[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import pytest
 from conftest import PATIENT_PHONE, auth, texts_to
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from messages.parse import parse
 from monitoring.app_api import to_celsius
@@ -61,3 +63,23 @@ def test_a_pulse_said_in_words_is_not_asked_again(client, admin_token, patient, 
     assert "does not look right" not in reply and "no parece correcto" not in reply
     readings = client.get(f"/api/v1/patients/{patient['id']}", headers=auth(admin_token)).get_json()["readings"]
     assert readings[0]["heart_rate"] == 128 and readings[0]["temperature_c"] is None
+
+
+HEART_WORDS = ["my heart is pounding,", "heart racing", "el corazón me late a", "tengo el corazón acelerado,",
+               "palpitations", "palpitaciones"]
+
+
+@given(st.sampled_from(HEART_WORDS), st.integers(10, 400))
+@settings(max_examples=300, deadline=None)
+def test_a_number_said_of_the_heart_is_a_pulse_never_a_temperature(words, number):
+    parsed = parse(f"{words} {number}")
+    assert parsed.temperature_c is None and "temperature" not in parsed.implausible
+    assert parsed.heart_rate == number or parsed.implausible == ("heart_rate",)
+
+
+@given(st.sampled_from(HEART_WORDS), st.decimals(min_value=Decimal("34.1"), max_value=Decimal("109.4"), places=1))
+@settings(max_examples=300, deadline=None)
+def test_a_number_with_a_decimal_point_stays_a_temperature(words, value):
+    parsed = parse(f"{words} {value}")
+    assert parsed.heart_rate is None
+    assert (parsed.temperature_c is not None) == (temperature_unit(value) is not None)

@@ -66,18 +66,13 @@ _IT = re.compile(
     r"(?:it|them|one|two|the\s+pills?|the\s+medicine|una|la\s+pastilla|otra|another(?:\s+one)?|more))\b"
     r"|\b(?:ya\s+)?(?:me\s+)?(?:la|lo|las|los)\s+(?:tome|tomo|he\s+tomado)\b")
 _LONE_MG = re.compile(rf"(?<![\d.,])(?P<num>{NUMBER})\s*(?P<unit>mg|mgs|milligrams?|miligramos?)\b")
-_ASKING = re.compile(
-    r"\?|\u00bf|\b(?:can|could|may|should|shall)\s+(?:i|we|he|she)\b|\b(?:ok|okay|safe|alright|allowed)\s+to\b|"
-    r"\bis\s+it\s+(?:ok|okay|safe|fine)\b|\bwhen\s+(?:can|should|do)\b|\b(?:want|need)\s+to\s+take\b|"
-    r"\b(?:puedo|podria|debo|deberia|quiero|necesito)\s+(?:tomar|tomarme|darme)\b|\bcuando\s+puedo\b|"
-    r"\bse\s+puede\b|"
-    # A plan is not a dose taken: "going to take tylenol", "I'll take it at 2", "voy a tomar tylenol".
-    r"\b(?:going\s+to|gonna|about\s+to|planning\s+(?:on|to)|plan\s+to|will|i'?ll|shall|wanna)\s+"
-    r"(?:take|give|try|taking)\b|\b(?:voy|vamos|va|iba)\s+a\s+(?:tomar|tomarme|darme|dar|darle)\b|"
-    r"\b(?:pienso|planeo|quisiera)\s+tomar\b|\btomare\b")
+# Asked about or planned, not taken: "can I take tylenol?", "going to take tylenol", "voy a tomar"
+# (vocabulary [medicines.reports] asking).
+_ASKING = re.compile(rf"\?|\u00bf|\b(?:{vocabulary.alternation('medicines', 'reports', 'asking')})")
+# Not taken: "didn't take", "no he tomado", "out of" (vocabulary [medicines.reports] not_taken).
 _NOT_TAKEN = re.compile(
-    r"\b(?:didn'?t|did\s+not|haven'?t|have\s+not|hasn'?t|not|never|no|without|sin|ni|out\s+of|nunca)\b"
-    r"(?:\s+(?:take|taken|took|had|tome|he|ha|tomado|any|more|yet|todavia|aun|tengo|have|got|any))*\s*$")
+    rf"\b(?:{vocabulary.alternation('medicines', 'reports', 'not_taken')})\b"
+    rf"(?:\s+(?:{vocabulary.alternation('medicines', 'reports', 'not_taken_filler')}))*\s*$")
 
 
 def _clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:

@@ -29,20 +29,14 @@ _OR_WORDS = vocabulary.words("negation", "or_words") | {"/"}
 # What a negation governs: a symptom, or fever. A negation stops at the first thing it governs
 # unless "or"/"nor"/"ni" (or a list) joins the next: "no fever dizzy" reports dizziness.
 _GOVERNED = vocabulary.words("negation", "governed") | {"sym"}
-_CLAUSE_BREAK = re.compile(r"[.;!?\n]|\b(?:but|pero|though|although|however|aunque|sino|just|only|solo|"
-                           r"still|todavia|and|y|e)\b")
+_CLAUSE_BREAK = re.compile(rf"[.;!?\n]|\b(?:{vocabulary.alternation('negation', 'clause_breaks')})\b")
+# "dizzy: no", "confusion - none", and a checklist's "dizzy: n".
 _POSTFIX_NO = re.compile(
-    r"^\s*[:=?-]?\s*(?:no|none|nope|negative|neg|nada|ninguno|ninguna|denied)\b\s*(?:[,.;!]|$)|"
+    rf"^\s*[:=?-]?\s*(?:{vocabulary.alternation('negation', 'answered_no')})\b\s*(?:[,.;!]|$)|"
     r"^\s*[:=-]\s*n\b\s*(?:[,.;!]|$)")
-# "the dizziness is gone", "dizziness went away", "el mareo ya se me quito"; not "went away when I
-# sat down" (it was there) nor "goes away" (it comes and goes).
-_RESOLVED = re.compile(
-    r"^\s*(?:(?:is|are|has|have|had|was)\s+)?(?:(?:been|now|all|completely|totally|finally)\s+)*"
-    r"(?:gone(?:\s+away)?|went\s+away|resolved|stopped|disappeared)\b"
-    r"(?!\s*(?:when|after|once|if|while|as\s+soon|until|for\s+a|but|then))|"
-    r"^\s*(?:(?:ya|se|me|le|nos|ha)\s+)*(?:quito|fue|paso|desaparecio|quitado|ido|pasado)\b"
-    r"(?!\s*(?:cuando|al|despues|un\s+rato|pero))")
-_NEVER_SO = re.compile(r"\b(?:so|this|that|such|as|tan|tanto|asi)\b")
+# "the dizziness is gone", "el mareo ya se me quito" (vocabulary [negation] resolved).
+_RESOLVED = re.compile(rf"^\s*(?:{vocabulary.alternation('negation', 'resolved')})")
+_NEVER_SO = re.compile(rf"\b(?:{vocabulary.alternation('negation', 'never_so')})\b")
 
 
 def _negated(text: str, start: int, end: int) -> bool:

@@ -6,20 +6,19 @@ import unicodedata
 
 from . import vocabulary
 
+
+def _slot(key: str) -> str:
+    return f"(?:{vocabulary.alternation('no_fever', key)})"
+
+
 # Said, not read: "no fever", "temp normal" (`no_fever_claim`); "thanks", "I feel fine"
-# (`acknowledgement`). Neither is a reading: the patient is still asked for one.
+# (`acknowledgement`). Neither is a reading: the patient is still asked for one. The four forms of
+# "no fever", their words in vocabulary/<language>.toml [no_fever].
 NO_FEVER = re.compile(
-    r"\b(?:(?:no|not\s+any|without|sin|zero|no\s+more|no\s+longer\s+(?:have|has|having)(?:\s+a|\s+any)?|"
-    r"(?:don'?t|dont|do\s+not|doesn'?t|does\s+not|didn'?t|did\s+not)\s+have(?:\s+a|\s+any)?|"
-    r"(?:ya\s+)?no\s+(?:tengo|tiene|tuve|tuvo|hay|he\s+tenido|ha\s+tenido)(?:\s+(?:mas|nada\s+de))?|nada\s+de)\s+"
-    r"(?:fever|fevers|fiebre|calentura|temperatura)(?!\s*(?:reducers?|medicines?|medications?|meds?|pills?|"
-    r"medicinas?|medicamentos?|pastillas?|para\b|\?))|"
-    r"not\s+(?:feverish|febrile)|afebrile|fever\s*-?\s*free|"
-    r"(?:the\s+|my\s+|la\s+)?(?:fever|fiebre|calentura)\s+(?:is\s+|has\s+|se\s+(?:me\s+)?|ya\s+(?:se\s+(?:me\s+)?)?)?"
-    r"(?:(?:all\s+)?gone|went\s+away|broke|resolved|fue|quito|paso)|"
-    r"(?:temp|temperature|temperatura)\s+(?:is\s+|was\s+|es\s+|esta\s+|fue\s+|looks\s+|seems\s+|sigue\s+)?"
-    r"(?:normal|fine|good|ok|okay|bien)(?!\s*\?)|"
-    r"normal\s+(?:temp|temperature)(?!\s*\?))\b")
+    rf"\b(?:{_slot('negations')}\s+{_slot('fever')}(?!\s*(?:{vocabulary.alternation('no_fever', 'not_before')}|\?))|"
+    rf"{_slot('phrases')}|"
+    rf"(?:{_slot('articles')}\s+)?{_slot('fever_subject')}\s+(?:{_slot('gone_joiners')}\s+)?{_slot('gone')}|"
+    rf"{_slot('temp_words')}\s+(?:{_slot('temp_verbs')}\s+)?{_slot('normal')}(?!\s*\?))\b")
 # A whole text of these is an acknowledgement: vocabulary/<language>.toml [acknowledgement] (`words`
 # make it one, `filler` may stand beside them, `phrases` count as a word).
 _ACK_PHRASES = re.compile(rf"\b(?:{vocabulary.alternation('acknowledgement', 'phrases')})\b")

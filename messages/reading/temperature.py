@@ -59,26 +59,24 @@ def extract_temperature(work: Work) -> dict[str, object]:
     return {"implausible": ["temperature"]} if implausible else {}
 
 
-# Which of several temperatures is the current one. A marker belongs to the nearest temperature in
+# Which of several temperatures is the current one: marks of now, today and the past, by language
+# (vocabulary/<language>.toml [temperature_marks]). A marker belongs to the nearest temperature in
 # its clause; on a tie, an English word to the one before it ("101 yesterday 99 now"), a Spanish
 # one and "down to" to the one after it ("ayer 38.5 hoy 37.1", "101 went down to 99").
-_NOW_MARK = re.compile(  # strong: the reading is now
-    r"\b(?:right\s+now|just\s+now|now|currently|at\s+the\s+moment|at\s+present|this\s+reading|still|"
-    r"(?:went|gone|came|come|is|it'?s|has\s+gone|now)\s+(?:down|up)\s+to|dropped\s+to|fell\s+to|rose\s+to|"
-    r"ahora(?:\s+mismo)?|ahorita|en\s+este\s+momento|actualmente|todavia|"
-    r"(?:bajo|baja|bajando|subio|sube|subiendo)\s+a)\b")
-_TODAY_MARK = re.compile(r"\b(?:today|hoy(?!\s+temprano))\b")  # weaker: today, and now is later
-_PAST_MARK = re.compile(
-    r"\b(?:was|were|had|used\s+to\s+be|yesterday|last\s+night|earlier|before|previously|this\s+morning|"
-    r"overnight|ago|tenia|tuve|estaba|era|fue|ayer|anoche|antes|esta\s+manana|hoy\s+temprano|"
-    r"hace\s+(?:\S+\s+)?(?:minutos?|horas?|rato|un\s+rato|dias?))\b")
-# Markers that go before their number on a tie: Spanish ones, and "down to 99".
-_MARK_BEFORE = re.compile(r"^(?:ahora|ahorita|en\s|actualmente|todavia|baj|sub|hoy|tenia|tuve|estaba|era|fue|ayer|"
-                          r"anoche|antes|esta\s|hace)|\sto$")
-_TEMP_CLAUSE = re.compile(r"[,;!?\n()\[\]:]|\.(?!\d)|\b(?:but|and|then|pero|y|luego|despues|after\s+that)\b")
+def _marks(kind: str) -> re.Pattern[str]:
+    return re.compile(rf"\b(?:{vocabulary.alternation('temperature_marks', kind)})\b")
+
+
+_NOW_MARK, _TODAY_MARK, _PAST_MARK = _marks("now"), _marks("today"), _marks("past")
+_SPANISH_MARK = re.compile("|".join(
+    phrase for kind in ("now", "today", "past")
+    for phrase in vocabulary.language_file("es")["temperature_marks"][kind]))
+_DOWN_TO = re.compile(r"\sto$")
+_TEMP_CLAUSE = re.compile(
+    rf"[,;!?\n()\[\]:]|\.(?!\d)|\b(?:{vocabulary.alternation('temperature_marks', 'clause_breaks')})\b")
 # "from 101 to 99", "de 38.9 a 37.8", "went down 101 to 99": the second is where it is now.
-_FROM = re.compile(r"\b(?:from|de|desde|down|up|dropped|fell|rose|bajo|subio|baja|sube)\s*$")
-_TO = re.compile(r"\s*(?:to|a|hasta)\s*$")
+_FROM = re.compile(rf"\b(?:{vocabulary.alternation('temperature_marks', 'from_words')})\s*$")
+_TO = re.compile(rf"\s*(?:{vocabulary.alternation('temperature_marks', 'to_words')})\s*$")
 
 
 def _current(text: str, temps: list[_Reading]) -> list[_Reading]:
@@ -97,7 +95,8 @@ def _current(text: str, temps: list[_Reading]) -> list[_Reading]:
             for m in pattern.finditer(text, left, right):
                 if any(t[3] <= m.start() < t[4] for t in temps):
                     continue
-                start, end, before = m.start(), m.end(), bool(_MARK_BEFORE.search(m.group()))
+                start, end, before = m.start(), m.end(), bool(
+                    _SPANISH_MARK.fullmatch(m.group()) or _DOWN_TO.search(m.group()))
                 nearest = min(inside, key=lambda i: (
                     temps[i][3] - end if end <= temps[i][3] else start - temps[i][4],  # the gap
                     (temps[i][3] < start) == before))  # on a tie: the side the marker goes with

@@ -23,6 +23,7 @@ from messages.parse import (
     parse,
 )
 from triage.model import MEDICATIONS, SYMPTOMS
+from triage.ranges import plausible
 
 CORPUS = Path(__file__).parent / "corpus" / "replies.jsonl"
 BODIES = [json.loads(line)["body"] for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -70,7 +71,7 @@ def check(parsed: Parsed) -> None:
     assert parsed.clarification_key in (None, "reply_unreadable", "reply_measure_again")
     assert (parsed.temperature_c is None) == (parsed.temperature_unit is None) == (parsed.temperature_raw is None)
     if parsed.temperature_c is not None:
-        assert 33.8 <= parsed.temperature_c <= 43.4  # 93 F is 33.9 C, 110 F is 43.3 C
+        assert plausible("temperature_c", parsed.temperature_c)  # triage.ranges: 34-43 C, the one definition
         assert round(parsed.temperature_c, 2) == parsed.temperature_c  # 0.01 C, see messages.parse
     if parsed.systolic is not None:
         assert SYSTOLIC_RANGE[0] <= parsed.systolic <= SYSTOLIC_RANGE[1]

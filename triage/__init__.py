@@ -11,7 +11,7 @@ Public API (the rest of crswatch calls only these):
   `tocilizumab_dose_mg(weight_kg) -> float`
 - `plausible(field, value) -> bool`, `PLAUSIBLE_RANGES`, `THRESHOLD_RANGES`, `PROFILE_RANGES`,
   `range_error`, `validate_thresholds`, `validate_profile`
-- `fahrenheit_to_celsius(f)`, `celsius_to_fahrenheit(c)`
+- `fahrenheit_to_celsius(f)`, `celsius_to_fahrenheit(c)`, `celsius_from(value, unit)`, `temperature_unit(value)`
 """
 from .assess import REASON_LEVELS, assess, assess_acetaminophen, combine, level_of
 from .grading import Grading, grade
@@ -33,11 +33,13 @@ from .ranges import (
     PLAUSIBLE_RANGES,
     PROFILE_RANGES,
     THRESHOLD_RANGES,
+    celsius_from,
     celsius_to_fahrenheit,
     fahrenheit_to_celsius,
     implausible_fields,
     plausible,
     range_error,
+    temperature_unit,
     validate_profile,
     validate_thresholds,
 )
@@ -46,7 +48,7 @@ from .tocilizumab import tocilizumab_dose_mg, tocilizumab_refusal
 __all__ = [
     "ESCALATION_SYMPTOMS", "LEVELS", "MEDICATIONS", "PLAUSIBLE_RANGES", "PROFILE_RANGES", "REASON_LEVELS",
     "SYMPTOMS", "THRESHOLD_RANGES", "Assessment", "ClinicHours", "Dose", "Grading", "History", "Profile",
-    "Reading", "Thresholds", "assess", "assess_acetaminophen", "celsius_to_fahrenheit", "combine",
+    "Reading", "Thresholds", "assess", "assess_acetaminophen", "celsius_from", "celsius_to_fahrenheit", "combine",
     "fahrenheit_to_celsius", "grade", "implausible_fields", "in_clinic_hours", "level_of", "plausible",
-    "range_error", "tocilizumab_dose_mg", "tocilizumab_refusal", "validate_profile", "validate_thresholds",
+    "range_error", "temperature_unit", "tocilizumab_dose_mg", "tocilizumab_refusal", "validate_profile", "validate_thresholds",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import fields, replace
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .model import Profile, Reading, Thresholds
@@ -51,6 +52,31 @@ PLAUSIBLE_RANGES["temperature_f"] = (
 )
 
 READING_FIELDS = ("temperature_c", "systolic", "diastolic", "spo2", "heart_rate")
+
+
+def celsius_from(value: Decimal, unit: str) -> float:
+    """A temperature of `value` degrees in `unit` ("C" or "F") as degrees C, rounded half up to 0.01 C.
+
+    The rule of `fahrenheit_to_celsius` (0.01 C, and why), in exact decimal arithmetic, for a value as
+    the patient wrote it ("100.4" is exactly 38.0 C; "100.35" stays 37.97, below the fever line): the
+    reader (messages.reading) and the app API use it, so a texted and an app reading agree.
+    Raises ValueError for a unit other than "C" or "F".
+    """
+    if unit not in ("C", "F"):
+        raise ValueError(f"temperature unit must be 'C' or 'F', not {unit!r}")
+    celsius = value if unit == "C" else (value - 32) * 5 / 9
+    return float(celsius.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def temperature_unit(value: Decimal) -> str | None:
+    """The unit of a temperature written without one: "C" when `value` is a plausible temperature in
+    degrees C (34-43), "F" when it is one in degrees F (93.2-109.4: the same range converted), None
+    when it is neither ("109.9", "1000": the patient is asked to measure again)."""
+    if plausible("temperature_c", float(value)):
+        return "C"
+    if plausible("temperature_c", celsius_from(value, "F")):
+        return "F"
+    return None
 
 
 def plausible(field: str, value: float | None) -> bool:

@@ -1,0 +1,38 @@
+"""Texts that ask for a person: "please call me", "I feel terrible", "llámenme", "me siento muy mal".
+
+Pure: a body in, a reason or None out. Whatever else a text says, these go to the nurse, because a
+patient who asks to be called, or says they feel much worse, has told us what no number can. The
+phrases are vocabulary/<language>.toml [concern].
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from . import vocabulary
+
+_ASKS = re.compile(rf"\b(?:{vocabulary.alternation('concern', 'asks_for_call')})")
+_CONCERNING = re.compile(rf"\b(?:{vocabulary.alternation('concern', 'concerning')})")
+_NEGATED = re.compile(rf"\b(?:{vocabulary.alternation('concern', 'no_call')})")
+
+
+def _plain(body: str) -> str:
+    text = unicodedata.normalize("NFKD", body or "").encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[\u2018\u2019`]", "'", text)
+
+
+def concern(body: str | None) -> str | None:
+    """The reason a person must read this text, if any: 'asks_for_call' or 'concerning_text'."""
+    if asks_for_help(body):
+        return "asks_for_call"
+    if _CONCERNING.search(_plain(body or "")):
+        return "concerning_text"
+    return None
+
+
+def asks_for_help(body: str | None) -> bool:
+    """True when the patient asks to be called or says they feel much worse (en and es)."""
+    text = _plain(body or "")
+    if not text or _NEGATED.search(text):
+        return False
+    return bool(_ASKS.search(text))

@@ -1,0 +1,173 @@
+"""Medicines with their doses, and when they were taken."""
+from __future__ import annotations
+
+import re
+
+from . import vocabulary
+from .model import MedicationReport, Work
+from .times import TimeSaid
+
+# Every name a medicine goes by, to its canonical name (triage.model.MEDICATIONS, or "ibuprofen":
+# recorded so the nurse sees it, never counted as acetaminophen): vocabulary/<language>.toml [medicines].
+_DRUGS = vocabulary.mapping("medicines", "names")
+_DRUG = "|".join(sorted(_DRUGS, key=len, reverse=True))
+NUMBER = r"\d{1,2},\d{3}|\d+(?:[.,]\d+)?"
+MG_UNITS = vocabulary.alternation("units", "milligrams")
+_COUNT = vocabulary.alternation("units", "count")
+_MED = re.compile(
+    rf"(?:(?<![\d.,])(?P<pnum>{NUMBER})\s*(?P<punit>{MG_UNITS}|{_COUNT})?\s*(?:(?:extra|regular)\s+strength\s+)?"
+    rf"(?:of\s+|de\s+)?)?"
+    rf"\b(?P<drug>{_DRUG})\b(?:\s+(?:extra\s+strength|regular\s+strength|es|fuerte|forte|extra))?"
+    rf"(?:\s*[:=x]?\s*(?:(?:de|of)\s+)?(?<![\d.,])(?P<nnum>{NUMBER})(?![\d])\s*(?P<nunit>{MG_UNITS}|{_COUNT})?\b)?")
+# Dose arithmetic, written out before anything is read: "2 x 500", "took 2 tylenol 500mg",
+# "tylenol 500 2 tabs", "500 mg x 2", "2 325s" are one dose of the product ("1000 mg").
+_N_WORDS = {"one": 1, "un": 1, "una": 1, "uno": 1, "two": 2, "dos": 2, "three": 3, "tres": 3, "four": 4,
+            "cuatro": 4}
+_N = r"(?P<n>[1-4]|one|two|three|four|una?|uno|dos|tres|cuatro)"
+_STRENGTH = r"(?:80|160|325|500|650|1000)"  # acetaminophen tablets: a bare number that is a strength
+_TABS = f"(?:{vocabulary.alternation('units', 'tablets')})"
+_DOSE_MATH = (
+    # 2 x 500, 2x500mg, 2 * 325 mg
+    re.compile(rf"(?<![\w.,]){_N}\s*[x*]\s*(?:(?P<s>\d{{1,4}})\s*(?P<u>mg|mgs)\b|(?P<s2>{_STRENGTH})(?![\w.,]))"),
+    # 500 x 2, 500 mg x 2, 500mg x2
+    re.compile(rf"(?<![\w.,])(?:(?P<s>\d{{1,4}})\s*(?P<u>mg|mgs)|(?P<s2>{_STRENGTH}))\s*[x*]\s*{_N}(?![\w.,])"),
+    # 2 tylenol 500mg, 2 pastillas de 500 mg, two 500mg tylenol, 2 tabs of 500
+    re.compile(rf"(?<![\w.,]){_N}\s+(?:{_TABS}\s+)?(?:(?:extra|regular)\s+strength\s+)?(?:(?:of|de)\s+)?"
+               rf"(?:(?P<drug>{_DRUG})\s+)?(?:(?:of|de)\s+)?"
+               rf"(?:(?P<s>\d{{1,4}})\s*(?P<u>mg|mgs)\b|(?P<s2>{_STRENGTH})(?![\w.,])(?!\s*(?:f|c|degrees?|grados?|°)))"),
+    # tylenol 500 2 tabs, 500 mg 2 pills
+    re.compile(rf"(?<![\w.,])(?:(?P<s>\d{{1,4}})\s*(?P<u>mg|mgs)|(?P<s2>{_STRENGTH}))\s*,?\s*(?:x\s*)?{_N}\s*{_TABS}\b"),
+    # 2 325s
+    re.compile(rf"(?<![\w.,]){_N}\s+(?P<s2>{_STRENGTH})s\b"),
+)
+_NOT_A_COUNT = re.compile(r"(?:\b(?:day|dia|dose|dosis|cycle|ciclo|at|a\s+las?|around|about|by|week|semana)\s*|#)$")
+
+
+def dose_arithmetic(text: str) -> str:
+    def product(m: re.Match[str]) -> str:
+        if _NOT_A_COUNT.search(text[:m.start()]):
+            return m.group()
+        n = m.group("n")
+        count = int(n) if n.isdigit() else _N_WORDS[n]
+        strength = int(m.groupdict().get("s") or m.group("s2"))
+        if not strength:
+            return m.group()
+        drug = m.groupdict().get("drug")
+        return f"{drug + ' ' if drug else ''}{count * strength} mg"
+    for pattern in _DOSE_MATH:
+        text = pattern.sub(product, text)
+    return text
+
+
+# Doses without a drug's name: "took it", "took 1000 mg", "lo tome", "me la tome".
+_IT = re.compile(
+    rf"\b(?:took|taken|take|had|tome|tomo|tomar)\s+(?:(?P<num>{NUMBER})\s*(?P<unit>{MG_UNITS}|{_COUNT})\b|"
+    r"(?P<bare>[1-9]\d{2,3})(?!\d|[.,]\d|\s*(?:f|c|degrees|grados)\b|\s*°)|"
+    r"(?:it|them|one|two|the\s+pills?|the\s+medicine|una|la\s+pastilla|otra|another(?:\s+one)?|more))\b"
+    r"|\b(?:ya\s+)?(?:me\s+)?(?:la|lo|las|los)\s+(?:tome|tomo|he\s+tomado)\b")
+_LONE_MG = re.compile(rf"(?<![\d.,])(?P<num>{NUMBER})\s*(?P<unit>mg|mgs|milligrams?|miligramos?)\b")
+# Asked about or planned, not taken: "can I take tylenol?", "going to take tylenol", "voy a tomar"
+# (vocabulary [medicines.reports] asking).
+_ASKING = re.compile(rf"\?|\u00bf|\b(?:{vocabulary.alternation('medicines', 'reports', 'asking')})")
+# Not taken: "didn't take", "no he tomado", "out of" (vocabulary [medicines.reports] not_taken).
+_NOT_TAKEN = re.compile(
+    rf"\b(?:{vocabulary.alternation('medicines', 'reports', 'not_taken')})\b"
+    rf"(?:\s+(?:{vocabulary.alternation('medicines', 'reports', 'not_taken_filler')}))*\s*$")
+
+
+def _clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """The clause around a match: between , . ; ! ? and the words 'and', 'but', 'y', 'pero'."""
+    stops = re.compile(r"[.;!?\n,]|\b(?:and|but|then|y|pero|luego)\b|\u00bf|\u00a1")
+    left = 0
+    for m in stops.finditer(text, 0, start):
+        if m.group() not in ("\u00bf", "\u00a1"):
+            left = m.end()
+        else:
+            left = m.start()
+    right_match = stops.search(text, end)
+    right = right_match.end() if right_match and right_match.group() == "?" else (
+        right_match.start() if right_match else len(text))
+    return left, right
+
+
+def _dose(number: str | None, unit: str | None) -> tuple[float | None, bool]:
+    """(dose in mg, whether the number is a dose or a count) for a number beside a drug's name."""
+    if number is None:
+        return None, False
+    thousands = re.fullmatch(r"\d{1,2},\d{3}", number)  # "1,000 mg"
+    value = float(number.replace(",", "") if thousands else number.replace(",", "."))
+    if unit and re.fullmatch(MG_UNITS, unit):
+        grams = unit.startswith("g")
+        return ((value * 1000 if grams else value) or None), True  # "0 mg" is no dose we can count
+    if unit:  # tablets: the strength is not known, so the dose is not either
+        return None, True
+    if value <= 10:
+        return None, True  # "2 tylenol": a count
+    if value >= 120:
+        return value, True  # "tylenol 650"
+    return None, False  # "tylenol 101" is the fever treated, not a 101 mg dose
+
+
+def extract_medications(work: Work, times: list[TimeSaid]) -> list[MedicationReport]:
+    text = work.text
+    reports: list[tuple[int, str, float | None, bool]] = []
+    named: list[int] = []  # where a drug is named: "take more" beside it is the same report
+    for m in work.find(_MED):
+        named.append(m.start("drug"))
+        left, right = _clause_bounds(text, m.start("drug"), m.end("drug"))
+        before = text[left:m.start("drug")]
+        dose_mg, used_pre = _dose(m.group("pnum"), m.group("punit"))
+        post_dose, used_post = _dose(m.group("nnum"), m.group("nunit"))
+        if used_post and dose_mg is None:
+            dose_mg = post_dose
+        start = m.start() if used_pre else m.start("drug")
+        end = m.end() if used_post else m.end("drug")
+        work.take(start, end)
+        if not used_pre and m.group("pnum"):
+            before = text[left:m.start("drug")].replace(m.group("pnum"), " ")
+        if _NOT_TAKEN.search(re.sub(r"[\d.,]+\s*(?:" + MG_UNITS + r")?", " ", before)):
+            continue
+        clause = text[left:right]
+        asking = bool(_ASKING.search(clause)) and not re.search(r"\b(?:took|taken|tome|had)\b", before)
+        reports.append((m.start(), _DRUGS[m.group("drug")], dose_mg, asking))
+    for m in work.find(_IT):
+        work.take(m.start(), m.end())
+        left, right = _clause_bounds(text, m.start(), m.end())
+        if any(left <= position <= right for position in named):
+            continue
+        dose_mg = _dose(m.group("num") or m.group("bare"), m.group("unit"))[0]
+        asking = bool(_ASKING.search(text[left:right])) or m.group(0).startswith(("take ", "tomar "))
+        if _NOT_TAKEN.search(text[left:m.start()]):
+            continue
+        if m.group(0).startswith(("take ", "tomar ")) and not asking:
+            continue
+        name = next((r[1] for r in reports), "acetaminophen")
+        reports.append((m.start(), name, dose_mg, asking))
+    for m in work.find(_LONE_MG):  # "1000 mg at 2pm": a dose, never a temperature
+        work.take(m.start(), m.end())
+        if not reports:
+            left, right = _clause_bounds(text, m.start(), m.end())
+            asking = bool(_ASKING.search(text[left:right]))
+            reports.append((m.start(), "acetaminophen", _dose(m.group("num"), m.group("unit"))[0], asking))
+    result = []
+    for position, name, dose_mg, asking in sorted(reports):
+        when = None if asking else _time_for(text, position, times)
+        result.append(MedicationReport(name, dose_mg, when.at if when else None, asking,
+                                       when.raw if when else None))
+    return result
+
+
+def _time_for(text: str, position: int, times: list[TimeSaid]) -> TimeSaid | None:
+    """The time said of the dose at `position`: in its own clause, else a time that stands alone
+    ("took tylenol, 2 hours ago"); a time beside a reading ("101 at 2pm") is the reading's."""
+    left, right = _clause_bounds(text, position, position + 1)
+    own = [t for t in times if left <= t.start < right]
+    if own:
+        return own[0]
+    alone = []
+    for t in times:
+        t_left, t_right = _clause_bounds(text, t.start, t.end)
+        rest = text[t_left:t.start] + text[t.end:t_right]
+        if not re.search(r"\d", rest):
+            alone.append(t)
+    return min(alone, key=lambda t: min(abs(t.start - position), abs(t.end - position)), default=None)

@@ -1,0 +1,86 @@
+"""What one text said (`Parsed`, `MedicationReport`), and the text being read (`Work`)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class MedicationReport:
+    """A medicine the patient took (or asks whether they may take: `asking`).
+
+    `taken_at` is None when no time was given (the dose was taken about when the text was sent),
+    or when a time was given but `now` was not (then `taken_at_raw` holds the words).
+    """
+
+    name: str  # canonical: triage.model.MEDICATIONS, or "ibuprofen" (recorded, not counted)
+    dose_mg: float | None = None
+    taken_at: datetime | None = None
+    asking: bool = False
+    taken_at_raw: str | None = None
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What one text said. None / empty where the text did not say it."""
+
+    temperature_c: float | None = None
+    temperature_raw: str | None = None  # the number and unit as written (lower-cased)
+    temperature_unit: str | None = None  # "C" or "F": as written, or read from the range
+    systolic: int | None = None
+    diastolic: int | None = None
+    spo2: int | None = None
+    heart_rate: int | None = None
+    symptoms: frozenset[str] = frozenset()
+    denied_symptoms: frozenset[str] = frozenset()
+    medications: tuple[MedicationReport, ...] = ()
+    implausible: tuple[str, ...] = ()  # "temperature", "blood_pressure", "spo2", "heart_rate"
+    command: str | None = None  # "help", "stop", "start", "ack"
+    command_arg: int | None = None  # the alert id in "ACK 12"
+    language_hint: str | None = None  # "en", "es", or None when the words do not tell
+    # Said, not read: neither is a reading, so neither makes `understood` True.
+    # "thanks", "ok", "👍", "I feel fine", "estoy bien": the whole text is polite or a status, and
+    # nothing else was read (no value, symptom, denial, medicine, command or implausible value).
+    acknowledgement: bool = False
+    # "no fever", "temp normal", "sin fiebre", "no tengo fiebre": the patient says there is no fever
+    # but no temperature was read (no number, and no implausible one).
+    no_fever_claim: bool = False
+    temperature_guessed: bool = False  # its decimal point was written another way ("100 7"): not a sure reading
+
+    @property
+    def has_values(self) -> bool:
+        return any(v is not None for v in (self.temperature_c, self.systolic, self.spo2, self.heart_rate))
+
+    @property
+    def understood(self) -> bool:
+        """Anything usable: a value, a symptom, a denial, a medicine or a command."""
+        return bool(self.has_values or self.symptoms or self.denied_symptoms or self.medications
+                    or self.command)
+
+    @property
+    def needs_clarification(self) -> bool:
+        """Nothing usable (implausible values alone are not usable: they are asked again)."""
+        return not self.understood
+
+    @property
+    def clarification_key(self) -> str | None:
+        """The template to answer a text we cannot use, or None when the text is usable."""
+        if self.understood:
+            return None
+        return "reply_measure_again" if self.implausible else "reply_unreadable"
+
+
+class Work:
+    """The normalised text, and a copy in which what has been read is blanked out."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.left = text
+
+    def take(self, start: int, end: int) -> None:
+        self.left = self.left[:start] + " " * (end - start) + self.left[end:]
+
+    def find(self, pattern: re.Pattern[str]) -> list[re.Match[str]]:
+        """Every match of `pattern` in what is left to read."""
+        return list(pattern.finditer(self.left))

@@ -1,0 +1,81 @@
+"""Normalising: NFKC, straight quotes, lower case, accents off, misspellings corrected."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from . import vocabulary
+
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+                         "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00b4": "'", "`": "'",
+                         "\u00ba": "\u00b0", "\u02da": "\u00b0"})
+_KEEP = set(" .,:;/%?!'#@-=+&()\u00b0\u00bf\u00a1\n")
+
+def word_set(text: str) -> frozenset[str]:
+    """The words of a whitespace-separated list."""
+    return frozenset(text.split())
+
+
+# Words we look for, so that a misspelling one letter off (two for long words) reads as the word;
+# known misspellings that rule would miss; and real words one letter from a lexicon word that are
+# never "corrected" ("never" is not "fever"). vocabulary/<language>.toml [spelling].
+_LEXICON = vocabulary.words("spelling", "lexicon")
+_TYPOS = vocabulary.mapping("spelling", "typos")
+_NOT_TYPOS = vocabulary.words("spelling", "not_typos")
+# "week" is "weak" only where a feeling is said: "I feel week", "so week", not "this week".
+_WEEK_AS_WEAK = re.compile(
+    r"\b(?:feel|feels|feeling|felt|so+|very|really|too|kinda|kind\s+of|a\s+bit|little|i'?m|im|am|"
+    r"getting|super|extremely|real)\s+week\b(?!\s*(?:\d|of\b|ago\b|before\b|after\b))")
+
+
+def strip_accents(text: str) -> str:
+    """Accents off ("mareé" -> "maree"); ¿ ¡ ° kept; any other character outside ASCII becomes a space."""
+    if text.isascii():
+        return text  # most texts: nothing to take off
+    keep = {"\u00bf", "\u00a1", "\u00b0"}
+    out = []
+    for ch in unicodedata.normalize("NFD", text):
+        if unicodedata.combining(ch):
+            continue
+        out.append(ch)
+    text = unicodedata.normalize("NFC", "".join(out))
+    return "".join(ch if ch.isascii() or ch in keep else " " for ch in text)
+
+
+def plain_words(body: str) -> str:
+    text = unicodedata.normalize("NFKC", body.translate(_QUOTES)).casefold()  # before NFKC: º is "o" after
+    text = strip_accents(text)
+    text = "".join(ch if ch.isalnum() or ch in _KEEP else " " for ch in text)
+    text = re.sub(r"[ \t\r\f\v]+", " ", text).strip()
+    text = re.sub(r"[a-z]+", lambda m: correct(m.group()), text)
+    return _WEEK_AS_WEAK.sub(lambda m: m.group()[:-4] + "weak", text)
+
+
+# The lexicon by first letter: a misspelling rarely changes a word's first letter, and looking only
+# there keeps the search small and the false corrections few.
+_LEXICON_BY_INITIAL: dict[str, tuple[str, ...]] = {}
+for _word in sorted(_LEXICON):
+    _LEXICON_BY_INITIAL[_word[0]] = _LEXICON_BY_INITIAL.get(_word[0], ()) + (_word,)
+
+
+@lru_cache(maxsize=4096)
+def correct(word: str) -> str:
+    """The lexicon word `word` misspells, or `word` itself.
+
+    A known misspelling ([spelling.typos]) is replaced; a word of 5 letters or more that is not a
+    word we know or a real word ([spelling.not_typos]) becomes the nearest lexicon word with the same
+    first letter, within one edit (two from 9 letters), counting a swap of two letters as one edit
+    (optimal string alignment); on a tie, the first in alphabetical order.
+    """
+    if word in _TYPOS:
+        return _TYPOS[word]
+    if len(word) < 5 or word in _LEXICON or word in _NOT_TYPOS:
+        return word
+    limit = 2 if len(word) >= 9 else 1
+    nearest = process.extractOne(word, _LEXICON_BY_INITIAL.get(word[0], ()), scorer=OSA.distance,
+                                 score_cutoff=limit)
+    return nearest[0] if nearest else word

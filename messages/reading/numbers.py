@@ -1,0 +1,61 @@
+"""Numbers: a decimal point written another way ("100 7"), and counts that are not readings."""
+from __future__ import annotations
+
+import re
+
+from .model import Work
+from .normalise import plain_words
+
+
+def guessed_decimal(body: str | None) -> bool:
+    """True when a temperature in `body` had its decimal point written another way and was read by
+    guessing ("100 7" as 100.7): such a reading must never be answered "No fever now" (issue 14)."""
+    return decimal_guessed_in(plain_words(body or ""))
+
+
+def decimal_guessed_in(plain: str) -> bool:
+    """`guessed_decimal` for a body already through `normalise.plain_words`."""
+    return any(join_decimal(match) != match.group(0) for match in SPLIT_DECIMAL.finditer(plain))
+
+
+def join_decimals(plain: str) -> str:
+    """`plain` with each temperature whose decimal point was written another way joined: "100 7" -> "100.7"."""
+    return SPLIT_DECIMAL.sub(join_decimal, plain)
+
+
+# A temperature whose decimal point was written another way: "100 7", "100'7", "100·7" (both become a
+# space above), "100. 7", "100 point 7", "38 punto 5". Dropping the digit would read "100 4" as 100.0 and
+# answer "No fever now" at the fever line (SOP 4: >= 100.4 F); it is read as the decimal when the whole
+# number is a plausible temperature in F (93-109) or C (34-42), and not when the number belongs to
+# another vital or the digit counts something ("101 2 hours ago"). parse() marks such a reading as
+# guessed, and a guessed reading never gets the routine "No fever now".
+SPLIT_DECIMAL = re.compile(
+    r"(?<![\d.,/])\b(?P<whole>9[3-9]|10[0-9]|3[4-9]|4[0-2])(?:\s*\.\s+|\s*'\s*|\s+(?:point|punto|coma)\s+|\s+)"
+    r"(?P<digit>\d)\b"
+    r"(?![.,/]?\d)(?!\s*(?:h|hr|hrs|hours?|horas?|min|mins|minutes?|minutos?|days?|dias?|am|pm|times?|veces|"
+    r"tabs?|tablets?|pills?|pastillas?|tabletas?|mg|x|over|sobre|de)\b)")
+_OTHER_VITAL = re.compile(r"(?:o2|sat|sats|spo2|ox|oxygen|oxigeno|bp|pressure|presion|tension|pulse|pulso|hr|heart|"
+                          r"rate|fc|ppm|bpm|systolic|sistolica)\W*$")
+
+def join_decimal(match: re.Match[str]) -> str:
+    """The decimal a SPLIT_DECIMAL match stands for ("100.7"), or the match as written after another vital's label."""
+    before = match.string[max(0, match.start() - 14):match.start()]
+    if _OTHER_VITAL.search(before):
+        return match.group(0)
+    return f"{match.group('whole')}.{match.group('digit')}"
+
+
+
+# Counts and durations that are not readings: "day 2", "3 days", "for 2 hours", "2 times", "2nd".
+_COUNTS = re.compile(
+    r"(?:\b(?:day|dia|dose|dosis|cycle|ciclo)\s*|#)\d+\b|(?<![\d.,])\d+\s*(?:days?|dias?|times?|veces|weeks?|"
+    r"semanas?|hours?|hrs?|horas?|minutes?|mins?|minutos?|x|st|nd|rd|th)\b")
+
+
+def drop_counts(work: Work) -> None:
+    for m in work.find(_COUNTS):
+        work.take(m.start(), m.end())
+
+
+def within(value: int, bounds: tuple[int, int]) -> bool:
+    return bounds[0] <= value <= bounds[1]

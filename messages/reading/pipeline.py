@@ -1,0 +1,85 @@
+"""`parse`: a short pipeline over the stages, each blanking what it read so a number is read once."""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from .commands import language_hint, read_command
+from .medicines import dose_arithmetic, extract_medications
+from .model import Parsed, Work
+from .normalise import plain_words
+from .numbers import decimal_guessed_in, drop_counts, join_decimals
+from .said import NO_FEVER, is_acknowledgement
+from .symptoms import extract_symptoms
+from .temperature import extract_temperature
+from .times import extract_times
+from .vitals import add_vitals_by_context, extract_vitals
+
+_DIGIT = re.compile(r"\d")
+
+
+def normalise(body: str) -> str:
+    """The text the stages read: plain words (normalise.plain_words), decimals joined, doses multiplied."""
+    return _normalised(plain_words(body))
+
+
+def _normalised(plain: str) -> str:
+    return dose_arithmetic(join_decimals(plain))
+
+
+def parse(body: str | None, now: datetime | None = None) -> Parsed:
+    """Read one text. Never raises; a body with nothing usable gives `needs_clarification`.
+
+    >>> parse("temp 100.9 bp 92/60 o2 95").spo2
+    95
+    """
+    original = body or ""
+    plain = plain_words(original)
+    text = _normalised(plain)
+    language = language_hint(original)
+    command = read_command(text)
+    if command is not None:
+        name, arg, note = command
+        # An ACK with words after it is a nurse's note, unless the words carry a reading, a symptom
+        # or a medicine ("ack, I'm dizzy" from a patient is read as what it says).
+        if not note or not _read(note, language, now).understood:
+            return Parsed(command=name, command_arg=arg, language_hint=language)
+    parsed = _read(text, language, now)
+    no_fever = (bool(NO_FEVER.search(text)) and parsed.temperature_c is None
+                and "temperature" not in parsed.implausible)
+    nothing_read = not (parsed.understood or parsed.implausible)
+    acknowledgement = nothing_read and is_acknowledgement(original, text)
+    if no_fever or acknowledgement:
+        parsed = replace(parsed, no_fever_claim=no_fever, acknowledgement=acknowledgement)
+    if parsed.temperature_c is not None and decimal_guessed_in(plain):
+        parsed = replace(parsed, temperature_guessed=True)
+    return parsed
+
+
+def _read(text: str, language: str | None, now: datetime | None) -> Parsed:
+    """Read a normalised text that is not a command. Each stage blanks what it read in `work.left`,
+    so a number is read once: times, vitals by label, medicines, counts ("3 days"), vitals by the
+    words around them, then what numbers are left are temperatures."""
+    work = Work(text)
+    times = extract_times(work, now)
+    has_number = _DIGIT.search(text) is not None  # every stage below but medicines reads a number
+    vitals: dict[str, Any] = extract_vitals(work) if has_number else {"implausible": []}
+    medications = extract_medications(work, times)
+    temperature: dict[str, Any] = {}
+    if has_number:
+        drop_counts(work)
+        vitals = add_vitals_by_context(work, vitals)
+        temperature = extract_temperature(work)
+    symptoms, denied = extract_symptoms(text)
+    implausible = vitals.pop("implausible") + temperature.pop("implausible", [])
+    return Parsed(
+        **vitals,
+        **temperature,
+        symptoms=symptoms,
+        denied_symptoms=denied,
+        medications=tuple(medications),
+        implausible=tuple(dict.fromkeys(implausible)),
+        language_hint=language,
+    )

@@ -1,0 +1,113 @@
+"""Temperature: what numbers are left once every other reading is taken."""
+from __future__ import annotations
+
+import itertools
+import re
+from decimal import Decimal
+
+from triage.ranges import celsius_from, plausible, temperature_unit
+
+from . import vocabulary
+from .model import Work
+
+_TEMP = re.compile(
+    r"(?:(?<=t)|(?<=temp)|(?<=fever)|(?<![\w.,]))(?P<num>\d{1,5}(?:[.,]\d{1,3})?)(?![\d])\s*"
+    r"(?P<unit>°\s*(?:f|c)?|degrees?\s*(?:f|c|fahrenheit|celsius)?|deg\s*(?:f|c)?|grados?(?:\s+(?:f|c|fahrenheit|celsius))?|"
+    r"fahrenheit|celsius|centigrados?|f|c)?(?![a-z])")
+
+
+# A temperature read: (degrees C, as written, "C" or "F", start, end in the text).
+_Reading = tuple[float, str, str, int, int]
+
+_FAHRENHEIT = vocabulary.words("units", "fahrenheit")
+_CELSIUS = vocabulary.words("units", "celsius")
+
+
+def _unit(written: str) -> str | None:
+    """ "F", "C" or None (a bare degree sign, "degrees", "grados": the value decides)."""
+    last = re.findall(r"[a-z]+", written)
+    word = last[-1] if last else ""
+    if word in _FAHRENHEIT:
+        return "F"
+    if word in _CELSIUS:
+        return "C"
+    return None
+
+
+def extract_temperature(work: Work) -> dict[str, object]:
+    """The current temperature among the numbers left: {"temperature_c", "temperature_raw",
+    "temperature_unit"}, or {"implausible": ["temperature"]} when every number left is one no body
+    shows, or {} when none is left. What a body shows, and F to C, are triage.ranges's: one
+    definition for the reader, triage and the app API (issue 14, fault 5)."""
+    readings: list[_Reading] = []
+    implausible = False
+    for m in work.find(_TEMP):
+        value = Decimal(m.group("num").replace(",", "."))
+        unit = _unit(m.group("unit") or "") or temperature_unit(value)
+        celsius = celsius_from(value, unit) if unit is not None else None
+        if unit is not None and celsius is not None and plausible("temperature_c", celsius):
+            readings.append((celsius, m.group(0).strip(), unit, m.start(), m.start() + len(m.group(0).rstrip())))
+        else:
+            implausible = True  # "109.9", "1000", "45 c": kept as the patient's words, never as a value
+        work.take(m.start(), m.end())
+    if readings:
+        # Several temperatures in one text: the one the text says is current ("99 now", "hoy 37.1",
+        # "from 101 to 99"); when no clause says which is current, the highest, so a fever is never
+        # read away ("101.2 then 100.4"). Rounded to 0.01 C (triage.ranges.celsius_from says why).
+        celsius, raw, unit, _, _ = max(_current(work.text, readings), key=lambda p: p[0])
+        return {"temperature_c": celsius, "temperature_raw": raw, "temperature_unit": unit}
+    return {"implausible": ["temperature"]} if implausible else {}
+
+
+# Which of several temperatures is the current one: marks of now, today and the past, by language
+# (vocabulary/<language>.toml [temperature_marks]). A marker belongs to the nearest temperature in
+# its clause; on a tie, an English word to the one before it ("101 yesterday 99 now"), a Spanish
+# one and "down to" to the one after it ("ayer 38.5 hoy 37.1", "101 went down to 99").
+def _marks(kind: str) -> re.Pattern[str]:
+    return re.compile(rf"\b(?:{vocabulary.alternation('temperature_marks', kind)})\b")
+
+
+_NOW_MARK, _TODAY_MARK, _PAST_MARK = _marks("now"), _marks("today"), _marks("past")
+_SPANISH_MARK = re.compile("|".join(
+    phrase for kind in ("now", "today", "past")
+    for phrase in vocabulary.language_file("es")["temperature_marks"][kind]))
+_DOWN_TO = re.compile(r"\sto$")
+_TEMP_CLAUSE = re.compile(
+    rf"[,;!?\n()\[\]:]|\.(?!\d)|\b(?:{vocabulary.alternation('temperature_marks', 'clause_breaks')})\b")
+# "from 101 to 99", "de 38.9 a 37.8", "went down 101 to 99": the second is where it is now.
+_FROM = re.compile(rf"\b(?:{vocabulary.alternation('temperature_marks', 'from_words')})\s*$")
+_TO = re.compile(rf"\s*(?:{vocabulary.alternation('temperature_marks', 'to_words')})\s*$")
+
+
+def _current(text: str, temps: list[_Reading]) -> list[_Reading]:
+    """The temperatures that may be the current one: those the text marks as current, else all."""
+    level = [0] * len(temps)  # 2 now, 1 today, 0 unmarked, -1 past
+    for i in range(len(temps) - 1):
+        if _FROM.search(text[:temps[i][3]]) and _TO.fullmatch(text[temps[i][4]:temps[i + 1][3]]):
+            level[i], level[i + 1] = -1, 2
+    cuts = [0, *(m.end() for m in _TEMP_CLAUSE.finditer(text)), len(text)]
+    marks: dict[int, set[int]] = {}
+    for left, right in itertools.pairwise(cuts):
+        inside = [i for i, t in enumerate(temps) if left <= t[3] < right]
+        if not inside:
+            continue
+        for kind, pattern in ((2, _NOW_MARK), (1, _TODAY_MARK), (-1, _PAST_MARK)):
+            for m in pattern.finditer(text, left, right):
+                if any(t[3] <= m.start() < t[4] for t in temps):
+                    continue
+                start, end, before = m.start(), m.end(), bool(
+                    _SPANISH_MARK.fullmatch(m.group()) or _DOWN_TO.search(m.group()))
+                nearest = min(inside, key=lambda i: (
+                    temps[i][3] - end if end <= temps[i][3] else start - temps[i][4],  # the gap
+                    (temps[i][3] < start) == before))  # on a tie: the side the marker goes with
+                marks.setdefault(nearest, set()).add(kind)
+    for i, kinds in marks.items():
+        if level[i] == 0:
+            level[i] = 2 if 2 in kinds else -1 if -1 in kinds else 1
+    top = max(level)
+    if top <= 0:
+        return temps  # nothing says which is current: every one counts, and the highest wins
+    first = level.index(top)
+    # Current: the ones marked most current, and unmarked ones written after them ("99 now, 100.8
+    # on a recheck"): an unmarked reading before them ("101, now 99") is the earlier one.
+    return [t for i, t in enumerate(temps) if level[i] == top or (level[i] == 0 and i > first)]

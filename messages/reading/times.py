@@ -1,0 +1,103 @@
+"""Times said in a text: "at 2pm", "at 14:30", "a las 2", "30 min ago", "hace 30 minutos"."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from .model import Work
+
+# ---------------------------------------------------------------------------------------------
+# Times: "at 2pm", "at 14:30", "a las 2", "30 min ago", "an hour ago", "hace 30 minutos"
+
+_AMOUNT = r"(\d+(?:[.,]\d+)?|an?|one|two|three|half an?|una?|media|dos|tres)"
+_WORD_AMOUNTS = {"a": 1, "an": 1, "one": 1, "una": 1, "un": 1, "two": 2, "dos": 2, "three": 3,
+                 "tres": 3, "half a": 0.5, "half an": 0.5, "media": 0.5}
+_UNIT = r"(minutes?|mins?|minutos?|m|hours?|hrs?|h|horas?)"
+_RELATIVE = re.compile(
+    rf"\b(?:{_AMOUNT}\s*{_UNIT}\s+ago|hace\s+{_AMOUNT}\s*{_UNIT})\b(?:\s+(?:and a half|y media))?")
+_CLOCK = re.compile(
+    r"(?:(?:\b(?:at|around|about|by|a\s+las?|como\s+a\s+las?|at\s+about)|@)\s*)?"
+    r"(?<![\d.,/])(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.?|p\.m\.?)?(?!\w|[.,]\d)"
+    r"(?:\s+de\s+la\s+(manana|tarde|noche)|\s+(in the morning|in the afternoon|in the evening|at night))?")
+_NOON = re.compile(r"\b(?:at\s+)?(noon|midday|midnight|(?:al\s+)?mediodia|medianoche)\b")
+_VAGUE = re.compile(r"\b(this morning|last night|earlier|yesterday|esta manana|anoche|ayer|hoy temprano)\b")
+
+
+@dataclass(frozen=True)
+class TimeSaid:
+    start: int
+    end: int
+    raw: str
+    at: datetime | None
+
+
+def _ago(now: datetime, delta: timedelta) -> datetime:
+    """Elapsed time, not wall-clock time: "30 min ago" stays 30 minutes across a DST change."""
+    return (now.astimezone(UTC) - delta).astimezone(now.tzinfo)
+
+
+# ---------------------------------------------------------------------------------------------
+# Resolving a stated clock time to an instant: the two functions the clock branch (issue 14, fault 1:
+# times across a daylight-saving change) replaces; everything else here only finds the words.
+
+
+def _stated_clock_time(now: datetime, hour: int, minute: int, part: str) -> datetime:
+    """The instant a stated clock time means: `part` is "a" (am, morning), "p" (pm, afternoon,
+    evening, night) or "" (not said: "at 2" is 2 AM or 2 PM, whichever came last)."""
+    if part == "p" and hour < 12:
+        return _most_recent(now, hour + 12, minute)
+    if part == "a":
+        return _most_recent(now, hour % 12, minute)
+    if hour >= 13 or hour == 0:
+        return _most_recent(now, hour, minute)
+    return max(_most_recent(now, hour % 12, minute), _most_recent(now, hour % 12 + 12, minute))
+
+
+def _most_recent(now: datetime, hour: int, minute: int) -> datetime:
+    """The most recent past time the clock showed hour:minute (local wall clock).
+
+    "at 2pm" sent at 1pm means 2pm yesterday: a dose is always reported after it was taken.
+    """
+    candidate = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if candidate > now:
+        candidate = (candidate - timedelta(days=1)).replace(fold=0)
+    return candidate
+
+
+def extract_times(work: Work, now: datetime | None) -> list[TimeSaid]:
+    times: list[TimeSaid] = []
+    for m in work.find(_RELATIVE):
+        amount_text = (m.group(1) or m.group(3)).replace(",", ".")
+        unit = m.group(2) or m.group(4)
+        amount = float(amount_text) if amount_text[0].isdigit() else _WORD_AMOUNTS.get(amount_text, 1)
+        if m.group(0).endswith(("and a half", "y media")):
+            amount += 0.5
+        minutes = amount if unit.startswith("m") else amount * 60
+        at = _ago(now, timedelta(minutes=minutes)) if now is not None and minutes <= 48 * 60 else None
+        times.append(TimeSaid(m.start(), m.end(), m.group(0), at))
+        work.take(m.start(), m.end())
+    for m in work.find(_NOON):
+        word = m.group(1)
+        hour = 0 if word.startswith("mid") and "night" in word or word == "medianoche" else 12
+        at = _most_recent(now, hour, 0) if now is not None else None
+        times.append(TimeSaid(m.start(), m.end(), m.group(0), at))
+        work.take(m.start(), m.end())
+    for m in work.find(_CLOCK):
+        hour_text, minute_text, meridiem, es_part, en_part = m.groups()
+        labelled = m.group(0)[0].isalpha() or m.group(0).startswith("@")
+        if not (minute_text or meridiem or labelled):
+            continue  # a bare number is a reading, not a time
+        hour, minute = int(hour_text), int(minute_text or 0)
+        if hour > 23 or minute > 59 or (meridiem and not 1 <= hour <= 12):
+            continue
+        part = (meridiem or "")[:1] or {"manana": "a", "tarde": "p", "noche": "p"}.get(es_part or "", "")
+        if en_part:
+            part = "a" if "morning" in en_part else "p"
+        at = _stated_clock_time(now, hour, minute, part) if now is not None else None
+        times.append(TimeSaid(m.start(), m.end(), m.group(0).strip(), at))
+        work.take(m.start(), m.end())
+    for m in work.find(_VAGUE):
+        times.append(TimeSaid(m.start(), m.end(), m.group(0), None))
+        work.take(m.start(), m.end())
+    return times

@@ -1,0 +1,193 @@
+"""Vitals by their labels: blood pressure, SpO2, heart rate."""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from triage.ranges import PLAUSIBLE_RANGES, temperature_unit
+
+from . import vocabulary
+from .model import Work
+from .numbers import within
+
+
+def _plausible_range(field: str) -> tuple[int, int]:
+    low, high = PLAUSIBLE_RANGES[field]
+    return int(low), int(high)
+
+
+# What a body can show (triage.ranges.PLAUSIBLE_RANGES, the one definition): outside, `implausible`,
+# and the patient is asked to measure again. Units: mm Hg, mm Hg, % saturation, beats a minute.
+SYSTOLIC_RANGE = _plausible_range("systolic")
+DIASTOLIC_RANGE = _plausible_range("diastolic")
+SPO2_RANGE = _plausible_range("spo2")
+HEART_RATE_RANGE = _plausible_range("heart_rate")
+
+# Labels, and the words that may stand between a label and its number ("sats are 88", "o2 went down
+# to 88", "el oxigeno bajo a 88"): vocabulary/<language>.toml [vitals.labels].
+_BP_LABEL = f"(?:{vocabulary.alternation('vitals', 'labels', 'blood_pressure')})"
+_BP_SINGLE_LABEL = f"(?:{vocabulary.alternation('vitals', 'labels', 'blood_pressure_alone')})"
+_SYS_LABEL = f"(?:{vocabulary.alternation('vitals', 'labels', 'systolic')})"
+_DIA_LABEL = f"(?:{vocabulary.alternation('vitals', 'labels', 'diastolic')})"
+_FILLER_WORDS = vocabulary.alternation("vitals", "labels", "filler")
+_FILLER = rf"(?:\s*(?:(?:{_FILLER_WORDS})\b|[:=-])){{0,6}}\s*"
+_PULSE_TAIL = (r"(?:(?P<slash>\s*/\s*)|\s*,?\s*(?:(?:pulse|p|hr|pulso)\s*:?\s*)?)"
+               r"(?P<pulse>\d{2,3})(?!\d|[.,]\d|\s*(?:%|f\b|c\b|°))")
+_BP_PAIR_LABELLED = re.compile(
+    rf"\b{_BP_LABEL}{_FILLER}(?<![\d.,])(?P<sys>\d{{2,3}})(?P<sep>\s*[/\\-]\s*|\s+(?:over|sobre|x|by)\s+|\s*x\s*|\s+)"
+    rf"(?P<dia>\d{{2,3}})(?![\d]|[.,]\d)(?:{_PULSE_TAIL})?")
+_BP_PAIR = re.compile(
+    rf"(?<![\d.,])(?P<sys>\d{{2,3}})(?P<sep>\s*(?:/|\\|over|sobre|x)\s*)(?P<dia>\d{{2,3}})(?![\d])(?:{_PULSE_TAIL})?")
+_BP_SINGLE = re.compile(rf"\b(?:{_BP_SINGLE_LABEL}|{_SYS_LABEL}){_FILLER}(?<![\d.,])(\d{{2,3}})(?!\d|[.,]\d)")
+_DIA_SINGLE = re.compile(rf"\b{_DIA_LABEL}{_FILLER}(?<![\d.,])(\d{{2,3}})(?!\d|[.,]\d)")
+_SPO2_LABEL = f"(?:{vocabulary.alternation('vitals', 'labels', 'spo2')})"
+_SPO2 = re.compile(rf"(?<![a-z]){_SPO2_LABEL}{_FILLER}(?<![\d.,])(\d{{1,3}})(?!\d|[.,]\d)\s*%?")
+_SPO2_AFTER = re.compile(
+    rf"(?<![\w.,])(\d{{1,3}})\s*(?:%\s*(?:on\s+|de\s+|en\s+)?(?:{_SPO2_LABEL})?|"
+    rf"\s+(?:(?:on|en|in|per|by|from|with)\s+(?:(?:the|my|el|la|mi)\s+)?)?{_SPO2_LABEL}\b)")
+# "oxygen 91 then 87", "sats 88, now 93", "heart rate 110 then 120": the same vital read again.
+_SPO2_MORE = re.compile(
+    r"\s*,?\s*(?:(?:and|y)\s+)?(?:then|now|later|afterwards|after|ahora|luego|despues|went\s+to|"
+    r"(?:went\s+|came\s+)?down\s+to|dropped\s+to|fell\s+to|bajo\s+a|->|>|to)(?:\s+(?:to|a|at|en|down\s+to))?"
+    r"\s*(\d{1,3})(?!\d|[.,]\d)\s*%?")
+_HR_LABEL = f"(?:{vocabulary.alternation('vitals', 'labels', 'heart_rate')})"
+_HR = re.compile(rf"\b{_HR_LABEL}{_FILLER}(?<![\d.,])(\d{{1,3}})(?!\d|[.,]\d)")
+_HR_AFTER = re.compile(
+    rf"(?<![\d.,])(\d{{1,3}})\s*(?:{vocabulary.alternation('vitals', 'labels', 'heart_rate_after')})\b")
+
+
+def extract_vitals(work: Work) -> dict[str, Any]:
+    """Values by their labels. Two readings of one vital in a text: the worst (lowest SpO2, lowest
+    systolic with its diastolic), so a red flag is never read away. A labelled number is always
+    that vital's: when it cannot be one, it is implausible, never a temperature."""
+    found: dict[str, Any] = {"implausible": []}
+    pressures: list[tuple[int, int | None]] = []
+    for pattern in (_BP_PAIR_LABELLED, _BP_PAIR):
+        for m in work.find(pattern):
+            systolic, diastolic = int(m.group("sys")), int(m.group("dia"))
+            pair_ok = within(systolic, SYSTOLIC_RANGE) and within(diastolic, DIASTOLIC_RANGE) and systolic > diastolic
+            if not pair_ok and not m.group("sep").strip(" -"):
+                # "presion 85 99": two numbers side by side that are no pair; read the first alone.
+                continue
+            work.take(m.start(), m.end() if m.group("pulse") is None else m.start("pulse"))
+            if pair_ok:
+                pressures.append((systolic, diastolic))
+            else:
+                found["implausible"].append("blood_pressure")
+            if m.group("pulse") is not None:
+                # A third number after the pair is the pulse, as a home cuff shows it (SYS/DIA/PUL):
+                # always after a slash ("120/80/104"), otherwise unless it reads as a temperature.
+                pulse = int(m.group("pulse"))
+                labelled = re.search(r"(pulse|p|hr|pulso)\s*:?\s*\d+$", m.group(0))
+                if m.group("slash") or labelled or temperature_unit(Decimal(pulse)) is None:
+                    work.take(m.start("pulse"), m.end("pulse"))
+                    if within(pulse, HEART_RATE_RANGE):
+                        found.setdefault("heart_rate", pulse)
+                    else:
+                        found["implausible"].append("heart_rate")
+    singles: list[int] = []
+    for m in work.find(_BP_SINGLE):
+        work.take(m.start(), m.end())
+        if within(int(m.group(1)), SYSTOLIC_RANGE):
+            singles.append(int(m.group(1)))
+        else:
+            found["implausible"].append("blood_pressure")
+    diastolics: list[int] = []
+    for m in work.find(_DIA_SINGLE):
+        work.take(m.start(), m.end())
+        diastolics.append(int(m.group(1)))
+    for systolic in singles:
+        below = next((d for d in diastolics if within(d, DIASTOLIC_RANGE) and d < systolic), None)
+        pressures.append((systolic, below))
+    if pressures:
+        found["systolic"], found["diastolic"] = min(pressures, key=lambda p: (p[0], p[1] is None))
+    saturations: list[int] = []
+    for pattern in (_SPO2, _SPO2_AFTER):
+        for m in work.find(pattern):
+            values, end = [int(m.group(1))], m.end()
+            while pattern is _SPO2 and (more := _SPO2_MORE.match(work.left, end)) and within(int(more.group(1)), SPO2_RANGE):
+                values.append(int(more.group(1)))
+                end = more.end()
+            work.take(m.start(), end)
+            for value in values:
+                if within(value, SPO2_RANGE):
+                    saturations.append(value)
+                else:
+                    found["implausible"].append("spo2")
+    if saturations:
+        found["spo2"] = min(saturations)
+    for pattern in (_HR, _HR_AFTER):
+        for m in work.find(pattern):
+            values, end = [int(m.group(1))], m.end()
+            while pattern is _HR and (more := _SPO2_MORE.match(work.left, end)) and within(int(more.group(1)),
+                                                                                       HEART_RATE_RANGE):
+                values.append(int(more.group(1)))  # "heart rate 110 then 120": the same vital again
+                end = more.end()
+            work.take(m.start(), end)
+            plausible = [v for v in values if within(v, HEART_RATE_RANGE)]
+            if len(plausible) < len(values):
+                found["implausible"].append("heart_rate")
+            if plausible and "heart_rate" not in found:
+                found["heart_rate"] = max(plausible)
+    return _settled(found)
+
+
+def _settled(found: dict[str, Any]) -> dict[str, Any]:
+    """A plausible value beside an implausible one of the same kind: keep the plausible one."""
+    have = {"blood_pressure": "systolic", "spo2": "spo2", "heart_rate": "heart_rate"}
+    found["implausible"] = [f for f in found["implausible"] if have[f] not in found]
+    return found
+
+
+# Which vital an unlabelled number is, from the words shortly before it in its sentence
+# (vocabulary/<language>.toml [vitals.context]; issue 14, fault 4): "my heart is pounding, 128".
+_CONTEXT = {vital: re.compile(rf"\b(?:{vocabulary.alternation('vitals', 'context', vital)})\b")
+            for vital in ("heart_rate", "blood_pressure", "spo2", "temperature")}
+# Words that say the vital named is settled ("pulse ok, 101"): the number after them is not that vital.
+_SETTLED = re.compile(rf"\b(?:{vocabulary.alternation('vitals', 'context', 'settled')})\b")
+# A whole number with no unit or decimal point: one with either is a temperature, whatever is said.
+_BARE_NUMBER = re.compile(r"(?<![\w.,])(\d{2,3})(?![\d°]|[.,]\d|\s*(?:%|°|(?:f|c|deg|degrees?|grados?)\b))")
+# Context reaches back at most this far, and never across another number or a sentence's end.
+_CONTEXT_CHARACTERS = 40
+_CONTEXT_STOP = re.compile(r"\d|[;!?\n]|\.(?!\d)")
+
+
+def vital_by_context(text: str, start: int) -> str | None:
+    """The vital the words before position `start` of `text` name ("heart_rate", "blood_pressure",
+    "spo2", "temperature"), the nearest if several; None when no such word is close enough."""
+    window_start = max(0, start - _CONTEXT_CHARACTERS)
+    stops = [m.end() for m in _CONTEXT_STOP.finditer(text, window_start, start)]
+    window_start = max([window_start, *stops])
+    named = [(m.end(), m.end() - m.start(), vital) for vital, pattern in _CONTEXT.items()
+             for m in pattern.finditer(text, window_start, start)]
+    if not named:
+        return None
+    end, _, vital = max(named)
+    return None if _SETTLED.search(text, end, start) else vital
+
+
+def add_vitals_by_context(work: Work, found: dict[str, Any]) -> dict[str, Any]:
+    """Read the numbers left whose words say which vital they are, before temperatures are read: a
+    number said of the heart is a pulse, even one no pulse can be (then an implausible heart rate, never
+    a temperature), unless it could be a temperature ("heart racing 101"): the words are a symptom as
+    often as a label, a pulse has no home rule and a fever has (SOP 4), so such a number stays a
+    temperature rather than read a fever away. Two readings of one vital keep the worst, as by label: the highest pulse, the lowest
+    SpO2, the lowest systolic."""
+    for m in work.find(_BARE_NUMBER):
+        vital = vital_by_context(work.text, m.start())
+        if vital is None or vital == "temperature":
+            continue
+        value = int(m.group(1))
+        if vital == "heart_rate" and temperature_unit(Decimal(value)) is not None:
+            continue  # "heart racing 101": a fever is never read away as a pulse (SOP 4: >= 100.4 F is CRS)
+        work.take(m.start(), m.end())
+        field, bounds = {"heart_rate": ("heart_rate", HEART_RATE_RANGE), "spo2": ("spo2", SPO2_RANGE),
+                         "blood_pressure": ("systolic", SYSTOLIC_RANGE)}[vital]
+        if not within(value, bounds):
+            found["implausible"].append(vital)
+        elif field not in found or (value > found[field] if field == "heart_rate" else value < found[field]):
+            found[field] = value
+            if field == "systolic":
+                found["diastolic"] = None
+    return _settled(found)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import fields, replace
+from decimal import ROUND_HALF_UP, Decimal
 
 from .model import Profile, Reading, Thresholds
 
@@ -48,6 +49,39 @@ PLAUSIBLE_RANGES["temperature_f"] = (
     celsius_to_fahrenheit(PLAUSIBLE_RANGES["temperature_c"][0]),
     celsius_to_fahrenheit(PLAUSIBLE_RANGES["temperature_c"][1]),
 )
+
+
+
+def temperature_unit(value: float) -> str | None:
+    """The unit of a temperature given without one, read from what a body can show: "C" inside
+    PLAUSIBLE_RANGES["temperature_c"] (34-43), "F" inside PLAUSIBLE_RANGES["temperature_f"] (93.2-109.4),
+    None when it fits neither (the value is implausible: measure again). The ranges do not overlap.
+    """
+    for unit, field in (("C", "temperature_c"), ("F", "temperature_f")):
+        low, high = PLAUSIBLE_RANGES[field]
+        if low <= value <= high:
+            return unit
+    return None
+
+
+def temperature_celsius(value: float, unit: str | None) -> float | None:
+    """A temperature as given (`unit` "C", "F", or None: read by `temperature_unit`) in degrees C, rounded
+    half up to 0.01 C on the decimal digits as written (Decimal, so 100.4 F is exactly 38.0 C, and the same
+    number typed in a text or an app is triaged alike; see `fahrenheit_to_celsius` for why 0.01).
+
+    None when no unit is given and the value fits neither range, or the value is not a number within +-1000. A value
+    converted from a given unit may still be implausible: check it with `plausible("temperature_c", ...)`.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not -1000 <= value <= 1000:
+        return None  # also NaN: no body shows it, and Decimal cannot round a huge number to 0.01
+    if unit is None:
+        unit = temperature_unit(value)
+    if unit not in ("C", "F"):
+        return None
+    number = Decimal(str(value))
+    celsius = number if unit == "C" else (number - 32) * 5 / 9
+    return float(celsius.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
 
 READING_FIELDS = ("temperature_c", "systolic", "diastolic", "spo2", "heart_rate")
 

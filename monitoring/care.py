@@ -15,6 +15,7 @@ from monitoring.clinic import Clinic
 from monitoring.outbox import queue_text
 from monitoring.store import dumps, from_text, insert, loads, to_text, utcnow
 from triage.model import Assessment, Dose, History, Profile, Reading
+from triage.ranges import trusted
 
 ALERT_LEVELS = ("clinician_review", "urgent")
 SPECIFIC_FEVER = {"high_risk_fever", "recurrent_fever", "persistent_fever", "protracted_fever"}
@@ -106,23 +107,27 @@ def record_reading(clinic: Clinic, patient, episode, values: dict, *, taken_at: 
     """
     now = utcnow()
     past = history(clinic, patient["id"], episode)
-    reading = Reading(
+    # Issue 14, fault 5: a value no body shows (triage.ranges, the one source) is the patient's text and a
+    # flag (`implausible`, the assessment's implausible_reading), never a clinical value: blanked here, on
+    # the one road into the readings table, whatever the parser, the app or a device made of it, so it
+    # drives no check-in timing, chart, FHIR Observation or app `readings`.
+    reading = trusted(Reading(
         taken_at=taken_at, **{field: values.get(field) for field in VITALS},
         symptoms=frozenset(values.get("symptoms", ())), denied_symptoms=frozenset(values.get("denied_symptoms", ())),
         implausible=frozenset(values.get("implausible", ())),
-    )
+    ))
     assessment = triage.assess(clinic.thresholds, profile(patient, episode), past, reading, now, clinic.hours)
     assessment = triage.combine(assessment, *(dose for dose, _ in with_doses))
     if _first_fever_advice(clinic, assessment, past):
         assessment = replace(assessment, instructions=assessment.instructions + (SAFETY_NET,))
     medication_id = next((medication for _, medication in with_doses if medication is not None), None)
     reading_id = None
-    if any(values.get(field) is not None for field in VITALS) or reading.symptoms or reading.denied_symptoms:
+    if any(getattr(reading, field) is not None for field in VITALS) or reading.symptoms or reading.denied_symptoms:
         reading_id = insert(clinic.db, "readings", {
             "patient_id": patient["id"], "episode_id": episode["id"], "taken_at": to_text(taken_at),
-            **{field: values.get(field) for field in VITALS},
+            **{field: getattr(reading, field) for field in VITALS},
             **({"temperature_given": values.get("temperature_given"), "temperature_unit": values.get("temperature_unit")}
-               if values.get("temperature_c") is not None else {}),
+               if reading.temperature_c is not None else {}),
             "symptoms": dumps(sorted(reading.symptoms)), "denied_symptoms": dumps(sorted(reading.denied_symptoms)),
             "implausible": dumps(sorted(reading.implausible)), "source": source, "message_id": message_id,
             "created_at": to_text(now),

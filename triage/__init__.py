@@ -11,7 +11,9 @@ Public API (the rest of crswatch calls only these):
   `tocilizumab_dose_mg(weight_kg) -> float`
 - `plausible(field, value) -> bool`, `PLAUSIBLE_RANGES`, `THRESHOLD_RANGES`, `PROFILE_RANGES`,
   `range_error`, `validate_thresholds`, `validate_profile`
-- `fahrenheit_to_celsius(f)`, `celsius_to_fahrenheit(c)`
+- `fahrenheit_to_celsius(f)`, `celsius_to_fahrenheit(c)`, `temperature_unit(value)`,
+  `temperature_celsius(value, unit)` (triage.ranges)
+- `triage.replies.reply_keys(said, reading, next_checkin, doses, state)`: which texts answer a text
 """
 from .assess import REASON_LEVELS, assess, assess_acetaminophen, combine, level_of
 from .grading import Grading, grade

@@ -186,7 +186,8 @@ def _from_patient(clinic: Clinic, patient, message) -> None:
     # When the text arrived, not when it is processed (a retry after a crash, or a deferred text):
     # readings and doses are timed by the patient's clock, and "30 min ago" counts from there.
     now = from_text(message["created_at"])
-    parsed = parse(message["body"], clinic.local(now))
+    body = _completed(clinic, message, now) or message["body"]
+    parsed = parse(body, clinic.local(now))
     said = _said(parsed, message["body"])
     episode = clinic.db.execute(
         "SELECT * FROM episodes WHERE patient_id = ? AND status = 'active' ORDER BY id DESC LIMIT 1",
@@ -227,11 +228,45 @@ def _from_patient(clinic: Clinic, patient, message) -> None:
     _send(clinic, patient, replies.reply_keys(said, assessment, next_checkin, tuple(doses), state))
 
 
+# A temperature that ends the text with a decimal point ("Temp 100.", "temperatura 38."): the patient may have
+# sent the text before the digit after the point. SOP 4 Grading puts fever at >= 100.4 F (38.0 C), so "100."
+# may be a fever or not: it is read as guessed (issue 14, fault 2), never answered "No fever now"; its lower
+# bound is triaged (at or above the fever line, a fever whatever follows). A lone digit from the same phone
+# within SPLIT_WINDOW, right after it, completes it ("7": 100.7) and is triaged as that reading.
+_TRAILING_POINT = re.compile(r"(?<![\d.,])(\d{2,3})\.$")
+_LONE_DIGIT = re.compile(r"^\s*(\d)\s*$")
+SPLIT_WINDOW = timedelta(minutes=5)
+
+
+def _trailing_point(body: str | None, parsed) -> str | None:
+    """The temperature's whole number when the text ends in it and a decimal point, else None."""
+    found = _TRAILING_POINT.search((body or "").strip())
+    if found is None or parsed.temperature_c is None or (parsed.temperature_raw or "").strip() != found.group(1):
+        return None
+    return found.group(1)
+
+
+def _completed(clinic: Clinic, message, now) -> str | None:
+    """A lone digit that completes the temperature the same phone's text just before it left open at its
+    decimal point, as one text ("temp 100.7"); None otherwise. `now`: when this text arrived."""
+    digit = _LONE_DIGIT.match(message["body"] or "")
+    if digit is None:
+        return None
+    previous = clinic.db.execute(
+        "SELECT body, created_at FROM messages WHERE direction = 'in' AND from_number = ? AND id < ? "
+        "ORDER BY id DESC LIMIT 1", [message["from_number"], message["id"]]).fetchone()
+    if previous is None or from_text(previous["created_at"]) < now - SPLIT_WINDOW:
+        return None
+    whole = _trailing_point(previous["body"], parse(previous["body"], clinic.local(now)))
+    return None if whole is None else f"temp {whole}.{digit.group(1)}"
+
+
 def _said(parsed, body: str) -> replies.Said:
     """What triage.replies needs of a parsed text, as plain values."""
     return replies.Said(
         command=parsed.command, has_reading=_has_reading(parsed), temperature_read=parsed.temperature_c is not None,
-        temperature_guessed=bool(getattr(parsed, "temperature_guessed", False)),
+        temperature_guessed=bool(getattr(parsed, "temperature_guessed", False))
+        or _trailing_point(body, parsed) is not None,
         symptoms_said=bool(parsed.symptoms or parsed.denied_symptoms),
         no_fever_claim=bool(getattr(parsed, "no_fever_claim", False)),
         acknowledgement=bool(getattr(parsed, "acknowledgement", False)), concern=concern(body))

@@ -112,3 +112,37 @@ def test_the_app_unit_guess_comes_from_triage_ranges():
     assert to_celsius(93.1, None) is None
     assert to_celsius(43.0, None) == 43.0
     assert to_celsius(100.4, "F") == 38.0
+
+
+def test_the_migration_blanks_implausible_values_stored_before(app, patient, config):
+    """Readings stored before the guard: out of triage.ranges' PLAUSIBLE_RANGES, the value becomes the flag."""
+    from monitoring.migrations import MIGRATIONS
+    from monitoring.store import _statements, dumps
+    from triage.ranges import PLAUSIBLE_RANGES, plausible
+
+    script = next(m for m in MIGRATIONS if "issue 14 fault 5" in m)
+    db = connect(config["database"]["path"])
+    episode = db.execute("SELECT id FROM episodes").fetchone()[0]
+    cases = []
+    for field in ("temperature_c", "systolic", "diastolic", "spo2", "heart_rate"):
+        low, high = PLAUSIBLE_RANGES[field]
+        step = 0.01 if field == "temperature_c" else 1
+        cases += [(field, value) for value in (low - step, low, high, high + step)]
+    for field, value in cases:
+        db.execute(f"INSERT INTO readings (patient_id, episode_id, taken_at, {field}, source, created_at) "
+                   "VALUES (?, ?, ?, ?, 'sms', ?)", [patient["id"], episode, START.isoformat(), value,
+                                                     START.isoformat()])
+    db.execute("INSERT INTO readings (patient_id, episode_id, taken_at, temperature_c, implausible, source, "
+               "created_at) VALUES (?, ?, ?, 43.28, ?, 'sms', ?)",
+               [patient["id"], episode, START.isoformat(), dumps(["temperature_c"]), START.isoformat()])
+    db.commit()
+    for statement in _statements(script):
+        db.execute(statement)
+    db.commit()
+    rows = db.execute("SELECT * FROM readings ORDER BY id").fetchall()
+    for (field, value), row in zip(cases, rows, strict=False):
+        if plausible(field, value):
+            assert row[field] == value and row["implausible"] == "[]", (field, value)
+        else:
+            assert row[field] is None and row["implausible"] == f'["{field}"]', (field, value)
+    assert rows[-1]["temperature_c"] is None and rows[-1]["implausible"] == '["temperature_c"]'  # flagged once

@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from triage.model import Assessment
 from triage.replies import (
@@ -233,3 +235,28 @@ def test_every_reply_template_is_in_the_table_and_every_key_in_both_languages(la
     patient_texts = {key for key in templates if not key.startswith("nurse_")} - NOT_REPLIES
     assert patient_texts - _table_keys() == set()  # a reply nobody lists here: add its row
     assert _table_keys() - set(templates) == set()  # a key the table sends that the language lacks
+
+
+ASSESSMENTS = [ROUTINE, FEVER_FIRST, FEVER, FEVER_WAIT, RECURRENT, URGENT, URGENT_NIGHT, URGENT_FEVER,
+               URGENT_IMPLAUSIBLE, MEASURE_AGAIN]
+DOSES = [DoseAnswer("acetaminophen", MED_OK, NEXT), DoseAnswer("acetaminophen", MED_SOON),
+         DoseAnswer("acetaminophen", MED_MAX), DoseAnswer("ibuprofen")]
+
+
+@given(reading=st.sampled_from(ASSESSMENTS), doses=st.lists(st.sampled_from(DOSES), max_size=2),
+       concern=st.sampled_from([None, "asks_for_call"]), urgent_open=st.booleans(), symptoms=st.booleans())
+def test_a_guessed_temperature_never_gets_no_fever_now(reading, doses, concern, urgent_open, symptoms):
+    """Issue 14: a reading that needed a guessed decimal (or may go on in a next text) never yields the routine
+    "No fever now", whatever else the text holds and whatever state the patient is in."""
+    said = Said(has_reading=True, temperature_read=True, temperature_guessed=True, symptoms_said=symptoms,
+                concern=concern)
+    keys = [r.key for r in reply_keys(said, reading, NEXT, tuple(doses), State(urgent_alert_open=urgent_open))]
+    assert "reply_routine" not in keys and keys
+
+
+@given(reading=st.sampled_from(ASSESSMENTS), doses=st.lists(st.sampled_from(DOSES), max_size=2),
+       urgent_open=st.booleans())
+def test_an_urgent_assessment_is_always_answered_urgently_first(reading, doses, urgent_open):
+    said = Said(has_reading=True, temperature_read=True)
+    keys = [r.key for r in reply_keys(said, reading, NEXT, tuple(doses), State(urgent_alert_open=urgent_open))]
+    assert keys[0].startswith("reply_urgent") == (reading.level == "urgent")

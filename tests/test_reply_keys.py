@@ -22,6 +22,7 @@ from triage.replies import (
     Said,
     State,
     acetaminophen_instruction,
+    device_keys,
     for_reader,
     instructions,
     neuro_check_keys,
@@ -190,6 +191,20 @@ def test_acetaminophen_instruction(over_max, too_soon, key):
 ])
 def test_neuro_check_keys(answer, more, keys):
     assert neuro_check_keys(answer, more_in_text=more) == keys
+
+
+# a device reading (FHIR Observation): the SOP advice, only when it is news (docs/fhir.md)
+@pytest.mark.parametrize("assessment, last_advice, news, keys", [
+    pytest.param(ROUTINE, None, True, (), id="routine-never-texted"),
+    pytest.param(FEVER_FIRST, None, True, ("reply_fever_home_care",), id="first-fever-advice"),
+    pytest.param(FEVER, "reply_fever_home_care", False, (), id="same-advice-not-again"),
+    pytest.param(FEVER, "reply_fever_home_care", True, ("reply_fever_home_care",), id="same-advice-a-dose-later"),
+    pytest.param(RECURRENT, None, True, ("reply_clinician_review", "reply_fever_wait"), id="review-and-fever-advice"),
+    pytest.param(RECURRENT, "reply_fever_wait", True, ("reply_clinician_review",), id="review-fever-advice-told-last"),
+    pytest.param(URGENT_FEVER, "reply_fever_home_care", True, ("reply_urgent_in_hours",), id="urgent"),
+])
+def test_device_keys(assessment, last_advice, news, keys):
+    assert device_keys(assessment, last_advice, news) == keys
 
 
 # the phone that reads it: a caregiver's own wording; a flooding number's replies paused (not red flags)

@@ -2,8 +2,8 @@
 
 One pure place for the choice (issue 14), table-tested in tests/test_reply_keys.py: triage's own instruction
 keys (`instructions`, `acetaminophen_instruction`), what a text reply carries of them (`texted_instructions`),
-the replies to one text (`reply_keys`), the caregiver's daily neuro check (`neuro_check_keys`) and the wording
-for the phone that reads a reply (`for_reader`). No Flask, no database, no clock: what the text said and what
+the replies to one text (`reply_keys`), the caregiver's daily neuro check (`neuro_check_keys`), a device
+reading's advice (`device_keys`) and the wording for the phone that reads a reply (`for_reader`). No Flask, no database, no clock: what the text said and what
 the store knows come in as plain values (`Said`, `DoseAnswer`, `State`); `monitoring` renders the keys, with
 the times each `Reply` names, and sends them.
 """
@@ -201,6 +201,18 @@ def neuro_check_keys(answer: Assessment, more_in_text: bool) -> tuple[str, ...]:
     if answer.level == "routine" and more_in_text:
         return ()
     return answer.instructions[:1]
+
+
+def device_keys(assessment: Assessment, last_advice: str | None, news: bool) -> tuple[str, ...]:
+    """What a patient is texted about a device reading (no conversation to answer: monitoring.device_readings).
+    A routine reading is never texted; otherwise its first instruction (the SOP advice), when it is news
+    (`news`: no advice told yet this episode, or new advice, a higher level, or the same advice an
+    acetaminophen interval ago), and at clinician review the fever advice not told last, as a text reply."""
+    if assessment.level == "routine" or not assessment.instructions or not news:
+        return ()
+    extra = tuple(key for key in assessment.instructions[1:] if key in FEVER_ADVICE and key != last_advice) \
+        if assessment.level == "clinician_review" else ()
+    return (assessment.instructions[0], *extra)
 
 
 def for_reader(key: str, *, caregiver: bool = False, replies_paused: bool = False) -> str:

@@ -228,12 +228,12 @@ def _from_patient(clinic: Clinic, patient, message) -> None:
     _send(clinic, patient, replies.reply_keys(said, assessment, next_checkin, tuple(doses), state))
 
 
-# A temperature that ends the text with a decimal point ("Temp 100.", "temperatura 38."): the patient may have
+# A temperature that ends the text with a decimal point ("Temp 100.", "temperatura 37,"): the patient may have
 # sent the text before the digit after the point. SOP 4 Grading puts fever at >= 100.4 F (38.0 C), so "100."
 # may be a fever or not: it is read as guessed (issue 14, fault 2), never answered "No fever now"; its lower
 # bound is triaged (at or above the fever line, a fever whatever follows). A lone digit from the same phone
 # within SPLIT_WINDOW, right after it, completes it ("7": 100.7) and is triaged as that reading.
-_TRAILING_POINT = re.compile(r"(?<![\d.,])(\d{2,3})\.$")
+_TRAILING_POINT = re.compile(r"(?<![\d.,])(\d{2,3})[.,]$")  # "38," too: the Spanish decimal mark
 _LONE_DIGIT = re.compile(r"^\s*(\d)\s*$")
 SPLIT_WINDOW = timedelta(minutes=5)
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 import triage
 from monitoring import care, views
@@ -11,7 +10,7 @@ from monitoring.clinic import Clinic, Conflict, ValidationError
 from monitoring.patients import parse_time
 from monitoring.store import transaction, utcnow
 from triage.model import SYMPTOMS, Assessment
-from triage.ranges import celsius_from, temperature_unit
+from triage.ranges import temperature_celsius, temperature_unit
 
 READING_FIELDS = {"temperature", "systolic", "diastolic", "spo2", "heart_rate", "symptoms", "taken_at"}
 WHOLE_NUMBERS = ("systolic", "diastolic", "spo2", "heart_rate")
@@ -35,14 +34,11 @@ def taken_at(body: dict):
 
 
 def to_celsius(value: float, unit: str | None) -> float | None:
-    """As a text is read (messages.reading), by triage.ranges: no unit means Celsius at 34-43 and
-    Fahrenheit at 93.2-109.4; converted and rounded half up to 0.01 C by `triage.ranges.celsius_from`,
-    so an app reading and the same number texted are triaged alike. None when the number fits neither."""
-    if not -1000 <= value <= 1000:  # also NaN: no body shows it, and Decimal cannot round it
-        return None
-    number = Decimal(str(value))
-    unit = unit or temperature_unit(number)
-    return celsius_from(number, unit) if unit else None
+    """Degrees C from an app or device temperature, by triage.ranges (the one source, issue 14 fault 5): no
+    unit means the range decides (C at 34-43, F at 93.2-109.4); F is rounded half up to 0.01 C, exactly as a
+    text is read, so an app reading and the same number texted are triaged alike. None when the number
+    fits neither range."""
+    return temperature_celsius(value, unit)
 
 
 def reading_values(body) -> dict:
@@ -68,7 +64,7 @@ def reading_values(body) -> dict:
             values["temperature_c"] = celsius
             # as given, for the record (the FHIR Observation keeps the patient's own unit)
             values["temperature_given"] = value
-            values["temperature_unit"] = unit or temperature_unit(Decimal(str(value)))
+            values["temperature_unit"] = unit or temperature_unit(value)
         else:
             values["implausible"].add("temperature_c")
     for field in WHOLE_NUMBERS:

@@ -14,7 +14,9 @@ from monitoring import alerts
 from monitoring.clinic import Clinic
 from monitoring.outbox import queue_text
 from monitoring.store import dumps, from_text, insert, loads, to_text, utcnow
+from triage import replies
 from triage.model import Assessment, Dose, History, Profile, Reading
+from triage.ranges import trusted
 
 ALERT_LEVELS = ("clinician_review", "urgent")
 SPECIFIC_FEVER = {"high_risk_fever", "recurrent_fever", "persistent_fever", "protracted_fever"}
@@ -74,19 +76,10 @@ def _clock(clinic: Clinic, moment: datetime, language: str) -> str:
     return clock_text(local.strftime("%-I:%M %p"), local.date() > today, language, hour=local.hour)
 
 
-# The fever advice a text reply carries beside the first instruction while the nurse is paged for review.
-FEVER_ADVICE = ("reply_fever_home_care", "reply_fever_wait")
-
-
-def texted_instructions(assessment: Assessment) -> tuple[str, ...]:
-    """The instruction keys a text reply carries: the first (the answer: call now, go to the ED, take
-    acetaminophen ...), and, at clinician_review, the fever advice while the nurse calls. The page tells
-    the nurse exactly these, so it never says the patient was told what no text said."""
-    if not assessment.instructions:
-        return ()
-    extra = tuple(key for key in assessment.instructions[1:] if key in FEVER_ADVICE) \
-        if assessment.level == "clinician_review" else ()
-    return (assessment.instructions[0], *extra)
+# Which keys a reply carries is triage.replies' choice (issue 14); these names stay here for their callers.
+FEVER_ADVICE = replies.FEVER_ADVICE
+SAFETY_NET = replies.SAFETY_NET  # SOP 5, Grade 1 Home: when to call at once, with the first fever advice
+texted_instructions = replies.texted_instructions
 
 
 def record_reading(clinic: Clinic, patient, episode, values: dict, *, taken_at: datetime, source: str,
@@ -106,23 +99,27 @@ def record_reading(clinic: Clinic, patient, episode, values: dict, *, taken_at: 
     """
     now = utcnow()
     past = history(clinic, patient["id"], episode)
-    reading = Reading(
+    # Issue 14, fault 5: a value no body shows (triage.ranges, the one source) is the patient's text and a
+    # flag (`implausible`, the assessment's implausible_reading), never a clinical value: blanked here, on
+    # the one road into the readings table, whatever the parser, the app or a device made of it, so it
+    # drives no check-in timing, chart, FHIR Observation or app `readings`.
+    reading = trusted(Reading(
         taken_at=taken_at, **{field: values.get(field) for field in VITALS},
         symptoms=frozenset(values.get("symptoms", ())), denied_symptoms=frozenset(values.get("denied_symptoms", ())),
         implausible=frozenset(values.get("implausible", ())),
-    )
+    ))
     assessment = triage.assess(clinic.thresholds, profile(patient, episode), past, reading, now, clinic.hours)
     assessment = triage.combine(assessment, *(dose for dose, _ in with_doses))
     if _first_fever_advice(clinic, assessment, past):
         assessment = replace(assessment, instructions=assessment.instructions + (SAFETY_NET,))
     medication_id = next((medication for _, medication in with_doses if medication is not None), None)
     reading_id = None
-    if any(values.get(field) is not None for field in VITALS) or reading.symptoms or reading.denied_symptoms:
+    if any(getattr(reading, field) is not None for field in VITALS) or reading.symptoms or reading.denied_symptoms:
         reading_id = insert(clinic.db, "readings", {
             "patient_id": patient["id"], "episode_id": episode["id"], "taken_at": to_text(taken_at),
-            **{field: values.get(field) for field in VITALS},
+            **{field: getattr(reading, field) for field in VITALS},
             **({"temperature_given": values.get("temperature_given"), "temperature_unit": values.get("temperature_unit")}
-               if values.get("temperature_c") is not None else {}),
+               if reading.temperature_c is not None else {}),
             "symptoms": dumps(sorted(reading.symptoms)), "denied_symptoms": dumps(sorted(reading.denied_symptoms)),
             "implausible": dumps(sorted(reading.implausible)), "source": source, "message_id": message_id,
             "created_at": to_text(now),
@@ -142,16 +139,9 @@ def record_reading(clinic: Clinic, patient, episode, values: dict, *, taken_at: 
     return assessment, next_checkin
 
 
-# SOP 5, Grade 1 Home: "Patients should recontact the clinic urgently or present to ED if blood pressure
-# goes < 10 mm Hg below baseline AND < 90 mm Hg systolic, new orthostatic symptoms, weakness, confusion,
-# dizziness, or new hypoxia (< 90%)". The first fever advice of an episode carries this safety net, with
-# the clinic's phone, as a second text (the fever advice fills its two segments). An urgent reply
-# already says to call now, so it does not carry it.
-SAFETY_NET = "reply_fever_safety_net"
-
-
 def _first_fever_advice(clinic: Clinic, assessment: Assessment, past: History) -> bool:
-    """This assessment gives fever advice (not urgent), and no earlier reading of the episode was febrile."""
+    """This assessment gives fever advice (not urgent), and no earlier reading of the episode was febrile: it
+    carries SOP 5 Grade 1 Home's "recontact the clinic urgently or present to ED if ..." (SAFETY_NET)."""
     if "fever" not in assessment.reasons or assessment.level == "urgent":
         return False
     fever_c = clinic.thresholds.fever_c
@@ -235,8 +225,7 @@ def patient_acetaminophen(clinic: Clinic, patient, episode, *, given_at: datetim
 # urgent replies always go.
 REPLY_BUDGET = 20
 REPLY_WINDOW = timedelta(minutes=10)
-ALWAYS_REPLY = ("reply_urgent_in_hours", "reply_urgent_after_hours", "reply_still_urgent", "episode_end", "opted_out",
-                "help", "monitoring_paused", "monitoring_resumed", "monitoring_ended")
+ALWAYS_REPLY = replies.ALWAYS_REPLY
 
 
 def reply_budget_spent(clinic: Clinic, number: str) -> bool:
@@ -249,13 +238,10 @@ def reply_budget_spent(clinic: Clinic, number: str) -> bool:
     return received > REPLY_BUDGET
 
 
-# Issue 13: red flags and the end of monitoring reach the patient AND every caregiver, whoever wrote; every
-# other reply answers whoever wrote ("your earlier message needs care now" included: it speaks to the writer
-# of a calm text, and everyone already had the urgent one). A caregiver gets its own wording where the
-# patient's text would speak to the wrong person.
-TO_EVERYONE = ("reply_urgent_in_hours", "reply_urgent_after_hours", "episode_end")
-CAREGIVER_WORDING = {"episode_end": "caregiver_episode_end", "opted_out": "caregiver_opted_out",
-                     "opted_in": "caregiver_opted_in", "help": "caregiver_help"}
+# Issue 13: who reads a reply (triage.replies.TO_EVERYONE, CAREGIVER_WORDING): "your earlier message needs
+# care now" speaks to the writer of a calm text, and everyone already had the urgent one.
+TO_EVERYONE = replies.TO_EVERYONE
+CAREGIVER_WORDING = replies.CAREGIVER_WORDING
 
 
 def writer(patient):
@@ -284,7 +270,7 @@ def text_caregiver(clinic: Clinic, caregiver, patient, key: str, values: dict, k
     """Queue a text to a caregiver in their language, filed under the patient, unless they texted STOP."""
     if caregiver["opted_out_at"] or caregiver["removed_at"]:
         return None
-    body = render(CAREGIVER_WORDING.get(key, key), caregiver["language"],
+    body = render(replies.for_reader(key, caregiver=True), caregiver["language"],
                   **{"first_name": first_name(patient["name"]), **values})
     message_id = queue_text(clinic, caregiver["phone"], body, kind, patient_id=patient["id"], urgent=key in SEND_FIRST)
     clinic.db.execute("UPDATE messages SET caregiver_id = ? WHERE id = ?", [caregiver["id"], message_id])
@@ -308,7 +294,7 @@ def reply_to_patient(clinic: Clinic, patient, key: str, values: dict, kind: str 
     if "therapy" not in values:
         values = {**values, "therapy": therapy_name(clinic, patient)}
     caregiver = writer(patient)
-    if key in TO_EVERYONE:
+    if replies.everyone_reads(key):
         first = None if caregiver else _reply_to_number(clinic, patient, patient, key, values, kind)
         for each in caregivers_of(clinic, patient["id"]):
             sent = _reply_to_number(clinic, patient, each, key, values, kind)
@@ -331,7 +317,7 @@ def _reply_to_number(clinic: Clinic, patient, reader, key: str, values: dict, ki
             [reader["phone"], render("reply_paused", reader["language"], **values), since]).fetchone()
         if told:
             return None
-        key, kind = "reply_paused", "info"  # once a window: silence must not look like no one is there
+        key, kind = replies.for_reader(key, replies_paused=True), "info"  # once a window: silence must not look like no one is there
     if is_caregiver:
         return text_caregiver(clinic, reader, patient, key, values, kind)
     body = render(key, reader["language"], **values)

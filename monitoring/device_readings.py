@@ -21,10 +21,10 @@ from datetime import datetime, timedelta
 
 from monitoring import app_api, care, fhir_ingest
 from monitoring import fhir_observations as obs
-from monitoring.care import FEVER_ADVICE
 from monitoring.clinic import Clinic, Conflict, ServiceError
 from monitoring.fhir_outcome import FhirError
 from monitoring.store import from_text, insert, to_text, transaction, utcnow
+from triage import replies
 from triage.model import LEVELS, Assessment
 
 
@@ -118,15 +118,13 @@ def tell_patient(clinic: Clinic, triaged: list[Entry]) -> list[int]:
     patient, episode_id, assessment, next_checkin = worst.triaged
     if assessment.level == "routine" or not assessment.instructions:
         return []
-    advice = assessment.instructions[0]
     last = clinic.db.execute("SELECT * FROM device_advice WHERE episode_id = ?", [episode_id]).fetchone()
-    if last is not None and not _news(clinic, last, assessment, worst.effective_at):
+    news = last is None or _news(clinic, last, assessment, worst.effective_at)
+    keys = replies.device_keys(assessment, last["advice"] if last is not None else None, news)
+    if not keys:
         return []
+    advice = keys[0]
     values = care.text_values(clinic, assessment, next_checkin, patient["language"])
-    keys = [advice]
-    if assessment.level == "clinician_review":  # while the nurse calls: what to do about the fever, as a text reply
-        keys += [key for key in assessment.instructions[1:]
-                 if key in FEVER_ADVICE and (last is None or key != last["advice"])]
     told = [care.reply_to_patient(clinic, patient, key, values) for key in keys]
     clinic.db.execute(
         "INSERT INTO device_advice (episode_id, advice, level, reading_at, told_at) VALUES (?, ?, ?, ?, ?) "

@@ -19,6 +19,7 @@ from monitoring.clinic import Clinic
 from monitoring.outbox import queue_text
 from monitoring.staff import staff_by_phone
 from monitoring.store import from_text, insert, to_text, transaction, utcnow
+from triage import replies
 
 log = logging.getLogger("crswatch.inbound")
 
@@ -185,8 +186,9 @@ def _from_patient(clinic: Clinic, patient, message) -> None:
     # When the text arrived, not when it is processed (a retry after a crash, or a deferred text):
     # readings and doses are timed by the patient's clock, and "30 min ago" counts from there.
     now = from_text(message["created_at"])
-    parsed = parse(message["body"], clinic.local(now))
-    values = care.text_values(clinic)
+    body = _completed(clinic, message, now) or message["body"]
+    parsed = parse(body, clinic.local(now))
+    said = _said(parsed, message["body"])
     episode = clinic.db.execute(
         "SELECT * FROM episodes WHERE patient_id = ? AND status = 'active' ORDER BY id DESC LIMIT 1",
         [patient["id"]]).fetchone()
@@ -197,61 +199,84 @@ def _from_patient(clinic: Clinic, patient, message) -> None:
         clinic.db.execute("UPDATE patients SET opted_out_at = NULL WHERE id = ?", [patient["id"]])
         clinic.audit("patient", "patient.opt_in", f"patient:{patient['id']}")
         patient = clinic.db.execute("SELECT * FROM patients WHERE id = ?", [patient["id"]]).fetchone()
-        care.reply_to_patient(clinic, patient, "opted_in", values)
-        return
-    if parsed.command == "help":
-        care.reply_to_patient(clinic, patient, "help", values)
+    if parsed.command in ("start", "help"):
+        _send(clinic, patient, replies.reply_keys(said))
         return
     if episode is None:
-        _after_monitoring(clinic, patient, parsed, message, now)
+        _after_monitoring(clinic, patient, parsed, said, message, now)
         return
     # Doses first: "took tylenol, temp 101" must not be answered "take acetaminophen now".
-    has_reading = _has_reading(parsed)
-    dose_replies = []
+    doses = []
     dose_checks = []  # with a reading, the doses' assessments join the reading's: one text, one assessment
     for report in parsed.medications:
-        texts, check = _medication(clinic, patient, episode, report, message, now, answered=has_reading)
-        dose_replies += texts
+        answer, check = _medication(clinic, patient, episode, report, message, now, answered=said.has_reading)
+        doses.append(answer)
         dose_checks += [check] if check else []
-    replies: list[tuple[str, dict]] = []
-    if has_reading:
+    assessment = next_checkin = None
+    if said.has_reading:
         assessment, next_checkin = care.record_reading(
             clinic, patient, episode, _reading_values(parsed), taken_at=now, source="sms", message_id=message["id"],
             with_doses=tuple(dose_checks))
-        key_values = care.text_values(clinic, assessment, next_checkin, patient["language"])
-        replies.append((_reply_key(assessment, parsed), key_values))
-        # while the nurse calls: what to do about the fever (the page tells the nurse the same keys)
-        replies += [(key, key_values) for key in care.texted_instructions(assessment)[1:]]
-        if care.SAFETY_NET in assessment.instructions[1:] and not _urgent_alert_waiting(clinic, patient):
-            replies.append((care.SAFETY_NET, key_values))  # the episode's first fever: when to call at once
-    replies += dose_replies
-    worry = concern(message["body"])
-    if worry:
+    if said.concern:
         # "please call me", "chest pain", "I fell": a person must read it, whatever else the text says.
-        alerts.raise_alert(clinic, patient["id"], "clinician_review", [worry], episode_id=episode["id"],
+        alerts.raise_alert(clinic, patient["id"], "clinician_review", [said.concern], episode_id=episode["id"],
                            told=("reply_clinician_review",))
-        answered = has_reading or any(report.name == "acetaminophen" for report in parsed.medications)
+        answered = said.has_reading or any(report.name == "acetaminophen" for report in parsed.medications)
         if not answered:  # a reading or an acetaminophen report in this text answered the check-in already
             care.answer_checkin(clinic, patient, episode)
-        if not any(key.startswith(("reply_urgent", "reply_clinician")) for key, _ in replies):
-            # "the nurse will call you" replaces a calm "noted" that would contradict it
-            replies = [("reply_clinician_review", values)] + [
-                (key, key_values) for key, key_values in replies if key not in CALM_REPLIES]
-    if not replies:
-        replies.append((_small_talk_key(parsed), values))
-    elif not any(key.startswith("reply_urgent") for key, _ in replies) and _urgent_alert_waiting(clinic, patient):
-        replies.append(("reply_still_urgent", values))  # a later calm reply must not read as an all-clear
-    for key, key_values in replies:
-        care.reply_to_patient(clinic, patient, key, key_values)
+    state = replies.State(urgent_alert_open=_urgent_alert_waiting(clinic, patient))
+    _send(clinic, patient, replies.reply_keys(said, assessment, next_checkin, tuple(doses), state))
 
 
-def _small_talk_key(parsed) -> str:
-    """Nothing clinical was read: thank a polite text, ask for the number after "no fever", else say so."""
-    if getattr(parsed, "no_fever_claim", False):
-        return "reply_no_fever_noted"
-    if getattr(parsed, "acknowledgement", False):
-        return "reply_thanks"
-    return "reply_unreadable"
+# A temperature that ends the text with a decimal point ("Temp 100.", "temperatura 37,"): the patient may have
+# sent the text before the digit after the point. SOP 4 Grading puts fever at >= 100.4 F (38.0 C), so "100."
+# may be a fever or not: it is read as guessed (issue 14, fault 2), never answered "No fever now"; its lower
+# bound is triaged (at or above the fever line, a fever whatever follows). A lone digit from the same phone
+# within SPLIT_WINDOW, right after it, completes it ("7": 100.7) and is triaged as that reading.
+_TRAILING_POINT = re.compile(r"(?<![\d.,])(\d{2,3})[.,]$")  # "38," too: the Spanish decimal mark
+_LONE_DIGIT = re.compile(r"^\s*(\d)\s*$")
+SPLIT_WINDOW = timedelta(minutes=5)
+
+
+def _trailing_point(body: str | None, parsed) -> str | None:
+    """The temperature's whole number when the text ends in it and a decimal point, else None."""
+    found = _TRAILING_POINT.search((body or "").strip())
+    if found is None or parsed.temperature_c is None or (parsed.temperature_raw or "").strip() != found.group(1):
+        return None
+    return found.group(1)
+
+
+def _completed(clinic: Clinic, message, now) -> str | None:
+    """A lone digit that completes the temperature the same phone's text just before it left open at its
+    decimal point, as one text ("temp 100.7"); None otherwise. `now`: when this text arrived."""
+    digit = _LONE_DIGIT.match(message["body"] or "")
+    if digit is None:
+        return None
+    previous = clinic.db.execute(
+        "SELECT body, created_at FROM messages WHERE direction = 'in' AND from_number = ? AND id < ? "
+        "ORDER BY id DESC LIMIT 1", [message["from_number"], message["id"]]).fetchone()
+    if previous is None or from_text(previous["created_at"]) < now - SPLIT_WINDOW:
+        return None
+    whole = _trailing_point(previous["body"], parse(previous["body"], clinic.local(now)))
+    return None if whole is None else f"temp {whole}.{digit.group(1)}"
+
+
+def _said(parsed, body: str) -> replies.Said:
+    """What triage.replies needs of a parsed text, as plain values."""
+    return replies.Said(
+        command=parsed.command, has_reading=_has_reading(parsed), temperature_read=parsed.temperature_c is not None,
+        temperature_guessed=bool(getattr(parsed, "temperature_guessed", False))
+        or _trailing_point(body, parsed) is not None,
+        symptoms_said=bool(parsed.symptoms or parsed.denied_symptoms),
+        no_fever_claim=bool(getattr(parsed, "no_fever_claim", False)),
+        acknowledgement=bool(getattr(parsed, "acknowledgement", False)), concern=concern(body))
+
+
+def _send(clinic: Clinic, patient, chosen: tuple[replies.Reply, ...]) -> None:
+    """Render and queue the chosen replies, each with the times its assessment and check-in name."""
+    for reply in chosen:
+        values = care.text_values(clinic, reply.assessment, reply.next_checkin, patient["language"])
+        care.reply_to_patient(clinic, patient, reply.key, values)
 
 
 def _urgent_alert_waiting(clinic: Clinic, patient) -> bool:
@@ -261,7 +286,6 @@ def _urgent_alert_waiting(clinic: Clinic, patient) -> bool:
     ).fetchone() is not None
 
 
-CALM_REPLIES = ("reply_routine", "reply_symptoms_noted", "reply_readings_noted")
 # Not in the SOP: CRS after a step-up dose usually starts within days, and a patient may text the
 # number they know for a week or two after monitoring; two weeks covers the next step-up's interval.
 RECENTLY_ENDED = timedelta(days=14)
@@ -273,50 +297,42 @@ def _has_reading(parsed) -> bool:
 
 
 def _medication(clinic: Clinic, patient, episode, report, message, now,
-                answered: bool) -> tuple[list[tuple[str, dict]], tuple | None]:
+                answered: bool) -> tuple[replies.DoseAnswer, tuple | None]:
     """Acetaminophen is checked against the interval and the daily total; any other medicine is
     recorded for the nurse (an antipyretic masks fever) and the patient is pointed to the plan.
 
-    Returns the replies, and, when the text also carries a reading (`answered`), the acetaminophen
-    check (assessment, medication id) for the reading's assessment to take in; otherwise the check is
-    stored here on its own."""
-    language = patient["language"]
+    Returns the answer for triage.replies, and, when the text also carries a reading (`answered`), the
+    acetaminophen check (assessment, medication id) for the reading's assessment to take in; otherwise the
+    check is stored here on its own."""
     if report.name != "acetaminophen":
         if not report.asking:  # a question or a plan about a medicine is not a dose taken
             care.record_dose(clinic, patient, episode, report.name, given_at=report.taken_at or now,
                              dose_mg=report.dose_mg, source="sms", message_id=message["id"])
-        return [("reply_other_medicine", care.text_values(clinic, language=language))], None
+        return replies.DoseAnswer(report.name), None
     if not answered:
         assessment = care.patient_acetaminophen(
             clinic, patient, episode, given_at=report.taken_at or now, dose_mg=report.dose_mg,
             asking=report.asking, source="sms", message_id=message["id"])
         next_checkin = care.answer_checkin(clinic, patient, episode)
-        return [(assessment.instructions[0], care.text_values(clinic, assessment, next_checkin, language))], None
+        return replies.DoseAnswer(report.name, assessment, next_checkin), None
     check = care.check_acetaminophen(
         clinic, patient, episode, given_at=report.taken_at or now, dose_mg=report.dose_mg,
         asking=report.asking, source="sms", message_id=message["id"])
-    assessment = check[0]
-    if assessment.reasons:
-        return [(assessment.instructions[0], care.text_values(clinic, assessment, None, language))], check
-    return [], check
+    return replies.DoseAnswer(report.name, check[0]), check
 
 
-def _after_monitoring(clinic: Clinic, patient, parsed, message, now) -> None:
+def _after_monitoring(clinic: Clinic, patient, parsed, said: replies.Said, message, now) -> None:
     """Monitoring is over, but a red flag from a recent patient is never dropped: it is triaged against
     the last episode and pages the nurse; anything else gets the 'not active' reply."""
     recent = clinic.db.execute(
         "SELECT * FROM episodes WHERE patient_id = ? AND status = 'ended' AND ended_at >= ? ORDER BY id DESC LIMIT 1",
         [patient["id"], to_text(now - RECENTLY_ENDED)]).fetchone()
-    values = care.text_values(clinic, language=patient["language"])
-    if recent is None or not _has_reading(parsed):
-        care.reply_to_patient(clinic, patient, "already_stopped", values)
-        return
-    assessment, _ = care.record_reading(clinic, patient, recent, _reading_values(parsed), taken_at=now,
-                                        source="sms", message_id=message["id"])
-    if assessment.level in care.ALERT_LEVELS:
-        care.reply_to_patient(clinic, patient, assessment.instructions[0], values)
-    else:
-        care.reply_to_patient(clinic, patient, "already_stopped", values)
+    assessment = None
+    if recent is not None and said.has_reading:
+        assessment, _ = care.record_reading(clinic, patient, recent, _reading_values(parsed), taken_at=now,
+                                            source="sms", message_id=message["id"])
+    state = replies.State(episode="none" if recent is None else "ended_recently")
+    _send(clinic, patient, replies.reply_keys(said, assessment, state=state))
 
 
 # The parser names what it could not believe by what the patient wrote; triage by reading field.
@@ -335,16 +351,6 @@ def _reading_values(parsed) -> dict:
     }
 
 
-def _reply_key(assessment, parsed) -> str:
-    key = assessment.instructions[0] if assessment.instructions else "reply_routine"
-    if key == "reply_routine" and parsed.temperature_guessed:
-        return "reply_reading_unsure"  # never "No fever now" about a reading we had to guess at (issue 14)
-    if key == "reply_routine" and parsed.temperature_c is None:
-        # "No fever now" only when a temperature said so
-        return "reply_symptoms_noted" if parsed.symptoms or parsed.denied_symptoms else "reply_readings_noted"
-    return key
-
-
 def _opt_out(clinic: Clinic, patient, episode) -> None:
     """STOP is honoured (Twilio blocks further texts) and the nurse is told: the patient is no longer watched."""
     clinic.db.execute("UPDATE patients SET opted_out_at = ? WHERE id = ?", [to_text(utcnow()), patient["id"]])
@@ -352,7 +358,8 @@ def _opt_out(clinic: Clinic, patient, episode) -> None:
     if episode is not None:
         alerts.raise_alert(clinic, patient["id"], "clinician_review", ["opted_out"], episode_id=episode["id"])
     if clinic.config["sms"]["backend"] == "outbox":  # Twilio answers STOP itself and would refuse ours
-        queue_text(clinic, patient["phone"], _render(patient, "opted_out", care.text_values(clinic)), "reply",
+        key = replies.reply_keys(replies.Said(command="stop"))[0].key
+        queue_text(clinic, patient["phone"], _render(patient, key, care.text_values(clinic)), "reply",
                    patient_id=patient["id"])
 
 

@@ -484,3 +484,33 @@ def m010_urgent_first(db: Database) -> None:
         WHEN 'info' THEN 2 ELSE 3 END WHERE direction = 'out';
     CREATE INDEX messages_queue ON messages (priority, id) WHERE direction = 'out' AND status = 'queued';
     """)
+
+
+@MIGRATIONS()
+def m011_implausible_readings_blanked(db: Database) -> None:
+    """A value no body shows, stored as a reading before monitoring.care blanked it (issue 14 fault 5: the
+    parser read 109.5-110 F as 43.06-43.33 C, which timed check-ins as a fever and was charted): the value
+    blanked and kept as the reading's flag, by triage.ranges' PLAUSIBLE_RANGES as they were when this shipped."""
+    run_sql(db, """
+    -- issue 14 fault 5: implausible values stored as readings
+    UPDATE readings SET temperature_c = NULL, temperature_given = NULL, temperature_unit = NULL,
+        implausible = CASE WHEN implausible LIKE '%"temperature_c"%' THEN implausible
+                           ELSE json_insert(implausible, '$[#]', 'temperature_c') END
+        WHERE temperature_c < 34 OR temperature_c > 43;
+    UPDATE readings SET systolic = NULL,
+        implausible = CASE WHEN implausible LIKE '%"systolic"%' THEN implausible
+                           ELSE json_insert(implausible, '$[#]', 'systolic') END
+        WHERE systolic < 50 OR systolic > 260;
+    UPDATE readings SET diastolic = NULL,
+        implausible = CASE WHEN implausible LIKE '%"diastolic"%' THEN implausible
+                           ELSE json_insert(implausible, '$[#]', 'diastolic') END
+        WHERE diastolic < 20 OR diastolic > 160;
+    UPDATE readings SET spo2 = NULL,
+        implausible = CASE WHEN implausible LIKE '%"spo2"%' THEN implausible
+                           ELSE json_insert(implausible, '$[#]', 'spo2') END
+        WHERE spo2 < 50 OR spo2 > 100;
+    UPDATE readings SET heart_rate = NULL,
+        implausible = CASE WHEN implausible LIKE '%"heart_rate"%' THEN implausible
+                           ELSE json_insert(implausible, '$[#]', 'heart_rate') END
+        WHERE heart_rate < 25 OR heart_rate > 250;
+    """)

@@ -21,6 +21,7 @@ from monitoring import alerts, care, checkins
 from monitoring.clinic import Clinic
 from monitoring.config import parse_clock
 from monitoring.store import from_text, insert, to_text, transaction, utcnow
+from triage import replies
 from triage.neuro_check import assess_neuro_check
 
 
@@ -144,15 +145,13 @@ def answer(clinic: Clinic, check: sqlite3.Row, patient: dict[str, Any], caregive
         [verdict, to_text(now), caregiver["id"], message["id"], check["id"]])
     assessment = assess_neuro_check(verdict, clinic.hours, now)
     writer = care.caregiver_as_writer(patient, caregiver)
-    if verdict == "normal":
-        if has_more_than_answer(message["body"]):
-            return True
-        care.reply_to_patient(clinic, writer, "neuro_check_normal", care.text_values(clinic))
-        return False
-    care.store_assessment(clinic, patient["id"], check["episode_id"], assessment)
-    alerts.raise_alert(clinic, patient["id"], assessment.level, list(assessment.reasons),
-                       episode_id=check["episode_id"])
-    care.reply_to_patient(clinic, writer, assessment.instructions[0], care.text_values(clinic))
-    # a temperature or a pressure in the same text is still read and triaged (its reply then says the
-    # earlier message is urgent, inbound's reply_still_urgent)
-    return has_more_than_answer(message["body"])
+    more = has_more_than_answer(message["body"])
+    if verdict == "changed":
+        care.store_assessment(clinic, patient["id"], check["episode_id"], assessment)
+        alerts.raise_alert(clinic, patient["id"], assessment.level, list(assessment.reasons),
+                           episode_id=check["episode_id"])
+    for key in replies.neuro_check_keys(assessment, more_in_text=more):
+        care.reply_to_patient(clinic, writer, key, care.text_values(clinic))
+    # a temperature or a pressure in the same text is still read and triaged (after 'changed', its reply
+    # then says the earlier message is urgent: reply_still_urgent)
+    return more

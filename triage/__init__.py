@@ -11,7 +11,9 @@ Public API (the rest of crswatch calls only these):
   `tocilizumab_dose_mg(weight_kg) -> float`
 - `plausible(field, value) -> bool`, `PLAUSIBLE_RANGES`, `THRESHOLD_RANGES`, `PROFILE_RANGES`,
   `range_error`, `validate_thresholds`, `validate_profile`
-- `fahrenheit_to_celsius(f)`, `celsius_to_fahrenheit(c)`, `celsius_from(value, unit)`, `temperature_unit(value)`
+- `fahrenheit_to_celsius(f)`, `celsius_to_fahrenheit(c)`, `celsius_from(value, unit)`, `temperature_unit(value)`,
+  `temperature_celsius(value, unit)`, `trusted(...)` (triage.ranges)
+- `triage.replies.reply_keys(said, reading, next_checkin, doses, state)`: which texts answer a text
 """
 from .assess import REASON_LEVELS, assess, assess_acetaminophen, combine, level_of
 from .grading import Grading, grade

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from . import acetaminophen as apap
-from . import episode, rules
+from . import episode, replies, rules
 from .hours import urgent_instruction
 from .model import LEVELS, Assessment, ClinicHours, Dose, History, Profile, Reading, Thresholds
 from .ranges import trusted
@@ -116,29 +116,9 @@ def assess(
         details["acetaminophen_24h_mg"] = apap.total_mg(taken, now)
         details["fever_started_at"] = episode.fever_run_start(thresholds, past, doses, reading)
 
-    instructions = _instructions(level, fever_instruction, bool(reading.implausible), hours, now)
-    return Assessment(level, reasons, instructions, next_acetaminophen_at=next_dose_at, details=details)
-
-
-def _instructions(
-    level: str, fever_instruction: str | None, measure_again: bool, hours: ClinicHours, now: datetime
-) -> tuple[str, ...]:
-    """Template keys, the one the reply is rendered from first: urgent > review > fever > routine."""
-    if level == "urgent":
-        first = urgent_instruction(hours, now)
-    elif level == "clinician_review":
-        first = "reply_clinician_review"
-    elif fever_instruction:
-        first = fever_instruction
-    elif measure_again:
-        first = "reply_measure_again"  # nothing else to say than "measure again"
-    else:
-        first = "reply_routine"
-    keys = [first]
-    for extra in (fever_instruction, "reply_measure_again" if measure_again else None):
-        if extra and extra not in keys:
-            keys.append(extra)
-    return tuple(keys)
+    urgent_key = urgent_instruction(hours, now) if level == "urgent" else None
+    keys = replies.instructions(level, fever_instruction, bool(reading.implausible), urgent_key)
+    return Assessment(level, reasons, keys, next_acetaminophen_at=next_dose_at, details=details)
 
 
 def assess_acetaminophen(
@@ -166,13 +146,13 @@ def assess_acetaminophen(
     details = {"acetaminophen_24h_mg": apap.total_mg([*previous, reported], reported.given_at)}
 
     # SOP 5, Grade 1 Home: "can repeat ... >= 6-8 h later"; DESIGN: max 4 g / 24 h.
+    instruction = replies.acetaminophen_instruction(over_max, too_soon)
     if over_max or too_soon:
-        instruction = "reply_med_daily_max" if over_max else "reply_med_too_soon"
         return Assessment(
             "home_care", ("acetaminophen_too_soon",), (instruction,),
             next_acetaminophen_at=next_dose_at, details=details,
         )
-    return Assessment("routine", (), ("reply_med_recorded",), next_acetaminophen_at=next_dose_at, details=details)
+    return Assessment("routine", (), (instruction,), next_acetaminophen_at=next_dose_at, details=details)
 
 
 def combine(*assessments: Assessment) -> Assessment:

@@ -51,6 +51,22 @@ PLAUSIBLE_RANGES["temperature_f"] = (
     celsius_to_fahrenheit(PLAUSIBLE_RANGES["temperature_c"][1]),
 )
 
+
+def temperature_celsius(value: float, unit: str | None) -> float | None:
+    """A temperature as given (`unit` "C", "F", or None: read by `temperature_unit`) in degrees C, rounded
+    half up to 0.01 C on the decimal digits as written (Decimal, so 100.4 F is exactly 38.0 C, and the same
+    number typed in a text or an app is triaged alike; see `fahrenheit_to_celsius` for why 0.01).
+
+    None when no unit is given and the value fits neither range, or the value is not a number within +-1000. A value
+    converted from a given unit may still be implausible: check it with `plausible("temperature_c", ...)`.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not -1000 <= value <= 1000:
+        return None  # also NaN: no body shows it, and Decimal cannot round a huge number to 0.01
+    number = Decimal(str(value))
+    unit = unit or temperature_unit(number)
+    return celsius_from(number, unit) if unit in ("C", "F") else None
+
+
 READING_FIELDS = ("temperature_c", "systolic", "diastolic", "spo2", "heart_rate")
 
 
@@ -68,10 +84,14 @@ def celsius_from(value: Decimal, unit: str) -> float:
     return float(celsius.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
-def temperature_unit(value: Decimal) -> str | None:
+def temperature_unit(value: Decimal | float) -> str | None:
     """The unit of a temperature written without one: "C" when `value` is a plausible temperature in
-    degrees C (34-43), "F" when it is one in degrees F (93.2-109.4: the same range converted), None
-    when it is neither ("109.9", "1000": the patient is asked to measure again)."""
+    degrees C (34-43), "F" when it is one in degrees F (93.2-109.4: the same range converted, compared
+    after the 0.01 C rounding a stored reading gets), None when it is neither ("109.9", "1000": the
+    patient is asked to measure again). The two ranges do not overlap."""
+    value = value if isinstance(value, Decimal) else Decimal(str(value))
+    if not value.is_finite():
+        return None
     if plausible("temperature_c", float(value)):
         return "C"
     if plausible("temperature_c", celsius_from(value, "F")):

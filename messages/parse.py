@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
+from messages.reading.clock import Part, latest_wall_time, resolve_stated_time
 from triage.model import SYMPTOMS
 
 # What a body can show, as a home device reads it. Outside these: `implausible`, ask again.
@@ -337,6 +338,7 @@ _CLOCK = re.compile(
     r"(?:(?:\b(?:at|around|about|by|a\s+las?|como\s+a\s+las?|at\s+about)|@)\s*)?"
     r"(?<![\d.,/])(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.?|p\.m\.?)?(?!\w|[.,]\d)"
     r"(?:\s+de\s+la\s+(manana|tarde|noche)|\s+(in the morning|in the afternoon|in the evening|at night))?")
+_PARTS: dict[str, Part] = {"a": "am", "p": "pm"}  # the half of the day as _CLOCK reads it
 _NOON = re.compile(r"\b(?:at\s+)?(noon|midday|midnight|(?:al\s+)?mediodia|medianoche)\b")
 _VAGUE = re.compile(r"\b(this morning|last night|earlier|yesterday|esta manana|anoche|ayer|hoy temprano)\b")
 
@@ -355,14 +357,8 @@ def _ago(now: datetime, delta: timedelta) -> datetime:
 
 
 def _most_recent(now: datetime, hour: int, minute: int) -> datetime:
-    """The most recent past time the clock showed hour:minute (local wall clock).
-
-    "at 2pm" sent at 1pm means 2pm yesterday: a dose is always reported after it was taken.
-    """
-    candidate = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
-    if candidate > now:
-        candidate = (candidate - timedelta(days=1)).replace(fold=0)
-    return candidate
+    """The latest real instant at or before `now` the clock showed hour:minute (messages.reading.clock)."""
+    return latest_wall_time(now, hour, minute)
 
 
 def _extract_times(work: _Work, now: datetime | None) -> list[_Time]:
@@ -394,16 +390,7 @@ def _extract_times(work: _Work, now: datetime | None) -> list[_Time]:
         part = (meridiem or "")[:1] or {"manana": "a", "tarde": "p", "noche": "p"}.get(es_part or "", "")
         if en_part:
             part = "a" if "morning" in en_part else "p"
-        at = None
-        if now is not None:
-            if part == "p" and hour < 12:
-                at = _most_recent(now, hour + 12, minute)
-            elif part == "a":
-                at = _most_recent(now, hour % 12, minute)
-            elif hour >= 13 or hour == 0:
-                at = _most_recent(now, hour, minute)
-            else:  # "at 2": 2 AM or 2 PM, whichever came last
-                at = max(_most_recent(now, hour % 12, minute), _most_recent(now, hour % 12 + 12, minute))
+        at = resolve_stated_time(now, hour, minute, _PARTS.get(part)) if now is not None else None
         times.append(_Time(m.start(), m.end(), m.group(0).strip(), at))
         work.take(m.start(), m.end())
     for m in work.find(_VAGUE):

@@ -6,7 +6,8 @@ Pure: no I/O, no clock (pass `now` to resolve "at 2pm" / "30 min ago"), imports 
 How a body is read, in order (each step blanks what it used, so a number is read once):
 
 1. Normalise: NFKC, curly quotes to straight, lower case, accents off, emoji to spaces, and
-   misspellings of the words we look for corrected ("confussed", "tilenol"; see `_correct`).
+   misspellings of the words we look for corrected ("confussed", "tilenol"; see `_correct`), and
+   number words that are a reading written as digits (messages.reading.number_words).
 2. A command is the whole message or nothing: "STOP" opts out, "stop the fever" is not a command.
    That is how Twilio itself matches opt-out words, so what we record matches what Twilio blocks.
    ACK alone may carry a nurse's note ("ACK 12 calling now"), unless the note holds a reading.
@@ -30,6 +31,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from messages.reading.clock import Part, latest_wall_time, resolve_stated_time
+from messages.reading.number_words import number_words_to_digits
 from triage.model import SYMPTOMS
 
 # What a body can show, as a home device reads it. Outside these: `implausible`, ask again.
@@ -182,7 +184,7 @@ def _strip_accents(text: str) -> str:
 
 
 def _normalise(body: str) -> str:
-    return _dose_arithmetic(_SPLIT_DECIMAL.sub(_join_decimal, _plain_words(body)))
+    return _dose_arithmetic(_SPLIT_DECIMAL.sub(_join_decimal, number_words_to_digits(_plain_words(body))))
 
 
 def _plain_words(body: str) -> str:

@@ -199,7 +199,7 @@ def _plain_words(body: str) -> str:
 def guessed_decimal(body: str | None) -> bool:
     """True when a temperature in `body` had its decimal point written another way and was read by
     guessing ("100 7" as 100.7): such a reading must never be answered "No fever now" (issue 14)."""
-    text = _plain_words(body or "")
+    text = number_words_to_digits(_plain_words(body or ""))
     return any(_join_decimal(match) != match.group(0) for match in _SPLIT_DECIMAL.finditer(text))
 
 

@@ -21,9 +21,10 @@ How a body is read, in order (each step blanks what it used, so a number is read
 Never guess: a value outside what a body shows goes to `implausible` and stays None, so the
 patient is asked to measure again. The words are data: vocabulary/en.toml and es.toml.
 
-The stages, one module each: `normalise`, `numbers`, `times`, `vitals`, `medicines`, `temperature`,
+The stages, one module each: `normalise` (with `number_words`: "a hundred and one point five"), `numbers`, `times`, `vitals`, `medicines`, `temperature`,
 `symptoms`, `said` (no-fever and thank-you texts), `commands` (both ACK grammars), `concern` (texts a
-person must read), and `pipeline` (`parse`, a short pipeline over them); `vocabulary` loads the words.
+person must read), and `pipeline` (`parse`, a short pipeline over them); `vocabulary` loads the words;
+`clock` resolves a stated clock time to a real instant (daylight-saving days included).
 """
 from __future__ import annotations
 

@@ -5,12 +5,13 @@ import re
 
 from .model import Work
 from .normalise import plain_words
+from .number_words import number_words_to_digits
 
 
 def guessed_decimal(body: str | None) -> bool:
     """True when a temperature in `body` had its decimal point written another way and was read by
     guessing ("100 7" as 100.7): such a reading must never be answered "No fever now" (issue 14)."""
-    return decimal_guessed_in(plain_words(body or ""))
+    return decimal_guessed_in(number_words_to_digits(plain_words(body or "")))  # "ninety nine 1" too
 
 
 def decimal_guessed_in(plain: str) -> bool:

@@ -10,6 +10,7 @@ from .commands import language_hint, read_command
 from .medicines import dose_arithmetic, extract_medications
 from .model import Parsed, Work
 from .normalise import plain_words
+from .number_words import number_words_to_digits
 from .numbers import decimal_guessed_in, drop_counts, join_decimals
 from .said import NO_FEVER, is_acknowledgement
 from .symptoms import extract_symptoms
@@ -21,8 +22,9 @@ _DIGIT = re.compile(r"\d")
 
 
 def normalise(body: str) -> str:
-    """The text the stages read: plain words (normalise.plain_words), decimals joined, doses multiplied."""
-    return _normalised(plain_words(body))
+    """The text the stages read: plain words (normalise.plain_words), number words that are a reading as
+    digits (number_words), decimals joined, doses multiplied."""
+    return _normalised(number_words_to_digits(plain_words(body)))
 
 
 def _normalised(plain: str) -> str:
@@ -36,7 +38,7 @@ def parse(body: str | None, now: datetime | None = None) -> Parsed:
     95
     """
     original = body or ""
-    plain = plain_words(original)
+    plain = number_words_to_digits(plain_words(original))  # "a hundred and one point five" -> 101.5
     text = _normalised(plain)
     language = language_hint(original)
     command = read_command(text)

@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from .clock import Part, latest_wall_time, resolve_stated_time
 from .model import Work
 
 # ---------------------------------------------------------------------------------------------
@@ -37,32 +38,20 @@ def _ago(now: datetime, delta: timedelta) -> datetime:
     return (now.astimezone(UTC) - delta).astimezone(now.tzinfo)
 
 
-# ---------------------------------------------------------------------------------------------
-# Resolving a stated clock time to an instant: the two functions the clock branch (issue 14, fault 1:
-# times across a daylight-saving change) replaces; everything else here only finds the words.
+# Resolving a stated clock time to an instant (issue 14, fault 1: times across a daylight-saving change)
+# is messages.reading.clock's: the latest real instant at or before the text, never a future one.
+_PARTS: dict[str, Part] = {"a": "am", "p": "pm"}  # the half of the day as _CLOCK reads it
 
 
 def _stated_clock_time(now: datetime, hour: int, minute: int, part: str) -> datetime:
     """The instant a stated clock time means: `part` is "a" (am, morning), "p" (pm, afternoon,
-    evening, night) or "" (not said: "at 2" is 2 AM or 2 PM, whichever came last)."""
-    if part == "p" and hour < 12:
-        return _most_recent(now, hour + 12, minute)
-    if part == "a":
-        return _most_recent(now, hour % 12, minute)
-    if hour >= 13 or hour == 0:
-        return _most_recent(now, hour, minute)
-    return max(_most_recent(now, hour % 12, minute), _most_recent(now, hour % 12 + 12, minute))
+    evening, night) or "" (not said: "at 2" is 2 AM or 2 PM, whichever came last in real time)."""
+    return resolve_stated_time(now, hour, minute, _PARTS.get(part))
 
 
 def _most_recent(now: datetime, hour: int, minute: int) -> datetime:
-    """The most recent past time the clock showed hour:minute (local wall clock).
-
-    "at 2pm" sent at 1pm means 2pm yesterday: a dose is always reported after it was taken.
-    """
-    candidate = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
-    if candidate > now:
-        candidate = (candidate - timedelta(days=1)).replace(fold=0)
-    return candidate
+    """The latest real instant at or before `now` at which the clock showed hour:minute."""
+    return latest_wall_time(now, hour, minute)
 
 
 def extract_times(work: Work, now: datetime | None) -> list[TimeSaid]:

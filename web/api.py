@@ -6,14 +6,24 @@ from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 import triage
-from monitoring import alerts, caregivers, episodes, history, medications, patients, reports, settings, views
+from monitoring import (
+    alerts,
+    bodies,
+    caregivers,
+    episodes,
+    history,
+    medications,
+    patients,
+    reports,
+    settings,
+    views,
+)
 from monitoring.clinic import ValidationError
 from monitoring.store import to_text
 from web.context import audited, clinic, json_body, staff_required, wake_delivery
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-OXYGEN = ("none", "low_flow", "high_flow", "positive_pressure")
 MAX_ID = 2**63 - 1  # SQLite integers are 64-bit
 
 
@@ -142,15 +152,8 @@ def ack(alert_id: int):
 @bp.post(f"/alerts/{ALERT}/resolve")
 @staff_required()
 def resolve(alert_id: int):
-    body = json_body()
-    note = body.get("note", "")
-    if not isinstance(note, str) or len(note) > 2000:
-        raise ValidationError("note must be text of at most 2000 characters", "note")
-    unknown = sorted(set(body) - {"note", "outcome"})
-    if unknown:
-        raise ValidationError(f"unknown field {unknown[0]!r}; known: note, outcome", unknown[0])
-    return jsonify(alerts.resolve(clinic(), alert_id, actor=g.staff["name"], note=note.strip(),
-                                  outcome=body.get("outcome")))
+    body = bodies.parse(bodies.ResolveBody, json_body())
+    return jsonify(alerts.resolve(clinic(), alert_id, actor=g.staff["name"], note=body.note, outcome=body.outcome))
 
 
 @bp.get("/reports/alerts")
@@ -174,21 +177,10 @@ def grade():
 
 
 def grade_body(body: dict) -> dict:
-    """ASTCT grading from a request body (shared by the dashboard form)."""
-    for flag in ("fever_masked", "hypotension", "vasopressin"):
-        if flag in body and not isinstance(body[flag], bool):
-            raise ValidationError(f"{flag} must be true or false", flag)
-    vasopressors = body.get("vasopressors", 0)
-    if isinstance(vasopressors, bool) or not isinstance(vasopressors, int) or not 0 <= vasopressors <= 2:
-        raise ValidationError("vasopressors must be 0, 1 or 2 (vasopressin not counted)", "vasopressors")
-    oxygen = body.get("oxygen", "none")
-    if oxygen not in OXYGEN:
-        raise ValidationError(f"oxygen must be one of {', '.join(OXYGEN)}", "oxygen")
+    """ASTCT grading from a request body (monitoring.bodies.GradeBody; shared by the dashboard form)."""
+    asked = bodies.parse(bodies.GradeBody, body)
     try:
-        graded = triage.grade(
-            temperature_c=body.get("temperature_c"), fever_masked=body.get("fever_masked", False),
-            hypotension=body.get("hypotension", False), vasopressors=vasopressors,
-            vasopressin=body.get("vasopressin", False), oxygen=oxygen, oxygen_lpm=body.get("oxygen_lpm"))
+        graded = triage.grade(**asked.model_dump())
     except ValueError as error:
         message = str(error)
         field = next((name for name in ("temperature_c", "oxygen_lpm") if name in message), "body")

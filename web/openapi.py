@@ -11,7 +11,7 @@ import copy
 from flask import Blueprint, jsonify
 
 from monitoring.alerts import OUTCOMES
-from monitoring.episodes import PAUSE_REASONS
+from monitoring.bodies import PAUSE_REASONS
 from triage import PROFILE_RANGES
 from triage.model import LEVELS, MEDICATIONS, SYMPTOMS
 

@@ -24,7 +24,7 @@ def _active_episode(clinic: Clinic, patient):
 
 def taken_at(body: dict):
     """When the reading or dose was taken (now when not given); a time in the future is refused."""
-    taken_at = bodies.parse(bodies.ReadingBody, body).taken_at or utcnow()
+    taken_at = bodies.parse(bodies.ReadingRequest, body).taken_at or utcnow()
     if taken_at > utcnow() + timedelta(minutes=5):
         raise ValidationError("taken_at is in the future", "taken_at")
     return taken_at
@@ -46,9 +46,9 @@ def to_celsius(value: float, unit: str | None) -> float | None:
 
 
 def reading_values(body) -> dict:
-    """Validate an app reading body (monitoring.bodies.ReadingBody); implausible values are kept out and
+    """Validate an app reading body (monitoring.bodies.ReadingRequest); implausible values are kept out and
     named, as for a text."""
-    reading = bodies.parse(bodies.ReadingBody, body)
+    reading = bodies.parse(bodies.ReadingRequest, body)
     values: dict = {"implausible": set(), "symptoms": set(reading.symptoms)}
     if reading.temperature is not None:
         value, unit = reading.temperature.value, reading.temperature.unit
@@ -91,7 +91,7 @@ def record(clinic: Clinic, patient, values: dict, taken: datetime, source: str =
 
 
 def submit_medication(clinic: Clinic, patient, body) -> dict:
-    dose = bodies.parse(bodies.PatientMedicationBody, body)
+    dose = bodies.parse(bodies.PatientMedicationRequest, body)
     dose_mg, given_at = dose.dose_mg, dose.taken_at or utcnow()
     if given_at > utcnow() + timedelta(minutes=5):
         raise ValidationError("taken_at is in the future", "taken_at")

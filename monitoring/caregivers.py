@@ -14,7 +14,7 @@ from monitoring.bodies import MAX_CAREGIVERS
 from monitoring.clinic import Clinic, Conflict, NotFound, ValidationError
 from monitoring.store import from_text, insert, to_text, transaction, utcnow
 
-FIELDS = tuple(bodies.CaregiverBody.model_fields)
+FIELDS = tuple(bodies.CaregiverRequest.model_fields)
 
 
 def caregiver_view(row) -> dict:
@@ -41,14 +41,14 @@ def insert_caregiver(clinic: Clinic, patient, values: dict, actor: str) -> int:
 
 
 def add(clinic: Clinic, patient_id: int, body, actor: str, form: bool = False) -> dict:
-    """POST /api/v1/patients/<id>/caregivers: add one (monitoring.bodies.CaregiverBody); 409 past MAX_CAREGIVERS
+    """POST /api/v1/patients/<id>/caregivers: add one (monitoring.bodies.CaregiverRequest); 409 past MAX_CAREGIVERS
     or for a phone already caring for this patient. Returns the caregiver's view. `form`: errors in the
     form's words."""
     with transaction(clinic.db):
         patient = clinic.db.execute("SELECT * FROM patients WHERE id = ?", [patient_id]).fetchone()
         if patient is None:
             raise NotFound(f"no patient {patient_id}", "patient_id")
-        caregiver = bodies.parse(bodies.CaregiverBody, body, {"form": form}, labels=form)
+        caregiver = bodies.parse(bodies.CaregiverRequest, body, {"form": form}, labels=form)
         values = {**caregiver.model_dump(), "language": caregiver.language or patient["language"]}
         if values["phone"] == patient["phone"]:
             raise ValidationError(f"{'A' if form else 'a'} caregiver's phone must not be the patient's own phone", "phone")

@@ -51,8 +51,8 @@ def _current(clinic: Clinic, patient_id: int):
 
 
 def validate_pause(body) -> tuple[str, datetime | None]:
-    """(reason code, until or None) from monitoring.bodies.PauseBody; raises ValidationError naming the field."""
-    paused = bodies.parse(bodies.PauseBody, {} if body is None else body)
+    """(reason code, until or None) from monitoring.bodies.PauseRequest; raises ValidationError naming the field."""
+    paused = bodies.parse(bodies.PauseRequest, {} if body is None else body)
     until = paused.until
     if until is not None:
         now = utcnow()
@@ -132,7 +132,7 @@ def resume_due(clinic: Clinic) -> int:
 def end(clinic: Clinic, patient_id: int, body, actor: str) -> dict:
     """End monitoring early with a reason (free text, at most 200 characters): texts stop for good and the
     patient is told once. A red flag texted in the next days still pages (monitoring.inbound)."""
-    reason = bodies.parse(bodies.EndBody, {} if body is None else body).reason
+    reason = bodies.parse(bodies.EndRequest, {} if body is None else body).reason
     now = to_text(utcnow())
     with transaction(clinic.db):
         patient, episode = _current(clinic, patient_id)

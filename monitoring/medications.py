@@ -12,9 +12,9 @@ from triage.model import Dose
 
 
 def give(clinic: Clinic, patient_id: int, body, staff: dict) -> dict:
-    """Record a dose given (body: monitoring.bodies.MedicationBody); a tocilizumab dose beyond the SOP's
+    """Record a dose given (body: monitoring.bodies.MedicationRequest); a tocilizumab dose beyond the SOP's
     limits is refused (409, rule named)."""
-    dose = bodies.parse(bodies.MedicationBody, body)
+    dose = bodies.parse(bodies.MedicationRequest, body)
     name, dose_mg, weight_kg, given_at = dose.name, dose.dose_mg, dose.weight_kg, dose.given_at or utcnow()
     if given_at > utcnow() + timedelta(minutes=5):
         raise ValidationError("given_at is in the future", "given_at")

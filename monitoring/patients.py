@@ -29,9 +29,9 @@ def _context(clinic: Clinic, form: bool = False) -> dict:
 
 def _enrollment_fields(clinic: Clinic, body, labels: bool = False, form: bool = False
                        ) -> tuple[dict, dict[str, ValidationError]]:
-    """Each field checked on its own (monitoring.bodies.EnrollBody), then what needs the clinic: (the values
+    """Each field checked on its own (monitoring.bodies.EnrollRequest), then what needs the clinic: (the values
     that passed, {field: its problem}) in checking order."""
-    values, errors = bodies.check(bodies.EnrollBody, body, _context(clinic, form), labels=labels)
+    values, errors = bodies.check(bodies.EnrollRequest, body, _context(clinic, form), labels=labels)
     if "phone" in values:
         # A patient's phone may not be a staff or on-call phone: texts from it would be read as the
         # patient's, so that nurse could never ACK a page by text, and would get the patient's prompts.
@@ -73,11 +73,11 @@ def enrollment_errors(clinic: Clinic, body, form: bool = False) -> dict[str, Ser
     problems: dict[str, ServiceError] = dict(errors)
 
     def worded(problem: ServiceError) -> ServiceError:
-        if not form or problem.field not in bodies.EnrollBody.model_fields:
+        if not form or problem.field not in bodies.EnrollRequest.model_fields:
             return problem
         message = problem.message
         if message.startswith(problem.field):
-            message = (bodies.EnrollBody.model_fields[problem.field].title or "") + message[len(problem.field):]
+            message = (bodies.EnrollRequest.model_fields[problem.field].title or "") + message[len(problem.field):]
         message = message.replace("the clinic's missed_after_minutes", "the clinic’s “Count as missed "
                                   "after” setting")
         return type(problem)(message[:1].upper() + message[1:], problem.field)
@@ -118,7 +118,7 @@ def check_dose_time(given_at: datetime, hours: int, field: str) -> None:
 
 def enroll(clinic: Clinic, body, actor: str, form: bool = False) -> dict:
     """Enroll a patient and open their first monitoring episode; the first check-in is due now.
-    `body` as monitoring.bodies.EnrollBody describes it (`form`: a posted form, see enrollment_errors)."""
+    `body` as monitoring.bodies.EnrollRequest describes it (`form`: a posted form, see enrollment_errors)."""
     values = validate_enrollment(clinic, body, form)
     check_dose_time(values["dose_given_at"], values["monitoring_hours"], "dose_given_at")
     _check_interval(clinic, values["checkin_interval_minutes"])
@@ -164,7 +164,7 @@ def active_episode_for_phone(clinic: Clinic, phone: str):
 
 def new_dose(clinic: Clinic, patient_id: int, body, actor: str) -> dict:
     """A new step-up dose: close the current episode and open a new one."""
-    dose = bodies.parse(bodies.DoseBody, body)
+    dose = bodies.parse(bodies.DoseRequest, body)
     therapy, given_at = dose.therapy, dose.given_at or utcnow()
     with transaction(clinic.db):
         if not clinic.db.execute("SELECT 1 FROM patients WHERE id = ?", [patient_id]).fetchone():

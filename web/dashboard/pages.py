@@ -203,7 +203,7 @@ def _enroll_page(values, errors: dict, status: int = 200, enrolled_on_phone: dic
 def enroll():
     if request.method == "GET":
         return _enroll_page({**ENROLL_DEFAULTS, "dose_given_at": forms.local_input_value(utcnow(), clinic().tz)}, {})
-    body = bodies.form_body(request.form, bodies.EnrollBody.model_fields, rows={"caregivers": caregivers.FIELDS})
+    body = bodies.form_body(request.form, bodies.EnrollRequest.model_fields, rows={"caregivers": caregivers.FIELDS})
     problems = patients.enrollment_errors(clinic(), body, form=True)
     try:
         if not problems:

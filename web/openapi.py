@@ -134,15 +134,17 @@ def _routes() -> list[tuple[str, str, str, Operation]]:
             continue
         path = re.sub(r"<(?:[^:>]+:)?([a-z_]+)>", r"{\1}", rule.rule)
         security = "patientToken" if rule.endpoint.startswith("me.") else "staffToken"
-        found += [(path, method.lower(), security, operation) for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+        methods = sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
+        found += [(path, method.lower(), security, operation) for method in methods]
     return found
 
 
 def document() -> dict[str, Any]:
     """The whole OpenAPI 3.1 document (a fresh copy each call)."""
     routes = _routes()
-    models = {Error, *(model for *_, operation in routes
-                       for model in (operation.answer, operation.body, operation.query) if model is not None)}
+    models: set[type[BaseModel]] = {Error}
+    for *_, operation in routes:
+        models |= {model for model in (operation.answer, operation.body, operation.query) if model is not None}
     _, top = models_json_schema([(model, "validation") for model in sorted(models, key=lambda m: m.__name__)],
                                 ref_template=REF)
     schemas: dict[str, Any] = top.get("$defs", {})

@@ -11,10 +11,10 @@ from monitoring.store import from_text, to_text, transaction, utcnow
 from triage.model import Dose
 
 
-def give(clinic: Clinic, patient_id: int, body, staff: dict) -> dict:
-    """Record a dose given (body: monitoring.bodies.MedicationRequest); a tocilizumab dose beyond the SOP's
-    limits is refused (409, rule named)."""
-    dose = bodies.parse(bodies.MedicationRequest, body)
+def give(clinic: Clinic, patient_id: int, body, staff: dict, form: bool = False) -> dict:
+    """Record a dose given (body: monitoring.bodies.MedicationRequest; `form`: a posted form, errors in its
+    words); a tocilizumab dose beyond the SOP's limits is refused (409, rule named)."""
+    dose = bodies.parse(bodies.MedicationRequest, body, {"form": form, "tz": clinic.tz if form else None}, labels=form)
     name, dose_mg, weight_kg, given_at = dose.name, dose.dose_mg, dose.weight_kg, dose.given_at or utcnow()
     if given_at > utcnow() + timedelta(minutes=5):
         raise ValidationError("given_at is in the future", "given_at")

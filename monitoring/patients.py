@@ -162,9 +162,10 @@ def active_episode_for_phone(clinic: Clinic, phone: str):
     ).fetchone()
 
 
-def new_dose(clinic: Clinic, patient_id: int, body, actor: str) -> dict:
-    """A new step-up dose: close the current episode and open a new one."""
-    dose = bodies.parse(bodies.DoseRequest, body)
+def new_dose(clinic: Clinic, patient_id: int, body, actor: str, form: bool = False) -> dict:
+    """A new step-up dose (body: monitoring.bodies.DoseRequest; `form`: a posted form, errors in its words):
+    close the current episode and open a new one."""
+    dose = bodies.parse(bodies.DoseRequest, body, {"form": form, "tz": clinic.tz if form else None}, labels=form)
     therapy, given_at = dose.therapy, dose.given_at or utcnow()
     with transaction(clinic.db):
         if not clinic.db.execute("SELECT 1 FROM patients WHERE id = ?", [patient_id]).fetchone():

@@ -132,12 +132,8 @@ def give_medication(patient_id: int):
     form = request.form
     user = current_user()
     try:
-        body = forms.drop_none({
-            "name": forms.text(form, "name"), "dose_mg": forms.number(form, "dose_mg", "Dose (mg)"),
-            "weight_kg": forms.number(form, "weight_kg", "Weight (kg)"),
-            "given_at": forms.local_time(form, "given_at", clinic().tz, "Given at"),
-        })
-        given = medications.give(clinic(), patient_id, body, {"id": user.id, "name": user.name})
+        given = medications.give(clinic(), patient_id, bodies.form_body(form, bodies.MedicationRequest.model_fields),
+                                 {"id": user.id, "name": user.name}, form=True)
     except NotFound:
         raise
     except ServiceError as error:
@@ -152,9 +148,8 @@ def give_medication(patient_id: int):
 def new_dose(patient_id: int):
     form = request.form
     try:
-        body = forms.drop_none({"therapy": forms.text(form, "therapy"),
-                                "given_at": forms.local_time(form, "given_at", clinic().tz, "Dose given at")})
-        patients.new_dose(clinic(), patient_id, body, actor=current_user().name)
+        patients.new_dose(clinic(), patient_id, bodies.form_body(form, bodies.DoseRequest.model_fields),
+                          actor=current_user().name, form=True)
     except NotFound:
         raise
     except ServiceError as error:

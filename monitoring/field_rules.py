@@ -152,12 +152,20 @@ def measured() -> Checked:
     return Checked(parse)
 
 
+def _float(value: float) -> float:
+    """As a float; an int past float's range (10 ** 400) is infinite, never an OverflowError."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
+
+
 def finite(message: str = "{subject} must be a number", required: bool = False) -> Checked:
     """Any finite number: NaN and Infinity are not JSON numbers (RFC 8259) though Python's decoder takes them."""
     def parse(value: Any, context: Context) -> float | None:
         if value is None and not required:
             return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value := _float(value)):
             refuse(message)
         return value
     return Checked(parse)

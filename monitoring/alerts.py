@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from messages.page import render_page
 from messages.texts import level_label, render
-from monitoring import operator, outbox, pagefacts, voice
+from monitoring import bodies, operator, outbox, pagefacts, voice
 from monitoring.clinic import Clinic, Conflict, NotFound, ValidationError
 from monitoring.outbox import DeliveryOutcome, queue_text
 from monitoring.store import dumps, from_text, insert, iso, loads, to_text, transaction, utcnow
@@ -323,7 +323,7 @@ def _already_text(clinic: Clinic, row) -> str:
 
 
 # What came of an alert, recorded when it is resolved (CONTRACT section 8); the response-time report counts them.
-OUTCOMES = ("home_care", "ed", "clinic", "admitted", "no_action")
+OUTCOMES = bodies.OUTCOMES  # one list: the resolve body's
 
 
 def resolve(clinic: Clinic, alert_id: int, actor: str, note: str, outcome: str | None = None) -> dict:

@@ -1,18 +1,15 @@
 """The patient app's road into care: the same triage as a text, answered in JSON instead of SMS."""
 from __future__ import annotations
 
-import math
 from datetime import datetime, timedelta
 
 import triage
-from monitoring import care, views
+from monitoring import bodies, care, views
 from monitoring.clinic import Clinic, Conflict, ValidationError
-from monitoring.patients import parse_time
 from monitoring.store import transaction, utcnow
-from triage.model import SYMPTOMS, Assessment
+from triage.model import Assessment
 from triage.ranges import temperature_celsius, temperature_unit
 
-READING_FIELDS = {"temperature", "systolic", "diastolic", "spo2", "heart_rate", "symptoms", "taken_at"}
 WHOLE_NUMBERS = ("systolic", "diastolic", "spo2", "heart_rate")
 
 
@@ -27,7 +24,7 @@ def _active_episode(clinic: Clinic, patient):
 
 def taken_at(body: dict):
     """When the reading or dose was taken (now when not given); a time in the future is refused."""
-    taken_at = parse_time(body.get("taken_at"), "taken_at", default=utcnow())
+    taken_at = bodies.parse(bodies.ReadingRequest, body).taken_at or utcnow()
     if taken_at > utcnow() + timedelta(minutes=5):
         raise ValidationError("taken_at is in the future", "taken_at")
     return taken_at
@@ -42,23 +39,12 @@ def to_celsius(value: float, unit: str | None) -> float | None:
 
 
 def reading_values(body) -> dict:
-    """Validate an app reading body; implausible values are kept out and named, as for a text."""
-    if not isinstance(body, dict):
-        raise ValidationError("the body must be a JSON object", "body")
-    unknown = sorted(set(body) - READING_FIELDS)
-    if unknown:
-        raise ValidationError(f"unknown field {unknown[0]!r}; known: {', '.join(sorted(READING_FIELDS))}", unknown[0])
-    values: dict = {"implausible": set()}
-    temperature = body.get("temperature")
-    if temperature is not None:
-        if not isinstance(temperature, dict) or set(temperature) - {"value", "unit"}:
-            raise ValidationError('temperature must be {"value": number, "unit": "C" or "F"}', "temperature")
-        value, unit = temperature.get("value"), temperature.get("unit")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            # NaN and Infinity are not JSON numbers (RFC 8259) though Python's decoder takes them
-            raise ValidationError("temperature.value must be a number", "temperature.value")
-        if unit not in ("C", "F", None):
-            raise ValidationError('temperature.unit must be "C" or "F"', "temperature.unit")
+    """Validate an app reading body (monitoring.bodies.ReadingRequest); implausible values are kept out and
+    named, as for a text."""
+    reading = bodies.parse(bodies.ReadingRequest, body)
+    values: dict = {"implausible": set(), "symptoms": set(reading.symptoms)}
+    if reading.temperature is not None:
+        value, unit = reading.temperature.value, reading.temperature.unit
         celsius = to_celsius(value, unit)
         if celsius is not None and triage.plausible("temperature_c", celsius):
             values["temperature_c"] = celsius
@@ -68,21 +54,13 @@ def reading_values(body) -> dict:
         else:
             values["implausible"].add("temperature_c")
     for field in WHOLE_NUMBERS:
-        value = body.get(field)
+        value = getattr(reading, field)
         if value is None:
             continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or (
-                isinstance(value, float) and not math.isfinite(value)) or value != int(value):
-            # NaN, Infinity or 1e400 would crash int(); a 400-digit int would crash isfinite()
-            raise ValidationError(f"{field} must be a whole number", field)
-        if triage.plausible(field, int(value)):
-            values[field] = int(value)
+        if triage.plausible(field, value):
+            values[field] = value
         else:
             values["implausible"].add(field)
-    symptoms = body.get("symptoms", [])
-    if not isinstance(symptoms, list) or any(code not in SYMPTOMS for code in symptoms):
-        raise ValidationError(f"symptoms must be a list of codes from: {', '.join(SYMPTOMS)}", "symptoms")
-    values["symptoms"] = set(symptoms)
     if not (set(values) - {"implausible", "symptoms"}) and not values["symptoms"] and not values["implausible"]:
         raise ValidationError("send at least one value: temperature, systolic, spo2, heart_rate or symptoms", "body")
     return values
@@ -106,18 +84,10 @@ def record(clinic: Clinic, patient, values: dict, taken: datetime, source: str =
 
 
 def submit_medication(clinic: Clinic, patient, body) -> dict:
-    if not isinstance(body, dict):
-        raise ValidationError("the body must be a JSON object", "body")
-    unknown = sorted(set(body) - {"name", "dose_mg", "taken_at"})
-    if unknown:
-        raise ValidationError(f"unknown field {unknown[0]!r}; known: dose_mg, name, taken_at", unknown[0])
-    if body.get("name") != "acetaminophen":
-        raise ValidationError("name must be acetaminophen (other medicines are recorded by the clinic)", "name")
-    dose_mg = body.get("dose_mg")
-    if dose_mg is not None and (isinstance(dose_mg, bool) or not isinstance(dose_mg, (int, float))
-                                or not 80 <= dose_mg <= 2000):
-        raise ValidationError("dose_mg must be a number between 80 and 2000", "dose_mg")
-    given_at = taken_at(body)
+    dose = bodies.parse(bodies.PatientMedicationRequest, body)
+    dose_mg, given_at = dose.dose_mg, dose.taken_at or utcnow()
+    if given_at > utcnow() + timedelta(minutes=5):
+        raise ValidationError("taken_at is in the future", "taken_at")
     with transaction(clinic.db):
         episode = _active_episode(clinic, patient)
         assessment = care.patient_acetaminophen(clinic, patient, episode, given_at=given_at, dose_mg=dose_mg,

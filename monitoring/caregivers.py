@@ -9,13 +9,12 @@ wrote keep their sender.
 """
 from __future__ import annotations
 
-from monitoring import care
+from monitoring import bodies, care
+from monitoring.bodies import MAX_CAREGIVERS
 from monitoring.clinic import Clinic, Conflict, NotFound, ValidationError
 from monitoring.store import from_text, insert, to_text, transaction, utcnow
 
-MAX_CAREGIVERS = 2
-FIELDS = ("name", "phone", "language", "relationship")
-LANGUAGES = ("en", "es")
+FIELDS = tuple(bodies.CaregiverRequest.model_fields)
 
 
 def caregiver_view(row) -> dict:
@@ -23,60 +22,6 @@ def caregiver_view(row) -> dict:
     opted_out = from_text(row["opted_out_at"])
     return {"id": row["id"], "name": row["name"], "phone": row["phone"], "language": row["language"],
             "relationship": row["relationship"], "opted_out_at": opted_out.isoformat() if opted_out else None}
-
-
-def validate_one(body, field: str, default_language: str = "en") -> dict:
-    """One caregiver's values from `{"name", "phone" (E.164), "language"?, "relationship"?}`.
-
-    Errors name the field as `<field>.<key>` (e.g. `caregivers[0].phone`), or just `<key>` when `field` is
-    "" (a body that is one caregiver), so a form can mark it."""
-    from monitoring.patients import _text, normalise_phone  # patients imports this module for enroll()
-
-    def named(key: str) -> str:
-        return f"{field}.{key}" if field else key
-
-    if not isinstance(body, dict):
-        raise ValidationError(f"{field or 'the body'} must be an object with name and phone", field or "body")
-    unknown = sorted(set(body) - set(FIELDS))
-    if unknown:
-        raise ValidationError(f"unknown field {named(unknown[0])}; known: {', '.join(FIELDS)}", named(unknown[0]))
-    try:
-        name = _text(body, "name", limit=100)
-    except ValidationError:
-        raise ValidationError(f"{named('name')} is required and must be text of at most 100 characters",
-                              named("name")) from None
-    phone = normalise_phone(body.get("phone"), named("phone"))
-    language = body.get("language") or default_language
-    if language not in LANGUAGES:
-        raise ValidationError(f"{named('language')} must be 'en' or 'es'", named("language"))
-    relationship = body.get("relationship")
-    if relationship is not None:
-        try:
-            relationship = _text(body, "relationship", required=False, limit=40)
-        except ValidationError:
-            raise ValidationError(f"{named('relationship')} must be text of at most 40 characters, like daughter",
-                                  named("relationship")) from None
-    return {"name": name, "phone": phone, "language": language, "relationship": relationship}
-
-
-def validate_list(value, patient_phone: str | None, default_language: str = "en") -> list[dict]:
-    """The `caregivers` of an enrollment: a list of at most MAX_CAREGIVERS, distinct phones, none the
-    patient's own (the patient's texts are already the patient's)."""
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise ValidationError("caregivers must be a list of {name, phone, language?, relationship?}", "caregivers")
-    if len(value) > MAX_CAREGIVERS:
-        raise ValidationError(f"caregivers: at most {MAX_CAREGIVERS} per patient, not {len(value)}", "caregivers")
-    caregivers = [validate_one(item, f"caregivers[{index}]", default_language) for index, item in enumerate(value)]
-    phones = [caregiver["phone"] for caregiver in caregivers]
-    for index, phone in enumerate(phones):
-        if phone == patient_phone:
-            raise ValidationError("a caregiver's phone must not be the patient's own phone",
-                                  f"caregivers[{index}].phone")
-        if phone in phones[:index]:
-            raise ValidationError("the two caregivers need different phones", f"caregivers[{index}].phone")
-    return caregivers
 
 
 def insert_caregiver(clinic: Clinic, patient, values: dict, actor: str) -> int:
@@ -95,16 +40,18 @@ def insert_caregiver(clinic: Clinic, patient, values: dict, actor: str) -> int:
     return caregiver_id
 
 
-def add(clinic: Clinic, patient_id: int, body, actor: str) -> dict:
-    """POST /api/v1/patients/<id>/caregivers: add one; 409 past MAX_CAREGIVERS or for a phone already
-    caring for this patient. Returns the caregiver's view."""
+def add(clinic: Clinic, patient_id: int, body, actor: str, form: bool = False) -> dict:
+    """POST /api/v1/patients/<id>/caregivers: add one (monitoring.bodies.CaregiverRequest); 409 past MAX_CAREGIVERS
+    or for a phone already caring for this patient. Returns the caregiver's view. `form`: errors in the
+    form's words."""
     with transaction(clinic.db):
         patient = clinic.db.execute("SELECT * FROM patients WHERE id = ?", [patient_id]).fetchone()
         if patient is None:
             raise NotFound(f"no patient {patient_id}", "patient_id")
-        values = validate_one(body, "", patient["language"])
+        caregiver = bodies.parse(bodies.CaregiverRequest, body, {"form": form}, labels=form)
+        values = {**caregiver.model_dump(), "language": caregiver.language or patient["language"]}
         if values["phone"] == patient["phone"]:
-            raise ValidationError("a caregiver's phone must not be the patient's own phone", "phone")
+            raise ValidationError(f"{'A' if form else 'a'} caregiver's phone must not be the patient's own phone", "phone")
         current = care.caregivers_of(clinic, patient_id, reachable=False)
         if len(current) >= MAX_CAREGIVERS:
             raise Conflict(f"a patient has at most {MAX_CAREGIVERS} caregivers; remove one first", "caregivers")

@@ -20,13 +20,12 @@ from pydantic import ValidationError as ModelError
 from pydantic_core import ErrorDetails
 
 from monitoring.config_model import Described, Settings, describe, described, editable_sections, table_of
-from monitoring.config_types import DAYS, ConfigError, is_example_number, normalised_phone, parse_clock
+from monitoring.config_types import DAYS, ConfigError, normalised_phone, parse_clock
 from triage.model import ClinicHours, Thresholds
 
 __all__ = ["DAYS", "DEFAULTS", "ConfigError", "Described", "clinic_hours", "describe", "described", "e164",
            "editable_sections", "example_toml", "load", "parse_clock", "thresholds"]
 
-_is_example_number = is_example_number  # monitoring.patients' name for it
 
 _ONCALL = Settings.model_fields["oncall"].json_schema_extra
 ONCALL_LABEL = str(_ONCALL["label"]) if isinstance(_ONCALL, dict) else "oncall"  # the settings page's name for it

@@ -13,12 +13,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from monitoring import care
+from monitoring import bodies, care
 from monitoring.clinic import Clinic, Conflict, NotFound, ValidationError
-from monitoring.patients import parse_time
 from monitoring.store import from_text, to_text, transaction, utcnow
 
-PAUSE_REASONS = ("admitted", "in_clinic", "ed", "other")
 PAUSE_LABELS = {"admitted": "admitted to hospital", "in_clinic": "in clinic", "ed": "in the emergency department",
                 "other": "other"}
 LONGEST_PAUSE = timedelta(days=14)  # the longest episode enrollment allows (monitoring_hours <= 14 days)
@@ -39,25 +37,6 @@ def episode_status(episode, patient) -> str:
     return "active"
 
 
-def _body(body) -> dict:
-    if body is None:
-        return {}
-    if not isinstance(body, dict):
-        raise ValidationError("the body must be a JSON object", "body")
-    return body
-
-
-def _reason_text(body: dict, field: str = "reason", required: bool = True) -> str | None:
-    value = body.get(field)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError(f"{field} is required: say why, in a few words", field)
-    if len(value) > 200 or any(ord(char) < 32 or ord(char) == 127 for char in value):
-        raise ValidationError(f"{field} must be plain text of at most 200 characters", field)
-    return value.strip()
-
-
 def _current(clinic: Clinic, patient_id: int):
     """(patient, its active episode); NotFound for no patient, Conflict when monitoring is not active."""
     patient = clinic.db.execute("SELECT * FROM patients WHERE id = ?", [patient_id]).fetchone()
@@ -72,23 +51,16 @@ def _current(clinic: Clinic, patient_id: int):
 
 
 def validate_pause(body) -> tuple[str, datetime | None]:
-    """(reason code, until or None) from {"reason", "until"?}; raises ValidationError naming the field."""
-    body = _body(body)
-    unknown = sorted(set(body) - {"reason", "until"})
-    if unknown:
-        raise ValidationError(f"unknown field {unknown[0]!r}; known: reason, until", unknown[0])
-    reason = body.get("reason")
-    if reason not in PAUSE_REASONS:
-        raise ValidationError(f"reason must be one of {', '.join(PAUSE_REASONS)}", "reason")
-    until = None
-    if body.get("until") not in (None, ""):
-        until = parse_time(body["until"], "until")
+    """(reason code, until or None) from monitoring.bodies.PauseRequest; raises ValidationError naming the field."""
+    paused = bodies.parse(bodies.PauseRequest, {} if body is None else body)
+    until = paused.until
+    if until is not None:
         now = utcnow()
         if until <= now:
             raise ValidationError("until must be in the future", "until")
         if until > now + LONGEST_PAUSE:
             raise ValidationError("until must be within 14 days; resume by hand later instead", "until")
-    return reason, until
+    return paused.reason, until
 
 
 def pause(clinic: Clinic, patient_id: int, body, actor: str) -> dict:
@@ -160,11 +132,7 @@ def resume_due(clinic: Clinic) -> int:
 def end(clinic: Clinic, patient_id: int, body, actor: str) -> dict:
     """End monitoring early with a reason (free text, at most 200 characters): texts stop for good and the
     patient is told once. A red flag texted in the next days still pages (monitoring.inbound)."""
-    body = _body(body)
-    unknown = sorted(set(body) - {"reason"})
-    if unknown:
-        raise ValidationError(f"unknown field {unknown[0]!r}; known: reason", unknown[0])
-    reason = _reason_text(body)
+    reason = bodies.parse(bodies.EndRequest, {} if body is None else body).reason
     now = to_text(utcnow())
     with transaction(clinic.db):
         patient, episode = _current(clinic, patient_id)

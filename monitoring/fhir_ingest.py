@@ -14,9 +14,10 @@ from datetime import datetime
 
 from monitoring import app_api
 from monitoring import fhir_codes as codes
+from monitoring.bodies import EARLIEST, LATEST
 from monitoring.clinic import Clinic, ServiceError
 from monitoring.fhir_outcome import FhirError
-from monitoring.patients import EARLIEST, LATEST, patient_with_mrn
+from monitoring.patients import patient_with_mrn
 
 ACCEPTED_STATUS = ("final", "amended", "corrected")
 UNITS: dict[str, dict[str, str | None]] = {"temp": {"Cel": "C", "[degF]": "F"}, "hr": {"/min": None},

@@ -4,10 +4,9 @@ from __future__ import annotations
 from typing import Any
 
 import triage
+from monitoring import bodies
 from monitoring.clinic import Clinic, NotFound, ValidationError
 from monitoring.store import dumps, insert, to_text, transaction, utcnow
-
-OXYGEN = ("none", "low_flow", "high_flow", "positive_pressure")
 
 
 def record_grade(clinic: Clinic, patient_id: int, inputs: dict[str, Any], graded: dict[str, Any], actor: str) -> int:
@@ -43,24 +42,13 @@ def grades_for(clinic: Clinic, patient_id: int, episode_id: int | None = None) -
 
 
 def grade_body(body: dict[str, Any]) -> dict[str, Any]:
-    """ASTCT grading (SOP 4 grading table, triage.grade) from a request body: temperature_c, fever_masked,
-    hypotension, vasopressors (0-2), vasopressin, oxygen (one of OXYGEN), oxygen_lpm. Returns {"grade",
-    "driver", "management"}; ValidationError naming the field for a bad one. Shared by the staff API and
-    the dashboard form."""
-    for flag in ("fever_masked", "hypotension", "vasopressin"):
-        if flag in body and not isinstance(body[flag], bool):
-            raise ValidationError(f"{flag} must be true or false", flag)
-    vasopressors = body.get("vasopressors", 0)
-    if isinstance(vasopressors, bool) or not isinstance(vasopressors, int) or not 0 <= vasopressors <= 2:
-        raise ValidationError("vasopressors must be 0, 1 or 2 (vasopressin not counted)", "vasopressors")
-    oxygen = body.get("oxygen", "none")
-    if oxygen not in OXYGEN:
-        raise ValidationError(f"oxygen must be one of {', '.join(OXYGEN)}", "oxygen")
+    """ASTCT grading (SOP 4 grading table, triage.grade) from a request body (monitoring.bodies.GradeRequest:
+    temperature_c, fever_masked, hypotension, vasopressors (0-2), vasopressin, oxygen (one of OXYGEN),
+    oxygen_lpm). Returns {"grade", "driver", "management"}; ValidationError naming the field for a bad one.
+    Shared by the staff API and the dashboard form."""
+    asked = bodies.parse(bodies.GradeRequest, body)
     try:
-        graded = triage.grade(
-            temperature_c=body.get("temperature_c"), fever_masked=body.get("fever_masked", False),
-            hypotension=body.get("hypotension", False), vasopressors=vasopressors,
-            vasopressin=body.get("vasopressin", False), oxygen=oxygen, oxygen_lpm=body.get("oxygen_lpm"))
+        graded = triage.grade(**asked.model_dump())
     except ValueError as error:
         message = str(error)
         field = next((name for name in ("temperature_c", "oxygen_lpm") if name in message), "body")

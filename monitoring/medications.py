@@ -4,37 +4,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 import triage
+from monitoring import bodies
 from monitoring.care import record_dose
 from monitoring.clinic import Clinic, Conflict, NotFound, ValidationError
-from monitoring.patients import parse_time
 from monitoring.store import from_text, to_text, transaction, utcnow
-from triage.model import MEDICATIONS, Dose
-
-FIELDS = {"name", "dose_mg", "weight_kg", "given_at"}
+from triage.model import Dose
 
 
-def _number(body: dict, field: str, low: float, high: float) -> float | None:
-    value = body.get(field)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-        raise ValidationError(f"{field} must be a number between {low:g} and {high:g}", field)
-    return float(value)
-
-
-def give(clinic: Clinic, patient_id: int, body, staff: dict) -> dict:
-    """Record a dose given; a tocilizumab dose beyond the SOP's limits is refused (409, rule named)."""
-    if not isinstance(body, dict):
-        raise ValidationError("the body must be a JSON object", "body")
-    unknown = sorted(set(body) - FIELDS)
-    if unknown:
-        raise ValidationError(f"unknown field {unknown[0]!r}; known: {', '.join(sorted(FIELDS))}", unknown[0])
-    name = str(body.get("name") or "").strip().lower()
-    if name not in MEDICATIONS:
-        raise ValidationError(f"name must be one of {', '.join(MEDICATIONS)}", "name")
-    dose_mg = _number(body, "dose_mg", 0.1, 5000)
-    weight_kg = _number(body, "weight_kg", 2, 300)
-    given_at = parse_time(body.get("given_at"), "given_at", default=utcnow())
+def give(clinic: Clinic, patient_id: int, body, staff: dict, form: bool = False) -> dict:
+    """Record a dose given (body: monitoring.bodies.MedicationRequest; `form`: a posted form, errors in its
+    words); a tocilizumab dose beyond the SOP's limits is refused (409, rule named)."""
+    dose = bodies.parse(bodies.MedicationRequest, body, {"form": form, "tz": clinic.tz if form else None}, labels=form)
+    name, dose_mg, weight_kg, given_at = dose.name, dose.dose_mg, dose.weight_kg, dose.given_at or utcnow()
     if given_at > utcnow() + timedelta(minutes=5):
         raise ValidationError("given_at is in the future", "given_at")
     if name == "tocilizumab" and dose_mg is None:

@@ -3,11 +3,23 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
 
-from monitoring import alerts, caregivers, episodes, history, medications, patients, reports, settings, views
-from monitoring.clinic import ValidationError
+from monitoring import (
+    alerts,
+    bodies,
+    caregivers,
+    episodes,
+    history,
+    medications,
+    patients,
+    reports,
+    settings,
+    views,
+)
 from monitoring.grades import grade_body
 from monitoring.store import to_text
-from web.context import MAX_ID, RowId, audited, clinic, json_body, staff_required, wake_delivery
+from web import answers
+from web.context import RowId, audited, clinic, json_body, staff_required, wake_delivery
+from web.openapi import documented
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -16,16 +28,9 @@ PATIENT = "<row_id:patient_id>"
 ALERT = "<row_id:alert_id>"
 
 
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name)
-    if value in (None, ""):
-        return None
-    if not (value.isascii() and value.isdigit()) or int(value) > MAX_ID:
-        raise ValidationError(f"{name} must be a whole number", name)
-    return int(value)
-
-
 @bp.post("/patients")
+@documented("Enroll a patient and open a monitoring episode; the first check-in is due now", answers.Enrolled,
+            "enrolled", status=201, body=bodies.EnrollRequest, errors=(409,), operation_id="enrollPatient")
 @staff_required()
 def enroll():
     enrolled = patients.enroll(clinic(), json_body(), actor=g.staff["name"])
@@ -34,6 +39,8 @@ def enroll():
 
 
 @bp.get("/patients")
+@documented("Patients with an active episode (all=1: every patient)", answers.Patient, "patients by name",
+            many=True, query=bodies.PatientsQuery, operation_id="listPatients")
 @staff_required()
 @audited("api.patients")
 def list_patients():
@@ -41,6 +48,8 @@ def list_patients():
 
 
 @bp.get(f"/patients/{PATIENT}")
+@documented("One patient: episode, latest assessment, readings newest first", answers.Patient, "the patient",
+            operation_id="getPatient")
 @staff_required()
 @audited("api.patient")
 def get_patient(patient_id: int):
@@ -48,6 +57,8 @@ def get_patient(patient_id: int):
 
 
 @bp.post(f"/patients/{PATIENT}/doses")
+@documented("A new step-up dose: ends the current episode and opens a new one", answers.NewDose,
+            "the patient with the new episode", status=201, body=bodies.DoseRequest, operation_id="newDose")
 @staff_required()
 def new_dose(patient_id: int):
     opened = patients.new_dose(clinic(), patient_id, json_body(), actor=g.staff["name"])
@@ -55,12 +66,16 @@ def new_dose(patient_id: int):
 
 
 @bp.post(f"/patients/{PATIENT}/caregivers")
+@documented("Add a caregiver (at most 2); they get an explanation text", answers.Caregiver, "the caregiver",
+            status=201, body=bodies.CaregiverRequest, errors=(409,), operation_id="addCaregiver")
 @staff_required()
 def add_caregiver(patient_id: int):
     return jsonify(caregivers.add(clinic(), patient_id, json_body(), actor=g.staff["name"])), 201
 
 
 @bp.delete(f"/patients/{PATIENT}/caregivers/<row_id:caregiver_id>")
+@documented("Remove a caregiver: no more texts to them; their past texts keep their name", answers.Caregivers,
+            "the caregivers left", operation_id="removeCaregiver")
 @staff_required()
 def remove_caregiver(patient_id: int, caregiver_id: int):
     caregivers.remove(clinic(), patient_id, caregiver_id, actor=g.staff["name"])
@@ -68,30 +83,41 @@ def remove_caregiver(patient_id: int, caregiver_id: int):
 
 
 @bp.post(f"/patients/{PATIENT}/pause")
+@documented("Pause check-ins (in hospital, ED or clinic): no prompts and no missed check-ins; a red flag "
+            "texted meanwhile still pages", answers.EpisodeChange, "paused", body=bodies.PauseRequest, errors=(409,),
+            operation_id="pauseMonitoring")
 @staff_required()
 def pause(patient_id: int):
     return jsonify(episodes.pause(clinic(), patient_id, json_body(), actor=g.staff["name"]))
 
 
 @bp.post(f"/patients/{PATIENT}/resume")
+@documented("Resume check-ins; the next prompt is due now", answers.EpisodeChange, "resumed", errors=(409,),
+            operation_id="resumeMonitoring")
 @staff_required()
 def resume(patient_id: int):
     return jsonify(episodes.resume(clinic(), patient_id, actor=g.staff["name"]))
 
 
 @bp.post(f"/patients/{PATIENT}/end")
+@documented("End monitoring early, with a reason", answers.EpisodeChange, "ended", body=bodies.EndRequest,
+            errors=(409,), operation_id="endMonitoring")
 @staff_required()
 def end(patient_id: int):
     return jsonify(episodes.end(clinic(), patient_id, json_body(), actor=g.staff["name"]))
 
 
 @bp.post(f"/patients/{PATIENT}/medications")
+@documented("Record a dose given; tocilizumab beyond the SOP's limits is refused (409)", answers.Medication,
+            "recorded", status=201, body=bodies.MedicationRequest, errors=(409,), operation_id="giveMedication")
 @staff_required()
 def give_medication(patient_id: int):
     return jsonify(medications.give(clinic(), patient_id, json_body(), g.staff)), 201
 
 
 @bp.get(f"/patients/{PATIENT}/medications")
+@documented("Doses recorded for a patient, newest first", answers.MedicationEntry, "doses", many=True,
+            operation_id="listMedications")
 @staff_required()
 @audited("api.medications")
 def list_medications(patient_id: int):
@@ -100,43 +126,38 @@ def list_medications(patient_id: int):
 
 
 @bp.get("/alerts")
+@documented("Alerts, newest first", answers.Alert, "alerts", many=True, query=bodies.AlertsQuery, errors=(400,),
+            operation_id="listAlerts")
 @staff_required()
 @audited("api.alerts")
 def list_alerts():
-    status = request.args.get("status", "open")
-    if status not in ("open", "acknowledged", "resolved", "active", "all"):
-        raise ValidationError("status must be open, acknowledged, resolved, active or all", "status")
-    level = request.args.get("level") or None
-    if level is not None and level not in history.LEVEL_CHOICES:
-        raise ValidationError(f"level must be one of {', '.join(history.LEVEL_CHOICES)}", "level")
+    query = bodies.parse(bodies.AlertsQuery, request.args.to_dict())
     created = None
     if request.args.get("since") or request.args.get("until"):
         since, until = history.period(request.args, clinic().tz, default_days=None)
         created = (to_text(since) if since else "", to_text(until))
-    return jsonify(alerts.list_alerts(clinic(), status, _int_arg("patient_id"), created=created, level=level))
+    return jsonify(alerts.list_alerts(clinic(), query.status, query.patient_id, created=created, level=query.level))
 
 
 @bp.post(f"/alerts/{ALERT}/ack")
+@documented("Acknowledge an alert: paging stops", answers.Alert, "the alert", operation_id="acknowledgeAlert")
 @staff_required()
 def ack(alert_id: int):
     return jsonify(alerts.acknowledge(clinic(), alert_id, actor=g.staff["name"]))
 
 
 @bp.post(f"/alerts/{ALERT}/resolve")
+@documented("Resolve an alert with a note and what came of it", answers.Alert, "the alert",
+            body=bodies.ResolveRequest, body_required=False, errors=(409,), operation_id="resolveAlert")
 @staff_required()
 def resolve(alert_id: int):
-    body = json_body()
-    note = body.get("note", "")
-    if not isinstance(note, str) or len(note) > 2000:
-        raise ValidationError("note must be text of at most 2000 characters", "note")
-    unknown = sorted(set(body) - {"note", "outcome"})
-    if unknown:
-        raise ValidationError(f"unknown field {unknown[0]!r}; known: note, outcome", unknown[0])
-    return jsonify(alerts.resolve(clinic(), alert_id, actor=g.staff["name"], note=note.strip(),
-                                  outcome=body.get("outcome")))
+    body = bodies.parse(bodies.ResolveRequest, json_body())
+    return jsonify(alerts.resolve(clinic(), alert_id, actor=g.staff["name"], note=body.note, outcome=body.outcome))
 
 
 @bp.get("/reports/alerts")
+@documented("Response times of the alerts opened in a period (default: the last 30 clinic days)",
+            answers.AlertReport, "the figures", query=bodies.ReportQuery, errors=(400,), operation_id="alertReport")
 @staff_required()
 def alert_report():
     since, until = history.period(request.args, clinic().tz)
@@ -144,25 +165,35 @@ def alert_report():
 
 
 @bp.get("/messages")
+@documented("The message log, oldest first (texts to staff included without patient_id)", answers.Message,
+            "messages (at most 1000; page on with after_id)", many=True, query=bodies.MessagesQuery, errors=(400,),
+            operation_id="listMessages")
 @staff_required()
 @audited("api.messages")
 def list_messages():
-    return jsonify(views.list_messages(clinic(), _int_arg("patient_id"), _int_arg("after_id") or 0))
+    query = bodies.parse(bodies.MessagesQuery, request.args.to_dict())
+    return jsonify(views.list_messages(clinic(), query.patient_id, query.after_id or 0))
 
 
 @bp.post("/grade")
+@documented("ASTCT CRS grade and the SOP's management for it", answers.Grade, "the grade",
+            body=bodies.GradeRequest, body_required=False, operation_id="gradeCrs")
 @staff_required()
 def grade():
     return jsonify(grade_body(json_body()))
 
 
 @bp.get("/settings")
+@documented("The clinic's effective settings (no secrets), overrides and change history", answers.Settings,
+            "settings", operation_id="getSettings")
 @staff_required()
 def get_settings():
     return jsonify(settings.public_view(clinic()))
 
 
 @bp.put("/settings")
+@documented("Change clinic settings (admin only); every change is audited", answers.Settings,
+            "the settings after the change", body=answers.SettingsChange, operation_id="changeSettings")
 @staff_required("admin")
 def put_settings():
     settings.update(clinic(), json_body(), actor=g.staff["name"])

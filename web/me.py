@@ -3,19 +3,24 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify
 
-from monitoring import app_api
+from monitoring import app_api, bodies
+from web import answers
 from web.context import clinic, json_body, patient_required, wake_delivery
+from web.openapi import documented
 
 bp = Blueprint("me", __name__, url_prefix="/api/v1/me")
 
 
 @bp.get("")
+@documented("My episode, latest assessment, next check-in and readings", answers.Me, "me", operation_id="getMe")
 @patient_required
 def me():
     return jsonify(app_api.me(clinic(), g.patient))
 
 
 @bp.post("/readings")
+@documented("Report a reading; triaged exactly as a text would be", answers.Answer, "the assessment and what to do",
+            status=201, body=bodies.ReadingRequest, errors=(409,), operation_id="submitReading")
 @patient_required
 def readings():
     answer = app_api.submit_reading(clinic(), g.patient, json_body())
@@ -24,6 +29,8 @@ def readings():
 
 
 @bp.post("/medications")
+@documented("Report acetaminophen taken", answers.Answer, "the assessment and what to do", status=201,
+            body=bodies.PatientMedicationRequest, errors=(409,), operation_id="submitMedication")
 @patient_required
 def medications():
     answer = app_api.submit_medication(clinic(), g.patient, json_body())

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 
-from monitoring import alerts, caregivers, medications, patients, rota, timeline, workspace
+from monitoring import alerts, bodies, caregivers, medications, patients, rota, timeline, workspace
 from monitoring import grades as grading
 from monitoring.app_api import to_celsius
+from monitoring.bodies import OXYGEN
 from monitoring.clinic import Conflict, NotFound, ServiceError, ValidationError
-from monitoring.grades import OXYGEN, grade_body
+from monitoring.grades import grade_body
 from monitoring.reports import OUTCOME_LABELS
 from monitoring.store import utcnow
 from triage.model import MEDICATIONS
@@ -131,12 +132,8 @@ def give_medication(patient_id: int):
     form = request.form
     user = current_user()
     try:
-        body = forms.drop_none({
-            "name": forms.text(form, "name"), "dose_mg": forms.number(form, "dose_mg", "Dose (mg)"),
-            "weight_kg": forms.number(form, "weight_kg", "Weight (kg)"),
-            "given_at": forms.local_time(form, "given_at", clinic().tz, "Given at"),
-        })
-        given = medications.give(clinic(), patient_id, body, {"id": user.id, "name": user.name})
+        given = medications.give(clinic(), patient_id, bodies.form_body(form, bodies.MedicationRequest.model_fields),
+                                 {"id": user.id, "name": user.name}, form=True)
     except NotFound:
         raise
     except ServiceError as error:
@@ -151,9 +148,8 @@ def give_medication(patient_id: int):
 def new_dose(patient_id: int):
     form = request.form
     try:
-        body = forms.drop_none({"therapy": forms.text(form, "therapy"),
-                                "given_at": forms.local_time(form, "given_at", clinic().tz, "Dose given at")})
-        patients.new_dose(clinic(), patient_id, body, actor=current_user().name)
+        patients.new_dose(clinic(), patient_id, bodies.form_body(form, bodies.DoseRequest.model_fields),
+                          actor=current_user().name, form=True)
     except NotFound:
         raise
     except ServiceError as error:
@@ -166,15 +162,14 @@ def new_dose(patient_id: int):
 @bp.post("/patients/<row_id:patient_id>/caregivers")
 def add_caregiver(patient_id: int):
     form = request.form
-    body = forms.drop_none({key: forms.text(form, key) for key in caregivers.FIELDS})
     try:
-        added = caregivers.add(clinic(), patient_id, body, actor=current_user().name)
+        added = caregivers.add(clinic(), patient_id, bodies.form_body(form, caregivers.FIELDS),
+                               actor=current_user().name, form=True)
     except NotFound:
         raise
     except ServiceError as error:
-        field = error.field or "name"
         return _patient_page(patient_id, status=error.status, caregiver_values=form,
-                             caregiver_errors={field: _labelled(field, error.message, CAREGIVER_LABELS)})
+                             caregiver_errors={error.field or "name": error.message})
     flash(f"Added {added['name']} as a caregiver: they were texted who we are and what to watch for.", "ok")
     wake_delivery()
     return redirect(url_for(".patient", patient_id=patient_id) + "#caregivers")
@@ -191,58 +186,6 @@ def remove_caregiver(patient_id: int, caregiver_id: int):
 
 
 ENROLL_DEFAULTS = {"language": "en"}
-CAREGIVER_LABELS = {"name": "Caregiver's name", "phone": "Caregiver's cell", "language": "Caregiver's language",
-                    "relationship": "Caregiver's relationship"}
-# The enrollment form's labels, for messages the service words with its field names.
-ENROLL_LABELS = {"name": "Name", "phone": "Mobile phone", "language": "Texts in", "therapy": "Therapy",
-                 "dose_given_at": "Step-up dose given at", "baseline_systolic": "Baseline systolic blood pressure",
-                 "baseline_spo2": "Baseline SpO2", "high_risk": "High risk", "risk_factors": "Risk factors",
-                 "monitoring_hours": "Monitoring hours", "checkin_interval_minutes": "Check-in every (minutes)",
-                 **{f"caregivers[{row}].{key}": f"Caregiver {row + 1}: " + label.removeprefix("Caregiver's ")
-                    for row in range(2) for key, label in CAREGIVER_LABELS.items()},
-                 "mrn": "MRN", "birth_date": "Date of birth"}
-SETTING_WORDS = {"the clinic's missed_after_minutes": "the clinic's “Count as missed after” setting"}
-
-
-def _labelled(field: str, message: str, labels: dict | None = None) -> str:
-    """The service's message in the form's words: "monitoring_hours must be …" -> "Monitoring hours must be …"."""
-    labels = ENROLL_LABELS if labels is None else labels
-    if message.startswith(field):
-        message = labels.get(field, field) + message[len(field):]
-    for words, plain in SETTING_WORDS.items():
-        message = message.replace(words, plain)
-    return message[:1].upper() + message[1:]
-
-
-def _enroll_body(form, tz) -> tuple[dict, dict[str, str]]:
-    """The form as the service's body, and the fields that are not even numbers or times."""
-    fields = {
-        "name": lambda: forms.text(form, "name"), "phone": lambda: forms.text(form, "phone"),
-        "language": lambda: forms.text(form, "language") or "en", "therapy": lambda: forms.text(form, "therapy"),
-        "dose_given_at": lambda: forms.local_time(form, "dose_given_at", tz, ENROLL_LABELS["dose_given_at"]),
-        "baseline_systolic": lambda: forms.whole_number(form, "baseline_systolic", ENROLL_LABELS["baseline_systolic"]),
-        "baseline_spo2": lambda: forms.whole_number(form, "baseline_spo2", ENROLL_LABELS["baseline_spo2"]),
-        "high_risk": lambda: forms.checkbox(form, "high_risk"),
-        "risk_factors": lambda: [item.strip() for item in (form.get("risk_factors") or "").split(",") if item.strip()],
-        "monitoring_hours": lambda: forms.whole_number(form, "monitoring_hours", ENROLL_LABELS["monitoring_hours"]),
-        "checkin_interval_minutes": lambda: forms.whole_number(form, "checkin_interval_minutes",
-                                                               ENROLL_LABELS["checkin_interval_minutes"]),
-        "mrn": lambda: forms.text(form, "mrn"), "birth_date": lambda: forms.text(form, "birth_date"),
-    }
-    body, errors = {}, {}
-    for field, parse in fields.items():
-        try:
-            body[field] = parse()
-        except ValidationError as error:
-            errors[field] = error.message
-    # the caregiver rows that were filled in; the form's row numbers are the service's list indexes, since
-    # an empty first row with a filled second is sent as [{}, {...}] and refused as the first row's name
-    rows = [{key: forms.text(form, f"caregivers[{row}].{key}") for key in caregivers.FIELDS} for row in range(2)]
-    while rows and not any(rows[-1].values()):
-        rows.pop()
-    if rows:
-        body["caregivers"] = [forms.drop_none(row) for row in rows]
-    return forms.drop_none(body), errors
 
 
 def _enroll_page(values, errors: dict, status: int = 200, enrolled_on_phone: dict | None = None):
@@ -255,17 +198,15 @@ def _enroll_page(values, errors: dict, status: int = 200, enrolled_on_phone: dic
 def enroll():
     if request.method == "GET":
         return _enroll_page({**ENROLL_DEFAULTS, "dose_given_at": forms.local_input_value(utcnow(), clinic().tz)}, {})
-    body, errors = _enroll_body(request.form, clinic().tz)
-    problems = patients.enrollment_errors(clinic(), body)
-    for field, problem in problems.items():
-        errors.setdefault(field, _labelled(field, problem.message))
+    body = bodies.form_body(request.form, bodies.EnrollRequest.model_fields, rows={"caregivers": caregivers.FIELDS})
+    problems = patients.enrollment_errors(clinic(), body, form=True)
     try:
-        if not errors:
-            enrolled = patients.enroll(clinic(), body, actor=current_user().name)
+        if not problems:
+            enrolled = patients.enroll(clinic(), body, actor=current_user().name, form=True)
     except ServiceError as error:  # a race the checks above could not see
         problems = {error.field or "name": error}
-        errors = {error.field or "name": _labelled(error.field or "name", error.message)}
-    if errors:
+    if problems:
+        errors = {field: problem.message for field, problem in problems.items()}
         return _enroll_error_page(body, errors, problems)
     wake_delivery()
     session["enrolled_token"] = {"patient_id": enrolled["id"], "token": enrolled["patient_token"]}
@@ -278,7 +219,7 @@ def _enroll_error_page(body: dict, errors: dict, problems: dict):
     conflict = problems.get("phone")
     enrolled_on_phone = None
     if isinstance(conflict, Conflict):
-        episode = patients.active_episode_for_phone(clinic(), patients.normalise_phone(body["phone"]))
+        episode = patients.active_episode_for_phone(clinic(), bodies.e164(body["phone"]))
         if episode is not None:
             enrolled_on_phone = timeline.patient_summary(clinic(), episode["patient_id"])
     status = 409 if all(isinstance(problems.get(field), Conflict) for field in errors) else 400

@@ -401,4 +401,29 @@ MIGRATIONS: list[str] = [
     ALTER TABLE messages ADD COLUMN outcome TEXT;
     CREATE INDEX alerts_call_due ON alerts (call_due_at) WHERE call_due_at IS NOT NULL;
     """,
+    # 10: the hot paths read what they need (issue 19). The episode keeps when its first CRS sign was
+    # reported (SOP 4 Workup's "duration of symptoms"), with the thresholds and baselines it was judged by,
+    # so triage never scans the episode for it; indexes for the fever-run and fever-advice reads, the
+    # medications window and the caregiver's open neuro check; the outbox queue in its delivery order
+    # (outbox.PRIORITY, then id) over queued texts only, so a slice is read without sorting the queue;
+    # and a settings version bumped by every change to the settings table, so a request reads the
+    # clinic's settings only when they changed (monitoring.clinic).
+    """
+    ALTER TABLE episodes ADD COLUMN first_sign_at TEXT;
+    ALTER TABLE episodes ADD COLUMN first_sign_key TEXT;
+    CREATE INDEX readings_temperature ON readings (episode_id, temperature_c);
+    CREATE INDEX medications_given ON medications (patient_id, given_at);
+    CREATE INDEX neuro_checks_patient ON neuro_checks (patient_id, status);
+    CREATE INDEX messages_queue ON messages (
+        (CASE kind WHEN 'alert' THEN 0 WHEN 'call' THEN 0 WHEN 'reply' THEN 1 WHEN 'info' THEN 1 ELSE 2 END), id
+    ) WHERE direction = 'out' AND status = 'queued';
+    CREATE TABLE settings_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
+    INSERT INTO settings_version (id, version) VALUES (1, 1);
+    CREATE TRIGGER settings_version_insert AFTER INSERT ON settings
+    BEGIN UPDATE settings_version SET version = version + 1 WHERE id = 1; END;
+    CREATE TRIGGER settings_version_update AFTER UPDATE ON settings
+    BEGIN UPDATE settings_version SET version = version + 1 WHERE id = 1; END;
+    CREATE TRIGGER settings_version_delete AFTER DELETE ON settings
+    BEGIN UPDATE settings_version SET version = version + 1 WHERE id = 1; END;
+    """,
 ]

@@ -92,7 +92,9 @@ def deliver_due(clinic: Clinic, gateway, limiter: RateLimiter | None = None, bat
     while len(handled) < batch:
         now = utcnow()
         rows = [row for row in clinic.db.execute(
-            "SELECT * FROM messages WHERE direction = 'out' AND status = 'queued' "
+            # messages_queue (migration 10) holds the queued texts in this order: a slice is read off its
+            # front, never by sorting the queue (issue 19); keep its expression equal to PRIORITY
+            "SELECT * FROM messages INDEXED BY messages_queue WHERE direction = 'out' AND status = 'queued' "
             f"AND (next_attempt_at <= ? OR next_attempt_at > ?) ORDER BY {PRIORITY}, id LIMIT ?",
             [to_text(now), to_text(now + LATEST_RETRY), SLICE + len(handled)]).fetchall()
             if row["id"] not in handled][:min(SLICE, batch - len(handled))]

@@ -217,3 +217,31 @@ def test_delivery_reads_the_queue_in_order_without_sorting_it(client, runner, ph
             assert _plan(conn, statement) == ["SCAN messages USING INDEX messages_queue"], statement
     finally:
         conn.close()
+
+
+def test_a_text_reads_no_schema_no_settings_and_nothing_it_just_wrote(client, runner, phone, admin_token, clock,
+                                                                       config, traced):
+    """Per request (issue 19): the settings are read again only when their version changed, the text's own row
+    is not read back after it was stored, and the patient is looked up once."""
+    enroll(client, admin_token)
+    _tick(runner)
+    assert phone.text("98.6").status_code == 200  # the worker's connection and its settings are kept from here
+    traced.on = True
+    assert phone.text("99.1").status_code == 200
+    traced.on = False
+    assert not [s for s in traced if "sqlite_master" in s or re.search(r"\bFROM settings\b", s)]
+    assert not [s for s in traced if re.match(r"SELECT \* FROM messages WHERE id = \d+$", s)]
+    assert len([s for s in traced if s.startswith("SELECT p.* FROM patients p LEFT JOIN episodes e")]) == 1
+    del traced[:]
+    response = client.put("/api/v1/settings", json={"thresholds.fever_c": 37.9}, headers=auth(admin_token))
+    assert response.status_code == 200, response.get_json()
+    traced.on = True
+    assert phone.text("37.95").status_code == 200  # the edit applies at once: a fever at 37.9
+    traced.on = False
+    assert [s for s in traced if re.search(r"\bFROM settings\b", s)], "the changed settings were read again"
+    db = sqlite3.connect(config["database"]["path"])
+    try:
+        level = db.execute("SELECT level, reasons FROM assessments ORDER BY id DESC LIMIT 1").fetchone()
+    finally:
+        db.close()
+    assert "fever" in level[1]

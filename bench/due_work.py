@@ -1,12 +1,14 @@
 """Due work at scale: seconds per tick and peak RSS at 1k, 10k and 100k enrolled patients, 10% due.
 
-    .venv/bin/python bench/due_work.py [--sizes 1000,10000,100000] [--due 0.1]
+    .venv/bin/python bench/due_work.py [--sizes 1000,10000,100000] [--due 0.1] [--quick]
 
 Each size gets a fresh database (bulk-inserted straight through sqlite3: setup, not the thing measured)
 and its own subprocess, so peak RSS (ru_maxrss) is that tick's alone. In the subprocess the first tick
 does the due work (a prompt to each due patient, then delivery through a gateway that only counts); a
 outbox delivers a batch per tick, so it ticks on until every prompt is sent; then one idle tick finds
-nothing due. If the idle tick's time grows with the enrolled count, the cost is in scanning, not work. Prints a table; asserts nothing.
+nothing due. If the idle tick's time grows with the enrolled count, the cost is in scanning, not work. Prints a
+table and the growth from the smallest size to the largest, per due patient (tick) and per text (drain):
+linear or better is a ratio <= 1.3x. `--quick`: 1k and 10k. Prints; asserts nothing.
 """
 from __future__ import annotations
 
@@ -97,7 +99,10 @@ def main() -> None:
     options.add_argument("--sizes", default="1000,10000,100000", help="enrolled counts, comma-separated")
     options.add_argument("--due", type=float, default=0.1, help="fraction due now (default 0.1)")
     options.add_argument("--measure", help=argparse.SUPPRESS)  # internal: the subprocess's database
+    options.add_argument("--quick", action="store_true", help="sizes 1,000 and 10,000")
     args = options.parse_args()
+    if args.quick:
+        args.sizes = "1000,10000"
     if args.measure:
         print(json.dumps(measure(args.measure)))
         return
@@ -124,7 +129,16 @@ def main() -> None:
         print(f"{size:>9,}{due:>8,}{m['prompts']:>9,}{m['sent']:>7,}{m['first_seconds']:>8.2f}"
               f"{m['first_seconds'] / max(due, 1) * 1000:>8.2f}{m['drain_ticks']:>7}{m['drain_seconds']:>9.2f}"
               f"{m['idle_seconds']:>13.3f}{m['peak_rss_mb']:>13.0f}")
-
+    (small, _, first), (large, _, last) = rows[0], rows[-1]
+    per_due = lambda size, m: m["first_seconds"] / max(round(size * args.due), 1)
+    per_text = lambda m: m["drain_seconds"] / max(m["total_sent"], 1)
+    # the drain's growth from 1,000 queued texts (the size whose due count is 1,000, when run) to the largest
+    base_size, _, base = next((r for r in rows if round(r[0] * args.due) == 1000 and r[0] != large), rows[0])
+    tick_growth, drain_growth = per_due(large, last) / per_due(small, first), per_text(last) / per_text(base)
+    print(f"growth: tick per due patient {small:,} -> {large:,} enrolled {tick_growth:.2f}x; drain per text "
+          f"{round(base_size * args.due):,} -> {round(large * args.due):,} queued {drain_growth:.2f}x; idle tick "
+          f"{last['idle_seconds'] / max(first['idle_seconds'], 1e-9):.1f}x (goal: linear or better, <= 1.3x per "
+          f"unit) -> {'met' if max(tick_growth, drain_growth) <= 1.3 else 'missed'}")
 
 if __name__ == "__main__":
     main()

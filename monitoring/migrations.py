@@ -403,8 +403,8 @@ MIGRATIONS: list[str] = [
     """,
     # 10: the hot paths read what they need (issue 19). The episode keeps when its first CRS sign was
     # reported (SOP 4 Workup's "duration of symptoms"), with the thresholds and baselines it was judged by,
-    # so triage never scans the episode for it; indexes for the fever-run and fever-advice reads, the
-    # medications window and the caregiver's open neuro check; the outbox queue in its delivery order
+    # so triage never scans the episode for it; indexes for the fever-run and fever-advice reads, a device
+    # reading's newest row, the medications window and the caregiver's open neuro check; the outbox queue in its delivery order
     # (outbox.PRIORITY, then id) over queued texts only, so a slice is read without sorting the queue;
     # and a settings version bumped by every change to the settings table, so a request reads the
     # clinic's settings only when they changed (monitoring.clinic).
@@ -412,6 +412,7 @@ MIGRATIONS: list[str] = [
     ALTER TABLE episodes ADD COLUMN first_sign_at TEXT;
     ALTER TABLE episodes ADD COLUMN first_sign_key TEXT;
     CREATE INDEX readings_temperature ON readings (episode_id, temperature_c);
+    CREATE INDEX readings_patient_newest ON readings (patient_id, id);
     CREATE INDEX medications_given ON medications (patient_id, given_at);
     CREATE INDEX neuro_checks_patient ON neuro_checks (patient_id, status);
     CREATE INDEX messages_queue ON messages (

@@ -101,3 +101,30 @@ def test_a_normal_temperature_under_acetaminophen_does_not_end_the_window():
                     Reading(NOW - timedelta(hours=12), 38.0)]
     window = fever_window(t, iter(newest_first), (tylenol,))
     assert window == newest_first[:4]  # 37.0 an hour after the dose is the drug; 36.9 at 9 h ends the run
+
+
+def test_the_first_sign_kept_by_the_episode_follows_a_change_of_thresholds(client, admin_token, patient, phone, clock,
+                                                                             config):
+    """Through the store: the episode's first CRS sign is kept as state, and judged again when the thresholds
+    change, so SOP 4's "duration of symptoms over 1 week" (here a clinic's 1 day) counts from the reading that
+    is a sign under the thresholds in force, exactly as a scan of the whole episode would."""
+    import sqlite3
+
+    from conftest import START, auth
+
+    assert phone.text("bp 95/60").status_code == 200  # not a CRS sign while the floor is 90
+    clock.move_to(START + timedelta(hours=2))
+    assert phone.text("headache 98.4").status_code == 200  # the first sign, under these thresholds
+    response = client.put("/api/v1/settings", json={"thresholds.systolic_floor": 100,
+                                                    "thresholds.prolonged_symptoms_days": 1}, headers=auth(admin_token))
+    assert response.status_code == 200, response.get_json()
+    clock.move_to(START + timedelta(hours=25))  # a day after the 95 (now a sign), 23 h after the headache
+    assert phone.text("headache 98.6").status_code == 200
+    db = sqlite3.connect(config["database"]["path"])
+    try:
+        reasons = db.execute("SELECT reasons FROM assessments ORDER BY id DESC LIMIT 1").fetchone()[0]
+        first = db.execute("SELECT first_sign_at FROM episodes WHERE patient_id = ?", [patient["id"]]).fetchone()[0]
+    finally:
+        db.close()
+    assert "prolonged_symptoms" in reasons
+    assert datetime.fromisoformat(first) == START

@@ -73,9 +73,10 @@ def receive_sms(clinic: Clinic, *, sender: str, to: str, body: str, sid: str) ->
                 "INSERT INTO messages (direction, to_number, from_number, body, kind, patient_id, status, sid, "
                 "created_at, updated_at) VALUES ('in', ?, ?, ?, 'reply', ?, ?, ?, ?, ?) RETURNING *",
                 [to, sender, body, patient["id"] if patient else None, "deferred" if deferred else "received",
-                 sid, now, now]).fetchone()
+                 sid, now, now]).fetchall()[0]  # read to the end: no statement left open at COMMIT
             message_id = message["id"]
-        known = _Known(message, own, cared, _data_version(clinic))
+            # read while this transaction holds the write lock, so no other commit can fall in between
+            known = _Known(message, own, cared, _data_version(clinic))
     except sqlite3.IntegrityError:  # the same MessageSid raced in on another worker
         return Received(None, True)
     if deferred and not _may_be_red_flag(clinic, body):

@@ -260,3 +260,38 @@ def test_a_text_reads_no_schema_no_settings_and_nothing_it_just_wrote(client, ru
     finally:
         db.close()
     assert "fever" in level[1]
+
+
+def test_what_the_text_was_stored_with_is_read_again_when_another_process_wrote_since(app, client, admin_token,
+                                                                                       clock):
+    """process() takes the rows receive_sms read only while no other connection has committed since (PRAGMA
+    data_version, read under the write lock): here another process changes the patient's language between
+    the two, and the reply follows the database, not the stale row."""
+    from conftest import PATIENT_PHONE
+
+    from monitoring import inbound
+    from monitoring.clinic import open_clinic
+    from monitoring.store import connect, to_text, transaction
+
+    enroll(client, admin_token)
+    settings = app.config["CRS"]
+    clinic = open_clinic(settings)
+    try:
+        with transaction(clinic.db):
+            message = clinic.db.conn.execute(
+                "INSERT INTO messages (direction, to_number, from_number, body, kind, status, sid, created_at, "
+                "updated_at) VALUES ('in', '+15555550123', ?, '98.6', 'reply', 'received', 'SMstale', ?, ?) "
+                "RETURNING *", [PATIENT_PHONE, to_text(START), to_text(START)]).fetchall()[0]
+            known = inbound._Known(message, inbound._own_patient(clinic, PATIENT_PHONE), None,
+                                   inbound._data_version(clinic))
+        other = connect(settings["database"]["path"])
+        with transaction(other):
+            other.execute("UPDATE patients SET language = 'es' WHERE phone = ?", [PATIENT_PHONE])
+        other.close()
+        assert known.own["language"] == "en"
+        inbound.process(clinic, message["id"], known)
+        reply = clinic.db.execute("SELECT body FROM messages WHERE direction = 'out' AND kind = 'reply' "
+                                  "ORDER BY id DESC LIMIT 1").fetchone()[0]
+    finally:
+        clinic.db.close()
+    assert reply.startswith("Gracias. No tiene fiebre"), reply  # Spanish, as the database says now

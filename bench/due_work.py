@@ -1,12 +1,14 @@
 """Due work at scale: seconds per tick and peak RSS at 1k, 10k and 100k enrolled patients, 10% due.
 
-    .venv/bin/python bench/due_work.py [--sizes 1000,10000,100000] [--due 0.1]
+    .venv/bin/python bench/due_work.py [--sizes 1000,10000,100000] [--due 0.1] [--quick]
 
 Each size gets a fresh database (bulk-inserted straight through sqlite3: setup, not the thing measured)
 and its own subprocess, so peak RSS (ru_maxrss) is that tick's alone. In the subprocess the first tick
 does the due work (a prompt to each due patient, then delivery through a gateway that only counts); a
 outbox delivers a batch per tick, so it ticks on until every prompt is sent; then one idle tick finds
-nothing due. If the idle tick's time grows with the enrolled count, the cost is in scanning, not work. Prints a table; asserts nothing.
+nothing due. If the idle tick's time grows with the enrolled count, the cost is in scanning, not work. Prints a
+table and the growth from the smallest size to the largest, per due patient (tick) and per text (drain):
+linear or better is a ratio <= 1.3x. `--quick`: 1k and 10k. Prints; asserts nothing.
 """
 from __future__ import annotations
 
@@ -76,20 +78,21 @@ def measure(db_path: str) -> dict:
 
     settings = config_module.load(settings)
     gateway = CountingGateway()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     first = run_due_work(settings, gateway)
-    first_seconds = time.perf_counter() - started
-    drain_ticks, drain_seconds = 1, first_seconds
+    first_seconds, first_cpu = time.perf_counter() - started, time.process_time() - cpu
+    drain_ticks, drain_seconds, drain_cpu = 1, first_seconds, first_cpu
     while True:  # delivery takes a batch per tick: tick on until the outbox is empty, then once more idle
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         done = run_due_work(settings, gateway)
-        elapsed = time.perf_counter() - started
+        elapsed, used = time.perf_counter() - started, time.process_time() - cpu
         if not done.get("sent"):
             break
-        drain_ticks, drain_seconds = drain_ticks + 1, drain_seconds + elapsed
-    return {"first_seconds": first_seconds, "prompts": first.get("prompts"), "sent": first.get("sent"),
-            "drain_ticks": drain_ticks, "drain_seconds": drain_seconds, "total_sent": gateway.sent,
-            "idle_seconds": elapsed, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+        drain_ticks, drain_seconds, drain_cpu = drain_ticks + 1, drain_seconds + elapsed, drain_cpu + used
+    return {"first_seconds": first_seconds, "first_cpu": first_cpu, "prompts": first.get("prompts"),
+            "sent": first.get("sent"), "drain_ticks": drain_ticks, "drain_seconds": drain_seconds,
+            "drain_cpu": drain_cpu, "total_sent": gateway.sent, "idle_seconds": elapsed, "idle_cpu": used,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
 def main() -> None:
@@ -97,7 +100,10 @@ def main() -> None:
     options.add_argument("--sizes", default="1000,10000,100000", help="enrolled counts, comma-separated")
     options.add_argument("--due", type=float, default=0.1, help="fraction due now (default 0.1)")
     options.add_argument("--measure", help=argparse.SUPPRESS)  # internal: the subprocess's database
+    options.add_argument("--quick", action="store_true", help="sizes 1,000 and 10,000")
     args = options.parse_args()
+    if args.quick:
+        args.sizes = "1000,10000"
     if args.measure:
         print(json.dumps(measure(args.measure)))
         return
@@ -117,14 +123,28 @@ def main() -> None:
             print(f"  {size:,} enrolled: set up in {setup_seconds:.1f} s, measured", flush=True)
     print(f"due work per tick, {args.due:.0%} of enrolled due. first tick: every prompt queued + one delivery "
           "batch; drain: ticks until all sent; idle: a tick with nothing due")
-    print(f"{'enrolled':>9}{'due':>8}{'prompts':>9}{'sent':>7}{'tick s':>8}{'ms/due':>8}{'drain':>7}"
-          f"{'drain s':>9}{'idle tick s':>13}{'peak RSS MB':>13}")
+    print("cpu: this process's CPU time (without the disk's fsync waits, and less sensitive to a busy machine)")
+    print(f"{'enrolled':>9}{'due':>8}{'prompts':>9}{'sent':>7}{'tick s':>8}{'cpu s':>7}{'ms/due':>8}{'drain':>7}"
+          f"{'drain s':>9}{'cpu s':>7}{'idle tick s':>13}{'cpu s':>7}{'peak RSS MB':>13}")
     for size, _, m in rows:
         due = round(size * args.due)
-        print(f"{size:>9,}{due:>8,}{m['prompts']:>9,}{m['sent']:>7,}{m['first_seconds']:>8.2f}"
+        print(f"{size:>9,}{due:>8,}{m['prompts']:>9,}{m['sent']:>7,}{m['first_seconds']:>8.2f}{m['first_cpu']:>7.2f}"
               f"{m['first_seconds'] / max(due, 1) * 1000:>8.2f}{m['drain_ticks']:>7}{m['drain_seconds']:>9.2f}"
-              f"{m['idle_seconds']:>13.3f}{m['peak_rss_mb']:>13.0f}")
-
+              f"{m['drain_cpu']:>7.2f}{m['idle_seconds']:>13.3f}{m['idle_cpu']:>7.3f}{m['peak_rss_mb']:>13.0f}")
+    (small, _, first), (large, _, last) = rows[0], rows[-1]
+    per_due = lambda size, m: m["first_seconds"] / max(round(size * args.due), 1)
+    per_text = lambda m: m["drain_seconds"] / max(m["total_sent"], 1)
+    # the drain's growth from 1,000 queued texts (the size whose due count is 1,000, when run) to the largest
+    base_size, _, base = next((r for r in rows if round(r[0] * args.due) == 1000 and r[0] != large), rows[0])
+    tick_growth, drain_growth = per_due(large, last) / per_due(small, first), per_text(last) / per_text(base)
+    cpu_due = lambda size, m: m["first_cpu"] / max(round(size * args.due), 1)
+    cpu_text = lambda m: m["drain_cpu"] / max(m["total_sent"], 1)
+    print(f"cpu growth: tick per due patient {cpu_due(large, last) / cpu_due(small, first):.2f}x; drain per text "
+          f"{cpu_text(last) / cpu_text(base):.2f}x; idle tick {last['idle_cpu'] / max(first['idle_cpu'], 1e-9):.1f}x")
+    print(f"growth: tick per due patient {small:,} -> {large:,} enrolled {tick_growth:.2f}x; drain per text "
+          f"{round(base_size * args.due):,} -> {round(large * args.due):,} queued {drain_growth:.2f}x; idle tick "
+          f"{last['idle_seconds'] / max(first['idle_seconds'], 1e-9):.1f}x (goal: linear or better, <= 1.3x per "
+          f"unit) -> {'met' if max(tick_growth, drain_growth) <= 1.3 else 'missed'}")
 
 if __name__ == "__main__":
     main()

@@ -5,6 +5,7 @@ it took. Each function runs inside the caller's transaction.
 """
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -44,17 +45,73 @@ def _dose(row) -> Dose:
     return Dose(name=row["name"], given_at=from_text(row["given_at"]), dose_mg=row["dose_mg"])
 
 
-def history(clinic: Clinic, patient_id: int, episode) -> History:
-    """This episode's readings; doses from a day before the episode's dose on (acetaminophen taken the
-    evening before still counts toward the interval and the 24 h total). Tocilizumab limits are checked
-    by monitoring.medications on their own query."""
-    readings = clinic.db.execute(
-        "SELECT * FROM readings WHERE episode_id = ? ORDER BY taken_at, id", [episode["id"]]).fetchall()
+def episode_doses(clinic: Clinic, patient_id: int, episode) -> tuple[Dose, ...]:
+    """Doses from a day before the episode's dose on (acetaminophen taken the evening before still counts
+    toward the interval and the 24 h total), oldest first. Tocilizumab limits are checked by
+    monitoring.medications on their own query. A few a day: this does not grow with the readings."""
     since = to_text(from_text(episode["dose_given_at"]) - timedelta(days=1))
     doses = clinic.db.execute(
-        "SELECT * FROM medications WHERE patient_id = ? AND given_at >= ? ORDER BY given_at, id",
+        "SELECT name, given_at, dose_mg FROM medications WHERE patient_id = ? AND given_at >= ? ORDER BY given_at, id",
         [patient_id, since]).fetchall()
-    return History(readings=tuple(_reading(r) for r in readings), doses=tuple(_dose(d) for d in doses))
+    return tuple(_dose(d) for d in doses)
+
+
+def history(clinic: Clinic, patient, episode, reading: Reading) -> History:
+    """What triage reads of the episode before `reading` (issue 19: not the whole episode, whose length a
+    wearable makes thousands of readings): the readings of the current fever run down to its reset
+    (triage.fever_window, read newest first and no further), the reading(s) of the episode's first CRS
+    sign (episode state, see first_sign), and the episode's doses. `triage.assess` answers on it exactly
+    as on the whole episode (tests/test_triage_window.py)."""
+    doses = episode_doses(clinic, patient["id"], episode)
+    taken_at = to_text(reading.taken_at)
+    temperatures = clinic.db.execute(
+        "SELECT taken_at, temperature_c FROM readings WHERE episode_id = ? AND taken_at <= ? "
+        "AND temperature_c IS NOT NULL ORDER BY taken_at DESC, id DESC", [episode["id"], taken_at])
+    window = triage.fever_window(
+        clinic.thresholds, (Reading(taken_at=from_text(row[0]), temperature_c=row[1]) for row in temperatures),
+        tuple(d for d in doses if d.given_at <= reading.taken_at))
+    temperatures.close()
+    first = first_sign(clinic, patient, episode)
+    signs = () if first is None or first > taken_at else tuple(_reading(row) for row in clinic.db.execute(
+        "SELECT * FROM readings WHERE episode_id = ? AND taken_at = ?", [episode["id"], first]))
+    readings = sorted([*window, *signs], key=lambda r: r.taken_at)
+    return History(readings=tuple(readings), doses=doses)
+
+
+def _sign_key(clinic: Clinic, patient) -> str:
+    """What a CRS sign is judged by (the clinic's thresholds, the patient's baselines): first_sign_at holds
+    only while these stay as they were."""
+    return repr((clinic.thresholds, patient["baseline_systolic"], patient["baseline_spo2"]))
+
+
+def first_sign(clinic: Clinic, patient, episode) -> str | None:
+    """When the episode's first CRS sign was reported (stored time text), or None: episode state, set when a
+    reading with a sign is stored (note_sign), so triage never scans the episode for it. Worked out again
+    from the episode's readings, once, when the thresholds or the patient's baselines changed since, or
+    for an episode from before the state was kept (inside the caller's transaction)."""
+    key = _sign_key(clinic, patient)
+    state = dict(clinic.db.execute("SELECT first_sign_at, first_sign_key FROM episodes WHERE id = ?",
+                                   [episode["id"]]).fetchone())
+    if state["first_sign_key"] == key:
+        return state["first_sign_at"]
+    judged = profile(patient, episode)
+    first = min((row["taken_at"] for row in clinic.db.execute(
+        "SELECT * FROM readings WHERE episode_id = ?", [episode["id"]])
+        if triage.shows_crs_sign(clinic.thresholds, judged, _reading(row))), default=None)
+    clinic.db.execute("UPDATE episodes SET first_sign_at = ?, first_sign_key = ? WHERE id = ?",
+                      [first, key, episode["id"]])
+    return first
+
+
+def note_sign(clinic: Clinic, patient, episode, reading: Reading) -> None:
+    """A stored reading with a CRS sign earlier than the episode's first moves first_sign_at back (after
+    first_sign, so the state is keyed to the thresholds in force)."""
+    if not triage.shows_crs_sign(clinic.thresholds, profile(patient, episode), reading):
+        return
+    clinic.db.execute(
+        "UPDATE episodes SET first_sign_at = ? WHERE id = ? AND first_sign_key = ? "
+        "AND (first_sign_at IS NULL OR first_sign_at > ?)",
+        [to_text(reading.taken_at), episode["id"], _sign_key(clinic, patient), to_text(reading.taken_at)])
 
 
 def text_values(clinic: Clinic, assessment: Assessment | None = None, next_checkin: datetime | None = None,
@@ -98,7 +155,6 @@ def record_reading(clinic: Clinic, patient, episode, values: dict, *, taken_at: 
     tells the nurse the same.
     """
     now = utcnow()
-    past = history(clinic, patient["id"], episode)
     # Issue 14, fault 5: a value no body shows (triage.ranges, the one source) is the patient's text and a
     # flag (`implausible`, the assessment's implausible_reading), never a clinical value: blanked here, on
     # the one road into the readings table, whatever the parser, the app or a device made of it, so it
@@ -108,9 +164,10 @@ def record_reading(clinic: Clinic, patient, episode, values: dict, *, taken_at: 
         symptoms=frozenset(values.get("symptoms", ())), denied_symptoms=frozenset(values.get("denied_symptoms", ())),
         implausible=frozenset(values.get("implausible", ())),
     ))
+    past = history(clinic, patient, episode, reading)
     assessment = triage.assess(clinic.thresholds, profile(patient, episode), past, reading, now, clinic.hours)
     assessment = triage.combine(assessment, *(dose for dose, _ in with_doses))
-    if _first_fever_advice(clinic, assessment, past):
+    if _first_fever_advice(clinic, assessment, episode):
         assessment = replace(assessment, instructions=assessment.instructions + (SAFETY_NET,))
     medication_id = next((medication for _, medication in with_doses if medication is not None), None)
     reading_id = None
@@ -124,6 +181,7 @@ def record_reading(clinic: Clinic, patient, episode, values: dict, *, taken_at: 
             "implausible": dumps(sorted(reading.implausible)), "source": source, "message_id": message_id,
             "created_at": to_text(now),
         })
+        note_sign(clinic, patient, episode, replace(reading, implausible=frozenset()))  # as stored
     store_assessment(clinic, patient["id"], episode["id"], assessment, reading_id=reading_id,
                      medication_id=medication_id)
     if assessment.level in ALERT_LEVELS:
@@ -139,13 +197,13 @@ def record_reading(clinic: Clinic, patient, episode, values: dict, *, taken_at: 
     return assessment, next_checkin
 
 
-def _first_fever_advice(clinic: Clinic, assessment: Assessment, past: History) -> bool:
+def _first_fever_advice(clinic: Clinic, assessment: Assessment, episode: sqlite3.Row) -> bool:
     """This assessment gives fever advice (not urgent), and no earlier reading of the episode was febrile: it
     carries SOP 5 Grade 1 Home's "recontact the clinic urgently or present to ED if ..." (SAFETY_NET)."""
     if "fever" not in assessment.reasons or assessment.level == "urgent":
         return False
-    fever_c = clinic.thresholds.fever_c
-    return not any(r.temperature_c is not None and r.temperature_c >= fever_c for r in past.readings)
+    return clinic.db.execute("SELECT 1 FROM readings WHERE episode_id = ? AND temperature_c >= ? LIMIT 1",
+                             [episode["id"], clinic.thresholds.fever_c]).fetchone() is None
 
 
 def store_assessment(clinic: Clinic, patient_id: int, episode_id: int | None, assessment: Assessment,
@@ -199,7 +257,7 @@ def check_acetaminophen(clinic: Clinic, patient, episode, *, given_at: datetime,
     """Check an acetaminophen dose taken (or asked about) against the interval and the 24 h total, and
     record a dose taken. Stores no assessment: returns it with the medication's id (None when asking),
     for the caller to store alone (`patient_acetaminophen`) or with the rest of the text (`record_reading`)."""
-    past = history(clinic, patient["id"], episode)
+    past = History(doses=episode_doses(clinic, patient["id"], episode))  # a dose's rules read no readings
     dose = Dose(name="acetaminophen", given_at=given_at, dose_mg=dose_mg)
     assessment = triage.assess_acetaminophen(clinic.thresholds, past, dose, utcnow(), taken=not asking)
     medication_id = None

@@ -157,7 +157,8 @@ def send_prompts(clinic: Clinic) -> int:
         "SELECT e.id, e.patient_id, e.next_checkin_at, e.checkin_sent_at, p.checkin_interval_minutes, p.phone, "
         "p.language FROM episodes e JOIN patients p ON p.id = e.patient_id "
         "WHERE e.status = 'active' AND e.paused_at IS NULL AND (e.next_checkin_at <= ? OR e.next_checkin_at > ?) "
-        "AND p.opted_out_at IS NULL ORDER BY e.next_checkin_at", [to_text(now), to_text(now + LONGEST_INTERVAL)]).fetchall()
+        # +: sort the due rows, rather than walk every active episode in the index's order (issue 19)
+        "AND p.opted_out_at IS NULL ORDER BY +e.next_checkin_at", [to_text(now), to_text(now + LONGEST_INTERVAL)]).fetchall()
     values = care.text_values(clinic)
     spread = _prompt_spread(clinic, len(rows))
     queued = 0

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -114,13 +115,31 @@ class Clinic:
 
 def open_clinic(config: dict, db=None) -> Clinic:
     """The clinic on `db` (else a new connection), with the stored settings edits: one per request or job."""
-    from monitoring.store import connect, loads
+    from monitoring.store import connect
 
     db = db or connect(config["database"]["path"])
+    return Clinic(db=db, config=config, overrides=stored_settings(db))
+
+
+def stored_settings(db) -> dict:
+    """The settings table's edits {"section.key": value}, read again only when they changed: the table's
+    triggers bump `settings_version` on every insert, update and delete (whoever writes, in any process),
+    so a request on a kept connection reads one row instead of the schema and the table (issue 19). A
+    database without the version (before its migration, or not initialised) is read as before."""
+    from monitoring.store import loads
+
+    try:
+        version = db.conn.execute("SELECT version FROM settings_version WHERE id = 1").fetchone()
+    except sqlite3.OperationalError:  # no such table: an older or an empty database
+        version = None
+    cached = getattr(db, "settings_cache", None)
+    if version is not None and cached is not None and cached[0] == version[0]:
+        return dict(cached[1])
     overrides = {}
-    if "settings" in db.table_names():
+    if version is not None or "settings" in db.table_names():
         overrides = {row["key"]: loads(row["value"]) for row in db.execute("SELECT key, value FROM settings")}
-    return Clinic(db=db, config=config, overrides=overrides)
+    db.settings_cache = (version[0], overrides) if version is not None else None
+    return dict(overrides)
 
 
 @contextlib.contextmanager

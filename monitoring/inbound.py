@@ -18,7 +18,7 @@ from monitoring import alerts, care, caregiver_texts
 from monitoring.clinic import Clinic
 from monitoring.outbox import queue_text
 from monitoring.staff import staff_by_phone
-from monitoring.store import from_text, insert, to_text, transaction, utcnow
+from monitoring.store import from_text, to_text, transaction, utcnow
 from triage import replies
 
 log = logging.getLogger("crswatch.inbound")
@@ -38,6 +38,22 @@ class Received:
     duplicate: bool
 
 
+@dataclass(frozen=True)
+class _Known:
+    """What receive_sms read in its transaction, for process to use instead of reading it again (issue 19),
+    valid while no other connection has committed since (`data_version`, SQLite's PRAGMA data_version)."""
+
+    message: sqlite3.Row
+    own: sqlite3.Row | None
+    cared: list | None  # None: not looked up (the phone is a patient's own)
+    data_version: int
+
+
+def _data_version(clinic: Clinic) -> int:
+    """Changes when another connection commits (never for this connection's own commits)."""
+    return int(clinic.db.conn.execute("PRAGMA data_version").fetchone()[0])
+
+
 def receive_sms(clinic: Clinic, *, sender: str, to: str, body: str, sid: str) -> Received:
     """Store an inbound text (idempotent on Twilio's MessageSid), then process it."""
     now = to_text(utcnow())
@@ -45,23 +61,30 @@ def receive_sms(clinic: Clinic, *, sender: str, to: str, body: str, sid: str) ->
         with transaction(clinic.db):
             if clinic.db.execute("SELECT 1 FROM messages WHERE sid = ?", [sid]).fetchone():
                 return Received(None, True)
-            patient = _patient_for(clinic, sender)
+            # the patient with an active episode on this phone, else the newest patient with it; else the one
+            # patient this phone is a caregiver for (None when it cares for several: caregiver_texts asks which)
+            own = _own_patient(clinic, sender)
+            cared = caregiver_texts.cared_for(clinic, sender) if own is None else None
+            patient = own if own is not None else (cared[0][0] if cared is not None and len(cared) == 1 else None)
             recent = clinic.db.execute(
                 "SELECT COUNT(*) FROM messages WHERE direction = 'in' AND from_number = ? AND created_at >= ?",
                 [sender, to_text(utcnow() - timedelta(minutes=1))]).fetchone()[0]
             deferred = recent >= INBOUND_BURST
-            message_id = insert(clinic.db, "messages", {
-                "direction": "in", "to_number": to, "from_number": sender, "body": body, "kind": "reply",
-                "patient_id": patient["id"] if patient else None, "status": "deferred" if deferred else "received",
-                "sid": sid, "created_at": now, "updated_at": now,
-            })
+            message = clinic.db.conn.execute(  # the stored row as it is, defaults too, without reading it back
+                "INSERT INTO messages (direction, to_number, from_number, body, kind, patient_id, status, sid, "
+                "created_at, updated_at) VALUES ('in', ?, ?, ?, 'reply', ?, ?, ?, ?, ?) RETURNING *",
+                [to, sender, body, patient["id"] if patient else None, "deferred" if deferred else "received",
+                 sid, now, now]).fetchall()[0]  # read to the end: no statement left open at COMMIT
+            message_id = message["id"]
+            # read while this transaction holds the write lock, so no other commit can fall in between
+            known = _Known(message, own, cared, _data_version(clinic))
     except sqlite3.IntegrityError:  # the same MessageSid raced in on another worker
         return Received(None, True)
     if deferred and not _may_be_red_flag(clinic, body):
         log.warning("inbound message %s deferred: its number sent %s texts in a minute", message_id, recent)
         return Received(message_id, False)
     try:
-        process(clinic, message_id)
+        process(clinic, message_id, known)
     except Exception:
         log.exception("inbound message %s kept but not processed; the next tick retries it", message_id)
         _note_failure(clinic, message_id)
@@ -82,16 +105,6 @@ def _may_be_red_flag(clinic: Clinic, body: str) -> bool:
         or (parsed.spo2 is not None and parsed.spo2 < floors.spo2_floor)
         or (parsed.systolic is not None and parsed.systolic < floors.systolic_floor)
         or (parsed.temperature_c is not None and parsed.temperature_c >= floors.fever_c))
-
-
-def _patient_for(clinic: Clinic, phone: str):
-    """The patient with an active episode on this phone, else the newest patient with it; else the one
-    patient this phone is a caregiver for (None when it cares for several: caregiver_texts asks which)."""
-    own = _own_patient(clinic, phone)
-    if own is not None:
-        return own
-    cared = caregiver_texts.cared_for(clinic, phone)
-    return cared[0][0] if len(cared) == 1 else None
 
 
 def _own_patient(clinic: Clinic, phone: str):
@@ -135,17 +148,24 @@ def process_pending(clinic: Clinic, settle_seconds: int = 30) -> int:
     return len(chosen)
 
 
-def process(clinic: Clinic, message_id: int) -> None:
+def process(clinic: Clinic, message_id: int, known: _Known | None = None) -> None:
+    """Understand a stored text and act on it, in one transaction. `known`: what receive_sms read as it
+    stored the text, used when no other connection has committed since (else everything is read again)."""
     with transaction(clinic.db):
-        message = clinic.db.execute("SELECT * FROM messages WHERE id = ?", [message_id]).fetchone()
+        if known is not None and known.message["id"] == message_id and _data_version(clinic) == known.data_version:
+            message = known.message
+        else:
+            known = None
+            message = clinic.db.execute("SELECT * FROM messages WHERE id = ?", [message_id]).fetchone()
         if message is None or message["processed_at"]:
             return
         sender = message["from_number"]
         staff_command = staff_ack(message["body"])[0] and staff_by_phone(clinic, sender) is not None
         # An ACK from a staff or on-call phone is the nurse's, even where that phone is also a patient's
         # (enrolled before enrollment refused staff phones): the escalation must be stoppable by text.
-        patient = None if staff_command else _own_patient(clinic, sender)
-        cared = caregiver_texts.cared_for(clinic, sender) if patient is None else []
+        patient = None if staff_command else (known.own if known else _own_patient(clinic, sender))
+        cared = [] if patient is not None else (
+            known.cared if known and known.cared is not None else caregiver_texts.cared_for(clinic, sender))
         staff = staff_by_phone(clinic, sender) if patient is None else None
         if staff is not None and cared and not staff_ack(message["body"])[0]:
             staff = None  # a nurse who is also someone's caregiver: ACK is the nurse's, the rest the caregiver's

@@ -514,3 +514,29 @@ def m011_implausible_readings_blanked(db: Database) -> None:
                            ELSE json_insert(implausible, '$[#]', 'heart_rate') END
         WHERE heart_rate < 25 OR heart_rate > 250;
     """)
+
+
+@MIGRATIONS()
+def m012_hot_paths(db: Database) -> None:
+    """The hot paths read what they need (issue 19). The episode keeps when its first CRS sign was reported
+    (SOP 4 Workup's "duration of symptoms"), with the thresholds and baselines it was judged by, so triage
+    never scans the episode for it; indexes for the fever-run and fever-advice reads, a device reading's
+    newest row, the medications window and the caregiver's open neuro check (the outbox queue's index in
+    delivery order is m010's messages_queue); and a settings version bumped by every change to the settings
+    table, so a request reads the clinic's settings only when they changed (monitoring.clinic)."""
+    run_sql(db, """
+    ALTER TABLE episodes ADD COLUMN first_sign_at TEXT;
+    ALTER TABLE episodes ADD COLUMN first_sign_key TEXT;
+    CREATE INDEX readings_temperature ON readings (episode_id, temperature_c);
+    CREATE INDEX readings_patient_newest ON readings (patient_id, id);
+    CREATE INDEX medications_given ON medications (patient_id, given_at);
+    CREATE INDEX neuro_checks_patient ON neuro_checks (patient_id, status);
+    CREATE TABLE settings_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
+    INSERT INTO settings_version (id, version) VALUES (1, 1);
+    CREATE TRIGGER settings_version_insert AFTER INSERT ON settings
+    BEGIN UPDATE settings_version SET version = version + 1 WHERE id = 1; END;
+    CREATE TRIGGER settings_version_update AFTER UPDATE ON settings
+    BEGIN UPDATE settings_version SET version = version + 1 WHERE id = 1; END;
+    CREATE TRIGGER settings_version_delete AFTER DELETE ON settings
+    BEGIN UPDATE settings_version SET version = version + 1 WHERE id = 1; END;
+    """)

@@ -120,7 +120,9 @@ def due(clinic: Clinic, now: datetime, limit: int, skip: Iterable[int] = ()) -> 
     lies further ahead than any backoff (the wall clock stepped back) counts as due."""
     skipped = set(skip)
     rows = clinic.db.execute(
-        "SELECT * FROM messages WHERE direction = 'out' AND status = 'queued' "
+        # messages_queue (migration m010) holds the queued texts in this order: the slice is read off its
+        # front, never by sorting the queue (issue 19)
+        "SELECT * FROM messages INDEXED BY messages_queue WHERE direction = 'out' AND status = 'queued' "
         "AND (next_attempt_at <= ? OR next_attempt_at > ?) ORDER BY priority, id LIMIT ?",
         [to_text(now), to_text(now + LATEST_RETRY), limit + len(skipped)]).fetchall()
     return [row for row in rows if row["id"] not in skipped][:limit]

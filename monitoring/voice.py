@@ -62,7 +62,8 @@ def calls_due(clinic: Clinic) -> int:
     # a due time further ahead than any setting allows can only come from a clock that stepped back
     latest = now + timedelta(minutes=(config_module.describe("escalation.call_after_minutes").high or 0) + 1)
     due = clinic.db.execute(
-        "SELECT id, call_due_at FROM alerts WHERE status = 'open' AND call_due_at IS NOT NULL "
+        # the partial index of alerts with a call set, not every open alert (issue 19)
+        "SELECT id, call_due_at FROM alerts INDEXED BY alerts_call_due WHERE status = 'open' AND call_due_at IS NOT NULL "
         "AND (call_due_at <= ? OR call_due_at > ?) ORDER BY id", [to_text(now), to_text(latest)]).fetchall()
     called = 0
     for row in due:

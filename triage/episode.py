@@ -5,11 +5,12 @@ already blanked); none of these functions reads a clock.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from .acetaminophen import acetaminophen_doses
 from .model import Dose, Profile, Reading, Thresholds
+from .ranges import trusted
 from .rules import crs_signs, fever
 
 # SOP 5 names dexamethasone as its corticosteroid; other steroids would be added here.
@@ -123,3 +124,28 @@ def prolonged_symptoms(
     if not onsets:
         return False
     return reading.taken_at - min(onsets) > timedelta(days=t.prolonged_symptoms_days)
+
+
+# What the rules above read of an episode's past, so that `monitoring` can load that and not the whole
+# episode (issue 19: a wearable brings a reading a minute). `assess` gives the same answer on a history
+# holding only these readings as on the whole episode: the fever run's window (fever_window) and the
+# episode's first CRS sign (shows_crs_sign, kept by monitoring as episode state).
+def fever_window(t: Thresholds, newest_first: Iterable[Reading], doses: Sequence[Dose]) -> list[Reading]:
+    """The readings `fever_run_start`, `last_unmasked_afebrile` and `protracted_fever` read, out of the
+    episode's readings taken at or before the new one, given newest first: each down to and including the
+    last unmasked afebrile one (the fever's reset; none of the rules reads further back). `doses`: the
+    episode's doses up to the new reading. Reads `newest_first` no further than that, so a lazy query
+    stops there: the cost is the length of the current fever run, not of the episode."""
+    window = []
+    for reading in newest_first:
+        window.append(reading)
+        past = trusted(reading)
+        if past.temperature_c is not None and not fever(t, past.temperature_c) \
+                and not masked_by_acetaminophen(t, doses, past):
+            break
+    return window
+
+
+def shows_crs_sign(t: Thresholds, profile: Profile, reading: Reading) -> bool:
+    """A CRS sign in `reading` as `prolonged_symptoms` counts it (implausible values blanked first)."""
+    return crs_signs(t, profile, trusted(reading))

@@ -1,0 +1,297 @@
+"""Every query on the hot paths uses an index: none reads a growing table whole (issue 19).
+
+The queries are not listed by hand: a real webhook (readings, a fever, a dose, a red flag that pages,
+a caregiver, a stranger, the nurse's ACK, a status callback), a reading from the patient app and one from
+a device hub (FHIR), ticks (prompts, reminders, missed
+check-ins, re-pages, a page that fails so the next nurse is paged) and delivery are run with every
+connection traced (sqlite3 `set_trace_callback`), and `EXPLAIN QUERY PLAN` is asked of each distinct
+statement. A new query on these paths is checked without anyone adding it here.
+
+A plan fails when it reads a growing table (the ones that grow with patients, texts and time) from end
+to end: `SCAN <table>` without an index, or through an index that covers the whole table (a partial
+index over the rows still to be worked, such as queued texts, is a bounded read and passes); when it
+searches on a column of a few values only (every active episode); or when it reads all of a patient's
+texts or readings and sorts them to keep the newest few.
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+from datetime import timedelta
+
+import pytest
+from conftest import AUTH_TOKEN, BASE_URL, NURSES, START, auth, enroll
+from fhirkit import add_device, observation, post
+from twilio.request_validator import RequestValidator
+
+from messages.gateways import GatewayError
+
+# Tables whose row count grows with patients enrolled, texts sent and time (SQLite's own names).
+GROWING = {"messages", "readings", "alerts", "alert_events", "episodes", "patients", "neuro_checks",
+           "assessments", "medications", "caregivers", "audit_log", "access_log", "grades",
+           "early_status_callbacks", "device_observations"}
+# A patient's texts and readings grow by the minute (a wearable): finding the newest few must not sort them all.
+FAST_GROWING = {"messages", "readings"}
+CAREGIVER_PHONE = "+15555550166"
+STRANGER = "+15555550111"
+# Statements that read nothing (or only what they were given) need no plan.
+NO_PLAN = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|PRAGMA|SAVEPOINT|RELEASE|CREATE|ALTER|DROP)\b", re.IGNORECASE)
+PLAIN_INSERT = re.compile(r"^\s*INSERT\s+INTO\s+\w+\s*\([^)]*\)\s*VALUES\s*\(", re.IGNORECASE)
+
+
+class FailingFirstNurse:
+    """Refuses every page to the first nurse for good (21211), so the next nurse is paged at once."""
+
+    def __init__(self):
+        self.sent = []
+
+    def send(self, to, from_, body, kind, status_callback=None):
+        if to == NURSES[0] and kind == "alert":
+            raise GatewayError("invalid 'To' number", 21211, False, "recipient")
+        self.sent.append((to, kind, body))
+        return f"SMplan{len(self.sent):028d}"
+
+    def call(self, to, from_, body, url, status_callback=None):
+        self.sent.append((to, "call", body))
+        return f"CAplan{len(self.sent):028d}"
+
+
+class Trace(list):
+    """The statements run on every connection opened since the fixture began, while `on` (parameters filled in)."""
+
+    on = False
+
+    def __call__(self, statement: str) -> None:
+        if self.on:
+            self.append(statement)
+
+
+@pytest.fixture
+def traced(monkeypatch):
+    statements = Trace()
+    real_connect = sqlite3.connect
+
+    def connect(*args, **kwargs):
+        conn = real_connect(*args, **kwargs)
+        conn.set_trace_callback(statements)
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    from web import context
+
+    context.forget_connections()  # the web's kept connection was opened untraced
+    yield statements
+    context.forget_connections()
+
+
+def _tick(runner):
+    result = runner.invoke(args=["tick"])
+    assert result.exit_code == 0, result.output
+
+
+def _hot_paths(client, runner, phone, admin_token, clock, app, traced: Trace) -> None:
+    """A day of a patient's monitoring, by the roads a text (SMS, the app, a device), a tick and delivery take
+    (enrollment is not one)."""
+    gateway = FailingFirstNurse()
+    app.extensions["crswatch.gateway"] = gateway
+    patient = enroll(client, admin_token)
+    response = client.post(f"/api/v1/patients/{patient['id']}/caregivers", headers=auth(admin_token),
+                           json={"name": "Cara Giver", "phone": CAREGIVER_PHONE, "relationship": "daughter"})
+    assert response.status_code == 201, response.get_json()
+    device = add_device(runner, "Thermometer", patient["id"])
+    traced.on = True
+    _tick(runner)  # the first prompt
+    for minutes, body in ((5, "98.6"), (20, "temp 101.5"), (25, "took 1000 mg tylenol"), (30, "100.9 chills"),
+                          (40, "HELP"), (50, "o2 85 confused")):
+        clock.move_to(START + timedelta(minutes=minutes))
+        assert phone.text(body).status_code == 200
+    assert phone.text("she has a fever 101", sender=CAREGIVER_PHONE).status_code == 200
+    # the patient app and a device hub: the same triage by other roads
+    assert client.post("/api/v1/me/readings", json={"temperature": {"value": 38.4, "unit": "C"}, "taken_at": (START + timedelta(
+        minutes=52)).isoformat()}, headers=auth(patient["patient_token"])).status_code == 201
+    assert post(client, device, observation("temp", 38.3, START + timedelta(minutes=53))).status_code == 201
+    assert phone.text("hello?", sender=STRANGER).status_code == 200
+    _tick(runner)  # delivery: the first nurse's page fails for good, the next is paged at once
+    clock.move_to(START + timedelta(minutes=60))
+    _tick(runner)  # re-pages, calls
+    assert phone.text("ACK", sender=NURSES[1]).status_code == 200
+    params = {"MessageSid": "SMplan" + "1".rjust(28, "0"), "MessageStatus": "delivered", "AccountSid": "AC" + "0" * 32}
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(BASE_URL + "/sms/status", params)
+    assert client.post("/sms/status", data=params, base_url=BASE_URL,
+                       headers={"X-Twilio-Signature": signature}).status_code == 200
+    for hours in (3, 5, 8, 30):  # prompts, reminders, missed check-ins, the nurse told of silence
+        clock.move_to(START + timedelta(hours=hours))
+        _tick(runner)
+    assert gateway.sent, "delivery ran"
+
+
+LITERAL = re.compile(r"'(?:[^']|'')*'|\b\d+(?:\.\d+)?\b")
+
+
+def _distinct(statements: list[str]) -> dict[str, str]:
+    """One example of each statement that reads a table, keyed by its shape (literals as ?)."""
+    shapes: dict[str, str] = {}
+    for statement in statements:
+        if not NO_PLAN.match(statement) and not PLAIN_INSERT.match(statement):
+            shapes.setdefault(LITERAL.sub("?", statement), statement)
+    return shapes
+
+
+def _plan(conn: sqlite3.Connection, statement: str) -> list[str]:
+    return [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + statement)]
+
+
+# Columns of a few values each: an index search on these alone reads a whole class of rows (every active
+# episode, every outbound text), which grows with the clinic.
+FEW_VALUES = {"status", "direction", "kind", "active", "removed_at", "opted_out_at"}
+# ... except a class of rows that is work in hand, which never piles up: texts being handed to the gateway
+# now, alerts no one has acknowledged yet (they page until someone does), neuro checks awaiting an answer.
+IN_HAND = {("messages", "sending"), ("alerts", "open"), ("neuro_checks", "sent"), ("neuro_checks", "scheduled")}
+# Known full reads, each with why it stays (the test fails when one is no longer seen, so this list
+# cannot go stale): reported, not hidden.
+KNOWN = {
+    "SELECT e.id, e.patient_id, e.ends_at FROM episodes e WHERE e.status = ? AND EXISTS":
+        "neuro_checks.schedule: every active episode with a reachable caregiver and no check pending, each "
+        "tick the check is on; bounding it needs the 'needs a check' state kept on the episode (issue 19, left)",
+}
+STEP = re.compile(r"(SCAN|SEARCH) (\w+)(?: USING (?:COVERING )?INDEX (\w+)(?: \(([^)]*)\))?)?")
+TABLE = re.compile(r"\b(?:FROM|JOIN|UPDATE)\s+(\w+)(?:\s+(?:AS\s+)?(?!WHERE|JOIN|ON|SET|INDEXED|LEFT|ORDER|GROUP|LIMIT)(\w+))?",
+                   re.IGNORECASE)
+
+
+def _tables(statement: str) -> dict[str, str]:
+    """{name or alias as a plan shows it: table}."""
+    found = {}
+    for table, alias in TABLE.findall(statement):
+        found[table] = table
+        if alias:
+            found[alias] = table
+    return found
+
+
+def _full_reads(conn: sqlite3.Connection, statement: str, plan: list[str]) -> list[str]:
+    """The steps of `plan` that read a growing table whole, or a whole class of its rows."""
+    partial = {row[0] for row in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND sql LIKE '% WHERE %'")}
+    tables = _tables(statement)
+    sorted_after = "USE TEMP B-TREE FOR ORDER BY" in plan
+    bad = []
+    for step in plan:
+        match = STEP.match(step)
+        if not match:
+            continue
+        kind, name, index, terms = match.groups()
+        table = tables.get(name, name)
+        if table not in GROWING or index in partial:
+            continue
+        columns = {re.split(r"[=<>]", term)[0].strip() for term in (terms or "").split(" AND ")}
+        if kind == "SEARCH" and columns == {"status"}:
+            where = re.split(r"\bWHERE\b", statement, maxsplit=1, flags=re.IGNORECASE)[-1]
+            states = re.findall(r"\bstatus\s*=\s*'(\w+)'", where)
+            if states and all((table, state) in IN_HAND for state in states):
+                continue
+        if kind == "SCAN" or columns <= FEW_VALUES:
+            bad.append(step)
+        elif table in FAST_GROWING and sorted_after and re.search(r"\bLIMIT\b", statement, re.IGNORECASE):
+            bad.append(step + " (every match read and sorted to keep a few)")
+    return bad
+
+
+def test_no_hot_path_query_reads_a_growing_table_whole(client, runner, phone, admin_token, clock, app, config,
+                                                       traced):
+    _hot_paths(client, runner, phone, admin_token, clock, app, traced)
+    seen = _distinct(traced)
+    assert len(seen) > 50, "the scenario ran the hot paths"
+    conn = sqlite3.connect(config["database"]["path"])
+    try:
+        failures, known = [], set()
+        for shape, statement in seen.items():
+            bad = _full_reads(conn, statement, _plan(conn, statement))
+            allowed = next((prefix for prefix in KNOWN if shape.startswith(prefix)), None)
+            if bad and allowed:
+                known.add(allowed)
+            elif bad:
+                failures.append(f"{statement}\n    -> {'; '.join(bad)}")
+    finally:
+        conn.close()
+    assert not failures, "full reads of growing tables on a hot path:\n" + "\n".join(failures)
+    assert known == set(KNOWN), f"no longer a full read, take it off KNOWN: {set(KNOWN) - known}"
+
+
+def test_delivery_reads_the_queue_in_order_without_sorting_it(client, runner, phone, admin_token, clock, app,
+                                                              config, traced):
+    """The delivery slice comes off the front of messages_queue: no sort of the whole queue per slice (the
+    index is m010's, on the stored priority and id)."""
+    _hot_paths(client, runner, phone, admin_token, clock, app, traced)
+    slices = [statement for shape, statement in _distinct(traced).items()
+              if shape.startswith("SELECT * FROM messages INDEXED BY messages_queue")]
+    assert slices, "delivery ran"
+    conn = sqlite3.connect(config["database"]["path"])
+    try:
+        for statement in slices:
+            assert _plan(conn, statement) == ["SCAN messages USING INDEX messages_queue"], statement
+    finally:
+        conn.close()
+
+
+def test_a_text_reads_no_schema_no_settings_and_nothing_it_just_wrote(client, runner, phone, admin_token, clock,
+                                                                       config, traced):
+    """Per request (issue 19): the settings are read again only when their version changed, the text's own row
+    is not read back after it was stored, and the patient is looked up once."""
+    enroll(client, admin_token)
+    _tick(runner)
+    assert phone.text("98.6").status_code == 200  # the worker's connection and its settings are kept from here
+    traced.on = True
+    assert phone.text("99.1").status_code == 200
+    traced.on = False
+    assert not [s for s in traced if "sqlite_master" in s or re.search(r"\bFROM settings\b", s)]
+    assert not [s for s in traced if re.match(r"SELECT \* FROM messages WHERE id = \d+$", s)]
+    assert len([s for s in traced if s.startswith("SELECT p.* FROM patients p LEFT JOIN episodes e")]) == 1
+    del traced[:]
+    response = client.put("/api/v1/settings", json={"thresholds.fever_c": 37.9}, headers=auth(admin_token))
+    assert response.status_code == 200, response.get_json()
+    traced.on = True
+    assert phone.text("37.95").status_code == 200  # the edit applies at once: a fever at 37.9
+    traced.on = False
+    assert [s for s in traced if re.search(r"\bFROM settings\b", s)], "the changed settings were read again"
+    db = sqlite3.connect(config["database"]["path"])
+    try:
+        level = db.execute("SELECT level, reasons FROM assessments ORDER BY id DESC LIMIT 1").fetchone()
+    finally:
+        db.close()
+    assert "fever" in level[1]
+
+
+def test_what_the_text_was_stored_with_is_read_again_when_another_process_wrote_since(app, client, admin_token,
+                                                                                       clock):
+    """process() takes the rows receive_sms read only while no other connection has committed since (PRAGMA
+    data_version, read under the write lock): here another process changes the patient's language between
+    the two, and the reply follows the database, not the stale row."""
+    from conftest import PATIENT_PHONE
+
+    from monitoring import inbound
+    from monitoring.clinic import open_clinic
+    from monitoring.store import connect, to_text, transaction
+
+    enroll(client, admin_token)
+    settings = app.config["CRS"]
+    clinic = open_clinic(settings)
+    try:
+        with transaction(clinic.db):
+            message = clinic.db.conn.execute(
+                "INSERT INTO messages (direction, to_number, from_number, body, kind, status, sid, created_at, "
+                "updated_at) VALUES ('in', '+15555550123', ?, '98.6', 'reply', 'received', 'SMstale', ?, ?) "
+                "RETURNING *", [PATIENT_PHONE, to_text(START), to_text(START)]).fetchall()[0]
+            known = inbound._Known(message, inbound._own_patient(clinic, PATIENT_PHONE), None,
+                                   inbound._data_version(clinic))
+        other = connect(settings["database"]["path"])
+        with transaction(other):
+            other.execute("UPDATE patients SET language = 'es' WHERE phone = ?", [PATIENT_PHONE])
+        other.close()
+        assert known.own["language"] == "en"
+        inbound.process(clinic, message["id"], known)
+        reply = clinic.db.execute("SELECT body FROM messages WHERE direction = 'out' AND kind = 'reply' "
+                                  "ORDER BY id DESC LIMIT 1").fetchone()[0]
+    finally:
+        clinic.db.close()
+    assert reply.startswith("Gracias. No tiene fiebre"), reply  # Spanish, as the database says now

@@ -74,8 +74,13 @@ def deliver_due(clinic: Clinic, gateway: Gateway, limiter: RateLimiter | None = 
         if not rows:
             break
         for row in rows:
+            if row["id"] in handled:  # sent already, having overtaken its slice (_overtaken)
+                continue
+            if limiter:  # before the claim, so a crash while waiting leaves the row simply queued
+                limiter.wait(_sender(clinic, row))
+                row = _overtaken(clinic, row, handled)
             handled.add(row["id"])
-            outcome = _deliver_one(clinic, gateway, limiter, row, callback)
+            outcome = _deliver_one(clinic, gateway, row, callback)
             if outcome is None:
                 continue
             counts[outcome.status] += 1
@@ -87,11 +92,20 @@ def deliver_due(clinic: Clinic, gateway: Gateway, limiter: RateLimiter | None = 
     return counts
 
 
-def _deliver_one(clinic: Clinic, gateway: Gateway, limiter: RateLimiter | None, row: sqlite3.Row,
+def _overtaken(clinic: Clinic, row: sqlite3.Row, handled: set[int]) -> sqlite3.Row:
+    """The row to send in the slot just waited for: `row`, or a more urgent one queued meanwhile for the same
+    sender (a page or an urgent reply that arrived while the sender's rate held a burst of prompts back).
+    At 1 text a second a page then waits for the sender's next slot, not for the rest of a slice (issue 19);
+    the row it displaces stays queued and is read again with the next slice."""
+    [first] = outbox.due(clinic, utcnow(), 1, handled) or [row]
+    if first["priority"] < row["priority"] and _sender(clinic, first) == _sender(clinic, row):
+        return first
+    return row
+
+
+def _deliver_one(clinic: Clinic, gateway: Gateway, row: sqlite3.Row,
                  callback: str | None) -> DeliveryOutcome | None:
     """Claim one row, send it, have the outcome recorded and acted on; None if another process took it."""
-    if limiter:  # before the claim, so a crash while waiting leaves the row simply queued
-        limiter.wait(_sender(clinic, row))
     if not outbox.claim(clinic, row["id"], utcnow()):
         return None
     try:

@@ -241,3 +241,42 @@ def test_a_messaging_service_raises_the_runner_s_rate(config):
     runner = Runner(load(config), gateway=object())
     assert runner.limiter.interval == 0.25
     assert runner.batch == 4 * 5  # poll_seconds' worth at the pool's rate
+
+
+def test_a_page_queued_while_the_sender_holds_a_burst_takes_the_next_slot(app, client, runner, admin_token, gateway,
+                                                                          clock, phone):
+    """Issue 19: at 1 text a second a page that arrives while a slice of prompts is being paced out goes in the
+    sender's next slot, not after the rest of the slice (20 prompts, 20 seconds); the prompt it displaced stays
+    queued and leaves later."""
+    from monitoring.clinic import open_clinic
+    from monitoring.store import transaction
+
+    enroll(client, admin_token)
+    tick(runner)
+    before = len(gateway.sent)
+    settings = app.config["CRS"]
+    clinic = open_clinic(settings)
+    with transaction(clinic.db):
+        for index in range(30):
+            outbox.queue_text(clinic, f"+1555556{index:04d}", "time for your check-in", "prompt")
+    at(clock, 5)
+
+    class PageArrivesDuringTheSecondWait:
+        """The sender's pace, with the red flag's text arriving while delivery waits for its second slot."""
+
+        waits = 0
+
+        def wait(self, sender=""):
+            self.waits += 1
+            if self.waits == 2:
+                phone.text("o2 85")  # SOP 5 Grade 1 Home: new hypoxia pages the nurse
+
+    counts = delivery.deliver_due(open_clinic(settings), gateway, PageArrivesDuringTheSecondWait(), batch=5)
+    assert counts["sent"] == 5
+    kinds = [(to, kind) for to, kind, _ in gateway.sent[before:]]
+    assert kinds[0] == ("+15555560000", "prompt")
+    assert kinds[1] == (NURSES[0], "alert")  # the slot waited for when the page arrived
+    assert kinds[2] == (PATIENT_PHONE, "reply")  # then the patient's urgent instruction
+    assert ("+15555560001", "prompt") not in kinds[:3]  # displaced, still queued
+    delivery.deliver_due(open_clinic(settings), gateway, batch=100)
+    assert sum(1 for to, kind, _ in gateway.sent if to == "+15555560001") == 1  # sent once, later

@@ -78,8 +78,8 @@ ROWS = [
     ("emoji", "🤒🤒 101.5 😩", {"temperature_c": 38.61}),
     ("curly-quotes", "I don\u2019t feel dizzy", {"denied_symptoms": {"dizziness"}, "symptoms": set()}),
     ("extra-spaces", "   temp    38.2     ", {"temperature_c": 38.2}),
-    ("empty", "", {"temperature_c": None, "needs_clarification": True}),
-    ("none", None, {"needs_clarification": True}),
+    ("empty", "", {"temperature_c": None, "understood": False}),
+    ("none", None, {"understood": False}),
     ("implausible-1000", "1000", {"implausible": ("temperature",), "temperature_c": None}),
     ("implausible-o2", "o2 150", {"implausible": ("spo2",), "spo2": None}),
     ("deny-confusion", "no confusion", {"denied_symptoms": {"confusion"}, "symptoms": set()}),
@@ -164,9 +164,13 @@ def test_parsed_is_frozen_and_hashable():
     ("101", None),
     ("STOP", None),
 ])
-def test_clarification_key(body, key):
-    assert parse(body).clarification_key == key
-    assert parse(body).needs_clarification == (key is not None)
+def test_nothing_usable_is_not_understood_and_an_implausible_value_is_kept_as_such(body, key):
+    """What a text we cannot use gets is triage.replies' choice (tests/test_reply_keys.py); the reader says
+    whether anything was usable and which values no body shows."""
+    parsed = parse(body)
+    assert parsed.understood == (key is None)
+    if key is not None:
+        assert bool(parsed.implausible) == (key == "reply_measure_again")
 
 
 @pytest.mark.parametrize("body, symptoms", [

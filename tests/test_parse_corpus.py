@@ -86,7 +86,7 @@ def test_corpus(row):
     assert parsed.acknowledgement == row.get("ack", False)
     assert parsed.no_fever_claim == row.get("nofever", False)
     has_expectation = any(k in row for k in ("f", "c", "bp", "spo2", "hr", "sym", "deny", "meds", "cmd"))
-    assert parsed.needs_clarification == (not has_expectation)
+    assert parsed.understood == has_expectation
 
 
 def test_corpus_is_broad():

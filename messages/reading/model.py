@@ -58,18 +58,6 @@ class Parsed:
         return bool(self.has_values or self.symptoms or self.denied_symptoms or self.medications
                     or self.command)
 
-    @property
-    def needs_clarification(self) -> bool:
-        """Nothing usable (implausible values alone are not usable: they are asked again)."""
-        return not self.understood
-
-    @property
-    def clarification_key(self) -> str | None:
-        """The template to answer a text we cannot use, or None when the text is usable."""
-        if self.understood:
-            return None
-        return "reply_measure_again" if self.implausible else "reply_unreadable"
-
 
 class Work:
     """The normalised text, and a copy in which what has been read is blanked out."""

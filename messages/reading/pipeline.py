@@ -32,7 +32,8 @@ def _normalised(plain: str) -> str:
 
 
 def parse(body: str | None, now: datetime | None = None) -> Parsed:
-    """Read one text. Never raises; a body with nothing usable gives `needs_clarification`.
+    """Read one text. Never raises; a body with nothing usable is not `understood` (triage.replies
+    chooses its reply: measure again for an implausible value, else "I could not read that").
 
     >>> parse("temp 100.9 bp 92/60 o2 95").spo2
     95

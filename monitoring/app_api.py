@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 import triage
 from monitoring import bodies, care, views
 from monitoring.clinic import Clinic, Conflict, ValidationError
-from monitoring.store import transaction, utcnow
+from monitoring.store import active_episode, transaction, utcnow
 from triage.model import Assessment
 from triage.ranges import temperature_celsius, temperature_unit
 
@@ -14,9 +14,7 @@ WHOLE_NUMBERS = ("systolic", "diastolic", "spo2", "heart_rate")
 
 
 def _active_episode(clinic: Clinic, patient):
-    episode = clinic.db.execute(
-        "SELECT * FROM episodes WHERE patient_id = ? AND status = 'active' ORDER BY id DESC LIMIT 1",
-        [patient["id"]]).fetchone()
+    episode = active_episode(clinic.db, patient["id"])
     if episode is None:
         raise Conflict("monitoring has ended for you; call the clinic if you feel unwell", "episode")
     return episode

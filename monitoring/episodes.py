@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from monitoring import bodies, care
 from monitoring.clinic import Clinic, Conflict, NotFound, ValidationError
-from monitoring.store import from_text, to_text, transaction, utcnow
+from monitoring.store import active_episode, from_text, to_text, transaction, utcnow
 
 PAUSE_LABELS = {"admitted": "admitted to hospital", "in_clinic": "in clinic", "ed": "in the emergency department",
                 "other": "other"}
@@ -42,9 +42,7 @@ def _current(clinic: Clinic, patient_id: int):
     patient = clinic.db.execute("SELECT * FROM patients WHERE id = ?", [patient_id]).fetchone()
     if patient is None:
         raise NotFound(f"no patient {patient_id}", "patient_id")
-    episode = clinic.db.execute(
-        "SELECT * FROM episodes WHERE patient_id = ? AND status = 'active' ORDER BY id DESC LIMIT 1",
-        [patient_id]).fetchone()
+    episode = active_episode(clinic.db, patient_id)
     if episode is None:
         raise Conflict("monitoring has already ended for this patient; record a new dose to start again", "episode")
     return patient, episode

@@ -6,7 +6,7 @@ from typing import Any
 import triage
 from monitoring import bodies
 from monitoring.clinic import Clinic, NotFound, ValidationError
-from monitoring.store import dumps, insert, to_text, transaction, utcnow
+from monitoring.store import current_episode, dumps, insert, to_text, transaction, utcnow
 
 
 def record_grade(clinic: Clinic, patient_id: int, inputs: dict[str, Any], graded: dict[str, Any], actor: str) -> int:
@@ -18,9 +18,7 @@ def record_grade(clinic: Clinic, patient_id: int, inputs: dict[str, Any], graded
     with transaction(clinic.db):
         if not clinic.db.execute("SELECT 1 FROM patients WHERE id = ?", [patient_id]).fetchone():
             raise NotFound(f"no patient {patient_id}", "patient_id")
-        episode = clinic.db.execute(
-            "SELECT id FROM episodes WHERE patient_id = ? ORDER BY status = 'active' DESC, id DESC LIMIT 1",
-            [patient_id]).fetchone()
+        episode = current_episode(clinic.db, patient_id)
         grade_id = insert(clinic.db, "grades", {
             "patient_id": patient_id, "episode_id": episode["id"] if episode else None, "grade": graded["grade"],
             "driver": graded["driver"], "inputs": dumps(inputs), "graded_by": actor, "graded_at": to_text(utcnow())})

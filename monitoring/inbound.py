@@ -18,7 +18,7 @@ from monitoring import alerts, care, caregiver_texts
 from monitoring.clinic import Clinic
 from monitoring.outbox import queue_text
 from monitoring.staff import staff_by_phone
-from monitoring.store import from_text, to_text, transaction, utcnow
+from monitoring.store import active_episode, from_text, to_text, transaction, utcnow
 from triage import replies
 
 log = logging.getLogger("crswatch.inbound")
@@ -209,9 +209,7 @@ def _from_patient(clinic: Clinic, patient, message) -> None:
     body = _completed(clinic, message, now) or message["body"]
     parsed = parse(body, clinic.local(now))
     said = _said(parsed, message["body"])
-    episode = clinic.db.execute(
-        "SELECT * FROM episodes WHERE patient_id = ? AND status = 'active' ORDER BY id DESC LIMIT 1",
-        [patient["id"]]).fetchone()
+    episode = active_episode(clinic.db, patient["id"])
     if parsed.command == "stop":
         _opt_out(clinic, patient, episode)
         return

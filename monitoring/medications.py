@@ -7,7 +7,7 @@ import triage
 from monitoring import bodies
 from monitoring.care import record_dose
 from monitoring.clinic import Clinic, Conflict, NotFound, ValidationError
-from monitoring.store import from_text, to_text, transaction, utcnow
+from monitoring.store import current_episode, from_text, to_text, transaction, utcnow
 from triage.model import Dose
 
 
@@ -26,9 +26,7 @@ def give(clinic: Clinic, patient_id: int, body, staff: dict, form: bool = False)
         patient = clinic.db.execute("SELECT * FROM patients WHERE id = ?", [patient_id]).fetchone()
         if patient is None:
             raise NotFound(f"no patient {patient_id}", "patient_id")
-        episode = clinic.db.execute(
-            "SELECT * FROM episodes WHERE patient_id = ? ORDER BY status = 'active' DESC, id DESC LIMIT 1",
-            [patient_id]).fetchone()
+        episode = current_episode(clinic.db, patient_id)
         if name == "tocilizumab":
             refusal = refusal_of_tocilizumab(clinic, patient_id, episode, given_at)
             if refusal:

@@ -121,6 +121,24 @@ def from_text(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
 
 
+def active_episode(db: sqlite_utils.Database, patient_id: int) -> sqlite3.Row | None:
+    """The patient's active episode (a paused one is active too: it keeps its phone and window), the newest
+    if there were ever two; None when monitoring has ended. The one query for it (issue 18)."""
+    row: sqlite3.Row | None = db.execute(
+        "SELECT * FROM episodes WHERE patient_id = ? AND status = 'active' ORDER BY id DESC LIMIT 1",
+        [patient_id]).fetchone()
+    return row
+
+
+def current_episode(db: sqlite_utils.Database, patient_id: int) -> sqlite3.Row | None:
+    """The episode staff mean by "this patient's episode": the active one, else the newest ended one; None for
+    a patient never monitored. The one query for it (issue 18)."""
+    row: sqlite3.Row | None = db.execute(
+        "SELECT * FROM episodes WHERE patient_id = ? ORDER BY status = 'active' DESC, id DESC LIMIT 1",
+        [patient_id]).fetchone()
+    return row
+
+
 def iso(text: str | None) -> str | None:
     """Stored UTC text -> ISO 8601 with offset for the API (the stored form already is)."""
     return None if text is None else datetime.fromisoformat(text).isoformat()

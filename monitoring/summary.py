@@ -11,7 +11,7 @@ from typing import Any
 from monitoring.clinic import Clinic, NotFound
 from monitoring.episodes import episode_status
 from monitoring.grades import grades_for
-from monitoring.store import from_text, loads, to_text, utcnow
+from monitoring.store import current_episode, from_text, loads, to_text, utcnow
 from monitoring.timeline import _monitoring_changes, _paged
 
 
@@ -23,8 +23,7 @@ def episode_summary(clinic: Clinic, patient_id: int, episode_id: int | None = No
     if patient is None:
         raise NotFound(f"no patient {patient_id}", "patient_id")
     if episode_id is None:
-        episode = db.execute("SELECT * FROM episodes WHERE patient_id = ? ORDER BY status = 'active' DESC, id DESC "
-                             "LIMIT 1", [patient_id]).fetchone()
+        episode = current_episode(db, patient_id)
     else:
         episode = db.execute("SELECT * FROM episodes WHERE id = ? AND patient_id = ?", [episode_id, patient_id]).fetchone()
     if episode is None:

@@ -9,7 +9,7 @@ from datetime import datetime
 from monitoring.clinic import Clinic, NotFound
 from monitoring.episodes import episode_status
 from monitoring.medications import refusal_of_tocilizumab
-from monitoring.store import from_text, loads, to_text, utcnow
+from monitoring.store import current_episode, from_text, loads, to_text, utcnow
 from triage import tocilizumab as toci_rules
 
 TEMPERATURE_POINTS = 72  # a 72 h episode at hourly check-ins
@@ -132,9 +132,7 @@ def patient_summary(clinic: Clinic, patient_id: int) -> dict:
     patient = clinic.db.execute("SELECT * FROM patients WHERE id = ?", [patient_id]).fetchone()
     if patient is None:
         raise NotFound(f"no patient {patient_id}", "patient_id")
-    episode = clinic.db.execute(
-        "SELECT * FROM episodes WHERE patient_id = ? ORDER BY status = 'active' DESC, id DESC LIMIT 1",
-        [patient_id]).fetchone()
+    episode = current_episode(clinic.db, patient_id)
     latest = clinic.db.execute(
         "SELECT level, reasons, assessed_at FROM assessments WHERE patient_id = ? ORDER BY id DESC LIMIT 1",
         [patient_id]).fetchone()
@@ -252,9 +250,7 @@ def _grades(clinic: Clinic, patient_id: int, limit: int) -> list[dict]:
 
 def tocilizumab_status(clinic: Clinic, patient_id: int) -> dict:
     """What the SOP's tocilizumab limits allow now, shown beside the medication form before it is sent."""
-    episode = clinic.db.execute(
-        "SELECT * FROM episodes WHERE patient_id = ? ORDER BY status = 'active' DESC, id DESC LIMIT 1",
-        [patient_id]).fetchone()
+    episode = current_episode(clinic.db, patient_id)
     now = utcnow()
     this_event = clinic.db.execute(
         "SELECT COUNT(*) FROM medications WHERE name = 'tocilizumab' AND source = 'staff' AND episode_id = ?",

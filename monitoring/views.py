@@ -1,7 +1,7 @@
 """Read-only shapes of the store for the API and the dashboard (CONTRACT section 4)."""
 from __future__ import annotations
 
-from monitoring import caregivers
+from monitoring import caregivers, store
 from monitoring.clinic import Clinic, NotFound
 from monitoring.episodes import episode_status
 from monitoring.store import iso, loads
@@ -42,9 +42,7 @@ def assessment_view(row) -> dict | None:
 
 def current_episode(clinic: Clinic, patient_id: int):
     """The active episode, else the newest one."""
-    return clinic.db.execute(
-        "SELECT * FROM episodes WHERE patient_id = ? ORDER BY status = 'active' DESC, id DESC LIMIT 1", [patient_id]
-    ).fetchone()
+    return store.current_episode(clinic.db, patient_id)
 
 
 def latest_assessment(clinic: Clinic, patient_id: int):

@@ -8,7 +8,7 @@ and the outbox drain with the queue's length. Each is a ratio within one run.
   70 hours, bulk-inserted: afebrile, the first one with a symptom, so the episode has a first
   CRS sign). The same texts (fevers, normal temperatures, symptoms) alternate between the two, each
   patient texting at most 15 times so no flood or reply budget changes the work. Goal: <= 1.3x.
-- Database age: 40 texts queued (pages, replies, prompts) and delivered by outbox.deliver_due through a
+- Database age: 40 texts queued (pages, replies, prompts) and delivered by scheduler.delivery.deliver_due through a
   gateway that only answers, on a new database and on one with 1,000,000 texts already sent
   (executemany in one transaction, synchronous off: setup, not measured). Goal: <= 1.3x.
 - Drain (with `--drain`; bench/due_work.py prints the same from its ticks): 1,000 and 10,000 queued
@@ -192,7 +192,7 @@ def queue(app, count: int) -> None:
 def deliver_all(app) -> tuple[float, float, int]:
     """Deliver every queued text: (wall seconds, CPU seconds, texts sent)."""
     from monitoring.clinic import open_clinic
-    from monitoring.outbox import deliver_due
+    from scheduler.delivery import deliver_due
 
     clinic = open_clinic(app.config["CRS"])
     gateway = AnsweringGateway()

@@ -3,17 +3,18 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from monitoring import alerts, checkins, episodes, inbound, neuro_checks, operator, voice
-from monitoring.clinic import open_clinic
+from monitoring.clinic import Clinic, open_clinic
 from monitoring.store import transaction, utcnow
 from scheduler import delivery
 
 log = logging.getLogger("crswatch.scheduler")
 
 
-def run_due_work(config: dict, gateway, limiter=None, batch: int = 500, clock_step: timedelta | None = None,
-                 holder: str = "tick") -> dict:
+def run_due_work(config: dict[str, Any], gateway: delivery.Gateway, limiter: delivery.RateLimiter | None = None,
+                 batch: int = 500, clock_step: timedelta | None = None, holder: str = "tick") -> dict[str, int]:
     """One pass over all due work, in the order that keeps the counts right: episodes that ended stop
     first, pauses that reached their end resume, missed check-ins are counted before new prompts go out, and delivery runs last so every text
     queued by this pass leaves in it.
@@ -47,7 +48,7 @@ def run_due_work(config: dict, gateway, limiter=None, batch: int = 500, clock_st
         clinic.db.close()
 
 
-def _check_clock(clinic, clock_step: timedelta | None) -> None:
+def _check_clock(clinic: Clinic, clock_step: timedelta | None) -> None:
     """Record a wall-clock step: measured by the caller, or a heartbeat that lies in the future (the
     clock went back since the last pass, whichever process ran it)."""
     now = utcnow()
@@ -60,7 +61,8 @@ def _check_clock(clinic, clock_step: timedelta | None) -> None:
             operator.clock_stepped(clinic.db, clock_step, now)
 
 
-def deliver_only(config: dict, gateway, limiter=None) -> dict:
+def deliver_only(config: dict[str, Any], gateway: delivery.Gateway,
+                 limiter: delivery.RateLimiter | None = None) -> dict[str, int]:
     """Just the outbox: run right after a request committed texts, so a page leaves within seconds."""
     clinic = open_clinic(config)
     try:

@@ -14,13 +14,14 @@ import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from messages.gateways import gateway_for, sending_rate
 from monitoring import lease
 from monitoring.clinic import open_clinic
-from scheduler.delivery import RateLimiter
+from scheduler.delivery import Gateway, RateLimiter
 from scheduler.jobs import run_due_work
 
 log = logging.getLogger("crswatch.scheduler")
@@ -29,7 +30,9 @@ JOB_ID = "due-work"
 
 
 class Runner:
-    def __init__(self, config: dict, gateway=None):
+    """The process's scheduler: due work every poll, at once on wakeup, only while holding the lease."""
+
+    def __init__(self, config: dict[str, Any], gateway: Gateway | None = None):
         self.config = config
         self.gateway = gateway or gateway_for(config)
         # The sender's rate limit holds for both backends, so a demo behaves like the real thing; a
@@ -44,10 +47,10 @@ class Runner:
         self.woken = threading.Event()
         self.last_clocks: tuple[float, float] | None = None  # (wall, monotonic) at the last pass
 
-    def run_once(self) -> dict | None:
+    def run_once(self) -> dict[str, int] | None:
         """Run due work while there is news: a wakeup that arrives during a run (APScheduler would skip
         it, one instance at a time) makes this run go round again, so a page never waits for the poll."""
-        done = None
+        done: dict[str, int] | None = None
         for _ in range(20):  # bounded: a steady stream of wakeups still yields to the poll
             self.woken.clear()
             done = self._run_locked() or done
@@ -55,7 +58,7 @@ class Runner:
                 break
         return done
 
-    def _run_locked(self) -> dict | None:
+    def _run_locked(self) -> dict[str, int] | None:
         """Run due work if this process holds the lease; None when another process does."""
         with self.lock:
             clinic = open_clinic(self.config)
@@ -82,6 +85,7 @@ class Runner:
         return timedelta(seconds=(clocks[0] - last[0]) - (clocks[1] - last[1]))
 
     def start(self) -> None:
+        """Start the interval job (its first run at once)."""
         self.scheduler.add_job(self.run_once, "interval", seconds=self.config["scheduler"]["poll_seconds"],
                                id=JOB_ID, coalesce=True, max_instances=1, next_run_time=datetime.now(UTC),
                                misfire_grace_time=None)
@@ -89,6 +93,7 @@ class Runner:
         log.info("scheduler started (every %ss, holder %s)", self.config["scheduler"]["poll_seconds"], self.holder)
 
     def wakeup(self) -> None:
+        """Run due work now (a request committed texts): a page leaves within seconds, not at the next poll."""
         self.woken.set()
         if self.scheduler.running:
             try:
@@ -97,6 +102,7 @@ class Runner:
                 log.debug("wakeup skipped", exc_info=True)
 
     def shutdown(self) -> None:
+        """Stop the job, waiting for a run in progress, and give up the lease."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
         clinic = open_clinic(self.config)

@@ -38,6 +38,12 @@ def test_asks_for_help(body, asks):
     pytest.param("he can't talk right", "concerning_text", id="cant-talk-right"),
     pytest.param("Stop texting me please", "concerning_text", id="stop-in-a-sentence"),
     pytest.param("dejen de mandar mensajes", "concerning_text", id="es-dejen-de-mandar"),
+    pytest.param("I don't have a thermometer", "concerning_text", id="no-thermometer"),
+    pytest.param("my thermometer is broken", "concerning_text", id="thermometer-broken"),
+    pytest.param("cant find my thermometer", "concerning_text", id="cant-find-thermometer"),
+    pytest.param("no tengo termómetro", "concerning_text", id="es-no-tengo-termometro"),
+    pytest.param("el termómetro no funciona", "concerning_text", id="es-termometro-no-funciona"),
+    pytest.param("used my thermometer, 98.6", None, id="thermometer-used"),
     pytest.param("my oxygen is not low", None, id="oxygen-not-low"),
     pytest.param("o2 is fine", None, id="o2-fine"),
     pytest.param("blood pressure 120/80 not low", None, id="bp-not-low"),
@@ -58,3 +64,18 @@ def test_low_oxygen_in_words_pages_the_nurse_through_the_webhook(client, admin_t
     assert [a["reasons"] for a in alerts] == [["concerning_text"]]
     assert "oxygen is low" in texts_to(client, admin_token, NURSES[0])[-1]["body"]
     assert "could not read" not in texts_to(client, admin_token, PATIENT_PHONE)[-1]["body"]
+
+
+@pytest.mark.parametrize("body", ["I don't have a thermometer", "no tengo termómetro"])
+def test_no_thermometer_reaches_a_nurse_through_the_webhook(client, admin_token, patient, phone, body):
+    """A patient who cannot take a temperature is not monitored for fever at all (SOP 5 Grade 1 home: every
+    1-2 h): the nurse is told and calls, instead of the patient being told "I could not read that"."""
+    from conftest import NURSES, PATIENT_PHONE, auth, texts_to
+
+    phone.text(body)
+    alerts = client.get("/api/v1/alerts", headers=auth(admin_token)).get_json()
+    assert [a["reasons"] for a in alerts] == [["concerning_text"]]
+    page = texts_to(client, admin_token, NURSES[0])[-1]["body"].lower()
+    assert "thermometer" in page or "termometro" in page  # the page quotes the words (GSM-7, accents off)
+    reply = texts_to(client, admin_token, PATIENT_PHONE)[-1]["body"]
+    assert "could not read" not in reply and "no pude leer" not in reply

@@ -180,6 +180,15 @@ def test_nothing_usable_is_not_understood_and_an_implausible_value_is_kept_as_su
     pytest.param("estoy confundida con las instrucciones", [], id="es-confundida-con-instrucciones"),
     pytest.param("I feel weak", ["weakness"], id="weak-person-still-counts"),
     pytest.param("confused, and weak wifi", ["confusion"], id="confused-person-beside-weak-wifi"),
+    pytest.param("my car battery is weak", [], id="battery-is-weak"),
+    pytest.param("the wifi is weak", [], id="wifi-is-weak"),
+    pytest.param("my coffee is weak", [], id="coffee-is-weak"),
+    pytest.param("confused about when to text", [], id="confused-about-when-to-text"),
+    pytest.param("el wifi está débil", [], id="es-wifi-esta-debil"),
+    pytest.param("battery is weak and so am I, really weak", ["weakness"], id="weak-person-beside-weak-battery"),
+    pytest.param("he is not acting right", ["confusion"], id="not-acting-right"),
+    pytest.param("she's not acting normal", ["confusion"], id="not-acting-normal"),
+    pytest.param("no está actuando normal", ["confusion"], id="es-no-esta-actuando-normal"),
 ])
 def test_symptom_words_about_a_thing_are_not_the_persons(body, symptoms):
     """A false urgent page teaches nurses to ignore the pager (found by the break-it pass)."""

@@ -109,7 +109,7 @@ def test_parse_never_raises_on_number_words_and_digits(tokens, joiner, now):
 WHOLES = st.one_of(st.integers(93, 109).map(str), st.integers(34, 42).map(str),
                    st.sampled_from(["ninety eight", "ninety nine", "a hundred", "one hundred", "treinta y siete",
                                     "noventa y nueve", "cien", "thirty seven"]))
-SEPARATORS = st.sampled_from([" ", "'", "\u2019", "\u00b7", ". ", " point ", " punto ", " coma ", "  "])
+SEPARATORS = st.sampled_from([" ", "'", "\u2019", "\u00b7", ". ", " point ", " punto ", " coma ", "  ", ", ", " pt ", "-", " con "])
 NOW = datetime(2026, 3, 3, 13, 0, tzinfo=ZoneInfo("America/Chicago"))
 
 

@@ -10,7 +10,7 @@ from rapidfuzz.distance import OSA
 
 from . import vocabulary
 
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+_QUOTES = str.maketrans({"\u2044": "/", "\u00bd": " 1/2", "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
                          "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00b4": "'", "`": "'",
                          "\u00ba": "\u00b0", "\u02da": "\u00b0"})
 _KEEP = set(" .,:;/%?!'#@-=+&()\u00b0\u00bf\u00a1\n")

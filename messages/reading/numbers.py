@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from . import vocabulary
 from .model import Work
 from .normalise import plain_words
 from .number_words import number_words_to_digits
@@ -21,7 +22,7 @@ def decimal_guessed_in(plain: str) -> bool:
 
 def join_decimals(plain: str) -> str:
     """`plain` with each temperature whose decimal point was written another way joined: "100 7" -> "100.7"."""
-    return SPLIT_DECIMAL.sub(join_decimal, plain)
+    return SPLIT_DECIMAL.sub(join_decimal, HALF.sub(lambda m: f"{m.group('whole')}.5", plain))
 
 
 # A temperature whose decimal point was written another way: "100 7", "100'7", "100·7" (both become a
@@ -30,11 +31,20 @@ def join_decimals(plain: str) -> str:
 # number is a plausible temperature in F (93-109) or C (34-42), and not when the number belongs to
 # another vital or the digit counts something ("101 2 hours ago"). parse() marks such a reading as
 # guessed, and a guessed reading never gets the routine "No fever now".
+# A medicine named right after the digit makes the digit a count ("101, 2 tylenol"), never a decimal.
+_MEDICINE_NAMES = "|".join(sorted(vocabulary.mapping("medicines", "names"), key=len, reverse=True))
 SPLIT_DECIMAL = re.compile(
-    r"(?<![\d.,/])\b(?P<whole>9[3-9]|10[0-9]|3[4-9]|4[0-2])(?:\s*\.\s+|\s*'\s*|\s+(?:point|punto|coma)\s+|\s+)"
+    r"(?<![\d.,/])\b(?P<whole>9[3-9]|10[0-9]|3[4-9]|4[0-2])"
+    # the decimal mark written another way: "100. 7", "100'7", "100, 7", "100-5", "100 point 7", "100 pt 5",
+    # "38 punto 5", "38 coma 5", "38 con 5", or a bare space
+    r"(?:\s*\.\s+|\s*'\s*|\s*,\s+|\s*-\s*|\s+(?:point|pt|dot|punto|coma|con)\s+|\s+)"
     r"(?P<digit>\d)\b"
     r"(?![.,/]?\d)(?!\s*(?:h|hr|hrs|hours?|horas?|min|mins|minutes?|minutos?|days?|dias?|am|pm|times?|veces|"
-    r"tabs?|tablets?|pills?|pastillas?|tabletas?|mg|x|over|sobre|de)\b)")
+    rf"tabs?|tablets?|pills?|pastillas?|tabletas?|mg|x|over|sobre|de|{_MEDICINE_NAMES})\b)")
+# A half said after a whole temperature: "100 and a half", "100 & a half", "100 1/2" (and "½"), "38 y medio",
+# "38 y media". Said, not guessed: the reading is that number and a half.
+HALF = re.compile(r"(?<![\d.,/])\b(?P<whole>9[3-9]|10[0-9]|3[4-9]|4[0-2])\s*"
+                  r"(?:(?:and|&)\s+a\s+half|y\s+medi[oa]|1\s*/\s*2)(?![\d/])")
 _OTHER_VITAL = re.compile(r"(?:o2|sat|sats|spo2|ox|oxygen|oxigeno|bp|pressure|presion|tension|pulse|pulso|hr|heart|"
                           r"rate|fc|ppm|bpm|systolic|sistolica)\W*$")
 

@@ -63,7 +63,9 @@ def test_clock_corpus_covers_both_languages_and_both_changes():
     pytest.param("2026-11-01T01:10-06:00", 1, 20, "am", "2026-11-01T06:20Z", id="repeated-hour-first-pass"),
     pytest.param("2026-11-01T01:10-06:00", 1, 5, "am", "2026-11-01T07:05Z", id="repeated-hour-both-past"),
     pytest.param("2026-11-01T01:10-05:00", 1, 5, "am", "2026-11-01T06:05Z", id="first-pass-sent-in-first-pass"),
-    pytest.param("2026-11-01T01:10-05:00", 1, 20, "am", "2026-10-31T06:20Z", id="first-pass-still-to-come"),
+    # 10 minutes ahead, last read 24 h ago: a rounded "just now" (clock.AHEAD_IS_NOW), not yesterday's 1:20,
+    # which spaced the next dose from a day back (break-it pass; this row said 2026-10-31T06:20Z before)
+    pytest.param("2026-11-01T01:10-05:00", 1, 20, "am", "2026-11-01T06:10Z", id="first-pass-still-to-come"),
     pytest.param("2026-03-08T03:10-05:00", 2, 40, "am", "2026-03-08T07:40Z", id="skipped-time-earlier-reading"),
     pytest.param("2026-03-08T04:00-05:00", 2, 40, "am", "2026-03-08T08:40Z", id="skipped-time-later-reading"),
     pytest.param("2026-03-08T01:50-06:00", 2, 40, "am", "2026-03-07T08:40Z", id="skipped-time-before-the-jump"),
@@ -117,6 +119,12 @@ TAKE_NOW = template("reply_fever_home_care", "en")
                  "2026-11-01T06:20Z", "6:20 AM", id="fall-back-1-20am-in-the-repeated-hour"),
     pytest.param(datetime(2026, 3, 8, 3, 10, tzinfo=CHICAGO), "102, took 1000mg tylenol at 2:40 am",
                  "2026-03-08T07:40Z", "8:40 AM", id="spring-forward-2-40am-does-not-exist"),
+    # Rounded a few minutes ahead (break-it pass): read as yesterday's 10:07 PM, the reply said "take
+    # acetaminophen now" minutes after 1000 mg. A rounded "just now" is now (clock.AHEAD_IS_NOW).
+    pytest.param(datetime(2026, 3, 3, 10, 5, tzinfo=CHICAGO), "just took 1000mg tylenol at 10:07, temp 101.2",
+                 "2026-03-03T16:05Z", "4:05 PM", id="rounded-two-minutes-ahead-is-now"),
+    pytest.param(datetime(2026, 3, 3, 21, 55, tzinfo=CHICAGO), "took 1000mg tylenol at 10pm, 101.5",
+                 "2026-03-04T03:55Z", "3:55 AM tomorrow", id="rounded-to-the-hour-ahead-is-now"),
 ])
 def test_a_dose_timed_in_the_changing_hour_is_stored_when_it_was_taken(
         client, admin_token, runner, clock, phone, sent, body, dose_at, wait_until):

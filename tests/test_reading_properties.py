@@ -75,7 +75,7 @@ def test_a_stated_time_is_the_latest_instant_at_or_before_now(now, stated):
         # read it at least STALE_PAST ago (minute by minute, on real instants)
         ahead = [now_utc + timedelta(minutes=m) for m in range(1, 31)]
         assert any(_shows(step.astimezone(now.tzinfo), h, minute) for step in ahead for h in hours)
-        back = [now_utc - timedelta(minutes=m) for m in range(0, 6 * 60)]
+        back = [now_utc - timedelta(minutes=m) for m in range(6 * 60)]
         assert not any(_shows(step.astimezone(now.tzinfo), h, minute) for step in back for h in hours)
     elif any(_shows(resolved, h, minute) for h in hours):
         # no later minute up to now showed the stated time (minute by minute, on real instants)

@@ -70,6 +70,11 @@ class Checked:
         return shown
 
 
+# Bidirectional embedding, override and isolate controls (U+202A-U+202E, U+2066-U+2069): invisible, they
+# reorder what a nurse reads on the dashboard ("Trojan Source"), and no name or therapy needs them.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 # The rules. Each message names the field first, as the API has always worded it.
 
 def text(limit: int, *, required: bool = True, blank: str = "{subject} is required and must be text",
@@ -82,7 +87,7 @@ def text(limit: int, *, required: bool = True, blank: str = "{subject} is requir
             refuse(blank)
         if len(value) > limit:
             refuse(bad or f"{{subject}} must be at most {limit} characters")
-        if any(ord(char) < 32 or ord(char) == 127 for char in value):
+        if any(ord(char) < 32 or ord(char) == 127 or char in BIDI_CONTROLS for char in value):
             refuse(bad or "{subject} must not contain control characters")
         return value.strip()
     return Checked(parse, {"minLength": 1, "maxLength": limit})

@@ -98,3 +98,18 @@ def test_unusable_json_is_a_400_naming_the_problem(client, admin_token, patient,
     answer = response.get_json()
     assert answer["field"] == "body" and words in answer["error"]
     assert state() == before  # nothing changed
+
+
+@pytest.mark.parametrize("field, value", [
+    pytest.param("therapy", "\u202e", id="therapy-only-a-right-to-left-override"),
+    pytest.param("therapy", "tec\u202elistamab", id="therapy-with-a-right-to-left-override"),
+    pytest.param("name", "Pat \u2066Example", id="name-with-a-bidi-isolate"),
+])
+def test_invisible_bidi_controls_are_refused_naming_the_field(client, admin_token, field, value):
+    """An invisible bidi control reorders what a nurse reads ("Trojan Source"); found by the break-it pass:
+    a therapy of only U+202E was accepted. A 400 naming the field, and nothing enrolled."""
+    body = {"name": "Pat Example", "phone": "+15555550199", "therapy": "teclistamab",
+            "dose_given_at": "2026-03-03T09:00:00-06:00", field: value}
+    response = client.post("/api/v1/patients", json=body, headers=auth(admin_token))
+    assert response.status_code == 400 and response.get_json()["field"] == field
+    assert client.get("/api/v1/patients", headers=auth(admin_token)).get_json() == []

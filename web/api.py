@@ -18,8 +18,8 @@ from monitoring import (
 from monitoring.grades import grade_body
 from monitoring.store import to_text
 from web import answers
+from web.apidoc import documented
 from web.context import RowId, audited, clinic, json_body, staff_required, wake_delivery
-from web.openapi import documented
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

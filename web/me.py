@@ -5,8 +5,8 @@ from flask import Blueprint, g, jsonify
 
 from monitoring import app_api, bodies
 from web import answers
+from web.apidoc import documented
 from web.context import clinic, json_body, patient_required, wake_delivery
-from web.openapi import documented
 
 bp = Blueprint("me", __name__, url_prefix="/api/v1/me")
 

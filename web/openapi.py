@@ -11,21 +11,20 @@ JSON Schema 2020-12: `null` is a type.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from web import api, me
 from web.answers import MAX_ID, Error
+from web.apidoc import Operation
 
 bp = Blueprint("openapi", __name__)
 
 API = "/api/v1"
 REF = "#/components/schemas/{model}"
-View = TypeVar("View", bound=Callable[..., Any])
 
 ERRORS = {
     "400": "bad input: the field is named",
@@ -39,38 +38,6 @@ ERRORS = {
 }
 # What a path parameter names, by its name in the route.
 PATH_IDS = {"patient_id": "the patient's id", "alert_id": "the alert's id", "caregiver_id": "the caregiver's id"}
-
-
-@dataclass(frozen=True)
-class Operation:
-    """What a view tells the document: see `documented`."""
-
-    summary: str
-    answer: type[BaseModel]
-    description: str
-    operation_id: str
-    status: str = "200"
-    many: bool = False
-    body: type[BaseModel] | None = None
-    body_required: bool = True
-    query: type[BaseModel] | None = None
-    errors: tuple[str, ...] = ()
-
-
-def documented(summary: str, answer: type[BaseModel], description: str, *, operation_id: str, status: int = 200,
-               many: bool = False, body: type[BaseModel] | None = None, body_required: bool = True,
-               query: type[BaseModel] | None = None, errors: tuple[int, ...] = ()) -> Callable[[View], View]:
-    """Mark a view for the document: `answer` (a list of them where `many`) with `status` and its
-    `description`; `body` and `query` the models it validates with; `errors` the statuses it may give
-    besides the token's (401, 403 for staff), 429 and 503. 400 and 413 come with a body, 404 with an id
-    in the path. Put it right under the route decorator."""
-    operation = Operation(summary, answer, description, operation_id, str(status), many, body, body_required, query,
-                          tuple(str(code) for code in errors))
-
-    def mark(view: View) -> View:
-        view.openapi = operation  # type: ignore[attr-defined]
-        return view
-    return mark
 
 
 def _ref(model: type[BaseModel]) -> dict[str, Any]:
@@ -122,8 +89,6 @@ def _operation(operation: Operation, path: str, security: str, schemas: dict[str
 
 def _routes() -> list[tuple[str, str, str, Operation]]:
     """(path template, method, security scheme, operation) for every documented route of the API's blueprints."""
-    from web import api, me  # the views import `documented` from here
-
     app = Flask(__name__)
     app.register_blueprint(api.bp)
     app.register_blueprint(me.bp)

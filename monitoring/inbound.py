@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from messages.concern import concern
-from messages.parse import parse, staff_ack, staff_ack_all
+from messages.parse import open_decimal, parse, staff_ack, staff_ack_all
 from messages.texts import render
 from monitoring import alerts, care, caregiver_texts
 from monitoring.clinic import Clinic
@@ -251,17 +251,8 @@ def _from_patient(clinic: Clinic, patient, message) -> None:
 # may be a fever or not: it is read as guessed (issue 14, fault 2), never answered "No fever now"; its lower
 # bound is triaged (at or above the fever line, a fever whatever follows). A lone digit from the same phone
 # within SPLIT_WINDOW, right after it, completes it ("7": 100.7) and is triaged as that reading.
-_TRAILING_POINT = re.compile(r"(?<![\d.,])(\d{2,3})[.,]$")  # "38," too: the Spanish decimal mark
 _LONE_DIGIT = re.compile(r"^\s*(\d)\s*$")
 SPLIT_WINDOW = timedelta(minutes=5)
-
-
-def _trailing_point(body: str | None, parsed) -> str | None:
-    """The temperature's whole number when the text ends in it and a decimal point, else None."""
-    found = _TRAILING_POINT.search((body or "").strip())
-    if found is None or parsed.temperature_c is None or (parsed.temperature_raw or "").strip() != found.group(1):
-        return None
-    return found.group(1)
 
 
 def _completed(clinic: Clinic, message, now) -> str | None:
@@ -275,7 +266,7 @@ def _completed(clinic: Clinic, message, now) -> str | None:
         "ORDER BY id DESC LIMIT 1", [message["from_number"], message["id"]]).fetchone()
     if previous is None or from_text(previous["created_at"]) < now - SPLIT_WINDOW:
         return None
-    whole = _trailing_point(previous["body"], parse(previous["body"], clinic.local(now)))
+    whole = open_decimal(previous["body"], parse(previous["body"], clinic.local(now)).temperature_raw)
     return None if whole is None else f"temp {whole}.{digit.group(1)}"
 
 
@@ -283,11 +274,9 @@ def _said(parsed, body: str) -> replies.Said:
     """What triage.replies needs of a parsed text, as plain values."""
     return replies.Said(
         command=parsed.command, has_reading=_has_reading(parsed), temperature_read=parsed.temperature_c is not None,
-        temperature_guessed=bool(getattr(parsed, "temperature_guessed", False))
-        or _trailing_point(body, parsed) is not None,
+        temperature_guessed=parsed.temperature_guessed,
         symptoms_said=bool(parsed.symptoms or parsed.denied_symptoms),
-        no_fever_claim=bool(getattr(parsed, "no_fever_claim", False)),
-        acknowledgement=bool(getattr(parsed, "acknowledgement", False)), concern=concern(body))
+        no_fever_claim=parsed.no_fever_claim, acknowledgement=parsed.acknowledgement, concern=concern(body))
 
 
 def _send(clinic: Clinic, patient, chosen: tuple[replies.Reply, ...]) -> None:

@@ -42,3 +42,15 @@ def test_the_spanish_reply_to_a_guessed_routine_reading(client, admin_token, pho
     phone.text("37 1")
     reply = texts_to(client, admin_token, PATIENT_PHONE)[-1]["body"]
     assert reply.startswith("No estamos seguros de entender esa temperatura")
+
+
+@pytest.mark.parametrize("body, guessed", [
+    pytest.param("Temp 100.", True, id="ends-in-a-point"),
+    pytest.param("temperatura 37,", True, id="es-ends-in-a-comma"),
+    pytest.param("temp 100.4", False, id="a-whole-reading"),
+    pytest.param("I took 2.", False, id="a-count-not-a-temperature"),
+])
+def test_a_temperature_left_open_at_its_decimal_point_is_read_as_guessed(body, guessed):
+    """The reader marks it (issue 14, fault 2: the digit may follow in the next text), so every road that
+    parses a text treats it alike, not only the SMS webhook."""
+    assert parse(body).temperature_guessed is guessed

@@ -23,7 +23,7 @@ def fahrenheit_to_celsius(fahrenheit: float) -> float:
     home thermometer's 0.1 F step (0.056 C), so no reading crosses the fever line by rounding:
     100.3 F stays 37.94 C, below 38.0; rounding to 0.1 would make 100.35 F a fever.
     """
-    return round((fahrenheit - 32.0) * 5.0 / 9.0, 2)
+    return celsius_from(Decimal(str(fahrenheit)), "F")  # the one conversion (exact, half up)
 
 
 def celsius_to_fahrenheit(celsius: float) -> float:

@@ -70,3 +70,19 @@ def drop_counts(work: Work) -> None:
 
 def within(value: int, bounds: tuple[int, int]) -> bool:
     return bounds[0] <= value <= bounds[1]
+
+
+# A temperature that ends its text in a decimal point ("Temp 100.", "temperatura 37,": the Spanish mark): the
+# patient may have sent the text before the digit after the point (issue 14, fault 2). SOP 4 puts fever at
+# >= 100.4 F, so "100." may be a fever or not: the reading is marked guessed (never "No fever now") and a lone
+# digit that follows completes it (monitoring.inbound).
+_TRAILING_POINT = re.compile(r"(?<![\d.,])(\d{2,3})[.,]$")
+
+
+def open_decimal(body: str | None, temperature_raw: str | None) -> str | None:
+    """The temperature's whole number as written ("100") when `body` ends in it and a decimal point and it is
+    the temperature that was read (`temperature_raw`, Parsed's), else None."""
+    found = _TRAILING_POINT.search((body or "").strip())
+    if found is None or (temperature_raw or "").strip() != found.group(1):
+        return None
+    return found.group(1)

@@ -11,7 +11,7 @@ from .medicines import dose_arithmetic, extract_medications
 from .model import Parsed, Work
 from .normalise import plain_words
 from .number_words import number_words_to_digits
-from .numbers import decimal_guessed_in, drop_counts, join_decimals
+from .numbers import decimal_guessed_in, drop_counts, join_decimals, open_decimal
 from .said import NO_FEVER, is_acknowledgement
 from .symptoms import extract_symptoms
 from .temperature import extract_temperature
@@ -56,7 +56,8 @@ def parse(body: str | None, now: datetime | None = None) -> Parsed:
     acknowledgement = nothing_read and is_acknowledgement(original, text)
     if no_fever or acknowledgement:
         parsed = replace(parsed, no_fever_claim=no_fever, acknowledgement=acknowledgement)
-    if parsed.temperature_c is not None and decimal_guessed_in(plain):
+    if parsed.temperature_c is not None and (decimal_guessed_in(plain)
+                                             or open_decimal(original, parsed.temperature_raw) is not None):
         parsed = replace(parsed, temperature_guessed=True)
     return parsed
 

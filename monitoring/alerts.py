@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from messages.page import render_page
 from messages.texts import level_label, render
-from monitoring import bodies, operator, outbox, pagefacts, voice
+from monitoring import bodies, operator, outbox, pagefacts
 from monitoring.clinic import Clinic, Conflict, NotFound, ValidationError
 from monitoring.outbox import DeliveryOutcome, queue_text
 from monitoring.store import dumps, from_text, insert, iso, loads, to_text, transaction, utcnow
@@ -65,7 +65,7 @@ def raise_alert(clinic: Clinic, patient_id: int, level: str, reasons: list[str],
         earlier_episode = episode_id is not None and current["episode_id"] not in (None, episode_id)
         pagefacts.record_told(clinic, current["id"], level, told, next_dose_at)
         if not (added or acked_long_ago or earlier_episode):
-            _event(clinic, current["id"], "seen_again", reasons=list(reasons))
+            record_event(clinic, current["id"], "seen_again", reasons=list(reasons))
             return current["id"]
         merged_level = max(current["level"], level, key=LEVELS.index)
         db.execute(
@@ -75,7 +75,7 @@ def raise_alert(clinic: Clinic, patient_id: int, level: str, reasons: list[str],
             [dumps(known + added), merged_level, to_text(now), to_text(now + _timeout(clinic)), episode_id,
              current["id"]],
         )
-        _event(clinic, current["id"], "reopened" if not added else "reasons_added", reasons=list(reasons),
+        record_event(clinic, current["id"], "reopened" if not added else "reasons_added", reasons=list(reasons),
                level=merged_level)
         _page(clinic, current["id"], current["page_round"], update=True, reasons=added or list(reasons))
         return current["id"]
@@ -84,17 +84,41 @@ def raise_alert(clinic: Clinic, patient_id: int, level: str, reasons: list[str],
         "status": "open", "page_round": 0, "next_page_at": to_text(now + _timeout(clinic)),
         "round_started_at": to_text(now), "created_at": to_text(now), "updated_at": to_text(now),
     })
-    _event(clinic, alert_id, "opened", level=level, reasons=list(reasons))
+    record_event(clinic, alert_id, "opened", level=level, reasons=list(reasons))
     pagefacts.record_told(clinic, alert_id, level, told, next_dose_at)
     _page(clinic, alert_id, 0)
     return alert_id
+
+
+# Levels whose unacknowledged page becomes a phone call (issue 12, monitoring.voice places it).
+CALLED_LEVELS = ("urgent",)
+
+
+def call_after(clinic: Clinic) -> timedelta | None:
+    """`[escalation] call_after_minutes` as read now (an edit applies at once); None when calls are off."""
+    minutes = clinic.effective["escalation"]["call_after_minutes"]
+    return timedelta(minutes=minutes) if minutes else None
+
+
+def _schedule_call(clinic: Clinic, alert_id: int, keep_earlier: bool = False) -> None:
+    """A page just went out for `alert_id` (inside the caller's transaction): if it is urgent, a call is
+    due `call_after_minutes` from now unless it is acknowledged first (monitoring.voice.calls_due places
+    it). `keep_earlier`: a page does not put off a call already due sooner."""
+    row = clinic.db.execute("SELECT level, status, call_due_at FROM alerts WHERE id = ?", [alert_id]).fetchone()
+    after = call_after(clinic)
+    due = utcnow() + after if after and row["level"] in CALLED_LEVELS and row["status"] == "open" else None
+    if due is not None and keep_earlier and row["call_due_at"] and from_text(row["call_due_at"]) < due:
+        return
+    clinic.db.execute("UPDATE alerts SET call_due_at = ? WHERE id = ?", [to_text(due) if due else None, alert_id])
 
 
 def _timeout(clinic: Clinic) -> timedelta:
     return timedelta(minutes=clinic.effective["escalation"]["ack_timeout_minutes"])
 
 
-def _event(clinic: Clinic, alert_id: int, kind: str, actor: str | None = None, **detail) -> None:
+def record_event(clinic: Clinic, alert_id: int, kind: str, actor: str | None = None, **detail) -> None:
+    """Append one line to the alert's history (`alert_events`, inside the caller's transaction): `kind`
+    (opened, paged, acknowledged, called ...), who did it, and `detail` as JSON."""
     insert(clinic.db, "alert_events",
         {"alert_id": alert_id, "at": to_text(utcnow()), "kind": kind, "actor": actor, "detail": dumps(detail)}
     )
@@ -130,10 +154,10 @@ def _page(clinic: Clinic, alert_id: int, page_round: int, update: bool = False,
         paged.append(person["phone"])
     if not paged:
         log.critical("alert %s: nobody left to page (on-call chain and staff phones exhausted)", alert_id)
-    _event(clinic, alert_id, "paged", round=page_round, to=[p[-4:] for p in paged])
+    record_event(clinic, alert_id, "paged", round=page_round, to=[p[-4:] for p in paged])
     # A page never puts off a call already due sooner: with a cron tick every 20 minutes the re-page
     # would otherwise push the call 5 minutes on each time, and it would never come (break-it pass).
-    voice.schedule(clinic, alert_id, keep_earlier=True)
+    _schedule_call(clinic, alert_id, keep_earlier=True)
     return paged
 
 
@@ -180,11 +204,11 @@ def page_next_now(clinic: Clinic, alert_id: int, failed_phone: str | None = None
         [next_round, to_text(utcnow() + _timeout(clinic)), to_text(utcnow()), alert_id],
     )
     if passed_by is not None:
-        _event(clinic, alert_id, "passed", actor=passed_by, phone_end=(failed_phone or "")[-4:])
+        record_event(clinic, alert_id, "passed", actor=passed_by, phone_end=(failed_phone or "")[-4:])
     elif message_id is None:
-        _event(clinic, alert_id, "page_undeliverable", phone_end=(failed_phone or "")[-4:])
+        record_event(clinic, alert_id, "page_undeliverable", phone_end=(failed_phone or "")[-4:])
     else:
-        _event(clinic, alert_id, "page_failing", phone_end=(failed_phone or "")[-4:], message_id=message_id)
+        record_event(clinic, alert_id, "page_failing", phone_end=(failed_phone or "")[-4:], message_id=message_id)
     _page(clinic, alert_id, next_round, skip_phone=failed_phone)
 
 
@@ -240,16 +264,18 @@ def acknowledge(clinic: Clinic, alert_id: int | None, actor: str) -> dict:
         if row is None or row["status"] == "resolved":
             raise NotFound(f"no open alert {alert_id}", "alert_id")
         if row["status"] == "open":
-            _acknowledge_row(clinic, row["id"], actor)
+            mark_acknowledged(clinic, row["id"], actor)
         return alert_view(clinic, row["id"])
 
 
-def _acknowledge_row(clinic: Clinic, alert_id: int, actor: str) -> None:
+def mark_acknowledged(clinic: Clinic, alert_id: int, actor: str) -> None:
+    """Acknowledge an open alert (inside the caller's transaction): paging and any due call stop, and the
+    history and the audit log say who (`actor`)."""
     now = to_text(utcnow())
     clinic.db.execute(
         "UPDATE alerts SET status = 'acknowledged', acknowledged_at = ?, acknowledged_by = ?, "
         "next_page_at = NULL, call_due_at = NULL, updated_at = ? WHERE id = ?", [now, actor, now, alert_id])
-    _event(clinic, alert_id, "acknowledged", actor=actor)
+    record_event(clinic, alert_id, "acknowledged", actor=actor)
     clinic.audit(actor, "alert.acknowledge", f"alert:{alert_id}")
 
 
@@ -291,7 +317,7 @@ def acknowledge_by_text(clinic: Clinic, phone: str, actor: str, alert_id: int | 
         else:
             chosen = allowed if every else [allowed[0]]
         for row in chosen:
-            _acknowledge_row(clinic, row["id"], actor)
+            mark_acknowledged(clinic, row["id"], actor)
         done = {row["id"] for row in chosen}
         still_open = [a for a in allowed if a["id"] not in done]
         if len(chosen) == 1:
@@ -346,7 +372,7 @@ def resolve(clinic: Clinic, alert_id: int, actor: str, note: str, outcome: str |
             [now, actor, note, now, now, actor, alert_id])
         if outcome is not None:
             db.execute("UPDATE alerts SET outcome = ? WHERE id = ?", [outcome, alert_id])
-        _event(clinic, alert_id, "resolved", actor=actor, note=note, **({"outcome": outcome} if outcome else {}))
+        record_event(clinic, alert_id, "resolved", actor=actor, note=note, **({"outcome": outcome} if outcome else {}))
         clinic.audit(actor, "alert.resolve", f"alert:{alert_id}", note=note, outcome=outcome)
     return alert_view(clinic, alert_id)
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
@@ -14,6 +15,7 @@ import sqlite_utils
 
 from monitoring import config as config_module
 from monitoring.store import dumps, to_text, utcnow
+from triage.hours import in_clinic_hours
 from triage.model import ClinicHours, Thresholds
 
 
@@ -80,12 +82,34 @@ class Clinic:
         return self.effective["checkins"]
 
     @property
-    def oncall(self) -> list[dict]:
-        """The on-call chain in force now: the rota's chain for clinic hours or for nights and weekends
-        (monitoring.rota), else `[[oncall]]`. [{"name", "phone"}] in paging order."""
-        from monitoring import rota
+    def oncall(self) -> list[dict[str, Any]]:
+        """The on-call chain in force now (`oncall_at` at the wall clock), for callers that do not pass
+        `now` yet: [{"name", "phone"}] in paging order."""
+        return self.oncall_at(utcnow())
 
-        return rota.chain_at(self, utcnow())
+    def oncall_at(self, moment: datetime) -> list[dict[str, Any]]:
+        """The on-call chain in force at `moment` (aware): the rota's chain for clinic hours or for nights and
+        weekends (issue 12, monitoring.rota), else `[[oncall]]`. [{"name", "phone"}] in paging order."""
+        return self.chain_for(self.shift_at(moment))
+
+    def shift_at(self, moment: datetime) -> str:
+        """'clinic_hours' or 'after_hours' at `moment` (aware): the clinic's own hours, `[clinic]
+        open/close/days` (the SOP's "after hours", SOP 5 Grade 2)."""
+        return "clinic_hours" if in_clinic_hours(self.hours, moment) else "after_hours"
+
+    def chain_for(self, shift: str) -> list[dict[str, Any]]:
+        """The staff named in `[rota] <shift>` who are active and have a phone, in order: [{"name", "phone"}];
+        the `[[oncall]]` chain when none is."""
+        names = self.effective["rota"][shift]
+        if names and self.db is not None:
+            marks = ", ".join("?" for _ in names)
+            found = {row["name"]: row["phone"] for row in self.db.execute(
+                f"SELECT name, phone FROM staff WHERE active = 1 AND phone IS NOT NULL AND name IN ({marks})", names)}
+            chain = [{"name": name, "phone": found[name]} for name in names if name in found]
+            if chain:
+                return chain
+        configured: list[dict[str, Any]] = self.effective["oncall"]
+        return configured
 
     @property
     def clinic_phone(self) -> str:

@@ -4,6 +4,9 @@
 settings page picks and orders them. Clinic hours are the clinic's own (`[clinic] open/close/days`, the
 SOP's "after hours", SOP 5 Grade 2). A chain left empty, or whose people all lost their phone or were
 revoked, falls back to the `[[oncall]]` chain of the config file, which stays the default.
+
+The chain in force at a moment is the clinic's to know (`Clinic.oncall_at`, `shift_at`, `chain_for`: every
+page reads it); this module shows and checks the rota.
 """
 from __future__ import annotations
 
@@ -11,38 +14,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from monitoring.clinic import Clinic, ValidationError
-from triage.hours import in_clinic_hours
 
 SHIFTS = {"clinic_hours": "clinic hours", "after_hours": "nights and weekends"}
 
 
-def shift_at(clinic: Clinic, moment: datetime) -> str:
-    """'clinic_hours' or 'after_hours' at `moment`."""
-    return "clinic_hours" if in_clinic_hours(clinic.hours, moment) else "after_hours"
-
-
-def chain_for(clinic: Clinic, shift: str) -> list[dict[str, Any]]:
-    """The staff named for `shift` who are active and have a phone, in order: [{"name", "phone"}];
-    the `[[oncall]]` chain when none is."""
-    names = clinic.effective["rota"][shift]
-    if names and clinic.db is not None:
-        marks = ", ".join("?" for _ in names)
-        found = {row["name"]: row["phone"] for row in clinic.db.execute(
-            f"SELECT name, phone FROM staff WHERE active = 1 AND phone IS NOT NULL AND name IN ({marks})", names)}
-        chain = [{"name": name, "phone": found[name]} for name in names if name in found]
-        if chain:
-            return chain
-    configured: list[dict[str, Any]] = clinic.effective["oncall"]
-    return configured
-
-
-def chain_at(clinic: Clinic, moment: datetime) -> list[dict[str, Any]]:
-    return chain_for(clinic, shift_at(clinic, moment))
-
-
 def next_change(clinic: Clinic, moment: datetime) -> datetime | None:
     """When the shift in force at `moment` next changes (an opening or closing time), within a week."""
-    now_shift = shift_at(clinic, moment)
+    now_shift = clinic.shift_at(moment)
     local = clinic.local(moment)
     hours = clinic.hours
     candidates = []
@@ -53,7 +31,7 @@ def next_change(clinic: Clinic, moment: datetime) -> datetime | None:
             if at > moment:
                 candidates.append(at)
     for at in sorted(candidates):
-        if shift_at(clinic, at) != now_shift:
+        if clinic.shift_at(at) != now_shift:
             return at
     return None
 
@@ -61,11 +39,11 @@ def next_change(clinic: Clinic, moment: datetime) -> datetime | None:
 def on_call_now(clinic: Clinic, moment: datetime) -> dict[str, Any]:
     """For the dashboard: {"shift", "shift_label", "chain" (now, in order), "changes_at", "next_label",
     "next_chain"} (the chain after the next shift change; None when the clinic keeps one chain)."""
-    shift = shift_at(clinic, moment)
+    shift = clinic.shift_at(moment)
     other = "after_hours" if shift == "clinic_hours" else "clinic_hours"
     change = next_change(clinic, moment)
-    return {"shift": shift, "shift_label": SHIFTS[shift], "chain": chain_for(clinic, shift),
-            "changes_at": change, "next_label": SHIFTS[other], "next_chain": chain_for(clinic, other)}
+    return {"shift": shift, "shift_label": SHIFTS[shift], "chain": clinic.chain_for(shift),
+            "changes_at": change, "next_label": SHIFTS[other], "next_chain": clinic.chain_for(other)}
 
 
 def check_names(clinic: Clinic, key: str, names: list[str]) -> None:

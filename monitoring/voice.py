@@ -15,8 +15,8 @@ from datetime import timedelta
 
 from messages.page import spoken_page
 from messages.texts import level_label
+from monitoring import alerts, pagefacts
 from monitoring import config as config_module
-from monitoring import pagefacts
 from monitoring.clinic import Clinic
 from monitoring.outbox import queue_text
 from monitoring.store import from_text, loads, to_text, transaction, utcnow
@@ -30,25 +30,6 @@ OUTCOMES = ("acknowledged", "passed", "no_answer", "machine")
 MACHINE_ANSWERS = ("machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax")
 # Twilio's final CallStatus values for a call nobody answered (https://www.twilio.com/docs/voice/api/call-resource).
 NOT_ANSWERED = ("busy", "no-answer", "failed", "canceled")
-CALLED_LEVELS = ("urgent",)
-
-
-def call_after(clinic: Clinic) -> timedelta | None:
-    """`[escalation] call_after_minutes` as read now (an edit applies at once); None when calls are off."""
-    minutes = clinic.effective["escalation"]["call_after_minutes"]
-    return timedelta(minutes=minutes) if minutes else None
-
-
-def schedule(clinic: Clinic, alert_id: int, keep_earlier: bool = False) -> None:
-    """A page just went out for `alert_id` (inside the caller's transaction): if it is urgent, a call is
-    due `call_after_minutes` from now unless it is acknowledged first. `keep_earlier`: an update page
-    (a new reason) does not put off a call already due sooner."""
-    row = clinic.db.execute("SELECT level, status, call_due_at FROM alerts WHERE id = ?", [alert_id]).fetchone()
-    after = call_after(clinic)
-    due = utcnow() + after if after and row["level"] in CALLED_LEVELS and row["status"] == "open" else None
-    if due is not None and keep_earlier and row["call_due_at"] and from_text(row["call_due_at"]) < due:
-        return
-    clinic.db.execute("UPDATE alerts SET call_due_at = ? WHERE id = ?", [to_text(due) if due else None, alert_id])
 
 
 def calls_due(clinic: Clinic) -> int:
@@ -71,7 +52,7 @@ def calls_due(clinic: Clinic) -> int:
             claimed = clinic.db.execute(
                 "UPDATE alerts SET call_due_at = NULL WHERE id = ? AND status = 'open' AND call_due_at = ?",
                 [row["id"], row["call_due_at"]]).rowcount
-            if not claimed or call_after(clinic) is None:
+            if not claimed or alerts.call_after(clinic) is None:
                 continue
             paged = clinic.db.execute(
                 "SELECT to_number FROM messages WHERE alert_id = ? AND kind = 'alert' AND direction = 'out' "
@@ -85,20 +66,16 @@ def calls_due(clinic: Clinic) -> int:
 
 def queue_call(clinic: Clinic, alert_id: int, phone: str) -> int:
     """A call row in the outbox (inside the caller's transaction); its body is what the call says."""
-    from monitoring.alerts import _event
-
     message_id = queue_text(clinic, phone, spoken(clinic, alert_id), "call", alert_id=alert_id)
-    _event(clinic, alert_id, "called", phone_end=phone[-4:], message_id=message_id)
+    alerts.record_event(clinic, alert_id, "called", phone_end=phone[-4:], message_id=message_id)
     return message_id
 
 
 def spoken(clinic: Clinic, alert_id: int) -> str:
     alert = clinic.db.execute(
         "SELECT a.*, p.name FROM alerts a JOIN patients p ON p.id = a.patient_id WHERE a.id = ?", [alert_id]).fetchone()
-    from monitoring.alerts import initials
-
     facts, _ = pagefacts.facts(clinic, alert, loads(alert["reasons"], []))
-    return spoken_page(level=level_label(alert["level"], "en"), initials=initials(alert["name"]), alert_id=alert_id,
+    return spoken_page(level=level_label(alert["level"], "en"), initials=alerts.initials(alert["name"]), alert_id=alert_id,
                        facts=facts)
 
 
@@ -148,7 +125,6 @@ def pressed(clinic: Clinic, alert_id: int, call_sid: str, to: str | None, digit:
     'closed' (the alert is no longer open), 'unknown' (anything else), 'not_ours' (no call of ours has this
     sid and number: nothing is acknowledged). Idempotent: Twilio may post twice, and a second post of the
     same call changes nothing."""
-    from monitoring import alerts
     from monitoring.staff import staff_by_phone
 
     with transaction(clinic.db):
@@ -166,7 +142,7 @@ def pressed(clinic: Clinic, alert_id: int, call_sid: str, to: str | None, digit:
         actor = person["name"] if person else f"phone ...{row['to_number'][-4:]}"
         if digit == "1":
             _settle(clinic, row, "acknowledged")
-            alerts._acknowledge_row(clinic, alert_id, f"{actor} (call)")
+            alerts.mark_acknowledged(clinic, alert_id, f"{actor} (call)")
             return "acknowledged"
         _settle(clinic, row, "passed")
         alerts.page_next_now(clinic, alert_id, failed_phone=row["to_number"], passed_by=actor)
@@ -187,9 +163,7 @@ def ended(clinic: Clinic, alert_id: int, call_sid: str, to: str | None, status: 
 
 
 def _note(clinic: Clinic, alert_id: int, kind: str, row) -> None:
-    from monitoring.alerts import _event
-
-    _event(clinic, alert_id, kind, phone_end=row["to_number"][-4:], message_id=row["id"])
+    alerts.record_event(clinic, alert_id, kind, phone_end=row["to_number"][-4:], message_id=row["id"])
     log.warning("alert %s: call to ...%s not acknowledged (%s); paging goes on", alert_id, row["to_number"][-4:],
                 kind)
 

@@ -27,11 +27,17 @@ RANK = {name: rank for rank, name in enumerate(LAYERS)}
 #   queues pages through it (the cycle issue 18 removed);
 # - the alert layer sits below the API's read shapes (monitoring.views), which read alerts;
 # - the dashboard and the staff API are sibling blueprints: what they share lives below both
-#   (web.context, monitoring.*), so neither imports the other.
+#   (web.context, monitoring.*), so neither imports the other; the SMS and voice webhooks share the Twilio
+#   signature check through web.twilio_signature;
+# - a phone call sits above the alert it calls about (pressing 1 acknowledges it): the alert layer sets when
+#   a call is due (alerts.call_due_at), monitoring.voice places it, never the other way round;
+# - the clinic (settings, store, the chain on call) sits below the rota page that edits the chain.
 NEVER_IMPORTS = {
     "monitoring.outbox": ("monitoring.alerts", "monitoring.voice", "monitoring.care", "monitoring.checkins",
                           "monitoring.inbound", "monitoring.views", "scheduler"),
-    "monitoring.alerts": ("monitoring.views",),
+    "monitoring.alerts": ("monitoring.views", "monitoring.voice"),
+    "monitoring.clinic": ("monitoring.rota",),
+    "web.voice": ("web.sms",),
     "web.dashboard": ("web.api",),
     "web.api": ("web.dashboard",),
 }
@@ -42,8 +48,13 @@ KNOWN_PRIVATE_REACHES = {
     ("monitoring.history", "monitoring.timeline._paged"),
     ("monitoring.summary", "monitoring.timeline._paged"),
     ("monitoring.summary", "monitoring.timeline._monitoring_changes"),
-    ("monitoring.voice", "monitoring.alerts._event"),
-    ("web.voice", "web.sms._valid_signature"),
+}
+
+
+# Import circles between two of our modules (either way, at any depth) still there; none may be added, and
+# one that is gone must leave this list. To do: each of these.
+KNOWN_CIRCLES = {
+    frozenset({"web.fhir.api", "web.fhir.ingest"}),
 }
 
 
@@ -130,3 +141,74 @@ def test_no_new_reach_for_another_module_s_private_name() -> None:
                and imported.rpartition(".")[0] in modules and imported.rpartition(".")[0] != name}
     assert reaches - KNOWN_PRIVATE_REACHES == set(), "make it public or move it down instead"
     assert KNOWN_PRIVATE_REACHES - reaches == set(), "gone: take it off KNOWN_PRIVATE_REACHES"
+
+
+def module_graph() -> dict[str, set[str]]:
+    """module -> the modules of ours it imports (at any depth). `from a import b` counts as importing a.b when
+    that is a module, else a (b is a name in a)."""
+    modules = our_modules()
+    graph: dict[str, set[str]] = {name: set() for name in modules}
+    by_line: dict[tuple[str, int], set[str]] = {}
+    for name, imported, line in all_imports():
+        by_line.setdefault((name, line), set()).add(imported)
+    for (name, _), names in by_line.items():
+        for imported in names:
+            if imported in modules:
+                if not any(other != imported and other.startswith(imported + ".") and other in modules
+                           for other in names):
+                    graph[name].add(imported)
+            elif imported.rpartition(".")[0] in modules:
+                graph[name].add(imported.rpartition(".")[0])
+        graph[name].discard(name)
+    return graph
+
+
+def circles(graph: dict[str, set[str]]) -> set[frozenset[str]]:
+    """The strongly connected groups of more than one module (Tarjan's algorithm, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: set[frozenset[str]] = set()
+    for root, imported in graph.items():
+        if root in index:
+            continue
+        work = [(root, iter(sorted(imported)))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    work.append((child, iter(sorted(graph[child]))))
+                elif child in stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                group = set()
+                while True:
+                    member = stack.pop()
+                    group.add(member)
+                    if member == node:
+                        break
+                if len(group) > 1:
+                    found.add(frozenset(group))
+    return found
+
+
+def test_the_circle_finder_finds_a_circle_through_a_lazy_import() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert circles(graph) == {frozenset({"a", "b", "c"})}
+
+
+def test_no_new_import_circle() -> None:
+    """No two of our modules import each other, directly or round a loop (issue 18: alerts <-> voice and
+    clinic <-> rota were the last in monitoring)."""
+    found = circles(module_graph())
+    assert found - KNOWN_CIRCLES == set(), "break the circle: move what both need below both"
+    assert KNOWN_CIRCLES - found == set(), "gone: take it off KNOWN_CIRCLES"

@@ -114,7 +114,6 @@ def test_dashboard_shows_who_is_on_call_now_and_next(app, client, admin_token, r
 def test_settings_page_picks_and_orders_the_chain(app, client, admin_token, runner, clock):
     from test_dashboard import add_user, csrf_from, sign_in
 
-    from monitoring import rota
     from monitoring.clinic import open_clinic
 
     staff(runner)
@@ -126,5 +125,5 @@ def test_settings_page_picks_and_orders_the_chain(app, client, admin_token, runn
         "rota.clinic_hours": ["", "", "", ""]})
     assert response.status_code == 302
     clinic = open_clinic(app.config["CRS"])
-    assert [p["name"] for p in rota.chain_for(clinic, "after_hours")] == ["Nell Night", "Nick Night"]
-    assert rota.chain_for(clinic, "clinic_hours") == clinic.effective["oncall"]
+    assert [p["name"] for p in clinic.chain_for("after_hours")] == ["Nell Night", "Nick Night"]
+    assert clinic.chain_for("clinic_hours") == clinic.effective["oncall"]

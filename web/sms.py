@@ -3,43 +3,17 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, current_app, request
-from twilio.request_validator import RequestValidator
+from flask import Blueprint, Response, request
 
 from monitoring import alerts
 from monitoring.inbound import receive_sms
 from web.context import clinic, wake_delivery
+from web.twilio_signature import valid_signature as _valid_signature
 
 log = logging.getLogger("crswatch.sms")
 bp = Blueprint("sms", __name__, url_prefix="/sms")
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
-
-
-def _signed_url() -> str:
-    """The URL Twilio signed: public_base_url + path (and query) behind a proxy, else the request URL."""
-    base = current_app.config["CRS"]["sms"]["public_base_url"]
-    if not base:
-        return request.url
-    query = request.query_string.decode()
-    return base.rstrip("/") + request.path + (f"?{query}" if query else "")
-
-
-def _valid_signature() -> bool:
-    sms = current_app.config["CRS"]["sms"]
-    token = sms["twilio"]["auth_token"]
-    signature = request.headers.get("X-Twilio-Signature", "")
-    if not token or not signature:
-        return False
-    url = _signed_url()
-    # Twilio's connection overrides ride on the webhook URL as a fragment, which never reaches us;
-    # whether Twilio signs the URL with or without it is not documented, so both are accepted (both
-    # are signed with the auth token: nothing unsigned gets through).
-    urls = [url] + ([f"{url}#{sms['webhook_overrides'].lstrip('#')}"] if sms["webhook_overrides"] else [])
-    validator = RequestValidator(token)
-    # Over exactly the parameters received: a key Twilio sends twice (AddOns) keeps both values, as
-    # Twilio signed them (the SDK reads a MultiDict through getlist).
-    return any(validator.validate(candidate, request.form, signature) for candidate in urls)
 
 
 def _twiml(status: int = 200) -> Response:

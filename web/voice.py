@@ -20,7 +20,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from monitoring import voice
 from web.context import clinic, wake_delivery
-from web.sms import _valid_signature
+from web.twilio_signature import valid_signature
 
 log = logging.getLogger("crswatch.voice")
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -65,7 +65,7 @@ def _call_id() -> tuple[str, str | None]:
 
 @bp.post("/alert/<int:alert_id>")
 def alert(alert_id: int):
-    if not _valid_signature():
+    if not valid_signature():
         log.warning("voice webhook refused: bad or missing X-Twilio-Signature")
         return _refused()
     sid, to = _call_id()
@@ -86,7 +86,7 @@ def alert(alert_id: int):
 
 @bp.post("/gather/<int:alert_id>")
 def gather(alert_id: int):
-    if not _valid_signature():
+    if not valid_signature():
         return _refused()
     sid, to = _call_id()
     result = voice.pressed(clinic(), alert_id, sid, to, (request.form.get("Digits") or "")[:1])
@@ -110,7 +110,7 @@ def gather(alert_id: int):
 
 @bp.post("/status/<int:alert_id>")
 def status(alert_id: int):
-    if not _valid_signature():
+    if not valid_signature():
         return _refused()
     sid, to = _call_id()
     voice.ended(clinic(), alert_id, sid, to, request.form.get("CallStatus", ""), request.form.get("AnsweredBy"))

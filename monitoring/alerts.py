@@ -1,34 +1,45 @@
 """Alerts to the on-call chain: open or update, page, re-page, acknowledge, resolve.
 
 One alert per patient is active (open or acknowledged) until staff resolve it; a new reason on it
-pages again. The chain (config `[[oncall]]`, in order): round 0 pages the first person; each
-`ack_timeout_minutes` without an ACK the next round pages the person paged last again and the next
-one; once past the end of the chain every round pages the whole chain.
+pages again. The chain (config `[[oncall]]` or the rota, `Clinic.oncall_at`, in order): round 0 pages the
+first person; each `ack_timeout_minutes` without an ACK the next round pages the person paged last again
+and the next one; once past the end of the chain every round pages the whole chain. An urgent alert not
+acknowledged within `call_after_minutes` is due a phone call (`call_due_at`; monitoring.voice places it).
+
+Every function takes `now` (aware UTC) from its caller (the web request or the scheduler pass), except
+where marked: a few are still called by modules that do not pass it yet and read the clock when given None.
 """
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from messages.page import render_page
 from messages.texts import level_label, render
 from monitoring import bodies, operator, outbox, pagefacts
 from monitoring.clinic import Clinic, Conflict, NotFound, ValidationError
 from monitoring.outbox import DeliveryOutcome, queue_text
+from monitoring.rows import Alert
 from monitoring.store import dumps, from_text, insert, iso, loads, to_text, transaction, utcnow
 from triage.model import LEVELS
 
 ACTIVE = ("open", "acknowledged")
 log = logging.getLogger("crswatch.alerts")
 
+# An alert with the name of its patient, for texts that show initials (never the name itself).
+Named = tuple[Alert, str]
+
 
 def initials(name: str) -> str:
-    """Minimum PHI for nurse texts: 'Pat Acceptance' -> 'P.A.'."""
+    """Minimum PHI for nurse texts: 'Pat Acceptance' -> 'P.A.' (at most three letters; '?' for none)."""
     parts = [part for part in name.replace(".", " ").split() if part[:1].isalpha()]
     return "".join(part[0].upper() + "." for part in parts[:3]) or "?"
 
 
-def recipients(chain: list[dict], page_round: int) -> list[dict]:
+def recipients(chain: list[dict[str, Any]], page_round: int) -> list[dict[str, Any]]:
+    """Who round `page_round` (0 first) pages out of `chain` ([{"name", "phone"}] in paging order): the first
+    person; then the person paged last and the next one; past the end, the whole chain."""
     if page_round == 0:
         return chain[:1]
     if page_round < len(chain):
@@ -36,61 +47,75 @@ def recipients(chain: list[dict], page_round: int) -> list[dict]:
     return list(chain)
 
 
-def active_alert(clinic: Clinic, patient_id: int):
-    return clinic.db.execute(
+def active_alert(clinic: Clinic, patient_id: int) -> Alert | None:
+    """The patient's newest alert that is open or acknowledged, or None."""
+    return Alert.maybe(clinic.db.execute(
         f"SELECT * FROM alerts WHERE patient_id = ? AND status IN {ACTIVE} ORDER BY id DESC LIMIT 1",
         [patient_id],
-    ).fetchone()
+    ).fetchone())
+
+
+def _alert(clinic: Clinic, alert_id: int) -> Alert | None:
+    return Alert.maybe(clinic.db.execute("SELECT * FROM alerts WHERE id = ?", [alert_id]).fetchone())
+
+
+def _named(clinic: Clinic, alert_id: int) -> Named | None:
+    row = clinic.db.execute("SELECT a.*, p.name AS patient_name FROM alerts a JOIN patients p ON p.id = a.patient_id "
+                            "WHERE a.id = ?", [alert_id]).fetchone()
+    return None if row is None else (Alert.from_row(row), row["patient_name"])
 
 
 def raise_alert(clinic: Clinic, patient_id: int, level: str, reasons: list[str],
-                episode_id: int | None = None, told: tuple[str, ...] = (), next_dose_at=None) -> int:
-    """Open an alert, or page again on the active one (inside a transaction).
+                episode_id: int | None = None, told: tuple[str, ...] = (), next_dose_at: datetime | None = None,
+                now: datetime | None = None) -> int:
+    """Open an alert, or page again on the active one (inside a transaction); return its id.
 
-    The active alert pages again when a reason is new to it; when it was acknowledged more than
-    `ack_timeout_minutes` ago and the red flag is back (the nurse has had time to act, the patient
-    still has it: someone must look again); or when it belongs to an earlier episode. The same
-    reason within the timeout of an ACK is recorded, not paged: the nurse is already on it.
+    `level` one of triage.model.LEVELS; `reasons` reason keys (triage's, or service ones such as
+    missed_checkins, undeliverable, opted_out). The active alert pages again when a reason is new to it;
+    when it was acknowledged more than `ack_timeout_minutes` ago and the red flag is back (the nurse has had
+    time to act, the patient still has it: someone must look again); or when it belongs to an earlier
+    episode. The same reason within the timeout of an ACK is recorded, not paged: the nurse is already on it.
     `told`: the template keys of the replies the patient gets (and `next_dose_at`, when acetaminophen is
-    allowed again), which the page repeats to the nurse.
+    allowed again), which the page repeats to the nurse. `now`: the caller's time (None reads the clock,
+    for callers that do not pass theirs yet).
     """
-    now = utcnow()
+    now = now or utcnow()
     db = clinic.db
     current = active_alert(clinic, patient_id)
     if current is not None:
-        known = loads(current["reasons"], [])
+        known: list[str] = loads(current.reasons, [])
         added = [code for code in reasons if code not in known]
-        acked_long_ago = current["status"] == "acknowledged" and current["acknowledged_at"] <= to_text(
-            now - _timeout(clinic))
-        earlier_episode = episode_id is not None and current["episode_id"] not in (None, episode_id)
-        pagefacts.record_told(clinic, current["id"], level, told, next_dose_at)
+        acked_long_ago = (current.status == "acknowledged" and current.acknowledged_at is not None
+                          and current.acknowledged_at <= to_text(now - _timeout(clinic)))
+        earlier_episode = episode_id is not None and current.episode_id not in (None, episode_id)
+        pagefacts.record_told(clinic, current.id, level, told, next_dose_at)
         if not (added or acked_long_ago or earlier_episode):
-            record_event(clinic, current["id"], "seen_again", reasons=list(reasons))
-            return current["id"]
-        merged_level = max(current["level"], level, key=LEVELS.index)
+            record_event(clinic, current.id, "seen_again", now, reasons=list(reasons))
+            return current.id
+        merged_level = max(current.level, level, key=LEVELS.index)
         db.execute(
             "UPDATE alerts SET reasons = ?, level = ?, status = 'open', acknowledged_at = NULL, "
             "acknowledged_by = NULL, updated_at = ?, next_page_at = ?, episode_id = COALESCE(?, episode_id) "
             "WHERE id = ?",
             [dumps(known + added), merged_level, to_text(now), to_text(now + _timeout(clinic)), episode_id,
-             current["id"]],
+             current.id],
         )
-        record_event(clinic, current["id"], "reopened" if not added else "reasons_added", reasons=list(reasons),
-               level=merged_level)
-        _page(clinic, current["id"], current["page_round"], update=True, reasons=added or list(reasons))
-        return current["id"]
+        record_event(clinic, current.id, "reopened" if not added else "reasons_added", now, reasons=list(reasons),
+                     level=merged_level)
+        _page(clinic, current.id, current.page_round, now, update=True, reasons=added or list(reasons))
+        return current.id
     alert_id = insert(db, "alerts", {
         "patient_id": patient_id, "episode_id": episode_id, "level": level, "reasons": dumps(list(reasons)),
         "status": "open", "page_round": 0, "next_page_at": to_text(now + _timeout(clinic)),
         "round_started_at": to_text(now), "created_at": to_text(now), "updated_at": to_text(now),
     })
-    record_event(clinic, alert_id, "opened", level=level, reasons=list(reasons))
+    record_event(clinic, alert_id, "opened", now, level=level, reasons=list(reasons))
     pagefacts.record_told(clinic, alert_id, level, told, next_dose_at)
-    _page(clinic, alert_id, 0)
+    _page(clinic, alert_id, 0, now)
     return alert_id
 
 
-# Levels whose unacknowledged page becomes a phone call (issue 12, monitoring.voice places it).
+# Levels whose unacknowledged page becomes a phone call (issue 12; monitoring.voice places it).
 CALLED_LEVELS = ("urgent",)
 
 
@@ -100,80 +125,81 @@ def call_after(clinic: Clinic) -> timedelta | None:
     return timedelta(minutes=minutes) if minutes else None
 
 
-def _schedule_call(clinic: Clinic, alert_id: int, keep_earlier: bool = False) -> None:
+def _schedule_call(clinic: Clinic, alert_id: int, now: datetime, keep_earlier: bool = False) -> None:
     """A page just went out for `alert_id` (inside the caller's transaction): if it is urgent, a call is
     due `call_after_minutes` from now unless it is acknowledged first (monitoring.voice.calls_due places
     it). `keep_earlier`: a page does not put off a call already due sooner."""
     row = clinic.db.execute("SELECT level, status, call_due_at FROM alerts WHERE id = ?", [alert_id]).fetchone()
     after = call_after(clinic)
-    due = utcnow() + after if after and row["level"] in CALLED_LEVELS and row["status"] == "open" else None
+    due = now + after if after and row["level"] in CALLED_LEVELS and row["status"] == "open" else None
     if due is not None and keep_earlier and row["call_due_at"] and from_text(row["call_due_at"]) < due:
         return
-    clinic.db.execute("UPDATE alerts SET call_due_at = ? WHERE id = ?", [to_text(due) if due else None, alert_id])
+    clinic.db.execute("UPDATE alerts SET call_due_at = ? WHERE id = ?", [to_text(due), alert_id])
 
 
 def _timeout(clinic: Clinic) -> timedelta:
     return timedelta(minutes=clinic.effective["escalation"]["ack_timeout_minutes"])
 
 
-def record_event(clinic: Clinic, alert_id: int, kind: str, actor: str | None = None, **detail) -> None:
-    """Append one line to the alert's history (`alert_events`, inside the caller's transaction): `kind`
-    (opened, paged, acknowledged, called ...), who did it, and `detail` as JSON."""
+def record_event(clinic: Clinic, alert_id: int, kind: str, now: datetime, actor: str | None = None,
+                 **detail: Any) -> None:
+    """Append one line to the alert's history (`alert_events`, inside the caller's transaction) at `now`:
+    `kind` (opened, paged, acknowledged, called ...), who did it (`actor`), and `detail` as JSON."""
     insert(clinic.db, "alert_events",
-        {"alert_id": alert_id, "at": to_text(utcnow()), "kind": kind, "actor": actor, "detail": dumps(detail)}
-    )
+           {"alert_id": alert_id, "at": to_text(now), "kind": kind, "actor": actor, "detail": dumps(detail)})
 
 
-def _page(clinic: Clinic, alert_id: int, page_round: int, update: bool = False,
+def _page(clinic: Clinic, alert_id: int, page_round: int, now: datetime, update: bool = False,
           skip_phone: str | None = None, reasons: list[str] | None = None) -> list[str]:
-    alert = clinic.db.execute(
-        "SELECT a.*, p.name FROM alerts a JOIN patients p ON p.id = a.patient_id WHERE a.id = ?", [alert_id]
-    ).fetchone()
+    named = _named(clinic, alert_id)
+    assert named is not None, alert_id  # paged inside the transaction that has it
+    alert, name = named
     if reasons is None:
-        reasons = loads(alert["reasons"], [])
+        reasons = loads(alert.reasons, [])
     repage = page_round > 0 and not update
     facts, taken_at = pagefacts.facts(clinic, alert, reasons)
     # a re-page says since when the alert has waited; a first page or an update, when the reading was
     # taken (else when it happened), in clinic time
-    moment = from_text(alert["created_at"]) if repage else (taken_at or utcnow())
+    moment = from_text(alert.created_at) if repage else (taken_at or now)
     key = "nurse_alert_update" if update else ("nurse_repage" if repage else "nurse_alert")
-    body = render_page(key, level=level_label(alert["level"], "en").upper(), initials=initials(alert["name"]),
+    body = render_page(key, level=level_label(alert.level, "en").upper(), initials=initials(name),
                        time=clinic.local(moment).strftime("%-I:%M %p"), alert_id=alert_id,
                        link=clinic.dashboard_url(f"/dashboard/alerts/{alert_id}"), facts=facts)
     # A phone whose page for this alert failed for good is not tried again in this round (no storm of
     # failures); the next re-page tries it again, so no failure is remembered for good.
-    dead = {row[0] for row in clinic.db.execute(
+    dead: set[str | None] = {row[0] for row in clinic.db.execute(
         "SELECT to_number FROM messages WHERE alert_id = ? AND kind = 'alert' AND status IN ('failed', 'undelivered') "
-        "AND created_at >= ?", [alert_id, alert["round_started_at"] or alert["created_at"]])} | {skip_phone}
-    people = [person for person in recipients(clinic.oncall, page_round) if person["phone"] not in dead]
+        "AND created_at >= ?", [alert_id, alert.round_started_at or alert.created_at])} | {skip_phone}
+    chain = clinic.oncall_at(now)
+    people = [person for person in recipients(chain, page_round) if person["phone"] not in dead]
     if not people:
-        people = [person for person in clinic.oncall if person["phone"] not in dead] or _fallback_staff(clinic, dead)
+        people = [person for person in chain if person["phone"] not in dead] or _fallback_staff(clinic, dead)
     paged = []
     for person in people:
-        queue_text(clinic, person["phone"], body, "alert", alert_id=alert_id)
+        queue_text(clinic, person["phone"], body, "alert", alert_id=alert_id, now=now)
         paged.append(person["phone"])
     if not paged:
         log.critical("alert %s: nobody left to page (on-call chain and staff phones exhausted)", alert_id)
-    record_event(clinic, alert_id, "paged", round=page_round, to=[p[-4:] for p in paged])
+    record_event(clinic, alert_id, "paged", now, round=page_round, to=[p[-4:] for p in paged])
     # A page never puts off a call already due sooner: with a cron tick every 20 minutes the re-page
     # would otherwise push the call 5 minutes on each time, and it would never come (break-it pass).
-    _schedule_call(clinic, alert_id, keep_earlier=True)
+    _schedule_call(clinic, alert_id, now, keep_earlier=True)
     return paged
 
 
-def _fallback_staff(clinic: Clinic, dead: set) -> list[dict]:
+def _fallback_staff(clinic: Clinic, dead: set[str | None]) -> list[dict[str, Any]]:
     """When every on-call phone has failed for this alert, every other staff phone."""
     rows = clinic.db.execute("SELECT name, phone FROM staff WHERE active = 1 AND phone IS NOT NULL").fetchall()
     return [dict(row) for row in rows if row["phone"] not in dead]
 
 
-def page_due(clinic: Clinic) -> int:
-    """Re-page every open alert whose ack timeout has passed; return how many were paged.
+def page_due(clinic: Clinic, now: datetime) -> int:
+    """Re-page every open alert whose ack timeout has passed at `now` (a scheduler pass); return how many
+    were due.
 
     A re-page time further ahead than one ack timeout can only come from a wall clock that stepped
     back: it is due now, so a clock step never silences an alert.
     """
-    now = utcnow()
     due = clinic.db.execute(
         "SELECT id, page_round FROM alerts WHERE status = 'open' AND (next_page_at <= ? OR next_page_at > ?) "
         "ORDER BY id", [to_text(now), to_text(now + _timeout(clinic) + timedelta(minutes=1))],
@@ -186,49 +212,51 @@ def page_due(clinic: Clinic) -> int:
                 [to_text(now + _timeout(clinic)), to_text(now), to_text(now), row["id"], row["page_round"]],
             ).rowcount
             if claimed:
-                _page(clinic, row["id"], row["page_round"] + 1)
+                _page(clinic, row["id"], row["page_round"] + 1, now)
     return len(due)
 
 
-def page_next_now(clinic: Clinic, alert_id: int, failed_phone: str | None = None,
+def page_next_now(clinic: Clinic, alert_id: int, now: datetime, failed_phone: str | None = None,
                   message_id: int | None = None, passed_by: str | None = None) -> None:
     """A page could not be delivered (failed for good, or `message_id` keeps failing and is still
     retried), or the nurse called about it pressed 2 (`passed_by`): move on to the next round at once,
-    without that phone, inside the caller's transaction."""
-    alert = clinic.db.execute("SELECT status, page_round FROM alerts WHERE id = ?", [alert_id]).fetchone()
-    if alert is None or alert["status"] != "open":
+    without that phone, inside the caller's transaction. Nothing happens to an alert no longer open."""
+    alert = _alert(clinic, alert_id)
+    if alert is None or alert.status != "open":
         return
-    next_round = alert["page_round"] + 1
+    next_round = alert.page_round + 1
     clinic.db.execute(
         "UPDATE alerts SET page_round = ?, next_page_at = ?, updated_at = ? WHERE id = ?",
-        [next_round, to_text(utcnow() + _timeout(clinic)), to_text(utcnow()), alert_id],
+        [next_round, to_text(now + _timeout(clinic)), to_text(now), alert_id],
     )
     if passed_by is not None:
-        record_event(clinic, alert_id, "passed", actor=passed_by, phone_end=(failed_phone or "")[-4:])
+        record_event(clinic, alert_id, "passed", now, actor=passed_by, phone_end=(failed_phone or "")[-4:])
     elif message_id is None:
-        record_event(clinic, alert_id, "page_undeliverable", phone_end=(failed_phone or "")[-4:])
+        record_event(clinic, alert_id, "page_undeliverable", now, phone_end=(failed_phone or "")[-4:])
     else:
-        record_event(clinic, alert_id, "page_failing", phone_end=(failed_phone or "")[-4:], message_id=message_id)
-    _page(clinic, alert_id, next_round, skip_phone=failed_phone)
+        record_event(clinic, alert_id, "page_failing", now, phone_end=(failed_phone or "")[-4:],
+                     message_id=message_id)
+    _page(clinic, alert_id, next_round, now, skip_phone=failed_phone)
 
 
-def delivery_failed(clinic: Clinic, outcome: DeliveryOutcome) -> None:
+def delivery_failed(clinic: Clinic, outcome: DeliveryOutcome, now: datetime) -> None:
     """Act on a try that failed (scheduler.delivery, or a carrier's status callback), inside the caller's
     transaction: a text that failed for good tells someone (a page: the next person on call now; a
     patient's text: an `undeliverable` alert); a page still retried that fails again pages the next
-    person on call now, once per page (page_failing). Anything else is left to its retries."""
+    person on call now, once per page (page_failing). Anything else is left to its retries (DESIGN.md,
+    transactional outbox: a permanent failure such as Twilio 21610, 21211, 21614 opens an alert)."""
     if outcome.status == "failed":
         if outcome.kind == "call":
             log.error("call %s to a nurse could not be placed; the alert keeps paging by text", outcome.message_id)
         elif outcome.is_page and outcome.alert_id is not None:
-            page_next_now(clinic, outcome.alert_id, failed_phone=outcome.to_number)
+            page_next_now(clinic, outcome.alert_id, now, failed_phone=outcome.to_number)
         elif outcome.patient_id:
-            raise_alert(clinic, outcome.patient_id, "clinician_review", ["undeliverable"])
+            raise_alert(clinic, outcome.patient_id, "clinician_review", ["undeliverable"], now=now)
     elif outcome.status == "retrying":
-        _page_failing(clinic, outcome)
+        _page_failing(clinic, outcome, now)
 
 
-def _page_failing(clinic: Clinic, outcome: DeliveryOutcome) -> None:
+def _page_failing(clinic: Clinic, outcome: DeliveryOutcome, now: datetime) -> None:
     """A page failed again: it is still retried, and the next person on call is paged now, once per page.
     Only when the failure is the phone's own or other texts are getting through: while the whole account
     is refused, a page to the next nurse would fail the same way, and marching every alert up the chain
@@ -243,159 +271,179 @@ def _page_failing(clinic: Clinic, outcome: DeliveryOutcome) -> None:
         "SELECT 1 FROM alert_events WHERE alert_id = ? AND kind = 'page_failing' "
         "AND json_extract(detail, '$.message_id') = ?", [outcome.alert_id, outcome.message_id]).fetchone()
     if already is None:
-        page_next_now(clinic, outcome.alert_id, failed_phone=outcome.to_number, message_id=outcome.message_id)
+        page_next_now(clinic, outcome.alert_id, now, failed_phone=outcome.to_number, message_id=outcome.message_id)
 
 
-def record_delivery_status(clinic: Clinic, sid: str, status: str, error_code: str | None) -> bool:
-    """A Twilio status callback (web.sms): the outbox moves the row forward and a text the carrier failed
-    for good is acted on here, in one transaction. False for a sid not recorded yet (kept for later)."""
+def record_delivery_status(clinic: Clinic, sid: str, status: str, error_code: str | None,
+                           now: datetime | None = None) -> bool:
+    """A Twilio status callback (web.sms; MessageSid, MessageStatus, ErrorCode,
+    https://www.twilio.com/docs/messaging/guides/track-outbound-message-status): the outbox moves the row
+    forward and a text the carrier failed for good is acted on here, in one transaction. False for a sid
+    not recorded yet (kept for later). `now`: the request's time (None reads the clock: web.sms does not
+    pass it yet)."""
+    now = now or utcnow()
     with transaction(clinic.db):
-        failures = outbox.record_status(clinic, sid, status, error_code)
+        failures = outbox.record_status(clinic, sid, status, error_code, now)
         for failure in failures or ():
-            delivery_failed(clinic, failure)
+            delivery_failed(clinic, failure, now)
     return failures is not None
 
 
-def acknowledge(clinic: Clinic, alert_id: int | None, actor: str) -> dict:
+def acknowledge(clinic: Clinic, alert_id: int | None, actor: str, *, now: datetime) -> dict[str, Any]:
     """Stop the paging of one alert (the dashboard and the staff API: a signed-in person may
-    acknowledge any alert). Raises NotFound for an unknown or resolved alert."""
+    acknowledge any alert); return its view (alert_view). Acknowledging an acknowledged alert changes
+    nothing. Raises NotFound for an unknown or resolved alert."""
     with transaction(clinic.db):
-        row = clinic.db.execute("SELECT * FROM alerts WHERE id = ?", [alert_id]).fetchone()
-        if row is None or row["status"] == "resolved":
+        alert = None if alert_id is None else _alert(clinic, alert_id)
+        if alert is None or alert.status == "resolved":
             raise NotFound(f"no open alert {alert_id}", "alert_id")
-        if row["status"] == "open":
-            mark_acknowledged(clinic, row["id"], actor)
-        return alert_view(clinic, row["id"])
+        if alert.status == "open":
+            mark_acknowledged(clinic, alert.id, actor, now)
+        return alert_view(clinic, alert.id)
 
 
-def mark_acknowledged(clinic: Clinic, alert_id: int, actor: str) -> None:
-    """Acknowledge an open alert (inside the caller's transaction): paging and any due call stop, and the
-    history and the audit log say who (`actor`)."""
-    now = to_text(utcnow())
+def mark_acknowledged(clinic: Clinic, alert_id: int, actor: str, now: datetime) -> None:
+    """Acknowledge an open alert at `now` (inside the caller's transaction): paging and any due call stop,
+    and its history and the audit log say who (`actor`)."""
+    at = to_text(now)
     clinic.db.execute(
         "UPDATE alerts SET status = 'acknowledged', acknowledged_at = ?, acknowledged_by = ?, "
-        "next_page_at = NULL, call_due_at = NULL, updated_at = ? WHERE id = ?", [now, actor, now, alert_id])
-    record_event(clinic, alert_id, "acknowledged", actor=actor)
+        "next_page_at = NULL, call_due_at = NULL, updated_at = ? WHERE id = ?", [at, actor, at, alert_id])
+    record_event(clinic, alert_id, "acknowledged", now, actor=actor)
     clinic.audit(actor, "alert.acknowledge", f"alert:{alert_id}")
 
 
-def _ackable_by_phone(clinic: Clinic, phone: str) -> list:
+def _ackable_by_phone(clinic: Clinic, phone: str, now: datetime) -> list[Named]:
     """Open alerts a phone may acknowledge by text, newest first: every open alert for a phone on the
     on-call chain, else those it was paged for. A staff phone that was never paged cannot stop an
     escalation meant for someone else."""
     paged = "EXISTS (SELECT 1 FROM messages m WHERE m.alert_id = a.id AND m.kind = 'alert' AND m.to_number = ?)"
-    on_call = any(person["phone"] == phone for person in clinic.oncall)
-    return clinic.db.execute(
-        "SELECT a.*, p.name FROM alerts a JOIN patients p ON p.id = a.patient_id WHERE a.status = 'open' "
-        f"{'' if on_call else 'AND ' + paged} ORDER BY {paged} DESC, a.id DESC",
+    on_call = any(person["phone"] == phone for person in clinic.oncall_at(now))
+    rows = clinic.db.execute(
+        "SELECT a.*, p.name AS patient_name FROM alerts a JOIN patients p ON p.id = a.patient_id "
+        f"WHERE a.status = 'open' {'' if on_call else 'AND ' + paged} ORDER BY {paged} DESC, a.id DESC",
         [phone] if on_call else [phone, phone]).fetchall()
+    return [(Alert.from_row(row), row["patient_name"]) for row in rows]
 
 
 def acknowledge_by_text(clinic: Clinic, phone: str, actor: str, alert_id: int | None = None,
-                        every: bool = False) -> list[int]:
+                        every: bool = False, now: datetime | None = None) -> list[int]:
     """A staff text: `ACK` (the newest open alert this phone may acknowledge), `ACK <id>` or `ACK ALL`
     (every open alert this phone may acknowledge). Always answers the phone with what happened and what
-    is still open; returns the ids acknowledged (CONTRACT section 8)."""
+    is still open; returns the ids acknowledged (CONTRACT section 8). `now`: the text's time (None reads
+    the clock: monitoring.inbound does not pass it yet)."""
+    now = now or utcnow()
     db = clinic.db
     with transaction(db):
-        allowed = _ackable_by_phone(clinic, phone)
+        allowed = _ackable_by_phone(clinic, phone, now)
         if alert_id is not None:
-            row = db.execute("SELECT a.*, p.name FROM alerts a JOIN patients p ON p.id = a.patient_id "
-                             "WHERE a.id = ?", [alert_id]).fetchone()
-            if row is not None and row["status"] != "open":
-                queue_text(clinic, phone, _already_text(clinic, row), "info")
+            named = _named(clinic, alert_id)
+            if named is not None and named[0].status != "open":
+                queue_text(clinic, phone, _already_text(clinic, named), "info", now=now)
                 return []
-            if row is None or row["id"] not in {a["id"] for a in allowed}:
+            if named is None or named[0].id not in {alert.id for alert, _ in allowed}:
                 may = _listed(allowed, with_initials=False)
-                key = "nurse_ack_not_yours" if row is not None and may else "nurse_ack_none"
-                queue_text(clinic, phone, render(key, "en", alert_id=alert_id, allowed=may), "info")
+                key = "nurse_ack_not_yours" if named is not None and may else "nurse_ack_none"
+                queue_text(clinic, phone, render(key, "en", alert_id=alert_id, allowed=may), "info", now=now)
                 return []
-            chosen = [row]
+            chosen = [named]
         elif not allowed:
-            queue_text(clinic, phone, render("nurse_ack_none", "en", alert_id="", allowed=""), "info")
+            queue_text(clinic, phone, render("nurse_ack_none", "en", alert_id="", allowed=""), "info", now=now)
             return []
         else:
             chosen = allowed if every else [allowed[0]]
-        for row in chosen:
-            mark_acknowledged(clinic, row["id"], actor)
-        done = {row["id"] for row in chosen}
-        still_open = [a for a in allowed if a["id"] not in done]
+        for alert, _ in chosen:
+            mark_acknowledged(clinic, alert.id, actor, now)
+        done = {alert.id for alert, _ in chosen}
+        still_open = [(alert, name) for alert, name in allowed if alert.id not in done]
         if len(chosen) == 1:
-            body = render("nurse_ack", "en", alert_id=chosen[0]["id"], initials=initials(chosen[0]["name"]))
+            body = render("nurse_ack", "en", alert_id=chosen[0][0].id, initials=initials(chosen[0][1]))
         else:
             body = render("nurse_ack_all", "en", count=len(chosen), alerts=_listed(chosen))
         if still_open:
             body += " " + render("nurse_ack_also_open", "en", alerts=_listed(still_open))
-        queue_text(clinic, phone, body, "info")
+        queue_text(clinic, phone, body, "info", now=now)
         return sorted(done)
 
 
-def _listed(rows: list, with_initials: bool = True, most: int = 4) -> str:
+def _listed(named: list[Named], with_initials: bool = True, most: int = 4) -> str:
     """"3 (B.C.), 4 (D.E.), +2 more": a nurse's reply stays within its segments however many are open."""
-    shown = [f"{row['id']} ({initials(row['name'])})" if with_initials else str(row["id"]) for row in rows[:most]]
-    return ", ".join(shown + ([f"+{len(rows) - most} more"] if len(rows) > most else []))
+    shown = [f"{alert.id} ({initials(name)})" if with_initials else str(alert.id) for alert, name in named[:most]]
+    return ", ".join(shown + ([f"+{len(named) - most} more"] if len(named) > most else []))
 
 
-def _already_text(clinic: Clinic, row) -> str:
+def _already_text(clinic: Clinic, named: Named) -> str:
     """`ACK 7` for an alert someone already acknowledged or resolved: who, and when, so two nurses do
     not both drive in."""
-    if row["status"] == "resolved":
-        return render("nurse_ack_resolved", "en", alert_id=row["id"], initials=initials(row["name"]),
-                      resolved_by=row["resolved_by"],
-                      time=clinic.local(from_text(row["resolved_at"])).strftime("%-I:%M %p"))
-    return render("nurse_ack_already", "en", alert_id=row["id"], initials=initials(row["name"]),
-                  acknowledged_by=row["acknowledged_by"],
-                  time=clinic.local(from_text(row["acknowledged_at"])).strftime("%-I:%M %p"))
+    alert, name = named
+    if alert.status == "resolved":
+        return render("nurse_ack_resolved", "en", alert_id=alert.id, initials=initials(name),
+                      resolved_by=alert.resolved_by,
+                      time=clinic.local(from_text(alert.resolved_at or alert.updated_at)).strftime("%-I:%M %p"))
+    return render("nurse_ack_already", "en", alert_id=alert.id, initials=initials(name),
+                  acknowledged_by=alert.acknowledged_by,
+                  time=clinic.local(from_text(alert.acknowledged_at or alert.updated_at)).strftime("%-I:%M %p"))
 
 
 # What came of an alert, recorded when it is resolved (CONTRACT section 8); the response-time report counts them.
 OUTCOMES = bodies.OUTCOMES  # one list: the resolve body's
 
 
-def resolve(clinic: Clinic, alert_id: int, actor: str, note: str, outcome: str | None = None) -> dict:
-    """Close the alert with a note and, optionally, its outcome (one of OUTCOMES), stored on the alert and
-    kept in its history and the audit log. Raises NotFound, Conflict (already resolved), ValidationError (outcome)."""
+def resolve(clinic: Clinic, alert_id: int, actor: str, note: str, outcome: str | None = None, *,
+            now: datetime) -> dict[str, Any]:
+    """Close the alert at `now` with a note and, optionally, its outcome (one of OUTCOMES), stored on the
+    alert and kept in its history and the audit log; return its view (alert_view). Raises NotFound,
+    Conflict (already resolved), ValidationError (outcome)."""
     if outcome is not None and outcome not in OUTCOMES:
         raise ValidationError(f"outcome must be one of {', '.join(OUTCOMES)}", "outcome")
     db = clinic.db
     with transaction(db):
-        row = db.execute("SELECT status FROM alerts WHERE id = ?", [alert_id]).fetchone()
-        if row is None:
+        alert = _alert(clinic, alert_id)
+        if alert is None:
             raise NotFound(f"no alert {alert_id}", "alert_id")
-        if row["status"] == "resolved":
+        if alert.status == "resolved":
             raise Conflict(f"alert {alert_id} is already resolved", "alert_id")
-        now = to_text(utcnow())
+        at = to_text(now)
         db.execute(
             "UPDATE alerts SET status = 'resolved', resolved_at = ?, resolved_by = ?, resolution_note = ?, "
             "next_page_at = NULL, call_due_at = NULL, updated_at = ?, acknowledged_at = COALESCE(acknowledged_at, ?), "
             "acknowledged_by = COALESCE(acknowledged_by, ?) WHERE id = ?",
-            [now, actor, note, now, now, actor, alert_id])
+            [at, actor, note, at, at, actor, alert_id])
         if outcome is not None:
             db.execute("UPDATE alerts SET outcome = ? WHERE id = ?", [outcome, alert_id])
-        record_event(clinic, alert_id, "resolved", actor=actor, note=note, **({"outcome": outcome} if outcome else {}))
+        record_event(clinic, alert_id, "resolved", now, actor=actor, note=note,
+                     **({"outcome": outcome} if outcome else {}))
         clinic.audit(actor, "alert.resolve", f"alert:{alert_id}", note=note, outcome=outcome)
     return alert_view(clinic, alert_id)
 
 
-def alert_view(clinic: Clinic, alert_id: int) -> dict:
-    row = clinic.db.execute("SELECT * FROM alerts WHERE id = ?", [alert_id]).fetchone()
-    return _shape(row)
+def alert_view(clinic: Clinic, alert_id: int) -> dict[str, Any]:
+    """The API's shape of one alert (CONTRACT section 4): {"id", "patient_id", "level", "reasons" (list),
+    "status", "created_at", "acknowledged_at", "acknowledged_by", "resolved_at", "resolved_by",
+    "resolution_note", "outcome"}, times ISO 8601 UTC. Raises NotFound for an unknown id."""
+    alert = _alert(clinic, alert_id)
+    if alert is None:
+        raise NotFound(f"no alert {alert_id}", "alert_id")
+    return _shape(alert)
 
 
-def _shape(row) -> dict:
+def _shape(alert: Alert) -> dict[str, Any]:
     return {
-        "id": row["id"], "patient_id": row["patient_id"], "level": row["level"],
-        "reasons": loads(row["reasons"], []), "status": row["status"],
-        "created_at": iso(row["created_at"]), "acknowledged_at": iso(row["acknowledged_at"]),
-        "acknowledged_by": row["acknowledged_by"], "resolved_at": iso(row["resolved_at"]),
-        "resolved_by": row["resolved_by"], "resolution_note": row["resolution_note"], "outcome": row["outcome"],
+        "id": alert.id, "patient_id": alert.patient_id, "level": alert.level,
+        "reasons": loads(alert.reasons, []), "status": alert.status,
+        "created_at": iso(alert.created_at), "acknowledged_at": iso(alert.acknowledged_at),
+        "acknowledged_by": alert.acknowledged_by, "resolved_at": iso(alert.resolved_at),
+        "resolved_by": alert.resolved_by, "resolution_note": alert.resolution_note, "outcome": alert.outcome,
     }
 
 
 def list_alerts(clinic: Clinic, status: str = "open", patient_id: int | None = None, *,
-                created: tuple[str, str] | None = None, level: str | None = None) -> list[dict]:
-    """Alerts newest first; `created` = (since, until) stored UTC texts bound created_at (since <= t < until)."""
-    where, params = [], []
+                created: tuple[str, str] | None = None, level: str | None = None) -> list[dict[str, Any]]:
+    """Alerts newest first, each in alert_view's shape. `status` open | active (open or acknowledged) | all |
+    any one status; `created` = (since, until) stored UTC texts bound created_at (since <= t < until);
+    `level` one level."""
+    where: list[str] = []
+    params: list[Any] = []
     if created is not None:
         where.append("created_at >= ? AND created_at < ?")
         params.extend(created)
@@ -413,4 +461,4 @@ def list_alerts(clinic: Clinic, status: str = "open", patient_id: int | None = N
         where.append("patient_id = ?")
         params.append(patient_id)
     sql = "SELECT * FROM alerts" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id DESC"
-    return [_shape(row) for row in clinic.db.execute(sql, params).fetchall()]
+    return [_shape(Alert.from_row(row)) for row in clinic.db.execute(sql, params).fetchall()]

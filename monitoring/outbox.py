@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from messages.gateways import RETRYABLE_CODES
 from monitoring import operator
 from monitoring.clinic import Clinic
+from monitoring.rows import Message
 from monitoring.store import from_text, insert, to_text, transaction, utcnow
 
 log = logging.getLogger("crswatch.outbox")
@@ -64,17 +65,25 @@ class DeliveryOutcome:
         return self.kind == "alert" and self.alert_id is not None
 
     @classmethod
-    def of(cls, row: sqlite3.Row, status: str, scope: str | None, first_failure: bool) -> DeliveryOutcome:
+    def of(cls, row: Message, status: str, scope: str | None, first_failure: bool) -> DeliveryOutcome:
         """The outcome for a `messages` row as it was before the try."""
-        return cls(message_id=row["id"], kind=row["kind"], status=status, scope=scope, to_number=row["to_number"],
-                   patient_id=row["patient_id"], alert_id=row["alert_id"], created_at=row["created_at"],
+        return cls(message_id=row.id, kind=row.kind, status=status, scope=scope, to_number=row.to_number,
+                   patient_id=row.patient_id, alert_id=row.alert_id, created_at=row.created_at,
                    first_failure=first_failure)
 
 
+def message(clinic: Clinic, message_id: int) -> Message | None:
+    """The `messages` row `message_id` (a text in or out, or a call), or None."""
+    return Message.maybe(clinic.db.execute("SELECT * FROM messages WHERE id = ?", [message_id]).fetchone())
+
+
 def failed_for_good(clinic: Clinic, message_id: int) -> DeliveryOutcome:
-    """The outcome of a row that can never be delivered (status 'failed'), for monitoring.alerts."""
-    row = clinic.db.execute("SELECT * FROM messages WHERE id = ?", [message_id]).fetchone()
-    return DeliveryOutcome.of(row, "failed", row["error_scope"], row["error_scope"] is None)
+    """The outcome of a row that can never be delivered (status 'failed'), for monitoring.alerts.
+    Raises LookupError for an unknown id."""
+    row = message(clinic, message_id)
+    if row is None:
+        raise LookupError(f"no message {message_id}")
+    return DeliveryOutcome.of(row, "failed", row.error_scope, row.error_scope is None)
 
 
 # Delivery order (issue 19, "urgent first at the sender"), lowest first, each by age: pages and calls to
@@ -95,16 +104,19 @@ def priority_of(kind: str, urgent: bool = False) -> int:
 
 def queue_text(clinic: Clinic, to: str, body: str, kind: str, *, patient_id: int | None = None,
                alert_id: int | None = None, staff_id: int | None = None, urgent: bool = False,
-               send_after: datetime | None = None) -> int:
-    """Queue a text inside the caller's transaction; return its message id. `urgent` puts a reply ahead of
-    every other reply (priority_of); `send_after` holds it until then (prompts spread over a burst)."""
+               send_after: datetime | None = None, now: datetime | None = None) -> int:
+    """Queue a text to `to` (E.164) inside the caller's transaction; return its message id. `kind` one of
+    KINDS (AssertionError otherwise: a bug, never input); `urgent` puts a reply ahead of every other reply
+    (priority_of); `send_after` holds it until then (prompts spread over a burst); `now` the caller's time
+    (aware UTC; None reads the clock, for callers that do not pass theirs yet)."""
     assert kind in KINDS, kind
-    now = to_text(utcnow())
+    queued_at = to_text(now or utcnow())
     return insert(clinic.db, "messages", {
         "direction": "out", "to_number": to, "from_number": clinic.from_number, "body": body, "kind": kind,
         "patient_id": patient_id, "alert_id": alert_id, "staff_id": staff_id, "status": "queued",
         "priority": priority_of(kind, urgent),
-        "next_attempt_at": to_text(send_after) if send_after else now, "created_at": now, "updated_at": now,
+        "next_attempt_at": to_text(send_after) if send_after else queued_at, "created_at": queued_at,
+        "updated_at": queued_at,
     })
 
 
@@ -114,7 +126,7 @@ def backoff_seconds(attempts: int) -> float:
     return base * random.uniform(0.8, 1.2)
 
 
-def due(clinic: Clinic, now: datetime, limit: int, skip: Iterable[int] = ()) -> list[sqlite3.Row]:
+def due(clinic: Clinic, now: datetime, limit: int, skip: Iterable[int] = ()) -> list[Message]:
     """Up to `limit` queued outbound rows that may be tried at `now`, in delivery order (priority_of, then
     age), leaving out the ids in `skip` (rows the caller has handled this pass). A row whose retry time
     lies further ahead than any backoff (the wall clock stepped back) counts as due."""
@@ -125,7 +137,7 @@ def due(clinic: Clinic, now: datetime, limit: int, skip: Iterable[int] = ()) -> 
         "SELECT * FROM messages INDEXED BY messages_queue WHERE direction = 'out' AND status = 'queued' "
         "AND (next_attempt_at <= ? OR next_attempt_at > ?) ORDER BY priority, id LIMIT ?",
         [to_text(now), to_text(now + LATEST_RETRY), limit + len(skipped)]).fetchall()
-    return [row for row in rows if row["id"] not in skipped][:limit]
+    return [Message.from_row(row) for row in rows if row["id"] not in skipped][:limit]
 
 
 def claim(clinic: Clinic, message_id: int, now: datetime) -> bool:
@@ -148,17 +160,17 @@ def record_sent(clinic: Clinic, message_id: int, sid: str, sent_at: datetime) ->
             "UPDATE messages SET status = 'sent', sid = ?, sent_at = ?, updated_at = ?, error_scope = NULL "
             "WHERE id = ?", [sid, to_text(sent_at), to_text(sent_at), message_id])
         operator.gateway_succeeded(clinic.db, sent_at)
-        return _apply_early_callbacks(clinic, sid)
+        return _apply_early_callbacks(clinic, sid, sent_at)
 
 
-def record_failure(clinic: Clinic, row: sqlite3.Row, code: int | None, scope: str, retryable: bool, message: str,
+def record_failure(clinic: Clinic, row: Message, code: int | None, scope: str, retryable: bool, message: str,
                    now: datetime) -> DeliveryOutcome:
     """The gateway refused `row` (as it was before this try) with Twilio error `code` (None when not
     reached) of `scope` (messages.gateways.SCOPES): queue it again or fail it for good, count it for the
     operator, and return what happened. Runs in the caller's transaction when there is one, so the caller
     can act on the outcome (monitoring.alerts.delivery_failed) in the same commit."""
     db = clinic.db
-    first_failure = row["error_scope"] is None
+    first_failure = row.error_scope is None
     with transaction(db):
         operator.gateway_failed(db, code, scope, message, now)
         if scope in ("account", "network"):
@@ -168,28 +180,27 @@ def record_failure(clinic: Clinic, row: sqlite3.Row, code: int | None, scope: st
             db.execute(
                 "UPDATE messages SET status = 'queued', next_attempt_at = ?, error_code = ?, error_message = ?, "
                 "error_scope = ?, first_attempt_at = NULL, updated_at = ? WHERE id = ?",
-                [to_text(retry_at), code, message, scope, to_text(now), row["id"]])
+                [to_text(retry_at), code, message, scope, to_text(now), row.id])
             return DeliveryOutcome.of(row, "retrying", scope, first_failure)
-        backoff_until = _retry_at(clinic, row["id"]) if retryable else None
+        backoff_until = _retry_at(clinic, row.id, now) if retryable else None
         if backoff_until is not None:
             db.execute(
                 "UPDATE messages SET status = 'queued', next_attempt_at = ?, error_code = ?, error_message = ?, "
                 "error_scope = ?, updated_at = ? WHERE id = ?",
-                [to_text(backoff_until), code, message, scope, to_text(now), row["id"]])
-            log.warning("message %s: retryable failure (%s), next try at %s", row["id"], code, backoff_until)
+                [to_text(backoff_until), code, message, scope, to_text(now), row.id])
+            log.warning("message %s: retryable failure (%s), next try at %s", row.id, code, backoff_until)
             return DeliveryOutcome.of(row, "retrying", scope, first_failure)
         db.execute(
             "UPDATE messages SET status = 'failed', error_code = ?, error_message = ?, error_scope = ?, "
             "updated_at = ? WHERE id = ?",
-            [code, message, scope, to_text(now), row["id"]])
-        log.error("message %s: failed for good (%s)", row["id"], code)
+            [code, message, scope, to_text(now), row.id])
+        log.error("message %s: failed for good (%s)", row.id, code)
         return DeliveryOutcome.of(row, "failed", scope, first_failure)
 
 
-def _retry_at(clinic: Clinic, message_id: int) -> datetime | None:
+def _retry_at(clinic: Clinic, message_id: int, now: datetime) -> datetime | None:
     """When a failed text may be tried again (backoff on its attempts), or None past the retry window."""
     row = clinic.db.execute("SELECT attempts, first_attempt_at FROM messages WHERE id = ?", [message_id]).fetchone()
-    now = utcnow()
     retry_at = now + timedelta(seconds=backoff_seconds(row["attempts"]))
     started = from_text(row["first_attempt_at"]) or now
     window = timedelta(minutes=clinic.config["sms"]["retry_for_minutes"])
@@ -222,13 +233,14 @@ FINAL_FAILURES = ("failed", "undelivered")
 EARLY_CALLBACKS_KEPT = timedelta(days=1)
 
 
-def record_status(clinic: Clinic, sid: str, status: str, error_code: str | None) -> list[DeliveryOutcome] | None:
-    """A Twilio status callback (MessageSid, MessageStatus, ErrorCode): move the row forward. Returns the
+def record_status(clinic: Clinic, sid: str, status: str, error_code: str | None,
+                  now: datetime) -> list[DeliveryOutcome] | None:
+    """A Twilio status callback (MessageSid, MessageStatus, ErrorCode, received at `now`): move the row
+    forward (https://www.twilio.com/docs/messaging/guides/track-outbound-message-status). Returns the
     carrier failures it reports (a final one for the caller to give to monitoring.alerts in the same
     transaction), or None for a sid not recorded yet: such a callback (it can overtake the commit of the
     send's answer) is kept and applied when the sid is recorded (record_sent).
     """
-    now = utcnow()
     with transaction(clinic.db):
         row = clinic.db.execute("SELECT id, status FROM messages WHERE sid = ? AND direction = 'out'", [sid]).fetchone()
         if row is None:
@@ -238,11 +250,12 @@ def record_status(clinic: Clinic, sid: str, status: str, error_code: str | None)
                 insert(clinic.db, "early_status_callbacks",
                        {"sid": sid, "status": status, "error_code": error_code, "received_at": to_text(now)})
             return None
-        failure = _apply_status(clinic, row, status, error_code)
+        failure = _apply_status(clinic, row, status, error_code, now)
     return [failure] if failure else []
 
 
-def _apply_status(clinic: Clinic, row: sqlite3.Row, status: str, error_code: str | None) -> DeliveryOutcome | None:
+def _apply_status(clinic: Clinic, row: sqlite3.Row, status: str, error_code: str | None,
+                  now: datetime) -> DeliveryOutcome | None:
     """Inside the caller's transaction: only forward moves from a sent row, failures only before delivery.
     Returns the outcome when the text failed for good."""
     code = int(error_code) if error_code and error_code.isascii() and error_code.isdigit() else None
@@ -256,22 +269,22 @@ def _apply_status(clinic: Clinic, row: sqlite3.Row, status: str, error_code: str
         return None
     clinic.db.execute(
         "UPDATE messages SET status = ?, error_code = COALESCE(?, error_code), updated_at = ? WHERE id = ?",
-        [status, code, to_text(utcnow()), row["id"]],
+        [status, code, to_text(now), row["id"]],
     )
     if status in FINAL_FAILURES:
-        return _carrier_failed(clinic, row["id"], code)
+        return _carrier_failed(clinic, row["id"], code, now)
     return None
 
 
-def _apply_early_callbacks(clinic: Clinic, sid: str) -> list[DeliveryOutcome]:
+def _apply_early_callbacks(clinic: Clinic, sid: str, now: datetime) -> list[DeliveryOutcome]:
     """Callbacks that arrived before this sid was recorded, in the order they came (inside a transaction);
     returns the failures they report."""
     early = clinic.db.execute(
         "SELECT id, status, error_code FROM early_status_callbacks WHERE sid = ? ORDER BY id", [sid]).fetchall()
-    failures = []
+    failures: list[DeliveryOutcome] = []
     for callback in early:
         row = clinic.db.execute("SELECT id, status FROM messages WHERE sid = ?", [sid]).fetchone()
-        failure = _apply_status(clinic, row, callback["status"], callback["error_code"])
+        failure = _apply_status(clinic, row, callback["status"], callback["error_code"], now)
         if failure:
             failures.append(failure)
     if early:
@@ -279,14 +292,14 @@ def _apply_early_callbacks(clinic: Clinic, sid: str) -> list[DeliveryOutcome]:
     return failures
 
 
-def _carrier_failed(clinic: Clinic, message_id: int, code: int | None) -> DeliveryOutcome | None:
+def _carrier_failed(clinic: Clinic, message_id: int, code: int | None, now: datetime) -> DeliveryOutcome | None:
     """Twilio accepted the text but the carrier did not deliver it: retry a passing fault (30008, queue
     overflow) with backoff inside the retry window (None), else the outcome of a text failed for good
     (inside the caller's transaction)."""
-    retry_at = _retry_at(clinic, message_id) if code in RETRYABLE_CODES else None
+    retry_at = _retry_at(clinic, message_id, now) if code in RETRYABLE_CODES else None
     if retry_at is not None:
         clinic.db.execute(
             "UPDATE messages SET status = 'queued', next_attempt_at = ?, updated_at = ? WHERE id = ?",
-            [to_text(retry_at), to_text(utcnow()), message_id])
+            [to_text(retry_at), to_text(now), message_id])
         return None
     return failed_for_good(clinic, message_id)

@@ -6,7 +6,6 @@ fact the store does not hold.
 """
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +13,7 @@ from messages.concern import concern
 from messages.page import FEVER_REASONS, FREE_TEXT_REASONS, PageFacts
 from messages.texts import format_phone
 from monitoring.clinic import Clinic
+from monitoring.rows import Alert, Patient
 from monitoring.store import dumps, from_text, loads, to_text
 from triage.model import ESCALATION_SYMPTOMS, LEVELS
 
@@ -26,7 +26,7 @@ FIELDS = ("temperature_c", "systolic", "diastolic", "spo2", "heart_rate")
 def record_told(clinic: Clinic, alert_id: int, level: str, told: tuple[str, ...],
                 next_dose_at: datetime | None) -> None:
     """Keep what the patient was told with the alert (inside the caller's transaction): the replies'
-    template keys and the acetaminophen time. A calmer answer does not replace a more urgent one given
+    template keys (messages.texts) and the acetaminophen time. A calmer answer does not replace a more urgent one given
     while the alert is active (a text with both a red flag and 'call me' is told the red flag's answer)."""
     if not told:
         return
@@ -39,15 +39,16 @@ def record_told(clinic: Clinic, alert_id: int, level: str, told: tuple[str, ...]
         alert_id])
 
 
-def facts(clinic: Clinic, alert: sqlite3.Row, reasons: list[str]) -> tuple[PageFacts, datetime | None]:
-    """The page's facts for `alert` (a row of alerts joined with the patient's name) and `reasons`,
-    with the time of the reading behind them (None when no reading raised them)."""
+def facts(clinic: Clinic, alert: Alert, reasons: list[str]) -> tuple[PageFacts, datetime | None]:
+    """The page's facts for `alert` and `reasons` (reason keys): the values behind each reason (degrees
+    Celsius, mmHg, %, per minute), the patient's own words, what the patient was told, the callback number
+    (issue 12); with the time of the reading behind them (None when no reading raised them)."""
     db = clinic.db
-    patient = db.execute("SELECT * FROM patients WHERE id = ?", [alert["patient_id"]]).fetchone()
-    where, params = ("episode_id = ?", [alert["episode_id"]]) if alert["episode_id"] else (
-        "patient_id = ?", [alert["patient_id"]])
+    patient = Patient.from_row(db.execute("SELECT * FROM patients WHERE id = ?", [alert.patient_id]).fetchone())
+    where, params = ("episode_id = ?", [alert.episode_id]) if alert.episode_id else (
+        "patient_id = ?", [alert.patient_id])
     values: dict[str, Any] = {}
-    taken_at = None
+    taken_at: datetime | None = None
     latest = db.execute(f"SELECT * FROM readings WHERE {where} ORDER BY taken_at DESC, id DESC LIMIT 1",
                         params).fetchone()
     if latest is not None:
@@ -68,27 +69,27 @@ def facts(clinic: Clinic, alert: sqlite3.Row, reasons: list[str]) -> tuple[PageF
     if set(reasons) & set(FREE_TEXT_REASONS):
         # the newest text that asked for a person (a reading sent since must not stand in for the words)
         for said in db.execute("SELECT body FROM messages WHERE patient_id = ? AND direction = 'in' "
-                               "ORDER BY id DESC LIMIT 20", [alert["patient_id"]]):
+                               "ORDER BY id DESC LIMIT 20", [alert.patient_id]):
             if concern(said["body"]):
                 words = said["body"]
                 break
-    told = loads(alert["told"], None) if alert["told"] else None
+    told = loads(alert.told, None) if alert.told else None
     next_dose = from_text(told["next_dose_at"]) if told and told.get("next_dose_at") else None
     floor = clinic.thresholds.spo2_floor
-    if patient["baseline_spo2"] is not None:  # triage.rules.spo2_floor: min(clinic floor, own baseline)
-        floor = min(floor, patient["baseline_spo2"])
+    if patient.baseline_spo2 is not None:  # triage.rules.spo2_floor: min(clinic floor, own baseline)
+        floor = min(floor, patient.baseline_spo2)
     allow_numbers = clinic.effective["escalation"]["page_callback_number"]
     reporter = db.execute(
         "SELECT c.relationship, c.phone FROM messages m JOIN caregivers c ON c.id = m.caregiver_id "
         "WHERE m.id = (SELECT MAX(id) FROM messages WHERE patient_id = ? AND direction = 'in')",
-        [alert["patient_id"]]).fetchone()
+        [alert.patient_id]).fetchone()
     page = PageFacts(
         reported_by=(f"caregiver ({reporter['relationship']})" if reporter["relationship"] else "caregiver")
         if reporter else None,
         reporter_phone=format_phone(reporter["phone"]) if reporter and allow_numbers else None,
-        reasons=tuple(reasons), **values, baseline_systolic=patient["baseline_systolic"], spo2_floor=floor,
+        reasons=tuple(reasons), **values, baseline_systolic=patient.baseline_systolic, spo2_floor=floor,
         words=words, told=tuple(told["keys"]) if told else (),
         next_dose_time=clinic.local(next_dose).strftime("%-I:%M %p") if next_dose else None,
-        callback=format_phone(patient["phone"]) if clinic.effective["escalation"]["page_callback_number"]
+        callback=format_phone(patient.phone) if clinic.effective["escalation"]["page_callback_number"]
         else None)
     return page, taken_at if READING_REASONS & set(reasons) else None

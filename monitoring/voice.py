@@ -7,11 +7,14 @@ Timing lives in the database (`alerts.call_due_at`, claimed with a conditional U
 pass, like `alerts.page_due`). Each call is a `messages` row of kind `call`, delivered by the outbox with
 the same claim, failure scopes and retries as a page (monitoring.outbox), and carries its `outcome`:
 acknowledged, passed, no_answer, machine, or null while nobody has decided.
+
+Every entry point takes `now` (aware UTC) from its caller: the scheduler pass or the Twilio webhook.
 """
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from messages.page import spoken_page
 from messages.texts import level_label
@@ -19,7 +22,9 @@ from monitoring import alerts, pagefacts
 from monitoring import config as config_module
 from monitoring.clinic import Clinic
 from monitoring.outbox import queue_text
-from monitoring.store import from_text, loads, to_text, transaction, utcnow
+from monitoring.rows import Alert, Message
+from monitoring.staff import staff_by_phone
+from monitoring.store import from_text, loads, to_text, transaction
 
 log = logging.getLogger("crswatch.voice")
 
@@ -32,14 +37,14 @@ MACHINE_ANSWERS = ("machine_start", "machine_end_beep", "machine_end_silence", "
 NOT_ANSWERED = ("busy", "no-answer", "failed", "canceled")
 
 
-def calls_due(clinic: Clinic) -> int:
-    """Queue a call for every open urgent alert whose call is due (a scheduler pass); return how many.
+def calls_due(clinic: Clinic, now: datetime) -> int:
+    """Queue a call for every open urgent alert whose call is due at `now` (a scheduler pass); return how
+    many were queued.
 
     Each alert is claimed with a conditional UPDATE, so two scheduler processes never call twice. The
     call goes to the phone the alert was paged to last. Calls turned off since (`call_after_minutes` 0)
     clear the due time.
     """
-    now = utcnow()
     # a due time further ahead than any setting allows can only come from a clock that stepped back
     latest = now + timedelta(minutes=(config_module.describe("escalation.call_after_minutes").high or 0) + 1)
     due = clinic.db.execute(
@@ -59,117 +64,130 @@ def calls_due(clinic: Clinic) -> int:
                 "AND status NOT IN ('failed', 'undelivered') ORDER BY id DESC LIMIT 1", [row["id"]]).fetchone()
             if paged is None:
                 continue
-            queue_call(clinic, row["id"], paged["to_number"])
+            queue_call(clinic, row["id"], paged["to_number"], now)
             called += 1
     return called
 
 
-def queue_call(clinic: Clinic, alert_id: int, phone: str) -> int:
-    """A call row in the outbox (inside the caller's transaction); its body is what the call says."""
-    message_id = queue_text(clinic, phone, spoken(clinic, alert_id), "call", alert_id=alert_id)
-    alerts.record_event(clinic, alert_id, "called", phone_end=phone[-4:], message_id=message_id)
+def queue_call(clinic: Clinic, alert_id: int, phone: str, now: datetime) -> int:
+    """A call row to `phone` (E.164) in the outbox (inside the caller's transaction); its body is what the
+    call says (spoken). Returns its message id."""
+    message_id = queue_text(clinic, phone, spoken(clinic, alert_id), "call", alert_id=alert_id, now=now)
+    alerts.record_event(clinic, alert_id, "called", now, phone_end=phone[-4:], message_id=message_id)
     return message_id
 
 
 def spoken(clinic: Clinic, alert_id: int) -> str:
-    alert = clinic.db.execute(
-        "SELECT a.*, p.name FROM alerts a JOIN patients p ON p.id = a.patient_id WHERE a.id = ?", [alert_id]).fetchone()
-    facts, _ = pagefacts.facts(clinic, alert, loads(alert["reasons"], []))
-    return spoken_page(level=level_label(alert["level"], "en"), initials=alerts.initials(alert["name"]), alert_id=alert_id,
-                       facts=facts)
+    """What the call says about `alert_id`: its level, the patient's initials and the page's facts
+    (messages.page.spoken_page). Raises LookupError for an unknown alert."""
+    row = clinic.db.execute(
+        "SELECT a.*, p.name AS patient_name FROM alerts a JOIN patients p ON p.id = a.patient_id WHERE a.id = ?",
+        [alert_id]).fetchone()
+    if row is None:
+        raise LookupError(f"no alert {alert_id}")
+    alert = Alert.from_row(row)
+    facts, _ = pagefacts.facts(clinic, alert, loads(alert.reasons, []))
+    return spoken_page(level=level_label(alert.level, "en"), initials=alerts.initials(row["patient_name"]),
+                       alert_id=alert_id, facts=facts)
 
 
-def call_urls(clinic: Clinic, row) -> tuple[str, str | None]:
-    """The TwiML URL Twilio fetches for a call row, and its status callback (None without a public address)."""
+def call_urls(clinic: Clinic, row: Message) -> tuple[str, str | None]:
+    """The TwiML URL Twilio fetches for a call row (web.voice /voice/alert/<id>), and its status callback
+    (None without `[sms] public_base_url`: Twilio could not reach it)."""
     base = clinic.config["sms"]["public_base_url"] or clinic.dashboard_url()
     base = base.rstrip("/")
-    callback = f"{base}/voice/status/{row['alert_id']}" if clinic.config["sms"]["public_base_url"] else None
-    return f"{base}/voice/alert/{row['alert_id']}", callback
+    callback = f"{base}/voice/status/{row.alert_id}" if clinic.config["sms"]["public_base_url"] else None
+    return f"{base}/voice/alert/{row.alert_id}", callback
 
 
 # --- what the nurse's phone answers ----------------------------------------------------------------------
 
-def _call_row(clinic: Clinic, alert_id: int, call_sid: str, to: str | None):
+def _call_row(clinic: Clinic, alert_id: int, call_sid: str, to: str | None) -> Message | None:
     row = clinic.db.execute("SELECT * FROM messages WHERE kind = 'call' AND alert_id = ? AND sid = ?",
                             [alert_id, call_sid]).fetchone()
     if row is None and to:  # the webhook overtook the commit of the call's sid
         row = clinic.db.execute("SELECT * FROM messages WHERE kind = 'call' AND alert_id = ? AND to_number = ? "
                                 "ORDER BY id DESC LIMIT 1", [alert_id, to]).fetchone()
-    return row
+    return Message.maybe(row)
 
 
-def _settle(clinic: Clinic, row, outcome: str) -> bool:
+def _settle(clinic: Clinic, call: Message, outcome: str, now: datetime) -> bool:
     """Record the call's outcome once (inside a transaction): False when it already has one."""
-    return clinic.db.execute("UPDATE messages SET outcome = ?, updated_at = ? WHERE id = ? AND outcome IS NULL",
-                             [outcome, to_text(utcnow()), row["id"]]).rowcount == 1
+    return bool(clinic.db.execute("UPDATE messages SET outcome = ?, updated_at = ? WHERE id = ? AND outcome IS NULL",
+                                  [outcome, to_text(now), call.id]).rowcount == 1)
 
 
-def answered(clinic: Clinic, alert_id: int, call_sid: str, to: str | None, answered_by: str | None) -> str:
-    """Twilio asks for the call's TwiML: 'machine' (hang up; not acknowledged), 'closed' (the alert was
-    acknowledged or resolved meanwhile), 'unknown' (no call of ours has this sid and number: the nurse must
-    not be told the alert is handled), else 'ask' (say it, ask for a key)."""
+def _alert_status(clinic: Clinic, alert_id: int) -> str | None:
+    row = clinic.db.execute("SELECT status FROM alerts WHERE id = ?", [alert_id]).fetchone()
+    return None if row is None else str(row["status"])
+
+
+def answered(clinic: Clinic, alert_id: int, call_sid: str, to: str | None, answered_by: str | None,
+             now: datetime) -> str:
+    """Twilio asks for the call's TwiML (CallSid, To, AnsweredBy; https://www.twilio.com/docs/voice/answering-machine-detection):
+    'machine' (hang up; not acknowledged), 'closed' (the alert was acknowledged or resolved meanwhile),
+    'unknown' (no call of ours has this sid and number: the nurse must not be told the alert is handled),
+    else 'ask' (say it, ask for a key)."""
     with transaction(clinic.db):
-        row = _call_row(clinic, alert_id, call_sid, to)
-        if row is None:
+        call = _call_row(clinic, alert_id, call_sid, to)
+        if call is None:
             return "unknown"
         if answered_by in MACHINE_ANSWERS:
-            if _settle(clinic, row, "machine"):
-                _note(clinic, alert_id, "call_machine", row)
+            if _settle(clinic, call, "machine", now):
+                _note(clinic, alert_id, "call_machine", call, now)
             return "machine"
-        alert = clinic.db.execute("SELECT status FROM alerts WHERE id = ?", [alert_id]).fetchone()
-        return "ask" if alert and alert["status"] == "open" else "closed"
+        return "ask" if _alert_status(clinic, alert_id) == "open" else "closed"
 
 
-def pressed(clinic: Clinic, alert_id: int, call_sid: str, to: str | None, digit: str) -> str:
-    """The nurse pressed `digit`: 'acknowledged' (1), 'passed' (2: the next person on call is paged now),
-    'closed' (the alert is no longer open), 'unknown' (anything else), 'not_ours' (no call of ours has this
-    sid and number: nothing is acknowledged). Idempotent: Twilio may post twice, and a second post of the
-    same call changes nothing."""
-    from monitoring.staff import staff_by_phone
-
+def pressed(clinic: Clinic, alert_id: int, call_sid: str, to: str | None, digit: str, now: datetime) -> str:
+    """The nurse pressed `digit` (Twilio <Gather> Digits): 'acknowledged' (1), 'passed' (2: the next person
+    on call is paged now), 'closed' (the alert is no longer open), 'unknown' (anything else), 'not_ours'
+    (no call of ours has this sid and number: nothing is acknowledged). Idempotent: Twilio may post twice,
+    and a second post of the same call changes nothing."""
     with transaction(clinic.db):
-        row = _call_row(clinic, alert_id, call_sid, to)
-        if row is None:
+        call = _call_row(clinic, alert_id, call_sid, to)
+        if call is None:
             return "not_ours"
-        if row["outcome"] in ("acknowledged", "passed"):
-            return row["outcome"]
+        if call.outcome in ("acknowledged", "passed"):
+            return call.outcome
         if digit not in ("1", "2"):
             return "unknown"
-        alert = clinic.db.execute("SELECT status FROM alerts WHERE id = ?", [alert_id]).fetchone()
-        if alert is None or alert["status"] != "open":
+        if _alert_status(clinic, alert_id) != "open":
             return "closed"
-        person = staff_by_phone(clinic, row["to_number"])
-        actor = person["name"] if person else f"phone ...{row['to_number'][-4:]}"
+        person = staff_by_phone(clinic, call.to_number)
+        actor = person["name"] if person else f"phone ...{call.to_number[-4:]}"
         if digit == "1":
-            _settle(clinic, row, "acknowledged")
-            alerts.mark_acknowledged(clinic, alert_id, f"{actor} (call)")
+            _settle(clinic, call, "acknowledged", now)
+            alerts.mark_acknowledged(clinic, alert_id, f"{actor} (call)", now)
             return "acknowledged"
-        _settle(clinic, row, "passed")
-        alerts.page_next_now(clinic, alert_id, failed_phone=row["to_number"], passed_by=actor)
+        _settle(clinic, call, "passed", now)
+        alerts.page_next_now(clinic, alert_id, now, failed_phone=call.to_number, passed_by=actor)
         return "passed"
 
 
 def ended(clinic: Clinic, alert_id: int, call_sid: str, to: str | None, status: str,
-          answered_by: str | None) -> None:
-    """Twilio's status callback at the end of a call: not answered (busy, no-answer, failed, canceled) or
+          answered_by: str | None, now: datetime) -> None:
+    """Twilio's status callback at the end of a call (CallStatus, AnsweredBy;
+    https://www.twilio.com/docs/voice/api/call-resource): not answered (busy, no-answer, failed, canceled) or
     a machine is recorded; the alert stays open and keeps escalating."""
     with transaction(clinic.db):
-        row = _call_row(clinic, alert_id, call_sid, to)
-        if row is None:
+        call = _call_row(clinic, alert_id, call_sid, to)
+        if call is None:
             return
         outcome = "machine" if answered_by in MACHINE_ANSWERS else ("no_answer" if status in NOT_ANSWERED else None)
-        if outcome and _settle(clinic, row, outcome):
-            _note(clinic, alert_id, f"call_{outcome}", row)
+        if outcome and _settle(clinic, call, outcome, now):
+            _note(clinic, alert_id, f"call_{outcome}", call, now)
 
 
-def _note(clinic: Clinic, alert_id: int, kind: str, row) -> None:
-    alerts.record_event(clinic, alert_id, kind, phone_end=row["to_number"][-4:], message_id=row["id"])
-    log.warning("alert %s: call to ...%s not acknowledged (%s); paging goes on", alert_id, row["to_number"][-4:],
+def _note(clinic: Clinic, alert_id: int, kind: str, call: Message, now: datetime) -> None:
+    alerts.record_event(clinic, alert_id, kind, now, phone_end=call.to_number[-4:], message_id=call.id)
+    log.warning("alert %s: call to ...%s not acknowledged (%s); paging goes on", alert_id, call.to_number[-4:],
                 kind)
 
 
-def calls_for(clinic: Clinic, alert_id: int) -> list[dict]:
-    """The calls placed for an alert, oldest first: {"at", "phone_end", "status", "outcome"}."""
+def calls_for(clinic: Clinic, alert_id: int) -> list[dict[str, Any]]:
+    """The calls placed for an alert, oldest first: [{"at" (datetime), "phone", "status", "outcome"}]."""
     rows = clinic.db.execute("SELECT * FROM messages WHERE kind = 'call' AND alert_id = ? ORDER BY id", [alert_id])
-    return [{"at": from_text(r["created_at"]), "phone": r["to_number"], "status": r["status"], "outcome": r["outcome"]}
-            for r in rows]
+    calls = [Message.from_row(row) for row in rows]
+    return [{"at": from_text(call.created_at), "phone": call.to_number, "status": call.status,
+             "outcome": call.outcome} for call in calls]

@@ -9,11 +9,14 @@ Delivery goes in order of what can be sent (outbox.priority_of): pages, urgent r
 each by age; a text that cannot be sent now (backing off) never holds up the next one, to the same phone
 or any other. An account or network failure is retried for every text within seconds and raised to the
 operator; a pass stops after a few in a row, so a dead account is probed, not hammered.
+
+Unlike the rest of a scheduler pass, delivery reads the clock at each try rather than taking `now` from
+its caller: a pass waits on the sender's rate (about one text a second) and on the gateway, so it can
+last minutes, and each claim, send and retry time must be the moment it happened.
 """
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
 from typing import Protocol
 
@@ -21,6 +24,7 @@ from messages.gateways import GatewayError
 from monitoring import alerts, outbox, voice
 from monitoring.clinic import Clinic
 from monitoring.outbox import DeliveryOutcome
+from monitoring.rows import Message
 from monitoring.store import transaction, utcnow
 
 log = logging.getLogger("crswatch.outbox")
@@ -43,7 +47,7 @@ class RateLimiter:
     """At most `per_second` sends for each sender, spaced evenly (a Twilio long code takes about 1 message a
     second; a Messaging Service is one sender whose rate is its pool's, messages.gateways.sending_rate)."""
 
-    def __init__(self, per_second: float):
+    def __init__(self, per_second: float) -> None:
         self.interval = 1.0 / per_second
         self.next_slot: dict[str, float] = {}
 
@@ -58,8 +62,9 @@ class RateLimiter:
 
 def deliver_due(clinic: Clinic, gateway: Gateway, limiter: RateLimiter | None = None,
                 batch: int = 500) -> dict[str, int]:
-    """Hand due outbox rows to the gateway, at most `batch` of them; return counts of what happened:
-    {"sent", "retrying", "failed"}.
+    """Hand due outbox rows to the gateway, at most `batch` of them, each sender paced by `limiter`; return
+    counts of what happened: {"sent", "retrying", "failed"}. A gateway failure never raises: it is
+    recorded and acted on (monitoring.alerts.delivery_failed).
 
     The queue is read a slice at a time in priority order, so a page that arrives during a burst of
     prompts overtakes what is left of it.
@@ -74,12 +79,12 @@ def deliver_due(clinic: Clinic, gateway: Gateway, limiter: RateLimiter | None = 
         if not rows:
             break
         for row in rows:
-            if row["id"] in handled:  # sent already, having overtaken its slice (_overtaken)
+            if row.id in handled:  # sent already, having overtaken its slice (_overtaken)
                 continue
             if limiter:  # before the claim, so a crash while waiting leaves the row simply queued
                 limiter.wait(_sender(clinic, row))
                 row = _overtaken(clinic, row, handled)
-            handled.add(row["id"])
+            handled.add(row.id)
             outcome = _deliver_one(clinic, gateway, row, callback)
             if outcome is None:
                 continue
@@ -92,52 +97,55 @@ def deliver_due(clinic: Clinic, gateway: Gateway, limiter: RateLimiter | None = 
     return counts
 
 
-def _overtaken(clinic: Clinic, row: sqlite3.Row, handled: set[int]) -> sqlite3.Row:
+def _overtaken(clinic: Clinic, row: Message, handled: set[int]) -> Message:
     """The row to send in the slot just waited for: `row`, or a more urgent one queued meanwhile for the same
     sender (a page or an urgent reply that arrived while the sender's rate held a burst of prompts back).
     At 1 text a second a page then waits for the sender's next slot, not for the rest of a slice (issue 19);
     the row it displaces stays queued and is read again with the next slice."""
     [first] = outbox.due(clinic, utcnow(), 1, handled) or [row]
-    if first["priority"] < row["priority"] and _sender(clinic, first) == _sender(clinic, row):
+    if first.priority < row.priority and _sender(clinic, first) == _sender(clinic, row):
         return first
     return row
 
 
-def _deliver_one(clinic: Clinic, gateway: Gateway, row: sqlite3.Row,
+def _deliver_one(clinic: Clinic, gateway: Gateway, row: Message,
                  callback: str | None) -> DeliveryOutcome | None:
     """Claim one row, send it, have the outcome recorded and acted on; None if another process took it."""
-    if not outbox.claim(clinic, row["id"], utcnow()):
+    if not outbox.claim(clinic, row.id, utcnow()):
         return None
     try:
-        if row["kind"] == "call":  # the same claim, scopes and retries as a text (monitoring.voice)
-            sid = gateway.call(row["to_number"], row["from_number"], row["body"], *voice.call_urls(clinic, row))
+        if row.kind == "call":  # the same claim, scopes and retries as a text (monitoring.voice)
+            sid = gateway.call(row.to_number, row.from_number, row.body, *voice.call_urls(clinic, row))
         else:
-            sid = gateway.send(row["to_number"], row["from_number"], row["body"], row["kind"], callback)
+            sid = gateway.send(row.to_number, row.from_number, row.body, row.kind, callback)
     except GatewayError as error:
         return _failed(clinic, row, error)
     except Exception as error:  # a gateway bug must not lose the text: retry it like an outage
-        log.exception("gateway raised unexpectedly for message %s", row["id"])
+        log.exception("gateway raised unexpectedly for message %s", row.id)
         return _failed(clinic, row, GatewayError(type(error).__name__, None, True, "network"))
     with transaction(clinic.db):
-        for failure in outbox.record_sent(clinic, row["id"], sid, utcnow()):
-            alerts.delivery_failed(clinic, failure)
-    return DeliveryOutcome.of(row, "sent", None, row["error_scope"] is None)
+        sent_at = utcnow()
+        for failure in outbox.record_sent(clinic, row.id, sid, sent_at):
+            alerts.delivery_failed(clinic, failure, sent_at)
+    return DeliveryOutcome.of(row, "sent", None, row.error_scope is None)
 
 
-def _failed(clinic: Clinic, row: sqlite3.Row, error: GatewayError) -> DeliveryOutcome:
+def _failed(clinic: Clinic, row: Message, error: GatewayError) -> DeliveryOutcome:
     """Record a refused try and act on it (page the next nurse, open an `undeliverable` alert) in one commit."""
     with transaction(clinic.db):
-        outcome = outbox.record_failure(clinic, row, error.code, error.scope, error.retryable, error.message, utcnow())
-        alerts.delivery_failed(clinic, outcome)
+        now = utcnow()
+        outcome = outbox.record_failure(clinic, row, error.code, error.scope, error.retryable, error.message, now)
+        alerts.delivery_failed(clinic, outcome, now)
     return outcome
 
 
-def _sender(clinic: Clinic, row: sqlite3.Row) -> str:
+def _sender(clinic: Clinic, row: Message) -> str:
     """Whose rate a row spends: the Messaging Service's pool for a text when there is one, else its number."""
     service: str = clinic.config["sms"]["messaging_service_sid"]
-    return service if service and row["kind"] != "call" else str(row["from_number"])
+    return service if service and row.kind != "call" else str(row.from_number)
 
 
 def _status_callback(clinic: Clinic) -> str | None:
+    """Where Twilio posts a text's status changes (web.sms /sms/status), or None without a public address."""
     base: str = clinic.config["sms"]["public_base_url"]
     return base.rstrip("/") + "/sms/status" if base else None

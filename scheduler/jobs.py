@@ -36,8 +36,8 @@ def run_due_work(config: dict[str, Any], gateway: delivery.Gateway, limiter: del
             "neuro_checks_scheduled": neuro_checks.schedule(clinic),
             "neuro_checks": neuro_checks.send_due(clinic),
             # an overdue call goes before the re-page, which would set the next round's call
-            "calls": voice.calls_due(clinic),
-            "repages": alerts.page_due(clinic),
+            "calls": voice.calls_due(clinic, utcnow()),
+            "repages": alerts.page_due(clinic, utcnow()),
             "inbound_retried": inbound.process_pending(clinic),
         }
         done.update(delivery.deliver_due(clinic, gateway, limiter, batch))

@@ -165,6 +165,7 @@ def test_one_person_chain_whose_phone_fails_falls_back_to_staff_phones(app, clie
     from monitoring.alerts import delivery_failed
     from monitoring.clinic import open_clinic
     from monitoring.outbox import failed_for_good
+    from monitoring.store import utcnow
 
     add_staff(runner, "Sam Staff", "nurse", "+15555550166")
     settings = dict(app.config["CRS"])
@@ -178,7 +179,7 @@ def test_one_person_chain_whose_phone_fails_falls_back_to_staff_phones(app, clie
     clinic = open_clinic(settings)
     page_id = clinic.db.execute("SELECT id FROM messages WHERE kind = 'alert'").fetchone()[0]
     with clinic.db.conn:
-        delivery_failed(clinic, failed_for_good(clinic, page_id))
+        delivery_failed(clinic, failed_for_good(clinic, page_id), utcnow())  # the clock fixture's time
     assert texts_to(client, admin_token, "+15555550166")
 
 

@@ -16,7 +16,7 @@ from monitoring import (
     views,
 )
 from monitoring.grades import grade_body
-from monitoring.store import to_text
+from monitoring.store import to_text, utcnow
 from web import answers
 from web.apidoc import documented
 from web.context import RowId, audited, clinic, json_body, staff_required, wake_delivery
@@ -143,7 +143,7 @@ def list_alerts():
 @documented("Acknowledge an alert: paging stops", answers.Alert, "the alert", operation_id="acknowledgeAlert")
 @staff_required()
 def ack(alert_id: int):
-    return jsonify(alerts.acknowledge(clinic(), alert_id, actor=g.staff["name"]))
+    return jsonify(alerts.acknowledge(clinic(), alert_id, actor=g.staff["name"], now=utcnow()))
 
 
 @bp.post(f"/alerts/{ALERT}/resolve")
@@ -152,7 +152,8 @@ def ack(alert_id: int):
 @staff_required()
 def resolve(alert_id: int):
     body = bodies.parse(bodies.ResolveRequest, json_body())
-    return jsonify(alerts.resolve(clinic(), alert_id, actor=g.staff["name"], note=body.note, outcome=body.outcome))
+    return jsonify(alerts.resolve(clinic(), alert_id, actor=g.staff["name"], note=body.note, outcome=body.outcome,
+                                  now=utcnow()))
 
 
 @bp.get("/reports/alerts")

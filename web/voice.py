@@ -19,6 +19,7 @@ from flask import Blueprint, Response, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
 
 from monitoring import voice
+from monitoring.store import utcnow
 from web.context import clinic, wake_delivery
 from web.twilio_signature import valid_signature
 
@@ -34,7 +35,7 @@ NOT_OURS = ("This call could not be matched to an alert. Nothing was acknowledge
 VOICE = "Polly.Joanna"  # a clear Amazon Polly voice Twilio offers; <Say> falls back to its default if unavailable
 
 
-def _refused():
+def _refused() -> Response:
     return Response("invalid signature", status=403, mimetype="text/plain")
 
 
@@ -64,7 +65,9 @@ def _call_id() -> tuple[str, str | None]:
 
 
 @bp.post("/alert/<int:alert_id>")
-def alert(alert_id: int):
+def alert(alert_id: int) -> Response:
+    """The call's TwiML once Twilio knows who answered (AnsweredBy): hang up on a machine, else say the alert
+    and ask for a key (https://www.twilio.com/docs/voice/twiml/gather). 403 on a bad signature."""
     if not valid_signature():
         log.warning("voice webhook refused: bad or missing X-Twilio-Signature")
         return _refused()
@@ -72,7 +75,7 @@ def alert(alert_id: int):
     response = VoiceResponse()
     if _attempt() == 2:
         return _twiml(_ask(response, alert_id, 2, prefix="Again. "))
-    state = voice.answered(clinic(), alert_id, sid, to, request.form.get("AnsweredBy"))
+    state = voice.answered(clinic(), alert_id, sid, to, request.form.get("AnsweredBy"), utcnow())
     if state == "ask":
         return _twiml(_ask(response, alert_id, 1))
     if state == "closed":
@@ -85,11 +88,13 @@ def alert(alert_id: int):
 
 
 @bp.post("/gather/<int:alert_id>")
-def gather(alert_id: int):
+def gather(alert_id: int) -> Response:
+    """The key the nurse pressed (Digits): 1 acknowledges, 2 passes to the next person on call, anything
+    else asks once more. 403 on a bad signature."""
     if not valid_signature():
         return _refused()
     sid, to = _call_id()
-    result = voice.pressed(clinic(), alert_id, sid, to, (request.form.get("Digits") or "")[:1])
+    result = voice.pressed(clinic(), alert_id, sid, to, (request.form.get("Digits") or "")[:1], utcnow())
     response = VoiceResponse()
     if result == "acknowledged":
         response.say(f"Alert {alert_id} acknowledged. Paging stops. Thank you.", voice=VOICE)
@@ -109,9 +114,12 @@ def gather(alert_id: int):
 
 
 @bp.post("/status/<int:alert_id>")
-def status(alert_id: int):
+def status(alert_id: int) -> Response:
+    """How the call ended (CallStatus, AnsweredBy): recorded; the alert keeps escalating. 403 on a bad
+    signature."""
     if not valid_signature():
         return _refused()
     sid, to = _call_id()
-    voice.ended(clinic(), alert_id, sid, to, request.form.get("CallStatus", ""), request.form.get("AnsweredBy"))
+    voice.ended(clinic(), alert_id, sid, to, request.form.get("CallStatus", ""), request.form.get("AnsweredBy"),
+                utcnow())
     return _twiml(VoiceResponse())

@@ -77,7 +77,7 @@ def alert(alert_id: int):
 @bp.post("/alerts/<row_id:alert_id>/ack")
 def ack(alert_id: int):
     try:
-        alerts.acknowledge(clinic(), alert_id, actor=current_user().name)
+        alerts.acknowledge(clinic(), alert_id, actor=current_user().name, now=utcnow())
         flash(f"Alert {alert_id} acknowledged: paging stopped.", "ok")
     except NotFound:
         flash(f"Alert {alert_id} is not open any more.", "error")
@@ -92,7 +92,7 @@ def resolve(alert_id: int):
     else:
         try:
             outcome = request.form.get("outcome") or None
-            alerts.resolve(clinic(), alert_id, actor=current_user().name, note=note, outcome=outcome)
+            alerts.resolve(clinic(), alert_id, actor=current_user().name, note=note, outcome=outcome, now=utcnow())
             flash(f"Alert {alert_id} resolved" + (f": {OUTCOME_LABELS[outcome]}." if outcome else "."), "ok")
         except ServiceError as error:
             flash(error.message, "error")

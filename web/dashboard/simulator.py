@@ -14,6 +14,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from messages.gateways import OutboxGateway
 from monitoring import timeline, voice
 from monitoring.inbound import receive_sms
+from monitoring.store import utcnow
 from scheduler.jobs import deliver_only
 from web.context import clinic, wake_delivery
 from web.dashboard.security import protect
@@ -79,8 +80,8 @@ def answer_call(message_id: int):
     if row is None or choice not in CALL_ANSWERS or not row["sid"]:
         abort(404)
     if choice == "no_answer":
-        voice.ended(clinic(), row["alert_id"], row["sid"], row["to_number"], "no-answer", None)
+        voice.ended(clinic(), row["alert_id"], row["sid"], row["to_number"], "no-answer", None, utcnow())
     else:
-        voice.pressed(clinic(), row["alert_id"], row["sid"], row["to_number"], choice)
+        voice.pressed(clinic(), row["alert_id"], row["sid"], row["to_number"], choice, utcnow())
         _deliver()
     return redirect(url_for(".phone", phone=row["to_number"]) + "#phone-screen")

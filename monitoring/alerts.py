@@ -310,7 +310,7 @@ def mark_acknowledged(clinic: Clinic, alert_id: int, actor: str, now: datetime) 
         "UPDATE alerts SET status = 'acknowledged', acknowledged_at = ?, acknowledged_by = ?, "
         "next_page_at = NULL, call_due_at = NULL, updated_at = ? WHERE id = ?", [at, actor, at, alert_id])
     record_event(clinic, alert_id, "acknowledged", now, actor=actor)
-    clinic.audit(actor, "alert.acknowledge", f"alert:{alert_id}")
+    clinic.audit(actor, "alert.acknowledge", f"alert:{alert_id}", at=now)
 
 
 def _ackable_by_phone(clinic: Clinic, phone: str, now: datetime) -> list[Named]:
@@ -413,7 +413,7 @@ def resolve(clinic: Clinic, alert_id: int, actor: str, note: str, outcome: str |
             db.execute("UPDATE alerts SET outcome = ? WHERE id = ?", [outcome, alert_id])
         record_event(clinic, alert_id, "resolved", now, actor=actor, note=note,
                      **({"outcome": outcome} if outcome else {}))
-        clinic.audit(actor, "alert.resolve", f"alert:{alert_id}", note=note, outcome=outcome)
+        clinic.audit(actor, "alert.resolve", f"alert:{alert_id}", at=now, note=note, outcome=outcome)
     return alert_view(clinic, alert_id)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,21 +25,27 @@ class ServiceError(Exception):
 
     status = 400
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
 
 
 class ValidationError(ServiceError):
+    """The input is not acceptable (400): the message says what is wrong and `field` which input."""
+
     status = 400
 
 
 class NotFound(ServiceError):
+    """No such record (404)."""
+
     status = 404
 
 
 class Conflict(ServiceError):
+    """The record is not in a state that allows this (409), e.g. an alert already resolved."""
+
     status = 409
 
 
@@ -47,11 +54,11 @@ class Clinic:
     """Settings and store for one request or one job. Build one per thread; never share `db`."""
 
     db: sqlite_utils.Database
-    config: dict
-    overrides: dict = field(default_factory=dict)  # admin edits from the settings table
+    config: dict[str, Any]
+    overrides: dict[str, Any] = field(default_factory=dict)  # admin edits from the settings table
 
     @cached_property
-    def effective(self) -> dict:
+    def effective(self) -> dict[str, Any]:
         """The config with the dashboard's stored edits laid over it."""
         if not self.overrides:
             return self.config
@@ -67,19 +74,24 @@ class Clinic:
 
     @cached_property
     def thresholds(self) -> Thresholds:
+        """The clinical thresholds in force (the SOP's defaults with the clinic's settings; triage.model)."""
         return config_module.thresholds(self.effective)
 
     @cached_property
     def hours(self) -> ClinicHours:
+        """The clinic's opening hours (`[clinic] open/close/days`), which decide "after hours" (SOP 5 Grade 2)."""
         return config_module.clinic_hours(self.effective)
 
     @cached_property
     def tz(self) -> ZoneInfo:
+        """The clinic's time zone (`[clinic] timezone`)."""
         return ZoneInfo(self.effective["clinic"]["timezone"])
 
     @property
-    def checkins(self) -> dict:
-        return self.effective["checkins"]
+    def checkins(self) -> dict[str, Any]:
+        """The `[checkins]` settings in force (intervals in minutes)."""
+        checkins: dict[str, Any] = self.effective["checkins"]
+        return checkins
 
     @property
     def oncall(self) -> list[dict[str, Any]]:
@@ -113,31 +125,39 @@ class Clinic:
 
     @property
     def clinic_phone(self) -> str:
-        return self.effective["clinic"]["phone"]
+        """The clinic's phone number patients are told to call (`[clinic] phone`, E.164)."""
+        phone: str = self.effective["clinic"]["phone"]
+        return phone
 
     @property
     def from_number(self) -> str:
-        return self.config["sms"]["from_number"]
+        """The number texts and calls are sent from (`[sms] from_number`, E.164)."""
+        number: str = self.config["sms"]["from_number"]
+        return number
 
     def local(self, moment: datetime) -> datetime:
+        """`moment` (aware) in the clinic's time zone."""
         return moment.astimezone(self.tz)
 
     def dashboard_url(self, path: str = "") -> str:
         """The dashboard address nurse texts and calls link to: the live setting (an admin's edit on the
         settings page applies at once, in every process), else [sms] public_base_url, else localhost."""
-        base = (self.effective["clinic"]["dashboard_url"] or self.config["sms"]["public_base_url"]
-                or "http://localhost:5000")
+        base: str = (self.effective["clinic"]["dashboard_url"] or self.config["sms"]["public_base_url"]
+                     or "http://localhost:5000")
         return base.rstrip("/") + path
 
-    def audit(self, actor: str, action: str, subject: str | None = None, **detail) -> None:
-        """Append who did what to the audit log (inside the caller's transaction)."""
+    def audit(self, actor: str, action: str, subject: str | None = None, *, at: datetime | None = None,
+              **detail: Any) -> None:
+        """Append who did what to the audit log (inside the caller's transaction): `action` such as
+        'alert.acknowledge', `subject` such as 'alert:7', `detail` as JSON, at `at` (aware UTC; None reads
+        the clock, for callers that do not pass their time yet)."""
         self.db.execute(
             "INSERT INTO audit_log (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
-            [to_text(utcnow()), actor, action, subject, dumps(detail)],
+            [to_text(at or utcnow()), actor, action, subject, dumps(detail)],
         )
 
 
-def open_clinic(config: dict, db=None) -> Clinic:
+def open_clinic(config: dict[str, Any], db: sqlite_utils.Database | None = None) -> Clinic:
     """The clinic on `db` (else a new connection), with the stored settings edits: one per request or job."""
     from monitoring.store import connect
 
@@ -145,7 +165,12 @@ def open_clinic(config: dict, db=None) -> Clinic:
     return Clinic(db=db, config=config, overrides=stored_settings(db))
 
 
-def stored_settings(db) -> dict:
+# The settings edits last read on each connection, with the version they were read at (stored_settings).
+_SETTINGS_CACHE: weakref.WeakKeyDictionary[sqlite_utils.Database, tuple[int, dict[str, Any]]] = (
+    weakref.WeakKeyDictionary())
+
+
+def stored_settings(db: sqlite_utils.Database) -> dict[str, Any]:
     """The settings table's edits {"section.key": value}, read again only when they changed: the table's
     triggers bump `settings_version` on every insert, update and delete (whoever writes, in any process),
     so a request on a kept connection reads one row instead of the schema and the table (issue 19). A
@@ -156,18 +181,21 @@ def stored_settings(db) -> dict:
         version = db.conn.execute("SELECT version FROM settings_version WHERE id = 1").fetchone()
     except sqlite3.OperationalError:  # no such table: an older or an empty database
         version = None
-    cached = getattr(db, "settings_cache", None)
+    cached = _SETTINGS_CACHE.get(db)
     if version is not None and cached is not None and cached[0] == version[0]:
         return dict(cached[1])
-    overrides = {}
+    overrides: dict[str, Any] = {}
     if version is not None or "settings" in db.table_names():
         overrides = {row["key"]: loads(row["value"]) for row in db.execute("SELECT key, value FROM settings")}
-    db.settings_cache = (version[0], overrides) if version is not None else None
+    if version is not None:
+        _SETTINGS_CACHE[db] = (version[0], overrides)
+    else:
+        _SETTINGS_CACHE.pop(db, None)
     return dict(overrides)
 
 
 @contextlib.contextmanager
-def command_clinic(config: dict) -> Iterator[Clinic]:
+def command_clinic(config: dict[str, Any]) -> Iterator[Clinic]:
     """The clinic for one command-line command: refuses an uninitialised or newer database, turns a
     ServiceError into one line and exit status 1 (click.ClickException), and always closes the connection.
     Every command module opens its clinic through this."""

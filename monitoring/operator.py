@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
+
+import sqlite_utils
 
 from monitoring.store import dumps, from_text, loads, to_text
 
@@ -26,14 +30,19 @@ CLOCK_STEP_TOLERANCE = timedelta(minutes=5)
 # confirm it (`flask --app app clock-ok`); check-ins, pages and delivery go on meanwhile.
 CLOCK_HOLD_FOR = timedelta(hours=24)
 
+# Where the state is kept: the clinic's connection, or a bare sqlite3 one (the /healthz write probe).
+Db = sqlite_utils.Database | sqlite3.Connection
 
-def get(db, key: str) -> dict | None:
+
+def get(db: Db, key: str) -> dict[str, Any] | None:
     """The value stored under `key` (a dict), or None."""
     row = db.execute("SELECT value FROM service_state WHERE key = ?", [key]).fetchone()
-    return loads(row[0]) if row else None
+    value: dict[str, Any] | None = loads(row[0]) if row else None
+    return value
 
 
-def put(db, key: str, value: dict, now: datetime) -> None:
+def put(db: Db, key: str, value: dict[str, Any], now: datetime) -> None:
+    """Store `value` (JSON) under `key` at `now`, replacing what was there (inside the caller's transaction)."""
     db.execute(
         "INSERT INTO service_state (key, value, updated_at) VALUES (?, ?, ?) "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
@@ -49,13 +58,14 @@ def scrub(message: str) -> str:
     return _NUMBERS.sub("<number>", message)[:200]
 
 
-def delete(db, key: str) -> None:
+def delete(db: Db, key: str) -> None:
+    """Forget `key` (inside the caller's transaction)."""
     db.execute("DELETE FROM service_state WHERE key = ?", [key])
 
 
 # --- the gateway -------------------------------------------------------------------------------------
 
-def gateway_succeeded(db, now: datetime) -> None:
+def gateway_succeeded(db: Db, now: datetime) -> None:
     """A text was handed over: the account works, whatever failed before."""
     put(db, GATEWAY_SUCCESS, {"at": to_text(now)}, now)
     failure = get(db, GATEWAY_FAILURE)
@@ -65,8 +75,9 @@ def gateway_succeeded(db, now: datetime) -> None:
                     failure["since"], failure["code"])
 
 
-def gateway_failed(db, code: int | None, scope: str, message: str, now: datetime) -> None:
-    """Count a failure by code and scope; an account or network failure is raised to the operator at
+def gateway_failed(db: Db, code: int | None, scope: str, message: str, now: datetime) -> None:
+    """Count a failure by Twilio error `code` (None when Twilio was not reached) and `scope`
+    (messages.gateways.SCOPES); an account or network failure is raised to the operator at
     once (a CRITICAL log line on the first, and health, metrics and the dashboard banner from then on)."""
     db.execute(
         "INSERT INTO gateway_errors (code, scope, count, last_at, last_message) VALUES (?, ?, 1, ?, ?) "
@@ -88,6 +99,9 @@ def gateway_failed(db, code: int | None, scope: str, message: str, now: datetime
 
 @dataclass(frozen=True)
 class GatewayHealth:
+    """The gateway as the operator sees it: when a text last left, and the account or network failure in
+    force (since when, Twilio's code, its scope and scrubbed message), all None when none is."""
+
     last_success_at: datetime | None
     failing_since: datetime | None  # an account or network failure not yet followed by a success
     code: int | None
@@ -95,7 +109,8 @@ class GatewayHealth:
     message: str | None
 
 
-def gateway_health(db) -> GatewayHealth:
+def gateway_health(db: Db) -> GatewayHealth:
+    """The gateway's health from the stored state (GatewayHealth)."""
     success = get(db, GATEWAY_SUCCESS)
     failure = get(db, GATEWAY_FAILURE) or {}
     return GatewayHealth(
@@ -104,8 +119,9 @@ def gateway_health(db) -> GatewayHealth:
         message=failure.get("message"))
 
 
-def last_gateway_error(db) -> dict | None:
-    """The newest failure of any scope: {"code", "scope", "at", "message"}."""
+def last_gateway_error(db: Db) -> dict[str, Any] | None:
+    """The newest failure of any scope: {"code" (text, 'none' when Twilio was not reached), "scope", "at"
+    (stored UTC text), "message" (scrubbed)}, or None."""
     row = db.execute("SELECT code, scope, last_at, last_message FROM gateway_errors ORDER BY last_at DESC LIMIT 1"
                      ).fetchone()
     return {"code": row[0], "scope": row[1], "at": row[2], "message": row[3]} if row else None
@@ -113,17 +129,18 @@ def last_gateway_error(db) -> dict | None:
 
 # --- the scheduler's heartbeat and the clock ---------------------------------------------------------
 
-def beat(db, now: datetime, holder: str) -> None:
+def beat(db: Db, now: datetime, holder: str) -> None:
     """The scheduler finished a pass at `now` (the last sane time, for clock checks and /healthz)."""
     put(db, HEARTBEAT, {"at": to_text(now), "holder": holder}, now)
 
 
-def heartbeat(db) -> datetime | None:
+def heartbeat(db: Db) -> datetime | None:
+    """When the scheduler last finished a pass (any process), or None before the first."""
     value = get(db, HEARTBEAT)
     return from_text(value["at"]) if value else None
 
 
-def clock_stepped(db, step: timedelta, now: datetime) -> None:
+def clock_stepped(db: Db, step: timedelta, now: datetime) -> None:
     """The wall clock moved `step` more than the monotonic clock since the last pass. A forward step
     holds episode ends (so a wrong date cannot end everyone's monitoring); a backward step that undoes
     a held forward step lifts the hold. Both are raised to the operator."""
@@ -146,8 +163,9 @@ def clock_stepped(db, step: timedelta, now: datetime) -> None:
             put(db, CLOCK_HOLD, {**hold, "step_seconds": remaining.total_seconds()}, now)
 
 
-def clock_hold(db, now: datetime) -> dict | None:
-    """The active hold on episode ends after a forward clock step, or None."""
+def clock_hold(db: Db, now: datetime) -> dict[str, Any] | None:
+    """The active hold on episode ends after a forward clock step at `now`: {"since", "until" (stored UTC
+    texts), "step_seconds"}, or None."""
     hold = get(db, CLOCK_HOLD)
     if hold is None:
         return None
@@ -156,7 +174,7 @@ def clock_hold(db, now: datetime) -> dict | None:
     return hold
 
 
-def release_clock_hold(db) -> bool:
+def release_clock_hold(db: Db) -> bool:
     """The operator confirmed the clock: episode ends go ahead. False if there was no hold."""
     existed = get(db, CLOCK_HOLD) is not None
     delete(db, CLOCK_HOLD)

@@ -55,7 +55,8 @@ def active_alert(clinic: Clinic, patient_id: int) -> Alert | None:
     ).fetchone())
 
 
-def _alert(clinic: Clinic, alert_id: int) -> Alert | None:
+def get_alert(clinic: Clinic, alert_id: int) -> Alert | None:
+    """The alert `alert_id`, or None."""
     return Alert.maybe(clinic.db.execute("SELECT * FROM alerts WHERE id = ?", [alert_id]).fetchone())
 
 
@@ -129,10 +130,11 @@ def _schedule_call(clinic: Clinic, alert_id: int, now: datetime, keep_earlier: b
     """A page just went out for `alert_id` (inside the caller's transaction): if it is urgent, a call is
     due `call_after_minutes` from now unless it is acknowledged first (monitoring.voice.calls_due places
     it). `keep_earlier`: a page does not put off a call already due sooner."""
-    row = clinic.db.execute("SELECT level, status, call_due_at FROM alerts WHERE id = ?", [alert_id]).fetchone()
+    alert = get_alert(clinic, alert_id)
+    assert alert is not None, alert_id  # just paged, inside the caller's transaction
     after = call_after(clinic)
-    due = now + after if after and row["level"] in CALLED_LEVELS and row["status"] == "open" else None
-    if due is not None and keep_earlier and row["call_due_at"] and from_text(row["call_due_at"]) < due:
+    due = now + after if after and alert.level in CALLED_LEVELS and alert.status == "open" else None
+    if due is not None and keep_earlier and alert.call_due_at and from_text(alert.call_due_at) < due:
         return
     clinic.db.execute("UPDATE alerts SET call_due_at = ? WHERE id = ?", [to_text(due), alert_id])
 
@@ -200,19 +202,19 @@ def page_due(clinic: Clinic, now: datetime) -> int:
     A re-page time further ahead than one ack timeout can only come from a wall clock that stepped
     back: it is due now, so a clock step never silences an alert.
     """
-    due = clinic.db.execute(
-        "SELECT id, page_round FROM alerts WHERE status = 'open' AND (next_page_at <= ? OR next_page_at > ?) "
+    due = [Alert.from_row(row) for row in clinic.db.execute(
+        "SELECT * FROM alerts WHERE status = 'open' AND (next_page_at <= ? OR next_page_at > ?) "
         "ORDER BY id", [to_text(now), to_text(now + _timeout(clinic) + timedelta(minutes=1))],
-    ).fetchall()
-    for row in due:
+    ).fetchall()]
+    for alert in due:
         with transaction(clinic.db):
             claimed = clinic.db.execute(
                 "UPDATE alerts SET page_round = page_round + 1, next_page_at = ?, round_started_at = ?, "
                 "updated_at = ? WHERE id = ? AND status = 'open' AND page_round = ?",
-                [to_text(now + _timeout(clinic)), to_text(now), to_text(now), row["id"], row["page_round"]],
+                [to_text(now + _timeout(clinic)), to_text(now), to_text(now), alert.id, alert.page_round],
             ).rowcount
             if claimed:
-                _page(clinic, row["id"], row["page_round"] + 1, now)
+                _page(clinic, alert.id, alert.page_round + 1, now)
     return len(due)
 
 
@@ -221,7 +223,7 @@ def page_next_now(clinic: Clinic, alert_id: int, now: datetime, failed_phone: st
     """A page could not be delivered (failed for good, or `message_id` keeps failing and is still
     retried), or the nurse called about it pressed 2 (`passed_by`): move on to the next round at once,
     without that phone, inside the caller's transaction. Nothing happens to an alert no longer open."""
-    alert = _alert(clinic, alert_id)
+    alert = get_alert(clinic, alert_id)
     if alert is None or alert.status != "open":
         return
     next_round = alert.page_round + 1
@@ -294,7 +296,7 @@ def acknowledge(clinic: Clinic, alert_id: int | None, actor: str, *, now: dateti
     acknowledge any alert); return its view (alert_view). Acknowledging an acknowledged alert changes
     nothing. Raises NotFound for an unknown or resolved alert."""
     with transaction(clinic.db):
-        alert = None if alert_id is None else _alert(clinic, alert_id)
+        alert = None if alert_id is None else get_alert(clinic, alert_id)
         if alert is None or alert.status == "resolved":
             raise NotFound(f"no open alert {alert_id}", "alert_id")
         if alert.status == "open":
@@ -398,7 +400,7 @@ def resolve(clinic: Clinic, alert_id: int, actor: str, note: str, outcome: str |
         raise ValidationError(f"outcome must be one of {', '.join(OUTCOMES)}", "outcome")
     db = clinic.db
     with transaction(db):
-        alert = _alert(clinic, alert_id)
+        alert = get_alert(clinic, alert_id)
         if alert is None:
             raise NotFound(f"no alert {alert_id}", "alert_id")
         if alert.status == "resolved":
@@ -421,7 +423,7 @@ def alert_view(clinic: Clinic, alert_id: int) -> dict[str, Any]:
     """The API's shape of one alert (CONTRACT section 4): {"id", "patient_id", "level", "reasons" (list),
     "status", "created_at", "acknowledged_at", "acknowledged_by", "resolved_at", "resolved_by",
     "resolution_note", "outcome"}, times ISO 8601 UTC. Raises NotFound for an unknown id."""
-    alert = _alert(clinic, alert_id)
+    alert = get_alert(clinic, alert_id)
     if alert is None:
         raise NotFound(f"no alert {alert_id}", "alert_id")
     return _shape(alert)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import random
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -200,9 +199,10 @@ def record_failure(clinic: Clinic, row: Message, code: int | None, scope: str, r
 
 def _retry_at(clinic: Clinic, message_id: int, now: datetime) -> datetime | None:
     """When a failed text may be tried again (backoff on its attempts), or None past the retry window."""
-    row = clinic.db.execute("SELECT attempts, first_attempt_at FROM messages WHERE id = ?", [message_id]).fetchone()
-    retry_at = now + timedelta(seconds=backoff_seconds(row["attempts"]))
-    started = from_text(row["first_attempt_at"]) or now
+    row = message(clinic, message_id)
+    assert row is not None, message_id  # being recorded, inside the caller's transaction
+    retry_at = now + timedelta(seconds=backoff_seconds(row.attempts))
+    started = from_text(row.first_attempt_at) or now
     window = timedelta(minutes=clinic.config["sms"]["retry_for_minutes"])
     return retry_at if retry_at - started <= window else None
 
@@ -242,7 +242,8 @@ def record_status(clinic: Clinic, sid: str, status: str, error_code: str | None,
     send's answer) is kept and applied when the sid is recorded (record_sent).
     """
     with transaction(clinic.db):
-        row = clinic.db.execute("SELECT id, status FROM messages WHERE sid = ? AND direction = 'out'", [sid]).fetchone()
+        row = Message.maybe(
+            clinic.db.execute("SELECT * FROM messages WHERE sid = ? AND direction = 'out'", [sid]).fetchone())
         if row is None:
             if status in STATUS_ORDER or status in FINAL_FAILURES:
                 clinic.db.execute(
@@ -254,12 +255,12 @@ def record_status(clinic: Clinic, sid: str, status: str, error_code: str | None,
     return [failure] if failure else []
 
 
-def _apply_status(clinic: Clinic, row: sqlite3.Row, status: str, error_code: str | None,
+def _apply_status(clinic: Clinic, row: Message, status: str, error_code: str | None,
                   now: datetime) -> DeliveryOutcome | None:
     """Inside the caller's transaction: only forward moves from a sent row, failures only before delivery.
     Returns the outcome when the text failed for good."""
     code = int(error_code) if error_code and error_code.isascii() and error_code.isdigit() else None
-    current = row["status"]
+    current = row.status
     if current not in ("sent", "delivered", "read"):
         return None  # queued again, failed, or still sending: a late callback of an earlier try changes nothing
     if status in FINAL_FAILURES:
@@ -269,10 +270,10 @@ def _apply_status(clinic: Clinic, row: sqlite3.Row, status: str, error_code: str
         return None
     clinic.db.execute(
         "UPDATE messages SET status = ?, error_code = COALESCE(?, error_code), updated_at = ? WHERE id = ?",
-        [status, code, to_text(now), row["id"]],
+        [status, code, to_text(now), row.id],
     )
     if status in FINAL_FAILURES:
-        return _carrier_failed(clinic, row["id"], code, now)
+        return _carrier_failed(clinic, row.id, code, now)
     return None
 
 
@@ -283,7 +284,7 @@ def _apply_early_callbacks(clinic: Clinic, sid: str, now: datetime) -> list[Deli
         "SELECT id, status, error_code FROM early_status_callbacks WHERE sid = ? ORDER BY id", [sid]).fetchall()
     failures: list[DeliveryOutcome] = []
     for callback in early:
-        row = clinic.db.execute("SELECT id, status FROM messages WHERE sid = ?", [sid]).fetchone()
+        row = Message.from_row(clinic.db.execute("SELECT * FROM messages WHERE sid = ?", [sid]).fetchone())
         failure = _apply_status(clinic, row, callback["status"], callback["error_code"], now)
         if failure:
             failures.append(failure)

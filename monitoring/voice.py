@@ -47,24 +47,24 @@ def calls_due(clinic: Clinic, now: datetime) -> int:
     """
     # a due time further ahead than any setting allows can only come from a clock that stepped back
     latest = now + timedelta(minutes=(config_module.describe("escalation.call_after_minutes").high or 0) + 1)
-    due = clinic.db.execute(
+    due = [Alert.from_row(row) for row in clinic.db.execute(
         # the partial index of alerts with a call set, not every open alert (issue 19)
-        "SELECT id, call_due_at FROM alerts INDEXED BY alerts_call_due WHERE status = 'open' AND call_due_at IS NOT NULL "
-        "AND (call_due_at <= ? OR call_due_at > ?) ORDER BY id", [to_text(now), to_text(latest)]).fetchall()
+        "SELECT * FROM alerts INDEXED BY alerts_call_due WHERE status = 'open' AND call_due_at IS NOT NULL "
+        "AND (call_due_at <= ? OR call_due_at > ?) ORDER BY id", [to_text(now), to_text(latest)]).fetchall()]
     called = 0
-    for row in due:
+    for alert in due:
         with transaction(clinic.db):
             claimed = clinic.db.execute(
                 "UPDATE alerts SET call_due_at = NULL WHERE id = ? AND status = 'open' AND call_due_at = ?",
-                [row["id"], row["call_due_at"]]).rowcount
+                [alert.id, alert.call_due_at]).rowcount
             if not claimed or alerts.call_after(clinic) is None:
                 continue
             paged = clinic.db.execute(
                 "SELECT to_number FROM messages WHERE alert_id = ? AND kind = 'alert' AND direction = 'out' "
-                "AND status NOT IN ('failed', 'undelivered') ORDER BY id DESC LIMIT 1", [row["id"]]).fetchone()
+                "AND status NOT IN ('failed', 'undelivered') ORDER BY id DESC LIMIT 1", [alert.id]).fetchone()
             if paged is None:
                 continue
-            queue_call(clinic, row["id"], paged["to_number"], now)
+            queue_call(clinic, alert.id, paged[0], now)
             called += 1
     return called
 
@@ -118,8 +118,8 @@ def _settle(clinic: Clinic, call: Message, outcome: str, now: datetime) -> bool:
 
 
 def _alert_status(clinic: Clinic, alert_id: int) -> str | None:
-    row = clinic.db.execute("SELECT status FROM alerts WHERE id = ?", [alert_id]).fetchone()
-    return None if row is None else str(row["status"])
+    alert = alerts.get_alert(clinic, alert_id)
+    return None if alert is None else alert.status
 
 
 def answered(clinic: Clinic, alert_id: int, call_sid: str, to: str | None, answered_by: str | None,

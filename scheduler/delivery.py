@@ -38,9 +38,13 @@ class Gateway(Protocol):
     """What delivery needs of a gateway (messages.gateways.OutboxGateway, TwilioGateway): the provider's
     id of what it took, or GatewayError."""
 
-    def send(self, to: str, from_: str, body: str, kind: str, status_callback: str | None = None) -> str: ...
+    def send(self, to: str, from_: str, body: str, kind: str, status_callback: str | None = None) -> str:
+        """Hand a text to the provider (E.164 numbers; `kind` as in outbox.KINDS); its message SID."""
+        ...
 
-    def call(self, to: str, from_: str, body: str, url: str, status_callback: str | None = None) -> str: ...
+    def call(self, to: str, from_: str, body: str, url: str, status_callback: str | None = None) -> str:
+        """Place a call whose TwiML Twilio fetches from `url` (voice.call_urls); its call SID."""
+        ...
 
 
 class RateLimiter:

@@ -149,7 +149,9 @@ def send_due(clinic: Clinic) -> int:
 
 def count_missed(clinic: Clinic) -> int:
     """A check unanswered by its `answer_by` is missed, and counted as a missed check-in (silence is a
-    symptom: enough of them in a row page the nurse, as for the patient's own check-ins)."""
+    symptom: enough of them in a row page the nurse, as for the patient's own check-ins), unless the episode
+    was paused since it was sent (a paused patient's silence is not a missed check-in). Returns how many
+    checks were missed."""
     now = utcnow()
     rows = clinic.db.execute(
         "SELECT id, episode_id, patient_id FROM neuro_checks WHERE status = 'sent' AND answer_by <= ?",
@@ -161,10 +163,13 @@ def count_missed(clinic: Clinic) -> int:
                 "UPDATE neuro_checks SET status = 'missed' WHERE id = ? AND status = 'sent'", [row["id"]]).rowcount
             if not claimed:
                 continue
+            missed += 1
+            paused = clinic.db.execute("SELECT paused_at FROM episodes WHERE id = ?", [row["episode_id"]]).fetchone()
+            if paused is not None and paused["paused_at"] is not None:
+                continue  # the patient is in care: a silence now is not a missed check-in (monitoring.episodes)
             clinic.db.execute("UPDATE episodes SET missed_count = missed_count + 1 WHERE id = ? AND status = 'active'",
                               [row["episode_id"]])
             checkins._escalate_if_silent(clinic, row["episode_id"], row["patient_id"])
-            missed += 1
     return missed
 
 

@@ -272,3 +272,21 @@ def test_a_database_migrated_in_place_schedules_the_checks_that_were_due(tmp_pat
     tick(runner)
     assert by_patient() == {1: [("sent", NEXT_DAY_10)], 2: [("missed", -1), ("sent", NEXT_DAY_10)]}
     assert listed(config) == []
+
+
+def test_a_check_left_unanswered_during_a_pause_is_not_a_missed_checkin(client, runner, admin_token, phone, clock,
+                                                                       config):
+    patient = enroll(client, admin_token, caregivers=[MARIA], monitoring_hours=120)
+    tick(runner)
+    at(clock, NEXT_DAY_10)
+    tick(runner)
+    phone.text("98.6")  # the patient's own check-in answered: the missed count starts at 0
+    at(clock, NEXT_DAY_10 + 30)
+    response = client.post(f"/api/v1/patients/{patient['id']}/pause", json={"reason": "in_clinic"},
+                           headers=auth(admin_token))
+    assert response.status_code == 200
+    at(clock, NEXT_DAY_10 + 120)
+    tick(runner)
+    assert checks(config) == [("missed", NEXT_DAY_10)]  # recorded as missed ...
+    assert db_rows(config, "SELECT missed_count FROM episodes WHERE patient_id = ?", [patient["id"]]) == [(0,)]
+    assert listed(config) == [] and len(checks(config)) == 1  # ... not counted, and no next check while paused

@@ -8,8 +8,9 @@ Each check is a `neuro_checks` row: 'scheduled' with its `due_at` (the clinic's 
 neuro_check_time`, clinic time), 'sent' with its `answer_by` (one check-in interval later: "by the next
 check-in"), then 'normal', 'changed' or 'missed' ('cancelled' when the episode ended or was paused, or no
 caregiver is left to ask). Which episodes need their next check scheduled is kept as state too (the list
-`neuro_checks_to_schedule`, fed by migration m013's triggers), so no step reads every episode. Every step claims its row with a conditional UPDATE, so two schedulers never send a check
-twice, and a restart loses nothing; no job per patient: `run_due_work` runs the three steps below.
+`neuro_checks_to_schedule`, fed by migration m013's triggers), so no step reads every episode. Every step
+claims its row (a conditional UPDATE, or taking the episode off that list), so two schedulers never send a
+check twice, and a restart loses nothing; no job per patient: `run_due_work` runs the three steps below.
 """
 from __future__ import annotations
 
@@ -62,21 +63,22 @@ def schedule(clinic: Clinic) -> int:
             with transaction(clinic.db):
                 clinic.db.execute("DELETE FROM neuro_checks_to_schedule")
         return 0
-    rows = clinic.db.execute(
-        "SELECT e.id, e.patient_id, e.ends_at, e.status, e.paused_at FROM neuro_checks_to_schedule w "
-        "JOIN episodes e ON e.id = w.episode_id").fetchall()
-    if not rows:
+    listed = clinic.db.execute("SELECT episode_id FROM neuro_checks_to_schedule").fetchall()
+    if not listed:
         return 0
     due = next_due(clinic, now)
     scheduled = 0
     with transaction(clinic.db):
-        for row in rows:
+        for (episode_id,) in listed:
             claimed = clinic.db.execute("DELETE FROM neuro_checks_to_schedule WHERE episode_id = ?",
-                                        [row["id"]]).rowcount
-            if not claimed or not _wants_check(clinic, row, due):
+                                        [episode_id]).rowcount
+            # read under the write lock: a pause or an end committed since the list was read counts
+            episode = clinic.db.execute("SELECT id, patient_id, ends_at, status, paused_at FROM episodes WHERE id = ?",
+                                        [episode_id]).fetchone()
+            if not claimed or episode is None or not _wants_check(clinic, episode, due):
                 continue
             insert(clinic.db, "neuro_checks", {
-                "patient_id": row["patient_id"], "episode_id": row["id"], "status": "scheduled",
+                "patient_id": episode["patient_id"], "episode_id": episode_id, "status": "scheduled",
                 "due_at": to_text(due), "created_at": to_text(now)})
             scheduled += 1
     return scheduled
@@ -150,8 +152,8 @@ def send_due(clinic: Clinic) -> int:
 def count_missed(clinic: Clinic) -> int:
     """A check unanswered by its `answer_by` is missed, and counted as a missed check-in (silence is a
     symptom: enough of them in a row page the nurse, as for the patient's own check-ins), unless the episode
-    was paused since it was sent (a paused patient's silence is not a missed check-in). Returns how many
-    checks were missed."""
+    is paused by then (a paused patient's silence is not a missed check-in). Returns how many checks were
+    missed."""
     now = utcnow()
     rows = clinic.db.execute(
         "SELECT id, episode_id, patient_id FROM neuro_checks WHERE status = 'sent' AND answer_by <= ?",

@@ -221,13 +221,16 @@ def test_the_neuro_check_schedule_reads_its_list_not_the_episodes(client, runner
     """The tick looks only at the episodes listed in neuro_checks_to_schedule (migration m013), each found by
     its key: the caregiver enrolled in the scenario puts the episode there, and the first tick reads it."""
     _hot_paths(client, runner, phone, admin_token, clock, app, traced)
-    reads = [statement for shape, statement in _distinct(traced).items()
-             if "FROM neuro_checks_to_schedule w JOIN episodes" in shape]
-    assert reads, "the schedule ran"
+    shapes = _distinct(traced)
+    listed = [statement for shape, statement in shapes.items()
+              if shape == "SELECT episode_id FROM neuro_checks_to_schedule"]
+    episodes = [statement for shape, statement in shapes.items()
+                if shape.startswith("SELECT id, patient_id, ends_at, status, paused_at FROM episodes WHERE id = ")]
+    assert listed and episodes, "the schedule ran and found the episode on its list"
     conn = sqlite3.connect(config["database"]["path"])
     try:
-        for statement in reads:
-            assert _plan(conn, statement) == ["SCAN w", "SEARCH e USING INTEGER PRIMARY KEY (rowid=?)"], statement
+        assert _plan(conn, listed[0]) == ["SCAN neuro_checks_to_schedule"]  # the list only: work in hand
+        assert _plan(conn, episodes[0]) == ["SEARCH episodes USING INTEGER PRIMARY KEY (rowid=?)"]
     finally:
         conn.close()
 

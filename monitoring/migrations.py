@@ -540,3 +540,40 @@ def m012_hot_paths(db: Database) -> None:
     CREATE TRIGGER settings_version_delete AFTER DELETE ON settings
     BEGIN UPDATE settings_version SET version = version + 1 WHERE id = 1; END;
     """)
+
+
+@MIGRATIONS()
+def m013_neuro_checks_to_schedule(db: Database) -> None:
+    """The episodes whose next daily neuro check may need scheduling, kept as state (issue 19): the tick reads
+    this short list instead of every active episode. Triggers add an episode whenever it may newly need one,
+    whoever writes: it starts, it resumes (or its end moves), a reachable caregiver is added or texts START,
+    or its check is answered, missed or cancelled (monitoring.neuro_checks.schedule takes each off again,
+    scheduling a check or not). Every active, unpaused episode starts on it, so a database migrated in place
+    loses no check that was due."""
+    run_sql(db, """
+    CREATE TABLE neuro_checks_to_schedule (
+        episode_id INTEGER PRIMARY KEY REFERENCES episodes (id) ON DELETE CASCADE
+    );
+    INSERT INTO neuro_checks_to_schedule (episode_id)
+        SELECT id FROM episodes WHERE status = 'active' AND paused_at IS NULL;
+    CREATE TRIGGER neuro_checks_to_schedule_episode_new AFTER INSERT ON episodes
+    WHEN NEW.status = 'active' AND NEW.paused_at IS NULL
+    BEGIN INSERT OR IGNORE INTO neuro_checks_to_schedule (episode_id) VALUES (NEW.id); END;
+    CREATE TRIGGER neuro_checks_to_schedule_episode_resumed AFTER UPDATE OF status, paused_at, ends_at ON episodes
+    WHEN NEW.status = 'active' AND NEW.paused_at IS NULL
+    BEGIN INSERT OR IGNORE INTO neuro_checks_to_schedule (episode_id) VALUES (NEW.id); END;
+    CREATE TRIGGER neuro_checks_to_schedule_caregiver_new AFTER INSERT ON caregivers
+    WHEN NEW.removed_at IS NULL AND NEW.opted_out_at IS NULL
+    BEGIN INSERT OR IGNORE INTO neuro_checks_to_schedule (episode_id)
+        SELECT id FROM episodes WHERE patient_id = NEW.patient_id AND status = 'active'; END;
+    CREATE TRIGGER neuro_checks_to_schedule_caregiver_back AFTER UPDATE OF removed_at, opted_out_at ON caregivers
+    WHEN NEW.removed_at IS NULL AND NEW.opted_out_at IS NULL
+    BEGIN INSERT OR IGNORE INTO neuro_checks_to_schedule (episode_id)
+        SELECT id FROM episodes WHERE patient_id = NEW.patient_id AND status = 'active'; END;
+    CREATE TRIGGER neuro_checks_to_schedule_check_closed AFTER UPDATE OF status ON neuro_checks
+    WHEN OLD.status IN ('scheduled', 'sent') AND NEW.status NOT IN ('scheduled', 'sent')
+    BEGIN INSERT OR IGNORE INTO neuro_checks_to_schedule (episode_id) VALUES (NEW.episode_id); END;
+    CREATE TRIGGER neuro_checks_to_schedule_check_deleted AFTER DELETE ON neuro_checks
+    WHEN OLD.status IN ('scheduled', 'sent')
+    BEGIN INSERT OR IGNORE INTO neuro_checks_to_schedule (episode_id) VALUES (OLD.episode_id); END;
+    """)

@@ -6,9 +6,11 @@ clinician's evaluation, not an ICE score.
 
 Each check is a `neuro_checks` row: 'scheduled' with its `due_at` (the clinic's `[checkins]
 neuro_check_time`, clinic time), 'sent' with its `answer_by` (one check-in interval later: "by the next
-check-in"), then 'normal', 'changed' or 'missed' ('cancelled' when the episode ended or no caregiver is
-left to ask). Every step claims its row with a conditional UPDATE, so two schedulers never send a check
-twice, and a restart loses nothing; no job per patient: `run_due_work` runs the three steps below.
+check-in"), then 'normal', 'changed' or 'missed' ('cancelled' when the episode ended or was paused, or no
+caregiver is left to ask). Which episodes need their next check scheduled is kept as state too (the list
+`neuro_checks_to_schedule`, fed by migration m013's triggers), so no step reads every episode. Every step
+claims its row (a conditional UPDATE, or taking the episode off that list), so two schedulers never send a
+check twice, and a restart loses nothing; no job per patient: `run_due_work` runs the three steps below.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from messages.neuro_check import has_more_than_answer, neuro_answer
-from monitoring import alerts, care, checkins
+from monitoring import alerts, care, checkins, operator
 from monitoring.clinic import Clinic
 from monitoring.config import parse_clock
 from monitoring.store import from_text, insert, to_text, transaction, utcnow
@@ -41,38 +43,84 @@ def next_due(clinic: Clinic, after: datetime) -> datetime:
     return due.astimezone(after.tzinfo)
 
 
+# The schedule's basis, kept in service_state: a change of the check time or the clinic's timezone moves
+# every episode's next check, so each active episode is looked at again (monitoring.operator's store).
+BASIS = "neuro_check_basis"
+
+
 def schedule(clinic: Clinic) -> int:
-    """Give every active episode with a reachable caregiver and no check pending its next check (before the
-    episode ends). Returns how many were scheduled."""
-    if not check_time(clinic):
-        return 0
+    """Give each episode on `neuro_checks_to_schedule` (migration m013: it may newly need a check) its next
+    check when it is active, not paused, has a reachable caregiver, no check pending and ends after that
+    check; take it off the list either way. Returns how many were scheduled.
+
+    Reads only the episodes on the list (issue 19: the tick's cost grows with the work, not the enrolled),
+    except once after the check time or the clinic's timezone changed (`_follow_basis`). With the check off,
+    the list is emptied: switching it on puts every active episode back."""
     now = utcnow()
-    rows = clinic.db.execute(
-        "SELECT e.id, e.patient_id, e.ends_at FROM episodes e WHERE e.status = 'active' "
-        "AND EXISTS (SELECT 1 FROM caregivers c WHERE c.patient_id = e.patient_id AND c.removed_at IS NULL "
-        "  AND c.opted_out_at IS NULL) "
-        "AND NOT EXISTS (SELECT 1 FROM neuro_checks n WHERE n.episode_id = e.id AND n.status IN ('scheduled', 'sent'))"
-    ).fetchall()
+    _follow_basis(clinic, now)
+    if not check_time(clinic):
+        if clinic.db.execute("SELECT 1 FROM neuro_checks_to_schedule LIMIT 1").fetchone():
+            with transaction(clinic.db):
+                clinic.db.execute("DELETE FROM neuro_checks_to_schedule")
+        return 0
+    listed = clinic.db.execute("SELECT episode_id FROM neuro_checks_to_schedule").fetchall()
+    if not listed:
+        return 0
     due = next_due(clinic, now)
     scheduled = 0
     with transaction(clinic.db):
-        for row in rows:
-            if due >= from_text(row["ends_at"]):
+        for (episode_id,) in listed:
+            claimed = clinic.db.execute("DELETE FROM neuro_checks_to_schedule WHERE episode_id = ?",
+                                        [episode_id]).rowcount
+            # read under the write lock: a pause or an end committed since the list was read counts
+            episode = clinic.db.execute("SELECT id, patient_id, ends_at, status, paused_at FROM episodes WHERE id = ?",
+                                        [episode_id]).fetchone()
+            if not claimed or episode is None or not _wants_check(clinic, episode, due):
                 continue
             insert(clinic.db, "neuro_checks", {
-                "patient_id": row["patient_id"], "episode_id": row["id"], "status": "scheduled",
+                "patient_id": episode["patient_id"], "episode_id": episode_id, "status": "scheduled",
                 "due_at": to_text(due), "created_at": to_text(now)})
             scheduled += 1
     return scheduled
 
 
+def _wants_check(clinic: Clinic, episode: sqlite3.Row, due: datetime) -> bool:
+    """An active episode, not paused (its patient is in care: monitoring.episodes), ending after `due`, with a
+    reachable caregiver and no check scheduled or sent."""
+    if episode["status"] != "active" or episode["paused_at"] is not None or due >= from_text(episode["ends_at"]):
+        return False
+    if clinic.db.execute("SELECT 1 FROM caregivers WHERE patient_id = ? AND removed_at IS NULL "
+                         "AND opted_out_at IS NULL LIMIT 1", [episode["patient_id"]]).fetchone() is None:
+        return False
+    pending = clinic.db.execute("SELECT 1 FROM neuro_checks WHERE episode_id = ? AND status IN ('scheduled', 'sent') "
+                                "LIMIT 1", [episode["id"]]).fetchone()
+    return pending is None
+
+
+def _follow_basis(clinic: Clinic, now: datetime) -> None:
+    """When the check time or the clinic's timezone changed since the last pass (a settings edit or a new
+    config file), put every active episode back on the list: an episode left off because it ended before
+    its next check may now end after it. A full read of the active episodes, once per change. The first
+    pass on a database only records the basis (migration m013 listed every active episode)."""
+    basis = {"time": check_time(clinic), "timezone": clinic.effective["clinic"]["timezone"]}
+    known = operator.get(clinic.db, BASIS)
+    if known == basis:
+        return
+    with transaction(clinic.db):
+        if known is not None and basis["time"]:
+            clinic.db.execute("INSERT OR IGNORE INTO neuro_checks_to_schedule (episode_id) "
+                              "SELECT id FROM episodes WHERE status = 'active' AND paused_at IS NULL")
+        operator.put(clinic.db, BASIS, basis, now)
+
+
 def send_due(clinic: Clinic) -> int:
-    """Send each due check to the patient's reachable caregivers, once; returns how many were sent."""
+    """Send each due check to the patient's reachable caregivers, once; returns how many were sent. A check
+    whose episode ended or is paused, or whose patient has no reachable caregiver left, is cancelled."""
     if not check_time(clinic):
         return 0
     now = utcnow()
     rows = clinic.db.execute(
-        "SELECT n.id, n.episode_id, e.status AS episode_status FROM neuro_checks n "
+        "SELECT n.id, n.episode_id, e.status AS episode_status, e.paused_at FROM neuro_checks n "
         "JOIN episodes e ON e.id = n.episode_id WHERE n.status = 'scheduled' AND n.due_at <= ?",
         [to_text(now)]).fetchall()
     values = care.text_values(clinic)
@@ -82,7 +130,9 @@ def send_due(clinic: Clinic) -> int:
             check = clinic.db.execute("SELECT * FROM neuro_checks WHERE id = ?", [row["id"]]).fetchone()
             patient = clinic.db.execute("SELECT * FROM patients WHERE id = ?", [check["patient_id"]]).fetchone()
             people = care.caregivers_of(clinic, patient["id"])
-            if row["episode_status"] != "active" or not people:
+            # a paused episode's patient is in care (monitoring.episodes): its check is cancelled, and its
+            # resume lists it for the next one (migration m013's trigger)
+            if row["episode_status"] != "active" or row["paused_at"] is not None or not people:
                 clinic.db.execute("UPDATE neuro_checks SET status = 'cancelled' WHERE id = ? AND status = 'scheduled'",
                                   [row["id"]])
                 continue
@@ -101,7 +151,9 @@ def send_due(clinic: Clinic) -> int:
 
 def count_missed(clinic: Clinic) -> int:
     """A check unanswered by its `answer_by` is missed, and counted as a missed check-in (silence is a
-    symptom: enough of them in a row page the nurse, as for the patient's own check-ins)."""
+    symptom: enough of them in a row page the nurse, as for the patient's own check-ins), unless the episode
+    is paused by then (a paused patient's silence is not a missed check-in). Returns how many checks were
+    missed."""
     now = utcnow()
     rows = clinic.db.execute(
         "SELECT id, episode_id, patient_id FROM neuro_checks WHERE status = 'sent' AND answer_by <= ?",
@@ -113,10 +165,13 @@ def count_missed(clinic: Clinic) -> int:
                 "UPDATE neuro_checks SET status = 'missed' WHERE id = ? AND status = 'sent'", [row["id"]]).rowcount
             if not claimed:
                 continue
+            missed += 1
+            paused = clinic.db.execute("SELECT paused_at FROM episodes WHERE id = ?", [row["episode_id"]]).fetchone()
+            if paused is not None and paused["paused_at"] is not None:
+                continue  # the patient is in care: a silence now is not a missed check-in (monitoring.episodes)
             clinic.db.execute("UPDATE episodes SET missed_count = missed_count + 1 WHERE id = ? AND status = 'active'",
                               [row["episode_id"]])
             checkins._escalate_if_silent(clinic, row["episode_id"], row["patient_id"])
-            missed += 1
     return missed
 
 

@@ -97,7 +97,8 @@ def first_sign(clinic: Clinic, patient: Patient, episode: Episode) -> str | None
     state = dict(clinic.db.execute("SELECT first_sign_at, first_sign_key FROM episodes WHERE id = ?",
                                    [episode.id]).fetchone())
     if state["first_sign_key"] == key:
-        return state["first_sign_at"]
+        kept: str | None = state["first_sign_at"]
+        return kept
     judged = profile(patient, episode)
     first = min((row["taken_at"] for row in clinic.db.execute(
         "SELECT * FROM readings WHERE episode_id = ?", [episode.id])
@@ -228,7 +229,8 @@ def interval_minutes(clinic: Clinic, own_minutes: int | None, febrile: bool) -> 
     patients.checkin_interval_minutes) or the clinic's (SOP 5: every 1-2 h)."""
     normal: int = own_minutes or clinic.checkins["interval_minutes"]
     if febrile:
-        return min(normal, clinic.checkins["febrile_interval_minutes"])
+        febrile_minutes: int = clinic.checkins["febrile_interval_minutes"]
+        return min(normal, febrile_minutes)
     return normal
 
 
@@ -305,7 +307,7 @@ def reply_budget_spent(clinic: Clinic, number: str) -> bool:
     """True when `number` (E.164) sent more than REPLY_BUDGET texts in the last REPLY_WINDOW (counted by what
     arrived, as the docs say, so a flood is paused whatever we answered)."""
     since = to_text(utcnow() - REPLY_WINDOW)
-    received = clinic.db.execute(
+    received: int = clinic.db.execute(
         "SELECT COUNT(*) FROM messages WHERE from_number = ? AND direction = 'in' AND created_at >= ?",
         [number, since]).fetchone()[0]
     return received > REPLY_BUDGET

@@ -65,13 +65,10 @@ def route(clinic: Clinic, cared: Cared, message: sqlite3.Row) -> Routed | None:
     if parsed.command in ("stop", "start", "help"):
         _command(clinic, cared, message, parsed.command)
         return None
-    if len(cared) == 1:
-        patient, caregiver = cared[0]
-        routed = Routed(care.caregiver_as_writer(patient, caregiver), dict(message))
-    else:
-        routed = _attribute(clinic, cared, message)
-        if routed is None:
-            return None
+    routed = (Routed(care.caregiver_as_writer(*cared[0]), dict(message)) if len(cared) == 1
+              else _attribute(clinic, cared, message))
+    if routed is None:
+        return None
     patient, caregiver = routed.patient, routed.patient.caregiver
     for text in {message["id"], routed.message["id"]}:
         clinic.db.execute("UPDATE messages SET patient_id = ?, caregiver_id = ? WHERE id = ?",

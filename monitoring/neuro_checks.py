@@ -130,7 +130,7 @@ def open_check(clinic: Clinic, patient_id: int) -> sqlite3.Row | None:
     return check
 
 
-def answer(clinic: Clinic, check: sqlite3.Row, patient: Patient, caregiver: sqlite3.Row,
+def answer(clinic: Clinic, check: sqlite3.Row, patient: Patient, caregiver: care.Caregiver,
            message: dict[str, Any]) -> bool:
     """A caregiver's text while a check is open (inside the caller's transaction). Returns True when the
     text still needs the patient's pipeline (it is not an answer, or it also carries a reading).

@@ -196,7 +196,7 @@ def get_settings():
             "the settings after the change", body=answers.SettingsChange, operation_id="changeSettings")
 @staff_required("admin")
 def put_settings():
-    settings.update(clinic(), json_body(), actor=g.staff["name"])
+    settings.update(clinic(), json_body(), actor=g.staff["name"], now=utcnow())
     return jsonify(settings.public_view(clinic()))
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import triage
 from messages.texts import SEND_FIRST, clock_text, format_phone, render
-from monitoring import alerts
+from monitoring import alerts, rows
 from monitoring.clinic import Clinic
 from monitoring.outbox import queue_text
 from monitoring.rows import Episode, Patient
@@ -37,12 +37,18 @@ def profile(patient: Patient, episode: Episode) -> Profile:
     )
 
 
-def _reading(row: sqlite3.Row) -> Reading:
+def _reading(row: rows.Reading) -> Reading:
+    """A stored reading as triage reads it."""
     return Reading(
-        taken_at=from_text(row["taken_at"]), temperature_c=row["temperature_c"], systolic=row["systolic"],
-        diastolic=row["diastolic"], spo2=row["spo2"], heart_rate=row["heart_rate"],
-        symptoms=frozenset(loads(row["symptoms"], [])), denied_symptoms=frozenset(loads(row["denied_symptoms"], [])),
+        taken_at=from_text(row.taken_at), temperature_c=row.temperature_c, systolic=row.systolic,
+        diastolic=row.diastolic, spo2=row.spo2, heart_rate=row.heart_rate,
+        symptoms=frozenset(loads(row.symptoms, [])), denied_symptoms=frozenset(loads(row.denied_symptoms, [])),
     )
+
+
+def _readings(clinic: Clinic, sql: str, params: list[Any]) -> list[rows.Reading]:
+    """The readings a `SELECT * FROM readings ...` finds, typed."""
+    return [rows.Reading.from_row(row) for row in clinic.db.execute(sql, params)]
 
 
 def _dose(row: sqlite3.Row) -> Dose:
@@ -76,8 +82,8 @@ def history(clinic: Clinic, patient: Patient, episode: Episode, reading: Reading
         tuple(d for d in doses if d.given_at <= reading.taken_at))
     temperatures.close()
     first = first_sign(clinic, patient, episode)
-    signs = () if first is None or first > taken_at else tuple(_reading(row) for row in clinic.db.execute(
-        "SELECT * FROM readings WHERE episode_id = ? AND taken_at = ?", [episode.id, first]))
+    signs = () if first is None or first > taken_at else tuple(_reading(row) for row in _readings(
+        clinic, "SELECT * FROM readings WHERE episode_id = ? AND taken_at = ?", [episode.id, first]))
     readings = sorted([*window, *signs], key=lambda r: r.taken_at)
     return History(readings=tuple(readings), doses=doses)
 
@@ -100,9 +106,8 @@ def first_sign(clinic: Clinic, patient: Patient, episode: Episode) -> str | None
         kept: str | None = state["first_sign_at"]
         return kept
     judged = profile(patient, episode)
-    first = min((row["taken_at"] for row in clinic.db.execute(
-        "SELECT * FROM readings WHERE episode_id = ?", [episode.id])
-        if triage.shows_crs_sign(clinic.thresholds, judged, _reading(row))), default=None)
+    first = min((row.taken_at for row in _readings(clinic, "SELECT * FROM readings WHERE episode_id = ?", [episode.id])
+                 if triage.shows_crs_sign(clinic.thresholds, judged, _reading(row))), default=None)
     clinic.db.execute("UPDATE episodes SET first_sign_at = ?, first_sign_key = ? WHERE id = ?",
                       [first, key, episode.id])
     return first

@@ -138,11 +138,6 @@ def current_episode(db: sqlite_utils.Database, patient_id: int) -> Episode | Non
         [patient_id]).fetchone())
 
 
-def episode_by_id(db: sqlite_utils.Database, episode_id: int) -> Episode | None:
-    """The episode with this id, or None."""
-    return Episode.maybe(db.execute("SELECT * FROM episodes WHERE id = ?", [episode_id]).fetchone())
-
-
 def patient_by_id(db: sqlite_utils.Database, patient_id: int) -> Patient | None:
     """The patient with this id, or None. The one query for it (issue 18)."""
     return Patient.maybe(db.execute("SELECT * FROM patients WHERE id = ?", [patient_id]).fetchone())

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field, fields, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import triage
@@ -125,22 +125,23 @@ def note_sign(clinic: Clinic, patient: Patient, episode: Episode, reading: Readi
 
 
 def text_values(clinic: Clinic, assessment: Assessment | None = None, next_checkin: datetime | None = None,
-                language: str = "en") -> dict[str, str]:
+                language: str = "en", *, now: datetime | None = None) -> dict[str, str]:
     """Everything a patient template may name ({"clinic_name", "clinic_phone", and "next_checkin" /
-    "next_dose_time" when given}), times in the clinic's zone and the patient's language."""
+    "next_dose_time" when given}), times in the clinic's zone and the patient's language, said as today's or
+    tomorrow's as of `now` (aware UTC from the caller; None: read the clock)."""
+    today = clinic.local(now or utcnow()).date()
     clinic_cfg = clinic.effective["clinic"]
     values: dict[str, str] = {"clinic_name": clinic_cfg["name"], "clinic_phone": format_phone(clinic_cfg["phone"])}
     if next_checkin is not None:
-        values["next_checkin"] = _clock(clinic, next_checkin, language)
+        values["next_checkin"] = _clock(clinic, next_checkin, language, today)
     if assessment is not None and assessment.next_acetaminophen_at is not None:
-        values["next_dose_time"] = _clock(clinic, assessment.next_acetaminophen_at, language)
+        values["next_dose_time"] = _clock(clinic, assessment.next_acetaminophen_at, language, today)
     return values
 
 
-def _clock(clinic: Clinic, moment: datetime, language: str) -> str:
-    """Check-ins and doses are at most a day ahead, so a time is today's or tomorrow's."""
+def _clock(clinic: Clinic, moment: datetime, language: str, today: date) -> str:
+    """Check-ins and doses are at most a day ahead, so a time is today's or tomorrow's (`today` the clinic's)."""
     local = clinic.local(moment)
-    today = clinic.local(utcnow()).date()
     return clock_text(local.strftime("%-I:%M %p"), local.date() > today, language, hour=local.hour)
 
 
@@ -154,7 +155,7 @@ def record_reading(clinic: Clinic, patient: Patient, episode: Episode, values: d
                    taken_at: datetime, source: str,
                    message_id: int | None = None,
                    with_doses: tuple[tuple[Assessment, int | None], ...] = (),
-                   shown: str = "text") -> tuple[Assessment, datetime]:
+                   shown: str = "text", now: datetime | None = None) -> tuple[Assessment, datetime]:
     """Store a reading, triage it, store the assessment, raise the alert, answer the check-in.
 
     `values` holds the VITALS fields, `symptoms`, `denied_symptoms` and `implausible` (fields whose value
@@ -164,9 +165,10 @@ def record_reading(clinic: Clinic, patient: Patient, episode: Episode, values: d
     (the reading's and the doses' combined) and when the next check-in is due. Optionally
     `temperature_given` / `temperature_unit` ("C" or "F"): the temperature as the patient or device gave it.
     `shown`: what the patient sees, "text" (texted_instructions) or "app" (every instruction); the page
-    tells the nurse the same.
+    tells the nurse the same. `now`: aware UTC from the caller's request or pass (None: read the clock once here); the assessment, the stored rows and the next check-in
+    all take it.
     """
-    now = utcnow()
+    now = now or utcnow()
     # Issue 14, fault 5: a value no body shows (triage.ranges, the one source) is the patient's text and a
     # flag (`implausible`, the assessment's implausible_reading), never a clinical value: blanked here, on
     # the one road into the readings table, whatever the parser, the app or a device made of it, so it
@@ -195,7 +197,7 @@ def record_reading(clinic: Clinic, patient: Patient, episode: Episode, values: d
         })
         note_sign(clinic, patient, episode, replace(reading, implausible=frozenset()))  # as stored
     store_assessment(clinic, patient.id, episode.id, assessment, reading_id=reading_id,
-                     medication_id=medication_id)
+                     medication_id=medication_id, now=now)
     if assessment.level in ALERT_LEVELS:
         alert_reasons = [r for r in assessment.reasons if r != "implausible_reading"]
         if set(alert_reasons) & SPECIFIC_FEVER:  # "fever, high risk, fever" reads as a stutter at 3 a.m.
@@ -205,7 +207,7 @@ def record_reading(clinic: Clinic, patient: Patient, episode: Episode, values: d
                            next_dose_at=assessment.next_acetaminophen_at)
     # no temperature in this reading: keep the pace the last one set (hourly while febrile)
     febrile = None if reading.temperature_c is None else reading.temperature_c >= clinic.thresholds.fever_c
-    next_checkin = answer_checkin(clinic, patient, episode, febrile=febrile)
+    next_checkin = answer_checkin(clinic, patient, episode, febrile=febrile, now=now)
     return assessment, next_checkin
 
 
@@ -219,13 +221,15 @@ def _first_fever_advice(clinic: Clinic, assessment: Assessment, episode: Episode
 
 
 def store_assessment(clinic: Clinic, patient_id: int, episode_id: int | None, assessment: Assessment,
-                     reading_id: int | None = None, medication_id: int | None = None) -> None:
+                     reading_id: int | None = None, medication_id: int | None = None,
+                     now: datetime | None = None) -> None:
     """Store `assessment` (level, reason keys, instruction keys) for the patient and episode, with the reading
-    and/or medication it judged; inside the caller's transaction."""
+    and/or medication it judged, assessed at `now` (aware UTC; None: the clock); inside the caller's
+    transaction."""
     insert(clinic.db, "assessments", {
         "patient_id": patient_id, "episode_id": episode_id, "reading_id": reading_id,
         "medication_id": medication_id, "level": assessment.level, "reasons": dumps(list(assessment.reasons)),
-        "instructions": dumps(list(assessment.instructions)), "assessed_at": to_text(utcnow()),
+        "instructions": dumps(list(assessment.instructions)), "assessed_at": to_text(now or utcnow()),
     })
 
 
@@ -239,12 +243,13 @@ def interval_minutes(clinic: Clinic, own_minutes: int | None, febrile: bool) -> 
     return normal
 
 
-def answer_checkin(clinic: Clinic, patient: Patient, episode: Episode, febrile: bool | None = None) -> datetime:
-    """Any answer closes the open check-in, resets the missed count, and sets the next one due.
-
-    `febrile` None keeps the pace the last temperature set (a dose report says nothing about fever).
+def answer_checkin(clinic: Clinic, patient: Patient, episode: Episode, febrile: bool | None = None, *,
+                   now: datetime | None = None) -> datetime:
+    """Any answer at `now` closes the open check-in, resets the missed count, and sets the next one due (returned,
+    aware UTC: interval_minutes later). `febrile` None keeps the pace the last temperature set (a dose report
+    says nothing about fever). `now`: aware UTC from the caller's request or pass (None: read the clock once here).
     """
-    now = utcnow()
+    now = now or utcnow()
     if febrile is None:
         last = clinic.db.execute(
             "SELECT temperature_c FROM readings WHERE episode_id = ? AND temperature_c IS NOT NULL "
@@ -261,41 +266,49 @@ def answer_checkin(clinic: Clinic, patient: Patient, episode: Episode, febrile: 
 def record_dose(clinic: Clinic, patient: Patient, episode: Episode | None, name: str, *, given_at: datetime,
                 dose_mg: float | None,
                 source: str, weight_kg: float | None = None, staff_id: int | None = None,
-                message_id: int | None = None) -> int:
+                message_id: int | None = None, now: datetime | None = None) -> int:
     """Store a dose of `name` (triage.model.MEDICATIONS) given at `given_at` (aware UTC): `dose_mg` mg,
     `weight_kg` kg (tocilizumab), by `staff_id` or reported in the text `message_id`; `source` staff | sms | app.
-    `episode` None files it under no episode. Returns the medications row id."""
+    `episode` None files it under no episode; `now` (aware UTC; None: the clock) is when it was recorded.
+    Returns the medications row id."""
     return insert(clinic.db, "medications", {
         "patient_id": patient.id, "episode_id": episode.id if episode else None, "name": name,
         "dose_mg": dose_mg, "weight_kg": weight_kg, "given_at": to_text(given_at), "source": source,
-        "recorded_by": staff_id, "message_id": message_id, "created_at": to_text(utcnow()),
+        "recorded_by": staff_id, "message_id": message_id, "created_at": to_text(now or utcnow()),
     })
 
 
 def check_acetaminophen(clinic: Clinic, patient: Patient, episode: Episode, *, given_at: datetime,
                         dose_mg: float | None,
-                        asking: bool, source: str, message_id: int | None = None) -> tuple[Assessment, int | None]:
-    """Check an acetaminophen dose taken (or asked about) against the interval and the 24 h total, and
-    record a dose taken. Stores no assessment: returns it with the medication's id (None when asking),
-    for the caller to store alone (`patient_acetaminophen`) or with the rest of the text (`record_reading`)."""
+                        asking: bool, source: str, message_id: int | None = None,
+                        now: datetime | None = None) -> tuple[Assessment, int | None]:
+    """Check an acetaminophen dose taken (or asked about) against the interval and the 24 h total (SOP line 64:
+    650-1000 mg, repeat >= 6-8 h later; triage.assess_acetaminophen), and record a dose taken (`dose_mg` mg,
+    `given_at` aware UTC). Stores no assessment: returns it with the medication's id (None when asking),
+    for the caller to store alone (`patient_acetaminophen`) or with the rest of the text (`record_reading`).
+    `now`: aware UTC from the caller's request or pass (None: read the clock once here)."""
+    now = now or utcnow()
     past = History(doses=episode_doses(clinic, patient.id, episode))  # a dose's rules read no readings
     dose = Dose(name="acetaminophen", given_at=given_at, dose_mg=dose_mg)
-    assessment = triage.assess_acetaminophen(clinic.thresholds, past, dose, utcnow(), taken=not asking)
+    assessment = triage.assess_acetaminophen(clinic.thresholds, past, dose, now, taken=not asking)
     medication_id = None
     if not asking:
         medication_id = record_dose(clinic, patient, episode, "acetaminophen", given_at=given_at, dose_mg=dose_mg,
-                                    source=source, message_id=message_id)
+                                    source=source, message_id=message_id, now=now)
     return assessment, medication_id
 
 
 def patient_acetaminophen(clinic: Clinic, patient: Patient, episode: Episode, *, given_at: datetime,
                           dose_mg: float | None,
-                          asking: bool, source: str, message_id: int | None = None) -> Assessment:
-    """The patient took (or asks about) acetaminophen: check the interval and the 24 h total, record it."""
+                          asking: bool, source: str, message_id: int | None = None,
+                          now: datetime | None = None) -> Assessment:
+    """The patient took (or asks about) acetaminophen: check the interval and the 24 h total (SOP line 64),
+    record it, and store the assessment when it says more than "dose noted". `now`: aware UTC from the caller's request or pass (None: read the clock once here)."""
+    now = now or utcnow()
     assessment, medication_id = check_acetaminophen(clinic, patient, episode, given_at=given_at, dose_mg=dose_mg,
-                                                    asking=asking, source=source, message_id=message_id)
+                                                    asking=asking, source=source, message_id=message_id, now=now)
     if assessment.reasons:  # a routine "dose noted" does not replace the clinical picture
-        store_assessment(clinic, patient.id, episode.id, assessment, medication_id=medication_id)
+        store_assessment(clinic, patient.id, episode.id, assessment, medication_id=medication_id, now=now)
     return assessment
 
 
@@ -308,10 +321,11 @@ REPLY_WINDOW = timedelta(minutes=10)
 ALWAYS_REPLY = replies.ALWAYS_REPLY
 
 
-def reply_budget_spent(clinic: Clinic, number: str) -> bool:
+def reply_budget_spent(clinic: Clinic, number: str, now: datetime | None = None) -> bool:
     """True when `number` (E.164) sent more than REPLY_BUDGET texts in the last REPLY_WINDOW (counted by what
-    arrived, as the docs say, so a flood is paused whatever we answered)."""
-    since = to_text(utcnow() - REPLY_WINDOW)
+    arrived, as the docs say, so a flood is paused whatever we answered), as of `now` (aware UTC; None: the
+    clock)."""
+    since = to_text((now or utcnow()) - REPLY_WINDOW)
     received: int = clinic.db.execute(
         "SELECT COUNT(*) FROM messages WHERE from_number = ? AND direction = 'in' AND created_at >= ?",
         [number, since]).fetchone()[0]
@@ -381,24 +395,26 @@ def therapy_name(clinic: Clinic, patient: Patient) -> str:
 
 
 def reply_to_patient(clinic: Clinic, patient: Patient, key: str, values: dict[str, str],
-                     kind: str = "reply") -> int | None:
+                     kind: str = "reply", now: datetime | None = None) -> int | None:
     """Queue a reply in its reader's language: to whoever wrote (the patient, or the caregiver marked by
     caregiver_as_writer), and for TO_EVERYONE keys to the patient and every caregiver too. Nobody who
     texted STOP is texted (Twilio would refuse it), nor a number flooding us (see REPLY_BUDGET).
     Returns the id of the text to the writer (or to the patient), None if none was queued. The
-    episode's therapy is filled in where the caller left it out (the ED text names the drug)."""
+    episode's therapy is filled in where the caller left it out (the ED text names the drug). `now`: aware UTC from the caller's request or pass (None: read the clock once here).
+    """
+    now = now or utcnow()
     if "therapy" not in values:
         values = {**values, "therapy": therapy_name(clinic, patient)}
     caregiver = writer(patient)
     if replies.everyone_reads(key):
-        first = None if caregiver else _reply_to_number(clinic, patient, patient, key, values, kind)
+        first = None if caregiver else _reply_to_number(clinic, patient, patient, key, values, kind, now)
         for each in caregivers_of(clinic, patient.id):
-            sent = _reply_to_number(clinic, patient, each, key, values, kind)
+            sent = _reply_to_number(clinic, patient, each, key, values, kind, now)
             first = sent if caregiver and each["id"] == caregiver["id"] else first
         if caregiver:
-            _reply_to_number(clinic, patient, patient, key, values, kind)
+            _reply_to_number(clinic, patient, patient, key, values, kind, now)
         return first
-    return _reply_to_number(clinic, patient, caregiver or patient, key, values, kind)
+    return _reply_to_number(clinic, patient, caregiver or patient, key, values, kind, now)
 
 
 def _contact(reader: Patient | Caregiver) -> tuple[str, str, str | None]:
@@ -409,13 +425,13 @@ def _contact(reader: Patient | Caregiver) -> tuple[str, str, str | None]:
 
 
 def _reply_to_number(clinic: Clinic, patient: Patient, reader: Patient | Caregiver, key: str, values: dict[str, str],
-                     kind: str) -> int | None:
+                     kind: str, now: datetime) -> int | None:
     """`reader` is the patient or a caregivers row."""
     phone, language, opted_out_at = _contact(reader)
     if opted_out_at:
         return None
-    if key not in ALWAYS_REPLY and reply_budget_spent(clinic, phone):
-        since = to_text(utcnow() - REPLY_WINDOW)
+    if key not in ALWAYS_REPLY and reply_budget_spent(clinic, phone, now):
+        since = to_text(now - REPLY_WINDOW)
         told = clinic.db.execute(
             "SELECT 1 FROM messages WHERE to_number = ? AND kind = 'info' AND body = ? AND created_at >= ?",
             [phone, render("reply_paused", language, **values), since]).fetchone()
@@ -429,8 +445,9 @@ def _reply_to_number(clinic: Clinic, patient: Patient, reader: Patient | Caregiv
 
 
 def instruction_texts(clinic: Clinic, patient: Patient, assessment: Assessment,
-                      next_checkin: datetime | None) -> list[str]:
-    """The assessment's instructions rendered in the patient's language (the app shows these)."""
-    values = text_values(clinic, assessment, next_checkin, patient.language)
+                      next_checkin: datetime | None, now: datetime | None = None) -> list[str]:
+    """The assessment's instructions rendered in the patient's language (the app shows these); times said as
+    of `now` (aware UTC; None: the clock)."""
+    values = text_values(clinic, assessment, next_checkin, patient.language, now=now)
     values["therapy"] = therapy_name(clinic, patient)
     return [render(key, patient.language, **values) for key in assessment.instructions]

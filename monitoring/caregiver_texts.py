@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from messages.parse import parse
@@ -57,16 +57,18 @@ def cared_for(clinic: Clinic, phone: str) -> Cared:
     return cared
 
 
-def route(clinic: Clinic, cared: Cared, message: sqlite3.Row) -> Routed | None:
+def route(clinic: Clinic, cared: Cared, message: sqlite3.Row, now: datetime | None = None) -> Routed | None:
     """Handle what only a caregiver's text (`message`, its messages row; `cared` from cared_for, not empty)
     does: STOP / START / HELP, attribution to one patient, the neuro check's answer. Return what the patient's
-    pipeline must still read, or None when nothing is left for it. Inside the caller's transaction."""
-    parsed = parse(message["body"], clinic.local(utcnow()))
+    pipeline must still read, or None when nothing is left for it. Inside the caller's transaction. `now`: aware
+    UTC from the caller's request or pass (None: read the clock once here)."""
+    now = now or utcnow()
+    parsed = parse(message["body"], clinic.local(now))
     if parsed.command in ("stop", "start", "help"):
-        _command(clinic, cared, message, parsed.command)
+        _command(clinic, cared, message, parsed.command, now)
         return None
     routed = (Routed(care.caregiver_as_writer(*cared[0]), dict(message)) if len(cared) == 1
-              else _attribute(clinic, cared, message))
+              else _attribute(clinic, cared, message, now))
     if routed is None:
         return None
     patient, caregiver = routed.patient, routed.patient.caregiver
@@ -79,7 +81,7 @@ def route(clinic: Clinic, cared: Cared, message: sqlite3.Row) -> Routed | None:
     return routed
 
 
-def _command(clinic: Clinic, cared: Cared, message: sqlite3.Row, command: str) -> None:
+def _command(clinic: Clinic, cared: Cared, message: sqlite3.Row, command: str, now: datetime) -> None:
     """STOP stops this phone's caregiver texts only (every patient it cares for: Twilio blocks the number
     for all of them); the patients stay monitored and no nurse is paged. START undoes it; HELP explains."""
     patient, caregiver = cared[0]
@@ -88,7 +90,7 @@ def _command(clinic: Clinic, cared: Cared, message: sqlite3.Row, command: str) -
                       [patient.id, caregiver["id"], message["id"]])
     if command == "stop":
         clinic.db.execute("UPDATE caregivers SET opted_out_at = ? WHERE phone = ? AND removed_at IS NULL "
-                          "AND opted_out_at IS NULL", [to_text(utcnow()), phone])
+                          "AND opted_out_at IS NULL", [to_text(now), phone])
         clinic.audit("caregiver", "caregiver.opt_out", f"caregiver:{caregiver['id']}", phone_of_patients=len(cared))
         if clinic.config["sms"]["backend"] != "outbox":  # Twilio answers STOP itself and would refuse ours
             return
@@ -100,7 +102,7 @@ def _command(clinic: Clinic, cared: Cared, message: sqlite3.Row, command: str) -
     else:
         reader = caregiver
     key = {"stop": "caregiver_opted_out", "start": "caregiver_opted_in", "help": "caregiver_help"}[command]
-    care.text_caregiver(clinic, reader, patient, key, care.text_values(clinic), kind="reply")
+    care.text_caregiver(clinic, reader, patient, key, care.text_values(clinic, now=now), kind="reply")
 
 
 def _initials_pattern(name: str) -> str:
@@ -108,7 +110,7 @@ def _initials_pattern(name: str) -> str:
     return r"\.?\s*".join(letters) + r"\.?"
 
 
-def _attribute(clinic: Clinic, cared: Cared, message: sqlite3.Row) -> Routed | None:
+def _attribute(clinic: Clinic, cared: Cared, message: sqlite3.Row, now: datetime) -> Routed | None:
     """Which of several patients a text is about: its leading initials or first name, else the held text
     an initials-only text answers for, else ask."""
     body = message["body"] or ""
@@ -127,12 +129,12 @@ def _attribute(clinic: Clinic, cared: Cared, message: sqlite3.Row) -> Routed | N
         held = clinic.db.execute(
             "SELECT * FROM messages WHERE direction = 'in' AND from_number = ? AND id < ? ORDER BY id DESC LIMIT 1",
             [message["from_number"], message["id"]]).fetchone()
-        if held is not None and held["patient_id"] is None and held["created_at"] >= to_text(utcnow() - HOLD_FOR):
+        if held is not None and held["patient_id"] is None and held["created_at"] >= to_text(now - HOLD_FOR):
             return Routed(writer, dict(held))
         return Routed(writer, {**dict(message), "body": rest})
     choices = " or ".join(alerts.initials(patient.name) for patient, _ in cared)
     caregiver = cared[0][1]
-    values = {**care.text_values(clinic), "choices": choices}
+    values = {**care.text_values(clinic, now=now), "choices": choices}
     # filed under no patient: which one it is about is the question
     queue_text(clinic, caregiver["phone"], render("caregiver_which_patient", caregiver["language"], **values), "info")
     return None

@@ -35,13 +35,14 @@ def insert_caregiver(clinic: Clinic, patient: Patient, values: dict[str, Any], a
     """Store a caregiver of `patient` (`values`: {"name", "phone" E.164, "language", "relationship"}, checked
     by monitoring.bodies.CaregiverRequest) and queue their explanation texts, inside the caller's transaction.
     `now` aware UTC from the caller (None: read the clock). Returns the caregiver's id."""
+    now = now or utcnow()
     caregiver_id = insert(clinic.db, "caregivers", {
         "patient_id": patient.id, "name": values["name"], "phone": values["phone"],
-        "language": values["language"], "relationship": values["relationship"], "created_at": to_text(now or utcnow()),
+        "language": values["language"], "relationship": values["relationship"], "created_at": to_text(now),
     })
     clinic.audit(actor, "caregiver.add", f"patient:{patient.id}", caregiver=caregiver_id)
     caregiver = clinic.db.execute("SELECT * FROM caregivers WHERE id = ?", [caregiver_id]).fetchone()
-    values = care.text_values(clinic, language=caregiver["language"])
+    values = care.text_values(clinic, language=caregiver["language"], now=now)
     # Who writes, why, that they may answer, STOP; then the SOP 5 Grade 1 home safety net (SOP line 64:
     # "recontact the clinic urgently or present to ED if ...") with the clinic's phone.
     care.text_caregiver(clinic, caregiver, patient, "caregiver_welcome", values)

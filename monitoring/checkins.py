@@ -59,7 +59,8 @@ def end_episodes(clinic: Clinic, now: datetime) -> int:
             if claimed:
                 patient = patient_by_id(clinic.db, row["patient_id"])
                 assert patient is not None  # episodes.patient_id is a foreign key
-                care.reply_to_patient(clinic, patient, "episode_end", care.text_values(clinic), kind="info")
+                care.reply_to_patient(clinic, patient, "episode_end", care.text_values(clinic, now=now), kind="info",
+                                      now=now)
     return len(rows)
 
 
@@ -126,7 +127,7 @@ def send_reminders(clinic: Clinic, now: datetime) -> int:
         "WHERE e.status = 'active' AND e.paused_at IS NULL AND e.reminder_sent = 0 AND e.checkin_sent_at <= ? "
         "AND p.opted_out_at IS NULL",
         [cutoff]).fetchall()
-    values = care.text_values(clinic)
+    values = care.text_values(clinic, now=now)
     sent = 0
     for chunk in _chunks(rows):
         with transaction(clinic.db):
@@ -164,7 +165,7 @@ def send_prompts(clinic: Clinic, now: datetime) -> int:
         "WHERE e.status = 'active' AND e.paused_at IS NULL AND (e.next_checkin_at <= ? OR e.next_checkin_at > ?) "
         # +: sort the due rows, rather than walk every active episode in the index's order (issue 19)
         "AND p.opted_out_at IS NULL ORDER BY +e.next_checkin_at", [to_text(now), to_text(now + LONGEST_INTERVAL)]).fetchall()
-    values = care.text_values(clinic)
+    values = care.text_values(clinic, now=now)
     spread = _prompt_spread(clinic, len(rows))
     queued = 0
     for chunk in _chunks(rows):

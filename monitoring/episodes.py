@@ -84,7 +84,8 @@ def pause(clinic: Clinic, patient_id: int, body: Any, actor: str, now: datetime)
         clinic.audit(actor, "episode.pause", f"patient:{patient_id}", episode=episode.id, reason=reason,
                      until=to_text(until), changed=already)
         if not already:
-            care.reply_to_patient(clinic, patient, "monitoring_paused", care.text_values(clinic), kind="info")
+            care.reply_to_patient(clinic, patient, "monitoring_paused", care.text_values(clinic, now=now), kind="info",
+                                  now=now)
     return {"patient_id": patient_id, "episode_id": episode.id, "status": "paused",
             "until": until.isoformat() if until else None}
 
@@ -109,7 +110,8 @@ def _resume(clinic: Clinic, patient: Patient, episode: Episode, actor: str, now:
     paused_for = now - from_text(episode.paused_at)
     clinic.audit(actor, "episode.resume", f"patient:{patient.id}", episode=episode.id,
                  paused_minutes=int(paused_for.total_seconds() // 60))
-    care.reply_to_patient(clinic, patient, "monitoring_resumed", care.text_values(clinic), kind="info")
+    care.reply_to_patient(clinic, patient, "monitoring_resumed", care.text_values(clinic, now=now), kind="info",
+                          now=now)
 
 
 def resume_due(clinic: Clinic, now: datetime) -> int:
@@ -148,5 +150,6 @@ def end(clinic: Clinic, patient_id: int, body: Any, actor: str, now: datetime) -
             [to_text(now), reason, actor, episode.id])
         clinic.audit(actor, "episode.end", f"patient:{patient_id}", episode=episode.id, reason=reason)
         # also to a paused patient: they were told the texts would start again, and now they will not
-        care.reply_to_patient(clinic, patient, "monitoring_ended", care.text_values(clinic), kind="info")
+        care.reply_to_patient(clinic, patient, "monitoring_ended", care.text_values(clinic, now=now), kind="info",
+                              now=now)
     return {"patient_id": patient_id, "episode_id": episode.id, "status": "ended"}

@@ -41,7 +41,7 @@ def give(clinic: Clinic, patient_id: int, body: Any, staff: Mapping[str, Any], n
             if refusal:
                 raise Conflict(refusal, "name")
         medication_id = record_dose(clinic, patient, episode, name, given_at=given_at, dose_mg=dose_mg,
-                                    source="staff", weight_kg=weight_kg, staff_id=staff.get("id"))
+                                    source="staff", weight_kg=weight_kg, staff_id=staff.get("id"), now=now)
         clinic.audit(staff["name"], "medication.give", f"patient:{patient_id}", name=name, dose_mg=dose_mg)
     return {"id": medication_id, "patient_id": patient_id, "name": name, "dose_mg": dose_mg,
             "weight_kg": weight_kg, "given_at": given_at.isoformat()}

@@ -164,7 +164,7 @@ def enroll(clinic: Clinic, body: Any, actor: str, form: bool = False, now: datet
         patient = patient_by_id(clinic.db, patient_id)
         assert patient is not None  # inserted just above, in this transaction
         for caregiver in values["caregivers"]:
-            caregivers.insert_caregiver(clinic, patient, caregiver, actor)
+            caregivers.insert_caregiver(clinic, patient, caregiver, actor, now)
     return {"id": patient_id, "patient_token": token, "episode_id": episode_id}
 
 

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 import triage
 from monitoring import bodies, care, views
 from monitoring.clinic import Clinic, Conflict, ValidationError
+from monitoring.rows import Episode, Patient
 from monitoring.store import active_episode, transaction, utcnow
 from triage.model import Assessment
 from triage.ranges import temperature_celsius, temperature_unit
@@ -13,8 +14,8 @@ from triage.ranges import temperature_celsius, temperature_unit
 WHOLE_NUMBERS = ("systolic", "diastolic", "spo2", "heart_rate")
 
 
-def _active_episode(clinic: Clinic, patient):
-    episode = active_episode(clinic.db, patient["id"])
+def _active_episode(clinic: Clinic, patient: Patient) -> Episode:
+    episode = active_episode(clinic.db, patient.id)
     if episode is None:
         raise Conflict("monitoring has ended for you; call the clinic if you feel unwell", "episode")
     return episode
@@ -105,7 +106,7 @@ def _answer(clinic: Clinic, patient, assessment, next_checkin) -> dict:
 
 
 def me(clinic: Clinic, patient) -> dict:
-    view = views.patient_view(clinic, patient["id"], reading_limit=50)
+    view = views.patient_view(clinic, patient.id, reading_limit=50)
     episode = view["episode"]
     return {"id": view["id"], "name": view["name"], "language": view["language"], "episode": episode,
             "latest_assessment": view["latest_assessment"],

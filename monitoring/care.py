@@ -6,14 +6,16 @@ it took. Each function runs inside the caller's transaction.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, datetime, timedelta
+from typing import Any
 
 import triage
 from messages.texts import SEND_FIRST, clock_text, format_phone, render
-from monitoring import alerts
+from monitoring import alerts, rows
 from monitoring.clinic import Clinic
 from monitoring.outbox import queue_text
+from monitoring.rows import Episode, Patient
 from monitoring.store import dumps, from_text, insert, loads, to_text, utcnow
 from triage import replies
 from triage.model import Assessment, Dose, History, Profile, Reading
@@ -24,86 +26,94 @@ SPECIFIC_FEVER = {"high_risk_fever", "recurrent_fever", "persistent_fever", "pro
 VITALS = ("temperature_c", "systolic", "diastolic", "spo2", "heart_rate")
 
 
-def profile(patient, episode) -> Profile:
+def profile(patient: Patient, episode: Episode) -> Profile:
+    """What triage judges a reading by: the episode's dose time, the patient's baselines (systolic mmHg, SpO2 %;
+    None when not recorded) and high-risk flag."""
     return Profile(
-        dose_given_at=from_text(episode["dose_given_at"]),
-        baseline_systolic=patient["baseline_systolic"],
-        baseline_spo2=patient["baseline_spo2"],
-        high_risk=bool(patient["high_risk"]),
+        dose_given_at=from_text(episode.dose_given_at),
+        baseline_systolic=patient.baseline_systolic,
+        baseline_spo2=patient.baseline_spo2,
+        high_risk=bool(patient.high_risk),
     )
 
 
-def _reading(row) -> Reading:
+def _reading(row: rows.Reading) -> Reading:
+    """A stored reading as triage reads it."""
     return Reading(
-        taken_at=from_text(row["taken_at"]), temperature_c=row["temperature_c"], systolic=row["systolic"],
-        diastolic=row["diastolic"], spo2=row["spo2"], heart_rate=row["heart_rate"],
-        symptoms=frozenset(loads(row["symptoms"], [])), denied_symptoms=frozenset(loads(row["denied_symptoms"], [])),
+        taken_at=from_text(row.taken_at), temperature_c=row.temperature_c, systolic=row.systolic,
+        diastolic=row.diastolic, spo2=row.spo2, heart_rate=row.heart_rate,
+        symptoms=frozenset(loads(row.symptoms, [])), denied_symptoms=frozenset(loads(row.denied_symptoms, [])),
     )
 
 
-def _dose(row) -> Dose:
+def _readings(clinic: Clinic, sql: str, params: list[Any]) -> list[rows.Reading]:
+    """The readings a `SELECT * FROM readings ...` finds, typed."""
+    return [rows.Reading.from_row(row) for row in clinic.db.execute(sql, params)]
+
+
+def _dose(row: sqlite3.Row) -> Dose:
     return Dose(name=row["name"], given_at=from_text(row["given_at"]), dose_mg=row["dose_mg"])
 
 
-def episode_doses(clinic: Clinic, patient_id: int, episode) -> tuple[Dose, ...]:
+def episode_doses(clinic: Clinic, patient_id: int, episode: Episode) -> tuple[Dose, ...]:
     """Doses from a day before the episode's dose on (acetaminophen taken the evening before still counts
     toward the interval and the 24 h total), oldest first. Tocilizumab limits are checked by
     monitoring.medications on their own query. A few a day: this does not grow with the readings."""
-    since = to_text(from_text(episode["dose_given_at"]) - timedelta(days=1))
+    since = to_text(from_text(episode.dose_given_at) - timedelta(days=1))
     doses = clinic.db.execute(
         "SELECT name, given_at, dose_mg FROM medications WHERE patient_id = ? AND given_at >= ? ORDER BY given_at, id",
         [patient_id, since]).fetchall()
     return tuple(_dose(d) for d in doses)
 
 
-def history(clinic: Clinic, patient, episode, reading: Reading) -> History:
+def history(clinic: Clinic, patient: Patient, episode: Episode, reading: Reading) -> History:
     """What triage reads of the episode before `reading` (issue 19: not the whole episode, whose length a
     wearable makes thousands of readings): the readings of the current fever run down to its reset
     (triage.fever_window, read newest first and no further), the reading(s) of the episode's first CRS
     sign (episode state, see first_sign), and the episode's doses. `triage.assess` answers on it exactly
     as on the whole episode (tests/test_triage_window.py)."""
-    doses = episode_doses(clinic, patient["id"], episode)
+    doses = episode_doses(clinic, patient.id, episode)
     taken_at = to_text(reading.taken_at)
     temperatures = clinic.db.execute(
         "SELECT taken_at, temperature_c FROM readings WHERE episode_id = ? AND taken_at <= ? "
-        "AND temperature_c IS NOT NULL ORDER BY taken_at DESC, id DESC", [episode["id"], taken_at])
+        "AND temperature_c IS NOT NULL ORDER BY taken_at DESC, id DESC", [episode.id, taken_at])
     window = triage.fever_window(
         clinic.thresholds, (Reading(taken_at=from_text(row[0]), temperature_c=row[1]) for row in temperatures),
         tuple(d for d in doses if d.given_at <= reading.taken_at))
     temperatures.close()
     first = first_sign(clinic, patient, episode)
-    signs = () if first is None or first > taken_at else tuple(_reading(row) for row in clinic.db.execute(
-        "SELECT * FROM readings WHERE episode_id = ? AND taken_at = ?", [episode["id"], first]))
+    signs = () if first is None or first > taken_at else tuple(_reading(row) for row in _readings(
+        clinic, "SELECT * FROM readings WHERE episode_id = ? AND taken_at = ?", [episode.id, first]))
     readings = sorted([*window, *signs], key=lambda r: r.taken_at)
     return History(readings=tuple(readings), doses=doses)
 
 
-def _sign_key(clinic: Clinic, patient) -> str:
+def _sign_key(clinic: Clinic, patient: Patient) -> str:
     """What a CRS sign is judged by (the clinic's thresholds, the patient's baselines): first_sign_at holds
     only while these stay as they were."""
-    return repr((clinic.thresholds, patient["baseline_systolic"], patient["baseline_spo2"]))
+    return repr((clinic.thresholds, patient.baseline_systolic, patient.baseline_spo2))
 
 
-def first_sign(clinic: Clinic, patient, episode) -> str | None:
+def first_sign(clinic: Clinic, patient: Patient, episode: Episode) -> str | None:
     """When the episode's first CRS sign was reported (stored time text), or None: episode state, set when a
     reading with a sign is stored (note_sign), so triage never scans the episode for it. Worked out again
     from the episode's readings, once, when the thresholds or the patient's baselines changed since, or
     for an episode from before the state was kept (inside the caller's transaction)."""
     key = _sign_key(clinic, patient)
     state = dict(clinic.db.execute("SELECT first_sign_at, first_sign_key FROM episodes WHERE id = ?",
-                                   [episode["id"]]).fetchone())
+                                   [episode.id]).fetchone())
     if state["first_sign_key"] == key:
-        return state["first_sign_at"]
+        kept: str | None = state["first_sign_at"]
+        return kept
     judged = profile(patient, episode)
-    first = min((row["taken_at"] for row in clinic.db.execute(
-        "SELECT * FROM readings WHERE episode_id = ?", [episode["id"]])
-        if triage.shows_crs_sign(clinic.thresholds, judged, _reading(row))), default=None)
+    first = min((row.taken_at for row in _readings(clinic, "SELECT * FROM readings WHERE episode_id = ?", [episode.id])
+                 if triage.shows_crs_sign(clinic.thresholds, judged, _reading(row))), default=None)
     clinic.db.execute("UPDATE episodes SET first_sign_at = ?, first_sign_key = ? WHERE id = ?",
-                      [first, key, episode["id"]])
+                      [first, key, episode.id])
     return first
 
 
-def note_sign(clinic: Clinic, patient, episode, reading: Reading) -> None:
+def note_sign(clinic: Clinic, patient: Patient, episode: Episode, reading: Reading) -> None:
     """A stored reading with a CRS sign earlier than the episode's first moves first_sign_at back (after
     first_sign, so the state is keyed to the thresholds in force)."""
     if not triage.shows_crs_sign(clinic.thresholds, profile(patient, episode), reading):
@@ -111,25 +121,27 @@ def note_sign(clinic: Clinic, patient, episode, reading: Reading) -> None:
     clinic.db.execute(
         "UPDATE episodes SET first_sign_at = ? WHERE id = ? AND first_sign_key = ? "
         "AND (first_sign_at IS NULL OR first_sign_at > ?)",
-        [to_text(reading.taken_at), episode["id"], _sign_key(clinic, patient), to_text(reading.taken_at)])
+        [to_text(reading.taken_at), episode.id, _sign_key(clinic, patient), to_text(reading.taken_at)])
 
 
 def text_values(clinic: Clinic, assessment: Assessment | None = None, next_checkin: datetime | None = None,
-                language: str = "en") -> dict:
-    """Everything a patient template may name, times in the clinic's zone and the patient's language."""
+                language: str = "en", *, now: datetime | None = None) -> dict[str, str]:
+    """Everything a patient template may name ({"clinic_name", "clinic_phone", and "next_checkin" /
+    "next_dose_time" when given}), times in the clinic's zone and the patient's language, said as today's or
+    tomorrow's as of `now` (aware UTC from the caller; None: read the clock)."""
+    today = clinic.local(now or utcnow()).date()
     clinic_cfg = clinic.effective["clinic"]
-    values = {"clinic_name": clinic_cfg["name"], "clinic_phone": format_phone(clinic_cfg["phone"])}
+    values: dict[str, str] = {"clinic_name": clinic_cfg["name"], "clinic_phone": format_phone(clinic_cfg["phone"])}
     if next_checkin is not None:
-        values["next_checkin"] = _clock(clinic, next_checkin, language)
+        values["next_checkin"] = _clock(clinic, next_checkin, language, today)
     if assessment is not None and assessment.next_acetaminophen_at is not None:
-        values["next_dose_time"] = _clock(clinic, assessment.next_acetaminophen_at, language)
+        values["next_dose_time"] = _clock(clinic, assessment.next_acetaminophen_at, language, today)
     return values
 
 
-def _clock(clinic: Clinic, moment: datetime, language: str) -> str:
-    """Check-ins and doses are at most a day ahead, so a time is today's or tomorrow's."""
+def _clock(clinic: Clinic, moment: datetime, language: str, today: date) -> str:
+    """Check-ins and doses are at most a day ahead, so a time is today's or tomorrow's (`today` the clinic's)."""
     local = clinic.local(moment)
-    today = clinic.local(utcnow()).date()
     return clock_text(local.strftime("%-I:%M %p"), local.date() > today, language, hour=local.hour)
 
 
@@ -139,10 +151,11 @@ SAFETY_NET = replies.SAFETY_NET  # SOP 5, Grade 1 Home: when to call at once, wi
 texted_instructions = replies.texted_instructions
 
 
-def record_reading(clinic: Clinic, patient, episode, values: dict, *, taken_at: datetime, source: str,
+def record_reading(clinic: Clinic, patient: Patient, episode: Episode, values: dict[str, Any], *,
+                   taken_at: datetime, source: str,
                    message_id: int | None = None,
                    with_doses: tuple[tuple[Assessment, int | None], ...] = (),
-                   shown: str = "text") -> tuple[Assessment, datetime]:
+                   shown: str = "text", now: datetime | None = None) -> tuple[Assessment, datetime]:
     """Store a reading, triage it, store the assessment, raise the alert, answer the check-in.
 
     `values` holds the VITALS fields, `symptoms`, `denied_symptoms` and `implausible` (fields whose value
@@ -152,9 +165,10 @@ def record_reading(clinic: Clinic, patient, episode, values: dict, *, taken_at: 
     (the reading's and the doses' combined) and when the next check-in is due. Optionally
     `temperature_given` / `temperature_unit` ("C" or "F"): the temperature as the patient or device gave it.
     `shown`: what the patient sees, "text" (texted_instructions) or "app" (every instruction); the page
-    tells the nurse the same.
+    tells the nurse the same. `now`: aware UTC from the caller's request or pass (None: read the clock once here); the assessment, the stored rows and the next check-in
+    all take it.
     """
-    now = utcnow()
+    now = now or utcnow()
     # Issue 14, fault 5: a value no body shows (triage.ranges, the one source) is the patient's text and a
     # flag (`implausible`, the assessment's implausible_reading), never a clinical value: blanked here, on
     # the one road into the readings table, whatever the parser, the app or a device made of it, so it
@@ -173,7 +187,7 @@ def record_reading(clinic: Clinic, patient, episode, values: dict, *, taken_at: 
     reading_id = None
     if any(getattr(reading, field) is not None for field in VITALS) or reading.symptoms or reading.denied_symptoms:
         reading_id = insert(clinic.db, "readings", {
-            "patient_id": patient["id"], "episode_id": episode["id"], "taken_at": to_text(taken_at),
+            "patient_id": patient.id, "episode_id": episode.id, "taken_at": to_text(taken_at),
             **{field: getattr(reading, field) for field in VITALS},
             **({"temperature_given": values.get("temperature_given"), "temperature_unit": values.get("temperature_unit")}
                if reading.temperature_c is not None else {}),
@@ -182,98 +196,119 @@ def record_reading(clinic: Clinic, patient, episode, values: dict, *, taken_at: 
             "created_at": to_text(now),
         })
         note_sign(clinic, patient, episode, replace(reading, implausible=frozenset()))  # as stored
-    store_assessment(clinic, patient["id"], episode["id"], assessment, reading_id=reading_id,
-                     medication_id=medication_id)
+    store_assessment(clinic, patient.id, episode.id, assessment, reading_id=reading_id,
+                     medication_id=medication_id, now=now)
     if assessment.level in ALERT_LEVELS:
         alert_reasons = [r for r in assessment.reasons if r != "implausible_reading"]
         if set(alert_reasons) & SPECIFIC_FEVER:  # "fever, high risk, fever" reads as a stutter at 3 a.m.
             alert_reasons.remove("fever")
-        alerts.raise_alert(clinic, patient["id"], assessment.level, alert_reasons, episode_id=episode["id"],
+        alerts.raise_alert(clinic, patient.id, assessment.level, alert_reasons, episode_id=episode.id,
                            told=assessment.instructions if shown == "app" else texted_instructions(assessment),
                            next_dose_at=assessment.next_acetaminophen_at)
     # no temperature in this reading: keep the pace the last one set (hourly while febrile)
     febrile = None if reading.temperature_c is None else reading.temperature_c >= clinic.thresholds.fever_c
-    next_checkin = answer_checkin(clinic, patient, episode, febrile=febrile)
+    next_checkin = answer_checkin(clinic, patient, episode, febrile=febrile, now=now)
     return assessment, next_checkin
 
 
-def _first_fever_advice(clinic: Clinic, assessment: Assessment, episode: sqlite3.Row) -> bool:
+def _first_fever_advice(clinic: Clinic, assessment: Assessment, episode: Episode) -> bool:
     """This assessment gives fever advice (not urgent), and no earlier reading of the episode was febrile: it
     carries SOP 5 Grade 1 Home's "recontact the clinic urgently or present to ED if ..." (SAFETY_NET)."""
     if "fever" not in assessment.reasons or assessment.level == "urgent":
         return False
     return clinic.db.execute("SELECT 1 FROM readings WHERE episode_id = ? AND temperature_c >= ? LIMIT 1",
-                             [episode["id"], clinic.thresholds.fever_c]).fetchone() is None
+                             [episode.id, clinic.thresholds.fever_c]).fetchone() is None
 
 
 def store_assessment(clinic: Clinic, patient_id: int, episode_id: int | None, assessment: Assessment,
-                     reading_id: int | None = None, medication_id: int | None = None) -> None:
+                     reading_id: int | None = None, medication_id: int | None = None,
+                     now: datetime | None = None) -> None:
+    """Store `assessment` (level, reason keys, instruction keys) for the patient and episode, with the reading
+    and/or medication it judged, assessed at `now` (aware UTC; None: the clock); inside the caller's
+    transaction."""
     insert(clinic.db, "assessments", {
         "patient_id": patient_id, "episode_id": episode_id, "reading_id": reading_id,
         "medication_id": medication_id, "level": assessment.level, "reasons": dumps(list(assessment.reasons)),
-        "instructions": dumps(list(assessment.instructions)), "assessed_at": to_text(utcnow()),
+        "instructions": dumps(list(assessment.instructions)), "assessed_at": to_text(now or utcnow()),
     })
 
 
-def interval_minutes(clinic: Clinic, patient, febrile: bool) -> int:
-    """Hourly while febrile, else the patient's own interval or the clinic's (SOP 5: every 1-2 h)."""
-    normal = patient["checkin_interval_minutes"] or clinic.checkins["interval_minutes"]
+def interval_minutes(clinic: Clinic, own_minutes: int | None, febrile: bool) -> int:
+    """Minutes to the next check-in: hourly while febrile, else the patient's own interval (`own_minutes`,
+    patients.checkin_interval_minutes) or the clinic's (SOP 5: every 1-2 h)."""
+    normal: int = own_minutes or clinic.checkins["interval_minutes"]
     if febrile:
-        return min(normal, clinic.checkins["febrile_interval_minutes"])
+        febrile_minutes: int = clinic.checkins["febrile_interval_minutes"]
+        return min(normal, febrile_minutes)
     return normal
 
 
-def answer_checkin(clinic: Clinic, patient, episode, febrile: bool | None = None) -> datetime:
-    """Any answer closes the open check-in, resets the missed count, and sets the next one due.
-
-    `febrile` None keeps the pace the last temperature set (a dose report says nothing about fever).
+def answer_checkin(clinic: Clinic, patient: Patient, episode: Episode, febrile: bool | None = None, *,
+                   now: datetime | None = None) -> datetime:
+    """Any answer at `now` closes the open check-in, resets the missed count, and sets the next one due (returned,
+    aware UTC: interval_minutes later). `febrile` None keeps the pace the last temperature set (a dose report
+    says nothing about fever). `now`: aware UTC from the caller's request or pass (None: read the clock once here).
     """
-    now = utcnow()
+    now = now or utcnow()
     if febrile is None:
         last = clinic.db.execute(
             "SELECT temperature_c FROM readings WHERE episode_id = ? AND temperature_c IS NOT NULL "
-            "ORDER BY taken_at DESC, id DESC LIMIT 1", [episode["id"]]).fetchone()
+            "ORDER BY taken_at DESC, id DESC LIMIT 1", [episode.id]).fetchone()
         febrile = bool(last and last["temperature_c"] >= clinic.thresholds.fever_c)
-    due = now + timedelta(minutes=interval_minutes(clinic, patient, febrile))
-    if episode["status"] == "active" and not episode["paused_at"]:  # a pause keeps no check-in due
+    due = now + timedelta(minutes=interval_minutes(clinic, patient.checkin_interval_minutes, febrile))
+    if episode.status == "active" and not episode.paused_at:  # a pause keeps no check-in due
         clinic.db.execute(
             "UPDATE episodes SET checkin_sent_at = NULL, reminder_sent = 0, missed_count = 0, last_answer_at = ?, "
-            "next_checkin_at = ? WHERE id = ?", [to_text(now), to_text(due), episode["id"]])
+            "next_checkin_at = ? WHERE id = ?", [to_text(now), to_text(due), episode.id])
     return due
 
 
-def record_dose(clinic: Clinic, patient, episode, name: str, *, given_at: datetime, dose_mg: float | None,
+def record_dose(clinic: Clinic, patient: Patient, episode: Episode | None, name: str, *, given_at: datetime,
+                dose_mg: float | None,
                 source: str, weight_kg: float | None = None, staff_id: int | None = None,
-                message_id: int | None = None) -> int:
+                message_id: int | None = None, now: datetime | None = None) -> int:
+    """Store a dose of `name` (triage.model.MEDICATIONS) given at `given_at` (aware UTC): `dose_mg` mg,
+    `weight_kg` kg (tocilizumab), by `staff_id` or reported in the text `message_id`; `source` staff | sms | app.
+    `episode` None files it under no episode; `now` (aware UTC; None: the clock) is when it was recorded.
+    Returns the medications row id."""
     return insert(clinic.db, "medications", {
-        "patient_id": patient["id"], "episode_id": episode["id"] if episode else None, "name": name,
+        "patient_id": patient.id, "episode_id": episode.id if episode else None, "name": name,
         "dose_mg": dose_mg, "weight_kg": weight_kg, "given_at": to_text(given_at), "source": source,
-        "recorded_by": staff_id, "message_id": message_id, "created_at": to_text(utcnow()),
+        "recorded_by": staff_id, "message_id": message_id, "created_at": to_text(now or utcnow()),
     })
 
 
-def check_acetaminophen(clinic: Clinic, patient, episode, *, given_at: datetime, dose_mg: float | None,
-                        asking: bool, source: str, message_id: int | None = None) -> tuple[Assessment, int | None]:
-    """Check an acetaminophen dose taken (or asked about) against the interval and the 24 h total, and
-    record a dose taken. Stores no assessment: returns it with the medication's id (None when asking),
-    for the caller to store alone (`patient_acetaminophen`) or with the rest of the text (`record_reading`)."""
-    past = History(doses=episode_doses(clinic, patient["id"], episode))  # a dose's rules read no readings
+def check_acetaminophen(clinic: Clinic, patient: Patient, episode: Episode, *, given_at: datetime,
+                        dose_mg: float | None,
+                        asking: bool, source: str, message_id: int | None = None,
+                        now: datetime | None = None) -> tuple[Assessment, int | None]:
+    """Check an acetaminophen dose taken (or asked about) against the interval and the 24 h total (SOP line 64:
+    650-1000 mg, repeat >= 6-8 h later; triage.assess_acetaminophen), and record a dose taken (`dose_mg` mg,
+    `given_at` aware UTC). Stores no assessment: returns it with the medication's id (None when asking),
+    for the caller to store alone (`patient_acetaminophen`) or with the rest of the text (`record_reading`).
+    `now`: aware UTC from the caller's request or pass (None: read the clock once here)."""
+    now = now or utcnow()
+    past = History(doses=episode_doses(clinic, patient.id, episode))  # a dose's rules read no readings
     dose = Dose(name="acetaminophen", given_at=given_at, dose_mg=dose_mg)
-    assessment = triage.assess_acetaminophen(clinic.thresholds, past, dose, utcnow(), taken=not asking)
+    assessment = triage.assess_acetaminophen(clinic.thresholds, past, dose, now, taken=not asking)
     medication_id = None
     if not asking:
         medication_id = record_dose(clinic, patient, episode, "acetaminophen", given_at=given_at, dose_mg=dose_mg,
-                                    source=source, message_id=message_id)
+                                    source=source, message_id=message_id, now=now)
     return assessment, medication_id
 
 
-def patient_acetaminophen(clinic: Clinic, patient, episode, *, given_at: datetime, dose_mg: float | None,
-                          asking: bool, source: str, message_id: int | None = None) -> Assessment:
-    """The patient took (or asks about) acetaminophen: check the interval and the 24 h total, record it."""
+def patient_acetaminophen(clinic: Clinic, patient: Patient, episode: Episode, *, given_at: datetime,
+                          dose_mg: float | None,
+                          asking: bool, source: str, message_id: int | None = None,
+                          now: datetime | None = None) -> Assessment:
+    """The patient took (or asks about) acetaminophen: check the interval and the 24 h total (SOP line 64),
+    record it, and store the assessment when it says more than "dose noted". `now`: aware UTC from the caller's request or pass (None: read the clock once here)."""
+    now = now or utcnow()
     assessment, medication_id = check_acetaminophen(clinic, patient, episode, given_at=given_at, dose_mg=dose_mg,
-                                                    asking=asking, source=source, message_id=message_id)
+                                                    asking=asking, source=source, message_id=message_id, now=now)
     if assessment.reasons:  # a routine "dose noted" does not replace the clinical picture
-        store_assessment(clinic, patient["id"], episode["id"], assessment, medication_id=medication_id)
+        store_assessment(clinic, patient.id, episode.id, assessment, medication_id=medication_id, now=now)
     return assessment
 
 
@@ -286,11 +321,12 @@ REPLY_WINDOW = timedelta(minutes=10)
 ALWAYS_REPLY = replies.ALWAYS_REPLY
 
 
-def reply_budget_spent(clinic: Clinic, number: str) -> bool:
-    """True when `number` sent more than REPLY_BUDGET texts in the last REPLY_WINDOW (counted by what
-    arrived, as the docs say, so a flood is paused whatever we answered)."""
-    since = to_text(utcnow() - REPLY_WINDOW)
-    received = clinic.db.execute(
+def reply_budget_spent(clinic: Clinic, number: str, now: datetime | None = None) -> bool:
+    """True when `number` (E.164) sent more than REPLY_BUDGET texts in the last REPLY_WINDOW (counted by what
+    arrived, as the docs say, so a flood is paused whatever we answered), as of `now` (aware UTC; None: the
+    clock)."""
+    since = to_text((now or utcnow()) - REPLY_WINDOW)
+    received: int = clinic.db.execute(
         "SELECT COUNT(*) FROM messages WHERE from_number = ? AND direction = 'in' AND created_at >= ?",
         [number, since]).fetchone()[0]
     return received > REPLY_BUDGET
@@ -302,17 +338,28 @@ TO_EVERYONE = replies.TO_EVERYONE
 CAREGIVER_WORDING = replies.CAREGIVER_WORDING
 
 
-def writer(patient):
+Caregiver = sqlite3.Row | dict[str, Any]  # a row of `caregivers` (SELECT *), or one changed for a last text
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenFor(Patient):
+    """The patient, marked as written for by `caregiver` (caregiver_as_writer): replies to it answer the caregiver."""
+
+    caregiver: Caregiver = field(default_factory=dict)
+
+
+def writer(patient: Patient) -> Caregiver | None:
     """The caregiver who wrote the text being answered, when `patient` came from caregiver_as_writer()."""
-    return patient["caregiver"] if "caregiver" in list(patient.keys()) else None  # a Row's `in` reads values
+    return patient.caregiver if isinstance(patient, WrittenFor) else None
 
 
-def caregiver_as_writer(patient, caregiver) -> dict:
-    """The patient row, marked as written for by `caregiver`: replies to it answer the caregiver."""
-    return {**dict(patient), "caregiver": caregiver}
+def caregiver_as_writer(patient: Patient, caregiver: Caregiver) -> WrittenFor:
+    """The patient, marked as written for by `caregiver` (a caregivers row): replies to it answer the caregiver."""
+    columns: dict[str, Any] = {column.name: getattr(patient, column.name) for column in fields(Patient)}
+    return WrittenFor(**columns, caregiver=caregiver)
 
 
-def caregivers_of(clinic: Clinic, patient_id: int, reachable: bool = True) -> list:
+def caregivers_of(clinic: Clinic, patient_id: int, reachable: bool = True) -> list[sqlite3.Row]:
     """The patient's current caregivers (not removed), oldest first; `reachable` leaves out those who
     texted STOP."""
     return clinic.db.execute(
@@ -320,70 +367,87 @@ def caregivers_of(clinic: Clinic, patient_id: int, reachable: bool = True) -> li
         + (" AND opted_out_at IS NULL" if reachable else "") + " ORDER BY id", [patient_id]).fetchall()
 
 
-def first_name(name: str) -> str:
+def first_name(name: str | None) -> str:
+    """The first word of `name`, or "the patient" when it has none (how texts to caregivers name the patient)."""
     return (name or "").split()[0] if (name or "").split() else "the patient"
 
 
-def text_caregiver(clinic: Clinic, caregiver, patient, key: str, values: dict, kind: str = "info") -> int | None:
-    """Queue a text to a caregiver in their language, filed under the patient, unless they texted STOP."""
+def text_caregiver(clinic: Clinic, caregiver: Caregiver, patient: Patient, key: str, values: dict[str, str],
+                   kind: str = "info") -> int | None:
+    """Queue a text (template `key`, filled with `values` and the patient's first name) to a caregiver in their
+    language, filed under the patient, unless they texted STOP or were removed. Returns the outbox message id,
+    or None when nothing was queued."""
     if caregiver["opted_out_at"] or caregiver["removed_at"]:
         return None
     body = render(replies.for_reader(key, caregiver=True), caregiver["language"],
-                  **{"first_name": first_name(patient["name"]), **values})
-    message_id = queue_text(clinic, caregiver["phone"], body, kind, patient_id=patient["id"], urgent=key in SEND_FIRST)
+                  **{"first_name": first_name(patient.name), **values})
+    message_id = queue_text(clinic, caregiver["phone"], body, kind, patient_id=patient.id, urgent=key in SEND_FIRST)
     clinic.db.execute("UPDATE messages SET caregiver_id = ? WHERE id = ?", [caregiver["id"], message_id])
     return message_id
 
 
-def therapy_name(clinic: Clinic, patient) -> str:
+def therapy_name(clinic: Clinic, patient: Patient) -> str:
     """The drug of the patient's newest episode, as enrolled ("teclistamab"): the urgent after-hours text
     names it for the emergency department, which must not guess a class (CAR-T is not a bispecific)."""
     row = clinic.db.execute("SELECT therapy FROM episodes WHERE patient_id = ? ORDER BY id DESC LIMIT 1",
-                            [patient["id"]]).fetchone()
+                            [patient.id]).fetchone()
     return row["therapy"] if row and row["therapy"] else "?"
 
 
-def reply_to_patient(clinic: Clinic, patient, key: str, values: dict, kind: str = "reply") -> int | None:
+def reply_to_patient(clinic: Clinic, patient: Patient, key: str, values: dict[str, str],
+                     kind: str = "reply", now: datetime | None = None) -> int | None:
     """Queue a reply in its reader's language: to whoever wrote (the patient, or the caregiver marked by
     caregiver_as_writer), and for TO_EVERYONE keys to the patient and every caregiver too. Nobody who
     texted STOP is texted (Twilio would refuse it), nor a number flooding us (see REPLY_BUDGET).
     Returns the id of the text to the writer (or to the patient), None if none was queued. The
-    episode's therapy is filled in where the caller left it out (the ED text names the drug)."""
+    episode's therapy is filled in where the caller left it out (the ED text names the drug). `now`: aware UTC from the caller's request or pass (None: read the clock once here).
+    """
+    now = now or utcnow()
     if "therapy" not in values:
         values = {**values, "therapy": therapy_name(clinic, patient)}
     caregiver = writer(patient)
     if replies.everyone_reads(key):
-        first = None if caregiver else _reply_to_number(clinic, patient, patient, key, values, kind)
-        for each in caregivers_of(clinic, patient["id"]):
-            sent = _reply_to_number(clinic, patient, each, key, values, kind)
+        first = None if caregiver else _reply_to_number(clinic, patient, patient, key, values, kind, now)
+        for each in caregivers_of(clinic, patient.id):
+            sent = _reply_to_number(clinic, patient, each, key, values, kind, now)
             first = sent if caregiver and each["id"] == caregiver["id"] else first
         if caregiver:
-            _reply_to_number(clinic, patient, patient, key, values, kind)
+            _reply_to_number(clinic, patient, patient, key, values, kind, now)
         return first
-    return _reply_to_number(clinic, patient, caregiver or patient, key, values, kind)
+    return _reply_to_number(clinic, patient, caregiver or patient, key, values, kind, now)
 
 
-def _reply_to_number(clinic: Clinic, patient, reader, key: str, values: dict, kind: str) -> int | None:
-    """`reader` is the patient row or a caregiver row."""
-    if reader["opted_out_at"]:
+def _contact(reader: Patient | Caregiver) -> tuple[str, str, str | None]:
+    """(phone, language, opted_out_at) of the patient or a caregivers row."""
+    if isinstance(reader, Patient):
+        return reader.phone, reader.language, reader.opted_out_at
+    return reader["phone"], reader["language"], reader["opted_out_at"]
+
+
+def _reply_to_number(clinic: Clinic, patient: Patient, reader: Patient | Caregiver, key: str, values: dict[str, str],
+                     kind: str, now: datetime) -> int | None:
+    """`reader` is the patient or a caregivers row."""
+    phone, language, opted_out_at = _contact(reader)
+    if opted_out_at:
         return None
-    is_caregiver = "relationship" in list(reader.keys())
-    if key not in ALWAYS_REPLY and reply_budget_spent(clinic, reader["phone"]):
-        since = to_text(utcnow() - REPLY_WINDOW)
+    if key not in ALWAYS_REPLY and reply_budget_spent(clinic, phone, now):
+        since = to_text(now - REPLY_WINDOW)
         told = clinic.db.execute(
             "SELECT 1 FROM messages WHERE to_number = ? AND kind = 'info' AND body = ? AND created_at >= ?",
-            [reader["phone"], render("reply_paused", reader["language"], **values), since]).fetchone()
+            [phone, render("reply_paused", language, **values), since]).fetchone()
         if told:
             return None
         key, kind = replies.for_reader(key, replies_paused=True), "info"  # once a window: silence must not look like no one is there
-    if is_caregiver:
+    if not isinstance(reader, Patient):
         return text_caregiver(clinic, reader, patient, key, values, kind)
-    body = render(key, reader["language"], **values)
-    return queue_text(clinic, reader["phone"], body, kind, patient_id=patient["id"], urgent=key in SEND_FIRST)
+    body = render(key, language, **values)
+    return queue_text(clinic, phone, body, kind, patient_id=patient.id, urgent=key in SEND_FIRST)
 
 
-def instruction_texts(clinic: Clinic, patient, assessment: Assessment, next_checkin: datetime | None) -> list[str]:
-    """The assessment's instructions rendered in the patient's language (the app shows these)."""
-    values = text_values(clinic, assessment, next_checkin, patient["language"])
+def instruction_texts(clinic: Clinic, patient: Patient, assessment: Assessment,
+                      next_checkin: datetime | None, now: datetime | None = None) -> list[str]:
+    """The assessment's instructions rendered in the patient's language (the app shows these); times said as
+    of `now` (aware UTC; None: the clock)."""
+    values = text_values(clinic, assessment, next_checkin, patient.language, now=now)
     values["therapy"] = therapy_name(clinic, patient)
-    return [render(key, patient["language"], **values) for key in assessment.instructions]
+    return [render(key, patient.language, **values) for key in assessment.instructions]

@@ -11,82 +11,98 @@ one. Each function runs inside the caller's transaction.
 from __future__ import annotations
 
 import re
+import sqlite3
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from messages.parse import parse
 from messages.texts import render
 from monitoring import alerts, care, neuro_checks
 from monitoring.clinic import Clinic
 from monitoring.outbox import queue_text
-from monitoring.store import to_text, utcnow
+from monitoring.rows import Patient
+from monitoring.store import patient_by_id, to_text, utcnow
 
 # An earlier text held while we asked which patient it was about is released by initials this long after.
 HOLD_FOR = timedelta(hours=2)
 
 
+Cared = list[tuple[Patient, sqlite3.Row]]  # (patient, the phone's caregivers row for them)
+Message = sqlite3.Row | dict[str, Any]  # a messages row (SELECT *), or one with its body changed
+
+
 @dataclass
 class Routed:
-    patient: dict  # the patient row, marked with its writer (care.caregiver_as_writer)
-    message: dict  # the text to triage: this one without the initials, or the one held before it
+    """What the patient's pipeline reads of a caregiver's text (inbound._from_patient)."""
+
+    patient: care.WrittenFor  # the patient, marked with its writer (care.caregiver_as_writer)
+    message: dict[str, Any]  # the text to triage: this one without the initials, or the one held before it
 
 
-def cared_for(clinic: Clinic, phone: str) -> list[tuple]:
-    """[(patient, caregiver)] this phone is a current caregiver for: those in an active episode, else the
-    newest one (so a text after monitoring still reaches the 'not active' reply)."""
+def cared_for(clinic: Clinic, phone: str) -> Cared:
+    """[(patient, caregivers row)] this phone (E.164) is a current caregiver for: those in an active episode,
+    else the newest one (so a text after monitoring still reaches the 'not active' reply); [] for none."""
     rows = clinic.db.execute(
         "SELECT c.id AS caregiver_id, c.patient_id, EXISTS (SELECT 1 FROM episodes e WHERE e.patient_id = c.patient_id "
         "AND e.status = 'active') AS active FROM caregivers c WHERE c.phone = ? AND c.removed_at IS NULL "
         "ORDER BY c.patient_id DESC", [phone]).fetchall()
     chosen = [row for row in rows if row["active"]] or rows[:1]
-    return [(clinic.db.execute("SELECT * FROM patients WHERE id = ?", [row["patient_id"]]).fetchone(),
-             clinic.db.execute("SELECT * FROM caregivers WHERE id = ?", [row["caregiver_id"]]).fetchone())
-            for row in chosen]
+    cared: Cared = []
+    for row in chosen:
+        patient = patient_by_id(clinic.db, row["patient_id"])
+        assert patient is not None  # caregivers.patient_id is a foreign key
+        cared.append((patient, clinic.db.execute("SELECT * FROM caregivers WHERE id = ?",
+                                                 [row["caregiver_id"]]).fetchone()))
+    return cared
 
 
-def route(clinic: Clinic, cared: list[tuple], message) -> Routed | None:
-    """Handle what only a caregiver's text does; return what the patient's pipeline must still read, or None."""
-    parsed = parse(message["body"], clinic.local(utcnow()))
+def route(clinic: Clinic, cared: Cared, message: sqlite3.Row, now: datetime | None = None) -> Routed | None:
+    """Handle what only a caregiver's text (`message`, its messages row; `cared` from cared_for, not empty)
+    does: STOP / START / HELP, attribution to one patient, the neuro check's answer. Return what the patient's
+    pipeline must still read, or None when nothing is left for it. Inside the caller's transaction. `now`: aware
+    UTC from the caller's request or pass (None: read the clock once here)."""
+    now = now or utcnow()
+    parsed = parse(message["body"], clinic.local(now))
     if parsed.command in ("stop", "start", "help"):
-        _command(clinic, cared, message, parsed.command)
+        _command(clinic, cared, message, parsed.command, now)
         return None
-    if len(cared) == 1:
-        patient, caregiver = cared[0]
-        routed = Routed(care.caregiver_as_writer(patient, caregiver), dict(message))
-    else:
-        routed = _attribute(clinic, cared, message)
-        if routed is None:
-            return None
-    patient, caregiver = routed.patient, routed.patient["caregiver"]
+    routed = (Routed(care.caregiver_as_writer(*cared[0]), dict(message)) if len(cared) == 1
+              else _attribute(clinic, cared, message, now))
+    if routed is None:
+        return None
+    patient, caregiver = routed.patient, routed.patient.caregiver
     for text in {message["id"], routed.message["id"]}:
         clinic.db.execute("UPDATE messages SET patient_id = ?, caregiver_id = ? WHERE id = ?",
-                          [patient["id"], caregiver["id"], text])
-    check = neuro_checks.open_check(clinic, patient["id"])
+                          [patient.id, caregiver["id"], text])
+    check = neuro_checks.open_check(clinic, patient.id)
     if check is not None and not neuro_checks.answer(clinic, check, patient, caregiver, routed.message):
         return None
     return routed
 
 
-def _command(clinic: Clinic, cared: list[tuple], message, command: str) -> None:
+def _command(clinic: Clinic, cared: Cared, message: sqlite3.Row, command: str, now: datetime) -> None:
     """STOP stops this phone's caregiver texts only (every patient it cares for: Twilio blocks the number
     for all of them); the patients stay monitored and no nurse is paged. START undoes it; HELP explains."""
     patient, caregiver = cared[0]
     phone = message["from_number"]
     clinic.db.execute("UPDATE messages SET patient_id = ?, caregiver_id = ? WHERE id = ?",
-                      [patient["id"], caregiver["id"], message["id"]])
+                      [patient.id, caregiver["id"], message["id"]])
     if command == "stop":
         clinic.db.execute("UPDATE caregivers SET opted_out_at = ? WHERE phone = ? AND removed_at IS NULL "
-                          "AND opted_out_at IS NULL", [to_text(utcnow()), phone])
+                          "AND opted_out_at IS NULL", [to_text(now), phone])
         clinic.audit("caregiver", "caregiver.opt_out", f"caregiver:{caregiver['id']}", phone_of_patients=len(cared))
         if clinic.config["sms"]["backend"] != "outbox":  # Twilio answers STOP itself and would refuse ours
             return
-        caregiver = {**dict(caregiver), "opted_out_at": None}  # this one last text says what STOP did
+        reader: care.Caregiver = {**dict(caregiver), "opted_out_at": None}  # this one last text says what STOP did
     elif command == "start":
         clinic.db.execute("UPDATE caregivers SET opted_out_at = NULL WHERE phone = ? AND removed_at IS NULL", [phone])
         clinic.audit("caregiver", "caregiver.opt_in", f"caregiver:{caregiver['id']}")
-        caregiver = {**dict(caregiver), "opted_out_at": None}
+        reader = {**dict(caregiver), "opted_out_at": None}
+    else:
+        reader = caregiver
     key = {"stop": "caregiver_opted_out", "start": "caregiver_opted_in", "help": "caregiver_help"}[command]
-    care.text_caregiver(clinic, caregiver, patient, key, care.text_values(clinic), kind="reply")
+    care.text_caregiver(clinic, reader, patient, key, care.text_values(clinic, now=now), kind="reply")
 
 
 def _initials_pattern(name: str) -> str:
@@ -94,14 +110,14 @@ def _initials_pattern(name: str) -> str:
     return r"\.?\s*".join(letters) + r"\.?"
 
 
-def _attribute(clinic: Clinic, cared: list[tuple], message) -> Routed | None:
+def _attribute(clinic: Clinic, cared: Cared, message: sqlite3.Row, now: datetime) -> Routed | None:
     """Which of several patients a text is about: its leading initials or first name, else the held text
     an initials-only text answers for, else ask."""
     body = message["body"] or ""
     matches = []
     for patient, caregiver in cared:
-        name = care.first_name(patient["name"]).lower()
-        pattern = rf"^\s*(?:{_initials_pattern(patient['name'])}|{re.escape(name)})(?![a-z])[\s:,.\-]*"
+        name = care.first_name(patient.name).lower()
+        pattern = rf"^\s*(?:{_initials_pattern(patient.name)}|{re.escape(name)})(?![a-z])[\s:,.\-]*"
         found = re.match(pattern, body, re.IGNORECASE)
         if found:
             matches.append((patient, caregiver, body[found.end():].strip()))
@@ -113,12 +129,12 @@ def _attribute(clinic: Clinic, cared: list[tuple], message) -> Routed | None:
         held = clinic.db.execute(
             "SELECT * FROM messages WHERE direction = 'in' AND from_number = ? AND id < ? ORDER BY id DESC LIMIT 1",
             [message["from_number"], message["id"]]).fetchone()
-        if held is not None and held["patient_id"] is None and held["created_at"] >= to_text(utcnow() - HOLD_FOR):
+        if held is not None and held["patient_id"] is None and held["created_at"] >= to_text(now - HOLD_FOR):
             return Routed(writer, dict(held))
         return Routed(writer, {**dict(message), "body": rest})
-    choices = " or ".join(alerts.initials(patient["name"]) for patient, _ in cared)
+    choices = " or ".join(alerts.initials(patient.name) for patient, _ in cared)
     caregiver = cared[0][1]
-    values = {**care.text_values(clinic), "choices": choices}
+    values = {**care.text_values(clinic, now=now), "choices": choices}
     # filed under no patient: which one it is about is the question
     queue_text(clinic, caregiver["phone"], render("caregiver_which_patient", caregiver["language"], **values), "info")
     return None

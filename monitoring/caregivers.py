@@ -9,30 +9,40 @@ wrote keep their sender.
 """
 from __future__ import annotations
 
+import sqlite3
+from datetime import datetime
+from typing import Any
+
 from monitoring import bodies, care
 from monitoring.bodies import MAX_CAREGIVERS
 from monitoring.clinic import Clinic, Conflict, NotFound, ValidationError
-from monitoring.store import from_text, insert, to_text, transaction, utcnow
+from monitoring.rows import Patient
+from monitoring.store import from_text, insert, patient_by_id, to_text, transaction, utcnow
 
 FIELDS = tuple(bodies.CaregiverRequest.model_fields)
 
 
-def caregiver_view(row) -> dict:
-    """{"id", "name", "phone", "language", "relationship", "opted_out_at"} (CONTRACT section 8)."""
+def caregiver_view(row: sqlite3.Row) -> dict[str, Any]:
+    """A caregivers row as the API shows it: {"id", "name", "phone" (E.164), "language", "relationship",
+    "opted_out_at" (ISO 8601 or None)} (CONTRACT section 8)."""
     opted_out = from_text(row["opted_out_at"])
     return {"id": row["id"], "name": row["name"], "phone": row["phone"], "language": row["language"],
             "relationship": row["relationship"], "opted_out_at": opted_out.isoformat() if opted_out else None}
 
 
-def insert_caregiver(clinic: Clinic, patient, values: dict, actor: str) -> int:
-    """Store a caregiver and queue their explanation texts (inside the caller's transaction)."""
+def insert_caregiver(clinic: Clinic, patient: Patient, values: dict[str, Any], actor: str,
+                     now: datetime | None = None) -> int:
+    """Store a caregiver of `patient` (`values`: {"name", "phone" E.164, "language", "relationship"}, checked
+    by monitoring.bodies.CaregiverRequest) and queue their explanation texts, inside the caller's transaction.
+    `now` aware UTC from the caller (None: read the clock). Returns the caregiver's id."""
+    now = now or utcnow()
     caregiver_id = insert(clinic.db, "caregivers", {
-        "patient_id": patient["id"], "name": values["name"], "phone": values["phone"],
-        "language": values["language"], "relationship": values["relationship"], "created_at": to_text(utcnow()),
+        "patient_id": patient.id, "name": values["name"], "phone": values["phone"],
+        "language": values["language"], "relationship": values["relationship"], "created_at": to_text(now),
     })
-    clinic.audit(actor, "caregiver.add", f"patient:{patient['id']}", caregiver=caregiver_id)
+    clinic.audit(actor, "caregiver.add", f"patient:{patient.id}", caregiver=caregiver_id)
     caregiver = clinic.db.execute("SELECT * FROM caregivers WHERE id = ?", [caregiver_id]).fetchone()
-    values = care.text_values(clinic, language=caregiver["language"])
+    values = care.text_values(clinic, language=caregiver["language"], now=now)
     # Who writes, why, that they may answer, STOP; then the SOP 5 Grade 1 home safety net (SOP line 64:
     # "recontact the clinic urgently or present to ED if ...") with the clinic's phone.
     care.text_caregiver(clinic, caregiver, patient, "caregiver_welcome", values)
@@ -40,38 +50,41 @@ def insert_caregiver(clinic: Clinic, patient, values: dict, actor: str) -> int:
     return caregiver_id
 
 
-def add(clinic: Clinic, patient_id: int, body, actor: str, form: bool = False) -> dict:
+def add(clinic: Clinic, patient_id: int, body: Any, actor: str, now: datetime, form: bool = False) -> dict[str, Any]:
     """POST /api/v1/patients/<id>/caregivers: add one (monitoring.bodies.CaregiverRequest); 409 past MAX_CAREGIVERS
-    or for a phone already caring for this patient. Returns the caregiver's view. `form`: errors in the
-    form's words."""
+    or for a phone already caring for this patient, 400 (ValidationError naming the field) for a bad body or the
+    patient's own phone, 404 for no patient. Returns the caregiver's view (caregiver_view). `now` aware UTC
+    from the caller. `form`: errors in the form's words."""
     with transaction(clinic.db):
-        patient = clinic.db.execute("SELECT * FROM patients WHERE id = ?", [patient_id]).fetchone()
+        patient = patient_by_id(clinic.db, patient_id)
         if patient is None:
             raise NotFound(f"no patient {patient_id}", "patient_id")
         caregiver = bodies.parse(bodies.CaregiverRequest, body, {"form": form}, labels=form)
-        values = {**caregiver.model_dump(), "language": caregiver.language or patient["language"]}
-        if values["phone"] == patient["phone"]:
+        values = {**caregiver.model_dump(), "language": caregiver.language or patient.language}
+        if values["phone"] == patient.phone:
             raise ValidationError(f"{'A' if form else 'a'} caregiver's phone must not be the patient's own phone", "phone")
         current = care.caregivers_of(clinic, patient_id, reachable=False)
         if len(current) >= MAX_CAREGIVERS:
             raise Conflict(f"a patient has at most {MAX_CAREGIVERS} caregivers; remove one first", "caregivers")
         if any(row["phone"] == values["phone"] for row in current):
             raise Conflict("this phone is already a caregiver for this patient", "phone")
-        caregiver_id = insert_caregiver(clinic, patient, values, actor)
+        caregiver_id = insert_caregiver(clinic, patient, values, actor, now)
         return caregiver_view(clinic.db.execute("SELECT * FROM caregivers WHERE id = ?", [caregiver_id]).fetchone())
 
 
-def remove(clinic: Clinic, patient_id: int, caregiver_id: int, actor: str) -> None:
-    """DELETE /api/v1/patients/<id>/caregivers/<caregiver_id>: they get no more texts; their past texts
-    keep their name. 404 for a caregiver not (or no longer) this patient's."""
+def remove(clinic: Clinic, patient_id: int, caregiver_id: int, actor: str, now: datetime) -> None:
+    """DELETE /api/v1/patients/<id>/caregivers/<caregiver_id>: they get no more texts from `now` (aware UTC,
+    from the caller); their past texts keep their name. NotFound (404) for a caregiver not (or no longer) this
+    patient's."""
     with transaction(clinic.db):
         removed = clinic.db.execute(
             "UPDATE caregivers SET removed_at = ? WHERE id = ? AND patient_id = ? AND removed_at IS NULL",
-            [to_text(utcnow()), caregiver_id, patient_id]).rowcount
+            [to_text(now), caregiver_id, patient_id]).rowcount
         if not removed:
             raise NotFound(f"patient {patient_id} has no caregiver {caregiver_id}", "caregiver_id")
         clinic.audit(actor, "caregiver.remove", f"patient:{patient_id}", caregiver=caregiver_id)
 
 
-def caregivers_view(clinic: Clinic, patient_id: int) -> list[dict]:
+def caregivers_view(clinic: Clinic, patient_id: int) -> list[dict[str, Any]]:
+    """The patient's caregivers, removed ones left out, oldest first, as caregiver_view shows each."""
     return [caregiver_view(row) for row in care.caregivers_of(clinic, patient_id, reachable=False)]

@@ -25,7 +25,7 @@ from monitoring import alerts, care, operator
 from monitoring.clinic import Clinic
 from monitoring.config import parse_clock
 from monitoring.outbox import queue_text
-from monitoring.store import to_text, transaction, utcnow
+from monitoring.store import patient_by_id, to_text, transaction
 
 log = logging.getLogger("crswatch.checkins")
 
@@ -39,13 +39,13 @@ def _minutes(clinic: Clinic, key: str) -> timedelta:
 LONGEST_INTERVAL = timedelta(minutes=240 + 1)
 
 
-def end_episodes(clinic: Clinic) -> int:
-    """Episodes past `monitoring_hours`: prompts stop and a closing text says so.
+def end_episodes(clinic: Clinic, now: datetime) -> int:
+    """Episodes past `monitoring_hours` at `now` (aware UTC, the scheduler pass's clock): prompts stop and a
+    closing text says so.
 
     Held while the wall clock is suspected of a forward step (monitoring.operator): a wrong date must
     not end everyone's monitoring. Returns how many ended.
     """
-    now = utcnow()
     if operator.clock_hold(clinic.db, now) is not None:
         return 0
     rows = clinic.db.execute(
@@ -57,14 +57,17 @@ def end_episodes(clinic: Clinic) -> int:
                 "UPDATE episodes SET status = 'ended', ended_at = ?, next_checkin_at = NULL, checkin_sent_at = NULL "
                 "WHERE id = ? AND status = 'active'", [to_text(now), row["id"]]).rowcount
             if claimed:
-                patient = clinic.db.execute("SELECT * FROM patients WHERE id = ?", [row["patient_id"]]).fetchone()
-                care.reply_to_patient(clinic, patient, "episode_end", care.text_values(clinic), kind="info")
+                patient = patient_by_id(clinic.db, row["patient_id"])
+                assert patient is not None  # episodes.patient_id is a foreign key
+                care.reply_to_patient(clinic, patient, "episode_end", care.text_values(clinic, now=now), kind="info",
+                                      now=now)
     return len(rows)
 
 
-def count_missed(clinic: Clinic) -> int:
-    """An open check-in unanswered for `missed_after_minutes` is missed; enough in a row page the nurse."""
-    now = utcnow()
+def count_missed(clinic: Clinic, now: datetime) -> int:
+    """An open check-in unanswered for `missed_after_minutes` by `now` (aware UTC, the scheduler pass's clock) is
+    missed; `escalate_after_missed` in a row page the nurse (clinician_review, "missed_checkins"). Returns how
+    many were counted."""
     _repair_future_checkins(clinic, now)
     cutoff = to_text(now - _minutes(clinic, "missed_after_minutes"))
     rows = clinic.db.execute(
@@ -112,8 +115,9 @@ def _chunks(rows: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
         yield rows[start:start + size]
 
 
-def send_reminders(clinic: Clinic) -> int:
-    now = utcnow()
+def send_reminders(clinic: Clinic, now: datetime) -> int:
+    """One reminder for each check-in open `reminder_after_minutes` at `now` (aware UTC, the scheduler pass's
+    clock), to the patient and every caregiver, outside quiet hours. Returns how many were sent."""
     if in_quiet_hours(clinic, now):
         return 0
     cutoff = to_text(now - _minutes(clinic, "reminder_after_minutes"))
@@ -123,7 +127,7 @@ def send_reminders(clinic: Clinic) -> int:
         "WHERE e.status = 'active' AND e.paused_at IS NULL AND e.reminder_sent = 0 AND e.checkin_sent_at <= ? "
         "AND p.opted_out_at IS NULL",
         [cutoff]).fetchall()
-    values = care.text_values(clinic)
+    values = care.text_values(clinic, now=now)
     sent = 0
     for chunk in _chunks(rows):
         with transaction(clinic.db):
@@ -143,14 +147,16 @@ def _remind_caregivers(clinic: Clinic, patient_id: int, values: dict[str, Any]) 
     missed check-in can page the nurse ("We have not heard from <first name>. Please check on them")."""
     people = care.caregivers_of(clinic, patient_id)
     if people:
-        patient = clinic.db.execute("SELECT * FROM patients WHERE id = ?", [patient_id]).fetchone()
+        patient = patient_by_id(clinic.db, patient_id)
+        assert patient is not None  # caregivers.patient_id is a foreign key
         for caregiver in people:
             care.text_caregiver(clinic, caregiver, patient, "caregiver_reminder", values, kind="reminder")
 
 
-def send_prompts(clinic: Clinic) -> int:
-    """One prompt for every episode whose check-in is due, however late the service is."""
-    now = utcnow()
+def send_prompts(clinic: Clinic, now: datetime) -> int:
+    """One prompt for every episode whose check-in is due at `now` (aware UTC, the scheduler pass's clock),
+    however late the service is, outside quiet hours; the next is due one interval later (care.interval_minutes:
+    hourly while febrile). Returns how many were due."""
     if in_quiet_hours(clinic, now):
         return 0
     rows = clinic.db.execute(
@@ -159,14 +165,15 @@ def send_prompts(clinic: Clinic) -> int:
         "WHERE e.status = 'active' AND e.paused_at IS NULL AND (e.next_checkin_at <= ? OR e.next_checkin_at > ?) "
         # +: sort the due rows, rather than walk every active episode in the index's order (issue 19)
         "AND p.opted_out_at IS NULL ORDER BY +e.next_checkin_at", [to_text(now), to_text(now + LONGEST_INTERVAL)]).fetchall()
-    values = care.text_values(clinic)
+    values = care.text_values(clinic, now=now)
     spread = _prompt_spread(clinic, len(rows))
     queued = 0
     for chunk in _chunks(rows):
         with transaction(clinic.db):
             for row in chunk:
                 sent_at = now + timedelta(minutes=queued // spread) if spread else now
-                interval = timedelta(minutes=care.interval_minutes(clinic, row, _last_febrile(clinic, row["id"])))
+                interval = timedelta(minutes=care.interval_minutes(clinic, row["checkin_interval_minutes"],
+                                                                     _last_febrile(clinic, row["id"])))
                 # A check-in still open when the next falls due was not answered: it counts as missed
                 # now, or a short interval would hide a silent patient forever.
                 claimed = clinic.db.execute(

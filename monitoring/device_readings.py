@@ -68,7 +68,7 @@ def post_observations(clinic: Clinic, device: dict, resources: list) -> Posted:
         by_patient: dict[int, list[Entry]] = {}
         for entry in posted.entries:
             if entry.triaged is not None:
-                by_patient.setdefault(entry.triaged[0]["id"], []).append(entry)
+                by_patient.setdefault(entry.triaged[0].id, []).append(entry)
         for triaged in by_patient.values():
             message_ids = tell_patient(clinic, triaged)
             posted.told += message_ids
@@ -92,9 +92,9 @@ def _record(clinic: Clinic, device: dict, incoming: fhir_ingest.Incoming) -> Ent
                                      "dose first", "Observation.subject", "business-rule") from None
             reading = clinic.db.execute(
                 "SELECT id, episode_id FROM readings WHERE patient_id = ? ORDER BY id DESC LIMIT 1",
-                [incoming.patient["id"]]).fetchone()
+                [incoming.patient.id]).fetchone()
             insert(clinic.db, "device_observations", {
-                "device_id": device["id"], "patient_id": incoming.patient["id"], "reading_id": reading["id"],
+                "device_id": device["id"], "patient_id": incoming.patient.id, "reading_id": reading["id"],
                 "code": incoming.code, "effective_at": key[2], "created_at": to_text(utcnow())})
     except sqlite3.IntegrityError:  # the same reading raced in from another request of the same hub
         seen = clinic.db.execute(
@@ -124,7 +124,7 @@ def tell_patient(clinic: Clinic, triaged: list[Entry]) -> list[int]:
     if not keys:
         return []
     advice = keys[0]
-    values = care.text_values(clinic, assessment, next_checkin, patient["language"])
+    values = care.text_values(clinic, assessment, next_checkin, patient.language)
     told = [care.reply_to_patient(clinic, patient, key, values) for key in keys]
     clinic.db.execute(
         "INSERT INTO device_advice (episode_id, advice, level, reading_at, told_at) VALUES (?, ?, ?, ?, ?) "

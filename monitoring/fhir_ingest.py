@@ -18,6 +18,8 @@ from monitoring.bodies import EARLIEST, LATEST
 from monitoring.clinic import Clinic, ServiceError
 from monitoring.fhir_outcome import FhirError
 from monitoring.patients import patient_with_mrn
+from monitoring.rows import Patient
+from monitoring.store import patient_by_id
 
 ACCEPTED_STATUS = ("final", "amended", "corrected")
 UNITS: dict[str, dict[str, str | None]] = {"temp": {"Cel": "C", "[degF]": "F"}, "hr": {"/min": None},
@@ -34,7 +36,7 @@ ELEMENTS = {"temperature": "Observation.valueQuantity.value", "temperature.value
 class Incoming:
     """One device Observation, understood: whose, which vital (canonical LOINC), when, and its values."""
 
-    patient: object  # the patients row
+    patient: Patient
     code: str
     kind: str
     effective_at: datetime
@@ -158,11 +160,11 @@ def _patient(clinic: Clinic, device: dict, subject):
         if bound is None:
             raise FhirError(400, "subject is required from a clinic device: give the patient's MRN as "
                                  "subject.identifier", "Observation.subject", "required")
-        return clinic.db.execute("SELECT * FROM patients WHERE id = ?", [bound]).fetchone()
+        return patient_by_id(clinic.db, bound)
     if not isinstance(subject, dict):
         raise FhirError(400, "subject must be a Reference", "Observation.subject")
     patient = _by_reference(clinic, subject) if "reference" in subject else _by_identifier(clinic, subject)
-    if bound is not None and patient["id"] != bound:
+    if bound is not None and patient.id != bound:
         raise FhirError(403, "this device is bound to another patient", "Observation.subject", "forbidden")
     return patient
 
@@ -172,7 +174,7 @@ def _by_reference(clinic: Clinic, subject: dict):
     number = text.removeprefix("Patient/") if isinstance(text, str) else ""
     row = None
     if number.isascii() and number.isdigit() and len(number) < 19:
-        row = clinic.db.execute("SELECT * FROM patients WHERE id = ?", [int(number)]).fetchone()
+        row = patient_by_id(clinic.db, int(number))
     if row is None:
         raise FhirError(422, f"no patient {text!r}", "Observation.subject.reference", "not-found")
     return row

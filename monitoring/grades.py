@@ -20,7 +20,7 @@ def record_grade(clinic: Clinic, patient_id: int, inputs: dict[str, Any], graded
             raise NotFound(f"no patient {patient_id}", "patient_id")
         episode = current_episode(clinic.db, patient_id)
         grade_id = insert(clinic.db, "grades", {
-            "patient_id": patient_id, "episode_id": episode["id"] if episode else None, "grade": graded["grade"],
+            "patient_id": patient_id, "episode_id": episode.id if episode else None, "grade": graded["grade"],
             "driver": graded["driver"], "inputs": dumps(inputs), "graded_by": actor, "graded_at": to_text(utcnow())})
         clinic.audit(actor, "patient.grade", f"patient:{patient_id}", grade=graded["grade"], grade_id=grade_id)
     return grade_id

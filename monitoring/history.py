@@ -188,5 +188,5 @@ def find_patients(clinic: Clinic, search: str = "", show: str = "current", limit
         "id": row["id"], "name": row["name"], "mrn": row["mrn"], "birth_date": row["birth_date"],
         "phone": row["phone"], "therapy": row["therapy"], "dose_given_at": from_text(row["dose_given_at"]),
         "ended_at": from_text(row["ended_at"]), "end_reason": row["end_reason"],
-        "monitoring": episode_status({"status": row["episode_state"], "paused_at": row["paused_at"]}, row),
+        "monitoring": episode_status(row["episode_state"], row["paused_at"], row["opted_out_at"]),
     } for row in rows]

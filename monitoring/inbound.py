@@ -14,11 +14,12 @@ from datetime import timedelta
 from messages.concern import concern
 from messages.parse import open_decimal, parse, staff_ack, staff_ack_all
 from messages.texts import render
-from monitoring import alerts, care, caregiver_texts
+from monitoring import alerts, care, caregiver_texts, patients
 from monitoring.clinic import Clinic
 from monitoring.outbox import queue_text
+from monitoring.rows import Episode, Patient
 from monitoring.staff import staff_by_phone
-from monitoring.store import active_episode, from_text, to_text, transaction, utcnow
+from monitoring.store import active_episode, from_text, patient_by_id, to_text, transaction, utcnow
 from triage import replies
 
 log = logging.getLogger("crswatch.inbound")
@@ -44,7 +45,7 @@ class _Known:
     valid while no other connection has committed since (`data_version`, SQLite's PRAGMA data_version)."""
 
     message: sqlite3.Row
-    own: sqlite3.Row | None
+    own: Patient | None
     cared: list | None  # None: not looked up (the phone is a patient's own)
     data_version: int
 
@@ -73,7 +74,7 @@ def receive_sms(clinic: Clinic, *, sender: str, to: str, body: str, sid: str) ->
             message = clinic.db.conn.execute(  # the stored row as it is, defaults too, without reading it back
                 "INSERT INTO messages (direction, to_number, from_number, body, kind, patient_id, status, sid, "
                 "created_at, updated_at) VALUES ('in', ?, ?, ?, 'reply', ?, ?, ?, ?, ?) RETURNING *",
-                [to, sender, body, patient["id"] if patient else None, "deferred" if deferred else "received",
+                [to, sender, body, patient.id if patient else None, "deferred" if deferred else "received",
                  sid, now, now]).fetchall()[0]  # read to the end: no statement left open at COMMIT
             message_id = message["id"]
             # read while this transaction holds the write lock, so no other commit can fall in between
@@ -107,10 +108,8 @@ def _may_be_red_flag(clinic: Clinic, body: str) -> bool:
         or (parsed.temperature_c is not None and parsed.temperature_c >= floors.fever_c))
 
 
-def _own_patient(clinic: Clinic, phone: str):
-    return clinic.db.execute(
-        "SELECT p.* FROM patients p LEFT JOIN episodes e ON e.patient_id = p.id AND e.status = 'active' "
-        "WHERE p.phone = ? ORDER BY e.id IS NULL, p.id DESC LIMIT 1", [phone]).fetchone()
+def _own_patient(clinic: Clinic, phone: str) -> Patient | None:
+    return patients.patient_for_phone(clinic, phone)
 
 
 def _note_failure(clinic: Clinic, message_id: int) -> None:
@@ -209,14 +208,14 @@ def _from_patient(clinic: Clinic, patient, message) -> None:
     body = _completed(clinic, message, now) or message["body"]
     parsed = parse(body, clinic.local(now))
     said = _said(parsed, message["body"])
-    episode = active_episode(clinic.db, patient["id"])
+    episode = active_episode(clinic.db, patient.id)
     if parsed.command == "stop":
         _opt_out(clinic, patient, episode)
         return
     if parsed.command == "start":
-        clinic.db.execute("UPDATE patients SET opted_out_at = NULL WHERE id = ?", [patient["id"]])
-        clinic.audit("patient", "patient.opt_in", f"patient:{patient['id']}")
-        patient = clinic.db.execute("SELECT * FROM patients WHERE id = ?", [patient["id"]]).fetchone()
+        clinic.db.execute("UPDATE patients SET opted_out_at = NULL WHERE id = ?", [patient.id])
+        clinic.audit("patient", "patient.opt_in", f"patient:{patient.id}")
+        patient = patient_by_id(clinic.db, patient.id)
     if parsed.command in ("start", "help"):
         _send(clinic, patient, replies.reply_keys(said))
         return
@@ -237,7 +236,7 @@ def _from_patient(clinic: Clinic, patient, message) -> None:
             with_doses=tuple(dose_checks))
     if said.concern:
         # "please call me", "chest pain", "I fell": a person must read it, whatever else the text says.
-        alerts.raise_alert(clinic, patient["id"], "clinician_review", [said.concern], episode_id=episode["id"],
+        alerts.raise_alert(clinic, patient.id, "clinician_review", [said.concern], episode_id=episode.id,
                            told=("reply_clinician_review",))
         answered = said.has_reading or any(report.name == "acetaminophen" for report in parsed.medications)
         if not answered:  # a reading or an acetaminophen report in this text answered the check-in already
@@ -282,14 +281,14 @@ def _said(parsed, body: str) -> replies.Said:
 def _send(clinic: Clinic, patient, chosen: tuple[replies.Reply, ...]) -> None:
     """Render and queue the chosen replies, each with the times its assessment and check-in name."""
     for reply in chosen:
-        values = care.text_values(clinic, reply.assessment, reply.next_checkin, patient["language"])
+        values = care.text_values(clinic, reply.assessment, reply.next_checkin, patient.language)
         care.reply_to_patient(clinic, patient, reply.key, values)
 
 
 def _urgent_alert_waiting(clinic: Clinic, patient) -> bool:
     """An urgent alert for this patient that no one has acknowledged yet."""
     return clinic.db.execute(
-        "SELECT 1 FROM alerts WHERE patient_id = ? AND status = 'open' AND level = 'urgent'", [patient["id"]]
+        "SELECT 1 FROM alerts WHERE patient_id = ? AND status = 'open' AND level = 'urgent'", [patient.id]
     ).fetchone() is not None
 
 
@@ -331,9 +330,9 @@ def _medication(clinic: Clinic, patient, episode, report, message, now,
 def _after_monitoring(clinic: Clinic, patient, parsed, said: replies.Said, message, now) -> None:
     """Monitoring is over, but a red flag from a recent patient is never dropped: it is triaged against
     the last episode and pages the nurse; anything else gets the 'not active' reply."""
-    recent = clinic.db.execute(
+    recent = Episode.maybe(clinic.db.execute(
         "SELECT * FROM episodes WHERE patient_id = ? AND status = 'ended' AND ended_at >= ? ORDER BY id DESC LIMIT 1",
-        [patient["id"], to_text(now - RECENTLY_ENDED)]).fetchone()
+        [patient.id, to_text(now - RECENTLY_ENDED)]).fetchone())
     assessment = None
     if recent is not None and said.has_reading:
         assessment, _ = care.record_reading(clinic, patient, recent, _reading_values(parsed), taken_at=now,
@@ -360,16 +359,16 @@ def _reading_values(parsed) -> dict:
 
 def _opt_out(clinic: Clinic, patient, episode) -> None:
     """STOP is honoured (Twilio blocks further texts) and the nurse is told: the patient is no longer watched."""
-    clinic.db.execute("UPDATE patients SET opted_out_at = ? WHERE id = ?", [to_text(utcnow()), patient["id"]])
-    clinic.audit("patient", "patient.opt_out", f"patient:{patient['id']}")
+    clinic.db.execute("UPDATE patients SET opted_out_at = ? WHERE id = ?", [to_text(utcnow()), patient.id])
+    clinic.audit("patient", "patient.opt_out", f"patient:{patient.id}")
     if episode is not None:
-        alerts.raise_alert(clinic, patient["id"], "clinician_review", ["opted_out"], episode_id=episode["id"])
+        alerts.raise_alert(clinic, patient.id, "clinician_review", ["opted_out"], episode_id=episode.id)
     if clinic.config["sms"]["backend"] == "outbox":  # Twilio answers STOP itself and would refuse ours
         key = replies.reply_keys(replies.Said(command="stop"))[0].key
-        queue_text(clinic, patient["phone"], _render(patient, key, care.text_values(clinic)), "reply",
-                   patient_id=patient["id"])
+        queue_text(clinic, patient.phone, _render(patient, key, care.text_values(clinic)), "reply",
+                   patient_id=patient.id)
 
 
 def _render(patient, key: str, values: dict) -> str:
-    return render(key, patient["language"], **values)
+    return render(key, patient.language, **values)
 

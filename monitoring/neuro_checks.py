@@ -22,7 +22,8 @@ from messages.neuro_check import has_more_than_answer, neuro_answer
 from monitoring import alerts, care, checkins, operator
 from monitoring.clinic import Clinic
 from monitoring.config import parse_clock
-from monitoring.store import from_text, insert, to_text, transaction, utcnow
+from monitoring.rows import Patient
+from monitoring.store import from_text, insert, patient_by_id, to_text, transaction, utcnow
 from triage import replies
 from triage.neuro_check import assess_neuro_check
 
@@ -128,15 +129,16 @@ def send_due(clinic: Clinic) -> int:
     for row in rows:
         with transaction(clinic.db):
             check = clinic.db.execute("SELECT * FROM neuro_checks WHERE id = ?", [row["id"]]).fetchone()
-            patient = clinic.db.execute("SELECT * FROM patients WHERE id = ?", [check["patient_id"]]).fetchone()
-            people = care.caregivers_of(clinic, patient["id"])
+            patient = patient_by_id(clinic.db, check["patient_id"])
+            assert patient is not None  # neuro_checks.patient_id is a foreign key
+            people = care.caregivers_of(clinic, patient.id)
             # a paused episode's patient is in care (monitoring.episodes): its check is cancelled, and its
             # resume lists it for the next one (migration m013's trigger)
             if row["episode_status"] != "active" or row["paused_at"] is not None or not people:
                 clinic.db.execute("UPDATE neuro_checks SET status = 'cancelled' WHERE id = ? AND status = 'scheduled'",
                                   [row["id"]])
                 continue
-            answer_by = now + timedelta(minutes=care.interval_minutes(clinic, patient, False))
+            answer_by = now + timedelta(minutes=care.interval_minutes(clinic, patient.checkin_interval_minutes, False))
             claimed = clinic.db.execute(
                 "UPDATE neuro_checks SET status = 'sent', sent_at = ?, answer_by = ? WHERE id = ? AND status = 'scheduled'",
                 [to_text(now), to_text(answer_by), row["id"]]).rowcount
@@ -183,7 +185,7 @@ def open_check(clinic: Clinic, patient_id: int) -> sqlite3.Row | None:
     return check
 
 
-def answer(clinic: Clinic, check: sqlite3.Row, patient: dict[str, Any], caregiver: sqlite3.Row,
+def answer(clinic: Clinic, check: sqlite3.Row, patient: Patient, caregiver: care.Caregiver,
            message: dict[str, Any]) -> bool:
     """A caregiver's text while a check is open (inside the caller's transaction). Returns True when the
     text still needs the patient's pipeline (it is not an answer, or it also carries a reading).
@@ -202,8 +204,8 @@ def answer(clinic: Clinic, check: sqlite3.Row, patient: dict[str, Any], caregive
     writer = care.caregiver_as_writer(patient, caregiver)
     more = has_more_than_answer(message["body"])
     if verdict == "changed":
-        care.store_assessment(clinic, patient["id"], check["episode_id"], assessment)
-        alerts.raise_alert(clinic, patient["id"], assessment.level, list(assessment.reasons),
+        care.store_assessment(clinic, patient.id, check["episode_id"], assessment)
+        alerts.raise_alert(clinic, patient.id, assessment.level, list(assessment.reasons),
                            episode_id=check["episode_id"])
     for key in replies.neuro_check_keys(assessment, more_in_text=more):
         care.reply_to_patient(clinic, writer, key, care.text_values(clinic))

@@ -9,14 +9,16 @@ whatever the reason, reads the same (REFUSED), so the answer never tells whether
 """
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
+from typing import Any
 
 from monitoring import passwords
 from monitoring import staff as staff_module
 from monitoring.clinic import Clinic, ServiceError
-from monitoring.store import from_text, to_text, transaction, utcnow
+from monitoring.store import from_text, to_text, transaction
 
 FREE_TRIES = 5  # wrong passwords in a row from one address for one name before the waits begin
 FIRST_DELAY = timedelta(seconds=30)
@@ -32,12 +34,14 @@ class SigninRefused(ServiceError):
 
     status = 401
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(REFUSED, "password")
 
 
 @dataclass(frozen=True)
 class Staff:
+    """Who signed in: the staff row's id, name and role (nurse | admin | ...)."""
+
     id: int
     name: str
     role: str
@@ -53,14 +57,18 @@ def delay_after(failures: int) -> timedelta:
     """The wait before the next try after `failures` wrong ones in a row: none, then 30 s, 1, 2, 4 ... 15 min."""
     if failures < FREE_TRIES:
         return timedelta(0)
-    return min(FIRST_DELAY * 2 ** min(failures - FREE_TRIES, 20), MAX_DELAY)  # the exponent capped: no overflow
+    # the exponent capped: no overflow
+    wait: timedelta = min(FIRST_DELAY * 2 ** min(failures - FREE_TRIES, 20), MAX_DELAY)
+    return wait
 
 
-def sign_in(clinic: Clinic, name: str, password: str, source: str | None) -> Staff:
-    """The staff member when `password` is theirs and the try is not too soon; else SigninRefused."""
+def sign_in(clinic: Clinic, name: str, password: str, source: str | None, now: datetime) -> Staff:
+    """The staff member named `name` (any case) when `password` is theirs and the try from `source` (the client's
+    address) is not too soon at `now` (aware UTC, from the caller); else SigninRefused (401, REFUSED whatever
+    the reason). ASVS 2.2.1: throttled per (name, address), never locked for everyone."""
     name = (name or "").strip()[:NAME_LIMIT]
     key, source = name.casefold(), (source or "unknown")[:64]
-    if not _claim_try(clinic, key, source):
+    if not _claim_try(clinic, key, source, now):
         _audit(clinic, name or "?", "signin.throttled", source=source)
         raise SigninRefused()
     # The name without regard to case (issue 15): "ada admin" signs in Ada Admin; staff.add_staff keeps
@@ -83,9 +91,8 @@ def sign_in(clinic: Clinic, name: str, password: str, source: str | None) -> Sta
     return Staff(id=row["id"], name=row["name"], role=row["role"])
 
 
-def _claim_try(clinic: Clinic, key: str, source: str) -> bool:
+def _claim_try(clinic: Clinic, key: str, source: str, now: datetime) -> bool:
     """Count this try as a failure in advance, unless the pair must still wait; False while it must."""
-    now = utcnow()
     with transaction(clinic.db):  # BEGIN IMMEDIATE: one try at a time reads and writes the counter
         row = clinic.db.execute("SELECT failures, next_try_at FROM signin_throttle WHERE name = ? AND source = ?",
                                 [key, source]).fetchone()
@@ -102,7 +109,7 @@ def _claim_try(clinic: Clinic, key: str, source: str) -> bool:
     return True
 
 
-def _audit(clinic: Clinic, actor: str, action: str, **detail) -> None:
+def _audit(clinic: Clinic, actor: str, action: str, **detail: Any) -> None:
     with transaction(clinic.db):
         clinic.audit(actor[:NAME_LIMIT], action, actor[:NAME_LIMIT], **detail)
 
@@ -115,11 +122,12 @@ def create_user(clinic: Clinic, name: str, role: str, phone: str | None, passwor
     return token
 
 
-def staff_list(clinic: Clinic) -> list[dict]:
-    """Staff for the admin page: role, phone, whether they can sign in, and whether sign-in is slowed."""
-    now = to_text(utcnow())
-    rows = clinic.db.execute(
+def staff_list(clinic: Clinic, now: datetime) -> list[dict[str, Any]]:
+    """Staff for the admin page, active first, by name: the staff row's {"id", "name", "role", "phone", "active",
+    "created_at", "revoked_at"} with "has_password" (0/1) and "slowed_until" (aware datetime, or None when
+    sign-in is not slowed at `now`, aware UTC from the caller)."""
+    rows: list[sqlite3.Row] = clinic.db.execute(
         "SELECT id, name, role, phone, active, created_at, revoked_at, password_hash IS NOT NULL AS has_password, "
         "(SELECT MAX(next_try_at) FROM signin_throttle t WHERE t.name = lower(staff.name) AND t.next_try_at > ?) "
-        "AS slowed_until FROM staff ORDER BY active DESC, name", [now]).fetchall()
+        "AS slowed_until FROM staff ORDER BY active DESC, name", [to_text(now)]).fetchall()
     return [{**dict(row), "slowed_until": from_text(row["slowed_until"])} for row in rows]

@@ -21,6 +21,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from monitoring.migrations import MIGRATIONS
+from monitoring.rows import Episode, Patient
 
 # How long a writer waits for the lock. The scheduler and the command line may wait (10 s, three tries);
 # a web request must answer inside Twilio's 15 s webhook budget and gunicorn's worker timeout, so it waits
@@ -121,22 +122,25 @@ def from_text(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
 
 
-def active_episode(db: sqlite_utils.Database, patient_id: int) -> sqlite3.Row | None:
+def active_episode(db: sqlite_utils.Database, patient_id: int) -> Episode | None:
     """The patient's active episode (a paused one is active too: it keeps its phone and window), the newest
     if there were ever two; None when monitoring has ended. The one query for it (issue 18)."""
-    row: sqlite3.Row | None = db.execute(
+    return Episode.maybe(db.execute(
         "SELECT * FROM episodes WHERE patient_id = ? AND status = 'active' ORDER BY id DESC LIMIT 1",
-        [patient_id]).fetchone()
-    return row
+        [patient_id]).fetchone())
 
 
-def current_episode(db: sqlite_utils.Database, patient_id: int) -> sqlite3.Row | None:
+def current_episode(db: sqlite_utils.Database, patient_id: int) -> Episode | None:
     """The episode staff mean by "this patient's episode": the active one, else the newest ended one; None for
     a patient never monitored. The one query for it (issue 18)."""
-    row: sqlite3.Row | None = db.execute(
+    return Episode.maybe(db.execute(
         "SELECT * FROM episodes WHERE patient_id = ? ORDER BY status = 'active' DESC, id DESC LIMIT 1",
-        [patient_id]).fetchone()
-    return row
+        [patient_id]).fetchone())
+
+
+def patient_by_id(db: sqlite_utils.Database, patient_id: int) -> Patient | None:
+    """The patient with this id, or None. The one query for it (issue 18)."""
+    return Patient.maybe(db.execute("SELECT * FROM patients WHERE id = ?", [patient_id]).fetchone())
 
 
 def iso(text: str | None) -> str | None:

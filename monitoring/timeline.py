@@ -142,15 +142,16 @@ def patient_summary(clinic: Clinic, patient_id: int) -> dict:
         "high_risk": bool(patient["high_risk"]), "risk_factors": loads(patient["risk_factors"], []),
         "opted_out_at": from_text(patient["opted_out_at"]), "mrn": patient["mrn"], "birth_date": patient["birth_date"],
         "episode": None if episode is None else {
-            "id": episode["id"], "therapy": episode["therapy"], "status": episode["status"],
-            "dose_given_at": from_text(episode["dose_given_at"]), "ends_at": from_text(episode["ends_at"]),
-            "next_checkin_at": from_text(episode["next_checkin_at"]),
-            "last_answer_at": from_text(episode["last_answer_at"]), "missed": episode["missed_count"],
-            "monitoring": episode_status(episode, patient), "paused_at": from_text(episode["paused_at"]),
-            "pause_reason": episode["pause_reason"], "pause_until": from_text(episode["pause_until"]),
-            "ended_at": from_text(episode["ended_at"]), "end_reason": episode["end_reason"],
-            "ended_by": episode["ended_by"]},
-        "temperatures": temperatures(clinic, episode["id"]) if episode else [],
+            "id": episode.id, "therapy": episode.therapy, "status": episode.status,
+            "dose_given_at": from_text(episode.dose_given_at), "ends_at": from_text(episode.ends_at),
+            "next_checkin_at": from_text(episode.next_checkin_at),
+            "last_answer_at": from_text(episode.last_answer_at), "missed": episode.missed_count,
+            "monitoring": episode_status(episode.status, episode.paused_at, patient["opted_out_at"]),
+            "paused_at": from_text(episode.paused_at),
+            "pause_reason": episode.pause_reason, "pause_until": from_text(episode.pause_until),
+            "ended_at": from_text(episode.ended_at), "end_reason": episode.end_reason,
+            "ended_by": episode.ended_by},
+        "temperatures": temperatures(clinic, episode.id) if episode else [],
         "latest_assessment": None if latest is None else {
             "level": latest["level"], "reasons": loads(latest["reasons"], []),
             "assessed_at": from_text(latest["assessed_at"])},
@@ -254,7 +255,7 @@ def tocilizumab_status(clinic: Clinic, patient_id: int) -> dict:
     now = utcnow()
     this_event = clinic.db.execute(
         "SELECT COUNT(*) FROM medications WHERE name = 'tocilizumab' AND source = 'staff' AND episode_id = ?",
-        [episode["id"] if episode else -1]).fetchone()[0]
+        [episode.id if episode else -1]).fetchone()[0]
     in_window = clinic.db.execute(
         "SELECT COUNT(*) FROM medications WHERE name = 'tocilizumab' AND source = 'staff' AND patient_id = ? "
         "AND given_at >= ?",

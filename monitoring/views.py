@@ -4,24 +4,25 @@ from __future__ import annotations
 from monitoring import caregivers, store
 from monitoring.clinic import Clinic, NotFound
 from monitoring.episodes import episode_status
+from monitoring.rows import Episode
 from monitoring.store import iso, loads
 
 __all__ = ["iso"]  # kept here too for the modules that read it from the API's shapes
 
 
-def episode_view(row, patient=None) -> dict | None:
+def episode_view(row: Episode | None, patient=None) -> dict | None:
     """The episode; with its `patient` row the status says paused or opted_out (CONTRACT section 8)."""
     if row is None:
         return None
     return {
-        "id": row["id"], "therapy": row["therapy"], "dose_given_at": iso(row["dose_given_at"]),
-        "ends_at": iso(row["ends_at"]),
-        "status": episode_status(row, patient) if patient is not None else row["status"],
-        "next_checkin_at": iso(row["next_checkin_at"]),
-        "checkin_open_since": iso(row["checkin_sent_at"]), "missed_checkins": row["missed_count"],
-        "last_answer_at": iso(row["last_answer_at"]),
-        "paused_at": iso(row["paused_at"]), "pause_reason": row["pause_reason"],
-        "pause_until": iso(row["pause_until"]), "ended_at": iso(row["ended_at"]), "end_reason": row["end_reason"],
+        "id": row.id, "therapy": row.therapy, "dose_given_at": iso(row.dose_given_at),
+        "ends_at": iso(row.ends_at),
+        "status": row.status if patient is None else episode_status(row.status, row.paused_at, patient["opted_out_at"]),
+        "next_checkin_at": iso(row.next_checkin_at),
+        "checkin_open_since": iso(row.checkin_sent_at), "missed_checkins": row.missed_count,
+        "last_answer_at": iso(row.last_answer_at),
+        "paused_at": iso(row.paused_at), "pause_reason": row.pause_reason,
+        "pause_until": iso(row.pause_until), "ended_at": iso(row.ended_at), "end_reason": row.end_reason,
     }
 
 

@@ -26,12 +26,13 @@ def run_due_work(config: dict[str, Any], gateway: delivery.Gateway, limiter: del
     clinic = open_clinic(config)
     try:
         _check_clock(clinic, clock_step)
+        now = utcnow()  # the pass's one reading of the clock, for the steps that take it
         done = {
-            "episodes_ended": checkins.end_episodes(clinic),
-            "resumed": episodes.resume_due(clinic),
-            "missed": checkins.count_missed(clinic),
-            "reminders": checkins.send_reminders(clinic),
-            "prompts": checkins.send_prompts(clinic),
+            "episodes_ended": checkins.end_episodes(clinic, now),
+            "resumed": episodes.resume_due(clinic, now),
+            "missed": checkins.count_missed(clinic, now),
+            "reminders": checkins.send_reminders(clinic, now),
+            "prompts": checkins.send_prompts(clinic, now),
             "neuro_checks_missed": neuro_checks.count_missed(clinic),
             "neuro_checks_scheduled": neuro_checks.schedule(clinic),
             "neuro_checks": neuro_checks.send_due(clinic),

@@ -256,7 +256,7 @@ def test_prompts_due_together_are_spread_over_the_first_minutes(app, client, adm
     settings = copy.deepcopy(app.config["CRS"])
     settings["sms"].update(max_per_second=per_second, prompt_spread_minutes=spread)
     clinic = open_clinic(settings)
-    assert send_prompts(clinic) == 40
+    assert send_prompts(clinic, START) == 40  # the clock fixture stands at START
     assert _prompt_minutes(clinic) == expected
     assert max(expected) < settings["checkins"]["reminder_after_minutes"]
 
@@ -282,7 +282,7 @@ def test_a_spread_burst_leaves_a_minute_at_a_time_and_urgent_texts_never_wait_be
         enroll(client, admin_token, name=f"P {index}", phone=f"+1312555{index:04d}")
     settings = copy.deepcopy(app.config["CRS"])
     settings["sms"].update(max_per_second=0.1, prompt_spread_minutes=5)
-    send_prompts(open_clinic(settings))
+    send_prompts(open_clinic(settings), START)  # the clock fixture stands at START
     gateway = Gateway()
     phone.text("o2 85")  # SOP 5 Grade 1 Home: new hypoxia, during the burst
     deliver_due(open_clinic(settings), gateway)

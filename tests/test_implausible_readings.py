@@ -73,12 +73,12 @@ def test_monitoring_guards_whatever_the_parser_returns(app, client, admin_token,
     and flagged on the way into the store (triage.ranges), never stored as a reading."""
     from monitoring import care
     from monitoring.clinic import open_clinic
-    from monitoring.store import transaction
+    from monitoring.store import active_episode, patient_by_id, transaction
 
     clinic = open_clinic(app.config["CRS"])
     with transaction(clinic.db):
-        db_patient = clinic.db.execute("SELECT * FROM patients WHERE id = ?", [patient["id"]]).fetchone()
-        episode = clinic.db.execute("SELECT * FROM episodes WHERE patient_id = ?", [patient["id"]]).fetchone()
+        db_patient = patient_by_id(clinic.db, patient["id"])
+        episode = active_episode(clinic.db, patient["id"])
         assessment, next_checkin = care.record_reading(
             clinic, db_patient, episode, {"temperature_c": 43.28, "spo2": 97, "heart_rate": 400},
             taken_at=START, source="sms")

@@ -150,7 +150,7 @@ def test_pages_go_before_a_burst_of_prompts(app, client, runner, admin_token, ga
     from monitoring.clinic import open_clinic
 
     settings = app.config["CRS"]
-    send_prompts(open_clinic(settings))
+    send_prompts(open_clinic(settings), START)  # the clock fixture stands at START
     delivery.deliver_due(open_clinic(settings), gateway, batch=1)
     assert gateway.sent[0][:2] == (NURSES[0], "alert")
     assert db.execute("SELECT COUNT(*) FROM messages WHERE status = 'queued'").fetchone()[0] >= 6

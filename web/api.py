@@ -33,7 +33,7 @@ ALERT = "<row_id:alert_id>"
             "enrolled", status=201, body=bodies.EnrollRequest, errors=(409,), operation_id="enrollPatient")
 @staff_required()
 def enroll():
-    enrolled = patients.enroll(clinic(), json_body(), actor=g.staff["name"])
+    enrolled = patients.enroll(clinic(), json_body(), actor=g.staff["name"], now=utcnow())
     view = views.patient_view(clinic(), enrolled["id"])
     return jsonify({**view, "patient_token": enrolled["patient_token"]}), 201
 
@@ -61,7 +61,7 @@ def get_patient(patient_id: int):
             "the patient with the new episode", status=201, body=bodies.DoseRequest, operation_id="newDose")
 @staff_required()
 def new_dose(patient_id: int):
-    opened = patients.new_dose(clinic(), patient_id, json_body(), actor=g.staff["name"])
+    opened = patients.new_dose(clinic(), patient_id, json_body(), actor=g.staff["name"], now=utcnow())
     return jsonify({**views.patient_view(clinic(), patient_id), "episode_id": opened["episode_id"]}), 201
 
 
@@ -70,7 +70,7 @@ def new_dose(patient_id: int):
             status=201, body=bodies.CaregiverRequest, errors=(409,), operation_id="addCaregiver")
 @staff_required()
 def add_caregiver(patient_id: int):
-    return jsonify(caregivers.add(clinic(), patient_id, json_body(), actor=g.staff["name"])), 201
+    return jsonify(caregivers.add(clinic(), patient_id, json_body(), actor=g.staff["name"], now=utcnow())), 201
 
 
 @bp.delete(f"/patients/{PATIENT}/caregivers/<row_id:caregiver_id>")
@@ -78,7 +78,7 @@ def add_caregiver(patient_id: int):
             "the caregivers left", operation_id="removeCaregiver")
 @staff_required()
 def remove_caregiver(patient_id: int, caregiver_id: int):
-    caregivers.remove(clinic(), patient_id, caregiver_id, actor=g.staff["name"])
+    caregivers.remove(clinic(), patient_id, caregiver_id, actor=g.staff["name"], now=utcnow())
     return jsonify({"caregivers": caregivers.caregivers_view(clinic(), patient_id)})
 
 
@@ -88,7 +88,7 @@ def remove_caregiver(patient_id: int, caregiver_id: int):
             operation_id="pauseMonitoring")
 @staff_required()
 def pause(patient_id: int):
-    return jsonify(episodes.pause(clinic(), patient_id, json_body(), actor=g.staff["name"]))
+    return jsonify(episodes.pause(clinic(), patient_id, json_body(), actor=g.staff["name"], now=utcnow()))
 
 
 @bp.post(f"/patients/{PATIENT}/resume")
@@ -96,7 +96,7 @@ def pause(patient_id: int):
             operation_id="resumeMonitoring")
 @staff_required()
 def resume(patient_id: int):
-    return jsonify(episodes.resume(clinic(), patient_id, actor=g.staff["name"]))
+    return jsonify(episodes.resume(clinic(), patient_id, actor=g.staff["name"], now=utcnow()))
 
 
 @bp.post(f"/patients/{PATIENT}/end")
@@ -104,7 +104,7 @@ def resume(patient_id: int):
             errors=(409,), operation_id="endMonitoring")
 @staff_required()
 def end(patient_id: int):
-    return jsonify(episodes.end(clinic(), patient_id, json_body(), actor=g.staff["name"]))
+    return jsonify(episodes.end(clinic(), patient_id, json_body(), actor=g.staff["name"], now=utcnow()))
 
 
 @bp.post(f"/patients/{PATIENT}/medications")
@@ -112,7 +112,7 @@ def end(patient_id: int):
             "recorded", status=201, body=bodies.MedicationRequest, errors=(409,), operation_id="giveMedication")
 @staff_required()
 def give_medication(patient_id: int):
-    return jsonify(medications.give(clinic(), patient_id, json_body(), g.staff)), 201
+    return jsonify(medications.give(clinic(), patient_id, json_body(), g.staff, utcnow())), 201
 
 
 @bp.get(f"/patients/{PATIENT}/medications")
@@ -197,7 +197,7 @@ def get_settings():
             "the settings after the change", body=answers.SettingsChange, operation_id="changeSettings")
 @staff_required("admin")
 def put_settings():
-    settings.update(clinic(), json_body(), actor=g.staff["name"])
+    settings.update(clinic(), json_body(), actor=g.staff["name"], now=utcnow())
     return jsonify(settings.public_view(clinic()))
 
 

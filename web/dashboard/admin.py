@@ -9,7 +9,7 @@ from monitoring import config as config_module
 from monitoring import rota, sessions, settings, signin, tokens
 from monitoring import staff as staff_module
 from monitoring.clinic import NotFound, ServiceError, ValidationError
-from monitoring.store import from_text
+from monitoring.store import from_text, utcnow
 from web.context import clinic
 from web.dashboard import forms
 from web.dashboard.security import admin_required, current_user, idle_timeout, protect
@@ -135,7 +135,7 @@ def settings_save():
         return redirect(url_for(".settings_page"))
     if not errors:
         try:
-            settings.update(clinic(), changes, actor=current_user().name)
+            settings.update(clinic(), changes, actor=current_user().name, now=utcnow())
         except ServiceError as error:  # a clash between fields (opens after it closes), found together
             errors = {_field(error.field): _in_words(error.field, error.message)}
     if errors:
@@ -215,7 +215,7 @@ def settings_revert():
 
 def _staff_page(errors: dict | None = None, values=None, token: str | None = None, added: str | None = None,
                 status: int = 200, token_values=None):
-    return render_template("staff.html", title="Staff", people=signin.staff_list(clinic()), errors=errors or {},
+    return render_template("staff.html", title="Staff", people=signin.staff_list(clinic(), utcnow()), errors=errors or {},
                            add_errors={k: v for k, v in (errors or {}).items() if k not in ("owner", "token_name")},
                            values=values or {"role": "nurse"}, token=token, added=added,
                            roles=staff_module.ROLES, tokens=tokens.list_tokens(clinic()),
@@ -246,7 +246,7 @@ def staff_add():
 
 
 def _person(staff_id: int) -> dict:
-    for person in signin.staff_list(clinic()):
+    for person in signin.staff_list(clinic(), utcnow()):
         if person["id"] == staff_id:
             return person
     raise NotFound(f"no staff member {staff_id}", "staff_id")

@@ -31,7 +31,7 @@ def signin():
         return render_template("signin.html", title="Sign in", next=target, name="", error=None)
     name = request.form.get("name") or ""
     try:
-        staff = sign_in(clinic(), name, request.form.get("password") or "", request.remote_addr)
+        staff = sign_in(clinic(), name, request.form.get("password") or "", request.remote_addr, utcnow())
     except SigninRefused as refused:
         return render_template("signin.html", title="Sign in", next=target, name=name[:100],
                                error=refused.message), 401
@@ -74,7 +74,7 @@ def change_password():
         form = request.form
         new = form.get("new_password") or ""
         try:
-            sign_in(clinic(), user.name, form.get("current_password") or "", request.remote_addr)
+            sign_in(clinic(), user.name, form.get("current_password") or "", request.remote_addr, utcnow())
         except SigninRefused:
             errors["current_password"] = "That is not your current password."
         if not errors and new != (form.get("new_password_again") or ""):

@@ -133,7 +133,7 @@ def give_medication(patient_id: int):
     user = current_user()
     try:
         given = medications.give(clinic(), patient_id, bodies.form_body(form, bodies.MedicationRequest.model_fields),
-                                 {"id": user.id, "name": user.name}, form=True)
+                                 {"id": user.id, "name": user.name}, utcnow(), form=True)
     except NotFound:
         raise
     except ServiceError as error:
@@ -149,7 +149,7 @@ def new_dose(patient_id: int):
     form = request.form
     try:
         patients.new_dose(clinic(), patient_id, bodies.form_body(form, bodies.DoseRequest.model_fields),
-                          actor=current_user().name, form=True)
+                          actor=current_user().name, form=True, now=utcnow())
     except NotFound:
         raise
     except ServiceError as error:
@@ -164,7 +164,7 @@ def add_caregiver(patient_id: int):
     form = request.form
     try:
         added = caregivers.add(clinic(), patient_id, bodies.form_body(form, caregivers.FIELDS),
-                               actor=current_user().name, form=True)
+                               actor=current_user().name, now=utcnow(), form=True)
     except NotFound:
         raise
     except ServiceError as error:
@@ -178,7 +178,7 @@ def add_caregiver(patient_id: int):
 @bp.post("/patients/<row_id:patient_id>/caregivers/<row_id:caregiver_id>/remove")
 def remove_caregiver(patient_id: int, caregiver_id: int):
     try:
-        caregivers.remove(clinic(), patient_id, caregiver_id, actor=current_user().name)
+        caregivers.remove(clinic(), patient_id, caregiver_id, actor=current_user().name, now=utcnow())
         flash("Caregiver removed: they get no more texts.", "ok")
     except NotFound:
         flash("That caregiver was already removed.", "error")
@@ -199,10 +199,11 @@ def enroll():
     if request.method == "GET":
         return _enroll_page({**ENROLL_DEFAULTS, "dose_given_at": forms.local_input_value(utcnow(), clinic().tz)}, {})
     body = bodies.form_body(request.form, bodies.EnrollRequest.model_fields, rows={"caregivers": caregivers.FIELDS})
-    problems = patients.enrollment_errors(clinic(), body, form=True)
+    now = utcnow()
+    problems = patients.enrollment_errors(clinic(), body, form=True, now=now)
     try:
         if not problems:
-            enrolled = patients.enroll(clinic(), body, actor=current_user().name, form=True)
+            enrolled = patients.enroll(clinic(), body, actor=current_user().name, form=True, now=now)
     except ServiceError as error:  # a race the checks above could not see
         problems = {error.field or "name": error}
     if problems:
@@ -221,7 +222,7 @@ def _enroll_error_page(body: dict, errors: dict, problems: dict):
     if isinstance(conflict, Conflict):
         episode = patients.active_episode_for_phone(clinic(), bodies.e164(body["phone"]))
         if episode is not None:
-            enrolled_on_phone = timeline.patient_summary(clinic(), episode["patient_id"])
+            enrolled_on_phone = timeline.patient_summary(clinic(), episode.patient_id)
     status = 409 if all(isinstance(problems.get(field), Conflict) for field in errors) else 400
     return _enroll_page(request.form, errors, status, enrolled_on_phone)
 

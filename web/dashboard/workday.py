@@ -35,7 +35,7 @@ def pause(patient_id: int):
     try:
         body = forms.drop_none({"reason": forms.text(form, "reason"),
                                 "until": forms.local_time(form, "until", clinic().tz, "Resume at")})
-        paused = episodes.pause(clinic(), patient_id, body, actor=current_user().name)
+        paused = episodes.pause(clinic(), patient_id, body, actor=current_user().name, now=utcnow())
     except NotFound:
         raise
     except ServiceError as error:
@@ -52,7 +52,7 @@ def pause(patient_id: int):
 @bp.post("/patients/<row_id:patient_id>/resume")
 def resume(patient_id: int):
     try:
-        episodes.resume(clinic(), patient_id, actor=current_user().name)
+        episodes.resume(clinic(), patient_id, actor=current_user().name, now=utcnow())
     except NotFound:
         raise
     except ServiceError as error:
@@ -67,7 +67,7 @@ def resume(patient_id: int):
 def end(patient_id: int):
     try:
         episodes.end(clinic(), patient_id, {"reason": forms.text(request.form, "end_reason")},
-                     actor=current_user().name)
+                     actor=current_user().name, now=utcnow())
     except NotFound:
         raise
     except ServiceError as error:

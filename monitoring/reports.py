@@ -28,16 +28,18 @@ from messages.texts import level_label, reason_label
 from monitoring.alerts import OUTCOMES
 from monitoring.clinic import Clinic
 from monitoring.history import period_with_errors
-from monitoring.store import from_text, loads, to_text, utcnow
+from monitoring.store import from_text, loads, to_text
 
 ALERT_LEVELS = ("clinician_review", "urgent")
 OUTCOME_LABELS = {"home_care": "home care", "ed": "emergency department", "clinic": "seen in clinic",
                   "admitted": "admitted", "no_action": "no action needed"}
 
 
-def parse_period(args: Mapping[str, str], tz: ZoneInfo) -> tuple[dict[str, datetime | None], dict[str, str]]:
-    """Query args -> ({"since", "until"}, {field: problem}); the last 30 clinic days by default."""
-    since, until, errors = period_with_errors(args, tz)
+def parse_period(args: Mapping[str, str], tz: ZoneInfo,
+                 now: datetime) -> tuple[dict[str, datetime | None], dict[str, str]]:
+    """Query args -> ({"since", "until"}, {field: problem}); the last 30 clinic days up to the end of `now`'s
+    day (aware UTC, the caller's) by default (`history.period_with_errors`)."""
+    since, until, errors = period_with_errors(args, tz, now)
     return ({} if errors else {"since": since, "until": until}), errors
 
 
@@ -53,11 +55,12 @@ def _spread(values: list[float]) -> dict[str, float | None]:
     return {"median": statistics.median(values) if values else None, "p90": percentile(values, 0.9)}
 
 
-def alert_report(clinic: Clinic, since: datetime, until: datetime) -> dict[str, Any]:
+def alert_report(clinic: Clinic, since: datetime, until: datetime, now: datetime) -> dict[str, Any]:
     """{"since", "until" (ISO), "alerts", "by_level": {level: n}, "by_reason": {code: n},
     "first_page_seconds": {"median", "p90"}, "ack_seconds": {"median", "p90"}, "repaged", "called",
     "outcomes": {outcome: n}, "unresolved", "patient_days", "missed_checkin_alerts_per_patient_day"}.
-    Seconds are floats; see the module docstring for each definition."""
+    Seconds are floats; see the module docstring for each definition. `now` (aware UTC, the caller's) ends
+    the patient-days of an episode still running."""
     db = clinic.db
     rows = db.execute(
         "SELECT a.id, a.level, a.reasons, a.created_at, a.acknowledged_at, a.page_round, a.status, a.outcome, "
@@ -81,7 +84,7 @@ def alert_report(clinic: Clinic, since: datetime, until: datetime) -> dict[str, 
             ack.append((from_text(row["acknowledged_at"]) - created).total_seconds())
         if row["outcome"]:
             outcomes[row["outcome"]] = outcomes.get(row["outcome"], 0) + 1
-    days = patient_days(clinic, since, until)
+    days = patient_days(clinic, since, until, now)
     missed = by_reason.get("missed_checkins", 0)
     return {
         "since": since.isoformat(), "until": until.isoformat(),
@@ -95,10 +98,9 @@ def alert_report(clinic: Clinic, since: datetime, until: datetime) -> dict[str, 
     }
 
 
-def patient_days(clinic: Clinic, since: datetime, until: datetime) -> float:
+def patient_days(clinic: Clinic, since: datetime, until: datetime, now: datetime) -> float:
     """Days of monitoring in [since, until): each episode from its dose to when it ended (or its planned
-    end, or now while it runs), clipped to the period."""
-    now = utcnow()
+    end, or `now` (aware UTC) while it runs), clipped to the period."""
     total = 0.0
     for row in clinic.db.execute(
             "SELECT dose_given_at, ends_at, ended_at, status FROM episodes WHERE dose_given_at < ? "

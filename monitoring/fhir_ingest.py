@@ -9,8 +9,10 @@ oxygen saturation 59408-5 or 2708-6 in %. Every refusal is a FhirError naming th
 """
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from monitoring import app_api
 from monitoring import fhir_codes as codes
@@ -34,16 +36,19 @@ ELEMENTS = {"temperature": "Observation.valueQuantity.value", "temperature.value
 class Incoming:
     """One device Observation, understood: whose, which vital (canonical LOINC), when, and its values."""
 
-    patient: object  # the patients row
+    patient: sqlite3.Row  # the patients row
     code: str
-    kind: str
+    kind: str  # temp | bp | hr | spo2 (fhir_codes.VITALS)
     effective_at: datetime
-    values: dict  # as app_api.reading_values returns them
+    values: dict[str, Any]  # as app_api.reading_values returns them
 
 
-def read_observation(clinic: Clinic, device: dict, resource) -> Incoming:
-    """Validate `resource` as a vital-signs Observation from `device`. Raises FhirError (400 malformed,
-    422 understood but refused) with the FHIRPath of the element at fault."""
+def read_observation(clinic: Clinic, device: dict[str, Any], resource: object, now: datetime) -> Incoming:
+    """Validate `resource` (parsed JSON) as a vital-signs Observation (FHIR R4 vital signs profile, US Core)
+    from `device` (a devices row as `devices.device_by_token` gives it: its "patient_id" None for a clinic
+    device). An effectiveDateTime more than 5 minutes after `now` (aware UTC, the caller's) is refused as
+    in the future. Raises FhirError (400 malformed, 403 a device bound to another patient, 422 understood
+    but refused) with the FHIRPath of the element at fault."""
     if not isinstance(resource, dict) or resource.get("resourceType") != "Observation":
         raise FhirError(400, "the resource must be an Observation", "Observation.resourceType")
     if resource.get("status") not in ACCEPTED_STATUS:
@@ -51,7 +56,7 @@ def read_observation(clinic: Clinic, device: dict, resource) -> Incoming:
                         "Observation.status", "value")
     kind, code = _kind(resource)
     effective_at = _effective(resource)
-    body: dict = {"taken_at": effective_at.isoformat()}
+    body: dict[str, Any] = {"taken_at": effective_at.isoformat()}
     if kind == "bp":
         body.update(_pressure(resource))
     else:
@@ -63,7 +68,7 @@ def read_observation(clinic: Clinic, device: dict, resource) -> Incoming:
     patient = _patient(clinic, device, resource.get("subject"))
     try:
         values = app_api.reading_values(body)
-        app_api.taken_at(body)
+        app_api.taken_at(body, now)
     except ServiceError as error:
         raise FhirError(422, error.message, ELEMENTS.get(error.field or "body", "Observation"), "value") from None
     if values["implausible"]:
@@ -73,7 +78,7 @@ def read_observation(clinic: Clinic, device: dict, resource) -> Incoming:
     return Incoming(patient, code, kind, effective_at, values)
 
 
-def _kind(resource: dict) -> tuple[str, str]:
+def _kind(resource: dict[str, Any]) -> tuple[str, str]:
     """(kind, the kind's canonical LOINC code) from Observation.code."""
     code = resource.get("code")
     codings = code.get("coding") if isinstance(code, dict) else None
@@ -98,7 +103,7 @@ def _kind(resource: dict) -> tuple[str, str]:
                          "oxygen saturation", "Observation.code", "code-invalid")
 
 
-def _effective(resource: dict) -> datetime:
+def _effective(resource: dict[str, Any]) -> datetime:
     text = resource.get("effectiveDateTime")
     if text is None:
         other = next((key for key in resource if key.startswith("effective")), None)
@@ -114,7 +119,7 @@ def _effective(resource: dict) -> datetime:
     return moment
 
 
-def _quantity(quantity, kind: str, element: str) -> tuple[float, str | None]:
+def _quantity(quantity: object, kind: str, element: str) -> tuple[float, str | None]:
     if not isinstance(quantity, dict):
         raise FhirError(400, "valueQuantity is required", element, "required")
     value = quantity.get("value")
@@ -129,12 +134,12 @@ def _quantity(quantity, kind: str, element: str) -> tuple[float, str | None]:
     return value, allowed[unit]
 
 
-def _pressure(resource: dict) -> dict:
+def _pressure(resource: dict[str, Any]) -> dict[str, float]:
     components = resource.get("component")
     if not isinstance(components, list):
         raise FhirError(400, "a blood pressure panel needs components 8480-6 and 8462-4", "Observation.component",
                         "required")
-    found = {}
+    found: dict[str, float] = {}
     for index, component in enumerate(components):
         code = component.get("code") if isinstance(component, dict) else None
         codings = code.get("coding") if isinstance(code, dict) else None
@@ -151,14 +156,15 @@ def _pressure(resource: dict) -> dict:
     return found
 
 
-def _patient(clinic: Clinic, device: dict, subject):
+def _patient(clinic: Clinic, device: dict[str, Any], subject: object) -> sqlite3.Row:
     """The device's own patient, or (a clinic device) the patient named by MRN or by reference."""
     bound = device["patient_id"]
     if subject is None:
         if bound is None:
             raise FhirError(400, "subject is required from a clinic device: give the patient's MRN as "
                                  "subject.identifier", "Observation.subject", "required")
-        return clinic.db.execute("SELECT * FROM patients WHERE id = ?", [bound]).fetchone()
+        row: sqlite3.Row = clinic.db.execute("SELECT * FROM patients WHERE id = ?", [bound]).fetchone()
+        return row
     if not isinstance(subject, dict):
         raise FhirError(400, "subject must be a Reference", "Observation.subject")
     patient = _by_reference(clinic, subject) if "reference" in subject else _by_identifier(clinic, subject)
@@ -167,10 +173,10 @@ def _patient(clinic: Clinic, device: dict, subject):
     return patient
 
 
-def _by_reference(clinic: Clinic, subject: dict):
+def _by_reference(clinic: Clinic, subject: dict[str, Any]) -> sqlite3.Row:
     text = subject.get("reference")
     number = text.removeprefix("Patient/") if isinstance(text, str) else ""
-    row = None
+    row: sqlite3.Row | None = None
     if number.isascii() and number.isdigit() and len(number) < 19:
         row = clinic.db.execute("SELECT * FROM patients WHERE id = ?", [int(number)]).fetchone()
     if row is None:
@@ -178,7 +184,7 @@ def _by_reference(clinic: Clinic, subject: dict):
     return row
 
 
-def _by_identifier(clinic: Clinic, subject: dict):
+def _by_identifier(clinic: Clinic, subject: dict[str, Any]) -> sqlite3.Row:
     identifier = subject.get("identifier")
     if not isinstance(identifier, dict) or not isinstance(identifier.get("value"), str):
         raise FhirError(400, "subject.identifier must be {system, value} with the patient's MRN",
@@ -188,7 +194,7 @@ def _by_identifier(clinic: Clinic, subject: dict):
         raise FhirError(422, f"subject.identifier.system must be the clinic's MRN system "
                              f"{clinic.config['fhir']['mrn_system']}", "Observation.subject.identifier.system",
                         "value")
-    row = patient_with_mrn(clinic, identifier["value"])
+    row: sqlite3.Row | None = patient_with_mrn(clinic, identifier["value"])
     if row is None:
         raise FhirError(422, f"no patient with MRN {identifier['value']!r}", "Observation.subject.identifier.value",
                         "not-found")

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from monitoring.clinic import Clinic, ValidationError
 from monitoring.episodes import episode_status
-from monitoring.rows import Alert
+from monitoring.rows import Alert, Patient
 from monitoring.store import from_text, loads, to_text
 from monitoring.timeline import paged_by
 from triage.model import LEVELS
@@ -161,10 +161,10 @@ def alert_history(clinic: Clinic, *, status: str = "all", level: str | None = No
 
 def patient_choices(clinic: Clinic) -> list[dict[str, Any]]:
     """Every patient for a filter list: {"id", "label"}; the MRN or date of birth tells two of a name apart."""
-    rows = clinic.db.execute("SELECT id, name, mrn, birth_date FROM patients ORDER BY name COLLATE NOCASE, id")
-    return [{"id": row["id"], "label": row["name"] + (f" (MRN {row['mrn']})" if row["mrn"] else
-                                                       f" (born {row['birth_date']})" if row["birth_date"] else "")}
-            for row in rows]
+    patients = map(Patient.from_row, clinic.db.execute("SELECT * FROM patients ORDER BY name COLLATE NOCASE, id"))
+    return [{"id": patient.id, "label": patient.name + (f" (MRN {patient.mrn})" if patient.mrn else
+                                                        f" (born {patient.birth_date})" if patient.birth_date else "")}
+            for patient in patients]
 
 
 def _digits(text: str) -> str:
@@ -197,9 +197,13 @@ def find_patients(clinic: Clinic, search: str = "", show: str = "current", limit
         "WHERE patient_id = p.id ORDER BY status = 'active' DESC, id DESC LIMIT 1)"
         + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY p.name COLLATE NOCASE, p.id DESC LIMIT ?",
         [*params, limit]).fetchall()
-    return [{
-        "id": row["id"], "name": row["name"], "mrn": row["mrn"], "birth_date": row["birth_date"],
-        "phone": row["phone"], "therapy": row["therapy"], "dose_given_at": from_text(row["dose_given_at"]),
-        "ended_at": from_text(row["ended_at"]), "end_reason": row["end_reason"],
-        "monitoring": episode_status({"status": row["episode_state"], "paused_at": row["paused_at"]}, row),
-    } for row in rows]
+    found = []
+    for row in rows:
+        patient = Patient.from_row(row)  # p.* comes first, so id, name ... are the patient's
+        found.append({
+            "id": patient.id, "name": patient.name, "mrn": patient.mrn, "birth_date": patient.birth_date,
+            "phone": patient.phone, "therapy": row["therapy"], "dose_given_at": from_text(row["dose_given_at"]),
+            "ended_at": from_text(row["ended_at"]), "end_reason": row["end_reason"],
+            "monitoring": episode_status({"status": row["episode_state"], "paused_at": row["paused_at"]}, row),
+        })
+    return found

@@ -1,17 +1,21 @@
-"""The patient app's road into care: the same triage as a text, answered in JSON instead of SMS."""
+"""The patient app's road into care: the same triage as a text, answered in JSON instead of SMS (CONTRACT
+section 5). `patient` is the caller's row of `patients` (the app's bearer token names it); the clock is the
+caller's: `now` is aware UTC, read once per request."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import triage
 from monitoring import bodies, care, views
 from monitoring.clinic import Clinic, Conflict, ValidationError
 from monitoring.rows import Episode, Patient
-from monitoring.store import active_episode, transaction, utcnow
+from monitoring.store import active_episode, transaction
 from triage.model import Assessment
 from triage.ranges import temperature_celsius, temperature_unit
 
 WHOLE_NUMBERS = ("systolic", "diastolic", "spo2", "heart_rate")
+FUTURE_ALLOWANCE = timedelta(minutes=5)  # a phone's clock a little ahead of ours is not "the future"
 
 
 def _active_episode(clinic: Clinic, patient: Patient) -> Episode:
@@ -21,12 +25,14 @@ def _active_episode(clinic: Clinic, patient: Patient) -> Episode:
     return episode
 
 
-def taken_at(body: dict):
-    """When the reading or dose was taken (now when not given); a time in the future is refused."""
-    taken_at = bodies.parse(bodies.ReadingRequest, body).taken_at or utcnow()
-    if taken_at > utcnow() + timedelta(minutes=5):
+def taken_at(body: object, now: datetime) -> datetime:
+    """When the reading or dose in `body` (its "taken_at", ISO 8601 with offset) was taken: `now` (aware UTC)
+    when not given. ValidationError (taken_at) for a time more than 5 minutes after `now`, or as
+    `bodies.ReadingRequest` refuses it."""
+    taken = bodies.parse(bodies.ReadingRequest, body).taken_at or now
+    if taken > now + FUTURE_ALLOWANCE:
         raise ValidationError("taken_at is in the future", "taken_at")
-    return taken_at
+    return taken
 
 
 def to_celsius(value: float, unit: str | None) -> float | None:
@@ -37,11 +43,14 @@ def to_celsius(value: float, unit: str | None) -> float | None:
     return temperature_celsius(value, unit)
 
 
-def reading_values(body) -> dict:
-    """Validate an app reading body (monitoring.bodies.ReadingRequest); implausible values are kept out and
-    named, as for a text."""
+def reading_values(body: object) -> dict[str, Any]:
+    """Validate an app reading body (monitoring.bodies.ReadingRequest) -> {"implausible": set of fields kept
+    out, "symptoms": set of keys, and each plausible value given: "temperature_c" (degrees C) with
+    "temperature_given" and "temperature_unit" (C | F, as the patient gave it), "systolic", "diastolic" (mmHg),
+    "spo2" (%), "heart_rate" (per minute)}; implausible values (triage.plausible) are kept out and named, as
+    for a text. ValidationError naming the field for a malformed body, or "body" when it says nothing."""
     reading = bodies.parse(bodies.ReadingRequest, body)
-    values: dict = {"implausible": set(), "symptoms": set(reading.symptoms)}
+    values: dict[str, Any] = {"implausible": set(), "symptoms": set(reading.symptoms)}
     if reading.temperature is not None:
         value, unit = reading.temperature.value, reading.temperature.unit
         celsius = to_celsius(value, unit)
@@ -53,11 +62,11 @@ def reading_values(body) -> dict:
         else:
             values["implausible"].add("temperature_c")
     for field in WHOLE_NUMBERS:
-        value = getattr(reading, field)
-        if value is None:
+        number = getattr(reading, field)
+        if number is None:
             continue
-        if triage.plausible(field, value):
-            values[field] = value
+        if triage.plausible(field, number):
+            values[field] = number
         else:
             values["implausible"].add(field)
     if not (set(values) - {"implausible", "symptoms"}) and not values["symptoms"] and not values["implausible"]:
@@ -65,16 +74,22 @@ def reading_values(body) -> dict:
     return values
 
 
-def submit_reading(clinic: Clinic, patient, body) -> dict:
+def submit_reading(clinic: Clinic, patient: Patient, body: object, now: datetime) -> dict[str, Any]:
+    """POST /api/v1/me/readings: validate (`reading_values`, `taken_at` against `now`), triage and record it
+    in the patient's active episode; the answer as `_answer` gives it ({"assessment": {"level", "reasons",
+    "instructions" (texts in the patient's language), "instruction_keys", "next_acetaminophen_at"},
+    "next_checkin_at"}). ValidationError naming the field; Conflict (episode) when monitoring has ended."""
     values = reading_values(body)
-    assessment, next_checkin = record(clinic, patient, values, taken_at(body))
+    assessment, next_checkin = record(clinic, patient, values, taken_at(body, now))
     return _answer(clinic, patient, assessment, next_checkin)
 
 
-def record(clinic: Clinic, patient, values: dict, taken: datetime, source: str = "app") -> tuple[Assessment, datetime]:
-    """Triage one reading (`values` as reading_values returns them) in the patient's active episode: the road
-    the app takes, and device Observations too (monitoring.device_readings). Joins the caller's transaction.
-    Raises Conflict when monitoring has ended."""
+def record(clinic: Clinic, patient: Patient, values: dict[str, Any], taken: datetime,
+           source: str = "app") -> tuple[Assessment, datetime]:
+    """Triage one reading (`values` as reading_values returns them, taken at `taken`, aware) in the patient's
+    active episode: the road the app takes, and device Observations too (monitoring.device_readings). Joins
+    the caller's transaction. Returns (the assessment, when the next check-in is due). Raises Conflict
+    (episode) when monitoring has ended."""
     with transaction(clinic.db):
         episode = _active_episode(clinic, patient)
         # the app shows the patient every instruction, so the nurse's page repeats them all
@@ -82,10 +97,14 @@ def record(clinic: Clinic, patient, values: dict, taken: datetime, source: str =
                                    shown="app" if source == "app" else "text")
 
 
-def submit_medication(clinic: Clinic, patient, body) -> dict:
+def submit_medication(clinic: Clinic, patient: Patient, body: object, now: datetime) -> dict[str, Any]:
+    """POST /api/v1/me/medications: acetaminophen the patient took (`bodies.PatientMedicationRequest`; dose_mg
+    in mg; taken_at defaults to `now`, aware UTC, and may not be more than 5 minutes after it), checked
+    against the SOP's interval and daily total (care.patient_acetaminophen), answered as `submit_reading`.
+    ValidationError naming the field; Conflict (episode) when monitoring has ended."""
     dose = bodies.parse(bodies.PatientMedicationRequest, body)
-    dose_mg, given_at = dose.dose_mg, dose.taken_at or utcnow()
-    if given_at > utcnow() + timedelta(minutes=5):
+    dose_mg, given_at = dose.dose_mg, dose.taken_at or now
+    if given_at > now + FUTURE_ALLOWANCE:
         raise ValidationError("taken_at is in the future", "taken_at")
     with transaction(clinic.db):
         episode = _active_episode(clinic, patient)
@@ -95,7 +114,7 @@ def submit_medication(clinic: Clinic, patient, body) -> dict:
     return _answer(clinic, patient, assessment, next_checkin)
 
 
-def _answer(clinic: Clinic, patient, assessment, next_checkin) -> dict:
+def _answer(clinic: Clinic, patient: Patient, assessment: Assessment, next_checkin: datetime) -> dict[str, Any]:
     return {"assessment": {
         "level": assessment.level, "reasons": list(assessment.reasons),
         "instructions": care.instruction_texts(clinic, patient, assessment, next_checkin),
@@ -105,7 +124,9 @@ def _answer(clinic: Clinic, patient, assessment, next_checkin) -> dict:
     }, "next_checkin_at": next_checkin.isoformat()}
 
 
-def me(clinic: Clinic, patient) -> dict:
+def me(clinic: Clinic, patient: Patient) -> dict[str, Any]:
+    """GET /api/v1/me: {"id", "name", "language", "episode", "latest_assessment", "next_checkin_at",
+    "readings" (the newest 50)}, each as `views.patient_view` shapes it."""
     view = views.patient_view(clinic, patient.id, reading_limit=50)
     episode = view["episode"]
     return {"id": view["id"], "name": view["name"], "language": view["language"], "episode": episode,

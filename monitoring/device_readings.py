@@ -18,12 +18,14 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from monitoring import app_api, care, fhir_ingest
 from monitoring import fhir_observations as obs
 from monitoring.clinic import Clinic, Conflict, ServiceError
 from monitoring.fhir_outcome import FhirError
-from monitoring.store import from_text, insert, to_text, transaction, utcnow
+from monitoring.rows import Patient
+from monitoring.store import from_text, insert, to_text, transaction
 from triage import replies
 from triage.model import LEVELS, Assessment
 
@@ -34,48 +36,64 @@ class Entry:
     resource) or 4xx with `error`."""
 
     status: int
-    resource: dict | None = None
+    resource: dict[str, Any] | None = None
     error: ServiceError | None = None
     effective_at: datetime | None = None
-    triaged: tuple | None = None  # (patient row, episode id, Assessment, next check-in) for a new reading
+    triaged: Triaged | None = None  # for a new reading
+
+
+@dataclass(frozen=True)
+class Triaged:
+    """A new device reading as triaged: whose (the patients row), in which episode, its assessment and when
+    the next check-in is due."""
+
+    patient: Patient
+    episode_id: int
+    assessment: Assessment
+    next_checkin: datetime
+    effective_at: datetime
 
 
 @dataclass
 class Posted:
+    """What a post did: one Entry per resource, in the order given, and the ids of the texts queued to patients."""
+
     entries: list[Entry] = field(default_factory=list)
     told: list[int] = field(default_factory=list)  # message ids of the texts to patients
 
 
-def post_observations(clinic: Clinic, device: dict, resources: list) -> Posted:
-    """Record device Observations (in reading-time order, each on its own) and tell each patient at most once.
-
-    Returns one Entry per resource, in the order given."""
+def post_observations(clinic: Clinic, device: dict[str, Any], resources: list[Any], now: datetime) -> Posted:
+    """Record device Observations (parsed FHIR JSON, as `fhir_ingest.read_observation` reads them; in
+    reading-time order, each on its own) and tell each patient at most once (see the module doc). `device` as
+    `devices.device_by_token` gives it; `now` (aware UTC, the caller's) is when it was last seen, when each
+    reading arrived and when advice was told. Returns one Entry per resource, in the order given (201
+    created, 200 a duplicate, 4xx with the FhirError/ServiceError); nothing raised for a bad resource."""
     entries: list[Entry | None] = [None] * len(resources)
     understood = []
     for index, resource in enumerate(resources):
         try:
-            understood.append((index, fhir_ingest.read_observation(clinic, device, resource)))
+            understood.append((index, fhir_ingest.read_observation(clinic, device, resource, now)))
         except ServiceError as error:
             entries[index] = Entry(error.status, error=error)
     for index, incoming in sorted(understood, key=lambda pair: (pair[1].effective_at, pair[0])):
         try:
-            entries[index] = _record(clinic, device, incoming)
+            entries[index] = _record(clinic, device, incoming, now)
         except ServiceError as error:
             entries[index] = Entry(error.status, error=error)
     posted = Posted(entries=[entry for entry in entries if entry is not None])
     with transaction(clinic.db):
-        clinic.db.execute("UPDATE devices SET last_seen_at = ? WHERE id = ?", [to_text(utcnow()), device["id"]])
-        by_patient: dict[int, list[Entry]] = {}
+        clinic.db.execute("UPDATE devices SET last_seen_at = ? WHERE id = ?", [to_text(now), device["id"]])
+        by_patient: dict[int, list[Triaged]] = {}
         for entry in posted.entries:
             if entry.triaged is not None:
-                by_patient.setdefault(entry.triaged[0].id, []).append(entry)
+                by_patient.setdefault(entry.triaged.patient.id, []).append(entry.triaged)
         for triaged in by_patient.values():
-            message_ids = tell_patient(clinic, triaged)
+            message_ids = tell_patient(clinic, triaged, now)
             posted.told += message_ids
     return posted
 
 
-def _record(clinic: Clinic, device: dict, incoming: fhir_ingest.Incoming) -> Entry:
+def _record(clinic: Clinic, device: dict[str, Any], incoming: fhir_ingest.Incoming, now: datetime) -> Entry:
     key = [device["id"], incoming.code, to_text(incoming.effective_at)]
     try:
         with transaction(clinic.db):
@@ -95,27 +113,35 @@ def _record(clinic: Clinic, device: dict, incoming: fhir_ingest.Incoming) -> Ent
                 [incoming.patient.id]).fetchone()
             insert(clinic.db, "device_observations", {
                 "device_id": device["id"], "patient_id": incoming.patient.id, "reading_id": reading["id"],
-                "code": incoming.code, "effective_at": key[2], "created_at": to_text(utcnow())})
+                "code": incoming.code, "effective_at": key[2], "created_at": to_text(now)})
     except sqlite3.IntegrityError:  # the same reading raced in from another request of the same hub
         seen = clinic.db.execute(
             "SELECT reading_id FROM device_observations WHERE device_id = ? AND code = ? AND effective_at = ?",
             key).fetchone()
         return _duplicate(clinic, seen["reading_id"], incoming)
-    row = obs.reading_row(clinic.db, reading["id"])
-    return Entry(201, obs.observation(row, incoming.kind), effective_at=incoming.effective_at,
-                 triaged=(incoming.patient, reading["episode_id"], assessment, next_checkin))
+    return Entry(201, _observation(clinic, reading["id"], incoming.kind), effective_at=incoming.effective_at,
+                 triaged=Triaged(incoming.patient, reading["episode_id"], assessment, next_checkin,
+                                 incoming.effective_at))
+
+
+def _observation(clinic: Clinic, reading_id: int, kind: str) -> dict[str, Any]:
+    row = obs.reading_row(clinic.db, reading_id)
+    if row is None:  # the reading was recorded in this request, or its device_observations row names it
+        raise LookupError(f"no reading {reading_id}")
+    return obs.observation(row, kind)
 
 
 def _duplicate(clinic: Clinic, reading_id: int, incoming: fhir_ingest.Incoming) -> Entry:
-    row = obs.reading_row(clinic.db, reading_id)
-    return Entry(200, obs.observation(row, incoming.kind), effective_at=incoming.effective_at)
+    return Entry(200, _observation(clinic, reading_id, incoming.kind), effective_at=incoming.effective_at)
 
 
-def tell_patient(clinic: Clinic, triaged: list[Entry]) -> list[int]:
-    """Text one patient the advice of the worst of these new readings, if it is news (see the module doc).
-    Inside the caller's transaction; returns the ids of the texts queued."""
-    worst = max(triaged, key=lambda entry: (LEVELS.index(entry.triaged[2].level), entry.effective_at))
-    patient, episode_id, assessment, next_checkin = worst.triaged
+def tell_patient(clinic: Clinic, triaged: list[Triaged], now: datetime) -> list[int]:
+    """Text one patient the advice of the worst of these new readings (at least one, all theirs), if it is
+    news (see the module doc; triage.replies.device_keys). Inside the caller's transaction; `now` (aware UTC)
+    is recorded as when it was told. Returns the ids of the texts queued (none for a routine reading)."""
+    worst = max(triaged, key=lambda reading: (LEVELS.index(reading.assessment.level), reading.effective_at))
+    patient, episode_id, assessment, next_checkin = (worst.patient, worst.episode_id, worst.assessment,
+                                                     worst.next_checkin)
     if assessment.level == "routine" or not assessment.instructions:
         return []
     last = clinic.db.execute("SELECT * FROM device_advice WHERE episode_id = ?", [episode_id]).fetchone()
@@ -130,14 +156,15 @@ def tell_patient(clinic: Clinic, triaged: list[Entry]) -> list[int]:
         "INSERT INTO device_advice (episode_id, advice, level, reading_at, told_at) VALUES (?, ?, ?, ?, ?) "
         "ON CONFLICT (episode_id) DO UPDATE SET advice = excluded.advice, level = excluded.level, "
         "reading_at = excluded.reading_at, told_at = excluded.told_at",
-        [episode_id, advice, assessment.level, to_text(worst.effective_at), to_text(utcnow())])
+        [episode_id, advice, assessment.level, to_text(worst.effective_at), to_text(now)])
     return [message_id for message_id in told if message_id is not None]
 
 
-def _news(clinic: Clinic, last, assessment: Assessment, reading_at: datetime) -> bool:
+def _news(clinic: Clinic, last: sqlite3.Row, assessment: Assessment, reading_at: datetime) -> bool:
     if assessment.instructions[0] != last["advice"]:
         return True
     if LEVELS.index(assessment.level) > LEVELS.index(last["level"]):
         return True
     again_after = timedelta(hours=clinic.thresholds.acetaminophen_interval_hours)
-    return reading_at - from_text(last["reading_at"]) >= again_after
+    told_reading_at: str = last["reading_at"]
+    return reading_at - from_text(told_reading_at) >= again_after

@@ -1,11 +1,11 @@
 """The CapabilityStatement: built from what monitoring.fhir_search and the device road really support."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from monitoring import fhir_codes as codes
 from monitoring.fhir_search import PAGING, SEARCH
-from monitoring.store import utcnow
 
 PARAM_TYPES = {"id": "token", "reference": "reference", "date": "date", "token": "token"}
 PARAM_DOCS = {
@@ -29,9 +29,10 @@ TYPE_DOCS = {
 }
 
 
-def capability_statement(base_url: str, version: str) -> dict[str, Any]:
+def capability_statement(base_url: str, version: str, now: datetime) -> dict[str, Any]:
     """What this server does (FHIR R4 CapabilityStatement, kind instance): JSON only, read and search on the
-    types in fhir_search.SEARCH with exactly their parameters, create on Observation, transaction and batch."""
+    types in fhir_search.SEARCH with exactly their parameters, create on Observation, transaction and batch.
+    Its date is `now` (aware UTC, the caller's). `base_url` the server's FHIR base; `version` crswatch's."""
     resources = []
     for resource_type, spec in SEARCH.items():
         interactions = [{"code": "read"}, {"code": "search-type"}]
@@ -44,7 +45,7 @@ def capability_statement(base_url: str, version: str) -> dict[str, Any]:
                             for name, kind in spec.params.items()],
         })
     return {
-        "resourceType": "CapabilityStatement", "status": "active", "date": utcnow().isoformat(),
+        "resourceType": "CapabilityStatement", "status": "active", "date": now.isoformat(),
         "publisher": "crswatch", "kind": "instance",
         "software": {"name": "crswatch", "version": version},
         "implementation": {"description": "crswatch: home monitoring for CRS after BTCE step-up doses",

@@ -16,17 +16,18 @@ from typing import Any
 
 from monitoring import fhir_search
 from monitoring.clinic import Clinic
-from monitoring.store import utcnow
 
 EXPORT_TYPES = tuple(fhir_search.SEARCH)
 BATCH = fhir_search.MAX_COUNT
 
 
-def export(clinic: Clinic, out_dir: Path, since: datetime | None, request: str) -> dict[str, Any]:
+def export(clinic: Clinic, out_dir: Path, since: datetime | None, request: str, now: datetime) -> dict[str, Any]:
     """Write `<Type>.ndjson` for every type with resources changed since `since` (all when None) and
-    `manifest.json`; return the manifest. Files are written whole (to a temporary name, then renamed)."""
+    `manifest.json`; return the manifest. Files are written whole (to a temporary name, then renamed).
+    `now` (aware UTC, read by the caller before the export starts) is the manifest's transactionTime, the
+    `since` of the next export (FHIR Bulk Data: transactionTime)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    transaction_time = utcnow()
+    transaction_time = now
     params = {"_lastUpdated": [f"ge{since.isoformat()}"]} if since is not None else {}
     output = []
     for resource_type in EXPORT_TYPES:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from monitoring import app_api
 from monitoring import fhir_codes as codes
@@ -38,14 +39,17 @@ class Incoming:
 
     patient: Patient
     code: str
-    kind: str
+    kind: str  # temp | bp | hr | spo2 (fhir_codes.VITALS)
     effective_at: datetime
-    values: dict  # as app_api.reading_values returns them
+    values: dict[str, Any]  # as app_api.reading_values returns them
 
 
-def read_observation(clinic: Clinic, device: dict, resource) -> Incoming:
-    """Validate `resource` as a vital-signs Observation from `device`. Raises FhirError (400 malformed,
-    422 understood but refused) with the FHIRPath of the element at fault."""
+def read_observation(clinic: Clinic, device: dict[str, Any], resource: object, now: datetime) -> Incoming:
+    """Validate `resource` (parsed JSON) as a vital-signs Observation (FHIR R4 vital signs profile, US Core)
+    from `device` (a devices row as `devices.device_by_token` gives it: its "patient_id" None for a clinic
+    device). An effectiveDateTime more than 5 minutes after `now` (aware UTC, the caller's) is refused as
+    in the future. Raises FhirError (400 malformed, 403 a device bound to another patient, 422 understood
+    but refused) with the FHIRPath of the element at fault."""
     if not isinstance(resource, dict) or resource.get("resourceType") != "Observation":
         raise FhirError(400, "the resource must be an Observation", "Observation.resourceType")
     if resource.get("status") not in ACCEPTED_STATUS:
@@ -53,7 +57,7 @@ def read_observation(clinic: Clinic, device: dict, resource) -> Incoming:
                         "Observation.status", "value")
     kind, code = _kind(resource)
     effective_at = _effective(resource)
-    body: dict = {"taken_at": effective_at.isoformat()}
+    body: dict[str, Any] = {"taken_at": effective_at.isoformat()}
     if kind == "bp":
         body.update(_pressure(resource))
     else:
@@ -65,7 +69,7 @@ def read_observation(clinic: Clinic, device: dict, resource) -> Incoming:
     patient = _patient(clinic, device, resource.get("subject"))
     try:
         values = app_api.reading_values(body)
-        app_api.taken_at(body)
+        app_api.taken_at(body, now)
     except ServiceError as error:
         raise FhirError(422, error.message, ELEMENTS.get(error.field or "body", "Observation"), "value") from None
     if values["implausible"]:
@@ -75,7 +79,7 @@ def read_observation(clinic: Clinic, device: dict, resource) -> Incoming:
     return Incoming(patient, code, kind, effective_at, values)
 
 
-def _kind(resource: dict) -> tuple[str, str]:
+def _kind(resource: dict[str, Any]) -> tuple[str, str]:
     """(kind, the kind's canonical LOINC code) from Observation.code."""
     code = resource.get("code")
     codings = code.get("coding") if isinstance(code, dict) else None
@@ -100,7 +104,7 @@ def _kind(resource: dict) -> tuple[str, str]:
                          "oxygen saturation", "Observation.code", "code-invalid")
 
 
-def _effective(resource: dict) -> datetime:
+def _effective(resource: dict[str, Any]) -> datetime:
     text = resource.get("effectiveDateTime")
     if text is None:
         other = next((key for key in resource if key.startswith("effective")), None)
@@ -116,7 +120,7 @@ def _effective(resource: dict) -> datetime:
     return moment
 
 
-def _quantity(quantity, kind: str, element: str) -> tuple[float, str | None]:
+def _quantity(quantity: object, kind: str, element: str) -> tuple[float, str | None]:
     if not isinstance(quantity, dict):
         raise FhirError(400, "valueQuantity is required", element, "required")
     value = quantity.get("value")
@@ -131,12 +135,12 @@ def _quantity(quantity, kind: str, element: str) -> tuple[float, str | None]:
     return value, allowed[unit]
 
 
-def _pressure(resource: dict) -> dict:
+def _pressure(resource: dict[str, Any]) -> dict[str, float]:
     components = resource.get("component")
     if not isinstance(components, list):
         raise FhirError(400, "a blood pressure panel needs components 8480-6 and 8462-4", "Observation.component",
                         "required")
-    found = {}
+    found: dict[str, float] = {}
     for index, component in enumerate(components):
         code = component.get("code") if isinstance(component, dict) else None
         codings = code.get("coding") if isinstance(code, dict) else None
@@ -153,14 +157,16 @@ def _pressure(resource: dict) -> dict:
     return found
 
 
-def _patient(clinic: Clinic, device: dict, subject):
+def _patient(clinic: Clinic, device: dict[str, Any], subject: object) -> Patient:
     """The device's own patient, or (a clinic device) the patient named by MRN or by reference."""
     bound = device["patient_id"]
     if subject is None:
         if bound is None:
             raise FhirError(400, "subject is required from a clinic device: give the patient's MRN as "
                                  "subject.identifier", "Observation.subject", "required")
-        return patient_by_id(clinic.db, bound)
+        own = patient_by_id(clinic.db, bound)
+        assert own is not None  # devices.patient_id is a foreign key
+        return own
     if not isinstance(subject, dict):
         raise FhirError(400, "subject must be a Reference", "Observation.subject")
     patient = _by_reference(clinic, subject) if "reference" in subject else _by_identifier(clinic, subject)
@@ -169,10 +175,10 @@ def _patient(clinic: Clinic, device: dict, subject):
     return patient
 
 
-def _by_reference(clinic: Clinic, subject: dict):
+def _by_reference(clinic: Clinic, subject: dict[str, Any]) -> Patient:
     text = subject.get("reference")
     number = text.removeprefix("Patient/") if isinstance(text, str) else ""
-    row = None
+    row: Patient | None = None
     if number.isascii() and number.isdigit() and len(number) < 19:
         row = patient_by_id(clinic.db, int(number))
     if row is None:
@@ -180,7 +186,7 @@ def _by_reference(clinic: Clinic, subject: dict):
     return row
 
 
-def _by_identifier(clinic: Clinic, subject: dict):
+def _by_identifier(clinic: Clinic, subject: dict[str, Any]) -> Patient:
     identifier = subject.get("identifier")
     if not isinstance(identifier, dict) or not isinstance(identifier.get("value"), str):
         raise FhirError(400, "subject.identifier must be {system, value} with the patient's MRN",
@@ -190,7 +196,7 @@ def _by_identifier(clinic: Clinic, subject: dict):
         raise FhirError(422, f"subject.identifier.system must be the clinic's MRN system "
                              f"{clinic.config['fhir']['mrn_system']}", "Observation.subject.identifier.system",
                         "value")
-    row = patient_with_mrn(clinic, identifier["value"])
+    row: Patient | None = patient_with_mrn(clinic, identifier["value"])
     if row is None:
         raise FhirError(422, f"no patient with MRN {identifier['value']!r}", "Observation.subject.identifier.value",
                         "not-found")

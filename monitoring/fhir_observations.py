@@ -10,12 +10,12 @@ Ids are "<reading id>-<kind>", kind one of temp, bp, hr, spo2, sym.
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
 
 import sqlite_utils
 
 from messages.texts import symptom_label
 from monitoring import fhir_codes as codes
+from monitoring.rows import Reading
 from monitoring.store import loads
 from monitoring.views import iso
 
@@ -26,10 +26,13 @@ KIND_COLUMNS = {"temp": ("temperature_c",), "bp": ("systolic", "diastolic"), "hr
                 "spo2": ("spo2",)}
 
 
-def kinds_of(row: sqlite3.Row) -> list[str]:
-    """The Observations a reading row yields, in OBSERVATION_KINDS order."""
-    found = [kind for kind, columns in KIND_COLUMNS.items() if any(row[c] is not None for c in columns)]
-    if loads(row["symptoms"], []) or loads(row["denied_symptoms"], []):
+def kinds_of(row: sqlite3.Row | Reading) -> list[str]:
+    """The Observations a reading (a readings row, or its typed row) yields, in OBSERVATION_KINDS order:
+    temp, bp, hr, spo2 for each vital it holds, sym when it reports or denies a symptom."""
+    reading = row if isinstance(row, Reading) else Reading.from_row(row)
+    found = [kind for kind, columns in KIND_COLUMNS.items()
+             if any(getattr(reading, c) is not None for c in columns)]
+    if loads(reading.symptoms, []) or loads(reading.denied_symptoms, []):
         found.append("sym")
     return found
 
@@ -39,30 +42,31 @@ ORDER = ("resourceType", "id", "meta", "status", "category", "code", "subject", 
 
 
 def observation(row: sqlite3.Row, kind: str) -> codes.Json:
-    """The `kind` Observation of reading `row` (a readings row with a `device_id` column, None unless a device
-    posted it), its elements in the order the FHIR specification lists them."""
-    resource = _observation(row, kind)
+    """The `kind` Observation (temp | bp | hr | spo2 | sym; FHIR R4 vital signs profiles and US Core, see the
+    module doc) of reading `row` (as `reading_row` gives it: a readings row with a `device_id` column, None
+    unless a device posted it), its elements in the order the FHIR specification lists them."""
+    resource = _observation(Reading.from_row(row), row["device_id"], kind)
     return {key: resource[key] for key in ORDER if key in resource}
 
 
-def _observation(row: sqlite3.Row, kind: str) -> codes.Json:
-    source = row["source"]
+def _observation(reading: Reading, device_id: int | None, kind: str) -> codes.Json:
+    source = reading.source
     resource: codes.Json = {
-        "resourceType": "Observation", "id": f"{row['id']}-{kind}",
-        "meta": {"lastUpdated": iso(row["created_at"]),
+        "resourceType": "Observation", "id": f"{reading.id}-{kind}",
+        "meta": {"lastUpdated": iso(reading.created_at),
                  "tag": [codes.coding(codes.READING_SOURCE, source, SOURCE_TEXT.get(source, source))]},
         "status": "final",
-        "subject": {"reference": f"Patient/{row['patient_id']}"},
-        "effectiveDateTime": iso(row["taken_at"]), "issued": iso(row["created_at"]),
+        "subject": {"reference": f"Patient/{reading.patient_id}"},
+        "effectiveDateTime": iso(reading.taken_at), "issued": iso(reading.created_at),
     }
-    if row["device_id"] is not None:
-        resource["device"] = {"reference": f"Device/{row['device_id']}"}
-        resource["performer"] = [{"reference": f"Patient/{row['patient_id']}", "display": "the patient (wearing it)"}]
+    if device_id is not None:
+        resource["device"] = {"reference": f"Device/{device_id}"}
+        resource["performer"] = [{"reference": f"Patient/{reading.patient_id}", "display": "the patient (wearing it)"}]
     else:
-        resource["performer"] = [{"reference": f"Patient/{row['patient_id']}",
+        resource["performer"] = [{"reference": f"Patient/{reading.patient_id}",
                                   "display": SOURCE_TEXT.get(source, source)}]
     if kind == "sym":
-        resource.update(_symptoms(row))
+        resource.update(_symptoms(reading))
         return resource
     vital = codes.VITALS[kind]
     resource["meta"]["profile"] = list(vital["profiles"])
@@ -72,16 +76,18 @@ def _observation(row: sqlite3.Row, kind: str) -> codes.Json:
         code.insert(0, codes.coding(codes.LOINC, *vital["also"]))
     resource["code"] = {"coding": code, "text": vital["display"]}
     if kind == "bp":
-        resource["component"] = [_component(codes.SYSTOLIC, row["systolic"]),
-                                 _component(codes.DIASTOLIC, row["diastolic"])]
+        resource["component"] = [_component(codes.SYSTOLIC, reading.systolic),
+                                 _component(codes.DIASTOLIC, reading.diastolic)]
     elif kind == "temp":
-        resource["valueQuantity"] = codes.quantity(row["temperature_c"], "Cel", "C")
-        note = _given_as(row)
+        if reading.temperature_c is None:  # never: a reading has a temp Observation only with a temperature (kinds_of)
+            raise ValueError(f"reading {reading.id} has no temperature")
+        resource["valueQuantity"] = codes.quantity(reading.temperature_c, "Cel", "C")
+        note = _given_as(reading)
         if note:
             resource["note"] = [{"text": note}]
     else:
         column = KIND_COLUMNS[kind][0]
-        resource["valueQuantity"] = codes.quantity(row[column], vital["unit"], vital["unit_text"])
+        resource["valueQuantity"] = codes.quantity(getattr(reading, column), vital["unit"], vital["unit_text"])
     return resource
 
 
@@ -98,9 +104,9 @@ def _component(loinc: tuple[str, str], value: int | None) -> codes.Json:
     return component
 
 
-def _given_as(row: sqlite3.Row) -> str | None:
+def _given_as(reading: Reading) -> str | None:
     """The temperature as it was given (value and unit), where the store knows it."""
-    unit, given = column(row, "temperature_unit"), column(row, "temperature_given")
+    unit, given = reading.temperature_unit, reading.temperature_given
     if unit not in ("C", "F"):
         return None
     ucum = "Cel" if unit == "C" else "[degF]"
@@ -109,9 +115,9 @@ def _given_as(row: sqlite3.Row) -> str | None:
     return f"Given as {given:g} {ucum}"
 
 
-def _symptoms(row: sqlite3.Row) -> codes.Json:
-    reported = loads(row["symptoms"], [])
-    denied = [code for code in loads(row["denied_symptoms"], []) if code not in reported]
+def _symptoms(reading: Reading) -> codes.Json:
+    reported = loads(reading.symptoms, [])
+    denied = [code for code in loads(reading.denied_symptoms, []) if code not in reported]
     components = [_symptom(code, True) for code in reported] + [_symptom(code, False) for code in denied]
     return {"category": [_category("survey", "Survey")],
             "code": {"coding": [codes.coding(codes.LOINC, *codes.SYMPTOM_LOINC)], "text": "Symptoms reported"},
@@ -123,14 +129,6 @@ def _symptom(code: str, present: bool) -> codes.Json:
     if code in codes.SYMPTOM_SNOMED:
         coding.append(codes.coding(codes.SNOMED, *codes.SYMPTOM_SNOMED[code]))
     return {"code": {"coding": coding, "text": symptom_label(code, "en")}, "valueBoolean": present}
-
-
-def column(row: sqlite3.Row, name: str) -> Any:
-    """A column that a newer migration added (None on a row without it)."""
-    try:
-        return row[name]
-    except IndexError:
-        return None
 
 
 READING_SQL = ("SELECT r.*, (SELECT d.device_id FROM device_observations d WHERE d.reading_id = r.id "

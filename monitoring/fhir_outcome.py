@@ -21,6 +21,8 @@ class FhirError(ServiceError):
 
 def operation_outcome(message: str, expression: str | None = None, code: str = "processing",
                       severity: str = "error") -> dict[str, Any]:
+    """An OperationOutcome (FHIR R4) with one issue: `severity` (fatal | error | warning | information), `code`
+    (an issue type, ISSUE_TYPE), `message` as diagnostics and `expression` the FHIRPath of the element at fault."""
     issue: dict[str, Any] = {"severity": severity, "code": code, "diagnostics": message}
     if expression:
         issue["expression"] = [expression]

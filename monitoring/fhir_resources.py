@@ -1,7 +1,8 @@
 """Store rows -> FHIR R4 resources (plain dicts, JSON-ready). Read-only: nothing here writes.
 
 Each builder names the profile it follows; docs/fhir.md shows an example of each. Times are the
-store's UTC instants with their offset. Observations are built in monitoring.fhir_observations.
+store's UTC instants with their offset. Patients, episodes, alerts and messages come as `monitoring.rows`
+typed rows; medications, assessments and devices as their sqlite3.Row. Observations are built in monitoring.fhir_observations.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sqlite3
 from messages.texts import level_label, reason_label
 from monitoring import fhir_codes as codes
 from monitoring.clinic import Clinic
+from monitoring.rows import Alert, Episode, Message, Patient
 from monitoring.store import loads
 from monitoring.views import iso
 
@@ -41,29 +43,30 @@ def _name(text: str) -> codes.Json:
     return name
 
 
-def patient(clinic: Clinic, row: sqlite3.Row) -> codes.Json:
-    """US Core Patient: crswatch's id and the MRN as identifiers, name, mobile phone, language, caregivers.
+def patient(clinic: Clinic, row: Patient) -> codes.Json:
+    """US Core Patient (us-core-patient): crswatch's id and the MRN (the clinic's `fhir.mrn_system`) as
+    identifiers, name, mobile phone, language (BCP 47), birth date when known, caregivers as contacts.
     Sex is not collected, so gender is 'unknown' (US Core requires the element)."""
-    identifiers: list[codes.Json] = [{"system": codes.CRS_PATIENT_ID, "value": str(row["id"])}]
-    mrn = row["mrn"]
+    identifiers: list[codes.Json] = [{"system": codes.CRS_PATIENT_ID, "value": str(row.id)}]
+    mrn = row.mrn
     if mrn:
         identifiers.insert(0, {
             "use": "usual", "type": codes.concept(codes.IDENTIFIER_TYPE, "MR", "Medical record number"),
             "system": clinic.config["fhir"]["mrn_system"], "value": mrn})
     resource: codes.Json = {
-        "resourceType": "Patient", "id": str(row["id"]),
-        "meta": _meta(row["created_at"], [f"{codes.US_CORE}/us-core-patient"]),
-        "identifier": identifiers, "active": True, "name": [_name(row["name"])],
-        "telecom": [{"system": "phone", "value": row["phone"], "use": "mobile"}],
+        "resourceType": "Patient", "id": str(row.id),
+        "meta": _meta(row.created_at, [f"{codes.US_CORE}/us-core-patient"]),
+        "identifier": identifiers, "active": True, "name": [_name(row.name)],
+        "telecom": [{"system": "phone", "value": row.phone, "use": "mobile"}],
         "gender": "unknown",
-        "communication": [{"language": codes.concept(codes.BCP47, row["language"],
-                                                     {"en": "English", "es": "Spanish"}[row["language"]]),
+        "communication": [{"language": codes.concept(codes.BCP47, row.language,
+                                                     {"en": "English", "es": "Spanish"}[row.language]),
                            "preferred": True}],
     }
-    birth_date = row["birth_date"]
+    birth_date = row.birth_date
     if birth_date:
         resource["birthDate"] = birth_date
-    contacts = [_contact(caregiver) for caregiver in caregivers(clinic, row["id"])]
+    contacts = [_contact(caregiver) for caregiver in caregivers(clinic, row.id)]
     if contacts:
         resource["contact"] = contacts
     return resource
@@ -71,74 +74,78 @@ def patient(clinic: Clinic, row: sqlite3.Row) -> codes.Json:
 
 def caregivers(clinic: Clinic, patient_id: int) -> list[sqlite3.Row]:
     """The patient's current caregivers (CONTRACT section 8; removed ones are kept with removed_at)."""
-    return clinic.db.execute(
+    rows: list[sqlite3.Row] = clinic.db.execute(
         "SELECT * FROM caregivers WHERE patient_id = ? AND removed_at IS NULL ORDER BY id", [patient_id]).fetchall()
+    return rows
 
 
 def _contact(row: sqlite3.Row) -> codes.Json:
-    relationship = {"coding": [codes.coding(codes.CONTACT_RELATIONSHIP, "CP", "Contact person")]}
+    relationship: codes.Json = {"coding": [codes.coding(codes.CONTACT_RELATIONSHIP, "CP", "Contact person")]}
     if row["relationship"]:
         relationship["text"] = row["relationship"]
     return {"relationship": [relationship], "name": {"text": row["name"]},
             "telecom": [{"system": "phone", "value": row["phone"], "use": "mobile"}]}
 
 
-def episode_of_care(row: sqlite3.Row) -> codes.Json:
-    """One monitoring episode: the period starts at the step-up dose; the type names the therapy."""
-    status = EPISODE_STATUS.get(row["status"], "finished")
-    period = {"start": iso(row["dose_given_at"])}
+def episode_of_care(row: Episode) -> codes.Json:
+    """One monitoring episode as an EpisodeOfCare (FHIR R4 base): the period starts at the step-up dose and
+    ends when it ended (or its planned end); the status as EPISODE_STATUS maps it; the type names the therapy."""
+    status = EPISODE_STATUS.get(row.status, "finished")
+    period = {"start": iso(row.dose_given_at)}
     if status == "finished":
-        period["end"] = iso(row["ended_at"] or row["ends_at"])
+        period["end"] = iso(row.ended_at or row.ends_at)
     return {
-        "resourceType": "EpisodeOfCare", "id": str(row["id"]), "meta": _meta(row["ended_at"] or row["created_at"]),
+        "resourceType": "EpisodeOfCare", "id": str(row.id), "meta": _meta(row.ended_at or row.created_at),
         "status": status,
-        "type": [{"text": f"CRS home monitoring after {row['therapy']} (dose given {iso(row['dose_given_at'])}, "
-                          f"planned to end {iso(row['ends_at'])})"}],
-        "patient": ref("Patient", row["patient_id"]), "period": period,
+        "type": [{"text": f"CRS home monitoring after {row.therapy} (dose given {iso(row.dose_given_at)}, "
+                          f"planned to end {iso(row.ends_at)})"}],
+        "patient": ref("Patient", row.patient_id), "period": period,
     }
 
 
-def flag(row: sqlite3.Row) -> codes.Json:
-    """An alert: active while open or acknowledged, inactive once resolved; the code says level and reasons."""
-    reasons = loads(row["reasons"], [])
-    text = f"CRS alert, {level_label(row['level'], 'en').lower()}: " + ", ".join(
+def flag(row: Alert) -> codes.Json:
+    """An alert as a Flag (FHIR R4 base): active while open or acknowledged, inactive once resolved; the
+    period from when it opened to when it was resolved; the code says level and reasons."""
+    reasons = loads(row.reasons, [])
+    text = f"CRS alert, {level_label(row.level, 'en').lower()}: " + ", ".join(
         reason_label(code, "en") for code in reasons)
-    period = {"start": iso(row["created_at"])}
-    if row["resolved_at"]:
-        period["end"] = iso(row["resolved_at"])
+    period = {"start": iso(row.created_at)}
+    if row.resolved_at:
+        period["end"] = iso(row.resolved_at)
     return {
-        "resourceType": "Flag", "id": str(row["id"]), "meta": _meta(row["updated_at"]),
-        "status": "active" if row["status"] in ACTIVE_ALERT else "inactive",
+        "resourceType": "Flag", "id": str(row.id), "meta": _meta(row.updated_at),
+        "status": "active" if row.status in ACTIVE_ALERT else "inactive",
         "category": [codes.concept(codes.FLAG_CATEGORY, "clinical", "Clinical")],
-        "code": {"coding": [codes.coding(codes.TRIAGE_LEVEL, row["level"], codes.LEVEL_DISPLAY[row["level"]])],
+        "code": {"coding": [codes.coding(codes.TRIAGE_LEVEL, row.level, codes.LEVEL_DISPLAY[row.level])],
                  "text": text},
-        "subject": ref("Patient", row["patient_id"]), "period": period,
+        "subject": ref("Patient", row.patient_id), "period": period,
     }
 
 
-def communication(clinic: Clinic, row: sqlite3.Row, alert: sqlite3.Row | None) -> codes.Json:
-    """One page to a nurse (a text of kind 'alert' or a call): to whom, its delivery status, the alert it is
-    about, and the alert's acknowledgement (who and when) as a note."""
+def communication(clinic: Clinic, row: Message, alert: Alert | None) -> codes.Json:
+    """One page to a nurse (a text of kind 'alert' or a call) as a Communication (FHIR R4 base): to whom
+    (tel: URI and name), its delivery status (COMMUNICATION_STATUS), the alert it is about, and the alert's
+    acknowledgement (who and when) as a note."""
     resource: codes.Json = {
-        "resourceType": "Communication", "id": str(row["id"]), "meta": _meta(row["updated_at"]),
-        "status": COMMUNICATION_STATUS.get(row["status"], "unknown"),
+        "resourceType": "Communication", "id": str(row.id), "meta": _meta(row.updated_at),
+        "status": COMMUNICATION_STATUS.get(row.status, "unknown"),
         "category": [codes.concept(codes.COMMUNICATION_CATEGORY, "alert", "Alert")],
-        "recipient": [{"identifier": {"system": "urn:ietf:rfc:3966", "value": f"tel:{row['to_number']}"},
-                       "display": recipient_name(clinic, row["to_number"])}],
-        "payload": [{"contentString": row["body"]}],
+        "recipient": [{"identifier": {"system": "urn:ietf:rfc:3966", "value": f"tel:{row.to_number}"},
+                       "display": recipient_name(clinic, row.to_number)}],
+        "payload": [{"contentString": row.body}],
     }
-    if row["status"] in ("failed", "undelivered"):
-        resource["statusReason"] = {"text": f"{row['error_code'] or ''} {row['error_message'] or ''}".strip()
+    if row.status in ("failed", "undelivered"):
+        resource["statusReason"] = {"text": f"{row.error_code or ''} {row.error_message or ''}".strip()
                                     or "delivery failed"}
-    if row["sent_at"]:
-        resource["sent"] = iso(row["sent_at"])
+    if row.sent_at:
+        resource["sent"] = iso(row.sent_at)
     if alert is not None:
-        resource["subject"] = ref("Patient", alert["patient_id"])
-        resource["about"] = [ref("Flag", alert["id"])]
-        if alert["acknowledged_at"]:
-            resource["note"] = [{"authorString": alert["acknowledged_by"] or "staff",
-                                 "time": iso(alert["acknowledged_at"]),
-                                 "text": f"Alert {alert['id']} acknowledged by {alert['acknowledged_by']}"}]
+        resource["subject"] = ref("Patient", alert.patient_id)
+        resource["about"] = [ref("Flag", alert.id)]
+        if alert.acknowledged_at:
+            resource["note"] = [{"authorString": alert.acknowledged_by or "staff",
+                                 "time": iso(alert.acknowledged_at),
+                                 "text": f"Alert {alert.id} acknowledged by {alert.acknowledged_by}"}]
     return resource
 
 

@@ -9,13 +9,16 @@ Unknown parameters are refused (400 naming the parameter) rather than silently i
 from __future__ import annotations
 
 import re
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from monitoring import fhir_codes as codes
 from monitoring import fhir_observations as obs
 from monitoring import fhir_resources as build
 from monitoring.clinic import Clinic, NotFound, ValidationError
+from monitoring.rows import Alert, Episode, Message, Patient
 from monitoring.store import to_text
 
 DEFAULT_COUNT = 50
@@ -68,16 +71,23 @@ SEARCH: dict[str, Spec] = {
 }
 
 
+SqlArgs = list[Any]  # the values for a clause's "?" marks, in order
+
+
 @dataclass
 class Page:
-    resources: list[dict]
+    """One page of a search: the resources (FHIR JSON), how many match in all, and the page's place in them."""
+
+    resources: list[codes.Json]
     total: int
     offset: int
     count: int
 
 
 def search(clinic: Clinic, resource_type: str, params: dict[str, list[str]]) -> Page:
-    """One page of `resource_type` matching `params` ({name: [values]}, as a query string gives them).
+    """One page of `resource_type` (a key of SEARCH) matching `params` ({name: [values]}, as a query string
+    gives them; FHIR R4 search: the parameters SEARCH lists, `_count` at most MAX_COUNT (default DEFAULT_COUNT),
+    `_offset`, `_format` json), in the type's order.
 
     Raises ValidationError naming the parameter for an unknown parameter or a value it cannot read."""
     spec = SEARCH[resource_type]
@@ -91,7 +101,8 @@ def search(clinic: Clinic, resource_type: str, params: dict[str, list[str]]) -> 
         raise ValidationError("_format: only json is served", "_format")
     if resource_type == "Observation":
         return _observations(clinic, spec, params, count, offset)
-    where, args = [spec.where], []
+    where: list[str] = [spec.where]
+    args: SqlArgs = []
     for name, values in params.items():
         if name in PAGING:
             continue
@@ -106,18 +117,18 @@ def search(clinic: Clinic, resource_type: str, params: dict[str, list[str]]) -> 
     return Page([to_resource(clinic, resource_type, row) for row in rows], total, offset, count)
 
 
-def _whole(params: dict, name: str, default: int, low: int, high: int) -> int:
-    value = params.get(name, [None])[-1]
-    if value in (None, ""):
+def _whole(params: dict[str, list[str]], name: str, default: int, low: int, high: int) -> int:
+    value = (params.get(name) or [""])[-1]
+    if value == "":
         return default
     if not (value.isascii() and value.isdigit()) or not low <= int(value) <= high:
         raise ValidationError(f"{name} must be a whole number from {low} to {high}", name)
     return int(value)
 
 
-def _clause(clinic: Clinic, resource_type: str, spec: Spec, name: str, value: str) -> tuple[str, list]:
+def _clause(clinic: Clinic, resource_type: str, spec: Spec, name: str, value: str) -> tuple[str, SqlArgs]:
     kind = spec.params[name]
-    column = spec.columns.get(name)
+    column = spec.columns.get(name, name)
     if kind == "id":
         return f"{column} = ?", [_row_id(value, name)]
     if kind == "reference":
@@ -148,11 +159,13 @@ def _reference(value: str, name: str) -> int:
     return int(match.group(1))
 
 
-def _identifier(clinic: Clinic, value: str) -> tuple[str, list]:
+def _identifier(clinic: Clinic, value: str) -> tuple[str, SqlArgs]:
+    system: str | None
     system, bar, code = value.rpartition("|")
     if not bar:
         system, code = None, value
-    clauses, args = [], []
+    clauses: list[str] = []
+    args: SqlArgs = []
     if system in (None, "", codes.CRS_PATIENT_ID) and code.isascii() and code.isdigit():
         clauses.append("id = ?")
         args.append(int(code))
@@ -162,8 +175,10 @@ def _identifier(clinic: Clinic, value: str) -> tuple[str, list]:
     return "(" + (" OR ".join(clauses) or "0") + ")", args
 
 
-def date_clause(clinic: Clinic, column: str, value: str, name: str) -> tuple[str, list]:
-    """`column` (stored UTC text) against a FHIR date search value with an optional prefix."""
+def date_clause(clinic: Clinic, column: str, value: str, name: str) -> tuple[str, SqlArgs]:
+    """(SQL clause, its arguments): `column` (stored UTC text) against a FHIR date search value with an
+    optional prefix (eq, gt, ge, lt, le; FHIR R4 search, date), the span as `date_range` reads it.
+    ValidationError naming `name` for a value it cannot read."""
     prefix = value[:2] if value[:2] in PREFIXES else "eq"
     start, end = date_range(clinic, value[2:] if value[:2] in PREFIXES else value, name)
     low, high = to_text(start), to_text(end)
@@ -197,7 +212,7 @@ def date_range(clinic: Clinic, text: str, name: str) -> tuple[datetime, datetime
     return moment, moment + timedelta(microseconds=1)
 
 
-def _observations(clinic: Clinic, spec: Spec, params: dict, count: int, offset: int) -> Page:
+def _observations(clinic: Clinic, spec: Spec, params: dict[str, list[str]], count: int, offset: int) -> Page:
     """Observations are a reading's vitals, so the search unites one SELECT per kind of Observation."""
     kinds = set(codes.OBSERVATION_KINDS)
     for value in params.get("category", []):
@@ -212,13 +227,15 @@ def _observations(clinic: Clinic, spec: Spec, params: dict, count: int, offset: 
                 continue
             chosen |= {codes.CODE_KINDS[code]} if code in codes.CODE_KINDS else set()
         kinds &= chosen
-    where, args = [], []
+    where: list[str] = []
+    args: SqlArgs = []
     for name in ("patient", "subject", "date", "_lastUpdated"):
         for value in params.get(name, []):
             clause, more = _clause(clinic, "Observation", spec, name, value)
             where.append(clause)
             args += more
-    selects, all_args = [], []
+    selects: list[str] = []
+    all_args: SqlArgs = []
     for order, kind in enumerate(codes.OBSERVATION_KINDS):
         if kind not in kinds:
             continue
@@ -233,24 +250,30 @@ def _observations(clinic: Clinic, spec: Spec, params: dict, count: int, offset: 
     total = clinic.db.execute(f"SELECT COUNT(*) FROM ({union})", all_args).fetchone()[0]
     keys = clinic.db.execute(f"SELECT rid, kind FROM ({union}) ORDER BY at, rid, kind_order LIMIT ? OFFSET ?",
                              all_args + [count, offset]).fetchall()
-    rows = {}
+    rows: dict[int, sqlite3.Row] = {}
     for key in keys:
         if key["rid"] not in rows:
-            rows[key["rid"]] = obs.reading_row(clinic.db, key["rid"])
+            row = obs.reading_row(clinic.db, key["rid"])
+            if row is None:  # pragma: no cover  (the union just found it)
+                raise LookupError(f"no reading {key['rid']}")
+            rows[key["rid"]] = row
     return Page([obs.observation(rows[key["rid"]], key["kind"]) for key in keys], total, offset, count)
 
 
-def to_resource(clinic: Clinic, resource_type: str, row) -> dict:
-    """The resource for one row of the type's table (Observation aside: see read())."""
+def to_resource(clinic: Clinic, resource_type: str, row: sqlite3.Row) -> codes.Json:
+    """The resource for one row (`SELECT *`) of the type's table (Observation aside: see read()): Patient,
+    EpisodeOfCare, Flag and Communication from the typed rows (monitoring.rows), the others from the row.
+    KeyError for a type not in SEARCH."""
     if resource_type == "Patient":
-        return build.patient(clinic, row)
+        return build.patient(clinic, Patient.from_row(row))
     if resource_type == "EpisodeOfCare":
-        return build.episode_of_care(row)
+        return build.episode_of_care(Episode.from_row(row))
     if resource_type == "Flag":
-        return build.flag(row)
+        return build.flag(Alert.from_row(row))
     if resource_type == "Communication":
-        alert = clinic.db.execute("SELECT * FROM alerts WHERE id = ?", [row["alert_id"]]).fetchone()
-        return build.communication(clinic, row, alert)
+        message = Message.from_row(row)
+        alert = Alert.maybe(clinic.db.execute("SELECT * FROM alerts WHERE id = ?", [message.alert_id]).fetchone())
+        return build.communication(clinic, message, alert)
     if resource_type == "MedicationAdministration":
         staff = clinic.db.execute("SELECT name FROM staff WHERE id = ?", [row["recorded_by"]]).fetchone()
         return build.medication_administration(row, staff["name"] if staff else None)
@@ -261,7 +284,7 @@ def to_resource(clinic: Clinic, resource_type: str, row) -> dict:
     raise KeyError(resource_type)
 
 
-def _basis(clinic: Clinic, row) -> list[dict]:
+def _basis(clinic: Clinic, row: sqlite3.Row) -> list[codes.Json]:
     if row["reading_id"]:
         reading = obs.reading_row(clinic.db, row["reading_id"])
         if reading is not None:
@@ -271,15 +294,18 @@ def _basis(clinic: Clinic, row) -> list[dict]:
     return []
 
 
-def read(clinic: Clinic, resource_type: str, resource_id: str) -> dict:
-    """One resource by id; NotFound (naming the id) when there is none."""
+def read(clinic: Clinic, resource_type: str, resource_id: str) -> codes.Json:
+    """One resource (FHIR R4 read) by type (a key of SEARCH, or Observation) and id ("7", or "7-temp" for an
+    Observation: the reading and its kind); NotFound (naming the id) when there is none."""
     missing = NotFound(f"{resource_type}/{resource_id} is not known here", "id")
     if resource_type == "Observation":
         match = re.fullmatch(r"(\d{1,18})-(temp|bp|hr|spo2|sym)", resource_id)
-        row = obs.reading_row(clinic.db, int(match.group(1))) if match else None
-        if row is None or match.group(2) not in obs.kinds_of(row):
+        if match is None:
             raise missing
-        return obs.observation(row, match.group(2))
+        reading = obs.reading_row(clinic.db, int(match.group(1)))
+        if reading is None or match.group(2) not in obs.kinds_of(reading):
+            raise missing
+        return obs.observation(reading, match.group(2))
     if not re.fullmatch(r"\d{1,18}", resource_id):
         raise missing
     spec = SEARCH[resource_type]

@@ -8,13 +8,16 @@ taken as it is. Times come back as aware datetimes (UTC); the web layer shows th
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from monitoring.clinic import Clinic, ValidationError
 from monitoring.episodes import episode_status
-from monitoring.store import from_text, loads, to_text, utcnow
-from monitoring.timeline import _paged
+from monitoring.rows import Alert, Patient
+from monitoring.store import from_text, loads, to_text
+from monitoring.timeline import paged_by
 from triage.model import LEVELS
 
 STATUSES = ("all", "open", "active", "acknowledged", "resolved")
@@ -51,13 +54,16 @@ def parse_bound(value: str | None, field: str, tz: ZoneInfo, *, end: bool) -> da
     return moment
 
 
-def period(args, tz: ZoneInfo, default_days: int | None = DEFAULT_DAYS) -> tuple[datetime | None, datetime | None]:
-    """(since, until) from query args; without `until`, the end of today (clinic time); without `since`,
-    `default_days` clinic days up to until (None: no lower bound). ValidationError when until is not after since."""
+def period(args: Mapping[str, str], tz: ZoneInfo, now: datetime,
+           default_days: int | None = DEFAULT_DAYS) -> tuple[datetime | None, datetime | None]:
+    """(since, until) from query args `since` and `until` (each as `parse_bound`); without `until`, the end of
+    `now`'s day (aware UTC, read by the caller; clinic time `tz`); without `since`, `default_days` clinic days
+    up to until (None: no lower bound). `until` is never None. ValidationError naming the field when a bound
+    is not a date or time, or when until is not after since."""
     since = parse_bound(args.get("since"), "since", tz, end=False)
     until = parse_bound(args.get("until"), "until", tz, end=True)
     if until is None:
-        until = datetime.combine(utcnow().astimezone(tz).date() + timedelta(days=1), time(0), tzinfo=tz)
+        until = datetime.combine(now.astimezone(tz).date() + timedelta(days=1), time(0), tzinfo=tz)
     if since is None and default_days is not None:
         since = datetime.combine(until.astimezone(tz).date() - timedelta(days=default_days), time(0), tzinfo=tz)
     if since is not None and until <= since:
@@ -65,9 +71,11 @@ def period(args, tz: ZoneInfo, default_days: int | None = DEFAULT_DAYS) -> tuple
     return since, until
 
 
-def parse_filters(args, tz: ZoneInfo) -> tuple[dict, dict[str, str]]:
-    """The history page's query -> (alert_history keyword arguments, {field: problem}) with every problem."""
-    query: dict = {}
+def parse_filters(args: Mapping[str, str], tz: ZoneInfo,
+                  now: datetime) -> tuple[dict[str, Any], dict[str, str]]:
+    """The history page's query (status, level, patient_id, since, until) -> (`alert_history` keyword
+    arguments, {field: problem in the form's words}) with every problem; `now` (aware UTC) as for `period`."""
+    query: dict[str, Any] = {}
     errors: dict[str, str] = {}
     status = args.get("status") or "all"
     if status not in STATUSES:
@@ -81,7 +89,7 @@ def parse_filters(args, tz: ZoneInfo) -> tuple[dict, dict[str, str]]:
     if patient is not None and not (patient.isascii() and patient.isdigit() and len(patient) < 19):
         errors["patient_id"] = "Patient must be chosen from the list"
     query["patient_id"] = int(patient) if patient and "patient_id" not in errors else None
-    query["since"], query["until"], bound_errors = period_with_errors(args, tz)
+    query["since"], query["until"], bound_errors = period_with_errors(args, tz, now)
     errors.update(bound_errors)
     return query, errors
 
@@ -89,8 +97,10 @@ def parse_filters(args, tz: ZoneInfo) -> tuple[dict, dict[str, str]]:
 BOUND_LABELS = {"since": "From", "until": "To"}
 
 
-def period_with_errors(args, tz: ZoneInfo) -> tuple[datetime | None, datetime | None, dict[str, str]]:
-    """For forms: (since, until, {field: problem in the form's words}) with a problem for each bad bound."""
+def period_with_errors(args: Mapping[str, str], tz: ZoneInfo,
+                       now: datetime) -> tuple[datetime | None, datetime | None, dict[str, str]]:
+    """For forms: `period` as (since, until, {}), or (None, None, {field: problem in the form's words ("From",
+    "To")}) with a problem for each bad bound. `now` aware UTC, read by the caller."""
     errors: dict[str, str] = {}
     for field in ("since", "until"):
         try:
@@ -100,19 +110,20 @@ def period_with_errors(args, tz: ZoneInfo) -> tuple[datetime | None, datetime | 
     if errors:
         return None, None, errors
     try:
-        since, until = period(args, tz)
+        since, until = period(args, tz, now)
     except ValidationError as error:
-        return None, None, {error.field: "To must be on or after From"}
+        return None, None, {error.field or "until": "To must be on or after From"}
     return since, until, {}
 
 
 def alert_history(clinic: Clinic, *, status: str = "all", level: str | None = None, patient_id: int | None = None,
                   since: datetime | None = None, until: datetime | None = None,
-                  limit: int = HISTORY_LIMIT) -> list[dict]:
+                  limit: int = HISTORY_LIMIT) -> list[dict[str, Any]]:
     """Alerts newest first, each {"id", "patient_id", "patient_name", "mrn", "level", "reasons", "status",
     "created_at", "paged": [{"name", "at"}], "acknowledged_at", "acknowledged_by", "resolved_at",
     "resolved_by", "outcome", "resolution_note"} (times aware UTC). `since` <= created_at < `until`."""
-    where, params = [], []
+    where: list[str] = []
+    params: list[str | int] = []
     if status == "open":
         where.append("a.status = 'open'")
     elif status == "active":
@@ -136,35 +147,37 @@ def alert_history(clinic: Clinic, *, status: str = "all", level: str | None = No
         "SELECT a.*, p.name AS patient_name, p.mrn FROM alerts a JOIN patients p ON p.id = a.patient_id"
         + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY a.created_at DESC, a.id DESC LIMIT ?",
         [*params, limit]).fetchall()
-    paged = _paged(clinic, [row["id"] for row in rows])
+    alerts = [(Alert.from_row(row), row["patient_name"], row["mrn"]) for row in rows]
+    paged = paged_by(clinic, [alert.id for alert, _, _ in alerts])
     return [{
-        "id": row["id"], "patient_id": row["patient_id"], "patient_name": row["patient_name"], "mrn": row["mrn"],
-        "level": row["level"], "reasons": loads(row["reasons"], []), "status": row["status"],
-        "created_at": from_text(row["created_at"]), "paged": paged[row["id"]],
-        "acknowledged_at": from_text(row["acknowledged_at"]), "acknowledged_by": row["acknowledged_by"],
-        "resolved_at": from_text(row["resolved_at"]), "resolved_by": row["resolved_by"],
-        "outcome": row["outcome"], "resolution_note": row["resolution_note"],
-    } for row in rows]
+        "id": alert.id, "patient_id": alert.patient_id, "patient_name": name, "mrn": mrn,
+        "level": alert.level, "reasons": loads(alert.reasons, []), "status": alert.status,
+        "created_at": from_text(alert.created_at), "paged": paged[alert.id],
+        "acknowledged_at": from_text(alert.acknowledged_at), "acknowledged_by": alert.acknowledged_by,
+        "resolved_at": from_text(alert.resolved_at), "resolved_by": alert.resolved_by,
+        "outcome": alert.outcome, "resolution_note": alert.resolution_note,
+    } for alert, name, mrn in alerts]
 
 
-def patient_choices(clinic: Clinic) -> list[dict]:
+def patient_choices(clinic: Clinic) -> list[dict[str, Any]]:
     """Every patient for a filter list: {"id", "label"}; the MRN or date of birth tells two of a name apart."""
-    rows = clinic.db.execute("SELECT id, name, mrn, birth_date FROM patients ORDER BY name COLLATE NOCASE, id")
-    return [{"id": row["id"], "label": row["name"] + (f" (MRN {row['mrn']})" if row["mrn"] else
-                                                       f" (born {row['birth_date']})" if row["birth_date"] else "")}
-            for row in rows]
+    patients = map(Patient.from_row, clinic.db.execute("SELECT * FROM patients ORDER BY name COLLATE NOCASE, id"))
+    return [{"id": patient.id, "label": patient.name + (f" (MRN {patient.mrn})" if patient.mrn else
+                                                        f" (born {patient.birth_date})" if patient.birth_date else "")}
+            for patient in patients]
 
 
 def _digits(text: str) -> str:
     return "".join(char for char in text if char.isdigit())
 
 
-def find_patients(clinic: Clinic, search: str = "", show: str = "current", limit: int = 200) -> list[dict]:
+def find_patients(clinic: Clinic, search: str = "", show: str = "current", limit: int = 200) -> list[dict[str, Any]]:
     """Patients by name, newest episode first within a name: {"id", "name", "mrn", "birth_date", "phone",
     "therapy", "dose_given_at", "ended_at", "end_reason", "monitoring"}. `show`: current (an active
     episode), past (every episode ended) or all. `search` matches part of the name or MRN (any case), or
-    the phone's digits (at least 4 of them)."""
-    where, params = [], []
+    the phone's digits (at least 4 of them). "monitoring" as `episodes.episode_status` of the newest episode."""
+    where: list[str] = []
+    params: list[str | int] = []
     if show == "current":
         where.append("e.status = 'active'")
     elif show == "past":
@@ -184,9 +197,13 @@ def find_patients(clinic: Clinic, search: str = "", show: str = "current", limit
         "WHERE patient_id = p.id ORDER BY status = 'active' DESC, id DESC LIMIT 1)"
         + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY p.name COLLATE NOCASE, p.id DESC LIMIT ?",
         [*params, limit]).fetchall()
-    return [{
-        "id": row["id"], "name": row["name"], "mrn": row["mrn"], "birth_date": row["birth_date"],
-        "phone": row["phone"], "therapy": row["therapy"], "dose_given_at": from_text(row["dose_given_at"]),
-        "ended_at": from_text(row["ended_at"]), "end_reason": row["end_reason"],
-        "monitoring": episode_status(row["episode_state"], row["paused_at"], row["opted_out_at"]),
-    } for row in rows]
+    found = []
+    for row in rows:
+        patient = Patient.from_row(row)  # p.* comes first, so id, name ... are the patient's
+        found.append({
+            "id": patient.id, "name": patient.name, "mrn": patient.mrn, "birth_date": patient.birth_date,
+            "phone": patient.phone, "therapy": row["therapy"], "dose_given_at": from_text(row["dose_given_at"]),
+            "ended_at": from_text(row["ended_at"]), "end_reason": row["end_reason"],
+            "monitoring": episode_status(row["episode_state"], row["paused_at"], patient.opted_out_at),
+        })
+    return found

@@ -28,16 +28,19 @@ from messages.texts import level_label, reason_label
 from monitoring.alerts import OUTCOMES
 from monitoring.clinic import Clinic
 from monitoring.history import period_with_errors
-from monitoring.store import from_text, loads, to_text, utcnow
+from monitoring.rows import Alert, Episode
+from monitoring.store import from_text, loads, to_text
 
 ALERT_LEVELS = ("clinician_review", "urgent")
 OUTCOME_LABELS = {"home_care": "home care", "ed": "emergency department", "clinic": "seen in clinic",
                   "admitted": "admitted", "no_action": "no action needed"}
 
 
-def parse_period(args: Mapping[str, str], tz: ZoneInfo) -> tuple[dict[str, datetime | None], dict[str, str]]:
-    """Query args -> ({"since", "until"}, {field: problem}); the last 30 clinic days by default."""
-    since, until, errors = period_with_errors(args, tz)
+def parse_period(args: Mapping[str, str], tz: ZoneInfo,
+                 now: datetime) -> tuple[dict[str, datetime | None], dict[str, str]]:
+    """Query args -> ({"since", "until"}, {field: problem}); the last 30 clinic days up to the end of `now`'s
+    day (aware UTC, the caller's) by default (`history.period_with_errors`)."""
+    since, until, errors = period_with_errors(args, tz, now)
     return ({} if errors else {"since": since, "until": until}), errors
 
 
@@ -53,58 +56,61 @@ def _spread(values: list[float]) -> dict[str, float | None]:
     return {"median": statistics.median(values) if values else None, "p90": percentile(values, 0.9)}
 
 
-def alert_report(clinic: Clinic, since: datetime, until: datetime) -> dict[str, Any]:
+def alert_report(clinic: Clinic, since: datetime, until: datetime, now: datetime) -> dict[str, Any]:
     """{"since", "until" (ISO), "alerts", "by_level": {level: n}, "by_reason": {code: n},
     "first_page_seconds": {"median", "p90"}, "ack_seconds": {"median", "p90"}, "repaged", "called",
     "outcomes": {outcome: n}, "unresolved", "patient_days", "missed_checkin_alerts_per_patient_day"}.
-    Seconds are floats; see the module docstring for each definition."""
+    Seconds are floats; see the module docstring for each definition. `now` (aware UTC, the caller's) ends
+    the patient-days of an episode still running."""
     db = clinic.db
     rows = db.execute(
-        "SELECT a.id, a.level, a.reasons, a.created_at, a.acknowledged_at, a.page_round, a.status, a.outcome, "
+        "SELECT a.*, "
         "(SELECT MIN(m.sent_at) FROM messages m WHERE m.alert_id = a.id AND m.kind = 'alert' "
         " AND m.direction = 'out') AS first_page_at, "
         "EXISTS (SELECT 1 FROM messages m WHERE m.alert_id = a.id AND m.kind = 'call') AS called "
         "FROM alerts a WHERE a.created_at >= ? AND a.created_at < ? ORDER BY a.id",
         [to_text(since), to_text(until)]).fetchall()
+    alerts: list[tuple[Alert, str | None, int]] = [
+        (Alert.from_row(row), row["first_page_at"], row["called"]) for row in rows]
     by_level = dict.fromkeys(ALERT_LEVELS, 0)
     by_reason: dict[str, int] = {}
     outcomes = dict.fromkeys(OUTCOMES, 0)
-    first_page, ack = [], []
-    for row in rows:
-        by_level[row["level"]] = by_level.get(row["level"], 0) + 1
-        for code in loads(row["reasons"], []):
+    first_page: list[float] = []
+    ack: list[float] = []
+    for alert, first_page_at, _ in alerts:
+        by_level[alert.level] = by_level.get(alert.level, 0) + 1
+        for code in loads(alert.reasons, []):
             by_reason[code] = by_reason.get(code, 0) + 1
-        created = from_text(row["created_at"])
-        if row["first_page_at"]:
-            first_page.append((from_text(row["first_page_at"]) - created).total_seconds())
-        if row["acknowledged_at"]:
-            ack.append((from_text(row["acknowledged_at"]) - created).total_seconds())
-        if row["outcome"]:
-            outcomes[row["outcome"]] = outcomes.get(row["outcome"], 0) + 1
-    days = patient_days(clinic, since, until)
+        created = from_text(alert.created_at)
+        if first_page_at:
+            first_page.append((from_text(first_page_at) - created).total_seconds())
+        if alert.acknowledged_at:
+            ack.append((from_text(alert.acknowledged_at) - created).total_seconds())
+        if alert.outcome:
+            outcomes[alert.outcome] = outcomes.get(alert.outcome, 0) + 1
+    days = patient_days(clinic, since, until, now)
     missed = by_reason.get("missed_checkins", 0)
     return {
         "since": since.isoformat(), "until": until.isoformat(),
-        "alerts": len(rows), "by_level": by_level, "by_reason": dict(sorted(by_reason.items())),
+        "alerts": len(alerts), "by_level": by_level, "by_reason": dict(sorted(by_reason.items())),
         "first_page_seconds": _spread(first_page), "ack_seconds": _spread(ack),
-        "repaged": sum(1 for row in rows if row["page_round"] > 0),
-        "called": sum(1 for row in rows if row["called"]),
-        "outcomes": outcomes, "unresolved": sum(1 for row in rows if row["status"] != "resolved"),
+        "repaged": sum(1 for alert, _, _ in alerts if alert.page_round > 0),
+        "called": sum(1 for _, _, called in alerts if called),
+        "outcomes": outcomes, "unresolved": sum(1 for alert, _, _ in alerts if alert.status != "resolved"),
         "patient_days": round(days, 2),
         "missed_checkin_alerts_per_patient_day": round(missed / days, 3) if days else None,
     }
 
 
-def patient_days(clinic: Clinic, since: datetime, until: datetime) -> float:
+def patient_days(clinic: Clinic, since: datetime, until: datetime, now: datetime) -> float:
     """Days of monitoring in [since, until): each episode from its dose to when it ended (or its planned
-    end, or now while it runs), clipped to the period."""
-    now = utcnow()
+    end, or `now` (aware UTC) while it runs), clipped to the period."""
     total = 0.0
-    for row in clinic.db.execute(
-            "SELECT dose_given_at, ends_at, ended_at, status FROM episodes WHERE dose_given_at < ? "
-            "AND COALESCE(ended_at, ends_at) > ?", [to_text(until), to_text(since)]):
-        start = max(from_text(row["dose_given_at"]), since)
-        stop = from_text(row["ended_at"]) if row["ended_at"] else min(from_text(row["ends_at"]), now)
+    for episode in map(Episode.from_row, clinic.db.execute(
+            "SELECT * FROM episodes WHERE dose_given_at < ? AND COALESCE(ended_at, ends_at) > ?",
+            [to_text(until), to_text(since)])):
+        start = max(from_text(episode.dose_given_at), since)
+        stop = from_text(episode.ended_at) if episode.ended_at else min(from_text(episode.ends_at), now)
         stop = min(stop, until)
         if stop > start:
             total += (stop - start).total_seconds() / 86400

@@ -1,22 +1,32 @@
 """Read-only queries for the dashboard: the open alerts, the active patients, one patient's whole timeline.
 
-Nothing here writes. Times come back as aware datetimes (UTC); the web layer shows them in clinic time.
+Nothing here writes or reads the clock: a caller that needs "now" passes it (aware UTC, read once per request).
+Times come back as aware datetimes (UTC); the web layer shows them in clinic time. Rows of patients, episodes,
+readings, alerts and messages are read as `monitoring.rows` typed rows.
 """
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from monitoring.clinic import Clinic, NotFound
 from monitoring.episodes import episode_status
 from monitoring.medications import refusal_of_tocilizumab
-from monitoring.store import current_episode, from_text, loads, to_text, utcnow
+from monitoring.rows import Alert, Episode, Message, Reading
+from monitoring.store import current_episode, from_text, loads, patient_by_id, to_text
 from triage import tocilizumab as toci_rules
+
+Shaped = dict[str, Any]
+"""One item as the dashboard shows it: a dict of plain values, times aware UTC."""
 
 TEMPERATURE_POINTS = 72  # a 72 h episode at hourly check-ins
 
 
-def _paged(clinic: Clinic, alert_ids: list[int]) -> dict[int, list[dict]]:
-    """Who each alert paged, by name where the phone is on call or on staff: [{"name", "at"}], newest last."""
+def paged_by(clinic: Clinic, alert_ids: list[int]) -> dict[int, list[Shaped]]:
+    """Who each alert paged: {alert id: [{"name": str, "at": datetime}]}, oldest page first, one entry per phone
+    (its latest page). The name is the on-call or staff name of the phone, else "...0142" (its last four
+    digits). Every id in `alert_ids` has a list (empty when it paged no one). Used by the dashboard, the
+    history and the episode summary alike."""
     if not alert_ids:
         return {}
     names = {person["phone"]: person["name"] for person in clinic.oncall}
@@ -26,7 +36,7 @@ def _paged(clinic: Clinic, alert_ids: list[int]) -> dict[int, list[dict]]:
     rows = clinic.db.execute(
         f"SELECT alert_id, to_number, MAX(created_at) AS at FROM messages WHERE kind = 'alert' "
         f"AND direction = 'out' AND alert_id IN ({marks}) GROUP BY alert_id, to_number ORDER BY at", alert_ids)
-    paged: dict[int, list[dict]] = {alert_id: [] for alert_id in alert_ids}
+    paged: dict[int, list[Shaped]] = {alert_id: [] for alert_id in alert_ids}
     for row in rows:
         phone = row["to_number"]
         paged[row["alert_id"]].append({"name": names.get(phone, f"...{phone[-4:]}"), "at": from_text(row["at"])})
@@ -41,45 +51,51 @@ def _names_by_ending(clinic: Clinic) -> dict[str, str]:
     return names
 
 
-def _named(detail: dict, names: dict[str, str]) -> dict:
+def _named(detail: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
     """A page event's detail with "to_names": who was paged, by name where known ("...0142" otherwise)."""
     if isinstance(detail.get("to"), list):
         detail = {**detail, "to_names": [names.get(end, f"...{end}") for end in detail["to"]]}
     return detail
 
 
-def _alert(row, paged: list[dict]) -> dict:
+def _alert(alert: Alert, patient_name: str, paged: list[Shaped]) -> Shaped:
     return {
-        "id": row["id"], "patient_id": row["patient_id"], "patient_name": row["patient_name"],
-        "level": row["level"], "reasons": loads(row["reasons"], []), "status": row["status"],
-        "created_at": from_text(row["created_at"]), "updated_at": from_text(row["updated_at"]),
-        "acknowledged_at": from_text(row["acknowledged_at"]), "acknowledged_by": row["acknowledged_by"],
-        "resolved_at": from_text(row["resolved_at"]), "resolved_by": row["resolved_by"],
-        "resolution_note": row["resolution_note"], "page_round": row["page_round"], "paged": paged,
+        "id": alert.id, "patient_id": alert.patient_id, "patient_name": patient_name,
+        "level": alert.level, "reasons": loads(alert.reasons, []), "status": alert.status,
+        "created_at": from_text(alert.created_at), "updated_at": from_text(alert.updated_at),
+        "acknowledged_at": from_text(alert.acknowledged_at), "acknowledged_by": alert.acknowledged_by,
+        "resolved_at": from_text(alert.resolved_at), "resolved_by": alert.resolved_by,
+        "resolution_note": alert.resolution_note, "page_round": alert.page_round, "paged": paged,
     }
 
 
-def active_alerts(clinic: Clinic) -> dict[str, list[dict]]:
-    """{"open": [...], "acknowledged": [...]}: open ones most urgent and oldest first (who waits longest)."""
+def active_alerts(clinic: Clinic) -> dict[str, list[Shaped]]:
+    """{"open": [...], "acknowledged": [...]}: open ones most urgent and oldest first (who waits longest).
+    Each alert: {"id", "patient_id", "patient_name", "level", "reasons" (keys), "status", "created_at",
+    "updated_at", "acknowledged_at", "acknowledged_by", "resolved_at", "resolved_by", "resolution_note",
+    "page_round", "paged" (as `paged_by`)}, times aware UTC."""
     rows = clinic.db.execute(
         "SELECT a.*, p.name AS patient_name FROM alerts a JOIN patients p ON p.id = a.patient_id "
         "WHERE a.status IN ('open', 'acknowledged') "
         "ORDER BY CASE a.level WHEN 'urgent' THEN 0 WHEN 'clinician_review' THEN 1 ELSE 2 END, a.created_at"
     ).fetchall()
-    paged = _paged(clinic, [row["id"] for row in rows])
-    shaped = [_alert(row, paged[row["id"]]) for row in rows]
+    alerts = [(Alert.from_row(row), row["patient_name"]) for row in rows]
+    paged = paged_by(clinic, [alert.id for alert, _ in alerts])
+    shaped = [_alert(alert, name, paged[alert.id]) for alert, name in alerts]
     return {"open": [a for a in shaped if a["status"] == "open"],
             "acknowledged": [a for a in shaped if a["status"] == "acknowledged"]}
 
 
-def alert_detail(clinic: Clinic, alert_id: int) -> dict:
-    """One alert with its events (opened, paged, acknowledged, resolved) oldest first."""
+def alert_detail(clinic: Clinic, alert_id: int) -> Shaped:
+    """One alert shaped as in `active_alerts`, with "events": [{"at", "kind", "actor", "detail"}] (opened,
+    paged, acknowledged, resolved...) oldest first; a page's detail names who was paged ("to_names").
+    NotFound (field alert_id) for no such alert."""
     row = clinic.db.execute(
         "SELECT a.*, p.name AS patient_name FROM alerts a JOIN patients p ON p.id = a.patient_id WHERE a.id = ?",
         [alert_id]).fetchone()
     if row is None:
         raise NotFound(f"no alert {alert_id}", "alert_id")
-    alert = _alert(row, _paged(clinic, [alert_id])[alert_id])
+    alert = _alert(Alert.from_row(row), row["patient_name"], paged_by(clinic, [alert_id])[alert_id])
     names = _names_by_ending(clinic)
     alert["events"] = [
         {"at": from_text(event["at"]), "kind": event["kind"], "actor": event["actor"],
@@ -90,19 +106,22 @@ def alert_detail(clinic: Clinic, alert_id: int) -> dict:
 
 
 def temperatures(clinic: Clinic, episode_id: int, limit: int = TEMPERATURE_POINTS) -> list[tuple[datetime, float]]:
-    """The episode's temperatures, oldest first (the last `limit`)."""
-    rows = clinic.db.execute(
-        "SELECT taken_at, temperature_c FROM readings WHERE episode_id = ? AND temperature_c IS NOT NULL "
-        "ORDER BY taken_at DESC, id DESC LIMIT ?", [episode_id, limit]).fetchall()
-    return [(from_text(row["taken_at"]), row["temperature_c"]) for row in reversed(rows)]
+    """The episode's temperatures as (taken_at aware UTC, degrees C), oldest first (the last `limit`)."""
+    readings = [Reading.from_row(row) for row in clinic.db.execute(
+        "SELECT * FROM readings WHERE episode_id = ? AND temperature_c IS NOT NULL "
+        "ORDER BY taken_at DESC, id DESC LIMIT ?", [episode_id, limit]).fetchall()]
+    return [(from_text(reading.taken_at), reading.temperature_c) for reading in reversed(readings)
+            if reading.temperature_c is not None]
 
 
-def active_patients(clinic: Clinic) -> list[dict]:
-    """Patients in an active episode: last check-in, last temperature and its trend, their active alert."""
+def active_patients(clinic: Clinic) -> list[Shaped]:
+    """Patients in an active episode, those with an open or acknowledged alert first, then by name: {"id",
+    "name", "high_risk", "opted_out", "episode_id", "paused_at", "pause_reason", "pause_until", "therapy",
+    "dose_given_at", "ends_at", "next_checkin_at", "waiting_since" (the open check-in's prompt), "missed",
+    "last_checkin_at", "last_temperature" ((at, degrees C) or None), "temperatures" (as `temperatures`),
+    "alert" ({"id", "level", "status"} of their newest active alert, or None)}."""
     rows = clinic.db.execute(
-        "SELECT p.id, p.name, p.high_risk, p.opted_out_at, e.id AS episode_id, e.therapy, e.dose_given_at, "
-        "e.ends_at, e.next_checkin_at, e.checkin_sent_at, e.missed_count, e.last_answer_at, e.paused_at, "
-        "e.pause_reason, e.pause_until, "
+        "SELECT e.*, p.name AS patient_name, p.high_risk, p.opted_out_at, "
         "a.id AS alert_id, a.level AS alert_level, a.status AS alert_status "
         "FROM episodes e JOIN patients p ON p.id = e.patient_id "
         "LEFT JOIN alerts a ON a.id = (SELECT id FROM alerts WHERE patient_id = p.id "
@@ -110,16 +129,17 @@ def active_patients(clinic: Clinic) -> list[dict]:
         "WHERE e.status = 'active' ORDER BY a.id IS NULL, p.name").fetchall()
     patients = []
     for row in rows:
-        series = temperatures(clinic, row["episode_id"])
+        episode = Episode.from_row(row)
+        series = temperatures(clinic, episode.id)
         patients.append({
-            "id": row["id"], "name": row["name"], "high_risk": bool(row["high_risk"]),
-            "opted_out": row["opted_out_at"] is not None, "episode_id": row["episode_id"],
-            "paused_at": from_text(row["paused_at"]), "pause_reason": row["pause_reason"],
-            "pause_until": from_text(row["pause_until"]),
-            "therapy": row["therapy"], "dose_given_at": from_text(row["dose_given_at"]),
-            "ends_at": from_text(row["ends_at"]), "next_checkin_at": from_text(row["next_checkin_at"]),
-            "waiting_since": from_text(row["checkin_sent_at"]), "missed": row["missed_count"],
-            "last_checkin_at": from_text(row["last_answer_at"]),
+            "id": episode.patient_id, "name": row["patient_name"], "high_risk": bool(row["high_risk"]),
+            "opted_out": row["opted_out_at"] is not None, "episode_id": episode.id,
+            "paused_at": from_text(episode.paused_at), "pause_reason": episode.pause_reason,
+            "pause_until": from_text(episode.pause_until),
+            "therapy": episode.therapy, "dose_given_at": from_text(episode.dose_given_at),
+            "ends_at": from_text(episode.ends_at), "next_checkin_at": from_text(episode.next_checkin_at),
+            "waiting_since": from_text(episode.checkin_sent_at), "missed": episode.missed_count,
+            "last_checkin_at": from_text(episode.last_answer_at),
             "last_temperature": series[-1] if series else None, "temperatures": series,
             "alert": {"id": row["alert_id"], "level": row["alert_level"], "status": row["alert_status"]}
             if row["alert_id"] else None,
@@ -127,9 +147,12 @@ def active_patients(clinic: Clinic) -> list[dict]:
     return patients
 
 
-def patient_summary(clinic: Clinic, patient_id: int) -> dict:
-    """The patient, their current (or newest) episode and its temperatures."""
-    patient = clinic.db.execute("SELECT * FROM patients WHERE id = ?", [patient_id]).fetchone()
+def patient_summary(clinic: Clinic, patient_id: int) -> Shaped:
+    """The patient page's head: {"id", "name", "phone", "language", "baseline_systolic" (mmHg),
+    "baseline_spo2" (%), "high_risk", "risk_factors" (keys), "opted_out_at", "mrn", "birth_date", "episode"
+    (the current episode, `store.current_episode`, or None), "temperatures" (as `temperatures`),
+    "latest_assessment" ({"level", "reasons", "assessed_at"} or None)}. NotFound (patient_id) for no patient."""
+    patient = patient_by_id(clinic.db, patient_id)
     if patient is None:
         raise NotFound(f"no patient {patient_id}", "patient_id")
     episode = current_episode(clinic.db, patient_id)
@@ -137,16 +160,16 @@ def patient_summary(clinic: Clinic, patient_id: int) -> dict:
         "SELECT level, reasons, assessed_at FROM assessments WHERE patient_id = ? ORDER BY id DESC LIMIT 1",
         [patient_id]).fetchone()
     return {
-        "id": patient["id"], "name": patient["name"], "phone": patient["phone"], "language": patient["language"],
-        "baseline_systolic": patient["baseline_systolic"], "baseline_spo2": patient["baseline_spo2"],
-        "high_risk": bool(patient["high_risk"]), "risk_factors": loads(patient["risk_factors"], []),
-        "opted_out_at": from_text(patient["opted_out_at"]), "mrn": patient["mrn"], "birth_date": patient["birth_date"],
+        "id": patient.id, "name": patient.name, "phone": patient.phone, "language": patient.language,
+        "baseline_systolic": patient.baseline_systolic, "baseline_spo2": patient.baseline_spo2,
+        "high_risk": bool(patient.high_risk), "risk_factors": loads(patient.risk_factors, []),
+        "opted_out_at": from_text(patient.opted_out_at), "mrn": patient.mrn, "birth_date": patient.birth_date,
         "episode": None if episode is None else {
             "id": episode.id, "therapy": episode.therapy, "status": episode.status,
             "dose_given_at": from_text(episode.dose_given_at), "ends_at": from_text(episode.ends_at),
             "next_checkin_at": from_text(episode.next_checkin_at),
             "last_answer_at": from_text(episode.last_answer_at), "missed": episode.missed_count,
-            "monitoring": episode_status(episode.status, episode.paused_at, patient["opted_out_at"]),
+            "monitoring": episode_status(episode.status, episode.paused_at, patient.opted_out_at),
             "paused_at": from_text(episode.paused_at),
             "pause_reason": episode.pause_reason, "pause_until": from_text(episode.pause_until),
             "ended_at": from_text(episode.ended_at), "end_reason": episode.end_reason,
@@ -158,20 +181,24 @@ def patient_summary(clinic: Clinic, patient_id: int) -> dict:
     }
 
 
-def patient_timeline(clinic: Clinic, patient_id: int, limit: int = 500) -> list[dict]:
-    """Everything that happened to a patient, newest first: texts in and out, readings, doses,
-    assessments, alert events. Each item: {"at", "kind", ...} with the fields its kind shows."""
+def patient_timeline(clinic: Clinic, patient_id: int, limit: int = 500) -> list[Shaped]:
+    """Everything that happened to a patient, newest first (at most `limit`): texts in and out, neuro checks,
+    readings, doses, assessments, alert events, monitoring changes and grades. Each item: {"at" (aware UTC),
+    "kind" (text_in | text_out | neuro_check | reading | medication | assessment | alert | grade |
+    monitoring), "id", ...} with the fields its kind shows; at the same instant the text in comes first,
+    then what it caused, then the reply."""
     db = clinic.db
-    items: list[dict] = []
+    items: list[Shaped] = []
     for row in db.execute(
             "SELECT m.*, c.name AS caregiver_name, c.relationship FROM messages m "
             "LEFT JOIN caregivers c ON c.id = m.caregiver_id WHERE m.patient_id = ? ORDER BY m.id DESC LIMIT ?",
             [patient_id, limit]):
-        items.append({"at": from_text(row["created_at"]), "kind": "text_" + row["direction"], "id": row["id"],
-                      "body": row["body"], "text_kind": row["kind"], "status": row["status"],
+        message = Message.from_row(row)
+        items.append({"at": from_text(message.created_at), "kind": "text_" + message.direction, "id": message.id,
+                      "body": message.body, "text_kind": message.kind, "status": message.status,
                       # who wrote or was texted, when not the patient: "Maria (caregiver, daughter)"
                       "caregiver": caregiver_label(row["caregiver_name"], row["relationship"])
-                      if row["caregiver_id"] else None})
+                      if message.caregiver_id else None})
     for row in db.execute(
             "SELECT n.*, c.name AS caregiver_name, c.relationship FROM neuro_checks n "
             "LEFT JOIN caregivers c ON c.id = n.caregiver_id WHERE n.patient_id = ? AND n.status NOT IN "
@@ -182,11 +209,12 @@ def patient_timeline(clinic: Clinic, patient_id: int, limit: int = 500) -> list[
                       if row["caregiver_id"] else None})
     for row in db.execute("SELECT * FROM readings WHERE patient_id = ? ORDER BY taken_at DESC LIMIT ?",
                           [patient_id, limit]):
-        items.append({"at": from_text(row["taken_at"]), "kind": "reading", "id": row["id"],
-                      "temperature_c": row["temperature_c"], "systolic": row["systolic"],
-                      "diastolic": row["diastolic"], "spo2": row["spo2"], "heart_rate": row["heart_rate"],
-                      "symptoms": loads(row["symptoms"], []), "denied_symptoms": loads(row["denied_symptoms"], []),
-                      "source": row["source"]})
+        reading = Reading.from_row(row)
+        items.append({"at": from_text(reading.taken_at), "kind": "reading", "id": reading.id,
+                      "temperature_c": reading.temperature_c, "systolic": reading.systolic,
+                      "diastolic": reading.diastolic, "spo2": reading.spo2, "heart_rate": reading.heart_rate,
+                      "symptoms": loads(reading.symptoms, []), "denied_symptoms": loads(reading.denied_symptoms, []),
+                      "source": reading.source})
     for row in db.execute(
             "SELECT m.*, s.name AS staff_name FROM medications m LEFT JOIN staff s ON s.id = m.recorded_by "
             "WHERE m.patient_id = ? ORDER BY m.given_at DESC LIMIT ?", [patient_id, limit]):
@@ -204,7 +232,7 @@ def patient_timeline(clinic: Clinic, patient_id: int, limit: int = 500) -> list[
         items.append({"at": from_text(row["at"]), "kind": "alert", "id": row["id"], "alert_id": row["alert_id"],
                       "event": row["kind"], "actor": row["actor"], "level": row["level"],
                       "detail": _named(loads(row["detail"], {}), names)})
-    items.extend(_monitoring_changes(clinic, patient_id, limit))
+    items.extend(monitoring_changes(clinic, patient_id, limit))
     items.extend(_grades(clinic, patient_id, limit))
     # Newest first; at the same instant the text in comes first, then what it caused, then the reply.
     order = {"text_in": 0, "neuro_check": 1, "reading": 1, "medication": 2, "assessment": 3, "alert": 4, "grade": 5,
@@ -218,8 +246,9 @@ def caregiver_label(name: str | None, relationship: str | None) -> str:
     return f"{name} (caregiver{', ' + relationship if relationship else ''})"
 
 
-def caregivers(clinic: Clinic, patient_id: int) -> list[dict]:
-    """The patient's current caregivers for the patient page, oldest first."""
+def caregivers(clinic: Clinic, patient_id: int) -> list[Shaped]:
+    """The patient's current caregivers for the patient page, oldest first: {"id", "name", "phone",
+    "language", "relationship", "opted_out_at" (aware UTC or None), "label" (as `caregiver_label`)}."""
     rows = clinic.db.execute("SELECT * FROM caregivers WHERE patient_id = ? AND removed_at IS NULL ORDER BY id",
                              [patient_id]).fetchall()
     return [{"id": row["id"], "name": row["name"], "phone": row["phone"], "language": row["language"],
@@ -230,9 +259,10 @@ def caregivers(clinic: Clinic, patient_id: int) -> list[dict]:
 MONITORING_ACTIONS = ("episode.pause", "episode.resume", "episode.end", "patient.opt_out", "patient.opt_in")
 
 
-def _monitoring_changes(clinic: Clinic, patient_id: int, limit: int) -> list[dict]:
-    """Pauses, resumptions, early ends and STOP/START from the audit log: {"kind": "monitoring", "action",
-    "actor", "detail"} (action without its prefix: pause, resume, end, opt_out, opt_in)."""
+def monitoring_changes(clinic: Clinic, patient_id: int, limit: int) -> list[Shaped]:
+    """Pauses, resumptions, early ends and STOP/START from the audit log, newest first (at most `limit`):
+    {"at" (aware UTC), "kind": "monitoring", "id", "action" (without its prefix: pause, resume, end, opt_out,
+    opt_in), "actor", "detail" (the audit detail, a dict)}. The timeline and the episode summary show them."""
     marks = ",".join("?" * len(MONITORING_ACTIONS))
     rows = clinic.db.execute(
         f"SELECT * FROM audit_log WHERE subject = ? AND action IN ({marks}) ORDER BY id DESC LIMIT ?",
@@ -242,17 +272,20 @@ def _monitoring_changes(clinic: Clinic, patient_id: int, limit: int) -> list[dic
             for row in rows]
 
 
-def _grades(clinic: Clinic, patient_id: int, limit: int) -> list[dict]:
+def _grades(clinic: Clinic, patient_id: int, limit: int) -> list[Shaped]:
     """ASTCT grades recorded on the patient: {"kind": "grade", "grade", "driver", "inputs", "by"}."""
     rows = clinic.db.execute("SELECT * FROM grades WHERE patient_id = ? ORDER BY id DESC LIMIT ?", [patient_id, limit])
     return [{"at": from_text(row["graded_at"]), "kind": "grade", "id": row["id"], "grade": row["grade"],
              "driver": row["driver"], "inputs": loads(row["inputs"], {}), "by": row["graded_by"]} for row in rows]
 
 
-def tocilizumab_status(clinic: Clinic, patient_id: int) -> dict:
-    """What the SOP's tocilizumab limits allow now, shown beside the medication form before it is sent."""
+def tocilizumab_status(clinic: Clinic, patient_id: int, now: datetime) -> Shaped:
+    """What the SOP's tocilizumab limits allow at `now` (aware UTC), shown beside the medication form before
+    it is sent (SOP line 73: 8 mg/kg IV, at most twice per CRS event at least 8 h apart, 3 times in 6 weeks;
+    the numbers are triage.tocilizumab's): {"dosing", "mg_per_kg", "max_dose_mg",
+    "this_event", "max_per_event", "in_six_weeks", "max_per_window", "last_at", "next_allowed_at",
+    "refusal_now" (why a dose now would be refused, or None)}. Only doses staff recorded count."""
     episode = current_episode(clinic.db, patient_id)
-    now = utcnow()
     this_event = clinic.db.execute(
         "SELECT COUNT(*) FROM medications WHERE name = 'tocilizumab' AND source = 'staff' AND episode_id = ?",
         [episode.id if episode else -1]).fetchone()[0]
@@ -273,12 +306,14 @@ def tocilizumab_status(clinic: Clinic, patient_id: int) -> dict:
     }
 
 
-def phones_for_simulator(clinic: Clinic) -> list[dict]:
-    """Phones the simulator can text from: patients in an active episode, their caregivers, then the on-call chain."""
-    phones = [{"phone": row["phone"], "label": f"{row['name']} (patient)", "language": row["language"]}
-              for row in clinic.db.execute(
-                  "SELECT DISTINCT p.name, p.phone, p.language FROM patients p JOIN episodes e ON e.patient_id = p.id "
-                  "WHERE e.status = 'active' ORDER BY p.name")]
+def phones_for_simulator(clinic: Clinic) -> list[Shaped]:
+    """Phones the simulator can text from: patients in an active episode, their caregivers, then the on-call
+    chain; each phone once: {"phone" (E.164), "label" ("Name (patient)" ...), "language"}."""
+    phones: list[Shaped] = [
+        {"phone": row["phone"], "label": f"{row['name']} (patient)", "language": row["language"]}
+        for row in clinic.db.execute(
+            "SELECT DISTINCT p.name, p.phone, p.language FROM patients p JOIN episodes e ON e.patient_id = p.id "
+            "WHERE e.status = 'active' ORDER BY p.name")]
     seen = {entry["phone"] for entry in phones}
     for row in clinic.db.execute(
             "SELECT DISTINCT c.name, c.phone, c.relationship, c.language FROM caregivers c "
@@ -295,21 +330,24 @@ def phones_for_simulator(clinic: Clinic) -> list[dict]:
     return phones
 
 
-def conversation(clinic: Clinic, phone: str, limit: int = 200) -> list[dict]:
-    """Texts to and from one phone, oldest first (the last `limit`)."""
+def conversation(clinic: Clinic, phone: str, limit: int = 200) -> list[Shaped]:
+    """Texts to and from one phone (E.164), oldest first (the last `limit`): {"id", "direction", "body",
+    "kind", "status", "at" (aware UTC), "outcome", "alert_id", "sid"}."""
     rows = clinic.db.execute(
         "SELECT * FROM messages WHERE (direction = 'out' AND to_number = ?) OR (direction = 'in' AND from_number = ?) "
         "ORDER BY id DESC LIMIT ?", [phone, phone, limit]).fetchall()
-    return [{"id": row["id"], "direction": row["direction"], "body": row["body"], "kind": row["kind"],
-             "status": row["status"], "at": from_text(row["created_at"]), "outcome": row["outcome"],
-             "alert_id": row["alert_id"], "sid": row["sid"]} for row in reversed(rows)]
+    messages = [Message.from_row(row) for row in reversed(rows)]
+    return [{"id": message.id, "direction": message.direction, "body": message.body, "kind": message.kind,
+             "status": message.status, "at": from_text(message.created_at), "outcome": message.outcome,
+             "alert_id": message.alert_id, "sid": message.sid} for message in messages]
 
 
-def age(moment: datetime | None, now: datetime | None = None) -> str:
-    """'4 min', '2 h 5 min', '3 d' since `moment`."""
+def age(moment: datetime | None, now: datetime) -> str:
+    """How long before `now` `moment` was (both aware): '' for None, 'just now' under a minute, '4 min',
+    '2 h 5 min', '2 h' under 48 hours, else '3 d' (whole days, rounded down). A moment after `now` is 'just now'."""
     if moment is None:
         return ""
-    seconds = max(0, int(((now or utcnow()) - moment).total_seconds()))
+    seconds = max(0, int((now - moment).total_seconds()))
     if seconds < 60:
         return "just now"
     minutes = seconds // 60
@@ -321,5 +359,6 @@ def age(moment: datetime | None, now: datetime | None = None) -> str:
     return f"{hours // 24} d"
 
 
-__all__ = ["active_alerts", "active_patients", "age", "alert_detail", "caregiver_label", "caregivers", "conversation", "patient_summary",
-           "patient_timeline", "phones_for_simulator", "temperatures", "tocilizumab_status"]
+__all__ = ["active_alerts", "active_patients", "age", "alert_detail", "caregiver_label", "caregivers", "conversation",
+           "monitoring_changes", "paged_by", "patient_summary", "patient_timeline", "phones_for_simulator",
+           "temperatures", "tocilizumab_status"]

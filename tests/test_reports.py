@@ -65,7 +65,7 @@ def figures(app, patient, clock):
                   DAY - timedelta(days=2) + timedelta(hours=5))], acknowledged=DAY - timedelta(days=1))
     clock.move_to(DAY + timedelta(days=3))
     try:
-        yield alert_report(clinic, DAY, DAY + timedelta(days=1))
+        yield alert_report(clinic, DAY, DAY + timedelta(days=1), DAY + timedelta(days=3))
     finally:
         db.close()
 

@@ -134,7 +134,7 @@ def list_alerts():
     query = bodies.parse(bodies.AlertsQuery, request.args.to_dict())
     created = None
     if request.args.get("since") or request.args.get("until"):
-        since, until = history.period(request.args, clinic().tz, default_days=None)
+        since, until = history.period(request.args, clinic().tz, utcnow(), default_days=None)
         created = (to_text(since) if since else "", to_text(until))
     return jsonify(alerts.list_alerts(clinic(), query.status, query.patient_id, created=created, level=query.level))
 
@@ -161,8 +161,9 @@ def resolve(alert_id: int):
             answers.AlertReport, "the figures", query=bodies.ReportQuery, errors=(400,), operation_id="alertReport")
 @staff_required()
 def alert_report():
-    since, until = history.period(request.args, clinic().tz)
-    return jsonify(reports.alert_report(clinic(), since, until))
+    now = utcnow()
+    since, until = history.period(request.args, clinic().tz, now)
+    return jsonify(reports.alert_report(clinic(), since, until, now))
 
 
 @bp.get("/messages")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify
 
 from monitoring import app_api, bodies
+from monitoring.store import utcnow
 from web import answers
 from web.apidoc import documented
 from web.context import clinic, json_body, patient_required, wake_delivery
@@ -23,7 +24,7 @@ def me():
             status=201, body=bodies.ReadingRequest, errors=(409,), operation_id="submitReading")
 @patient_required
 def readings():
-    answer = app_api.submit_reading(clinic(), g.patient, json_body())
+    answer = app_api.submit_reading(clinic(), g.patient, json_body(), utcnow())
     wake_delivery()
     return jsonify(answer), 201
 
@@ -33,6 +34,6 @@ def readings():
             body=bodies.PatientMedicationRequest, errors=(409,), operation_id="submitMedication")
 @patient_required
 def medications():
-    answer = app_api.submit_medication(clinic(), g.patient, json_body())
+    answer = app_api.submit_medication(clinic(), g.patient, json_body(), utcnow())
     wake_delivery()
     return jsonify(answer), 201

@@ -5,16 +5,16 @@ Templates live in web/templates, CSS and JS in web/static (served by the app; no
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from flask import Flask, redirect, request, send_from_directory, url_for
+from flask import Flask, g, redirect, request, send_from_directory, url_for
 from werkzeug.exceptions import NotFound
 
 from messages.texts import level_label, reason_label, symptom_label
 from monitoring.episodes import PAUSE_LABELS
 from monitoring.reports import OUTCOME_LABELS
-from monitoring.store import from_text
+from monitoring.store import from_text, utcnow
 from monitoring.timeline import age
 from triage import celsius_to_fahrenheit
 from web.context import RowId, clinic
@@ -33,9 +33,8 @@ def _local(moment, fmt: str = "%a %-d %b, %-I:%M %p") -> str:
 def _operator_notices() -> list[str]:
     """What every dashboard page says at the top while the paging path is not working (issue 11.5)."""
     from monitoring.health import problems
-    from monitoring.store import utcnow
 
-    return problems(clinic(), utcnow())
+    return problems(clinic(), request_now())
 
 
 def _dashboard_not_found(app: Flask) -> None:
@@ -50,9 +49,17 @@ def _dashboard_not_found(app: Flask) -> None:
         return app_not_found(exc) if app_not_found is not None else exc
 
 
+def request_now() -> datetime:
+    """The clock, read once per request (aware UTC): every "4 min ago" on one page counts from one instant."""
+    if "now" not in g:
+        g.now = utcnow()
+    now: datetime = g.now
+    return now
+
+
 def _ago(moment) -> str:
     """'4 min ago', '2 h ago', or 'just now' (never 'just now ago')."""
-    said = age(moment)
+    said = age(moment, request_now())
     return said if said in ("", "just now") else f"{said} ago"
 
 

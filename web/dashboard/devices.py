@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from monitoring import devices
 from monitoring.clinic import ServiceError
-from monitoring.store import from_text
+from monitoring.store import from_text, utcnow
 from web.context import clinic
 from web.dashboard.security import admin_required, current_user, protect
 
@@ -41,7 +41,7 @@ def add():
         return _page({"patient_id": "Choose a patient from the list, or the clinic."}, values=form, status=400)
     try:
         added = devices.add_device(clinic(), form.get("name") or "", int(patient) if patient else None,
-                                   actor=current_user().name)
+                                   actor=current_user().name, now=utcnow())
     except ServiceError as error:
         return _page({error.field or "name": error.message}, values=form, status=error.status)
     return _page(added=added, status=201)
@@ -51,7 +51,7 @@ def add():
 @admin_required
 def revoke(device_id: int):
     try:
-        devices.revoke_device(clinic(), device_id, actor=current_user().name)
+        devices.revoke_device(clinic(), device_id, actor=current_user().name, now=utcnow())
     except ServiceError as error:
         flash(error.message, "error")
     else:

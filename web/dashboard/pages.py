@@ -102,6 +102,7 @@ def resolve(alert_id: int):
 def _patient_page(patient_id: int, *, status: int = 200, med_errors: dict | None = None, med_values=None,
                   dose_errors: dict | None = None, patient_token: str | None = None,
                   caregiver_errors: dict | None = None, caregiver_values=None):
+    now = utcnow()
     summary = timeline.patient_summary(clinic(), patient_id)
     chart = temperature_svg(summary["temperatures"], _fever_c(), title=f"Temperature trend for {summary['name']}",
                             tz=clinic().tz)
@@ -110,9 +111,9 @@ def _patient_page(patient_id: int, *, status: int = 200, med_errors: dict | None
         items=timeline.patient_timeline(clinic(), patient_id),
         active_alerts=[a for group in timeline.active_alerts(clinic()).values() for a in group
                        if a["patient_id"] == patient_id],
-        toci=timeline.tocilizumab_status(clinic(), patient_id), medications=MEDICATIONS,
+        toci=timeline.tocilizumab_status(clinic(), patient_id, now), medications=MEDICATIONS,
         med_errors=med_errors or {}, med_values=med_values or {}, dose_errors=dose_errors or {},
-        now_local=forms.local_input_value(utcnow(), clinic().tz), therapies=THERAPIES,
+        now_local=forms.local_input_value(now, clinic().tz), therapies=THERAPIES,
         patient_token=patient_token, caregivers=timeline.caregivers(clinic(), patient_id),
         max_caregivers=caregivers.MAX_CAREGIVERS, caregiver_errors=caregiver_errors or {},
         caregiver_values=caregiver_values or {}), status

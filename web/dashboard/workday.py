@@ -95,7 +95,7 @@ def _when(iso_text: str):
 @bp.get("/history")
 def alert_history():
     """Every alert, filtered by status, level, patient and clinic dates."""
-    query, errors = history.parse_filters(request.args, clinic().tz)
+    query, errors = history.parse_filters(request.args, clinic().tz, utcnow())
     rows = [] if errors else history.alert_history(clinic(), **query)
     return render_template("history.html", title="Alert history", rows=rows, errors=errors, values=request.args,
                            patients=history.patient_choices(clinic()), statuses=history.STATUSES,
@@ -115,11 +115,12 @@ def patient_list():
 
 @bp.get("/reports/alerts")
 def report():
-    query, errors = reports.parse_period(request.args, clinic().tz)
+    now = utcnow()
+    query, errors = reports.parse_period(request.args, clinic().tz, now)
     figures = rows = None
     chart = ""
     if not errors:
-        figures = reports.alert_report(clinic(), **query)
+        figures = reports.alert_report(clinic(), **query, now=now)
         rows = reports.report_rows(figures, clinic().tz)
         chart = report_svg(figures["by_level"], title="Alerts by level",
                            labels={code: level_label(code, "en") for code in figures["by_level"]})
@@ -129,10 +130,11 @@ def report():
 
 @bp.get("/reports/alerts.csv")
 def report_csv():
-    query, errors = reports.parse_period(request.args, clinic().tz)
+    now = utcnow()
+    query, errors = reports.parse_period(request.args, clinic().tz, now)
     if errors:
         return Response("; ".join(errors.values()) + "\n", status=400, mimetype="text/plain")
-    rows = reports.report_rows(reports.alert_report(clinic(), **query), clinic().tz)
+    rows = reports.report_rows(reports.alert_report(clinic(), **query, now=now), clinic().tz)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["measure", "value"])
@@ -148,6 +150,7 @@ def summary_page(patient_id: int):
     episode = request.args.get("episode") or None
     if episode is not None and not (episode.isascii() and episode.isdigit() and len(episode) < 19):
         raise NotFound("no such episode", "episode")
-    found = summary.episode_summary(clinic(), patient_id, int(episode) if episode else None)
+    now = utcnow()
+    found = summary.episode_summary(clinic(), patient_id, int(episode) if episode else None, now)
     return render_template("summary.html", title=f"Episode summary: {found['patient']['name']}", s=found,
-                           printed_at=utcnow())
+                           printed_at=now)

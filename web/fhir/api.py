@@ -19,7 +19,7 @@ from monitoring.clinic import ServiceError
 from monitoring.fhir_codes import MIME
 from monitoring.fhir_outcome import FhirError, operation_outcome, outcome_of
 from monitoring.staff import staff_by_token
-from monitoring.store import StoreBusy
+from monitoring.store import StoreBusy, utcnow
 from web.context import bearer, clinic, record_access
 
 PREFIX = "/fhir/r4"
@@ -111,7 +111,7 @@ def metadata():
         software = version("crswatch")
     except PackageNotFoundError:
         software = "development"
-    return fhir_response(fhir_capability.capability_statement(base_url(), software))
+    return fhir_response(fhir_capability.capability_statement(base_url(), software, utcnow()))
 
 
 @bp.get(f"/{TYPES}/<resource_id>")

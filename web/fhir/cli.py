@@ -12,6 +12,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from monitoring import devices, fhir_export
 from monitoring.clinic import command_clinic
+from monitoring.store import utcnow
 
 
 def _clinic():
@@ -40,7 +41,8 @@ def _since(_ctx, _param, value: str | None) -> datetime | None:
 def export_fhir(since: datetime | None, out_dir: Path):
     """Bulk export as FHIR Bulk Data NDJSON: one file per resource type, and manifest.json."""
     with _clinic() as opened:
-        manifest = fhir_export.export(opened, out_dir, since, request=shlex.join(["flask", *sys.argv[1:]]))
+        manifest = fhir_export.export(opened, out_dir, since, request=shlex.join(["flask", *sys.argv[1:]]),
+                                       now=utcnow())
     for item in manifest["output"]:
         click.echo(f"{item['type']}: {item['count']}")
     click.echo(f"wrote {out_dir}/manifest.json; transactionTime {manifest['transactionTime']} "
@@ -57,7 +59,7 @@ device = AppGroup("device", help="Device hubs that post FHIR Observations, and t
 def device_add(name: str, patient_id: int | None):
     """Add a device; prints its token on the last line (shown once)."""
     with _clinic() as opened:
-        added = devices.add_device(opened, name, patient_id, actor="cli")
+        added = devices.add_device(opened, name, patient_id, actor="cli", now=utcnow())
     bound = f"patient {patient_id}" if patient_id else "the clinic (patients by MRN)"
     click.echo(f"added device {added['id']} {name!r} for {bound}; its token (keep it secret, it is not shown again):")
     click.echo(added["token"])
@@ -77,7 +79,7 @@ def device_list():
 def device_revoke(device_id: int):
     """Revoke a device's token."""
     with _clinic() as opened:
-        devices.revoke_device(opened, device_id, actor="cli")
+        devices.revoke_device(opened, device_id, actor="cli", now=utcnow())
     click.echo(f"revoked device {device_id}")
 
 

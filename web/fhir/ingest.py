@@ -9,6 +9,7 @@ from flask import g
 
 from monitoring import device_readings
 from monitoring.fhir_outcome import FhirError, outcome_of
+from monitoring.store import utcnow
 from web.context import clinic, wake_delivery
 from web.fhir.api import base_url, bp, device_token, fhir_json, fhir_response
 
@@ -19,7 +20,7 @@ REASONS = {200: "200 OK", 201: "201 Created"}
 @bp.post("/Observation")
 @device_token
 def create_observation():
-    posted = device_readings.post_observations(clinic(), g.device, [fhir_json()])
+    posted = device_readings.post_observations(clinic(), g.device, [fhir_json()], utcnow())
     wake_delivery()
     entry = posted.entries[0]
     if entry.error is not None:
@@ -46,7 +47,8 @@ def bundle():
             resources.append((index, _resource(entry, index)))
         except FhirError as error:
             refused[index] = error
-    posted = device_readings.post_observations(clinic(), g.device, [resource for _, resource in resources])
+    posted = device_readings.post_observations(clinic(), g.device, [resource for _, resource in resources],
+                                                utcnow())
     wake_delivery()
     answers = dict(zip([index for index, _ in resources], posted.entries, strict=True))
     response_entries = []

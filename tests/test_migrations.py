@@ -154,7 +154,7 @@ def test_a_migration_that_fails_part_way_leaves_the_database_as_it_was(tmp_path,
 
 def test_two_processes_starting_at_once_apply_each_migration_once(tmp_path, clock):
     path = str(tmp_path / "shared.db")
-    start = threading.Barrier(2)
+    start = threading.Barrier(2, timeout=60)  # a worker that dies before it fails the other, never hangs it
     applied: list[list[int]] = []
 
     def start_up() -> None:  # as a second gunicorn worker or the scheduler beside `serve`: its own connection
@@ -167,6 +167,7 @@ def test_two_processes_starting_at_once_apply_each_migration_once(tmp_path, cloc
     for worker in workers:
         worker.start()
     for worker in workers:
-        worker.join()
+        worker.join(timeout=120)
+    assert not any(worker.is_alive() for worker in workers), "a start-up still waits on the other"
     assert sorted(applied, key=len) == [[], list(range(1, len(known_migrations()) + 1))]
     assert [name for _, name, _ in recorded(connect(path))] == known_migrations()

@@ -208,6 +208,25 @@ def test_a_phone_caring_for_two_patients_is_asked_which_by_initials(client, runn
     assert [round(r["temperature_c"], 1) for r in readings] == [37.0]
 
 
+
+@pytest.mark.parametrize("language,lead,word", [
+    ("en", "Reply with their initials:", "or"),
+    ("es", "Responda con sus iniciales:", "o"),
+])
+def test_the_which_patient_question_lists_the_initials_in_the_caregivers_words(
+        client, runner, admin_token, phone, clock, language, lead, word):
+    """Break-it pass: the question joined the initials with an English "or" for a Spanish caregiver, and the
+    last initials' own full stop met the template's ("M.G..")."""
+    caregiver = {"name": "Maria Example", "phone": DAUGHTER, "language": language}
+    enroll(client, admin_token, caregivers=[caregiver])
+    enroll(client, admin_token, name="Mia Garcia", phone="+15555550177", caregivers=[caregiver])
+    tick(runner)
+    before = messages(client, admin_token)[-1]["id"]
+    phone.text("101.2", sender=DAUGHTER)
+    [asked] = texts_to(client, admin_token, DAUGHTER, before)
+    assert asked["body"].endswith((f"{lead} P.E. {word} M.G.", f"{lead} M.G. {word} P.E."))
+
+
 # --- The daily neuro check --------------------------------------------------------------------------------
 
 NEXT_DAY_10 = 24 * 60  # START is 10:00 clinic time

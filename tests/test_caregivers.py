@@ -227,6 +227,35 @@ def test_the_which_patient_question_lists_the_initials_in_the_caregivers_words(
     assert asked["body"].endswith((f"{lead} P.E. {word} M.G.", f"{lead} M.G. {word} P.E."))
 
 
+
+def test_initials_retried_after_a_fault_release_the_text_held_when_they_arrived(
+        client, runner, admin_token, phone, clock, monkeypatch):
+    """Break-it pass: a caregiver's text retried by the tick was routed at the retry's time, so initials that
+    arrived within the 2 hours but were processed after them found the held text expired: the reading was lost."""
+    from monitoring import caregiver_texts
+    with_caregiver(client, admin_token)
+    second = enroll(client, admin_token, name="Mia Garcia", phone="+15555550177",
+                    caregivers=[{"name": "Maria Example", "phone": DAUGHTER}])
+    tick(runner)
+    phone.text("101.2", sender=DAUGHTER)  # held: which patient?
+    route, failed = caregiver_texts.route, []
+
+    def fails_once(*args, **kwargs):
+        if not failed:
+            failed.append(True)
+            raise RuntimeError("a fault while routing")
+        return route(*args, **kwargs)
+
+    monkeypatch.setattr(caregiver_texts, "route", fails_once)
+    at(clock, 110)
+    phone.text("M.G.", sender=DAUGHTER)  # within the 2 hours; kept, not processed
+    assert failed
+    at(clock, 125)
+    tick(runner)  # the retry, past the 2 hours
+    readings = client.get(f"/api/v1/patients/{second['id']}", headers=auth(admin_token)).get_json()["readings"]
+    assert [(round(r["temperature_c"], 1), r["taken_at"][:16]) for r in readings] == [(38.4, "2026-03-03T16:00")]
+
+
 # --- The daily neuro check --------------------------------------------------------------------------------
 
 NEXT_DAY_10 = 24 * 60  # START is 10:00 clinic time

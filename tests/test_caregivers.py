@@ -309,6 +309,34 @@ def test_neuro_check_normal_answer(app, client, runner, admin_token, phone, cloc
     assert any("all as usual" in line for line in neuro_items(app, patient["id"]))
 
 
+
+def test_a_neuro_check_answer_retried_after_a_fault_is_dated_when_it_arrived(
+        app, client, runner, admin_token, phone, clock, monkeypatch, config):
+    """Break-it pass: the answer's time was the retry's, so the timeline placed it late (and the clinic hours
+    of its reply were the retry's too); a patient's own text already counts from when it arrived."""
+    from monitoring import caregiver_texts
+    from monitoring.store import connect
+    with_caregiver(client, admin_token)
+    neuro_check_sent(client, runner, admin_token, clock)
+    route, failed = caregiver_texts.route, []
+
+    def fails_once(*args, **kwargs):
+        if not failed:
+            failed.append(True)
+            raise RuntimeError("a fault while routing")
+        return route(*args, **kwargs)
+
+    monkeypatch.setattr(caregiver_texts, "route", fails_once)
+    at(clock, NEXT_DAY_10 + 5)
+    phone.text("ok all normal", sender=DAUGHTER)
+    assert failed
+    at(clock, NEXT_DAY_10 + 40)
+    tick(runner)
+    db = connect(config["database"]["path"])
+    assert [tuple(row) for row in db.execute("SELECT status, answered_at FROM neuro_checks")] == [
+        ("normal", "2026-03-04T16:05:00.000000+00:00")]
+
+
 def test_neuro_check_changed_answer_is_urgent(app, client, runner, admin_token, phone, clock):
     patient = with_caregiver(client, admin_token)
     neuro_check_sent(client, runner, admin_token, clock)

@@ -26,6 +26,8 @@ from monitoring.store import patient_by_id, to_text, utcnow
 
 # An earlier text held while we asked which patient it was about is released by initials this long after.
 HOLD_FOR = timedelta(hours=2)
+# The word between the initials in caregiver_which_patient, in the caregiver's language (English otherwise).
+OR_WORD = {"en": "or", "es": "o"}
 
 
 Cared = list[tuple[Patient, sqlite3.Row]]  # (patient, the phone's caregivers row for them)
@@ -132,8 +134,9 @@ def _attribute(clinic: Clinic, cared: Cared, message: sqlite3.Row, now: datetime
         if held is not None and held["patient_id"] is None and held["created_at"] >= to_text(now - HOLD_FOR):
             return Routed(writer, dict(held))
         return Routed(writer, {**dict(message), "body": rest})
-    choices = " or ".join(alerts.initials(patient.name) for patient, _ in cared)
     caregiver = cared[0][1]
+    word = OR_WORD.get(caregiver["language"], OR_WORD["en"])
+    choices = f" {word} ".join(alerts.initials(patient.name) for patient, _ in cared)
     values = {**care.text_values(clinic, now=now), "choices": choices}
     # filed under no patient: which one it is about is the question
     queue_text(clinic, caregiver["phone"], render("caregiver_which_patient", caregiver["language"], **values), "info")

@@ -171,7 +171,7 @@ def process(clinic: Clinic, message_id: int, known: _Known | None = None) -> Non
         if patient is not None:
             _from_patient(clinic, patient, message)
         elif cared and staff is None:  # a caregiver: their own commands and the neuro check here, the rest as the patient's text
-            routed = caregiver_texts.route(clinic, cared, message)
+            routed = caregiver_texts.route(clinic, cared, message, from_text(message["created_at"]))  # when it arrived
             if routed is not None:
                 _from_patient(clinic, routed.patient, routed.message)
         elif staff is not None:

@@ -188,7 +188,8 @@ def open_check(clinic: Clinic, patient_id: int) -> sqlite3.Row | None:
 def answer(clinic: Clinic, check: sqlite3.Row, patient: Patient, caregiver: care.Caregiver,
            message: dict[str, Any]) -> bool:
     """A caregiver's text while a check is open (inside the caller's transaction). Returns True when the
-    text still needs the patient's pipeline (it is not an answer, or it also carries a reading).
+    text still needs the patient's pipeline (it is not an answer, or it also carries a reading). `message`: its
+    messages row; its `created_at` is the answer's time (a text retried after a fault counts from its arrival).
 
     'normal' is recorded and thanked (or left to the pipeline's reply when the text also has a reading);
     'changed' is recorded, stored as an urgent assessment, raises the alert, and the urgent reply goes to
@@ -196,7 +197,7 @@ def answer(clinic: Clinic, check: sqlite3.Row, patient: Patient, caregiver: care
     verdict = neuro_answer(message["body"])
     if verdict is None:
         return True
-    now = utcnow()
+    now = from_text(message["created_at"])  # when it arrived, as for the patient's own text (a retry comes later)
     clinic.db.execute(
         "UPDATE neuro_checks SET status = ?, answered_at = ?, caregiver_id = ?, message_id = ? WHERE id = ?",
         [verdict, to_text(now), caregiver["id"], message["id"], check["id"]])

@@ -208,6 +208,54 @@ def test_a_phone_caring_for_two_patients_is_asked_which_by_initials(client, runn
     assert [round(r["temperature_c"], 1) for r in readings] == [37.0]
 
 
+
+@pytest.mark.parametrize("language,lead,word", [
+    ("en", "Reply with their initials:", "or"),
+    ("es", "Responda con sus iniciales:", "o"),
+])
+def test_the_which_patient_question_lists_the_initials_in_the_caregivers_words(
+        client, runner, admin_token, phone, clock, language, lead, word):
+    """Break-it pass: the question joined the initials with an English "or" for a Spanish caregiver, and the
+    last initials' own full stop met the template's ("M.G..")."""
+    caregiver = {"name": "Maria Example", "phone": DAUGHTER, "language": language}
+    enroll(client, admin_token, caregivers=[caregiver])
+    enroll(client, admin_token, name="Mia Garcia", phone="+15555550177", caregivers=[caregiver])
+    tick(runner)
+    before = messages(client, admin_token)[-1]["id"]
+    phone.text("101.2", sender=DAUGHTER)
+    [asked] = texts_to(client, admin_token, DAUGHTER, before)
+    assert asked["body"].endswith((f"{lead} P.E. {word} M.G.", f"{lead} M.G. {word} P.E."))
+
+
+
+def test_initials_retried_after_a_fault_release_the_text_held_when_they_arrived(
+        client, runner, admin_token, phone, clock, monkeypatch):
+    """Break-it pass: a caregiver's text retried by the tick was routed at the retry's time, so initials that
+    arrived within the 2 hours but were processed after them found the held text expired: the reading was lost."""
+    from monitoring import caregiver_texts
+    with_caregiver(client, admin_token)
+    second = enroll(client, admin_token, name="Mia Garcia", phone="+15555550177",
+                    caregivers=[{"name": "Maria Example", "phone": DAUGHTER}])
+    tick(runner)
+    phone.text("101.2", sender=DAUGHTER)  # held: which patient?
+    route, failed = caregiver_texts.route, []
+
+    def fails_once(*args, **kwargs):
+        if not failed:
+            failed.append(True)
+            raise RuntimeError("a fault while routing")
+        return route(*args, **kwargs)
+
+    monkeypatch.setattr(caregiver_texts, "route", fails_once)
+    at(clock, 110)
+    phone.text("M.G.", sender=DAUGHTER)  # within the 2 hours; kept, not processed
+    assert failed
+    at(clock, 125)
+    tick(runner)  # the retry, past the 2 hours
+    readings = client.get(f"/api/v1/patients/{second['id']}", headers=auth(admin_token)).get_json()["readings"]
+    assert [(round(r["temperature_c"], 1), r["taken_at"][:16]) for r in readings] == [(38.4, "2026-03-03T16:00")]
+
+
 # --- The daily neuro check --------------------------------------------------------------------------------
 
 NEXT_DAY_10 = 24 * 60  # START is 10:00 clinic time
@@ -259,6 +307,34 @@ def test_neuro_check_normal_answer(app, client, runner, admin_token, phone, cloc
     assert texts_to(client, admin_token, PATIENT_PHONE, before) == []
     assert not any("neuro_check_changed" in a["reasons"] for a in alerts(client, admin_token))
     assert any("all as usual" in line for line in neuro_items(app, patient["id"]))
+
+
+
+def test_a_neuro_check_answer_retried_after_a_fault_is_dated_when_it_arrived(
+        app, client, runner, admin_token, phone, clock, monkeypatch, config):
+    """Break-it pass: the answer's time was the retry's, so the timeline placed it late (and the clinic hours
+    of its reply were the retry's too); a patient's own text already counts from when it arrived."""
+    from monitoring import caregiver_texts
+    from monitoring.store import connect
+    with_caregiver(client, admin_token)
+    neuro_check_sent(client, runner, admin_token, clock)
+    route, failed = caregiver_texts.route, []
+
+    def fails_once(*args, **kwargs):
+        if not failed:
+            failed.append(True)
+            raise RuntimeError("a fault while routing")
+        return route(*args, **kwargs)
+
+    monkeypatch.setattr(caregiver_texts, "route", fails_once)
+    at(clock, NEXT_DAY_10 + 5)
+    phone.text("ok all normal", sender=DAUGHTER)
+    assert failed
+    at(clock, NEXT_DAY_10 + 40)
+    tick(runner)
+    db = connect(config["database"]["path"])
+    assert [tuple(row) for row in db.execute("SELECT status, answered_at FROM neuro_checks")] == [
+        ("normal", "2026-03-04T16:05:00.000000+00:00")]
 
 
 def test_neuro_check_changed_answer_is_urgent(app, client, runner, admin_token, phone, clock):

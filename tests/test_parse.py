@@ -74,6 +74,13 @@ ROWS = [
     ("escalofrios", "escalofríos", {"symptoms": {"chills"}}),
     ("dolor-cabeza", "dolor de cabeza", {"symptoms": {"headache"}}),
     ("sob", "short of breath", {"symptoms": {"shortness_of_breath"}}),
+    # break-it pass: "can't breathe" was read, "cannot breathe" answered "Sorry, I could not read that"
+    ("cannot-breathe", "I cannot breathe", {"symptoms": {"shortness_of_breath"}}),
+    ("can-not-breathe", "can not catch my breath", {"symptoms": {"shortness_of_breath"}}),
+    ("couldnt-breathe", "couldn't breathe last night 38.4", {"temperature_c": 38.4, "symptoms": {"shortness_of_breath"}}),
+    ("could-not-breathe", "she could not breathe", {"symptoms": {"shortness_of_breath"}}),
+    ("no-podia-respirar", "no podía respirar anoche", {"symptoms": {"shortness_of_breath"}}),
+    ("no-pude-respirar", "no pude respirar bien", {"symptoms": {"shortness_of_breath"}}),
     ("rash", "rash", {"symptoms": {"rash"}}),
     ("emoji", "🤒🤒 101.5 😩", {"temperature_c": 38.61}),
     ("curly-quotes", "I don\u2019t feel dizzy", {"denied_symptoms": {"dizziness"}, "symptoms": set()}),

@@ -90,6 +90,7 @@ def test_alert_history_filtered_to_one_patient(page, live, morning):
     page.get_by_label("Patient").select_option(label="Maria Lopez (MRN MRN-4471)")
     page.get_by_label("Status").select_option("open")
     page.get_by_role("button", name="Show alerts").click()
+    page.wait_for_url(re.compile(rf"patient_id={ids['maria']}"))  # under load the count ran on the old page
     assert rows.count() == 1 and "Maria Lopez" in rows.first.inner_text()
     for width, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
         page.set_viewport_size(viewport)

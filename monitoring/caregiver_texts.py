@@ -76,7 +76,7 @@ def route(clinic: Clinic, cared: Cared, message: sqlite3.Row, now: datetime | No
         clinic.db.execute("UPDATE messages SET patient_id = ?, caregiver_id = ? WHERE id = ?",
                           [patient.id, caregiver["id"], text])
     check = neuro_checks.open_check(clinic, patient.id)
-    if check is not None and not neuro_checks.answer(clinic, check, patient, caregiver, routed.message):
+    if check is not None and not neuro_checks.answer(clinic, check, patient, caregiver, routed.message, now):
         return None
     return routed
 
@@ -102,7 +102,7 @@ def _command(clinic: Clinic, cared: Cared, message: sqlite3.Row, command: str, n
     else:
         reader = caregiver
     key = {"stop": "caregiver_opted_out", "start": "caregiver_opted_in", "help": "caregiver_help"}[command]
-    care.text_caregiver(clinic, reader, patient, key, care.text_values(clinic, now=now), kind="reply")
+    care.text_caregiver(clinic, reader, patient, key, care.text_values(clinic, now=now), kind="reply", now=now)
 
 
 def _initials_pattern(name: str) -> str:
@@ -136,5 +136,6 @@ def _attribute(clinic: Clinic, cared: Cared, message: sqlite3.Row, now: datetime
     caregiver = cared[0][1]
     values = {**care.text_values(clinic, now=now), "choices": choices}
     # filed under no patient: which one it is about is the question
-    queue_text(clinic, caregiver["phone"], render("caregiver_which_patient", caregiver["language"], **values), "info")
+    queue_text(clinic, caregiver["phone"], render("caregiver_which_patient", caregiver["language"], **values), "info",
+               now=now)
     return None

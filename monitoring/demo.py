@@ -23,7 +23,7 @@ def seed(clinic: Clinic, tell: Callable[[str], None], now: datetime) -> None:
     episode (its first check-in due at `now`, aware UTC: the command's one reading of the clock), telling the
     person at the console each as it is done (the password as soon as it is set)."""
     if not staff.list_staff(clinic):
-        token = staff.add_staff(clinic, "Demo Admin", "admin", actor="demo")
+        token = staff.add_staff(clinic, "Demo Admin", "admin", actor="demo", now=now)
         password = secrets.token_urlsafe(9)
         staff.set_password(clinic, "Demo Admin", password, actor="demo")
         tell(f"demo: sign in to the dashboard as 'Demo Admin' with password {password}")

@@ -83,7 +83,7 @@ def enroll(app, count: int, first_phone: int, dose_given_at: datetime) -> list[t
     from monitoring.clinic import open_clinic
 
     opened = open_clinic(app.config["CRS"])
-    token = staff.add_staff(opened, f"Bench Admin {first_phone}", "admin")
+    token = staff.add_staff(opened, f"Bench Admin {first_phone}", "admin", now=datetime.now(UTC))
     opened.db.close()
     client, enrolled = app.test_client(), []
     for i in range(count):

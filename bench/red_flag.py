@@ -101,9 +101,10 @@ def make_app(folder: str, name: str, max_per_second: float):
 def enroll(app, phones: list[str]) -> None:
     from monitoring import staff
     from monitoring.clinic import open_clinic
+    from monitoring.store import utcnow
 
     opened = open_clinic(app.config["CRS"])
-    token = staff.add_staff(opened, "Bench Admin", "admin")
+    token = staff.add_staff(opened, "Bench Admin", "admin", now=utcnow())
     opened.db.close()
     client = app.test_client()
     for i, phone in enumerate(phones):

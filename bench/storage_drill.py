@@ -105,7 +105,7 @@ enabled = false
         from app import create_app
         from monitoring import staff
         from monitoring.clinic import open_clinic
-        from monitoring.store import connect, migrate
+        from monitoring.store import connect, migrate, utcnow
 
         app = create_app(self.config_path)
         app.testing = True
@@ -113,7 +113,7 @@ enabled = false
         migrate(db)
         db.close()
         opened = open_clinic(app.config["CRS"])
-        token = staff.add_staff(opened, "Drill Admin", "admin")
+        token = staff.add_staff(opened, "Drill Admin", "admin", now=utcnow())
         opened.db.close()
         response = app.test_client().post("/api/v1/patients", headers={"Authorization": f"Bearer {token}"},
                                           json={"name": "Drill Patient", "phone": PATIENT, "therapy": "teclistamab"})

@@ -204,7 +204,7 @@ def record_reading(clinic: Clinic, patient: Patient, episode: Episode, values: d
             alert_reasons.remove("fever")
         alerts.raise_alert(clinic, patient.id, assessment.level, alert_reasons, episode_id=episode.id,
                            told=assessment.instructions if shown == "app" else texted_instructions(assessment),
-                           next_dose_at=assessment.next_acetaminophen_at)
+                           next_dose_at=assessment.next_acetaminophen_at, now=now)
     # no temperature in this reading: keep the pace the last one set (hourly while febrile)
     febrile = None if reading.temperature_c is None else reading.temperature_c >= clinic.thresholds.fever_c
     next_checkin = answer_checkin(clinic, patient, episode, febrile=febrile, now=now)
@@ -221,15 +221,15 @@ def _first_fever_advice(clinic: Clinic, assessment: Assessment, episode: Episode
 
 
 def store_assessment(clinic: Clinic, patient_id: int, episode_id: int | None, assessment: Assessment,
-                     reading_id: int | None = None, medication_id: int | None = None,
-                     now: datetime | None = None) -> None:
+                     reading_id: int | None = None, medication_id: int | None = None, *,
+                     now: datetime) -> None:
     """Store `assessment` (level, reason keys, instruction keys) for the patient and episode, with the reading
-    and/or medication it judged, assessed at `now` (aware UTC; None: the clock); inside the caller's
-    transaction."""
+    and/or medication it judged, assessed at `now` (aware UTC, the caller's request or pass); inside the
+    caller's transaction."""
     insert(clinic.db, "assessments", {
         "patient_id": patient_id, "episode_id": episode_id, "reading_id": reading_id,
         "medication_id": medication_id, "level": assessment.level, "reasons": dumps(list(assessment.reasons)),
-        "instructions": dumps(list(assessment.instructions)), "assessed_at": to_text(now or utcnow()),
+        "instructions": dumps(list(assessment.instructions)), "assessed_at": to_text(now),
     })
 
 
@@ -321,11 +321,11 @@ REPLY_WINDOW = timedelta(minutes=10)
 ALWAYS_REPLY = replies.ALWAYS_REPLY
 
 
-def reply_budget_spent(clinic: Clinic, number: str, now: datetime | None = None) -> bool:
+def reply_budget_spent(clinic: Clinic, number: str, now: datetime) -> bool:
     """True when `number` (E.164) sent more than REPLY_BUDGET texts in the last REPLY_WINDOW (counted by what
-    arrived, as the docs say, so a flood is paused whatever we answered), as of `now` (aware UTC; None: the
-    clock)."""
-    since = to_text((now or utcnow()) - REPLY_WINDOW)
+    arrived, as the docs say, so a flood is paused whatever we answered), as of `now` (aware UTC, the caller's
+    request or pass)."""
+    since = to_text(now - REPLY_WINDOW)
     received: int = clinic.db.execute(
         "SELECT COUNT(*) FROM messages WHERE from_number = ? AND direction = 'in' AND created_at >= ?",
         [number, since]).fetchone()[0]
@@ -373,15 +373,16 @@ def first_name(name: str | None) -> str:
 
 
 def text_caregiver(clinic: Clinic, caregiver: Caregiver, patient: Patient, key: str, values: dict[str, str],
-                   kind: str = "info") -> int | None:
+                   kind: str = "info", *, now: datetime) -> int | None:
     """Queue a text (template `key`, filled with `values` and the patient's first name) to a caregiver in their
     language, filed under the patient, unless they texted STOP or were removed. Returns the outbox message id,
-    or None when nothing was queued."""
+    or None when nothing was queued. `now`: aware UTC, the caller's request or pass (when it is queued)."""
     if caregiver["opted_out_at"] or caregiver["removed_at"]:
         return None
     body = render(replies.for_reader(key, caregiver=True), caregiver["language"],
                   **{"first_name": first_name(patient.name), **values})
-    message_id = queue_text(clinic, caregiver["phone"], body, kind, patient_id=patient.id, urgent=key in SEND_FIRST)
+    message_id = queue_text(clinic, caregiver["phone"], body, kind, patient_id=patient.id, urgent=key in SEND_FIRST,
+                            now=now)
     clinic.db.execute("UPDATE messages SET caregiver_id = ? WHERE id = ?", [caregiver["id"], message_id])
     return message_id
 
@@ -439,9 +440,9 @@ def _reply_to_number(clinic: Clinic, patient: Patient, reader: Patient | Caregiv
             return None
         key, kind = replies.for_reader(key, replies_paused=True), "info"  # once a window: silence must not look like no one is there
     if not isinstance(reader, Patient):
-        return text_caregiver(clinic, reader, patient, key, values, kind)
+        return text_caregiver(clinic, reader, patient, key, values, kind, now=now)
     body = render(key, language, **values)
-    return queue_text(clinic, phone, body, kind, patient_id=patient.id, urgent=key in SEND_FIRST)
+    return queue_text(clinic, phone, body, kind, patient_id=patient.id, urgent=key in SEND_FIRST, now=now)
 
 
 def instruction_texts(clinic: Clinic, patient: Patient, assessment: Assessment,

@@ -78,7 +78,7 @@ def route(clinic: Clinic, cared: Cared, message: sqlite3.Row, now: datetime | No
         clinic.db.execute("UPDATE messages SET patient_id = ?, caregiver_id = ? WHERE id = ?",
                           [patient.id, caregiver["id"], text])
     check = neuro_checks.open_check(clinic, patient.id)
-    if check is not None and not neuro_checks.answer(clinic, check, patient, caregiver, routed.message):
+    if check is not None and not neuro_checks.answer(clinic, check, patient, caregiver, routed.message, now):
         return None
     return routed
 
@@ -104,7 +104,7 @@ def _command(clinic: Clinic, cared: Cared, message: sqlite3.Row, command: str, n
     else:
         reader = caregiver
     key = {"stop": "caregiver_opted_out", "start": "caregiver_opted_in", "help": "caregiver_help"}[command]
-    care.text_caregiver(clinic, reader, patient, key, care.text_values(clinic, now=now), kind="reply")
+    care.text_caregiver(clinic, reader, patient, key, care.text_values(clinic, now=now), kind="reply", now=now)
 
 
 def _initials_pattern(name: str) -> str:
@@ -139,5 +139,6 @@ def _attribute(clinic: Clinic, cared: Cared, message: sqlite3.Row, now: datetime
     choices = f" {word} ".join(alerts.initials(patient.name) for patient, _ in cared)
     values = {**care.text_values(clinic, now=now), "choices": choices}
     # filed under no patient: which one it is about is the question
-    queue_text(clinic, caregiver["phone"], render("caregiver_which_patient", caregiver["language"], **values), "info")
+    queue_text(clinic, caregiver["phone"], render("caregiver_which_patient", caregiver["language"], **values), "info",
+               now=now)
     return None

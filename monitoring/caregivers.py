@@ -17,7 +17,7 @@ from monitoring import bodies, care
 from monitoring.bodies import MAX_CAREGIVERS
 from monitoring.clinic import Clinic, Conflict, NotFound, ValidationError
 from monitoring.rows import Patient
-from monitoring.store import from_text, insert, patient_by_id, to_text, transaction, utcnow
+from monitoring.store import from_text, insert, patient_by_id, to_text, transaction
 
 FIELDS = tuple(bodies.CaregiverRequest.model_fields)
 
@@ -31,11 +31,10 @@ def caregiver_view(row: sqlite3.Row) -> dict[str, Any]:
 
 
 def insert_caregiver(clinic: Clinic, patient: Patient, values: dict[str, Any], actor: str,
-                     now: datetime | None = None) -> int:
+                     now: datetime) -> int:
     """Store a caregiver of `patient` (`values`: {"name", "phone" E.164, "language", "relationship"}, checked
     by monitoring.bodies.CaregiverRequest) and queue their explanation texts, inside the caller's transaction.
-    `now` aware UTC from the caller (None: read the clock). Returns the caregiver's id."""
-    now = now or utcnow()
+    `now` aware UTC from the caller's request. Returns the caregiver's id."""
     caregiver_id = insert(clinic.db, "caregivers", {
         "patient_id": patient.id, "name": values["name"], "phone": values["phone"],
         "language": values["language"], "relationship": values["relationship"], "created_at": to_text(now),
@@ -45,8 +44,8 @@ def insert_caregiver(clinic: Clinic, patient: Patient, values: dict[str, Any], a
     values = care.text_values(clinic, language=caregiver["language"], now=now)
     # Who writes, why, that they may answer, STOP; then the SOP 5 Grade 1 home safety net (SOP line 64:
     # "recontact the clinic urgently or present to ED if ...") with the clinic's phone.
-    care.text_caregiver(clinic, caregiver, patient, "caregiver_welcome", values)
-    care.text_caregiver(clinic, caregiver, patient, "caregiver_signs", values)
+    care.text_caregiver(clinic, caregiver, patient, "caregiver_welcome", values, now=now)
+    care.text_caregiver(clinic, caregiver, patient, "caregiver_signs", values, now=now)
     return caregiver_id
 
 

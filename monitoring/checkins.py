@@ -81,7 +81,7 @@ def count_missed(clinic: Clinic, now: datetime) -> int:
                     "UPDATE episodes SET missed_count = missed_count + 1, checkin_sent_at = NULL "
                     "WHERE id = ? AND checkin_sent_at = ?", [row["id"], row["checkin_sent_at"]]).rowcount
                 if claimed:
-                    _escalate_if_silent(clinic, row["id"], row["patient_id"])
+                    _escalate_if_silent(clinic, row["id"], row["patient_id"], now)
     return len(rows)
 
 
@@ -97,11 +97,12 @@ def _repair_future_checkins(clinic: Clinic, now: datetime) -> None:
                     repaired)
 
 
-def _escalate_if_silent(clinic: Clinic, episode_id: int, patient_id: int) -> None:
+def _escalate_if_silent(clinic: Clinic, episode_id: int, patient_id: int, now: datetime) -> None:
     missed = clinic.db.execute("SELECT missed_count FROM episodes WHERE id = ?", [episode_id]).fetchone()[0]
     if missed >= clinic.checkins["escalate_after_missed"]:
         # Silence is a symptom: confusion can stop a patient answering.
-        alerts.raise_alert(clinic, patient_id, "clinician_review", ["missed_checkins"], episode_id=episode_id)
+        alerts.raise_alert(clinic, patient_id, "clinician_review", ["missed_checkins"], episode_id=episode_id,
+                           now=now)
 
 
 # Rows claimed per transaction: each commit waits for the disk (synchronous=FULL), so ten thousand
@@ -136,13 +137,13 @@ def send_reminders(clinic: Clinic, now: datetime) -> int:
                     "UPDATE episodes SET reminder_sent = 1 WHERE id = ? AND reminder_sent = 0 AND checkin_sent_at = ?",
                     [row["id"], row["checkin_sent_at"]]).rowcount
                 if claimed:
-                    _queue_checkin_text(clinic, row, "reminder", values)
-                    _remind_caregivers(clinic, row["patient_id"], values)
+                    _queue_checkin_text(clinic, row, "reminder", values, now)
+                    _remind_caregivers(clinic, row["patient_id"], values, now)
                     sent += 1
     return sent
 
 
-def _remind_caregivers(clinic: Clinic, patient_id: int, values: dict[str, Any]) -> None:
+def _remind_caregivers(clinic: Clinic, patient_id: int, values: dict[str, Any], now: datetime) -> None:
     """Silence asks the caregiver (issue 13): the reminder also goes to every caregiver, before any
     missed check-in can page the nurse ("We have not heard from <first name>. Please check on them")."""
     people = care.caregivers_of(clinic, patient_id)
@@ -150,7 +151,7 @@ def _remind_caregivers(clinic: Clinic, patient_id: int, values: dict[str, Any]) 
         patient = patient_by_id(clinic.db, patient_id)
         assert patient is not None  # caregivers.patient_id is a foreign key
         for caregiver in people:
-            care.text_caregiver(clinic, caregiver, patient, "caregiver_reminder", values, kind="reminder")
+            care.text_caregiver(clinic, caregiver, patient, "caregiver_reminder", values, kind="reminder", now=now)
 
 
 def send_prompts(clinic: Clinic, now: datetime) -> int:
@@ -183,8 +184,8 @@ def send_prompts(clinic: Clinic, now: datetime) -> int:
                     [to_text(now), to_text(now + interval), row["id"], row["next_checkin_at"]]).rowcount
                 if claimed:
                     if row["checkin_sent_at"] is not None:
-                        _escalate_if_silent(clinic, row["id"], row["patient_id"])
-                    _queue_checkin_text(clinic, row, "prompt", values, send_after=sent_at if sent_at > now else None)
+                        _escalate_if_silent(clinic, row["id"], row["patient_id"], now)
+                    _queue_checkin_text(clinic, row, "prompt", values, now, send_after=sent_at if sent_at > now else None)
                     queued += 1
     return len(rows)
 
@@ -213,7 +214,7 @@ def _last_febrile(clinic: Clinic, episode_id: int) -> bool:
     return bool(last and last["temperature_c"] >= clinic.thresholds.fever_c)
 
 
-def _queue_checkin_text(clinic: Clinic, row: sqlite3.Row, kind: str, values: dict[str, Any],
+def _queue_checkin_text(clinic: Clinic, row: sqlite3.Row, kind: str, values: dict[str, Any], now: datetime,
                         send_after: datetime | None = None) -> None:
     """`row` carries patient_id, phone and language; `values` the clinic's name and phone, once a tick."""
     key = kind
@@ -221,7 +222,7 @@ def _queue_checkin_text(clinic: Clinic, row: sqlite3.Row, kind: str, values: dic
             "SELECT 1 FROM messages WHERE patient_id = ? AND kind = 'prompt' LIMIT 1", [row["patient_id"]]).fetchone():
         key = "first_prompt"  # the first text says who writes, how often, and how to get help or stop
     body = render(key, row["language"], **values)
-    queue_text(clinic, row["phone"], body, kind, patient_id=row["patient_id"], send_after=send_after)
+    queue_text(clinic, row["phone"], body, kind, patient_id=row["patient_id"], send_after=send_after, now=now)
 
 
 def in_quiet_hours(clinic: Clinic, now: datetime) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from datetime import datetime
 
 import click
 from flask import Flask, current_app
@@ -11,23 +12,25 @@ from flask.cli import with_appcontext
 
 from monitoring import patients, staff
 from monitoring.clinic import Clinic, command_clinic
+from monitoring.store import utcnow
 
 # 555-0100 to 555-0199 are fictional numbers; this one enrolls only with the outbox backend (README).
 DEMO_PATIENT_PHONE = "+15555550199"
 
 
-def seed(clinic: Clinic, tell: Callable[[str], None]) -> None:
+def seed(clinic: Clinic, tell: Callable[[str], None], now: datetime) -> None:
     """Add the demo admin when there is no staff yet and enroll the demo patient when they have no active
-    episode, telling the person at the console each as it is done (the password as soon as it is set)."""
+    episode (its first check-in due at `now`, aware UTC: the command's one reading of the clock), telling the
+    person at the console each as it is done (the password as soon as it is set)."""
     if not staff.list_staff(clinic):
-        token = staff.add_staff(clinic, "Demo Admin", "admin", actor="demo")
+        token = staff.add_staff(clinic, "Demo Admin", "admin", actor="demo", now=now)
         password = secrets.token_urlsafe(9)
         staff.set_password(clinic, "Demo Admin", password, actor="demo")
         tell(f"demo: sign in to the dashboard as 'Demo Admin' with password {password}")
         tell(f"demo: API token for Demo Admin: {token}")
     if patients.active_episode_for_phone(clinic, DEMO_PATIENT_PHONE) is None:
         patients.enroll(clinic, {"name": "Demo Patient", "phone": DEMO_PATIENT_PHONE,
-                                 "therapy": "teclistamab step-up 1"}, actor="demo")
+                                 "therapy": "teclistamab step-up 1"}, actor="demo", now=now)
         tell(f"demo: enrolled Demo Patient ({DEMO_PATIENT_PHONE}); the first prompt is due now")
 
 
@@ -40,7 +43,7 @@ def demo_command() -> None:
         click.echo("demo: skipped, the twilio backend is configured (demo texts would reach real phones)")
         return
     with command_clinic(settings) as opened:
-        seed(opened, click.echo)
+        seed(opened, click.echo, utcnow())
 
 
 def init_app(app: Flask) -> None:

@@ -23,7 +23,7 @@ from monitoring import alerts, care, checkins, operator
 from monitoring.clinic import Clinic
 from monitoring.config import parse_clock
 from monitoring.rows import Patient
-from monitoring.store import from_text, insert, patient_by_id, to_text, transaction, utcnow
+from monitoring.store import from_text, insert, patient_by_id, to_text, transaction
 from triage import replies
 from triage.neuro_check import assess_neuro_check
 
@@ -49,15 +49,14 @@ def next_due(clinic: Clinic, after: datetime) -> datetime:
 BASIS = "neuro_check_basis"
 
 
-def schedule(clinic: Clinic) -> int:
+def schedule(clinic: Clinic, now: datetime) -> int:
     """Give each episode on `neuro_checks_to_schedule` (migration m013: it may newly need a check) its next
     check when it is active, not paused, has a reachable caregiver, no check pending and ends after that
     check; take it off the list either way. Returns how many were scheduled.
 
     Reads only the episodes on the list (issue 19: the tick's cost grows with the work, not the enrolled),
     except once after the check time or the clinic's timezone changed (`_follow_basis`). With the check off,
-    the list is emptied: switching it on puts every active episode back."""
-    now = utcnow()
+    the list is emptied: switching it on puts every active episode back. `now`: aware UTC, the pass's."""
     _follow_basis(clinic, now)
     if not check_time(clinic):
         if clinic.db.execute("SELECT 1 FROM neuro_checks_to_schedule LIMIT 1").fetchone():
@@ -114,17 +113,17 @@ def _follow_basis(clinic: Clinic, now: datetime) -> None:
         operator.put(clinic.db, BASIS, basis, now)
 
 
-def send_due(clinic: Clinic) -> int:
+def send_due(clinic: Clinic, now: datetime) -> int:
     """Send each due check to the patient's reachable caregivers, once; returns how many were sent. A check
-    whose episode ended or is paused, or whose patient has no reachable caregiver left, is cancelled."""
+    whose episode ended or is paused, or whose patient has no reachable caregiver left, is cancelled.
+    `now`: aware UTC, the pass's."""
     if not check_time(clinic):
         return 0
-    now = utcnow()
     rows = clinic.db.execute(
         "SELECT n.id, n.episode_id, e.status AS episode_status, e.paused_at FROM neuro_checks n "
         "JOIN episodes e ON e.id = n.episode_id WHERE n.status = 'scheduled' AND n.due_at <= ?",
         [to_text(now)]).fetchall()
-    values = care.text_values(clinic)
+    values = care.text_values(clinic, now=now)
     sent = 0
     for row in rows:
         with transaction(clinic.db):
@@ -146,17 +145,16 @@ def send_due(clinic: Clinic) -> int:
                 continue
             for caregiver in people:
                 # kind info: "prompt" is the patient's check-in (its count decides the first prompt's wording)
-                care.text_caregiver(clinic, caregiver, patient, "neuro_check", values, kind="info")
+                care.text_caregiver(clinic, caregiver, patient, "neuro_check", values, kind="info", now=now)
             sent += 1
     return sent
 
 
-def count_missed(clinic: Clinic) -> int:
+def count_missed(clinic: Clinic, now: datetime) -> int:
     """A check unanswered by its `answer_by` is missed, and counted as a missed check-in (silence is a
     symptom: enough of them in a row page the nurse, as for the patient's own check-ins), unless the episode
     is paused by then (a paused patient's silence is not a missed check-in). Returns how many checks were
-    missed."""
-    now = utcnow()
+    missed. `now`: aware UTC, the pass's."""
     rows = clinic.db.execute(
         "SELECT id, episode_id, patient_id FROM neuro_checks WHERE status = 'sent' AND answer_by <= ?",
         [to_text(now)]).fetchall()
@@ -173,7 +171,7 @@ def count_missed(clinic: Clinic) -> int:
                 continue  # the patient is in care: a silence now is not a missed check-in (monitoring.episodes)
             clinic.db.execute("UPDATE episodes SET missed_count = missed_count + 1 WHERE id = ? AND status = 'active'",
                               [row["episode_id"]])
-            checkins._escalate_if_silent(clinic, row["episode_id"], row["patient_id"])
+            checkins._escalate_if_silent(clinic, row["episode_id"], row["patient_id"], now)
     return missed
 
 
@@ -186,18 +184,19 @@ def open_check(clinic: Clinic, patient_id: int) -> sqlite3.Row | None:
 
 
 def answer(clinic: Clinic, check: sqlite3.Row, patient: Patient, caregiver: care.Caregiver,
-           message: dict[str, Any]) -> bool:
+           message: dict[str, Any], now: datetime) -> bool:
     """A caregiver's text while a check is open (inside the caller's transaction). Returns True when the
     text still needs the patient's pipeline (it is not an answer, or it also carries a reading). `message`: its
     messages row; its `created_at` is the answer's time (a text retried after a fault counts from its arrival).
 
     'normal' is recorded and thanked (or left to the pipeline's reply when the text also has a reading);
     'changed' is recorded, stored as an urgent assessment, raises the alert, and the urgent reply goes to
-    the patient and every caregiver (care.TO_EVERYONE); a reading in the same text goes on to the pipeline."""
+    the patient and every caregiver (care.TO_EVERYONE); a reading in the same text goes on to the pipeline.
+    `now`: aware UTC, the caller's; the answer and its assessment are dated by the message's `created_at`."""
     verdict = neuro_answer(message["body"])
     if verdict is None:
         return True
-    now = from_text(message["created_at"])  # when it arrived, as for the patient's own text (a retry comes later)
+    now = from_text(message["created_at"])  # the answer is dated when it arrived, whatever the caller's time
     clinic.db.execute(
         "UPDATE neuro_checks SET status = ?, answered_at = ?, caregiver_id = ?, message_id = ? WHERE id = ?",
         [verdict, to_text(now), caregiver["id"], message["id"], check["id"]])
@@ -205,11 +204,11 @@ def answer(clinic: Clinic, check: sqlite3.Row, patient: Patient, caregiver: care
     writer = care.caregiver_as_writer(patient, caregiver)
     more = has_more_than_answer(message["body"])
     if verdict == "changed":
-        care.store_assessment(clinic, patient.id, check["episode_id"], assessment)
+        care.store_assessment(clinic, patient.id, check["episode_id"], assessment, now=now)
         alerts.raise_alert(clinic, patient.id, assessment.level, list(assessment.reasons),
-                           episode_id=check["episode_id"])
+                           episode_id=check["episode_id"], now=now)
     for key in replies.neuro_check_keys(assessment, more_in_text=more):
-        care.reply_to_patient(clinic, writer, key, care.text_values(clinic))
+        care.reply_to_patient(clinic, writer, key, care.text_values(clinic, now=now), now=now)
     # a temperature or a pressure in the same text is still read and triaged (after 'changed', its reply
     # then says the earlier message is urgent: reply_still_urgent)
     return more

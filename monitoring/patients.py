@@ -68,25 +68,23 @@ def _enrollment_fields(clinic: Clinic, body: Any, now: datetime, labels: bool = 
     return values, errors
 
 
-def validate_enrollment(clinic: Clinic, body: Any, form: bool = False, now: datetime | None = None) -> dict[str, Any]:
+def validate_enrollment(clinic: Clinic, body: Any, form: bool, now: datetime) -> dict[str, Any]:
     """The enrollment's values (monitoring.bodies.EnrollRequest's fields, `dose_given_at` an aware datetime
     defaulting to `now`, `monitoring_hours` to the clinic's); raises the first problem found as a
-    ValidationError naming the field (enrollment_errors lists them all). `now` aware UTC from the caller
-    (None: read the clock)."""
-    values, errors = _enrollment_fields(clinic, body, now or utcnow(), labels=form, form=form)
+    ValidationError naming the field (enrollment_errors lists them all). `now` aware UTC from the caller's
+    request."""
+    values, errors = _enrollment_fields(clinic, body, now, labels=form, form=form)
     if errors:
         raise next(iter(errors.values()))
     return values
 
 
-def enrollment_errors(clinic: Clinic, body: Any, form: bool = False, now: datetime | None = None
-                      ) -> dict[str, ServiceError]:
+def enrollment_errors(clinic: Clinic, body: Any, now: datetime, form: bool = False) -> dict[str, ServiceError]:
     """Every problem enroll() would refuse `body` for, the first one of each field: {} when it would go
     ahead. For forms that show all their errors at once; enroll() and the API still stop at the first.
     A phone already being monitored is a Conflict on "phone". `form`: the body is a posted form
     (bodies.form_body) and the messages are in its words (the fields' labels). `now` aware UTC from the
-    caller (None: read the clock)."""
-    now = now or utcnow()
+    caller's request."""
     values, errors = _enrollment_fields(clinic, body, now, labels=form, form=form)
     problems: dict[str, ServiceError] = dict(errors)
 

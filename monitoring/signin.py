@@ -114,10 +114,12 @@ def _audit(clinic: Clinic, actor: str, action: str, **detail: Any) -> None:
         clinic.audit(actor[:NAME_LIMIT], action, actor[:NAME_LIMIT], **detail)
 
 
-def create_user(clinic: Clinic, name: str, role: str, phone: str | None, password: str, actor: str) -> str:
-    """An admin adds a staff member with a dashboard password, in one transaction; returns their API token."""
+def create_user(clinic: Clinic, name: str, role: str, phone: str | None, password: str, actor: str,
+                now: datetime) -> str:
+    """An admin adds a staff member with a dashboard password, in one transaction, at `now` (aware UTC, the
+    request's); returns their API token."""
     with transaction(clinic.db):
-        token = staff_module.add_staff(clinic, name, role, phone or None, actor=actor)
+        token = staff_module.add_staff(clinic, name, role, phone or None, actor=actor, now=now)
         staff_module.set_password(clinic, name.strip(), password, actor=actor)
     return token
 

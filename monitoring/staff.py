@@ -5,6 +5,7 @@ once (monitoring.sessions); revoking also revokes every API token.
 """
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import click
@@ -22,8 +23,11 @@ token_hash = tokens.token_hash  # patients' app tokens are hashed the same way
 new_token = tokens.new_token
 
 
-def add_staff(clinic: Clinic, name: str, role: str, phone: str | None = None, actor: str = "cli") -> str:
-    """Create a staff member and return their first API token (shown once, stored hashed)."""
+def add_staff(clinic: Clinic, name: str, role: str, phone: str | None = None, actor: str = "cli", *,
+              now: datetime) -> str:
+    """Create a staff member (created at `now`, aware UTC from the caller's request or command) and return
+    their first API token (shown once, stored hashed). ValidationError naming the field for an empty name,
+    an unknown role or a phone not in E.164; Conflict for a name already taken (without regard to case)."""
     name = (name or "").strip()
     if not name:
         raise ValidationError("name must not be empty", "name")
@@ -39,7 +43,7 @@ def add_staff(clinic: Clinic, name: str, role: str, phone: str | None = None, ac
         if existing:  # sign-in matches names without regard to case, so these would be one person to it
             raise Conflict(f"a staff member named {existing['name']!r} already exists", "name")
         staff_id = insert(clinic.db, "staff", {"name": name, "role": role, "phone": phone, "active": 1,
-                                               "created_at": to_text(utcnow())})
+                                               "created_at": to_text(now)})
         clinic.audit(actor, "staff.add", name, role=role)
         return tokens.issue(clinic, staff_id, FIRST_TOKEN, actor)
 
@@ -58,11 +62,12 @@ def _active_id(clinic: Clinic, name: str) -> int:
     return int(row["id"])
 
 
-def revoke_staff(clinic: Clinic, name: str, actor: str = "cli") -> None:
-    """Take away every API token and dashboard session of `name`; they can no longer sign in."""
+def revoke_staff(clinic: Clinic, name: str, actor: str = "cli", *, now: datetime) -> None:
+    """Take away every API token and dashboard session of `name` (revoked at `now`, aware UTC from the
+    caller's request or command); they can no longer sign in. NotFound for no active staff member so named."""
     with transaction(clinic.db):
         staff_id = _active_id(clinic, name)
-        clinic.db.execute("UPDATE staff SET active = 0, revoked_at = ? WHERE id = ?", [to_text(utcnow()), staff_id])
+        clinic.db.execute("UPDATE staff SET active = 0, revoked_at = ? WHERE id = ?", [to_text(now), staff_id])
         tokens.revoke_all(clinic, staff_id, actor)
         sessions.end_all(clinic, staff_id, "revoked")
         clinic.audit(actor, "staff.revoke", name)
@@ -122,7 +127,7 @@ staff_commands = AppGroup("staff", help="Clinic staff and their API tokens.")
 def add_command(name: str, role: str, phone: str | None, password: bool) -> None:
     """Add a staff member; prints their API token on the last line (shown once)."""
     with command_clinic(current_app.config["CRS"]) as opened:
-        token = add_staff(opened, name, role, phone)
+        token = add_staff(opened, name, role, phone, now=utcnow())
         if password:
             secret = click.prompt("Dashboard password", hide_input=True, confirmation_prompt=True)
             set_password(opened, name, secret, actor="cli")
@@ -179,7 +184,7 @@ def list_command() -> None:
 def revoke_command(name: str) -> None:
     """Revoke a staff member's token and sign-in."""
     with command_clinic(current_app.config["CRS"]) as opened:
-        revoke_staff(opened, name)
+        revoke_staff(opened, name, now=utcnow())
     click.echo(f"revoked {name}")
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from monitoring import alerts, checkins, episodes, inbound, neuro_checks, operator, voice
@@ -25,20 +25,20 @@ def run_due_work(config: dict[str, Any], gateway: delivery.Gateway, limiter: del
     """
     clinic = open_clinic(config)
     try:
-        _check_clock(clinic, clock_step)
         now = utcnow()  # the pass's one reading of the clock, for the steps that take it
+        _check_clock(clinic, clock_step, now)
         done = {
             "episodes_ended": checkins.end_episodes(clinic, now),
             "resumed": episodes.resume_due(clinic, now),
             "missed": checkins.count_missed(clinic, now),
             "reminders": checkins.send_reminders(clinic, now),
             "prompts": checkins.send_prompts(clinic, now),
-            "neuro_checks_missed": neuro_checks.count_missed(clinic),
-            "neuro_checks_scheduled": neuro_checks.schedule(clinic),
-            "neuro_checks": neuro_checks.send_due(clinic),
+            "neuro_checks_missed": neuro_checks.count_missed(clinic, now),
+            "neuro_checks_scheduled": neuro_checks.schedule(clinic, now),
+            "neuro_checks": neuro_checks.send_due(clinic, now),
             # an overdue call goes before the re-page, which would set the next round's call
-            "calls": voice.calls_due(clinic, utcnow()),
-            "repages": alerts.page_due(clinic, utcnow()),
+            "calls": voice.calls_due(clinic, now),
+            "repages": alerts.page_due(clinic, now),
             "inbound_retried": inbound.process_pending(clinic),
         }
         done.update(delivery.deliver_due(clinic, gateway, limiter, batch))
@@ -49,10 +49,9 @@ def run_due_work(config: dict[str, Any], gateway: delivery.Gateway, limiter: del
         clinic.db.close()
 
 
-def _check_clock(clinic: Clinic, clock_step: timedelta | None) -> None:
+def _check_clock(clinic: Clinic, clock_step: timedelta | None, now: datetime) -> None:
     """Record a wall-clock step: measured by the caller, or a heartbeat that lies in the future (the
-    clock went back since the last pass, whichever process ran it)."""
-    now = utcnow()
+    clock went back since the last pass, whichever process ran it). `now`: aware UTC, the pass's."""
     if clock_step is None:
         last = operator.heartbeat(clinic.db)
         if last is not None and last - now > operator.CLOCK_STEP_TOLERANCE:

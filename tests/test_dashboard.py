@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import PATIENT_PHONE, START, base_config
@@ -24,7 +24,7 @@ PUBLIC_ENDPOINTS = {"signin.signin"}
 def add_user(app, name: str, role: str, password: str = PASSWORD, phone: str | None = None) -> None:
     clinic = open_clinic(app.config["CRS"])
     try:
-        staff_module.add_staff(clinic, name, role, phone)
+        staff_module.add_staff(clinic, name, role, phone, now=datetime.now(UTC))  # the clock fixture's
         staff_module.set_password(clinic, name, password, actor="test")
     finally:
         clinic.db.close()

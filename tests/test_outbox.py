@@ -161,7 +161,7 @@ def test_status_callback_for_unknown_sid_is_ignored(app, config):
     from monitoring.clinic import open_clinic
 
     clinic = open_clinic(config)
-    assert record_delivery_status(clinic, "SMnope", "delivered", None) is False
+    assert record_delivery_status(clinic, "SMnope", "delivered", None, now=START) is False
 
 
 def test_when_every_phone_fails_paging_stops_instead_of_storming(client, runner, admin_token, gateway, clock, phone,
@@ -196,7 +196,7 @@ def test_urgent_replies_overtake_a_burst_of_prompts_and_other_replies(app, clien
     clinic = open_clinic(settings)
     with transaction(clinic.db):
         for index in range(500):
-            outbox.queue_text(clinic, f"+1555556{index:04d}", "time for your check-in", "prompt")
+            outbox.queue_text(clinic, f"+1555556{index:04d}", "time for your check-in", "prompt", now=START)
     at(clock, 5)
     phone.text("98.6", sender=other)  # a routine reply, queued before the red flag
     phone.text("o2 85")  # SOP 5 Grade 1 Home: new hypoxia: the nurse is paged, the patient told to call now
@@ -258,7 +258,7 @@ def test_a_page_queued_while_the_sender_holds_a_burst_takes_the_next_slot(app, c
     clinic = open_clinic(settings)
     with transaction(clinic.db):
         for index in range(30):
-            outbox.queue_text(clinic, f"+1555556{index:04d}", "time for your check-in", "prompt")
+            outbox.queue_text(clinic, f"+1555556{index:04d}", "time for your check-in", "prompt", now=START)
     at(clock, 5)
 
     class PageArrivesDuringTheSecondWait:

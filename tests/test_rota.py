@@ -79,7 +79,7 @@ def test_a_revoked_nurse_leaves_the_chain(client, admin_token, runner, clock, ph
     from monitoring.staff import revoke_staff
 
     clinic = open_clinic(client.application.config["CRS"])
-    revoke_staff(clinic, "Dana Day", actor="test")
+    revoke_staff(clinic, "Dana Day", actor="test", now=START)
     enroll(client, admin_token)
     runner.invoke(args=["tick"])
     at(clock, 5)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,7 @@ def _serve(tmp_path):
     assert app.test_cli_runner().invoke(args=["init-db"]).exit_code == 0
     clinic = open_clinic(app.config["CRS"])
     try:
-        staff_module.add_staff(clinic, ADMIN, "admin", "+15555550177")
+        staff_module.add_staff(clinic, ADMIN, "admin", "+15555550177", now=datetime.now(UTC))
         staff_module.set_password(clinic, ADMIN, PASSWORD, actor="test")
     finally:
         clinic.db.close()

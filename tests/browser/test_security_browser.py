@@ -82,7 +82,7 @@ def test_screenshots_of_sign_in_staff_and_access_pages(page, live):
     try:
         from monitoring import staff as staff_module
 
-        staff_module.add_staff(clinic, "Nora Nurse", "nurse", "+15555550178")
+        staff_module.add_staff(clinic, "Nora Nurse", "nurse", "+15555550178", now=datetime.now(UTC))
         patient_id = patients.enroll(clinic, {"name": "Maria Lopez", "phone": "+15555550188", "therapy": "teclistamab",
                                               "dose_given_at": datetime.now(UTC).isoformat()}, actor="test")["id"]
     finally:

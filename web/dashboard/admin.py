@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
@@ -213,9 +214,10 @@ def settings_revert():
     return redirect(url_for(".settings_page"))
 
 
-def _staff_page(errors: dict | None = None, values=None, token: str | None = None, added: str | None = None,
-                status: int = 200, token_values=None):
-    return render_template("staff.html", title="Staff", people=signin.staff_list(clinic(), utcnow()), errors=errors or {},
+def _staff_page(now: datetime, errors: dict | None = None, values=None, token: str | None = None,
+                added: str | None = None, status: int = 200, token_values=None):
+    """The staff page as of `now` (aware UTC, the request's one reading of the clock)."""
+    return render_template("staff.html", title="Staff", people=signin.staff_list(clinic(), now), errors=errors or {},
                            add_errors={k: v for k, v in (errors or {}).items() if k not in ("owner", "token_name")},
                            values=values or {"role": "nurse"}, token=token, added=added,
                            roles=staff_module.ROLES, tokens=tokens.list_tokens(clinic()),
@@ -226,27 +228,27 @@ def _staff_page(errors: dict | None = None, values=None, token: str | None = Non
 @bp.get("/staff")
 @admin_required
 def staff_page():
-    return _staff_page()
+    return _staff_page(utcnow())
 
 
 @bp.post("/staff")
 @admin_required
 def staff_add():
-    form = request.form
+    form, now = request.form, utcnow()
     name = (form.get("name") or "").strip()
     password = form.get("password") or ""
     if password != (form.get("password_again") or ""):
-        return _staff_page({"password_again": "The two passwords differ."}, form, status=400)
+        return _staff_page(now, {"password_again": "The two passwords differ."}, form, status=400)
     try:
         token = signin.create_user(clinic(), name, form.get("role") or "", form.get("phone") or None, password,
-                                   actor=current_user().name)
+                                   actor=current_user().name, now=now)
     except ServiceError as error:
-        return _staff_page({error.field or "name": error.message}, form, status=error.status)
-    return _staff_page(token=token, added=name, status=201)
+        return _staff_page(now, {error.field or "name": error.message}, form, status=error.status)
+    return _staff_page(now, token=token, added=name, status=201)
 
 
-def _person(staff_id: int) -> dict:
-    for person in signin.staff_list(clinic(), utcnow()):
+def _person(staff_id: int, now: datetime) -> dict:
+    for person in signin.staff_list(clinic(), now):
         if person["id"] == staff_id:
             return person
     raise NotFound(f"no staff member {staff_id}", "staff_id")
@@ -255,7 +257,7 @@ def _person(staff_id: int) -> dict:
 @bp.post("/staff/<row_id:staff_id>/password")
 @admin_required
 def staff_password(staff_id: int):
-    person = _person(staff_id)
+    person = _person(staff_id, utcnow())
     try:
         staff_module.set_password(clinic(), person["name"], request.form.get("password") or "",
                                   actor=current_user().name)
@@ -269,12 +271,13 @@ def staff_password(staff_id: int):
 @bp.post("/staff/<row_id:staff_id>/revoke")
 @admin_required
 def staff_revoke(staff_id: int):
-    person = _person(staff_id)
+    now = utcnow()
+    person = _person(staff_id, now)
     if person["id"] == current_user().id:
         flash("You cannot revoke yourself; ask another admin.", "error")
         return redirect(url_for(".staff_page"))
     try:
-        staff_module.revoke_staff(clinic(), person["name"], actor=current_user().name)
+        staff_module.revoke_staff(clinic(), person["name"], actor=current_user().name, now=now)
     except ServiceError as error:
         flash(error.message, "error")
     else:
@@ -285,7 +288,7 @@ def staff_revoke(staff_id: int):
 @bp.post("/staff/<row_id:staff_id>/role")
 @admin_required
 def staff_role(staff_id: int):
-    person = _person(staff_id)
+    person = _person(staff_id, utcnow())
     role = request.form.get("role") or ""
     if person["id"] == current_user().id:
         flash("You cannot change your own role; ask another admin.", "error")
@@ -303,15 +306,16 @@ def staff_role(staff_id: int):
 @admin_required
 def token_issue():
     owner = request.form.get("owner") or ""
-    label = request.form.get("token_name") or ""
+    label, now = request.form.get("token_name") or "", utcnow()
     try:
         if not (owner.isascii() and owner.isdigit() and len(owner) < 19):
             raise ValidationError("Choose whose token it is.", "owner")
-        person = _person(int(owner))
+        person = _person(int(owner), now)
         token = tokens.issue(clinic(), person["id"], label, actor=current_user().name)
     except ServiceError as error:
-        return _staff_page({error.field or "token_name": error.message}, token_values=request.form, status=error.status)
-    return _staff_page(token=token, added=f"{person['name']} ({' '.join(label.split())})", status=201)
+        return _staff_page(now, {error.field or "token_name": error.message}, token_values=request.form,
+                           status=error.status)
+    return _staff_page(now, token=token, added=f"{person['name']} ({' '.join(label.split())})", status=201)
 
 
 @bp.post("/tokens/<row_id:token_id>/revoke")

@@ -4,6 +4,8 @@ Views stay thin: read with monitoring.timeline, write with one monitoring call, 
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 
 from monitoring import alerts, bodies, caregivers, medications, patients, rota, timeline, workspace
@@ -99,7 +101,7 @@ def resolve(alert_id: int):
     return redirect(safe_next(request.form.get("next"), url_for(".index")))
 
 
-def _patient_page(patient_id: int, *, status: int = 200, med_errors: dict | None = None, med_values=None,
+def _patient_page(patient_id: int, now: datetime, *, status: int = 200, med_errors: dict | None = None, med_values=None,
                   dose_errors: dict | None = None, patient_token: str | None = None,
                   caregiver_errors: dict | None = None, caregiver_values=None):
     now = utcnow()
@@ -125,20 +127,20 @@ def patient(patient_id: int):
     # the patient's app token, shown once, on the page enroll() redirects to (and gone from the session after)
     enrolled = session.pop("enrolled_token") if "enrolled_token" in session else None
     token = enrolled["token"] if enrolled and enrolled.get("patient_id") == patient_id else None
-    return _patient_page(patient_id, patient_token=token)
+    return _patient_page(patient_id, utcnow(), patient_token=token)
 
 
 @bp.post("/patients/<row_id:patient_id>/medications")
 def give_medication(patient_id: int):
-    form = request.form
+    form, now = request.form, utcnow()
     user = current_user()
     try:
         given = medications.give(clinic(), patient_id, bodies.form_body(form, bodies.MedicationRequest.model_fields),
-                                 {"id": user.id, "name": user.name}, utcnow(), form=True)
+                                 {"id": user.id, "name": user.name}, now, form=True)
     except NotFound:
         raise
     except ServiceError as error:
-        return _patient_page(patient_id, status=error.status, med_errors={error.field or "name": error.message},
+        return _patient_page(patient_id, now, status=error.status, med_errors={error.field or "name": error.message},
                              med_values=form)
     dose = f" {given['dose_mg']:g} mg" if given["dose_mg"] is not None else ""
     flash(f"Recorded {given['name']}{dose}.", "ok")
@@ -147,14 +149,14 @@ def give_medication(patient_id: int):
 
 @bp.post("/patients/<row_id:patient_id>/doses")
 def new_dose(patient_id: int):
-    form = request.form
+    form, now = request.form, utcnow()
     try:
         patients.new_dose(clinic(), patient_id, bodies.form_body(form, bodies.DoseRequest.model_fields),
-                          actor=current_user().name, form=True, now=utcnow())
+                          actor=current_user().name, form=True, now=now)
     except NotFound:
         raise
     except ServiceError as error:
-        return _patient_page(patient_id, status=error.status, dose_errors={error.field or "therapy": error.message})
+        return _patient_page(patient_id, now, status=error.status, dose_errors={error.field or "therapy": error.message})
     flash("New step-up dose recorded: a new monitoring episode started; the first check-in goes out now.", "ok")
     wake_delivery()
     return redirect(url_for(".patient", patient_id=patient_id))
@@ -162,14 +164,14 @@ def new_dose(patient_id: int):
 
 @bp.post("/patients/<row_id:patient_id>/caregivers")
 def add_caregiver(patient_id: int):
-    form = request.form
+    form, now = request.form, utcnow()
     try:
         added = caregivers.add(clinic(), patient_id, bodies.form_body(form, caregivers.FIELDS),
-                               actor=current_user().name, now=utcnow(), form=True)
+                               actor=current_user().name, now=now, form=True)
     except NotFound:
         raise
     except ServiceError as error:
-        return _patient_page(patient_id, status=error.status, caregiver_values=form,
+        return _patient_page(patient_id, now, status=error.status, caregiver_values=form,
                              caregiver_errors={error.field or "name": error.message})
     flash(f"Added {added['name']} as a caregiver: they were texted who we are and what to watch for.", "ok")
     wake_delivery()

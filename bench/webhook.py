@@ -1,6 +1,7 @@
 """The signed webhook under gunicorn: requests/s and latency, beside two floors, every text processed.
 
     .venv/bin/python bench/webhook.py [--seconds 40] [--workers 2] [--concurrency 16] [--rate 200] [--quick]
+    .venv/bin/python bench/webhook.py --profile [TEXTS]
 
 Same server setup for all three: gunicorn (sync workers) on 127.0.0.1, a temp database, the outbox
 backend, the scheduler off, the same load generator. crswatch gets signed, realistic texts (temperatures,
@@ -13,7 +14,9 @@ text, counted by tracing crswatch on a sample of the same texts before the run. 
 in its own processes (threads over http.client, one connection per request as Twilio does): closed loop
 at `--concurrency` for throughput, then open loop at a fixed `--rate` for tail latency (measured from
 each request's scheduled time, so queueing counts). The generator shares the machine's cores with the
-server. Prints tables and the ratios; asserts nothing. `--quick`: 16 s per server.
+server. Prints tables and the ratios; asserts nothing. `--quick`: 16 s per server. `--profile [TEXTS]`: no
+servers; CPU per text of the three in one process (the ratio the served run approaches while the cores are
+the bottleneck, and far steadier on a shared machine), then where crswatch's time goes.
 """
 from __future__ import annotations
 
@@ -344,6 +347,97 @@ def percentile(ordered: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
+def _environ(body: bytes, signature: str, port: int) -> dict:
+    import io
+
+    return {"REQUEST_METHOD": "POST", "PATH_INFO": "/sms/inbound", "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": str(port), "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(body), "CONTENT_TYPE": "application/x-www-form-urlencoded",
+            "CONTENT_LENGTH": str(len(body)), "HTTP_HOST": f"127.0.0.1:{port}", "HTTP_X_TWILIO_SIGNATURE": signature,
+            "REMOTE_ADDR": "127.0.0.1", "wsgi.errors": sys.stderr, "wsgi.multithread": False,
+            "wsgi.multiprocess": True, "wsgi.run_once": False, "wsgi.version": (1, 0)}
+
+
+def profile(texts: int, top: int) -> None:
+    """CPU per text in one process, straight through WSGI (no server, no load generator, no sockets), for
+    crswatch and both floors on the same signed texts, every text processed; then where crswatch's time goes
+    (cProfile, by own time, and the per-text SQL statement counts). Far less noisy than the served run on a
+    shared machine: the served ratio follows the CPU ratio while the cores are the bottleneck."""
+    import collections
+    import cProfile
+    import pstats
+    import re
+    import sqlite3
+
+    from twilio.request_validator import RequestValidator
+
+    folder = tempfile.mkdtemp(prefix="crswatch-bench-profile-")
+    try:
+        port = 1
+        config_path = write_config(folder, port)
+        phones = enroll_patients(config_path)
+        commits = max(1, round(commits_per_text(config_path, phones)))
+        os.environ.update({"CRS_CONFIG": config_path, "BENCH_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+                           "BENCH_COMMITS": str(commits), "BENCH_FLOOR_DB": os.path.join(folder, "floor.db")})
+        from app import create_app
+
+        rng, validator = random.Random(19), RequestValidator(AUTH_TOKEN)
+        signed = []
+        for n in range(2 * texts + 400):
+            params = {"From": phones[n % len(phones)], "To": FROM_NUMBER, "Body": rng.choice(TEXTS),
+                      "MessageSid": "SMprof" + str(n).rjust(28, "0"), "AccountSid": ACCOUNT_SID, "NumMedia": "0"}
+            signed.append((urlencode(params).encode(),
+                           validator.compute_signature(f"http://127.0.0.1:{port}/sms/inbound", params)))
+
+        def drive(app, batch) -> None:
+            for body, signature in batch:
+                status: list[str] = []
+                b"".join(app(_environ(body, signature, port), lambda s, h, e=None, into=status: into.append(s)))
+                assert status[0].startswith("200"), status
+
+        def cpu(app, batch) -> float:
+            drive(app, batch[:200])  # warm: imports, kept connections, caches
+            started = time.thread_time()
+            drive(app, batch[200:])
+            return (time.thread_time() - started) / (len(batch) - 200)
+
+        apps = {"crswatch": create_app(config_path), "sig floor": floor_app(), "dur floor": durable_floor_app()}
+        figures = {label: cpu(app, signed[:texts + 200]) for label, app in apps.items()}
+        print(f"\nCPU per text in process (thread time, {texts} texts each; the durable floor makes {commits} "
+              f"fsync'd commits a text, as traced):")
+        for label, seconds in figures.items():
+            print(f"  {label:<10}{seconds * 1e3:8.3f} ms")
+        print(f"crswatch / signature-only floor, by CPU: {figures['sig floor'] / figures['crswatch']:.2f}")
+        print(f"crswatch / durable floor, by CPU: {figures['dur floor'] / figures['crswatch']:.2f}")
+
+        from web import context
+
+        profiler = cProfile.Profile(time.thread_time)
+        rest = signed[texts + 200:]
+        half = len(rest) // 2
+        profiler.enable()
+        drive(apps["crswatch"], rest[:half])
+        profiler.disable()
+        statements: collections.Counter = collections.Counter()  # counted on the other half: not profiled
+        for db in context._local.__dict__.get("connections", {}).values():
+            db.conn.set_trace_callback(lambda sql: statements.update(
+                [re.sub(r"'[^']*'|\b\d+(?:\.\d+)?\b", "?", sql.strip())[:110]]))
+        drive(apps["crswatch"], rest[half:])
+        for db in context._local.__dict__.get("connections", {}).values():
+            db.conn.set_trace_callback(None)
+        print(f"\ncrswatch under cProfile ({half} texts; profiling inflates Python calls), by own time:")
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(top)
+        print("crswatch's SQL statements a text (literals as ?):")
+        for sql, count in statements.most_common(top):
+            print(f"  {count / (len(rest) - half):5.2f}  {sql}")
+        db = sqlite3.connect(os.path.join(folder, "bench.db"))
+        print("inbound texts by status:", dict(db.execute(
+            "SELECT status, COUNT(*) FROM messages WHERE direction = 'in' GROUP BY status").fetchall()))
+        db.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def main() -> None:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--seconds", type=float, default=40,
@@ -352,7 +446,12 @@ def main() -> None:
     options.add_argument("--concurrency", type=int, default=16, help="closed-loop requests in flight")
     options.add_argument("--rate", type=float, default=200, help="open-loop requests per second (default 200)")
     options.add_argument("--quick", action="store_true", help="16 s per server")
+    options.add_argument("--profile", type=int, metavar="TEXTS", nargs="?", const=1500,
+                         help="no servers: CPU per text in process for all three, then crswatch under cProfile")
     args = options.parse_args()
+    if args.profile:
+        profile(args.profile, top=30)
+        return
     if args.quick:
         args.seconds = 16
     folder = tempfile.mkdtemp(prefix="crswatch-bench-")

@@ -160,14 +160,15 @@ def process(clinic: Clinic, message_id: int, known: _Known | None = None) -> Non
         if message is None or message["processed_at"]:
             return
         sender = message["from_number"]
-        staff_command = staff_ack(message["body"])[0] and staff_by_phone(clinic, sender) is not None
+        is_ack = staff_ack(message["body"])[0]
+        staff_command = is_ack and staff_by_phone(clinic, sender) is not None
         # An ACK from a staff or on-call phone is the nurse's, even where that phone is also a patient's
         # (enrolled before enrollment refused staff phones): the escalation must be stoppable by text.
         patient = None if staff_command else (known.own if known else _own_patient(clinic, sender))
         cared = [] if patient is not None else (
             known.cared if known and known.cared is not None else caregiver_texts.cared_for(clinic, sender))
         staff = staff_by_phone(clinic, sender) if patient is None else None
-        if staff is not None and cared and not staff_ack(message["body"])[0]:
+        if staff is not None and cared and not is_ack:
             staff = None  # a nurse who is also someone's caregiver: ACK is the nurse's, the rest the caregiver's
         if patient is not None:
             _from_patient(clinic, patient, message)

@@ -422,20 +422,48 @@ def profile(texts: int, top: int) -> None:
         profiler.enable()
         drive(apps["crswatch"], rest[:half])
         profiler.disable()
-        statements: collections.Counter = collections.Counter()  # counted on the other half: not profiled
-        for db in context._local.__dict__.get("connections", {}).values():
+        statements: collections.Counter = collections.Counter()  # on texts neither profiled nor timed
+        held = [0.0]
+
+        class Held:
+            """The kept connection, timing BEGIN .. COMMIT/ROLLBACK: how long each text keeps every other
+            worker's text waiting for SQLite's one write lock (thread time; the fsync's wait comes on top)."""
+
+            def __init__(self, conn):
+                self.conn, self.since = conn, 0.0
+
+            def __getattr__(self, name):
+                return getattr(self.conn, name)
+
+            def execute(self, sql, *args):
+                verb = sql.split(None, 1)[0].upper()
+                self.since = time.thread_time() if verb == "BEGIN" else self.since
+                try:
+                    return self.conn.execute(sql, *args)
+                finally:
+                    held[0] += time.thread_time() - self.since if verb in ("COMMIT", "ROLLBACK") else 0.0
+
+        kept = list(context._local.__dict__.get("connections", {}).values())
+        timed, counted = rest[half:half + (len(rest) - half) // 2], rest[half + (len(rest) - half) // 2:]
+        for db in kept:
+            db.conn = Held(db.conn)
+        drive(apps["crswatch"], timed)
+        for db in kept:
+            db.conn = db.conn.conn
             db.conn.set_trace_callback(lambda sql: statements.update(
                 [re.sub(r"'[^']*'|\b\d+(?:\.\d+)?\b", "?", sql.strip())[:110]]))
-        drive(apps["crswatch"], rest[half:])
-        for db in context._local.__dict__.get("connections", {}).values():
+        drive(apps["crswatch"], counted)
+        for db in kept:
             db.conn.set_trace_callback(None)
         print(f"\ncrswatch under cProfile ({half} texts; profiling inflates Python calls), by own time:")
         stats = pstats.Stats(profiler)
         print(f"Python function calls a text (steady whatever the machine's load): {stats.total_calls / half:,.0f}")
         stats.sort_stats("tottime").print_stats(top)
+        print(f"crswatch holds the write lock {held[0] / len(timed) * 1e3:.3f} ms of CPU a text (BEGIN IMMEDIATE "
+              f"to COMMIT, both transactions; with sync workers the writes queue on it)")
         print("crswatch's SQL statements a text (literals as ?):")
         for sql, count in statements.most_common(top):
-            print(f"  {count / (len(rest) - half):5.2f}  {sql}")
+            print(f"  {count / len(counted):5.2f}  {sql}")
         db = sqlite3.connect(os.path.join(folder, "bench.db"))
         print("inbound texts by status:", dict(db.execute(
             "SELECT status, COUNT(*) FROM messages WHERE direction = 'in' GROUP BY status").fetchall()))

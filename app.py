@@ -56,6 +56,7 @@ def create_app(config: str | os.PathLike | dict | None = None) -> Flask:
     from web.security import init_security, limit_bearer_failures, limit_patient_app
 
     limiter = init_security(app)
+    limiter.request_filter(sms.unlimited)  # Twilio's signed webhooks carry no rate limit (web/sms.py)
     limit_bearer_failures(limiter, api.bp)
     limit_bearer_failures(limiter, me.bp)
     limit_patient_app(limiter, me.bp)

@@ -91,6 +91,7 @@ GSM7_BASIC = frozenset(
     "\u00e4\u00f6\u00f1\u00fc\u00e0"
 )
 GSM7_EXTENSION = frozenset("^{}\\[~]|\u20ac\f")
+GSM7 = GSM7_BASIC | GSM7_EXTENSION
 
 
 class TemplateError(KeyError):
@@ -262,7 +263,7 @@ def interpreter_table() -> str:
 
 
 def is_gsm7(text: str) -> bool:
-    return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
+    return GSM7.issuperset(text)  # one set operation: every reply is measured as it is rendered (issue 19)
 
 
 def segments(text: str) -> int:

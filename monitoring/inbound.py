@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from messages.concern import concern
-from messages.parse import open_decimal, parse, staff_ack, staff_ack_all
+from messages.parse import Parsed, open_decimal, parse, staff_ack, staff_ack_all
 from messages.texts import render
 from monitoring import alerts, care, caregiver_texts, patients
 from monitoring.clinic import Clinic
@@ -48,6 +48,24 @@ class _Known:
     own: Patient | None
     cared: list | None  # None: not looked up (the phone is a patient's own)
     data_version: int
+
+
+@dataclass(frozen=True)
+class _Ahead:
+    """A text parsed before its transaction takes the write lock (issue 19): parse is pure (the body and the
+    local time it arrived), and every text's work under the lock holds up every other worker's text. Used
+    only for that same body and arrival time (a lone digit completing the text before it is parsed inside)."""
+
+    body: str
+    created_at: str
+    parsed: Parsed
+
+
+def _parse_ahead(clinic: Clinic, message: sqlite3.Row) -> _Ahead | None:
+    body = message["body"]
+    if body is None or _LONE_DIGIT.match(body):
+        return None
+    return _Ahead(body, message["created_at"], parse(body, clinic.local(from_text(message["created_at"]))))
 
 
 def _data_version(clinic: Clinic) -> int:
@@ -149,7 +167,9 @@ def process_pending(clinic: Clinic, settle_seconds: int = 30) -> int:
 
 def process(clinic: Clinic, message_id: int, known: _Known | None = None) -> None:
     """Understand a stored text and act on it, in one transaction. `known`: what receive_sms read as it
-    stored the text, used when no other connection has committed since (else everything is read again)."""
+    stored the text, used when no other connection has committed since (else everything is read again); its
+    text is parsed before the write lock is taken."""
+    ahead = _parse_ahead(clinic, known.message) if known is not None and known.message["id"] == message_id else None
     with transaction(clinic.db):
         if known is not None and known.message["id"] == message_id and _data_version(clinic) == known.data_version:
             message = known.message
@@ -159,21 +179,22 @@ def process(clinic: Clinic, message_id: int, known: _Known | None = None) -> Non
         if message is None or message["processed_at"]:
             return
         sender = message["from_number"]
-        staff_command = staff_ack(message["body"])[0] and staff_by_phone(clinic, sender) is not None
+        is_ack = staff_ack(message["body"])[0]
+        staff_command = is_ack and staff_by_phone(clinic, sender) is not None
         # An ACK from a staff or on-call phone is the nurse's, even where that phone is also a patient's
         # (enrolled before enrollment refused staff phones): the escalation must be stoppable by text.
         patient = None if staff_command else (known.own if known else _own_patient(clinic, sender))
         cared = [] if patient is not None else (
             known.cared if known and known.cared is not None else caregiver_texts.cared_for(clinic, sender))
         staff = staff_by_phone(clinic, sender) if patient is None else None
-        if staff is not None and cared and not staff_ack(message["body"])[0]:
+        if staff is not None and cared and not is_ack:
             staff = None  # a nurse who is also someone's caregiver: ACK is the nurse's, the rest the caregiver's
         if patient is not None:
-            _from_patient(clinic, patient, message)
+            _from_patient(clinic, patient, message, ahead)
         elif cared and staff is None:  # a caregiver: their own commands and the neuro check here, the rest as the patient's text
             routed = caregiver_texts.route(clinic, cared, message, from_text(message["created_at"]))  # when it arrived
             if routed is not None:
-                _from_patient(clinic, routed.patient, routed.message)
+                _from_patient(clinic, routed.patient, routed.message, ahead)
         elif staff is not None:
             _from_staff(clinic, staff, message)
         else:
@@ -201,12 +222,13 @@ def _from_staff(clinic: Clinic, staff: dict, message) -> None:
     alerts.acknowledge_by_text(clinic, staff["phone"], staff["name"], alert_id, every=staff_ack_all(message["body"]))
 
 
-def _from_patient(clinic: Clinic, patient, message) -> None:
+def _from_patient(clinic: Clinic, patient, message, ahead: _Ahead | None = None) -> None:
     # When the text arrived, not when it is processed (a retry after a crash, or a deferred text):
     # readings and doses are timed by the patient's clock, and "30 min ago" counts from there.
     now = from_text(message["created_at"])
     body = _completed(clinic, message, now) or message["body"]
-    parsed = parse(body, clinic.local(now))
+    parsed = (ahead.parsed if ahead is not None and ahead.body == body and ahead.created_at == message["created_at"]
+              else parse(body, clinic.local(now)))
     said = _said(parsed, message["body"])
     episode = active_episode(clinic.db, patient.id)
     if parsed.command == "stop":

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Flask, request
 
-from web.fhir import cli
+from web.fhir import cli, ingest  # noqa: F401 (ingest: the device road; importing it adds its POST routes to bp)
 from web.fhir.api import PREFIX, bp, outcome_response
 
 

@@ -167,7 +167,3 @@ def fhir_json() -> object:
     if body is None:
         raise FhirError(400, "the body is not JSON", "Bundle" if request.path.endswith("/r4") else "Observation")
     return body
-
-
-# The device road (POST) lives in web.fhir.ingest; importing it registers its routes on this blueprint.
-from web.fhir import ingest  # noqa: F401

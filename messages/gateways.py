@@ -87,6 +87,7 @@ class OutboxGateway:
     name: str = "outbox"
 
     def send(self, to: str, from_: str, body: str, kind: str, status_callback: str | None = None) -> str:
+        """Print the text (when `echo`) instead of sending it; a made-up sid "OB" + 32 hex digits."""
         if self.echo:
             print(f"-> {to} [{kind}] {body}", flush=True)
         return "OB" + secrets.token_hex(16)
@@ -130,6 +131,8 @@ class TwilioGateway:
         logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
     def send(self, to: str, from_: str, body: str, kind: str, status_callback: str | None = None) -> str:
+        """Create the message through Twilio's Messages API (https://www.twilio.com/docs/messaging/api/message-resource),
+        from the Messaging Service when one is set, else `from_`; Twilio's MessageSid, or GatewayError."""
         options = {"to": to, "body": body}
         if self.messaging_service_sid:
             options["messaging_service_sid"] = self.messaging_service_sid
@@ -172,9 +175,11 @@ class Gateway(Protocol):
 
     name: str
 
-    def send(self, to: str, from_: str, body: str, kind: str, status_callback: str | None = None) -> str: ...
+    def send(self, to: str, from_: str, body: str, kind: str, status_callback: str | None = None) -> str:
+        """Send a text `body` (E.164 `to` and `from_`); the sid, or GatewayError."""
 
-    def call(self, to: str, from_: str, body: str, url: str, status_callback: str | None = None) -> str: ...
+    def call(self, to: str, from_: str, body: str, url: str, status_callback: str | None = None) -> str:
+        """Place a voice call whose TwiML is at `url`; the call sid, or GatewayError."""
 
 
 def sending_rate(sms: dict[str, Any]) -> float:

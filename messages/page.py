@@ -61,6 +61,7 @@ class PageFacts:
 
 
 def fahrenheit(celsius: float) -> float:
+    """Degrees Celsius as Fahrenheit, to one decimal (a page shows both units)."""
     return round(celsius * 9 / 5 + 32, 1)
 
 

@@ -263,6 +263,7 @@ def interpreter_table() -> str:
 
 
 def is_gsm7(text: str) -> bool:
+    """True when every character is in the GSM-7 default alphabet (else the text goes as UCS-2, 70 a segment)."""
     return GSM7.issuperset(text)  # one set operation: every reply is measured as it is rendered (issue 19)
 
 

@@ -26,6 +26,7 @@ def record(clinic: Clinic, *, actor: str, staff_id: int | None, action: str, pat
 
 
 def patient_of_alert(clinic: Clinic, alert_id: int) -> int | None:
+    """The patient id an alert is about, for the access log; None for no such alert."""
     row = clinic.db.execute("SELECT patient_id FROM alerts WHERE id = ?", [alert_id]).fetchone()
     return row[0] if row else None
 

@@ -81,6 +81,7 @@ class CaregiverRequest(Body):
 
 
 def caregiver_list() -> Checked:
+    """A body field holding a list of caregivers ({name, phone, language?, relationship?}); absent or null is an empty list."""
     def parse(value: Any, context: Context) -> list[Any]:
         if value is None:
             return []
@@ -195,6 +196,7 @@ class Temperature(Body):
 
 
 def temperature_object() -> Checked:
+    """A body field holding {"value": number, "unit": "C" or "F"} (or null); anything else is refused naming it."""
     def parse(value: Any, context: Context) -> Any:
         if value is not None and (not isinstance(value, dict) or set(value) - {"value", "unit"}):
             refuse('{subject} must be {"value": number, "unit": "C" or "F"}')

@@ -78,6 +78,8 @@ class Table(BaseModel):
 
 
 class Clinic(Table):
+    """[clinic]: the clinic's name, phone, time zone, opening hours and days (in hours the urgent text says call the clinic, after hours the emergency department), and the dashboard's address."""
+
     editable = True
     title = "Clinic"
 
@@ -110,16 +112,22 @@ class Clinic(Table):
 
 
 class Database(Table):
+    """[database]: where the SQLite file lives."""
+
     path: Text = setting("instance/crswatch.db", "Database file",
                          "SQLite file (WAL, synchronous=FULL); created by `flask --app app init-db`")
 
 
 class Twilio(Table):
+    """[sms.twilio]: the Twilio account the texts and calls go through (https://www.twilio.com/docs/usage/api)."""
+
     account_sid: Text = setting("", "Twilio account SID", "required when backend = \"twilio\"")
     auth_token: Text = setting("", "Twilio auth token", "signs and checks webhooks; required when backend = \"twilio\"")
 
 
 class Sms(Table):
+    """[sms]: the gateway (outbox for the demo, twilio for real), the sender or Messaging Service, its rate, retries, prompt spreading and the webhook's public address."""
+
     backend: Annotated[Text, AfterValidator(known_backend)] = setting(
         "outbox", "Texts go through", '"outbox": record and print texts (no account needed); "twilio": send them')
     from_number: Phone = setting("+15555550123", "Number patients text", "E.164; the Twilio number patients text")
@@ -150,6 +158,8 @@ class Sms(Table):
 
 
 class Scheduler(Table):
+    """[scheduler]: whether this process runs the due-work jobs, how often it looks, and its lease."""
+
     enabled: Flag = setting(True, "Background scheduler",
                             "false: no background scheduler; run `flask --app app tick` yourself")
     poll_seconds: Whole = setting(5, "Look for due work every (seconds)", "how often due work is looked for",
@@ -160,6 +170,8 @@ class Scheduler(Table):
 
 
 class Checkins(Table):
+    """[checkins]: how often patients are asked for their temperature, reminders, missed check-ins, the monitoring window, quiet hours and the caregiver's daily neuro check time."""
+
     editable = True
     title = "Check-ins"
 
@@ -206,6 +218,8 @@ class Checkins(Table):
 
 
 class Thresholds(Table):
+    """[thresholds]: the SOP's home rules' numbers (fever, systolic, SpO2, acetaminophen, protracted fever, prolonged symptoms), each field with its SOP line."""
+
     editable = True
     title = "Clinical thresholds"
 
@@ -236,6 +250,8 @@ class Thresholds(Table):
 
 
 class Escalation(Table):
+    """[escalation]: how long a page waits for ACK before it pages again, when an unacknowledged urgent page becomes a call, and whether a page carries the patient's callback number."""
+
     editable = True
     title = "Escalation"
 
@@ -254,6 +270,8 @@ class Escalation(Table):
 
 
 class Web(Table):
+    """[web]: the session secret, request size, session and API token lifetimes, trusted proxies and rate-limit storage."""
+
     secret_key: Text = setting("", "Session secret",
                                "signs dashboard sessions; empty: one is made once and kept in <database path>."
                                "secret_key (0600), shared by every worker")
@@ -283,6 +301,8 @@ class Web(Table):
 
 
 class Fhir(Table):
+    """[fhir]: the MRN system URI and the largest device Bundle accepted (docs/fhir.md)."""
+
     manual = "FHIR R4 API (docs/fhir.md): the system URI of the clinic's MRNs, and the largest device Bundle accepted."
 
     mrn_system: Annotated[Text, AfterValidator(mrn_uri)] = setting(
@@ -294,6 +314,8 @@ class Fhir(Table):
 
 
 class Rota(Table):
+    """[rota]: who is on call when, by staff name; the on-call chain is the fallback."""
+
     manual = """Who is on call, by staff name (each added with `flask --app app staff add NAME --phone ...` or on the
     staff page), in paging order; the settings page picks and orders them. One chain for clinic hours
     ([clinic] open/close/days), one for nights and weekends (SOP 5 Grade 2, line 65: "after hours"). Empty, or

@@ -105,6 +105,7 @@ def _clock_or_empty(value: str) -> str:
 
 
 def known_backend(value: str) -> str:
+    """`sms.backend`: one of BACKENDS (outbox, twilio, ...); else a problem naming them."""
     if value not in BACKENDS:
         raise problem(f"must be one of {', '.join(BACKENDS)}, not {value!r}")
     return value
@@ -126,6 +127,7 @@ def _address(value: str) -> str:
 
 
 def time_zone(value: str) -> str:
+    """An IANA time zone name Python's zoneinfo knows (America/Chicago); else a problem with an example."""
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
@@ -134,6 +136,7 @@ def time_zone(value: str) -> str:
 
 
 def clinic_name(value: str) -> str:
+    """`clinic.name` with plain punctuation (GSM-7 texts), 1 to 40 characters: it starts every prompt."""
     # Where a text's inserted values enter (the file and the settings page both pass here): a curly
     # apostrophe in "St. Mary’s" would turn every text into UCS-2.
     value = plain_punctuation(value)
@@ -145,6 +148,7 @@ def clinic_name(value: str) -> str:
 
 
 def open_days(value: list[str]) -> list[str]:
+    """`clinic.days`: at least one of DAYS (mon ... sun); else a problem naming the bad ones."""
     if not value:
         raise problem(f"must name at least one day among {', '.join(DAYS)}")
     bad = [day for day in value if day not in DAYS]
@@ -154,12 +158,14 @@ def open_days(value: list[str]) -> list[str]:
 
 
 def mrn_uri(value: str) -> str:
+    """`fhir.mrn_system`: an http(s) URI or a URN (the Identifier.system of the clinic's MRNs, FHIR R4)."""
     if not re.fullmatch(r"(https?://[^\s]+|urn:[a-z0-9][a-z0-9-]*:[^\s]+)", value):
         raise problem(f"must be a URI like https://ehr.example.org/mrn or urn:oid:1.2.3, not {value!r}")
     return value
 
 
 def storage_uri(value: str) -> str:
+    """`web.ratelimit_storage_uri`: memory:// or a Flask-Limiter storage URI (redis://host:6379, ...)."""
     if not re.fullmatch(r"(memory|redis|rediss|redis\+cluster|redis\+sentinel|memcached|mongodb|valkey)://\S*", value):
         raise problem(f"must be memory:// or a Flask-Limiter storage URI like redis://host:6379, not {value!r}")
     return value
@@ -177,12 +183,14 @@ Address = Annotated[Text, AfterValidator(_address)]
 
 
 def person_name(value: object) -> str:
+    """A rota entry's staff name: a non-empty string, trimmed, with plain punctuation."""
     if not isinstance(value, str) or not value.strip():
         raise problem("must be a non-empty string")
     return plain_punctuation(value.strip())
 
 
 def on_call_chain(value: object) -> object:
+    """The rota's `oncall` chain: a non-empty list of {name, phone} tables (each checked by its own model)."""
     if not isinstance(value, list) or not value:
         raise problem("must be a non-empty list of {name, phone} tables")
     return value

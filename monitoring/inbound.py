@@ -35,6 +35,8 @@ UNKNOWN_SENDER_QUIET = timedelta(hours=24)  # one generic reply a day, so two ro
 
 @dataclass
 class Received:
+    """What receive_sms did: the stored inbound row's id (None for a duplicate MessageSid), and whether it was one."""
+
     message_id: int | None
     duplicate: bool
 

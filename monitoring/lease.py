@@ -27,5 +27,6 @@ def acquire(clinic: Clinic, name: str, holder: str, seconds: int) -> bool:
 
 
 def release(clinic: Clinic, name: str, holder: str) -> None:
+    """Give the lease `name` up if `holder` still holds it (a lease taken over since is left alone)."""
     with transaction(clinic.db):
         clinic.db.execute("DELETE FROM leases WHERE name = ? AND holder = ?", [name, holder])

@@ -27,6 +27,8 @@ class ClinicCollector:
         self.now = now
 
     def collect(self) -> Iterator[Metric]:
+        """The clinic's gauges and counters, read from the store at each scrape (prometheus_client's custom
+        collector protocol)."""
         db = self.clinic.db
         texts = CounterMetricFamily("crswatch_texts", "Texts in and out, by direction and kind",
                                     labels=["direction", "kind"])

@@ -34,6 +34,8 @@ def common_passwords() -> frozenset[str]:
 
 
 def normalise(password: str) -> str:
+    """The password in Unicode NFKC, so the same password typed on two keyboards hashes the same (NIST SP
+    800-63B 5.1.1.2)."""
     return unicodedata.normalize("NFKC", password)
 
 
@@ -77,10 +79,12 @@ def _sequence(text: str) -> bool:
 
 
 def hash_password(password: str) -> str:
+    """The stored hash of `password` (normalised first), in the hasher's own encoded form."""
     return _hasher().hash(normalise(password))
 
 
 def verify(password_hash: str, password: str) -> bool:
+    """True when `password` matches `password_hash`; False for a wrong password or a malformed hash (never raises)."""
     try:
         return _hasher().verify(password_hash, normalise(password or ""))
     except (VerificationError, InvalidHashError):
@@ -88,4 +92,5 @@ def verify(password_hash: str, password: str) -> bool:
 
 
 def needs_rehash(password_hash: str) -> bool:
+    """True when the hash was made with older parameters than the hasher's now (rehash at the next sign-in)."""
     return _hasher().check_needs_rehash(password_hash)

@@ -10,7 +10,6 @@ must end regardless. `resume` is asked on every dashboard request:
 """
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,11 +17,7 @@ from typing import Any
 
 from monitoring.clinic import Clinic
 from monitoring.store import from_text, insert, to_text, transaction, utcnow
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
+from monitoring.tokens import token_hash
 
 ENDED_REASONS = ("signout", "idle", "lifetime", "password", "role", "revoked", "admin")
 

@@ -49,6 +49,8 @@ def add_staff(clinic: Clinic, name: str, role: str, phone: str | None = None, ac
 
 
 def list_staff(clinic: Clinic) -> list[dict[str, Any]]:
+    """Every staff member, by name: [{"id", "name", "role", "phone" (E.164), "active" (0/1), "created_at",
+    "revoked_at" (stored UTC text or None)}]."""
     rows = clinic.db.execute(
         "SELECT id, name, role, phone, active, created_at, revoked_at FROM staff ORDER BY name"
     ).fetchall()

@@ -18,10 +18,13 @@ LAST_USED_EVERY = timedelta(minutes=1)  # last_used_at is written at most this o
 
 
 def token_hash(token: str) -> str:
+    """The hex SHA-256 of a bearer token, as stored (the token itself is never stored): API tokens, sessions,
+    patients' app tokens and device tokens are all kept this way."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 def new_token(prefix: str) -> str:
+    """A new bearer token, `<prefix>_` and 43 URL-safe characters (256 random bits, secrets.token_urlsafe)."""
     return f"{prefix}_{secrets.token_urlsafe(32)}"
 
 

@@ -43,6 +43,7 @@ _EN_WORDS = vocabulary.words_in("en", "language", "hint_words")
 
 
 def language_hint(body: str) -> str | None:
+    """"es" or "en" when the text's words (and Spanish letters) lean one way, else None (too few to tell)."""
     lowered = unicodedata.normalize("NFKC", body).casefold()
     es = sum(2 for ch in lowered if ch in "\u00f1\u00e1\u00e9\u00ed\u00f3\u00fa\u00bf\u00a1")
     words = re.findall(r"[a-z']+", strip_accents(lowered))

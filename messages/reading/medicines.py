@@ -44,6 +44,8 @@ _NOT_A_COUNT = re.compile(r"(?:\b(?:day|dia|dose|dosis|cycle|ciclo|at|a\s+las?|a
 
 
 def dose_arithmetic(text: str) -> str:
+    """The text with "2 x 500mg" / "two 325s" written as the total ("1000 mg"), unless the count is a day,
+    dose number or time ("day 2 500mg")."""
     def product(m: re.Match[str]) -> str:
         if _NOT_A_COUNT.search(text[:m.start()]):
             return m.group()
@@ -109,6 +111,8 @@ def _dose(number: str | None, unit: str | None) -> tuple[float | None, bool]:
 
 
 def extract_medications(work: Work, times: list[TimeSaid]) -> list[MedicationReport]:
+    """Each medicine the text reports taking (acetaminophen, ibuprofen, ...; dose in mg when said, its stated
+    time from `times`), marking what it read as taken in `work`."""
     text = work.text
     reports: list[tuple[int, str, float | None, bool]] = []
     named: list[int] = []  # where a drug is named: "take more" beside it is the same report

@@ -50,6 +50,7 @@ class Parsed:
 
     @property
     def has_values(self) -> bool:
+        """True when a temperature, systolic, SpO2 or heart rate was read."""
         return any(v is not None for v in (self.temperature_c, self.systolic, self.spo2, self.heart_rate))
 
     @property
@@ -67,6 +68,7 @@ class Work:
         self.left = text
 
     def take(self, start: int, end: int) -> None:
+        """Blank out text[start:end] in what is left to read (same length, so positions stay valid)."""
         self.left = self.left[:start] + " " * (end - start) + self.left[end:]
 
     def find(self, pattern: re.Pattern[str]) -> list[re.Match[str]]:

@@ -47,6 +47,8 @@ def strip_accents(text: str) -> str:
 
 
 def plain_words(body: str) -> str:
+    """The text as the reader reads it: NFKC, casefolded, accents and punctuation gone (but the kept marks),
+    spaces collapsed, misspellings corrected, "week" read as "weak" where it means that."""
     text = unicodedata.normalize("NFKC", body.translate(_QUOTES)).casefold()  # before NFKC: º is "o" after
     text = strip_accents(text)
     text = "".join(ch if ch.isalnum() or ch in _KEEP else " " for ch in text)

@@ -64,11 +64,13 @@ _COUNTS = re.compile(
 
 
 def drop_counts(work: Work) -> None:
+    """Take out numbers that count days, hours, doses or ordinals ("day 3", "2 hours"): no vital sign."""
     for m in work.find(_COUNTS):
         work.take(m.start(), m.end())
 
 
 def within(value: int, bounds: tuple[int, int]) -> bool:
+    """True when bounds[0] <= value <= bounds[1] (both ends included)."""
     return bounds[0] <= value <= bounds[1]
 
 

@@ -96,6 +96,8 @@ def _symptom_matches(text: str) -> list[tuple[str, re.Match[str]]]:
 
 
 def extract_symptoms(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(symptom keys present, symptom keys denied) in the normalised text ("no chills" denies chills),
+    from vocabulary/<language>.toml."""
     present: set[str] = set()
     denied: set[str] = set()
     shaking_hands_only = True  # every tremor read came from shaking-hands words

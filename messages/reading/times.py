@@ -27,6 +27,9 @@ _VAGUE = re.compile(r"\b(this morning|last night|earlier|yesterday|esta manana|a
 
 @dataclass(frozen=True)
 class TimeSaid:
+    """A time the text states ("at 2pm", "30 min ago"): its span in the text, the words, and the instant it
+    names, or None when it cannot be placed."""
+
     start: int
     end: int
     raw: str
@@ -55,6 +58,8 @@ def _most_recent(now: datetime, hour: int, minute: int) -> datetime:
 
 
 def extract_times(work: Work, now: datetime | None) -> list[TimeSaid]:
+    """Every stated time in the text, placed against `now` (the text's arrival, local; None: unplaced), marking
+    what it read as taken in `work`."""
     times: list[TimeSaid] = []
     for m in work.find(_RELATIVE):
         amount_text = (m.group(1) or m.group(3)).replace(",", ".")

@@ -272,7 +272,8 @@ def _from_patient(clinic: Clinic, patient: Patient, message: caregiver_texts.Mes
     if parsed.command == "start":
         clinic.db.execute("UPDATE patients SET opted_out_at = NULL WHERE id = ?", [patient.id])
         clinic.audit("patient", "patient.opt_in", f"patient:{patient.id}")
-        patient = patient_by_id(clinic.db, patient.id) or patient  # read again: opted in (the row is there, in this transaction)
+        # read again, opted in (the row is there: this transaction holds it)
+        patient = patient_by_id(clinic.db, patient.id) or patient
     if parsed.command in ("start", "help"):
         _send(clinic, patient, replies.reply_keys(said), now)
         return
@@ -281,7 +282,8 @@ def _from_patient(clinic: Clinic, patient: Patient, message: caregiver_texts.Mes
         return
     # Doses first: "took tylenol, temp 101" must not be answered "take acetaminophen now".
     doses: list[replies.DoseAnswer] = []
-    dose_checks: list[tuple[Assessment, int | None]] = []  # with a reading, the doses' assessments join the reading's: one text, one assessment
+    # with a reading, the doses' assessments join the reading's: one text, one assessment
+    dose_checks: list[tuple[Assessment, int | None]] = []
     for report in parsed.medications:
         answer, check = _medication(clinic, patient, episode, report, message, arrived, now, answered=said.has_reading)
         doses.append(answer)

@@ -179,13 +179,14 @@ def queue(app, count: int) -> None:
     """`count` texts queued now: one page in eight, three replies in eight, the rest prompts."""
     from monitoring.clinic import open_clinic
     from monitoring.outbox import queue_text
-    from monitoring.store import transaction
+    from monitoring.store import transaction, utcnow
 
     clinic = open_clinic(app.config["CRS"])
     kinds = ("alert", "reply", "prompt", "reply", "prompt", "prompt", "reply", "prompt")
+    now = utcnow()  # the bench's clock, read once for the batch
     with transaction(clinic.db):
         for n in range(count):
-            queue_text(clinic, f"+1557{n:07d}", "Bench text", kinds[n % len(kinds)])
+            queue_text(clinic, f"+1557{n:07d}", "Bench text", kinds[n % len(kinds)], now=now)
     clinic.db.close()
 
 

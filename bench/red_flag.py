@@ -197,7 +197,7 @@ def part_two(folder: str, burst: int, flags: int = 10, gap: float = 3.0) -> dict
 
     from monitoring.clinic import open_clinic
     from monitoring.outbox import queue_text
-    from monitoring.store import transaction
+    from monitoring.store import transaction, utcnow
     from scheduler.runner import Runner
 
     app = make_app(folder, "burst.db", 1.0)
@@ -207,10 +207,11 @@ def part_two(folder: str, burst: int, flags: int = 10, gap: float = 3.0) -> dict
     steady(app)
     left = queued(app)
     clinic = open_clinic(settings)
+    now = utcnow()  # the bench's clock, read once for the burst
     with transaction(clinic.db):  # the burst: prompts to patients enrolled in the same hour, or after an outage
         for n in range(burst):
             queue_text(clinic, f"+1312{5000000 + n:07d}", "How are you feeling? Reply with your temperature.",
-                       "prompt")
+                       "prompt", now=now)
     print(f"  burst: {burst} prompts queued at a sender rate of 1/s ({left} other texts queued); "
           f"{flags} red flags, one every {gap:g} s, from 5 s in ...", flush=True)
     gateway = RecordingGateway()

@@ -21,7 +21,7 @@ from monitoring import bodies, operator, outbox, pagefacts
 from monitoring.clinic import Clinic, Conflict, NotFound, ValidationError
 from monitoring.outbox import DeliveryOutcome, queue_text
 from monitoring.rows import Alert
-from monitoring.store import dumps, from_text, insert, iso, loads, to_text, transaction, utcnow
+from monitoring.store import dumps, from_text, insert, iso, loads, to_text, transaction
 from triage.model import LEVELS
 
 ACTIVE = ("open", "acknowledged")
@@ -68,7 +68,7 @@ def _named(clinic: Clinic, alert_id: int) -> Named | None:
 
 def raise_alert(clinic: Clinic, patient_id: int, level: str, reasons: list[str],
                 episode_id: int | None = None, told: tuple[str, ...] = (), next_dose_at: datetime | None = None,
-                now: datetime | None = None) -> int:
+                *, now: datetime) -> int:
     """Open an alert, or page again on the active one (inside a transaction); return its id.
 
     `level` one of triage.model.LEVELS; `reasons` reason keys (triage's, or service ones such as
@@ -77,10 +77,8 @@ def raise_alert(clinic: Clinic, patient_id: int, level: str, reasons: list[str],
     time to act, the patient still has it: someone must look again); or when it belongs to an earlier
     episode. The same reason within the timeout of an ACK is recorded, not paged: the nurse is already on it.
     `told`: the template keys of the replies the patient gets (and `next_dose_at`, when acetaminophen is
-    allowed again), which the page repeats to the nurse. `now`: the caller's time (None reads the clock,
-    for callers that do not pass theirs yet).
+    allowed again), which the page repeats to the nurse. `now`: aware UTC, the caller's request's or pass's time.
     """
-    now = now or utcnow()
     db = clinic.db
     current = active_alert(clinic, patient_id)
     if current is not None:
@@ -276,14 +274,12 @@ def _page_failing(clinic: Clinic, outcome: DeliveryOutcome, now: datetime) -> No
         page_next_now(clinic, outcome.alert_id, now, failed_phone=outcome.to_number, message_id=outcome.message_id)
 
 
-def record_delivery_status(clinic: Clinic, sid: str, status: str, error_code: str | None,
-                           now: datetime | None = None) -> bool:
+def record_delivery_status(clinic: Clinic, sid: str, status: str, error_code: str | None, *,
+                           now: datetime) -> bool:
     """A Twilio status callback (web.sms; MessageSid, MessageStatus, ErrorCode,
     https://www.twilio.com/docs/messaging/guides/track-outbound-message-status): the outbox moves the row
     forward and a text the carrier failed for good is acted on here, in one transaction. False for a sid
-    not recorded yet (kept for later). `now`: the request's time (None reads the clock: web.sms does not
-    pass it yet)."""
-    now = now or utcnow()
+    not recorded yet (kept for later). `now`: aware UTC, the request's time."""
     with transaction(clinic.db):
         failures = outbox.record_status(clinic, sid, status, error_code, now)
         for failure in failures or ():
@@ -329,12 +325,11 @@ def _ackable_by_phone(clinic: Clinic, phone: str, now: datetime) -> list[Named]:
 
 
 def acknowledge_by_text(clinic: Clinic, phone: str, actor: str, alert_id: int | None = None,
-                        every: bool = False, now: datetime | None = None) -> list[int]:
+                        every: bool = False, *, now: datetime) -> list[int]:
     """A staff text: `ACK` (the newest open alert this phone may acknowledge), `ACK <id>` or `ACK ALL`
     (every open alert this phone may acknowledge). Always answers the phone with what happened and what
-    is still open; returns the ids acknowledged (CONTRACT section 8). `now`: the text's time (None reads
-    the clock: monitoring.inbound does not pass it yet)."""
-    now = now or utcnow()
+    is still open; returns the ids acknowledged (CONTRACT section 8). `now`: aware UTC, the text's processing
+    time (monitoring.inbound)."""
     db = clinic.db
     with transaction(db):
         allowed = _ackable_by_phone(clinic, phone, now)

@@ -80,21 +80,21 @@ def submit_reading(clinic: Clinic, patient: Patient, body: object, now: datetime
     "instructions" (texts in the patient's language), "instruction_keys", "next_acetaminophen_at"},
     "next_checkin_at"}). ValidationError naming the field; Conflict (episode) when monitoring has ended."""
     values = reading_values(body)
-    assessment, next_checkin = record(clinic, patient, values, taken_at(body, now))
-    return _answer(clinic, patient, assessment, next_checkin)
+    assessment, next_checkin = record(clinic, patient, values, taken_at(body, now), now=now)
+    return _answer(clinic, patient, assessment, next_checkin, now)
 
 
 def record(clinic: Clinic, patient: Patient, values: dict[str, Any], taken: datetime,
-           source: str = "app") -> tuple[Assessment, datetime]:
+           source: str = "app", *, now: datetime) -> tuple[Assessment, datetime]:
     """Triage one reading (`values` as reading_values returns them, taken at `taken`, aware) in the patient's
     active episode: the road the app takes, and device Observations too (monitoring.device_readings). Joins
-    the caller's transaction. Returns (the assessment, when the next check-in is due). Raises Conflict
-    (episode) when monitoring has ended."""
+    the caller's transaction; `now` (aware UTC, the caller's request's) is when it is triaged. Returns (the
+    assessment, when the next check-in is due). Raises Conflict (episode) when monitoring has ended."""
     with transaction(clinic.db):
         episode = _active_episode(clinic, patient)
         # the app shows the patient every instruction, so the nurse's page repeats them all
         return care.record_reading(clinic, patient, episode, values, taken_at=taken, source=source,
-                                   shown="app" if source == "app" else "text")
+                                   shown="app" if source == "app" else "text", now=now)
 
 
 def submit_medication(clinic: Clinic, patient: Patient, body: object, now: datetime) -> dict[str, Any]:
@@ -109,15 +109,16 @@ def submit_medication(clinic: Clinic, patient: Patient, body: object, now: datet
     with transaction(clinic.db):
         episode = _active_episode(clinic, patient)
         assessment = care.patient_acetaminophen(clinic, patient, episode, given_at=given_at, dose_mg=dose_mg,
-                                                asking=False, source="app")
-        next_checkin = care.answer_checkin(clinic, patient, episode)
-    return _answer(clinic, patient, assessment, next_checkin)
+                                                asking=False, source="app", now=now)
+        next_checkin = care.answer_checkin(clinic, patient, episode, now=now)
+    return _answer(clinic, patient, assessment, next_checkin, now)
 
 
-def _answer(clinic: Clinic, patient: Patient, assessment: Assessment, next_checkin: datetime) -> dict[str, Any]:
+def _answer(clinic: Clinic, patient: Patient, assessment: Assessment, next_checkin: datetime,
+            now: datetime) -> dict[str, Any]:
     return {"assessment": {
         "level": assessment.level, "reasons": list(assessment.reasons),
-        "instructions": care.instruction_texts(clinic, patient, assessment, next_checkin),
+        "instructions": care.instruction_texts(clinic, patient, assessment, next_checkin, now),
         "instruction_keys": list(assessment.instructions),
         "next_acetaminophen_at": assessment.next_acetaminophen_at.isoformat()
         if assessment.next_acetaminophen_at else None,

@@ -16,7 +16,7 @@ from monitoring import alerts, rows
 from monitoring.clinic import Clinic
 from monitoring.outbox import queue_text
 from monitoring.rows import Episode, Patient
-from monitoring.store import dumps, from_text, insert, loads, to_text, utcnow
+from monitoring.store import dumps, from_text, insert, loads, to_text
 from triage import replies
 from triage.model import Assessment, Dose, History, Profile, Reading
 from triage.ranges import trusted
@@ -125,11 +125,11 @@ def note_sign(clinic: Clinic, patient: Patient, episode: Episode, reading: Readi
 
 
 def text_values(clinic: Clinic, assessment: Assessment | None = None, next_checkin: datetime | None = None,
-                language: str = "en", *, now: datetime | None = None) -> dict[str, str]:
+                language: str = "en", *, now: datetime) -> dict[str, str]:
     """Everything a patient template may name ({"clinic_name", "clinic_phone", and "next_checkin" /
     "next_dose_time" when given}), times in the clinic's zone and the patient's language, said as today's or
-    tomorrow's as of `now` (aware UTC from the caller; None: read the clock)."""
-    today = clinic.local(now or utcnow()).date()
+    tomorrow's as of `now` (aware UTC from the caller)."""
+    today = clinic.local(now).date()
     clinic_cfg = clinic.effective["clinic"]
     values: dict[str, str] = {"clinic_name": clinic_cfg["name"], "clinic_phone": format_phone(clinic_cfg["phone"])}
     if next_checkin is not None:
@@ -155,7 +155,7 @@ def record_reading(clinic: Clinic, patient: Patient, episode: Episode, values: d
                    taken_at: datetime, source: str,
                    message_id: int | None = None,
                    with_doses: tuple[tuple[Assessment, int | None], ...] = (),
-                   shown: str = "text", now: datetime | None = None) -> tuple[Assessment, datetime]:
+                   shown: str = "text", now: datetime) -> tuple[Assessment, datetime]:
     """Store a reading, triage it, store the assessment, raise the alert, answer the check-in.
 
     `values` holds the VITALS fields, `symptoms`, `denied_symptoms` and `implausible` (fields whose value
@@ -165,10 +165,9 @@ def record_reading(clinic: Clinic, patient: Patient, episode: Episode, values: d
     (the reading's and the doses' combined) and when the next check-in is due. Optionally
     `temperature_given` / `temperature_unit` ("C" or "F"): the temperature as the patient or device gave it.
     `shown`: what the patient sees, "text" (texted_instructions) or "app" (every instruction); the page
-    tells the nurse the same. `now`: aware UTC from the caller's request or pass (None: read the clock once here); the assessment, the stored rows and the next check-in
-    all take it.
+    tells the nurse the same. `now`: aware UTC from the caller's request or pass; the assessment, the stored
+    rows and the next check-in all take it.
     """
-    now = now or utcnow()
     # Issue 14, fault 5: a value no body shows (triage.ranges, the one source) is the patient's text and a
     # flag (`implausible`, the assessment's implausible_reading), never a clinical value: blanked here, on
     # the one road into the readings table, whatever the parser, the app or a device made of it, so it
@@ -244,12 +243,11 @@ def interval_minutes(clinic: Clinic, own_minutes: int | None, febrile: bool) -> 
 
 
 def answer_checkin(clinic: Clinic, patient: Patient, episode: Episode, febrile: bool | None = None, *,
-                   now: datetime | None = None) -> datetime:
+                   now: datetime) -> datetime:
     """Any answer at `now` closes the open check-in, resets the missed count, and sets the next one due (returned,
     aware UTC: interval_minutes later). `febrile` None keeps the pace the last temperature set (a dose report
-    says nothing about fever). `now`: aware UTC from the caller's request or pass (None: read the clock once here).
+    says nothing about fever). `now`: aware UTC from the caller's request or pass.
     """
-    now = now or utcnow()
     if febrile is None:
         last = clinic.db.execute(
             "SELECT temperature_c FROM readings WHERE episode_id = ? AND temperature_c IS NOT NULL "
@@ -266,28 +264,27 @@ def answer_checkin(clinic: Clinic, patient: Patient, episode: Episode, febrile: 
 def record_dose(clinic: Clinic, patient: Patient, episode: Episode | None, name: str, *, given_at: datetime,
                 dose_mg: float | None,
                 source: str, weight_kg: float | None = None, staff_id: int | None = None,
-                message_id: int | None = None, now: datetime | None = None) -> int:
+                message_id: int | None = None, now: datetime) -> int:
     """Store a dose of `name` (triage.model.MEDICATIONS) given at `given_at` (aware UTC): `dose_mg` mg,
     `weight_kg` kg (tocilizumab), by `staff_id` or reported in the text `message_id`; `source` staff | sms | app.
-    `episode` None files it under no episode; `now` (aware UTC; None: the clock) is when it was recorded.
+    `episode` None files it under no episode; `now` (aware UTC, the caller's) is when it was recorded.
     Returns the medications row id."""
     return insert(clinic.db, "medications", {
         "patient_id": patient.id, "episode_id": episode.id if episode else None, "name": name,
         "dose_mg": dose_mg, "weight_kg": weight_kg, "given_at": to_text(given_at), "source": source,
-        "recorded_by": staff_id, "message_id": message_id, "created_at": to_text(now or utcnow()),
+        "recorded_by": staff_id, "message_id": message_id, "created_at": to_text(now),
     })
 
 
 def check_acetaminophen(clinic: Clinic, patient: Patient, episode: Episode, *, given_at: datetime,
                         dose_mg: float | None,
                         asking: bool, source: str, message_id: int | None = None,
-                        now: datetime | None = None) -> tuple[Assessment, int | None]:
+                        now: datetime) -> tuple[Assessment, int | None]:
     """Check an acetaminophen dose taken (or asked about) against the interval and the 24 h total (SOP line 64:
     650-1000 mg, repeat >= 6-8 h later; triage.assess_acetaminophen), and record a dose taken (`dose_mg` mg,
     `given_at` aware UTC). Stores no assessment: returns it with the medication's id (None when asking),
     for the caller to store alone (`patient_acetaminophen`) or with the rest of the text (`record_reading`).
-    `now`: aware UTC from the caller's request or pass (None: read the clock once here)."""
-    now = now or utcnow()
+    `now`: aware UTC from the caller's request or pass."""
     past = History(doses=episode_doses(clinic, patient.id, episode))  # a dose's rules read no readings
     dose = Dose(name="acetaminophen", given_at=given_at, dose_mg=dose_mg)
     assessment = triage.assess_acetaminophen(clinic.thresholds, past, dose, now, taken=not asking)
@@ -301,10 +298,10 @@ def check_acetaminophen(clinic: Clinic, patient: Patient, episode: Episode, *, g
 def patient_acetaminophen(clinic: Clinic, patient: Patient, episode: Episode, *, given_at: datetime,
                           dose_mg: float | None,
                           asking: bool, source: str, message_id: int | None = None,
-                          now: datetime | None = None) -> Assessment:
+                          now: datetime) -> Assessment:
     """The patient took (or asks about) acetaminophen: check the interval and the 24 h total (SOP line 64),
-    record it, and store the assessment when it says more than "dose noted". `now`: aware UTC from the caller's request or pass (None: read the clock once here)."""
-    now = now or utcnow()
+    record it, and store the assessment when it says more than "dose noted". `now`: aware UTC from the
+    caller's request or pass."""
     assessment, medication_id = check_acetaminophen(clinic, patient, episode, given_at=given_at, dose_mg=dose_mg,
                                                     asking=asking, source=source, message_id=message_id, now=now)
     if assessment.reasons:  # a routine "dose noted" does not replace the clinical picture
@@ -396,14 +393,14 @@ def therapy_name(clinic: Clinic, patient: Patient) -> str:
 
 
 def reply_to_patient(clinic: Clinic, patient: Patient, key: str, values: dict[str, str],
-                     kind: str = "reply", now: datetime | None = None) -> int | None:
+                     kind: str = "reply", *, now: datetime) -> int | None:
     """Queue a reply in its reader's language: to whoever wrote (the patient, or the caregiver marked by
     caregiver_as_writer), and for TO_EVERYONE keys to the patient and every caregiver too. Nobody who
     texted STOP is texted (Twilio would refuse it), nor a number flooding us (see REPLY_BUDGET).
     Returns the id of the text to the writer (or to the patient), None if none was queued. The
-    episode's therapy is filled in where the caller left it out (the ED text names the drug). `now`: aware UTC from the caller's request or pass (None: read the clock once here).
+    episode's therapy is filled in where the caller left it out (the ED text names the drug). `now`: aware
+    UTC from the caller's request or pass.
     """
-    now = now or utcnow()
     if "therapy" not in values:
         values = {**values, "therapy": therapy_name(clinic, patient)}
     caregiver = writer(patient)
@@ -446,9 +443,9 @@ def _reply_to_number(clinic: Clinic, patient: Patient, reader: Patient | Caregiv
 
 
 def instruction_texts(clinic: Clinic, patient: Patient, assessment: Assessment,
-                      next_checkin: datetime | None, now: datetime | None = None) -> list[str]:
+                      next_checkin: datetime | None, now: datetime) -> list[str]:
     """The assessment's instructions rendered in the patient's language (the app shows these); times said as
-    of `now` (aware UTC; None: the clock)."""
+    of `now` (aware UTC, the caller's request's)."""
     values = text_values(clinic, assessment, next_checkin, patient.language, now=now)
     values["therapy"] = therapy_name(clinic, patient)
     return [render(key, patient.language, **values) for key in assessment.instructions]

@@ -22,7 +22,7 @@ from monitoring import alerts, care, neuro_checks
 from monitoring.clinic import Clinic
 from monitoring.outbox import queue_text
 from monitoring.rows import Patient
-from monitoring.store import patient_by_id, to_text, utcnow
+from monitoring.store import patient_by_id, to_text
 
 # An earlier text held while we asked which patient it was about is released by initials this long after.
 HOLD_FOR = timedelta(hours=2)
@@ -59,12 +59,11 @@ def cared_for(clinic: Clinic, phone: str) -> Cared:
     return cared
 
 
-def route(clinic: Clinic, cared: Cared, message: sqlite3.Row, now: datetime | None = None) -> Routed | None:
+def route(clinic: Clinic, cared: Cared, message: sqlite3.Row, now: datetime) -> Routed | None:
     """Handle what only a caregiver's text (`message`, its messages row; `cared` from cared_for, not empty)
     does: STOP / START / HELP, attribution to one patient, the neuro check's answer. Return what the patient's
     pipeline must still read, or None when nothing is left for it. Inside the caller's transaction. `now`: aware
-    UTC from the caller's request or pass (None: read the clock once here)."""
-    now = now or utcnow()
+    UTC from the caller's request or pass (monitoring.inbound: when the text arrived)."""
     parsed = parse(message["body"], clinic.local(now))
     if parsed.command in ("stop", "start", "help"):
         _command(clinic, cared, message, parsed.command, now)

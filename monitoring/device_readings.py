@@ -104,7 +104,7 @@ def _record(clinic: Clinic, device: dict[str, Any], incoming: fhir_ingest.Incomi
                 return _duplicate(clinic, seen["reading_id"], incoming)
             try:
                 assessment, next_checkin = app_api.record(clinic, incoming.patient, incoming.values,
-                                                          incoming.effective_at, source="device")
+                                                          incoming.effective_at, source="device", now=now)
             except Conflict:
                 raise FhirError(422, "the patient has no active monitoring episode; enroll them or record a new "
                                      "dose first", "Observation.subject", "business-rule") from None
@@ -150,8 +150,8 @@ def tell_patient(clinic: Clinic, triaged: list[Triaged], now: datetime) -> list[
     if not keys:
         return []
     advice = keys[0]
-    values = care.text_values(clinic, assessment, next_checkin, patient.language)
-    told = [care.reply_to_patient(clinic, patient, key, values) for key in keys]
+    values = care.text_values(clinic, assessment, next_checkin, patient.language, now=now)
+    told = [care.reply_to_patient(clinic, patient, key, values, now=now) for key in keys]
     clinic.db.execute(
         "INSERT INTO device_advice (episode_id, advice, level, reading_at, told_at) VALUES (?, ?, ?, ?, ?) "
         "ON CONFLICT (episode_id) DO UPDATE SET advice = excluded.advice, level = excluded.level, "

@@ -2,6 +2,11 @@
 
 `receive_sms` commits the inbound row before anything else, so a failure later on loses nothing:
 the row stays unprocessed and `process_pending` (run by every tick) tries it again.
+
+Two times (issue 18: the clock is read once per request or pass, then passed down): when the text ARRIVED
+(its row's `created_at`, the receive commit's time), which times its readings and doses, resolves "30 min
+ago" and routes a caregiver's text; and when it is PROCESSED (`now`, read once as processing starts, or the
+tick's time for a text the tick retries), which the assessment, the alert, the check-in and the replies take.
 """
 from __future__ import annotations
 
@@ -9,10 +14,11 @@ import logging
 import re
 import sqlite3
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from messages.concern import concern
-from messages.parse import Parsed, open_decimal, parse, staff_ack, staff_ack_all
+from messages.parse import MedicationReport, Parsed, open_decimal, parse, staff_ack, staff_ack_all
 from messages.texts import render
 from monitoring import alerts, care, caregiver_texts, patients
 from monitoring.clinic import Clinic
@@ -21,6 +27,7 @@ from monitoring.rows import Episode, Patient
 from monitoring.staff import staff_by_phone
 from monitoring.store import active_episode, from_text, patient_by_id, to_text, transaction, utcnow
 from triage import replies
+from triage.model import Assessment
 
 log = logging.getLogger("crswatch.inbound")
 
@@ -35,7 +42,8 @@ UNKNOWN_SENDER_QUIET = timedelta(hours=24)  # one generic reply a day, so two ro
 
 @dataclass
 class Received:
-    """What receive_sms did: the stored inbound row's id (None for a duplicate MessageSid), and whether it was one."""
+    """What `receive_sms` did: the stored text's messages id (None for a duplicate), and whether Twilio
+    sent a MessageSid already stored (a webhook retry: nothing is stored or done again)."""
 
     message_id: int | None
     duplicate: bool
@@ -48,7 +56,7 @@ class _Known:
 
     message: sqlite3.Row
     own: Patient | None
-    cared: list | None  # None: not looked up (the phone is a patient's own)
+    cared: caregiver_texts.Cared | None  # None: not looked up (the phone is a patient's own)
     data_version: int
 
 
@@ -76,8 +84,15 @@ def _data_version(clinic: Clinic) -> int:
 
 
 def receive_sms(clinic: Clinic, *, sender: str, to: str, body: str, sid: str) -> Received:
-    """Store an inbound text (idempotent on Twilio's MessageSid), then process it."""
-    now = to_text(utcnow())
+    """Store an inbound text, then process it. `sender` / `to` E.164, `body` the text, `sid` Twilio's
+    MessageSid: the webhook's From, To, Body and MessageSid
+    (https://www.twilio.com/docs/messaging/guides/webhook-request). Idempotent on the sid (Twilio retries a
+    webhook it got no answer to). The row is committed first, at the arrival time read here; processing then
+    reads the clock once (its `now`). A number sending INBOUND_BURST texts a minute has the rest deferred to
+    the tick, unless the text may be a red flag. Never raises for a processing failure: the text is kept,
+    the failure counted, and the tick retries it (MAX_PROCESSING_ATTEMPTS, then a clinician_review alert)."""
+    arrived = utcnow()
+    stamp = to_text(arrived)
     try:
         with transaction(clinic.db):
             if clinic.db.execute("SELECT 1 FROM messages WHERE sid = ?", [sid]).fetchone():
@@ -89,34 +104,36 @@ def receive_sms(clinic: Clinic, *, sender: str, to: str, body: str, sid: str) ->
             patient = own if own is not None else (cared[0][0] if cared is not None and len(cared) == 1 else None)
             recent = clinic.db.execute(
                 "SELECT COUNT(*) FROM messages WHERE direction = 'in' AND from_number = ? AND created_at >= ?",
-                [sender, to_text(utcnow() - timedelta(minutes=1))]).fetchone()[0]
+                [sender, to_text(arrived - timedelta(minutes=1))]).fetchone()[0]
             deferred = recent >= INBOUND_BURST
             message = clinic.db.conn.execute(  # the stored row as it is, defaults too, without reading it back
                 "INSERT INTO messages (direction, to_number, from_number, body, kind, patient_id, status, sid, "
                 "created_at, updated_at) VALUES ('in', ?, ?, ?, 'reply', ?, ?, ?, ?, ?) RETURNING *",
                 [to, sender, body, patient.id if patient else None, "deferred" if deferred else "received",
-                 sid, now, now]).fetchall()[0]  # read to the end: no statement left open at COMMIT
+                 sid, stamp, stamp]).fetchall()[0]  # read to the end: no statement left open at COMMIT
             message_id = message["id"]
             # read while this transaction holds the write lock, so no other commit can fall in between
             known = _Known(message, own, cared, _data_version(clinic))
     except sqlite3.IntegrityError:  # the same MessageSid raced in on another worker
         return Received(None, True)
-    if deferred and not _may_be_red_flag(clinic, body):
+    if deferred and not _may_be_red_flag(clinic, body, arrived):
         log.warning("inbound message %s deferred: its number sent %s texts in a minute", message_id, recent)
         return Received(message_id, False)
+    now = utcnow()  # the processing's one reading of the clock
     try:
-        process(clinic, message_id, known)
+        process(clinic, message_id, known, now=now)
     except Exception:
         log.exception("inbound message %s kept but not processed; the next tick retries it", message_id)
-        _note_failure(clinic, message_id)
+        _note_failure(clinic, message_id, now)
     return Received(message_id, False)
 
 
-def _may_be_red_flag(clinic: Clinic, body: str) -> bool:
+def _may_be_red_flag(clinic: Clinic, body: str, arrived: datetime) -> bool:
     """The cheap read a flooded text gets on arrival: a symptom, a plea for help, a low pressure or
-    saturation, or a fever means it is triaged and paged now, flood or not; only the rest waits."""
+    saturation, or a fever means it is triaged and paged now, flood or not; only the rest waits.
+    `arrived`: aware UTC, when the text arrived."""
     try:
-        parsed = parse(body, clinic.local(utcnow()))
+        parsed = parse(body, clinic.local(arrived))
     except Exception:  # the parser never raises on any text (a property test); if it ever does, act now
         log.exception("parse failed on a flooded text; processing it at once")
         return True
@@ -132,45 +149,54 @@ def _own_patient(clinic: Clinic, phone: str) -> Patient | None:
     return patients.patient_for_phone(clinic, phone)
 
 
-def _note_failure(clinic: Clinic, message_id: int) -> None:
+def _note_failure(clinic: Clinic, message_id: int, now: datetime) -> None:
+    """Count a failed processing of the text; after MAX_PROCESSING_ATTEMPTS it is given up (status error)
+    and, for a patient's text, a clinician_review alert asks a person to read it. `now`: aware UTC, the
+    failed processing's time."""
     with transaction(clinic.db):
         clinic.db.execute("UPDATE messages SET attempts = attempts + 1, updated_at = ? WHERE id = ?",
-                          [to_text(utcnow()), message_id])
+                          [to_text(now), message_id])
         row = clinic.db.execute("SELECT attempts, patient_id FROM messages WHERE id = ?", [message_id]).fetchone()
         if row["attempts"] >= MAX_PROCESSING_ATTEMPTS:
             clinic.db.execute("UPDATE messages SET status = 'error', processed_at = ? WHERE id = ?",
-                              [to_text(utcnow()), message_id])
+                              [to_text(now), message_id])
             if row["patient_id"]:  # a person must read what the machine could not
-                alerts.raise_alert(clinic, row["patient_id"], "clinician_review", ["unprocessed_message"])
+                alerts.raise_alert(clinic, row["patient_id"], "clinician_review", ["unprocessed_message"], now=now)
 
 
-def process_pending(clinic: Clinic, settle_seconds: int = 30) -> int:
-    """Texts left unprocessed: deferred by a flood from their number, or interrupted by a crash or a bug.
+def process_pending(clinic: Clinic, now: datetime, settle_seconds: int = 30) -> int:
+    """Process the texts left unprocessed: deferred by a flood from their number, or interrupted by a crash or
+    a bug (those older than `settle_seconds` s, so a text still being processed by its webhook is left alone).
     Each number gets at most PENDING_PER_SENDER a pass, so one flood is worked off without crowding out
-    anyone else."""
-    cutoff = to_text(utcnow() - timedelta(seconds=settle_seconds))
+    anyone else. `now`: aware UTC, the tick's time, which each text is processed at. Returns how many were
+    tried; a failure is counted (`_note_failure`), never raised."""
+    cutoff = to_text(now - timedelta(seconds=settle_seconds))
     rows = clinic.db.execute(
         "SELECT id, from_number, status FROM messages WHERE direction = 'in' AND processed_at IS NULL "
         "AND (created_at <= ? OR status = 'deferred') ORDER BY id", [cutoff]).fetchall()
     per_sender: dict[str, int] = {}
-    chosen = []
+    chosen: list[sqlite3.Row] = []
     for row in rows:
         per_sender[row["from_number"]] = per_sender.get(row["from_number"], 0) + 1
         if per_sender[row["from_number"]] <= PENDING_PER_SENDER:
             chosen.append(row)
     for row in chosen:
         try:
-            process(clinic, row["id"])
+            process(clinic, row["id"], now=now)
         except Exception:
             log.exception("inbound message %s failed again", row["id"])
-            _note_failure(clinic, row["id"])
+            _note_failure(clinic, row["id"], now)
     return len(chosen)
 
 
-def process(clinic: Clinic, message_id: int, known: _Known | None = None) -> None:
-    """Understand a stored text and act on it, in one transaction. `known`: what receive_sms read as it
+def process(clinic: Clinic, message_id: int, known: _Known | None = None, *, now: datetime) -> None:
+    """Understand a stored text (`message_id`, its messages row) and act on it, in one transaction: a patient's
+    or a caregiver's text is triaged and answered, a staff phone's ACK acknowledges, a stranger gets one
+    generic reply a day. Nothing happens for a text already processed. `known`: what receive_sms read as it
     stored the text, used when no other connection has committed since (else everything is read again); its
-    text is parsed before the write lock is taken."""
+    text is parsed before the write lock is taken. `now`: aware UTC, the processing's time (the caller's one
+    reading of the clock); the text's arrival time is its row's created_at. Raises what a bug raises (the
+    caller counts it: `_note_failure`)."""
     ahead = _parse_ahead(clinic, known.message) if known is not None and known.message["id"] == message_id else None
     with transaction(clinic.db):
         if known is not None and known.message["id"] == message_id and _data_version(clinic) == known.data_version:
@@ -192,81 +218,90 @@ def process(clinic: Clinic, message_id: int, known: _Known | None = None) -> Non
         if staff is not None and cared and not is_ack:
             staff = None  # a nurse who is also someone's caregiver: ACK is the nurse's, the rest the caregiver's
         if patient is not None:
-            _from_patient(clinic, patient, message, ahead)
+            _from_patient(clinic, patient, message, now, ahead)
         elif cared and staff is None:  # a caregiver: their own commands and the neuro check here, the rest as the patient's text
             routed = caregiver_texts.route(clinic, cared, message, from_text(message["created_at"]))  # when it arrived
             if routed is not None:
-                _from_patient(clinic, routed.patient, routed.message, ahead)
+                _from_patient(clinic, routed.patient, routed.message, now, ahead)
         elif staff is not None:
-            _from_staff(clinic, staff, message)
+            _from_staff(clinic, staff, message, now)
         else:
-            _from_stranger(clinic, sender)
+            _from_stranger(clinic, sender, now)
         clinic.db.execute("UPDATE messages SET processed_at = ?, status = 'processed' WHERE id = ?",
-                          [to_text(utcnow()), message_id])
+                          [to_text(now), message_id])
 
 
-def _from_stranger(clinic: Clinic, sender: str) -> None:
-    since = to_text(utcnow() - UNKNOWN_SENDER_QUIET)
+def _from_stranger(clinic: Clinic, sender: str, now: datetime) -> None:
+    """A number that is no patient's, caregiver's or staff's: one generic reply a day (UNKNOWN_SENDER_QUIET)."""
+    since = to_text(now - UNKNOWN_SENDER_QUIET)
     recent = clinic.db.execute(
         "SELECT 1 FROM messages WHERE direction = 'out' AND to_number = ? AND kind = 'info' AND patient_id IS NULL "
         "AND created_at >= ?", [sender, since]).fetchone()
     if recent:
         return
-    values = care.text_values(clinic)
-    queue_text(clinic, sender, render("unknown_sender", "en", **values), "info")
+    values = care.text_values(clinic, now=now)
+    queue_text(clinic, sender, render("unknown_sender", "en", **values), "info", now=now)
 
 
-def _from_staff(clinic: Clinic, staff: dict, message) -> None:
+def _from_staff(clinic: Clinic, staff: dict[str, Any], message: sqlite3.Row, now: datetime) -> None:
+    """A staff or on-call phone's text: an ACK acknowledges (alerts.acknowledge_by_text); anything else is
+    answered that only ACK is read."""
     is_ack, alert_id = staff_ack(message["body"])
     if not is_ack:
-        queue_text(clinic, staff["phone"], render("staff_unreadable", "en"), "info", staff_id=staff["id"])
+        queue_text(clinic, staff["phone"], render("staff_unreadable", "en"), "info", staff_id=staff["id"], now=now)
         return
-    alerts.acknowledge_by_text(clinic, staff["phone"], staff["name"], alert_id, every=staff_ack_all(message["body"]))
+    alerts.acknowledge_by_text(clinic, staff["phone"], staff["name"], alert_id, every=staff_ack_all(message["body"]),
+                               now=now)
 
 
-def _from_patient(clinic: Clinic, patient, message, ahead: _Ahead | None = None) -> None:
+def _from_patient(clinic: Clinic, patient: Patient, message: caregiver_texts.Message, now: datetime,
+                  ahead: _Ahead | None = None) -> None:
+    """A patient's text (or a caregiver's, attributed: `patient` then marks its writer): commands, readings,
+    doses and concerns, triaged and answered. `now`: aware UTC, the processing's time."""
     # When the text arrived, not when it is processed (a retry after a crash, or a deferred text):
     # readings and doses are timed by the patient's clock, and "30 min ago" counts from there.
-    now = from_text(message["created_at"])
-    body = _completed(clinic, message, now) or message["body"]
+    arrived = from_text(message["created_at"])
+    body = _completed(clinic, message, arrived) or message["body"]
     parsed = (ahead.parsed if ahead is not None and ahead.body == body and ahead.created_at == message["created_at"]
-              else parse(body, clinic.local(now)))
+              else parse(body, clinic.local(arrived)))
     said = _said(parsed, message["body"])
     episode = active_episode(clinic.db, patient.id)
     if parsed.command == "stop":
-        _opt_out(clinic, patient, episode)
+        _opt_out(clinic, patient, episode, now)
         return
     if parsed.command == "start":
         clinic.db.execute("UPDATE patients SET opted_out_at = NULL WHERE id = ?", [patient.id])
         clinic.audit("patient", "patient.opt_in", f"patient:{patient.id}")
-        patient = patient_by_id(clinic.db, patient.id)
+        # read again, opted in (the row is there: this transaction holds it)
+        patient = patient_by_id(clinic.db, patient.id) or patient
     if parsed.command in ("start", "help"):
-        _send(clinic, patient, replies.reply_keys(said))
+        _send(clinic, patient, replies.reply_keys(said), now)
         return
     if episode is None:
-        _after_monitoring(clinic, patient, parsed, said, message, now)
+        _after_monitoring(clinic, patient, parsed, said, message, arrived, now)
         return
     # Doses first: "took tylenol, temp 101" must not be answered "take acetaminophen now".
-    doses = []
-    dose_checks = []  # with a reading, the doses' assessments join the reading's: one text, one assessment
+    doses: list[replies.DoseAnswer] = []
+    # with a reading, the doses' assessments join the reading's: one text, one assessment
+    dose_checks: list[tuple[Assessment, int | None]] = []
     for report in parsed.medications:
-        answer, check = _medication(clinic, patient, episode, report, message, now, answered=said.has_reading)
+        answer, check = _medication(clinic, patient, episode, report, message, arrived, now, answered=said.has_reading)
         doses.append(answer)
         dose_checks += [check] if check else []
     assessment = next_checkin = None
     if said.has_reading:
         assessment, next_checkin = care.record_reading(
-            clinic, patient, episode, _reading_values(parsed), taken_at=now, source="sms", message_id=message["id"],
-            with_doses=tuple(dose_checks))
+            clinic, patient, episode, _reading_values(parsed), taken_at=arrived, source="sms", message_id=message["id"],
+            with_doses=tuple(dose_checks), now=now)
     if said.concern:
         # "please call me", "chest pain", "I fell": a person must read it, whatever else the text says.
         alerts.raise_alert(clinic, patient.id, "clinician_review", [said.concern], episode_id=episode.id,
-                           told=("reply_clinician_review",))
+                           told=("reply_clinician_review",), now=now)
         answered = said.has_reading or any(report.name == "acetaminophen" for report in parsed.medications)
         if not answered:  # a reading or an acetaminophen report in this text answered the check-in already
-            care.answer_checkin(clinic, patient, episode)
+            care.answer_checkin(clinic, patient, episode, now=now)
     state = replies.State(urgent_alert_open=_urgent_alert_waiting(clinic, patient))
-    _send(clinic, patient, replies.reply_keys(said, assessment, next_checkin, tuple(doses), state))
+    _send(clinic, patient, replies.reply_keys(said, assessment, next_checkin, tuple(doses), state), now)
 
 
 # A temperature that ends the text with a decimal point ("Temp 100.", "temperatura 37,"): the patient may have
@@ -278,22 +313,22 @@ _LONE_DIGIT = re.compile(r"^\s*(\d)\s*$")
 SPLIT_WINDOW = timedelta(minutes=5)
 
 
-def _completed(clinic: Clinic, message, now) -> str | None:
+def _completed(clinic: Clinic, message: caregiver_texts.Message, arrived: datetime) -> str | None:
     """A lone digit that completes the temperature the same phone's text just before it left open at its
-    decimal point, as one text ("temp 100.7"); None otherwise. `now`: when this text arrived."""
+    decimal point, as one text ("temp 100.7"); None otherwise. `arrived`: aware UTC, when this text arrived."""
     digit = _LONE_DIGIT.match(message["body"] or "")
     if digit is None:
         return None
     previous = clinic.db.execute(
         "SELECT body, created_at FROM messages WHERE direction = 'in' AND from_number = ? AND id < ? "
         "ORDER BY id DESC LIMIT 1", [message["from_number"], message["id"]]).fetchone()
-    if previous is None or from_text(previous["created_at"]) < now - SPLIT_WINDOW:
+    if previous is None or from_text(previous["created_at"]) < arrived - SPLIT_WINDOW:
         return None
-    whole = open_decimal(previous["body"], parse(previous["body"], clinic.local(now)).temperature_raw)
+    whole = open_decimal(previous["body"], parse(previous["body"], clinic.local(arrived)).temperature_raw)
     return None if whole is None else f"temp {whole}.{digit.group(1)}"
 
 
-def _said(parsed, body: str) -> replies.Said:
+def _said(parsed: Parsed, body: str) -> replies.Said:
     """What triage.replies needs of a parsed text, as plain values."""
     return replies.Said(
         command=parsed.command, has_reading=_has_reading(parsed), temperature_read=parsed.temperature_c is not None,
@@ -302,14 +337,15 @@ def _said(parsed, body: str) -> replies.Said:
         no_fever_claim=parsed.no_fever_claim, acknowledgement=parsed.acknowledgement, concern=concern(body))
 
 
-def _send(clinic: Clinic, patient, chosen: tuple[replies.Reply, ...]) -> None:
-    """Render and queue the chosen replies, each with the times its assessment and check-in name."""
+def _send(clinic: Clinic, patient: Patient, chosen: tuple[replies.Reply, ...], now: datetime) -> None:
+    """Render and queue the chosen replies, each with the times its assessment and check-in name, said as of
+    `now` (aware UTC, the processing's time)."""
     for reply in chosen:
-        values = care.text_values(clinic, reply.assessment, reply.next_checkin, patient.language)
-        care.reply_to_patient(clinic, patient, reply.key, values)
+        values = care.text_values(clinic, reply.assessment, reply.next_checkin, patient.language, now=now)
+        care.reply_to_patient(clinic, patient, reply.key, values, now=now)
 
 
-def _urgent_alert_waiting(clinic: Clinic, patient) -> bool:
+def _urgent_alert_waiting(clinic: Clinic, patient: Patient) -> bool:
     """An urgent alert for this patient that no one has acknowledged yet."""
     return clinic.db.execute(
         "SELECT 1 FROM alerts WHERE patient_id = ? AND status = 'open' AND level = 'urgent'", [patient.id]
@@ -321,48 +357,53 @@ def _urgent_alert_waiting(clinic: Clinic, patient) -> bool:
 RECENTLY_ENDED = timedelta(days=14)
 
 
-def _has_reading(parsed) -> bool:
+def _has_reading(parsed: Parsed) -> bool:
+    """A value, a symptom, a denial or an implausible value: the text is triaged as a reading."""
     return any(getattr(parsed, field) is not None for field in care.VITALS) or bool(
         parsed.symptoms or parsed.denied_symptoms or parsed.implausible)
 
 
-def _medication(clinic: Clinic, patient, episode, report, message, now,
-                answered: bool) -> tuple[replies.DoseAnswer, tuple | None]:
+def _medication(clinic: Clinic, patient: Patient, episode: Episode, report: MedicationReport,
+                message: caregiver_texts.Message, arrived: datetime, now: datetime,
+                answered: bool) -> tuple[replies.DoseAnswer, tuple[Assessment, int | None] | None]:
     """Acetaminophen is checked against the interval and the daily total; any other medicine is
     recorded for the nurse (an antipyretic masks fever) and the patient is pointed to the plan.
 
     Returns the answer for triage.replies, and, when the text also carries a reading (`answered`), the
     acetaminophen check (assessment, medication id) for the reading's assessment to take in; otherwise the
-    check is stored here on its own."""
+    check is stored here on its own. A dose with no time said was taken when the text `arrived`; `now` (aware
+    UTC, the processing's time) is when it is checked and recorded (SOP line 64, care.check_acetaminophen)."""
     if report.name != "acetaminophen":
         if not report.asking:  # a question or a plan about a medicine is not a dose taken
-            care.record_dose(clinic, patient, episode, report.name, given_at=report.taken_at or now,
-                             dose_mg=report.dose_mg, source="sms", message_id=message["id"])
+            care.record_dose(clinic, patient, episode, report.name, given_at=report.taken_at or arrived,
+                             dose_mg=report.dose_mg, source="sms", message_id=message["id"], now=now)
         return replies.DoseAnswer(report.name), None
     if not answered:
         assessment = care.patient_acetaminophen(
-            clinic, patient, episode, given_at=report.taken_at or now, dose_mg=report.dose_mg,
-            asking=report.asking, source="sms", message_id=message["id"])
-        next_checkin = care.answer_checkin(clinic, patient, episode)
+            clinic, patient, episode, given_at=report.taken_at or arrived, dose_mg=report.dose_mg,
+            asking=report.asking, source="sms", message_id=message["id"], now=now)
+        next_checkin = care.answer_checkin(clinic, patient, episode, now=now)
         return replies.DoseAnswer(report.name, assessment, next_checkin), None
     check = care.check_acetaminophen(
-        clinic, patient, episode, given_at=report.taken_at or now, dose_mg=report.dose_mg,
-        asking=report.asking, source="sms", message_id=message["id"])
+        clinic, patient, episode, given_at=report.taken_at or arrived, dose_mg=report.dose_mg,
+        asking=report.asking, source="sms", message_id=message["id"], now=now)
     return replies.DoseAnswer(report.name, check[0]), check
 
 
-def _after_monitoring(clinic: Clinic, patient, parsed, said: replies.Said, message, now) -> None:
-    """Monitoring is over, but a red flag from a recent patient is never dropped: it is triaged against
-    the last episode and pages the nurse; anything else gets the 'not active' reply."""
+def _after_monitoring(clinic: Clinic, patient: Patient, parsed: Parsed, said: replies.Said,
+                      message: caregiver_texts.Message, arrived: datetime, now: datetime) -> None:
+    """Monitoring is over, but a red flag from a recent patient (an episode ended within RECENTLY_ENDED of when
+    the text `arrived`) is never dropped: it is triaged against the last episode and pages the nurse; anything
+    else gets the 'not active' reply. `now`: aware UTC, the processing's time."""
     recent = Episode.maybe(clinic.db.execute(
         "SELECT * FROM episodes WHERE patient_id = ? AND status = 'ended' AND ended_at >= ? ORDER BY id DESC LIMIT 1",
-        [patient.id, to_text(now - RECENTLY_ENDED)]).fetchone())
+        [patient.id, to_text(arrived - RECENTLY_ENDED)]).fetchone())
     assessment = None
     if recent is not None and said.has_reading:
-        assessment, _ = care.record_reading(clinic, patient, recent, _reading_values(parsed), taken_at=now,
-                                            source="sms", message_id=message["id"])
+        assessment, _ = care.record_reading(clinic, patient, recent, _reading_values(parsed), taken_at=arrived,
+                                            source="sms", message_id=message["id"], now=now)
     state = replies.State(episode="none" if recent is None else "ended_recently")
-    _send(clinic, patient, replies.reply_keys(said, assessment, state=state))
+    _send(clinic, patient, replies.reply_keys(said, assessment, state=state), now)
 
 
 # The parser names what it could not believe by what the patient wrote; triage by reading field.
@@ -370,7 +411,9 @@ IMPLAUSIBLE_FIELDS = {"temperature": "temperature_c", "blood_pressure": "systoli
                       "heart_rate": "heart_rate"}
 
 
-def _reading_values(parsed) -> dict:
+def _reading_values(parsed: Parsed) -> dict[str, Any]:
+    """The reading's values for care.record_reading: the VITALS fields, the temperature as given and its
+    unit, the symptoms said and denied, and the fields whose value was implausible."""
     given = re.search(r"\d+(?:[.,]\d+)?", parsed.temperature_raw or "")
     return {
         **{field: getattr(parsed, field) for field in care.VITALS},
@@ -381,18 +424,19 @@ def _reading_values(parsed) -> dict:
     }
 
 
-def _opt_out(clinic: Clinic, patient, episode) -> None:
-    """STOP is honoured (Twilio blocks further texts) and the nurse is told: the patient is no longer watched."""
-    clinic.db.execute("UPDATE patients SET opted_out_at = ? WHERE id = ?", [to_text(utcnow()), patient.id])
+def _opt_out(clinic: Clinic, patient: Patient, episode: Episode | None, now: datetime) -> None:
+    """STOP is honoured (Twilio blocks further texts) and the nurse is told: the patient is no longer watched.
+    `now`: aware UTC, the processing's time."""
+    clinic.db.execute("UPDATE patients SET opted_out_at = ? WHERE id = ?", [to_text(now), patient.id])
     clinic.audit("patient", "patient.opt_out", f"patient:{patient.id}")
     if episode is not None:
-        alerts.raise_alert(clinic, patient.id, "clinician_review", ["opted_out"], episode_id=episode.id)
+        alerts.raise_alert(clinic, patient.id, "clinician_review", ["opted_out"], episode_id=episode.id, now=now)
     if clinic.config["sms"]["backend"] == "outbox":  # Twilio answers STOP itself and would refuse ours
         key = replies.reply_keys(replies.Said(command="stop"))[0].key
-        queue_text(clinic, patient.phone, _render(patient, key, care.text_values(clinic)), "reply",
-                   patient_id=patient.id)
+        queue_text(clinic, patient.phone, _render(patient, key, care.text_values(clinic, now=now)), "reply",
+                   patient_id=patient.id, now=now)
 
 
-def _render(patient, key: str, values: dict) -> str:
+def _render(patient: Patient, key: str, values: dict[str, str]) -> str:
     return render(key, patient.language, **values)
 

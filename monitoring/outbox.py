@@ -24,7 +24,7 @@ from messages.gateways import RETRYABLE_CODES
 from monitoring import operator
 from monitoring.clinic import Clinic
 from monitoring.rows import Message
-from monitoring.store import from_text, insert, to_text, transaction, utcnow
+from monitoring.store import from_text, insert, to_text, transaction
 
 log = logging.getLogger("crswatch.outbox")
 
@@ -103,13 +103,13 @@ def priority_of(kind: str, urgent: bool = False) -> int:
 
 def queue_text(clinic: Clinic, to: str, body: str, kind: str, *, patient_id: int | None = None,
                alert_id: int | None = None, staff_id: int | None = None, urgent: bool = False,
-               send_after: datetime | None = None, now: datetime | None = None) -> int:
+               send_after: datetime | None = None, now: datetime) -> int:
     """Queue a text to `to` (E.164) inside the caller's transaction; return its message id. `kind` one of
     KINDS (AssertionError otherwise: a bug, never input); `urgent` puts a reply ahead of every other reply
     (priority_of); `send_after` holds it until then (prompts spread over a burst); `now` the caller's time
-    (aware UTC; None reads the clock, for callers that do not pass theirs yet)."""
+    (aware UTC), when it was queued."""
     assert kind in KINDS, kind
-    queued_at = to_text(now or utcnow())
+    queued_at = to_text(now)
     return insert(clinic.db, "messages", {
         "direction": "out", "to_number": to, "from_number": clinic.from_number, "body": body, "kind": kind,
         "patient_id": patient_id, "alert_id": alert_id, "staff_id": staff_id, "status": "queued",

@@ -39,7 +39,7 @@ def run_due_work(config: dict[str, Any], gateway: delivery.Gateway, limiter: del
             # an overdue call goes before the re-page, which would set the next round's call
             "calls": voice.calls_due(clinic, now),
             "repages": alerts.page_due(clinic, now),
-            "inbound_retried": inbound.process_pending(clinic),
+            "inbound_retried": inbound.process_pending(clinic, now),
         }
         done.update(delivery.deliver_due(clinic, gateway, limiter, batch))
         with transaction(clinic.db):

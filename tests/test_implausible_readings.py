@@ -81,7 +81,7 @@ def test_monitoring_guards_whatever_the_parser_returns(app, client, admin_token,
         episode = active_episode(clinic.db, patient["id"])
         assessment, next_checkin = care.record_reading(
             clinic, db_patient, episode, {"temperature_c": 43.28, "spo2": 97, "heart_rate": 400},
-            taken_at=START, source="sms")
+            taken_at=START, source="sms", now=START)
     clinic.db.close()
     assert "implausible_reading" in assessment.reasons and "fever" not in assessment.reasons
     rows = _rows(config, "SELECT temperature_c, spo2, heart_rate, implausible FROM readings")

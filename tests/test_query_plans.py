@@ -306,7 +306,7 @@ def test_what_the_text_was_stored_with_is_read_again_when_another_process_wrote_
             other.execute("UPDATE patients SET language = 'es' WHERE phone = ?", [PATIENT_PHONE])
         other.close()
         assert known.own.language == "en"
-        inbound.process(clinic, message["id"], known)
+        inbound.process(clinic, message["id"], known, now=START)
         reply = clinic.db.execute("SELECT body FROM messages WHERE direction = 'out' AND kind = 'reply' "
                                   "ORDER BY id DESC LIMIT 1").fetchone()[0]
     finally:

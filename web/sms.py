@@ -7,6 +7,7 @@ from flask import Blueprint, Response, request
 
 from monitoring import alerts
 from monitoring.inbound import receive_sms
+from monitoring.store import utcnow
 from web.context import clinic, wake_delivery
 from web.twilio_signature import valid_signature as _valid_signature
 
@@ -51,7 +52,7 @@ def status():
     sid = request.form.get("MessageSid", "")
     state = request.form.get("MessageStatus", "")
     if sid and state:
-        known = alerts.record_delivery_status(clinic(), sid, state, request.form.get("ErrorCode"))
+        known = alerts.record_delivery_status(clinic(), sid, state, request.form.get("ErrorCode"), now=utcnow())
         if not known:
             log.info("status callback for an unknown message")
     return _twiml()

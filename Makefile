@@ -34,7 +34,7 @@ bench: install
 	@for script in bench/*.py; do echo "==> $$script"; $(PY) $$script || exit 1; done
 
 # mypy reads what to check, and how strictly, from [tool.mypy] in pyproject.toml (a few seconds; cached after).
-MYPY_SAYS := ==> type-checking (mypy: triage/ and scheduler/ strict; messages/ and monitoring/ strict but for the modules pyproject.toml lists)
+MYPY_SAYS := ==> type-checking (mypy, strict: triage/ messages/ monitoring/ scheduler/)
 
 lint: install
 	@echo "==> linting (ruff check .)"

@@ -22,7 +22,7 @@ from monitoring import alerts, care, neuro_checks
 from monitoring.clinic import Clinic
 from monitoring.outbox import queue_text
 from monitoring.rows import Patient
-from monitoring.store import patient_by_id, to_text
+from monitoring.store import from_text, patient_by_id, to_text
 
 # An earlier text held while we asked which patient it was about is released by initials this long after.
 HOLD_FOR = timedelta(hours=2)
@@ -76,7 +76,8 @@ def route(clinic: Clinic, cared: Cared, message: sqlite3.Row, now: datetime) -> 
     for text in {message["id"], routed.message["id"]}:
         clinic.db.execute("UPDATE messages SET patient_id = ?, caregiver_id = ? WHERE id = ?",
                           [patient.id, caregiver["id"], text])
-    check = neuro_checks.open_check(clinic, patient.id)
+    # as of the answer's arrival: a check missed by a tick that ran before the text was read still takes it
+    check = neuro_checks.open_check(clinic, patient.id, from_text(routed.message["created_at"]))
     if check is not None and not neuro_checks.answer(clinic, check, patient, caregiver, routed.message, now):
         return None
     return routed

@@ -11,7 +11,7 @@ from typing import Any
 
 from monitoring.clinic import Clinic, NotFound, ValidationError
 from monitoring.staff import new_token, token_hash
-from monitoring.store import insert, to_text, transaction
+from monitoring.store import insert, patient_by_id, to_text, transaction
 
 TOKEN_PREFIX = "dv"
 
@@ -26,8 +26,7 @@ def add_device(clinic: Clinic, name: str, patient_id: int | None, actor: str, no
         raise ValidationError("name must be 1-100 characters of text, like 'Thermometer 12'", "name")
     token = new_token(TOKEN_PREFIX)
     with transaction(clinic.db):
-        if patient_id is not None and not clinic.db.execute(
-                "SELECT 1 FROM patients WHERE id = ?", [patient_id]).fetchone():
+        if patient_id is not None and patient_by_id(clinic.db, patient_id) is None:
             raise NotFound(f"no patient {patient_id}", "patient_id")
         device_id = insert(clinic.db, "devices", {
             "name": name, "token_hash": token_hash(token), "patient_id": patient_id, "created_by": actor,

@@ -6,7 +6,7 @@ from typing import Any
 import triage
 from monitoring import bodies
 from monitoring.clinic import Clinic, NotFound, ValidationError
-from monitoring.store import current_episode, dumps, insert, to_text, transaction, utcnow
+from monitoring.store import current_episode, dumps, insert, patient_by_id, to_text, transaction, utcnow
 
 
 def record_grade(clinic: Clinic, patient_id: int, inputs: dict[str, Any], graded: dict[str, Any], actor: str) -> int:
@@ -16,7 +16,7 @@ def record_grade(clinic: Clinic, patient_id: int, inputs: dict[str, Any], graded
     oxygen_lpm, and the temperature as entered: temperature_entered, temperature_unit); `graded`: {"grade",
     "driver"} from triage.grade. Returns the row id; NotFound for an unknown patient."""
     with transaction(clinic.db):
-        if not clinic.db.execute("SELECT 1 FROM patients WHERE id = ?", [patient_id]).fetchone():
+        if patient_by_id(clinic.db, patient_id) is None:
             raise NotFound(f"no patient {patient_id}", "patient_id")
         episode = current_episode(clinic.db, patient_id)
         grade_id = insert(clinic.db, "grades", {

@@ -175,17 +175,22 @@ def count_missed(clinic: Clinic, now: datetime) -> int:
     return missed
 
 
-def open_check(clinic: Clinic, patient_id: int) -> sqlite3.Row | None:
-    """The patient's check that was sent and waits for an answer, or None."""
+def open_check(clinic: Clinic, patient_id: int, arrived: datetime) -> sqlite3.Row | None:
+    """The patient's check a text that arrived at `arrived` (aware UTC, its message's `created_at`) answers, or
+    None: the check sent and still waiting, or one `count_missed` marked missed after the text arrived (a text
+    deferred by a flood or retried after a fault, read after the tick passed its `answer_by`). A text that
+    arrived after a missed check's `answer_by` is not its answer."""
     check: sqlite3.Row | None = clinic.db.execute(
-        "SELECT * FROM neuro_checks WHERE patient_id = ? AND status = 'sent' ORDER BY id DESC LIMIT 1",
-        [patient_id]).fetchone()
+        "SELECT * FROM neuro_checks WHERE patient_id = ? AND (status = 'sent' OR (status = 'missed' AND answer_by > ? "
+        "AND sent_at <= ?)) ORDER BY id DESC LIMIT 1",
+        [patient_id, to_text(arrived), to_text(arrived)]).fetchone()
     return check
 
 
 def answer(clinic: Clinic, check: sqlite3.Row, patient: Patient, caregiver: care.Caregiver,
            message: dict[str, Any], now: datetime) -> bool:
-    """A caregiver's text while a check is open (inside the caller's transaction). Returns True when the
+    """A caregiver's text while a check is open (`check` from open_check: 'sent', or 'missed' after the text
+    arrived; either way the answer is recorded over it). Inside the caller's transaction. Returns True when the
     text still needs the patient's pipeline (it is not an answer, or it also carries a reading). `message`: its
     messages row; its `created_at` is the answer's time (a text retried after a fault counts from its arrival).
 

@@ -13,8 +13,8 @@ from messages.concern import concern
 from messages.page import FEVER_REASONS, FREE_TEXT_REASONS, PageFacts
 from messages.texts import format_phone
 from monitoring.clinic import Clinic
-from monitoring.rows import Alert, Patient
-from monitoring.store import dumps, from_text, loads, to_text
+from monitoring.rows import Alert
+from monitoring.store import dumps, from_text, loads, patient_by_id, to_text
 from triage.model import ESCALATION_SYMPTOMS, LEVELS
 
 # Reasons a reading raised: the page's time is the reading's; for the others (missed check-ins, STOP)
@@ -44,7 +44,8 @@ def facts(clinic: Clinic, alert: Alert, reasons: list[str]) -> tuple[PageFacts, 
     Celsius, mmHg, %, per minute), the patient's own words, what the patient was told, the callback number
     (issue 12); with the time of the reading behind them (None when no reading raised them)."""
     db = clinic.db
-    patient = Patient.from_row(db.execute("SELECT * FROM patients WHERE id = ?", [alert.patient_id]).fetchone())
+    patient = patient_by_id(db, alert.patient_id)
+    assert patient is not None  # alerts.patient_id is a foreign key
     where, params = ("episode_id = ?", [alert.episode_id]) if alert.episode_id else (
         "patient_id = ?", [alert.patient_id])
     values: dict[str, Any] = {}

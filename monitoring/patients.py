@@ -199,7 +199,7 @@ def new_dose(clinic: Clinic, patient_id: int, body: Any, actor: str, form: bool 
     dose = bodies.parse(bodies.DoseRequest, body, {"form": form, "tz": clinic.tz if form else None}, labels=form)
     therapy, given_at = dose.therapy, dose.given_at or now
     with transaction(clinic.db):
-        if not clinic.db.execute("SELECT 1 FROM patients WHERE id = ?", [patient_id]).fetchone():
+        if patient_by_id(clinic.db, patient_id) is None:
             raise NotFound(f"no patient {patient_id}", "patient_id")
         last = clinic.db.execute(
             "SELECT dose_given_at, ends_at FROM episodes WHERE patient_id = ? ORDER BY id DESC LIMIT 1",

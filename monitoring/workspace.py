@@ -7,8 +7,8 @@ from typing import Any
 from messages.page import TOLD, fahrenheit
 from messages.texts import format_phone
 from monitoring.clinic import Clinic
-from monitoring.rows import Alert, Message, Patient, Reading
-from monitoring.store import from_text, loads
+from monitoring.rows import Alert, Message, Reading
+from monitoring.store import from_text, loads, patient_by_id
 
 READINGS_SHOWN = 6
 TEXTS_SHOWN = 5
@@ -25,7 +25,8 @@ def alert_workspace(clinic: Clinic, alert_id: int, patient_id: int) -> dict[str,
     tap-to-call}. Times aware UTC. `patient_id` is the alert's patient (the caller reads it from the alert)."""
     db = clinic.db
     alert = Alert.from_row(db.execute("SELECT * FROM alerts WHERE id = ?", [alert_id]).fetchone())
-    patient = Patient.from_row(db.execute("SELECT * FROM patients WHERE id = ?", [patient_id]).fetchone())
+    patient = patient_by_id(db, patient_id)
+    assert patient is not None  # the alert's patient: alerts.patient_id is a foreign key
     where, params = ("episode_id = ?", [alert.episode_id]) if alert.episode_id else ("patient_id = ?", [patient_id])
     readings = []
     for reading in map(Reading.from_row, db.execute(

@@ -337,6 +337,87 @@ def test_a_neuro_check_answer_retried_after_a_fault_is_dated_when_it_arrived(
         ("normal", "2026-03-04T16:05:00.000000+00:00")]
 
 
+def answer_routed_after_the_tick(client, runner, token, phone, clock, monkeypatch, body: str, arrives: int) -> None:
+    """The caregiver's `body` arrives `arrives` minutes after the check went out but its routing fails; the
+    tick that retries it runs 5 minutes past the check's answer_by (one check-in interval, 120 minutes), so
+    the check is counted missed first (scheduler.jobs: neuro checks missed before inbound_retried)."""
+    from monitoring import caregiver_texts
+    with_caregiver(client, token)
+    neuro_check_sent(client, runner, token, clock)
+    route, failed = caregiver_texts.route, []
+
+    def fails_once(*args, **kwargs):
+        if not failed:
+            failed.append(True)
+            raise RuntimeError("a fault while routing")
+        return route(*args, **kwargs)
+
+    monkeypatch.setattr(caregiver_texts, "route", fails_once)
+    at(clock, NEXT_DAY_10 + arrives)
+    phone.text(body, sender=DAUGHTER)
+    assert failed
+    at(clock, NEXT_DAY_10 + 125)
+    tick(runner)
+
+
+@pytest.mark.parametrize("body,status", [("ok all normal", "normal"), ("CHANGE she could not write her name",
+                                                                        "changed")])
+def test_an_answer_that_arrived_in_time_counts_though_the_check_was_missed_before_it_was_read(
+        app, client, runner, admin_token, phone, clock, monkeypatch, config, body, status):
+    """Break-it pass: an answer that arrived before answer_by but was read after the tick marked the check
+    missed (a retry after a fault; a flood defers texts the same way) found no open check and was read as an
+    ordinary text, so a change (a neurotoxicity sign, SOP 4 line 39) was never recorded as the check's answer
+    nor raised as urgent. The check is looked up as of the text's arrival."""
+    from monitoring.store import connect
+    answer_routed_after_the_tick(client, runner, admin_token, phone, clock, monkeypatch, body, arrives=115)
+    db = connect(config["database"]["path"])
+    assert [tuple(row) for row in db.execute("SELECT status, answered_at FROM neuro_checks ORDER BY id")] == [
+        (status, "2026-03-04T17:55:00.000000+00:00"), ("scheduled", None)]
+    raised = [a for a in alerts(client, admin_token) if "neuro_check_changed" in a["reasons"]]
+    if status == "normal":
+        assert raised == []
+        assert texts_to(client, admin_token, DAUGHTER)[-1]["body"] == render(
+            "neuro_check_normal", "en", first_name="Pat", clinic_phone=CLINIC_PHONE_SHOWN)
+    else:
+        [alert] = raised
+        assert alert["level"] == "urgent" and alert["status"] != "resolved"
+        urgent = render("reply_urgent_in_hours", "en", clinic_phone=CLINIC_PHONE_SHOWN)
+        assert texts_to(client, admin_token, DAUGHTER)[-1]["body"] == urgent
+        assert texts_to(client, admin_token, PATIENT_PHONE)[-1]["body"] == urgent
+        shown = client.get("/api/v1/patients/1", headers=auth(admin_token)).get_json()
+        assert shown["latest_assessment"]["reasons"] == ["neuro_check_changed"]
+
+
+def test_a_late_read_change_adds_to_the_page_already_sent_for_the_missed_check(
+        app, client, runner, admin_token, phone, clock, monkeypatch, config):
+    """When the nurse was already paged for the missed check-ins (silence is a symptom), the change read later is a new red
+    flag on that alert, as monitoring.alerts.raise_alert does for any: its reason added, its level raised to
+    urgent, the nurse paged again; not a second alert."""
+    assert client.put("/api/v1/settings", json={"checkins.escalate_after_missed": 1},
+                      headers=auth(admin_token)).status_code == 200
+    answer_routed_after_the_tick(client, runner, admin_token, phone, clock, monkeypatch,
+                                 "CHANGE she could not write her name", arrives=115)
+    [alert] = [a for a in alerts(client, admin_token) if a["status"] != "resolved"]
+    assert alert["level"] == "urgent"
+    assert {"missed_checkins", "neuro_check_changed"} <= set(alert["reasons"])
+    pages = [m["body"] for m in nurse_pages(client, admin_token)]
+    assert "missed check-ins" in pages[0]  # paged for the silence before the change was read
+    assert pages[-1].startswith("crswatch URGENT update") and "change on the daily neuro check" in pages[-1]
+
+
+def test_an_answer_that_arrived_after_answer_by_is_still_not_the_checks_answer(
+        app, client, runner, admin_token, phone, clock, monkeypatch, config):
+    """The other side of the line: a change that arrived after answer_by (read by the same late tick) is an
+    ordinary text, as before; the check stays missed."""
+    from monitoring.store import connect
+    answer_routed_after_the_tick(client, runner, admin_token, phone, clock, monkeypatch,
+                                 "CHANGE she could not write her name", arrives=121)
+    db = connect(config["database"]["path"])
+    assert [tuple(row) for row in db.execute("SELECT status, answered_at FROM neuro_checks ORDER BY id")] == [
+        ("missed", None), ("scheduled", None)]
+    assert not any("neuro_check_changed" in a["reasons"] for a in alerts(client, admin_token))
+
+
 def test_neuro_check_changed_answer_is_urgent(app, client, runner, admin_token, phone, clock):
     patient = with_caregiver(client, admin_token)
     neuro_check_sent(client, runner, admin_token, clock)

@@ -17,7 +17,6 @@ from monitoring.store import (
     patient_by_id,
     to_text,
     transaction,
-    utcnow,
 )
 
 ACTIVE_PHONE = "this phone already has an active monitoring episode"
@@ -132,13 +131,12 @@ def check_dose_time(given_at: datetime, hours: int, field: str, now: datetime) -
         raise ValidationError(f"{field} is more than {hours} h ago: monitoring would already be over", field)
 
 
-def enroll(clinic: Clinic, body: Any, actor: str, form: bool = False, now: datetime | None = None) -> dict[str, Any]:
+def enroll(clinic: Clinic, body: Any, actor: str, form: bool = False, *, now: datetime) -> dict[str, Any]:
     """Enroll a patient and open their first monitoring episode; the first check-in is due at `now` (aware
-    UTC from the caller; None: read the clock). `body` as monitoring.bodies.EnrollRequest describes it
+    UTC from the caller). `body` as monitoring.bodies.EnrollRequest describes it
     (`form`: a posted form, see enrollment_errors). Returns {"id", "patient_token" (shown once; only its hash
     is stored), "episode_id"}. Errors: ValidationError (400, the field named), Conflict (409: the phone is
     already monitored, or the MRN belongs to another patient)."""
-    now = now or utcnow()
     values = validate_enrollment(clinic, body, form, now)
     check_dose_time(values["dose_given_at"], values["monitoring_hours"], "dose_given_at", now)
     _check_interval(clinic, values["checkin_interval_minutes"])
@@ -189,13 +187,12 @@ def active_episode_for_phone(clinic: Clinic, phone: str) -> Episode | None:
     return None if patient is None else active_episode(clinic.db, patient.id)
 
 
-def new_dose(clinic: Clinic, patient_id: int, body: Any, actor: str, form: bool = False,
-             now: datetime | None = None) -> dict[str, Any]:
+def new_dose(clinic: Clinic, patient_id: int, body: Any, actor: str, form: bool = False, *,
+             now: datetime) -> dict[str, Any]:
     """A new step-up dose (body: monitoring.bodies.DoseRequest; `form`: a posted form, errors in its words):
-    close the current episode and open a new one, its first check-in due at `now` (aware UTC from the caller;
-    None: read the clock). The new window is the dose's `monitoring_hours`, else as long as the last one.
+    close the current episode and open a new one, its first check-in due at `now` (aware UTC from the caller).
+    The new window is the dose's `monitoring_hours`, else as long as the last one.
     Returns {"patient_id", "episode_id"}. Errors: ValidationError (400), NotFound (404)."""
-    now = now or utcnow()
     dose = bodies.parse(bodies.DoseRequest, body, {"form": form, "tz": clinic.tz if form else None}, labels=form)
     therapy, given_at = dose.therapy, dose.given_at or now
     with transaction(clinic.db):

@@ -11,7 +11,7 @@ from typing import Any
 
 from monitoring import config as config_module
 from monitoring.clinic import Clinic, NotFound, ValidationError
-from monitoring.store import dumps, loads, to_text, transaction, utcnow
+from monitoring.store import dumps, loads, to_text, transaction
 
 EDITABLE_SECTIONS = tuple(config_module.editable_sections())  # the model marks them (config_model.Table.editable)
 
@@ -28,12 +28,12 @@ def check(clinic: Clinic, changes: Any) -> dict[str, Any]:
     return _validated(clinic, changes)
 
 
-def update(clinic: Clinic, changes: Any, actor: str, now: datetime | None = None) -> dict[str, Any]:
+def update(clinic: Clinic, changes: Any, actor: str, *, now: datetime) -> dict[str, Any]:
     """Apply `{"section.key": value}` changes after validating the whole result (check: ValidationError naming the
-    key, nothing stored); each is stored as of `now` (aware UTC from the caller; None: read the clock) and
+    key, nothing stored); each is stored as of `now` (aware UTC from the caller) and
     audited (settings.change, old and new value). Returns the effective config."""
     validated = _validated(clinic, changes)
-    stamp = to_text(now or utcnow())
+    stamp = to_text(now)
     with transaction(clinic.db):
         for key in changes:
             value = validated["oncall"] if key == "oncall" else validated[key.split(".")[0]][key.split(".")[1]]

@@ -4,7 +4,7 @@ page at 390x844 go to artifacts/screenshots/ (alert-workspace-*.png) for a perso
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 import time_machine
@@ -25,12 +25,12 @@ def test_nurse_opens_the_page_link_on_a_phone_and_works_the_alert(browser, live)
     with time_machine.travel(NIGHT, tick=True):
         clinic = live.clinic()
         try:
-            settings.update(clinic, {"clinic.dashboard_url": live.url}, actor="test")  # the link a moment before
+            settings.update(clinic, {"clinic.dashboard_url": live.url}, actor="test", now=datetime.now(UTC))  # the link a moment before
             clinic.db.close()
             clinic = live.clinic()  # the next webhook's request
             patients.enroll(clinic, {"name": "Pat Example", "phone": PATIENT, "language": "en",
                                      "therapy": "teclistamab", "dose_given_at": NIGHT.isoformat(),
-                                     "baseline_systolic": 125}, actor="test")
+                                     "baseline_systolic": 125}, actor="test", now=datetime.now(UTC))
             receive_sms(clinic, sender=PATIENT, to="+15555550123", body="temp 39.4 bp 84/52 o2 87 pulse 118",
                         sid="SIMNIGHT1")
             receive_sms(clinic, sender=PATIENT, to="+15555550123", body="I feel awful, can someone call me",

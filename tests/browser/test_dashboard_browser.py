@@ -124,9 +124,9 @@ def seed_a_febrile_night(live) -> int:
         with time_machine.travel(start, tick=False):
             patient_id = patients.enroll(clinic, {
                 "name": "Maria Lopez", "phone": "+15555550188", "language": "es", "therapy": "teclistamab",
-                "dose_given_at": start.isoformat(), "baseline_systolic": 124}, actor="Ada Admin")["id"]
+                "dose_given_at": start.isoformat(), "baseline_systolic": 124}, actor="Ada Admin", now=datetime.now(UTC))["id"]
             patients.enroll(clinic, {"name": "John Smith", "phone": "+15555550187", "therapy": "elranatamab",
-                                     "dose_given_at": start.isoformat()}, actor="Ada Admin")
+                                     "dose_given_at": start.isoformat()}, actor="Ada Admin", now=datetime.now(UTC))
         replies = ["36.9", "37.2", "37.4", "37.9", "38.3", "38.6 tome tylenol 1000 mg", "38.9", "38.4", "39.1 mareado"]
         for hour, body in enumerate(replies, start=1):
             with time_machine.travel(start + timedelta(hours=hour - 0.5), tick=False):
@@ -174,7 +174,7 @@ def test_no_page_scrolls_sideways_on_a_phone(page, live, width):
     clinic = live.clinic()
     try:  # an edited setting: its badge, its undo button and a history row are on the settings page
         settings.update(clinic, {"thresholds.fever_c": 38.3, "oncall": [
-            {"name": "Primary nurse", "phone": "+15555550142"}]}, actor="Ada Admin")
+            {"name": "Primary nurse", "phone": "+15555550142"}]}, actor="Ada Admin", now=datetime.now(UTC))
     finally:
         clinic.db.close()
     sign_in(page)

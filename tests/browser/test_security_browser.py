@@ -56,7 +56,7 @@ def test_the_self_refresh_is_a_background_request_that_replaces_the_list(page, l
     clinic = live.clinic()
     try:
         patients.enroll(clinic, {"name": "Newly Enrolled", "phone": "+15555550186", "therapy": "teclistamab",
-                                 "dose_given_at": datetime.now(UTC).isoformat()}, actor="test")
+                                 "dose_given_at": datetime.now(UTC).isoformat()}, actor="test", now=datetime.now(UTC))
     finally:
         clinic.db.close()
     assert "Newly Enrolled" not in page.locator("main").inner_text()
@@ -84,7 +84,7 @@ def test_screenshots_of_sign_in_staff_and_access_pages(page, live):
 
         staff_module.add_staff(clinic, "Nora Nurse", "nurse", "+15555550178", now=datetime.now(UTC))
         patient_id = patients.enroll(clinic, {"name": "Maria Lopez", "phone": "+15555550188", "therapy": "teclistamab",
-                                              "dose_given_at": datetime.now(UTC).isoformat()}, actor="test")["id"]
+                                              "dose_given_at": datetime.now(UTC).isoformat()}, actor="test", now=datetime.now(UTC))["id"]
     finally:
         clinic.db.close()
     page.goto("/dashboard/staff")

@@ -59,9 +59,9 @@ def seed(live, start: datetime) -> dict:
         with time_machine.travel(start - timedelta(hours=2), tick=False):
             ids["maria"] = patients.enroll(clinic, {
                 "name": "Maria Lopez", "phone": "+15555550188", "language": "es", "therapy": "teclistamab",
-                "mrn": "MRN-4471", "birth_date": "1961-08-23", "baseline_systolic": 124}, actor="Ada Admin")["id"]
+                "mrn": "MRN-4471", "birth_date": "1961-08-23", "baseline_systolic": 124}, actor="Ada Admin", now=datetime.now(UTC))["id"]
             ids["john"] = patients.enroll(clinic, {
-                "name": "John Smith", "phone": "+15555550187", "therapy": "elranatamab"}, actor="Ada Admin")["id"]
+                "name": "John Smith", "phone": "+15555550187", "therapy": "elranatamab"}, actor="Ada Admin", now=datetime.now(UTC))["id"]
             run_due_work(config, OutboxGateway(echo=False))
         for minutes, sender, body in ((20, "+15555550188", "37.9"), (70, "+15555550188", "38.9 mareado"),
                                       (80, "+15555550187", "39.2 confused"), (100, "+15555550188", "38.4")):
@@ -122,7 +122,7 @@ def test_pause_with_a_reason_then_resume(page, live, morning):
     clinic = live.clinic()
     try:
         patient_id = patients.enroll(clinic, {"name": "Pat Example", "phone": "+15555550199",
-                                              "therapy": "teclistamab"}, actor="Ada Admin")["id"]
+                                              "therapy": "teclistamab"}, actor="Ada Admin", now=datetime.now(UTC))["id"]
     finally:
         clinic.db.close()
     config = live.app.config["CRS"]
@@ -260,7 +260,7 @@ def test_live_update_announces_a_new_alert_and_keeps_focus(page, live, morning):
     clinic = live.clinic()
     try:
         other = patients.enroll(clinic, {"name": "Ann Lee", "phone": "+15555550181", "therapy": "teclistamab"},
-                                actor="Ada Admin")["id"]
+                                actor="Ada Admin", now=datetime.now(UTC))["id"]
         receive_sms(clinic, sender="+15555550181", to="+15555550123", body="o2 85 and short of breath",
                     sid="SMLIVE1")
     finally:
@@ -323,7 +323,7 @@ def test_new_pages_never_scroll_sideways(page, live, morning, width):
     clinic = live.clinic()
     try:  # a long unbroken name must wrap, not widen the page
         patients.enroll(clinic, {"name": "Bartholomew" * 8, "phone": "+15555550186", "therapy": "teclistamab",
-                                 "mrn": "X" * 40}, actor="Ada Admin")
+                                 "mrn": "X" * 40}, actor="Ada Admin", now=datetime.now(UTC))
     finally:
         clinic.db.close()
     sign_in(page)

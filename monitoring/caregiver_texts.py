@@ -77,8 +77,9 @@ def route(clinic: Clinic, cared: Cared, message: sqlite3.Row, now: datetime) -> 
         clinic.db.execute("UPDATE messages SET patient_id = ?, caregiver_id = ? WHERE id = ?",
                           [patient.id, caregiver["id"], text])
     # as of the answer's arrival: a check missed by a tick that ran before the text was read still takes it
-    check = neuro_checks.open_check(clinic, patient.id, from_text(routed.message["created_at"]))
-    if check is not None and not neuro_checks.answer(clinic, check, patient, caregiver, routed.message, now):
+    arrived = from_text(routed.message["created_at"])
+    check = neuro_checks.open_check(clinic, patient.id, arrived)
+    if check is not None and not neuro_checks.answer(clinic, check, patient, caregiver, routed.message, arrived):
         return None
     return routed
 

@@ -188,32 +188,32 @@ def open_check(clinic: Clinic, patient_id: int, arrived: datetime) -> sqlite3.Ro
 
 
 def answer(clinic: Clinic, check: sqlite3.Row, patient: Patient, caregiver: care.Caregiver,
-           message: dict[str, Any], now: datetime) -> bool:
+           message: dict[str, Any], answered_at: datetime) -> bool:
     """A caregiver's text while a check is open (`check` from open_check: 'sent', or 'missed' after the text
     arrived; either way the answer is recorded over it). Inside the caller's transaction. Returns True when the
     text still needs the patient's pipeline (it is not an answer, or it also carries a reading). `message`: its
-    messages row; its `created_at` is the answer's time (a text retried after a fault counts from its arrival).
+    messages row.
 
     'normal' is recorded and thanked (or left to the pipeline's reply when the text also has a reading);
     'changed' is recorded, stored as an urgent assessment, raises the alert, and the urgent reply goes to
     the patient and every caregiver (care.TO_EVERYONE); a reading in the same text goes on to the pipeline.
-    `now`: aware UTC, the caller's; the answer and its assessment are dated by the message's `created_at`."""
+    `answered_at`: aware UTC, when the text arrived (its message's `created_at`); the answer, its assessment,
+    alert and replies are dated by it, so a text retried after a fault counts from its arrival."""
     verdict = neuro_answer(message["body"])
     if verdict is None:
         return True
-    now = from_text(message["created_at"])  # the answer is dated when it arrived, whatever the caller's time
     clinic.db.execute(
         "UPDATE neuro_checks SET status = ?, answered_at = ?, caregiver_id = ?, message_id = ? WHERE id = ?",
-        [verdict, to_text(now), caregiver["id"], message["id"], check["id"]])
-    assessment = assess_neuro_check(verdict, clinic.hours, now)
+        [verdict, to_text(answered_at), caregiver["id"], message["id"], check["id"]])
+    assessment = assess_neuro_check(verdict, clinic.hours, answered_at)
     writer = care.caregiver_as_writer(patient, caregiver)
     more = has_more_than_answer(message["body"])
     if verdict == "changed":
-        care.store_assessment(clinic, patient.id, check["episode_id"], assessment, now=now)
+        care.store_assessment(clinic, patient.id, check["episode_id"], assessment, now=answered_at)
         alerts.raise_alert(clinic, patient.id, assessment.level, list(assessment.reasons),
-                           episode_id=check["episode_id"], now=now)
+                           episode_id=check["episode_id"], now=answered_at)
     for key in replies.neuro_check_keys(assessment, more_in_text=more):
-        care.reply_to_patient(clinic, writer, key, care.text_values(clinic, now=now), now=now)
+        care.reply_to_patient(clinic, writer, key, care.text_values(clinic, now=answered_at), now=answered_at)
     # a temperature or a pressure in the same text is still read and triaged (after 'changed', its reply
     # then says the earlier message is urgent: reply_still_urgent)
     return more

@@ -121,7 +121,7 @@ lease_seconds = 5
     token = service.flask("staff", "add", "Drill Admin", "--role", "admin").strip().splitlines()[-1]
     say("starting the service with its scheduler (outbox backend, 40 texts/s)")
     service.start()
-    phones = [f"+1555555{1000 + index}" for index in range(args.patients)]
+    phones = [f"+1312300{index:04d}" for index in range(args.patients)]  # numbers that can exist (enrollment checks)
     say(f"enrolling {len(phones)} patients: each is due a prompt at once")
     now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
     ids = {}

@@ -224,6 +224,22 @@ def start_gunicorn(spec: str, port: int, workers: int, env: dict, log_path: str)
     raise SystemExit(f"gunicorn {spec} did not listen within 30 s; see {log_path}")
 
 
+def server_cpu(server: subprocess.Popen) -> float:
+    """CPU seconds (user + system) used so far by the gunicorn master and its workers (Linux /proc)."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == server.pid or int(entry) == server.pid:  # fields[2]: the parent's pid
+            total += int(fields[11]) + int(fields[12])  # utime, stime in clock ticks
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def stop(server: subprocess.Popen) -> None:
     os.killpg(server.pid, signal.SIGTERM)
     try:
@@ -349,8 +365,10 @@ def summary(latencies: list[float], errors: int, seconds: float) -> dict:
 
 def merged(runs: list[dict]) -> dict:
     """Several rounds of one server's loop as one: all requests over all the measured time."""
-    return summary(sorted(x for run in runs for x in run["latencies"]), sum(run["errors"] for run in runs),
-                   sum(run["seconds"] for run in runs))
+    joined = summary(sorted(x for run in runs for x in run["latencies"]), sum(run["errors"] for run in runs),
+                     sum(run["seconds"] for run in runs))
+    joined["cpu"] = sum(run.get("cpu", 0.0) for run in runs)
+    return joined
 
 
 def percentile(ordered: list[float], p: float) -> float:
@@ -529,7 +547,9 @@ def main() -> None:
                     run_load("closed", port, phones, min(2.0, part), processes, threads, 0, f"w{tag}")  # warm up
                     print(f"  round {round_number + 1}, {label}: closed loop, {args.concurrency} in flight, "
                           f"{part:g} s; open loop at {args.rate:g}/s, {part:g} s ...", flush=True)
+                    cpu_before = server_cpu(server)
                     runs[label][0].append(run_load("closed", port, phones, part, processes, threads, 0, f"c{tag}"))
+                    runs[label][0][-1]["cpu"] = server_cpu(server) - cpu_before
                     runs[label][1].append(run_load("open", port, phones, part, processes, 32, args.rate, f"o{tag}"))
                 finally:
                     stop(server)
@@ -553,11 +573,11 @@ def main() -> None:
     print(f"\nPOST /sms/inbound under gunicorn, {args.workers} sync workers, {cores} cores shared with the load "
           f"generator; {half:g} s per loop in {args.rounds} rounds. crswatch makes {commits:.2f} fsync'd commits a text (traced); the "
           f"durable floor makes {max(1, round(commits))}")
-    print(f"{'server':<10}{'closed loop: req/s':>19}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+    print(f"{'server':<10}{'closed loop: req/s':>19}{'p50 ms':>9}{'p99 ms':>9}{'CPU ms':>8}{'errors':>8}"
           f"{'| at ' + format(args.rate, 'g') + '/s: p50 ms':>21}{'p99 ms':>9}{'max ms':>9}{'errors':>8}")
     for label, closed, opened in rows:
         print(f"{label:<10}{closed['rps']:>19,.0f}{closed['p50'] * 1e3:>9.1f}{closed['p99'] * 1e3:>9.1f}"
-              f"{closed['errors']:>8}{opened['p50'] * 1e3:>21.1f}{opened['p99'] * 1e3:>9.1f}"
+              f"{closed['cpu'] / max(1, closed['requests']) * 1e3:>8.2f}{closed['errors']:>8}{opened['p50'] * 1e3:>21.1f}{opened['p99'] * 1e3:>9.1f}"
               f"{opened['max'] * 1e3:>9.1f}{opened['errors']:>8}")
     full, signature, durable = rows[0][1], rows[1][1], rows[2][1]
     p99 = rows[0][2]["p99"] * 1e3

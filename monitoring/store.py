@@ -6,9 +6,12 @@ one fixed width, so that text order is time order and due-work queries can compa
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
+import os
 import sqlite3
 import time
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -176,6 +179,16 @@ class Database(sqlite_utils.Database):
 
     busy_timeout_ms: int = BUSY_TIMEOUT_MS
     write_deadline: float | None = None
+    writers: int | None = None  # the writers' queue file's descriptor (WRITERS_SUFFIX); None: none
+
+
+# Writers queue on an flock of this file beside the database before BEGIN IMMEDIATE (issue 19). SQLite's own
+# busy handler sleeps 1, 2, 5, 10 ms... between tries, so under load a waiting writer sleeps long after the
+# lock is free, and every text behind it waits too; the kernel hands a released flock on at once. It is only
+# a queue: SQLite's lock still decides, and a writer that cannot open the file (a read-only or full disk), or
+# waits past its busy timeout, goes on to BEGIN IMMEDIATE and SQLite's own waiting, as before.
+WRITERS_SUFFIX = "-writers"
+_QUEUE_POLL_S = 0.0002
 
 
 def connect(path: str, busy_timeout_ms: int | None = None) -> Database:
@@ -192,7 +205,43 @@ def connect(path: str, busy_timeout_ms: int | None = None) -> Database:
     conn.execute("PRAGMA foreign_keys = ON")
     db = Database(conn)
     db.busy_timeout_ms = int(busy_timeout_ms)
+    if path != ":memory:":
+        try:
+            db.writers = os.open(path + WRITERS_SUFFIX, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError:  # a read-only or full disk: SQLite's waiting alone, as before
+            db.writers = None
+        else:
+            weakref.finalize(db, os.close, db.writers)
     return db
+
+
+def _queue(db: sqlite_utils.Database) -> int | None:
+    """Take this connection's place in the writers' queue (WRITERS_SUFFIX): the descriptor to release, or None
+    when there is no queue file or the wait passed the busy timeout (SQLite's own waiting then decides)."""
+    fd: int | None = getattr(db, "writers", None)
+    if fd is None:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return fd
+    except BlockingIOError:
+        pass
+    except OSError:
+        return None
+    limit = time.monotonic() + _busy_timeout_ms(db) / 1000
+    deadline = getattr(db, "write_deadline", None)
+    if deadline is not None:
+        limit = min(limit, deadline)
+    while time.monotonic() < limit:
+        time.sleep(_QUEUE_POLL_S)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            continue
+        except OSError:
+            return None
+    return None
 
 
 def set_write_budget(db: Database, seconds: float | None) -> None:
@@ -212,15 +261,20 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     if conn.in_transaction:  # nested: join the outer transaction
         yield db
         return
-    _begin(db)
+    queued = _queue(db)
     try:
-        yield db
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    else:
-        conn.execute("COMMIT")
+        _begin(db)
+        try:
+            yield db
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+    finally:
+        if queued is not None:
+            fcntl.flock(queued, fcntl.LOCK_UN)
 
 
 def _begin(db: sqlite_utils.Database) -> None:

@@ -72,3 +72,103 @@ def test_demo_seeds_once(app, runner):
     assert second.exit_code == 0 and second.output.strip() == ""
     ticked = runner.invoke(args=["tick"])
     assert "prompts=1" in ticked.output
+
+
+# --- the writers' queue (issue 19): an flock beside the database, so a waiting writer starts the moment the
+# one before it commits instead of sleeping in SQLite's busy handler; SQLite's own lock still decides.
+
+def _writer_in(db, entered, release):
+    from monitoring.store import transaction
+
+    with transaction(db):
+        entered.set()
+        db.execute("INSERT INTO queue_probe (who) VALUES ('second')")
+        release.wait(5)
+
+
+def test_a_second_writer_waits_in_the_queue_then_writes(tmp_path):
+    import threading
+
+    from monitoring.store import WRITERS_SUFFIX, transaction
+
+    path = str(tmp_path / "q.db")
+    first, second = connect(path), connect(path)
+    first.execute("CREATE TABLE queue_probe (who TEXT)")
+    assert second.writers is not None and (tmp_path / ("q.db" + WRITERS_SUFFIX)).exists()
+    entered, release = threading.Event(), threading.Event()
+    with transaction(first):
+        first.execute("INSERT INTO queue_probe (who) VALUES ('first')")
+        waiter = threading.Thread(target=_writer_in, args=(second, entered, release))
+        waiter.start()
+        assert not entered.wait(0.3)  # queued behind the open transaction, not inside it
+    assert entered.wait(5)  # the commit handed the queue on
+    release.set()
+    waiter.join(5)
+    assert [row[0] for row in first.execute("SELECT who FROM queue_probe ORDER BY rowid")] == ["first", "second"]
+
+
+def test_the_queue_is_released_when_a_transaction_fails(tmp_path):
+    import fcntl
+
+    from monitoring.store import transaction
+
+    db = connect(str(tmp_path / "q.db"))
+    with pytest.raises(RuntimeError), transaction(db):
+        raise RuntimeError("a bug in the middle of a write")
+    other = connect(str(tmp_path / "q.db"))
+    fcntl.flock(other.writers, fcntl.LOCK_EX | fcntl.LOCK_NB)  # free: would raise BlockingIOError if still held
+    fcntl.flock(other.writers, fcntl.LOCK_UN)
+
+
+def test_a_nested_transaction_keeps_the_queue_until_the_outer_commit(tmp_path):
+    import fcntl
+
+    from monitoring.store import transaction
+
+    db, other = connect(str(tmp_path / "q.db")), connect(str(tmp_path / "q.db"))
+    with transaction(db):
+        with transaction(db):
+            pass
+        with pytest.raises(BlockingIOError):  # the inner one's end did not let another writer in
+            fcntl.flock(other.writers, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    fcntl.flock(other.writers, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def test_a_queue_held_past_the_busy_timeout_falls_back_to_sqlites_lock(tmp_path):
+    """A queue file held by something that holds no database lock (a stuck tool, a stray flock): the writer
+    waits its busy timeout, then goes on to BEGIN IMMEDIATE, which SQLite grants."""
+    import fcntl
+
+    from monitoring.store import transaction
+
+    path = str(tmp_path / "q.db")
+    holder, writer = connect(path), connect(path, busy_timeout_ms=50)
+    writer.execute("CREATE TABLE queue_probe (who TEXT)")
+    fcntl.flock(holder.writers, fcntl.LOCK_EX)
+    with transaction(writer):
+        writer.execute("INSERT INTO queue_probe (who) VALUES ('writer')")
+    assert writer.execute("SELECT COUNT(*) FROM queue_probe").fetchone()[0] == 1
+
+
+@pytest.mark.parametrize("error", [PermissionError(13, "read-only"), OSError(28, "No space left on device")],
+                         ids=["read-only", "disk-full"])
+def test_no_queue_file_means_sqlites_waiting_alone(tmp_path, monkeypatch, error):
+    """A directory the service cannot create the queue file in (read-only, or a full disk): the database still
+    opens and writes; only the queue is missing."""
+    import os
+
+    from monitoring import store
+
+    real_open = os.open
+
+    def refusing(path, *args, **kwargs):
+        if str(path).endswith(store.WRITERS_SUFFIX):
+            raise error
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(store.os, "open", refusing)
+    db = connect(str(tmp_path / "q.db"))
+    assert db.writers is None
+    with store.transaction(db):
+        db.execute("CREATE TABLE queue_probe (who TEXT)")
+    assert db.execute("SELECT COUNT(*) FROM queue_probe").fetchone()[0] == 0

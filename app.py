@@ -57,6 +57,7 @@ def create_app(config: str | os.PathLike | dict | None = None) -> Flask:
 
     limiter = init_security(app)
     limiter.request_filter(sms.unlimited)  # Twilio's signed webhooks carry no rate limit (web/sms.py)
+    app.session_interface = sms.WebhookSessionInterface()  # nor a session
     limit_bearer_failures(limiter, api.bp)
     limit_bearer_failures(limiter, me.bp)
     limit_patient_app(limiter, me.bp)

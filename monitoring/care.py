@@ -431,7 +431,8 @@ def _reply_to_number(clinic: Clinic, patient: Patient, reader: Patient | Caregiv
     if key not in ALWAYS_REPLY and reply_budget_spent(clinic, phone, now):
         since = to_text(now - REPLY_WINDOW)
         told = clinic.db.execute(
-            "SELECT 1 FROM messages WHERE to_number = ? AND kind = 'info' AND body = ? AND created_at >= ?",
+            "SELECT 1 FROM messages WHERE direction = 'out' AND to_number = ? AND kind = 'info' AND body = ? "
+            "AND created_at >= ?",
             [phone, render("reply_paused", language, **values), since]).fetchone()
         if told:
             return None

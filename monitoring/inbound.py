@@ -301,7 +301,7 @@ def _from_patient(clinic: Clinic, patient: Patient, message: caregiver_texts.Mes
         if not answered:  # a reading or an acetaminophen report in this text answered the check-in already
             care.answer_checkin(clinic, patient, episode, now=now)
     state = replies.State(urgent_alert_open=_urgent_alert_waiting(clinic, patient))
-    _send(clinic, patient, replies.reply_keys(said, assessment, next_checkin, tuple(doses), state), now)
+    _send(clinic, patient, replies.reply_keys(said, assessment, next_checkin, tuple(doses), state), now, episode)
 
 
 # A temperature that ends the text with a decimal point ("Temp 100.", "temperatura 37,"): the patient may have
@@ -337,11 +337,15 @@ def _said(parsed: Parsed, body: str) -> replies.Said:
         no_fever_claim=parsed.no_fever_claim, acknowledgement=parsed.acknowledgement, concern=concern(body))
 
 
-def _send(clinic: Clinic, patient: Patient, chosen: tuple[replies.Reply, ...], now: datetime) -> None:
+def _send(clinic: Clinic, patient: Patient, chosen: tuple[replies.Reply, ...], now: datetime,
+          episode: Episode | None = None) -> None:
     """Render and queue the chosen replies, each with the times its assessment and check-in name, said as of
-    `now` (aware UTC, the processing's time)."""
+    `now` (aware UTC, the processing's time). `episode`: the patient's active one, whose therapy the ED text
+    names (else care.reply_to_patient looks up the newest episode's)."""
     for reply in chosen:
         values = care.text_values(clinic, reply.assessment, reply.next_checkin, patient.language, now=now)
+        if episode is not None and episode.therapy:
+            values["therapy"] = episode.therapy
         care.reply_to_patient(clinic, patient, reply.key, values, now=now)
 
 

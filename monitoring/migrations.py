@@ -577,3 +577,22 @@ def m013_neuro_checks_to_schedule(db: Database) -> None:
     WHEN OLD.status IN ('scheduled', 'sent')
     BEGIN INSERT OR IGNORE INTO neuro_checks_to_schedule (episode_id) VALUES (OLD.episode_id); END;
     """)
+
+
+@MIGRATIONS()
+def m014_messages_partial_indexes(db: Database) -> None:
+    """Each text indexed only where it is looked for (issue 19): every messages row was in every index, so a
+    text and its reply rewrote about 15 index pages of the 37 a text wrote to disk (the WAL), each copied
+    again at the checkpoint. Now an inbound text is in the sender and still-unprocessed indexes, an outbound
+    one in the recipient and delivery-state indexes; the unprocessed index holds only the texts still to be
+    processed. Every query on them names the direction (tests/test_query_plans.py checks the plans)."""
+    run_sql(db, """
+    DROP INDEX messages_unprocessed;
+    CREATE INDEX messages_unprocessed ON messages (id) WHERE direction = 'in' AND processed_at IS NULL;
+    DROP INDEX messages_due;
+    CREATE INDEX messages_due ON messages (status, next_attempt_at) WHERE direction = 'out';
+    DROP INDEX messages_recipient;
+    CREATE INDEX messages_recipient ON messages (to_number, created_at) WHERE direction = 'out';
+    DROP INDEX messages_sender;
+    CREATE INDEX messages_sender ON messages (from_number, created_at) WHERE direction = 'in';
+    """)

@@ -219,7 +219,8 @@ def recover_stale(clinic: Clinic, now: datetime) -> int:
     with transaction(clinic.db):
         recovered: int = clinic.db.execute(
             "UPDATE messages SET status = 'queued', next_attempt_at = ?, updated_at = ?, "
-            "error_message = 'interrupted while sending; sent again' WHERE status = 'sending' AND updated_at < ?",
+            "error_message = 'interrupted while sending; sent again' WHERE direction = 'out' AND status = 'sending' "
+            "AND updated_at < ?",
             [to_text(now), to_text(now), cutoff]).rowcount
     if recovered:
         log.warning("%s texts were interrupted mid-send by a crash and are queued again", recovered)

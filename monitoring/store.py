@@ -180,6 +180,7 @@ class Database(sqlite_utils.Database):
     busy_timeout_ms: int = BUSY_TIMEOUT_MS
     write_deadline: float | None = None
     writers: int | None = None  # the writers' queue file's descriptor (WRITERS_SUFFIX); None: none
+    busy_set_ms: int | None = None  # the busy timeout last given to SQLite (a PRAGMA only when it changes)
 
 
 # Writers queue on an flock of this file beside the database before BEGIN IMMEDIATE (issue 19). SQLite's own
@@ -204,7 +205,7 @@ def connect(path: str, busy_timeout_ms: int | None = None) -> Database:
     conn.execute("PRAGMA synchronous = FULL")  # a 200 to Twilio means the text is on disk
     conn.execute("PRAGMA foreign_keys = ON")
     db = Database(conn)
-    db.busy_timeout_ms = int(busy_timeout_ms)
+    db.busy_timeout_ms = db.busy_set_ms = int(busy_timeout_ms)
     if path != ":memory:":
         try:
             db.writers = os.open(path + WRITERS_SUFFIX, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
@@ -283,7 +284,11 @@ def _begin(db: sqlite_utils.Database) -> None:
     for attempt in range(BEGIN_TRIES):
         if deadline is not None:  # this try waits no longer than what is left of the budget
             left_ms = max(0, int((deadline - time.monotonic()) * 1000))
-            conn.execute(f"PRAGMA busy_timeout = {min(left_ms, _busy_timeout_ms(db))}")
+            wait_ms = min(left_ms, _busy_timeout_ms(db))
+            if wait_ms != getattr(db, "busy_set_ms", None):
+                conn.execute(f"PRAGMA busy_timeout = {wait_ms}")
+                if isinstance(db, Database):
+                    db.busy_set_ms = wait_ms
         try:
             conn.execute("BEGIN IMMEDIATE")
             return

@@ -172,3 +172,23 @@ def test_no_queue_file_means_sqlites_waiting_alone(tmp_path, monkeypatch, error)
     with store.transaction(db):
         db.execute("CREATE TABLE queue_probe (who TEXT)")
     assert db.execute("SELECT COUNT(*) FROM queue_probe").fetchone()[0] == 0
+
+
+def test_the_busy_timeout_follows_the_write_budget(tmp_path):
+    """A connection with a write budget waits no longer than what is left of it; SQLite is told only when the
+    wait changes (a PRAGMA a transaction was a twentieth of a webhook's statements)."""
+    from monitoring.store import set_write_budget, transaction
+
+    db = connect(str(tmp_path / "b.db"), busy_timeout_ms=2500)
+    set_write_budget(db, 60)
+    with transaction(db):
+        pass
+    assert db.execute("PRAGMA busy_timeout").fetchone()[0] == 2500
+    set_write_budget(db, 1)  # less than one try's timeout left
+    with transaction(db):
+        pass
+    assert 0 < db.execute("PRAGMA busy_timeout").fetchone()[0] <= 1000
+    set_write_budget(db, 0)  # nothing left: one try, no waiting
+    with transaction(db):
+        pass
+    assert db.execute("PRAGMA busy_timeout").fetchone()[0] == 0

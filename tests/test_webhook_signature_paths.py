@@ -49,3 +49,25 @@ def test_only_twilio_webhooks_skip_the_rate_limiter(app):
                           ("/api/v1/patients", False), ("/me/readings", False), ("/signin", False)):
         with app.test_request_context(path, method="POST"):
             assert unlimited() is skipped, path
+
+
+def test_a_webhook_keeps_no_session_and_the_dashboard_still_does(phone, client, patient, config):
+    """Twilio's webhooks get Flask's null session (no signer, no cookie): a text with a cookie sent along is
+    processed and answered without a Set-Cookie; the dashboard's sign-in page still keeps its session."""
+    client.set_cookie("session", "not-a-signed-session", domain="monitor.example.org")
+    response = phone.text("98.6")
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    assert [row["body"] for row in inbound_rows(config)] == ["98.6"]
+    from flask import session
+
+    with client.application.test_request_context("/sms/inbound", method="POST", base_url=BASE_URL):
+        assert not session.get("_user_id")
+        try:
+            session["x"] = 1
+        except RuntimeError as refused:  # Flask's NullSession: "the session is unavailable"
+            assert "session is unavailable" in str(refused)
+        else:
+            raise AssertionError("a webhook could write a session")
+    with client.application.test_request_context("/dashboard/", base_url=BASE_URL):
+        session["x"] = 1  # the dashboard's requests keep a real session
+        assert session["x"] == 1

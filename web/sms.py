@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Flask, Request, Response, request
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 
 from monitoring import alerts
 from monitoring.inbound import receive_sms
@@ -17,12 +18,26 @@ bp = Blueprint("sms", __name__, url_prefix="/sms")
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
+WEBHOOK_PATHS = ("/sms/", "/voice/")
+
+
+class WebhookSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, except for Twilio's webhooks (/sms/, /voice/): they carry no cookie and
+    keep no session, so they get Flask's null session (reads are empty, a write raises) instead of a signer
+    built and a cookie looked for on each text (issue 19)."""
+
+    def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
+        if request.path.startswith(WEBHOOK_PATHS):
+            return self.null_session_class()
+        return super().open_session(app, request)
+
+
 def unlimited() -> bool:
     """Flask-Limiter's request filter for Twilio's signed webhooks (/sms/, /voice/): no rate limit applies to
     them (Twilio sends every patient's text from a few addresses, so a limit by address would drop texts), and
     the filter says so before the limiter resolves an empty set of limits for each text (issue 19: about a
     twentieth of a text's CPU)."""
-    return request.path.startswith(("/sms/", "/voice/"))
+    return request.path.startswith(WEBHOOK_PATHS)
 
 
 def _twiml(status: int = 200) -> Response:

@@ -1,0 +1,65 @@
+"""Every script in bench/ still starts (issue 19): `make bench` runs them in turn and stops at the first that
+fails, and bench/crash_drill.py had been stopping at enrollment unseen. Each script must import, have a
+`main`, and answer `--help` without running; the few with a mode that runs in a second or two run it here
+and must print their table. No figure is judged: speed is what the scripts print, never asserted here."""
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPTS = sorted(path.name for path in (ROOT / "bench").glob("*.py"))
+
+# script -> (arguments of a run that takes a second or two, a line its output must hold)
+TINY = {
+    # 100 and 200 enrolled, 10% due: the first tick queues a prompt to each of the 10 due
+    "due_work.py": (["--sizes", "100,200"], re.compile(r"^\s+100\s+10\s+10\s+10\s", re.MULTILINE)),
+    # one Bundle of 120 readings, then two search pages
+    "fhir_ingest.py": (["--hours", "2"], re.compile(r"search page of 50 at offset 70 of 120")),
+    "parse_triage.py": (["--seconds", "0.05"], re.compile(r"^parse \+ triage\s+[1-9]", re.MULTILINE)),
+}
+
+
+def run(script: str, *arguments: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """The script as `make bench` runs it (from the checkout's root, this interpreter), its temporary files
+    under tmp_path. The timeout only stops a hung script; it judges no speed."""
+    return subprocess.run([sys.executable, str(ROOT / "bench" / script), *arguments], cwd=ROOT, capture_output=True,
+                          text=True, check=False, timeout=120, env={**os.environ, "TMPDIR": str(tmp_path)})
+
+
+def test_bench_holds_the_scripts_make_bench_runs():
+    assert "crash_drill.py" in SCRIPTS and "webhook.py" in SCRIPTS
+    assert set(TINY) <= set(SCRIPTS), "a script with a tiny run here was renamed or removed"
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_bench_script_imports_and_has_a_main(script):
+    spec = importlib.util.spec_from_file_location(f"bench_{script.removesuffix('.py')}", ROOT / "bench" / script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # top-level code only: every script runs under `if __name__ == "__main__"`
+    assert callable(getattr(module, "main", None))
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_bench_script_answers_help_without_running(script, tmp_path):
+    done = run(script, "--help", tmp_path=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"usage: {script}")
+    assert "Traceback" not in done.stdout + done.stderr
+    assert list(tmp_path.iterdir()) == []  # it made no database: it only answered
+
+
+@pytest.mark.parametrize("script", sorted(TINY))
+def test_bench_script_tiny_run_prints_its_table(script, tmp_path):
+    arguments, expected = TINY[script]
+    done = run(script, *arguments, tmp_path=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert expected.search(done.stdout), done.stdout

@@ -68,22 +68,33 @@ def episode_doses(clinic: Clinic, patient_id: int, episode: Episode) -> tuple[Do
 
 def history(clinic: Clinic, patient: Patient, episode: Episode, reading: Reading) -> History:
     """What triage reads of the episode before `reading` (issue 19: not the whole episode, whose length a
-    wearable makes thousands of readings): the readings of the current fever run down to its reset
-    (triage.fever_window, read newest first and no further), the reading(s) of the episode's first CRS
-    sign (episode state, see first_sign), and the episode's doses. `triage.assess` answers on it exactly
-    as on the whole episode (tests/test_triage_window.py)."""
+    wearable makes thousands of readings): the fever's reset (triage.fever_reset: the normal temperatures,
+    newest first, down to the first one acetaminophen does not explain) and the first febrile reading since
+    (triage.fever_onset), each read through the index and no further, so a fever of days at a reading a
+    minute costs no more than a short one; the reading(s) of the episode's first CRS sign (episode state, see
+    first_sign); and the episode's doses. `triage.assess` answers on it exactly as on the whole episode
+    (tests/test_triage_window.py)."""
     doses = episode_doses(clinic, patient.id, episode)
     taken_at = to_text(reading.taken_at)
-    temperatures = clinic.db.execute(
-        "SELECT taken_at, temperature_c FROM readings WHERE episode_id = ? AND taken_at <= ? "
-        "AND temperature_c IS NOT NULL ORDER BY taken_at DESC, id DESC", [episode.id, taken_at])
-    window = triage.fever_window(
-        clinic.thresholds, (Reading(taken_at=from_text(row[0]), temperature_c=row[1]) for row in temperatures),
+    fever_c = clinic.thresholds.fever_c
+    normal = clinic.db.execute(
+        "SELECT taken_at, temperature_c FROM readings WHERE episode_id = ? AND taken_at <= ? AND temperature_c < ? "
+        "ORDER BY taken_at DESC, id DESC", [episode.id, taken_at, fever_c])
+    reset = triage.fever_reset(
+        clinic.thresholds, (Reading(taken_at=from_text(row[0]), temperature_c=row[1]) for row in normal),
         tuple(d for d in doses if d.given_at <= reading.taken_at))
-    temperatures.close()
+    normal.close()
+    febrile = clinic.db.execute(
+        "SELECT taken_at, temperature_c FROM readings WHERE episode_id = ? AND taken_at > ? AND taken_at <= ? "
+        "AND temperature_c >= ? ORDER BY taken_at, id",
+        [episode.id, "" if reset is None else to_text(reset.taken_at), taken_at, fever_c])
+    onset = triage.fever_onset(
+        clinic.thresholds, (Reading(taken_at=from_text(row[0]), temperature_c=row[1]) for row in febrile))
+    febrile.close()
     first = first_sign(clinic, patient, episode)
     signs = () if first is None or first > taken_at else tuple(_reading(row) for row in _readings(
         clinic, "SELECT * FROM readings WHERE episode_id = ? AND taken_at = ?", [episode.id, first]))
+    window = [past for past in (reset, onset) if past is not None]
     readings = sorted([*window, *signs], key=lambda r: r.taken_at)
     return History(readings=tuple(readings), doses=doses)
 

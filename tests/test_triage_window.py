@@ -1,7 +1,8 @@
 """Triage on the part of the episode monitoring loads (issue 19) answers as on the whole episode.
 
-monitoring.care.history loads the current fever run down to its reset (triage.fever_window) and the
-reading(s) of the episode's first CRS sign (kept as episode state), not every reading. These properties
+monitoring.care.history loads the fever's reset (triage.fever_reset, over the normal temperatures only) and
+the first febrile reading since (triage.fever_onset), and the reading(s) of the episode's first CRS sign
+(kept as episode state), not every reading: not even every reading of a fever days long. These properties
 build random episodes (fevers, masked and unmasked normal temperatures, pressures, saturations,
 symptoms, acetaminophen and dexamethasone doses, readings arriving late) and compare the two answers;
 the store-level test plays the same through the webhook with thresholds changed mid-episode.
@@ -22,7 +23,8 @@ from triage import (
     Reading,
     Thresholds,
     assess,
-    fever_window,
+    fever_onset,
+    fever_reset,
     shows_crs_sign,
 )
 
@@ -58,12 +60,19 @@ thresholds = st.builds(Thresholds, fever_c=st.sampled_from([37.8, 38.0]),
 
 
 def loaded(t: Thresholds, profile: Profile, episode: list[Reading], given: list[Dose], new: Reading) -> History:
-    """What monitoring.care.history loads for `new`, done on lists: the fever window over the readings taken
-    at or before it (newest first, ties newest stored first), and the first CRS sign's readings."""
-    order = sorted(range(len(episode)), key=lambda i: (episode[i].taken_at, i), reverse=True)
-    newest_first = [episode[i] for i in order
-                    if episode[i].taken_at <= new.taken_at and episode[i].temperature_c is not None]
-    window = fever_window(t, iter(newest_first), tuple(d for d in given if d.given_at <= new.taken_at))
+    """What monitoring.care.history loads for `new`, done on lists as its two queries do: the readings under
+    the fever line taken at or before it, newest first (ties newest stored first), down to the fever's reset;
+    then those at or over it after the reset, oldest first, down to the first; and the first CRS sign's."""
+    order = sorted(range(len(episode)), key=lambda i: (episode[i].taken_at, i))
+    normal = [episode[i] for i in reversed(order)
+              if episode[i].taken_at <= new.taken_at and episode[i].temperature_c is not None
+              and episode[i].temperature_c < t.fever_c]
+    reset = fever_reset(t, iter(normal), tuple(d for d in given if d.given_at <= new.taken_at))
+    febrile = [episode[i] for i in order
+               if (reset is None or episode[i].taken_at > reset.taken_at) and episode[i].taken_at <= new.taken_at
+               and episode[i].temperature_c is not None and episode[i].temperature_c >= t.fever_c]
+    onset = fever_onset(t, iter(febrile))
+    window = [past for past in (reset, onset) if past is not None]
     first = min((r.taken_at for r in episode if shows_crs_sign(t, profile, r)), default=None)
     signs = [r for r in episode if first is not None and first <= new.taken_at and r.taken_at == first]
     return History(readings=tuple(sorted([*window, *signs], key=lambda r: r.taken_at)),
@@ -83,24 +92,30 @@ def test_triage_on_the_loaded_part_answers_as_on_the_whole_episode(t, profile, e
     assert got.details == expected.details
 
 
-def test_the_window_stops_at_the_fevers_reset_and_reads_no_further():
+def test_the_reset_is_the_newest_normal_temperature_and_nothing_older_is_read():
     t = Thresholds()
     at = [NOW - timedelta(hours=h) for h in range(10)]
-    newest_first = iter([Reading(at[0], 38.5), Reading(at[1], 38.9), Reading(at[2], 37.0), Reading(at[3], 39.0),
-                         Reading(at[4], 38.2)])
-    window = fever_window(t, newest_first, ())
-    assert [r.taken_at for r in window] == at[:3]  # the normal temperature 2 h ago ended the earlier fever
-    assert next(newest_first).taken_at == at[3]  # and nothing older was read
+    normal_newest_first = iter([Reading(at[2], 37.0), Reading(at[5], 36.8), Reading(at[7], 37.1)])
+    assert fever_reset(t, normal_newest_first, ()).taken_at == at[2]  # ended the earlier fever
+    assert next(normal_newest_first).taken_at == at[5]  # and nothing older was read
 
 
-def test_a_normal_temperature_under_acetaminophen_does_not_end_the_window():
+def test_a_normal_temperature_under_acetaminophen_is_not_the_reset():
     t = Thresholds()
     tylenol = Dose("acetaminophen", NOW - timedelta(hours=3), 1000)
-    newest_first = [Reading(NOW - timedelta(hours=1), 38.5), Reading(NOW - timedelta(hours=2), 37.0),
-                    Reading(NOW - timedelta(hours=4), 38.4), Reading(NOW - timedelta(hours=9), 36.9),
-                    Reading(NOW - timedelta(hours=12), 38.0)]
-    window = fever_window(t, iter(newest_first), (tylenol,))
-    assert window == newest_first[:4]  # 37.0 an hour after the dose is the drug; 36.9 at 9 h ends the run
+    normal_newest_first = [Reading(NOW - timedelta(hours=2), 37.0), Reading(NOW - timedelta(hours=9), 36.9),
+                           Reading(NOW - timedelta(hours=12), 36.7)]
+    # 37.0 an hour after the dose is the drug; 36.9 at 9 h ends the run
+    assert fever_reset(t, iter(normal_newest_first), (tylenol,)) == normal_newest_first[1]
+    assert fever_reset(t, iter([Reading(NOW, 33.0)]), ()) is None  # an implausible value resets nothing
+
+
+def test_the_onset_is_the_oldest_believable_fever_after_the_reset_and_nothing_later_is_read():
+    t = Thresholds()
+    febrile_oldest_first = iter([Reading(NOW - timedelta(hours=8), 44.0), Reading(NOW - timedelta(hours=7), 38.4),
+                                 Reading(NOW - timedelta(hours=6), 39.0)])
+    assert fever_onset(t, febrile_oldest_first).temperature_c == 38.4  # 44.0 C is a misread, not the onset
+    assert next(febrile_oldest_first).temperature_c == 39.0
 
 
 def test_the_first_sign_kept_by_the_episode_follows_a_change_of_thresholds(client, admin_token, patient, phone, clock,

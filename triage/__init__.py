@@ -9,7 +9,8 @@ Public API (the rest of crswatch calls only these):
 - `grade(temperature_c, fever_masked, hypotension, vasopressors, vasopressin, oxygen, oxygen_lpm) -> Grading`
 - `tocilizumab_refusal(event_doses, recent_doses, given_at) -> str | None`,
   `tocilizumab_dose_mg(weight_kg) -> float`
-- `fever_window(thresholds, newest_first, doses) -> list[Reading]`,
+- `fever_reset(thresholds, afebrile_newest_first, doses) -> Reading | None`,
+  `fever_onset(thresholds, febrile_oldest_first) -> Reading | None`,
   `shows_crs_sign(thresholds, profile, reading) -> bool`: what `assess` reads of an episode's past
 - `plausible(field, value) -> bool`, `PLAUSIBLE_RANGES`, `THRESHOLD_RANGES`, `PROFILE_RANGES`,
   `range_error`, `validate_thresholds`, `validate_profile`
@@ -18,7 +19,7 @@ Public API (the rest of crswatch calls only these):
 - `triage.replies.reply_keys(said, reading, next_checkin, doses, state)`: which texts answer a text
 """
 from .assess import REASON_LEVELS, assess, assess_acetaminophen, combine, level_of
-from .episode import fever_window, shows_crs_sign
+from .episode import fever_onset, fever_reset, shows_crs_sign
 from .grading import Grading, grade
 from .hours import in_clinic_hours
 from .model import (
@@ -54,6 +55,6 @@ __all__ = [
     "ESCALATION_SYMPTOMS", "LEVELS", "MEDICATIONS", "PLAUSIBLE_RANGES", "PROFILE_RANGES", "REASON_LEVELS",
     "SYMPTOMS", "THRESHOLD_RANGES", "Assessment", "ClinicHours", "Dose", "Grading", "History", "Profile",
     "Reading", "Thresholds", "assess", "assess_acetaminophen", "celsius_from", "celsius_to_fahrenheit", "combine",
-    "fahrenheit_to_celsius", "fever_window", "grade", "implausible_fields", "in_clinic_hours", "level_of", "plausible",
+    "fahrenheit_to_celsius", "fever_onset", "fever_reset", "grade", "implausible_fields", "in_clinic_hours", "level_of", "plausible",
     "range_error", "shows_crs_sign", "temperature_unit", "tocilizumab_dose_mg", "tocilizumab_refusal", "validate_profile", "validate_thresholds",
 ]

@@ -128,22 +128,31 @@ def prolonged_symptoms(
 
 # What the rules above read of an episode's past, so that `monitoring` can load that and not the whole
 # episode (issue 19: a wearable brings a reading a minute). `assess` gives the same answer on a history
-# holding only these readings as on the whole episode: the fever run's window (fever_window) and the
-# episode's first CRS sign (shows_crs_sign, kept by monitoring as episode state).
-def fever_window(t: Thresholds, newest_first: Iterable[Reading], doses: Sequence[Dose]) -> list[Reading]:
-    """The readings `fever_run_start`, `last_unmasked_afebrile` and `protracted_fever` read, out of the
-    episode's readings taken at or before the new one, given newest first: each down to and including the
-    last unmasked afebrile one (the fever's reset; none of the rules reads further back). `doses`: the
-    episode's doses up to the new reading. Reads `newest_first` no further than that, so a lazy query
-    stops there: the cost is the length of the current fever run, not of the episode."""
-    window = []
-    for reading in newest_first:
-        window.append(reading)
+# holding only these readings as on the whole episode: the fever's reset (fever_reset) and the first reading
+# of the fever run since (fever_onset), and the episode's first CRS sign (shows_crs_sign, kept by monitoring
+# as episode state).
+def fever_reset(t: Thresholds, afebrile_newest_first: Iterable[Reading], doses: Sequence[Dose]) -> Reading | None:
+    """The fever's reset that `last_unmasked_afebrile` finds: the newest normal temperature acetaminophen does
+    not explain, out of the episode's readings taken at or before the new one, given newest first. Readings at
+    or over the fever line may be left out (none of them resets a fever), so monitoring gives only those under
+    it and the cost is the masked normal temperatures since the reset, not the length of the fever. `doses`:
+    the episode's doses up to the new reading. Reads the readings no further than the reset."""
+    for reading in afebrile_newest_first:
         past = trusted(reading)
         if past.temperature_c is not None and not fever(t, past.temperature_c) \
                 and not masked_by_acetaminophen(t, doses, past):
-            break
-    return window
+            return reading
+    return None
+
+
+def fever_onset(t: Thresholds, febrile_oldest_first: Iterable[Reading]) -> Reading | None:
+    """The first reading of the current fever run, which `fever_run_start` and `protracted_fever` time from:
+    the oldest febrile reading taken after the reset (`fever_reset`) and at or before the new one, given oldest
+    first (readings under the fever line may be left out). Reads no further than it."""
+    for reading in febrile_oldest_first:
+        if fever(t, trusted(reading).temperature_c):
+            return reading
+    return None
 
 
 def shows_crs_sign(t: Thresholds, profile: Profile, reading: Reading) -> bool:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from playwright.sync_api import expect
 
 from messages.gateways import OutboxGateway
 from monitoring import patients, settings
@@ -52,7 +53,7 @@ def test_sign_in_and_keyboard_reaches_the_form(page):
     assert page.title() == "Alerts and patients · crswatch"
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
-    assert page.get_by_role("heading", name=re.compile("Open alerts")).is_visible()
+    expect(page.get_by_role("heading", name=re.compile("Open alerts"))).to_be_visible()  # waits for the page the click asked for
     assert not page.console_errors
 
 
@@ -65,7 +66,7 @@ def test_enroll_through_the_form(page):
     page.reload()  # a reload shows the page again, it does not enroll again (and the token is gone)
     assert page.locator("#patient-token").count() == 0 and page.locator(".flash").count() == 0
     nav(page, "Alerts")
-    assert page.locator("#patients").get_by_role("link", name="Pat Example").is_visible()
+    expect(page.locator("#patients").get_by_role("link", name="Pat Example")).to_be_visible()  # waits for the page the click asked for
     enroll_in_form(page, name="Second Try", phone="12")  # a bad phone is named beside its field
     assert page.locator("#phone").get_attribute("aria-invalid") == "true"
     assert "phone" in page.locator("#phone-error").inner_text()
@@ -111,7 +112,7 @@ def test_grade_through_the_form(page, fields, grade):
     page.get_by_label("Oxygen", exact=True).select_option("none")
     page.get_by_role("button", name="Grade", exact=True).click()
     result = page.locator("#grade-result")
-    assert result.get_by_role("heading", name=grade).is_visible()
+    expect(result.get_by_role("heading", name=grade)).to_be_visible()  # waits for the page the click asked for
     assert result.locator(".management li").count() >= 2
 
 
@@ -196,8 +197,8 @@ def test_no_page_scrolls_sideways_on_a_phone(page, live, width):
     page.get_by_label("Mobile phone").fill("+15555550188")
     page.get_by_label("Monitoring hours").fill("400")
     page.get_by_role("button", name="Enroll and start monitoring").click()
-    assert page.locator(".field-error").count() == 5  # name, therapy, hours, the phone and who is on it
-    assert page.locator("#phone-enrolled").get_by_role("link", name="Maria Lopez").is_visible()
+    expect(page.locator(".field-error")).to_have_count(5)  # name, therapy, hours, the phone and who is on it
+    expect(page.locator("#phone-enrolled").get_by_role("link", name="Maria Lopez")).to_be_visible()  # waits for the page the click asked for
     assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
     if width == 320:
         screenshot(page, "enroll-errors-320")

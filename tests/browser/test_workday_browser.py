@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from playwright.sync_api import expect
 
 from messages.gateways import OutboxGateway
 from monitoring import patients
@@ -210,7 +211,7 @@ def test_grade_from_the_patient_page_shows_on_the_timeline(page, live, morning):
     page.goto(f"/dashboard/patients/{ids['maria']}")
     page.get_by_role("link", name="Grade CRS for Maria Lopez").click()
     page.wait_for_url(re.compile(r"/dashboard/grade\?patient_id="))
-    assert page.get_by_role("heading", name="ASTCT CRS grading for Maria Lopez").is_visible()
+    expect(page.get_by_role("heading", name="ASTCT CRS grading for Maria Lopez")).to_be_visible()  # waits for the page the click asked for
     for width, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
         page.set_viewport_size(viewport)
         screenshot(page, f"grade-patient-{width}")

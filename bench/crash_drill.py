@@ -11,6 +11,7 @@ Runs on loopback only, in a temporary folder, with the outbox backend (no networ
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import signal
@@ -56,6 +57,7 @@ class Service:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "flask", "--app", "app", "serve", "--port", str(self.port)], cwd=ROOT,
                 env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        atexit.register(self.stop)  # a drill that stops on an error must not leave the service running
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:

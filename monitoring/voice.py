@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
 
 from messages.page import spoken_page
 from messages.texts import level_label
@@ -24,7 +23,7 @@ from monitoring.clinic import Clinic
 from monitoring.outbox import queue_text
 from monitoring.rows import Alert, Message
 from monitoring.staff import staff_by_phone
-from monitoring.store import from_text, loads, to_text, transaction
+from monitoring.store import loads, to_text, transaction
 
 log = logging.getLogger("crswatch.voice")
 
@@ -184,10 +183,3 @@ def _note(clinic: Clinic, alert_id: int, kind: str, call: Message, now: datetime
     log.warning("alert %s: call to ...%s not acknowledged (%s); paging goes on", alert_id, call.to_number[-4:],
                 kind)
 
-
-def calls_for(clinic: Clinic, alert_id: int) -> list[dict[str, Any]]:
-    """The calls placed for an alert, oldest first: [{"at" (datetime), "phone", "status", "outcome"}]."""
-    rows = clinic.db.execute("SELECT * FROM messages WHERE kind = 'call' AND alert_id = ? ORDER BY id", [alert_id])
-    calls = [Message.from_row(row) for row in rows]
-    return [{"at": from_text(call.created_at), "phone": call.to_number, "status": call.status,
-             "outcome": call.outcome} for call in calls]

@@ -232,7 +232,9 @@ class PatientMedicationRequest(Body):
 
 
 class Query(BaseModel):
-    """A query string: parameters this model does not name are ignored (a client's cache buster)."""
+    """A query string: parameters this model does not name are ignored (a client's cache buster), except a
+    misspelling or shortening of one it names ("patientId", "patient"), refused with a 400 naming it
+    (field_rules.parse): a filter dropped without a word would answer with every patient's rows."""
 
     model_config = ConfigDict(strict=True, extra="ignore")
 

@@ -389,6 +389,26 @@ def _problems(model: type[BaseModel], invalid: Invalid, labels: bool, context: C
     return [_problem(model, error, labels, context) for error in errors]
 
 
+def _squeezed(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _refuse_near_misses(model: type[BaseModel], body: Mapping[str, Any]) -> None:
+    """A model that ignores what it does not name (a query string: a client's cache buster) still refuses a
+    misspelling or a shortening of a name it knows ("patientId", "patient-id", "patiend_id", "patient"): that
+    filter would be dropped
+    without a word and the answer would hold every patient's rows. Raises ValidationError naming it."""
+    from rapidfuzz import fuzz
+
+    for key in body:
+        if key in model.model_fields:
+            continue
+        for known in model.model_fields:
+            said, named = _squeezed(key), _squeezed(known)
+            if said == named or fuzz.ratio(said, named) >= 85 or (len(said) >= 4 and named.startswith(said)):
+                raise ValidationError(f"unknown parameter {key!r}: did you mean {known!r}?", key)
+
+
 def _object(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ValidationError("the body must be a JSON object", "body")
@@ -398,8 +418,11 @@ def _object(body: Any) -> dict[str, Any]:
 def parse(model: type[Model], body: Any, context: Context | None = None, labels: bool = False) -> Model:
     """`body` as `model`, or the first problem as a ValidationError naming the field (the API's 400);
     `labels`: the message in the form's words (the field's title)."""
+    body = _object(body)
+    if model.model_config.get("extra") == "ignore":
+        _refuse_near_misses(model, body)
     try:
-        return model.model_validate(_object(body), context=dict(context or {}))
+        return model.model_validate(body, context=dict(context or {}))
     except Invalid as invalid:
         raise _problems(model, invalid, labels, context or {})[0] from None
 

@@ -113,3 +113,27 @@ def test_invisible_bidi_controls_are_refused_naming_the_field(client, admin_toke
     response = client.post("/api/v1/patients", json=body, headers=auth(admin_token))
     assert response.status_code == 400 and response.get_json()["field"] == field
     assert client.get("/api/v1/patients", headers=auth(admin_token)).get_json() == []
+
+
+@pytest.mark.parametrize("path, param, meant", [
+    ("/api/v1/messages", "patientId", "patient_id"),
+    ("/api/v1/messages", "patient", "patient_id"),
+    ("/api/v1/messages", "patiend_id", "patient_id"),
+    ("/api/v1/messages", "after", "after_id"),
+    ("/api/v1/alerts", "patient-id", "patient_id"),
+    ("/api/v1/alerts", "leve", "level"),
+    ("/api/v1/alerts", "untill", "until"),
+])
+def test_a_misspelt_filter_is_a_400_not_every_patients_rows(client, admin_token, patient, path, param, meant):
+    """A query string ignores what it does not name (a cache buster), but a filter misspelt would be dropped
+    without a word and the answer would hold every patient's texts: it is refused, naming what was meant."""
+    response = client.get(path, query_string={param: "1"}, headers=auth(admin_token))
+    assert response.status_code == 400
+    body = response.get_json()
+    assert body["field"] == param and repr(meant) in body["error"]
+
+
+def test_a_cache_buster_is_still_ignored(client, admin_token, patient):
+    for param in ("_", "cb", "nocache"):
+        response = client.get("/api/v1/messages", query_string={param: "1700000000"}, headers=auth(admin_token))
+        assert response.status_code == 200

@@ -7,7 +7,7 @@ and the outbox drain with the queue's length. Each is a ratio within one run.
   episode holds 1 prior reading, and for patients whose episode holds 10,000 (a wearable's readings over
   70 hours, bulk-inserted: afebrile, the first one with a symptom, so the episode has a first
   CRS sign), and for patients whose 10,000 readings are one unbroken fever (the case a fever's reads
-  must not walk: a febrile patient on a wearable). The same texts (fevers, normal temperatures, symptoms) alternate between the two, each
+  must not walk: a febrile patient on a wearable, who texts only febrile readings). The same texts (fevers, normal temperatures, symptoms) alternate between the two, each
   patient texting at most 15 times so no flood or reply budget changes the work. Goal: <= 1.3x.
 - Database age: 40 texts queued (pages, replies, prompts) and delivered by scheduler.delivery.deliver_due through a
   gateway that only answers, on a new database and on one with 1,000,000 texts already sent
@@ -40,6 +40,8 @@ AUTH_TOKEN = "bench-auth-token"
 BASE_URL = "https://monitor.example.org"
 ACCOUNT_SID = "AC" + "0" * 32
 TEXTS = ["temp 101.2", "98.4 feeling ok", "temp 100.9 chills", "37.0", "headache 99.1", "38.6 tired"]
+# The fever patients stay febrile: a normal temperature would end the fever and hide what a text costs in one.
+FEVER_TEXTS = ["temp 101.2", "temp 100.9 chills", "38.6 tired", "fiebre 38.4", "101.5 headache", "100.6"]
 PER_PATIENT = 15  # under the flood limit (30 a minute) and the reply budget (20 in 10 minutes)
 
 
@@ -137,20 +139,22 @@ def episode_length(folder: str, long_count: int, patients: int) -> dict:
     short = enroll(app, patients, 2100000, now - timedelta(hours=71))
     long = enroll(app, patients, 2200000, now - timedelta(hours=71))
     fever = enroll(app, patients, 2300000, now - timedelta(hours=71))
+    fever_short = enroll(app, patients, 2400000, now - timedelta(hours=71))
     add_readings(app, short, 1, now)
     add_readings(app, long, long_count, now)
     add_readings(app, fever, long_count, now, febrile=True)
+    add_readings(app, fever_short, 1, now, febrile=True)
     client, validator = app.test_client(), RequestValidator(AUTH_TOKEN)
-    timings: dict[str, list[float]] = {"short": [], "long": [], "fever": []}
-    cpu: dict[str, list[float]] = {"short": [], "long": [], "fever": []}
+    timings: dict[str, list[float]] = {"short": [], "long": [], "fever": [], "fever_short": []}
+    cpu: dict[str, list[float]] = {"short": [], "long": [], "fever": [], "fever_short": []}
     for n in range(1):  # warm up: imports, the kept connection, the parser's caches
         post_text(client, validator, short[0][1], "98.6", f"SMwarm{n:026d}")
     for round_ in range(PER_PATIENT - 1):
         for i in range(patients):
-            body = TEXTS[(round_ + i) % len(TEXTS)]
-            for label, group in (("short", short), ("long", long), ("fever", fever)):
+            for label, group in (("short", short), ("long", long), ("fever_short", fever_short), ("fever", fever)):
+                body = (FEVER_TEXTS if label.startswith("fever") else TEXTS)[(round_ + i) % len(TEXTS)]
                 wall, used = post_text(client, validator, group[i][1], body,
-                                       f"SM{label[0]}{round_:04d}{i:06d}".ljust(34, "0"))
+                                       f"SM{label[0]}{label[-1]}{round_:04d}{i:06d}".ljust(34, "0"))
                 timings[label].append(wall)
                 cpu[label].append(used)
     db = sqlite3.connect(app.config["CRS"]["database"]["path"])
@@ -163,6 +167,9 @@ def episode_length(folder: str, long_count: int, patients: int) -> dict:
             "long_p90": sorted(timings["long"])[int(0.9 * len(timings["long"]))],
             "short_cpu": statistics.median(cpu["short"]), "long_cpu": statistics.median(cpu["long"]),
             "fever": statistics.median(timings["fever"]), "fever_cpu": statistics.median(cpu["fever"]),
+            "fever_short": statistics.median(timings["fever_short"]),
+            "fever_short_cpu": statistics.median(cpu["fever_short"]),
+            "fever_short_p90": sorted(timings["fever_short"])[int(0.9 * len(timings["fever_short"]))],
             "fever_p90": sorted(timings["fever"])[int(0.9 * len(timings["fever"]))],
             "texts": len(timings["short"]), "deferred": deferred, "unprocessed": unprocessed}
 
@@ -280,12 +287,14 @@ def main() -> None:
     print(f"{'prior readings':>16}{'median ms':>11}{'p90 ms':>9}{'cpu ms':>9}")
     print(f"{1:>16,}{episode['short'] * 1e3:>11.2f}{episode['short_p90'] * 1e3:>9.2f}{episode['short_cpu'] * 1e3:>9.2f}")
     print(f"{long_count:>16,}{episode['long'] * 1e3:>11.2f}{episode['long_p90'] * 1e3:>9.2f}{episode['long_cpu'] * 1e3:>9.2f}")
+    print(f"{'1 fever':>16}{episode['fever_short'] * 1e3:>11.2f}{episode['fever_short_p90'] * 1e3:>9.2f}"
+          f"{episode['fever_short_cpu'] * 1e3:>9.2f}")
     print(f"{format(long_count, ',') + ' fever':>16}{episode['fever'] * 1e3:>11.2f}{episode['fever_p90'] * 1e3:>9.2f}"
           f"{episode['fever_cpu'] * 1e3:>9.2f}")
     print(f"ratio {long_count:,} / 1: wall {ratio:.2f}x, cpu {cpu_ratio:.2f}x (goal <= 1.3x) -> "
           f"{'met' if max(ratio, cpu_ratio) <= 1.3 else 'missed'}")
-    ratio, cpu_ratio = episode["fever"] / episode["short"], episode["fever_cpu"] / episode["short_cpu"]
-    print(f"ratio {long_count:,} in one fever / 1: wall {ratio:.2f}x, cpu {cpu_ratio:.2f}x (goal <= 1.3x) -> "
+    ratio, cpu_ratio = episode["fever"] / episode["fever_short"], episode["fever_cpu"] / episode["fever_short_cpu"]
+    print(f"ratio {long_count:,} in one fever / 1 febrile, the same febrile texts: wall {ratio:.2f}x, cpu {cpu_ratio:.2f}x (goal <= 1.3x) -> "
           f"{'met' if max(ratio, cpu_ratio) <= 1.3 else 'missed'}")
 
     ratio, cpu_ratio = age["old"] / age["new"], age["old_cpu"] / age["new_cpu"]

@@ -190,6 +190,11 @@ class Database(sqlite_utils.Database):
 # waits past its busy timeout, goes on to BEGIN IMMEDIATE and SQLite's own waiting, as before.
 WRITERS_SUFFIX = "-writers"
 _QUEUE_POLL_S = 0.0002
+# While queued, how often a writer looks whether SQLite's lock is free all the same (BEGIN IMMEDIATE without
+# waiting): the file's flock is held by a process stopped outside its transaction (SIGSTOP, a debugger) or by
+# one that is not a writer at all, and every writer would otherwise wait its whole busy timeout in the queue
+# for nothing, each transaction (10 s for the scheduler, the web's 2.5 s twice a text).
+_QUEUE_PROBE_S = 0.05
 
 
 def connect(path: str, busy_timeout_ms: int | None = None) -> Database:
@@ -218,7 +223,8 @@ def connect(path: str, busy_timeout_ms: int | None = None) -> Database:
 
 def _queue(db: sqlite_utils.Database) -> int | None:
     """Take this connection's place in the writers' queue (WRITERS_SUFFIX): the descriptor to release, or None
-    when there is no queue file or the wait passed the busy timeout (SQLite's own waiting then decides)."""
+    when there is no queue file or the wait passed the busy timeout (SQLite's own waiting then decides), or
+    when, queued, it found SQLite's lock free and took it (the connection is then in its transaction)."""
     fd: int | None = getattr(db, "writers", None)
     if fd is None:
         return None
@@ -233,7 +239,12 @@ def _queue(db: sqlite_utils.Database) -> int | None:
     deadline = getattr(db, "write_deadline", None)
     if deadline is not None:
         limit = min(limit, deadline)
-    while time.monotonic() < limit:
+    probe = time.monotonic() + _QUEUE_PROBE_S
+    while (now := time.monotonic()) < limit:
+        if now >= probe:
+            probe = now + _QUEUE_PROBE_S
+            if _try_begin(db):
+                return None
         time.sleep(_QUEUE_POLL_S)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -243,6 +254,27 @@ def _queue(db: sqlite_utils.Database) -> int | None:
         except OSError:
             return None
     return None
+
+
+def _try_begin(db: sqlite_utils.Database) -> bool:
+    """BEGIN IMMEDIATE if SQLite's write lock is free now, without waiting; whether it began."""
+    _set_busy_timeout(db, 0)
+    try:
+        db.conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        if "locked" not in str(error) and "busy" not in str(error):
+            raise
+        return False
+    _set_busy_timeout(db, _busy_timeout_ms(db))  # the transaction's statements wait as the connection's do
+    return True
+
+
+def _set_busy_timeout(db: sqlite_utils.Database, wait_ms: int) -> None:
+    """PRAGMA busy_timeout, only when it changes (Database.busy_set_ms)."""
+    if wait_ms != getattr(db, "busy_set_ms", None):
+        db.conn.execute(f"PRAGMA busy_timeout = {wait_ms}")
+        if isinstance(db, Database):
+            db.busy_set_ms = wait_ms
 
 
 def set_write_budget(db: Database, seconds: float | None) -> None:
@@ -264,7 +296,8 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         return
     queued = _queue(db)
     try:
-        _begin(db)
+        if not conn.in_transaction:  # else the queue found SQLite's lock free and took it (_queue)
+            _begin(db)
         try:
             yield db
         except BaseException:
@@ -282,13 +315,10 @@ def _begin(db: sqlite_utils.Database) -> None:
     conn = db.conn
     deadline = getattr(db, "write_deadline", None)
     for attempt in range(BEGIN_TRIES):
+        wait_ms = _busy_timeout_ms(db)
         if deadline is not None:  # this try waits no longer than what is left of the budget
-            left_ms = max(0, int((deadline - time.monotonic()) * 1000))
-            wait_ms = min(left_ms, _busy_timeout_ms(db))
-            if wait_ms != getattr(db, "busy_set_ms", None):
-                conn.execute(f"PRAGMA busy_timeout = {wait_ms}")
-                if isinstance(db, Database):
-                    db.busy_set_ms = wait_ms
+            wait_ms = min(max(0, int((deadline - time.monotonic()) * 1000)), wait_ms)
+        _set_busy_timeout(db, wait_ms)
         try:
             conn.execute("BEGIN IMMEDIATE")
             return

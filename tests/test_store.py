@@ -192,3 +192,43 @@ def test_the_busy_timeout_follows_the_write_budget(tmp_path):
     with transaction(db):
         pass
     assert db.execute("PRAGMA busy_timeout").fetchone()[0] == 0
+
+
+class _VirtualTime:
+    """time.monotonic and time.sleep for monitoring.store, on a virtual clock: sleeping moves it on."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.mark.parametrize("budget", [None, 5.0], ids=["scheduler", "web-request"])
+def test_a_queue_held_by_a_stopped_process_outside_its_transaction_costs_no_busy_timeout(tmp_path, monkeypatch,
+                                                                                        budget):
+    """The queue file locked by a process that holds no database lock (SIGSTOPped between its COMMIT and the
+    flock's release, a debugger, a stray `flock`): SQLite's lock is free, so a writer must not wait its whole
+    busy timeout in the queue, each transaction (10 s for the scheduler, the web's 2.5 s twice a text): it
+    looks whether SQLite's lock is free while it waits and writes. Timed on a virtual clock."""
+    import fcntl
+
+    from monitoring import store
+
+    path = str(tmp_path / "q.db")
+    holder = connect(path)
+    writer = connect(path, busy_timeout_ms=None if budget is None else store.WEB_BUSY_TIMEOUT_MS)
+    writer.execute("CREATE TABLE queue_probe (who TEXT)")
+    fcntl.flock(holder.writers, fcntl.LOCK_EX)
+    clock = _VirtualTime()
+    monkeypatch.setattr(store, "time", clock)
+    store.set_write_budget(writer, budget)
+    for _ in range(2):  # a text's two transactions
+        with store.transaction(writer):
+            writer.execute("INSERT INTO queue_probe (who) VALUES ('writer')")
+    assert writer.execute("SELECT COUNT(*) FROM queue_probe").fetchone()[0] == 2
+    assert clock.now - 1000.0 <= 2 * 0.1  # waited a probe's interval, not the busy timeout (virtual seconds)
+    assert writer.execute("PRAGMA busy_timeout").fetchone()[0] == writer.busy_timeout_ms  # SQLite's wait restored

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -143,3 +144,85 @@ def test_the_first_sign_kept_by_the_episode_follows_a_change_of_thresholds(clien
         db.close()
     assert "prolonged_symptoms" in reasons
     assert datetime.fromisoformat(first) == START
+
+
+def _play(seed: int, client, admin_token, patient, phone, clock, runner) -> int:
+    """A random episode through the service's roads: texts (Celsius and Fahrenheit), the patient app (readings
+    and acetaminophen taken hours before it is reported, readings arriving late, two at one time, implausible
+    values), a device hub (FHIR), dexamethasone from the clinic, and the fever line moved mid-fever. Returns
+    how many requests were answered."""
+    import random
+
+    from conftest import START, auth
+    from fhirkit import add_device, observation, post
+
+    rng = random.Random(seed)
+    device = add_device(runner, f"Thermometer {seed}", patient["id"])
+    me = auth(patient["patient_token"])
+    now, taken, answered = START, [START], 0
+    for _ in range(36):
+        now += timedelta(minutes=rng.choice([5, 20, 45, 90, 240, 600]))
+        clock.move_to(now)
+        earlier = now - timedelta(minutes=rng.randint(0, int((now - START).total_seconds() // 60)))
+        at = rng.choice([now, earlier, rng.choice(taken)])  # now, late, or at a time already read
+        taken.append(at)
+        road = rng.choice(["text", "text", "app", "app", "device", "tylenol", "dex", "line"])
+        if road == "text":
+            response = phone.text(rng.choice(["98.6", "temp 100.4", "101.3", "99.9 chills", "102.2", "37.9",
+                                              "38.0", "38.6", "36.8", "temp 100.0"]))
+        elif road == "app":
+            value, unit = rng.choice([(37.9, "C"), (38.0, "C"), (38.4, "C"), (36.9, "C"), (33.0, "C"), (44.0, "C"),
+                                      (100.4, "F"), (99.5, "F"), (101.8, "F"), (37.8, "C")])
+            response = client.post("/api/v1/me/readings", headers=me, json={
+                "temperature": {"value": value, "unit": unit}, "taken_at": at.isoformat()})
+        elif road == "device":
+            response = post(client, device, observation("temp", rng.choice([37.2, 37.85, 38.1, 39.0]), at))
+        elif road == "tylenol":  # taken before readings already stored, reported now
+            response = client.post("/api/v1/me/medications", headers=me, json={
+                "name": "acetaminophen", "dose_mg": 650, "taken_at": (now - timedelta(hours=rng.choice([0, 1, 3, 7]))
+                                                                      ).isoformat()})
+        elif road == "dex":
+            response = client.post(f"/api/v1/patients/{patient['id']}/medications", headers=auth(admin_token), json={
+                "name": "dexamethasone", "dose_mg": 10, "given_at": earlier.isoformat()})
+        else:
+            response = client.put("/api/v1/settings", headers=auth(admin_token),
+                                  json={"thresholds.fever_c": rng.choice([37.8, 38.0])})
+        assert response.status_code in (200, 201), (road, response.get_json())
+        answered += 1
+    return answered
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_every_assessment_the_service_makes_is_the_whole_episodes(seed, client, admin_token, patient, phone, clock,
+                                                                  runner, monkeypatch):
+    """Through the store (the webhook, the app, a device, the clinic's API): each time the service assesses a
+    reading on what care.history loads, triage.assess on every reading of the episode answers the same."""
+    import triage
+    from monitoring import care
+
+    real_history, real_assess = care.history, triage.assess
+    loaded: dict = {}
+    compared, differ = [], []
+
+    def history(clinic, who, episode, reading):
+        part = real_history(clinic, who, episode, reading)
+        rows = care._readings(clinic, "SELECT * FROM readings WHERE episode_id = ? ORDER BY taken_at, id", [episode.id])
+        loaded.update(part=part, whole=History(readings=tuple(care._reading(row) for row in rows), doses=part.doses))
+        return part
+
+    def assess(t, profile, past, reading, now, hours):
+        got = real_assess(t, profile, past, reading, now, hours)
+        if past is loaded.get("part"):
+            expected = real_assess(t, profile, loaded["whole"], reading, now, hours)
+            compared.append(reading)
+            if (got.level, got.reasons, got.instructions, got.next_acetaminophen_at, got.details) != (
+                    expected.level, expected.reasons, expected.instructions, expected.next_acetaminophen_at,
+                    expected.details):
+                differ.append((t.fever_c, reading, past.readings, got.reasons, expected.reasons))
+        return got
+
+    monkeypatch.setattr(care, "history", history)
+    monkeypatch.setattr(triage, "assess", assess)
+    assert _play(seed, client, admin_token, patient, phone, clock, runner) == 36
+    assert len(compared) >= 10, "the readings were assessed"
+    assert not differ, differ[:3]

@@ -228,32 +228,28 @@ def _queue(db: sqlite_utils.Database) -> int | None:
     fd: int | None = getattr(db, "writers", None)
     if fd is None:
         return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return fd
-    except BlockingIOError:
-        pass
-    except OSError:
-        return None
-    limit = time.monotonic() + _busy_timeout_ms(db) / 1000
-    deadline = getattr(db, "write_deadline", None)
-    if deadline is not None:
-        limit = min(limit, deadline)
-    probe = time.monotonic() + _QUEUE_PROBE_S
-    while (now := time.monotonic()) < limit:
+    limit = probe = None
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            pass
+        except OSError:
+            return None
+        now = time.monotonic()
+        if limit is None or probe is None:  # first refusal: the wait starts now
+            deadline = getattr(db, "write_deadline", None)
+            limit = now + _busy_timeout_ms(db) / 1000
+            limit = limit if deadline is None else min(limit, deadline)
+            probe = now + _QUEUE_PROBE_S
+        if now >= limit:
+            return None
         if now >= probe:
             probe = now + _QUEUE_PROBE_S
             if _try_begin(db):
                 return None
         time.sleep(_QUEUE_POLL_S)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return fd
-        except BlockingIOError:
-            continue
-        except OSError:
-            return None
-    return None
 
 
 def _try_begin(db: sqlite_utils.Database) -> bool:

@@ -314,33 +314,20 @@ def test_a_neuro_check_answer_retried_after_a_fault_is_dated_when_it_arrived(
         app, client, runner, admin_token, phone, clock, monkeypatch, config):
     """Break-it pass: the answer's time was the retry's, so the timeline placed it late (and the clinic hours
     of its reply were the retry's too); a patient's own text already counts from when it arrived."""
-    from monitoring import caregiver_texts
     from monitoring.store import connect
-    with_caregiver(client, admin_token)
-    neuro_check_sent(client, runner, admin_token, clock)
-    route, failed = caregiver_texts.route, []
-
-    def fails_once(*args, **kwargs):
-        if not failed:
-            failed.append(True)
-            raise RuntimeError("a fault while routing")
-        return route(*args, **kwargs)
-
-    monkeypatch.setattr(caregiver_texts, "route", fails_once)
-    at(clock, NEXT_DAY_10 + 5)
-    phone.text("ok all normal", sender=DAUGHTER)
-    assert failed
-    at(clock, NEXT_DAY_10 + 40)
-    tick(runner)
+    answer_routed_after_the_tick(client, runner, admin_token, phone, clock, monkeypatch, "ok all normal", arrives=5,
+                                 read=40)
     db = connect(config["database"]["path"])
     assert [tuple(row) for row in db.execute("SELECT status, answered_at FROM neuro_checks")] == [
         ("normal", "2026-03-04T16:05:00.000000+00:00")]
 
 
-def answer_routed_after_the_tick(client, runner, token, phone, clock, monkeypatch, body: str, arrives: int) -> None:
+def answer_routed_after_the_tick(client, runner, token, phone, clock, monkeypatch, body: str, arrives: int,
+                                 read: int = 125) -> None:
     """The caregiver's `body` arrives `arrives` minutes after the check went out but its routing fails; the
-    tick that retries it runs 5 minutes past the check's answer_by (one check-in interval, 120 minutes), so
-    the check is counted missed first (scheduler.jobs: neuro checks missed before inbound_retried)."""
+    tick that retries it runs `read` minutes after the check went out: by default 5 minutes past the check's
+    answer_by (one check-in interval, 120 minutes), so the check is counted missed first (scheduler.jobs:
+    neuro checks missed before inbound_retried)."""
     from monitoring import caregiver_texts
     with_caregiver(client, token)
     neuro_check_sent(client, runner, token, clock)
@@ -356,7 +343,7 @@ def answer_routed_after_the_tick(client, runner, token, phone, clock, monkeypatc
     at(clock, NEXT_DAY_10 + arrives)
     phone.text(body, sender=DAUGHTER)
     assert failed
-    at(clock, NEXT_DAY_10 + 125)
+    at(clock, NEXT_DAY_10 + read)
     tick(runner)
 
 

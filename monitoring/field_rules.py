@@ -396,15 +396,16 @@ def _squeezed(name: str) -> str:
 def _refuse_near_misses(model: type[BaseModel], body: Mapping[str, Any]) -> None:
     """A model that ignores what it does not name (a query string: a client's cache buster) still refuses a
     misspelling or a shortening of a name it knows ("patientId", "patient-id", "patiend_id", "patient"): that
-    filter would be dropped
-    without a word and the answer would hold every patient's rows. Raises ValidationError naming it."""
+    filter would be dropped without a word and the answer would hold every patient's rows. Raises
+    ValidationError naming it."""
     from rapidfuzz import fuzz
 
     for key in body:
         if key in model.model_fields:
             continue
+        said = _squeezed(key)
         for known in model.model_fields:
-            said, named = _squeezed(key), _squeezed(known)
+            named = _squeezed(known)
             if said == named or fuzz.ratio(said, named) >= 85 or (len(said) >= 4 and named.startswith(said)):
                 raise ValidationError(f"unknown parameter {key!r}: did you mean {known!r}?", key)
 

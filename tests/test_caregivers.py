@@ -227,17 +227,11 @@ def test_the_which_patient_question_lists_the_initials_in_the_caregivers_words(
     assert asked["body"].endswith((f"{lead} P.E. {word} M.G.", f"{lead} M.G. {word} P.E."))
 
 
-
-def test_initials_retried_after_a_fault_release_the_text_held_when_they_arrived(
-        client, runner, admin_token, phone, clock, monkeypatch):
-    """Break-it pass: a caregiver's text retried by the tick was routed at the retry's time, so initials that
-    arrived within the 2 hours but were processed after them found the held text expired: the reading was lost."""
+def route_fails_once(monkeypatch) -> list:
+    """The next caregiver text's routing fails (a fault: the text is kept, the tick retries it); the list
+    returned is non-empty once it has."""
     from monitoring import caregiver_texts
-    with_caregiver(client, admin_token)
-    second = enroll(client, admin_token, name="Mia Garcia", phone="+15555550177",
-                    caregivers=[{"name": "Maria Example", "phone": DAUGHTER}])
-    tick(runner)
-    phone.text("101.2", sender=DAUGHTER)  # held: which patient?
+
     route, failed = caregiver_texts.route, []
 
     def fails_once(*args, **kwargs):
@@ -247,6 +241,20 @@ def test_initials_retried_after_a_fault_release_the_text_held_when_they_arrived(
         return route(*args, **kwargs)
 
     monkeypatch.setattr(caregiver_texts, "route", fails_once)
+    return failed
+
+
+
+def test_initials_retried_after_a_fault_release_the_text_held_when_they_arrived(
+        client, runner, admin_token, phone, clock, monkeypatch):
+    """Break-it pass: a caregiver's text retried by the tick was routed at the retry's time, so initials that
+    arrived within the 2 hours but were processed after them found the held text expired: the reading was lost."""
+    with_caregiver(client, admin_token)
+    second = enroll(client, admin_token, name="Mia Garcia", phone="+15555550177",
+                    caregivers=[{"name": "Maria Example", "phone": DAUGHTER}])
+    tick(runner)
+    phone.text("101.2", sender=DAUGHTER)  # held: which patient?
+    failed = route_fails_once(monkeypatch)
     at(clock, 110)
     phone.text("M.G.", sender=DAUGHTER)  # within the 2 hours; kept, not processed
     assert failed
@@ -328,18 +336,9 @@ def answer_routed_after_the_tick(client, runner, token, phone, clock, monkeypatc
     tick that retries it runs `read` minutes after the check went out: by default 5 minutes past the check's
     answer_by (one check-in interval, 120 minutes), so the check is counted missed first (scheduler.jobs:
     neuro checks missed before inbound_retried)."""
-    from monitoring import caregiver_texts
     with_caregiver(client, token)
     neuro_check_sent(client, runner, token, clock)
-    route, failed = caregiver_texts.route, []
-
-    def fails_once(*args, **kwargs):
-        if not failed:
-            failed.append(True)
-            raise RuntimeError("a fault while routing")
-        return route(*args, **kwargs)
-
-    monkeypatch.setattr(caregiver_texts, "route", fails_once)
+    failed = route_fails_once(monkeypatch)
     at(clock, NEXT_DAY_10 + arrives)
     phone.text(body, sender=DAUGHTER)
     assert failed

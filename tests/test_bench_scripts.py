@@ -1,7 +1,8 @@
 """Every script in bench/ still starts (issue 19): `make bench` runs them in turn and stops at the first that
 fails, and bench/crash_drill.py had been stopping at enrollment unseen. Each script must import, have a
 `main`, and answer `--help` without running; the few with a mode that runs in a second or two run it here
-and must print their table. No figure is judged: speed is what the scripts print, never asserted here."""
+and must print their table. No figure is judged: speed is what the scripts print, never asserted here. Every
+process a script starts runs on the suite's clock (CRS_TEST_NOW, else START), not the real one."""
 from __future__ import annotations
 
 import importlib.util
@@ -12,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import START, TEST_NOW
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = sorted(path.name for path in (ROOT / "bench").glob("*.py"))
@@ -26,11 +28,36 @@ TINY = {
 }
 
 
-def run(script: str, *arguments: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+# A script runs in its own processes (due_work measures in a child), where the session's travel does not reach:
+# each Python process they start travels itself, through a sitecustomize on PYTHONPATH, to the session's
+# CRS_TEST_NOW or to START (a Tuesday in clinic hours), so no test here reads the real clock.
+SITECUSTOMIZE = """
+import os
+
+import time_machine
+
+if os.environ.get("CRS_BENCH_TRAVEL"):
+    time_machine.travel(os.environ["CRS_BENCH_TRAVEL"], tick=True).start()
+"""
+
+
+@pytest.fixture(scope="module")
+def travelled(tmp_path_factory) -> dict[str, str]:
+    """The environment that starts every Python process at the suite's moment."""
+    folder = tmp_path_factory.mktemp("travel")
+    (folder / "sitecustomize.py").write_text(SITECUSTOMIZE)
+    moment = os.environ.get(TEST_NOW, "").strip() or START.isoformat()
+    return {"CRS_BENCH_TRAVEL": moment,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(folder), os.environ.get("PYTHONPATH")]))}
+
+
+def run(script: str, *arguments: str, tmp_path: Path, travel: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """The script as `make bench` runs it (from the checkout's root, this interpreter), its temporary files
-    under tmp_path. The timeout only stops a hung script; it judges no speed."""
+    under tmp_path, its clocks at the suite's moment (`travel`). The timeout only stops a hung script; it
+    judges no speed."""
     return subprocess.run([sys.executable, str(ROOT / "bench" / script), *arguments], cwd=ROOT, capture_output=True,
-                          text=True, check=False, timeout=120, env={**os.environ, "TMPDIR": str(tmp_path)})
+                          text=True, check=False, timeout=120,
+                          env={**os.environ, **travel, "TMPDIR": str(tmp_path)})
 
 
 def test_bench_holds_the_scripts_make_bench_runs():
@@ -48,8 +75,8 @@ def test_bench_script_imports_and_has_a_main(script):
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
-def test_bench_script_answers_help_without_running(script, tmp_path):
-    done = run(script, "--help", tmp_path=tmp_path)
+def test_bench_script_answers_help_without_running(script, tmp_path, travelled):
+    done = run(script, "--help", tmp_path=tmp_path, travel=travelled)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(f"usage: {script}")
     assert "Traceback" not in done.stdout + done.stderr
@@ -57,9 +84,9 @@ def test_bench_script_answers_help_without_running(script, tmp_path):
 
 
 @pytest.mark.parametrize("script", sorted(TINY))
-def test_bench_script_tiny_run_prints_its_table(script, tmp_path):
+def test_bench_script_tiny_run_prints_its_table(script, tmp_path, travelled):
     arguments, expected = TINY[script]
-    done = run(script, *arguments, tmp_path=tmp_path)
+    done = run(script, *arguments, tmp_path=tmp_path, travel=travelled)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stdout + done.stderr
     assert expected.search(done.stdout), done.stdout

@@ -5,9 +5,11 @@ it took. Each function runs inside the caller's transaction.
 """
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
+from itertools import chain
 from typing import Any
 
 import triage
@@ -66,24 +68,81 @@ def episode_doses(clinic: Clinic, patient_id: int, episode: Episode) -> tuple[Do
     return tuple(_dose(d) for d in doses)
 
 
-def history(clinic: Clinic, patient: Patient, episode: Episode, reading: Reading) -> History:
+@dataclass(frozen=True)
+class Past(History):
+    """What `history` loads for triage (a History), with the fever's reset it found among the episode's stored
+    readings taken at or before the new one (None: no normal temperature ends the fever), which
+    `record_reading` keeps as episode state once the new reading is stored (`keep_fever_reset`)."""
+
+    fever_reset: Reading | None = None
+
+
+# The fever's reset kept by the episode is judged by these, with the doses up to its `fever_reset_through`:
+# raise the version when what triage.fever_reset reads changes in code (triage.ranges' plausible values).
+FEVER_RESET_VERSION = 1
+
+
+def _fever_reset_key(clinic: Clinic, doses: tuple[Dose, ...], through: str) -> str:
+    """What the kept reset holds for: the thresholds, and the doses given at or before `through` (stored time
+    text). A dose reported late, an edited dose or a new fever line changes it; a dose given later masks no
+    reading kept (masking looks only at doses before the reading)."""
+    judged = (FEVER_RESET_VERSION, clinic.thresholds, tuple(d for d in doses if to_text(d.given_at) <= through))
+    return hashlib.blake2b(repr(judged).encode(), digest_size=16).hexdigest()
+
+
+def _fever_reset(clinic: Clinic, episode: Episode, at: str, doses: tuple[Dose, ...]) -> Reading | None:
+    """triage.fever_reset over the episode's stored readings taken at or before `at` (stored time text):
+    through the reset the episode keeps (m016) and only the readings since it, when that state holds for these
+    thresholds and doses; else by walking every normal temperature newest first (a late reading, a dose
+    reported late, a new fever line, or an episode from before the state was kept)."""
+    fever_c = clinic.thresholds.fever_c
+    state = clinic.db.execute(
+        "SELECT fever_reset_through, fever_reset_at, fever_reset_c, fever_reset_key FROM episodes WHERE id = ?",
+        [episode.id]).fetchone()
+    through, kept = state[0], None
+    if through is None or through > at or state[3] != _fever_reset_key(clinic, doses, through):
+        through = ""  # the state does not hold here: walk from the episode's start
+    elif state[1] is not None:
+        kept = Reading(taken_at=from_text(state[1]), temperature_c=state[2])
+    normal = clinic.db.execute(
+        "SELECT taken_at, temperature_c FROM readings WHERE episode_id = ? AND taken_at > ? AND taken_at <= ? "
+        "AND temperature_c < ? ORDER BY taken_at DESC, id DESC", [episode.id, through, at, fever_c])
+    since = (Reading(taken_at=from_text(row[0]), temperature_c=row[1]) for row in normal)
+    # the kept reset is re-judged like any other (it passes: the same thresholds and doses made it)
+    reset = triage.fever_reset(clinic.thresholds, chain(since, () if kept is None else (kept,)),
+                               tuple(d for d in doses if to_text(d.given_at) <= at))
+    normal.close()
+    return reset
+
+
+def keep_fever_reset(clinic: Clinic, episode: Episode, reading: Reading, past: Past) -> None:
+    """Keep the fever's reset as episode state once `reading` (as stored, implausible values blanked) is in the
+    readings table: the reading itself when it is a normal temperature acetaminophen does not explain (the
+    newest of the readings taken at or before it), else the reset `history` found before it was stored
+    (`past`). Inside the caller's transaction, after the insert (whose trigger may have cleared the state)."""
+    at = to_text(reading.taken_at)
+    doses = tuple(d for d in past.doses if d.given_at <= reading.taken_at)
+    reset = triage.fever_reset(clinic.thresholds, (reading,), doses) or past.fever_reset
+    clinic.db.execute(
+        "UPDATE episodes SET fever_reset_through = ?, fever_reset_at = ?, fever_reset_c = ?, fever_reset_key = ? "
+        "WHERE id = ?", [at, None if reset is None else to_text(reset.taken_at),
+                         None if reset is None else reset.temperature_c,
+                         _fever_reset_key(clinic, past.doses, at), episode.id])
+
+
+def history(clinic: Clinic, patient: Patient, episode: Episode, reading: Reading) -> Past:
     """What triage reads of the episode before `reading` (issue 19: not the whole episode, whose length a
-    wearable makes thousands of readings): the fever's reset (triage.fever_reset: the normal temperatures,
-    newest first, down to the first one acetaminophen does not explain) and the first febrile reading since
-    (triage.fever_onset), each read through the index and no further, so a fever of days at a reading a
-    minute costs no more than a short one; the reading(s) of the episode's first CRS sign (episode state, see
-    first_sign); and the episode's doses. `triage.assess` answers on it exactly as on the whole episode
+    wearable makes thousands of readings): the fever's reset (triage.fever_reset: the reset the episode keeps
+    and the normal temperatures since, or all of them newest first when the kept one does not hold, down to
+    the first one acetaminophen does not explain) and the first febrile reading since (triage.fever_onset),
+    each read through the index and no further, so a fever of days at a reading a minute costs no more than
+    a short one; the reading(s) of the episode's first CRS sign (episode state, see first_sign); and the
+    episode's doses. `triage.assess` answers on it exactly as on the whole episode
     (tests/test_triage_window.py)."""
     doses = episode_doses(clinic, patient.id, episode)
     taken_at = to_text(reading.taken_at)
     fever_c = clinic.thresholds.fever_c
-    normal = clinic.db.execute(
-        "SELECT taken_at, temperature_c FROM readings WHERE episode_id = ? AND taken_at <= ? AND temperature_c < ? "
-        "ORDER BY taken_at DESC, id DESC", [episode.id, taken_at, fever_c])
-    reset = triage.fever_reset(
-        clinic.thresholds, (Reading(taken_at=from_text(row[0]), temperature_c=row[1]) for row in normal),
-        tuple(d for d in doses if d.given_at <= reading.taken_at))
-    normal.close()
+    reset = _fever_reset(clinic, episode, taken_at, doses)
     febrile = clinic.db.execute(
         "SELECT taken_at, temperature_c FROM readings WHERE episode_id = ? AND taken_at > ? AND taken_at <= ? "
         "AND temperature_c >= ? ORDER BY taken_at, id",
@@ -96,7 +155,7 @@ def history(clinic: Clinic, patient: Patient, episode: Episode, reading: Reading
         clinic, "SELECT * FROM readings WHERE episode_id = ? AND taken_at = ?", [episode.id, first]))
     window = [past for past in (reset, onset) if past is not None]
     readings = sorted([*window, *signs], key=lambda r: r.taken_at)
-    return History(readings=tuple(readings), doses=doses)
+    return Past(readings=tuple(readings), doses=doses, fever_reset=reset)
 
 
 def _sign_key(clinic: Clinic, patient: Patient) -> str:
@@ -206,6 +265,7 @@ def record_reading(clinic: Clinic, patient: Patient, episode: Episode, values: d
             "created_at": to_text(now),
         })
         note_sign(clinic, patient, episode, replace(reading, implausible=frozenset()))  # as stored
+        keep_fever_reset(clinic, episode, reading, past)
     store_assessment(clinic, patient.id, episode.id, assessment, reading_id=reading_id,
                      medication_id=medication_id, now=now)
     if assessment.level in ALERT_LEVELS:

@@ -608,3 +608,27 @@ def m015_readings_fever_reads(db: Database) -> None:
     DROP INDEX readings_episode;
     CREATE INDEX readings_episode ON readings (episode_id, taken_at, id, temperature_c);
     """)
+
+
+@MIGRATIONS()
+def m016_fever_reset_kept(db: Database) -> None:
+    """The episode keeps its fever's reset (issue 19): the newest normal temperature that acetaminophen does not
+    explain (triage.fever_reset) among its readings taken at or before `fever_reset_through`, with the key it
+    was judged by (the thresholds and the doses up to then; monitoring.care). Triage then walks only the
+    readings since, so a fever of days at a reading a minute costs no more a text than a short one. Whoever
+    writes a reading at or before `fever_reset_through` (a late reading, an edit, a deletion) clears it, and
+    the next reading finds the reset again by the walk."""
+    run_sql(db, """
+    ALTER TABLE episodes ADD COLUMN fever_reset_through TEXT;
+    ALTER TABLE episodes ADD COLUMN fever_reset_at TEXT;
+    ALTER TABLE episodes ADD COLUMN fever_reset_c REAL;
+    ALTER TABLE episodes ADD COLUMN fever_reset_key TEXT;
+    CREATE TRIGGER readings_fever_reset_insert AFTER INSERT ON readings
+    WHEN NEW.episode_id IS NOT NULL
+    BEGIN UPDATE episodes SET fever_reset_through = NULL
+        WHERE id = NEW.episode_id AND fever_reset_through >= NEW.taken_at; END;
+    CREATE TRIGGER readings_fever_reset_update AFTER UPDATE OF episode_id, taken_at, temperature_c ON readings
+    BEGIN UPDATE episodes SET fever_reset_through = NULL WHERE id IN (OLD.episode_id, NEW.episode_id); END;
+    CREATE TRIGGER readings_fever_reset_delete AFTER DELETE ON readings
+    BEGIN UPDATE episodes SET fever_reset_through = NULL WHERE id = OLD.episode_id; END;
+    """)

@@ -63,7 +63,8 @@ class Patient(_Row):
 class Episode(_Row):
     """A row of `episodes`: one monitoring window after a step-up dose. `status` active | ended (a paused
     episode is active with `paused_at` set); `next_checkin_at` when the next prompt is due; `first_sign_at`
-    and `first_sign_key` the first CRS sign of the episode (kept as state, issue 19)."""
+    and `first_sign_key` the first CRS sign of the episode; `fever_reset_through`, `fever_reset_at`,
+    `fever_reset_c` and `fever_reset_key` the fever's reset (both kept as state, issue 19; monitoring.care)."""
 
     id: int
     patient_id: int
@@ -85,6 +86,10 @@ class Episode(_Row):
     ended_by: str | None
     first_sign_at: str | None
     first_sign_key: str | None
+    fever_reset_through: str | None
+    fever_reset_at: str | None
+    fever_reset_c: float | None
+    fever_reset_key: str | None
 
 
 @dataclass(frozen=True, slots=True)

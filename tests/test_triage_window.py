@@ -226,3 +226,122 @@ def test_every_assessment_the_service_makes_is_the_whole_episodes(seed, client, 
     assert _play(seed, client, admin_token, patient, phone, clock, runner) == 36
     assert len(compared) >= 10, "the readings were assessed"
     assert not differ, differ[:3]
+
+
+def _fever_state(config, patient_id: int) -> tuple:
+    import sqlite3
+
+    db = sqlite3.connect(config["database"]["path"])
+    try:
+        return db.execute("SELECT fever_reset_through, fever_reset_at, fever_reset_c FROM episodes "
+                          "WHERE patient_id = ?", [patient_id]).fetchone()
+    finally:
+        db.close()
+
+
+def test_the_episode_keeps_its_fevers_reset_and_lets_it_go_when_it_no_longer_holds(client, admin_token, patient, phone,
+                                                                                  clock, config):
+    """The reset the episode keeps (m016) is the newest normal temperature acetaminophen does not explain, as of
+    its newest reading: a fever leaves it, a masked normal temperature leaves it, an unmasked one moves it; a
+    reading arriving late (taken at or before it) clears it, and the next reading finds it again."""
+    import sqlite3
+
+    from conftest import START, auth
+
+    at = lambda hours: (START + timedelta(hours=hours)).astimezone(UTC)
+    assert phone.text("98.6").status_code == 200
+    through, reset_at, reset_c = _fever_state(config, patient["id"])
+    assert (datetime.fromisoformat(through), datetime.fromisoformat(reset_at), reset_c) == (at(0), at(0), 37.0)
+    clock.move_to(START + timedelta(hours=1))
+    assert phone.text("temp 101.2").status_code == 200
+    through, reset_at, _ = _fever_state(config, patient["id"])
+    assert (datetime.fromisoformat(through), datetime.fromisoformat(reset_at)) == (at(1), at(0))
+    clock.move_to(START + timedelta(hours=2))
+    assert phone.text("took 1000 mg tylenol").status_code == 200
+    clock.move_to(START + timedelta(hours=3))
+    assert phone.text("98.2").status_code == 200  # an hour after the dose: the drug talking, the fever not over
+    through, reset_at, _ = _fever_state(config, patient["id"])
+    assert (datetime.fromisoformat(through), datetime.fromisoformat(reset_at)) == (at(3), at(0))
+    clock.move_to(START + timedelta(hours=11))
+    assert phone.text("98.4").status_code == 200  # 9 h after the dose: the fever is over
+    assert datetime.fromisoformat(_fever_state(config, patient["id"])[1]) == at(11)
+    db = sqlite3.connect(config["database"]["path"])
+    try:  # a reading written the way no text writes it (an import, a repair), taken before the kept time
+        episode_id = db.execute("SELECT id FROM episodes WHERE patient_id = ?", [patient["id"]]).fetchone()[0]
+        with db:
+            db.execute("INSERT INTO readings (patient_id, episode_id, taken_at, temperature_c, source, created_at) "
+                       "VALUES (?, ?, ?, 38.9, 'device', ?)", [patient["id"], episode_id, at(10).isoformat(),
+                                                               at(11).isoformat()])
+    finally:
+        db.close()
+    assert _fever_state(config, patient["id"])[0] is None  # cleared by the trigger
+    clock.move_to(START + timedelta(hours=12))
+    assert phone.text("temp 101").status_code == 200
+    through, reset_at, _ = _fever_state(config, patient["id"])
+    assert (datetime.fromisoformat(through), datetime.fromisoformat(reset_at)) == (at(12), at(11))
+    # acetaminophen reported late, taken half an hour before the 11 h normal temperature: that one was masked,
+    # so the fever never ended after the first reading (the key the state was kept by no longer holds)
+    response = client.post(f"/api/v1/patients/{patient['id']}/medications", headers=auth(admin_token), json={
+        "name": "acetaminophen", "dose_mg": 1000, "given_at": at(10.5).isoformat()})
+    assert response.status_code == 201, response.get_json()
+    clock.move_to(START + timedelta(hours=13))
+    assert phone.text("temp 101.4").status_code == 200
+    through, reset_at, _ = _fever_state(config, patient["id"])
+    assert (datetime.fromisoformat(through), datetime.fromisoformat(reset_at)) == (at(13), at(0))
+
+
+def test_a_fevers_reads_do_not_grow_with_its_length_once_the_reset_is_kept(patient, phone, clock, config,
+                                                                           monkeypatch):
+    """Issue 19: a fever of days at a reading a minute costs a text no more SQLite work (virtual machine steps,
+    counted by a progress handler: no clock) than a fever of minutes, once the episode keeps its reset. The
+    first text after readings written behind the service's back (the trigger clears the state) walks them all:
+    the count sees that walk, so it would see one that grew."""
+    import sqlite3
+
+    from conftest import START
+
+    from monitoring import care
+
+    steps: list[int] = []
+    real_history = care.history
+
+    def counted(clinic, who, episode, reading):
+        count = [0]
+
+        def step() -> int:
+            count[0] += 1
+            return 0
+
+        clinic.db.conn.set_progress_handler(step, 1)
+        try:
+            return real_history(clinic, who, episode, reading)
+        finally:
+            clinic.db.conn.set_progress_handler(None, 1)
+            steps.append(count[0])
+
+    monkeypatch.setattr(care, "history", counted)
+
+    def febrile_readings(count: int, before: datetime) -> None:
+        db = sqlite3.connect(config["database"]["path"])
+        try:
+            episode_id = db.execute("SELECT id FROM episodes WHERE patient_id = ?", [patient["id"]]).fetchone()[0]
+            with db:
+                db.executemany(
+                    "INSERT INTO readings (patient_id, episode_id, taken_at, temperature_c, source, created_at) "
+                    "VALUES (?, ?, ?, ?, 'device', ?)",
+                    [(patient["id"], episode_id, (before - timedelta(minutes=n + 1)).astimezone(UTC).isoformat(),
+                      38.4 + (n % 5) / 10, before.astimezone(UTC).isoformat()) for n in range(count)])
+        finally:
+            db.close()
+
+    febrile_readings(15, START)  # a fever of 15 minutes
+    for minutes in (5, 10):
+        clock.move_to(START + timedelta(minutes=minutes))
+        assert phone.text("temp 101.2").status_code == 200
+    febrile_readings(1500, START - timedelta(minutes=15))  # the same fever, 25 hours longer
+    for minutes in (15, 20):
+        clock.move_to(START + timedelta(minutes=minutes))
+        assert phone.text("temp 100.9").status_code == 200
+    cold_short, short, cold_long, long = steps
+    assert long <= short + 20, steps  # the same reads, whatever the fever's length
+    assert cold_long > 20 * long and cold_long > 5 * cold_short, steps  # the walk the kept reset saves

@@ -7,7 +7,9 @@ and the outbox drain with the queue's length. Each is a ratio within one run.
   episode holds 1 prior reading, and for patients whose episode holds 10,000 (a wearable's readings over
   70 hours, bulk-inserted: afebrile, the first one with a symptom, so the episode has a first
   CRS sign), and for patients whose 10,000 readings are one unbroken fever (the case a fever's reads
-  must not walk: a febrile patient on a wearable, who texts only febrile readings). The same texts (fevers, normal temperatures, symptoms) alternate between the two, each
+  must not walk: a febrile patient on a wearable, who texts only febrile readings; the episode keeps its
+  fever's reset and first CRS sign as readings come in, so bulk-inserted readings cost each patient's
+  first text one read of the episode, printed apart). The same texts (fevers, normal temperatures, symptoms) alternate between the two, each
   patient texting at most 15 times so no flood or reply budget changes the work. Goal: <= 1.3x.
 - Database age: 40 texts queued (pages, replies, prompts) and delivered by scheduler.delivery.deliver_due through a
   gateway that only answers, on a new database and on one with 1,000,000 texts already sent
@@ -147,6 +149,7 @@ def episode_length(folder: str, long_count: int, patients: int) -> dict:
     client, validator = app.test_client(), RequestValidator(AUTH_TOKEN)
     timings: dict[str, list[float]] = {"short": [], "long": [], "fever": [], "fever_short": []}
     cpu: dict[str, list[float]] = {"short": [], "long": [], "fever": [], "fever_short": []}
+    first_fever: list[float] = []  # each fever patient's first text: the readings came in behind the service's back
     for n in range(1):  # warm up: imports, the kept connection, the parser's caches
         post_text(client, validator, short[0][1], "98.6", f"SMwarm{n:026d}")
     for round_ in range(PER_PATIENT - 1):
@@ -157,6 +160,8 @@ def episode_length(folder: str, long_count: int, patients: int) -> dict:
                                        f"SM{label[0]}{label[-1]}{round_:04d}{i:06d}".ljust(34, "0"))
                 timings[label].append(wall)
                 cpu[label].append(used)
+                if round_ == 0 and label == "fever":
+                    first_fever.append(wall)
     db = sqlite3.connect(app.config["CRS"]["database"]["path"])
     deferred = db.execute("SELECT COUNT(*) FROM messages WHERE direction = 'in' AND status = 'deferred'").fetchone()[0]
     unprocessed = db.execute("SELECT COUNT(*) FROM messages WHERE direction = 'in' AND processed_at IS NULL"
@@ -171,7 +176,7 @@ def episode_length(folder: str, long_count: int, patients: int) -> dict:
             "fever_short_cpu": statistics.median(cpu["fever_short"]),
             "fever_short_p90": sorted(timings["fever_short"])[int(0.9 * len(timings["fever_short"]))],
             "fever_p90": sorted(timings["fever"])[int(0.9 * len(timings["fever"]))],
-            "texts": len(timings["short"]), "deferred": deferred, "unprocessed": unprocessed}
+            "fever_first": statistics.median(first_fever), "texts": len(timings["short"]), "deferred": deferred, "unprocessed": unprocessed}
 
 
 def sent_before(app, count: int, now: datetime) -> None:
@@ -296,6 +301,10 @@ def main() -> None:
     ratio, cpu_ratio = episode["fever"] / episode["fever_short"], episode["fever_cpu"] / episode["fever_short_cpu"]
     print(f"ratio {long_count:,} in one fever / 1 febrile, the same febrile texts: wall {ratio:.2f}x, cpu {cpu_ratio:.2f}x (goal <= 1.3x) -> "
           f"{'met' if max(ratio, cpu_ratio) <= 1.3 else 'missed'}")
+
+    print(f"  (each fever patient's first text, after its readings were bulk-inserted behind the service's back: "
+          f"median {episode['fever_first'] * 1e3:.2f} ms, working out once what the episode then keeps: its first "
+          f"CRS sign from every reading, its fever's reset by one walk)")
 
     ratio, cpu_ratio = age["old"] / age["new"], age["old_cpu"] / age["new_cpu"]
     print(f"\ndelivery of 40 texts (median of 5) by database age (the old one built in {age['old_build']:.0f} s)")

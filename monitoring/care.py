@@ -9,6 +9,7 @@ import hashlib
 import sqlite3
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from itertools import chain
 from typing import Any
 
@@ -86,8 +87,14 @@ def _fever_reset_key(clinic: Clinic, doses: tuple[Dose, ...], through: str) -> s
     """What the kept reset holds for: the thresholds, and the doses given at or before `through` (stored time
     text). A dose reported late, an edited dose or a new fever line changes it; a dose given later masks no
     reading kept (masking looks only at doses before the reading)."""
-    judged = (FEVER_RESET_VERSION, clinic.thresholds, tuple(d for d in doses if to_text(d.given_at) <= through))
-    return hashlib.blake2b(repr(judged).encode(), digest_size=16).hexdigest()
+    return _judged_key(clinic.thresholds, tuple(d for d in doses if to_text(d.given_at) <= through))
+
+
+@lru_cache(maxsize=256)
+def _judged_key(thresholds: triage.Thresholds, doses: tuple[Dose, ...]) -> str:
+    """A short digest of what a kept reset was judged by (both hashable: frozen dataclasses); cached, as each
+    reading asks for it twice with the same values (under the write lock)."""
+    return hashlib.blake2b(repr((FEVER_RESET_VERSION, thresholds, doses)).encode(), digest_size=16).hexdigest()
 
 
 def _fever_reset(clinic: Clinic, episode: Episode, at: str, doses: tuple[Dose, ...]) -> Reading | None:

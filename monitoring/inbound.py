@@ -51,8 +51,9 @@ class Received:
 
 @dataclass(frozen=True)
 class _Known:
-    """What receive_sms read in its transaction, for process to use instead of reading it again (issue 19),
-    valid while no other connection has committed since (`data_version`, SQLite's PRAGMA data_version)."""
+    """What receive_sms read and stored, for process to use instead of reading it again (issue 19), valid
+    while no other connection has committed since `data_version` (SQLite's PRAGMA data_version, read before
+    the first of those reads)."""
 
     message: sqlite3.Row
     own: Patient | None
@@ -69,13 +70,15 @@ class _Ahead:
     body: str
     created_at: str
     parsed: Parsed
+    said: replies.Said  # _said of the parsed body: what replies need of it (the concern too)
 
 
 def _parse_ahead(clinic: Clinic, message: sqlite3.Row) -> _Ahead | None:
     body = message["body"]
     if body is None or _LONE_DIGIT.match(body):
         return None
-    return _Ahead(body, message["created_at"], parse(body, clinic.local(from_text(message["created_at"]))))
+    parsed = parse(body, clinic.local(from_text(message["created_at"])))
+    return _Ahead(body, message["created_at"], parsed, _said(parsed, body))
 
 
 def _data_version(clinic: Clinic) -> int:
@@ -93,29 +96,36 @@ def receive_sms(clinic: Clinic, *, sender: str, to: str, body: str, sid: str) ->
     the failure counted, and the tick retries it (MAX_PROCESSING_ATTEMPTS, then a clinician_review alert)."""
     arrived = utcnow()
     stamp = to_text(arrived)
+    # Read before the write lock (issue 19: every worker's text waits while one holds it), each read safe to
+    # be a moment old: a MessageSid stored since is refused by messages.sid's UNIQUE constraint at the INSERT
+    # (IntegrityError: a duplicate, as below); who the phone belongs to is as of the text's arrival, as the
+    # row's patient_id always was (process reads it again under the lock unless nothing was committed since:
+    # `version`, read first, so any commit after these reads invalidates them); the flood count is a throttle,
+    # and a text from the same number committed meanwhile only moves it by one. patient_id's foreign key
+    # cannot fail on a patient read here: patients are never deleted.
+    version = _data_version(clinic)
+    if clinic.db.execute("SELECT 1 FROM messages WHERE sid = ?", [sid]).fetchone():
+        return Received(None, True)
+    # the patient with an active episode on this phone, else the newest patient with it; else the one
+    # patient this phone is a caregiver for (None when it cares for several: caregiver_texts asks which)
+    own = _own_patient(clinic, sender)
+    cared = caregiver_texts.cared_for(clinic, sender) if own is None else None
+    patient = own if own is not None else (cared[0][0] if cared is not None and len(cared) == 1 else None)
+    recent = clinic.db.execute(
+        "SELECT COUNT(*) FROM messages WHERE direction = 'in' AND from_number = ? AND created_at >= ?",
+        [sender, to_text(arrived - timedelta(minutes=1))]).fetchone()[0]
+    deferred = recent >= INBOUND_BURST
     try:
         with transaction(clinic.db):
-            if clinic.db.execute("SELECT 1 FROM messages WHERE sid = ?", [sid]).fetchone():
-                return Received(None, True)
-            # the patient with an active episode on this phone, else the newest patient with it; else the one
-            # patient this phone is a caregiver for (None when it cares for several: caregiver_texts asks which)
-            own = _own_patient(clinic, sender)
-            cared = caregiver_texts.cared_for(clinic, sender) if own is None else None
-            patient = own if own is not None else (cared[0][0] if cared is not None and len(cared) == 1 else None)
-            recent = clinic.db.execute(
-                "SELECT COUNT(*) FROM messages WHERE direction = 'in' AND from_number = ? AND created_at >= ?",
-                [sender, to_text(arrived - timedelta(minutes=1))]).fetchone()[0]
-            deferred = recent >= INBOUND_BURST
             message = clinic.db.conn.execute(  # the stored row as it is, defaults too, without reading it back
                 "INSERT INTO messages (direction, to_number, from_number, body, kind, patient_id, status, sid, "
                 "created_at, updated_at) VALUES ('in', ?, ?, ?, 'reply', ?, ?, ?, ?, ?) RETURNING *",
                 [to, sender, body, patient.id if patient else None, "deferred" if deferred else "received",
                  sid, stamp, stamp]).fetchall()[0]  # read to the end: no statement left open at COMMIT
-            message_id = message["id"]
-            # read while this transaction holds the write lock, so no other commit can fall in between
-            known = _Known(message, own, cared, _data_version(clinic))
     except sqlite3.IntegrityError:  # the same MessageSid raced in on another worker
         return Received(None, True)
+    message_id = message["id"]
+    known = _Known(message, own, cared, version)
     if deferred and not _may_be_red_flag(clinic, body, arrived):
         log.warning("inbound message %s deferred: its number sent %s texts in a minute", message_id, recent)
         return Received(message_id, False)
@@ -262,9 +272,11 @@ def _from_patient(clinic: Clinic, patient: Patient, message: caregiver_texts.Mes
     # readings and doses are timed by the patient's clock, and "30 min ago" counts from there.
     arrived = from_text(message["created_at"])
     body = _completed(clinic, message, arrived) or message["body"]
-    parsed = (ahead.parsed if ahead is not None and ahead.body == body and ahead.created_at == message["created_at"]
-              else parse(body, clinic.local(arrived)))
-    said = _said(parsed, message["body"])
+    if ahead is not None and ahead.body == body and ahead.created_at == message["created_at"]:
+        parsed, said = ahead.parsed, ahead.said  # body is the text's own (a completed digit is never ahead)
+    else:
+        parsed = parse(body, clinic.local(arrived))
+        said = _said(parsed, message["body"])
     episode = active_episode(clinic.db, patient.id)
     if parsed.command == "stop":
         _opt_out(clinic, patient, episode, now)

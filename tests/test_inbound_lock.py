@@ -9,7 +9,7 @@ from conftest import PATIENT_PHONE, START, texts_to
 
 from monitoring.store import connect, to_text
 
-FLOOD_COUNT = "SELECT COUNT(*) FROM messages WHERE direction = 'in' AND from_number"
+FLOOD_COUNT = "SELECT COUNT(*) FILTER (WHERE created_at >= "  # the flood limit's count and the reply budget's
 
 
 class Trace(list):
@@ -78,6 +78,7 @@ def test_storing_a_text_holds_the_write_lock_for_its_insert_alone(phone, patient
     assert any(s.startswith("SELECT p.* FROM patients p") for s in before)
     assert any(s.startswith(FLOOD_COUNT) for s in before)
     assert any(s.startswith("UPDATE messages SET processed_at") for s in processed)
+    assert [s for s in traced if s.startswith("SELECT COUNT(*)")] == [s for s in before if s.startswith(FLOOD_COUNT)]
 
 
 def test_a_sid_another_worker_stores_after_the_check_is_still_a_duplicate(phone, patient, traced, config, client,

@@ -107,8 +107,8 @@ def receive_sms(clinic: Clinic, *, sender: str, to: str, body: str, sid: str) ->
     # row's patient_id always was (process reads it again under the lock unless nothing was committed since:
     # `version`, read first, so any commit after these reads invalidates them); the flood count is a throttle,
     # and a text from the same number committed meanwhile only moves it by one (the reply budget's count, taken
-    # with it, is one too: care.reply_budget_spent). patient_id's foreign key
-    # cannot fail on a patient read here: patients are never deleted.
+    # with it, is one too: care.reply_budget_spent). patient_id's foreign key cannot fail on a patient read
+    # here: patients are never deleted.
     version = _data_version(clinic)
     if clinic.db.execute("SELECT 1 FROM messages WHERE sid = ?", [sid]).fetchone():
         return Received(None, True)

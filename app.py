@@ -20,6 +20,9 @@ import logging
 import os
 import re
 import sys
+import weakref
+from collections.abc import Callable
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -35,11 +38,33 @@ from web.session_key import session_key
 log = logging.getLogger("crswatch")
 
 
+class CrswatchFlask(Flask):
+    """Flask, remembering which of its views and hooks are plain functions: Flask asks
+    `inspect.iscoroutinefunction` of each one it calls, on every request (issue 19: nine a text), and the
+    answer for a given function never changes."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._plain: weakref.WeakSet[Callable[..., Any]] = weakref.WeakSet()  # forgotten with the function
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """`func` itself when it is a plain function, else Flask's wrapper running the coroutine function."""
+        try:
+            if func in self._plain:
+                return func
+        except TypeError:  # not weakly referenceable: asked each time, as Flask does
+            return super().ensure_sync(func)
+        synced = super().ensure_sync(func)
+        if synced is func:
+            self._plain.add(func)
+        return synced
+
+
 def create_app(config: str | os.PathLike | dict | None = None) -> Flask:
     """The Flask app for one clinic. `config`: a TOML path or a dict over the defaults; None reads
     $CRS_CONFIG, else the embedded defaults. A bad setting raises ConfigError naming the key."""
     settings = config_module.load(config)
-    app = Flask(__name__, instance_relative_config=True)
+    app = CrswatchFlask(__name__, instance_relative_config=True)
     app.config["CRS"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings["web"]["max_request_kb"] * 1024
     app.config["SECRET_KEY"] = session_key(settings)  # the same in every worker: see web/session_key.py
@@ -53,10 +78,10 @@ def create_app(config: str | os.PathLike | dict | None = None) -> Flask:
 
     from web import api, me, openapi, ops, sms, voice
     from web.context import register_errors
-    from web.security import init_security, limit_bearer_failures, limit_patient_app
+    from web.security import exempt, init_security, limit_bearer_failures, limit_patient_app
 
     limiter = init_security(app)
-    limiter.request_filter(sms.unlimited)  # Twilio's signed webhooks carry no rate limit (web/sms.py)
+    exempt(app, limiter, sms.unlimited)  # Twilio's signed webhooks carry no rate limit (web/sms.py)
     app.session_interface = sms.WebhookSessionInterface()  # nor a session
     limit_bearer_failures(limiter, api.bp)
     limit_bearer_failures(limiter, me.bp)

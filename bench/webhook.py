@@ -16,7 +16,9 @@ at `--concurrency` for throughput, then open loop at a fixed `--rate` for tail l
 each request's scheduled time, so queueing counts). The generator shares the machine's cores with the
 server. Each server's time is split into `--rounds` (default 2), the order of the servers reversed every
 other round, so a neighbour's load drifting on a shared machine falls on all three alike; the ratio of each
-round is printed too. Prints tables and the ratios; asserts nothing. `--quick`: 16 s per server. `--profile [TEXTS]`: no
+round is printed too. Beside each server's closed loop: its CPU per request, the load generator's own CPU per
+request, and how busy the machine's cores were over its windows (/proc/stat, whoever used them), so the note
+can say whether a run was bound by the cores or by the write lock. Prints tables and the ratios; asserts nothing. `--quick`: 16 s per server. `--profile [TEXTS]`: no
 servers; CPU per text of the three in one process (the ratio the served run approaches while the cores are
 the bottleneck, and far steadier on a shared machine), then where crswatch's time goes.
 """
@@ -240,6 +242,19 @@ def server_cpu(server: subprocess.Popen) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def busy_jiffies(line: str) -> tuple[int, int]:
+    """(busy, all) clock ticks of every core so far, from /proc/stat's first line ("cpu  user nice system idle
+    iowait irq softirq steal ..."): busy is all but idle and iowait (guest time is inside user already)."""
+    ticks = [int(field) for field in line.split()[1:9]]
+    return sum(ticks) - ticks[3] - ticks[4], sum(ticks)
+
+
+def machine_ticks() -> tuple[int, int]:
+    """busy_jiffies of the machine now (Linux /proc/stat): every process's load, a neighbour's too."""
+    with open("/proc/stat") as handle:
+        return busy_jiffies(handle.readline())
+
+
 def stop(server: subprocess.Popen) -> None:
     os.killpg(server.pid, signal.SIGTERM)
     try:
@@ -276,6 +291,7 @@ def _post(port: int, body: bytes, headers: dict) -> int:
 
 
 def _closed_loop(port, phones, seconds, threads, tag, out):
+    cpu_started = time.process_time()  # this generator process's own CPU, all its threads
     rng, latencies, errors, lock = random.Random(tag), [], [0], threading.Lock()
     stop_at = time.perf_counter() + seconds
 
@@ -297,13 +313,14 @@ def _closed_loop(port, phones, seconds, threads, tag, out):
     pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
     [t.start() for t in pool]
     [t.join() for t in pool]
-    out.put((latencies, errors[0]))
+    out.put((latencies, errors[0], time.process_time() - cpu_started))
 
 
 def _open_loop(port, phones, seconds, rate, threads, tag, out):
     """Requests scheduled every 1/rate s; latency counts from the scheduled time (no coordinated omission)."""
     import queue
 
+    cpu_started = time.process_time()
     rng, latencies, errors, lock = random.Random(tag), [], [0], threading.Lock()
     slots: queue.Queue = queue.Queue()
     start = time.perf_counter() + 0.2
@@ -331,7 +348,7 @@ def _open_loop(port, phones, seconds, rate, threads, tag, out):
     pool = [threading.Thread(target=worker) for _ in range(threads)]
     [t.start() for t in pool]
     [t.join() for t in pool]
-    out.put((latencies, errors[0]))
+    out.put((latencies, errors[0], time.process_time() - cpu_started))
 
 
 def run_load(mode: str, port: int, phones: list[str], seconds: float, processes: int, threads: int,
@@ -351,9 +368,11 @@ def run_load(mode: str, port: int, phones: list[str], seconds: float, processes:
     results = [out.get() for _ in children]
     [c.join() for c in children]
     wall = time.perf_counter() - started
-    latencies = sorted(x for lat, _ in results for x in lat)
-    errors = sum(e for _, e in results)
-    return summary(latencies, errors, min(wall, seconds + 0.2) if mode == "closed" else seconds)
+    latencies = sorted(x for lat, _, _ in results for x in lat)
+    errors = sum(e for _, e, _ in results)
+    measured = summary(latencies, errors, min(wall, seconds + 0.2) if mode == "closed" else seconds)
+    measured["generator_cpu"] = sum(cpu for _, _, cpu in results)
+    return measured
 
 
 def summary(latencies: list[float], errors: int, seconds: float) -> dict:
@@ -367,7 +386,8 @@ def merged(runs: list[dict]) -> dict:
     """Several rounds of one server's loop as one: all requests over all the measured time."""
     joined = summary(sorted(x for run in runs for x in run["latencies"]), sum(run["errors"] for run in runs),
                      sum(run["seconds"] for run in runs))
-    joined["cpu"] = sum(run.get("cpu", 0.0) for run in runs)
+    for figure in ("cpu", "generator_cpu", "busy_ticks", "all_ticks"):
+        joined[figure] = sum(run.get(figure, 0) for run in runs)
     return joined
 
 
@@ -547,9 +567,12 @@ def main() -> None:
                     run_load("closed", port, phones, min(2.0, part), processes, threads, 0, f"w{tag}")  # warm up
                     print(f"  round {round_number + 1}, {label}: closed loop, {args.concurrency} in flight, "
                           f"{part:g} s; open loop at {args.rate:g}/s, {part:g} s ...", flush=True)
-                    cpu_before = server_cpu(server)
+                    cpu_before, ticks_before = server_cpu(server), machine_ticks()
                     runs[label][0].append(run_load("closed", port, phones, part, processes, threads, 0, f"c{tag}"))
-                    runs[label][0][-1]["cpu"] = server_cpu(server) - cpu_before
+                    ticks_after = machine_ticks()
+                    runs[label][0][-1].update(cpu=server_cpu(server) - cpu_before,
+                                              busy_ticks=ticks_after[0] - ticks_before[0],
+                                              all_ticks=ticks_after[1] - ticks_before[1])
                     runs[label][1].append(run_load("open", port, phones, part, processes, 32, args.rate, f"o{tag}"))
                 finally:
                     stop(server)
@@ -569,16 +592,28 @@ def main() -> None:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
-    cores = os.cpu_count()
+    cores = os.cpu_count() or 1
     print(f"\nPOST /sms/inbound under gunicorn, {args.workers} sync workers, {cores} cores shared with the load "
           f"generator; {half:g} s per loop in {args.rounds} rounds. crswatch makes {commits:.2f} fsync'd commits a text (traced); the "
           f"durable floor makes {max(1, round(commits))}")
-    print(f"{'server':<10}{'closed loop: req/s':>19}{'p50 ms':>9}{'p99 ms':>9}{'CPU ms':>8}{'errors':>8}"
+    print(f"{'server':<10}{'closed loop: req/s':>19}{'p50 ms':>9}{'p99 ms':>9}{'CPU ms':>8}{'gen ms':>8}"
+          f"{'cores busy':>12}{'errors':>8}"
           f"{'| at ' + format(args.rate, 'g') + '/s: p50 ms':>21}{'p99 ms':>9}{'max ms':>9}{'errors':>8}")
     for label, closed, opened in rows:
+        requests = max(1, closed["requests"])
+        busy = closed["busy_ticks"] / max(1, closed["all_ticks"]) * cores
         print(f"{label:<10}{closed['rps']:>19,.0f}{closed['p50'] * 1e3:>9.1f}{closed['p99'] * 1e3:>9.1f}"
-              f"{closed['cpu'] / max(1, closed['requests']) * 1e3:>8.2f}{closed['errors']:>8}{opened['p50'] * 1e3:>21.1f}{opened['p99'] * 1e3:>9.1f}"
+              f"{closed['cpu'] / requests * 1e3:>8.2f}{closed['generator_cpu'] / requests * 1e3:>8.2f}"
+              f"{f'{busy:.2f} of {cores}':>12}{closed['errors']:>8}{opened['p50'] * 1e3:>21.1f}{opened['p99'] * 1e3:>9.1f}"
               f"{opened['max'] * 1e3:>9.1f}{opened['errors']:>8}")
+    print("CPU ms: the server's (gunicorn and its workers) per request; gen ms: the load generator's own per request; "
+          "cores busy: the whole machine's over each closed loop (/proc/stat, a neighbour's load too)")
+    for label, closed, _ in rows:
+        busy = closed["busy_ticks"] / max(1, closed["all_ticks"]) * cores
+        print(f"  {label}: {'bound by the cores' if busy >= 0.9 * cores else 'not by the cores'} (busy {busy:.2f} of "
+              f"{cores}; the server's and the generator's CPU come to "
+              f"{(closed['cpu'] + closed['generator_cpu']) / max(1e-9, closed['seconds']):.2f} cores)"
+              + ("" if busy >= 0.9 * cores else ": by its write lock and fsyncs (or the generator's concurrency)"))
     full, signature, durable = rows[0][1], rows[1][1], rows[2][1]
     p99 = rows[0][2]["p99"] * 1e3
     print(f"crswatch / signature-only floor throughput: {full['rps'] / signature['rps']:.2f}")

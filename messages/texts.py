@@ -126,6 +126,7 @@ def template(key: str, language: str | None) -> str:
     raise TemplateError(f"no template named {key!r}; known keys: {', '.join(TEMPLATE_KEYS)}")
 
 
+@cache  # a template's text: a few dozen, each rendered for every reply (issue 19)
 def placeholders(text: str) -> frozenset[str]:
     """The {names} a template needs."""
     return frozenset(name for _, name, _, _ in string.Formatter().parse(text) if name)
@@ -275,9 +276,14 @@ def segments(text: str) -> int:
     An empty text is one segment, as carriers bill it.
     """
     if is_gsm7(text):
+        # nearly every text fits one segment: its septets are counted in C first (issue 19: every reply is measured)
+        if len(text) + sum(text.count(ch) for ch in GSM7_EXTENSION) <= 160:
+            return 1
         units = [2 if ch in GSM7_EXTENSION else 1 for ch in text]
         single, multi = 160, 153
     else:
+        if len(text.encode("utf-16-le")) // 2 <= 70:
+            return 1
         units = [len(ch.encode("utf-16-le")) // 2 for ch in text]
         single, multi = 70, 67
     if sum(units) <= single:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -396,14 +397,16 @@ REPLY_WINDOW = timedelta(minutes=10)
 ALWAYS_REPLY = replies.ALWAYS_REPLY
 
 
-def reply_budget_spent(clinic: Clinic, number: str, now: datetime) -> bool:
+def reply_budget_spent(clinic: Clinic, number: str, now: datetime, received: int | None = None) -> bool:
     """True when `number` (E.164) sent more than REPLY_BUDGET texts in the last REPLY_WINDOW (counted by what
     arrived, as the docs say, so a flood is paused whatever we answered), as of `now` (aware UTC, the caller's
-    request or pass)."""
-    since = to_text(now - REPLY_WINDOW)
-    received: int = clinic.db.execute(
-        "SELECT COUNT(*) FROM messages WHERE from_number = ? AND direction = 'in' AND created_at >= ?",
-        [number, since]).fetchone()[0]
+    request or pass). `received`: that count where the caller has it already (monitoring.inbound counts it
+    with the flood limit's as the text arrives, before the write lock: a throttle, which a text from the same
+    number committed meanwhile moves by one); None counts it here."""
+    if received is None:
+        received = clinic.db.execute(
+            "SELECT COUNT(*) FROM messages WHERE from_number = ? AND direction = 'in' AND created_at >= ?",
+            [number, to_text(now - REPLY_WINDOW)]).fetchone()[0]
     return received > REPLY_BUDGET
 
 
@@ -471,26 +474,27 @@ def therapy_name(clinic: Clinic, patient: Patient) -> str:
 
 
 def reply_to_patient(clinic: Clinic, patient: Patient, key: str, values: dict[str, str],
-                     kind: str = "reply", *, now: datetime) -> int | None:
+                     kind: str = "reply", *, now: datetime, received: Mapping[str, int] | None = None) -> int | None:
     """Queue a reply in its reader's language: to whoever wrote (the patient, or the caregiver marked by
     caregiver_as_writer), and for TO_EVERYONE keys to the patient and every caregiver too. Nobody who
     texted STOP is texted (Twilio would refuse it), nor a number flooding us (see REPLY_BUDGET).
     Returns the id of the text to the writer (or to the patient), None if none was queued. The
     episode's therapy is filled in where the caller left it out (the ED text names the drug). `now`: aware
-    UTC from the caller's request or pass.
+    UTC from the caller's request or pass. `received`: {phone: texts it sent in REPLY_WINDOW} the caller
+    counted already (reply_budget_spent); the other numbers are counted here.
     """
     if "therapy" not in values:
         values = {**values, "therapy": therapy_name(clinic, patient)}
     caregiver = writer(patient)
     if replies.everyone_reads(key):
-        first = None if caregiver else _reply_to_number(clinic, patient, patient, key, values, kind, now)
+        first = None if caregiver else _reply_to_number(clinic, patient, patient, key, values, kind, now, received)
         for each in caregivers_of(clinic, patient.id):
-            sent = _reply_to_number(clinic, patient, each, key, values, kind, now)
+            sent = _reply_to_number(clinic, patient, each, key, values, kind, now, received)
             first = sent if caregiver and each["id"] == caregiver["id"] else first
         if caregiver:
-            _reply_to_number(clinic, patient, patient, key, values, kind, now)
+            _reply_to_number(clinic, patient, patient, key, values, kind, now, received)
         return first
-    return _reply_to_number(clinic, patient, caregiver or patient, key, values, kind, now)
+    return _reply_to_number(clinic, patient, caregiver or patient, key, values, kind, now, received)
 
 
 def _contact(reader: Patient | Caregiver) -> tuple[str, str, str | None]:
@@ -501,12 +505,12 @@ def _contact(reader: Patient | Caregiver) -> tuple[str, str, str | None]:
 
 
 def _reply_to_number(clinic: Clinic, patient: Patient, reader: Patient | Caregiver, key: str, values: dict[str, str],
-                     kind: str, now: datetime) -> int | None:
+                     kind: str, now: datetime, received: Mapping[str, int] | None = None) -> int | None:
     """`reader` is the patient or a caregivers row."""
     phone, language, opted_out_at = _contact(reader)
     if opted_out_at:
         return None
-    if key not in ALWAYS_REPLY and reply_budget_spent(clinic, phone, now):
+    if key not in ALWAYS_REPLY and reply_budget_spent(clinic, phone, now, (received or {}).get(phone)):
         since = to_text(now - REPLY_WINDOW)
         told = clinic.db.execute(
             "SELECT 1 FROM messages WHERE direction = 'out' AND to_number = ? AND kind = 'info' AND body = ? "

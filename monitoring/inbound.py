@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,6 +37,7 @@ MAX_PROCESSING_ATTEMPTS = 3
 # stored at once but processed by the scheduler, PENDING_PER_SENDER a pass: never lost, and never
 # crowding out the other patients' texts.
 INBOUND_BURST = 30
+INBOUND_BURST_WINDOW = timedelta(minutes=1)
 PENDING_PER_SENDER = 10
 UNKNOWN_SENDER_QUIET = timedelta(hours=24)  # one generic reply a day, so two robots never ping-pong
 
@@ -51,13 +53,17 @@ class Received:
 
 @dataclass(frozen=True)
 class _Known:
-    """What receive_sms read in its transaction, for process to use instead of reading it again (issue 19),
-    valid while no other connection has committed since (`data_version`, SQLite's PRAGMA data_version)."""
+    """What receive_sms read and stored, for process to use instead of reading it again (issue 19), valid
+    while no other connection has committed since `data_version` (SQLite's PRAGMA data_version, read before
+    the first of those reads)."""
 
     message: sqlite3.Row
     own: Patient | None
     cared: caregiver_texts.Cared | None  # None: not looked up (the phone is a patient's own)
     data_version: int
+    # texts the sender sent in care.REPLY_WINDOW, this one included, counted with the flood limit's as it arrived
+    # (care.reply_budget_spent: a throttle), used whatever data_version says
+    sent_in_reply_window: int
 
 
 @dataclass(frozen=True)
@@ -69,13 +75,15 @@ class _Ahead:
     body: str
     created_at: str
     parsed: Parsed
+    said: replies.Said  # _said of the parsed body: what replies need of it (the concern too)
 
 
 def _parse_ahead(clinic: Clinic, message: sqlite3.Row) -> _Ahead | None:
     body = message["body"]
     if body is None or _LONE_DIGIT.match(body):
         return None
-    return _Ahead(body, message["created_at"], parse(body, clinic.local(from_text(message["created_at"]))))
+    parsed = parse(body, clinic.local(from_text(message["created_at"])))
+    return _Ahead(body, message["created_at"], parsed, _said(parsed, body))
 
 
 def _data_version(clinic: Clinic) -> int:
@@ -93,29 +101,39 @@ def receive_sms(clinic: Clinic, *, sender: str, to: str, body: str, sid: str) ->
     the failure counted, and the tick retries it (MAX_PROCESSING_ATTEMPTS, then a clinician_review alert)."""
     arrived = utcnow()
     stamp = to_text(arrived)
+    # Read before the write lock (issue 19: every worker's text waits while one holds it), each read safe to
+    # be a moment old: a MessageSid stored since is refused by messages.sid's UNIQUE constraint at the INSERT
+    # (IntegrityError: a duplicate, as below); who the phone belongs to is as of the text's arrival, as the
+    # row's patient_id always was (process reads it again under the lock unless nothing was committed since:
+    # `version`, read first, so any commit after these reads invalidates them); the flood count is a throttle,
+    # and a text from the same number committed meanwhile only moves it by one (the reply budget's count, taken
+    # with it, is one too: care.reply_budget_spent). patient_id's foreign key cannot fail on a patient read
+    # here: patients are never deleted.
+    version = _data_version(clinic)
+    if clinic.db.execute("SELECT 1 FROM messages WHERE sid = ?", [sid]).fetchone():
+        return Received(None, True)
+    # the patient with an active episode on this phone, else the newest patient with it; else the one
+    # patient this phone is a caregiver for (None when it cares for several: caregiver_texts asks which)
+    own = _own_patient(clinic, sender)
+    cared = caregiver_texts.cared_for(clinic, sender) if own is None else None
+    patient = own if own is not None else (cared[0][0] if cared is not None and len(cared) == 1 else None)
+    recent, in_reply_window = clinic.db.execute(
+        "SELECT COUNT(*) FILTER (WHERE created_at >= ?), COUNT(*) FROM messages "
+        "WHERE direction = 'in' AND from_number = ? AND created_at >= ?",
+        [to_text(arrived - INBOUND_BURST_WINDOW), sender,
+         to_text(arrived - max(INBOUND_BURST_WINDOW, care.REPLY_WINDOW))]).fetchone()
+    deferred = recent >= INBOUND_BURST
     try:
         with transaction(clinic.db):
-            if clinic.db.execute("SELECT 1 FROM messages WHERE sid = ?", [sid]).fetchone():
-                return Received(None, True)
-            # the patient with an active episode on this phone, else the newest patient with it; else the one
-            # patient this phone is a caregiver for (None when it cares for several: caregiver_texts asks which)
-            own = _own_patient(clinic, sender)
-            cared = caregiver_texts.cared_for(clinic, sender) if own is None else None
-            patient = own if own is not None else (cared[0][0] if cared is not None and len(cared) == 1 else None)
-            recent = clinic.db.execute(
-                "SELECT COUNT(*) FROM messages WHERE direction = 'in' AND from_number = ? AND created_at >= ?",
-                [sender, to_text(arrived - timedelta(minutes=1))]).fetchone()[0]
-            deferred = recent >= INBOUND_BURST
             message = clinic.db.conn.execute(  # the stored row as it is, defaults too, without reading it back
                 "INSERT INTO messages (direction, to_number, from_number, body, kind, patient_id, status, sid, "
                 "created_at, updated_at) VALUES ('in', ?, ?, ?, 'reply', ?, ?, ?, ?, ?) RETURNING *",
                 [to, sender, body, patient.id if patient else None, "deferred" if deferred else "received",
                  sid, stamp, stamp]).fetchall()[0]  # read to the end: no statement left open at COMMIT
-            message_id = message["id"]
-            # read while this transaction holds the write lock, so no other commit can fall in between
-            known = _Known(message, own, cared, _data_version(clinic))
     except sqlite3.IntegrityError:  # the same MessageSid raced in on another worker
         return Received(None, True)
+    message_id = message["id"]
+    known = _Known(message, own, cared, version, in_reply_window + 1)
     if deferred and not _may_be_red_flag(clinic, body, arrived):
         log.warning("inbound message %s deferred: its number sent %s texts in a minute", message_id, recent)
         return Received(message_id, False)
@@ -197,9 +215,11 @@ def process(clinic: Clinic, message_id: int, known: _Known | None = None, *, now
     text is parsed before the write lock is taken. `now`: aware UTC, the processing's time (the caller's one
     reading of the clock); the text's arrival time is its row's created_at. Raises what a bug raises (the
     caller counts it: `_note_failure`)."""
-    ahead = _parse_ahead(clinic, known.message) if known is not None and known.message["id"] == message_id else None
+    mine = known is not None and known.message["id"] == message_id
+    ahead = _parse_ahead(clinic, known.message) if known is not None and mine else None
+    received = {known.message["from_number"]: known.sent_in_reply_window} if known is not None and mine else None
     with transaction(clinic.db):
-        if known is not None and known.message["id"] == message_id and _data_version(clinic) == known.data_version:
+        if known is not None and mine and _data_version(clinic) == known.data_version:
             message = known.message
         else:
             known = None
@@ -218,11 +238,11 @@ def process(clinic: Clinic, message_id: int, known: _Known | None = None, *, now
         if staff is not None and cared and not is_ack:
             staff = None  # a nurse who is also someone's caregiver: ACK is the nurse's, the rest the caregiver's
         if patient is not None:
-            _from_patient(clinic, patient, message, now, ahead)
+            _from_patient(clinic, patient, message, now, ahead, received)
         elif cared and staff is None:  # a caregiver: their own commands and the neuro check here, the rest as the patient's text
             routed = caregiver_texts.route(clinic, cared, message, from_text(message["created_at"]))  # when it arrived
             if routed is not None:
-                _from_patient(clinic, routed.patient, routed.message, now, ahead)
+                _from_patient(clinic, routed.patient, routed.message, now, ahead, received)
         elif staff is not None:
             _from_staff(clinic, staff, message, now)
         else:
@@ -255,16 +275,19 @@ def _from_staff(clinic: Clinic, staff: dict[str, Any], message: sqlite3.Row, now
 
 
 def _from_patient(clinic: Clinic, patient: Patient, message: caregiver_texts.Message, now: datetime,
-                  ahead: _Ahead | None = None) -> None:
+                  ahead: _Ahead | None = None, received: Mapping[str, int] | None = None) -> None:
     """A patient's text (or a caregiver's, attributed: `patient` then marks its writer): commands, readings,
-    doses and concerns, triaged and answered. `now`: aware UTC, the processing's time."""
+    doses and concerns, triaged and answered. `now`: aware UTC, the processing's time. `received`: the
+    writer's texts in the reply window, counted as the text arrived (care.reply_to_patient)."""
     # When the text arrived, not when it is processed (a retry after a crash, or a deferred text):
     # readings and doses are timed by the patient's clock, and "30 min ago" counts from there.
     arrived = from_text(message["created_at"])
     body = _completed(clinic, message, arrived) or message["body"]
-    parsed = (ahead.parsed if ahead is not None and ahead.body == body and ahead.created_at == message["created_at"]
-              else parse(body, clinic.local(arrived)))
-    said = _said(parsed, message["body"])
+    if ahead is not None and ahead.body == body and ahead.created_at == message["created_at"]:
+        parsed, said = ahead.parsed, ahead.said  # body is the text's own (a completed digit is never ahead)
+    else:
+        parsed = parse(body, clinic.local(arrived))
+        said = _said(parsed, message["body"])
     episode = active_episode(clinic.db, patient.id)
     if parsed.command == "stop":
         _opt_out(clinic, patient, episode, now)
@@ -275,10 +298,10 @@ def _from_patient(clinic: Clinic, patient: Patient, message: caregiver_texts.Mes
         # read again, opted in (the row is there: this transaction holds it)
         patient = patient_by_id(clinic.db, patient.id) or patient
     if parsed.command in ("start", "help"):
-        _send(clinic, patient, replies.reply_keys(said), now)
+        _send(clinic, patient, replies.reply_keys(said), now, received=received)
         return
     if episode is None:
-        _after_monitoring(clinic, patient, parsed, said, message, arrived, now)
+        _after_monitoring(clinic, patient, parsed, said, message, arrived, now, received)
         return
     # Doses first: "took tylenol, temp 101" must not be answered "take acetaminophen now".
     doses: list[replies.DoseAnswer] = []
@@ -301,7 +324,8 @@ def _from_patient(clinic: Clinic, patient: Patient, message: caregiver_texts.Mes
         if not answered:  # a reading or an acetaminophen report in this text answered the check-in already
             care.answer_checkin(clinic, patient, episode, now=now)
     state = replies.State(urgent_alert_open=_urgent_alert_waiting(clinic, patient))
-    _send(clinic, patient, replies.reply_keys(said, assessment, next_checkin, tuple(doses), state), now, episode)
+    _send(clinic, patient, replies.reply_keys(said, assessment, next_checkin, tuple(doses), state), now, episode,
+          received)
 
 
 # A temperature that ends the text with a decimal point ("Temp 100.", "temperatura 37,"): the patient may have
@@ -338,15 +362,15 @@ def _said(parsed: Parsed, body: str) -> replies.Said:
 
 
 def _send(clinic: Clinic, patient: Patient, chosen: tuple[replies.Reply, ...], now: datetime,
-          episode: Episode | None = None) -> None:
+          episode: Episode | None = None, received: Mapping[str, int] | None = None) -> None:
     """Render and queue the chosen replies, each with the times its assessment and check-in name, said as of
     `now` (aware UTC, the processing's time). `episode`: the patient's active one, whose therapy the ED text
-    names (else care.reply_to_patient looks up the newest episode's)."""
+    names (else care.reply_to_patient looks up the newest episode's). `received`: care.reply_to_patient's."""
     for reply in chosen:
         values = care.text_values(clinic, reply.assessment, reply.next_checkin, patient.language, now=now)
         if episode is not None and episode.therapy:
             values["therapy"] = episode.therapy
-        care.reply_to_patient(clinic, patient, reply.key, values, now=now)
+        care.reply_to_patient(clinic, patient, reply.key, values, now=now, received=received)
 
 
 def _urgent_alert_waiting(clinic: Clinic, patient: Patient) -> bool:
@@ -395,7 +419,8 @@ def _medication(clinic: Clinic, patient: Patient, episode: Episode, report: Medi
 
 
 def _after_monitoring(clinic: Clinic, patient: Patient, parsed: Parsed, said: replies.Said,
-                      message: caregiver_texts.Message, arrived: datetime, now: datetime) -> None:
+                      message: caregiver_texts.Message, arrived: datetime, now: datetime,
+                      received: Mapping[str, int] | None = None) -> None:
     """Monitoring is over, but a red flag from a recent patient (an episode ended within RECENTLY_ENDED of when
     the text `arrived`) is never dropped: it is triaged against the last episode and pages the nurse; anything
     else gets the 'not active' reply. `now`: aware UTC, the processing's time."""
@@ -407,7 +432,7 @@ def _after_monitoring(clinic: Clinic, patient: Patient, parsed: Parsed, said: re
         assessment, _ = care.record_reading(clinic, patient, recent, _reading_values(parsed), taken_at=arrived,
                                             source="sms", message_id=message["id"], now=now)
     state = replies.State(episode="none" if recent is None else "ended_recently")
-    _send(clinic, patient, replies.reply_keys(said, assessment, state=state), now)
+    _send(clinic, patient, replies.reply_keys(said, assessment, state=state), now, received=received)
 
 
 # The parser names what it could not believe by what the patient wrote; triage by reading field.

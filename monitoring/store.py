@@ -107,11 +107,21 @@ def to_text(moment: datetime | None) -> str | None: ...
 def to_text(moment: datetime | None) -> str | None:
     """A time as the store keeps it: UTC ISO 8601 with microseconds (None stays None). Raises ValueError
     on a naive datetime."""
+    global _last_text
     if moment is None:
         return None
+    last = _last_text
+    if last[0] is moment:  # the same (immutable) datetime again: a request's `now` is written ten times a text
+        return last[1]
     if moment.tzinfo is None:
         raise ValueError("naive datetime reached the store; every time must carry its offset")
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    text = moment.astimezone(UTC).isoformat(timespec="microseconds")
+    _last_text = (moment, text)  # one tuple, replaced whole: another thread sees a moment with its own text
+    return text
+
+
+# The last time to_text wrote, kept alive by this reference (so `is` never meets a new object at its address).
+_last_text: tuple[datetime | None, str] = (None, "")
 
 
 @overload
@@ -153,6 +163,8 @@ def iso(text: str | None) -> str | None:
 
 def dumps(value: object) -> str:
     """A JSON column's text (keys sorted, so equal values store equal text)."""
+    if isinstance(value, list) and not value:  # most symptom, denial and implausible lists of a reading
+        return "[]"
     return json.dumps(value, sort_keys=True)
 
 

@@ -90,3 +90,13 @@ def test_bench_script_tiny_run_prints_its_table(script, tmp_path, travelled):
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stdout + done.stderr
     assert expected.search(done.stdout), done.stdout
+
+
+def test_webhook_bench_reads_the_cores_busy_time_from_proc_stat():
+    """bench/webhook.py says whether a run was bound by the cores: busy is every tick but idle and iowait."""
+    spec = importlib.util.spec_from_file_location("bench_webhook_ticks", ROOT / "bench" / "webhook.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    # user nice system idle iowait irq softirq steal guest guest_nice
+    assert module.busy_jiffies("cpu  600 10 200 1000 50 5 5 30 40 0") == (850, 1900)

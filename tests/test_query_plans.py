@@ -300,7 +300,7 @@ def test_what_the_text_was_stored_with_is_read_again_when_another_process_wrote_
                 "updated_at) VALUES ('in', '+15555550123', ?, '98.6', 'reply', 'received', 'SMstale', ?, ?) "
                 "RETURNING *", [PATIENT_PHONE, to_text(START), to_text(START)]).fetchall()[0]
             known = inbound._Known(message, inbound._own_patient(clinic, PATIENT_PHONE), None,
-                                   inbound._data_version(clinic))
+                                   inbound._data_version(clinic), 1)
         other = connect(settings["database"]["path"])
         with transaction(other):
             other.execute("UPDATE patients SET language = 'es' WHERE phone = ?", [PATIENT_PHONE])

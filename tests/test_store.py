@@ -232,3 +232,30 @@ def test_a_queue_held_by_a_stopped_process_outside_its_transaction_costs_no_busy
     assert writer.execute("SELECT COUNT(*) FROM queue_probe").fetchone()[0] == 2
     assert clock.now - 1000.0 <= 2 * 0.1  # waited a probe's interval, not the busy timeout (virtual seconds)
     assert writer.execute("PRAGMA busy_timeout").fetchone()[0] == writer.busy_timeout_ms  # SQLite's wait restored
+
+
+def test_to_text_writes_each_moment_as_itself_however_often_it_is_asked():
+    """to_text keeps the last moment it wrote (issue 19: a request writes its `now` ten times a text): the same
+    object gives the same text, another moment its own, a naive one is refused right after an aware one."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from monitoring.store import to_text
+
+    now = datetime(2026, 3, 3, 16, 0, tzinfo=UTC)
+    assert to_text(now) == to_text(now) == "2026-03-03T16:00:00.000000+00:00"
+    later = now + timedelta(microseconds=1)
+    assert to_text(later) == "2026-03-03T16:00:00.000001+00:00"
+    chicago = now.astimezone(ZoneInfo("America/Chicago"))
+    assert to_text(chicago) == to_text(now)
+    with pytest.raises(ValueError, match="naive"):
+        to_text(datetime(2026, 3, 3, 16, 0))
+
+
+def test_dumps_writes_what_json_writes_an_empty_list_too():
+    import json
+
+    from monitoring.store import dumps
+
+    for value in ([], ["fever", "chills"], {"b": 1, "a": []}, (), None):
+        assert dumps(value) == json.dumps(value, sort_keys=True)

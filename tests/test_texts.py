@@ -166,6 +166,8 @@ def test_labels():
     ("[" * 81, 2),
     ("a" * 152 + "[", 1),  # 154 septets
     ("a" * 152 + "[" + "a" * 7, 2),  # 161: the escape pair is not split: 152 | 2 + 7
+    ("a" * 158 + "\u20ac", 1),  # the euro sign is an extension character: 160 septets
+    ("a" * 159 + "\u20ac", 2),  # 161 septets in 160 characters
     ("á" * 70, 1),  # UCS-2
     ("á" * 71, 2),
     ("á" * 134, 2),

@@ -71,3 +71,34 @@ def test_a_webhook_keeps_no_session_and_the_dashboard_still_does(phone, client, 
     with client.application.test_request_context("/dashboard/", base_url=BASE_URL):
         session["x"] = 1  # the dashboard's requests keep a real session
         assert session["x"] == 1
+
+
+def test_the_rate_limiter_does_no_work_for_a_twilio_webhook_and_still_runs_elsewhere(app):
+    """Flask-Limiter's per-request hooks are not run for a webhook (issue 19): they build its request context
+    and find no limit; the other paths still go through them (their limits: tests/test_signin_security.py)."""
+    for path, skipped in (("/sms/inbound", True), ("/voice/page/1", True), ("/api/v1/alerts", False),
+                          ("/api/v1/me", False)):
+        with app.test_request_context(path, method="POST", base_url=BASE_URL) as context:
+            app.preprocess_request()
+            assert hasattr(context, "_limiter_request_context") is not skipped, path
+            response = app.process_response(app.response_class("", status=200))
+            assert response.headers["X-Content-Type-Options"] == "nosniff"  # the security headers all the same
+
+
+def test_flask_asks_once_whether_a_view_is_a_coroutine_function_and_still_tells_them_apart(app):
+    """CrswatchFlask.ensure_sync remembers the plain functions (issue 19); an async one is still wrapped (or
+    refused where Flask's async extra is not installed), however often it is asked."""
+    def plain():
+        return "plain"
+
+    async def coroutine():
+        return "async"
+
+    assert app.ensure_sync(plain) is plain and app.ensure_sync(plain) is plain
+    for _ in range(2):
+        try:
+            wrapped = app.ensure_sync(coroutine)
+        except RuntimeError as refused:  # no asgiref: Flask says to install the async extra
+            assert "async" in str(refused)
+        else:
+            assert wrapped is not coroutine and wrapped() == "async"

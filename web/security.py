@@ -13,7 +13,10 @@ proxy headers. `init_security(app)` wires all of it; docs/security.md maps each 
 """
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_limiter import Limiter, RequestLimit
@@ -59,6 +62,35 @@ def init_security(app: Flask) -> Limiter:
     return limiter
 
 
+def exempt(app: Flask, limiter: Limiter, when: Callable[[], bool]) -> None:
+    """No rate limit applies to a request for which `when()` is true (a request filter), and Flask-Limiter's
+    three per-request hooks (before, after, teardown) are not run for it at all: they would build the
+    limiter's request context and resolve an empty set of limits for nothing (issue 19: about 5 context
+    look-ups a text on the Twilio webhooks, web/sms.py `unlimited`). Call right after init_security."""
+    limiter.request_filter(when)
+    app.before_request_funcs[None] = [_unless(when, hook) if _is_limiters(hook, limiter) else hook
+                                      for hook in app.before_request_funcs.get(None, [])]
+    app.after_request_funcs[None] = [_unless(when, hook, passes_on=True) if _is_limiters(hook, limiter) else hook
+                                     for hook in app.after_request_funcs.get(None, [])]
+    app.teardown_request_funcs[None] = [_unless(when, hook) if _is_limiters(hook, limiter) else hook
+                                        for hook in app.teardown_request_funcs.get(None, [])]
+
+
+def _is_limiters(hook: Callable[..., Any], limiter: Limiter) -> bool:
+    """A hook Flask-Limiter registered: one of its bound methods, or a partial of its class bound to it."""
+    return getattr(hook, "__self__", None) is limiter or (
+        isinstance(hook, functools.partial) and hook.args[:1] == (limiter,))
+
+
+def _unless(when: Callable[[], bool], hook: Callable[..., Any], passes_on: bool = False) -> Callable[..., Any]:
+    """`hook`, skipped when `when()`; `passes_on`: an after_request hook, which hands the response back."""
+    def hooked(*args: Any) -> Any:
+        if when():
+            return args[0] if passes_on else None
+        return hook(*args)
+    return hooked
+
+
 def limit_signin(limiter: Limiter, blueprint) -> None:
     limiter.limit(lambda: current_app.config["SIGNIN_RATE_LIMIT"], methods=["POST"], scope="signin")(blueprint)
 
@@ -95,17 +127,28 @@ def _too_many(exc):
                            message="Too many tries from this address. Wait a minute, then try again."), 429, retry
 
 
+# The security headers every answer carries, set below in one pass (issue 19: ten Headers.set a text, each
+# a scan of the response's headers).
+_FIXED_HEADERS = (("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"),
+                  ("Referrer-Policy", "same-origin"),
+                  ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+                  ("Cross-Origin-Opener-Policy", "same-origin"))
+
+
 def _response_headers(response):
-    """Every security header of every answer, set here and nowhere else."""
+    """Every security header of every answer, set here and nowhere else: each replaces a header of that
+    name the view set (none does), Cache-Control only where the view set none."""
     headers = response.headers
-    headers["X-Request-Id"] = g.get("request_id", "")
-    headers["X-Content-Type-Options"] = "nosniff"
-    headers["X-Frame-Options"] = "DENY"
-    headers["Referrer-Policy"] = "same-origin"
-    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-    headers["Cross-Origin-Opener-Policy"] = "same-origin"
-    headers["Content-Security-Policy"] = PAGE_POLICY if response.mimetype == "text/html" else DATA_POLICY
-    headers.setdefault("Cache-Control", "no-store")  # patient data: never in a shared or disk cache
+    chosen = [("X-Request-Id", g.get("request_id", "")), *_FIXED_HEADERS,
+              ("Content-Security-Policy", PAGE_POLICY if response.mimetype == "text/html" else DATA_POLICY)]
     if request.is_secure or current_app.config["CRS"]["sms"]["public_base_url"].startswith("https://"):
-        headers["Strict-Transport-Security"] = "max-age=31536000"
+        chosen.append(("Strict-Transport-Security", "max-age=31536000"))
+    present = {name.lower() for name, _ in headers.items()}
+    for name, value in chosen:
+        if name.lower() in present:
+            headers[name] = value
+        else:
+            headers.add(name, value)
+    if "cache-control" not in present:
+        headers.add("Cache-Control", "no-store")  # patient data: never in a shared or disk cache
     return response

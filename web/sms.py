@@ -33,10 +33,10 @@ class WebhookSessionInterface(SecureCookieSessionInterface):
 
 
 def unlimited() -> bool:
-    """Flask-Limiter's request filter for Twilio's signed webhooks (/sms/, /voice/): no rate limit applies to
-    them (Twilio sends every patient's text from a few addresses, so a limit by address would drop texts), and
-    the filter says so before the limiter resolves an empty set of limits for each text (issue 19: about a
-    twentieth of a text's CPU)."""
+    """True for Twilio's signed webhooks (/sms/, /voice/): no rate limit applies to them (Twilio sends every
+    patient's text from a few addresses, so a limit by address would drop texts). app.py hands it to
+    web.security.exempt: Flask-Limiter's request filter, and its per-request hooks are not run for these paths
+    at all (issue 19: they built the limiter's context and resolved an empty set of limits for each text)."""
     return request.path.startswith(WEBHOOK_PATHS)
 
 

@@ -21,7 +21,7 @@ from monitoring.rows import Episode, Patient
 from monitoring.store import dumps, from_text, insert, loads, to_text
 from triage import replies
 from triage.model import Assessment, Dose, History, Profile, Reading
-from triage.ranges import trusted
+from triage.ranges import PLAUSIBLE_RANGES, trusted
 
 ALERT_LEVELS = ("clinician_review", "urgent")
 SPECIFIC_FEVER = {"high_risk_fever", "recurrent_fever", "persistent_fever", "protracted_fever"}
@@ -78,15 +78,18 @@ class Past(History):
 
 
 # The fever's reset kept by the episode is judged by these, with the doses up to its `fever_reset_through`:
-# raise the version when what triage.fever_reset reads changes in code (triage.ranges' plausible values).
+# raise the version when what triage.fever_reset reads changes in code (the plausible temperatures, which a
+# release may narrow, are in the key by themselves).
 FEVER_RESET_VERSION = 1
 
 
 def _fever_reset_key(clinic: Clinic, doses: tuple[Dose, ...], through: str) -> str:
-    """What the kept reset holds for: the thresholds, and the doses given at or before `through` (stored time
-    text). A dose reported late, an edited dose or a new fever line changes it; a dose given later masks no
-    reading kept (masking looks only at doses before the reading)."""
-    judged = (FEVER_RESET_VERSION, clinic.thresholds, tuple(d for d in doses if to_text(d.given_at) <= through))
+    """What the kept reset holds for: the thresholds, the temperatures triage believes (triage.ranges: a reading
+    outside them resets nothing), and the doses given at or before `through` (stored time text). A dose reported
+    late, an edited dose, a new fever line or a release that narrows the plausible temperatures changes it; a
+    dose given later masks no reading kept (masking looks only at doses before the reading)."""
+    judged = (FEVER_RESET_VERSION, clinic.thresholds, PLAUSIBLE_RANGES["temperature_c"],
+              tuple(d for d in doses if to_text(d.given_at) <= through))
     return hashlib.blake2b(repr(judged).encode(), digest_size=16).hexdigest()
 
 

@@ -611,6 +611,31 @@ def test_the_kept_reset_holds_through_any_course_of_readings_and_doses(app, cloc
         db.close()
 
 
+def test_the_kept_reset_is_let_go_when_the_plausible_temperatures_change(app, clock, monkeypatch):
+    """The kept reset is judged by what triage believes a body can show (triage.ranges): a release that narrows
+    the plausible temperatures makes a kept 34.6 C reset a misread, and the fever run then starts where a walk
+    over every reading starts it (at the first fever after the 36.8 C before it), not at the episode's first
+    fever, without anyone remembering to raise care.FEVER_RESET_VERSION."""
+    from conftest import START
+
+    from monitoring.clinic import Clinic
+    from triage import ranges
+
+    db, settings_, who, episode_id = _store_patient(app, 9000)
+    try:
+        clinic = Clinic(db=db, config=settings_)
+        for hours, celsius in ((1, 38.5), (2, 36.8), (3, 38.5), (4, 34.6), (5, 38.6)):
+            got, expected = _store_reading(clinic, who, episode_id, START + timedelta(hours=hours), celsius)
+            assert got == expected
+        monkeypatch.setitem(ranges.PLAUSIBLE_RANGES, "temperature_c", (35.0, 43.0))  # the new release
+        got, expected = _store_reading(Clinic(db=db, config=settings_), who, episode_id, START + timedelta(hours=6),
+                                       38.7)
+        assert expected[1]["fever_started_at"] == START + timedelta(hours=3)
+        assert got == expected
+    finally:
+        db.close()
+
+
 @pytest.mark.parametrize(("repair", "reset_at"), [
     pytest.param("UPDATE readings SET temperature_c = 38.9 WHERE temperature_c < 38", None, id="a-value-corrected"),
     pytest.param("UPDATE readings SET taken_at = '2026-03-03T15:30:00.000000+00:00' WHERE temperature_c < 38",

@@ -11,6 +11,9 @@ The session then runs under `time_machine.travel(CRS_TEST_NOW, tick=True)`; a te
 from __future__ import annotations
 
 import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -168,3 +171,24 @@ def messages(client, token: str, **query) -> list[dict]:
 
 def texts_to(client, token: str, number: str, after_id: int = 0) -> list[dict]:
     return [m for m in messages(client, token, after_id=after_id) if m["direction"] == "out" and m["to"] == number]
+
+
+@contextmanager
+def every_connection_traced(monkeypatch, trace: Callable[[str], None]) -> Iterator[None]:
+    """Every SQLite connection opened inside (the web's kept one too: forgotten on entry and on exit) reports each
+    statement it runs to `trace` (sqlite3's trace callback)."""
+    real_connect = sqlite3.connect
+
+    def traced_connect(*args, **kwargs):
+        conn = real_connect(*args, **kwargs)
+        conn.set_trace_callback(trace)
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", traced_connect)
+    from web import context
+
+    context.forget_connections()  # the web's kept connection was opened untraced
+    try:
+        yield
+    finally:
+        context.forget_connections()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from conftest import PATIENT_PHONE, START, texts_to
+from conftest import PATIENT_PHONE, START, every_connection_traced, texts_to
 
 from monitoring.store import connect, to_text
 
@@ -29,19 +29,8 @@ class Trace(list):
 @pytest.fixture
 def traced(monkeypatch):
     statements = Trace()
-    real_connect = sqlite3.connect
-
-    def traced_connect(*args, **kwargs):
-        conn = real_connect(*args, **kwargs)
-        conn.set_trace_callback(statements)
-        return conn
-
-    monkeypatch.setattr(sqlite3, "connect", traced_connect)
-    from web import context
-
-    context.forget_connections()  # the web's kept connection was opened untraced
-    yield statements
-    context.forget_connections()
+    with every_connection_traced(monkeypatch, statements):
+        yield statements
 
 
 def _another_worker(config, sql: str, params: list) -> None:

@@ -20,7 +20,7 @@ import sqlite3
 from datetime import timedelta
 
 import pytest
-from conftest import AUTH_TOKEN, BASE_URL, NURSES, START, auth, enroll
+from conftest import AUTH_TOKEN, BASE_URL, NURSES, START, auth, enroll, every_connection_traced
 from fhirkit import add_device, observation, post
 from twilio.request_validator import RequestValidator
 
@@ -69,19 +69,8 @@ class Trace(list):
 @pytest.fixture
 def traced(monkeypatch):
     statements = Trace()
-    real_connect = sqlite3.connect
-
-    def connect(*args, **kwargs):
-        conn = real_connect(*args, **kwargs)
-        conn.set_trace_callback(statements)
-        return conn
-
-    monkeypatch.setattr(sqlite3, "connect", connect)
-    from web import context
-
-    context.forget_connections()  # the web's kept connection was opened untraced
-    yield statements
-    context.forget_connections()
+    with every_connection_traced(monkeypatch, statements):
+        yield statements
 
 
 def _tick(runner):

@@ -193,17 +193,17 @@ def _play(seed: int, client, admin_token, patient, phone, clock, runner) -> int:
     return answered
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_every_assessment_the_service_makes_is_the_whole_episodes(seed, client, admin_token, patient, phone, clock,
-                                                                  runner, monkeypatch):
-    """Through the store (the webhook, the app, a device, the clinic's API): each time the service assesses a
-    reading on what care.history loads, triage.assess on every reading of the episode answers the same."""
+def _compared_with_the_whole_episode(monkeypatch) -> tuple[list, list]:
+    """From now on, each assessment the service makes on what care.history loads is also made by triage.assess
+    on every reading of the episode: returns (the readings compared, the ones whose answers differ), filled as
+    the service runs."""
     import triage
     from monitoring import care
 
     real_history, real_assess = care.history, triage.assess
     loaded: dict = {}
-    compared, differ = [], []
+    compared: list = []
+    differ: list = []
 
     def history(clinic, who, episode, reading):
         part = real_history(clinic, who, episode, reading)
@@ -224,6 +224,15 @@ def test_every_assessment_the_service_makes_is_the_whole_episodes(seed, client, 
 
     monkeypatch.setattr(care, "history", history)
     monkeypatch.setattr(triage, "assess", assess)
+    return compared, differ
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_every_assessment_the_service_makes_is_the_whole_episodes(seed, client, admin_token, patient, phone, clock,
+                                                                  runner, monkeypatch):
+    """Through the store (the webhook, the app, a device, the clinic's API): each time the service assesses a
+    reading on what care.history loads, triage.assess on every reading of the episode answers the same."""
+    compared, differ = _compared_with_the_whole_episode(monkeypatch)
     assert _play(seed, client, admin_token, patient, phone, clock, runner) == 36
     assert len(compared) >= 10, "the readings were assessed"
     assert not differ, differ[:3]
@@ -486,32 +495,7 @@ def test_the_kept_reset_and_every_assessment_match_the_whole_episode_on_every_ro
     """Through every road (see _play_every_road), each assessment the service makes is the one triage.assess
     makes on every reading of the episode, and the fever's reset each episode keeps is, after each request,
     either let go or the one a walk over all its readings finds."""
-    import triage
-    from monitoring import care
-
-    real_history, real_assess = care.history, triage.assess
-    loaded: dict = {}
-    compared, differ = [], []
-
-    def history(clinic, who, episode, reading):
-        part = real_history(clinic, who, episode, reading)
-        rows = care._readings(clinic, "SELECT * FROM readings WHERE episode_id = ? ORDER BY taken_at, id", [episode.id])
-        loaded.update(part=part, whole=History(readings=tuple(care._reading(row) for row in rows), doses=part.doses))
-        return part
-
-    def assess(t, profile, past, reading, now, hours):
-        got = real_assess(t, profile, past, reading, now, hours)
-        if past is loaded.get("part"):
-            expected = real_assess(t, profile, loaded["whole"], reading, now, hours)
-            compared.append(reading)
-            if (got.level, got.reasons, got.instructions, got.next_acetaminophen_at, got.details) != (
-                    expected.level, expected.reasons, expected.instructions, expected.next_acetaminophen_at,
-                    expected.details):
-                differ.append((t.fever_c, reading, past.readings, got.reasons, expected.reasons))
-        return got
-
-    monkeypatch.setattr(care, "history", history)
-    monkeypatch.setattr(triage, "assess", assess)
+    compared, differ = _compared_with_the_whole_episode(monkeypatch)
     _play_every_road(seed, 60, client, admin_token, patient, phone, clock, runner)
     assert len(compared) >= 20, "the readings were assessed"
     assert not differ, differ[:3]

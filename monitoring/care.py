@@ -102,20 +102,19 @@ def _judged_key(thresholds: triage.Thresholds, plausible: tuple[float, float], d
                            digest_size=16).hexdigest()
 
 
-def _fever_reset(clinic: Clinic, episode: Episode, at: str, doses: tuple[Dose, ...]) -> Reading | None:
+def _fever_reset(clinic: Clinic, episode: Episode, state: sqlite3.Row, at: str,
+                 doses: tuple[Dose, ...]) -> Reading | None:
     """triage.fever_reset over the episode's stored readings taken at or before `at` (stored time text):
-    through the reset the episode keeps (m016) and only the readings since it, when that state holds for these
-    thresholds and doses; else by walking every normal temperature newest first (a late reading, a dose
-    reported late, a new fever line, or an episode from before the state was kept)."""
+    through the reset the episode keeps (m016; `state`: its episodes row as of now) and only the readings
+    since it, when that state holds for these thresholds and doses; else by walking every normal temperature
+    newest first (a late reading, a dose reported late, a new fever line, or an episode from before the state
+    was kept)."""
     fever_c = clinic.thresholds.fever_c
-    state = clinic.db.execute(
-        "SELECT fever_reset_through, fever_reset_at, fever_reset_c, fever_reset_key FROM episodes WHERE id = ?",
-        [episode.id]).fetchone()
-    through, kept = state[0], None
-    if through is None or through > at or state[3] != _fever_reset_key(clinic, doses, through):
+    through, kept = state["fever_reset_through"], None
+    if through is None or through > at or state["fever_reset_key"] != _fever_reset_key(clinic, doses, through):
         through = None  # the state does not hold here: walk from the episode's start
-    elif state[1] is not None:
-        kept = Reading(taken_at=from_text(state[1]), temperature_c=state[2])
+    elif state["fever_reset_at"] is not None:
+        kept = Reading(taken_at=from_text(state["fever_reset_at"]), temperature_c=state["fever_reset_c"])
     # No lower bound on the walk from the start: a newest-first scan tests it on every index entry it passes
     # (about 13% more a walk; a late reading then costs what it did before the state was kept).
     since_kept = "" if through is None else "AND taken_at > ? "
@@ -158,7 +157,11 @@ def history(clinic: Clinic, patient: Patient, episode: Episode, reading: Reading
     doses = episode_doses(clinic, patient.id, episode)
     taken_at = to_text(reading.taken_at)
     fever_c = clinic.thresholds.fever_c
-    reset = _fever_reset(clinic, episode, taken_at, doses)
+    # the state the episode keeps, read once as of now (`episode` may be a row read before this batch's readings)
+    state = clinic.db.execute(
+        "SELECT first_sign_at, first_sign_key, fever_reset_through, fever_reset_at, fever_reset_c, fever_reset_key "
+        "FROM episodes WHERE id = ?", [episode.id]).fetchone()
+    reset = _fever_reset(clinic, episode, state, taken_at, doses)
     febrile = clinic.db.execute(
         "SELECT taken_at, temperature_c FROM readings WHERE episode_id = ? AND taken_at > ? AND taken_at <= ? "
         "AND temperature_c >= ? ORDER BY taken_at, id",
@@ -166,7 +169,7 @@ def history(clinic: Clinic, patient: Patient, episode: Episode, reading: Reading
     onset = triage.fever_onset(
         clinic.thresholds, (Reading(taken_at=from_text(row[0]), temperature_c=row[1]) for row in febrile))
     febrile.close()
-    first = first_sign(clinic, patient, episode)
+    first = first_sign(clinic, patient, episode, state)
     signs = () if first is None or first > taken_at else tuple(_reading(row) for row in _readings(
         clinic, "SELECT * FROM readings WHERE episode_id = ? AND taken_at = ?", [episode.id, first]))
     window = [past for past in (reset, onset) if past is not None]
@@ -180,14 +183,13 @@ def _sign_key(clinic: Clinic, patient: Patient) -> str:
     return repr((clinic.thresholds, patient.baseline_systolic, patient.baseline_spo2))
 
 
-def first_sign(clinic: Clinic, patient: Patient, episode: Episode) -> str | None:
-    """When the episode's first CRS sign was reported (stored time text), or None: episode state, set when a
-    reading with a sign is stored (note_sign), so triage never scans the episode for it. Worked out again
-    from the episode's readings, once, when the thresholds or the patient's baselines changed since, or
-    for an episode from before the state was kept (inside the caller's transaction)."""
+def first_sign(clinic: Clinic, patient: Patient, episode: Episode, state: sqlite3.Row) -> str | None:
+    """When the episode's first CRS sign was reported (stored time text), or None: episode state (`state`: its
+    episodes row as of now, with first_sign_at and first_sign_key), set when a reading with a sign is stored
+    (note_sign), so triage never scans the episode for it. Worked out again from the episode's readings, once,
+    when the thresholds or the patient's baselines changed since, or for an episode from before the state was
+    kept (inside the caller's transaction)."""
     key = _sign_key(clinic, patient)
-    state = dict(clinic.db.execute("SELECT first_sign_at, first_sign_key FROM episodes WHERE id = ?",
-                                   [episode.id]).fetchone())
     if state["first_sign_key"] == key:
         kept: str | None = state["first_sign_at"]
         return kept

@@ -226,6 +226,11 @@ def process(clinic: Clinic, message_id: int, known: _Known | None = None, *, now
             message = clinic.db.execute("SELECT * FROM messages WHERE id = ?", [message_id]).fetchone()
         if message is None or message["processed_at"]:
             return
+        # Marked read first, in the transaction that acts on it: what it raises reads "the patient's texts read so
+        # far" (monitoring.pagefacts), which is this one and those before it, never a text another worker stored
+        # after it (between its commit and this transaction) or one still deferred by a flood.
+        clinic.db.execute("UPDATE messages SET processed_at = ?, status = 'processed' WHERE id = ?",
+                          [to_text(now), message_id])
         sender = message["from_number"]
         is_ack = staff_ack(message["body"])[0]
         staff_command = is_ack and staff_by_phone(clinic, sender) is not None
@@ -247,8 +252,6 @@ def process(clinic: Clinic, message_id: int, known: _Known | None = None, *, now
             _from_staff(clinic, staff, message, now)
         else:
             _from_stranger(clinic, sender, now)
-        clinic.db.execute("UPDATE messages SET processed_at = ?, status = 'processed' WHERE id = ?",
-                          [to_text(now), message_id])
 
 
 def _from_stranger(clinic: Clinic, sender: str, now: datetime) -> None:

@@ -68,9 +68,11 @@ def facts(clinic: Clinic, alert: Alert, reasons: list[str]) -> tuple[PageFacts, 
                         values["diastolic"] = earlier["diastolic"]
     words = None
     if set(reasons) & set(FREE_TEXT_REASONS):
-        # the newest text that asked for a person (a reading sent since must not stand in for the words)
+        # the newest text read so far that asked for a person (a reading sent since must not stand in for the
+        # words; a text stored after the one being processed is not read yet: monitoring.inbound.process marks
+        # each text processed as its transaction starts)
         for said in db.execute("SELECT body FROM messages WHERE patient_id = ? AND direction = 'in' "
-                               "ORDER BY id DESC LIMIT 20", [alert.patient_id]):
+                               "AND processed_at IS NOT NULL ORDER BY id DESC LIMIT 20", [alert.patient_id]):
             if concern(said["body"]):
                 words = said["body"]
                 break
@@ -82,7 +84,8 @@ def facts(clinic: Clinic, alert: Alert, reasons: list[str]) -> tuple[PageFacts, 
     allow_numbers = clinic.effective["escalation"]["page_callback_number"]
     reporter = db.execute(
         "SELECT c.relationship, c.phone FROM messages m JOIN caregivers c ON c.id = m.caregiver_id "
-        "WHERE m.id = (SELECT MAX(id) FROM messages WHERE patient_id = ? AND direction = 'in')",
+        "WHERE m.id = (SELECT MAX(id) FROM messages WHERE patient_id = ? AND direction = 'in' "
+        "AND processed_at IS NOT NULL)",
         [alert.patient_id]).fetchone()
     page = PageFacts(
         reported_by=(f"caregiver ({reporter['relationship']})" if reporter["relationship"] else "caregiver")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from conftest import PATIENT_PHONE, START, every_connection_traced, texts_to
+from conftest import NURSES, PATIENT_PHONE, START, auth, every_connection_traced, texts_to
 
 from monitoring.store import connect, to_text
 
@@ -99,3 +99,31 @@ def test_a_patient_changed_after_the_lookup_is_read_again_under_the_lock(phone, 
     assert phone.text("98.6").status_code == 200
     reply = [m for m in texts_to(client, admin_token, PATIENT_PHONE) if m["kind"] == "reply"][-1]
     assert reply["body"].startswith("Gracias. No tiene fiebre"), reply["body"]
+
+
+def test_a_page_names_the_caregiver_whose_text_raised_it_not_a_text_stored_after_it(phone, patient, config, client,
+                                                                                    admin_token, monkeypatch):
+    """Between a text's commit and its processing another worker may store the patient's next text. The page's
+    "Reported by caregiver" (issue 13) comes from the texts read so far, which that later text is not yet: it
+    used to be the newest text stored, so the nurse was not told a caregiver had seen the confusion."""
+    from monitoring import inbound
+
+    caregiver = "+15555550188"
+    response = client.post(f"/api/v1/patients/{patient['id']}/caregivers", headers=auth(admin_token),
+                           json={"name": "Carl Giver", "phone": caregiver, "relationship": "spouse"})
+    assert response.status_code == 201, response.get_json()
+    real = inbound.process
+
+    def process(clinic, message_id, known=None, **kwargs):
+        monkeypatch.setattr(inbound, "process", real)  # once: the patient's text below is processed as usual
+        stamp = to_text(START)
+        _another_worker(config, "INSERT INTO messages (direction, to_number, from_number, body, kind, patient_id, "
+                        "status, sid, created_at, updated_at) VALUES ('in', '+15555550123', ?, '98.6', 'reply', ?, "
+                        "'received', ?, ?, ?)", [PATIENT_PHONE, patient["id"], "SM" + "7" * 32, stamp, stamp])
+        real(clinic, message_id, known, **kwargs)
+
+    monkeypatch.setattr(inbound, "process", process)
+    assert phone.text("he seems confused", sender=caregiver).status_code == 200
+    pages = [text["body"] for text in texts_to(client, admin_token, NURSES[0]) if text["kind"] == "alert"]
+    assert pages and "confusion" in pages[-1]
+    assert "Reported by caregiver (spouse) (555) 555-0188." in pages[-1]

@@ -2,7 +2,9 @@
 """Crash drill: the app with its scheduler, 200 enrolled patients, `kill -9` mid-run, restart.
 
 Prints prompts sent, duplicates, skipped check-ins, undelivered texts, and what happened to the
-texts patients sent before the crash. The last three counts of the first table must be 0.
+texts patients sent before the crash. The last three counts of the first table must be 0. A burst of
+texts is answered 200 right before the kill: each must be stored and processed, once, after the restart
+(processed twice would store its reading twice).
 
     .venv/bin/python bench/crash_drill.py [--patients 200]
 
@@ -22,6 +24,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -29,6 +32,8 @@ from twilio.request_validator import RequestValidator
 
 ROOT = Path(__file__).resolve().parent.parent
 AUTH_TOKEN = "drill-auth-token"
+BURST = 60  # texts answered right before the kill
+BURST_TEXTS = ["98.7", "temp 99.1", "100.9", "o2 86", "37.2", "temp 98.4 bp 118/76"]
 
 
 def free_port() -> int:
@@ -142,8 +147,17 @@ lease_seconds = 5
         if sent >= len(phones) // 3:
             break
         time.sleep(0.05)
-    say(f"kill -9 with {sent} of {len(phones)} prompts delivered")
+    # A burst answered right before the kill, from 16 connections at once: the kill lands on texts being stored
+    # and processed, and each one answered 200 must be there after the restart, processed once.
+    burst = phones[40:40 + BURST]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        statuses = list(pool.map(lambda item: (item[1], text(port, item[1], BURST_TEXTS[item[0] % len(BURST_TEXTS)],
+                                                            f"SMburst{item[0]:026d}")), enumerate(burst)))
+    burst_accepted = [phone for phone, status in statuses if status == 200]
     service.kill9()
+    waiting = db.execute("SELECT COUNT(*) FROM messages WHERE direction = 'in' AND processed_at IS NULL").fetchone()[0]
+    say(f"kill -9 with {sent} of {len(phones)} prompts delivered, right after {len(burst_accepted)} texts were "
+        f"answered 200; {waiting} stored and not yet processed at the kill")
     state = dict(db.execute("SELECT status, COUNT(*) FROM messages WHERE direction = 'out' GROUP BY status").fetchall())
     say(f"outbox at the crash: {state}")
     say("restarting; texts interrupted mid-send are recovered after 60 s, so this waits up to 2 minutes")
@@ -165,8 +179,8 @@ lease_seconds = 5
     skipped = sum(1 for patient_id in ids.values() if patient_id not in per_patient)
     undelivered = db.execute(
         "SELECT COUNT(*) FROM messages WHERE direction = 'out' AND status != 'sent'").fetchone()[0]
-    stored = db.execute("SELECT COUNT(*) FROM messages WHERE direction = 'in' AND processed_at IS NOT NULL"
-                        ).fetchone()[0]
+    stored = db.execute("SELECT COUNT(*) FROM messages WHERE direction = 'in' AND processed_at IS NOT NULL "
+                        "AND sid NOT LIKE 'SMburst%'").fetchone()[0]
     replies = db.execute("SELECT COUNT(*) FROM messages WHERE kind = 'reply' AND status = 'sent'").fetchone()[0]
     alerts = db.execute("SELECT COUNT(*) FROM alerts").fetchone()[0]
     pages = db.execute("SELECT COUNT(*) FROM messages WHERE kind = 'alert' AND status = 'sent'").fetchone()[0]
@@ -182,7 +196,23 @@ lease_seconds = 5
     print(f"{'  replies delivered':<34}{replies:>8}")
     print(f"{'  alerts opened (red flags)':<34}{alerts:>8}")
     print(f"{'  nurse pages delivered':<34}{pages:>8}")
+    burst_ids = [row[0] for row in db.execute("SELECT id FROM messages WHERE direction = 'in' AND sid LIKE 'SMburst%'")]
+    burst_processed = db.execute("SELECT COUNT(*) FROM messages WHERE direction = 'in' AND sid LIKE 'SMburst%' "
+                                 "AND status = 'processed'").fetchone()[0]
+    # each burst text carries a reading: processed twice would store it twice
+    twice = db.execute("SELECT COUNT(*) FROM (SELECT message_id FROM readings WHERE message_id IN (SELECT id FROM "
+                       "messages WHERE sid LIKE 'SMburst%') GROUP BY message_id HAVING COUNT(*) > 1)").fetchone()[0]
+    once = db.execute("SELECT COUNT(DISTINCT message_id) FROM readings WHERE message_id IN (SELECT id FROM messages "
+                      "WHERE sid LIKE 'SMburst%')").fetchone()[0]
+    print()
+    print(f"{'burst texts answered 200':<34}{len(burst_accepted):>8}")
+    print(f"{'  not yet processed at the kill':<34}{waiting:>8}")
+    print(f"{'  stored':<34}{len(burst_ids):>8}")
+    print(f"{'  processed':<34}{burst_processed:>8}")
+    print(f"{'  reading stored once':<34}{once:>8}")
+    print(f"{'  processed twice':<34}{twice:>8}")
     ok = duplicates == 0 and skipped == 0 and undelivered == 0 and stored == len(accepted)
+    ok = ok and len(burst_ids) == len(burst_accepted) == burst_processed == once and twice == 0
     print("\nDRILL " + ("PASSED" if ok else "FAILED") + f" (service log: {folder / 'service.log'})")
     return 0 if ok else 1
 

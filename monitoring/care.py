@@ -177,10 +177,23 @@ def history(clinic: Clinic, patient: Patient, episode: Episode, reading: Reading
     return Past(readings=tuple(readings), doses=doses, fever_reset=reset)
 
 
+# The first CRS sign kept by the episode is judged by these: raise the version when what triage.shows_crs_sign
+# reads changes in code (the plausible values, which a release may narrow, are in the key by themselves).
+FIRST_SIGN_VERSION = 1
+
+
 def _sign_key(clinic: Clinic, patient: Patient) -> str:
-    """What a CRS sign is judged by (the clinic's thresholds, the patient's baselines): first_sign_at holds
-    only while these stay as they were."""
-    return repr((clinic.thresholds, patient.baseline_systolic, patient.baseline_spo2))
+    """What a CRS sign is judged by (the clinic's thresholds, the patient's baselines, the values triage believes:
+    triage.ranges, as shows_crs_sign blanks the rest): first_sign_at holds only while these stay as they were."""
+    return _signs_judged_by(clinic.thresholds, patient.baseline_systolic, patient.baseline_spo2,
+                            tuple(sorted(PLAUSIBLE_RANGES.items())))
+
+
+@lru_cache(maxsize=256)
+def _signs_judged_by(thresholds: triage.Thresholds, baseline_systolic: int | None, baseline_spo2: int | None,
+                     plausible: tuple[tuple[str, tuple[float, float]], ...]) -> str:
+    """The key's text (all hashable); cached, as each reading asks for it twice (first_sign, note_sign)."""
+    return repr((FIRST_SIGN_VERSION, thresholds, baseline_systolic, baseline_spo2, plausible))
 
 
 def first_sign(clinic: Clinic, patient: Patient, episode: Episode, state: sqlite3.Row) -> str | None:

@@ -620,6 +620,47 @@ def test_the_kept_reset_is_let_go_when_the_plausible_temperatures_change(app, cl
         db.close()
 
 
+def test_the_kept_first_sign_is_judged_again_when_the_plausible_values_change(app, clock, monkeypatch):
+    """The episode's first CRS sign is judged by what triage believes a body can show (triage.ranges): a release
+    that narrows the plausible systolic pressures makes a kept 55 mmHg sign a misread, and the first sign is then
+    the next one, where a scan of every reading finds it, without anyone raising care.FIRST_SIGN_VERSION."""
+    from conftest import START
+
+    import triage
+    from monitoring import care
+    from monitoring.clinic import Clinic
+    from monitoring.rows import Episode
+    from monitoring.store import from_text, transaction
+    from triage import ranges
+
+    db, settings_, who, episode_id = _store_patient(app, 9001)
+
+    def first_sign_and_scan() -> tuple:
+        clinic = Clinic(db=db, config=settings_)
+        episode = Episode.from_row(db.execute("SELECT * FROM episodes WHERE id = ?", [episode_id]).fetchone())
+        with transaction(db):
+            state = db.execute("SELECT * FROM episodes WHERE id = ?", [episode_id]).fetchone()
+            kept = care.first_sign(clinic, who, episode, state)
+        scanned = min((row.taken_at for row in care._readings(clinic, "SELECT * FROM readings WHERE episode_id = ?",
+                                                              [episode_id])
+                       if triage.shows_crs_sign(clinic.thresholds, care.profile(who, episode), care._reading(row))),
+                      default=None)
+        return from_text(kept), from_text(scanned)
+
+    try:
+        clinic = Clinic(db=db, config=settings_)
+        for hours, systolic in ((1, 55), (3, 85)):
+            episode = Episode.from_row(db.execute("SELECT * FROM episodes WHERE id = ?", [episode_id]).fetchone())
+            with transaction(db):
+                care.record_reading(clinic, who, episode, {"systolic": systolic, "diastolic": 40},
+                                    taken_at=START + timedelta(hours=hours), source="app", now=START)
+        assert first_sign_and_scan() == (START + timedelta(hours=1),) * 2
+        monkeypatch.setitem(ranges.PLAUSIBLE_RANGES, "systolic", (60, 260))  # the new release
+        assert first_sign_and_scan() == (START + timedelta(hours=3),) * 2
+    finally:
+        db.close()
+
+
 @pytest.mark.parametrize(("repair", "reset_at"), [
     pytest.param("UPDATE readings SET temperature_c = 38.9 WHERE temperature_c < 38", None, id="a-value-corrected"),
     pytest.param("UPDATE readings SET taken_at = '2026-03-03T15:30:00.000000+00:00' WHERE temperature_c < 38",

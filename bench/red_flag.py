@@ -12,7 +12,8 @@ empty), so no setup work is queued ahead of the first red flag.
 
 Part 2, a burst at a long code's rate: `--burst` prompts (default 500) queued at once, the sender at
 1 text a second (`[sms] max_per_second` = 1, the config's default), the scheduler delivering them; after
-5 s of the burst, 10 patients text "o2 85", one every 3 s. Each red flag's page and the patient's urgent
+5 s of the burst, 10 patients text "o2 85", one every 2.5-3.5 s (seeded, so each lands at another point of
+the sender's 1 s slot). Each red flag's page and the patient's urgent
 reply are timed from the webhook's answer to the gateway's send(). Goals: page p99 < 1 s, urgent reply
 p99 < 2 s. Which text goes first is outbox delivery's choice (issue 19, "urgent first at the sender");
 this prints what the code does, whatever it is.
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import re
 import secrets
 import shutil
@@ -213,7 +215,7 @@ def part_two(folder: str, burst: int, flags: int = 10, gap: float = 3.0) -> dict
             queue_text(clinic, f"+1312{5000000 + n:07d}", "How are you feeling? Reply with your temperature.",
                        "prompt", now=now)
     print(f"  burst: {burst} prompts queued at a sender rate of 1/s ({left} other texts queued); "
-          f"{flags} red flags, one every {gap:g} s, from 5 s in ...", flush=True)
+          f"{flags} red flags, one every {gap - 0.5:g}-{gap + 0.5:g} s, from 5 s in ...", flush=True)
     gateway = RecordingGateway()
     runner = Runner(settings, gateway)
     app.extensions["crswatch.runner"] = runner
@@ -222,9 +224,12 @@ def part_two(folder: str, burst: int, flags: int = 10, gap: float = 3.0) -> dict
     runner.wakeup()
     time.sleep(5)
     client, validator, answered_at = app.test_client(), RequestValidator(AUTH_TOKEN), {}
+    # gaps of gap +- 0.5 s (seeded): each red flag lands at another point of the sender's 1 s slot (a whole number
+    # of seconds apart, every one met the same point, and ten of them were one sample)
+    spacing = random.Random(19)
     for n, phone in enumerate(phones):
         answered_at[phone] = red_flag(client, validator, settings, phone, n)
-        time.sleep(gap)
+        time.sleep(gap + spacing.uniform(-0.5, 0.5))
     deadline = time.perf_counter() + 40
     while (len(gateway.paged_at) < flags or any(p not in gateway.replied_at for p in phones)) \
             and time.perf_counter() < deadline:

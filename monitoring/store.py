@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import json
 import os
 import sqlite3
@@ -178,11 +179,16 @@ def loads(text: str | None, default: Any = None) -> Any:
 def insert(db: sqlite_utils.Database, table: str, row: dict[str, Any]) -> int:
     """Insert one row and return its id. Plain SQL: the hot path (each text writes several rows) cannot
     afford sqlite-utils' per-call table introspection; the schema is fixed by the migrations."""
-    columns = ", ".join(row)
-    marks = ", ".join("?" for _ in row)
-    rowid = db.conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(row.values())).lastrowid
+    rowid = db.conn.execute(_insert_sql(table, tuple(row)), list(row.values())).lastrowid
     assert rowid is not None  # an INSERT always sets it
     return rowid
+
+
+@functools.lru_cache(maxsize=256)
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    """The INSERT statement for `table` and `columns` (its text depends on nothing else): built once per shape,
+    as a text writes four rows or so under the write lock, each of a shape the code fixes (issue 19)."""
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
 
 
 class Database(sqlite_utils.Database):

@@ -13,7 +13,7 @@ import os
 import sqlite3
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -199,6 +199,14 @@ class Database(sqlite_utils.Database):
     write_deadline: float | None = None
     writers: int | None = None  # the writers' queue file's descriptor (WRITERS_SUFFIX); None: none
     busy_set_ms: int | None = None  # the busy timeout last given to SQLite (a PRAGMA only when it changes)
+
+    def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] | None = None) -> sqlite3.Cursor:
+        """sqlite-utils' execute; inside a transaction (and with no tracer) straight to the connection, which is
+        all sqlite-utils does there (its commit of an implicit transaction and rollback of a failed statement
+        apply only outside one): a text makes about a dozen statements under the write lock (issue 19)."""
+        if self.conn.in_transaction and not self._tracer:
+            return self.conn.execute(sql) if parameters is None else self.conn.execute(sql, parameters)
+        return super().execute(sql, parameters)
 
 
 # Writers queue on an flock of this file beside the database before BEGIN IMMEDIATE (issue 19). SQLite's own

@@ -166,7 +166,12 @@ def dumps(value: object) -> str:
     """A JSON column's text (keys sorted, so equal values store equal text)."""
     if isinstance(value, list) and not value:  # most symptom, denial and implausible lists of a reading
         return "[]"
-    return json.dumps(value, sort_keys=True)
+    return _JSON.encode(value)
+
+
+# json.dumps(value, sort_keys=True) builds this same encoder for every call (a text stores two or three JSON
+# columns under the write lock); its encode keeps no state between calls, so one serves every thread.
+_JSON = json.JSONEncoder(sort_keys=True)
 
 
 def loads(text: str | None, default: Any = None) -> Any:

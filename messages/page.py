@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from messages.texts import GSM7_BASIC, SEGMENT_BUDGET, reason_label, render, segments
@@ -137,17 +138,24 @@ def render_page(key: str, *, level: str, initials: str, time: str, alert_id: int
     """The page for template `key` (nurse_alert, nurse_alert_update, nurse_repage) within its segment
     budget: when it would not fit, the quote shortens, then the heart rate, what the patient was told and
     the callback number go, in that order; level, initials, reasons, ACK and the link always stay."""
-    attempts = [(facts, QUOTE_CHARS), (facts, 30), (replace(facts, heart_rate=None), 30),
-                (replace(facts, heart_rate=None, told=()), 30),
-                (replace(facts, heart_rate=None, told=(), callback=None, reporter_phone=None), 20)]
     text = ""
-    for shown, quote_chars in attempts:
+    for shown, quote_chars in _shortened(facts):
         text = render(key, "en", level=level, initials=initials, time=time, alert_id=alert_id, link=link,
                       reasons=reason_phrases(shown, quote_chars), told=told_text(shown),
                       callback=callback_text(shown))
         if segments(text) <= SEGMENT_BUDGET.get(key, 2):
             return text
     return text
+
+
+def _shortened(facts: PageFacts) -> Iterator[tuple[PageFacts, int]]:
+    """What render_page tries, fullest first: the facts shown and the quote's length. Each shorter one is built
+    only when the one before did not fit (nearly every page fits at the first; each is a copy of the facts)."""
+    yield facts, QUOTE_CHARS
+    yield facts, 30
+    yield replace(facts, heart_rate=None), 30
+    yield replace(facts, heart_rate=None, told=()), 30
+    yield replace(facts, heart_rate=None, told=(), callback=None, reporter_phone=None), 20
 
 
 def callback_text(facts: PageFacts) -> str:

@@ -276,14 +276,19 @@ def segments(text: str) -> int:
     An empty text is one segment, as carriers bill it.
     """
     if is_gsm7(text):
-        # nearly every text fits one segment: its septets are counted in C first (issue 19: every reply is measured)
-        if len(text) + sum(text.count(ch) for ch in GSM7_EXTENSION) <= 160:
+        # its septets counted in C (issue 19: every reply is measured as it is rendered, under the write lock)
+        if GSM7_EXTENSION.isdisjoint(text):  # every character one septet, no pair to keep whole: full segments
+            return 1 if len(text) <= 160 else -(-len(text) // 153)
+        if len(text) + sum(map(text.count, GSM7_EXTENSION)) <= 160:
             return 1
         units = [2 if ch in GSM7_EXTENSION else 1 for ch in text]
         single, multi = 160, 153
     else:
-        if len(text.encode("utf-16-le")) // 2 <= 70:
+        code_units = len(text.encode("utf-16-le")) // 2
+        if code_units <= 70:
             return 1
+        if code_units == len(text):  # no surrogate pair to keep whole: full segments of 67
+            return -(-code_units // 67)
         units = [len(ch.encode("utf-16-le")) // 2 for ch in text]
         single, multi = 70, 67
     if sum(units) <= single:

@@ -87,7 +87,7 @@ def raise_alert(clinic: Clinic, patient_id: int, level: str, reasons: list[str],
         acked_long_ago = (current.status == "acknowledged" and current.acknowledged_at is not None
                           and current.acknowledged_at <= to_text(now - _timeout(clinic)))
         earlier_episode = episode_id is not None and current.episode_id not in (None, episode_id)
-        pagefacts.record_told(clinic, current.id, level, told, next_dose_at)
+        pagefacts.record_told(clinic, current.id, level, told, next_dose_at, kept=current.told)
         if not (added or acked_long_ago or earlier_episode):
             record_event(clinic, current.id, "seen_again", now, reasons=list(reasons))
             return current.id
@@ -109,7 +109,7 @@ def raise_alert(clinic: Clinic, patient_id: int, level: str, reasons: list[str],
         "round_started_at": to_text(now), "created_at": to_text(now), "updated_at": to_text(now),
     })
     record_event(clinic, alert_id, "opened", now, level=level, reasons=list(reasons))
-    pagefacts.record_told(clinic, alert_id, level, told, next_dose_at)
+    pagefacts.record_told(clinic, alert_id, level, told, next_dose_at, kept=None)  # a new alert: told nothing yet
     _page(clinic, alert_id, 0, now)
     return alert_id
 
@@ -124,17 +124,15 @@ def call_after(clinic: Clinic) -> timedelta | None:
     return timedelta(minutes=minutes) if minutes else None
 
 
-def _schedule_call(clinic: Clinic, alert_id: int, now: datetime, keep_earlier: bool = False) -> None:
-    """A page just went out for `alert_id` (inside the caller's transaction): if it is urgent, a call is
-    due `call_after_minutes` from now unless it is acknowledged first (monitoring.voice.calls_due places
-    it). `keep_earlier`: a page does not put off a call already due sooner."""
-    alert = get_alert(clinic, alert_id)
-    assert alert is not None, alert_id  # just paged, inside the caller's transaction
+def _schedule_call(clinic: Clinic, alert: Alert, now: datetime, keep_earlier: bool = False) -> None:
+    """A page just went out for `alert` (its row as read in the caller's transaction, which has not changed it
+    since): if it is urgent, a call is due `call_after_minutes` from now unless it is acknowledged first
+    (monitoring.voice.calls_due places it). `keep_earlier`: a page does not put off a call already due sooner."""
     after = call_after(clinic)
     due = now + after if after and alert.level in CALLED_LEVELS and alert.status == "open" else None
     if due is not None and keep_earlier and alert.call_due_at and from_text(alert.call_due_at) < due:
         return
-    clinic.db.execute("UPDATE alerts SET call_due_at = ? WHERE id = ?", [to_text(due), alert_id])
+    clinic.db.execute("UPDATE alerts SET call_due_at = ? WHERE id = ?", [to_text(due), alert.id])
 
 
 def _timeout(clinic: Clinic) -> timedelta:
@@ -183,7 +181,8 @@ def _page(clinic: Clinic, alert_id: int, page_round: int, now: datetime, update:
     record_event(clinic, alert_id, "paged", now, round=page_round, to=[p[-4:] for p in paged])
     # A page never puts off a call already due sooner: with a cron tick every 20 minutes the re-page
     # would otherwise push the call 5 minutes on each time, and it would never come (break-it pass).
-    _schedule_call(clinic, alert_id, now, keep_earlier=True)
+    # (`alert` as read above: the page wrote only texts and an event, nothing of the alert's row)
+    _schedule_call(clinic, alert, now, keep_earlier=True)
     return paged
 
 

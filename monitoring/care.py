@@ -280,7 +280,8 @@ def record_reading(clinic: Clinic, patient: Patient, episode: Episode, values: d
     ))
     past = history(clinic, patient, episode, reading)
     assessment = triage.assess(clinic.thresholds, profile(patient, episode), past, reading, now, clinic.hours)
-    assessment = triage.combine(assessment, *(dose for dose, _ in with_doses))
+    if with_doses:  # alone, the reading's assessment is already the text's (combine would rebuild it equal)
+        assessment = triage.combine(assessment, *(dose for dose, _ in with_doses))
     if _first_fever_advice(clinic, assessment, episode):
         assessment = replace(assessment, instructions=assessment.instructions + (SAFETY_NET,))
     medication_id = next((medication for _, medication in with_doses if medication is not None), None)

@@ -87,6 +87,12 @@ class Clinic:
         """The clinic's time zone (`[clinic] timezone`)."""
         return ZoneInfo(self.effective["clinic"]["timezone"])
 
+    def prepare(self) -> None:
+        """Build the settings triage and paging read (thresholds, opening hours, time zone) now: a caller about to
+        take the write lock calls this first, so that work is not done while every other writer waits (issue 19).
+        Each is built once per Clinic from its settings as opened, so building it earlier changes nothing."""
+        _ = self.thresholds, self.hours, self.tz
+
     @property
     def checkins(self) -> dict[str, Any]:
         """The `[checkins]` settings in force (intervals in minutes)."""

@@ -218,6 +218,7 @@ def process(clinic: Clinic, message_id: int, known: _Known | None = None, *, now
     mine = known is not None and known.message["id"] == message_id
     ahead = _parse_ahead(clinic, known.message) if known is not None and mine else None
     received = {known.message["from_number"]: known.sent_in_reply_window} if known is not None and mine else None
+    clinic.prepare()
     with transaction(clinic.db):
         if known is not None and mine and _data_version(clinic) == known.data_version:
             message = known.message

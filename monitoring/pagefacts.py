@@ -24,14 +24,15 @@ FIELDS = ("temperature_c", "systolic", "diastolic", "spo2", "heart_rate")
 
 
 def record_told(clinic: Clinic, alert_id: int, level: str, told: tuple[str, ...],
-                next_dose_at: datetime | None) -> None:
+                next_dose_at: datetime | None, *, kept: str | None) -> None:
     """Keep what the patient was told with the alert (inside the caller's transaction): the replies'
     template keys (messages.texts) and the acetaminophen time. A calmer answer does not replace a more urgent one given
-    while the alert is active (a text with both a red flag and 'call me' is told the red flag's answer)."""
+    while the alert is active (a text with both a red flag and 'call me' is told the red flag's answer).
+    `kept`: the alert's `told` column as the caller read it in this transaction (None for an alert just opened),
+    so it is not read again."""
     if not told:
         return
-    row = clinic.db.execute("SELECT told FROM alerts WHERE id = ?", [alert_id]).fetchone()
-    current = loads(row["told"], None) if row and row["told"] else None
+    current = loads(kept, None) if kept else None
     if current and LEVELS.index(current["level"]) > LEVELS.index(level):
         return
     clinic.db.execute("UPDATE alerts SET told = ? WHERE id = ?", [dumps(

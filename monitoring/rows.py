@@ -12,7 +12,9 @@ forgot a column is a bug to see at once, not a silent None): IndexError from a s
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, fields
+from operator import itemgetter
 from typing import Any, ClassVar, Self
 
 
@@ -20,16 +22,17 @@ class _Row:
     """from_row / maybe for a frozen dataclass whose fields are its table's columns."""
 
     __slots__ = ()
-    _columns: ClassVar[tuple[str, ...]]
+    _columns: ClassVar[Callable[[Any], tuple[Any, ...]]]
 
     @classmethod
     def from_row(cls, row: sqlite3.Row | dict[str, Any]) -> Self:
         """The typed row for `row` (a sqlite3.Row or a dict with at least this table's columns)."""
         columns = cls.__dict__.get("_columns")
         if columns is None:
-            columns = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+            # every column's value in one C call (issue 19: a text builds two or three rows under the write lock)
+            columns = itemgetter(*(f.name for f in fields(cls)))  # type: ignore[arg-type]
             cls._columns = columns
-        return cls(*(row[name] for name in columns))
+        return cls(*columns(row))
 
     @classmethod
     def maybe(cls, row: sqlite3.Row | dict[str, Any] | None) -> Self | None:

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import json
 import os
 import sqlite3
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -165,7 +166,12 @@ def dumps(value: object) -> str:
     """A JSON column's text (keys sorted, so equal values store equal text)."""
     if isinstance(value, list) and not value:  # most symptom, denial and implausible lists of a reading
         return "[]"
-    return json.dumps(value, sort_keys=True)
+    return _JSON.encode(value)
+
+
+# json.dumps(value, sort_keys=True) builds this same encoder for every call (a text stores two or three JSON
+# columns under the write lock); its encode keeps no state between calls, so one serves every thread.
+_JSON = json.JSONEncoder(sort_keys=True)
 
 
 def loads(text: str | None, default: Any = None) -> Any:
@@ -178,11 +184,16 @@ def loads(text: str | None, default: Any = None) -> Any:
 def insert(db: sqlite_utils.Database, table: str, row: dict[str, Any]) -> int:
     """Insert one row and return its id. Plain SQL: the hot path (each text writes several rows) cannot
     afford sqlite-utils' per-call table introspection; the schema is fixed by the migrations."""
-    columns = ", ".join(row)
-    marks = ", ".join("?" for _ in row)
-    rowid = db.conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(row.values())).lastrowid
+    rowid = db.conn.execute(_insert_sql(table, tuple(row)), list(row.values())).lastrowid
     assert rowid is not None  # an INSERT always sets it
     return rowid
+
+
+@functools.lru_cache(maxsize=256)
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    """The INSERT statement for `table` and `columns` (its text depends on nothing else): built once per shape,
+    as a text writes four rows or so under the write lock, each of a shape the code fixes (issue 19)."""
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
 
 
 class Database(sqlite_utils.Database):
@@ -193,6 +204,14 @@ class Database(sqlite_utils.Database):
     write_deadline: float | None = None
     writers: int | None = None  # the writers' queue file's descriptor (WRITERS_SUFFIX); None: none
     busy_set_ms: int | None = None  # the busy timeout last given to SQLite (a PRAGMA only when it changes)
+
+    def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] | None = None) -> sqlite3.Cursor:
+        """sqlite-utils' execute; inside a transaction (and with no tracer) straight to the connection, which is
+        all sqlite-utils does there (its commit of an implicit transaction and rollback of a failed statement
+        apply only outside one): a text makes about a dozen statements under the write lock (issue 19)."""
+        if self.conn.in_transaction and not self._tracer:
+            return self.conn.execute(sql) if parameters is None else self.conn.execute(sql, parameters)
+        return super().execute(sql, parameters)
 
 
 # Writers queue on an flock of this file beside the database before BEGIN IMMEDIATE (issue 19). SQLite's own

@@ -259,3 +259,41 @@ def test_dumps_writes_what_json_writes_an_empty_list_too():
 
     for value in ([], ["fever", "chills"], {"b": 1, "a": []}, (), None):
         assert dumps(value) == json.dumps(value, sort_keys=True)
+
+
+def test_insert_builds_each_tables_statement_for_its_own_columns(tmp_path):
+    """store.insert keeps the INSERT text per table and column set (issue 19): a row of another shape, in the
+    same table or another, gets its own statement, never the one kept for the first shape."""
+    from monitoring.store import insert
+
+    db = connect(str(tmp_path / "x.db"))
+    db.execute("CREATE TABLE a (id INTEGER PRIMARY KEY, x TEXT, y TEXT)")
+    db.execute("CREATE TABLE b (id INTEGER PRIMARY KEY, x TEXT, y TEXT)")
+    first = insert(db, "a", {"x": "1", "y": "2"})
+    second = insert(db, "a", {"x": "3"})
+    third = insert(db, "a", {"y": "4", "x": "5"})
+    other = insert(db, "b", {"x": "6", "y": "7"})
+    assert [tuple(row) for row in db.execute("SELECT id, x, y FROM a ORDER BY id")] == [
+        (first, "1", "2"), (second, "3", None), (third, "5", "4")]
+    assert [tuple(row) for row in db.execute("SELECT id, x, y FROM b")] == [(other, "6", "7")]
+
+
+def test_execute_inside_a_transaction_stays_in_it_and_outside_commits_at_once(tmp_path):
+    """Database.execute goes straight to the connection inside a transaction (issue 19), as sqlite-utils did there:
+    the write is the transaction's (a rollback takes it back) and a failed statement leaves the transaction open;
+    outside one, a write is committed at once, as sqlite-utils does."""
+    from monitoring import store
+
+    path = str(tmp_path / "x.db")
+    db, other = connect(path), connect(path)
+    db.execute("CREATE TABLE t (v TEXT UNIQUE)")
+    db.execute("INSERT INTO t (v) VALUES ('outside')")
+    assert not db.conn.in_transaction
+    assert other.execute("SELECT v FROM t").fetchall()[0][0] == "outside"
+    with pytest.raises(RuntimeError), store.transaction(db):
+        db.execute("INSERT INTO t (v) VALUES ('inside')")
+        with pytest.raises(sqlite3.IntegrityError):
+            db.execute("INSERT INTO t (v) VALUES ('outside')")
+        assert db.conn.in_transaction
+        raise RuntimeError("roll it back")
+    assert [row[0] for row in other.execute("SELECT v FROM t")] == ["outside"]

@@ -90,16 +90,16 @@ def _fever_reset_key(clinic: Clinic, doses: tuple[Dose, ...], through: str) -> s
     outside them resets nothing), and the doses given at or before `through` (stored time text). A dose reported
     late, an edited dose, a new fever line or a release that narrows the plausible temperatures changes it; a
     dose given later masks no reading kept (masking looks only at doses before the reading)."""
-    return _judged_key(clinic.thresholds, PLAUSIBLE_RANGES["temperature_c"],
-                       tuple(d for d in doses if to_text(d.given_at) <= through))
+    return _judged_by(FEVER_RESET_VERSION, clinic.thresholds, PLAUSIBLE_RANGES["temperature_c"],
+                      tuple(d for d in doses if to_text(d.given_at) <= through))
 
 
 @lru_cache(maxsize=256)
-def _judged_key(thresholds: triage.Thresholds, plausible: tuple[float, float], doses: tuple[Dose, ...]) -> str:
-    """A short digest of what a kept reset was judged by (all hashable); cached, as each reading asks for it
-    twice with the same values (under the write lock)."""
-    return hashlib.blake2b(repr((FEVER_RESET_VERSION, thresholds, plausible, doses)).encode(),
-                           digest_size=16).hexdigest()
+def _judged_by(*judged: Any) -> str:
+    """A short digest of what kept episode state was judged by (`judged`: all hashable, its version first), the
+    key it holds for (_fever_reset_key, _sign_key); cached, as each reading asks for each key twice with the same
+    values (under the write lock)."""
+    return hashlib.blake2b(repr(judged).encode(), digest_size=16).hexdigest()
 
 
 def _fever_reset(clinic: Clinic, episode: Episode, state: sqlite3.Row, at: str,
@@ -183,25 +183,19 @@ FIRST_SIGN_VERSION = 1
 
 
 def _sign_key(clinic: Clinic, patient: Patient) -> str:
-    """What a CRS sign is judged by (the clinic's thresholds, the patient's baselines, the values triage believes:
-    triage.ranges, as shows_crs_sign blanks the rest): first_sign_at holds only while these stay as they were."""
-    return _signs_judged_by(clinic.thresholds, patient.baseline_systolic, patient.baseline_spo2,
-                            tuple(sorted(PLAUSIBLE_RANGES.items())))
-
-
-@lru_cache(maxsize=256)
-def _signs_judged_by(thresholds: triage.Thresholds, baseline_systolic: int | None, baseline_spo2: int | None,
-                     plausible: tuple[tuple[str, tuple[float, float]], ...]) -> str:
-    """The key's text (all hashable); cached, as each reading asks for it twice (first_sign, note_sign)."""
-    return repr((FIRST_SIGN_VERSION, thresholds, baseline_systolic, baseline_spo2, plausible))
+    """What a CRS sign is judged by (SOP line 41, "duration of symptoms over 1 week": counted from the first sign,
+    `prolonged_symptoms_days`): the clinic's thresholds, the patient's baselines and the values triage believes
+    (triage.ranges, as shows_crs_sign blanks the rest). first_sign_at holds only while these stay as they were."""
+    return _judged_by(FIRST_SIGN_VERSION, clinic.thresholds, patient.baseline_systolic, patient.baseline_spo2,
+                      tuple(sorted(PLAUSIBLE_RANGES.items())))
 
 
 def first_sign(clinic: Clinic, patient: Patient, episode: Episode, state: sqlite3.Row) -> str | None:
     """When the episode's first CRS sign was reported (stored time text), or None: episode state (`state`: its
     episodes row as of now, with first_sign_at and first_sign_key), set when a reading with a sign is stored
     (note_sign), so triage never scans the episode for it. Worked out again from the episode's readings, once,
-    when the thresholds or the patient's baselines changed since, or for an episode from before the state was
-    kept (inside the caller's transaction)."""
+    when the thresholds, the patient's baselines or the believable values changed since (_sign_key), or for an
+    episode from before the state was kept (inside the caller's transaction)."""
     key = _sign_key(clinic, patient)
     if state["first_sign_key"] == key:
         kept: str | None = state["first_sign_at"]

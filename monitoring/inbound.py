@@ -215,12 +215,13 @@ def process(clinic: Clinic, message_id: int, known: _Known | None = None, *, now
     text is parsed before the write lock is taken. `now`: aware UTC, the processing's time (the caller's one
     reading of the clock); the text's arrival time is its row's created_at. Raises what a bug raises (the
     caller counts it: `_note_failure`)."""
-    mine = known is not None and known.message["id"] == message_id
-    ahead = _parse_ahead(clinic, known.message) if known is not None and mine else None
-    received = {known.message["from_number"]: known.sent_in_reply_window} if known is not None and mine else None
+    if known is not None and known.message["id"] != message_id:
+        known = None  # what receive_sms read is another text's
+    ahead = _parse_ahead(clinic, known.message) if known is not None else None
+    received = {known.message["from_number"]: known.sent_in_reply_window} if known is not None else None
     clinic.prepare()
     with transaction(clinic.db):
-        if known is not None and mine and _data_version(clinic) == known.data_version:
+        if known is not None and _data_version(clinic) == known.data_version:
             message = known.message
         else:
             known = None

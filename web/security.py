@@ -68,12 +68,11 @@ def exempt(app: Flask, limiter: Limiter, when: Callable[[], bool]) -> None:
     limiter's request context and resolve an empty set of limits for nothing (issue 19: about 5 context
     look-ups a text on the Twilio webhooks, web/sms.py `unlimited`). Call right after init_security."""
     limiter.request_filter(when)
-    app.before_request_funcs[None] = [_unless(when, hook) if _is_limiters(hook, limiter) else hook
-                                      for hook in app.before_request_funcs.get(None, [])]
-    app.after_request_funcs[None] = [_unless(when, hook, passes_on=True) if _is_limiters(hook, limiter) else hook
-                                     for hook in app.after_request_funcs.get(None, [])]
-    app.teardown_request_funcs[None] = [_unless(when, hook) if _is_limiters(hook, limiter) else hook
-                                        for hook in app.teardown_request_funcs.get(None, [])]
+    hooks: tuple[tuple[dict[Any, list[Any]], bool], ...] = (
+        (app.before_request_funcs, False), (app.after_request_funcs, True), (app.teardown_request_funcs, False))
+    for registered, passes_on in hooks:  # an after_request hook hands the response on
+        registered[None] = [_unless(when, hook, passes_on) if _is_limiters(hook, limiter) else hook
+                            for hook in registered.get(None, [])]
 
 
 def _is_limiters(hook: Callable[..., Any], limiter: Limiter) -> bool:

@@ -256,6 +256,16 @@ def machine_ticks() -> tuple[int, int]:
         return busy_jiffies(handle.readline())
 
 
+def busy_cores(closed: dict, cores: int) -> float:
+    """How many of the machine's cores were busy on average over a server's closed loops, whoever used them."""
+    return closed["busy_ticks"] / max(1, closed["all_ticks"]) * cores
+
+
+def own_cores(closed: dict) -> float:
+    """How many cores the server and the load generator used on average over its closed loops."""
+    return (closed["cpu"] + closed["generator_cpu"]) / max(1e-9, closed["seconds"])
+
+
 def stop(server: subprocess.Popen) -> None:
     os.killpg(server.pid, signal.SIGTERM)
     try:
@@ -602,7 +612,7 @@ def main() -> None:
           f"{'| at ' + format(args.rate, 'g') + '/s: p50 ms':>21}{'p99 ms':>9}{'max ms':>9}{'errors':>8}")
     for label, closed, opened in rows:
         requests = max(1, closed["requests"])
-        busy = closed["busy_ticks"] / max(1, closed["all_ticks"]) * cores
+        busy = busy_cores(closed, cores)
         print(f"{label:<10}{closed['rps']:>19,.0f}{closed['p50'] * 1e3:>9.1f}{closed['p99'] * 1e3:>9.1f}"
               f"{closed['cpu'] / requests * 1e3:>8.2f}{closed['generator_cpu'] / requests * 1e3:>8.2f}"
               f"{f'{busy:.2f} of {cores}':>12}{closed['errors']:>8}{opened['p50'] * 1e3:>21.1f}{opened['p99'] * 1e3:>9.1f}"
@@ -610,14 +620,12 @@ def main() -> None:
     print("CPU ms: the server's (gunicorn and its workers) per request; gen ms: the load generator's own per request; "
           "cores busy: the whole machine's over each closed loop (/proc/stat, a neighbour's load too)")
     for label, closed, _ in rows:
-        busy = closed["busy_ticks"] / max(1, closed["all_ticks"]) * cores
+        busy = busy_cores(closed, cores)
         print(f"  {label}: {'bound by the cores' if busy >= 0.9 * cores else 'not by the cores'} (busy {busy:.2f} of "
-              f"{cores}; the server's and the generator's CPU come to "
-              f"{(closed['cpu'] + closed['generator_cpu']) / max(1e-9, closed['seconds']):.2f} cores)"
+              f"{cores}; the server's and the generator's CPU come to {own_cores(closed):.2f} cores)"
               + ("" if busy >= 0.9 * cores else ": by its write lock and fsyncs (or the generator's concurrency)"))
     # the cores others used while the servers ran (a neighbour, a test suite): the ratios then are not the servers'
-    others = max((closed["busy_ticks"] / max(1, closed["all_ticks"]) * cores
-                  - (closed["cpu"] + closed["generator_cpu"]) / max(1e-9, closed["seconds"])) for _, closed, _ in rows)
+    others = max(busy_cores(closed, cores) - own_cores(closed) for _, closed, _ in rows)
     if others > NEIGHBOUR_CORES:
         print(f"WARNING: other work on this machine used up to {others:.2f} cores during a closed loop: these figures "
               "measure the neighbour too (a lock-bound floor suffers more than a CPU-bound server); run again on a "

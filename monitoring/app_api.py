@@ -91,6 +91,7 @@ def record(clinic: Clinic, patient: Patient, values: dict[str, Any], taken: date
     the caller's transaction; `now` (aware UTC, the caller's request's) is when it is triaged. Returns (the
     assessment, when the next check-in is due). Raises Conflict (episode) when monitoring has ended."""
     with transaction(clinic.db):
+        clinic.refresh()  # triaged by the settings in force as the write lock is taken, not as the request began
         episode = _active_episode(clinic, patient)
         # the app shows the patient every instruction, so the nurse's page repeats them all
         return care.record_reading(clinic, patient, episode, values, taken_at=taken, source=source,
@@ -107,6 +108,7 @@ def submit_medication(clinic: Clinic, patient: Patient, body: object, now: datet
     if given_at > now + FUTURE_ALLOWANCE:
         raise ValidationError("taken_at is in the future", "taken_at")
     with transaction(clinic.db):
+        clinic.refresh()
         episode = _active_episode(clinic, patient)
         assessment = care.patient_acetaminophen(clinic, patient, episode, given_at=given_at, dose_mg=dose_mg,
                                                 asking=False, source="app", now=now)

@@ -56,6 +56,7 @@ class Clinic:
     db: sqlite_utils.Database
     config: dict[str, Any]
     overrides: dict[str, Any] = field(default_factory=dict)  # admin edits from the settings table
+    settings_version: int | None = None  # the settings_version the overrides were read at (None: not known)
 
     @cached_property
     def effective(self) -> dict[str, Any]:
@@ -92,6 +93,23 @@ class Clinic:
         take the write lock calls this first, so that work is not done while every other writer waits (issue 19).
         Each is built once per Clinic from its settings as opened, so building it earlier changes nothing."""
         _ = self.thresholds, self.hours, self.tz
+
+    def refresh(self) -> bool:
+        """Take in a settings edit committed since this Clinic was opened (an admin's, on another worker or in
+        another process): called as a write transaction that triages begins (monitoring.inbound.process,
+        monitoring.app_api), so a text or a reading is judged by the thresholds in force when its transaction
+        took the write lock, not when its request began. One row read when nothing changed; when something
+        did, the overrides are read again and the thresholds, hours and time zone rebuilt. Returns whether
+        they changed. A database without `settings_version` (not yet migrated) is never re-read here."""
+        if self.settings_version is None or self.db is None:
+            return False
+        row = self.db.conn.execute("SELECT version FROM settings_version WHERE id = 1").fetchone()
+        if row is None or row[0] == self.settings_version:
+            return False
+        self.settings_version, self.overrides = _read_settings(self.db)
+        for built in ("effective", "thresholds", "hours", "tz"):
+            self.__dict__.pop(built, None)  # functools.cached_property keeps each in the instance's __dict__
+        return True
 
     @property
     def checkins(self) -> dict[str, Any]:
@@ -168,7 +186,8 @@ def open_clinic(config: dict[str, Any], db: sqlite_utils.Database | None = None)
     from monitoring.store import connect
 
     db = db or connect(config["database"]["path"])
-    return Clinic(db=db, config=config, overrides=stored_settings(db))
+    version, overrides = _read_settings(db)
+    return Clinic(db=db, config=config, overrides=overrides, settings_version=version)
 
 
 # The settings edits last read on each connection, with the version they were read at (stored_settings).
@@ -181,6 +200,11 @@ def stored_settings(db: sqlite_utils.Database) -> dict[str, Any]:
     triggers bump `settings_version` on every insert, update and delete (whoever writes, in any process),
     so a request on a kept connection reads one row instead of the schema and the table (issue 19). A
     database without the version (before its migration, or not initialised) is read as before."""
+    return _read_settings(db)[1]
+
+
+def _read_settings(db: sqlite_utils.Database) -> tuple[int | None, dict[str, Any]]:
+    """stored_settings, with the settings_version they were read at (None: the database has none)."""
     from monitoring.store import loads
 
     try:
@@ -189,7 +213,7 @@ def stored_settings(db: sqlite_utils.Database) -> dict[str, Any]:
         version = None
     cached = _SETTINGS_CACHE.get(db)
     if version is not None and cached is not None and cached[0] == version[0]:
-        return dict(cached[1])
+        return version[0], dict(cached[1])
     overrides: dict[str, Any] = {}
     if version is not None or "settings" in db.table_names():
         overrides = {row["key"]: loads(row["value"]) for row in db.execute("SELECT key, value FROM settings")}
@@ -197,7 +221,7 @@ def stored_settings(db: sqlite_utils.Database) -> dict[str, Any]:
         _SETTINGS_CACHE[db] = (version[0], overrides)
     else:
         _SETTINGS_CACHE.pop(db, None)
-    return dict(overrides)
+    return (None if version is None else version[0]), dict(overrides)
 
 
 @contextlib.contextmanager

@@ -213,14 +213,17 @@ def process(clinic: Clinic, message_id: int, known: _Known | None = None, *, now
     generic reply a day. Nothing happens for a text already processed. `known`: what receive_sms read as it
     stored the text, used when no other connection has committed since (else everything is read again); its
     text is parsed before the write lock is taken. `now`: aware UTC, the processing's time (the caller's one
-    reading of the clock); the text's arrival time is its row's created_at. Raises what a bug raises (the
-    caller counts it: `_note_failure`)."""
+    reading of the clock); the text's arrival time is its row's created_at. The clinic's settings are those in
+    force as the transaction begins (Clinic.refresh: an edit committed since the request began applies).
+    Raises what a bug raises (the caller counts it: `_note_failure`)."""
     if known is not None and known.message["id"] != message_id:
         known = None  # what receive_sms read is another text's
     ahead = _parse_ahead(clinic, known.message) if known is not None else None
     received = {known.message["from_number"]: known.sent_in_reply_window} if known is not None else None
     clinic.prepare()
     with transaction(clinic.db):
+        if clinic.refresh():  # an admin's edit committed since the request began: triaged by the settings now
+            ahead = None  # parsed in the time zone the request began with
         if known is not None and _data_version(clinic) == known.data_version:
             message = known.message
         else:

@@ -4,14 +4,18 @@ does is run through `run_due_work` on its own copy of the config, loaded before 
 scheduler process holds it."""
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 
 import pytest
-from conftest import NURSES, PATIENT_PHONE, START, auth, enroll, texts_to
+from conftest import NURSES, PATIENT_PHONE, START, auth, enroll, every_connection_traced, texts_to
 
 from messages.gateways import OutboxGateway
+from monitoring import app_api
 from monitoring import config as config_module
+from monitoring.clinic import open_clinic
 from monitoring.settings import editable_keys
+from monitoring.store import patient_by_id, to_text
 from scheduler.jobs import run_due_work
 
 PROVEN: dict[str, str] = {}  # editable key -> the test that proves its effect
@@ -305,3 +309,67 @@ def test_oncall_chain(client, admin_token, enrolled, edit, clock, phone):
     phone.text("o2 85")
     assert [m for m in texts_to(client, admin_token, "+15555550166") if m["kind"] == "alert"]
     assert texts_to(client, admin_token, NURSES[0]) == []
+
+
+# An edit another worker commits after a request began, before its transaction took the write lock (found in
+# review): the text or reading is triaged by the settings in force then (Clinic.refresh), not by those its
+# request opened with.
+FLOOD_COUNT = "SELECT COUNT(*) FILTER (WHERE created_at >= "  # receive_sms's last read before its write lock
+
+
+def _other_worker_sets(config, key: str, value: str) -> None:
+    other = sqlite3.connect(config["database"]["path"])
+    try:
+        with other:
+            other.execute("INSERT OR REPLACE INTO settings (key, value, updated_by, updated_at) VALUES (?, ?, ?, ?)",
+                          [key, value, "Ada Admin", to_text(START)])
+    finally:
+        other.close()
+
+
+def test_an_edit_committed_while_a_text_waits_for_the_write_lock_is_the_one_it_is_triaged_by(
+        client, admin_token, enrolled, clock, phone, config, monkeypatch):
+    at(clock, 5)
+    planted: list[str] = []
+
+    def trace(statement: str) -> None:
+        if statement.startswith(FLOOD_COUNT) and not planted:
+            planted.append(statement)
+            _other_worker_sets(config, "thresholds.spo2_floor", "92")
+
+    with every_connection_traced(monkeypatch, trace):
+        assert phone.text("oxygen 91").status_code == 200
+    assert planted  # the edit landed between the request's start and the text's transaction
+    assert "hypoxia" in assessment(client, admin_token, enrolled)["reasons"]
+    pages = [text["body"] for text in texts_to(client, admin_token, NURSES[0]) if text["kind"] == "alert"]
+    assert pages and "low oxygen 91% (floor 92%)" in pages[-1], pages
+
+
+def test_an_app_reading_is_triaged_by_an_edit_committed_after_its_request_began(app, enrolled, clock, config):
+    at(clock, 5)
+    with app.app_context():
+        clinic = open_clinic(app.config["CRS"])
+        try:
+            assert clinic.thresholds.spo2_floor == 90  # the SOP's floor, as the request opened
+            _other_worker_sets(config, "thresholds.spo2_floor", "92")
+            patient = patient_by_id(clinic.db, enrolled["id"])
+            assessment_made, _ = app_api.record(clinic, patient, {"spo2": 91}, START + timedelta(minutes=5),
+                                                now=START + timedelta(minutes=5))
+        finally:
+            clinic.db.close()
+    assert "hypoxia" in assessment_made.reasons
+
+
+def test_refresh_reads_one_row_when_nothing_changed_and_rebuilds_what_an_edit_changed(app, clock, config):
+    clinic = open_clinic(app.config["CRS"])
+    try:
+        before = clinic.thresholds
+        assert clinic.refresh() is False
+        assert clinic.thresholds is before  # kept: nothing was read again
+        _other_worker_sets(config, "thresholds.fever_c", "38.3")
+        _other_worker_sets(config, "clinic.timezone", '"America/New_York"')
+        assert clinic.refresh() is True
+        assert clinic.thresholds.fever_c == 38.3 and str(clinic.tz) == "America/New_York"
+        assert clinic.refresh() is False
+    finally:
+        clinic.db.close()

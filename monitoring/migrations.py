@@ -649,3 +649,14 @@ def m017_neuro_checks_counted_missed(db: Database) -> None:
     WHEN NEW.missed_count = 0 AND OLD.missed_count > 0
     BEGIN UPDATE neuro_checks SET counted_missed = 0 WHERE episode_id = NEW.id AND counted_missed = 1; END;
     """)
+
+
+@MIGRATIONS()
+def m018_alerts_message(db: Database) -> None:
+    """The text whose processing opened the alert or last paged about it (`message_id`; NULL when no text did: the
+    tick's missed check-ins, the app, a device). The page names that text's writer and quotes its words (issue
+    13; monitoring.pagefacts), and re-pages and calls read the same: the newest text read so far is another when
+    the tick retries an older text after a newer one was read."""
+    run_sql(db, """
+    ALTER TABLE alerts ADD COLUMN message_id INTEGER REFERENCES messages (id);
+    """)

@@ -223,7 +223,7 @@ def answer(clinic: Clinic, check: sqlite3.Row, patient: Patient, caregiver: care
     if verdict == "changed":
         care.store_assessment(clinic, patient.id, check["episode_id"], assessment, now=answered_at)
         alerts.raise_alert(clinic, patient.id, assessment.level, list(assessment.reasons),
-                           episode_id=check["episode_id"], now=answered_at)
+                           episode_id=check["episode_id"], message_id=message["id"], now=answered_at)
     for key in replies.neuro_check_keys(assessment, more_in_text=more):
         care.reply_to_patient(clinic, writer, key, care.text_values(clinic, now=answered_at), now=answered_at)
     # a temperature or a pressure in the same text is still read and triaged (after 'changed', its reply

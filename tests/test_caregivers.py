@@ -132,6 +132,57 @@ def test_caregiver_reports_confusion_both_phones_get_the_urgent_reply_and_the_nu
     assert "Text from Maria Example (caregiver, daughter)" in dashboard(app, f"/dashboard/alerts/{alert['id']}")
 
 
+def first_reading_fails(monkeypatch) -> list:
+    """The next text's processing fails after it is routed (a fault: the text is kept, unprocessed, and the
+    tick retries it); the list returned is non-empty once it has."""
+    from monitoring import inbound
+
+    from_patient, failed = inbound._from_patient, []
+
+    def fails_once(*args, **kwargs):
+        if not failed:
+            failed.append(True)
+            raise RuntimeError("a fault while reading the text")
+        return from_patient(*args, **kwargs)
+
+    monkeypatch.setattr(inbound, "_from_patient", fails_once)
+    return failed
+
+
+@pytest.mark.parametrize("older,newer,reported", [
+    pytest.param(DAUGHTER, PATIENT_PHONE, "Reported by caregiver (daughter) (555) 555-0188.",
+                 id="caregivers-text-retried-after-the-patients"),
+    pytest.param(PATIENT_PHONE, DAUGHTER, None, id="patients-text-retried-after-the-caregivers")])
+def test_a_page_raised_by_a_retried_text_names_that_texts_writer_and_words(
+        client, runner, admin_token, phone, clock, monkeypatch, older, newer, reported):
+    """Break-it pass: the page named the writer and quoted the words of the newest text read, so when the tick
+    retried an older text (after a fault) once a newer one had been read, its page named the newer text's writer
+    (a caregiver for the patient, or the reverse) and quoted the newer words. Re-pages keep naming the same."""
+    with_caregiver(client, admin_token)
+    failed = first_reading_fails(monkeypatch)
+    at(clock, 3)
+    assert phone.text("fell in the bathroom and hit her head", sender=older).status_code == 200
+    assert failed
+    at(clock, 4)
+    assert phone.text("please call me", sender=newer).status_code == 200  # read at once: the alert opens
+    opened = nurse_pages(client, admin_token)[-1]["body"]
+    assert 'texted "please call me"' in opened
+    at(clock, 5)
+    tick(runner)  # the older text is read again: its reason is new, so the nurse is paged again
+    update = nurse_pages(client, admin_token)[-1]["body"]
+    assert update.startswith("crswatch REVIEW update") and 'texted "fell in the bathroom and hit her head"' in update
+    assert "please call me" not in update
+    at(clock, 21)
+    tick(runner)  # no ACK: the re-page reads the same facts
+    repage = nurse_pages(client, admin_token)[-1]["body"]
+    assert "NOT ACKED" in repage
+    for page in (update, repage):
+        if reported is None:
+            assert "Reported by" not in page, page
+        else:
+            assert reported in page, page
+
+
 def test_a_routine_reply_goes_only_to_whoever_wrote(client, runner, admin_token, phone, clock):
     with_caregiver(client, admin_token)
     tick(runner)

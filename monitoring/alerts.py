@@ -68,7 +68,7 @@ def _named(clinic: Clinic, alert_id: int) -> Named | None:
 
 def raise_alert(clinic: Clinic, patient_id: int, level: str, reasons: list[str],
                 episode_id: int | None = None, told: tuple[str, ...] = (), next_dose_at: datetime | None = None,
-                *, now: datetime) -> int:
+                *, message_id: int | None = None, now: datetime) -> int:
     """Open an alert, or page again on the active one (inside a transaction); return its id.
 
     `level` one of triage.model.LEVELS; `reasons` reason keys (triage's, or service ones such as
@@ -77,7 +77,10 @@ def raise_alert(clinic: Clinic, patient_id: int, level: str, reasons: list[str],
     time to act, the patient still has it: someone must look again); or when it belongs to an earlier
     episode. The same reason within the timeout of an ACK is recorded, not paged: the nurse is already on it.
     `told`: the template keys of the replies the patient gets (and `next_dose_at`, when acetaminophen is
-    allowed again), which the page repeats to the nurse. `now`: aware UTC, the caller's request's or pass's time.
+    allowed again), which the page repeats to the nurse. `message_id`: the text (its messages id) whose processing
+    raises it (None for the tick, the app, a device), kept with the alert whenever it pages: the page, its re-pages
+    and calls name that text's writer and words (monitoring.pagefacts), not the newest text read, which is another
+    when the tick retries an older text. `now`: aware UTC, the caller's request's or pass's time.
     """
     db = clinic.db
     current = active_alert(clinic, patient_id)
@@ -94,10 +97,10 @@ def raise_alert(clinic: Clinic, patient_id: int, level: str, reasons: list[str],
         merged_level = max(current.level, level, key=LEVELS.index)
         db.execute(
             "UPDATE alerts SET reasons = ?, level = ?, status = 'open', acknowledged_at = NULL, "
-            "acknowledged_by = NULL, updated_at = ?, next_page_at = ?, episode_id = COALESCE(?, episode_id) "
-            "WHERE id = ?",
+            "acknowledged_by = NULL, updated_at = ?, next_page_at = ?, episode_id = COALESCE(?, episode_id), "
+            "message_id = ? WHERE id = ?",
             [dumps(known + added), merged_level, to_text(now), to_text(now + _timeout(clinic)), episode_id,
-             current.id],
+             message_id, current.id],
         )
         record_event(clinic, current.id, "reopened" if not added else "reasons_added", now, reasons=list(reasons),
                      level=merged_level)
@@ -107,6 +110,7 @@ def raise_alert(clinic: Clinic, patient_id: int, level: str, reasons: list[str],
         "patient_id": patient_id, "episode_id": episode_id, "level": level, "reasons": dumps(list(reasons)),
         "status": "open", "page_round": 0, "next_page_at": to_text(now + _timeout(clinic)),
         "round_started_at": to_text(now), "created_at": to_text(now), "updated_at": to_text(now),
+        "message_id": message_id,
     })
     record_event(clinic, alert_id, "opened", now, level=level, reasons=list(reasons))
     pagefacts.record_told(clinic, alert_id, level, told, next_dose_at, kept=None)  # a new alert: told nothing yet

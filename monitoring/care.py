@@ -260,8 +260,9 @@ def record_reading(clinic: Clinic, patient: Patient, episode: Episode, values: d
     (the reading's and the doses' combined) and when the next check-in is due. Optionally
     `temperature_given` / `temperature_unit` ("C" or "F"): the temperature as the patient or device gave it.
     `shown`: what the patient sees, "text" (texted_instructions) or "app" (every instruction); the page
-    tells the nurse the same. `now`: aware UTC from the caller's request or pass; the assessment, the stored
-    rows and the next check-in all take it.
+    tells the nurse the same. `message_id`: the text it came from (None from the app or a device), kept with
+    the reading and with the alert it raises (its page names that text's writer). `now`: aware UTC from the
+    caller's request or pass; the assessment, the stored rows and the next check-in all take it.
     """
     # Issue 14, fault 5: a value no body shows (triage.ranges, the one source) is the patient's text and a
     # flag (`implausible`, the assessment's implausible_reading), never a clinical value: blanked here, on
@@ -300,7 +301,7 @@ def record_reading(clinic: Clinic, patient: Patient, episode: Episode, values: d
             alert_reasons.remove("fever")
         alerts.raise_alert(clinic, patient.id, assessment.level, alert_reasons, episode_id=episode.id,
                            told=assessment.instructions if shown == "app" else texted_instructions(assessment),
-                           next_dose_at=assessment.next_acetaminophen_at, now=now)
+                           next_dose_at=assessment.next_acetaminophen_at, message_id=message_id, now=now)
     # no temperature in this reading: keep the pace the last one set (hourly while febrile)
     febrile = None if reading.temperature_c is None else reading.temperature_c >= clinic.thresholds.fever_c
     next_checkin = answer_checkin(clinic, patient, episode, febrile=febrile, now=now)

@@ -179,7 +179,8 @@ def _note_failure(clinic: Clinic, message_id: int, now: datetime) -> None:
             clinic.db.execute("UPDATE messages SET status = 'error', processed_at = ? WHERE id = ?",
                               [to_text(now), message_id])
             if row["patient_id"]:  # a person must read what the machine could not
-                alerts.raise_alert(clinic, row["patient_id"], "clinician_review", ["unprocessed_message"], now=now)
+                alerts.raise_alert(clinic, row["patient_id"], "clinician_review", ["unprocessed_message"],
+                                   message_id=message_id, now=now)
 
 
 def process_pending(clinic: Clinic, now: datetime, settle_seconds: int = 30) -> int:
@@ -298,7 +299,7 @@ def _from_patient(clinic: Clinic, patient: Patient, message: caregiver_texts.Mes
         said = _said(parsed, message["body"])
     episode = active_episode(clinic.db, patient.id)
     if parsed.command == "stop":
-        _opt_out(clinic, patient, episode, now)
+        _opt_out(clinic, patient, episode, message["id"], now)
         return
     if parsed.command == "start":
         clinic.db.execute("UPDATE patients SET opted_out_at = NULL WHERE id = ?", [patient.id])
@@ -327,7 +328,7 @@ def _from_patient(clinic: Clinic, patient: Patient, message: caregiver_texts.Mes
     if said.concern:
         # "please call me", "chest pain", "I fell": a person must read it, whatever else the text says.
         alerts.raise_alert(clinic, patient.id, "clinician_review", [said.concern], episode_id=episode.id,
-                           told=("reply_clinician_review",), now=now)
+                           told=("reply_clinician_review",), message_id=message["id"], now=now)
         answered = said.has_reading or any(report.name == "acetaminophen" for report in parsed.medications)
         if not answered:  # a reading or an acetaminophen report in this text answered the check-in already
             care.answer_checkin(clinic, patient, episode, now=now)
@@ -461,13 +462,14 @@ def _reading_values(parsed: Parsed) -> dict[str, Any]:
     }
 
 
-def _opt_out(clinic: Clinic, patient: Patient, episode: Episode | None, now: datetime) -> None:
-    """STOP is honoured (Twilio blocks further texts) and the nurse is told: the patient is no longer watched.
-    `now`: aware UTC, the processing's time."""
+def _opt_out(clinic: Clinic, patient: Patient, episode: Episode | None, message_id: int, now: datetime) -> None:
+    """STOP (the text `message_id`) is honoured (Twilio blocks further texts) and the nurse is told: the patient is
+    no longer watched. `now`: aware UTC, the processing's time."""
     clinic.db.execute("UPDATE patients SET opted_out_at = ? WHERE id = ?", [to_text(now), patient.id])
     clinic.audit("patient", "patient.opt_out", f"patient:{patient.id}")
     if episode is not None:
-        alerts.raise_alert(clinic, patient.id, "clinician_review", ["opted_out"], episode_id=episode.id, now=now)
+        alerts.raise_alert(clinic, patient.id, "clinician_review", ["opted_out"], episode_id=episode.id,
+                           message_id=message_id, now=now)
     if clinic.config["sms"]["backend"] == "outbox":  # Twilio answers STOP itself and would refuse ours
         key = replies.reply_keys(replies.Said(command="stop"))[0].key
         queue_text(clinic, patient.phone, _render(patient, key, care.text_values(clinic, now=now)), "reply",

@@ -632,3 +632,31 @@ def m016_fever_reset_kept(db: Database) -> None:
     CREATE TRIGGER readings_fever_reset_delete AFTER DELETE ON readings
     BEGIN UPDATE episodes SET fever_reset_through = NULL WHERE id = OLD.episode_id; END;
     """)
+
+
+@MIGRATIONS()
+def m017_neuro_checks_counted_missed(db: Database) -> None:
+    """A missed neuro check remembers that its miss is still in the episode's `missed_count`
+    (`counted_missed`, 1 while it is): monitoring.neuro_checks.count_missed sets it when it adds the 1, and an
+    answer that arrived before `answer_by` but was read after the miss (a text deferred by a flood or retried
+    after a fault) takes that 1 back only then; silence that never happened must not page the nurse. Whoever
+    resets the count to 0 (the patient's answer, a pause, a resume) clears it by the trigger, so an answer read
+    after a reset never takes back a miss counted since. A check missed before this migration is not known to be
+    counted: left at 0."""
+    run_sql(db, """
+    ALTER TABLE neuro_checks ADD COLUMN counted_missed INTEGER NOT NULL DEFAULT 0;
+    CREATE TRIGGER neuro_checks_counted_missed_reset AFTER UPDATE OF missed_count ON episodes
+    WHEN NEW.missed_count = 0 AND OLD.missed_count > 0
+    BEGIN UPDATE neuro_checks SET counted_missed = 0 WHERE episode_id = NEW.id AND counted_missed = 1; END;
+    """)
+
+
+@MIGRATIONS()
+def m018_alerts_message(db: Database) -> None:
+    """The text whose processing opened the alert or last paged about it (`message_id`; NULL when no text did: the
+    tick's missed check-ins, the app, a device). The page names that text's writer and quotes its words (issue
+    13; monitoring.pagefacts), and re-pages and calls read the same: the newest text read so far is another when
+    the tick retries an older text after a newer one was read."""
+    run_sql(db, """
+    ALTER TABLE alerts ADD COLUMN message_id INTEGER REFERENCES messages (id);
+    """)

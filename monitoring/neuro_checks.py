@@ -153,8 +153,9 @@ def send_due(clinic: Clinic, now: datetime) -> int:
 def count_missed(clinic: Clinic, now: datetime) -> int:
     """A check unanswered by its `answer_by` is missed, and counted as a missed check-in (silence is a
     symptom: enough of them in a row page the nurse, as for the patient's own check-ins), unless the episode
-    is paused by then (a paused patient's silence is not a missed check-in). Returns how many checks were
-    missed. `now`: aware UTC, the pass's."""
+    is paused by then (a paused patient's silence is not a missed check-in) or no longer active. A check
+    counted is marked so (`counted_missed`, migration m017): an answer read later takes the miss back (`answer`).
+    Returns how many checks were missed. `now`: aware UTC, the pass's."""
     rows = clinic.db.execute(
         "SELECT id, episode_id, patient_id FROM neuro_checks WHERE status = 'sent' AND answer_by <= ?",
         [to_text(now)]).fetchall()
@@ -169,8 +170,11 @@ def count_missed(clinic: Clinic, now: datetime) -> int:
             paused = clinic.db.execute("SELECT paused_at FROM episodes WHERE id = ?", [row["episode_id"]]).fetchone()
             if paused is not None and paused["paused_at"] is not None:
                 continue  # the patient is in care: a silence now is not a missed check-in (monitoring.episodes)
-            clinic.db.execute("UPDATE episodes SET missed_count = missed_count + 1 WHERE id = ? AND status = 'active'",
-                              [row["episode_id"]])
+            counted = clinic.db.execute(
+                "UPDATE episodes SET missed_count = missed_count + 1 WHERE id = ? AND status = 'active'",
+                [row["episode_id"]]).rowcount
+            if counted:
+                clinic.db.execute("UPDATE neuro_checks SET counted_missed = 1 WHERE id = ?", [row["id"]])
             checkins._escalate_if_silent(clinic, row["episode_id"], row["patient_id"], now)
     return missed
 
@@ -194,6 +198,11 @@ def answer(clinic: Clinic, check: sqlite3.Row, patient: Patient, caregiver: care
     text still needs the patient's pipeline (it is not an answer, or it also carries a reading). `message`: its
     messages row.
 
+    An answer recorded over a missed check takes back the missed check-in `count_missed` added for it, when that
+    1 is still in the episode's `missed_count` (`counted_missed`: not when the check was missed while paused, nor
+    when the count was reset since, e.g. by the patient's answer): the check was answered in time, and silence
+    that never happened must not page the nurse. A page already sent for the silence stays: a person was told.
+
     'normal' is recorded and thanked (or left to the pipeline's reply when the text also has a reading);
     'changed' is recorded, stored as an urgent assessment, raises the alert, and the urgent reply goes to
     the patient and every caregiver (care.TO_EVERYONE); a reading in the same text goes on to the pipeline.
@@ -203,15 +212,18 @@ def answer(clinic: Clinic, check: sqlite3.Row, patient: Patient, caregiver: care
     if verdict is None:
         return True
     clinic.db.execute(
-        "UPDATE neuro_checks SET status = ?, answered_at = ?, caregiver_id = ?, message_id = ? WHERE id = ?",
-        [verdict, to_text(answered_at), caregiver["id"], message["id"], check["id"]])
+        "UPDATE neuro_checks SET status = ?, answered_at = ?, caregiver_id = ?, message_id = ?, counted_missed = 0 "
+        "WHERE id = ?", [verdict, to_text(answered_at), caregiver["id"], message["id"], check["id"]])
+    if check["counted_missed"]:  # read in this transaction, as count_missed and any reset left it
+        clinic.db.execute("UPDATE episodes SET missed_count = MAX(missed_count - 1, 0) WHERE id = ?",
+                          [check["episode_id"]])
     assessment = assess_neuro_check(verdict, clinic.hours, answered_at)
     writer = care.caregiver_as_writer(patient, caregiver)
     more = has_more_than_answer(message["body"])
     if verdict == "changed":
         care.store_assessment(clinic, patient.id, check["episode_id"], assessment, now=answered_at)
         alerts.raise_alert(clinic, patient.id, assessment.level, list(assessment.reasons),
-                           episode_id=check["episode_id"], now=answered_at)
+                           episode_id=check["episode_id"], message_id=message["id"], now=answered_at)
     for key in replies.neuro_check_keys(assessment, more_in_text=more):
         care.reply_to_patient(clinic, writer, key, care.text_values(clinic, now=answered_at), now=answered_at)
     # a temperature or a pressure in the same text is still read and triaged (after 'changed', its reply

@@ -7,6 +7,7 @@ fact the store does not hold.
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import chain
 from typing import Any
 
 from messages.concern import concern
@@ -42,13 +43,22 @@ def record_told(clinic: Clinic, alert_id: int, level: str, told: tuple[str, ...]
 
 def facts(clinic: Clinic, alert: Alert, reasons: list[str]) -> tuple[PageFacts, datetime | None]:
     """The page's facts for `alert` and `reasons` (reason keys): the values behind each reason (degrees
-    Celsius, mmHg, %, per minute), the patient's own words, what the patient was told, the callback number
-    (issue 12); with the time of the reading behind them (None when no reading raised them)."""
+    Celsius, mmHg, %, per minute), the patient's own words and who wrote them, what the patient was told, the
+    callback number (issue 12); with the time of the reading behind them (None when no reading raised them).
+    The values, words and writer are those of the text that raised the alert (`alert.message_id`), else the
+    newest reading and text read."""
     db = clinic.db
     patient = patient_by_id(db, alert.patient_id)
     assert patient is not None  # alerts.patient_id is a foreign key
     where, params = ("episode_id = ?", [alert.episode_id]) if alert.episode_id else (
         "patient_id = ?", [alert.patient_id])
+    # The text that raised the alert (monitoring.inbound passes its id down): the page reads the readings as they
+    # were when it arrived, its own the newest, not one sent since, which is another text's when the tick reads an
+    # older text after a newer one. Without one (the tick, the app, a device), the newest.
+    raised_by = db.execute("SELECT body, created_at FROM messages WHERE id = ?",
+                           [alert.message_id]).fetchone() if alert.message_id else None
+    if raised_by is not None:
+        where, params = f"{where} AND taken_at <= ?", [*params, raised_by["created_at"]]
     values: dict[str, Any] = {}
     taken_at: datetime | None = None
     latest = db.execute(f"SELECT * FROM readings WHERE {where} ORDER BY taken_at DESC, id DESC LIMIT 1",
@@ -69,11 +79,12 @@ def facts(clinic: Clinic, alert: Alert, reasons: list[str]) -> tuple[PageFacts, 
                         values["diastolic"] = earlier["diastolic"]
     words = None
     if set(reasons) & set(FREE_TEXT_REASONS):
-        # the newest text read so far that asked for a person (a reading sent since must not stand in for the
-        # words; a text stored after the one being processed is not read yet: monitoring.inbound.process marks
-        # each text processed as its transaction starts)
-        for said in db.execute("SELECT body FROM messages WHERE patient_id = ? AND direction = 'in' "
-                               "AND processed_at IS NOT NULL ORDER BY id DESC LIMIT 20", [alert.patient_id]):
+        # the text that raised the alert, else the newest text read so far that asked for a person (a reading sent
+        # since must not stand in for the words; a text stored after the one being processed is not read yet:
+        # monitoring.inbound.process marks each text processed as its transaction starts)
+        read_so_far = db.execute("SELECT body FROM messages WHERE patient_id = ? AND direction = 'in' "
+                                 "AND processed_at IS NOT NULL ORDER BY id DESC LIMIT 20", [alert.patient_id])
+        for said in chain([raised_by] if raised_by is not None else [], read_so_far):
             if concern(said["body"]):
                 words = said["body"]
                 break
@@ -83,11 +94,12 @@ def facts(clinic: Clinic, alert: Alert, reasons: list[str]) -> tuple[PageFacts, 
     if patient.baseline_spo2 is not None:  # triage.rules.spo2_floor: min(clinic floor, own baseline)
         floor = min(floor, patient.baseline_spo2)
     allow_numbers = clinic.effective["escalation"]["page_callback_number"]
+    # whoever wrote the text that raised the alert, else the newest text read so far (an alert no text raised)
     reporter = db.execute(
         "SELECT c.relationship, c.phone FROM messages m JOIN caregivers c ON c.id = m.caregiver_id "
-        "WHERE m.id = (SELECT MAX(id) FROM messages WHERE patient_id = ? AND direction = 'in' "
-        "AND processed_at IS NOT NULL)",
-        [alert.patient_id]).fetchone()
+        "WHERE m.id = COALESCE(?, (SELECT MAX(id) FROM messages WHERE patient_id = ? AND direction = 'in' "
+        "AND processed_at IS NOT NULL))",
+        [alert.message_id, alert.patient_id]).fetchone()
     page = PageFacts(
         reported_by=(f"caregiver ({reporter['relationship']})" if reporter["relationship"] else "caregiver")
         if reporter else None,

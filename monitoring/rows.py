@@ -126,7 +126,8 @@ class Alert(_Row):
     """A row of `alerts`. `level` urgent | clinician_review | ...; `reasons` a JSON list of reason keys;
     `status` open | acknowledged | resolved; `page_round` how many rounds of the on-call chain were paged;
     `next_page_at` when it pages again unless acknowledged; `call_due_at` when an unacknowledged urgent
-    page becomes a voice call; `told` what the patient was told (JSON)."""
+    page becomes a voice call; `told` what the patient was told (JSON); `message_id` the text that opened it
+    or last paged about it (None when no text did)."""
 
     id: int
     patient_id: int
@@ -147,6 +148,7 @@ class Alert(_Row):
     outcome: str | None
     told: str | None
     call_due_at: str | None
+    message_id: int | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -132,6 +132,57 @@ def test_caregiver_reports_confusion_both_phones_get_the_urgent_reply_and_the_nu
     assert "Text from Maria Example (caregiver, daughter)" in dashboard(app, f"/dashboard/alerts/{alert['id']}")
 
 
+def first_reading_fails(monkeypatch) -> list:
+    """The next text's processing fails after it is routed (a fault: the text is kept, unprocessed, and the
+    tick retries it); the list returned is non-empty once it has."""
+    from monitoring import inbound
+
+    from_patient, failed = inbound._from_patient, []
+
+    def fails_once(*args, **kwargs):
+        if not failed:
+            failed.append(True)
+            raise RuntimeError("a fault while reading the text")
+        return from_patient(*args, **kwargs)
+
+    monkeypatch.setattr(inbound, "_from_patient", fails_once)
+    return failed
+
+
+@pytest.mark.parametrize("older,newer,reported", [
+    pytest.param(DAUGHTER, PATIENT_PHONE, "Reported by caregiver (daughter) (555) 555-0188.",
+                 id="caregivers-text-retried-after-the-patients"),
+    pytest.param(PATIENT_PHONE, DAUGHTER, None, id="patients-text-retried-after-the-caregivers")])
+def test_a_page_raised_by_a_retried_text_names_that_texts_writer_and_words(
+        client, runner, admin_token, phone, clock, monkeypatch, older, newer, reported):
+    """Break-it pass: the page named the writer and quoted the words of the newest text read, so when the tick
+    retried an older text (after a fault) once a newer one had been read, its page named the newer text's writer
+    (a caregiver for the patient, or the reverse) and quoted the newer words. Re-pages keep naming the same."""
+    with_caregiver(client, admin_token)
+    failed = first_reading_fails(monkeypatch)
+    at(clock, 3)
+    assert phone.text("fell in the bathroom and hit her head", sender=older).status_code == 200
+    assert failed
+    at(clock, 4)
+    assert phone.text("please call me", sender=newer).status_code == 200  # read at once: the alert opens
+    opened = nurse_pages(client, admin_token)[-1]["body"]
+    assert 'texted "please call me"' in opened
+    at(clock, 5)
+    tick(runner)  # the older text is read again: its reason is new, so the nurse is paged again
+    update = nurse_pages(client, admin_token)[-1]["body"]
+    assert update.startswith("crswatch REVIEW update") and 'texted "fell in the bathroom and hit her head"' in update
+    assert "please call me" not in update
+    at(clock, 21)
+    tick(runner)  # no ACK: the re-page reads the same facts
+    repage = nurse_pages(client, admin_token)[-1]["body"]
+    assert "NOT ACKED" in repage
+    for page in (update, repage):
+        if reported is None:
+            assert "Reported by" not in page, page
+        else:
+            assert reported in page, page
+
+
 def test_a_routine_reply_goes_only_to_whoever_wrote(client, runner, admin_token, phone, clock):
     with_caregiver(client, admin_token)
     tick(runner)
@@ -227,20 +278,20 @@ def test_the_which_patient_question_lists_the_initials_in_the_caregivers_words(
     assert asked["body"].endswith((f"{lead} P.E. {word} M.G.", f"{lead} M.G. {word} P.E."))
 
 
-def route_fails_once(monkeypatch) -> list:
-    """The next caregiver text's routing fails (a fault: the text is kept, the tick retries it); the list
-    returned is non-empty once it has."""
+def route_fails(monkeypatch, times: int = 1) -> list:
+    """The next `times` routings of caregiver texts fail (a fault: the text is kept, the tick retries it); the
+    list returned holds one entry per failure so far."""
     from monitoring import caregiver_texts
 
     route, failed = caregiver_texts.route, []
 
-    def fails_once(*args, **kwargs):
-        if not failed:
+    def fails(*args, **kwargs):
+        if len(failed) < times:
             failed.append(True)
             raise RuntimeError("a fault while routing")
         return route(*args, **kwargs)
 
-    monkeypatch.setattr(caregiver_texts, "route", fails_once)
+    monkeypatch.setattr(caregiver_texts, "route", fails)
     return failed
 
 
@@ -254,7 +305,7 @@ def test_initials_retried_after_a_fault_release_the_text_held_when_they_arrived(
                     caregivers=[{"name": "Maria Example", "phone": DAUGHTER}])
     tick(runner)
     phone.text("101.2", sender=DAUGHTER)  # held: which patient?
-    failed = route_fails_once(monkeypatch)
+    failed = route_fails(monkeypatch)
     at(clock, 110)
     phone.text("M.G.", sender=DAUGHTER)  # within the 2 hours; kept, not processed
     assert failed
@@ -338,7 +389,7 @@ def answer_routed_after_the_tick(client, runner, token, phone, clock, monkeypatc
     neuro checks missed before inbound_retried)."""
     with_caregiver(client, token)
     neuro_check_sent(client, runner, token, clock)
-    failed = route_fails_once(monkeypatch)
+    failed = route_fails(monkeypatch)
     at(clock, NEXT_DAY_10 + arrives)
     phone.text(body, sender=DAUGHTER)
     assert failed
@@ -402,6 +453,116 @@ def test_an_answer_that_arrived_after_answer_by_is_still_not_the_checks_answer(
     assert [tuple(row) for row in db.execute("SELECT status, answered_at FROM neuro_checks ORDER BY id")] == [
         ("missed", None), ("scheduled", None)]
     assert not any("neuro_check_changed" in a["reasons"] for a in alerts(client, admin_token))
+
+
+# An answer that arrived before answer_by but was read after count_missed counted the check as a missed check-in
+# takes that miss back: silence that never happened must not page the nurse, nor show on the dashboard.
+
+def missed_checkins(client, token, patient_id: int) -> int:
+    """The episode's missed check-ins in a row, as the dashboard and the API show them."""
+    shown = client.get(f"/api/v1/patients/{patient_id}", headers=auth(token)).get_json()
+    return int(shown["episode"]["missed_checkins"])
+
+
+def check_statuses(config) -> list[str]:
+    from monitoring.store import connect
+    return [row[0] for row in connect(config["database"]["path"]).execute("SELECT status FROM neuro_checks ORDER BY id")]
+
+
+def answer_deferred_by_a_flood(phone, clock, body: str, arrives: int) -> None:
+    """The caregiver's phone sends INBOUND_BURST texts in the minute before `body` (a stuck phone resending
+    HELP), so `body`, arriving `arrives` minutes after the check went out, waits for the tick (it is no red flag)."""
+    for second in range(30):
+        at(clock, NEXT_DAY_10 + arrives - 1 + second / 60)
+        assert phone.text("HELP", sender=DAUGHTER).status_code == 200
+    at(clock, NEXT_DAY_10 + arrives)
+    assert phone.text(body, sender=DAUGHTER).status_code == 200
+
+
+@pytest.mark.parametrize("late", ["retried-after-a-fault", "deferred-by-a-flood"])
+def test_an_answer_read_after_its_check_was_missed_takes_back_the_missed_checkin(
+        client, runner, admin_token, phone, clock, monkeypatch, config, late):
+    """Break-it pass: the answer was recorded over the missed check, but the missed check-in count_missed had
+    added stayed, so the dashboard showed a silence that never happened, and with the patient's own next miss
+    the nurse would have been paged for it."""
+    patient = with_caregiver(client, admin_token)
+    neuro_check_sent(client, runner, admin_token, clock)
+    phone.text("98.6")  # the patient answers their own check-in: the missed count starts at 0
+    if late == "retried-after-a-fault":
+        failed = route_fails(monkeypatch, times=2)  # on arrival and on the first tick's retry
+        at(clock, NEXT_DAY_10 + 115)
+        phone.text("ok all normal", sender=DAUGHTER)
+    else:
+        answer_deferred_by_a_flood(phone, clock, "ok all normal", arrives=115)
+        failed = route_fails(monkeypatch, times=1)  # on the first tick's try
+    at(clock, NEXT_DAY_10 + 121)
+    tick(runner)  # past answer_by: missed and counted before the answer is read
+    assert check_statuses(config) == ["missed", "scheduled"] and failed
+    assert missed_checkins(client, admin_token, patient["id"]) == 1
+    at(clock, NEXT_DAY_10 + 125)
+    tick(runner)  # the answer is read: it arrived in time
+    assert check_statuses(config) == ["normal", "scheduled"]
+    assert missed_checkins(client, admin_token, patient["id"]) == 0
+    assert not [a for a in alerts(client, admin_token) if "missed_checkins" in a["reasons"]]
+
+
+@pytest.mark.parametrize("between,counted", [
+    pytest.param("patient-answers", 1, id="count-reset-by-the-patients-answer-since"),
+    pytest.param("paused", 0, id="missed-while-paused-never-counted")])
+def test_a_late_answer_takes_back_only_a_miss_still_in_the_count(
+        client, runner, admin_token, phone, clock, monkeypatch, config, between, counted):
+    """The answer takes back only the 1 count_missed added and that is still there: not when the check was
+    missed while monitoring was paused (not counted), nor when the count was reset since (the patient answered,
+    or a resume). Here the patient's own check-in is missed after that: that miss is real and must stay."""
+    patient = with_caregiver(client, admin_token, monitoring_hours=120)
+    neuro_check_sent(client, runner, admin_token, clock)
+    phone.text("98.6")  # the missed count starts at 0
+    if between == "paused":
+        at(clock, NEXT_DAY_10 + 60)
+        assert client.post(f"/api/v1/patients/{patient['id']}/pause", json={"reason": "in_clinic"},
+                           headers=auth(admin_token)).status_code == 200
+    answer_deferred_by_a_flood(phone, clock, "ok all normal", arrives=115)
+    failed = route_fails(monkeypatch, times=2)  # read at the third tick after it arrived
+    at(clock, NEXT_DAY_10 + 121)
+    tick(runner)
+    assert check_statuses(config)[0] == "missed" and len(failed) == 1
+    assert missed_checkins(client, admin_token, patient["id"]) == counted
+    at(clock, NEXT_DAY_10 + 122)
+    if between == "paused":
+        assert client.post(f"/api/v1/patients/{patient['id']}/resume", headers=auth(admin_token)).status_code == 200
+    else:
+        phone.text("98.6")
+    assert missed_checkins(client, admin_token, patient["id"]) == 0
+    at(clock, NEXT_DAY_10 + 242)
+    tick(runner)  # the patient's next check-in is asked ...
+    assert len(failed) == 2
+    at(clock, NEXT_DAY_10 + 288)
+    tick(runner)  # ... and missed, then the caregiver's answer is read
+    assert check_statuses(config)[0] == "normal"
+    assert missed_checkins(client, admin_token, patient["id"]) == 1  # the patient's own miss, not taken back
+
+
+def test_a_page_already_sent_for_the_silence_stays_when_the_late_answer_takes_the_miss_back(
+        client, runner, admin_token, phone, clock, monkeypatch, config):
+    """One missed check-in pages here: the nurse was paged for the silence before the answer was read. The miss
+    is taken back, but the alert stays open: a person has been told, and only a person closes it."""
+    assert client.put("/api/v1/settings", json={"checkins.escalate_after_missed": 1},
+                      headers=auth(admin_token)).status_code == 200
+    patient = with_caregiver(client, admin_token)
+    neuro_check_sent(client, runner, admin_token, clock)
+    phone.text("98.6")
+    route_fails(monkeypatch, times=2)
+    at(clock, NEXT_DAY_10 + 115)
+    phone.text("ok all normal", sender=DAUGHTER)
+    at(clock, NEXT_DAY_10 + 121)
+    tick(runner)
+    [silence] = [a for a in alerts(client, admin_token) if a["status"] == "open"]
+    assert silence["reasons"] == ["missed_checkins"] and "missed check-ins" in nurse_pages(client, admin_token)[-1]["body"]
+    at(clock, NEXT_DAY_10 + 125)
+    tick(runner)
+    assert check_statuses(config)[0] == "normal" and missed_checkins(client, admin_token, patient["id"]) == 0
+    assert [(a["id"], a["status"], a["reasons"]) for a in alerts(client, admin_token)] == [
+        (silence["id"], "open", ["missed_checkins"])]
 
 
 def test_neuro_check_changed_answer_is_urgent(app, client, runner, admin_token, phone, clock):

@@ -53,6 +53,32 @@ def test_red_flag_page_carries_values_instruction_time_ack_and_link(client, admi
     assert segments(body) <= 3 and is_gsm7(body)
 
 
+def test_a_page_raised_by_a_retried_text_carries_that_texts_values_and_time(client, admin_token, enrolled, clock,
+                                                                          phone, runner, monkeypatch):
+    """Break-it pass: the page read the newest reading, so when the tick retried an older text (after a fault)
+    once a newer one had been read, the page for the older text's red flags carried the newer, normal values
+    ("low blood pressure 120/80", "low oxygen 98%") and the newer text's time. Re-pages read the same."""
+    from test_caregivers import first_reading_fails
+
+    failed = first_reading_fails(monkeypatch)
+    at(clock, 3)
+    phone.text("temp 39.4 bp 84/52 o2 87 pulse 118")
+    assert failed and pages(client, admin_token) == []
+    at(clock, 4)
+    phone.text("temp 37.0 bp 120/80 o2 98 pulse 80")  # read at once: nothing to page
+    assert pages(client, admin_token) == []
+    at(clock, 5)
+    tick(runner)  # the older text is read again: it pages
+    at(clock, 21)
+    tick(runner)  # no ACK: the re-page
+    first, repage = pages(client, admin_token)
+    assert "NOT ACKED" in repage
+    for body in (first, repage):
+        assert "102.9F/39.4C" in body and "low blood pressure 84/52 (baseline 125)" in body, body
+        assert "low oxygen 87% (floor 90%)" in body and "HR 118" in body, body
+    assert "at 10:03 AM." in first  # when the text with those values arrived
+
+
 def test_after_hours_page_says_the_patient_was_sent_to_the_ed(client, admin_token, enrolled, clock, phone):
     at(clock, 11 * 60)  # 9:00 PM: SOP 5 Grade 2 "if after hours ... recommend ED evaluation"
     phone.text("o2 86")

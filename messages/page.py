@@ -139,6 +139,7 @@ def render_page(key: str, *, level: str, initials: str, time: str, alert_id: int
     budget: when it would not fit, the quote shortens, then the heart rate, what the patient was told and
     the callback number go, in that order; level, initials, reasons, ACK and the link always stay."""
     text = ""
+    initials = gsm_plain(initials)  # "Á.N." (Ángela Núñez): one letter GSM-7 lacks makes the whole page UCS-2
     for shown, quote_chars in _shortened(facts):
         text = render(key, "en", level=level, initials=initials, time=time, alert_id=alert_id, link=link,
                       reasons=reason_phrases(shown, quote_chars), told=told_text(shown),
@@ -162,8 +163,8 @@ def callback_text(facts: PageFacts) -> str:
     """" Reported by caregiver (daughter) (555) 555-0161. Pt phone (555) 555-0160." (issue 13: the nurse
     calls whoever noticed, not only a patient who may be confused); each part only where known/allowed."""
     text = ""
-    if facts.reported_by:
-        text += f" Reported by {facts.reported_by}" + (f" {facts.reporter_phone}" if facts.reporter_phone else "") + "."
+    if facts.reported_by:  # the relationship is free text ("mamá"): kept GSM-7 like the patient's words
+        text += f" Reported by {gsm_plain(facts.reported_by)}" + (f" {facts.reporter_phone}" if facts.reporter_phone else "") + "."
     if facts.callback:
         text += f" Pt phone {facts.callback}."
     return text

@@ -15,7 +15,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from messages.page import render_page
+from messages.page import gsm_plain, render_page
 from messages.texts import level_label, render
 from monitoring import bodies, operator, outbox, pagefacts
 from monitoring.clinic import Clinic, Conflict, NotFound, ValidationError
@@ -35,6 +35,12 @@ def initials(name: str) -> str:
     """Minimum PHI for nurse texts: 'Pat Acceptance' -> 'P.A.' (at most three letters; '?' for none)."""
     parts = [part for part in name.replace(".", " ").split() if part[:1].isalpha()]
     return "".join(part[0].upper() + "." for part in parts[:3]) or "?"
+
+
+def nurse_initials(name: str) -> str:
+    """`initials` as a nurse's text shows them: GSM-7 only ('Ángela Núñez' -> 'A.N.'), so one accented capital
+    never turns the text into UCS-2 (67 characters a segment, messages.texts.segments)."""
+    return gsm_plain(initials(name))
 
 
 def recipients(chain: list[dict[str, Any]], page_round: int) -> list[dict[str, Any]]:
@@ -164,7 +170,7 @@ def _page(clinic: Clinic, alert_id: int, page_round: int, now: datetime, update:
     # taken (else when it happened), in clinic time
     moment = from_text(alert.created_at) if repage else (taken_at or now)
     key = "nurse_alert_update" if update else ("nurse_repage" if repage else "nurse_alert")
-    body = render_page(key, level=level_label(alert.level, "en").upper(), initials=initials(name),
+    body = render_page(key, level=level_label(alert.level, "en").upper(), initials=nurse_initials(name),
                        time=clinic.local(moment).strftime("%-I:%M %p"), alert_id=alert_id,
                        link=clinic.dashboard_url(f"/dashboard/alerts/{alert_id}"), facts=facts)
     # A phone whose page for this alert failed for good is not tried again in this round (no storm of
@@ -357,7 +363,7 @@ def acknowledge_by_text(clinic: Clinic, phone: str, actor: str, alert_id: int | 
         done = {alert.id for alert, _ in chosen}
         still_open = [(alert, name) for alert, name in allowed if alert.id not in done]
         if len(chosen) == 1:
-            body = render("nurse_ack", "en", alert_id=chosen[0][0].id, initials=initials(chosen[0][1]))
+            body = render("nurse_ack", "en", alert_id=chosen[0][0].id, initials=nurse_initials(chosen[0][1]))
         else:
             body = render("nurse_ack_all", "en", count=len(chosen), alerts=_listed(chosen))
         if still_open:
@@ -368,7 +374,7 @@ def acknowledge_by_text(clinic: Clinic, phone: str, actor: str, alert_id: int | 
 
 def _listed(named: list[Named], with_initials: bool = True, most: int = 4) -> str:
     """"3 (B.C.), 4 (D.E.), +2 more": a nurse's reply stays within its segments however many are open."""
-    shown = [f"{alert.id} ({initials(name)})" if with_initials else str(alert.id) for alert, name in named[:most]]
+    shown = [f"{alert.id} ({nurse_initials(name)})" if with_initials else str(alert.id) for alert, name in named[:most]]
     return ", ".join(shown + ([f"+{len(named) - most} more"] if len(named) > most else []))
 
 
@@ -377,10 +383,10 @@ def _already_text(clinic: Clinic, named: Named) -> str:
     not both drive in."""
     alert, name = named
     if alert.status == "resolved":
-        return render("nurse_ack_resolved", "en", alert_id=alert.id, initials=initials(name),
+        return render("nurse_ack_resolved", "en", alert_id=alert.id, initials=nurse_initials(name),
                       resolved_by=alert.resolved_by,
                       time=clinic.local(from_text(alert.resolved_at or alert.updated_at)).strftime("%-I:%M %p"))
-    return render("nurse_ack_already", "en", alert_id=alert.id, initials=initials(name),
+    return render("nurse_ack_already", "en", alert_id=alert.id, initials=nurse_initials(name),
                   acknowledged_by=alert.acknowledged_by,
                   time=clinic.local(from_text(alert.acknowledged_at or alert.updated_at)).strftime("%-I:%M %p"))
 

@@ -36,3 +36,12 @@ def test_a_page_stays_gsm7_within_its_budget_and_keeps_what_the_patient_was_told
     assert "Told: call clinic now." in page, page  # SOP 5 Grade 2 in clinic hours: what the patient was told
     assert segments(page) <= SEGMENT_BUDGET["nurse_alert"], (segments(page), page)
     assert is_gsm7(page), page
+
+
+def test_a_nurses_ack_confirmation_names_the_patient_in_gsm7(client, admin_token, runner, phone):
+    enroll(client, admin_token, name="Ángela Núñez")
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    assert phone.text("temp 103, short of breath").status_code == 200
+    assert phone.text("ACK", sender=NURSES[0]).status_code == 200
+    confirmation = texts_to(client, admin_token, NURSES[0])[-1]["body"]
+    assert "A.N." in confirmation and is_gsm7(confirmation), confirmation

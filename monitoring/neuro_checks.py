@@ -173,8 +173,9 @@ def count_missed(clinic: Clinic, now: datetime) -> int:
             counted = clinic.db.execute(
                 "UPDATE episodes SET missed_count = missed_count + 1 WHERE id = ? AND status = 'active'",
                 [row["episode_id"]]).rowcount
-            if counted:
-                clinic.db.execute("UPDATE neuro_checks SET counted_missed = 1 WHERE id = ?", [row["id"]])
+            if not counted:
+                continue  # monitoring ended since the check went out: no silence to count, none to page for
+            clinic.db.execute("UPDATE neuro_checks SET counted_missed = 1 WHERE id = ?", [row["id"]])
             checkins._escalate_if_silent(clinic, row["episode_id"], row["patient_id"], now)
     return missed
 

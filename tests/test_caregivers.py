@@ -565,6 +565,29 @@ def test_a_page_already_sent_for_the_silence_stays_when_the_late_answer_takes_th
         (silence["id"], "open", ["missed_checkins"])]
 
 
+def test_a_check_missed_after_monitoring_ended_pages_no_one(client, runner, admin_token, phone, clock, config):
+    """The check went out, then the nurse ended monitoring; its answer time passing later is no silence to page
+    for (count_missed counts nothing for an ended episode, so it must not escalate on the count left there)."""
+    assert client.put("/api/v1/settings", json={"checkins.escalate_after_missed": 1},
+                      headers=auth(admin_token)).status_code == 200
+    patient = with_caregiver(client, admin_token)
+    neuro_check_sent(client, runner, admin_token, clock)  # the patient's own check-in went unanswered meanwhile
+    [silence] = [a for a in alerts(client, admin_token) if a["status"] == "open"]
+    assert silence["reasons"] == ["missed_checkins"]
+    at(clock, NEXT_DAY_10 + 20)
+    assert client.post(f"/api/v1/alerts/{silence['id']}/resolve", json={"note": "Called, she is fine"},
+                       headers=auth(admin_token)).status_code == 200
+    at(clock, NEXT_DAY_10 + 30)
+    assert client.post(f"/api/v1/patients/{patient['id']}/end", json={"reason": "admitted"},
+                       headers=auth(admin_token)).status_code == 200
+    pages_before = len(nurse_pages(client, admin_token))
+    at(clock, NEXT_DAY_10 + 121)
+    tick(runner)
+    assert check_statuses(config)[0] == "missed"
+    assert [a["status"] for a in alerts(client, admin_token)] == ["resolved"]
+    assert len(nurse_pages(client, admin_token)) == pages_before
+
+
 def test_neuro_check_changed_answer_is_urgent(app, client, runner, admin_token, phone, clock):
     patient = with_caregiver(client, admin_token)
     neuro_check_sent(client, runner, admin_token, clock)

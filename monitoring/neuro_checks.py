@@ -23,7 +23,7 @@ from monitoring import alerts, care, checkins, operator
 from monitoring.clinic import Clinic
 from monitoring.config import parse_clock
 from monitoring.rows import Patient
-from monitoring.store import from_text, insert, patient_by_id, to_text, transaction
+from monitoring.store import from_text, insert, loads, patient_by_id, to_text, transaction
 from triage import replies
 from triage.neuro_check import assess_neuro_check
 
@@ -180,6 +180,17 @@ def count_missed(clinic: Clinic, now: datetime) -> int:
     return missed
 
 
+def _note_taken_back(clinic: Clinic, patient_id: int, answered_at: datetime) -> None:
+    """A silence alert still active when a missed check's miss is taken back says so in its history (the nurse
+    sees why the episode now shows one missed check-in fewer); the alert itself stays for a person to close.
+    `answered_at`: aware UTC, when the answer arrived."""
+    active = alerts.active_alert(clinic, patient_id)
+    if active is not None and "missed_checkins" in loads(active.reasons, []):
+        alerts.record_event(clinic, active.id, "missed_checkin_taken_back", answered_at,
+                            note="the caregiver's daily check was answered before its deadline (at this time), "
+                                 "but the answer was read after the check was counted missed")
+
+
 def open_check(clinic: Clinic, patient_id: int, arrived: datetime) -> sqlite3.Row | None:
     """The patient's check a text that arrived at `arrived` (aware UTC, its message's `created_at`) answers, or
     None: the check sent and still waiting, or one `count_missed` marked missed after the text arrived (a text
@@ -218,6 +229,7 @@ def answer(clinic: Clinic, check: sqlite3.Row, patient: Patient, caregiver: care
     if check["counted_missed"]:  # read in this transaction, as count_missed and any reset left it
         clinic.db.execute("UPDATE episodes SET missed_count = MAX(missed_count - 1, 0) WHERE id = ?",
                           [check["episode_id"]])
+        _note_taken_back(clinic, patient.id, answered_at)
     assessment = assess_neuro_check(verdict, clinic.hours, answered_at)
     writer = care.caregiver_as_writer(patient, caregiver)
     more = has_more_than_answer(message["body"])

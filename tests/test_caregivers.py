@@ -543,7 +543,7 @@ def test_a_late_answer_takes_back_only_a_miss_still_in_the_count(
 
 
 def test_a_page_already_sent_for_the_silence_stays_when_the_late_answer_takes_the_miss_back(
-        client, runner, admin_token, phone, clock, monkeypatch, config):
+        app, client, runner, admin_token, phone, clock, monkeypatch, config):
     """One missed check-in pages here: the nurse was paged for the silence before the answer was read. The miss
     is taken back, but the alert stays open: a person has been told, and only a person closes it."""
     assert client.put("/api/v1/settings", json={"checkins.escalate_after_missed": 1},
@@ -563,6 +563,16 @@ def test_a_page_already_sent_for_the_silence_stays_when_the_late_answer_takes_th
     assert check_statuses(config)[0] == "normal" and missed_checkins(client, admin_token, patient["id"]) == 0
     assert [(a["id"], a["status"], a["reasons"]) for a in alerts(client, admin_token)] == [
         (silence["id"], "open", ["missed_checkins"])]
+    # the alert's history tells the nurse why the episode now shows no missed check-in
+    with app.app_context():
+        from monitoring.clinic import open_clinic
+        from monitoring.timeline import alert_detail
+        opened = open_clinic(app.config["CRS"])
+        events = alert_detail(opened, silence["id"])["events"]
+        opened.db.close()
+    [taken_back] = [event for event in events if event["kind"] == "missed_checkin_taken_back"]
+    assert taken_back["at"] == START + timedelta(minutes=NEXT_DAY_10 + 115)  # when the answer arrived
+    assert "answered before its deadline" in taken_back["detail"]["note"]
 
 
 def test_a_check_missed_after_monitoring_ended_pages_no_one(client, runner, admin_token, phone, clock, config):

@@ -186,7 +186,7 @@ def _note_taken_back(clinic: Clinic, patient_id: int, answered_at: datetime) -> 
     `answered_at`: aware UTC, when the answer arrived."""
     active = alerts.active_alert(clinic, patient_id)
     if active is not None and "missed_checkins" in loads(active.reasons, []):
-        alerts.record_event(clinic, active.id, "missed_checkin_taken_back", answered_at,
+        alerts.record_event(clinic, active.id, "miss_taken_back", answered_at,
                             note="the caregiver's daily check was answered before its deadline (at this time), "
                                  "but the answer was read after the check was counted missed")
 

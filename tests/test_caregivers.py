@@ -570,7 +570,7 @@ def test_a_page_already_sent_for_the_silence_stays_when_the_late_answer_takes_th
         opened = open_clinic(app.config["CRS"])
         events = alert_detail(opened, silence["id"])["events"]
         opened.db.close()
-    [taken_back] = [event for event in events if event["kind"] == "missed_checkin_taken_back"]
+    [taken_back] = [event for event in events if event["kind"] == "miss_taken_back"]
     assert taken_back["at"] == START + timedelta(minutes=NEXT_DAY_10 + 115)  # when the answer arrived
     assert "answered before its deadline" in taken_back["detail"]["note"]
 

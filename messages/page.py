@@ -96,6 +96,8 @@ def reason_phrases(facts: PageFacts, quote_chars: int = QUOTE_CHARS) -> str:
     temperature_shown = False
     for code in facts.reasons:
         if code in FREE_TEXT_REASONS:
+            if facts.words and _quoted_already(facts, code):
+                continue  # asks for a call and a concerning text: the one text the page carries, quoted once
             parts.append(f"texted {quote(facts.words, quote_chars)}" if facts.words else reason_label(code, "en"))
             continue
         label = reason_label(code, "en")
@@ -114,6 +116,12 @@ def reason_phrases(facts: PageFacts, quote_chars: int = QUOTE_CHARS) -> str:
     if facts.heart_rate is not None:
         parts.append(f"HR {facts.heart_rate}")
     return ", ".join(parts)
+
+
+def _quoted_already(facts: PageFacts, code: str) -> bool:
+    """Whether an earlier reason of `facts` already quoted its `words` (the page carries one text's words, so a
+    second free-text reason would repeat the same quote)."""
+    return any(earlier in FREE_TEXT_REASONS for earlier in facts.reasons[:facts.reasons.index(code)])
 
 
 def _temperature(celsius: float) -> str:
@@ -177,6 +185,8 @@ def spoken_reasons(facts: PageFacts) -> str:
     temperature_said = False
     for code in facts.reasons:
         if code in FREE_TEXT_REASONS:
+            if facts.words and _quoted_already(facts, code):
+                continue
             parts.append(f"texted: {quote(facts.words, QUOTE_CHARS)[1:-1]}" if facts.words else reason_label(code, "en"))
             continue
         said = reason_label(code, "en")

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from conftest import NURSES, PATIENT_PHONE, START, auth, enroll, texts_to
 
-from messages.page import PageFacts, quote, render_page
+from messages.page import PageFacts, quote, reason_phrases, render_page, spoken_reasons
 from messages.texts import is_gsm7, segments
 from monitoring import config as config_module
 from scheduler.jobs import run_due_work
@@ -184,3 +184,21 @@ def test_an_unknown_command_from_a_nurse_gets_the_short_list(client, admin_token
     phone.text("what is this", sender=NURSES[0])
     reply = texts_to(client, admin_token, NURSES[0])[-1]["body"]
     assert "Commands: ACK" in reply and "ACK <id>" in reply and "ACK ALL" in reply
+
+
+@pytest.mark.parametrize("reasons", [("asks_for_call", "concerning_text"), ("concerning_text", "hypoxia", "asks_for_call")])
+def test_the_patients_words_are_quoted_once_when_two_reasons_came_from_them(reasons):
+    """'please call me, I feel awful' raises both asks_for_call and concerning_text (possibly from two texts over
+    one alert): the page carries one text's words, so they are quoted once, not repeated at the nurse."""
+    facts = PageFacts(reasons=reasons, words="please call me I feel awful", spo2=88, spo2_floor=90)
+    assert reason_phrases(facts).count("I feel awful") == 1
+    assert spoken_reasons(facts).count("I feel awful") == 1
+    assert ("low oxygen 88%" in reason_phrases(facts)) == ("hypoxia" in reasons)
+    page = render_page("nurse_alert", level="URGENT", initials="P.E.", time="3:12 AM", alert_id=7,
+                       link="https://crs.example/a/7", facts=facts)
+    assert page.count("I feel awful") == 1, page
+
+
+def test_without_words_each_free_text_reason_keeps_its_label():
+    facts = PageFacts(reasons=("asks_for_call", "concerning_text"))
+    assert reason_phrases(facts) == "asks to be called, worrying message, read it"

@@ -22,6 +22,9 @@ from triage.model import ESCALATION_SYMPTOMS, LEVELS
 # the time is when the alert was raised.
 READING_REASONS = frozenset({*FEVER_REASONS, "hypotension", "hypoxia", "prolonged_symptoms", *ESCALATION_SYMPTOMS})
 FIELDS = ("temperature_c", "systolic", "diastolic", "spo2", "heart_rate")
+# The reading field each valued reason is shown with (messages.page.reason_phrases).
+VALUE_REASONS = {"temperature_c": frozenset(FEVER_REASONS), "systolic": frozenset({"hypotension"}),
+                 "spo2": frozenset({"hypoxia"})}
 
 
 def record_told(clinic: Clinic, alert_id: int, level: str, told: tuple[str, ...],
@@ -66,17 +69,28 @@ def facts(clinic: Clinic, alert: Alert, reasons: list[str]) -> tuple[PageFacts, 
     if latest is not None:
         values = {field: latest[field] for field in FIELDS}
         taken_at = from_text(latest["taken_at"])
-        # a reason raised by an earlier reading keeps that reading's value (fever, then low oxygen alone)
-        wanted = {"temperature_c": set(FEVER_REASONS), "systolic": {"hypotension"}, "spo2": {"hypoxia"}}
-        for field, codes in wanted.items():
-            if values[field] is None and codes & set(reasons):
-                earlier = db.execute(
+        # Each reason shows the value of the reading triage judged it by (its assessment names the reason), not the
+        # newest reading's: low blood pressure at 84/50, then a text with low oxygen and a pressure of 118/76, pages
+        # "low blood pressure 84/50", never "low blood pressure 118/76". Else the newest reading with the value.
+        cap = [raised_by["created_at"]] if raised_by is not None else []
+        for field, codes in VALUE_REASONS.items():
+            wanted = codes & set(reasons)
+            if not wanted:
+                continue
+            marks = ", ".join("?" for _ in wanted)
+            judged = db.execute(
+                "SELECT r.* FROM assessments a JOIN readings r ON r.id = a.reading_id WHERE a.patient_id = ? "
+                f"AND a.assessed_at >= ? AND r.{field} IS NOT NULL {'AND r.taken_at <= ? ' if cap else ''}"
+                f"AND EXISTS (SELECT 1 FROM json_each(a.reasons) WHERE value IN ({marks})) ORDER BY a.id DESC LIMIT 1",
+                [alert.patient_id, alert.created_at, *cap, *sorted(wanted)]).fetchone()
+            if judged is None and values[field] is None:
+                judged = db.execute(
                     f"SELECT * FROM readings WHERE {where} AND {field} IS NOT NULL ORDER BY taken_at DESC, id DESC "
                     "LIMIT 1", params).fetchone()
-                if earlier is not None:
-                    values[field] = earlier[field]
-                    if field == "systolic":
-                        values["diastolic"] = earlier["diastolic"]
+            if judged is not None:
+                values[field] = judged[field]
+                if field == "systolic":
+                    values["diastolic"] = judged["diastolic"]
     words = None
     if set(reasons) & set(FREE_TEXT_REASONS):
         # the text that raised the alert, else the newest text read so far that asked for a person (a reading sent

@@ -202,3 +202,24 @@ def test_the_patients_words_are_quoted_once_when_two_reasons_came_from_them(reas
 def test_without_words_each_free_text_reason_keeps_its_label():
     facts = PageFacts(reasons=("asks_for_call", "concerning_text"))
     assert reason_phrases(facts) == "asks to be called, worrying message, read it"
+
+
+def test_each_reason_keeps_the_value_it_was_raised_by_in_the_call_and_the_repage(client, admin_token, runner, phone,
+                                                                                  clock):
+    """Low blood pressure at 84/50, then, before anyone acknowledges, low oxygen in a text whose pressure is 118/76:
+    the call and the re-page say 'low blood pressure 84/50', never 'low blood pressure 118/76' (found by hand: the
+    newest reading's pressure stood in for the reading that raised the reason)."""
+    enroll(client, admin_token, baseline_systolic=125)
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    clock.move_to(START + timedelta(minutes=5))
+    phone.text("bp 84/50 dizzy")
+    clock.move_to(START + timedelta(minutes=8))
+    phone.text("o2 87 bp 118/76")
+    clock.move_to(START + timedelta(minutes=25))
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    bodies = [text["body"] for text in texts_to(client, admin_token, NURSES[0])]
+    update, call, repage = bodies[1], bodies[2], bodies[3]
+    assert "now low oxygen 87% (floor 90%)" in update
+    assert "low blood pressure, 84 over 50, baseline 125" in call and "118" not in call, call
+    assert "low blood pressure 84/50 (baseline 125)" in repage and "low oxygen 87%" in repage, repage
+    assert "118/76" not in repage

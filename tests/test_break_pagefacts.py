@@ -1,0 +1,56 @@
+"""Break-it pass on alerts.message_id (m018): a page, its update and re-pages read the readings as of the text
+that raised the alert (monitoring.pagefacts.facts). Driven through the signed webhook, the app API and the tick."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from conftest import NURSES, START, auth, enroll, texts_to
+
+
+def at(clock, minutes):
+    clock.move_to(START + timedelta(minutes=minutes))
+
+
+def tick(runner):
+    result = runner.invoke(args=["tick"])
+    assert result.exit_code == 0, result.output
+
+
+def pages(client, token):
+    return [m["body"] for number in NURSES for m in texts_to(client, token, number) if m["kind"] == "alert"]
+
+
+@pytest.fixture
+def enrolled(client, admin_token, runner):
+    patient = enroll(client, admin_token, baseline_systolic=125)
+    tick(runner)
+    return patient
+
+
+def test_an_app_reading_a_phone_clock_ahead_keeps_its_value_when_a_text_adds_a_reason(client, admin_token, enrolled,
+                                                                                     clock, phone, runner):
+    """The app accepts a taken_at up to 5 minutes ahead of ours (a phone's clock ahead: app_api.FUTURE_ALLOWANCE).
+    Its reading pages low blood pressure 84/50; a minute later the patient texts "please call me", which adds a
+    reason and stamps the alert with that text: the re-page then reads the readings taken up to the text's
+    arrival only, which leaves out the app's 84/50 (taken "later") and shows the earlier normal pressure as the
+    low one."""
+    at(clock, 1)
+    assert phone.text("temp 37.0 bp 120/80").status_code == 200  # normal: no alert
+    assert pages(client, admin_token) == []
+    at(clock, 5)
+    response = client.post("/api/v1/me/readings", headers=auth(enrolled["patient_token"]),
+                           json={"systolic": 84, "diastolic": 50,
+                                 "taken_at": (START + timedelta(minutes=8)).isoformat()})
+    assert response.status_code == 201, response.get_json()
+    [first] = pages(client, admin_token)
+    assert "low blood pressure 84/50" in first, first
+    at(clock, 6)
+    assert phone.text("please call me").status_code == 200
+    at(clock, 40)
+    tick(runner)  # no ACK: the re-page names every reason with its value
+    repages = [body for body in pages(client, admin_token) if "NOT ACKED" in body]
+    assert repages, pages(client, admin_token)
+    for body in repages:
+        assert "120/80" not in body, body
+        assert "low blood pressure 84/50" in body, body

@@ -60,8 +60,10 @@ def facts(clinic: Clinic, alert: Alert, reasons: list[str]) -> tuple[PageFacts, 
     # older text after a newer one. Without one (the tick, the app, a device), the newest.
     raised_by = db.execute("SELECT body, created_at FROM messages WHERE id = ?",
                            [alert.message_id]).fetchone() if alert.message_id else None
+    # A reading is "as of" the text when it was taken or recorded by then: an app's taken_at may be up to five
+    # minutes ahead of ours (app_api.FUTURE_ALLOWANCE, a phone's clock), yet it was in hand before the text arrived.
     if raised_by is not None:
-        where, params = f"{where} AND taken_at <= ?", [*params, raised_by["created_at"]]
+        where, params = f"{where} AND MIN(taken_at, created_at) <= ?", [*params, raised_by["created_at"]]
     values: dict[str, Any] = {}
     taken_at: datetime | None = None
     latest = db.execute(f"SELECT * FROM readings WHERE {where} ORDER BY taken_at DESC, id DESC LIMIT 1",
@@ -80,7 +82,7 @@ def facts(clinic: Clinic, alert: Alert, reasons: list[str]) -> tuple[PageFacts, 
             marks = ", ".join("?" for _ in wanted)
             judged = db.execute(
                 "SELECT r.* FROM assessments a JOIN readings r ON r.id = a.reading_id WHERE a.patient_id = ? "
-                f"AND a.assessed_at >= ? AND r.{field} IS NOT NULL {'AND r.taken_at <= ? ' if cap else ''}"
+                f"AND a.assessed_at >= ? AND r.{field} IS NOT NULL {'AND MIN(r.taken_at, r.created_at) <= ? ' if cap else ''}"
                 f"AND EXISTS (SELECT 1 FROM json_each(a.reasons) WHERE value IN ({marks})) ORDER BY a.id DESC LIMIT 1",
                 [alert.patient_id, alert.created_at, *cap, *sorted(wanted)]).fetchone()
             if judged is None and values[field] is None:

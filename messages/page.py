@@ -66,11 +66,16 @@ def fahrenheit(celsius: float) -> float:
     return round(celsius * 9 / 5 + 32, 1)
 
 
+# Latin letters Unicode gives no decomposition (so NFKD cannot drop their stroke): their plain letter.
+_NO_DECOMPOSITION = str.maketrans({"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Ħ": "H", "ħ": "h", "Ŧ": "T", "ŧ": "t",
+                                   "Ð": "D", "ð": "d", "Þ": "Th", "þ": "th", "Œ": "Oe", "œ": "oe", "ı": "i"})
+
+
 def gsm_plain(text: str) -> str:
     """`text` in GSM-7 only (accents dropped where GSM-7 lacks them, curly quotes straightened, no
     emoji), on one line: a patient's words must not turn a page into UCS-2 and triple its segments."""
     text = text.replace("\u2018", "'").replace("\u2019", "'").replace("\u201c", "'").replace("\u201d", "'")
-    text = text.replace('"', "'")
+    text = text.replace('"', "'").translate(_NO_DECOMPOSITION)  # "Łódź" -> "Lodz", not " odz"
     kept = []
     for ch in text:
         if ch in GSM7_BASIC and ch not in "\r\n":

@@ -33,3 +33,22 @@ def test_a_page_shows_a_letter_for_each_initial(client, admin_token, runner, pho
     assert page.startswith(f"crswatch URGENT: {shown} "), page
     assert re.match(r"crswatch URGENT: (\S\.)+ ", page), page
     assert is_gsm7(page), page
+
+
+@pytest.mark.parametrize("relationship, shown", [
+    pytest.param("mamá 👧", "Reported by caregiver (mama) (555) 555-0188.", id="emoji-after-a-word"),
+    pytest.param("👧", "Reported by caregiver (555) 555-0188.", id="emoji-only"),
+    pytest.param("дочь", "Reported by caregiver (555) 555-0188.", id="cyrillic-only"),
+    pytest.param("daughter", "Reported by caregiver (daughter) (555) 555-0188.", id="control-plain"),
+])
+def test_a_page_names_the_caregivers_relationship_without_an_empty_gap(client, admin_token, runner, phone,
+                                                                      relationship, shown):
+    """The relationship is free text: what GSM-7 cannot carry is dropped, and it left 'caregiver ( )' or
+    'caregiver (mama )' on the nurse's page."""
+    enroll(client, admin_token, caregivers=[{"name": "Rosa Example", "phone": "+15555550188",
+                                             "relationship": relationship}])
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    assert phone.text("she is short of breath", sender="+15555550188").status_code == 200
+    page = _page(client, admin_token)
+    assert shown in page, page
+    assert is_gsm7(page), page

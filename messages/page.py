@@ -177,7 +177,9 @@ def callback_text(facts: PageFacts) -> str:
     calls whoever noticed, not only a patient who may be confused); each part only where known/allowed."""
     text = ""
     if facts.reported_by:  # the relationship is free text ("mamá"): kept GSM-7 like the patient's words
-        text += f" Reported by {gsm_plain(facts.reported_by)}" + (f" {facts.reporter_phone}" if facts.reporter_phone else "") + "."
+        # what GSM-7 cannot carry is dropped: no "caregiver ( )" for "дочь", no "(mama )" for "mamá 👧"
+        reporter = re.sub(r"\s*\(\s*\)", "", re.sub(r"\(\s*(.*?)\s*\)", r"(\1)", gsm_plain(facts.reported_by)))
+        text += f" Reported by {reporter}" + (f" {facts.reporter_phone}" if facts.reporter_phone else "") + "."
     if facts.callback:
         text += f" Pt phone {facts.callback}."
     return text

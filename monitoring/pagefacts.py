@@ -55,15 +55,15 @@ def facts(clinic: Clinic, alert: Alert, reasons: list[str]) -> tuple[PageFacts, 
     assert patient is not None  # alerts.patient_id is a foreign key
     where, params = ("episode_id = ?", [alert.episode_id]) if alert.episode_id else (
         "patient_id = ?", [alert.patient_id])
-    # The text that raised the alert (monitoring.inbound passes its id down): the page reads the readings as they
-    # were when it arrived, its own the newest, not one sent since, which is another text's when the tick reads an
-    # older text after a newer one. Without one (the tick, the app, a device), the newest.
+    # The text that raised the alert (monitoring.inbound passes its id down): the page reads the texts' readings as
+    # they were when it arrived, its own the newest, not one sent since, which is another text's when the tick reads
+    # an older text after a newer one. Readings no text brought (the app, a device) are all read: one may have
+    # added a reason since (the alert keeps the text), and an app's taken_at may be up to five minutes ahead of
+    # ours (app_api.FUTURE_ALLOWANCE, a phone's clock). Without a text (the tick, the app, a device), the newest.
     raised_by = db.execute("SELECT body, created_at FROM messages WHERE id = ?",
                            [alert.message_id]).fetchone() if alert.message_id else None
-    # A reading is "as of" the text when it was taken or recorded by then: an app's taken_at may be up to five
-    # minutes ahead of ours (app_api.FUTURE_ALLOWANCE, a phone's clock), yet it was in hand before the text arrived.
     if raised_by is not None:
-        where, params = f"{where} AND MIN(taken_at, created_at) <= ?", [*params, raised_by["created_at"]]
+        where, params = f"{where} AND (message_id IS NULL OR taken_at <= ?)", [*params, raised_by["created_at"]]
     values: dict[str, Any] = {}
     taken_at: datetime | None = None
     latest = db.execute(f"SELECT * FROM readings WHERE {where} ORDER BY taken_at DESC, id DESC LIMIT 1",
@@ -82,7 +82,7 @@ def facts(clinic: Clinic, alert: Alert, reasons: list[str]) -> tuple[PageFacts, 
             marks = ", ".join("?" for _ in wanted)
             judged = db.execute(
                 "SELECT r.* FROM assessments a JOIN readings r ON r.id = a.reading_id WHERE a.patient_id = ? "
-                f"AND a.assessed_at >= ? AND r.{field} IS NOT NULL {'AND MIN(r.taken_at, r.created_at) <= ? ' if cap else ''}"
+                f"AND a.assessed_at >= ? AND r.{field} IS NOT NULL {'AND (r.message_id IS NULL OR r.taken_at <= ?) ' if cap else ''}"
                 f"AND EXISTS (SELECT 1 FROM json_each(a.reasons) WHERE value IN ({marks})) ORDER BY a.id DESC LIMIT 1",
                 [alert.patient_id, alert.created_at, *cap, *sorted(wanted)]).fetchone()
             if judged is None and values[field] is None:
@@ -110,12 +110,11 @@ def facts(clinic: Clinic, alert: Alert, reasons: list[str]) -> tuple[PageFacts, 
     if patient.baseline_spo2 is not None:  # triage.rules.spo2_floor: min(clinic floor, own baseline)
         floor = min(floor, patient.baseline_spo2)
     allow_numbers = clinic.effective["escalation"]["page_callback_number"]
-    # whoever wrote the text that raised the alert, else the newest text read so far (an alert no text raised)
+    # whoever wrote the text that raised the alert; none for an alert no text raised (missed check-ins, the app, a
+    # device): a caregiver who texted earlier did not report it
     reporter = db.execute(
-        "SELECT c.relationship, c.phone FROM messages m JOIN caregivers c ON c.id = m.caregiver_id "
-        "WHERE m.id = COALESCE(?, (SELECT MAX(id) FROM messages WHERE patient_id = ? AND direction = 'in' "
-        "AND processed_at IS NOT NULL))",
-        [alert.message_id, alert.patient_id]).fetchone()
+        "SELECT c.relationship, c.phone FROM messages m JOIN caregivers c ON c.id = m.caregiver_id WHERE m.id = ?",
+        [alert.message_id]).fetchone() if alert.message_id else None
     page = PageFacts(
         reported_by=(f"caregiver ({reporter['relationship']})" if reporter["relationship"] else "caregiver")
         if reporter else None,

@@ -103,3 +103,24 @@ def test_an_alert_the_app_raised_names_no_caregiver_who_only_texted_a_normal_rea
     [page] = pages(client, admin_token)
     assert "low oxygen 87%" in page, page
     assert "Reported by" not in page, page
+
+
+def test_a_repage_shows_the_worse_value_a_later_text_sent_for_the_same_reason(client, admin_token, enrolled, clock,
+                                                                             phone, runner):
+    """Oxygen 88 pages (low oxygen); nine minutes later the patient texts oxygen 82: the same reason on an alert
+    not yet acknowledged, so no new page ('seen_again'), and the alert keeps the first text. The re-page (and
+    the call it leads to) then read the readings as of that first text only and told the nurse 88%, not the 82%
+    the patient had sent since (before alerts.message_id they showed the newest reading)."""
+    at(clock, 1)
+    assert phone.text("o2 88").status_code == 200
+    [first] = pages(client, admin_token)
+    assert "low oxygen 88%" in first, first
+    at(clock, 10)
+    assert phone.text("o2 82").status_code == 200
+    assert pages(client, admin_token) == [first]  # the same reason: recorded, not paged again
+    at(clock, 40)
+    tick(runner)
+    repages = [body for body in pages(client, admin_token) if "NOT ACKED" in body]
+    assert repages, pages(client, admin_token)
+    for body in repages:
+        assert "low oxygen 82%" in body, body

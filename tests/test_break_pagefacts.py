@@ -124,3 +124,7 @@ def test_a_repage_shows_the_worse_value_a_later_text_sent_for_the_same_reason(cl
     assert repages, pages(client, admin_token)
     for body in repages:
         assert "low oxygen 82%" in body, body
+    calls = [m["body"] for number in NURSES for m in texts_to(client, admin_token, number) if m["kind"] == "call"]
+    assert calls, "an urgent page unacknowledged becomes a call"
+    for said in calls:
+        assert "82" in said and "88" not in said, said

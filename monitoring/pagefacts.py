@@ -73,8 +73,10 @@ def facts(clinic: Clinic, alert: Alert, reasons: list[str]) -> tuple[PageFacts, 
         taken_at = from_text(latest["taken_at"])
         # Each reason shows the value of the reading triage judged it by (its assessment names the reason), not the
         # newest reading's: low blood pressure at 84/50, then a text with low oxygen and a pressure of 118/76, pages
-        # "low blood pressure 84/50", never "low blood pressure 118/76". Else the newest reading with the value.
-        cap = [raised_by["created_at"]] if raised_by is not None else []
+        # "low blood pressure 84/50", never "low blood pressure 118/76". The last such reading triaged, whichever text
+        # or device sent it: oxygen 88 pages, then a text with 82 (the same reason, not paged again) makes the
+        # re-page and the call say 82%, not the raising text's 88; a text the tick reads late names its reason by its
+        # own value (it is triaged last). Else the newest reading with the value.
         for field, codes in VALUE_REASONS.items():
             wanted = codes & set(reasons)
             if not wanted:
@@ -82,9 +84,10 @@ def facts(clinic: Clinic, alert: Alert, reasons: list[str]) -> tuple[PageFacts, 
             marks = ", ".join("?" for _ in wanted)
             judged = db.execute(
                 "SELECT r.* FROM assessments a JOIN readings r ON r.id = a.reading_id WHERE a.patient_id = ? "
-                f"AND a.assessed_at >= ? AND r.{field} IS NOT NULL {'AND (r.message_id IS NULL OR r.taken_at <= ?) ' if cap else ''}"
-                f"AND EXISTS (SELECT 1 FROM json_each(a.reasons) WHERE value IN ({marks})) ORDER BY a.id DESC LIMIT 1",
-                [alert.patient_id, alert.created_at, *cap, *sorted(wanted)]).fetchone()
+                f"AND a.assessed_at >= ? AND r.{field} IS NOT NULL "
+                f"AND EXISTS (SELECT 1 FROM json_each(a.reasons) WHERE value IN ({marks})) "
+                "ORDER BY a.id DESC LIMIT 1",
+                [alert.patient_id, alert.created_at, *sorted(wanted)]).fetchone()
             if judged is None and values[field] is None:
                 judged = db.execute(
                     f"SELECT * FROM readings WHERE {where} AND {field} IS NOT NULL ORDER BY taken_at DESC, id DESC "

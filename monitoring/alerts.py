@@ -88,9 +88,9 @@ def raise_alert(clinic: Clinic, patient_id: int, level: str, reasons: list[str],
     episode. The same reason within the timeout of an ACK is recorded, not paged: the nurse is already on it.
     `told`: the template keys of the replies the patient gets (and `next_dose_at`, when acetaminophen is
     allowed again), which the page repeats to the nurse. `message_id`: the text (its messages id) whose processing
-    raises it (None for the tick, the app, a device), kept with the alert whenever it pages (a page without a text
-    keeps the text that paged before): the page, its re-pages and calls name that text's writer and words
-    (monitoring.pagefacts), not the newest text read, which is another when the tick retries an older text. `now`: aware UTC, the caller's request's or pass's time.
+    raises it (None for the tick, the app, a device), kept with the alert whenever it pages: the page, its re-pages
+    and calls name that text's writer and words (monitoring.pagefacts), not the newest text read, which is another
+    when the tick retries an older text. `now`: aware UTC, the caller's request's or pass's time.
     """
     db = clinic.db
     current = active_alert(clinic, patient_id)
@@ -108,7 +108,7 @@ def raise_alert(clinic: Clinic, patient_id: int, level: str, reasons: list[str],
         db.execute(
             "UPDATE alerts SET reasons = ?, level = ?, status = 'open', acknowledged_at = NULL, "
             "acknowledged_by = NULL, updated_at = ?, next_page_at = ?, episode_id = COALESCE(?, episode_id), "
-            "message_id = COALESCE(?, message_id) WHERE id = ?",
+            "message_id = ? WHERE id = ?",
             [dumps(known + added), merged_level, to_text(now), to_text(now + _timeout(clinic)), episode_id,
              message_id, current.id],
         )

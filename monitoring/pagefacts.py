@@ -57,9 +57,9 @@ def facts(clinic: Clinic, alert: Alert, reasons: list[str]) -> tuple[PageFacts, 
         "patient_id = ?", [alert.patient_id])
     # The text that raised the alert (monitoring.inbound passes its id down): the page reads the texts' readings as
     # they were when it arrived, its own the newest, not one sent since, which is another text's when the tick reads
-    # an older text after a newer one. Readings no text brought (the app, a device) are all read: one may have
-    # added a reason since (the alert keeps the text), and an app's taken_at may be up to five minutes ahead of
-    # ours (app_api.FUTURE_ALLOWANCE, a phone's clock). Without a text (the tick, the app, a device), the newest.
+    # an older text after a newer one. Readings no text brought (the app, a device) are all read: an app's taken_at
+    # may be up to five minutes ahead of ours (app_api.FUTURE_ALLOWANCE, a phone's clock). Without a text (the tick,
+    # the app, a device), the newest.
     raised_by = db.execute("SELECT body, created_at FROM messages WHERE id = ?",
                            [alert.message_id]).fetchone() if alert.message_id else None
     if raised_by is not None:

@@ -127,7 +127,7 @@ class Alert(_Row):
     `status` open | acknowledged | resolved; `page_round` how many rounds of the on-call chain were paged;
     `next_page_at` when it pages again unless acknowledged; `call_due_at` when an unacknowledged urgent
     page becomes a voice call; `told` what the patient was told (JSON); `message_id` the text that opened it
-    or last paged about it (None when no text did; a page no text raised keeps it)."""
+    or last paged about it (None when no text did)."""
 
     id: int
     patient_id: int

@@ -60,32 +60,6 @@ CAREGIVER = "+15555550188"
 REPORTED = "Reported by caregiver (spouse) (555) 555-0188."
 
 
-def test_a_repage_still_names_the_caregiver_after_the_app_adds_a_reason(client, admin_token, enrolled, clock, phone,
-                                                                       runner):
-    """The spouse texts "he seems confused" (the page names the spouse); the patient texts a normal temperature,
-    then his app sends an oxygen of 87, which adds low oxygen to the same alert (no text: message_id NULL). The
-    re-page still carries the confusion the spouse reported: the nurse must still be told whom to call."""
-    response = client.post(f"/api/v1/patients/{enrolled['id']}/caregivers", headers=auth(admin_token),
-                           json={"name": "Carl Giver", "phone": CAREGIVER, "relationship": "spouse"})
-    assert response.status_code == 201, response.get_json()
-    at(clock, 1)
-    assert phone.text("he seems confused", sender=CAREGIVER).status_code == 200
-    [first] = pages(client, admin_token)
-    assert "confusion" in first and REPORTED in first, first
-    at(clock, 3)
-    assert phone.text("98.6").status_code == 200
-    at(clock, 5)
-    response = client.post("/api/v1/me/readings", headers=auth(enrolled["patient_token"]), json={"spo2": 87})
-    assert response.status_code == 201, response.get_json()
-    at(clock, 40)
-    tick(runner)
-    repages = [body for body in pages(client, admin_token) if "NOT ACKED" in body]
-    assert repages, pages(client, admin_token)
-    for body in repages:
-        assert "confusion" in body and "low oxygen 87%" in body, body
-        assert REPORTED in body, body
-
-
 def test_an_alert_the_app_raised_names_no_caregiver_who_only_texted_a_normal_reading_earlier(
         client, admin_token, enrolled, clock, phone, runner):
     """The spouse texted a normal temperature at 10:01 (no alert). Hours later the patient's app sends an oxygen

@@ -102,3 +102,20 @@ def test_a_repage_shows_the_worse_value_a_later_text_sent_for_the_same_reason(cl
     assert calls, "an urgent page unacknowledged becomes a call"
     for said in calls:
         assert "82" in said and "88" not in said, said
+
+
+def test_a_silence_added_hours_after_an_acked_fever_page_shows_the_temperature_texted_since(
+        client, admin_token, enrolled, clock, phone, runner):
+    """A guard for the fix above: the tick adding missed check-ins to an alert a text raised (no text now) reads the
+    newest readings, not those as of that text: 98.6F texted since, not the first page's 102.2F."""
+    at(clock, 1)
+    assert phone.text("temp 39.0 bp 84/50").status_code == 200
+    at(clock, 3)
+    assert phone.text("ACK", sender=NURSES[0]).status_code == 200
+    at(clock, 30)
+    assert phone.text("temp 37.0").status_code == 200
+    for minute in range(60, 361, 30):
+        at(clock, minute)
+        tick(runner)
+    [update] = [body for body in pages(client, admin_token) if "update" in body]
+    assert "now missed check-ins" in update and "temp 98.6F/37.0C" in update, update

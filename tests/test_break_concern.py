@@ -13,3 +13,25 @@ def test_a_patient_who_says_they_are_dying_reaches_a_nurse(client, admin_token, 
     assert phone.text(body).status_code == 200
     pages = [text["body"] for text in texts_to(client, admin_token, NURSES[0]) if text["kind"] == "alert"]
     assert pages, [text["body"] for text in texts_to(client, admin_token, PATIENT_PHONE)][-1:]
+
+
+@pytest.mark.parametrize("body", ["he is not breathing", "she stopped breathing", "not breathing well"])
+def test_not_breathing_is_shortness_of_breath_and_urgent(client, admin_token, patient, phone, body):
+    """'can't breathe' was read as shortness of breath (urgent: SOP 5 red flag), 'not breathing' as nothing."""
+    assert phone.text(body).status_code == 200
+    pages = [text["body"] for text in texts_to(client, admin_token, NURSES[0]) if text["kind"] == "alert"]
+    assert pages and pages[-1].startswith("crswatch URGENT") and "short of breath" in pages[-1], pages
+
+
+@pytest.mark.parametrize("body", ["I am not breathing hard", "not breathing fast now"])
+def test_not_breathing_hard_is_no_red_flag(client, admin_token, patient, phone, body):
+    assert phone.text(body).status_code == 200
+    assert not [text for text in texts_to(client, admin_token, NURSES[0]) if text["kind"] == "alert"]
+
+
+@pytest.mark.parametrize("body", ["call 911", "we are calling an ambulance", "this is an emergency",
+                                  "should I go to the ER?", "I need to go to the hospital"])
+def test_a_text_that_says_emergency_reaches_a_nurse(client, admin_token, patient, phone, body):
+    assert phone.text(body).status_code == 200
+    pages = [text["body"] for text in texts_to(client, admin_token, NURSES[0]) if text["kind"] == "alert"]
+    assert pages, [text["body"] for text in texts_to(client, admin_token, PATIENT_PHONE)][-1:]

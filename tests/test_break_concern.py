@@ -35,3 +35,14 @@ def test_a_text_that_says_emergency_reaches_a_nurse(client, admin_token, patient
     assert phone.text(body).status_code == 200
     pages = [text["body"] for text in texts_to(client, admin_token, NURSES[0]) if text["kind"] == "alert"]
     assert pages, [text["body"] for text in texts_to(client, admin_token, PATIENT_PHONE)][-1:]
+
+
+@pytest.mark.parametrize("body", ["her face is drooping", "I can't feel my legs", "my heart is racing",
+                                  "heart pounding", "peeing blood", "blood in my urine", "my vision is blurry",
+                                  "seeing double"])
+def test_worrying_words_no_sop_red_flag_names_reach_a_nurse(client, admin_token, patient, phone, body):
+    """Words a person must read though no SOP red flag names them (messages/reading [concern] concerning): a
+    drooping face, numb legs, a racing heart, blood in the urine, blurred or double vision."""
+    assert phone.text(body).status_code == 200
+    pages = [text["body"] for text in texts_to(client, admin_token, NURSES[0]) if text["kind"] == "alert"]
+    assert pages, [text["body"] for text in texts_to(client, admin_token, PATIENT_PHONE)][-1:]

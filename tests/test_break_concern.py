@@ -46,3 +46,20 @@ def test_worrying_words_no_sop_red_flag_names_reach_a_nurse(client, admin_token,
     assert phone.text(body).status_code == 200
     pages = [text["body"] for text in texts_to(client, admin_token, NURSES[0]) if text["kind"] == "alert"]
     assert pages, [text["body"] for text in texts_to(client, admin_token, PATIENT_PHONE)][-1:]
+
+
+@pytest.mark.parametrize("body", ["he is unconscious", "she's unconscious", "está inconsciente", "no reacciona"])
+def test_unconscious_is_somnolence_and_urgent(client, admin_token, patient, phone, body):
+    """'unresponsive' and 'won't wake up' were read as somnolence (an urgent neurotoxicity sign); 'unconscious' and
+    'no reacciona' as nothing at all."""
+    assert phone.text(body).status_code == 200
+    pages = [text["body"] for text in texts_to(client, admin_token, NURSES[0]) if text["kind"] == "alert"]
+    assert pages and pages[-1].startswith("crswatch URGENT"), (pages, texts_to(client, admin_token, PATIENT_PHONE)[-1:])
+
+
+@pytest.mark.parametrize("body", ["coughing up blood", "black stool", "la cara caída", "no siento las piernas",
+                                  "el corazón me late muy rápido", "veo borroso"])
+def test_more_worrying_words_reach_a_nurse(client, admin_token, patient, phone, body):
+    assert phone.text(body).status_code == 200
+    pages = [text["body"] for text in texts_to(client, admin_token, NURSES[0]) if text["kind"] == "alert"]
+    assert pages, [text["body"] for text in texts_to(client, admin_token, PATIENT_PHONE)][-1:]

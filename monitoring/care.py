@@ -250,7 +250,7 @@ def record_reading(clinic: Clinic, patient: Patient, episode: Episode, values: d
                    taken_at: datetime, source: str,
                    message_id: int | None = None,
                    with_doses: tuple[tuple[Assessment, int | None], ...] = (),
-                   shown: str = "text", now: datetime) -> tuple[Assessment, datetime]:
+                   shown: str = "text", concern: str | None = None, now: datetime) -> tuple[Assessment, datetime]:
     """Store a reading, triage it, store the assessment, raise the alert, answer the check-in.
 
     `values` holds the VITALS fields, `symptoms`, `denied_symptoms` and `implausible` (fields whose value
@@ -262,7 +262,10 @@ def record_reading(clinic: Clinic, patient: Patient, episode: Episode, values: d
     `shown`: what the patient sees, "text" (texted_instructions) or "app" (every instruction); the page
     tells the nurse the same. `message_id`: the text it came from (None from the app or a device), kept with
     the reading and with the alert it raises (its page names that text's writer). `now`: aware UTC from the
-    caller's request or pass; the assessment, the stored rows and the next check-in all take it.
+    caller's request or pass; the assessment, the stored rows and the next check-in all take it. `concern`: the
+    reason a person must read the same text (messages.concern: 'asks_for_call', 'concerning_text'), joined to
+    the alert this reading raises, so one text pages the nurse once; when the reading raises none (its level is
+    not in ALERT_LEVELS), the caller raises the concern itself.
     """
     # Issue 14, fault 5: a value no body shows (triage.ranges, the one source) is the patient's text and a
     # flag (`implausible`, the assessment's implausible_reading), never a clinical value: blanked here, on
@@ -299,6 +302,8 @@ def record_reading(clinic: Clinic, patient: Patient, episode: Episode, values: d
         alert_reasons = [r for r in assessment.reasons if r != "implausible_reading"]
         if set(alert_reasons) & SPECIFIC_FEVER:  # "fever, high risk, fever" reads as a stutter at 3 a.m.
             alert_reasons.remove("fever")
+        if concern:  # "o2 86 please call me": one page with both, not a page and an update in the same second
+            alert_reasons.append(concern)
         alerts.raise_alert(clinic, patient.id, assessment.level, alert_reasons, episode_id=episode.id,
                            told=assessment.instructions if shown == "app" else texted_instructions(assessment),
                            next_dose_at=assessment.next_acetaminophen_at, message_id=message_id, now=now)

@@ -324,9 +324,10 @@ def _from_patient(clinic: Clinic, patient: Patient, message: caregiver_texts.Mes
     if said.has_reading:
         assessment, next_checkin = care.record_reading(
             clinic, patient, episode, _reading_values(parsed), taken_at=arrived, source="sms", message_id=message["id"],
-            with_doses=tuple(dose_checks), now=now)
-    if said.concern:
-        # "please call me", "chest pain", "I fell": a person must read it, whatever else the text says.
+            with_doses=tuple(dose_checks), concern=said.concern, now=now)
+    if said.concern and not (assessment is not None and assessment.level in care.ALERT_LEVELS):
+        # "please call me", "chest pain", "I fell": a person must read it, whatever else the text says (with a
+        # reading that raised an alert, the concern went with it: care.record_reading).
         alerts.raise_alert(clinic, patient.id, "clinician_review", [said.concern], episode_id=episode.id,
                            told=("reply_clinician_review",), message_id=message["id"], now=now)
         answered = said.has_reading or any(report.name == "acetaminophen" for report in parsed.medications)

@@ -223,3 +223,20 @@ def test_each_reason_keeps_the_value_it_was_raised_by_in_the_call_and_the_repage
     assert "low blood pressure, 84 over 50, baseline 125" in call and "118" not in call, call
     assert "low blood pressure 84/50 (baseline 125)" in repage and "low oxygen 87%" in repage, repage
     assert "118/76" not in repage
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("o2 86 please call me", 'low oxygen 86% (floor 90%), texted "o2 86 please call me"'),
+    ("temp 103 confused, I feel awful", "confusion"),
+])
+def test_a_red_flag_and_a_plea_in_one_text_page_the_nurse_once(client, admin_token, runner, phone, clock, body,
+                                                                expected):
+    """One text, one page: the reading's alert carries the patient's plea too (care.record_reading's `concern`),
+    instead of a page and an 'update' page in the same second (found by hand)."""
+    enroll(client, admin_token, baseline_systolic=125)
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    at(clock, 5)
+    assert phone.text(body).status_code == 200
+    [page] = [text["body"] for text in texts_to(client, admin_token, NURSES[0])]
+    assert page.startswith("crswatch URGENT: P.E. ") and expected in page, page
+    assert f'texted "{body}"' in page, page

@@ -66,11 +66,16 @@ def fahrenheit(celsius: float) -> float:
     return round(celsius * 9 / 5 + 32, 1)
 
 
+# Latin letters Unicode gives no decomposition (so NFKD cannot drop their stroke): their plain letter.
+_NO_DECOMPOSITION = str.maketrans({"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Ħ": "H", "ħ": "h", "Ŧ": "T", "ŧ": "t",
+                                   "Ð": "D", "ð": "d", "Þ": "Th", "þ": "th", "Œ": "Oe", "œ": "oe", "ı": "i"})
+
+
 def gsm_plain(text: str) -> str:
     """`text` in GSM-7 only (accents dropped where GSM-7 lacks them, curly quotes straightened, no
     emoji), on one line: a patient's words must not turn a page into UCS-2 and triple its segments."""
     text = text.replace("\u2018", "'").replace("\u2019", "'").replace("\u201c", "'").replace("\u201d", "'")
-    text = text.replace('"', "'")
+    text = text.replace('"', "'").translate(_NO_DECOMPOSITION)  # "Łódź" -> "Lodz", not " odz"
     kept = []
     for ch in text:
         if ch in GSM7_BASIC and ch not in "\r\n":
@@ -172,7 +177,9 @@ def callback_text(facts: PageFacts) -> str:
     calls whoever noticed, not only a patient who may be confused); each part only where known/allowed."""
     text = ""
     if facts.reported_by:  # the relationship is free text ("mamá"): kept GSM-7 like the patient's words
-        text += f" Reported by {gsm_plain(facts.reported_by)}" + (f" {facts.reporter_phone}" if facts.reporter_phone else "") + "."
+        # what GSM-7 cannot carry is dropped: no "caregiver ( )" for "дочь", no "(mama )" for "mamá 👧"
+        reporter = re.sub(r"\s*\(\s*\)", "", re.sub(r"\(\s*(.*?)\s*\)", r"(\1)", gsm_plain(facts.reported_by)))
+        text += f" Reported by {reporter}" + (f" {facts.reporter_phone}" if facts.reporter_phone else "") + "."
     if facts.callback:
         text += f" Pt phone {facts.callback}."
     return text

@@ -38,9 +38,13 @@ def initials(name: str) -> str:
 
 
 def nurse_initials(name: str) -> str:
-    """`initials` as a nurse's text shows them: GSM-7 only ('Ángela Núñez' -> 'A.N.'), so one accented capital
-    never turns the text into UCS-2 (67 characters a segment, messages.texts.segments)."""
-    return gsm_plain(initials(name))
+    """`initials` as a nurse's text shows them: GSM-7 only ('Ángela Núñez' -> 'A.N.', 'Łukasz Łapiński' -> 'L.L.'),
+    so one accented capital never turns the text into UCS-2 (67 characters a segment, messages.texts.segments);
+    a letter with no GSM-7 form (Cyrillic, Greek, CJK) is '?', never dropped ('Иван Петров' -> '?.?.')."""
+    shown = initials(name)
+    if shown == "?":
+        return shown
+    return "".join((gsm_plain(letter)[:1] or "?") + "." for letter in shown.split(".") if letter)
 
 
 def recipients(chain: list[dict[str, Any]], page_round: int) -> list[dict[str, Any]]:

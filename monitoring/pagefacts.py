@@ -55,13 +55,15 @@ def facts(clinic: Clinic, alert: Alert, reasons: list[str]) -> tuple[PageFacts, 
     assert patient is not None  # alerts.patient_id is a foreign key
     where, params = ("episode_id = ?", [alert.episode_id]) if alert.episode_id else (
         "patient_id = ?", [alert.patient_id])
-    # The text that raised the alert (monitoring.inbound passes its id down): the page reads the readings as they
-    # were when it arrived, its own the newest, not one sent since, which is another text's when the tick reads an
-    # older text after a newer one. Without one (the tick, the app, a device), the newest.
+    # The text that raised the alert (monitoring.inbound passes its id down): the page reads the texts' readings as
+    # they were when it arrived, its own the newest, not one sent since, which is another text's when the tick reads
+    # an older text after a newer one. Readings no text brought (the app, a device) are all read: an app's taken_at
+    # may be up to five minutes ahead of ours (app_api.FUTURE_ALLOWANCE, a phone's clock). Without a text (the tick,
+    # the app, a device), the newest.
     raised_by = db.execute("SELECT body, created_at FROM messages WHERE id = ?",
                            [alert.message_id]).fetchone() if alert.message_id else None
     if raised_by is not None:
-        where, params = f"{where} AND taken_at <= ?", [*params, raised_by["created_at"]]
+        where, params = f"{where} AND (message_id IS NULL OR taken_at <= ?)", [*params, raised_by["created_at"]]
     values: dict[str, Any] = {}
     taken_at: datetime | None = None
     latest = db.execute(f"SELECT * FROM readings WHERE {where} ORDER BY taken_at DESC, id DESC LIMIT 1",
@@ -71,8 +73,10 @@ def facts(clinic: Clinic, alert: Alert, reasons: list[str]) -> tuple[PageFacts, 
         taken_at = from_text(latest["taken_at"])
         # Each reason shows the value of the reading triage judged it by (its assessment names the reason), not the
         # newest reading's: low blood pressure at 84/50, then a text with low oxygen and a pressure of 118/76, pages
-        # "low blood pressure 84/50", never "low blood pressure 118/76". Else the newest reading with the value.
-        cap = [raised_by["created_at"]] if raised_by is not None else []
+        # "low blood pressure 84/50", never "low blood pressure 118/76". The last such reading triaged, whichever text
+        # or device sent it: oxygen 88 pages, then a text with 82 (the same reason, not paged again) makes the
+        # re-page and the call say 82%, not the raising text's 88; a text the tick reads late names its reason by its
+        # own value (it is triaged last). Else the newest reading with the value.
         for field, codes in VALUE_REASONS.items():
             wanted = codes & set(reasons)
             if not wanted:
@@ -80,9 +84,10 @@ def facts(clinic: Clinic, alert: Alert, reasons: list[str]) -> tuple[PageFacts, 
             marks = ", ".join("?" for _ in wanted)
             judged = db.execute(
                 "SELECT r.* FROM assessments a JOIN readings r ON r.id = a.reading_id WHERE a.patient_id = ? "
-                f"AND a.assessed_at >= ? AND r.{field} IS NOT NULL {'AND r.taken_at <= ? ' if cap else ''}"
-                f"AND EXISTS (SELECT 1 FROM json_each(a.reasons) WHERE value IN ({marks})) ORDER BY a.id DESC LIMIT 1",
-                [alert.patient_id, alert.created_at, *cap, *sorted(wanted)]).fetchone()
+                f"AND a.assessed_at >= ? AND r.{field} IS NOT NULL "
+                f"AND EXISTS (SELECT 1 FROM json_each(a.reasons) WHERE value IN ({marks})) "
+                "ORDER BY a.id DESC LIMIT 1",
+                [alert.patient_id, alert.created_at, *sorted(wanted)]).fetchone()
             if judged is None and values[field] is None:
                 judged = db.execute(
                     f"SELECT * FROM readings WHERE {where} AND {field} IS NOT NULL ORDER BY taken_at DESC, id DESC "
@@ -108,12 +113,11 @@ def facts(clinic: Clinic, alert: Alert, reasons: list[str]) -> tuple[PageFacts, 
     if patient.baseline_spo2 is not None:  # triage.rules.spo2_floor: min(clinic floor, own baseline)
         floor = min(floor, patient.baseline_spo2)
     allow_numbers = clinic.effective["escalation"]["page_callback_number"]
-    # whoever wrote the text that raised the alert, else the newest text read so far (an alert no text raised)
+    # whoever wrote the text that raised the alert; none for an alert no text raised (missed check-ins, the app, a
+    # device): a caregiver who texted earlier did not report it
     reporter = db.execute(
-        "SELECT c.relationship, c.phone FROM messages m JOIN caregivers c ON c.id = m.caregiver_id "
-        "WHERE m.id = COALESCE(?, (SELECT MAX(id) FROM messages WHERE patient_id = ? AND direction = 'in' "
-        "AND processed_at IS NOT NULL))",
-        [alert.message_id, alert.patient_id]).fetchone()
+        "SELECT c.relationship, c.phone FROM messages m JOIN caregivers c ON c.id = m.caregiver_id WHERE m.id = ?",
+        [alert.message_id]).fetchone() if alert.message_id else None
     page = PageFacts(
         reported_by=(f"caregiver ({reporter['relationship']})" if reporter["relationship"] else "caregiver")
         if reporter else None,

@@ -94,6 +94,9 @@ def raise_alert(clinic: Clinic, patient_id: int, level: str, reasons: list[str],
     """
     db = clinic.db
     current = active_alert(clinic, patient_id)
+    # a caregiver's text: kept as the alert's reporter until another caregiver's text raises it (pagefacts)
+    reporter = message_id if message_id is not None and db.execute(
+        "SELECT caregiver_id FROM messages WHERE id = ?", [message_id]).fetchone()[0] is not None else None
     if current is not None:
         known: list[str] = loads(current.reasons, [])
         added = [code for code in reasons if code not in known]
@@ -108,9 +111,9 @@ def raise_alert(clinic: Clinic, patient_id: int, level: str, reasons: list[str],
         db.execute(
             "UPDATE alerts SET reasons = ?, level = ?, status = 'open', acknowledged_at = NULL, "
             "acknowledged_by = NULL, updated_at = ?, next_page_at = ?, episode_id = COALESCE(?, episode_id), "
-            "message_id = ? WHERE id = ?",
+            "message_id = ?, reported_by_message_id = COALESCE(?, reported_by_message_id) WHERE id = ?",
             [dumps(known + added), merged_level, to_text(now), to_text(now + _timeout(clinic)), episode_id,
-             message_id, current.id],
+             message_id, reporter, current.id],
         )
         record_event(clinic, current.id, "reopened" if not added else "reasons_added", now, reasons=list(reasons),
                      level=merged_level)
@@ -120,7 +123,7 @@ def raise_alert(clinic: Clinic, patient_id: int, level: str, reasons: list[str],
         "patient_id": patient_id, "episode_id": episode_id, "level": level, "reasons": dumps(list(reasons)),
         "status": "open", "page_round": 0, "next_page_at": to_text(now + _timeout(clinic)),
         "round_started_at": to_text(now), "created_at": to_text(now), "updated_at": to_text(now),
-        "message_id": message_id,
+        "message_id": message_id, "reported_by_message_id": reporter,
     })
     record_event(clinic, alert_id, "opened", now, level=level, reasons=list(reasons))
     pagefacts.record_told(clinic, alert_id, level, told, next_dose_at, kept=None)  # a new alert: told nothing yet

@@ -660,3 +660,14 @@ def m018_alerts_message(db: Database) -> None:
     run_sql(db, """
     ALTER TABLE alerts ADD COLUMN message_id INTEGER REFERENCES messages (id);
     """)
+
+
+@MIGRATIONS()
+def m019_alerts_reported_by(db: Database) -> None:
+    """The last caregiver's text that opened the alert or paged about it (`reported_by_message_id`), kept when
+    the app, a device or the tick adds a reason (their raise clears `message_id`): the re-pages and calls still
+    say "Reported by caregiver (spouse)" with the number to call back (issue 13). NULL when no caregiver's text
+    raised it."""
+    run_sql(db, """
+    ALTER TABLE alerts ADD COLUMN reported_by_message_id INTEGER REFERENCES messages (id);
+    """)

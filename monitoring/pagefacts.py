@@ -113,11 +113,13 @@ def facts(clinic: Clinic, alert: Alert, reasons: list[str]) -> tuple[PageFacts, 
     if patient.baseline_spo2 is not None:  # triage.rules.spo2_floor: min(clinic floor, own baseline)
         floor = min(floor, patient.baseline_spo2)
     allow_numbers = clinic.effective["escalation"]["page_callback_number"]
-    # whoever wrote the text that raised the alert; none for an alert no text raised (missed check-ins, the app, a
-    # device): a caregiver who texted earlier did not report it
+    # whoever wrote the text that raised the alert or this page (none when it was the patient); when the app, a
+    # device or the tick raised it, the caregiver whose text raised it before, if any (a caregiver who only texted
+    # a reading did not report it)
+    reported = alert.message_id or alert.reported_by_message_id
     reporter = db.execute(
         "SELECT c.relationship, c.phone FROM messages m JOIN caregivers c ON c.id = m.caregiver_id WHERE m.id = ?",
-        [alert.message_id]).fetchone() if alert.message_id else None
+        [reported]).fetchone() if reported else None
     page = PageFacts(
         reported_by=(f"caregiver ({reporter['relationship']})" if reporter["relationship"] else "caregiver")
         if reporter else None,

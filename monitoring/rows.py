@@ -127,7 +127,7 @@ class Alert(_Row):
     `status` open | acknowledged | resolved; `page_round` how many rounds of the on-call chain were paged;
     `next_page_at` when it pages again unless acknowledged; `call_due_at` when an unacknowledged urgent
     page becomes a voice call; `told` what the patient was told (JSON); `message_id` the text that opened it
-    or last paged about it (None when no text did)."""
+    or last paged about it (None when no text did); `reported_by_message_id` the last caregiver's text that did."""
 
     id: int
     patient_id: int
@@ -149,6 +149,7 @@ class Alert(_Row):
     told: str | None
     call_due_at: str | None
     message_id: int | None
+    reported_by_message_id: int | None
 
 
 @dataclass(frozen=True, slots=True)

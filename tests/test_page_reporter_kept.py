@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import auth, enroll
-from test_break_pagefacts import at, pages, tick
+from test_page_values import at, pages, tick
 
 CAREGIVER = "+15555550188"
 REPORTED = "Reported by caregiver (spouse) (555) 555-0188."

@@ -1,4 +1,4 @@
-"""Break-it pass on alerts.nurse_initials: a nurse's page shows the patient's initials in GSM-7, but a Latin
+"""alerts.nurse_initials (found by a breaker helper): a nurse's page shows the patient's initials in GSM-7, but a Latin
 capital Unicode does not decompose (Ł, Đ, Ħ) folded to nothing, and so did every Cyrillic or Greek one:
 'Łukasz Łapiński' was paged as '. .', so the nurse could not tell which of her patients it was (the alert id and
 the link stay). Through the signed webhook, as a patient texts."""

@@ -1,4 +1,4 @@
-"""Break-it pass on alerts.message_id (m018): a page, its update and re-pages read the readings as of the text
+"""The values on a page, its update, its re-pages and the call (monitoring.pagefacts.facts; found by a breaker helper): readings as of the text
 that raised the alert (monitoring.pagefacts.facts). Driven through the signed webhook, the app API and the tick."""
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from monitoring import operator
 from monitoring.clinic import Clinic
-from monitoring.store import from_text, to_text
+from monitoring.store import from_text, storage_fault, to_text
 
 # A page due this long and not handed to the gateway means nurses are not being reached.
 PAGE_LATE = timedelta(minutes=2)
@@ -41,7 +41,7 @@ def _seconds(delta: timedelta | None) -> float | None:
 
 def _database(clinic: Clinic, now: datetime) -> dict[str, Any]:
     """A real write, on a connection of its own with a short timeout: locked, full, read-only and
-    corrupt all fail here."""
+    corrupt all fail here ({"ok": False, "error", "fault": monitoring.store.StorageFault's name or None})."""
     started = time.perf_counter()
     try:
         probe = sqlite3.connect(clinic.config["database"]["path"], timeout=WRITE_PROBE_TIMEOUT_S,
@@ -53,7 +53,8 @@ def _database(clinic: Clinic, now: datetime) -> dict[str, Any]:
         finally:
             probe.close()
     except sqlite3.Error as error:
-        return {"ok": False, "error": f"{type(error).__name__}: {error}",
+        fault = storage_fault(error)
+        return {"ok": False, "error": f"{type(error).__name__}: {error}", "fault": fault.name if fault else None,
                 "write_ms": round((time.perf_counter() - started) * 1000, 1)}
     return {"ok": True, "write_ms": round((time.perf_counter() - started) * 1000, 1)}
 

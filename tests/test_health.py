@@ -102,7 +102,29 @@ def test_a_locked_database_is_503(client, runner, gateway, config, monkeypatch):
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    assert status == 503 and "locked" in found["database"]["error"]
+    assert status == 503 and "locked" in found["database"]["error"] and found["database"]["fault"] == "locked"
+    assert _kept(config)  # a lock passes: the web's kept connection stays
+
+
+def _kept(config) -> bool:
+    from web import context
+    return config["database"]["path"] in context._local.__dict__.get("connections", {})
+
+
+def test_a_read_only_database_is_503_and_the_kept_connection_is_opened_again_after(client, runner, gateway, config,
+                                                                                   monkeypatch):
+    """The storage drill's flake: a worker that served only /healthz while the filesystem was read-only kept a
+    connection opened then, and refused the first text after the fix (503; Twilio's second retry got through)."""
+    tick(runner)
+    assert healthz(client)[0] == 200 and _kept(config)
+
+    def read_only(*args, **kwargs):
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(health.operator, "put", read_only)
+    status, found = healthz(client)
+    assert status == 503 and found["database"]["fault"] == "read_only"
+    assert not _kept(config)  # closed after the request: the next one opens anew
 
 
 def test_a_clock_step_hold_is_503(client, runner, admin_token, gateway, clock):

@@ -63,6 +63,13 @@ def _discard_connection(path: str) -> None:
             pass
 
 
+def storage_failed() -> None:
+    """This request found the storage failing without an error reaching the error handler (/healthz's write
+    probe): its kept connection is closed after it, as after a 503 for a storage error (it may have been opened
+    while the filesystem was read-only, and would refuse the first write after the fix)."""
+    g.storage_fault = True
+
+
 def forget_connections() -> None:
     """Close this thread's kept connections (tests that change how connections are made)."""
     cache = _local.__dict__.pop("connections", {})

@@ -6,7 +6,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from monitoring import health, metrics
 from monitoring.store import utcnow
-from web.context import clinic
+from web.context import clinic, storage_failed
 
 bp = Blueprint("ops", __name__)
 
@@ -15,6 +15,8 @@ bp = Blueprint("ops", __name__)
 def healthz():
     """200 `{"ok": true, "checks": {...}}` when every check holds, else 503 naming what fails."""
     found = health.checks(clinic(), utcnow())
+    if found["database"].get("fault") not in (None, "locked"):  # full, read-only, damaged: reconnect after
+        storage_failed()
     ok = all(check["ok"] for check in found.values())
     response = jsonify({"ok": ok, "checks": found})
     response.status_code = 200 if ok else 503

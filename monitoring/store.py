@@ -237,7 +237,7 @@ def connect(path: str, busy_timeout_ms: int | None = None) -> Database:
     conn = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-    conn.execute("PRAGMA journal_mode = WAL")
+    _journal_mode_wal(conn, busy_timeout_ms)
     conn.execute("PRAGMA synchronous = FULL")  # a 200 to Twilio means the text is on disk
     conn.execute("PRAGMA foreign_keys = ON")
     db = Database(conn)
@@ -250,6 +250,22 @@ def connect(path: str, busy_timeout_ms: int | None = None) -> Database:
         else:
             weakref.finalize(db, os.close, db.writers)
     return db
+
+
+def _journal_mode_wal(conn: sqlite3.Connection, busy_timeout_ms: int) -> None:
+    """PRAGMA journal_mode = WAL, tried again within `busy_timeout_ms` while SQLite answers "database is locked":
+    on a new file, two processes switching it at once (two gunicorn workers, or the scheduler beside them, before
+    init-db) deadlock on the lock upgrade, and SQLite answers one of them at once, without its busy handler.
+    Seen in tests/test_migrations.py's two start-ups, one CI run in several."""
+    deadline = time.monotonic() + busy_timeout_ms / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _queue(db: sqlite_utils.Database) -> int | None:

@@ -150,9 +150,9 @@ def render_page(key: str, *, level: str, initials: str, time: str, alert_id: int
                 facts: PageFacts) -> str:
     """The page for template `key` (nurse_alert, nurse_alert_update, nurse_repage) within its segment
     budget: when it would not fit, the quote shortens, then the heart rate, what the patient was told and
-    the callback number go, in that order; level, initials, reasons, ACK and the link always stay."""
+    the callback number go, in that order; level, initials, reasons, ACK and the link always stay. `initials`
+    GSM-7 already (monitoring.alerts.nurse_initials, the one place every nurse text's initials are made)."""
     text = ""
-    initials = gsm_plain(initials)  # "Á.N." (Ángela Núñez): one letter GSM-7 lacks makes the whole page UCS-2
     for shown, quote_chars in _shortened(facts):
         text = render(key, "en", level=level, initials=initials, time=time, alert_id=alert_id, link=link,
                       reasons=reason_phrases(shown, quote_chars), told=told_text(shown),

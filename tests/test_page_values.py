@@ -1,5 +1,6 @@
-"""The values on a page, its update, its re-pages and the call (monitoring.pagefacts.facts; found by a breaker helper): readings as of the text
-that raised the alert (monitoring.pagefacts.facts). Driven through the signed webhook, the app API and the tick."""
+"""The values on a page, its update, its re-pages and the call (monitoring.pagefacts.facts; found by a breaker
+helper): each reason's value from the reading it was judged by, texts' readings as of the text that raised the
+alert. Driven through the signed webhook, the app API and the tick."""
 from __future__ import annotations
 
 from datetime import timedelta

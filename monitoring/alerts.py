@@ -352,16 +352,18 @@ def acknowledge_by_text(clinic: Clinic, phone: str, actor: str, alert_id: int | 
         if alert_id is not None:
             named = _named(clinic, alert_id)
             if named is not None and named[0].status != "open":
-                queue_text(clinic, phone, _already_text(clinic, named), "info", now=now)
+                queue_text(clinic, phone, _already_text(clinic, named), "info", to_staff=True, now=now)
                 return []
             if named is None or named[0].id not in {alert.id for alert, _ in allowed}:
                 may = _listed(allowed, with_initials=False)
                 key = "nurse_ack_not_yours" if named is not None and may else "nurse_ack_none"
-                queue_text(clinic, phone, render(key, "en", alert_id=alert_id, allowed=may), "info", now=now)
+                queue_text(clinic, phone, render(key, "en", alert_id=alert_id, allowed=may), "info", to_staff=True,
+                           now=now)
                 return []
             chosen = [named]
         elif not allowed:
-            queue_text(clinic, phone, render("nurse_ack_none", "en", alert_id="", allowed=""), "info", now=now)
+            queue_text(clinic, phone, render("nurse_ack_none", "en", alert_id="", allowed=""), "info", to_staff=True,
+                       now=now)
             return []
         else:
             chosen = allowed if every else [allowed[0]]
@@ -375,7 +377,7 @@ def acknowledge_by_text(clinic: Clinic, phone: str, actor: str, alert_id: int | 
             body = render("nurse_ack_all", "en", count=len(chosen), alerts=_listed(chosen))
         if still_open:
             body += " " + render("nurse_ack_also_open", "en", alerts=_listed(still_open))
-        queue_text(clinic, phone, body, "info", now=now)
+        queue_text(clinic, phone, body, "info", to_staff=True, now=now)
         return sorted(done)
 
 

@@ -277,7 +277,8 @@ def _from_staff(clinic: Clinic, staff: dict[str, Any], message: sqlite3.Row, now
     answered that only ACK is read."""
     is_ack, alert_id = staff_ack(message["body"])
     if not is_ack:
-        queue_text(clinic, staff["phone"], render("staff_unreadable", "en"), "info", staff_id=staff["id"], now=now)
+        queue_text(clinic, staff["phone"], render("staff_unreadable", "en"), "info", staff_id=staff["id"],
+                   to_staff=True, now=now)
         return
     alerts.acknowledge_by_text(clinic, staff["phone"], staff["name"], alert_id, every=staff_ack_all(message["body"]),
                                now=now)

@@ -29,6 +29,7 @@ from monitoring.store import from_text, insert, to_text, transaction
 log = logging.getLogger("crswatch.outbox")
 
 KINDS = ("prompt", "reminder", "reply", "alert", "info", "call")  # call: a voice call to a nurse (monitoring.voice)
+STAFF_KINDS = ("alert", "call")  # always to a nurse: sent from the pager number (queue_text)
 BACKOFF_FIRST_SECONDS = 30
 BACKOFF_MAX_SECONDS = 600
 # An account or network failure: every text again this soon (+-20%), so a five-minute outage costs
@@ -103,15 +104,18 @@ def priority_of(kind: str, urgent: bool = False) -> int:
 
 def queue_text(clinic: Clinic, to: str, body: str, kind: str, *, patient_id: int | None = None,
                alert_id: int | None = None, staff_id: int | None = None, urgent: bool = False,
-               send_after: datetime | None = None, now: datetime) -> int:
+               to_staff: bool = False, send_after: datetime | None = None, now: datetime) -> int:
     """Queue a text to `to` (E.164) inside the caller's transaction; return its message id. `kind` one of
     KINDS (AssertionError otherwise: a bug, never input); `urgent` puts a reply ahead of every other reply
-    (priority_of); `send_after` holds it until then (prompts spread over a burst); `now` the caller's time
-    (aware UTC), when it was queued."""
+    (priority_of); `to_staff` (implied by a page, a call or a `staff_id`) sends it from the clinic's pager
+    number (Clinic.pager_number), the one a nurse's phone knows as the pager; `send_after` holds it until then
+    (prompts spread over a burst); `now` the caller's time (aware UTC), when it was queued."""
     assert kind in KINDS, kind
     queued_at = to_text(now)
+    staff = to_staff or staff_id is not None or kind in STAFF_KINDS
     return insert(clinic.db, "messages", {
-        "direction": "out", "to_number": to, "from_number": clinic.from_number, "body": body, "kind": kind,
+        "direction": "out", "to_number": to, "from_number": clinic.pager_number if staff else clinic.from_number,
+        "body": body, "kind": kind,
         "patient_id": patient_id, "alert_id": alert_id, "staff_id": staff_id, "status": "queued",
         "priority": priority_of(kind, urgent),
         "next_attempt_at": to_text(send_after) if send_after else queued_at, "created_at": queued_at,
@@ -175,11 +179,17 @@ def record_failure(clinic: Clinic, row: Message, code: int | None, scope: str, r
         if scope in ("account", "network"):
             # Not this text's fault nor its phone's: again soon, with no retry window running (the
             # window starts again at the first failure that is the text's own).
-            retry_at = now + timedelta(seconds=OUTAGE_RETRY_SECONDS * random.uniform(0.8, 1.2))
+            fallback = falls_back(clinic, row, scope)
+            sender = clinic.from_number if fallback else row.from_number
+            if fallback:
+                log.warning("message %s: the pager number ending %s was refused (%s); trying from the number "
+                            "ending %s", row.id, row.from_number[-4:], code, sender[-4:])
+            # from the main number at once when the pager's was refused: that number's own answer is not known yet
+            retry_at = now if fallback else now + timedelta(seconds=OUTAGE_RETRY_SECONDS * random.uniform(0.8, 1.2))
             db.execute(
                 "UPDATE messages SET status = 'queued', next_attempt_at = ?, error_code = ?, error_message = ?, "
-                "error_scope = ?, first_attempt_at = NULL, updated_at = ? WHERE id = ?",
-                [to_text(retry_at), code, message, scope, to_text(now), row.id])
+                "error_scope = ?, first_attempt_at = NULL, updated_at = ?, from_number = ? WHERE id = ?",
+                [to_text(retry_at), code, message, scope, to_text(now), sender, row.id])
             return DeliveryOutcome.of(row, "retrying", scope, first_failure)
         backoff_until = _retry_at(clinic, row.id, now) if retryable else None
         if backoff_until is not None:
@@ -195,6 +205,14 @@ def record_failure(clinic: Clinic, row: Message, code: int | None, scope: str, r
             [code, message, scope, to_text(now), row.id])
         log.error("message %s: failed for good (%s)", row.id, code)
         return DeliveryOutcome.of(row, "failed", scope, first_failure)
+
+
+def falls_back(clinic: Clinic, row: Message, scope: str | None) -> bool:
+    """Whether `row`, refused with a failure of `scope`, goes again from `from_number` at once: a page, call or
+    staff text the account refused from the pager number (a number released, not SMS- or voice-capable, its
+    queue full: Twilio 21606, 21212, 21210, 21611 ...), so a second number never stands between a red flag
+    and the nurse. Anything else keeps its number."""
+    return scope == "account" and row.from_number == clinic.pager_number != clinic.from_number
 
 
 def _retry_at(clinic: Clinic, message_id: int, now: datetime) -> datetime | None:

@@ -36,8 +36,11 @@ class Runner:
         self.config = config
         self.gateway = gateway or gateway_for(config)
         # The sender's rate limit holds for both backends, so a demo behaves like the real thing; a
-        # Messaging Service's pool sends at the rate of all its senders.
-        self.limiter = RateLimiter(sending_rate(config["sms"]))
+        # Messaging Service's pool sends at the rate of all its senders; the pager number (pages, calls and
+        # texts to staff) at one number's rate, beside it.
+        pager: str = config["sms"].get("pager_number", "")
+        self.limiter = RateLimiter(sending_rate(config["sms"]),
+                                   {pager: float(config["sms"]["max_per_second"])} if pager else None)
         # Each run delivers about poll_seconds' worth at that rate, then looks again, so a page queued
         # during a burst waits at most one run.
         self.batch = max(1, int(sending_rate(config["sms"]) * config["scheduler"]["poll_seconds"]))

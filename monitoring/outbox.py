@@ -153,16 +153,19 @@ def claim(clinic: Clinic, message_id: int, now: datetime) -> bool:
             [to_text(now), to_text(now), message_id]).rowcount)
 
 
-def record_sent(clinic: Clinic, message_id: int, sid: str, sent_at: datetime) -> list[DeliveryOutcome]:
-    """The gateway took the row (`sid`, Twilio's message or call SID): mark it sent, tell the operator the
-    account works, and apply status callbacks that arrived before the sid was recorded. Returns the
-    failures those callbacks reported (the caller gives them to monitoring.alerts in the same
-    transaction)."""
+def record_sent(clinic: Clinic, message_id: int, sid: str, sent_at: datetime,
+                from_number: str | None = None) -> list[DeliveryOutcome]:
+    """The gateway took the row (`sid`, Twilio's message or call SID; `from_number`, the number it went
+    from): mark it sent, tell the operator the account (and the pager number, when it went from that) works,
+    and apply status callbacks that arrived before the sid was recorded. Returns the failures those
+    callbacks reported (the caller gives them to monitoring.alerts in the same transaction)."""
     with transaction(clinic.db):
         clinic.db.execute(
             "UPDATE messages SET status = 'sent', sid = ?, sent_at = ?, updated_at = ?, error_scope = NULL "
             "WHERE id = ?", [sid, to_text(sent_at), to_text(sent_at), message_id])
         operator.gateway_succeeded(clinic.db, sent_at)
+        if from_number is not None and from_number == clinic.pager_number != clinic.from_number:
+            operator.pager_worked(clinic.db, sent_at)
         return _apply_early_callbacks(clinic, sid, sent_at)
 
 
@@ -175,7 +178,10 @@ def record_failure(clinic: Clinic, row: Message, code: int | None, scope: str, r
     db = clinic.db
     first_failure = row.error_scope is None
     with transaction(db):
-        operator.gateway_failed(db, code, scope, message, now)
+        if falls_back(clinic, row, scope):  # the pager number's own trouble, not the account's
+            operator.pager_refused(db, code, message, now)
+        else:
+            operator.gateway_failed(db, code, scope, message, now)
         if scope in ("account", "network"):
             # Not this text's fault nor its phone's: again soon, with no retry window running (the
             # window starts again at the first failure that is the text's own).

@@ -178,7 +178,7 @@ def _deliver_one(clinic: Clinic, gateway: Gateway, row: Message,
         return _failed(clinic, row, GatewayError(type(error).__name__, None, True, "network"))
     with transaction(clinic.db):
         sent_at = utcnow()
-        for failure in outbox.record_sent(clinic, row.id, sid, sent_at):
+        for failure in outbox.record_sent(clinic, row.id, sid, sent_at, row.from_number):
             alerts.delivery_failed(clinic, failure, sent_at)
     return DeliveryOutcome.of(row, "sent", None, row.error_scope is None)
 

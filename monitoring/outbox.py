@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import random
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,7 +25,7 @@ from messages.gateways import RETRYABLE_CODES
 from monitoring import operator
 from monitoring.clinic import Clinic
 from monitoring.rows import Message
-from monitoring.store import from_text, insert, to_text, transaction
+from monitoring.store import Database, from_text, insert, to_text, transaction
 
 log = logging.getLogger("crswatch.outbox")
 
@@ -127,6 +128,16 @@ def backoff_seconds(attempts: int) -> float:
     """30 s, 60 s, 120 s ... capped at 10 min, each +-20% so a burst of failures does not retry in step."""
     base = float(min(BACKOFF_FIRST_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS))
     return base * random.uniform(0.8, 1.2)
+
+
+def reply_or_page_due(db: Database | sqlite3.Connection, now: datetime) -> bool:
+    """Whether a page, a call or a reply to a person (priority_of: PRIORITY_REPLY or more urgent) is queued and
+    due at `now` (aware UTC): what a scheduler in another process is woken for (scheduler.runner's watch), not
+    the prompts it queues itself. One indexed read of the queue's front (messages_queue)."""
+    rows = db.execute(
+        "SELECT 1 FROM messages INDEXED BY messages_queue WHERE direction = 'out' AND status = 'queued' "
+        "AND priority <= ? AND next_attempt_at <= ? LIMIT 1", [PRIORITY_REPLY, to_text(now)]).fetchall()
+    return bool(rows)  # read to the end: an open statement would keep a caller's read snapshot
 
 
 def due(clinic: Clinic, now: datetime, limit: int, skip: Iterable[int] = ()) -> list[Message]:

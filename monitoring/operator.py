@@ -110,8 +110,9 @@ def pager_refused(db: Db, code: int | None, message: str, now: datetime) -> None
     _count(db, code, "account", message, now)
     refused = get(db, PAGER_REFUSED)
     if refused is None:
-        log.critical("Twilio refuses the pager number (code %s): %s. Pages and calls go from sms.from_number "
-                     "meanwhile; fix [sms] pager_number or that number in Twilio", code, scrub(message))
+        log.critical("Twilio refuses the pager number (code %s): %s. Pages and calls go from the main number "
+                     "([sms] from_number) meanwhile; fix [sms] pager_number or that number in Twilio", code,
+                     scrub(message))
         refused = {"since": to_text(now)}
     refused.update({"code": code, "message": scrub(message), "last_at": to_text(now)})
     put(db, PAGER_REFUSED, refused, now)

@@ -32,9 +32,11 @@ Named = tuple[Alert, str]
 
 
 def initials(name: str) -> str:
-    """Minimum PHI for nurse texts: 'Pat Acceptance' -> 'P.A.' (at most three letters; '?' for none)."""
-    parts = [part for part in name.replace(".", " ").split() if part[:1].isalpha()]
-    return "".join(part[0].upper() + "." for part in parts[:3]) or "?"
+    """Minimum PHI for nurse texts: 'Pat Acceptance' -> 'P.A.' (at most three letters; '?' for none). Each part's
+    first letter, past any quote or bracket around it ("'Ana Lopez", 'Ana (Lupe) Lopez' keep the A and the L)."""
+    letters = [next((character for character in part if character.isalpha()), "") for part in
+               name.replace(".", " ").split()]
+    return "".join(letter.upper() + "." for letter in [letter for letter in letters if letter][:3]) or "?"
 
 
 def nurse_initials(name: str) -> str:

@@ -119,6 +119,16 @@ def queue_text(clinic: Clinic, to: str, body: str, kind: str, *, patient_id: int
     })
 
 
+def withdraw_calls(clinic: Clinic, alert_id: int, now: datetime) -> int:
+    """Calls about `alert_id` still waiting to be placed (queued: due, backing off, or held by an outage) are
+    not placed (status 'canceled'), inside the caller's transaction: the alert was acknowledged or resolved,
+    and a nurse woken at night for an alert already handled learns to ignore the phone. Returns how many."""
+    withdrawn: int = clinic.db.execute(
+        "UPDATE messages SET status = 'canceled', updated_at = ? WHERE alert_id = ? AND kind = 'call' "
+        "AND direction = 'out' AND status = 'queued'", [to_text(now), alert_id]).rowcount
+    return withdrawn
+
+
 def backoff_seconds(attempts: int) -> float:
     """30 s, 60 s, 120 s ... capped at 10 min, each +-20% so a burst of failures does not retry in step."""
     base = float(min(BACKOFF_FIRST_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS))

@@ -332,3 +332,33 @@ def test_a_call_we_have_no_record_of_is_not_told_the_alert_is_handled(client, ad
     pressed = caller.press(urgent["id"], stranger, "1", to="+15550000000").get_data(as_text=True)
     assert "Nothing was acknowledged" in pressed and "already acknowledged" not in pressed
     assert alert(client, admin_token, urgent["id"])["status"] == "open"
+
+
+def test_a_call_held_back_by_an_outage_is_not_placed_once_the_alert_is_acknowledged(client, admin_token, runner,
+                                                                                    clock, urgent, twilio, phone):
+    """The call waits in the outbox while Twilio refuses it; the nurse ACKs by text meanwhile. When Twilio
+    answers again the nurse must not be woken by a call for an alert already handled (found by the night
+    break-it pass: the call was placed and said 'already acknowledged')."""
+    twilio.refuse_calls = (503, 20503)
+    at(clock, 6)
+    tick(runner)
+    assert calls(client, admin_token)[0]["status"] == "queued"
+    at(clock, 7)
+    phone.text("ACK", sender=NURSES[0])
+    twilio.refuse_calls = None
+    at(clock, 8)
+    tick(runner)
+    assert twilio.calls == []
+    assert calls(client, admin_token)[0]["status"] == "canceled"
+
+
+def test_a_call_queued_before_the_alert_is_resolved_is_not_placed(client, admin_token, runner, clock, urgent,
+                                                                  twilio):
+    twilio.refuse_calls = (503, 20503)
+    at(clock, 6)
+    tick(runner)
+    client.post(f"/api/v1/alerts/{urgent['id']}/resolve", json={"note": "sent to ED"}, headers=auth(admin_token))
+    twilio.refuse_calls = None
+    at(clock, 8)
+    tick(runner)
+    assert twilio.calls == [] and calls(client, admin_token)[0]["status"] == "canceled"

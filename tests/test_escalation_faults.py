@@ -255,6 +255,35 @@ def test_a_callback_that_overtakes_the_send_is_applied_when_the_sid_is_recorded(
     assert db(config).execute("SELECT COUNT(*) FROM early_status_callbacks").fetchone()[0] == 0
 
 
+def test_a_page_the_carrier_fails_twice_pages_the_next_nurse_at_once(client, runner, admin_token, gateway, clock,
+                                                                   phone, config):
+    """Twilio takes the page, then its status callback says `undelivered` 30008 (the carrier's passing fault):
+    the page is sent again, and when the carrier fails it a second time the next person on call is paged at
+    once, as when the gateway itself refuses a page twice (test above). The callback path only retried, so the
+    backup nurse heard nothing until the 15-minute re-page (found by the night break-it pass)."""
+    enroll(client, admin_token)
+    tick(runner)
+    at(clock, 60)
+    phone.text("o2 85")
+    tick(runner)
+
+    def page_sid():
+        return db(config).execute("SELECT sid FROM messages WHERE kind = 'alert' AND to_number = ?",
+                                  [NURSES[0]]).fetchone()[0]
+
+    _status(client, page_sid(), "undelivered", "30008")
+    assert pages_to(gateway, NURSES[1]) == []  # one failure: the first nurse's page is sent again
+    at(clock, 120)
+    tick(runner)
+    assert len(pages_to(gateway, NURSES[0])) == 2
+    _status(client, page_sid(), "undelivered", "30008")  # the carrier fails it again
+    tick(runner)
+    assert len(pages_to(gateway, NURSES[1])) == 1  # at minute 2, not at the ack timeout
+    _status(client, page_sid(), "undelivered", "30008")  # a repeated callback pages nobody more
+    tick(runner)
+    assert len(pages_to(gateway, NURSES[1])) == 1
+
+
 def test_a_signed_form_with_a_repeated_key_is_accepted(client, patient, config):
     params = [("From", PATIENT_PHONE), ("To", "+15555550123"), ("Body", "98.6"), ("MessageSid", "SM" + "7" * 32),
               ("AccountSid", "AC" + "0" * 32), ("AddOns", '{"a":1}'), ("AddOns", '{"b":2}')]

@@ -362,7 +362,10 @@ def acknowledge_by_text(clinic: Clinic, phone: str, actor: str, alert_id: int | 
                 return []
             chosen = [named]
         elif not allowed:
-            queue_text(clinic, phone, render("nurse_ack_none", "en", alert_id="", allowed=""), "info", now=now)
+            taken = _recently_paged_closed(clinic, phone, now)
+            body = _already_text(clinic, taken) if taken is not None else render(
+                "nurse_ack_none", "en", alert_id="", allowed="")
+            queue_text(clinic, phone, body, "info", now=now)
             return []
         else:
             chosen = allowed if every else [allowed[0]]
@@ -378,6 +381,22 @@ def acknowledge_by_text(clinic: Clinic, phone: str, actor: str, alert_id: int | 
             body += " " + render("nurse_ack_also_open", "en", alerts=_listed(still_open))
         queue_text(clinic, phone, body, "info", now=now)
         return sorted(done)
+
+
+# A bare ACK with nothing open answers about the alert last paged to that phone within this time (who took it,
+# when): the reply names a time of day only, so never an alert of an earlier night.
+RECENT_PAGE = timedelta(hours=12)
+
+
+def _recently_paged_closed(clinic: Clinic, phone: str, now: datetime) -> Named | None:
+    """The alert last paged (or called) to `phone` within RECENT_PAGE, when someone has acknowledged or resolved
+    it since: a second nurse's bare `ACK` is told who was first, so two nurses do not both drive in."""
+    row = clinic.db.execute(
+        "SELECT alert_id FROM messages WHERE to_number = ? AND direction = 'out' AND kind IN ('alert', 'call') "
+        "AND alert_id IS NOT NULL AND created_at >= ? ORDER BY id DESC LIMIT 1",
+        [phone, to_text(now - RECENT_PAGE)]).fetchone()
+    named = None if row is None else _named(clinic, row[0])
+    return named if named is not None and named[0].status != "open" else None
 
 
 def _listed(named: list[Named], with_initials: bool = True, most: int = 4) -> str:

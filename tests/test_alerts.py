@@ -248,6 +248,31 @@ def test_second_ack_says_who_was_first(client, runner, admin_token, urgent, cloc
     assert "already acknowledged by Primary nurse at 10:20 AM" in reply
 
 
+@pytest.mark.parametrize("second", ["ack", "ACK ALL"])
+def test_a_bare_second_ack_says_who_was_first(client, runner, admin_token, urgent, clock, phone, second):
+    """Both nurses paged, both text a bare ACK within the minute: the second must learn that the first took
+    it and when, not "No open alert for this phone" (which reads as a failed ACK or a lost alert at 3 a.m.;
+    found by the night break-it pass). Told the same after it was resolved."""
+    at(clock, 20)
+    tick(runner)  # both nurses paged
+    phone.text("ack", sender=NURSES[0])
+    phone.text(second, sender=NURSES[1])
+    reply = texts_to(client, admin_token, NURSES[1])[-1]["body"]
+    assert f"Alert {urgent['id']} for P.E. was already acknowledged by Primary nurse at 10:20 AM" in reply
+    assert alerts(client, admin_token, "all")[0]["acknowledged_by"] == "Primary nurse"
+    at(clock, 30)
+    client.post(f"/api/v1/alerts/{urgent['id']}/resolve", json={"note": "seen"}, headers=auth(admin_token))
+    phone.text(second, sender=NURSES[1])
+    assert "already resolved by Ada Admin at 10:30 AM" in texts_to(client, admin_token, NURSES[1])[-1]["body"]
+
+
+def test_a_bare_ack_long_after_the_last_page_says_nothing_is_open(client, runner, admin_token, urgent, clock, phone):
+    phone.text("ack", sender=NURSES[0])
+    at(clock, 14 * 60)  # the next night: no old alert is brought up as if it were tonight's
+    phone.text("ack", sender=NURSES[0])
+    assert texts_to(client, admin_token, NURSES[0])[-1]["body"].startswith("No open alert for this phone")
+
+
 def test_high_risk_page_does_not_stutter(client, admin_token, clock, phone, runner):
     from conftest import enroll
 

@@ -58,14 +58,28 @@ def calls_due(clinic: Clinic, now: datetime) -> int:
                 [alert.id, alert.call_due_at]).rowcount
             if not claimed or alerts.call_after(clinic) is None:
                 continue
-            paged = clinic.db.execute(
-                "SELECT to_number FROM messages WHERE alert_id = ? AND kind = 'alert' AND direction = 'out' "
-                "AND status NOT IN ('failed', 'undelivered') ORDER BY id DESC LIMIT 1", [alert.id]).fetchone()
-            if paged is None:
+            callee = _callee(clinic, alert.id, now)
+            if callee is None:
                 continue
-            queue_call(clinic, alert.id, paged[0], now)
+            queue_call(clinic, alert.id, callee, now)
             called += 1
     return called
+
+
+def _callee(clinic: Clinic, alert_id: int, now: datetime) -> str | None:
+    """Whom the call for `alert_id` goes to: the phone it was paged to last that may still acknowledge (an active
+    staff member's or an on-call phone's, as for a text ACK: monitoring.staff.staff_by_phone); when none of the
+    phones paged may (revoked since), the first person on call now. None when no page reached a phone."""
+    paged = [row[0] for row in clinic.db.execute(
+        "SELECT to_number FROM messages WHERE alert_id = ? AND kind = 'alert' AND direction = 'out' "
+        "AND status NOT IN ('failed', 'undelivered') ORDER BY id DESC", [alert_id])]
+    if not paged:
+        return None
+    for phone in dict.fromkeys(paged):
+        if staff_by_phone(clinic, phone) is not None:
+            return phone
+    chain = clinic.oncall_at(now)
+    return str(chain[0]["phone"]) if chain else None
 
 
 def queue_call(clinic: Clinic, alert_id: int, phone: str, now: datetime) -> int:
@@ -126,11 +140,14 @@ def answered(clinic: Clinic, alert_id: int, call_sid: str, to: str | None, answe
     """Twilio asks for the call's TwiML (CallSid, To, AnsweredBy; https://www.twilio.com/docs/voice/answering-machine-detection):
     'machine' (hang up; not acknowledged), 'closed' (the alert was acknowledged or resolved meanwhile),
     'unknown' (no call of ours has this sid and number: the nurse must not be told the alert is handled),
-    else 'ask' (say it, ask for a key)."""
+    'not_staff' (the phone called was revoked since: it hears nothing of the alert), else 'ask' (say it, ask
+    for a key)."""
     with transaction(clinic.db):
         call = _call_row(clinic, alert_id, call_sid, to)
         if call is None:
             return "unknown"
+        if staff_by_phone(clinic, call.to_number) is None:
+            return "not_staff"
         if answered_by in MACHINE_ANSWERS:
             if _settle(clinic, call, "machine", now):
                 _note(clinic, alert_id, "call_machine", call, now)
@@ -141,8 +158,9 @@ def answered(clinic: Clinic, alert_id: int, call_sid: str, to: str | None, answe
 def pressed(clinic: Clinic, alert_id: int, call_sid: str, to: str | None, digit: str, now: datetime) -> str:
     """The nurse pressed `digit` (Twilio <Gather> Digits): 'acknowledged' (1), 'passed' (2: the next person
     on call is paged now), 'closed' (the alert is no longer open), 'unknown' (anything else), 'not_ours'
-    (no call of ours has this sid and number: nothing is acknowledged). Idempotent: Twilio may post twice,
-    and a second post of the same call changes nothing."""
+    (no call of ours has this sid and number: nothing is acknowledged), 'not_staff' (the phone called was
+    revoked since the call was placed: a key from it changes nothing, as a text ACK from it would not).
+    Idempotent: Twilio may post twice, and a second post of the same call changes nothing."""
     with transaction(clinic.db):
         call = _call_row(clinic, alert_id, call_sid, to)
         if call is None:
@@ -154,7 +172,9 @@ def pressed(clinic: Clinic, alert_id: int, call_sid: str, to: str | None, digit:
         if _alert_status(clinic, alert_id) != "open":
             return "closed"
         person = staff_by_phone(clinic, call.to_number)
-        actor = person["name"] if person else f"phone ...{call.to_number[-4:]}"
+        if person is None:
+            return "not_staff"
+        actor = person["name"]
         if digit == "1":
             _settle(clinic, call, "acknowledged", now)
             alerts.mark_acknowledged(clinic, alert_id, f"{actor} (call)", now)

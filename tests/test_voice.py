@@ -362,3 +362,56 @@ def test_a_call_queued_before_the_alert_is_resolved_is_not_placed(client, admin_
     at(clock, 8)
     tick(runner)
     assert twilio.calls == [] and calls(client, admin_token)[0]["status"] == "canceled"
+
+
+def test_a_nurse_revoked_while_the_alert_waits_on_them_is_not_called_and_cannot_press_1(
+        client, admin_token, runner, clock, twilio, phone, caller):
+    """The day chain is Dana then Nick; Dana is paged, then revoked (she left; her phone is no longer the
+    clinic's). The call at five minutes must reach someone who may still acknowledge, not her phone, and her
+    phone pressing 1 on a call placed before the revocation acknowledges nothing (found by the night break-it
+    pass: she was called and her key stopped the escalation, though a text ACK from her phone would not)."""
+    from conftest import add_staff
+
+    from monitoring.clinic import open_clinic
+    from monitoring.staff import revoke_staff
+
+    dana, nick = "+15555550161", "+15555550162"
+    add_staff(runner, "Dana Day", "nurse", dana)
+    add_staff(runner, "Nick Next", "nurse", nick)
+    client.put("/api/v1/settings", json={"rota.clinic_hours": ["Dana Day", "Nick Next"]}, headers=auth(admin_token))
+    enroll(client, admin_token)
+    tick(runner)
+    at(clock, 1)
+    phone.text("o2 85")
+    tick(runner)
+    assert [t["To"] for t in twilio.texts if "URGENT" in t["Body"]] == [dana]
+    at(clock, 3)
+    revoke_staff(open_clinic(client.application.config["CRS"]), "Dana Day", actor="test", now=START)
+    at(clock, 6)
+    tick(runner)
+    assert [placed["To"] for placed in twilio.calls] == [nick]  # on call now, and may press 1
+
+
+def test_a_key_from_a_phone_revoked_since_the_call_acknowledges_nothing(client, admin_token, runner, clock, twilio,
+                                                                         phone, caller):
+    from conftest import add_staff
+
+    from monitoring.clinic import open_clinic
+    from monitoring.staff import revoke_staff
+
+    dana = "+15555550161"
+    add_staff(runner, "Dana Day", "nurse", dana)
+    client.put("/api/v1/settings", json={"rota.clinic_hours": ["Dana Day"]}, headers=auth(admin_token))
+    enroll(client, admin_token)
+    tick(runner)
+    at(clock, 1)
+    phone.text("o2 85")
+    at(clock, 6)
+    tick(runner)
+    [placed] = twilio.calls
+    assert placed["To"] == dana
+    revoke_staff(open_clinic(client.application.config["CRS"]), "Dana Day", actor="test", now=START)
+    call_sid = "CA" + "1".zfill(32)
+    said = caller.press(1, call_sid, "1", to=dana).get_data(as_text=True)
+    assert "Nothing was acknowledged" in said
+    assert alert(client, admin_token, 1)["status"] == "open"

@@ -32,6 +32,8 @@ GATHER_SECONDS = 8  # silence this long after the question counts as no key
 # record lost to a restore): the nurse must not hear "already acknowledged" when nothing was.
 NOT_OURS = ("This call could not be matched to an alert. Nothing was acknowledged. "
             "Check your texts or the dashboard. Goodbye.")
+# The phone called no longer belongs to anyone who may acknowledge (revoked since the page or the call).
+NOT_STAFF = "This phone is no longer on the clinic's staff list. Nothing was acknowledged. Goodbye."
 VOICE = "Polly.Joanna"  # a clear Amazon Polly voice Twilio offers; <Say> falls back to its default if unavailable
 
 
@@ -83,6 +85,8 @@ def alert(alert_id: int) -> Response:
     elif state == "unknown":
         log.warning("voice webhook for alert %s: no call of ours has this CallSid and number", alert_id)
         response.say(NOT_OURS, voice=VOICE)
+    elif state == "not_staff":
+        response.say(NOT_STAFF, voice=VOICE)
     response.hangup()  # a machine: nothing is left on it (minimum PHI), the alert goes on escalating
     return _twiml(response)
 
@@ -105,6 +109,8 @@ def gather(alert_id: int) -> Response:
         response.say("This alert is already acknowledged or resolved. Thank you.", voice=VOICE)
     elif result == "not_ours":
         response.say(NOT_OURS, voice=VOICE)
+    elif result == "not_staff":
+        response.say(NOT_STAFF, voice=VOICE)
     elif _attempt() == 1:
         return _twiml(_ask(response, alert_id, 2, prefix="Sorry, that key does nothing. "))
     else:

@@ -203,6 +203,15 @@ def _page(clinic: Clinic, alert_id: int, page_round: int, now: datetime, update:
     return paged
 
 
+def someone_else_to_page(clinic: Clinic, phone: str, now: datetime) -> bool:
+    """Whether anyone but `phone` could be paged at `now`: the chain in force, else every staff phone (_page's
+    fallback). A nurse passing an alert on (monitoring.voice, key 2) must not be told it went to somebody when
+    nobody else is there."""
+    phones = {person["phone"] for person in clinic.oncall_at(now)} | {
+        person["phone"] for person in _fallback_staff(clinic, set())}
+    return bool(phones - {phone})
+
+
 def _fallback_staff(clinic: Clinic, dead: set[str | None]) -> list[dict[str, Any]]:
     """When every on-call phone has failed for this alert, every other staff phone."""
     rows = clinic.db.execute("SELECT name, phone FROM staff WHERE active = 1 AND phone IS NOT NULL").fetchall()

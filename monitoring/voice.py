@@ -159,7 +159,8 @@ def pressed(clinic: Clinic, alert_id: int, call_sid: str, to: str | None, digit:
     """The nurse pressed `digit` (Twilio <Gather> Digits): 'acknowledged' (1), 'passed' (2: the next person
     on call is paged now), 'closed' (the alert is no longer open), 'unknown' (anything else), 'not_ours'
     (no call of ours has this sid and number: nothing is acknowledged), 'not_staff' (the phone called was
-    revoked since the call was placed: a key from it changes nothing, as a text ACK from it would not).
+    revoked since the call was placed: a key from it changes nothing, as a text ACK from it would not),
+    'alone' (2, but nobody else is on call or has a staff phone: nothing changes, the alert stays the nurse's).
     Idempotent: Twilio may post twice, and a second post of the same call changes nothing."""
     with transaction(clinic.db):
         call = _call_row(clinic, alert_id, call_sid, to)
@@ -179,6 +180,8 @@ def pressed(clinic: Clinic, alert_id: int, call_sid: str, to: str | None, digit:
             _settle(clinic, call, "acknowledged", now)
             alerts.mark_acknowledged(clinic, alert_id, f"{actor} (call)", now)
             return "acknowledged"
+        if not alerts.someone_else_to_page(clinic, call.to_number, now):
+            return "alone"
         _settle(clinic, call, "passed", now)
         alerts.page_next_now(clinic, alert_id, now, failed_phone=call.to_number, passed_by=actor)
         return "passed"

@@ -415,3 +415,30 @@ def test_a_key_from_a_phone_revoked_since_the_call_acknowledges_nothing(client, 
     said = caller.press(1, call_sid, "1", to=dana).get_data(as_text=True)
     assert "Nothing was acknowledged" in said
     assert alert(client, admin_token, 1)["status"] == "open"
+
+
+def test_pressing_2_with_nobody_else_to_take_it_is_not_told_it_was_passed(client, admin_token, runner, clock, twilio,
+                                                                          phone, caller):
+    """A one-person chain at night and no other staff phone: 2 cannot pass the alert to anyone. The nurse must
+    not hear "passed to the next nurse on call" and go back to sleep while nobody was paged (found by the night
+    break-it pass); she is told nobody else is on call and asked again."""
+    from conftest import add_staff
+
+    dana = "+15555550161"
+    add_staff(runner, "Dana Day", "nurse", dana)
+    client.put("/api/v1/settings", json={"rota.clinic_hours": ["Dana Day"]}, headers=auth(admin_token))
+    enroll(client, admin_token)
+    tick(runner)
+    at(clock, 1)
+    phone.text("o2 85")
+    at(clock, 6)
+    tick(runner)
+    call_sid = "CA" + "1".zfill(32)
+    caller.answer(1, call_sid, to=dana)
+    said = caller.press(1, call_sid, "2", to=dana).get_data(as_text=True)
+    assert "passed to the next nurse" not in said
+    assert "No one else is on call" in said and '<Gather action="/voice/gather/1?attempt=2"' in said
+    assert calls(client, admin_token)[0]["outcome"] is None
+    assert alert(client, admin_token, 1)["status"] == "open"
+    said = caller.press(1, call_sid, "1", to=dana, attempt=2).get_data(as_text=True)
+    assert "acknowledged" in said and alert(client, admin_token, 1)["status"] == "acknowledged"

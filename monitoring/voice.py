@@ -41,7 +41,7 @@ def calls_due(clinic: Clinic, now: datetime) -> int:
     many were queued.
 
     Each alert is claimed with a conditional UPDATE, so two scheduler processes never call twice. The
-    call goes to the phone the alert was paged to last. Calls turned off since (`call_after_minutes` 0)
+    call goes to a phone the alert's last page round reached (_callee). Calls turned off since (`call_after_minutes` 0)
     clear the due time.
     """
     # a due time further ahead than any setting allows can only come from a clock that stepped back
@@ -67,19 +67,28 @@ def calls_due(clinic: Clinic, now: datetime) -> int:
 
 
 def _callee(clinic: Clinic, alert_id: int, now: datetime) -> str | None:
-    """Whom the call for `alert_id` goes to: the phone it was paged to last that may still acknowledge (an active
-    staff member's or an on-call phone's, as for a text ACK: monitoring.staff.staff_by_phone); when none of the
-    phones paged may (revoked since), the first person on call now. None when no page reached a phone."""
-    paged = [row[0] for row in clinic.db.execute(
-        "SELECT to_number FROM messages WHERE alert_id = ? AND kind = 'alert' AND direction = 'out' "
-        "AND status NOT IN ('failed', 'undelivered') ORDER BY id DESC", [alert_id])]
+    """Whom the call for `alert_id` goes to: one of the phones its last page round reached (the pages of one
+    round share their time) that may still acknowledge (an active staff member's or an on-call phone's, as for
+    a text ACK: monitoring.staff.staff_by_phone): the one never called about it, else not called for longest,
+    the one paged last on a tie. So a round that pages two people calls the one just added to it, and once
+    every round pages the whole chain the calls take turns instead of ringing its last person every time.
+    When none of the phones paged may acknowledge (revoked since), the first person on call now. None when
+    no page reached a phone."""
+    paged = clinic.db.execute(
+        "SELECT to_number, created_at FROM messages WHERE alert_id = ? AND kind = 'alert' AND direction = 'out' "
+        "AND status NOT IN ('failed', 'undelivered') ORDER BY id DESC", [alert_id]).fetchall()
     if not paged:
         return None
-    for phone in dict.fromkeys(paged):
-        if staff_by_phone(clinic, phone) is not None:
-            return phone
-    chain = clinic.oncall_at(now)
-    return str(chain[0]["phone"]) if chain else None
+    reachable = [(phone, created_at) for phone, created_at in paged if staff_by_phone(clinic, phone) is not None]
+    if not reachable:
+        chain = clinic.oncall_at(now)
+        return str(chain[0]["phone"]) if chain else None
+    last_round = reachable[0][1]
+    candidates = list(dict.fromkeys(phone for phone, created_at in reachable if created_at == last_round))
+    called = dict(clinic.db.execute(  # each phone's latest call about this alert (ids grow with time)
+        "SELECT to_number, MAX(id) FROM messages WHERE alert_id = ? AND kind = 'call' AND direction = 'out' "
+        "AND status != 'canceled' GROUP BY to_number", [alert_id]).fetchall())
+    return min(candidates, key=lambda phone: called.get(phone, 0))  # min keeps the newest page on a tie
 
 
 def queue_call(clinic: Clinic, alert_id: int, phone: str, now: datetime) -> int:

@@ -442,3 +442,13 @@ def test_pressing_2_with_nobody_else_to_take_it_is_not_told_it_was_passed(client
     assert alert(client, admin_token, 1)["status"] == "open"
     said = caller.press(1, call_sid, "1", to=dana, attempt=2).get_data(as_text=True)
     assert "acknowledged" in said and alert(client, admin_token, 1)["status"] == "acknowledged"
+
+
+def test_past_the_end_of_the_chain_the_calls_take_turns(client, admin_token, runner, clock, urgent, twilio):
+    """Once every round pages the whole chain, the call went to whoever was paged last, the last person in the
+    chain, every round: the first nurse got texts every 15 minutes but her phone never rang again (found by the
+    night break-it pass). The calls now take turns among those paged, the one not called longest first."""
+    for minute in (6, 16, 21, 31, 36, 46, 51):
+        at(clock, minute)
+        tick(runner)
+    assert [placed["To"] for placed in twilio.calls] == [NURSES[0], NURSES[1], NURSES[0], NURSES[1]]

@@ -452,3 +452,16 @@ def test_past_the_end_of_the_chain_the_calls_take_turns(client, admin_token, run
         at(clock, minute)
         tick(runner)
     assert [placed["To"] for placed in twilio.calls] == [NURSES[0], NURSES[1], NURSES[0], NURSES[1]]
+
+
+def test_the_second_asking_is_not_read_once_someone_else_took_the_alert(client, admin_token, runner, clock, urgent,
+                                                                        twilio, caller, phone):
+    """The nurse on the call stays silent; meanwhile the backup nurse texts ACK. The call's second asking must
+    say the alert is taken, not read it all again and ask her to press 1."""
+    at(clock, 6)
+    tick(runner)
+    call_sid = "CA" + "1".zfill(32)
+    caller.answer(urgent["id"], call_sid)
+    phone.text(f"ACK {urgent['id']}", sender=NURSES[1])
+    again = caller.answer(urgent["id"], call_sid, attempt=2).get_data(as_text=True)
+    assert "already acknowledged" in again and "<Gather" not in again and "low oxygen" not in again

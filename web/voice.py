@@ -76,11 +76,13 @@ def alert(alert_id: int) -> Response:
         return _refused()
     sid, to = _call_id()
     response = VoiceResponse()
-    if _attempt() == 2:
-        return _twiml(_ask(response, alert_id, 2, prefix="Again. "))
-    state = voice.answered(clinic(), alert_id, sid, to, request.form.get("AnsweredBy"), utcnow())
+    attempt = _attempt()
+    # the second time round (silence after the first question) a person is on the line already; the alert is
+    # read again only while it is still open (another nurse may have taken it meanwhile)
+    answered_by = request.form.get("AnsweredBy") if attempt == 1 else None
+    state = voice.answered(clinic(), alert_id, sid, to, answered_by, utcnow())
     if state == "ask":
-        return _twiml(_ask(response, alert_id, 1))
+        return _twiml(_ask(response, alert_id, attempt, prefix="Again. " if attempt == 2 else ""))
     if state == "closed":
         response.say("This alert is already acknowledged or resolved. Thank you. Goodbye.", voice=VOICE)
     elif state == "unknown":

@@ -327,12 +327,12 @@ def acknowledge(clinic: Clinic, alert_id: int | None, actor: str, *, now: dateti
 
 def mark_acknowledged(clinic: Clinic, alert_id: int, actor: str, now: datetime) -> None:
     """Acknowledge an open alert at `now` (inside the caller's transaction): paging and any due call stop (a
-    call still waiting in the outbox too), and its history and the audit log say who (`actor`)."""
+    page or call still waiting in the outbox too), and its history and the audit log say who (`actor`)."""
     at = to_text(now)
     clinic.db.execute(
         "UPDATE alerts SET status = 'acknowledged', acknowledged_at = ?, acknowledged_by = ?, "
         "next_page_at = NULL, call_due_at = NULL, updated_at = ? WHERE id = ?", [at, actor, at, alert_id])
-    outbox.withdraw_calls(clinic, alert_id, now)  # a call held back (an outage, a retry) is not placed after all
+    outbox.withdraw_pages(clinic, alert_id, now)  # a page or call held back (an outage, a retry) is not sent after all
     record_event(clinic, alert_id, "acknowledged", now, actor=actor)
     clinic.audit(actor, "alert.acknowledge", f"alert:{alert_id}", at=now)
 
@@ -453,7 +453,7 @@ def resolve(clinic: Clinic, alert_id: int, actor: str, note: str, outcome: str |
             [at, actor, note, at, at, actor, alert_id])
         if outcome is not None:
             db.execute("UPDATE alerts SET outcome = ? WHERE id = ?", [outcome, alert_id])
-        outbox.withdraw_calls(clinic, alert_id, now)
+        outbox.withdraw_pages(clinic, alert_id, now)
         record_event(clinic, alert_id, "resolved", now, actor=actor, note=note,
                      **({"outcome": outcome} if outcome else {}))
         clinic.audit(actor, "alert.resolve", f"alert:{alert_id}", at=now, note=note, outcome=outcome)

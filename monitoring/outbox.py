@@ -119,12 +119,13 @@ def queue_text(clinic: Clinic, to: str, body: str, kind: str, *, patient_id: int
     })
 
 
-def withdraw_calls(clinic: Clinic, alert_id: int, now: datetime) -> int:
-    """Calls about `alert_id` still waiting to be placed (queued: due, backing off, or held by an outage) are
-    not placed (status 'canceled'), inside the caller's transaction: the alert was acknowledged or resolved,
-    and a nurse woken at night for an alert already handled learns to ignore the phone. Returns how many."""
+def withdraw_pages(clinic: Clinic, alert_id: int, now: datetime) -> int:
+    """Pages and calls about `alert_id` still waiting to go (queued: due, backing off, or held by an outage) are
+    not sent (status 'canceled'), inside the caller's transaction: the alert was acknowledged or resolved, and
+    a nurse woken at night by "URGENT NOT ACKED" for an alert already taken learns to ignore the pager.
+    Returns how many."""
     withdrawn: int = clinic.db.execute(
-        "UPDATE messages SET status = 'canceled', updated_at = ? WHERE alert_id = ? AND kind = 'call' "
+        "UPDATE messages SET status = 'canceled', updated_at = ? WHERE alert_id = ? AND kind IN ('alert', 'call') "
         "AND direction = 'out' AND status = 'queued'", [to_text(now), alert_id]).rowcount
     return withdrawn
 

@@ -135,6 +135,28 @@ def test_an_account_failure_is_retried_for_every_text_and_raised_at_once(client,
     assert operator.gateway_health(db(config)).failing_since is None
 
 
+def test_pages_held_back_by_an_outage_are_not_sent_once_the_alert_is_acknowledged(client, runner, admin_token,
+                                                                                 gateway, clock, phone):
+    """Twilio refuses every text for half an hour; the first page and the re-page ("NOT ACKED") wait in the
+    outbox; a nurse at the clinic acknowledges the alert on the dashboard meanwhile. When Twilio answers again
+    the night nurses must not get "URGENT NOT ACKED ... Reply ACK 1" for an alert already taken (found by the
+    night break-it pass); the acknowledgement, texts to the patient and other alerts' pages still go."""
+    enroll(client, admin_token)
+    tick(runner)
+    gateway.refuse = lambda to, body: GatewayError("twilio 503 code 20503", 20503, True, "account")
+    at(clock, 60)
+    phone.text("o2 85")
+    for minute in (1, 10, 16, 20):
+        at(clock, minute * 60)
+        tick(runner)
+    assert client.post("/api/v1/alerts/1/ack", headers=auth(admin_token)).status_code == 200
+    gateway.refuse = lambda to, body: None
+    at(clock, 21 * 60)
+    tick(runner)
+    assert pages_to(gateway, NURSES[0]) == [] and pages_to(gateway, NURSES[1]) == []
+    assert any(to == PATIENT_PHONE and kind == "reply" for to, kind, _ in gateway.sent)
+
+
 def test_a_dead_account_is_probed_not_hammered(client, runner, admin_token, gateway, clock):
     for index in range(8):
         enroll(client, admin_token, name=f"P {index}", phone=f"+1555555017{index}")

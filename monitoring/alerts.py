@@ -86,6 +86,7 @@ def raise_alert(clinic: Clinic, patient_id: int, level: str, reasons: list[str],
     when it was acknowledged more than `ack_timeout_minutes` ago and the red flag is back (the nurse has had
     time to act, the patient still has it: someone must look again); or when it belongs to an earlier
     episode. The same reason within the timeout of an ACK is recorded, not paged: the nurse is already on it.
+    An update of an alert nobody acknowledged keeps its re-page time: the next person on call is not put off.
     `told`: the template keys of the replies the patient gets (and `next_dose_at`, when acetaminophen is
     allowed again), which the page repeats to the nurse. `message_id`: the text (its messages id) whose processing
     raises it (None for the tick, the app, a device), kept with the alert whenever it pages: the page, its re-pages
@@ -108,11 +109,16 @@ def raise_alert(clinic: Clinic, patient_id: int, level: str, reasons: list[str],
             record_event(clinic, current.id, "seen_again", now, reasons=list(reasons))
             return current.id
         merged_level = max(current.level, level, key=LEVELS.index)
+        next_page_at = now + _timeout(clinic)
+        if current.status == "open" and current.next_page_at:
+            # still unacknowledged: the update pages, but never puts off the next person on call (a patient texting
+            # a new sign every few minutes would otherwise keep the escalation at the first nurse)
+            next_page_at = min(next_page_at, from_text(current.next_page_at))
         db.execute(
             "UPDATE alerts SET reasons = ?, level = ?, status = 'open', acknowledged_at = NULL, "
             "acknowledged_by = NULL, updated_at = ?, next_page_at = ?, episode_id = COALESCE(?, episode_id), "
             "message_id = ?, reported_by_message_id = COALESCE(?, reported_by_message_id) WHERE id = ?",
-            [dumps(known + added), merged_level, to_text(now), to_text(now + _timeout(clinic)), episode_id,
+            [dumps(known + added), merged_level, to_text(now), to_text(next_page_at), episode_id,
              message_id, reporter, current.id],
         )
         record_event(clinic, current.id, "reopened" if not added else "reasons_added", now, reasons=list(reasons),

@@ -118,6 +118,22 @@ def test_one_alert_per_patient_updated_not_duplicated(client, admin_token, urgen
     assert "confusion" in newest
 
 
+def test_a_new_reason_on_an_unacknowledged_alert_does_not_put_off_the_next_nurse(client, runner, admin_token,
+                                                                               urgent, clock, phone):
+    """A patient getting worse texts a new sign every few minutes while the first nurse sleeps through her
+    pages: each update paged her again and restarted the ack timeout, so the backup nurse was paged only after
+    15 quiet minutes, never while the patient kept texting (found by the night break-it pass). The update pages,
+    and the next person is paged when the first page's timeout runs out."""
+    at(clock, 12)
+    phone.text("I feel dizzy")  # a new reason: an update page to the first nurse
+    assert "dizziness" in pages(client, admin_token, NURSES[0])[-1]["body"]
+    at(clock, 19)
+    phone.text("I feel confused")
+    at(clock, 20)  # 15 minutes after the first page, still no ACK
+    tick(runner)
+    assert len(pages(client, admin_token, NURSES[1])) == 1
+
+
 def test_new_reason_reopens_an_acknowledged_alert(client, admin_token, urgent, clock, phone):
     client.post(f"/api/v1/alerts/{urgent['id']}/ack", headers=auth(admin_token))
     at(clock, 10)

@@ -306,6 +306,30 @@ def test_a_page_the_carrier_fails_twice_pages_the_next_nurse_at_once(client, run
     assert len(pages_to(gateway, NURSES[1])) == 1
 
 
+def test_a_page_the_carrier_failed_for_good_wakes_delivery_for_the_next_nurse(app, client, runner, admin_token,
+                                                                            gateway, clock, phone, config):
+    """The status callback that says the first nurse's page was undelivered (30003) queues the next nurse's
+    page; the scheduler must be woken to send it now, as after an inbound text, not at its next poll (up to
+    `[scheduler] poll_seconds`, 60 at most; found by the night break-it pass)."""
+
+    class Scheduler:
+        woken = 0
+
+        def wakeup(self):
+            self.woken += 1
+
+    enroll(client, admin_token)
+    tick(runner)
+    phone.text("o2 85")
+    tick(runner)
+    scheduler = app.extensions["crswatch.runner"] = Scheduler()
+    sid = db(config).execute("SELECT sid FROM messages WHERE kind = 'alert'").fetchone()[0]
+    _status(client, sid, "undelivered", "30003")
+    assert db(config).execute("SELECT COUNT(*) FROM messages WHERE kind = 'alert' AND to_number = ? "
+                              "AND status = 'queued'", [NURSES[1]]).fetchone()[0] == 1
+    assert scheduler.woken == 1
+
+
 def test_a_signed_form_with_a_repeated_key_is_accepted(client, patient, config):
     params = [("From", PATIENT_PHONE), ("To", "+15555550123"), ("Body", "98.6"), ("MessageSid", "SM" + "7" * 32),
               ("AccountSid", "AC" + "0" * 32), ("AddOns", '{"a":1}'), ("AddOns", '{"b":2}')]

@@ -84,7 +84,8 @@ def _callee(clinic: Clinic, alert_id: int, now: datetime) -> str | None:
         chain = clinic.oncall_at(now)
         return str(chain[0]["phone"]) if chain else None
     last_round = reachable[0][1]
-    candidates: list[str] = list(dict.fromkeys(str(phone) for phone, created_at in reachable if created_at == last_round))
+    candidates: list[str] = list(dict.fromkeys(
+        str(phone) for phone, created_at in reachable if created_at == last_round))
     called = dict(clinic.db.execute(  # each phone's latest call about this alert (ids grow with time)
         "SELECT to_number, MAX(id) FROM messages WHERE alert_id = ? AND kind = 'call' AND direction = 'out' "
         "AND status != 'canceled' GROUP BY to_number", [alert_id]).fetchall())

@@ -67,25 +67,33 @@ def calls_due(clinic: Clinic, now: datetime) -> int:
 
 
 def _callee(clinic: Clinic, alert_id: int, now: datetime) -> str | None:
-    """Whom the call for `alert_id` goes to: one of the phones its last page round reached (the pages of one
-    round share their time) that may still acknowledge (an active staff member's or an on-call phone's, as for
-    a text ACK: monitoring.staff.staff_by_phone): the one never called about it, else not called for longest,
-    the one paged last on a tie. So a round that pages two people calls the one just added to it, and once
-    every round pages the whole chain the calls take turns instead of ringing its last person every time.
-    When none of the phones paged may acknowledge (revoked since), the first person on call now. None when
-    no page reached a phone."""
-    paged = clinic.db.execute(
-        "SELECT to_number, created_at FROM messages WHERE alert_id = ? AND kind = 'alert' AND direction = 'out' "
-        "AND status NOT IN ('failed', 'undelivered') ORDER BY id DESC", [alert_id]).fetchall()
-    if not paged:
+    """Whom the call for `alert_id` goes to. Calls follow the chain in force at `now` (docs/operations.md, "Who
+    is on call"): of the phones its last page round reached (the pages of one round share their time), those on
+    that chain, the one never called about it first, else the one not called for longest, the one paged last on
+    a tie. So a round that pages two people calls the one just added to it, and once every round pages the
+    whole chain the calls take turns instead of ringing its last person every time. When none of them is on
+    call now (the shift changed, the nurse was taken off the rota or revoked), the first person on call now
+    whose page for it has not failed; else a phone of that round that may still acknowledge (a fallback staff
+    phone paged because the chain's failed: monitoring.staff.staff_by_phone). None when no page reached a phone."""
+    latest: dict[str, tuple[str, str]] = {}  # each phone paged: (its latest page's status, that round's time)
+    for phone, status, created_at in clinic.db.execute(
+            "SELECT to_number, status, created_at FROM messages WHERE alert_id = ? AND kind = 'alert' "
+            "AND direction = 'out' ORDER BY id DESC", [alert_id]):
+        latest.setdefault(str(phone), (status, created_at))
+    reached = {phone: created_at for phone, (status, created_at) in latest.items()
+               if status not in ("failed", "undelivered")}
+    if not reached:
         return None
-    reachable = [(phone, created_at) for phone, created_at in paged if staff_by_phone(clinic, phone) is not None]
-    if not reachable:
-        chain = clinic.oncall_at(now)
-        return str(chain[0]["phone"]) if chain else None
-    last_round = reachable[0][1]
-    candidates: list[str] = list(dict.fromkeys(
-        str(phone) for phone, created_at in reachable if created_at == last_round))
+    last_round = max(reached.values())
+    paged_last = [phone for phone, created_at in reached.items() if created_at == last_round]  # newest first
+    on_call = [str(person["phone"]) for person in clinic.oncall_at(now)]
+    candidates = [phone for phone in paged_last if phone in on_call]
+    if not candidates:
+        candidates = [phone for phone in on_call if phone not in latest or phone in reached][:1]
+    if not candidates:
+        candidates = [phone for phone in paged_last if staff_by_phone(clinic, phone) is not None]
+    if not candidates:
+        return None
     called = dict(clinic.db.execute(  # each phone's latest call about this alert (ids grow with time)
         "SELECT to_number, MAX(id) FROM messages WHERE alert_id = ? AND kind = 'call' AND direction = 'out' "
         "AND status != 'canceled' GROUP BY to_number", [alert_id]).fetchall())

@@ -465,3 +465,35 @@ def test_the_second_asking_is_not_read_once_someone_else_took_the_alert(client, 
     phone.text(f"ACK {urgent['id']}", sender=NURSES[1])
     again = caller.answer(urgent["id"], call_sid, attempt=2).get_data(as_text=True)
     assert "already acknowledged" in again and "<Gather" not in again and "low oxygen" not in again
+
+
+def test_the_call_after_the_clinic_closes_goes_to_the_night_chain(client, admin_token, runner, clock, twilio, phone):
+    """Paged to the day nurse at 4:58 PM; at 5:03 PM, when the call falls due, the night chain is in force.
+    Calls follow the chain in force at that moment (docs/operations.md, "Who is on call"): the night nurse is
+    called, not the day nurse who has gone off shift (found by the night break-it pass). A nurse taken off the
+    rota (called in sick) while an alert waits on her is not called either."""
+    from conftest import add_staff
+
+    dana, nick, nell = "+15555550161", "+15555550162", "+15555550163"
+    add_staff(runner, "Dana Day", "nurse", dana)
+    add_staff(runner, "Nick Night", "nurse", nick)
+    add_staff(runner, "Nell Night", "nurse", nell)
+    client.put("/api/v1/settings", json={"rota.clinic_hours": ["Dana Day"],
+                                         "rota.after_hours": ["Nick Night", "Nell Night"]}, headers=auth(admin_token))
+    enroll(client, admin_token)
+    tick(runner)
+    at(clock, 6 * 60 + 58)  # 4:58 PM
+    phone.text("o2 85")
+    tick(runner)
+    assert [t["To"] for t in twilio.texts if "URGENT" in t["Body"]] == [dana]
+    at(clock, 7 * 60 + 3)  # 5:03 PM
+    tick(runner)
+    assert [placed["To"] for placed in twilio.calls] == [nick]
+    client.post("/api/v1/alerts/1/resolve", json={"note": "seen"}, headers=auth(admin_token))
+    at(clock, 8 * 60)  # 6:00 PM: paged to Nick, who then calls in sick and is taken off the rota
+    phone.text("o2 84")
+    tick(runner)
+    client.put("/api/v1/settings", json={"rota.after_hours": ["Nell Night"]}, headers=auth(admin_token))
+    at(clock, 8 * 60 + 5)
+    tick(runner)
+    assert [placed["To"] for placed in twilio.calls] == [nick, nell]

@@ -350,6 +350,8 @@ def test_a_call_held_back_by_an_outage_is_not_placed_once_the_alert_is_acknowled
     tick(runner)
     assert twilio.calls == []
     assert calls(client, admin_token)[0]["status"] == "canceled"
+    report = client.get("/api/v1/reports/alerts", headers=auth(admin_token)).get_json()
+    assert report["alerts"] == 1 and report["called"] == 0  # a call never placed is not a call
 
 
 def test_a_call_queued_before_the_alert_is_resolved_is_not_placed(client, admin_token, runner, clock, urgent,

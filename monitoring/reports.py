@@ -11,8 +11,8 @@ Definitions (each figure counts alerts whose `created_at` is in [since, until)):
 - percentiles: nearest rank (the p90 of 10 values is the 9th smallest); the median is the middle value or
   the mean of the two middle values. Null when no alert has the time.
 - repaged: alerts paged in a round after the first (nobody acknowledged within the timeout, or a page
-  could not be delivered). called: alerts with a voice call (messages of kind 'call'; not one withdrawn before it was placed because
-  the alert was acknowledged or resolved first: status 'canceled').
+  could not be delivered). called: alerts with a voice call (messages of kind 'call'; not one withdrawn
+  before it was placed because the alert was acknowledged or resolved first: status 'canceled').
 - missed check-in alerts per patient-day: alerts for missed check-ins over the days patients were
   monitored in the period (each episode from its dose to its end, or now, clipped to the period).
 """

@@ -41,8 +41,8 @@ def calls_due(clinic: Clinic, now: datetime) -> int:
     many were queued.
 
     Each alert is claimed with a conditional UPDATE, so two scheduler processes never call twice. The
-    call goes to a phone the alert's last page round reached (_callee). Calls turned off since (`call_after_minutes` 0)
-    clear the due time.
+    call goes to a phone the alert's last page round reached and on call now (_callee). Calls turned off
+    since (`call_after_minutes` 0) clear the due time.
     """
     # a due time further ahead than any setting allows can only come from a clock that stepped back
     latest = now + timedelta(minutes=(config_module.describe("escalation.call_after_minutes").high or 0) + 1)

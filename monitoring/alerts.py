@@ -88,6 +88,7 @@ def raise_alert(clinic: Clinic, patient_id: int, level: str, reasons: list[str],
     when it was acknowledged more than `ack_timeout_minutes` ago and the red flag is back (the nurse has had
     time to act, the patient still has it: someone must look again); or when it belongs to an earlier
     episode. The same reason within the timeout of an ACK is recorded, not paged: the nurse is already on it.
+    An update of an alert nobody acknowledged keeps its re-page time: the next person on call is not put off.
     `told`: the template keys of the replies the patient gets (and `next_dose_at`, when acetaminophen is
     allowed again), which the page repeats to the nurse. `message_id`: the text (its messages id) whose processing
     raises it (None for the tick, the app, a device), kept with the alert whenever it pages: the page, its re-pages
@@ -110,11 +111,16 @@ def raise_alert(clinic: Clinic, patient_id: int, level: str, reasons: list[str],
             record_event(clinic, current.id, "seen_again", now, reasons=list(reasons))
             return current.id
         merged_level = max(current.level, level, key=LEVELS.index)
+        next_page_at = now + _timeout(clinic)
+        if current.status == "open" and current.next_page_at:
+            # still unacknowledged: the update pages, but never puts off the next person on call (a patient texting
+            # a new sign every few minutes would otherwise keep the escalation at the first nurse)
+            next_page_at = min(next_page_at, from_text(current.next_page_at))
         db.execute(
             "UPDATE alerts SET reasons = ?, level = ?, status = 'open', acknowledged_at = NULL, "
             "acknowledged_by = NULL, updated_at = ?, next_page_at = ?, episode_id = COALESCE(?, episode_id), "
             "message_id = ?, reported_by_message_id = COALESCE(?, reported_by_message_id) WHERE id = ?",
-            [dumps(known + added), merged_level, to_text(now), to_text(now + _timeout(clinic)), episode_id,
+            [dumps(known + added), merged_level, to_text(now), to_text(next_page_at), episode_id,
              message_id, reporter, current.id],
         )
         record_event(clinic, current.id, "reopened" if not added else "reasons_added", now, reasons=list(reasons),
@@ -203,6 +209,15 @@ def _page(clinic: Clinic, alert_id: int, page_round: int, now: datetime, update:
     # (`alert` as read above: the page wrote only texts and an event, nothing of the alert's row)
     _schedule_call(clinic, alert, now, keep_earlier=True)
     return paged
+
+
+def someone_else_to_page(clinic: Clinic, phone: str, now: datetime) -> bool:
+    """Whether anyone but `phone` could be paged at `now`: the chain in force, else every staff phone (_page's
+    fallback). A nurse passing an alert on (monitoring.voice, key 2) must not be told it went to somebody when
+    nobody else is there."""
+    phones = {person["phone"] for person in clinic.oncall_at(now)} | {
+        person["phone"] for person in _fallback_staff(clinic, set())}
+    return bool(phones - {phone})
 
 
 def _fallback_staff(clinic: Clinic, dead: set[str | None]) -> list[dict[str, Any]]:
@@ -319,12 +334,13 @@ def acknowledge(clinic: Clinic, alert_id: int | None, actor: str, *, now: dateti
 
 
 def mark_acknowledged(clinic: Clinic, alert_id: int, actor: str, now: datetime) -> None:
-    """Acknowledge an open alert at `now` (inside the caller's transaction): paging and any due call stop,
-    and its history and the audit log say who (`actor`)."""
+    """Acknowledge an open alert at `now` (inside the caller's transaction): paging and any due call stop (a
+    page or call still waiting in the outbox too), and its history and the audit log say who (`actor`)."""
     at = to_text(now)
     clinic.db.execute(
         "UPDATE alerts SET status = 'acknowledged', acknowledged_at = ?, acknowledged_by = ?, "
         "next_page_at = NULL, call_due_at = NULL, updated_at = ? WHERE id = ?", [at, actor, at, alert_id])
+    outbox.withdraw_pages(clinic, alert_id, now)  # a page or call held back (an outage, a retry) is not sent after all
     record_event(clinic, alert_id, "acknowledged", now, actor=actor)
     clinic.audit(actor, "alert.acknowledge", f"alert:{alert_id}", at=now)
 
@@ -364,8 +380,10 @@ def acknowledge_by_text(clinic: Clinic, phone: str, actor: str, alert_id: int | 
                 return []
             chosen = [named]
         elif not allowed:
-            queue_text(clinic, phone, render("nurse_ack_none", "en", alert_id="", allowed=""), "info", to_staff=True,
-                       now=now)
+            taken = _recently_paged_closed(clinic, phone, now)
+            body = _already_text(clinic, taken) if taken is not None else render(
+                "nurse_ack_none", "en", alert_id="", allowed="")
+            queue_text(clinic, phone, body, "info", to_staff=True, now=now)
             return []
         else:
             chosen = allowed if every else [allowed[0]]
@@ -381,6 +399,22 @@ def acknowledge_by_text(clinic: Clinic, phone: str, actor: str, alert_id: int | 
             body += " " + render("nurse_ack_also_open", "en", alerts=_listed(still_open))
         queue_text(clinic, phone, body, "info", to_staff=True, now=now)
         return sorted(done)
+
+
+# A bare ACK with nothing open answers about the alert last paged to that phone within this time (who took it,
+# when): the reply names a time of day only, so never an alert of an earlier night.
+RECENT_PAGE = timedelta(hours=12)
+
+
+def _recently_paged_closed(clinic: Clinic, phone: str, now: datetime) -> Named | None:
+    """The alert last paged (or called) to `phone` within RECENT_PAGE, when someone has acknowledged or resolved
+    it since: a second nurse's bare `ACK` is told who was first, so two nurses do not both drive in."""
+    row = clinic.db.execute(
+        "SELECT alert_id FROM messages WHERE to_number = ? AND direction = 'out' AND kind IN ('alert', 'call') "
+        "AND alert_id IS NOT NULL AND created_at >= ? ORDER BY id DESC LIMIT 1",
+        [phone, to_text(now - RECENT_PAGE)]).fetchone()
+    named = None if row is None else _named(clinic, row[0])
+    return named if named is not None and named[0].status != "open" else None
 
 
 def _listed(named: list[Named], with_initials: bool = True, most: int = 4) -> str:
@@ -428,6 +462,7 @@ def resolve(clinic: Clinic, alert_id: int, actor: str, note: str, outcome: str |
             [at, actor, note, at, at, actor, alert_id])
         if outcome is not None:
             db.execute("UPDATE alerts SET outcome = ? WHERE id = ?", [outcome, alert_id])
+        outbox.withdraw_pages(clinic, alert_id, now)
         record_event(clinic, alert_id, "resolved", now, actor=actor, note=note,
                      **({"outcome": outcome} if outcome else {}))
         clinic.audit(actor, "alert.resolve", f"alert:{alert_id}", at=now, note=note, outcome=outcome)

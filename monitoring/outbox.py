@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from messages.gateways import RETRYABLE_CODES
+from messages.gateways import RETRYABLE_CODES, scope_of
 from monitoring import operator
 from monitoring.clinic import Clinic
 from monitoring.rows import Message
@@ -122,6 +122,17 @@ def queue_text(clinic: Clinic, to: str, body: str, kind: str, *, patient_id: int
         "next_attempt_at": to_text(send_after) if send_after else queued_at, "created_at": queued_at,
         "updated_at": queued_at,
     })
+
+
+def withdraw_pages(clinic: Clinic, alert_id: int, now: datetime) -> int:
+    """Pages and calls about `alert_id` still waiting to go (queued: due, backing off, or held by an outage) are
+    not sent (status 'canceled'), inside the caller's transaction: the alert was acknowledged or resolved, and
+    a nurse woken at night by "URGENT NOT ACKED" for an alert already taken learns to ignore the pager.
+    Returns how many."""
+    withdrawn: int = clinic.db.execute(
+        "UPDATE messages SET status = 'canceled', updated_at = ? WHERE alert_id = ? AND kind IN ('alert', 'call') "
+        "AND direction = 'out' AND status = 'queued'", [to_text(now), alert_id]).rowcount
+    return withdrawn
 
 
 def backoff_seconds(attempts: int) -> float:
@@ -273,8 +284,8 @@ def record_status(clinic: Clinic, sid: str, status: str, error_code: str | None,
                   now: datetime) -> list[DeliveryOutcome] | None:
     """A Twilio status callback (MessageSid, MessageStatus, ErrorCode, received at `now`): move the row
     forward (https://www.twilio.com/docs/messaging/guides/track-outbound-message-status). Returns the
-    carrier failures it reports (a final one for the caller to give to monitoring.alerts in the same
-    transaction), or None for a sid not recorded yet: such a callback (it can overtake the commit of the
+    carrier failures it reports (final, or retried: 'retrying', for the caller to give to monitoring.alerts in
+    the same transaction), or None for a sid not recorded yet: such a callback (it can overtake the commit of the
     send's answer) is kept and applied when the sid is recorded (record_sent).
     """
     with transaction(clinic.db):
@@ -294,7 +305,7 @@ def record_status(clinic: Clinic, sid: str, status: str, error_code: str | None,
 def _apply_status(clinic: Clinic, row: Message, status: str, error_code: str | None,
                   now: datetime) -> DeliveryOutcome | None:
     """Inside the caller's transaction: only forward moves from a sent row, failures only before delivery.
-    Returns the outcome when the text failed for good."""
+    Returns the outcome when the carrier failed the text (for good, or retried)."""
     code = int(error_code) if error_code and error_code.isascii() and error_code.isdigit() else None
     current = row.status
     if current not in ("sent", "delivered", "read"):
@@ -329,14 +340,19 @@ def _apply_early_callbacks(clinic: Clinic, sid: str, now: datetime) -> list[Deli
     return failures
 
 
-def _carrier_failed(clinic: Clinic, message_id: int, code: int | None, now: datetime) -> DeliveryOutcome | None:
-    """Twilio accepted the text but the carrier did not deliver it: retry a passing fault (30008, queue
-    overflow) with backoff inside the retry window (None), else the outcome of a text failed for good
-    (inside the caller's transaction)."""
+def _carrier_failed(clinic: Clinic, message_id: int, code: int | None, now: datetime) -> DeliveryOutcome:
+    """Twilio accepted the text but the carrier did not deliver it (inside the caller's transaction): a passing
+    fault (30008, queue overflow) is retried with backoff inside the retry window, and its outcome is
+    'retrying' like a refused try's (record_failure), so a nurse's page the carrier fails a second time pages
+    the next person on call at once (monitoring.alerts._page_failing); else the outcome of a text failed for good."""
     retry_at = _retry_at(clinic, message_id, now) if code in RETRYABLE_CODES else None
     if retry_at is not None:
+        row = message(clinic, message_id)
+        assert row is not None, message_id  # being recorded, inside the caller's transaction
+        scope = scope_of(code, None)
         clinic.db.execute(
-            "UPDATE messages SET status = 'queued', next_attempt_at = ?, updated_at = ? WHERE id = ?",
-            [to_text(retry_at), to_text(now), message_id])
-        return None
+            "UPDATE messages SET status = 'queued', next_attempt_at = ?, error_scope = ?, updated_at = ? WHERE id = ?",
+            [to_text(retry_at), scope, to_text(now), message_id])
+        # each send counts an attempt (claim), so a row sent more than once has failed before this failure
+        return DeliveryOutcome.of(row, "retrying", scope, first_failure=row.attempts <= 1)
     return failed_for_good(clinic, message_id)

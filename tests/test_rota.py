@@ -62,6 +62,26 @@ def test_ack_from_the_chain_in_force(client, admin_token, runner, clock, phone):
     assert alerts[0]["status"] == "acknowledged" and alerts[0]["acknowledged_by"] == "Nick Night"
 
 
+def test_a_nurse_of_the_fallback_chain_may_ack_her_page_after_the_shift_changed(client, admin_token, runner, clock,
+                                                                              phone):
+    """Nights fall back to `[[oncall]]` (the after-hours chain is empty); the page at 7:55 AM goes to its first
+    nurse. Her ACK at 8:01 AM, once the day chain is in force, must acknowledge it: it was answered as a stranger's
+    text ("only for patient check-ins ... call 911") and the escalation went on (found by the night break-it pass)."""
+    staff(runner)
+    set_rota(client, admin_token, clinic_hours=["Dana Day"])
+    clock.move_to(START.replace(hour=7, minute=50))
+    enroll(client, admin_token, dose_given_at=START.replace(hour=7).isoformat())
+    runner.invoke(args=["tick"])
+    clock.move_to(START.replace(hour=7, minute=55))
+    phone.text("o2 85")
+    assert pages(client, admin_token, NURSES[0])
+    clock.move_to(START.replace(hour=8, minute=1))
+    phone.text("ACK", sender=NURSES[0])
+    alert = client.get("/api/v1/alerts?status=all", headers=auth(admin_token)).get_json()[0]
+    assert alert["status"] == "acknowledged" and alert["acknowledged_by"] == "Primary nurse"
+    assert "acknowledged" in texts_to(client, admin_token, NURSES[0])[-1]["body"]
+
+
 def test_empty_chain_falls_back_to_oncall(client, admin_token, runner, clock, phone):
     staff(runner)
     set_rota(client, admin_token, after_hours=["Nick Night"])

@@ -226,6 +226,6 @@ def spoken_reasons(facts: PageFacts) -> str:
 def spoken_page(*, level: str, initials: str, alert_id: int, facts: PageFacts) -> str:
     """What a call to the nurse says before it asks for a key: level, initials, reasons with values and
     what the patient was told. Minimum PHI as in a text page: no name, no number."""
-    told = told_text(facts).strip()
+    told = told_text(facts).strip().replace(" ED ", " the emergency department ")  # a voice reads "ED" as "Ed"
     return (f"This is crswatch with an {level.lower()} alert, number {alert_id}, for patient {initials}"
             f": {spoken_reasons(facts)}.{' Patient ' + told[0].lower() + told[1:] if told else ''}")

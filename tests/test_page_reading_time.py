@@ -58,3 +58,4 @@ def test_the_call_says_when_the_shown_reading_was_taken():
     assert reason_phrases(facts, 60).endswith("(last reading 10:05 AM: temp 101.5F/38.6C, HR 112)")
     assert spoken_reasons(facts).endswith(
         "last reading at 10:05 AM: temperature 101.5 Fahrenheit, heart rate 112")
+

@@ -499,3 +499,12 @@ def test_the_call_after_the_clinic_closes_goes_to_the_night_chain(client, admin_
     at(clock, 8 * 60 + 5)
     tick(runner)
     assert [placed["To"] for placed in twilio.calls] == [nick, nell]
+
+
+def test_the_call_says_emergency_department_not_ed():
+    """A text-to-speech voice reads "ED" as the name Ed (found by a breaker helper): the call spells it out."""
+    from messages.page import PageFacts, spoken_page
+
+    facts = PageFacts(reasons=("hypoxia",), spo2=85, spo2_floor=90, told=("reply_urgent_after_hours",))
+    said = spoken_page(level="URGENT", initials="P.E.", alert_id=7, facts=facts)
+    assert said.endswith("Patient told: go to the emergency department now.") and " ED " not in said

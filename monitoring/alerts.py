@@ -21,6 +21,7 @@ from monitoring import bodies, operator, outbox, pagefacts
 from monitoring.clinic import Clinic, Conflict, NotFound, ValidationError
 from monitoring.outbox import DeliveryOutcome, queue_text
 from monitoring.rows import Alert
+from monitoring.staff import staff_by_phone
 from monitoring.store import dumps, from_text, insert, iso, loads, to_text, transaction
 from triage.model import LEVELS
 
@@ -250,9 +251,10 @@ def page_due(clinic: Clinic, now: datetime) -> int:
 
 
 def page_next_now(clinic: Clinic, alert_id: int, now: datetime, failed_phone: str | None = None,
-                  message_id: int | None = None, passed_by: str | None = None) -> None:
+                  message_id: int | None = None, passed_by: str | None = None, handed_over: bool = False) -> None:
     """A page could not be delivered (failed for good, or `message_id` keeps failing and is still
-    retried), or the nurse called about it pressed 2 (`passed_by`): move on to the next round at once,
+    retried), or the nurse called about it pressed 2 (`passed_by`), or the round's nurses can no longer take it
+    (`handed_over`, hand_over): move on to the next round at once,
     without that phone, inside the caller's transaction. Nothing happens to an alert no longer open."""
     alert = get_alert(clinic, alert_id)
     if alert is None or alert.status != "open":
@@ -264,12 +266,36 @@ def page_next_now(clinic: Clinic, alert_id: int, now: datetime, failed_phone: st
     )
     if passed_by is not None:
         record_event(clinic, alert_id, "passed", now, actor=passed_by, phone_end=(failed_phone or "")[-4:])
+    elif handed_over:
+        pass  # hand_over recorded it, naming every phone the round went to
     elif message_id is None:
         record_event(clinic, alert_id, "page_undeliverable", now, phone_end=(failed_phone or "")[-4:])
     else:
         record_event(clinic, alert_id, "page_failing", now, phone_end=(failed_phone or "")[-4:],
                      message_id=message_id)
     _page(clinic, alert_id, next_round, now, skip_phone=failed_phone)
+
+
+def hand_over(clinic: Clinic, now: datetime) -> int:
+    """An open alert whose current round was paged only to phones that can no longer take it (staff revoked, or
+    a nurse's phone changed, while the alert waited on them: monitoring.staff.staff_by_phone knows them no more,
+    so their ACK would not count) goes to the next round at `now` (aware UTC, the pass's), as a failed page does:
+    otherwise it would wait on someone who will never answer for up to `ack_timeout_minutes`. Returns how many
+    alerts were handed over. A nurse merely off shift or off the rota still may ACK, and is left alone."""
+    open_alerts = clinic.db.execute(
+        "SELECT id, COALESCE(round_started_at, created_at) AS since FROM alerts WHERE status = 'open'").fetchall()
+    handed = 0
+    for alert in open_alerts:
+        phones = [row[0] for row in clinic.db.execute(
+            "SELECT DISTINCT to_number FROM messages WHERE alert_id = ? AND direction = 'out' AND kind = 'alert' "
+            "AND status != 'canceled' AND created_at >= ?", [alert["id"], alert["since"]])]
+        if not phones or any(staff_by_phone(clinic, phone) is not None for phone in phones):
+            continue
+        with transaction(clinic.db):
+            record_event(clinic, alert["id"], "handed_over", now, phone_end=[phone[-4:] for phone in phones])
+            page_next_now(clinic, alert["id"], now, failed_phone=phones[0], handed_over=True)
+        handed += 1
+    return handed
 
 
 def delivery_failed(clinic: Clinic, outcome: DeliveryOutcome, now: datetime) -> None:

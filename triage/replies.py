@@ -68,12 +68,17 @@ def instructions(level: str, fever_instruction: str | None, measure_again: bool,
     return tuple(keys)
 
 
-def acetaminophen_instruction(over_max: bool, too_soon: bool) -> str:
-    """The reply to an acetaminophen dose taken or asked about. SOP 5, Grade 1 Home: "can repeat ... >= 6-8 h
-    later"; DESIGN: max 4 g / 24 h. The daily maximum is named first when both are broken (the overdose risk)."""
+def acetaminophen_instruction(over_max: bool, too_soon: bool, asking: bool = False) -> str:
+    """The reply to an acetaminophen dose taken or asked about (`asking`). SOP 5, Grade 1 Home: "Acetaminophen
+    650-1000 mg by mouth, can repeat ... >= 6-8 h later"; DESIGN: max 4 g / 24 h. The daily maximum is named first
+    when both are broken (the overdose risk). A question or a plan ("can I take tylenol?", "will take tylenol at 10")
+    that both limits allow is told it may take a dose now, never "we noted your dose, do not take more yet": no
+    dose was taken, and that answer withheld the SOP's dose from a patient asking for it (break-it pass)."""
     if over_max:
         return "reply_med_daily_max"
-    return "reply_med_too_soon" if too_soon else "reply_med_recorded"
+    if too_soon:
+        return "reply_med_too_soon"
+    return "reply_med_may_take" if asking else "reply_med_recorded"
 
 
 def texted_instructions(assessment: Assessment) -> tuple[str, ...]:

@@ -1,0 +1,44 @@
+"""What a patient is told, and what is stored, when a text reports or asks about a medicine: through the signed
+webhook, as a patient types it (break-it pass on how texts are read). SOP 5, Grade 1 Home: "Acetaminophen
+650-1000 mg by mouth, can repeat, if recurrent fever, >= 6-8 h later"; DESIGN: at most 4 g in 24 h."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from conftest import PATIENT_PHONE, START, texts_to
+
+from monitoring.store import connect
+
+
+def doses(config) -> list[tuple[str, float | None]]:
+    return [tuple(row) for row in connect(config["database"]["path"]).execute(
+        "SELECT name, dose_mg FROM medications ORDER BY id")]
+
+
+@pytest.mark.parametrize("body", [
+    "can I take tylenol?",
+    "will take tylenol at 10",
+    "gonna take tylenol",
+    "¿puedo tomar paracetamol?",
+])
+def test_asking_for_an_allowed_dose_is_told_it_may_take_one(phone, client, admin_token, patient, config, clock, body):
+    """No dose in the last 6 h: the answer was "We noted your dose, thank you. Do not take more acetaminophen
+    (Tylenol) yet. You can take more at <now>": no dose was taken, and the patient asking for the SOP's dose was
+    told to wait."""
+    clock.move_to(START + timedelta(minutes=5))
+    phone.text(body)
+    [reply] = texts_to(client, admin_token, PATIENT_PHONE)[-1:]
+    assert reply["body"].startswith("You may take acetaminophen (Tylenol) now: 650-1000 mg")
+    assert doses(config) == []  # asked, not taken
+
+
+def test_asking_too_soon_after_a_dose_is_told_to_wait(phone, client, admin_token, patient, config, clock):
+    clock.move_to(START + timedelta(minutes=5))
+    phone.text("took 1000 mg tylenol")
+    clock.move_to(START + timedelta(hours=3))
+    phone.text("can I take tylenol?")
+    [reply] = texts_to(client, admin_token, PATIENT_PHONE)[-1:]
+    assert reply["body"].startswith("Please wait: it is too soon for more acetaminophen (Tylenol). "
+                                    "You can take the next dose at 4:05 PM.")
+    assert doses(config) == [("acetaminophen", 1000.0)]

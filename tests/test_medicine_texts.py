@@ -42,3 +42,24 @@ def test_asking_too_soon_after_a_dose_is_told_to_wait(phone, client, admin_token
     assert reply["body"].startswith("Please wait: it is too soon for more acetaminophen (Tylenol). "
                                     "You can take the next dose at 4:05 PM.")
     assert doses(config) == [("acetaminophen", 1000.0)]
+
+
+def test_extra_strength_tablets_count_to_the_daily_maximum(phone, client, admin_token, patient, config, clock):
+    """"took 3 extra strength tylenol" is 1500 mg: read as a dose of unknown strength (1000 mg), three of them 6 h
+    apart (4500 mg in 18 h) were 'noted' under the 4 g daily maximum (DESIGN; SOP 5 Grade 1 Home: 650-1000 mg)."""
+    for hours in (0, 6, 12):
+        clock.move_to(START + timedelta(hours=hours, minutes=5))
+        phone.text("took 3 extra strength tylenol")
+    [reply] = texts_to(client, admin_token, PATIENT_PHONE)[-1:]
+    assert reply["body"].startswith("You have taken the most acetaminophen (Tylenol) allowed in 24 hours.")
+    assert doses(config) == [("acetaminophen", 1500.0)] * 3
+
+
+def test_regular_strength_tablets_are_a_dose_not_a_temperature(phone, client, admin_token, patient, config, clock):
+    """"2 regular strength" was read as an implausible temperature (the 2): the patient was told to measure again
+    and the 650 mg dose was never counted."""
+    clock.move_to(START + timedelta(minutes=5))
+    phone.text("2 regular strength")
+    [reply] = texts_to(client, admin_token, PATIENT_PHONE)[-1:]
+    assert reply["body"].startswith("We noted your dose, thank you.")
+    assert doses(config) == [("acetaminophen", 650.0)]

@@ -40,6 +40,36 @@ _DOSE_MATH = (
     # 2 325s
     re.compile(rf"(?<![\w.,]){_N}\s+(?P<s2>{_STRENGTH})s\b"),
 )
+# Tablets counted by their strength's name, acetaminophen's only: "2 extra strength tylenol" is 2 x 500 mg, "2
+# regular strength" 2 x 325 mg, "tome 2 tylenol extra fuerte" 2 x 500 mg. Read as "a dose of unknown strength"
+# (counted as 1000 mg) before, "3 extra strength" (1500 mg) every 6 h reached 6 g a day counted as 4 g, under the
+# daily maximum (DESIGN: 4 g / 24 h; SOP 5 Grade 1 Home: 650-1000 mg), and "2 regular strength" alone was read
+# as an implausible temperature, its dose never counted. A combination product's strength names another
+# amount of acetaminophen (Extra Strength Excedrin: 250 mg), so only plain acetaminophen's names count.
+_PLAIN_APAP = r"(?:tylenol|acetaminophen|acetaminofeno?|paracetamol|panadol|apap)"
+_STRENGTH_NAMES = {"extra": 500, "es": 500, "regular": 325}
+_NAMED_STRENGTH = (
+    # 2 extra strength tylenol, 2 regular strength, 2 ES tylenol, 3 regular tylenol, 2 tabs of extra strength
+    re.compile(rf"(?<![\w.,])(?P<n>[1-9]|one|two|three|four|una?|uno|dos|tres|cuatro)\s+(?:{_TABS}\s+)?(?:(?:of|de)\s+)?"
+               rf"(?:(?P<w>extra|regular)\s+strength(?:\s+(?P<drug>{_DRUG}))?|(?P<w2>es|extra|regular)\s+(?P<drug2>{_DRUG}))\b"),
+    # 2 tylenol extra strength, tome 2 tylenol extra fuerte, 2 tylenol ES, 2 tylenol regular strength
+    re.compile(rf"(?<![\w.,])(?P<n>[1-9]|one|two|three|four|una?|uno|dos|tres|cuatro)\s+(?:{_TABS}\s+)?(?:(?:of|de)\s+)?"
+               rf"(?P<drug>{_DRUG})\s+(?:(?P<w>extra|regular)\s+strength|(?P<w2>es|extra)(?:\s+fuerte)?)\b"),
+)
+
+
+def _named_strength(m: re.Match[str]) -> str:
+    """The dose of tablets counted by their strength's name ("1000 mg tylenol"), or the words as written when
+    the medicine is not plain acetaminophen."""
+    drug = m.group("drug") or m.groupdict().get("drug2")
+    if drug is not None and not re.fullmatch(_PLAIN_APAP, drug):
+        return m.group()
+    n = m.group("n")
+    count = int(n) if n.isdigit() else _N_WORDS[n]
+    strength = _STRENGTH_NAMES[m.group("w") or m.group("w2")]
+    return f"{count * strength} mg{' ' + drug if drug else ''}"
+
+
 _NOT_A_COUNT = re.compile(r"(?:\b(?:day|dia|dose|dosis|cycle|ciclo|at|a\s+las?|around|about|by|week|semana)\s*|#)$")
 
 
@@ -56,6 +86,10 @@ def dose_arithmetic(text: str) -> str:
             return m.group()
         drug = m.groupdict().get("drug")
         return f"{drug + ' ' if drug else ''}{count * strength} mg"
+    def named(m: re.Match[str]) -> str:
+        return m.group() if _NOT_A_COUNT.search(text[:m.start()]) else _named_strength(m)
+    for strength_named in _NAMED_STRENGTH:
+        text = strength_named.sub(named, text)
     for pattern in _DOSE_MATH:
         text = pattern.sub(product, text)
     return text

@@ -31,7 +31,7 @@ def join_decimals(plain: str) -> str:
 # number is a plausible temperature in F (93-109) or C (34-42), and not when the number belongs to
 # another vital or the digit counts something ("101 2 hours ago"). parse() marks such a reading as
 # guessed, and a guessed reading never gets the routine "No fever now".
-# A medicine named right after the digit makes the digit a count ("101, 2 tylenol"), never a decimal.
+# A medicine named right after the digit makes the digit a count ("101, 2 tylenol", "101 2 extra strength"), never a decimal.
 _MEDICINE_NAMES = "|".join(sorted(vocabulary.mapping("medicines", "names"), key=len, reverse=True))
 SPLIT_DECIMAL = re.compile(
     r"(?<![\d.,/])\b(?P<whole>9[3-9]|10[0-9]|3[4-9]|4[0-2])"
@@ -40,7 +40,7 @@ SPLIT_DECIMAL = re.compile(
     r"(?:\s*\.\s+|\s*'\s*|\s*,\s+|\s*-\s*|\s+(?:point|pt|dot|punto|coma|con)\s+|\s+)"
     r"(?P<digit>\d)\b"
     r"(?![.,/]?\d)(?!\s*(?:h|hr|hrs|hours?|horas?|min|mins|minutes?|minutos?|days?|dias?|am|pm|times?|veces|"
-    rf"tabs?|tablets?|pills?|pastillas?|tabletas?|mg|x|over|sobre|de|{_MEDICINE_NAMES})\b)")
+    rf"tabs?|tablets?|pills?|pastillas?|tabletas?|mg|x|over|sobre|de|(?:extra|regular)\s+strength|{_MEDICINE_NAMES})\b)")
 # A half said after a whole temperature: "100 and a half", "100 & a half", "100 1/2" (and "½"), "38 y medio",
 # "38 y media". Said, not guessed: the reading is that number and a half.
 HALF = re.compile(r"(?<![\d.,/])\b(?P<whole>9[3-9]|10[0-9]|3[4-9]|4[0-2])\s*"

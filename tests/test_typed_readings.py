@@ -1,0 +1,39 @@
+"""Readings as a patient types them on a phone at 2 a.m., through the signed webhook (break-it pass on how texts are
+read): what is stored, what the nurse is paged, what the patient is told."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from conftest import NURSES, PATIENT_PHONE, START, messages, texts_to
+
+from monitoring.store import connect
+
+
+def stored(config) -> list[tuple]:
+    return [tuple(row) for row in connect(config["database"]["path"]).execute(
+        "SELECT temperature_c, systolic, diastolic, spo2, heart_rate FROM readings ORDER BY id")]
+
+
+def pages(client, token) -> list[str]:
+    return [m["body"] for m in messages(client, token) if m["direction"] == "out" and m["to"] in NURSES]
+
+
+@pytest.mark.parametrize("body, reading, paged", [
+    # the letter O for a zero: "8O" was an implausible SpO2 ("measure again") and no page (SOP 5 Grade 1 Home:
+    # new hypoxia < 90%); "1O1.2" was read as nothing ("could not read that") and the fever went unread
+    pytest.param("oxygen 8O", (None, None, None, 80, None), "low oxygen 80%", id="spo2-8O"),
+    pytest.param("temp 1O1.2", (38.44, None, None, None, None), None, id="temp-1O1.2"),
+    pytest.param("bp 8O/5O", (None, 80, 50, None, None), "low blood pressure 80/50", id="bp-8O-5O"),
+])
+def test_a_letter_o_for_a_zero_is_read_as_the_number(phone, client, admin_token, patient, config, clock,
+                                                      body, reading, paged):
+    clock.move_to(START + timedelta(minutes=5))
+    phone.text(body)
+    assert stored(config) == [reading]
+    if paged:
+        [page] = pages(client, admin_token)
+        assert f"P.E. {paged}" in page
+    else:
+        assert pages(client, admin_token) == []
+        assert texts_to(client, admin_token, PATIENT_PHONE)[-2]["body"].startswith("You have a fever.")

@@ -63,3 +63,19 @@ def test_regular_strength_tablets_are_a_dose_not_a_temperature(phone, client, ad
     [reply] = texts_to(client, admin_token, PATIENT_PHONE)[-1:]
     assert reply["body"].startswith("We noted your dose, thank you.")
     assert doses(config) == [("acetaminophen", 650.0)]
+
+
+@pytest.mark.parametrize("body, medicine", [
+    ("took aleve", "naproxen"),
+    ("took 2 aspirin", "aspirin"),
+    ("le di naproxeno", "naproxen"),
+])
+def test_another_fever_medicine_is_recorded_and_the_plan_named(phone, client, admin_token, patient, config, clock,
+                                                                body, medicine):
+    """"took aleve" was answered "Sorry, I could not read that" and recorded nothing: a fever-masking medicine the
+    nurse never saw, and a patient never told the plan is acetaminophen (SOP 5 Grade 1 Home)."""
+    clock.move_to(START + timedelta(minutes=5))
+    phone.text(body)
+    [reply] = texts_to(client, admin_token, PATIENT_PHONE)[-1:]
+    assert reply["body"].startswith("Noted. Your plan uses acetaminophen (Tylenol) for fever.")
+    assert doses(config) == [(medicine, None)]

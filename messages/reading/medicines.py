@@ -7,7 +7,7 @@ from . import vocabulary
 from .model import MedicationReport, Work
 from .times import TimeSaid
 
-# Every name a medicine goes by, to its canonical name (triage.model.MEDICATIONS, or "ibuprofen":
+# Every name a medicine goes by, to its canonical name (triage.model.MEDICATIONS, or model.OTHER_MEDICINES:
 # recorded so the nurse sees it, never counted as acetaminophen): vocabulary/<language>.toml [medicines].
 _DRUGS = vocabulary.mapping("medicines", "names")
 _DRUG = "|".join(sorted(_DRUGS, key=len, reverse=True))

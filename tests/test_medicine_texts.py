@@ -79,3 +79,15 @@ def test_another_fever_medicine_is_recorded_and_the_plan_named(phone, client, ad
     [reply] = texts_to(client, admin_token, PATIENT_PHONE)[-1:]
     assert reply["body"].startswith("Noted. Your plan uses acetaminophen (Tylenol) for fever.")
     assert doses(config) == [(medicine, None)]
+
+
+@pytest.mark.parametrize("body", ["took tylenol at 4am and again at 10", "took 1000 mg at 4am and 1000 mg at 10"])
+def test_two_doses_in_one_text_time_the_next_from_the_later(phone, client, admin_token, patient, config, clock, body):
+    """The second dose of a text was dropped: timed from 4 AM, a patient who took acetaminophen at 10 AM was told at
+    10:05 "You can take more at 10:05 AM" (SOP 5 Grade 1 Home: repeat >= 6-8 h later)."""
+    clock.move_to(START + timedelta(minutes=5))
+    before = texts_to(client, admin_token, PATIENT_PHONE)[-1]["id"]
+    phone.text(body)
+    [reply] = texts_to(client, admin_token, PATIENT_PHONE, before)  # one answer, not "at 10:05 AM" then "at 4:00 PM"
+    assert "You can take more at 4:00 PM." in reply["body"]
+    assert [name for name, _ in doses(config)] == ["acetaminophen", "acetaminophen"]

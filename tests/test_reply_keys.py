@@ -102,6 +102,13 @@ ROWS = [
                  id="acetaminophen-too-soon"),
     pytest.param(Said(), None, (DoseAnswer("acetaminophen", MED_MAY, NEXT),), State(), ["reply_med_may_take"],
                  id="acetaminophen-asked-and-allowed"),
+    # two doses in one text ("took tylenol at 4am and again at 10"): one answer, the last check's time, the worst key
+    pytest.param(Said(), None, (DoseAnswer("acetaminophen", MED_OK, NEXT), DoseAnswer("acetaminophen", MED_OK, NEXT)),
+                 State(), ["reply_med_recorded"], id="two-doses-one-answer"),
+    pytest.param(Said(), None, (DoseAnswer("acetaminophen", MED_OK, NEXT), DoseAnswer("acetaminophen", MED_SOON, NEXT)),
+                 State(), ["reply_med_too_soon"], id="two-doses-second-too-soon-one-answer"),
+    pytest.param(Said(), None, (DoseAnswer("acetaminophen", MED_SOON, NEXT), DoseAnswer("acetaminophen", MED_OK, NEXT)),
+                 State(), ["reply_med_too_soon"], id="two-doses-first-too-soon-one-answer"),
     pytest.param(Said(), None, (DoseAnswer("acetaminophen", MED_MAX, NEXT),), State(), ["reply_med_daily_max"],
                  id="acetaminophen-over-daily-max"),
     pytest.param(TEMP, FEVER_WAIT, (DoseAnswer("acetaminophen", MED_OK),), State(), ["reply_fever_wait"],

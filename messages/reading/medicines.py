@@ -183,16 +183,51 @@ def extract_medications(work: Work, times: list[TimeSaid]) -> list[MedicationRep
         reports.append((m.start(), name, dose_mg, asking))
     for m in work.find(_LONE_MG):  # "1000 mg at 2pm": a dose, never a temperature
         work.take(m.start(), m.end())
+        left, right = _clause_bounds(text, m.start(), m.end())
         if not reports:
-            left, right = _clause_bounds(text, m.start(), m.end())
             asking = bool(_ASKING.search(text[left:right]))
             reports.append((m.start(), "acetaminophen", _dose(m.group("num"), m.group("unit"))[0], asking))
+        elif (previous := _dose_before(reports, m.start())) is not None and _own_time(times, left, right):
+            # "took 1000 mg at 6am and 1000 mg at noon": a second dose, at its own time
+            reports.append((m.start(), previous[1], _dose(m.group("num"), m.group("unit"))[0], False))
+    for m in work.find(_AGAIN):  # "took tylenol at 7am and again at 12:30": a second dose, at its own time
+        left, right = _clause_bounds(text, m.start(), m.end())
+        previous = _dose_before(reports, m.start())
+        if previous is None or not _own_time(times, left, right):
+            continue
+        rest = text[left:right]
+        for t in times:
+            if left <= t.start < right:
+                rest = rest.replace(t.raw, " ")
+        if re.fullmatch(_AGAIN_CLAUSE, rest.strip()):
+            work.take(m.start(), m.end())
+            reports.append((m.start(), previous[1], None, False))
     result = []
     for position, name, dose_mg, asking in sorted(reports):
         when = None if asking else _time_for(text, position, times)
         result.append(MedicationReport(name, dose_mg, when.at if when else None, asking,
                                        when.raw if when else None))
     return result
+
+
+# A clause that says only that a dose was taken again, at a time of its own: "and again at 2am", "y otra vez a las 2".
+# Each is a dose: dropped, the next dose was timed from the first, and a patient who took one at 2 AM was told more
+# was allowed at 4 AM (SOP 5 Grade 1 Home: repeat >= 6-8 h later), its milligrams left out of the daily total.
+_AGAIN = re.compile(r"\b(?:again|once\s+more|otra\s+vez|de\s+nuevo)\b")
+_AGAIN_CLAUSE = r"(?:(?:took|had|gave|taken|given|tome|tomo|le\s+di)\s+(?:it|one|him|her|them|la|lo)?\s*)?" \
+                r"(?:again|once\s+more|otra\s+vez|de\s+nuevo)"
+
+
+def _dose_before(reports: list[tuple[int, str, float | None, bool]],
+                 position: int) -> tuple[int, str, float | None, bool] | None:
+    """The last dose reported taken (not asked about) before `position`, or None."""
+    taken = [report for report in reports if report[0] < position and not report[3]]
+    return max(taken, default=None)
+
+
+def _own_time(times: list[TimeSaid], left: int, right: int) -> bool:
+    """A time is said inside the clause text[left:right]."""
+    return any(left <= t.start < right for t in times)
 
 
 def _time_for(text: str, position: int, times: list[TimeSaid]) -> TimeSaid | None:

@@ -37,3 +37,26 @@ def test_a_letter_o_for_a_zero_is_read_as_the_number(phone, client, admin_token,
     else:
         assert pages(client, admin_token) == []
         assert texts_to(client, admin_token, PATIENT_PHONE)[-2]["body"].startswith("You have a fever.")
+
+
+@pytest.mark.parametrize("body, reading, reply", [
+    # dexamethasone (SOP 5) raises blood sugar and patients check it: its number was a temperature
+    pytest.param("blood sugar 102", None, "Sorry, I could not read that.", id="sugar-was-a-fever"),
+    pytest.param("glucose 98", None, "Sorry, I could not read that.", id="glucose-was-no-fever"),
+    pytest.param("bs 101 temp 98.6", (37.0, None, None, None, None), "Thank you. No fever now.", id="sugar-and-temp"),
+    pytest.param("azucar en la sangre 250, temperatura 37.5", (37.5, None, None, None, None), "Thank you. No fever now.",
+                 id="azucar-en-la-sangre-no-page"),
+])
+def test_a_blood_sugar_is_no_temperature(phone, client, admin_token, patient, config, clock, body, reading, reply):
+    clock.move_to(START + timedelta(minutes=5))
+    phone.text(body)
+    assert stored(config) == ([reading] if reading else [])
+    assert texts_to(client, admin_token, PATIENT_PHONE)[-1]["body"].startswith(reply)
+    assert pages(client, admin_token) == []
+
+
+def test_a_blood_sugar_in_mg_dl_is_no_acetaminophen_dose(phone, client, admin_token, patient, config, clock):
+    """"sugar 180 mg/dl" was recorded as 180 mg of acetaminophen: the next real dose was timed from it."""
+    clock.move_to(START + timedelta(minutes=5))
+    phone.text("sugar 180 mg/dl, temp 98.9")
+    assert connect(config["database"]["path"]).execute("SELECT COUNT(*) FROM medications").fetchone()[0] == 0

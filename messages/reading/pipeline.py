@@ -16,7 +16,7 @@ from .said import NO_FEVER, is_acknowledgement
 from .symptoms import extract_symptoms
 from .temperature import extract_temperature
 from .times import extract_times
-from .vitals import add_vitals_by_context, extract_vitals
+from .vitals import add_vitals_by_context, extract_vitals, set_aside_other_measures
 
 _DIGIT = re.compile(r"\d")
 
@@ -69,6 +69,8 @@ def _read(text: str, language: str | None, now: datetime | None) -> Parsed:
     work = Work(text)
     times = extract_times(work, now)
     has_number = _DIGIT.search(text) is not None  # every stage below but medicines reads a number
+    if has_number:
+        set_aside_other_measures(work)  # "blood sugar 102", "250 mg/dl": no temperature, no dose
     vitals: dict[str, Any] = extract_vitals(work) if has_number else {"implausible": []}
     medications = extract_medications(work, times)
     temperature: dict[str, Any] = {}

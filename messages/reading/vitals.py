@@ -57,6 +57,22 @@ _HR_AFTER = re.compile(
     rf"(?<![\d.,])(\d{{1,3}})\s*(?:{vocabulary.alternation('vitals', 'labels', 'heart_rate_after')})\b")
 
 
+# Measures that are not vital signs ([vitals.labels] not_vitals, not_vital_units): "blood sugar 102", "glucose 250
+# mg/dl", "weight 98 lbs". Set aside before anything else reads the number: it was a temperature ("sugar 101" a fever,
+# "glucose 98" a normal temperature no one took) or, before "mg/dl", an acetaminophen dose.
+_NOT_VITAL_UNIT = f"(?:{vocabulary.alternation('vitals', 'labels', 'not_vital_units')})"
+_NOT_VITAL = re.compile(
+    rf"\b(?:{vocabulary.alternation('vitals', 'labels', 'not_vitals')}){_FILLER}(?<![\d.,])\d{{1,4}}(?:[.,]\d+)?"
+    rf"(?:\s*{_NOT_VITAL_UNIT}\b)?"
+    rf"|(?<![\w.,])\d{{1,4}}(?:[.,]\d+)?\s*{_NOT_VITAL_UNIT}\b")
+
+
+def set_aside_other_measures(work: Work) -> None:
+    """Take out numbers labelled as a measure that is no vital sign ("sugar 101", "98 lbs"): neither a reading nor a dose."""
+    for m in work.find(_NOT_VITAL):
+        work.take(m.start(), m.end())
+
+
 def extract_vitals(work: Work) -> dict[str, Any]:
     """Values by their labels. Two readings of one vital in a text: the worst (lowest SpO2, lowest
     systolic with its diastolic), so a red flag is never read away. A labelled number is always

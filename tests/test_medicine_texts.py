@@ -91,3 +91,18 @@ def test_two_doses_in_one_text_time_the_next_from_the_later(phone, client, admin
     [reply] = texts_to(client, admin_token, PATIENT_PHONE, before)  # one answer, not "at 10:05 AM" then "at 4:00 PM"
     assert "You can take more at 4:00 PM." in reply["body"]
     assert [name for name, _ in doses(config)] == ["acetaminophen", "acetaminophen"]
+
+
+@pytest.mark.parametrize("body", ["he refused the tylenol", "puedo darle paracetamol", "le puedo dar tylenol",
+                                  "do I take tylenol now", "she won't take tylenol"])
+def test_a_dose_asked_about_or_refused_does_not_hold_back_the_next(phone, client, admin_token, patient, config, clock,
+                                                                    body):
+    """Each was recorded as a dose taken: the next fever was told "Do not take more acetaminophen (Tylenol) until"
+    six hours on, a fever left untreated for a dose no one took (SOP 5 Grade 1 Home: acetaminophen 650-1000 mg)."""
+    clock.move_to(START + timedelta(minutes=5))
+    phone.text(body)
+    assert doses(config) == []
+    clock.move_to(START + timedelta(minutes=20))
+    phone.text("101.5")
+    assert texts_to(client, admin_token, PATIENT_PHONE)[-2]["body"].startswith(
+        "You have a fever. Take 650-1000 mg of acetaminophen (Tylenol) now")

@@ -15,6 +15,14 @@ from messages.concern import asks_for_help
     pytest.param("me siento muy mal", True, id="es-muy-mal"),
     pytest.param("estoy peor", True, id="es-estoy-peor"),
     pytest.param("necesito ayuda", True, id="es-necesito-ayuda"),
+    # a family's words for a patient who is not right (break-it pass: each was "Sorry, I could not read that")
+    pytest.param("something's not right with him", True, id="something-not-right"),
+    pytest.param("he's not ok", True, id="hes-not-ok"),
+    pytest.param("she looks really bad", True, id="she-looks-bad"),
+    pytest.param("está muy mal", True, id="es-esta-muy-mal"),
+    pytest.param("no se ve bien", True, id="es-no-se-ve-bien"),
+    pytest.param("algo anda mal", True, id="es-algo-anda-mal"),
+    pytest.param("he's not ok with texting, call his wife", False, id="not-ok-with"),
     pytest.param("98.6 feeling fine", False, id="fine"),
     pytest.param("ok thanks", False, id="thanks"),
     pytest.param("no need to call me, all good", False, id="no-need-to-call"),
@@ -47,6 +55,15 @@ def test_asks_for_help(body, asks):
     pytest.param("my oxygen is not low", None, id="oxygen-not-low"),
     pytest.param("o2 is fine", None, id="o2-fine"),
     pytest.param("blood pressure 120/80 not low", None, id="bp-not-low"),
+    # a fever that fell, or someone who fell asleep, is no fall: each paged the nurse "worrying message" (break-it pass)
+    pytest.param("temp fell to 99", None, id="temp-fell-to"),
+    pytest.param("my fever fell", None, id="fever-fell"),
+    pytest.param("fever has fallen to 99.5", None, id="fever-has-fallen-to"),
+    pytest.param("she fell asleep", None, id="fell-asleep"),
+    pytest.param("he fell asleep on the couch, 98.9", None, id="fell-asleep-couch"),
+    pytest.param("she fell", "concerning_text", id="she-fell"),
+    pytest.param("he fell down the stairs", "concerning_text", id="fell-down"),
+    pytest.param("i have fallen", "concerning_text", id="have-fallen"),
 ])
 def test_red_flags_in_words_reach_a_nurse(body, expected):
     """SOP 5 Grade 1 home's red flags said without a number, found answered 'I could not read that' by

@@ -60,3 +60,13 @@ def test_a_blood_sugar_in_mg_dl_is_no_acetaminophen_dose(phone, client, admin_to
     clock.move_to(START + timedelta(minutes=5))
     phone.text("sugar 180 mg/dl, temp 98.9")
     assert connect(config["database"]["path"]).execute("SELECT COUNT(*) FROM medications").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("body", ["temp fell to 99", "she fell asleep, 98.9"])
+def test_a_fever_that_fell_or_a_patient_who_fell_asleep_pages_no_one(phone, client, admin_token, patient, config,
+                                                                      clock, body):
+    """Both paged the nurse "worrying message, read it" (the word "fell"): a false page teaches the pager to be ignored."""
+    clock.move_to(START + timedelta(minutes=5))
+    phone.text(body)
+    assert pages(client, admin_token) == []
+    assert texts_to(client, admin_token, PATIENT_PHONE)[-1]["body"].startswith("Thank you. No fever now.")

@@ -70,3 +70,18 @@ def test_a_fever_that_fell_or_a_patient_who_fell_asleep_pages_no_one(phone, clie
     phone.text(body)
     assert pages(client, admin_token) == []
     assert texts_to(client, admin_token, PATIENT_PHONE)[-1]["body"].startswith("Thank you. No fever now.")
+
+
+@pytest.mark.parametrize("body, reading, reply", [
+    # the meter swung over a range: 96 was stored as a temperature of 96 F no one took, answered "No fever now"
+    pytest.param("o2 95-96", (None, None, None, 95, None), "Thank you, we noted your readings.", id="spo2-range"),
+    # oxygen flow: the 2 was an implausible temperature, answered "That reading does not look right"
+    pytest.param("o2 92% on 2 liters", (None, None, None, 92, None), "Thank you, we noted your readings.",
+                 id="spo2-on-2-liters"),
+])
+def test_a_saturation_range_or_oxygen_flow_is_no_temperature(phone, client, admin_token, patient, config, clock,
+                                                              body, reading, reply):
+    clock.move_to(START + timedelta(minutes=5))
+    phone.text(body)
+    assert stored(config) == [reading]
+    assert texts_to(client, admin_token, PATIENT_PHONE)[-1]["body"].startswith(reply)

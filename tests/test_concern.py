@@ -46,6 +46,12 @@ def test_asks_for_help(body, asks):
     pytest.param("he can't talk right", "concerning_text", id="cant-talk-right"),
     pytest.param("Stop texting me please", "concerning_text", id="stop-in-a-sentence"),
     pytest.param("dejen de mandar mensajes", "concerning_text", id="es-dejen-de-mandar"),
+    # not Twilio's keyword (the whole text): nothing stops them, so a nurse must read it (was "could not read that")
+    pytest.param("Stop please", "concerning_text", id="stop-please"),
+    pytest.param("Unsubscribe me", "concerning_text", id="unsubscribe-me"),
+    pytest.param("no más mensajes", "concerning_text", id="es-no-mas-mensajes"),
+    pytest.param("ya no quiero mensajes", "concerning_text", id="es-no-quiero-mensajes"),
+    pytest.param("please stop the chills, 101", None, id="stop-the-chills-no-opt-out"),
     pytest.param("I don't have a thermometer", "concerning_text", id="no-thermometer"),
     pytest.param("my thermometer is broken", "concerning_text", id="thermometer-broken"),
     pytest.param("cant find my thermometer", "concerning_text", id="cant-find-thermometer"),

@@ -85,3 +85,21 @@ def test_a_saturation_range_or_oxygen_flow_is_no_temperature(phone, client, admi
     phone.text(body)
     assert stored(config) == [reading]
     assert texts_to(client, admin_token, PATIENT_PHONE)[-1]["body"].startswith(reply)
+
+
+@pytest.mark.parametrize("body", ["temp below 100.4", "menos de 38", "almost 100.4"])
+def test_a_temperature_said_below_the_fever_line_is_no_fever_reading(phone, client, admin_token, patient, config,
+                                                                      clock, body):
+    """Read as exactly the line (SOP 4 Grading: fever >= 100.4 F / 38.0 C), each stored a fever and told the patient
+    "You have a fever. Take 650-1000 mg of acetaminophen (Tylenol) now": no reading is stored, the number is asked for."""
+    clock.move_to(START + timedelta(minutes=5))
+    phone.text(body)
+    assert stored(config) == []
+    assert texts_to(client, admin_token, PATIENT_PHONE)[-1]["body"].startswith(
+        "Thank you. Please send the number from your thermometer")
+
+
+def test_a_bound_above_the_fever_line_stays_a_fever(phone, client, admin_token, patient, config, clock):
+    clock.move_to(START + timedelta(minutes=5))
+    phone.text("under 103")
+    assert stored(config) == [(39.44, None, None, None, None)]

@@ -50,11 +50,12 @@ def parse(body: str | None, now: datetime | None = None) -> Parsed:
         if not note or not _read(note, language, now).understood:
             return Parsed(command=name, command_arg=arg, language_hint=language)
     parsed = _read(text, language, now)
-    no_fever = (bool(NO_FEVER.search(text)) and parsed.temperature_c is None
-                and "temperature" not in parsed.implausible)
+    # "no fever", or a temperature said only as below the fever line ("under 100.4": _read marks it)
+    no_fever = ((bool(NO_FEVER.search(text)) or parsed.no_fever_claim)
+                and parsed.temperature_c is None and "temperature" not in parsed.implausible)
     nothing_read = not (parsed.understood or parsed.implausible)
     acknowledgement = nothing_read and is_acknowledgement(original, text)
-    if no_fever or acknowledgement:
+    if no_fever or acknowledgement or parsed.no_fever_claim:
         parsed = replace(parsed, no_fever_claim=no_fever, acknowledgement=acknowledgement)
     if parsed.temperature_c is not None and (decimal_guessed_in(plain)
                                              or open_decimal(original, parsed.temperature_raw) is not None):
@@ -80,6 +81,7 @@ def _read(text: str, language: str | None, now: datetime | None) -> Parsed:
         temperature = extract_temperature(work)
     symptoms, denied = extract_symptoms(text)
     implausible = vitals.pop("implausible") + temperature.pop("implausible", [])
+    below_fever_line = bool(temperature.pop("below_fever_line", False))
     return Parsed(
         **vitals,
         **temperature,
@@ -88,4 +90,5 @@ def _read(text: str, language: str | None, now: datetime | None) -> Parsed:
         medications=tuple(medications),
         implausible=tuple(dict.fromkeys(implausible)),
         language_hint=language,
+        no_fever_claim=below_fever_line,  # parse() keeps it only with no temperature read
     )

@@ -103,3 +103,18 @@ def test_a_bound_above_the_fever_line_stays_a_fever(phone, client, admin_token, 
     clock.move_to(START + timedelta(minutes=5))
     phone.text("under 103")
     assert stored(config) == [(39.44, None, None, None, None)]
+
+
+@pytest.mark.parametrize("body, paged", [
+    pytest.param("oxygen under 90", "low oxygen 89%", id="oxygen-under-90"),
+    pytest.param("o2 less than 90", "low oxygen 89%", id="o2-less-than-90"),
+    pytest.param("oxigeno menos de 90", "low oxygen 89%", id="es-oxigeno-menos-de-90"),
+    pytest.param("o2 in the 80s", "low oxygen 80%", id="o2-in-the-80s"),
+])
+def test_a_saturation_said_below_the_line_pages(phone, client, admin_token, patient, config, clock, body, paged):
+    """SOP 5 Grade 1 Home: new hypoxia (< 90%). "oxygen under 90" was a saturation of 90 (no page), "o2 less than 90"
+    an implausible temperature ("measure again"), "o2 in the 80s" nothing ("could not read that")."""
+    clock.move_to(START + timedelta(minutes=5))
+    phone.text(body)
+    [page] = pages(client, admin_token)
+    assert f"P.E. {paged}" in page

@@ -74,6 +74,15 @@ def set_aside_other_measures(work: Work) -> None:
         work.take(m.start(), m.end())
 
 
+# A saturation or a systolic said only as below a number ("oxygen under 90", "o2 less than 90", "bp under 90",
+# "oxigeno menos de 90"): the highest whole value below it (89), which the red flag's strict line reads right (SOP 5
+# Grade 1 Home: new hypoxia < 90%, systolic < 90 mm Hg). Read as the number itself, "oxygen under 90" was a
+# saturation of 90, no hypoxia and no page; "o2 less than 90" an implausible temperature.
+_BELOW = f"(?:{vocabulary.alternation('temperature_marks', 'below')})"
+_SPO2_BELOW = re.compile(rf"(?<![a-z]){_SPO2_LABEL}{_FILLER}{_BELOW}\s*(\d{{2,3}})(?!\d|[.,]\d)\s*%?")
+_SYSTOLIC_BELOW = re.compile(rf"\b(?:{_BP_SINGLE_LABEL}|{_SYS_LABEL}){_FILLER}{_BELOW}\s*(\d{{2,3}})(?!\d|[.,]\d|\s*/)")
+
+
 def extract_vitals(work: Work) -> dict[str, Any]:
     """Values by their labels. Two readings of one vital in a text: the worst (lowest SpO2, lowest
     systolic with its diastolic), so a red flag is never read away. A labelled number is always
@@ -104,6 +113,10 @@ def extract_vitals(work: Work) -> dict[str, Any]:
                     else:
                         found["implausible"].append("heart_rate")
     singles: list[int] = []
+    for m in work.find(_SYSTOLIC_BELOW):  # "bp under 90": 89
+        work.take(m.start(), m.end())
+        if within(int(m.group(1)) - 1, SYSTOLIC_RANGE):
+            singles.append(int(m.group(1)) - 1)
     for m in work.find(_BP_SINGLE):
         work.take(m.start(), m.end())
         if within(int(m.group(1)), SYSTOLIC_RANGE):
@@ -120,6 +133,10 @@ def extract_vitals(work: Work) -> dict[str, Any]:
     if pressures:
         found["systolic"], found["diastolic"] = min(pressures, key=lambda p: (p[0], p[1] is None))
     saturations: list[int] = []
+    for m in work.find(_SPO2_BELOW):  # "oxygen under 90": 89
+        work.take(m.start(), m.end())
+        if within(int(m.group(1)) - 1, SPO2_RANGE):
+            saturations.append(int(m.group(1)) - 1)
     for pattern in (_SPO2, _SPO2_AFTER):
         for m in work.find(pattern):
             values, end = [int(m.group(1))], m.end()

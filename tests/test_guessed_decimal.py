@@ -47,6 +47,7 @@ def test_the_spanish_reply_to_a_guessed_routine_reading(client, admin_token, pho
 @pytest.mark.parametrize("body, guessed", [
     pytest.param("Temp 100.", True, id="ends-in-a-point"),
     pytest.param("temperatura 37,", True, id="es-ends-in-a-comma"),
+    pytest.param("Temp 1OO.", True, id="letter-o-ends-in-a-point"),  # "1OO" is 100 (the letter O for a zero)
     pytest.param("temp 100.4", False, id="a-whole-reading"),
     pytest.param("I took 2.", False, id="a-count-not-a-temperature"),
 ])

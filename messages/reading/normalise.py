@@ -54,6 +54,11 @@ _LETTER_O_NUMBER = re.compile(r"(?<![\w.,])\d[\do]*(?:[.,][\do]+)?(?![a-z\d])")
 _DEGREE_O = re.compile(r"(?P<whole>\d+(?:[.,]\d+)?)o")
 
 
+def letter_o_as_zero(text: str) -> str:
+    """`text` (lower case) with each number's letter O read as a zero ("1oo." -> "100.")."""
+    return _LETTER_O_NUMBER.sub(_zeros, text)
+
+
 def _zeros(match: re.Match[str]) -> str:
     number = match.group()
     if "o" not in number:
@@ -73,7 +78,7 @@ def plain_words(body: str) -> str:
     text = strip_accents(text)
     text = "".join(ch if ch.isalnum() or ch in _KEEP else " " for ch in text)
     text = re.sub(r"[ \t\r\f\v]+", " ", text).strip()
-    text = _LETTER_O_NUMBER.sub(_zeros, text)
+    text = letter_o_as_zero(text)
     text = re.sub(r"[a-z]+", lambda m: correct(m.group()), text)
     return _WEEK_AS_WEAK.sub(lambda m: m.group()[:-4] + "weak", text)
 

@@ -5,7 +5,7 @@ import re
 
 from . import vocabulary
 from .model import Work
-from .normalise import plain_words
+from .normalise import letter_o_as_zero, plain_words
 from .number_words import number_words_to_digits
 
 
@@ -84,7 +84,7 @@ _TRAILING_POINT = re.compile(r"(?<![\d.,])(\d{2,3})[.,]$")
 def open_decimal(body: str | None, temperature_raw: str | None) -> str | None:
     """The temperature's whole number as written ("100") when `body` ends in it and a decimal point and it is
     the temperature that was read (`temperature_raw`, Parsed's), else None."""
-    found = _TRAILING_POINT.search((body or "").strip())
+    found = _TRAILING_POINT.search(letter_o_as_zero((body or "").strip().casefold()))  # "Temp 1OO." too
     if found is None or (temperature_raw or "").strip() != found.group(1):
         return None
     return found.group(1)

@@ -61,6 +61,16 @@ def test_asks_for_help(body, asks):
     pytest.param("my oxygen is not low", None, id="oxygen-not-low"),
     pytest.param("o2 is fine", None, id="o2-fine"),
     pytest.param("blood pressure 120/80 not low", None, id="bp-not-low"),
+    # a checklist's denials: each paged the nurse "worrying message, read it" (break-it pass)
+    pytest.param("no bleeding", None, id="no-bleeding"),
+    pytest.param("not bleeding, 98.6", None, id="not-bleeding"),
+    pytest.param("no chest pain", None, id="no-chest-pain"),
+    pytest.param("denies chest pain or bleeding", None, id="denies-chest-pain-or-bleeding"),
+    pytest.param("sin dolor de pecho", None, id="es-sin-dolor-de-pecho"),
+    pytest.param("no tiene sangrado", None, id="es-no-tiene-sangrado"),
+    pytest.param("no fever, chest pain", "concerning_text", id="no-fever-then-chest-pain"),
+    pytest.param("no fever but bleeding from the nose", "concerning_text", id="no-fever-but-bleeding"),
+    pytest.param("no, he has chest pain", "concerning_text", id="no-he-has-chest-pain"),
     # a fever that fell, or someone who fell asleep, is no fall: each paged the nurse "worrying message" (break-it pass)
     pytest.param("temp fell to 99", None, id="temp-fell-to"),
     pytest.param("my fever fell", None, id="fever-fell"),

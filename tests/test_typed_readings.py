@@ -118,3 +118,12 @@ def test_a_saturation_said_below_the_line_pages(phone, client, admin_token, pati
     phone.text(body)
     [page] = pages(client, admin_token)
     assert f"P.E. {paged}" in page
+
+
+@pytest.mark.parametrize("body", ["no chest pain, no bleeding, 98.6", "sin dolor de pecho, 37.0"])
+def test_a_checklist_of_denials_pages_no_one(phone, client, admin_token, patient, config, clock, body):
+    """Each denial paged the nurse "worrying message, read it", every check-in of a patient who answers a checklist."""
+    clock.move_to(START + timedelta(minutes=5))
+    phone.text(body)
+    assert pages(client, admin_token) == []
+    assert texts_to(client, admin_token, PATIENT_PHONE)[-1]["body"].startswith("Thank you. No fever now.")

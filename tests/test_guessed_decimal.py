@@ -24,6 +24,8 @@ def test_what_counts_as_a_guessed_decimal(body, guessed):
 
 @pytest.mark.parametrize("body, expected", [
     pytest.param("100 4", "acetaminophen", id="at-the-fever-line-is-a-fever"),
+    pytest.param("100/4", "acetaminophen", id="slash-for-the-point-at-the-fever-line"),  # was "No fever now"
+    pytest.param("98/6", "not sure we read that temperature right", id="slash-for-the-point-routine"),
     pytest.param("100 7", "acetaminophen", id="fever-advice"),
     pytest.param("98 6", "not sure we read that temperature right", id="routine-guess-is-not-no-fever"),
 ])

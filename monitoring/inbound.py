@@ -251,7 +251,8 @@ def process(clinic: Clinic, message_id: int, known: _Known | None = None, *, now
         if patient is not None:
             _from_patient(clinic, patient, message, now, ahead, received)
         elif cared and staff is None:  # a caregiver: their own commands and the neuro check here, the rest as the patient's text
-            routed = caregiver_texts.route(clinic, cared, message, from_text(message["created_at"]))  # when it arrived
+            routed = caregiver_texts.route(clinic, cared, message, from_text(message["created_at"]),  # when it arrived
+                                           processed_at=now)
             if routed is not None:
                 _from_patient(clinic, routed.patient, routed.message, now, ahead, received)
         elif staff is not None:

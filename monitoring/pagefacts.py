@@ -119,11 +119,17 @@ def facts(clinic: Clinic, alert: Alert, reasons: list[str]) -> tuple[PageFacts, 
     # a reading did not report it)
     reported = alert.message_id or alert.reported_by_message_id
     reporter = db.execute(
-        "SELECT c.relationship, c.phone FROM messages m JOIN caregivers c ON c.id = m.caregiver_id WHERE m.id = ?",
-        [reported]).fetchone() if reported else None
+        "SELECT c.relationship, c.phone, m.patient_id FROM messages m JOIN caregivers c ON c.id = m.caregiver_id "
+        "WHERE m.id = ?", [reported]).fetchone() if reported else None
+    reported_by = None
+    if reporter is not None:
+        reported_by = f"caregiver ({reporter['relationship']})" if reporter["relationship"] else "caregiver"
+        if reporter["patient_id"] is None:  # held while its writer says whose it is: every patient they care for is paged
+            cared = db.execute("SELECT COUNT(*) FROM caregivers WHERE phone = ? AND removed_at IS NULL",
+                               [reporter["phone"]]).fetchone()[0]
+            reported_by += f" of {cared} patients, not yet said which"
     page = PageFacts(
-        reported_by=(f"caregiver ({reporter['relationship']})" if reporter["relationship"] else "caregiver")
-        if reporter else None,
+        reported_by=reported_by,
         reporter_phone=format_phone(reporter["phone"]) if reporter and allow_numbers else None,
         reasons=tuple(reasons), **values, baseline_systolic=patient.baseline_systolic, spo2_floor=floor,
         words=words, told=tuple(told["keys"]) if told else (),

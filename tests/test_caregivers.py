@@ -284,6 +284,8 @@ def test_a_red_flag_from_a_phone_caring_for_two_patients_pages_before_it_is_attr
     assert sorted(page.split(" at ")[0].split(": ", 1)[1] for page in paged) == [
         f"M.G. {reason}", f"P.E. {reason}"]
     assert all("Reported by caregiver" in page and "(555) 555-0188." in page for page in paged)
+    # each page says the patient is not yet known: one of the two is about someone else
+    assert all("of 2 patients, not yet said which" in page for page in paged), paged
     told = [m["body"] for m in texts_to(client, admin_token, DAUGHTER, before)]
     assert told[-1].startswith("Test Cancer Center: you help more than one patient. Which one is this about?")
     assert told[0].startswith(("This needs care now.", "Thank you. Your nurse has been alerted"))

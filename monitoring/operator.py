@@ -66,20 +66,27 @@ def delete(db: Db, key: str) -> None:
 
 # --- the gateway -------------------------------------------------------------------------------------
 
-def gateway_succeeded(db: Db, now: datetime) -> None:
-    """A text was handed over: the account works, whatever failed before."""
+def gateway_succeeded(db: Db, now: datetime, sender: str | None = None) -> None:
+    """A text was handed over (from `sender`, when known): the account works, whatever failed before, except an
+    account refusal of another number: the pager number's success (`[sms] pager_number`) says nothing of a main
+    number Twilio refuses, whose patients still hear nothing."""
     put(db, GATEWAY_SUCCESS, {"at": to_text(now)}, now)
     failure = get(db, GATEWAY_FAILURE)
+    if failure is not None and sender is not None and failure.get("scope") == "account" \
+            and failure.get("sender") not in (None, sender):
+        return
     if failure is not None:
         delete(db, GATEWAY_FAILURE)
         log.warning("SMS gateway recovered: texts are leaving again (it had refused since %s, code %s)",
                     failure["since"], failure["code"])
 
 
-def gateway_failed(db: Db, code: int | None, scope: str, message: str, now: datetime) -> None:
+def gateway_failed(db: Db, code: int | None, scope: str, message: str, now: datetime,
+                   sender: str | None = None) -> None:
     """Count a failure by Twilio error `code` (None when Twilio was not reached) and `scope`
-    (messages.gateways.SCOPES); an account or network failure is raised to the operator at
-    once (a CRITICAL log line on the first, and health, metrics and the dashboard banner from then on)."""
+    (messages.gateways.SCOPES) of a text from `sender` (when known); an account or network failure is raised to
+    the operator at once (a CRITICAL log line on the first, and health, metrics and the dashboard banner from
+    then on, until a text leaves: from `sender` itself after an account refusal)."""
     _count(db, code, scope, message, now)
     message = scrub(message)
     if scope not in ("account", "network"):
@@ -90,7 +97,7 @@ def gateway_failed(db: Db, code: int | None, scope: str, message: str, now: date
                      "are retried every few seconds; check the Twilio account, auth token and sender number",
                      scope, code, message)
         failure = {"since": to_text(now)}
-    failure.update({"code": code, "scope": scope, "message": message, "last_at": to_text(now)})
+    failure.update({"code": code, "scope": scope, "message": message, "last_at": to_text(now), "sender": sender})
     put(db, GATEWAY_FAILURE, failure, now)
 
 

@@ -174,7 +174,7 @@ def record_sent(clinic: Clinic, message_id: int, sid: str, sent_at: datetime,
         clinic.db.execute(
             "UPDATE messages SET status = 'sent', sid = ?, sent_at = ?, updated_at = ?, error_scope = NULL "
             "WHERE id = ?", [sid, to_text(sent_at), to_text(sent_at), message_id])
-        operator.gateway_succeeded(clinic.db, sent_at)
+        operator.gateway_succeeded(clinic.db, sent_at, from_number)
         if from_number is not None and from_number == clinic.pager_number != clinic.from_number:
             operator.pager_worked(clinic.db, sent_at)
         return _apply_early_callbacks(clinic, sid, sent_at)
@@ -192,7 +192,7 @@ def record_failure(clinic: Clinic, row: Message, code: int | None, scope: str, r
         if falls_back(clinic, row, scope):  # the pager number's own trouble, not the account's
             operator.pager_refused(db, code, message, now)
         else:
-            operator.gateway_failed(db, code, scope, message, now)
+            operator.gateway_failed(db, code, scope, message, now, row.from_number)
         if scope in ("account", "network"):
             # Not this text's fault nor its phone's: again soon, with no retry window running (the
             # window starts again at the first failure that is the text's own).

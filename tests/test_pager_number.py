@@ -295,3 +295,38 @@ def test_a_page_goes_from_the_pager_while_the_main_number_paces_a_burst(app, cli
     assert page["From"] == PAGER
     prompts = [form["To"] for form in twilio.texts if form["Body"] == "time for your check-in"]
     assert prompts[:2] == ["+13125550000", "+13125550001"]  # the prompt the page passed went next, in its turn
+
+
+def test_a_refused_main_number_stays_raised_while_pages_leave_from_the_pager(client, admin_token, runner, clock,
+                                                                             twilio):
+    """The main number refused (21606: released, not SMS-capable) while the pager works: patients get no prompt
+    and no reply, so the operator must keep hearing it; a page that leaves from the pager number proves nothing
+    about the main number and must not clear it (nor start it again with a new 'since' at the next prompt)."""
+    twilio.refuse_from[FROM_NUMBER] = 21606
+    enroll(client, admin_token)
+    tick(runner)  # the welcome prompt is refused
+    gateway = client.get("/healthz").get_json()["checks"]["gateway"]
+    assert not gateway["ok"] and gateway["code"] == 21606
+    since = gateway["failing_since"]
+    at(clock, 1)
+    text(client, "o2 85", PATIENT_PHONE, FROM_NUMBER, 1)  # SOP 5 Grade 1 Home: SpO2 < 90% pages the nurse
+    tick(runner)
+    [page] = twilio.sent(NURSES[0])
+    assert page["From"] == PAGER  # the nurse is paged
+    assert twilio.sent(PATIENT_PHONE) == []  # the patient heard nothing: the main number is still refused
+    response = client.get("/healthz")
+    gateway = response.get_json()["checks"]["gateway"]
+    assert response.status_code == 503 and not gateway["ok"] and gateway["code"] == 21606
+    assert gateway["failing_since"] == since
+    at(clock, 1.1)  # the patient's texts wait their 15 s retry; the nurse's ACK is answered from the pager
+    text(client, "ack", NURSES[0], PAGER, 2)
+    tick(runner)
+    assert [form["From"] for form in twilio.sent(NURSES[0])] == [PAGER, PAGER]
+    response = client.get("/healthz")
+    gateway = response.get_json()["checks"]["gateway"]
+    assert response.status_code == 503 and gateway["failing_since"] == since
+    del twilio.refuse_from[FROM_NUMBER]  # fixed: the next text from the main number clears it
+    at(clock, 3)
+    tick(runner)
+    assert twilio.sent(PATIENT_PHONE)
+    assert client.get("/healthz").get_json()["checks"]["gateway"]["ok"]

@@ -18,7 +18,7 @@ import logging
 import random
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from messages.gateways import RETRYABLE_CODES
@@ -222,6 +222,25 @@ def record_failure(clinic: Clinic, row: Message, code: int | None, scope: str, r
             [code, message, scope, to_text(now), row.id])
         log.error("message %s: failed for good (%s)", row.id, code)
         return DeliveryOutcome.of(row, "failed", scope, first_failure)
+
+
+def in_force(clinic: Clinic, row: Message) -> Message:
+    """`row` from a number the clinic sends from now: a text queued from a number no longer in the settings
+    (`[sms] pager_number` changed or removed, `from_number` changed, the service restarted with it queued) goes
+    from the pager number to staff (a page, a call, a text to a staff or on-call phone), else from
+    `from_number`: never from a number a nurse's phone no longer lets through Do Not Disturb, nor retried for
+    ever from a number Twilio has released. Stored on the row (its own transaction) when it changes."""
+    if row.from_number in (clinic.from_number, clinic.pager_number):
+        return row
+    staff = row.staff_id is not None or row.kind in STAFF_KINDS \
+        or any(person["phone"] == row.to_number for person in clinic.oncall) \
+        or clinic.db.execute("SELECT 1 FROM staff WHERE phone = ? AND active = 1", [row.to_number]).fetchone()
+    sender = clinic.pager_number if staff else clinic.from_number
+    with transaction(clinic.db):
+        clinic.db.execute("UPDATE messages SET from_number = ? WHERE id = ?", [sender, row.id])
+    log.warning("message %s was queued from the number ending %s, no longer in [sms]; sent from the number "
+                "ending %s", row.id, row.from_number[-4:], sender[-4:])
+    return replace(row, from_number=sender)
 
 
 def falls_back(clinic: Clinic, row: Message, scope: str | None) -> bool:

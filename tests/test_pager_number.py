@@ -330,3 +330,45 @@ def test_a_refused_main_number_stays_raised_while_pages_leave_from_the_pager(cli
     tick(runner)
     assert twilio.sent(PATIENT_PHONE)
     assert client.get("/healthz").get_json()["checks"]["gateway"]["ok"]
+
+
+def _started(config: dict, fake: FakeTwilio | None = None):
+    from app import create_app
+
+    application = create_app(config)
+    application.testing = True
+    if fake is not None:
+        application.extensions["crswatch.gateway"] = gateway_for({"sms": {**application.config["CRS"]["sms"],
+                                                                           "backend": "twilio"}})
+    return application
+
+
+@pytest.mark.parametrize(("new_pager", "old_released"), [
+    ("+13125550188", True),  # the pager number changed: the old one was released in Twilio
+    ("+13125550188", False),  # changed, the old one still in the account: the nurse's phone knows the new one
+    ("", True),  # the pager number removed after Twilio refused it: pages go from the main number
+])
+def test_a_page_queued_before_the_pager_number_changed_leaves_from_the_number_in_force(tmp_path, clock, new_pager,
+                                                                                       old_released):
+    """[sms] pager_number edited and the service restarted while a page waits in the queue (gunicorn workers
+    restarted after the scheduler, a page raised during the restart): the page must leave at once from the
+    pager number now configured (the one the nurse let through Do Not Disturb), or the main number when it
+    was removed, never from the old number, nor be retried for ever from a number Twilio no longer has."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        fake = FakeTwilio(mock)
+        before = _started(pager_config(tmp_path), fake)
+        cli = before.test_cli_runner()
+        assert cli.invoke(args=["init-db"]).exit_code == 0
+        token = cli.invoke(args=["staff", "add", "Ada Admin", "--role", "admin"]).output.strip().splitlines()[-1]
+        client = before.test_client()
+        enroll(client, token)
+        tick(cli)
+        at(clock, 1)
+        text(client, "o2 85", PATIENT_PHONE, FROM_NUMBER, 1)  # SOP 5 Grade 1 Home: SpO2 < 90% pages the nurse
+        assert fake.sent(NURSES[0]) == []  # queued from the old pager number, not sent yet
+        if old_released:
+            fake.refuse_from[PAGER] = 21606
+        after = _started(pager_config(tmp_path, pager_number=new_pager), fake)  # the service restarted
+        tick(after.test_cli_runner())
+    [page] = fake.sent(NURSES[0])
+    assert page["From"] == (new_pager or FROM_NUMBER) and "ACK" in page["Body"]

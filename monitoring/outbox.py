@@ -130,14 +130,17 @@ def backoff_seconds(attempts: int) -> float:
     return base * random.uniform(0.8, 1.2)
 
 
-def reply_or_page_due(db: Database | sqlite3.Connection, now: datetime) -> bool:
-    """Whether a page, a call or a reply to a person (priority_of: PRIORITY_REPLY or more urgent) is queued and
-    due at `now` (aware UTC): what a scheduler in another process is woken for (scheduler.runner's watch), not
-    the prompts it queues itself. One indexed read of the queue's front (messages_queue)."""
+def newest_reply_or_page_due(db: Database | sqlite3.Connection, now: datetime) -> int | None:
+    """The id of the newest page, call or reply to a person (priority_of: PRIORITY_REPLY or more urgent) queued
+    and due at `now` (aware UTC), or None: what a scheduler in another process is woken for (scheduler.runner's
+    watch), not the prompts it queues itself; the newest, so the watch tells a text another process committed
+    from one its own run already tried and left to the poll (an outage's backlog). One read of the queue's front
+    (messages_queue)."""
     rows = db.execute(
-        "SELECT 1 FROM messages INDEXED BY messages_queue WHERE direction = 'out' AND status = 'queued' "
-        "AND priority <= ? AND next_attempt_at <= ? LIMIT 1", [PRIORITY_REPLY, to_text(now)]).fetchall()
-    return bool(rows)  # read to the end: an open statement would keep a caller's read snapshot
+        "SELECT MAX(id) FROM messages INDEXED BY messages_queue WHERE direction = 'out' AND status = 'queued' "
+        "AND priority <= ? AND next_attempt_at <= ?", [PRIORITY_REPLY, to_text(now)]).fetchall()
+    newest: int | None = rows[0][0]  # read to the end: an open statement would keep a caller's read snapshot
+    return newest
 
 
 def due(clinic: Clinic, now: datetime, limit: int, skip: Iterable[int] = ()) -> list[Message]:

@@ -61,6 +61,7 @@ class Runner:
         self.watcher: threading.Thread | None = None
         self.watched: sqlite3.Connection | None = None  # the watch's own connection (watch_once), at its first look
         self.seen_version: int | None = None
+        self.woken_for = 0  # the newest due page or reply the watch woke the run for (outbox.newest_reply_or_page_due)
 
     def run_once(self) -> dict[str, int] | None:
         """Run due work while there is news: a wakeup that arrives during a run (APScheduler would skip
@@ -102,16 +103,22 @@ class Runner:
     def watch_once(self) -> bool:
         """One look for a commit from another process (a gunicorn worker, which cannot call `wakeup` here):
         when the database changed since the last look (PRAGMA data_version, which moves with every other
-        connection's commit) and a page, a call or a reply to a person is due (outbox.reply_or_page_due),
-        wake the run. Returns whether it woke it."""
+        connection's commit, the run's own too) and a page, a call or a reply to a person is due that is newer
+        than any the watch woke the run for (outbox.newest_reply_or_page_due), wake the run. Rows the run has
+        seen and left queued (an outage stops a pass after a few failures) wait for the poll: a run's commits
+        must not wake the next run, pass after pass through an outage's backlog. Returns whether it woke it."""
         if self.watched is None:  # autocommit, read only: no statement or transaction can hold a snapshot
             self.watched = sqlite3.connect(self.config["database"]["path"], isolation_level=None,
                                            check_same_thread=False)
         # fetchall: a statement left open would hold a read snapshot, in which data_version never moves
         version = int(self.watched.execute("PRAGMA data_version").fetchall()[0][0])
         changed, self.seen_version = version != self.seen_version, version  # the first look is a change
-        if not changed or not outbox.reply_or_page_due(self.watched, utcnow()):
+        if not changed:
             return False
+        newest = outbox.newest_reply_or_page_due(self.watched, utcnow())
+        if newest is None or newest <= self.woken_for:
+            return False
+        self.woken_for = newest
         self.wakeup()
         return True
 

@@ -287,3 +287,37 @@ def test_the_watch_lets_a_refusing_account_be_probed_not_hammered(app, clock):
         queue_text(clinic, "+15555550142", "page", "alert", now=START)
     assert scheduler.watch_once() is True
     scheduler.watched.close()
+
+
+def test_the_watch_follows_a_database_file_restored_in_place(app, clock, tmp_path):
+    """docs/operations.md: a restored file is used without a restart (every pass and request opens it anew). The
+    watch keeps a connection of its own: on the replaced file it would still look at the old one, whose
+    data_version never moves again, and a gunicorn worker's page would wait for the poll."""
+    import os
+
+    from monitoring.outbox import queue_text
+    from monitoring.store import transaction
+
+    path = app.config["CRS"]["database"]["path"]
+    scheduler = Runner(app.config["CRS"], Recorder())
+    assert scheduler.watch_once() is False  # the first look, on the file as it is
+    backup = str(tmp_path / "backup.db")
+    source = connect(path)
+    source.conn.execute("VACUUM INTO ?", [backup])  # a backup, restored in place of the file below
+    source.close()
+    clinic = open_clinic(app.config["CRS"])
+    with transaction(clinic.db):  # pages raised after the backup, seen by the watch, lost with the restore
+        for _ in range(3):
+            queue_text(clinic, "+15555550142", "page", "alert", now=START)
+    clinic.db.close()
+    assert scheduler.watch_once() is True
+    os.replace(backup, path)
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.remove(path + suffix)
+    clinic = open_clinic(app.config["CRS"])
+    with transaction(clinic.db):  # a worker pages a nurse, in the restored file
+        queue_text(clinic, "+15555550142", "page", "alert", now=START)
+    clinic.db.close()
+    assert scheduler.watch_once() is True
+    scheduler.watched.close()

@@ -112,6 +112,8 @@ class Runner:
         identity = _file_identity(path)
         if self.watched is not None and identity != self.watched_file:  # a file restored in place: look at it
             self._close_watch()
+        if identity is None:  # missing (a restore under way): never create an empty file in its place
+            return False
         if self.watched is None:  # autocommit, read only: no statement or transaction can hold a snapshot
             self.watched = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             # a restored file is another history: its ids may lie below the last the watch woke the run for

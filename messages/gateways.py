@@ -32,6 +32,11 @@ RECIPIENT_FINAL_CODES = frozenset({30003, 30004, 30005, 30006})
 RECIPIENT_RETRY_CODES = frozenset({30008})
 ACCOUNT_CODES = frozenset({20003, 20005, 20404, 21606, 21212, 21210, 21608, 21611, 21659, 21660, 20429, 20500,
                            20503, 30001, 30002, 14107, 21603, 21701, 21703, 21704, 21705})
+# A text Twilio took (201) and then blocked for its sender, reported by the status callback: 30034 a US long code
+# not registered in an A2P 10DLC campaign, 30032 a toll-free number not verified
+# (https://www.twilio.com/docs/api/errors/30034, /30032). The sender's fault, never the phone's: a page from the
+# pager number is sent again from from_number (monitoring.outbox), never failed up the on-call chain for it.
+SENDER_BLOCKED_CODES = frozenset({30032, 30034})
 # Kept for callers that only ask "is it worth another try": permanent means message or recipient scope.
 PERMANENT_CODES = MESSAGE_CODES | RECIPIENT_FINAL_CODES
 RETRYABLE_CODES = RECIPIENT_RETRY_CODES | ACCOUNT_CODES

@@ -109,24 +109,28 @@ def _count(db: Db, code: int | None, scope: str, message: str, now: datetime) ->
         [str(code) if code is not None else "none", scope, to_text(now), scrub(message)])
 
 
-def pager_refused(db: Db, code: int | None, message: str, now: datetime) -> None:
+def pager_refused(db: Db, code: int | None, message: str, now: datetime, carrier: bool = False) -> None:
     """Twilio refused the pager number (`[sms] pager_number`) for the account's reason `code`: pages go from
     the main number meanwhile (monitoring.outbox.falls_back), which a nurse's phone may keep silent in Do Not
     Disturb, so the operator is told at once (a CRITICAL log line, then /healthz, metrics and the dashboard
-    banner until a text leaves from the pager number again). Inside the caller's transaction."""
+    banner until a text leaves from the pager number again: is delivered, after a `carrier` block that Twilio
+    reported after taking the text). Inside the caller's transaction."""
     _count(db, code, "account", message, now)
     refused = get(db, PAGER_REFUSED)
     if refused is None:
         log.critical("Twilio refuses the pager number (code %s): %s. Pages and calls go from sms.from_number "
                      "meanwhile; fix [sms] pager_number or that number in Twilio", code, scrub(message))
         refused = {"since": to_text(now)}
-    refused.update({"code": code, "message": scrub(message), "last_at": to_text(now)})
+    refused.update({"code": code, "message": scrub(message), "last_at": to_text(now), "carrier": carrier})
     put(db, PAGER_REFUSED, refused, now)
 
 
-def pager_worked(db: Db, now: datetime) -> None:
-    """A text left from the pager number: whatever refused it before is over."""
+def pager_worked(db: Db, now: datetime, delivered: bool = False) -> None:
+    """A text left from the pager number (was `delivered`): whatever refused it before is over; a carriers'
+    block only once a text from it was delivered (Twilio takes every text of a blocked number)."""
     refused = get(db, PAGER_REFUSED)
+    if refused is not None and refused.get("carrier") and not delivered:
+        return
     if refused is not None:
         delete(db, PAGER_REFUSED)
         log.warning("the pager number works again (Twilio had refused it since %s, code %s)", refused["since"],

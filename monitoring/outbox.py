@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from messages.gateways import RETRYABLE_CODES
+from messages.gateways import RETRYABLE_CODES, SENDER_BLOCKED_CODES
 from monitoring import operator
 from monitoring.clinic import Clinic
 from monitoring.rows import Message
@@ -332,6 +332,8 @@ def _apply_status(clinic: Clinic, row: Message, status: str, error_code: str | N
     )
     if status in FINAL_FAILURES:
         return _carrier_failed(clinic, row.id, code, now)
+    if row.from_number == clinic.pager_number != clinic.from_number:  # delivered: the carriers take the pager
+        operator.pager_worked(clinic.db, now, delivered=True)
     return None
 
 
@@ -354,7 +356,21 @@ def _apply_early_callbacks(clinic: Clinic, sid: str, now: datetime) -> list[Deli
 def _carrier_failed(clinic: Clinic, message_id: int, code: int | None, now: datetime) -> DeliveryOutcome | None:
     """Twilio accepted the text but the carrier did not deliver it: retry a passing fault (30008, queue
     overflow) with backoff inside the retry window (None), else the outcome of a text failed for good
-    (inside the caller's transaction)."""
+    (inside the caller's transaction). A staff text blocked for the pager number itself (SENDER_BLOCKED_CODES:
+    not registered, not verified) goes again at once from `from_number`, as a new row, and the operator is
+    told (None): the nurse's phone is fine, and the same number would block the next nurse's page too."""
+    row = message(clinic, message_id)
+    if code in SENDER_BLOCKED_CODES and row is not None and falls_back(clinic, row, "account"):
+        operator.pager_refused(clinic.db, code, f"carriers block texts from the pager number (status callback, "
+                                                f"code {code})", now, carrier=True)
+        resent = insert(clinic.db, "messages", {
+            "direction": "out", "to_number": row.to_number, "from_number": clinic.from_number, "body": row.body,
+            "kind": row.kind, "patient_id": row.patient_id, "alert_id": row.alert_id, "staff_id": row.staff_id,
+            "status": "queued", "priority": row.priority, "next_attempt_at": to_text(now),
+            "created_at": row.created_at, "updated_at": to_text(now)})
+        log.warning("message %s: blocked for the pager number ending %s (%s); sent again as message %s from the "
+                    "number ending %s", row.id, row.from_number[-4:], code, resent, clinic.from_number[-4:])
+        return None
     retry_at = _retry_at(clinic, message_id, now) if code in RETRYABLE_CODES else None
     if retry_at is not None:
         clinic.db.execute(

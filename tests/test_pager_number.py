@@ -372,3 +372,39 @@ def test_a_page_queued_before_the_pager_number_changed_leaves_from_the_number_in
         tick(after.test_cli_runner())
     [page] = fake.sent(NURSES[0])
     assert page["From"] == (new_pager or FROM_NUMBER) and "ACK" in page["Body"]
+
+
+def status(client, sid: str, state: str, code: int | None = None):
+    params = {"MessageSid": sid, "MessageStatus": state, "AccountSid": SID, **({"ErrorCode": str(code)} if code else {})}
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(BASE_URL + "/sms/status", params)
+    response = client.post("/sms/status", data=urlencode(params), content_type="application/x-www-form-urlencoded",
+                           headers={"X-Twilio-Signature": signature}, base_url=BASE_URL)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("code", [30034, 30032])
+def test_a_pager_number_twilio_blocks_after_taking_the_page_pages_from_the_main_number(client, runner, clock, paged,
+                                                                                       twilio, code):
+    """Twilio takes the page (201) and then blocks it for its sender: 30034, a US long code not registered in an
+    A2P 10DLC campaign (every text from one has been blocked since September 2023), 30032, a toll-free number
+    not verified. That is the pager number's fault, not the nurse's phone's: the same nurse is paged again at
+    once from `from_number` (which reached her before the pager number was set) and the operator is told; the
+    page must not be failed for good and marched up the on-call chain on the same blocked number."""
+    [page] = twilio.sent(NURSES[0])
+    assert page["From"] == PAGER
+    sid = f"SM{twilio.texts.index(page) + 1:032d}"
+    status(client, sid, "undelivered", code)
+    tick(runner)
+    again = twilio.sent(NURSES[0])[1:]
+    assert [form["From"] for form in again] == [FROM_NUMBER] and f"ACK {paged['id']}" in again[0]["Body"]
+    assert twilio.sent(NURSES[1]) == []  # the first nurse's phone is fine: nobody else is woken for it
+    gateway = client.get("/healthz").get_json()["checks"]["gateway"]
+    assert not gateway["ok"] and gateway["code"] == code and "pager number" in gateway["error"]
+    at(clock, 2)
+    text(client, "ack", NURSES[0], FROM_NUMBER, 2)
+    tick(runner)
+    confirmation = twilio.sent(NURSES[0])[-1]
+    assert confirmation["From"] == PAGER  # Twilio takes it, as it took the page: that proves nothing yet
+    assert not client.get("/healthz").get_json()["checks"]["gateway"]["ok"]
+    status(client, f"SM{twilio.texts.index(confirmation) + 1:032d}", "delivered")  # registered since: delivered
+    assert client.get("/healthz").get_json()["checks"]["gateway"]["ok"]

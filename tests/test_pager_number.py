@@ -408,3 +408,21 @@ def test_a_pager_number_twilio_blocks_after_taking_the_page_pages_from_the_main_
     assert not client.get("/healthz").get_json()["checks"]["gateway"]["ok"]
     status(client, f"SM{twilio.texts.index(confirmation) + 1:032d}", "delivered")  # registered since: delivered
     assert client.get("/healthz").get_json()["checks"]["gateway"]["ok"]
+
+
+def test_a_refused_pager_number_shows_in_the_metrics(client, admin_token, runner, clock, twilio):
+    """operator.pager_refused: the operator hears of it on /healthz, the banner and the metrics, where the
+    suggested alerts (docs/operations.md) watch: the page left from the main number, so crswatch_gateway_failing
+    stays 0, and only a gauge of its own says the nurse's Do Not Disturb may silence it."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    twilio.refuse_from[PAGER] = 21606
+    enroll(client, admin_token)
+    tick(runner)
+    at(clock, 1)
+    text(client, "o2 85", PATIENT_PHONE, FROM_NUMBER, 1)  # SOP 5 Grade 1 Home: SpO2 < 90% pages the nurse
+    tick(runner)
+    assert twilio.sent(NURSES[0])[0]["From"] == FROM_NUMBER
+    samples = {sample.name: sample.value for family in text_string_to_metric_families(client.get("/metrics").text)
+               for sample in family.samples if not sample.labels}
+    assert samples["crswatch_gateway_failing"] == 0 and samples["crswatch_pager_refused"] == 1

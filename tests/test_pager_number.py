@@ -400,6 +400,7 @@ def test_a_pager_number_twilio_blocks_after_taking_the_page_pages_from_the_main_
     assert twilio.sent(NURSES[1]) == []  # the first nurse's phone is fine: nobody else is woken for it
     gateway = client.get("/healthz").get_json()["checks"]["gateway"]
     assert not gateway["ok"] and gateway["code"] == code and "pager number" in gateway["error"]
+    assert "register" in gateway["error"]  # what to fix: the number in Twilio, not [sms] pager_number
     at(clock, 2)
     text(client, "ack", NURSES[0], FROM_NUMBER, 2)
     tick(runner)

@@ -141,7 +141,9 @@ def test_the_unacknowledged_urgent_page_s_call_comes_from_the_pager(runner, cloc
     assert call["To"] == NURSES[0] and call["From"] == PAGER
 
 
-@pytest.mark.parametrize("code", [21606, 21212, 21611, 21659])
+@pytest.mark.parametrize("code", [21606, 21212, 21611, 21659,
+                                  21661,  # 'From' number is not SMS-capable (https://www.twilio.com/docs/api/errors/21661)
+                                  21601])  # not an SMS-capable number of the account (a verified caller ID, a typo)
 def test_a_refused_pager_number_pages_from_the_main_number_in_the_same_pass(client, admin_token, runner, clock,
                                                                             twilio, code):
     """A released, mistyped or not SMS-capable pager number (an account-level refusal of that sender) must not

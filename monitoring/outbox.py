@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from messages.gateways import RETRYABLE_CODES, SENDER_BLOCKED_CODES
+from messages.gateways import PERMANENT_CODES, RECIPIENT_RETRY_CODES, RETRYABLE_CODES, SENDER_BLOCKED_CODES
 from monitoring import operator
 from monitoring.clinic import Clinic
 from monitoring.rows import Message
@@ -191,6 +191,12 @@ def record_failure(clinic: Clinic, row: Message, code: int | None, scope: str, r
     can act on the outcome (monitoring.alerts.delivery_failed) in the same commit."""
     db = clinic.db
     first_failure = row.error_scope is None
+    if scope == "message" and code not in PERMANENT_CODES | RECIPIENT_RETRY_CODES \
+            and falls_back(clinic, row, "account"):
+        # a refusal crswatch does not know (scope_of counts any 400 as the text's own) of a text from the pager
+        # number: the number is the likelier culprit; failed for good, a page would march up the on-call chain
+        # from it, each nurse's refused alike. As the sender's: from from_number at once (fails there if not).
+        scope = "account"
     with transaction(db):
         if falls_back(clinic, row, scope):  # the pager number's own trouble, not the account's
             operator.pager_refused(db, code, message, now)

@@ -49,6 +49,8 @@ class FakeTwilio:
         def answer(request):
             form = {key: values[0] for key, values in parse_qs(request.body).items()}
             code = self.refuse_from.get(form.get("From", ""))
+            if code == -1:  # a 400 with no error code
+                return 400, {}, '{"message": "refused", "status": 400}'
             if code:
                 return 400, {}, f'{{"code": {code}, "message": "refused", "status": 400}}'
             into.append(form)
@@ -429,3 +431,37 @@ def test_a_refused_pager_number_shows_in_the_metrics(client, admin_token, runner
     samples = {sample.name: sample.value for family in text_string_to_metric_families(client.get("/metrics").text)
                for sample in family.samples if not sample.labels}
     assert samples["crswatch_gateway_failing"] == 0 and samples["crswatch_pager_refused"] == 1
+
+
+@pytest.mark.parametrize("code", [21999, None])  # a code crswatch does not know; a 400 without one
+def test_a_pager_number_refused_for_a_reason_crswatch_does_not_know_pages_from_the_main_number(
+        client, admin_token, runner, clock, twilio, code):
+    """Any 400 Twilio answers with a code outside the known message and recipient codes counts as the text's own
+    fault (messages.gateways.scope_of) and fails it for good. From the pager number that fails the page up the
+    whole on-call chain, each nurse's page refused the same way, when the number is the likelier culprit: such a
+    page is tried from `from_number` once (a phone's own fault then fails it from there) and the operator told."""
+    twilio.refuse_from[PAGER] = code or -1  # -1: a 400 with no usable code
+    enroll(client, admin_token)
+    tick(runner)
+    at(clock, 1)
+    text(client, "o2 85", PATIENT_PHONE, FROM_NUMBER, 1)  # SOP 5 Grade 1 Home: SpO2 < 90% pages the nurse
+    tick(runner)
+    [page] = twilio.sent(NURSES[0])
+    assert page["From"] == FROM_NUMBER and "ACK" in page["Body"]
+    assert twilio.sent(NURSES[1]) == []
+    gateway = client.get("/healthz").get_json()["checks"]["gateway"]
+    assert not gateway["ok"] and "pager number" in gateway["error"]
+
+
+def test_a_call_refused_from_the_pager_for_a_reason_crswatch_does_not_know_goes_from_the_main_number(
+        client, admin_token, runner, clock, twilio):
+    enroll(client, admin_token)
+    tick(runner)
+    at(clock, 1)
+    text(client, "o2 85", PATIENT_PHONE, FROM_NUMBER, 1)
+    tick(runner)
+    twilio.refuse_from[PAGER] = 13999
+    at(clock, 6)  # paged at minute 1; call_after_minutes = 5
+    tick(runner)
+    [call] = twilio.calls
+    assert call["To"] == NURSES[0] and call["From"] == FROM_NUMBER

@@ -123,7 +123,7 @@ def _gateway(clinic: Clinic, now: datetime) -> dict[str, Any]:
         return {"ok": False, **figures, "failing_since": to_text(health.failing_since),
                 "scope": health.scope, "code": health.code,
                 "error": f"the SMS gateway refuses every text ({health.scope}, code {health.code})"}
-    refused = operator.pager_refusal(clinic.db)
+    refused = operator.pager_refusal(clinic.db, clinic.config["sms"].get("pager_number", ""))
     if refused is not None and refused.get("carrier"):  # Twilio takes its texts, then blocks them
         return {"ok": False, **figures, "pager_refused_since": refused["since"], "code": refused["code"],
                 "error": f"carriers block texts from the pager number (code {refused['code']}: not registered in "

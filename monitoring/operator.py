@@ -109,7 +109,8 @@ def _count(db: Db, code: int | None, scope: str, message: str, now: datetime) ->
         [str(code) if code is not None else "none", scope, to_text(now), scrub(message)])
 
 
-def pager_refused(db: Db, code: int | None, message: str, now: datetime, carrier: bool = False) -> None:
+def pager_refused(db: Db, code: int | None, message: str, now: datetime, carrier: bool = False,
+                  number: str | None = None) -> None:
     """Twilio refused the pager number (`[sms] pager_number`) for the account's reason `code`: pages go from
     the main number meanwhile (monitoring.outbox.falls_back), which a nurse's phone may keep silent in Do Not
     Disturb, so the operator is told at once (a CRITICAL log line, then /healthz, metrics and the dashboard
@@ -117,11 +118,14 @@ def pager_refused(db: Db, code: int | None, message: str, now: datetime, carrier
     reported after taking the text). Inside the caller's transaction."""
     _count(db, code, "account", message, now)
     refused = get(db, PAGER_REFUSED)
+    if refused is not None and refused.get("number") not in (None, number):
+        refused = None  # a refusal of the number before it: over
     if refused is None:
         log.critical("Twilio refuses the pager number (code %s): %s. Pages and calls go from sms.from_number "
                      "meanwhile; fix [sms] pager_number or that number in Twilio", code, scrub(message))
         refused = {"since": to_text(now)}
-    refused.update({"code": code, "message": scrub(message), "last_at": to_text(now), "carrier": carrier})
+    refused.update({"code": code, "message": scrub(message), "last_at": to_text(now), "carrier": carrier,
+                    "number": number})
     put(db, PAGER_REFUSED, refused, now)
 
 
@@ -137,9 +141,15 @@ def pager_worked(db: Db, now: datetime, delivered: bool = False) -> None:
                     refused["code"])
 
 
-def pager_refusal(db: Db) -> dict[str, Any] | None:
-    """The pager number's refusal in force: {"since", "code", "message", "last_at"}, or None."""
-    return get(db, PAGER_REFUSED)
+def pager_refusal(db: Db, number: str | None = None) -> dict[str, Any] | None:
+    """The pager number's refusal in force: {"since", "code", "message", "last_at"}, or None. With `number`, the
+    pager number in [sms] now ("" when none is set): a refusal of a number since changed or removed is over."""
+    refused = get(db, PAGER_REFUSED)
+    if refused is None or number is None:
+        return refused
+    if not number or refused.get("number") not in (None, number):
+        return None
+    return refused
 
 
 @dataclass(frozen=True)

@@ -199,7 +199,7 @@ def record_failure(clinic: Clinic, row: Message, code: int | None, scope: str, r
         scope = "account"
     with transaction(db):
         if falls_back(clinic, row, scope):  # the pager number's own trouble, not the account's
-            operator.pager_refused(db, code, message, now)
+            operator.pager_refused(db, code, message, now, number=row.from_number)
         else:
             operator.gateway_failed(db, code, scope, message, now, row.from_number)
         if scope in ("account", "network"):
@@ -368,7 +368,7 @@ def _carrier_failed(clinic: Clinic, message_id: int, code: int | None, now: date
     row = message(clinic, message_id)
     if code in SENDER_BLOCKED_CODES and row is not None and falls_back(clinic, row, "account"):
         operator.pager_refused(clinic.db, code, f"carriers block texts from the pager number (status callback, "
-                                                f"code {code})", now, carrier=True)
+                                                f"code {code})", now, carrier=True, number=row.from_number)
         resent = insert(clinic.db, "messages", {
             "direction": "out", "to_number": row.to_number, "from_number": clinic.from_number, "body": row.body,
             "kind": row.kind, "patient_id": row.patient_id, "alert_id": row.alert_id, "staff_id": row.staff_id,

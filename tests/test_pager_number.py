@@ -465,3 +465,28 @@ def test_a_call_refused_from_the_pager_for_a_reason_crswatch_does_not_know_goes_
     tick(runner)
     [call] = twilio.calls
     assert call["To"] == NURSES[0] and call["From"] == FROM_NUMBER
+
+
+@pytest.mark.parametrize("new_pager", ["+13125550188", ""])
+def test_the_pager_refusal_is_forgotten_once_the_pager_number_is_changed_or_removed(tmp_path, clock, new_pager):
+    """The operator follows /healthz's advice ("fix [sms] pager_number") and restarts: the refusal was of the old
+    number, so /healthz must not keep answering 503 for it until a nurse happens to be texted, hours later on a
+    quiet night, as if the fix had not worked."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        fake = FakeTwilio(mock)
+        fake.refuse_from[PAGER] = 21606
+        before = _started(pager_config(tmp_path), fake)
+        cli = before.test_cli_runner()
+        assert cli.invoke(args=["init-db"]).exit_code == 0
+        token = cli.invoke(args=["staff", "add", "Ada Admin", "--role", "admin"]).output.strip().splitlines()[-1]
+        client = before.test_client()
+        enroll(client, token)
+        tick(cli)
+        at(clock, 1)
+        text(client, "o2 85", PATIENT_PHONE, FROM_NUMBER, 1)
+        tick(cli)
+        assert fake.sent(NURSES[0])[0]["From"] == FROM_NUMBER
+        assert client.get("/healthz").status_code == 503
+        after = _started(pager_config(tmp_path, pager_number=new_pager), fake)  # fixed, restarted
+        response = after.test_client().get("/healthz")
+    assert response.get_json()["checks"]["gateway"]["ok"], response.get_json()["checks"]["gateway"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -66,14 +67,14 @@ def delete(db: Db, key: str) -> None:
 
 # --- the gateway -------------------------------------------------------------------------------------
 
-def gateway_succeeded(db: Db, now: datetime, sender: str | None = None) -> None:
-    """A text was handed over (from `sender`, when known): the account works, whatever failed before, except an
-    account refusal of another number: the pager number's success (`[sms] pager_number`) says nothing of a main
-    number Twilio refuses, whose patients still hear nothing."""
+def gateway_succeeded(db: Db, now: datetime, others: Iterable[str] = ()) -> None:
+    """A text was handed over: the account works, whatever failed before, except an account refusal of one of
+    `others`, the clinic's other numbers in force: the pager number's success (`[sms] pager_number`) says
+    nothing of a main number Twilio refuses, whose patients still hear nothing (a refusal of a number no longer
+    in the settings is over)."""
     put(db, GATEWAY_SUCCESS, {"at": to_text(now)}, now)
     failure = get(db, GATEWAY_FAILURE)
-    if failure is not None and sender is not None and failure.get("scope") == "account" \
-            and failure.get("sender") not in (None, sender):
+    if failure is not None and failure.get("scope") == "account" and failure.get("sender") in set(others):
         return
     if failure is not None:
         delete(db, GATEWAY_FAILURE)

@@ -177,7 +177,8 @@ def record_sent(clinic: Clinic, message_id: int, sid: str, sent_at: datetime,
         clinic.db.execute(
             "UPDATE messages SET status = 'sent', sid = ?, sent_at = ?, updated_at = ?, error_scope = NULL "
             "WHERE id = ?", [sid, to_text(sent_at), to_text(sent_at), message_id])
-        operator.gateway_succeeded(clinic.db, sent_at, from_number)
+        others = {clinic.from_number, clinic.pager_number} - {from_number} if from_number is not None else set()
+        operator.gateway_succeeded(clinic.db, sent_at, others)
         if from_number is not None and from_number == clinic.pager_number != clinic.from_number:
             operator.pager_worked(clinic.db, sent_at)
         return _apply_early_callbacks(clinic, sid, sent_at)

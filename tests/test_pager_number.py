@@ -490,3 +490,28 @@ def test_the_pager_refusal_is_forgotten_once_the_pager_number_is_changed_or_remo
         after = _started(pager_config(tmp_path, pager_number=new_pager), fake)  # fixed, restarted
         response = after.test_client().get("/healthz")
     assert response.get_json()["checks"]["gateway"]["ok"], response.get_json()["checks"]["gateway"]
+
+
+@pytest.mark.parametrize("pager", [PAGER, ""])
+def test_a_refused_main_number_replaced_in_the_settings_clears_once_the_new_one_sends(tmp_path, clock, pager):
+    """The main number refused (released), the operator sets a new [sms] from_number and restarts: the texts
+    queued meanwhile leave from the new number, and the failure of the old one is over (it is no number of the
+    clinic's any more), rather than /healthz answering 503 'refuses every text' for ever."""
+    new_main = "+13125550177"
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        fake = FakeTwilio(mock)
+        fake.refuse_from[FROM_NUMBER] = 21606
+        before = _started(pager_config(tmp_path, pager_number=pager), fake)
+        cli = before.test_cli_runner()
+        assert cli.invoke(args=["init-db"]).exit_code == 0
+        token = cli.invoke(args=["staff", "add", "Ada Admin", "--role", "admin"]).output.strip().splitlines()[-1]
+        enroll(before.test_client(), token)
+        tick(cli)
+        assert before.test_client().get("/healthz").status_code == 503
+        after = _started(pager_config(tmp_path, pager_number=pager, from_number=new_main), fake)
+        at(clock, 1)
+        tick(after.test_cli_runner())
+        response = after.test_client().get("/healthz")
+    [prompt] = fake.sent(PATIENT_PHONE)
+    assert prompt["From"] == new_main
+    assert response.get_json()["checks"]["gateway"]["ok"], response.get_json()["checks"]["gateway"]

@@ -83,6 +83,11 @@ class ClinicCollector:
         failing.add_metric([], 1.0 if state.failing_since else 0.0)
         yield failing
 
+        refused = GaugeMetricFamily("crswatch_pager_refused",
+                                    "1 while Twilio refuses [sms] pager_number: pages go from sms.from_number")
+        refused.add_metric([], 1.0 if operator.pager_refusal(db, self.clinic.config["sms"].get("pager_number", "")) else 0.0)
+        yield refused
+
         beat = operator.heartbeat(db)
         heartbeat = GaugeMetricFamily("crswatch_scheduler_heartbeat_age_seconds",
                                       "Seconds since the scheduler last finished a pass (-1: never)")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -66,20 +67,27 @@ def delete(db: Db, key: str) -> None:
 
 # --- the gateway -------------------------------------------------------------------------------------
 
-def gateway_succeeded(db: Db, now: datetime) -> None:
-    """A text was handed over: the account works, whatever failed before."""
+def gateway_succeeded(db: Db, now: datetime, others: Iterable[str] = ()) -> None:
+    """A text was handed over: the account works, whatever failed before, except an account refusal of one of
+    `others`, the clinic's other numbers in force: the pager number's success (`[sms] pager_number`) says
+    nothing of a main number Twilio refuses, whose patients still hear nothing (a refusal of a number no longer
+    in the settings is over)."""
     put(db, GATEWAY_SUCCESS, {"at": to_text(now)}, now)
     failure = get(db, GATEWAY_FAILURE)
+    if failure is not None and failure.get("scope") == "account" and failure.get("sender") in set(others):
+        return
     if failure is not None:
         delete(db, GATEWAY_FAILURE)
         log.warning("SMS gateway recovered: texts are leaving again (it had refused since %s, code %s)",
                     failure["since"], failure["code"])
 
 
-def gateway_failed(db: Db, code: int | None, scope: str, message: str, now: datetime) -> None:
+def gateway_failed(db: Db, code: int | None, scope: str, message: str, now: datetime,
+                   sender: str | None = None) -> None:
     """Count a failure by Twilio error `code` (None when Twilio was not reached) and `scope`
-    (messages.gateways.SCOPES); an account or network failure is raised to the operator at
-    once (a CRITICAL log line on the first, and health, metrics and the dashboard banner from then on)."""
+    (messages.gateways.SCOPES) of a text from `sender` (when known); an account or network failure is raised to
+    the operator at once (a CRITICAL log line on the first, and health, metrics and the dashboard banner from
+    then on, until a text leaves: from `sender` itself after an account refusal)."""
     _count(db, code, scope, message, now)
     message = scrub(message)
     if scope not in ("account", "network"):
@@ -90,7 +98,7 @@ def gateway_failed(db: Db, code: int | None, scope: str, message: str, now: date
                      "are retried every few seconds; check the Twilio account, auth token and sender number",
                      scope, code, message)
         failure = {"since": to_text(now)}
-    failure.update({"code": code, "scope": scope, "message": message, "last_at": to_text(now)})
+    failure.update({"code": code, "scope": scope, "message": message, "last_at": to_text(now), "sender": sender})
     put(db, GATEWAY_FAILURE, failure, now)
 
 
@@ -102,34 +110,48 @@ def _count(db: Db, code: int | None, scope: str, message: str, now: datetime) ->
         [str(code) if code is not None else "none", scope, to_text(now), scrub(message)])
 
 
-def pager_refused(db: Db, code: int | None, message: str, now: datetime) -> None:
+def pager_refused(db: Db, code: int | None, message: str, now: datetime, carrier: bool = False,
+                  number: str | None = None) -> None:
     """Twilio refused the pager number (`[sms] pager_number`) for the account's reason `code`: pages go from
     the main number meanwhile (monitoring.outbox.falls_back), which a nurse's phone may keep silent in Do Not
     Disturb, so the operator is told at once (a CRITICAL log line, then /healthz, metrics and the dashboard
-    banner until a text leaves from the pager number again). Inside the caller's transaction."""
+    banner until a text leaves from the pager number again: is delivered, after a `carrier` block that Twilio
+    reported after taking the text). Inside the caller's transaction."""
     _count(db, code, "account", message, now)
     refused = get(db, PAGER_REFUSED)
+    if refused is not None and refused.get("number") not in (None, number):
+        refused = None  # a refusal of the number before it: over
     if refused is None:
         log.critical("Twilio refuses the pager number (code %s): %s. Pages and calls go from the main number "
                      "([sms] from_number) meanwhile; fix [sms] pager_number or that number in Twilio", code,
                      scrub(message))
         refused = {"since": to_text(now)}
-    refused.update({"code": code, "message": scrub(message), "last_at": to_text(now)})
+    refused.update({"code": code, "message": scrub(message), "last_at": to_text(now), "carrier": carrier,
+                    "number": number})
     put(db, PAGER_REFUSED, refused, now)
 
 
-def pager_worked(db: Db, now: datetime) -> None:
-    """A text left from the pager number: whatever refused it before is over."""
+def pager_worked(db: Db, now: datetime, delivered: bool = False) -> None:
+    """A text left from the pager number (was `delivered`): whatever refused it before is over; a carriers'
+    block only once a text from it was delivered (Twilio takes every text of a blocked number)."""
     refused = get(db, PAGER_REFUSED)
+    if refused is not None and refused.get("carrier") and not delivered:
+        return
     if refused is not None:
         delete(db, PAGER_REFUSED)
         log.warning("the pager number works again (Twilio had refused it since %s, code %s)", refused["since"],
                     refused["code"])
 
 
-def pager_refusal(db: Db) -> dict[str, Any] | None:
-    """The pager number's refusal in force: {"since", "code", "message", "last_at"}, or None."""
-    return get(db, PAGER_REFUSED)
+def pager_refusal(db: Db, number: str | None = None) -> dict[str, Any] | None:
+    """The pager number's refusal in force: {"since", "code", "message", "last_at"}, or None. With `number`, the
+    pager number in [sms] now ("" when none is set): a refusal of a number since changed or removed is over."""
+    refused = get(db, PAGER_REFUSED)
+    if refused is None or number is None:
+        return refused
+    if not number or refused.get("number") not in (None, number):
+        return None
+    return refused
 
 
 @dataclass(frozen=True)

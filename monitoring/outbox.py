@@ -18,10 +18,16 @@ import logging
 import random
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from messages.gateways import RETRYABLE_CODES, scope_of
+from messages.gateways import (
+    PERMANENT_CODES,
+    RECIPIENT_RETRY_CODES,
+    RETRYABLE_CODES,
+    SENDER_BLOCKED_CODES,
+    scope_of,
+)
 from monitoring import operator
 from monitoring.clinic import Clinic
 from monitoring.rows import Message
@@ -141,14 +147,17 @@ def backoff_seconds(attempts: int) -> float:
     return base * random.uniform(0.8, 1.2)
 
 
-def reply_or_page_due(db: Database | sqlite3.Connection, now: datetime) -> bool:
-    """Whether a page, a call or a reply to a person (priority_of: PRIORITY_REPLY or more urgent) is queued and
-    due at `now` (aware UTC): what a scheduler in another process is woken for (scheduler.runner's watch), not
-    the prompts it queues itself. One indexed read of the queue's front (messages_queue)."""
+def newest_reply_or_page_due(db: Database | sqlite3.Connection, now: datetime) -> int | None:
+    """The id of the newest page, call or reply to a person (priority_of: PRIORITY_REPLY or more urgent) queued
+    and due at `now` (aware UTC), or None: what a scheduler in another process is woken for (scheduler.runner's
+    watch), not the prompts it queues itself; the newest, so the watch tells a text another process committed
+    from one its own run already tried and left to the poll (an outage's backlog). One read of the queue's front
+    (messages_queue)."""
     rows = db.execute(
-        "SELECT 1 FROM messages INDEXED BY messages_queue WHERE direction = 'out' AND status = 'queued' "
-        "AND priority <= ? AND next_attempt_at <= ? LIMIT 1", [PRIORITY_REPLY, to_text(now)]).fetchall()
-    return bool(rows)  # read to the end: an open statement would keep a caller's read snapshot
+        "SELECT MAX(id) FROM messages INDEXED BY messages_queue WHERE direction = 'out' AND status = 'queued' "
+        "AND priority <= ? AND next_attempt_at <= ?", [PRIORITY_REPLY, to_text(now)]).fetchall()
+    newest: int | None = rows[0][0]  # read to the end: an open statement would keep a caller's read snapshot
+    return newest
 
 
 def due(clinic: Clinic, now: datetime, limit: int, skip: Iterable[int] = ()) -> list[Message]:
@@ -185,7 +194,8 @@ def record_sent(clinic: Clinic, message_id: int, sid: str, sent_at: datetime,
         clinic.db.execute(
             "UPDATE messages SET status = 'sent', sid = ?, sent_at = ?, updated_at = ?, error_scope = NULL "
             "WHERE id = ?", [sid, to_text(sent_at), to_text(sent_at), message_id])
-        operator.gateway_succeeded(clinic.db, sent_at)
+        others = {clinic.from_number, clinic.pager_number} - {from_number} if from_number is not None else set()
+        operator.gateway_succeeded(clinic.db, sent_at, others)
         if from_number is not None and from_number == clinic.pager_number != clinic.from_number:
             operator.pager_worked(clinic.db, sent_at)
         return _apply_early_callbacks(clinic, sid, sent_at)
@@ -199,11 +209,17 @@ def record_failure(clinic: Clinic, row: Message, code: int | None, scope: str, r
     can act on the outcome (monitoring.alerts.delivery_failed) in the same commit."""
     db = clinic.db
     first_failure = row.error_scope is None
+    if scope == "message" and code not in PERMANENT_CODES | RECIPIENT_RETRY_CODES \
+            and falls_back(clinic, row, "account"):
+        # a refusal crswatch does not know (scope_of counts any 400 as the text's own) of a text from the pager
+        # number: the number is the likelier culprit; failed for good, a page would march up the on-call chain
+        # from it, each nurse's refused alike. As the sender's: from from_number at once (fails there if not).
+        scope = "account"
     with transaction(db):
         if falls_back(clinic, row, scope):  # the pager number's own trouble, not the account's
-            operator.pager_refused(db, code, message, now)
+            operator.pager_refused(db, code, message, now, number=row.from_number)
         else:
-            operator.gateway_failed(db, code, scope, message, now)
+            operator.gateway_failed(db, code, scope, message, now, row.from_number)
         if scope in ("account", "network"):
             # Not this text's fault nor its phone's: again soon, with no retry window running (the
             # window starts again at the first failure that is the text's own).
@@ -233,6 +249,25 @@ def record_failure(clinic: Clinic, row: Message, code: int | None, scope: str, r
             [code, message, scope, to_text(now), row.id])
         log.error("message %s: failed for good (%s)", row.id, code)
         return DeliveryOutcome.of(row, "failed", scope, first_failure)
+
+
+def in_force(clinic: Clinic, row: Message) -> Message:
+    """`row` from a number the clinic sends from now: a text queued from a number no longer in the settings
+    (`[sms] pager_number` changed or removed, `from_number` changed, the service restarted with it queued) goes
+    from the pager number to staff (a page, a call, a text to a staff or on-call phone), else from
+    `from_number`: never from a number a nurse's phone no longer lets through Do Not Disturb, nor retried for
+    ever from a number Twilio has released. Stored on the row (its own transaction) when it changes."""
+    if row.from_number in (clinic.from_number, clinic.pager_number):
+        return row
+    staff = row.staff_id is not None or row.kind in STAFF_KINDS \
+        or any(person["phone"] == row.to_number for person in clinic.oncall) \
+        or clinic.db.execute("SELECT 1 FROM staff WHERE phone = ? AND active = 1", [row.to_number]).fetchone()
+    sender = clinic.pager_number if staff else clinic.from_number
+    with transaction(clinic.db):
+        clinic.db.execute("UPDATE messages SET from_number = ? WHERE id = ?", [sender, row.id])
+    log.warning("message %s was queued from the number ending %s, no longer in [sms]; sent from the number "
+                "ending %s", row.id, row.from_number[-4:], sender[-4:])
+    return replace(row, from_number=sender)
 
 
 def falls_back(clinic: Clinic, row: Message, scope: str | None) -> bool:
@@ -321,6 +356,8 @@ def _apply_status(clinic: Clinic, row: Message, status: str, error_code: str | N
     )
     if status in FINAL_FAILURES:
         return _carrier_failed(clinic, row.id, code, now)
+    if row.from_number == clinic.pager_number != clinic.from_number:  # delivered: the carriers take the pager
+        operator.pager_worked(clinic.db, now, delivered=True)
     return None
 
 
@@ -340,11 +377,26 @@ def _apply_early_callbacks(clinic: Clinic, sid: str, now: datetime) -> list[Deli
     return failures
 
 
-def _carrier_failed(clinic: Clinic, message_id: int, code: int | None, now: datetime) -> DeliveryOutcome:
+def _carrier_failed(clinic: Clinic, message_id: int, code: int | None, now: datetime) -> DeliveryOutcome | None:
     """Twilio accepted the text but the carrier did not deliver it (inside the caller's transaction): a passing
     fault (30008, queue overflow) is retried with backoff inside the retry window, and its outcome is
     'retrying' like a refused try's (record_failure), so a nurse's page the carrier fails a second time pages
-    the next person on call at once (monitoring.alerts._page_failing); else the outcome of a text failed for good."""
+    the next person on call at once (monitoring.alerts._page_failing); else the outcome of a text failed for good.
+    A staff text blocked for the pager number itself (SENDER_BLOCKED_CODES: not registered, not verified) goes
+    again at once from `from_number`, as a new row, and the operator is told (None): the nurse's phone is fine,
+    and the same number would block the next nurse's page too."""
+    row = message(clinic, message_id)
+    if code in SENDER_BLOCKED_CODES and row is not None and falls_back(clinic, row, "account"):
+        operator.pager_refused(clinic.db, code, f"carriers block texts from the pager number (status callback, "
+                                                f"code {code})", now, carrier=True, number=row.from_number)
+        resent = insert(clinic.db, "messages", {
+            "direction": "out", "to_number": row.to_number, "from_number": clinic.from_number, "body": row.body,
+            "kind": row.kind, "patient_id": row.patient_id, "alert_id": row.alert_id, "staff_id": row.staff_id,
+            "status": "queued", "priority": row.priority, "next_attempt_at": to_text(now),
+            "created_at": row.created_at, "updated_at": to_text(now)})
+        log.warning("message %s: blocked for the pager number ending %s (%s); sent again as message %s from the "
+                    "number ending %s", row.id, row.from_number[-4:], code, resent, clinic.from_number[-4:])
+        return None
     retry_at = _retry_at(clinic, message_id, now) if code in RETRYABLE_CODES else None
     if retry_at is not None:
         row = message(clinic, message_id)

@@ -111,6 +111,7 @@ def deliver_due(clinic: Clinic, gateway: Gateway, limiter: RateLimiter | None = 
                 continue
             # before the claim, so a crash while waiting leaves the row simply queued
             row = _next_in_slot(clinic, limiter, planned, handled) if limiter else planned
+            row = outbox.in_force(clinic, row)  # from the numbers in [sms] now, whatever it was queued from
             handled.add(row.id)
             outcome = _deliver_one(clinic, gateway, row, callback)
             if outcome is not None:

@@ -61,6 +61,8 @@ class Runner:
         self.watcher: threading.Thread | None = None
         self.watched: sqlite3.Connection | None = None  # the watch's own connection (watch_once), at its first look
         self.seen_version: int | None = None
+        self.watched_file: tuple[int, int] | None = None  # the database file the watch's connection is on
+        self.woken_for = 0  # the newest due page or reply the watch woke the run for (outbox.newest_reply_or_page_due)
 
     def run_once(self) -> dict[str, int] | None:
         """Run due work while there is news: a wakeup that arrives during a run (APScheduler would skip
@@ -102,16 +104,29 @@ class Runner:
     def watch_once(self) -> bool:
         """One look for a commit from another process (a gunicorn worker, which cannot call `wakeup` here):
         when the database changed since the last look (PRAGMA data_version, which moves with every other
-        connection's commit) and a page, a call or a reply to a person is due (outbox.reply_or_page_due),
-        wake the run. Returns whether it woke it."""
+        connection's commit, the run's own too) and a page, a call or a reply to a person is due that is newer
+        than any the watch woke the run for (outbox.newest_reply_or_page_due), wake the run. Rows the run has
+        seen and left queued (an outage stops a pass after a few failures) wait for the poll: a run's commits
+        must not wake the next run, pass after pass through an outage's backlog. Returns whether it woke it."""
+        path = self.config["database"]["path"]
+        identity = _file_identity(path)
+        if self.watched is not None and identity != self.watched_file:  # a file restored in place: look at it
+            self._close_watch()
+        if identity is None:  # missing (a restore under way): never create an empty file in its place
+            return False
         if self.watched is None:  # autocommit, read only: no statement or transaction can hold a snapshot
-            self.watched = sqlite3.connect(self.config["database"]["path"], isolation_level=None,
-                                           check_same_thread=False)
+            self.watched = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            # a restored file is another history: its ids may lie below the last the watch woke the run for
+            self.watched_file, self.seen_version, self.woken_for = identity, None, 0
         # fetchall: a statement left open would hold a read snapshot, in which data_version never moves
         version = int(self.watched.execute("PRAGMA data_version").fetchall()[0][0])
         changed, self.seen_version = version != self.seen_version, version  # the first look is a change
-        if not changed or not outbox.reply_or_page_due(self.watched, utcnow()):
+        if not changed:
             return False
+        newest = outbox.newest_reply_or_page_due(self.watched, utcnow())
+        if newest is None or newest <= self.woken_for:
+            return False
+        self.woken_for = newest
         self.wakeup()
         return True
 
@@ -126,8 +141,16 @@ class Runner:
                 if not failing:  # once, not five times a second
                     log.exception("watching the database for texts to send failed; the poll still runs")
                 failing = True
-        if self.watched is not None:
-            self.watched.close()
+                self._close_watch()  # the next look opens the file anew (a storage fault, a repaired mount)
+        self._close_watch()
+
+    def _close_watch(self) -> None:
+        watched, self.watched = self.watched, None
+        if watched is not None:
+            try:
+                watched.close()
+            except sqlite3.Error:
+                pass
 
     def start(self) -> None:
         """Start the interval job (its first run at once), and the watch for texts other processes commit."""
@@ -160,3 +183,12 @@ class Runner:
             lease.release(clinic, LEASE, self.holder)
         finally:
             clinic.db.close()
+
+
+def _file_identity(path: str) -> tuple[int, int] | None:
+    """The database file's (device, inode), which a file restored in place changes; None when it is missing."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino

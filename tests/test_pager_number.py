@@ -49,6 +49,8 @@ class FakeTwilio:
         def answer(request):
             form = {key: values[0] for key, values in parse_qs(request.body).items()}
             code = self.refuse_from.get(form.get("From", ""))
+            if code == -1:  # a 400 with no error code
+                return 400, {}, '{"message": "refused", "status": 400}'
             if code:
                 return 400, {}, f'{{"code": {code}, "message": "refused", "status": 400}}'
             into.append(form)
@@ -141,7 +143,9 @@ def test_the_unacknowledged_urgent_page_s_call_comes_from_the_pager(runner, cloc
     assert call["To"] == NURSES[0] and call["From"] == PAGER
 
 
-@pytest.mark.parametrize("code", [21606, 21212, 21611, 21659])
+@pytest.mark.parametrize("code", [21606, 21212, 21611, 21659,
+                                  21661,  # 'From' number is not SMS-capable (https://www.twilio.com/docs/api/errors/21661)
+                                  21601])  # not an SMS-capable number of the account (a verified caller ID, a typo)
 def test_a_refused_pager_number_pages_from_the_main_number_in_the_same_pass(client, admin_token, runner, clock,
                                                                             twilio, code):
     """A released, mistyped or not SMS-capable pager number (an account-level refusal of that sender) must not
@@ -295,3 +299,219 @@ def test_a_page_goes_from_the_pager_while_the_main_number_paces_a_burst(app, cli
     assert page["From"] == PAGER
     prompts = [form["To"] for form in twilio.texts if form["Body"] == "time for your check-in"]
     assert prompts[:2] == ["+13125550000", "+13125550001"]  # the prompt the page passed went next, in its turn
+
+
+def test_a_refused_main_number_stays_raised_while_pages_leave_from_the_pager(client, admin_token, runner, clock,
+                                                                             twilio):
+    """The main number refused (21606: released, not SMS-capable) while the pager works: patients get no prompt
+    and no reply, so the operator must keep hearing it; a page that leaves from the pager number proves nothing
+    about the main number and must not clear it (nor start it again with a new 'since' at the next prompt)."""
+    twilio.refuse_from[FROM_NUMBER] = 21606
+    enroll(client, admin_token)
+    tick(runner)  # the welcome prompt is refused
+    gateway = client.get("/healthz").get_json()["checks"]["gateway"]
+    assert not gateway["ok"] and gateway["code"] == 21606
+    since = gateway["failing_since"]
+    at(clock, 1)
+    text(client, "o2 85", PATIENT_PHONE, FROM_NUMBER, 1)  # SOP 5 Grade 1 Home: SpO2 < 90% pages the nurse
+    tick(runner)
+    [page] = twilio.sent(NURSES[0])
+    assert page["From"] == PAGER  # the nurse is paged
+    assert twilio.sent(PATIENT_PHONE) == []  # the patient heard nothing: the main number is still refused
+    response = client.get("/healthz")
+    gateway = response.get_json()["checks"]["gateway"]
+    assert response.status_code == 503 and not gateway["ok"] and gateway["code"] == 21606
+    assert gateway["failing_since"] == since
+    at(clock, 1.1)  # the patient's texts wait their 15 s retry; the nurse's ACK is answered from the pager
+    text(client, "ack", NURSES[0], PAGER, 2)
+    tick(runner)
+    assert [form["From"] for form in twilio.sent(NURSES[0])] == [PAGER, PAGER]
+    response = client.get("/healthz")
+    gateway = response.get_json()["checks"]["gateway"]
+    assert response.status_code == 503 and gateway["failing_since"] == since
+    del twilio.refuse_from[FROM_NUMBER]  # fixed: the next text from the main number clears it
+    at(clock, 3)
+    tick(runner)
+    assert twilio.sent(PATIENT_PHONE)
+    assert client.get("/healthz").get_json()["checks"]["gateway"]["ok"]
+
+
+def _started(config: dict, fake: FakeTwilio | None = None):
+    from app import create_app
+
+    application = create_app(config)
+    application.testing = True
+    if fake is not None:
+        application.extensions["crswatch.gateway"] = gateway_for({"sms": {**application.config["CRS"]["sms"],
+                                                                           "backend": "twilio"}})
+    return application
+
+
+@pytest.mark.parametrize(("new_pager", "old_released"), [
+    ("+13125550188", True),  # the pager number changed: the old one was released in Twilio
+    ("+13125550188", False),  # changed, the old one still in the account: the nurse's phone knows the new one
+    ("", True),  # the pager number removed after Twilio refused it: pages go from the main number
+])
+def test_a_page_queued_before_the_pager_number_changed_leaves_from_the_number_in_force(tmp_path, clock, new_pager,
+                                                                                       old_released):
+    """[sms] pager_number edited and the service restarted while a page waits in the queue (gunicorn workers
+    restarted after the scheduler, a page raised during the restart): the page must leave at once from the
+    pager number now configured (the one the nurse let through Do Not Disturb), or the main number when it
+    was removed, never from the old number, nor be retried for ever from a number Twilio no longer has."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        fake = FakeTwilio(mock)
+        before = _started(pager_config(tmp_path), fake)
+        cli = before.test_cli_runner()
+        assert cli.invoke(args=["init-db"]).exit_code == 0
+        token = cli.invoke(args=["staff", "add", "Ada Admin", "--role", "admin"]).output.strip().splitlines()[-1]
+        client = before.test_client()
+        enroll(client, token)
+        tick(cli)
+        at(clock, 1)
+        text(client, "o2 85", PATIENT_PHONE, FROM_NUMBER, 1)  # SOP 5 Grade 1 Home: SpO2 < 90% pages the nurse
+        assert fake.sent(NURSES[0]) == []  # queued from the old pager number, not sent yet
+        if old_released:
+            fake.refuse_from[PAGER] = 21606
+        after = _started(pager_config(tmp_path, pager_number=new_pager), fake)  # the service restarted
+        tick(after.test_cli_runner())
+    [page] = fake.sent(NURSES[0])
+    assert page["From"] == (new_pager or FROM_NUMBER) and "ACK" in page["Body"]
+
+
+def status(client, sid: str, state: str, code: int | None = None):
+    params = {"MessageSid": sid, "MessageStatus": state, "AccountSid": SID, **({"ErrorCode": str(code)} if code else {})}
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(BASE_URL + "/sms/status", params)
+    response = client.post("/sms/status", data=urlencode(params), content_type="application/x-www-form-urlencoded",
+                           headers={"X-Twilio-Signature": signature}, base_url=BASE_URL)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("code", [30034, 30032])
+def test_a_pager_number_twilio_blocks_after_taking_the_page_pages_from_the_main_number(client, runner, clock, paged,
+                                                                                       twilio, code):
+    """Twilio takes the page (201) and then blocks it for its sender: 30034, a US long code not registered in an
+    A2P 10DLC campaign (every text from one has been blocked since September 2023), 30032, a toll-free number
+    not verified. That is the pager number's fault, not the nurse's phone's: the same nurse is paged again at
+    once from `from_number` (which reached her before the pager number was set) and the operator is told; the
+    page must not be failed for good and marched up the on-call chain on the same blocked number."""
+    [page] = twilio.sent(NURSES[0])
+    assert page["From"] == PAGER
+    sid = f"SM{twilio.texts.index(page) + 1:032d}"
+    status(client, sid, "undelivered", code)
+    tick(runner)
+    again = twilio.sent(NURSES[0])[1:]
+    assert [form["From"] for form in again] == [FROM_NUMBER] and f"ACK {paged['id']}" in again[0]["Body"]
+    assert twilio.sent(NURSES[1]) == []  # the first nurse's phone is fine: nobody else is woken for it
+    gateway = client.get("/healthz").get_json()["checks"]["gateway"]
+    assert not gateway["ok"] and gateway["code"] == code and "pager number" in gateway["error"]
+    assert "register" in gateway["error"]  # what to fix: the number in Twilio, not [sms] pager_number
+    at(clock, 2)
+    text(client, "ack", NURSES[0], FROM_NUMBER, 2)
+    tick(runner)
+    confirmation = twilio.sent(NURSES[0])[-1]
+    assert confirmation["From"] == PAGER  # Twilio takes it, as it took the page: that proves nothing yet
+    assert not client.get("/healthz").get_json()["checks"]["gateway"]["ok"]
+    status(client, f"SM{twilio.texts.index(confirmation) + 1:032d}", "delivered")  # registered since: delivered
+    assert client.get("/healthz").get_json()["checks"]["gateway"]["ok"]
+
+
+def test_a_refused_pager_number_shows_in_the_metrics(client, admin_token, runner, clock, twilio):
+    """operator.pager_refused: the operator hears of it on /healthz, the banner and the metrics, where the
+    suggested alerts (docs/operations.md) watch: the page left from the main number, so crswatch_gateway_failing
+    stays 0, and only a gauge of its own says the nurse's Do Not Disturb may silence it."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    twilio.refuse_from[PAGER] = 21606
+    enroll(client, admin_token)
+    tick(runner)
+    at(clock, 1)
+    text(client, "o2 85", PATIENT_PHONE, FROM_NUMBER, 1)  # SOP 5 Grade 1 Home: SpO2 < 90% pages the nurse
+    tick(runner)
+    assert twilio.sent(NURSES[0])[0]["From"] == FROM_NUMBER
+    samples = {sample.name: sample.value for family in text_string_to_metric_families(client.get("/metrics").text)
+               for sample in family.samples if not sample.labels}
+    assert samples["crswatch_gateway_failing"] == 0 and samples["crswatch_pager_refused"] == 1
+
+
+@pytest.mark.parametrize("code", [21999, None])  # a code crswatch does not know; a 400 without one
+def test_a_pager_number_refused_for_a_reason_crswatch_does_not_know_pages_from_the_main_number(
+        client, admin_token, runner, clock, twilio, code):
+    """Any 400 Twilio answers with a code outside the known message and recipient codes counts as the text's own
+    fault (messages.gateways.scope_of) and fails it for good. From the pager number that fails the page up the
+    whole on-call chain, each nurse's page refused the same way, when the number is the likelier culprit: such a
+    page is tried from `from_number` once (a phone's own fault then fails it from there) and the operator told."""
+    twilio.refuse_from[PAGER] = code or -1  # -1: a 400 with no usable code
+    enroll(client, admin_token)
+    tick(runner)
+    at(clock, 1)
+    text(client, "o2 85", PATIENT_PHONE, FROM_NUMBER, 1)  # SOP 5 Grade 1 Home: SpO2 < 90% pages the nurse
+    tick(runner)
+    [page] = twilio.sent(NURSES[0])
+    assert page["From"] == FROM_NUMBER and "ACK" in page["Body"]
+    assert twilio.sent(NURSES[1]) == []
+    gateway = client.get("/healthz").get_json()["checks"]["gateway"]
+    assert not gateway["ok"] and "pager number" in gateway["error"]
+
+
+def test_a_call_refused_from_the_pager_for_a_reason_crswatch_does_not_know_goes_from_the_main_number(
+        client, admin_token, runner, clock, twilio):
+    enroll(client, admin_token)
+    tick(runner)
+    at(clock, 1)
+    text(client, "o2 85", PATIENT_PHONE, FROM_NUMBER, 1)
+    tick(runner)
+    twilio.refuse_from[PAGER] = 13999
+    at(clock, 6)  # paged at minute 1; call_after_minutes = 5
+    tick(runner)
+    [call] = twilio.calls
+    assert call["To"] == NURSES[0] and call["From"] == FROM_NUMBER
+
+
+@pytest.mark.parametrize("new_pager", ["+13125550188", ""])
+def test_the_pager_refusal_is_forgotten_once_the_pager_number_is_changed_or_removed(tmp_path, clock, new_pager):
+    """The operator follows /healthz's advice ("fix [sms] pager_number") and restarts: the refusal was of the old
+    number, so /healthz must not keep answering 503 for it until a nurse happens to be texted, hours later on a
+    quiet night, as if the fix had not worked."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        fake = FakeTwilio(mock)
+        fake.refuse_from[PAGER] = 21606
+        before = _started(pager_config(tmp_path), fake)
+        cli = before.test_cli_runner()
+        assert cli.invoke(args=["init-db"]).exit_code == 0
+        token = cli.invoke(args=["staff", "add", "Ada Admin", "--role", "admin"]).output.strip().splitlines()[-1]
+        client = before.test_client()
+        enroll(client, token)
+        tick(cli)
+        at(clock, 1)
+        text(client, "o2 85", PATIENT_PHONE, FROM_NUMBER, 1)
+        tick(cli)
+        assert fake.sent(NURSES[0])[0]["From"] == FROM_NUMBER
+        assert client.get("/healthz").status_code == 503
+        after = _started(pager_config(tmp_path, pager_number=new_pager), fake)  # fixed, restarted
+        response = after.test_client().get("/healthz")
+    assert response.get_json()["checks"]["gateway"]["ok"], response.get_json()["checks"]["gateway"]
+
+
+@pytest.mark.parametrize("pager", [PAGER, ""])
+def test_a_refused_main_number_replaced_in_the_settings_clears_once_the_new_one_sends(tmp_path, clock, pager):
+    """The main number refused (released), the operator sets a new [sms] from_number and restarts: the texts
+    queued meanwhile leave from the new number, and the failure of the old one is over (it is no number of the
+    clinic's any more), rather than /healthz answering 503 'refuses every text' for ever."""
+    new_main = "+13125550177"
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        fake = FakeTwilio(mock)
+        fake.refuse_from[FROM_NUMBER] = 21606
+        before = _started(pager_config(tmp_path, pager_number=pager), fake)
+        cli = before.test_cli_runner()
+        assert cli.invoke(args=["init-db"]).exit_code == 0
+        token = cli.invoke(args=["staff", "add", "Ada Admin", "--role", "admin"]).output.strip().splitlines()[-1]
+        enroll(before.test_client(), token)
+        tick(cli)
+        assert before.test_client().get("/healthz").status_code == 503
+        after = _started(pager_config(tmp_path, pager_number=pager, from_number=new_main), fake)
+        at(clock, 1)
+        tick(after.test_cli_runner())
+        response = after.test_client().get("/healthz")
+    [prompt] = fake.sent(PATIENT_PHONE)
+    assert prompt["From"] == new_main
+    assert response.get_json()["checks"]["gateway"]["ok"], response.get_json()["checks"]["gateway"]

@@ -256,3 +256,68 @@ def _a_scheduler_in_its_own_process_pages(tmp_path):
         assert (NURSES[0], "alert") in recorder.sent  # well before the 30 s poll: the watch woke the run
     finally:
         scheduler.shutdown()
+
+
+def test_the_watch_lets_a_refusing_account_be_probed_not_hammered(app, clock):
+    """Twilio refuses the account (20003, 30002 ...): a delivery pass stops after OUTAGE_FAILURES_PER_PASS
+    failures and the rest wait for the next poll, so a dead account is probed, not hammered. The run's own
+    commits (the failures it records, its heartbeat) move data_version too: the watch must not take them for
+    news and run pass after pass through the whole backlog; a page another process commits still wakes it."""
+    from messages.gateways import GatewayError
+    from monitoring.outbox import queue_text
+    from monitoring.store import transaction
+    from scheduler.delivery import OUTAGE_FAILURES_PER_PASS
+
+    class Refused(Recorder):
+        def send(self, to, from_, body, kind, status_callback=None):
+            self.sent.append((to, kind))
+            raise GatewayError("twilio 401 code 20003: Authenticate", 20003, True, "account")
+
+    clinic = open_clinic(app.config["CRS"])
+    with transaction(clinic.db):  # answers to patients a gunicorn worker queued
+        for index in range(12):
+            queue_text(clinic, f"+1312555{index:04d}", "your answer", "reply", now=START)
+    refused = Refused()
+    scheduler = Runner(app.config["CRS"], refused)  # as `flask --app app scheduler` builds it; not started
+    for _ in range(10):  # the watch thread's looks, each followed by the run it wakes
+        if scheduler.watch_once():
+            scheduler.run_once()
+    assert len(refused.sent) == OUTAGE_FAILURES_PER_PASS  # one pass's probe; the poll probes again
+    with transaction(clinic.db):  # a page committed by a worker is news: the run is woken at once
+        queue_text(clinic, "+15555550142", "page", "alert", now=START)
+    assert scheduler.watch_once() is True
+    scheduler.watched.close()
+
+
+def test_the_watch_follows_a_database_file_restored_in_place(app, clock, tmp_path):
+    """docs/operations.md: a restored file is used without a restart (every pass and request opens it anew). The
+    watch keeps a connection of its own: on the replaced file it would still look at the old one, whose
+    data_version never moves again, and a gunicorn worker's page would wait for the poll."""
+    import os
+
+    from monitoring.outbox import queue_text
+    from monitoring.store import transaction
+
+    path = app.config["CRS"]["database"]["path"]
+    scheduler = Runner(app.config["CRS"], Recorder())
+    assert scheduler.watch_once() is False  # the first look, on the file as it is
+    backup = str(tmp_path / "backup.db")
+    source = connect(path)
+    source.conn.execute("VACUUM INTO ?", [backup])  # a backup, restored in place of the file below
+    source.close()
+    clinic = open_clinic(app.config["CRS"])
+    with transaction(clinic.db):  # pages raised after the backup, seen by the watch, lost with the restore
+        for _ in range(3):
+            queue_text(clinic, "+15555550142", "page", "alert", now=START)
+    clinic.db.close()
+    assert scheduler.watch_once() is True
+    os.replace(backup, path)
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.remove(path + suffix)
+    clinic = open_clinic(app.config["CRS"])
+    with transaction(clinic.db):  # a worker pages a nurse, in the restored file
+        queue_text(clinic, "+15555550142", "page", "alert", now=START)
+    clinic.db.close()
+    assert scheduler.watch_once() is True
+    scheduler.watched.close()

@@ -21,17 +21,19 @@ log = logging.getLogger("crswatch.sms")
 #   30006 landline: final; 30008 unknown error: worth another try);
 # - "account": the account or the sender is refused, for every text alike (20003 bad credentials, 21606
 #   and 21212 bad 'From', 21601 'From' not an SMS-capable number of the account, 21661 'From' not SMS-capable,
-#   21210 a call's 'From' not a number of the account, 21608 trial account, 21611 and
-#   30001 sender queue full, 30002 account suspended, 20429 too many requests, 20500/20503 and any 5xx: Twilio's own trouble; with a Messaging Service, 21603
-#   no sender given, 21701 the service does not exist, 21705 not a service SID, 21703 and 21704 no number in
-#   its pool). Never the phone's fault:
+#   21608 trial account, 21611 and 30001 sender queue full, 30002 account suspended, 20429 too many requests,
+#   20500/20503 and any 5xx: Twilio's own trouble; with a Messaging Service, 21603 no sender given, 21701 the
+#   service does not exist, 21705 not a service SID, 21703 and 21704 no number in its pool). Never the phone's fault:
 #   retried for every message and raised to the operator, never a reason to give up on a phone;
 # - "network": Twilio could not be reached at all (timeout, connection refused): like "account".
 SCOPES = ("message", "recipient", "account", "network")
 MESSAGE_CODES = frozenset({21211, 21610, 21614, 21612, 21408, 21617, 21602, 30007})
 RECIPIENT_FINAL_CODES = frozenset({30003, 30004, 30005, 30006})
 RECIPIENT_RETRY_CODES = frozenset({30008})
-ACCOUNT_CODES = frozenset({20003, 20005, 20404, 21606, 21212, 21601, 21661, 21210, 21608, 21611, 21659, 21660,
+# Not 21210 (a call's 'From' not a voice number of the account): from the main number the call fails for good and
+# the alert keeps paging by text, as before; from the pager number it goes from the main number (monitoring.outbox
+# treats a refusal it does not know of a pager text or call as the pager's).
+ACCOUNT_CODES = frozenset({20003, 20005, 20404, 21606, 21212, 21601, 21661, 21608, 21611, 21659, 21660,
                            20429, 20500, 20503, 30001, 30002, 14107, 21603, 21701, 21703, 21704, 21705})
 # A text Twilio took (201) and then blocked for its sender, reported by the status callback: 30034 a US long code
 # not registered in an A2P 10DLC campaign, 30032 a toll-free number not verified

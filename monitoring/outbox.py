@@ -273,7 +273,7 @@ def in_force(clinic: Clinic, row: Message) -> Message:
 def falls_back(clinic: Clinic, row: Message, scope: str | None) -> bool:
     """Whether `row`, refused with a failure of `scope`, goes again from `from_number` at once: a page, call or
     staff text the account refused from the pager number (a number released, not SMS- or voice-capable, its
-    queue full: Twilio 21606, 21212, 21210, 21611 ...), so a second number never stands between a red flag
+    queue full: Twilio 21606, 21212, 21611 ...), so a second number never stands between a red flag
     and the nurse. Anything else keeps its number."""
     return scope == "account" and row.from_number == clinic.pager_number != clinic.from_number
 

@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from twilio.request_validator import RequestValidator
 
 from app import create_app
-from messages.gateways import GatewayError
+from messages.gateways import GatewayError, error_for
 from scheduler.jobs import run_due_work
 from scheduler.runner import Runner
 
@@ -75,9 +75,8 @@ class Gateway:
 
     def call(self, to, from_, body, url, status_callback=None):
         """A voice call to a nurse (issue 12) is refused and recorded like a text."""
-        if from_ in self.refused_senders:
-            self.refused_senders[from_] = GatewayError("twilio 400 code 21210: 'From' phone number not verified",
-                                                       21210, True, "account")
+        if from_ in self.refused_senders:  # as TwilioGateway classifies Twilio's answer (messages.gateways.error_for)
+            self.refused_senders[from_] = error_for(21210, 400, "twilio 400 code 21210: 'From' phone number not verified")
         return self.send(to, from_, body, "call", status_callback)
 
     def first(self, predicate) -> datetime | None:

@@ -209,11 +209,13 @@ class Checkins(Table):
     def _in_order(self) -> Checkins:
         if not self.reminder_after_minutes < self.missed_after_minutes < self.interval_minutes:
             raise ConfigError("checkins.missed_after_minutes",
-                              "must be later than reminder_after_minutes and sooner than interval_minutes")
+                              f"must be later than checkins.reminder_after_minutes ({self.reminder_after_minutes}) "
+                              f"and sooner than checkins.interval_minutes ({self.interval_minutes})")
         if self.missed_after_minutes >= self.febrile_interval_minutes:
-            raise ConfigError("checkins.febrile_interval_minutes", "must be longer than missed_after_minutes")
+            raise ConfigError("checkins.febrile_interval_minutes",
+                              f"must be longer than checkins.missed_after_minutes ({self.missed_after_minutes})")
         if bool(self.quiet_start) != bool(self.quiet_end):
-            raise ConfigError("checkins.quiet_end", "set both quiet_start and quiet_end, or neither")
+            raise ConfigError("checkins.quiet_end", "set both checkins.quiet_start and checkins.quiet_end, or neither")
         return self
 
 

@@ -147,7 +147,9 @@ def settings_save():
 
 def _form_changes(form) -> tuple[dict, dict[str, str]]:
     """The form's changed settings and, in words beside each field, every problem at once: each value is
-    read, then checked on its own over the current settings (settings.check)."""
+    read, then the changes are checked together over the current settings (settings.check), the one at fault
+    set aside and the rest checked again, so settings that must move together (both quiet hours, opening and
+    closing times) are saved together and every field's own problem is still named."""
     current = settings.public_view(clinic())["effective"]
     changes, errors = {}, {}
     for key in settings.editable_keys():
@@ -166,11 +168,18 @@ def _form_changes(form) -> tuple[dict, dict[str, str]]:
             continue
         if value != old:
             changes[key] = value
-    for key, value in changes.items():
+    remaining = dict(changes)
+    while remaining:
         try:
-            settings.check(clinic(), {key: value})
+            settings.check(clinic(), remaining)
         except ServiceError as error:
-            errors.setdefault(_field(error.field or key), _in_words(error.field or key, error.message))
+            errors.setdefault(_field(error.field), _in_words(error.field, error.message))
+            at_fault = error.field if error.field in remaining else "oncall" if _field(error.field) == "oncall" else None
+            if at_fault not in remaining:  # a clash with a setting left as it was: nothing more to set aside
+                break
+            del remaining[at_fault]
+        else:
+            break
     return changes, errors
 
 
@@ -198,7 +207,10 @@ def _in_words(key: str | None, message: str) -> str:
     # another setting named in the message (opens after it closes) by its label too
     message = re.sub(r"\b(clinic|checkins|thresholds|escalation)\.[a-z_]+\b",
                      lambda match: f"“{short_label(match.group(0))}”", message)
-    return message if message.startswith(label) else f"{label} {message}"
+    if message.startswith(label):
+        return message
+    # "must be ...", "is still ..." read on from the label; an instruction ("set both ...") follows a colon
+    return f"{label} {message}" if re.match(r"(must|is|are)\b", message) else f"{label}: {message}"
 
 
 @bp.post("/settings/revert")

@@ -1,0 +1,60 @@
+"""The settings page as an administrator fills it in: settings that must change together, and the words
+of what is refused (the form's labels, never a config key), through Flask's test client."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from test_dashboard import admin, users  # noqa: F401  (fixtures)
+
+from monitoring.clinic import open_clinic
+
+
+def errors(html: str) -> str:
+    """The page's error summary and the messages beside the fields."""
+    return " ".join(re.findall(r'<(?:div class="error-summary"|p class="field-error").*?</(?:div|p)>', html, re.DOTALL))
+
+
+def saved(app) -> dict:
+    return open_clinic(app.config["CRS"]).effective
+
+
+@pytest.mark.parametrize("form, expect", [
+    pytest.param({"checkins.quiet_start": "22:00", "checkins.quiet_end": "06:00"},
+                 {("checkins", "quiet_start"): "22:00", ("checkins", "quiet_end"): "06:00"}, id="quiet-hours"),
+    pytest.param({"clinic.open": "18:00", "clinic.close": "23:00"},
+                 {("clinic", "open"): "18:00", ("clinic", "close"): "23:00"}, id="evening-clinic"),
+    pytest.param({"checkins.interval_minutes": "30", "checkins.febrile_interval_minutes": "30",
+                  "checkins.missed_after_minutes": "20"},
+                 {("checkins", "interval_minutes"): 30, ("checkins", "missed_after_minutes"): 20}, id="half-hourly"),
+])
+def test_settings_that_must_change_together_are_saved_together(app, client, admin, form, expect):  # noqa: F811
+    """Quiet hours need both ends, so the page could never set them: each field was checked alone over the
+    current settings, and 'quiet start 22:00' alone has no end ('set both ... or neither')."""
+    response = client.post("/dashboard/settings", data={"csrf_token": admin, **form})
+    assert response.status_code == 302, response.text[response.text.find('class="error-summary"'):][:400]
+    effective = saved(app)
+    for (section, key), value in expect.items():
+        assert effective[section][key] == value
+
+
+def test_a_clash_among_the_submitted_values_is_refused_in_the_forms_words(app, client, admin):  # noqa: F811
+    response = client.post("/dashboard/settings", data={"csrf_token": admin, "checkins.quiet_start": "22:00"})
+    assert response.status_code == 400
+    assert "Quiet hours end: set both “Quiet hours start” and “Quiet hours end”, or neither" in response.text
+    order = client.post("/dashboard/settings", data={"csrf_token": admin, "checkins.missed_after_minutes": "130"})
+    assert order.status_code == 400
+    assert ("Count as missed after (minutes) must be later than “Remind after (minutes without an answer)” (15) and "
+            "sooner than “Minutes between check-ins” (120)") in order.text
+    assert "reminder_after_minutes" not in errors(order.text) and "quiet_start" not in errors(response.text)
+    assert saved(app)["checkins"]["quiet_start"] == "" and saved(app)["checkins"]["missed_after_minutes"] == 45
+
+
+def test_a_bad_value_beside_a_good_one_saves_nothing_and_names_both_problems(app, client, admin):  # noqa: F811
+    response = client.post("/dashboard/settings", data={"csrf_token": admin, "thresholds.fever_c": "45",
+                                                        "clinic.open": "8am", "checkins.interval_minutes": "90"})
+    assert response.status_code == 400
+    assert "Please fix these 2 things" in response.text
+    assert "must be between 37.5 and 39.5" in response.text and "24-hour time like 08:00" in response.text
+    effective = saved(app)
+    assert effective["thresholds"]["fever_c"] == 38.0 and effective["checkins"]["interval_minutes"] == 120

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from monitoring import config as config_module
+from monitoring import staff
 from monitoring.clinic import Clinic, NotFound, ValidationError
 from monitoring.store import dumps, loads, to_text, transaction
 
@@ -64,6 +65,13 @@ def _validated(clinic: Clinic, changes: Any) -> dict[str, Any]:
         validated = config_module.load(candidate)
     except config_module.ConfigError as error:
         raise ValidationError(error.format_message().removeprefix("config: "), error.key) from None
+    if "oncall" in changes:
+        for index, person in enumerate(validated["oncall"]):
+            field = f"oncall[{index}].phone"
+            try:
+                staff.check_not_a_patients_phone(clinic, person["phone"], field)
+            except ValidationError as error:
+                raise ValidationError(f"{field}: {error.message}", field) from None
     for key in changes:
         if key.startswith("rota."):
             from monitoring import rota

@@ -39,6 +39,8 @@ def add_staff(clinic: Clinic, name: str, role: str, phone: str | None = None, ac
         except ConfigError:
             raise ValidationError(f"phone must be E.164, like +15555550142, not {phone!r}", "phone") from None
     with transaction(clinic.db):
+        if phone:
+            check_not_a_patients_phone(clinic, phone, "phone")
         existing = clinic.db.execute("SELECT name FROM staff WHERE name = ? COLLATE NOCASE", [name]).fetchone()
         if existing:  # sign-in matches names without regard to case, so these would be one person to it
             raise Conflict(f"a staff member named {existing['name']!r} already exists", "name")
@@ -46,6 +48,15 @@ def add_staff(clinic: Clinic, name: str, role: str, phone: str | None = None, ac
                                                "created_at": to_text(now)})
         clinic.audit(actor, "staff.add", name, role=role)
         return tokens.issue(clinic, staff_id, FIRST_TOKEN, actor)
+
+
+def check_not_a_patients_phone(clinic: Clinic, phone: str, field: str) -> None:
+    """A staff or on-call phone (E.164) must not be a patient's own: their texts are read as that patient's
+    (monitoring.inbound), and the pages sent to it would reach the patient. ValidationError naming `field`."""
+    row = clinic.db.execute("SELECT name FROM patients WHERE phone = ? ORDER BY id DESC LIMIT 1", [phone]).fetchone()
+    if row is not None:
+        raise ValidationError(f"{phone} is the phone of patient {row['name']}; a nurse needs a phone of their own",
+                              field)
 
 
 def list_staff(clinic: Clinic) -> list[dict[str, Any]]:

@@ -31,6 +31,7 @@ from monitoring.config_types import (
     Whole,
     Words,
     clinic_name,
+    database_file,
     is_example_number,
     known_backend,
     messaging_service,
@@ -114,7 +115,7 @@ class Clinic(Table):
 class Database(Table):
     """[database]: where the SQLite file lives."""
 
-    path: Text = setting("instance/crswatch.db", "Database file",
+    path: Annotated[Text, AfterValidator(database_file)] = setting("instance/crswatch.db", "Database file",
                          "SQLite file (WAL, synchronous=FULL); created by `flask --app app init-db`")
 
 
@@ -346,6 +347,19 @@ class OnCall(BaseModel):
         return person
 
 
+def _each_once(chain: list[OnCall]) -> list[OnCall]:
+    """Each person and each phone once in the on-call chain (as a rota chain, monitoring.rota.check_names): a name
+    twice leaves a page's name ambiguous, a phone twice re-pages the same phone as if it were the next person."""
+    for index, person in enumerate(chain):
+        for earlier in chain[:index]:
+            if person.name.casefold() == earlier.name.casefold():
+                raise ConfigError(f"oncall[{index}].name", f"{earlier.name!r} is already in the chain; each person once")
+            if person.phone == earlier.phone:
+                raise ConfigError(f"oncall[{index}].phone",
+                                  f"{person.phone} is already {earlier.name}'s; each phone once in the chain")
+    return chain
+
+
 class Settings(BaseModel):
     """The whole config file: its tables, and `oncall`, the fallback on-call chain."""
 
@@ -361,7 +375,7 @@ class Settings(BaseModel):
     web: Web = Field(default_factory=Web)
     fhir: Fhir = Field(default_factory=Fhir)
     rota: Rota = Field(default_factory=Rota)
-    oncall: Annotated[list[OnCall], BeforeValidator(on_call_chain)] = Field(
+    oncall: Annotated[list[OnCall], BeforeValidator(on_call_chain), AfterValidator(_each_once)] = Field(
         default_factory=lambda: [OnCall(name="Primary nurse", phone="+15555550142")],
         description="The on-call chain, in order: the first is paged first; unacknowledged, each timeout pages the "
                     "last person again and the next; past the end, the whole chain at each timeout. Each entry: "

@@ -94,6 +94,15 @@ def _phone(value: object) -> str:
 CLOCK = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 
 
+def _clock_text(value: object) -> str:
+    """A time of day as the file may write it: "08:00", or a TOML time without quotes (08:00, 08:00:00)."""
+    if isinstance(value, time) and not value.second and not value.microsecond and value.tzinfo is None:
+        return value.strftime("%H:%M")
+    if not isinstance(value, str):
+        raise problem(f'must be a 24-hour time in quotes, like "08:00", not {value!r}')
+    return value
+
+
 def _clock(value: str) -> str:
     if not CLOCK.fullmatch(value.strip()):
         raise problem(f"must be a 24-hour time like 08:00, not {value!r}")
@@ -177,8 +186,8 @@ Number = Annotated[float, BeforeValidator(_number)]
 Text = Annotated[str, BeforeValidator(_text)]
 Words = Annotated[list[str], BeforeValidator(_words)]
 Phone = Annotated[str, BeforeValidator(_phone)]
-Clock = Annotated[Text, AfterValidator(_clock)]
-OptionalClock = Annotated[Text, AfterValidator(_clock_or_empty)]
+Clock = Annotated[str, BeforeValidator(_clock_text), AfterValidator(_clock)]
+OptionalClock = Annotated[str, BeforeValidator(_clock_text), AfterValidator(_clock_or_empty)]
 Address = Annotated[Text, AfterValidator(_address)]
 
 
@@ -187,6 +196,14 @@ def person_name(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise problem("must be a non-empty string")
     return plain_punctuation(value.strip())
+
+
+def database_file(value: str) -> str:
+    """`database.path`: a file. SQLite makes a private temporary database for "" (and a private one in memory for
+    ":memory:") on each connection: the service would start and keep nothing."""
+    if value.strip() in ("", ":memory:"):
+        raise problem(f"must be a file path, like instance/crswatch.db, not {value!r}: that keeps nothing")
+    return value
 
 
 def on_call_chain(value: object) -> object:

@@ -58,3 +58,18 @@ def test_a_bad_value_beside_a_good_one_saves_nothing_and_names_both_problems(app
     assert "must be between 37.5 and 39.5" in response.text and "24-hour time like 08:00" in response.text
     effective = saved(app)
     assert effective["thresholds"]["fever_c"] == 38.0 and effective["checkins"]["interval_minutes"] == 120
+
+
+@pytest.mark.parametrize("chain, words", [
+    pytest.param("", "On-call chain: write at least one person to page, one a line: Name, +15555550142", id="emptied"),
+    pytest.param("Nurse A, +15555550142\nnurse a, +15555550143",
+                 "On-call chain, line 2: name &#39;Nurse A&#39; is already in the chain; each person once", id="name-twice"),
+    pytest.param("Nurse A, +15555550142\nNurse B, +1 555 555 0142",
+                 "On-call chain, line 2: phone +15555550142 is already Nurse A&#39;s; each phone once in the chain",
+                 id="phone-twice"),
+])
+def test_the_on_call_chain_emptied_or_with_someone_twice_is_refused_in_words(app, client, admin, chain, words):  # noqa: F811
+    response = client.post("/dashboard/settings", data={"csrf_token": admin, "oncall": chain})
+    assert response.status_code == 400 and words in response.text
+    assert "tables" not in errors(response.text)
+    assert [person["name"] for person in saved(app)["oncall"]] == ["Primary nurse", "Backup nurse"]

@@ -97,6 +97,8 @@ def _parse_oncall(raw: str) -> list[dict]:
         if not name.strip() or not phone.strip():
             raise ValidationError(f"on-call line {number}: write it as 'Name, +15555550142'", "oncall")
         chain.append({"name": name.strip(), "phone": phone.strip()})
+    if not chain:  # the model's words ("a non-empty list of {name, phone} tables") are the config file's
+        raise ValidationError("write at least one person to page, one a line: Name, +15555550142", "oncall")
     return chain
 
 

@@ -73,3 +73,14 @@ def test_the_on_call_chain_emptied_or_with_someone_twice_is_refused_in_words(app
     assert response.status_code == 400 and words in response.text
     assert "tables" not in errors(response.text)
     assert [person["name"] for person in saved(app)["oncall"]] == ["Primary nurse", "Backup nurse"]
+
+
+def test_a_clash_does_not_hide_the_other_fields_problems(app, client, admin):  # noqa: F811
+    response = client.post("/dashboard/settings", data={"csrf_token": admin, "thresholds.fever_c": "100.4",
+                                                        "clinic.open": "8am", "checkins.quiet_start": "22:00",
+                                                        "oncall": ""})
+    assert response.status_code == 400 and "Please fix these 4 things" in response.text
+    for words in ("Fever at or above (°C) must be between 37.5 and 39.5, not 100.4",
+                  "Opens must be a 24-hour time like 08:00, not &#39;8am&#39;", "Quiet hours end: set both",
+                  "On-call chain: write at least one person"):
+        assert words in errors(response.text), words

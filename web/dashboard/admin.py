@@ -181,7 +181,13 @@ def _form_changes(form) -> tuple[dict, dict[str, str]]:
                 break
             del remaining[at_fault]
         else:
-            break
+            remaining = {}
+    for key, value in remaining.items():  # after such a clash, each other value's own problem (out of range, ...)
+        try:
+            settings.check(clinic(), {key: value})
+        except ServiceError as error:
+            if _field(error.field) == _field(key):
+                errors.setdefault(_field(key), _in_words(error.field, error.message))
     return changes, errors
 
 

@@ -1,4 +1,4 @@
-"""A nurse's phone is never a patient's: pages (other patients' names and readings) would go to that patient,
+"""A nurse's phone is read as a patient's is, and is never a patient's: pages (other patients' names and readings) would go to that patient,
 the nurse would never get them, and the nurse's texts would be read as that patient's check-ins. Enrollment
 already refuses a staff or on-call phone for a patient (monitoring.patients); these are the other ways round:
 the staff page, the settings page's fallback on-call chain, the settings API and the command line."""
@@ -46,3 +46,26 @@ def test_the_command_line_refuses_a_patients_phone(client, api_token, runner):
     result = runner.invoke(args=["staff", "add", "Sam Nurse", "--role", "nurse", "--phone", PATIENT_PHONE])
     assert result.exit_code != 0 and "is the phone of patient Pat Example" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("typed, stored", [
+    pytest.param("(555) 555-0178", "+15555550178", id="us-national"),
+    pytest.param("555.555.0178", "+15555550178", id="dots"),
+    pytest.param("+1 555 555 0178", "+15555550178", id="spaces"),
+])
+def test_the_staff_page_reads_a_phone_as_the_enrollment_form_does(app, client, admin, typed, stored):  # noqa: F811
+    """The enrollment form takes (312) 555-0142; the staff page refused it ('phone must be E.164')."""
+    form = {"csrf_token": admin, "name": "Sam Nurse", "role": "nurse", "phone": typed,
+            "password": "sam's long password", "password_again": "sam's long password"}
+    assert client.post("/dashboard/staff", data=form).status_code == 201
+    people = {person["name"]: person["phone"] for person in list_staff(open_clinic(app.config["CRS"]))}
+    assert people["Sam Nurse"] == stored
+
+
+def test_a_staff_phone_that_cannot_exist_is_refused_in_words(app, client, admin):  # noqa: F811
+    form = {"csrf_token": admin, "name": "Sam Nurse", "role": "nurse", "phone": "+1 312 055 0142",
+            "password": "sam's long password", "password_again": "sam's long password"}
+    response = client.post("/dashboard/staff", data=form)
+    assert response.status_code == 400
+    assert "Phone &#39;+1 312 055 0142&#39; is not a phone number that can exist; check the area code" in response.text
+    assert "Sam Nurse" not in [person["name"] for person in list_staff(open_clinic(app.config["CRS"]))]

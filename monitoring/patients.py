@@ -51,6 +51,9 @@ def _enrollment_fields(clinic: Clinic, body: Any, now: datetime, labels: bool = 
         if staff_by_phone(clinic, values["phone"]) is not None:
             errors["phone"] = ValidationError(f"{values.pop('phone')} is a staff or on-call phone; a patient needs "
                                               "a phone of their own", "phone")
+        elif (taken := caregivers.monitored_caregivers_phone(clinic, values["phone"])) is not None:
+            values.pop("phone")
+            errors["phone"] = ValidationError(taken, "phone")
     if values.get("monitoring_hours") is None and "monitoring_hours" not in errors:
         values["monitoring_hours"] = clinic.checkins["monitoring_hours"]
     if values.get("dose_given_at") is None and "dose_given_at" not in errors:
@@ -61,6 +64,8 @@ def _enrollment_fields(clinic: Clinic, body: Any, now: datetime, labels: bool = 
             errors.setdefault(field, ValidationError("a caregiver's phone must not be the patient's own phone", field))
         elif caregiver.phone in [other.phone for other in values["caregivers"][:index]]:
             errors.setdefault(field, ValidationError("the two caregivers need different phones", field))
+        elif (taken := caregivers.patients_own_phone(clinic, caregiver.phone)) is not None:
+            errors.setdefault(field, ValidationError(taken, field))
     if "caregivers" in values:
         values["caregivers"] = [{**caregiver.model_dump(), "language": caregiver.language or values.get("language")
                                  or "en"} for caregiver in values["caregivers"]]

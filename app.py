@@ -4,8 +4,8 @@
 is registered by the module that owns it, through that module's `init_app(app)`:
 
     flask --app app init-db                         create or migrate the database        monitoring/store.py
-    flask --app app staff add NAME --role nurse     staff (also password, role, token,    monitoring/staff.py
-                                                    list, revoke); prints the token last
+    flask --app app staff add NAME --role nurse     staff (also password, phone, role,    monitoring/staff.py
+                                                    token, list, revoke); prints the token last
     flask --app app demo                            seed a demo admin and patient         monitoring/demo.py
     flask --app app tick                            run all due work once (cron)          scheduler/cli.py
     flask --app app scheduler                       run only the scheduler (gunicorn)     scheduler/cli.py

@@ -37,7 +37,7 @@ def add_staff(clinic: Clinic, name: str, role: str, phone: str | None = None, ac
         phone = staff_phone(clinic, phone)
     with transaction(clinic.db):
         if phone:
-            check_not_a_patients_phone(clinic, phone, "phone")
+            _check_phone_free(clinic, phone, None)
         existing = clinic.db.execute("SELECT name FROM staff WHERE name = ? COLLATE NOCASE", [name]).fetchone()
         if existing:  # sign-in matches names without regard to case, so these would be one person to it
             raise Conflict(f"a staff member named {existing['name']!r} already exists", "name")
@@ -64,6 +64,37 @@ def check_not_a_patients_phone(clinic: Clinic, phone: str, field: str) -> None:
     if row is not None:
         raise ValidationError(f"{phone} is the phone of patient {row['name']}; a nurse needs a phone of their own",
                               field)
+
+
+def _check_phone_free(clinic: Clinic, phone: str, staff_id: int | None) -> None:
+    """A staff phone is no patient's and no other active staff member's (an ACK from a shared phone would be
+    read as the first one's): ValidationError or Conflict naming "phone"."""
+    check_not_a_patients_phone(clinic, phone, "phone")
+    other = clinic.db.execute("SELECT name FROM staff WHERE phone = ? AND active = 1 AND id IS NOT ?",
+                              [phone, staff_id]).fetchone()
+    if other is not None:
+        raise Conflict(f"{phone} is already {other['name']}'s phone; each staff member needs their own", "phone")
+
+
+def set_phone(clinic: Clinic, name: str, phone: str | None, actor: str) -> str | None:
+    """Give an active staff member a new phone for pages and ACK (read as add_staff reads it), or none (`phone`
+    empty: they leave every on-call chain, monitoring.rota). Returns the phone stored (E.164) or None.
+    ValidationError or Conflict naming "phone"; NotFound for no active staff member so named."""
+    phone = staff_phone(clinic, phone) if phone and phone.strip() else None
+    with transaction(clinic.db):
+        staff_id = _active_id(clinic, name)
+        if phone:
+            _check_phone_free(clinic, phone, staff_id)
+        clinic.db.execute("UPDATE staff SET phone = ? WHERE id = ?", [phone, staff_id])
+        clinic.audit(actor, "staff.phone", name, phone=phone)
+    return phone
+
+
+def phone_changed(name: str, phone: str | None) -> str:
+    """What the staff page and the command line say after set_phone."""
+    if phone is None:
+        return f"{name} has no phone now: they are paged no more and left every on-call chain."
+    return f"{name}: pages and ACK now use {phone}."
 
 
 def list_staff(clinic: Clinic) -> list[dict[str, Any]]:
@@ -175,6 +206,16 @@ def role_command(name: str, role: str) -> None:
     click.echo(f"{name} is now {role}; their dashboard sessions ended")
 
 
+@staff_commands.command("phone")
+@click.argument("name")
+@click.argument("phone", default="")
+def phone_command(name: str, phone: str) -> None:
+    """Change a staff member's phone for pages and ACK; without PHONE, take it away (off call)."""
+    with command_clinic(current_app.config["CRS"]) as opened:
+        stored = set_phone(opened, name, phone, actor="cli")
+    click.echo(phone_changed(name, stored))
+
+
 @staff_commands.command("token")
 @click.argument("name")
 @click.option("--label", default="cli", show_default=True, help="what the token is for, like 'ward laptop'")
@@ -209,5 +250,5 @@ def revoke_command(name: str) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Register `flask --app app staff add|password|role|token|list|revoke` (create_app calls this)."""
+    """Register `flask --app app staff add|password|phone|role|token|list|revoke` (create_app calls this)."""
     app.cli.add_command(staff_commands)

@@ -100,7 +100,7 @@ ID_ENDPOINTS = {"dashboard.alert", "dashboard.ack", "dashboard.resolve", "dashbo
                 "dashboard.give_medication", "dashboard.new_dose", "admin.staff_password", "admin.staff_revoke",
                 "dashboard.add_caregiver", "dashboard.remove_caregiver",
                 "workday.pause", "workday.resume", "workday.end", "workday.summary_page",
-                "devices.revoke", "admin.staff_role", "admin.token_revoke",
+                "devices.revoke", "admin.staff_role", "admin.staff_phone", "admin.token_revoke",
                 "simulator.answer_call"}
 
 

@@ -288,6 +288,20 @@ def staff_password(staff_id: int):
     return redirect(url_for(".staff_page"))
 
 
+@bp.post("/staff/<row_id:staff_id>/phone")
+@admin_required
+def staff_phone(staff_id: int):
+    person = _person(staff_id, utcnow())
+    try:
+        stored = staff_module.set_phone(clinic(), person["name"], request.form.get("phone") or "",
+                                        actor=current_user().name)
+    except ServiceError as error:
+        flash(f"{person['name']}: {error.message}", "error")
+    else:
+        flash(staff_module.phone_changed(person["name"], stored), "ok")
+    return redirect(url_for(".staff_page"))
+
+
 @bp.post("/staff/<row_id:staff_id>/revoke")
 @admin_required
 def staff_revoke(staff_id: int):

@@ -1,11 +1,15 @@
-"""The settings page as an administrator fills it in: settings that must change together, and the words
+"""The settings page as an administrator fills it in: settings that must change together, a page left open while
+someone else saved, and the words
 of what is refused (the form's labels, never a config key), through Flask's test client."""
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 import pytest
+from conftest import auth
 from test_dashboard import admin, users  # noqa: F401  (fixtures)
+from werkzeug.datastructures import MultiDict
 
 from monitoring.clinic import open_clinic
 
@@ -84,3 +88,80 @@ def test_a_clash_does_not_hide_the_other_fields_problems(app, client, admin):  #
                   "Opens must be a 24-hour time like 08:00, not &#39;8am&#39;", "Quiet hours end: set both",
                   "On-call chain: write at least one person"):
         assert words in errors(response.text), words
+
+
+class SettingsForm(HTMLParser):
+    """What a browser sends for the page's settings form as it was shown: every input, select and textarea."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.fields: list[tuple[str, str]] = []
+        self._inside = self._select = self._textarea = None
+        self._selected: str | None = None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and "settings" in (attrs.get("class") or ""):
+            self._inside = True
+        elif not self._inside:
+            return
+        elif tag == "input":
+            self.fields.append((attrs["name"], attrs.get("value") or ""))
+        elif tag == "select":
+            self._select, self._selected = attrs["name"], ""
+        elif tag == "option" and self._select and "selected" in attrs:
+            self._selected = attrs.get("value") or ""
+        elif tag == "textarea":
+            self._textarea = attrs["name"]
+            self.fields.append((self._textarea, ""))
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.fields[-1] = (self._textarea, self.fields[-1][1] + data)
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._inside = False
+        elif tag == "select" and self._select:
+            self.fields.append((self._select, self._selected or ""))
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def sent(self, **changes) -> MultiDict:
+        return MultiDict([(name, changes.get(name, value)) for name, value in self.fields])
+
+
+@pytest.fixture
+def api_token(runner) -> str:
+    from conftest import add_staff
+
+    return add_staff(runner, "Api Admin", "admin")
+
+
+def test_a_page_opened_before_another_admins_edit_does_not_undo_it(app, client, admin, api_token):  # noqa: F811
+    """The form sends every field; a page left open (another tab, another admin) while someone raised the fever
+    line sent the old 38.0 back with its own edit, and the save quietly put the fever line back."""
+    opened = SettingsForm(client.get("/dashboard/settings").text)
+    assert client.put("/api/v1/settings", json={"thresholds.fever_c": 38.3, "oncall": [
+        {"name": "Dr On Call", "phone": "+15555550150"}]}, headers=auth(api_token)).status_code == 200
+    response = client.post("/dashboard/settings", data=opened.sent(**{"checkins.interval_minutes": "90"}))
+    assert response.status_code == 302
+    effective = saved(app)
+    assert effective["checkins"]["interval_minutes"] == 90
+    assert effective["thresholds"]["fever_c"] == 38.3 and [p["name"] for p in effective["oncall"]] == ["Dr On Call"]
+
+
+def test_an_edit_of_a_setting_someone_changed_meanwhile_is_refused(app, client, admin, api_token):  # noqa: F811
+    opened = SettingsForm(client.get("/dashboard/settings").text)
+    client.put("/api/v1/settings", json={"thresholds.fever_c": 38.3}, headers=auth(api_token))
+    response = client.post("/dashboard/settings", data=opened.sent(**{"thresholds.fever_c": "38.5",
+                                                                     "checkins.interval_minutes": "90"}))
+    assert response.status_code == 400
+    assert ("Fever at or above (°C) was changed to 38.3 by Api Admin since this page was opened; it shows 38.3 now: "
+            "check it and save again") in errors(response.text)
+    assert saved(app)["thresholds"]["fever_c"] == 38.3 and saved(app)["checkins"]["interval_minutes"] == 120
+    again = SettingsForm(response.text)  # saved again as shown: the other edits go in, the fever line stays
+    assert client.post("/dashboard/settings", data=again.sent()).status_code == 302
+    assert saved(app)["thresholds"]["fever_c"] == 38.3 and saved(app)["checkins"]["interval_minutes"] == 90

@@ -1,6 +1,6 @@
 """The settings page as an administrator fills it in: settings that must change together, a page left open while
-someone else saved, and the words
-of what is refused (the form's labels, never a config key), through Flask's test client."""
+someone else saved, and the words of what is refused (the form's labels, never a config key), through Flask's
+test client."""
 from __future__ import annotations
 
 import re

@@ -116,7 +116,10 @@ def _one_line(error: ErrorDetails) -> ConfigError:
         return ConfigError(key, "must be a table")
     if kind in ("greater_than_equal", "less_than_equal"):
         row = describe(key)
-        return ConfigError(key, f"must be between {row.low:g} and {row.high:g}, not {error['input']!r}")
+        hint = ""
+        if row.unit == "°C" and isinstance(error["input"], (int, float)) and 90 <= error["input"] <= 110:
+            hint = f": it is in °C ({error['input']:g} °F is {(error['input'] - 32) * 5 / 9:.1f} °C)"  # a US habit
+        return ConfigError(key, f"must be between {row.low:g} and {row.high:g}, not {error['input']!r}{hint}")
     return ConfigError(key, error["msg"])
 
 

@@ -157,13 +157,16 @@ def clinic_name(value: str) -> str:
 
 
 def open_days(value: list[str]) -> list[str]:
-    """`clinic.days`: at least one of DAYS (mon ... sun); else a problem naming the bad ones."""
+    """`clinic.days`: at least one of DAYS (mon ... sun), in any case, a day's full name read as its three letters
+    ("Monday": mon); else a problem naming the bad ones."""
     if not value:
         raise problem(f"must name at least one day among {', '.join(DAYS)}")
-    bad = [day for day in value if day not in DAYS]
+    days = [day.strip().lower() for day in value]
+    days = [day[:3] if len(day) > 3 and day.endswith("day") and day[:3] in DAYS else day for day in days]
+    bad = [original for original, day in zip(value, days, strict=True) if day not in DAYS]
     if bad:
-        raise problem(f"must be days among {', '.join(DAYS)}, not {bad}")
-    return value
+        raise problem(f"must be days among {', '.join(DAYS)}, not {', '.join(bad)}")
+    return days
 
 
 def mrn_uri(value: str) -> str:

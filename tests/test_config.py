@@ -49,7 +49,7 @@ def test_partial_config_keeps_other_defaults():
     pytest.param({"clinic": {"timezone": "Mars/Olympus"}}, "clinic.timezone", "IANA", id="unknown-zone"),
     pytest.param({"clinic": {"open": "8am"}}, "clinic.open", "24-hour", id="hours-do-not-parse"),
     pytest.param({"clinic": {"open": "18:00"}}, "clinic.close", "later than", id="close-before-open"),
-    pytest.param({"clinic": {"days": ["monday"]}}, "clinic.days", "mon", id="bad-day"),
+    pytest.param({"clinic": {"days": ["weekdays"]}}, "clinic.days", "mon", id="bad-day"),
     pytest.param({"clinic": {"days": []}}, "clinic.days", "at least one", id="no-days"),
     pytest.param({"clinic": {"name": "  "}}, "clinic.name", "must not be empty", id="empty-name"),
     pytest.param({"sms": {"backend": "carrier-pigeon"}}, "sms.backend", "outbox, twilio", id="bad-backend"),
@@ -74,7 +74,12 @@ def test_partial_config_keeps_other_defaults():
     pytest.param({"path": "x.db"}, "path", "belongs under a [database] line", id="database-table-missing"),
     pytest.param({"clinic": {"open": 8}}, "clinic.open", 'in quotes, like "08:00"', id="hours-not-quoted"),
     pytest.param({"clinic": {"close": "25:00"}}, "clinic.close", "24-hour time", id="hour-25"),
+    pytest.param({"thresholds": {"fever_c": 100.4}}, "thresholds.fever_c",
+                 "must be between 37.5 and 39.5, not 100.4: it is in °C (100.4 °F is 38.0 °C)", id="fever-in-fahrenheit"),
+    pytest.param({"clinic": {"days": ["mon", "Funday"]}}, "clinic.days",
+                 "must be days among mon, tue, wed, thu, fri, sat, sun, not Funday", id="bad-day-in-words"),
 ])
+
 def test_bad_config_names_the_key(config, key, words):
     with pytest.raises(ConfigError) as raised:
         load(config)
@@ -82,6 +87,10 @@ def test_bad_config_names_the_key(config, key, words):
     assert key in message and words in message
     assert "\n" not in message
     assert raised.value.exit_code == 2
+
+
+def test_days_are_read_in_any_case_and_in_full():
+    assert load({"clinic": {"days": ["Mon", "TUESDAY", " wed "]}})["clinic"]["days"] == ["mon", "tue", "wed"]
 
 
 def test_toml_file_is_read(tmp_path):

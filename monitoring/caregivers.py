@@ -49,6 +49,16 @@ def insert_caregiver(clinic: Clinic, patient: Patient, values: dict[str, Any], a
     return caregiver_id
 
 
+def clinics_own_number(clinic: Clinic, phone: str) -> str | None:
+    """Why `phone` (E.164) cannot be a patient's or a caregiver's: it is the clinic's phone (a desk line: prompts
+    to it reach no patient) or the number the service texts from (texts to itself fail); else None."""
+    if phone == clinic.effective["clinic"]["phone"]:
+        return f"{phone} is the clinic's phone (the number patients are told to call); enter the patient's own mobile"
+    if phone == clinic.config["sms"]["from_number"]:
+        return f"{phone} is the number the service texts from; enter the patient's own mobile"
+    return None
+
+
 def patients_own_phone(clinic: Clinic, phone: str) -> str | None:
     """Why `phone` (E.164) cannot be a caregiver's: it is a patient's own phone, whose texts are always read as that
     patient's (monitoring.inbound reads the patient first), never as a caregiver's; else None."""
@@ -84,7 +94,7 @@ def add(clinic: Clinic, patient_id: int, body: Any, actor: str, now: datetime, f
         values = {**caregiver.model_dump(), "language": caregiver.language or patient.language}
         if values["phone"] == patient.phone:
             raise ValidationError(f"{'A' if form else 'a'} caregiver's phone must not be the patient's own phone", "phone")
-        if (taken := patients_own_phone(clinic, values["phone"])) is not None:
+        if (taken := clinics_own_number(clinic, values["phone"]) or patients_own_phone(clinic, values["phone"])) is not None:
             raise ValidationError(taken, "phone")
         current = care.caregivers_of(clinic, patient_id, reachable=False)
         if len(current) >= MAX_CAREGIVERS:

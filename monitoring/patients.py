@@ -48,7 +48,10 @@ def _enrollment_fields(clinic: Clinic, body: Any, now: datetime, labels: bool = 
         # patient's, so that nurse could never ACK a page by text, and would get the patient's prompts.
         from monitoring.staff import staff_by_phone
 
-        if staff_by_phone(clinic, values["phone"]) is not None:
+        if (own := caregivers.clinics_own_number(clinic, values["phone"])) is not None:
+            values.pop("phone")
+            errors["phone"] = ValidationError(own, "phone")
+        elif staff_by_phone(clinic, values["phone"]) is not None:
             errors["phone"] = ValidationError(f"{values.pop('phone')} is a staff or on-call phone; a patient needs "
                                               "a phone of their own", "phone")
         elif (taken := caregivers.monitored_caregivers_phone(clinic, values["phone"])) is not None:
@@ -64,7 +67,8 @@ def _enrollment_fields(clinic: Clinic, body: Any, now: datetime, labels: bool = 
             errors.setdefault(field, ValidationError("a caregiver's phone must not be the patient's own phone", field))
         elif caregiver.phone in [other.phone for other in values["caregivers"][:index]]:
             errors.setdefault(field, ValidationError("the two caregivers need different phones", field))
-        elif (taken := caregivers.patients_own_phone(clinic, caregiver.phone)) is not None:
+        elif (taken := caregivers.clinics_own_number(clinic, caregiver.phone)
+              or caregivers.patients_own_phone(clinic, caregiver.phone)) is not None:
             errors.setdefault(field, ValidationError(taken, field))
     if "caregivers" in values:
         values["caregivers"] = [{**caregiver.model_dump(), "language": caregiver.language or values.get("language")

@@ -165,3 +165,16 @@ def test_an_edit_of_a_setting_someone_changed_meanwhile_is_refused(app, client, 
     again = SettingsForm(response.text)  # saved again as shown: the other edits go in, the fever line stays
     assert client.post("/dashboard/settings", data=again.sent()).status_code == 302
     assert saved(app)["thresholds"]["fever_c"] == 38.3 and saved(app)["checkins"]["interval_minutes"] == 90
+
+
+def test_the_clinic_phone_is_never_a_patients(app, client, admin, api_token):  # noqa: F811
+    """Every urgent text tells the patient to call the clinic phone: a patient's number typed there sent every
+    patient in danger to call that patient."""
+    from conftest import PATIENT_PHONE, enroll
+
+    enroll(client, api_token)
+    response = client.post("/dashboard/settings", data={"csrf_token": admin, "clinic.phone": PATIENT_PHONE})
+    assert response.status_code == 400
+    assert ("Clinic phone patients call: +15555550199 is the phone of patient Pat Example: every urgent text would "
+            "tell patients to call them") in errors(response.text)
+    assert saved(app)["clinic"]["phone"] == "+15555550100"

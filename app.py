@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sqlite3
 import sys
 import weakref
 from collections.abc import Callable
@@ -188,6 +189,23 @@ def _init_db_quietly(settings: dict) -> None:
         db.close()
 
 
+def _rota_not_paged(settings: dict) -> list[str]:
+    """The people `[rota]` names who are not paged (monitoring.rota.not_paged); none before init-db made the tables."""
+    from monitoring import rota
+    from monitoring.clinic import open_clinic
+
+    try:
+        clinic = open_clinic(settings)
+    except sqlite3.OperationalError:  # no tables yet: `serve` without the scheduler before init-db
+        return []
+    try:
+        return rota.not_paged(clinic)
+    except sqlite3.OperationalError:
+        return []
+    finally:
+        clinic.db.close()
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -209,6 +227,8 @@ def serve(host: str, port: int) -> None:
                    "patients use the twilio backend, which prints no text and keeps numbers out of the log.")
     click.echo("  add staff: .venv/bin/flask --app app staff add 'Your Name' --role admin --password "
                f"(or, as an admin, at {url}/dashboard/staff)")
+    for line in _rota_not_paged(settings):
+        click.echo(f"  NOT PAGED: {line} (see /dashboard/settings and /dashboard/staff)")
     click.echo("  stop with Ctrl-C")
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False)

@@ -81,8 +81,9 @@ def not_paged(clinic: Clinic) -> list[str]:
 
 def check_names(clinic: Clinic, key: str, names: list[str]) -> None:
     """A chain may name only active staff members with a phone, each once (ValidationError naming `key`)."""
-    if len(set(names)) != len(names):
-        raise ValidationError(f"{key}: a person is in the chain twice", key)
+    twice = next((name for index, name in enumerate(names) if name in names[:index]), None)
+    if twice is not None:
+        raise ValidationError(f"{key}: {twice} is in the chain twice; each person once", key)
     for name in names:
         row = clinic.db.execute("SELECT phone FROM staff WHERE name = ? AND active = 1", [name]).fetchone()
         if row is None:

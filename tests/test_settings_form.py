@@ -178,3 +178,18 @@ def test_the_clinic_phone_is_never_a_patients(app, client, admin, api_token):  #
     assert ("Clinic phone patients call: +15555550199 is the phone of patient Pat Example: every urgent text would "
             "tell patients to call them") in errors(response.text)
     assert saved(app)["clinic"]["phone"] == "+15555550100"
+
+
+def test_a_refused_on_call_pick_is_named_beside_its_chain(app, client, admin):  # noqa: F811
+    from monitoring.staff import set_phone
+
+    set_phone(open_clinic(app.config["CRS"]), "Nora Nurse", "+15555550177", actor="test")
+    response = client.post("/dashboard/settings", data=MultiDict([
+        ("csrf_token", admin), ("rota.clinic_hours", "Nora Nurse"), ("rota.clinic_hours", "Nora Nurse")]))
+    assert response.status_code == 400
+    assert '<a href="#rota-clinic_hours">On call in clinic hours: Nora Nurse is in the chain twice; each person once' \
+        in response.text
+    assert 'id="rota-clinic_hours"' in response.text  # the summary's link leads to the chain
+    assert '<p class="field-error" id="rota-clinic_hours-error">On call in clinic hours: Nora Nurse is in the chain' \
+        in response.text
+    assert saved(app)["rota"]["clinic_hours"] == []

@@ -113,11 +113,22 @@ def _active_id(clinic: Clinic, name: str) -> int:
     return int(row["id"])
 
 
+def _keep_an_admin(clinic: Clinic, staff_id: int, name: str) -> None:
+    """Conflict when `staff_id` is the last active admin: without one nobody reaches the settings or staff pages."""
+    others = clinic.db.execute("SELECT COUNT(*) FROM staff WHERE role = 'admin' AND active = 1 AND id != ?",
+                               [staff_id]).fetchone()[0]
+    is_admin = clinic.db.execute("SELECT role = 'admin' FROM staff WHERE id = ?", [staff_id]).fetchone()[0]
+    if is_admin and not others:
+        raise Conflict(f"{name} is the last admin; make another admin first", "role")
+
+
 def revoke_staff(clinic: Clinic, name: str, actor: str = "cli", *, now: datetime) -> None:
     """Take away every API token and dashboard session of `name` (revoked at `now`, aware UTC from the
-    caller's request or command); they can no longer sign in. NotFound for no active staff member so named."""
+    caller's request or command); they can no longer sign in. NotFound for no active staff member so named;
+    Conflict for the last admin."""
     with transaction(clinic.db):
         staff_id = _active_id(clinic, name)
+        _keep_an_admin(clinic, staff_id, name)
         clinic.db.execute("UPDATE staff SET active = 0, revoked_at = ? WHERE id = ?", [to_text(now), staff_id])
         tokens.revoke_all(clinic, staff_id, actor)
         sessions.end_all(clinic, staff_id, "revoked")
@@ -125,11 +136,14 @@ def revoke_staff(clinic: Clinic, name: str, actor: str = "cli", *, now: datetime
 
 
 def set_role(clinic: Clinic, name: str, role: str, actor: str) -> None:
-    """Change a staff member's role; their sessions end, so the new role holds from their next sign-in."""
+    """Change a staff member's role; their sessions end, so the new role holds from their next sign-in. Conflict
+    for taking the last admin's role away."""
     if role not in ROLES:
         raise ValidationError(f"role must be one of {', '.join(ROLES)}", "role")
     with transaction(clinic.db):
         staff_id = _active_id(clinic, name)
+        if role != "admin":
+            _keep_an_admin(clinic, staff_id, name)
         clinic.db.execute("UPDATE staff SET role = ? WHERE id = ?", [role, staff_id])
         sessions.end_all(clinic, staff_id, "role")
         clinic.audit(actor, "staff.role", name, role=role)

@@ -149,3 +149,4 @@ def test_the_command_line_changes_a_phone(app, runner, users):  # noqa: F811
     refused = runner.invoke(args=["staff", "phone", "Nora Nurse", "12"])
     assert refused.exit_code != 0 and "is not a possible phone number" in refused.output
     assert nora(app)["phone"] == NORA_NEW
+

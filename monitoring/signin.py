@@ -24,7 +24,7 @@ FREE_TRIES = 5  # wrong passwords in a row from one address for one name before 
 FIRST_DELAY = timedelta(seconds=30)
 MAX_DELAY = timedelta(minutes=15)
 FORGET_AFTER = timedelta(days=1)  # a pair not tried for this long starts again from nothing
-NAME_LIMIT = 100
+NAME_LIMIT = staff_module.NAME_LIMIT  # a longer name cannot be added (monitoring.staff)
 REFUSED = ("Wrong name or password. After 5 wrong tries in a row, each new try has to wait a little "
            "longer (up to 15 minutes).")
 

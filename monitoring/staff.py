@@ -18,6 +18,7 @@ from monitoring.clinic import Clinic, Conflict, NotFound, ValidationError, comma
 from monitoring.store import insert, to_text, transaction, utcnow
 
 ROLES = ("nurse", "admin")
+NAME_LIMIT = 100  # the most of a name sign-in reads (monitoring.signin)
 FIRST_TOKEN = "first token"
 token_hash = tokens.token_hash  # patients' app tokens are hashed the same way
 new_token = tokens.new_token
@@ -31,6 +32,8 @@ def add_staff(clinic: Clinic, name: str, role: str, phone: str | None = None, ac
     name = (name or "").strip()
     if not name:
         raise ValidationError("name must not be empty", "name")
+    if len(name) > NAME_LIMIT:
+        raise ValidationError(f"Name must be at most {NAME_LIMIT} characters (sign-in reads no more)", "name")
     if role not in ROLES:
         raise ValidationError(f"role must be one of {', '.join(ROLES)}", "role")
     if phone:

@@ -1,4 +1,4 @@
-"""The clinic always keeps an admin: the settings and staff pages need one."""
+"""The staff an admin adds and keeps: the clinic always keeps an admin, and every name added can sign in."""
 from __future__ import annotations
 
 from test_dashboard import users  # noqa: F401  (fixtures)
@@ -18,3 +18,18 @@ def test_the_last_admin_cannot_be_demoted_or_revoked(app, runner, users):  # noq
     assert people["Ada Admin"]["role"] == "admin" and people["Ada Admin"]["active"] == 1
     assert runner.invoke(args=["staff", "role", "Nora Nurse", "admin"]).exit_code == 0
     assert runner.invoke(args=["staff", "role", "Ada Admin", "nurse"]).exit_code == 0  # another admin is left
+
+
+def test_a_name_too_long_to_sign_in_with_is_refused(app, client, runner, users):  # noqa: F811
+    """Sign-in reads at most 100 characters of a name (monitoring.signin): a staff member added with a longer one
+    could never sign in, and nothing said why."""
+    from test_dashboard import ADMIN, csrf_from, sign_in
+
+    assert sign_in(client, ADMIN).status_code == 302
+    token = csrf_from(client.get("/dashboard/staff").text)
+    form = {"csrf_token": token, "name": "N" * 101, "role": "nurse", "phone": "",
+            "password": "a long enough password", "password_again": "a long enough password"}
+    response = client.post("/dashboard/staff", data=form)
+    assert response.status_code == 400 and "Name must be at most 100 characters" in response.text
+    assert "N" * 101 not in [person["name"] for person in list_staff(open_clinic(app.config["CRS"]))]
+    assert client.post("/dashboard/staff", data={**form, "name": "N" * 100}).status_code == 201

@@ -41,6 +41,7 @@ from monitoring.config_types import (
     parse_clock,
     person_name,
     problem,
+    session_secret,
     storage_uri,
     time_zone,
 )
@@ -275,8 +276,8 @@ class Escalation(Table):
 class Web(Table):
     """[web]: the session secret, request size, session and API token lifetimes, trusted proxies and rate-limit storage."""
 
-    secret_key: Text = setting("", "Session secret",
-                               "signs dashboard sessions; empty: one is made once and kept in <database path>."
+    secret_key: Annotated[Text, AfterValidator(session_secret)] = setting("", "Session secret",
+                               "signs dashboard sessions: at least 16 characters; empty: one is made once and kept in <database path>."
                                "secret_key (0600), shared by every worker")
     max_request_kb: Whole = setting(64, "Largest request (KB)", "larger request bodies are refused with 413",
                                     ge=4, le=10_240, unit="KB")

@@ -201,6 +201,15 @@ def person_name(value: object) -> str:
     return plain_punctuation(value.strip())
 
 
+def session_secret(value: str) -> str:
+    """`web.secret_key`: empty (a key is made and kept beside the database) or at least 16 characters: it signs every
+    dashboard session, and a short one ("changeme") is guessed offline from one cookie."""
+    if value and len(value) < 16:
+        raise problem("must be at least 16 characters (it signs every sign-in), like the output of "
+                      "python3 -c 'import secrets; print(secrets.token_hex(32))', or empty to have one made")
+    return value
+
+
 def database_file(value: str) -> str:
     """`database.path`: a file. SQLite makes a private temporary database for "" (and a private one in memory for
     ":memory:") on each connection: the service would start and keep nothing."""

@@ -74,6 +74,8 @@ def test_partial_config_keeps_other_defaults():
     pytest.param({"path": "x.db"}, "path", "belongs under a [database] line", id="database-table-missing"),
     pytest.param({"clinic": {"open": 8}}, "clinic.open", 'in quotes, like "08:00"', id="hours-not-quoted"),
     pytest.param({"clinic": {"close": "25:00"}}, "clinic.close", "24-hour time", id="hour-25"),
+    pytest.param({"web": {"secret_key": "changeme"}}, "web.secret_key",
+                 "must be at least 16 characters (it signs every sign-in)", id="guessable-secret-key"),
     pytest.param({"thresholds": {"fever_c": 100.4}}, "thresholds.fever_c",
                  "must be between 37.5 and 39.5, not 100.4: it is in °C (100.4 °F is 38.0 °C)", id="fever-in-fahrenheit"),
     pytest.param({"clinic": {"days": ["mon", "Funday"]}}, "clinic.days",

@@ -87,7 +87,9 @@ def normalised_phone(value: object) -> str | None:
 def _phone(value: object) -> str:
     phone = normalised_phone(value)
     if phone is None:
-        raise problem(f"must be an E.164 phone number like +15555550100, not {value!r}")
+        meant = normalised_phone(f"+1{re.sub(r'[^0-9]', '', value).removeprefix('1')}") if isinstance(value, str) else None
+        hint = f" (a US number? write {meant})" if meant and len(re.sub(r"[^0-9]", "", str(value))) in (10, 11) else ""
+        raise problem(f"must be an E.164 phone number like +15555550100, not {value!r}{hint}")
     return phone
 
 

@@ -31,7 +31,7 @@ from flask.cli import with_appcontext
 
 from monitoring import config as config_module
 from monitoring import demo, staff, store
-from monitoring.store import connect, migrate
+from monitoring.store import migrate_at_start
 from scheduler import cli as scheduler_cli
 from scheduler.runner import Runner
 from web.session_key import session_key
@@ -182,11 +182,7 @@ def start_scheduler(app: Flask) -> Runner:
 
 
 def _init_db_quietly(settings: dict) -> None:
-    db = connect(settings["database"]["path"])
-    try:
-        migrate(db)
-    finally:
-        db.close()
+    migrate_at_start(settings["database"]["path"])  # a file that is no database: one line, exit 2
 
 
 def _rota_not_paged(settings: dict) -> list[str]:
@@ -196,11 +192,11 @@ def _rota_not_paged(settings: dict) -> list[str]:
 
     try:
         clinic = open_clinic(settings)
-    except sqlite3.OperationalError:  # no tables yet: `serve` without the scheduler before init-db
+    except sqlite3.DatabaseError:  # no tables yet (`serve` without the scheduler before init-db), not a database
         return []
     try:
         return rota.not_paged(clinic)
-    except sqlite3.OperationalError:
+    except sqlite3.DatabaseError:
         return []
     finally:
         clinic.db.close()

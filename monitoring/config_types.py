@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import time
+from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -217,6 +218,8 @@ def database_file(value: str) -> str:
     ":memory:") on each connection: the service would start and keep nothing."""
     if value.strip() in ("", ":memory:"):
         raise problem(f"must be a file path, like instance/crswatch.db, not {value!r}: that keeps nothing")
+    if Path(value).is_dir():
+        raise problem(f"{value} is a folder; name a file in it, like {Path(value) / 'crswatch.db'}")
     return value
 
 

@@ -271,3 +271,25 @@ def test_a_stored_edit_is_validated_by_the_same_model(client, admin_token, chang
     assert response.get_json()["field"] == field and words in response.get_json()["error"]
     assert client.get("/api/v1/settings", headers=auth(admin_token)).get_json()["overrides"] == {}
 
+
+
+@pytest.mark.parametrize("command", [["init-db"], ["serve", "--port", "0"]])
+def test_a_database_path_that_is_not_a_database_stops_the_start_with_one_line(tmp_path, command):
+    """database.path pointing at another file (the config itself, a .sql dump) or at a folder: a traceback
+    ('sqlite3.DatabaseError: file is not a database', 'unable to open database file') was all the admin saw."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    dump = tmp_path / "backup.sql"
+    dump.write_text("-- a text dump, not a database\n" * 40)
+    for path, words in ((dump, "is not a database or is damaged"), (tmp_path, "is a folder; name a file in it")):
+        config = tmp_path / "clinic.toml"
+        config.write_text(f'[database]\npath = "{path}"\n[web]\nsecret_key = "{"k" * 32}"\n')
+        result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", *command], capture_output=True,
+                                check=False, text=True, env={"CRS_CONFIG": str(config), "PATH": "/usr/bin:/bin"},
+                                cwd=str(Path(__file__).resolve().parent.parent), timeout=60)
+        lines = [line for line in result.stderr.splitlines() if line.strip() and "WARNING" not in line]
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr + result.stdout
+        assert len(lines) == 1 and str(path) in lines[0] and words in lines[0], lines

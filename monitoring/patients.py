@@ -1,6 +1,7 @@
 """Enrollment and step-up doses: a patient and their monitoring episodes."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -106,6 +107,12 @@ def enrollment_errors(clinic: Clinic, body: Any, now: datetime, form: bool = Fal
                                   "after” setting")
         return type(problem)(message[:1].upper() + message[1:], problem.field)
 
+    if form:  # the checks across caregivers say which caregiver, as the fields' own checks do ("Caregiver 1: cell ...")
+        for field, problem in problems.items():
+            row = re.fullmatch(r"caregivers\[(\d+)\]\.phone", field)
+            if row and not problem.message.startswith("Caregiver"):
+                message = problem.message[:1].upper() + problem.message[1:]
+                problems[field] = type(problem)(f"Caregiver {int(row.group(1)) + 1}: {message}", field)
     if "dose_given_at" in values and "monitoring_hours" in values:
         try:
             check_dose_time(values["dose_given_at"], values["monitoring_hours"], "dose_given_at", now)

@@ -37,3 +37,16 @@ def test_a_new_patients_phone_that_is_a_monitored_patients_caregiver_is_refused(
     response = client.post("/api/v1/patients", headers=auth(admin_token), json=body())
     assert response.status_code == 400 and response.get_json()["field"] == "phone"
     assert "is the phone of Sam Other, caregiver of Pat Example" in response.get_json()["error"]
+
+
+def test_the_form_says_which_caregiver(client, admin_token, patient):
+    from test_dashboard import add_user, csrf_from, enroll_form, sign_in
+
+    add_user(client.application, "Form Admin", "admin")
+    sign_in(client, "Form Admin")
+    token = csrf_from(client.get("/dashboard/patients/new").text)
+    response = enroll_form(client, token, phone=OTHER, **{"caregivers[0].name": "Sam", "caregivers[0].phone": OTHER,
+                                                           "caregivers[1].name": "Pat", "caregivers[1].phone": PATIENT_PHONE})
+    assert response.status_code == 400
+    assert "Caregiver 1: A caregiver&#39;s phone must not be the patient&#39;s own phone" in response.text
+    assert "Caregiver 2: +15555550199 is the phone of patient Pat Example" in response.text

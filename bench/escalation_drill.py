@@ -13,6 +13,10 @@ and the staff API with the clock under time_machine (one simulated scheduler pas
    forward step (then corrected), how many episodes ended. Goal: within one lease (30 s); none.
 6. a flood of 600 texts in a minute from one number: how long its own red flag waits for a page.
    Goal: under 5 s.
+7. the pager number refused (`[sms] pager_number` released or not SMS- or voice-capable: 21606 for texts,
+   21210 for calls, for the whole hour): how long until the red flag's page, and the unacknowledged urgent
+   alert's call, reach the nurse from the main number, and is the operator told. Goal: the page within one
+   pass (5 s), the call within 5 s of its time, told at once.
 
 Run: python bench/escalation_drill.py [--logs]   (prints figures; exits 1 if a goal is missed)
 
@@ -47,6 +51,7 @@ TOKEN = "drill-auth-token"
 BASE = "https://monitor.example.org"
 NURSES = ["+15555550142", "+15555550143"]
 ANN, BOB = "+15555550181", "+15555550182"
+PAGER = "+13125550142"  # drill 7's [sms] pager_number
 
 
 class Gateway:
@@ -54,19 +59,25 @@ class Gateway:
 
     def __init__(self):
         self.sent: list[tuple[datetime, str, str, str]] = []
+        self.senders: list[str] = []  # each sent text's From, in the order of `sent`
         self.refuse = lambda to, body: None
+        self.refused_senders: dict[str, GatewayError] = {}  # a sender number Twilio refuses, and how
         self.first_refusal: datetime | None = None
 
     def send(self, to, from_, body, kind, status_callback=None):
-        error = self.refuse(to, body)
+        error = self.refused_senders.get(from_) or self.refuse(to, body)
         if error is not None:
             self.first_refusal = self.first_refusal or datetime.now(START.tzinfo)
             raise error
         self.sent.append((datetime.now(START.tzinfo), to, kind, body))
+        self.senders.append(from_)
         return f"SMdrill{len(self.sent):027d}"
 
     def call(self, to, from_, body, url, status_callback=None):
         """A voice call to a nurse (issue 12) is refused and recorded like a text."""
+        if from_ in self.refused_senders:
+            self.refused_senders[from_] = GatewayError("twilio 400 code 21210: 'From' phone number not verified",
+                                                       21210, True, "account")
         return self.send(to, from_, body, "call", status_callback)
 
     def first(self, predicate) -> datetime | None:
@@ -74,11 +85,12 @@ class Gateway:
 
 
 class Service:
-    def __init__(self, folder: str):
+    def __init__(self, folder: str, pager_number: str = ""):
         self.config = {
             "clinic": {"name": "Drill Cancer Center", "phone": "+15555550100", "timezone": "America/Chicago"},
             "database": {"path": os.path.join(folder, "drill.db")},
             "sms": {"backend": "outbox", "from_number": "+15555550123", "public_base_url": BASE,
+                    "pager_number": pager_number,
                     "twilio": {"account_sid": "AC" + "0" * 32, "auth_token": TOKEN}},
             "scheduler": {"enabled": False},
             "oncall": [{"name": "Primary nurse", "phone": NURSES[0]}, {"name": "Backup nurse", "phone": NURSES[1]}],
@@ -250,6 +262,37 @@ def drill_flood() -> timedelta | None:
         return paged - red_flag_at if paged else None
 
 
+def drill_pager_refused() -> tuple[timedelta | None, timedelta | None, timedelta | None, str]:
+    """Returns (red flag to page, the call's delay past its time, first refusal to /healthz 503, the numbers the
+    page and the call came from)."""
+    with tempfile.TemporaryDirectory() as folder, time_machine.travel(START, tick=False) as clock:
+        service = Service(folder, pager_number=PAGER)
+        service.gateway.refused_senders[PAGER] = GatewayError(
+            "twilio 400 code 21606: The 'From' phone number provided is not a valid message-capable Twilio phone "
+            "number for this destination/account", 21606, True, "account")
+        service.enroll("Ann Able", ANN)
+        service.run_pass()
+        red_flag_at = START + timedelta(minutes=1)
+        clock.move_to(red_flag_at)
+        service.text(ANN, "o2 85")  # SOP 5 Grade 1 Home: SpO2 < 90%, urgent
+        told = None
+        now = red_flag_at
+        while now < red_flag_at + timedelta(minutes=10):
+            now += POLL
+            clock.move_to(now)
+            service.run_pass()
+            if told is None and service.gateway.first_refusal and not service.healthy():
+                told = now - service.gateway.first_refusal
+        sent = service.gateway.sent
+        paged = next((index for index, row in enumerate(sent) if row[2] == "alert"), None)
+        called = next((index for index, row in enumerate(sent) if row[2] == "call"), None)
+        call_due = red_flag_at + timedelta(minutes=service.config["escalation"]["call_after_minutes"])
+        senders = ", ".join(f"{sent[index][2]} from {service.gateway.senders[index]}"
+                            for index in (paged, called) if index is not None)
+        return (sent[paged][0] - red_flag_at if paged is not None else None,
+                sent[called][0] - call_due if called is not None else None, told, senders)
+
+
 def main() -> int:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--logs", action="store_true", help="also show the service's log lines (stderr)")
@@ -282,6 +325,14 @@ def main() -> int:
     print("==> 6. a 600-text flood in a minute (goal: its own red flag paged within 5 s)")
     wait = drill_flood()
     report("red flag to page", minutes(wait), wait is not None and wait <= timedelta(seconds=5))
+    print("==> 7. the pager number refused for the hour (goal: page within one 5 s pass and the call on time, "
+          "both from the main number; told at once)")
+    page_wait, call_late, told, senders = drill_pager_refused()
+    report("red flag to page", minutes(page_wait), page_wait is not None and page_wait <= POLL)
+    report("urgent alert's call past its time", minutes(call_late), call_late is not None and call_late <= POLL)
+    report("sent from", senders, senders == "alert from +15555550123, call from +15555550123")
+    report("operator told (/healthz 503) after the first refusal", minutes(told),
+           told is not None and told <= timedelta(seconds=10))
     print(f"escalation drill: {len(missed)} goal(s) missed" + (f": {', '.join(missed)}" if missed else ""))
     return 1 if missed else 0
 

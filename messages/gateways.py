@@ -20,8 +20,8 @@ log = logging.getLogger("crswatch.sms")
 # - "recipient": the carrier could not reach this phone (30003 unreachable, 30004 blocked, 30005 unknown,
 #   30006 landline: final; 30008 unknown error: worth another try);
 # - "account": the account or the sender is refused, for every text alike (20003 bad credentials, 21606
-#   and 21212 bad 'From', 21608 trial account, 21611 and 30001 sender queue full, 30002 account suspended,
-#   20429 too many requests, 20500/20503 and any 5xx: Twilio's own trouble; with a Messaging Service, 21603
+#   and 21212 bad 'From', 21210 a call's 'From' not a number of the account, 21608 trial account, 21611 and
+#   30001 sender queue full, 30002 account suspended, 20429 too many requests, 20500/20503 and any 5xx: Twilio's own trouble; with a Messaging Service, 21603
 #   no sender given, 21701 the service does not exist, 21705 not a service SID, 21703 and 21704 no number in
 #   its pool). Never the phone's fault:
 #   retried for every message and raised to the operator, never a reason to give up on a phone;
@@ -30,8 +30,8 @@ SCOPES = ("message", "recipient", "account", "network")
 MESSAGE_CODES = frozenset({21211, 21610, 21614, 21612, 21408, 21617, 21602, 30007})
 RECIPIENT_FINAL_CODES = frozenset({30003, 30004, 30005, 30006})
 RECIPIENT_RETRY_CODES = frozenset({30008})
-ACCOUNT_CODES = frozenset({20003, 20005, 20404, 21606, 21212, 21608, 21611, 21659, 21660, 20429, 20500, 20503,
-                           30001, 30002, 14107, 21603, 21701, 21703, 21704, 21705})
+ACCOUNT_CODES = frozenset({20003, 20005, 20404, 21606, 21212, 21210, 21608, 21611, 21659, 21660, 20429, 20500,
+                           20503, 30001, 30002, 14107, 21603, 21701, 21703, 21704, 21705})
 # Kept for callers that only ask "is it worth another try": permanent means message or recipient scope.
 PERMANENT_CODES = MESSAGE_CODES | RECIPIENT_FINAL_CODES
 RETRYABLE_CODES = RECIPIENT_RETRY_CODES | ACCOUNT_CODES
@@ -115,26 +115,30 @@ class TwilioGateway:
     """Sends through Twilio's REST API with the official SDK. With `messaging_service_sid` (MG...) texts go
     from that Messaging Service instead of `from_`: Twilio picks a sender from its pool, so a clinic raises
     its rate by adding numbers (https://www.twilio.com/docs/messaging/api/message-resource#create-a-message-resource:
-    `MessagingServiceSid` instead of `From`). Calls always come from `from_` (a service sends messages only)."""
+    `MessagingServiceSid` instead of `From`), except texts from `pager_number` (`[sms] pager_number`), which go
+    from that number itself, the one nurses know as the pager. Calls always come from `from_` (a service sends
+    messages only)."""
 
     name = "twilio"
 
     def __init__(self, account_sid: str, auth_token: str, timeout_seconds: float = 10.0,
-                 messaging_service_sid: str = ""):
+                 messaging_service_sid: str = "", pager_number: str = ""):
         from twilio.http.http_client import TwilioHttpClient
         from twilio.rest import Client
 
         self.client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout_seconds))
         self.messaging_service_sid = messaging_service_sid
+        self.pager_number = pager_number
         # The SDK logs each request at INFO with its URL (the account SID) and any query (phone numbers on a
         # lookup): keep that out of the service's logs, which may be shipped where PHI must not go.
         logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
     def send(self, to: str, from_: str, body: str, kind: str, status_callback: str | None = None) -> str:
         """Create the message through Twilio's Messages API (https://www.twilio.com/docs/messaging/api/message-resource),
-        from the Messaging Service when one is set, else `from_`; Twilio's MessageSid, or GatewayError."""
+        from the Messaging Service when one is set (unless `from_` is the pager number), else `from_`; Twilio's
+        MessageSid, or GatewayError."""
         options = {"to": to, "body": body}
-        if self.messaging_service_sid:
+        if self.messaging_service_sid and from_ != self.pager_number:
             options["messaging_service_sid"] = self.messaging_service_sid
         else:
             options["from_"] = from_
@@ -196,5 +200,5 @@ def gateway_for(config: dict[str, Any], echo: bool = True) -> Gateway:
     sms = config["sms"]
     if sms["backend"] == "twilio":
         return TwilioGateway(sms["twilio"]["account_sid"], sms["twilio"]["auth_token"],
-                             messaging_service_sid=sms["messaging_service_sid"])
+                             messaging_service_sid=sms["messaging_service_sid"], pager_number=sms.get("pager_number", ""))
     return OutboxGateway(echo=echo)

@@ -59,6 +59,10 @@ class PageFacts:
     callback: str | None = None  # the patient's number as the nurse dials it, when the clinic allows
     reported_by: str | None = None  # "caregiver (daughter)" when a caregiver's text raised it (no name: min PHI)
     reporter_phone: str | None = None  # that caregiver's number, when the clinic allows numbers in pages
+    # "10:05 AM" ("Mon 10:05 AM" on another day): when the values no reason of the page names (the temperature
+    # and heart rate shown for context) were read, when that is not the page's own time (a plea texted hours after
+    # the last reading must not show that reading as if taken with it)
+    values_at: str | None = None
 
 
 def fahrenheit(celsius: float) -> float:
@@ -116,11 +120,14 @@ def reason_phrases(facts: PageFacts, quote_chars: int = QUOTE_CHARS) -> str:
         elif code == "hypoxia" and facts.spo2 is not None:
             label += f" {facts.spo2}%" + (f" (floor {facts.spo2_floor}%)" if facts.spo2_floor else "")
         parts.append(label)
+    context = []
     if facts.temperature_c is not None and not temperature_shown:
-        parts.append(f"temp {_temperature(facts.temperature_c)}")
+        context.append(f"temp {_temperature(facts.temperature_c)}")
     if facts.heart_rate is not None:
-        parts.append(f"HR {facts.heart_rate}")
-    return ", ".join(parts)
+        context.append(f"HR {facts.heart_rate}")
+    if context and facts.values_at:
+        return f"{', '.join(parts)} (last reading {facts.values_at}: {', '.join(context)})"
+    return ", ".join(parts + context)
 
 
 def _quoted_already(facts: PageFacts, code: str) -> bool:
@@ -206,16 +213,19 @@ def spoken_reasons(facts: PageFacts) -> str:
         elif code == "hypoxia" and facts.spo2 is not None:
             said += f", {facts.spo2} percent" + (f", floor {facts.spo2_floor}" if facts.spo2_floor else "")
         parts.append(said)
+    context = []
     if facts.temperature_c is not None and not temperature_said:
-        parts.append(f"temperature {fahrenheit(facts.temperature_c):.1f} Fahrenheit")
+        context.append(f"temperature {fahrenheit(facts.temperature_c):.1f} Fahrenheit")
     if facts.heart_rate is not None:
-        parts.append(f"heart rate {facts.heart_rate}")
-    return "; ".join(parts)
+        context.append(f"heart rate {facts.heart_rate}")
+    if context and facts.values_at:
+        context = [f"last reading at {facts.values_at}: {', '.join(context)}"]
+    return "; ".join(parts + context)
 
 
 def spoken_page(*, level: str, initials: str, alert_id: int, facts: PageFacts) -> str:
     """What a call to the nurse says before it asks for a key: level, initials, reasons with values and
     what the patient was told. Minimum PHI as in a text page: no name, no number."""
-    told = told_text(facts).strip()
+    told = told_text(facts).strip().replace(" ED ", " the emergency department ")  # a voice reads "ED" as "Ed"
     return (f"This is crswatch with an {level.lower()} alert, number {alert_id}, for patient {initials}"
             f": {spoken_reasons(facts)}.{' Patient ' + told[0].lower() + told[1:] if told else ''}")

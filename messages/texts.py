@@ -28,7 +28,7 @@ PATIENT_KEYS = (
     "first_prompt", "prompt", "reminder", "reply_routine", "reply_fever_home_care", "reply_fever_wait",
     "reply_fever_safety_net",
     "reply_clinician_review", "reply_urgent_in_hours", "reply_urgent_after_hours", "reply_measure_again", "reply_reading_unsure",
-    "reply_unreadable", "reply_med_recorded", "reply_med_too_soon", "reply_med_daily_max",
+    "reply_unreadable", "reply_med_recorded", "reply_med_may_take", "reply_med_too_soon", "reply_med_daily_max",
     "reply_symptoms_noted", "reply_readings_noted", "reply_thanks", "reply_no_fever_noted",
     "reply_still_urgent", "reply_paused", "reply_other_medicine", "help", "unknown_sender", "opted_out", "opted_in", "episode_end",
     "already_stopped", "monitoring_paused", "monitoring_resumed", "monitoring_ended",

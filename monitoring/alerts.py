@@ -21,6 +21,7 @@ from monitoring import bodies, operator, outbox, pagefacts
 from monitoring.clinic import Clinic, Conflict, NotFound, ValidationError
 from monitoring.outbox import DeliveryOutcome, queue_text
 from monitoring.rows import Alert
+from monitoring.staff import staff_by_phone
 from monitoring.store import dumps, from_text, insert, iso, loads, to_text, transaction
 from triage.model import LEVELS
 
@@ -32,9 +33,11 @@ Named = tuple[Alert, str]
 
 
 def initials(name: str) -> str:
-    """Minimum PHI for nurse texts: 'Pat Acceptance' -> 'P.A.' (at most three letters; '?' for none)."""
-    parts = [part for part in name.replace(".", " ").split() if part[:1].isalpha()]
-    return "".join(part[0].upper() + "." for part in parts[:3]) or "?"
+    """Minimum PHI for nurse texts: 'Pat Acceptance' -> 'P.A.' (at most three letters; '?' for none). Each part's
+    first letter, past any quote or bracket around it ("'Ana Lopez", 'Ana (Lupe) Lopez' keep the A and the L)."""
+    letters = [next((character for character in part if character.isalpha()), "") for part in
+               name.replace(".", " ").split()]
+    return "".join(letter.upper() + "." for letter in [letter for letter in letters if letter][:3]) or "?"
 
 
 def nurse_initials(name: str) -> str:
@@ -86,6 +89,7 @@ def raise_alert(clinic: Clinic, patient_id: int, level: str, reasons: list[str],
     when it was acknowledged more than `ack_timeout_minutes` ago and the red flag is back (the nurse has had
     time to act, the patient still has it: someone must look again); or when it belongs to an earlier
     episode. The same reason within the timeout of an ACK is recorded, not paged: the nurse is already on it.
+    An update of an alert nobody acknowledged keeps its re-page time: the next person on call is not put off.
     `told`: the template keys of the replies the patient gets (and `next_dose_at`, when acetaminophen is
     allowed again), which the page repeats to the nurse. `message_id`: the text (its messages id) whose processing
     raises it (None for the tick, the app, a device), kept with the alert whenever it pages: the page, its re-pages
@@ -108,11 +112,16 @@ def raise_alert(clinic: Clinic, patient_id: int, level: str, reasons: list[str],
             record_event(clinic, current.id, "seen_again", now, reasons=list(reasons))
             return current.id
         merged_level = max(current.level, level, key=LEVELS.index)
+        next_page_at = now + _timeout(clinic)
+        if current.status == "open" and current.next_page_at:
+            # still unacknowledged: the update pages, but never puts off the next person on call (a patient texting
+            # a new sign every few minutes would otherwise keep the escalation at the first nurse)
+            next_page_at = min(next_page_at, from_text(current.next_page_at))
         db.execute(
             "UPDATE alerts SET reasons = ?, level = ?, status = 'open', acknowledged_at = NULL, "
             "acknowledged_by = NULL, updated_at = ?, next_page_at = ?, episode_id = COALESCE(?, episode_id), "
             "message_id = ?, reported_by_message_id = COALESCE(?, reported_by_message_id) WHERE id = ?",
-            [dumps(known + added), merged_level, to_text(now), to_text(now + _timeout(clinic)), episode_id,
+            [dumps(known + added), merged_level, to_text(now), to_text(next_page_at), episode_id,
              message_id, reporter, current.id],
         )
         record_event(clinic, current.id, "reopened" if not added else "reasons_added", now, reasons=list(reasons),
@@ -203,6 +212,15 @@ def _page(clinic: Clinic, alert_id: int, page_round: int, now: datetime, update:
     return paged
 
 
+def someone_else_to_page(clinic: Clinic, phone: str, now: datetime) -> bool:
+    """Whether anyone but `phone` could be paged at `now`: the chain in force, else every staff phone (_page's
+    fallback). A nurse passing an alert on (monitoring.voice, key 2) must not be told it went to somebody when
+    nobody else is there."""
+    phones = {person["phone"] for person in clinic.oncall_at(now)} | {
+        person["phone"] for person in _fallback_staff(clinic, set())}
+    return bool(phones - {phone})
+
+
 def _fallback_staff(clinic: Clinic, dead: set[str | None]) -> list[dict[str, Any]]:
     """When every on-call phone has failed for this alert, every other staff phone."""
     rows = clinic.db.execute("SELECT name, phone FROM staff WHERE active = 1 AND phone IS NOT NULL").fetchall()
@@ -233,9 +251,10 @@ def page_due(clinic: Clinic, now: datetime) -> int:
 
 
 def page_next_now(clinic: Clinic, alert_id: int, now: datetime, failed_phone: str | None = None,
-                  message_id: int | None = None, passed_by: str | None = None) -> None:
+                  message_id: int | None = None, passed_by: str | None = None, handed_over: bool = False) -> None:
     """A page could not be delivered (failed for good, or `message_id` keeps failing and is still
-    retried), or the nurse called about it pressed 2 (`passed_by`): move on to the next round at once,
+    retried), or the nurse called about it pressed 2 (`passed_by`), or the round's nurses can no longer take it
+    (`handed_over`, hand_over): move on to the next round at once,
     without that phone, inside the caller's transaction. Nothing happens to an alert no longer open."""
     alert = get_alert(clinic, alert_id)
     if alert is None or alert.status != "open":
@@ -247,12 +266,36 @@ def page_next_now(clinic: Clinic, alert_id: int, now: datetime, failed_phone: st
     )
     if passed_by is not None:
         record_event(clinic, alert_id, "passed", now, actor=passed_by, phone_end=(failed_phone or "")[-4:])
+    elif handed_over:
+        pass  # hand_over recorded it, naming every phone the round went to
     elif message_id is None:
         record_event(clinic, alert_id, "page_undeliverable", now, phone_end=(failed_phone or "")[-4:])
     else:
         record_event(clinic, alert_id, "page_failing", now, phone_end=(failed_phone or "")[-4:],
                      message_id=message_id)
     _page(clinic, alert_id, next_round, now, skip_phone=failed_phone)
+
+
+def hand_over(clinic: Clinic, now: datetime) -> int:
+    """An open alert whose current round was paged only to phones that can no longer take it (staff revoked, or
+    a nurse's phone changed, while the alert waited on them: monitoring.staff.staff_by_phone knows them no more,
+    so their ACK would not count) goes to the next round at `now` (aware UTC, the pass's), as a failed page does:
+    otherwise it would wait on someone who will never answer for up to `ack_timeout_minutes`. Returns how many
+    alerts were handed over. A nurse merely off shift or off the rota still may ACK, and is left alone."""
+    open_alerts = clinic.db.execute(
+        "SELECT id, COALESCE(round_started_at, created_at) AS since FROM alerts WHERE status = 'open'").fetchall()
+    handed = 0
+    for alert in open_alerts:
+        phones = [row[0] for row in clinic.db.execute(
+            "SELECT DISTINCT to_number FROM messages WHERE alert_id = ? AND direction = 'out' AND kind = 'alert' "
+            "AND status != 'canceled' AND created_at >= ?", [alert["id"], alert["since"]])]
+        if not phones or any(staff_by_phone(clinic, phone) is not None for phone in phones):
+            continue
+        with transaction(clinic.db):
+            record_event(clinic, alert["id"], "handed_over", now, phone_end=[phone[-4:] for phone in phones])
+            page_next_now(clinic, alert["id"], now, failed_phone=phones[0], handed_over=True)
+        handed += 1
+    return handed
 
 
 def delivery_failed(clinic: Clinic, outcome: DeliveryOutcome, now: datetime) -> None:
@@ -317,12 +360,13 @@ def acknowledge(clinic: Clinic, alert_id: int | None, actor: str, *, now: dateti
 
 
 def mark_acknowledged(clinic: Clinic, alert_id: int, actor: str, now: datetime) -> None:
-    """Acknowledge an open alert at `now` (inside the caller's transaction): paging and any due call stop,
-    and its history and the audit log say who (`actor`)."""
+    """Acknowledge an open alert at `now` (inside the caller's transaction): paging and any due call stop (a
+    page or call still waiting in the outbox too), and its history and the audit log say who (`actor`)."""
     at = to_text(now)
     clinic.db.execute(
         "UPDATE alerts SET status = 'acknowledged', acknowledged_at = ?, acknowledged_by = ?, "
         "next_page_at = NULL, call_due_at = NULL, updated_at = ? WHERE id = ?", [at, actor, at, alert_id])
+    outbox.withdraw_pages(clinic, alert_id, now)  # a page or call held back (an outage, a retry) is not sent after all
     record_event(clinic, alert_id, "acknowledged", now, actor=actor)
     clinic.audit(actor, "alert.acknowledge", f"alert:{alert_id}", at=now)
 
@@ -352,16 +396,20 @@ def acknowledge_by_text(clinic: Clinic, phone: str, actor: str, alert_id: int | 
         if alert_id is not None:
             named = _named(clinic, alert_id)
             if named is not None and named[0].status != "open":
-                queue_text(clinic, phone, _already_text(clinic, named), "info", now=now)
+                queue_text(clinic, phone, _already_text(clinic, named), "info", to_staff=True, now=now)
                 return []
             if named is None or named[0].id not in {alert.id for alert, _ in allowed}:
                 may = _listed(allowed, with_initials=False)
                 key = "nurse_ack_not_yours" if named is not None and may else "nurse_ack_none"
-                queue_text(clinic, phone, render(key, "en", alert_id=alert_id, allowed=may), "info", now=now)
+                queue_text(clinic, phone, render(key, "en", alert_id=alert_id, allowed=may), "info", to_staff=True,
+                           now=now)
                 return []
             chosen = [named]
         elif not allowed:
-            queue_text(clinic, phone, render("nurse_ack_none", "en", alert_id="", allowed=""), "info", now=now)
+            taken = _recently_paged_closed(clinic, phone, now)
+            body = _already_text(clinic, taken) if taken is not None else render(
+                "nurse_ack_none", "en", alert_id="", allowed="")
+            queue_text(clinic, phone, body, "info", to_staff=True, now=now)
             return []
         else:
             chosen = allowed if every else [allowed[0]]
@@ -375,8 +423,24 @@ def acknowledge_by_text(clinic: Clinic, phone: str, actor: str, alert_id: int | 
             body = render("nurse_ack_all", "en", count=len(chosen), alerts=_listed(chosen))
         if still_open:
             body += " " + render("nurse_ack_also_open", "en", alerts=_listed(still_open))
-        queue_text(clinic, phone, body, "info", now=now)
+        queue_text(clinic, phone, body, "info", to_staff=True, now=now)
         return sorted(done)
+
+
+# A bare ACK with nothing open answers about the alert last paged to that phone within this time (who took it,
+# when): the reply names a time of day only, so never an alert of an earlier night.
+RECENT_PAGE = timedelta(hours=12)
+
+
+def _recently_paged_closed(clinic: Clinic, phone: str, now: datetime) -> Named | None:
+    """The alert last paged (or called) to `phone` within RECENT_PAGE, when someone has acknowledged or resolved
+    it since: a second nurse's bare `ACK` is told who was first, so two nurses do not both drive in."""
+    row = clinic.db.execute(
+        "SELECT alert_id FROM messages WHERE to_number = ? AND direction = 'out' AND kind IN ('alert', 'call') "
+        "AND alert_id IS NOT NULL AND created_at >= ? ORDER BY id DESC LIMIT 1",
+        [phone, to_text(now - RECENT_PAGE)]).fetchone()
+    named = None if row is None else _named(clinic, row[0])
+    return named if named is not None and named[0].status != "open" else None
 
 
 def _listed(named: list[Named], with_initials: bool = True, most: int = 4) -> str:
@@ -424,6 +488,7 @@ def resolve(clinic: Clinic, alert_id: int, actor: str, note: str, outcome: str |
             [at, actor, note, at, at, actor, alert_id])
         if outcome is not None:
             db.execute("UPDATE alerts SET outcome = ? WHERE id = ?", [outcome, alert_id])
+        outbox.withdraw_pages(clinic, alert_id, now)
         record_event(clinic, alert_id, "resolved", now, actor=actor, note=note,
                      **({"outcome": outcome} if outcome else {}))
         clinic.audit(actor, "alert.resolve", f"alert:{alert_id}", at=now, note=note, outcome=outcome)

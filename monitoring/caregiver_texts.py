@@ -16,13 +16,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from messages.parse import parse
-from messages.texts import render
+import triage
+from messages.concern import concern
+from messages.parse import Parsed, parse
+from messages.texts import SEND_FIRST, render
 from monitoring import alerts, care, neuro_checks
 from monitoring.clinic import Clinic
 from monitoring.outbox import queue_text
 from monitoring.rows import Patient
-from monitoring.store import from_text, patient_by_id, to_text
+from monitoring.store import active_episode, from_text, patient_by_id, to_text
+from triage import replies
+from triage.model import History, Reading
+from triage.ranges import trusted
 
 # An earlier text held while we asked which patient it was about is released by initials this long after.
 HOLD_FOR = timedelta(hours=2)
@@ -59,17 +64,19 @@ def cared_for(clinic: Clinic, phone: str) -> Cared:
     return cared
 
 
-def route(clinic: Clinic, cared: Cared, message: sqlite3.Row, now: datetime) -> Routed | None:
+def route(clinic: Clinic, cared: Cared, message: sqlite3.Row, now: datetime, *,
+          processed_at: datetime | None = None) -> Routed | None:
     """Handle what only a caregiver's text (`message`, its messages row; `cared` from cared_for, not empty)
     does: STOP / START / HELP, attribution to one patient, the neuro check's answer. Return what the patient's
     pipeline must still read, or None when nothing is left for it. Inside the caller's transaction. `now`: aware
-    UTC from the caller's request or pass (monitoring.inbound: when the text arrived)."""
+    UTC from the caller's request or pass (monitoring.inbound: when the text arrived); `processed_at`: the
+    processing's time, which a page raised here takes (None: `now`)."""
     parsed = parse(message["body"], clinic.local(now))
     if parsed.command in ("stop", "start", "help"):
         _command(clinic, cared, message, parsed.command, now)
         return None
     routed = (Routed(care.caregiver_as_writer(*cared[0]), dict(message)) if len(cared) == 1
-              else _attribute(clinic, cared, message, now))
+              else _attribute(clinic, cared, message, parsed, now, processed_at or now))
     if routed is None:
         return None
     patient, caregiver = routed.patient, routed.patient.caregiver
@@ -113,9 +120,10 @@ def _initials_pattern(name: str) -> str:
     return r"\.?\s*".join(letters) + r"\.?"
 
 
-def _attribute(clinic: Clinic, cared: Cared, message: sqlite3.Row, now: datetime) -> Routed | None:
+def _attribute(clinic: Clinic, cared: Cared, message: sqlite3.Row, parsed: Parsed, now: datetime,
+               processed_at: datetime) -> Routed | None:
     """Which of several patients a text is about: its leading initials or first name, else the held text
-    an initials-only text answers for, else ask."""
+    an initials-only text answers for, else ask (and, for a red flag, page first: _page_unattributed)."""
     body = message["body"] or ""
     matches = []
     for patient, caregiver in cared:
@@ -136,6 +144,7 @@ def _attribute(clinic: Clinic, cared: Cared, message: sqlite3.Row, now: datetime
             return Routed(writer, dict(held))
         return Routed(writer, {**dict(message), "body": rest})
     caregiver = cared[0][1]
+    _page_unattributed(clinic, cared, message, parsed, now, processed_at)
     word = OR_WORD.get(caregiver["language"], OR_WORD["en"])
     choices = f" {word} ".join(alerts.initials(patient.name) for patient, _ in cared)
     values = {**care.text_values(clinic, now=now), "choices": choices}
@@ -143,3 +152,52 @@ def _attribute(clinic: Clinic, cared: Cared, message: sqlite3.Row, now: datetime
     queue_text(clinic, caregiver["phone"], render("caregiver_which_patient", caregiver["language"], **values), "info",
                now=now)
     return None
+
+
+def _page_unattributed(clinic: Clinic, cared: Cared, message: sqlite3.Row, parsed: Parsed, arrived: datetime,
+                       now: datetime) -> None:
+    """A text held while its caregiver is asked which patient it is about still pages at once when it is a red flag
+    or asks for a person ("she won't wake up", "o2 86", "please call me"): held, it paged no one until initials came,
+    and never if they did not (break-it pass). Red flags page the on-call nurse within seconds (SOP 5 Grade 1 Home:
+    "recontact the clinic urgently or present to ED if ..."; SOP 4 Workup: neurotoxicity). Each patient the phone
+    cares for in an active episode is triaged on the text alone (nothing is stored on their record: it may be the
+    other one's) and, at an alert level, paged, naming the caregiver; the caregiver is told the most urgent answer
+    before the question. The initials later release the text to the one patient's record as before. `arrived`: when
+    the text arrived (its reading's time); `now`: the processing's, which the page and the reply take."""
+    worry = concern(message["body"])
+    reading = trusted(Reading(
+        taken_at=arrived, temperature_c=parsed.temperature_c, systolic=parsed.systolic, diastolic=parsed.diastolic,
+        spo2=parsed.spo2, heart_rate=parsed.heart_rate, symptoms=parsed.symptoms,
+        denied_symptoms=parsed.denied_symptoms))
+    answers: list[tuple[str, str]] = []  # (level, the first instruction texted)
+    therapies: list[str] = []
+    for patient, caregiver in cared:
+        episode = active_episode(clinic.db, patient.id)
+        if episode is None:
+            continue
+        assessment = triage.assess(clinic.thresholds, care.profile(patient, episode), History(), reading, now,
+                                   clinic.hours)
+        if assessment.level in care.ALERT_LEVELS:
+            level, reasons = assessment.level, [r for r in assessment.reasons if r != "implausible_reading"]
+            told = care.texted_instructions(assessment)
+        elif worry:
+            level, reasons, told = "clinician_review", [], ("reply_clinician_review",)
+        else:
+            continue
+        reasons += [worry] if worry else []
+        # the page names the caregiver who wrote (alerts.raise_alert reads it off the text); the text stays held
+        clinic.db.execute("UPDATE messages SET caregiver_id = ? WHERE id = ?", [caregiver["id"], message["id"]])
+        alerts.raise_alert(clinic, patient.id, level, reasons, episode_id=episode.id, told=told,
+                           message_id=message["id"], now=now)
+        answers.append((level, told[0]))
+        therapies += [episode.therapy] if episode.therapy and episode.therapy not in therapies else []
+    if not answers:
+        return
+    caregiver = cared[0][1]
+    if caregiver["opted_out_at"]:
+        return  # Twilio refuses texts to a number that sent STOP; the nurse has the page
+    key = max(answers, key=lambda answer: triage.LEVELS.index(answer[0]))[1]
+    values = {**care.text_values(clinic, now=now), "therapy": f" {OR_WORD.get(caregiver['language'], 'or')} ".join(
+        therapies) or "?"}
+    queue_text(clinic, caregiver["phone"], render(replies.for_reader(key, caregiver=True), caregiver["language"],
+                                                  **values), "reply", urgent=key in SEND_FIRST, now=now)

@@ -155,8 +155,15 @@ class Clinic:
 
     @property
     def from_number(self) -> str:
-        """The number texts and calls are sent from (`[sms] from_number`, E.164)."""
+        """The number texts to patients and caregivers are sent from (`[sms] from_number`, E.164)."""
         number: str = self.config["sms"]["from_number"]
+        return number
+
+    @property
+    def pager_number(self) -> str:
+        """The number pages, calls and texts to staff are sent from: `[sms] pager_number` (E.164), else
+        `from_number` when it is empty."""
+        number: str = self.config["sms"].get("pager_number") or self.from_number
         return number
 
     def local(self, moment: datetime) -> datetime:

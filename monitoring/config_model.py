@@ -26,6 +26,7 @@ from monitoring.config_types import (
     Flag,
     Number,
     OptionalClock,
+    OptionalPhone,
     Phone,
     Text,
     Whole,
@@ -133,6 +134,13 @@ class Sms(Table):
     backend: Annotated[Text, AfterValidator(known_backend)] = setting(
         "outbox", "Texts go through", '"outbox": record and print texts (no account needed); "twilio": send them')
     from_number: Phone = setting("+15555550123", "Number patients text", "E.164; the Twilio number patients text")
+    pager_number: OptionalPhone = setting(
+        "", "Number nurses are paged from",
+        "a second Twilio number (E.164) that pages, calls and every text to staff come from, so nurses can give it "
+        "a ringtone of its own and let it through Do Not Disturb, and a burst of prompts to patients never holds a "
+        "page back (each number has its own sending rate); point its messaging webhook at /sms/inbound too, so "
+        "ACK replies arrive (docs/operations.md); an account refusal of it sends the page from from_number; \"\": "
+        "from_number")
     public_base_url: Address = setting(
         "", "Public address", 'e.g. "https://monitor.example.org": the URL Twilio calls (signatures are checked '
                               "over it behind a proxy) and nurse texts link to; empty: the request's own URL")
@@ -157,6 +165,13 @@ class Sms(Table):
         "prompts falling due in the same minute leave over at most this many minutes, so a burst never stands "
         "in front of an urgent text (0: all at once)", ge=0, le=30, unit="minutes")
     twilio: Twilio = Field(default_factory=Twilio)
+
+    @model_validator(mode="after")
+    def _pager_is_another_number(self) -> Sms:
+        if self.pager_number and self.pager_number == self.from_number:
+            raise ConfigError("sms.pager_number", "is sms.from_number; set a second Twilio number, or leave it empty "
+                                                  "to page from sms.from_number")
+        return self
 
 
 class Scheduler(Table):
@@ -398,6 +413,9 @@ class Settings(BaseModel):
             raise ConfigError("clinic.phone", "is still the example number; set the number patients should call")
         if is_example_number(self.sms.from_number):
             raise ConfigError("sms.from_number", "is still the example number; set your Twilio number")
+        if self.sms.pager_number and is_example_number(self.sms.pager_number):
+            raise ConfigError("sms.pager_number", "is an example number; set your second Twilio number, or leave it "
+                                                  "empty to page from sms.from_number")
         for index, person in enumerate(self.oncall):
             if is_example_number(person.phone):
                 raise ConfigError(f"oncall[{index}].phone", "is still an example number; set the on-call nurse's phone")

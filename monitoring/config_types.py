@@ -94,6 +94,15 @@ def _phone(value: object) -> str:
     return phone
 
 
+def _phone_or_empty(value: object) -> str:
+    if isinstance(value, str) and not value.strip():
+        return ""
+    phone = normalised_phone(value)
+    if phone is None:
+        raise problem(f"must be an E.164 phone number like +15555550100, or empty; not {value!r}")
+    return phone
+
+
 CLOCK = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 
 
@@ -192,6 +201,7 @@ Number = Annotated[float, BeforeValidator(_number)]
 Text = Annotated[str, BeforeValidator(_text)]
 Words = Annotated[list[str], BeforeValidator(_words)]
 Phone = Annotated[str, BeforeValidator(_phone)]
+OptionalPhone = Annotated[str, BeforeValidator(_phone_or_empty)]
 Clock = Annotated[str, BeforeValidator(_clock_text), AfterValidator(_clock)]
 OptionalClock = Annotated[str, BeforeValidator(_clock_text), AfterValidator(_clock_or_empty)]
 Address = Annotated[Text, AfterValidator(_address)]

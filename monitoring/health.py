@@ -123,6 +123,11 @@ def _gateway(clinic: Clinic, now: datetime) -> dict[str, Any]:
         return {"ok": False, **figures, "failing_since": to_text(health.failing_since),
                 "scope": health.scope, "code": health.code,
                 "error": f"the SMS gateway refuses every text ({health.scope}, code {health.code})"}
+    refused = operator.pager_refusal(clinic.db)
+    if refused is not None:  # pages still leave, from the main number, which a nurse's Do Not Disturb may silence
+        return {"ok": False, **figures, "pager_refused_since": refused["since"], "code": refused["code"],
+                "error": f"Twilio refuses the pager number (code {refused['code']}): pages and calls go from the main "
+                         "number ([sms] from_number) meanwhile; fix [sms] pager_number or that number in Twilio"}
     return {"ok": True, **figures}
 
 

@@ -251,7 +251,8 @@ def process(clinic: Clinic, message_id: int, known: _Known | None = None, *, now
         if patient is not None:
             _from_patient(clinic, patient, message, now, ahead, received)
         elif cared and staff is None:  # a caregiver: their own commands and the neuro check here, the rest as the patient's text
-            routed = caregiver_texts.route(clinic, cared, message, from_text(message["created_at"]))  # when it arrived
+            routed = caregiver_texts.route(clinic, cared, message, from_text(message["created_at"]),  # when it arrived
+                                           processed_at=now)
             if routed is not None:
                 _from_patient(clinic, routed.patient, routed.message, now, ahead, received)
         elif staff is not None:
@@ -277,7 +278,8 @@ def _from_staff(clinic: Clinic, staff: dict[str, Any], message: sqlite3.Row, now
     answered that only ACK is read."""
     is_ack, alert_id = staff_ack(message["body"])
     if not is_ack:
-        queue_text(clinic, staff["phone"], render("staff_unreadable", "en"), "info", staff_id=staff["id"], now=now)
+        queue_text(clinic, staff["phone"], render("staff_unreadable", "en"), "info", staff_id=staff["id"],
+                   to_staff=True, now=now)
         return
     alerts.acknowledge_by_text(clinic, staff["phone"], staff["name"], alert_id, every=staff_ack_all(message["body"]),
                                now=now)

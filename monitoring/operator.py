@@ -21,6 +21,7 @@ log = logging.getLogger("crswatch.operator")
 
 GATEWAY_SUCCESS = "gateway.last_success"
 GATEWAY_FAILURE = "gateway.account_failure"  # set while the account or network refuses every text
+PAGER_REFUSED = "gateway.pager_refused"  # set while Twilio refuses [sms] pager_number (pages go from from_number)
 HEARTBEAT = "scheduler.heartbeat"
 CLOCK_HOLD = "clock.hold"
 # A wall clock that moved this much further than the monotonic clock between two scheduler passes has
@@ -79,11 +80,7 @@ def gateway_failed(db: Db, code: int | None, scope: str, message: str, now: date
     """Count a failure by Twilio error `code` (None when Twilio was not reached) and `scope`
     (messages.gateways.SCOPES); an account or network failure is raised to the operator at
     once (a CRITICAL log line on the first, and health, metrics and the dashboard banner from then on)."""
-    db.execute(
-        "INSERT INTO gateway_errors (code, scope, count, last_at, last_message) VALUES (?, ?, 1, ?, ?) "
-        "ON CONFLICT (code, scope) DO UPDATE SET count = count + 1, last_at = excluded.last_at, "
-        "last_message = excluded.last_message",
-        [str(code) if code is not None else "none", scope, to_text(now), scrub(message)])
+    _count(db, code, scope, message, now)
     message = scrub(message)
     if scope not in ("account", "network"):
         return
@@ -95,6 +92,44 @@ def gateway_failed(db: Db, code: int | None, scope: str, message: str, now: date
         failure = {"since": to_text(now)}
     failure.update({"code": code, "scope": scope, "message": message, "last_at": to_text(now)})
     put(db, GATEWAY_FAILURE, failure, now)
+
+
+def _count(db: Db, code: int | None, scope: str, message: str, now: datetime) -> None:
+    db.execute(
+        "INSERT INTO gateway_errors (code, scope, count, last_at, last_message) VALUES (?, ?, 1, ?, ?) "
+        "ON CONFLICT (code, scope) DO UPDATE SET count = count + 1, last_at = excluded.last_at, "
+        "last_message = excluded.last_message",
+        [str(code) if code is not None else "none", scope, to_text(now), scrub(message)])
+
+
+def pager_refused(db: Db, code: int | None, message: str, now: datetime) -> None:
+    """Twilio refused the pager number (`[sms] pager_number`) for the account's reason `code`: pages go from
+    the main number meanwhile (monitoring.outbox.falls_back), which a nurse's phone may keep silent in Do Not
+    Disturb, so the operator is told at once (a CRITICAL log line, then /healthz, metrics and the dashboard
+    banner until a text leaves from the pager number again). Inside the caller's transaction."""
+    _count(db, code, "account", message, now)
+    refused = get(db, PAGER_REFUSED)
+    if refused is None:
+        log.critical("Twilio refuses the pager number (code %s): %s. Pages and calls go from the main number "
+                     "([sms] from_number) meanwhile; fix [sms] pager_number or that number in Twilio", code,
+                     scrub(message))
+        refused = {"since": to_text(now)}
+    refused.update({"code": code, "message": scrub(message), "last_at": to_text(now)})
+    put(db, PAGER_REFUSED, refused, now)
+
+
+def pager_worked(db: Db, now: datetime) -> None:
+    """A text left from the pager number: whatever refused it before is over."""
+    refused = get(db, PAGER_REFUSED)
+    if refused is not None:
+        delete(db, PAGER_REFUSED)
+        log.warning("the pager number works again (Twilio had refused it since %s, code %s)", refused["since"],
+                    refused["code"])
+
+
+def pager_refusal(db: Db) -> dict[str, Any] | None:
+    """The pager number's refusal in force: {"since", "code", "message", "last_at"}, or None."""
+    return get(db, PAGER_REFUSED)
 
 
 @dataclass(frozen=True)

@@ -16,19 +16,21 @@ from __future__ import annotations
 
 import logging
 import random
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from messages.gateways import RETRYABLE_CODES
+from messages.gateways import RETRYABLE_CODES, scope_of
 from monitoring import operator
 from monitoring.clinic import Clinic
 from monitoring.rows import Message
-from monitoring.store import from_text, insert, to_text, transaction
+from monitoring.store import Database, from_text, insert, to_text, transaction
 
 log = logging.getLogger("crswatch.outbox")
 
 KINDS = ("prompt", "reminder", "reply", "alert", "info", "call")  # call: a voice call to a nurse (monitoring.voice)
+STAFF_KINDS = ("alert", "call")  # always to a nurse: sent from the pager number (queue_text)
 BACKOFF_FIRST_SECONDS = 30
 BACKOFF_MAX_SECONDS = 600
 # An account or network failure: every text again this soon (+-20%), so a five-minute outage costs
@@ -103,15 +105,18 @@ def priority_of(kind: str, urgent: bool = False) -> int:
 
 def queue_text(clinic: Clinic, to: str, body: str, kind: str, *, patient_id: int | None = None,
                alert_id: int | None = None, staff_id: int | None = None, urgent: bool = False,
-               send_after: datetime | None = None, now: datetime) -> int:
+               to_staff: bool = False, send_after: datetime | None = None, now: datetime) -> int:
     """Queue a text to `to` (E.164) inside the caller's transaction; return its message id. `kind` one of
     KINDS (AssertionError otherwise: a bug, never input); `urgent` puts a reply ahead of every other reply
-    (priority_of); `send_after` holds it until then (prompts spread over a burst); `now` the caller's time
-    (aware UTC), when it was queued."""
+    (priority_of); `to_staff` (implied by a page, a call or a `staff_id`) sends it from the clinic's pager
+    number (Clinic.pager_number), the one a nurse's phone knows as the pager; `send_after` holds it until then
+    (prompts spread over a burst); `now` the caller's time (aware UTC), when it was queued."""
     assert kind in KINDS, kind
     queued_at = to_text(now)
+    staff = to_staff or staff_id is not None or kind in STAFF_KINDS
     return insert(clinic.db, "messages", {
-        "direction": "out", "to_number": to, "from_number": clinic.from_number, "body": body, "kind": kind,
+        "direction": "out", "to_number": to, "from_number": clinic.pager_number if staff else clinic.from_number,
+        "body": body, "kind": kind,
         "patient_id": patient_id, "alert_id": alert_id, "staff_id": staff_id, "status": "queued",
         "priority": priority_of(kind, urgent),
         "next_attempt_at": to_text(send_after) if send_after else queued_at, "created_at": queued_at,
@@ -119,10 +124,31 @@ def queue_text(clinic: Clinic, to: str, body: str, kind: str, *, patient_id: int
     })
 
 
+def withdraw_pages(clinic: Clinic, alert_id: int, now: datetime) -> int:
+    """Pages and calls about `alert_id` still waiting to go (queued: due, backing off, or held by an outage) are
+    not sent (status 'canceled'), inside the caller's transaction: the alert was acknowledged or resolved, and
+    a nurse woken at night by "URGENT NOT ACKED" for an alert already taken learns to ignore the pager.
+    Returns how many."""
+    withdrawn: int = clinic.db.execute(
+        "UPDATE messages SET status = 'canceled', updated_at = ? WHERE alert_id = ? AND kind IN ('alert', 'call') "
+        "AND direction = 'out' AND status = 'queued'", [to_text(now), alert_id]).rowcount
+    return withdrawn
+
+
 def backoff_seconds(attempts: int) -> float:
     """30 s, 60 s, 120 s ... capped at 10 min, each +-20% so a burst of failures does not retry in step."""
     base = float(min(BACKOFF_FIRST_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS))
     return base * random.uniform(0.8, 1.2)
+
+
+def reply_or_page_due(db: Database | sqlite3.Connection, now: datetime) -> bool:
+    """Whether a page, a call or a reply to a person (priority_of: PRIORITY_REPLY or more urgent) is queued and
+    due at `now` (aware UTC): what a scheduler in another process is woken for (scheduler.runner's watch), not
+    the prompts it queues itself. One indexed read of the queue's front (messages_queue)."""
+    rows = db.execute(
+        "SELECT 1 FROM messages INDEXED BY messages_queue WHERE direction = 'out' AND status = 'queued' "
+        "AND priority <= ? AND next_attempt_at <= ? LIMIT 1", [PRIORITY_REPLY, to_text(now)]).fetchall()
+    return bool(rows)  # read to the end: an open statement would keep a caller's read snapshot
 
 
 def due(clinic: Clinic, now: datetime, limit: int, skip: Iterable[int] = ()) -> list[Message]:
@@ -149,16 +175,19 @@ def claim(clinic: Clinic, message_id: int, now: datetime) -> bool:
             [to_text(now), to_text(now), message_id]).rowcount)
 
 
-def record_sent(clinic: Clinic, message_id: int, sid: str, sent_at: datetime) -> list[DeliveryOutcome]:
-    """The gateway took the row (`sid`, Twilio's message or call SID): mark it sent, tell the operator the
-    account works, and apply status callbacks that arrived before the sid was recorded. Returns the
-    failures those callbacks reported (the caller gives them to monitoring.alerts in the same
-    transaction)."""
+def record_sent(clinic: Clinic, message_id: int, sid: str, sent_at: datetime,
+                from_number: str | None = None) -> list[DeliveryOutcome]:
+    """The gateway took the row (`sid`, Twilio's message or call SID; `from_number`, the number it went
+    from): mark it sent, tell the operator the account (and the pager number, when it went from that) works,
+    and apply status callbacks that arrived before the sid was recorded. Returns the failures those
+    callbacks reported (the caller gives them to monitoring.alerts in the same transaction)."""
     with transaction(clinic.db):
         clinic.db.execute(
             "UPDATE messages SET status = 'sent', sid = ?, sent_at = ?, updated_at = ?, error_scope = NULL "
             "WHERE id = ?", [sid, to_text(sent_at), to_text(sent_at), message_id])
         operator.gateway_succeeded(clinic.db, sent_at)
+        if from_number is not None and from_number == clinic.pager_number != clinic.from_number:
+            operator.pager_worked(clinic.db, sent_at)
         return _apply_early_callbacks(clinic, sid, sent_at)
 
 
@@ -171,15 +200,24 @@ def record_failure(clinic: Clinic, row: Message, code: int | None, scope: str, r
     db = clinic.db
     first_failure = row.error_scope is None
     with transaction(db):
-        operator.gateway_failed(db, code, scope, message, now)
+        if falls_back(clinic, row, scope):  # the pager number's own trouble, not the account's
+            operator.pager_refused(db, code, message, now)
+        else:
+            operator.gateway_failed(db, code, scope, message, now)
         if scope in ("account", "network"):
             # Not this text's fault nor its phone's: again soon, with no retry window running (the
             # window starts again at the first failure that is the text's own).
-            retry_at = now + timedelta(seconds=OUTAGE_RETRY_SECONDS * random.uniform(0.8, 1.2))
+            fallback = falls_back(clinic, row, scope)
+            sender = clinic.from_number if fallback else row.from_number
+            if fallback:
+                log.warning("message %s: the pager number ending %s was refused (%s); trying from the number "
+                            "ending %s", row.id, row.from_number[-4:], code, sender[-4:])
+            # from the main number at once when the pager's was refused: that number's own answer is not known yet
+            retry_at = now if fallback else now + timedelta(seconds=OUTAGE_RETRY_SECONDS * random.uniform(0.8, 1.2))
             db.execute(
                 "UPDATE messages SET status = 'queued', next_attempt_at = ?, error_code = ?, error_message = ?, "
-                "error_scope = ?, first_attempt_at = NULL, updated_at = ? WHERE id = ?",
-                [to_text(retry_at), code, message, scope, to_text(now), row.id])
+                "error_scope = ?, first_attempt_at = NULL, updated_at = ?, from_number = ? WHERE id = ?",
+                [to_text(retry_at), code, message, scope, to_text(now), sender, row.id])
             return DeliveryOutcome.of(row, "retrying", scope, first_failure)
         backoff_until = _retry_at(clinic, row.id, now) if retryable else None
         if backoff_until is not None:
@@ -195,6 +233,14 @@ def record_failure(clinic: Clinic, row: Message, code: int | None, scope: str, r
             [code, message, scope, to_text(now), row.id])
         log.error("message %s: failed for good (%s)", row.id, code)
         return DeliveryOutcome.of(row, "failed", scope, first_failure)
+
+
+def falls_back(clinic: Clinic, row: Message, scope: str | None) -> bool:
+    """Whether `row`, refused with a failure of `scope`, goes again from `from_number` at once: a page, call or
+    staff text the account refused from the pager number (a number released, not SMS- or voice-capable, its
+    queue full: Twilio 21606, 21212, 21210, 21611 ...), so a second number never stands between a red flag
+    and the nurse. Anything else keeps its number."""
+    return scope == "account" and row.from_number == clinic.pager_number != clinic.from_number
 
 
 def _retry_at(clinic: Clinic, message_id: int, now: datetime) -> datetime | None:
@@ -238,8 +284,8 @@ def record_status(clinic: Clinic, sid: str, status: str, error_code: str | None,
                   now: datetime) -> list[DeliveryOutcome] | None:
     """A Twilio status callback (MessageSid, MessageStatus, ErrorCode, received at `now`): move the row
     forward (https://www.twilio.com/docs/messaging/guides/track-outbound-message-status). Returns the
-    carrier failures it reports (a final one for the caller to give to monitoring.alerts in the same
-    transaction), or None for a sid not recorded yet: such a callback (it can overtake the commit of the
+    carrier failures it reports (final, or retried: 'retrying', for the caller to give to monitoring.alerts in
+    the same transaction), or None for a sid not recorded yet: such a callback (it can overtake the commit of the
     send's answer) is kept and applied when the sid is recorded (record_sent).
     """
     with transaction(clinic.db):
@@ -259,7 +305,7 @@ def record_status(clinic: Clinic, sid: str, status: str, error_code: str | None,
 def _apply_status(clinic: Clinic, row: Message, status: str, error_code: str | None,
                   now: datetime) -> DeliveryOutcome | None:
     """Inside the caller's transaction: only forward moves from a sent row, failures only before delivery.
-    Returns the outcome when the text failed for good."""
+    Returns the outcome when the carrier failed the text (for good, or retried)."""
     code = int(error_code) if error_code and error_code.isascii() and error_code.isdigit() else None
     current = row.status
     if current not in ("sent", "delivered", "read"):
@@ -294,14 +340,19 @@ def _apply_early_callbacks(clinic: Clinic, sid: str, now: datetime) -> list[Deli
     return failures
 
 
-def _carrier_failed(clinic: Clinic, message_id: int, code: int | None, now: datetime) -> DeliveryOutcome | None:
-    """Twilio accepted the text but the carrier did not deliver it: retry a passing fault (30008, queue
-    overflow) with backoff inside the retry window (None), else the outcome of a text failed for good
-    (inside the caller's transaction)."""
+def _carrier_failed(clinic: Clinic, message_id: int, code: int | None, now: datetime) -> DeliveryOutcome:
+    """Twilio accepted the text but the carrier did not deliver it (inside the caller's transaction): a passing
+    fault (30008, queue overflow) is retried with backoff inside the retry window, and its outcome is
+    'retrying' like a refused try's (record_failure), so a nurse's page the carrier fails a second time pages
+    the next person on call at once (monitoring.alerts._page_failing); else the outcome of a text failed for good."""
     retry_at = _retry_at(clinic, message_id, now) if code in RETRYABLE_CODES else None
     if retry_at is not None:
+        row = message(clinic, message_id)
+        assert row is not None, message_id  # being recorded, inside the caller's transaction
+        scope = scope_of(code, None)
         clinic.db.execute(
-            "UPDATE messages SET status = 'queued', next_attempt_at = ?, updated_at = ? WHERE id = ?",
-            [to_text(retry_at), to_text(now), message_id])
-        return None
+            "UPDATE messages SET status = 'queued', next_attempt_at = ?, error_scope = ?, updated_at = ? WHERE id = ?",
+            [to_text(retry_at), scope, to_text(now), message_id])
+        # each send counts an attempt (claim), so a row sent more than once has failed before this failure
+        return DeliveryOutcome.of(row, "retrying", scope, first_failure=row.attempts <= 1)
     return failed_for_good(clinic, message_id)

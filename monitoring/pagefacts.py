@@ -6,6 +6,7 @@ fact the store does not hold.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from itertools import chain
 from typing import Any
@@ -129,4 +130,11 @@ def facts(clinic: Clinic, alert: Alert, reasons: list[str]) -> tuple[PageFacts, 
         next_dose_time=clinic.local(next_dose).strftime("%-I:%M %p") if next_dose else None,
         callback=format_phone(patient.phone) if clinic.effective["escalation"]["page_callback_number"]
         else None)
-    return page, taken_at if READING_REASONS & set(reasons) else None
+    if taken_at is None or READING_REASONS & set(reasons):
+        return page, taken_at
+    # The page is timed by the alert (a plea, silence, STOP), not by this reading: a reading from another minute
+    # than the alert's says when it was read, so the nurse never takes a morning's fever for the 3 a.m. plea's.
+    local, raised = clinic.local(taken_at), clinic.local(from_text(alert.created_at))
+    if local.strftime("%a %-I:%M %p") != raised.strftime("%a %-I:%M %p"):
+        page = replace(page, values_at=local.strftime("%-I:%M %p" if local.date() == raised.date() else "%a %-I:%M %p"))
+    return page, None

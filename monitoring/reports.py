@@ -11,7 +11,8 @@ Definitions (each figure counts alerts whose `created_at` is in [since, until)):
 - percentiles: nearest rank (the p90 of 10 values is the 9th smallest); the median is the middle value or
   the mean of the two middle values. Null when no alert has the time.
 - repaged: alerts paged in a round after the first (nobody acknowledged within the timeout, or a page
-  could not be delivered). called: alerts with a voice call (messages of kind 'call').
+  could not be delivered). called: alerts with a voice call (messages of kind 'call'; not one withdrawn
+  before it was placed because the alert was acknowledged or resolved first: status 'canceled').
 - missed check-in alerts per patient-day: alerts for missed check-ins over the days patients were
   monitored in the period (each episode from its dose to its end, or now, clipped to the period).
 """
@@ -67,7 +68,8 @@ def alert_report(clinic: Clinic, since: datetime, until: datetime, now: datetime
         "SELECT a.*, "
         "(SELECT MIN(m.sent_at) FROM messages m WHERE m.alert_id = a.id AND m.kind = 'alert' "
         " AND m.direction = 'out') AS first_page_at, "
-        "EXISTS (SELECT 1 FROM messages m WHERE m.alert_id = a.id AND m.kind = 'call') AS called "
+        "EXISTS (SELECT 1 FROM messages m WHERE m.alert_id = a.id AND m.kind = 'call' AND m.status != 'canceled') "
+        "AS called "
         "FROM alerts a WHERE a.created_at >= ? AND a.created_at < ? ORDER BY a.id",
         [to_text(since), to_text(until)]).fetchall()
     alerts: list[tuple[Alert, str | None, int]] = [

@@ -158,13 +158,16 @@ def staff_by_token(clinic: Clinic, token: str) -> dict[str, Any] | None:
 
 
 def staff_by_phone(clinic: Clinic, phone: str) -> dict[str, Any] | None:
-    """A staff member or on-call person texting from `phone` (they may ACK)."""
+    """A staff member or on-call person texting from `phone` (they may ACK): an active staff record's phone, or
+    one of the `[[oncall]]` chain's, whether or not that chain is the one in force now (the rota's chains are
+    staff records). A fallback-chain nurse paged at 7:55 AM may still ACK at 8:01, once the day chain is in
+    force; what she may acknowledge then is monitoring.alerts' to say (only what she was paged for)."""
     row = clinic.db.execute(
         "SELECT id, name, role, phone FROM staff WHERE phone = ? AND active = 1", [phone]
     ).fetchone()
     if row:
         return dict(row)
-    for person in clinic.oncall:
+    for person in clinic.effective["oncall"]:
         if person["phone"] == phone:
             return {"id": None, "name": person["name"], "role": "nurse", "phone": phone}
     return None

@@ -41,8 +41,8 @@ def calls_due(clinic: Clinic, now: datetime) -> int:
     many were queued.
 
     Each alert is claimed with a conditional UPDATE, so two scheduler processes never call twice. The
-    call goes to the phone the alert was paged to last. Calls turned off since (`call_after_minutes` 0)
-    clear the due time.
+    call goes to a phone the alert's last page round reached and on call now (_callee). Calls turned off
+    since (`call_after_minutes` 0) clear the due time.
     """
     # a due time further ahead than any setting allows can only come from a clock that stepped back
     latest = now + timedelta(minutes=(config_module.describe("escalation.call_after_minutes").high or 0) + 1)
@@ -58,14 +58,46 @@ def calls_due(clinic: Clinic, now: datetime) -> int:
                 [alert.id, alert.call_due_at]).rowcount
             if not claimed or alerts.call_after(clinic) is None:
                 continue
-            paged = clinic.db.execute(
-                "SELECT to_number FROM messages WHERE alert_id = ? AND kind = 'alert' AND direction = 'out' "
-                "AND status NOT IN ('failed', 'undelivered') ORDER BY id DESC LIMIT 1", [alert.id]).fetchone()
-            if paged is None:
+            callee = _callee(clinic, alert.id, now)
+            if callee is None:
                 continue
-            queue_call(clinic, alert.id, paged[0], now)
+            queue_call(clinic, alert.id, callee, now)
             called += 1
     return called
+
+
+def _callee(clinic: Clinic, alert_id: int, now: datetime) -> str | None:
+    """Whom the call for `alert_id` goes to. Calls follow the chain in force at `now` (docs/operations.md, "Who
+    is on call"): of the phones its last page round reached (the pages of one round share their time), those on
+    that chain, the one never called about it first, else the one not called for longest, the one paged last on
+    a tie. So a round that pages two people calls the one just added to it, and once every round pages the
+    whole chain the calls take turns instead of ringing its last person every time. When none of them is on
+    call now (the shift changed, the nurse was taken off the rota or revoked), the first person on call now
+    whose page for it has not failed; else a phone of that round that may still acknowledge (a fallback staff
+    phone paged because the chain's failed: monitoring.staff.staff_by_phone). None when no page reached a phone."""
+    latest: dict[str, tuple[str, str]] = {}  # each phone paged: (its latest page's status, that round's time)
+    for phone, status, created_at in clinic.db.execute(
+            "SELECT to_number, status, created_at FROM messages WHERE alert_id = ? AND kind = 'alert' "
+            "AND direction = 'out' ORDER BY id DESC", [alert_id]):
+        latest.setdefault(str(phone), (status, created_at))
+    reached = {phone: created_at for phone, (status, created_at) in latest.items()
+               if status not in ("failed", "undelivered")}
+    if not reached:
+        return None
+    last_round = max(reached.values())
+    paged_last = [phone for phone, created_at in reached.items() if created_at == last_round]  # newest first
+    on_call = [str(person["phone"]) for person in clinic.oncall_at(now)]
+    candidates = [phone for phone in paged_last if phone in on_call]
+    if not candidates:
+        candidates = [phone for phone in on_call if phone not in latest or phone in reached][:1]
+    if not candidates:
+        candidates = [phone for phone in paged_last if staff_by_phone(clinic, phone) is not None]
+    if not candidates:
+        return None
+    called = dict(clinic.db.execute(  # each phone's latest call about this alert (ids grow with time)
+        "SELECT to_number, MAX(id) FROM messages WHERE alert_id = ? AND kind = 'call' AND direction = 'out' "
+        "AND status != 'canceled' GROUP BY to_number", [alert_id]).fetchall())
+    return min(candidates, key=lambda phone: called.get(phone, 0))  # min keeps the newest page on a tie
 
 
 def queue_call(clinic: Clinic, alert_id: int, phone: str, now: datetime) -> int:
@@ -126,11 +158,14 @@ def answered(clinic: Clinic, alert_id: int, call_sid: str, to: str | None, answe
     """Twilio asks for the call's TwiML (CallSid, To, AnsweredBy; https://www.twilio.com/docs/voice/answering-machine-detection):
     'machine' (hang up; not acknowledged), 'closed' (the alert was acknowledged or resolved meanwhile),
     'unknown' (no call of ours has this sid and number: the nurse must not be told the alert is handled),
-    else 'ask' (say it, ask for a key)."""
+    'not_staff' (the phone called was revoked since: it hears nothing of the alert), else 'ask' (say it, ask
+    for a key)."""
     with transaction(clinic.db):
         call = _call_row(clinic, alert_id, call_sid, to)
         if call is None:
             return "unknown"
+        if staff_by_phone(clinic, call.to_number) is None:
+            return "not_staff"
         if answered_by in MACHINE_ANSWERS:
             if _settle(clinic, call, "machine", now):
                 _note(clinic, alert_id, "call_machine", call, now)
@@ -141,8 +176,10 @@ def answered(clinic: Clinic, alert_id: int, call_sid: str, to: str | None, answe
 def pressed(clinic: Clinic, alert_id: int, call_sid: str, to: str | None, digit: str, now: datetime) -> str:
     """The nurse pressed `digit` (Twilio <Gather> Digits): 'acknowledged' (1), 'passed' (2: the next person
     on call is paged now), 'closed' (the alert is no longer open), 'unknown' (anything else), 'not_ours'
-    (no call of ours has this sid and number: nothing is acknowledged). Idempotent: Twilio may post twice,
-    and a second post of the same call changes nothing."""
+    (no call of ours has this sid and number: nothing is acknowledged), 'not_staff' (the phone called was
+    revoked since the call was placed: a key from it changes nothing, as a text ACK from it would not),
+    'alone' (2, but nobody else is on call or has a staff phone: nothing changes, the alert stays the nurse's).
+    Idempotent: Twilio may post twice, and a second post of the same call changes nothing."""
     with transaction(clinic.db):
         call = _call_row(clinic, alert_id, call_sid, to)
         if call is None:
@@ -154,11 +191,15 @@ def pressed(clinic: Clinic, alert_id: int, call_sid: str, to: str | None, digit:
         if _alert_status(clinic, alert_id) != "open":
             return "closed"
         person = staff_by_phone(clinic, call.to_number)
-        actor = person["name"] if person else f"phone ...{call.to_number[-4:]}"
+        if person is None:
+            return "not_staff"
+        actor = person["name"]
         if digit == "1":
             _settle(clinic, call, "acknowledged", now)
             alerts.mark_acknowledged(clinic, alert_id, f"{actor} (call)", now)
             return "acknowledged"
+        if not alerts.someone_else_to_page(clinic, call.to_number, now):
+            return "alone"
         _settle(clinic, call, "passed", now)
         alerts.page_next_now(clinic, alert_id, now, failed_phone=call.to_number, passed_by=actor)
         return "passed"

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 from messages.gateways import GatewayError
@@ -51,17 +52,40 @@ class RateLimiter:
     """At most `per_second` sends for each sender, spaced evenly (a Twilio long code takes about 1 message a
     second; a Messaging Service is one sender whose rate is its pool's, messages.gateways.sending_rate)."""
 
-    def __init__(self, per_second: float) -> None:
+    def __init__(self, per_second: float, own_rates: dict[str, float] | None = None) -> None:
+        """`per_second`: each sender's rate; `own_rates`: senders with a rate of their own (the pager number
+        beside a Messaging Service's pool: one number's rate, not the pool's), texts a second by sender."""
         self.interval = 1.0 / per_second
+        self.intervals = {sender: 1.0 / rate for sender, rate in (own_rates or {}).items()}
         self.next_slot: dict[str, float] = {}
 
-    def wait(self, sender: str = "") -> None:
-        """Sleep until `sender` may send again (time.monotonic, so a wall-clock step changes nothing)."""
-        now = time.monotonic()
-        slot = self.next_slot.get(sender, 0.0)
-        if now < slot:
-            time.sleep(slot - now)
-        self.next_slot[sender] = max(now, slot) + self.interval
+    def free(self, sender: str) -> bool:
+        """Whether `sender` may send now."""
+        return time.monotonic() >= self.next_slot.get(sender, 0.0)
+
+    def wait(self, sender: str = "", urgent: Callable[[], bool] | None = None) -> bool:
+        """Sleep until `sender` may send again and take its slot: True (time.monotonic, so a wall-clock step
+        changes nothing). With `urgent`, asked every URGENT_POLL_SECONDS while a longer wait lasts: when it
+        answers True (a page came due for another sender that is free), the wait ends at once without taking
+        the slot: False."""
+        while True:
+            now = time.monotonic()
+            slot = self.next_slot.get(sender, 0.0)
+            if now >= slot:
+                break
+            if urgent is None or slot - now <= URGENT_POLL_SECONDS:  # a short wait (a fast sender) is slept through
+                time.sleep(slot - now)
+                continue
+            time.sleep(URGENT_POLL_SECONDS)
+            if urgent():
+                return False
+        self.next_slot[sender] = max(now, slot) + self.intervals.get(sender, self.interval)
+        return True
+
+
+# While a sender's rate holds a burst back, the queue is looked at this often for a more urgent text another
+# sender could take now (a page from the pager number): an indexed read of the queue's front (messages_queue).
+URGENT_POLL_SECONDS = 0.1
 
 
 def deliver_due(clinic: Clinic, gateway: Gateway, limiter: RateLimiter | None = None,
@@ -82,23 +106,48 @@ def deliver_due(clinic: Clinic, gateway: Gateway, limiter: RateLimiter | None = 
         rows = outbox.due(clinic, utcnow(), min(SLICE, batch - len(handled)), handled)
         if not rows:
             break
-        for row in rows:
-            if row.id in handled:  # sent already, having overtaken its slice (_overtaken)
+        for planned in rows:
+            if planned.id in handled:  # sent already, having overtaken its slice (_overtaken)
                 continue
-            if limiter:  # before the claim, so a crash while waiting leaves the row simply queued
-                limiter.wait(_sender(clinic, row))
-                row = _overtaken(clinic, row, handled)
+            # before the claim, so a crash while waiting leaves the row simply queued
+            row = _next_in_slot(clinic, limiter, planned, handled) if limiter else planned
             handled.add(row.id)
             outcome = _deliver_one(clinic, gateway, row, callback)
-            if outcome is None:
-                continue
-            counts[outcome.status] += 1
-            outages_in_a_row = outages_in_a_row + 1 if outcome.scope in ("account", "network") else 0
-            if outages_in_a_row >= OUTAGE_FAILURES_PER_PASS:
-                log.warning("delivery pass stopped after %s account/network failures in a row; "
-                            "the next pass tries again", outages_in_a_row)
-                return counts
+            if outcome is not None:
+                counts[outcome.status] += 1
+                if outcome.status == "retrying" and outbox.falls_back(clinic, row, outcome.scope):
+                    handled.discard(row.id)  # the pager number was refused: from the main number in this pass
+                    break
+                outages_in_a_row = outages_in_a_row + 1 if outcome.scope in ("account", "network") else 0
+                if outages_in_a_row >= OUTAGE_FAILURES_PER_PASS:
+                    log.warning("delivery pass stopped after %s account/network failures in a row; "
+                                "the next pass tries again", outages_in_a_row)
+                    return counts
+            if row.id != planned.id:  # a more urgent row took this slot: the one it passed goes next, in its turn
+                break
     return counts
+
+
+def _next_in_slot(clinic: Clinic, limiter: RateLimiter, row: Message, handled: set[int]) -> Message:
+    """Wait for the slot of `row`'s sender and return the row to send: `row`, or a more urgent one queued
+    meanwhile (_overtaken); or, while the wait lasts, a more urgent row for another sender whose slot is free
+    (a page from the pager number, `[sms] pager_number`, while the main number paces a burst of prompts),
+    which goes at once. A row passed over stays queued and is read again with the next slice."""
+    sender = _sender(clinic, row)
+    elsewhere: list[Message] = []
+
+    def urgent() -> bool:
+        first = outbox.due(clinic, utcnow(), 1, handled)
+        if first and first[0].priority < row.priority and _sender(clinic, first[0]) != sender \
+                and limiter.free(_sender(clinic, first[0])):
+            elsewhere.append(first[0])
+            return True
+        return False
+
+    if limiter.wait(sender, urgent):
+        return _overtaken(clinic, row, handled)
+    limiter.wait(_sender(clinic, elsewhere[-1]))  # free: takes its slot at once
+    return elsewhere[-1]
 
 
 def _overtaken(clinic: Clinic, row: Message, handled: set[int]) -> Message:
@@ -129,7 +178,7 @@ def _deliver_one(clinic: Clinic, gateway: Gateway, row: Message,
         return _failed(clinic, row, GatewayError(type(error).__name__, None, True, "network"))
     with transaction(clinic.db):
         sent_at = utcnow()
-        for failure in outbox.record_sent(clinic, row.id, sid, sent_at):
+        for failure in outbox.record_sent(clinic, row.id, sid, sent_at, row.from_number):
             alerts.delivery_failed(clinic, failure, sent_at)
     return DeliveryOutcome.of(row, "sent", None, row.error_scope is None)
 
@@ -144,9 +193,12 @@ def _failed(clinic: Clinic, row: Message, error: GatewayError) -> DeliveryOutcom
 
 
 def _sender(clinic: Clinic, row: Message) -> str:
-    """Whose rate a row spends: the Messaging Service's pool for a text when there is one, else its number."""
+    """Whose rate a row spends: the Messaging Service's pool for a text when there is one, else its number. The
+    pager number (`[sms] pager_number`) always sends as itself, at its own rate: a burst of prompts from the
+    main number or the service never holds a page back (messages.gateways.TwilioGateway does the same)."""
     service: str = clinic.config["sms"]["messaging_service_sid"]
-    return service if service and row.kind != "call" else str(row.from_number)
+    own = row.kind == "call" or row.from_number == clinic.config["sms"].get("pager_number")
+    return str(row.from_number) if own or not service else service
 
 
 def _status_callback(clinic: Clinic) -> str | None:

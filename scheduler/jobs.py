@@ -38,6 +38,7 @@ def run_due_work(config: dict[str, Any], gateway: delivery.Gateway, limiter: del
             "neuro_checks": neuro_checks.send_due(clinic, now),
             # an overdue call goes before the re-page, which would set the next round's call
             "calls": voice.calls_due(clinic, now),
+            "handed_over": alerts.hand_over(clinic, now),
             "repages": alerts.page_due(clinic, now),
             "inbound_retried": inbound.process_pending(clinic, now),
         }

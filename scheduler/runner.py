@@ -3,13 +3,16 @@
 One interval job runs every `[scheduler] poll_seconds` (coalesced, one instance at a time). Before
 each run it takes or renews a lease row, so of two processes (gunicorn workers, a second host) only
 one works; when the holder dies the lease expires and another takes over. `wakeup()` runs the job
-at once, called after a request commits texts so a nurse is paged within seconds.
+at once, called after a request commits texts so a nurse is paged within seconds; a request served by
+another process (gunicorn workers beside `flask --app app scheduler`) cannot call it, so a watch thread
+looks at the database every WATCH_SECONDS and wakes the run when a page or a reply came due.
 """
 from __future__ import annotations
 
 import logging
 import os
 import socket
+import sqlite3
 import threading
 import time
 import uuid
@@ -19,14 +22,19 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from messages.gateways import gateway_for, sending_rate
-from monitoring import lease
+from monitoring import lease, outbox
 from monitoring.clinic import open_clinic
+from monitoring.store import utcnow
 from scheduler.delivery import Gateway, RateLimiter
 from scheduler.jobs import run_due_work
 
 log = logging.getLogger("crswatch.scheduler")
 LEASE = "scheduler"
 JOB_ID = "due-work"
+# How often the watch looks for texts another process committed (a gunicorn worker's page): a page waits at
+# most this long for the run, instead of the poll (`[scheduler] poll_seconds`). A look is one PRAGMA read,
+# and one indexed read of the queue's front when the database changed.
+WATCH_SECONDS = 0.2
 
 
 class Runner:
@@ -36,8 +44,11 @@ class Runner:
         self.config = config
         self.gateway = gateway or gateway_for(config)
         # The sender's rate limit holds for both backends, so a demo behaves like the real thing; a
-        # Messaging Service's pool sends at the rate of all its senders.
-        self.limiter = RateLimiter(sending_rate(config["sms"]))
+        # Messaging Service's pool sends at the rate of all its senders; the pager number (pages, calls and
+        # texts to staff) at one number's rate, beside it.
+        pager: str = config["sms"].get("pager_number", "")
+        self.limiter = RateLimiter(sending_rate(config["sms"]),
+                                   {pager: float(config["sms"]["max_per_second"])} if pager else None)
         # Each run delivers about poll_seconds' worth at that rate, then looks again, so a page queued
         # during a burst waits at most one run.
         self.batch = max(1, int(sending_rate(config["sms"]) * config["scheduler"]["poll_seconds"]))
@@ -46,6 +57,10 @@ class Runner:
         self.lock = threading.Lock()
         self.woken = threading.Event()
         self.last_clocks: tuple[float, float] | None = None  # (wall, monotonic) at the last pass
+        self.stopped = threading.Event()
+        self.watcher: threading.Thread | None = None
+        self.watched: sqlite3.Connection | None = None  # the watch's own connection (watch_once), at its first look
+        self.seen_version: int | None = None
 
     def run_once(self) -> dict[str, int] | None:
         """Run due work while there is news: a wakeup that arrives during a run (APScheduler would skip
@@ -84,12 +99,44 @@ class Runner:
             return None
         return timedelta(seconds=(clocks[0] - last[0]) - (clocks[1] - last[1]))
 
+    def watch_once(self) -> bool:
+        """One look for a commit from another process (a gunicorn worker, which cannot call `wakeup` here):
+        when the database changed since the last look (PRAGMA data_version, which moves with every other
+        connection's commit) and a page, a call or a reply to a person is due (outbox.reply_or_page_due),
+        wake the run. Returns whether it woke it."""
+        if self.watched is None:  # autocommit, read only: no statement or transaction can hold a snapshot
+            self.watched = sqlite3.connect(self.config["database"]["path"], isolation_level=None,
+                                           check_same_thread=False)
+        # fetchall: a statement left open would hold a read snapshot, in which data_version never moves
+        version = int(self.watched.execute("PRAGMA data_version").fetchall()[0][0])
+        changed, self.seen_version = version != self.seen_version, version  # the first look is a change
+        if not changed or not outbox.reply_or_page_due(self.watched, utcnow()):
+            return False
+        self.wakeup()
+        return True
+
+    def _watch(self) -> None:
+        """The watch's thread: a look every WATCH_SECONDS until shutdown; a failed look is logged, never fatal."""
+        failing = False
+        while not self.stopped.wait(WATCH_SECONDS):
+            try:
+                self.watch_once()
+                failing = False
+            except Exception:
+                if not failing:  # once, not five times a second
+                    log.exception("watching the database for texts to send failed; the poll still runs")
+                failing = True
+        if self.watched is not None:
+            self.watched.close()
+
     def start(self) -> None:
-        """Start the interval job (its first run at once)."""
+        """Start the interval job (its first run at once), and the watch for texts other processes commit."""
         self.scheduler.add_job(self.run_once, "interval", seconds=self.config["scheduler"]["poll_seconds"],
                                id=JOB_ID, coalesce=True, max_instances=1, next_run_time=datetime.now(UTC),
                                misfire_grace_time=None)
         self.scheduler.start()
+        self.watcher = threading.Thread(target=self._watch, name="crswatch-watch", daemon=True)
+        self.watcher.start()
         log.info("scheduler started (every %ss, holder %s)", self.config["scheduler"]["poll_seconds"], self.holder)
 
     def wakeup(self) -> None:
@@ -102,7 +149,10 @@ class Runner:
                 log.debug("wakeup skipped", exc_info=True)
 
     def shutdown(self) -> None:
-        """Stop the job, waiting for a run in progress, and give up the lease."""
+        """Stop the job and the watch, waiting for a run in progress, and give up the lease."""
+        self.stopped.set()
+        if self.watcher is not None:
+            self.watcher.join()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
         clinic = open_clinic(self.config)

@@ -118,6 +118,22 @@ def test_one_alert_per_patient_updated_not_duplicated(client, admin_token, urgen
     assert "confusion" in newest
 
 
+def test_a_new_reason_on_an_unacknowledged_alert_does_not_put_off_the_next_nurse(client, runner, admin_token,
+                                                                               urgent, clock, phone):
+    """A patient getting worse texts a new sign every few minutes while the first nurse sleeps through her
+    pages: each update paged her again and restarted the ack timeout, so the backup nurse was paged only after
+    15 quiet minutes, never while the patient kept texting (found by the night break-it pass). The update pages,
+    and the next person is paged when the first page's timeout runs out."""
+    at(clock, 12)
+    phone.text("I feel dizzy")  # a new reason: an update page to the first nurse
+    assert "dizziness" in pages(client, admin_token, NURSES[0])[-1]["body"]
+    at(clock, 19)
+    phone.text("I feel confused")
+    at(clock, 20)  # 15 minutes after the first page, still no ACK
+    tick(runner)
+    assert len(pages(client, admin_token, NURSES[1])) == 1
+
+
 def test_new_reason_reopens_an_acknowledged_alert(client, admin_token, urgent, clock, phone):
     client.post(f"/api/v1/alerts/{urgent['id']}/ack", headers=auth(admin_token))
     at(clock, 10)
@@ -233,7 +249,8 @@ def test_staff_ack_with_a_note(client, admin_token, urgent, phone, body):
     assert alerts(client, admin_token, "all")[0]["status"] == "acknowledged"
 
 
-@pytest.mark.parametrize("body", ["ACK{id}", "acknowledged {id}", "Acknowledge"])
+@pytest.mark.parametrize("body", ["ACK{id}", "acknowledged {id}", "Acknowledge",
+                                  "Acked", "acked {id}"])  # "Acked" was 'Not understood' (night break-it pass)
 def test_staff_ack_spellings(client, admin_token, urgent, phone, body):
     phone.text(body.format(id=urgent["id"]), sender=NURSES[0])
     assert alerts(client, admin_token) == []
@@ -246,6 +263,31 @@ def test_second_ack_says_who_was_first(client, runner, admin_token, urgent, cloc
     phone.text(f"ACK {urgent['id']}", sender=NURSES[1])
     reply = texts_to(client, admin_token, NURSES[1])[-1]["body"]
     assert "already acknowledged by Primary nurse at 10:20 AM" in reply
+
+
+@pytest.mark.parametrize("second", ["ack", "ACK ALL"])
+def test_a_bare_second_ack_says_who_was_first(client, runner, admin_token, urgent, clock, phone, second):
+    """Both nurses paged, both text a bare ACK within the minute: the second must learn that the first took
+    it and when, not "No open alert for this phone" (which reads as a failed ACK or a lost alert at 3 a.m.;
+    found by the night break-it pass). Told the same after it was resolved."""
+    at(clock, 20)
+    tick(runner)  # both nurses paged
+    phone.text("ack", sender=NURSES[0])
+    phone.text(second, sender=NURSES[1])
+    reply = texts_to(client, admin_token, NURSES[1])[-1]["body"]
+    assert f"Alert {urgent['id']} for P.E. was already acknowledged by Primary nurse at 10:20 AM" in reply
+    assert alerts(client, admin_token, "all")[0]["acknowledged_by"] == "Primary nurse"
+    at(clock, 30)
+    client.post(f"/api/v1/alerts/{urgent['id']}/resolve", json={"note": "seen"}, headers=auth(admin_token))
+    phone.text(second, sender=NURSES[1])
+    assert "already resolved by Ada Admin at 10:30 AM" in texts_to(client, admin_token, NURSES[1])[-1]["body"]
+
+
+def test_a_bare_ack_long_after_the_last_page_says_nothing_is_open(client, runner, admin_token, urgent, clock, phone):
+    phone.text("ack", sender=NURSES[0])
+    at(clock, 14 * 60)  # the next night: no old alert is brought up as if it were tonight's
+    phone.text("ack", sender=NURSES[0])
+    assert texts_to(client, admin_token, NURSES[0])[-1]["body"].startswith("No open alert for this phone")
 
 
 def test_high_risk_page_does_not_stutter(client, admin_token, clock, phone, runner):

@@ -260,6 +260,46 @@ def test_a_phone_caring_for_two_patients_is_asked_which_by_initials(client, runn
 
 
 
+@pytest.mark.parametrize("body, reason", [
+    ("she won't wake up", "very drowsy or hard to wake"),
+    ("mom is confused", "confusion"),
+    ("o2 86", "low oxygen"),  # no value: nothing is stored on either record until the initials say whose it is
+    ("please call me", 'texted "please call me"'),
+])
+def test_a_red_flag_from_a_phone_caring_for_two_patients_pages_before_it_is_attributed(
+        client, runner, admin_token, phone, clock, body, reason):
+    """Break-it pass: a caregiver of two patients texting "she won't wake up" at night was only asked which patient
+    it was about, and the text held: no nurse was paged until initials came, and none at all if they never did.
+    Red flags page the on-call nurse within seconds (SOP 5 Grade 1 Home: "recontact the clinic urgently or present
+    to ED"; SOP 4 Workup: neurotoxicity): each patient the phone cares for is paged, naming the caregiver, and the
+    caregiver is told what to do as well as asked which patient."""
+    with_caregiver(client, admin_token)
+    enroll(client, admin_token, name="Mia Garcia", phone="+15555550177",
+           caregivers=[{"name": "Maria Example", "phone": DAUGHTER}])
+    tick(runner)
+    before = messages(client, admin_token)[-1]["id"]
+    phone.text(body, sender=DAUGHTER)
+    paged = [m["body"] for m in messages(client, admin_token, after_id=before)
+             if m["direction"] == "out" and m["to"] in NURSES]
+    assert sorted(page.split(" at ")[0].split(": ", 1)[1] for page in paged) == [
+        f"M.G. {reason}", f"P.E. {reason}"]
+    assert all("Reported by caregiver" in page and "(555) 555-0188." in page for page in paged)
+    told = [m["body"] for m in texts_to(client, admin_token, DAUGHTER, before)]
+    assert told[-1].startswith("Test Cancer Center: you help more than one patient. Which one is this about?")
+    assert told[0].startswith(("This needs care now.", "Thank you. Your nurse has been alerted"))
+    phone.text("M.G.", sender=DAUGHTER)  # the initials still release the held text to Mia's record
+    assert len(alerts(client, admin_token)) == 2
+
+
+def test_a_calm_text_from_a_phone_caring_for_two_patients_pages_no_one(client, runner, admin_token, phone, clock):
+    with_caregiver(client, admin_token)
+    enroll(client, admin_token, name="Mia Garcia", phone="+15555550177",
+           caregivers=[{"name": "Maria Example", "phone": DAUGHTER}])
+    tick(runner)
+    phone.text("98.6", sender=DAUGHTER)
+    assert alerts(client, admin_token) == [] and nurse_pages(client, admin_token) == []
+
+
 @pytest.mark.parametrize("language,lead,word", [
     ("en", "Reply with their initials:", "or"),
     ("es", "Responda con sus iniciales:", "o"),

@@ -15,6 +15,14 @@ from messages.concern import asks_for_help
     pytest.param("me siento muy mal", True, id="es-muy-mal"),
     pytest.param("estoy peor", True, id="es-estoy-peor"),
     pytest.param("necesito ayuda", True, id="es-necesito-ayuda"),
+    # a family's words for a patient who is not right (break-it pass: each was "Sorry, I could not read that")
+    pytest.param("something's not right with him", True, id="something-not-right"),
+    pytest.param("he's not ok", True, id="hes-not-ok"),
+    pytest.param("she looks really bad", True, id="she-looks-bad"),
+    pytest.param("está muy mal", True, id="es-esta-muy-mal"),
+    pytest.param("no se ve bien", True, id="es-no-se-ve-bien"),
+    pytest.param("algo anda mal", True, id="es-algo-anda-mal"),
+    pytest.param("he's not ok with texting, call his wife", False, id="not-ok-with"),
     pytest.param("98.6 feeling fine", False, id="fine"),
     pytest.param("ok thanks", False, id="thanks"),
     pytest.param("no need to call me, all good", False, id="no-need-to-call"),
@@ -38,6 +46,12 @@ def test_asks_for_help(body, asks):
     pytest.param("he can't talk right", "concerning_text", id="cant-talk-right"),
     pytest.param("Stop texting me please", "concerning_text", id="stop-in-a-sentence"),
     pytest.param("dejen de mandar mensajes", "concerning_text", id="es-dejen-de-mandar"),
+    # not Twilio's keyword (the whole text): nothing stops them, so a nurse must read it (was "could not read that")
+    pytest.param("Stop please", "concerning_text", id="stop-please"),
+    pytest.param("Unsubscribe me", "concerning_text", id="unsubscribe-me"),
+    pytest.param("no más mensajes", "concerning_text", id="es-no-mas-mensajes"),
+    pytest.param("ya no quiero mensajes", "concerning_text", id="es-no-quiero-mensajes"),
+    pytest.param("please stop the chills, 101", None, id="stop-the-chills-no-opt-out"),
     pytest.param("I don't have a thermometer", "concerning_text", id="no-thermometer"),
     pytest.param("my thermometer is broken", "concerning_text", id="thermometer-broken"),
     pytest.param("cant find my thermometer", "concerning_text", id="cant-find-thermometer"),
@@ -47,6 +61,25 @@ def test_asks_for_help(body, asks):
     pytest.param("my oxygen is not low", None, id="oxygen-not-low"),
     pytest.param("o2 is fine", None, id="o2-fine"),
     pytest.param("blood pressure 120/80 not low", None, id="bp-not-low"),
+    # a checklist's denials: each paged the nurse "worrying message, read it" (break-it pass)
+    pytest.param("no bleeding", None, id="no-bleeding"),
+    pytest.param("not bleeding, 98.6", None, id="not-bleeding"),
+    pytest.param("no chest pain", None, id="no-chest-pain"),
+    pytest.param("denies chest pain or bleeding", None, id="denies-chest-pain-or-bleeding"),
+    pytest.param("sin dolor de pecho", None, id="es-sin-dolor-de-pecho"),
+    pytest.param("no tiene sangrado", None, id="es-no-tiene-sangrado"),
+    pytest.param("no fever, chest pain", "concerning_text", id="no-fever-then-chest-pain"),
+    pytest.param("no fever but bleeding from the nose", "concerning_text", id="no-fever-but-bleeding"),
+    pytest.param("no, he has chest pain", "concerning_text", id="no-he-has-chest-pain"),
+    # a fever that fell, or someone who fell asleep, is no fall: each paged the nurse "worrying message" (break-it pass)
+    pytest.param("temp fell to 99", None, id="temp-fell-to"),
+    pytest.param("my fever fell", None, id="fever-fell"),
+    pytest.param("fever has fallen to 99.5", None, id="fever-has-fallen-to"),
+    pytest.param("she fell asleep", None, id="fell-asleep"),
+    pytest.param("he fell asleep on the couch, 98.9", None, id="fell-asleep-couch"),
+    pytest.param("she fell", "concerning_text", id="she-fell"),
+    pytest.param("he fell down the stairs", "concerning_text", id="fell-down"),
+    pytest.param("i have fallen", "concerning_text", id="have-fallen"),
 ])
 def test_red_flags_in_words_reach_a_nurse(body, expected):
     """SOP 5 Grade 1 home's red flags said without a number, found answered 'I could not read that' by

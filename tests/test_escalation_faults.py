@@ -135,6 +135,28 @@ def test_an_account_failure_is_retried_for_every_text_and_raised_at_once(client,
     assert operator.gateway_health(db(config)).failing_since is None
 
 
+def test_pages_held_back_by_an_outage_are_not_sent_once_the_alert_is_acknowledged(client, runner, admin_token,
+                                                                                 gateway, clock, phone):
+    """Twilio refuses every text for half an hour; the first page and the re-page ("NOT ACKED") wait in the
+    outbox; a nurse at the clinic acknowledges the alert on the dashboard meanwhile. When Twilio answers again
+    the night nurses must not get "URGENT NOT ACKED ... Reply ACK 1" for an alert already taken (found by the
+    night break-it pass); the acknowledgement, texts to the patient and other alerts' pages still go."""
+    enroll(client, admin_token)
+    tick(runner)
+    gateway.refuse = lambda to, body: GatewayError("twilio 503 code 20503", 20503, True, "account")
+    at(clock, 60)
+    phone.text("o2 85")
+    for minute in (1, 10, 16, 20):
+        at(clock, minute * 60)
+        tick(runner)
+    assert client.post("/api/v1/alerts/1/ack", headers=auth(admin_token)).status_code == 200
+    gateway.refuse = lambda to, body: None
+    at(clock, 21 * 60)
+    tick(runner)
+    assert pages_to(gateway, NURSES[0]) == [] and pages_to(gateway, NURSES[1]) == []
+    assert any(to == PATIENT_PHONE and kind == "reply" for to, kind, _ in gateway.sent)
+
+
 def test_a_dead_account_is_probed_not_hammered(client, runner, admin_token, gateway, clock):
     for index in range(8):
         enroll(client, admin_token, name=f"P {index}", phone=f"+1555555017{index}")
@@ -253,6 +275,59 @@ def test_a_callback_that_overtakes_the_send_is_applied_when_the_sid_is_recorded(
     alerts = client.get("/api/v1/alerts", headers=auth(admin_token)).get_json()
     assert [a["reasons"] for a in alerts] == [["undeliverable"]]  # the patient cannot be reached: a nurse knows
     assert db(config).execute("SELECT COUNT(*) FROM early_status_callbacks").fetchone()[0] == 0
+
+
+def test_a_page_the_carrier_fails_twice_pages_the_next_nurse_at_once(client, runner, admin_token, gateway, clock,
+                                                                   phone, config):
+    """Twilio takes the page, then its status callback says `undelivered` 30008 (the carrier's passing fault):
+    the page is sent again, and when the carrier fails it a second time the next person on call is paged at
+    once, as when the gateway itself refuses a page twice (test above). The callback path only retried, so the
+    backup nurse heard nothing until the 15-minute re-page (found by the night break-it pass)."""
+    enroll(client, admin_token)
+    tick(runner)
+    at(clock, 60)
+    phone.text("o2 85")
+    tick(runner)
+
+    def page_sid():
+        return db(config).execute("SELECT sid FROM messages WHERE kind = 'alert' AND to_number = ?",
+                                  [NURSES[0]]).fetchone()[0]
+
+    _status(client, page_sid(), "undelivered", "30008")
+    assert pages_to(gateway, NURSES[1]) == []  # one failure: the first nurse's page is sent again
+    at(clock, 120)
+    tick(runner)
+    assert len(pages_to(gateway, NURSES[0])) == 2
+    _status(client, page_sid(), "undelivered", "30008")  # the carrier fails it again
+    tick(runner)
+    assert len(pages_to(gateway, NURSES[1])) == 1  # at minute 2, not at the ack timeout
+    _status(client, page_sid(), "undelivered", "30008")  # a repeated callback pages nobody more
+    tick(runner)
+    assert len(pages_to(gateway, NURSES[1])) == 1
+
+
+def test_a_page_the_carrier_failed_for_good_wakes_delivery_for_the_next_nurse(app, client, runner, admin_token,
+                                                                            gateway, clock, phone, config):
+    """The status callback that says the first nurse's page was undelivered (30003) queues the next nurse's
+    page; the scheduler must be woken to send it now, as after an inbound text, not at its next poll (up to
+    `[scheduler] poll_seconds`, 60 at most; found by the night break-it pass)."""
+
+    class Scheduler:
+        woken = 0
+
+        def wakeup(self):
+            self.woken += 1
+
+    enroll(client, admin_token)
+    tick(runner)
+    phone.text("o2 85")
+    tick(runner)
+    scheduler = app.extensions["crswatch.runner"] = Scheduler()
+    sid = db(config).execute("SELECT sid FROM messages WHERE kind = 'alert'").fetchone()[0]
+    _status(client, sid, "undelivered", "30003")
+    assert db(config).execute("SELECT COUNT(*) FROM messages WHERE kind = 'alert' AND to_number = ? "
+                              "AND status = 'queued'", [NURSES[1]]).fetchone()[0] == 1
+    assert scheduler.woken == 1
 
 
 def test_a_signed_form_with_a_repeated_key_is_accepted(client, patient, config):

@@ -24,6 +24,8 @@ def test_what_counts_as_a_guessed_decimal(body, guessed):
 
 @pytest.mark.parametrize("body, expected", [
     pytest.param("100 4", "acetaminophen", id="at-the-fever-line-is-a-fever"),
+    pytest.param("100/4", "acetaminophen", id="slash-for-the-point-at-the-fever-line"),  # was "No fever now"
+    pytest.param("98/6", "not sure we read that temperature right", id="slash-for-the-point-routine"),
     pytest.param("100 7", "acetaminophen", id="fever-advice"),
     pytest.param("98 6", "not sure we read that temperature right", id="routine-guess-is-not-no-fever"),
 ])
@@ -47,6 +49,7 @@ def test_the_spanish_reply_to_a_guessed_routine_reading(client, admin_token, pho
 @pytest.mark.parametrize("body, guessed", [
     pytest.param("Temp 100.", True, id="ends-in-a-point"),
     pytest.param("temperatura 37,", True, id="es-ends-in-a-comma"),
+    pytest.param("Temp 1OO.", True, id="letter-o-ends-in-a-point"),  # "1OO" is 100 (the letter O for a zero)
     pytest.param("temp 100.4", False, id="a-whole-reading"),
     pytest.param("I took 2.", False, id="a-count-not-a-temperature"),
 ])

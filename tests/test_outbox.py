@@ -266,10 +266,11 @@ def test_a_page_queued_while_the_sender_holds_a_burst_takes_the_next_slot(app, c
 
         waits = 0
 
-        def wait(self, sender=""):
+        def wait(self, sender="", urgent=None):
             self.waits += 1
             if self.waits == 2:
                 phone.text("o2 85")  # SOP 5 Grade 1 Home: new hypoxia pages the nurse
+            return True  # the slot is taken (one number: nothing more urgent for another sender)
 
     counts = delivery.deliver_due(open_clinic(settings), gateway, PageArrivesDuringTheSecondWait(), batch=5)
     assert counts["sent"] == 5

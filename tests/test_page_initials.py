@@ -24,6 +24,9 @@ def _page(client, admin_token) -> str:
     pytest.param("Ħana Borg", "H.B.", id="maltese-H-stroke"),
     pytest.param("İsmail Öztürk", "I.Ö.", id="turkish-dotted-I-control"),
     pytest.param("Иван Петров", "?.?.", id="cyrillic-unknown-not-empty"),
+    pytest.param("'Ana Lopez", "A.L.", id="leading-quote-kept"),
+    pytest.param("Ana (Lupe) Lopez", "A.L.L.", id="parenthesised-middle-name-kept"),
+    pytest.param("\"Bud\" O'Neil", "B.O.", id="nickname-in-quotes-kept"),
 ])
 def test_a_page_shows_a_letter_for_each_initial(client, admin_token, runner, phone, name, shown):
     enroll(client, admin_token, name=name)

@@ -22,6 +22,7 @@ from messages.parse import (
     Parsed,
     parse,
 )
+from messages.reading.model import OTHER_MEDICINES
 from triage.model import MEDICATIONS, SYMPTOMS
 from triage.ranges import plausible
 
@@ -87,7 +88,7 @@ def check(parsed: Parsed) -> None:
     for name in parsed.implausible:
         assert fields[name] is None  # never both believed and disbelieved
     for report in parsed.medications:
-        assert report.name in (*MEDICATIONS, "ibuprofen")
+        assert report.name in (*MEDICATIONS, *OTHER_MEDICINES)
         assert report.dose_mg is None or report.dose_mg > 0
         assert not (report.asking and report.taken_at is not None)
         assert report.taken_at is None or report.taken_at <= NOW

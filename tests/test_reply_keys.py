@@ -55,6 +55,7 @@ URGENT_FEVER = a("urgent", "reply_urgent_in_hours", "reply_fever_home_care", rea
 URGENT_IMPLAUSIBLE = a("urgent", "reply_urgent_in_hours", "reply_measure_again", reasons=("hypoxia", "implausible_reading"))
 MEASURE_AGAIN = a("routine", "reply_measure_again", reasons=("implausible_reading",))
 MED_OK = a("routine", "reply_med_recorded")
+MED_MAY = a("routine", "reply_med_may_take")
 MED_SOON = a("home_care", "reply_med_too_soon", reasons=("acetaminophen_too_soon",))
 MED_MAX = a("home_care", "reply_med_daily_max", reasons=("acetaminophen_too_soon",))
 WAITING = State(urgent_alert_open=True)
@@ -99,6 +100,15 @@ ROWS = [
                  id="acetaminophen-taken"),
     pytest.param(Said(), None, (DoseAnswer("acetaminophen", MED_SOON, NEXT),), State(), ["reply_med_too_soon"],
                  id="acetaminophen-too-soon"),
+    pytest.param(Said(), None, (DoseAnswer("acetaminophen", MED_MAY, NEXT),), State(), ["reply_med_may_take"],
+                 id="acetaminophen-asked-and-allowed"),
+    # two doses in one text ("took tylenol at 4am and again at 10"): one answer, the last check's time, the worst key
+    pytest.param(Said(), None, (DoseAnswer("acetaminophen", MED_OK, NEXT), DoseAnswer("acetaminophen", MED_OK, NEXT)),
+                 State(), ["reply_med_recorded"], id="two-doses-one-answer"),
+    pytest.param(Said(), None, (DoseAnswer("acetaminophen", MED_OK, NEXT), DoseAnswer("acetaminophen", MED_SOON, NEXT)),
+                 State(), ["reply_med_too_soon"], id="two-doses-second-too-soon-one-answer"),
+    pytest.param(Said(), None, (DoseAnswer("acetaminophen", MED_SOON, NEXT), DoseAnswer("acetaminophen", MED_OK, NEXT)),
+                 State(), ["reply_med_too_soon"], id="two-doses-first-too-soon-one-answer"),
     pytest.param(Said(), None, (DoseAnswer("acetaminophen", MED_MAX, NEXT),), State(), ["reply_med_daily_max"],
                  id="acetaminophen-over-daily-max"),
     pytest.param(TEMP, FEVER_WAIT, (DoseAnswer("acetaminophen", MED_OK),), State(), ["reply_fever_wait"],
@@ -170,14 +180,18 @@ def test_an_urgent_instruction_needs_its_key():
         instructions("urgent", None, False)
 
 
-@pytest.mark.parametrize("over_max, too_soon, key", [
-    pytest.param(False, False, "reply_med_recorded", id="dose-allowed"),
-    pytest.param(False, True, "reply_med_too_soon", id="too-soon"),
-    pytest.param(True, False, "reply_med_daily_max", id="over-max"),
-    pytest.param(True, True, "reply_med_daily_max", id="over-max-named-first"),
+@pytest.mark.parametrize("over_max, too_soon, asking, key", [
+    pytest.param(False, False, False, "reply_med_recorded", id="dose-allowed"),
+    pytest.param(False, True, False, "reply_med_too_soon", id="too-soon"),
+    pytest.param(True, False, False, "reply_med_daily_max", id="over-max"),
+    pytest.param(True, True, False, "reply_med_daily_max", id="over-max-named-first"),
+    # "can I take tylenol?" when both limits allow: it may (SOP 5 Grade 1 Home: 650-1000 mg), not "dose noted, wait"
+    pytest.param(False, False, True, "reply_med_may_take", id="asking-allowed-may-take"),
+    pytest.param(False, True, True, "reply_med_too_soon", id="asking-too-soon"),
+    pytest.param(True, False, True, "reply_med_daily_max", id="asking-over-max"),
 ])
-def test_acetaminophen_instruction(over_max, too_soon, key):
-    assert acetaminophen_instruction(over_max, too_soon) == key
+def test_acetaminophen_instruction(over_max, too_soon, asking, key):
+    assert acetaminophen_instruction(over_max, too_soon, asking=asking) == key
 
 
 # the caregiver's daily neuro check (SOP 4 Workup: neurotoxicity)

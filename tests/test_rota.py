@@ -62,6 +62,26 @@ def test_ack_from_the_chain_in_force(client, admin_token, runner, clock, phone):
     assert alerts[0]["status"] == "acknowledged" and alerts[0]["acknowledged_by"] == "Nick Night"
 
 
+def test_a_nurse_of_the_fallback_chain_may_ack_her_page_after_the_shift_changed(client, admin_token, runner, clock,
+                                                                              phone):
+    """Nights fall back to `[[oncall]]` (the after-hours chain is empty); the page at 7:55 AM goes to its first
+    nurse. Her ACK at 8:01 AM, once the day chain is in force, must acknowledge it: it was answered as a stranger's
+    text ("only for patient check-ins ... call 911") and the escalation went on (found by the night break-it pass)."""
+    staff(runner)
+    set_rota(client, admin_token, clinic_hours=["Dana Day"])
+    clock.move_to(START.replace(hour=7, minute=50))
+    enroll(client, admin_token, dose_given_at=START.replace(hour=7).isoformat())
+    runner.invoke(args=["tick"])
+    clock.move_to(START.replace(hour=7, minute=55))
+    phone.text("o2 85")
+    assert pages(client, admin_token, NURSES[0])
+    clock.move_to(START.replace(hour=8, minute=1))
+    phone.text("ACK", sender=NURSES[0])
+    alert = client.get("/api/v1/alerts?status=all", headers=auth(admin_token)).get_json()[0]
+    assert alert["status"] == "acknowledged" and alert["acknowledged_by"] == "Primary nurse"
+    assert "acknowledged" in texts_to(client, admin_token, NURSES[0])[-1]["body"]
+
+
 def test_empty_chain_falls_back_to_oncall(client, admin_token, runner, clock, phone):
     staff(runner)
     set_rota(client, admin_token, after_hours=["Nick Night"])
@@ -127,6 +147,48 @@ def test_settings_page_picks_and_orders_the_chain(app, client, admin_token, runn
     clinic = open_clinic(app.config["CRS"])
     assert [p["name"] for p in clinic.chain_for("after_hours")] == ["Nell Night", "Nick Night"]
     assert clinic.chain_for("clinic_hours") == clinic.effective["oncall"]
+
+
+def test_an_alert_waiting_on_a_nurse_revoked_since_goes_to_the_next_at_once(client, admin_token, runner, clock, phone):
+    """Found by the night breaker: a nurse revoked (called in sick, left) while an alert waited only on her kept it
+    waiting up to the 15-minute ack timeout, though her ACK no longer counts. The next pass hands it over."""
+    staff(runner)
+    set_rota(client, admin_token, clinic_hours=["Dana Day", "Nell Night"])
+    enroll(client, admin_token)
+    runner.invoke(args=["tick"])
+    at(clock, 5)
+    phone.text("o2 85")  # SOP 5 Grade 1 Home: SpO2 < 90% pages the nurse
+    assert pages(client, admin_token, DAY_NURSE) and not pages(client, admin_token, NIGHT_BACKUP)
+    at(clock, 7)
+    assert runner.invoke(args=["staff", "revoke", "Dana Day"]).exit_code == 0
+    runner.invoke(args=["tick"])
+    assert pages(client, admin_token, NIGHT_BACKUP)  # at 10:07, not at the 10:20 timeout
+    from monitoring.clinic import open_clinic
+
+    clinic = open_clinic(client.application.config["CRS"])
+    kinds = [row[0] for row in clinic.db.execute("SELECT kind FROM alert_events WHERE alert_id = 1 ORDER BY id")]
+    assert kinds[-2:] == ["handed_over", "paged"]  # the alert's history says why the backup was paged early
+    at(clock, 8)
+    runner.invoke(args=["tick"])
+    assert len(pages(client, admin_token, NIGHT_BACKUP)) == 1  # once, not at every pass
+
+
+def test_a_nurse_only_taken_off_the_rota_keeps_her_page(client, admin_token, runner, clock, phone):
+    """Off the rota is not out of reach: she may still ACK what she was paged for, so the alert is not handed over
+    before its timeout (which pages the chain in force)."""
+    staff(runner)
+    set_rota(client, admin_token, clinic_hours=["Dana Day", "Nell Night"])
+    enroll(client, admin_token)
+    runner.invoke(args=["tick"])
+    at(clock, 5)
+    phone.text("o2 85")
+    at(clock, 7)
+    set_rota(client, admin_token, clinic_hours=["Nell Night"])
+    runner.invoke(args=["tick"])
+    assert not pages(client, admin_token, NIGHT_BACKUP)
+    at(clock, 21)
+    runner.invoke(args=["tick"])  # the timeout: the chain in force now
+    assert pages(client, admin_token, NIGHT_BACKUP)
 
 
 def test_a_rota_name_the_file_spells_differently_is_shown_as_not_paged(tmp_path, clock):

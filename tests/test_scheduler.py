@@ -187,3 +187,72 @@ def test_scheduler_command_runs_as_its_own_process(tmp_path):
     assert process.returncode == 0, output
     assert "[prompt]" in output
     assert db.execute("SELECT COUNT(*) FROM leases").fetchone()[0] == 0  # released for the next holder
+
+
+def test_the_watch_wakes_a_scheduler_a_request_of_another_process_cannot(app, client, admin_token, runner, clock,
+                                                                          phone, config):
+    """Behind gunicorn the scheduler runs in its own process (docs/operations.md), so a worker's commit cannot
+    call its wakeup(): the watch sees the database change (PRAGMA data_version) and wakes the run when a page or
+    a reply to a person is due, not for its own prompts, and not while nothing changed."""
+    from monitoring.clinic import open_clinic
+    from monitoring.outbox import queue_text
+    from monitoring.store import transaction
+
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    scheduler = Runner(app.config["CRS"], Recorder())  # as `flask --app app scheduler` builds it; not started
+    assert scheduler.watch_once() is False  # the first look: nothing to send
+    enroll(client, admin_token)  # commits the welcome prompt: routine, the scheduler's own work
+    assert scheduler.watch_once() is False and not scheduler.woken.is_set()
+    assert runner.invoke(args=["tick"]).exit_code == 0  # the prompt leaves
+    assert scheduler.watch_once() is False
+    phone.text("o2 85")  # SOP 5 Grade 1 Home: SpO2 < 90% pages the nurse
+    assert scheduler.watch_once() is True and scheduler.woken.is_set()
+    scheduler.woken.clear()
+    assert scheduler.watch_once() is False  # nothing committed since: no second wakeup for the same page
+    clinic = open_clinic(app.config["CRS"])
+    with transaction(clinic.db):  # a reply backing off is not due: no wakeup for it
+        queue_text(clinic, PATIENT_PHONE, "later", "reply", send_after=START + timedelta(hours=1), now=START)
+        clinic.db.execute("UPDATE messages SET status = 'sent' WHERE kind = 'alert' OR kind = 'reply' AND body != 'later'")
+    assert scheduler.watch_once() is False
+    scheduler.watched.close()
+
+
+def test_a_scheduler_in_its_own_process_pages_within_a_second(tmp_path):
+    """The real thing, the gunicorn way: the web app has no scheduler ([scheduler] enabled = false) and the
+    scheduler's Runner polls only every 30 s, so only its watch can bring the page out within a second."""
+    with time_machine.travel(START, tick=True):  # threads and waits need time to move, from a fixed start
+        _a_scheduler_in_its_own_process_pages(tmp_path)
+
+
+def _a_scheduler_in_its_own_process_pages(tmp_path):
+    from conftest import NURSES, Phone
+
+    from app import create_app
+    from monitoring.config import load
+
+    config = base_config(tmp_path / "apart.db")
+    application = create_app(config)  # the web worker: no runner of its own
+    assert "crswatch.runner" not in application.extensions
+    cli = application.test_cli_runner()
+    assert cli.invoke(args=["init-db"]).exit_code == 0
+    token = add_staff(cli, "Ada Admin", "admin")
+    client = application.test_client()
+    enroll(client, token)
+    recorder = Recorder()
+    scheduler = Runner(load({**config, "scheduler": {"enabled": True, "poll_seconds": 30}}), recorder)
+    scheduler.start()  # its first run delivers the welcome prompt; the next poll is 30 s away
+    try:
+        deadline = time.monotonic() + 10
+        while (PATIENT_PHONE, "prompt") not in recorder.sent and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert (PATIENT_PHONE, "prompt") in recorder.sent
+        while scheduler.seen_version is None and time.monotonic() < deadline:  # the watch has looked once
+            time.sleep(0.02)
+        answer = Phone(client).text("o2 85")
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        texted = time.monotonic()
+        while (NURSES[0], "alert") not in recorder.sent and time.monotonic() < texted + 10:
+            time.sleep(0.02)
+        assert (NURSES[0], "alert") in recorder.sent  # well before the 30 s poll: the watch woke the run
+    finally:
+        scheduler.shutdown()

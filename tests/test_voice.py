@@ -332,3 +332,179 @@ def test_a_call_we_have_no_record_of_is_not_told_the_alert_is_handled(client, ad
     pressed = caller.press(urgent["id"], stranger, "1", to="+15550000000").get_data(as_text=True)
     assert "Nothing was acknowledged" in pressed and "already acknowledged" not in pressed
     assert alert(client, admin_token, urgent["id"])["status"] == "open"
+
+
+def test_a_call_held_back_by_an_outage_is_not_placed_once_the_alert_is_acknowledged(client, admin_token, runner,
+                                                                                    clock, urgent, twilio, phone):
+    """The call waits in the outbox while Twilio refuses it; the nurse ACKs by text meanwhile. When Twilio
+    answers again the nurse must not be woken by a call for an alert already handled (found by the night
+    break-it pass: the call was placed and said 'already acknowledged')."""
+    twilio.refuse_calls = (503, 20503)
+    at(clock, 6)
+    tick(runner)
+    assert calls(client, admin_token)[0]["status"] == "queued"
+    at(clock, 7)
+    phone.text("ACK", sender=NURSES[0])
+    twilio.refuse_calls = None
+    at(clock, 8)
+    tick(runner)
+    assert twilio.calls == []
+    assert calls(client, admin_token)[0]["status"] == "canceled"
+    report = client.get("/api/v1/reports/alerts", headers=auth(admin_token)).get_json()
+    assert report["alerts"] == 1 and report["called"] == 0  # a call never placed is not a call
+
+
+def test_a_call_queued_before_the_alert_is_resolved_is_not_placed(client, admin_token, runner, clock, urgent,
+                                                                  twilio):
+    twilio.refuse_calls = (503, 20503)
+    at(clock, 6)
+    tick(runner)
+    client.post(f"/api/v1/alerts/{urgent['id']}/resolve", json={"note": "sent to ED"}, headers=auth(admin_token))
+    twilio.refuse_calls = None
+    at(clock, 8)
+    tick(runner)
+    assert twilio.calls == [] and calls(client, admin_token)[0]["status"] == "canceled"
+
+
+def test_a_nurse_revoked_while_the_alert_waits_on_them_is_not_called_and_cannot_press_1(
+        client, admin_token, runner, clock, twilio, phone, caller):
+    """The day chain is Dana then Nick; Dana is paged, then revoked (she left; her phone is no longer the
+    clinic's). The call at five minutes must reach someone who may still acknowledge, not her phone, and her
+    phone pressing 1 on a call placed before the revocation acknowledges nothing (found by the night break-it
+    pass: she was called and her key stopped the escalation, though a text ACK from her phone would not)."""
+    from conftest import add_staff
+
+    from monitoring.clinic import open_clinic
+    from monitoring.staff import revoke_staff
+
+    dana, nick = "+15555550161", "+15555550162"
+    add_staff(runner, "Dana Day", "nurse", dana)
+    add_staff(runner, "Nick Next", "nurse", nick)
+    client.put("/api/v1/settings", json={"rota.clinic_hours": ["Dana Day", "Nick Next"]}, headers=auth(admin_token))
+    enroll(client, admin_token)
+    tick(runner)
+    at(clock, 1)
+    phone.text("o2 85")
+    tick(runner)
+    assert [t["To"] for t in twilio.texts if "URGENT" in t["Body"]] == [dana]
+    at(clock, 3)
+    revoke_staff(open_clinic(client.application.config["CRS"]), "Dana Day", actor="test", now=START)
+    at(clock, 6)
+    tick(runner)
+    assert [placed["To"] for placed in twilio.calls] == [nick]  # on call now, and may press 1
+
+
+def test_a_key_from_a_phone_revoked_since_the_call_acknowledges_nothing(client, admin_token, runner, clock, twilio,
+                                                                         phone, caller):
+    from conftest import add_staff
+
+    from monitoring.clinic import open_clinic
+    from monitoring.staff import revoke_staff
+
+    dana = "+15555550161"
+    add_staff(runner, "Dana Day", "nurse", dana)
+    client.put("/api/v1/settings", json={"rota.clinic_hours": ["Dana Day"]}, headers=auth(admin_token))
+    enroll(client, admin_token)
+    tick(runner)
+    at(clock, 1)
+    phone.text("o2 85")
+    at(clock, 6)
+    tick(runner)
+    [placed] = twilio.calls
+    assert placed["To"] == dana
+    revoke_staff(open_clinic(client.application.config["CRS"]), "Dana Day", actor="test", now=START)
+    call_sid = "CA" + "1".zfill(32)
+    said = caller.press(1, call_sid, "1", to=dana).get_data(as_text=True)
+    assert "Nothing was acknowledged" in said
+    assert alert(client, admin_token, 1)["status"] == "open"
+
+
+def test_pressing_2_with_nobody_else_to_take_it_is_not_told_it_was_passed(client, admin_token, runner, clock, twilio,
+                                                                          phone, caller):
+    """A one-person chain at night and no other staff phone: 2 cannot pass the alert to anyone. The nurse must
+    not hear "passed to the next nurse on call" and go back to sleep while nobody was paged (found by the night
+    break-it pass); she is told nobody else is on call and asked again."""
+    from conftest import add_staff
+
+    dana = "+15555550161"
+    add_staff(runner, "Dana Day", "nurse", dana)
+    client.put("/api/v1/settings", json={"rota.clinic_hours": ["Dana Day"]}, headers=auth(admin_token))
+    enroll(client, admin_token)
+    tick(runner)
+    at(clock, 1)
+    phone.text("o2 85")
+    at(clock, 6)
+    tick(runner)
+    call_sid = "CA" + "1".zfill(32)
+    caller.answer(1, call_sid, to=dana)
+    said = caller.press(1, call_sid, "2", to=dana).get_data(as_text=True)
+    assert "passed to the next nurse" not in said
+    assert "No one else is on call" in said and '<Gather action="/voice/gather/1?attempt=2"' in said
+    assert calls(client, admin_token)[0]["outcome"] is None
+    assert alert(client, admin_token, 1)["status"] == "open"
+    said = caller.press(1, call_sid, "1", to=dana, attempt=2).get_data(as_text=True)
+    assert "acknowledged" in said and alert(client, admin_token, 1)["status"] == "acknowledged"
+
+
+def test_past_the_end_of_the_chain_the_calls_take_turns(client, admin_token, runner, clock, urgent, twilio):
+    """Once every round pages the whole chain, the call went to whoever was paged last, the last person in the
+    chain, every round: the first nurse got texts every 15 minutes but her phone never rang again (found by the
+    night break-it pass). The calls now take turns among those paged, the one not called longest first."""
+    for minute in (6, 16, 21, 31, 36, 46, 51):
+        at(clock, minute)
+        tick(runner)
+    assert [placed["To"] for placed in twilio.calls] == [NURSES[0], NURSES[1], NURSES[0], NURSES[1]]
+
+
+def test_the_second_asking_is_not_read_once_someone_else_took_the_alert(client, admin_token, runner, clock, urgent,
+                                                                        twilio, caller, phone):
+    """The nurse on the call stays silent; meanwhile the backup nurse texts ACK. The call's second asking must
+    say the alert is taken, not read it all again and ask her to press 1."""
+    at(clock, 6)
+    tick(runner)
+    call_sid = "CA" + "1".zfill(32)
+    caller.answer(urgent["id"], call_sid)
+    phone.text(f"ACK {urgent['id']}", sender=NURSES[1])
+    again = caller.answer(urgent["id"], call_sid, attempt=2).get_data(as_text=True)
+    assert "already acknowledged" in again and "<Gather" not in again and "low oxygen" not in again
+
+
+def test_the_call_after_the_clinic_closes_goes_to_the_night_chain(client, admin_token, runner, clock, twilio, phone):
+    """Paged to the day nurse at 4:58 PM; at 5:03 PM, when the call falls due, the night chain is in force.
+    Calls follow the chain in force at that moment (docs/operations.md, "Who is on call"): the night nurse is
+    called, not the day nurse who has gone off shift (found by the night break-it pass). A nurse taken off the
+    rota (called in sick) while an alert waits on her is not called either."""
+    from conftest import add_staff
+
+    dana, nick, nell = "+15555550161", "+15555550162", "+15555550163"
+    add_staff(runner, "Dana Day", "nurse", dana)
+    add_staff(runner, "Nick Night", "nurse", nick)
+    add_staff(runner, "Nell Night", "nurse", nell)
+    client.put("/api/v1/settings", json={"rota.clinic_hours": ["Dana Day"],
+                                         "rota.after_hours": ["Nick Night", "Nell Night"]}, headers=auth(admin_token))
+    enroll(client, admin_token)
+    tick(runner)
+    at(clock, 6 * 60 + 58)  # 4:58 PM
+    phone.text("o2 85")
+    tick(runner)
+    assert [t["To"] for t in twilio.texts if "URGENT" in t["Body"]] == [dana]
+    at(clock, 7 * 60 + 3)  # 5:03 PM
+    tick(runner)
+    assert [placed["To"] for placed in twilio.calls] == [nick]
+    client.post("/api/v1/alerts/1/resolve", json={"note": "seen"}, headers=auth(admin_token))
+    at(clock, 8 * 60)  # 6:00 PM: paged to Nick, who then calls in sick and is taken off the rota
+    phone.text("o2 84")
+    tick(runner)
+    client.put("/api/v1/settings", json={"rota.after_hours": ["Nell Night"]}, headers=auth(admin_token))
+    at(clock, 8 * 60 + 5)
+    tick(runner)
+    assert [placed["To"] for placed in twilio.calls] == [nick, nell]
+
+
+def test_the_call_says_emergency_department_not_ed():
+    """A text-to-speech voice reads "ED" as the name Ed (found by a breaker helper): the call spells it out."""
+    from messages.page import PageFacts, spoken_page
+
+    facts = PageFacts(reasons=("hypoxia",), spo2=85, spo2_floor=90, told=("reply_urgent_after_hours",))
+    said = spoken_page(level="URGENT", initials="P.E.", alert_id=7, facts=facts)
+    assert said.endswith("Patient told: go to the emergency department now.") and " ED " not in said

@@ -146,7 +146,7 @@ def assess_acetaminophen(
     details = {"acetaminophen_24h_mg": apap.total_mg([*previous, reported], reported.given_at)}
 
     # SOP 5, Grade 1 Home: "can repeat ... >= 6-8 h later"; DESIGN: max 4 g / 24 h.
-    instruction = replies.acetaminophen_instruction(over_max, too_soon)
+    instruction = replies.acetaminophen_instruction(over_max, too_soon, asking=not taken)
     if over_max or too_soon:
         return Assessment(
             "home_care", ("acetaminophen_too_soon",), (instruction,),

@@ -9,10 +9,10 @@ the times each `Reply` names, and sends them.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from .model import Assessment
+from .model import LEVELS, Assessment
 
 # The fever advice a text reply carries beside the first instruction while the nurse is paged for review.
 FEVER_ADVICE = ("reply_fever_home_care", "reply_fever_wait")
@@ -68,12 +68,17 @@ def instructions(level: str, fever_instruction: str | None, measure_again: bool,
     return tuple(keys)
 
 
-def acetaminophen_instruction(over_max: bool, too_soon: bool) -> str:
-    """The reply to an acetaminophen dose taken or asked about. SOP 5, Grade 1 Home: "can repeat ... >= 6-8 h
-    later"; DESIGN: max 4 g / 24 h. The daily maximum is named first when both are broken (the overdose risk)."""
+def acetaminophen_instruction(over_max: bool, too_soon: bool, asking: bool = False) -> str:
+    """The reply to an acetaminophen dose taken or asked about (`asking`). SOP 5, Grade 1 Home: "Acetaminophen
+    650-1000 mg by mouth, can repeat ... >= 6-8 h later"; DESIGN: max 4 g / 24 h. The daily maximum is named first
+    when both are broken (the overdose risk). A question or a plan ("can I take tylenol?", "will take tylenol at 10")
+    that both limits allow is told it may take a dose now, never "we noted your dose, do not take more yet": no
+    dose was taken, and that answer withheld the SOP's dose from a patient asking for it (break-it pass)."""
     if over_max:
         return "reply_med_daily_max"
-    return "reply_med_too_soon" if too_soon else "reply_med_recorded"
+    if too_soon:
+        return "reply_med_too_soon"
+    return "reply_med_may_take" if asking else "reply_med_recorded"
 
 
 def texted_instructions(assessment: Assessment) -> tuple[str, ...]:
@@ -160,7 +165,7 @@ def reply_keys(said: Said, reading: Assessment | None = None, next_checkin: date
         replies += [Reply(key, reading, next_checkin) for key in texted_instructions(reading)[1:]]
         if SAFETY_NET in reading.instructions[1:] and not state.urgent_alert_open:
             replies.append(Reply(SAFETY_NET, reading, next_checkin))
-    for dose in doses:
+    for dose in _one_acetaminophen_answer(doses):
         if dose.assessment is None:  # a medicine other than acetaminophen: recorded, the plan is acetaminophen
             replies.append(Reply("reply_other_medicine"))
         elif not said.has_reading or dose.assessment.reasons:
@@ -173,6 +178,30 @@ def reply_keys(said: Said, reading: Assessment | None = None, next_checkin: date
     if state.urgent_alert_open and not any(r.key.startswith("reply_urgent") for r in replies):
         replies.append(Reply("reply_still_urgent"))
     return tuple(replies)
+
+
+# The acetaminophen answers, least severe first (acetaminophen_instruction names the daily maximum before too soon).
+_DOSE_ANSWER_ORDER = ("reply_med_may_take", "reply_med_recorded", "reply_med_too_soon", "reply_med_daily_max")
+
+
+def _one_acetaminophen_answer(doses: tuple[DoseAnswer, ...]) -> tuple[DoseAnswer, ...]:
+    """One answer for a text's acetaminophen doses ("took tylenol at 4am and again at 10"), in the first one's place:
+    the last one's check, which counts every dose of the text before it (so its next allowed time is the text's),
+    with the most severe instruction and every reason any of them got. Two answers told one patient "You can take
+    more at 10:05 AM" and then "at 4:00 PM" (SOP 5 Grade 1 Home: repeat >= 6-8 h later)."""
+    checked = [dose for dose in doses if dose.assessment is not None and dose.assessment.instructions]
+    if len(checked) < 2:
+        return doses
+    last = checked[-1].assessment
+    assert last is not None
+    assessments = [dose.assessment for dose in checked if dose.assessment is not None]
+    key = max((a.instructions[0] for a in assessments),
+              key=lambda k: _DOSE_ANSWER_ORDER.index(k) if k in _DOSE_ANSWER_ORDER else -1)
+    reasons = tuple(dict.fromkeys(reason for a in assessments for reason in a.reasons))
+    level = max((a.level for a in assessments), key=LEVELS.index)
+    one = replace(checked[-1], assessment=replace(last, level=level, reasons=reasons, instructions=(key,)))
+    first = checked[0]
+    return tuple(one if dose is first else dose for dose in doses if dose is first or dose not in checked)
 
 
 def _reading_key(said: Said, reading: Assessment) -> str:

@@ -70,4 +70,6 @@ def status():
         known = alerts.record_delivery_status(clinic(), sid, state, request.form.get("ErrorCode"), now=utcnow())
         if not known:
             log.info("status callback for an unknown message")
+        elif state in ("failed", "undelivered"):
+            wake_delivery()  # a failed page may have paged the next person on call: sent now, not at the next poll
     return _twiml()

@@ -5,7 +5,7 @@ webhooks (web.sms): a bad or missing signature is 403 and changes nothing.
   answering-machine detection sends `AnsweredBy`): a machine is hung up on; a person hears the alert and
   is asked for one key. Silence asks once more, then the call ends unacknowledged.
 - POST /voice/gather/<alert_id>: the key. 1 acknowledges, 2 passes the alert to the next person on call at
-  once, anything else repeats once.
+  once (with nobody else on call, the nurse is told so and asked for 1), anything else repeats once.
 - POST /voice/status/<alert_id>: how the call ended (busy, no-answer, failed: not answered).
 
 TwiML through the official SDK (`twilio.twiml.voice_response.VoiceResponse`,
@@ -32,6 +32,9 @@ GATHER_SECONDS = 8  # silence this long after the question counts as no key
 # record lost to a restore): the nurse must not hear "already acknowledged" when nothing was.
 NOT_OURS = ("This call could not be matched to an alert. Nothing was acknowledged. "
             "Check your texts or the dashboard. Goodbye.")
+ALONE = "No one else is on call to take this alert. It is still yours. Press 1 to acknowledge."
+# The phone called no longer belongs to anyone who may acknowledge (revoked since the page or the call).
+NOT_STAFF = "This phone is no longer on the clinic's staff list. Nothing was acknowledged. Goodbye."
 VOICE = "Polly.Joanna"  # a clear Amazon Polly voice Twilio offers; <Say> falls back to its default if unavailable
 
 
@@ -73,24 +76,28 @@ def alert(alert_id: int) -> Response:
         return _refused()
     sid, to = _call_id()
     response = VoiceResponse()
-    if _attempt() == 2:
-        return _twiml(_ask(response, alert_id, 2, prefix="Again. "))
-    state = voice.answered(clinic(), alert_id, sid, to, request.form.get("AnsweredBy"), utcnow())
+    attempt = _attempt()
+    # the second time round (silence after the first question) a person is on the line already; the alert is
+    # read again only while it is still open (another nurse may have taken it meanwhile)
+    answered_by = request.form.get("AnsweredBy") if attempt == 1 else None
+    state = voice.answered(clinic(), alert_id, sid, to, answered_by, utcnow())
     if state == "ask":
-        return _twiml(_ask(response, alert_id, 1))
+        return _twiml(_ask(response, alert_id, attempt, prefix="Again. " if attempt == 2 else ""))
     if state == "closed":
         response.say("This alert is already acknowledged or resolved. Thank you. Goodbye.", voice=VOICE)
     elif state == "unknown":
         log.warning("voice webhook for alert %s: no call of ours has this CallSid and number", alert_id)
         response.say(NOT_OURS, voice=VOICE)
+    elif state == "not_staff":
+        response.say(NOT_STAFF, voice=VOICE)
     response.hangup()  # a machine: nothing is left on it (minimum PHI), the alert goes on escalating
     return _twiml(response)
 
 
 @bp.post("/gather/<int:alert_id>")
 def gather(alert_id: int) -> Response:
-    """The key the nurse pressed (Digits): 1 acknowledges, 2 passes to the next person on call, anything
-    else asks once more. 403 on a bad signature."""
+    """The key the nurse pressed (Digits): 1 acknowledges, 2 passes to the next person on call (or, with
+    nobody else on call, says so and asks for 1), anything else asks once more. 403 on a bad signature."""
     if not valid_signature():
         return _refused()
     sid, to = _call_id()
@@ -105,6 +112,13 @@ def gather(alert_id: int) -> Response:
         response.say("This alert is already acknowledged or resolved. Thank you.", voice=VOICE)
     elif result == "not_ours":
         response.say(NOT_OURS, voice=VOICE)
+    elif result == "not_staff":
+        response.say(NOT_STAFF, voice=VOICE)
+    elif result == "alone":  # nobody to pass it to: it stays hers, asked once more for 1
+        gather = response.gather(num_digits=1, timeout=GATHER_SECONDS, method="POST",
+                                 action=url_for(".gather", alert_id=alert_id, attempt=2))
+        gather.say(ALONE, voice=VOICE)
+        response.say("No key pressed. The alert is not acknowledged and paging goes on. Goodbye.", voice=VOICE)
     elif _attempt() == 1:
         return _twiml(_ask(response, alert_id, 2, prefix="Sorry, that key does nothing. "))
     else:

@@ -57,10 +57,11 @@ def language_hint(body: str) -> str | None:
 
 
 
-_STAFF_ACK = re.compile(r"^\W*(?:ack(?:nowledged?)?|ok\s+ack)(?:\b|(?=\d))\W*#?\s*(\d{1,9})?", re.IGNORECASE)
+# "acked" too: the word a nurse answering a page often types
+_STAFF_ACK = re.compile(r"^\W*(?:ack(?:nowledged?|ed)?|ok\s+ack)(?:\b|(?=\d))\W*#?\s*(\d{1,9})?", re.IGNORECASE)
 
 
-_STAFF_ACK_ALL = re.compile(r"^\W*(?:ack(?:nowledged?)?|ok\s+ack)\W+(?:all|todas?|todos)\b", re.IGNORECASE)
+_STAFF_ACK_ALL = re.compile(r"^\W*(?:ack(?:nowledged?|ed)?|ok\s+ack)\W+(?:all|todas?|todos)\b", re.IGNORECASE)
 
 
 def staff_ack(body: str | None) -> tuple[bool, int | None]:

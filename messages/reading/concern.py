@@ -10,6 +10,7 @@ import re
 import unicodedata
 
 from . import vocabulary
+from .symptoms import negated
 
 _ASKS = re.compile(rf"\b(?:{vocabulary.alternation('concern', 'asks_for_call')})")
 _CONCERNING = re.compile(rf"\b(?:{vocabulary.alternation('concern', 'concerning')})")
@@ -22,10 +23,18 @@ def _plain(body: str) -> str:
 
 
 def concern(body: str | None) -> str | None:
-    """The reason a person must read this text, if any: 'asks_for_call' or 'concerning_text'."""
+    """The reason a person must read this text, if any: 'asks_for_call' or 'concerning_text'. A worrying phrase the
+    text denies ("no chest pain", "not bleeding", "sin dolor de pecho": a checklist's answers) is none: each paged
+    the nurse "worrying message, read it", and false pages teach the pager to be ignored (break-it pass)."""
     if asks_for_help(body):
         return "asks_for_call"
-    if _CONCERNING.search(_plain(body or "")):
+    text = _plain(body or "")
+    found = list(_CONCERNING.finditer(text))
+    # each phrase stands as one listed thing, so one negation reaches a list: "denies chest pain or bleeding"
+    listed = text
+    for m in found:
+        listed = listed[:m.start()] + "sym".ljust(m.end() - m.start())[:m.end() - m.start()] + listed[m.end():]
+    if any(not negated(listed, m.start(), m.end()) for m in found):
         return "concerning_text"
     return None
 

@@ -7,7 +7,7 @@ from . import vocabulary
 from .model import MedicationReport, Work
 from .times import TimeSaid
 
-# Every name a medicine goes by, to its canonical name (triage.model.MEDICATIONS, or "ibuprofen":
+# Every name a medicine goes by, to its canonical name (triage.model.MEDICATIONS, or model.OTHER_MEDICINES:
 # recorded so the nurse sees it, never counted as acetaminophen): vocabulary/<language>.toml [medicines].
 _DRUGS = vocabulary.mapping("medicines", "names")
 _DRUG = "|".join(sorted(_DRUGS, key=len, reverse=True))
@@ -40,6 +40,36 @@ _DOSE_MATH = (
     # 2 325s
     re.compile(rf"(?<![\w.,]){_N}\s+(?P<s2>{_STRENGTH})s\b"),
 )
+# Tablets counted by their strength's name, acetaminophen's only: "2 extra strength tylenol" is 2 x 500 mg, "2
+# regular strength" 2 x 325 mg, "tome 2 tylenol extra fuerte" 2 x 500 mg. Read as "a dose of unknown strength"
+# (counted as 1000 mg) before, "3 extra strength" (1500 mg) every 6 h reached 6 g a day counted as 4 g, under the
+# daily maximum (DESIGN: 4 g / 24 h; SOP 5 Grade 1 Home: 650-1000 mg), and "2 regular strength" alone was read
+# as an implausible temperature, its dose never counted. A combination product's strength names another
+# amount of acetaminophen (Extra Strength Excedrin: 250 mg), so only plain acetaminophen's names count.
+_PLAIN_APAP = r"(?:tylenol|acetaminophen|acetaminofeno?|paracetamol|panadol|apap)"
+_STRENGTH_NAMES = {"extra": 500, "es": 500, "regular": 325}
+_NAMED_STRENGTH = (
+    # 2 extra strength tylenol, 2 regular strength, 2 ES tylenol, 3 regular tylenol, 2 tabs of extra strength
+    re.compile(rf"(?<![\w.,])(?P<n>[1-9]|one|two|three|four|una?|uno|dos|tres|cuatro)\s+(?:{_TABS}\s+)?(?:(?:of|de)\s+)?"
+               rf"(?:(?P<w>extra|regular)\s+strength(?:\s+(?P<drug>{_DRUG}))?|(?P<w2>es|extra|regular)\s+(?P<drug2>{_DRUG}))\b"),
+    # 2 tylenol extra strength, tome 2 tylenol extra fuerte, 2 tylenol ES, 2 tylenol regular strength
+    re.compile(rf"(?<![\w.,])(?P<n>[1-9]|one|two|three|four|una?|uno|dos|tres|cuatro)\s+(?:{_TABS}\s+)?(?:(?:of|de)\s+)?"
+               rf"(?P<drug>{_DRUG})\s+(?:(?P<w>extra|regular)\s+strength|(?P<w2>es|extra)(?:\s+fuerte)?)\b"),
+)
+
+
+def _named_strength(m: re.Match[str]) -> str:
+    """The dose of tablets counted by their strength's name ("1000 mg tylenol"), or the words as written when
+    the medicine is not plain acetaminophen."""
+    drug = m.group("drug") or m.groupdict().get("drug2")
+    if drug is not None and not re.fullmatch(_PLAIN_APAP, drug):
+        return m.group()
+    n = m.group("n")
+    count = int(n) if n.isdigit() else _N_WORDS[n]
+    strength = _STRENGTH_NAMES[m.group("w") or m.group("w2")]
+    return f"{count * strength} mg{' ' + drug if drug else ''}"
+
+
 _NOT_A_COUNT = re.compile(r"(?:\b(?:day|dia|dose|dosis|cycle|ciclo|at|a\s+las?|around|about|by|week|semana)\s*|#)$")
 
 
@@ -56,6 +86,10 @@ def dose_arithmetic(text: str) -> str:
             return m.group()
         drug = m.groupdict().get("drug")
         return f"{drug + ' ' if drug else ''}{count * strength} mg"
+    def named(m: re.Match[str]) -> str:
+        return m.group() if _NOT_A_COUNT.search(text[:m.start()]) else _named_strength(m)
+    for strength_named in _NAMED_STRENGTH:
+        text = strength_named.sub(named, text)
     for pattern in _DOSE_MATH:
         text = pattern.sub(product, text)
     return text
@@ -149,16 +183,51 @@ def extract_medications(work: Work, times: list[TimeSaid]) -> list[MedicationRep
         reports.append((m.start(), name, dose_mg, asking))
     for m in work.find(_LONE_MG):  # "1000 mg at 2pm": a dose, never a temperature
         work.take(m.start(), m.end())
+        left, right = _clause_bounds(text, m.start(), m.end())
         if not reports:
-            left, right = _clause_bounds(text, m.start(), m.end())
             asking = bool(_ASKING.search(text[left:right]))
             reports.append((m.start(), "acetaminophen", _dose(m.group("num"), m.group("unit"))[0], asking))
+        elif (previous := _dose_before(reports, m.start())) is not None and _own_time(times, left, right):
+            # "took 1000 mg at 6am and 1000 mg at noon": a second dose, at its own time
+            reports.append((m.start(), previous[1], _dose(m.group("num"), m.group("unit"))[0], False))
+    for m in work.find(_AGAIN):  # "took tylenol at 7am and again at 12:30": a second dose, at its own time
+        left, right = _clause_bounds(text, m.start(), m.end())
+        previous = _dose_before(reports, m.start())
+        if previous is None or not _own_time(times, left, right):
+            continue
+        rest = text[left:right]
+        for t in times:
+            if left <= t.start < right:
+                rest = rest.replace(t.raw, " ")
+        if re.fullmatch(_AGAIN_CLAUSE, rest.strip()):
+            work.take(m.start(), m.end())
+            reports.append((m.start(), previous[1], None, False))
     result = []
     for position, name, dose_mg, asking in sorted(reports):
         when = None if asking else _time_for(text, position, times)
         result.append(MedicationReport(name, dose_mg, when.at if when else None, asking,
                                        when.raw if when else None))
     return result
+
+
+# A clause that says only that a dose was taken again, at a time of its own: "and again at 2am", "y otra vez a las 2".
+# Each is a dose: dropped, the next dose was timed from the first, and a patient who took one at 2 AM was told more
+# was allowed at 4 AM (SOP 5 Grade 1 Home: repeat >= 6-8 h later), its milligrams left out of the daily total.
+_AGAIN = re.compile(r"\b(?:again|once\s+more|otra\s+vez|de\s+nuevo)\b")
+_AGAIN_CLAUSE = r"(?:(?:took|had|gave|taken|given|tome|tomo|le\s+di)\s+(?:it|one|him|her|them|la|lo)?\s*)?" \
+                r"(?:again|once\s+more|otra\s+vez|de\s+nuevo)"
+
+
+def _dose_before(reports: list[tuple[int, str, float | None, bool]],
+                 position: int) -> tuple[int, str, float | None, bool] | None:
+    """The last dose reported taken (not asked about) before `position`, or None."""
+    taken = [report for report in reports if report[0] < position and not report[3]]
+    return max(taken, default=None)
+
+
+def _own_time(times: list[TimeSaid], left: int, right: int) -> bool:
+    """A time is said inside the clause text[left:right]."""
+    return any(left <= t.start < right for t in times)
 
 
 def _time_for(text: str, position: int, times: list[TimeSaid]) -> TimeSaid | None:

@@ -5,6 +5,10 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+# Fever and pain medicines outside the SOP's (triage.model.MEDICATIONS): recorded so the nurse sees them (each
+# masks a fever), never counted as acetaminophen; the patient is pointed to the plan (reply_other_medicine).
+OTHER_MEDICINES = ("ibuprofen", "naproxen", "aspirin")
+
 
 @dataclass(frozen=True)
 class MedicationReport:
@@ -14,7 +18,7 @@ class MedicationReport:
     or when a time was given but `now` was not (then `taken_at_raw` holds the words).
     """
 
-    name: str  # canonical: triage.model.MEDICATIONS, or "ibuprofen" (recorded, not counted)
+    name: str  # canonical: triage.model.MEDICATIONS, or OTHER_MEDICINES (recorded, not counted)
     dose_mg: float | None = None
     taken_at: datetime | None = None
     asking: bool = False

@@ -46,6 +46,31 @@ def strip_accents(text: str) -> str:
     return "".join(ch if ch.isascii() or ch in keep else " " for ch in text)
 
 
+# A number typed with the letter O for a zero, beside it on a phone's keyboard: "oxygen 8O", "temp 1O1.2", "1OO.4",
+# "bp 12O/8O". Read as letters, "8O" was an implausible SpO2 (measure again, no page for a saturation of 80: SOP 5
+# Grade 1 Home, new hypoxia < 90%) and "1O1.2" nothing at all ("could not read that", a fever unread). A number
+# starts with a digit ("o2" stays the oxygen label); one O after a temperature ("38o", "101o") is its degree sign.
+_LETTER_O_NUMBER = re.compile(r"(?<![\w.,])\d[\do]*(?:[.,][\do]+)?(?![a-z\d])")
+_DEGREE_O = re.compile(r"(?P<whole>\d+(?:[.,]\d+)?)o")
+
+
+def letter_o_as_zero(text: str) -> str:
+    """`text` (lower case) with each number's letter O read as a zero ("1oo." -> "100.")."""
+    return _LETTER_O_NUMBER.sub(_zeros, text)
+
+
+def _zeros(match: re.Match[str]) -> str:
+    number = match.group()
+    if "o" not in number:
+        return number
+    degree = _DEGREE_O.fullmatch(number)
+    if degree is not None:
+        whole = float(degree.group("whole").replace(",", "."))
+        if 34 <= whole <= 42 or 93 <= whole <= 109:  # a temperature in C or F with its degree sign typed as "o"
+            return degree.group("whole") + "\u00b0"
+    return number.replace("o", "0")
+
+
 def plain_words(body: str) -> str:
     """The text as the reader reads it: NFKC, casefolded, accents and punctuation gone (but the kept marks),
     spaces collapsed, misspellings corrected, "week" read as "weak" where it means that."""
@@ -53,6 +78,7 @@ def plain_words(body: str) -> str:
     text = strip_accents(text)
     text = "".join(ch if ch.isalnum() or ch in _KEEP else " " for ch in text)
     text = re.sub(r"[ \t\r\f\v]+", " ", text).strip()
+    text = letter_o_as_zero(text)
     text = re.sub(r"[a-z]+", lambda m: correct(m.group()), text)
     return _WEEK_AS_WEAK.sub(lambda m: m.group()[:-4] + "weak", text)
 

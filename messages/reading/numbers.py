@@ -5,7 +5,7 @@ import re
 
 from . import vocabulary
 from .model import Work
-from .normalise import plain_words
+from .normalise import letter_o_as_zero, plain_words
 from .number_words import number_words_to_digits
 
 
@@ -31,16 +31,17 @@ def join_decimals(plain: str) -> str:
 # number is a plausible temperature in F (93-109) or C (34-42), and not when the number belongs to
 # another vital or the digit counts something ("101 2 hours ago"). parse() marks such a reading as
 # guessed, and a guessed reading never gets the routine "No fever now".
-# A medicine named right after the digit makes the digit a count ("101, 2 tylenol"), never a decimal.
+# A medicine named right after the digit makes the digit a count ("101, 2 tylenol", "101 2 extra strength"), never a decimal.
 _MEDICINE_NAMES = "|".join(sorted(vocabulary.mapping("medicines", "names"), key=len, reverse=True))
 SPLIT_DECIMAL = re.compile(
     r"(?<![\d.,/])\b(?P<whole>9[3-9]|10[0-9]|3[4-9]|4[0-2])"
     # the decimal mark written another way: "100. 7", "100'7", "100, 7", "100-5", "100 point 7", "100 pt 5",
-    # "38 punto 5", "38 coma 5", "38 con 5", or a bare space
-    r"(?:\s*\.\s+|\s*'\s*|\s*,\s+|\s*-\s*|\s+(?:point|pt|dot|punto|coma|con)\s+|\s+)"
+    # "38 punto 5", "38 coma 5", "38 con 5", or a bare space; "100/4" and "100;4" too (the key beside the point on
+    # some phones: read as 100, "No fever now" at the fever line; a blood pressure has two digits under the slash)
+    r"(?:\s*\.\s+|\s*'\s*|\s*,\s+|\s*-\s*|\s*/\s*|\s*;\s*|\s+(?:point|pt|dot|punto|coma|con)\s+|\s+)"
     r"(?P<digit>\d)\b"
     r"(?![.,/]?\d)(?!\s*(?:h|hr|hrs|hours?|horas?|min|mins|minutes?|minutos?|days?|dias?|am|pm|times?|veces|"
-    rf"tabs?|tablets?|pills?|pastillas?|tabletas?|mg|x|over|sobre|de|{_MEDICINE_NAMES})\b)")
+    rf"tabs?|tablets?|pills?|pastillas?|tabletas?|mg|x|over|sobre|de|(?:extra|regular)\s+strength|{_MEDICINE_NAMES})\b)")
 # A half said after a whole temperature: "100 and a half", "100 & a half", "100 1/2" (and "½"), "38 y medio",
 # "38 y media". Said, not guessed: the reading is that number and a half.
 HALF = re.compile(r"(?<![\d.,/])\b(?P<whole>9[3-9]|10[0-9]|3[4-9]|4[0-2])\s*"
@@ -84,7 +85,7 @@ _TRAILING_POINT = re.compile(r"(?<![\d.,])(\d{2,3})[.,]$")
 def open_decimal(body: str | None, temperature_raw: str | None) -> str | None:
     """The temperature's whole number as written ("100") when `body` ends in it and a decimal point and it is
     the temperature that was read (`temperature_raw`, Parsed's), else None."""
-    found = _TRAILING_POINT.search((body or "").strip())
+    found = _TRAILING_POINT.search(letter_o_as_zero((body or "").strip().casefold()))  # "Temp 1OO." too
     if found is None or (temperature_raw or "").strip() != found.group(1):
         return None
     return found.group(1)

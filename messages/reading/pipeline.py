@@ -16,7 +16,7 @@ from .said import NO_FEVER, is_acknowledgement
 from .symptoms import extract_symptoms
 from .temperature import extract_temperature
 from .times import extract_times
-from .vitals import add_vitals_by_context, extract_vitals
+from .vitals import add_vitals_by_context, extract_vitals, set_aside_other_measures
 
 _DIGIT = re.compile(r"\d")
 
@@ -50,11 +50,12 @@ def parse(body: str | None, now: datetime | None = None) -> Parsed:
         if not note or not _read(note, language, now).understood:
             return Parsed(command=name, command_arg=arg, language_hint=language)
     parsed = _read(text, language, now)
-    no_fever = (bool(NO_FEVER.search(text)) and parsed.temperature_c is None
-                and "temperature" not in parsed.implausible)
+    # "no fever", or a temperature said only as below the fever line ("under 100.4": _read marks it)
+    no_fever = ((bool(NO_FEVER.search(text)) or parsed.no_fever_claim)
+                and parsed.temperature_c is None and "temperature" not in parsed.implausible)
     nothing_read = not (parsed.understood or parsed.implausible)
     acknowledgement = nothing_read and is_acknowledgement(original, text)
-    if no_fever or acknowledgement:
+    if no_fever or acknowledgement or parsed.no_fever_claim:
         parsed = replace(parsed, no_fever_claim=no_fever, acknowledgement=acknowledgement)
     if parsed.temperature_c is not None and (decimal_guessed_in(plain)
                                              or open_decimal(original, parsed.temperature_raw) is not None):
@@ -69,6 +70,8 @@ def _read(text: str, language: str | None, now: datetime | None) -> Parsed:
     work = Work(text)
     times = extract_times(work, now)
     has_number = _DIGIT.search(text) is not None  # every stage below but medicines reads a number
+    if has_number:
+        set_aside_other_measures(work)  # "blood sugar 102", "250 mg/dl": no temperature, no dose
     vitals: dict[str, Any] = extract_vitals(work) if has_number else {"implausible": []}
     medications = extract_medications(work, times)
     temperature: dict[str, Any] = {}
@@ -78,6 +81,7 @@ def _read(text: str, language: str | None, now: datetime | None) -> Parsed:
         temperature = extract_temperature(work)
     symptoms, denied = extract_symptoms(text)
     implausible = vitals.pop("implausible") + temperature.pop("implausible", [])
+    below_fever_line = bool(temperature.pop("below_fever_line", False))
     return Parsed(
         **vitals,
         **temperature,
@@ -86,4 +90,5 @@ def _read(text: str, language: str | None, now: datetime | None) -> Parsed:
         medications=tuple(medications),
         implausible=tuple(dict.fromkeys(implausible)),
         language_hint=language,
+        no_fever_claim=below_fever_line,  # parse() keeps it only with no temperature read
     )

@@ -39,6 +39,12 @@ _RESOLVED = re.compile(rf"^\s*(?:{vocabulary.alternation('negation', 'resolved')
 _NEVER_SO = re.compile(rf"\b(?:{vocabulary.alternation('negation', 'never_so')})\b")
 
 
+def negated(text: str, start: int, end: int) -> bool:
+    """The words at text[start:end] (a normalised text) are denied: "no chest pain", "denies bleeding", "sin dolor
+    de pecho" (the symptoms' negation rules, vocabulary [negation])."""
+    return _negated(text, start, end)
+
+
 def _negated(text: str, start: int, end: int) -> bool:
     window_start = max((m.end() for m in _CLAUSE_BREAK.finditer(text, 0, start)), default=0)
     # Symptom phrases that hold a "no" of their own ("no puedo caminar") are symptoms, not negators.

@@ -5,6 +5,7 @@ import itertools
 import re
 from decimal import Decimal
 
+from triage.model import Thresholds
 from triage.ranges import celsius_from, plausible, temperature_unit
 
 from . import vocabulary
@@ -34,18 +35,28 @@ def _unit(written: str) -> str | None:
     return None
 
 
+# "under 100.4", "menos de 38": a temperature said only as below a number at or below the SOP's fever line (SOP 4
+# Grading: fever >= 100.4 F / 38.0 C) is no reading; read as the number, it was a fever ("You have a fever. Take
+# acetaminophen now", and for a high-risk patient an urgent page). Above the line the number stays the reading.
+_BELOW = re.compile(rf"\b(?:{vocabulary.alternation('temperature_marks', 'below')})\s*$")
+_FEVER_LINE_C = Thresholds().fever_c
+
+
 def extract_temperature(work: Work) -> dict[str, object]:
     """The current temperature among the numbers left: {"temperature_c", "temperature_raw",
     "temperature_unit"}, or {"implausible": ["temperature"]} when every number left is one no body
     shows, or {} when none is left. What a body shows, and F to C, are triage.ranges's: one
     definition for the reader, triage and the app API (issue 14, fault 5)."""
     readings: list[_Reading] = []
-    implausible = False
+    implausible = below_line = False
     for m in work.find(_TEMP):
         value = Decimal(m.group("num").replace(",", "."))
         unit = _unit(m.group("unit") or "") or temperature_unit(value)
         celsius = celsius_from(value, unit) if unit is not None else None
-        if unit is not None and celsius is not None and plausible("temperature_c", celsius):
+        if (celsius is not None and plausible("temperature_c", celsius) and celsius <= _FEVER_LINE_C
+                and _BELOW.search(work.text, 0, m.start())):
+            below_line = True  # "under 100.4": said below the fever line, not read (the number is asked for)
+        elif unit is not None and celsius is not None and plausible("temperature_c", celsius):
             readings.append((celsius, m.group(0).strip(), unit, m.start(), m.start() + len(m.group(0).rstrip())))
         else:
             implausible = True  # "109.9", "1000", "45 c": kept as the patient's words, never as a value
@@ -56,7 +67,9 @@ def extract_temperature(work: Work) -> dict[str, object]:
         # read away ("101.2 then 100.4"). Rounded to 0.01 C (triage.ranges.celsius_from says why).
         celsius, raw, unit, _, _ = max(_current(work.text, readings), key=lambda p: p[0])
         return {"temperature_c": celsius, "temperature_raw": raw, "temperature_unit": unit}
-    return {"implausible": ["temperature"]} if implausible else {}
+    if implausible:
+        return {"implausible": ["temperature"]}
+    return {"below_fever_line": True} if below_line else {}
 
 
 # Which of several temperatures is the current one: marks of now, today and the past, by language

@@ -48,13 +48,39 @@ _SPO2_AFTER = re.compile(
     rf"\s+(?:(?:on|en|in|per|by|from|with)\s+(?:(?:the|my|el|la|mi)\s+)?)?{_SPO2_LABEL}\b)")
 # "oxygen 91 then 87", "sats 88, now 93", "heart rate 110 then 120": the same vital read again.
 _SPO2_MORE = re.compile(
+    r"(?:\s*-\s*|"  # a range the meter swung over: "o2 95-96" (96 was read as a temperature no one took)
     r"\s*,?\s*(?:(?:and|y)\s+)?(?:then|now|later|afterwards|after|ahora|luego|despues|went\s+to|"
-    r"(?:went\s+|came\s+)?down\s+to|dropped\s+to|fell\s+to|bajo\s+a|->|>|to)(?:\s+(?:to|a|at|en|down\s+to))?"
+    r"(?:went\s+|came\s+)?down\s+to|dropped\s+to|fell\s+to|bajo\s+a|->|>|to)(?:\s+(?:to|a|at|en|down\s+to))?)"
     r"\s*(\d{1,3})(?!\d|[.,]\d)\s*%?")
 _HR_LABEL = f"(?:{vocabulary.alternation('vitals', 'labels', 'heart_rate')})"
 _HR = re.compile(rf"\b{_HR_LABEL}{_FILLER}(?<![\d.,])(\d{{1,3}})(?!\d|[.,]\d)")
 _HR_AFTER = re.compile(
     rf"(?<![\d.,])(\d{{1,3}})\s*(?:{vocabulary.alternation('vitals', 'labels', 'heart_rate_after')})\b")
+
+
+# Measures that are not vital signs ([vitals.labels] not_vitals, not_vital_units): "blood sugar 102", "glucose 250
+# mg/dl", "weight 98 lbs". Set aside before anything else reads the number: it was a temperature ("sugar 101" a fever,
+# "glucose 98" a normal temperature no one took) or, before "mg/dl", an acetaminophen dose.
+_NOT_VITAL_UNIT = f"(?:{vocabulary.alternation('vitals', 'labels', 'not_vital_units')})"
+_NOT_VITAL = re.compile(
+    rf"\b(?:{vocabulary.alternation('vitals', 'labels', 'not_vitals')}){_FILLER}(?<![\d.,])\d{{1,4}}(?:[.,]\d+)?"
+    rf"(?:\s*{_NOT_VITAL_UNIT}\b)?"
+    rf"|(?<![\w.,])\d{{1,4}}(?:[.,]\d+)?\s*{_NOT_VITAL_UNIT}\b")
+
+
+def set_aside_other_measures(work: Work) -> None:
+    """Take out numbers labelled as a measure that is no vital sign ("sugar 101", "98 lbs"): neither a reading nor a dose."""
+    for m in work.find(_NOT_VITAL):
+        work.take(m.start(), m.end())
+
+
+# A saturation or a systolic said only as below a number ("oxygen under 90", "o2 less than 90", "bp under 90",
+# "oxigeno menos de 90"): the highest whole value below it (89), which the red flag's strict line reads right (SOP 5
+# Grade 1 Home: new hypoxia < 90%, systolic < 90 mm Hg). Read as the number itself, "oxygen under 90" was a
+# saturation of 90, no hypoxia and no page; "o2 less than 90" an implausible temperature.
+_BELOW = f"(?:{vocabulary.alternation('temperature_marks', 'below')})"
+_SPO2_BELOW = re.compile(rf"(?<![a-z]){_SPO2_LABEL}{_FILLER}{_BELOW}\s*(\d{{2,3}})(?!\d|[.,]\d)\s*%?")
+_SYSTOLIC_BELOW = re.compile(rf"\b(?:{_BP_SINGLE_LABEL}|{_SYS_LABEL}){_FILLER}{_BELOW}\s*(\d{{2,3}})(?!\d|[.,]\d|\s*/)")
 
 
 def extract_vitals(work: Work) -> dict[str, Any]:
@@ -87,6 +113,10 @@ def extract_vitals(work: Work) -> dict[str, Any]:
                     else:
                         found["implausible"].append("heart_rate")
     singles: list[int] = []
+    for m in work.find(_SYSTOLIC_BELOW):  # "bp under 90": 89
+        work.take(m.start(), m.end())
+        if within(int(m.group(1)) - 1, SYSTOLIC_RANGE):
+            singles.append(int(m.group(1)) - 1)
     for m in work.find(_BP_SINGLE):
         work.take(m.start(), m.end())
         if within(int(m.group(1)), SYSTOLIC_RANGE):
@@ -103,6 +133,10 @@ def extract_vitals(work: Work) -> dict[str, Any]:
     if pressures:
         found["systolic"], found["diastolic"] = min(pressures, key=lambda p: (p[0], p[1] is None))
     saturations: list[int] = []
+    for m in work.find(_SPO2_BELOW):  # "oxygen under 90": 89
+        work.take(m.start(), m.end())
+        if within(int(m.group(1)) - 1, SPO2_RANGE):
+            saturations.append(int(m.group(1)) - 1)
     for pattern in (_SPO2, _SPO2_AFTER):
         for m in work.find(pattern):
             values, end = [int(m.group(1))], m.end()

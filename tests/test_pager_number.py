@@ -1,0 +1,297 @@
+"""A pager number of its own (`[sms] pager_number`, issue 19 "urgent first at the sender"): pages, calls and every
+text to staff come from a second Twilio number, with its own sending rate, so a burst of prompts from the main
+number never holds a page back and a nurse's phone can let the pager through Do Not Disturb. Patients and
+caregivers still hear from `from_number`. A pager number Twilio refuses never stands between a red flag and the
+nurse: the page goes from `from_number` at once. Twilio's REST API is faked at its HTTP boundary (`responses`)."""
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import parse_qs, urlencode
+
+import pytest
+import responses
+from conftest import (
+    AUTH_TOKEN,
+    BASE_URL,
+    FROM_NUMBER,
+    NURSES,
+    PATIENT_PHONE,
+    START,
+    auth,
+    base_config,
+    enroll,
+)
+from twilio.request_validator import RequestValidator
+
+from messages.gateways import gateway_for
+from monitoring.config import load
+from monitoring.config_types import ConfigError
+from scheduler import delivery
+
+PAGER = "+13125550199"
+SERVICE = "MG" + "c" * 32
+SID = "AC" + "0" * 32
+API = f"https://api.twilio.com/2010-04-01/Accounts/{SID}"
+
+
+class FakeTwilio:
+    """Twilio's Messages and Calls APIs: records each create; `refuse_from` numbers are refused with `code`
+    (an account-level refusal of that sender, e.g. 21606 'From' not SMS-capable, 21210 not a caller ID)."""
+
+    def __init__(self, mock: responses.RequestsMock):
+        self.texts: list[dict] = []
+        self.calls: list[dict] = []
+        self.refuse_from: dict[str, int] = {}
+        mock.add_callback(responses.POST, f"{API}/Messages.json", callback=self._create(self.texts, "SM"))
+        mock.add_callback(responses.POST, f"{API}/Calls.json", callback=self._create(self.calls, "CA"))
+
+    def _create(self, into: list[dict], prefix: str):
+        def answer(request):
+            form = {key: values[0] for key, values in parse_qs(request.body).items()}
+            code = self.refuse_from.get(form.get("From", ""))
+            if code:
+                return 400, {}, f'{{"code": {code}, "message": "refused", "status": 400}}'
+            into.append(form)
+            return 201, {}, f'{{"sid": "{prefix}{len(into):032d}", "status": "queued"}}'
+        return answer
+
+    def sent(self, to: str) -> list[dict]:
+        return [form for form in self.texts if form["To"] == to]
+
+
+def pager_config(tmp_path, **sms) -> dict:
+    settings = base_config(tmp_path / "test.db")
+    settings["sms"].update({"pager_number": PAGER, **sms})
+    return settings
+
+
+@pytest.fixture
+def config(tmp_path) -> dict:
+    return pager_config(tmp_path)
+
+
+@pytest.fixture
+def twilio(app):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        fake = FakeTwilio(mock)
+        sms = app.config["CRS"]["sms"]
+        app.extensions["crswatch.gateway"] = gateway_for({"sms": {**sms, "backend": "twilio"}})
+        yield fake
+
+
+def at(clock, minutes: float) -> None:
+    clock.move_to(START + timedelta(minutes=minutes))
+
+
+def tick(runner) -> None:
+    result = runner.invoke(args=["tick"])
+    assert result.exit_code == 0, result.output
+
+
+def text(client, body: str, sender: str, to: str, sid: int):
+    params = {"From": sender, "To": to, "Body": body, "MessageSid": f"SMin{sid:030d}", "AccountSid": SID,
+              "NumMedia": "0"}
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(BASE_URL + "/sms/inbound", params)
+    response = client.post("/sms/inbound", data=urlencode(params), content_type="application/x-www-form-urlencoded",
+                           headers={"X-Twilio-Signature": signature}, base_url=BASE_URL)
+    assert response.status_code == 200
+
+
+@pytest.fixture
+def paged(client, admin_token, runner, clock, twilio):
+    """SOP 5 Grade 1 Home: SpO2 under 90% pages the nurse (an urgent alert) and tells the patient to go now."""
+    enroll(client, admin_token, baseline_systolic=125)
+    tick(runner)
+    at(clock, 1)
+    text(client, "temp 39.4 o2 86", PATIENT_PHONE, FROM_NUMBER, 1)
+    tick(runner)
+    return client.get("/api/v1/alerts", headers=auth(admin_token)).get_json()[0]
+
+
+def test_the_page_comes_from_the_pager_number_and_the_patient_s_answer_from_the_main_one(paged, twilio):
+    [page] = twilio.sent(NURSES[0])
+    assert page["From"] == PAGER and f"ACK {paged['id']}" in page["Body"]
+    prompt, urgent_reply = twilio.sent(PATIENT_PHONE)
+    assert prompt["From"] == urgent_reply["From"] == FROM_NUMBER
+    assert "emergency" in urgent_reply["Body"].lower() or "call" in urgent_reply["Body"].lower()
+
+
+def test_the_nurse_s_ack_to_the_pager_is_answered_from_the_pager(client, runner, clock, paged, twilio):
+    at(clock, 2)
+    text(client, "ack", NURSES[0], PAGER, 2)  # the nurse answers the number that paged them
+    tick(runner)
+    [_, confirmation] = twilio.sent(NURSES[0])
+    assert confirmation["From"] == PAGER and f"{paged['id']}" in confirmation["Body"]
+    at(clock, 30)
+    tick(runner)
+    assert len(twilio.sent(NURSES[0])) == 2  # acknowledged: no re-page
+
+
+def test_a_staff_text_that_is_not_an_ack_is_answered_from_the_pager(client, runner, clock, paged, twilio):
+    at(clock, 2)
+    text(client, "on my way", NURSES[0], PAGER, 2)
+    tick(runner)
+    assert [form["From"] for form in twilio.sent(NURSES[0])] == [PAGER, PAGER]
+
+
+def test_the_unacknowledged_urgent_page_s_call_comes_from_the_pager(runner, clock, paged, twilio):
+    at(clock, 6)  # paged at minute 1; call_after_minutes = 5
+    tick(runner)
+    [call] = twilio.calls
+    assert call["To"] == NURSES[0] and call["From"] == PAGER
+
+
+@pytest.mark.parametrize("code", [21606, 21212, 21611, 21659])
+def test_a_refused_pager_number_pages_from_the_main_number_in_the_same_pass(client, admin_token, runner, clock,
+                                                                            twilio, code):
+    """A released, mistyped or not SMS-capable pager number (an account-level refusal of that sender) must not
+    leave the nurse unpaged: the same pass sends the page from `from_number`, and the operator is told."""
+    twilio.refuse_from[PAGER] = code
+    enroll(client, admin_token)
+    tick(runner)
+    at(clock, 1)
+    text(client, "o2 85", PATIENT_PHONE, FROM_NUMBER, 1)
+    tick(runner)
+    [page] = twilio.sent(NURSES[0])
+    assert page["From"] == FROM_NUMBER and "ACK" in page["Body"]
+    # the operator is told at once: a page from the main number may be silenced by the nurse's Do Not Disturb
+    response = client.get("/healthz")
+    gateway = response.get_json()["checks"]["gateway"]
+    assert response.status_code == 503 and not gateway["ok"] and gateway["code"] == code
+    assert "pager number" in gateway["error"] and "[sms] pager_number" in gateway["error"]
+    del twilio.refuse_from[PAGER]  # fixed in Twilio: the next page leaves from the pager, and health says so
+    at(clock, 2)
+    text(client, "ack", NURSES[0], PAGER, 2)
+    tick(runner)
+    assert twilio.sent(NURSES[0])[-1]["From"] == PAGER
+    assert client.get("/healthz").get_json()["checks"]["gateway"]["ok"]
+
+
+def test_a_refused_pager_number_calls_from_the_main_number(client, admin_token, runner, clock, twilio):
+    """21210: a call's 'From' is not a number of the account (https://www.twilio.com/docs/api/errors/21210): the
+    sender's fault, not the nurse's phone's, so the call goes from the main number instead of failing for good."""
+    enroll(client, admin_token)
+    tick(runner)
+    at(clock, 1)
+    text(client, "o2 85", PATIENT_PHONE, FROM_NUMBER, 1)
+    tick(runner)
+    twilio.refuse_from[PAGER] = 21210
+    at(clock, 6)
+    tick(runner)
+    [call] = twilio.calls
+    assert call["To"] == NURSES[0] and call["From"] == FROM_NUMBER
+
+
+def test_with_a_messaging_service_patients_hear_from_the_pool_and_nurses_from_the_pager(tmp_path, clock):
+    from app import create_app
+
+    app = create_app(pager_config(tmp_path, messaging_service_sid=SERVICE))
+    app.testing = True
+    assert app.test_cli_runner().invoke(args=["init-db"]).exit_code == 0
+    client, runner = app.test_client(), app.test_cli_runner()
+    token = runner.invoke(args=["staff", "add", "Ada Admin", "--role", "admin"]).output.strip().splitlines()[-1]
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        fake = FakeTwilio(mock)
+        app.extensions["crswatch.gateway"] = gateway_for({"sms": {**app.config["CRS"]["sms"], "backend": "twilio"}})
+        enroll(client, token)
+        tick(runner)
+        at(clock, 1)
+        text(client, "o2 85", PATIENT_PHONE, FROM_NUMBER, 1)
+        tick(runner)
+    [page] = fake.sent(NURSES[0])
+    assert page["From"] == PAGER and "MessagingServiceSid" not in page
+    assert all(form["MessagingServiceSid"] == SERVICE and "From" not in form for form in fake.sent(PATIENT_PHONE))
+
+
+def test_the_pager_number_keeps_its_own_rate_beside_a_burst_from_the_main_number(monkeypatch):
+    """Each number has its own sending slot: at 1 text a second, a page from the pager number goes at once
+    while prompts from the main number wait their turn; beside a Messaging Service's pool (4 senders, 4 a
+    second), the pager number keeps one number's rate."""
+    now = [100.0]
+    monkeypatch.setattr(delivery.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(delivery.time, "sleep", lambda seconds: now.__setitem__(0, now[0] + seconds))
+    limiter = delivery.RateLimiter(4.0, {PAGER: 1.0})
+    stamps = []
+    for sender in (SERVICE, SERVICE, PAGER, PAGER, SERVICE):
+        limiter.wait(sender)
+        stamps.append(now[0])
+    assert stamps == [100.0, 100.25, 100.25, 101.25, 101.25]
+
+
+def test_the_runner_paces_the_pager_at_one_number_s_rate(tmp_path):
+    from scheduler.runner import Runner
+
+    settings = load(pager_config(tmp_path, messaging_service_sid=SERVICE, messaging_service_senders=4))
+    runner = Runner(settings, gateway=object())
+    assert runner.limiter.interval == 0.25 and runner.limiter.intervals == {PAGER: 1.0}
+
+
+@pytest.mark.parametrize(("value", "words"), [
+    (FROM_NUMBER, "is sms.from_number"),
+    ("pager", "must be an E.164 phone number"),
+    ("312-555-019", "must be an E.164 phone number"),
+])
+def test_a_wrong_pager_number_fails_at_start_naming_the_key(tmp_path, value, words):
+    with pytest.raises(ConfigError) as refused:
+        load(pager_config(tmp_path, pager_number=value))
+    assert str(refused.value).startswith("config: sms.pager_number: ") and words in str(refused.value)
+
+
+def test_a_pager_number_is_written_in_e164_and_empty_means_the_main_number(tmp_path):
+    assert load(pager_config(tmp_path, pager_number="+1 (312) 555-0199"))["sms"]["pager_number"] == PAGER
+    assert load(base_config(tmp_path / "x.db"))["sms"]["pager_number"] == ""
+
+
+def test_the_example_pager_number_is_refused_with_twilio(tmp_path):
+    settings = pager_config(tmp_path, backend="twilio", pager_number="+15555550150", from_number="+13129870100")
+    settings["clinic"]["phone"] = "+13129870101"
+    settings["oncall"] = [{"name": "Primary nurse", "phone": "+13129870102"}]
+    with pytest.raises(ConfigError) as refused:
+        load(settings)
+    assert str(refused.value).startswith("config: sms.pager_number: is an example number")
+
+
+def test_a_page_goes_from_the_pager_while_the_main_number_paces_a_burst(app, client, admin_token, runner, clock,
+                                                                        twilio, monkeypatch):
+    """Issue 19, urgent first at the sender: 30 prompts leave the main number at 1 a second; a red flag texted
+    half-way through a wait for its next slot is paged from the pager number within URGENT_POLL_SECONDS, not
+    after the slot (nor after the slice of prompts), and the prompt it passed keeps its place."""
+    from monitoring.clinic import open_clinic
+    from monitoring.outbox import queue_text
+    from monitoring.store import transaction
+
+    enroll(client, admin_token)
+    tick(runner)
+    at(clock, 1)
+    clinic = open_clinic(app.config["CRS"])
+    with transaction(clinic.db):
+        for index in range(30):
+            queue_text(clinic, f"+1312555{index:04d}", "time for your check-in", "prompt", now=START)
+    now = [100.0]
+    sent_at: dict[str, float] = {}
+    texted = []
+
+    def sleep(seconds):
+        now[0] += seconds
+        if now[0] >= 100.5 and not texted:  # half-way to the second prompt's slot
+            texted.append(now[0])
+            text(client, "o2 85", PATIENT_PHONE, FROM_NUMBER, 1)  # SOP 5 Grade 1 Home: SpO2 < 90% pages
+
+    monkeypatch.setattr(delivery.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(delivery.time, "sleep", sleep)
+    gateway = app.extensions["crswatch.gateway"]
+    original = gateway.send
+
+    def stamped(to, from_, body, kind, status_callback=None):
+        sent_at.setdefault(f"{kind}:{from_}", now[0])
+        return original(to, from_, body, kind, status_callback)
+
+    gateway.send = stamped
+    limiter = delivery.RateLimiter(1.0, {PAGER: 1.0})
+    delivery.deliver_due(clinic, gateway, limiter, batch=4)
+    assert sent_at[f"alert:{PAGER}"] - texted[0] <= delivery.URGENT_POLL_SECONDS + 1e-9
+    assert sent_at[f"alert:{PAGER}"] < 101.0  # before the main number's next slot
+    [page] = twilio.sent(NURSES[0])
+    assert page["From"] == PAGER
+    prompts = [form["To"] for form in twilio.texts if form["Body"] == "time for your check-in"]
+    assert prompts[:2] == ["+13125550000", "+13125550001"]  # the prompt the page passed went next, in its turn

@@ -4,8 +4,8 @@
 is registered by the module that owns it, through that module's `init_app(app)`:
 
     flask --app app init-db                         create or migrate the database        monitoring/store.py
-    flask --app app staff add NAME --role nurse     staff (also password, role, token,    monitoring/staff.py
-                                                    list, revoke); prints the token last
+    flask --app app staff add NAME --role nurse     staff (also password, phone, role,    monitoring/staff.py
+                                                    token, list, revoke); prints the token last
     flask --app app demo                            seed a demo admin and patient         monitoring/demo.py
     flask --app app tick                            run all due work once (cron)          scheduler/cli.py
     flask --app app scheduler                       run only the scheduler (gunicorn)     scheduler/cli.py
@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sqlite3
 import sys
 import weakref
 from collections.abc import Callable
@@ -30,7 +31,7 @@ from flask.cli import with_appcontext
 
 from monitoring import config as config_module
 from monitoring import demo, staff, store
-from monitoring.store import connect, migrate
+from monitoring.store import migrate_at_start
 from scheduler import cli as scheduler_cli
 from scheduler.runner import Runner
 from web.session_key import session_key
@@ -181,11 +182,24 @@ def start_scheduler(app: Flask) -> Runner:
 
 
 def _init_db_quietly(settings: dict) -> None:
-    db = connect(settings["database"]["path"])
+    migrate_at_start(settings["database"]["path"])  # a file that is no database: one line, exit 2
+
+
+def _rota_not_paged(settings: dict) -> list[str]:
+    """The people `[rota]` names who are not paged (monitoring.rota.not_paged); none before init-db made the tables."""
+    from monitoring import rota
+    from monitoring.clinic import open_clinic
+
     try:
-        migrate(db)
+        clinic = open_clinic(settings)
+    except sqlite3.DatabaseError:  # no tables yet (`serve` without the scheduler before init-db), not a database
+        return []
+    try:
+        return rota.not_paged(clinic)
+    except sqlite3.DatabaseError:
+        return []
     finally:
-        db.close()
+        clinic.db.close()
 
 
 @click.command("serve")
@@ -209,6 +223,8 @@ def serve(host: str, port: int) -> None:
                    "patients use the twilio backend, which prints no text and keeps numbers out of the log.")
     click.echo("  add staff: .venv/bin/flask --app app staff add 'Your Name' --role admin --password "
                f"(or, as an admin, at {url}/dashboard/staff)")
+    for line in _rota_not_paged(settings):
+        click.echo(f"  NOT PAGED: {line} (see /dashboard/settings and /dashboard/staff)")
     click.echo("  stop with Ctrl-C")
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False)

@@ -49,6 +49,38 @@ def insert_caregiver(clinic: Clinic, patient: Patient, values: dict[str, Any], a
     return caregiver_id
 
 
+def clinics_own_number(clinic: Clinic, phone: str) -> str | None:
+    """Why `phone` (E.164) cannot be a patient's or a caregiver's: it is the clinic's phone (a desk line: prompts
+    to it reach no patient) or the number the service texts from (texts to itself fail); else None."""
+    if phone == clinic.effective["clinic"]["phone"]:
+        return f"{phone} is the clinic's phone (the number patients are told to call); enter the patient's own mobile"
+    if phone == clinic.config["sms"]["from_number"]:
+        return f"{phone} is the number the service texts from; enter the patient's own mobile"
+    return None
+
+
+def patients_own_phone(clinic: Clinic, phone: str) -> str | None:
+    """Why `phone` (E.164) cannot be a caregiver's: it is a patient's own phone, whose texts are always read as that
+    patient's (monitoring.inbound reads the patient first), never as a caregiver's; else None."""
+    row = clinic.db.execute("SELECT name FROM patients WHERE phone = ? ORDER BY id DESC LIMIT 1", [phone]).fetchone()
+    if row is None:
+        return None
+    return f"{phone} is the phone of patient {row['name']}: texts from it are read as theirs, never as a caregiver's"
+
+
+def monitored_caregivers_phone(clinic: Clinic, phone: str) -> str | None:
+    """Why `phone` (E.164) cannot be a new patient's own: a caregiver of a patient being monitored has it, and
+    once it is a patient's, that caregiver's answers would be read as the new patient's; else None."""
+    row = clinic.db.execute(
+        "SELECT c.name AS caregiver, p.name AS patient FROM caregivers c JOIN patients p ON p.id = c.patient_id "
+        "WHERE c.phone = ? AND c.removed_at IS NULL AND EXISTS (SELECT 1 FROM episodes e WHERE e.patient_id = "
+        "c.patient_id AND e.status = 'active') ORDER BY c.id DESC LIMIT 1", [phone]).fetchone()
+    if row is None:
+        return None
+    return (f"{phone} is the phone of {row['caregiver']}, caregiver of {row['patient']}; a patient needs a phone of "
+            "their own (or remove that caregiver first)")
+
+
 def add(clinic: Clinic, patient_id: int, body: Any, actor: str, now: datetime, form: bool = False) -> dict[str, Any]:
     """POST /api/v1/patients/<id>/caregivers: add one (monitoring.bodies.CaregiverRequest); 409 past MAX_CAREGIVERS
     or for a phone already caring for this patient, 400 (ValidationError naming the field) for a bad body or the
@@ -62,6 +94,8 @@ def add(clinic: Clinic, patient_id: int, body: Any, actor: str, now: datetime, f
         values = {**caregiver.model_dump(), "language": caregiver.language or patient.language}
         if values["phone"] == patient.phone:
             raise ValidationError(f"{'A' if form else 'a'} caregiver's phone must not be the patient's own phone", "phone")
+        if (taken := clinics_own_number(clinic, values["phone"]) or patients_own_phone(clinic, values["phone"])) is not None:
+            raise ValidationError(taken, "phone")
         current = care.caregivers_of(clinic, patient_id, reachable=False)
         if len(current) >= MAX_CAREGIVERS:
             raise Conflict(f"a patient has at most {MAX_CAREGIVERS} caregivers; remove one first", "caregivers")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import textwrap
 import tomllib
@@ -40,20 +41,61 @@ def load(config: str | os.PathLike[str] | dict[str, Any] | None) -> dict[str, An
     if config is None:
         config = os.environ.get("CRS_CONFIG") or {}
     if isinstance(config, (str, os.PathLike)):
-        path = Path(config)
-        try:
-            with path.open("rb") as handle:
-                config = tomllib.load(handle)
-        except FileNotFoundError:
-            raise ConfigError("CRS_CONFIG", f"no file at {path}; copy config.example.toml there") from None
-        except tomllib.TOMLDecodeError as error:
-            raise ConfigError(str(path), f"not valid TOML ({error})") from None
+        config = _read_toml(Path(config))
     if not isinstance(config, dict):
         raise ConfigError("config", "must be a path to a TOML file or a dict")
     try:
         return Settings.model_validate(config).model_dump()
     except ModelError as error:
         raise _one_line(error.errors()[0]) from None
+
+
+CURLY_QUOTES = "\u201c\u201d\u2018\u2019"
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    """The TOML file at `path` as a dict; ConfigError (one line) for a file that is missing or unreadable, not
+    UTF-8 (a file Windows saved as "ANSI", Windows-1252), or not TOML. A UTF-8 byte order mark (Notepad's
+    "UTF-8 with BOM") is read past."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError("CRS_CONFIG", f"no file at {path}; copy config.example.toml there") from None
+    except OSError as error:  # a folder, no permission
+        raise ConfigError("CRS_CONFIG", f"cannot read {path} ({error.strerror or error}); point CRS_CONFIG at the "
+                                        "TOML file and let the service read it") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        raise ConfigError(str(path), f"is not UTF-8 text (line {line}, column {column}); save it as UTF-8 "
+                                     "(in Notepad: Save as, Encoding: UTF-8)") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(str(path), f"not valid TOML ({error}){_toml_hint(text, str(error))}") from None
+
+
+def _toml_hint(text: str, error: str) -> str:
+    """What to do about a TOML error, from the line it names: the line as it reads and the usual slip on it."""
+    at = re.search(r"at line (\d+)", error)
+    lines = text.splitlines()
+    if at is None or not 0 < int(at.group(1)) <= len(lines):
+        return ""
+    line = lines[int(at.group(1)) - 1].strip()
+    hint = f"; line {at.group(1)} reads: {line[:60]}"
+    key, equals, value = line.partition("=")
+    value = value.strip()
+    if any(mark in line for mark in CURLY_QUOTES):  # a word processor's or a mail program's quotes
+        return hint + '; it has curly quotes (\u201c \u201d \u2018 \u2019): type straight quotes, like name = "St. Mary\'s"'
+    if equals and re.fullmatch(r"\d{1,2}:\d\d(:\d\d)?", value):
+        return hint + f'; write a time in quotes, like {key.strip()} = "08:00"'
+    if value.lower() in ("yes", "no", "on", "off", "true", "false"):
+        return hint + f"; write true or false, in small letters and without quotes, like {key.strip()} = true"
+    if equals and value and value[0] not in "\"'[{0123456789+-" and value not in ("true", "false"):
+        return hint + '; write text in straight double quotes, like name = "St. Mary\'s"'
+    return hint
 
 
 def _one_line(error: ErrorDetails) -> ConfigError:
@@ -64,12 +106,20 @@ def _one_line(error: ErrorDetails) -> ConfigError:
     if kind == "extra_forbidden":
         parent = ".".join(str(part) for part in loc[:-1])
         known = sorted(table_of(parent).model_fields) if parent else sorted(Settings.model_fields)
+        homes = [f"[{name}]" for name in Settings.model_fields if not parent and name != "oncall"
+                 and loc[-1] in table_of(name).model_fields]
+        if homes:  # `name = ...` above any [table] line: the [clinic] line left out
+            return ConfigError(key, f"unknown key at the top of the file; it belongs under a {' or '.join(homes)} line "
+                                    "above it")
         return ConfigError(key, f"unknown key; known keys here: {', '.join(known)}")
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return ConfigError(key, "must be a table")
     if kind in ("greater_than_equal", "less_than_equal"):
         row = describe(key)
-        return ConfigError(key, f"must be between {row.low:g} and {row.high:g}, not {error['input']!r}")
+        hint = ""
+        if row.unit == "°C" and isinstance(error["input"], (int, float)) and 90 <= error["input"] <= 110:
+            hint = f": it is in °C ({error['input']:g} °F is {(error['input'] - 32) * 5 / 9:.1f} °C)"  # a US habit
+        return ConfigError(key, f"must be between {row.low:g} and {row.high:g}, not {error['input']!r}{hint}")
     return ConfigError(key, error["msg"])
 
 

@@ -32,6 +32,7 @@ from monitoring.config_types import (
     Whole,
     Words,
     clinic_name,
+    database_file,
     is_example_number,
     known_backend,
     messaging_service,
@@ -41,6 +42,7 @@ from monitoring.config_types import (
     parse_clock,
     person_name,
     problem,
+    session_secret,
     storage_uri,
     time_zone,
 )
@@ -115,7 +117,7 @@ class Clinic(Table):
 class Database(Table):
     """[database]: where the SQLite file lives."""
 
-    path: Text = setting("instance/crswatch.db", "Database file",
+    path: Annotated[Text, AfterValidator(database_file)] = setting("instance/crswatch.db", "Database file",
                          "SQLite file (WAL, synchronous=FULL); created by `flask --app app init-db`")
 
 
@@ -224,11 +226,13 @@ class Checkins(Table):
     def _in_order(self) -> Checkins:
         if not self.reminder_after_minutes < self.missed_after_minutes < self.interval_minutes:
             raise ConfigError("checkins.missed_after_minutes",
-                              "must be later than reminder_after_minutes and sooner than interval_minutes")
+                              f"must be later than checkins.reminder_after_minutes ({self.reminder_after_minutes}) "
+                              f"and sooner than checkins.interval_minutes ({self.interval_minutes})")
         if self.missed_after_minutes >= self.febrile_interval_minutes:
-            raise ConfigError("checkins.febrile_interval_minutes", "must be longer than missed_after_minutes")
+            raise ConfigError("checkins.febrile_interval_minutes",
+                              f"must be longer than checkins.missed_after_minutes ({self.missed_after_minutes})")
         if bool(self.quiet_start) != bool(self.quiet_end):
-            raise ConfigError("checkins.quiet_end", "set both quiet_start and quiet_end, or neither")
+            raise ConfigError("checkins.quiet_end", "set both checkins.quiet_start and checkins.quiet_end, or neither")
         return self
 
 
@@ -287,8 +291,8 @@ class Escalation(Table):
 class Web(Table):
     """[web]: the session secret, request size, session and API token lifetimes, trusted proxies and rate-limit storage."""
 
-    secret_key: Text = setting("", "Session secret",
-                               "signs dashboard sessions; empty: one is made once and kept in <database path>."
+    secret_key: Annotated[Text, AfterValidator(session_secret)] = setting("", "Session secret",
+                               "signs dashboard sessions: at least 16 characters; empty: one is made once and kept in <database path>."
                                "secret_key (0600), shared by every worker")
     max_request_kb: Whole = setting(64, "Largest request (KB)", "larger request bodies are refused with 413",
                                     ge=4, le=10_240, unit="KB")
@@ -359,6 +363,19 @@ class OnCall(BaseModel):
         return person
 
 
+def _each_once(chain: list[OnCall]) -> list[OnCall]:
+    """Each person and each phone once in the on-call chain (as a rota chain, monitoring.rota.check_names): a name
+    twice leaves a page's name ambiguous, a phone twice re-pages the same phone as if it were the next person."""
+    for index, person in enumerate(chain):
+        for earlier in chain[:index]:
+            if person.name.casefold() == earlier.name.casefold():
+                raise ConfigError(f"oncall[{index}].name", f"{earlier.name!r} is already in the chain; each person once")
+            if person.phone == earlier.phone:
+                raise ConfigError(f"oncall[{index}].phone",
+                                  f"{person.phone} is already {earlier.name}'s; each phone once in the chain")
+    return chain
+
+
 class Settings(BaseModel):
     """The whole config file: its tables, and `oncall`, the fallback on-call chain."""
 
@@ -374,7 +391,7 @@ class Settings(BaseModel):
     web: Web = Field(default_factory=Web)
     fhir: Fhir = Field(default_factory=Fhir)
     rota: Rota = Field(default_factory=Rota)
-    oncall: Annotated[list[OnCall], BeforeValidator(on_call_chain)] = Field(
+    oncall: Annotated[list[OnCall], BeforeValidator(on_call_chain), AfterValidator(_each_once)] = Field(
         default_factory=lambda: [OnCall(name="Primary nurse", phone="+15555550142")],
         description="The on-call chain, in order: the first is paged first; unacknowledged, each timeout pages the "
                     "last person again and the next; past the end, the whole chain at each timeout. Each entry: "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import time
+from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -87,7 +88,9 @@ def normalised_phone(value: object) -> str | None:
 def _phone(value: object) -> str:
     phone = normalised_phone(value)
     if phone is None:
-        raise problem(f"must be an E.164 phone number like +15555550100, not {value!r}")
+        meant = normalised_phone(f"+1{re.sub(r'[^0-9]', '', value).removeprefix('1')}") if isinstance(value, str) else None
+        hint = f" (a US number? write {meant})" if meant and len(re.sub(r"[^0-9]", "", str(value))) in (10, 11) else ""
+        raise problem(f"must be an E.164 phone number like +15555550100, not {value!r}{hint}")
     return phone
 
 
@@ -101,6 +104,15 @@ def _phone_or_empty(value: object) -> str:
 
 
 CLOCK = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
+
+
+def _clock_text(value: object) -> str:
+    """A time of day as the file may write it: "08:00", or a TOML time without quotes (08:00, 08:00:00)."""
+    if isinstance(value, time) and not value.second and not value.microsecond and value.tzinfo is None:
+        return value.strftime("%H:%M")
+    if not isinstance(value, str):
+        raise problem(f'must be a 24-hour time in quotes, like "08:00", not {value!r}')
+    return value
 
 
 def _clock(value: str) -> str:
@@ -157,13 +169,16 @@ def clinic_name(value: str) -> str:
 
 
 def open_days(value: list[str]) -> list[str]:
-    """`clinic.days`: at least one of DAYS (mon ... sun); else a problem naming the bad ones."""
+    """`clinic.days`: at least one of DAYS (mon ... sun), in any case, a day's full name read as its three letters
+    ("Monday": mon); else a problem naming the bad ones."""
     if not value:
         raise problem(f"must name at least one day among {', '.join(DAYS)}")
-    bad = [day for day in value if day not in DAYS]
+    days = [day.strip().lower() for day in value]
+    days = [day[:3] if len(day) > 3 and day.endswith("day") and day[:3] in DAYS else day for day in days]
+    bad = [original for original, day in zip(value, days, strict=True) if day not in DAYS]
     if bad:
-        raise problem(f"must be days among {', '.join(DAYS)}, not {bad}")
-    return value
+        raise problem(f"must be days among {', '.join(DAYS)}, not {', '.join(bad)}")
+    return days
 
 
 def mrn_uri(value: str) -> str:
@@ -187,8 +202,8 @@ Text = Annotated[str, BeforeValidator(_text)]
 Words = Annotated[list[str], BeforeValidator(_words)]
 Phone = Annotated[str, BeforeValidator(_phone)]
 OptionalPhone = Annotated[str, BeforeValidator(_phone_or_empty)]
-Clock = Annotated[Text, AfterValidator(_clock)]
-OptionalClock = Annotated[Text, AfterValidator(_clock_or_empty)]
+Clock = Annotated[str, BeforeValidator(_clock_text), AfterValidator(_clock)]
+OptionalClock = Annotated[str, BeforeValidator(_clock_text), AfterValidator(_clock_or_empty)]
 Address = Annotated[Text, AfterValidator(_address)]
 
 
@@ -197,6 +212,25 @@ def person_name(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise problem("must be a non-empty string")
     return plain_punctuation(value.strip())
+
+
+def session_secret(value: str) -> str:
+    """`web.secret_key`: empty (a key is made and kept beside the database) or at least 16 characters: it signs every
+    dashboard session, and a short one ("changeme") is guessed offline from one cookie."""
+    if value and len(value) < 16:
+        raise problem("must be at least 16 characters (it signs every sign-in), like the output of "
+                      "python3 -c 'import secrets; print(secrets.token_hex(32))', or empty to have one made")
+    return value
+
+
+def database_file(value: str) -> str:
+    """`database.path`: a file. SQLite makes a private temporary database for "" (and a private one in memory for
+    ":memory:") on each connection: the service would start and keep nothing."""
+    if value.strip() in ("", ":memory:"):
+        raise problem(f"must be a file path, like instance/crswatch.db, not {value!r}: that keeps nothing")
+    if Path(value).is_dir():
+        raise problem(f"{value} is a folder; name a file in it, like {Path(value) / 'crswatch.db'}")
+    return value
 
 
 def on_call_chain(value: object) -> object:

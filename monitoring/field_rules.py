@@ -102,6 +102,9 @@ def whole(low: int, high: int) -> Checked:
             try:
                 value = int(value)
             except ValueError:
+                pair = re.fullmatch(r"\s*(\d+)\s*/\s*\d+\s*", value)  # a blood pressure written whole: 120/80
+                if pair:
+                    refuse(f"{{subject}} takes one whole number: for {value.strip()} write {pair.group(1)}")
                 refuse("{subject} must be a whole number")
         if isinstance(value, bool) or not isinstance(value, int):
             refuse(f"{{subject}} must be a whole number between {low} and {high}")

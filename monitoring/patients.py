@@ -1,6 +1,7 @@
 """Enrollment and step-up doses: a patient and their monitoring episodes."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -48,9 +49,15 @@ def _enrollment_fields(clinic: Clinic, body: Any, now: datetime, labels: bool = 
         # patient's, so that nurse could never ACK a page by text, and would get the patient's prompts.
         from monitoring.staff import staff_by_phone
 
-        if staff_by_phone(clinic, values["phone"]) is not None:
+        if (own := caregivers.clinics_own_number(clinic, values["phone"])) is not None:
+            values.pop("phone")
+            errors["phone"] = ValidationError(own, "phone")
+        elif staff_by_phone(clinic, values["phone"]) is not None:
             errors["phone"] = ValidationError(f"{values.pop('phone')} is a staff or on-call phone; a patient needs "
                                               "a phone of their own", "phone")
+        elif (taken := caregivers.monitored_caregivers_phone(clinic, values["phone"])) is not None:
+            values.pop("phone")
+            errors["phone"] = ValidationError(taken, "phone")
     if values.get("monitoring_hours") is None and "monitoring_hours" not in errors:
         values["monitoring_hours"] = clinic.checkins["monitoring_hours"]
     if values.get("dose_given_at") is None and "dose_given_at" not in errors:
@@ -61,6 +68,9 @@ def _enrollment_fields(clinic: Clinic, body: Any, now: datetime, labels: bool = 
             errors.setdefault(field, ValidationError("a caregiver's phone must not be the patient's own phone", field))
         elif caregiver.phone in [other.phone for other in values["caregivers"][:index]]:
             errors.setdefault(field, ValidationError("the two caregivers need different phones", field))
+        elif (taken := caregivers.clinics_own_number(clinic, caregiver.phone)
+              or caregivers.patients_own_phone(clinic, caregiver.phone)) is not None:
+            errors.setdefault(field, ValidationError(taken, field))
     if "caregivers" in values:
         values["caregivers"] = [{**caregiver.model_dump(), "language": caregiver.language or values.get("language")
                                  or "en"} for caregiver in values["caregivers"]]
@@ -97,6 +107,12 @@ def enrollment_errors(clinic: Clinic, body: Any, now: datetime, form: bool = Fal
                                   "after” setting")
         return type(problem)(message[:1].upper() + message[1:], problem.field)
 
+    if form:  # the checks across caregivers say which caregiver, as the fields' own checks do ("Caregiver 1: cell ...")
+        for field, problem in problems.items():
+            row = re.fullmatch(r"caregivers\[(\d+)\]\.phone", field)
+            if row and not problem.message.startswith("Caregiver"):
+                message = problem.message[:1].upper() + problem.message[1:]
+                problems[field] = type(problem)(f"Caregiver {int(row.group(1)) + 1}: {message}", field)
     if "dose_given_at" in values and "monitoring_hours" in values:
         try:
             check_dose_time(values["dose_given_at"], values["monitoring_hours"], "dose_given_at", now)

@@ -38,18 +38,52 @@ def next_change(clinic: Clinic, moment: datetime) -> datetime | None:
 
 def on_call_now(clinic: Clinic, moment: datetime) -> dict[str, Any]:
     """For the dashboard: {"shift", "shift_label", "chain" (now, in order), "changes_at", "next_label",
-    "next_chain"} (the chain after the next shift change; None when the clinic keeps one chain)."""
+    "next_chain"} (the chain after the next shift change; None when the clinic keeps one chain), "not_paged"
+    (not_paged_people)."""
     shift = clinic.shift_at(moment)
     other = "after_hours" if shift == "clinic_hours" else "clinic_hours"
     change = next_change(clinic, moment)
     return {"shift": shift, "shift_label": SHIFTS[shift], "chain": clinic.chain_for(shift),
-            "changes_at": change, "next_label": SHIFTS[other], "next_chain": clinic.chain_for(other)}
+            "changes_at": change, "next_label": SHIFTS[other], "next_chain": clinic.chain_for(other),
+            "not_paged": not_paged_people(clinic)}
+
+
+def _why_not_paged(clinic: Clinic, name: str) -> str | None:
+    """Why the rota's `name` is left out of its chain (Clinic.chain_for pages active staff with a phone, by the exact
+    name), or None when they are paged."""
+    row = clinic.db.execute("SELECT active, phone FROM staff WHERE name = ?", [name]).fetchone()
+    if row is None:
+        alike = clinic.db.execute("SELECT name FROM staff WHERE name = ? COLLATE NOCASE AND active = 1",
+                                  [name.strip()]).fetchone()
+        return "no active staff member by that name" + (f"; the staff page has {alike['name']}" if alike else "")
+    if not row["active"]:
+        return "revoked"
+    return None if row["phone"] else "no phone"
+
+
+def not_paged_people(clinic: Clinic) -> list[dict[str, str]]:
+    """The people the rota names who are not paged (the config file's `[rota]` is not checked against the staff,
+    who live in the database; someone may since have been revoked or lost their phone): [{"shift",
+    "shift_label", "name", "why"}] in the rota's order."""
+    missing = []
+    for shift, label in SHIFTS.items():
+        for name in clinic.effective["rota"][shift]:
+            why = _why_not_paged(clinic, name)
+            if why:
+                missing.append({"shift": shift, "shift_label": label, "name": name, "why": why})
+    return missing
+
+
+def not_paged(clinic: Clinic) -> list[str]:
+    """not_paged_people as lines naming the key, for the console at start (`serve`)."""
+    return [f"rota.{person['shift']}: {person['name']}: {person['why']}" for person in not_paged_people(clinic)]
 
 
 def check_names(clinic: Clinic, key: str, names: list[str]) -> None:
     """A chain may name only active staff members with a phone, each once (ValidationError naming `key`)."""
-    if len(set(names)) != len(names):
-        raise ValidationError(f"{key}: a person is in the chain twice", key)
+    twice = next((name for index, name in enumerate(names) if name in names[:index]), None)
+    if twice is not None:
+        raise ValidationError(f"{key}: {twice} is in the chain twice; each person once", key)
     for name in names:
         row = clinic.db.execute("SELECT phone FROM staff WHERE name = ? AND active = 1", [name]).fetchone()
         if row is None:

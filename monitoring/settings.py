@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from monitoring import config as config_module
+from monitoring import staff
 from monitoring.clinic import Clinic, NotFound, ValidationError
 from monitoring.store import dumps, loads, to_text, transaction
 
@@ -64,6 +65,19 @@ def _validated(clinic: Clinic, changes: Any) -> dict[str, Any]:
         validated = config_module.load(candidate)
     except config_module.ConfigError as error:
         raise ValidationError(error.format_message().removeprefix("config: "), error.key) from None
+    if "clinic.phone" in changes:
+        phone = validated["clinic"]["phone"]
+        row = clinic.db.execute("SELECT name FROM patients WHERE phone = ? ORDER BY id DESC LIMIT 1", [phone]).fetchone()
+        if row is not None:
+            raise ValidationError(f"clinic.phone: {phone} is the phone of patient {row['name']}: every urgent text "
+                                  "would tell patients to call them", "clinic.phone")
+    if "oncall" in changes:
+        for index, person in enumerate(validated["oncall"]):
+            field = f"oncall[{index}].phone"
+            try:
+                staff.check_not_a_patients_phone(clinic, person["phone"], field)
+            except ValidationError as error:
+                raise ValidationError(f"{field}: {error.message}", field) from None
     for key in changes:
         if key.startswith("rota."):
             from monitoring import rota

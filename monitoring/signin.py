@@ -17,14 +17,14 @@ from typing import Any
 
 from monitoring import passwords
 from monitoring import staff as staff_module
-from monitoring.clinic import Clinic, ServiceError
+from monitoring.clinic import Clinic, ServiceError, ValidationError
 from monitoring.store import from_text, to_text, transaction
 
 FREE_TRIES = 5  # wrong passwords in a row from one address for one name before the waits begin
 FIRST_DELAY = timedelta(seconds=30)
 MAX_DELAY = timedelta(minutes=15)
 FORGET_AFTER = timedelta(days=1)  # a pair not tried for this long starts again from nothing
-NAME_LIMIT = 100
+NAME_LIMIT = staff_module.NAME_LIMIT  # a longer name cannot be added (monitoring.staff)
 REFUSED = ("Wrong name or password. After 5 wrong tries in a row, each new try has to wait a little "
            "longer (up to 15 minutes).")
 
@@ -117,7 +117,10 @@ def _audit(clinic: Clinic, actor: str, action: str, **detail: Any) -> None:
 def create_user(clinic: Clinic, name: str, role: str, phone: str | None, password: str, actor: str,
                 now: datetime) -> str:
     """An admin adds a staff member with a dashboard password, in one transaction, at `now` (aware UTC, the
-    request's); returns their API token."""
+    request's); returns their API token. The password is checked first, before the name and the phone."""
+    refused = passwords.problem(password, name.strip())
+    if refused:
+        raise ValidationError(refused, "password")
     with transaction(clinic.db):
         token = staff_module.add_staff(clinic, name, role, phone or None, actor=actor, now=now)
         staff_module.set_password(clinic, name.strip(), password, actor=actor)

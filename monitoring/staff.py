@@ -11,13 +11,14 @@ from typing import Any
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from pydantic_core import PydanticCustomError
 
-from monitoring import passwords, sessions, tokens
+from monitoring import field_rules, passwords, sessions, tokens
 from monitoring.clinic import Clinic, Conflict, NotFound, ValidationError, command_clinic
-from monitoring.config import ConfigError, e164
 from monitoring.store import insert, to_text, transaction, utcnow
 
 ROLES = ("nurse", "admin")
+NAME_LIMIT = 100  # the most of a name sign-in reads (monitoring.signin)
 FIRST_TOKEN = "first token"
 token_hash = tokens.token_hash  # patients' app tokens are hashed the same way
 new_token = tokens.new_token
@@ -31,14 +32,15 @@ def add_staff(clinic: Clinic, name: str, role: str, phone: str | None = None, ac
     name = (name or "").strip()
     if not name:
         raise ValidationError("name must not be empty", "name")
+    if len(name) > NAME_LIMIT:
+        raise ValidationError(f"Name must be at most {NAME_LIMIT} characters (sign-in reads no more)", "name")
     if role not in ROLES:
         raise ValidationError(f"role must be one of {', '.join(ROLES)}", "role")
     if phone:
-        try:
-            phone = e164("phone", phone)
-        except ConfigError:
-            raise ValidationError(f"phone must be E.164, like +15555550142, not {phone!r}", "phone") from None
+        phone = staff_phone(clinic, phone)
     with transaction(clinic.db):
+        if phone:
+            _check_phone_free(clinic, phone, None)
         existing = clinic.db.execute("SELECT name FROM staff WHERE name = ? COLLATE NOCASE", [name]).fetchone()
         if existing:  # sign-in matches names without regard to case, so these would be one person to it
             raise Conflict(f"a staff member named {existing['name']!r} already exists", "name")
@@ -46,6 +48,56 @@ def add_staff(clinic: Clinic, name: str, role: str, phone: str | None = None, ac
                                                "created_at": to_text(now)})
         clinic.audit(actor, "staff.add", name, role=role)
         return tokens.issue(clinic, staff_id, FIRST_TOKEN, actor)
+
+
+def staff_phone(clinic: Clinic, phone: str) -> str:
+    """A staff member's phone read as the enrollment form reads a patient's (field_rules.e164: a number without +
+    is a US one, one that cannot exist is refused, the fictional 555-01xx only with the outbox backend); E.164.
+    ValidationError naming "phone"."""
+    try:
+        return field_rules.e164(phone, fictional_ok=clinic.config["sms"]["backend"] == "outbox")
+    except PydanticCustomError as error:
+        raise ValidationError(error.message_template.replace("{subject}", "Phone"), "phone") from None
+
+
+def check_not_a_patients_phone(clinic: Clinic, phone: str, field: str) -> None:
+    """A staff or on-call phone (E.164) must not be a patient's own: their texts are read as that patient's
+    (monitoring.inbound), and the pages sent to it would reach the patient. ValidationError naming `field`."""
+    row = clinic.db.execute("SELECT name FROM patients WHERE phone = ? ORDER BY id DESC LIMIT 1", [phone]).fetchone()
+    if row is not None:
+        raise ValidationError(f"{phone} is the phone of patient {row['name']}; a nurse needs a phone of their own",
+                              field)
+
+
+def _check_phone_free(clinic: Clinic, phone: str, staff_id: int | None) -> None:
+    """A staff phone is no patient's and no other active staff member's (an ACK from a shared phone would be
+    read as the first one's): ValidationError or Conflict naming "phone"."""
+    check_not_a_patients_phone(clinic, phone, "phone")
+    other = clinic.db.execute("SELECT name FROM staff WHERE phone = ? AND active = 1 AND id IS NOT ?",
+                              [phone, staff_id]).fetchone()
+    if other is not None:
+        raise Conflict(f"{phone} is already {other['name']}'s phone; each staff member needs their own", "phone")
+
+
+def set_phone(clinic: Clinic, name: str, phone: str | None, actor: str) -> str | None:
+    """Give an active staff member a new phone for pages and ACK (read as add_staff reads it), or none (`phone`
+    empty: they leave every on-call chain, monitoring.rota). Returns the phone stored (E.164) or None.
+    ValidationError or Conflict naming "phone"; NotFound for no active staff member so named."""
+    phone = staff_phone(clinic, phone) if phone and phone.strip() else None
+    with transaction(clinic.db):
+        staff_id = _active_id(clinic, name)
+        if phone:
+            _check_phone_free(clinic, phone, staff_id)
+        clinic.db.execute("UPDATE staff SET phone = ? WHERE id = ?", [phone, staff_id])
+        clinic.audit(actor, "staff.phone", name, phone=phone)
+    return phone
+
+
+def phone_changed(name: str, phone: str | None) -> str:
+    """What the staff page and the command line say after set_phone."""
+    if phone is None:
+        return f"{name} has no phone now: they are paged no more and left every on-call chain."
+    return f"{name}: pages and ACK now use {phone}."
 
 
 def list_staff(clinic: Clinic) -> list[dict[str, Any]]:
@@ -64,11 +116,22 @@ def _active_id(clinic: Clinic, name: str) -> int:
     return int(row["id"])
 
 
+def _keep_an_admin(clinic: Clinic, staff_id: int, name: str) -> None:
+    """Conflict when `staff_id` is the last active admin: without one nobody reaches the settings or staff pages."""
+    others = clinic.db.execute("SELECT COUNT(*) FROM staff WHERE role = 'admin' AND active = 1 AND id != ?",
+                               [staff_id]).fetchone()[0]
+    is_admin = clinic.db.execute("SELECT role = 'admin' FROM staff WHERE id = ?", [staff_id]).fetchone()[0]
+    if is_admin and not others:
+        raise Conflict(f"{name} is the last admin; make another admin first", "role")
+
+
 def revoke_staff(clinic: Clinic, name: str, actor: str = "cli", *, now: datetime) -> None:
     """Take away every API token and dashboard session of `name` (revoked at `now`, aware UTC from the
-    caller's request or command); they can no longer sign in. NotFound for no active staff member so named."""
+    caller's request or command); they can no longer sign in. NotFound for no active staff member so named;
+    Conflict for the last admin."""
     with transaction(clinic.db):
         staff_id = _active_id(clinic, name)
+        _keep_an_admin(clinic, staff_id, name)
         clinic.db.execute("UPDATE staff SET active = 0, revoked_at = ? WHERE id = ?", [to_text(now), staff_id])
         tokens.revoke_all(clinic, staff_id, actor)
         sessions.end_all(clinic, staff_id, "revoked")
@@ -76,11 +139,14 @@ def revoke_staff(clinic: Clinic, name: str, actor: str = "cli", *, now: datetime
 
 
 def set_role(clinic: Clinic, name: str, role: str, actor: str) -> None:
-    """Change a staff member's role; their sessions end, so the new role holds from their next sign-in."""
+    """Change a staff member's role; their sessions end, so the new role holds from their next sign-in. Conflict
+    for taking the last admin's role away."""
     if role not in ROLES:
         raise ValidationError(f"role must be one of {', '.join(ROLES)}", "role")
     with transaction(clinic.db):
         staff_id = _active_id(clinic, name)
+        if role != "admin":
+            _keep_an_admin(clinic, staff_id, name)
         clinic.db.execute("UPDATE staff SET role = ? WHERE id = ?", [role, staff_id])
         sessions.end_all(clinic, staff_id, "role")
         clinic.audit(actor, "staff.role", name, role=role)
@@ -160,6 +226,16 @@ def role_command(name: str, role: str) -> None:
     click.echo(f"{name} is now {role}; their dashboard sessions ended")
 
 
+@staff_commands.command("phone")
+@click.argument("name")
+@click.argument("phone", default="")
+def phone_command(name: str, phone: str) -> None:
+    """Change a staff member's phone for pages and ACK; without PHONE, take it away (off call)."""
+    with command_clinic(current_app.config["CRS"]) as opened:
+        stored = set_phone(opened, name, phone, actor="cli")
+    click.echo(phone_changed(name, stored))
+
+
 @staff_commands.command("token")
 @click.argument("name")
 @click.option("--label", default="cli", show_default=True, help="what the token is for, like 'ward laptop'")
@@ -194,5 +270,5 @@ def revoke_command(name: str) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Register `flask --app app staff add|password|role|token|list|revoke` (create_app calls this)."""
+    """Register `flask --app app staff add|password|phone|role|token|list|revoke` (create_app calls this)."""
     app.cli.add_command(staff_commands)

@@ -438,17 +438,35 @@ def require_current(db: sqlite_utils.Database) -> None:
         )
 
 
+class DatabaseUnusable(click.ClickException):
+    """The database cannot be opened or migrated at start (`init-db`, `serve`, the scheduler): one line naming
+    the file and what to do, never a traceback. Exit status 2, as a bad setting."""
+
+    exit_code = 2
+
+
+def migrate_at_start(path: str) -> tuple[list[int], int]:
+    """Open the database at `path` and apply the migrations it lacks: (applied, schema version). A storage fault
+    (not a database, damaged, cannot be opened, read-only, full, locked) raises DatabaseUnusable naming it."""
+    try:
+        db = connect(path)
+        try:
+            return migrate(db), schema_version(db)
+        finally:
+            db.close()
+    except (sqlite3.DatabaseError, StoreBusy) as error:
+        fault = storage_fault(error)
+        if fault is None:
+            raise
+        raise DatabaseUnusable(f"database {path}: {fault.action}") from None
+
+
 @click.command("init-db")
 @with_appcontext
 def init_db_command() -> None:
     """Create or migrate the database schema (safe to run again)."""
     path = current_app.config["CRS"]["database"]["path"]
-    db = connect(path)
-    try:
-        applied = migrate(db)
-        version = schema_version(db)
-    finally:
-        db.close()
+    applied, version = migrate_at_start(path)
     if applied:
         click.echo(f"database {path}: applied migrations {applied}; schema version {version}")
     else:

@@ -38,6 +38,10 @@ def test_partial_config_keeps_other_defaults():
     pytest.param({"thresholds": {"spo2_floor": 96}}, "thresholds.spo2_floor", "between 80 and 95", id="spo2-too-high"),
     pytest.param({"thresholds": {"spo2_floor": 79}}, "thresholds.spo2_floor", "between 80 and 95", id="spo2-too-low"),
     pytest.param({"clinic": {"phone": "555-0100"}}, "clinic.phone", "E.164", id="phone-not-e164"),
+    pytest.param({"clinic": {"phone": "(312) 555-0100"}}, "clinic.phone",
+                 "not '(312) 555-0100' (a US number? write +13125550100)", id="phone-us-national"),
+    pytest.param({"oncall": [{"name": "N", "phone": "1-312-555-0142"}]}, "oncall[0].phone",
+                 "(a US number? write +13125550142)", id="oncall-phone-with-1-no-plus"),
     pytest.param({"oncall": [{"name": "N", "phone": "12"}]}, "oncall[0].phone", "E.164", id="oncall-phone"),
     pytest.param({"oncall": []}, "oncall", "non-empty", id="oncall-empty"),
     pytest.param({"sms": {"messaging_service_sid": "PN" + "0" * 32}}, "sms.messaging_service_sid", "Messaging Service",
@@ -49,7 +53,7 @@ def test_partial_config_keeps_other_defaults():
     pytest.param({"clinic": {"timezone": "Mars/Olympus"}}, "clinic.timezone", "IANA", id="unknown-zone"),
     pytest.param({"clinic": {"open": "8am"}}, "clinic.open", "24-hour", id="hours-do-not-parse"),
     pytest.param({"clinic": {"open": "18:00"}}, "clinic.close", "later than", id="close-before-open"),
-    pytest.param({"clinic": {"days": ["monday"]}}, "clinic.days", "mon", id="bad-day"),
+    pytest.param({"clinic": {"days": ["weekdays"]}}, "clinic.days", "mon", id="bad-day"),
     pytest.param({"clinic": {"days": []}}, "clinic.days", "at least one", id="no-days"),
     pytest.param({"clinic": {"name": "  "}}, "clinic.name", "must not be empty", id="empty-name"),
     pytest.param({"sms": {"backend": "carrier-pigeon"}}, "sms.backend", "outbox, twilio", id="bad-backend"),
@@ -64,7 +68,24 @@ def test_partial_config_keeps_other_defaults():
                  "oncall[0].phone", "example number", id="twilio-refuses-example-oncall"),
     pytest.param({"clinic": {"name": "x" * 41}}, "clinic.name", "at most 40", id="name-too-long"),
     pytest.param({"checkins": {"missed_after_minutes": 10}}, "checkins.missed_after_minutes", "later than", id="missed-before-reminder"),
+    pytest.param({"database": {"path": ""}}, "database.path", "keeps nothing", id="empty-database-path"),
+    pytest.param({"database": {"path": ":memory:"}}, "database.path", "keeps nothing", id="memory-database"),
+    pytest.param({"oncall": [{"name": "Nurse A", "phone": "+13125550142"}, {"name": "nurse a ", "phone": "+13125550143"}]},
+                 "oncall[1].name", "'Nurse A' is already in the chain", id="oncall-name-twice"),
+    pytest.param({"oncall": [{"name": "Nurse A", "phone": "+13125550142"}, {"name": "Nurse B", "phone": "+1 312 555 0142"}]},
+                 "oncall[1].phone", "+13125550142 is already Nurse A's", id="oncall-phone-twice"),
+    pytest.param({"name": "St Mary", "phone": "+13125550100"}, "name", "belongs under a [clinic] line above it", id="clinic-table-missing"),
+    pytest.param({"path": "x.db"}, "path", "belongs under a [database] line", id="database-table-missing"),
+    pytest.param({"clinic": {"open": 8}}, "clinic.open", 'in quotes, like "08:00"', id="hours-not-quoted"),
+    pytest.param({"clinic": {"close": "25:00"}}, "clinic.close", "24-hour time", id="hour-25"),
+    pytest.param({"web": {"secret_key": "changeme"}}, "web.secret_key",
+                 "must be at least 16 characters (it signs every sign-in)", id="guessable-secret-key"),
+    pytest.param({"thresholds": {"fever_c": 100.4}}, "thresholds.fever_c",
+                 "must be between 37.5 and 39.5, not 100.4: it is in °C (100.4 °F is 38.0 °C)", id="fever-in-fahrenheit"),
+    pytest.param({"clinic": {"days": ["mon", "Funday"]}}, "clinic.days",
+                 "must be days among mon, tue, wed, thu, fri, sat, sun, not Funday", id="bad-day-in-words"),
 ])
+
 def test_bad_config_names_the_key(config, key, words):
     with pytest.raises(ConfigError) as raised:
         load(config)
@@ -74,10 +95,69 @@ def test_bad_config_names_the_key(config, key, words):
     assert raised.value.exit_code == 2
 
 
+def test_days_are_read_in_any_case_and_in_full():
+    assert load({"clinic": {"days": ["Mon", "TUESDAY", " wed "]}})["clinic"]["days"] == ["mon", "tue", "wed"]
+
+
 def test_toml_file_is_read(tmp_path):
     path = tmp_path / "clinic.toml"
     path.write_text('[thresholds]\nfever_c = 38.5\n[[oncall]]\nname = "A"\nphone = "+15555550142"\n')
     assert load(str(path))["thresholds"]["fever_c"] == 38.5
+
+
+def test_a_toml_time_without_quotes_is_read_as_that_time(tmp_path):
+    path = tmp_path / "clinic.toml"
+    path.write_text("[clinic]\nopen = 07:30:00\nclose = 16:00:00\n")
+    assert load(str(path))["clinic"]["open"] == "07:30" and load(str(path))["clinic"]["close"] == "16:00"
+
+
+@pytest.mark.parametrize("raw, words", [
+    pytest.param('[clinic]\nname = "St. Mary\x92s"\n'.encode("latin-1"), "is not UTF-8 text (line 2, column", id="windows-1252"),
+    pytest.param('[[oncall]]\nname = "José"\nphone = "+13125550142"\n'.encode("cp1252"), "is not UTF-8 text (line 2, column",
+                 id="latin-1-accent"),
+    pytest.param('[clinic]\nname = \u201cSt Mary\u201d\n'.encode(), "curly quotes", id="curly-quotes"),
+    pytest.param(b'[clinic]\nopen = 7:30\n', 'line 2 reads: open = 7:30; write a time in quotes, like open = "08:00"',
+                 id="time-without-quotes"),
+    pytest.param(b'[clinic]\nname = St Mary\n', 'line 2 reads: name = St Mary; write text in straight double quotes',
+                 id="text-without-quotes"),
+])
+def test_a_file_a_word_processor_saved_names_the_line_and_what_to_do(tmp_path, raw, words):
+    path = tmp_path / "clinic.toml"
+    path.write_bytes(raw)
+    with pytest.raises(ConfigError) as raised:
+        load(str(path))
+    message = raised.value.format_message()
+    assert str(path) in message and words in message and "\n" not in message
+
+
+def test_a_utf8_file_with_a_byte_order_mark_is_read(tmp_path):
+    """Windows Notepad's "UTF-8 with BOM": tomllib refused it ("Invalid statement (at line 1, column 1)")."""
+    path = tmp_path / "clinic.toml"
+    path.write_bytes("\ufeff[clinic]\nname = \"St. Mary's\"\n".encode())
+    assert load(str(path))["clinic"]["name"] == "St. Mary's"
+
+
+def test_a_folder_instead_of_a_file_says_so(tmp_path):
+    with pytest.raises(ConfigError, match="CRS_CONFIG: cannot read .* point CRS_CONFIG at the TOML file"):
+        load(str(tmp_path))
+
+
+def test_cli_with_a_windows_1252_file_exits_2_with_one_line(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    bad = tmp_path / "clinic.toml"
+    bad.write_bytes('[clinic]\nname = "St. Mary\x92s"\n'.encode("latin-1"))
+    for command in (["init-db"], ["serve", "--port", "0"]):
+        result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", *command], capture_output=True,
+                                check=False, text=True, env={"CRS_CONFIG": str(bad), "PATH": "/usr/bin:/bin"},
+                                cwd=str(Path(__file__).resolve().parent.parent), timeout=60)
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr + result.stdout
+        assert [line for line in result.stderr.splitlines() if line.strip()] == [
+            (f"Error: config: {bad}: is not UTF-8 text (line 2, column 17); save it as UTF-8 (in Notepad: "
+             "Save as, Encoding: UTF-8)")]
 
 
 def test_missing_file_says_what_to_do(tmp_path):
@@ -191,3 +271,25 @@ def test_a_stored_edit_is_validated_by_the_same_model(client, admin_token, chang
     assert response.get_json()["field"] == field and words in response.get_json()["error"]
     assert client.get("/api/v1/settings", headers=auth(admin_token)).get_json()["overrides"] == {}
 
+
+
+@pytest.mark.parametrize("command", [["init-db"], ["serve", "--port", "0"]])
+def test_a_database_path_that_is_not_a_database_stops_the_start_with_one_line(tmp_path, command):
+    """database.path pointing at another file (the config itself, a .sql dump) or at a folder: a traceback
+    ('sqlite3.DatabaseError: file is not a database', 'unable to open database file') was all the admin saw."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    dump = tmp_path / "backup.sql"
+    dump.write_text("-- a text dump, not a database\n" * 40)
+    for path, words in ((dump, "is not a database or is damaged"), (tmp_path, "is a folder; name a file in it")):
+        config = tmp_path / "clinic.toml"
+        config.write_text(f'[database]\npath = "{path}"\n[web]\nsecret_key = "{"k" * 32}"\n')
+        result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", *command], capture_output=True,
+                                check=False, text=True, env={"CRS_CONFIG": str(config), "PATH": "/usr/bin:/bin"},
+                                cwd=str(Path(__file__).resolve().parent.parent), timeout=60)
+        lines = [line for line in result.stderr.splitlines() if line.strip() and "WARNING" not in line]
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr + result.stdout
+        assert len(lines) == 1 and str(path) in lines[0] and words in lines[0], lines

@@ -100,7 +100,7 @@ ID_ENDPOINTS = {"dashboard.alert", "dashboard.ack", "dashboard.resolve", "dashbo
                 "dashboard.give_medication", "dashboard.new_dose", "admin.staff_password", "admin.staff_revoke",
                 "dashboard.add_caregiver", "dashboard.remove_caregiver",
                 "workday.pause", "workday.resume", "workday.end", "workday.summary_page",
-                "devices.revoke", "admin.staff_role", "admin.token_revoke",
+                "devices.revoke", "admin.staff_role", "admin.staff_phone", "admin.token_revoke",
                 "simulator.answer_call"}
 
 
@@ -266,6 +266,8 @@ def test_enroll_through_the_form(client, admin):
     pytest.param({"phone": "12"}, "phone", "phone", id="bad-phone"),
     pytest.param({"name": ""}, "name", "Name is required", id="no-name"),
     pytest.param({"baseline_systolic": "high"}, "baseline_systolic", "whole number", id="not-a-number"),
+    pytest.param({"baseline_systolic": "120/80"}, "baseline_systolic",
+                 "Baseline systolic blood pressure takes one whole number: for 120/80 write 120", id="both-pressures"),
     pytest.param({"checkin_interval_minutes": "5"}, "checkin_interval_minutes", "between", id="too-often"),
 ])
 def test_enroll_form_names_the_field_at_fault(client, admin, change, field, message):

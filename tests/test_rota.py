@@ -189,3 +189,34 @@ def test_a_nurse_only_taken_off_the_rota_keeps_her_page(client, admin_token, run
     at(clock, 21)
     runner.invoke(args=["tick"])  # the timeout: the chain in force now
     assert pages(client, admin_token, NIGHT_BACKUP)
+
+
+def test_a_rota_name_the_file_spells_differently_is_shown_as_not_paged(tmp_path, clock):
+    """[rota] in the config file is not checked against the staff (they are in the database): 'dana day' for
+    Dana Day, or someone revoked or without a phone, was dropped from the chain without a word, and with nobody
+    left the fallback chain was paged. The dashboard and `serve` now say who is not paged and why."""
+    from conftest import base_config
+    from test_dashboard import add_user, sign_in
+
+    from app import create_app
+
+    config = base_config(tmp_path / "rota.db")
+    config["rota"] = {"clinic_hours": ["dana day", "Nick Night"], "after_hours": ["Pat Nophone"]}
+    app = create_app(config)
+    app.testing = True
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["init-db"]).exit_code == 0
+    staff(runner)
+    add_user(app, "Sam Signin", "admin")
+    client = app.test_client()
+    assert sign_in(client, "Sam Signin").status_code == 302
+    page = client.get("/dashboard").text
+    assert "On call now</strong> (clinic hours):\n  Nick Night (…0162)." in page
+    assert ("Not paged:</strong> dana day (clinic hours: no active staff member by that name; the staff page has Dana Day), "
+            "Pat Nophone (nights and weekends: no phone)") in page
+    from monitoring.clinic import open_clinic
+    from monitoring.rota import not_paged
+
+    assert not_paged(open_clinic(app.config["CRS"])) == [
+        "rota.clinic_hours: dana day: no active staff member by that name; the staff page has Dana Day",
+        "rota.after_hours: Pat Nophone: no phone"]

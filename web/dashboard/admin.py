@@ -1,6 +1,7 @@
 """Admin pages: the clinic's effective settings (edits stored in the database, audited) and staff sign-ins."""
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 
@@ -97,27 +98,46 @@ def _parse_oncall(raw: str) -> list[dict]:
         if not name.strip() or not phone.strip():
             raise ValidationError(f"on-call line {number}: write it as 'Name, +15555550142'", "oncall")
         chain.append({"name": name.strip(), "phone": phone.strip()})
+    if not chain:  # the model's words ("a non-empty list of {name, phone} tables") are the config file's
+        raise ValidationError("write at least one person to page, one a line: Name, +15555550142", "oncall")
     return chain
 
 
-def _settings_page(errors: dict | None = None, submitted=None, status: int = 200):
+def _current(effective: dict, key: str):
+    """One editable setting's value in `effective` (settings.public_view's), by its key."""
+    if key == "oncall":
+        return effective["oncall"]
+    section, name = key.split(".", 1)
+    return effective[section][name]
+
+
+def _settings_page(errors: dict | None = None, submitted=None, status: int = 200, conflicts: frozenset = frozenset()):
+    """The page; after a refused save, with what was `submitted`, except the `conflicts` (settings someone else
+    changed since the page was opened), shown as they are now. Each field carries the value the page showed
+    (`shown.<key>`), so a save changes only what the admin changed (_form_changes)."""
     view = settings.public_view(clinic())
-    rows = _rows(view["effective"])
+    effective = view["effective"]
+    rows = _rows(effective)
     if submitted is not None:
         for row in rows:
+            if row["key"] in conflicts:
+                continue
             row["value"] = submitted.get(row["key"], row["value"])
             if row["boolean"] and isinstance(row["value"], str):  # the form sends "true" or "false"
                 row["value"] = row["value"] == "true"
-    oncall_text = submitted.get("oncall") if submitted is not None else "\n".join(
-        f"{person['name']}, {person['phone']}" for person in view["effective"]["oncall"])
+    oncall_text = submitted.get("oncall") if submitted is not None and "oncall" not in conflicts else "\n".join(
+        f"{person['name']}, {person['phone']}" for person in effective["oncall"])
     history = [{**change, "at": from_text(change["at"]), "label": short_label(change["key"]),
                 "old": _shown(change.get("old")), "new": _shown(change.get("new"))} for change in view["history"]]
-    chains = {shift: (submitted.getlist(f"rota.{shift}") if submitted is not None else view["effective"]["rota"][shift])
-              for shift in rota.SHIFTS}
+    chains = {shift: (submitted.getlist(f"rota.{shift}") if submitted is not None and f"rota.{shift}" not in conflicts
+                      else effective["rota"][shift]) for shift in rota.SHIFTS}
+    shown = {key: (submitted[f"shown.{key}"] if submitted is not None and key not in conflicts
+                   and f"shown.{key}" in submitted else json.dumps(_current(effective, key)))
+             for key in settings.editable_keys()}
     return render_template("settings.html", title="Clinic settings", rows=rows, oncall_text=oncall_text,
                            oncall_file=_shown(clinic().config["oncall"]), overrides=view["overrides"],
                            history=history, errors=errors or {}, chains=chains, shifts=rota.SHIFTS,
-                           pickable=rota.pickable(clinic()), slots=ROTA_SLOTS), status
+                           pickable=rota.pickable(clinic()), slots=ROTA_SLOTS, shown=shown), status
 
 
 @bp.get("/settings")
@@ -130,7 +150,7 @@ def settings_page():
 @admin_required
 def settings_save():
     form = request.form
-    changes, errors = _form_changes(form)
+    changes, errors, conflicts = _form_changes(form)
     if not errors and not changes:
         flash("Nothing changed.", "ok")
         return redirect(url_for(".settings_page"))
@@ -140,16 +160,22 @@ def settings_save():
         except ServiceError as error:  # a clash between fields (opens after it closes), found together
             errors = {_field(error.field): _in_words(error.field, error.message)}
     if errors:
-        return _settings_page(errors, form, 400)
+        return _settings_page(errors, form, 400, conflicts)
     flash(f"Saved: {'; '.join(short_label(key) for key in sorted(changes))}.", "ok")
     return redirect(url_for(".settings_page"))
 
 
-def _form_changes(form) -> tuple[dict, dict[str, str]]:
-    """The form's changed settings and, in words beside each field, every problem at once: each value is
-    read, then checked on its own over the current settings (settings.check)."""
-    current = settings.public_view(clinic())["effective"]
-    changes, errors = {}, {}
+def _form_changes(form) -> tuple[dict, dict[str, str], frozenset[str]]:
+    """The form's changed settings, in words beside each field every problem at once, and the settings someone
+    else changed since the page was opened that this form changes too (refused: the admin sees the new value).
+    Only what the admin changed is a change: a field still as the page showed it (`shown.<key>`) is left alone,
+    so a page left open never puts back a setting edited since. Each value is read, then the changes are
+    checked together over the current settings (settings.check), the one at fault
+    set aside and the rest checked again, so settings that must move together (both quiet hours, opening and
+    closing times) are saved together and every field's own problem is still named."""
+    view = settings.public_view(clinic())
+    current = view["effective"]
+    changes, errors, conflicts = {}, {}, set()
     for key in settings.editable_keys():
         if key not in form:
             continue
@@ -164,14 +190,49 @@ def _form_changes(form) -> tuple[dict, dict[str, str]]:
         except ValidationError as error:
             errors[key] = _in_words(key, error.message)
             continue
+        try:
+            shown = json.loads(form[f"shown.{key}"]) if f"shown.{key}" in form else old
+        except ValueError:
+            shown = old
+        if value == shown:
+            continue  # as the page showed it: not this admin's change
+        if shown != old and value != old:  # changed by someone else too, since the page was shown
+            by = next((change["by"] for change in view["history"] if change["key"] == key), "someone else")
+            now = _shown_value(key, old)
+            errors[key] = (f"{short_label(key)} was changed to {now} by {by} since this page was opened; it shows "
+                           f"{now} now: check it and save again")
+            conflicts.add(key)
+            continue
         if value != old:
             changes[key] = value
-    for key, value in changes.items():
+    remaining = dict(changes)
+    while remaining:
+        try:
+            settings.check(clinic(), remaining)
+        except ServiceError as error:
+            errors.setdefault(_field(error.field), _in_words(error.field, error.message))
+            at_fault = error.field if error.field in remaining else "oncall" if _field(error.field) == "oncall" else None
+            if at_fault not in remaining:  # a clash with a setting left as it was: nothing more to set aside
+                break
+            del remaining[at_fault]
+        else:
+            remaining = {}
+    for key, value in remaining.items():  # after such a clash, each other value's own problem (out of range, ...)
         try:
             settings.check(clinic(), {key: value})
         except ServiceError as error:
-            errors.setdefault(_field(error.field or key), _in_words(error.field or key, error.message))
-    return changes, errors
+            if _field(error.field) == _field(key):
+                errors.setdefault(_field(key), _in_words(error.field, error.message))
+    return changes, errors, frozenset(conflicts)
+
+
+def _shown_value(key: str, value) -> str:
+    """A setting's value in a sentence: yes or no, a list comma-separated, the on-call chain as names and phones."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list) and key != "oncall":
+        return ", ".join(str(item) for item in value) or "(empty)"
+    return _shown(value) or "(empty)"
 
 
 def _field(key: str | None) -> str:
@@ -198,7 +259,10 @@ def _in_words(key: str | None, message: str) -> str:
     # another setting named in the message (opens after it closes) by its label too
     message = re.sub(r"\b(clinic|checkins|thresholds|escalation)\.[a-z_]+\b",
                      lambda match: f"“{short_label(match.group(0))}”", message)
-    return message if message.startswith(label) else f"{label} {message}"
+    if message.startswith(label):
+        return message
+    # "must be ...", "is still ..." read on from the label; an instruction ("set both ...") follows a colon
+    return f"{label} {message}" if re.match(r"(must|is|are)\b", message) else f"{label}: {message}"
 
 
 @bp.post("/settings/revert")
@@ -265,6 +329,20 @@ def staff_password(staff_id: int):
         flash(f"{person['name']}: {error.message}", "error")
     else:
         flash(f"New password set for {person['name']}: their sessions ended and sign-in waits are lifted.", "ok")
+    return redirect(url_for(".staff_page"))
+
+
+@bp.post("/staff/<row_id:staff_id>/phone")
+@admin_required
+def staff_phone(staff_id: int):
+    person = _person(staff_id, utcnow())
+    try:
+        stored = staff_module.set_phone(clinic(), person["name"], request.form.get("phone") or "",
+                                        actor=current_user().name)
+    except ServiceError as error:
+        flash(f"{person['name']}: {error.message}", "error")
+    else:
+        flash(staff_module.phone_changed(person["name"], stored), "ok")
     return redirect(url_for(".staff_page"))
 
 

@@ -81,7 +81,10 @@
 
   // After an action (acknowledge, resolve, pause, save) the confirmation takes focus, so a screen reader
   // reads it and the keyboard goes on from there.
-  var flashes = document.getElementById("flashes");
+  // A refused form's summary of what to fix takes focus instead: the browser scrolls to it (on the staff page
+  // the add form is at the bottom, under the list) and a screen reader reads it.
+  var summary = document.querySelector(".error-summary");
+  var flashes = summary || document.getElementById("flashes");
   if (flashes) {
     flashes.focus();
     // a #fragment in the address moves focus after load: take it back once the page has settled

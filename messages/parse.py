@@ -15,10 +15,12 @@ from messages.reading import (
     Parsed,
     guessed_decimal,
     open_decimal,
+    opt_command,
     parse,
     staff_ack,
     staff_ack_all,
 )
 
 __all__ = ["COMMAND_WORDS", "DIASTOLIC_RANGE", "HEART_RATE_RANGE", "SPO2_RANGE", "SYSTOLIC_RANGE",
-           "MedicationReport", "Parsed", "guessed_decimal", "open_decimal", "parse", "staff_ack", "staff_ack_all"]
+           "MedicationReport", "Parsed", "guessed_decimal", "open_decimal", "opt_command", "parse", "staff_ack",
+           "staff_ack_all"]

@@ -279,17 +279,18 @@ def page_next_now(clinic: Clinic, alert_id: int, now: datetime, failed_phone: st
 def hand_over(clinic: Clinic, now: datetime) -> int:
     """An open alert whose current round was paged only to phones that can no longer take it (staff revoked, or
     a nurse's phone changed, while the alert waited on them: monitoring.staff.staff_by_phone knows them no more,
-    so their ACK would not count) goes to the next round at `now` (aware UTC, the pass's), as a failed page does:
+    so their ACK would not count; or the phone texted STOP: Twilio sends it nothing) goes to the next round at `now` (aware UTC, the pass's), as a failed page does:
     otherwise it would wait on someone who will never answer for up to `ack_timeout_minutes`. Returns how many
     alerts were handed over. A nurse merely off shift or off the rota still may ACK, and is left alone."""
     open_alerts = clinic.db.execute(
         "SELECT id, COALESCE(round_started_at, created_at) AS since FROM alerts WHERE status = 'open'").fetchall()
+    opted_out = operator.staff_opt_outs(clinic.db) if open_alerts else {}
     handed = 0
     for alert in open_alerts:
         phones = [row[0] for row in clinic.db.execute(
             "SELECT DISTINCT to_number FROM messages WHERE alert_id = ? AND direction = 'out' AND kind = 'alert' "
             "AND status != 'canceled' AND created_at >= ?", [alert["id"], alert["since"]])]
-        if not phones or any(staff_by_phone(clinic, phone) is not None for phone in phones):
+        if not phones or any(staff_by_phone(clinic, phone) is not None and phone not in opted_out for phone in phones):
             continue
         with transaction(clinic.db):
             record_event(clinic, alert["id"], "handed_over", now, phone_end=[phone[-4:] for phone in phones])

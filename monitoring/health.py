@@ -12,6 +12,7 @@ from typing import Any
 
 from monitoring import operator
 from monitoring.clinic import Clinic
+from monitoring.staff import staff_by_phone
 from monitoring.store import from_text, storage_fault, to_text
 
 # A page due this long and not handed to the gateway means nurses are not being reached.
@@ -136,8 +137,22 @@ def _gateway(clinic: Clinic, now: datetime) -> dict[str, Any]:
     return {"ok": True, **figures}
 
 
+def _staff_phones(clinic: Clinic, now: datetime) -> dict[str, Any]:
+    """Staff phones that texted STOP (operator.staff_opted_out) and are still staff or on call: Twilio sends them
+    no page until they text START."""
+    stopped = [(phone, seen) for phone, seen in operator.staff_opt_outs(clinic.db).items()
+               if staff_by_phone(clinic, phone) is not None]
+    if not stopped:
+        return {"ok": True, "opted_out": 0}
+    named = "; ".join(f"{seen['name']} (...{phone[-4:]}) texted STOP to the number ending {seen['number'][-4:]}"
+                      for phone, seen in stopped)
+    return {"ok": False, "opted_out": len(stopped),
+            "error": f"{named}: Twilio sends no page to that phone until it texts START to that number"}
+
+
 # The paging path's checks after the database write probe, each (name, check(clinic, now) -> figures).
-PATH_CHECKS = (("scheduler", _scheduler), ("clock", _clock), ("outbox", _outbox), ("gateway", _gateway))
+PATH_CHECKS = (("scheduler", _scheduler), ("clock", _clock), ("outbox", _outbox), ("gateway", _gateway),
+               ("staff_phones", _staff_phones))
 
 
 def problems(clinic: Clinic, now: datetime) -> list[str]:

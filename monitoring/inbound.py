@@ -19,9 +19,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from messages.concern import concern
-from messages.parse import MedicationReport, Parsed, open_decimal, parse, staff_ack, staff_ack_all
+from messages.parse import (
+    MedicationReport,
+    Parsed,
+    open_decimal,
+    opt_command,
+    parse,
+    staff_ack,
+    staff_ack_all,
+)
 from messages.texts import render
-from monitoring import alerts, care, caregiver_texts, patients
+from monitoring import alerts, care, caregiver_texts, operator, patients
 from monitoring.clinic import Clinic
 from monitoring.outbox import queue_text
 from monitoring.rows import Episode, Patient
@@ -274,9 +282,18 @@ def _from_stranger(clinic: Clinic, sender: str, now: datetime) -> None:
 
 
 def _from_staff(clinic: Clinic, staff: dict[str, Any], message: sqlite3.Row, now: datetime) -> None:
-    """A staff or on-call phone's text: an ACK acknowledges (alerts.acknowledge_by_text); anything else is
-    answered that only ACK is read."""
+    """A staff or on-call phone's text: an ACK acknowledges (alerts.acknowledge_by_text); STOP (Twilio's opt-out,
+    which it acts on before us) is told to the operator and hands over what waits on that phone; START undoes
+    that; anything else is answered that only ACK is read."""
     is_ack, alert_id = staff_ack(message["body"])
+    opting = opt_command(message["body"])
+    if opting is not None:  # Twilio has acted on it already (Advanced Opt-Out): no reply can reach a STOP
+        if opting == "stop":
+            operator.staff_opted_out(clinic.db, staff["phone"], staff["name"], message["to_number"], now)
+            alerts.hand_over(clinic, now)  # an alert waiting only on this phone goes on now
+        else:
+            operator.staff_opted_in(clinic.db, staff["phone"])  # Twilio answered START itself
+        return
     if not is_ack:
         queue_text(clinic, staff["phone"], render("staff_unreadable", "en"), "info", staff_id=staff["id"],
                    to_staff=True, now=now)

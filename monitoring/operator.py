@@ -154,6 +154,34 @@ def pager_refusal(db: Db, number: str | None = None) -> dict[str, Any] | None:
     return refused
 
 
+# --- staff phones that texted STOP ---------------------------------------------------------------------
+
+STAFF_OPTED_OUT = "staff.opted_out."  # + the staff phone: it texted STOP to one of the clinic's numbers
+
+
+def staff_opted_out(db: Db, phone: str, name: str, number: str, now: datetime) -> None:
+    """The staff or on-call phone `phone` (E.164, `name`'s) texted an opt-out keyword to the clinic's number
+    `number`: Twilio sends it nothing from that number any more (Advanced Opt-Out, error 21610) until it texts
+    START. Told to the operator at once (a CRITICAL log line, then /healthz, metrics and the dashboard banner):
+    a nurse who typed STOP to stop tonight's paging gets no page again, and does not know it."""
+    if get(db, STAFF_OPTED_OUT + phone) is None:
+        log.critical("%s texted STOP to the number ending %s: Twilio sends that phone no page from it until it "
+                     "texts START", name, number[-4:])
+    put(db, STAFF_OPTED_OUT + phone, {"name": name, "number": number, "since": to_text(now)}, now)
+
+
+def staff_opted_in(db: Db, phone: str) -> None:
+    """`phone` texted START: pages reach it again."""
+    delete(db, STAFF_OPTED_OUT + phone)
+
+
+def staff_opt_outs(db: Db) -> dict[str, dict[str, Any]]:
+    """Staff phones that texted STOP and not START since: {phone: {"name", "number" (the clinic's number it
+    opted out of), "since" (stored UTC text)}}."""
+    rows = db.execute("SELECT key, value FROM service_state WHERE key LIKE ?", [STAFF_OPTED_OUT + "%"]).fetchall()
+    return {row[0][len(STAFF_OPTED_OUT):]: loads(row[1]) for row in rows}
+
+
 @dataclass(frozen=True)
 class GatewayHealth:
     """The gateway as the operator sees it: when a text last left, and the account or network failure in

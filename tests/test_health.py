@@ -51,7 +51,7 @@ def test_healthy_after_a_pass(client, runner, gateway):
     tick(runner)
     status, found = healthz(client)
     assert status == 200, found
-    assert set(found) == {"database", "scheduler", "clock", "outbox", "gateway"}
+    assert set(found) == {"database", "scheduler", "clock", "outbox", "gateway", "staff_phones"}
     assert found["scheduler"]["heartbeat_age_seconds"] == 0.0 and found["database"]["write_ms"] >= 0
     assert found["gateway"]["backend"] == "outbox"
 

@@ -28,11 +28,12 @@ person must read), and `pipeline` (`parse`, a short pipeline over them); `vocabu
 """
 from __future__ import annotations
 
-from .commands import COMMAND_WORDS, staff_ack, staff_ack_all
+from .commands import COMMAND_WORDS, opt_command, staff_ack, staff_ack_all
 from .model import MedicationReport, Parsed
 from .numbers import guessed_decimal, open_decimal
 from .pipeline import parse
 from .vitals import DIASTOLIC_RANGE, HEART_RATE_RANGE, SPO2_RANGE, SYSTOLIC_RANGE
 
 __all__ = ["COMMAND_WORDS", "DIASTOLIC_RANGE", "HEART_RATE_RANGE", "SPO2_RANGE", "SYSTOLIC_RANGE",
-           "MedicationReport", "Parsed", "guessed_decimal", "open_decimal", "parse", "staff_ack", "staff_ack_all"]
+           "MedicationReport", "Parsed", "guessed_decimal", "open_decimal", "opt_command", "parse", "staff_ack",
+           "staff_ack_all"]

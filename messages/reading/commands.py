@@ -8,7 +8,8 @@ from . import vocabulary
 from .concern import asks_for_help, concern
 from .normalise import strip_accents
 
-__all__ = ["COMMAND_WORDS", "asks_for_help", "concern", "language_hint", "read_command", "staff_ack", "staff_ack_all"]
+__all__ = ["COMMAND_WORDS", "asks_for_help", "concern", "language_hint", "opt_command", "read_command", "staff_ack",
+           "staff_ack_all"]
 
 
 # Whole-message commands. Opt-out and opt-in are Twilio's default keywords (REVOKE and OPTOUT
@@ -34,6 +35,14 @@ def read_command(text: str) -> tuple[str, int | None, str] | None:
         if squeezed in words:
             return command, None, ""
     return None
+
+
+def opt_command(body: str | None) -> str | None:
+    """'stop' or 'start' when the whole text is an opt-out or opt-in keyword (COMMAND_WORDS: Twilio's default ones,
+    which its Advanced Opt-Out acts on before the webhook hears them: STOP, UNSUBSCRIBE, CANCEL, START ...), else
+    None. Case and the punctuation around it do not matter."""
+    command = read_command((body or "").lower())
+    return command[0] if command is not None and command[0] in ("stop", "start") else None
 
 
 # Words that tell a text's language (vocabulary/<language>.toml [language]); an accented letter, ñ, ¿

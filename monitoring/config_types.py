@@ -6,6 +6,7 @@ A field's problem is a `PydanticCustomError` whose message is what follows the k
 """
 from __future__ import annotations
 
+import json
 import re
 from datetime import time
 from pathlib import Path
@@ -68,7 +69,11 @@ def _text(value: object) -> str:
 
 def _words(value: object) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise problem(f"must be a list of strings, not {value!r}")
+        hint = ""
+        if isinstance(value, str) and value.strip() and not re.search(r"\w-\w", value):  # "mon, tue", "A, B"
+            items = [item.strip() for item in value.split(",") if item.strip()]
+            hint = f"; write it as [{', '.join(json.dumps(item, ensure_ascii=False) for item in items)}]"
+        raise problem(f"must be a list of strings, not {value!r}{hint}")
     return list(value)
 
 

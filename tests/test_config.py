@@ -78,6 +78,8 @@ def test_partial_config_keeps_other_defaults():
     pytest.param({"path": "x.db"}, "path", "belongs under a [database] line", id="database-table-missing"),
     pytest.param({"clinic": {"open": 8}}, "clinic.open", 'in quotes, like "08:00"', id="hours-not-quoted"),
     pytest.param({"clinic": {"close": "25:00"}}, "clinic.close", "24-hour time", id="hour-25"),
+    pytest.param({"rota": {"clinic_hours": "Nora Nurse, Dana Day"}}, "rota.clinic_hours",
+                 'not \'Nora Nurse, Dana Day\'; write it as ["Nora Nurse", "Dana Day"]', id="rota-not-a-list"),
     pytest.param({"web": {"secret_key": "changeme"}}, "web.secret_key",
                  "must be at least 16 characters (it signs every sign-in)", id="guessable-secret-key"),
     pytest.param({"thresholds": {"fever_c": 100.4}}, "thresholds.fever_c",

@@ -32,6 +32,7 @@ from monitoring.config_types import (
     Whole,
     Words,
     clinic_name,
+    dashboard_address,
     database_file,
     is_example_number,
     known_backend,
@@ -101,7 +102,7 @@ class Clinic(Table):
     days: Annotated[Words, AfterValidator(open_days)] = setting(
         ["mon", "tue", "wed", "thu", "fri"], "Days open", "days the clinic answers its phone (mon..sun)",
         form_help="comma-separated: mon, tue, wed, thu, fri, sat, sun")
-    dashboard_url: Address = setting(
+    dashboard_url: Annotated[Address, AfterValidator(dashboard_address)] = setting(
         "", "Dashboard address in nurse texts",
         "an http(s) address, like https://monitor.example.org, linked in nurse texts; "
         "empty: [sms] public_base_url, else http://localhost:5000",

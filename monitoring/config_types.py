@@ -126,6 +126,12 @@ def _clock(value: str) -> str:
     return value
 
 
+def dashboard_address(value: str) -> str:
+    """`clinic.dashboard_url` as the base nurse texts add "/dashboard/alerts/<id>" to: an address copied from the
+    browser ("https://host/dashboard", ".../dashboard/alerts/12") is cut before its "/dashboard"."""
+    return re.sub(r"/dashboard(/.*)?$", "", value.strip()).rstrip("/")
+
+
 def _clock_or_empty(value: str) -> str:
     return _clock(value) if value else value
 

@@ -295,3 +295,18 @@ def test_a_database_path_that_is_not_a_database_stops_the_start_with_one_line(tm
         assert result.returncode == 2, result.stderr
         assert "Traceback" not in result.stderr + result.stdout
         assert len(lines) == 1 and str(path) in lines[0] and words in lines[0], lines
+
+
+@pytest.mark.parametrize("typed", ["https://monitor.example.org/dashboard", "https://monitor.example.org/dashboard/",
+                                   "https://monitor.example.org/dashboard/alerts/12"])
+def test_a_dashboard_address_copied_from_the_browser_links_the_page_itself(typed):
+    """The admin pastes the address they see in the browser: nurse texts linked '/dashboard/dashboard/alerts/1',
+    a page that does not exist, at 3 a.m."""
+    from monitoring.clinic import Clinic
+
+    config = load({"clinic": {"dashboard_url": typed}})
+    assert config["clinic"]["dashboard_url"] == "https://monitor.example.org"
+    assert Clinic(db=None, config=config).dashboard_url("/dashboard/alerts/1") == (
+        "https://monitor.example.org/dashboard/alerts/1")
+    behind = load({"clinic": {"dashboard_url": "https://example.org/crs/dashboard"}})  # served under a prefix
+    assert behind["clinic"]["dashboard_url"] == "https://example.org/crs"

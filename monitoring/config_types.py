@@ -126,10 +126,13 @@ def _clock(value: str) -> str:
     return value
 
 
-def dashboard_address(value: str) -> str:
-    """`clinic.dashboard_url` as the base nurse texts add "/dashboard/alerts/<id>" to: an address copied from the
-    browser ("https://host/dashboard", ".../dashboard/alerts/12") is cut before its "/dashboard"."""
-    return re.sub(r"/dashboard(/.*)?$", "", value.strip()).rstrip("/")
+def site_address(value: str) -> str:
+    """`clinic.dashboard_url` and `sms.public_base_url` as the site's address, which the service adds its own paths
+    to ("/dashboard/alerts/<id>" in nurse texts; "/sms/inbound" when it checks Twilio's signatures): an address
+    copied from the browser ("https://host/dashboard/alerts/12") or the webhook's own ("https://host/sms/inbound")
+    is cut before that path. Else the links were ".../dashboard/dashboard/alerts/1" and every text's signature was
+    checked over ".../sms/inbound/sms/inbound" and refused."""
+    return re.sub(r"/(dashboard|sms|voice)(/.*)?$", "", value.strip()).rstrip("/")
 
 
 def _clock_or_empty(value: str) -> str:

@@ -310,3 +310,27 @@ def test_a_dashboard_address_copied_from_the_browser_links_the_page_itself(typed
         "https://monitor.example.org/dashboard/alerts/1")
     behind = load({"clinic": {"dashboard_url": "https://example.org/crs/dashboard"}})  # served under a prefix
     assert behind["clinic"]["dashboard_url"] == "https://example.org/crs"
+
+
+@pytest.mark.parametrize("typed", ["https://monitor.example.org/sms/inbound", "https://monitor.example.org/sms/inbound/",
+                                   "https://monitor.example.org/dashboard"])
+def test_the_webhook_address_pasted_as_the_public_address_is_cut_to_the_site(typed):
+    """[sms] public_base_url's help says 'the URL Twilio calls': pasted as the webhook's own address, every
+    signature was checked over https://host/sms/inbound/sms/inbound and every patient's text refused (403)."""
+    assert load({"sms": {"public_base_url": typed}})["sms"]["public_base_url"] == "https://monitor.example.org"
+    assert load({"sms": {"public_base_url": "https://example.org/crs/"}})["sms"]["public_base_url"] == (
+        "https://example.org/crs")  # served under a prefix
+
+
+def test_a_text_signed_for_the_webhook_is_taken_with_that_public_address(tmp_path, clock):
+    from conftest import PATIENT_PHONE, Phone, add_staff, base_config, enroll
+
+    config = base_config(tmp_path / "hook.db")
+    config["sms"]["public_base_url"] = "https://monitor.example.org/sms/inbound"
+    app = create_app(config)
+    app.testing = True
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["init-db"]).exit_code == 0
+    client = app.test_client()
+    enroll(client, add_staff(runner, "Ada Admin", "admin"))
+    assert Phone(client).text("98.6", sender=PATIENT_PHONE).status_code == 200

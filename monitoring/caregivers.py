@@ -51,10 +51,11 @@ def insert_caregiver(clinic: Clinic, patient: Patient, values: dict[str, Any], a
 
 def clinics_own_number(clinic: Clinic, phone: str) -> str | None:
     """Why `phone` (E.164) cannot be a patient's or a caregiver's: it is the clinic's phone (a desk line: prompts
-    to it reach no patient) or the number the service texts from (texts to itself fail); else None."""
+    to it reach no patient) or a number the service texts from ([sms] from_number, pager_number: texts to itself
+    fail); else None."""
     if phone == clinic.effective["clinic"]["phone"]:
         return f"{phone} is the clinic's phone (the number patients are told to call); enter the patient's own mobile"
-    if phone == clinic.config["sms"]["from_number"]:
+    if phone in (clinic.config["sms"]["from_number"], clinic.config["sms"].get("pager_number")):
         return f"{phone} is the number the service texts from; enter the patient's own mobile"
     return None
 

@@ -43,6 +43,7 @@ from monitoring.config_types import (
     person_name,
     problem,
     session_secret,
+    site_address,
     storage_uri,
     time_zone,
 )
@@ -101,7 +102,7 @@ class Clinic(Table):
     days: Annotated[Words, AfterValidator(open_days)] = setting(
         ["mon", "tue", "wed", "thu", "fri"], "Days open", "days the clinic answers its phone (mon..sun)",
         form_help="comma-separated: mon, tue, wed, thu, fri, sat, sun")
-    dashboard_url: Address = setting(
+    dashboard_url: Annotated[Address, AfterValidator(site_address)] = setting(
         "", "Dashboard address in nurse texts",
         "an http(s) address, like https://monitor.example.org, linked in nurse texts; "
         "empty: [sms] public_base_url, else http://localhost:5000",
@@ -141,7 +142,7 @@ class Sms(Table):
         "page back (each number has its own sending rate); point its messaging webhook at /sms/inbound too, so "
         "ACK replies arrive (docs/operations.md); an account refusal of it sends the page from from_number; \"\": "
         "from_number")
-    public_base_url: Address = setting(
+    public_base_url: Annotated[Address, AfterValidator(site_address)] = setting(
         "", "Public address", 'e.g. "https://monitor.example.org": the URL Twilio calls (signatures are checked '
                               "over it behind a proxy) and nurse texts link to; empty: the request's own URL")
     webhook_overrides: Text = setting(

@@ -6,6 +6,7 @@ A field's problem is a `PydanticCustomError` whose message is what follows the k
 """
 from __future__ import annotations
 
+import json
 import re
 from datetime import time
 from pathlib import Path
@@ -68,7 +69,11 @@ def _text(value: object) -> str:
 
 def _words(value: object) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise problem(f"must be a list of strings, not {value!r}")
+        hint = ""
+        if isinstance(value, str) and value.strip() and not re.search(r"\w-\w", value):  # "mon, tue", "A, B"
+            items = [item.strip() for item in value.split(",") if item.strip()]
+            hint = f"; write it as [{', '.join(json.dumps(item, ensure_ascii=False) for item in items)}]"
+        raise problem(f"must be a list of strings, not {value!r}{hint}")
     return list(value)
 
 
@@ -119,6 +124,15 @@ def _clock(value: str) -> str:
     if not CLOCK.fullmatch(value.strip()):
         raise problem(f"must be a 24-hour time like 08:00, not {value!r}")
     return value
+
+
+def site_address(value: str) -> str:
+    """`clinic.dashboard_url` and `sms.public_base_url` as the site's address, which the service adds its own paths
+    to ("/dashboard/alerts/<id>" in nurse texts; "/sms/inbound" when it checks Twilio's signatures): an address
+    copied from the browser ("https://host/dashboard/alerts/12") or the webhook's own ("https://host/sms/inbound")
+    is cut before that path. Else the links were ".../dashboard/dashboard/alerts/1" and every text's signature was
+    checked over ".../sms/inbound/sms/inbound" and refused."""
+    return re.sub(r"/(dashboard|sms|voice)(/.*)?$", "", value.strip()).rstrip("/")
 
 
 def _clock_or_empty(value: str) -> str:

@@ -78,6 +78,8 @@ def test_partial_config_keeps_other_defaults():
     pytest.param({"path": "x.db"}, "path", "belongs under a [database] line", id="database-table-missing"),
     pytest.param({"clinic": {"open": 8}}, "clinic.open", 'in quotes, like "08:00"', id="hours-not-quoted"),
     pytest.param({"clinic": {"close": "25:00"}}, "clinic.close", "24-hour time", id="hour-25"),
+    pytest.param({"rota": {"clinic_hours": "Nora Nurse, Dana Day"}}, "rota.clinic_hours",
+                 'not \'Nora Nurse, Dana Day\'; write it as ["Nora Nurse", "Dana Day"]', id="rota-not-a-list"),
     pytest.param({"web": {"secret_key": "changeme"}}, "web.secret_key",
                  "must be at least 16 characters (it signs every sign-in)", id="guessable-secret-key"),
     pytest.param({"thresholds": {"fever_c": 100.4}}, "thresholds.fever_c",
@@ -293,3 +295,42 @@ def test_a_database_path_that_is_not_a_database_stops_the_start_with_one_line(tm
         assert result.returncode == 2, result.stderr
         assert "Traceback" not in result.stderr + result.stdout
         assert len(lines) == 1 and str(path) in lines[0] and words in lines[0], lines
+
+
+@pytest.mark.parametrize("typed", ["https://monitor.example.org/dashboard", "https://monitor.example.org/dashboard/",
+                                   "https://monitor.example.org/dashboard/alerts/12"])
+def test_a_dashboard_address_copied_from_the_browser_links_the_page_itself(typed):
+    """The admin pastes the address they see in the browser: nurse texts linked '/dashboard/dashboard/alerts/1',
+    a page that does not exist, at 3 a.m."""
+    from monitoring.clinic import Clinic
+
+    config = load({"clinic": {"dashboard_url": typed}})
+    assert config["clinic"]["dashboard_url"] == "https://monitor.example.org"
+    assert Clinic(db=None, config=config).dashboard_url("/dashboard/alerts/1") == (
+        "https://monitor.example.org/dashboard/alerts/1")
+    behind = load({"clinic": {"dashboard_url": "https://example.org/crs/dashboard"}})  # served under a prefix
+    assert behind["clinic"]["dashboard_url"] == "https://example.org/crs"
+
+
+@pytest.mark.parametrize("typed", ["https://monitor.example.org/sms/inbound", "https://monitor.example.org/sms/inbound/",
+                                   "https://monitor.example.org/dashboard"])
+def test_the_webhook_address_pasted_as_the_public_address_is_cut_to_the_site(typed):
+    """[sms] public_base_url's help says 'the URL Twilio calls': pasted as the webhook's own address, every
+    signature was checked over https://host/sms/inbound/sms/inbound and every patient's text refused (403)."""
+    assert load({"sms": {"public_base_url": typed}})["sms"]["public_base_url"] == "https://monitor.example.org"
+    assert load({"sms": {"public_base_url": "https://example.org/crs/"}})["sms"]["public_base_url"] == (
+        "https://example.org/crs")  # served under a prefix
+
+
+def test_a_text_signed_for_the_webhook_is_taken_with_that_public_address(tmp_path, clock):
+    from conftest import PATIENT_PHONE, Phone, add_staff, base_config, enroll
+
+    config = base_config(tmp_path / "hook.db")
+    config["sms"]["public_base_url"] = "https://monitor.example.org/sms/inbound"
+    app = create_app(config)
+    app.testing = True
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["init-db"]).exit_code == 0
+    client = app.test_client()
+    enroll(client, add_staff(runner, "Ada Admin", "admin"))
+    assert Phone(client).text("98.6", sender=PATIENT_PHONE).status_code == 200

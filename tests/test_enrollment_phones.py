@@ -27,3 +27,21 @@ def test_adding_a_caregiver_with_the_clinics_phone_is_refused(client, admin_toke
     response = client.post(f"/api/v1/patients/{patient['id']}/caregivers", headers=auth(admin_token),
                            json={"name": "Desk", "phone": CLINIC_PHONE, "relationship": "front desk"})
     assert response.status_code == 400 and "is the clinic's phone" in response.get_json()["error"]
+
+
+def test_the_pager_number_is_refused_for_a_patient(tmp_path, clock):
+    """[sms] pager_number texts the nurses: a patient on it would be texted from itself."""
+    from conftest import add_staff, base_config
+
+    from app import create_app
+
+    config = base_config(tmp_path / "pager.db")
+    config["sms"]["pager_number"] = "+15555550124"
+    app = create_app(config)
+    app.testing = True
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["init-db"]).exit_code == 0
+    token = add_staff(runner, "Ada Admin", "admin")
+    response = app.test_client().post("/api/v1/patients", headers=auth(token), json={
+        "name": "Sam Other", "phone": "+15555550124", "language": "en", "therapy": "teclistamab"})
+    assert response.status_code == 400 and "is the number the service texts from" in response.get_json()["error"]

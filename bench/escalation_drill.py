@@ -134,6 +134,19 @@ def run_until(service: Service, clock, until: datetime, stop=lambda: False) -> N
         service.run_pass()
 
 
+def passes_telling(service: Service, clock, start: datetime, until: datetime) -> timedelta | None:
+    """A scheduler pass every POLL from `start` to `until`; how long after the gateway's first refusal /healthz
+    first answered 503 (the operator told), or None if it never did."""
+    told, now = None, start
+    while now < until:
+        now += POLL
+        clock.move_to(now)
+        service.run_pass()
+        if told is None and service.gateway.first_refusal and not service.healthy():
+            told = now - service.gateway.first_refusal
+    return told
+
+
 def minutes(delta: timedelta | None) -> str:
     return "never" if delta is None else f"{delta.total_seconds() / 60:.1f} min ({delta.total_seconds():.0f} s)"
 
@@ -185,14 +198,7 @@ def drill_account_failure() -> tuple[timedelta | None, timedelta | None, int, in
         clock.move_to(START + timedelta(seconds=60))
         for phone in phones:
             service.text(phone, "o2 85")
-        told = None
-        now = START + timedelta(seconds=60)
-        while now < START + timedelta(minutes=60):
-            now += POLL
-            clock.move_to(now)
-            service.run_pass()
-            if told is None and service.gateway.first_refusal and not service.healthy():
-                told = now - service.gateway.first_refusal
+        told = passes_telling(service, clock, START + timedelta(seconds=60), START + timedelta(minutes=60))
         first_pages = []
         for index in range(3):
             initials = f"P.{chr(65 + index)}."
@@ -274,14 +280,7 @@ def drill_pager_refused() -> tuple[timedelta | None, timedelta | None, timedelta
         red_flag_at = START + timedelta(minutes=1)
         clock.move_to(red_flag_at)
         service.text(ANN, "o2 85")  # SOP 5 Grade 1 Home: SpO2 < 90%, urgent
-        told = None
-        now = red_flag_at
-        while now < red_flag_at + timedelta(minutes=10):
-            now += POLL
-            clock.move_to(now)
-            service.run_pass()
-            if told is None and service.gateway.first_refusal and not service.healthy():
-                told = now - service.gateway.first_refusal
+        told = passes_telling(service, clock, red_flag_at, red_flag_at + timedelta(minutes=10))
         sent = service.gateway.sent
         paged = next((index for index, row in enumerate(sent) if row[2] == "alert"), None)
         called = next((index for index, row in enumerate(sent) if row[2] == "call"), None)

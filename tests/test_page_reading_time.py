@@ -3,6 +3,7 @@ for a temperature taken at 10:05 AM made the nurse think the fever was current (
 reason with its value and the time; a value without its own time is a wrong fact)."""
 from datetime import timedelta
 
+import pytest
 from conftest import NURSES, START, enroll, messages
 
 from messages.page import PageFacts, reason_phrases, spoken_reasons
@@ -12,26 +13,23 @@ def pages(client, token):
     return [m["body"] for m in messages(client, token) if m["kind"] == "alert" and m["to"] == NURSES[0]]
 
 
-def test_a_plea_hours_after_the_last_reading_shows_that_reading_s_time(client, admin_token, runner, clock, phone):
+@pytest.mark.parametrize("reading, plea_after, plea, shown", [
+    pytest.param("temp 101.5 bp 100/70 o2 94", timedelta(hours=5), "please call me, I feel worse",
+                 '"please call me, I feel worse" (last reading 10:05 AM: temp 101.5F/38.6C) at 3:00 PM',
+                 id="hours-later-same-day"),  # SOP 4: a fever, home care, no page of its own
+    pytest.param("99.1", timedelta(days=1, hours=1), "please call me",
+                 "(last reading Tue 10:05 AM: temp 99.1F/37.3C) at 11:00 AM", id="another-day-names-the-day"),
+])
+def test_a_plea_after_the_last_reading_shows_that_reading_s_time(client, admin_token, runner, clock, phone, reading,
+                                                                  plea_after, plea, shown):
     enroll(client, admin_token, baseline_systolic=125)
     runner.invoke(args=["tick"])
     clock.move_to(START + timedelta(minutes=5))
-    phone.text("temp 101.5 bp 100/70 o2 94")  # SOP 4: fever, home care; no page
-    clock.move_to(START + timedelta(hours=5))
-    phone.text("please call me, I feel worse")
+    phone.text(reading)
+    clock.move_to(START + plea_after)
+    phone.text(plea)
     [page] = pages(client, admin_token)
-    assert '"please call me, I feel worse" (last reading 10:05 AM: temp 101.5F/38.6C) at 3:00 PM' in page
-
-
-def test_a_reading_from_another_day_names_the_day(client, admin_token, runner, clock, phone):
-    enroll(client, admin_token)
-    runner.invoke(args=["tick"])
-    clock.move_to(START + timedelta(minutes=5))
-    phone.text("99.1")
-    clock.move_to(START + timedelta(days=1, hours=1))
-    phone.text("please call me")
-    [page] = pages(client, admin_token)
-    assert "(last reading Tue 10:05 AM: temp 99.1F/37.3C) at 11:00 AM" in page
+    assert shown in page
 
 
 def test_a_reading_in_the_plea_itself_is_not_dated_twice(client, admin_token, runner, clock, phone):

@@ -187,21 +187,10 @@ def test_a_refused_pager_number_calls_from_the_main_number(client, admin_token, 
 
 
 def test_with_a_messaging_service_patients_hear_from_the_pool_and_nurses_from_the_pager(tmp_path, clock):
-    from app import create_app
-
-    app = create_app(pager_config(tmp_path, messaging_service_sid=SERVICE))
-    app.testing = True
-    assert app.test_cli_runner().invoke(args=["init-db"]).exit_code == 0
-    client, runner = app.test_client(), app.test_cli_runner()
-    token = runner.invoke(args=["staff", "add", "Ada Admin", "--role", "admin"]).output.strip().splitlines()[-1]
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         fake = FakeTwilio(mock)
-        app.extensions["crswatch.gateway"] = gateway_for({"sms": {**app.config["CRS"]["sms"], "backend": "twilio"}})
-        enroll(client, token)
-        tick(runner)
-        at(clock, 1)
-        text(client, "o2 85", PATIENT_PHONE, FROM_NUMBER, 1)
-        tick(runner)
+        _, cli, _ = _enrolled(pager_config(tmp_path, messaging_service_sid=SERVICE), fake, clock)
+        tick(cli)
     [page] = fake.sent(NURSES[0])
     assert page["From"] == PAGER and "MessagingServiceSid" not in page
     assert all(form["MessagingServiceSid"] == SERVICE and "From" not in form for form in fake.sent(PATIENT_PHONE))
@@ -347,6 +336,23 @@ def _started(config: dict, fake: FakeTwilio | None = None):
     return application
 
 
+def _enrolled(config: dict, fake: FakeTwilio, clock, red_flag: bool = True):
+    """The service started on `config` with Twilio faked, an admin, the patient enrolled and prompted, and (with
+    `red_flag`) at minute 1 the patient's SpO2 of 85 (SOP 5 Grade 1 Home: < 90% pages the nurse), not yet
+    delivered. Returns (the app, its CLI runner, its client)."""
+    application = _started(config, fake)
+    cli = application.test_cli_runner()
+    assert cli.invoke(args=["init-db"]).exit_code == 0
+    token = cli.invoke(args=["staff", "add", "Ada Admin", "--role", "admin"]).output.strip().splitlines()[-1]
+    client = application.test_client()
+    enroll(client, token)
+    tick(cli)
+    if red_flag:
+        at(clock, 1)
+        text(client, "o2 85", PATIENT_PHONE, FROM_NUMBER, 1)
+    return application, cli, client
+
+
 @pytest.mark.parametrize(("new_pager", "old_released"), [
     ("+13125550188", True),  # the pager number changed: the old one was released in Twilio
     ("+13125550188", False),  # changed, the old one still in the account: the nurse's phone knows the new one
@@ -360,15 +366,7 @@ def test_a_page_queued_before_the_pager_number_changed_leaves_from_the_number_in
     was removed, never from the old number, nor be retried for ever from a number Twilio no longer has."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         fake = FakeTwilio(mock)
-        before = _started(pager_config(tmp_path), fake)
-        cli = before.test_cli_runner()
-        assert cli.invoke(args=["init-db"]).exit_code == 0
-        token = cli.invoke(args=["staff", "add", "Ada Admin", "--role", "admin"]).output.strip().splitlines()[-1]
-        client = before.test_client()
-        enroll(client, token)
-        tick(cli)
-        at(clock, 1)
-        text(client, "o2 85", PATIENT_PHONE, FROM_NUMBER, 1)  # SOP 5 Grade 1 Home: SpO2 < 90% pages the nurse
+        _enrolled(pager_config(tmp_path), fake, clock)
         assert fake.sent(NURSES[0]) == []  # queued from the old pager number, not sent yet
         if old_released:
             fake.refuse_from[PAGER] = 21606
@@ -475,15 +473,7 @@ def test_the_pager_refusal_is_forgotten_once_the_pager_number_is_changed_or_remo
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         fake = FakeTwilio(mock)
         fake.refuse_from[PAGER] = 21606
-        before = _started(pager_config(tmp_path), fake)
-        cli = before.test_cli_runner()
-        assert cli.invoke(args=["init-db"]).exit_code == 0
-        token = cli.invoke(args=["staff", "add", "Ada Admin", "--role", "admin"]).output.strip().splitlines()[-1]
-        client = before.test_client()
-        enroll(client, token)
-        tick(cli)
-        at(clock, 1)
-        text(client, "o2 85", PATIENT_PHONE, FROM_NUMBER, 1)
+        _, cli, client = _enrolled(pager_config(tmp_path), fake, clock)
         tick(cli)
         assert fake.sent(NURSES[0])[0]["From"] == FROM_NUMBER
         assert client.get("/healthz").status_code == 503
@@ -501,13 +491,8 @@ def test_a_refused_main_number_replaced_in_the_settings_clears_once_the_new_one_
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         fake = FakeTwilio(mock)
         fake.refuse_from[FROM_NUMBER] = 21606
-        before = _started(pager_config(tmp_path, pager_number=pager), fake)
-        cli = before.test_cli_runner()
-        assert cli.invoke(args=["init-db"]).exit_code == 0
-        token = cli.invoke(args=["staff", "add", "Ada Admin", "--role", "admin"]).output.strip().splitlines()[-1]
-        enroll(before.test_client(), token)
-        tick(cli)
-        assert before.test_client().get("/healthz").status_code == 503
+        _, _, before = _enrolled(pager_config(tmp_path, pager_number=pager), fake, clock, red_flag=False)
+        assert before.get("/healthz").status_code == 503
         after = _started(pager_config(tmp_path, pager_number=pager, from_number=new_main), fake)
         at(clock, 1)
         tick(after.test_cli_runner())

@@ -394,12 +394,10 @@ def test_a_nurse_revoked_while_the_alert_waits_on_them_is_not_called_and_cannot_
     assert [placed["To"] for placed in twilio.calls] == [nick]  # on call now, and may press 1
 
 
-def test_a_key_from_a_phone_revoked_since_the_call_acknowledges_nothing(client, admin_token, runner, clock, twilio,
-                                                                         phone, caller):
+def _dana_alone_paged_and_called(client, admin_token, runner, clock, phone) -> str:
+    """Dana Day the one nurse on the clinic-hours chain, paged for SpO2 85 at minute 1 (SOP 5 Grade 1 Home:
+    < 90%) and called at minute 6 (no ACK in call_after_minutes); her phone."""
     from conftest import add_staff
-
-    from monitoring.clinic import open_clinic
-    from monitoring.staff import revoke_staff
 
     dana = "+15555550161"
     add_staff(runner, "Dana Day", "nurse", dana)
@@ -410,6 +408,15 @@ def test_a_key_from_a_phone_revoked_since_the_call_acknowledges_nothing(client, 
     phone.text("o2 85")
     at(clock, 6)
     tick(runner)
+    return dana
+
+
+def test_a_key_from_a_phone_revoked_since_the_call_acknowledges_nothing(client, admin_token, runner, clock, twilio,
+                                                                         phone, caller):
+    from monitoring.clinic import open_clinic
+    from monitoring.staff import revoke_staff
+
+    dana = _dana_alone_paged_and_called(client, admin_token, runner, clock, phone)
     [placed] = twilio.calls
     assert placed["To"] == dana
     revoke_staff(open_clinic(client.application.config["CRS"]), "Dana Day", actor="test", now=START)
@@ -424,17 +431,7 @@ def test_pressing_2_with_nobody_else_to_take_it_is_not_told_it_was_passed(client
     """A one-person chain at night and no other staff phone: 2 cannot pass the alert to anyone. The nurse must
     not hear "passed to the next nurse on call" and go back to sleep while nobody was paged (found by the night
     break-it pass); she is told nobody else is on call and asked again."""
-    from conftest import add_staff
-
-    dana = "+15555550161"
-    add_staff(runner, "Dana Day", "nurse", dana)
-    client.put("/api/v1/settings", json={"rota.clinic_hours": ["Dana Day"]}, headers=auth(admin_token))
-    enroll(client, admin_token)
-    tick(runner)
-    at(clock, 1)
-    phone.text("o2 85")
-    at(clock, 6)
-    tick(runner)
+    dana = _dana_alone_paged_and_called(client, admin_token, runner, clock, phone)
     call_sid = "CA" + "1".zfill(32)
     caller.answer(1, call_sid, to=dana)
     said = caller.press(1, call_sid, "2", to=dana).get_data(as_text=True)

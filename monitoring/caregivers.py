@@ -55,7 +55,7 @@ def clinics_own_number(clinic: Clinic, phone: str) -> str | None:
     fail); else None."""
     if phone == clinic.effective["clinic"]["phone"]:
         return f"{phone} is the clinic's phone (the number patients are told to call); enter the patient's own mobile"
-    if phone in (clinic.config["sms"]["from_number"], clinic.config["sms"].get("pager_number")):
+    if phone in (clinic.from_number, clinic.own_pager):
         return f"{phone} is the number the service texts from; enter the patient's own mobile"
     return None
 

@@ -163,8 +163,17 @@ class Clinic:
     def pager_number(self) -> str:
         """The number pages, calls and texts to staff are sent from: `[sms] pager_number` (E.164), else
         `from_number` when it is empty."""
-        number: str = self.config["sms"].get("pager_number") or self.from_number
+        return self.own_pager or self.from_number
+
+    @property
+    def own_pager(self) -> str:
+        """`[sms] pager_number` (E.164; the config refuses it equal to `from_number`), or "" when none is set."""
+        number: str = self.config["sms"].get("pager_number") or ""
         return number
+
+    def is_pager(self, number: str | None) -> bool:
+        """Whether `number` is the clinic's own pager number (`[sms] pager_number`, set and in force now)."""
+        return bool(number) and number == self.own_pager
 
     def local(self, moment: datetime) -> datetime:
         """`moment` (aware) in the clinic's time zone."""

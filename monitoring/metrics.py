@@ -85,7 +85,7 @@ class ClinicCollector:
 
         refused = GaugeMetricFamily("crswatch_pager_refused",
                                     "1 while Twilio refuses [sms] pager_number: pages go from sms.from_number")
-        refused.add_metric([], 1.0 if operator.pager_refusal(db, self.clinic.config["sms"].get("pager_number", "")) else 0.0)
+        refused.add_metric([], 1.0 if operator.pager_refusal(db, self.clinic.own_pager) else 0.0)
         yield refused
 
         beat = operator.heartbeat(db)

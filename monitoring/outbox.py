@@ -31,6 +31,7 @@ from messages.gateways import (
 from monitoring import operator
 from monitoring.clinic import Clinic
 from monitoring.rows import Message
+from monitoring.staff import staff_by_phone
 from monitoring.store import Database, from_text, insert, to_text, transaction
 
 log = logging.getLogger("crswatch.outbox")
@@ -196,7 +197,7 @@ def record_sent(clinic: Clinic, message_id: int, sid: str, sent_at: datetime,
             "WHERE id = ?", [sid, to_text(sent_at), to_text(sent_at), message_id])
         others = {clinic.from_number, clinic.pager_number} - {from_number} if from_number is not None else set()
         operator.gateway_succeeded(clinic.db, sent_at, others)
-        if from_number is not None and from_number == clinic.pager_number != clinic.from_number:
+        if clinic.is_pager(from_number):
             operator.pager_worked(clinic.db, sent_at)
         return _apply_early_callbacks(clinic, sid, sent_at)
 
@@ -215,15 +216,15 @@ def record_failure(clinic: Clinic, row: Message, code: int | None, scope: str, r
         # number: the number is the likelier culprit; failed for good, a page would march up the on-call chain
         # from it, each nurse's refused alike. As the sender's: from from_number at once (fails there if not).
         scope = "account"
+    fallback = falls_back(clinic, row, scope)
     with transaction(db):
-        if falls_back(clinic, row, scope):  # the pager number's own trouble, not the account's
+        if fallback:  # the pager number's own trouble, not the account's
             operator.pager_refused(db, code, message, now, number=row.from_number)
         else:
             operator.gateway_failed(db, code, scope, message, now, row.from_number)
         if scope in ("account", "network"):
             # Not this text's fault nor its phone's: again soon, with no retry window running (the
             # window starts again at the first failure that is the text's own).
-            fallback = falls_back(clinic, row, scope)
             sender = clinic.from_number if fallback else row.from_number
             if fallback:
                 log.warning("message %s: the pager number ending %s was refused (%s); trying from the number "
@@ -259,9 +260,7 @@ def in_force(clinic: Clinic, row: Message) -> Message:
     ever from a number Twilio has released. Stored on the row (its own transaction) when it changes."""
     if row.from_number in (clinic.from_number, clinic.pager_number):
         return row
-    staff = row.staff_id is not None or row.kind in STAFF_KINDS \
-        or any(person["phone"] == row.to_number for person in clinic.oncall) \
-        or clinic.db.execute("SELECT 1 FROM staff WHERE phone = ? AND active = 1", [row.to_number]).fetchone()
+    staff = row.staff_id is not None or row.kind in STAFF_KINDS or staff_by_phone(clinic, row.to_number) is not None
     sender = clinic.pager_number if staff else clinic.from_number
     with transaction(clinic.db):
         clinic.db.execute("UPDATE messages SET from_number = ? WHERE id = ?", [sender, row.id])
@@ -275,7 +274,7 @@ def falls_back(clinic: Clinic, row: Message, scope: str | None) -> bool:
     staff text the account refused from the pager number (a number released, not SMS- or voice-capable, its
     queue full: Twilio 21606, 21212, 21611 ...), so a second number never stands between a red flag
     and the nurse. Anything else keeps its number."""
-    return scope == "account" and row.from_number == clinic.pager_number != clinic.from_number
+    return scope == "account" and clinic.is_pager(row.from_number)
 
 
 def _retry_at(clinic: Clinic, message_id: int, now: datetime) -> datetime | None:
@@ -356,7 +355,7 @@ def _apply_status(clinic: Clinic, row: Message, status: str, error_code: str | N
     )
     if status in FINAL_FAILURES:
         return _carrier_failed(clinic, row.id, code, now)
-    if row.from_number == clinic.pager_number != clinic.from_number:  # delivered: the carriers take the pager
+    if clinic.is_pager(row.from_number):  # delivered: the carriers take the pager
         operator.pager_worked(clinic.db, now, delivered=True)
     return None
 

@@ -198,7 +198,7 @@ def _sender(clinic: Clinic, row: Message) -> str:
     pager number (`[sms] pager_number`) always sends as itself, at its own rate: a burst of prompts from the
     main number or the service never holds a page back (messages.gateways.TwilioGateway does the same)."""
     service: str = clinic.config["sms"]["messaging_service_sid"]
-    own = row.kind == "call" or row.from_number == clinic.config["sms"].get("pager_number")
+    own = row.kind == "call" or clinic.is_pager(row.from_number)
     return str(row.from_number) if own or not service else service
 
 

@@ -279,12 +279,15 @@ def page_next_now(clinic: Clinic, alert_id: int, now: datetime, failed_phone: st
 def hand_over(clinic: Clinic, now: datetime) -> int:
     """An open alert whose current round was paged only to phones that can no longer take it (staff revoked, or
     a nurse's phone changed, while the alert waited on them: monitoring.staff.staff_by_phone knows them no more,
-    so their ACK would not count; or the phone texted STOP: Twilio sends it nothing) goes to the next round at `now` (aware UTC, the pass's), as a failed page does:
-    otherwise it would wait on someone who will never answer for up to `ack_timeout_minutes`. Returns how many
+    so their ACK would not count; or the phone texted STOP: Twilio sends it nothing) goes to the next round at
+    `now` (aware UTC, the pass's), as a failed page does:
+    otherwise it would wait on someone who will never answer for up to `ack_timeout_minutes`. At most once a round
+    (the round's pages count from its start, which a hand-over keeps): when the next round reaches nobody who can
+    take it either, the alert waits for its re-page rather than being handed on at every pass. Returns how many
     alerts were handed over. A nurse merely off shift or off the rota still may ACK, and is left alone."""
     open_alerts = clinic.db.execute(
         "SELECT id, COALESCE(round_started_at, created_at) AS since FROM alerts WHERE status = 'open'").fetchall()
-    opted_out = operator.staff_opt_outs(clinic.db) if open_alerts else {}
+    opted_out = operator.staff_opt_outs(clinic.db, clinic.pager_number) if open_alerts else {}
     handed = 0
     for alert in open_alerts:
         phones = [row[0] for row in clinic.db.execute(
@@ -292,6 +295,9 @@ def hand_over(clinic: Clinic, now: datetime) -> int:
             "AND status != 'canceled' AND created_at >= ?", [alert["id"], alert["since"]])]
         if not phones or any(staff_by_phone(clinic, phone) is not None and phone not in opted_out for phone in phones):
             continue
+        if clinic.db.execute("SELECT 1 FROM alert_events WHERE alert_id = ? AND kind = 'handed_over' AND at >= ?",
+                             [alert["id"], alert["since"]]).fetchone():
+            continue  # once a round: handed to nobody who can take it either, it waits for its re-page, not a loop
         with transaction(clinic.db):
             record_event(clinic, alert["id"], "handed_over", now, phone_end=[phone[-4:] for phone in phones])
             page_next_now(clinic, alert["id"], now, failed_phone=phones[0], handed_over=True)

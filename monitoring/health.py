@@ -124,7 +124,7 @@ def _gateway(clinic: Clinic, now: datetime) -> dict[str, Any]:
         return {"ok": False, **figures, "failing_since": to_text(health.failing_since),
                 "scope": health.scope, "code": health.code,
                 "error": f"the SMS gateway refuses every text ({health.scope}, code {health.code})"}
-    refused = operator.pager_refusal(clinic.db, clinic.config["sms"].get("pager_number", ""))
+    refused = operator.pager_refusal(clinic.db, clinic.own_pager)
     if refused is not None and refused.get("carrier"):  # Twilio takes its texts, then blocks them
         return {"ok": False, **figures, "pager_refused_since": refused["since"], "code": refused["code"],
                 "error": f"carriers block texts from the pager number (code {refused['code']}: not registered in "
@@ -138,9 +138,9 @@ def _gateway(clinic: Clinic, now: datetime) -> dict[str, Any]:
 
 
 def _staff_phones(clinic: Clinic, now: datetime) -> dict[str, Any]:
-    """Staff phones that texted STOP (operator.staff_opted_out) and are still staff or on call: Twilio sends them
-    no page until they text START."""
-    stopped = [(phone, seen) for phone, seen in operator.staff_opt_outs(clinic.db).items()
+    """Staff phones that texted STOP to the number pages come from (operator.staff_opt_outs) and are still staff
+    or on call: Twilio sends them no page until they text START."""
+    stopped = [(phone, seen) for phone, seen in operator.staff_opt_outs(clinic.db, clinic.pager_number).items()
                if staff_by_phone(clinic, phone) is not None]
     if not stopped:
         return {"ok": True, "opted_out": 0}

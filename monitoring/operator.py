@@ -162,8 +162,9 @@ STAFF_OPTED_OUT = "staff.opted_out."  # + the staff phone: it texted STOP to one
 def staff_opted_out(db: Db, phone: str, name: str, number: str, now: datetime) -> None:
     """The staff or on-call phone `phone` (E.164, `name`'s) texted an opt-out keyword to the clinic's number
     `number`: Twilio sends it nothing from that number any more (Advanced Opt-Out, error 21610) until it texts
-    START. Told to the operator at once (a CRITICAL log line, then /healthz, metrics and the dashboard banner):
-    a nurse who typed STOP to stop tonight's paging gets no page again, and does not know it."""
+    START. Told to the operator at once (a CRITICAL log line, then /healthz and the dashboard banner, when it is
+    the number pages come from: staff_opt_outs): a nurse who typed STOP to stop tonight's paging gets no page
+    again, and does not know it."""
     if get(db, STAFF_OPTED_OUT + phone) is None:
         log.critical("%s texted STOP to the number ending %s: Twilio sends that phone no page from it until it "
                      "texts START", name, number[-4:])
@@ -175,11 +176,13 @@ def staff_opted_in(db: Db, phone: str) -> None:
     delete(db, STAFF_OPTED_OUT + phone)
 
 
-def staff_opt_outs(db: Db) -> dict[str, dict[str, Any]]:
-    """Staff phones that texted STOP and not START since: {phone: {"name", "number" (the clinic's number it
-    opted out of), "since" (stored UTC text)}}."""
+def staff_opt_outs(db: Db, paging_number: str) -> dict[str, dict[str, Any]]:
+    """Staff phones that texted STOP to `paging_number` (the number pages come from: Clinic.pager_number) and not
+    START since: {phone: {"name", "number", "since" (stored UTC text)}}. A STOP to the clinic's other number
+    stops nothing a nurse needs (Twilio's opt-out holds between two numbers only)."""
     rows = db.execute("SELECT key, value FROM service_state WHERE key LIKE ?", [STAFF_OPTED_OUT + "%"]).fetchall()
-    return {row[0][len(STAFF_OPTED_OUT):]: loads(row[1]) for row in rows}
+    found = {row[0][len(STAFF_OPTED_OUT):]: loads(row[1]) for row in rows}
+    return {phone: seen for phone, seen in found.items() if seen["number"] == paging_number}
 
 
 @dataclass(frozen=True)

@@ -128,8 +128,9 @@ def _gateway(clinic: Clinic, now: datetime) -> dict[str, Any]:
     if refused is not None and refused.get("carrier"):  # Twilio takes its texts, then blocks them
         return {"ok": False, **figures, "pager_refused_since": refused["since"], "code": refused["code"],
                 "error": f"carriers block texts from the pager number (code {refused['code']}: not registered in "
-                         f"an A2P 10DLC campaign, or a toll-free number not verified): each page goes again from "
-                         f"sms.from_number once Twilio reports the block; register the number in Twilio"}
+                         "an A2P 10DLC campaign, or a toll-free number not verified): each page goes again from "
+                         "the main number ([sms] from_number) once Twilio reports the block; register the number "
+                         "in Twilio"}
     if refused is not None:  # pages still leave, from the main number, which a nurse's Do Not Disturb may silence
         return {"ok": False, **figures, "pager_refused_since": refused["since"], "code": refused["code"],
                 "error": f"Twilio refuses the pager number (code {refused['code']}): pages and calls go from the main "

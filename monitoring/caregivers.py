@@ -17,7 +17,7 @@ from monitoring import bodies, care
 from monitoring.bodies import MAX_CAREGIVERS
 from monitoring.clinic import Clinic, Conflict, NotFound, ValidationError
 from monitoring.rows import Patient
-from monitoring.store import from_text, insert, patient_by_id, to_text, transaction
+from monitoring.store import from_text, insert, patient_by_id, patient_name_by_phone, to_text, transaction
 
 FIELDS = tuple(bodies.CaregiverRequest.model_fields)
 
@@ -49,24 +49,13 @@ def insert_caregiver(clinic: Clinic, patient: Patient, values: dict[str, Any], a
     return caregiver_id
 
 
-def clinics_own_number(clinic: Clinic, phone: str) -> str | None:
-    """Why `phone` (E.164) cannot be a patient's or a caregiver's: it is the clinic's phone (a desk line: prompts
-    to it reach no patient) or a number the service texts from ([sms] from_number, pager_number: texts to itself
-    fail); else None."""
-    if phone == clinic.effective["clinic"]["phone"]:
-        return f"{phone} is the clinic's phone (the number patients are told to call); enter the patient's own mobile"
-    if phone in (clinic.from_number, clinic.own_pager):
-        return f"{phone} is the number the service texts from; enter the patient's own mobile"
-    return None
-
-
 def patients_own_phone(clinic: Clinic, phone: str) -> str | None:
     """Why `phone` (E.164) cannot be a caregiver's: it is a patient's own phone, whose texts are always read as that
     patient's (monitoring.inbound reads the patient first), never as a caregiver's; else None."""
-    row = clinic.db.execute("SELECT name FROM patients WHERE phone = ? ORDER BY id DESC LIMIT 1", [phone]).fetchone()
-    if row is None:
+    patient = patient_name_by_phone(clinic.db, phone)
+    if patient is None:
         return None
-    return f"{phone} is the phone of patient {row['name']}: texts from it are read as theirs, never as a caregiver's"
+    return f"{phone} is the phone of patient {patient}: texts from it are read as theirs, never as a caregiver's"
 
 
 def monitored_caregivers_phone(clinic: Clinic, phone: str) -> str | None:
@@ -95,7 +84,7 @@ def add(clinic: Clinic, patient_id: int, body: Any, actor: str, now: datetime, f
         values = {**caregiver.model_dump(), "language": caregiver.language or patient.language}
         if values["phone"] == patient.phone:
             raise ValidationError(f"{'A' if form else 'a'} caregiver's phone must not be the patient's own phone", "phone")
-        if (taken := clinics_own_number(clinic, values["phone"]) or patients_own_phone(clinic, values["phone"])) is not None:
+        if (taken := clinic.own_number(values["phone"]) or patients_own_phone(clinic, values["phone"])) is not None:
             raise ValidationError(taken, "phone")
         current = care.caregivers_of(clinic, patient_id, reachable=False)
         if len(current) >= MAX_CAREGIVERS:

@@ -171,6 +171,16 @@ class Clinic:
         number: str = self.config["sms"].get("pager_number") or ""
         return number
 
+    def own_number(self, phone: str, whose: str = "the patient's") -> str | None:
+        """Why `phone` (E.164) cannot be a patient's, a caregiver's or (`whose` "the nurse's") a staff phone: it is
+        the clinic's phone (a desk line: texts to it reach no one) or a number the service texts from ([sms]
+        from_number, pager_number: texts to itself fail); else None."""
+        if phone == self.clinic_phone:
+            return f"{phone} is the clinic's phone (the number patients are told to call); enter {whose} own mobile"
+        if phone in (self.from_number, self.own_pager):
+            return f"{phone} is the number the service texts from; enter {whose} own mobile"
+        return None
+
     def is_pager(self, number: str | None) -> bool:
         """Whether `number` is the clinic's own pager number (`[sms] pager_number`, set and in force now)."""
         return bool(number) and number == self.own_pager

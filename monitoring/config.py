@@ -21,10 +21,10 @@ from pydantic import ValidationError as ModelError
 from pydantic_core import ErrorDetails
 
 from monitoring.config_model import Described, Settings, describe, described, editable_sections, table_of
-from monitoring.config_types import DAYS, ConfigError, normalised_phone, parse_clock
+from monitoring.config_types import DAYS, ConfigError, parse_clock
 from triage.model import ClinicHours, Thresholds
 
-__all__ = ["DAYS", "DEFAULTS", "ConfigError", "Described", "clinic_hours", "describe", "described", "e164",
+__all__ = ["DAYS", "DEFAULTS", "ConfigError", "Described", "clinic_hours", "describe", "described",
            "editable_sections", "example_toml", "load", "parse_clock", "thresholds"]
 
 
@@ -121,14 +121,6 @@ def _one_line(error: ErrorDetails) -> ConfigError:
             hint = f": it is in °C ({error['input']:g} °F is {(error['input'] - 32) * 5 / 9:.1f} °C)"  # a US habit
         return ConfigError(key, f"must be between {row.low:g} and {row.high:g}, not {error['input']!r}{hint}")
     return ConfigError(key, error["msg"])
-
-
-def e164(key: str, value: Any) -> str:
-    """Normalise a phone number to E.164 or raise ConfigError naming `key`."""
-    phone = normalised_phone(value)
-    if phone is None:
-        raise ConfigError(key, f"must be an E.164 phone number like +15555550100, not {value!r}")
-    return phone
 
 
 def thresholds(config: dict[str, Any]) -> Thresholds:

@@ -49,7 +49,7 @@ def _enrollment_fields(clinic: Clinic, body: Any, now: datetime, labels: bool = 
         # patient's, so that nurse could never ACK a page by text, and would get the patient's prompts.
         from monitoring.staff import staff_by_phone
 
-        if (own := caregivers.clinics_own_number(clinic, values["phone"])) is not None:
+        if (own := clinic.own_number(values["phone"])) is not None:
             values.pop("phone")
             errors["phone"] = ValidationError(own, "phone")
         elif staff_by_phone(clinic, values["phone"]) is not None:
@@ -68,7 +68,7 @@ def _enrollment_fields(clinic: Clinic, body: Any, now: datetime, labels: bool = 
             errors.setdefault(field, ValidationError("a caregiver's phone must not be the patient's own phone", field))
         elif caregiver.phone in [other.phone for other in values["caregivers"][:index]]:
             errors.setdefault(field, ValidationError("the two caregivers need different phones", field))
-        elif (taken := caregivers.clinics_own_number(clinic, caregiver.phone)
+        elif (taken := clinic.own_number(caregiver.phone)
               or caregivers.patients_own_phone(clinic, caregiver.phone)) is not None:
             errors.setdefault(field, ValidationError(taken, field))
     if "caregivers" in values:

@@ -12,7 +12,7 @@ from typing import Any
 from monitoring import config as config_module
 from monitoring import staff
 from monitoring.clinic import Clinic, NotFound, ValidationError
-from monitoring.store import dumps, loads, to_text, transaction
+from monitoring.store import dumps, loads, patient_name_by_phone, to_text, transaction
 
 EDITABLE_SECTIONS = tuple(config_module.editable_sections())  # the model marks them (config_model.Table.editable)
 
@@ -67,9 +67,9 @@ def _validated(clinic: Clinic, changes: Any) -> dict[str, Any]:
         raise ValidationError(error.format_message().removeprefix("config: "), error.key) from None
     if "clinic.phone" in changes:
         phone = validated["clinic"]["phone"]
-        row = clinic.db.execute("SELECT name FROM patients WHERE phone = ? ORDER BY id DESC LIMIT 1", [phone]).fetchone()
-        if row is not None:
-            raise ValidationError(f"clinic.phone: {phone} is the phone of patient {row['name']}: every urgent text "
+        patient = patient_name_by_phone(clinic.db, phone)
+        if patient is not None:
+            raise ValidationError(f"clinic.phone: {phone} is the phone of patient {patient}: every urgent text "
                                   "would tell patients to call them", "clinic.phone")
     if "oncall" in changes:
         for index, person in enumerate(validated["oncall"]):

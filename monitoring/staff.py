@@ -15,7 +15,7 @@ from pydantic_core import PydanticCustomError
 
 from monitoring import field_rules, passwords, sessions, tokens
 from monitoring.clinic import Clinic, Conflict, NotFound, ValidationError, command_clinic
-from monitoring.store import insert, to_text, transaction, utcnow
+from monitoring.store import insert, patient_name_by_phone, to_text, transaction, utcnow
 
 ROLES = ("nurse", "admin")
 NAME_LIMIT = 100  # the most of a name sign-in reads (monitoring.signin)
@@ -62,11 +62,14 @@ def staff_phone(clinic: Clinic, phone: str) -> str:
 
 def check_not_a_patients_phone(clinic: Clinic, phone: str, field: str) -> None:
     """A staff or on-call phone (E.164) must not be a patient's own: their texts are read as that patient's
-    (monitoring.inbound), and the pages sent to it would reach the patient. ValidationError naming `field`."""
-    row = clinic.db.execute("SELECT name FROM patients WHERE phone = ? ORDER BY id DESC LIMIT 1", [phone]).fetchone()
-    if row is not None:
-        raise ValidationError(f"{phone} is the phone of patient {row['name']}; a nurse needs a phone of their own",
-                              field)
+    (monitoring.inbound), and the pages sent to it would reach the patient; nor one of the clinic's own numbers
+    (Clinic.own_number). ValidationError naming `field`."""
+    patient = patient_name_by_phone(clinic.db, phone)
+    if patient is not None:
+        raise ValidationError(f"{phone} is the phone of patient {patient}; a nurse needs a phone of their own", field)
+    own = clinic.own_number(phone, "the nurse's")
+    if own is not None:  # pages to it would go to the clinic's desk line or be texted to the service itself
+        raise ValidationError(own, field)
 
 
 def _check_phone_free(clinic: Clinic, phone: str, staff_id: int | None) -> None:

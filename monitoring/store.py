@@ -157,6 +157,13 @@ def patient_by_id(db: sqlite_utils.Database, patient_id: int) -> Patient | None:
     return Patient.maybe(db.execute("SELECT * FROM patients WHERE id = ?", [patient_id]).fetchone())
 
 
+def patient_name_by_phone(db: sqlite_utils.Database, phone: str) -> str | None:
+    """The name of the newest patient whose own phone is `phone` (E.164), or None: what enrollment, a caregiver,
+    a staff phone and the clinic phone are each checked against (a patient's phone is read as theirs)."""
+    row = db.execute("SELECT name FROM patients WHERE phone = ? ORDER BY id DESC LIMIT 1", [phone]).fetchone()
+    return None if row is None else str(row["name"])
+
+
 def iso(text: str | None) -> str | None:
     """Stored UTC text -> ISO 8601 with offset for the API (the stored form already is)."""
     return None if text is None else datetime.fromisoformat(text).isoformat()

@@ -150,3 +150,23 @@ def test_the_command_line_changes_a_phone(app, runner, users):  # noqa: F811
     assert refused.exit_code != 0 and "is not a possible phone number" in refused.output
     assert nora(app)["phone"] == NORA_NEW
 
+
+
+
+@pytest.mark.parametrize("number, words", [
+    ("+15555550123", "the number the service texts from"),  # [sms] from_number
+    ("+15555550100", "the clinic's phone"),  # [clinic] phone
+])
+def test_a_staff_phone_may_not_be_one_of_the_clinic_s_own_numbers(app, runner, number, words):
+    """Found in review: a nurse given the service's own number got her pages texted to the service itself, and one
+    given the clinic's desk line got them at the desk; enrollment already refused both for patients."""
+    from monitoring import staff
+    from monitoring.clinic import ValidationError
+
+    clinic = open_clinic(app.config["CRS"])
+    with pytest.raises(ValidationError) as refused:
+        staff.add_staff(clinic, "Nora Nurse", "nurse", number, now=START)
+    assert words in refused.value.message and "the nurse's own mobile" in refused.value.message
+    staff.add_staff(clinic, "Nora Nurse", "nurse", "+15555550161", now=START)
+    with pytest.raises(ValidationError):
+        staff.set_phone(clinic, "Nora Nurse", number, actor="test")

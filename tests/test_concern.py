@@ -78,6 +78,15 @@ def test_asks_for_help(body, asks):
     pytest.param("she fell asleep", None, id="fell-asleep"),
     pytest.param("he fell asleep on the couch, 98.9", None, id="fell-asleep-couch"),
     pytest.param("she fell", "concerning_text", id="she-fell"),
+    # found in review: the fix above hid real falls, and a denial word hid a sign that is there after all
+    pytest.param("she fell to the floor", "concerning_text", id="fell-to-the-floor"),
+    pytest.param("he fell to the ground", "concerning_text", id="fell-to-the-ground"),
+    pytest.param("mom fell back on the bed", "concerning_text", id="fell-back-on-the-bed"),
+    pytest.param("she fell back asleep", None, id="fell-back-asleep"),
+    pytest.param("never had chest pain like this before", "concerning_text", id="never-had-chest-pain-like-this"),
+    pytest.param("I never had chest pain this bad", "concerning_text", id="never-chest-pain-this-bad"),
+    pytest.param("not much chest pain", "concerning_text", id="not-much-chest-pain"),
+    pytest.param("nunca tuve dolor de pecho asi", "concerning_text", id="es-nunca-dolor-de-pecho-asi"),
     pytest.param("he fell down the stairs", "concerning_text", id="fell-down"),
     pytest.param("i have fallen", "concerning_text", id="have-fallen"),
 ])

@@ -34,9 +34,17 @@ def concern(body: str | None) -> str | None:
     listed = text
     for m in found:
         listed = listed[:m.start()] + "sym".ljust(m.end() - m.start())[:m.end() - m.start()] + listed[m.end():]
-    if any(not negated(listed, m.start(), m.end()) for m in found):
+    if any(not negated(listed, m.start(), m.end()) or _CONFIRMED_AFTER.match(text, m.end())
+           or _SOME_BEFORE.search(text, 0, m.start()) for m in found):
         return "concerning_text"
     return None
+
+
+# A negation that says the sign is there after all (review): "never had chest pain like this", "I never had chest
+# pain this bad", "nunca tuve dolor de pecho asi" (worse than ever), "not much chest pain" (some).
+_CONFIRMED_AFTER = re.compile(r"\s*(?:like\s+(?:this|that)|this\s+(?:bad|much|strong|hard)|so\s+bad|before|asi\b"
+                              r"|como\s+(?:este|esta|ahora))")
+_SOME_BEFORE = re.compile(r"\b(?:not|no)\s+(?:much|too\s+much|a\s+lot\s+of|so\s+much)\s+$|\bun\s+poco\s+(?:de\s+)?$")
 
 
 def asks_for_help(body: str | None) -> bool:

@@ -193,8 +193,9 @@ def extract_medications(work: Work, times: list[TimeSaid]) -> list[MedicationRep
     for m in work.find(_AGAIN):  # "took tylenol at 7am and again at 12:30": a second dose, at its own time
         left, right = _clause_bounds(text, m.start(), m.end())
         previous = _dose_before(reports, m.start())
-        if previous is None or not _own_time(times, left, right):
-            continue
+        if previous is None or not _own_time(times, left, right) \
+                or any(left <= position < right for position, *_ in reports):
+            continue  # no dose before it, no time of its own, or its clause's dose is counted already ("took it again")
         rest = text[left:right]
         for t in times:
             if left <= t.start < right:

@@ -25,11 +25,13 @@ def doses(config) -> list[tuple[str, float | None]]:
 def test_asking_for_an_allowed_dose_is_told_it_may_take_one(phone, client, admin_token, patient, config, clock, body):
     """No dose in the last 6 h: the answer was "We noted your dose, thank you. Do not take more acetaminophen
     (Tylenol) yet. You can take more at <now>": no dose was taken, and the patient asking for the SOP's dose was
-    told to wait."""
+    told to wait. The dose is the SOP's for a fever (SOP 5 Grade 1 Home: "Acetaminophen 650-1000 mg by mouth"),
+    so the answer says so: a question without a fever is not told to take one (review)."""
     clock.move_to(START + timedelta(minutes=5))
     phone.text(body)
     [reply] = texts_to(client, admin_token, PATIENT_PHONE)[-1:]
-    assert reply["body"].startswith("You may take acetaminophen (Tylenol) now: 650-1000 mg")
+    assert reply["body"].startswith("If your temperature is 100.4 F (38.0 C) or more, you may take acetaminophen "
+                                    "(Tylenol) now: 650-1000 mg")
     assert doses(config) == []  # asked, not taken
 
 
@@ -81,7 +83,8 @@ def test_another_fever_medicine_is_recorded_and_the_plan_named(phone, client, ad
     assert doses(config) == [(medicine, None)]
 
 
-@pytest.mark.parametrize("body", ["took tylenol at 4am and again at 10", "took 1000 mg at 4am and 1000 mg at 10"])
+@pytest.mark.parametrize("body", ["took tylenol at 4am and again at 10", "took 1000 mg at 4am and 1000 mg at 10",
+                                  "took tylenol at 4 and took it again at 10"])  # review: the last counted 3 doses
 def test_two_doses_in_one_text_time_the_next_from_the_later(phone, client, admin_token, patient, config, clock, body):
     """The second dose of a text was dropped: timed from 4 AM, a patient who took acetaminophen at 10 AM was told at
     10:05 "You can take more at 10:05 AM" (SOP 5 Grade 1 Home: repeat >= 6-8 h later)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import urlsplit, urlunsplit
 from datetime import time
 from pathlib import Path
 from typing import Annotated
@@ -131,8 +132,11 @@ def site_address(value: str) -> str:
     to ("/dashboard/alerts/<id>" in nurse texts; "/sms/inbound" when it checks Twilio's signatures): an address
     copied from the browser ("https://host/dashboard/alerts/12") or the webhook's own ("https://host/sms/inbound")
     is cut before that path. Else the links were ".../dashboard/dashboard/alerts/1" and every text's signature was
-    checked over ".../sms/inbound/sms/inbound" and refused."""
-    return re.sub(r"/(dashboard|sms|voice)(/.*)?$", "", value.strip()).rstrip("/")
+    checked over ".../sms/inbound/sms/inbound" and refused. Only the path is cut: a host named "dashboard" or "sms"
+    stays ("https://sms.example.org")."""
+    parts = urlsplit(value.strip())
+    path = re.sub(r"/(dashboard|sms|voice)(/.*)?$", "", parts.path).rstrip("/")
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, parts.fragment))
 
 
 def _clock_or_empty(value: str) -> str:

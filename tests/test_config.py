@@ -312,6 +312,14 @@ def test_a_dashboard_address_copied_from_the_browser_links_the_page_itself(typed
     assert behind["clinic"]["dashboard_url"] == "https://example.org/crs"
 
 
+@pytest.mark.parametrize("host", ["http://dashboard", "https://sms", "https://voice.example.org"])
+def test_a_host_named_like_a_path_is_kept(host):
+    """Found in review: the cut ran over the whole address, so a host called 'dashboard' or 'sms' became 'http:',
+    which was taken, and every nurse link and every signature check went wrong. Only the path is cut."""
+    assert load({"clinic": {"dashboard_url": host}})["clinic"]["dashboard_url"] == host
+    assert load({"sms": {"public_base_url": host + "/sms/inbound"}})["sms"]["public_base_url"] == host
+
+
 @pytest.mark.parametrize("typed", ["https://monitor.example.org/sms/inbound", "https://monitor.example.org/sms/inbound/",
                                    "https://monitor.example.org/dashboard"])
 def test_the_webhook_address_pasted_as_the_public_address_is_cut_to_the_site(typed):

@@ -232,8 +232,11 @@ def role_command(name: str, role: str) -> None:
 @staff_commands.command("phone")
 @click.argument("name")
 @click.argument("phone", default="")
-def phone_command(name: str, phone: str) -> None:
-    """Change a staff member's phone for pages and ACK; without PHONE, take it away (off call)."""
+@click.option("--none", "take_away", is_flag=True, help="take the phone away: they leave every on-call chain")
+def phone_command(name: str, phone: str, take_away: bool) -> None:
+    """Change a staff member's phone for pages and ACK; --none takes it away (off call)."""
+    if bool(phone.strip()) == take_away:  # a forgotten PHONE must not take a nurse off call without a word
+        raise click.UsageError("give the new PHONE, like +15555550142, or --none to take the phone away (off call)")
     with command_clinic(current_app.config["CRS"]) as opened:
         stored = set_phone(opened, name, phone, actor="cli")
     click.echo(phone_changed(name, stored))

@@ -170,3 +170,19 @@ def test_a_staff_phone_may_not_be_one_of_the_clinic_s_own_numbers(app, runner, n
     staff.add_staff(clinic, "Nora Nurse", "nurse", "+15555550161", now=START)
     with pytest.raises(ValidationError):
         staff.set_phone(clinic, "Nora Nurse", number, actor="test")
+
+
+def test_the_command_takes_a_phone_away_only_when_told_to(app, runner):
+    """Found in review: 'staff phone NAME' with the number forgotten took the nurse off call without a word."""
+    from monitoring import staff
+
+    staff.add_staff(open_clinic(app.config["CRS"]), "Nora Nurse", "nurse", "+15555550161", now=START)
+    forgot = runner.invoke(args=["staff", "phone", "Nora Nurse"])
+    assert forgot.exit_code == 2 and "--none" in forgot.output and "Traceback" not in forgot.output
+    assert [row["phone"] for row in list_staff(open_clinic(app.config["CRS"])) if row["name"] == "Nora Nurse"] == [
+        "+15555550161"]
+    both = runner.invoke(args=["staff", "phone", "Nora Nurse", "+15555550179", "--none"])
+    assert both.exit_code == 2
+    away = runner.invoke(args=["staff", "phone", "Nora Nurse", "--none"])
+    assert away.exit_code == 0, away.output
+    assert [row["phone"] for row in list_staff(open_clinic(app.config["CRS"])) if row["name"] == "Nora Nurse"] == [None]

@@ -246,6 +246,16 @@ SAFETY_NET = replies.SAFETY_NET  # SOP 5, Grade 1 Home: when to call at once, wi
 texted_instructions = replies.texted_instructions
 
 
+def alert_reasons(assessment: Assessment, concern: str | None = None) -> list[str]:
+    """The reasons an alert for `assessment` pages with: its own, less 'implausible_reading' (asked to measure
+    again, not a sign) and less a plain 'fever' beside a more specific one ("fever, high risk, fever" reads as a
+    stutter at 3 a.m.), plus the text's `concern` ("o2 86 please call me": one page with both)."""
+    reasons = [reason for reason in assessment.reasons if reason != "implausible_reading"]
+    if set(reasons) & SPECIFIC_FEVER:
+        reasons.remove("fever")
+    return reasons + ([concern] if concern else [])
+
+
 def record_reading(clinic: Clinic, patient: Patient, episode: Episode, values: dict[str, Any], *,
                    taken_at: datetime, source: str,
                    message_id: int | None = None,
@@ -299,12 +309,8 @@ def record_reading(clinic: Clinic, patient: Patient, episode: Episode, values: d
     store_assessment(clinic, patient.id, episode.id, assessment, reading_id=reading_id,
                      medication_id=medication_id, now=now)
     if assessment.level in ALERT_LEVELS:
-        alert_reasons = [r for r in assessment.reasons if r != "implausible_reading"]
-        if set(alert_reasons) & SPECIFIC_FEVER:  # "fever, high risk, fever" reads as a stutter at 3 a.m.
-            alert_reasons.remove("fever")
-        if concern:  # "o2 86 please call me": one page with both, not a page and an update in the same second
-            alert_reasons.append(concern)
-        alerts.raise_alert(clinic, patient.id, assessment.level, alert_reasons, episode_id=episode.id,
+        alerts.raise_alert(clinic, patient.id, assessment.level, alert_reasons(assessment, concern),
+                           episode_id=episode.id,
                            told=assessment.instructions if shown == "app" else texted_instructions(assessment),
                            next_dose_at=assessment.next_acetaminophen_at, message_id=message_id, now=now)
     # no temperature in this reading: keep the pace the last one set (hourly while febrile)

@@ -178,13 +178,12 @@ def _page_unattributed(clinic: Clinic, cared: Cared, message: sqlite3.Row, parse
         assessment = triage.assess(clinic.thresholds, care.profile(patient, episode), History(), reading, now,
                                    clinic.hours)
         if assessment.level in care.ALERT_LEVELS:
-            level, reasons = assessment.level, [r for r in assessment.reasons if r != "implausible_reading"]
+            level, reasons = assessment.level, care.alert_reasons(assessment, worry)
             told = care.texted_instructions(assessment)
         elif worry:
-            level, reasons, told = "clinician_review", [], ("reply_clinician_review",)
+            level, reasons, told = "clinician_review", [worry], ("reply_clinician_review",)
         else:
             continue
-        reasons += [worry] if worry else []
         # the page names the caregiver who wrote (alerts.raise_alert reads it off the text); the text stays held
         clinic.db.execute("UPDATE messages SET caregiver_id = ? WHERE id = ?", [caregiver["id"], message["id"]])
         alerts.raise_alert(clinic, patient.id, level, reasons, episode_id=episode.id, told=told,

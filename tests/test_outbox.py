@@ -272,6 +272,12 @@ def test_a_page_queued_while_the_sender_holds_a_burst_takes_the_next_slot(app, c
                 phone.text("o2 85")  # SOP 5 Grade 1 Home: new hypoxia pages the nurse
             return True  # the slot is taken (one number: nothing more urgent for another sender)
 
+        def may_borrow(self, sender):
+            return False  # this row is about the slot; borrowing ahead of the pace has its own rows
+
+        def take(self, sender):
+            raise AssertionError("nothing borrows here")
+
     counts = delivery.deliver_due(open_clinic(settings), gateway, PageArrivesDuringTheSecondWait(), batch=5)
     assert counts["sent"] == 5
     kinds = [(to, kind) for to, kind, _ in gateway.sent[before:]]
@@ -281,3 +287,73 @@ def test_a_page_queued_while_the_sender_holds_a_burst_takes_the_next_slot(app, c
     assert ("+15555560001", "prompt") not in kinds[:3]  # displaced, still queued
     delivery.deliver_due(open_clinic(settings), gateway, batch=100)
     assert sum(1 for to, kind, _ in gateway.sent if to == "+15555560001") == 1  # sent once, later
+
+
+def test_an_urgent_text_may_run_two_slots_ahead_of_its_sender_s_pace(monkeypatch):
+    """Issue 19: at 1 text a second, a page and an urgent reply are handed over at once, half-way through the
+    slot a prompt took (each borrowing the next slot); a third urgent text must wait, and the next prompt waits
+    the slots they took, so the sender's rate over time is kept and Twilio's queue (error 30001) holds no more
+    than those two."""
+    now = [100.0]
+    monkeypatch.setattr(delivery.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(delivery.time, "sleep", lambda seconds: now.__setitem__(0, now[0] + seconds))
+    limiter = delivery.RateLimiter(per_second=1.0)
+    limiter.wait()  # a prompt at 100.0; the next slot is 101.0
+    now[0] = 100.5
+    assert not limiter.free("") and limiter.may_borrow("")
+    limiter.take("")  # the page, at 100.5
+    assert limiter.may_borrow("")
+    limiter.take("")  # the urgent reply, at 100.5
+    assert not limiter.may_borrow("")  # a third would be three slots ahead
+    limiter.wait()  # the next prompt
+    assert now[0] == 103.0
+    now[0] = 110.0
+    assert limiter.free("") and limiter.may_borrow("")  # a quiet sender has nothing to pay back
+
+
+def test_a_red_flag_during_a_burst_on_one_number_is_handed_over_at_once(app, client, runner, admin_token, gateway,
+                                                                        clock, phone, monkeypatch):
+    """Issue 19, urgent first at the sender, with one number for every text: 30 prompts leave at 1 a second; a
+    red flag texted half-way through a wait for the next slot has its page and the patient's urgent reply handed
+    to the gateway within URGENT_POLL_SECONDS, before that slot; the prompt they passed keeps its place and
+    leaves once the two slots they took are paid back."""
+    from monitoring.clinic import open_clinic
+    from monitoring.store import transaction
+
+    enroll(client, admin_token)
+    tick(runner)
+    settings = app.config["CRS"]
+    clinic = open_clinic(settings)
+    with transaction(clinic.db):
+        for index in range(30):
+            outbox.queue_text(clinic, f"+1555556{index:04d}", "time for your check-in", "prompt", now=START)
+    at(clock, 5)
+    now = [100.0]
+    texted = []
+    handed = []
+
+    def sleep(seconds):
+        now[0] += seconds
+        if now[0] >= 100.5 and not texted:  # half-way to the second prompt's slot
+            texted.append(now[0])
+            phone.text("o2 85")  # SOP 5 Grade 1 Home: SpO2 < 90% pages the nurse, the patient is told to call now
+
+    monkeypatch.setattr(delivery.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(delivery.time, "sleep", sleep)
+    original = gateway.send
+
+    def stamped(to, from_, body, kind, status_callback=None):
+        handed.append((now[0], to, kind))
+        return original(to, from_, body, kind, status_callback)
+
+    gateway.send = stamped
+    before = len(gateway.sent)
+    delivery.deliver_due(clinic, gateway, delivery.RateLimiter(per_second=1.0), batch=5)
+    assert [(to, kind) for _, to, kind in handed] == [
+        ("+15555560000", "prompt"), (NURSES[0], "alert"), (PATIENT_PHONE, "reply"),
+        ("+15555560001", "prompt"), ("+15555560002", "prompt")]
+    assert "NOW" in gateway.sent[before + 2][2]  # reply_urgent_in_hours
+    page_at, reply_at = handed[1][0], handed[2][0]
+    assert page_at - texted[0] <= delivery.URGENT_POLL_SECONDS + 1e-9 and reply_at == page_at
+    assert page_at < 101.0  # before the slot the prompt would have taken
+    assert [at_ for at_, _, _ in handed[3:]] == [103.0, 104.0]  # the two borrowed slots paid back

@@ -315,6 +315,8 @@ def record_reading(clinic: Clinic, patient: Patient, episode: Episode, values: d
                            next_dose_at=assessment.next_acetaminophen_at, message_id=message_id, now=now)
     # no temperature in this reading: keep the pace the last one set (hourly while febrile)
     febrile = None if reading.temperature_c is None else reading.temperature_c >= clinic.thresholds.fever_c
+    if source == "device":
+        return assessment, keep_checkin_pace(clinic, patient, episode, febrile=bool(febrile), now=now)
     next_checkin = answer_checkin(clinic, patient, episode, febrile=febrile, now=now)
     return assessment, next_checkin
 
@@ -368,6 +370,25 @@ def answer_checkin(clinic: Clinic, patient: Patient, episode: Episode, febrile: 
             "UPDATE episodes SET checkin_sent_at = NULL, reminder_sent = 0, missed_count = 0, last_answer_at = ?, "
             "next_checkin_at = ? WHERE id = ?", [to_text(now), to_text(due), episode.id])
     return due
+
+
+def keep_checkin_pace(clinic: Clinic, patient: Patient, episode: Episode, *, febrile: bool,
+                      now: datetime) -> datetime:
+    """A device's reading at `now` (a wearable, a hub: monitoring.device_readings) is no answer from the patient:
+    it closes no check-in, takes back no missed one and puts off no prompt, for the prompts are how the patient is
+    asked what no device measures (confusion, weakness, dizziness: SOP 5 Grade 1 Home), and silence is a symptom
+    (DESIGN.md: confusion can stop a patient answering while the wearable goes on reading). A fever it reads
+    (`febrile`) brings the next prompt forward to the febrile pace (interval_minutes), never later. Returns when
+    the next check-in is due (aware UTC)."""
+    row = clinic.db.execute("SELECT next_checkin_at, checkin_sent_at FROM episodes WHERE id = ?",
+                            [episode.id]).fetchone()
+    due = from_text(row["next_checkin_at"]) if row["next_checkin_at"] else None
+    sooner = now + timedelta(minutes=interval_minutes(clinic, patient.checkin_interval_minutes, febrile))
+    if febrile and episode.status == "active" and not episode.paused_at and row["checkin_sent_at"] is None \
+            and (due is None or sooner < due):
+        clinic.db.execute("UPDATE episodes SET next_checkin_at = ? WHERE id = ?", [to_text(sooner), episode.id])
+        due = sooner
+    return due if due is not None else sooner
 
 
 def record_dose(clinic: Clinic, patient: Patient, episode: Episode | None, name: str, *, given_at: datetime,

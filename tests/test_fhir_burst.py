@@ -1,8 +1,9 @@
 """A continuous thermometer posts a reading a minute for two hours, a fever from minute 30.
 
 Who is told what (SOP 5, Grade 1 Home; CONTRACT section 6):
-- an ordinary patient: fever alone is home care, so no alert and no page; the patient gets one text, the
-  fever advice (acetaminophen now, fluids, recheck), not ninety;
+- an ordinary patient: fever alone is home care, so no alert and no page; the patient gets the fever advice
+  (acetaminophen now, fluids, recheck) once, not ninety, and the device's readings answer no check-in: the
+  patient is still asked how they feel, at the febrile pace;
 - a high-risk patient: fever is urgent ("immediate in-person evaluation"): one alert, one page to the first
   person on call, and one text to the patient (call the clinic now);
 - a patient who took acetaminophen at minute 20: the fever from minute 30 is still the dose's first hour
@@ -81,8 +82,13 @@ def test_fever_run_tells_the_patient_once_and_raises_no_alert(app, client, runne
         assert [entry["response"]["status"] for entry in bundle["entry"]] == ["201 Created"] * MINUTES
     runner.invoke(args=["tick"])
 
-    told = [text["body"] for text in texts_to(client, admin_token, PATIENT_PHONE, after_prompt)]
-    assert told == [advice("reply_fever_home_care")]
+    told = texts_to(client, admin_token, PATIENT_PHONE, after_prompt)
+    assert [text["body"] for text in told if text["kind"] == "reply"] == [advice("reply_fever_home_care")]
+    # a device's readings answer no check-in (care.keep_checkin_pace): the patient who has not answered the first
+    # prompt is reminded, and asked how they feel (what no device reads: confusion, weakness, dizziness) at the
+    # febrile pace the fever set; before, the readings answered each check-in and the patient was never asked
+    asked = ["reminder", "reply", "prompt"] if delivery == "minute-by-minute" else ["reply", "prompt"]
+    assert [text["kind"] for text in told] == asked
     assert alerts(client, admin_token) == []
     assert all(texts_to(client, admin_token, nurse) == [] for nurse in NURSES)
     levels = assessed(app)
@@ -128,6 +134,7 @@ def test_acetaminophen_rules_run_on_the_readings_own_times(app, client, runner, 
     pages = [text for nurse in NURSES for text in texts_to(client, admin_token, nurse)]
     assert [page["to"] for page in pages] == [NURSES[0]]
     told = [text["body"] for text in texts_to(client, admin_token, PATIENT_PHONE, after_prompt)]
+    print("TOLD", [(t["created_at"], t["kind"], t["body"][:40]) for t in texts_to(client, admin_token, PATIENT_PHONE)])
     assert told == [advice("reply_clinician_review"), advice("reply_fever_wait", next_dose_time="4:20 PM")]
 
 

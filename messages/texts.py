@@ -39,7 +39,8 @@ CAREGIVER_KEYS = ("caregiver_welcome", "caregiver_signs", "caregiver_reminder", 
                   "caregiver_opted_out", "caregiver_opted_in", "caregiver_help", "caregiver_episode_end",
                   "neuro_check", "neuro_check_normal")
 STAFF_KEYS = ("nurse_alert", "nurse_alert_update", "nurse_repage", "nurse_ack", "nurse_ack_already", "nurse_ack_none",
-              "nurse_ack_all", "nurse_ack_also_open", "nurse_ack_resolved", "nurse_ack_not_yours", "staff_unreadable")
+              "nurse_ack_all", "nurse_ack_also_open", "nurse_ack_resolved", "nurse_ack_not_yours", "staff_unreadable",
+              "nurse_answered")
 TEMPLATE_KEYS = PATIENT_KEYS + CAREGIVER_KEYS + STAFF_KEYS
 LABEL_TABLES = ("levels", "reasons", "symptoms", "times")
 

@@ -107,8 +107,9 @@ def raise_alert(clinic: Clinic, patient_id: int, level: str, reasons: list[str],
         acked_long_ago = (current.status == "acknowledged" and current.acknowledged_at is not None
                           and current.acknowledged_at <= to_text(now - _timeout(clinic)))
         earlier_episode = episode_id is not None and current.episode_id not in (None, episode_id)
+        stopped = current.status == "open" and current.next_page_at is None  # patient_answered: paging no one
         pagefacts.record_told(clinic, current.id, level, told, next_dose_at, kept=current.told)
-        if not (added or acked_long_ago or earlier_episode):
+        if not (added or acked_long_ago or earlier_episode or stopped):
             record_event(clinic, current.id, "seen_again", now, reasons=list(reasons))
             return current.id
         merged_level = max(current.level, level, key=LEVELS.index)
@@ -257,7 +258,7 @@ def page_next_now(clinic: Clinic, alert_id: int, now: datetime, failed_phone: st
     (`handed_over`, hand_over): move on to the next round at once,
     without that phone, inside the caller's transaction. Nothing happens to an alert no longer open."""
     alert = get_alert(clinic, alert_id)
-    if alert is None or alert.status != "open":
+    if alert is None or alert.status != "open" or alert.next_page_at is None:  # closed, or paging no one (patient_answered)
         return
     next_round = alert.page_round + 1
     clinic.db.execute(
@@ -286,7 +287,8 @@ def hand_over(clinic: Clinic, now: datetime) -> int:
     take it either, the alert waits for its re-page rather than being handed on at every pass. Returns how many
     alerts were handed over. A nurse merely off shift or off the rota still may ACK, and is left alone."""
     open_alerts = clinic.db.execute(
-        "SELECT id, COALESCE(round_started_at, created_at) AS since FROM alerts WHERE status = 'open'").fetchall()
+        "SELECT id, COALESCE(round_started_at, created_at) AS since FROM alerts WHERE status = 'open' "
+        "AND next_page_at IS NOT NULL").fetchall()  # an alert paging no one (patient_answered) is handed to no one
     opted_out = operator.staff_opt_outs(clinic.db, clinic.pager_number) if open_alerts else {}
     handed = 0
     for alert in open_alerts:
@@ -303,6 +305,39 @@ def hand_over(clinic: Clinic, now: datetime) -> int:
             page_next_now(clinic, alert["id"], now, failed_phone=phones[0], handed_over=True)
         handed += 1
     return handed
+
+
+# Reasons that are the patient's silence: an answer from the patient (or a caregiver for them) ends them.
+SILENCE_REASONS = frozenset({"missed_checkins"})
+
+
+def patient_answered(clinic: Clinic, patient_id: int, now: datetime) -> None:
+    """The patient (or a caregiver for them) answered a check-in at `now` (aware UTC; care.answer_checkin, inside
+    its transaction). An unacknowledged alert whose every reason is silence (SILENCE_REASONS) stops paging: the
+    silence it paged for has ended, and each re-page would wake the next person on call, every
+    `ack_timeout_minutes`, for a patient who has answered (a flood of false pages teaches nurses to ignore the
+    pager). It stays open (only a person closes an alert; the dashboard lists it), any page or call still queued
+    for it is withdrawn, and each phone paged for it is told once that it may stand down. A red flag in the answer
+    reaches the alert first (care.record_reading raises it before the check-in is answered) and keeps it paging; a
+    later silence pages again (raise_alert: a stopped alert counts as not paging)."""
+    current = active_alert(clinic, patient_id)
+    if current is None or current.status != "open" or current.next_page_at is None \
+            or not set(loads(current.reasons, [])) <= SILENCE_REASONS:
+        return
+    clinic.db.execute("UPDATE alerts SET next_page_at = NULL, call_due_at = NULL, updated_at = ? WHERE id = ?",
+                      [to_text(now), current.id])
+    outbox.withdraw_pages(clinic, current.id, now)
+    answered_at = clinic.local(now).strftime("%-I:%M %p")
+    record_event(clinic, current.id, "stopped_paging", now,
+                 note=f"the patient answered at {answered_at}: no more pages for missed check-ins; open until resolved")
+    named = _named(clinic, current.id)
+    assert named is not None  # the alert read above, in the same transaction
+    body = render("nurse_answered", "en", initials=nurse_initials(named[1]), time=answered_at, alert_id=current.id,
+                  link=clinic.dashboard_url(f"/dashboard/alerts/{current.id}"))
+    for (phone,) in clinic.db.execute(
+            "SELECT DISTINCT to_number FROM messages WHERE alert_id = ? AND direction = 'out' AND kind = 'alert' "
+            "AND status NOT IN ('canceled', 'failed', 'undelivered') ORDER BY to_number", [current.id]).fetchall():
+        queue_text(clinic, phone, body, "info", to_staff=True, now=now)  # those the page reached (or may yet)
 
 
 def delivery_failed(clinic: Clinic, outcome: DeliveryOutcome, now: datetime) -> None:

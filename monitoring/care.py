@@ -355,8 +355,8 @@ def interval_minutes(clinic: Clinic, own_minutes: int | None, febrile: bool) -> 
 
 def answer_checkin(clinic: Clinic, patient: Patient, episode: Episode, febrile: bool | None = None, *,
                    now: datetime) -> datetime:
-    """Any answer at `now` closes the open check-in, resets the missed count, and sets the next one due (returned,
-    aware UTC: interval_minutes later). `febrile` None keeps the pace the last temperature set (a dose report
+    """Any answer at `now` closes the open check-in, resets the missed count, sets the next one due (returned,
+    aware UTC: interval_minutes later), and stops an alert that pages only for silence (alerts.patient_answered). `febrile` None keeps the pace the last temperature set (a dose report
     says nothing about fever). `now`: aware UTC from the caller's request or pass.
     """
     if febrile is None:
@@ -369,6 +369,7 @@ def answer_checkin(clinic: Clinic, patient: Patient, episode: Episode, febrile: 
         clinic.db.execute(
             "UPDATE episodes SET checkin_sent_at = NULL, reminder_sent = 0, missed_count = 0, last_answer_at = ?, "
             "next_checkin_at = ? WHERE id = ?", [to_text(now), to_text(due), episode.id])
+    alerts.patient_answered(clinic, patient.id, now)  # a silence alert stops paging: the silence has ended
     return due
 
 

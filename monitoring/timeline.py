@@ -66,6 +66,8 @@ def _alert(alert: Alert, patient_name: str, paged: list[Shaped]) -> Shaped:
         "acknowledged_at": from_text(alert.acknowledged_at), "acknowledged_by": alert.acknowledged_by,
         "resolved_at": from_text(alert.resolved_at), "resolved_by": alert.resolved_by,
         "resolution_note": alert.resolution_note, "page_round": alert.page_round, "paged": paged,
+        # open but paging no one: the silence it paged for ended when the patient answered (alerts.patient_answered)
+        "paging_stopped": alert.status == "open" and alert.next_page_at is None,
     }
 
 
@@ -73,7 +75,8 @@ def active_alerts(clinic: Clinic) -> dict[str, list[Shaped]]:
     """{"open": [...], "acknowledged": [...]}: open ones most urgent and oldest first (who waits longest).
     Each alert: {"id", "patient_id", "patient_name", "level", "reasons" (keys), "status", "created_at",
     "updated_at", "acknowledged_at", "acknowledged_by", "resolved_at", "resolved_by", "resolution_note",
-    "page_round", "paged" (as `paged_by`)}, times aware UTC."""
+    "page_round", "paged" (as `paged_by`), "paging_stopped" (open, but the patient answered the silence it paged
+    for: alerts.patient_answered)}, times aware UTC."""
     rows = clinic.db.execute(
         "SELECT a.*, p.name AS patient_name FROM alerts a JOIN patients p ON p.id = a.patient_id "
         "WHERE a.status IN ('open', 'acknowledged') "

@@ -1,0 +1,131 @@
+"""An alert raised only for silence (missed_checkins: CONTRACT section 5; DESIGN.md: silence is a symptom) stops
+paging once the patient, or a caregiver for them, answers (monitoring.alerts.patient_answered): the nurse woken
+for it is told once she may stand down, and the next person on call is not woken every ack timeout for a patient
+who has answered. It stays open until a person resolves it; a red flag in the answer keeps it paging; a new
+silence pages again."""
+from conftest import NURSES, auth, texts_to
+from test_caregivers import DAUGHTER, with_caregiver
+from test_checkins import at, open_alerts, tick
+
+SILENT_UNTIL_PAGED = (15, 45, 120, 135, 165)  # a reminder, a miss, a second prompt, reminder, second miss: paged
+
+
+def silence_paged(client, runner, admin_token, clock) -> dict:
+    for minute in SILENT_UNTIL_PAGED:
+        at(clock, minute)
+        tick(runner)
+    [silence] = open_alerts(client, admin_token)
+    assert silence["reasons"] == ["missed_checkins"]
+    assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]
+    return silence
+
+
+def nurse_texts(client, token, nurse=NURSES[0]) -> list[tuple[str, str]]:
+    return [(m["kind"], m["body"]) for m in texts_to(client, token, nurse)]
+
+
+def events(app, alert_id) -> list[str]:
+    from monitoring.clinic import open_clinic
+    from monitoring.timeline import alert_detail
+
+    with app.app_context():
+        opened = open_clinic(app.config["CRS"])
+        try:
+            return [event["kind"] for event in alert_detail(opened, alert_id)["events"]]
+        finally:
+            opened.db.close()
+
+
+def test_an_answer_stops_the_silence_alert_paging_and_tells_the_nurse_once(app, client, runner, admin_token, patient,
+                                                                           clock, phone):
+    silence = silence_paged(client, runner, admin_token, clock)
+    at(clock, 170)
+    phone.text("98.6 sorry was asleep")  # SOP 4 Grading: no fever; nothing to page for
+    for minute in (171, 181, 200, 230, 300):  # past the 15-minute ack timeout several times
+        at(clock, minute)
+        tick(runner)
+    told = nurse_texts(client, admin_token)
+    assert [kind for kind, _ in told] == ["alert", "info"]  # no NOT ACKED re-page after the answer
+    assert told[1][1].startswith(f"crswatch: P.E. answered at 12:50 PM. Alert {silence['id']} (missed check-ins) "
+                                 "pages no one now")
+    assert "No reply needed" in told[1][1]
+    assert texts_to(client, admin_token, NURSES[1]) == []  # the next person on call was never woken
+    [still] = open_alerts(client, admin_token)
+    assert still["id"] == silence["id"] and still["status"] == "open"  # a person closes it
+    assert "stopped_paging" in events(app, silence["id"])
+    at(clock, 310)
+    phone.text("ACK", sender=NURSES[0])
+    shown = client.get("/api/v1/alerts", query_string={"status": "all"}, headers=auth(admin_token)).get_json()
+    assert [(alert["id"], alert["status"]) for alert in shown] == [(silence["id"], "acknowledged")]
+
+
+def test_a_red_flag_in_the_answer_keeps_the_alert_paging(app, client, runner, admin_token, patient, clock, phone):
+    silence = silence_paged(client, runner, admin_token, clock)
+    at(clock, 170)
+    phone.text("o2 85")  # SOP 5 Grade 1 Home: new hypoxia (< 90%)
+    [alert] = open_alerts(client, admin_token)
+    assert alert["id"] == silence["id"] and set(alert["reasons"]) == {"missed_checkins", "hypoxia"}
+    at(clock, 181)  # the silence page's 15-minute ack timeout
+    tick(runner)
+    told = nurse_texts(client, admin_token)
+    assert [kind for kind, _ in told if kind == "alert"] == ["alert", "alert", "alert"]  # page, update, re-page
+    assert "NOT ACKED" in told[-1][1] and "call" in [kind for kind, _ in told]  # urgent: called at 5 min
+    assert texts_to(client, admin_token, NURSES[1])  # and up the chain
+    assert "stopped_paging" not in events(app, silence["id"])
+
+
+def test_a_new_silence_after_the_answer_pages_again(client, runner, admin_token, patient, clock, phone):
+    silence = silence_paged(client, runner, admin_token, clock)
+    at(clock, 170)
+    phone.text("98.6")
+    for minute in (290, 305, 335, 410, 425, 455):  # next prompt at 290: two more missed, unanswered
+        at(clock, minute)
+        tick(runner)
+    [alert] = open_alerts(client, admin_token)
+    assert alert["id"] == silence["id"]
+    told = nurse_texts(client, admin_token)
+    assert [kind for kind, _ in told] == ["alert", "info", "alert"]
+    assert "missed check-ins" in told[2][1]
+    at(clock, 471)  # and it escalates again when nobody acknowledges
+    tick(runner)
+    assert "NOT ACKED" in nurse_texts(client, admin_token)[-1][1]
+
+
+def test_a_caregiver_s_answer_stops_it_too(client, runner, admin_token, clock, phone):
+    with_caregiver(client, admin_token)  # the caregiver is asked to check first: the nurse is paged at 170, not 165
+    for minute in range(5, 175, 5):
+        at(clock, minute)
+        tick(runner)
+    assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]
+    at(clock, 175)
+    phone.text("her temp is 98.4, she was asleep", sender=DAUGHTER)
+    at(clock, 200)
+    tick(runner)
+    assert [kind for kind, _ in nurse_texts(client, admin_token)] == ["alert", "info"]
+    assert texts_to(client, admin_token, NURSES[1]) == []
+
+
+def test_an_acknowledged_silence_alert_is_left_as_it_is(app, client, runner, admin_token, patient, clock, phone):
+    silence = silence_paged(client, runner, admin_token, clock)
+    at(clock, 168)
+    phone.text(f"ACK {silence['id']}", sender=NURSES[0])
+    at(clock, 170)
+    phone.text("98.6")
+    assert [kind for kind, _ in nurse_texts(client, admin_token)] == ["alert", "info"]  # the ACK's answer only
+    assert "acknowledged" in nurse_texts(client, admin_token)[-1][1]
+    assert "stopped_paging" not in events(app, silence["id"])
+
+
+def test_the_dashboard_says_the_alert_pages_no_one_now(app, client, runner, admin_token, patient, clock, phone):
+    from test_dashboard import add_user, sign_in
+
+    silence = silence_paged(client, runner, admin_token, clock)
+    add_user(app, "Nina Nurse", "nurse")
+    sign_in(client, "Nina Nurse")
+    assert "pages no one now" not in client.get("/dashboard").get_data(as_text=True)
+    at(clock, 170)
+    phone.text("98.6")
+    board = client.get("/dashboard").get_data(as_text=True)
+    assert "pages no one now: the patient answered" in board
+    page = client.get(f"/dashboard/alerts/{silence['id']}").get_data(as_text=True)
+    assert 'id="paging-stopped"' in page and "stopped paging" in page

@@ -39,6 +39,18 @@ def tick(runner):
     assert result.exit_code == 0, result.output
 
 
+def queue_prompts(app, count: int):
+    """`count` prompts queued at once (after an outage, or a morning's enrollments) to +1555556NNNN; the clinic."""
+    from monitoring.clinic import open_clinic
+    from monitoring.store import transaction
+
+    clinic = open_clinic(app.config["CRS"])
+    with transaction(clinic.db):
+        for index in range(count):
+            outbox.queue_text(clinic, f"+1555556{index:04d}", "time for your check-in", "prompt", now=START)
+    return clinic
+
+
 def at(clock, minutes):
     clock.move_to(START + timedelta(minutes=minutes))
 
@@ -184,23 +196,16 @@ def test_urgent_replies_overtake_a_burst_of_prompts_and_other_replies(app, clien
     """Issue 19, urgent first at the sender: with 500 prompts queued (after an outage, or a morning's
     enrollments) and a routine reply queued before it, a red flag's page leaves first, then the patient's
     urgent instruction, then the routine reply, and only then the prompts."""
-    from monitoring.clinic import open_clinic
-    from monitoring.store import transaction
-
     other = "+15555550177"
     enroll(client, admin_token)
     enroll(client, admin_token, name="Other Example", phone=other)
     tick(runner)  # the first prompts leave
     before = len(gateway.sent)
-    settings = app.config["CRS"]
-    clinic = open_clinic(settings)
-    with transaction(clinic.db):
-        for index in range(500):
-            outbox.queue_text(clinic, f"+1555556{index:04d}", "time for your check-in", "prompt", now=START)
+    clinic = queue_prompts(app, 500)
     at(clock, 5)
     phone.text("98.6", sender=other)  # a routine reply, queued before the red flag
     phone.text("o2 85")  # SOP 5 Grade 1 Home: new hypoxia: the nurse is paged, the patient told to call now
-    counts = delivery.deliver_due(open_clinic(settings), gateway, batch=4)
+    counts = delivery.deliver_due(clinic, gateway, batch=4)
     assert counts["sent"] == 4
     sent = gateway.sent[before:]
     assert [(to, kind) for to, kind, _ in sent] == [
@@ -248,17 +253,10 @@ def test_a_page_queued_while_the_sender_holds_a_burst_takes_the_next_slot(app, c
     """Issue 19: at 1 text a second a page that arrives while a slice of prompts is being paced out goes in the
     sender's next slot, not after the rest of the slice (20 prompts, 20 seconds); the prompt it displaced stays
     queued and leaves later."""
-    from monitoring.clinic import open_clinic
-    from monitoring.store import transaction
-
     enroll(client, admin_token)
     tick(runner)
     before = len(gateway.sent)
-    settings = app.config["CRS"]
-    clinic = open_clinic(settings)
-    with transaction(clinic.db):
-        for index in range(30):
-            outbox.queue_text(clinic, f"+1555556{index:04d}", "time for your check-in", "prompt", now=START)
+    clinic = queue_prompts(app, 30)
     at(clock, 5)
 
     class PageArrivesDuringTheSecondWait:
@@ -278,14 +276,14 @@ def test_a_page_queued_while_the_sender_holds_a_burst_takes_the_next_slot(app, c
         def take(self, sender):
             raise AssertionError("nothing borrows here")
 
-    counts = delivery.deliver_due(open_clinic(settings), gateway, PageArrivesDuringTheSecondWait(), batch=5)
+    counts = delivery.deliver_due(clinic, gateway, PageArrivesDuringTheSecondWait(), batch=5)
     assert counts["sent"] == 5
     kinds = [(to, kind) for to, kind, _ in gateway.sent[before:]]
     assert kinds[0] == ("+15555560000", "prompt")
     assert kinds[1] == (NURSES[0], "alert")  # the slot waited for when the page arrived
     assert kinds[2] == (PATIENT_PHONE, "reply")  # then the patient's urgent instruction
     assert ("+15555560001", "prompt") not in kinds[:3]  # displaced, still queued
-    delivery.deliver_due(open_clinic(settings), gateway, batch=100)
+    delivery.deliver_due(clinic, gateway, batch=100)
     assert sum(1 for to, kind, _ in gateway.sent if to == "+15555560001") == 1  # sent once, later
 
 
@@ -317,16 +315,9 @@ def test_a_red_flag_during_a_burst_on_one_number_is_handed_over_at_once(app, cli
     red flag texted half-way through a wait for the next slot has its page and the patient's urgent reply handed
     to the gateway within URGENT_POLL_SECONDS, before that slot; the prompt they passed keeps its place and
     leaves once the two slots they took are paid back."""
-    from monitoring.clinic import open_clinic
-    from monitoring.store import transaction
-
     enroll(client, admin_token)
     tick(runner)
-    settings = app.config["CRS"]
-    clinic = open_clinic(settings)
-    with transaction(clinic.db):
-        for index in range(30):
-            outbox.queue_text(clinic, f"+1555556{index:04d}", "time for your check-in", "prompt", now=START)
+    clinic = queue_prompts(app, 30)
     at(clock, 5)
     now = [100.0]
     texted = []

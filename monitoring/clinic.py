@@ -15,6 +15,7 @@ import click
 import sqlite_utils
 
 from monitoring import config as config_module
+from monitoring.config_types import clinic_own_number
 from monitoring.store import dumps, to_text, utcnow
 from triage.hours import in_clinic_hours
 from triage.model import ClinicHours, Thresholds
@@ -175,11 +176,7 @@ class Clinic:
         """Why `phone` (E.164) cannot be a patient's, a caregiver's or (`whose` "the nurse's") a staff phone: it is
         the clinic's phone (a desk line: texts to it reach no one) or a number the service texts from ([sms]
         from_number, pager_number: texts to itself fail); else None."""
-        if phone == self.clinic_phone:
-            return f"{phone} is the clinic's phone (the number patients are told to call); enter {whose} own mobile"
-        if phone in (self.from_number, self.own_pager):
-            return f"{phone} is the number the service texts from; enter {whose} own mobile"
-        return None
+        return clinic_own_number(phone, self.clinic_phone, (self.from_number, self.own_pager), whose)
 
     def is_pager(self, number: str | None) -> bool:
         """Whether `number` is the clinic's own pager number (`[sms] pager_number`, set and in force now)."""

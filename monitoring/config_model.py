@@ -32,6 +32,7 @@ from monitoring.config_types import (
     Whole,
     Words,
     clinic_name,
+    clinic_own_number,
     database_file,
     is_example_number,
     known_backend,
@@ -396,8 +397,20 @@ class Settings(BaseModel):
         default_factory=lambda: [OnCall(name="Primary nurse", phone="+15555550142")],
         description="The on-call chain, in order: the first is paged first; unacknowledged, each timeout pages the "
                     "last person again and the next; past the end, the whole chain at each timeout. Each entry: "
-                    "name, phone (E.164).",
+                    "name, phone (E.164; a nurse's own, not the clinic's phone nor a number crswatch texts from).",
         json_schema_extra={"label": "On-call chain", "unit": "", "sop": "", "form_help": ""})
+
+    @model_validator(mode="after")
+    def _oncall_phones_are_the_nurses(self) -> Settings:
+        """An on-call phone is no number of the clinic's own, as a staff phone may not be one (monitoring.staff): a
+        page to the clinic's phone reaches a desk line, and one to [sms] from_number or pager_number is texted to
+        crswatch itself, and no nurse is reached. A patient's phone is only known from the database: /healthz says."""
+        for index, person in enumerate(self.oncall):
+            own = clinic_own_number(person.phone, self.clinic.phone, (self.sms.from_number, self.sms.pager_number),
+                                    "the nurse's")
+            if own is not None:
+                raise ConfigError(f"oncall[{index}].phone", own)
+        return self
 
     @model_validator(mode="after")
     def _twilio_is_real(self) -> Settings:

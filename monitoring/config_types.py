@@ -104,6 +104,18 @@ def _phone_or_empty(value: object) -> str:
     return "" if isinstance(value, str) and not value.strip() else _phone(value)
 
 
+def clinic_own_number(phone: str, clinic_phone: str, sends_from: tuple[str, ...], whose: str) -> str | None:
+    """Why `phone` (E.164) cannot be `whose` own phone ("the patient's", "the nurse's"): it is the clinic's phone
+    (`clinic_phone`, a desk line: texts to it reach no one) or a number the service texts from (`sends_from`: [sms]
+    from_number and pager_number; texts to itself fail); else None. The one wording of the check for a patient's,
+    a caregiver's, a staff member's and an `[[oncall]]` phone."""
+    if phone == clinic_phone:
+        return f"{phone} is the clinic's phone (the number patients are told to call); enter {whose} own mobile"
+    if phone in sends_from:
+        return f"{phone} is the number the service texts from; enter {whose} own mobile"
+    return None
+
+
 CLOCK = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 
 

@@ -139,16 +139,32 @@ def _gateway(clinic: Clinic, now: datetime) -> dict[str, Any]:
 
 
 def _staff_phones(clinic: Clinic, now: datetime) -> dict[str, Any]:
-    """Staff phones that texted STOP to the number pages come from (operator.staff_opt_outs) and are still staff
-    or on call: Twilio sends them no page until they text START."""
+    """Staff phones pages cannot reach: those that texted STOP to the number pages come from
+    (operator.staff_opt_outs) and are still staff or on call (Twilio sends them no page until they text START), and
+    the config file's `[[oncall]]` phones that are a patient's (checked against the clinic's own numbers at start,
+    monitoring.config; a patient's phone is only known here: pages to it would reach that patient). Names no patient:
+    /healthz is read outside the clinic."""
     stopped = [(phone, seen) for phone, seen in operator.staff_opt_outs(clinic.db, clinic.pager_number).items()
                if staff_by_phone(clinic, phone) is not None]
-    if not stopped:
-        return {"ok": True, "opted_out": 0}
-    named = "; ".join(f"{seen['name']} (...{phone[-4:]}) texted STOP to the number ending {seen['number'][-4:]}"
-                      for phone, seen in stopped)
-    return {"ok": False, "opted_out": len(stopped),
-            "error": f"{named}: Twilio sends no page to that phone until it texts START to that number"}
+    patients = _on_call_patient_phones(clinic)
+    if not stopped and not patients:
+        return {"ok": True, "opted_out": 0, "patient_phones": 0}
+    problems = ["; ".join(f"{seen['name']} (...{phone[-4:]}) texted STOP to the number ending {seen['number'][-4:]}"
+                          for phone, seen in stopped) + ": Twilio sends no page to that phone until it texts START to "
+                "that number"] if stopped else []
+    problems += [f"{key} ({person['name']}, ...{person['phone'][-4:]}) is a patient's phone: pages to it would reach "
+                 "the patient and no nurse; set the nurse's own phone in the config file (or on the settings page)"
+                 for key, person in patients]
+    return {"ok": False, "opted_out": len(stopped), "patient_phones": len(patients), "error": "; ".join(problems)}
+
+
+def _on_call_patient_phones(clinic: Clinic) -> list[tuple[str, dict[str, Any]]]:
+    """[(key "oncall[i].phone", person)] of the `[[oncall]]` chain in effect whose phone is a patient's own."""
+    chain: list[dict[str, Any]] = clinic.effective["oncall"]
+    marks = ", ".join("?" for _ in chain)
+    taken = {row[0] for row in clinic.db.execute(f"SELECT DISTINCT phone FROM patients WHERE phone IN ({marks})",
+                                                 [person["phone"] for person in chain])}
+    return [(f"oncall[{index}].phone", person) for index, person in enumerate(chain) if person["phone"] in taken]
 
 
 # The paging path's checks after the database write probe, each (name, check(clinic, now) -> figures).

@@ -116,18 +116,25 @@ def facts(clinic: Clinic, alert: Alert, reasons: list[str]) -> tuple[PageFacts, 
     allow_numbers = clinic.effective["escalation"]["page_callback_number"]
     # whoever wrote the text that raised the alert or this page (none when it was the patient); when the app, a
     # device or the tick raised it, the caregiver whose text raised it before, if any (a caregiver who only texted
-    # a reading did not report it)
+    # a reading did not report it). Named as this alert's patient's caregiver: a phone caring for two patients has
+    # a record (and a relationship) for each, and its held text is marked with the last one paged for.
     reported = alert.message_id or alert.reported_by_message_id
     reporter = db.execute(
-        "SELECT c.relationship, c.phone, m.patient_id FROM messages m JOIN caregivers c ON c.id = m.caregiver_id "
-        "WHERE m.id = ?", [reported]).fetchone() if reported else None
+        "SELECT c.relationship, c.phone, m.patient_id FROM messages m JOIN caregivers w ON w.id = m.caregiver_id "
+        "JOIN caregivers c ON c.id = CASE WHEN w.patient_id = ? THEN w.id ELSE COALESCE((SELECT MAX(o.id) FROM "
+        "caregivers o WHERE o.phone = w.phone AND o.patient_id = ?), w.id) END WHERE m.id = ?",
+        [alert.patient_id, alert.patient_id, reported]).fetchone() if reported else None
     reported_by = None
     if reporter is not None:
         reported_by = f"caregiver ({reporter['relationship']})" if reporter["relationship"] else "caregiver"
-        if reporter["patient_id"] is None:  # held while its writer says whose it is: every patient they care for is paged
+        # held while its writer says whose it is, every patient they care for is paged; once she has said, the others'
+        # alerts still page (a nurse closes them) and must not read as about their patient
+        attributed = reporter["patient_id"]
+        if attributed is None or attributed != alert.patient_id:
             cared = db.execute("SELECT COUNT(*) FROM caregivers WHERE phone = ? AND removed_at IS NULL",
                                [reporter["phone"]]).fetchone()[0]
-            reported_by += f" of {cared} patients, not yet said which"
+            reported_by += f" of {cared} patients, " + (
+                "not yet said which" if attributed is None else "since said it was about another")
     page = PageFacts(
         reported_by=reported_by,
         reporter_phone=format_phone(reporter["phone"]) if reporter and allow_numbers else None,

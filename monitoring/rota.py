@@ -48,30 +48,38 @@ def on_call_now(clinic: Clinic, moment: datetime) -> dict[str, Any]:
             "not_paged": not_paged_people(clinic)}
 
 
-def _why_not_paged(clinic: Clinic, name: str) -> str | None:
-    """Why the rota's `name` is left out of its chain (Clinic.chain_for pages active staff with a phone, by the exact
-    name), or None when they are paged."""
-    row = clinic.db.execute("SELECT active, phone FROM staff WHERE name = ?", [name]).fetchone()
-    if row is None:
-        alike = clinic.db.execute("SELECT name FROM staff WHERE name = ? COLLATE NOCASE AND active = 1",
-                                  [name.strip()]).fetchone()
-        return "no active staff member by that name" + (f"; the staff page has {alike['name']}" if alike else "")
-    if not row["active"]:
-        return "revoked"
-    return None if row["phone"] else "no phone"
-
-
 def not_paged_people(clinic: Clinic) -> list[dict[str, str]]:
     """The people the rota names who are not paged (the config file's `[rota]` is not checked against the staff,
     who live in the database; someone may since have been revoked or lost their phone): [{"shift",
-    "shift_label", "name", "why"}] in the rota's order."""
+    "shift_label", "name", "why"}] in the rota's order. One query for every name (the dashboard asks at each
+    refresh)."""
+    named = [(shift, label, name) for shift, label in SHIFTS.items() for name in clinic.effective["rota"][shift]]
+    if not named:
+        return []
+    # Clinic.chain_for pages active staff with a phone, by the exact name; a name no staff record has is looked up
+    # again without regard to case, for the staff page's spelling
+    rows = clinic.db.execute(
+        f"WITH rota (position, name, stripped) AS (VALUES {', '.join('(?, ?, ?)' for _ in named)}) "
+        "SELECT s.id IS NOT NULL AS known, s.active, s.phone, CASE WHEN s.id IS NULL THEN (SELECT a.name FROM staff a "
+        "WHERE a.name = r.stripped COLLATE NOCASE AND a.active = 1 LIMIT 1) END AS alike "
+        "FROM rota r LEFT JOIN staff s ON s.name = r.name ORDER BY r.position",
+        [value for position, (_, _, name) in enumerate(named) for value in (position, name, name.strip())]).fetchall()
     missing = []
-    for shift, label in SHIFTS.items():
-        for name in clinic.effective["rota"][shift]:
-            why = _why_not_paged(clinic, name)
-            if why:
-                missing.append({"shift": shift, "shift_label": label, "name": name, "why": why})
+    for (shift, label, name), row in zip(named, rows, strict=True):
+        why = _why_not_paged(row)
+        if why:
+            missing.append({"shift": shift, "shift_label": label, "name": name, "why": why})
     return missing
+
+
+def _why_not_paged(row: Any) -> str | None:
+    """Why a rota name is left out of its chain, from its staff record (`row`: known, active, phone, alike), or None
+    when they are paged."""
+    if not row["known"]:
+        return "no active staff member by that name" + (f"; the staff page has {row['alike']}" if row["alike"] else "")
+    if not row["active"]:
+        return "revoked"
+    return None if row["phone"] else "no phone"
 
 
 def not_paged(clinic: Clinic) -> list[str]:

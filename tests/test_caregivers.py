@@ -293,6 +293,36 @@ def test_a_red_flag_from_a_phone_caring_for_two_patients_pages_before_it_is_attr
     assert len(alerts(client, admin_token)) == 2
 
 
+def test_a_re_page_names_the_caregiver_as_the_alerts_own_patients(client, runner, admin_token, phone, clock):
+    """Maria is Pat's daughter and Mia's neighbor. Her held red flag pages for both; each page of Mia's alert said
+    "caregiver (daughter)" from the re-page on: the text was marked with the caregiver record of the last patient
+    paged (Pat's), and the page read the relationship off that one record. Each alert's pages name her as that
+    alert's patient's caregiver, before and after her initials say whose the text is; once they have said it, the
+    other patient's pages say so instead of reading as about him."""
+    with_caregiver(client, admin_token)
+    enroll(client, admin_token, name="Mia Garcia", phone="+15555550177",
+           caregivers=[{"name": "Maria Example", "phone": DAUGHTER, "relationship": "neighbor"}])
+    tick(runner)
+    before = messages(client, admin_token)[-1]["id"]
+    at(clock, 1)
+    phone.text("she won't wake up", sender=DAUGHTER)
+    at(clock, 17)
+    tick(runner)  # no ACK: both alerts page again
+    phone.text("M.G.", sender=DAUGHTER)  # the text is Mia's
+    at(clock, 33)
+    tick(runner)
+    paged = [m["body"] for m in messages(client, admin_token, after_id=before)
+             if m["direction"] == "out" and m["to"] in NURSES and m["kind"] == "alert"]
+    mia = [page for page in paged if ": M.G. " in page]
+    pat = [page for page in paged if ": P.E. " in page]
+    assert len(mia) >= 3 and len(pat) >= 3, paged
+    assert any("NOT ACKED" in page for page in mia) and any("NOT ACKED" in page for page in pat)
+    assert all("Reported by caregiver (neighbor)" in page for page in mia), "\n".join(mia)
+    assert all("Reported by caregiver (daughter) of 2 patients" in page for page in pat), "\n".join(pat)
+    # after "M.G.": Mia's pages no longer say it is unsure whose; Pat's say it was about someone else
+    assert "not yet said which" not in mia[-1] and "since said it was about another" in pat[-1], (mia[-1], pat[-1])
+
+
 def test_a_calm_text_from_a_phone_caring_for_two_patients_pages_no_one(client, runner, admin_token, phone, clock):
     with_caregiver(client, admin_token)
     enroll(client, admin_token, name="Mia Garcia", phone="+15555550177",

@@ -74,6 +74,17 @@ def test_partial_config_keeps_other_defaults():
                  "oncall[1].name", "'Nurse A' is already in the chain", id="oncall-name-twice"),
     pytest.param({"oncall": [{"name": "Nurse A", "phone": "+13125550142"}, {"name": "Nurse B", "phone": "+1 312 555 0142"}]},
                  "oncall[1].phone", "+13125550142 is already Nurse A's", id="oncall-phone-twice"),
+    # an on-call phone that is the clinic's own number would page the desk line or crswatch itself (as a staff phone
+    # may not be one: monitoring.staff.check_not_a_patients_phone)
+    pytest.param({"clinic": {"phone": "+13125550100"}, "oncall": [{"name": "Nurse A", "phone": "+1 312 555 0100"}]},
+                 "oncall[0].phone", "+13125550100 is the clinic's phone (the number patients are told to call); "
+                 "enter the nurse's own mobile", id="oncall-phone-is-the-clinic-phone"),
+    pytest.param({"sms": {"from_number": "+13125550123"}, "oncall": [{"name": "Nurse A", "phone": "+13125550142"},
+                                                                     {"name": "Nurse B", "phone": "+13125550123"}]},
+                 "oncall[1].phone", "+13125550123 is the number the service texts from; enter the nurse's own mobile",
+                 id="oncall-phone-is-from-number"),
+    pytest.param({"sms": {"pager_number": "+13125550124"}, "oncall": [{"name": "Nurse A", "phone": "+13125550124"}]},
+                 "oncall[0].phone", "+13125550124 is the number the service texts from", id="oncall-phone-is-pager-number"),
     pytest.param({"name": "St Mary", "phone": "+13125550100"}, "name", "belongs under a [clinic] line above it", id="clinic-table-missing"),
     pytest.param({"path": "x.db"}, "path", "belongs under a [database] line", id="database-table-missing"),
     pytest.param({"clinic": {"open": 8}}, "clinic.open", 'in quotes, like "08:00"', id="hours-not-quoted"),
@@ -264,6 +275,9 @@ def test_triage_thresholds_are_built_from_the_model():
                  id="not-a-flag"),
     pytest.param({"thresholds.fever_c": 39.6}, "thresholds.fever_c", "between 37.5 and 39.5", id="fever-out"),
     pytest.param({"oncall": [{"name": "A", "phone": "12"}]}, "oncall[0].phone", "E.164", id="oncall-phone"),
+    # the clinic's phone moved onto the first on-call nurse's: her pages would go to the desk line
+    pytest.param({"clinic.phone": "+15555550142"}, "oncall[0].phone", "+15555550142 is the clinic's phone",
+                 id="clinic-phone-onto-an-on-call-phone"),
 ])
 def test_a_stored_edit_is_validated_by_the_same_model(client, admin_token, change, field, words):
     from conftest import auth

@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 from messages.texts import reason_label
-from triage.assess import REASON_LEVELS
+from triage.reasons import REASON_LEVELS
 
 DOC = (Path(__file__).parent.parent / "docs" / "reason-codes.md").read_text(encoding="utf-8")
 ROWS = {m.group(1): m.group(0) for m in re.finditer(r"^\| `(\w+)` \|.*$", DOC, re.MULTILINE)}

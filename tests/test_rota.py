@@ -220,3 +220,36 @@ def test_a_rota_name_the_file_spells_differently_is_shown_as_not_paged(tmp_path,
     assert not_paged(open_clinic(app.config["CRS"])) == [
         "rota.clinic_hours: dana day: no active staff member by that name; the staff page has Dana Day",
         "rota.after_hours: Pat Nophone: no phone"]
+
+
+def test_the_not_paged_line_asks_the_database_once_whatever_the_rota_names(tmp_path, clock):
+    """The dashboard's "Not paged" line is read at every refresh: it asked once per rota name (twice for a name no
+    staff record has). One statement now answers for every name, each why as before, and it finds the exact names
+    by the staff name index, not by reading the staff per name."""
+    from conftest import base_config
+
+    from app import create_app
+    from monitoring.clinic import open_clinic
+    from monitoring.rota import not_paged
+
+    config = base_config(tmp_path / "rota.db")
+    config["rota"] = {"clinic_hours": ["dana day", "Nick Night", "Rex Revoked", "Nobody Known"],
+                      "after_hours": ["Pat Nophone", "Nell Night", "Dana Day"]}
+    app = create_app(config)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["init-db"]).exit_code == 0
+    staff(runner)
+    add_staff(runner, "Rex Revoked", "nurse", "+15555550164")
+    assert runner.invoke(args=["staff", "revoke", "Rex Revoked"]).exit_code == 0
+    clinic = open_clinic(app.config["CRS"])
+    statements: list[str] = []
+    clinic.db.conn.set_trace_callback(statements.append)
+    assert not_paged(clinic) == [
+        "rota.clinic_hours: dana day: no active staff member by that name; the staff page has Dana Day",
+        "rota.clinic_hours: Rex Revoked: revoked",
+        "rota.clinic_hours: Nobody Known: no active staff member by that name",
+        "rota.after_hours: Pat Nophone: no phone"]
+    clinic.db.conn.set_trace_callback(None)
+    [asked] = statements
+    plan = [row[3] for row in clinic.db.execute("EXPLAIN QUERY PLAN " + asked)]
+    assert any(step.startswith("SEARCH s USING INDEX sqlite_autoindex_staff_1 (name=?)") for step in plan), plan

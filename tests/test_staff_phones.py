@@ -186,3 +186,30 @@ def test_the_command_takes_a_phone_away_only_when_told_to(app, runner):
     away = runner.invoke(args=["staff", "phone", "Nora Nurse", "--none"])
     assert away.exit_code == 0, away.output
     assert [row["phone"] for row in list_staff(open_clinic(app.config["CRS"])) if row["name"] == "Nora Nurse"] == [None]
+
+
+def test_a_config_file_whose_on_call_phone_is_a_patient_s_is_shown_to_the_operator(app, client, api_token, config,
+                                                                                  tmp_path):
+    """The settings page refuses a patient's phone in the fallback chain, but the config file's [[oncall]] is read
+    at start, before any patient is known: a nurse's number typed over a patient's went unnoticed, and pages (other
+    patients' initials and readings) would go to that patient. Which patients' phones there are is the database's
+    to know, so the start goes on and the operator is told: /healthz fails and the dashboard banner says which key
+    (naming no patient: /healthz is read by monitoring outside the clinic)."""
+    from test_dashboard import add_user, sign_in
+
+    from app import create_app
+
+    enroll(client, api_token)
+    assert client.get("/healthz").get_json()["checks"]["staff_phones"]["ok"]
+    edited = {**config, "oncall": [config["oncall"][0], {"name": "Backup nurse", "phone": PATIENT_PHONE}]}
+    restarted = create_app(edited)  # the file edited, the service started again on the same database
+    restarted.testing = True
+    client = restarted.test_client()
+    response = client.get("/healthz")
+    check = response.get_json()["checks"]["staff_phones"]
+    assert response.status_code == 503 and not check["ok"] and check["patient_phones"] == 1
+    assert "oncall[1].phone (Backup nurse, ...0199) is a patient's phone" in check["error"]
+    assert "Pat Example" not in check["error"]
+    add_user(restarted, "Dana Admin", "admin")
+    assert sign_in(client, "Dana Admin").status_code == 302
+    assert "oncall[1].phone (Backup nurse, ...0199) is a patient&#39;s phone" in client.get("/dashboard").text

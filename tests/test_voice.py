@@ -437,6 +437,7 @@ def test_pressing_2_with_nobody_else_to_take_it_is_not_told_it_was_passed(client
     said = caller.press(1, call_sid, "2", to=dana).get_data(as_text=True)
     assert "passed to the next nurse" not in said
     assert "No one else is on call" in said and '<Gather action="/voice/gather/1?attempt=2"' in said
+    assert said.endswith("paging goes on. Goodbye.</Say><Hangup /></Response>")  # silence: asked once, then ends
     assert calls(client, admin_token)[0]["outcome"] is None
     assert alert(client, admin_token, 1)["status"] == "open"
     said = caller.press(1, call_sid, "1", to=dana, attempt=2).get_data(as_text=True)

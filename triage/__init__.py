@@ -18,7 +18,7 @@ Public API (the rest of crswatch calls only these):
   `temperature_celsius(value, unit)`, `trusted(...)` (triage.ranges)
 - `triage.replies.reply_keys(said, reading, next_checkin, doses, state)`: which texts answer a text
 """
-from .assess import REASON_LEVELS, assess, assess_acetaminophen, combine, level_of
+from .assess import assess, assess_acetaminophen
 from .episode import fever_onset, fever_reset, shows_crs_sign
 from .grading import Grading, grade
 from .hours import in_clinic_hours
@@ -49,6 +49,7 @@ from .ranges import (
     validate_profile,
     validate_thresholds,
 )
+from .reasons import REASON_LEVELS, combine, level_of
 from .tocilizumab import tocilizumab_dose_mg, tocilizumab_refusal
 
 __all__ = [

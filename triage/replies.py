@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from .model import LEVELS, Assessment
+from .model import Assessment
+from .reasons import combine
 
 # The fever advice a text reply carries beside the first instruction while the nurse is paged for review.
 FEVER_ADVICE = ("reply_fever_home_care", "reply_fever_wait")
@@ -186,20 +187,16 @@ _DOSE_ANSWER_ORDER = ("reply_med_may_take", "reply_med_recorded", "reply_med_too
 
 def _one_acetaminophen_answer(doses: tuple[DoseAnswer, ...]) -> tuple[DoseAnswer, ...]:
     """One answer for a text's acetaminophen doses ("took tylenol at 4am and again at 10"), in the first one's place:
-    the last one's check, which counts every dose of the text before it (so its next allowed time is the text's),
-    with the most severe instruction and every reason any of them got. Two answers told one patient "You can take
-    more at 10:05 AM" and then "at 4:00 PM" (SOP 5 Grade 1 Home: repeat >= 6-8 h later)."""
+    their checks combined (`triage.reasons.combine`: every reason, the most severe level), the last one's first, since
+    it counts every dose of the text before it (so its next allowed time is the text's), answered with the most
+    severe instruction any of them got. Two answers told one patient "You can take more at 10:05 AM" and then "at
+    4:00 PM" (SOP 5 Grade 1 Home: repeat >= 6-8 h later)."""
     checked = [dose for dose in doses if dose.assessment is not None and dose.assessment.instructions]
     if len(checked) < 2:
         return doses
-    last = checked[-1].assessment
-    assert last is not None
-    assessments = [dose.assessment for dose in checked if dose.assessment is not None]
-    key = max((a.instructions[0] for a in assessments),
-              key=lambda k: _DOSE_ANSWER_ORDER.index(k) if k in _DOSE_ANSWER_ORDER else -1)
-    reasons = tuple(dict.fromkeys(reason for a in assessments for reason in a.reasons))
-    level = max((a.level for a in assessments), key=LEVELS.index)
-    one = replace(checked[-1], assessment=replace(last, level=level, reasons=reasons, instructions=(key,)))
+    merged = combine(*(dose.assessment for dose in reversed(checked) if dose.assessment is not None))
+    key = max(merged.instructions, key=lambda k: _DOSE_ANSWER_ORDER.index(k) if k in _DOSE_ANSWER_ORDER else -1)
+    one = replace(checked[-1], assessment=replace(merged, instructions=(key,)))
     first = checked[0]
     return tuple(one if dose is first else dose for dose in doses if dose is first or dose not in checked)
 

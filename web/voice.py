@@ -50,11 +50,13 @@ def _attempt() -> int:
     return 2 if request.args.get("attempt") == "2" else 1
 
 
-def _ask(response: VoiceResponse, alert_id: int, attempt: int, prefix: str = "") -> VoiceResponse:
-    """Say the alert and ask for a key; on silence ask once more, then end unacknowledged."""
+def _ask(response: VoiceResponse, alert_id: int, attempt: int, prefix: str = "",
+         question: str | None = None) -> VoiceResponse:
+    """Say the alert and ask for a key (or say `question` instead: the nurse has heard the alert); on silence ask
+    once more, then end unacknowledged."""
     gather = response.gather(num_digits=1, timeout=GATHER_SECONDS, method="POST",
                              action=url_for(".gather", alert_id=alert_id, attempt=attempt))
-    gather.say(f"{prefix}{voice.spoken(clinic(), alert_id)} {ASK}", voice=VOICE)
+    gather.say(question or f"{prefix}{voice.spoken(clinic(), alert_id)} {ASK}", voice=VOICE)
     if attempt == 1:
         response.redirect(url_for(".alert", alert_id=alert_id, attempt=2), method="POST")
     else:
@@ -115,10 +117,7 @@ def gather(alert_id: int) -> Response:
     elif result == "not_staff":
         response.say(NOT_STAFF, voice=VOICE)
     elif result == "alone":  # nobody to pass it to: it stays hers, asked once more for 1
-        gather = response.gather(num_digits=1, timeout=GATHER_SECONDS, method="POST",
-                                 action=url_for(".gather", alert_id=alert_id, attempt=2))
-        gather.say(ALONE, voice=VOICE)
-        response.say("No key pressed. The alert is not acknowledged and paging goes on. Goodbye.", voice=VOICE)
+        return _twiml(_ask(response, alert_id, 2, question=ALONE))
     elif _attempt() == 1:
         return _twiml(_ask(response, alert_id, 2, prefix="Sorry, that key does nothing. "))
     else:

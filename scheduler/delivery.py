@@ -51,7 +51,7 @@ class Gateway(Protocol):
 class RateLimiter:
     """At most `per_second` sends for each sender, spaced evenly (a Twilio long code takes about 1 message a
     second; a Messaging Service is one sender whose rate is its pool's, messages.gateways.sending_rate), but
-    for an urgent text, which may run up to BORROW_SLOTS slots ahead of its sender's pace (`take`)."""
+    for a page or a call, which may run up to BORROW_SLOTS slots ahead of its sender's pace (`take`)."""
 
     def __init__(self, per_second: float, own_rates: dict[str, float] | None = None) -> None:
         """`per_second`: each sender's rate; `own_rates`: senders with a rate of their own (the pager number
@@ -65,24 +65,29 @@ class RateLimiter:
         return time.monotonic() >= self.next_slot.get(sender, 0.0)
 
     def may_borrow(self, sender: str) -> bool:
-        """Whether an urgent text (a page, a call, the patient's urgent reply) may go from `sender` now, ahead of
-        its pace: at most BORROW_SLOTS slots ahead of it."""
-        ahead = self.next_slot.get(sender, 0.0) - time.monotonic()
-        return ahead <= BORROW_SLOTS * self.intervals.get(sender, self.interval)
+        """Whether a page or a call may go from `sender` now, ahead of its pace: at most BORROW_SLOTS slots ahead
+        of it."""
+        return time.monotonic() >= self._borrow_from(sender)
+
+    def _borrow_from(self, sender: str) -> float:
+        """When a page from `sender` may next borrow a slot: BORROW_SLOTS slots before its next one."""
+        return self.next_slot.get(sender, 0.0) - BORROW_SLOTS * self.intervals.get(sender, self.interval)
 
     def take(self, sender: str) -> None:
         """Take `sender`'s next slot now, free or not (the wait is paid by the next text from it)."""
         self.next_slot[sender] = max(time.monotonic(), self.next_slot.get(sender, 0.0)) \
             + self.intervals.get(sender, self.interval)
 
-    def wait(self, sender: str = "", urgent: Callable[[], bool] | None = None) -> bool:
+    def wait(self, sender: str = "", urgent: Callable[[], bool] | None = None, borrow: bool = False) -> bool:
         """Sleep until `sender` may send again and take its slot: True (time.monotonic, so a wall-clock step
-        changes nothing). With `urgent`, asked every URGENT_POLL_SECONDS while a longer wait lasts: when it
-        answers True (a more urgent text came due that may go now), the wait ends at once without taking
+        changes nothing). With `borrow` (a page or a call), only until it may borrow one (may_borrow): a flood
+        of pages is handed over one slot after another, BORROW_SLOTS ahead of the pace, not three at a time
+        once the whole debt is paid. With `urgent`, asked every URGENT_POLL_SECONDS while a longer wait lasts:
+        when it answers True (another text came due that may go now), the wait ends at once without taking
         the slot: False."""
         while True:
             now = time.monotonic()
-            slot = self.next_slot.get(sender, 0.0)
+            slot = self._borrow_from(sender) if borrow else self.next_slot.get(sender, 0.0)
             if now >= slot:
                 break
             if urgent is None or slot - now <= URGENT_POLL_SECONDS:  # a short wait (a fast sender) is slept through
@@ -95,17 +100,20 @@ class RateLimiter:
         return True
 
 
-# An urgent text (a page or call to a nurse, the patient's urgent reply) is handed to Twilio at once even while
-# its sender paces a burst, up to this many slots ahead of the pace; the texts after it wait the slots it took.
-# Twilio queues what it is handed faster than the sender's rate and sends it in order at that rate (error
-# 30001, https://www.twilio.com/docs/api/errors/30001), so the page leaves Twilio no later than crswatch's own
-# pacing would have sent it, Twilio's queue never holds more than these few, and a crash or an outage of this
-# machine after the hand-over can no longer hold the page back. A flood of urgent texts beyond them waits for
-# the slots, most urgent first.
+# A page or a call to a nurse is handed to Twilio at once even while its sender paces a burst, up to this many
+# slots ahead of the pace; the texts after it wait the slots it took. Twilio queues what it is handed faster
+# than the sender's rate and sends it in order at that rate (error 30001,
+# https://www.twilio.com/docs/api/errors/30001), so the page leaves Twilio no later than crswatch's own pacing
+# would have sent it, Twilio's queue never holds more than these few, and a crash or an outage of this machine
+# after the hand-over can no longer hold the page back. A flood of pages beyond them is handed over a slot
+# at a time. The patient's urgent reply does not borrow: handed over early it would keep its place ahead of
+# every page that comes after it (Twilio keeps the order), a page behind a reply at the sender; it takes the
+# sender's next free slot, which it reaches no later than Twilio would have sent it, and a page overtakes it.
 BORROW_SLOTS = 2
 
-# While a sender's rate holds a burst back, the queue is looked at this often for a more urgent text another
-# sender could take now (a page from the pager number): an indexed read of the queue's front (messages_queue).
+# While a sender's rate holds a burst back, the queue is looked at this often for a more urgent text that may
+# go now (a page from the pager number, or one borrowing the sender's next slot): an indexed read of the
+# queue's front (messages_queue).
 URGENT_POLL_SECONDS = 0.1
 
 
@@ -154,33 +162,33 @@ def _next_in_slot(clinic: Clinic, limiter: RateLimiter, row: Message, handled: s
     """Wait for the slot of `row`'s sender and return the row to send: `row`, or a more urgent one queued
     meanwhile (_overtaken); or, while the wait lasts, a more urgent row that may go at once: for another sender
     whose slot is free (a page from the pager number, `[sms] pager_number`, while the main number paces a burst
-    of prompts), or an urgent one (a page, a call, an urgent reply) borrowing its sender's next slot
-    (BORROW_SLOTS). An urgent `row` itself borrows too, without waiting. A row passed over stays queued and is
-    read again with the next slice."""
+    of prompts), or a page or call borrowing its sender's next slot (BORROW_SLOTS). A page or call `row` borrows
+    too, so it waits only while its sender is BORROW_SLOTS ahead. A row passed over stays queued and is read
+    again with the next slice."""
     sender = _sender(clinic, row)
-    if _is_urgent(row) and limiter.may_borrow(sender):
-        limiter.take(sender)
-        return row
     elsewhere: list[Message] = []
+
+    def may_go(other: Message) -> bool:
+        other_sender = _sender(clinic, other)
+        return (other_sender != sender and limiter.free(other_sender)) or (
+            _borrows(other) and limiter.may_borrow(other_sender))
 
     def urgent() -> bool:
         [first] = outbox.due(clinic, utcnow(), 1, handled) or [row]
-        other = _sender(clinic, first)
-        if first.priority < row.priority and (
-                (other != sender and limiter.free(other)) or (_is_urgent(first) and limiter.may_borrow(other))):
+        if first.priority < row.priority and may_go(first):
             elsewhere.append(first)
             return True
         return False
 
-    if limiter.wait(sender, urgent):
+    if limiter.wait(sender, urgent, borrow=_borrows(row)):
         return _overtaken(clinic, row, handled)
     limiter.take(_sender(clinic, elsewhere[-1]))
     return elsewhere[-1]
 
 
-def _is_urgent(row: Message) -> bool:
-    """A page or call to a nurse, or the patient's urgent reply (outbox.priority_of)."""
-    return row.priority <= outbox.PRIORITY_URGENT
+def _borrows(row: Message) -> bool:
+    """A page or call to a nurse (outbox.priority_of), which may run ahead of its sender's pace (BORROW_SLOTS)."""
+    return row.priority <= outbox.PRIORITY_PAGE
 
 
 def _overtaken(clinic: Clinic, row: Message, handled: set[int]) -> Message:

@@ -175,6 +175,23 @@ def due(clinic: Clinic, now: datetime, limit: int, skip: Iterable[int] = ()) -> 
     return [Message.from_row(row) for row in rows if row["id"] not in skipped][:limit]
 
 
+def overtaking(clinic: Clinic, now: datetime, priority: int, not_from: str | None,
+               skip: Iterable[int] = ()) -> Message | None:
+    """The first queued outbound row due at `now`, in delivery order, that is more urgent than `priority` or,
+    with `not_from`, from another number than `not_from`, leaving out the ids in `skip`; or None: what may
+    overtake a text while its sender's rate holds it back (scheduler.delivery). One read of the queue's front
+    (messages_queue): more urgent rows only are a range of the index; with `not_from` (the pager number, whose
+    rows are pages and staff texts, a few) the read passes over that number's rows at the front."""
+    skipped = set(skip)
+    wanted = "priority < ?" + (" OR from_number != ?" if not_from is not None else "")
+    rows = clinic.db.execute(
+        "SELECT * FROM messages INDEXED BY messages_queue WHERE direction = 'out' AND status = 'queued' "
+        f"AND ({wanted}) AND (next_attempt_at <= ? OR next_attempt_at > ?) ORDER BY priority, id LIMIT ?",
+        [priority, *([not_from] if not_from is not None else []), to_text(now), to_text(now + LATEST_RETRY),
+         1 + len(skipped)]).fetchall()
+    return next((Message.from_row(row) for row in rows if row["id"] not in skipped), None)
+
+
 def claim(clinic: Clinic, message_id: int, now: datetime) -> bool:
     """Mark a queued row 'sending' (one more attempt) in its own transaction; False if another process
     took it first. A row left 'sending' by a crash is queued again by recover_stale."""

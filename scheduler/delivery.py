@@ -111,9 +111,10 @@ class RateLimiter:
 # sender's next free slot, which it reaches no later than Twilio would have sent it, and a page overtakes it.
 BORROW_SLOTS = 2
 
-# While a sender's rate holds a burst back, the queue is looked at this often for a more urgent text that may
-# go now (a page from the pager number, or one borrowing the sender's next slot): an indexed read of the
-# queue's front (messages_queue).
+# While a sender's rate holds a burst back, the queue is looked at this often for a text that may go now: a
+# more urgent one (a page from the pager number, or one borrowing the sender's next slot) or, while the pager
+# number paces pages, any text from the idle main number. One indexed read of the queue's front
+# (messages_queue, outbox.overtaking).
 URGENT_POLL_SECONDS = 0.1
 
 
@@ -160,12 +161,17 @@ def deliver_due(clinic: Clinic, gateway: Gateway, limiter: RateLimiter | None = 
 
 def _next_in_slot(clinic: Clinic, limiter: RateLimiter, row: Message, handled: set[int]) -> Message:
     """Wait for the slot of `row`'s sender and return the row to send: `row`, or a more urgent one queued
-    meanwhile (_overtaken); or, while the wait lasts, a more urgent row that may go at once: for another sender
-    whose slot is free (a page from the pager number, `[sms] pager_number`, while the main number paces a burst
-    of prompts), or a page or call borrowing its sender's next slot (BORROW_SLOTS). A page or call `row` borrows
-    too, so it waits only while its sender is BORROW_SLOTS ahead. A row passed over stays queued and is read
-    again with the next slice."""
+    meanwhile (_overtaken); or, while the wait lasts, another row that may go at once: a more urgent one for
+    another sender whose slot is free (a page from the pager number, `[sms] pager_number`, while the main number
+    paces a burst of prompts) or a page or call borrowing its sender's next slot (BORROW_SLOTS); and while the
+    pager number waits, any row from the main number whose slot is free (a patient's urgent reply behind a
+    flood of pages: a row for another sender never delays the pager's). A page or call `row` borrows too, so it
+    waits only while its sender is BORROW_SLOTS ahead. A row passed over stays queued and is read again with
+    the next slice."""
     sender = _sender(clinic, row)
+    # while the pager number waits, rows from the other numbers are looked at whatever their priority: the
+    # queue's front holds only the pager's own few rows ahead of them (pages and staff texts)
+    pager = row.from_number if clinic.is_pager(row.from_number) else None
     elsewhere: list[Message] = []
 
     def may_go(other: Message) -> bool:
@@ -174,8 +180,8 @@ def _next_in_slot(clinic: Clinic, limiter: RateLimiter, row: Message, handled: s
             _borrows(other) and limiter.may_borrow(other_sender))
 
     def urgent() -> bool:
-        [first] = outbox.due(clinic, utcnow(), 1, handled) or [row]
-        if first.priority < row.priority and may_go(first):
+        first = outbox.overtaking(clinic, utcnow(), row.priority, pager, handled)
+        if first is not None and first.id != row.id and may_go(first):
             elsewhere.append(first)
             return True
         return False

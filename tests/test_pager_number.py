@@ -500,3 +500,45 @@ def test_a_refused_main_number_replaced_in_the_settings_clears_once_the_new_one_
     [prompt] = fake.sent(PATIENT_PHONE)
     assert prompt["From"] == new_main
     assert response.get_json()["checks"]["gateway"]["ok"], response.get_json()["checks"]["gateway"]
+
+
+def test_a_patient_s_urgent_reply_leaves_the_idle_main_number_while_pages_wait_for_the_pager(app, clock, twilio,
+                                                                                            monkeypatch):
+    """Issue 19, urgent first at the sender, with [sms] pager_number: five pages queue on the pager number (a
+    flood of red flags) ahead of a patient's urgent reply and a prompt on the main number, which is idle. The
+    pager hands three over at once (its slot and two borrowed) and then waits for its pace; the main number's
+    slot is free all along, so the patient's urgent reply ('call 911 now') and the prompt go while the pager
+    waits, not behind the pages on another number. The pager still keeps its pace (never more than two
+    slots ahead) and its pages their order."""
+    from monitoring.clinic import open_clinic
+    from monitoring.outbox import queue_text
+    from monitoring.store import transaction
+
+    clinic = open_clinic(app.config["CRS"])
+    with transaction(clinic.db):
+        for index in range(5):
+            queue_text(clinic, NURSES[index % 2], f"URGENT page {index}", "alert", now=START)
+        queue_text(clinic, PATIENT_PHONE, "Call 911 NOW", "reply", urgent=True, now=START)
+        queue_text(clinic, "+13125550000", "time for your check-in", "prompt", now=START)
+    now = [100.0]
+    handed: list[tuple[float, str, str]] = []
+    monkeypatch.setattr(delivery.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(delivery.time, "sleep", lambda seconds: now.__setitem__(0, now[0] + seconds))
+    gateway = app.extensions["crswatch.gateway"]
+    original = gateway.send
+
+    def stamped(to, from_, body, kind, status_callback=None):
+        handed.append((now[0], from_, body))
+        return original(to, from_, body, kind, status_callback)
+
+    gateway.send = stamped
+    delivery.deliver_due(clinic, gateway, delivery.RateLimiter(1.0, {PAGER: 1.0}), batch=10)
+    assert [body for _, from_, body in handed if from_ == PAGER] == [f"URGENT page {index}" for index in range(5)]
+    [reply_at] = [at_ for at_, from_, body in handed if body == "Call 911 NOW"]
+    [prompt_at] = [at_ for at_, from_, body in handed if body == "time for your check-in"]
+    page_times = [at_ for at_, from_, _ in handed if from_ == PAGER]
+    assert reply_at - 100.0 <= delivery.URGENT_POLL_SECONDS + 1e-9  # the first look while the pager waits
+    assert prompt_at < page_times[-1]  # the main number's next slot, not after the pager's flood
+    for count, at_ in enumerate(page_times, start=1):  # the pager's pace: three at once, then one a second
+        assert count <= 3 + (at_ - 100.0) + 1e-9
+    assert [form["From"] for form in twilio.sent(PATIENT_PHONE)] == [FROM_NUMBER]

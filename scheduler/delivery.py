@@ -125,15 +125,18 @@ def deliver_due(clinic: Clinic, gateway: Gateway, limiter: RateLimiter | None = 
     recorded and acted on (monitoring.alerts.delivery_failed).
 
     The queue is read a slice at a time in priority order, so a page that arrives during a burst of
-    prompts overtakes what is left of it.
+    prompts overtakes what is left of it. `batch` counts the texts that spent the pace of the sender delivery
+    waited for: a text another sender sent in the meantime (_next_in_slot: the main number's while the pager
+    number paces a flood of pages) rides free, so it never ends the pass before the pager's next page.
     """
     counts = {"sent": 0, "retrying": 0, "failed": 0}
     outbox.recover_stale(clinic, utcnow())
     callback = _status_callback(clinic)
     handled: set[int] = set()
+    paced = 0
     outages_in_a_row = 0
-    while len(handled) < batch:
-        rows = outbox.due(clinic, utcnow(), min(SLICE, batch - len(handled)), handled)
+    while paced < batch:
+        rows = outbox.due(clinic, utcnow(), min(SLICE, batch - paced), handled)
         if not rows:
             break
         for planned in rows:
@@ -141,6 +144,7 @@ def deliver_due(clinic: Clinic, gateway: Gateway, limiter: RateLimiter | None = 
                 continue
             # before the claim, so a crash while waiting leaves the row simply queued
             row = _next_in_slot(clinic, limiter, planned, handled) if limiter else planned
+            rode = limiter is not None and _sender(clinic, row) != _sender(clinic, planned)
             row = outbox.in_force(clinic, row)  # from the numbers in [sms] now, whatever it was queued from
             handled.add(row.id)
             outcome = _deliver_one(clinic, gateway, row, callback)
@@ -149,6 +153,8 @@ def deliver_due(clinic: Clinic, gateway: Gateway, limiter: RateLimiter | None = 
                 if outcome.status == "retrying" and outbox.falls_back(clinic, row, outcome.scope):
                     handled.discard(row.id)  # the pager number was refused: from the main number in this pass
                     break
+            paced += 0 if rode else 1
+            if outcome is not None:
                 outages_in_a_row = outages_in_a_row + 1 if outcome.scope in ("account", "network") else 0
                 if outages_in_a_row >= OUTAGE_FAILURES_PER_PASS:
                     log.warning("delivery pass stopped after %s account/network failures in a row; "

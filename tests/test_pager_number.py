@@ -542,3 +542,37 @@ def test_a_patient_s_urgent_reply_leaves_the_idle_main_number_while_pages_wait_f
     for count, at_ in enumerate(page_times, start=1):  # the pager's pace: three at once, then one a second
         assert count <= 3 + (at_ - 100.0) + 1e-9
     assert [form["From"] for form in twilio.sent(PATIENT_PHONE)] == [FROM_NUMBER]
+
+
+def test_the_main_number_s_texts_sent_while_the_pager_waits_never_cut_its_pass_short(app, clock, twilio,
+                                                                                     monkeypatch):
+    """A scheduler pass delivers about one poll's worth (`batch`) at the pace it waits for, then the next poll
+    goes on. The main number's texts sent while the pager number waits for its pace cost the pager nothing, so
+    they do not count against the pass: with 8 pages queued on the pager number and prompts on the idle main
+    number, a pass of 5 hands over 5 pages (100.0 x3, 101.0, 102.0), not 4; a pass cut short leaves the pager
+    idle in Twilio's queue until the next poll, and the flood of pages reaches the nurses later."""
+    from monitoring.clinic import open_clinic
+    from monitoring.outbox import queue_text
+    from monitoring.store import transaction
+
+    clinic = open_clinic(app.config["CRS"])
+    with transaction(clinic.db):
+        for index in range(8):
+            queue_text(clinic, NURSES[index % 2], f"URGENT page {index}", "alert", now=START)
+        for index in range(3):
+            queue_text(clinic, f"+1312555{index:04d}", "time for your check-in", "prompt", now=START)
+    now = [100.0]
+    handed: list[tuple[float, str]] = []
+    monkeypatch.setattr(delivery.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(delivery.time, "sleep", lambda seconds: now.__setitem__(0, now[0] + seconds))
+    gateway = app.extensions["crswatch.gateway"]
+    original = gateway.send
+
+    def stamped(to, from_, body, kind, status_callback=None):
+        handed.append((round(now[0], 6), from_))
+        return original(to, from_, body, kind, status_callback)
+
+    gateway.send = stamped
+    delivery.deliver_due(clinic, gateway, delivery.RateLimiter(1.0, {PAGER: 1.0}), batch=5)
+    assert [at_ for at_, from_ in handed if from_ == PAGER] == [100.0, 100.0, 100.0, 101.0, 102.0]
+    assert 1 <= sum(1 for _, from_ in handed if from_ == FROM_NUMBER) <= 3  # in the pager's waits, at their pace

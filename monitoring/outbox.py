@@ -275,15 +275,22 @@ def in_force(clinic: Clinic, row: Message) -> Message:
     from the pager number to staff (a page, a call, a text to a staff or on-call phone), else from
     `from_number`: never from a number a nurse's phone no longer lets through Do Not Disturb, nor retried for
     ever from a number Twilio has released. Stored on the row (its own transaction) when it changes."""
-    if row.from_number in (clinic.from_number, clinic.pager_number):
+    sender = number_in_force(clinic, row)
+    if sender == row.from_number:
         return row
-    staff = row.staff_id is not None or row.kind in STAFF_KINDS or staff_by_phone(clinic, row.to_number) is not None
-    sender = clinic.pager_number if staff else clinic.from_number
     with transaction(clinic.db):
         clinic.db.execute("UPDATE messages SET from_number = ? WHERE id = ?", [sender, row.id])
     log.warning("message %s was queued from the number ending %s, no longer in [sms]; sent from the number "
                 "ending %s", row.id, row.from_number[-4:], sender[-4:])
     return replace(row, from_number=sender)
+
+
+def number_in_force(clinic: Clinic, row: Message) -> str:
+    """The number `row` leaves from (in_force), without storing it: whose pace it spends (scheduler.delivery)."""
+    if row.from_number in (clinic.from_number, clinic.pager_number):
+        return row.from_number
+    staff = row.staff_id is not None or row.kind in STAFF_KINDS or staff_by_phone(clinic, row.to_number) is not None
+    return clinic.pager_number if staff else clinic.from_number
 
 
 def falls_back(clinic: Clinic, row: Message, scope: str | None) -> bool:

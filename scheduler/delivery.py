@@ -248,10 +248,13 @@ def _failed(clinic: Clinic, row: Message, error: GatewayError) -> DeliveryOutcom
 def _sender(clinic: Clinic, row: Message) -> str:
     """Whose rate a row spends: the Messaging Service's pool for a text when there is one, else its number. The
     pager number (`[sms] pager_number`) always sends as itself, at its own rate: a burst of prompts from the
-    main number or the service never holds a page back (messages.gateways.TwilioGateway does the same)."""
+    main number or the service never holds a page back (messages.gateways.TwilioGateway does the same). The
+    number is the one the row leaves from (outbox.in_force): a text queued from a number no longer in [sms]
+    spends the pace of the number in force, not a pace of its own beside it."""
     service: str = clinic.config["sms"]["messaging_service_sid"]
-    own = row.kind == "call" or clinic.is_pager(row.from_number)
-    return str(row.from_number) if own or not service else service
+    number = outbox.number_in_force(clinic, row)
+    own = row.kind == "call" or clinic.is_pager(number)
+    return number if own or not service else service
 
 
 def _status_callback(clinic: Clinic) -> str | None:

@@ -4,7 +4,7 @@ import itertools
 from datetime import timedelta
 
 import pytest
-from conftest import NURSES, PATIENT_PHONE, START, auth, enroll
+from conftest import FROM_NUMBER, NURSES, PATIENT_PHONE, START, auth, enroll
 
 from messages.gateways import GatewayError
 from monitoring import outbox
@@ -429,3 +429,33 @@ def test_a_flood_of_pages_is_handed_over_a_slot_at_a_time_two_ahead_of_the_pace(
                       (105.0, "prompt")]
     assert [body for _, _, body in gateway.sent] == [f"URGENT page {index}" for index in range(5)] + [
         "time for your check-in"]
+
+
+def test_texts_queued_from_a_number_no_longer_in_the_settings_are_paced_as_the_number_they_leave_from(
+        app, gateway, clock, monkeypatch):
+    """`[sms] from_number` changed with texts still queued (a restart after an outage, the old number released):
+    they leave from the number in force (outbox.in_force), so they spend that number's pace. Paced as the old
+    number instead, they went beside the new number's own texts at twice its rate, and Twilio queued the
+    excess on the new number ahead of any later page (error 30001)."""
+    from monitoring.clinic import open_clinic
+    from monitoring.store import transaction
+
+    clinic = open_clinic(app.config["CRS"])
+    with transaction(clinic.db):
+        for index in range(4):
+            queued = outbox.queue_text(clinic, f"+1555556{index:04d}", "time for your check-in", "prompt", now=START)
+            if index % 2 == 0:  # queued before the number changed
+                clinic.db.execute("UPDATE messages SET from_number = '+15555550124' WHERE id = ?", [queued])
+    now = [100.0]
+    monkeypatch.setattr(delivery.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(delivery.time, "sleep", lambda seconds: now.__setitem__(0, now[0] + seconds))
+    original = gateway.send
+    handed = []
+
+    def stamped(to, from_, body, kind, status_callback=None):
+        handed.append((round(now[0], 6), from_))
+        return original(to, from_, body, kind, status_callback)
+
+    gateway.send = stamped
+    delivery.deliver_due(clinic, gateway, delivery.RateLimiter(per_second=1.0), batch=4)
+    assert handed == [(100.0, FROM_NUMBER), (101.0, FROM_NUMBER), (102.0, FROM_NUMBER), (103.0, FROM_NUMBER)]

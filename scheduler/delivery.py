@@ -177,7 +177,8 @@ def _next_in_slot(clinic: Clinic, limiter: RateLimiter, row: Message, handled: s
     sender = _sender(clinic, row)
     # while the pager number waits, rows from the other numbers are looked at whatever their priority: the
     # queue's front holds only the pager's own few rows ahead of them (pages and staff texts)
-    pager = row.from_number if clinic.is_pager(row.from_number) else None
+    number = outbox.number_in_force(clinic, row)
+    pager = number if clinic.is_pager(number) else None
     elsewhere: list[Message] = []
 
     def may_go(other: Message) -> bool:

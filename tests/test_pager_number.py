@@ -576,3 +576,51 @@ def test_the_main_number_s_texts_sent_while_the_pager_waits_never_cut_its_pass_s
     delivery.deliver_due(clinic, gateway, delivery.RateLimiter(1.0, {PAGER: 1.0}), batch=5)
     assert [at_ for at_, from_ in handed if from_ == PAGER] == [100.0, 100.0, 100.0, 101.0, 102.0]
     assert 1 <= sum(1 for _, from_ in handed if from_ == FROM_NUMBER) <= 3  # in the pager's waits, at their pace
+
+
+def test_a_page_refused_from_the_pager_during_a_burst_borrows_the_main_number_s_next_slot(
+        app, client, admin_token, runner, clock, twilio, monkeypatch):
+    """The pager number refused (21606) while the main number paces 30 prompts at 1 a second: a red flag texted
+    half-way through a wait goes from the main number at once, borrowing its next slot (Twilio sends it right
+    after the prompt in flight), not after the slot nor the slice; the main number's pace is kept: the prompts
+    after it wait the slot it took."""
+    from monitoring.clinic import open_clinic
+    from monitoring.outbox import queue_text
+    from monitoring.store import transaction
+
+    enroll(client, admin_token)
+    tick(runner)
+    at(clock, 1)
+    twilio.refuse_from[PAGER] = 21606
+    clinic = open_clinic(app.config["CRS"])
+    with transaction(clinic.db):
+        for index in range(30):
+            queue_text(clinic, f"+1312555{index:04d}", "time for your check-in", "prompt", now=START)
+    now = [100.0]
+    texted = []
+    handed: list[tuple[float, str, str]] = []
+
+    def sleep(seconds):
+        now[0] += seconds
+        if now[0] >= 100.5 and not texted:
+            texted.append(now[0])
+            text(client, "o2 85", PATIENT_PHONE, FROM_NUMBER, 1)  # SOP 5 Grade 1 Home: SpO2 < 90% pages
+
+    monkeypatch.setattr(delivery.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(delivery.time, "sleep", sleep)
+    gateway = app.extensions["crswatch.gateway"]
+    original = gateway.send
+
+    def stamped(to, from_, body, kind, status_callback=None):
+        handed.append((round(now[0], 6), from_, kind))
+        return original(to, from_, body, kind, status_callback)
+
+    gateway.send = stamped
+    delivery.deliver_due(clinic, gateway, delivery.RateLimiter(1.0, {PAGER: 1.0}), batch=5)
+    [page] = twilio.sent(NURSES[0])
+    assert page["From"] == FROM_NUMBER
+    page_at = next(at_ for at_, from_, kind in handed if kind == "alert" and from_ == FROM_NUMBER)
+    assert page_at - texted[0] <= delivery.URGENT_POLL_SECONDS + 1e-9 and page_at < 101.0
+    main = [at_ for at_, from_, kind in handed if from_ == FROM_NUMBER]
+    for count, at_ in enumerate(main, start=1):  # the main number: its slot and at most two borrowed, then its pace
+        assert count <= 3 + (at_ - 100.0) + 1e-9, main

@@ -175,6 +175,23 @@ def due(clinic: Clinic, now: datetime, limit: int, skip: Iterable[int] = ()) -> 
     return [Message.from_row(row) for row in rows if row["id"] not in skipped][:limit]
 
 
+def overtaking(clinic: Clinic, now: datetime, priority: int, not_from: str | None,
+               skip: Iterable[int] = ()) -> Message | None:
+    """The first queued outbound row due at `now`, in delivery order, that is more urgent than `priority` or,
+    with `not_from`, from another number than `not_from`, leaving out the ids in `skip`; or None: what may
+    overtake a text while its sender's rate holds it back (scheduler.delivery). One read of the queue's front
+    (messages_queue): more urgent rows only are a range of the index; with `not_from` (the pager number, whose
+    rows are pages and staff texts, a few) the read passes over that number's rows at the front."""
+    skipped = set(skip)
+    wanted = "priority < ?" + (" OR from_number != ?" if not_from is not None else "")
+    rows = clinic.db.execute(
+        "SELECT * FROM messages INDEXED BY messages_queue WHERE direction = 'out' AND status = 'queued' "
+        f"AND ({wanted}) AND (next_attempt_at <= ? OR next_attempt_at > ?) ORDER BY priority, id LIMIT ?",
+        [priority, *([not_from] if not_from is not None else []), to_text(now), to_text(now + LATEST_RETRY),
+         1 + len(skipped)]).fetchall()
+    return next((Message.from_row(row) for row in rows if row["id"] not in skipped), None)
+
+
 def claim(clinic: Clinic, message_id: int, now: datetime) -> bool:
     """Mark a queued row 'sending' (one more attempt) in its own transaction; False if another process
     took it first. A row left 'sending' by a crash is queued again by recover_stale."""
@@ -258,15 +275,22 @@ def in_force(clinic: Clinic, row: Message) -> Message:
     from the pager number to staff (a page, a call, a text to a staff or on-call phone), else from
     `from_number`: never from a number a nurse's phone no longer lets through Do Not Disturb, nor retried for
     ever from a number Twilio has released. Stored on the row (its own transaction) when it changes."""
-    if row.from_number in (clinic.from_number, clinic.pager_number):
+    sender = number_in_force(clinic, row)
+    if sender == row.from_number:
         return row
-    staff = row.staff_id is not None or row.kind in STAFF_KINDS or staff_by_phone(clinic, row.to_number) is not None
-    sender = clinic.pager_number if staff else clinic.from_number
     with transaction(clinic.db):
         clinic.db.execute("UPDATE messages SET from_number = ? WHERE id = ?", [sender, row.id])
     log.warning("message %s was queued from the number ending %s, no longer in [sms]; sent from the number "
                 "ending %s", row.id, row.from_number[-4:], sender[-4:])
     return replace(row, from_number=sender)
+
+
+def number_in_force(clinic: Clinic, row: Message) -> str:
+    """The number `row` leaves from (in_force), without storing it: whose pace it spends (scheduler.delivery)."""
+    if row.from_number in (clinic.from_number, clinic.pager_number):
+        return row.from_number
+    staff = row.staff_id is not None or row.kind in STAFF_KINDS or staff_by_phone(clinic, row.to_number) is not None
+    return clinic.pager_number if staff else clinic.from_number
 
 
 def falls_back(clinic: Clinic, row: Message, scope: str | None) -> bool:

@@ -51,7 +51,7 @@ class Gateway(Protocol):
 class RateLimiter:
     """At most `per_second` sends for each sender, spaced evenly (a Twilio long code takes about 1 message a
     second; a Messaging Service is one sender whose rate is its pool's, messages.gateways.sending_rate), but
-    for an urgent text, which may run up to BORROW_SLOTS slots ahead of its sender's pace (`take`)."""
+    for a page or a call, which may run up to BORROW_SLOTS slots ahead of its sender's pace (`take`)."""
 
     def __init__(self, per_second: float, own_rates: dict[str, float] | None = None) -> None:
         """`per_second`: each sender's rate; `own_rates`: senders with a rate of their own (the pager number
@@ -65,24 +65,29 @@ class RateLimiter:
         return time.monotonic() >= self.next_slot.get(sender, 0.0)
 
     def may_borrow(self, sender: str) -> bool:
-        """Whether an urgent text (a page, a call, the patient's urgent reply) may go from `sender` now, ahead of
-        its pace: at most BORROW_SLOTS slots ahead of it."""
-        ahead = self.next_slot.get(sender, 0.0) - time.monotonic()
-        return ahead <= BORROW_SLOTS * self.intervals.get(sender, self.interval)
+        """Whether a page or a call may go from `sender` now, ahead of its pace: at most BORROW_SLOTS slots ahead
+        of it."""
+        return time.monotonic() >= self._borrow_from(sender)
+
+    def _borrow_from(self, sender: str) -> float:
+        """When a page from `sender` may next borrow a slot: BORROW_SLOTS slots before its next one."""
+        return self.next_slot.get(sender, 0.0) - BORROW_SLOTS * self.intervals.get(sender, self.interval)
 
     def take(self, sender: str) -> None:
         """Take `sender`'s next slot now, free or not (the wait is paid by the next text from it)."""
         self.next_slot[sender] = max(time.monotonic(), self.next_slot.get(sender, 0.0)) \
             + self.intervals.get(sender, self.interval)
 
-    def wait(self, sender: str = "", urgent: Callable[[], bool] | None = None) -> bool:
+    def wait(self, sender: str = "", urgent: Callable[[], bool] | None = None, borrow: bool = False) -> bool:
         """Sleep until `sender` may send again and take its slot: True (time.monotonic, so a wall-clock step
-        changes nothing). With `urgent`, asked every URGENT_POLL_SECONDS while a longer wait lasts: when it
-        answers True (a more urgent text came due that may go now), the wait ends at once without taking
+        changes nothing). With `borrow` (a page or a call), only until it may borrow one (may_borrow): a flood
+        of pages is handed over one slot after another, BORROW_SLOTS ahead of the pace, not three at a time
+        once the whole debt is paid. With `urgent`, asked every URGENT_POLL_SECONDS while a longer wait lasts:
+        when it answers True (another text came due that may go now), the wait ends at once without taking
         the slot: False."""
         while True:
             now = time.monotonic()
-            slot = self.next_slot.get(sender, 0.0)
+            slot = self._borrow_from(sender) if borrow else self.next_slot.get(sender, 0.0)
             if now >= slot:
                 break
             if urgent is None or slot - now <= URGENT_POLL_SECONDS:  # a short wait (a fast sender) is slept through
@@ -95,17 +100,21 @@ class RateLimiter:
         return True
 
 
-# An urgent text (a page or call to a nurse, the patient's urgent reply) is handed to Twilio at once even while
-# its sender paces a burst, up to this many slots ahead of the pace; the texts after it wait the slots it took.
-# Twilio queues what it is handed faster than the sender's rate and sends it in order at that rate (error
-# 30001, https://www.twilio.com/docs/api/errors/30001), so the page leaves Twilio no later than crswatch's own
-# pacing would have sent it, Twilio's queue never holds more than these few, and a crash or an outage of this
-# machine after the hand-over can no longer hold the page back. A flood of urgent texts beyond them waits for
-# the slots, most urgent first.
+# A page or a call to a nurse is handed to Twilio at once even while its sender paces a burst, up to this many
+# slots ahead of the pace; the texts after it wait the slots it took. Twilio queues what it is handed faster
+# than the sender's rate and sends it in order at that rate (error 30001,
+# https://www.twilio.com/docs/api/errors/30001), so the page leaves Twilio no later than crswatch's own pacing
+# would have sent it, Twilio's queue never holds more than these few, and a crash or an outage of this machine
+# after the hand-over can no longer hold the page back. A flood of pages beyond them is handed over a slot
+# at a time. The patient's urgent reply does not borrow: handed over early it would keep its place ahead of
+# every page that comes after it (Twilio keeps the order), a page behind a reply at the sender; it takes the
+# sender's next free slot, which it reaches no later than Twilio would have sent it, and a page overtakes it.
 BORROW_SLOTS = 2
 
-# While a sender's rate holds a burst back, the queue is looked at this often for a more urgent text another
-# sender could take now (a page from the pager number): an indexed read of the queue's front (messages_queue).
+# While a sender's rate holds a burst back, the queue is looked at this often for a text that may go now: a
+# more urgent one (a page from the pager number, or one borrowing the sender's next slot) or, while the pager
+# number paces pages, any text from the idle main number. One indexed read of the queue's front
+# (messages_queue, outbox.overtaking).
 URGENT_POLL_SECONDS = 0.1
 
 
@@ -116,15 +125,18 @@ def deliver_due(clinic: Clinic, gateway: Gateway, limiter: RateLimiter | None = 
     recorded and acted on (monitoring.alerts.delivery_failed).
 
     The queue is read a slice at a time in priority order, so a page that arrives during a burst of
-    prompts overtakes what is left of it.
+    prompts overtakes what is left of it. `batch` counts the texts that spent the pace of the sender delivery
+    waited for: a text another sender sent in the meantime (_next_in_slot: the main number's while the pager
+    number paces a flood of pages) rides free, so it never ends the pass before the pager's next page.
     """
     counts = {"sent": 0, "retrying": 0, "failed": 0}
     outbox.recover_stale(clinic, utcnow())
     callback = _status_callback(clinic)
     handled: set[int] = set()
+    paced = 0
     outages_in_a_row = 0
-    while len(handled) < batch:
-        rows = outbox.due(clinic, utcnow(), min(SLICE, batch - len(handled)), handled)
+    while paced < batch:
+        rows = outbox.due(clinic, utcnow(), min(SLICE, batch - paced), handled)
         if not rows:
             break
         for planned in rows:
@@ -132,6 +144,7 @@ def deliver_due(clinic: Clinic, gateway: Gateway, limiter: RateLimiter | None = 
                 continue
             # before the claim, so a crash while waiting leaves the row simply queued
             row = _next_in_slot(clinic, limiter, planned, handled) if limiter else planned
+            rode = limiter is not None and _sender(clinic, row) != _sender(clinic, planned)
             row = outbox.in_force(clinic, row)  # from the numbers in [sms] now, whatever it was queued from
             handled.add(row.id)
             outcome = _deliver_one(clinic, gateway, row, callback)
@@ -140,6 +153,8 @@ def deliver_due(clinic: Clinic, gateway: Gateway, limiter: RateLimiter | None = 
                 if outcome.status == "retrying" and outbox.falls_back(clinic, row, outcome.scope):
                     handled.discard(row.id)  # the pager number was refused: from the main number in this pass
                     break
+            paced += 0 if rode else 1
+            if outcome is not None:
                 outages_in_a_row = outages_in_a_row + 1 if outcome.scope in ("account", "network") else 0
                 if outages_in_a_row >= OUTAGE_FAILURES_PER_PASS:
                     log.warning("delivery pass stopped after %s account/network failures in a row; "
@@ -152,35 +167,41 @@ def deliver_due(clinic: Clinic, gateway: Gateway, limiter: RateLimiter | None = 
 
 def _next_in_slot(clinic: Clinic, limiter: RateLimiter, row: Message, handled: set[int]) -> Message:
     """Wait for the slot of `row`'s sender and return the row to send: `row`, or a more urgent one queued
-    meanwhile (_overtaken); or, while the wait lasts, a more urgent row that may go at once: for another sender
-    whose slot is free (a page from the pager number, `[sms] pager_number`, while the main number paces a burst
-    of prompts), or an urgent one (a page, a call, an urgent reply) borrowing its sender's next slot
-    (BORROW_SLOTS). An urgent `row` itself borrows too, without waiting. A row passed over stays queued and is
-    read again with the next slice."""
+    meanwhile (_overtaken); or, while the wait lasts, another row that may go at once: a more urgent one for
+    another sender whose slot is free (a page from the pager number, `[sms] pager_number`, while the main number
+    paces a burst of prompts) or a page or call borrowing its sender's next slot (BORROW_SLOTS); and while the
+    pager number waits, any row from the main number whose slot is free (a patient's urgent reply behind a
+    flood of pages: a row for another sender never delays the pager's). A page or call `row` borrows too, so it
+    waits only while its sender is BORROW_SLOTS ahead. A row passed over stays queued and is read again with
+    the next slice."""
     sender = _sender(clinic, row)
-    if _is_urgent(row) and limiter.may_borrow(sender):
-        limiter.take(sender)
-        return row
+    # while the pager number waits, rows from the other numbers are looked at whatever their priority: the
+    # queue's front holds only the pager's own few rows ahead of them (pages and staff texts)
+    number = outbox.number_in_force(clinic, row)
+    pager = number if clinic.is_pager(number) else None
     elsewhere: list[Message] = []
 
+    def may_go(other: Message) -> bool:
+        other_sender = _sender(clinic, other)
+        return (other_sender != sender and limiter.free(other_sender)) or (
+            _borrows(other) and limiter.may_borrow(other_sender))
+
     def urgent() -> bool:
-        [first] = outbox.due(clinic, utcnow(), 1, handled) or [row]
-        other = _sender(clinic, first)
-        if first.priority < row.priority and (
-                (other != sender and limiter.free(other)) or (_is_urgent(first) and limiter.may_borrow(other))):
+        first = outbox.overtaking(clinic, utcnow(), row.priority, pager, handled)
+        if first is not None and first.id != row.id and may_go(first):
             elsewhere.append(first)
             return True
         return False
 
-    if limiter.wait(sender, urgent):
+    if limiter.wait(sender, urgent, borrow=_borrows(row)):
         return _overtaken(clinic, row, handled)
     limiter.take(_sender(clinic, elsewhere[-1]))
     return elsewhere[-1]
 
 
-def _is_urgent(row: Message) -> bool:
-    """A page or call to a nurse, or the patient's urgent reply (outbox.priority_of)."""
-    return row.priority <= outbox.PRIORITY_URGENT
+def _borrows(row: Message) -> bool:
+    """A page or call to a nurse (outbox.priority_of), which may run ahead of its sender's pace (BORROW_SLOTS)."""
+    return row.priority <= outbox.PRIORITY_PAGE
 
 
 def _overtaken(clinic: Clinic, row: Message, handled: set[int]) -> Message:
@@ -228,10 +249,13 @@ def _failed(clinic: Clinic, row: Message, error: GatewayError) -> DeliveryOutcom
 def _sender(clinic: Clinic, row: Message) -> str:
     """Whose rate a row spends: the Messaging Service's pool for a text when there is one, else its number. The
     pager number (`[sms] pager_number`) always sends as itself, at its own rate: a burst of prompts from the
-    main number or the service never holds a page back (messages.gateways.TwilioGateway does the same)."""
+    main number or the service never holds a page back (messages.gateways.TwilioGateway does the same). The
+    number is the one the row leaves from (outbox.in_force): a text queued from a number no longer in [sms]
+    spends the pace of the number in force, not a pace of its own beside it."""
     service: str = clinic.config["sms"]["messaging_service_sid"]
-    own = row.kind == "call" or clinic.is_pager(row.from_number)
-    return str(row.from_number) if own or not service else service
+    number = outbox.number_in_force(clinic, row)
+    own = row.kind == "call" or clinic.is_pager(number)
+    return number if own or not service else service
 
 
 def _status_callback(clinic: Clinic) -> str | None:

@@ -49,9 +49,14 @@ class Runner:
         pager: str = config["sms"].get("pager_number", "")
         self.limiter = RateLimiter(sending_rate(config["sms"]),
                                    {pager: float(config["sms"]["max_per_second"])} if pager else None)
-        # Each run delivers about poll_seconds' worth at that rate, then looks again, so a page queued
-        # during a burst waits at most one run.
-        self.batch = max(1, int(sending_rate(config["sms"]) * config["scheduler"]["poll_seconds"]))
+        # Each pass delivers about poll_seconds' worth at that rate, then looks again, so a page queued
+        # during a burst waits at most one pass; but never more than half the lease's worth: a pass that
+        # outlived the lease let a second scheduler take it over and pace the same numbers beside it (twice
+        # the rate, the excess queued by Twilio ahead of any later page). A pass cut short by the lease goes
+        # round again in the same run (run_once), renewing the lease, while the backlog lasts.
+        scheduler = config["scheduler"]
+        self.pass_seconds = min(float(scheduler["poll_seconds"]), scheduler["lease_seconds"] / 2)
+        self.batch = max(1, int(sending_rate(config["sms"]) * self.pass_seconds))
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.scheduler = BackgroundScheduler(timezone=UTC)
         self.lock = threading.Lock()
@@ -66,12 +71,16 @@ class Runner:
 
     def run_once(self) -> dict[str, int] | None:
         """Run due work while there is news: a wakeup that arrives during a run (APScheduler would skip
-        it, one instance at a time) makes this run go round again, so a page never waits for the poll."""
+        it, one instance at a time) makes this run go round again, so a page never waits for the poll; so does
+        a pass the lease cut short of a poll's worth that sent its whole batch (more is due)."""
         done: dict[str, int] | None = None
         for _ in range(20):  # bounded: a steady stream of wakeups still yields to the poll
             self.woken.clear()
-            done = self._run_locked() or done
-            if not self.woken.is_set():
+            ran = self._run_locked()
+            done = ran or done
+            more = ran is not None and ran.get("sent", 0) >= self.batch \
+                and self.pass_seconds < self.config["scheduler"]["poll_seconds"]
+            if not self.woken.is_set() and not more:
                 break
         return done
 

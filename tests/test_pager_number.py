@@ -500,3 +500,127 @@ def test_a_refused_main_number_replaced_in_the_settings_clears_once_the_new_one_
     [prompt] = fake.sent(PATIENT_PHONE)
     assert prompt["From"] == new_main
     assert response.get_json()["checks"]["gateway"]["ok"], response.get_json()["checks"]["gateway"]
+
+
+def test_a_patient_s_urgent_reply_leaves_the_idle_main_number_while_pages_wait_for_the_pager(app, clock, twilio,
+                                                                                            monkeypatch):
+    """Issue 19, urgent first at the sender, with [sms] pager_number: five pages queue on the pager number (a
+    flood of red flags) ahead of a patient's urgent reply and a prompt on the main number, which is idle. The
+    pager hands three over at once (its slot and two borrowed) and then waits for its pace; the main number's
+    slot is free all along, so the patient's urgent reply ('call 911 now') and the prompt go while the pager
+    waits, not behind the pages on another number. The pager still keeps its pace (never more than two
+    slots ahead) and its pages their order."""
+    from monitoring.clinic import open_clinic
+    from monitoring.outbox import queue_text
+    from monitoring.store import transaction
+
+    clinic = open_clinic(app.config["CRS"])
+    with transaction(clinic.db):
+        for index in range(5):
+            queue_text(clinic, NURSES[index % 2], f"URGENT page {index}", "alert", now=START)
+        queue_text(clinic, PATIENT_PHONE, "Call 911 NOW", "reply", urgent=True, now=START)
+        queue_text(clinic, "+13125550000", "time for your check-in", "prompt", now=START)
+    now = [100.0]
+    handed: list[tuple[float, str, str]] = []
+    monkeypatch.setattr(delivery.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(delivery.time, "sleep", lambda seconds: now.__setitem__(0, now[0] + seconds))
+    gateway = app.extensions["crswatch.gateway"]
+    original = gateway.send
+
+    def stamped(to, from_, body, kind, status_callback=None):
+        handed.append((now[0], from_, body))
+        return original(to, from_, body, kind, status_callback)
+
+    gateway.send = stamped
+    delivery.deliver_due(clinic, gateway, delivery.RateLimiter(1.0, {PAGER: 1.0}), batch=10)
+    assert [body for _, from_, body in handed if from_ == PAGER] == [f"URGENT page {index}" for index in range(5)]
+    [reply_at] = [at_ for at_, from_, body in handed if body == "Call 911 NOW"]
+    [prompt_at] = [at_ for at_, from_, body in handed if body == "time for your check-in"]
+    page_times = [at_ for at_, from_, _ in handed if from_ == PAGER]
+    assert reply_at - 100.0 <= delivery.URGENT_POLL_SECONDS + 1e-9  # the first look while the pager waits
+    assert prompt_at < page_times[-1]  # the main number's next slot, not after the pager's flood
+    for count, at_ in enumerate(page_times, start=1):  # the pager's pace: three at once, then one a second
+        assert count <= 3 + (at_ - 100.0) + 1e-9
+    assert [form["From"] for form in twilio.sent(PATIENT_PHONE)] == [FROM_NUMBER]
+
+
+def test_the_main_number_s_texts_sent_while_the_pager_waits_never_cut_its_pass_short(app, clock, twilio,
+                                                                                     monkeypatch):
+    """A scheduler pass delivers about one poll's worth (`batch`) at the pace it waits for, then the next poll
+    goes on. The main number's texts sent while the pager number waits for its pace cost the pager nothing, so
+    they do not count against the pass: with 8 pages queued on the pager number and prompts on the idle main
+    number, a pass of 5 hands over 5 pages (100.0 x3, 101.0, 102.0), not 4; a pass cut short leaves the pager
+    idle in Twilio's queue until the next poll, and the flood of pages reaches the nurses later."""
+    from monitoring.clinic import open_clinic
+    from monitoring.outbox import queue_text
+    from monitoring.store import transaction
+
+    clinic = open_clinic(app.config["CRS"])
+    with transaction(clinic.db):
+        for index in range(8):
+            queue_text(clinic, NURSES[index % 2], f"URGENT page {index}", "alert", now=START)
+        for index in range(3):
+            queue_text(clinic, f"+1312555{index:04d}", "time for your check-in", "prompt", now=START)
+    now = [100.0]
+    handed: list[tuple[float, str]] = []
+    monkeypatch.setattr(delivery.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(delivery.time, "sleep", lambda seconds: now.__setitem__(0, now[0] + seconds))
+    gateway = app.extensions["crswatch.gateway"]
+    original = gateway.send
+
+    def stamped(to, from_, body, kind, status_callback=None):
+        handed.append((round(now[0], 6), from_))
+        return original(to, from_, body, kind, status_callback)
+
+    gateway.send = stamped
+    delivery.deliver_due(clinic, gateway, delivery.RateLimiter(1.0, {PAGER: 1.0}), batch=5)
+    assert [at_ for at_, from_ in handed if from_ == PAGER] == [100.0, 100.0, 100.0, 101.0, 102.0]
+    assert 1 <= sum(1 for _, from_ in handed if from_ == FROM_NUMBER) <= 3  # in the pager's waits, at their pace
+
+
+def test_a_page_refused_from_the_pager_during_a_burst_borrows_the_main_number_s_next_slot(
+        app, client, admin_token, runner, clock, twilio, monkeypatch):
+    """The pager number refused (21606) while the main number paces 30 prompts at 1 a second: a red flag texted
+    half-way through a wait goes from the main number at once, borrowing its next slot (Twilio sends it right
+    after the prompt in flight), not after the slot nor the slice; the main number's pace is kept: the prompts
+    after it wait the slot it took."""
+    from monitoring.clinic import open_clinic
+    from monitoring.outbox import queue_text
+    from monitoring.store import transaction
+
+    enroll(client, admin_token)
+    tick(runner)
+    at(clock, 1)
+    twilio.refuse_from[PAGER] = 21606
+    clinic = open_clinic(app.config["CRS"])
+    with transaction(clinic.db):
+        for index in range(30):
+            queue_text(clinic, f"+1312555{index:04d}", "time for your check-in", "prompt", now=START)
+    now = [100.0]
+    texted = []
+    handed: list[tuple[float, str, str]] = []
+
+    def sleep(seconds):
+        now[0] += seconds
+        if now[0] >= 100.5 and not texted:
+            texted.append(now[0])
+            text(client, "o2 85", PATIENT_PHONE, FROM_NUMBER, 1)  # SOP 5 Grade 1 Home: SpO2 < 90% pages
+
+    monkeypatch.setattr(delivery.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(delivery.time, "sleep", sleep)
+    gateway = app.extensions["crswatch.gateway"]
+    original = gateway.send
+
+    def stamped(to, from_, body, kind, status_callback=None):
+        handed.append((round(now[0], 6), from_, kind))
+        return original(to, from_, body, kind, status_callback)
+
+    gateway.send = stamped
+    delivery.deliver_due(clinic, gateway, delivery.RateLimiter(1.0, {PAGER: 1.0}), batch=5)
+    [page] = twilio.sent(NURSES[0])
+    assert page["From"] == FROM_NUMBER
+    page_at = next(at_ for at_, from_, kind in handed if kind == "alert" and from_ == FROM_NUMBER)
+    assert page_at - texted[0] <= delivery.URGENT_POLL_SECONDS + 1e-9 and page_at < 101.0
+    main = [at_ for at_, from_, kind in handed if from_ == FROM_NUMBER]
+    for count, at_ in enumerate(main, start=1):  # the main number: its slot and at most two borrowed, then its pace
+        assert count <= 3 + (at_ - 100.0) + 1e-9, main

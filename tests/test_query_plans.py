@@ -301,3 +301,30 @@ def test_what_the_text_was_stored_with_is_read_again_when_another_process_wrote_
     finally:
         clinic.db.close()
     assert reply.startswith("Gracias. No tiene fiebre"), reply  # Spanish, as the database says now
+
+
+def test_a_wait_s_look_for_a_text_that_may_overtake_reads_the_queue_s_front(app, config, clock, traced):
+    """While a sender's rate holds delivery back, the queue is looked at every URGENT_POLL_SECONDS for a text
+    that may go now (monitoring.outbox.overtaking): a range of messages_queue (more urgent rows), or its front
+    read in order (while the pager number waits, rows from another number): never the queue sorted."""
+    from monitoring import outbox
+    from monitoring.clinic import open_clinic
+    from monitoring.store import transaction
+
+    clinic = open_clinic(config)
+    with transaction(clinic.db):
+        outbox.queue_text(clinic, NURSES[0], "URGENT page", "alert", now=START)
+        outbox.queue_text(clinic, "+15555550181", "time for your check-in", "prompt", now=START)
+    traced.on = True
+    assert outbox.overtaking(clinic, START, outbox.PRIORITY_ROUTINE, None).kind == "alert"
+    assert outbox.overtaking(clinic, START, outbox.PRIORITY_PAGE, "+13125550199").kind == "alert"  # not the pager
+    traced.on = False
+    looks = [statement for statement in traced if "INDEXED BY messages_queue" in statement]
+    assert len(looks) == 2
+    conn = sqlite3.connect(config["database"]["path"])
+    try:
+        plans = [_plan(conn, statement) for statement in looks]
+    finally:
+        conn.close()
+    assert plans == [["SEARCH messages USING INDEX messages_queue (priority<?)"],
+                     ["SCAN messages USING INDEX messages_queue"]], plans

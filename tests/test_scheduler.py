@@ -321,3 +321,44 @@ def test_the_watch_follows_a_database_file_restored_in_place(app, clock, tmp_pat
     clinic.db.close()
     assert scheduler.watch_once() is True
     scheduler.watched.close()
+
+
+def test_a_delivery_pass_ends_inside_the_lease_so_a_second_scheduler_never_paces_beside_it(app, clock,
+                                                                                         monkeypatch):
+    """Two schedulers (a second host) pace the same number only if one takes the lease over while the other is
+    still delivering: both at the number's rate, twice it together, and Twilio queues the excess ahead of any
+    later page (error 30001). With `[scheduler] poll_seconds = 60` (allowed) and the default 30 s lease, a pass
+    of one poll's worth at 1 text a second (60 texts, 60 s) outlived its lease: the second scheduler took it over
+    at 30 s and delivered beside the first. A pass now ends within half the lease and the run goes round again,
+    renewing it, while the backlog lasts."""
+    from monitoring import outbox
+    from monitoring.config import load
+    from monitoring.store import transaction
+    from scheduler import delivery
+
+    settings = load({**app.config["CRS"], "scheduler": {"enabled": True, "poll_seconds": 60, "lease_seconds": 30}})
+    clinic = open_clinic(settings)
+    with transaction(clinic.db):
+        for index in range(45):
+            outbox.queue_text(clinic, f"+1555556{index:04d}", "time for your check-in", "prompt", now=START)
+    first, second = Recorder(), Recorder()
+    second.send = lambda to, from_, body, kind, status_callback=None: (second.sent.append((to, kind)),
+                                                                        f"RB{len(second.sent):030d}")[1]
+    a, b = Runner(settings, first), Runner(settings, second)
+    now = [100.0]
+    looks: list[tuple[float, bool]] = []
+    looking = []
+
+    def sleep(seconds):
+        now[0] += seconds
+        clock.shift(timedelta(seconds=seconds))  # the wall clock the lease is written in moves alike
+        if not looking and (not looks or now[0] - looks[-1][0] >= 5):  # the second scheduler's poll, every 5 s
+            looking.append(True)
+            looks.append((now[0], b._run_locked() is not None))
+            looking.clear()
+
+    monkeypatch.setattr(delivery.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(delivery.time, "sleep", sleep)
+    assert a.run_once() is not None
+    assert len(first.sent) == 45  # the backlog, pass after pass in one run
+    assert [at_ for at_, took in looks if took] == [] and second.sent == []

@@ -2,6 +2,7 @@
 the per-sender rate limit, and recovery of rows a crash left mid-send."""
 import itertools
 from datetime import timedelta
+from typing import NamedTuple
 
 import pytest
 from conftest import FROM_NUMBER, NURSES, PATIENT_PHONE, START, auth, enroll
@@ -49,6 +50,42 @@ def queue_prompts(app, count: int):
         for index in range(count):
             outbox.queue_text(clinic, f"+1555556{index:04d}", "time for your check-in", "prompt", now=START)
     return clinic
+
+
+class Handed(NamedTuple):
+    """One text handed to the gateway, and when (the paced clock's seconds)."""
+
+    at: float
+    to: str
+    from_: str
+    kind: str
+    body: str
+
+
+def paced_clock(monkeypatch, gateway, on_sleep=None, on_send=None) -> tuple[list[float], list[Handed]]:
+    """Delivery's clock (time.monotonic and sleep) starting at 100.0 s, moved only by delivery's waits, and every
+    send stamped with it: ([now], handed). `on_sleep(now)` after each wait, `on_send(handed)` after each stamp
+    (a red flag texted mid-burst)."""
+    now = [100.0]
+
+    def sleep(seconds):
+        now[0] += seconds
+        if on_sleep is not None:
+            on_sleep(now[0])
+
+    monkeypatch.setattr(delivery.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(delivery.time, "sleep", sleep)
+    original = gateway.send
+    handed: list[Handed] = []
+
+    def stamped(to, from_, body, kind, status_callback=None):
+        handed.append(Handed(round(now[0], 6), to, from_, kind, body))
+        if on_send is not None:
+            on_send(handed)
+        return original(to, from_, body, kind, status_callback)
+
+    gateway.send = stamped
+    return now, handed
 
 
 def at(clock, minutes):
@@ -320,36 +357,25 @@ def test_a_red_flag_during_a_burst_on_one_number_is_handed_over_at_once(app, cli
     tick(runner)
     clinic = queue_prompts(app, 30)
     at(clock, 5)
-    now = [100.0]
     texted = []
-    handed = []
 
-    def sleep(seconds):
-        now[0] += seconds
-        if now[0] >= 100.5 and not texted:  # half-way to the second prompt's slot
-            texted.append(now[0])
+    def red_flag_mid_wait(now):
+        if now >= 100.5 and not texted:  # half-way to the second prompt's slot
+            texted.append(now)
             phone.text("o2 85")  # SOP 5 Grade 1 Home: SpO2 < 90% pages the nurse, the patient is told to call now
 
-    monkeypatch.setattr(delivery.time, "monotonic", lambda: now[0])
-    monkeypatch.setattr(delivery.time, "sleep", sleep)
-    original = gateway.send
-
-    def stamped(to, from_, body, kind, status_callback=None):
-        handed.append((now[0], to, kind))
-        return original(to, from_, body, kind, status_callback)
-
-    gateway.send = stamped
+    _, handed = paced_clock(monkeypatch, gateway, on_sleep=red_flag_mid_wait)
     before = len(gateway.sent)
     delivery.deliver_due(clinic, gateway, delivery.RateLimiter(per_second=1.0), batch=5)
-    assert [(to, kind) for _, to, kind in handed] == [
+    assert [(text.to, text.kind) for text in handed] == [
         ("+15555560000", "prompt"), (NURSES[0], "alert"), (PATIENT_PHONE, "reply"),
         ("+15555560001", "prompt"), ("+15555560002", "prompt")]
     assert "NOW" in gateway.sent[before + 2][2]  # reply_urgent_in_hours
-    page_at, reply_at = handed[1][0], handed[2][0]
+    page_at, reply_at = handed[1].at, handed[2].at
     assert page_at - texted[0] <= delivery.URGENT_POLL_SECONDS + 1e-9
     assert page_at < 101.0  # before the slot the prompt would have taken
     assert reply_at == 102.0  # the sender's next free slot: Twilio sends the page at 101.0, the reply at 102.0
-    assert [at_ for at_, _, _ in handed[3:]] == [103.0, 104.0]  # the borrowed slot paid back
+    assert [text.at for text in handed[3:]] == [103.0, 104.0]  # the borrowed slot paid back
 
 
 def test_a_second_red_flag_s_page_is_not_put_behind_the_first_patient_s_urgent_reply(
@@ -367,22 +393,15 @@ def test_a_second_red_flag_s_page_is_not_put_behind_the_first_patient_s_urgent_r
     tick(runner)  # the welcome prompts leave
     at(clock, 5)
     phone.text("o2 85")  # SOP 5 Grade 1 Home: SpO2 < 90%: patient A's page and urgent reply are queued
-    now = [100.0]
-    monkeypatch.setattr(delivery.time, "monotonic", lambda: now[0])
-    monkeypatch.setattr(delivery.time, "sleep", lambda seconds: now.__setitem__(0, now[0] + seconds))
-    original = gateway.send
-    handed = []
 
-    def send(to, from_, body, kind, status_callback=None):
-        handed.append((now[0], to, kind, body))
+    def b_texts(handed):
         if len(handed) == 1:
             phone.text("o2 86", sender=other)  # patient B's red flag, while A's page is being handed over
-        return original(to, from_, body, kind, status_callback)
 
-    gateway.send = send
+    _, handed = paced_clock(monkeypatch, gateway, on_send=b_texts)
     before = len(gateway.sent)
     delivery.deliver_due(open_clinic(app.config["CRS"]), gateway, delivery.RateLimiter(per_second=1.0), batch=4)
-    order = [(to, kind) for _, to, kind, _ in handed]
+    order = [(text.to, text.kind) for text in handed]
     pages = [index for index, (_, kind) in enumerate(order) if kind == "alert"]
     replies = [index for index, (to, kind) in enumerate(order) if kind == "reply" and to == PATIENT_PHONE]
     assert len(pages) == 2 and len(replies) == 1, order
@@ -404,19 +423,10 @@ def test_a_flood_of_pages_is_handed_over_a_slot_at_a_time_two_ahead_of_the_pace(
         outbox.queue_text(clinic, "+15555560000", "time for your check-in", "prompt", now=START)
         for index in range(5):
             outbox.queue_text(clinic, NURSES[index % 2], f"URGENT page {index}", "alert", now=START)
-    now = [100.0]
-    monkeypatch.setattr(delivery.time, "monotonic", lambda: now[0])
-    monkeypatch.setattr(delivery.time, "sleep", lambda seconds: now.__setitem__(0, now[0] + seconds))
-    original = gateway.send
-    handed = []
-
-    def stamped(to, from_, body, kind, status_callback=None):
-        handed.append((round(now[0], 6), kind))
-        return original(to, from_, body, kind, status_callback)
-
-    gateway.send = stamped
+    _, handed = paced_clock(monkeypatch, gateway)
     delivery.deliver_due(clinic, gateway, delivery.RateLimiter(per_second=1.0), batch=6)
-    assert handed == [(100.0, "alert"), (100.0, "alert"), (100.0, "alert"), (101.0, "alert"), (102.0, "alert"),
+    assert [(text.at, text.kind) for text in handed] == [
+        (100.0, "alert"), (100.0, "alert"), (100.0, "alert"), (101.0, "alert"), (102.0, "alert"),
                       (105.0, "prompt")]
     assert [body for _, _, body in gateway.sent] == [f"URGENT page {index}" for index in range(5)] + [
         "time for your check-in"]
@@ -437,16 +447,7 @@ def test_texts_queued_from_a_number_no_longer_in_the_settings_are_paced_as_the_n
             queued = outbox.queue_text(clinic, f"+1555556{index:04d}", "time for your check-in", "prompt", now=START)
             if index % 2 == 0:  # queued before the number changed
                 clinic.db.execute("UPDATE messages SET from_number = '+15555550124' WHERE id = ?", [queued])
-    now = [100.0]
-    monkeypatch.setattr(delivery.time, "monotonic", lambda: now[0])
-    monkeypatch.setattr(delivery.time, "sleep", lambda seconds: now.__setitem__(0, now[0] + seconds))
-    original = gateway.send
-    handed = []
-
-    def stamped(to, from_, body, kind, status_callback=None):
-        handed.append((round(now[0], 6), from_))
-        return original(to, from_, body, kind, status_callback)
-
-    gateway.send = stamped
+    _, handed = paced_clock(monkeypatch, gateway)
     delivery.deliver_due(clinic, gateway, delivery.RateLimiter(per_second=1.0), batch=4)
-    assert handed == [(100.0, FROM_NUMBER), (101.0, FROM_NUMBER), (102.0, FROM_NUMBER), (103.0, FROM_NUMBER)]
+    assert [(text.at, text.from_) for text in handed] == [
+        (100.0, FROM_NUMBER), (101.0, FROM_NUMBER), (102.0, FROM_NUMBER), (103.0, FROM_NUMBER)]

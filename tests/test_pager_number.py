@@ -21,6 +21,7 @@ from conftest import (
     base_config,
     enroll,
 )
+from test_outbox import paced_clock
 from twilio.request_validator import RequestValidator
 
 from messages.gateways import gateway_for
@@ -244,45 +245,44 @@ def test_the_example_pager_number_is_refused_with_twilio(tmp_path):
     assert str(refused.value).startswith("config: sms.pager_number: is an example number")
 
 
+def burst_with_a_red_flag(app, client, monkeypatch, batch: int):
+    """30 prompts queued on the main number, delivered at 1 text a second beside the pager number's own pace
+    (`batch` texts), with a red flag texted half-way through the wait for the second prompt's slot: (when it was
+    texted, every text handed over, test_outbox.Handed)."""
+    from monitoring.clinic import open_clinic
+    from monitoring.outbox import queue_text
+    from monitoring.store import transaction
+
+    clinic = open_clinic(app.config["CRS"])
+    with transaction(clinic.db):
+        for index in range(30):
+            queue_text(clinic, f"+1312555{index:04d}", "time for your check-in", "prompt", now=START)
+    texted = []
+
+    def red_flag_mid_wait(now):
+        if now >= 100.5 and not texted:  # half-way to the second prompt's slot
+            texted.append(now)
+            text(client, "o2 85", PATIENT_PHONE, FROM_NUMBER, 1)  # SOP 5 Grade 1 Home: SpO2 < 90% pages
+
+    _, handed = paced_clock(monkeypatch, app.extensions["crswatch.gateway"], on_sleep=red_flag_mid_wait)
+    delivery.deliver_due(clinic, app.extensions["crswatch.gateway"], delivery.RateLimiter(1.0, {PAGER: 1.0}),
+                         batch=batch)
+    return texted[0], handed
+
+
 def test_a_page_goes_from_the_pager_while_the_main_number_paces_a_burst(app, client, admin_token, runner, clock,
                                                                         twilio, monkeypatch):
     """Issue 19, urgent first at the sender: 30 prompts leave the main number at 1 a second; a red flag texted
     half-way through a wait for its next slot is paged from the pager number within URGENT_POLL_SECONDS, not
     after the slot (nor after the slice of prompts), and the prompt it passed keeps its place."""
-    from monitoring.clinic import open_clinic
-    from monitoring.outbox import queue_text
-    from monitoring.store import transaction
-
     enroll(client, admin_token)
     tick(runner)
     at(clock, 1)
-    clinic = open_clinic(app.config["CRS"])
-    with transaction(clinic.db):
-        for index in range(30):
-            queue_text(clinic, f"+1312555{index:04d}", "time for your check-in", "prompt", now=START)
-    now = [100.0]
+    texted_at, handed = burst_with_a_red_flag(app, client, monkeypatch, batch=4)
     sent_at: dict[str, float] = {}
-    texted = []
-
-    def sleep(seconds):
-        now[0] += seconds
-        if now[0] >= 100.5 and not texted:  # half-way to the second prompt's slot
-            texted.append(now[0])
-            text(client, "o2 85", PATIENT_PHONE, FROM_NUMBER, 1)  # SOP 5 Grade 1 Home: SpO2 < 90% pages
-
-    monkeypatch.setattr(delivery.time, "monotonic", lambda: now[0])
-    monkeypatch.setattr(delivery.time, "sleep", sleep)
-    gateway = app.extensions["crswatch.gateway"]
-    original = gateway.send
-
-    def stamped(to, from_, body, kind, status_callback=None):
-        sent_at.setdefault(f"{kind}:{from_}", now[0])
-        return original(to, from_, body, kind, status_callback)
-
-    gateway.send = stamped
-    limiter = delivery.RateLimiter(1.0, {PAGER: 1.0})
-    delivery.deliver_due(clinic, gateway, limiter, batch=4)
-    assert sent_at[f"alert:{PAGER}"] - texted[0] <= delivery.URGENT_POLL_SECONDS + 1e-9
+    for sent in handed:
+        sent_at.setdefault(f"{sent.kind}:{sent.from_}", sent.at)
+    assert sent_at[f"alert:{PAGER}"] - texted_at <= delivery.URGENT_POLL_SECONDS + 1e-9
     assert sent_at[f"alert:{PAGER}"] < 101.0  # before the main number's next slot
     [page] = twilio.sent(NURSES[0])
     assert page["From"] == PAGER
@@ -584,43 +584,15 @@ def test_a_page_refused_from_the_pager_during_a_burst_borrows_the_main_number_s_
     half-way through a wait goes from the main number at once, borrowing its next slot (Twilio sends it right
     after the prompt in flight), not after the slot nor the slice; the main number's pace is kept: the prompts
     after it wait the slot it took."""
-    from monitoring.clinic import open_clinic
-    from monitoring.outbox import queue_text
-    from monitoring.store import transaction
-
     enroll(client, admin_token)
     tick(runner)
     at(clock, 1)
     twilio.refuse_from[PAGER] = 21606
-    clinic = open_clinic(app.config["CRS"])
-    with transaction(clinic.db):
-        for index in range(30):
-            queue_text(clinic, f"+1312555{index:04d}", "time for your check-in", "prompt", now=START)
-    now = [100.0]
-    texted = []
-    handed: list[tuple[float, str, str]] = []
-
-    def sleep(seconds):
-        now[0] += seconds
-        if now[0] >= 100.5 and not texted:
-            texted.append(now[0])
-            text(client, "o2 85", PATIENT_PHONE, FROM_NUMBER, 1)  # SOP 5 Grade 1 Home: SpO2 < 90% pages
-
-    monkeypatch.setattr(delivery.time, "monotonic", lambda: now[0])
-    monkeypatch.setattr(delivery.time, "sleep", sleep)
-    gateway = app.extensions["crswatch.gateway"]
-    original = gateway.send
-
-    def stamped(to, from_, body, kind, status_callback=None):
-        handed.append((round(now[0], 6), from_, kind))
-        return original(to, from_, body, kind, status_callback)
-
-    gateway.send = stamped
-    delivery.deliver_due(clinic, gateway, delivery.RateLimiter(1.0, {PAGER: 1.0}), batch=5)
+    texted_at, handed = burst_with_a_red_flag(app, client, monkeypatch, batch=5)
     [page] = twilio.sent(NURSES[0])
     assert page["From"] == FROM_NUMBER
-    page_at = next(at_ for at_, from_, kind in handed if kind == "alert" and from_ == FROM_NUMBER)
-    assert page_at - texted[0] <= delivery.URGENT_POLL_SECONDS + 1e-9 and page_at < 101.0
-    main = [at_ for at_, from_, kind in handed if from_ == FROM_NUMBER]
+    page_at = next(sent.at for sent in handed if sent.kind == "alert" and sent.from_ == FROM_NUMBER)
+    assert page_at - texted_at <= delivery.URGENT_POLL_SECONDS + 1e-9 and page_at < 101.0
+    main = [sent.at for sent in handed if sent.from_ == FROM_NUMBER]
     for count, at_ in enumerate(main, start=1):  # the main number: its slot and at most two borrowed, then its pace
         assert count <= 3 + (at_ - 100.0) + 1e-9, main

@@ -379,14 +379,14 @@ def keep_checkin_pace(clinic: Clinic, patient: Patient, episode: Episode, *, feb
     it closes no check-in, takes back no missed one and puts off no prompt, for the prompts are how the patient is
     asked what no device measures (confusion, weakness, dizziness: SOP 5 Grade 1 Home), and silence is a symptom
     (DESIGN.md: confusion can stop a patient answering while the wearable goes on reading). A fever it reads
-    (`febrile`) brings the next prompt forward to the febrile pace (interval_minutes), never later. Returns when
-    the next check-in is due (aware UTC)."""
-    row = clinic.db.execute("SELECT next_checkin_at, checkin_sent_at FROM episodes WHERE id = ?",
-                            [episode.id]).fetchone()
+    (`febrile`) brings the next prompt forward to the febrile pace (interval_minutes), never later, also while a
+    check-in is open (it stays open): a febrile patient who does not answer is the one to ask again within the
+    hour (SOP 5 Grade 1 Home: every 1-2 h), not at the pace the prompt set before the fever. Returns when the next
+    check-in is due (aware UTC)."""
+    row = clinic.db.execute("SELECT next_checkin_at FROM episodes WHERE id = ?", [episode.id]).fetchone()
     due = from_text(row["next_checkin_at"]) if row["next_checkin_at"] else None
     sooner = now + timedelta(minutes=interval_minutes(clinic, patient.checkin_interval_minutes, febrile))
-    if febrile and episode.status == "active" and not episode.paused_at and row["checkin_sent_at"] is None \
-            and (due is None or sooner < due):
+    if febrile and episode.status == "active" and not episode.paused_at and (due is None or sooner < due):
         clinic.db.execute("UPDATE episodes SET next_checkin_at = ? WHERE id = ?", [to_text(sooner), episode.id])
         due = sooner
     return due if due is not None else sooner

@@ -243,8 +243,10 @@ def page_due(clinic: Clinic, now: datetime) -> int:
         with transaction(clinic.db):
             claimed = clinic.db.execute(
                 "UPDATE alerts SET page_round = page_round + 1, next_page_at = ?, round_started_at = ?, "
-                "updated_at = ? WHERE id = ? AND status = 'open' AND page_round = ?",
-                [to_text(now + _timeout(clinic)), to_text(now), to_text(now), alert.id, alert.page_round],
+                # and still due as read: an answer committed since (patient_answered) set next_page_at NULL
+                "updated_at = ? WHERE id = ? AND status = 'open' AND page_round = ? AND next_page_at = ?",
+                [to_text(now + _timeout(clinic)), to_text(now), to_text(now), alert.id, alert.page_round,
+                 alert.next_page_at],
             ).rowcount
             if claimed:
                 _page(clinic, alert.id, alert.page_round + 1, now)

@@ -129,3 +129,32 @@ def test_the_dashboard_says_the_alert_pages_no_one_now(app, client, runner, admi
     assert "pages no one now: the patient answered" in board
     page = client.get(f"/dashboard/alerts/{silence['id']}").get_data(as_text=True)
     assert 'id="paging-stopped"' in page and "stopped paging" in page
+
+
+def test_an_answer_committed_while_the_tick_re_pages_stops_the_re_page(client, runner, admin_token, patient, clock,
+                                                                       phone, monkeypatch):
+    """Review (race): page_due reads the alerts due, then claims each in its own transaction; an answer committed by
+    another worker in between (the patient's text at the ack timeout's minute) set next_page_at NULL, and the claim,
+    which checked only the status and the round, re-paged the nurse and woke the next person on call anyway."""
+    from contextlib import contextmanager
+
+    from monitoring import alerts
+
+    silence_paged(client, runner, admin_token, clock)
+    real = alerts.transaction
+    answered = []
+
+    @contextmanager
+    def answer_commits_first(db):
+        if not answered:  # the first claim of the pass: the webhook's worker commits the answer just before it
+            answered.append(True)
+            phone.text("98.6 sorry was asleep")
+        with real(db) as inner:
+            yield inner
+
+    monkeypatch.setattr(alerts, "transaction", answer_commits_first)
+    at(clock, 181)  # the silence page's 15-minute ack timeout
+    tick(runner)
+    assert answered
+    assert [kind for kind, _ in nurse_texts(client, admin_token)] == ["alert", "info"]  # no NOT ACKED re-page
+    assert texts_to(client, admin_token, NURSES[1]) == []  # the next person on call not woken

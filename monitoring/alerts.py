@@ -319,7 +319,7 @@ def patient_answered(clinic: Clinic, patient_id: int, now: datetime) -> None:
     silence it paged for has ended, and each re-page would wake the next person on call, every
     `ack_timeout_minutes`, for a patient who has answered (a flood of false pages teaches nurses to ignore the
     pager). It stays open (only a person closes an alert; the dashboard lists it), any page or call still queued
-    for it is withdrawn, and each phone paged for it is told once that it may stand down. A red flag in the answer
+    for it is withdrawn, and each phone paged for it (still staff, not opted out) is told once that it may stand down. A red flag in the answer
     reaches the alert first (care.record_reading raises it before the check-in is answered) and keeps it paging; a
     later silence pages again (raise_alert: a stopped alert counts as not paging)."""
     current = active_alert(clinic, patient_id)
@@ -336,10 +336,14 @@ def patient_answered(clinic: Clinic, patient_id: int, now: datetime) -> None:
     assert named is not None  # the alert read above, in the same transaction
     body = render("nurse_answered", "en", initials=nurse_initials(named[1]), time=answered_at, alert_id=current.id,
                   link=clinic.dashboard_url(f"/dashboard/alerts/{current.id}"))
+    opted_out = operator.staff_opt_outs(clinic.db, clinic.pager_number)
     for (phone,) in clinic.db.execute(
             "SELECT DISTINCT to_number FROM messages WHERE alert_id = ? AND direction = 'out' AND kind = 'alert' "
             "AND status NOT IN ('canceled', 'failed', 'undelivered') ORDER BY to_number", [current.id]).fetchall():
-        queue_text(clinic, phone, body, "info", to_staff=True, now=now)  # those the page reached (or may yet)
+        # those the page reached (or may yet), while they are staff: a phone revoked since hears nothing of the
+        # alert (monitoring.voice 'not_staff'), and one that texted STOP to the pager number gets nothing from it
+        if staff_by_phone(clinic, phone) is not None and phone not in opted_out:
+            queue_text(clinic, phone, body, "info", to_staff=True, now=now)
 
 
 def delivery_failed(clinic: Clinic, outcome: DeliveryOutcome, now: datetime) -> None:

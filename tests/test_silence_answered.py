@@ -158,3 +158,29 @@ def test_an_answer_committed_while_the_tick_re_pages_stops_the_re_page(client, r
     assert answered
     assert [kind for kind, _ in nurse_texts(client, admin_token)] == ["alert", "info"]  # no NOT ACKED re-page
     assert texts_to(client, admin_token, NURSES[1]) == []  # the next person on call not woken
+
+
+def test_the_stand_down_text_goes_to_no_phone_revoked_since_the_page(client, runner, admin_token, clock, phone):
+    """Review: the 'answered, pages no one now' text went to every phone the page had reached, a phone revoked since
+    (the nurse left, or lost it) too: a revoked phone hears nothing of an alert (monitoring.voice: 'not_staff'), and
+    its ACK no longer counts. The nurse the alert was handed to is told."""
+    from test_rota import DAY_NURSE, NIGHT_BACKUP, set_rota, staff
+
+    from conftest import enroll
+
+    staff(runner)
+    set_rota(client, admin_token, clinic_hours=["Dana Day", "Nell Night"])
+    enroll(client, admin_token)
+    tick(runner)
+    for minute in SILENT_UNTIL_PAGED:
+        at(clock, minute)
+        tick(runner)
+    assert [m["kind"] for m in texts_to(client, admin_token, DAY_NURSE)] == ["alert"]
+    at(clock, 167)
+    assert runner.invoke(args=["staff", "revoke", "Dana Day"]).exit_code == 0
+    tick(runner)  # handed over to the next on call (alerts.hand_over)
+    assert [m["kind"] for m in texts_to(client, admin_token, NIGHT_BACKUP)] == ["alert"]
+    at(clock, 170)
+    phone.text("98.6 sorry was asleep")
+    assert [m["kind"] for m in texts_to(client, admin_token, NIGHT_BACKUP)] == ["alert", "info"]
+    assert [m["kind"] for m in texts_to(client, admin_token, DAY_NURSE)] == ["alert"]  # nothing to the revoked phone

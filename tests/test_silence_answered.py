@@ -3,7 +3,7 @@ paging once the patient, or a caregiver for them, answers (monitoring.alerts.pat
 for it is told once she may stand down, and the next person on call is not woken every ack timeout for a patient
 who has answered. It stays open until a person resolves it; a red flag in the answer keeps it paging; a new
 silence pages again."""
-from conftest import NURSES, auth, texts_to
+from conftest import NURSES, auth, enroll, texts_to
 from test_caregivers import DAUGHTER, with_caregiver
 from test_checkins import at, open_alerts, tick
 
@@ -165,8 +165,6 @@ def test_the_stand_down_text_goes_to_no_phone_revoked_since_the_page(client, run
     (the nurse left, or lost it) too: a revoked phone hears nothing of an alert (monitoring.voice: 'not_staff'), and
     its ACK no longer counts. The nurse the alert was handed to is told."""
     from test_rota import DAY_NURSE, NIGHT_BACKUP, set_rota, staff
-
-    from conftest import enroll
 
     staff(runner)
     set_rota(client, admin_token, clinic_hours=["Dana Day", "Nell Night"])

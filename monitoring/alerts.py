@@ -422,12 +422,15 @@ def mark_acknowledged(clinic: Clinic, alert_id: int, actor: str, now: datetime) 
 def _ackable_by_phone(clinic: Clinic, phone: str, now: datetime) -> list[Named]:
     """Open alerts a phone may acknowledge by text, newest first: every open alert for a phone on the
     on-call chain, else those it was paged for. A staff phone that was never paged cannot stop an
-    escalation meant for someone else."""
+    escalation meant for someone else. Those paged to it first, and of those the ones still paging before one
+    that pages no one now (patient_answered): a bare ACK takes the alert waking the nurse, not one she was told
+    needs no reply."""
     paged = "EXISTS (SELECT 1 FROM messages m WHERE m.alert_id = a.id AND m.kind = 'alert' AND m.to_number = ?)"
     on_call = any(person["phone"] == phone for person in clinic.oncall_at(now))
     rows = clinic.db.execute(
         "SELECT a.*, p.name AS patient_name FROM alerts a JOIN patients p ON p.id = a.patient_id "
-        f"WHERE a.status = 'open' {'' if on_call else 'AND ' + paged} ORDER BY {paged} DESC, a.id DESC",
+        f"WHERE a.status = 'open' {'' if on_call else 'AND ' + paged} "
+        f"ORDER BY {paged} DESC, a.next_page_at IS NOT NULL DESC, a.id DESC",
         [phone] if on_call else [phone, phone]).fetchall()
     return [(Alert.from_row(row), row["patient_name"]) for row in rows]
 

@@ -182,3 +182,31 @@ def test_the_stand_down_text_goes_to_no_phone_revoked_since_the_page(client, run
     phone.text("98.6 sorry was asleep")
     assert [m["kind"] for m in texts_to(client, admin_token, NIGHT_BACKUP)] == ["alert", "info"]
     assert [m["kind"] for m in texts_to(client, admin_token, DAY_NURSE)] == ["alert"]  # nothing to the revoked phone
+
+
+def test_a_bare_ack_takes_the_alert_still_paging_not_the_one_that_pages_no_one(client, runner, admin_token, patient,
+                                                                              clock, phone):
+    """Review: a bare ACK takes the newest open alert paged to the phone; a silence alert that pages no one now
+    (newer) was taken instead of the urgent one still paging her, which went on re-paging and was called up the
+    chain while the nurse believed she had acknowledged it."""
+    other = "+15555550177"
+    enroll(client, admin_token, name="Alma Bravo", phone=other)
+    at(clock, 5)
+    phone.text("98.6", sender=other)  # she answers: no silence of hers
+    for minute in SILENT_UNTIL_PAGED[:-1]:
+        at(clock, minute)
+        tick(runner)
+    at(clock, 160)
+    phone.text("o2 85", sender=other)  # SOP 5 Grade 1 Home: new hypoxia (< 90%): urgent, paged
+    [urgent] = open_alerts(client, admin_token)
+    at(clock, 165)
+    tick(runner)  # P.E.'s second miss: the silence alert, newer
+    silence = next(alert for alert in open_alerts(client, admin_token) if alert["id"] != urgent["id"])
+    assert silence["reasons"] == ["missed_checkins"] and silence["id"] > urgent["id"]
+    at(clock, 170)
+    phone.text("98.6 sorry was asleep")  # the silence alert pages no one now
+    at(clock, 171)
+    phone.text("ACK", sender=NURSES[0])
+    shown = client.get("/api/v1/alerts", query_string={"status": "active"}, headers=auth(admin_token)).get_json()
+    assert {alert["id"]: alert["status"] for alert in shown} == {urgent["id"]: "acknowledged", silence["id"]: "open"}
+    assert nurse_texts(client, admin_token)[-1][1].startswith(f"Alert {urgent['id']} for A.B. acknowledged.")

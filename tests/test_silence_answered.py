@@ -210,3 +210,24 @@ def test_a_bare_ack_takes_the_alert_still_paging_not_the_one_that_pages_no_one(c
     shown = client.get("/api/v1/alerts", query_string={"status": "active"}, headers=auth(admin_token)).get_json()
     assert {alert["id"]: alert["status"] for alert in shown} == {urgent["id"]: "acknowledged", silence["id"]: "open"}
     assert nurse_texts(client, admin_token)[-1][1].startswith(f"Alert {urgent['id']} for A.B. acknowledged.")
+
+
+def test_an_answer_the_service_could_not_believe_keeps_the_silence_alert_paging(app, client, runner, admin_token,
+                                                                               patient, clock, phone):
+    """Review: 'temp 150' after two missed check-ins (a value no body shows: the patient is asked to measure again)
+    stood the silence alert down, and the nurse was told the patient had answered. A garbled answer after a
+    silence is what confusion looks like (SOP 5 Grade 1 Home: confusion; DESIGN.md: silence is a symptom): the
+    alert pages until a person takes it, or until the patient answers with a reading the service can read."""
+    silence = silence_paged(client, runner, admin_token, clock)
+    at(clock, 170)
+    phone.text("temp 150")
+    assert "measure" in texts_to(client, admin_token, "+15555550199")[-1]["body"].lower()
+    at(clock, 181)  # the page's 15-minute ack timeout
+    tick(runner)
+    told = nurse_texts(client, admin_token)
+    assert [kind for kind, _ in told] == ["alert", "alert"] and "NOT ACKED" in told[-1][1]
+    assert "stopped_paging" not in events(app, silence["id"])
+    at(clock, 183)
+    phone.text("sorry 98.6")  # a reading it can read: now the silence has ended
+    assert [kind for kind, _ in nurse_texts(client, admin_token)][-1] == "info"
+    assert "stopped_paging" in events(app, silence["id"])

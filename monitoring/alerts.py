@@ -303,6 +303,9 @@ def hand_over(clinic: Clinic, now: datetime) -> int:
                              [alert["id"], alert["since"]]).fetchone():
             continue  # once a round: handed to nobody who can take it either, it waits for its re-page, not a loop
         with transaction(clinic.db):
+            current = get_alert(clinic, alert["id"])  # as it is now: acknowledged or stood down since it was read
+            if current is None or current.status != "open" or current.next_page_at is None:
+                continue
             record_event(clinic, alert["id"], "handed_over", now, phone_end=[phone[-4:] for phone in phones])
             page_next_now(clinic, alert["id"], now, failed_phone=phones[0], handed_over=True)
         handed += 1

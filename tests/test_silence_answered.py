@@ -231,3 +231,44 @@ def test_an_answer_the_service_could_not_believe_keeps_the_silence_alert_paging(
     phone.text("sorry 98.6")  # a reading it can read: now the silence has ended
     assert [kind for kind, _ in nurse_texts(client, admin_token)][-1] == "info"
     assert "stopped_paging" in events(app, silence["id"])
+
+
+def test_an_answer_committed_while_the_tick_hands_over_leaves_no_hand_over_in_the_history(app, client, runner,
+                                                                                          admin_token, clock, phone,
+                                                                                          monkeypatch):
+    """Review (race): hand_over reads the alerts waiting on a revoked phone, then hands each over in its own
+    transaction; an answer committed in between stood the alert down, and the history still said 'handed over'
+    after 'stopped paging' (the hand-over itself paged no one: page_next_now skips an alert paging no one)."""
+    from contextlib import contextmanager
+
+    from test_rota import DAY_NURSE, NIGHT_BACKUP, set_rota, staff
+
+    from monitoring import alerts
+
+    staff(runner)
+    set_rota(client, admin_token, clinic_hours=["Dana Day", "Nell Night"])
+    enroll(client, admin_token)
+    tick(runner)
+    for minute in SILENT_UNTIL_PAGED:
+        at(clock, minute)
+        tick(runner)
+    [silence] = open_alerts(client, admin_token)
+    at(clock, 167)
+    assert runner.invoke(args=["staff", "revoke", "Dana Day"]).exit_code == 0
+    real = alerts.transaction
+    answered = []
+
+    @contextmanager
+    def answer_commits_first(db):
+        if not answered:  # hand_over's transaction: the webhook's worker commits the answer just before it
+            answered.append(True)
+            phone.text("98.6 sorry was asleep")
+        with real(db) as inner:
+            yield inner
+
+    monkeypatch.setattr(alerts, "transaction", answer_commits_first)
+    tick(runner)
+    assert answered
+    kinds = events(app, silence["id"])
+    assert kinds[-1] == "stopped_paging" and "handed_over" not in kinds
+    assert texts_to(client, admin_token, NIGHT_BACKUP) == [] and len(texts_to(client, admin_token, DAY_NURSE)) == 1

@@ -272,3 +272,24 @@ def test_an_answer_committed_while_the_tick_hands_over_leaves_no_hand_over_in_th
     kinds = events(app, silence["id"])
     assert kinds[-1] == "stopped_paging" and "handed_over" not in kinds
     assert texts_to(client, admin_token, NIGHT_BACKUP) == [] and len(texts_to(client, admin_token, DAY_NURSE)) == 1
+
+
+def test_a_caregiver_of_two_stands_down_only_the_patient_they_name(app, client, runner, admin_token, clock, phone):
+    """Guard (review): a text from a phone caring for two silent patients is held until the caregiver says whose it
+    is (caregiver_texts), so it stands neither silence alert down; the initials stand down that patient's only."""
+    with_caregiver(client, admin_token)
+    enroll(client, admin_token, name="Mia Garcia", phone="+15555550177",
+           caregivers=[{"name": "Maria Example", "phone": DAUGHTER}])
+    for minute in range(5, 175, 5):
+        at(clock, minute)
+        tick(runner)
+    silences = {alert["patient_id"]: alert["id"] for alert in open_alerts(client, admin_token)}
+    assert len(silences) == 2
+    at(clock, 175)
+    phone.text("98.4, she was asleep", sender=DAUGHTER)  # whose? asked by initials
+    assert not any("stopped_paging" in events(app, alert_id) for alert_id in silences.values())
+    at(clock, 176)
+    phone.text("M.G.", sender=DAUGHTER)
+    stopped = {patient_id for patient_id, alert_id in silences.items() if "stopped_paging" in events(app, alert_id)}
+    mia = next(patient_id for patient_id in silences if patient_id != min(silences))
+    assert stopped == {mia}

@@ -243,8 +243,10 @@ def page_due(clinic: Clinic, now: datetime) -> int:
         with transaction(clinic.db):
             claimed = clinic.db.execute(
                 "UPDATE alerts SET page_round = page_round + 1, next_page_at = ?, round_started_at = ?, "
-                "updated_at = ? WHERE id = ? AND status = 'open' AND page_round = ?",
-                [to_text(now + _timeout(clinic)), to_text(now), to_text(now), alert.id, alert.page_round],
+                # and still due as read: an answer committed since (patient_answered) set next_page_at NULL
+                "updated_at = ? WHERE id = ? AND status = 'open' AND page_round = ? AND next_page_at = ?",
+                [to_text(now + _timeout(clinic)), to_text(now), to_text(now), alert.id, alert.page_round,
+                 alert.next_page_at],
             ).rowcount
             if claimed:
                 _page(clinic, alert.id, alert.page_round + 1, now)
@@ -301,6 +303,9 @@ def hand_over(clinic: Clinic, now: datetime) -> int:
                              [alert["id"], alert["since"]]).fetchone():
             continue  # once a round: handed to nobody who can take it either, it waits for its re-page, not a loop
         with transaction(clinic.db):
+            current = get_alert(clinic, alert["id"])  # as it is now: acknowledged or stood down since it was read
+            if current is None or current.status != "open" or current.next_page_at is None:
+                continue
             record_event(clinic, alert["id"], "handed_over", now, phone_end=[phone[-4:] for phone in phones])
             page_next_now(clinic, alert["id"], now, failed_phone=phones[0], handed_over=True)
         handed += 1
@@ -317,7 +322,7 @@ def patient_answered(clinic: Clinic, patient_id: int, now: datetime) -> None:
     silence it paged for has ended, and each re-page would wake the next person on call, every
     `ack_timeout_minutes`, for a patient who has answered (a flood of false pages teaches nurses to ignore the
     pager). It stays open (only a person closes an alert; the dashboard lists it), any page or call still queued
-    for it is withdrawn, and each phone paged for it is told once that it may stand down. A red flag in the answer
+    for it is withdrawn, and each phone paged for it (still staff, not opted out) is told once that it may stand down. A red flag in the answer
     reaches the alert first (care.record_reading raises it before the check-in is answered) and keeps it paging; a
     later silence pages again (raise_alert: a stopped alert counts as not paging)."""
     current = active_alert(clinic, patient_id)
@@ -334,10 +339,14 @@ def patient_answered(clinic: Clinic, patient_id: int, now: datetime) -> None:
     assert named is not None  # the alert read above, in the same transaction
     body = render("nurse_answered", "en", initials=nurse_initials(named[1]), time=answered_at, alert_id=current.id,
                   link=clinic.dashboard_url(f"/dashboard/alerts/{current.id}"))
+    opted_out = operator.staff_opt_outs(clinic.db, clinic.pager_number)
     for (phone,) in clinic.db.execute(
             "SELECT DISTINCT to_number FROM messages WHERE alert_id = ? AND direction = 'out' AND kind = 'alert' "
             "AND status NOT IN ('canceled', 'failed', 'undelivered') ORDER BY to_number", [current.id]).fetchall():
-        queue_text(clinic, phone, body, "info", to_staff=True, now=now)  # those the page reached (or may yet)
+        # those the page reached (or may yet), while they are staff: a phone revoked since hears nothing of the
+        # alert (monitoring.voice 'not_staff'), and one that texted STOP to the pager number gets nothing from it
+        if staff_by_phone(clinic, phone) is not None and phone not in opted_out:
+            queue_text(clinic, phone, body, "info", to_staff=True, now=now)
 
 
 def delivery_failed(clinic: Clinic, outcome: DeliveryOutcome, now: datetime) -> None:
@@ -416,12 +425,15 @@ def mark_acknowledged(clinic: Clinic, alert_id: int, actor: str, now: datetime) 
 def _ackable_by_phone(clinic: Clinic, phone: str, now: datetime) -> list[Named]:
     """Open alerts a phone may acknowledge by text, newest first: every open alert for a phone on the
     on-call chain, else those it was paged for. A staff phone that was never paged cannot stop an
-    escalation meant for someone else."""
+    escalation meant for someone else. Those paged to it first, and of those the ones still paging before one
+    that pages no one now (patient_answered): a bare ACK takes the alert waking the nurse, not one she was told
+    needs no reply."""
     paged = "EXISTS (SELECT 1 FROM messages m WHERE m.alert_id = a.id AND m.kind = 'alert' AND m.to_number = ?)"
     on_call = any(person["phone"] == phone for person in clinic.oncall_at(now))
     rows = clinic.db.execute(
         "SELECT a.*, p.name AS patient_name FROM alerts a JOIN patients p ON p.id = a.patient_id "
-        f"WHERE a.status = 'open' {'' if on_call else 'AND ' + paged} ORDER BY {paged} DESC, a.id DESC",
+        f"WHERE a.status = 'open' {'' if on_call else 'AND ' + paged} "
+        f"ORDER BY {paged} DESC, a.next_page_at IS NOT NULL DESC, a.id DESC",
         [phone] if on_call else [phone, phone]).fetchall()
     return [(Alert.from_row(row), row["patient_name"]) for row in rows]
 

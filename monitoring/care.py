@@ -317,7 +317,9 @@ def record_reading(clinic: Clinic, patient: Patient, episode: Episode, values: d
     febrile = None if reading.temperature_c is None else reading.temperature_c >= clinic.thresholds.fever_c
     if source == "device":
         return assessment, keep_checkin_pace(clinic, patient, episode, febrile=bool(febrile), now=now)
-    next_checkin = answer_checkin(clinic, patient, episode, febrile=febrile, now=now)
+    # a value no body shows ("temp 150") is asked again: not yet the answer that ends a silence (patient_answered)
+    next_checkin = answer_checkin(clinic, patient, episode, febrile=febrile, now=now,
+                                  ends_silence=not reading.implausible)
     return assessment, next_checkin
 
 
@@ -354,10 +356,13 @@ def interval_minutes(clinic: Clinic, own_minutes: int | None, febrile: bool) -> 
 
 
 def answer_checkin(clinic: Clinic, patient: Patient, episode: Episode, febrile: bool | None = None, *,
-                   now: datetime) -> datetime:
+                   now: datetime, ends_silence: bool = True) -> datetime:
     """Any answer at `now` closes the open check-in, resets the missed count, sets the next one due (returned,
     aware UTC: interval_minutes later), and stops an alert that pages only for silence (alerts.patient_answered). `febrile` None keeps the pace the last temperature set (a dose report
-    says nothing about fever). `now`: aware UTC from the caller's request or pass.
+    says nothing about fever). `now`: aware UTC from the caller's request or pass. `ends_silence` False: an answer
+    the patient is asked to measure again (a value no body shows, record_reading) stands no silence alert down: a
+    garbled answer after a silence is what confusion looks like (SOP 5 Grade 1 Home), so it pages until a person
+    takes it or the patient answers with a reading the service can read.
     """
     if febrile is None:
         last = clinic.db.execute(
@@ -369,7 +374,8 @@ def answer_checkin(clinic: Clinic, patient: Patient, episode: Episode, febrile: 
         clinic.db.execute(
             "UPDATE episodes SET checkin_sent_at = NULL, reminder_sent = 0, missed_count = 0, last_answer_at = ?, "
             "next_checkin_at = ? WHERE id = ?", [to_text(now), to_text(due), episode.id])
-    alerts.patient_answered(clinic, patient.id, now)  # a silence alert stops paging: the silence has ended
+    if ends_silence:
+        alerts.patient_answered(clinic, patient.id, now)  # a silence alert stops paging: the silence has ended
     return due
 
 
@@ -379,14 +385,14 @@ def keep_checkin_pace(clinic: Clinic, patient: Patient, episode: Episode, *, feb
     it closes no check-in, takes back no missed one and puts off no prompt, for the prompts are how the patient is
     asked what no device measures (confusion, weakness, dizziness: SOP 5 Grade 1 Home), and silence is a symptom
     (DESIGN.md: confusion can stop a patient answering while the wearable goes on reading). A fever it reads
-    (`febrile`) brings the next prompt forward to the febrile pace (interval_minutes), never later. Returns when
-    the next check-in is due (aware UTC)."""
-    row = clinic.db.execute("SELECT next_checkin_at, checkin_sent_at FROM episodes WHERE id = ?",
-                            [episode.id]).fetchone()
+    (`febrile`) brings the next prompt forward to the febrile pace (interval_minutes), never later, also while a
+    check-in is open (it stays open): a febrile patient who does not answer is the one to ask again within the
+    hour (SOP 5 Grade 1 Home: every 1-2 h), not at the pace the prompt set before the fever. Returns when the next
+    check-in is due (aware UTC)."""
+    row = clinic.db.execute("SELECT next_checkin_at FROM episodes WHERE id = ?", [episode.id]).fetchone()
     due = from_text(row["next_checkin_at"]) if row["next_checkin_at"] else None
     sooner = now + timedelta(minutes=interval_minutes(clinic, patient.checkin_interval_minutes, febrile))
-    if febrile and episode.status == "active" and not episode.paused_at and row["checkin_sent_at"] is None \
-            and (due is None or sooner < due):
+    if febrile and episode.status == "active" and not episode.paused_at and (due is None or sooner < due):
         clinic.db.execute("UPDATE episodes SET next_checkin_at = ? WHERE id = ?", [to_text(sooner), episode.id])
         due = sooner
     return due if due is not None else sooner

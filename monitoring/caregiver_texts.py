@@ -86,7 +86,8 @@ def route(clinic: Clinic, cared: Cared, message: sqlite3.Row, now: datetime, *,
     # as of the answer's arrival: a check missed by a tick that ran before the text was read still takes it
     arrived = from_text(routed.message["created_at"])
     check = neuro_checks.open_check(clinic, patient.id, arrived)
-    if check is not None and not neuro_checks.answer(clinic, check, patient, caregiver, routed.message, arrived):
+    if check is not None and not neuro_checks.answer(clinic, check, patient, caregiver, routed.message, arrived,
+                                                     processed_at=processed_at or now):
         return None
     return routed
 

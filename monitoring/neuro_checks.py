@@ -204,7 +204,7 @@ def open_check(clinic: Clinic, patient_id: int, arrived: datetime) -> sqlite3.Ro
 
 
 def answer(clinic: Clinic, check: sqlite3.Row, patient: Patient, caregiver: care.Caregiver,
-           message: dict[str, Any], answered_at: datetime) -> bool:
+           message: dict[str, Any], answered_at: datetime, processed_at: datetime | None = None) -> bool:
     """A caregiver's text while a check is open (`check` from open_check: 'sent', or 'missed' after the text
     arrived; either way the answer is recorded over it). Inside the caller's transaction. Returns True when the
     text still needs the patient's pipeline (it is not an answer, or it also carries a reading). `message`: its
@@ -213,7 +213,10 @@ def answer(clinic: Clinic, check: sqlite3.Row, patient: Patient, caregiver: care
     An answer recorded over a missed check takes back the missed check-in `count_missed` added for it, when that
     1 is still in the episode's `missed_count` (`counted_missed`: not when the check was missed while paused, nor
     when the count was reset since, e.g. by the patient's answer): the check was answered in time, and silence
-    that never happened must not page the nurse. A page already sent for the silence stays: a person was told.
+    that never happened must not page the nurse. A page already sent for the silence stays open (a person was
+    told) but, for a 'normal' answer leaving the count below `escalate_after_missed`, pages no one more
+    (alerts.patient_answered, at `processed_at`, the processing's time; None: `answered_at`): the next person on
+    call is not woken for it.
 
     'normal' is recorded and thanked (or left to the pipeline's reply when the text also has a reading);
     'changed' is recorded, stored as an urgent assessment, raises the alert, and the urgent reply goes to
@@ -230,6 +233,10 @@ def answer(clinic: Clinic, check: sqlite3.Row, patient: Patient, caregiver: care
         clinic.db.execute("UPDATE episodes SET missed_count = MAX(missed_count - 1, 0) WHERE id = ?",
                           [check["episode_id"]])
         _note_taken_back(clinic, patient.id, answered_at)
+        missed = clinic.db.execute("SELECT missed_count FROM episodes WHERE id = ?", [check["episode_id"]]).fetchone()
+        # 'changed' pages for itself below (raise_alert): no stand-down text just before its page
+        if verdict == "normal" and missed is not None and missed[0] < clinic.checkins["escalate_after_missed"]:
+            alerts.patient_answered(clinic, patient.id, processed_at or answered_at)  # the silence never was
     assessment = assess_neuro_check(verdict, clinic.hours, answered_at)
     writer = care.caregiver_as_writer(patient, caregiver)
     more = has_more_than_answer(message["body"])

@@ -645,6 +645,16 @@ def test_a_page_already_sent_for_the_silence_stays_when_the_late_answer_takes_th
     [taken_back] = [event for event in events if event["kind"] == "miss_taken_back"]
     assert taken_back["at"] == START + timedelta(minutes=NEXT_DAY_10 + 115)  # when the answer arrived
     assert "answered before its deadline" in taken_back["detail"]["note"]
+    # ... but it pages no one now (docs/caregivers.md; alerts.patient_answered): the silence it paged for never
+    # happened, so the next person on call is not woken at the ack timeouts (review: it re-paged 'NOT ACKED')
+    for minute in (140, 160):  # past the page's 15-minute ack timeout (at 136) twice
+        at(clock, NEXT_DAY_10 + minute)
+        tick(runner)
+    told = nurse_pages(client, admin_token)
+    # the first page and its stand-down (the patient's 98.6 the day before), the page the counted miss raised
+    # again (a new silence), and the stand-down once the miss is taken back; no NOT ACKED re-page, nobody else woken
+    assert [m["kind"] for m in told] == ["alert", "info", "alert", "info"] and "pages no one now" in told[-1]["body"]
+    assert not any("NOT ACKED" in m["body"] for m in told) and {m["to"] for m in told} == {NURSES[0]}
 
 
 def test_a_check_missed_after_monitoring_ended_pages_no_one(client, runner, admin_token, phone, clock, config):

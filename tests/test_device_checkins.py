@@ -77,3 +77,26 @@ def test_a_fever_the_device_reads_brings_the_next_prompt_forward_never_later(cli
     at(clock, 90)
     tick(runner)
     assert texts_to(client, admin_token, PATIENT_PHONE)[-1]["kind"] == "prompt"
+
+
+def test_a_fever_the_device_reads_while_a_check_in_is_open_still_brings_the_next_prompt_forward(
+        client, runner, admin_token, patient, clock, phone):
+    """Review: the fever came while the prompt was out, unanswered (the likelier moment: the patient feels ill and
+    does not answer), and the next prompt stayed at the 2-hour pace (245) for a febrile, silent patient; the SOP's
+    1 h end (SOP 5 Grade 1 Home, febrile_interval_minutes 60) puts it at 190."""
+    watch = add_device(runner, "Patch thermometer", patient["id"])
+    at(clock, 5)
+    phone.text("98.6")  # next check-in at 125
+    at(clock, 125)
+    tick(runner)  # the prompt goes out: the check-in is open; the next one due at 245 (no fever yet)
+    assert next_checkin(client, admin_token, patient) == START + timedelta(minutes=245)
+    at(clock, 130)
+    device_reading(client, watch, "temp", 38.6, 130)  # SOP 4 Grading: fever >= 38.0 C
+    assert next_checkin(client, admin_token, patient) == START + timedelta(minutes=190)
+    for minute in (140, 170, 190):  # reminder, missed, and the febrile-pace prompt
+        at(clock, minute)
+        tick(runner)
+    sent = [(text["kind"], text["created_at"]) for text in texts_to(client, admin_token, PATIENT_PHONE)
+            if text["kind"] in ("prompt", "reminder")]
+    assert [kind for kind, _ in sent] == ["prompt", "prompt", "reminder", "prompt"]  # 0, 125, 140, 190
+    assert datetime.fromisoformat(sent[-1][1]) == START + timedelta(minutes=190)

@@ -334,7 +334,8 @@ def patient_answered(clinic: Clinic, patient_id: int, now: datetime) -> None:
     outbox.withdraw_pages(clinic, current.id, now)
     answered_at = clinic.local(now).strftime("%-I:%M %p")
     record_event(clinic, current.id, "stopped_paging", now,
-                 note=f"the patient answered at {answered_at}: no more pages for missed check-ins; open until resolved")
+                 note=f"a check-in was answered at {answered_at} (by the patient or a caregiver): no more pages for missed "
+                 "check-ins; open until resolved")
     named = _named(clinic, current.id)
     assert named is not None  # the alert read above, in the same transaction
     body = render("nurse_answered", "en", initials=nurse_initials(named[1]), time=answered_at, alert_id=current.id,

@@ -46,7 +46,7 @@ def test_an_answer_stops_the_silence_alert_paging_and_tells_the_nurse_once(app, 
         tick(runner)
     told = nurse_texts(client, admin_token)
     assert [kind for kind, _ in told] == ["alert", "info"]  # no NOT ACKED re-page after the answer
-    assert told[1][1].startswith(f"crswatch: P.E. answered at 12:50 PM. Alert {silence['id']} (missed check-ins) "
+    assert told[1][1].startswith(f"crswatch: P.E.'s check-in was answered at 12:50 PM. Alert {silence['id']} (missed check-ins) "
                                  "pages no one now")
     assert "No reply needed" in told[1][1]
     assert texts_to(client, admin_token, NURSES[1]) == []  # the next person on call was never woken
@@ -126,7 +126,7 @@ def test_the_dashboard_says_the_alert_pages_no_one_now(app, client, runner, admi
     at(clock, 170)
     phone.text("98.6")
     board = client.get("/dashboard").get_data(as_text=True)
-    assert "pages no one now: the patient answered" in board
+    assert "pages no one now: a check-in was answered" in board
     page = client.get(f"/dashboard/alerts/{silence['id']}").get_data(as_text=True)
     assert 'id="paging-stopped"' in page and "stopped paging" in page
 

@@ -105,9 +105,11 @@ _LONE_MG = re.compile(rf"(?<![\d.,])(?P<num>{NUMBER})\s*(?P<unit>mg|mgs|milligra
 # Asked about or planned, not taken: "can I take tylenol?", "going to take tylenol", "voy a tomar"
 # (vocabulary [medicines.reports] asking).
 _ASKING = re.compile(rf"\?|\u00bf|\b(?:{vocabulary.alternation('medicines', 'reports', 'asking')})")
-# Not taken: "didn't take", "no he tomado", "out of" (vocabulary [medicines.reports] not_taken).
+# Not taken: "didn't take", "no he tomado", "out of" (vocabulary [medicines.reports] not_taken); "no the tylenol was
+# at 2" is a correction, a dose taken (correction_after_no).
 _NOT_TAKEN = re.compile(
-    rf"\b(?:{vocabulary.alternation('medicines', 'reports', 'not_taken')})\b"
+    rf"\b(?!no\s+(?:{vocabulary.alternation('medicines', 'reports', 'correction_after_no')})\b)"
+    rf"(?:{vocabulary.alternation('medicines', 'reports', 'not_taken')})\b"
     rf"(?:\s+(?:{vocabulary.alternation('medicines', 'reports', 'not_taken_filler')}))*\s*$")
 
 

@@ -42,3 +42,41 @@ def test_a_corrected_dose_time_is_a_dose(phone, client, admin_token, patient, co
 def test_a_dose_not_taken_stays_not_taken(body):
     """The correction is only 'no' with an article or a possessive right after it: these say no dose was taken."""
     assert parse(body).medications == ()
+
+
+@pytest.mark.parametrize("body, temperature_c", [
+    ("3rd day 101.2", 38.44),
+    ("1er dia 38.5", 38.5),
+    ("dia 38,5", 38.5),
+    ("5º día 38º", 38.0),
+    ("day 101.2", 38.44),
+    ("38° dia 2", 38.0),  # a degree sign on a temperature before a day is the temperature's
+])
+def test_a_day_said_before_a_fever_does_not_take_it(phone, client, admin_token, patient, clock, body, temperature_c):
+    """"3rd day 101.2" was read as day 101 and the rest as nothing: "Sorry, I could not read that", no acetaminophen
+    advice for a fever (SOP 4 Grading: fever >= 100.4 F / 38 C; SOP 5 Grade 1 Home: acetaminophen 650-1000 mg)."""
+    assert parse(body).temperature_c == temperature_c
+    phone.text(body)
+    told = " ".join(m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE))
+    assert ("You have a fever" in told) or ("Tiene fiebre" in told), told
+
+
+@pytest.mark.parametrize("body", ["tome la 2º dosis", "tome la 2° dosis", "2º ciclo", "tome la 2ª dosis", "2da dosis",
+                                  "3rd dose", "dose #2", "day 14", "second dose"])
+def test_an_ordinal_is_no_reading(phone, client, admin_token, patient, clock, body):
+    """"tome la 2º dosis" (º is a Spanish ordinal) was read as a temperature of 2 degrees: the patient was told to
+    measure again, as for a thermometer misread. No value is read; the patient is asked for a temperature."""
+    parsed = parse(body)
+    assert not parsed.has_values and parsed.implausible == ()
+    phone.text(body)
+    [reply] = texts_to(client, admin_token, PATIENT_PHONE)[-1:]
+    assert "measure" not in reply["body"].lower() and "mida" not in reply["body"].lower(), reply["body"]
+
+
+@pytest.mark.parametrize("body", ["tome la 2º dosis de tylenol", "tome la 2a dosis de tylenol",
+                                  "took my 2nd dose of tylenol"])
+def test_an_ordinal_dose_of_a_named_medicine_is_a_dose(phone, client, admin_token, patient, config, clock, body):
+    """The second dose of acetaminophen is a dose (SOP 5 Grade 1 Home: repeat >= 6-8 h later), and no temperature."""
+    phone.text(body)
+    assert [name for name, _, _ in doses(config)] == ["acetaminophen"]
+    assert parse(body).implausible == ()

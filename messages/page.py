@@ -51,6 +51,7 @@ class PageFacts:
     diastolic: int | None = None
     baseline_systolic: int | None = None
     spo2: int | None = None
+    spo2_said: str | None = None  # "in the high 80s", "under 90": the saturation as said (`spo2` is the value read)
     spo2_floor: int | None = None
     heart_rate: int | None = None
     words: str | None = None  # the patient's own text, for FREE_TEXT_REASONS
@@ -118,7 +119,7 @@ def reason_phrases(facts: PageFacts, quote_chars: int = QUOTE_CHARS) -> str:
             baseline = f"baseline {facts.baseline_systolic}" if facts.baseline_systolic else "no baseline"
             label += f" {pressure} ({baseline})"
         elif code == "hypoxia" and facts.spo2 is not None:
-            label += f" {facts.spo2}%" + (f" (floor {facts.spo2_floor}%)" if facts.spo2_floor else "")
+            label += _saturation(facts, "%") + (f" (floor {facts.spo2_floor}%)" if facts.spo2_floor else "")
         parts.append(label)
     context = []
     if facts.temperature_c is not None and not temperature_shown:
@@ -134,6 +135,12 @@ def _quoted_already(facts: PageFacts, code: str) -> bool:
     """Whether an earlier reason of `facts` already quoted its `words` (the page carries one text's words, so a
     second free-text reason would repeat the same quote)."""
     return any(earlier in FREE_TEXT_REASONS for earlier in facts.reasons[:facts.reasons.index(code)])
+
+
+def _saturation(facts: PageFacts, unit: str) -> str:
+    """' 87%', or the words of a saturation said in words (' in the high 80s', ' under 90'): the value stored is
+    the decade's lowest or the bound's highest, which the page must not show as a number the patient never sent."""
+    return f" {facts.spo2_said}" if facts.spo2_said else f" {facts.spo2}{unit}"
 
 
 def _temperature(celsius: float) -> str:
@@ -211,7 +218,7 @@ def spoken_reasons(facts: PageFacts) -> str:
             said += f", {facts.systolic}" + (f" over {facts.diastolic}" if facts.diastolic else "")
             said += f", baseline {facts.baseline_systolic}" if facts.baseline_systolic else ", no baseline"
         elif code == "hypoxia" and facts.spo2 is not None:
-            said += f", {facts.spo2} percent" + (f", floor {facts.spo2_floor}" if facts.spo2_floor else "")
+            said += "," + _saturation(facts, " percent") + (f", floor {facts.spo2_floor}" if facts.spo2_floor else "")
         parts.append(said)
     context = []
     if facts.temperature_c is not None and not temperature_said:

@@ -80,3 +80,51 @@ def test_an_ordinal_dose_of_a_named_medicine_is_a_dose(phone, client, admin_toke
     phone.text(body)
     assert [name for name, _, _ in doses(config)] == ["acetaminophen"]
     assert parse(body).implausible == ()
+
+
+def readings(config) -> list[tuple[int | None, ...]]:
+    return [tuple(row) for row in connect(config["database"]["path"]).execute(
+        "SELECT spo2, systolic, temperature_c FROM readings ORDER BY id")]
+
+
+def pages(client, admin_token) -> list[str]:
+    return [m["body"] for n in NURSES for m in texts_to(client, admin_token, n)]
+
+
+@pytest.mark.parametrize("body, spo2, said", [
+    ("o2 in the 80s", 80, "in the 80s"),
+    ("oxygen in the high 80s", 87, "in the high 80s"),
+    ("o2 mid 80s", 84, "in the mid 80s"),
+    ("sats are 80 something", 80, "in the 80s"),
+    ("oxigeno en los 80", 80, "in the 80s"),
+])
+def test_a_saturation_said_as_a_decade_pages_with_the_patients_words(phone, client, admin_token, patient, config,
+                                                                     clock, body, spo2, said):
+    """SOP 5 Grade 1 Home: "new hypoxia (< 90%)": every value in the 80s pages. The decade is stored as its lowest value
+    (the worst it may be, as two readings of one vital keep the worst), and the page says the patient's words, not
+    a number they never sent: "o2 in the 80s" paged "low oxygen 80%", "oxygen in the high 80s" too (an 87-89 paged as
+    80), and "o2 mid 80s" was read as nothing at all ("could not read that", no page)."""
+    phone.text(body)
+    assert [row[0] for row in readings(config)] == [spo2]
+    [page] = pages(client, admin_token)
+    assert f"low oxygen {said} (floor 90%)" in page, page
+
+
+def test_a_decade_pages_a_patient_whose_own_floor_is_inside_it(phone, client, admin_token, config, clock, runner):
+    """A patient with chronic lung disease has their own floor (baseline SpO2 85: triage.rules.spo2_floor). "o2 in the
+    80s" may be 81: read as 89 (the decade's highest, as "under 90" is read) it would not page; read as its lowest it
+    does, and the nurse reads the words (SOP 5 Grade 1 Home: new hypoxia)."""
+    from conftest import enroll
+    enroll(client, admin_token, baseline_spo2=85)
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    phone.text("o2 in the 80s")
+    [page] = pages(client, admin_token)
+    assert "low oxygen in the 80s (floor 85%)" in page, page
+
+
+def test_a_lower_saturation_beside_a_decade_is_its_own_number(phone, client, admin_token, patient, config, clock):
+    """"o2 in the 80s then 78": 78 is worse than any value of the 80s and was sent as a number; the page shows it."""
+    phone.text("o2 in the 80s then 78")
+    assert [row[0] for row in readings(config)] == [78]
+    [page] = pages(client, admin_token)
+    assert "low oxygen 78% (floor 90%)" in page, page

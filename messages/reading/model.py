@@ -35,6 +35,8 @@ class Parsed:
     systolic: int | None = None
     diastolic: int | None = None
     spo2: int | None = None
+    # "in the high 80s", "under 90": a saturation said in words, not as a number (`spo2` is the value read: 87, 89)
+    spo2_said: str | None = None
     heart_rate: int | None = None
     symptoms: frozenset[str] = frozenset()
     denied_symptoms: frozenset[str] = frozenset()

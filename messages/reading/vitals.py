@@ -80,6 +80,16 @@ def set_aside_other_measures(work: Work) -> None:
 # saturation of 90, no hypoxia and no page; "o2 less than 90" an implausible temperature.
 _BELOW = f"(?:{vocabulary.alternation('temperature_marks', 'below')})"
 _SPO2_BELOW = re.compile(rf"(?<![a-z]){_SPO2_LABEL}{_FILLER}{_BELOW}\s*(\d{{2,3}})(?!\d|[.,]\d)\s*%?")
+# A saturation said as a decade ("o2 in the 80s", "oxygen high 80s", "oxigeno en los 80"): its lowest value, "high" and
+# "mid" narrowing it (vocabulary [vitals.decades] says why). `spo2_said` keeps the words for the nurse's page ("in the
+# high 80s", "under 90"), which never shows a number the patient did not send.
+_DECADE_PARTS = {part: offset for offset, kind in ((0, "low"), (4, "mid"), (7, "high"))
+                 for part in vocabulary.words("vitals", "decades", kind)}
+_DECADE_PART = re.compile(rf"\b(?P<part>{'|'.join(sorted(_DECADE_PARTS, key=len, reverse=True))})[\s-]*$")
+_SPO2_DECADE = re.compile(
+    rf"(?<![a-z]){_SPO2_LABEL}{_FILLER}(?:(?:{'|'.join(_DECADE_PARTS)})[\s-]*)?(?<![\d.,])"
+    rf"(?:(?:{vocabulary.alternation('vitals', 'decades', 'before')})\s+(?P<plain>[5-9]0)(?!\d|[.,]\d|\s*%)"
+    rf"|(?P<decade>[5-9]0)(?:{vocabulary.alternation('vitals', 'decades', 'after')})\b)")
 _SYSTOLIC_BELOW = re.compile(rf"\b(?:{_BP_SINGLE_LABEL}|{_SYS_LABEL}){_FILLER}{_BELOW}\s*(\d{{2,3}})(?!\d|[.,]\d|\s*/)")
 
 
@@ -133,10 +143,23 @@ def extract_vitals(work: Work) -> dict[str, Any]:
     if pressures:
         found["systolic"], found["diastolic"] = min(pressures, key=lambda p: (p[0], p[1] is None))
     saturations: list[int] = []
+    said: dict[int, str] = {}  # a value read from words, and the words: "in the high 80s" (87), "under 90" (89)
+    for m in work.find(_SPO2_DECADE):  # "o2 in the high 80s": 87
+        end = m.end()
+        while (more := _SPO2_MORE.match(work.left, end)) and within(int(more.group(1)), SPO2_RANGE):
+            saturations.append(int(more.group(1)))  # "o2 in the 80s, now 92": the same vital again
+            end = more.end()
+        work.take(m.start(), end)
+        decade = int(m.group("decade") or m.group("plain"))
+        part = _DECADE_PART.search(m.string, m.start(), m.start("decade") if m.group("decade") else m.start())
+        offset = _DECADE_PARTS[part.group("part")] if part else 0
+        saturations.append(decade + offset)
+        said[decade + offset] = f"in the {part.group('part') + ' ' if part else ''}{decade}s"
     for m in work.find(_SPO2_BELOW):  # "oxygen under 90": 89
         work.take(m.start(), m.end())
         if within(int(m.group(1)) - 1, SPO2_RANGE):
             saturations.append(int(m.group(1)) - 1)
+            said[int(m.group(1)) - 1] = f"under {m.group(1)}"
     for pattern in (_SPO2, _SPO2_AFTER):
         for m in work.find(pattern):
             values, end = [int(m.group(1))], m.end()
@@ -151,6 +174,8 @@ def extract_vitals(work: Work) -> dict[str, Any]:
                     found["implausible"].append("spo2")
     if saturations:
         found["spo2"] = min(saturations)
+        if found["spo2"] in said:
+            found["spo2_said"] = said[found["spo2"]]
     for pattern in (_HR, _HR_AFTER):
         for m in work.find(pattern):
             values, end = [int(m.group(1))], m.end()
@@ -222,6 +247,7 @@ def add_vitals_by_context(work: Work, found: dict[str, Any]) -> dict[str, Any]:
             found["implausible"].append(vital)
         elif field not in found or (value > found[field] if field == "heart_rate" else value < found[field]):
             found[field] = value
+            found.pop(f"{field}_said", None)  # a lower saturation than the decade said: its own number
             if field == "systolic":
                 found["diastolic"] = None
     return _settled(found)

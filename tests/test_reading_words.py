@@ -128,3 +128,27 @@ def test_a_lower_saturation_beside_a_decade_is_its_own_number(phone, client, adm
     assert [row[0] for row in readings(config)] == [78]
     [page] = pages(client, admin_token)
     assert "low oxygen 78% (floor 90%)" in page, page
+
+
+@pytest.mark.parametrize("body, given_utc", [
+    ("took tylenol at 230", "20:30"),  # 2:30 PM CST
+    ("took tylenol at 1130", "17:30"),
+    ("tylenol 1230pm", "18:30"),
+    ("tome tylenol a las 230", "20:30"),
+])
+def test_a_dose_time_typed_without_its_colon_times_the_dose(phone, client, admin_token, patient, config, clock, body,
+                                                            given_utc):
+    """"took tylenol at 230" read 230 as an implausible temperature: the patient was told to measure again, and the
+    dose was timed at 3 PM, not 2:30 (SOP 5 Grade 1 Home: the next acetaminophen >= 6-8 h after a dose)."""
+    clock.move_to(START.replace(hour=15))
+    phone.text(body)
+    assert [(name, given_at[11:16]) for name, _, given_at in doses(config)] == [("acetaminophen", given_utc)]
+    [reply] = texts_to(client, admin_token, PATIENT_PHONE)[-1:]
+    assert reply["body"].startswith("We noted your dose"), reply["body"]
+
+
+@pytest.mark.parametrize("body, temperature_c", [("fever at 101", 38.33), ("temp at 100.4", 38.0),
+                                                 ("took tylenol at 930, temp 101.2", 38.44)])
+def test_a_temperature_after_at_stays_a_temperature(body, temperature_c):
+    """A plausible temperature after "at" is never read as a clock time (SOP 4 Grading: fever >= 100.4 F)."""
+    assert parse(body).temperature_c == temperature_c

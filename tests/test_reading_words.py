@@ -152,3 +152,33 @@ def test_a_dose_time_typed_without_its_colon_times_the_dose(phone, client, admin
 def test_a_temperature_after_at_stays_a_temperature(body, temperature_c):
     """A plausible temperature after "at" is never read as a clock time (SOP 4 Grading: fever >= 100.4 F)."""
     assert parse(body).temperature_c == temperature_c
+
+
+@pytest.mark.parametrize("body, temperature_c", [
+    ("temp 101.1 sorry 100.1", 37.83),
+    ("101.1 typo, 100.1", 37.83),
+    ("oops 99.1 not 101", 37.28),
+    ("sorry not 101, 99.1", 37.28),
+    ("38.9 perdon, es 37.9", 37.9),
+])
+def test_a_temperature_corrected_in_the_same_text_is_the_corrected_one(phone, client, admin_token, patient, config,
+                                                                       clock, body, temperature_c):
+    """"temp 101.1 sorry 100.1" was read as two readings and the highest kept: "You have a fever. Take acetaminophen
+    now" for a fever the patient had just taken back (SOP 4 Grading: fever >= 100.4 F; SOP 5 Grade 1 Home:
+    acetaminophen for a fever)."""
+    phone.text(body)
+    assert [row[2] for row in readings(config)] == [temperature_c]
+    told = " ".join(m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE))
+    assert "You have a fever" not in told, told
+
+
+@pytest.mark.parametrize("body, temperature_c", [
+    ("99.1 sorry 101.1", 38.39),  # corrected up: a fever
+    ("101.5, sorry to bother you, was 99 this morning", 38.61),  # an apology, and an earlier reading: no correction
+    ("101.5 sorry was 99 this morning", 38.61),
+    ("temp 101 not 100", 38.33),
+    ("sorry for the late reply, 99 earlier, now 101.2", 38.44),
+])
+def test_an_apology_or_a_correction_up_never_reads_a_fever_away(body, temperature_c):
+    """SOP 4 Grading: fever >= 100.4 F. Only a temperature right after the correction's words replaces another."""
+    assert parse(body).temperature_c == temperature_c

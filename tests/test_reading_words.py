@@ -182,3 +182,23 @@ def test_a_temperature_corrected_in_the_same_text_is_the_corrected_one(phone, cl
 def test_an_apology_or_a_correction_up_never_reads_a_fever_away(body, temperature_c):
     """SOP 4 Grading: fever >= 100.4 F. Only a temperature right after the correction's words replaces another."""
     assert parse(body).temperature_c == temperature_c
+
+
+@pytest.mark.parametrize("body", ["feeling 80% better", "50% better than yesterday", "I'm not 100% today",
+                                  "ate 50% of lunch", "me siento 80% mejor", "im 100% sure I took it"])
+def test_a_percent_said_of_how_one_feels_is_no_saturation(phone, client, admin_token, patient, config, clock, body):
+    """"feeling 80% better" was read as an SpO2 of 80: the nurse was paged URGENT for low oxygen and the patient told
+    to call the clinic or go to the ED (SOP 5 Grade 1 Home: new hypoxia < 90% is the red flag; a false page teaches
+    nurses to ignore the pager)."""
+    phone.text(body)
+    assert [row[0] for row in readings(config) if row[0] is not None] == []
+    assert pages(client, admin_token) == []
+
+
+@pytest.mark.parametrize("body, spo2", [("88%", 88), ("88 % ok?", 88), ("im 86%", 86), ("o2 88% better than before", 88),
+                                        ("85% de oxigeno", 85)])
+def test_a_saturation_beside_those_words_still_pages(phone, client, admin_token, patient, config, clock, body, spo2):
+    """SOP 5 Grade 1 Home: new hypoxia (< 90%). A percent alone, asked about or after an oxygen label stays a saturation."""
+    phone.text(body)
+    assert [row[0] for row in readings(config)] == [spo2]
+    assert len(pages(client, admin_token)) == 1

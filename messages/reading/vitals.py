@@ -68,10 +68,23 @@ _NOT_VITAL = re.compile(
     rf"|(?<![\w.,])\d{{1,4}}(?:[.,]\d+)?\s*{_NOT_VITAL_UNIT}\b")
 
 
+# A percent said of how one feels or how much ("feeling 80% better", "I'm not 100%", "ate 50% of lunch"): vocabulary
+# [vitals.labels] percent_not_vital_before / _after say why. Never after an oxygen label ("o2 88% better" is 88).
+_PERCENT_NOT_VITAL = re.compile(
+    rf"\b(?:{vocabulary.alternation('vitals', 'labels', 'percent_not_vital_before')})\s+(?:(?:about|around|like|only|"
+    rf"maybe|al|el|como)\s+)?(?<![\d.,])\d{{1,3}}\s*%"
+    rf"|(?<![\w.,])\d{{1,3}}\s*%\s*(?:{vocabulary.alternation('vitals', 'labels', 'percent_not_vital_after')})\b")
+_SPO2_LABEL_BEFORE = re.compile(rf"(?<![a-z]){_SPO2_LABEL}\b(?:\W+\w+){{0,4}}\W*$")
+
+
 def set_aside_other_measures(work: Work) -> None:
-    """Take out numbers labelled as a measure that is no vital sign ("sugar 101", "98 lbs"): neither a reading nor a dose."""
+    """Take out numbers labelled as a measure that is no vital sign ("sugar 101", "98 lbs"), and a percent said of how
+    one feels ("feeling 80% better"): neither a reading nor a dose."""
     for m in work.find(_NOT_VITAL):
         work.take(m.start(), m.end())
+    for m in work.find(_PERCENT_NOT_VITAL):
+        if not _SPO2_LABEL_BEFORE.search(work.text, max(0, m.start() - 40), m.start()):
+            work.take(m.start(), m.end())
 
 
 # A saturation or a systolic said only as below a number ("oxygen under 90", "o2 less than 90", "bp under 90",

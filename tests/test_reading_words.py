@@ -202,3 +202,15 @@ def test_a_saturation_beside_those_words_still_pages(phone, client, admin_token,
     phone.text(body)
     assert [row[0] for row in readings(config)] == [spo2]
     assert len(pages(client, admin_token)) == 1
+
+
+def test_a_dose_at_100_is_never_answered_no_fever(phone, client, admin_token, patient, config, clock):
+    """"took tylenol at 100" may be 1:00 typed without its colon: it was answered "Thank you. No fever now" about a
+    temperature the patient may never have taken. Read as 100 F (a fever after "at" is never read away: SOP 4 Grading,
+    >= 100.4 F) but unsure, so the patient is asked for the number."""
+    clock.move_to(START.replace(hour=15))
+    phone.text("took tylenol at 100")
+    told = " ".join(m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE))
+    assert "No fever now" not in told, told
+    assert "We are not sure we read that temperature right" in told, told
+    assert [name for name, _, _ in doses(config)] == ["acetaminophen"]

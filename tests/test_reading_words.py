@@ -214,3 +214,27 @@ def test_a_dose_at_100_is_never_answered_no_fever(phone, client, admin_token, pa
     assert "No fever now" not in told, told
     assert "We are not sure we read that temperature right" in told, told
     assert [name for name, _, _ in doses(config)] == ["acetaminophen"]
+
+
+@pytest.mark.parametrize("body", ["had 101", "I had 101 this morning", "had 101 took tylenol"])
+def test_a_temperature_after_had_is_no_dose(phone, client, admin_token, patient, config, clock, body):
+    """"I had 101 this morning" was recorded as an acetaminophen dose of unknown strength (counted as 1000 mg toward the
+    day's limit) and the fever read as nothing: "We noted your dose", no fever advice (SOP 4 Grading: fever >= 100.4 F;
+    SOP 5 Grade 1 Home: acetaminophen 650-1000 mg for a fever)."""
+    phone.text(body)
+    assert [row[2] for row in readings(config)] == [38.33]
+    assert [dose for _, dose, _ in doses(config)] == ([None] if "tylenol" in body else [])
+    told = " ".join(m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE))
+    assert "fever" in told.lower(), told
+
+
+@pytest.mark.parametrize("body", ["took 2 at 2", "tome 2 a las 2", "2 doses of tylenol today"])
+def test_a_count_of_tablets_is_no_temperature(phone, client, admin_token, patient, config, clock, body):
+    """"took 2 at 2" and "2 doses of tylenol today" read the 2 as an implausible temperature: "measure again", and for
+    "took 2 at 2" no dose was recorded (SOP 5 Grade 1 Home: the next acetaminophen >= 6-8 h after a dose)."""
+    clock.move_to(START.replace(hour=15))
+    phone.text(body)
+    assert [name for name, _, _ in doses(config)] == ["acetaminophen"]
+    assert parse(body).implausible == ()
+    [reply] = texts_to(client, admin_token, PATIENT_PHONE)[-1:]
+    assert reply["body"].startswith("We noted your dose"), reply["body"]

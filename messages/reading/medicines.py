@@ -95,11 +95,17 @@ def dose_arithmetic(text: str) -> str:
     return text
 
 
-# Doses without a drug's name: "took it", "took 1000 mg", "lo tome", "me la tome".
+# Doses without a drug's name: "took it", "took 1000 mg", "took 2 at 2", "lo tome", "me la tome". A bare 100-109 is a
+# temperature, never a dose: "had 101", "I had 101 this morning" were recorded as a dose of unknown strength (counted
+# 1000 mg) and the fever was read as nothing ("We noted your dose"; SOP 4 Grading: fever >= 100.4 F). A count of
+# tablets alone ("took 2") only before a time, "more"/"again", or the end of its clause: "took 2 at 2" was an
+# implausible temperature ("measure again") and no dose.
+_TOOK_COUNT_END = r"(?=\s*(?:$|[,.;!]|\b(?:at|around|about|by|a\s+las?|more|again|earlier|ago|hace|now|ahora|for|para)\b|@))"
 _IT = re.compile(
     rf"\b(?:took|taken|take|had|tome|tomo|tomar)\s+(?:(?P<num>{NUMBER})\s*(?P<unit>{MG_UNITS}|{_COUNT})\b|"
-    r"(?P<bare>[1-9]\d{2,3})(?!\d|[.,]\d|\s*(?:f|c|degrees|grados)\b|\s*°)|"
+    r"(?!10\d(?!\d))(?P<bare>[1-9]\d{2,3})(?!\d|[.,]\d|\s*(?:f|c|degrees|grados)\b|\s*°)|"
     r"(?:it|them|one|two|the\s+pills?|the\s+medicine|una|la\s+pastilla|otra|another(?:\s+one)?|more))\b"
+    rf"|\b(?:took|tome|tomo)\s+[1-4](?![\d.,]){_TOOK_COUNT_END}"
     r"|\b(?:ya\s+)?(?:me\s+)?(?:la|lo|las|los)\s+(?:tome|tomo|he\s+tomado)\b")
 _LONE_MG = re.compile(rf"(?<![\d.,])(?P<num>{NUMBER})\s*(?P<unit>mg|mgs|milligrams?|miligramos?)\b")
 # Asked about or planned, not taken: "can I take tylenol?", "going to take tylenol", "voy a tomar"

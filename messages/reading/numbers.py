@@ -58,7 +58,8 @@ def join_decimal(match: re.Match[str]) -> str:
 
 
 
-# Counts and durations that are not readings: "day 2", "3 days", "for 2 hours", "2 times", "2nd", "2º dosis".
+# Counts and durations that are not readings: "day 2", "3 days", "for 2 hours", "2 times", "2 doses" (was an implausible
+# temperature: "measure again"), "2nd", "2º dosis".
 # A number after "day"/"dia" that has a decimal or a degree mark is the temperature, not the day: "3rd day 101.2",
 # "1er dia 38.5", "5º dia 38º" were read as day 101 / day 38 and the fever as nothing ("could not read that", no
 # acetaminophen advice: SOP 4 Grading, fever >= 100.4 F / 38 C). A day, dose or cycle is counted in one or two digits.
@@ -67,7 +68,7 @@ def join_decimal(match: re.Match[str]) -> str:
 _ORDINAL_NOUNS = r"(?:dosis|doses?|dias?|days?|ciclos?|cycles?|semanas?|weeks?|vez|infusion|inyeccion|injection|shot)"
 _COUNTS = re.compile(
     r"(?:\b(?:day|dia|dose|dosis|cycle|ciclo)\s*|#)\d{1,2}\b(?![.,]\d|\s*(?:°|(?:degrees?|grados?|deg|f|c)\b))"
-    r"|(?<![\d.,])\d+\s*(?:days?|dias?|times?|veces|weeks?|"
+    r"|(?<![\d.,])\d+\s*(?:days?|dias?|times?|veces|weeks?|doses|dosis|"
     r"semanas?|hours?|hrs?|horas?|minutes?|mins?|minutos?|x|st|nd|rd|th)\b"
     rf"|(?<![\d.,])(?:[0-9]|[12][0-9]|3[0-3])\s*°\s*(?={_ORDINAL_NOUNS}\b)")
 

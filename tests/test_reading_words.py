@@ -238,3 +238,23 @@ def test_a_count_of_tablets_is_no_temperature(phone, client, admin_token, patien
     assert parse(body).implausible == ()
     [reply] = texts_to(client, admin_token, PATIENT_PHONE)[-1:]
     assert reply["body"].startswith("We noted your dose"), reply["body"]
+
+
+@pytest.mark.parametrize("body, label", [
+    ("no the dizziness is back", "dizziness"),
+    ("no the confusion is worse", "confusion"),
+    ("no el mareo volvio", "dizziness"),
+])
+def test_a_symptom_after_a_correcting_no_pages(phone, client, admin_token, patient, config, clock, body, label):
+    """"no the dizziness is back" read 'no ... the dizziness' as a denial: no page, no advice, for a sign the SOP sends
+    to the clinic urgently (SOP 5 Grade 1 Home: "recontact the clinic urgently ... weakness, confusion, dizziness")."""
+    phone.text(body)
+    [page] = pages(client, admin_token)
+    assert page.startswith("crswatch URGENT") and label in page, page
+
+
+@pytest.mark.parametrize("body", ["no dizziness", "not the dizziness, just tired", "no the dizziness is gone"])
+def test_a_denied_symptom_stays_denied(phone, client, admin_token, patient, config, clock, body):
+    """The correction is only a bare 'no' with an article or possessive after it; a denial pages no one."""
+    phone.text(body)
+    assert pages(client, admin_token) == []

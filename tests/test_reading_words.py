@@ -97,6 +97,8 @@ def pages(client, admin_token) -> list[str]:
     ("o2 mid 80s", 84, "in the mid 80s"),
     ("sats are 80 something", 80, "in the 80s"),
     ("oxigeno en los 80", 80, "in the 80s"),
+    ("oxygen in the high eighties", 87, "in the high 80s"),  # no digit at all: was read as nothing
+    ("oxigeno en los ochenta", 80, "in the 80s"),
 ])
 def test_a_saturation_said_as_a_decade_pages_with_the_patients_words(phone, client, admin_token, patient, config,
                                                                      clock, body, spo2, said):

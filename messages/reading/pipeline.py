@@ -16,7 +16,7 @@ from .said import NO_FEVER, is_acknowledgement
 from .symptoms import extract_symptoms
 from .temperature import extract_temperature
 from .times import extract_times
-from .vitals import add_vitals_by_context, extract_vitals, set_aside_other_measures
+from .vitals import add_vitals_by_context, extract_vitals, says_a_decade, set_aside_other_measures
 
 _DIGIT = re.compile(r"\d")
 
@@ -82,7 +82,8 @@ def _read(text: str, language: str | None, now: datetime | None) -> Parsed:
     words around them, then what numbers are left are temperatures."""
     work = Work(text)
     times = extract_times(work, now)
-    has_number = _DIGIT.search(text) is not None  # every stage below but medicines reads a number
+    # every stage below but medicines reads a number ("oxygen in the eighties" is one)
+    has_number = _DIGIT.search(text) is not None or says_a_decade(text)
     if has_number:
         set_aside_other_measures(work)  # "blood sugar 102", "250 mg/dl": no temperature, no dose
     vitals: dict[str, Any] = extract_vitals(work) if has_number else {"implausible": []}

@@ -99,10 +99,21 @@ _SPO2_BELOW = re.compile(rf"(?<![a-z]){_SPO2_LABEL}{_FILLER}{_BELOW}\s*(\d{{2,3}
 _DECADE_PARTS = {part: offset for offset, kind in ((0, "low"), (4, "mid"), (7, "high"))
                  for part in vocabulary.words("vitals", "decades", kind)}
 _DECADE_PART = re.compile(rf"\b(?P<part>{'|'.join(sorted(_DECADE_PARTS, key=len, reverse=True))})[\s-]*$")
+_DECADE_WORDS = {word: decade for decade in range(50, 100, 10)
+                 for word in vocabulary.words("vitals", "decades", f"in_words_{decade}")}
 _SPO2_DECADE = re.compile(
     rf"(?<![a-z]){_SPO2_LABEL}{_FILLER}(?:(?:{'|'.join(_DECADE_PARTS)})[\s-]*)?(?<![\d.,])"
-    rf"(?:(?:{vocabulary.alternation('vitals', 'decades', 'before')})\s+(?P<plain>[5-9]0)(?!\d|[.,]\d|\s*%)"
+    rf"(?:(?:(?:{vocabulary.alternation('vitals', 'decades', 'before')})\s+)?(?P<word>{'|'.join(_DECADE_WORDS)})\b"
+    rf"|(?:{vocabulary.alternation('vitals', 'decades', 'before')})\s+(?P<plain>[5-9]0)(?!\d|[.,]\d|\s*%)"
     rf"|(?P<decade>[5-9]0)(?:{vocabulary.alternation('vitals', 'decades', 'after')})\b)")
+_DECADE_WORD = re.compile(rf"\b(?:{'|'.join(_DECADE_WORDS)})\b")
+
+
+def says_a_decade(text: str) -> bool:
+    """A decade said in words ("oxygen in the eighties"): a number to read, though the text has no digit."""
+    return _DECADE_WORD.search(text) is not None
+
+
 _SYSTOLIC_BELOW = re.compile(rf"\b(?:{_BP_SINGLE_LABEL}|{_SYS_LABEL}){_FILLER}{_BELOW}\s*(\d{{2,3}})(?!\d|[.,]\d|\s*/)")
 
 
@@ -163,8 +174,9 @@ def extract_vitals(work: Work) -> dict[str, Any]:
             saturations.append(int(more.group(1)))  # "o2 in the 80s, now 92": the same vital again
             end = more.end()
         work.take(m.start(), end)
-        decade = int(m.group("decade") or m.group("plain"))
-        part = _DECADE_PART.search(m.string, m.start(), m.start("decade") if m.group("decade") else m.start())
+        decade = _DECADE_WORDS[m.group("word")] if m.group("word") else int(m.group("decade") or m.group("plain"))
+        first = next(m.start(group) for group in ("word", "decade", "plain") if m.group(group))
+        part = _DECADE_PART.search(m.string, m.start(), first)
         offset = _DECADE_PARTS[part.group("part")] if part else 0
         saturations.append(decade + offset)
         said[decade + offset] = f"in the {part.group('part') + ' ' if part else ''}{decade}s"

@@ -260,3 +260,26 @@ def test_a_denied_symptom_stays_denied(phone, client, admin_token, patient, conf
     """The correction is only a bare 'no' with an article or possessive after it; a denial pages no one."""
     phone.text(body)
     assert pages(client, admin_token) == []
+
+
+@pytest.mark.parametrize("body", ["I didn't give him tylenol", "haven't given her any tylenol", "did not give tylenol",
+                                  "he won't let me give him tylenol", "no le di tylenol", "no le he dado tylenol",
+                                  "no se tomo el tylenol", "todavia no tomo tylenol"])
+def test_a_dose_a_caregiver_did_not_give_is_no_dose(phone, client, admin_token, patient, config, clock, body):
+    """"I didn't give him tylenol", "no le di tylenol" were recorded as a dose: a fever an hour later was told "Do not
+    take more acetaminophen (Tylenol) until ..." for a dose no one had (SOP 5 Grade 1 Home: acetaminophen 650-1000 mg
+    for a fever)."""
+    phone.text(body)
+    assert doses(config) == []
+    clock.move_to(START.replace(hour=11))
+    before = len(texts_to(client, admin_token, PATIENT_PHONE))
+    phone.text("temp 101.2")
+    told = " ".join(m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE)[before:])
+    assert "Take 650-1000 mg of acetaminophen (Tylenol) now" in told, told
+
+
+@pytest.mark.parametrize("body", ["no he took the tylenol at 2", "no she had her tylenol at 2"])
+def test_a_caregivers_correction_is_a_dose(body):
+    """"no he took the tylenol at 2": the Spanish "no he (tomado)" read the English "he" as not taken (SOP 5 Grade 1
+    Home: the next acetaminophen >= 6-8 h after a dose)."""
+    assert [m.name for m in parse(body).medications] == ["acetaminophen"]

@@ -283,3 +283,25 @@ def test_a_caregivers_correction_is_a_dose(body):
     """"no he took the tylenol at 2": the Spanish "no he (tomado)" read the English "he" as not taken (SOP 5 Grade 1
     Home: the next acetaminophen >= 6-8 h after a dose)."""
     assert [m.name for m in parse(body).medications] == ["acetaminophen"]
+
+
+@pytest.mark.parametrize("body", ["forgot to take tylenol", "skipped tylenol", "missed my tylenol dose",
+                                  "my tylenol ran out", "don't have any tylenol", "olvide tomar el tylenol",
+                                  "se me acabo el tylenol", "el tylenol se acabo"])
+def test_a_dose_forgotten_or_run_out_is_no_dose(phone, client, admin_token, patient, config, clock, body):
+    """"forgot to take tylenol", "my tylenol ran out" were recorded as a dose: a fever an hour later was told to wait
+    for acetaminophen no one took (SOP 5 Grade 1 Home: acetaminophen 650-1000 mg for a fever)."""
+    phone.text(body)
+    assert doses(config) == []
+    clock.move_to(START.replace(hour=11))
+    before = len(texts_to(client, admin_token, PATIENT_PHONE))
+    phone.text("temp 101.2")
+    told = " ".join(m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE)[before:])
+    assert "Take 650-1000 mg of acetaminophen (Tylenol) now" in told, told
+
+
+@pytest.mark.parametrize("body", ["I forgot to text, took tylenol at 2", "sorry I missed your text, took tylenol",
+                                  "tylenol didn't help"])
+def test_a_forgotten_text_beside_a_dose_keeps_the_dose(body):
+    """Only the medicine's own clause is read for 'forgot' / 'missed' (SOP 5 Grade 1 Home: repeat >= 6-8 h later)."""
+    assert [m.name for m in parse(body).medications] == ["acetaminophen"]

@@ -118,6 +118,8 @@ _NOT_TAKEN = re.compile(
     rf"(?:{vocabulary.alternation('medicines', 'reports', 'not_taken')})\b"
     rf"(?:\s+(?:{vocabulary.alternation('medicines', 'reports', 'not_taken_filler')}))*\s*$")
 
+_NOT_TAKEN_AFTER = re.compile(rf"\s*(?:{vocabulary.alternation('medicines', 'reports', 'not_taken_after')})\b")
+
 
 def _clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     """The clause around a match: between , . ; ! ? and the words 'and', 'but', 'y', 'pero'."""
@@ -171,7 +173,8 @@ def extract_medications(work: Work, times: list[TimeSaid]) -> list[MedicationRep
         work.take(start, end)
         if not used_pre and m.group("pnum"):
             before = text[left:m.start("drug")].replace(m.group("pnum"), " ")
-        if _NOT_TAKEN.search(re.sub(r"[\d.,]+\s*(?:" + MG_UNITS + r")?", " ", before)):
+        if _NOT_TAKEN.search(re.sub(r"[\d.,]+\s*(?:" + MG_UNITS + r")?", " ", before)) \
+                or _NOT_TAKEN_AFTER.match(text, m.end("drug")):
             continue
         clause = text[left:right]
         asking = bool(_ASKING.search(clause)) and not re.search(r"\b(?:took|taken|tome|had)\b", before)

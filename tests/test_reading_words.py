@@ -305,3 +305,23 @@ def test_a_dose_forgotten_or_run_out_is_no_dose(phone, client, admin_token, pati
 def test_a_forgotten_text_beside_a_dose_keeps_the_dose(body):
     """Only the medicine's own clause is read for 'forgot' / 'missed' (SOP 5 Grade 1 Home: repeat >= 6-8 h later)."""
     assert [m.name for m in parse(body).medications] == ["acetaminophen"]
+
+
+@pytest.mark.parametrize("body, temperature_c", [("38°5", 38.5), ("37º8", 37.8), ("temp 38°6", 38.6)])
+def test_a_degree_sign_as_the_decimal_mark_keeps_the_tenths(phone, client, admin_token, patient, config, clock, body,
+                                                            temperature_c):
+    """"38°5" (38.5 C as much of Europe and Latin America writes it) was stored as 38.0, the tenths lost. Read as the
+    decimal it is, and like any decimal mark written another way, marked guessed (never "No fever now"; SOP 4 Grading:
+    fever >= 38 C)."""
+    phone.text(body)
+    assert [row[2] for row in readings(config)] == [temperature_c]
+    assert parse(body).temperature_guessed
+
+
+def test_keycap_digits_are_the_number(phone, client, admin_token, patient, config, clock):
+    """"1️⃣0️⃣1️⃣" (keycap emoji) was read digit by digit as an implausible temperature ("measure again") for a fever
+    (SOP 4 Grading: >= 100.4 F)."""
+    phone.text("temp 1\ufe0f\u20e30\ufe0f\u20e31\ufe0f\u20e3")
+    assert [row[2] for row in readings(config)] == [38.33]
+    told = " ".join(m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE))
+    assert "You have a fever" in told, told

@@ -37,8 +37,9 @@ SPLIT_DECIMAL = re.compile(
     r"(?<![\d.,/])\b(?P<whole>9[3-9]|10[0-9]|3[4-9]|4[0-2])"
     # the decimal mark written another way: "100. 7", "100'7", "100, 7", "100-5", "100 point 7", "100 pt 5",
     # "38 punto 5", "38 coma 5", "38 con 5", or a bare space; "100/4" and "100;4" too (the key beside the point on
-    # some phones: read as 100, "No fever now" at the fever line; a blood pressure has two digits under the slash)
-    r"(?:\s*\.\s+|\s*'\s*|\s*,\s+|\s*-\s*|\s*/\s*|\s*;\s*|\s+(?:point|pt|dot|punto|coma|con)\s+|\s+)"
+    # some phones: read as 100, "No fever now" at the fever line; a blood pressure has two digits under the slash); and
+    # "38°5", "37º8", as much of Europe and Latin America writes a temperature (read as 38.0 and 37.0, the tenths lost)
+    r"(?:\s*\.\s+|\s*'\s*|\s*,\s+|\s*-\s*|\s*/\s*|\s*;\s*|\s*°\s*|\s+(?:point|pt|dot|punto|coma|con)\s+|\s+)"
     r"(?P<digit>\d)\b"
     r"(?![.,/]?\d)(?!\s*(?:h|hr|hrs|hours?|horas?|min|mins|minutes?|minutos?|days?|dias?|am|pm|times?|veces|"
     rf"tabs?|tablets?|pills?|pastillas?|tabletas?|mg|x|over|sobre|de|(?:extra|regular)\s+strength|{_MEDICINE_NAMES})\b)")

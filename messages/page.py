@@ -48,6 +48,7 @@ class PageFacts:
     reasons: tuple[str, ...]
     temperature_c: float | None = None
     systolic: int | None = None
+    systolic_said: str | None = None  # "in the 80s", "under 90": the systolic as said (`systolic` is the value read)
     diastolic: int | None = None
     baseline_systolic: int | None = None
     spo2: int | None = None
@@ -116,6 +117,8 @@ def reason_phrases(facts: PageFacts, quote_chars: int = QUOTE_CHARS) -> str:
             temperature_shown = True
         elif code == "hypotension" and facts.systolic is not None:
             pressure = f"{facts.systolic}/{facts.diastolic}" if facts.diastolic else f"SBP {facts.systolic}"
+            if facts.systolic_said and not facts.diastolic:
+                pressure = f"SBP {facts.systolic_said}"  # "bp in the 80s" is read as 80: the page says the words
             baseline = f"baseline {facts.baseline_systolic}" if facts.baseline_systolic else "no baseline"
             label += f" {pressure} ({baseline})"
         elif code == "hypoxia" and facts.spo2 is not None:
@@ -215,7 +218,8 @@ def spoken_reasons(facts: PageFacts) -> str:
             said += f", {fahrenheit(facts.temperature_c):.1f} Fahrenheit, {facts.temperature_c:.1f} Celsius"
             temperature_said = True
         elif code == "hypotension" and facts.systolic is not None:
-            said += f", {facts.systolic}" + (f" over {facts.diastolic}" if facts.diastolic else "")
+            said += f", {facts.systolic_said if facts.systolic_said and not facts.diastolic else facts.systolic}" + (
+                f" over {facts.diastolic}" if facts.diastolic else "")
             said += f", baseline {facts.baseline_systolic}" if facts.baseline_systolic else ", no baseline"
         elif code == "hypoxia" and facts.spo2 is not None:
             said += "," + _saturation(facts, " percent") + (f", floor {facts.spo2_floor}" if facts.spo2_floor else "")

@@ -325,3 +325,34 @@ def test_keycap_digits_are_the_number(phone, client, admin_token, patient, confi
     assert [row[2] for row in readings(config)] == [38.33]
     told = " ".join(m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE))
     assert "You have a fever" in told, told
+
+
+@pytest.mark.parametrize("body, baseline, systolic, paged", [
+    ("bp in the 80s", 125, 80, "low blood pressure SBP in the 80s (baseline 125)"),
+    ("top number in the high 80s", 125, 87, "low blood pressure SBP in the high 80s (baseline 125)"),
+    ("bp under 90", 125, 89, "low blood pressure SBP under 90 (baseline 125)"),
+    ("presion en los 80", 125, 80, "low blood pressure SBP in the 80s (baseline 125)"),
+])
+def test_a_systolic_said_as_a_decade_pages_with_the_patients_words(phone, client, admin_token, config, clock, runner,
+                                                                   body, baseline, systolic, paged):
+    """SOP 5 Grade 1 Home: "< 10 mm Hg below baseline AND < 90 mm Hg systolic". A decade is its lowest value, as for a
+    saturation, and the page says the words: "bp in the high 80s" was stored and paged as SBP 80, a number never sent
+    and, beside a baseline of 97, 17 below it where 87 is 10."""
+    from conftest import enroll
+    enroll(client, admin_token, baseline_systolic=baseline)
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    phone.text(body)
+    assert [row[1] for row in readings(config)] == [systolic]
+    [page] = pages(client, admin_token)
+    assert paged in page, page
+
+
+def test_a_high_80s_pressure_ten_below_baseline_pages_no_one(phone, client, admin_token, config, clock, runner):
+    """Baseline 97, "bp in the high 80s": 87-89 is at most 10 below it, not the SOP's "more than 10 below" (SOP 5 Grade
+    1 Home). Read as 80 it paged URGENT."""
+    from conftest import enroll
+    enroll(client, admin_token, baseline_systolic=97)
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    phone.text("bp in the high 80s")
+    assert [row[1] for row in readings(config)] == [87]
+    assert pages(client, admin_token) == []

@@ -101,12 +101,32 @@ _DECADE_PARTS = {part: offset for offset, kind in ((0, "low"), (4, "mid"), (7, "
 _DECADE_PART = re.compile(rf"\b(?P<part>{'|'.join(sorted(_DECADE_PARTS, key=len, reverse=True))})[\s-]*$")
 _DECADE_WORDS = {word: decade for decade in range(50, 100, 10)
                  for word in vocabulary.words("vitals", "decades", f"in_words_{decade}")}
-_SPO2_DECADE = re.compile(
-    rf"(?<![a-z]){_SPO2_LABEL}{_FILLER}(?:(?:{'|'.join(_DECADE_PARTS)})[\s-]*)?(?<![\d.,])"
-    rf"(?:(?:(?:{vocabulary.alternation('vitals', 'decades', 'before')})\s+)?(?P<word>{'|'.join(_DECADE_WORDS)})\b"
-    rf"|(?:{vocabulary.alternation('vitals', 'decades', 'before')})\s+(?P<plain>[5-9]0)(?!\d|[.,]\d|\s*%)"
-    rf"|(?P<decade>[5-9]0)(?:{vocabulary.alternation('vitals', 'decades', 'after')})\b)")
+
+
+def _decade_pattern(label: str, decades: str, tail: str = "") -> re.Pattern[str]:
+    """A value said as a decade after `label`: "o2 in the high 80s", "bp in the 80s", "oxigeno en los ochenta"."""
+    return re.compile(
+        rf"{label}{_FILLER}(?:(?:{'|'.join(_DECADE_PARTS)})[\s-]*)?(?<![\d.,])"
+        rf"(?:(?:(?:{vocabulary.alternation('vitals', 'decades', 'before')})\s+)?(?P<word>{'|'.join(_DECADE_WORDS)})\b"
+        rf"|(?:{vocabulary.alternation('vitals', 'decades', 'before')})\s+(?P<plain>{decades})(?!\d|[.,]\d|\s*%)"
+        rf"|(?P<decade>{decades})(?:{vocabulary.alternation('vitals', 'decades', 'after')})\b){tail}")
+
+
+_SPO2_DECADE = _decade_pattern(rf"(?<![a-z]){_SPO2_LABEL}", "[5-9]0")
+# "bp in the 80s", "top number in the high 80s": SOP 5 Grade 1 Home's "< 90 mm Hg systolic" and "> 10 below
+# baseline" read on the decade's lowest value, and the page says the words (read as 80, "bp in the high 80s" paged
+# a patient whose baseline is 97 as 17 below it; 87 is 10 below, no page). Not a pair: "bp 80s/50s" is read alone.
+_SYSTOLIC_DECADE = _decade_pattern(rf"\b(?:{_BP_SINGLE_LABEL}|{_SYS_LABEL})", "[5-9]0|1[0-9]0", r"(?!\s*/)")
 _DECADE_WORD = re.compile(rf"\b(?:{'|'.join(_DECADE_WORDS)})\b")
+
+
+def _decade(m: re.Match[str]) -> tuple[int, str]:
+    """The lowest value of the decade a _decade_pattern match says, and the words: (87, "in the high 80s")."""
+    decade = _DECADE_WORDS[m.group("word")] if m.group("word") else int(m.group("decade") or m.group("plain"))
+    first = next(m.start(group) for group in ("word", "decade", "plain") if m.group(group))
+    part = _DECADE_PART.search(m.string, m.start(), first)
+    offset = _DECADE_PARTS[part.group("part")] if part else 0
+    return decade + offset, f"in the {part.group('part') + ' ' if part else ''}{decade}s"
 
 
 def says_a_decade(text: str) -> bool:
@@ -147,10 +167,18 @@ def extract_vitals(work: Work) -> dict[str, Any]:
                     else:
                         found["implausible"].append("heart_rate")
     singles: list[int] = []
+    systolic_said: dict[int, str] = {}  # a systolic read from words, and the words: "in the 80s" (80), "under 90" (89)
+    for m in work.find(_SYSTOLIC_DECADE):  # "bp in the high 80s": 87
+        work.take(m.start(), m.end())
+        value, words = _decade(m)
+        if within(value, SYSTOLIC_RANGE):
+            singles.append(value)
+            systolic_said[value] = words
     for m in work.find(_SYSTOLIC_BELOW):  # "bp under 90": 89
         work.take(m.start(), m.end())
         if within(int(m.group(1)) - 1, SYSTOLIC_RANGE):
             singles.append(int(m.group(1)) - 1)
+            systolic_said[int(m.group(1)) - 1] = f"under {m.group(1)}"
     for m in work.find(_BP_SINGLE):
         work.take(m.start(), m.end())
         if within(int(m.group(1)), SYSTOLIC_RANGE):
@@ -166,6 +194,8 @@ def extract_vitals(work: Work) -> dict[str, Any]:
         pressures.append((systolic, below))
     if pressures:
         found["systolic"], found["diastolic"] = min(pressures, key=lambda p: (p[0], p[1] is None))
+        if found["systolic"] in systolic_said and (found["systolic"], None) in pressures:
+            found["systolic_said"] = systolic_said[found["systolic"]]
     saturations: list[int] = []
     said: dict[int, str] = {}  # a value read from words, and the words: "in the high 80s" (87), "under 90" (89)
     for m in work.find(_SPO2_DECADE):  # "o2 in the high 80s": 87
@@ -174,12 +204,9 @@ def extract_vitals(work: Work) -> dict[str, Any]:
             saturations.append(int(more.group(1)))  # "o2 in the 80s, now 92": the same vital again
             end = more.end()
         work.take(m.start(), end)
-        decade = _DECADE_WORDS[m.group("word")] if m.group("word") else int(m.group("decade") or m.group("plain"))
-        first = next(m.start(group) for group in ("word", "decade", "plain") if m.group(group))
-        part = _DECADE_PART.search(m.string, m.start(), first)
-        offset = _DECADE_PARTS[part.group("part")] if part else 0
-        saturations.append(decade + offset)
-        said[decade + offset] = f"in the {part.group('part') + ' ' if part else ''}{decade}s"
+        value, words = _decade(m)
+        saturations.append(value)
+        said[value] = words
     for m in work.find(_SPO2_BELOW):  # "oxygen under 90": 89
         work.take(m.start(), m.end())
         if within(int(m.group(1)) - 1, SPO2_RANGE):

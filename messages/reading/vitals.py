@@ -74,7 +74,7 @@ _PERCENT_NOT_VITAL = re.compile(
     rf"\b(?:{vocabulary.alternation('vitals', 'labels', 'percent_not_vital_before')})\s+(?:(?:about|around|like|only|"
     rf"maybe|al|el|como)\s+)?(?<![\d.,])\d{{1,3}}\s*%"
     rf"|(?<![\w.,])\d{{1,3}}\s*%\s*(?:{vocabulary.alternation('vitals', 'labels', 'percent_not_vital_after')})\b")
-_SPO2_LABEL_BEFORE = re.compile(rf"(?<![a-z]){_SPO2_LABEL}\b(?:\W+\w+){{0,4}}\W*$")
+_SPO2_LABEL_BEFORE = re.compile(rf"(?<![a-z]){_SPO2_LABEL}\b(?:[^\w\d]+[a-z']+){{0,4}}[^\w\d]*$")
 
 
 def set_aside_other_measures(work: Work) -> None:

@@ -357,3 +357,22 @@ def test_a_high_80s_pressure_ten_below_baseline_pages_no_one(phone, client, admi
     phone.text("bp in the high 80s")
     assert [row[1] for row in readings(config)] == [87]
     assert pages(client, admin_token) == []
+
+
+@pytest.mark.parametrize("body, dose_mg, given_utc", [
+    ("took 500mg sorry 1000mg", 1000.0, "21:30"),
+    ("took tylenol 500 mg, I meant 1000 mg", 1000.0, "21:30"),
+    ("took tylenol 650 oops 1000", 1000.0, "21:30"),
+    ("took tylenol at 2 sorry at 3", None, "21:00"),  # 3 PM CST
+])
+def test_a_dose_corrected_in_the_same_text_is_the_corrected_one(phone, client, admin_token, patient, config, clock,
+                                                                body, dose_mg, given_utc):
+    """"took 500mg sorry 1000mg" counted 500 mg toward the daily maximum for 1000 taken (DESIGN: 4 g in 24 h; SOP 5
+    Grade 1 Home: 650-1000 mg), "took tylenol 650 oops 1000" also read 1000 as an implausible temperature ("measure
+    again"), and "at 2 sorry at 3" timed the dose an hour early, the next allowed an hour early (SOP 5 Grade 1 Home:
+    >= 6-8 h later)."""
+    clock.move_to(START.replace(hour=15, minute=30))
+    phone.text(body)
+    assert [(dose, given_at[11:16]) for _, dose, given_at in doses(config)] == [(dose_mg, given_utc)]
+    [reply] = texts_to(client, admin_token, PATIENT_PHONE)[-1:]
+    assert reply["body"].startswith("We noted your dose"), reply["body"]

@@ -5,6 +5,7 @@ import re
 
 from . import vocabulary
 from .model import MedicationReport, Work
+from .temperature import BRIDGE, CORRECTION
 from .times import TimeSaid
 
 # Every name a medicine goes by, to its canonical name (triage.model.MEDICATIONS, or model.OTHER_MEDICINES:
@@ -214,12 +215,46 @@ def extract_medications(work: Work, times: list[TimeSaid]) -> list[MedicationRep
         if re.fullmatch(_AGAIN_CLAUSE, rest.strip()):
             work.take(m.start(), m.end())
             reports.append((m.start(), previous[1], None, False))
+    corrected_times = _corrections(work, times, reports)
     result = []
     for position, name, dose_mg, asking in sorted(reports):
-        when = None if asking else _time_for(text, position, times)
+        when = None if asking else corrected_times.get(position) or _time_for(text, position, times)
         result.append(MedicationReport(name, dose_mg, when.at if when else None, asking,
                                        when.raw if when else None))
     return result
+
+
+_CORRECTED_DOSE = re.compile(rf"(?<![\d.,])(?P<num>{NUMBER})\s*(?P<unit>{MG_UNITS}|{_COUNT})?(?![\d\w])")
+
+
+def _corrections(work: Work, times: list[TimeSaid], reports: list[tuple[int, str, float | None, bool]]
+                 ) -> dict[int, TimeSaid]:
+    """A dose or a dose's time typed again to correct it ("took 500mg sorry 1000mg", "took tylenol 650 oops 1000",
+    "took tylenol at 2 sorry at 3"; the words are temperature.py's): the dose before the correction takes the new
+    amount (in `reports`, in place), and its new time is returned by the report's position. Read as typed first,
+    500 mg was counted toward the daily maximum for 1000 taken (DESIGN: 4 g in 24 h), "1000" was an implausible
+    temperature ("measure again"), and a dose at 3 was timed at 2, the next one allowed an hour early (SOP 5 Grade 1
+    Home: >= 6-8 h later)."""
+    text = work.text
+    corrected: dict[int, TimeSaid] = {}
+    for mark in CORRECTION.finditer(text):
+        previous = _dose_before(reports, mark.start())
+        bridge = BRIDGE.match(text, mark.end())
+        if previous is None or bridge is None:
+            continue
+        start = bridge.end()
+        when = next((t for t in times if t.start == start), None)
+        if when is not None:
+            corrected[previous[0]] = when
+            continue
+        amount = _CORRECTED_DOSE.match(text, start)  # "1000mg" after a dose was set aside already (_LONE_MG)
+        if amount is None:
+            continue
+        dose_mg, is_dose = _dose(amount.group("num"), amount.group("unit"))
+        if is_dose and (dose_mg is not None or amount.group("unit")):  # "sorry 2 tabs": a dose of unknown strength
+            work.take(amount.start(), amount.end())
+            reports[reports.index(previous)] = (previous[0], previous[1], dose_mg, previous[3])
+    return corrected
 
 
 # A clause that says only that a dose was taken again, at a time of its own: "and again at 2am", "y otra vez a las 2".

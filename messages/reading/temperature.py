@@ -76,10 +76,10 @@ def extract_temperature(work: Work) -> dict[str, object]:
 
 # A temperature typed again to correct one ("temp 101.1 sorry 100.1", "101.1 typo, 100.1"), or one taken back ("99.1
 # not 101"): vocabulary [temperature_marks] corrections, retractions (en.toml says why).
-_CORRECTION = re.compile(rf"\b(?:{vocabulary.alternation('temperature_marks', 'corrections')})\b")
+CORRECTION = re.compile(rf"\b(?:{vocabulary.alternation('temperature_marks', 'corrections')})\b")
 # Only a few words between a correction and its temperature ("sorry I meant 100.1", "oops it's 99.1"): "101.5, sorry to
 # bother you, was 99 this morning" is an apology, and its 99 no correction (a fever is never read away: SOP 4).
-_BRIDGE = re.compile(rf"(?:[\s,:;=-]|\b(?:{vocabulary.alternation('temperature_marks', 'correction_bridge')})\b)*")
+BRIDGE = re.compile(rf"(?:[\s,:;=-]|\b(?:{vocabulary.alternation('temperature_marks', 'correction_bridge')})\b)*")
 _RETRACTED = re.compile(rf"\b(?:{vocabulary.alternation('temperature_marks', 'retractions')})\s*$")
 
 
@@ -88,9 +88,9 @@ def _corrected(text: str, temps: list[_Reading]) -> list[_Reading]:
     every one before a correction that has a temperature after it ("101.1 sorry 100.1": 100.1 alone). At least one
     is always left."""
     kept = [t for t in temps if not _RETRACTED.search(text, 0, t[3])] or temps
-    for mark in reversed(list(_CORRECTION.finditer(text))):
+    for mark in reversed(list(CORRECTION.finditer(text))):
         after = [t for t in kept if t[3] >= mark.end()]
-        if after and len(after) < len(kept) and _BRIDGE.fullmatch(text, mark.end(), after[0][3]):
+        if after and len(after) < len(kept) and BRIDGE.fullmatch(text, mark.end(), after[0][3]):
             return [after[0]]
     return kept
 

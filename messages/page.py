@@ -48,9 +48,11 @@ class PageFacts:
     reasons: tuple[str, ...]
     temperature_c: float | None = None
     systolic: int | None = None
+    systolic_said: str | None = None  # "in the 80s", "under 90": the systolic as said (`systolic` is the value read)
     diastolic: int | None = None
     baseline_systolic: int | None = None
     spo2: int | None = None
+    spo2_said: str | None = None  # "in the high 80s", "under 90": the saturation as said (`spo2` is the value read)
     spo2_floor: int | None = None
     heart_rate: int | None = None
     words: str | None = None  # the patient's own text, for FREE_TEXT_REASONS
@@ -115,10 +117,12 @@ def reason_phrases(facts: PageFacts, quote_chars: int = QUOTE_CHARS) -> str:
             temperature_shown = True
         elif code == "hypotension" and facts.systolic is not None:
             pressure = f"{facts.systolic}/{facts.diastolic}" if facts.diastolic else f"SBP {facts.systolic}"
+            if facts.systolic_said and not facts.diastolic:
+                pressure = f"SBP {facts.systolic_said}"  # "bp in the 80s" is read as 80: the page says the words
             baseline = f"baseline {facts.baseline_systolic}" if facts.baseline_systolic else "no baseline"
             label += f" {pressure} ({baseline})"
         elif code == "hypoxia" and facts.spo2 is not None:
-            label += f" {facts.spo2}%" + (f" (floor {facts.spo2_floor}%)" if facts.spo2_floor else "")
+            label += _saturation(facts, "%") + (f" (floor {facts.spo2_floor}%)" if facts.spo2_floor else "")
         parts.append(label)
     context = []
     if facts.temperature_c is not None and not temperature_shown:
@@ -134,6 +138,12 @@ def _quoted_already(facts: PageFacts, code: str) -> bool:
     """Whether an earlier reason of `facts` already quoted its `words` (the page carries one text's words, so a
     second free-text reason would repeat the same quote)."""
     return any(earlier in FREE_TEXT_REASONS for earlier in facts.reasons[:facts.reasons.index(code)])
+
+
+def _saturation(facts: PageFacts, unit: str) -> str:
+    """' 87%', or the words of a saturation said in words (' in the high 80s', ' under 90'): the value stored is
+    the decade's lowest or the bound's highest, which the page must not show as a number the patient never sent."""
+    return f" {facts.spo2_said}" if facts.spo2_said else f" {facts.spo2}{unit}"
 
 
 def _temperature(celsius: float) -> str:
@@ -208,10 +218,11 @@ def spoken_reasons(facts: PageFacts) -> str:
             said += f", {fahrenheit(facts.temperature_c):.1f} Fahrenheit, {facts.temperature_c:.1f} Celsius"
             temperature_said = True
         elif code == "hypotension" and facts.systolic is not None:
-            said += f", {facts.systolic}" + (f" over {facts.diastolic}" if facts.diastolic else "")
+            said += f", {facts.systolic_said if facts.systolic_said and not facts.diastolic else facts.systolic}" + (
+                f" over {facts.diastolic}" if facts.diastolic else "")
             said += f", baseline {facts.baseline_systolic}" if facts.baseline_systolic else ", no baseline"
         elif code == "hypoxia" and facts.spo2 is not None:
-            said += f", {facts.spo2} percent" + (f", floor {facts.spo2_floor}" if facts.spo2_floor else "")
+            said += "," + _saturation(facts, " percent") + (f", floor {facts.spo2_floor}" if facts.spo2_floor else "")
         parts.append(said)
     context = []
     if facts.temperature_c is not None and not temperature_said:

@@ -13,6 +13,7 @@ from typing import Any
 
 from messages.concern import concern
 from messages.page import FEVER_REASONS, FREE_TEXT_REASONS, PageFacts
+from messages.parse import parse
 from messages.texts import format_phone
 from monitoring.clinic import Clinic
 from monitoring.rows import Alert
@@ -97,6 +98,13 @@ def facts(clinic: Clinic, alert: Alert, reasons: list[str]) -> tuple[PageFacts, 
                 values[field] = judged[field]
                 if field == "systolic":
                     values["diastolic"] = judged["diastolic"]
+    spo2_said = systolic_said = None
+    if {"hypoxia", "hypotension"} & set(reasons) and raised_by is not None:
+        # "o2 in the high 80s" is stored as 87, the decade's worst: the page says the words, not a number never sent
+        said = parse(raised_by["body"])
+        spo2_said = said.spo2_said if said.spo2 is not None and said.spo2 == values.get("spo2") else None
+        systolic_said = said.systolic_said if said.systolic is not None and said.systolic == values.get("systolic") \
+            else None
     words = None
     if set(reasons) & set(FREE_TEXT_REASONS):
         # the text that raised the alert, else the newest text read so far that asked for a person (a reading sent
@@ -138,7 +146,7 @@ def facts(clinic: Clinic, alert: Alert, reasons: list[str]) -> tuple[PageFacts, 
     page = PageFacts(
         reported_by=reported_by,
         reporter_phone=format_phone(reporter["phone"]) if reporter and allow_numbers else None,
-        reasons=tuple(reasons), **values, baseline_systolic=patient.baseline_systolic, spo2_floor=floor,
+        reasons=tuple(reasons), **values, spo2_said=spo2_said, systolic_said=systolic_said, baseline_systolic=patient.baseline_systolic, spo2_floor=floor,
         words=words, told=tuple(told["keys"]) if told else (),
         next_dose_time=clinic.local(next_dose).strftime("%-I:%M %p") if next_dose else None,
         callback=format_phone(patient.phone) if clinic.effective["escalation"]["page_callback_number"]

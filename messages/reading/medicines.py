@@ -5,6 +5,7 @@ import re
 
 from . import vocabulary
 from .model import MedicationReport, Work
+from .temperature import BRIDGE, CORRECTION
 from .times import TimeSaid
 
 # Every name a medicine goes by, to its canonical name (triage.model.MEDICATIONS, or model.OTHER_MEDICINES:
@@ -95,20 +96,30 @@ def dose_arithmetic(text: str) -> str:
     return text
 
 
-# Doses without a drug's name: "took it", "took 1000 mg", "lo tome", "me la tome".
+# Doses without a drug's name: "took it", "took 1000 mg", "took 2 at 2", "lo tome", "me la tome". A bare 100-109 is a
+# temperature, never a dose: "had 101", "I had 101 this morning" were recorded as a dose of unknown strength (counted
+# 1000 mg) and the fever was read as nothing ("We noted your dose"; SOP 4 Grading: fever >= 100.4 F). A count of
+# tablets alone ("took 2") only before a time, "more"/"again", or the end of its clause: "took 2 at 2" was an
+# implausible temperature ("measure again") and no dose.
+_TOOK_COUNT_END = r"(?=\s*(?:$|[,.;!]|\b(?:at|around|about|by|a\s+las?|more|again|earlier|ago|hace|now|ahora|for|para)\b|@))"
 _IT = re.compile(
     rf"\b(?:took|taken|take|had|tome|tomo|tomar)\s+(?:(?P<num>{NUMBER})\s*(?P<unit>{MG_UNITS}|{_COUNT})\b|"
-    r"(?P<bare>[1-9]\d{2,3})(?!\d|[.,]\d|\s*(?:f|c|degrees|grados)\b|\s*°)|"
+    r"(?!10\d(?!\d))(?P<bare>[1-9]\d{2,3})(?!\d|[.,]\d|\s*(?:f|c|degrees|grados)\b|\s*°)|"
     r"(?:it|them|one|two|the\s+pills?|the\s+medicine|una|la\s+pastilla|otra|another(?:\s+one)?|more))\b"
+    rf"|\b(?:took|tome|tomo)\s+[1-4](?![\d.,]){_TOOK_COUNT_END}"
     r"|\b(?:ya\s+)?(?:me\s+)?(?:la|lo|las|los)\s+(?:tome|tomo|he\s+tomado)\b")
 _LONE_MG = re.compile(rf"(?<![\d.,])(?P<num>{NUMBER})\s*(?P<unit>mg|mgs|milligrams?|miligramos?)\b")
 # Asked about or planned, not taken: "can I take tylenol?", "going to take tylenol", "voy a tomar"
 # (vocabulary [medicines.reports] asking).
 _ASKING = re.compile(rf"\?|\u00bf|\b(?:{vocabulary.alternation('medicines', 'reports', 'asking')})")
-# Not taken: "didn't take", "no he tomado", "out of" (vocabulary [medicines.reports] not_taken).
+# Not taken: "didn't take", "no he tomado", "out of" (vocabulary [medicines.reports] not_taken); "no the tylenol was
+# at 2" is a correction, a dose taken (correction_after_no).
 _NOT_TAKEN = re.compile(
-    rf"\b(?:{vocabulary.alternation('medicines', 'reports', 'not_taken')})\b"
+    rf"\b(?!no\s+(?:{vocabulary.alternation('medicines', 'reports', 'correction_after_no')})\b)"
+    rf"(?:{vocabulary.alternation('medicines', 'reports', 'not_taken')})\b"
     rf"(?:\s+(?:{vocabulary.alternation('medicines', 'reports', 'not_taken_filler')}))*\s*$")
+
+_NOT_TAKEN_AFTER = re.compile(rf"\s*(?:{vocabulary.alternation('medicines', 'reports', 'not_taken_after')})\b")
 
 
 def _clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
@@ -163,7 +174,8 @@ def extract_medications(work: Work, times: list[TimeSaid]) -> list[MedicationRep
         work.take(start, end)
         if not used_pre and m.group("pnum"):
             before = text[left:m.start("drug")].replace(m.group("pnum"), " ")
-        if _NOT_TAKEN.search(re.sub(r"[\d.,]+\s*(?:" + MG_UNITS + r")?", " ", before)):
+        if _NOT_TAKEN.search(re.sub(r"[\d.,]+\s*(?:" + MG_UNITS + r")?", " ", before)) \
+                or _NOT_TAKEN_AFTER.match(text, m.end("drug")):
             continue
         clause = text[left:right]
         asking = bool(_ASKING.search(clause)) and not re.search(r"\b(?:took|taken|tome|had)\b", before)
@@ -203,12 +215,46 @@ def extract_medications(work: Work, times: list[TimeSaid]) -> list[MedicationRep
         if re.fullmatch(_AGAIN_CLAUSE, rest.strip()):
             work.take(m.start(), m.end())
             reports.append((m.start(), previous[1], None, False))
+    corrected_times = _corrections(work, times, reports)
     result = []
     for position, name, dose_mg, asking in sorted(reports):
-        when = None if asking else _time_for(text, position, times)
+        when = None if asking else corrected_times.get(position) or _time_for(text, position, times)
         result.append(MedicationReport(name, dose_mg, when.at if when else None, asking,
                                        when.raw if when else None))
     return result
+
+
+_CORRECTED_DOSE = re.compile(rf"(?<![\d.,])(?P<num>{NUMBER})\s*(?P<unit>{MG_UNITS}|{_COUNT})?(?![\d\w])")
+
+
+def _corrections(work: Work, times: list[TimeSaid], reports: list[tuple[int, str, float | None, bool]]
+                 ) -> dict[int, TimeSaid]:
+    """A dose or a dose's time typed again to correct it ("took 500mg sorry 1000mg", "took tylenol 650 oops 1000",
+    "took tylenol at 2 sorry at 3"; the words are temperature.py's): the dose before the correction takes the new
+    amount (in `reports`, in place), and its new time is returned by the report's position. Read as typed first,
+    500 mg was counted toward the daily maximum for 1000 taken (DESIGN: 4 g in 24 h), "1000" was an implausible
+    temperature ("measure again"), and a dose at 3 was timed at 2, the next one allowed an hour early (SOP 5 Grade 1
+    Home: >= 6-8 h later)."""
+    text = work.text
+    corrected: dict[int, TimeSaid] = {}
+    for mark in CORRECTION.finditer(text):
+        previous = _dose_before(reports, mark.start())
+        bridge = BRIDGE.match(text, mark.end())
+        if previous is None or bridge is None:
+            continue
+        start = bridge.end()
+        when = next((t for t in times if t.start == start), None)
+        if when is not None:
+            corrected[previous[0]] = when
+            continue
+        amount = _CORRECTED_DOSE.match(text, start)  # "1000mg" after a dose was set aside already (_LONE_MG)
+        if amount is None:
+            continue
+        dose_mg, is_dose = _dose(amount.group("num"), amount.group("unit"))
+        if is_dose and (dose_mg is not None or amount.group("unit")):  # "sorry 2 tabs": a dose of unknown strength
+            work.take(amount.start(), amount.end())
+            reports[reports.index(previous)] = (previous[0], previous[1], dose_mg, previous[3])
+    return corrected
 
 
 # A clause that says only that a dose was taken again, at a time of its own: "and again at 2am", "y otra vez a las 2".

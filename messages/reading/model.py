@@ -33,8 +33,11 @@ class Parsed:
     temperature_raw: str | None = None  # the number and unit as written (lower-cased)
     temperature_unit: str | None = None  # "C" or "F": as written, or read from the range
     systolic: int | None = None
+    systolic_said: str | None = None  # "in the 80s", "under 90": a systolic said in words (`systolic` is the value read)
     diastolic: int | None = None
     spo2: int | None = None
+    # "in the high 80s", "under 90": a saturation said in words, not as a number (`spo2` is the value read: 87, 89)
+    spo2_said: str | None = None
     heart_rate: int | None = None
     symptoms: frozenset[str] = frozenset()
     denied_symptoms: frozenset[str] = frozenset()

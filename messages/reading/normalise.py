@@ -12,7 +12,10 @@ from . import vocabulary
 
 _QUOTES = str.maketrans({"\u2044": "/", "\u00bd": " 1/2", "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
                          "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00b4": "'", "`": "'",
-                         "\u00ba": "\u00b0", "\u02da": "\u00b0"})
+                         "\u00ba": "\u00b0", "\u02da": "\u00b0",
+                         # a keycap emoji is its digit: "1\ufe0f\u20e30\ufe0f\u20e31\ufe0f\u20e3" is 101 (it was an
+                         # implausible temperature, "measure again", each digit read apart)
+                         "\ufe0f": None, "\u20e3": None})
 _KEEP = set(" .,:;/%?!'#@-=+&()\u00b0\u00bf\u00a1\n")
 
 def word_set(text: str) -> frozenset[str]:

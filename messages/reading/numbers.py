@@ -37,8 +37,9 @@ SPLIT_DECIMAL = re.compile(
     r"(?<![\d.,/])\b(?P<whole>9[3-9]|10[0-9]|3[4-9]|4[0-2])"
     # the decimal mark written another way: "100. 7", "100'7", "100, 7", "100-5", "100 point 7", "100 pt 5",
     # "38 punto 5", "38 coma 5", "38 con 5", or a bare space; "100/4" and "100;4" too (the key beside the point on
-    # some phones: read as 100, "No fever now" at the fever line; a blood pressure has two digits under the slash)
-    r"(?:\s*\.\s+|\s*'\s*|\s*,\s+|\s*-\s*|\s*/\s*|\s*;\s*|\s+(?:point|pt|dot|punto|coma|con)\s+|\s+)"
+    # some phones: read as 100, "No fever now" at the fever line; a blood pressure has two digits under the slash); and
+    # "38°5", "37º8", as much of Europe and Latin America writes a temperature (read as 38.0 and 37.0, the tenths lost)
+    r"(?:\s*\.\s+|\s*'\s*|\s*,\s+|\s*-\s*|\s*/\s*|\s*;\s*|\s*°\s*|\s+(?:point|pt|dot|punto|coma|con)\s+|\s+)"
     r"(?P<digit>\d)\b"
     r"(?![.,/]?\d)(?!\s*(?:h|hr|hrs|hours?|horas?|min|mins|minutes?|minutos?|days?|dias?|am|pm|times?|veces|"
     rf"tabs?|tablets?|pills?|pastillas?|tabletas?|mg|x|over|sobre|de|(?:extra|regular)\s+strength|{_MEDICINE_NAMES})\b)")
@@ -58,10 +59,19 @@ def join_decimal(match: re.Match[str]) -> str:
 
 
 
-# Counts and durations that are not readings: "day 2", "3 days", "for 2 hours", "2 times", "2nd".
+# Counts and durations that are not readings: "day 2", "3 days", "for 2 hours", "2 times", "2 doses" (was an implausible
+# temperature: "measure again"), "2nd", "2º dosis".
+# A number after "day"/"dia" that has a decimal or a degree mark is the temperature, not the day: "3rd day 101.2",
+# "1er dia 38.5", "5º dia 38º" were read as day 101 / day 38 and the fever as nothing ("could not read that", no
+# acetaminophen advice: SOP 4 Grading, fever >= 100.4 F / 38 C). A day, dose or cycle is counted in one or two digits.
+# A Spanish ordinal written with a degree sign ("2º dosis", "2° ciclo": º is read as °) was an implausible temperature
+# ("measure again"); it is an ordinal only under 34, so "38° dia 2" stays a temperature.
+_ORDINAL_NOUNS = r"(?:dosis|doses?|dias?|days?|ciclos?|cycles?|semanas?|weeks?|vez|infusion|inyeccion|injection|shot)"
 _COUNTS = re.compile(
-    r"(?:\b(?:day|dia|dose|dosis|cycle|ciclo)\s*|#)\d+\b|(?<![\d.,])\d+\s*(?:days?|dias?|times?|veces|weeks?|"
-    r"semanas?|hours?|hrs?|horas?|minutes?|mins?|minutos?|x|st|nd|rd|th)\b")
+    r"(?:\b(?:day|dia|dose|dosis|cycle|ciclo)\s*|#)\d{1,2}\b(?![.,]\d|\s*(?:°|(?:degrees?|grados?|deg|f|c)\b))"
+    r"|(?<![\d.,])\d+\s*(?:days?|dias?|times?|veces|weeks?|doses|dosis|"
+    r"semanas?|hours?|hrs?|horas?|minutes?|mins?|minutos?|x|st|nd|rd|th)\b"
+    rf"|(?<![\d.,])(?:[0-9]|[12][0-9]|3[0-3])\s*°\s*(?={_ORDINAL_NOUNS}\b)")
 
 
 def drop_counts(work: Work) -> None:

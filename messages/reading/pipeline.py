@@ -16,7 +16,7 @@ from .said import NO_FEVER, is_acknowledgement
 from .symptoms import extract_symptoms
 from .temperature import extract_temperature
 from .times import extract_times
-from .vitals import add_vitals_by_context, extract_vitals, set_aside_other_measures
+from .vitals import add_vitals_by_context, extract_vitals, says_a_decade, set_aside_other_measures
 
 _DIGIT = re.compile(r"\d")
 
@@ -58,9 +58,22 @@ def parse(body: str | None, now: datetime | None = None) -> Parsed:
     if no_fever or acknowledgement or parsed.no_fever_claim:
         parsed = replace(parsed, no_fever_claim=no_fever, acknowledgement=acknowledgement)
     if parsed.temperature_c is not None and (decimal_guessed_in(plain)
-                                             or open_decimal(original, parsed.temperature_raw) is not None):
+                                             or open_decimal(original, parsed.temperature_raw) is not None
+                                             or _dose_time_or_temperature(text, parsed)):
         parsed = replace(parsed, temperature_guessed=True)
     return parsed
+
+
+# "took tylenol at 100": 1:00 typed without its colon, or a temperature of 100 F? Read as the temperature (a fever, "at
+# 101", is never read away: SOP 4 Grading, >= 100.4 F), but guessed: the reply was "No fever now" about a temperature
+# the patient may never have taken, and a guessed reading is never answered that way (triage.replies).
+_AT_CLOCK_OR_TEMPERATURE = re.compile(r"(?:\b(?:at|around|about|by|a\s+las?)|@)\s*(?P<number>10\d)(?![\d.,°\w])")
+
+
+def _dose_time_or_temperature(text: str, parsed: Parsed) -> bool:
+    """A dose in the text and its temperature a whole 100-109 right after "at": it may be the dose's clock time."""
+    return bool(parsed.medications) and any(m.group("number") == parsed.temperature_raw
+                                            for m in _AT_CLOCK_OR_TEMPERATURE.finditer(text))
 
 
 def _read(text: str, language: str | None, now: datetime | None) -> Parsed:
@@ -69,7 +82,8 @@ def _read(text: str, language: str | None, now: datetime | None) -> Parsed:
     words around them, then what numbers are left are temperatures."""
     work = Work(text)
     times = extract_times(work, now)
-    has_number = _DIGIT.search(text) is not None  # every stage below but medicines reads a number
+    # every stage below but medicines reads a number ("oxygen in the eighties" is one)
+    has_number = _DIGIT.search(text) is not None or says_a_decade(text)
     if has_number:
         set_aside_other_measures(work)  # "blood sugar 102", "250 mg/dl": no temperature, no dose
     vitals: dict[str, Any] = extract_vitals(work) if has_number else {"implausible": []}

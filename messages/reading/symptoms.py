@@ -37,6 +37,10 @@ _POSTFIX_NO = re.compile(
 # "the dizziness is gone", "el mareo ya se me quito" (vocabulary [negation] resolved).
 _RESOLVED = re.compile(rf"^\s*(?:{vocabulary.alternation('negation', 'resolved')})")
 _NEVER_SO = re.compile(rf"\b(?:{vocabulary.alternation('negation', 'never_so')})\b")
+# A bare "no" with an article or a possessive right after it corrects what was said before, as for a medicine
+# (vocabulary [medicines.reports] correction_after_no): "no the dizziness is back" denied dizziness, a red flag read
+# away (SOP 5 Grade 1 Home: recontact the clinic urgently for weakness, confusion, dizziness).
+_CORRECTION_AFTER_NO = re.compile(rf"\s+(?:{vocabulary.alternation('medicines', 'reports', 'correction_after_no')})\b")
 
 
 def negated(text: str, start: int, end: int) -> bool:
@@ -57,6 +61,8 @@ def _negated(text: str, start: int, end: int) -> bool:
         return False
     negator = negators[-1]
     between = before[negator.end():]
+    if negator.group() == "no" and _CORRECTION_AFTER_NO.match(between):
+        return False  # "no the dizziness is back", "no my confusion is worse"
     if negator.group() in ("never", "nunca") and _NEVER_SO.search(between):
         return False  # "I've never felt so weak" says how weak
     tokens = re.findall(r"[a-z']+|[,/]", between)

@@ -61,6 +61,8 @@ def extract_temperature(work: Work) -> dict[str, object]:
         else:
             implausible = True  # "109.9", "1000", "45 c": kept as the patient's words, never as a value
         work.take(m.start(), m.end())
+    if len(readings) > 1:
+        readings = _corrected(work.text, readings)
     if readings:
         # Several temperatures in one text: the one the text says is current ("99 now", "hoy 37.1",
         # "from 101 to 99"); when no clause says which is current, the highest, so a fever is never
@@ -70,6 +72,27 @@ def extract_temperature(work: Work) -> dict[str, object]:
     if implausible:
         return {"implausible": ["temperature"]}
     return {"below_fever_line": True} if below_line else {}
+
+
+# A temperature typed again to correct one ("temp 101.1 sorry 100.1", "101.1 typo, 100.1"), or one taken back ("99.1
+# not 101"): vocabulary [temperature_marks] corrections, retractions (en.toml says why).
+CORRECTION = re.compile(rf"\b(?:{vocabulary.alternation('temperature_marks', 'corrections')})\b")
+# Only a few words between a correction and its temperature ("sorry I meant 100.1", "oops it's 99.1"): "101.5, sorry to
+# bother you, was 99 this morning" is an apology, and its 99 no correction (a fever is never read away: SOP 4).
+BRIDGE = re.compile(rf"(?:[\s,:;=-]|\b(?:{vocabulary.alternation('temperature_marks', 'correction_bridge')})\b)*")
+_RETRACTED = re.compile(rf"\b(?:{vocabulary.alternation('temperature_marks', 'retractions')})\s*$")
+
+
+def _corrected(text: str, temps: list[_Reading]) -> list[_Reading]:
+    """The temperatures left once those taken back are dropped: each one right after "not" ("99.1 not 101"), and
+    every one before a correction that has a temperature after it ("101.1 sorry 100.1": 100.1 alone). At least one
+    is always left."""
+    kept = [t for t in temps if not _RETRACTED.search(text, 0, t[3])] or temps
+    for mark in reversed(list(CORRECTION.finditer(text))):
+        after = [t for t in kept if t[3] >= mark.end()]
+        if after and len(after) < len(kept) and BRIDGE.fullmatch(text, mark.end(), after[0][3]):
+            return [after[0]]
+    return kept
 
 
 # Which of several temperatures is the current one: marks of now, today and the past, by language

@@ -21,6 +21,16 @@ _CLOCK = re.compile(
     r"(?:(?:\b(?:at|around|about|by|a\s+las?|como\s+a\s+las?|at\s+about)|@)\s*)?"
     r"(?<![\d.,/])(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.?|p\.m\.?)?(?!\w|[.,]\d)"
     r"(?:\s+de\s+la\s+(manana|tarde|noche)|\s+(in the morning|in the afternoon|in the evening|at night))?")
+# A clock time typed without its colon: "took tylenol at 230", "at 1130", "930pm". Read as nothing, "at 230" was an
+# implausible temperature ("measure again") and the dose was timed at the text's arrival, not at 2:30 (SOP 5 Grade 1
+# Home: the next acetaminophen >= 6-8 h after it). Only with "at"/"a las"/"@" before it or am/pm after it, and never
+# a plausible temperature with no am/pm ("fever at 101", "temp at 100": SOP 4, fever >= 100.4 F, is never read away).
+_UNIT_AFTER = r"(?!\s*(?:mg|mgs|milligrams?|miligramos?|grams?|gms?|g|f|c|degrees?|grados?|deg)\b|\s*°)"
+_CLOCK_DIGITS = re.compile(
+    r"(?:(?:\b(?:at|around|about|by|a\s+las?|como\s+a\s+las?|at\s+about)|@)\s*(?<![\d.,/])(?P<labelled>\d{3,4})"
+    r"(?:\s*(?P<meridiem>am|pm|a\.m\.?|p\.m\.?))?"
+    r"|(?<![\w.,/])(?P<bare>\d{3,4})\s*(?P<bare_meridiem>am|pm|a\.m\.?|p\.m\.?))"
+    rf"(?!\w|[.,]\d){_UNIT_AFTER}")
 _NOON = re.compile(r"\b(?:at\s+)?(noon|midday|midnight|(?:al\s+)?mediodia|medianoche)\b")
 _VAGUE = re.compile(r"\b(this morning|last night|earlier|yesterday|esta manana|anoche|ayer|hoy temprano)\b")
 
@@ -89,6 +99,17 @@ def extract_times(work: Work, now: datetime | None) -> list[TimeSaid]:
         if en_part:
             part = "a" if "morning" in en_part else "p"
         at = _stated_clock_time(now, hour, minute, part) if now is not None else None
+        times.append(TimeSaid(m.start(), m.end(), m.group(0).strip(), at))
+        work.take(m.start(), m.end())
+    for m in work.find(_CLOCK_DIGITS):
+        digits = m.group("labelled") or m.group("bare")
+        meridiem = m.group("meridiem") or m.group("bare_meridiem") or ""
+        hour, minute = int(digits[:-2]), int(digits[-2:])
+        if hour > 23 or minute > 59 or (meridiem and not 1 <= hour <= 12):
+            continue
+        if not meridiem and 93 <= int(digits) <= 109:
+            continue  # "at 101": a temperature (triage.ranges: 93-109 F), never a time
+        at = _stated_clock_time(now, hour, minute, meridiem[:1]) if now is not None else None
         times.append(TimeSaid(m.start(), m.end(), m.group(0).strip(), at))
         work.take(m.start(), m.end())
     for m in work.find(_VAGUE):

@@ -68,10 +68,23 @@ _NOT_VITAL = re.compile(
     rf"|(?<![\w.,])\d{{1,4}}(?:[.,]\d+)?\s*{_NOT_VITAL_UNIT}\b")
 
 
+# A percent said of how one feels or how much ("feeling 80% better", "I'm not 100%", "ate 50% of lunch"): vocabulary
+# [vitals.labels] percent_not_vital_before / _after say why. Never after an oxygen label ("o2 88% better" is 88).
+_PERCENT_NOT_VITAL = re.compile(
+    rf"\b(?:{vocabulary.alternation('vitals', 'labels', 'percent_not_vital_before')})\s+(?:(?:about|around|like|only|"
+    rf"maybe|al|el|como)\s+)?(?<![\d.,])\d{{1,3}}\s*%"
+    rf"|(?<![\w.,])\d{{1,3}}\s*%\s*(?:{vocabulary.alternation('vitals', 'labels', 'percent_not_vital_after')})\b")
+_SPO2_LABEL_BEFORE = re.compile(rf"(?<![a-z]){_SPO2_LABEL}\b(?:[^\w\d]+[a-z']+){{0,4}}[^\w\d]*$")
+
+
 def set_aside_other_measures(work: Work) -> None:
-    """Take out numbers labelled as a measure that is no vital sign ("sugar 101", "98 lbs"): neither a reading nor a dose."""
+    """Take out numbers labelled as a measure that is no vital sign ("sugar 101", "98 lbs"), and a percent said of how
+    one feels ("feeling 80% better"): neither a reading nor a dose."""
     for m in work.find(_NOT_VITAL):
         work.take(m.start(), m.end())
+    for m in work.find(_PERCENT_NOT_VITAL):
+        if not _SPO2_LABEL_BEFORE.search(work.text, max(0, m.start() - 40), m.start()):
+            work.take(m.start(), m.end())
 
 
 # A saturation or a systolic said only as below a number ("oxygen under 90", "o2 less than 90", "bp under 90",
@@ -80,6 +93,47 @@ def set_aside_other_measures(work: Work) -> None:
 # saturation of 90, no hypoxia and no page; "o2 less than 90" an implausible temperature.
 _BELOW = f"(?:{vocabulary.alternation('temperature_marks', 'below')})"
 _SPO2_BELOW = re.compile(rf"(?<![a-z]){_SPO2_LABEL}{_FILLER}{_BELOW}\s*(\d{{2,3}})(?!\d|[.,]\d)\s*%?")
+# A saturation said as a decade ("o2 in the 80s", "oxygen high 80s", "oxigeno en los 80"): its lowest value, "high" and
+# "mid" narrowing it (vocabulary [vitals.decades] says why). `spo2_said` keeps the words for the nurse's page ("in the
+# high 80s", "under 90"), which never shows a number the patient did not send.
+_DECADE_PARTS = {part: offset for offset, kind in ((0, "low"), (4, "mid"), (7, "high"))
+                 for part in vocabulary.words("vitals", "decades", kind)}
+_DECADE_PART = re.compile(rf"\b(?P<part>{'|'.join(sorted(_DECADE_PARTS, key=len, reverse=True))})[\s-]*$")
+_DECADE_WORDS = {word: decade for decade in range(50, 100, 10)
+                 for word in vocabulary.words("vitals", "decades", f"in_words_{decade}")}
+
+
+def _decade_pattern(label: str, decades: str, tail: str = "") -> re.Pattern[str]:
+    """A value said as a decade after `label`: "o2 in the high 80s", "bp in the 80s", "oxigeno en los ochenta"."""
+    return re.compile(
+        rf"{label}{_FILLER}(?:(?:{'|'.join(_DECADE_PARTS)})[\s-]*)?(?<![\d.,])"
+        rf"(?:(?:(?:{vocabulary.alternation('vitals', 'decades', 'before')})\s+)?(?P<word>{'|'.join(_DECADE_WORDS)})\b"
+        rf"|(?:{vocabulary.alternation('vitals', 'decades', 'before')})\s+(?P<plain>{decades})(?!\d|[.,]\d|\s*%)"
+        rf"|(?P<decade>{decades})(?:{vocabulary.alternation('vitals', 'decades', 'after')})\b){tail}")
+
+
+_SPO2_DECADE = _decade_pattern(rf"(?<![a-z]){_SPO2_LABEL}", "[5-9]0")
+# "bp in the 80s", "top number in the high 80s": SOP 5 Grade 1 Home's "< 90 mm Hg systolic" and "> 10 below
+# baseline" read on the decade's lowest value, and the page says the words (read as 80, "bp in the high 80s" paged
+# a patient whose baseline is 97 as 17 below it; 87 is 10 below, no page). Not a pair: "bp 80s/50s" is read alone.
+_SYSTOLIC_DECADE = _decade_pattern(rf"\b(?:{_BP_SINGLE_LABEL}|{_SYS_LABEL})", "[5-9]0|1[0-9]0", r"(?!\s*/)")
+_DECADE_WORD = re.compile(rf"\b(?:{'|'.join(_DECADE_WORDS)})\b")
+
+
+def _decade(m: re.Match[str]) -> tuple[int, str]:
+    """The lowest value of the decade a _decade_pattern match says, and the words: (87, "in the high 80s")."""
+    decade = _DECADE_WORDS[m.group("word")] if m.group("word") else int(m.group("decade") or m.group("plain"))
+    first = next(m.start(group) for group in ("word", "decade", "plain") if m.group(group))
+    part = _DECADE_PART.search(m.string, m.start(), first)
+    offset = _DECADE_PARTS[part.group("part")] if part else 0
+    return decade + offset, f"in the {part.group('part') + ' ' if part else ''}{decade}s"
+
+
+def says_a_decade(text: str) -> bool:
+    """A decade said in words ("oxygen in the eighties"): a number to read, though the text has no digit."""
+    return _DECADE_WORD.search(text) is not None
+
+
 _SYSTOLIC_BELOW = re.compile(rf"\b(?:{_BP_SINGLE_LABEL}|{_SYS_LABEL}){_FILLER}{_BELOW}\s*(\d{{2,3}})(?!\d|[.,]\d|\s*/)")
 
 
@@ -113,10 +167,18 @@ def extract_vitals(work: Work) -> dict[str, Any]:
                     else:
                         found["implausible"].append("heart_rate")
     singles: list[int] = []
+    systolic_said: dict[int, str] = {}  # a systolic read from words, and the words: "in the 80s" (80), "under 90" (89)
+    for m in work.find(_SYSTOLIC_DECADE):  # "bp in the high 80s": 87
+        work.take(m.start(), m.end())
+        value, words = _decade(m)
+        if within(value, SYSTOLIC_RANGE):
+            singles.append(value)
+            systolic_said[value] = words
     for m in work.find(_SYSTOLIC_BELOW):  # "bp under 90": 89
         work.take(m.start(), m.end())
         if within(int(m.group(1)) - 1, SYSTOLIC_RANGE):
             singles.append(int(m.group(1)) - 1)
+            systolic_said[int(m.group(1)) - 1] = f"under {m.group(1)}"
     for m in work.find(_BP_SINGLE):
         work.take(m.start(), m.end())
         if within(int(m.group(1)), SYSTOLIC_RANGE):
@@ -132,11 +194,24 @@ def extract_vitals(work: Work) -> dict[str, Any]:
         pressures.append((systolic, below))
     if pressures:
         found["systolic"], found["diastolic"] = min(pressures, key=lambda p: (p[0], p[1] is None))
+        if found["systolic"] in systolic_said and (found["systolic"], None) in pressures:
+            found["systolic_said"] = systolic_said[found["systolic"]]
     saturations: list[int] = []
+    said: dict[int, str] = {}  # a value read from words, and the words: "in the high 80s" (87), "under 90" (89)
+    for m in work.find(_SPO2_DECADE):  # "o2 in the high 80s": 87
+        end = m.end()
+        while (more := _SPO2_MORE.match(work.left, end)) and within(int(more.group(1)), SPO2_RANGE):
+            saturations.append(int(more.group(1)))  # "o2 in the 80s, now 92": the same vital again
+            end = more.end()
+        work.take(m.start(), end)
+        value, words = _decade(m)
+        saturations.append(value)
+        said[value] = words
     for m in work.find(_SPO2_BELOW):  # "oxygen under 90": 89
         work.take(m.start(), m.end())
         if within(int(m.group(1)) - 1, SPO2_RANGE):
             saturations.append(int(m.group(1)) - 1)
+            said[int(m.group(1)) - 1] = f"under {m.group(1)}"
     for pattern in (_SPO2, _SPO2_AFTER):
         for m in work.find(pattern):
             values, end = [int(m.group(1))], m.end()
@@ -151,6 +226,8 @@ def extract_vitals(work: Work) -> dict[str, Any]:
                     found["implausible"].append("spo2")
     if saturations:
         found["spo2"] = min(saturations)
+        if found["spo2"] in said:
+            found["spo2_said"] = said[found["spo2"]]
     for pattern in (_HR, _HR_AFTER):
         for m in work.find(pattern):
             values, end = [int(m.group(1))], m.end()
@@ -222,6 +299,7 @@ def add_vitals_by_context(work: Work, found: dict[str, Any]) -> dict[str, Any]:
             found["implausible"].append(vital)
         elif field not in found or (value > found[field] if field == "heart_rate" else value < found[field]):
             found[field] = value
+            found.pop(f"{field}_said", None)  # a lower saturation than the decade said: its own number
             if field == "systolic":
                 found["diastolic"] = None
     return _settled(found)

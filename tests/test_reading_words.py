@@ -1,0 +1,378 @@
+"""How patients' and caregivers' words are read, through the signed webhook: what is stored, what the patient is told
+and whether the nurse is paged (break-it pass on reading words: corrections, ordinals, approximate values)."""
+from __future__ import annotations
+
+import pytest
+from conftest import NURSES, PATIENT_PHONE, START, texts_to
+
+from messages.parse import parse
+from monitoring.store import connect
+
+
+def doses(config) -> list[tuple[str, float | None, str]]:
+    return [tuple(row) for row in connect(config["database"]["path"]).execute(
+        "SELECT name, dose_mg, given_at FROM medications ORDER BY id")]
+
+
+@pytest.mark.parametrize("body", [
+    "no the tylenol was at 2",
+    "no my tylenol was at 2pm",
+    "no el tylenol fue a las 2",
+])
+def test_a_corrected_dose_time_is_a_dose(phone, client, admin_token, patient, config, clock, body):
+    """'no the tylenol was at 2' read 'no ... the tylenol' as not taken: no dose was recorded, and a fever 1.5 h
+    later was told to take acetaminophen now, and no nurse heard of a
+    fever back soon after a dose (SOP 5 Grade 1 Home: "Acetaminophen 650-1000 mg by mouth, can repeat, if recurrent
+    fever, >= 6-8 h later"; "If refractory or recurrent fever (< 6-8 h) consider dexamethasone")."""
+    clock.move_to(START.replace(hour=15))
+    phone.text(body)
+    assert [(name, given_at[11:16]) for name, _, given_at in doses(config)] == [("acetaminophen", "20:00")]  # 2 PM CST
+    clock.move_to(START.replace(hour=15, minute=30))
+    before = len(texts_to(client, admin_token, PATIENT_PHONE))
+    phone.text("temp 101.2")
+    told = [m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE)[before:]]
+    pages = [m["body"] for n in NURSES for m in texts_to(client, admin_token, n)]
+    assert any("Do not take more acetaminophen (Tylenol) until 8:00 PM" in body for body in told), told
+    assert [page.split(" at ")[0] for page in pages] == [
+        "crswatch REVIEW: P.E. fever again soon after acetaminophen 101.2F/38.4C"]
+
+
+@pytest.mark.parametrize("body", ["no tylenol", "no more tylenol", "haven't had the tylenol", "not the tylenol",
+                                  "no tome el tylenol", "didn't take my tylenol"])
+def test_a_dose_not_taken_stays_not_taken(body):
+    """The correction is only 'no' with an article or a possessive right after it: these say no dose was taken."""
+    assert parse(body).medications == ()
+
+
+@pytest.mark.parametrize("body, temperature_c", [
+    ("3rd day 101.2", 38.44),
+    ("1er dia 38.5", 38.5),
+    ("dia 38,5", 38.5),
+    ("5º día 38º", 38.0),
+    ("day 101.2", 38.44),
+    ("38° dia 2", 38.0),  # a degree sign on a temperature before a day is the temperature's
+])
+def test_a_day_said_before_a_fever_does_not_take_it(phone, client, admin_token, patient, clock, body, temperature_c):
+    """"3rd day 101.2" was read as day 101 and the rest as nothing: "Sorry, I could not read that", no acetaminophen
+    advice for a fever (SOP 4 Grading: fever >= 100.4 F / 38 C; SOP 5 Grade 1 Home: acetaminophen 650-1000 mg)."""
+    assert parse(body).temperature_c == temperature_c
+    phone.text(body)
+    told = " ".join(m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE))
+    assert ("You have a fever" in told) or ("Tiene fiebre" in told), told
+
+
+@pytest.mark.parametrize("body", ["tome la 2º dosis", "tome la 2° dosis", "2º ciclo", "tome la 2ª dosis", "2da dosis",
+                                  "3rd dose", "dose #2", "day 14", "second dose"])
+def test_an_ordinal_is_no_reading(phone, client, admin_token, patient, clock, body):
+    """"tome la 2º dosis" (º is a Spanish ordinal) was read as a temperature of 2 degrees: the patient was told to
+    measure again, as for a thermometer misread. No value is read; the patient is asked for a temperature."""
+    parsed = parse(body)
+    assert not parsed.has_values and parsed.implausible == ()
+    phone.text(body)
+    [reply] = texts_to(client, admin_token, PATIENT_PHONE)[-1:]
+    assert "measure" not in reply["body"].lower() and "mida" not in reply["body"].lower(), reply["body"]
+
+
+@pytest.mark.parametrize("body", ["tome la 2º dosis de tylenol", "tome la 2a dosis de tylenol",
+                                  "took my 2nd dose of tylenol"])
+def test_an_ordinal_dose_of_a_named_medicine_is_a_dose(phone, client, admin_token, patient, config, clock, body):
+    """The second dose of acetaminophen is a dose (SOP 5 Grade 1 Home: repeat >= 6-8 h later), and no temperature."""
+    phone.text(body)
+    assert [name for name, _, _ in doses(config)] == ["acetaminophen"]
+    assert parse(body).implausible == ()
+
+
+def readings(config) -> list[tuple[int | None, ...]]:
+    return [tuple(row) for row in connect(config["database"]["path"]).execute(
+        "SELECT spo2, systolic, temperature_c FROM readings ORDER BY id")]
+
+
+def pages(client, admin_token) -> list[str]:
+    return [m["body"] for n in NURSES for m in texts_to(client, admin_token, n)]
+
+
+@pytest.mark.parametrize("body, spo2, said", [
+    ("o2 in the 80s", 80, "in the 80s"),
+    ("oxygen in the high 80s", 87, "in the high 80s"),
+    ("o2 mid 80s", 84, "in the mid 80s"),
+    ("sats are 80 something", 80, "in the 80s"),
+    ("oxigeno en los 80", 80, "in the 80s"),
+    ("oxygen in the high eighties", 87, "in the high 80s"),  # no digit at all: was read as nothing
+    ("oxigeno en los ochenta", 80, "in the 80s"),
+])
+def test_a_saturation_said_as_a_decade_pages_with_the_patients_words(phone, client, admin_token, patient, config,
+                                                                     clock, body, spo2, said):
+    """SOP 5 Grade 1 Home: "new hypoxia (< 90%)": every value in the 80s pages. The decade is stored as its lowest value
+    (the worst it may be, as two readings of one vital keep the worst), and the page says the patient's words, not
+    a number they never sent: "o2 in the 80s" paged "low oxygen 80%", "oxygen in the high 80s" too (an 87-89 paged as
+    80), and "o2 mid 80s" was read as nothing at all ("could not read that", no page)."""
+    phone.text(body)
+    assert [row[0] for row in readings(config)] == [spo2]
+    [page] = pages(client, admin_token)
+    assert f"low oxygen {said} (floor 90%)" in page, page
+
+
+def test_a_decade_pages_a_patient_whose_own_floor_is_inside_it(phone, client, admin_token, config, clock, runner):
+    """A patient with chronic lung disease has their own floor (baseline SpO2 85: triage.rules.spo2_floor). "o2 in the
+    80s" may be 81: read as 89 (the decade's highest, as "under 90" is read) it would not page; read as its lowest it
+    does, and the nurse reads the words (SOP 5 Grade 1 Home: new hypoxia)."""
+    from conftest import enroll
+    enroll(client, admin_token, baseline_spo2=85)
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    phone.text("o2 in the 80s")
+    [page] = pages(client, admin_token)
+    assert "low oxygen in the 80s (floor 85%)" in page, page
+
+
+def test_a_lower_saturation_beside_a_decade_is_its_own_number(phone, client, admin_token, patient, config, clock):
+    """"o2 in the 80s then 78": 78 is worse than any value of the 80s and was sent as a number; the page shows it."""
+    phone.text("o2 in the 80s then 78")
+    assert [row[0] for row in readings(config)] == [78]
+    [page] = pages(client, admin_token)
+    assert "low oxygen 78% (floor 90%)" in page, page
+
+
+@pytest.mark.parametrize("body, given_utc", [
+    ("took tylenol at 230", "20:30"),  # 2:30 PM CST
+    ("took tylenol at 1130", "17:30"),
+    ("tylenol 1230pm", "18:30"),
+    ("tome tylenol a las 230", "20:30"),
+])
+def test_a_dose_time_typed_without_its_colon_times_the_dose(phone, client, admin_token, patient, config, clock, body,
+                                                            given_utc):
+    """"took tylenol at 230" read 230 as an implausible temperature: the patient was told to measure again, and the
+    dose was timed at 3 PM, not 2:30 (SOP 5 Grade 1 Home: the next acetaminophen >= 6-8 h after a dose)."""
+    clock.move_to(START.replace(hour=15))
+    phone.text(body)
+    assert [(name, given_at[11:16]) for name, _, given_at in doses(config)] == [("acetaminophen", given_utc)]
+    [reply] = texts_to(client, admin_token, PATIENT_PHONE)[-1:]
+    assert reply["body"].startswith("We noted your dose"), reply["body"]
+
+
+@pytest.mark.parametrize("body, temperature_c", [("fever at 101", 38.33), ("temp at 100.4", 38.0),
+                                                 ("took tylenol at 930, temp 101.2", 38.44)])
+def test_a_temperature_after_at_stays_a_temperature(body, temperature_c):
+    """A plausible temperature after "at" is never read as a clock time (SOP 4 Grading: fever >= 100.4 F)."""
+    assert parse(body).temperature_c == temperature_c
+
+
+@pytest.mark.parametrize("body, temperature_c", [
+    ("temp 101.1 sorry 100.1", 37.83),
+    ("101.1 typo, 100.1", 37.83),
+    ("oops 99.1 not 101", 37.28),
+    ("sorry not 101, 99.1", 37.28),
+    ("38.9 perdon, es 37.9", 37.9),
+])
+def test_a_temperature_corrected_in_the_same_text_is_the_corrected_one(phone, client, admin_token, patient, config,
+                                                                       clock, body, temperature_c):
+    """"temp 101.1 sorry 100.1" was read as two readings and the highest kept: "You have a fever. Take acetaminophen
+    now" for a fever the patient had just taken back (SOP 4 Grading: fever >= 100.4 F; SOP 5 Grade 1 Home:
+    acetaminophen for a fever)."""
+    phone.text(body)
+    assert [row[2] for row in readings(config)] == [temperature_c]
+    told = " ".join(m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE))
+    assert "You have a fever" not in told, told
+
+
+@pytest.mark.parametrize("body, temperature_c", [
+    ("99.1 sorry 101.1", 38.39),  # corrected up: a fever
+    ("101.5, sorry to bother you, was 99 this morning", 38.61),  # an apology, and an earlier reading: no correction
+    ("101.5 sorry was 99 this morning", 38.61),
+    ("temp 101 not 100", 38.33),
+    ("sorry for the late reply, 99 earlier, now 101.2", 38.44),
+])
+def test_an_apology_or_a_correction_up_never_reads_a_fever_away(body, temperature_c):
+    """SOP 4 Grading: fever >= 100.4 F. Only a temperature right after the correction's words replaces another."""
+    assert parse(body).temperature_c == temperature_c
+
+
+@pytest.mark.parametrize("body", ["feeling 80% better", "50% better than yesterday", "I'm not 100% today",
+                                  "ate 50% of lunch", "me siento 80% mejor", "im 100% sure I took it"])
+def test_a_percent_said_of_how_one_feels_is_no_saturation(phone, client, admin_token, patient, config, clock, body):
+    """"feeling 80% better" was read as an SpO2 of 80: the nurse was paged URGENT for low oxygen and the patient told
+    to call the clinic or go to the ED (SOP 5 Grade 1 Home: new hypoxia < 90% is the red flag; a false page teaches
+    nurses to ignore the pager)."""
+    phone.text(body)
+    assert [row[0] for row in readings(config) if row[0] is not None] == []
+    assert pages(client, admin_token) == []
+
+
+@pytest.mark.parametrize("body, spo2", [("88%", 88), ("88 % ok?", 88), ("im 86%", 86), ("o2 88% better than before", 88),
+                                        ("85% de oxigeno", 85),
+                                        ("o2 86% feeling 80% better", 86)])  # the label is 86's, not the 80's
+def test_a_saturation_beside_those_words_still_pages(phone, client, admin_token, patient, config, clock, body, spo2):
+    """SOP 5 Grade 1 Home: new hypoxia (< 90%). A percent alone, asked about or after an oxygen label stays a saturation."""
+    phone.text(body)
+    assert [row[0] for row in readings(config)] == [spo2]
+    assert len(pages(client, admin_token)) == 1
+
+
+def test_a_dose_at_100_is_never_answered_no_fever(phone, client, admin_token, patient, config, clock):
+    """"took tylenol at 100" may be 1:00 typed without its colon: it was answered "Thank you. No fever now" about a
+    temperature the patient may never have taken. Read as 100 F (a fever after "at" is never read away: SOP 4 Grading,
+    >= 100.4 F) but unsure, so the patient is asked for the number."""
+    clock.move_to(START.replace(hour=15))
+    phone.text("took tylenol at 100")
+    told = " ".join(m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE))
+    assert "No fever now" not in told, told
+    assert "We are not sure we read that temperature right" in told, told
+    assert [name for name, _, _ in doses(config)] == ["acetaminophen"]
+
+
+@pytest.mark.parametrize("body", ["had 101", "I had 101 this morning", "had 101 took tylenol"])
+def test_a_temperature_after_had_is_no_dose(phone, client, admin_token, patient, config, clock, body):
+    """"I had 101 this morning" was recorded as an acetaminophen dose of unknown strength (counted as 1000 mg toward the
+    day's limit) and the fever read as nothing: "We noted your dose", no fever advice (SOP 4 Grading: fever >= 100.4 F;
+    SOP 5 Grade 1 Home: acetaminophen 650-1000 mg for a fever)."""
+    phone.text(body)
+    assert [row[2] for row in readings(config)] == [38.33]
+    assert [dose for _, dose, _ in doses(config)] == ([None] if "tylenol" in body else [])
+    told = " ".join(m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE))
+    assert "fever" in told.lower(), told
+
+
+@pytest.mark.parametrize("body", ["took 2 at 2", "tome 2 a las 2", "2 doses of tylenol today"])
+def test_a_count_of_tablets_is_no_temperature(phone, client, admin_token, patient, config, clock, body):
+    """"took 2 at 2" and "2 doses of tylenol today" read the 2 as an implausible temperature: "measure again", and for
+    "took 2 at 2" no dose was recorded (SOP 5 Grade 1 Home: the next acetaminophen >= 6-8 h after a dose)."""
+    clock.move_to(START.replace(hour=15))
+    phone.text(body)
+    assert [name for name, _, _ in doses(config)] == ["acetaminophen"]
+    assert parse(body).implausible == ()
+    [reply] = texts_to(client, admin_token, PATIENT_PHONE)[-1:]
+    assert reply["body"].startswith("We noted your dose"), reply["body"]
+
+
+@pytest.mark.parametrize("body, label", [
+    ("no the dizziness is back", "dizziness"),
+    ("no the confusion is worse", "confusion"),
+    ("no el mareo volvio", "dizziness"),
+])
+def test_a_symptom_after_a_correcting_no_pages(phone, client, admin_token, patient, config, clock, body, label):
+    """"no the dizziness is back" read 'no ... the dizziness' as a denial: no page, no advice, for a sign the SOP sends
+    to the clinic urgently (SOP 5 Grade 1 Home: "recontact the clinic urgently ... weakness, confusion, dizziness")."""
+    phone.text(body)
+    [page] = pages(client, admin_token)
+    assert page.startswith("crswatch URGENT") and label in page, page
+
+
+@pytest.mark.parametrize("body", ["no dizziness", "not the dizziness, just tired", "no the dizziness is gone"])
+def test_a_denied_symptom_stays_denied(phone, client, admin_token, patient, config, clock, body):
+    """The correction is only a bare 'no' with an article or possessive after it; a denial pages no one."""
+    phone.text(body)
+    assert pages(client, admin_token) == []
+
+
+@pytest.mark.parametrize("body", ["I didn't give him tylenol", "haven't given her any tylenol", "did not give tylenol",
+                                  "he won't let me give him tylenol", "no le di tylenol", "no le he dado tylenol",
+                                  "no se tomo el tylenol", "todavia no tomo tylenol"])
+def test_a_dose_a_caregiver_did_not_give_is_no_dose(phone, client, admin_token, patient, config, clock, body):
+    """"I didn't give him tylenol", "no le di tylenol" were recorded as a dose: a fever an hour later was told "Do not
+    take more acetaminophen (Tylenol) until ..." for a dose no one had (SOP 5 Grade 1 Home: acetaminophen 650-1000 mg
+    for a fever)."""
+    phone.text(body)
+    assert doses(config) == []
+    clock.move_to(START.replace(hour=11))
+    before = len(texts_to(client, admin_token, PATIENT_PHONE))
+    phone.text("temp 101.2")
+    told = " ".join(m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE)[before:])
+    assert "Take 650-1000 mg of acetaminophen (Tylenol) now" in told, told
+
+
+@pytest.mark.parametrize("body", ["no he took the tylenol at 2", "no she had her tylenol at 2"])
+def test_a_caregivers_correction_is_a_dose(body):
+    """"no he took the tylenol at 2": the Spanish "no he (tomado)" read the English "he" as not taken (SOP 5 Grade 1
+    Home: the next acetaminophen >= 6-8 h after a dose)."""
+    assert [m.name for m in parse(body).medications] == ["acetaminophen"]
+
+
+@pytest.mark.parametrize("body", ["forgot to take tylenol", "skipped tylenol", "missed my tylenol dose",
+                                  "my tylenol ran out", "don't have any tylenol", "olvide tomar el tylenol",
+                                  "se me acabo el tylenol", "el tylenol se acabo"])
+def test_a_dose_forgotten_or_run_out_is_no_dose(phone, client, admin_token, patient, config, clock, body):
+    """"forgot to take tylenol", "my tylenol ran out" were recorded as a dose: a fever an hour later was told to wait
+    for acetaminophen no one took (SOP 5 Grade 1 Home: acetaminophen 650-1000 mg for a fever)."""
+    phone.text(body)
+    assert doses(config) == []
+    clock.move_to(START.replace(hour=11))
+    before = len(texts_to(client, admin_token, PATIENT_PHONE))
+    phone.text("temp 101.2")
+    told = " ".join(m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE)[before:])
+    assert "Take 650-1000 mg of acetaminophen (Tylenol) now" in told, told
+
+
+@pytest.mark.parametrize("body", ["I forgot to text, took tylenol at 2", "sorry I missed your text, took tylenol",
+                                  "tylenol didn't help"])
+def test_a_forgotten_text_beside_a_dose_keeps_the_dose(body):
+    """Only the medicine's own clause is read for 'forgot' / 'missed' (SOP 5 Grade 1 Home: repeat >= 6-8 h later)."""
+    assert [m.name for m in parse(body).medications] == ["acetaminophen"]
+
+
+@pytest.mark.parametrize("body, temperature_c", [("38°5", 38.5), ("37º8", 37.8), ("temp 38°6", 38.6)])
+def test_a_degree_sign_as_the_decimal_mark_keeps_the_tenths(phone, client, admin_token, patient, config, clock, body,
+                                                            temperature_c):
+    """"38°5" (38.5 C as much of Europe and Latin America writes it) was stored as 38.0, the tenths lost. Read as the
+    decimal it is, and like any decimal mark written another way, marked guessed (never "No fever now"; SOP 4 Grading:
+    fever >= 38 C)."""
+    phone.text(body)
+    assert [row[2] for row in readings(config)] == [temperature_c]
+    assert parse(body).temperature_guessed
+
+
+def test_keycap_digits_are_the_number(phone, client, admin_token, patient, config, clock):
+    """"1️⃣0️⃣1️⃣" (keycap emoji) was read digit by digit as an implausible temperature ("measure again") for a fever
+    (SOP 4 Grading: >= 100.4 F)."""
+    phone.text("temp 1\ufe0f\u20e30\ufe0f\u20e31\ufe0f\u20e3")
+    assert [row[2] for row in readings(config)] == [38.33]
+    told = " ".join(m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE))
+    assert "You have a fever" in told, told
+
+
+@pytest.mark.parametrize("body, baseline, systolic, paged", [
+    ("bp in the 80s", 125, 80, "low blood pressure SBP in the 80s (baseline 125)"),
+    ("top number in the high 80s", 125, 87, "low blood pressure SBP in the high 80s (baseline 125)"),
+    ("bp under 90", 125, 89, "low blood pressure SBP under 90 (baseline 125)"),
+    ("presion en los 80", 125, 80, "low blood pressure SBP in the 80s (baseline 125)"),
+])
+def test_a_systolic_said_as_a_decade_pages_with_the_patients_words(phone, client, admin_token, config, clock, runner,
+                                                                   body, baseline, systolic, paged):
+    """SOP 5 Grade 1 Home: "< 10 mm Hg below baseline AND < 90 mm Hg systolic". A decade is its lowest value, as for a
+    saturation, and the page says the words: "bp in the high 80s" was stored and paged as SBP 80, a number never sent
+    and, beside a baseline of 97, 17 below it where 87 is 10."""
+    from conftest import enroll
+    enroll(client, admin_token, baseline_systolic=baseline)
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    phone.text(body)
+    assert [row[1] for row in readings(config)] == [systolic]
+    [page] = pages(client, admin_token)
+    assert paged in page, page
+
+
+def test_a_high_80s_pressure_ten_below_baseline_pages_no_one(phone, client, admin_token, config, clock, runner):
+    """Baseline 97, "bp in the high 80s": 87-89 is at most 10 below it, not the SOP's "more than 10 below" (SOP 5 Grade
+    1 Home). Read as 80 it paged URGENT."""
+    from conftest import enroll
+    enroll(client, admin_token, baseline_systolic=97)
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    phone.text("bp in the high 80s")
+    assert [row[1] for row in readings(config)] == [87]
+    assert pages(client, admin_token) == []
+
+
+@pytest.mark.parametrize("body, dose_mg, given_utc", [
+    ("took 500mg sorry 1000mg", 1000.0, "21:30"),
+    ("took tylenol 500 mg, I meant 1000 mg", 1000.0, "21:30"),
+    ("took tylenol 650 oops 1000", 1000.0, "21:30"),
+    ("took tylenol at 2 sorry at 3", None, "21:00"),  # 3 PM CST
+])
+def test_a_dose_corrected_in_the_same_text_is_the_corrected_one(phone, client, admin_token, patient, config, clock,
+                                                                body, dose_mg, given_utc):
+    """"took 500mg sorry 1000mg" counted 500 mg toward the daily maximum for 1000 taken (DESIGN: 4 g in 24 h; SOP 5
+    Grade 1 Home: 650-1000 mg), "took tylenol 650 oops 1000" also read 1000 as an implausible temperature ("measure
+    again"), and "at 2 sorry at 3" timed the dose an hour early, the next allowed an hour early (SOP 5 Grade 1 Home:
+    >= 6-8 h later)."""
+    clock.move_to(START.replace(hour=15, minute=30))
+    phone.text(body)
+    assert [(dose, given_at[11:16]) for _, dose, given_at in doses(config)] == [(dose_mg, given_utc)]
+    [reply] = texts_to(client, admin_token, PATIENT_PHONE)[-1:]
+    assert reply["body"].startswith("We noted your dose"), reply["body"]

@@ -20,6 +20,20 @@ def silence_paged(client, runner, admin_token, clock) -> dict:
     return silence
 
 
+def silent_on_a_rota(client, runner, admin_token, clock) -> None:
+    """Staff on a rota (Dana Day first in clinic hours, then Nell Night: test_rota), a patient enrolled, then
+    silent until the missed check-ins page Dana Day (SILENT_UNTIL_PAGED)."""
+    from test_rota import set_rota, staff
+
+    staff(runner)
+    set_rota(client, admin_token, clinic_hours=["Dana Day", "Nell Night"])
+    enroll(client, admin_token)
+    tick(runner)
+    for minute in SILENT_UNTIL_PAGED:
+        at(clock, minute)
+        tick(runner)
+
+
 def nurse_texts(client, token, nurse=NURSES[0]) -> list[tuple[str, str]]:
     return [(m["kind"], m["body"]) for m in texts_to(client, token, nurse)]
 
@@ -164,15 +178,9 @@ def test_the_stand_down_text_goes_to_no_phone_revoked_since_the_page(client, run
     """Review: the 'answered, pages no one now' text went to every phone the page had reached, a phone revoked since
     (the nurse left, or lost it) too: a revoked phone hears nothing of an alert (monitoring.voice: 'not_staff'), and
     its ACK no longer counts. The nurse the alert was handed to is told."""
-    from test_rota import DAY_NURSE, NIGHT_BACKUP, set_rota, staff
+    from test_rota import DAY_NURSE, NIGHT_BACKUP
 
-    staff(runner)
-    set_rota(client, admin_token, clinic_hours=["Dana Day", "Nell Night"])
-    enroll(client, admin_token)
-    tick(runner)
-    for minute in SILENT_UNTIL_PAGED:
-        at(clock, minute)
-        tick(runner)
+    silent_on_a_rota(client, runner, admin_token, clock)
     assert [m["kind"] for m in texts_to(client, admin_token, DAY_NURSE)] == ["alert"]
     at(clock, 167)
     assert runner.invoke(args=["staff", "revoke", "Dana Day"]).exit_code == 0
@@ -241,17 +249,11 @@ def test_an_answer_committed_while_the_tick_hands_over_leaves_no_hand_over_in_th
     after 'stopped paging' (the hand-over itself paged no one: page_next_now skips an alert paging no one)."""
     from contextlib import contextmanager
 
-    from test_rota import DAY_NURSE, NIGHT_BACKUP, set_rota, staff
+    from test_rota import DAY_NURSE, NIGHT_BACKUP
 
     from monitoring import alerts
 
-    staff(runner)
-    set_rota(client, admin_token, clinic_hours=["Dana Day", "Nell Night"])
-    enroll(client, admin_token)
-    tick(runner)
-    for minute in SILENT_UNTIL_PAGED:
-        at(clock, minute)
-        tick(runner)
+    silent_on_a_rota(client, runner, admin_token, clock)
     [silence] = open_alerts(client, admin_token)
     at(clock, 167)
     assert runner.invoke(args=["staff", "revoke", "Dana Day"]).exit_code == 0

@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# `make run PORT=5001` when 5000 is taken; `HOST=0.0.0.0` serves other machines too (the outbox demo warns)
+PORT ?= 5000
+HOST ?= 127.0.0.1
 
 .PHONY: install run test acceptance bench lint typecheck browser axe clean
 
@@ -20,7 +23,7 @@ run: install
 	@$(VENV)/bin/flask --app app init-db
 	@echo "==> seeding a demo admin and patient (outbox backend only; skipped once done)"
 	@$(VENV)/bin/flask --app app demo
-	@$(VENV)/bin/flask --app app serve
+	@$(VENV)/bin/flask --app app serve --host $(HOST) --port $(PORT)
 
 test: install browser axe typecheck
 	@echo "==> running the tests (pytest)"

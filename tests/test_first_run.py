@@ -1,0 +1,41 @@
+"""What a new engineer meets on the first `make run` (README): a port already taken, a second start on a seeded
+database. Each says in one line what to do next, before anything starts."""
+from __future__ import annotations
+
+import socket
+from unittest import mock
+
+from conftest import base_config
+
+from app import create_app
+
+
+def test_a_taken_port_stops_serve_with_one_line_naming_make_run_port(tmp_path):
+    """Werkzeug said "Address already in use ... start the server with a different port" after the banner had
+    said "crswatch is running at http://127.0.0.1:5000" and the scheduler had started; `make run` took no port."""
+    config = {**base_config(tmp_path / "p.db"), "scheduler": {"enabled": True}}
+    app = create_app(config)  # not serving here: the scheduler starts only under `serve`
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with mock.patch("werkzeug.serving.run_simple") as run, mock.patch("app.start_scheduler") as scheduler:
+            result = app.test_cli_runner().invoke(args=["serve", "--port", str(port)])
+    assert result.exit_code == 2
+    assert not run.called and not scheduler.called
+    assert "is running at" not in result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    assert f"port {port} on 127.0.0.1 is in use" in lines[0]
+    assert f"make run PORT={port + 1}" in lines[0] and f"serve --port {port + 1}" in lines[0]
+
+
+def test_a_free_port_serves(tmp_path):
+    app = create_app(base_config(tmp_path / "f.db"))
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with mock.patch("werkzeug.serving.run_simple") as run:
+        result = app.test_cli_runner().invoke(args=["serve", "--port", str(port)])
+    assert result.exit_code == 0, result.output
+    assert run.called and f"crswatch is running at http://127.0.0.1:{port}" in result.output

@@ -247,6 +247,7 @@ def serve(host: str, port: int) -> None:
     if settings["sms"]["backend"] == "outbox" and host not in ("127.0.0.1", "localhost", "::1"):
         _warn_outbox(f"flask serve on {host}")
     click.echo(f"crswatch is running at {url}  (SMS backend: {settings['sms']['backend']})")
+    click.echo(f"  dashboard: sign in at {url}/signin")
     if settings["sms"]["backend"] == "outbox":
         click.echo(f"  texts are printed here as '-> +1555... [kind] text'; try the phone simulator at {url}/simulator")
         click.echo("  DEMO ONLY: this console and its request log show phone numbers and every text. With real "

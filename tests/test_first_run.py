@@ -39,3 +39,19 @@ def test_a_free_port_serves(tmp_path):
         result = app.test_cli_runner().invoke(args=["serve", "--port", str(port)])
     assert result.exit_code == 0, result.output
     assert run.called and f"crswatch is running at http://127.0.0.1:{port}" in result.output
+
+
+def test_the_banner_says_where_to_sign_in(tmp_path):
+    app = create_app(base_config(tmp_path / "b.db"))
+    with mock.patch("werkzeug.serving.run_simple"):
+        result = app.test_cli_runner().invoke(args=["serve", "--port", "0"])
+    assert "  dashboard: sign in at http://127.0.0.1:0/signin" in result.output.splitlines()
+
+
+def test_a_second_demo_after_someone_added_their_own_staff_says_nothing_of_the_demo_admin(app, runner):
+    from conftest import add_staff
+
+    add_staff(runner, "Ada Admin", "admin")
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0 and "Demo Admin" not in result.output
+    assert "enrolled Demo Patient" in result.output

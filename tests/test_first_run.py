@@ -55,3 +55,37 @@ def test_a_second_demo_after_someone_added_their_own_staff_says_nothing_of_the_d
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0 and "Demo Admin" not in result.output
     assert "enrolled Demo Patient" in result.output
+
+
+def test_a_database_on_a_read_only_filesystem_says_read_only_not_cannot_open(tmp_path, monkeypatch):
+    """A database on a filesystem remounted read-only (seen by hand: `mount -o remount,ro`): SQLite opens the file
+    read-only by itself, cannot make its WAL files beside it and answers "unable to open database file", so the
+    start said "the database file cannot be opened: check [database] path, the folder's permissions and that its
+    filesystem is mounted" (it was mounted). Faked at the boundaries as SQLite and the kernel answer on such a
+    mount: the open fails so, and access(2) refuses writing in the folder (EROFS, for root too)."""
+    import os
+    import sqlite3
+
+    from monitoring import store
+
+    config = {**base_config(tmp_path / "ro" / "clinic.db"), "web": {"secret_key": "k" * 32}}
+    app = create_app(config)
+    assert app.test_cli_runner().invoke(args=["init-db"]).exit_code == 0
+    path, folder = config["database"]["path"], str(tmp_path / "ro")
+
+    def read_only_mount(database, *args, **kwargs):
+        raise sqlite3.OperationalError("unable to open database file")
+
+    real_access = os.access
+    monkeypatch.setattr(store.sqlite3, "connect", read_only_mount)
+    monkeypatch.setattr(os, "access", lambda where, mode, **kwargs: False if str(where) == folder and mode & os.W_OK
+                        else real_access(where, mode, **kwargs))
+    result = app.test_cli_runner().invoke(args=["init-db"])
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert lines == [f"Error: database {path}: the database, its folder or its filesystem is read-only: check the "
+                     "mount (a disk error can remount it read-only: see dmesg) and that the service user owns the "
+                     "folder"], lines
+    monkeypatch.setattr(os, "access", real_access)  # a folder that is writable: the open failed for another reason
+    result = app.test_cli_runner().invoke(args=["init-db"])
+    assert result.exit_code == 2 and "the database file cannot be opened" in result.output

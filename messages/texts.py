@@ -235,6 +235,16 @@ def reasons_text(codes: Iterable[str], language: str | None) -> str:
     return ", ".join(reason_label(code, language) for code in codes)
 
 
+# Spanish texts changed since the interpreter last read the page: the sign-off column says so until they sign it
+# off (then the key leaves this table). Key -> what changed and why.
+AWAITING_INTERPRETER: dict[str, str] = {
+    "reply_med_recorded": "awaiting the interpreter (2026-12-01): the next dose only if there is a fever then (SOP 5 "
+                          "Grade 1 Home: can repeat, if recurrent fever, >= 6-8 h later)",
+    "reply_med_too_soon": "awaiting the interpreter (2026-12-01): the next dose only if there is a fever then (SOP 5 "
+                          "Grade 1 Home: can repeat, if recurrent fever, >= 6-8 h later)",
+}
+
+
 def interpreter_table() -> str:
     """docs/spanish-texts.md: every patient text in Spanish beside its English twin, as the templates
     hold them, for the clinic's certified medical interpreter to sign off (tests keep the page in step)."""
@@ -254,7 +264,8 @@ def interpreter_table() -> str:
         "| --- | --- | --- | --- |",
     ]
     for key in PATIENT_KEYS:
-        lines.append(f"| `{key}` | {cell(template(key, 'en'))} | {cell(template(key, 'es'))} |  |")
+        signed = cell(AWAITING_INTERPRETER.get(key, ""))
+        lines.append(f"| `{key}` | {cell(template(key, 'en'))} | {cell(template(key, 'es'))} | {signed} |")
     lines += ["", "## Times", "", "| when | English | Spanish |", "| --- | --- | --- |"]
     for label, hour, tomorrow in (("3:45 PM today", 15, False), ("1:30 PM today", 13, False),
                                   ("3:45 AM tomorrow", 3, True), ("1:30 AM tomorrow", 1, True)):

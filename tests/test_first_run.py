@@ -83,9 +83,9 @@ def test_a_database_on_a_read_only_filesystem_says_read_only_not_cannot_open(tmp
     result = app.test_cli_runner().invoke(args=["init-db"])
     assert result.exit_code == 2
     lines = [line for line in result.output.splitlines() if line.strip()]
-    assert lines == [f"Error: database {path}: the database, its folder or its filesystem is read-only: check the "
+    assert lines == [(f"Error: database {path}: the database, its folder or its filesystem is read-only: check the "
                      "mount (a disk error can remount it read-only: see dmesg) and that the service user owns the "
-                     "folder"], lines
+                     "folder")], lines
     monkeypatch.setattr(os, "access", real_access)  # a folder that is writable: the open failed for another reason
     result = app.test_cli_runner().invoke(args=["init-db"])
     assert result.exit_code == 2 and "the database file cannot be opened" in result.output

@@ -47,10 +47,10 @@ def test_asking_too_soon_after_a_dose_is_told_to_wait(phone, client, admin_token
 
 
 @pytest.mark.parametrize("language, body, said", [
-    ("en", "took 1000mg tylenol", "We noted your dose, thank you. Do not take more acetaminophen (Tylenol) yet. "
-                                  "If you have a fever at 4:05 PM or later, you may take more."),
-    ("es", "tome 1000 mg de tylenol", "Anotamos su dosis, gracias. No tome otra dosis de acetaminofén (Tylenol) por "
-                                      "ahora. Si tiene fiebre a las 4:05 PM o después, puede tomar otra."),
+    ("en", "took 1000mg tylenol", ("We noted your dose, thank you. Do not take more acetaminophen (Tylenol) yet. "
+                                  "If you have a fever at 4:05 PM or later, you may take more.")),
+    ("es", "tome 1000 mg de tylenol", ("Anotamos su dosis, gracias. No tome otra dosis de acetaminofén (Tylenol) por "
+                                      "ahora. Si tiene fiebre a las 4:05 PM o después, puede tomar otra.")),
 ])
 def test_a_recorded_dose_allows_the_next_only_for_a_fever(phone, client, admin_token, config, clock, language, body,
                                                           said):

@@ -74,8 +74,8 @@ def test_demo_seeds_once(app, runner):
     password = first.output.split("with password ")[1].split()[0]
     assert second.exit_code == 0 and "Demo Patient" not in second.output and password not in second.output
     assert second.output.strip().splitlines() == [
-        "demo: already seeded; sign in as 'Demo Admin' with the password printed the first time, or set a new one: "
-        '.venv/bin/flask --app app staff password "Demo Admin"']
+        ("demo: already seeded; sign in as 'Demo Admin' with the password printed the first time, or set a new one: "
+        '.venv/bin/flask --app app staff password "Demo Admin"')]
     ticked = runner.invoke(args=["tick"])
     assert "prompts=1" in ticked.output
 

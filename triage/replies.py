@@ -120,7 +120,7 @@ class State:
     """What the store knows when the replies are chosen."""
 
     episode: str = "active"  # "active", "ended_recently" (a red flag is still triaged), "none"
-    urgent_alert_open: bool = False  # an urgent alert for the patient that no one has acknowledged
+    urgent_alert_open: bool = False  # an urgent alert for the patient that no one has resolved (open or acknowledged)
 
 
 @dataclass(frozen=True)

@@ -29,9 +29,13 @@ test: install browser axe typecheck
 	@echo "==> running the tests (pytest)"
 	@$(PY) -m pytest
 
+# The acceptance scenarios live beside the checkout, in ../shared (a clone elsewhere: make acceptance SHARED=/work/shared).
+SHARED ?= ../shared
+
 acceptance: install
-	@echo "==> playing ../shared/acceptance scenarios through the contract"
-	@$(PY) ../shared/acceptance/run.py
+	@test -f $(SHARED)/acceptance/run.py || { echo "!! no $(SHARED)/acceptance/run.py: the scenarios live beside the project's checkout; run: make acceptance SHARED=/path/to/shared"; exit 2; }
+	@echo "==> playing $(SHARED)/acceptance scenarios through the contract"
+	@$(PY) $(SHARED)/acceptance/run.py
 
 bench: install
 	@for script in bench/*.py; do echo "==> $$script"; $(PY) $$script || exit 1; done

@@ -242,8 +242,11 @@ def serve(host: str, port: int) -> None:
     app = current_app._get_current_object()  # the app itself, not its proxy: run_simple serves it
     settings = app.config["CRS"]
     _check_port(host, port)
-    runner = start_scheduler(app) if settings["scheduler"]["enabled"] else None
     url = f"http://{host}:{port}"
+    if not settings["clinic"]["dashboard_url"] and not settings["sms"]["public_base_url"]:
+        # nurse texts link here, not to the fallback http://localhost:5000 (`make run PORT=5001`: another service)
+        settings["clinic"]["dashboard_url"] = f"http://{'localhost' if host in ('0.0.0.0', '::') else host}:{port}"
+    runner = start_scheduler(app) if settings["scheduler"]["enabled"] else None
     if settings["sms"]["backend"] == "outbox" and host not in ("127.0.0.1", "localhost", "::1"):
         _warn_outbox(f"flask serve on {host}")
     click.echo(f"crswatch is running at {url}  (SMS backend: {settings['sms']['backend']})")

@@ -105,7 +105,7 @@ class Clinic(Table):
     dashboard_url: Annotated[Address, AfterValidator(site_address)] = setting(
         "", "Dashboard address in nurse texts",
         "an http(s) address, like https://monitor.example.org, linked in nurse texts; "
-        "empty: [sms] public_base_url, else http://localhost:5000",
+        "empty: [sms] public_base_url, else the address `serve` (make run) listens on, else http://localhost:5000",
         form_help="an http(s) address, like https://monitor.example.org; empty: the SMS public address")
 
     @model_validator(mode="after")

@@ -89,3 +89,28 @@ def test_a_database_on_a_read_only_filesystem_says_read_only_not_cannot_open(tmp
     monkeypatch.setattr(os, "access", real_access)  # a folder that is writable: the open failed for another reason
     result = app.test_cli_runner().invoke(args=["init-db"])
     assert result.exit_code == 2 and "the database file cannot be opened" in result.output
+
+
+def test_nurse_pages_link_to_the_port_served(tmp_path, clock):
+    """`make run PORT=5001` with no address configured: the nurse's page linked to http://localhost:5000/dashboard/
+    alerts/1, the fallback, where another program (or nothing) answers."""
+    from conftest import NURSES, Phone, add_staff, enroll, texts_to
+
+    config = base_config(tmp_path / "l.db")
+    config["sms"] = {**config["sms"], "public_base_url": ""}
+    app = create_app(config)
+    app.testing = True
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["init-db"]).exit_code == 0
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with mock.patch("werkzeug.serving.run_simple"):
+        assert runner.invoke(args=["serve", "--port", str(port)]).exit_code == 0
+    client = app.test_client()
+    token = add_staff(runner, "Ada Admin", "admin")
+    enroll(client, token)
+    answer = Phone(client).text("o2 85", url="http://localhost/sms/inbound", base_url="http://localhost")
+    assert answer.status_code == 200
+    [page] = [m for m in texts_to(client, token, NURSES[0]) if m["kind"] == "alert"]
+    assert f"http://127.0.0.1:{port}/dashboard/alerts/1" in page["body"], page["body"]

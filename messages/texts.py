@@ -242,6 +242,8 @@ AWAITING_INTERPRETER: dict[str, str] = {
                           "Grade 1 Home: can repeat, if recurrent fever, >= 6-8 h later)",
     "reply_med_too_soon": "awaiting the interpreter (2026-12-01): the next dose only if there is a fever then (SOP 5 "
                           "Grade 1 Home: can repeat, if recurrent fever, >= 6-8 h later)",
+    "monitoring_resumed": "awaiting the interpreter (2026-12-01): no longer asks for the temperature (the check-in "
+                          "prompt right after it asks); names the clinic's phone, in monitoring_paused's words",
 }
 
 

@@ -114,3 +114,19 @@ def test_nurse_pages_link_to_the_port_served(tmp_path, clock):
     assert answer.status_code == 200
     [page] = [m for m in texts_to(client, token, NURSES[0]) if m["kind"] == "alert"]
     assert f"http://127.0.0.1:{port}/dashboard/alerts/1" in page["body"], page["body"]
+
+
+def test_the_readmes_second_staff_add_says_how_to_get_a_token(app, runner, client):
+    """README, top to bottom: 'The dashboard' adds "Ada Admin" with --password, then 'Trying it by hand' adds
+    "Ada Admin" again for the API token: 'Error: a staff member named 'Ada Admin' already exists', and TOKEN=
+    stayed empty with no word of `staff token`."""
+    first = runner.invoke(args=["staff", "add", "Ada Admin", "--role", "admin", "--password"],
+                          input="correct horse battery\ncorrect horse battery\n")
+    assert first.exit_code == 0, first.output
+    again = runner.invoke(args=["staff", "add", "ada admin", "--role", "admin"])
+    assert again.exit_code == 1
+    assert again.output.strip().splitlines() == [
+        ("Error: a staff member named 'Ada Admin' already exists; another API token: .venv/bin/flask --app app "
+        'staff token "Ada Admin"; a new password: .venv/bin/flask --app app staff password "Ada Admin"')]
+    token = runner.invoke(args=["staff", "token", "Ada Admin"]).output.strip().splitlines()[-1]
+    assert client.get("/api/v1/alerts", headers={"Authorization": f"Bearer {token}"}).status_code == 200

@@ -86,6 +86,13 @@ def test_partial_config_keeps_other_defaults():
                  "must be between 37.5 and 39.5, not 100.4: it is in °C (100.4 °F is 38.0 °C)", id="fever-in-fahrenheit"),
     pytest.param({"clinic": {"days": ["mon", "Funday"]}}, "clinic.days",
                  "must be days among mon, tue, wed, thu, fri, sat, sun, not Funday", id="bad-day-in-words"),
+    # the settings page's "Days open" typed as a sentence was read as ["mon"]: the clinic closed Tuesday to Friday
+    # (urgent texts said ED, the nights-and-weekends chain was paged all day)
+    pytest.param({"clinic": {"days": ["Monday to Friday"]}}, "clinic.days",
+                 "not Monday to Friday; a range is each day, like mon, tue, wed, thu, fri", id="days-as-a-sentence"),
+    pytest.param({"clinic": {"days": ["Mon-Fri"]}}, "clinic.days",
+                 "not Mon-Fri; a range is each day, like mon, tue, wed, thu, fri", id="days-as-a-range"),
+    pytest.param({"clinic": {"days": ["mondays"]}}, "clinic.days", "not mondays", id="plural-day"),
 ])
 
 def test_bad_config_names_the_key(config, key, words):

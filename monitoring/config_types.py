@@ -254,7 +254,9 @@ def database_file(value: str) -> str:
 def on_call_chain(value: object) -> object:
     """The rota's `oncall` chain: a non-empty list of {name, phone} tables (each checked by its own model)."""
     if not isinstance(value, list) or not value:
-        raise problem("must be a non-empty list of {name, phone} tables")
+        # `[oncall]` with one pair of brackets is one table, not a list: TOML's list of tables takes two
+        hint = "; write [[oncall]] (two brackets) above each person's name and phone" if isinstance(value, dict) else ""
+        raise problem(f"must be a non-empty list of {{name, phone}} tables{hint}")
     return value
 
 

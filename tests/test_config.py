@@ -93,6 +93,10 @@ def test_partial_config_keeps_other_defaults():
     pytest.param({"clinic": {"days": ["Mon-Fri"]}}, "clinic.days",
                  "not Mon-Fri; a range is each day, like mon, tue, wed, thu, fri", id="days-as-a-range"),
     pytest.param({"clinic": {"days": ["mondays"]}}, "clinic.days", "not mondays", id="plural-day"),
+    # `[oncall]` written with one pair of brackets (as every other table in the file): one table, not a list
+    pytest.param({"oncall": {"name": "Nina", "phone": "+13125550142"}}, "oncall",
+                 "must be a non-empty list of {name, phone} tables; write [[oncall]] (two brackets) above each "
+                 "person's name and phone", id="oncall-single-brackets"),
 ])
 
 def test_bad_config_names_the_key(config, key, words):

@@ -93,6 +93,11 @@ def test_partial_config_keeps_other_defaults():
     pytest.param({"clinic": {"days": ["Mon-Fri"]}}, "clinic.days",
                  "not Mon-Fri; a range is each day, like mon, tue, wed, thu, fri", id="days-as-a-range"),
     pytest.param({"clinic": {"days": ["mondays"]}}, "clinic.days", "not mondays", id="plural-day"),
+    # typed by a clinic admin: a misspelt key, a key under the wrong table (the message listed only this table's)
+    pytest.param({"clinic": {"nmae": "St. Mary"}}, "clinic.nmae", "unknown key; did you mean name? known keys here: ",
+                 id="misspelt-key"),
+    pytest.param({"clinic": {"fever_c": 38.3}}, "clinic.fever_c",
+                 "unknown key under [clinic]; it belongs under [thresholds]", id="key-under-another-table"),
     # `[oncall]` written with one pair of brackets (as every other table in the file): one table, not a list
     pytest.param({"oncall": {"name": "Nina", "phone": "+13125550142"}}, "oncall",
                  "must be a non-empty list of {name, phone} tables; write [[oncall]] (two brackets) above each "

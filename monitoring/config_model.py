@@ -286,7 +286,9 @@ class Escalation(Table):
     page_callback_number: Flag = setting(
         True, "Pages carry the patient's phone number",
         "pages carry the patient's phone number so the nurse can call back at once; false (no) where pagers are not "
-        "secure: the alert page then offers tap-to-call")
+        "secure: the alert page then offers tap-to-call",
+        form_help="yes: pages carry the patient's phone number so the nurse can call back at once; no where pagers are "
+                  "not secure: the alert page then offers tap-to-call")
 
 
 class Web(Table):

@@ -207,3 +207,11 @@ def test_days_open_typed_as_a_range_is_refused_not_read_as_monday(app, client, a
     assert saved(app)["clinic"]["days"] == ["mon", "tue", "wed", "thu", "fri"]
     spelled = client.post("/dashboard/settings", data={"csrf_token": admin, "clinic.days": "Monday, Tuesday, Friday"})
     assert spelled.status_code == 302 and saved(app)["clinic"]["days"] == ["mon", "tue", "fri"]
+
+
+def test_the_settings_page_speaks_of_yes_and_no_not_false(client, admin):  # noqa: F811
+    """'Pages carry the patient's phone number' is a yes/no choice on the page, but its help read "false (no) where
+    pagers are not secure" (the config file's word) to an administrator who never sees a false."""
+    page = client.get("/dashboard/settings").text
+    assert "Yes: pages carry the patient&#39;s phone number so the nurse can call back at once; no where pagers" in page
+    assert "false (no)" not in page

@@ -44,6 +44,7 @@ class WakeupSkipIsNotLost(logging.Filter):
     slow for another reason still shows in /healthz and /metrics (the scheduler's heartbeat age)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """False for the skip warning (dropped), True for every other record of APScheduler's scheduler."""
         return "maximum number of running instances reached" not in str(record.msg)
 
 

@@ -37,6 +37,7 @@ PATIENT_KEYS = (
 # (GSM-7, plain words), in the caregiver's own language.
 CAREGIVER_KEYS = ("caregiver_welcome", "caregiver_signs", "caregiver_reminder", "caregiver_which_patient",
                   "caregiver_opted_out", "caregiver_opted_in", "caregiver_help", "caregiver_episode_end",
+                  "caregiver_urgent_after_hours",
                   "neuro_check", "neuro_check_normal")
 STAFF_KEYS = ("nurse_alert", "nurse_alert_update", "nurse_repage", "nurse_ack", "nurse_ack_already", "nurse_ack_none",
               "nurse_ack_all", "nurse_ack_also_open", "nurse_ack_resolved", "nurse_ack_not_yours", "staff_unreadable")
@@ -44,7 +45,7 @@ TEMPLATE_KEYS = PATIENT_KEYS + CAREGIVER_KEYS + STAFF_KEYS
 LABEL_TABLES = ("levels", "reasons", "symptoms", "times")
 
 # Texts that must name the clinic's phone number (CONTRACT 6: every urgent reply).
-URGENT_KEYS = ("reply_urgent_in_hours", "reply_urgent_after_hours", "reply_clinician_review")
+URGENT_KEYS = ("reply_urgent_in_hours", "reply_urgent_after_hours", "reply_clinician_review", "caregiver_urgent_after_hours")
 # Replies that leave right after the nurse's page, ahead of every other reply and prompt (issue 19, urgent first
 # at the sender): what triage says for an urgent or clinician_review outcome (SOP 5 Grade 1 Home: "recontact the
 # clinic urgently or present to ED"; SOP 5 Grade 2: "urgently evaluated in person"), the reminder that an earlier
@@ -244,6 +245,8 @@ AWAITING_INTERPRETER: dict[str, str] = {
                           "Grade 1 Home: can repeat, if recurrent fever, >= 6-8 h later)",
     "monitoring_resumed": "awaiting the interpreter (2026-12-01): no longer asks for the temperature (the check-in "
                           "prompt right after it asks); names the clinic's phone, in monitoring_paused's words",
+    "caregiver_urgent_after_hours": "awaiting the interpreter (2026-12-01): new; the after-hours urgent text in a "
+                                    "caregiver's words (take your relative to the ED), as reply_urgent_after_hours",
 }
 
 

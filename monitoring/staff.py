@@ -201,13 +201,19 @@ staff_commands = AppGroup("staff", help="Clinic staff and their API tokens.")
 def add_command(name: str, role: str, phone: str | None, password: bool) -> None:
     """Add a staff member; prints their API token on the last line (shown once)."""
     with command_clinic(current_app.config["CRS"]) as opened:
+        secret = None
+        if password:  # asked and checked first: a refused password added the person with none, their token unseen
+            secret = click.prompt("Dashboard password", hide_input=True, confirmation_prompt=True)
+            refused = passwords.problem(secret, name.strip())
+            if refused:
+                raise click.ClickException(f"{refused} Nobody was added; run the command again.")
         try:
-            token = add_staff(opened, name, role, phone, now=utcnow())
+            with transaction(opened.db):
+                token = add_staff(opened, name, role, phone, now=utcnow())
+                if secret is not None:
+                    set_password(opened, name.strip(), secret, actor="cli")
         except Conflict as error:
             raise click.ClickException(_already_there(opened, name, error)) from None
-        if password:
-            secret = click.prompt("Dashboard password", hide_input=True, confirmation_prompt=True)
-            set_password(opened, name, secret, actor="cli")
     click.echo(f"added {role} {name}; their API token (keep it secret, it is not shown again):")
     click.echo(token)
 

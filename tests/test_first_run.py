@@ -130,3 +130,23 @@ def test_the_readmes_second_staff_add_says_how_to_get_a_token(app, runner, clien
         'staff token "Ada Admin"; a new password: .venv/bin/flask --app app staff password "Ada Admin"')]
     token = runner.invoke(args=["staff", "token", "Ada Admin"]).output.strip().splitlines()[-1]
     assert client.get("/api/v1/alerts", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+def test_a_refused_password_on_staff_add_adds_nobody(app, runner):
+    """README: `staff add "Ada Admin" --role admin --password`. A password on the breach list was refused, but
+    Ada had been added already, with no password and her API token never shown; the same command again said
+    'already exists'."""
+    from monitoring.clinic import open_clinic
+    from monitoring.staff import list_staff
+
+    refused = runner.invoke(args=["staff", "add", "Bob Admin", "--role", "admin", "--password"],
+                            input="password1234\npassword1234\n")
+    assert refused.exit_code == 1
+    assert refused.output.strip().splitlines()[-1] == (
+        "Error: That password is on a list of passwords stolen in breaches; choose another. Nobody was added; run "
+        "the command again.")
+    assert list_staff(open_clinic(app.config["CRS"])) == []
+    again = runner.invoke(args=["staff", "add", "Bob Admin", "--role", "admin", "--password"],
+                          input="correct horse battery\ncorrect horse battery\n")
+    assert again.exit_code == 0, again.output
+    assert again.output.strip().splitlines()[-1].startswith("st_")

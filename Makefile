@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# `make run PORT=5001` when 5000 is taken; `HOST=0.0.0.0` serves other machines too (the outbox demo warns)
+PORT ?= 5000
+HOST ?= 127.0.0.1
 
 .PHONY: install run test acceptance bench lint typecheck browser axe clean
 
@@ -20,15 +23,19 @@ run: install
 	@$(VENV)/bin/flask --app app init-db
 	@echo "==> seeding a demo admin and patient (outbox backend only; skipped once done)"
 	@$(VENV)/bin/flask --app app demo
-	@$(VENV)/bin/flask --app app serve
+	@$(VENV)/bin/flask --app app serve --host $(HOST) --port $(PORT)
 
 test: install browser axe typecheck
 	@echo "==> running the tests (pytest)"
 	@$(PY) -m pytest
 
+# The acceptance scenarios live beside the checkout, in ../shared (a clone elsewhere: make acceptance SHARED=/work/shared).
+SHARED ?= ../shared
+
 acceptance: install
-	@echo "==> playing ../shared/acceptance scenarios through the contract"
-	@$(PY) ../shared/acceptance/run.py
+	@test -f $(SHARED)/acceptance/run.py || { echo "!! no $(SHARED)/acceptance/run.py: the scenarios live beside the project's checkout; run: make acceptance SHARED=/path/to/shared"; exit 2; }
+	@echo "==> playing $(SHARED)/acceptance scenarios through the contract"
+	@$(PY) $(SHARED)/acceptance/run.py
 
 bench: install
 	@for script in bench/*.py; do echo "==> $$script"; $(PY) $$script || exit 1; done

@@ -16,9 +16,11 @@ is registered by the module that owns it, through that module's `init_app(app)`:
 """
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
+import socket
 import sqlite3
 import sys
 import weakref
@@ -202,6 +204,33 @@ def _rota_not_paged(settings: dict) -> list[str]:
         clinic.db.close()
 
 
+class PortInUse(click.ClickException):
+    """`serve` cannot listen where it was asked: one line saying what to do, before anything starts. Exit 2."""
+
+    exit_code = 2
+
+
+def _check_port(host: str, port: int) -> None:
+    """Raise PortInUse when `host`:`port` cannot be listened on. Werkzeug only says so after the scheduler has
+    started and the banner has said "crswatch is running at ...", and it names neither `make run PORT=` nor
+    `--port`. Bound as werkzeug binds (SO_REUSEADDR), so a port in TIME_WAIT after a restart is not refused."""
+    from werkzeug.serving import get_sockaddr, select_address_family
+
+    try:
+        family = select_address_family(host, port)
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(get_sockaddr(host, port, family))
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise PortInUse(
+                f"port {port} on {host} is in use (another crswatch? `ss -ltnp 'sport = :{port}'` names it): "
+                f"stop it, or serve on another port: make run PORT={port + 1} "
+                f"(or .venv/bin/flask --app app serve --port {port + 1})") from None
+        raise PortInUse(f"cannot listen on {host}:{port} ({error.strerror or error}): "
+                        "check --host (make run HOST=...) and --port (make run PORT=...)") from None
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -212,11 +241,16 @@ def serve(host: str, port: int) -> None:
 
     app = current_app._get_current_object()  # the app itself, not its proxy: run_simple serves it
     settings = app.config["CRS"]
-    runner = start_scheduler(app) if settings["scheduler"]["enabled"] else None
+    _check_port(host, port)
     url = f"http://{host}:{port}"
+    if not settings["clinic"]["dashboard_url"] and not settings["sms"]["public_base_url"]:
+        # nurse texts link here, not to the fallback http://localhost:5000 (`make run PORT=5001`: another service)
+        settings["clinic"]["dashboard_url"] = f"http://{'localhost' if host in ('0.0.0.0', '::') else host}:{port}"
+    runner = start_scheduler(app) if settings["scheduler"]["enabled"] else None
     if settings["sms"]["backend"] == "outbox" and host not in ("127.0.0.1", "localhost", "::1"):
         _warn_outbox(f"flask serve on {host}")
     click.echo(f"crswatch is running at {url}  (SMS backend: {settings['sms']['backend']})")
+    click.echo(f"  dashboard: sign in at {url}/signin")
     if settings["sms"]["backend"] == "outbox":
         click.echo(f"  texts are printed here as '-> +1555... [kind] text'; try the phone simulator at {url}/simulator")
         click.echo("  DEMO ONLY: this console and its request log show phone numbers and every text. With real "

@@ -7,6 +7,7 @@ problem raises `ConfigError` whose message is one line naming the key and what i
 """
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
@@ -111,7 +112,14 @@ def _one_line(error: ErrorDetails) -> ConfigError:
         if homes:  # `name = ...` above any [table] line: the [clinic] line left out
             return ConfigError(key, f"unknown key at the top of the file; it belongs under a {' or '.join(homes)} line "
                                     "above it")
-        return ConfigError(key, f"unknown key; known keys here: {', '.join(known)}")
+        if parent and "." not in parent:  # `fever_c` under [clinic]: a key of another table, named where it goes
+            elsewhere = [f"[{name}]" for name in Settings.model_fields if name not in (parent, "oncall")
+                         and loc[-1] in table_of(name).model_fields]
+            if elsewhere:
+                return ConfigError(key, f"unknown key under [{parent}]; it belongs under {' or '.join(elsewhere)}")
+        close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.75)  # `nmae`, `fever_C`, `timezone `
+        guess = f"did you mean {close[0]}? " if close else ""
+        return ConfigError(key, f"unknown key; {guess}known keys here: {', '.join(known)}")
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return ConfigError(key, "must be a table")
     if kind in ("greater_than_equal", "less_than_equal"):

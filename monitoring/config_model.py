@@ -106,7 +106,7 @@ class Clinic(Table):
     dashboard_url: Annotated[Address, AfterValidator(site_address)] = setting(
         "", "Dashboard address in nurse texts",
         "an http(s) address, like https://monitor.example.org, linked in nurse texts; "
-        "empty: [sms] public_base_url, else http://localhost:5000",
+        "empty: [sms] public_base_url, else the address `serve` (make run) listens on, else http://localhost:5000",
         form_help="an http(s) address, like https://monitor.example.org; empty: the SMS public address")
 
     @model_validator(mode="after")
@@ -287,7 +287,9 @@ class Escalation(Table):
     page_callback_number: Flag = setting(
         True, "Pages carry the patient's phone number",
         "pages carry the patient's phone number so the nurse can call back at once; false (no) where pagers are not "
-        "secure: the alert page then offers tap-to-call")
+        "secure: the alert page then offers tap-to-call",
+        form_help="yes: pages carry the patient's phone number so the nurse can call back at once; no where pagers are "
+                  "not secure: the alert page then offers tap-to-call")
 
 
 class Web(Table):

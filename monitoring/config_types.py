@@ -22,6 +22,8 @@ from pydantic_core import PydanticCustomError
 from messages.texts import plain_punctuation
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+FULL_DAY_NAMES = {"monday": "mon", "tuesday": "tue", "wednesday": "wed", "thursday": "thu", "friday": "fri",
+                  "saturday": "sat", "sunday": "sun"}
 BACKENDS = ("outbox", "twilio")
 
 
@@ -199,10 +201,13 @@ def open_days(value: list[str]) -> list[str]:
     if not value:
         raise problem(f"must name at least one day among {', '.join(DAYS)}")
     days = [day.strip().lower() for day in value]
-    days = [day[:3] if len(day) > 3 and day.endswith("day") and day[:3] in DAYS else day for day in days]
+    # a full name is its own day only: "monday to friday" ends in a day's name too, and was read as mon
+    days = [FULL_DAY_NAMES.get(day, day) for day in days]
     bad = [original for original, day in zip(value, days, strict=True) if day not in DAYS]
     if bad:
-        raise problem(f"must be days among {', '.join(DAYS)}, not {', '.join(bad)}")
+        ranged = any(re.search(r"\w\s*(-|–|to|through|thru)\s*\w", original, re.IGNORECASE) for original in bad)
+        hint = "; a range is each day, like mon, tue, wed, thu, fri" if ranged else ""
+        raise problem(f"must be days among {', '.join(DAYS)}, not {', '.join(bad)}{hint}")
     return days
 
 
@@ -261,7 +266,9 @@ def database_file(value: str) -> str:
 def on_call_chain(value: object) -> object:
     """The rota's `oncall` chain: a non-empty list of {name, phone} tables (each checked by its own model)."""
     if not isinstance(value, list) or not value:
-        raise problem("must be a non-empty list of {name, phone} tables")
+        # `[oncall]` with one pair of brackets is one table, not a list: TOML's list of tables takes two
+        hint = "; write [[oncall]] (two brackets) above each person's name and phone" if isinstance(value, dict) else ""
+        raise problem(f"must be a non-empty list of {{name, phone}} tables{hint}")
     return value
 
 

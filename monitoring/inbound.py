@@ -403,9 +403,10 @@ def _send(clinic: Clinic, patient: Patient, chosen: tuple[replies.Reply, ...], n
 
 
 def _urgent_alert_waiting(clinic: Clinic, patient: Patient) -> bool:
-    """An urgent alert for this patient that no one has acknowledged yet."""
+    """An urgent alert for this patient that no one has resolved: open, or acknowledged (an ACK says the nurse has
+    the page, not that anyone has spoken with the patient, so the earlier "call now / go to the ED" stands)."""
     return clinic.db.execute(
-        "SELECT 1 FROM alerts WHERE patient_id = ? AND status = 'open' AND level = 'urgent'", [patient.id]
+        f"SELECT 1 FROM alerts WHERE patient_id = ? AND status IN {alerts.ACTIVE} AND level = 'urgent'", [patient.id]
     ).fetchone() is not None
 
 

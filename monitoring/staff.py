@@ -201,12 +201,33 @@ staff_commands = AppGroup("staff", help="Clinic staff and their API tokens.")
 def add_command(name: str, role: str, phone: str | None, password: bool) -> None:
     """Add a staff member; prints their API token on the last line (shown once)."""
     with command_clinic(current_app.config["CRS"]) as opened:
-        token = add_staff(opened, name, role, phone, now=utcnow())
-        if password:
+        secret = None
+        if password:  # asked and checked first: a refused password added the person with none, their token unseen
             secret = click.prompt("Dashboard password", hide_input=True, confirmation_prompt=True)
-            set_password(opened, name, secret, actor="cli")
+            refused = passwords.problem(secret, name.strip())
+            if refused:
+                raise click.ClickException(f"{refused} Nobody was added; run the command again.")
+        try:
+            with transaction(opened.db):
+                token = add_staff(opened, name, role, phone, now=utcnow())
+                if secret is not None:
+                    set_password(opened, name.strip(), secret, actor="cli")
+        except Conflict as error:
+            raise click.ClickException(_already_there(opened, name, error)) from None
     click.echo(f"added {role} {name}; their API token (keep it secret, it is not shown again):")
     click.echo(token)
+
+
+def _already_there(clinic: Clinic, name: str, error: Conflict) -> str:
+    """The refusal of `staff add` for a name taken, with the commands that do what the person likely wanted (the
+    README adds 'Ada Admin' twice: once with a password, once for the API token)."""
+    taken = next((p for p in list_staff(clinic) if p["name"].casefold() == name.strip().casefold() and p["active"]),
+                 None)
+    if error.field != "name" or taken is None:
+        return error.message
+    quoted = '"' + taken["name"].replace('"', '\\"') + '"'
+    return (f"{error.message}; another API token: .venv/bin/flask --app app staff token {quoted}; "
+            f"a new password: .venv/bin/flask --app app staff password {quoted}")
 
 
 @staff_commands.command("password")

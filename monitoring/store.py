@@ -465,7 +465,18 @@ def migrate_at_start(path: str) -> tuple[list[int], int]:
         fault = storage_fault(error)
         if fault is None:
             raise
+        if fault.name == "cannot_open" and _folder_read_only(path):
+            # SQLite opens a file on a read-only filesystem read-only by itself, then cannot make its WAL files
+            # beside it and says only "unable to open": the folder is what is wrong, and the admin must hear it
+            fault = _FAULTS[8]
         raise DatabaseUnusable(f"database {path}: {fault.action}") from None
+
+
+def _folder_read_only(path: str) -> bool:
+    """Whether the database's folder exists and this process cannot write in it (a read-only mount, for root too:
+    access(2) answers EROFS; or another user's folder)."""
+    folder = Path(path).resolve().parent
+    return folder.is_dir() and not os.access(folder, os.W_OK)
 
 
 @click.command("init-db")

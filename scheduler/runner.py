@@ -37,6 +37,22 @@ JOB_ID = "due-work"
 WATCH_SECONDS = 0.2
 
 
+class WakeupSkipIsNotLost(logging.Filter):
+    """Drops APScheduler's 'Execution of job ... skipped: maximum number of running instances reached' (WARNING):
+    it comes whenever `wakeup()` asks for a run while one is in progress, and that run goes round again for the
+    wakeup (Runner.run_once), so no work waits. In the console of `make run` it read as lost work. A pass that is
+    slow for another reason still shows in /healthz and /metrics (the scheduler's heartbeat age)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for the skip warning (dropped), True for every other record of APScheduler's scheduler."""
+        return "maximum number of running instances reached" not in str(record.msg)
+
+
+_apscheduler_log = logging.getLogger("apscheduler.scheduler")
+if not any(isinstance(existing, WakeupSkipIsNotLost) for existing in _apscheduler_log.filters):
+    _apscheduler_log.addFilter(WakeupSkipIsNotLost())
+
+
 class Runner:
     """The process's scheduler: due work every poll, at once on wakeup, only while holding the lease."""
 

@@ -299,3 +299,30 @@ def test_high_risk_page_does_not_stutter(client, admin_token, clock, phone, runn
     phone.text("100.6")
     body = pages(client, admin_token, NURSES[0])[-1]["body"]
     assert "fever in a high-risk patient 100.6F/38.1C at" in body and body.count("fever") == 1
+
+
+def test_a_calm_reply_after_the_ack_still_says_the_red_flag_needs_care(client, admin_token, urgent, clock, phone):
+    """Played as a night: 'o2 87' was told to call the clinic now (SOP 5 Grade 1 Home: new hypoxia < 90%: recontact
+    the clinic urgently or present to ED); the nurse ACKed from bed a minute later; the patient's next text, a
+    temperature, was answered "Thank you. No fever now ... Next check-in at ...": an all-clear the patient has not
+    been given (an ACK says the nurse has the page, not that anyone has spoken with the patient). Until the alert
+    is resolved, a calm reply ends with the earlier message's urgency, as it does before the ACK."""
+    at(clock, 6)
+    phone.text("ACK", sender=NURSES[0])
+    assert alerts(client, admin_token, "all")[0]["status"] == "acknowledged"
+    at(clock, 10)
+    before = texts_to(client, admin_token, PATIENT_PHONE)[-1]["id"]
+    phone.text("98.9")
+    said = [m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE, before)]
+    assert said[0].startswith("Thank you. No fever now.")
+    assert said[-1] == ("Your earlier message needs care now. If you have not spoken with the clinic yet, call "
+                        "(555) 555-0100 now. In an emergency call 911.")
+    response = client.post(f"/api/v1/alerts/{urgent['id']}/resolve", json={"note": "spoke with her; o2 95 now",
+                                                                            "outcome": "home_care"},
+                           headers=auth(admin_token))
+    assert response.status_code == 200, response.get_json()
+    at(clock, 20)
+    before = texts_to(client, admin_token, PATIENT_PHONE)[-1]["id"]
+    phone.text("98.7")  # resolved: the nurse has closed it, a calm reply is calm
+    said = [m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE, before)]
+    assert len(said) == 1 and said[0].startswith("Thank you. No fever now.")

@@ -762,10 +762,34 @@ def test_neuro_check_setting_off_and_validated(tmp_path, clock):
         load({"checkins": {"neuro_check_time": "25:00"}})
 
 
+@pytest.mark.parametrize("language, said", [
+    ("en", ("This needs care now. Get them to the emergency department NOW. Call 911 if it is severe or they cannot "
+           "breathe. Tell the ED they had a dose of teclistamab. Clinic: (555) 555-0100")),
+    ("es", ("Esto es urgente. Lleve AHORA a su familiar a la sala de emergencias. Llame al 911 si es grave o si no puede "
+           "respirar. Diga que le dieron una dosis de teclistamab. Tel: (555) 555-0100")),
+])
+def test_a_caregivers_red_flag_at_night_tells_them_to_take_the_patient_to_the_ed(client, runner, admin_token, phone,
+                                                                              clock, language, said):
+    """Played at 3 a.m.: a husband texted "her o2 is 86" and was told, as the patient is, "Go to the emergency
+    department NOW. Call 911 if it is severe or you cannot breathe. Tell them you had a dose of teclistamab": the
+    ED must hear that the patient had the drug, and the one to act is the caregiver (SOP 5 Grade 1 Home: new
+    hypoxia < 90%, present to ED; Grade 2: ED after hours). The patient still gets the patient's words."""
+    clock.move_to(START.replace(hour=3))
+    enroll(client, admin_token, caregivers=[{"name": "Luis", "phone": DAUGHTER, "language": language,
+                                             "relationship": "husband"}])
+    tick(runner)
+    before = messages(client, admin_token)[-1]["id"]
+    assert phone.text("her o2 is 86", sender=DAUGHTER).status_code == 200
+    assert [m["body"] for m in texts_to(client, admin_token, DAUGHTER, before)] == [said]
+    [patients_text] = [m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE, before)]
+    assert patients_text == render("reply_urgent_after_hours", "en", clinic_phone=CLINIC_PHONE_SHOWN,
+                                   therapy="teclistamab")
+
+
 @pytest.mark.parametrize("key,language", [(k, lang) for k in CAREGIVER_KEYS for lang in LANGUAGES])
 def test_caregiver_texts_are_gsm7_where_the_words_allow(key, language):
     text = render(key, language, clinic_name="Northern Valley Cancer Centers", clinic_phone=CLINIC_PHONE_SHOWN,
-                  first_name="Guadalupe", choices="P.E. or M.G.")
+                  first_name="Guadalupe", choices="P.E. or M.G.", therapy="teclistamab")
     assert is_gsm7(text) or (key in CAREGIVER_UCS2 and language == "es")
 
 

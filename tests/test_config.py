@@ -97,6 +97,22 @@ def test_partial_config_keeps_other_defaults():
                  "must be between 37.5 and 39.5, not 100.4: it is in °C (100.4 °F is 38.0 °C)", id="fever-in-fahrenheit"),
     pytest.param({"clinic": {"days": ["mon", "Funday"]}}, "clinic.days",
                  "must be days among mon, tue, wed, thu, fri, sat, sun, not Funday", id="bad-day-in-words"),
+    # the settings page's "Days open" typed as a sentence was read as ["mon"]: the clinic closed Tuesday to Friday
+    # (urgent texts said ED, the nights-and-weekends chain was paged all day)
+    pytest.param({"clinic": {"days": ["Monday to Friday"]}}, "clinic.days",
+                 "not Monday to Friday; a range is each day, like mon, tue, wed, thu, fri", id="days-as-a-sentence"),
+    pytest.param({"clinic": {"days": ["Mon-Fri"]}}, "clinic.days",
+                 "not Mon-Fri; a range is each day, like mon, tue, wed, thu, fri", id="days-as-a-range"),
+    pytest.param({"clinic": {"days": ["mondays"]}}, "clinic.days", "not mondays", id="plural-day"),
+    # typed by a clinic admin: a misspelt key, a key under the wrong table (the message listed only this table's)
+    pytest.param({"clinic": {"nmae": "St. Mary"}}, "clinic.nmae", "unknown key; did you mean name? known keys here: ",
+                 id="misspelt-key"),
+    pytest.param({"clinic": {"fever_c": 38.3}}, "clinic.fever_c",
+                 "unknown key under [clinic]; it belongs under [thresholds]", id="key-under-another-table"),
+    # `[oncall]` written with one pair of brackets (as every other table in the file): one table, not a list
+    pytest.param({"oncall": {"name": "Nina", "phone": "+13125550142"}}, "oncall",
+                 "must be a non-empty list of {name, phone} tables; write [[oncall]] (two brackets) above each "
+                 "person's name and phone", id="oncall-single-brackets"),
 ])
 
 def test_bad_config_names_the_key(config, key, words):

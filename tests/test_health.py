@@ -152,8 +152,9 @@ def test_metrics_parse_and_count(client, runner, admin_token, gateway, clock, ph
     samples = {(s.name, tuple(sorted(s.labels.items()))): s.value for f in families.values() for s in f.samples}
     assert samples[("crswatch_texts_total", (("direction", "out"), ("kind", "alert")))] == 1
     assert samples[("crswatch_texts_total", (("direction", "in"), ("kind", "reply")))] == 3
-    # the ACK confirmation and the reply were both tried once, and both refused
-    assert samples[("crswatch_gateway_errors_total", (("code", "20429"), ("scope", "account")))] == 2
+    # the ACK confirmation, the reply and its "your earlier message needs care now" (the urgent alert is acknowledged,
+    # not resolved) were each tried once, and each refused
+    assert samples[("crswatch_gateway_errors_total", (("code", "20429"), ("scope", "account")))] == 3
     assert samples[("crswatch_gateway_failing", ())] == 1
     assert samples[("crswatch_alert_ack_seconds_count", ())] == 1
     assert samples[("crswatch_alert_ack_seconds_bucket", (("le", "300"),))] == 1

@@ -42,7 +42,28 @@ def test_asking_too_soon_after_a_dose_is_told_to_wait(phone, client, admin_token
     phone.text("can I take tylenol?")
     [reply] = texts_to(client, admin_token, PATIENT_PHONE)[-1:]
     assert reply["body"].startswith("Please wait: it is too soon for more acetaminophen (Tylenol). "
-                                    "You can take the next dose at 4:05 PM.")
+                                    "If you have a fever at 4:05 PM or later, you may take the next dose.")
+    assert doses(config) == [("acetaminophen", 1000.0)]
+
+
+@pytest.mark.parametrize("language, body, said", [
+    ("en", "took 1000mg tylenol", ("We noted your dose, thank you. Do not take more acetaminophen (Tylenol) yet. "
+                                  "If you have a fever at 4:05 PM or later, you may take more.")),
+    ("es", "tome 1000 mg de tylenol", ("Anotamos su dosis, gracias. No tome otra dosis de acetaminofén (Tylenol) por "
+                                      "ahora. Si tiene fiebre a las 4:05 PM o después, puede tomar otra.")),
+])
+def test_a_recorded_dose_allows_the_next_only_for_a_fever(phone, client, admin_token, config, clock, language, body,
+                                                          said):
+    """SOP 5 Grade 1 Home: "Acetaminophen 650-1000 mg by mouth, can repeat, if recurrent fever, >= 6-8 h later".
+    The answer to a dose was "You can take more at 4:05 PM": read at 3 a.m., a time to take the next one, fever or
+    not (a patient sets an alarm for it)."""
+    from conftest import enroll
+
+    enroll(client, admin_token, language=language)
+    clock.move_to(START + timedelta(minutes=5))
+    phone.text(body)
+    [reply] = texts_to(client, admin_token, PATIENT_PHONE)[-1:]
+    assert reply["body"].startswith(said)
     assert doses(config) == [("acetaminophen", 1000.0)]
 
 
@@ -92,7 +113,7 @@ def test_two_doses_in_one_text_time_the_next_from_the_later(phone, client, admin
     before = texts_to(client, admin_token, PATIENT_PHONE)[-1]["id"]
     phone.text(body)
     [reply] = texts_to(client, admin_token, PATIENT_PHONE, before)  # one answer, not "at 10:05 AM" then "at 4:00 PM"
-    assert "You can take more at 4:00 PM." in reply["body"]
+    assert "If you have a fever at 4:00 PM or later, you may take more." in reply["body"]
     assert [name for name, _ in doses(config)] == ["acetaminophen", "acetaminophen"]
 
 

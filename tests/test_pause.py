@@ -76,6 +76,10 @@ def test_resume_sends_one_text_and_the_prompt_is_due_at_once(client, runner, adm
     assert "start again" in bodies(client, admin_token)[-1]
     tick(runner)
     assert kinds(client, admin_token) == ["prompt", "info", "info", "prompt"]
+    # one question: the resumed text asked for the temperature and the prompt a moment later asked again
+    resumed, prompt = bodies(client, admin_token)[-2:]
+    assert "temperature" not in resumed and "(555) 555-0100" in resumed
+    assert "Please reply with your temperature" in prompt
     assert audit_actions(client.application, patient["id"])[-2:] == ["episode.pause", "episode.resume"]
 
 

@@ -229,6 +229,10 @@ def test_device_keys(assessment, last_advice, news, keys):
     pytest.param("opted_out", True, False, "caregiver_opted_out", id="caregiver-stop"),
     pytest.param("opted_in", True, False, "caregiver_opted_in", id="caregiver-start"),
     pytest.param("help", True, False, "caregiver_help", id="caregiver-help"),
+    pytest.param("reply_urgent_after_hours", True, False, "caregiver_urgent_after_hours", id="caregiver-ed-at-night"),
+    pytest.param("reply_urgent_after_hours", True, True, "caregiver_urgent_after_hours",
+                 id="caregiver-flood-ed-at-night-always-sent"),
+    pytest.param("reply_urgent_in_hours", True, False, "reply_urgent_in_hours", id="caregiver-call-the-clinic"),
     pytest.param("reply_routine", False, True, "reply_paused", id="flood-paused"),
     pytest.param("reply_routine", True, True, "reply_paused", id="caregiver-flood-paused"),
     pytest.param("reply_urgent_in_hours", False, True, "reply_urgent_in_hours", id="flood-urgent-always-sent"),
@@ -254,7 +258,8 @@ def _templates(language: str) -> dict:
 def _table_keys() -> set[str]:
     keys = {key for row in ROWS for key in row.values[-1]}
     keys |= {"reply_fever_safety_net", "reply_paused", "episode_end", "neuro_check_normal"}
-    keys |= {for_reader(key, caregiver=True) for key in ("episode_end", "opted_out", "opted_in", "help")}
+    keys |= {for_reader(key, caregiver=True) for key in ("episode_end", "opted_out", "opted_in", "help",
+                                                          "reply_urgent_after_hours")}
     return keys
 
 

@@ -362,3 +362,51 @@ def test_a_delivery_pass_ends_inside_the_lease_so_a_second_scheduler_never_paces
     assert a.run_once() is not None
     assert len(first.sent) == 45  # the backlog, pass after pass in one run
     assert [at_ for at_, took in looks if took] == [] and second.sent == []
+
+
+def test_a_wakeup_during_a_run_logs_no_skipped_job_warning(tmp_path, caplog):
+    """`make run`'s console showed 'Execution of job "Runner.run_once ..." skipped: maximum number of running
+    instances reached (1)' (APScheduler, WARNING) whenever a text arrived during a run: it reads as lost work to
+    a newcomer or an operator, but the run goes round again for the wakeup (Runner.run_once), so nothing waits."""
+    import logging
+    import threading
+
+    with time_machine.travel(START, tick=True):  # threads and waits need time to move, from a fixed start
+        config = fresh(tmp_path)
+        config["scheduler"] = {**config["scheduler"], "enabled": True, "poll_seconds": 30}
+        entered, release = threading.Event(), threading.Event()
+
+        class Slow(Recorder):
+            def send(self, to, from_, body, kind, status_callback=None):
+                entered.set()
+                release.wait(5)  # the run is in progress while the wakeups come
+                return super().send(to, from_, body, kind, status_callback)
+
+        from monitoring.outbox import queue_text
+        from monitoring.store import transaction
+
+        clinic = open_clinic(config)
+        with transaction(clinic.db):
+            queue_text(clinic, "+15555550142", "first", "alert", now=START)
+        caplog.set_level(logging.INFO, logger="apscheduler")
+        recorder = Slow()
+        runner = Runner(config, recorder)
+        runner.start()
+        try:
+            assert entered.wait(10)
+            with transaction(clinic.db):
+                queue_text(clinic, "+15555550143", "second", "alert", now=START)
+            for _ in range(3):
+                runner.wakeup()
+                time.sleep(0.1)
+            release.set()
+            deadline = time.monotonic() + 10
+            while len(recorder.sent) < 2 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert [to for to, _ in recorder.sent] == ["+15555550142", "+15555550143"]  # the woken run went round
+        finally:
+            release.set()
+            runner.shutdown()
+            clinic.db.close()
+    skipped = [r.getMessage() for r in caplog.records if "skipped: maximum number of running instances" in r.getMessage()]
+    assert skipped == []

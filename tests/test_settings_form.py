@@ -193,3 +193,25 @@ def test_a_refused_on_call_pick_is_named_beside_its_chain(app, client, admin):  
     assert '<p class="field-error" id="rota-clinic_hours-error">On call in clinic hours: Nora Nurse is in the chain' \
         in response.text
     assert saved(app)["rota"]["clinic_hours"] == []
+
+
+@pytest.mark.parametrize("typed", ["Monday to Friday", "monday - friday", "Mon through Fri"])
+def test_days_open_typed_as_a_range_is_refused_not_read_as_monday(app, client, admin, typed):  # noqa: F811
+    """An administrator typed "Monday to Friday" in "Days open": saved as mon alone (a day's full name was read from
+    the text's end), the clinic was closed Tuesday to Friday, so urgent texts said ED in clinic hours and the
+    nights-and-weekends chain was paged (SOP 5 Grade 2: ED "if after hours")."""
+    response = client.post("/dashboard/settings", data={"csrf_token": admin, "clinic.days": typed})
+    assert response.status_code == 400
+    assert f"Days open must be days among mon, tue, wed, thu, fri, sat, sun, not {typed}; a range is each day" in (
+        errors(response.text))
+    assert saved(app)["clinic"]["days"] == ["mon", "tue", "wed", "thu", "fri"]
+    spelled = client.post("/dashboard/settings", data={"csrf_token": admin, "clinic.days": "Monday, Tuesday, Friday"})
+    assert spelled.status_code == 302 and saved(app)["clinic"]["days"] == ["mon", "tue", "fri"]
+
+
+def test_the_settings_page_speaks_of_yes_and_no_not_false(client, admin):  # noqa: F811
+    """'Pages carry the patient's phone number' is a yes/no choice on the page, but its help read "false (no) where
+    pagers are not secure" (the config file's word) to an administrator who never sees a false."""
+    page = client.get("/dashboard/settings").text
+    assert "Yes: pages carry the patient&#39;s phone number so the nurse can call back at once; no where pagers" in page
+    assert "false (no)" not in page

@@ -1,7 +1,7 @@
 """The staff an admin adds and keeps: the clinic always keeps an admin, and every name added can sign in."""
 from __future__ import annotations
 
-from test_dashboard import users  # noqa: F401  (fixtures)
+from test_dashboard import admin, users  # noqa: F401  (fixtures)
 
 from monitoring.clinic import open_clinic
 from monitoring.staff import list_staff
@@ -33,3 +33,24 @@ def test_a_name_too_long_to_sign_in_with_is_refused(app, client, runner, users):
     assert response.status_code == 400 and "Name must be at most 100 characters" in response.text
     assert "N" * 101 not in [person["name"] for person in list_staff(open_clinic(app.config["CRS"]))]
     assert client.post("/dashboard/staff", data={**form, "name": "N" * 100}).status_code == 201
+
+
+def test_a_nurse_added_on_the_staff_page_is_told_how_to_be_paged(app, client, admin):  # noqa: F811
+    """A clinic administrator added a nurse with her phone and read only "New API token for Sam Nurse. Copy it
+    now": nothing said that she is not paged until picked under "Who is on call" on the settings page (an admin
+    who stopped there left the night with no one new on call), nor what the token is for."""
+    from html import unescape
+
+    form = {"csrf_token": admin, "name": "Sam Nurse", "role": "nurse", "phone": "+15555550150",
+            "password": "sam's long password", "password_again": "sam's long password"}
+    response = client.post("/dashboard/staff", data=form)
+    assert response.status_code == 201
+    text = " ".join(unescape(response.text).split())
+    assert ("Added Sam Nurse (nurse). Pages reach +15555550150 only once they are on call: pick them under "
+            '<a href="/dashboard/settings#who-is-on-call">Who is on call</a> on the settings page.') in text
+    assert "Their API token, for a program that uses the staff API (most people need none)." in text
+    assert 'id="who-is-on-call"' in client.get("/dashboard/settings").text
+    phoneless = client.post("/dashboard/staff", data={**form, "name": "Pat Day", "phone": ""})
+    assert phoneless.status_code == 201
+    assert ("Added Pat Day (nurse). Without a phone they cannot be paged or acknowledge by text: add one with “Set "
+            "phone” below.") in " ".join(unescape(phoneless.text).split())

@@ -114,6 +114,16 @@ def test_fever_safety_net_names_the_sops_signs_and_the_phone(language):
     assert "(555) 555-0100" in text
 
 
+def test_the_interpreter_reads_every_spanish_text_a_caregiver_gets_too():
+    """docs/spanish-texts.md held only the patients' texts: the caregivers' Spanish (the welcome, the SOP's signs,
+    the daily neuro check, the reminder) was never before the clinic's interpreter."""
+    from messages.texts import CAREGIVER_KEYS, template
+
+    page = (Path(__file__).parent.parent / "docs" / "spanish-texts.md").read_text(encoding="utf-8")
+    for key in CAREGIVER_KEYS:
+        assert f"| `{key}` | " in page and template(key, "es").replace("|", "\\|") in page, key
+
+
 def test_interpreter_table_is_current():
     page = Path(__file__).parent.parent / "docs" / "spanish-texts.md"
     assert page.read_text(encoding="utf-8") == interpreter_table(), (

@@ -30,7 +30,9 @@ CALM_REPLIES = ("reply_routine", "reply_symptoms_noted", "reply_readings_noted")
 # the wrong person.
 TO_EVERYONE = ("reply_urgent_in_hours", "reply_urgent_after_hours", "episode_end")
 CAREGIVER_WORDING = {"episode_end": "caregiver_episode_end", "opted_out": "caregiver_opted_out",
-                     "opted_in": "caregiver_opted_in", "help": "caregiver_help"}
+                     "opted_in": "caregiver_opted_in", "help": "caregiver_help",
+                     # the patient's text said "Call 911 if ... you cannot breathe. Tell them you had a dose of ..."
+                     "reply_urgent_after_hours": "caregiver_urgent_after_hours"}
 # Sent even to a number whose replies are paused by a flood (docs/operations.md): red flags, and what
 # changes the monitoring itself.
 ALWAYS_REPLY = ("reply_urgent_in_hours", "reply_urgent_after_hours", "reply_still_urgent", "episode_end", "opted_out",
@@ -121,7 +123,7 @@ class State:
     """What the store knows when the replies are chosen."""
 
     episode: str = "active"  # "active", "ended_recently" (a red flag is still triaged), "none"
-    urgent_alert_open: bool = False  # an urgent alert for the patient that no one has acknowledged
+    urgent_alert_open: bool = False  # an urgent alert for the patient that no one has resolved (open or acknowledged)
 
 
 @dataclass(frozen=True)

@@ -279,11 +279,11 @@ def settings_revert():
 
 
 def _staff_page(now: datetime, errors: dict | None = None, values=None, token: str | None = None,
-                added: str | None = None, status: int = 200, token_values=None):
+                added: str | None = None, status: int = 200, token_values=None, joined_name: str | None = None):
     """The staff page as of `now` (aware UTC, the request's one reading of the clock)."""
     return render_template("staff.html", title="Staff", people=signin.staff_list(clinic(), now), errors=errors or {},
                            add_errors={k: v for k, v in (errors or {}).items() if k not in ("owner", "token_name")},
-                           values=values or {"role": "nurse"}, token=token, added=added,
+                           values=values or {"role": "nurse"}, token=token, added=added, joined_name=joined_name,
                            roles=staff_module.ROLES, tokens=tokens.list_tokens(clinic()),
                            sessions=sessions.open_sessions(clinic(), idle_timeout()),
                            token_values=token_values or {}, default_days=clinic().config["web"]["api_token_days"]), status
@@ -308,7 +308,7 @@ def staff_add():
                                    actor=current_user().name, now=now)
     except ServiceError as error:
         return _staff_page(now, {error.field or "name": error.message}, form, status=error.status)
-    return _staff_page(now, token=token, added=name, status=201)
+    return _staff_page(now, token=token, added=name, status=201, joined_name=name)
 
 
 def _person(staff_id: int, now: datetime) -> dict:

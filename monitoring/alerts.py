@@ -567,6 +567,9 @@ def _shape(alert: Alert) -> dict[str, Any]:
         "created_at": iso(alert.created_at), "acknowledged_at": iso(alert.acknowledged_at),
         "acknowledged_by": alert.acknowledged_by, "resolved_at": iso(alert.resolved_at),
         "resolved_by": alert.resolved_by, "resolution_note": alert.resolution_note, "outcome": alert.outcome,
+        # open and still paging someone at each ack timeout; false once acknowledged or resolved, and for a silence
+        # alert a check-in answered since (patient_answered): open, but it pages no one
+        "paging": alert.status == "open" and alert.next_page_at is not None,
     }
 
 

@@ -66,6 +66,7 @@ def test_an_answer_stops_the_silence_alert_paging_and_tells_the_nurse_once(app, 
     assert texts_to(client, admin_token, NURSES[1]) == []  # the next person on call was never woken
     [still] = open_alerts(client, admin_token)
     assert still["id"] == silence["id"] and still["status"] == "open"  # a person closes it
+    assert (silence["paging"], still["paging"]) == (True, False)  # what GET /api/v1/alerts tells an outside client
     assert "stopped_paging" in events(app, silence["id"])
     at(clock, 310)
     phone.text("ACK", sender=NURSES[0])

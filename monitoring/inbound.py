@@ -352,7 +352,7 @@ def _from_patient(clinic: Clinic, patient: Patient, message: caregiver_texts.Mes
         answered = said.has_reading or any(report.name == "acetaminophen" for report in parsed.medications)
         if not answered:  # a reading or an acetaminophen report in this text answered the check-in already
             care.answer_checkin(clinic, patient, episode, now=now)
-    state = replies.State(urgent_alert_open=_urgent_alert_waiting(clinic, patient))
+    state = replies.State(urgent_alert_open=_urgent_alert_waiting(clinic, patient, now))
     _send(clinic, patient, replies.reply_keys(said, assessment, next_checkin, tuple(doses), state), now, episode,
           received)
 
@@ -402,12 +402,17 @@ def _send(clinic: Clinic, patient: Patient, chosen: tuple[replies.Reply, ...], n
         care.reply_to_patient(clinic, patient, reply.key, values, now=now, received=received)
 
 
-def _urgent_alert_waiting(clinic: Clinic, patient: Patient) -> bool:
-    """An urgent alert for this patient that no one has resolved: open, or acknowledged (an ACK says the nurse has
-    the page, not that anyone has spoken with the patient, so the earlier "call now / go to the ED" stands)."""
+def _urgent_alert_waiting(clinic: Clinic, patient: Patient, now: datetime) -> bool:
+    """An urgent alert for this patient that no one has resolved: open, or acknowledged within the last
+    `ack_timeout_minutes` before `now` (aware UTC). An ACK says the nurse has the page, not that anyone has spoken
+    with the patient, so the earlier "call now / go to the ED" stands while she has had no time to act; after
+    that the reminder would end every calm reply for as long as the alert stays unresolved, days when a nurse
+    forgets to resolve it, and a patient told the same alarm at every check-in learns to ignore it (the same
+    window raise_alert gives an acknowledged alert before a red flag still there pages again)."""
+    acted_since = to_text(now - timedelta(minutes=clinic.effective["escalation"]["ack_timeout_minutes"]))
     return clinic.db.execute(
-        f"SELECT 1 FROM alerts WHERE patient_id = ? AND status IN {alerts.ACTIVE} AND level = 'urgent'", [patient.id]
-    ).fetchone() is not None
+        "SELECT 1 FROM alerts WHERE patient_id = ? AND level = 'urgent' AND (status = 'open' OR "
+        "(status = 'acknowledged' AND acknowledged_at > ?))", [patient.id, acted_since]).fetchone() is not None
 
 
 # Not in the SOP: CRS after a step-up dose usually starts within days, and a patient may text the

@@ -326,3 +326,21 @@ def test_a_calm_reply_after_the_ack_still_says_the_red_flag_needs_care(client, a
     phone.text("98.7")  # resolved: the nurse has closed it, a calm reply is calm
     said = [m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE, before)]
     assert len(said) == 1 and said[0].startswith("Thank you. No fever now.")
+
+
+def test_the_still_urgent_line_stops_once_the_nurse_has_had_time_to_act(client, admin_token, urgent, clock, phone):
+    """Review of the line above: with the alert acknowledged but never resolved (a nurse who called the patient and
+    forgot to close it), every calm reply for days ended "Your earlier message needs care now ... call ... now". The
+    line stands for `ack_timeout_minutes` (15) after the ACK, the window the nurse has to act (alerts.raise_alert
+    pages again on a red flag still there after it), and no longer."""
+    at(clock, 6)
+    phone.text("ACK", sender=NURSES[0])
+    at(clock, 20)  # 14 minutes after the ACK
+    before = texts_to(client, admin_token, PATIENT_PHONE)[-1]["id"]
+    phone.text("98.9")
+    assert "Your earlier message needs care now" in texts_to(client, admin_token, PATIENT_PHONE, before)[-1]["body"]
+    at(clock, 22)  # 16 minutes after the ACK
+    before = texts_to(client, admin_token, PATIENT_PHONE)[-1]["id"]
+    phone.text("98.7")
+    said = [m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE, before)]
+    assert len(said) == 1 and said[0].startswith("Thank you. No fever now."), said

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Protocol
 
 from messages.gateways import GatewayError
@@ -31,7 +31,10 @@ from monitoring.store import transaction, utcnow
 log = logging.getLogger("crswatch.outbox")
 
 SLICE = 20  # rows read per look at the queue: a page queued during a burst waits at most this many sends
-# This many account or network failures in a row end a pass; the rest wait for the next one.
+# This many account or network failures in a row of the texts a pass paces end it; the rest wait for the next one.
+# A text another sender sent in a wait (it rode, deliver_due) counts for its own sender only: this many in a row
+# stop that sender riding for the rest of the pass, never the pass (a Messaging Service emptied of numbers must
+# not hold the pager number's pages back until the next poll).
 OUTAGE_FAILURES_PER_PASS = 3
 
 
@@ -134,7 +137,8 @@ def deliver_due(clinic: Clinic, gateway: Gateway, limiter: RateLimiter | None = 
     callback = _status_callback(clinic)
     handled: set[int] = set()
     paced = 0
-    outages_in_a_row = 0
+    outages_in_a_row = 0  # of the texts paced: what ends the pass
+    riding_outages: dict[str, int] = {}  # of the texts that rode, by sender: what stops that sender riding
     while paced < batch:
         rows = outbox.due(clinic, utcnow(), min(SLICE, batch - paced), handled)
         if not rows:
@@ -143,7 +147,9 @@ def deliver_due(clinic: Clinic, gateway: Gateway, limiter: RateLimiter | None = 
             if planned.id in handled:  # sent already, having overtaken its slice (_overtaken)
                 continue
             # before the claim, so a crash while waiting leaves the row simply queued
-            row = _next_in_slot(clinic, limiter, planned, handled) if limiter else planned
+            row = _next_in_slot(clinic, limiter, planned, handled, {
+                sender for sender, failures in riding_outages.items() if failures >= OUTAGE_FAILURES_PER_PASS
+            }) if limiter else planned
             rode = limiter is not None and _sender(clinic, row) != _sender(clinic, planned)
             row = outbox.in_force(clinic, row)  # from the numbers in [sms] now, whatever it was queued from
             handled.add(row.id)
@@ -154,7 +160,10 @@ def deliver_due(clinic: Clinic, gateway: Gateway, limiter: RateLimiter | None = 
                     handled.discard(row.id)  # the pager number was refused: from the main number in this pass
                     break
             paced += 0 if rode else 1
-            if outcome is not None:
+            if outcome is not None and rode:  # another sender's failures never end the pass of the one waited for
+                outage = outcome.scope in ("account", "network")
+                riding_outages[_sender(clinic, row)] = riding_outages.get(_sender(clinic, row), 0) + 1 if outage else 0
+            elif outcome is not None:
                 outages_in_a_row = outages_in_a_row + 1 if outcome.scope in ("account", "network") else 0
                 if outages_in_a_row >= OUTAGE_FAILURES_PER_PASS:
                     log.warning("delivery pass stopped after %s account/network failures in a row; "
@@ -165,7 +174,8 @@ def deliver_due(clinic: Clinic, gateway: Gateway, limiter: RateLimiter | None = 
     return counts
 
 
-def _next_in_slot(clinic: Clinic, limiter: RateLimiter, row: Message, handled: set[int]) -> Message:
+def _next_in_slot(clinic: Clinic, limiter: RateLimiter, row: Message, handled: set[int],
+                  grounded: Collection[str] = ()) -> Message:
     """Wait for the slot of `row`'s sender and return the row to send: `row`, or a more urgent one queued
     meanwhile (_overtaken); or, while the wait lasts, another row that may go at once: a more urgent one for
     another sender whose slot is free (a page from the pager number, `[sms] pager_number`, while the main number
@@ -173,7 +183,8 @@ def _next_in_slot(clinic: Clinic, limiter: RateLimiter, row: Message, handled: s
     pager number waits, any row from the main number whose slot is free (a patient's urgent reply behind a
     flood of pages: a row for another sender never delays the pager's). A page or call `row` borrows too, so it
     waits only while its sender is BORROW_SLOTS ahead. A row passed over stays queued and is read again with
-    the next slice."""
+    the next slice. No row from a sender in `grounded` goes in the wait (its texts failed for the account or the
+    network while riding in this pass: deliver_due)."""
     sender = _sender(clinic, row)
     # while the pager number waits, rows from the other numbers are looked at whatever their priority: the
     # queue's front holds only the pager's own few rows ahead of them (pages and staff texts)
@@ -183,6 +194,8 @@ def _next_in_slot(clinic: Clinic, limiter: RateLimiter, row: Message, handled: s
 
     def may_go(other: Message) -> bool:
         other_sender = _sender(clinic, other)
+        if other_sender in grounded:
+            return False
         return (other_sender != sender and limiter.free(other_sender)) or (
             _borrows(other) and limiter.may_borrow(other_sender))
 

@@ -122,17 +122,19 @@ URGENT_POLL_SECONDS = 0.1
 
 
 def deliver_due(clinic: Clinic, gateway: Gateway, limiter: RateLimiter | None = None,
-                batch: int = 500) -> dict[str, int]:
-    """Hand due outbox rows to the gateway, at most `batch` of them, each sender paced by `limiter`; return
-    counts of what happened: {"sent", "retrying", "failed"}. A gateway failure never raises: it is
-    recorded and acted on (monitoring.alerts.delivery_failed).
+                batch: int = 500, until: float | None = None) -> dict[str, int]:
+    """Hand due outbox rows to the gateway, at most `batch` of them, each sender paced by `limiter`, and none
+    begun after `until` (time.monotonic; the first is always tried, so a pass late to start still delivers);
+    return counts of what happened: {"sent", "retrying", "failed", "cut_short"}, cut_short 1 when `batch` or
+    `until` ended the pass (texts may be left: scheduler.runner goes round again). A gateway failure never
+    raises: it is recorded and acted on (monitoring.alerts.delivery_failed).
 
     The queue is read a slice at a time in priority order, so a page that arrives during a burst of
     prompts overtakes what is left of it. `batch` counts the texts that spent the pace of the sender delivery
     waited for: a text another sender sent in the meantime (_next_in_slot: the main number's while the pager
     number paces a flood of pages) rides free, so it never ends the pass before the pager's next page.
     """
-    counts = {"sent": 0, "retrying": 0, "failed": 0}
+    counts = {"sent": 0, "retrying": 0, "failed": 0, "cut_short": 0}
     outbox.recover_stale(clinic, utcnow())
     callback = _status_callback(clinic)
     handled: set[int] = set()
@@ -146,6 +148,9 @@ def deliver_due(clinic: Clinic, gateway: Gateway, limiter: RateLimiter | None = 
         for planned in rows:
             if planned.id in handled:  # sent already, having overtaken its slice (_overtaken)
                 continue
+            if until is not None and handled and time.monotonic() >= until:
+                counts["cut_short"] = 1
+                return counts
             # before the claim, so a crash while waiting leaves the row simply queued
             row = _next_in_slot(clinic, limiter, planned, handled, {
                 sender for sender, failures in riding_outages.items() if failures >= OUTAGE_FAILURES_PER_PASS
@@ -171,6 +176,7 @@ def deliver_due(clinic: Clinic, gateway: Gateway, limiter: RateLimiter | None = 
                     return counts
             if row.id != planned.id:  # a more urgent row took this slot: the one it passed goes next, in its turn
                 break
+    counts["cut_short"] = int(paced >= batch)
     return counts
 
 

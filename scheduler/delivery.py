@@ -8,7 +8,8 @@ monitoring.alerts in the same transaction, so a page that cannot be sent moves t
 Delivery goes in order of what can be sent (outbox.priority_of): pages, urgent replies, other replies, prompts,
 each by age; a text that cannot be sent now (backing off) never holds up the next one, to the same phone
 or any other. An account or network failure is retried for every text within seconds and raised to the
-operator; a pass stops after a few in a row, so a dead account is probed, not hammered.
+operator; a pass stops after a few in a row, so a dead account is probed, not hammered (a sender whose texts
+fail while riding in another's waits stops only itself: OUTAGE_FAILURES_PER_PASS).
 
 Unlike the rest of a scheduler pass, delivery reads the clock at each try rather than taking `now` from
 its caller: a pass waits on the sender's rate (about one text a second) and on the gateway, so it can
@@ -225,9 +226,10 @@ def _borrows(row: Message) -> bool:
 
 def _overtaken(clinic: Clinic, row: Message, handled: set[int]) -> Message:
     """The row to send in the slot just waited for: `row`, or a more urgent one queued meanwhile for the same
-    sender (a page or an urgent reply that arrived while the sender's rate held a burst of prompts back).
-    At 1 text a second a page then waits for the sender's next slot, not for the rest of a slice (issue 19);
-    the row it displaces stays queued and is read again with the next slice."""
+    sender (an urgent reply that arrived while the sender's rate held a burst of prompts back, or a page that
+    came due while no look was made: a wait of URGENT_POLL_SECONDS or less is slept through, and a page that
+    came due in a longer one has borrowed a slot already, _next_in_slot). It takes this slot, not one after the
+    rest of a slice (issue 19); the row it displaces stays queued and is read again with the next slice."""
     [first] = outbox.due(clinic, utcnow(), 1, handled) or [row]
     if first.priority < row.priority and _sender(clinic, first) == _sender(clinic, row):
         return first

@@ -152,6 +152,9 @@ def deliver_due(clinic: Clinic, gateway: Gateway, limiter: RateLimiter | None = 
             if until is not None and handled and time.monotonic() >= until:
                 counts["cut_short"] = 1
                 return counts
+            if planned.priority > outbox.PRIORITY_PAGE and outbox.overtaking(
+                    clinic, utcnow(), planned.priority, None, handled) is not None:
+                break  # a more urgent row came due since the slice was read (a page, for any sender): it goes next
             # before the claim, so a crash while waiting leaves the row simply queued
             row = _next_in_slot(clinic, limiter, planned, handled, {
                 sender for sender, failures in riding_outages.items() if failures >= OUTAGE_FAILURES_PER_PASS

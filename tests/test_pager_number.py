@@ -633,3 +633,43 @@ def test_an_emptied_messaging_service_never_ends_the_pass_while_pages_wait_for_t
     assert [text.at for text in handed if text.kind == "alert"] == [100.0, 100.0, 100.0, 101.0, 102.0, 103.0]
     riding = [text for text in handed if text.kind == "prompt" and text.at < 103.0]
     assert len(riding) == delivery.OUTAGE_FAILURES_PER_PASS  # the dead service probed, then left to its pace
+
+
+def test_a_page_during_a_burst_from_a_fast_pool_leaves_the_pager_after_the_send_in_flight(tmp_path, clock,
+                                                                                         monkeypatch):
+    """Issue 19, urgent first at the sender, with a Messaging Service of 10 senders (10 texts a second: a slot every
+    0.1 s, which a wait sleeps through without looking at the queue) and a pager number: 30 prompts leave the pool,
+    each send a Twilio API round trip of 0.3 s. A red flag texted during the first send must be paged from the
+    idle pager number right after the send in flight, not after the rest of the slice of prompts (19 sends,
+    about 6 s): each slot of the pool was free when reached, so no wait ever looked for it, and the slot's own
+    look (_overtaken) takes only the same sender's rows (SOP 5 Grade 1 Home: SpO2 < 90% pages the nurse)."""
+    from monitoring.outbox import queue_text
+    from monitoring.store import transaction
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        fake = FakeTwilio(mock)
+        application, _, client = _enrolled(
+            pager_config(tmp_path, messaging_service_sid=SERVICE, messaging_service_senders=10), fake, clock,
+            red_flag=False)
+        at(clock, 1)
+        from monitoring.clinic import open_clinic
+
+        clinic = open_clinic(application.config["CRS"])
+        with transaction(clinic.db):
+            for index in range(30):
+                queue_text(clinic, f"+1312555{index:04d}", "time for your check-in", "prompt", now=START)
+        texted: list[float] = []
+
+        def round_trip(handed):
+            now[0] += 0.3  # the send's API round trip
+            if not texted:
+                texted.append(now[0])
+                text(client, "o2 85", PATIENT_PHONE, FROM_NUMBER, 1)
+
+        gateway = application.extensions["crswatch.gateway"]
+        now, handed = paced_clock(monkeypatch, gateway, on_send=round_trip)
+        delivery.deliver_due(clinic, gateway, delivery.RateLimiter(10.0, {PAGER: 1.0}), batch=25)
+    [page_at] = [sent.at for sent in handed if sent.kind == "alert"]
+    assert page_at - texted[0] <= 0.3 + delivery.URGENT_POLL_SECONDS + 1e-9  # after the send in flight at most
+    [page] = fake.sent(NURSES[0])
+    assert page["From"] == PAGER

@@ -31,7 +31,7 @@ from monitoring.store import transaction, utcnow
 
 log = logging.getLogger("crswatch.outbox")
 
-SLICE = 20  # rows read per look at the queue: a page queued during a burst waits at most this many sends
+SLICE = 20  # rows read per look at the queue; a page come due meanwhile is looked for before each send (deliver_due)
 # This many account or network failures in a row of the texts a pass paces end it; the rest wait for the next one.
 # A text another sender sent in a wait (it rode, deliver_due) counts for its own sender only: this many in a row
 # stop that sender riding for the rest of the pass, never the pass (a Messaging Service emptied of numbers must

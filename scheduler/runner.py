@@ -73,14 +73,15 @@ class Runner:
     def run_once(self) -> dict[str, int] | None:
         """Run due work while there is news: a wakeup that arrives during a run (APScheduler would skip
         it, one instance at a time) makes this run go round again, so a page never waits for the poll; so does
-        a pass the lease cut short of a poll's worth (delivery's cut_short: texts may be left)."""
+        a pass cut short by its batch or its time (delivery's cut_short: texts may be left)."""
         done: dict[str, int] | None = None
         for _ in range(20):  # bounded: a steady stream of wakeups still yields to the poll
             self.woken.clear()
             ran = self._run_locked()
             done = ran or done
-            more = ran is not None and ran.get("cut_short", 0) == 1 \
-                and self.pass_seconds < self.config["scheduler"]["poll_seconds"]
+            # a pass cut short goes round at once, even at a poll's length: the poll's run that fell due meanwhile
+            # was skipped (APScheduler, one instance at a time), and the next is a whole poll away
+            more = ran is not None and ran.get("cut_short", 0) == 1
             if not self.woken.is_set() and not more:
                 break
         return done

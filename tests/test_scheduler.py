@@ -457,3 +457,34 @@ def test_a_pass_cut_short_by_the_lease_goes_round_again_though_a_text_in_it_fail
     monkeypatch.setattr(delivery.time, "sleep", elapse)
     Runner(settings, gateway).run_once()
     assert len(gateway.sent) == 44  # every prompt but the refused one, which backs off
+
+
+def test_a_flood_of_pages_at_the_pager_s_pace_beside_a_pool_goes_on_in_one_run(app, clock, monkeypatch):
+    """The default poll (5 s) and lease: a flood of 30 pages on the pager number (one a second) beside a Messaging
+    Service of 10 senders. A pass ends by the time (half the lease, or the poll), and the run goes round again at
+    once: the poll's own run fell due while the pass ran and APScheduler skipped it (one instance at a time), so a
+    run that stopped there left the rest of the flood idle until the poll after (5 s on, 5 s off)."""
+    from monitoring import outbox
+    from monitoring.config import load
+    from monitoring.store import transaction
+    from scheduler import delivery
+
+    settings = load({**app.config["CRS"], "sms": {**app.config["CRS"]["sms"], "messaging_service_sid": "MG" + "b" * 32,
+                                                   "messaging_service_senders": 10, "pager_number": "+13125550199"}})
+    assert settings["scheduler"]["poll_seconds"] == 5 and settings["scheduler"]["lease_seconds"] == 30
+    clinic = open_clinic(settings)
+    with transaction(clinic.db):
+        for index in range(30):
+            outbox.queue_text(clinic, f"+1555556{index:04d}", f"URGENT page {index}", "alert", now=START)
+    now = [100.0]
+
+    def elapse(seconds):
+        now[0] += seconds
+        clock.shift(timedelta(seconds=seconds))
+
+    monkeypatch.setattr(delivery.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(delivery.time, "sleep", elapse)
+    gateway = Recorder()
+    Runner(settings, gateway).run_once()
+    assert len(gateway.sent) == 30
+    assert now[0] - 100.0 <= 30  # at the pager's pace, three at once then one a second

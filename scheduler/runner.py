@@ -49,14 +49,16 @@ class Runner:
         pager: str = config["sms"].get("pager_number", "")
         self.limiter = RateLimiter(sending_rate(config["sms"]),
                                    {pager: float(config["sms"]["max_per_second"])} if pager else None)
-        # Each pass delivers about poll_seconds' worth at that rate, then looks again, so a page queued
-        # during a burst waits at most one pass; but it starts no text later than half the lease after taking
-        # it (pass_seconds, whatever the texts cost: sends slower than the rate, a flood of pages at the pager
-        # number's rate below a pool's): a pass that outlived the lease let a second scheduler take it over and
-        # pace the same numbers beside it (twice the rate, the excess queued by Twilio ahead of any later page).
-        # A pass cut short goes round again in the same run (run_once), renewing the lease, while texts are left.
+        # Each pass delivers about poll_seconds' worth at that rate (no more than half the lease's worth), then
+        # looks again, so a page queued during a burst waits at most one pass; and it starts no text later than
+        # half the lease after taking it (lease_half, whatever the texts cost: sends slower than the rate, a flood
+        # of pages at the pager number's rate below a pool's): a pass that outlived the lease let a second
+        # scheduler take it over and pace the same numbers beside it (twice the rate, the excess queued by Twilio
+        # ahead of any later page). A pass cut short goes round again in the same run (run_once), renewing the
+        # lease, while texts are left.
         scheduler = config["scheduler"]
-        self.pass_seconds = min(float(scheduler["poll_seconds"]), scheduler["lease_seconds"] / 2)
+        self.lease_half = scheduler["lease_seconds"] / 2
+        self.pass_seconds = min(float(scheduler["poll_seconds"]), self.lease_half)
         self.batch = max(1, int(sending_rate(config["sms"]) * self.pass_seconds))
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.scheduler = BackgroundScheduler(timezone=UTC)
@@ -100,7 +102,7 @@ class Runner:
             try:
                 return run_due_work(self.config, self.gateway, self.limiter, self.batch,
                                     clock_step=self._clock_step(), holder=self.holder,
-                                    until=taken + self.pass_seconds)
+                                    until=taken + self.lease_half)
             except Exception:
                 log.exception("due work failed; the next run tries again")
                 return None

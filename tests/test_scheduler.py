@@ -488,3 +488,39 @@ def test_a_flood_of_pages_at_the_pager_s_pace_beside_a_pool_goes_on_in_one_run(a
     Runner(settings, gateway).run_once()
     assert len(gateway.sent) == 30
     assert now[0] - 100.0 <= 30  # at the pager's pace, three at once then one a second
+
+
+def test_a_pass_whose_due_work_outlasts_the_poll_still_delivers_a_poll_s_worth(app, clock, monkeypatch):
+    """`[scheduler] poll_seconds = 1` (allowed) and 10 texts a second, on a clinic whose due work (the check-ins
+    counted, the prompts queued) takes 1.2 s before delivery starts: the time a pass may start texts is bounded
+    by the lease (half of it), not by the poll, or each pass would hand over a single text, 40 prompts taking
+    more than the 20 rounds of a run."""
+    from monitoring import outbox
+    from monitoring.config import load
+    from monitoring.store import transaction
+    from scheduler import delivery, jobs
+
+    settings = load({**app.config["CRS"], "sms": {**app.config["CRS"]["sms"], "max_per_second": 10.0},
+                     "scheduler": {"enabled": True, "poll_seconds": 1, "lease_seconds": 30}})
+    clinic = open_clinic(settings)
+    with transaction(clinic.db):
+        for index in range(40):
+            outbox.queue_text(clinic, f"+1555556{index:04d}", f"text {index}", "prompt", now=START)
+    now = [100.0]
+
+    def elapse(seconds):
+        now[0] += seconds
+        clock.shift(timedelta(seconds=seconds))
+
+    counted = jobs.checkins.count_missed
+
+    def slow_count(*args):
+        elapse(1.2)
+        return counted(*args)
+
+    monkeypatch.setattr(delivery.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(delivery.time, "sleep", elapse)
+    monkeypatch.setattr(jobs.checkins, "count_missed", slow_count)
+    gateway = Recorder()
+    Runner(settings, gateway).run_once()
+    assert len(gateway.sent) == 40

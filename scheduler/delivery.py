@@ -8,7 +8,8 @@ monitoring.alerts in the same transaction, so a page that cannot be sent moves t
 Delivery goes in order of what can be sent (outbox.priority_of): pages, urgent replies, other replies, prompts,
 each by age; a text that cannot be sent now (backing off) never holds up the next one, to the same phone
 or any other. An account or network failure is retried for every text within seconds and raised to the
-operator; a pass stops after a few in a row, so a dead account is probed, not hammered.
+operator; a pass stops after a few in a row, so a dead account is probed, not hammered (a sender whose texts
+fail while riding in another's waits stops only itself: OUTAGE_FAILURES_PER_PASS).
 
 Unlike the rest of a scheduler pass, delivery reads the clock at each try rather than taking `now` from
 its caller: a pass waits on the sender's rate (about one text a second) and on the gateway, so it can
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Protocol
 
 from messages.gateways import GatewayError
@@ -30,8 +31,11 @@ from monitoring.store import transaction, utcnow
 
 log = logging.getLogger("crswatch.outbox")
 
-SLICE = 20  # rows read per look at the queue: a page queued during a burst waits at most this many sends
-# This many account or network failures in a row end a pass; the rest wait for the next one.
+SLICE = 20  # rows read per look at the queue; a page come due meanwhile is looked for before each send (deliver_due)
+# This many account or network failures in a row of the texts a pass paces end it; the rest wait for the next one.
+# A text another sender sent in a wait (it rode, deliver_due) counts for its own sender only: this many in a row
+# stop that sender riding for the rest of the pass, never the pass (a Messaging Service emptied of numbers must
+# not hold the pager number's pages back until the next poll).
 OUTAGE_FAILURES_PER_PASS = 3
 
 
@@ -119,22 +123,25 @@ URGENT_POLL_SECONDS = 0.1
 
 
 def deliver_due(clinic: Clinic, gateway: Gateway, limiter: RateLimiter | None = None,
-                batch: int = 500) -> dict[str, int]:
-    """Hand due outbox rows to the gateway, at most `batch` of them, each sender paced by `limiter`; return
-    counts of what happened: {"sent", "retrying", "failed"}. A gateway failure never raises: it is
-    recorded and acted on (monitoring.alerts.delivery_failed).
+                batch: int = 500, until: float | None = None) -> dict[str, int]:
+    """Hand due outbox rows to the gateway, at most `batch` of them, each sender paced by `limiter`, and none
+    begun after `until` (time.monotonic; the first is always tried, so a pass late to start still delivers);
+    return counts of what happened: {"sent", "retrying", "failed", "cut_short"}, cut_short 1 when `batch` or
+    `until` ended the pass (texts may be left: scheduler.runner goes round again). A gateway failure never
+    raises: it is recorded and acted on (monitoring.alerts.delivery_failed).
 
     The queue is read a slice at a time in priority order, so a page that arrives during a burst of
     prompts overtakes what is left of it. `batch` counts the texts that spent the pace of the sender delivery
     waited for: a text another sender sent in the meantime (_next_in_slot: the main number's while the pager
     number paces a flood of pages) rides free, so it never ends the pass before the pager's next page.
     """
-    counts = {"sent": 0, "retrying": 0, "failed": 0}
+    counts = {"sent": 0, "retrying": 0, "failed": 0, "cut_short": 0}
     outbox.recover_stale(clinic, utcnow())
     callback = _status_callback(clinic)
     handled: set[int] = set()
     paced = 0
-    outages_in_a_row = 0
+    outages_in_a_row = 0  # of the texts paced: what ends the pass
+    riding_outages: dict[str, int] = {}  # of the texts that rode, by sender: what stops that sender riding
     while paced < batch:
         rows = outbox.due(clinic, utcnow(), min(SLICE, batch - paced), handled)
         if not rows:
@@ -142,8 +149,16 @@ def deliver_due(clinic: Clinic, gateway: Gateway, limiter: RateLimiter | None = 
         for planned in rows:
             if planned.id in handled:  # sent already, having overtaken its slice (_overtaken)
                 continue
+            if until is not None and handled and time.monotonic() >= until:
+                counts["cut_short"] = 1
+                return counts
+            if planned.priority > outbox.PRIORITY_PAGE and outbox.overtaking(
+                    clinic, utcnow(), planned.priority, None, handled) is not None:
+                break  # a more urgent row came due since the slice was read (a page, for any sender): it goes next
             # before the claim, so a crash while waiting leaves the row simply queued
-            row = _next_in_slot(clinic, limiter, planned, handled) if limiter else planned
+            row = _next_in_slot(clinic, limiter, planned, handled, {
+                sender for sender, failures in riding_outages.items() if failures >= OUTAGE_FAILURES_PER_PASS
+            }) if limiter else planned
             rode = limiter is not None and _sender(clinic, row) != _sender(clinic, planned)
             row = outbox.in_force(clinic, row)  # from the numbers in [sms] now, whatever it was queued from
             handled.add(row.id)
@@ -154,7 +169,10 @@ def deliver_due(clinic: Clinic, gateway: Gateway, limiter: RateLimiter | None = 
                     handled.discard(row.id)  # the pager number was refused: from the main number in this pass
                     break
             paced += 0 if rode else 1
-            if outcome is not None:
+            if outcome is not None and rode:  # another sender's failures never end the pass of the one waited for
+                outage = outcome.scope in ("account", "network")
+                riding_outages[_sender(clinic, row)] = riding_outages.get(_sender(clinic, row), 0) + 1 if outage else 0
+            elif outcome is not None:
                 outages_in_a_row = outages_in_a_row + 1 if outcome.scope in ("account", "network") else 0
                 if outages_in_a_row >= OUTAGE_FAILURES_PER_PASS:
                     log.warning("delivery pass stopped after %s account/network failures in a row; "
@@ -162,10 +180,12 @@ def deliver_due(clinic: Clinic, gateway: Gateway, limiter: RateLimiter | None = 
                     return counts
             if row.id != planned.id:  # a more urgent row took this slot: the one it passed goes next, in its turn
                 break
+    counts["cut_short"] = int(paced >= batch)
     return counts
 
 
-def _next_in_slot(clinic: Clinic, limiter: RateLimiter, row: Message, handled: set[int]) -> Message:
+def _next_in_slot(clinic: Clinic, limiter: RateLimiter, row: Message, handled: set[int],
+                  grounded: Collection[str] = ()) -> Message:
     """Wait for the slot of `row`'s sender and return the row to send: `row`, or a more urgent one queued
     meanwhile (_overtaken); or, while the wait lasts, another row that may go at once: a more urgent one for
     another sender whose slot is free (a page from the pager number, `[sms] pager_number`, while the main number
@@ -173,7 +193,8 @@ def _next_in_slot(clinic: Clinic, limiter: RateLimiter, row: Message, handled: s
     pager number waits, any row from the main number whose slot is free (a patient's urgent reply behind a
     flood of pages: a row for another sender never delays the pager's). A page or call `row` borrows too, so it
     waits only while its sender is BORROW_SLOTS ahead. A row passed over stays queued and is read again with
-    the next slice."""
+    the next slice. No row from a sender in `grounded` goes in the wait (its texts failed for the account or the
+    network while riding in this pass: deliver_due)."""
     sender = _sender(clinic, row)
     # while the pager number waits, rows from the other numbers are looked at whatever their priority: the
     # queue's front holds only the pager's own few rows ahead of them (pages and staff texts)
@@ -183,6 +204,8 @@ def _next_in_slot(clinic: Clinic, limiter: RateLimiter, row: Message, handled: s
 
     def may_go(other: Message) -> bool:
         other_sender = _sender(clinic, other)
+        if other_sender in grounded:
+            return False
         return (other_sender != sender and limiter.free(other_sender)) or (
             _borrows(other) and limiter.may_borrow(other_sender))
 
@@ -206,9 +229,10 @@ def _borrows(row: Message) -> bool:
 
 def _overtaken(clinic: Clinic, row: Message, handled: set[int]) -> Message:
     """The row to send in the slot just waited for: `row`, or a more urgent one queued meanwhile for the same
-    sender (a page or an urgent reply that arrived while the sender's rate held a burst of prompts back).
-    At 1 text a second a page then waits for the sender's next slot, not for the rest of a slice (issue 19);
-    the row it displaces stays queued and is read again with the next slice."""
+    sender (an urgent reply that arrived while the sender's rate held a burst of prompts back, or a page that
+    came due while no look was made: a wait of URGENT_POLL_SECONDS or less is slept through, and a page that
+    came due in a longer one has borrowed a slot already, _next_in_slot). It takes this slot, not one after the
+    rest of a slice (issue 19); the row it displaces stays queued and is read again with the next slice."""
     [first] = outbox.due(clinic, utcnow(), 1, handled) or [row]
     if first.priority < row.priority and _sender(clinic, first) == _sender(clinic, row):
         return first

@@ -14,14 +14,16 @@ log = logging.getLogger("crswatch.scheduler")
 
 
 def run_due_work(config: dict[str, Any], gateway: delivery.Gateway, limiter: delivery.RateLimiter | None = None,
-                 batch: int = 500, clock_step: timedelta | None = None, holder: str = "tick") -> dict[str, int]:
+                 batch: int = 500, clock_step: timedelta | None = None, holder: str = "tick",
+                 until: float | None = None) -> dict[str, int]:
     """One pass over all due work, in the order that keeps the counts right: episodes that ended stop
     first, pauses that reached their end resume, missed check-ins are counted before new prompts go out, and delivery runs last so every text
     queued by this pass leaves in it.
 
     `clock_step`: how much further the wall clock moved than the monotonic clock since the caller's
     last pass (the long-running scheduler measures it; a one-off `tick` cannot). The pass ends with the
-    scheduler's heartbeat, the last sane time.
+    scheduler's heartbeat, the last sane time. `until`: when delivery starts no more texts (time.monotonic; the
+    scheduler's lease, scheduler.runner), delivery.deliver_due.
     """
     clinic = open_clinic(config)
     try:
@@ -42,7 +44,7 @@ def run_due_work(config: dict[str, Any], gateway: delivery.Gateway, limiter: del
             "repages": alerts.page_due(clinic, now),
             "inbound_retried": inbound.process_pending(clinic, now),
         }
-        done.update(delivery.deliver_due(clinic, gateway, limiter, batch))
+        done.update(delivery.deliver_due(clinic, gateway, limiter, batch, until))
         with transaction(clinic.db):
             operator.beat(clinic.db, utcnow(), holder)
         return done

@@ -65,13 +65,16 @@ class Runner:
         pager: str = config["sms"].get("pager_number", "")
         self.limiter = RateLimiter(sending_rate(config["sms"]),
                                    {pager: float(config["sms"]["max_per_second"])} if pager else None)
-        # Each pass delivers about poll_seconds' worth at that rate, then looks again, so a page queued
-        # during a burst waits at most one pass; but never more than half the lease's worth: a pass that
-        # outlived the lease let a second scheduler take it over and pace the same numbers beside it (twice
-        # the rate, the excess queued by Twilio ahead of any later page). A pass cut short by the lease goes
-        # round again in the same run (run_once), renewing the lease, while the backlog lasts.
+        # Each pass delivers about poll_seconds' worth at that rate (no more than half the lease's worth), then
+        # looks again, so a page queued during a burst waits at most one pass; and it starts no text later than
+        # half the lease after taking it (lease_half, whatever the texts cost: sends slower than the rate, a flood
+        # of pages at the pager number's rate below a pool's): a pass that outlived the lease let a second
+        # scheduler take it over and pace the same numbers beside it (twice the rate, the excess queued by Twilio
+        # ahead of any later page). A pass cut short goes round again in the same run (run_once), renewing the
+        # lease, while texts are left.
         scheduler = config["scheduler"]
-        self.pass_seconds = min(float(scheduler["poll_seconds"]), scheduler["lease_seconds"] / 2)
+        self.lease_half = scheduler["lease_seconds"] / 2
+        self.pass_seconds = min(float(scheduler["poll_seconds"]), self.lease_half)
         self.batch = max(1, int(sending_rate(config["sms"]) * self.pass_seconds))
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.scheduler = BackgroundScheduler(timezone=UTC)
@@ -88,14 +91,15 @@ class Runner:
     def run_once(self) -> dict[str, int] | None:
         """Run due work while there is news: a wakeup that arrives during a run (APScheduler would skip
         it, one instance at a time) makes this run go round again, so a page never waits for the poll; so does
-        a pass the lease cut short of a poll's worth that sent its whole batch (more is due)."""
+        a pass cut short by its batch or its time (delivery's cut_short: texts may be left)."""
         done: dict[str, int] | None = None
         for _ in range(20):  # bounded: a steady stream of wakeups still yields to the poll
             self.woken.clear()
             ran = self._run_locked()
             done = ran or done
-            more = ran is not None and ran.get("sent", 0) >= self.batch \
-                and self.pass_seconds < self.config["scheduler"]["poll_seconds"]
+            # a pass cut short goes round at once, even at a poll's length: the poll's run that fell due meanwhile
+            # was skipped (APScheduler, one instance at a time), and the next is a whole poll away
+            more = ran is not None and ran.get("cut_short", 0) == 1
             if not self.woken.is_set() and not more:
                 break
         return done
@@ -103,6 +107,7 @@ class Runner:
     def _run_locked(self) -> dict[str, int] | None:
         """Run due work if this process holds the lease; None when another process does."""
         with self.lock:
+            taken = time.monotonic()  # the lease runs from here at the latest: the pass starts no text past half
             clinic = open_clinic(self.config)
             try:
                 held = lease.acquire(clinic, LEASE, self.holder, self.config["scheduler"]["lease_seconds"])
@@ -112,7 +117,8 @@ class Runner:
                 return None
             try:
                 return run_due_work(self.config, self.gateway, self.limiter, self.batch,
-                                    clock_step=self._clock_step(), holder=self.holder)
+                                    clock_step=self._clock_step(), holder=self.holder,
+                                    until=taken + self.lease_half)
             except Exception:
                 log.exception("due work failed; the next run tries again")
                 return None

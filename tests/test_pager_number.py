@@ -596,3 +596,80 @@ def test_a_page_refused_from_the_pager_during_a_burst_borrows_the_main_number_s_
     main = [sent.at for sent in handed if sent.from_ == FROM_NUMBER]
     for count, at_ in enumerate(main, start=1):  # the main number: its slot and at most two borrowed, then its pace
         assert count <= 3 + (at_ - 100.0) + 1e-9, main
+
+
+def test_an_emptied_messaging_service_never_ends_the_pass_while_pages_wait_for_the_pager(tmp_path, clock,
+                                                                                        monkeypatch):
+    """Six red flags at once (a flood of pages on the pager number) while the Messaging Service's pool was emptied
+    in the console (21703: the account's trouble, docs/operations.md; the pager number is not in the pool and
+    works). The service's prompts go in the pager's waits and fail at the pool's rate (4 a second); three such
+    failures in a row ended the whole pass (OUTAGE_FAILURES_PER_PASS), so the pager's fourth to sixth pages
+    waited for the next poll (up to a minute, 3 pages a poll) though nothing was wrong with the pager. A sender
+    whose texts fail while riding in another's waits stops riding for the pass; the pages keep the pager's pace.
+    The dead service is still only probed: at most OUTAGE_FAILURES_PER_PASS tries of its texts while the pager
+    waits."""
+    from monitoring.outbox import queue_text
+    from monitoring.store import transaction
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        fake = FakeTwilio(mock)
+        fake.refuse_from[""] = 21703  # a text from the service carries no From: the pool has no number in it
+        application = _started(pager_config(tmp_path, messaging_service_sid=SERVICE, messaging_service_senders=4),
+                               fake)
+        assert application.test_cli_runner().invoke(args=["init-db"]).exit_code == 0
+        from monitoring.clinic import open_clinic
+
+        clinic = open_clinic(application.config["CRS"])
+        with transaction(clinic.db):
+            for index in range(6):
+                queue_text(clinic, NURSES[index % 2], f"URGENT page {index}", "alert", now=START)
+            for index in range(10):
+                queue_text(clinic, f"+1312555{index:04d}", "time for your check-in", "prompt", now=START)
+        gateway = application.extensions["crswatch.gateway"]
+        _, handed = paced_clock(monkeypatch, gateway)
+        delivery.deliver_due(clinic, gateway, delivery.RateLimiter(4.0, {PAGER: 1.0}), batch=10)
+    pages = [form["Body"] for form in fake.texts if form.get("From") == PAGER]
+    assert pages == [f"URGENT page {index}" for index in range(6)]  # every page in this pass
+    assert [text.at for text in handed if text.kind == "alert"] == [100.0, 100.0, 100.0, 101.0, 102.0, 103.0]
+    riding = [text for text in handed if text.kind == "prompt" and text.at < 103.0]
+    assert len(riding) == delivery.OUTAGE_FAILURES_PER_PASS  # the dead service probed, then left to its pace
+
+
+def test_a_page_during_a_burst_from_a_fast_pool_leaves_the_pager_after_the_send_in_flight(tmp_path, clock,
+                                                                                         monkeypatch):
+    """Issue 19, urgent first at the sender, with a Messaging Service of 10 senders (10 texts a second: a slot every
+    0.1 s, which a wait sleeps through without looking at the queue) and a pager number: 30 prompts leave the pool,
+    each send a Twilio API round trip of 0.3 s. A red flag texted during the first send must be paged from the
+    idle pager number right after the send in flight, not after the rest of the slice of prompts (19 sends,
+    about 6 s): each slot of the pool was free when reached, so no wait ever looked for it, and the slot's own
+    look (_overtaken) takes only the same sender's rows (SOP 5 Grade 1 Home: SpO2 < 90% pages the nurse)."""
+    from monitoring.outbox import queue_text
+    from monitoring.store import transaction
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        fake = FakeTwilio(mock)
+        application, _, client = _enrolled(
+            pager_config(tmp_path, messaging_service_sid=SERVICE, messaging_service_senders=10), fake, clock,
+            red_flag=False)
+        at(clock, 1)
+        from monitoring.clinic import open_clinic
+
+        clinic = open_clinic(application.config["CRS"])
+        with transaction(clinic.db):
+            for index in range(30):
+                queue_text(clinic, f"+1312555{index:04d}", "time for your check-in", "prompt", now=START)
+        texted: list[float] = []
+
+        def round_trip(handed):
+            now[0] += 0.3  # the send's API round trip
+            if not texted:
+                texted.append(now[0])
+                text(client, "o2 85", PATIENT_PHONE, FROM_NUMBER, 1)
+
+        gateway = application.extensions["crswatch.gateway"]
+        now, handed = paced_clock(monkeypatch, gateway, on_send=round_trip)
+        delivery.deliver_due(clinic, gateway, delivery.RateLimiter(10.0, {PAGER: 1.0}), batch=25)
+    [page_at] = [sent.at for sent in handed if sent.kind == "alert"]
+    assert page_at - texted[0] <= 0.3 + delivery.URGENT_POLL_SECONDS + 1e-9  # after the send in flight at most
+    [page] = fake.sent(NURSES[0])
+    assert page["From"] == PAGER

@@ -2,6 +2,7 @@
 import time
 from datetime import UTC, timedelta
 
+import pytest
 import time_machine
 from conftest import PATIENT_PHONE, START, add_staff, base_config, enroll
 
@@ -410,3 +411,164 @@ def test_a_wakeup_during_a_run_logs_no_skipped_job_warning(tmp_path, caplog):
             clinic.db.close()
     skipped = [r.getMessage() for r in caplog.records if "skipped: maximum number of running instances" in r.getMessage()]
     assert skipped == []
+
+
+@pytest.mark.parametrize(("sms", "kind", "send_seconds", "count"), [
+    # 100 texts a second (allowed), each send a Twilio API round trip of a quarter second: a batch of half the
+    # lease's worth at the rate (1,500) is far more than half the lease's worth of sends
+    ({"max_per_second": 100.0}, "prompt", 0.25, 150),
+    # a Messaging Service of 10 senders and a pager number at one number's rate: the batch is counted at the pool's
+    # rate (150), but a flood of pages leaves at the pager's (one a second)
+    ({"messaging_service_sid": "MG" + "b" * 32, "messaging_service_senders": 10, "pager_number": "+13125550199"},
+     "alert", 0.0, 60),
+])
+def test_a_delivery_pass_ends_inside_the_lease_whatever_its_sends_cost(app, clock, monkeypatch, sms, kind,
+                                                                       send_seconds, count):
+    """b69144e bounded a pass by a count (`batch`, half the lease's worth at the sending rate), which bounds its time
+    only when each text costs one slot at that rate: with sends slower than the slots (150 prompts, 37.5 s), or
+    pages paced at the pager number's rate below the pool's (60 pages, 57 s), a pass outlived its 30 s lease and the second scheduler took it
+    over and paced the same numbers beside the first (twice the rate, the excess queued by Twilio ahead of any
+    later page, error 30001). A pass ends by the time too, and the run goes round again while texts are left."""
+    from monitoring import outbox
+    from monitoring.config import load
+    from monitoring.store import transaction
+    from scheduler import delivery
+
+    settings = load({**app.config["CRS"], "sms": {**app.config["CRS"]["sms"], **sms},
+                     "scheduler": {"enabled": True, "poll_seconds": 60, "lease_seconds": 30}})
+    clinic = open_clinic(settings)
+    with transaction(clinic.db):
+        for index in range(count):
+            outbox.queue_text(clinic, f"+1555556{index:04d}", f"text {index}", kind, now=START)
+    now = [100.0]
+    looks: list[tuple[float, bool]] = []
+    looking = []
+
+    def elapse(seconds):
+        now[0] += seconds
+        clock.shift(timedelta(seconds=seconds))  # the wall clock the lease is written in moves alike
+        if not looking and (not looks or now[0] - looks[-1][0] >= 5):  # the second scheduler's poll, every 5 s
+            looking.append(True)
+            looks.append((now[0], b._run_locked() is not None))
+            looking.clear()
+
+    first, second = Recorder(), Recorder()
+    recorded = first.send
+
+    def slow_send(to, from_, body, kind, status_callback=None):
+        elapse(send_seconds)
+        return recorded(to, from_, body, kind, status_callback)
+
+    first.send = slow_send
+    second.send = lambda to, from_, body, kind, status_callback=None: (second.sent.append((to, kind)),
+                                                                        f"RB{len(second.sent):030d}")[1]
+    a, b = Runner(settings, first), Runner(settings, second)
+    monkeypatch.setattr(delivery.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(delivery.time, "sleep", elapse)
+    assert a.run_once() is not None
+    assert len(first.sent) == count  # the backlog, pass after pass in one run
+    assert [at_ for at_, took in looks if took] == [] and second.sent == []
+
+
+def test_a_pass_cut_short_by_the_lease_goes_round_again_though_a_text_in_it_failed(app, clock, monkeypatch):
+    """A pass cut short by the lease (poll 60 s, lease 30 s: 15 texts a pass at 1 a second) goes round again while
+    texts are left; b69144e went round only when the pass had *sent* its whole batch, so one prompt in it refused
+    by the carrier (30008, retried later with backoff) left the other 30 prompts of the backlog, and any reply
+    behind them, for the next poll a minute later."""
+    from messages.gateways import GatewayError
+    from monitoring import outbox
+    from monitoring.config import load
+    from monitoring.store import transaction
+    from scheduler import delivery
+
+    settings = load({**app.config["CRS"], "scheduler": {"enabled": True, "poll_seconds": 60, "lease_seconds": 30}})
+    clinic = open_clinic(settings)
+    with transaction(clinic.db):
+        for index in range(45):
+            outbox.queue_text(clinic, f"+1555556{index:04d}", f"text {index}", "prompt", now=START)
+    gateway = Recorder()
+    recorded = gateway.send
+
+    def refuse_the_first(to, from_, body, kind, status_callback=None):
+        if to == "+15555560000":
+            raise GatewayError("30008 unknown error", 30008, True)
+        return recorded(to, from_, body, kind, status_callback)
+
+    gateway.send = refuse_the_first
+    now = [100.0]
+
+    def elapse(seconds):
+        now[0] += seconds
+        clock.shift(timedelta(seconds=seconds))
+
+    monkeypatch.setattr(delivery.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(delivery.time, "sleep", elapse)
+    Runner(settings, gateway).run_once()
+    assert len(gateway.sent) == 44  # every prompt but the refused one, which backs off
+
+
+def test_a_flood_of_pages_at_the_pager_s_pace_beside_a_pool_goes_on_in_one_run(app, clock, monkeypatch):
+    """The default poll (5 s) and lease: a flood of 30 pages on the pager number (one a second) beside a Messaging
+    Service of 10 senders. A pass ends by the time (half the lease, or the poll), and the run goes round again at
+    once: the poll's own run fell due while the pass ran and APScheduler skipped it (one instance at a time), so a
+    run that stopped there left the rest of the flood idle until the poll after (5 s on, 5 s off)."""
+    from monitoring import outbox
+    from monitoring.config import load
+    from monitoring.store import transaction
+    from scheduler import delivery
+
+    settings = load({**app.config["CRS"], "sms": {**app.config["CRS"]["sms"], "messaging_service_sid": "MG" + "b" * 32,
+                                                   "messaging_service_senders": 10, "pager_number": "+13125550199"}})
+    assert settings["scheduler"]["poll_seconds"] == 5 and settings["scheduler"]["lease_seconds"] == 30
+    clinic = open_clinic(settings)
+    with transaction(clinic.db):
+        for index in range(30):
+            outbox.queue_text(clinic, f"+1555556{index:04d}", f"URGENT page {index}", "alert", now=START)
+    now = [100.0]
+
+    def elapse(seconds):
+        now[0] += seconds
+        clock.shift(timedelta(seconds=seconds))
+
+    monkeypatch.setattr(delivery.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(delivery.time, "sleep", elapse)
+    gateway = Recorder()
+    Runner(settings, gateway).run_once()
+    assert len(gateway.sent) == 30
+    assert now[0] - 100.0 <= 30  # at the pager's pace, three at once then one a second
+
+
+def test_a_pass_whose_due_work_outlasts_the_poll_still_delivers_a_poll_s_worth(app, clock, monkeypatch):
+    """`[scheduler] poll_seconds = 1` (allowed) and 10 texts a second, on a clinic whose due work (the check-ins
+    counted, the prompts queued) takes 1.2 s before delivery starts: the time a pass may start texts is bounded
+    by the lease (half of it), not by the poll, or each pass would hand over a single text, 40 prompts taking
+    more than the 20 rounds of a run."""
+    from monitoring import outbox
+    from monitoring.config import load
+    from monitoring.store import transaction
+    from scheduler import delivery, jobs
+
+    settings = load({**app.config["CRS"], "sms": {**app.config["CRS"]["sms"], "max_per_second": 10.0},
+                     "scheduler": {"enabled": True, "poll_seconds": 1, "lease_seconds": 30}})
+    clinic = open_clinic(settings)
+    with transaction(clinic.db):
+        for index in range(40):
+            outbox.queue_text(clinic, f"+1555556{index:04d}", f"text {index}", "prompt", now=START)
+    now = [100.0]
+
+    def elapse(seconds):
+        now[0] += seconds
+        clock.shift(timedelta(seconds=seconds))
+
+    counted = jobs.checkins.count_missed
+
+    def slow_count(*args):
+        elapse(1.2)
+        return counted(*args)
+
+    monkeypatch.setattr(delivery.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(delivery.time, "sleep", elapse)
+    monkeypatch.setattr(jobs.checkins, "count_missed", slow_count)
+    gateway = Recorder()
+    Runner(settings, gateway).run_once()
+    assert len(gateway.sent) == 40

@@ -245,6 +245,18 @@ def test_the_example_pager_number_is_refused_with_twilio(tmp_path):
     assert str(refused.value).startswith("config: sms.pager_number: is an example number")
 
 
+def pages_and_prompts(clinic, pages: int, prompts: int) -> None:
+    """`pages` pages queued to the two nurses in turn ("URGENT page N"), then `prompts` prompts to +1312555NNNN."""
+    from monitoring.outbox import queue_text
+    from monitoring.store import transaction
+
+    with transaction(clinic.db):
+        for index in range(pages):
+            queue_text(clinic, NURSES[index % 2], f"URGENT page {index}", "alert", now=START)
+        for index in range(prompts):
+            queue_text(clinic, f"+1312555{index:04d}", "time for your check-in", "prompt", now=START)
+
+
 def burst_with_a_red_flag(app, client, monkeypatch, batch: int):
     """30 prompts queued on the main number, delivered at 1 text a second beside the pager number's own pace
     (`batch` texts), with a red flag texted half-way through the wait for the second prompt's slot: (when it was
@@ -552,15 +564,9 @@ def test_the_main_number_s_texts_sent_while_the_pager_waits_never_cut_its_pass_s
     number, a pass of 5 hands over 5 pages (100.0 x3, 101.0, 102.0), not 4; a pass cut short leaves the pager
     idle in Twilio's queue until the next poll, and the flood of pages reaches the nurses later."""
     from monitoring.clinic import open_clinic
-    from monitoring.outbox import queue_text
-    from monitoring.store import transaction
 
     clinic = open_clinic(app.config["CRS"])
-    with transaction(clinic.db):
-        for index in range(8):
-            queue_text(clinic, NURSES[index % 2], f"URGENT page {index}", "alert", now=START)
-        for index in range(3):
-            queue_text(clinic, f"+1312555{index:04d}", "time for your check-in", "prompt", now=START)
+    pages_and_prompts(clinic, pages=8, prompts=3)
     now = [100.0]
     handed: list[tuple[float, str]] = []
     monkeypatch.setattr(delivery.time, "monotonic", lambda: now[0])
@@ -608,8 +614,6 @@ def test_an_emptied_messaging_service_never_ends_the_pass_while_pages_wait_for_t
     whose texts fail while riding in another's waits stops riding for the pass; the pages keep the pager's pace.
     The dead service is still only probed: at most OUTAGE_FAILURES_PER_PASS tries of its texts while the pager
     waits."""
-    from monitoring.outbox import queue_text
-    from monitoring.store import transaction
 
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         fake = FakeTwilio(mock)
@@ -620,11 +624,7 @@ def test_an_emptied_messaging_service_never_ends_the_pass_while_pages_wait_for_t
         from monitoring.clinic import open_clinic
 
         clinic = open_clinic(application.config["CRS"])
-        with transaction(clinic.db):
-            for index in range(6):
-                queue_text(clinic, NURSES[index % 2], f"URGENT page {index}", "alert", now=START)
-            for index in range(10):
-                queue_text(clinic, f"+1312555{index:04d}", "time for your check-in", "prompt", now=START)
+        pages_and_prompts(clinic, pages=6, prompts=10)
         gateway = application.extensions["crswatch.gateway"]
         _, handed = paced_clock(monkeypatch, gateway)
         delivery.deliver_due(clinic, gateway, delivery.RateLimiter(4.0, {PAGER: 1.0}), batch=10)

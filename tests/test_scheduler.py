@@ -324,96 +324,36 @@ def test_the_watch_follows_a_database_file_restored_in_place(app, clock, tmp_pat
     scheduler.watched.close()
 
 
-def test_a_delivery_pass_ends_inside_the_lease_so_a_second_scheduler_never_paces_beside_it(app, clock,
-                                                                                         monkeypatch):
-    """Two schedulers (a second host) pace the same number only if one takes the lease over while the other is
-    still delivering: both at the number's rate, twice it together, and Twilio queues the excess ahead of any
-    later page (error 30001). With `[scheduler] poll_seconds = 60` (allowed) and the default 30 s lease, a pass
-    of one poll's worth at 1 text a second (60 texts, 60 s) outlived its lease: the second scheduler took it over
-    at 30 s and delivered beside the first. A pass now ends within half the lease and the run goes round again,
-    renewing it, while the backlog lasts."""
+def queued_on_a_paced_clock(settings, clock, monkeypatch, count: int, kind: str, body: str, on_elapse=None):
+    """`count` texts of `kind` queued ("{body} N" to +1555556NNNN), and delivery's clock (time.monotonic and sleep)
+    from 100.0 s moved only by its waits, the wall clock the lease is written in moved alike: ([now], elapse).
+    `on_elapse(now)` after each move (a second scheduler's poll)."""
     from monitoring import outbox
-    from monitoring.config import load
     from monitoring.store import transaction
     from scheduler import delivery
 
-    settings = load({**app.config["CRS"], "scheduler": {"enabled": True, "poll_seconds": 60, "lease_seconds": 30}})
     clinic = open_clinic(settings)
     with transaction(clinic.db):
-        for index in range(45):
-            outbox.queue_text(clinic, f"+1555556{index:04d}", "time for your check-in", "prompt", now=START)
-    first, second = Recorder(), Recorder()
-    second.send = lambda to, from_, body, kind, status_callback=None: (second.sent.append((to, kind)),
-                                                                        f"RB{len(second.sent):030d}")[1]
-    a, b = Runner(settings, first), Runner(settings, second)
+        for index in range(count):
+            outbox.queue_text(clinic, f"+1555556{index:04d}", f"{body} {index}", kind, now=START)
     now = [100.0]
-    looks: list[tuple[float, bool]] = []
-    looking = []
 
-    def sleep(seconds):
+    def elapse(seconds):
         now[0] += seconds
-        clock.shift(timedelta(seconds=seconds))  # the wall clock the lease is written in moves alike
-        if not looking and (not looks or now[0] - looks[-1][0] >= 5):  # the second scheduler's poll, every 5 s
-            looking.append(True)
-            looks.append((now[0], b._run_locked() is not None))
-            looking.clear()
+        clock.shift(timedelta(seconds=seconds))
+        if on_elapse is not None:
+            on_elapse(now[0])
 
     monkeypatch.setattr(delivery.time, "monotonic", lambda: now[0])
-    monkeypatch.setattr(delivery.time, "sleep", sleep)
-    assert a.run_once() is not None
-    assert len(first.sent) == 45  # the backlog, pass after pass in one run
-    assert [at_ for at_, took in looks if took] == [] and second.sent == []
-
-
-def test_a_wakeup_during_a_run_logs_no_skipped_job_warning(tmp_path, caplog):
-    """`make run`'s console showed 'Execution of job "Runner.run_once ..." skipped: maximum number of running
-    instances reached (1)' (APScheduler, WARNING) whenever a text arrived during a run: it reads as lost work to
-    a newcomer or an operator, but the run goes round again for the wakeup (Runner.run_once), so nothing waits."""
-    import logging
-    import threading
-
-    with time_machine.travel(START, tick=True):  # threads and waits need time to move, from a fixed start
-        config = fresh(tmp_path)
-        config["scheduler"] = {**config["scheduler"], "enabled": True, "poll_seconds": 30}
-        entered, release = threading.Event(), threading.Event()
-
-        class Slow(Recorder):
-            def send(self, to, from_, body, kind, status_callback=None):
-                entered.set()
-                release.wait(5)  # the run is in progress while the wakeups come
-                return super().send(to, from_, body, kind, status_callback)
-
-        from monitoring.outbox import queue_text
-        from monitoring.store import transaction
-
-        clinic = open_clinic(config)
-        with transaction(clinic.db):
-            queue_text(clinic, "+15555550142", "first", "alert", now=START)
-        caplog.set_level(logging.INFO, logger="apscheduler")
-        recorder = Slow()
-        runner = Runner(config, recorder)
-        runner.start()
-        try:
-            assert entered.wait(10)
-            with transaction(clinic.db):
-                queue_text(clinic, "+15555550143", "second", "alert", now=START)
-            for _ in range(3):
-                runner.wakeup()
-                time.sleep(0.1)
-            release.set()
-            deadline = time.monotonic() + 10
-            while len(recorder.sent) < 2 and time.monotonic() < deadline:
-                time.sleep(0.02)
-            assert [to for to, _ in recorder.sent] == ["+15555550142", "+15555550143"]  # the woken run went round
-        finally:
-            release.set()
-            runner.shutdown()
-            clinic.db.close()
-    skipped = [r.getMessage() for r in caplog.records if "skipped: maximum number of running instances" in r.getMessage()]
-    assert skipped == []
+    monkeypatch.setattr(delivery.time, "sleep", elapse)
+    return now, elapse
 
 
 @pytest.mark.parametrize(("sms", "kind", "send_seconds", "count"), [
+    # one number at 1 text a second, with `[scheduler] poll_seconds = 60` (allowed) and the default 30 s lease: a
+    # pass of one poll's worth (60 texts, 60 s) outlived its lease; the second scheduler took it over at 30 s and
+    # delivered beside the first (b69144e: a pass ends within half the lease, the run goes round again)
+    ({}, "prompt", 0.0, 45),
     # 100 texts a second (allowed), each send a Twilio API round trip of a quarter second: a batch of half the
     # lease's worth at the rate (1,500) is far more than half the lease's worth of sends
     ({"max_per_second": 100.0}, "prompt", 0.25, 150),
@@ -429,29 +369,21 @@ def test_a_delivery_pass_ends_inside_the_lease_whatever_its_sends_cost(app, cloc
     pages paced at the pager number's rate below the pool's (60 pages, 57 s), a pass outlived its 30 s lease and the second scheduler took it
     over and paced the same numbers beside the first (twice the rate, the excess queued by Twilio ahead of any
     later page, error 30001). A pass ends by the time too, and the run goes round again while texts are left."""
-    from monitoring import outbox
     from monitoring.config import load
-    from monitoring.store import transaction
-    from scheduler import delivery
 
     settings = load({**app.config["CRS"], "sms": {**app.config["CRS"]["sms"], **sms},
                      "scheduler": {"enabled": True, "poll_seconds": 60, "lease_seconds": 30}})
-    clinic = open_clinic(settings)
-    with transaction(clinic.db):
-        for index in range(count):
-            outbox.queue_text(clinic, f"+1555556{index:04d}", f"text {index}", kind, now=START)
-    now = [100.0]
     looks: list[tuple[float, bool]] = []
     looking = []
 
-    def elapse(seconds):
-        now[0] += seconds
-        clock.shift(timedelta(seconds=seconds))  # the wall clock the lease is written in moves alike
-        if not looking and (not looks or now[0] - looks[-1][0] >= 5):  # the second scheduler's poll, every 5 s
+    def second_scheduler_polls(now):
+        if not looking and (not looks or now - looks[-1][0] >= 5):  # the second scheduler's poll, every 5 s
             looking.append(True)
-            looks.append((now[0], b._run_locked() is not None))
+            looks.append((now, b._run_locked() is not None))
             looking.clear()
 
+    _, elapse = queued_on_a_paced_clock(settings, clock, monkeypatch, count, kind, "text",
+                                        on_elapse=second_scheduler_polls)
     first, second = Recorder(), Recorder()
     recorded = first.send
 
@@ -463,8 +395,6 @@ def test_a_delivery_pass_ends_inside_the_lease_whatever_its_sends_cost(app, cloc
     second.send = lambda to, from_, body, kind, status_callback=None: (second.sent.append((to, kind)),
                                                                         f"RB{len(second.sent):030d}")[1]
     a, b = Runner(settings, first), Runner(settings, second)
-    monkeypatch.setattr(delivery.time, "monotonic", lambda: now[0])
-    monkeypatch.setattr(delivery.time, "sleep", elapse)
     assert a.run_once() is not None
     assert len(first.sent) == count  # the backlog, pass after pass in one run
     assert [at_ for at_, took in looks if took] == [] and second.sent == []
@@ -512,26 +442,12 @@ def test_a_flood_of_pages_at_the_pager_s_pace_beside_a_pool_goes_on_in_one_run(a
     Service of 10 senders. A pass ends by the time (half the lease, or the poll), and the run goes round again at
     once: the poll's own run fell due while the pass ran and APScheduler skipped it (one instance at a time), so a
     run that stopped there left the rest of the flood idle until the poll after (5 s on, 5 s off)."""
-    from monitoring import outbox
     from monitoring.config import load
-    from monitoring.store import transaction
-    from scheduler import delivery
 
     settings = load({**app.config["CRS"], "sms": {**app.config["CRS"]["sms"], "messaging_service_sid": "MG" + "b" * 32,
                                                    "messaging_service_senders": 10, "pager_number": "+13125550199"}})
     assert settings["scheduler"]["poll_seconds"] == 5 and settings["scheduler"]["lease_seconds"] == 30
-    clinic = open_clinic(settings)
-    with transaction(clinic.db):
-        for index in range(30):
-            outbox.queue_text(clinic, f"+1555556{index:04d}", f"URGENT page {index}", "alert", now=START)
-    now = [100.0]
-
-    def elapse(seconds):
-        now[0] += seconds
-        clock.shift(timedelta(seconds=seconds))
-
-    monkeypatch.setattr(delivery.time, "monotonic", lambda: now[0])
-    monkeypatch.setattr(delivery.time, "sleep", elapse)
+    now, _ = queued_on_a_paced_clock(settings, clock, monkeypatch, 30, "alert", "URGENT page")
     gateway = Recorder()
     Runner(settings, gateway).run_once()
     assert len(gateway.sent) == 30
@@ -543,31 +459,18 @@ def test_a_pass_whose_due_work_outlasts_the_poll_still_delivers_a_poll_s_worth(a
     counted, the prompts queued) takes 1.2 s before delivery starts: the time a pass may start texts is bounded
     by the lease (half of it), not by the poll, or each pass would hand over a single text, 40 prompts taking
     more than the 20 rounds of a run."""
-    from monitoring import outbox
     from monitoring.config import load
-    from monitoring.store import transaction
-    from scheduler import delivery, jobs
+    from scheduler import jobs
 
     settings = load({**app.config["CRS"], "sms": {**app.config["CRS"]["sms"], "max_per_second": 10.0},
                      "scheduler": {"enabled": True, "poll_seconds": 1, "lease_seconds": 30}})
-    clinic = open_clinic(settings)
-    with transaction(clinic.db):
-        for index in range(40):
-            outbox.queue_text(clinic, f"+1555556{index:04d}", f"text {index}", "prompt", now=START)
-    now = [100.0]
-
-    def elapse(seconds):
-        now[0] += seconds
-        clock.shift(timedelta(seconds=seconds))
-
+    _, elapse = queued_on_a_paced_clock(settings, clock, monkeypatch, 40, "prompt", "text")
     counted = jobs.checkins.count_missed
 
     def slow_count(*args):
         elapse(1.2)
         return counted(*args)
 
-    monkeypatch.setattr(delivery.time, "monotonic", lambda: now[0])
-    monkeypatch.setattr(delivery.time, "sleep", elapse)
     monkeypatch.setattr(jobs.checkins, "count_missed", slow_count)
     gateway = Recorder()
     Runner(settings, gateway).run_once()

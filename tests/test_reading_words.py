@@ -186,6 +186,24 @@ def test_an_apology_or_a_correction_up_never_reads_a_fever_away(body, temperatur
     assert parse(body).temperature_c == temperature_c
 
 
+@pytest.mark.parametrize("body, temperature_c", [
+    ("101.8 sorry, 99 yesterday", 38.78),
+    ("102 oops 99 last night", 38.89),
+    ("101.2 actually 99 earlier", 38.44),
+    ("101.5 sorry 99.1 before the tylenol", 38.61),
+    ("38.9 perdon, 37.5 ayer", 38.9),
+])
+def test_an_earlier_reading_after_an_apology_never_reads_the_fever_away(phone, client, admin_token, patient, config,
+                                                                         clock, body, temperature_c):
+    """"101.8 sorry, 99 yesterday" read the 99 as a correction of 101.8: stored 99 F, the patient was told there was
+    no fever and no acetaminophen advice was given for today's fever (SOP 4 Grading: fever >= 100.4 F / 38 C; SOP 5
+    Grade 1 Home: acetaminophen 650-1000 mg). A temperature the text marks as earlier corrects nothing."""
+    phone.text(body)
+    assert [row[2] for row in readings(config)] == [temperature_c]
+    told = " ".join(m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE))
+    assert ("You have a fever" in told) or ("Tiene fiebre" in told), told
+
+
 @pytest.mark.parametrize("body", ["feeling 80% better", "50% better than yesterday", "I'm not 100% today",
                                   "ate 50% of lunch", "me siento 80% mejor", "im 100% sure I took it"])
 def test_a_percent_said_of_how_one_feels_is_no_saturation(phone, client, admin_token, patient, config, clock, body):

@@ -86,12 +86,16 @@ _RETRACTED = re.compile(rf"\b(?:{vocabulary.alternation('temperature_marks', 're
 def _corrected(text: str, temps: list[_Reading]) -> list[_Reading]:
     """The temperatures left once those taken back are dropped: each one right after "not" ("99.1 not 101"), and
     every one before a correction that has a temperature after it ("101.1 sorry 100.1": 100.1 alone). At least one
-    is always left."""
+    is always left. A temperature the text marks as an earlier one corrects nothing: "101.8 sorry, 99 yesterday" is
+    an apology and yesterday's reading, and read as a correction it read today's fever away (SOP 4 Grading: fever
+    >= 100.4 F); _current then weighs the marks."""
     kept = [t for t in temps if not _RETRACTED.search(text, 0, t[3])] or temps
+    level = _levels(text, kept)
     for mark in reversed(list(CORRECTION.finditer(text))):
-        after = [t for t in kept if t[3] >= mark.end()]
-        if after and len(after) < len(kept) and BRIDGE.fullmatch(text, mark.end(), after[0][3]):
-            return [after[0]]
+        after = [i for i, t in enumerate(kept) if t[3] >= mark.end()]
+        if (after and len(after) < len(kept) and BRIDGE.fullmatch(text, mark.end(), kept[after[0]][3])
+                and level[after[0]] >= 0):
+            return [kept[after[0]]]
     return kept
 
 
@@ -115,8 +119,8 @@ _FROM = re.compile(rf"\b(?:{vocabulary.alternation('temperature_marks', 'from_wo
 _TO = re.compile(rf"\s*(?:{vocabulary.alternation('temperature_marks', 'to_words')})\s*$")
 
 
-def _current(text: str, temps: list[_Reading]) -> list[_Reading]:
-    """The temperatures that may be the current one: those the text marks as current, else all."""
+def _levels(text: str, temps: list[_Reading]) -> list[int]:
+    """How current the text marks each temperature: 2 now, 1 today, 0 unmarked, -1 past."""
     level = [0] * len(temps)  # 2 now, 1 today, 0 unmarked, -1 past
     for i in range(len(temps) - 1):
         if _FROM.search(text[:temps[i][3]]) and _TO.fullmatch(text[temps[i][4]:temps[i + 1][3]]):
@@ -140,6 +144,12 @@ def _current(text: str, temps: list[_Reading]) -> list[_Reading]:
     for i, kinds in marks.items():
         if level[i] == 0:
             level[i] = 2 if 2 in kinds else -1 if -1 in kinds else 1
+    return level
+
+
+def _current(text: str, temps: list[_Reading]) -> list[_Reading]:
+    """The temperatures that may be the current one: those the text marks as current, else all."""
+    level = _levels(text, temps)
     top = max(level)
     if top <= 0:
         return temps  # nothing says which is current: every one counts, and the highest wins

@@ -192,12 +192,19 @@ def test_an_apology_or_a_correction_up_never_reads_a_fever_away(body, temperatur
     ("101.2 actually 99 earlier", 38.44),
     ("101.5 sorry 99.1 before the tylenol", 38.61),
     ("38.9 perdon, 37.5 ayer", 38.9),
+    ("my temp is 101.5, should be 98.6", 38.61),  # the usual temperature: no correction
+    ("101.2 sorry 98.6 is normal", 38.44),
+    ("102 actually 98 is normal for me", 38.89),
+    ("38.5 perdon 37 es mi normal", 38.5),
+    ("101.5 oops 99 at 8am", 38.61),  # a reading of another time: no correction
+    ("38.5 perdon, 37 a las 8", 38.5),
 ])
 def test_an_earlier_reading_after_an_apology_never_reads_the_fever_away(phone, client, admin_token, patient, config,
                                                                          clock, body, temperature_c):
     """"101.8 sorry, 99 yesterday" read the 99 as a correction of 101.8: stored 99 F, the patient was told there was
     no fever and no acetaminophen advice was given for today's fever (SOP 4 Grading: fever >= 100.4 F / 38 C; SOP 5
-    Grade 1 Home: acetaminophen 650-1000 mg). A temperature the text marks as earlier corrects nothing."""
+    Grade 1 Home: acetaminophen 650-1000 mg). A temperature the text marks as earlier or usual, or gives a clock time,
+    corrects nothing."""
     phone.text(body)
     assert [row[2] for row in readings(config)] == [temperature_c]
     told = " ".join(m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE))

@@ -81,20 +81,21 @@ CORRECTION = re.compile(rf"\b(?:{vocabulary.alternation('temperature_marks', 'co
 # bother you, was 99 this morning" is an apology, and its 99 no correction (a fever is never read away: SOP 4).
 BRIDGE = re.compile(rf"(?:[\s,:;=-]|\b(?:{vocabulary.alternation('temperature_marks', 'correction_bridge')})\b)*")
 _RETRACTED = re.compile(rf"\b(?:{vocabulary.alternation('temperature_marks', 'retractions')})\s*$")
+_AT_TIME = re.compile(rf"\s*(?:{vocabulary.alternation('temperature_marks', 'stated_time')})\s*\d")
 
 
 def _corrected(text: str, temps: list[_Reading]) -> list[_Reading]:
     """The temperatures left once those taken back are dropped: each one right after "not" ("99.1 not 101"), and
     every one before a correction that has a temperature after it ("101.1 sorry 100.1": 100.1 alone). At least one
-    is always left. A temperature the text marks as an earlier one corrects nothing: "101.8 sorry, 99 yesterday" is
-    an apology and yesterday's reading, and read as a correction it read today's fever away (SOP 4 Grading: fever
-    >= 100.4 F); _current then weighs the marks."""
+    is always left. A temperature the text marks as an earlier or the usual one ("101.8 sorry, 99 yesterday", "101.2
+    sorry 98.6 is normal"), or gives a clock time ("101.5 oops 99 at 8am"), corrects nothing: read as a correction, it
+    read today's fever away (SOP 4 Grading: fever >= 100.4 F); _current then weighs the marks."""
     kept = [t for t in temps if not _RETRACTED.search(text, 0, t[3])] or temps
     level = _levels(text, kept)
     for mark in reversed(list(CORRECTION.finditer(text))):
         after = [i for i, t in enumerate(kept) if t[3] >= mark.end()]
         if (after and len(after) < len(kept) and BRIDGE.fullmatch(text, mark.end(), kept[after[0]][3])
-                and level[after[0]] >= 0):
+                and level[after[0]] >= 0 and not _AT_TIME.match(text, kept[after[0]][4])):
             return [kept[after[0]]]
     return kept
 
@@ -107,9 +108,9 @@ def _marks(kind: str) -> re.Pattern[str]:
     return re.compile(rf"\b(?:{vocabulary.alternation('temperature_marks', kind)})\b")
 
 
-_NOW_MARK, _TODAY_MARK, _PAST_MARK = _marks("now"), _marks("today"), _marks("past")
+_NOW_MARK, _TODAY_MARK, _PAST_MARK, _USUAL_MARK = _marks("now"), _marks("today"), _marks("past"), _marks("usual")
 _SPANISH_MARK = re.compile("|".join(
-    phrase for kind in ("now", "today", "past")
+    phrase for kind in ("now", "today", "past", "usual")
     for phrase in vocabulary.language_file("es")["temperature_marks"][kind]))
 _DOWN_TO = re.compile(r"\sto$")
 _TEMP_CLAUSE = re.compile(
@@ -120,7 +121,7 @@ _TO = re.compile(rf"\s*(?:{vocabulary.alternation('temperature_marks', 'to_words
 
 
 def _levels(text: str, temps: list[_Reading]) -> list[int]:
-    """How current the text marks each temperature: 2 now, 1 today, 0 unmarked, -1 past."""
+    """How current the text marks each temperature: 2 now, 1 today, 0 unmarked, -1 past or usual."""
     level = [0] * len(temps)  # 2 now, 1 today, 0 unmarked, -1 past
     for i in range(len(temps) - 1):
         if _FROM.search(text[:temps[i][3]]) and _TO.fullmatch(text[temps[i][4]:temps[i + 1][3]]):
@@ -131,7 +132,7 @@ def _levels(text: str, temps: list[_Reading]) -> list[int]:
         inside = [i for i, t in enumerate(temps) if left <= t[3] < right]
         if not inside:
             continue
-        for kind, pattern in ((2, _NOW_MARK), (1, _TODAY_MARK), (-1, _PAST_MARK)):
+        for kind, pattern in ((2, _NOW_MARK), (1, _TODAY_MARK), (-1, _PAST_MARK), (-2, _USUAL_MARK)):
             for m in pattern.finditer(text, left, right):
                 if any(t[3] <= m.start() < t[4] for t in temps):
                     continue
@@ -142,8 +143,8 @@ def _levels(text: str, temps: list[_Reading]) -> list[int]:
                     (temps[i][3] < start) == before))  # on a tie: the side the marker goes with
                 marks.setdefault(nearest, set()).add(kind)
     for i, kinds in marks.items():
-        if level[i] == 0:
-            level[i] = 2 if 2 in kinds else -1 if -1 in kinds else 1
+        if level[i] == 0:  # a usual one ("98.6 is normal") is as an earlier one, unless marked otherwise too
+            level[i] = 2 if 2 in kinds else -1 if -1 in kinds else 1 if 1 in kinds else -1
     return level
 
 

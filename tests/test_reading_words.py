@@ -232,6 +232,17 @@ def test_a_saturation_beside_those_words_still_pages(phone, client, admin_token,
     assert len(pages(client, admin_token)) == 1
 
 
+@pytest.mark.parametrize("body, spo2", [("o2 92 but dropped to 88", 88), ("oxygen 93 but then 87", 87),
+                                        ("o2 in the low 90s but now 88", 88), ("sat 95 pero bajo a 88", 88)])
+def test_a_saturation_that_fell_after_but_pages(phone, client, admin_token, patient, config, clock, body, spo2):
+    """"o2 92 but dropped to 88" read 92 alone, and the 88 as an implausible temperature ("measure again"): no page for
+    a new hypoxia (SOP 5 Grade 1 Home: "new hypoxia (< 90%)"). Two readings of one vital keep the worst."""
+    phone.text(body)
+    assert [row[0] for row in readings(config)] == [spo2]
+    [page] = pages(client, admin_token)
+    assert "low oxygen" in page, page
+
+
 def test_a_dose_at_100_is_never_answered_no_fever(phone, client, admin_token, patient, config, clock):
     """"took tylenol at 100" may be 1:00 typed without its colon: it was answered "Thank you. No fever now" about a
     temperature the patient may never have taken. Read as 100 F (a fever after "at" is never read away: SOP 4 Grading,

@@ -46,10 +46,12 @@ _SPO2 = re.compile(rf"(?<![a-z]){_SPO2_LABEL}{_FILLER}(?<![\d.,])(\d{{1,3}})(?!\
 _SPO2_AFTER = re.compile(
     rf"(?<![\w.,])(\d{{1,3}})\s*(?:%\s*(?:on\s+|de\s+|en\s+)?(?:{_SPO2_LABEL})?|"
     rf"\s+(?:(?:on|en|in|per|by|from|with)\s+(?:(?:the|my|el|la|mi)\s+)?)?{_SPO2_LABEL}\b)")
-# "oxygen 91 then 87", "sats 88, now 93", "heart rate 110 then 120": the same vital read again.
+# "oxygen 91 then 87", "sats 88, now 93", "heart rate 110 then 120": the same vital read again. "but" too: "o2 92 but
+# dropped to 88" read 92 alone and the 88 as an implausible temperature, a new hypoxia unpaged (SOP 5 Grade 1 Home:
+# new hypoxia < 90%).
 _SPO2_MORE = re.compile(
     r"(?:\s*-\s*|"  # a range the meter swung over: "o2 95-96" (96 was read as a temperature no one took)
-    r"\s*,?\s*(?:(?:and|y)\s+)?(?:then|now|later|afterwards|after|ahora|luego|despues|went\s+to|"
+    r"\s*,?\s*(?:(?:and|y|but|pero)\s+)?(?:then|now|later|afterwards|after|ahora|luego|despues|went\s+to|"
     r"(?:went\s+|came\s+)?down\s+to|dropped\s+to|fell\s+to|bajo\s+a|->|>|to)(?:\s+(?:to|a|at|en|down\s+to))?)"
     r"\s*(\d{1,3})(?!\d|[.,]\d)\s*%?")
 _HR_LABEL = f"(?:{vocabulary.alternation('vitals', 'labels', 'heart_rate')})"

@@ -99,6 +99,9 @@ def pages(client, admin_token) -> list[str]:
     ("oxigeno en los 80", 80, "in the 80s"),
     ("oxygen in the high eighties", 87, "in the high 80s"),  # no digit at all: was read as nothing
     ("oxigeno en los ochenta", 80, "in the 80s"),
+    ("o2 mid to high 80s", 84, "in the mid to high 80s"),  # read as nothing: no page (the lower part is read)
+    ("o2 is in high 80s", 87, "in the high 80s"),  # read as nothing
+    ("o2 dipping into the 80s", 80, "in the 80s"),  # read as nothing
 ])
 def test_a_saturation_said_as_a_decade_pages_with_the_patients_words(phone, client, admin_token, patient, config,
                                                                      clock, body, spo2, said):
@@ -359,6 +362,7 @@ def test_keycap_digits_are_the_number(phone, client, admin_token, patient, confi
     ("top number in the high 80s", 125, 87, "low blood pressure SBP in the high 80s (baseline 125)"),
     ("bp under 90", 125, 89, "low blood pressure SBP under 90 (baseline 125)"),
     ("presion en los 80", 125, 80, "low blood pressure SBP in the 80s (baseline 125)"),
+    ("bp mid to high 80s", 125, 84, "low blood pressure SBP in the mid to high 80s (baseline 125)"),  # was SBP 80
 ])
 def test_a_systolic_said_as_a_decade_pages_with_the_patients_words(phone, client, admin_token, config, clock, runner,
                                                                    body, baseline, systolic, paged):
@@ -402,3 +406,20 @@ def test_a_dose_corrected_in_the_same_text_is_the_corrected_one(phone, client, a
     assert [(dose, given_at[11:16]) for _, dose, given_at in doses(config)] == [(dose_mg, given_utc)]
     [reply] = texts_to(client, admin_token, PATIENT_PHONE)[-1:]
     assert reply["body"].startswith("We noted your dose"), reply["body"]
+
+
+def test_every_worded_value_in_one_text_keeps_the_page_within_its_budget(phone, client, admin_token, config, clock,
+                                                                          runner):
+    """The longest words a decade may put on a page ("in the mid to high 80s", twice) beside a fever and the SOP's
+    neuro signs: the page stays within its segment budget with its reasons and values whole (SOP 5 Grade 1 Home: the
+    nurse must see the hypoxia, the pressure and the signs)."""
+    from conftest import enroll
+
+    from messages.texts import SEGMENT_BUDGET, segments
+    enroll(client, admin_token, baseline_systolic=125)
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    phone.text("temp 103.8 o2 mid to high 80s bp mid to high 80s, hes confused dizzy and weak")
+    [page] = pages(client, admin_token)
+    assert segments(page) <= SEGMENT_BUDGET["nurse_alert"], page
+    for words in ("low oxygen in the mid to high 80s", "SBP in the mid to high 80s", "103.8F", "confusion"):
+        assert words in page, page

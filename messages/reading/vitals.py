@@ -100,7 +100,10 @@ _SPO2_BELOW = re.compile(rf"(?<![a-z]){_SPO2_LABEL}{_FILLER}{_BELOW}\s*(\d{{2,3}
 # high 80s", "under 90"), which never shows a number the patient did not send.
 _DECADE_PARTS = {part: offset for offset, kind in ((0, "low"), (4, "mid"), (7, "high"))
                  for part in vocabulary.words("vitals", "decades", kind)}
-_DECADE_PART = re.compile(rf"\b(?P<part>{'|'.join(sorted(_DECADE_PARTS, key=len, reverse=True))})[\s-]*$")
+_PARTS = "|".join(sorted(_DECADE_PARTS, key=len, reverse=True))
+_BETWEEN = vocabulary.alternation("vitals", "decades", "between")
+# "mid to high 80s": the lower part is read (the worst the value may be), and the page says both
+_DECADE_PART = re.compile(rf"\b(?P<part>{_PARTS})(?:\s*(?:{_BETWEEN})\s*(?P<upper>{_PARTS}))?[\s-]*$")
 _DECADE_WORDS = {word: decade for decade in range(50, 100, 10)
                  for word in vocabulary.words("vitals", "decades", f"in_words_{decade}")}
 
@@ -108,7 +111,8 @@ _DECADE_WORDS = {word: decade for decade in range(50, 100, 10)
 def _decade_pattern(label: str, decades: str, tail: str = "") -> re.Pattern[str]:
     """A value said as a decade after `label`: "o2 in the high 80s", "bp in the 80s", "oxigeno en los ochenta"."""
     return re.compile(
-        rf"{label}{_FILLER}(?:(?:{'|'.join(_DECADE_PARTS)})[\s-]*)?(?<![\d.,])"
+        rf"{label}{_FILLER}(?:(?:{vocabulary.alternation('vitals', 'decades', 'lead')})\s+)?"
+        rf"(?:(?:{_PARTS})(?:\s*(?:{_BETWEEN})\s*(?:{_PARTS}))?[\s-]*)?(?<![\d.,])"
         rf"(?:(?:(?:{vocabulary.alternation('vitals', 'decades', 'before')})\s+)?(?P<word>{'|'.join(_DECADE_WORDS)})\b"
         rf"|(?:{vocabulary.alternation('vitals', 'decades', 'before')})\s+(?P<plain>{decades})(?!\d|[.,]\d|\s*%)"
         rf"|(?P<decade>{decades})(?:{vocabulary.alternation('vitals', 'decades', 'after')})\b){tail}")
@@ -128,7 +132,9 @@ def _decade(m: re.Match[str]) -> tuple[int, str]:
     first = next(m.start(group) for group in ("word", "decade", "plain") if m.group(group))
     part = _DECADE_PART.search(m.string, m.start(), first)
     offset = _DECADE_PARTS[part.group("part")] if part else 0
-    return decade + offset, f"in the {part.group('part') + ' ' if part else ''}{decade}s"
+    words = f"{part.group('part')} to {part.group('upper')} " if part and part.group("upper") else (
+        f"{part.group('part')} " if part else "")
+    return decade + offset, f"in the {words}{decade}s"
 
 
 def says_a_decade(text: str) -> bool:

@@ -51,6 +51,11 @@ def test_a_dose_not_taken_stays_not_taken(body):
     ("5º día 38º", 38.0),
     ("day 101.2", 38.44),
     ("38° dia 2", 38.0),  # a degree sign on a temperature before a day is the temperature's
+    ("3rd day 38", 38.0),  # the ordinal counts the day: the number after it is the temperature (read as nothing)
+    ("2nd day 39", 39.0),
+    ("1er dia 38", 38.0),
+    ("2º dia 38", 38.0),  # was an implausible temperature ("measure again")
+    ("temp 38 day 2", 38.0),  # "38 day" was read as a duration and the 2 as the temperature ("measure again")
 ])
 def test_a_day_said_before_a_fever_does_not_take_it(phone, client, admin_token, patient, clock, body, temperature_c):
     """"3rd day 101.2" was read as day 101 and the rest as nothing: "Sorry, I could not read that", no acetaminophen

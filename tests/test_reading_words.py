@@ -287,6 +287,23 @@ def test_a_count_of_tablets_is_no_temperature(phone, client, admin_token, patien
     assert reply["body"].startswith("We noted your dose"), reply["body"]
 
 
+@pytest.mark.parametrize("body", ["i took 2 at 2 and its 101 now", "took 2 at 2 its 101 now", "took 2, temp 101",
+                                  "tome 2 a las 2 y tengo 38.3"])
+def test_a_count_of_tablets_beside_a_fever_is_a_dose(phone, client, admin_token, patient, config, clock, body):
+    """"i took 2 at 2 and its 101 now" recorded no dose (only "took 2 at 2" alone was one): the patient was told to take
+    acetaminophen now, an hour after two tablets, and no nurse heard of a fever back soon after a dose (SOP 5 Grade 1
+    Home: "Acetaminophen 650-1000 mg by mouth, can repeat, if recurrent fever, >= 6-8 h later"; "If refractory or
+    recurrent fever (< 6-8 h) consider dexamethasone")."""
+    clock.move_to(START.replace(hour=15))
+    phone.text(body)
+    assert [name for name, _, _ in doses(config)] == ["acetaminophen"]
+    told = " ".join(m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE))
+    assert "Take acetaminophen" not in told and "Tome acetaminof" not in told, told
+    if " 2 " in body:  # a dose at 2 PM, a fever at 3 PM
+        assert any("fever again soon after acetaminophen" in page for page in pages(client, admin_token)), \
+            pages(client, admin_token)
+
+
 @pytest.mark.parametrize("body, label", [
     ("no the dizziness is back", "dizziness"),
     ("no the confusion is worse", "confusion"),

@@ -101,12 +101,17 @@ def dose_arithmetic(text: str) -> str:
 # 1000 mg) and the fever was read as nothing ("We noted your dose"; SOP 4 Grading: fever >= 100.4 F). A count of
 # tablets alone ("took 2") only before a time, "more"/"again", or the end of its clause: "took 2 at 2" was an
 # implausible temperature ("measure again") and no dose.
-_TOOK_COUNT_END = r"(?=\s*(?:$|[,.;!]|\b(?:at|around|about|by|a\s+las?|more|again|earlier|ago|hace|now|ahora|for|para)\b|@))"
+# The clause ends at a comma or a conjunction too, and a time read before it stands after it (blanked: two spaces or
+# more, as the text's own spaces are one): "took 2, temp 101", "i took 2 at 2 and its 101 now" and "took 2 at 2 its 101
+# now" recorded no dose, and the fever was told "Take acetaminophen now", no nurse told of a fever back soon after a
+# dose (SOP 5 Grade 1 Home: repeat >= 6-8 h later; recurrent fever < 6-8 h: consider dexamethasone).
+_TOOK_COUNT_END = (r"(?=\s{2,}|\s*(?:$|[,.;!]|\b(?:at|around|about|by|a\s+las?|more|again|earlier|ago|hace|now|ahora|for|para|"
+                   r"and|but|then|so|y|pero|luego)\b|@))")
 _IT = re.compile(
     rf"\b(?:took|taken|take|had|tome|tomo|tomar)\s+(?:(?P<num>{NUMBER})\s*(?P<unit>{MG_UNITS}|{_COUNT})\b|"
     r"(?!10\d(?!\d))(?P<bare>[1-9]\d{2,3})(?!\d|[.,]\d|\s*(?:f|c|degrees|grados)\b|\s*°)|"
     r"(?:it|them|one|two|the\s+pills?|the\s+medicine|una|la\s+pastilla|otra|another(?:\s+one)?|more))\b"
-    rf"|\b(?:took|tome|tomo)\s+[1-4](?![\d.,]){_TOOK_COUNT_END}"
+    rf"|\b(?:took|tome|tomo)\s+[1-4](?!\d|[.,]\d){_TOOK_COUNT_END}"
     r"|\b(?:ya\s+)?(?:me\s+)?(?:la|lo|las|los)\s+(?:tome|tomo|he\s+tomado)\b")
 _LONE_MG = re.compile(rf"(?<![\d.,])(?P<num>{NUMBER})\s*(?P<unit>mg|mgs|milligrams?|miligramos?)\b")
 # Asked about or planned, not taken: "can I take tylenol?", "going to take tylenol", "voy a tomar"

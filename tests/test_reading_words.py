@@ -251,6 +251,29 @@ def test_a_saturation_that_fell_after_but_pages(phone, client, admin_token, pati
     assert "low oxygen" in page, page
 
 
+@pytest.mark.parametrize("body, temperature_c", [("102 am i ok", 38.89), ("101 am I ok?", 38.33),
+                                                 ("temp 101 pm", 38.33), ("fever 102 pm", 38.89)])
+def test_a_fever_before_am_or_pm_is_no_clock_time(phone, client, admin_token, patient, config, clock, body,
+                                                   temperature_c):
+    """"102 am i ok" was read as 1:02 AM ("am" the verb) and the fever as nothing: "could not read that", no fever
+    advice (SOP 4 Grading: fever >= 100.4 F; SOP 5 Grade 1 Home: acetaminophen 650-1000 mg). A 93-109 said of a
+    temperature, or before "am I", is the temperature."""
+    phone.text(body)
+    assert [row[2] for row in readings(config)] == [temperature_c]
+    told = " ".join(m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE))
+    assert "You have a fever" in told, told
+
+
+@pytest.mark.parametrize("body, given_at", [("took tylenol 105pm", "19:05"), ("took tylenol at 930 am i think", "15:30")])
+def test_a_dose_time_with_am_or_pm_stays_a_time(phone, client, admin_token, patient, config, clock, body, given_at):
+    """The dose's own clock time, with no temperature word before it, stays its time (SOP 5 Grade 1 Home: the next
+    acetaminophen >= 6-8 h after it)."""
+    clock.move_to(START.replace(hour=15))
+    phone.text(body)
+    assert [(name, at[11:16]) for name, _, at in doses(config)] == [("acetaminophen", given_at)]
+    assert readings(config) == []
+
+
 def test_a_dose_at_100_is_never_answered_no_fever(phone, client, admin_token, patient, config, clock):
     """"took tylenol at 100" may be 1:00 typed without its colon: it was answered "Thank you. No fever now" about a
     temperature the patient may never have taken. Read as 100 F (a fever after "at" is never read away: SOP 4 Grading,

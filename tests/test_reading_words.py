@@ -274,6 +274,20 @@ def test_a_dose_time_with_am_or_pm_stays_a_time(phone, client, admin_token, pati
     assert readings(config) == []
 
 
+@pytest.mark.parametrize("body", ["temp 101 am i supposed to take tylenol", "101 is it time for tylenol",
+                                  "tengo 38.5 ya me toca el tylenol"])
+def test_a_dose_asked_about_without_a_question_mark_is_no_dose(phone, client, admin_token, patient, config, clock,
+                                                                body):
+    """"temp 101 am i supposed to take tylenol" was recorded as a dose taken now: a febrile patient who had none was
+    told to wait for the next dose, and the next real dose's 6-8 h window ran from one never taken (SOP 5 Grade 1 Home:
+    "Acetaminophen 650-1000 mg by mouth, can repeat, if recurrent fever, >= 6-8 h later")."""
+    phone.text(body)
+    assert doses(config) == []
+    told = " ".join(m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE))
+    assert "Do not take more" not in told and "No tome m" not in told, told
+    assert ("You have a fever" in told) or ("Tiene fiebre" in told), told
+
+
 def test_a_dose_at_100_is_never_answered_no_fever(phone, client, admin_token, patient, config, clock):
     """"took tylenol at 100" may be 1:00 typed without its colon: it was answered "Thank you. No fever now" about a
     temperature the patient may never have taken. Read as 100 F (a fever after "at" is never read away: SOP 4 Grading,

@@ -288,6 +288,23 @@ def test_a_dose_asked_about_without_a_question_mark_is_no_dose(phone, client, ad
     assert ("You have a fever" in told) or ("Tiene fiebre" in told), told
 
 
+@pytest.mark.parametrize("body", ["my tylenol ran out, took the last one at 2", "ran out of tylenol, took the last one at 2",
+                                  "se me acabo el tylenol, tome la ultima a las 2",
+                                  "ya no tengo tylenol, tome el ultimo a las 2"])
+def test_the_last_dose_before_running_out_is_a_dose(phone, client, admin_token, patient, config, clock, body):
+    """"my tylenol ran out, took the last one at 2" recorded no dose once 'ran out' meant no dose: a fever an hour
+    later was told "take acetaminophen now" and no nurse heard of a fever back soon after a dose (SOP 5 Grade 1 Home:
+    "can repeat, if recurrent fever, >= 6-8 h later"; "If refractory or recurrent fever (< 6-8 h) consider
+    dexamethasone")."""
+    clock.move_to(START.replace(hour=15))
+    phone.text(body)
+    assert [(name, at[11:16]) for name, _, at in doses(config)] == [("acetaminophen", "20:00")]  # 2 PM CST
+    clock.move_to(START.replace(hour=15, minute=30))
+    phone.text("temp 101.2")
+    assert any("fever again soon after acetaminophen" in page for page in pages(client, admin_token)), \
+        pages(client, admin_token)
+
+
 def test_a_dose_at_100_is_never_answered_no_fever(phone, client, admin_token, patient, config, clock):
     """"took tylenol at 100" may be 1:00 typed without its colon: it was answered "Thank you. No fever now" about a
     temperature the patient may never have taken. Read as 100 F (a fever after "at" is never read away: SOP 4 Grading,

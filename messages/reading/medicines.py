@@ -110,7 +110,11 @@ _TOOK_COUNT_END = (r"(?=\s{2,}|\s*(?:$|[,.;!]|\b(?:at|around|about|by|a\s+las?|m
 _IT = re.compile(
     rf"\b(?:took|taken|take|had|tome|tomo|tomar)\s+(?:(?P<num>{NUMBER})\s*(?P<unit>{MG_UNITS}|{_COUNT})\b|"
     r"(?!10\d(?!\d))(?P<bare>[1-9]\d{2,3})(?!\d|[.,]\d|\s*(?:f|c|degrees|grados)\b|\s*°)|"
-    r"(?:it|them|one|two|the\s+pills?|the\s+medicine|una|la\s+pastilla|otra|another(?:\s+one)?|more))\b"
+    r"(?:it|them|one|two|the\s+pills?|the\s+medicine|una|la\s+pastilla|otra|another(?:\s+one)?|more|"
+    # "my tylenol ran out, took the last one at 2", "se me acabo el tylenol, tome la ultima a las 2": the last dose is a
+    # dose (the medicine's own clause says it ran out: no dose there; read as nothing, a fever an hour later was told to
+    # take acetaminophen now, no nurse told of a fever back soon after a dose: SOP 5 Grade 1 Home, >= 6-8 h later)
+    r"(?:the|my|his|her|el|la|mi|su)\s+(?:last|ultim[oa])(?:\s+(?:one|dose|pill|tablet|dosis|pastilla))?))\b"
     rf"|\b(?:took|tome|tomo)\s+[1-4](?!\d|[.,]\d){_TOOK_COUNT_END}"
     r"|\b(?:ya\s+)?(?:me\s+)?(?:la|lo|las|los)\s+(?:tome|tomo|he\s+tomado)\b")
 _LONE_MG = re.compile(rf"(?<![\d.,])(?P<num>{NUMBER})\s*(?P<unit>mg|mgs|milligrams?|miligramos?)\b")
@@ -166,8 +170,10 @@ def extract_medications(work: Work, times: list[TimeSaid]) -> list[MedicationRep
     text = work.text
     reports: list[tuple[int, str, float | None, bool]] = []
     named: list[int] = []  # where a drug is named: "take more" beside it is the same report
+    named_drugs: list[str] = []  # each drug named, taken or not: "ran out of ibuprofen, took the last one" is ibuprofen
     for m in work.find(_MED):
         named.append(m.start("drug"))
+        named_drugs.append(_DRUGS[m.group("drug")])
         left, right = _clause_bounds(text, m.start("drug"), m.end("drug"))
         before = text[left:m.start("drug")]
         dose_mg, used_pre = _dose(m.group("pnum"), m.group("punit"))
@@ -196,7 +202,7 @@ def extract_medications(work: Work, times: list[TimeSaid]) -> list[MedicationRep
             continue
         if m.group(0).startswith(("take ", "tomar ")) and not asking:
             continue
-        name = next((r[1] for r in reports), "acetaminophen")
+        name = next((r[1] for r in reports), named_drugs[0] if len(set(named_drugs)) == 1 else "acetaminophen")
         reports.append((m.start(), name, dose_mg, asking))
     for m in work.find(_LONE_MG):  # "1000 mg at 2pm": a dose, never a temperature
         work.take(m.start(), m.end())

@@ -232,7 +232,9 @@ def test_a_percent_said_of_how_one_feels_is_no_saturation(phone, client, admin_t
 
 @pytest.mark.parametrize("body, spo2", [("88%", 88), ("88 % ok?", 88), ("im 86%", 86), ("o2 88% better than before", 88),
                                         ("85% de oxigeno", 85),
-                                        ("o2 86% feeling 80% better", 86)])  # the label is 86's, not the 80's
+                                        ("o2 86% feeling 80% better", 86),  # the label is 86's, not the 80's
+                                        ("85% of oxygen", 85), ("its 85% of oxygen saturation", 85),  # read as nothing
+                                        ("86% better call?", 86), ("86% better go to the ER?", 86)])  # read as nothing
 def test_a_saturation_beside_those_words_still_pages(phone, client, admin_token, patient, config, clock, body, spo2):
     """SOP 5 Grade 1 Home: new hypoxia (< 90%). A percent alone, asked about or after an oxygen label stays a saturation."""
     phone.text(body)

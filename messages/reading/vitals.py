@@ -77,6 +77,9 @@ _PERCENT_NOT_VITAL = re.compile(
     rf"maybe|al|el|como)\s+)?(?<![\d.,])\d{{1,3}}\s*%"
     rf"|(?<![\w.,])\d{{1,3}}\s*%\s*(?:{vocabulary.alternation('vitals', 'labels', 'percent_not_vital_after')})\b")
 _SPO2_LABEL_BEFORE = re.compile(rf"(?<![a-z]){_SPO2_LABEL}\b(?:[^\w\d]+[a-z']+){{0,4}}[^\w\d]*$")
+# "85% of oxygen", "85% de oxigeno": the label after the percent is the percent's own ("of" set it aside: no page for a
+# new hypoxia; SOP 5 Grade 1 Home: < 90%)
+_SPO2_LABEL_AFTER = re.compile(rf"\s*%\s*(?:(?:of|de|on|en|in)\s+)?(?:(?:the|my|his|her|el|la|mi|su)\s+)?{_SPO2_LABEL}\b")
 
 
 def set_aside_other_measures(work: Work) -> None:
@@ -85,6 +88,9 @@ def set_aside_other_measures(work: Work) -> None:
     for m in work.find(_NOT_VITAL):
         work.take(m.start(), m.end())
     for m in work.find(_PERCENT_NOT_VITAL):
+        percent = re.search(r"\d\s*%", work.text[m.start():m.end()])
+        if percent and _SPO2_LABEL_AFTER.match(work.text, m.start() + percent.start() + 1):
+            continue
         if not _SPO2_LABEL_BEFORE.search(work.text, max(0, m.start() - 40), m.start()):
             work.take(m.start(), m.end())
 

@@ -107,6 +107,7 @@ def pages(client, admin_token) -> list[str]:
     ("o2 mid to high 80s", 84, "in the mid to high 80s"),  # read as nothing: no page (the lower part is read)
     ("o2 is in high 80s", 87, "in the high 80s"),  # read as nothing
     ("o2 dipping into the 80s", 80, "in the 80s"),  # read as nothing
+    ("oxigeno en los ochentas", 80, "in the 80s"),  # read as nothing
 ])
 def test_a_saturation_said_as_a_decade_pages_with_the_patients_words(phone, client, admin_token, patient, config,
                                                                      clock, body, spo2, said):

@@ -207,6 +207,9 @@ def test_an_apology_or_a_correction_up_never_reads_a_fever_away(body, temperatur
     ("38.5 perdon 37 es mi normal", 38.5),
     ("101.5 oops 99 at 8am", 38.61),  # a reading of another time: no correction
     ("38.5 perdon, 37 a las 8", 38.5),
+    ("no 101.2 now 99 earlier", 38.44),  # "no" answers the prompt: the fever after it is not taken back
+    ("no 38.5 ahora, 37 ayer", 38.5),
+    ("no 101.2 99 this morning", 38.44),
 ])
 def test_an_earlier_reading_after_an_apology_never_reads_the_fever_away(phone, client, admin_token, patient, config,
                                                                          clock, body, temperature_c):

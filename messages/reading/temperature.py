@@ -84,13 +84,25 @@ _RETRACTED = re.compile(rf"\b(?:{vocabulary.alternation('temperature_marks', 're
 _AT_TIME = re.compile(rf"\s*(?:{vocabulary.alternation('temperature_marks', 'stated_time')})\s*\d")
 
 
+def _taken_back(text: str, temp: _Reading, level: int) -> bool:
+    """Right after "not" or "no", and neither marked current nor after a bare "no" that opens the text: "no 101.2 now, 99
+    earlier" and "no 38.5 ahora, 37 ayer" answer a question "no" and then give today's fever; taken back, the fever
+    was read away (SOP 4 Grading: fever >= 100.4 F / 38 C)."""
+    found = _RETRACTED.search(text, 0, temp[3])
+    opening_no = found is not None and found.group().strip() == "no" and not text[:found.start()].strip()
+    return found is not None and level <= 0 and not opening_no
+
+
 def _corrected(text: str, temps: list[_Reading]) -> list[_Reading]:
     """The temperatures left once those taken back are dropped: each one right after "not" ("99.1 not 101"), and
     every one before a correction that has a temperature after it ("101.1 sorry 100.1": 100.1 alone). At least one
     is always left. A temperature the text marks as an earlier or the usual one ("101.8 sorry, 99 yesterday", "101.2
     sorry 98.6 is normal"), or gives a clock time ("101.5 oops 99 at 8am"), corrects nothing: read as a correction, it
     read today's fever away (SOP 4 Grading: fever >= 100.4 F); _current then weighs the marks."""
-    kept = [t for t in temps if not _RETRACTED.search(text, 0, t[3])] or temps
+    marked = _levels(text, temps)
+    kept = [t for i, t in enumerate(temps) if not _taken_back(text, t, marked[i])] or temps
+    if all(level < 0 for level in _levels(text, kept)):
+        kept = temps  # "no 101.2 99 this morning": only an earlier one would be left
     level = _levels(text, kept)
     for mark in reversed(list(CORRECTION.finditer(text))):
         after = [i for i, t in enumerate(kept) if t[3] >= mark.end()]

@@ -505,3 +505,24 @@ def test_every_worded_value_in_one_text_keeps_the_page_within_its_budget(phone, 
     assert segments(page) <= SEGMENT_BUDGET["nurse_alert"], page
     for words in ("low oxygen in the mid to high 80s", "SBP in the mid to high 80s", "103.8F", "confusion"):
         assert words in page, page
+
+
+@pytest.mark.parametrize("body", ["bp 110 but dropped to 85", "sbp 110 then 85", "presion 110 pero bajo a 85"])
+def test_a_systolic_that_fell_pages(phone, client, admin_token, config, clock, runner, body):
+    """"bp 110 but dropped to 85" read 110 alone and the 85 as an implausible temperature ("measure again"): no page for
+    a systolic under 90 and 35 below a baseline of 120 (SOP 5 Grade 1 Home: "< 10 mm Hg below baseline AND < 90 mm Hg
+    systolic"). Two readings of one vital keep the worst."""
+    from conftest import enroll
+    enroll(client, admin_token, baseline_systolic=120)
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    phone.text(body)
+    assert [row[1] for row in readings(config)] == [85]
+    [page] = pages(client, admin_token)
+    assert "low blood pressure SBP 85 (baseline 120)" in page, page
+
+
+def test_a_fever_after_a_systolic_stays_a_fever(phone, client, admin_token, patient, config, clock):
+    """"bp 110 then 101": 101 may be a systolic or a temperature; it stays the temperature (SOP 4 Grading: fever >=
+    100.4 F is never read away)."""
+    phone.text("bp 110 then 101")
+    assert [row[1:] for row in readings(config)] == [(110, 38.33)]

@@ -194,7 +194,15 @@ def extract_vitals(work: Work) -> dict[str, Any]:
             singles.append(int(m.group(1)) - 1)
             systolic_said[int(m.group(1)) - 1] = f"under {m.group(1)}"
     for m in work.find(_BP_SINGLE):
-        work.take(m.start(), m.end())
+        end = m.end()
+        # "bp 100 but dropped to 85", "sbp 110 then 85": the same vital again (read as an implausible temperature, a
+        # pressure under 90 went unpaged: SOP 5 Grade 1 Home, systolic < 90 and more than 10 below baseline). Never a
+        # number that may be a temperature ("bp 110 then 101": a fever is never read away, SOP 4 Grading).
+        while ((more := _SPO2_MORE.match(work.left, end)) and within(int(more.group(1)), SYSTOLIC_RANGE)
+               and temperature_unit(Decimal(more.group(1))) is None and not work.left.startswith("/", more.end())):
+            singles.append(int(more.group(1)))
+            end = more.end()
+        work.take(m.start(), end)
         if within(int(m.group(1)), SYSTOLIC_RANGE):
             singles.append(int(m.group(1)))
         else:

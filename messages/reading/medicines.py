@@ -106,7 +106,7 @@ def dose_arithmetic(text: str) -> str:
 # now" recorded no dose, and the fever was told "Take acetaminophen now", no nurse told of a fever back soon after a
 # dose (SOP 5 Grade 1 Home: repeat >= 6-8 h later; recurrent fever < 6-8 h: consider dexamethasone).
 _TOOK_COUNT_END = (r"(?=\s{2,}|\s*(?:$|[,.;!]|\b(?:at|around|about|by|a\s+las?|more|again|earlier|ago|hace|now|ahora|for|para|"
-                   r"and|but|then|so|y|pero|luego)\b|@))")
+                   r"and|but|then|so|y|pero|luego|today|tonight|hoy)\b|@))")
 _IT = re.compile(
     rf"\b(?:took|taken|take|had|tome|tomo|tomar)\s+(?:(?P<num>{NUMBER})\s*(?P<unit>{MG_UNITS}|{_COUNT})\b|"
     r"(?!10\d(?!\d))(?P<bare>[1-9]\d{2,3})(?!\d|[.,]\d|\s*(?:f|c|degrees|grados)\b|\s*°)|"
@@ -115,7 +115,9 @@ _IT = re.compile(
     # dose (the medicine's own clause says it ran out: no dose there; read as nothing, a fever an hour later was told to
     # take acetaminophen now, no nurse told of a fever back soon after a dose: SOP 5 Grade 1 Home, >= 6-8 h later)
     r"(?:the|my|his|her|el|la|mi|su)\s+(?:last|ultim[oa])(?:\s+(?:one|dose|pill|tablet|dosis|pastilla))?))\b"
-    rf"|\b(?:took|tome|tomo)\s+[1-4](?!\d|[.,]\d){_TOOK_COUNT_END}"
+    # "ran out yesterday, took some today": "some" alone, as a count (read as nothing: no dose, the next fever told to take
+    # acetaminophen now; SOP 5 Grade 1 Home: repeat >= 6-8 h later)
+    rf"|\b(?:took|tome|tomo)\s+(?:[1-4](?!\d|[.,]\d)|some\b){_TOOK_COUNT_END}"
     r"|\b(?:ya\s+)?(?:me\s+)?(?:la|lo|las|los)\s+(?:tome|tomo|he\s+tomado)\b")
 _LONE_MG = re.compile(rf"(?<![\d.,])(?P<num>{NUMBER})\s*(?P<unit>mg|mgs|milligrams?|miligramos?)\b")
 # Asked about or planned, not taken: "can I take tylenol?", "going to take tylenol", "voy a tomar"

@@ -224,7 +224,10 @@ def test_an_earlier_reading_after_an_apology_never_reads_the_fever_away(phone, c
 
 
 @pytest.mark.parametrize("body", ["feeling 80% better", "50% better than yesterday", "I'm not 100% today",
-                                  "ate 50% of lunch", "me siento 80% mejor", "im 100% sure I took it"])
+                                  "ate 50% of lunch", "me siento 80% mejor", "im 100% sure I took it",
+                                  # an oxygen label settled before the mood's percent: paged URGENT as SpO2 80 / 70
+                                  "o2 fine, feeling 80% better", "sats fine and i feel 70% better",
+                                  "o2 sat ok. ate 50% of lunch"])
 def test_a_percent_said_of_how_one_feels_is_no_saturation(phone, client, admin_token, patient, config, clock, body):
     """"feeling 80% better" was read as an SpO2 of 80: the nurse was paged URGENT for low oxygen and the patient told
     to call the clinic or go to the ED (SOP 5 Grade 1 Home: new hypoxia < 90% is the red flag; a false page teaches

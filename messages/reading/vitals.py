@@ -76,7 +76,12 @@ _PERCENT_NOT_VITAL = re.compile(
     rf"\b(?:{vocabulary.alternation('vitals', 'labels', 'percent_not_vital_before')})\s+(?:(?:about|around|like|only|"
     rf"maybe|al|el|como)\s+)?(?<![\d.,])\d{{1,3}}\s*%"
     rf"|(?<![\w.,])\d{{1,3}}\s*%\s*(?:{vocabulary.alternation('vitals', 'labels', 'percent_not_vital_after')})\b")
-_SPO2_LABEL_BEFORE = re.compile(rf"(?<![a-z]){_SPO2_LABEL}\b(?:[^\w\d]+[a-z']+){{0,4}}[^\w\d]*$")
+# Not over a clause's end or a word that settles the label ("o2 fine, feeling 80% better", "sats ok and i feel 70% better":
+# read as SpO2 80 / 70, an URGENT page and "go to the ED" for a mood; a false page teaches nurses to ignore the pager).
+_LABEL_SETTLED = (rf"(?:{vocabulary.alternation('vitals', 'context', 'settled')}|"
+                  rf"{vocabulary.alternation('temperature_marks', 'clause_breaks')})")
+_SPO2_LABEL_BEFORE = re.compile(
+    rf"(?<![a-z]){_SPO2_LABEL}\b(?:[^\w\d,.;!?]+(?!{_LABEL_SETTLED}\b)[a-z']+){{0,4}}[^\w\d,.;!?]*$")
 # "85% of oxygen", "85% de oxigeno": the label after the percent is the percent's own ("of" set it aside: no page for a
 # new hypoxia; SOP 5 Grade 1 Home: < 90%)
 _SPO2_LABEL_AFTER = re.compile(rf"\s*%\s*(?:(?:of|de|on|en|in)\s+)?(?:(?:the|my|his|her|el|la|mi|su)\s+)?{_SPO2_LABEL}\b")

@@ -530,3 +530,15 @@ def test_a_fever_after_a_systolic_stays_a_fever(phone, client, admin_token, pati
     100.4 F is never read away)."""
     phone.text("bp 110 then 101")
     assert [row[1:] for row in readings(config)] == [(110, 38.33)]
+
+
+@pytest.mark.parametrize("body", ["fever at 1012", "temp at 1004"])
+def test_a_fever_typed_without_its_point_after_at_is_measured_again(phone, client, admin_token, patient, config, clock,
+                                                                     body):
+    """"fever at 1012" (101.2 without its point) was read as 10:12 and answered "Sorry, I could not read that": a
+    temperature said of a fever is asked for again as a reading that does not look right (SOP 4 Grading: fever >=
+    100.4 F), as it was before clock times without a colon were read."""
+    phone.text(body)
+    assert readings(config) == []
+    [reply] = texts_to(client, admin_token, PATIENT_PHONE)[-1:]
+    assert "measure again" in reply["body"], reply["body"]

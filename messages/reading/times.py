@@ -116,6 +116,8 @@ def extract_times(work: Work, now: datetime | None) -> list[TimeSaid]:
         if 93 <= int(digits) <= 109 and (not meridiem or (
                 m.group("bare") and vital_by_context(work.text, m.start()) == "temperature")):
             continue  # "at 101", "temp 101 pm": a temperature (triage.ranges: 93-109 F), never a time
+        if not meridiem and 930 <= int(digits) <= 1099 and vital_by_context(work.text, m.start()) == "temperature":
+            continue  # "fever at 1012", "temp at 1004": a temperature typed without its point, "measure again"
         at = _stated_clock_time(now, hour, minute, meridiem[:1]) if now is not None else None
         times.append(TimeSaid(m.start(), m.end(), m.group(0).strip(), at))
         work.take(m.start(), m.end())

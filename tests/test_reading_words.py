@@ -51,6 +51,11 @@ def test_a_dose_not_taken_stays_not_taken(body):
     ("5º día 38º", 38.0),
     ("day 101.2", 38.44),
     ("38° dia 2", 38.0),  # a degree sign on a temperature before a day is the temperature's
+    ("3rd day 38", 38.0),  # the ordinal counts the day: the number after it is the temperature (read as nothing)
+    ("2nd day 39", 39.0),
+    ("1er dia 38", 38.0),
+    ("2º dia 38", 38.0),  # was an implausible temperature ("measure again")
+    ("temp 38 day 2", 38.0),  # "38 day" was read as a duration and the 2 as the temperature ("measure again")
 ])
 def test_a_day_said_before_a_fever_does_not_take_it(phone, client, admin_token, patient, clock, body, temperature_c):
     """"3rd day 101.2" was read as day 101 and the rest as nothing: "Sorry, I could not read that", no acetaminophen
@@ -99,6 +104,10 @@ def pages(client, admin_token) -> list[str]:
     ("oxigeno en los 80", 80, "in the 80s"),
     ("oxygen in the high eighties", 87, "in the high 80s"),  # no digit at all: was read as nothing
     ("oxigeno en los ochenta", 80, "in the 80s"),
+    ("o2 mid to high 80s", 84, "in the mid to high 80s"),  # read as nothing: no page (the lower part is read)
+    ("o2 is in high 80s", 87, "in the high 80s"),  # read as nothing
+    ("o2 dipping into the 80s", 80, "in the 80s"),  # read as nothing
+    ("oxigeno en los ochentas", 80, "in the 80s"),  # read as nothing
 ])
 def test_a_saturation_said_as_a_decade_pages_with_the_patients_words(phone, client, admin_token, patient, config,
                                                                      clock, body, spo2, said):
@@ -186,8 +195,39 @@ def test_an_apology_or_a_correction_up_never_reads_a_fever_away(body, temperatur
     assert parse(body).temperature_c == temperature_c
 
 
+@pytest.mark.parametrize("body, temperature_c", [
+    ("101.8 sorry, 99 yesterday", 38.78),
+    ("102 oops 99 last night", 38.89),
+    ("101.2 actually 99 earlier", 38.44),
+    ("101.5 sorry 99.1 before the tylenol", 38.61),
+    ("38.9 perdon, 37.5 ayer", 38.9),
+    ("my temp is 101.5, should be 98.6", 38.61),  # the usual temperature: no correction
+    ("101.2 sorry 98.6 is normal", 38.44),
+    ("102 actually 98 is normal for me", 38.89),
+    ("38.5 perdon 37 es mi normal", 38.5),
+    ("101.5 oops 99 at 8am", 38.61),  # a reading of another time: no correction
+    ("38.5 perdon, 37 a las 8", 38.5),
+    ("no 101.2 now 99 earlier", 38.44),  # "no" answers the prompt: the fever after it is not taken back
+    ("no 38.5 ahora, 37 ayer", 38.5),
+    ("no 101.2 99 this morning", 38.44),
+])
+def test_an_earlier_reading_after_an_apology_never_reads_the_fever_away(phone, client, admin_token, patient, config,
+                                                                         clock, body, temperature_c):
+    """"101.8 sorry, 99 yesterday" read the 99 as a correction of 101.8: stored 99 F, the patient was told there was
+    no fever and no acetaminophen advice was given for today's fever (SOP 4 Grading: fever >= 100.4 F / 38 C; SOP 5
+    Grade 1 Home: acetaminophen 650-1000 mg). A temperature the text marks as earlier or usual, or gives a clock time,
+    corrects nothing."""
+    phone.text(body)
+    assert [row[2] for row in readings(config)] == [temperature_c]
+    told = " ".join(m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE))
+    assert ("You have a fever" in told) or ("Tiene fiebre" in told), told
+
+
 @pytest.mark.parametrize("body", ["feeling 80% better", "50% better than yesterday", "I'm not 100% today",
-                                  "ate 50% of lunch", "me siento 80% mejor", "im 100% sure I took it"])
+                                  "ate 50% of lunch", "me siento 80% mejor", "im 100% sure I took it",
+                                  # an oxygen label settled before the mood's percent: paged URGENT as SpO2 80 / 70
+                                  "o2 fine, feeling 80% better", "sats fine and i feel 70% better",
+                                  "o2 sat ok. ate 50% of lunch"])
 def test_a_percent_said_of_how_one_feels_is_no_saturation(phone, client, admin_token, patient, config, clock, body):
     """"feeling 80% better" was read as an SpO2 of 80: the nurse was paged URGENT for low oxygen and the patient told
     to call the clinic or go to the ED (SOP 5 Grade 1 Home: new hypoxia < 90% is the red flag; a false page teaches
@@ -199,12 +239,79 @@ def test_a_percent_said_of_how_one_feels_is_no_saturation(phone, client, admin_t
 
 @pytest.mark.parametrize("body, spo2", [("88%", 88), ("88 % ok?", 88), ("im 86%", 86), ("o2 88% better than before", 88),
                                         ("85% de oxigeno", 85),
-                                        ("o2 86% feeling 80% better", 86)])  # the label is 86's, not the 80's
+                                        ("o2 86% feeling 80% better", 86),  # the label is 86's, not the 80's
+                                        ("85% of oxygen", 85), ("its 85% of oxygen saturation", 85),  # read as nothing
+                                        ("86% better call?", 86), ("86% better go to the ER?", 86)])  # read as nothing
 def test_a_saturation_beside_those_words_still_pages(phone, client, admin_token, patient, config, clock, body, spo2):
     """SOP 5 Grade 1 Home: new hypoxia (< 90%). A percent alone, asked about or after an oxygen label stays a saturation."""
     phone.text(body)
     assert [row[0] for row in readings(config)] == [spo2]
     assert len(pages(client, admin_token)) == 1
+
+
+@pytest.mark.parametrize("body, spo2", [("o2 92 but dropped to 88", 88), ("oxygen 93 but then 87", 87),
+                                        ("o2 in the low 90s but now 88", 88), ("sat 95 pero bajo a 88", 88)])
+def test_a_saturation_that_fell_after_but_pages(phone, client, admin_token, patient, config, clock, body, spo2):
+    """"o2 92 but dropped to 88" read 92 alone, and the 88 as an implausible temperature ("measure again"): no page for
+    a new hypoxia (SOP 5 Grade 1 Home: "new hypoxia (< 90%)"). Two readings of one vital keep the worst."""
+    phone.text(body)
+    assert [row[0] for row in readings(config)] == [spo2]
+    [page] = pages(client, admin_token)
+    assert "low oxygen" in page, page
+
+
+@pytest.mark.parametrize("body, temperature_c", [("102 am i ok", 38.89), ("101 am I ok?", 38.33),
+                                                 ("temp 101 pm", 38.33), ("fever 102 pm", 38.89)])
+def test_a_fever_before_am_or_pm_is_no_clock_time(phone, client, admin_token, patient, config, clock, body,
+                                                   temperature_c):
+    """"102 am i ok" was read as 1:02 AM ("am" the verb) and the fever as nothing: "could not read that", no fever
+    advice (SOP 4 Grading: fever >= 100.4 F; SOP 5 Grade 1 Home: acetaminophen 650-1000 mg). A 93-109 said of a
+    temperature, or before "am I", is the temperature."""
+    phone.text(body)
+    assert [row[2] for row in readings(config)] == [temperature_c]
+    told = " ".join(m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE))
+    assert "You have a fever" in told, told
+
+
+@pytest.mark.parametrize("body, given_at", [("took tylenol 105pm", "19:05"), ("took tylenol at 930 am i think", "15:30")])
+def test_a_dose_time_with_am_or_pm_stays_a_time(phone, client, admin_token, patient, config, clock, body, given_at):
+    """The dose's own clock time, with no temperature word before it, stays its time (SOP 5 Grade 1 Home: the next
+    acetaminophen >= 6-8 h after it)."""
+    clock.move_to(START.replace(hour=15))
+    phone.text(body)
+    assert [(name, at[11:16]) for name, _, at in doses(config)] == [("acetaminophen", given_at)]
+    assert readings(config) == []
+
+
+@pytest.mark.parametrize("body", ["temp 101 am i supposed to take tylenol", "101 is it time for tylenol",
+                                  "tengo 38.5 ya me toca el tylenol"])
+def test_a_dose_asked_about_without_a_question_mark_is_no_dose(phone, client, admin_token, patient, config, clock,
+                                                                body):
+    """"temp 101 am i supposed to take tylenol" was recorded as a dose taken now: a febrile patient who had none was
+    told to wait for the next dose, and the next real dose's 6-8 h window ran from one never taken (SOP 5 Grade 1 Home:
+    "Acetaminophen 650-1000 mg by mouth, can repeat, if recurrent fever, >= 6-8 h later")."""
+    phone.text(body)
+    assert doses(config) == []
+    told = " ".join(m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE))
+    assert "Do not take more" not in told and "No tome m" not in told, told
+    assert ("You have a fever" in told) or ("Tiene fiebre" in told), told
+
+
+@pytest.mark.parametrize("body", ["my tylenol ran out, took the last one at 2", "ran out of tylenol, took the last one at 2",
+                                  "se me acabo el tylenol, tome la ultima a las 2",
+                                  "ya no tengo tylenol, tome el ultimo a las 2"])
+def test_the_last_dose_before_running_out_is_a_dose(phone, client, admin_token, patient, config, clock, body):
+    """"my tylenol ran out, took the last one at 2" recorded no dose once 'ran out' meant no dose: a fever an hour
+    later was told "take acetaminophen now" and no nurse heard of a fever back soon after a dose (SOP 5 Grade 1 Home:
+    "can repeat, if recurrent fever, >= 6-8 h later"; "If refractory or recurrent fever (< 6-8 h) consider
+    dexamethasone")."""
+    clock.move_to(START.replace(hour=15))
+    phone.text(body)
+    assert [(name, at[11:16]) for name, _, at in doses(config)] == [("acetaminophen", "20:00")]  # 2 PM CST
+    clock.move_to(START.replace(hour=15, minute=30))
+    phone.text("temp 101.2")
+    assert any("fever again soon after acetaminophen" in page for page in pages(client, admin_token)), \
+        pages(client, admin_token)
 
 
 def test_a_dose_at_100_is_never_answered_no_fever(phone, client, admin_token, patient, config, clock):
@@ -241,6 +348,24 @@ def test_a_count_of_tablets_is_no_temperature(phone, client, admin_token, patien
     assert parse(body).implausible == ()
     [reply] = texts_to(client, admin_token, PATIENT_PHONE)[-1:]
     assert reply["body"].startswith("We noted your dose"), reply["body"]
+
+
+@pytest.mark.parametrize("body", ["i took 2 at 2 and its 101 now", "took 2 at 2 its 101 now", "took 2, temp 101",
+                                  "tome 2 a las 2 y tengo 38.3", "ran out yesterday, took some at 2. its 101 now",
+                                  "ran out of tylenol yesterday, took some today, 101"])
+def test_a_count_of_tablets_beside_a_fever_is_a_dose(phone, client, admin_token, patient, config, clock, body):
+    """"i took 2 at 2 and its 101 now" recorded no dose (only "took 2 at 2" alone was one): the patient was told to take
+    acetaminophen now, an hour after two tablets, and no nurse heard of a fever back soon after a dose (SOP 5 Grade 1
+    Home: "Acetaminophen 650-1000 mg by mouth, can repeat, if recurrent fever, >= 6-8 h later"; "If refractory or
+    recurrent fever (< 6-8 h) consider dexamethasone")."""
+    clock.move_to(START.replace(hour=15))
+    phone.text(body)
+    assert [name for name, _, _ in doses(config)] == ["acetaminophen"]
+    told = " ".join(m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE))
+    assert "Take acetaminophen" not in told and "Tome acetaminof" not in told, told
+    if "at 2" in body or "a las 2" in body:  # a dose at 2 PM, a fever at 3 PM
+        assert any("fever again soon after acetaminophen" in page for page in pages(client, admin_token)), \
+            pages(client, admin_token)
 
 
 @pytest.mark.parametrize("body, label", [
@@ -323,6 +448,7 @@ def test_keycap_digits_are_the_number(phone, client, admin_token, patient, confi
     ("top number in the high 80s", 125, 87, "low blood pressure SBP in the high 80s (baseline 125)"),
     ("bp under 90", 125, 89, "low blood pressure SBP under 90 (baseline 125)"),
     ("presion en los 80", 125, 80, "low blood pressure SBP in the 80s (baseline 125)"),
+    ("bp mid to high 80s", 125, 84, "low blood pressure SBP in the mid to high 80s (baseline 125)"),  # was SBP 80
 ])
 def test_a_systolic_said_as_a_decade_pages_with_the_patients_words(phone, client, admin_token, config, clock, runner,
                                                                    body, baseline, systolic, paged):
@@ -366,3 +492,53 @@ def test_a_dose_corrected_in_the_same_text_is_the_corrected_one(phone, client, a
     assert [(dose, given_at[11:16]) for _, dose, given_at in doses(config)] == [(dose_mg, given_utc)]
     [reply] = texts_to(client, admin_token, PATIENT_PHONE)[-1:]
     assert reply["body"].startswith("We noted your dose"), reply["body"]
+
+
+def test_every_worded_value_in_one_text_keeps_the_page_within_its_budget(phone, client, admin_token, config, clock,
+                                                                          runner):
+    """The longest words a decade may put on a page ("in the mid to high 80s", twice) beside a fever and the SOP's
+    neuro signs: the page stays within its segment budget with its reasons and values whole (SOP 5 Grade 1 Home: the
+    nurse must see the hypoxia, the pressure and the signs)."""
+    from conftest import enroll
+
+    from messages.texts import SEGMENT_BUDGET, segments
+    enroll(client, admin_token, baseline_systolic=125)
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    phone.text("temp 103.8 o2 mid to high 80s bp mid to high 80s, hes confused dizzy and weak")
+    [page] = pages(client, admin_token)
+    assert segments(page) <= SEGMENT_BUDGET["nurse_alert"], page
+    for words in ("low oxygen in the mid to high 80s", "SBP in the mid to high 80s", "103.8F", "confusion"):
+        assert words in page, page
+
+
+@pytest.mark.parametrize("body", ["bp 110 but dropped to 85", "sbp 110 then 85", "presion 110 pero bajo a 85"])
+def test_a_systolic_that_fell_pages(phone, client, admin_token, config, clock, runner, body):
+    """"bp 110 but dropped to 85" read 110 alone and the 85 as an implausible temperature ("measure again"): no page for
+    a systolic under 90 and 35 below a baseline of 120 (SOP 5 Grade 1 Home: "< 10 mm Hg below baseline AND < 90 mm Hg
+    systolic"). Two readings of one vital keep the worst."""
+    from conftest import enroll
+    enroll(client, admin_token, baseline_systolic=120)
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    phone.text(body)
+    assert [row[1] for row in readings(config)] == [85]
+    [page] = pages(client, admin_token)
+    assert "low blood pressure SBP 85 (baseline 120)" in page, page
+
+
+def test_a_fever_after_a_systolic_stays_a_fever(phone, client, admin_token, patient, config, clock):
+    """"bp 110 then 101": 101 may be a systolic or a temperature; it stays the temperature (SOP 4 Grading: fever >=
+    100.4 F is never read away)."""
+    phone.text("bp 110 then 101")
+    assert [row[1:] for row in readings(config)] == [(110, 38.33)]
+
+
+@pytest.mark.parametrize("body", ["fever at 1012", "temp at 1004"])
+def test_a_fever_typed_without_its_point_after_at_is_measured_again(phone, client, admin_token, patient, config, clock,
+                                                                     body):
+    """"fever at 1012" (101.2 without its point) was read as 10:12 and answered "Sorry, I could not read that": a
+    temperature said of a fever is asked for again as a reading that does not look right (SOP 4 Grading: fever >=
+    100.4 F), as it was before clock times without a colon were read."""
+    phone.text(body)
+    assert readings(config) == []
+    [reply] = texts_to(client, admin_token, PATIENT_PHONE)[-1:]
+    assert "measure again" in reply["body"], reply["body"]

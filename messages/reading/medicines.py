@@ -101,12 +101,23 @@ def dose_arithmetic(text: str) -> str:
 # 1000 mg) and the fever was read as nothing ("We noted your dose"; SOP 4 Grading: fever >= 100.4 F). A count of
 # tablets alone ("took 2") only before a time, "more"/"again", or the end of its clause: "took 2 at 2" was an
 # implausible temperature ("measure again") and no dose.
-_TOOK_COUNT_END = r"(?=\s*(?:$|[,.;!]|\b(?:at|around|about|by|a\s+las?|more|again|earlier|ago|hace|now|ahora|for|para)\b|@))"
+# The clause ends at a comma or a conjunction too, and a time read before it stands after it (blanked: two spaces or
+# more, as the text's own spaces are one): "took 2, temp 101", "i took 2 at 2 and its 101 now" and "took 2 at 2 its 101
+# now" recorded no dose, and the fever was told "Take acetaminophen now", no nurse told of a fever back soon after a
+# dose (SOP 5 Grade 1 Home: repeat >= 6-8 h later; recurrent fever < 6-8 h: consider dexamethasone).
+_TOOK_COUNT_END = (r"(?=\s{2,}|\s*(?:$|[,.;!]|\b(?:at|around|about|by|a\s+las?|more|again|earlier|ago|hace|now|ahora|for|para|"
+                   r"and|but|then|so|y|pero|luego|today|tonight|hoy)\b|@))")
 _IT = re.compile(
     rf"\b(?:took|taken|take|had|tome|tomo|tomar)\s+(?:(?P<num>{NUMBER})\s*(?P<unit>{MG_UNITS}|{_COUNT})\b|"
     r"(?!10\d(?!\d))(?P<bare>[1-9]\d{2,3})(?!\d|[.,]\d|\s*(?:f|c|degrees|grados)\b|\s*°)|"
-    r"(?:it|them|one|two|the\s+pills?|the\s+medicine|una|la\s+pastilla|otra|another(?:\s+one)?|more))\b"
-    rf"|\b(?:took|tome|tomo)\s+[1-4](?![\d.,]){_TOOK_COUNT_END}"
+    r"(?:it|them|one|two|the\s+pills?|the\s+medicine|una|la\s+pastilla|otra|another(?:\s+one)?|more|"
+    # "my tylenol ran out, took the last one at 2", "se me acabo el tylenol, tome la ultima a las 2": the last dose is a
+    # dose (the medicine's own clause says it ran out: no dose there; read as nothing, a fever an hour later was told to
+    # take acetaminophen now, no nurse told of a fever back soon after a dose: SOP 5 Grade 1 Home, >= 6-8 h later)
+    r"(?:the|my|his|her|el|la|mi|su)\s+(?:last|ultim[oa])(?:\s+(?:one|dose|pill|tablet|dosis|pastilla))?))\b"
+    # "ran out yesterday, took some today": "some" alone, as a count (read as nothing: no dose, the next fever told to take
+    # acetaminophen now; SOP 5 Grade 1 Home: repeat >= 6-8 h later)
+    rf"|\b(?:took|tome|tomo)\s+(?:[1-4](?!\d|[.,]\d)|some\b){_TOOK_COUNT_END}"
     r"|\b(?:ya\s+)?(?:me\s+)?(?:la|lo|las|los)\s+(?:tome|tomo|he\s+tomado)\b")
 _LONE_MG = re.compile(rf"(?<![\d.,])(?P<num>{NUMBER})\s*(?P<unit>mg|mgs|milligrams?|miligramos?)\b")
 # Asked about or planned, not taken: "can I take tylenol?", "going to take tylenol", "voy a tomar"
@@ -161,8 +172,10 @@ def extract_medications(work: Work, times: list[TimeSaid]) -> list[MedicationRep
     text = work.text
     reports: list[tuple[int, str, float | None, bool]] = []
     named: list[int] = []  # where a drug is named: "take more" beside it is the same report
+    named_drugs: list[str] = []  # each drug named, taken or not: "ran out of ibuprofen, took the last one" is ibuprofen
     for m in work.find(_MED):
         named.append(m.start("drug"))
+        named_drugs.append(_DRUGS[m.group("drug")])
         left, right = _clause_bounds(text, m.start("drug"), m.end("drug"))
         before = text[left:m.start("drug")]
         dose_mg, used_pre = _dose(m.group("pnum"), m.group("punit"))
@@ -191,7 +204,7 @@ def extract_medications(work: Work, times: list[TimeSaid]) -> list[MedicationRep
             continue
         if m.group(0).startswith(("take ", "tomar ")) and not asking:
             continue
-        name = next((r[1] for r in reports), "acetaminophen")
+        name = next((r[1] for r in reports), named_drugs[0] if len(set(named_drugs)) == 1 else "acetaminophen")
         reports.append((m.start(), name, dose_mg, asking))
     for m in work.find(_LONE_MG):  # "1000 mg at 2pm": a dose, never a temperature
         work.take(m.start(), m.end())

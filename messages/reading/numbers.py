@@ -68,15 +68,25 @@ def join_decimal(match: re.Match[str]) -> str:
 # ("measure again"); it is an ordinal only under 34, so "38° dia 2" stays a temperature.
 _ORDINAL_NOUNS = r"(?:dosis|doses?|dias?|days?|ciclos?|cycles?|semanas?|weeks?|vez|infusion|inyeccion|injection|shot)"
 _COUNTS = re.compile(
-    r"(?:\b(?:day|dia|dose|dosis|cycle|ciclo)\s*|#)\d{1,2}\b(?![.,]\d|\s*(?:°|(?:degrees?|grados?|deg|f|c)\b))"
-    r"|(?<![\d.,])\d+\s*(?:days?|dias?|times?|veces|weeks?|doses|dosis|"
+    r"(?:\b(?P<day>day|dia)\s*|\b(?:dose|dosis|cycle|ciclo)\s*|#)\d{1,2}\b"
+    r"(?![.,]\d|\s*(?:°|(?:degrees?|grados?|deg|f|c)\b))"
+    r"|(?<![\d.,])\d+\s*(?:days?|dias?)\b(?!\s*\d)"
+    r"|(?<![\d.,])\d+\s*(?:times?|veces|weeks?|doses|dosis|"
     r"semanas?|hours?|hrs?|horas?|minutes?|mins?|minutos?|x|st|nd|rd|th)\b"
     rf"|(?<![\d.,])(?:[0-9]|[12][0-9]|3[0-3])\s*°\s*(?={_ORDINAL_NOUNS}\b)")
+
+
+# A day already counted by an ordinal before it ("3rd day 38", "2º dia 38"): the number after it is no day. Read as the
+# day, "2nd day 39" was read as nothing ("could not read that"), a fever with no acetaminophen advice (SOP 4 Grading:
+# fever >= 100.4 F / 38 C). And "temp 38 day 2" is 38 on day 2, not "38 days" and a temperature of 2 ("measure again").
+_ORDINAL_BEFORE = re.compile(r"\d\s*(?:st|nd|rd|th|er|ro|do|da|to|vo|°)\s*$")
 
 
 def drop_counts(work: Work) -> None:
     """Take out numbers that count days, hours, doses or ordinals ("day 3", "2 hours"): no vital sign."""
     for m in work.find(_COUNTS):
+        if m.group("day") and _ORDINAL_BEFORE.search(work.text, 0, m.start()):
+            continue
         work.take(m.start(), m.end())
 
 

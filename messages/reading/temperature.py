@@ -81,17 +81,34 @@ CORRECTION = re.compile(rf"\b(?:{vocabulary.alternation('temperature_marks', 'co
 # bother you, was 99 this morning" is an apology, and its 99 no correction (a fever is never read away: SOP 4).
 BRIDGE = re.compile(rf"(?:[\s,:;=-]|\b(?:{vocabulary.alternation('temperature_marks', 'correction_bridge')})\b)*")
 _RETRACTED = re.compile(rf"\b(?:{vocabulary.alternation('temperature_marks', 'retractions')})\s*$")
+_AT_TIME = re.compile(rf"\s*(?:{vocabulary.alternation('temperature_marks', 'stated_time')})\s*\d")
+
+
+def _taken_back(text: str, temp: _Reading, level: int) -> bool:
+    """Right after "not" or "no", and neither marked current nor after a bare "no" that opens the text: "no 101.2 now, 99
+    earlier" and "no 38.5 ahora, 37 ayer" answer a question "no" and then give today's fever; taken back, the fever
+    was read away (SOP 4 Grading: fever >= 100.4 F / 38 C)."""
+    found = _RETRACTED.search(text, 0, temp[3])
+    opening_no = found is not None and found.group().strip() == "no" and not text[:found.start()].strip()
+    return found is not None and level <= 0 and not opening_no
 
 
 def _corrected(text: str, temps: list[_Reading]) -> list[_Reading]:
     """The temperatures left once those taken back are dropped: each one right after "not" ("99.1 not 101"), and
     every one before a correction that has a temperature after it ("101.1 sorry 100.1": 100.1 alone). At least one
-    is always left."""
-    kept = [t for t in temps if not _RETRACTED.search(text, 0, t[3])] or temps
+    is always left. A temperature the text marks as an earlier or the usual one ("101.8 sorry, 99 yesterday", "101.2
+    sorry 98.6 is normal"), or gives a clock time ("101.5 oops 99 at 8am"), corrects nothing: read as a correction, it
+    read today's fever away (SOP 4 Grading: fever >= 100.4 F); _current then weighs the marks."""
+    marked = _levels(text, temps)
+    kept = [t for i, t in enumerate(temps) if not _taken_back(text, t, marked[i])] or temps
+    if all(level < 0 for level in _levels(text, kept)):
+        kept = temps  # "no 101.2 99 this morning": only an earlier one would be left
+    level = _levels(text, kept)
     for mark in reversed(list(CORRECTION.finditer(text))):
-        after = [t for t in kept if t[3] >= mark.end()]
-        if after and len(after) < len(kept) and BRIDGE.fullmatch(text, mark.end(), after[0][3]):
-            return [after[0]]
+        after = [i for i, t in enumerate(kept) if t[3] >= mark.end()]
+        if (after and len(after) < len(kept) and BRIDGE.fullmatch(text, mark.end(), kept[after[0]][3])
+                and level[after[0]] >= 0 and not _AT_TIME.match(text, kept[after[0]][4])):
+            return [kept[after[0]]]
     return kept
 
 
@@ -103,9 +120,9 @@ def _marks(kind: str) -> re.Pattern[str]:
     return re.compile(rf"\b(?:{vocabulary.alternation('temperature_marks', kind)})\b")
 
 
-_NOW_MARK, _TODAY_MARK, _PAST_MARK = _marks("now"), _marks("today"), _marks("past")
+_NOW_MARK, _TODAY_MARK, _PAST_MARK, _USUAL_MARK = _marks("now"), _marks("today"), _marks("past"), _marks("usual")
 _SPANISH_MARK = re.compile("|".join(
-    phrase for kind in ("now", "today", "past")
+    phrase for kind in ("now", "today", "past", "usual")
     for phrase in vocabulary.language_file("es")["temperature_marks"][kind]))
 _DOWN_TO = re.compile(r"\sto$")
 _TEMP_CLAUSE = re.compile(
@@ -115,8 +132,8 @@ _FROM = re.compile(rf"\b(?:{vocabulary.alternation('temperature_marks', 'from_wo
 _TO = re.compile(rf"\s*(?:{vocabulary.alternation('temperature_marks', 'to_words')})\s*$")
 
 
-def _current(text: str, temps: list[_Reading]) -> list[_Reading]:
-    """The temperatures that may be the current one: those the text marks as current, else all."""
+def _levels(text: str, temps: list[_Reading]) -> list[int]:
+    """How current the text marks each temperature: 2 now, 1 today, 0 unmarked, -1 past or usual."""
     level = [0] * len(temps)  # 2 now, 1 today, 0 unmarked, -1 past
     for i in range(len(temps) - 1):
         if _FROM.search(text[:temps[i][3]]) and _TO.fullmatch(text[temps[i][4]:temps[i + 1][3]]):
@@ -127,7 +144,7 @@ def _current(text: str, temps: list[_Reading]) -> list[_Reading]:
         inside = [i for i, t in enumerate(temps) if left <= t[3] < right]
         if not inside:
             continue
-        for kind, pattern in ((2, _NOW_MARK), (1, _TODAY_MARK), (-1, _PAST_MARK)):
+        for kind, pattern in ((2, _NOW_MARK), (1, _TODAY_MARK), (-1, _PAST_MARK), (-2, _USUAL_MARK)):
             for m in pattern.finditer(text, left, right):
                 if any(t[3] <= m.start() < t[4] for t in temps):
                     continue
@@ -138,8 +155,14 @@ def _current(text: str, temps: list[_Reading]) -> list[_Reading]:
                     (temps[i][3] < start) == before))  # on a tie: the side the marker goes with
                 marks.setdefault(nearest, set()).add(kind)
     for i, kinds in marks.items():
-        if level[i] == 0:
-            level[i] = 2 if 2 in kinds else -1 if -1 in kinds else 1
+        if level[i] == 0:  # a usual one ("98.6 is normal") is as an earlier one, unless marked otherwise too
+            level[i] = 2 if 2 in kinds else -1 if -1 in kinds else 1 if 1 in kinds else -1
+    return level
+
+
+def _current(text: str, temps: list[_Reading]) -> list[_Reading]:
+    """The temperatures that may be the current one: those the text marks as current, else all."""
+    level = _levels(text, temps)
     top = max(level)
     if top <= 0:
         return temps  # nothing says which is current: every one counts, and the highest wins

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from .clock import Part, latest_wall_time, resolve_stated_time
 from .model import Work
+from .vitals import vital_by_context
 
 # ---------------------------------------------------------------------------------------------
 # Times: "at 2pm", "at 14:30", "a las 2", "30 min ago", "an hour ago", "hace 30 minutos"
@@ -31,6 +32,9 @@ _CLOCK_DIGITS = re.compile(
     r"(?:\s*(?P<meridiem>am|pm|a\.m\.?|p\.m\.?))?"
     r"|(?<![\w.,/])(?P<bare>\d{3,4})\s*(?P<bare_meridiem>am|pm|a\.m\.?|p\.m\.?))"
     rf"(?!\w|[.,]\d){_UNIT_AFTER}")
+# "102 am i ok", "temp is 101 am I supposed to take tylenol": "am" the verb, not the morning. Read as 1:02 AM, the fever
+# was read away: "could not read that", or a dose timed at 1:01 AM and no fever advice (SOP 4 Grading: >= 100.4 F).
+_AM_THE_VERB = re.compile(r"\s+i\b")
 _NOON = re.compile(r"\b(?:at\s+)?(noon|midday|midnight|(?:al\s+)?mediodia|medianoche)\b")
 _VAGUE = re.compile(r"\b(this morning|last night|earlier|yesterday|esta manana|anoche|ayer|hoy temprano)\b")
 
@@ -107,8 +111,13 @@ def extract_times(work: Work, now: datetime | None) -> list[TimeSaid]:
         hour, minute = int(digits[:-2]), int(digits[-2:])
         if hour > 23 or minute > 59 or (meridiem and not 1 <= hour <= 12):
             continue
-        if not meridiem and 93 <= int(digits) <= 109:
-            continue  # "at 101": a temperature (triage.ranges: 93-109 F), never a time
+        if meridiem == "am" and _AM_THE_VERB.match(work.text, m.end()):
+            meridiem = ""  # "102 am i ok": the verb, no half of the day
+        if 93 <= int(digits) <= 109 and (not meridiem or (
+                m.group("bare") and vital_by_context(work.text, m.start()) == "temperature")):
+            continue  # "at 101", "temp 101 pm": a temperature (triage.ranges: 93-109 F), never a time
+        if not meridiem and 930 <= int(digits) <= 1099 and vital_by_context(work.text, m.start()) == "temperature":
+            continue  # "fever at 1012", "temp at 1004": a temperature typed without its point, "measure again"
         at = _stated_clock_time(now, hour, minute, meridiem[:1]) if now is not None else None
         times.append(TimeSaid(m.start(), m.end(), m.group(0).strip(), at))
         work.take(m.start(), m.end())

@@ -46,10 +46,12 @@ _SPO2 = re.compile(rf"(?<![a-z]){_SPO2_LABEL}{_FILLER}(?<![\d.,])(\d{{1,3}})(?!\
 _SPO2_AFTER = re.compile(
     rf"(?<![\w.,])(\d{{1,3}})\s*(?:%\s*(?:on\s+|de\s+|en\s+)?(?:{_SPO2_LABEL})?|"
     rf"\s+(?:(?:on|en|in|per|by|from|with)\s+(?:(?:the|my|el|la|mi)\s+)?)?{_SPO2_LABEL}\b)")
-# "oxygen 91 then 87", "sats 88, now 93", "heart rate 110 then 120": the same vital read again.
+# "oxygen 91 then 87", "sats 88, now 93", "heart rate 110 then 120": the same vital read again. "but" too: "o2 92 but
+# dropped to 88" read 92 alone and the 88 as an implausible temperature, a new hypoxia unpaged (SOP 5 Grade 1 Home:
+# new hypoxia < 90%).
 _SPO2_MORE = re.compile(
     r"(?:\s*-\s*|"  # a range the meter swung over: "o2 95-96" (96 was read as a temperature no one took)
-    r"\s*,?\s*(?:(?:and|y)\s+)?(?:then|now|later|afterwards|after|ahora|luego|despues|went\s+to|"
+    r"\s*,?\s*(?:(?:and|y|but|pero)\s+)?(?:then|now|later|afterwards|after|ahora|luego|despues|went\s+to|"
     r"(?:went\s+|came\s+)?down\s+to|dropped\s+to|fell\s+to|bajo\s+a|->|>|to)(?:\s+(?:to|a|at|en|down\s+to))?)"
     r"\s*(\d{1,3})(?!\d|[.,]\d)\s*%?")
 _HR_LABEL = f"(?:{vocabulary.alternation('vitals', 'labels', 'heart_rate')})"
@@ -74,7 +76,15 @@ _PERCENT_NOT_VITAL = re.compile(
     rf"\b(?:{vocabulary.alternation('vitals', 'labels', 'percent_not_vital_before')})\s+(?:(?:about|around|like|only|"
     rf"maybe|al|el|como)\s+)?(?<![\d.,])\d{{1,3}}\s*%"
     rf"|(?<![\w.,])\d{{1,3}}\s*%\s*(?:{vocabulary.alternation('vitals', 'labels', 'percent_not_vital_after')})\b")
-_SPO2_LABEL_BEFORE = re.compile(rf"(?<![a-z]){_SPO2_LABEL}\b(?:[^\w\d]+[a-z']+){{0,4}}[^\w\d]*$")
+# Not over a clause's end or a word that settles the label ("o2 fine, feeling 80% better", "sats ok and i feel 70% better":
+# read as SpO2 80 / 70, an URGENT page and "go to the ED" for a mood; a false page teaches nurses to ignore the pager).
+_LABEL_SETTLED = (rf"(?:{vocabulary.alternation('vitals', 'context', 'settled')}|"
+                  rf"{vocabulary.alternation('temperature_marks', 'clause_breaks')})")
+_SPO2_LABEL_BEFORE = re.compile(
+    rf"(?<![a-z]){_SPO2_LABEL}\b(?:[^\w\d,.;!?]+(?!{_LABEL_SETTLED}\b)[a-z']+){{0,4}}[^\w\d,.;!?]*$")
+# "85% of oxygen", "85% de oxigeno": the label after the percent is the percent's own ("of" set it aside: no page for a
+# new hypoxia; SOP 5 Grade 1 Home: < 90%)
+_SPO2_LABEL_AFTER = re.compile(rf"\s*%\s*(?:(?:of|de|on|en|in)\s+)?(?:(?:the|my|his|her|el|la|mi|su)\s+)?{_SPO2_LABEL}\b")
 
 
 def set_aside_other_measures(work: Work) -> None:
@@ -83,6 +93,9 @@ def set_aside_other_measures(work: Work) -> None:
     for m in work.find(_NOT_VITAL):
         work.take(m.start(), m.end())
     for m in work.find(_PERCENT_NOT_VITAL):
+        percent = re.search(r"\d\s*%", work.text[m.start():m.end()])
+        if percent and _SPO2_LABEL_AFTER.match(work.text, m.start() + percent.start() + 1):
+            continue
         if not _SPO2_LABEL_BEFORE.search(work.text, max(0, m.start() - 40), m.start()):
             work.take(m.start(), m.end())
 
@@ -98,7 +111,10 @@ _SPO2_BELOW = re.compile(rf"(?<![a-z]){_SPO2_LABEL}{_FILLER}{_BELOW}\s*(\d{{2,3}
 # high 80s", "under 90"), which never shows a number the patient did not send.
 _DECADE_PARTS = {part: offset for offset, kind in ((0, "low"), (4, "mid"), (7, "high"))
                  for part in vocabulary.words("vitals", "decades", kind)}
-_DECADE_PART = re.compile(rf"\b(?P<part>{'|'.join(sorted(_DECADE_PARTS, key=len, reverse=True))})[\s-]*$")
+_PARTS = "|".join(sorted(_DECADE_PARTS, key=len, reverse=True))
+_BETWEEN = vocabulary.alternation("vitals", "decades", "between")
+# "mid to high 80s": the lower part is read (the worst the value may be), and the page says both
+_DECADE_PART = re.compile(rf"\b(?P<part>{_PARTS})(?:\s*(?:{_BETWEEN})\s*(?P<upper>{_PARTS}))?[\s-]*$")
 _DECADE_WORDS = {word: decade for decade in range(50, 100, 10)
                  for word in vocabulary.words("vitals", "decades", f"in_words_{decade}")}
 
@@ -106,7 +122,8 @@ _DECADE_WORDS = {word: decade for decade in range(50, 100, 10)
 def _decade_pattern(label: str, decades: str, tail: str = "") -> re.Pattern[str]:
     """A value said as a decade after `label`: "o2 in the high 80s", "bp in the 80s", "oxigeno en los ochenta"."""
     return re.compile(
-        rf"{label}{_FILLER}(?:(?:{'|'.join(_DECADE_PARTS)})[\s-]*)?(?<![\d.,])"
+        rf"{label}{_FILLER}(?:(?:{vocabulary.alternation('vitals', 'decades', 'lead')})\s+)?"
+        rf"(?:(?:{_PARTS})(?:\s*(?:{_BETWEEN})\s*(?:{_PARTS}))?[\s-]*)?(?<![\d.,])"
         rf"(?:(?:(?:{vocabulary.alternation('vitals', 'decades', 'before')})\s+)?(?P<word>{'|'.join(_DECADE_WORDS)})\b"
         rf"|(?:{vocabulary.alternation('vitals', 'decades', 'before')})\s+(?P<plain>{decades})(?!\d|[.,]\d|\s*%)"
         rf"|(?P<decade>{decades})(?:{vocabulary.alternation('vitals', 'decades', 'after')})\b){tail}")
@@ -126,7 +143,9 @@ def _decade(m: re.Match[str]) -> tuple[int, str]:
     first = next(m.start(group) for group in ("word", "decade", "plain") if m.group(group))
     part = _DECADE_PART.search(m.string, m.start(), first)
     offset = _DECADE_PARTS[part.group("part")] if part else 0
-    return decade + offset, f"in the {part.group('part') + ' ' if part else ''}{decade}s"
+    words = f"{part.group('part')} to {part.group('upper')} " if part and part.group("upper") else (
+        f"{part.group('part')} " if part else "")
+    return decade + offset, f"in the {words}{decade}s"
 
 
 def says_a_decade(text: str) -> bool:
@@ -180,7 +199,15 @@ def extract_vitals(work: Work) -> dict[str, Any]:
             singles.append(int(m.group(1)) - 1)
             systolic_said[int(m.group(1)) - 1] = f"under {m.group(1)}"
     for m in work.find(_BP_SINGLE):
-        work.take(m.start(), m.end())
+        end = m.end()
+        # "bp 100 but dropped to 85", "sbp 110 then 85": the same vital again (read as an implausible temperature, a
+        # pressure under 90 went unpaged: SOP 5 Grade 1 Home, systolic < 90 and more than 10 below baseline). Never a
+        # number that may be a temperature ("bp 110 then 101": a fever is never read away, SOP 4 Grading).
+        while ((more := _SPO2_MORE.match(work.left, end)) and within(int(more.group(1)), SYSTOLIC_RANGE)
+               and temperature_unit(Decimal(more.group(1))) is None and not work.left.startswith("/", more.end())):
+            singles.append(int(more.group(1)))
+            end = more.end()
+        work.take(m.start(), end)
         if within(int(m.group(1)), SYSTOLIC_RANGE):
             singles.append(int(m.group(1)))
         else:

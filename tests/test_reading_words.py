@@ -250,7 +250,11 @@ def test_a_saturation_beside_those_words_still_pages(phone, client, admin_token,
 
 
 @pytest.mark.parametrize("body, spo2", [("o2 92 but dropped to 88", 88), ("oxygen 93 but then 87", 87),
-                                        ("o2 in the low 90s but now 88", 88), ("sat 95 pero bajo a 88", 88)])
+                                        ("o2 in the low 90s but now 88", 88), ("sat 95 pero bajo a 88", 88),
+                                        # review of 257a6de: each read 95 alone (or 95 as a temperature), 87 lost
+                                        ("his o2 was 95 but its 87 now", 87), ("spo2 95 but 87 now", 87),
+                                        ("o2 went from 95 to 87", 87), ("her sats went from 95 to 87", 87),
+                                        ("oxigeno bajo de 95 a 87", 87)])
 def test_a_saturation_that_fell_after_but_pages(phone, client, admin_token, patient, config, clock, body, spo2):
     """"o2 92 but dropped to 88" read 92 alone, and the 88 as an implausible temperature ("measure again"): no page for
     a new hypoxia (SOP 5 Grade 1 Home: "new hypoxia (< 90%)"). Two readings of one vital keep the worst."""
@@ -511,7 +515,9 @@ def test_every_worded_value_in_one_text_keeps_the_page_within_its_budget(phone, 
         assert words in page, page
 
 
-@pytest.mark.parametrize("body", ["bp 110 but dropped to 85", "sbp 110 then 85", "presion 110 pero bajo a 85"])
+@pytest.mark.parametrize("body", ["bp 110 but dropped to 85", "sbp 110 then 85", "presion 110 pero bajo a 85",
+                                  # review of 5eda944: each read 110 alone, the 85 as an implausible temperature
+                                  "bp went from 110 to 85", "bp 110 but its 85 now", "presion bajo de 110 a 85"])
 def test_a_systolic_that_fell_pages(phone, client, admin_token, config, clock, runner, body):
     """"bp 110 but dropped to 85" read 110 alone and the 85 as an implausible temperature ("measure again"): no page for
     a systolic under 90 and 35 below a baseline of 120 (SOP 5 Grade 1 Home: "< 10 mm Hg below baseline AND < 90 mm Hg

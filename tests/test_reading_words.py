@@ -538,6 +538,19 @@ def test_a_fever_after_a_systolic_stays_a_fever(phone, client, admin_token, pati
     assert [row[1:] for row in readings(config)] == [(110, 38.33)]
 
 
+@pytest.mark.parametrize("body, temperature_c", [("hr 110 then 101", 38.33), ("pulse 110 now 101", 38.33),
+                                                 ("heart rate 120 then 102", 38.89), ("hr 110, now 101", 38.33)])
+def test_a_fever_after_a_heart_rate_stays_a_fever(phone, client, admin_token, patient, config, clock, body,
+                                                  temperature_c):
+    """"hr 110 then 101" read 101 as the heart rate again and the fever as nothing: no fever advice, no acetaminophen
+    (SOP 4 Grading: fever >= 100.4 F is never read away; SOP 5 Grade 1 Home: acetaminophen 650-1000 mg). As for a
+    systolic, a number that may be a temperature is the temperature."""
+    phone.text(body)
+    assert [row[2] for row in readings(config)] == [temperature_c]
+    told = " ".join(m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE))
+    assert "You have a fever" in told, told
+
+
 @pytest.mark.parametrize("body", ["fever at 1012", "temp at 1004"])
 def test_a_fever_typed_without_its_point_after_at_is_measured_again(phone, client, admin_token, patient, config, clock,
                                                                      body):

@@ -260,9 +260,11 @@ def extract_vitals(work: Work) -> dict[str, Any]:
     for pattern in (_HR, _HR_AFTER):
         for m in work.find(pattern):
             values, end = [int(m.group(1))], m.end()
-            while pattern is _HR and (more := _SPO2_MORE.match(work.left, end)) and within(int(more.group(1)),
-                                                                                       HEART_RATE_RANGE):
-                values.append(int(more.group(1)))  # "heart rate 110 then 120": the same vital again
+            # "heart rate 110 then 120": the same vital again. Never a number that may be a temperature ("hr 110 then
+            # 101" lost its fever: SOP 4 Grading, fever >= 100.4 F is never read away).
+            while (pattern is _HR and (more := _SPO2_MORE.match(work.left, end))
+                   and within(int(more.group(1)), HEART_RATE_RANGE) and temperature_unit(Decimal(more.group(1))) is None):
+                values.append(int(more.group(1)))
                 end = more.end()
             work.take(m.start(), end)
             plausible = [v for v in values if within(v, HEART_RATE_RANGE)]

@@ -287,6 +287,19 @@ def test_a_dose_time_with_am_or_pm_stays_a_time(phone, client, admin_token, pati
     assert readings(config) == []
 
 
+@pytest.mark.parametrize("body", ["took tylenol at 2 am i ok? 101", "took 2 at 2 am i ok its 101",
+                                  "gave her tylenol at 2 am i ok, shes 101"])
+def test_a_dose_time_before_am_i_is_the_latest_such_time(phone, client, admin_token, patient, config, clock, body):
+    """"took tylenol at 2 am i ok? 101" sent at 3 PM timed the dose at 2 AM ("am" the verb read as the morning): 13 h
+    ago, so the fever was told to take acetaminophen now, an hour after the last dose (SOP 5 Grade 1 Home: repeat
+    >= 6-8 h later). Before "am I", as for "102 am i ok" (78abde2), no half of the day is said: the latest 2:00."""
+    clock.move_to(START.replace(hour=15))  # 3 PM
+    phone.text(body)
+    assert [(name, at[11:16]) for name, _, at in doses(config)] == [("acetaminophen", "20:00")]  # 2 PM CST
+    told = " ".join(m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE))
+    assert "Do not take more acetaminophen (Tylenol) until" in told, told
+
+
 @pytest.mark.parametrize("body", ["temp 101 am i supposed to take tylenol", "101 is it time for tylenol",
                                   "tengo 38.5 ya me toca el tylenol"])
 def test_a_dose_asked_about_without_a_question_mark_is_no_dose(phone, client, admin_token, patient, config, clock,

@@ -99,6 +99,12 @@ def extract_times(work: Work, now: datetime | None) -> list[TimeSaid]:
         hour, minute = int(hour_text), int(minute_text or 0)
         if hour > 23 or minute > 59 or (meridiem and not 1 <= hour <= 12):
             continue
+        if meridiem == "am" and _AM_THE_VERB.match(work.text, m.end()):
+            # "took tylenol at 2 am i ok? 101" at 3 PM: 2 AM, 13 h ago, and the fever told to take more now (SOP 5
+            # Grade 1 Home: repeat >= 6-8 h later). The verb: no half of the day, the latest 2:00.
+            meridiem = None
+            if not (minute_text or labelled):
+                continue  # "2 am i ok": a bare number, as without "am"
         part = (meridiem or "")[:1] or {"manana": "a", "tarde": "p", "noche": "p"}.get(es_part or "", "")
         if en_part:
             part = "a" if "morning" in en_part else "p"

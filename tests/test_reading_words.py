@@ -241,7 +241,10 @@ def test_a_percent_said_of_how_one_feels_is_no_saturation(phone, client, admin_t
                                         ("85% de oxigeno", 85),
                                         ("o2 86% feeling 80% better", 86),  # the label is 86's, not the 80's
                                         ("85% of oxygen", 85), ("its 85% of oxygen saturation", 85),  # read as nothing
-                                        ("86% better call?", 86), ("86% better go to the ER?", 86)])  # read as nothing
+                                        ("86% better call?", 86), ("86% better go to the ER?", 86),  # read as nothing
+                                        # an implausible temperature ("measure again"): the word, not the sign
+                                        ("85 percent oxygen", 85), ("85 percent o2", 85),
+                                        ("his oxygen is 86 percent on the pulse ox", 86), ("85 porciento de oxigeno", 85)])
 def test_a_saturation_beside_those_words_still_pages(phone, client, admin_token, patient, config, clock, body, spo2):
     """SOP 5 Grade 1 Home: new hypoxia (< 90%). A percent alone, asked about or after an oxygen label stays a saturation."""
     phone.text(body)

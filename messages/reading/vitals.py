@@ -45,7 +45,10 @@ _SPO2_LABEL = f"(?:{vocabulary.alternation('vitals', 'labels', 'spo2')})"
 _SPO2 = re.compile(rf"(?<![a-z]){_SPO2_LABEL}{_FILLER}(?<![\d.,])(\d{{1,3}})(?!\d|[.,]\d)\s*%?")
 _SPO2_AFTER = re.compile(
     rf"(?<![\w.,])(\d{{1,3}})\s*(?:%\s*(?:on\s+|de\s+|en\s+)?(?:{_SPO2_LABEL})?|"
-    rf"\s+(?:(?:on|en|in|per|by|from|with)\s+(?:(?:the|my|el|la|mi)\s+)?)?{_SPO2_LABEL}\b)")
+    rf"\s+(?:(?:on|en|in|per|by|from|with)\s+(?:(?:the|my|el|la|mi)\s+)?)?{_SPO2_LABEL}\b|"
+    # "85 percent oxygen", "85 porciento de oxigeno": an implausible temperature, a new hypoxia unpaged (SOP 5 Grade 1
+    # Home: new hypoxia < 90%)
+    rf"\s+(?:percent|porciento)\s+(?:(?:of|on|de|en)\s+)?(?:(?:the|my|el|la|mi)\s+)?{_SPO2_LABEL}\b)")
 # "oxygen 91 then 87", "sats 88, now 93", "heart rate 110 then 120": the same vital read again. "but" too: "o2 92 but
 # dropped to 88" read 92 alone and the 88 as an implausible temperature, a new hypoxia unpaged (SOP 5 Grade 1 Home:
 # new hypoxia < 90%).

@@ -117,7 +117,9 @@ _IT = re.compile(
     r"(?:the|my|his|her|el|la|mi|su)\s+(?:last|ultim[oa])(?:\s+(?:one|dose|pill|tablet|dosis|pastilla))?))\b"
     # "ran out yesterday, took some today": "some" alone, as a count (read as nothing: no dose, the next fever told to take
     # acetaminophen now; SOP 5 Grade 1 Home: repeat >= 6-8 h later)
-    rf"|\b(?:took|tome|tomo)\s+(?:[1-4](?!\d|[.,]\d)|some\b){_TOOK_COUNT_END}"
+    # A caregiver's "gave him 2 at 2", "le di 2 a las 2" too (review of de8b973: no dose, the fever told to take
+    # acetaminophen now, an hour after two tablets)
+    rf"|\b(?:took|tome|tomo|gave\s+(?:him|her|them)|le\s+di(?:mos)?)\s+(?:[1-4](?!\d|[.,]\d)|some\b){_TOOK_COUNT_END}"
     r"|\b(?:ya\s+)?(?:me\s+)?(?:la|lo|las|los)\s+(?:tome|tomo|he\s+tomado)\b")
 _LONE_MG = re.compile(rf"(?<![\d.,])(?P<num>{NUMBER})\s*(?P<unit>mg|mgs|milligrams?|miligramos?)\b")
 # Asked about or planned, not taken: "can I take tylenol?", "going to take tylenol", "voy a tomar"

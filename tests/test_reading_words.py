@@ -257,7 +257,8 @@ def test_a_saturation_beside_those_words_still_pages(phone, client, admin_token,
                                         # review of 257a6de: each read 95 alone (or 95 as a temperature), 87 lost
                                         ("his o2 was 95 but its 87 now", 87), ("spo2 95 but 87 now", 87),
                                         ("o2 went from 95 to 87", 87), ("her sats went from 95 to 87", 87),
-                                        ("oxigeno bajo de 95 a 87", 87)])
+                                        ("oxigeno bajo de 95 a 87", 87), ("sats were 96 but are now 86", 86),
+                                        ("o2 96 but it is 86 now", 86), ("o2 96, but now it says 86", 86)])
 def test_a_saturation_that_fell_after_but_pages(phone, client, admin_token, patient, config, clock, body, spo2):
     """"o2 92 but dropped to 88" read 92 alone, and the 88 as an implausible temperature ("measure again"): no page for
     a new hypoxia (SOP 5 Grade 1 Home: "new hypoxia (< 90%)"). Two readings of one vital keep the worst."""

@@ -57,7 +57,7 @@ _SPO2_MORE = re.compile(
     r"\s*,?\s*(?:(?:and|y|but|pero)\s+)?(?:then|now|later|afterwards|after|ahora|luego|despues|went\s+to|"
     r"(?:went\s+|came\s+)?down\s+to|dropped\s+to|fell\s+to|bajo\s+a|->|>|to|a|"
     # "o2 95 but its 87 now", "spo2 95 but 87 now": read 95 alone (review of 257a6de)
-    r"(?:but|pero)(?:\s+(?:it'?s|its|is|es|esta))?)(?:\s+(?:to|a|at|en|down\s+to))?)"
+    r"but|pero)(?:\s+(?:to|a|at|en|down\s+to|are|is|it|it'?s|its|now|says|reads|es|esta|ahora)){0,3})"
     r"\s*(\d{1,3})(?!\d|[.,]\d)\s*%?")
 _HR_LABEL = f"(?:{vocabulary.alternation('vitals', 'labels', 'heart_rate')})"
 _HR = re.compile(rf"\b{_HR_LABEL}{_FILLER}(?<![\d.,])(\d{{1,3}})(?!\d|[.,]\d)")

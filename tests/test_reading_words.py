@@ -258,7 +258,10 @@ def test_a_saturation_beside_those_words_still_pages(phone, client, admin_token,
                                         ("his o2 was 95 but its 87 now", 87), ("spo2 95 but 87 now", 87),
                                         ("o2 went from 95 to 87", 87), ("her sats went from 95 to 87", 87),
                                         ("oxigeno bajo de 95 a 87", 87), ("sats were 96 but are now 86", 86),
-                                        ("o2 96 but it is 86 now", 86), ("o2 96, but now it says 86", 86)])
+                                        ("o2 96 but it is 86 now", 86), ("o2 96, but now it says 86", 86),
+                                        # a decade after the number: read 95 alone
+                                        ("o2 was 95 now in the high 80s", 87), ("o2 95 but dropped into the 80s", 80),
+                                        ("oxigeno 95 pero bajo a los 80s", 80)])
 def test_a_saturation_that_fell_after_but_pages(phone, client, admin_token, patient, config, clock, body, spo2):
     """"o2 92 but dropped to 88" read 92 alone, and the 88 as an implausible temperature ("measure again"): no page for
     a new hypoxia (SOP 5 Grade 1 Home: "new hypoxia (< 90%)"). Two readings of one vital keep the worst."""
@@ -550,6 +553,19 @@ def test_a_systolic_that_fell_pages(phone, client, admin_token, config, clock, r
     assert [row[1] for row in readings(config)] == [85]
     [page] = pages(client, admin_token)
     assert "low blood pressure SBP 85 (baseline 120)" in page, page
+
+
+@pytest.mark.parametrize("body", ["bp 120 now in the 80s", "bp was 120 but dropped into the 80s"])
+def test_a_systolic_that_fell_into_a_decade_pages(phone, client, admin_token, config, clock, runner, body):
+    """"bp 120 now in the 80s" read 120 alone: no page for a systolic under 90 and more than 10 below a baseline of 120
+    (SOP 5 Grade 1 Home: "< 10 mm Hg below baseline AND < 90 mm Hg systolic"). The decade's lowest value is read."""
+    from conftest import enroll
+    enroll(client, admin_token, baseline_systolic=120)
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    phone.text(body)
+    assert [row[1] for row in readings(config)] == [80]
+    [page] = pages(client, admin_token)
+    assert "SBP in the 80s" in page, page
 
 
 def test_a_fever_after_a_systolic_stays_a_fever(phone, client, admin_token, patient, config, clock):

@@ -52,12 +52,14 @@ _SPO2_AFTER = re.compile(
 # "oxygen 91 then 87", "sats 88, now 93", "heart rate 110 then 120": the same vital read again. "but" too: "o2 92 but
 # dropped to 88" read 92 alone and the 88 as an implausible temperature, a new hypoxia unpaged (SOP 5 Grade 1 Home:
 # new hypoxia < 90%).
-_SPO2_MORE = re.compile(
-    r"(?:\s*-\s*|"  # a range the meter swung over: "o2 95-96" (96 was read as a temperature no one took)
+_THEN = (
     r"\s*,?\s*(?:(?:and|y|but|pero)\s+)?(?:then|now|later|afterwards|after|ahora|luego|despues|went\s+to|"
     r"(?:went\s+|came\s+)?down\s+to|dropped\s+to|fell\s+to|bajo\s+a|->|>|to|a|"
     # "o2 95 but its 87 now", "spo2 95 but 87 now": read 95 alone (review of 257a6de)
-    r"but|pero)(?:\s+(?:to|a|at|en|down\s+to|are|is|it|it'?s|its|now|says|reads|es|esta|ahora)){0,3})"
+    r"but|pero)(?:\s+(?:to|a|at|en|down\s+to|are|is|it|it'?s|its|now|says|reads|es|esta|ahora)){0,3}")
+_SPO2_MORE = re.compile(
+    r"(?:\s*-\s*|"  # a range the meter swung over: "o2 95-96" (96 was read as a temperature no one took)
+    rf"{_THEN})"
     r"\s*(\d{1,3})(?!\d|[.,]\d)\s*%?")
 _HR_LABEL = f"(?:{vocabulary.alternation('vitals', 'labels', 'heart_rate')})"
 _HR = re.compile(rf"\b{_HR_LABEL}{_FILLER}(?<![\d.,])(\d{{1,3}})(?!\d|[.,]\d)")
@@ -139,6 +141,13 @@ _SPO2_DECADE = _decade_pattern(rf"(?<![a-z]){_SPO2_LABEL}", "[5-9]0")
 # baseline" read on the decade's lowest value, and the page says the words (read as 80, "bp in the high 80s" paged
 # a patient whose baseline is 97 as 17 below it; 87 is 10 below, no page). Not a pair: "bp 80s/50s" is read alone.
 _SYSTOLIC_DECADE = _decade_pattern(rf"\b(?:{_BP_SINGLE_LABEL}|{_SYS_LABEL})", "[5-9]0|1[0-9]0", r"(?!\s*/)")
+# A decade said after a number of the same vital: "o2 was 95 now in the high 80s", "o2 95 but dropped into the 80s",
+# "bp 120 now in the 80s" read the number alone, the fall unpaged (SOP 5 Grade 1 Home: new hypoxia < 90%; systolic < 90
+# and more than 10 below baseline). Both are read; the worst is kept.
+_FIRST = r"(?<![\d.,])(?P<first>\d{2,3})(?!\d|[.,]\d)\s*%?"
+_SPO2_DECADE_AFTER = _decade_pattern(rf"(?<![a-z]){_SPO2_LABEL}{_FILLER}{_FIRST}{_THEN}", "[5-9]0")
+_SYSTOLIC_DECADE_AFTER = _decade_pattern(rf"\b(?:{_BP_SINGLE_LABEL}|{_SYS_LABEL}){_FILLER}{_FIRST}{_THEN}",
+                                         "[5-9]0|1[0-9]0", r"(?!\s*/)")
 _DECADE_WORD = re.compile(rf"\b(?:{'|'.join(_DECADE_WORDS)})\b")
 
 
@@ -192,6 +201,16 @@ def extract_vitals(work: Work) -> dict[str, Any]:
                         found["implausible"].append("heart_rate")
     singles: list[int] = []
     systolic_said: dict[int, str] = {}  # a systolic read from words, and the words: "in the 80s" (80), "under 90" (89)
+    for m in work.find(_SYSTOLIC_DECADE_AFTER):  # "bp 120 now in the 80s": 120 and 80
+        first = int(m.group("first"))
+        if temperature_unit(Decimal(first)) is not None:
+            continue  # "bp 101 now in the 80s": 101 may be a fever, never read away (SOP 4 Grading)
+        work.take(m.start(), m.end())
+        value, words = _decade(m)
+        for systolic in (first, value):
+            if within(systolic, SYSTOLIC_RANGE):
+                singles.append(systolic)
+        systolic_said[value] = words
     for m in work.find(_SYSTOLIC_DECADE):  # "bp in the high 80s": 87
         work.take(m.start(), m.end())
         value, words = _decade(m)
@@ -230,6 +249,13 @@ def extract_vitals(work: Work) -> dict[str, Any]:
             found["systolic_said"] = systolic_said[found["systolic"]]
     saturations: list[int] = []
     said: dict[int, str] = {}  # a value read from words, and the words: "in the high 80s" (87), "under 90" (89)
+    for m in work.find(_SPO2_DECADE_AFTER):  # "o2 was 95 now in the high 80s": 95 and 87
+        work.take(m.start(), m.end())
+        value, words = _decade(m)
+        if within(int(m.group("first")), SPO2_RANGE):
+            saturations.append(int(m.group("first")))
+        saturations.append(value)
+        said[value] = words
     for m in work.find(_SPO2_DECADE):  # "o2 in the high 80s": 87
         end = m.end()
         while (more := _SPO2_MORE.match(work.left, end)) and within(int(more.group(1)), SPO2_RANGE):

@@ -261,7 +261,10 @@ def test_a_saturation_beside_those_words_still_pages(phone, client, admin_token,
                                         ("o2 96 but it is 86 now", 86), ("o2 96, but now it says 86", 86),
                                         # a decade after the number: read 95 alone
                                         ("o2 was 95 now in the high 80s", 87), ("o2 95 but dropped into the 80s", 80),
-                                        ("oxigeno 95 pero bajo a los 80s", 80)])
+                                        ("oxigeno 95 pero bajo a los 80s", 80),
+                                        # a decade after a decade: read the 90s alone
+                                        ("o2 low 90s to high 80s", 87), ("o2 was in the 90s now in the 80s", 80),
+                                        ("oxigeno en los 90s pero bajo a los 80s", 80)])
 def test_a_saturation_that_fell_after_but_pages(phone, client, admin_token, patient, config, clock, body, spo2):
     """"o2 92 but dropped to 88" read 92 alone, and the 88 as an implausible temperature ("measure again"): no page for
     a new hypoxia (SOP 5 Grade 1 Home: "new hypoxia (< 90%)"). Two readings of one vital keep the worst."""

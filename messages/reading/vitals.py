@@ -148,6 +148,8 @@ _FIRST = r"(?<![\d.,])(?P<first>\d{2,3})(?!\d|[.,]\d)\s*%?"
 _SPO2_DECADE_AFTER = _decade_pattern(rf"(?<![a-z]){_SPO2_LABEL}{_FILLER}{_FIRST}{_THEN}", "[5-9]0")
 _SYSTOLIC_DECADE_AFTER = _decade_pattern(rf"\b(?:{_BP_SINGLE_LABEL}|{_SYS_LABEL}){_FILLER}{_FIRST}{_THEN}",
                                          "[5-9]0|1[0-9]0", r"(?!\s*/)")
+# ... or after a decade: "o2 low 90s to high 80s", "o2 was in the 90s now in the 80s" read the 90s alone.
+_SPO2_DECADE_THEN = _decade_pattern(rf"(?:'?s\b)?{_THEN}", "[5-9]0")  # the "s" of "los 90s" may be left unread
 _DECADE_WORD = re.compile(rf"\b(?:{'|'.join(_DECADE_WORDS)})\b")
 
 
@@ -258,8 +260,16 @@ def extract_vitals(work: Work) -> dict[str, Any]:
         said[value] = words
     for m in work.find(_SPO2_DECADE):  # "o2 in the high 80s": 87
         end = m.end()
-        while (more := _SPO2_MORE.match(work.left, end)) and within(int(more.group(1)), SPO2_RANGE):
-            saturations.append(int(more.group(1)))  # "o2 in the 80s, now 92": the same vital again
+        while True:
+            if (more := _SPO2_MORE.match(work.left, end)) and within(int(more.group(1)), SPO2_RANGE):
+                saturations.append(int(more.group(1)))  # "o2 in the 80s, now 92": the same vital again
+            elif then := _SPO2_DECADE_THEN.match(work.left, end):  # "o2 in the 90s, now in the 80s": 90 and 80
+                then_value, then_words = _decade(then)
+                saturations.append(then_value)
+                said[then_value] = then_words
+                more = then
+            else:
+                break
             end = more.end()
         work.take(m.start(), end)
         value, words = _decade(m)

@@ -244,7 +244,8 @@ def test_a_percent_said_of_how_one_feels_is_no_saturation(phone, client, admin_t
                                         ("86% better call?", 86), ("86% better go to the ER?", 86),  # read as nothing
                                         # an implausible temperature ("measure again"): the word, not the sign
                                         ("85 percent oxygen", 85), ("85 percent o2", 85),
-                                        ("his oxygen is 86 percent on the pulse ox", 86), ("85 porciento de oxigeno", 85)])
+                                        ("his oxygen is 86 percent on the pulse ox", 86), ("85 porciento de oxigeno", 85),
+                                        ("o2 between 85 and 88", 85)])  # read as nothing
 def test_a_saturation_beside_those_words_still_pages(phone, client, admin_token, patient, config, clock, body, spo2):
     """SOP 5 Grade 1 Home: new hypoxia (< 90%). A percent alone, asked about or after an oxygen label stays a saturation."""
     phone.text(body)

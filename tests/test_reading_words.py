@@ -210,6 +210,9 @@ def test_an_apology_or_a_correction_up_never_reads_a_fever_away(body, temperatur
     ("no 101.2 now 99 earlier", 38.44),  # "no" answers the prompt: the fever after it is not taken back
     ("no 38.5 ahora, 37 ayer", 38.5),
     ("no 101.2 99 this morning", 38.44),
+    # "99, no, 101": a bare "no" before a fever (a retraction word, Spanish, matched in every language) took the fever
+    # back and stored 99; it may be the correction as well as the retraction, and a fever is never read away
+    ("99 no 101", 38.33), ("99 no 101.5 now", 38.61), ("37.5 no 38.5", 38.5),
 ])
 def test_an_earlier_reading_after_an_apology_never_reads_the_fever_away(phone, client, admin_token, patient, config,
                                                                          clock, body, temperature_c):

@@ -90,7 +90,10 @@ def _taken_back(text: str, temp: _Reading, level: int) -> bool:
     was read away (SOP 4 Grading: fever >= 100.4 F / 38 C)."""
     found = _RETRACTED.search(text, 0, temp[3])
     opening_no = found is not None and found.group().strip() == "no" and not text[:found.start()].strip()
-    return found is not None and level <= 0 and not opening_no
+    # A bare "no" before a fever ("99 no 101", "37.5 no 38.5") may correct as well as retract: taken back, the fever
+    # was read away and 99 stored (SOP 4 Grading: fever >= 100.4 F / 38 C). "not 101", "no es 38.5" still take back.
+    fever_after_no = found is not None and found.group().strip() == "no" and temp[0] >= _FEVER_LINE_C
+    return found is not None and level <= 0 and not opening_no and not fever_after_no
 
 
 def _corrected(text: str, temps: list[_Reading]) -> list[_Reading]:

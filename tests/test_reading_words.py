@@ -268,7 +268,10 @@ def test_a_saturation_beside_those_words_still_pages(phone, client, admin_token,
                                         ("oxigeno 95 pero bajo a los 80s", 80),
                                         # a decade after a decade: read the 90s alone
                                         ("o2 low 90s to high 80s", 87), ("o2 was in the 90s now in the 80s", 80),
-                                        ("oxigeno en los 90s pero bajo a los 80s", 80)])
+                                        ("oxigeno en los 90s pero bajo a los 80s", 80),
+                                        # more words between: read 95 alone
+                                        ("o2 95 but it dropped to 87", 87), ("o2 95 now its only 87", 87),
+                                        ("o2 95 this am, 87 now", 87)])
 def test_a_saturation_that_fell_after_but_pages(phone, client, admin_token, patient, config, clock, body, spo2):
     """"o2 92 but dropped to 88" read 92 alone, and the 88 as an implausible temperature ("measure again"): no page for
     a new hypoxia (SOP 5 Grade 1 Home: "new hypoxia (< 90%)"). Two readings of one vital keep the worst."""
@@ -548,7 +551,8 @@ def test_every_worded_value_in_one_text_keeps_the_page_within_its_budget(phone, 
 
 @pytest.mark.parametrize("body", ["bp 110 but dropped to 85", "sbp 110 then 85", "presion 110 pero bajo a 85",
                                   # review of 5eda944: each read 110 alone, the 85 as an implausible temperature
-                                  "bp went from 110 to 85", "bp 110 but its 85 now", "presion bajo de 110 a 85"])
+                                  "bp went from 110 to 85", "bp 110 but its 85 now", "presion bajo de 110 a 85",
+                                  "bp 110 but it dropped to 85"])
 def test_a_systolic_that_fell_pages(phone, client, admin_token, config, clock, runner, body):
     """"bp 110 but dropped to 85" read 110 alone and the 85 as an implausible temperature ("measure again"): no page for
     a systolic under 90 and 35 below a baseline of 120 (SOP 5 Grade 1 Home: "< 10 mm Hg below baseline AND < 90 mm Hg

@@ -52,11 +52,13 @@ _SPO2_AFTER = re.compile(
 # "oxygen 91 then 87", "sats 88, now 93", "heart rate 110 then 120": the same vital read again. "but" too: "o2 92 but
 # dropped to 88" read 92 alone and the 88 as an implausible temperature, a new hypoxia unpaged (SOP 5 Grade 1 Home:
 # new hypoxia < 90%).
-_THEN = (
-    r"\s*,?\s*(?:(?:and|y|but|pero)\s+)?(?:then|now|later|afterwards|after|ahora|luego|despues|went\s+to|"
-    r"(?:went\s+|came\s+)?down\s+to|dropped\s+to|fell\s+to|bajo\s+a|->|>|to|a|"
-    # "o2 95 but its 87 now", "spo2 95 but 87 now": read 95 alone (review of 257a6de)
-    r"but|pero)(?:\s+(?:to|a|at|en|down\s+to|are|is|it|it'?s|its|now|says|reads|es|esta|ahora)){0,3}")
+# A few of these words, with commas: "o2 95 but it dropped to 87", "o2 95 now its only 87", "o2 95 earlier, 87 now"
+# read 95 alone (review of 257a6de). Never "and" alone: "bp 120 and 80" is no fall.
+_THEN_WORDS = (
+    r"then|now|later|afterwards|after|ahora|luego|despues|went|came|gone|going|got|has|had|ha|down|dropped|drops|"
+    r"dropping|fell|falling|bajo|baja|bajando|->|>|to|a|but|pero|are|is|it|it'?s|its|says|reads|es|esta|only|just|at|"
+    r"en|earlier|before|antes|this\s+(?:morning|am)|esta\s+manana")
+_THEN = rf"\s*,?\s*(?:(?:and|y)\s+)?(?:(?:{_THEN_WORDS})(?![\w>])\s*,?\s*){{1,6}}"
 _SPO2_MORE = re.compile(
     r"(?:\s*-\s*|"  # a range the meter swung over: "o2 95-96" (96 was read as a temperature no one took)
     rf"{_THEN})"

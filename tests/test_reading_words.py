@@ -599,6 +599,16 @@ def test_a_fever_after_a_heart_rate_stays_a_fever(phone, client, admin_token, pa
     assert "You have a fever" in told, told
 
 
+@pytest.mark.parametrize("body", ["o2 88 but went up to 94", "o2 88 then rose to 94", "oxigeno 88 pero subio a 94"])
+def test_a_saturation_that_rose_is_no_temperature(phone, client, admin_token, patient, config, clock, body):
+    """"o2 88 but went up to 94" stored a temperature of 94 F (34.44 C) no one took: the nurse's record showed a
+    reading never made (SOP 4 Workup: vital sign evaluation). The rise is the same vital again; 88 is still paged
+    (SOP 5 Grade 1 Home: new hypoxia < 90%)."""
+    phone.text(body)
+    assert readings(config) == [(88, None, None)]
+    assert len(pages(client, admin_token)) == 1
+
+
 @pytest.mark.parametrize("body", ["fever at 1012", "temp at 1004"])
 def test_a_fever_typed_without_its_point_after_at_is_measured_again(phone, client, admin_token, patient, config, clock,
                                                                      body):

@@ -56,7 +56,8 @@ _SPO2_AFTER = re.compile(
 # read 95 alone (review of 257a6de). Never "and" alone: "bp 120 and 80" is no fall.
 _THEN_WORDS = (
     r"then|now|later|afterwards|after|ahora|luego|despues|went|came|gone|going|got|has|had|ha|down|dropped|drops|"
-    r"dropping|fell|falling|bajo|baja|bajando|->|>|to|a|but|pero|are|is|it|it'?s|its|says|reads|es|esta|only|just|at|"
+    r"dropping|fell|falling|bajo|baja|bajando|up|rose|risen|subio|sube|->|>|to|a|but|pero|are|is|it|it'?s|its|says|"
+    r"reads|es|esta|only|just|at|"
     r"en|earlier|before|antes|this\s+(?:morning|am)|esta\s+manana")
 _THEN = rf"\s*,?\s*(?:(?:and|y)\s+)?(?:(?:{_THEN_WORDS})(?![\w>])\s*,?\s*){{1,6}}"
 _SPO2_MORE = re.compile(

@@ -52,8 +52,9 @@ _SPO2_AFTER = re.compile(
 # "oxygen 91 then 87", "sats 88, now 93", "heart rate 110 then 120": the same vital read again. "but" too: "o2 92 but
 # dropped to 88" read 92 alone and the 88 as an implausible temperature, a new hypoxia unpaged (SOP 5 Grade 1 Home:
 # new hypoxia < 90%).
-# A few of these words, with commas: "o2 95 but it dropped to 87", "o2 95 now its only 87", "o2 95 earlier, 87 now"
-# read 95 alone (review of 257a6de). Never "and" alone: "bp 120 and 80" is no fall.
+# A few of these words, with commas: "o2 95 but it dropped to 87", "o2 95 now its only 87", "o2 95 this am, 87 now"
+# read 95 alone (review of 257a6de). Never "and" alone: "bp 120 and 80" is no fall. Not yet: "o2 95 earlier, 87 now"
+# (the time reader takes "earlier" first, leaving only the comma between the numbers): still 95, the 87 unread.
 _THEN_WORDS = (
     r"then|now|later|afterwards|after|ahora|luego|despues|went|came|gone|going|got|has|had|ha|down|dropped|drops|"
     r"dropping|fell|falling|bajo|baja|bajando|up|rose|risen|subio|sube|->|>|to|a|but|pero|are|is|it|it'?s|its|says|"

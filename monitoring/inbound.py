@@ -405,7 +405,8 @@ def _send(clinic: Clinic, patient: Patient, chosen: tuple[replies.Reply, ...], n
 def _urgent_alert_waiting(clinic: Clinic, patient: Patient, now: datetime) -> bool:
     """An urgent alert for this patient that no one has resolved: open, or acknowledged within the last
     `ack_timeout_minutes` before `now` (aware UTC). An ACK says the nurse has the page, not that anyone has spoken
-    with the patient, so the earlier "call now / go to the ED" stands while she has had no time to act; after
+    with the patient, so the earlier "call now / go to the ED" (SOP 5 Grade 1 Home, line 64: "recontact the clinic
+    urgently or present to ED") stands while she has had no time to act; after
     that the reminder would end every calm reply for as long as the alert stays unresolved, days when a nurse
     forgets to resolve it, and a patient told the same alarm at every check-in learns to ignore it (the same
     window raise_alert gives an acknowledged alert before a red flag still there pages again)."""

@@ -4,7 +4,9 @@
 Prints prompts sent, duplicates, skipped check-ins, undelivered texts, and what happened to the
 texts patients sent before the crash. The last three counts of the first table must be 0. A burst of
 texts is answered 200 right before the kill: each must be stored and processed, once, after the restart
-(processed twice would store its reading twice).
+(processed twice would store its reading twice). The service's scheduler holds its lease, so the webhook
+answers each text at its commit and hands it over to the scheduler (issue 19): the kill lands on texts
+handed over and not yet acted on, and the restarted scheduler (or its webhooks) must act on each once.
 
     .venv/bin/python bench/crash_drill.py [--patients 200]
 
@@ -156,8 +158,11 @@ lease_seconds = 5
     burst_accepted = [phone for phone, status in statuses if status == 200]
     service.kill9()
     waiting = db.execute("SELECT COUNT(*) FROM messages WHERE direction = 'in' AND processed_at IS NULL").fetchone()[0]
+    # handed over: answered 200 at their commit, the scheduler was to act on them (monitoring.inbound)
+    handed = db.execute("SELECT COUNT(*) FROM messages WHERE direction = 'in' AND processed_at IS NULL "
+                        "AND status = 'waiting'").fetchone()[0]
     say(f"kill -9 with {sent} of {len(phones)} prompts delivered, right after {len(burst_accepted)} texts were "
-        f"answered 200; {waiting} stored and not yet processed at the kill")
+        f"answered 200; {waiting} stored and not yet processed at the kill ({handed} handed over to the scheduler)")
     state = dict(db.execute("SELECT status, COUNT(*) FROM messages WHERE direction = 'out' GROUP BY status").fetchall())
     say(f"outbox at the crash: {state}")
     say("restarting; texts interrupted mid-send are recovered after 60 s, so this waits up to 2 minutes")
@@ -207,6 +212,7 @@ lease_seconds = 5
     print()
     print(f"{'burst texts answered 200':<34}{len(burst_accepted):>8}")
     print(f"{'  not yet processed at the kill':<34}{waiting:>8}")
+    print(f"{'    handed over to the scheduler':<34}{handed:>8}")
     print(f"{'  stored':<34}{len(burst_ids):>8}")
     print(f"{'  processed':<34}{burst_processed:>8}")
     print(f"{'  reading stored once':<34}{once:>8}")

@@ -4,13 +4,17 @@
     .venv/bin/python bench/webhook.py --profile [TEXTS]
 
 Same server setup for all three: gunicorn (sync workers) on 127.0.0.1, a temp database, the outbox
-backend, the scheduler off, the same load generator. crswatch gets signed, realistic texts (temperatures,
+backend, the same load generator. crswatch runs as docs/operations.md deploys it: its scheduler in its own
+process beside the workers (its CPU counted with theirs), so the webhooks hand their texts over to it
+(monitoring.inbound); crswatch's throughput counts the texts acted on, over the time until the last of them
+was (the scheduler's drain after the load stops included), and beside it the rate they were answered at. crswatch gets signed, realistic texts (temperatures,
 vitals, red flags, Spanish, medication reports, junk) from 2,000 enrolled patients taken in turn, so no
 number reaches the flood limit (30 a minute) or the reply budget: every text is processed, and the
 deferred count printed must be 0. The signature-only floor is a bare Flask endpoint that validates the
 same Twilio signature and answers empty TwiML. The durable floor does that and then makes as many
 fsync'd commits (WAL, synchronous=FULL, a kept connection per worker, as crswatch) as crswatch makes per
-text, counted by tracing crswatch on a sample of the same texts before the run. The load generator runs
+text, counted by tracing crswatch's workers and scheduler in its first closed loop (a fraction: one more
+commit for that share of the floor's texts). The load generator runs
 in its own processes (threads over http.client, one connection per request as Twilio does): closed loop
 at `--concurrency` for throughput, then open loop at a fixed `--rate` for tail latency (measured from
 each request's scheduled time, so queueing counts). The generator shares the machine's cores with the
@@ -40,6 +44,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
@@ -87,8 +92,9 @@ def durable_floor_app():
 
     app = Flask("durable_floor")
     base = os.environ["BENCH_PUBLIC_BASE_URL"]
-    commits = int(os.environ["BENCH_COMMITS"])
+    commits = float(os.environ["BENCH_COMMITS"])  # a fraction: one more commit for that share of the texts
     validator = RequestValidator(AUTH_TOKEN)
+    share = random.Random(os.getpid())
     conn = sqlite3.connect(os.environ["BENCH_FLOOR_DB"], isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA busy_timeout = 10000")
     conn.execute("PRAGMA journal_mode = WAL")
@@ -100,7 +106,7 @@ def durable_floor_app():
         form = request.form
         if not validator.validate(base + request.path, form.to_dict(), request.headers.get("X-Twilio-Signature", "")):
             return Response("invalid signature", status=403)
-        for step in range(commits):
+        for step in range(int(commits) + (share.random() < commits - int(commits))):
             conn.execute("BEGIN IMMEDIATE")
             conn.execute("INSERT INTO texts (sid, sender, body, step) VALUES (?, ?, ?, ?)",
                          [form.get("MessageSid"), form.get("From"), form.get("Body"), step])
@@ -108,6 +114,113 @@ def durable_floor_app():
         return Response('<?xml version="1.0" encoding="UTF-8"?><Response></Response>', mimetype="text/xml")
 
     return app
+
+
+def count_commits(tag: str) -> None:
+    """Count this process's COMMITs on every SQLite connection it opens from now on (a trace callback), written
+    to BENCH_COUNTS/<tag>.<pid> every 20 commits and at exit: the commits crswatch makes per text in the served
+    run, its web workers' and its scheduler's."""
+    import atexit
+    import sqlite3
+
+    counted = [0]
+    path = os.path.join(os.environ["BENCH_COUNTS"], f"{tag}.{os.getpid()}")
+    real_connect = sqlite3.connect
+
+    def flush() -> None:
+        with open(path, "w") as handle:
+            handle.write(str(counted[0]))
+
+    def on_statement(sql: str) -> None:
+        if sql.strip().upper() == "COMMIT":
+            counted[0] += 1
+            if counted[0] % 20 == 0:
+                flush()
+
+    def traced(*args, **kwargs):
+        conn = real_connect(*args, **kwargs)
+        conn.set_trace_callback(on_statement)
+        return conn
+
+    sqlite3.connect = traced
+    atexit.register(flush)
+
+
+def traced_crswatch():
+    """crswatch's app as gunicorn serves it, its commits counted (count_commits)."""
+    count_commits("web")
+    from app import create_app
+
+    return create_app()
+
+
+def counted_commits(folder: str) -> int:
+    """Every commit count_commits wrote so far (all processes)."""
+    total = 0
+    for name in os.listdir(folder):
+        with open(os.path.join(folder, name)) as handle:
+            total += int(handle.read() or 0)
+    return total
+
+
+def start_scheduler(env: dict, log_path: str, db_path: str) -> subprocess.Popen:
+    """crswatch's scheduler in its own process (`flask --app app scheduler`, the recommended deployment), its
+    commits counted; returns once it holds its lease, so the webhooks hand it their texts."""
+    import sqlite3
+
+    log = open(log_path, "a")  # noqa: SIM115 (the scheduler writes to it until stop())
+    scheduler = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--scheduler"], env=env, stdout=log,
+                                 stderr=log, cwd=ROOT, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        db = sqlite3.connect(db_path)
+        try:
+            if db.execute("SELECT 1 FROM leases WHERE name = 'scheduler'").fetchone():
+                return scheduler
+        except sqlite3.OperationalError:
+            pass
+        finally:
+            db.close()
+        if scheduler.poll() is not None:
+            raise SystemExit(f"the scheduler exited; see {log_path}")
+        time.sleep(0.1)
+    raise SystemExit(f"the scheduler took no lease within 30 s; see {log_path}")
+
+
+def processed(db_path: str, wait: float = 120) -> tuple[int, float]:
+    """(inbound texts processed, time.monotonic when none was left waiting), once every stored text is acted on
+    (or after `wait` s: then some are still waiting, and the count says so)."""
+    import sqlite3
+
+    deadline = time.monotonic() + wait
+    db = sqlite3.connect(db_path, timeout=30)
+    try:
+        while True:
+            left, done = db.execute(
+                "SELECT COUNT(*) FILTER (WHERE processed_at IS NULL AND status IN ('waiting', 'received')), "
+                "COUNT(*) FILTER (WHERE processed_at IS NOT NULL) FROM messages WHERE direction = 'in'").fetchone()
+            if left == 0 or time.monotonic() > deadline:
+                return done, time.monotonic()
+            time.sleep(0.01)
+    finally:
+        db.close()
+
+
+def processing_lag(db_path: str, since: str) -> tuple[float, float, int]:
+    """(p50, p99 in seconds, texts) from each inbound text's arrival to its processing, for those stored since
+    `since` (ISO UTC): the time a red flag waits before its page is queued."""
+    import sqlite3
+    from datetime import datetime
+
+    db = sqlite3.connect(db_path, timeout=30)
+    try:
+        rows = db.execute("SELECT created_at, processed_at FROM messages WHERE direction = 'in' AND created_at >= ? "
+                          "AND processed_at IS NOT NULL", [since]).fetchall()
+    finally:
+        db.close()
+    lags = sorted((datetime.fromisoformat(done) - datetime.fromisoformat(arrived)).total_seconds()
+                  for arrived, done in rows)
+    return percentile(lags, 50), percentile(lags, 99), len(lags)
 
 
 def free_port() -> int:
@@ -229,9 +342,11 @@ def start_gunicorn(spec: str, port: int, workers: int, env: dict, log_path: str)
     raise SystemExit(f"gunicorn {spec} did not listen within 30 s; see {log_path}")
 
 
-def server_cpu(server: subprocess.Popen) -> float:
-    """CPU seconds (user + system) used so far by the gunicorn master and its workers (Linux /proc)."""
+def server_cpu(server: subprocess.Popen, scheduler: subprocess.Popen | None = None) -> float:
+    """CPU seconds (user + system) used so far by the gunicorn master and its workers, and the scheduler's
+    process when it has one (Linux /proc)."""
     total = 0
+    ours = {server.pid} | ({scheduler.pid} if scheduler is not None else set())
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -240,7 +355,7 @@ def server_cpu(server: subprocess.Popen) -> float:
                 fields = handle.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[2]) == server.pid or int(entry) == server.pid:  # fields[2]: the parent's pid
+        if int(fields[2]) in ours or int(entry) in ours:  # fields[2]: the parent's pid
             total += int(fields[11]) + int(fields[12])  # utime, stime in clock ticks
     return total / os.sysconf("SC_CLK_TCK")
 
@@ -576,7 +691,15 @@ def main() -> None:
                          help="split each server's time into rounds, order reversed every other round (default 2)")
     options.add_argument("--profile", type=int, metavar="TEXTS", nargs="?", const=1500,
                          help="no servers: CPU per text in process for all three, then crswatch under cProfile")
+    options.add_argument("--scheduler", action="store_true", help=argparse.SUPPRESS)  # crswatch's, commits counted
     args = options.parse_args()
+    if args.scheduler:
+        count_commits("scheduler")
+        from flask.cli import main as flask_main
+
+        sys.argv = ["flask", "--app", "app", "scheduler"]
+        flask_main()
+        return
     if args.profile:
         profile(args.profile, top=30)
         return
@@ -587,14 +710,17 @@ def main() -> None:
         port = free_port()
         config_path = write_config(folder, port)
         phones = enroll_patients(config_path)
-        commits = commits_per_text(config_path, phones)
+        counts = os.path.join(folder, "commits")
+        os.mkdir(counts)
+        db_path = os.path.join(folder, "bench.db")
         env = {**os.environ, "CRS_CONFIG": config_path, "BENCH_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-               "BENCH_COMMITS": str(max(1, round(commits))), "BENCH_FLOOR_DB": os.path.join(folder, "floor.db")}
+               "BENCH_FLOOR_DB": os.path.join(folder, "floor.db"), "BENCH_COUNTS": counts}
+        commits = 0.0  # crswatch's commits a text, counted in its first closed loop (it runs before the floors)
         log_path = os.path.join(folder, "gunicorn.log")
         processes = 2
         threads = max(1, args.concurrency // processes)
         half = args.seconds / 2
-        servers = (("crswatch", "app:create_app()"), ("sig floor", "webhook:floor_app()"),
+        servers = (("crswatch", "webhook:traced_crswatch()"), ("sig floor", "webhook:floor_app()"),
                    ("dur floor", "webhook:durable_floor_app()"))
         # In rounds, the order reversed every other round (A B C, C B A, ...): on a shared machine a
         # neighbour's load drifts, and one server measured only first and another only last would take it
@@ -604,20 +730,40 @@ def main() -> None:
         for round_number in range(args.rounds):
             for label, spec in servers if round_number % 2 == 0 else servers[::-1]:
                 tag = f"{label[0]}{round_number}"
+                env["BENCH_COMMITS"] = str(max(1.0, commits))
+                ours = label == "crswatch"
+                # crswatch's scheduler in its own process: the webhooks hand it their texts (it holds the lease)
+                scheduler = start_scheduler(env, log_path, db_path) if ours else None
                 server = start_gunicorn(spec, port, args.workers, env, log_path)
                 try:
                     run_load("closed", port, phones, min(2.0, part), processes, threads, 0, f"w{tag}")  # warm up
                     print(f"  round {round_number + 1}, {label}: closed loop, {args.concurrency} in flight, "
                           f"{part:g} s; open loop at {args.rate:g}/s, {part:g} s ...", flush=True)
-                    cpu_before, ticks_before = server_cpu(server), machine_ticks()
-                    runs[label][0].append(run_load("closed", port, phones, part, processes, threads, 0, f"c{tag}"))
+                    done_before, started = processed(db_path) if ours else (0, time.monotonic())
+                    commits_before, texts_before = counted_commits(counts), done_before
+                    cpu_before, ticks_before = server_cpu(server, scheduler), machine_ticks()
+                    closed = run_load("closed", port, phones, part, processes, threads, 0, f"c{tag}")
+                    if ours:  # throughput counts the texts acted on, until the last of them is
+                        done_after, finished = processed(db_path)
+                        closed["answered_rps"] = closed["rps"]
+                        closed["seconds"] = finished - started
+                        closed["rps"] = (done_after - done_before) / closed["seconds"]
+                        closed["drain"] = finished - started - part
+                        if round_number == 0:
+                            commits = (counted_commits(counts) - commits_before) / max(1, done_after - texts_before)
                     ticks_after = machine_ticks()
-                    runs[label][0][-1].update(cpu=server_cpu(server) - cpu_before,
-                                              busy_ticks=ticks_after[0] - ticks_before[0],
-                                              all_ticks=ticks_after[1] - ticks_before[1])
+                    closed.update(cpu=server_cpu(server, scheduler) - cpu_before,
+                                  busy_ticks=ticks_after[0] - ticks_before[0], all_ticks=ticks_after[1] - ticks_before[1])
+                    runs[label][0].append(closed)
+                    since = datetime.now(UTC).isoformat(timespec="microseconds")
                     runs[label][1].append(run_load("open", port, phones, part, processes, 32, args.rate, f"o{tag}"))
+                    if ours:
+                        processed(db_path)
+                        runs[label][1][-1]["lag"] = processing_lag(db_path, since)
                 finally:
                     stop(server)
+                    if scheduler is not None:
+                        stop(scheduler)
         rows = [(label, merged(runs[label][0]), merged(runs[label][1])) for label, _ in servers]
         per_round = [runs["crswatch"][0][n]["rps"] / runs["dur floor"][0][n]["rps"] for n in range(args.rounds)]
         from monitoring.store import connect
@@ -636,8 +782,10 @@ def main() -> None:
 
     cores = os.cpu_count() or 1
     print(f"\nPOST /sms/inbound under gunicorn, {args.workers} sync workers, {cores} cores shared with the load "
-          f"generator; {half:g} s per loop in {args.rounds} rounds. crswatch makes {commits:.2f} fsync'd commits a text (traced); the "
-          f"durable floor makes {max(1, round(commits))}")
+          f"generator; {half:g} s per loop in {args.rounds} rounds. crswatch's scheduler runs in its own process "
+          f"(its CPU counted with the server's) and acts on the texts the webhooks hand it; crswatch makes "
+          f"{commits:.2f} fsync'd commits a text (traced in its first closed loop: webhooks and scheduler), and so "
+          f"does the durable floor (one more commit for that share of its texts)")
     print(f"{'server':<10}{'closed loop: req/s':>19}{'p50 ms':>9}{'p99 ms':>9}{'CPU ms':>8}{'gen ms':>8}"
           f"{'cores busy':>12}{'errors':>8}"
           f"{'| at ' + format(args.rate, 'g') + '/s: p50 ms':>21}{'p99 ms':>9}{'max ms':>9}{'errors':>8}")
@@ -668,6 +816,15 @@ def main() -> None:
           f"{'met' if full['rps'] / durable['rps'] >= 0.6 else 'missed'}; by round: "
           + ", ".join(f"{ratio:.2f}" for ratio in per_round) + " (far apart: the machine's load moved)")
     print(f"crswatch p99 at {args.rate:g}/s: {p99:.1f} ms (goal < 10 ms) -> {'met' if p99 < 10 else 'missed'}")
+    answered = sum(run["answered_rps"] * (run["seconds"] - run["drain"]) for run in runs["crswatch"][0]) / half
+    drain = max(run["drain"] for run in runs["crswatch"][0])
+    print(f"crswatch's closed loop: answered {answered:,.0f} texts/s, acted on {full['rps']:,.0f}/s (texts acted on "
+          f"over the time until the last of them was: the throughput above; the scheduler finished at most "
+          f"{drain:.2f} s after the load stopped)")
+    lags = [run["lag"] for run in runs["crswatch"][1]]
+    print(f"crswatch at {args.rate:g}/s: arrival to acted on (a red flag's page queued), p50 "
+          f"{max(lag[0] for lag in lags) * 1e3:.0f} ms, p99 {max(lag[1] for lag in lags) * 1e3:.0f} ms (worst round; "
+          f"{sum(lag[2] for lag in lags):,} texts)")
     print(f"crswatch stored {inbound:,} inbound texts: deferred {deferred}, unprocessed {unprocessed} "
           f"(every text processed when both are 0); {paused} 'replies paused' notices; {alerts} alerts opened")
 

@@ -1,10 +1,14 @@
 """One scheduler at a time: a lease row in the database that its holder renews and others wait out."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from monitoring.clinic import Clinic
 from monitoring.store import to_text, transaction, utcnow
+
+# The scheduler's lease (scheduler.runner): its holder runs due work, delivers the outbox, and processes the
+# texts the webhook hands it (monitoring.inbound.receive_sms, while `held`).
+SCHEDULER = "scheduler"
 
 
 def acquire(clinic: Clinic, name: str, holder: str, seconds: int) -> bool:
@@ -30,3 +34,13 @@ def release(clinic: Clinic, name: str, holder: str) -> None:
     """Give the lease `name` up if `holder` still holds it (a lease taken over since is left alone)."""
     with transaction(clinic.db):
         clinic.db.execute("DELETE FROM leases WHERE name = ? AND holder = ?", [name, holder])
+
+
+def held(clinic: Clinic, name: str, now: datetime, seconds: int, renewed_within: float) -> bool:
+    """Whether the lease `name` (`seconds` long) was taken or renewed within `renewed_within` s of `now` (aware
+    UTC), by anyone: a running scheduler renews its lease every pass. An expiry more than two lease lengths
+    ahead is not trusted (written before the wall clock stepped back); one just past a lease length is a
+    renewal a moment after `now` was read. One read of the lease's row, outside any write transaction."""
+    rows = clinic.db.conn.execute("SELECT expires_at FROM leases WHERE name = ?", [name]).fetchall()
+    fresh_after = to_text(now + timedelta(seconds=seconds - renewed_within))
+    return bool(rows) and fresh_after < rows[0][0] <= to_text(now + timedelta(seconds=2 * seconds))

@@ -15,21 +15,25 @@ log = logging.getLogger("crswatch.scheduler")
 
 def run_due_work(config: dict[str, Any], gateway: delivery.Gateway, limiter: delivery.RateLimiter | None = None,
                  batch: int = 500, clock_step: timedelta | None = None, holder: str = "tick",
-                 until: float | None = None) -> dict[str, int]:
-    """One pass over all due work, in the order that keeps the counts right: episodes that ended stop
-    first, pauses that reached their end resume, missed check-ins are counted before new prompts go out, and delivery runs last so every text
+                 until: float | None = None, waiting_texts: bool = True) -> dict[str, int]:
+    """One pass over all due work, in the order that keeps the counts right: the texts handed over by the
+    webhooks first (inbound.process_waiting), then episodes that ended stop, pauses that reached their end resume, missed check-ins are counted before new prompts go out, and delivery runs last so every text
     queued by this pass leaves in it.
 
     `clock_step`: how much further the wall clock moved than the monotonic clock since the caller's
     last pass (the long-running scheduler measures it; a one-off `tick` cannot). The pass ends with the
     scheduler's heartbeat, the last sane time. `until`: when delivery starts no more texts (time.monotonic; the
-    scheduler's lease, scheduler.runner), delivery.deliver_due.
+    scheduler's lease, scheduler.runner), delivery.deliver_due. `waiting_texts`: False where a thread of the
+    caller's acts on handed-over texts (scheduler.runner's, at once), so the two never both parse each.
     """
     clinic = open_clinic(config)
     try:
         now = utcnow()  # the pass's one reading of the clock, for the steps that take it
         _check_clock(clinic, clock_step, now)
         done = {
+            # first: the texts webhooks handed over (a red flag's page leaves in this pass's delivery), acted on as
+            # the webhook would have, before the steps the clock makes happen
+            "inbound": inbound.process_waiting(clinic, now) if waiting_texts else 0,
             "episodes_ended": checkins.end_episodes(clinic, now),
             "resumed": episodes.resume_due(clinic, now),
             "missed": checkins.count_missed(clinic, now),

@@ -22,19 +22,24 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from messages.gateways import gateway_for, sending_rate
-from monitoring import lease, outbox
-from monitoring.clinic import open_clinic
+from monitoring import inbound, lease, outbox
+from monitoring.clinic import Clinic, open_clinic
 from monitoring.store import utcnow
 from scheduler.delivery import Gateway, RateLimiter
 from scheduler.jobs import run_due_work
 
 log = logging.getLogger("crswatch.scheduler")
-LEASE = "scheduler"
+LEASE = lease.SCHEDULER
 JOB_ID = "due-work"
 # How often the watch looks for texts another process committed (a gunicorn worker's page): a page waits at
 # most this long for the run, instead of the poll (`[scheduler] poll_seconds`). A look is one PRAGMA read,
 # and one indexed read of the queue's front when the database changed.
 WATCH_SECONDS = 0.2
+# How often the inbound thread renews the lease at most, while texts keep coming (a pass renews it too): the
+# webhooks hand texts over only to a lease renewed within its last half (monitoring.inbound.scheduler_processes).
+RENEW_SECONDS = 1.0
+# Handed-over texts the inbound thread takes per look (it looks again at once while there were some).
+INBOUND_PER_LOOK = 200
 
 
 class WakeupSkipIsNotLost(logging.Filter):
@@ -87,6 +92,10 @@ class Runner:
         self.seen_version: int | None = None
         self.watched_file: tuple[int, int] | None = None  # the database file the watch's connection is on
         self.woken_for = 0  # the newest due page or reply the watch woke the run for (outbox.newest_reply_or_page_due)
+        self.texts_waiting = threading.Event()  # a webhook handed a text over: the inbound thread acts on it
+        self.inbound: threading.Thread | None = None
+        self.inbound_clinic: Clinic | None = None  # the inbound thread's own connection, kept between looks
+        self.renewed_at = -RENEW_SECONDS  # time.monotonic of the inbound thread's last lease renewal
 
     def run_once(self) -> dict[str, int] | None:
         """Run due work while there is news: a wakeup that arrives during a run (APScheduler would skip
@@ -118,7 +127,7 @@ class Runner:
             try:
                 return run_due_work(self.config, self.gateway, self.limiter, self.batch,
                                     clock_step=self._clock_step(), holder=self.holder,
-                                    until=taken + self.lease_half)
+                                    until=taken + self.lease_half, waiting_texts=False)
             except Exception:
                 log.exception("due work failed; the next run tries again")
                 return None
@@ -135,8 +144,9 @@ class Runner:
     def watch_once(self) -> bool:
         """One look for a commit from another process (a gunicorn worker, which cannot call `wakeup` here):
         when the database changed since the last look (PRAGMA data_version, which moves with every other
-        connection's commit, the run's own too) and a page, a call or a reply to a person is due that is newer
-        than any the watch woke the run for (outbox.newest_reply_or_page_due), wake the run. Rows the run has
+        connection's commit, the run's own too): a text a webhook handed over is waiting (inbound.newest_waiting)
+        wakes the inbound thread; a page, a call or a reply to a person due that is newer than any the watch
+        woke the run for (outbox.newest_reply_or_page_due) wakes the run. Rows the run has
         seen and left queued (an outage stops a pass after a few failures) wait for the poll: a run's commits
         must not wake the next run, pass after pass through an outage's backlog. Returns whether it woke it."""
         path = self.config["database"]["path"]
@@ -154,12 +164,55 @@ class Runner:
         changed, self.seen_version = version != self.seen_version, version  # the first look is a change
         if not changed:
             return False
+        if inbound.newest_waiting(self.watched):
+            self.texts_waiting.set()
         newest = outbox.newest_reply_or_page_due(self.watched, utcnow())
         if newest is None or newest <= self.woken_for:
             return False
         self.woken_for = newest
         self.wakeup()
         return True
+
+    def process_inbound_once(self) -> int:
+        """Act on up to INBOUND_PER_LOOK texts the webhooks handed over (monitoring.inbound.process_waiting), if
+        this process holds the lease (renewed here at most every RENEW_SECONDS, so the webhooks keep handing texts
+        over through a long delivery pass), then wake the run to deliver what they queued (a page, a reply).
+        Returns how many were acted on: 0 when none waited or another process holds the lease."""
+        if self.inbound_clinic is None:
+            self.inbound_clinic = open_clinic(self.config)
+        clinic = self.inbound_clinic
+        if time.monotonic() - self.renewed_at >= RENEW_SECONDS:
+            if not inbound.newest_waiting(clinic.db.conn):
+                return 0  # nothing to do: no lease renewed for it
+            if not lease.acquire(clinic, LEASE, self.holder, self.config["scheduler"]["lease_seconds"]):
+                return 0
+            self.renewed_at = time.monotonic()
+        done = inbound.process_waiting(clinic, utcnow(), limit=INBOUND_PER_LOOK)
+        if done:
+            self.wakeup()
+        return done
+
+    def _inbound(self) -> None:
+        """The inbound thread: acts on handed-over texts as soon as the watch (or a wakeup) sees them, and at
+        least every poll; a failure is logged, and the next look opens a new connection."""
+        while not self.stopped.is_set():
+            self.texts_waiting.wait(self.config["scheduler"]["poll_seconds"])
+            self.texts_waiting.clear()
+            try:
+                while self.process_inbound_once() and not self.stopped.is_set():
+                    pass
+            except Exception:
+                log.exception("acting on texts handed over by the webhooks failed; the next look tries again")
+                self._close_inbound()
+        self._close_inbound()
+
+    def _close_inbound(self) -> None:
+        opened, self.inbound_clinic = self.inbound_clinic, None
+        if opened is not None:
+            try:
+                opened.db.close()
+            except sqlite3.Error:
+                pass
 
     def _watch(self) -> None:
         """The watch's thread: a look every WATCH_SECONDS until shutdown; a failed look is logged, never fatal."""
@@ -191,11 +244,14 @@ class Runner:
         self.scheduler.start()
         self.watcher = threading.Thread(target=self._watch, name="crswatch-watch", daemon=True)
         self.watcher.start()
+        self.inbound = threading.Thread(target=self._inbound, name="crswatch-inbound", daemon=True)
+        self.inbound.start()
         log.info("scheduler started (every %ss, holder %s)", self.config["scheduler"]["poll_seconds"], self.holder)
 
     def wakeup(self) -> None:
         """Run due work now (a request committed texts): a page leaves within seconds, not at the next poll."""
         self.woken.set()
+        self.texts_waiting.set()  # a text this process's webhook handed over (the watch sees other processes')
         if self.scheduler.running:
             try:
                 self.scheduler.modify_job(JOB_ID, next_run_time=datetime.now(UTC))
@@ -205,8 +261,11 @@ class Runner:
     def shutdown(self) -> None:
         """Stop the job and the watch, waiting for a run in progress, and give up the lease."""
         self.stopped.set()
+        self.texts_waiting.set()
         if self.watcher is not None:
             self.watcher.join()
+        if self.inbound is not None:
+            self.inbound.join()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
         clinic = open_clinic(self.config)

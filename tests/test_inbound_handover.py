@@ -1,0 +1,176 @@
+"""The webhook hands a text over to a running scheduler (issue 19): it answers Twilio right after the text's
+commit, and the scheduler acts on it, several texts to one transaction. Nothing is lost, nothing is acted on
+twice, and with no live scheduler the webhook acts on the text itself as before."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from conftest import NURSES, PATIENT_PHONE, START, texts_to
+from test_scheduler import Recorder
+
+from monitoring import inbound, lease
+from monitoring.clinic import open_clinic
+from monitoring.store import to_text, transaction
+from scheduler.runner import Runner
+
+
+@pytest.fixture
+def clinic(app):
+    opened = open_clinic(app.config["CRS"])
+    yield opened
+    opened.db.close()
+
+
+def _scheduler_holds_lease(clinic, at=START, holder: str = "scheduler-host:1") -> None:
+    """A scheduler in another process took or renewed its lease at `at` (a pass does, every poll)."""
+    with transaction(clinic.db):
+        clinic.db.execute("INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?) ON CONFLICT (name) DO "
+                          "UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at",
+                          [lease.SCHEDULER, holder, to_text(at + timedelta(seconds=30))])
+
+
+def _inbound(clinic) -> list[tuple]:
+    return [tuple(row) for row in clinic.db.execute(
+        "SELECT body, status, processed_at IS NOT NULL, attempts FROM messages WHERE direction = 'in' ORDER BY id")]
+
+
+def _readings(clinic) -> int:
+    return clinic.db.execute("SELECT COUNT(*) FROM readings").fetchone()[0]
+
+
+def test_with_a_live_scheduler_the_webhook_stores_the_text_and_the_scheduler_acts_on_it(
+        patient, phone, client, admin_token, clinic):
+    """SOP 5 Grade 1 Home, line 64: SpO2 < 90% pages the nurse; handed over, the page is queued by the scheduler's
+    pass, not by the webhook, and the patient's urgent reply with it."""
+    _scheduler_holds_lease(clinic)
+    assert phone.text("o2 85").status_code == 200
+    assert _inbound(clinic) == [("o2 85", "waiting", 0, 0)]
+    assert texts_to(client, admin_token, NURSES[0]) == []  # nothing acted on yet
+    assert inbound.newest_waiting(clinic.db.conn) > 0
+    assert inbound.process_waiting(clinic, START) == 1
+    assert _inbound(clinic) == [("o2 85", "processed", 1, 0)]
+    assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]
+    assert any(m["body"].startswith("This needs care now. Call the clinic NOW")
+               for m in texts_to(client, admin_token, PATIENT_PHONE))  # in clinic hours
+    assert inbound.newest_waiting(clinic.db.conn) == 0
+
+
+def test_a_lease_not_renewed_for_half_its_length_is_no_live_scheduler(patient, phone, clinic, clock):
+    """A scheduler that stopped renewing (dead, stuck, or deep in a long delivery pass): the webhook acts on the
+    text itself, at once."""
+    _scheduler_holds_lease(clinic, at=START - timedelta(seconds=16))  # lease 30 s: renewed more than 15 s ago
+    assert phone.text("98.6").status_code == 200
+    assert _inbound(clinic) == [("98.6", "processed", 1, 0)]
+    _scheduler_holds_lease(clinic, at=START - timedelta(seconds=14))
+    assert phone.text("98.7").status_code == 200
+    assert _inbound(clinic)[-1] == ("98.7", "waiting", 0, 0)
+
+
+def test_texts_a_dead_scheduler_left_waiting_are_taken_over_by_the_next_webhooks(patient, phone, clinic, clock):
+    _scheduler_holds_lease(clinic)
+    for body in ("98.6", "o2 85", "99.1"):
+        phone.text(body)
+    assert [row[1] for row in _inbound(clinic)] == ["waiting"] * 3
+    clock.shift(timedelta(seconds=20))  # the scheduler died: its lease is not renewed
+    phone.text("98.8")
+    assert [row[1:3] for row in _inbound(clinic)] == [("processed", 1)] * 4  # its own and up to 5 left waiting
+    assert _readings(clinic) == 4
+
+
+def test_a_batch_commits_every_text_but_one_whose_processing_raises(patient, phone, clinic, monkeypatch):
+    """Each text is acted on in a savepoint: a bug on one rolls back that text alone (kept, counted, left to the
+    tick's retries at their pace), and the others in the same transaction are acted on."""
+    _scheduler_holds_lease(clinic)
+    for body in ("98.6", "temp 99.9", "99.1"):
+        phone.text(body)
+    real = inbound._from_patient
+
+    def failing(clinic_, patient_, message, now, *args, **kwargs):
+        real(clinic_, patient_, message, now, *args, **kwargs)  # its writes are made, then a bug
+        if message["body"] == "temp 99.9":
+            raise RuntimeError("a bug")
+
+    monkeypatch.setattr(inbound, "_from_patient", failing)
+    assert inbound.process_waiting(clinic, START) == 3
+    assert _inbound(clinic) == [("98.6", "processed", 1, 0), ("temp 99.9", "received", 0, 1), ("99.1", "processed", 1, 0)]
+    assert _readings(clinic) == 2  # the failed text's reading was rolled back with it
+    assert inbound.process_waiting(clinic, START) == 0  # not tried again each pass
+    monkeypatch.setattr(inbound, "_from_patient", real)
+    assert inbound.process_pending(clinic, START + timedelta(seconds=31)) == 1  # the tick's retry
+    assert _inbound(clinic)[1] == ("temp 99.9", "processed", 1, 1) and _readings(clinic) == 3
+
+
+def test_a_text_acted_on_by_a_webhook_and_by_the_scheduler_at_once_is_acted_on_once(app, patient, phone, clinic,
+                                                                                     monkeypatch):
+    """The scheduler reads the text as waiting; before it takes the write lock, a webhook (another connection)
+    takes it over and acts on it. Under the lock the scheduler finds it processed and leaves it."""
+    _scheduler_holds_lease(clinic)
+    phone.text("o2 85")
+    message_id = clinic.db.execute("SELECT id FROM messages WHERE direction = 'in'").fetchone()[0]
+    real = inbound._parse_ahead
+
+    def webhook_first(clinic_, row):
+        webhook = open_clinic(app.config["CRS"])
+        try:
+            inbound.process(webhook, message_id, now=START)
+        finally:
+            webhook.db.close()
+        return real(clinic_, row)
+
+    monkeypatch.setattr(inbound, "_parse_ahead", webhook_first)
+    assert inbound.process_waiting(clinic, START) == 1  # tried
+    assert _readings(clinic) == 1
+    assert clinic.db.execute("SELECT COUNT(*) FROM alerts").fetchone()[0] == 1
+    assert clinic.db.execute("SELECT COUNT(*) FROM messages WHERE direction = 'out' AND kind = 'alert'").fetchone()[0] == 1
+
+
+def test_a_text_that_arrived_after_the_pass_read_its_clock_waits_for_the_next_pass(patient, phone, clinic, clock):
+    """A pass's time is read once; a text stored after it is not processed at an earlier time than it arrived."""
+    _scheduler_holds_lease(clinic)
+    phone.text("98.6")
+    assert inbound.process_waiting(clinic, START - timedelta(seconds=1)) == 0
+    assert inbound.process_waiting(clinic, START) == 1
+
+
+def test_a_batch_gives_the_lock_up_after_its_time(patient, phone, clinic, monkeypatch):
+    """Several texts share a transaction, but one keeps the write lock no longer than WAITING_BATCH_SECONDS: the
+    webhooks' inbound commits wait for it (the p99 at 200 texts/s)."""
+    _scheduler_holds_lease(clinic)
+    for n in range(6):
+        phone.text(f"98.{n}")
+    commits: list[str] = []
+    clinic.db.conn.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
+    monkeypatch.setattr(inbound, "WAITING_BATCH_SECONDS", 0.0)  # each text takes longer than that
+    monkeypatch.setattr(inbound, "WAITING_YIELD_SECONDS", 0.0)
+    assert inbound.process_waiting(clinic, START) == 6
+    assert len(commits) == 6
+    commits.clear()
+    for n in range(6):
+        phone.text(f"99.{n}")
+    monkeypatch.setattr(inbound, "WAITING_BATCH_SECONDS", 60.0)
+    assert inbound.process_waiting(clinic, START) == 6
+    assert len(commits) == 1  # one fsync'd commit for the six
+    clinic.db.conn.set_trace_callback(None)
+
+
+def test_the_scheduler_s_inbound_thread_acts_only_while_it_holds_the_lease(app, patient, phone, clinic, client,
+                                                                           admin_token):
+    scheduler = Runner(app.config["CRS"], Recorder())  # as `flask --app app scheduler` builds it; not started
+    try:
+        _scheduler_holds_lease(clinic, holder="another-host:2")
+        phone.text("o2 85")
+        assert scheduler.watch_once() is False  # nothing to send yet
+        assert scheduler.texts_waiting.is_set()  # but a text waits: the inbound thread is woken
+        assert scheduler.process_inbound_once() == 0  # another scheduler holds the lease: its text
+        assert _inbound(clinic)[0][1] == "waiting"
+        with transaction(clinic.db):
+            clinic.db.execute("DELETE FROM leases")  # that scheduler stopped and gave its lease up
+        assert scheduler.process_inbound_once() == 1
+        assert scheduler.woken.is_set()  # the run is woken to deliver the page
+        assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]
+        assert clinic.db.execute("SELECT holder FROM leases").fetchone()[0] == scheduler.holder
+    finally:
+        scheduler._close_inbound()
+        if scheduler.watched is not None:
+            scheduler.watched.close()

@@ -95,7 +95,8 @@ class Runner:
         self.texts_waiting = threading.Event()  # a webhook handed a text over: the inbound thread acts on it
         self.inbound: threading.Thread | None = None
         self.inbound_clinic: Clinic | None = None  # the inbound thread's own connection, kept between looks
-        self.renewed_at = -RENEW_SECONDS  # time.monotonic of the inbound thread's last lease renewal
+        self.renewed_at = -RENEW_SECONDS  # time.monotonic of the inbound thread's last try at the lease
+        self.holding = False  # what that try found
 
     def run_once(self) -> dict[str, int] | None:
         """Run due work while there is news: a wakeup that arrives during a run (APScheduler would skip
@@ -184,9 +185,12 @@ class Runner:
         if time.monotonic() - self.renewed_at >= RENEW_SECONDS:
             if not inbound.newest_waiting(clinic.db.conn):
                 return 0  # nothing to do: no lease renewed for it
-            if not lease.acquire(clinic, LEASE, self.holder, self.config["scheduler"]["lease_seconds"]):
-                return 0
+            # tried at most every RENEW_SECONDS, held or not: with a runner in each gunicorn worker, a worker
+            # whose runner does not hold the lease must not take the write lock for each text it hands over
+            self.holding = lease.acquire(clinic, LEASE, self.holder, self.config["scheduler"]["lease_seconds"])
             self.renewed_at = time.monotonic()
+        if not self.holding:
+            return 0
         done = inbound.process_waiting(clinic, utcnow(), limit=INBOUND_PER_LOOK)
         if done:
             self.wakeup()

@@ -12,7 +12,7 @@ from test_scheduler import Recorder
 from monitoring import inbound, lease
 from monitoring.clinic import open_clinic
 from monitoring.store import to_text, transaction
-from scheduler.runner import Runner
+from scheduler.runner import RENEW_SECONDS, Runner
 
 
 @pytest.fixture
@@ -166,6 +166,8 @@ def test_the_scheduler_s_inbound_thread_acts_only_while_it_holds_the_lease(app, 
         assert _inbound(clinic)[0][1] == "waiting"
         with transaction(clinic.db):
             clinic.db.execute("DELETE FROM leases")  # that scheduler stopped and gave its lease up
+        assert scheduler.process_inbound_once() == 0  # the lease is tried again only RENEW_SECONDS after
+        scheduler.renewed_at -= RENEW_SECONDS
         assert scheduler.process_inbound_once() == 1
         assert scheduler.woken.is_set()  # the run is woken to deliver the page
         assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Crash drill: the app with its scheduler, 200 enrolled patients, `kill -9` mid-run, restart.
+"""Crash drill: the app and its scheduler (two processes), 200 enrolled patients, `kill -9` mid-run, restart.
 
 Prints prompts sent, duplicates, skipped check-ins, undelivered texts, and what happened to the
 texts patients sent before the crash. The last three counts of the first table must be 0. A burst of
@@ -49,10 +49,16 @@ def say(message: str) -> None:
 
 
 class Service:
+    """The web app (`flask serve` with `[scheduler] enabled = false`, as a gunicorn worker is configured) and the
+    scheduler in its own process (`flask --app app scheduler`): the deployment docs/operations.md recommends, in
+    which the webhook hands each text over to the scheduler (issue 19). Both are killed together."""
+
     def __init__(self, folder: Path, port: int):
         self.folder, self.port = folder, port
         self.env = {**os.environ, "CRS_CONFIG": str(folder / "clinic.toml")}
+        self.web_env = {**os.environ, "CRS_CONFIG": str(folder / "web.toml")}
         self.process: subprocess.Popen | None = None
+        self.scheduler: subprocess.Popen | None = None
 
     def flask(self, *args: str) -> str:
         result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=ROOT, env=self.env,
@@ -61,9 +67,12 @@ class Service:
 
     def start(self) -> None:
         with open(self.folder / "service.log", "a") as log:  # the child keeps its own copy of the handle
+            self.scheduler = subprocess.Popen(
+                [sys.executable, "-m", "flask", "--app", "app", "scheduler"], cwd=ROOT,
+                env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "flask", "--app", "app", "serve", "--port", str(self.port)], cwd=ROOT,
-                env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                env=self.web_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         atexit.register(self.stop)  # a drill that stops on an error must not leave the service running
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -75,13 +84,15 @@ class Service:
         raise SystemExit("the service did not start; see service.log")
 
     def kill9(self) -> None:
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
+        for process in (self.process, self.scheduler):
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=10)
+        for process in (self.process, self.scheduler):
+            if process and process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=10)
 
 
 def post_json(port: int, path: str, body: dict, token: str) -> dict:
@@ -110,7 +121,7 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="crswatch-drill-"))
     port = free_port()
     db_path = folder / "drill.db"
-    (folder / "clinic.toml").write_text(f"""
+    settings = f"""
 [database]
 path = "{db_path}"
 [sms]
@@ -123,12 +134,14 @@ auth_token = "{AUTH_TOKEN}"
 enabled = true
 poll_seconds = 1
 lease_seconds = 5
-""")
+"""
+    (folder / "clinic.toml").write_text(settings)
+    (folder / "web.toml").write_text(settings.replace("enabled = true", "enabled = false"))
     service = Service(folder, port)
     say(f"working in {folder}")
     service.flask("init-db")
     token = service.flask("staff", "add", "Drill Admin", "--role", "admin").strip().splitlines()[-1]
-    say("starting the service with its scheduler (outbox backend, 40 texts/s)")
+    say("starting the web app and its scheduler in a process of its own (outbox backend, 40 texts/s)")
     service.start()
     phones = [f"+1312300{index:04d}" for index in range(args.patients)]  # numbers that can exist (enrollment checks)
     say(f"enrolling {len(phones)} patients: each is due a prompt at once")
@@ -137,12 +150,20 @@ lease_seconds = 5
     for index, phone in enumerate(phones):
         ids[phone] = post_json(port, "/api/v1/patients", {"name": f"Drill Patient {index}", "phone": phone,
                                                           "therapy": "teclistamab", "dose_given_at": now}, token)["id"]
+    db = sqlite3.connect(db_path)
+    # the first 40 answer their prompt: each is sent first (the scheduler's poll, 1 s; an answer before it would
+    # answer the check-in, and no prompt would be due)
+    first = [ids[phone] for phone in phones[:40]]
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and db.execute(
+            f"SELECT COUNT(DISTINCT patient_id) FROM messages WHERE kind = 'prompt' AND status = 'sent' "
+            f"AND patient_id IN ({', '.join('?' for _ in first)})", first).fetchone()[0] < len(first):
+        time.sleep(0.05)
     accepted = []
     for index, phone in enumerate(phones[:40]):  # some patients answer, a few with red flags
         body = "o2 86" if index % 10 == 0 else "98.7"
         if text(port, phone, body, f"SMdrill{index:026d}") == 200:
             accepted.append(f"SMdrill{index:026d}")
-    db = sqlite3.connect(db_path)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         sent = db.execute("SELECT COUNT(*) FROM messages WHERE kind = 'prompt' AND status = 'sent'").fetchone()[0]

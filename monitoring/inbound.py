@@ -3,12 +3,12 @@
 `receive_sms` commits the inbound row before anything else, so a failure later on loses nothing:
 the row stays unprocessed and `process_pending` (run by every tick) tries it again.
 
-Who acts on it (issue 19): while a scheduler holds its lease, freshly renewed (it delivers every reply and
-page, so nothing the text causes leaves without it), the webhook answers Twilio right after that commit and
-hands the text over (status 'waiting'); the scheduler's next pass, woken within WATCH_SECONDS by the commit,
+Who acts on it (issue 19): in a gunicorn worker (no scheduler of its own), while the scheduler in its own
+process holds its lease, freshly renewed (it delivers every reply and page, so nothing the text causes leaves
+without it), the webhook answers Twilio right after that commit and hands the text over (status 'waiting'); the scheduler's next pass, woken within WATCH_SECONDS by the commit,
 processes every waiting text (`process_waiting`), several in one transaction, and delivers what they queued.
-With no live scheduler (the cron `flask tick`, tests, a scheduler that died), the webhook processes the text
-itself, and takes over what a dead scheduler left waiting. Each text is acted on once whoever processes it:
+Otherwise (`serve`, its scheduler in the same process; the simulator; the cron `flask tick`; a scheduler that
+died) the request processes the text itself, and a worker takes over what a dead scheduler left waiting. Each text is acted on once whoever processes it:
 the transaction that acts on it marks it processed, and skips a text already marked.
 
 Two times (issue 18: the clock is read once per request or pass, then passed down): when the text ARRIVED
@@ -117,14 +117,18 @@ def _data_version(clinic: Clinic) -> int:
     return int(clinic.db.conn.execute("PRAGMA data_version").fetchone()[0])
 
 
-def receive_sms(clinic: Clinic, *, sender: str, to: str, body: str, sid: str) -> Received:
+def receive_sms(clinic: Clinic, *, sender: str, to: str, body: str, sid: str, hand_over: bool = False) -> Received:
     """Store an inbound text, then process it. `sender` / `to` E.164, `body` the text, `sid` Twilio's
     MessageSid: the webhook's From, To, Body and MessageSid
     (https://www.twilio.com/docs/messaging/guides/webhook-request). Idempotent on the sid (Twilio retries a
     webhook it got no answer to). The row is committed first, at the arrival time read here; processing then
     reads the clock once (its `now`). A number sending INBOUND_BURST texts a minute has the rest deferred to
     the tick, unless the text may be a red flag. Never raises for a processing failure: the text is kept,
-    the failure counted, and the tick retries it (MAX_PROCESSING_ATTEMPTS, then a clinician_review alert)."""
+    the failure counted, and the tick retries it (MAX_PROCESSING_ATTEMPTS, then a clinician_review alert).
+    `hand_over`: the caller has no scheduler in its own process (a gunicorn worker beside `flask --app app
+    scheduler`): while the scheduler elsewhere runs (scheduler_processes), the text is stored 'waiting' and
+    left to it, and this returns at its commit. False (the simulator, `serve` with its own scheduler, whose
+    thread acting at once is quickest and gains no core by handing over): acted on here."""
     arrived = utcnow()
     stamp = to_text(arrived)
     # Read before the write lock (issue 19: every worker's text waits while one holds it), each read safe to
@@ -149,7 +153,7 @@ def receive_sms(clinic: Clinic, *, sender: str, to: str, body: str, sid: str) ->
         [to_text(arrived - INBOUND_BURST_WINDOW), sender,
          to_text(arrived - max(INBOUND_BURST_WINDOW, care.REPLY_WINDOW))]).fetchone()
     deferred = recent >= INBOUND_BURST and not _may_be_red_flag(clinic, body, arrived)
-    handed_over = not deferred and scheduler_processes(clinic, arrived)
+    handed_over = hand_over and not deferred and scheduler_processes(clinic, arrived)
     try:
         with transaction(clinic.db):
             message = clinic.db.conn.execute(  # the stored row as it is, defaults too, without reading it back

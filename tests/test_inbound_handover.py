@@ -176,3 +176,22 @@ def test_the_scheduler_s_inbound_thread_acts_only_while_it_holds_the_lease(app, 
         scheduler._close_inbound()
         if scheduler.watched is not None:
             scheduler.watched.close()
+
+
+def test_a_webhook_beside_its_own_scheduler_and_the_simulator_act_on_the_text_themselves(app, patient, phone,
+                                                                                           clinic):
+    """`serve` runs the scheduler in the web's process: handing over gains no core and its own thread acting at
+    once is quickest; the simulator shows the reply on the page it redirects to. Neither hands over, whoever
+    holds the lease."""
+    _scheduler_holds_lease(clinic)
+    woken: list[bool] = []
+    app.extensions["crswatch.runner"] = type("OwnRunner", (), {"wakeup": lambda self: woken.append(True)})()
+    try:
+        assert phone.text("98.6").status_code == 200
+    finally:
+        del app.extensions["crswatch.runner"]  # (as create_app with [scheduler] enabled = true)
+    assert woken == [True]
+    inbound.receive_sms(clinic, sender=PATIENT_PHONE, to="+15555550123", body="98.7", sid="SIM" + "0" * 32)
+    assert _inbound(clinic) == [("98.6", "processed", 1, 0), ("98.7", "processed", 1, 0)]
+    assert phone.text("98.8").status_code == 200  # a gunicorn worker with no scheduler of its own hands over
+    assert _inbound(clinic)[-1] == ("98.8", "waiting", 0, 0)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Flask, Request, Response, request
+from flask import Blueprint, Flask, Request, Response, current_app, request
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 
 from monitoring import alerts
@@ -54,7 +54,9 @@ def inbound():
     sender = form.get("From", "")
     if not sid or not sender:
         return Response("MessageSid and From are required", status=400, mimetype="text/plain")
-    received = receive_sms(clinic(), sender=sender, to=form.get("To", ""), body=form.get("Body", ""), sid=sid)
+    # handed over to a scheduler in another process (the gunicorn deployment: issue 19), acted on here beside our own
+    received = receive_sms(clinic(), sender=sender, to=form.get("To", ""), body=form.get("Body", ""), sid=sid,
+                           hand_over="crswatch.runner" not in current_app.extensions)
     if not received.duplicate:
         wake_delivery()
     return _twiml()  # replies go through the outbox, never inline, so every text is in the log

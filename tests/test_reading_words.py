@@ -619,3 +619,40 @@ def test_a_fever_typed_without_its_point_after_at_is_measured_again(phone, clien
     assert readings(config) == []
     [reply] = texts_to(client, admin_token, PATIENT_PHONE)[-1:]
     assert "measure again" in reply["body"], reply["body"]
+
+
+@pytest.mark.parametrize("body, reading", [
+    ("his pressure went from 120 to 85", (None, 85, None)),  # read by the word "pressure" before 120
+    ("pressure dropped from 120 to 85", (None, 85, None)),
+    ("o2 95 earlier, 87 now", (87, None, None)),  # the time reader took "earlier"
+    ("her oxygen was 95 earlier now 87", (87, None, None)),
+    ("sats 93 yesterday 88 today", (88, None, None)),
+    ("oxigeno 94 ayer, hoy 87", (87, None, None)),
+    ("85 por ciento de oxigeno", (85, None, None)),  # "ciento" alone is a hundred: a phantom 100 F, 85 unread
+    ("oxigeno 85 por ciento", (85, None, None)),
+    ("o2 85 per cent", (85, None, None)),
+])
+def test_a_fall_or_a_percent_said_in_words_is_read_and_paged(phone, client, admin_token, patient, config, clock, body,
+                                                             reading):
+    """The number after a fall ("went from 120 to 85", "95 earlier, 87 now") was left unread, and "85 por ciento de
+    oxigeno" read a temperature of 100 F no one took: a pressure under 90 or a new hypoxia went unpaged (SOP 5 Grade 1
+    Home, line 64: systolic < 90 and more than 10 below baseline; new hypoxia < 90%)."""
+    phone.text(body)
+    assert readings(config) == [reading]
+    assert len(pages(client, admin_token)) == 1
+
+
+@pytest.mark.parametrize("body, reading", [
+    ("his pressure 120-80", (None, 120, None)),  # a pair written with a dash, not a fall to 80
+    ("pressure 120 then 101", (None, 120, 38.33)),  # 101 may be a fever: never read away as a pressure (SOP 4 Grading)
+    ("o2 95 today 101", (95, None, 38.33)),
+])
+def test_the_same_vital_again_never_takes_a_pair_or_a_fever(phone, patient, config, clock, body, reading):
+    phone.text(body)
+    assert readings(config) == [reading]
+
+
+def test_a_percent_in_words_about_a_mood_is_no_saturation(phone, patient, config, clock):
+    """"me siento 80 por ciento mejor" ("I feel 80 percent better") is no saturation of 80, as "feeling 80% better"."""
+    phone.text("me siento 80 por ciento mejor")
+    assert readings(config) == []

@@ -83,7 +83,14 @@ def plain_words(body: str) -> str:
     text = re.sub(r"[ \t\r\f\v]+", " ", text).strip()
     text = letter_o_as_zero(text)
     text = re.sub(r"[a-z]+", lambda m: correct(m.group()), text)
+    text = _PERCENT_WORDS.sub("%", text)
     return _WEEK_AS_WEAK.sub(lambda m: m.group()[:-4] + "weak", text)
+
+
+# "85 por ciento de oxigeno", "85 per cent": a percent sign in words. "ciento" alone is a hundred (number_words), so
+# "85 por ciento" read a temperature of 100 F no one took and left the saturation of 85 unread: a new hypoxia unpaged
+# (SOP 5 Grade 1 Home: new hypoxia < 90%).
+_PERCENT_WORDS = re.compile(r"\b(?:por\s*ciento|per\s+cent)\b")
 
 
 # The lexicon by first letter: a misspelling rarely changes a word's first letter, and looking only

@@ -53,18 +53,37 @@ _SPO2_AFTER = re.compile(
 # dropped to 88" read 92 alone and the 88 as an implausible temperature, a new hypoxia unpaged (SOP 5 Grade 1 Home:
 # new hypoxia < 90%).
 # A few of these words, with commas: "o2 95 but it dropped to 87", "o2 95 now its only 87", "o2 95 this am, 87 now"
-# read 95 alone (review of 257a6de). Never "and" alone: "bp 120 and 80" is no fall. Not yet: "o2 95 earlier, 87 now"
-# (the time reader takes "earlier" first, leaving only the comma between the numbers): still 95, the 87 unread.
+# read 95 alone (review of 257a6de). Never "and" alone: "bp 120 and 80" is no fall. "o2 95 earlier, 87 now": the time
+# reader takes "earlier" first, leaving only the comma between the numbers; _again reads the words as written.
 _THEN_WORDS = (
     r"then|now|later|afterwards|after|ahora|luego|despues|went|came|gone|going|got|has|had|ha|down|dropped|drops|"
     r"dropping|fell|falling|bajo|baja|bajando|up|rose|risen|subio|sube|->|>|to|a|but|pero|are|is|it|it'?s|its|says|"
     r"reads|es|esta|only|just|at|"
-    r"en|earlier|before|antes|this\s+(?:morning|am)|esta\s+manana")
+    r"en|earlier|before|antes|this\s+(?:morning|am)|esta\s+manana|yesterday|today|tonight|ayer|hoy|anoche")
 _THEN = rf"\s*,?\s*(?:(?:and|y)\s+)?(?:(?:{_THEN_WORDS})(?![\w>])\s*,?\s*){{1,6}}"
 _SPO2_MORE = re.compile(
     r"(?:\s*-\s*|"  # a range the meter swung over: "o2 95-96" (96 was read as a temperature no one took)
     rf"{_THEN})"
     r"\s*(\d{1,3})(?!\d|[.,]\d)\s*%?")
+# The same vital again after a number read by the words before it ("his pressure went from 120 to 85"): the words
+# between, never a dash ("pressure 120-80" is a pair, not a fall to 80).
+_THEN_MORE = re.compile(rf"{_THEN}(\d{{1,3}})(?!\d|[.,]\d)\s*%?")
+
+
+def _again(work: Work, pattern: re.Pattern[str], end: int) -> re.Match[str] | None:
+    """The same vital again right after position `end` ("o2 95 then 87"), as `pattern` (_SPO2_MORE, _THEN_MORE)
+    reads it: in what is left to read, or in the text itself when another stage took a word between ("o2 95
+    earlier, 87 now": the time reader took "earlier", leaving only the comma) so long as the number is still
+    unread."""
+    more = pattern.match(work.left, end)
+    if more is None:
+        start = len(work.left[:end].rstrip())  # a match's trailing spaces may be a word another stage took
+        more = pattern.match(work.text, start)
+        if more is None or work.left[more.start(1):more.end(1)] != more.group(1):
+            return None
+    return more
+
+
 _HR_LABEL = f"(?:{vocabulary.alternation('vitals', 'labels', 'heart_rate')})"
 _HR = re.compile(rf"\b{_HR_LABEL}{_FILLER}(?<![\d.,])(\d{{1,3}})(?!\d|[.,]\d)")
 _HR_AFTER = re.compile(
@@ -242,7 +261,7 @@ def extract_vitals(work: Work) -> dict[str, Any]:
         # "bp 100 but dropped to 85", "sbp 110 then 85": the same vital again (read as an implausible temperature, a
         # pressure under 90 went unpaged: SOP 5 Grade 1 Home, systolic < 90 and more than 10 below baseline). Never a
         # number that may be a temperature ("bp 110 then 101": a fever is never read away, SOP 4 Grading).
-        while ((more := _SPO2_MORE.match(work.left, end)) and within(int(more.group(1)), SYSTOLIC_RANGE)
+        while ((more := _again(work, _SPO2_MORE, end)) and within(int(more.group(1)), SYSTOLIC_RANGE)
                and temperature_unit(Decimal(more.group(1))) is None and not work.left.startswith("/", more.end())):
             singles.append(int(more.group(1)))
             end = more.end()
@@ -274,7 +293,7 @@ def extract_vitals(work: Work) -> dict[str, Any]:
     for m in work.find(_SPO2_DECADE):  # "o2 in the high 80s": 87
         end = m.end()
         while True:
-            if (more := _SPO2_MORE.match(work.left, end)) and within(int(more.group(1)), SPO2_RANGE):
+            if (more := _again(work, _SPO2_MORE, end)) and within(int(more.group(1)), SPO2_RANGE):
                 saturations.append(int(more.group(1)))  # "o2 in the 80s, now 92": the same vital again
             elif then := _SPO2_DECADE_THEN.match(work.left, end):  # "o2 in the 90s, now in the 80s": 90 and 80
                 then_value, then_words = _decade(then)
@@ -292,7 +311,7 @@ def extract_vitals(work: Work) -> dict[str, Any]:
     for pattern in (_SPO2, _SPO2_AFTER):
         for m in work.find(pattern):
             values, end = [int(m.group(1))], m.end()
-            while pattern is _SPO2 and (more := _SPO2_MORE.match(work.left, end)) and within(int(more.group(1)), SPO2_RANGE):
+            while pattern is _SPO2 and (more := _again(work, _SPO2_MORE, end)) and within(int(more.group(1)), SPO2_RANGE):
                 values.append(int(more.group(1)))
                 end = more.end()
             work.take(m.start(), end)
@@ -310,7 +329,7 @@ def extract_vitals(work: Work) -> dict[str, Any]:
             values, end = [int(m.group(1))], m.end()
             # "heart rate 110 then 120": the same vital again. Never a number that may be a temperature ("hr 110 then
             # 101" lost its fever: SOP 4 Grading, fever >= 100.4 F is never read away).
-            while (pattern is _HR and (more := _SPO2_MORE.match(work.left, end))
+            while (pattern is _HR and (more := _again(work, _SPO2_MORE, end))
                    and within(int(more.group(1)), HEART_RATE_RANGE) and temperature_unit(Decimal(more.group(1))) is None):
                 values.append(int(more.group(1)))
                 end = more.end()
@@ -371,14 +390,24 @@ def add_vitals_by_context(work: Work, found: dict[str, Any]) -> dict[str, Any]:
         value = int(m.group(1))
         if vital == "heart_rate" and temperature_unit(Decimal(value)) is not None:
             continue  # "heart racing 101": a fever is never read away as a pulse (SOP 4: >= 100.4 F is CRS)
-        work.take(m.start(), m.end())
         field, bounds = {"heart_rate": ("heart_rate", HEART_RATE_RANGE), "spo2": ("spo2", SPO2_RANGE),
                          "blood_pressure": ("systolic", SYSTOLIC_RANGE)}[vital]
-        if not within(value, bounds):
-            found["implausible"].append(vital)
-        elif field not in found or (value > found[field] if field == "heart_rate" else value < found[field]):
-            found[field] = value
-            found.pop(f"{field}_said", None)  # a lower saturation than the decade said: its own number
-            if field == "systolic":
-                found["diastolic"] = None
+        values, end = [value], m.end()
+        # "his pressure went from 120 to 85", "her oxygen was 95 earlier, 87 now": the same vital again (85 was left
+        # unread, a pressure under 90 unpaged: SOP 5 Grade 1 Home, systolic < 90 and more than 10 below baseline;
+        # new hypoxia < 90%). Never a number that may be a temperature (a fever is never read away: SOP 4 Grading),
+        # nor one a slash makes a pair.
+        while ((more := _again(work, _THEN_MORE, end)) and within(int(more.group(1)), bounds)
+               and temperature_unit(Decimal(more.group(1))) is None and not work.left.startswith("/", more.end())):
+            values.append(int(more.group(1)))
+            end = more.end()
+        work.take(m.start(), end)
+        for value in values:
+            if not within(value, bounds):
+                found["implausible"].append(vital)
+            elif field not in found or (value > found[field] if field == "heart_rate" else value < found[field]):
+                found[field] = value
+                found.pop(f"{field}_said", None)  # a lower saturation than the decade said: its own number
+                if field == "systolic":
+                    found["diastolic"] = None
     return _settled(found)

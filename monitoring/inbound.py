@@ -177,7 +177,8 @@ def receive_sms(clinic: Clinic, *, sender: str, to: str, body: str, sid: str, ha
     except Exception:
         log.exception("inbound message %s kept but not processed; the next tick retries it", message_id)
         _note_failure(clinic, message_id, now)
-    _adopt_waiting(clinic, now)
+    if hand_over:  # a worker that found no live scheduler: what a dead one left waiting is this worker's too
+        _adopt_waiting(clinic, now)
     return Received(message_id, False)
 
 

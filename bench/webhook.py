@@ -691,6 +691,9 @@ def main() -> None:
                          help="split each server's time into rounds, order reversed every other round (default 2)")
     options.add_argument("--profile", type=int, metavar="TEXTS", nargs="?", const=1500,
                          help="no servers: CPU per text in process for all three, then crswatch under cProfile")
+    options.add_argument("--inline", action="store_true",
+                         help="crswatch without its scheduler's process: each text acted on in its request (as before "
+                              "issue 19's hand-over, and as `serve` does), for comparison")
     options.add_argument("--scheduler", action="store_true", help=argparse.SUPPRESS)  # crswatch's, commits counted
     args = options.parse_args()
     if args.scheduler:
@@ -733,7 +736,7 @@ def main() -> None:
                 env["BENCH_COMMITS"] = str(max(1.0, commits))
                 ours = label == "crswatch"
                 # crswatch's scheduler in its own process: the webhooks hand it their texts (it holds the lease)
-                scheduler = start_scheduler(env, log_path, db_path) if ours else None
+                scheduler = start_scheduler(env, log_path, db_path) if ours and not args.inline else None
                 server = start_gunicorn(spec, port, args.workers, env, log_path)
                 try:
                     run_load("closed", port, phones, min(2.0, part), processes, threads, 0, f"w{tag}")  # warm up
@@ -782,9 +785,12 @@ def main() -> None:
 
     cores = os.cpu_count() or 1
     print(f"\nPOST /sms/inbound under gunicorn, {args.workers} sync workers, {cores} cores shared with the load "
-          f"generator; {half:g} s per loop in {args.rounds} rounds. crswatch's scheduler runs in its own process "
-          f"(its CPU counted with the server's) and acts on the texts the webhooks hand it; crswatch makes "
-          f"{commits:.2f} fsync'd commits a text (traced in its first closed loop: webhooks and scheduler), and so "
+          f"generator; {half:g} s per loop in {args.rounds} rounds. "
+          + ("--inline: crswatch's webhooks act on each text in the request (no scheduler process); " if args.inline
+             else "crswatch's scheduler runs in its own process (its CPU counted with the server's) and acts on the "
+                  "texts the webhooks hand it; ")
+          + f"crswatch makes "
+          f"{commits:.2f} fsync'd commits a text (traced in its first closed loop, every process of it), and so "
           f"does the durable floor (one more commit for that share of its texts)")
     print(f"{'server':<10}{'closed loop: req/s':>19}{'p50 ms':>9}{'p99 ms':>9}{'CPU ms':>8}{'gen ms':>8}"
           f"{'cores busy':>12}{'errors':>8}"
@@ -821,7 +827,7 @@ def main() -> None:
     print(f"crswatch's closed loop: answered {answered:,.0f} texts/s, acted on {full['rps']:,.0f}/s (texts acted on "
           f"over the time until the last of them was: the throughput above; the scheduler finished at most "
           f"{drain:.2f} s after the load stopped)")
-    lags = [run["lag"] for run in runs["crswatch"][1]]
+    lags = [run["lag"] for run in runs["crswatch"][1] if "lag" in run]
     print(f"crswatch at {args.rate:g}/s: arrival to acted on (a red flag's page queued), p50 "
           f"{max(lag[0] for lag in lags) * 1e3:.0f} ms, p99 {max(lag[1] for lag in lags) * 1e3:.0f} ms (worst round; "
           f"{sum(lag[2] for lag in lags):,} texts)")

@@ -95,6 +95,7 @@ class Runner:
         self.texts_waiting = threading.Event()  # a webhook handed a text over: the inbound thread acts on it
         self.inbound: threading.Thread | None = None
         self.inbound_clinic: Clinic | None = None  # the inbound thread's own connection, kept between looks
+        self.inbound_file: tuple[int, int] | None = None  # the database file it is on (as the watch's)
         self.renewed_at = -RENEW_SECONDS  # time.monotonic of the inbound thread's last try at the lease
         self.holding = False  # what that try found
 
@@ -179,8 +180,13 @@ class Runner:
         this process holds the lease (renewed here at most every RENEW_SECONDS, so the webhooks keep handing texts
         over through a long delivery pass), then wake the run to deliver what they queued (a page, a reply).
         Returns how many were acted on: 0 when none waited or another process holds the lease."""
+        identity = _file_identity(self.config["database"]["path"])
+        if self.inbound_clinic is not None and identity != self.inbound_file:  # a file restored in place: use it
+            self._close_inbound()
+        if identity is None:  # missing (a restore under way): never create an empty file in its place
+            return 0
         if self.inbound_clinic is None:
-            self.inbound_clinic = open_clinic(self.config)
+            self.inbound_clinic, self.inbound_file = open_clinic(self.config), identity
         clinic = self.inbound_clinic
         if time.monotonic() - self.renewed_at >= RENEW_SECONDS:
             if not inbound.newest_waiting(clinic.db.conn):

@@ -195,3 +195,40 @@ def test_a_webhook_beside_its_own_scheduler_and_the_simulator_act_on_the_text_th
     assert _inbound(clinic) == [("98.6", "processed", 1, 0), ("98.7", "processed", 1, 0)]
     assert phone.text("98.8").status_code == 200  # a gunicorn worker with no scheduler of its own hands over
     assert _inbound(clinic)[-1] == ("98.8", "waiting", 0, 0)
+
+
+def test_the_inbound_thread_follows_a_database_file_restored_in_place(app, patient, phone, clinic, tmp_path):
+    """docs/operations.md: a restored file is used without a restart. The inbound thread keeps a connection of its
+    own: on the replaced file it would act on the old one's texts, and a text handed over in the restored file would
+    wait for the tick's retry (30 s), a red flag unpaged meanwhile."""
+    import os
+
+    from monitoring.store import connect
+
+    path = app.config["CRS"]["database"]["path"]
+    scheduler = Runner(app.config["CRS"], Recorder())
+    try:
+        _scheduler_holds_lease(clinic, holder=scheduler.holder)
+        phone.text("98.6")
+        assert scheduler.process_inbound_once() == 1  # its connection opened, on the file as it is
+        backup = str(tmp_path / "backup.db")
+        source = connect(path)
+        source.conn.execute("VACUUM INTO ?", [backup])
+        source.close()
+        clinic.db.close()
+        os.replace(backup, path)
+        for suffix in ("-wal", "-shm"):
+            if os.path.exists(path + suffix):
+                os.remove(path + suffix)
+        restored = open_clinic(app.config["CRS"])
+        try:
+            # a worker hands a text over in the restored file (the lease row came with the backup)
+            inbound.receive_sms(restored, sender=PATIENT_PHONE, to="+15555550123", body="o2 85", sid="SM" + "5" * 32,
+                                hand_over=True)
+            assert _inbound(restored)[-1] == ("o2 85", "waiting", 0, 0)
+            assert scheduler.process_inbound_once() == 1
+            assert _inbound(restored)[-1] == ("o2 85", "processed", 1, 0)
+        finally:
+            restored.db.close()
+    finally:
+        scheduler._close_inbound()

@@ -195,3 +195,22 @@ def test_a_webhook_beside_its_own_scheduler_and_the_simulator_act_on_the_text_th
     assert _inbound(clinic) == [("98.6", "processed", 1, 0), ("98.7", "processed", 1, 0)]
     assert phone.text("98.8").status_code == 200  # a gunicorn worker with no scheduler of its own hands over
     assert _inbound(clinic)[-1] == ("98.8", "waiting", 0, 0)
+
+
+def test_a_text_handed_over_just_before_the_wall_clock_stepped_back_is_acted_on_at_the_next_pass(
+        app, patient, phone, clinic, client, admin_token, clock):
+    """SOP 5 Grade 1 Home, line 64: SpO2 < 90% pages the nurse. The text is stored at the clock's time; the
+    wall clock then steps back an hour (NTP, a restored VM). The scheduler's next look must act on it, not
+    leave it waiting until the clock catches up with its arrival an hour later (the webhook that stored it
+    would have acted on it at once)."""
+    _scheduler_holds_lease(clinic)
+    assert phone.text("o2 85").status_code == 200
+    assert _inbound(clinic) == [("o2 85", "waiting", 0, 0)]
+    clock.move_to(START - timedelta(hours=1))
+    scheduler = Runner(app.config["CRS"], Recorder())  # the scheduler, renewing its lease at the new time
+    try:
+        assert scheduler.process_inbound_once() == 1
+    finally:
+        scheduler._close_inbound()
+    assert _inbound(clinic) == [("o2 85", "processed", 1, 0)]
+    assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]

@@ -105,6 +105,9 @@ class _Ahead:
     created_at: str
     parsed: Parsed
     said: replies.Said  # _said of the parsed body: what replies need of it (the concern too)
+    # the clinic's settings_version it was parsed by (its time zone): an edit taken in since (Clinic.refresh, by
+    # this text's transaction or an earlier text's in the same batch) means it is parsed again inside
+    settings_version: int | None = None
 
 
 def _parse_ahead(clinic: Clinic, message: sqlite3.Row) -> _Ahead | None:
@@ -112,7 +115,7 @@ def _parse_ahead(clinic: Clinic, message: sqlite3.Row) -> _Ahead | None:
     if body is None or _LONE_DIGIT.match(body):
         return None
     parsed = parse(body, clinic.local(from_text(message["created_at"])))
-    return _Ahead(body, message["created_at"], parsed, _said(parsed, body))
+    return _Ahead(body, message["created_at"], parsed, _said(parsed, body), clinic.settings_version)
 
 
 def _data_version(clinic: Clinic) -> int:
@@ -348,8 +351,9 @@ def process(clinic: Clinic, message_id: int, known: _Known | None = None, *, now
     received = {known.message["from_number"]: known.sent_in_reply_window} if known is not None else None
     clinic.prepare()
     with transaction(clinic.db):
-        if clinic.refresh():  # an admin's edit committed since the request began: triaged by the settings now
-            ahead = None  # parsed in the time zone the request began with
+        clinic.refresh()  # an admin's edit committed since the request began: triaged by the settings now
+        if ahead is not None and ahead.settings_version != clinic.settings_version:
+            ahead = None  # parsed in the time zone before that edit (process_waiting: maybe an earlier text took it in)
         if known is not None and _data_version(clinic) == known.data_version:
             message = known.message
         else:

@@ -3,7 +3,8 @@ commit, and the scheduler acts on it, several texts to one transaction. Nothing 
 twice, and with no live scheduler the webhook acts on the text itself as before."""
 from __future__ import annotations
 
-from datetime import timedelta
+import sqlite3
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import NURSES, PATIENT_PHONE, START, texts_to
@@ -214,3 +215,32 @@ def test_a_text_handed_over_just_before_the_wall_clock_stepped_back_is_acted_on_
         scheduler._close_inbound()
     assert _inbound(clinic) == [("o2 85", "processed", 1, 0)]
     assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]
+
+
+def test_a_time_zone_edit_committed_while_a_batch_was_parsed_applies_to_every_text_of_the_batch(
+        app, config, patient, phone, clinic, monkeypatch):
+    """Texts are parsed before the batch's write lock; an admin's time zone edit committed meanwhile (Clinic.refresh)
+    must date each text's "at 9am" by the zone in force under the lock, as it would have in the request: not
+    only the batch's first text."""
+    _scheduler_holds_lease(clinic)
+    for body in ("took tylenol at 9am", "took tylenol at 9am again"):
+        phone.text(body)
+    real = inbound._parse_ahead
+    parsed: list[str] = []
+
+    def then_an_edit(clinic_, row):
+        ahead = real(clinic_, row)
+        parsed.append(row["body"])
+        if len(parsed) == 2:  # another worker commits the edit before the batch takes the lock
+            other = sqlite3.connect(config["database"]["path"])
+            with other:
+                other.execute("INSERT OR REPLACE INTO settings (key, value, updated_by, updated_at) VALUES "
+                              "(?, ?, ?, ?)", ["clinic.timezone", '"America/New_York"', "Ada Admin", to_text(START)])
+            other.close()
+        return ahead
+
+    monkeypatch.setattr(inbound, "_parse_ahead", then_an_edit)
+    assert inbound.process_waiting(clinic, START) == 2
+    given = [row[0] for row in clinic.db.execute("SELECT given_at FROM medications ORDER BY id")]
+    nine_in_new_york = to_text(datetime(2026, 3, 3, 14, 0, tzinfo=UTC))
+    assert given == [nine_in_new_york, nine_in_new_york]

@@ -178,12 +178,13 @@ def receive_sms(clinic: Clinic, *, sender: str, to: str, body: str, sid: str, ha
         return Received(message_id, False)
     known = _Known(message, own, cared, version, in_reply_window + 1)
     now = utcnow()  # the processing's one reading of the clock
+    if _adopt_waiting(clinic, now, before=message_id):  # sent before this one: acted on first, in their order
+        known = None  # they may have changed what was read for this one (a STOP, a caregiver's answer)
     try:
         process(clinic, message_id, known, now=now)
     except Exception:
         log.exception("inbound message %s kept but not processed; the next tick retries it", message_id)
         _note_failure(clinic, message_id, now)
-    _adopt_waiting(clinic, now)
     return Received(message_id, False)
 
 
@@ -196,19 +197,22 @@ def scheduler_processes(clinic: Clinic, now: datetime) -> bool:
     return lease.held(clinic, lease.SCHEDULER, now, seconds, renewed_within=seconds / 2)
 
 
-def _adopt_waiting(clinic: Clinic, now: datetime) -> None:
+def _adopt_waiting(clinic: Clinic, now: datetime, before: int) -> int:
     """Texts handed over to a scheduler that stopped before acting on them (its lease lapsed: this webhook
-    processed its own text), the oldest first, ADOPTED_PER_TEXT of them: each webhook after takes a few more,
-    so nothing waits for a scheduler that is not coming back. One indexed read when there are none."""
+    processes its own text, id `before`), the oldest first, ADOPTED_PER_TEXT of them: each webhook after takes a
+    few more, so nothing waits for a scheduler that is not coming back. They were sent before the webhook's own
+    text, so they are acted on before it, as in their requests (a "Temp 100." before the "7" that completes it
+    is asked about first). One indexed read when there are none. Returns how many were tried."""
     waiting = [row[0] for row in clinic.db.conn.execute(
         "SELECT id FROM messages INDEXED BY messages_unprocessed WHERE direction = 'in' AND processed_at IS NULL "
-        "AND status = 'waiting' ORDER BY id LIMIT ?", [ADOPTED_PER_TEXT]).fetchall()]
+        "AND status = 'waiting' AND id < ? ORDER BY id LIMIT ?", [before, ADOPTED_PER_TEXT]).fetchall()]
     for message_id in waiting:
         try:
             process(clinic, message_id, now=now)
         except Exception:
             log.exception("inbound message %s (left waiting by a scheduler) failed", message_id)
             _note_failure(clinic, message_id, now)
+    return len(waiting)
 
 
 def _may_be_red_flag(clinic: Clinic, body: str, arrived: datetime) -> bool:

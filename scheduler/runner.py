@@ -128,7 +128,7 @@ class Runner:
             try:
                 return run_due_work(self.config, self.gateway, self.limiter, self.batch,
                                     clock_step=self._clock_step(), holder=self.holder,
-                                    until=taken + self.lease_half, waiting_texts=False)
+                                    until=taken + self.lease_half)
             except Exception:
                 log.exception("due work failed; the next run tries again")
                 return None

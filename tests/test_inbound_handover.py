@@ -262,3 +262,32 @@ def test_a_webhook_acts_on_the_texts_a_dead_scheduler_left_waiting_before_its_ow
     replies = [m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE)[before:]]
     assert replies[0].startswith("We are not sure we read that temperature right"), replies
     assert any(reply.startswith("You have a fever") for reply in replies[1:]), replies
+
+
+def test_an_answer_handed_over_before_its_check_in_was_missed_is_read_before_the_pass_counts_it_missed(
+        app, patient, phone, clinic, client, admin_token, clock):
+    """The patient answers the check-in a second before it would count as missed (missed_after_minutes 45); the
+    webhook hands the answer over, and the scheduler's poll pass runs before its inbound thread has acted on it.
+    The pass must not count the answered check-in missed: with one missed before, that paged the nurse for
+    silence ("missed_checkins") while the patient's answer sat in the database."""
+    scheduler = Runner(app.config["CRS"], Recorder())  # as `flask --app app scheduler` builds it; not started
+    try:
+        assert scheduler.run_once() is not None  # the check-in prompt goes out, and the lease is taken
+        with transaction(clinic.db):
+            clinic.db.execute("UPDATE episodes SET missed_count = 1")  # the check-in before went unanswered
+        clock.move_to(START + timedelta(minutes=44, seconds=50))
+        scheduler.run_once()  # a pass renews the lease (and sends the reminder)
+        clock.move_to(START + timedelta(minutes=44, seconds=59))
+        assert phone.text("98.6").status_code == 200
+        assert _inbound(clinic)[-1] == ("98.6", "waiting", 0, 0)
+        clock.move_to(START + timedelta(minutes=45, seconds=1))
+        scheduler.run_once()  # the poll's pass, before the inbound thread's look
+        scheduler.process_inbound_once()
+    finally:
+        scheduler._close_inbound()
+        if scheduler.watched is not None:
+            scheduler.watched.close()
+    assert _inbound(clinic)[-1][1:3] == ("processed", 1)
+    assert clinic.db.execute("SELECT missed_count FROM episodes").fetchone()[0] == 0
+    assert [tuple(row) for row in clinic.db.execute("SELECT level, reasons FROM alerts")] == []
+    assert [m["body"] for m in texts_to(client, admin_token, NURSES[0]) if m["kind"] == "alert"] == []

@@ -309,11 +309,13 @@ def process_waiting(clinic: Clinic, now: datetime, limit: int = 1000) -> int:
         [to_text(now), to_text(now + ARRIVED_AHEAD), limit]).fetchall()
     tried = 0
     ahead: dict[int, _Ahead | None] = {}
+    received: dict[int, dict[str, int]] = {}
     while tried < len(rows):
         chunk = rows[tried:tried + WAITING_BATCH]
         for row in chunk:  # pure: before the lock (a text a batch's time left out is parsed once, not again)
             if row["id"] not in ahead:
                 ahead[row["id"]] = _parse_ahead(clinic, row)
+                received[row["id"]] = {row["from_number"]: _sent_in_reply_window(clinic, row)}
         clinic.prepare()
         failed: list[int] = []
         with transaction(clinic.db):
@@ -321,7 +323,7 @@ def process_waiting(clinic: Clinic, now: datetime, limit: int = 1000) -> int:
             for row in chunk:
                 clinic.db.conn.execute("SAVEPOINT waiting_text")
                 try:
-                    process(clinic, row["id"], now=now, ahead=ahead[row["id"]])
+                    process(clinic, row["id"], now=now, ahead=ahead[row["id"]], received=received[row["id"]])
                 except Exception:
                     log.exception("inbound message %s kept but not processed; the tick retries it", row["id"])
                     clinic.db.conn.execute("ROLLBACK TO waiting_text")
@@ -337,8 +339,20 @@ def process_waiting(clinic: Clinic, now: datetime, limit: int = 1000) -> int:
     return tried
 
 
+def _sent_in_reply_window(clinic: Clinic, message: sqlite3.Row) -> int:
+    """The texts `message`'s number had sent in care.REPLY_WINDOW when it arrived, itself included, as receive_sms
+    counts them for a text acted on in its request (care.reply_budget_spent): a text acted on later, in a batch,
+    is not counted with the texts that arrived after it. Read before the write lock: every text before it is
+    committed (ids are given in commit order)."""
+    rows = clinic.db.conn.execute(
+        "SELECT COUNT(*) FROM messages WHERE direction = 'in' AND from_number = ? AND created_at >= ? AND id < ?",
+        [message["from_number"], to_text(from_text(message["created_at"]) - care.REPLY_WINDOW),
+         message["id"]]).fetchall()
+    return int(rows[0][0]) + 1
+
+
 def process(clinic: Clinic, message_id: int, known: _Known | None = None, *, now: datetime,
-            ahead: _Ahead | None = None) -> None:
+            ahead: _Ahead | None = None, received: Mapping[str, int] | None = None) -> None:
     """Understand a stored text (`message_id`, its messages row) and act on it, in one transaction: a patient's
     or a caregiver's text is triaged and answered, a staff phone's ACK acknowledges, a stranger gets one
     generic reply a day. Nothing happens for a text already processed. `known`: what receive_sms read as it
@@ -346,13 +360,15 @@ def process(clinic: Clinic, message_id: int, known: _Known | None = None, *, now
     text is parsed before the write lock is taken. `now`: aware UTC, the processing's time (the caller's one
     reading of the clock); the text's arrival time is its row's created_at. The clinic's settings are those in
     force as the transaction begins (Clinic.refresh: an edit committed since the request began applies).
-    `ahead`: the text parsed before the lock by a caller without `known` (process_waiting). Raises what a bug
+    `ahead`, `received`: the text parsed, and its sender's texts counted for the reply budget
+    (care.reply_to_patient), before the lock by a caller without `known` (process_waiting). Raises what a bug
     raises (the caller counts it: `_note_failure`)."""
     if known is not None and known.message["id"] != message_id:
         known = None  # what receive_sms read is another text's
     if ahead is None and known is not None:
         ahead = _parse_ahead(clinic, known.message)
-    received = {known.message["from_number"]: known.sent_in_reply_window} if known is not None else None
+    if known is not None:
+        received = {known.message["from_number"]: known.sent_in_reply_window}
     clinic.prepare()
     with transaction(clinic.db):
         clinic.refresh()  # an admin's edit committed since the request began: triaged by the settings now

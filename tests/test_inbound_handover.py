@@ -291,3 +291,21 @@ def test_an_answer_handed_over_before_its_check_in_was_missed_is_read_before_the
     assert clinic.db.execute("SELECT missed_count FROM episodes").fetchone()[0] == 0
     assert [tuple(row) for row in clinic.db.execute("SELECT level, reasons FROM alerts")] == []
     assert [m["body"] for m in texts_to(client, admin_token, NURSES[0]) if m["kind"] == "alert"] == []
+
+
+def test_texts_acted_on_in_one_batch_each_count_toward_the_reply_budget_as_they_arrived(patient, phone, clinic,
+                                                                                      client, admin_token):
+    """The reply budget (care.REPLY_BUDGET, 20 texts in 10 minutes) counts the texts a number had sent when each
+    arrived, as in the request: the 20th is answered, the 21st is told replies are paused. Acted on in one batch,
+    the 20th must not be counted with the 21st that arrived after it."""
+    _scheduler_holds_lease(clinic)
+    for _ in range(19):
+        phone.text("98.6")
+        assert inbound.process_waiting(clinic, START) == 1
+    before = len(texts_to(client, admin_token, PATIENT_PHONE))
+    phone.text("98.7")  # the 20th
+    phone.text("98.8")  # the 21st, a moment after
+    assert inbound.process_waiting(clinic, START) == 2
+    replies = [m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE)[before:]]
+    assert replies[0].startswith("Thank you. No fever now."), replies
+    assert len(replies) == 2 and "paused" in replies[1].lower(), replies

@@ -309,3 +309,52 @@ def test_texts_acted_on_in_one_batch_each_count_toward_the_reply_budget_as_they_
     replies = [m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE)[before:]]
     assert replies[0].startswith("Thank you. No fever now."), replies
     assert len(replies) == 2 and "paused" in replies[1].lower(), replies
+
+
+def _parser_fails_on_snowmen(monkeypatch) -> None:
+    real = inbound.parse
+
+    def failing(body, now):
+        if "\u2603" in body:
+            raise ValueError("a parser bug")
+        return real(body, now)
+
+    monkeypatch.setattr(inbound, "parse", failing)
+
+
+def test_a_text_the_parser_fails_on_is_counted_alone_and_the_batch_and_the_pass_go_on(
+        app, patient, phone, clinic, client, admin_token, monkeypatch):
+    """The parser never raises on any text (a property test); if it ever does on one handed-over text, as it is
+    parsed before the lock, that text alone is counted and left to the tick's retries (then a person reads it):
+    the texts beside it are acted on, and the scheduler's pass still delivers the page. Raising out of
+    process_waiting stopped every pass of the scheduler (no page, no prompt) while the text waited."""
+    _scheduler_holds_lease(clinic)
+    phone.text("o2 85")
+    phone.text("98.6 \u2603")
+    _parser_fails_on_snowmen(monkeypatch)
+    recorder = Recorder()
+    scheduler = Runner(app.config["CRS"], recorder)
+    with transaction(clinic.db):
+        clinic.db.execute("DELETE FROM leases")  # this scheduler takes the lease at its pass
+    assert scheduler.run_once() is not None
+    assert _inbound(clinic) == [("o2 85", "processed", 1, 0), ("98.6 \u2603", "received", 0, 1)]
+    assert (NURSES[0], "alert") in recorder.sent  # SOP 5 Grade 1 Home, line 64: SpO2 < 90% pages the nurse
+
+
+def test_a_text_the_parser_fails_on_does_not_hold_up_the_red_flag_beside_it_in_the_inbound_thread(
+        app, patient, phone, clinic, client, admin_token, monkeypatch):
+    """The same parser failure met by the scheduler's inbound thread: the 'o2 85' in the same look is acted on at
+    once, not left with it for the tick's retry 30 s later (SOP 5 Grade 1 Home, line 64: SpO2 < 90% pages)."""
+    _scheduler_holds_lease(clinic)
+    phone.text("98.6 \u2603")
+    phone.text("o2 85")
+    _parser_fails_on_snowmen(monkeypatch)
+    scheduler = Runner(app.config["CRS"], Recorder())
+    with transaction(clinic.db):
+        clinic.db.execute("DELETE FROM leases")
+    try:
+        assert scheduler.process_inbound_once() == 2
+    finally:
+        scheduler._close_inbound()
+    assert _inbound(clinic) == [("98.6 \u2603", "received", 0, 1), ("o2 85", "processed", 1, 0)]
+    assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]

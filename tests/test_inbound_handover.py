@@ -358,3 +358,30 @@ def test_a_text_the_parser_fails_on_does_not_hold_up_the_red_flag_beside_it_in_t
         scheduler._close_inbound()
     assert _inbound(clinic) == [("98.6 \u2603", "received", 0, 1), ("o2 85", "processed", 1, 0)]
     assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]
+
+
+def test_a_nurse_s_ack_handed_over_before_the_call_is_due_stops_it_though_the_pass_runs_first(
+        app, patient, phone, clinic, client, admin_token, clock):
+    """The nurse texts ACK a second before the unacknowledged urgent page would phone her (call_after_minutes 5);
+    the webhook hands the ACK over, and the scheduler's poll pass runs before its inbound thread acts on it. The
+    ACK must stop the call, as it did when the webhook acted on it in the request."""
+    scheduler = Runner(app.config["CRS"], Recorder())  # as `flask --app app scheduler` builds it; not started
+    try:
+        assert scheduler.run_once() is not None  # the lease is taken
+        assert phone.text("o2 85").status_code == 200
+        assert scheduler.process_inbound_once() == 1  # SOP 5 Grade 1 Home, line 64: SpO2 < 90% pages the nurse
+        scheduler.run_once()
+        clock.move_to(START + timedelta(minutes=4, seconds=50))
+        scheduler.run_once()  # a pass renews the lease
+        clock.move_to(START + timedelta(minutes=4, seconds=59))
+        assert phone.text("ACK", sender=NURSES[0]).status_code == 200
+        assert _inbound(clinic)[-1] == ("ACK", "waiting", 0, 0)
+        clock.move_to(START + timedelta(minutes=5, seconds=1))
+        scheduler.run_once()  # the poll's pass, before the inbound thread's look
+        scheduler.process_inbound_once()
+    finally:
+        scheduler._close_inbound()
+        if scheduler.watched is not None:
+            scheduler.watched.close()
+    assert clinic.db.execute("SELECT status FROM alerts").fetchone()[0] == "acknowledged"
+    assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert", "info"]  # the page, the ACK's thanks

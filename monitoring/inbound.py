@@ -176,12 +176,12 @@ def receive_sms(clinic: Clinic, *, sender: str, to: str, body: str, sid: str, ha
         return Received(message_id, False)
     if handed_over:  # the scheduler acts on it within a pass: process_waiting
         return Received(message_id, False)
-    known = _Known(message, own, cared, version, in_reply_window + 1)
+    known: _Known | None = _Known(message, own, cared, version, in_reply_window + 1)
     now = utcnow()  # the processing's one reading of the clock
     if _adopt_waiting(clinic, now, before=message_id):  # sent before this one: acted on first, in their order
         known = None  # they may have changed what was read for this one (a STOP, a caregiver's answer)
     try:
-        process(clinic, message_id, known, now=now)
+        process(clinic, message_id, known, now=now, received={sender: in_reply_window + 1})
     except Exception:
         log.exception("inbound message %s kept but not processed; the next tick retries it", message_id)
         _note_failure(clinic, message_id, now)

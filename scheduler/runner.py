@@ -97,6 +97,7 @@ class Runner:
         self.inbound_clinic: Clinic | None = None  # the inbound thread's own connection, kept between looks
         self.renewed_at = -RENEW_SECONDS  # time.monotonic of the inbound thread's last try at the lease
         self.holding = False  # what that try found
+        self.pass_started: float | None = None  # time.monotonic when the run's pass in progress took the lease
 
     def run_once(self) -> dict[str, int] | None:
         """Run due work while there is news: a wakeup that arrives during a run (APScheduler would skip
@@ -125,6 +126,7 @@ class Runner:
                 clinic.db.close()
             if not held:
                 return None
+            self.pass_started = taken
             try:
                 return run_due_work(self.config, self.gateway, self.limiter, self.batch,
                                     clock_step=self._clock_step(), holder=self.holder,
@@ -132,6 +134,8 @@ class Runner:
             except Exception:
                 log.exception("due work failed; the next run tries again")
                 return None
+            finally:
+                self.pass_started = None
 
     def _clock_step(self) -> timedelta | None:
         """How much further the wall clock moved than the monotonic one since the last pass: a step
@@ -182,13 +186,22 @@ class Runner:
         if self.inbound_clinic is None:
             self.inbound_clinic = open_clinic(self.config)
         clinic = self.inbound_clinic
-        if time.monotonic() - self.renewed_at >= RENEW_SECONDS:
+        looked = time.monotonic()
+        if looked - self.renewed_at >= RENEW_SECONDS:
             if not inbound.newest_waiting(clinic.db.conn):
                 return 0  # nothing to do: no lease renewed for it
-            # tried at most every RENEW_SECONDS, held or not: with a runner in each gunicorn worker, a worker
-            # whose runner does not hold the lease must not take the write lock for each text it hands over
-            self.holding = lease.acquire(clinic, LEASE, self.holder, self.config["scheduler"]["lease_seconds"])
-            self.renewed_at = time.monotonic()
+            started = self.pass_started
+            # Not while the run's pass has gone on longer than a pass does (it starts no text after half the lease):
+            # it is stuck (a send that never returns), and a lease kept alive by the texts coming in would keep
+            # the scheduler that takes over a lapsed lease from delivering any page. The lease lapses; the texts
+            # already handed over are still acted on here, and the webhooks act on new ones after half a lease.
+            # Tried at most every RENEW_SECONDS, held or not: with a runner in each gunicorn worker, a worker whose
+            # runner does not hold the lease must not take the write lock for each text it hands over.
+            if started is None or looked - started <= self.lease_half:
+                self.holding = lease.acquire(clinic, LEASE, self.holder, self.config["scheduler"]["lease_seconds"])
+            else:
+                self.holding = lease.holds(clinic, LEASE, self.holder, utcnow())
+            self.renewed_at = looked
         if not self.holding:
             return 0
         done = inbound.process_waiting(clinic, utcnow(), limit=INBOUND_PER_LOOK)

@@ -4,6 +4,7 @@ twice, and with no live scheduler the webhook acts on the text itself as before.
 from __future__ import annotations
 
 import sqlite3
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -385,3 +386,26 @@ def test_a_nurse_s_ack_handed_over_before_the_call_is_due_stops_it_though_the_pa
             scheduler.watched.close()
     assert clinic.db.execute("SELECT status FROM alerts").fetchone()[0] == "acknowledged"
     assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert", "info"]  # the page, the ACK's thanks
+
+
+def test_a_scheduler_stuck_in_its_pass_does_not_keep_its_lease_alive_by_acting_on_texts(app, patient, phone, clinic,
+                                                                                        clock):
+    """A scheduler's pass is stuck (a send that never returns): it delivers nothing, and its lease must lapse so a
+    second scheduler takes over and delivers the page (SOP 5 Grade 1 Home, line 64: SpO2 < 90% pages the nurse).
+    Its inbound thread, still acting on the texts handed over to it, renewed the lease with each, so while texts
+    kept coming no one took over."""
+    stuck = Runner(app.config["CRS"], Recorder())
+    try:
+        _scheduler_holds_lease(clinic, holder=stuck.holder)  # its pass took the lease at START
+        stuck.pass_started = time.monotonic() - stuck.lease_half - 1  # and has been stuck in it since
+        clock.move_to(START + timedelta(seconds=10))
+        assert phone.text("o2 85").status_code == 200
+        assert _inbound(clinic)[-1][1] == "waiting"
+        assert stuck.process_inbound_once() == 1  # still acted on: the alert is on the dashboard
+        clock.move_to(START + timedelta(seconds=31))  # 30 s after the stuck pass took the lease
+        recorder = Recorder()
+        other = Runner(app.config["CRS"], recorder)
+        assert other.run_once() is not None  # takes the lapsed lease over
+        assert (NURSES[0], "alert") in recorder.sent
+    finally:
+        stuck._close_inbound()

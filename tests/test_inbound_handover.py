@@ -409,3 +409,22 @@ def test_a_scheduler_stuck_in_its_pass_does_not_keep_its_lease_alive_by_acting_o
         assert (NURSES[0], "alert") in recorder.sent
     finally:
         stuck._close_inbound()
+
+
+def test_healthz_and_the_banner_say_when_handed_over_texts_are_not_being_read(app, patient, phone, clinic, client,
+                                                                              clock):
+    """A scheduler that still beats but does not act on the texts handed to it (its inbound work failing): the
+    admin must see it, not a green /healthz, while an 'o2 85' sits unread."""
+    from test_dashboard import add_user, sign_in
+
+    from monitoring import operator
+    _scheduler_holds_lease(clinic)
+    phone.text("o2 85")
+    clock.move_to(START + timedelta(seconds=61))
+    with transaction(clinic.db):
+        operator.beat(clinic.db, START + timedelta(seconds=61), "scheduler-host:1")  # its passes still run
+    found = client.get("/healthz").get_json()["checks"]["scheduler"]
+    assert found["ok"] is False and found["texts_waiting"] == 1 and found["oldest_waiting_text_seconds"] == 61.0
+    add_user(app, "Olga Operator", "admin")
+    assert sign_in(client, "Olga Operator").status_code == 302
+    assert "have not been read" in client.get("/dashboard").text

@@ -203,15 +203,15 @@ def _adopt_waiting(clinic: Clinic, now: datetime, before: int) -> int:
     few more, so nothing waits for a scheduler that is not coming back. They were sent before the webhook's own
     text, so they are acted on before it, as in their requests (a "Temp 100." before the "7" that completes it
     is asked about first). One indexed read when there are none. Returns how many were tried."""
-    waiting = [row[0] for row in clinic.db.conn.execute(
-        "SELECT id FROM messages INDEXED BY messages_unprocessed WHERE direction = 'in' AND processed_at IS NULL "
-        "AND status = 'waiting' AND id < ? ORDER BY id LIMIT ?", [before, ADOPTED_PER_TEXT]).fetchall()]
-    for message_id in waiting:
-        try:
-            process(clinic, message_id, now=now)
+    waiting = clinic.db.conn.execute(
+        "SELECT * FROM messages INDEXED BY messages_unprocessed WHERE direction = 'in' AND processed_at IS NULL "
+        "AND status = 'waiting' AND id < ? ORDER BY id LIMIT ?", [before, ADOPTED_PER_TEXT]).fetchall()
+    for row in waiting:
+        try:  # its reply budget as it arrived, not with the texts after it (as process_waiting counts it)
+            process(clinic, row["id"], now=now, received={row["from_number"]: _sent_in_reply_window(clinic, row)})
         except Exception:
-            log.exception("inbound message %s (left waiting by a scheduler) failed", message_id)
-            _note_failure(clinic, message_id, now)
+            log.exception("inbound message %s (left waiting by a scheduler) failed", row["id"])
+            _note_failure(clinic, row["id"], now)
     return len(waiting)
 
 

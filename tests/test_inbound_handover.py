@@ -428,3 +428,23 @@ def test_healthz_and_the_banner_say_when_handed_over_texts_are_not_being_read(ap
     add_user(app, "Olga Operator", "admin")
     assert sign_in(client, "Olga Operator").status_code == 302
     assert "have not been read" in client.get("/dashboard").text
+
+
+def test_texts_a_webhook_takes_over_count_toward_the_reply_budget_as_they_arrived(patient, phone, clinic, client,
+                                                                                admin_token, clock):
+    """As in a batch: the 20th text, left waiting by a scheduler that died and taken over by the webhook of a 22nd,
+    is answered as it would have been in its request (care.REPLY_BUDGET, 20 texts in 10 minutes), not counted
+    with the two sent after it."""
+    _scheduler_holds_lease(clinic)
+    for _ in range(19):
+        phone.text("98.6")
+        assert inbound.process_waiting(clinic, START) == 1
+    before = len(texts_to(client, admin_token, PATIENT_PHONE))
+    phone.text("98.7")  # the 20th
+    phone.text("98.8")  # the 21st
+    clock.shift(timedelta(seconds=20))  # the scheduler died: its lease is not renewed
+    phone.text("98.9")  # the 22nd: its webhook takes the two over
+    assert [row[1] for row in _inbound(clinic)[-3:]] == ["processed"] * 3
+    replies = [m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE)[before:]]
+    assert replies[0].startswith("Thank you. No fever now."), replies
+    assert len(replies) == 2 and "paused" in replies[1].lower(), replies

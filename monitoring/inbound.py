@@ -280,10 +280,9 @@ def process_pending(clinic: Clinic, now: datetime, settle_seconds: int = 30) -> 
 
 
 def newest_waiting(db: sqlite3.Connection) -> int:
-    """The id of the newest text handed over to the scheduler and not yet acted on (status 'waiting'), or 0: what
-    the scheduler's watch (scheduler.runner) wakes its run for. messages and the outbox share one id sequence,
-    so the watch compares it with the newest reply or page it woke the run for. One read of messages_unprocessed's
-    end."""
+    """The id of the newest text handed over to the scheduler and not yet acted on (status 'waiting'), or 0: the
+    scheduler's watch (scheduler.runner) wakes its inbound thread when it is not 0, and that thread renews its
+    lease only then. One read of messages_unprocessed's end."""
     rows = db.execute("SELECT MAX(id) FROM messages INDEXED BY messages_unprocessed WHERE direction = 'in' "
                       "AND processed_at IS NULL AND status = 'waiting'").fetchall()  # to the end: no open snapshot
     return int(rows[0][0] or 0)

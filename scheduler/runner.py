@@ -5,7 +5,9 @@ each run it takes or renews a lease row, so of two processes (gunicorn workers, 
 one works; when the holder dies the lease expires and another takes over. `wakeup()` runs the job
 at once, called after a request commits texts so a nurse is paged within seconds; a request served by
 another process (gunicorn workers beside `flask --app app scheduler`) cannot call it, so a watch thread
-looks at the database every WATCH_SECONDS and wakes the run when a page or a reply came due.
+looks at the database every WATCH_SECONDS and wakes the run when a page or a reply came due. Those workers hand
+their texts over to a running scheduler (monitoring.inbound, issue 19): the watch wakes an inbound thread that
+acts on them while this process holds the lease, and each pass acts on any still waiting before its other work.
 """
 from __future__ import annotations
 
@@ -276,7 +278,8 @@ class Runner:
                 log.debug("wakeup skipped", exc_info=True)
 
     def shutdown(self) -> None:
-        """Stop the job and the watch, waiting for a run in progress, and give up the lease."""
+        """Stop the job, the watch and the inbound thread (after the look it is in), waiting for a run in progress,
+        and give up the lease: texts still waiting are taken over by the next webhook or the next scheduler."""
         self.stopped.set()
         self.texts_waiting.set()
         if self.watcher is not None:

@@ -315,10 +315,10 @@ def process_waiting(clinic: Clinic, now: datetime, limit: int = 1000) -> int:
             if row["id"] not in ahead:
                 try:
                     ahead[row["id"]] = _parse_ahead(clinic, row)
+                    received[row["id"]] = {row["from_number"]: _sent_in_reply_window(clinic, row)}
                 except Exception:  # never seen (a property test): parsed again inside, where it is counted alone
                     log.exception("inbound message %s could not be parsed before the lock", row["id"])
                     ahead[row["id"]] = None
-                received[row["id"]] = {row["from_number"]: _sent_in_reply_window(clinic, row)}
         clinic.prepare()
         failed: list[int] = []
         with transaction(clinic.db):
@@ -326,7 +326,7 @@ def process_waiting(clinic: Clinic, now: datetime, limit: int = 1000) -> int:
             for row in chunk:
                 clinic.db.conn.execute("SAVEPOINT waiting_text")
                 try:
-                    process(clinic, row["id"], now=now, ahead=ahead[row["id"]], received=received[row["id"]])
+                    process(clinic, row["id"], now=now, ahead=ahead[row["id"]], received=received.get(row["id"]))
                 except Exception:
                     log.exception("inbound message %s kept but not processed; the tick retries it", row["id"])
                     clinic.db.conn.execute("ROLLBACK TO waiting_text")

@@ -36,7 +36,7 @@ def run_due_work(config: dict[str, Any], gateway: delivery.Gateway, limiter: del
             # first: the texts webhooks handed over (a red flag's page leaves in this pass's delivery), acted on as
             # the webhook would have, before the steps the clock makes happen: an answer that arrived before its
             # check-in's deadline is not counted missed, an ACK before the re-page stops it
-            "inbound": inbound.process_waiting(clinic, now),
+            "inbound": _act_on_waiting_texts(clinic, now),
             "episodes_ended": checkins.end_episodes(clinic, now),
             "resumed": episodes.resume_due(clinic, now),
             "missed": checkins.count_missed(clinic, now),
@@ -57,6 +57,16 @@ def run_due_work(config: dict[str, Any], gateway: delivery.Gateway, limiter: del
         return done
     finally:
         clinic.db.close()
+
+
+def _act_on_waiting_texts(clinic: Clinic, now: datetime) -> int:
+    """inbound.process_waiting, whose failure (a locked database, a bug) is logged and leaves the texts waiting for
+    the next pass or look: it never stops the pass, whose delivery sends the pages already queued."""
+    try:
+        return inbound.process_waiting(clinic, now)
+    except Exception:
+        log.exception("acting on texts handed over by the webhooks failed; the rest of the pass goes on")
+        return 0
 
 
 def _check_clock(clinic: Clinic, clock_step: timedelta | None, now: datetime) -> None:

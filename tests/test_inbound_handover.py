@@ -14,6 +14,7 @@ from test_scheduler import Recorder
 from monitoring import inbound, lease
 from monitoring.clinic import open_clinic
 from monitoring.store import to_text, transaction
+from scheduler.jobs import run_due_work
 from scheduler.runner import RENEW_SECONDS, Runner
 
 
@@ -448,3 +449,19 @@ def test_texts_a_webhook_takes_over_count_toward_the_reply_budget_as_they_arrive
     replies = [m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE)[before:]]
     assert replies[0].startswith("Thank you. No fever now."), replies
     assert len(replies) == 2 and "paused" in replies[1].lower(), replies
+
+
+def test_a_pass_whose_waiting_texts_fail_still_delivers_the_pages_already_queued(app, patient, phone, clinic,
+                                                                                monkeypatch):
+    """Acting on handed-over texts is the pass's first step; whatever it raises (a locked database, a bug), the
+    page another text queued still leaves in that pass (SOP 5 Grade 1 Home, line 64: SpO2 < 90% pages)."""
+    assert phone.text("o2 85").status_code == 200  # no scheduler holds the lease: acted on in the request
+
+    def failing(*args, **kwargs):
+        raise sqlite3.OperationalError("a bug in acting on waiting texts")
+
+    monkeypatch.setattr(inbound, "process_waiting", failing)
+    recorder = Recorder()
+    done = run_due_work(app.config["CRS"], recorder)
+    assert done["inbound"] == 0
+    assert (NURSES[0], "alert") in recorder.sent

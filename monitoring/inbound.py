@@ -261,9 +261,12 @@ def process_pending(clinic: Clinic, now: datetime, settle_seconds: int = 30) -> 
     anyone else. `now`: aware UTC, the tick's time, which each text is processed at. Returns how many were
     tried; a failure is counted (`_note_failure`), never raised."""
     cutoff = to_text(now - timedelta(seconds=settle_seconds))
+    # one stored more than ARRIVED_AHEAD after `now` arrived before the wall clock stepped back: retried now, not
+    # once the clock has caught up with it (whoever acts on it first marks it: acted on once)
     rows = clinic.db.execute(
         "SELECT id, from_number, status FROM messages WHERE direction = 'in' AND processed_at IS NULL "
-        "AND (created_at <= ? OR status = 'deferred') ORDER BY id", [cutoff]).fetchall()
+        "AND (created_at <= ? OR status = 'deferred' OR created_at > ?) ORDER BY id",
+        [cutoff, to_text(now + ARRIVED_AHEAD)]).fetchall()
     per_sender: dict[str, int] = {}
     chosen: list[sqlite3.Row] = []
     for row in rows:

@@ -465,3 +465,24 @@ def test_a_pass_whose_waiting_texts_fail_still_delivers_the_pages_already_queued
     done = run_due_work(app.config["CRS"], recorder)
     assert done["inbound"] == 0
     assert (NURSES[0], "alert") in recorder.sent
+
+
+def test_a_text_a_failure_left_to_the_tick_before_the_clock_stepped_back_is_retried_at_the_next_pass(
+        patient, phone, clinic, clock, monkeypatch):
+    """A handed-over 'o2 85' whose processing failed once is left to the tick's retries (status 'received'); the
+    wall clock then steps back an hour. The retry must come at the next pass 30 s on, not an hour later when the
+    clock has caught up with its arrival (SOP 5 Grade 1 Home, line 64: SpO2 < 90% pages the nurse)."""
+    _scheduler_holds_lease(clinic)
+    phone.text("o2 85")
+    real = inbound._from_patient
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("a passing fault")
+
+    monkeypatch.setattr(inbound, "_from_patient", failing)
+    assert inbound.process_waiting(clinic, START) == 1
+    assert _inbound(clinic) == [("o2 85", "received", 0, 1)]
+    monkeypatch.setattr(inbound, "_from_patient", real)
+    assert inbound.process_pending(clinic, START - timedelta(hours=1) + timedelta(seconds=31)) == 1
+    assert _inbound(clinic) == [("o2 85", "processed", 1, 1)]
+    assert clinic.db.execute("SELECT COUNT(*) FROM alerts").fetchone()[0] == 1

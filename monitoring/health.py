@@ -74,11 +74,7 @@ def _scheduler(clinic: Clinic, now: datetime) -> dict[str, Any]:
         return {"ok": False, **figures, "error": "the scheduler has not run: prompts, re-pages and delivery stop"}
     if age < -HEARTBEAT_SLACK:
         return {"ok": False, **figures, "error": "the last pass lies in the future: the clock stepped back"}
-    rows = clinic.db.execute(
-        "SELECT MIN(created_at), COUNT(*) FROM messages INDEXED BY messages_unprocessed WHERE direction = 'in' "
-        "AND processed_at IS NULL AND status = 'waiting'").fetchall()
-    oldest, waiting = rows[0][0], rows[0][1]
-    waited = max(now - from_text(oldest), timedelta(0)) if oldest else None
+    waited, waiting = oldest_waiting(clinic, now)
     figures |= {"texts_waiting": waiting, "oldest_waiting_text_seconds": _seconds(waited)}
     if waited is not None and waited > WAITING_LATE:
         return {"ok": False, **figures,
@@ -93,6 +89,15 @@ def _clock(clinic: Clinic, now: datetime) -> dict[str, Any]:
     return {"ok": False, "step_seconds": hold["step_seconds"], "episode_ends_held_until": hold["until"],
             "error": "the wall clock jumped forward; episode ends are held: correct the clock or run "
                      "`flask --app app clock-ok`"}
+
+
+def oldest_waiting(clinic: Clinic, now: datetime) -> tuple[timedelta | None, int]:
+    """(how long the oldest text handed over to the scheduler has waited, how many wait): status 'waiting'."""
+    rows = clinic.db.execute(
+        "SELECT MIN(created_at), COUNT(*) FROM messages INDEXED BY messages_unprocessed WHERE direction = 'in' "
+        "AND processed_at IS NULL AND status = 'waiting'").fetchall()
+    oldest, waiting = rows[0][0], int(rows[0][1])
+    return (max(now - from_text(oldest), timedelta(0)) if oldest else None), waiting
 
 
 def oldest_due(clinic: Clinic, now: datetime) -> tuple[timedelta | None, timedelta | None, int]:

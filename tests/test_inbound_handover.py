@@ -426,6 +426,7 @@ def test_healthz_and_the_banner_say_when_handed_over_texts_are_not_being_read(ap
         operator.beat(clinic.db, START + timedelta(seconds=61), "scheduler-host:1")  # its passes still run
     found = client.get("/healthz").get_json()["checks"]["scheduler"]
     assert found["ok"] is False and found["texts_waiting"] == 1 and found["oldest_waiting_text_seconds"] == 61.0
+    assert "crswatch_inbound_oldest_waiting_seconds 61.0" in client.get("/metrics").text
     add_user(app, "Olga Operator", "admin")
     assert sign_in(client, "Olga Operator").status_code == 302
     assert "have not been read" in client.get("/dashboard").text

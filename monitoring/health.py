@@ -21,6 +21,9 @@ PAGE_LATE = timedelta(minutes=2)
 TEXT_LATE = timedelta(minutes=15)
 # The scheduler's heartbeat may be this much older than its poll before the check fails.
 HEARTBEAT_SLACK = timedelta(seconds=60)
+# A text a webhook handed over to the scheduler (monitoring.inbound, status 'waiting') is acted on within a second
+# or two; one waiting this long means the scheduler is not reading patients' texts, though it may still beat.
+WAITING_LATE = timedelta(seconds=60)
 WRITE_PROBE_TIMEOUT_S = 2.0
 
 
@@ -71,6 +74,11 @@ def _scheduler(clinic: Clinic, now: datetime) -> dict[str, Any]:
         return {"ok": False, **figures, "error": "the scheduler has not run: prompts, re-pages and delivery stop"}
     if age < -HEARTBEAT_SLACK:
         return {"ok": False, **figures, "error": "the last pass lies in the future: the clock stepped back"}
+    waited, waiting = oldest_waiting(clinic, now)
+    figures |= {"texts_waiting": waiting, "oldest_waiting_text_seconds": _seconds(waited)}
+    if waited is not None and waited > WAITING_LATE:
+        return {"ok": False, **figures,
+                "error": "texts the web handed to the scheduler have not been read: red flags in them page no one"}
     return {"ok": True, **figures}
 
 
@@ -81,6 +89,15 @@ def _clock(clinic: Clinic, now: datetime) -> dict[str, Any]:
     return {"ok": False, "step_seconds": hold["step_seconds"], "episode_ends_held_until": hold["until"],
             "error": "the wall clock jumped forward; episode ends are held: correct the clock or run "
                      "`flask --app app clock-ok`"}
+
+
+def oldest_waiting(clinic: Clinic, now: datetime) -> tuple[timedelta | None, int]:
+    """(how long the oldest text handed over to the scheduler has waited, how many wait): status 'waiting'."""
+    rows = clinic.db.execute(
+        "SELECT MIN(created_at), COUNT(*) FROM messages INDEXED BY messages_unprocessed WHERE direction = 'in' "
+        "AND processed_at IS NULL AND status = 'waiting'").fetchall()
+    oldest, waiting = rows[0][0], int(rows[0][1])
+    return (max(now - from_text(oldest), timedelta(0)) if oldest else None), waiting
 
 
 def oldest_due(clinic: Clinic, now: datetime) -> tuple[timedelta | None, timedelta | None, int]:

@@ -64,6 +64,9 @@ WAITING_BATCH_SECONDS = 0.004
 # The pause between two such transactions, so a webhook waiting for the lock takes it before the next (measured:
 # without it the p99 at 200 texts/s was 17 ms, with 1 ms 8.9 ms).
 WAITING_YIELD_SECONDS = 0.001
+# How far after a pass's time a waiting text may have been stored by a webhook racing the pass (it waits for the
+# next pass); one stored further ahead arrived before the wall clock stepped back (process_waiting).
+ARRIVED_AHEAD = timedelta(seconds=1)
 # Texts a webhook that finds no live scheduler takes over from a dead one's waiting queue, beside its own.
 ADOPTED_PER_TEXT = 5
 
@@ -102,6 +105,9 @@ class _Ahead:
     created_at: str
     parsed: Parsed
     said: replies.Said  # _said of the parsed body: what replies need of it (the concern too)
+    # the clinic's settings_version it was parsed by (its time zone): an edit taken in since (Clinic.refresh, by
+    # this text's transaction or an earlier text's in the same batch) means it is parsed again inside
+    settings_version: int | None = None
 
 
 def _parse_ahead(clinic: Clinic, message: sqlite3.Row) -> _Ahead | None:
@@ -109,7 +115,7 @@ def _parse_ahead(clinic: Clinic, message: sqlite3.Row) -> _Ahead | None:
     if body is None or _LONE_DIGIT.match(body):
         return None
     parsed = parse(body, clinic.local(from_text(message["created_at"])))
-    return _Ahead(body, message["created_at"], parsed, _said(parsed, body))
+    return _Ahead(body, message["created_at"], parsed, _said(parsed, body), clinic.settings_version)
 
 
 def _data_version(clinic: Clinic) -> int:
@@ -170,15 +176,17 @@ def receive_sms(clinic: Clinic, *, sender: str, to: str, body: str, sid: str, ha
         return Received(message_id, False)
     if handed_over:  # the scheduler acts on it within a pass: process_waiting
         return Received(message_id, False)
-    known = _Known(message, own, cared, version, in_reply_window + 1)
+    known: _Known | None = _Known(message, own, cared, version, in_reply_window + 1)
     now = utcnow()  # the processing's one reading of the clock
+    # a worker that found no live scheduler: what a dead one left waiting is this worker's too, sent before this one,
+    # so acted on first, in their order (serve and the simulator leave them to their scheduler)
+    if hand_over and _adopt_waiting(clinic, now, before=message_id):
+        known = None  # they may have changed what was read for this one (a STOP, a caregiver's answer)
     try:
-        process(clinic, message_id, known, now=now)
+        process(clinic, message_id, known, now=now, received={sender: in_reply_window + 1})
     except Exception:
         log.exception("inbound message %s kept but not processed; the next tick retries it", message_id)
         _note_failure(clinic, message_id, now)
-    if hand_over:  # a worker that found no live scheduler: what a dead one left waiting is this worker's too
-        _adopt_waiting(clinic, now)
     return Received(message_id, False)
 
 
@@ -191,19 +199,22 @@ def scheduler_processes(clinic: Clinic, now: datetime) -> bool:
     return lease.held(clinic, lease.SCHEDULER, now, seconds, renewed_within=seconds / 2)
 
 
-def _adopt_waiting(clinic: Clinic, now: datetime) -> None:
+def _adopt_waiting(clinic: Clinic, now: datetime, before: int) -> int:
     """Texts handed over to a scheduler that stopped before acting on them (its lease lapsed: this webhook
-    processed its own text), the oldest first, ADOPTED_PER_TEXT of them: each webhook after takes a few more,
-    so nothing waits for a scheduler that is not coming back. One indexed read when there are none."""
-    waiting = [row[0] for row in clinic.db.conn.execute(
-        "SELECT id FROM messages INDEXED BY messages_unprocessed WHERE direction = 'in' AND processed_at IS NULL "
-        "AND status = 'waiting' ORDER BY id LIMIT ?", [ADOPTED_PER_TEXT]).fetchall()]
-    for message_id in waiting:
-        try:
-            process(clinic, message_id, now=now)
+    processes its own text, id `before`), the oldest first, ADOPTED_PER_TEXT of them: each webhook after takes a
+    few more, so nothing waits for a scheduler that is not coming back. They were sent before the webhook's own
+    text, so they are acted on before it, as in their requests (a "Temp 100." before the "7" that completes it
+    is asked about first). One indexed read when there are none. Returns how many were tried."""
+    waiting = clinic.db.conn.execute(
+        "SELECT * FROM messages INDEXED BY messages_unprocessed WHERE direction = 'in' AND processed_at IS NULL "
+        "AND status = 'waiting' AND id < ? ORDER BY id LIMIT ?", [before, ADOPTED_PER_TEXT]).fetchall()
+    for row in waiting:
+        try:  # its reply budget as it arrived, not with the texts after it (as process_waiting counts it)
+            process(clinic, row["id"], now=now, received={row["from_number"]: _sent_in_reply_window(clinic, row)})
         except Exception:
-            log.exception("inbound message %s (left waiting by a scheduler) failed", message_id)
-            _note_failure(clinic, message_id, now)
+            log.exception("inbound message %s (left waiting by a scheduler) failed", row["id"])
+            _note_failure(clinic, row["id"], now)
+    return len(waiting)
 
 
 def _may_be_red_flag(clinic: Clinic, body: str, arrived: datetime) -> bool:
@@ -252,9 +263,12 @@ def process_pending(clinic: Clinic, now: datetime, settle_seconds: int = 30) -> 
     anyone else. `now`: aware UTC, the tick's time, which each text is processed at. Returns how many were
     tried; a failure is counted (`_note_failure`), never raised."""
     cutoff = to_text(now - timedelta(seconds=settle_seconds))
+    # one stored more than ARRIVED_AHEAD after `now` arrived before the wall clock stepped back: retried now, not
+    # once the clock has caught up with it (whoever acts on it first marks it: acted on once)
     rows = clinic.db.execute(
         "SELECT id, from_number, status FROM messages WHERE direction = 'in' AND processed_at IS NULL "
-        "AND (created_at <= ? OR status = 'deferred') ORDER BY id", [cutoff]).fetchall()
+        "AND (created_at <= ? OR status = 'deferred' OR created_at > ?) ORDER BY id",
+        [cutoff, to_text(now + ARRIVED_AHEAD)]).fetchall()
     per_sender: dict[str, int] = {}
     chosen: list[sqlite3.Row] = []
     for row in rows:
@@ -271,10 +285,9 @@ def process_pending(clinic: Clinic, now: datetime, settle_seconds: int = 30) -> 
 
 
 def newest_waiting(db: sqlite3.Connection) -> int:
-    """The id of the newest text handed over to the scheduler and not yet acted on (status 'waiting'), or 0: what
-    the scheduler's watch (scheduler.runner) wakes its run for. messages and the outbox share one id sequence,
-    so the watch compares it with the newest reply or page it woke the run for. One read of messages_unprocessed's
-    end."""
+    """The id of the newest text handed over to the scheduler and not yet acted on (status 'waiting'), or 0: the
+    scheduler's watch (scheduler.runner) wakes its inbound thread when it is not 0, and that thread renews its
+    lease only then. One read of messages_unprocessed's end."""
     rows = db.execute("SELECT MAX(id) FROM messages INDEXED BY messages_unprocessed WHERE direction = 'in' "
                       "AND processed_at IS NULL AND status = 'waiting'").fetchall()  # to the end: no open snapshot
     return int(rows[0][0] or 0)
@@ -288,18 +301,29 @@ def process_waiting(clinic: Clinic, now: datetime, limit: int = 1000) -> int:
     text whose processing raises is rolled back alone, counted (`_note_failure`) and left to the tick's
     retries (`process_pending`), and the others commit. `now`: aware UTC, the pass's time, which each text is
     processed at (its arrival time is its row's; one that arrived after `now` waits for the next pass, which
-    the watch wakes for, so none is processed before it arrived). Returns how many were tried. Raises StoreBusy when the write
+    the watch wakes for, so none is processed before it arrived, unless it was stored more than ARRIVED_AHEAD
+    after `now`: the wall clock stepped back since, and it is acted on now). Returns how many were tried. Raises StoreBusy when the write
     lock cannot be had (the run tries again)."""
+    # A text stored more than ARRIVED_AHEAD after `now` did not race this pass (a webhook's commit beats the
+    # pass's read by milliseconds): it arrived before the wall clock stepped back, and waiting until the clock
+    # caught up with it would hold a red flag for the size of the step. It is acted on now.
     rows = clinic.db.conn.execute(
         "SELECT * FROM messages INDEXED BY messages_unprocessed WHERE direction = 'in' AND processed_at IS NULL "
-        "AND status = 'waiting' AND created_at <= ? ORDER BY id LIMIT ?", [to_text(now), limit]).fetchall()
+        "AND status = 'waiting' AND (created_at <= ? OR created_at > ?) ORDER BY id LIMIT ?",
+        [to_text(now), to_text(now + ARRIVED_AHEAD), limit]).fetchall()
     tried = 0
     ahead: dict[int, _Ahead | None] = {}
+    received: dict[int, dict[str, int]] = {}
     while tried < len(rows):
         chunk = rows[tried:tried + WAITING_BATCH]
         for row in chunk:  # pure: before the lock (a text a batch's time left out is parsed once, not again)
             if row["id"] not in ahead:
-                ahead[row["id"]] = _parse_ahead(clinic, row)
+                try:
+                    ahead[row["id"]] = _parse_ahead(clinic, row)
+                    received[row["id"]] = {row["from_number"]: _sent_in_reply_window(clinic, row)}
+                except Exception:  # never seen (a property test): parsed again inside, where it is counted alone
+                    log.exception("inbound message %s could not be parsed before the lock", row["id"])
+                    ahead[row["id"]] = None
         clinic.prepare()
         failed: list[int] = []
         with transaction(clinic.db):
@@ -307,7 +331,7 @@ def process_waiting(clinic: Clinic, now: datetime, limit: int = 1000) -> int:
             for row in chunk:
                 clinic.db.conn.execute("SAVEPOINT waiting_text")
                 try:
-                    process(clinic, row["id"], now=now, ahead=ahead[row["id"]])
+                    process(clinic, row["id"], now=now, ahead=ahead[row["id"]], received=received.get(row["id"]))
                 except Exception:
                     log.exception("inbound message %s kept but not processed; the tick retries it", row["id"])
                     clinic.db.conn.execute("ROLLBACK TO waiting_text")
@@ -323,8 +347,20 @@ def process_waiting(clinic: Clinic, now: datetime, limit: int = 1000) -> int:
     return tried
 
 
+def _sent_in_reply_window(clinic: Clinic, message: sqlite3.Row) -> int:
+    """The texts `message`'s number had sent in care.REPLY_WINDOW when it arrived, itself included, as receive_sms
+    counts them for a text acted on in its request (care.reply_budget_spent): a text acted on later, in a batch,
+    is not counted with the texts that arrived after it. Read before the write lock: every text before it is
+    committed (ids are given in commit order)."""
+    rows = clinic.db.conn.execute(
+        "SELECT COUNT(*) FROM messages WHERE direction = 'in' AND from_number = ? AND created_at >= ? AND id < ?",
+        [message["from_number"], to_text(from_text(message["created_at"]) - care.REPLY_WINDOW),
+         message["id"]]).fetchall()
+    return int(rows[0][0]) + 1
+
+
 def process(clinic: Clinic, message_id: int, known: _Known | None = None, *, now: datetime,
-            ahead: _Ahead | None = None) -> None:
+            ahead: _Ahead | None = None, received: Mapping[str, int] | None = None) -> None:
     """Understand a stored text (`message_id`, its messages row) and act on it, in one transaction: a patient's
     or a caregiver's text is triaged and answered, a staff phone's ACK acknowledges, a stranger gets one
     generic reply a day. Nothing happens for a text already processed. `known`: what receive_sms read as it
@@ -332,17 +368,20 @@ def process(clinic: Clinic, message_id: int, known: _Known | None = None, *, now
     text is parsed before the write lock is taken. `now`: aware UTC, the processing's time (the caller's one
     reading of the clock); the text's arrival time is its row's created_at. The clinic's settings are those in
     force as the transaction begins (Clinic.refresh: an edit committed since the request began applies).
-    `ahead`: the text parsed before the lock by a caller without `known` (process_waiting). Raises what a bug
+    `ahead`, `received`: the text parsed, and its sender's texts counted for the reply budget
+    (care.reply_to_patient), before the lock by a caller without `known` (process_waiting). Raises what a bug
     raises (the caller counts it: `_note_failure`)."""
     if known is not None and known.message["id"] != message_id:
         known = None  # what receive_sms read is another text's
     if ahead is None and known is not None:
         ahead = _parse_ahead(clinic, known.message)
-    received = {known.message["from_number"]: known.sent_in_reply_window} if known is not None else None
+    if known is not None:
+        received = {known.message["from_number"]: known.sent_in_reply_window}
     clinic.prepare()
     with transaction(clinic.db):
-        if clinic.refresh():  # an admin's edit committed since the request began: triaged by the settings now
-            ahead = None  # parsed in the time zone the request began with
+        clinic.refresh()  # an admin's edit committed since the request began: triaged by the settings now
+        if ahead is not None and ahead.settings_version != clinic.settings_version:
+            ahead = None  # parsed in the time zone before that edit (process_waiting: maybe an earlier text took it in)
         if known is not None and _data_version(clinic) == known.data_version:
             message = known.message
         else:

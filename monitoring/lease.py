@@ -36,6 +36,12 @@ def release(clinic: Clinic, name: str, holder: str) -> None:
         clinic.db.execute("DELETE FROM leases WHERE name = ? AND holder = ?", [name, holder])
 
 
+def holds(clinic: Clinic, name: str, holder: str, now: datetime) -> bool:
+    """Whether `holder` holds the lease `name` unexpired at `now` (aware UTC), without renewing it. One read."""
+    rows = clinic.db.conn.execute("SELECT holder, expires_at FROM leases WHERE name = ?", [name]).fetchall()
+    return bool(rows) and rows[0][0] == holder and to_text(now) < rows[0][1]
+
+
 def held(clinic: Clinic, name: str, now: datetime, seconds: int, renewed_within: float) -> bool:
     """Whether the lease `name` (`seconds` long) was taken or renewed within `renewed_within` s of `now` (aware
     UTC), by anyone: a running scheduler renews its lease every pass. An expiry more than two lease lengths

@@ -71,6 +71,12 @@ class ClinicCollector:
         oldest.add_metric(["text"], text_wait.total_seconds() if text_wait else 0.0)
         yield oldest
 
+        waited, _ = health.oldest_waiting(self.clinic, self.now)
+        waiting = GaugeMetricFamily("crswatch_inbound_oldest_waiting_seconds",
+                                    "How long the oldest text handed over to the scheduler has waited unread")
+        waiting.add_metric([], waited.total_seconds() if waited else 0.0)
+        yield waiting
+
         errors = CounterMetricFamily("crswatch_gateway_errors", "SMS gateway failures by Twilio error code and scope",
                                      labels=["code", "scope"])
         for code, scope, count in db.execute("SELECT code, scope, count FROM gateway_errors ORDER BY 1, 2"):

@@ -15,7 +15,7 @@ log = logging.getLogger("crswatch.scheduler")
 
 def run_due_work(config: dict[str, Any], gateway: delivery.Gateway, limiter: delivery.RateLimiter | None = None,
                  batch: int = 500, clock_step: timedelta | None = None, holder: str = "tick",
-                 until: float | None = None, waiting_texts: bool = True) -> dict[str, int]:
+                 until: float | None = None) -> dict[str, int]:
     """One pass over all due work, in the order that keeps the counts right: the texts handed over by the
     webhooks first (inbound.process_waiting), then episodes that ended stop, pauses that reached their end resume, missed check-ins are counted before new prompts go out, and delivery runs last so every text
     queued by this pass leaves in it.
@@ -23,8 +23,10 @@ def run_due_work(config: dict[str, Any], gateway: delivery.Gateway, limiter: del
     `clock_step`: how much further the wall clock moved than the monotonic clock since the caller's
     last pass (the long-running scheduler measures it; a one-off `tick` cannot). The pass ends with the
     scheduler's heartbeat, the last sane time. `until`: when delivery starts no more texts (time.monotonic; the
-    scheduler's lease, scheduler.runner), delivery.deliver_due. `waiting_texts`: False where a thread of the
-    caller's acts on handed-over texts (scheduler.runner's, at once), so the two never both parse each.
+    scheduler's lease, scheduler.runner), delivery.deliver_due. The long-running scheduler's inbound thread acts
+    on handed-over texts too, at once (scheduler.runner); the pass still acts on those still waiting before it
+    counts check-ins missed or re-pages, so an answer or an ACK that arrived in time is read first (each text is
+    acted on once, whichever gets it).
     """
     clinic = open_clinic(config)
     try:
@@ -32,8 +34,9 @@ def run_due_work(config: dict[str, Any], gateway: delivery.Gateway, limiter: del
         _check_clock(clinic, clock_step, now)
         done = {
             # first: the texts webhooks handed over (a red flag's page leaves in this pass's delivery), acted on as
-            # the webhook would have, before the steps the clock makes happen
-            "inbound": inbound.process_waiting(clinic, now) if waiting_texts else 0,
+            # the webhook would have, before the steps the clock makes happen: an answer that arrived before its
+            # check-in's deadline is not counted missed, an ACK before the re-page stops it
+            "inbound": _act_on_waiting_texts(clinic, now),
             "episodes_ended": checkins.end_episodes(clinic, now),
             "resumed": episodes.resume_due(clinic, now),
             "missed": checkins.count_missed(clinic, now),
@@ -54,6 +57,16 @@ def run_due_work(config: dict[str, Any], gateway: delivery.Gateway, limiter: del
         return done
     finally:
         clinic.db.close()
+
+
+def _act_on_waiting_texts(clinic: Clinic, now: datetime) -> int:
+    """inbound.process_waiting, whose failure (a locked database, a bug) is logged and leaves the texts waiting for
+    the next pass or look: it never stops the pass, whose delivery sends the pages already queued."""
+    try:
+        return inbound.process_waiting(clinic, now)
+    except Exception:
+        log.exception("acting on texts handed over by the webhooks failed; the rest of the pass goes on")
+        return 0
 
 
 def _check_clock(clinic: Clinic, clock_step: timedelta | None, now: datetime) -> None:

@@ -5,7 +5,9 @@ each run it takes or renews a lease row, so of two processes (gunicorn workers, 
 one works; when the holder dies the lease expires and another takes over. `wakeup()` runs the job
 at once, called after a request commits texts so a nurse is paged within seconds; a request served by
 another process (gunicorn workers beside `flask --app app scheduler`) cannot call it, so a watch thread
-looks at the database every WATCH_SECONDS and wakes the run when a page or a reply came due.
+looks at the database every WATCH_SECONDS and wakes the run when a page or a reply came due. Those workers hand
+their texts over to a running scheduler (monitoring.inbound, issue 19): the watch wakes an inbound thread that
+acts on them while this process holds the lease, and each pass acts on any still waiting before its other work.
 """
 from __future__ import annotations
 
@@ -98,6 +100,7 @@ class Runner:
         self.inbound_file: tuple[int, int] | None = None  # the database file it is on (as the watch's)
         self.renewed_at = -RENEW_SECONDS  # time.monotonic of the inbound thread's last try at the lease
         self.holding = False  # what that try found
+        self.pass_started: float | None = None  # time.monotonic when the run's pass in progress took the lease
 
     def run_once(self) -> dict[str, int] | None:
         """Run due work while there is news: a wakeup that arrives during a run (APScheduler would skip
@@ -126,13 +129,16 @@ class Runner:
                 clinic.db.close()
             if not held:
                 return None
+            self.pass_started = taken
             try:
                 return run_due_work(self.config, self.gateway, self.limiter, self.batch,
                                     clock_step=self._clock_step(), holder=self.holder,
-                                    until=taken + self.lease_half, waiting_texts=False)
+                                    until=taken + self.lease_half)
             except Exception:
                 log.exception("due work failed; the next run tries again")
                 return None
+            finally:
+                self.pass_started = None
 
     def _clock_step(self) -> timedelta | None:
         """How much further the wall clock moved than the monotonic one since the last pass: a step
@@ -188,13 +194,22 @@ class Runner:
         if self.inbound_clinic is None:
             self.inbound_clinic, self.inbound_file = open_clinic(self.config), identity
         clinic = self.inbound_clinic
-        if time.monotonic() - self.renewed_at >= RENEW_SECONDS:
+        looked = time.monotonic()
+        if looked - self.renewed_at >= RENEW_SECONDS:
             if not inbound.newest_waiting(clinic.db.conn):
                 return 0  # nothing to do: no lease renewed for it
-            # tried at most every RENEW_SECONDS, held or not: with a runner in each gunicorn worker, a worker
-            # whose runner does not hold the lease must not take the write lock for each text it hands over
-            self.holding = lease.acquire(clinic, LEASE, self.holder, self.config["scheduler"]["lease_seconds"])
-            self.renewed_at = time.monotonic()
+            started = self.pass_started
+            # Not while the run's pass has gone on longer than a pass does (it starts no text after half the lease):
+            # it is stuck (a send that never returns), and a lease kept alive by the texts coming in would keep
+            # the scheduler that takes over a lapsed lease from delivering any page. The lease lapses; the texts
+            # already handed over are still acted on here, and the webhooks act on new ones after half a lease.
+            # Tried at most every RENEW_SECONDS, held or not: with a runner in each gunicorn worker, a worker whose
+            # runner does not hold the lease must not take the write lock for each text it hands over.
+            if started is None or looked - started <= self.lease_half:
+                self.holding = lease.acquire(clinic, LEASE, self.holder, self.config["scheduler"]["lease_seconds"])
+            else:
+                self.holding = lease.holds(clinic, LEASE, self.holder, utcnow())
+            self.renewed_at = looked
         if not self.holding:
             return 0
         done = inbound.process_waiting(clinic, utcnow(), limit=INBOUND_PER_LOOK)
@@ -269,7 +284,8 @@ class Runner:
                 log.debug("wakeup skipped", exc_info=True)
 
     def shutdown(self) -> None:
-        """Stop the job and the watch, waiting for a run in progress, and give up the lease."""
+        """Stop the job, the watch and the inbound thread (after the look it is in), waiting for a run in progress,
+        and give up the lease: texts still waiting are taken over by the next webhook or the next scheduler."""
         self.stopped.set()
         self.texts_waiting.set()
         if self.watcher is not None:

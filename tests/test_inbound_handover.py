@@ -3,7 +3,9 @@ commit, and the scheduler acts on it, several texts to one transaction. Nothing 
 twice, and with no live scheduler the webhook acts on the text itself as before."""
 from __future__ import annotations
 
-from datetime import timedelta
+import sqlite3
+import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import NURSES, PATIENT_PHONE, START, texts_to
@@ -12,6 +14,7 @@ from test_scheduler import Recorder
 from monitoring import inbound, lease
 from monitoring.clinic import open_clinic
 from monitoring.store import to_text, transaction
+from scheduler.jobs import run_due_work
 from scheduler.runner import RENEW_SECONDS, Runner
 
 
@@ -232,3 +235,292 @@ def test_the_inbound_thread_follows_a_database_file_restored_in_place(app, patie
             restored.db.close()
     finally:
         scheduler._close_inbound()
+
+
+def test_a_text_handed_over_just_before_the_wall_clock_stepped_back_is_acted_on_at_the_next_pass(
+        app, patient, phone, clinic, client, admin_token, clock):
+    """SOP 5 Grade 1 Home, line 64: SpO2 < 90% pages the nurse. The text is stored at the clock's time; the
+    wall clock then steps back an hour (NTP, a restored VM). The scheduler's next look must act on it, not
+    leave it waiting until the clock catches up with its arrival an hour later (the webhook that stored it
+    would have acted on it at once)."""
+    _scheduler_holds_lease(clinic)
+    assert phone.text("o2 85").status_code == 200
+    assert _inbound(clinic) == [("o2 85", "waiting", 0, 0)]
+    clock.move_to(START - timedelta(hours=1))
+    scheduler = Runner(app.config["CRS"], Recorder())  # the scheduler, renewing its lease at the new time
+    try:
+        assert scheduler.process_inbound_once() == 1
+    finally:
+        scheduler._close_inbound()
+    assert _inbound(clinic) == [("o2 85", "processed", 1, 0)]
+    assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]
+
+
+def test_a_time_zone_edit_committed_while_a_batch_was_parsed_applies_to_every_text_of_the_batch(
+        app, config, patient, phone, clinic, monkeypatch):
+    """Texts are parsed before the batch's write lock; an admin's time zone edit committed meanwhile (Clinic.refresh)
+    must date each text's "at 9am" by the zone in force under the lock, as it would have in the request: not
+    only the batch's first text."""
+    _scheduler_holds_lease(clinic)
+    for body in ("took tylenol at 9am", "took tylenol at 9am again"):
+        phone.text(body)
+    real = inbound._parse_ahead
+    parsed: list[str] = []
+
+    def then_an_edit(clinic_, row):
+        ahead = real(clinic_, row)
+        parsed.append(row["body"])
+        if len(parsed) == 2:  # another worker commits the edit before the batch takes the lock
+            other = sqlite3.connect(config["database"]["path"])
+            with other:
+                other.execute("INSERT OR REPLACE INTO settings (key, value, updated_by, updated_at) VALUES "
+                              "(?, ?, ?, ?)", ["clinic.timezone", '"America/New_York"', "Ada Admin", to_text(START)])
+            other.close()
+        return ahead
+
+    monkeypatch.setattr(inbound, "_parse_ahead", then_an_edit)
+    assert inbound.process_waiting(clinic, START) == 2
+    given = [row[0] for row in clinic.db.execute("SELECT given_at FROM medications ORDER BY id")]
+    nine_in_new_york = to_text(datetime(2026, 3, 3, 14, 0, tzinfo=UTC))
+    assert given == [nine_in_new_york, nine_in_new_york]
+
+
+def test_a_webhook_acts_on_the_texts_a_dead_scheduler_left_waiting_before_its_own(patient, phone, clinic, client,
+                                                                                 admin_token, clock):
+    """"Temp 100." handed over to a scheduler that then died; "7" arrives after its lease went stale, so its webhook
+    acts on it and takes the waiting text over. In the order they were sent, as when each was acted on in its
+    request: the patient is first asked about "100." (SOP 4 Grading: it may be 100.0 or 100.9), then told 100.7
+    is a fever; never told about 100.7 and only then asked what "100." was."""
+    _scheduler_holds_lease(clinic)
+    before = len(texts_to(client, admin_token, PATIENT_PHONE))
+    phone.text("Temp 100.")
+    assert _inbound(clinic) == [("Temp 100.", "waiting", 0, 0)]
+    clock.shift(timedelta(seconds=20))  # the scheduler died: its lease is not renewed
+    phone.text("7")
+    assert [row[1] for row in _inbound(clinic)] == ["processed", "processed"]
+    replies = [m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE)[before:]]
+    assert replies[0].startswith("We are not sure we read that temperature right"), replies
+    assert any(reply.startswith("You have a fever") for reply in replies[1:]), replies
+
+
+def test_an_answer_handed_over_before_its_check_in_was_missed_is_read_before_the_pass_counts_it_missed(
+        app, patient, phone, clinic, client, admin_token, clock):
+    """The patient answers the check-in a second before it would count as missed (missed_after_minutes 45); the
+    webhook hands the answer over, and the scheduler's poll pass runs before its inbound thread has acted on it.
+    The pass must not count the answered check-in missed: with one missed before, that paged the nurse for
+    silence ("missed_checkins") while the patient's answer sat in the database."""
+    scheduler = Runner(app.config["CRS"], Recorder())  # as `flask --app app scheduler` builds it; not started
+    try:
+        assert scheduler.run_once() is not None  # the check-in prompt goes out, and the lease is taken
+        with transaction(clinic.db):
+            clinic.db.execute("UPDATE episodes SET missed_count = 1")  # the check-in before went unanswered
+        clock.move_to(START + timedelta(minutes=44, seconds=50))
+        scheduler.run_once()  # a pass renews the lease (and sends the reminder)
+        clock.move_to(START + timedelta(minutes=44, seconds=59))
+        assert phone.text("98.6").status_code == 200
+        assert _inbound(clinic)[-1] == ("98.6", "waiting", 0, 0)
+        clock.move_to(START + timedelta(minutes=45, seconds=1))
+        scheduler.run_once()  # the poll's pass, before the inbound thread's look
+        scheduler.process_inbound_once()
+    finally:
+        scheduler._close_inbound()
+        if scheduler.watched is not None:
+            scheduler.watched.close()
+    assert _inbound(clinic)[-1][1:3] == ("processed", 1)
+    assert clinic.db.execute("SELECT missed_count FROM episodes").fetchone()[0] == 0
+    assert [tuple(row) for row in clinic.db.execute("SELECT level, reasons FROM alerts")] == []
+    assert [m["body"] for m in texts_to(client, admin_token, NURSES[0]) if m["kind"] == "alert"] == []
+
+
+def test_texts_acted_on_in_one_batch_each_count_toward_the_reply_budget_as_they_arrived(patient, phone, clinic,
+                                                                                      client, admin_token):
+    """The reply budget (care.REPLY_BUDGET, 20 texts in 10 minutes) counts the texts a number had sent when each
+    arrived, as in the request: the 20th is answered, the 21st is told replies are paused. Acted on in one batch,
+    the 20th must not be counted with the 21st that arrived after it."""
+    _scheduler_holds_lease(clinic)
+    for _ in range(19):
+        phone.text("98.6")
+        assert inbound.process_waiting(clinic, START) == 1
+    before = len(texts_to(client, admin_token, PATIENT_PHONE))
+    phone.text("98.7")  # the 20th
+    phone.text("98.8")  # the 21st, a moment after
+    assert inbound.process_waiting(clinic, START) == 2
+    replies = [m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE)[before:]]
+    assert replies[0].startswith("Thank you. No fever now."), replies
+    assert len(replies) == 2 and "paused" in replies[1].lower(), replies
+
+
+def _parser_fails_on_snowmen(monkeypatch) -> None:
+    real = inbound.parse
+
+    def failing(body, now):
+        if "\u2603" in body:
+            raise ValueError("a parser bug")
+        return real(body, now)
+
+    monkeypatch.setattr(inbound, "parse", failing)
+
+
+def test_a_text_the_parser_fails_on_is_counted_alone_and_the_batch_and_the_pass_go_on(
+        app, patient, phone, clinic, client, admin_token, monkeypatch):
+    """The parser never raises on any text (a property test); if it ever does on one handed-over text, as it is
+    parsed before the lock, that text alone is counted and left to the tick's retries (then a person reads it):
+    the texts beside it are acted on, and the scheduler's pass still delivers the page. Raising out of
+    process_waiting stopped every pass of the scheduler (no page, no prompt) while the text waited."""
+    _scheduler_holds_lease(clinic)
+    phone.text("o2 85")
+    phone.text("98.6 \u2603")
+    _parser_fails_on_snowmen(monkeypatch)
+    recorder = Recorder()
+    scheduler = Runner(app.config["CRS"], recorder)
+    with transaction(clinic.db):
+        clinic.db.execute("DELETE FROM leases")  # this scheduler takes the lease at its pass
+    assert scheduler.run_once() is not None
+    assert _inbound(clinic) == [("o2 85", "processed", 1, 0), ("98.6 \u2603", "received", 0, 1)]
+    assert (NURSES[0], "alert") in recorder.sent  # SOP 5 Grade 1 Home, line 64: SpO2 < 90% pages the nurse
+
+
+def test_a_text_the_parser_fails_on_does_not_hold_up_the_red_flag_beside_it_in_the_inbound_thread(
+        app, patient, phone, clinic, client, admin_token, monkeypatch):
+    """The same parser failure met by the scheduler's inbound thread: the 'o2 85' in the same look is acted on at
+    once, not left with it for the tick's retry 30 s later (SOP 5 Grade 1 Home, line 64: SpO2 < 90% pages)."""
+    _scheduler_holds_lease(clinic)
+    phone.text("98.6 \u2603")
+    phone.text("o2 85")
+    _parser_fails_on_snowmen(monkeypatch)
+    scheduler = Runner(app.config["CRS"], Recorder())
+    with transaction(clinic.db):
+        clinic.db.execute("DELETE FROM leases")
+    try:
+        assert scheduler.process_inbound_once() == 2
+    finally:
+        scheduler._close_inbound()
+    assert _inbound(clinic) == [("98.6 \u2603", "received", 0, 1), ("o2 85", "processed", 1, 0)]
+    assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]
+
+
+def test_a_nurse_s_ack_handed_over_before_the_call_is_due_stops_it_though_the_pass_runs_first(
+        app, patient, phone, clinic, client, admin_token, clock):
+    """The nurse texts ACK a second before the unacknowledged urgent page would phone her (call_after_minutes 5);
+    the webhook hands the ACK over, and the scheduler's poll pass runs before its inbound thread acts on it. The
+    ACK must stop the call, as it did when the webhook acted on it in the request."""
+    scheduler = Runner(app.config["CRS"], Recorder())  # as `flask --app app scheduler` builds it; not started
+    try:
+        assert scheduler.run_once() is not None  # the lease is taken
+        assert phone.text("o2 85").status_code == 200
+        assert scheduler.process_inbound_once() == 1  # SOP 5 Grade 1 Home, line 64: SpO2 < 90% pages the nurse
+        scheduler.run_once()
+        clock.move_to(START + timedelta(minutes=4, seconds=50))
+        scheduler.run_once()  # a pass renews the lease
+        clock.move_to(START + timedelta(minutes=4, seconds=59))
+        assert phone.text("ACK", sender=NURSES[0]).status_code == 200
+        assert _inbound(clinic)[-1] == ("ACK", "waiting", 0, 0)
+        clock.move_to(START + timedelta(minutes=5, seconds=1))
+        scheduler.run_once()  # the poll's pass, before the inbound thread's look
+        scheduler.process_inbound_once()
+    finally:
+        scheduler._close_inbound()
+        if scheduler.watched is not None:
+            scheduler.watched.close()
+    assert clinic.db.execute("SELECT status FROM alerts").fetchone()[0] == "acknowledged"
+    assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert", "info"]  # the page, the ACK's thanks
+
+
+def test_a_scheduler_stuck_in_its_pass_does_not_keep_its_lease_alive_by_acting_on_texts(app, patient, phone, clinic,
+                                                                                        clock):
+    """A scheduler's pass is stuck (a send that never returns): it delivers nothing, and its lease must lapse so a
+    second scheduler takes over and delivers the page (SOP 5 Grade 1 Home, line 64: SpO2 < 90% pages the nurse).
+    Its inbound thread, still acting on the texts handed over to it, renewed the lease with each, so while texts
+    kept coming no one took over."""
+    stuck = Runner(app.config["CRS"], Recorder())
+    try:
+        _scheduler_holds_lease(clinic, holder=stuck.holder)  # its pass took the lease at START
+        stuck.pass_started = time.monotonic() - stuck.lease_half - 1  # and has been stuck in it since
+        clock.move_to(START + timedelta(seconds=10))
+        assert phone.text("o2 85").status_code == 200
+        assert _inbound(clinic)[-1][1] == "waiting"
+        assert stuck.process_inbound_once() == 1  # still acted on: the alert is on the dashboard
+        clock.move_to(START + timedelta(seconds=31))  # 30 s after the stuck pass took the lease
+        recorder = Recorder()
+        other = Runner(app.config["CRS"], recorder)
+        assert other.run_once() is not None  # takes the lapsed lease over
+        assert (NURSES[0], "alert") in recorder.sent
+    finally:
+        stuck._close_inbound()
+
+
+def test_healthz_and_the_banner_say_when_handed_over_texts_are_not_being_read(app, patient, phone, clinic, client,
+                                                                              clock):
+    """A scheduler that still beats but does not act on the texts handed to it (its inbound work failing): the
+    admin must see it, not a green /healthz, while an 'o2 85' sits unread."""
+    from test_dashboard import add_user, sign_in
+
+    from monitoring import operator
+    _scheduler_holds_lease(clinic)
+    phone.text("o2 85")
+    clock.move_to(START + timedelta(seconds=61))
+    with transaction(clinic.db):
+        operator.beat(clinic.db, START + timedelta(seconds=61), "scheduler-host:1")  # its passes still run
+    found = client.get("/healthz").get_json()["checks"]["scheduler"]
+    assert found["ok"] is False and found["texts_waiting"] == 1 and found["oldest_waiting_text_seconds"] == 61.0
+    assert "crswatch_inbound_oldest_waiting_seconds 61.0" in client.get("/metrics").text
+    add_user(app, "Olga Operator", "admin")
+    assert sign_in(client, "Olga Operator").status_code == 302
+    assert "have not been read" in client.get("/dashboard").text
+
+
+def test_texts_a_webhook_takes_over_count_toward_the_reply_budget_as_they_arrived(patient, phone, clinic, client,
+                                                                                admin_token, clock):
+    """As in a batch: the 20th text, left waiting by a scheduler that died and taken over by the webhook of a 22nd,
+    is answered as it would have been in its request (care.REPLY_BUDGET, 20 texts in 10 minutes), not counted
+    with the two sent after it."""
+    _scheduler_holds_lease(clinic)
+    for _ in range(19):
+        phone.text("98.6")
+        assert inbound.process_waiting(clinic, START) == 1
+    before = len(texts_to(client, admin_token, PATIENT_PHONE))
+    phone.text("98.7")  # the 20th
+    phone.text("98.8")  # the 21st
+    clock.shift(timedelta(seconds=20))  # the scheduler died: its lease is not renewed
+    phone.text("98.9")  # the 22nd: its webhook takes the two over
+    assert [row[1] for row in _inbound(clinic)[-3:]] == ["processed"] * 3
+    replies = [m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE)[before:]]
+    assert replies[0].startswith("Thank you. No fever now."), replies
+    assert len(replies) == 2 and "paused" in replies[1].lower(), replies
+
+
+def test_a_pass_whose_waiting_texts_fail_still_delivers_the_pages_already_queued(app, patient, phone, clinic,
+                                                                                monkeypatch):
+    """Acting on handed-over texts is the pass's first step; whatever it raises (a locked database, a bug), the
+    page another text queued still leaves in that pass (SOP 5 Grade 1 Home, line 64: SpO2 < 90% pages)."""
+    assert phone.text("o2 85").status_code == 200  # no scheduler holds the lease: acted on in the request
+
+    def failing(*args, **kwargs):
+        raise sqlite3.OperationalError("a bug in acting on waiting texts")
+
+    monkeypatch.setattr(inbound, "process_waiting", failing)
+    recorder = Recorder()
+    done = run_due_work(app.config["CRS"], recorder)
+    assert done["inbound"] == 0
+    assert (NURSES[0], "alert") in recorder.sent
+
+
+def test_a_text_a_failure_left_to_the_tick_before_the_clock_stepped_back_is_retried_at_the_next_pass(
+        patient, phone, clinic, clock, monkeypatch):
+    """A handed-over 'o2 85' whose processing failed once is left to the tick's retries (status 'received'); the
+    wall clock then steps back an hour. The retry must come at the next pass 30 s on, not an hour later when the
+    clock has caught up with its arrival (SOP 5 Grade 1 Home, line 64: SpO2 < 90% pages the nurse)."""
+    _scheduler_holds_lease(clinic)
+    phone.text("o2 85")
+    real = inbound._from_patient
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("a passing fault")
+
+    monkeypatch.setattr(inbound, "_from_patient", failing)
+    assert inbound.process_waiting(clinic, START) == 1
+    assert _inbound(clinic) == [("o2 85", "received", 0, 1)]
+    monkeypatch.setattr(inbound, "_from_patient", real)
+    assert inbound.process_pending(clinic, START - timedelta(hours=1) + timedelta(seconds=31)) == 1
+    assert _inbound(clinic) == [("o2 85", "processed", 1, 1)]
+    assert clinic.db.execute("SELECT COUNT(*) FROM alerts").fetchone()[0] == 1

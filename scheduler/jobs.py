@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,7 +16,7 @@ log = logging.getLogger("crswatch.scheduler")
 
 def run_due_work(config: dict[str, Any], gateway: delivery.Gateway, limiter: delivery.RateLimiter | None = None,
                  batch: int = 500, clock_step: timedelta | None = None, holder: str = "tick",
-                 until: float | None = None) -> dict[str, int]:
+                 until: float | None = None, acting: AbstractContextManager[Any] | None = None) -> dict[str, int]:
     """One pass over all due work, in the order that keeps the counts right: the texts handed over by the
     webhooks first (inbound.process_waiting), then episodes that ended stop, pauses that reached their end resume, missed check-ins are counted before new prompts go out, and delivery runs last so every text
     queued by this pass leaves in it.
@@ -26,7 +27,9 @@ def run_due_work(config: dict[str, Any], gateway: delivery.Gateway, limiter: del
     scheduler's lease, scheduler.runner), delivery.deliver_due. The long-running scheduler's inbound thread acts
     on handed-over texts too, at once (scheduler.runner); the pass still acts on those still waiting before it
     counts check-ins missed or re-pages, so an answer or an ACK that arrived in time is read first (each text is
-    acted on once, whichever gets it).
+    acted on once, whichever gets it). `acting`: held while the pass acts on them, the lock the caller's inbound
+    thread holds while it does (scheduler.runner), so the two never parse the same texts side by side and race for
+    the write lock: the pass waits for the thread's look, then finds what is left.
     """
     clinic = open_clinic(config)
     try:
@@ -36,7 +39,7 @@ def run_due_work(config: dict[str, Any], gateway: delivery.Gateway, limiter: del
             # first: the texts webhooks handed over (a red flag's page leaves in this pass's delivery), acted on as
             # the webhook would have, before the steps the clock makes happen: an answer that arrived before its
             # check-in's deadline is not counted missed, an ACK before the re-page stops it
-            "inbound": _act_on_waiting_texts(clinic, now),
+            "inbound": _act_on_waiting_texts(clinic, now, acting or nullcontext()),
             "episodes_ended": checkins.end_episodes(clinic, now),
             "resumed": episodes.resume_due(clinic, now),
             "missed": checkins.count_missed(clinic, now),
@@ -59,11 +62,12 @@ def run_due_work(config: dict[str, Any], gateway: delivery.Gateway, limiter: del
         clinic.db.close()
 
 
-def _act_on_waiting_texts(clinic: Clinic, now: datetime) -> int:
-    """inbound.process_waiting, whose failure (a locked database, a bug) is logged and leaves the texts waiting for
-    the next pass or look: it never stops the pass, whose delivery sends the pages already queued."""
+def _act_on_waiting_texts(clinic: Clinic, now: datetime, acting: AbstractContextManager[Any]) -> int:
+    """inbound.process_waiting under `acting`, whose failure (a locked database, a bug) is logged and leaves the
+    texts waiting for the next pass or look: it never stops the pass, whose delivery sends the pages already queued."""
     try:
-        return inbound.process_waiting(clinic, now)
+        with acting:
+            return inbound.process_waiting(clinic, now)
     except Exception:
         log.exception("acting on texts handed over by the webhooks failed; the rest of the pass goes on")
         return 0

@@ -94,6 +94,7 @@ class Runner:
         self.seen_version: int | None = None
         self.watched_file: tuple[int, int] | None = None  # the database file the watch's connection is on
         self.woken_for = 0  # the newest due page or reply the watch woke the run for (outbox.newest_reply_or_page_due)
+        self.acting = threading.Lock()  # held while this process acts on handed-over texts: thread or pass
         self.texts_waiting = threading.Event()  # a webhook handed a text over: the inbound thread acts on it
         self.inbound: threading.Thread | None = None
         self.inbound_clinic: Clinic | None = None  # the inbound thread's own connection, kept between looks
@@ -133,7 +134,7 @@ class Runner:
             try:
                 return run_due_work(self.config, self.gateway, self.limiter, self.batch,
                                     clock_step=self._clock_step(), holder=self.holder,
-                                    until=taken + self.lease_half)
+                                    until=taken + self.lease_half, acting=self.acting)
             except Exception:
                 log.exception("due work failed; the next run tries again")
                 return None
@@ -212,7 +213,8 @@ class Runner:
             self.renewed_at = looked
         if not self.holding:
             return 0
-        done = inbound.process_waiting(clinic, utcnow(), limit=INBOUND_PER_LOOK)
+        with self.acting:  # the pass acts on waiting texts too (run_due_work): one at a time
+            done = inbound.process_waiting(clinic, utcnow(), limit=INBOUND_PER_LOOK)
         if done:
             self.wakeup()
         return done

@@ -524,3 +524,25 @@ def test_a_text_a_failure_left_to_the_tick_before_the_clock_stepped_back_is_retr
     assert inbound.process_pending(clinic, START - timedelta(hours=1) + timedelta(seconds=31)) == 1
     assert _inbound(clinic) == [("o2 85", "processed", 1, 1)]
     assert clinic.db.execute("SELECT COUNT(*) FROM alerts").fetchone()[0] == 1
+
+
+def test_the_pass_acts_on_waiting_texts_only_under_the_lock_the_inbound_thread_holds(app, patient, phone, clinic,
+                                                                                   monkeypatch):
+    """The pass and the inbound thread of one scheduler never parse the same texts side by side and race each other
+    for the write lock (issue 19: under a flood each wakeup's pass did): the pass waits for the thread's look."""
+    from scheduler.jobs import run_due_work
+
+    scheduler = Runner(app.config["CRS"], Recorder())
+    held: list[bool] = []
+    real = inbound.process_waiting
+    monkeypatch.setattr(inbound, "process_waiting",
+                        lambda *args, **kwargs: held.append(scheduler.acting.locked()) or real(*args, **kwargs))
+    try:
+        _scheduler_holds_lease(clinic, holder=scheduler.holder)
+        phone.text("98.6")
+        assert scheduler.process_inbound_once() == 1
+        run_due_work(app.config["CRS"], Recorder(), acting=scheduler.acting)
+        assert held == [True, True]
+        assert not scheduler.acting.locked()
+    finally:
+        scheduler._close_inbound()

@@ -5,8 +5,9 @@ Prints prompts sent, duplicates, skipped check-ins, undelivered texts, and what 
 texts patients sent before the crash. The last three counts of the first table must be 0. A burst of
 texts is answered 200 right before the kill: each must be stored and processed, once, after the restart
 (processed twice would store its reading twice). The service's scheduler holds its lease, so the webhook
-answers each text at its commit and hands it over to the scheduler (issue 19): the kill lands on texts
-handed over and not yet acted on, and the restarted scheduler (or its webhooks) must act on each once.
+answers each text at its commit and hands it over to the scheduler (issue 19). The scheduler is frozen
+(SIGSTOP, as a hung one) halfway through the burst, so the kill lands on texts handed over and not yet acted
+on, on any machine; the restarted scheduler (or its webhooks) must act on each once.
 
     .venv/bin/python bench/crash_drill.py [--patients 200]
 
@@ -82,6 +83,9 @@ class Service:
             except OSError:
                 time.sleep(0.1)
         raise SystemExit("the service did not start; see service.log")
+
+    def freeze_scheduler(self) -> None:
+        os.killpg(self.scheduler.pid, signal.SIGSTOP)
 
     def kill9(self) -> None:
         for process in (self.process, self.scheduler):
@@ -171,11 +175,18 @@ lease_seconds = 5
             break
         time.sleep(0.05)
     # A burst answered right before the kill, from 16 connections at once: the kill lands on texts being stored
-    # and processed, and each one answered 200 must be there after the restart, processed once.
+    # and processed, and each one answered 200 must be there after the restart, processed once. Half of it comes
+    # while the scheduler is frozen (SIGSTOP, as a hung one; its lease still fresh): those are handed over and wait,
+    # so the kill finds texts handed over and not yet acted on, whatever the machine's speed.
     burst = phones[40:40 + BURST]
+    half = BURST // 2
+    def answer(item: tuple[int, str]) -> tuple[str, int]:
+        return item[1], text(port, item[1], BURST_TEXTS[item[0] % len(BURST_TEXTS)], f"SMburst{item[0]:026d}")
+
     with ThreadPoolExecutor(max_workers=16) as pool:
-        statuses = list(pool.map(lambda item: (item[1], text(port, item[1], BURST_TEXTS[item[0] % len(BURST_TEXTS)],
-                                                            f"SMburst{item[0]:026d}")), enumerate(burst)))
+        statuses = list(pool.map(answer, enumerate(burst[:half])))
+        service.freeze_scheduler()
+        statuses += list(pool.map(answer, enumerate(burst[half:], start=half)))
     burst_accepted = [phone for phone, status in statuses if status == 200]
     service.kill9()
     waiting = db.execute("SELECT COUNT(*) FROM messages WHERE direction = 'in' AND processed_at IS NULL").fetchone()[0]

@@ -656,3 +656,27 @@ def test_a_percent_in_words_about_a_mood_is_no_saturation(phone, patient, config
     """"me siento 80 por ciento mejor" ("I feel 80 percent better") is no saturation of 80, as "feeling 80% better"."""
     phone.text("me siento 80 por ciento mejor")
     assert readings(config) == []
+
+
+@pytest.mark.parametrize("body, spo2, systolic", [
+    ("sats 96 today 88 bpm", 96, None),  # the pulse of 88 was read as a saturation of 88: URGENT for hypoxia
+    ("o2 95 today 72 heart rate", 95, None),
+    ("oxigeno 95 hoy 80 de pulso", 95, None),
+    ("bp 120 today 72 pulse", None, 120),  # a systolic of 72
+    ("bp 130 today 75 the bottom number", None, 130),  # the diastolic read as a systolic of 75
+    ("his pressure 120 today, 72 heart rate", None, 120),
+    ("presion 120 hoy 80 de pulso", None, 120),
+])
+def test_a_number_another_vitals_word_follows_is_not_the_same_vital_again(phone, client, admin_token, config, clock,
+                                                                         runner, body, spo2, systolic):
+    """"sats 96 today 88 bpm" read the pulse of 88 as a saturation of 88, "bp 120 today 72 pulse" the pulse as a systolic
+    of 72: false URGENT pages for a new hypoxia or a pressure under 90 (SOP 5 Grade 1 Home, line 64: new hypoxia < 90%;
+    systolic < 90 and more than 10 below baseline) for a patient whose oxygen and pressure are fine. A false page teaches
+    nurses to ignore the pager. The number is the vital its own words name, never the same vital again."""
+    from conftest import enroll
+    enroll(client, admin_token, baseline_systolic=125)
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    phone.text(body)
+    assert [row[:2] for row in readings(config)] == [(spo2, systolic)]
+    assert pages(client, admin_token) == []
+

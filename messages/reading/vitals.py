@@ -70,17 +70,32 @@ _SPO2_MORE = re.compile(
 _THEN_MORE = re.compile(rf"{_THEN}(\d{{1,3}})(?!\d|[.,]\d)\s*%?")
 
 
+# A number another vital's words follow is that vital's, never the same vital again: "sats 96 today 88 bpm", "bp 120
+# today 72 pulse", "presion 120 hoy 80 de pulso", "bp 130 today 75 bottom" read the pulse or the diastolic as a
+# saturation or a systolic under 90, a false URGENT page (SOP 5 Grade 1 Home, line 64: new hypoxia < 90%; systolic < 90
+# and more than 10 below baseline). Nor a temperature's ("o2 95 today 99 temp"). A word that labels the number after
+# it is not the number's: "o2 95 now 88 pulse 80", "bp 120 then 85 temp 99" (85 is the systolic again).
+_ANOTHER_VITAL_AFTER = re.compile(
+    r"\s*(?:(?:of|de|on|en)\s+)?(?:(?:the|my|his|her|el|la|mi|su)\s+)?(?:"
+    rf"{vocabulary.alternation('vitals', 'labels', 'heart_rate')}|{vocabulary.alternation('vitals', 'labels', 'heart_rate_after')}|"
+    rf"{vocabulary.alternation('vitals', 'labels', 'diastolic')}|{vocabulary.alternation('vitals', 'context', 'heart_rate')}|"
+    rf"{vocabulary.alternation('vitals', 'context', 'temperature')}|f|deg|degrees?|grados?)\b"
+    r"(?!(?:\s+[a-z]+){0,2}\s*[:=]?\s*\d)|\s*°")
+
+
 def _again(work: Work, pattern: re.Pattern[str], end: int) -> re.Match[str] | None:
     """The same vital again right after position `end` ("o2 95 then 87"), as `pattern` (_SPO2_MORE, _THEN_MORE)
     reads it: in what is left to read, or in the text itself when another stage took a word between ("o2 95
     earlier, 87 now": the time reader took "earlier", leaving only the comma) so long as the number is still
-    unread."""
+    unread. Never a number another vital's words follow ("sats 96 today 88 bpm": _ANOTHER_VITAL_AFTER)."""
     more = pattern.match(work.left, end)
     if more is None:
         start = len(work.left[:end].rstrip())  # a match's trailing spaces may be a word another stage took
         more = pattern.match(work.text, start)
         if more is None or work.left[more.start(1):more.end(1)] != more.group(1):
             return None
+    if _ANOTHER_VITAL_AFTER.match(work.text, more.end(1)):
+        return None
     return more
 
 

@@ -680,3 +680,16 @@ def test_a_number_another_vitals_word_follows_is_not_the_same_vital_again(phone,
     assert [row[:2] for row in readings(config)] == [(spo2, systolic)]
     assert pages(client, admin_token) == []
 
+
+@pytest.mark.parametrize("body", ["me siento como al 50 por ciento", "me siento un 70 por ciento",
+                                  "hoy me siento como al 70 por ciento", "i feel like about 50 per cent",
+                                  "he feels like maybe 70 per cent", "me siento como al 50%"])
+def test_a_mood_in_percent_words_after_two_small_words_is_no_saturation(phone, client, admin_token, patient, config,
+                                                                         clock, body):
+    """"me siento como al 50 por ciento" ("I feel like at 50 percent") was read as a saturation of 50: an URGENT page for
+    a new hypoxia and "go to the ED" for a mood (SOP 5 Grade 1 Home, line 64: new hypoxia < 90% is the red flag, not a
+    mood; a flood of false pages teaches nurses to ignore the pager), as "me siento al 50 por ciento" is not."""
+    phone.text(body)
+    assert readings(config) == []
+    assert pages(client, admin_token) == []
+

@@ -117,9 +117,11 @@ _NOT_VITAL = re.compile(
 
 # A percent said of how one feels or how much ("feeling 80% better", "I'm not 100%", "ate 50% of lunch"): vocabulary
 # [vitals.labels] percent_not_vital_before / _after say why. Never after an oxygen label ("o2 88% better" is 88).
+# Up to three small words between ("me siento como al 50 por ciento", "i feel like about 50 per cent": a saturation of 50,
+# an URGENT page for a mood; SOP 5 Grade 1 Home, line 64: new hypoxia < 90% is the red flag, not a mood).
 _PERCENT_NOT_VITAL = re.compile(
     rf"\b(?:{vocabulary.alternation('vitals', 'labels', 'percent_not_vital_before')})\s+(?:(?:about|around|like|only|"
-    rf"maybe|al|el|como)\s+)?(?<![\d.,])\d{{1,3}}\s*%"
+    rf"maybe|al|el|como|un|a|mas\s+o\s+menos)\s+){{0,3}}(?<![\d.,])\d{{1,3}}\s*%"
     rf"|(?<![\w.,])\d{{1,3}}\s*%\s*(?:{vocabulary.alternation('vitals', 'labels', 'percent_not_vital_after')})\b")
 # Not over a clause's end or a word that settles the label ("o2 fine, feeling 80% better", "sats ok and i feel 70% better":
 # read as SpO2 80 / 70, an URGENT page and "go to the ED" for a mood; a false page teaches nurses to ignore the pager).

@@ -693,3 +693,22 @@ def test_a_mood_in_percent_words_after_two_small_words_is_no_saturation(phone, c
     assert readings(config) == []
     assert pages(client, admin_token) == []
 
+
+@pytest.mark.parametrize("body, systolic", [
+    ("bp 118 yesterday 84 today", 84),  # read as the pair 118/84 over the word the time reader took
+    ("his pressure was 120 yesterday 85 today", 85),
+    ("presion 118 ayer 84 hoy", 84),
+    ("pressure 118 this morning 84 now", 84),
+])
+def test_a_pressure_that_fell_since_yesterday_is_no_pair(phone, client, admin_token, config, clock, runner, body,
+                                                         systolic):
+    """"bp 118 yesterday 84 today" was read as 118/84, the pair side by side once the time reader took "yesterday": a
+    systolic of 84, 41 below a baseline of 125, went unpaged (SOP 5 Grade 1 Home, line 64: "< 10 mm Hg below baseline
+    AND < 90 mm Hg systolic"). Two readings of one vital keep the worst."""
+    from conftest import enroll
+    enroll(client, admin_token, baseline_systolic=125)
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    phone.text(body)
+    assert [row[1] for row in readings(config)] == [systolic]
+    [page] = pages(client, admin_token)
+    assert "low blood pressure" in page, page

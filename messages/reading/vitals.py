@@ -238,6 +238,11 @@ def extract_vitals(work: Work) -> dict[str, Any]:
             if not pair_ok and not m.group("sep").strip(" -"):
                 # "presion 85 99": two numbers side by side that are no pair; read the first alone.
                 continue
+            if work.text[m.start("sep"):m.end("sep")] != m.group("sep"):
+                # "bp 118 yesterday 84 today": side by side only once the time reader took "yesterday", a fall and no
+                # pair (read as 118/84, a systolic of 84 unpaged: SOP 5 Grade 1 Home, line 64, < 90 and more than 10
+                # below baseline). Each is read alone, the worst kept.
+                continue
             work.take(m.start(), m.end() if m.group("pulse") is None else m.start("pulse"))
             if pair_ok:
                 pressures.append((systolic, diastolic))

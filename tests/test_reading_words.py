@@ -712,3 +712,20 @@ def test_a_pressure_that_fell_since_yesterday_is_no_pair(phone, client, admin_to
     assert [row[1] for row in readings(config)] == [systolic]
     [page] = pages(client, admin_token)
     assert "low blood pressure" in page, page
+
+
+@pytest.mark.parametrize("body, reading", [
+    ("his oxygen dropped to 85 from 95", (85, None, None)),  # 95 was read as a temperature of 95 F (35.0 C)
+    ("her sats went down to 86 from 94", (86, None, None)),
+    ("el oxigeno bajo a 85 desde 95", (85, None, None)),
+])
+def test_a_fall_said_in_reverse_reads_no_temperature(phone, client, admin_token, patient, config, clock, body,
+                                                     reading):
+    """A caregiver's "his oxygen dropped to 85 from 95" stored and paged "temp 95.0F/35.0C", a temperature no one took,
+    beside the hypoxia (the nurse's page must say what was measured; SOP 4 Workup: vital sign evaluation). The number
+    after "from" is the same vital, the earlier one; the worst is kept and still paged (SOP 5 Grade 1 Home, line 64:
+    new hypoxia < 90%)."""
+    phone.text(body)
+    assert readings(config) == [reading]
+    [page] = pages(client, admin_token)
+    assert "temp" not in page, page

@@ -59,7 +59,10 @@ _THEN_WORDS = (
     r"then|now|later|afterwards|after|ahora|luego|despues|went|came|gone|going|got|has|had|ha|down|dropped|drops|"
     r"dropping|fell|falling|bajo|baja|bajando|up|rose|risen|subio|sube|->|>|to|a|but|pero|are|is|it|it'?s|its|says|"
     r"reads|es|esta|only|just|at|"
-    r"en|earlier|before|antes|this\s+(?:morning|am)|esta\s+manana|yesterday|today|tonight|ayer|hoy|anoche")
+    r"en|earlier|before|antes|this\s+(?:morning|am)|esta\s+manana|yesterday|today|tonight|ayer|hoy|anoche|"
+    # A fall said in reverse, as caregivers do: "his oxygen dropped to 85 from 95" (95 was a temperature of 95 F no one
+    # took, on the nurse's page beside the hypoxia).
+    r"from|desde")
 _THEN = rf"\s*,?\s*(?:(?:and|y)\s+)?(?:(?:{_THEN_WORDS})(?![\w>])\s*,?\s*){{1,6}}"
 _SPO2_MORE = re.compile(
     r"(?:\s*-\s*|"  # a range the meter swung over: "o2 95-96" (96 was read as a temperature no one took)

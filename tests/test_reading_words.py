@@ -729,3 +729,15 @@ def test_a_fall_said_in_reverse_reads_no_temperature(phone, client, admin_token,
     assert readings(config) == [reading]
     [page] = pages(client, admin_token)
     assert "temp" not in page, page
+
+
+@pytest.mark.parametrize("body", ["bp 120 yesterday 101 today", "his pressure was 120 yesterday 101 today",
+                                  "presion 120 ayer 101 hoy"])
+def test_a_fever_after_a_pressure_and_a_day_is_no_diastolic(phone, client, admin_token, patient, config, clock, body):
+    """"bp 120 yesterday 101 today" was read as the pair 120/101 once the time reader took "yesterday": the fever of
+    101 F was read away as a diastolic, and the patient was told nothing of a fever (SOP 4 Grading: >= 100.4 F is
+    never read away; SOP 5 Grade 1 Home: acetaminophen 650-1000 mg)."""
+    phone.text(body)
+    assert readings(config) == [(None, 120, 38.33)]
+    told = " ".join(m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE))
+    assert "You have a fever" in told or "Tiene fiebre" in told, told

@@ -741,3 +741,26 @@ def test_a_fever_after_a_pressure_and_a_day_is_no_diastolic(phone, client, admin
     assert readings(config) == [(None, 120, 38.33)]
     told = " ".join(m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE))
     assert "You have a fever" in told or "Tiene fiebre" in told, told
+
+
+@pytest.mark.parametrize("body, reading", [
+    ("o2 95 at 2pm, 87 now", (87, None, None)),  # the 87 was an implausible temperature: "measure again", no page
+    ("o2 95 last night 87 now", (87, None, None)),
+    ("o2 95 2 hours ago 87 now", (87, None, None)),
+    ("oxigeno 95 hoy temprano 87 ahora", (87, None, None)),
+    ("bp 118 at 2pm 84 now", (None, 84, None)),
+    ("his pressure was 120 last night 85 now", (None, 85, None)),
+])
+def test_a_fall_with_a_time_between_is_read_and_paged(phone, client, admin_token, config, clock, runner, body,
+                                                      reading):
+    """"o2 95 at 2pm, 87 now": the time reader took "at 2pm", and the 87 after it was read as an implausible
+    temperature ("measure again"): a new hypoxia, or a systolic under 90 and 34 below a baseline of 118, went unpaged
+    (SOP 5 Grade 1 Home, line 64: new hypoxia < 90%; systolic < 90 and more than 10 below baseline). A time between two
+    numbers of one vital is a then-word; the worst is kept."""
+    from conftest import enroll
+    enroll(client, admin_token, baseline_systolic=125)
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    phone.text(body)
+    assert readings(config) == [reading]
+    [page] = pages(client, admin_token)
+    assert "URGENT" in page, page

@@ -96,10 +96,30 @@ def _again(work: Work, pattern: re.Pattern[str], end: int) -> re.Match[str] | No
         start = len(work.left[:end].rstrip())  # a match's trailing spaces may be a word another stage took
         more = pattern.match(work.text, start)
         if more is None or work.left[more.start(1):more.end(1)] != more.group(1):
-            return None
+            more = _after_a_time(work, pattern, start)
+            if more is None:
+                return None
     if _ANOTHER_VITAL_AFTER.match(work.text, more.end(1)):
         return None
     return more
+
+
+def _after_a_time(work: Work, pattern: re.Pattern[str], start: int) -> re.Match[str] | None:
+    """The same vital again after a time said between the two ("o2 95 at 2pm, 87 now", "bp 118 last night 84 now",
+    "o2 95 2 hours ago 87 now"): the time reader took the words, and a time between two numbers is a then-word. The 87
+    was read as an implausible temperature ("measure again"), a new hypoxia unpaged (SOP 5 Grade 1 Home, line 64: new
+    hypoxia < 90%; systolic < 90 and more than 10 below baseline). Only when every word taken there is a time."""
+    from .times import extract_times  # times reads vitals' context words: imported here, not at the top
+
+    gap = re.compile(r"\s+").match(work.left, start)
+    if gap is None or not work.text[gap.start():gap.end()].strip():
+        return None
+    said = Work(work.text[gap.start():gap.end()])
+    extract_times(said, None)
+    if said.left.strip():
+        return None  # a medicine or a measure, not only a time
+    view = work.left[:gap.start()] + " >" + " " * (gap.end() - gap.start() - 2) + work.left[gap.end():]
+    return pattern.match(view, start)
 
 
 _HR_LABEL = f"(?:{vocabulary.alternation('vitals', 'labels', 'heart_rate')})"

@@ -681,6 +681,18 @@ def test_a_number_another_vitals_word_follows_is_not_the_same_vital_again(phone,
     assert pages(client, admin_token) == []
 
 
+@pytest.mark.parametrize("body", ["sats 92 now 88 fever too", "oxigeno 92 hoy 88 fiebre tambien", "o2 95 now 88 pulse 80",
+                                  "sats 92 now 88 heart racing", "oxigeno 92 hoy 88 palpitaciones"])
+def test_a_saturation_again_before_a_symptom_or_a_labelled_pulse_still_pages(phone, client, admin_token, patient,
+                                                                              config, clock, body):
+    """A word after the number that may be a symptom ("fever"), or labels the number after it ("pulse 80"), leaves the
+    number the saturation again: a new hypoxia is never read away as a temperature to measure again (SOP 5 Grade 1
+    Home, line 64: new hypoxia < 90%)."""
+    phone.text(body)
+    assert [row[0] for row in readings(config)] == [88]
+    assert len(pages(client, admin_token)) == 1
+
+
 @pytest.mark.parametrize("body", ["me siento como al 50 por ciento", "me siento un 70 por ciento",
                                   "hoy me siento como al 70 por ciento", "i feel like about 50 per cent",
                                   "he feels like maybe 70 per cent", "me siento como al 50%"])

@@ -76,13 +76,14 @@ _THEN_MORE = re.compile(rf"{_THEN}(\d{{1,3}})(?!\d|[.,]\d)\s*%?")
 # A number another vital's words follow is that vital's, never the same vital again: "sats 96 today 88 bpm", "bp 120
 # today 72 pulse", "presion 120 hoy 80 de pulso", "bp 130 today 75 bottom" read the pulse or the diastolic as a
 # saturation or a systolic under 90, a false URGENT page (SOP 5 Grade 1 Home, line 64: new hypoxia < 90%; systolic < 90
-# and more than 10 below baseline). Nor a temperature's ("o2 95 today 99 temp"). A word that labels the number after
+# and more than 10 below baseline). Nor a temperature's ("o2 95 today 99 temp"), but never for a word that may be a
+# symptom ("sats 92 now 88 fever too", "88 heart racing": 88 is the saturation, a new hypoxia paged). A word that labels the number after
 # it is not the number's: "o2 95 now 88 pulse 80", "bp 120 then 85 temp 99" (85 is the systolic again).
 _ANOTHER_VITAL_AFTER = re.compile(
     r"\s*(?:(?:of|de|on|en)\s+)?(?:(?:the|my|his|her|el|la|mi|su)\s+)?(?:"
     rf"{vocabulary.alternation('vitals', 'labels', 'heart_rate')}|{vocabulary.alternation('vitals', 'labels', 'heart_rate_after')}|"
-    rf"{vocabulary.alternation('vitals', 'labels', 'diastolic')}|{vocabulary.alternation('vitals', 'context', 'heart_rate')}|"
-    rf"{vocabulary.alternation('vitals', 'context', 'temperature')}|f|deg|degrees?|grados?)\b"
+    rf"{vocabulary.alternation('vitals', 'labels', 'diastolic')}|"
+    r"temp|temperature|temperatura|thermometer|termometro|f|deg|degrees?|grados?)\b"
     r"(?!(?:\s+[a-z]+){0,2}\s*[:=]?\s*\d)|\s*°")
 
 

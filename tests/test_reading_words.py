@@ -776,3 +776,24 @@ def test_a_fall_with_a_time_between_is_read_and_paged(phone, client, admin_token
     assert readings(config) == [reading]
     [page] = pages(client, admin_token)
     assert "URGENT" in page, page
+
+
+@pytest.mark.parametrize("body", ["tome el 50 por ciento de la dosis", "le di el 50 por ciento",
+                                  "bebio el 50 por ciento del agua", "tomo 50 por ciento de la pastilla"])
+def test_a_part_of_a_dose_in_percent_words_is_no_saturation(phone, client, admin_token, patient, config, clock, body):
+    """"tome el 50 por ciento de la dosis" ("I took 50 percent of the dose"), a caregiver's "le di el 50 por ciento"
+    ("I gave him 50 percent"): since 'por ciento' is read as '%', each was a saturation of 50, an URGENT page and "go
+    to the ED" for a new hypoxia no one had (SOP 5 Grade 1 Home, line 64: < 90%), as "took 50% of the dose" is not."""
+    phone.text(body)
+    assert [row[0] for row in readings(config)] == []
+    assert pages(client, admin_token) == []
+
+
+@pytest.mark.parametrize("body", ["88 por ciento de nuevo", "tiene 88 por ciento de la saturacion",
+                                  "88 por ciento del oxigeno"])
+def test_a_saturation_in_percent_words_with_de_still_pages(phone, client, admin_token, patient, config, clock, body):
+    """A percent followed by "de nuevo" (again) or by an oxygen word is still the saturation, paged (SOP 5 Grade 1
+    Home, line 64: new hypoxia < 90%)."""
+    phone.text(body)
+    assert [row[0] for row in readings(config)] == [88]
+    assert len(pages(client, admin_token)) == 1

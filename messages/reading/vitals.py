@@ -155,7 +155,7 @@ _SPO2_LABEL_BEFORE = re.compile(
     rf"(?<![a-z]){_SPO2_LABEL}\b(?:[^\w\d,.;!?]+(?!{_LABEL_SETTLED}\b)[a-z']+){{0,4}}[^\w\d,.;!?]*$")
 # "85% of oxygen", "85% de oxigeno": the label after the percent is the percent's own ("of" set it aside: no page for a
 # new hypoxia; SOP 5 Grade 1 Home: < 90%)
-_SPO2_LABEL_AFTER = re.compile(rf"\s*%\s*(?:(?:of|de|on|en|in)\s+)?(?:(?:the|my|his|her|el|la|mi|su)\s+)?{_SPO2_LABEL}\b")
+_SPO2_LABEL_AFTER = re.compile(rf"\s*%\s*(?:(?:of|de|del|on|en|in)\s+)?(?:(?:the|my|his|her|el|la|mi|su)\s+)?{_SPO2_LABEL}\b")
 
 
 def set_aside_other_measures(work: Work) -> None:

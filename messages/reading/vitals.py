@@ -110,14 +110,11 @@ def _after_a_time(work: Work, pattern: re.Pattern[str], start: int) -> re.Match[
     "o2 95 2 hours ago 87 now"): the time reader took the words, and a time between two numbers is a then-word. The 87
     was read as an implausible temperature ("measure again"), a new hypoxia unpaged (SOP 5 Grade 1 Home, line 64: new
     hypoxia < 90%; systolic < 90 and more than 10 below baseline). Only when every word taken there is a time."""
-    from .times import extract_times  # times reads vitals' context words: imported here, not at the top
-
     gap = re.compile(r"\s+").match(work.left, start)
     if gap is None or not work.text[gap.start():gap.end()].strip():
         return None
-    said = Work(work.text[gap.start():gap.end()])
-    extract_times(said, None)
-    if said.left.strip():
+    if any(not ch.isspace() and not any(s <= i < e for s, e in work.times)
+           for i, ch in enumerate(work.text[gap.start():gap.end()], gap.start())):
         return None  # a medicine or a measure, not only a time
     view = work.left[:gap.start()] + " >" + " " * (gap.end() - gap.start() - 2) + work.left[gap.end():]
     return pattern.match(view, start)

@@ -656,3 +656,144 @@ def test_a_percent_in_words_about_a_mood_is_no_saturation(phone, patient, config
     """"me siento 80 por ciento mejor" ("I feel 80 percent better") is no saturation of 80, as "feeling 80% better"."""
     phone.text("me siento 80 por ciento mejor")
     assert readings(config) == []
+
+
+@pytest.mark.parametrize("body, spo2, systolic", [
+    ("sats 96 today 88 bpm", 96, None),  # the pulse of 88 was read as a saturation of 88: URGENT for hypoxia
+    ("o2 95 today 72 heart rate", 95, None),
+    ("oxigeno 95 hoy 80 de pulso", 95, None),
+    ("bp 120 today 72 pulse", None, 120),  # a systolic of 72
+    ("bp 130 today 75 the bottom number", None, 130),  # the diastolic read as a systolic of 75
+    ("his pressure 120 today, 72 heart rate", None, 120),
+    ("presion 120 hoy 80 de pulso", None, 120),
+])
+def test_a_number_another_vitals_word_follows_is_not_the_same_vital_again(phone, client, admin_token, config, clock,
+                                                                         runner, body, spo2, systolic):
+    """"sats 96 today 88 bpm" read the pulse of 88 as a saturation of 88, "bp 120 today 72 pulse" the pulse as a systolic
+    of 72: false URGENT pages for a new hypoxia or a pressure under 90 (SOP 5 Grade 1 Home, line 64: new hypoxia < 90%;
+    systolic < 90 and more than 10 below baseline) for a patient whose oxygen and pressure are fine. A false page teaches
+    nurses to ignore the pager. The number is the vital its own words name, never the same vital again."""
+    from conftest import enroll
+    enroll(client, admin_token, baseline_systolic=125)
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    phone.text(body)
+    assert [row[:2] for row in readings(config)] == [(spo2, systolic)]
+    assert pages(client, admin_token) == []
+
+
+@pytest.mark.parametrize("body", ["sats 92 now 88 fever too", "oxigeno 92 hoy 88 fiebre tambien", "o2 95 now 88 pulse 80",
+                                  "sats 92 now 88 heart racing", "oxigeno 92 hoy 88 palpitaciones"])
+def test_a_saturation_again_before_a_symptom_or_a_labelled_pulse_still_pages(phone, client, admin_token, patient,
+                                                                              config, clock, body):
+    """A word after the number that may be a symptom ("fever"), or labels the number after it ("pulse 80"), leaves the
+    number the saturation again: a new hypoxia is never read away as a temperature to measure again (SOP 5 Grade 1
+    Home, line 64: new hypoxia < 90%)."""
+    phone.text(body)
+    assert [row[0] for row in readings(config)] == [88]
+    assert len(pages(client, admin_token)) == 1
+
+
+@pytest.mark.parametrize("body", ["me siento como al 50 por ciento", "me siento un 70 por ciento",
+                                  "hoy me siento como al 70 por ciento", "i feel like about 50 per cent",
+                                  "he feels like maybe 70 per cent", "me siento como al 50%"])
+def test_a_mood_in_percent_words_after_two_small_words_is_no_saturation(phone, client, admin_token, patient, config,
+                                                                         clock, body):
+    """"me siento como al 50 por ciento" ("I feel like at 50 percent") was read as a saturation of 50: an URGENT page for
+    a new hypoxia and "go to the ED" for a mood (SOP 5 Grade 1 Home, line 64: new hypoxia < 90% is the red flag, not a
+    mood; a flood of false pages teaches nurses to ignore the pager), as "me siento al 50 por ciento" is not."""
+    phone.text(body)
+    assert readings(config) == []
+    assert pages(client, admin_token) == []
+
+
+@pytest.mark.parametrize("body, systolic", [
+    ("bp 118 yesterday 84 today", 84),  # read as the pair 118/84 over the word the time reader took
+    ("his pressure was 120 yesterday 85 today", 85),
+    ("presion 118 ayer 84 hoy", 84),
+    ("pressure 118 this morning 84 now", 84),
+])
+def test_a_pressure_that_fell_since_yesterday_is_no_pair(phone, client, admin_token, config, clock, runner, body,
+                                                         systolic):
+    """"bp 118 yesterday 84 today" was read as 118/84, the pair side by side once the time reader took "yesterday": a
+    systolic of 84, 41 below a baseline of 125, went unpaged (SOP 5 Grade 1 Home, line 64: "< 10 mm Hg below baseline
+    AND < 90 mm Hg systolic"). Two readings of one vital keep the worst."""
+    from conftest import enroll
+    enroll(client, admin_token, baseline_systolic=125)
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    phone.text(body)
+    assert [row[1] for row in readings(config)] == [systolic]
+    [page] = pages(client, admin_token)
+    assert "low blood pressure" in page, page
+
+
+@pytest.mark.parametrize("body, reading", [
+    ("his oxygen dropped to 85 from 95", (85, None, None)),  # 95 was read as a temperature of 95 F (35.0 C)
+    ("her sats went down to 86 from 94", (86, None, None)),
+    ("el oxigeno bajo a 85 desde 95", (85, None, None)),
+])
+def test_a_fall_said_in_reverse_reads_no_temperature(phone, client, admin_token, patient, config, clock, body,
+                                                     reading):
+    """A caregiver's "his oxygen dropped to 85 from 95" stored and paged "temp 95.0F/35.0C", a temperature no one took,
+    beside the hypoxia (the nurse's page must say what was measured; SOP 4 Workup: vital sign evaluation). The number
+    after "from" is the same vital, the earlier one; the worst is kept and still paged (SOP 5 Grade 1 Home, line 64:
+    new hypoxia < 90%)."""
+    phone.text(body)
+    assert readings(config) == [reading]
+    [page] = pages(client, admin_token)
+    assert "temp" not in page, page
+
+
+@pytest.mark.parametrize("body", ["bp 120 yesterday 101 today", "his pressure was 120 yesterday 101 today",
+                                  "presion 120 ayer 101 hoy"])
+def test_a_fever_after_a_pressure_and_a_day_is_no_diastolic(phone, client, admin_token, patient, config, clock, body):
+    """"bp 120 yesterday 101 today" was read as the pair 120/101 once the time reader took "yesterday": the fever of
+    101 F was read away as a diastolic, and the patient was told nothing of a fever (SOP 4 Grading: >= 100.4 F is
+    never read away; SOP 5 Grade 1 Home: acetaminophen 650-1000 mg)."""
+    phone.text(body)
+    assert readings(config) == [(None, 120, 38.33)]
+    told = " ".join(m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE))
+    assert "You have a fever" in told or "Tiene fiebre" in told, told
+
+
+@pytest.mark.parametrize("body, reading", [
+    ("o2 95 at 2pm, 87 now", (87, None, None)),  # the 87 was an implausible temperature: "measure again", no page
+    ("o2 95 last night 87 now", (87, None, None)),
+    ("o2 95 2 hours ago 87 now", (87, None, None)),
+    ("oxigeno 95 hoy temprano 87 ahora", (87, None, None)),
+    ("bp 118 at 2pm 84 now", (None, 84, None)),
+    ("his pressure was 120 last night 85 now", (None, 85, None)),
+])
+def test_a_fall_with_a_time_between_is_read_and_paged(phone, client, admin_token, config, clock, runner, body,
+                                                      reading):
+    """"o2 95 at 2pm, 87 now": the time reader took "at 2pm", and the 87 after it was read as an implausible
+    temperature ("measure again"): a new hypoxia, or a systolic under 90 and 34 below a baseline of 118, went unpaged
+    (SOP 5 Grade 1 Home, line 64: new hypoxia < 90%; systolic < 90 and more than 10 below baseline). A time between two
+    numbers of one vital is a then-word; the worst is kept."""
+    from conftest import enroll
+    enroll(client, admin_token, baseline_systolic=125)
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    phone.text(body)
+    assert readings(config) == [reading]
+    [page] = pages(client, admin_token)
+    assert "URGENT" in page, page
+
+
+@pytest.mark.parametrize("body", ["tome el 50 por ciento de la dosis", "le di el 50 por ciento",
+                                  "bebio el 50 por ciento del agua", "tomo 50 por ciento de la pastilla"])
+def test_a_part_of_a_dose_in_percent_words_is_no_saturation(phone, client, admin_token, patient, config, clock, body):
+    """"tome el 50 por ciento de la dosis" ("I took 50 percent of the dose"), a caregiver's "le di el 50 por ciento"
+    ("I gave him 50 percent"): since 'por ciento' is read as '%', each was a saturation of 50, an URGENT page and "go
+    to the ED" for a new hypoxia no one had (SOP 5 Grade 1 Home, line 64: < 90%), as "took 50% of the dose" is not."""
+    phone.text(body)
+    assert [row[0] for row in readings(config)] == []
+    assert pages(client, admin_token) == []
+
+
+@pytest.mark.parametrize("body", ["88 por ciento de nuevo", "tiene 88 por ciento de la saturacion",
+                                  "88 por ciento del oxigeno"])
+def test_a_saturation_in_percent_words_with_de_still_pages(phone, client, admin_token, patient, config, clock, body):
+    """A percent followed by "de nuevo" (again) or by an oxygen word is still the saturation, paged (SOP 5 Grade 1
+    Home, line 64: new hypoxia < 90%)."""
+    phone.text(body)
+    assert [row[0] for row in readings(config)] == [88]
+    assert len(pages(client, admin_token)) == 1

@@ -73,6 +73,7 @@ class Work:
     def __init__(self, text: str):
         self.text = text
         self.left = text
+        self.times: list[tuple[int, int]] = []  # the spans the time reader took ("at 2pm", "last night")
 
     def take(self, start: int, end: int) -> None:
         """Blank out text[start:end] in what is left to read (same length, so positions stay valid)."""

@@ -130,4 +130,5 @@ def extract_times(work: Work, now: datetime | None) -> list[TimeSaid]:
     for m in work.find(_VAGUE):
         times.append(TimeSaid(m.start(), m.end(), m.group(0), None))
         work.take(m.start(), m.end())
+    work.times.extend((t.start, t.end) for t in times)
     return times

@@ -59,7 +59,10 @@ _THEN_WORDS = (
     r"then|now|later|afterwards|after|ahora|luego|despues|went|came|gone|going|got|has|had|ha|down|dropped|drops|"
     r"dropping|fell|falling|bajo|baja|bajando|up|rose|risen|subio|sube|->|>|to|a|but|pero|are|is|it|it'?s|its|says|"
     r"reads|es|esta|only|just|at|"
-    r"en|earlier|before|antes|this\s+(?:morning|am)|esta\s+manana|yesterday|today|tonight|ayer|hoy|anoche")
+    r"en|earlier|before|antes|this\s+(?:morning|am)|esta\s+manana|yesterday|today|tonight|ayer|hoy|anoche|"
+    # A fall said in reverse, as caregivers do: "his oxygen dropped to 85 from 95" (95 was a temperature of 95 F no one
+    # took, on the nurse's page beside the hypoxia).
+    r"from|desde")
 _THEN = rf"\s*,?\s*(?:(?:and|y)\s+)?(?:(?:{_THEN_WORDS})(?![\w>])\s*,?\s*){{1,6}}"
 _SPO2_MORE = re.compile(
     r"(?:\s*-\s*|"  # a range the meter swung over: "o2 95-96" (96 was read as a temperature no one took)
@@ -70,18 +73,51 @@ _SPO2_MORE = re.compile(
 _THEN_MORE = re.compile(rf"{_THEN}(\d{{1,3}})(?!\d|[.,]\d)\s*%?")
 
 
+# A number another vital's words follow is that vital's, never the same vital again: "sats 96 today 88 bpm", "bp 120
+# today 72 pulse", "presion 120 hoy 80 de pulso", "bp 130 today 75 bottom" read the pulse or the diastolic as a
+# saturation or a systolic under 90, a false URGENT page (SOP 5 Grade 1 Home, line 64: new hypoxia < 90%; systolic < 90
+# and more than 10 below baseline). Nor a temperature's ("o2 95 today 99 temp"), but never for a word that may be a
+# symptom ("sats 92 now 88 fever too", "88 heart racing": 88 is the saturation, a new hypoxia paged). A word that labels the number after
+# it is not the number's: "o2 95 now 88 pulse 80", "bp 120 then 85 temp 99" (85 is the systolic again).
+_ANOTHER_VITAL_AFTER = re.compile(
+    r"\s*(?:(?:of|de|on|en)\s+)?(?:(?:the|my|his|her|el|la|mi|su)\s+)?(?:"
+    rf"{vocabulary.alternation('vitals', 'labels', 'heart_rate')}|{vocabulary.alternation('vitals', 'labels', 'heart_rate_after')}|"
+    rf"{vocabulary.alternation('vitals', 'labels', 'diastolic')}|"
+    r"temp|temperature|temperatura|thermometer|termometro|f|deg|degrees?|grados?)\b"
+    r"(?!(?:\s+[a-z]+){0,2}\s*[:=]?\s*\d)|\s*°")
+
+
 def _again(work: Work, pattern: re.Pattern[str], end: int) -> re.Match[str] | None:
     """The same vital again right after position `end` ("o2 95 then 87"), as `pattern` (_SPO2_MORE, _THEN_MORE)
     reads it: in what is left to read, or in the text itself when another stage took a word between ("o2 95
     earlier, 87 now": the time reader took "earlier", leaving only the comma) so long as the number is still
-    unread."""
+    unread. Never a number another vital's words follow ("sats 96 today 88 bpm": _ANOTHER_VITAL_AFTER)."""
     more = pattern.match(work.left, end)
     if more is None:
         start = len(work.left[:end].rstrip())  # a match's trailing spaces may be a word another stage took
         more = pattern.match(work.text, start)
         if more is None or work.left[more.start(1):more.end(1)] != more.group(1):
-            return None
+            more = _after_a_time(work, pattern, start)
+            if more is None:
+                return None
+    if _ANOTHER_VITAL_AFTER.match(work.text, more.end(1)):
+        return None
     return more
+
+
+def _after_a_time(work: Work, pattern: re.Pattern[str], start: int) -> re.Match[str] | None:
+    """The same vital again after a time said between the two ("o2 95 at 2pm, 87 now", "bp 118 last night 84 now",
+    "o2 95 2 hours ago 87 now"): the time reader took the words, and a time between two numbers is a then-word. The 87
+    was read as an implausible temperature ("measure again"), a new hypoxia unpaged (SOP 5 Grade 1 Home, line 64: new
+    hypoxia < 90%; systolic < 90 and more than 10 below baseline). Only when every word taken there is a time."""
+    gap = re.compile(r"\s+").match(work.left, start)
+    if gap is None or not work.text[gap.start():gap.end()].strip():
+        return None
+    if any(not ch.isspace() and not any(s <= i < e for s, e in work.times)
+           for i, ch in enumerate(work.text[gap.start():gap.end()], gap.start())):
+        return None  # a medicine or a measure, not only a time
+    view = work.left[:gap.start()] + " >" + " " * (gap.end() - gap.start() - 2) + work.left[gap.end():]
+    return pattern.match(view, start)
 
 
 _HR_LABEL = f"(?:{vocabulary.alternation('vitals', 'labels', 'heart_rate')})"
@@ -102,9 +138,11 @@ _NOT_VITAL = re.compile(
 
 # A percent said of how one feels or how much ("feeling 80% better", "I'm not 100%", "ate 50% of lunch"): vocabulary
 # [vitals.labels] percent_not_vital_before / _after say why. Never after an oxygen label ("o2 88% better" is 88).
+# Up to three small words between ("me siento como al 50 por ciento", "i feel like about 50 per cent": a saturation of 50,
+# an URGENT page for a mood; SOP 5 Grade 1 Home, line 64: new hypoxia < 90% is the red flag, not a mood).
 _PERCENT_NOT_VITAL = re.compile(
     rf"\b(?:{vocabulary.alternation('vitals', 'labels', 'percent_not_vital_before')})\s+(?:(?:about|around|like|only|"
-    rf"maybe|al|el|como)\s+)?(?<![\d.,])\d{{1,3}}\s*%"
+    rf"maybe|al|el|como|un|a|mas\s+o\s+menos)\s+){{0,3}}(?<![\d.,])\d{{1,3}}\s*%"
     rf"|(?<![\w.,])\d{{1,3}}\s*%\s*(?:{vocabulary.alternation('vitals', 'labels', 'percent_not_vital_after')})\b")
 # Not over a clause's end or a word that settles the label ("o2 fine, feeling 80% better", "sats ok and i feel 70% better":
 # read as SpO2 80 / 70, an URGENT page and "go to the ED" for a mood; a false page teaches nurses to ignore the pager).
@@ -114,7 +152,7 @@ _SPO2_LABEL_BEFORE = re.compile(
     rf"(?<![a-z]){_SPO2_LABEL}\b(?:[^\w\d,.;!?]+(?!{_LABEL_SETTLED}\b)[a-z']+){{0,4}}[^\w\d,.;!?]*$")
 # "85% of oxygen", "85% de oxigeno": the label after the percent is the percent's own ("of" set it aside: no page for a
 # new hypoxia; SOP 5 Grade 1 Home: < 90%)
-_SPO2_LABEL_AFTER = re.compile(rf"\s*%\s*(?:(?:of|de|on|en|in)\s+)?(?:(?:the|my|his|her|el|la|mi|su)\s+)?{_SPO2_LABEL}\b")
+_SPO2_LABEL_AFTER = re.compile(rf"\s*%\s*(?:(?:of|de|del|on|en|in)\s+)?(?:(?:the|my|his|her|el|la|mi|su)\s+)?{_SPO2_LABEL}\b")
 
 
 def set_aside_other_measures(work: Work) -> None:
@@ -220,6 +258,11 @@ def extract_vitals(work: Work) -> dict[str, Any]:
             pair_ok = within(systolic, SYSTOLIC_RANGE) and within(diastolic, DIASTOLIC_RANGE) and systolic > diastolic
             if not pair_ok and not m.group("sep").strip(" -"):
                 # "presion 85 99": two numbers side by side that are no pair; read the first alone.
+                continue
+            if work.text[m.start("sep"):m.end("sep")] != m.group("sep"):
+                # "bp 118 yesterday 84 today": side by side only once the time reader took "yesterday", a fall and no
+                # pair (read as 118/84, a systolic of 84 unpaged: SOP 5 Grade 1 Home, line 64, < 90 and more than 10
+                # below baseline). Each is read alone, the worst kept.
                 continue
             work.take(m.start(), m.end() if m.group("pulse") is None else m.start("pulse"))
             if pair_ok:

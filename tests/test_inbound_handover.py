@@ -38,6 +38,29 @@ def _inbound(clinic) -> list[tuple]:
         "SELECT body, status, processed_at IS NOT NULL, attempts FROM messages WHERE direction = 'in' ORDER BY id")]
 
 
+def _handed_over_a_second_before_the_pass(scheduler, clinic, clock, phone, minute: int, body: str, **sender) -> None:
+    """A pass renews the lease 10 s before `minute` (from START), `body` is handed over a second before it, and
+    the poll's pass at `minute` and a second runs before the inbound thread's look."""
+    clock.move_to(START + timedelta(minutes=minute - 1, seconds=50))
+    scheduler.run_once()  # a pass renews the lease (and sends what is due)
+    clock.move_to(START + timedelta(minutes=minute - 1, seconds=59))
+    assert phone.text(body, **sender).status_code == 200
+    assert _inbound(clinic)[-1] == (body, "waiting", 0, 0)
+    clock.move_to(START + timedelta(minutes=minute, seconds=1))
+    scheduler.run_once()  # the poll's pass, before the inbound thread's look
+    scheduler.process_inbound_once()
+
+
+def _nineteen_texts_acted_on(clinic, phone, client, admin_token) -> int:
+    """19 texts handed over and acted on one at a time (the reply budget's 20 in 10 minutes nearly spent); returns
+    how many texts the patient had been sent."""
+    _scheduler_holds_lease(clinic)
+    for _ in range(19):
+        phone.text("98.6")
+        assert inbound.process_waiting(clinic, START) == 1
+    return len(texts_to(client, admin_token, PATIENT_PHONE))
+
+
 def _readings(clinic) -> int:
     return clinic.db.execute("SELECT COUNT(*) FROM readings").fetchone()[0]
 
@@ -322,14 +345,7 @@ def test_an_answer_handed_over_before_its_check_in_was_missed_is_read_before_the
         assert scheduler.run_once() is not None  # the check-in prompt goes out, and the lease is taken
         with transaction(clinic.db):
             clinic.db.execute("UPDATE episodes SET missed_count = 1")  # the check-in before went unanswered
-        clock.move_to(START + timedelta(minutes=44, seconds=50))
-        scheduler.run_once()  # a pass renews the lease (and sends the reminder)
-        clock.move_to(START + timedelta(minutes=44, seconds=59))
-        assert phone.text("98.6").status_code == 200
-        assert _inbound(clinic)[-1] == ("98.6", "waiting", 0, 0)
-        clock.move_to(START + timedelta(minutes=45, seconds=1))
-        scheduler.run_once()  # the poll's pass, before the inbound thread's look
-        scheduler.process_inbound_once()
+        _handed_over_a_second_before_the_pass(scheduler, clinic, clock, phone, 45, "98.6")
     finally:
         scheduler._close_inbound()
         if scheduler.watched is not None:
@@ -345,11 +361,7 @@ def test_texts_acted_on_in_one_batch_each_count_toward_the_reply_budget_as_they_
     """The reply budget (care.REPLY_BUDGET, 20 texts in 10 minutes) counts the texts a number had sent when each
     arrived, as in the request: the 20th is answered, the 21st is told replies are paused. Acted on in one batch,
     the 20th must not be counted with the 21st that arrived after it."""
-    _scheduler_holds_lease(clinic)
-    for _ in range(19):
-        phone.text("98.6")
-        assert inbound.process_waiting(clinic, START) == 1
-    before = len(texts_to(client, admin_token, PATIENT_PHONE))
+    before = _nineteen_texts_acted_on(clinic, phone, client, admin_token)
     phone.text("98.7")  # the 20th
     phone.text("98.8")  # the 21st, a moment after
     assert inbound.process_waiting(clinic, START) == 2
@@ -418,14 +430,7 @@ def test_a_nurse_s_ack_handed_over_before_the_call_is_due_stops_it_though_the_pa
         assert phone.text("o2 85").status_code == 200
         assert scheduler.process_inbound_once() == 1  # SOP 5 Grade 1 Home, line 64: SpO2 < 90% pages the nurse
         scheduler.run_once()
-        clock.move_to(START + timedelta(minutes=4, seconds=50))
-        scheduler.run_once()  # a pass renews the lease
-        clock.move_to(START + timedelta(minutes=4, seconds=59))
-        assert phone.text("ACK", sender=NURSES[0]).status_code == 200
-        assert _inbound(clinic)[-1] == ("ACK", "waiting", 0, 0)
-        clock.move_to(START + timedelta(minutes=5, seconds=1))
-        scheduler.run_once()  # the poll's pass, before the inbound thread's look
-        scheduler.process_inbound_once()
+        _handed_over_a_second_before_the_pass(scheduler, clinic, clock, phone, 5, "ACK", sender=NURSES[0])
     finally:
         scheduler._close_inbound()
         if scheduler.watched is not None:
@@ -482,11 +487,7 @@ def test_texts_a_webhook_takes_over_count_toward_the_reply_budget_as_they_arrive
     """As in a batch: the 20th text, left waiting by a scheduler that died and taken over by the webhook of a 22nd,
     is answered as it would have been in its request (care.REPLY_BUDGET, 20 texts in 10 minutes), not counted
     with the two sent after it."""
-    _scheduler_holds_lease(clinic)
-    for _ in range(19):
-        phone.text("98.6")
-        assert inbound.process_waiting(clinic, START) == 1
-    before = len(texts_to(client, admin_token, PATIENT_PHONE))
+    before = _nineteen_texts_acted_on(clinic, phone, client, admin_token)
     phone.text("98.7")  # the 20th
     phone.text("98.8")  # the 21st
     clock.shift(timedelta(seconds=20))  # the scheduler died: its lease is not renewed

@@ -5,11 +5,13 @@ the row stays unprocessed and `process_pending` (run by every tick) tries it aga
 
 Who acts on it (issue 19): in a gunicorn worker (no scheduler of its own), while the scheduler in its own
 process holds its lease, freshly renewed (it delivers every reply and page, so nothing the text causes leaves
-without it), the webhook answers Twilio right after that commit and hands the text over (status 'waiting'); the scheduler's next pass, woken within WATCH_SECONDS by the commit,
-processes every waiting text (`process_waiting`), several in one transaction, and delivers what they queued.
-Otherwise (`serve`, its scheduler in the same process; the simulator; the cron `flask tick`; a scheduler that
-died) the request processes the text itself, and a worker takes over what a dead scheduler left waiting. Each text is acted on once whoever processes it:
-the transaction that acts on it marks it processed, and skips a text already marked.
+without it), the webhook answers Twilio right after that commit and hands the text over (status 'waiting').
+The scheduler's inbound thread, woken by its watch within WATCH_SECONDS, acts on every waiting text
+(`process_waiting`), several to a transaction, and wakes the run to deliver what they queued; each pass acts on
+any still waiting before its other work. Otherwise (`serve`, its scheduler in the same process; the simulator;
+the cron `flask tick`; a scheduler that died) the request acts on the text itself, and a worker first takes
+over what a dead scheduler left waiting. Each text is acted on once, whoever gets it: the transaction that acts
+on it marks it processed, and skips a text already marked.
 
 Two times (issue 18: the clock is read once per request or pass, then passed down): when the text ARRIVED
 (its row's `created_at`, the receive commit's time), which times its readings and doses, resolves "30 min
@@ -301,14 +303,15 @@ def newest_waiting(db: sqlite3.Connection) -> int:
 def process_waiting(clinic: Clinic, now: datetime, limit: int = 1000) -> int:
     """Act on the texts webhooks handed over to the scheduler (status 'waiting': receive_sms while a scheduler
     runs), oldest first, at most `limit` (the run goes round again for more). Several share one transaction,
-    so one fsync'd commit covers them (issue 19): up to WAITING_BATCH, or as many as WAITING_BATCH_SECONDS of
-    the write lock allows, each parsed before the lock is taken. Each text is acted on inside a savepoint: a
+    so one fsync'd commit covers them (issue 19): up to WAITING_BATCH, or as many as the lock's budget allows
+    (below), each parsed before the lock is taken. Each text is acted on inside a savepoint: a
     text whose processing raises is rolled back alone, counted (`_note_failure`) and left to the tick's
     retries (`process_pending`), and the others commit. `now`: aware UTC, the pass's time, which each text is
     processed at (its arrival time is its row's; one that arrived after `now` waits for the next pass, which
     the watch wakes for, so none is processed before it arrived, unless it was stored more than ARRIVED_AHEAD
-    after `now`: the wall clock stepped back since, and it is acted on now). Returns how many were tried. Raises StoreBusy when the write
-    lock cannot be had (the run tries again)."""
+    after `now`: the wall clock stepped back since, and it is acted on now). A transaction keeps the lock
+    WAITING_BATCH_SECONDS through a backlog, WAITING_BATCH_SECONDS_LIGHT otherwise. Returns how many were
+    tried. Raises StoreBusy when the write lock cannot be had (the run tries again)."""
     # A text stored more than ARRIVED_AHEAD after `now` did not race this pass (a webhook's commit beats the
     # pass's read by milliseconds): it arrived before the wall clock stepped back, and waiting until the clock
     # caught up with it would hold a red flag for the size of the step. It is acted on now.

@@ -216,7 +216,7 @@ class Runner:
         with self.acting:  # the pass acts on waiting texts too (run_due_work): one at a time
             done = inbound.process_waiting(clinic, utcnow(), limit=INBOUND_PER_LOOK)
         if done:
-            self.wakeup()
+            self._wake_run()  # the thread itself looks again at once while it found texts (_inbound)
         return done
 
     def _inbound(self) -> None:
@@ -277,8 +277,11 @@ class Runner:
 
     def wakeup(self) -> None:
         """Run due work now (a request committed texts): a page leaves within seconds, not at the next poll."""
-        self.woken.set()
         self.texts_waiting.set()  # a text this process's webhook handed over (the watch sees other processes')
+        self._wake_run()
+
+    def _wake_run(self) -> None:
+        self.woken.set()
         if self.scheduler.running:
             try:
                 self.scheduler.modify_job(JOB_ID, next_run_time=datetime.now(UTC))

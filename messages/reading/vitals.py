@@ -120,6 +120,21 @@ def _after_a_time(work: Work, pattern: re.Pattern[str], start: int) -> re.Match[
     return pattern.match(view, start)
 
 
+
+def _the_same_again(work: Work, pattern: re.Pattern[str], end: int, bounds: tuple[int, int], *,
+                    fever_stops: bool = True) -> tuple[list[int], int]:
+    """The numbers of the same vital said again after position `end` (_again, as `pattern` reads them) while each
+    lies in `bounds`, and where the text after the first number ends: ("bp 100 but dropped to 85": [85]). Never a
+    number a slash makes a pair, and with `fever_stops` never one that may be a temperature: a fever is never read
+    away (SOP 4 Grading, >= 100.4 F); a saturation, whose bounds stop at 100, needs no such stop."""
+    values: list[int] = []
+    while ((more := _again(work, pattern, end)) and within(int(more.group(1)), bounds)
+           and not (fever_stops and temperature_unit(Decimal(more.group(1))) is not None)
+           and not work.left.startswith("/", more.end())):
+        values.append(int(more.group(1)))
+        end = more.end()
+    return values, end
+
 _HR_LABEL = f"(?:{vocabulary.alternation('vitals', 'labels', 'heart_rate')})"
 _HR = re.compile(rf"\b{_HR_LABEL}{_FILLER}(?<![\d.,])(\d{{1,3}})(?!\d|[.,]\d)")
 _HR_AFTER = re.compile(
@@ -304,10 +319,8 @@ def extract_vitals(work: Work) -> dict[str, Any]:
         # "bp 100 but dropped to 85", "sbp 110 then 85": the same vital again (read as an implausible temperature, a
         # pressure under 90 went unpaged: SOP 5 Grade 1 Home, systolic < 90 and more than 10 below baseline). Never a
         # number that may be a temperature ("bp 110 then 101": a fever is never read away, SOP 4 Grading).
-        while ((more := _again(work, _SPO2_MORE, end)) and within(int(more.group(1)), SYSTOLIC_RANGE)
-               and temperature_unit(Decimal(more.group(1))) is None and not work.left.startswith("/", more.end())):
-            singles.append(int(more.group(1)))
-            end = more.end()
+        again, end = _the_same_again(work, _SPO2_MORE, end, SYSTOLIC_RANGE)
+        singles += again
         work.take(m.start(), end)
         if within(int(m.group(1)), SYSTOLIC_RANGE):
             singles.append(int(m.group(1)))
@@ -353,10 +366,9 @@ def extract_vitals(work: Work) -> dict[str, Any]:
     _read_below(work, _SPO2_BELOW, SPO2_RANGE, saturations, said)  # "oxygen under 90": 89
     for pattern in (_SPO2, _SPO2_AFTER):
         for m in work.find(pattern):
-            values, end = [int(m.group(1))], m.end()
-            while pattern is _SPO2 and (more := _again(work, _SPO2_MORE, end)) and within(int(more.group(1)), SPO2_RANGE):
-                values.append(int(more.group(1)))
-                end = more.end()
+            again, end = _the_same_again(work, _SPO2_MORE, m.end(), SPO2_RANGE, fever_stops=False) \
+                if pattern is _SPO2 else ([], m.end())
+            values = [int(m.group(1)), *again]
             work.take(m.start(), end)
             for value in values:
                 if within(value, SPO2_RANGE):
@@ -369,13 +381,11 @@ def extract_vitals(work: Work) -> dict[str, Any]:
             found["spo2_said"] = said[found["spo2"]]
     for pattern in (_HR, _HR_AFTER):
         for m in work.find(pattern):
-            values, end = [int(m.group(1))], m.end()
             # "heart rate 110 then 120": the same vital again. Never a number that may be a temperature ("hr 110 then
             # 101" lost its fever: SOP 4 Grading, fever >= 100.4 F is never read away).
-            while (pattern is _HR and (more := _again(work, _SPO2_MORE, end))
-                   and within(int(more.group(1)), HEART_RATE_RANGE) and temperature_unit(Decimal(more.group(1))) is None):
-                values.append(int(more.group(1)))
-                end = more.end()
+            again, end = _the_same_again(work, _SPO2_MORE, m.end(), HEART_RATE_RANGE) \
+                if pattern is _HR else ([], m.end())
+            values = [int(m.group(1)), *again]
             work.take(m.start(), end)
             plausible = [v for v in values if within(v, HEART_RATE_RANGE)]
             if len(plausible) < len(values):
@@ -435,15 +445,12 @@ def add_vitals_by_context(work: Work, found: dict[str, Any]) -> dict[str, Any]:
             continue  # "heart racing 101": a fever is never read away as a pulse (SOP 4: >= 100.4 F is CRS)
         field, bounds = {"heart_rate": ("heart_rate", HEART_RATE_RANGE), "spo2": ("spo2", SPO2_RANGE),
                          "blood_pressure": ("systolic", SYSTOLIC_RANGE)}[vital]
-        values, end = [value], m.end()
         # "his pressure went from 120 to 85", "her oxygen was 95 earlier, 87 now": the same vital again (85 was left
         # unread, a pressure under 90 unpaged: SOP 5 Grade 1 Home, systolic < 90 and more than 10 below baseline;
         # new hypoxia < 90%). Never a number that may be a temperature (a fever is never read away: SOP 4 Grading),
         # nor one a slash makes a pair.
-        while ((more := _again(work, _THEN_MORE, end)) and within(int(more.group(1)), bounds)
-               and temperature_unit(Decimal(more.group(1))) is None and not work.left.startswith("/", more.end())):
-            values.append(int(more.group(1)))
-            end = more.end()
+        again, end = _the_same_again(work, _THEN_MORE, m.end(), bounds)
+        values = [value, *again]
         work.take(m.start(), end)
         for value in values:
             if not within(value, bounds):

@@ -78,7 +78,9 @@ def _scheduler(clinic: Clinic, now: datetime) -> dict[str, Any]:
     figures |= {"texts_waiting": waiting, "oldest_waiting_text_seconds": _seconds(waited)}
     if waited is not None and waited > WAITING_LATE:
         return {"ok": False, **figures,
-                "error": "texts the web handed to the scheduler have not been read: red flags in them page no one"}
+                "error": "texts the web handed to the scheduler have not been read for over a minute: red flags "
+                         "in them page no one. Restart the scheduler service (flask --app app scheduler); the web "
+                         "workers act on texts themselves once its lease lapses"}
     return {"ok": True, **figures}
 
 

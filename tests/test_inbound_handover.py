@@ -555,3 +555,32 @@ def test_the_pass_acts_on_waiting_texts_only_under_the_lock_the_inbound_thread_h
         assert not scheduler.acting.locked()
     finally:
         scheduler._close_inbound()
+
+
+def test_a_full_disk_while_the_scheduler_acts_leaves_the_text_waiting_and_it_pages_once_there_is_room(
+        app, patient, phone, clinic, client, admin_token, monkeypatch):
+    """The inbound thread's transaction meets a full disk: the handed-over 'o2 85' stays waiting, uncounted (a storage
+    fault, not a bug in the text: no attempt spent toward the review alert), and the next look, once there is room,
+    pages the nurse (SOP 5 Grade 1 Home, line 64: SpO2 < 90%)."""
+    import contextlib
+
+    scheduler = Runner(app.config["CRS"], Recorder())
+    real = inbound.transaction
+
+    @contextlib.contextmanager
+    def disk_full(db):
+        raise sqlite3.OperationalError("database or disk is full")
+        yield db
+
+    try:
+        _scheduler_holds_lease(clinic, holder=scheduler.holder)
+        phone.text("o2 85")
+        monkeypatch.setattr(inbound, "transaction", disk_full)
+        with pytest.raises(sqlite3.OperationalError):
+            scheduler.process_inbound_once()  # the thread logs it and looks again (Runner._inbound)
+        assert _inbound(clinic) == [("o2 85", "waiting", 0, 0)]
+        monkeypatch.setattr(inbound, "transaction", real)
+        assert scheduler.process_inbound_once() == 1
+        assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]
+    finally:
+        scheduler._close_inbound()

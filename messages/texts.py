@@ -38,7 +38,14 @@ PATIENT_KEYS = (
 CAREGIVER_KEYS = ("caregiver_welcome", "caregiver_signs", "caregiver_reminder", "caregiver_which_patient",
                   "caregiver_opted_out", "caregiver_opted_in", "caregiver_help", "caregiver_episode_end",
                   "caregiver_urgent_after_hours",
-                  "neuro_check", "neuro_check_normal")
+                  "neuro_check", "neuro_check_normal",
+                  # the patient's replies in a caregiver's words (triage.replies.CAREGIVER_WORDING)
+                  "caregiver_reply_routine", "caregiver_fever_home_care", "caregiver_fever_wait",
+                  "caregiver_clinician_review", "caregiver_reading_unsure", "caregiver_unreadable",
+                  "caregiver_med_recorded", "caregiver_med_may_take", "caregiver_med_too_soon",
+                  "caregiver_med_daily_max", "caregiver_other_medicine", "caregiver_symptoms_noted",
+                  "caregiver_readings_noted", "caregiver_thanks", "caregiver_no_fever_noted",
+                  "caregiver_still_urgent", "caregiver_paused")
 STAFF_KEYS = ("nurse_alert", "nurse_alert_update", "nurse_repage", "nurse_ack", "nurse_ack_already", "nurse_ack_none",
               "nurse_ack_all", "nurse_ack_also_open", "nurse_ack_resolved", "nurse_ack_not_yours", "staff_unreadable",
               "nurse_answered")
@@ -46,7 +53,8 @@ TEMPLATE_KEYS = PATIENT_KEYS + CAREGIVER_KEYS + STAFF_KEYS
 LABEL_TABLES = ("levels", "reasons", "symptoms", "times")
 
 # Texts that must name the clinic's phone number (CONTRACT 6: every urgent reply).
-URGENT_KEYS = ("reply_urgent_in_hours", "reply_urgent_after_hours", "reply_clinician_review", "caregiver_urgent_after_hours")
+URGENT_KEYS = ("reply_urgent_in_hours", "reply_urgent_after_hours", "reply_clinician_review", "caregiver_urgent_after_hours",
+               "caregiver_clinician_review")
 # Replies that leave right after the nurse's page, ahead of every other reply and prompt (issue 19, urgent first
 # at the sender): what triage says for an urgent or clinician_review outcome (SOP 5 Grade 1 Home: "recontact the
 # clinic urgently or present to ED"; SOP 5 Grade 2: "urgently evaluated in person"), the reminder that an earlier
@@ -248,6 +256,18 @@ AWAITING_INTERPRETER: dict[str, str] = {
                           "prompt right after it asks); names the clinic's phone, in monitoring_paused's words",
     "caregiver_urgent_after_hours": "awaiting the interpreter (2026-12-01): new; the after-hours urgent text in a "
                                     "caregiver's words (take your relative to the ED), as reply_urgent_after_hours",
+    # the patient's replies in a caregiver's words (issue 13): said of the patient by name, "give" for "take"
+    **{key: f"awaiting the interpreter (2026-12-01): new; {twin} in a caregiver's words" for key, twin in (
+        ("caregiver_reply_routine", "reply_routine"), ("caregiver_fever_home_care", "reply_fever_home_care"),
+        ("caregiver_fever_wait", "reply_fever_wait"), ("caregiver_clinician_review", "reply_clinician_review"),
+        ("caregiver_reading_unsure", "reply_reading_unsure"), ("caregiver_unreadable", "reply_unreadable"),
+        ("caregiver_med_recorded", "reply_med_recorded"), ("caregiver_med_may_take", "reply_med_may_take"),
+        ("caregiver_med_too_soon", "reply_med_too_soon"), ("caregiver_med_daily_max", "reply_med_daily_max"),
+        ("caregiver_other_medicine", "reply_other_medicine"), ("caregiver_symptoms_noted", "reply_symptoms_noted"),
+        ("caregiver_readings_noted", "reply_readings_noted"), ("caregiver_thanks", "reply_thanks"),
+        ("caregiver_no_fever_noted", "reply_no_fever_noted"), ("caregiver_still_urgent", "reply_still_urgent"),
+        ("caregiver_paused", "reply_paused"),
+    )},
 }
 
 

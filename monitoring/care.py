@@ -570,10 +570,11 @@ def _reply_to_number(clinic: Clinic, patient: Patient, reader: Patient | Caregiv
         return None
     if key not in ALWAYS_REPLY and reply_budget_spent(clinic, phone, now, (received or {}).get(phone)):
         since = to_text(now - REPLY_WINDOW)
+        paused = replies.for_reader("reply_paused", caregiver=not isinstance(reader, Patient))  # as text_caregiver words it
         told = clinic.db.execute(
             "SELECT 1 FROM messages WHERE direction = 'out' AND to_number = ? AND kind = 'info' AND body = ? "
             "AND created_at >= ?",
-            [phone, render("reply_paused", language, **values), since]).fetchone()
+            [phone, render(paused, language, **{"first_name": first_name(patient.name), **values}), since]).fetchone()
         if told:
             return None
         key, kind = replies.for_reader(key, replies_paused=True), "info"  # once a window: silence must not look like no one is there

@@ -195,6 +195,44 @@ def test_a_routine_reply_goes_only_to_whoever_wrote(client, runner, admin_token,
     assert len(texts_to(client, admin_token, DAUGHTER, before)) == 1
 
 
+@pytest.mark.parametrize("language, said, first, then", [
+    ("en", "101.5", "Pat has a fever. Give 650-1000 mg of acetaminophen (Tylenol) now",
+     "Call us now at (555) 555-0100 if Pat has any of these signs"),
+    ("es", "fiebre 38.6", "Pat tiene fiebre. Dele ahora 650-1000 mg de acetaminofén (Tylenol)",
+     "Llame ya al (555) 555-0100 si Pat tiene una de estas señales"),
+], ids=["en", "es"])
+def test_a_caregivers_fever_reply_says_give_and_names_the_patient(client, runner, admin_token, phone, clock,
+                                                                    language, said, first, then):
+    """The same advice as the patient's (SOP.txt line 64, Grade 1 Home: acetaminophen 650-1000 mg, fluids, the
+    signs to call for), said to the person at the bedside: "You have a fever. Take ..." read as if the
+    caregiver had the fever and should take the tablets."""
+    enroll(client, admin_token, caregivers=[{"name": "Maria Example", "phone": DAUGHTER, "relationship": "daughter",
+                                             "language": language}])
+    tick(runner)
+    before = messages(client, admin_token)[-1]["id"]
+    phone.text(said, sender=DAUGHTER)
+    told = [m["body"] for m in texts_to(client, admin_token, DAUGHTER, before)]
+    assert len(told) == 2 and told[0].startswith(first) and told[1].startswith(then), told
+    assert not any(body.startswith(("You have", "Tiene fiebre")) for body in told)
+    assert texts_to(client, admin_token, PATIENT_PHONE, before) == []  # a fever reply goes to whoever wrote
+
+
+def test_a_flooding_caregiver_is_told_once_that_replies_are_paused(client, runner, admin_token, phone, clock):
+    """Past the reply budget (care.REPLY_BUDGET, 20 in ten minutes) a number is told once a window that replies
+    are paused: the caregiver in their own words, and once, as the patient is (the check for "told already"
+    looked for the patient's wording, so a caregiver was told again at every text)."""
+    with_caregiver(client, admin_token)
+    tick(runner)
+    before = messages(client, admin_token)[-1]["id"]
+    for second in range(25):
+        clock.move_to(START + timedelta(minutes=2, seconds=second * 2))
+        assert phone.text(f"98.{second % 10}", sender=DAUGHTER).status_code == 200
+    told = texts_to(client, admin_token, DAUGHTER, before)
+    paused = [m["body"] for m in told if m["kind"] == "info"]
+    assert paused == [render("caregiver_paused", "en", first_name="Pat", clinic_phone=CLINIC_PHONE_SHOWN)]
+    assert len([m for m in told if m["kind"] == "reply"]) == 20
+
+
 def test_missed_checkin_reaches_the_caregiver_before_the_nurse(client, runner, admin_token, clock):
     with_caregiver(client, admin_token)
     tick(runner)  # the first prompt
@@ -789,7 +827,8 @@ def test_a_caregivers_red_flag_at_night_tells_them_to_take_the_patient_to_the_ed
 @pytest.mark.parametrize("key,language", [(k, lang) for k in CAREGIVER_KEYS for lang in LANGUAGES])
 def test_caregiver_texts_are_gsm7_where_the_words_allow(key, language):
     text = render(key, language, clinic_name="Northern Valley Cancer Centers", clinic_phone=CLINIC_PHONE_SHOWN,
-                  first_name="Guadalupe", choices="P.E. or M.G.", therapy="teclistamab")
+                  first_name="Guadalupe", choices="P.E. or M.G.", therapy="teclistamab", next_checkin="3:45 PM",
+                  next_dose_time="Wed 11:45 PM")
     assert is_gsm7(text) or (key in CAREGIVER_UCS2 and language == "es")
 
 

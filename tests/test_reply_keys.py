@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from triage.model import Assessment
 from triage.replies import (
+    CAREGIVER_WORDING,
     DoseAnswer,
     Said,
     State,
@@ -224,7 +225,14 @@ def test_device_keys(assessment, last_advice, news, keys):
 # the phone that reads it: a caregiver's own wording; a flooding number's replies paused (not red flags)
 @pytest.mark.parametrize("key, caregiver, paused, sent", [
     pytest.param("reply_fever_home_care", False, False, "reply_fever_home_care", id="patient"),
-    pytest.param("reply_fever_home_care", True, False, "reply_fever_home_care", id="caregiver-same-advice"),
+    # the same advice, said of the patient by name: "Pat has a fever. Give ...", not "You have a fever. Take ..."
+    pytest.param("reply_fever_home_care", True, False, "caregiver_fever_home_care", id="caregiver-same-advice-give"),
+    pytest.param("reply_fever_wait", True, False, "caregiver_fever_wait", id="caregiver-fever-wait"),
+    pytest.param("reply_fever_safety_net", True, False, "caregiver_signs", id="caregiver-safety-net-their-signs"),
+    pytest.param("reply_med_recorded", True, False, "caregiver_med_recorded", id="caregiver-their-dose"),
+    pytest.param("reply_clinician_review", True, False, "caregiver_clinician_review", id="caregiver-nurse-calls"),
+    pytest.param("reply_routine", True, False, "caregiver_reply_routine", id="caregiver-routine"),
+    pytest.param("reply_measure_again", True, False, "reply_measure_again", id="caregiver-measure-again-same"),
     pytest.param("episode_end", True, False, "caregiver_episode_end", id="caregiver-episode-end"),
     pytest.param("opted_out", True, False, "caregiver_opted_out", id="caregiver-stop"),
     pytest.param("opted_in", True, False, "caregiver_opted_in", id="caregiver-start"),
@@ -234,7 +242,7 @@ def test_device_keys(assessment, last_advice, news, keys):
                  id="caregiver-flood-ed-at-night-always-sent"),
     pytest.param("reply_urgent_in_hours", True, False, "reply_urgent_in_hours", id="caregiver-call-the-clinic"),
     pytest.param("reply_routine", False, True, "reply_paused", id="flood-paused"),
-    pytest.param("reply_routine", True, True, "reply_paused", id="caregiver-flood-paused"),
+    pytest.param("reply_routine", True, True, "reply_paused", id="caregiver-flood-paused"),  # worded by text_caregiver
     pytest.param("reply_urgent_in_hours", False, True, "reply_urgent_in_hours", id="flood-urgent-always-sent"),
     pytest.param("reply_still_urgent", False, True, "reply_still_urgent", id="flood-still-urgent-always-sent"),
     pytest.param("help", False, True, "help", id="flood-help-always-sent"),
@@ -258,8 +266,7 @@ def _templates(language: str) -> dict:
 def _table_keys() -> set[str]:
     keys = {key for row in ROWS for key in row.values[-1]}
     keys |= {"reply_fever_safety_net", "reply_paused", "episode_end", "neuro_check_normal"}
-    keys |= {for_reader(key, caregiver=True) for key in ("episode_end", "opted_out", "opted_in", "help",
-                                                          "reply_urgent_after_hours")}
+    keys |= {for_reader(key, caregiver=True) for key in CAREGIVER_WORDING}
     return keys
 
 

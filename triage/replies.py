@@ -32,7 +32,21 @@ TO_EVERYONE = ("reply_urgent_in_hours", "reply_urgent_after_hours", "episode_end
 CAREGIVER_WORDING = {"episode_end": "caregiver_episode_end", "opted_out": "caregiver_opted_out",
                      "opted_in": "caregiver_opted_in", "help": "caregiver_help",
                      # the patient's text said "Call 911 if ... you cannot breathe. Tell them you had a dose of ..."
-                     "reply_urgent_after_hours": "caregiver_urgent_after_hours"}
+                     "reply_urgent_after_hours": "caregiver_urgent_after_hours",
+                     # "You have a fever. Take ...", "your dose", "if you feel worse": the same advice (SOP.txt line
+                     # 64, Grade 1 Home) said of the patient by name, "give" for "take"
+                     "reply_fever_home_care": "caregiver_fever_home_care", "reply_fever_wait": "caregiver_fever_wait",
+                     "reply_routine": "caregiver_reply_routine", "reply_clinician_review": "caregiver_clinician_review",
+                     "reply_reading_unsure": "caregiver_reading_unsure", "reply_unreadable": "caregiver_unreadable",
+                     "reply_med_recorded": "caregiver_med_recorded", "reply_med_may_take": "caregiver_med_may_take",
+                     "reply_med_too_soon": "caregiver_med_too_soon", "reply_med_daily_max": "caregiver_med_daily_max",
+                     "reply_other_medicine": "caregiver_other_medicine",
+                     "reply_symptoms_noted": "caregiver_symptoms_noted",
+                     "reply_readings_noted": "caregiver_readings_noted", "reply_thanks": "caregiver_thanks",
+                     "reply_no_fever_noted": "caregiver_no_fever_noted", "reply_still_urgent": "caregiver_still_urgent",
+                     "reply_paused": "caregiver_paused",
+                     # the SOP's signs (line 64) as the caregiver's welcome gave them: "if {first_name} has ..."
+                     "reply_fever_safety_net": "caregiver_signs"}
 # Sent even to a number whose replies are paused by a flood (docs/operations.md): red flags, and what
 # changes the monitoring itself.
 ALWAYS_REPLY = ("reply_urgent_in_hours", "reply_urgent_after_hours", "reply_still_urgent", "episode_end", "opted_out",

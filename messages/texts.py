@@ -30,7 +30,7 @@ PATIENT_KEYS = (
     "reply_clinician_review", "reply_urgent_in_hours", "reply_urgent_after_hours", "reply_measure_again", "reply_reading_unsure",
     "reply_unreadable", "reply_med_recorded", "reply_med_may_take", "reply_med_too_soon", "reply_med_daily_max",
     "reply_symptoms_noted", "reply_readings_noted", "reply_thanks", "reply_no_fever_noted",
-    "reply_still_urgent", "reply_paused", "reply_other_medicine", "help", "unknown_sender", "opted_out", "opted_in", "episode_end",
+    "reply_still_urgent", "reply_paused", "reply_other_medicine", "reply_picture", "help", "unknown_sender", "opted_out", "opted_in", "episode_end",
     "already_stopped", "monitoring_paused", "monitoring_resumed", "monitoring_ended",
 )
 # Texts to a patient's caregivers (issue 13); {first_name} is the patient's. Written like patient texts
@@ -45,7 +45,7 @@ CAREGIVER_KEYS = ("caregiver_welcome", "caregiver_signs", "caregiver_reminder", 
                   "caregiver_med_recorded", "caregiver_med_may_take", "caregiver_med_too_soon",
                   "caregiver_med_daily_max", "caregiver_other_medicine", "caregiver_symptoms_noted",
                   "caregiver_readings_noted", "caregiver_thanks", "caregiver_no_fever_noted",
-                  "caregiver_still_urgent", "caregiver_paused")
+                  "caregiver_still_urgent", "caregiver_paused", "caregiver_picture")
 STAFF_KEYS = ("nurse_alert", "nurse_alert_update", "nurse_repage", "nurse_ack", "nurse_ack_already", "nurse_ack_none",
               "nurse_ack_all", "nurse_ack_also_open", "nurse_ack_resolved", "nurse_ack_not_yours", "staff_unreadable",
               "nurse_answered")
@@ -256,6 +256,7 @@ AWAITING_INTERPRETER: dict[str, str] = {
                           "prompt right after it asks); names the clinic's phone, in monitoring_paused's words",
     "caregiver_urgent_after_hours": "awaiting the interpreter (2026-12-01): new; the after-hours urgent text in a "
                                     "caregiver's words (take your relative to the ED), as reply_urgent_after_hours",
+    "reply_picture": "awaiting the interpreter (2026-12-01): new; the answer to a picture sent alone (an MMS)",
     # the patient's replies in a caregiver's words (issue 13): said of the patient by name, "give" for "take"
     **{key: f"awaiting the interpreter (2026-12-01): new; {twin} in a caregiver's words" for key, twin in (
         ("caregiver_reply_routine", "reply_routine"), ("caregiver_fever_home_care", "reply_fever_home_care"),
@@ -266,7 +267,7 @@ AWAITING_INTERPRETER: dict[str, str] = {
         ("caregiver_other_medicine", "reply_other_medicine"), ("caregiver_symptoms_noted", "reply_symptoms_noted"),
         ("caregiver_readings_noted", "reply_readings_noted"), ("caregiver_thanks", "reply_thanks"),
         ("caregiver_no_fever_noted", "reply_no_fever_noted"), ("caregiver_still_urgent", "reply_still_urgent"),
-        ("caregiver_paused", "reply_paused"),
+        ("caregiver_paused", "reply_paused"), ("caregiver_picture", "reply_picture"),
     )},
 }
 

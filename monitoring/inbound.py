@@ -122,7 +122,7 @@ def _parse_ahead(clinic: Clinic, message: sqlite3.Row) -> _Ahead | None:
     if body is None or _LONE_DIGIT.match(body):
         return None
     parsed = parse(body, clinic.local(from_text(message["created_at"])))
-    return _Ahead(body, message["created_at"], parsed, _said(parsed, body), clinic.settings_version)
+    return _Ahead(body, message["created_at"], parsed, _said(parsed, body, message), clinic.settings_version)
 
 
 def _data_version(clinic: Clinic) -> int:
@@ -130,7 +130,8 @@ def _data_version(clinic: Clinic) -> int:
     return int(clinic.db.conn.execute("PRAGMA data_version").fetchone()[0])
 
 
-def receive_sms(clinic: Clinic, *, sender: str, to: str, body: str, sid: str, hand_over: bool = False) -> Received:
+def receive_sms(clinic: Clinic, *, sender: str, to: str, body: str, sid: str, hand_over: bool = False,
+                media: int = 0) -> Received:
     """Store an inbound text, then process it. `sender` / `to` E.164, `body` the text, `sid` Twilio's
     MessageSid: the webhook's From, To, Body and MessageSid
     (https://www.twilio.com/docs/messaging/guides/webhook-request). Idempotent on the sid (Twilio retries a
@@ -141,7 +142,8 @@ def receive_sms(clinic: Clinic, *, sender: str, to: str, body: str, sid: str, ha
     `hand_over`: the caller has no scheduler in its own process (a gunicorn worker beside `flask --app app
     scheduler`): while the scheduler elsewhere runs (scheduler_processes), the text is stored 'waiting' and
     left to it, and this returns at its commit. False (the simulator, `serve` with its own scheduler, whose
-    thread acting at once is quickest and gains no core by handing over): acted on here."""
+    thread acting at once is quickest and gains no core by handing over): acted on here. `media`: the pictures
+    (or other media) the text carried, Twilio's NumMedia (an MMS); only counted, never fetched."""
     arrived = utcnow()
     stamp = to_text(arrived)
     # Read before the write lock (issue 19: every worker's text waits while one holds it), each read safe to
@@ -171,10 +173,10 @@ def receive_sms(clinic: Clinic, *, sender: str, to: str, body: str, sid: str, ha
         with transaction(clinic.db):
             message = clinic.db.conn.execute(  # the stored row as it is, defaults too, without reading it back
                 "INSERT INTO messages (direction, to_number, from_number, body, kind, patient_id, status, sid, "
-                "created_at, updated_at) VALUES ('in', ?, ?, ?, 'reply', ?, ?, ?, ?, ?) RETURNING *",
+                "created_at, updated_at, media_count) VALUES ('in', ?, ?, ?, 'reply', ?, ?, ?, ?, ?, ?) RETURNING *",
                 [to, sender, body, patient.id if patient else None,
                  "deferred" if deferred else "waiting" if handed_over else "received",
-                 sid, stamp, stamp]).fetchall()[0]  # read to the end: no statement left open at COMMIT
+                 sid, stamp, stamp, max(0, media)]).fetchall()[0]  # read to the end: no statement left open at COMMIT
     except sqlite3.IntegrityError:  # the same MessageSid raced in on another worker
         return Received(None, True)
     message_id = message["id"]
@@ -473,7 +475,7 @@ def _from_patient(clinic: Clinic, patient: Patient, message: caregiver_texts.Mes
         parsed, said = ahead.parsed, ahead.said  # body is the text's own (a completed digit is never ahead)
     else:
         parsed = parse(body, clinic.local(arrived))
-        said = _said(parsed, message["body"])
+        said = _said(parsed, message["body"], message)
     episode = active_episode(clinic.db, patient.id)
     if parsed.command == "stop":
         _opt_out(clinic, patient, episode, message["id"], now)
@@ -539,9 +541,10 @@ def _completed(clinic: Clinic, message: caregiver_texts.Message, arrived: dateti
     return None if whole is None else f"temp {whole}.{digit.group(1)}"
 
 
-def _said(parsed: Parsed, body: str) -> replies.Said:
-    """What triage.replies needs of a parsed text, as plain values."""
-    return replies.Said(
+def _said(parsed: Parsed, body: str, message: caregiver_texts.Message | None = None) -> replies.Said:
+    """What triage.replies needs of a parsed text (`message`, its messages row: the pictures it came with), as plain
+    values."""
+    return replies.Said(picture=bool(message is not None and message["media_count"]),
         command=parsed.command, has_reading=_has_reading(parsed), temperature_read=parsed.temperature_c is not None,
         temperature_guessed=parsed.temperature_guessed,
         symptoms_said=bool(parsed.symptoms or parsed.denied_symptoms),

@@ -671,3 +671,14 @@ def m019_alerts_reported_by(db: Database) -> None:
     run_sql(db, """
     ALTER TABLE alerts ADD COLUMN reported_by_message_id INTEGER REFERENCES messages (id);
     """)
+
+
+@MIGRATIONS()
+def m020_messages_media(db: Database) -> None:
+    """How many pictures (or other media) an inbound text carried (`media_count`: Twilio's NumMedia, an MMS;
+    https://www.twilio.com/docs/messaging/guides/webhook-request). A patient on a cheap phone sends a photo of
+    the thermometer: it is answered that only typed words are read (`reply_picture`), not "Sorry, I could not
+    read that", and the nurse's timeline says a picture came. 0 for every text before this migration."""
+    run_sql(db, """
+    ALTER TABLE messages ADD COLUMN media_count INTEGER NOT NULL DEFAULT 0;
+    """)

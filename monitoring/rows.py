@@ -154,10 +154,11 @@ class Alert(_Row):
 
 @dataclass(frozen=True, slots=True)
 class Message(_Row):
-    """A row of `messages`: a text in (`direction` in) or out (the outbox). `status` received | deferred |
+    """A row of `messages`: a text in (`direction` in) or out (the outbox). `status` received | waiting | deferred |
     processed | error for inbound, queued | sending | sent | delivered | failed | undeliverable outbound;
     `priority` 1 pages and urgent replies, 2 other replies, 3 prompts and reminders (issue 19); `sid`
-    Twilio's MessageSid; `error_code` Twilio's error code when it failed."""
+    Twilio's MessageSid; `error_code` Twilio's error code when it failed; `media_count` the pictures an
+    inbound MMS carried (Twilio's NumMedia; never fetched)."""
 
     id: int
     direction: str
@@ -183,3 +184,4 @@ class Message(_Row):
     caregiver_id: int | None
     outcome: str | None
     priority: int
+    media_count: int

@@ -199,6 +199,7 @@ def patient_timeline(clinic: Clinic, patient_id: int, limit: int = 500) -> list[
         message = Message.from_row(row)
         items.append({"at": from_text(message.created_at), "kind": "text_" + message.direction, "id": message.id,
                       "body": message.body, "text_kind": message.kind, "status": message.status,
+                      "pictures": message.media_count,  # an MMS's: not shown here, only said
                       # who wrote or was texted, when not the patient: "Maria (caregiver, daughter)"
                       "caregiver": caregiver_label(row["caregiver_name"], row["relationship"])
                       if message.caregiver_id else None})

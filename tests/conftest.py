@@ -147,12 +147,17 @@ class Phone:
         self.validator = RequestValidator(AUTH_TOKEN)
 
     def text(self, body: str, sender: str = PATIENT_PHONE, *, sid: str | None = None, signed: bool = True,
-             url: str = BASE_URL + "/sms/inbound", path: str = "/sms/inbound", base_url: str = BASE_URL):
+             url: str = BASE_URL + "/sms/inbound", path: str = "/sms/inbound", base_url: str = BASE_URL,
+             media: int | str = 0):
+        """`media`: pictures the text carries (an MMS: NumMedia and a MediaUrl<n> each, as Twilio posts them)."""
         if sid is None:
             self.sid += 1
             sid = f"SM{self.sid:032d}"
         params = {"From": sender, "To": FROM_NUMBER, "Body": body, "MessageSid": sid,
-                  "AccountSid": "AC" + "0" * 32, "NumMedia": "0"}
+                  "AccountSid": "AC" + "0" * 32, "NumMedia": str(media)}
+        for n in range(int(media) if str(media).isdigit() else 0):
+            params[f"MediaUrl{n}"] = f"https://api.twilio.com/2010-04-01/Accounts/AC/Messages/{sid}/Media/ME{n}"
+            params[f"MediaContentType{n}"] = "image/jpeg"
         signature = self.validator.compute_signature(url, params) if signed else "bad"
         return self.client.post(path, data=urlencode(params), content_type="application/x-www-form-urlencoded",
                                 headers={"X-Twilio-Signature": signature}, base_url=base_url)

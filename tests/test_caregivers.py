@@ -909,3 +909,12 @@ def test_the_neuro_check_time_is_a_clinic_setting(client, runner, admin_token, c
     at(clock, NEXT_DAY_10 - 30)
     tick(runner)
     assert "daily check" in texts_to(client, admin_token, DAUGHTER)[-1]["body"]
+
+
+def test_a_caregivers_picture_is_answered_in_a_caregivers_words(client, runner, admin_token, phone, clock):
+    with_caregiver(client, admin_token)
+    tick(runner)
+    before = messages(client, admin_token)[-1]["id"]
+    phone.text("", sender=DAUGHTER, media=1)
+    assert [m["body"] for m in texts_to(client, admin_token, DAUGHTER, before)] == [
+        render("caregiver_picture", "en", first_name="Pat", clinic_phone=CLINIC_PHONE_SHOWN)]

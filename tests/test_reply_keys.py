@@ -9,6 +9,7 @@ speaker the same keys in es.toml (the last tests here render every key of the ta
 from __future__ import annotations
 
 import tomllib
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -121,6 +122,12 @@ ROWS = [
     pytest.param(Said(acknowledgement=True), None, (), State(), ["reply_thanks"], id="ack-thanks"),
     pytest.param(Said(no_fever_claim=True), None, (), State(), ["reply_no_fever_noted"], id="no-fever-said-no-number"),
     pytest.param(Said(), None, (), State(), ["reply_unreadable"], id="small-talk-unreadable"),
+    # a picture alone (an MMS: a photo of the thermometer): only typed words are read, say so
+    pytest.param(Said(picture=True), None, (), State(), ["reply_picture"], id="a-picture-alone"),
+    pytest.param(Said(picture=True, acknowledgement=True), None, (), State(), ["reply_thanks"],
+                 id="a-picture-with-thanks"),
+    pytest.param(replace(TEMP, picture=True), ROUTINE, (), State(), ["reply_routine"],
+                 id="a-picture-with-a-temperature-answers-the-temperature"),
     # an urgent alert nobody has acknowledged: a calm reply must not read as an all-clear
     pytest.param(TEMP, ROUTINE, (), WAITING, ["reply_routine", "reply_still_urgent"], id="calm-reply-still-urgent"),
     pytest.param(TEMP, FEVER_FIRST, (), WAITING, ["reply_fever_home_care", "reply_still_urgent"],
@@ -233,6 +240,7 @@ def test_device_keys(assessment, last_advice, news, keys):
     pytest.param("reply_clinician_review", True, False, "caregiver_clinician_review", id="caregiver-nurse-calls"),
     pytest.param("reply_routine", True, False, "caregiver_reply_routine", id="caregiver-routine"),
     pytest.param("reply_measure_again", True, False, "reply_measure_again", id="caregiver-measure-again-same"),
+    pytest.param("reply_picture", True, False, "caregiver_picture", id="caregiver-picture"),
     pytest.param("episode_end", True, False, "caregiver_episode_end", id="caregiver-episode-end"),
     pytest.param("opted_out", True, False, "caregiver_opted_out", id="caregiver-stop"),
     pytest.param("opted_in", True, False, "caregiver_opted_in", id="caregiver-start"),

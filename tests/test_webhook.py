@@ -1,8 +1,10 @@
 """The signed Twilio webhook: signature rules, idempotency, unknown senders, nothing lost."""
 from urllib.parse import urlencode
 
+import pytest
 from conftest import BASE_URL, NURSES, PATIENT_PHONE, auth, messages, texts_to
 
+from messages.texts import format_phone, render
 from monitoring.store import connect
 
 
@@ -207,3 +209,40 @@ def test_red_flag_after_monitoring_ended_still_pages(client, admin_token, patien
     assert [a["reasons"] for a in alerts] == [["hypoxia"]]
     assert "555" in texts_to(client, admin_token, PATIENT_PHONE)[-1]["body"]
     assert texts_to(client, admin_token, NURSES[0])
+
+
+# --- Pictures (an MMS: Twilio's NumMedia, https://www.twilio.com/docs/messaging/guides/webhook-request) ---------
+
+@pytest.mark.parametrize("body, media, expected", [
+    ("", 1, "reply_picture"),  # a photo of the thermometer from a cheap phone
+    (" ", 2, "reply_picture"),
+    ("", 0, "reply_unreadable"),  # nothing at all: not a picture
+    ("", "abc", "reply_unreadable"),  # a NumMedia no one sends: read as none, never a 400 or a 500
+], ids=["picture", "two-pictures-and-a-space", "empty", "bad-num-media"])
+def test_a_picture_alone_is_told_only_typed_words_are_read(phone, client, admin_token, patient, config, body, media,
+                                                           expected):
+    before = messages(client, admin_token)[-1]["id"]
+    assert phone.text(body, media=media).status_code == 200
+    replies = texts_to(client, admin_token, PATIENT_PHONE, before)
+    assert [m["body"] for m in replies] == [render(expected, "en", clinic_phone=format_phone("+15555550100"))]
+    stored = connect(config["database"]["path"]).execute(
+        "SELECT media_count, status FROM messages WHERE direction = 'in' ORDER BY id DESC LIMIT 1").fetchone()
+    assert tuple(stored) == (media if isinstance(media, int) else 0, "processed")
+
+
+def test_a_picture_with_a_temperature_is_answered_for_the_temperature(phone, client, admin_token, patient):
+    before = messages(client, admin_token)[-1]["id"]
+    phone.text("101.5 see pic", media=1)
+    replies = [m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE, before)]
+    assert replies[0].startswith("You have a fever. Take 650-1000 mg")  # SOP.txt line 64, Grade 1 Home
+
+
+def test_the_timeline_says_a_picture_came(phone, client, admin_token, patient, app):
+    from test_dashboard import add_user, sign_in
+
+    phone.text("", media=1)
+    add_user(app, "Nina Nurse", "nurse")
+    browser = app.test_client()
+    assert sign_in(browser, "Nina Nurse").status_code == 302
+    page = browser.get(f"/dashboard/patients/{patient['id']}").get_data(as_text=True)
+    assert "Text from patient with 1 picture (not shown" in page

@@ -44,7 +44,7 @@ CAREGIVER_WORDING = {"episode_end": "caregiver_episode_end", "opted_out": "careg
                      "reply_symptoms_noted": "caregiver_symptoms_noted",
                      "reply_readings_noted": "caregiver_readings_noted", "reply_thanks": "caregiver_thanks",
                      "reply_no_fever_noted": "caregiver_no_fever_noted", "reply_still_urgent": "caregiver_still_urgent",
-                     "reply_paused": "caregiver_paused",
+                     "reply_paused": "caregiver_paused", "reply_picture": "caregiver_picture",
                      # the SOP's signs (line 64) as the caregiver's welcome gave them: "if {first_name} has ..."
                      "reply_fever_safety_net": "caregiver_signs"}
 # Sent even to a number whose replies are paused by a flood (docs/operations.md): red flags, and what
@@ -121,6 +121,7 @@ class Said:
     no_fever_claim: bool = False  # "no fever", with no number
     acknowledgement: bool = False  # "thanks", "ok", "estoy bien", and nothing else
     concern: str | None = None  # messages.concern's reason code ("asks_for_call", "concerning_text")
+    picture: bool = False  # it came with a picture or other media (an MMS), which nothing here reads
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,8 @@ def reply_keys(said: Said, reading: Assessment | None = None, next_checkin: date
       reading, only when the check found a reason: the reading's reply answers the check-in).
     - A worrying text (`said.concern`): "reply_clinician_review" first unless an urgent or review reply is
       there, and the calm replies dropped.
-    - Nothing else to say: small talk ("reply_no_fever_noted", "reply_thanks", "reply_unreadable"); else,
+    - Nothing else to say: small talk ("reply_no_fever_noted", "reply_thanks", "reply_picture" for a picture
+      alone, "reply_unreadable"); else,
       with an urgent alert waiting and no urgent reply here, "reply_still_urgent" last (a calm reply must
       not read as an all-clear).
     """
@@ -233,7 +235,8 @@ def _small_talk_key(said: Said) -> str:
         return "reply_no_fever_noted"
     if said.acknowledgement:
         return "reply_thanks"
-    return "reply_unreadable"
+    # a photo of the thermometer from a cheap phone: say we read only typed words, not "could not read that"
+    return "reply_picture" if said.picture else "reply_unreadable"
 
 
 def neuro_check_keys(answer: Assessment, more_in_text: bool) -> tuple[str, ...]:

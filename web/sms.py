@@ -55,8 +55,10 @@ def inbound():
     if not sid or not sender:
         return Response("MessageSid and From are required", status=400, mimetype="text/plain")
     # handed over to a scheduler in another process (the gunicorn deployment: issue 19), acted on here beside our own
+    media = form.get("NumMedia", "0")  # pictures of an MMS: counted, never fetched
     received = receive_sms(clinic(), sender=sender, to=form.get("To", ""), body=form.get("Body", ""), sid=sid,
-                           hand_over="crswatch.runner" not in current_app.extensions)
+                           hand_over="crswatch.runner" not in current_app.extensions,
+                           media=int(media) if media.isascii() and media.isdigit() else 0)
     if not received.duplicate:
         wake_delivery()
     return _twiml()  # replies go through the outbox, never inline, so every text is in the log

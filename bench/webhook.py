@@ -514,7 +514,7 @@ def merged(runs: list[dict]) -> dict:
     """Several rounds of one server's loop as one: all requests over all the measured time."""
     joined = summary(sorted(x for run in runs for x in run["latencies"]), sum(run["errors"] for run in runs),
                      sum(run["seconds"] for run in runs))
-    for figure in ("cpu", "generator_cpu", "busy_ticks", "all_ticks"):
+    for figure in ("cpu", "scheduler_cpu", "generator_cpu", "busy_ticks", "all_ticks"):
         joined[figure] = sum(run.get(figure, 0) for run in runs)
     return joined
 
@@ -745,6 +745,7 @@ def main() -> None:
                     done_before, started = processed(db_path) if ours else (0, time.monotonic())
                     commits_before, texts_before = counted_commits(counts), done_before
                     cpu_before, ticks_before = server_cpu(server, scheduler), machine_ticks()
+                    scheduler_before = server_cpu(scheduler) if scheduler is not None else 0.0
                     closed = run_load("closed", port, phones, part, processes, threads, 0, f"c{tag}")
                     if ours:  # throughput counts the texts acted on, until the last of them is
                         done_after, finished = processed(db_path)
@@ -754,7 +755,8 @@ def main() -> None:
                         if round_number == 0:
                             commits = (counted_commits(counts) - commits_before) / max(1, done_after - texts_before)
                     ticks_after = machine_ticks()
-                    closed.update(cpu=server_cpu(server, scheduler) - cpu_before,
+                    closed.update(scheduler_cpu=(server_cpu(scheduler) - scheduler_before) if scheduler else 0.0,
+                                  cpu=server_cpu(server, scheduler) - cpu_before,
                                   busy_ticks=ticks_after[0] - ticks_before[0], all_ticks=ticks_after[1] - ticks_before[1])
                     runs[label][0].append(closed)
                     since = datetime.now(UTC).isoformat(timespec="microseconds")
@@ -824,6 +826,11 @@ def main() -> None:
     # change can reach it, only less CPU a text (or more cores).
     goal_rps = 0.6 * durable["rps"]
     per_text = (full["cpu"] + full["generator_cpu"]) / max(1, full["requests"])
+    if full["scheduler_cpu"]:  # which process the CPU is spent in: the webhooks', or acting on the texts
+        print(f"crswatch's CPU a text: {(full['cpu'] - full['scheduler_cpu']) / max(1, full['requests']) * 1e3:.2f} ms "
+              f"in gunicorn (the webhooks), {full['scheduler_cpu'] / max(1, full['requests']) * 1e3:.2f} ms in the "
+              f"scheduler (acting on the texts); the durable floor's, all in gunicorn: "
+              f"{durable['cpu'] / max(1, durable['requests']) * 1e3:.2f} ms")
     print(f"at the goal ({goal_rps:,.0f} texts/s), crswatch's CPU and its generator's ({per_text * 1e3:.2f} ms a text) "
           f"would keep {goal_rps * per_text:.2f} cores busy of {cores}; the durable floor at its own rate keeps "
           f"{own_cores(durable):.2f} busy")

@@ -138,13 +138,26 @@ def record(clinic: Clinic, patient: Patient, values: dict[str, Any], taken: date
     """Triage one reading (`values` as reading_values returns them, taken at `taken`, aware) in the patient's
     active episode: the road the app takes, and device Observations too (monitoring.device_readings). Joins
     the caller's transaction; `now` (aware UTC, the caller's request's) is when it is triaged. Returns (the
-    assessment, when the next check-in is due). Raises Conflict (episode) when monitoring has ended."""
+    assessment, when the next check-in is due). Raises Conflict (episode) when monitoring has ended, ValidationError
+    (taken_at) for a reading taken before the episode's step-up dose (`_in_episode`)."""
     with transaction(clinic.db):
         clinic.refresh()  # triaged by the settings in force as the write lock is taken, not as the request began
         episode = _active_episode(clinic, patient)
+        _in_episode(episode, taken)
         # the app shows the patient every instruction, so the nurse's page repeats them all
         return care.record_reading(clinic, patient, episode, values, taken_at=taken, source=source,
                                    shown="app" if source == "app" else "text", now=now)
+
+
+def _in_episode(episode: Episode, taken: datetime) -> None:
+    """A reading taken before the episode's step-up dose (less FUTURE_ALLOWANCE: a phone's clock a little behind)
+    is no reading of this episode: filed in it, a hub's backlog from the week before made every later sign "symptoms
+    over 7 days" (SOP 4 Workup, line 41) and told the patient to take acetaminophen now for an old fever.
+    ValidationError (taken_at)."""
+    began = from_text(episode.dose_given_at)
+    if taken < began - FUTURE_ALLOWANCE:
+        raise ValidationError(f"taken_at is before this monitoring began (the step-up dose at {began.isoformat()}); "
+                              "send readings taken since", "taken_at")
 
 
 def submit_medication(clinic: Clinic, patient: Patient, body: object, now: datetime) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from typing import Any
 
 from monitoring import app_api, care, fhir_ingest
 from monitoring import fhir_observations as obs
-from monitoring.clinic import Clinic, Conflict, ServiceError
+from monitoring.clinic import Clinic, Conflict, ServiceError, ValidationError
 from monitoring.fhir_outcome import FhirError
 from monitoring.rows import Patient
 from monitoring.store import dumps, from_text, insert, to_text, transaction
@@ -108,6 +108,10 @@ def _record(clinic: Clinic, device: dict[str, Any], incoming: fhir_ingest.Incomi
             except Conflict:
                 raise FhirError(422, "the patient has no active monitoring episode; enroll them or record a new "
                                      "dose first", "Observation.subject", "business-rule") from None
+            except ValidationError as error:  # taken before the episode's dose (app_api._in_episode)
+                raise FhirError(422, error.message.replace("taken_at", "effectiveDateTime"),
+                                fhir_ingest.ELEMENTS.get(error.field or "taken_at", "Observation"),
+                                "business-rule") from None
             reading = clinic.db.execute(
                 "SELECT id, episode_id FROM readings WHERE patient_id = ? ORDER BY id DESC LIMIT 1",
                 [incoming.patient.id]).fetchone()

@@ -121,7 +121,11 @@ def _kind(resource: dict[str, Any]) -> tuple[str, str]:
 
 
 def _effective(resource: dict[str, Any]) -> datetime:
-    text = resource.get("effectiveDateTime")
+    """When the reading was taken: effectiveDateTime, or effectiveInstant (the same moment, always with its offset;
+    FHIR R4 Observation.effective[x]); a period or a timing is no one moment (422)."""
+    name = "effectiveDateTime" if "effectiveDateTime" in resource or "effectiveInstant" not in resource \
+        else "effectiveInstant"
+    text = resource.get(name)
     if text is None:
         other = next((key for key in resource if key.startswith("effective")), None)
         raise FhirError(400 if other is None else 422, "effectiveDateTime is required: when the reading was taken, "
@@ -131,8 +135,8 @@ def _effective(resource: dict[str, Any]) -> datetime:
     except ValueError:
         moment = None
     if moment is None or moment.tzinfo is None or not EARLIEST <= moment < LATEST:
-        raise FhirError(400, "effectiveDateTime must be a dateTime with time and offset, like "
-                             "2026-03-03T10:00:00-06:00", "Observation.effectiveDateTime")
+        raise FhirError(400, f"{name} must be a dateTime with time and offset, like "
+                             "2026-03-03T10:00:00-06:00", f"Observation.{name}")
     return moment
 
 

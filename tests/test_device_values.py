@@ -112,3 +112,16 @@ def test_an_implausible_pressure_names_the_element_it_came_in(client, admin_toke
     assert response.status_code == 422
     assert response.get_json()["issue"][0]["expression"] == [expression]
     assert client.get(f"/api/v1/patients/{patient['id']}", headers=auth(admin_token)).get_json()["readings"] == []
+
+
+def test_an_effective_instant_is_when_it_was_taken(client, admin_token, device, patient):
+    """Observation.effective[x] may be an instant (FHIR R4: always with its offset): an oximeter's 85% then is read."""
+    resource = observation("spo2", 85, START)
+    resource["effectiveInstant"] = resource.pop("effectiveDateTime")
+    response = post(client, device, resource)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["effectiveDateTime"] == "2026-03-03T16:00:00+00:00"  # START, as stored (UTC)
+    [page] = paged(client, admin_token)
+    assert "low oxygen 85%" in page
+    again = post(client, device, {**resource, "effectiveInstant": "2026-03-03T16:00:00Z"})
+    assert again.status_code == 200 and again.get_json()["id"] == response.get_json()["id"]

@@ -65,6 +65,9 @@ class PageFacts:
     # and heart rate shown for context) were read, when that is not the page's own time (a plea texted hours after
     # the last reading must not show that reading as if taken with it)
     values_at: str | None = None
+    # the fields (temperature_c, systolic, spo2) whose value a reason shows a device measured (docs/fhir.md): a
+    # wearable's one reading is paged as a device's, not as a value the patient measured and sent
+    by_device: frozenset[str] = frozenset()
 
 
 def fahrenheit(celsius: float) -> float:
@@ -113,16 +116,17 @@ def reason_phrases(facts: PageFacts, quote_chars: int = QUOTE_CHARS) -> str:
             continue
         label = reason_label(code, "en")
         if code in FEVER_REASONS and facts.temperature_c is not None and not temperature_shown:
-            label += f" {_temperature(facts.temperature_c)}"
+            label += f" {_temperature(facts.temperature_c)}{_by_device(facts, 'temperature_c')}"
             temperature_shown = True
         elif code == "hypotension" and facts.systolic is not None:
             pressure = f"{facts.systolic}/{facts.diastolic}" if facts.diastolic else f"SBP {facts.systolic}"
             if facts.systolic_said and not facts.diastolic:
                 pressure = f"SBP {facts.systolic_said}"  # "bp in the 80s" is read as 80: the page says the words
             baseline = f"baseline {facts.baseline_systolic}" if facts.baseline_systolic else "no baseline"
-            label += f" {pressure} ({baseline})"
+            label += f" {pressure}{_by_device(facts, 'systolic')} ({baseline})"
         elif code == "hypoxia" and facts.spo2 is not None:
-            label += _saturation(facts, "%") + (f" (floor {facts.spo2_floor}%)" if facts.spo2_floor else "")
+            label += _saturation(facts, "%") + _by_device(facts, "spo2") + (
+                f" (floor {facts.spo2_floor}%)" if facts.spo2_floor else "")
         parts.append(label)
     context = []
     if facts.temperature_c is not None and not temperature_shown:
@@ -132,6 +136,11 @@ def reason_phrases(facts: PageFacts, quote_chars: int = QUOTE_CHARS) -> str:
     if context and facts.values_at:
         return f"{', '.join(parts)} (last reading {facts.values_at}: {', '.join(context)})"
     return ", ".join(parts + context)
+
+
+def _by_device(facts: PageFacts, field: str, words: str = " by device") -> str:
+    """' by device' after a value a device measured (PageFacts.by_device), else ''."""
+    return words if field in facts.by_device else ""
 
 
 def _quoted_already(facts: PageFacts, code: str) -> bool:
@@ -214,15 +223,18 @@ def spoken_reasons(facts: PageFacts) -> str:
             parts.append(f"texted: {quote(facts.words, QUOTE_CHARS)[1:-1]}" if facts.words else reason_label(code, "en"))
             continue
         said = reason_label(code, "en")
+        device = ", measured by a device"
         if code in FEVER_REASONS and facts.temperature_c is not None and not temperature_said:
             said += f", {fahrenheit(facts.temperature_c):.1f} Fahrenheit, {facts.temperature_c:.1f} Celsius"
+            said += _by_device(facts, "temperature_c", device)
             temperature_said = True
         elif code == "hypotension" and facts.systolic is not None:
             said += f", {facts.systolic_said if facts.systolic_said and not facts.diastolic else facts.systolic}" + (
-                f" over {facts.diastolic}" if facts.diastolic else "")
+                f" over {facts.diastolic}" if facts.diastolic else "") + _by_device(facts, "systolic", device)
             said += f", baseline {facts.baseline_systolic}" if facts.baseline_systolic else ", no baseline"
         elif code == "hypoxia" and facts.spo2 is not None:
-            said += "," + _saturation(facts, " percent") + (f", floor {facts.spo2_floor}" if facts.spo2_floor else "")
+            said += "," + _saturation(facts, " percent") + _by_device(facts, "spo2", device) + (
+                f", floor {facts.spo2_floor}" if facts.spo2_floor else "")
         parts.append(said)
     context = []
     if facts.temperature_c is not None and not temperature_said:

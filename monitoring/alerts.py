@@ -81,14 +81,15 @@ def _named(clinic: Clinic, alert_id: int) -> Named | None:
 
 def raise_alert(clinic: Clinic, patient_id: int, level: str, reasons: list[str],
                 episode_id: int | None = None, told: tuple[str, ...] = (), next_dose_at: datetime | None = None,
-                *, message_id: int | None = None, now: datetime) -> int:
+                *, message_id: int | None = None, reading_at: datetime | None = None, now: datetime) -> int:
     """Open an alert, or page again on the active one (inside a transaction); return its id.
 
     `level` one of triage.model.LEVELS; `reasons` reason keys (triage's, or service ones such as
     missed_checkins, undeliverable, opted_out). The active alert pages again when a reason is new to it;
     when it was acknowledged more than `ack_timeout_minutes` ago and the red flag is back (the nurse has had
-    time to act, the patient still has it: someone must look again); or when it belongs to an earlier
-    episode. The same reason within the timeout of an ACK is recorded, not paged: the nurse is already on it.
+    time to act, the patient still has it: someone must look again), timed by when the flag was measured
+    (`reading_at`, the reading's taken_at; None: `now`), so a hub's late readings from the minutes the nurse
+    acknowledged are not the flag "still present"; or when it belongs to an earlier episode. The same reason within the timeout of an ACK is recorded, not paged: the nurse is already on it.
     An update of an alert nobody acknowledged keeps its re-page time: the next person on call is not put off.
     `told`: the template keys of the replies the patient gets (and `next_dose_at`, when acetaminophen is
     allowed again), which the page repeats to the nurse. `message_id`: the text (its messages id) whose processing
@@ -104,8 +105,9 @@ def raise_alert(clinic: Clinic, patient_id: int, level: str, reasons: list[str],
     if current is not None:
         known: list[str] = loads(current.reasons, [])
         added = [code for code in reasons if code not in known]
+        measured = now if reading_at is None else min(reading_at, now)  # an app's clock may run 5 minutes ahead
         acked_long_ago = (current.status == "acknowledged" and current.acknowledged_at is not None
-                          and current.acknowledged_at <= to_text(now - _timeout(clinic)))
+                          and current.acknowledged_at <= to_text(measured - _timeout(clinic)))
         earlier_episode = episode_id is not None and current.episode_id not in (None, episode_id)
         stopped = current.status == "open" and current.next_page_at is None  # patient_answered: paging no one
         pagefacts.record_told(clinic, current.id, level, told, next_dose_at, kept=current.told)

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import triage
-from monitoring import bodies, care, views
+from monitoring import alerts, bodies, care, views
 from monitoring.clinic import Clinic, Conflict, ValidationError
 from monitoring.rows import Episode, Patient
-from monitoring.store import active_episode, transaction
+from monitoring.store import active_episode, from_text, loads, to_text, transaction
 from triage.model import Assessment
 from triage.ranges import temperature_celsius, temperature_unit
 
@@ -80,8 +80,57 @@ def submit_reading(clinic: Clinic, patient: Patient, body: object, now: datetime
     "instructions" (texts in the patient's language), "instruction_keys", "next_acetaminophen_at"},
     "next_checkin_at"}). ValidationError naming the field; Conflict (episode) when monitoring has ended."""
     values = reading_values(body)
-    assessment, next_checkin = record(clinic, patient, values, taken_at(body, now), now=now)
+    taken, given = taken_at(body, now), bodies.parse(bodies.ReadingRequest, body).taken_at is not None
+    with transaction(clinic.db):
+        clinic.refresh()
+        episode = _active_episode(clinic, patient)
+        again = _sent_again(clinic, patient, episode, values, taken if given else None, now)
+        assessment, next_checkin = again or record(clinic, patient, values, taken, now=now)
     return _answer(clinic, patient, assessment, next_checkin, now)
+
+
+# The app sends a reading again when the answer was lost on the way back (a timeout, a tunnel): the same values
+# arriving this soon after, with nothing recorded for the patient in between, are that reading.
+SENT_AGAIN_WITHIN = timedelta(minutes=2)
+
+
+def _sent_again(clinic: Clinic, patient: Patient, episode: Episode, values: dict[str, Any],
+                taken: datetime | None, now: datetime) -> tuple[Assessment, datetime] | None:
+    """When `values` (reading_values) are the patient's newest app reading sent again (within SENT_AGAIN_WITHIN of
+    `now`, at the same `taken` time, or both times "now" when `taken` is None): its stored assessment and the next
+    check-in, so the retry shows the first answer whole (the first fever's safety net, SOP 5 Grade 1 Home, line 64,
+    goes with the first answer only) and the reading is stored once. None, and the reading is recorded anew, when
+    anything was recorded for the patient since (a dose: the advice on acetaminophen may have changed), or when the
+    alert the first raised is no longer active (resolved: the same red flag again must page again)."""
+    row = clinic.db.execute(
+        "SELECT r.*, a.level, a.reasons AS assessed_reasons, a.instructions FROM assessments a "
+        "JOIN readings r ON r.id = a.reading_id WHERE a.patient_id = ? ORDER BY a.id DESC LIMIT 1",
+        [patient.id]).fetchone()
+    if row is None or row["source"] != "app" or row["episode_id"] != episode.id or row["created_at"] < to_text(
+            now - SENT_AGAIN_WITHIN):
+        return None
+    if row["taken_at"] != (to_text(taken) if taken is not None else row["created_at"]):
+        return None
+    if any(row[field] != values.get(field) for field in care.VITALS) or loads(row["symptoms"], []) != sorted(
+            values["symptoms"]) or loads(row["implausible"], []) != sorted(values["implausible"]):
+        return None
+    if clinic.db.execute("SELECT 1 FROM medications WHERE patient_id = ? AND created_at >= ? LIMIT 1",
+                         [patient.id, row["created_at"]]).fetchone() is not None:
+        return None
+    if row["level"] in care.ALERT_LEVELS and alerts.active_alert(clinic, patient.id) is None:
+        return None
+    reasons: list[str] = loads(row["assessed_reasons"], [])
+    next_dose_at = None
+    if "fever" in reasons:  # when acetaminophen is allowed, as triage worked it out for this fever (doses up to now)
+        fever = triage.Reading(taken_at=from_text(row["taken_at"]), temperature_c=row["temperature_c"])
+        next_dose_at = triage.assess(
+            clinic.thresholds, care.profile(patient, episode),
+            triage.History(doses=care.episode_doses(clinic, patient.id, episode)), fever, now,
+            clinic.hours).next_acetaminophen_at
+    assessment = Assessment(row["level"], tuple(reasons), tuple(loads(row["instructions"], [])),
+                            next_acetaminophen_at=next_dose_at)
+    due = episode.next_checkin_at
+    return assessment, (from_text(due) if due else care.answer_checkin(clinic, patient, episode, now=now))
 
 
 def record(clinic: Clinic, patient: Patient, values: dict[str, Any], taken: datetime,
@@ -89,13 +138,26 @@ def record(clinic: Clinic, patient: Patient, values: dict[str, Any], taken: date
     """Triage one reading (`values` as reading_values returns them, taken at `taken`, aware) in the patient's
     active episode: the road the app takes, and device Observations too (monitoring.device_readings). Joins
     the caller's transaction; `now` (aware UTC, the caller's request's) is when it is triaged. Returns (the
-    assessment, when the next check-in is due). Raises Conflict (episode) when monitoring has ended."""
+    assessment, when the next check-in is due). Raises Conflict (episode) when monitoring has ended, ValidationError
+    (taken_at) for a reading taken before the episode's step-up dose (`_in_episode`)."""
     with transaction(clinic.db):
         clinic.refresh()  # triaged by the settings in force as the write lock is taken, not as the request began
         episode = _active_episode(clinic, patient)
+        _in_episode(episode, taken)
         # the app shows the patient every instruction, so the nurse's page repeats them all
         return care.record_reading(clinic, patient, episode, values, taken_at=taken, source=source,
                                    shown="app" if source == "app" else "text", now=now)
+
+
+def _in_episode(episode: Episode, taken: datetime) -> None:
+    """A reading taken before the episode's step-up dose (less FUTURE_ALLOWANCE: a phone's clock a little behind)
+    is no reading of this episode: filed in it, a hub's backlog from the week before made every later sign "symptoms
+    over 7 days" (SOP 4 Workup, line 41) and told the patient to take acetaminophen now for an old fever.
+    ValidationError (taken_at)."""
+    began = from_text(episode.dose_given_at)
+    if taken < began - FUTURE_ALLOWANCE:
+        raise ValidationError(f"taken_at is before this monitoring began (the step-up dose at {began.isoformat()}); "
+                              "send readings taken since", "taken_at")
 
 
 def submit_medication(clinic: Clinic, patient: Patient, body: object, now: datetime) -> dict[str, Any]:

@@ -312,7 +312,8 @@ def record_reading(clinic: Clinic, patient: Patient, episode: Episode, values: d
         alerts.raise_alert(clinic, patient.id, assessment.level, alert_reasons(assessment, concern),
                            episode_id=episode.id,
                            told=assessment.instructions if shown == "app" else texted_instructions(assessment),
-                           next_dose_at=assessment.next_acetaminophen_at, message_id=message_id, now=now)
+                           next_dose_at=assessment.next_acetaminophen_at, message_id=message_id,
+                           reading_at=taken_at, now=now)
     # no temperature in this reading: keep the pace the last one set (hourly while febrile)
     febrile = None if reading.temperature_c is None else reading.temperature_c >= clinic.thresholds.fever_c
     if source == "device":

@@ -3,8 +3,9 @@
 - Each Observation becomes one reading through the patient app's own road (app_api.record ->
   care.record_reading -> triage.assess), so the SOP's rules time it by its own effectiveDateTime: the fever
   run and the acetaminophen interval count from when it was measured, not from when the hub posted it.
-- A duplicate (same device, code and effective time) is accepted once: a second post answers the first one's
-  Observation and changes nothing.
+- A duplicate (same device, code, effective time and values) is accepted once: a second post answers the first
+  one's Observation and changes nothing. Another value for the same moment (a wearable stamping its readings to the
+  minute, a 'corrected' Observation) is a reading of its own.
 - The alert: triage's level raises or updates the patient's one active alert (monitoring.alerts), so a
   continuous thermometer's sixty febrile readings raise one alert and page once.
 - The patient: a device reading has no conversation to answer, so the patient is texted the SOP advice
@@ -22,10 +23,10 @@ from typing import Any
 
 from monitoring import app_api, care, fhir_ingest
 from monitoring import fhir_observations as obs
-from monitoring.clinic import Clinic, Conflict, ServiceError
+from monitoring.clinic import Clinic, Conflict, ServiceError, ValidationError
 from monitoring.fhir_outcome import FhirError
 from monitoring.rows import Patient
-from monitoring.store import from_text, insert, to_text, transaction
+from monitoring.store import dumps, from_text, insert, to_text, transaction
 from triage import replies
 from triage.model import LEVELS, Assessment
 
@@ -95,33 +96,50 @@ def post_observations(clinic: Clinic, device: dict[str, Any], resources: list[An
 
 def _record(clinic: Clinic, device: dict[str, Any], incoming: fhir_ingest.Incoming, now: datetime) -> Entry:
     key = [device["id"], incoming.code, to_text(incoming.effective_at)]
+    value_key = dumps([incoming.values.get(column) for column in obs.KIND_COLUMNS[incoming.kind]])
     try:
         with transaction(clinic.db):
-            seen = clinic.db.execute(
-                "SELECT reading_id FROM device_observations WHERE device_id = ? AND code = ? AND effective_at = ?",
-                key).fetchone()
+            seen = _seen(clinic, key, incoming)
             if seen is not None:
-                return _duplicate(clinic, seen["reading_id"], incoming)
+                return _duplicate(clinic, seen, incoming)
             try:
                 assessment, next_checkin = app_api.record(clinic, incoming.patient, incoming.values,
                                                           incoming.effective_at, source="device", now=now)
             except Conflict:
                 raise FhirError(422, "the patient has no active monitoring episode; enroll them or record a new "
                                      "dose first", "Observation.subject", "business-rule") from None
+            except ValidationError as error:  # taken before the episode's dose (app_api._in_episode)
+                raise FhirError(422, error.message.replace("taken_at", "effectiveDateTime"),
+                                fhir_ingest.ELEMENTS.get(error.field or "taken_at", "Observation"),
+                                "business-rule") from None
             reading = clinic.db.execute(
                 "SELECT id, episode_id FROM readings WHERE patient_id = ? ORDER BY id DESC LIMIT 1",
                 [incoming.patient.id]).fetchone()
             insert(clinic.db, "device_observations", {
                 "device_id": device["id"], "patient_id": incoming.patient.id, "reading_id": reading["id"],
-                "code": incoming.code, "effective_at": key[2], "created_at": to_text(now)})
+                "code": incoming.code, "effective_at": key[2], "value_key": value_key, "created_at": to_text(now)})
     except sqlite3.IntegrityError:  # the same reading raced in from another request of the same hub
-        seen = clinic.db.execute(
-            "SELECT reading_id FROM device_observations WHERE device_id = ? AND code = ? AND effective_at = ?",
-            key).fetchone()
-        return _duplicate(clinic, seen["reading_id"], incoming)
+        seen = _seen(clinic, key, incoming)
+        assert seen is not None, key  # the row the constraint found
+        return _duplicate(clinic, seen, incoming)
     return Entry(201, _observation(clinic, reading["id"], incoming.kind), effective_at=incoming.effective_at,
                  triaged=Triaged(incoming.patient, reading["episode_id"], assessment, next_checkin,
                                  incoming.effective_at))
+
+
+def _seen(clinic: Clinic, key: list[Any], incoming: fhir_ingest.Incoming) -> int | None:
+    """The reading this device already posted for this code and moment (`key`) with the same values, or None: another
+    value for the same moment (a wearable stamping to the minute, a 'corrected' Observation) is a reading of its own,
+    and may be the red flag (SOP 5, Grade 1 Home, line 64)."""
+    columns = obs.KIND_COLUMNS[incoming.kind]
+    for row in clinic.db.execute(
+            f"SELECT d.reading_id, {', '.join('r.' + column for column in columns)} FROM device_observations d "
+            "JOIN readings r ON r.id = d.reading_id WHERE d.device_id = ? AND d.code = ? AND d.effective_at = ? "
+            "ORDER BY d.id", key):
+        if all(row[column] == incoming.values.get(column) for column in columns):
+            reading_id: int = row["reading_id"]
+            return reading_id
+    return None
 
 
 def _observation(clinic: Clinic, reading_id: int, kind: str) -> dict[str, Any]:

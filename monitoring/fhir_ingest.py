@@ -6,9 +6,16 @@ is judged exactly as an app reading. Accepted (FHIR R4 vital signs, US Core):
 body temperature 8310-5 (or oral 8331-1, axillary 8328-7, tympanic 8333-7) in Cel or [degF];
 blood pressure panel 85354-9 with components 8480-6 and 8462-4 in mm[Hg]; heart rate 8867-4 in /min;
 oxygen saturation 59408-5 or 2708-6 in %. Every refusal is a FhirError naming the element.
+
+A reading a body can show is not lost to how a device wrote it: a panel whose diastolic the cuff could not read
+(its component absent or with a dataAbsentReason) and a systolic (8480-6) or diastolic (8462-4) posted on its own
+are the app's systolic or diastolic alone; a UCUM annotation ('%{saturation}', '{beats}/min') is the unit it
+annotates; a whole-number vital given with decimals (SpO2 89.6) is the whole number below it (`_whole`).
 """
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -31,6 +38,8 @@ ELEMENTS = {"temperature": "Observation.valueQuantity.value", "temperature.value
             "systolic": "Observation.component[0].valueQuantity.value",
             "diastolic": "Observation.component[1].valueQuantity.value",
             "taken_at": "Observation.effectiveDateTime", "body": "Observation"}
+PRESSURE_FIELDS = {codes.SYSTOLIC[0]: "systolic", codes.DIASTOLIC[0]: "diastolic"}
+ANNOTATION = re.compile(r"\{[^{}]*\}")  # UCUM section 6: curly braces annotate a unit and do not change it
 
 
 @dataclass(frozen=True)
@@ -58,8 +67,15 @@ def read_observation(clinic: Clinic, device: dict[str, Any], resource: object, n
     kind, code = _kind(resource)
     effective_at = _effective(resource)
     body: dict[str, Any] = {"taken_at": effective_at.isoformat()}
-    if kind == "bp":
-        body.update(_pressure(resource))
+    elements = dict(ELEMENTS)
+    if kind == "bp" and code in PRESSURE_FIELDS:  # a systolic or diastolic Observation of its own
+        value, _ = _quantity(resource.get("valueQuantity"), "bp", "Observation.valueQuantity")
+        body[PRESSURE_FIELDS[code]] = value
+        elements[PRESSURE_FIELDS[code]] = "Observation.valueQuantity.value"
+    elif kind == "bp":
+        pressure = _pressure(resource)
+        body.update({field: value for field, (value, _) in pressure.items()})
+        elements.update({field: element for field, (_, element) in pressure.items()})
     else:
         value, unit = _quantity(resource.get("valueQuantity"), kind, "Observation.valueQuantity")
         if kind == "temp":
@@ -71,11 +87,11 @@ def read_observation(clinic: Clinic, device: dict[str, Any], resource: object, n
         values = app_api.reading_values(body)
         app_api.taken_at(body, now)
     except ServiceError as error:
-        raise FhirError(422, error.message, ELEMENTS.get(error.field or "body", "Observation"), "value") from None
+        raise FhirError(422, error.message, elements.get(error.field or "body", "Observation"), "value") from None
     if values["implausible"]:
         field = min(values["implausible"])
         raise FhirError(422, "the value is outside what a body can show (triage.ranges); measure again",
-                        ELEMENTS.get(field.removesuffix("_c"), "Observation.valueQuantity.value"), "value")
+                        elements.get(field.removesuffix("_c"), "Observation.valueQuantity.value"), "value")
     return Incoming(patient, code, kind, effective_at, values)
 
 
@@ -93,19 +109,23 @@ def _kind(resource: dict[str, Any]) -> tuple[str, str]:
             continue
         if value in codes.TEMPERATURE_CODES:
             return "temp", codes.VITALS["temp"]["loinc"]
-        if value == codes.VITALS["bp"]["loinc"]:
+        if value == codes.VITALS["bp"]["loinc"] or value in PRESSURE_FIELDS:
             return "bp", value
         if value == codes.VITALS["hr"]["loinc"]:
             return "hr", value
         if value in codes.SPO2_CODES:
             return "spo2", codes.VITALS["spo2"]["loinc"]
     raise FhirError(422, "code must be a LOINC vital sign crswatch triages: 8310-5 (or 8331-1, 8328-7, 8333-7) body "
-                         "temperature, 85354-9 blood pressure panel, 8867-4 heart rate, 59408-5 or 2708-6 "
+                         "temperature, 85354-9 blood pressure panel (or 8480-6 systolic, 8462-4 diastolic), 8867-4 heart rate, 59408-5 or 2708-6 "
                          "oxygen saturation", "Observation.code", "code-invalid")
 
 
 def _effective(resource: dict[str, Any]) -> datetime:
-    text = resource.get("effectiveDateTime")
+    """When the reading was taken: effectiveDateTime, or effectiveInstant (the same moment, always with its offset;
+    FHIR R4 Observation.effective[x]); a period or a timing is no one moment (422)."""
+    name = "effectiveDateTime" if "effectiveDateTime" in resource or "effectiveInstant" not in resource \
+        else "effectiveInstant"
+    text = resource.get(name)
     if text is None:
         other = next((key for key in resource if key.startswith("effective")), None)
         raise FhirError(400 if other is None else 422, "effectiveDateTime is required: when the reading was taken, "
@@ -115,8 +135,8 @@ def _effective(resource: dict[str, Any]) -> datetime:
     except ValueError:
         moment = None
     if moment is None or moment.tzinfo is None or not EARLIEST <= moment < LATEST:
-        raise FhirError(400, "effectiveDateTime must be a dateTime with time and offset, like "
-                             "2026-03-03T10:00:00-06:00", "Observation.effectiveDateTime")
+        raise FhirError(400, f"{name} must be a dateTime with time and offset, like "
+                             "2026-03-03T10:00:00-06:00", f"Observation.{name}")
     return moment
 
 
@@ -130,30 +150,45 @@ def _quantity(quantity: object, kind: str, element: str) -> tuple[float, str | N
         raise FhirError(422, f"units must be UCUM ({codes.UCUM})", f"{element}.system", "value")
     allowed = UNITS.get(kind, {codes.MMHG: None})
     unit = quantity.get("code", quantity.get("unit"))
+    if isinstance(unit, str) and ANNOTATION.sub("", unit):
+        unit = ANNOTATION.sub("", unit)  # '%{saturation}' is '%'; '{ratio}' alone is no unit here
     if not isinstance(unit, str) or unit not in allowed:
         raise FhirError(422, f"the unit must be one of {', '.join(allowed)} (UCUM)", f"{element}.code", "value")
-    return value, allowed[unit]
+    return (value if kind == "temp" else _whole(value)), allowed[unit]
 
 
-def _pressure(resource: dict[str, Any]) -> dict[str, float]:
+def _whole(value: float) -> float:
+    """A whole-number vital (SpO2 %, mmHg, per minute) a device gave with decimals, as the whole number below it:
+    every SOP line it meets is a whole number (SOP 5, Grade 1 Home, line 64: "< 90 mm Hg systolic", "10 mm Hg
+    below baseline", "new hypoxia (< 90%)"), and x < N exactly when floor(x) < N, so each rule answers as on the
+    device's own value; rounding would read 89.6% as a normal 90%. NaN and infinities stay (refused as no whole
+    number by app_api's body)."""
+    if isinstance(value, float) and math.isfinite(value) and not value.is_integer():
+        return math.floor(value)
+    return value
+
+
+def _pressure(resource: dict[str, Any]) -> dict[str, tuple[float, str]]:
+    """{"systolic" and/or "diastolic": (value, the element holding it)} from a blood pressure panel."""
     components = resource.get("component")
     if not isinstance(components, list):
         raise FhirError(400, "a blood pressure panel needs components 8480-6 and 8462-4", "Observation.component",
                         "required")
-    found: dict[str, float] = {}
+    found: dict[str, tuple[float, str]] = {}
     for index, component in enumerate(components):
         code = component.get("code") if isinstance(component, dict) else None
         codings = code.get("coding") if isinstance(code, dict) else None
         for coding in codings if isinstance(codings, list) else []:
-            if isinstance(coding, dict) and coding.get("system") == codes.LOINC and coding.get("code") in (
-                    codes.SYSTOLIC[0], codes.DIASTOLIC[0]):
-                value, _ = _quantity(component.get("valueQuantity"), "bp",
-                                     f"Observation.component[{index}].valueQuantity")
-                found["systolic" if coding["code"] == codes.SYSTOLIC[0] else "diastolic"] = value
-    if "systolic" not in found or "diastolic" not in found:
-        missing = "8480-6 (systolic)" if "systolic" not in found else "8462-4 (diastolic)"
-        raise FhirError(422, f"the blood pressure panel has no component {missing}", "Observation.component",
-                        "required")
+            if isinstance(coding, dict) and coding.get("system") == codes.LOINC and coding.get("code") in \
+                    PRESSURE_FIELDS:
+                if "valueQuantity" not in component and "dataAbsentReason" in component:
+                    continue  # the cuff could not read this half: the other is still a reading (as the app's)
+                element = f"Observation.component[{index}].valueQuantity"
+                value, _ = _quantity(component.get("valueQuantity"), "bp", element)
+                found[PRESSURE_FIELDS[coding["code"]]] = (value, f"{element}.value")
+    if not found:
+        raise FhirError(422, "the blood pressure panel has no value in component 8480-6 (systolic) or 8462-4 "
+                             "(diastolic)", "Observation.component", "required")
     return found
 
 

@@ -674,7 +674,34 @@ def m019_alerts_reported_by(db: Database) -> None:
 
 
 @MIGRATIONS()
-def m020_messages_media(db: Database) -> None:
+def m020_device_observations_by_value(db: Database) -> None:
+    """A device's readings of one code at one moment are one per value (`value_key`, monitoring.device_readings):
+    a wearable that stamps its readings to the minute, or a 'corrected' Observation, posts another value for the
+    same moment, which is a reading of its own (an SpO2 of 85 after a 97 of the same minute must page: SOP 5,
+    Grade 1 Home, line 64), not the first one's duplicate. Rows from before keep value_key '' and are matched by
+    their reading's values."""
+    run_sql(db, """
+    CREATE TABLE device_observations_by_value (
+        id INTEGER PRIMARY KEY,
+        device_id INTEGER NOT NULL REFERENCES devices (id),
+        patient_id INTEGER NOT NULL REFERENCES patients (id),
+        reading_id INTEGER REFERENCES readings (id),
+        code TEXT NOT NULL,
+        effective_at TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        value_key TEXT NOT NULL DEFAULT '',
+        UNIQUE (device_id, code, effective_at, value_key)
+    );
+    INSERT INTO device_observations_by_value (id, device_id, patient_id, reading_id, code, effective_at, created_at)
+        SELECT id, device_id, patient_id, reading_id, code, effective_at, created_at FROM device_observations;
+    DROP TABLE device_observations;
+    ALTER TABLE device_observations_by_value RENAME TO device_observations;
+    CREATE INDEX device_observations_reading ON device_observations (reading_id);
+    """)
+
+
+@MIGRATIONS()
+def m021_messages_media(db: Database) -> None:
     """How many pictures (or other media) an inbound text carried (`media_count`: Twilio's NumMedia, an MMS;
     https://www.twilio.com/docs/messaging/guides/webhook-request). A patient on a cheap phone sends a photo of
     the thermometer: it is answered that only typed words are read (`reply_picture`), not "Sorry, I could not

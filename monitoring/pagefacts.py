@@ -67,6 +67,7 @@ def facts(clinic: Clinic, alert: Alert, reasons: list[str]) -> tuple[PageFacts, 
     if raised_by is not None:
         where, params = f"{where} AND (message_id IS NULL OR taken_at <= ?)", [*params, raised_by["created_at"]]
     values: dict[str, Any] = {}
+    by_device: set[str] = set()  # the fields whose value shown with a reason a device measured
     taken_at: datetime | None = None
     latest = db.execute(f"SELECT * FROM readings WHERE {where} ORDER BY taken_at DESC, id DESC LIMIT 1",
                         params).fetchone()
@@ -94,10 +95,13 @@ def facts(clinic: Clinic, alert: Alert, reasons: list[str]) -> tuple[PageFacts, 
                 judged = db.execute(
                     f"SELECT * FROM readings WHERE {where} AND {field} IS NOT NULL ORDER BY taken_at DESC, id DESC "
                     "LIMIT 1", params).fetchone()
+            shown = judged if judged is not None else latest
             if judged is not None:
                 values[field] = judged[field]
                 if field == "systolic":
                     values["diastolic"] = judged["diastolic"]
+            if shown["source"] == "device" and values[field] is not None:
+                by_device.add(field)
     spo2_said = systolic_said = None
     if {"hypoxia", "hypotension"} & set(reasons) and raised_by is not None:
         # "o2 in the high 80s" is stored as 87, the decade's worst: the page says the words, not a number never sent
@@ -147,7 +151,7 @@ def facts(clinic: Clinic, alert: Alert, reasons: list[str]) -> tuple[PageFacts, 
         reported_by=reported_by,
         reporter_phone=format_phone(reporter["phone"]) if reporter and allow_numbers else None,
         reasons=tuple(reasons), **values, spo2_said=spo2_said, systolic_said=systolic_said, baseline_systolic=patient.baseline_systolic, spo2_floor=floor,
-        words=words, told=tuple(told["keys"]) if told else (),
+        words=words, told=tuple(told["keys"]) if told else (), by_device=frozenset(by_device),
         next_dose_time=clinic.local(next_dose).strftime("%-I:%M %p") if next_dose else None,
         callback=format_phone(patient.phone) if clinic.effective["escalation"]["page_callback_number"]
         else None)

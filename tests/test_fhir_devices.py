@@ -113,10 +113,12 @@ CODE = {"coding": [{"system": "http://loinc.org", "code": "8310-5"}]}
     pytest.param(_bad(TEMP, valueQuantity={"value": 47.5, "code": "Cel"}), 422, "Observation.valueQuantity.value",
                  id="implausible"),
     pytest.param(_bad(TEMP, valueQuantity=None), 400, "Observation.valueQuantity", id="no-value"),
+    # a panel with one half is a reading (tests/test_device_values.py); one with neither is none
     pytest.param(_bad(observation("bp", (120, 80), START), component=[
-        {"code": {"coding": [{"system": "http://loinc.org", "code": "8480-6"}]},
-         "valueQuantity": {"value": 120, "code": "mm[Hg]"}}]), 422, "Observation.component", id="bp-no-diastolic"),
-    pytest.param(_bad(observation("hr", 88.5, START)), 422, "Observation.valueQuantity.value", id="pulse-fraction"),
+        {"code": {"coding": [{"system": "http://loinc.org", "code": code}]},
+         "dataAbsentReason": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/data-absent-reason",
+                                          "code": "error"}]}} for code in ("8480-6", "8462-4")]), 422,
+                 "Observation.component", id="bp-no-values"),
     pytest.param(_bad(TEMP, subject={"reference": "Patient/999"}), 422, "Observation.subject.reference",
                  id="unknown-patient"),
 ])

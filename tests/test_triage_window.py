@@ -414,7 +414,7 @@ def _play_every_road(seed: int, steps: int, client, admin_token, patient, phone,
     response = client.post(f"/api/v1/patients/{patient['id']}/caregivers", headers=staff,
                            json={"name": "Maria Example", "phone": daughter, "relationship": "daughter"})
     assert response.status_code == 201, response.get_json()
-    now, taken, ended = START, [START], False
+    now, taken, ended, began = START, [START], False, START  # began: the current episode's step-up dose
     roads = {"text": 6, "caregiver": 2, "app": 6, "device": 3, "bundle": 2, "tylenol": 2, "tylenol text": 2,
              "staff dose": 2, "line": 1, "interval": 1, "protracted": 1, "clock back": 2, "pause": 1, "resume": 1,
              "end": 0.5, "new dose": 1}
@@ -441,6 +441,8 @@ def _play_every_road(seed: int, steps: int, client, admin_token, patient, phone,
             response = client.post("/api/v1/me/readings", headers=me, json={
                 "temperature": {"value": value, "unit": unit}, "taken_at": at.isoformat()})
             fine = (200, 201, 409)  # 409: monitoring has ended
+            if at < began - timedelta(minutes=5) and not ended:  # no reading of this episode (app_api._in_episode)
+                fine = (400,)
         elif road == "device":
             response = post(client, device, observation("temp", rng.choice([37.2, 37.85, 38.1, 39.0]), at))
             fine = (200, 201, 409, 422)
@@ -480,9 +482,11 @@ def _play_every_road(seed: int, steps: int, client, admin_token, patient, phone,
             response = client.post(f"/api/v1/patients/{patient['id']}/end", headers=staff, json={"reason": "a test"})
             fine = (200, 409)
         else:
+            given = now - timedelta(hours=rng.choice([0, 6, 30]))
             response = client.post(f"/api/v1/patients/{patient['id']}/doses", headers=staff, json={
-                "therapy": "teclistamab", "given_at": (now - timedelta(hours=rng.choice([0, 6, 30]))).isoformat()})
+                "therapy": "teclistamab", "given_at": given.isoformat()})
             fine = (201, 400)
+            began = given if response.status_code == 201 else began
         assert response.status_code in fine, (road, response.status_code, response.get_data(as_text=True)[:300])
         ended = (ended or road == "end") and road != "new dose"
         wrong = _kept_resets_wrong_now(client.application.config["CRS"])

@@ -797,3 +797,69 @@ def test_a_saturation_in_percent_words_with_de_still_pages(phone, client, admin_
     phone.text(body)
     assert [row[0] for row in readings(config)] == [88]
     assert len(pages(client, admin_token)) == 1
+
+
+# Patients' words that hide or invent a vital sign (break-it pass 4): a vital said twice with a part of the day or a
+# meal between, a percent said of a mood or a chance, a temperature in number words beside another vital.
+
+@pytest.mark.parametrize("body, spo2, systolic", [
+    ("pressure 128 at lunch, now 86", None, 86),  # 86 was an implausible temperature: "measure again", no page
+    ("bp 128 at lunch 86 now", None, 86),
+    ("bp 128 after lunch, now 86", None, 86),
+    ("bp 128 this afternoon 86 now", None, 86),
+    ("bp 128 in the morning, 86 now", None, 86),
+    ("presion 128 en la manana, ahora 86", None, 86),
+    ("presion 128 en la tarde 86 ahora", None, 86),
+    ("sats 94 this afternoon 86 now", 86, None),
+    ("sats 94 this evening 86 now", 86, None),
+    ("o2 94 at breakfast 86 now", 86, None),
+    ("o2 94 yesterday afternoon 86 now", 86, None),
+    ("oxigeno 94 esta tarde 86 ahora", 86, None),
+    ("oxigeno 94 en la noche 86 ahora", 86, None),
+])
+def test_a_vital_said_again_after_a_part_of_the_day_is_read_and_paged(phone, client, admin_token, config, clock, runner,
+                                                                      body, spo2, systolic):
+    """"pressure 128 at lunch, now 86", "sats 94 this afternoon 86 now": a part of the day or a meal between two numbers
+    of one vital was no then-word, and the later number was read as an implausible temperature ("measure again"): a
+    systolic of 86, 39 below a baseline of 125, or a new hypoxia of 86 went unpaged (SOP 5 Grade 1 Home, line 64:
+    "blood pressure goes < 10 mm Hg below baseline AND < 90 mm Hg systolic ... or new hypoxia (< 90%)"). The worst
+    is kept, as for "bp 118 at 2pm 84 now"."""
+    parsed = parse(body)
+    assert (parsed.spo2, parsed.systolic, parsed.implausible) == (spo2, systolic, ())
+    from conftest import enroll
+    enroll(client, admin_token, baseline_systolic=125)
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    phone.text(body)
+    assert [row[:2] for row in readings(config)] == [(spo2, systolic)]
+    [page] = pages(client, admin_token)
+    assert "URGENT" in page, page
+    assert ("low oxygen 86%" if spo2 else "low blood pressure SBP 86 (baseline 125)") in page, page
+
+
+@pytest.mark.parametrize("body, spo2, systolic, heart_rate", [
+    ("bp 128 lying down 86 standing", None, 86, None),  # a fall on standing: the orthostatic drop SOP 5 names
+    ("presion 128 acostado 86 de pie", None, 86, None),
+    ("sats 94 at rest 86 walking", 86, None, None),
+    ("oxigeno 94 en reposo 86 caminando", 86, None, None),
+    ("hr 80 at lunch 120 now", None, None, 120),
+])
+def test_a_vital_said_again_lying_standing_or_walking_is_the_same_vital(body, spo2, systolic, heart_rate):
+    """"bp 128 lying down 86 standing" read 128 alone and 86 as an implausible temperature: the orthostatic fall went
+    unread (SOP 5 Grade 1 Home, line 64: systolic < 90 and more than 10 below baseline, new orthostatic symptoms)."""
+    parsed = parse(body)
+    assert (parsed.spo2, parsed.systolic, parsed.heart_rate, parsed.implausible) == (spo2, systolic, heart_rate, ())
+
+
+@pytest.mark.parametrize("body, reading", [
+    ("bp 128 at lunch 101 now", (128, 38.33)),  # 101 may be a fever: never read away (SOP 4 Grading, >= 100.4 F)
+    ("sats 94 at lunch 101 now", (None, 38.33)),
+    ("bp 128 at lunch, 86 pulse", (128, None)),  # the pulse's own word
+    ("bp 128 this afternoon 86 heart rate", (128, None)),
+    ("bp 120 sat 86", (120, None)),  # "sat" labels a saturation, not a then-word
+])
+def test_a_part_of_the_day_never_takes_a_fever_or_another_vitals_number(body, reading):
+    parsed = parse(body)
+    assert (parsed.systolic, parsed.temperature_c) == reading
+    if body == "bp 120 sat 86":
+        assert parsed.spo2 == 86
+

@@ -62,7 +62,15 @@ _THEN_WORDS = (
     r"en|earlier|before|antes|this\s+(?:morning|am)|esta\s+manana|yesterday|today|tonight|ayer|hoy|anoche|"
     # A fall said in reverse, as caregivers do: "his oxygen dropped to 85 from 95" (95 was a temperature of 95 F no one
     # took, on the nurse's page beside the hypoxia).
-    r"from|desde")
+    r"from|desde|"
+    # A part of the day or a meal between: "pressure 128 at lunch, now 86", "sats 94 this afternoon 86 now", "presion 128
+    # en la tarde 86 ahora" read the later number as an implausible temperature ("measure again"), a systolic under 90 or
+    # a new hypoxia unpaged (SOP 5 Grade 1 Home, line 64). So is a position: "bp 128 lying down 86 standing" is the
+    # orthostatic fall SOP 5 names. Never a word that labels a vital ("bp 120 sat 86": 86 is the saturation's).
+    r"in\s+the|this|last|during|morning|afternoon|evening|night|noon|midday|lunch(?:time)?|breakfast|dinner|supper|"
+    r"bedtime|meals?|eating|rest|resting|lying|laying|sitting|standing|stood|walking|walk|exercise|"
+    r"la|el|al|del|por|tarde|noche|manana|mediodia|almuerzo|comida|desayuno|cena|"
+    r"acostad[oa]|sentad[oa]|parad[oa]|de\s+pie|reposo|descansando|caminando|caminar|comer")
 _THEN = rf"\s*,?\s*(?:(?:and|y)\s+)?(?:(?:{_THEN_WORDS})(?![\w>])\s*,?\s*){{1,6}}"
 _SPO2_MORE = re.compile(
     r"(?:\s*-\s*|"  # a range the meter swung over: "o2 95-96" (96 was read as a temperature no one took)

@@ -863,3 +863,85 @@ def test_a_part_of_the_day_never_takes_a_fever_or_another_vitals_number(body, re
     if body == "bp 120 sat 86":
         assert parsed.spo2 == 86
 
+
+@pytest.mark.parametrize("body", [
+    "estoy al 100 por ciento", "estoy al 100%", "estoy al cien por ciento", "estoy al cien", "estoy 100% bien",
+    "me siento al 100%", "I'm 100% better", "I'm 100%", "i am 100% ok", "i'm at 100%", "he's 100% fine",
+    "im 100 percent", "i'm 100 percent sure", "todo al 100", "si 100%", "100% yes", "seguro al 100%",
+    "i'm a hundred percent",
+])
+def test_a_hundred_percent_said_of_oneself_is_no_reading(phone, client, admin_token, patient, config, clock, body):
+    """"estoy al 100 por ciento" ("I'm 100 percent": I feel fine) stored a saturation of 100 no one measured, "estoy al
+    cien" and "im 100 percent" a temperature of 100 F (37.8 C), answered "No fever now" about a temperature no one took
+    (SOP 5 Grade 1 Home: "Continue to check temperature every 1-2 h"). Said of oneself, 100% is a mood; no reading.
+    Only 100: no saturation of 100 is ever a red flag (SOP 5 Grade 1 Home, line 64: new hypoxia < 90%), so no real one
+    lost can hide one, while "I'm 86%" stays a saturation and pages."""
+    parsed = parse(body)
+    assert not parsed.has_values and parsed.implausible == (), parsed
+    phone.text(body)
+    assert readings(config) == []
+    assert pages(client, admin_token) == []
+
+
+@pytest.mark.parametrize("body, spo2", [
+    ("oxigeno al 88 por ciento", 88), ("saturacion 88%", 88), ("o2 88%", 88), ("88% oxygen", 88),
+    ("88 percent", 88),  # was an implausible temperature ("measure again"): a new hypoxia unpaged
+    ("my sats are 87 percent", 87), ("ochenta y ocho por ciento", 88), ("estoy al 88%", 88), ("I'm 86%", 86),
+    ("oxygen 100%", 100), ("o2 100% ok", 100), ("100%", 100), ("estoy al 100% de oxigeno", 100),
+])
+def test_a_saturation_in_percent_still_reads(body, spo2):
+    """What a patient measured stays read: a percent alone, after or before an oxygen word, or said of oneself under 100
+    (a new hypoxia < 90% must reach a person: SOP 5 Grade 1 Home, line 64)."""
+    assert parse(body).spo2 == spo2
+
+
+@pytest.mark.parametrize("body", [
+    "80 por ciento de probabilidad", "80% chance of rain", "80 percent chance", "hay un 80% de probabilidad de lluvia",
+    "50% off", "humidity 80%", "humedad 80%", "tome tylenol, 80 por ciento de probabilidad",
+    "took tylenol 650, 80% chance its working",
+])
+def test_a_percent_of_a_chance_is_no_reading(phone, client, admin_token, patient, config, clock, body):
+    """"80 por ciento de probabilidad" ("80 percent chance") and "80% chance of rain" were a saturation of 80: an URGENT
+    page and "go to the ED" for a new hypoxia no one had (SOP 5 Grade 1 Home, line 64: < 90% is the red flag; a flood
+    of false pages teaches nurses to ignore the pager). A chance, a discount or the weather is no vital and no dose."""
+    parsed = parse(body)
+    assert not parsed.has_values and parsed.implausible == (), parsed
+    assert all(m.dose_mg in (None, 650.0) for m in parsed.medications), parsed.medications
+    phone.text(body)
+    assert readings(config) == []
+    assert pages(client, admin_token) == []
+    assert all(dose_mg in (None, 650.0) for _, dose_mg, _ in doses(config))
+
+
+@pytest.mark.parametrize("body, spo2", [
+    ("tengo un 80 de oxigeno", 80),  # "un 80" was one 80 mg tablet: a dose no one took, the saturation unread
+    ("un 80 de saturacion", 80),
+    ("88 de oxigeno", 88),  # an implausible temperature: "measure again"
+    ("88 of oxygen", 88),
+    ("tengo 88 de saturacion", 88),
+])
+def test_a_saturation_said_before_de_oxigeno_pages_and_is_no_dose(phone, client, admin_token, patient, config, clock,
+                                                                  body, spo2):
+    """"tengo un 80 de oxigeno" ("I have an 80 of oxygen") was read as one 80 mg acetaminophen tablet, and "88 de
+    oxigeno" as an implausible temperature ("measure again"): a new hypoxia unpaged (SOP 5 Grade 1 Home, line 64:
+    < 90%), and a dose counted toward the daily maximum no one took."""
+    parsed = parse(body)
+    assert (parsed.spo2, parsed.medications) == (spo2, ())
+    phone.text(body)
+    assert readings(config) == [(spo2, None, None)]
+    assert doses(config) == []
+    [page] = pages(client, admin_token)
+    assert f"low oxygen {spo2}%" in page, page
+
+
+@pytest.mark.parametrize("body", ["me siento un 80 por ciento", "me siento un 80% mejor", "hay un 80% de probabilidad"])
+def test_a_percent_after_un_is_no_tablet(body):
+    """"me siento un 80 por ciento" ("I feel at 80 percent") was one 80 mg tablet of acetaminophen: no dose, no vital."""
+    parsed = parse(body)
+    assert (parsed.medications, parsed.has_values, parsed.implausible) == ((), False, ())
+
+
+@pytest.mark.parametrize("body, dose_mg", [("tome un 500", 500.0), ("took 2 80s", 160.0), ("tome 2 80", 160.0),
+                                           ("2 x 80", 160.0)])
+def test_a_bare_strength_is_still_a_dose(body, dose_mg):
+    assert [m.dose_mg for m in parse(body).medications] == [dose_mg]

@@ -17,7 +17,8 @@ The rule, so that ordinary words stay words ("one tylenol", "took two pills", "u
 1. A single digit ("one", "dos") is never rewritten: no reading is one digit, and counts are.
 2. A run right after a vital's label (a few filler words between: "my temp is", "presion",
    "oxygen level is now") is that vital's number, whatever its value; so is a run after a blood
-   pressure's first number and "over"/"sobre"/"/" ("120 over eighty"). The parser then judges it.
+   pressure's first number and "over"/"sobre"/"/" ("120 over eighty"), and a run before a percent
+   sign ("ochenta y ocho %": normalise reads "por ciento" as "%"). The parser then judges it.
 3. Any other run is rewritten only when its value is a plausible temperature (triage.ranges: 34-43 C, 93.2-109.4 F,
    the parser's ranges), it does not follow a dose verb or a count word (`not_after`: "took a
    hundred"), a run said like a clock time ("one oh five", "one thirty") does not follow a clock
@@ -227,6 +228,7 @@ def _any_number_word() -> re.Pattern[str]:
 
 
 _WORD = re.compile(r"[a-z]+")
+_PERCENT_AFTER = re.compile(r"\s*%")
 _JOINER = re.compile(r"[\s-]+")
 
 
@@ -255,7 +257,9 @@ def number_words_to_digits(text: str) -> str:
         run = max(runs, key=lambda r: r.end)
         start, end = chain[0][1], chain[run.end - 1][2]
         before = "".join(out) + text[done:start]
-        labelled = _labelled(before)
+        # "ochenta y ocho por ciento" ("88 %" once the percent words are a sign): a percent is a reading whatever its
+        # value, as after a label; left words, a saturation of 88 went unread (SOP 5 Grade 1 Home: new hypoxia < 90%)
+        labelled = _labelled(before) or _PERCENT_AFTER.match(text, end) is not None
         single_digit = run.whole < 10 and not run.fraction
         if not single_digit and (labelled or _reading_alone(run, before, text[end:])):
             out.append(text[done:start] + run.digits)

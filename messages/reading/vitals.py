@@ -45,7 +45,8 @@ _SPO2_LABEL = f"(?:{vocabulary.alternation('vitals', 'labels', 'spo2')})"
 _SPO2 = re.compile(rf"(?<![a-z]){_SPO2_LABEL}{_FILLER}(?<![\d.,])(\d{{1,3}})(?!\d|[.,]\d)\s*%?")
 _SPO2_AFTER = re.compile(
     rf"(?<![\w.,])(\d{{1,3}})\s*(?:%\s*(?:on\s+|de\s+|en\s+)?(?:{_SPO2_LABEL})?|"
-    rf"\s+(?:(?:on|en|in|per|by|from|with)\s+(?:(?:the|my|el|la|mi)\s+)?)?{_SPO2_LABEL}\b|"
+    # "88 de oxigeno", "tengo un 80 de saturacion", "88 of oxygen": an implausible temperature ("measure again")
+    rf"\s+(?:(?:on|en|in|per|by|from|with|de|of)\s+(?:(?:the|my|el|la|mi|su)\s+)?)?{_SPO2_LABEL}\b|"
     # "85 percent oxygen", "85 porciento de oxigeno": an implausible temperature, a new hypoxia unpaged (SOP 5 Grade 1
     # Home: new hypoxia < 90%)
     rf"\s+(?:percent|porciento)\s+(?:(?:of|on|de|en)\s+)?(?:(?:the|my|el|la|mi)\s+)?{_SPO2_LABEL}\b)")
@@ -178,6 +179,15 @@ _SPO2_LABEL_BEFORE = re.compile(
 _SPO2_LABEL_AFTER = re.compile(rf"\s*%\s*(?:(?:of|de|del|on|en|in)\s+)?(?:(?:the|my|his|her|el|la|mi|su)\s+)?{_SPO2_LABEL}\b")
 
 
+# A hundred percent said of oneself or of a yes, and the saying "al 100" ("estoy al 100 por ciento", "I'm 100%", "todo al
+# cien", "100% yes"): vocabulary [vitals.labels] hundred_percent_before / _after say why only 100.
+_HUNDRED_PERCENT = re.compile(
+    rf"\b(?:{vocabulary.alternation('vitals', 'labels', 'hundred_percent_before')})\s+(?:(?:al|at|a|like|about|como|un|el)\s+)"
+    rf"{{0,2}}(?<![\d.,])100\s*%"
+    r"|(?<![\w.,])al\s+100(?!\d|[.,]\d|\s*(?:°|(?:f|c|deg|degrees?|grados?)\b))\s*%?"
+    rf"|(?<![\w.,])100\s*%\s*(?:{vocabulary.alternation('vitals', 'labels', 'hundred_percent_after')})\b")
+
+
 def set_aside_other_measures(work: Work) -> None:
     """Take out numbers labelled as a measure that is no vital sign ("sugar 101", "98 lbs"), and a percent said of how
     one feels ("feeling 80% better"): neither a reading nor a dose."""
@@ -188,6 +198,13 @@ def set_aside_other_measures(work: Work) -> None:
         if percent and _SPO2_LABEL_AFTER.match(work.text, m.start() + percent.start() + 1):
             continue
         if not _SPO2_LABEL_BEFORE.search(work.text, max(0, m.start() - 40), m.start()):
+            work.take(m.start(), m.end())
+    for m in work.find(_HUNDRED_PERCENT):
+        # never beside an oxygen or a temperature word: "o2 100% ok", "mi oxigeno esta al 100", "la fiebre esta al 100",
+        # "estoy al 100% de oxigeno"
+        if (not _SPO2_LABEL_BEFORE.search(work.text, max(0, m.start() - 40), m.start())
+                and not _SPO2_LABEL_AFTER.match(work.text, work.text.index("100", m.start()) + 3)
+                and vital_by_context(work.text, m.start()) is None):
             work.take(m.start(), m.end())
 
 

@@ -945,3 +945,33 @@ def test_a_percent_after_un_is_no_tablet(body):
                                            ("2 x 80", 160.0)])
 def test_a_bare_strength_is_still_a_dose(body, dose_mg):
     assert [m.dose_mg for m in parse(body).medications] == [dose_mg]
+
+
+@pytest.mark.parametrize("body, spo2, temperature_c", [
+    ("oxigeno 95 hoy treinta y ocho cinco", 95, 38.5),  # the temperature was read as nothing at all
+    ("oxigeno 95, tengo treinta y ocho cinco", 95, 38.5),
+    ("o2 95 today thirty eight five", 95, 38.5),
+    ("temperatura treinta y ocho cinco", None, 38.5),  # read as 38.0, the tenths lost
+    ("temp ninety nine 1", None, 37.28),
+    ("ninety nine 1", None, 37.28),  # was an implausible temperature ("measure again")
+    ("temperatura treinta y ocho y medio", None, 38.5),
+    ("oxigeno 95 treinta y ocho y medio", 95, 38.5),
+    ("oxigeno 95 hoy treinta y ocho con cinco", 95, 38.5),
+    ("presion 120 hoy treinta y nueve", None, 39.0),
+    ("ciento uno cinco", None, 38.61),  # 101.5 F
+    ("oxygen ninety four five", 94, None),  # never tenths of a saturation
+])
+def test_a_temperature_in_number_words_with_its_tenths_said_apart_is_read(body, spo2, temperature_c):
+    """"oxigeno 95 hoy treinta y ocho cinco" ("thirty-eight five", how a thermometer is read aloud) lost the fever of
+    38.5 C: the number words after the saturation were left words (SOP 4 Grading: fever >= 100.4 F / 38 C; SOP 5 Grade
+    1 Home: acetaminophen 650-1000 mg). The tenths said apart are read as "38 5" is: guessed, never "No fever now"."""
+    parsed = parse(body)
+    assert (parsed.spo2, parsed.temperature_c) == (spo2, temperature_c)
+
+
+def test_a_fever_in_number_words_beside_a_saturation_is_told_and_stored(phone, client, admin_token, patient, config,
+                                                                      clock):
+    phone.text("oxigeno 95 hoy treinta y ocho cinco")
+    assert readings(config) == [(95, None, 38.5)]
+    told = " ".join(m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE))
+    assert "Tiene fiebre" in told or "You have a fever" in told, told

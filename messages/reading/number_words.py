@@ -60,6 +60,7 @@ class Vocabulary:
     clock_words: tuple[tuple[str, ...], ...]
     not_after: frozenset[str]
     labels: tuple[tuple[str, ...], ...]
+    temperature_labels: tuple[tuple[str, ...], ...]
     fillers: frozenset[str]
     pair_join: frozenset[str]
 
@@ -87,6 +88,7 @@ def vocabularies(path: Path = VOCABULARY_FILE) -> tuple[Vocabulary, ...]:
         decimal_point=frozenset(section["decimal_point"]), half=phrases(section["half"]),
         follow=frozenset(section["follow"]), clock_words=phrases(section["clock_words"]),
         not_after=frozenset(section["not_after"]), labels=phrases(section["labels"]),
+        temperature_labels=phrases(section["temperature_labels"]),
         fillers=frozenset(section["fillers"]), pair_join=frozenset(section["pair_join"]),
     ) for section in data.values())
 
@@ -97,6 +99,7 @@ class _Run:
     whole: int
     fraction: str  # the digits after the decimal point, "" for none
     clock_like: bool  # said as a clock time could be: "one oh five", "one thirty"
+    apart: bool = False  # its tenths said with no point: "treinta y ocho cinco", "ninety nine four"
 
     @property
     def value(self) -> Decimal:
@@ -104,6 +107,8 @@ class _Run:
 
     @property
     def digits(self) -> str:
+        if self.apart:  # "38 5": read as the decimal it may be, and guessed (numbers.SPLIT_DECIMAL), as typed digits are
+            return f"{self.whole} {self.fraction}"
         return f"{self.whole}.{self.fraction}" if self.fraction else str(self.whole)
 
 
@@ -182,6 +187,12 @@ def _run(v: Vocabulary, words: list[str], i: int) -> _Run | None:
     for phrase in v.half:
         if _starts_with(words, j, phrase):
             return _Run(j + len(phrase), value, "5", False)
+    # "treinta y ocho cinco", "ninety nine four": a thermometer read aloud with no point. Left words, "oxigeno 95 hoy
+    # treinta y ocho cinco" lost its fever of 38.5 C and "temperatura treinta y ocho cinco" was 38.0 (SOP 4 Grading:
+    # fever >= 100.4 F / 38 C). Only after a whole a temperature can be (34-42 C, 93-109 F).
+    if (not clock_like and j < len(words) and words[j] in v.digits
+            and (34 <= value <= 42 or 93 <= value <= 109)):
+        return _Run(j + 1, value, str(v.digits[words[j]]), False, apart=True)
     return _Run(j, value, "", clock_like)
 
 
@@ -205,6 +216,21 @@ def _labelled(before: str) -> bool:
     return False
 
 
+def _labelled_other_vital(before: str) -> bool:
+    """`before` ends with a label (and fillers) of a vital that is no temperature: "oxygen", "presion", "pulse is"."""
+    tokens = _TOKEN.findall(before)
+    for v in vocabularies():
+        end = len(tokens)
+        for _ in range(_MAX_FILLERS + 1):
+            found = [label for label in v.labels if len(label) <= end and tuple(tokens[end - len(label):end]) == label]
+            if found:
+                return not any(label in v.temperature_labels for label in found)
+            if end == 0 or tokens[end - 1] not in v.fillers:
+                break
+            end -= 1
+    return False
+
+
 def _reading_alone(run: _Run, before: str, after: str) -> bool:
     """Rule 3: an unlabelled run is a plausible temperature in words that leave it a reading."""
     if temperature_unit(run.value) is None:  # triage.ranges: the one definition of a plausible temperature
@@ -218,6 +244,8 @@ def _reading_alone(run: _Run, before: str, after: str) -> bool:
     following = _TOKEN.match(after.lstrip())
     if following is None or not following.group()[0].isalnum():
         return True  # the end of the text, or a mark
+    if re.fullmatch(r"\d", following.group()):
+        return True  # "ninety nine 1": its tenths typed as a digit (numbers.SPLIT_DECIMAL reads it, guessed)
     return any(following.group() in v.follow for v in vocabularies())
 
 
@@ -255,8 +283,11 @@ def number_words_to_digits(text: str) -> str:
             k += 1
             continue
         run = max(runs, key=lambda r: r.end)
-        start, end = chain[0][1], chain[run.end - 1][2]
+        start = chain[0][1]
         before = "".join(out) + text[done:start]
+        if run.apart and _labelled_other_vital(before):
+            run = _Run(run.end - 1, run.whole, "", False)  # "oxygen ninety four five": 94, never tenths of a saturation
+        end = chain[run.end - 1][2]
         # "ochenta y ocho por ciento" ("88 %" once the percent words are a sign): a percent is a reading whatever its
         # value, as after a label; left words, a saturation of 88 went unread (SOP 5 Grade 1 Home: new hypoxia < 90%)
         labelled = _labelled(before) or _PERCENT_AFTER.match(text, end) is not None

@@ -883,6 +883,17 @@ def test_a_hundred_percent_said_of_oneself_is_no_reading(phone, client, admin_to
     assert pages(client, admin_token) == []
 
 
+@pytest.mark.parametrize("body", ["estoy al 100 por ciento", "estoy al cien", "I'm 100%", "feeling 100 percent"])
+def test_a_hundred_percent_said_of_oneself_is_thanked_and_asked_for_a_temperature(phone, client, admin_token, patient,
+                                                                                  clock, body):
+    """Said, not read, as "estoy bien" is: "Thank you" and the temperature asked for at each check-in (SOP 5 Grade 1
+    Home: "Continue to check temperature every 1-2 h"), not "Sorry, I could not read that" nor "No fever now"."""
+    assert parse(body).acknowledgement
+    phone.text(body)
+    [reply] = texts_to(client, admin_token, PATIENT_PHONE)[-1:]
+    assert reply["body"].startswith("Thank you. Please reply with your temperature"), reply["body"]
+
+
 @pytest.mark.parametrize("body, spo2", [
     ("oxigeno al 88 por ciento", 88), ("saturacion 88%", 88), ("o2 88%", 88), ("88% oxygen", 88),
     ("88 percent", 88),  # was an implausible temperature ("measure again"): a new hypoxia unpaged

@@ -986,3 +986,44 @@ def test_a_fever_in_number_words_beside_a_saturation_is_told_and_stored(phone, c
     assert readings(config) == [(95, None, 38.5)]
     told = " ".join(m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE))
     assert "Tiene fiebre" in told or "You have a fever" in told, told
+
+
+@pytest.mark.parametrize("body, spo2, systolic", [
+    ("sats 94 before the walk 86 after", 86, None),  # 86 was an implausible temperature: "measure again", no page
+    ("o2 94 before i walked, 86 after", 86, None),
+    ("o2 94 when sitting 86 when standing", 86, None),
+    ("oxigeno 94 antes de caminar 86 despues", 86, None),
+    ("sats 95 on monday 86 today", 86, None),
+    ("o2 95 last week 86 today", 86, None),
+    ("bp 120 before bed 85 now", None, 85),
+    ("bp 120, an hour later 85", None, 85),
+    ("bp 120, 2 hours later 85", None, 85),
+    ("bp 128/80 this morning 86/50 now", None, 86),  # 86 read as the cuff's pulse, "/50" as a temperature
+    ("bp 128/80 earlier now 86", None, 86),  # the pair, then the systolic alone again
+    ("120/80 now 85", None, 85),
+])
+def test_a_vital_said_again_before_and_after_pages(phone, client, admin_token, config, clock, runner, body, spo2,
+                                                   systolic):
+    """"sats 94 before the walk 86 after", "bp 128/80 this morning 86/50 now": the later number was read as an
+    implausible temperature or as the cuff's pulse, a new hypoxia or a systolic under 90 and more than 10 below a
+    baseline of 125 unpaged (SOP 5 Grade 1 Home, line 64). The worst is kept and paged."""
+    from conftest import enroll
+    enroll(client, admin_token, baseline_systolic=125)
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    phone.text(body)
+    assert [row[:2] for row in readings(config)] == [(spo2, systolic)]
+    [page] = pages(client, admin_token)
+    assert "URGENT" in page, page
+
+
+@pytest.mark.parametrize("body, systolic, diastolic, heart_rate", [
+    ("bp 120/80 72", 120, 80, 72),  # a home cuff's SYS/DIA/PUL, no then-word: the pulse
+    ("bp 120/80, 72", 120, 80, 72),
+    ("120/80/72", 120, 80, 72),
+    ("bp 120/80 then 110/70", 110, 70, None),
+    ("bp 120/80 then 101", 120, 80, None),  # 101 may be a fever: the temperature (SOP 4 Grading, >= 100.4 F)
+])
+def test_a_pair_then_a_number_is_the_systolic_again_only_after_then_words(body, systolic, diastolic, heart_rate):
+    parsed = parse(body)
+    assert (parsed.systolic, parsed.diastolic, parsed.heart_rate) == (systolic, diastolic, heart_rate)
+    assert parsed.temperature_c == (38.33 if body.endswith("101") else None)

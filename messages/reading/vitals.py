@@ -69,9 +69,15 @@ _THEN_WORDS = (
     # a new hypoxia unpaged (SOP 5 Grade 1 Home, line 64). So is a position: "bp 128 lying down 86 standing" is the
     # orthostatic fall SOP 5 names. Never a word that labels a vital ("bp 120 sat 86": 86 is the saturation's).
     r"in\s+the|this|last|during|morning|afternoon|evening|night|noon|midday|lunch(?:time)?|breakfast|dinner|supper|"
-    r"bedtime|meals?|eating|rest|resting|lying|laying|sitting|standing|stood|walking|walk|exercise|"
-    r"la|el|al|del|por|tarde|noche|manana|mediodia|almuerzo|comida|desayuno|cena|"
-    r"acostad[oa]|sentad[oa]|parad[oa]|de\s+pie|reposo|descansando|caminando|caminar|comer")
+    r"bedtime|bed|meals?|eating|rest|resting|lying|laying|sitting|standing|stood|walking|walked|walk|exercise|"
+    r"exertion|shower|the|my|i|when|with|on|week|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|an?\s+hour|hours?|minutes?|mins?|"
+    # "bp 120, 2 hours later 85", "o2 95 hace 2 horas 86 ahora" (a count the time reader does not take)
+    r"\d{1,2}\s*(?:hours?|hrs?|minutes?|mins?|horas?|minutos?)|"
+    r"la|el|al|del|por|tarde|noche|manana|mediodia|almuerzo|comida|desayuno|cena|cuando|con|semana|pasada|"
+    r"lunes|martes|miercoles|jueves|viernes|sabado|domingo|una\s+hora|horas?|minutos?|rato|"
+    r"acostad[oa]|sentad[oa]|parad[oa]|de\s+pie|reposo|descansando|caminando|caminar|comer|ducha|banarme|"
+    r"despues\s+de|antes\s+de")
 _THEN = rf"\s*,?\s*(?:(?:and|y)\s+)?(?:(?:{_THEN_WORDS})(?![\w>])\s*,?\s*){{1,6}}"
 _SPO2_MORE = re.compile(
     r"(?:\s*-\s*|"  # a range the meter swung over: "o2 95-96" (96 was read as a temperature no one took)
@@ -307,9 +313,21 @@ def extract_vitals(work: Work) -> dict[str, Any]:
             work.take(m.start(), m.end() if m.group("pulse") is None else m.start("pulse"))
             if pair_ok:
                 pressures.append((systolic, diastolic))
+                if m.group("pulse") is None:
+                    # "bp 128/80 earlier now 86": the systolic again, alone (86 was an implausible temperature, a
+                    # systolic under 90 unpaged: SOP 5 Grade 1 Home, line 64). After then-words only, never a number
+                    # that may be a fever, that another vital's word follows, or that a slash makes a pair.
+                    again, end = _the_same_again(work, _THEN_MORE, m.end(), SYSTOLIC_RANGE)
+                    work.take(m.end(), end)
+                    pressures += [(value, None) for value in again]
             else:
                 found["implausible"].append("blood_pressure")
-            if m.group("pulse") is not None:
+            # "bp 128/80 this morning 86/50 now": the number is beside the pair only once the time reader took "this
+            # morning". Read as the pulse, the later pressure of 86/50 was lost, a systolic under 90 unpaged (SOP 5
+            # Grade 1 Home, line 64): no pulse, and the number is read on its own.
+            pulse_over_a_taken_word = (m.group("pulse") is not None and work.text[m.end("dia"):m.start("pulse")]
+                                       != m.string[m.end("dia"):m.start("pulse")])
+            if m.group("pulse") is not None and not pulse_over_a_taken_word:
                 # A third number after the pair is the pulse, as a home cuff shows it (SYS/DIA/PUL):
                 # always after a slash ("120/80/104"), otherwise unless it reads as a temperature.
                 pulse = int(m.group("pulse"))

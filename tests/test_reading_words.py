@@ -1027,3 +1027,27 @@ def test_a_pair_then_a_number_is_the_systolic_again_only_after_then_words(body, 
     parsed = parse(body)
     assert (parsed.systolic, parsed.diastolic, parsed.heart_rate) == (systolic, diastolic, heart_rate)
     assert parsed.temperature_c == (38.33 if body.endswith("101") else None)
+
+
+@pytest.mark.parametrize("body, spo2", [
+    ("el oxigeno esta al ochenta y ocho", 88),  # "al" was no filler for number words: read as nothing at all
+    ("ochenta y ocho de oxigeno", 88),  # number words before the label: read as nothing
+    ("ochenta y seis de saturacion", 86),
+    ("eighty six on the oximeter", 86),
+    ("eighty six oxygen", 86),
+])
+def test_a_saturation_in_number_words_beside_its_label_pages(phone, client, admin_token, patient, config, clock, body,
+                                                             spo2):
+    """"el oxigeno esta al ochenta y ocho" ("the oxygen is at eighty-eight"), "ochenta y ocho de oxigeno" were read as
+    nothing ("Sorry, I could not read that"): a new hypoxia unpaged (SOP 5 Grade 1 Home, line 64: < 90%)."""
+    assert parse(body).spo2 == spo2
+    phone.text(body)
+    assert readings(config) == [(spo2, None, None)]
+    [page] = pages(client, admin_token)
+    assert f"low oxygen {spo2}%" in page, page
+
+
+@pytest.mark.parametrize("body", ["uno de oxigeno", "took two oxygen", "tengo treinta y ocho anos"])
+def test_number_words_before_an_oxygen_word_stay_words_when_no_reading(body):
+    parsed = parse(body)
+    assert (parsed.spo2, parsed.temperature_c) == (None, None)

@@ -17,8 +17,9 @@ The rule, so that ordinary words stay words ("one tylenol", "took two pills", "u
 1. A single digit ("one", "dos") is never rewritten: no reading is one digit, and counts are.
 2. A run right after a vital's label (a few filler words between: "my temp is", "presion",
    "oxygen level is now") is that vital's number, whatever its value; so is a run after a blood
-   pressure's first number and "over"/"sobre"/"/" ("120 over eighty"), and a run before a percent
-   sign ("ochenta y ocho %": normalise reads "por ciento" as "%"). The parser then judges it.
+   pressure's first number and "over"/"sobre"/"/" ("120 over eighty"), a run before a percent
+   sign ("ochenta y ocho %": normalise reads "por ciento" as "%"), and a run before an oxygen
+   label (`after_labels`: "ochenta y ocho de oxigeno"). The parser then judges it.
 3. Any other run is rewritten only when its value is a plausible temperature (triage.ranges: 34-43 C, 93.2-109.4 F,
    the parser's ranges), it does not follow a dose verb or a count word (`not_after`: "took a
    hundred"), a run said like a clock time ("one oh five", "one thirty") does not follow a clock
@@ -61,6 +62,8 @@ class Vocabulary:
     not_after: frozenset[str]
     labels: tuple[tuple[str, ...], ...]
     temperature_labels: tuple[tuple[str, ...], ...]
+    after_labels: tuple[tuple[str, ...], ...]
+    after_fillers: frozenset[str]
     fillers: frozenset[str]
     pair_join: frozenset[str]
 
@@ -89,6 +92,7 @@ def vocabularies(path: Path = VOCABULARY_FILE) -> tuple[Vocabulary, ...]:
         follow=frozenset(section["follow"]), clock_words=phrases(section["clock_words"]),
         not_after=frozenset(section["not_after"]), labels=phrases(section["labels"]),
         temperature_labels=phrases(section["temperature_labels"]),
+        after_labels=phrases(section["after_labels"]), after_fillers=frozenset(section["after_fillers"]),
         fillers=frozenset(section["fillers"]), pair_join=frozenset(section["pair_join"]),
     ) for section in data.values())
 
@@ -216,6 +220,18 @@ def _labelled(before: str) -> bool:
     return False
 
 
+def _labelled_after(after: str) -> bool:
+    """`after` starts with a vital's label said after its number, a few small words between ("de oxigeno", "on the
+    oximeter"): "ochenta y ocho de oxigeno", "eighty six oxygen" were left words, a new hypoxia unread (SOP 5 Grade 1
+    Home, line 64: < 90%)."""
+    tokens = _TOKEN.findall(after[:60])
+    fillers = {word for v in vocabularies() for word in v.after_fillers}  # the speller writes "saturacion" in English
+    start = 0
+    while start < len(tokens) and start < 3 and tokens[start] in fillers:
+        start += 1
+    return any(tuple(tokens[start:start + len(label)]) == label for v in vocabularies() for label in v.after_labels)
+
+
 def _labelled_other_vital(before: str) -> bool:
     """`before` ends with a label (and fillers) of a vital that is no temperature: "oxygen", "presion", "pulse is"."""
     tokens = _TOKEN.findall(before)
@@ -290,7 +306,7 @@ def number_words_to_digits(text: str) -> str:
         end = chain[run.end - 1][2]
         # "ochenta y ocho por ciento" ("88 %" once the percent words are a sign): a percent is a reading whatever its
         # value, as after a label; left words, a saturation of 88 went unread (SOP 5 Grade 1 Home: new hypoxia < 90%)
-        labelled = _labelled(before) or _PERCENT_AFTER.match(text, end) is not None
+        labelled = _labelled(before) or _PERCENT_AFTER.match(text, end) is not None or _labelled_after(text[end:])
         single_digit = run.whole < 10 and not run.fraction
         if not single_digit and (labelled or _reading_alone(run, before, text[end:])):
             out.append(text[done:start] + run.digits)

@@ -1051,3 +1051,33 @@ def test_a_saturation_in_number_words_beside_its_label_pages(phone, client, admi
 def test_number_words_before_an_oxygen_word_stay_words_when_no_reading(body):
     parsed = parse(body)
     assert (parsed.spo2, parsed.temperature_c) == (None, None)
+
+
+@pytest.mark.parametrize("body", ["about 80% back to normal", "energy 50%", "energia al 50%", "apetito al 50%",
+                                  "stress 80%", "pain 80%", "dolor al 80%", "at 50% energy", "the dose was 50%"])
+def test_a_percent_of_energy_pain_or_a_dose_is_no_saturation(phone, client, admin_token, patient, config, clock, body):
+    """"energy 50%", "dolor al 80%" ("pain at 80%"), "about 80% back to normal" were a saturation of 50 / 80: an URGENT
+    page and "go to the ED" for a new hypoxia no one had (SOP 5 Grade 1 Home, line 64: < 90% is the red flag; a false
+    page teaches nurses to ignore the pager)."""
+    assert parse(body).spo2 is None
+    phone.text(body)
+    assert readings(config) == []
+    assert pages(client, admin_token) == []
+
+
+@pytest.mark.parametrize("body, spo2, heart_rate", [
+    ("72 pulse", None, 72),  # an implausible temperature: "measure again"
+    ("o2 95 with 88 pulse", 95, 88),
+    ("80 de pulso", None, 80),
+    ("o2 88 pulse 80", 88, 80),  # "pulse" labels the 80 after it: 88 stays the saturation
+    ("o2 88% energy low", 88, None),  # after an oxygen label the percent is the saturation
+])
+def test_a_pulse_said_after_its_number_is_the_heart_rate(body, spo2, heart_rate):
+    parsed = parse(body)
+    assert (parsed.spo2, parsed.heart_rate, parsed.implausible) == (spo2, heart_rate, ())
+
+
+def test_a_fever_before_the_word_pulse_stays_a_fever():
+    """"temp 101 pulse": 101 may be a fever; never read away as a pulse (SOP 4 Grading: >= 100.4 F)."""
+    assert (parse("temp 101 pulse").temperature_c, parse("temp 101 pulse").heart_rate) == (38.33, None)
+    assert (parse("101 pulse").temperature_c, parse("101 pulse").heart_rate) == (38.33, None)

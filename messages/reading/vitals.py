@@ -424,6 +424,8 @@ def extract_vitals(work: Work) -> dict[str, Any]:
             found["spo2_said"] = said[found["spo2"]]
     for pattern in (_HR, _HR_AFTER):
         for m in work.find(pattern):
+            if pattern is _HR_AFTER and "pul" in m.group(0) and temperature_unit(Decimal(m.group(1))) is not None:
+                continue  # "101 pulse": a fever is never read away as a pulse (SOP 4 Grading: >= 100.4 F)
             # "heart rate 110 then 120": the same vital again. Never a number that may be a temperature ("hr 110 then
             # 101" lost its fever: SOP 4 Grading, fever >= 100.4 F is never read away).
             again, end = _the_same_again(work, _SPO2_MORE, m.end(), HEART_RATE_RANGE) \

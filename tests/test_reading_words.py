@@ -1001,6 +1001,11 @@ def test_a_fever_in_number_words_beside_a_saturation_is_told_and_stored(phone, c
     ("bp 128/80 this morning 86/50 now", None, 86),  # 86 read as the cuff's pulse, "/50" as a temperature
     ("bp 128/80 earlier now 86", None, 86),  # the pair, then the systolic alone again
     ("120/80 now 85", None, 85),
+    ("o2 94 hace rato, ahora 86", 86, None),
+    ("oxigeno 94 en la manana y 86 en la tarde", 86, None),  # "y" after a then-word
+    ("o2 94 in the morning and 86 in the evening", 86, None),
+    ("o2 was 94 when i woke up 86 now", 86, None),
+    ("bp 118 at 8am and 84 at noon", None, 84),
 ])
 def test_a_vital_said_again_before_and_after_pages(phone, client, admin_token, config, clock, runner, body, spo2,
                                                    systolic):
@@ -1022,11 +1027,14 @@ def test_a_vital_said_again_before_and_after_pages(phone, client, admin_token, c
     ("120/80/72", 120, 80, 72),
     ("bp 120/80 then 110/70", 110, 70, None),
     ("bp 120/80 then 101", 120, 80, None),  # 101 may be a fever: the temperature (SOP 4 Grading, >= 100.4 F)
+    ("bp 120 and 80", 120, None, None),  # "and" alone is no then-word: no fall to 80
+    ("bp 120 at lunch and 101", 120, None, None),
 ])
 def test_a_pair_then_a_number_is_the_systolic_again_only_after_then_words(body, systolic, diastolic, heart_rate):
     parsed = parse(body)
     assert (parsed.systolic, parsed.diastolic, parsed.heart_rate) == (systolic, diastolic, heart_rate)
     assert parsed.temperature_c == (38.33 if body.endswith("101") else None)
+    assert parsed.systolic != 80
 
 
 @pytest.mark.parametrize("body, spo2", [

@@ -77,8 +77,10 @@ _THEN_WORDS = (
     r"la|el|al|del|por|tarde|noche|manana|mediodia|almuerzo|comida|desayuno|cena|cuando|con|semana|pasada|"
     r"lunes|martes|miercoles|jueves|viernes|sabado|domingo|una\s+hora|horas?|minutos?|rato|"
     r"acostad[oa]|sentad[oa]|parad[oa]|de\s+pie|reposo|descansando|caminando|caminar|comer|ducha|banarme|"
-    r"despues\s+de|antes\s+de")
-_THEN = rf"\s*,?\s*(?:(?:and|y)\s+)?(?:(?:{_THEN_WORDS})(?![\w>])\s*,?\s*){{1,6}}"
+    r"despues\s+de|antes\s+de|hace|un|rato|woke|wake|waking|first\s+thing|me\s+levante|al\s+despertar")
+# "and" after a then-word too: "o2 94 in the morning and 86 in the evening", "bp 118 at 8am and 84 at noon" (never
+# "and" alone: at least one then-word stands between the numbers).
+_THEN = rf"\s*,?\s*(?:(?:and|y)\s+)?(?:(?:{_THEN_WORDS})(?![\w>])\s*,?\s*(?:(?:and|y)\s+)?){{1,6}}"
 _SPO2_MORE = re.compile(
     r"(?:\s*-\s*|"  # a range the meter swung over: "o2 95-96" (96 was read as a temperature no one took)
     rf"{_THEN})"

@@ -1089,3 +1089,24 @@ def test_a_fever_before_the_word_pulse_stays_a_fever():
     """"temp 101 pulse": 101 may be a fever; never read away as a pulse (SOP 4 Grading: >= 100.4 F)."""
     assert (parse("temp 101 pulse").temperature_c, parse("temp 101 pulse").heart_rate) == (38.33, None)
     assert (parse("101 pulse").temperature_c, parse("101 pulse").heart_rate) == (38.33, None)
+
+
+@pytest.mark.parametrize("body, systolic, spo2, dose_mg", [
+    ("bp 120 after 80 mg tylenol", 120, None, 80.0),  # a systolic of 80: an URGENT page no one needed
+    ("bp 120 with 80 mg tylenol", 120, None, 80.0),
+    ("his pressure went from 120 to 80 mg", 120, None, 80.0),
+    ("o2 95 then 88 mg", None, 95, 88.0),
+])
+def test_a_number_with_a_dose_unit_is_never_the_same_vital_again(phone, client, admin_token, config, clock, runner,
+                                                                 body, systolic, spo2, dose_mg):
+    """"bp 120 after 80 mg tylenol" read 80 as the systolic again: a false URGENT page for a pressure under 90 and 40
+    below baseline (SOP 5 Grade 1 Home, line 64), and the dose's strength lost. A number with a unit is that unit's."""
+    from conftest import enroll
+    enroll(client, admin_token, baseline_systolic=120)
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    parsed = parse(body)
+    assert (parsed.systolic, parsed.spo2) == (systolic, spo2)
+    assert [m.dose_mg for m in parsed.medications] == [dose_mg]
+    phone.text(body)
+    assert [row[:2] for row in readings(config)] == [(spo2, systolic)]
+    assert pages(client, admin_token) == []

@@ -104,6 +104,15 @@ _ANOTHER_VITAL_AFTER = re.compile(
     r"(?!(?:\s+[a-z]+){0,2}\s*[:=]?\s*\d)|\s*°")
 
 
+# A number with a unit that is no vital's is never the same vital again: "bp 120 after 80 mg tylenol", "bp 120 with 80
+# mg" paged a systolic of 80 (URGENT, SOP 5 Grade 1 Home, line 64) and lost the dose's strength; "o2 95 then 88 mg" a
+# new hypoxia of 88.
+_A_UNIT_AFTER = re.compile(
+    rf"\s*(?:{vocabulary.alternation('units', 'milligrams')}|{vocabulary.alternation('units', 'tablets')}|"
+    rf"{vocabulary.alternation('vitals', 'labels', 'not_vital_units')}|mcg|ml|"
+    r"years?|yrs?|anos|hours?|hrs?|horas?|minutes?|mins?|minutos?|days?|dias?|times|veces)\b")
+
+
 def _again(work: Work, pattern: re.Pattern[str], end: int) -> re.Match[str] | None:
     """The same vital again right after position `end` ("o2 95 then 87"), as `pattern` (_SPO2_MORE, _THEN_MORE)
     reads it: in what is left to read, or in the text itself when another stage took a word between ("o2 95
@@ -117,7 +126,7 @@ def _again(work: Work, pattern: re.Pattern[str], end: int) -> re.Match[str] | No
             more = _after_a_time(work, pattern, start)
             if more is None:
                 return None
-    if _ANOTHER_VITAL_AFTER.match(work.text, more.end(1)):
+    if _ANOTHER_VITAL_AFTER.match(work.text, more.end(1)) or _A_UNIT_AFTER.match(work.text, more.end(1)):
         return None
     return more
 

@@ -1110,3 +1110,17 @@ def test_a_number_with_a_dose_unit_is_never_the_same_vital_again(phone, client, 
     phone.text(body)
     assert [row[:2] for row in readings(config)] == [(spo2, systolic)]
     assert pages(client, admin_token) == []
+
+
+@pytest.mark.parametrize("body, systolic, diastolic", [
+    ("presion 120 por 80", 120, 80),  # Spanish says a pressure "120 por 80": read 120 and 80 as an implausible temperature
+    ("presion ciento veinte por ochenta", 120, 80),
+    ("presion 120 con 80", 120, None),  # never a fall to 80
+    ("bp 120 with 80", 120, None),
+    ("bp 120 on 80", 120, None),
+])
+def test_a_pair_said_with_por_or_with_is_no_fall(body, systolic, diastolic):
+    """"presion 120 por 80" is the pair 120/80; "bp 120 with 80" is no systolic of 80 (a false URGENT page: SOP 5 Grade 1
+    Home, line 64). "with", "on", "por", "con" alone are no then-words."""
+    parsed = parse(body)
+    assert (parsed.systolic, parsed.diastolic) == (systolic, diastolic)

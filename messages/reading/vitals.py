@@ -35,7 +35,7 @@ _FILLER = rf"(?:\s*(?:(?:{_FILLER_WORDS})\b|[:=-])){{0,6}}\s*"
 _PULSE_TAIL = (r"(?:(?P<slash>\s*/\s*)|\s*,?\s*(?:(?:pulse|p|hr|pulso)\s*:?\s*)?)"
                r"(?P<pulse>\d{2,3})(?!\d|[.,]\d|\s*(?:%|f\b|c\b|°))")
 _BP_PAIR_LABELLED = re.compile(
-    rf"\b{_BP_LABEL}{_FILLER}(?<![\d.,])(?P<sys>\d{{2,3}})(?P<sep>\s*[/\\-]\s*|\s+(?:over|sobre|x|by)\s+|\s*x\s*|\s+)"
+    rf"\b{_BP_LABEL}{_FILLER}(?<![\d.,])(?P<sys>\d{{2,3}})(?P<sep>\s*[/\\-]\s*|\s+(?:over|sobre|x|by|por)\s+|\s*x\s*|\s+)"
     rf"(?P<dia>\d{{2,3}})(?![\d]|[.,]\d)(?:{_PULSE_TAIL})?")
 _BP_PAIR = re.compile(
     rf"(?<![\d.,])(?P<sys>\d{{2,3}})(?P<sep>\s*(?:/|\\|over|sobre|x)\s*)(?P<dia>\d{{2,3}})(?![\d])(?:{_PULSE_TAIL})?")
@@ -70,14 +70,15 @@ _THEN_WORDS = (
     # orthostatic fall SOP 5 names. Never a word that labels a vital ("bp 120 sat 86": 86 is the saturation's).
     r"in\s+the|this|last|during|morning|afternoon|evening|night|noon|midday|lunch(?:time)?|breakfast|dinner|supper|"
     r"bedtime|bed|meals?|eating|rest|resting|lying|laying|sitting|standing|stood|walking|walked|walk|exercise|"
-    r"exertion|shower|the|my|i|when|with|on|week|"
-    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|an?\s+hour|hours?|minutes?|mins?|"
+    # Never "with", "on", "por" or "con" alone, which may join a pair: "bp 120 with 80", "presion 120 por 80" (120/80).
+    r"exertion|with\s+(?:exertion|activity)|shower|the|my|i|when|week|"
+    r"(?:on\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|waking)|an?\s+hour|hours?|minutes?|mins?|"
     # "bp 120, 2 hours later 85", "o2 95 hace 2 horas 86 ahora" (a count the time reader does not take)
     r"\d{1,2}\s*(?:hours?|hrs?|minutes?|mins?|horas?|minutos?)|"
-    r"la|el|al|del|por|tarde|noche|manana|mediodia|almuerzo|comida|desayuno|cena|cuando|con|semana|pasada|"
+    r"la|el|al|del|por\s+la|tarde|noche|manana|mediodia|almuerzo|comida|desayuno|cena|cuando|semana|pasada|"
     r"lunes|martes|miercoles|jueves|viernes|sabado|domingo|una\s+hora|horas?|minutos?|rato|"
     r"acostad[oa]|sentad[oa]|parad[oa]|de\s+pie|reposo|descansando|caminando|caminar|comer|ducha|banarme|"
-    r"despues\s+de|antes\s+de|hace|un|rato|woke|wake|waking|first\s+thing|me\s+levante|al\s+despertar")
+    r"despues\s+de|antes\s+de|hace|un\s+rato|rato|woke|wake|first\s+thing|me\s+levante|al\s+despertar")
 # "and" after a then-word too: "o2 94 in the morning and 86 in the evening", "bp 118 at 8am and 84 at noon" (never
 # "and" alone: at least one then-word stands between the numbers).
 _THEN = rf"\s*,?\s*(?:(?:and|y)\s+)?(?:(?:{_THEN_WORDS})(?![\w>])\s*,?\s*(?:(?:and|y)\s+)?){{1,6}}"

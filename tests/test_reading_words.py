@@ -1118,6 +1118,11 @@ def test_a_number_with_a_dose_unit_is_never_the_same_vital_again(phone, client, 
     ("presion 120 con 80", 120, None),  # never a fall to 80
     ("bp 120 with 80", 120, None),
     ("bp 120 on 80", 120, None),
+    ("presion alta 120 la baja 80", 120, 80),  # "la baja" (the low number) was a fall: a systolic of 80
+    ("presion: la alta 120 y la baja 80", 120, 80),
+    ("presion 120 y la baja 80", 120, 80),
+    ("la presion 120 la minima 80", 120, 80),
+    ("presion 120 en la tarde 86 ahora", 86, None),  # "la" before a part of the day is still a then-word
 ])
 def test_a_pair_said_with_por_or_with_is_no_fall(body, systolic, diastolic):
     """"presion 120 por 80" is the pair 120/80; "bp 120 with 80" is no systolic of 80 (a false URGENT page: SOP 5 Grade 1

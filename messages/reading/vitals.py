@@ -75,7 +75,8 @@ _THEN_WORDS = (
     r"(?:on\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|waking)|an?\s+hour|hours?|minutes?|mins?|"
     # "bp 120, 2 hours later 85", "o2 95 hace 2 horas 86 ahora" (a count the time reader does not take)
     r"\d{1,2}\s*(?:hours?|hrs?|minutes?|mins?|horas?|minutos?)|"
-    r"la|el|al|del|por\s+la|tarde|noche|manana|mediodia|almuerzo|comida|desayuno|cena|cuando|semana|pasada|"
+    # Never "la baja" / "la alta": a Spanish pressure's low and high numbers ("presion alta 120 la baja 80" is 120/80)
+    r"(?:la|el)(?!\s+(?:baja|minima|alta|maxima)\b)|al|del|por\s+la|tarde|noche|manana|mediodia|almuerzo|comida|desayuno|cena|cuando|semana|pasada|"
     r"lunes|martes|miercoles|jueves|viernes|sabado|domingo|una\s+hora|horas?|minutos?|rato|"
     r"acostad[oa]|sentad[oa]|parad[oa]|de\s+pie|reposo|descansando|caminando|caminar|comer|ducha|banarme|"
     r"despues\s+de|antes\s+de|hace|un\s+rato|rato|woke|wake|first\s+thing|me\s+levante|al\s+despertar")

@@ -1129,3 +1129,27 @@ def test_a_pair_said_with_por_or_with_is_no_fall(body, systolic, diastolic):
     Home, line 64). "with", "on", "por", "con" alone are no then-words."""
     parsed = parse(body)
     assert (parsed.systolic, parsed.diastolic) == (systolic, diastolic)
+
+
+@pytest.mark.parametrize("body, spo2, systolic", [
+    ("sats ninety four then eighty six", 86, None),  # "eighty six" stayed words: read 94 alone, no page
+    ("sats 94 then eighty six", 86, None),
+    ("oxygen ninety four this morning eighty six now", 86, None),
+    ("oxigeno noventa y cuatro y ahora ochenta y seis", 86, None),  # read as "in the 80s" (80): not what was sent
+    ("bp one twenty then eighty five", None, 85),
+    ("presion ciento veinte ahora ochenta y cinco", None, 85),  # read as "in the 80s" (80)
+])
+def test_a_vital_again_in_number_words_is_read_and_paged(phone, client, admin_token, config, clock, runner, body, spo2,
+                                                         systolic):
+    """"sats ninety four then eighty six": the second number in words was left words (not a temperature, no label right
+    before it), and the new hypoxia of 86 went unpaged (SOP 5 Grade 1 Home, line 64: < 90%; systolic < 90 and more than
+    10 below baseline). After the vital's first number and a then-word it is that vital's, as "sats 94 then 86" is."""
+    from conftest import enroll
+    enroll(client, admin_token, baseline_systolic=125)
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    parsed = parse(body)
+    assert (parsed.spo2, parsed.systolic, parsed.spo2_said, parsed.systolic_said) == (spo2, systolic, None, None)
+    phone.text(body)
+    assert [row[:2] for row in readings(config)] == [(spo2, systolic)]
+    [page] = pages(client, admin_token)
+    assert (f"low oxygen {spo2}%" if spo2 else f"SBP {systolic}") in page, page

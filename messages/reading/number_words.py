@@ -19,7 +19,8 @@ The rule, so that ordinary words stay words ("one tylenol", "took two pills", "u
    "oxygen level is now") is that vital's number, whatever its value; so is a run after a blood
    pressure's first number and "over"/"sobre"/"/" ("120 over eighty"), a run before a percent
    sign ("ochenta y ocho %": normalise reads "por ciento" as "%"), and a run before an oxygen
-   label (`after_labels`: "ochenta y ocho de oxigeno"). The parser then judges it.
+   label (`after_labels`: "ochenta y ocho de oxigeno"), and a run after a label's number and a
+   then-word (`then_words`: "sats 94 then eighty six"). The parser then judges it.
 3. Any other run is rewritten only when its value is a plausible temperature (triage.ranges: 34-43 C, 93.2-109.4 F,
    the parser's ranges), it does not follow a dose verb or a count word (`not_after`: "took a
    hundred"), a run said like a clock time ("one oh five", "one thirty") does not follow a clock
@@ -64,6 +65,7 @@ class Vocabulary:
     temperature_labels: tuple[tuple[str, ...], ...]
     after_labels: tuple[tuple[str, ...], ...]
     after_fillers: frozenset[str]
+    then_words: frozenset[str]
     fillers: frozenset[str]
     pair_join: frozenset[str]
 
@@ -93,6 +95,7 @@ def vocabularies(path: Path = VOCABULARY_FILE) -> tuple[Vocabulary, ...]:
         not_after=frozenset(section["not_after"]), labels=phrases(section["labels"]),
         temperature_labels=phrases(section["temperature_labels"]),
         after_labels=phrases(section["after_labels"]), after_fillers=frozenset(section["after_fillers"]),
+        then_words=frozenset(section["then_words"]),
         fillers=frozenset(section["fillers"]), pair_join=frozenset(section["pair_join"]),
     ) for section in data.values())
 
@@ -210,14 +213,27 @@ def _labelled(before: str) -> bool:
     for v in vocabularies():
         if tokens and tokens[-1] in v.pair_join and _ENDS_IN_NUMBER.search(before[:before.rstrip().rfind(tokens[-1])]):
             return True
-        end = len(tokens)
-        for _ in range(_MAX_FILLERS + 1):
+        end, crossed, then = len(tokens), False, False
+        for _ in range(2 * _MAX_FILLERS + 2):
             if any(tuple(tokens[end - len(label):end]) == label for label in v.labels if len(label) <= end):
                 return True
-            if end == 0 or tokens[end - 1] not in v.fillers:
+            if end == 0:
                 break
-            end -= 1
+            if tokens[end - 1] in v.fillers or (not crossed and tokens[end - 1] in v.then_words):
+                then = then or (not crossed and tokens[end - 1] in v.then_words)
+                end -= 1
+            elif then and not crossed and _WHOLE_NUMBER.fullmatch(tokens[end - 1]) and (end < 2 or tokens[end - 2] != "."):
+                # "sats 94 then eighty six", "presion 120 ahora ochenta y cinco": the same vital again, its number in
+                # words after its first one and a then-word (left words, a new hypoxia or a systolic under 90 went
+                # unread: SOP 5 Grade 1 Home, line 64). The parser then judges it as it judges "sats 94 then 86".
+                crossed = True
+                end -= 1
+            else:
+                break
     return False
+
+
+_WHOLE_NUMBER = re.compile(r"\d{2,3}")
 
 
 def _labelled_after(after: str) -> bool:

@@ -1000,6 +1000,9 @@ def test_a_fever_in_number_words_beside_a_saturation_is_told_and_stored(phone, c
     ("bp 120, 2 hours later 85", None, 85),
     ("bp 128/80 this morning 86/50 now", None, 86),  # 86 read as the cuff's pulse, "/50" as a temperature
     ("bp 128/80 earlier now 86", None, 86),  # the pair, then the systolic alone again
+    ("bp 128/80 this morning 86 now", None, 86),  # the time reader took every word between
+    ("bp 128/80 yesterday 86 today", None, 86),
+    ("bp 128/80 at 8am, 86 now", None, 86),
     ("120/80 now 85", None, 85),
     ("o2 94 hace rato, ahora 86", 86, None),
     ("oxigeno 94 en la manana y 86 en la tarde", 86, None),  # "y" after a then-word
@@ -1026,6 +1029,8 @@ def test_a_vital_said_again_before_and_after_pages(phone, client, admin_token, c
     ("bp 120/80, 72", 120, 80, 72),
     ("120/80/72", 120, 80, 72),
     ("bp 120/80 then 110/70", 110, 70, None),
+    ("bp 128/80 yesterday 72 pulse", 128, 80, 72),  # the pulse's own word
+
     ("bp 120/80 then 101", 120, 80, None),  # 101 may be a fever: the temperature (SOP 4 Grading, >= 100.4 F)
     ("bp 120 and 80", 120, None, None),  # "and" alone is no then-word: no fall to 80
     ("bp 120 at lunch and 101", 120, None, None),

@@ -323,24 +323,22 @@ def extract_vitals(work: Work) -> dict[str, Any]:
                 # pair (read as 118/84, a systolic of 84 unpaged: SOP 5 Grade 1 Home, line 64, < 90 and more than 10
                 # below baseline). Each is read alone, the worst kept.
                 continue
-            work.take(m.start(), m.end() if m.group("pulse") is None else m.start("pulse"))
-            if pair_ok:
-                pressures.append((systolic, diastolic))
-                if m.group("pulse") is None:
-                    # "bp 128/80 earlier now 86": the systolic again, alone (86 was an implausible temperature, a
-                    # systolic under 90 unpaged: SOP 5 Grade 1 Home, line 64). After then-words only, never a number
-                    # that may be a fever, that another vital's word follows, or that a slash makes a pair.
-                    again, end = _the_same_again(work, _THEN_MORE, m.end(), SYSTOLIC_RANGE)
-                    work.take(m.end(), end)
-                    pressures += [(value, None) for value in again]
-            else:
-                found["implausible"].append("blood_pressure")
             # "bp 128/80 this morning 86/50 now": the number is beside the pair only once the time reader took "this
             # morning". Read as the pulse, the later pressure of 86/50 was lost, a systolic under 90 unpaged (SOP 5
             # Grade 1 Home, line 64): no pulse, and the number is read on its own.
-            pulse_over_a_taken_word = (m.group("pulse") is not None and work.text[m.end("dia"):m.start("pulse")]
-                                       != m.string[m.end("dia"):m.start("pulse")])
-            if m.group("pulse") is not None and not pulse_over_a_taken_word:
+            has_pulse = m.group("pulse") is not None and (work.text[m.end("dia"):m.start("pulse")]
+                                                          == m.string[m.end("dia"):m.start("pulse")])
+            # "bp 128/80 earlier now 86": the systolic again, alone (86 was an implausible temperature, a systolic
+            # under 90 unpaged: SOP 5 Grade 1 Home, line 64). After then-words only, never a number that may be a
+            # fever, that another vital's word follows, or that a slash makes a pair.
+            again, end = _the_same_again(work, _THEN_MORE, m.end("dia"), SYSTOLIC_RANGE) \
+                if pair_ok and not has_pulse else ([], m.end("dia"))
+            work.take(m.start(), m.start("pulse") if has_pulse else end)
+            if pair_ok:
+                pressures += [(systolic, diastolic), *((value, None) for value in again)]
+            else:
+                found["implausible"].append("blood_pressure")
+            if has_pulse:
                 # A third number after the pair is the pulse, as a home cuff shows it (SYS/DIA/PUL):
                 # always after a slash ("120/80/104"), otherwise unless it reads as a temperature.
                 pulse = int(m.group("pulse"))

@@ -1060,10 +1060,12 @@ def test_a_saturation_in_number_words_beside_its_label_pages(phone, client, admi
     assert f"low oxygen {spo2}%" in page, page
 
 
-@pytest.mark.parametrize("body", ["uno de oxigeno", "took two oxygen", "tengo treinta y ocho anos"])
+@pytest.mark.parametrize("body", ["uno de oxigeno", "took two oxygen", "tengo treinta y ocho anos", "bp 120 and eighty",
+                                  "presion 120 y ochenta"])
 def test_number_words_before_an_oxygen_word_stay_words_when_no_reading(body):
     parsed = parse(body)
-    assert (parsed.spo2, parsed.temperature_c) == (None, None)
+    assert (parsed.spo2, parsed.temperature_c, parsed.implausible) == (None, None, ())
+    assert parsed.systolic in (None, 120)
 
 
 @pytest.mark.parametrize("body", ["about 80% back to normal", "energy 50%", "energia al 50%", "apetito al 50%",

@@ -220,7 +220,8 @@ def _labelled(before: str) -> bool:
             if end == 0:
                 break
             if tokens[end - 1] in v.fillers or (not crossed and tokens[end - 1] in v.then_words):
-                then = then or (not crossed and tokens[end - 1] in v.then_words)
+                # never "and" alone ("bp 120 and eighty" is no fall), as vitals._THEN reads it
+                then = then or (not crossed and tokens[end - 1] in v.then_words - _JOINING_WORDS)
                 end -= 1
             elif then and not crossed and _WHOLE_NUMBER.fullmatch(tokens[end - 1]) and (end < 2 or tokens[end - 2] != "."):
                 # "sats 94 then eighty six", "presion 120 ahora ochenta y cinco": the same vital again, its number in
@@ -234,6 +235,7 @@ def _labelled(before: str) -> bool:
 
 
 _WHOLE_NUMBER = re.compile(r"\d{2,3}")
+_JOINING_WORDS = frozenset({"and", "y", ","})
 
 
 def _labelled_after(after: str) -> bool:

@@ -797,3 +797,366 @@ def test_a_saturation_in_percent_words_with_de_still_pages(phone, client, admin_
     phone.text(body)
     assert [row[0] for row in readings(config)] == [88]
     assert len(pages(client, admin_token)) == 1
+
+
+# Patients' words that hide or invent a vital sign (break-it pass 4): a vital said twice with a part of the day or a
+# meal between, a percent said of a mood or a chance, a temperature in number words beside another vital.
+
+@pytest.mark.parametrize("body, spo2, systolic", [
+    ("pressure 128 at lunch, now 86", None, 86),  # 86 was an implausible temperature: "measure again", no page
+    ("bp 128 at lunch 86 now", None, 86),
+    ("bp 128 after lunch, now 86", None, 86),
+    ("bp 128 this afternoon 86 now", None, 86),
+    ("bp 128 in the morning, 86 now", None, 86),
+    ("presion 128 en la manana, ahora 86", None, 86),
+    ("presion 128 en la tarde 86 ahora", None, 86),
+    ("sats 94 this afternoon 86 now", 86, None),
+    ("sats 94 this evening 86 now", 86, None),
+    ("o2 94 at breakfast 86 now", 86, None),
+    ("o2 94 yesterday afternoon 86 now", 86, None),
+    ("oxigeno 94 esta tarde 86 ahora", 86, None),
+    ("oxigeno 94 en la noche 86 ahora", 86, None),
+])
+def test_a_vital_said_again_after_a_part_of_the_day_is_read_and_paged(phone, client, admin_token, config, clock, runner,
+                                                                      body, spo2, systolic):
+    """"pressure 128 at lunch, now 86", "sats 94 this afternoon 86 now": a part of the day or a meal between two numbers
+    of one vital was no then-word, and the later number was read as an implausible temperature ("measure again"): a
+    systolic of 86, 39 below a baseline of 125, or a new hypoxia of 86 went unpaged (SOP 5 Grade 1 Home, line 64:
+    "blood pressure goes < 10 mm Hg below baseline AND < 90 mm Hg systolic ... or new hypoxia (< 90%)"). The worst
+    is kept, as for "bp 118 at 2pm 84 now"."""
+    parsed = parse(body)
+    assert (parsed.spo2, parsed.systolic, parsed.implausible) == (spo2, systolic, ())
+    from conftest import enroll
+    enroll(client, admin_token, baseline_systolic=125)
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    phone.text(body)
+    assert [row[:2] for row in readings(config)] == [(spo2, systolic)]
+    [page] = pages(client, admin_token)
+    assert "URGENT" in page, page
+    assert ("low oxygen 86%" if spo2 else "low blood pressure SBP 86 (baseline 125)") in page, page
+
+
+@pytest.mark.parametrize("body, spo2, systolic, heart_rate", [
+    ("bp 128 lying down 86 standing", None, 86, None),  # a fall on standing: the orthostatic drop SOP 5 names
+    ("presion 128 acostado 86 de pie", None, 86, None),
+    ("sats 94 at rest 86 walking", 86, None, None),
+    ("oxigeno 94 en reposo 86 caminando", 86, None, None),
+    ("hr 80 at lunch 120 now", None, None, 120),
+])
+def test_a_vital_said_again_lying_standing_or_walking_is_the_same_vital(body, spo2, systolic, heart_rate):
+    """"bp 128 lying down 86 standing" read 128 alone and 86 as an implausible temperature: the orthostatic fall went
+    unread (SOP 5 Grade 1 Home, line 64: systolic < 90 and more than 10 below baseline, new orthostatic symptoms)."""
+    parsed = parse(body)
+    assert (parsed.spo2, parsed.systolic, parsed.heart_rate, parsed.implausible) == (spo2, systolic, heart_rate, ())
+
+
+@pytest.mark.parametrize("body, reading", [
+    ("bp 128 at lunch 101 now", (128, 38.33)),  # 101 may be a fever: never read away (SOP 4 Grading, >= 100.4 F)
+    ("sats 94 at lunch 101 now", (None, 38.33)),
+    ("bp 128 at lunch, 86 pulse", (128, None)),  # the pulse's own word
+    ("bp 128 this afternoon 86 heart rate", (128, None)),
+    ("bp 120 sat 86", (120, None)),  # "sat" labels a saturation, not a then-word
+])
+def test_a_part_of_the_day_never_takes_a_fever_or_another_vitals_number(body, reading):
+    parsed = parse(body)
+    assert (parsed.systolic, parsed.temperature_c) == reading
+    if body == "bp 120 sat 86":
+        assert parsed.spo2 == 86
+
+
+@pytest.mark.parametrize("body", [
+    "estoy al 100 por ciento", "estoy al 100%", "estoy al cien por ciento", "estoy al cien", "estoy 100% bien",
+    "me siento al 100%", "I'm 100% better", "I'm 100%", "i am 100% ok", "i'm at 100%", "he's 100% fine",
+    "im 100 percent", "i'm 100 percent sure", "todo al 100", "si 100%", "100% yes", "seguro al 100%",
+    "i'm a hundred percent",
+])
+def test_a_hundred_percent_said_of_oneself_is_no_reading(phone, client, admin_token, patient, config, clock, body):
+    """"estoy al 100 por ciento" ("I'm 100 percent": I feel fine) stored a saturation of 100 no one measured, "estoy al
+    cien" and "im 100 percent" a temperature of 100 F (37.8 C), answered "No fever now" about a temperature no one took
+    (SOP 5 Grade 1 Home: "Continue to check temperature every 1-2 h"). Said of oneself, 100% is a mood; no reading.
+    Only 100: no saturation of 100 is ever a red flag (SOP 5 Grade 1 Home, line 64: new hypoxia < 90%), so no real one
+    lost can hide one, while "I'm 86%" stays a saturation and pages."""
+    parsed = parse(body)
+    assert not parsed.has_values and parsed.implausible == (), parsed
+    phone.text(body)
+    assert readings(config) == []
+    assert pages(client, admin_token) == []
+
+
+@pytest.mark.parametrize("body", ["estoy al 100 por ciento", "estoy al cien", "I'm 100%", "feeling 100 percent"])
+def test_a_hundred_percent_said_of_oneself_is_thanked_and_asked_for_a_temperature(phone, client, admin_token, patient,
+                                                                                  clock, body):
+    """Said, not read, as "estoy bien" is: "Thank you" and the temperature asked for at each check-in (SOP 5 Grade 1
+    Home: "Continue to check temperature every 1-2 h"), not "Sorry, I could not read that" nor "No fever now"."""
+    assert parse(body).acknowledgement
+    phone.text(body)
+    [reply] = texts_to(client, admin_token, PATIENT_PHONE)[-1:]
+    assert reply["body"].startswith("Thank you. Please reply with your temperature"), reply["body"]
+
+
+@pytest.mark.parametrize("body, spo2", [
+    ("oxigeno al 88 por ciento", 88), ("saturacion 88%", 88), ("o2 88%", 88), ("88% oxygen", 88),
+    ("88 percent", 88),  # was an implausible temperature ("measure again"): a new hypoxia unpaged
+    ("my sats are 87 percent", 87), ("ochenta y ocho por ciento", 88), ("estoy al 88%", 88), ("I'm 86%", 86),
+    ("oxygen 100%", 100), ("o2 100% ok", 100), ("100%", 100), ("estoy al 100% de oxigeno", 100),
+])
+def test_a_saturation_in_percent_still_reads(body, spo2):
+    """What a patient measured stays read: a percent alone, after or before an oxygen word, or said of oneself under 100
+    (a new hypoxia < 90% must reach a person: SOP 5 Grade 1 Home, line 64)."""
+    assert parse(body).spo2 == spo2
+
+
+@pytest.mark.parametrize("body", [
+    "80 por ciento de probabilidad", "80% chance of rain", "80 percent chance", "hay un 80% de probabilidad de lluvia",
+    "50% off", "humidity 80%", "humedad 80%", "tome tylenol, 80 por ciento de probabilidad",
+    "took tylenol 650, 80% chance its working",
+])
+def test_a_percent_of_a_chance_is_no_reading(phone, client, admin_token, patient, config, clock, body):
+    """"80 por ciento de probabilidad" ("80 percent chance") and "80% chance of rain" were a saturation of 80: an URGENT
+    page and "go to the ED" for a new hypoxia no one had (SOP 5 Grade 1 Home, line 64: < 90% is the red flag; a flood
+    of false pages teaches nurses to ignore the pager). A chance, a discount or the weather is no vital and no dose."""
+    parsed = parse(body)
+    assert not parsed.has_values and parsed.implausible == (), parsed
+    assert all(m.dose_mg in (None, 650.0) for m in parsed.medications), parsed.medications
+    phone.text(body)
+    assert readings(config) == []
+    assert pages(client, admin_token) == []
+    assert all(dose_mg in (None, 650.0) for _, dose_mg, _ in doses(config))
+
+
+@pytest.mark.parametrize("body, spo2", [
+    ("tengo un 80 de oxigeno", 80),  # "un 80" was one 80 mg tablet: a dose no one took, the saturation unread
+    ("un 80 de saturacion", 80),
+    ("88 de oxigeno", 88),  # an implausible temperature: "measure again"
+    ("88 of oxygen", 88),
+    ("tengo 88 de saturacion", 88),
+])
+def test_a_saturation_said_before_de_oxigeno_pages_and_is_no_dose(phone, client, admin_token, patient, config, clock,
+                                                                  body, spo2):
+    """"tengo un 80 de oxigeno" ("I have an 80 of oxygen") was read as one 80 mg acetaminophen tablet, and "88 de
+    oxigeno" as an implausible temperature ("measure again"): a new hypoxia unpaged (SOP 5 Grade 1 Home, line 64:
+    < 90%), and a dose counted toward the daily maximum no one took."""
+    parsed = parse(body)
+    assert (parsed.spo2, parsed.medications) == (spo2, ())
+    phone.text(body)
+    assert readings(config) == [(spo2, None, None)]
+    assert doses(config) == []
+    [page] = pages(client, admin_token)
+    assert f"low oxygen {spo2}%" in page, page
+
+
+@pytest.mark.parametrize("body", ["me siento un 80 por ciento", "me siento un 80% mejor", "hay un 80% de probabilidad"])
+def test_a_percent_after_un_is_no_tablet(body):
+    """"me siento un 80 por ciento" ("I feel at 80 percent") was one 80 mg tablet of acetaminophen: no dose, no vital."""
+    parsed = parse(body)
+    assert (parsed.medications, parsed.has_values, parsed.implausible) == ((), False, ())
+
+
+@pytest.mark.parametrize("body, dose_mg", [("tome un 500", 500.0), ("took 2 80s", 160.0), ("tome 2 80", 160.0),
+                                           ("2 x 80", 160.0)])
+def test_a_bare_strength_is_still_a_dose(body, dose_mg):
+    assert [m.dose_mg for m in parse(body).medications] == [dose_mg]
+
+
+@pytest.mark.parametrize("body, spo2, temperature_c", [
+    ("oxigeno 95 hoy treinta y ocho cinco", 95, 38.5),  # the temperature was read as nothing at all
+    ("oxigeno 95, tengo treinta y ocho cinco", 95, 38.5),
+    ("o2 95 today thirty eight five", 95, 38.5),
+    ("temperatura treinta y ocho cinco", None, 38.5),  # read as 38.0, the tenths lost
+    ("temp ninety nine 1", None, 37.28),
+    ("ninety nine 1", None, 37.28),  # was an implausible temperature ("measure again")
+    ("temperatura treinta y ocho y medio", None, 38.5),
+    ("oxigeno 95 treinta y ocho y medio", 95, 38.5),
+    ("oxigeno 95 hoy treinta y ocho con cinco", 95, 38.5),
+    ("presion 120 hoy treinta y nueve", None, 39.0),
+    ("ciento uno cinco", None, 38.61),  # 101.5 F
+    ("oxygen ninety four five", 94, None),  # never tenths of a saturation
+])
+def test_a_temperature_in_number_words_with_its_tenths_said_apart_is_read(body, spo2, temperature_c):
+    """"oxigeno 95 hoy treinta y ocho cinco" ("thirty-eight five", how a thermometer is read aloud) lost the fever of
+    38.5 C: the number words after the saturation were left words (SOP 4 Grading: fever >= 100.4 F / 38 C; SOP 5 Grade
+    1 Home: acetaminophen 650-1000 mg). The tenths said apart are read as "38 5" is: guessed, never "No fever now"."""
+    parsed = parse(body)
+    assert (parsed.spo2, parsed.temperature_c) == (spo2, temperature_c)
+
+
+def test_a_fever_in_number_words_beside_a_saturation_is_told_and_stored(phone, client, admin_token, patient, config,
+                                                                      clock):
+    phone.text("oxigeno 95 hoy treinta y ocho cinco")
+    assert readings(config) == [(95, None, 38.5)]
+    told = " ".join(m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE))
+    assert "Tiene fiebre" in told or "You have a fever" in told, told
+
+
+@pytest.mark.parametrize("body, spo2, systolic", [
+    ("sats 94 before the walk 86 after", 86, None),  # 86 was an implausible temperature: "measure again", no page
+    ("o2 94 before i walked, 86 after", 86, None),
+    ("o2 94 when sitting 86 when standing", 86, None),
+    ("oxigeno 94 antes de caminar 86 despues", 86, None),
+    ("sats 95 on monday 86 today", 86, None),
+    ("o2 95 last week 86 today", 86, None),
+    ("bp 120 before bed 85 now", None, 85),
+    ("bp 120, an hour later 85", None, 85),
+    ("bp 120, 2 hours later 85", None, 85),
+    ("bp 128/80 this morning 86/50 now", None, 86),  # 86 read as the cuff's pulse, "/50" as a temperature
+    ("bp 128/80 earlier now 86", None, 86),  # the pair, then the systolic alone again
+    ("bp 128/80 this morning 86 now", None, 86),  # the time reader took every word between
+    ("bp 128/80 yesterday 86 today", None, 86),
+    ("bp 128/80 at 8am, 86 now", None, 86),
+    ("120/80 now 85", None, 85),
+    ("o2 94 hace rato, ahora 86", 86, None),
+    ("oxigeno 94 en la manana y 86 en la tarde", 86, None),  # "y" after a then-word
+    ("o2 94 in the morning and 86 in the evening", 86, None),
+    ("o2 was 94 when i woke up 86 now", 86, None),
+    ("bp 118 at 8am and 84 at noon", None, 84),
+])
+def test_a_vital_said_again_before_and_after_pages(phone, client, admin_token, config, clock, runner, body, spo2,
+                                                   systolic):
+    """"sats 94 before the walk 86 after", "bp 128/80 this morning 86/50 now": the later number was read as an
+    implausible temperature or as the cuff's pulse, a new hypoxia or a systolic under 90 and more than 10 below a
+    baseline of 125 unpaged (SOP 5 Grade 1 Home, line 64). The worst is kept and paged."""
+    from conftest import enroll
+    enroll(client, admin_token, baseline_systolic=125)
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    phone.text(body)
+    assert [row[:2] for row in readings(config)] == [(spo2, systolic)]
+    [page] = pages(client, admin_token)
+    assert "URGENT" in page, page
+
+
+@pytest.mark.parametrize("body, systolic, diastolic, heart_rate", [
+    ("bp 120/80 72", 120, 80, 72),  # a home cuff's SYS/DIA/PUL, no then-word: the pulse
+    ("bp 120/80, 72", 120, 80, 72),
+    ("120/80/72", 120, 80, 72),
+    ("bp 120/80 then 110/70", 110, 70, None),
+    ("bp 128/80 yesterday 72 pulse", 128, 80, 72),  # the pulse's own word
+
+    ("bp 120/80 then 101", 120, 80, None),  # 101 may be a fever: the temperature (SOP 4 Grading, >= 100.4 F)
+    ("bp 120 and 80", 120, None, None),  # "and" alone is no then-word: no fall to 80
+    ("bp 120 at lunch and 101", 120, None, None),
+])
+def test_a_pair_then_a_number_is_the_systolic_again_only_after_then_words(body, systolic, diastolic, heart_rate):
+    parsed = parse(body)
+    assert (parsed.systolic, parsed.diastolic, parsed.heart_rate) == (systolic, diastolic, heart_rate)
+    assert parsed.temperature_c == (38.33 if body.endswith("101") else None)
+    assert parsed.systolic != 80
+
+
+@pytest.mark.parametrize("body, spo2", [
+    ("el oxigeno esta al ochenta y ocho", 88),  # "al" was no filler for number words: read as nothing at all
+    ("ochenta y ocho de oxigeno", 88),  # number words before the label: read as nothing
+    ("ochenta y seis de saturacion", 86),
+    ("eighty six on the oximeter", 86),
+    ("eighty six oxygen", 86),
+])
+def test_a_saturation_in_number_words_beside_its_label_pages(phone, client, admin_token, patient, config, clock, body,
+                                                             spo2):
+    """"el oxigeno esta al ochenta y ocho" ("the oxygen is at eighty-eight"), "ochenta y ocho de oxigeno" were read as
+    nothing ("Sorry, I could not read that"): a new hypoxia unpaged (SOP 5 Grade 1 Home, line 64: < 90%)."""
+    assert parse(body).spo2 == spo2
+    phone.text(body)
+    assert readings(config) == [(spo2, None, None)]
+    [page] = pages(client, admin_token)
+    assert f"low oxygen {spo2}%" in page, page
+
+
+@pytest.mark.parametrize("body", ["uno de oxigeno", "took two oxygen", "tengo treinta y ocho anos", "bp 120 and eighty",
+                                  "presion 120 y ochenta"])
+def test_number_words_before_an_oxygen_word_stay_words_when_no_reading(body):
+    parsed = parse(body)
+    assert (parsed.spo2, parsed.temperature_c, parsed.implausible) == (None, None, ())
+    assert parsed.systolic in (None, 120)
+
+
+@pytest.mark.parametrize("body", ["about 80% back to normal", "energy 50%", "energia al 50%", "apetito al 50%",
+                                  "stress 80%", "pain 80%", "dolor al 80%", "at 50% energy", "the dose was 50%"])
+def test_a_percent_of_energy_pain_or_a_dose_is_no_saturation(phone, client, admin_token, patient, config, clock, body):
+    """"energy 50%", "dolor al 80%" ("pain at 80%"), "about 80% back to normal" were a saturation of 50 / 80: an URGENT
+    page and "go to the ED" for a new hypoxia no one had (SOP 5 Grade 1 Home, line 64: < 90% is the red flag; a false
+    page teaches nurses to ignore the pager)."""
+    assert parse(body).spo2 is None
+    phone.text(body)
+    assert readings(config) == []
+    assert pages(client, admin_token) == []
+
+
+@pytest.mark.parametrize("body, spo2, heart_rate", [
+    ("72 pulse", None, 72),  # an implausible temperature: "measure again"
+    ("o2 95 with 88 pulse", 95, 88),
+    ("80 de pulso", None, 80),
+    ("o2 88 pulse 80", 88, 80),  # "pulse" labels the 80 after it: 88 stays the saturation
+    ("o2 88% energy low", 88, None),  # after an oxygen label the percent is the saturation
+])
+def test_a_pulse_said_after_its_number_is_the_heart_rate(body, spo2, heart_rate):
+    parsed = parse(body)
+    assert (parsed.spo2, parsed.heart_rate, parsed.implausible) == (spo2, heart_rate, ())
+
+
+def test_a_fever_before_the_word_pulse_stays_a_fever():
+    """"temp 101 pulse": 101 may be a fever; never read away as a pulse (SOP 4 Grading: >= 100.4 F)."""
+    assert (parse("temp 101 pulse").temperature_c, parse("temp 101 pulse").heart_rate) == (38.33, None)
+    assert (parse("101 pulse").temperature_c, parse("101 pulse").heart_rate) == (38.33, None)
+
+
+@pytest.mark.parametrize("body, systolic, spo2, dose_mg", [
+    ("bp 120 after 80 mg tylenol", 120, None, 80.0),  # a systolic of 80: an URGENT page no one needed
+    ("bp 120 with 80 mg tylenol", 120, None, 80.0),
+    ("his pressure went from 120 to 80 mg", 120, None, 80.0),
+    ("o2 95 then 88 mg", None, 95, 88.0),
+])
+def test_a_number_with_a_dose_unit_is_never_the_same_vital_again(phone, client, admin_token, config, clock, runner,
+                                                                 body, systolic, spo2, dose_mg):
+    """"bp 120 after 80 mg tylenol" read 80 as the systolic again: a false URGENT page for a pressure under 90 and 40
+    below baseline (SOP 5 Grade 1 Home, line 64), and the dose's strength lost. A number with a unit is that unit's."""
+    from conftest import enroll
+    enroll(client, admin_token, baseline_systolic=120)
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    parsed = parse(body)
+    assert (parsed.systolic, parsed.spo2) == (systolic, spo2)
+    assert [m.dose_mg for m in parsed.medications] == [dose_mg]
+    phone.text(body)
+    assert [row[:2] for row in readings(config)] == [(spo2, systolic)]
+    assert pages(client, admin_token) == []
+
+
+@pytest.mark.parametrize("body, systolic, diastolic", [
+    ("presion 120 por 80", 120, 80),  # Spanish says a pressure "120 por 80": read 120 and 80 as an implausible temperature
+    ("presion ciento veinte por ochenta", 120, 80),
+    ("presion 120 con 80", 120, None),  # never a fall to 80
+    ("bp 120 with 80", 120, None),
+    ("bp 120 on 80", 120, None),
+    ("presion alta 120 la baja 80", 120, 80),  # "la baja" (the low number) was a fall: a systolic of 80
+    ("presion: la alta 120 y la baja 80", 120, 80),
+    ("presion 120 y la baja 80", 120, 80),
+    ("la presion 120 la minima 80", 120, 80),
+    ("presion 120 en la tarde 86 ahora", 86, None),  # "la" before a part of the day is still a then-word
+])
+def test_a_pair_said_with_por_or_with_is_no_fall(body, systolic, diastolic):
+    """"presion 120 por 80" is the pair 120/80; "bp 120 with 80" is no systolic of 80 (a false URGENT page: SOP 5 Grade 1
+    Home, line 64). "with", "on", "por", "con" alone are no then-words."""
+    parsed = parse(body)
+    assert (parsed.systolic, parsed.diastolic) == (systolic, diastolic)
+
+
+@pytest.mark.parametrize("body, spo2, systolic", [
+    ("sats ninety four then eighty six", 86, None),  # "eighty six" stayed words: read 94 alone, no page
+    ("sats 94 then eighty six", 86, None),
+    ("oxygen ninety four this morning eighty six now", 86, None),
+    ("oxigeno noventa y cuatro y ahora ochenta y seis", 86, None),  # read as "in the 80s" (80): not what was sent
+    ("bp one twenty then eighty five", None, 85),
+    ("presion ciento veinte ahora ochenta y cinco", None, 85),  # read as "in the 80s" (80)
+])
+def test_a_vital_again_in_number_words_is_read_and_paged(phone, client, admin_token, config, clock, runner, body, spo2,
+                                                         systolic):
+    """"sats ninety four then eighty six": the second number in words was left words (not a temperature, no label right
+    before it), and the new hypoxia of 86 went unpaged (SOP 5 Grade 1 Home, line 64: < 90%; systolic < 90 and more than
+    10 below baseline). After the vital's first number and a then-word it is that vital's, as "sats 94 then 86" is."""
+    from conftest import enroll
+    enroll(client, admin_token, baseline_systolic=125)
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    parsed = parse(body)
+    assert (parsed.spo2, parsed.systolic, parsed.spo2_said, parsed.systolic_said) == (spo2, systolic, None, None)
+    phone.text(body)
+    assert [row[:2] for row in readings(config)] == [(spo2, systolic)]
+    [page] = pages(client, admin_token)
+    assert (f"low oxygen {spo2}%" if spo2 else f"SBP {systolic}") in page, page

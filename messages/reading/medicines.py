@@ -72,6 +72,13 @@ def _named_strength(m: re.Match[str]) -> str:
 
 
 _NOT_A_COUNT = re.compile(r"(?:\b(?:day|dia|dose|dosis|cycle|ciclo|at|a\s+las?|around|about|by|week|semana)\s*|#)$")
+# A bare strength that is a percent or a saturation, not tablets: "tengo un 80 de oxigeno", "un 80 de saturacion", "me
+# siento un 80% mejor", "hay un 80% de probabilidad" were "80 mg" (one tablet of 80): an 80 mg dose no one took, and the
+# saturation of 80 read as nothing, a new hypoxia unpaged (SOP 5 Grade 1 Home, line 64: < 90%).
+_SPO2_WORDS = vocabulary.alternation("vitals", "labels", "spo2")
+_NOT_A_STRENGTH_AFTER = re.compile(
+    rf"\s*%|\s+(?:(?:de|of|on|en)\s+)?(?:(?:the|my|his|her|el|la|mi|su)\s+)?(?:{_SPO2_WORDS})\b")
+_NOT_A_STRENGTH_BEFORE = re.compile(rf"(?<![a-z])(?:{_SPO2_WORDS})\b[^\d.,;!?]{{0,30}}$")
 
 
 def dose_arithmetic(text: str) -> str:
@@ -79,6 +86,9 @@ def dose_arithmetic(text: str) -> str:
     dose number or time ("day 2 500mg")."""
     def product(m: re.Match[str]) -> str:
         if _NOT_A_COUNT.search(text[:m.start()]):
+            return m.group()
+        if m.group("s2") and (_NOT_A_STRENGTH_AFTER.match(text, m.end())
+                              or _NOT_A_STRENGTH_BEFORE.search(text, 0, m.start())):
             return m.group()
         n = m.group("n")
         count = int(n) if n.isdigit() else _N_WORDS[n]

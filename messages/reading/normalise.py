@@ -89,8 +89,10 @@ def plain_words(body: str) -> str:
 
 # "85 por ciento de oxigeno", "85 per cent": a percent sign in words. "ciento" alone is a hundred (number_words), so
 # "85 por ciento" read a temperature of 100 F no one took and left the saturation of 85 unread: a new hypoxia unpaged
-# (SOP 5 Grade 1 Home: new hypoxia < 90%).
-_PERCENT_WORDS = re.compile(r"\b(?:por\s*ciento|per\s+cent)\b")
+# (SOP 5 Grade 1 Home: new hypoxia < 90%). "percent" and "pct" too: "88 percent" alone was an implausible temperature
+# ("measure again", the new hypoxia unpaged) where "88%" is a saturation, and "im 100 percent" a temperature of 100 F no
+# one took.
+_PERCENT_WORDS = re.compile(r"\b(?:por\s*ciento|porciento|per\s*cent|pct)\b")
 
 
 # The lexicon by first letter: a misspelling rarely changes a word's first letter, and looking only

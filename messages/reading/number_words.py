@@ -17,7 +17,10 @@ The rule, so that ordinary words stay words ("one tylenol", "took two pills", "u
 1. A single digit ("one", "dos") is never rewritten: no reading is one digit, and counts are.
 2. A run right after a vital's label (a few filler words between: "my temp is", "presion",
    "oxygen level is now") is that vital's number, whatever its value; so is a run after a blood
-   pressure's first number and "over"/"sobre"/"/" ("120 over eighty"). The parser then judges it.
+   pressure's first number and "over"/"sobre"/"/" ("120 over eighty"), a run before a percent
+   sign ("ochenta y ocho %": normalise reads "por ciento" as "%"), and a run before an oxygen
+   label (`after_labels`: "ochenta y ocho de oxigeno"), and a run after a label's number and a
+   then-word (`then_words`: "sats 94 then eighty six"). The parser then judges it.
 3. Any other run is rewritten only when its value is a plausible temperature (triage.ranges: 34-43 C, 93.2-109.4 F,
    the parser's ranges), it does not follow a dose verb or a count word (`not_after`: "took a
    hundred"), a run said like a clock time ("one oh five", "one thirty") does not follow a clock
@@ -59,6 +62,10 @@ class Vocabulary:
     clock_words: tuple[tuple[str, ...], ...]
     not_after: frozenset[str]
     labels: tuple[tuple[str, ...], ...]
+    temperature_labels: tuple[tuple[str, ...], ...]
+    after_labels: tuple[tuple[str, ...], ...]
+    after_fillers: frozenset[str]
+    then_words: frozenset[str]
     fillers: frozenset[str]
     pair_join: frozenset[str]
 
@@ -86,6 +93,9 @@ def vocabularies(path: Path = VOCABULARY_FILE) -> tuple[Vocabulary, ...]:
         decimal_point=frozenset(section["decimal_point"]), half=phrases(section["half"]),
         follow=frozenset(section["follow"]), clock_words=phrases(section["clock_words"]),
         not_after=frozenset(section["not_after"]), labels=phrases(section["labels"]),
+        temperature_labels=phrases(section["temperature_labels"]),
+        after_labels=phrases(section["after_labels"]), after_fillers=frozenset(section["after_fillers"]),
+        then_words=frozenset(section["then_words"]),
         fillers=frozenset(section["fillers"]), pair_join=frozenset(section["pair_join"]),
     ) for section in data.values())
 
@@ -96,6 +106,7 @@ class _Run:
     whole: int
     fraction: str  # the digits after the decimal point, "" for none
     clock_like: bool  # said as a clock time could be: "one oh five", "one thirty"
+    apart: bool = False  # its tenths said with no point: "treinta y ocho cinco", "ninety nine four"
 
     @property
     def value(self) -> Decimal:
@@ -103,6 +114,8 @@ class _Run:
 
     @property
     def digits(self) -> str:
+        if self.apart:  # "38 5": read as the decimal it may be, and guessed (numbers.SPLIT_DECIMAL), as typed digits are
+            return f"{self.whole} {self.fraction}"
         return f"{self.whole}.{self.fraction}" if self.fraction else str(self.whole)
 
 
@@ -181,6 +194,12 @@ def _run(v: Vocabulary, words: list[str], i: int) -> _Run | None:
     for phrase in v.half:
         if _starts_with(words, j, phrase):
             return _Run(j + len(phrase), value, "5", False)
+    # "treinta y ocho cinco", "ninety nine four": a thermometer read aloud with no point. Left words, "oxigeno 95 hoy
+    # treinta y ocho cinco" lost its fever of 38.5 C and "temperatura treinta y ocho cinco" was 38.0 (SOP 4 Grading:
+    # fever >= 100.4 F / 38 C). Only after a whole a temperature can be (34-42 C, 93-109 F).
+    if (not clock_like and j < len(words) and words[j] in v.digits
+            and (34 <= value <= 42 or 93 <= value <= 109)):
+        return _Run(j + 1, value, str(v.digits[words[j]]), False, apart=True)
     return _Run(j, value, "", clock_like)
 
 
@@ -194,10 +213,52 @@ def _labelled(before: str) -> bool:
     for v in vocabularies():
         if tokens and tokens[-1] in v.pair_join and _ENDS_IN_NUMBER.search(before[:before.rstrip().rfind(tokens[-1])]):
             return True
-        end = len(tokens)
-        for _ in range(_MAX_FILLERS + 1):
+        end, crossed, then = len(tokens), False, False
+        for _ in range(2 * _MAX_FILLERS + 2):
             if any(tuple(tokens[end - len(label):end]) == label for label in v.labels if len(label) <= end):
                 return True
+            if end == 0:
+                break
+            if tokens[end - 1] in v.fillers or (not crossed and tokens[end - 1] in v.then_words):
+                # never "and" alone ("bp 120 and eighty" is no fall), as vitals._THEN reads it
+                then = then or (not crossed and tokens[end - 1] in v.then_words - _JOINING_WORDS)
+                end -= 1
+            elif then and not crossed and _WHOLE_NUMBER.fullmatch(tokens[end - 1]) and (end < 2 or tokens[end - 2] != "."):
+                # "sats 94 then eighty six", "presion 120 ahora ochenta y cinco": the same vital again, its number in
+                # words after its first one and a then-word (left words, a new hypoxia or a systolic under 90 went
+                # unread: SOP 5 Grade 1 Home, line 64). The parser then judges it as it judges "sats 94 then 86".
+                crossed = True
+                end -= 1
+            else:
+                break
+    return False
+
+
+_WHOLE_NUMBER = re.compile(r"\d{2,3}")
+_JOINING_WORDS = frozenset({"and", "y", ","})
+
+
+def _labelled_after(after: str) -> bool:
+    """`after` starts with a vital's label said after its number, a few small words between ("de oxigeno", "on the
+    oximeter"): "ochenta y ocho de oxigeno", "eighty six oxygen" were left words, a new hypoxia unread (SOP 5 Grade 1
+    Home, line 64: < 90%)."""
+    tokens = _TOKEN.findall(after[:60])
+    fillers = {word for v in vocabularies() for word in v.after_fillers}  # the speller writes "saturacion" in English
+    start = 0
+    while start < len(tokens) and start < 3 and tokens[start] in fillers:
+        start += 1
+    return any(tuple(tokens[start:start + len(label)]) == label for v in vocabularies() for label in v.after_labels)
+
+
+def _labelled_other_vital(before: str) -> bool:
+    """`before` ends with a label (and fillers) of a vital that is no temperature: "oxygen", "presion", "pulse is"."""
+    tokens = _TOKEN.findall(before)
+    for v in vocabularies():
+        end = len(tokens)
+        for _ in range(_MAX_FILLERS + 1):
+            found = [label for label in v.labels if len(label) <= end and tuple(tokens[end - len(label):end]) == label]
+            if found:
+                return not any(label in v.temperature_labels for label in found)
             if end == 0 or tokens[end - 1] not in v.fillers:
                 break
             end -= 1
@@ -217,6 +278,8 @@ def _reading_alone(run: _Run, before: str, after: str) -> bool:
     following = _TOKEN.match(after.lstrip())
     if following is None or not following.group()[0].isalnum():
         return True  # the end of the text, or a mark
+    if re.fullmatch(r"\d", following.group()):
+        return True  # "ninety nine 1": its tenths typed as a digit (numbers.SPLIT_DECIMAL reads it, guessed)
     return any(following.group() in v.follow for v in vocabularies())
 
 
@@ -227,6 +290,7 @@ def _any_number_word() -> re.Pattern[str]:
 
 
 _WORD = re.compile(r"[a-z]+")
+_PERCENT_AFTER = re.compile(r"\s*%")
 _JOINER = re.compile(r"[\s-]+")
 
 
@@ -253,9 +317,14 @@ def number_words_to_digits(text: str) -> str:
             k += 1
             continue
         run = max(runs, key=lambda r: r.end)
-        start, end = chain[0][1], chain[run.end - 1][2]
+        start = chain[0][1]
         before = "".join(out) + text[done:start]
-        labelled = _labelled(before)
+        if run.apart and _labelled_other_vital(before):
+            run = _Run(run.end - 1, run.whole, "", False)  # "oxygen ninety four five": 94, never tenths of a saturation
+        end = chain[run.end - 1][2]
+        # "ochenta y ocho por ciento" ("88 %" once the percent words are a sign): a percent is a reading whatever its
+        # value, as after a label; left words, a saturation of 88 went unread (SOP 5 Grade 1 Home: new hypoxia < 90%)
+        labelled = _labelled(before) or _PERCENT_AFTER.match(text, end) is not None or _labelled_after(text[end:])
         single_digit = run.whole < 10 and not run.fraction
         if not single_digit and (labelled or _reading_alone(run, before, text[end:])):
             out.append(text[done:start] + run.digits)

@@ -35,7 +35,7 @@ _FILLER = rf"(?:\s*(?:(?:{_FILLER_WORDS})\b|[:=-])){{0,6}}\s*"
 _PULSE_TAIL = (r"(?:(?P<slash>\s*/\s*)|\s*,?\s*(?:(?:pulse|p|hr|pulso)\s*:?\s*)?)"
                r"(?P<pulse>\d{2,3})(?!\d|[.,]\d|\s*(?:%|f\b|c\b|°))")
 _BP_PAIR_LABELLED = re.compile(
-    rf"\b{_BP_LABEL}{_FILLER}(?<![\d.,])(?P<sys>\d{{2,3}})(?P<sep>\s*[/\\-]\s*|\s+(?:over|sobre|x|by)\s+|\s*x\s*|\s+)"
+    rf"\b{_BP_LABEL}{_FILLER}(?<![\d.,])(?P<sys>\d{{2,3}})(?P<sep>\s*[/\\-]\s*|\s+(?:over|sobre|x|by|por)\s+|\s*x\s*|\s+)"
     rf"(?P<dia>\d{{2,3}})(?![\d]|[.,]\d)(?:{_PULSE_TAIL})?")
 _BP_PAIR = re.compile(
     rf"(?<![\d.,])(?P<sys>\d{{2,3}})(?P<sep>\s*(?:/|\\|over|sobre|x)\s*)(?P<dia>\d{{2,3}})(?![\d])(?:{_PULSE_TAIL})?")
@@ -45,7 +45,8 @@ _SPO2_LABEL = f"(?:{vocabulary.alternation('vitals', 'labels', 'spo2')})"
 _SPO2 = re.compile(rf"(?<![a-z]){_SPO2_LABEL}{_FILLER}(?<![\d.,])(\d{{1,3}})(?!\d|[.,]\d)\s*%?")
 _SPO2_AFTER = re.compile(
     rf"(?<![\w.,])(\d{{1,3}})\s*(?:%\s*(?:on\s+|de\s+|en\s+)?(?:{_SPO2_LABEL})?|"
-    rf"\s+(?:(?:on|en|in|per|by|from|with)\s+(?:(?:the|my|el|la|mi)\s+)?)?{_SPO2_LABEL}\b|"
+    # "88 de oxigeno", "tengo un 80 de saturacion", "88 of oxygen": an implausible temperature ("measure again")
+    rf"\s+(?:(?:on|en|in|per|by|from|with|de|of)\s+(?:(?:the|my|el|la|mi|su)\s+)?)?{_SPO2_LABEL}\b|"
     # "85 percent oxygen", "85 porciento de oxigeno": an implausible temperature, a new hypoxia unpaged (SOP 5 Grade 1
     # Home: new hypoxia < 90%)
     rf"\s+(?:percent|porciento)\s+(?:(?:of|on|de|en)\s+)?(?:(?:the|my|el|la|mi)\s+)?{_SPO2_LABEL}\b)")
@@ -62,8 +63,26 @@ _THEN_WORDS = (
     r"en|earlier|before|antes|this\s+(?:morning|am)|esta\s+manana|yesterday|today|tonight|ayer|hoy|anoche|"
     # A fall said in reverse, as caregivers do: "his oxygen dropped to 85 from 95" (95 was a temperature of 95 F no one
     # took, on the nurse's page beside the hypoxia).
-    r"from|desde")
-_THEN = rf"\s*,?\s*(?:(?:and|y)\s+)?(?:(?:{_THEN_WORDS})(?![\w>])\s*,?\s*){{1,6}}"
+    r"from|desde|"
+    # A part of the day or a meal between: "pressure 128 at lunch, now 86", "sats 94 this afternoon 86 now", "presion 128
+    # en la tarde 86 ahora" read the later number as an implausible temperature ("measure again"), a systolic under 90 or
+    # a new hypoxia unpaged (SOP 5 Grade 1 Home, line 64). So is a position: "bp 128 lying down 86 standing" is the
+    # orthostatic fall SOP 5 names. Never a word that labels a vital ("bp 120 sat 86": 86 is the saturation's).
+    r"in\s+the|this|last|during|morning|afternoon|evening|night|noon|midday|lunch(?:time)?|breakfast|dinner|supper|"
+    r"bedtime|bed|meals?|eating|rest|resting|lying|laying|sitting|standing|stood|walking|walked|walk|exercise|"
+    # Never "with", "on", "por" or "con" alone, which may join a pair: "bp 120 with 80", "presion 120 por 80" (120/80).
+    r"exertion|with\s+(?:exertion|activity)|shower|the|my|i|when|week|"
+    r"(?:on\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|waking)|an?\s+hour|hours?|minutes?|mins?|"
+    # "bp 120, 2 hours later 85", "o2 95 hace 2 horas 86 ahora" (a count the time reader does not take)
+    r"\d{1,2}\s*(?:hours?|hrs?|minutes?|mins?|horas?|minutos?)|"
+    # Never "la baja" / "la alta": a Spanish pressure's low and high numbers ("presion alta 120 la baja 80" is 120/80)
+    r"(?:la|el)(?!\s+(?:baja|minima|alta|maxima)\b)|al|del|por\s+la|tarde|noche|manana|mediodia|almuerzo|comida|desayuno|cena|cuando|semana|pasada|"
+    r"lunes|martes|miercoles|jueves|viernes|sabado|domingo|una\s+hora|horas?|minutos?|rato|"
+    r"acostad[oa]|sentad[oa]|parad[oa]|de\s+pie|reposo|descansando|caminando|caminar|comer|ducha|banarme|"
+    r"despues\s+de|antes\s+de|hace|un\s+rato|rato|woke|wake|first\s+thing|me\s+levante|al\s+despertar")
+# "and" after a then-word too: "o2 94 in the morning and 86 in the evening", "bp 118 at 8am and 84 at noon" (never
+# "and" alone: at least one then-word stands between the numbers).
+_THEN = rf"\s*,?\s*(?:(?:and|y)\s+)?(?:(?:{_THEN_WORDS})(?![\w>])\s*,?\s*(?:(?:and|y)\s+)?){{1,6}}"
 _SPO2_MORE = re.compile(
     r"(?:\s*-\s*|"  # a range the meter swung over: "o2 95-96" (96 was read as a temperature no one took)
     rf"{_THEN})"
@@ -87,6 +106,15 @@ _ANOTHER_VITAL_AFTER = re.compile(
     r"(?!(?:\s+[a-z]+){0,2}\s*[:=]?\s*\d)|\s*°")
 
 
+# A number with a unit that is no vital's is never the same vital again: "bp 120 after 80 mg tylenol", "bp 120 with 80
+# mg" paged a systolic of 80 (URGENT, SOP 5 Grade 1 Home, line 64) and lost the dose's strength; "o2 95 then 88 mg" a
+# new hypoxia of 88.
+_A_UNIT_AFTER = re.compile(
+    rf"\s*(?:{vocabulary.alternation('units', 'milligrams')}|{vocabulary.alternation('units', 'tablets')}|"
+    rf"{vocabulary.alternation('vitals', 'labels', 'not_vital_units')}|mcg|ml|"
+    r"years?|yrs?|anos|hours?|hrs?|horas?|minutes?|mins?|minutos?|days?|dias?|times|veces)\b")
+
+
 def _again(work: Work, pattern: re.Pattern[str], end: int) -> re.Match[str] | None:
     """The same vital again right after position `end` ("o2 95 then 87"), as `pattern` (_SPO2_MORE, _THEN_MORE)
     reads it: in what is left to read, or in the text itself when another stage took a word between ("o2 95
@@ -100,7 +128,7 @@ def _again(work: Work, pattern: re.Pattern[str], end: int) -> re.Match[str] | No
             more = _after_a_time(work, pattern, start)
             if more is None:
                 return None
-    if _ANOTHER_VITAL_AFTER.match(work.text, more.end(1)):
+    if _ANOTHER_VITAL_AFTER.match(work.text, more.end(1)) or _A_UNIT_AFTER.match(work.text, more.end(1)):
         return None
     return more
 
@@ -170,6 +198,15 @@ _SPO2_LABEL_BEFORE = re.compile(
 _SPO2_LABEL_AFTER = re.compile(rf"\s*%\s*(?:(?:of|de|del|on|en|in)\s+)?(?:(?:the|my|his|her|el|la|mi|su)\s+)?{_SPO2_LABEL}\b")
 
 
+# A hundred percent said of oneself or of a yes, and the saying "al 100" ("estoy al 100 por ciento", "I'm 100%", "todo al
+# cien", "100% yes"): vocabulary [vitals.labels] hundred_percent_before / _after say why only 100.
+_HUNDRED_PERCENT = re.compile(
+    rf"\b(?:{vocabulary.alternation('vitals', 'labels', 'hundred_percent_before')})\s+(?:(?:al|at|a|like|about|como|un|el)\s+)"
+    rf"{{0,2}}(?<![\d.,])100\s*%"
+    r"|(?<![\w.,])al\s+100(?!\d|[.,]\d|\s*(?:°|(?:f|c|deg|degrees?|grados?)\b))\s*%?"
+    rf"|(?<![\w.,])100\s*%\s*(?:{vocabulary.alternation('vitals', 'labels', 'hundred_percent_after')})\b")
+
+
 def set_aside_other_measures(work: Work) -> None:
     """Take out numbers labelled as a measure that is no vital sign ("sugar 101", "98 lbs"), and a percent said of how
     one feels ("feeling 80% better"): neither a reading nor a dose."""
@@ -180,6 +217,13 @@ def set_aside_other_measures(work: Work) -> None:
         if percent and _SPO2_LABEL_AFTER.match(work.text, m.start() + percent.start() + 1):
             continue
         if not _SPO2_LABEL_BEFORE.search(work.text, max(0, m.start() - 40), m.start()):
+            work.take(m.start(), m.end())
+    for m in work.find(_HUNDRED_PERCENT):
+        # never beside an oxygen or a temperature word: "o2 100% ok", "mi oxigeno esta al 100", "la fiebre esta al 100",
+        # "estoy al 100% de oxigeno"
+        if (not _SPO2_LABEL_BEFORE.search(work.text, max(0, m.start() - 40), m.start())
+                and not _SPO2_LABEL_AFTER.match(work.text, work.text.index("100", m.start()) + 3)
+                and vital_by_context(work.text, m.start()) is None):
             work.take(m.start(), m.end())
 
 
@@ -279,12 +323,22 @@ def extract_vitals(work: Work) -> dict[str, Any]:
                 # pair (read as 118/84, a systolic of 84 unpaged: SOP 5 Grade 1 Home, line 64, < 90 and more than 10
                 # below baseline). Each is read alone, the worst kept.
                 continue
-            work.take(m.start(), m.end() if m.group("pulse") is None else m.start("pulse"))
+            # "bp 128/80 this morning 86/50 now": the number is beside the pair only once the time reader took "this
+            # morning". Read as the pulse, the later pressure of 86/50 was lost, a systolic under 90 unpaged (SOP 5
+            # Grade 1 Home, line 64): no pulse, and the number is read on its own.
+            has_pulse = m.group("pulse") is not None and (work.text[m.end("dia"):m.start("pulse")]
+                                                          == m.string[m.end("dia"):m.start("pulse")])
+            # "bp 128/80 earlier now 86": the systolic again, alone (86 was an implausible temperature, a systolic
+            # under 90 unpaged: SOP 5 Grade 1 Home, line 64). After then-words only, never a number that may be a
+            # fever, that another vital's word follows, or that a slash makes a pair.
+            again, end = _the_same_again(work, _THEN_MORE, m.end("dia"), SYSTOLIC_RANGE) \
+                if pair_ok and not has_pulse else ([], m.end("dia"))
+            work.take(m.start(), m.start("pulse") if has_pulse else end)
             if pair_ok:
-                pressures.append((systolic, diastolic))
+                pressures += [(systolic, diastolic), *((value, None) for value in again)]
             else:
                 found["implausible"].append("blood_pressure")
-            if m.group("pulse") is not None:
+            if has_pulse:
                 # A third number after the pair is the pulse, as a home cuff shows it (SYS/DIA/PUL):
                 # always after a slash ("120/80/104"), otherwise unless it reads as a temperature.
                 pulse = int(m.group("pulse"))
@@ -381,6 +435,8 @@ def extract_vitals(work: Work) -> dict[str, Any]:
             found["spo2_said"] = said[found["spo2"]]
     for pattern in (_HR, _HR_AFTER):
         for m in work.find(pattern):
+            if pattern is _HR_AFTER and "pul" in m.group(0) and temperature_unit(Decimal(m.group(1))) is not None:
+                continue  # "101 pulse": a fever is never read away as a pulse (SOP 4 Grading: >= 100.4 F)
             # "heart rate 110 then 120": the same vital again. Never a number that may be a temperature ("hr 110 then
             # 101" lost its fever: SOP 4 Grading, fever >= 100.4 F is never read away).
             again, end = _the_same_again(work, _SPO2_MORE, m.end(), HEART_RATE_RANGE) \

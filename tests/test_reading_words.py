@@ -1160,3 +1160,29 @@ def test_a_vital_again_in_number_words_is_read_and_paged(phone, client, admin_to
     assert [row[:2] for row in readings(config)] == [(spo2, systolic)]
     [page] = pages(client, admin_token)
     assert (f"low oxygen {spo2}%" if spo2 else f"SBP {systolic}") in page, page
+
+
+@pytest.mark.parametrize("body, spo2, paged", [
+    ("spo2 89.6%", 89, True),  # under 90: a new hypoxia, floored (SOP 5 Grade 1 Home, line 64: < 90%)
+    ("o2 88.5", 88, True),  # was an implausible temperature: "measure again", no page
+    ("oxigeno 88,5", 88, True),
+    ("sat 87.0", 87, True),
+    ("88.5%", 88, True),
+    ("o2 90.0", 90, False),  # 90 is not under 90
+    ("sats 95.5", 95, False),  # was a temperature of 95.5 F no one took
+])
+def test_a_saturation_with_tenths_is_read_floored_and_pages_under_90(phone, client, admin_token, patient, config,
+                                                                     clock, body, spo2, paged):
+    """A saturation with tenths is read floored, as a device's is, so 89.6% stays a new hypoxia and pages."""
+    phone.text(body)
+    assert [row[0] for row in readings(config)] == [spo2]
+    assert connect(config["database"]["path"]).execute(
+        "SELECT COUNT(*) FROM readings WHERE temperature_c IS NOT NULL").fetchone()[0] == 0
+    assert (len(pages(client, admin_token)) == 1) is paged
+    if paged:
+        assert f"low oxygen {spo2}% (floor 90%)" in pages(client, admin_token)[0]
+
+
+def test_a_pulse_with_tenths_is_the_heart_rate_and_no_temperature():
+    parsed = parse("temp 101.5 pulse 110.5")
+    assert (parsed.temperature_c, parsed.heart_rate, parsed.implausible) == (38.61, 110, ())

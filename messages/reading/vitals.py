@@ -42,9 +42,14 @@ _BP_PAIR = re.compile(
 _BP_SINGLE = re.compile(rf"\b(?:{_BP_SINGLE_LABEL}|{_SYS_LABEL}){_FILLER}(?<![\d.,])(\d{{2,3}})(?!\d|[.,]\d)")
 _DIA_SINGLE = re.compile(rf"\b{_DIA_LABEL}{_FILLER}(?<![\d.,])(\d{{2,3}})(?!\d|[.,]\d)")
 _SPO2_LABEL = f"(?:{vocabulary.alternation('vitals', 'labels', 'spo2')})"
-_SPO2 = re.compile(rf"(?<![a-z]){_SPO2_LABEL}{_FILLER}(?<![\d.,])(\d{{1,3}})(?!\d|[.,]\d)\s*%?")
+# A saturation or a pulse with tenths ("sats 95.5", "o2 88,5", "spo2 89.6%"): read floored, as a device's is
+# (monitoring.device_readings), which keeps every whole-number SOP line's answer: 89.6% stays a new hypoxia (SOP 5
+# Grade 1 Home, line 64: < 90%). Left alone, "o2 88.5" was an implausible temperature ("measure again", the hypoxia
+# unpaged) and "sats 95.5" a temperature of 95.5 F no one took. A comma takes one digit ("88,5"), never a list.
+_TENTHS = r"(?:\.\d{1,2}|,\d)?"
+_SPO2 = re.compile(rf"(?<![a-z]){_SPO2_LABEL}{_FILLER}(?<![\d.,])(\d{{1,3}}){_TENTHS}(?!\d|[.,]\d)\s*%?")
 _SPO2_AFTER = re.compile(
-    rf"(?<![\w.,])(\d{{1,3}})\s*(?:%\s*(?:on\s+|de\s+|en\s+)?(?:{_SPO2_LABEL})?|"
+    rf"(?<![\w.,])(\d{{1,3}}){_TENTHS}\s*(?:%\s*(?:on\s+|de\s+|en\s+)?(?:{_SPO2_LABEL})?|"
     # "88 de oxigeno", "tengo un 80 de saturacion", "88 of oxygen": an implausible temperature ("measure again")
     rf"\s+(?:(?:on|en|in|per|by|from|with|de|of)\s+(?:(?:the|my|el|la|mi|su)\s+)?)?{_SPO2_LABEL}\b|"
     # "85 percent oxygen", "85 porciento de oxigeno": an implausible temperature, a new hypoxia unpaged (SOP 5 Grade 1
@@ -164,7 +169,7 @@ def _the_same_again(work: Work, pattern: re.Pattern[str], end: int, bounds: tupl
     return values, end
 
 _HR_LABEL = f"(?:{vocabulary.alternation('vitals', 'labels', 'heart_rate')})"
-_HR = re.compile(rf"\b{_HR_LABEL}{_FILLER}(?<![\d.,])(\d{{1,3}})(?!\d|[.,]\d)")
+_HR = re.compile(rf"\b{_HR_LABEL}{_FILLER}(?<![\d.,])(\d{{1,3}}){_TENTHS}(?!\d|[.,]\d)")
 _HR_AFTER = re.compile(
     rf"(?<![\d.,])(\d{{1,3}})\s*(?:{vocabulary.alternation('vitals', 'labels', 'heart_rate_after')})\b")
 

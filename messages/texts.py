@@ -259,6 +259,8 @@ AWAITING_INTERPRETER: dict[str, str] = {
     "caregiver_urgent_after_hours": "awaiting the interpreter (2026-12-01): new; the after-hours urgent text in a "
                                     "caregiver's words (take your relative to the ED), as reply_urgent_after_hours",
     "reply_picture": "awaiting the interpreter (2026-12-01): new; the answer to a picture sent alone (an MMS)",
+    "caregiver_signs": "awaiting the interpreter (2026-12-01): changed; the top blood pressure number under 90 "
+                       "(SOP 5 Grade 1 Home: < 90 mm Hg systolic), as reply_fever_safety_net says it, for presion baja",
     "caregiver_review_unattributed": "awaiting the interpreter (2026-12-01): new; reply_clinician_review to a "
                                      "caregiver of several patients before they say which one",
     # the patient's replies in a caregiver's words (issue 13): said of the patient by name, "give" for "take"

@@ -60,7 +60,7 @@ def test_enroll_with_caregivers_returns_them_and_texts_each_an_explanation(clien
     assert "confusión" in welcome[1]["body"] and CLINIC_PHONE_SHOWN in welcome[1]["body"]
     english = [m["body"] for m in texts_to(client, admin_token, HUSBAND)]
     assert "You may answer our texts for them" in english[0]
-    for sign in ("low blood pressure", "feeling faint when standing up", "weakness", "confusion", "dizziness",
+    for sign in ("top blood pressure number under 90", "feeling faint when standing up", "weakness", "confusion", "dizziness",
                  "low oxygen", CLINIC_PHONE_SHOWN):
         assert sign in english[1]
 
@@ -937,3 +937,17 @@ def test_a_held_worry_from_a_phone_caring_for_two_patients_is_answered_in_a_care
     assert len(nurse_pages(client, admin_token)) == 2
     assert told[0] == render("caregiver_review_unattributed", language, clinic_phone=CLINIC_PHONE_SHOWN), told
     assert render("reply_clinician_review", language, clinic_phone=CLINIC_PHONE_SHOWN) not in told
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_caregivers_signs_carry_the_numbers_of_the_patients_safety_net(language):
+    """Review: a caregiver's fever reply carries caregiver_signs where the patient's carries reply_fever_safety_net
+    (triage.replies.CAREGIVER_WORDING). SOP 5, Grade 1 Home (SOP.txt line 64): recontact the clinic if the blood
+    pressure is "< 90 mm Hg systolic" or "new hypoxia (< 90%)". The patient is told "your top blood pressure number
+    is under 90"; the caregiver (and the caregiver's welcome) only "low blood pressure": the number was dropped."""
+    values = {"clinic_phone": CLINIC_PHONE_SHOWN, "first_name": "Pat"}
+    patient = render("reply_fever_safety_net", language, **values)
+    caregiver = render("caregiver_signs", language, **values)
+    # two numbers: the patient's Spanish says both at once ("la presion de arriba o el oxigeno bajan de 90")
+    assert caregiver.count("90") == max(2, patient.count("90")), (patient, caregiver)
+    assert CLINIC_PHONE_SHOWN in caregiver

@@ -259,6 +259,10 @@ AWAITING_INTERPRETER: dict[str, str] = {
     "caregiver_urgent_after_hours": "awaiting the interpreter (2026-12-01): new; the after-hours urgent text in a "
                                     "caregiver's words (take your relative to the ED), as reply_urgent_after_hours",
     "reply_picture": "awaiting the interpreter (2026-12-01): new; the answer to a picture sent alone (an MMS)",
+    "caregiver_help": "awaiting the interpreter (2026-12-01): changed; la temperatura del paciente, for su temperatura "
+                      "(read by a caregiver as usted's own)",
+    "caregiver_episode_end": "awaiting the interpreter (2026-12-01): changed; si {first_name} tiene fiebre, for si "
+                             "tiene fiebre (read by a caregiver as usted's own fever)",
     "caregiver_signs": "awaiting the interpreter (2026-12-01): changed; the top blood pressure number under 90 "
                        "(SOP 5 Grade 1 Home: < 90 mm Hg systolic), as reply_fever_safety_net says it, for presion baja",
     "caregiver_review_unattributed": "awaiting the interpreter (2026-12-01): new; reply_clinician_review to a "

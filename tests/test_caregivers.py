@@ -11,6 +11,7 @@ from conftest import NURSES, PATIENT_PHONE, START, auth, enroll, messages, texts
 from test_dashboard import add_user, csrf_from, sign_in
 
 from messages.texts import CAREGIVER_KEYS, CAREGIVER_UCS2, LANGUAGES, format_phone, is_gsm7, render
+from triage.replies import CAREGIVER_WORDING
 from monitoring.clinic import Conflict
 
 DAUGHTER = "+15555550188"
@@ -951,3 +952,13 @@ def test_the_caregivers_signs_carry_the_numbers_of_the_patients_safety_net(langu
     # two numbers: the patient's Spanish says both at once ("la presion de arriba o el oxigeno bajan de 90")
     assert caregiver.count("90") == max(2, patient.count("90")), (patient, caregiver)
     assert CLINIC_PHONE_SHOWN in caregiver
+
+
+@pytest.mark.parametrize("key", sorted(set(CAREGIVER_WORDING.values())))
+def test_a_spanish_caregiver_is_never_told_su_temperatura_or_si_tiene_fiebre(key):
+    """Review: to a caregiver spoken to as "usted", "mande su temperatura" reads "send YOUR temperature" and "si tiene
+    fiebre ... puede darle otra" "if YOU have a fever"; the English twins say "their temperature", "if Pat has a
+    fever". The patient's temperature and fever are said of the patient by name ("la temperatura de Pat")."""
+    text = render(key, "es", clinic_phone=CLINIC_PHONE_SHOWN, first_name="Pat", next_checkin="a las 3:45 PM",
+                  next_dose_time="a las 9:45 PM", therapy="teclistamab", clinic_name="Test Cancer Center")
+    assert not re.search(r"\bsu temperatura\b|\bsi tiene fiebre\b", text, re.IGNORECASE), text

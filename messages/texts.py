@@ -47,7 +47,7 @@ CAREGIVER_KEYS = ("caregiver_welcome", "caregiver_signs", "caregiver_reminder", 
                   "caregiver_readings_noted", "caregiver_thanks", "caregiver_no_fever_noted",
                   "caregiver_still_urgent", "caregiver_paused", "caregiver_picture",
                   # a worrying text not yet attributed to one of the phone's patients (UNATTRIBUTED_WORDING)
-                  "caregiver_review_unattributed")
+                  "caregiver_review_unattributed", "caregiver_already_stopped")
 STAFF_KEYS = ("nurse_alert", "nurse_alert_update", "nurse_repage", "nurse_ack", "nurse_ack_already", "nurse_ack_none",
               "nurse_ack_all", "nurse_ack_also_open", "nurse_ack_resolved", "nurse_ack_not_yours", "staff_unreadable",
               "nurse_answered")
@@ -278,6 +278,7 @@ AWAITING_INTERPRETER: dict[str, str] = {
         ("caregiver_readings_noted", "reply_readings_noted"), ("caregiver_thanks", "reply_thanks"),
         ("caregiver_no_fever_noted", "reply_no_fever_noted"), ("caregiver_still_urgent", "reply_still_urgent"),
         ("caregiver_paused", "reply_paused"), ("caregiver_picture", "reply_picture"),
+        ("caregiver_already_stopped", "already_stopped"),
     )},
 }
 

@@ -962,3 +962,23 @@ def test_a_spanish_caregiver_is_never_told_su_temperatura_or_si_tiene_fiebre(key
     text = render(key, "es", clinic_phone=CLINIC_PHONE_SHOWN, first_name="Pat", next_checkin="a las 3:45 PM",
                   next_dose_time="a las 9:45 PM", therapy="teclistamab", clinic_name="Test Cancer Center")
     assert not re.search(r"\bsu temperatura\b|\bsi tiene fiebre\b", text, re.IGNORECASE), text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_caregivers_text_after_monitoring_ended_is_answered_about_the_patient(client, runner, admin_token, phone,
+                                                                                  clock, language):
+    """Review: a caregiver texting after the episode ended was told the patient's "Check-in texts are not active for
+    you" ("Sus mensajes de control ya terminaron"): the texts that ended are the patient's. Same facts (no one
+    reads it; call the clinic; 911), said of the patient by name."""
+    enroll(client, admin_token, monitoring_hours=2, caregivers=[
+        {"name": "Maria Example", "phone": DAUGHTER, "relationship": "daughter", "language": language}])
+    tick(runner)
+    at(clock, 121)
+    tick(runner)  # the episode ends
+    at(clock, 200)
+    before = messages(client, admin_token)[-1]["id"]
+    phone.text("ok thanks", sender=DAUGHTER)
+    told = [m["body"] for m in texts_to(client, admin_token, DAUGHTER, before)]
+    assert len(told) == 1 and not told[0].startswith(("Check-in texts are not active for you", "Sus mensajes")), told
+    assert told == [render("caregiver_already_stopped", language, first_name="Pat", clinic_phone=CLINIC_PHONE_SHOWN)]
+    assert "911" in told[0] and CLINIC_PHONE_SHOWN in told[0]

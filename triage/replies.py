@@ -45,6 +45,8 @@ CAREGIVER_WORDING = {"episode_end": "caregiver_episode_end", "opted_out": "careg
                      "reply_readings_noted": "caregiver_readings_noted", "reply_thanks": "caregiver_thanks",
                      "reply_no_fever_noted": "caregiver_no_fever_noted", "reply_still_urgent": "caregiver_still_urgent",
                      "reply_paused": "caregiver_paused", "reply_picture": "caregiver_picture",
+                     # "Check-in texts are not active for you": the patient's ended, not the caregiver's
+                     "already_stopped": "caregiver_already_stopped",
                      # the SOP's signs (line 64) as the caregiver's welcome gave them: "if {first_name} has ..."
                      "reply_fever_safety_net": "caregiver_signs"}
 # A caregiver's wording that names no patient, for a phone caring for several whose text is not yet attributed

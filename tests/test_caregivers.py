@@ -11,8 +11,8 @@ from conftest import NURSES, PATIENT_PHONE, START, auth, enroll, messages, texts
 from test_dashboard import add_user, csrf_from, sign_in
 
 from messages.texts import CAREGIVER_KEYS, CAREGIVER_UCS2, LANGUAGES, format_phone, is_gsm7, render
-from triage.replies import CAREGIVER_WORDING
 from monitoring.clinic import Conflict
+from triage.replies import CAREGIVER_WORDING
 
 DAUGHTER = "+15555550188"
 HUSBAND = "+15555550187"

@@ -45,7 +45,9 @@ CAREGIVER_KEYS = ("caregiver_welcome", "caregiver_signs", "caregiver_reminder", 
                   "caregiver_med_recorded", "caregiver_med_may_take", "caregiver_med_too_soon",
                   "caregiver_med_daily_max", "caregiver_other_medicine", "caregiver_symptoms_noted",
                   "caregiver_readings_noted", "caregiver_thanks", "caregiver_no_fever_noted",
-                  "caregiver_still_urgent", "caregiver_paused", "caregiver_picture")
+                  "caregiver_still_urgent", "caregiver_paused", "caregiver_picture",
+                  # a worrying text not yet attributed to one of the phone's patients (UNATTRIBUTED_WORDING)
+                  "caregiver_review_unattributed", "caregiver_already_stopped")
 STAFF_KEYS = ("nurse_alert", "nurse_alert_update", "nurse_repage", "nurse_ack", "nurse_ack_already", "nurse_ack_none",
               "nurse_ack_all", "nurse_ack_also_open", "nurse_ack_resolved", "nurse_ack_not_yours", "staff_unreadable",
               "nurse_answered")
@@ -54,7 +56,7 @@ LABEL_TABLES = ("levels", "reasons", "symptoms", "times")
 
 # Texts that must name the clinic's phone number (CONTRACT 6: every urgent reply).
 URGENT_KEYS = ("reply_urgent_in_hours", "reply_urgent_after_hours", "reply_clinician_review", "caregiver_urgent_after_hours",
-               "caregiver_clinician_review")
+               "caregiver_clinician_review", "caregiver_review_unattributed")
 # Replies that leave right after the nurse's page, ahead of every other reply and prompt (issue 19, urgent first
 # at the sender): what triage says for an urgent or clinician_review outcome (SOP 5 Grade 1 Home: "recontact the
 # clinic urgently or present to ED"; SOP 5 Grade 2: "urgently evaluated in person"), the reminder that an earlier
@@ -257,6 +259,14 @@ AWAITING_INTERPRETER: dict[str, str] = {
     "caregiver_urgent_after_hours": "awaiting the interpreter (2026-12-01): new; the after-hours urgent text in a "
                                     "caregiver's words (take your relative to the ED), as reply_urgent_after_hours",
     "reply_picture": "awaiting the interpreter (2026-12-01): new; the answer to a picture sent alone (an MMS)",
+    "caregiver_help": "awaiting the interpreter (2026-12-01): changed; la temperatura del paciente, for su temperatura "
+                      "(read by a caregiver as usted's own)",
+    "caregiver_episode_end": "awaiting the interpreter (2026-12-01): changed; si {first_name} tiene fiebre, for si "
+                             "tiene fiebre (read by a caregiver as usted's own fever)",
+    "caregiver_signs": "awaiting the interpreter (2026-12-01): changed; the top blood pressure number under 90 "
+                       "(SOP 5 Grade 1 Home: < 90 mm Hg systolic), as reply_fever_safety_net says it, for presion baja",
+    "caregiver_review_unattributed": "awaiting the interpreter (2026-12-01): new; reply_clinician_review to a "
+                                     "caregiver of several patients before they say which one",
     # the patient's replies in a caregiver's words (issue 13): said of the patient by name, "give" for "take"
     **{key: f"awaiting the interpreter (2026-12-01): new; {twin} in a caregiver's words" for key, twin in (
         ("caregiver_reply_routine", "reply_routine"), ("caregiver_fever_home_care", "reply_fever_home_care"),
@@ -268,6 +278,7 @@ AWAITING_INTERPRETER: dict[str, str] = {
         ("caregiver_readings_noted", "reply_readings_noted"), ("caregiver_thanks", "reply_thanks"),
         ("caregiver_no_fever_noted", "reply_no_fever_noted"), ("caregiver_still_urgent", "reply_still_urgent"),
         ("caregiver_paused", "reply_paused"), ("caregiver_picture", "reply_picture"),
+        ("caregiver_already_stopped", "already_stopped"),
     )},
 }
 

@@ -19,7 +19,7 @@ from typing import Any
 import triage
 from messages.concern import concern
 from messages.parse import Parsed, parse
-from messages.texts import SEND_FIRST, placeholders, render, template
+from messages.texts import SEND_FIRST, render
 from monitoring import alerts, care, neuro_checks
 from monitoring.clinic import Clinic
 from monitoring.outbox import queue_text
@@ -199,8 +199,7 @@ def _page_unattributed(clinic: Clinic, cared: Cared, message: sqlite3.Row, parse
     key = max(answers, key=lambda answer: triage.LEVELS.index(answer[0]))[1]
     values = {**care.text_values(clinic, now=now), "therapy": f" {OR_WORD.get(caregiver['language'], 'or')} ".join(
         therapies) or "?"}
-    worded = replies.for_reader(key, caregiver=True)
-    if "first_name" in placeholders(template(worded, caregiver["language"])):
-        worded = key  # which patient it is about is not known yet: the wording that names no one
+    # which patient it is about is not known yet: the caregiver's wording that names no one
+    worded = replies.for_reader(key, caregiver=True, patient_known=False)
     queue_text(clinic, caregiver["phone"], render(worded, caregiver["language"], **values), "reply",
                urgent=key in SEND_FIRST, now=now)

@@ -130,6 +130,11 @@ def _data_version(clinic: Clinic) -> int:
     return int(clinic.db.conn.execute("PRAGMA data_version").fetchone()[0])
 
 
+# Twilio's most media in one MMS (NumMedia; https://www.twilio.com/docs/messaging/guides/webhook-request). A
+# count past it is stored as this: a NumMedia past SQLite's integer failed the insert, and the text with it.
+MAX_MEDIA = 10
+
+
 def receive_sms(clinic: Clinic, *, sender: str, to: str, body: str, sid: str, hand_over: bool = False,
                 media: int = 0) -> Received:
     """Store an inbound text, then process it. `sender` / `to` E.164, `body` the text, `sid` Twilio's
@@ -143,7 +148,7 @@ def receive_sms(clinic: Clinic, *, sender: str, to: str, body: str, sid: str, ha
     scheduler`): while the scheduler elsewhere runs (scheduler_processes), the text is stored 'waiting' and
     left to it, and this returns at its commit. False (the simulator, `serve` with its own scheduler, whose
     thread acting at once is quickest and gains no core by handing over): acted on here. `media`: the pictures
-    (or other media) the text carried, Twilio's NumMedia (an MMS); only counted, never fetched."""
+    (or other media) the text carried, Twilio's NumMedia (an MMS); only counted (within 0-MAX_MEDIA), never fetched."""
     arrived = utcnow()
     stamp = to_text(arrived)
     # Read before the write lock (issue 19: every worker's text waits while one holds it), each read safe to
@@ -176,7 +181,7 @@ def receive_sms(clinic: Clinic, *, sender: str, to: str, body: str, sid: str, ha
                 "created_at, updated_at, media_count) VALUES ('in', ?, ?, ?, 'reply', ?, ?, ?, ?, ?, ?) RETURNING *",
                 [to, sender, body, patient.id if patient else None,
                  "deferred" if deferred else "waiting" if handed_over else "received",
-                 sid, stamp, stamp, max(0, media)]).fetchall()[0]  # read to the end: no statement left open at COMMIT
+                 sid, stamp, stamp, min(max(0, media), MAX_MEDIA)]).fetchall()[0]  # read to the end: no statement left open at COMMIT
     except sqlite3.IntegrityError:  # the same MessageSid raced in on another worker
         return Received(None, True)
     message_id = message["id"]

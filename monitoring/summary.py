@@ -59,7 +59,7 @@ def episode_summary(clinic: Clinic, patient_id: int, episode_id: int | None, now
                "resolved_at": from_text(alert.resolved_at), "resolved_by": alert.resolved_by,
                "outcome": alert.outcome, "note": alert.resolution_note} for alert in alert_rows]
     texts = [{"at": from_text(message.created_at), "direction": message.direction, "kind": message.kind,
-              "body": message.body, "status": message.status}
+              "body": message.body, "status": message.status, "pictures": message.media_count}
              for message in map(Message.from_row, db.execute(
                  "SELECT * FROM messages WHERE patient_id = ? AND created_at >= ? AND created_at <= ? ORDER BY id",
                  [patient_id, start, stop]))]

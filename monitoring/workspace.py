@@ -38,7 +38,8 @@ def alert_workspace(clinic: Clinic, alert_id: int, patient_id: int) -> dict[str,
             "febrile": reading.temperature_c is not None and reading.temperature_c >= clinic.thresholds.fever_c,
             "systolic": reading.systolic, "diastolic": reading.diastolic, "spo2": reading.spo2,
             "heart_rate": reading.heart_rate, "symptoms": loads(reading.symptoms, []), "source": reading.source})
-    texts = [{"at": from_text(message.created_at), "body": message.body} for message in map(Message.from_row, db.execute(
+    texts = [{"at": from_text(message.created_at), "body": message.body, "pictures": message.media_count}  # an MMS's
+             for message in map(Message.from_row, db.execute(
         "SELECT * FROM messages WHERE patient_id = ? AND direction = 'in' ORDER BY id DESC LIMIT ?",
         [patient_id, TEXTS_SHOWN]))]
     told = loads(alert.told, None) if alert.told else None

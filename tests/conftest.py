@@ -155,7 +155,7 @@ class Phone:
             sid = f"SM{self.sid:032d}"
         params = {"From": sender, "To": FROM_NUMBER, "Body": body, "MessageSid": sid,
                   "AccountSid": "AC" + "0" * 32, "NumMedia": str(media)}
-        for n in range(int(media) if str(media).isdigit() else 0):
+        for n in range(min(int(media), 10) if str(media).isdigit() else 0):  # Twilio sends at most 10
             params[f"MediaUrl{n}"] = f"https://api.twilio.com/2010-04-01/Accounts/AC/Messages/{sid}/Media/ME{n}"
             params[f"MediaContentType{n}"] = "image/jpeg"
         signature = self.validator.compute_signature(url, params) if signed else "bad"

@@ -12,6 +12,7 @@ from test_dashboard import add_user, csrf_from, sign_in
 
 from messages.texts import CAREGIVER_KEYS, CAREGIVER_UCS2, LANGUAGES, format_phone, is_gsm7, render
 from monitoring.clinic import Conflict
+from triage.replies import CAREGIVER_WORDING
 
 DAUGHTER = "+15555550188"
 HUSBAND = "+15555550187"
@@ -60,7 +61,7 @@ def test_enroll_with_caregivers_returns_them_and_texts_each_an_explanation(clien
     assert "confusión" in welcome[1]["body"] and CLINIC_PHONE_SHOWN in welcome[1]["body"]
     english = [m["body"] for m in texts_to(client, admin_token, HUSBAND)]
     assert "You may answer our texts for them" in english[0]
-    for sign in ("low blood pressure", "feeling faint when standing up", "weakness", "confusion", "dizziness",
+    for sign in ("top blood pressure number under 90", "feeling faint when standing up", "weakness", "confusion", "dizziness",
                  "low oxygen", CLINIC_PHONE_SHOWN):
         assert sign in english[1]
 
@@ -326,7 +327,7 @@ def test_a_red_flag_from_a_phone_caring_for_two_patients_pages_before_it_is_attr
     assert all("of 2 patients, not yet said which" in page for page in paged), paged
     told = [m["body"] for m in texts_to(client, admin_token, DAUGHTER, before)]
     assert told[-1].startswith("Test Cancer Center: you help more than one patient. Which one is this about?")
-    assert told[0].startswith(("This needs care now.", "Thank you. Your nurse has been alerted"))
+    assert told[0].startswith(("This needs care now.", "Thank you. The nurse has been alerted"))
     phone.text("M.G.", sender=DAUGHTER)  # the initials still release the held text to Mia's record
     assert len(alerts(client, admin_token)) == 2
 
@@ -918,3 +919,66 @@ def test_a_caregivers_picture_is_answered_in_a_caregivers_words(client, runner, 
     phone.text("", sender=DAUGHTER, media=1)
     assert [m["body"] for m in texts_to(client, admin_token, DAUGHTER, before)] == [
         render("caregiver_picture", "en", first_name="Pat", clinic_phone=CLINIC_PHONE_SHOWN)]
+
+
+@pytest.mark.parametrize("language, body", [("en", "please call me"), ("es", "please call me")], ids=["en", "es"])
+def test_a_held_worry_from_a_phone_caring_for_two_patients_is_answered_in_a_caregivers_words(
+        client, runner, admin_token, phone, clock, language, body):
+    """Review: a caregiver of two patients texting "please call me" pages both nurses' alerts before it is
+    attributed, and was told the patient's words, "Your nurse has been alerted and will call you soon. If you
+    feel worse ...", as if she were the patient. Which patient it is about is not known yet, so the caregiver's
+    wording names no one."""
+    with_caregiver(client, admin_token)
+    enroll(client, admin_token, name="Mia Garcia", phone="+15555550177",
+           caregivers=[{"name": "Maria Example", "phone": DAUGHTER, "language": language}])
+    tick(runner)
+    before = messages(client, admin_token)[-1]["id"]
+    phone.text(body, sender=DAUGHTER)
+    told = [m["body"] for m in texts_to(client, admin_token, DAUGHTER, before)]
+    assert len(nurse_pages(client, admin_token)) == 2
+    assert told[0] == render("caregiver_review_unattributed", language, clinic_phone=CLINIC_PHONE_SHOWN), told
+    assert render("reply_clinician_review", language, clinic_phone=CLINIC_PHONE_SHOWN) not in told
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_caregivers_signs_carry_the_numbers_of_the_patients_safety_net(language):
+    """Review: a caregiver's fever reply carries caregiver_signs where the patient's carries reply_fever_safety_net
+    (triage.replies.CAREGIVER_WORDING). SOP 5, Grade 1 Home (SOP.txt line 64): recontact the clinic if the blood
+    pressure is "< 90 mm Hg systolic" or "new hypoxia (< 90%)". The patient is told "your top blood pressure number
+    is under 90"; the caregiver (and the caregiver's welcome) only "low blood pressure": the number was dropped."""
+    values = {"clinic_phone": CLINIC_PHONE_SHOWN, "first_name": "Pat"}
+    patient = render("reply_fever_safety_net", language, **values)
+    caregiver = render("caregiver_signs", language, **values)
+    # two numbers: the patient's Spanish says both at once ("la presion de arriba o el oxigeno bajan de 90")
+    assert caregiver.count("90") == max(2, patient.count("90")), (patient, caregiver)
+    assert CLINIC_PHONE_SHOWN in caregiver
+
+
+@pytest.mark.parametrize("key", sorted(set(CAREGIVER_WORDING.values())))
+def test_a_spanish_caregiver_is_never_told_su_temperatura_or_si_tiene_fiebre(key):
+    """Review: to a caregiver spoken to as "usted", "mande su temperatura" reads "send YOUR temperature" and "si tiene
+    fiebre ... puede darle otra" "if YOU have a fever"; the English twins say "their temperature", "if Pat has a
+    fever". The patient's temperature and fever are said of the patient by name ("la temperatura de Pat")."""
+    text = render(key, "es", clinic_phone=CLINIC_PHONE_SHOWN, first_name="Pat", next_checkin="a las 3:45 PM",
+                  next_dose_time="a las 9:45 PM", therapy="teclistamab", clinic_name="Test Cancer Center")
+    assert not re.search(r"\bsu temperatura\b|\bsi tiene fiebre\b", text, re.IGNORECASE), text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_caregivers_text_after_monitoring_ended_is_answered_about_the_patient(client, runner, admin_token, phone,
+                                                                                  clock, language):
+    """Review: a caregiver texting after the episode ended was told the patient's "Check-in texts are not active for
+    you" ("Sus mensajes de control ya terminaron"): the texts that ended are the patient's. Same facts (no one
+    reads it; call the clinic; 911), said of the patient by name."""
+    enroll(client, admin_token, monitoring_hours=2, caregivers=[
+        {"name": "Maria Example", "phone": DAUGHTER, "relationship": "daughter", "language": language}])
+    tick(runner)
+    at(clock, 121)
+    tick(runner)  # the episode ends
+    at(clock, 200)
+    before = messages(client, admin_token)[-1]["id"]
+    phone.text("ok thanks", sender=DAUGHTER)
+    told = [m["body"] for m in texts_to(client, admin_token, DAUGHTER, before)]
+    assert len(told) == 1 and not told[0].startswith(("Check-in texts are not active for you", "Sus mensajes")), told
+    assert told == [render("caregiver_already_stopped", language, first_name="Pat", clinic_phone=CLINIC_PHONE_SHOWN)]
+    assert "911" in told[0] and CLINIC_PHONE_SHOWN in told[0]

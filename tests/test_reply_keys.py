@@ -8,6 +8,7 @@ speaker the same keys in es.toml (the last tests here render every key of the ta
 """
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -17,9 +18,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from messages.texts import render
 from triage.model import Assessment
 from triage.replies import (
     CAREGIVER_WORDING,
+    UNATTRIBUTED_WORDING,
     DoseAnswer,
     Said,
     State,
@@ -259,6 +262,19 @@ def test_for_reader(key, caregiver, paused, sent):
     assert for_reader(key, caregiver=caregiver, replies_paused=paused) == sent
 
 
+# A phone caring for several patients whose red flag or worry pages before it says which patient
+# (monitoring.caregiver_texts._page_unattributed): the page's first instruction, to the caregiver, naming no one
+# and not in the patient's words ("Your nurse ... will call you. If you feel worse").
+@pytest.mark.parametrize("key", ["reply_urgent_in_hours", "reply_urgent_after_hours", "reply_clinician_review"])
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_caregivers_text_not_yet_attributed_is_answered_naming_no_one(key, language):
+    worded = for_reader(key, caregiver=True, patient_known=False)
+    text = render(worded, language, clinic_phone="(555) 555-0100", therapy="teclistamab")
+    assert "{" not in text and "555-0100" in text
+    assert worded == key or worded.startswith("caregiver_")
+    assert not re.search(r"\b(you feel|your nurse|se siente|su enfermera)\b", text, re.IGNORECASE), text
+
+
 # Not replies to a text: sent by the scheduler (prompts, reminders, the neuro check itself), by staff actions
 # (pause, resume, end), to strangers and to staff.
 NOT_REPLIES = {"first_prompt", "prompt", "reminder", "unknown_sender", "monitoring_paused", "monitoring_resumed",
@@ -275,6 +291,7 @@ def _table_keys() -> set[str]:
     keys = {key for row in ROWS for key in row.values[-1]}
     keys |= {"reply_fever_safety_net", "reply_paused", "episode_end", "neuro_check_normal"}
     keys |= {for_reader(key, caregiver=True) for key in CAREGIVER_WORDING}
+    keys |= set(UNATTRIBUTED_WORDING.values())
     return keys
 
 

@@ -246,3 +246,31 @@ def test_the_timeline_says_a_picture_came(phone, client, admin_token, patient, a
     assert sign_in(browser, "Nina Nurse").status_code == 302
     page = browser.get(f"/dashboard/patients/{patient['id']}").get_data(as_text=True)
     assert "Text from patient with 1 picture (not shown" in page
+
+
+@pytest.mark.parametrize("media", ["99999999999999999999", "10", "-1"])
+def test_a_red_flag_with_an_odd_num_media_is_stored_and_pages(phone, client, admin_token, patient, config, media):
+    """Review: NumMedia past SQLite's integer ("99999999999999999999") failed the webhook with a 500 (OverflowError
+    storing media_count): the text, a red flag here, was never stored, so no nurse was paged. Twilio sends at most
+    10 (https://www.twilio.com/docs/messaging/guides/webhook-request); the count is kept within 0-10."""
+    assert phone.text("o2 85", media=media).status_code == 200
+    assert texts_to(client, admin_token, NURSES[0])  # SOP 5 Grade 1 Home: new hypoxia (< 90%) recontacts urgently
+    stored = connect(config["database"]["path"]).execute(
+        "SELECT media_count FROM messages WHERE direction = 'in' ORDER BY id DESC LIMIT 1").fetchone()[0]
+    assert stored == (10 if media != "-1" else 0)
+
+
+def test_the_alert_page_and_the_episode_summary_say_a_picture_came(phone, client, admin_token, patient, app):
+    """Review of e9f9197: the timeline said a picture came, but the alert's page (what the paged nurse reads of the
+    patient's texts) and the episode summary for the chart showed its words alone, or an empty quote for a picture
+    sent alone: the nurse calling back never knew the patient had sent a photo (of a rash, of the thermometer)."""
+    from test_caregivers import dashboard
+
+    phone.text("please call me", media=1)
+    phone.text("", media=2)
+    [alert] = client.get("/api/v1/alerts", query_string={"status": "all"}, headers=auth(admin_token)).get_json()
+    page = dashboard(app, f"/dashboard/alerts/{alert['id']}")
+    assert "please call me" in page and "with 1 picture (not shown" in page, page
+    assert "with 2 pictures (not shown" in page
+    summary = dashboard(app, f"/dashboard/patients/{patient['id']}/summary")
+    assert "with 1 picture (not shown" in summary and "with 2 pictures (not shown" in summary

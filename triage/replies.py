@@ -45,8 +45,15 @@ CAREGIVER_WORDING = {"episode_end": "caregiver_episode_end", "opted_out": "careg
                      "reply_readings_noted": "caregiver_readings_noted", "reply_thanks": "caregiver_thanks",
                      "reply_no_fever_noted": "caregiver_no_fever_noted", "reply_still_urgent": "caregiver_still_urgent",
                      "reply_paused": "caregiver_paused", "reply_picture": "caregiver_picture",
+                     # "Check-in texts are not active for you": the patient's ended, not the caregiver's
+                     "already_stopped": "caregiver_already_stopped",
                      # the SOP's signs (line 64) as the caregiver's welcome gave them: "if {first_name} has ..."
                      "reply_fever_safety_net": "caregiver_signs"}
+# A caregiver's wording that names no patient, for a phone caring for several whose text is not yet attributed
+# (monitoring.caregiver_texts._page_unattributed): the first instruction of a page (texted_instructions) said to
+# the person at the bedside. The urgent keys name no one already; the patient's "Your nurse ... will call you. If
+# you feel worse" spoke to the caregiver as the patient.
+UNATTRIBUTED_WORDING = {"reply_clinician_review": "caregiver_review_unattributed"}
 # Sent even to a number whose replies are paused by a flood (docs/operations.md): red flags, and what
 # changes the monitoring itself.
 ALWAYS_REPLY = ("reply_urgent_in_hours", "reply_urgent_after_hours", "reply_still_urgent", "episode_end", "opted_out",
@@ -260,13 +267,18 @@ def device_keys(assessment: Assessment, last_advice: str | None, news: bool) -> 
     return (assessment.instructions[0], *extra)
 
 
-def for_reader(key: str, *, caregiver: bool = False, replies_paused: bool = False) -> str:
+def for_reader(key: str, *, caregiver: bool = False, replies_paused: bool = False, patient_known: bool = True) -> str:
     """The key as sent to one phone: "reply_paused" instead of anything not in ALWAYS_REPLY while the phone's
     replies are paused by a flood; a caregiver's own wording (CAREGIVER_WORDING) where the patient's would
-    speak to the wrong person."""
+    speak to the wrong person, and, while which patient a caregiver's text is about is not known
+    (`patient_known` False), the one that names no patient (UNATTRIBUTED_WORDING)."""
     if replies_paused and key not in ALWAYS_REPLY:
         return "reply_paused"
-    return CAREGIVER_WORDING.get(key, key) if caregiver else key
+    if not caregiver:
+        return key
+    if not patient_known and key in UNATTRIBUTED_WORDING:
+        return UNATTRIBUTED_WORDING[key]
+    return CAREGIVER_WORDING.get(key, key)
 
 
 def everyone_reads(key: str) -> bool:

@@ -19,6 +19,8 @@ from typing import Any
 
 import phonenumbers
 
+from triage.replies import CAREGIVER_WORDING
+
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 log = logging.getLogger("crswatch.texts")
 LANGUAGES = ("en", "es")
@@ -247,9 +249,16 @@ def reasons_text(codes: Iterable[str], language: str | None) -> str:
     return ", ".join(reason_label(code, language) for code in codes)
 
 
+# The caregiver twins the interpreter signed off with issue 13's page (a later change is listed by key below).
+CAREGIVER_TWINS_SIGNED_OFF = frozenset({"caregiver_episode_end", "caregiver_opted_out", "caregiver_opted_in",
+                                        "caregiver_help", "caregiver_signs", "caregiver_urgent_after_hours"})
 # Spanish texts changed since the interpreter last read the page: the sign-off column says so until they sign it
 # off (then the key leaves this table). Key -> what changed and why.
 AWAITING_INTERPRETER: dict[str, str] = {
+    # every caregiver twin of a patient's reply (triage.replies.CAREGIVER_WORDING, issue 13: said of the patient by
+    # name, "give" for "take") until the interpreter signs it off; a twin added later is listed here by itself
+    **{twin: f"awaiting the interpreter (2026-12-01): new; {key} in a caregiver's words"
+       for key, twin in CAREGIVER_WORDING.items() if twin not in CAREGIVER_TWINS_SIGNED_OFF},
     "reply_med_recorded": "awaiting the interpreter (2026-12-01): the next dose only if there is a fever then (SOP 5 "
                           "Grade 1 Home: can repeat, if recurrent fever, >= 6-8 h later)",
     "reply_med_too_soon": "awaiting the interpreter (2026-12-01): the next dose only if there is a fever then (SOP 5 "
@@ -267,19 +276,6 @@ AWAITING_INTERPRETER: dict[str, str] = {
                        "(SOP 5 Grade 1 Home: < 90 mm Hg systolic), as reply_fever_safety_net says it, for presion baja",
     "caregiver_review_unattributed": "awaiting the interpreter (2026-12-01): new; reply_clinician_review to a "
                                      "caregiver of several patients before they say which one",
-    # the patient's replies in a caregiver's words (issue 13): said of the patient by name, "give" for "take"
-    **{key: f"awaiting the interpreter (2026-12-01): new; {twin} in a caregiver's words" for key, twin in (
-        ("caregiver_reply_routine", "reply_routine"), ("caregiver_fever_home_care", "reply_fever_home_care"),
-        ("caregiver_fever_wait", "reply_fever_wait"), ("caregiver_clinician_review", "reply_clinician_review"),
-        ("caregiver_reading_unsure", "reply_reading_unsure"), ("caregiver_unreadable", "reply_unreadable"),
-        ("caregiver_med_recorded", "reply_med_recorded"), ("caregiver_med_may_take", "reply_med_may_take"),
-        ("caregiver_med_too_soon", "reply_med_too_soon"), ("caregiver_med_daily_max", "reply_med_daily_max"),
-        ("caregiver_other_medicine", "reply_other_medicine"), ("caregiver_symptoms_noted", "reply_symptoms_noted"),
-        ("caregiver_readings_noted", "reply_readings_noted"), ("caregiver_thanks", "reply_thanks"),
-        ("caregiver_no_fever_noted", "reply_no_fever_noted"), ("caregiver_still_urgent", "reply_still_urgent"),
-        ("caregiver_paused", "reply_paused"), ("caregiver_picture", "reply_picture"),
-        ("caregiver_already_stopped", "already_stopped"),
-    )},
 }
 
 

@@ -120,7 +120,9 @@ def _record(clinic: Clinic, device: dict[str, Any], incoming: fhir_ingest.Incomi
                 "code": incoming.code, "effective_at": key[2], "value_key": value_key, "created_at": to_text(now)})
     except sqlite3.IntegrityError:  # the same reading raced in from another request of the same hub
         seen = _seen(clinic, key, incoming)
-        assert seen is not None, key  # the row the constraint found
+        if seen is None:  # another constraint, or the racing row's values read differently: never a bare 500
+            raise FhirError(409, "this Observation conflicts with one recorded at the same moment; send it again",
+                            "Observation.effectiveDateTime", "conflict") from None
         return _duplicate(clinic, seen, incoming)
     return Entry(201, _observation(clinic, reading["id"], incoming.kind), effective_at=incoming.effective_at,
                  triaged=Triaged(incoming.patient, reading["episode_id"], assessment, next_checkin,

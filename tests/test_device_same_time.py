@@ -35,3 +35,23 @@ def test_a_blood_pressure_is_the_same_reading_only_with_both_values(client, runn
     assert post(client, device, observation("bp", (84, 76), START)).status_code == 201
     readings = client.get(f"/api/v1/patients/{patient['id']}", headers=auth(admin_token)).get_json()["readings"]
     assert sorted(reading["systolic"] for reading in readings) == [84, 118]
+
+
+def test_a_constraint_the_duplicate_check_cannot_explain_is_a_409_not_a_500(client, runner, admin_token, patient,
+                                                                           monkeypatch):
+    """The IntegrityError branch finds the row that raced in; when it finds none (another constraint, values read
+    back differently), the hub is told to send it again (409 OperationOutcome), never a bare 500."""
+    import sqlite3
+
+    from monitoring import device_readings
+
+    device = add_device(runner, "Ring oximeter", patient["id"])
+
+    def refusing(*args, **kwargs):
+        raise sqlite3.IntegrityError("UNIQUE constraint failed")
+
+    monkeypatch.setattr(device_readings, "insert", refusing)
+    response = post(client, device, observation("spo2", 97, START))
+    assert response.status_code == 409, response.get_json()
+    assert response.get_json()["resourceType"] == "OperationOutcome"
+    assert "send it again" in response.get_json()["issue"][0]["diagnostics"]

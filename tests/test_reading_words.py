@@ -3,7 +3,7 @@ and whether the nurse is paged (break-it pass on reading words: corrections, ord
 from __future__ import annotations
 
 import pytest
-from conftest import NURSES, PATIENT_PHONE, START, texts_to
+from conftest import NURSES, PATIENT_PHONE, START, enroll, texts_to
 
 from messages.parse import parse
 from monitoring.store import connect
@@ -96,6 +96,12 @@ def pages(client, admin_token) -> list[str]:
     return [m["body"] for n in NURSES for m in texts_to(client, admin_token, n)]
 
 
+def _enrolled(client, admin_token, runner, **baseline) -> None:
+    """A patient enrolled with the baselines given (`baseline_systolic`, `baseline_spo2`) and their first prompt sent."""
+    enroll(client, admin_token, **baseline)
+    assert runner.invoke(args=["tick"]).exit_code == 0
+
+
 @pytest.mark.parametrize("body, spo2, said", [
     ("o2 in the 80s", 80, "in the 80s"),
     ("oxygen in the high 80s", 87, "in the high 80s"),
@@ -125,9 +131,7 @@ def test_a_decade_pages_a_patient_whose_own_floor_is_inside_it(phone, client, ad
     """A patient with chronic lung disease has their own floor (baseline SpO2 85: triage.rules.spo2_floor). "o2 in the
     80s" may be 81: read as 89 (the decade's highest, as "under 90" is read) it would not page; read as its lowest it
     does, and the nurse reads the words (SOP 5 Grade 1 Home: new hypoxia)."""
-    from conftest import enroll
-    enroll(client, admin_token, baseline_spo2=85)
-    assert runner.invoke(args=["tick"]).exit_code == 0
+    _enrolled(client, admin_token, runner, baseline_spo2=85)
     phone.text("o2 in the 80s")
     [page] = pages(client, admin_token)
     assert "low oxygen in the 80s (floor 85%)" in page, page
@@ -493,9 +497,7 @@ def test_a_systolic_said_as_a_decade_pages_with_the_patients_words(phone, client
     """SOP 5 Grade 1 Home: "< 10 mm Hg below baseline AND < 90 mm Hg systolic". A decade is its lowest value, as for a
     saturation, and the page says the words: "bp in the high 80s" was stored and paged as SBP 80, a number never sent
     and, beside a baseline of 97, 17 below it where 87 is 10."""
-    from conftest import enroll
-    enroll(client, admin_token, baseline_systolic=baseline)
-    assert runner.invoke(args=["tick"]).exit_code == 0
+    _enrolled(client, admin_token, runner, baseline_systolic=baseline)
     phone.text(body)
     assert [row[1] for row in readings(config)] == [systolic]
     [page] = pages(client, admin_token)
@@ -505,9 +507,7 @@ def test_a_systolic_said_as_a_decade_pages_with_the_patients_words(phone, client
 def test_a_high_80s_pressure_ten_below_baseline_pages_no_one(phone, client, admin_token, config, clock, runner):
     """Baseline 97, "bp in the high 80s": 87-89 is at most 10 below it, not the SOP's "more than 10 below" (SOP 5 Grade
     1 Home). Read as 80 it paged URGENT."""
-    from conftest import enroll
-    enroll(client, admin_token, baseline_systolic=97)
-    assert runner.invoke(args=["tick"]).exit_code == 0
+    _enrolled(client, admin_token, runner, baseline_systolic=97)
     phone.text("bp in the high 80s")
     assert [row[1] for row in readings(config)] == [87]
     assert pages(client, admin_token) == []
@@ -537,11 +537,9 @@ def test_every_worded_value_in_one_text_keeps_the_page_within_its_budget(phone, 
     """The longest words a decade may put on a page ("in the mid to high 80s", twice) beside a fever and the SOP's
     neuro signs: the page stays within its segment budget with its reasons and values whole (SOP 5 Grade 1 Home: the
     nurse must see the hypoxia, the pressure and the signs)."""
-    from conftest import enroll
 
     from messages.texts import SEGMENT_BUDGET, segments
-    enroll(client, admin_token, baseline_systolic=125)
-    assert runner.invoke(args=["tick"]).exit_code == 0
+    _enrolled(client, admin_token, runner, baseline_systolic=125)
     phone.text("temp 103.8 o2 mid to high 80s bp mid to high 80s, hes confused dizzy and weak")
     [page] = pages(client, admin_token)
     assert segments(page) <= SEGMENT_BUDGET["nurse_alert"], page
@@ -557,9 +555,7 @@ def test_a_systolic_that_fell_pages(phone, client, admin_token, config, clock, r
     """"bp 110 but dropped to 85" read 110 alone and the 85 as an implausible temperature ("measure again"): no page for
     a systolic under 90 and 35 below a baseline of 120 (SOP 5 Grade 1 Home: "< 10 mm Hg below baseline AND < 90 mm Hg
     systolic"). Two readings of one vital keep the worst."""
-    from conftest import enroll
-    enroll(client, admin_token, baseline_systolic=120)
-    assert runner.invoke(args=["tick"]).exit_code == 0
+    _enrolled(client, admin_token, runner, baseline_systolic=120)
     phone.text(body)
     assert [row[1] for row in readings(config)] == [85]
     [page] = pages(client, admin_token)
@@ -570,9 +566,7 @@ def test_a_systolic_that_fell_pages(phone, client, admin_token, config, clock, r
 def test_a_systolic_that_fell_into_a_decade_pages(phone, client, admin_token, config, clock, runner, body):
     """"bp 120 now in the 80s" read 120 alone: no page for a systolic under 90 and more than 10 below a baseline of 120
     (SOP 5 Grade 1 Home: "< 10 mm Hg below baseline AND < 90 mm Hg systolic"). The decade's lowest value is read."""
-    from conftest import enroll
-    enroll(client, admin_token, baseline_systolic=120)
-    assert runner.invoke(args=["tick"]).exit_code == 0
+    _enrolled(client, admin_token, runner, baseline_systolic=120)
     phone.text(body)
     assert [row[1] for row in readings(config)] == [80]
     [page] = pages(client, admin_token)
@@ -673,9 +667,7 @@ def test_a_number_another_vitals_word_follows_is_not_the_same_vital_again(phone,
     of 72: false URGENT pages for a new hypoxia or a pressure under 90 (SOP 5 Grade 1 Home, line 64: new hypoxia < 90%;
     systolic < 90 and more than 10 below baseline) for a patient whose oxygen and pressure are fine. A false page teaches
     nurses to ignore the pager. The number is the vital its own words name, never the same vital again."""
-    from conftest import enroll
-    enroll(client, admin_token, baseline_systolic=125)
-    assert runner.invoke(args=["tick"]).exit_code == 0
+    _enrolled(client, admin_token, runner, baseline_systolic=125)
     phone.text(body)
     assert [row[:2] for row in readings(config)] == [(spo2, systolic)]
     assert pages(client, admin_token) == []
@@ -717,9 +709,7 @@ def test_a_pressure_that_fell_since_yesterday_is_no_pair(phone, client, admin_to
     """"bp 118 yesterday 84 today" was read as 118/84, the pair side by side once the time reader took "yesterday": a
     systolic of 84, 41 below a baseline of 125, went unpaged (SOP 5 Grade 1 Home, line 64: "< 10 mm Hg below baseline
     AND < 90 mm Hg systolic"). Two readings of one vital keep the worst."""
-    from conftest import enroll
-    enroll(client, admin_token, baseline_systolic=125)
-    assert runner.invoke(args=["tick"]).exit_code == 0
+    _enrolled(client, admin_token, runner, baseline_systolic=125)
     phone.text(body)
     assert [row[1] for row in readings(config)] == [systolic]
     [page] = pages(client, admin_token)
@@ -769,9 +759,7 @@ def test_a_fall_with_a_time_between_is_read_and_paged(phone, client, admin_token
     temperature ("measure again"): a new hypoxia, or a systolic under 90 and 34 below a baseline of 118, went unpaged
     (SOP 5 Grade 1 Home, line 64: new hypoxia < 90%; systolic < 90 and more than 10 below baseline). A time between two
     numbers of one vital is a then-word; the worst is kept."""
-    from conftest import enroll
-    enroll(client, admin_token, baseline_systolic=125)
-    assert runner.invoke(args=["tick"]).exit_code == 0
+    _enrolled(client, admin_token, runner, baseline_systolic=125)
     phone.text(body)
     assert readings(config) == [reading]
     [page] = pages(client, admin_token)
@@ -826,9 +814,7 @@ def test_a_vital_said_again_after_a_part_of_the_day_is_read_and_paged(phone, cli
     is kept, as for "bp 118 at 2pm 84 now"."""
     parsed = parse(body)
     assert (parsed.spo2, parsed.systolic, parsed.implausible) == (spo2, systolic, ())
-    from conftest import enroll
-    enroll(client, admin_token, baseline_systolic=125)
-    assert runner.invoke(args=["tick"]).exit_code == 0
+    _enrolled(client, admin_token, runner, baseline_systolic=125)
     phone.text(body)
     assert [row[:2] for row in readings(config)] == [(spo2, systolic)]
     [page] = pages(client, admin_token)
@@ -1015,9 +1001,7 @@ def test_a_vital_said_again_before_and_after_pages(phone, client, admin_token, c
     """"sats 94 before the walk 86 after", "bp 128/80 this morning 86/50 now": the later number was read as an
     implausible temperature or as the cuff's pulse, a new hypoxia or a systolic under 90 and more than 10 below a
     baseline of 125 unpaged (SOP 5 Grade 1 Home, line 64). The worst is kept and paged."""
-    from conftest import enroll
-    enroll(client, admin_token, baseline_systolic=125)
-    assert runner.invoke(args=["tick"]).exit_code == 0
+    _enrolled(client, admin_token, runner, baseline_systolic=125)
     phone.text(body)
     assert [row[:2] for row in readings(config)] == [(spo2, systolic)]
     [page] = pages(client, admin_token)
@@ -1108,9 +1092,7 @@ def test_a_number_with_a_dose_unit_is_never_the_same_vital_again(phone, client, 
                                                                  body, systolic, spo2, dose_mg):
     """"bp 120 after 80 mg tylenol" read 80 as the systolic again: a false URGENT page for a pressure under 90 and 40
     below baseline (SOP 5 Grade 1 Home, line 64), and the dose's strength lost. A number with a unit is that unit's."""
-    from conftest import enroll
-    enroll(client, admin_token, baseline_systolic=120)
-    assert runner.invoke(args=["tick"]).exit_code == 0
+    _enrolled(client, admin_token, runner, baseline_systolic=120)
     parsed = parse(body)
     assert (parsed.systolic, parsed.spo2) == (systolic, spo2)
     assert [m.dose_mg for m in parsed.medications] == [dose_mg]
@@ -1151,9 +1133,7 @@ def test_a_vital_again_in_number_words_is_read_and_paged(phone, client, admin_to
     """"sats ninety four then eighty six": the second number in words was left words (not a temperature, no label right
     before it), and the new hypoxia of 86 went unpaged (SOP 5 Grade 1 Home, line 64: < 90%; systolic < 90 and more than
     10 below baseline). After the vital's first number and a then-word it is that vital's, as "sats 94 then 86" is."""
-    from conftest import enroll
-    enroll(client, admin_token, baseline_systolic=125)
-    assert runner.invoke(args=["tick"]).exit_code == 0
+    _enrolled(client, admin_token, runner, baseline_systolic=125)
     parsed = parse(body)
     assert (parsed.spo2, parsed.systolic, parsed.spo2_said, parsed.systolic_said) == (spo2, systolic, None, None)
     phone.text(body)

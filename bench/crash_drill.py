@@ -118,6 +118,18 @@ def text(port: int, sender: str, body: str, sid: str) -> int:
         return 0
 
 
+def queued_count(db_path) -> int:
+    """Texts in the hand-over queue beside the database (monitoring.inbound): handed over, not yet acted on."""
+    queue = f"{db_path}-inbound"
+    if not os.path.exists(queue):
+        return 0
+    conn = sqlite3.connect(queue)
+    try:
+        return int(conn.execute("SELECT COUNT(*) FROM inbound").fetchone()[0])
+    finally:
+        conn.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, default=200)
@@ -189,10 +201,11 @@ lease_seconds = 5
         statuses += list(pool.map(answer, enumerate(burst[half:], start=half)))
     burst_accepted = [phone for phone, status in statuses if status == 200]
     service.kill9()
-    waiting = db.execute("SELECT COUNT(*) FROM messages WHERE direction = 'in' AND processed_at IS NULL").fetchone()[0]
-    # handed over: answered 200 at their commit, the scheduler was to act on them (monitoring.inbound)
-    handed = db.execute("SELECT COUNT(*) FROM messages WHERE direction = 'in' AND processed_at IS NULL "
-                        "AND status = 'waiting'").fetchone()[0]
+    # handed over: answered 200 at their commit to the hand-over queue, the scheduler was to act on them
+    # (monitoring.inbound)
+    handed = queued_count(db_path)
+    waiting = handed + db.execute("SELECT COUNT(*) FROM messages WHERE direction = 'in' "
+                                  "AND processed_at IS NULL").fetchone()[0]
     say(f"kill -9 with {sent} of {len(phones)} prompts delivered, right after {len(burst_accepted)} texts were "
         f"answered 200; {waiting} stored and not yet processed at the kill ({handed} handed over to the scheduler)")
     state = dict(db.execute("SELECT status, COUNT(*) FROM messages WHERE direction = 'out' GROUP BY status").fetchall())

@@ -197,13 +197,22 @@ def processed(db_path: str, wait: float = 120) -> tuple[int, float]:
     try:
         while True:
             left, done = db.execute(
-                "SELECT COUNT(*) FILTER (WHERE processed_at IS NULL AND status IN ('waiting', 'received')), "
+                "SELECT COUNT(*) FILTER (WHERE processed_at IS NULL AND status = 'received'), "
                 "COUNT(*) FILTER (WHERE processed_at IS NOT NULL) FROM messages WHERE direction = 'in'").fetchone()
+            if os.path.exists(db_path + "-inbound"):  # handed over, not yet moved into messages (monitoring.inbound)
+                left += db.execute("SELECT COUNT(*) FROM queue.inbound").fetchone()[0] if attached(db, db_path) else 0
             if left == 0 or time.monotonic() > deadline:
                 return done, time.monotonic()
             time.sleep(0.01)
     finally:
         db.close()
+
+
+def attached(db, db_path: str) -> bool:
+    """Attach the hand-over queue beside the database as `queue` once (its table may not be there yet)."""
+    if not db.execute("SELECT 1 FROM pragma_database_list WHERE name = 'queue'").fetchone():
+        db.execute("ATTACH DATABASE ? AS queue", [db_path + "-inbound"])
+    return bool(db.execute("SELECT 1 FROM queue.sqlite_master WHERE name = 'inbound'").fetchone())
 
 
 def processing_lag(db_path: str, since: str) -> tuple[float, float, int]:

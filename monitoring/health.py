@@ -10,7 +10,7 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from monitoring import operator
+from monitoring import inbound, operator
 from monitoring.clinic import Clinic
 from monitoring.staff import staff_by_phone
 from monitoring.store import from_text, storage_fault, to_text
@@ -21,7 +21,7 @@ PAGE_LATE = timedelta(minutes=2)
 TEXT_LATE = timedelta(minutes=15)
 # The scheduler's heartbeat may be this much older than its poll before the check fails.
 HEARTBEAT_SLACK = timedelta(seconds=60)
-# A text a webhook handed over to the scheduler (monitoring.inbound, status 'waiting') is acted on within a second
+# A text a webhook handed over to the scheduler (monitoring.inbound's hand-over queue) is acted on within a second
 # or two; one waiting this long means the scheduler is not reading patients' texts, though it may still beat.
 WAITING_LATE = timedelta(seconds=60)
 WRITE_PROBE_TIMEOUT_S = 2.0
@@ -94,10 +94,14 @@ def _clock(clinic: Clinic, now: datetime) -> dict[str, Any]:
 
 
 def oldest_waiting(clinic: Clinic, now: datetime) -> tuple[timedelta | None, int]:
-    """(how long the oldest text handed over to the scheduler has waited, how many wait): status 'waiting'."""
-    rows = clinic.db.execute(
-        "SELECT MIN(created_at), COUNT(*) FROM messages INDEXED BY messages_unprocessed WHERE direction = 'in' "
-        "AND processed_at IS NULL AND status = 'waiting'").fetchall()
+    """(how long the oldest text handed over to the scheduler has waited, how many wait): the hand-over queue
+    beside the database (monitoring.inbound.hand_over_queue; none while its file does not exist)."""
+    if not inbound.queue_file_exists(clinic.config["database"]["path"]):
+        return None, 0
+    queue = inbound.hand_over_queue(clinic)
+    if queue is None:
+        return None, 0
+    rows = queue.conn.execute("SELECT MIN(created_at), COUNT(*) FROM inbound").fetchall()
     oldest, waiting = rows[0][0], int(rows[0][1])
     return (max(now - from_text(oldest), timedelta(0)) if oldest else None), waiting
 

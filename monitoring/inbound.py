@@ -5,10 +5,11 @@ the row stays unprocessed and `process_pending` (run by every tick) tries it aga
 
 Who acts on it (issue 19): in a gunicorn worker (no scheduler of its own), while the scheduler in its own
 process holds its lease, freshly renewed (it delivers every reply and page, so nothing the text causes leaves
-without it), the webhook answers Twilio right after that commit and hands the text over (status 'waiting').
-The scheduler's inbound thread, woken by its watch within WATCH_SECONDS, acts on every waiting text
+without it), the webhook commits the text to the hand-over queue, a file beside the database with its own write
+lock (hand_over_queue), answers Twilio right after that commit, and so hands the text over. The scheduler's
+inbound thread, woken by its watch within WATCH_SECONDS, moves every queued text into messages and acts on it
 (`process_waiting`), several to a transaction, and wakes the run to deliver what they queued; each pass acts on
-any still waiting before its other work. Otherwise (`serve`, its scheduler in the same process; the simulator;
+any still queued before its other work. Otherwise (`serve`, its scheduler in the same process; the simulator;
 the cron `flask tick`; a scheduler that died) the request acts on the text itself, and a worker first takes
 over what a dead scheduler left waiting. Each text is acted on once, whoever gets it: the transaction that acts
 on it marks it processed, and skips a text already marked.
@@ -21,6 +22,7 @@ tick's time for a text the tick retries), which the assessment, the alert, the c
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sqlite3
 import time
@@ -45,7 +47,17 @@ from monitoring.clinic import Clinic
 from monitoring.outbox import queue_text
 from monitoring.rows import Episode, Patient
 from monitoring.staff import staff_by_phone
-from monitoring.store import active_episode, from_text, patient_by_id, to_text, transaction, utcnow
+from monitoring.store import (
+    Database,
+    StoreBusy,
+    active_episode,
+    connect,
+    from_text,
+    patient_by_id,
+    to_text,
+    transaction,
+    utcnow,
+)
 from triage import replies
 from triage.model import Assessment
 
@@ -61,8 +73,8 @@ PENDING_PER_SENDER = 10
 UNKNOWN_SENDER_QUIET = timedelta(hours=24)  # one generic reply a day, so two robots never ping-pong
 # Texts one transaction of `process_waiting` acts on at most, and the time it keeps the write lock before it
 # commits what it has (each webhook's inbound commit waits for it: the p99 at 200 texts/s stays under 10 ms).
-WAITING_BATCH = 32
-WAITING_BATCH_SECONDS = 0.004
+WAITING_BATCH = 128
+WAITING_BATCH_SECONDS = 0.015
 # ... while WAITING_BACKLOG texts or more are left; with fewer (texts arriving at a steady rate, not a flood) a
 # transaction keeps the lock no longer than WAITING_BATCH_SECONDS_LIGHT: a webhook then waits less for it (measured,
 # bench/webhook.py: the p99 at 200 texts/s was 10.3 ms with 4 ms throughout, 6.0 ms so; throughput the same).
@@ -74,17 +86,19 @@ WAITING_YIELD_SECONDS = 0.001
 # How far after a pass's time a waiting text may have been stored by a webhook racing the pass (it waits for the
 # next pass); one stored further ahead arrived before the wall clock stepped back (process_waiting).
 ARRIVED_AHEAD = timedelta(seconds=1)
-# Texts a webhook that finds no live scheduler takes over from a dead one's waiting queue, beside its own.
+# Texts a webhook that finds no live scheduler takes over from a dead one's hand-over queue, beside its own.
 ADOPTED_PER_TEXT = 5
 
 
 @dataclass
 class Received:
-    """What `receive_sms` did: the stored text's messages id (None for a duplicate), and whether Twilio
-    sent a MessageSid already stored (a webhook retry: nothing is stored or done again)."""
+    """What `receive_sms` did: the stored text's messages id (None for a duplicate or a text handed over), whether
+    Twilio sent a MessageSid already stored (a webhook retry: nothing is stored or done again), and the text's id
+    in the hand-over queue (None: not handed over)."""
 
     message_id: int | None
     duplicate: bool
+    queued: int | None = None
 
 
 @dataclass(frozen=True)
@@ -145,12 +159,22 @@ def receive_sms(clinic: Clinic, *, sender: str, to: str, body: str, sid: str, ha
     the tick, unless the text may be a red flag. Never raises for a processing failure: the text is kept,
     the failure counted, and the tick retries it (MAX_PROCESSING_ATTEMPTS, then a clinician_review alert).
     `hand_over`: the caller has no scheduler in its own process (a gunicorn worker beside `flask --app app
-    scheduler`): while the scheduler elsewhere runs (scheduler_processes), the text is stored 'waiting' and
-    left to it, and this returns at its commit. False (the simulator, `serve` with its own scheduler, whose
-    thread acting at once is quickest and gains no core by handing over): acted on here. `media`: the pictures
-    (or other media) the text carried, Twilio's NumMedia (an MMS); only counted (within 0-MAX_MEDIA), never fetched."""
+    scheduler`): while the scheduler elsewhere runs (scheduler_processes), the text is committed to the hand-over
+    queue (hand_over_queue) and left to it, and this returns at that commit. False (the simulator, `serve` with
+    its own scheduler, whose thread acting at once is quickest and gains no core by handing over): acted on here.
+    `media`: the pictures (or other media) the text carried, Twilio's NumMedia (an MMS); only counted (within
+    0-MAX_MEDIA), never fetched. Raises sqlite3.DatabaseError or StoreBusy when the text cannot be stored (the
+    webhook answers 503 and Twilio sends it again)."""
     arrived = utcnow()
     stamp = to_text(arrived)
+    media = min(max(0, media), MAX_MEDIA)
+    if hand_over and scheduler_processes(clinic, arrived):
+        queue = _hand_over_queue_or_none(clinic)
+        if queue is not None:  # the scheduler moves it into messages and acts on it: process_waiting
+            try:
+                return _queue_text(queue, sender=sender, to=to, body=body, sid=sid, media=media, stamp=stamp)
+            except (sqlite3.Error, StoreBusy):  # locked past its wait, full, read-only: the database may still take it
+                log.exception("the hand-over queue refused text %s; storing it and acting on it here", sid)
     # Read before the write lock (issue 19: every worker's text waits while one holds it), each read safe to
     # be a moment old: a MessageSid stored since is refused by messages.sid's UNIQUE constraint at the INSERT
     # (IntegrityError: a duplicate, as below); who the phone belongs to is as of the text's arrival, as the
@@ -159,9 +183,50 @@ def receive_sms(clinic: Clinic, *, sender: str, to: str, body: str, sid: str, ha
     # and a text from the same number committed meanwhile only moves it by one (the reply budget's count, taken
     # with it, is one too: care.reply_budget_spent). patient_id's foreign key cannot fail on a patient read
     # here: patients are never deleted.
+    if hand_over:  # no live scheduler: what a dead one left queued was sent before this text, so taken in first
+        _adopt_waiting(clinic, arrived)
     version = _data_version(clinic)
     if clinic.db.execute("SELECT 1 FROM messages WHERE sid = ?", [sid]).fetchone():
         return Received(None, True)
+    arrival = _arrival(clinic, sender, body, arrived)
+    try:
+        with transaction(clinic.db):
+            message = _store(clinic, arrival, sender=sender, to=to, body=body, sid=sid, media=media, stamp=stamp,
+                             now_stamp=stamp)
+    except sqlite3.IntegrityError:  # the same MessageSid raced in on another worker
+        return Received(None, True)
+    message_id = message["id"]
+    if arrival.deferred:
+        log.warning("inbound message %s deferred: its number sent %s texts in a minute", message_id, arrival.recent)
+        return Received(message_id, False)
+    known = _Known(message, arrival.own, arrival.cared, version, arrival.in_reply_window + 1)
+    now = utcnow()  # the processing's one reading of the clock
+    try:
+        process(clinic, message_id, known, now=now, received={sender: arrival.in_reply_window + 1})
+    except Exception:
+        log.exception("inbound message %s kept but not processed; the next tick retries it", message_id)
+        _note_failure(clinic, message_id, now)
+    return Received(message_id, False)
+
+
+@dataclass(frozen=True)
+class _Arrival:
+    """Who sent a text and how many its number had sent, read as it arrived (receive_sms) or as the scheduler
+    takes it from the hand-over queue (_take_in): `own` the phone's patient, `cared` the patients it is a
+    caregiver for (None: not looked up), `patient` the one the text is stored against; `recent` its number's
+    texts in INBOUND_BURST_WINDOW before it, `in_reply_window` in care.REPLY_WINDOW; `deferred`: past the flood
+    limit and no red flag in it (the tick works it off)."""
+
+    own: Patient | None
+    cared: caregiver_texts.Cared | None
+    patient: Patient | None
+    recent: int
+    in_reply_window: int
+    deferred: bool
+
+
+def _arrival(clinic: Clinic, sender: str, body: str, arrived: datetime) -> _Arrival:
+    """Who sent the text and the flood count (_Arrival), as of now. `arrived`: aware UTC, when it arrived."""
     # the patient with an active episode on this phone, else the newest patient with it; else the one
     # patient this phone is a caregiver for (None when it cares for several: caregiver_texts asks which)
     own = _own_patient(clinic, sender)
@@ -173,39 +238,26 @@ def receive_sms(clinic: Clinic, *, sender: str, to: str, body: str, sid: str, ha
         [to_text(arrived - INBOUND_BURST_WINDOW), sender,
          to_text(arrived - max(INBOUND_BURST_WINDOW, care.REPLY_WINDOW))]).fetchone()
     deferred = recent >= INBOUND_BURST and not _may_be_red_flag(clinic, body, arrived)
-    handed_over = hand_over and not deferred and scheduler_processes(clinic, arrived)
-    try:
-        with transaction(clinic.db):
-            message = clinic.db.conn.execute(  # the stored row as it is, defaults too, without reading it back
-                "INSERT INTO messages (direction, to_number, from_number, body, kind, patient_id, status, sid, "
-                "created_at, updated_at, media_count) VALUES ('in', ?, ?, ?, 'reply', ?, ?, ?, ?, ?, ?) RETURNING *",
-                [to, sender, body, patient.id if patient else None,
-                 "deferred" if deferred else "waiting" if handed_over else "received",
-                 sid, stamp, stamp, min(max(0, media), MAX_MEDIA)]).fetchall()[0]  # read to the end: no statement left open at COMMIT
-    except sqlite3.IntegrityError:  # the same MessageSid raced in on another worker
-        return Received(None, True)
-    message_id = message["id"]
-    if deferred:
-        log.warning("inbound message %s deferred: its number sent %s texts in a minute", message_id, recent)
-        return Received(message_id, False)
-    if handed_over:  # the scheduler acts on it within a pass: process_waiting
-        return Received(message_id, False)
-    known: _Known | None = _Known(message, own, cared, version, in_reply_window + 1)
-    now = utcnow()  # the processing's one reading of the clock
-    # a worker that found no live scheduler: what a dead one left waiting is this worker's too, sent before this one,
-    # so acted on first, in their order (serve and the simulator leave them to their scheduler)
-    if hand_over and _adopt_waiting(clinic, now, before=message_id):
-        known = None  # they may have changed what was read for this one (a STOP, a caregiver's answer)
-    try:
-        process(clinic, message_id, known, now=now, received={sender: in_reply_window + 1})
-    except Exception:
-        log.exception("inbound message %s kept but not processed; the next tick retries it", message_id)
-        _note_failure(clinic, message_id, now)
-    return Received(message_id, False)
+    return _Arrival(own, cared, patient, int(recent), int(in_reply_window), deferred)
+
+
+def _store(clinic: Clinic, arrival: _Arrival, *, sender: str, to: str, body: str, sid: str, media: int,
+           stamp: str, now_stamp: str) -> sqlite3.Row:
+    """INSERT the inbound text into messages, inside the caller's transaction: 'deferred' past the flood limit,
+    else 'received' (acted on next, in the same or the next transaction). Its row as stored (defaults too,
+    without reading it back). `stamp`: when it arrived (created_at); `now_stamp`: when it is stored (updated_at).
+    Raises sqlite3.IntegrityError for a MessageSid stored already."""
+    patient = arrival.patient
+    row: sqlite3.Row = clinic.db.conn.execute(
+        "INSERT INTO messages (direction, to_number, from_number, body, kind, patient_id, status, sid, "
+        "created_at, updated_at, media_count) VALUES ('in', ?, ?, ?, 'reply', ?, ?, ?, ?, ?, ?) RETURNING *",
+        [to, sender, body, patient.id if patient else None, "deferred" if arrival.deferred else "received",
+         sid, stamp, now_stamp, media]).fetchall()[0]  # read to the end: no statement left open at COMMIT
+    return row
 
 
 def scheduler_processes(clinic: Clinic, now: datetime) -> bool:
-    """Whether a scheduler is running to act on a text handed over to it (status 'waiting'): its lease is held
+    """Whether a scheduler is running to act on a text handed over to it (the hand-over queue): its lease is held
     and was renewed within the last half lease (a pass renews it; one that has not for that long is dead, stuck
     or in a long delivery pass, and the webhook acts on the text itself). `now`: aware UTC. One read of the
     lease row (monitoring.lease.held)."""
@@ -213,21 +265,153 @@ def scheduler_processes(clinic: Clinic, now: datetime) -> bool:
     return lease.held(clinic, lease.SCHEDULER, now, seconds, renewed_within=seconds / 2)
 
 
-def _adopt_waiting(clinic: Clinic, now: datetime, before: int) -> int:
+# The hand-over queue (issue 19): while a scheduler runs in its own process, a gunicorn worker commits each text
+# to this SQLite file beside the database (its path + QUEUE_SUFFIX; WAL, synchronous=FULL: on disk before the
+# 200, as in the database itself) and answers. The file has its own write lock, so a webhook never waits for a
+# scheduler transaction acting on texts, nor that transaction for a webhook. The scheduler moves each queued text
+# into messages in the transaction that acts on it (_take_in: a MessageSid already in messages, a move a crash
+# left in the queue, is skipped, so no text is acted on twice), then deletes what it moved from the queue.
+QUEUE_SUFFIX = "-inbound"
+_QUEUE_SCHEMA = ("CREATE TABLE IF NOT EXISTS inbound (id INTEGER PRIMARY KEY, sid TEXT NOT NULL UNIQUE, "
+                 "from_number TEXT NOT NULL, to_number TEXT NOT NULL, body TEXT NOT NULL, "
+                 "media_count INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL)")
+
+
+def hand_over_queue(clinic: Clinic) -> Database | None:
+    """The connection to the clinic's hand-over queue file (QUEUE_SUFFIX), opened (and the file and its table
+    created) on first use and kept with the clinic's database connection; None for an in-memory database. Raises
+    sqlite3.DatabaseError when the file cannot be opened or created (a read-only or full disk)."""
+    db = clinic.db
+    if not isinstance(db, Database):  # a bare sqlite-utils connection (never this module's connect): no queue
+        return None
+    if db.hand_over_queue is None:
+        path = clinic.config["database"]["path"]
+        if path == ":memory:":
+            return None
+        queue = connect(path + QUEUE_SUFFIX, busy_timeout_ms=db.busy_timeout_ms)
+        try:
+            queue.conn.execute(_QUEUE_SCHEMA)
+        except sqlite3.Error:
+            queue.close()
+            raise
+        db.hand_over_queue = queue
+    return db.hand_over_queue
+
+
+def queue_file_exists(database_path: str) -> bool:
+    """Whether the hand-over queue file beside the database at `database_path` exists (a reader never creates it)."""
+    return os.path.exists(database_path + QUEUE_SUFFIX)
+
+
+def _hand_over_queue_or_none(clinic: Clinic) -> Database | None:
+    """hand_over_queue, or None when the file cannot be opened: the webhook then stores and acts on the text in
+    the database itself, as without a scheduler (a full disk fails that store too, answered 503)."""
+    try:
+        return hand_over_queue(clinic)
+    except sqlite3.Error:
+        log.exception("the hand-over queue beside the database cannot be opened; acting on the text here")
+        return None
+
+
+def _queue_text(queue: Database, *, sender: str, to: str, body: str, sid: str, media: int, stamp: str) -> Received:
+    """Commit the text to the hand-over queue (one fsync'd commit); a MessageSid queued already is a duplicate
+    (a retry of a text moved on since is skipped by the scheduler: _take_in)."""
+    with transaction(queue):
+        rows = queue.conn.execute(
+            "INSERT INTO inbound (sid, from_number, to_number, body, media_count, created_at) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (sid) DO NOTHING RETURNING id", [sid, sender, to, body, media, stamp]).fetchall()
+    return Received(None, not rows, queued=int(rows[0][0]) if rows else None)
+
+
+def queued_texts(queue: Database, limit: int, arrived_by: datetime | None = None) -> list[sqlite3.Row]:
+    """The texts in the hand-over queue, oldest first, at most `limit`; with `arrived_by` (aware UTC), only those
+    that arrived by then or more than ARRIVED_AHEAD after it (process_waiting)."""
+    if arrived_by is None:
+        return queue.conn.execute("SELECT * FROM inbound ORDER BY id LIMIT ?", [limit]).fetchall()
+    return queue.conn.execute(
+        "SELECT * FROM inbound WHERE created_at <= ? OR created_at > ? ORDER BY id LIMIT ?",
+        [to_text(arrived_by), to_text(arrived_by + ARRIVED_AHEAD), limit]).fetchall()
+
+
+def _take_in(clinic: Clinic, row: sqlite3.Row, now: datetime) -> _Known | None:
+    """Move a queued text (`row`, the queue's) into messages, inside the caller's write transaction, as
+    receive_sms stores one: who sent it and the flood count as of now, its arrival time its own. What was read and
+    stored, for `process` (None: its MessageSid is in messages already, moved before a crash or stored by a
+    webhook acting on a retry of it: nothing to do). `now`: aware UTC, the pass's time."""
+    if clinic.db.conn.execute("SELECT 1 FROM messages WHERE sid = ?", [row["sid"]]).fetchall():
+        return None
+    version = _data_version(clinic)
+    arrival = _arrival(clinic, row["from_number"], row["body"], from_text(row["created_at"]))
+    message = _store(clinic, arrival, sender=row["from_number"], to=row["to_number"], body=row["body"],
+                     sid=row["sid"], media=row["media_count"], stamp=row["created_at"], now_stamp=to_text(now))
+    if arrival.deferred:
+        log.warning("inbound message %s deferred: its number sent %s texts in a minute", message["id"], arrival.recent)
+    return _Known(message, arrival.own, arrival.cared, version, arrival.in_reply_window + 1)
+
+
+def _act_on_queued(clinic: Clinic, row: sqlite3.Row, now: datetime, ahead: _Ahead | None = None) -> None:
+    """Move a queued text into messages and act on it (a deferred one is left to the tick), inside the caller's
+    write transaction. Raises what a bug raises: the caller rolls it back and keeps it (_keep_failed)."""
+    known = _take_in(clinic, row, now)
+    if known is not None and known.message["status"] != "deferred":
+        process(clinic, known.message["id"], known, now=now, ahead=ahead)
+
+
+def _keep_failed(clinic: Clinic, row: sqlite3.Row, now: datetime) -> int | None:
+    """A queued text whose processing raised (and was rolled back): stored in messages unprocessed, inside the
+    caller's transaction, for the tick's retries (_note_failure, process_pending). Its messages id, or None when
+    its MessageSid is there already."""
+    known = _take_in(clinic, row, now)
+    return None if known is None else int(known.message["id"])
+
+
+def _forget_queued(queue: Database, ids: list[int]) -> None:
+    """Delete moved texts from the hand-over queue. Not fsync'd (synchronous=NORMAL for this commit): a delete
+    lost to a power cut leaves a text whose MessageSid is in messages, skipped when met again (_take_in)."""
+    if not ids:
+        return
+    try:
+        queue.conn.execute("PRAGMA synchronous = NORMAL")
+        try:
+            with transaction(queue):
+                queue.conn.execute(f"DELETE FROM inbound WHERE id IN ({', '.join('?' * len(ids))})", ids)
+        finally:
+            queue.conn.execute("PRAGMA synchronous = FULL")
+    except (sqlite3.Error, StoreBusy):  # harmless: met again, they are skipped and deleted then
+        log.warning("%s texts moved from the hand-over queue could not be deleted from it; deleted when met again",
+                    len(ids), exc_info=True)
+
+
+def _adopt_waiting(clinic: Clinic, now: datetime) -> int:
     """Texts handed over to a scheduler that stopped before acting on them (its lease lapsed: this webhook
-    processes its own text, id `before`), the oldest first, ADOPTED_PER_TEXT of them: each webhook after takes a
+    processes its own text), the oldest first, ADOPTED_PER_TEXT of them: each webhook after takes a
     few more, so nothing waits for a scheduler that is not coming back. They were sent before the webhook's own
-    text, so they are acted on before it, as in their requests (a "Temp 100." before the "7" that completes it
-    is asked about first). One indexed read when there are none. Returns how many were tried."""
-    waiting = clinic.db.conn.execute(
-        "SELECT * FROM messages INDEXED BY messages_unprocessed WHERE direction = 'in' AND processed_at IS NULL "
-        "AND status = 'waiting' AND id < ? ORDER BY id LIMIT ?", [before, ADOPTED_PER_TEXT]).fetchall()
+    text, so they are taken in and acted on before it is stored, as in their requests (a "Temp 100." before the
+    "7" that completes it is asked about first; each counts toward the reply budget as it arrived). `now`: aware
+    UTC, the webhook's time. One read of the hand-over queue when there are none (none while it cannot be opened).
+    Returns how many were tried; a failure is kept and counted, or left queued (a storage fault), never raised."""
+    queue = _hand_over_queue_or_none(clinic)
+    if queue is None:
+        return 0
+    waiting = queued_texts(queue, ADOPTED_PER_TEXT)
     for row in waiting:
-        try:  # its reply budget as it arrived, not with the texts after it (as process_waiting counts it)
-            process(clinic, row["id"], now=now, received={row["from_number"]: _sent_in_reply_window(clinic, row)})
-        except Exception:
-            log.exception("inbound message %s (left waiting by a scheduler) failed", row["id"])
-            _note_failure(clinic, row["id"], now)
+        failed: int | None = None
+        try:
+            with transaction(clinic.db):
+                clinic.db.conn.execute("SAVEPOINT adopted_text")
+                try:
+                    _act_on_queued(clinic, row, now)
+                except Exception:
+                    log.exception("inbound text %s (left queued by a scheduler) failed", row["sid"])
+                    clinic.db.conn.execute("ROLLBACK TO adopted_text")
+                    failed = _keep_failed(clinic, row, now)
+                clinic.db.conn.execute("RELEASE adopted_text")
+        except Exception:  # not even kept (a storage fault): left queued, for the next webhook or scheduler
+            log.exception("inbound text %s (left queued by a scheduler) could not be taken in", row["sid"])
+            continue
+        if failed is not None:
+            _note_failure(clinic, failed, now)
+        _forget_queued(queue, [row["id"]])
     return len(waiting)
 
 
@@ -257,9 +441,7 @@ def _note_failure(clinic: Clinic, message_id: int, now: datetime) -> None:
     and, for a patient's text, a clinician_review alert asks a person to read it. `now`: aware UTC, the
     failed processing's time."""
     with transaction(clinic.db):
-        # a text handed over to the scheduler leaves its queue: retried by the tick (process_pending), not each pass
-        clinic.db.execute("UPDATE messages SET attempts = attempts + 1, updated_at = ?, "
-                          "status = CASE status WHEN 'waiting' THEN 'received' ELSE status END WHERE id = ?",
+        clinic.db.execute("UPDATE messages SET attempts = attempts + 1, updated_at = ? WHERE id = ?",
                           [to_text(now), message_id])
         row = clinic.db.execute("SELECT attempts, patient_id FROM messages WHERE id = ?", [message_id]).fetchone()
         if row["attempts"] >= MAX_PROCESSING_ATTEMPTS:
@@ -298,81 +480,77 @@ def process_pending(clinic: Clinic, now: datetime, settle_seconds: int = 30) -> 
     return len(chosen)
 
 
-def newest_waiting(db: sqlite3.Connection) -> int:
-    """The id of the newest text handed over to the scheduler and not yet acted on (status 'waiting'), or 0: the
+def newest_queued(conn: sqlite3.Connection) -> int:
+    """The id of the newest text in the hand-over queue (`conn`: a connection to the queue file), or 0: the
     scheduler's watch (scheduler.runner) wakes its inbound thread when it is not 0, and that thread renews its
-    lease only then. One read of messages_unprocessed's end."""
-    rows = db.execute("SELECT MAX(id) FROM messages INDEXED BY messages_unprocessed WHERE direction = 'in' "
-                      "AND processed_at IS NULL AND status = 'waiting'").fetchall()  # to the end: no open snapshot
+    lease only then. One read of the queue's end."""
+    try:
+        rows = conn.execute("SELECT MAX(id) FROM inbound").fetchall()  # to the end: no open snapshot
+    except sqlite3.OperationalError as error:
+        if "no such table" in str(error):  # the file is being created: its table commits next
+            return 0
+        raise
     return int(rows[0][0] or 0)
 
 
 def process_waiting(clinic: Clinic, now: datetime, limit: int = 1000) -> int:
-    """Act on the texts webhooks handed over to the scheduler (status 'waiting': receive_sms while a scheduler
-    runs), oldest first, at most `limit` (the run goes round again for more). Several share one transaction,
-    so one fsync'd commit covers them (issue 19): up to WAITING_BATCH, or as many as the lock's budget allows
-    (below), each parsed before the lock is taken. Each text is acted on inside a savepoint: a
-    text whose processing raises is rolled back alone, counted (`_note_failure`) and left to the tick's
+    """Act on the texts webhooks handed over to the scheduler (the hand-over queue: receive_sms while a scheduler
+    runs), oldest first, at most `limit` (the run goes round again for more). Each is moved into messages in the
+    transaction that acts on it (_take_in), and several share one transaction, so one fsync'd commit covers them
+    (issue 19): up to WAITING_BATCH, or as many as the lock's budget allows (below), each parsed before the lock
+    is taken; after the commit they leave the queue. Each text is acted on inside a savepoint: a text whose
+    processing raises is rolled back alone, stored unprocessed, counted (`_note_failure`) and left to the tick's
     retries (`process_pending`), and the others commit. `now`: aware UTC, the pass's time, which each text is
-    processed at (its arrival time is its row's; one that arrived after `now` waits for the next pass, which
+    processed at (its arrival time is its own; one that arrived after `now` waits for the next pass, which
     the watch wakes for, so none is processed before it arrived, unless it was stored more than ARRIVED_AHEAD
     after `now`: the wall clock stepped back since, and it is acted on now). A transaction keeps the lock
     WAITING_BATCH_SECONDS through a backlog, WAITING_BATCH_SECONDS_LIGHT otherwise. Returns how many were
-    tried. Raises StoreBusy when the write lock cannot be had (the run tries again)."""
+    tried. Raises StoreBusy when the write lock cannot be had (the run tries again), sqlite3.DatabaseError when
+    the queue cannot be read."""
+    queue = hand_over_queue(clinic)
+    if queue is None:
+        return 0
     # A text stored more than ARRIVED_AHEAD after `now` did not race this pass (a webhook's commit beats the
     # pass's read by milliseconds): it arrived before the wall clock stepped back, and waiting until the clock
     # caught up with it would hold a red flag for the size of the step. It is acted on now.
-    rows = clinic.db.conn.execute(
-        "SELECT * FROM messages INDEXED BY messages_unprocessed WHERE direction = 'in' AND processed_at IS NULL "
-        "AND status = 'waiting' AND (created_at <= ? OR created_at > ?) ORDER BY id LIMIT ?",
-        [to_text(now), to_text(now + ARRIVED_AHEAD), limit]).fetchall()
+    rows = queued_texts(queue, limit, arrived_by=now)
     tried = 0
     ahead: dict[int, _Ahead | None] = {}
-    received: dict[int, dict[str, int]] = {}
     while tried < len(rows):
         chunk = rows[tried:tried + WAITING_BATCH]
         for row in chunk:  # pure: before the lock (a text a batch's time left out is parsed once, not again)
             if row["id"] not in ahead:
                 try:
                     ahead[row["id"]] = _parse_ahead(clinic, row)
-                    received[row["id"]] = {row["from_number"]: _sent_in_reply_window(clinic, row)}
                 except Exception:  # never seen (a property test): parsed again inside, where it is counted alone
-                    log.exception("inbound message %s could not be parsed before the lock", row["id"])
+                    log.exception("inbound text %s could not be parsed before the lock", row["sid"])
                     ahead[row["id"]] = None
         clinic.prepare()
         failed: list[int] = []
+        moved: list[int] = []
         with transaction(clinic.db):
             started = time.monotonic()
             for row in chunk:
                 clinic.db.conn.execute("SAVEPOINT waiting_text")
                 try:
-                    process(clinic, row["id"], now=now, ahead=ahead[row["id"]], received=received.get(row["id"]))
+                    _act_on_queued(clinic, row, now, ahead[row["id"]])
                 except Exception:
-                    log.exception("inbound message %s kept but not processed; the tick retries it", row["id"])
+                    log.exception("inbound text %s kept but not processed; the tick retries it", row["sid"])
                     clinic.db.conn.execute("ROLLBACK TO waiting_text")
-                    failed.append(row["id"])
+                    kept = _keep_failed(clinic, row, now)
+                    failed += [kept] if kept is not None else []
                 clinic.db.conn.execute("RELEASE waiting_text")
+                moved.append(row["id"])
                 tried += 1
                 if time.monotonic() - started >= (WAITING_BATCH_SECONDS if len(rows) - tried >= WAITING_BACKLOG
                                                   else WAITING_BATCH_SECONDS_LIGHT):
                     break
+        _forget_queued(queue, moved)
         for message_id in failed:
             _note_failure(clinic, message_id, now)
         if tried < len(rows):
             time.sleep(WAITING_YIELD_SECONDS)
     return tried
-
-
-def _sent_in_reply_window(clinic: Clinic, message: sqlite3.Row) -> int:
-    """The texts `message`'s number had sent in care.REPLY_WINDOW when it arrived, itself included, as receive_sms
-    counts them for a text acted on in its request (care.reply_budget_spent): a text acted on later, in a batch,
-    is not counted with the texts that arrived after it. Read before the write lock: every text before it is
-    committed (ids are given in commit order)."""
-    rows = clinic.db.conn.execute(
-        "SELECT COUNT(*) FROM messages WHERE direction = 'in' AND from_number = ? AND created_at >= ? AND id < ?",
-        [message["from_number"], to_text(from_text(message["created_at"]) - care.REPLY_WINDOW),
-         message["id"]]).fetchall()
-    return int(rows[0][0]) + 1
 
 
 def process(clinic: Clinic, message_id: int, known: _Known | None = None, *, now: datetime,

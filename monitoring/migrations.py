@@ -709,3 +709,14 @@ def m021_messages_media(db: Database) -> None:
     run_sql(db, """
     ALTER TABLE messages ADD COLUMN media_count INTEGER NOT NULL DEFAULT 0;
     """)
+
+
+@MIGRATIONS()
+def m022_waiting_texts_to_the_tick(db: Database) -> None:
+    """Texts handed over to the scheduler now wait in the hand-over queue, a file beside the database
+    (monitoring.inbound.hand_over_queue), not in messages with status 'waiting' (issue 19: the webhooks no longer
+    share the write lock with the scheduler acting on texts). A text a stopped scheduler left 'waiting' under the
+    code before becomes 'received': the tick's retries (monitoring.inbound.process_pending) act on it."""
+    run_sql(db, """
+    UPDATE messages SET status = 'received' WHERE direction = 'in' AND status = 'waiting' AND processed_at IS NULL;
+    """)

@@ -211,6 +211,15 @@ class Database(sqlite_utils.Database):
     write_deadline: float | None = None
     writers: int | None = None  # the writers' queue file's descriptor (WRITERS_SUFFIX); None: none
     busy_set_ms: int | None = None  # the busy timeout last given to SQLite (a PRAGMA only when it changes)
+    # the webhooks' hand-over queue beside this database (monitoring.inbound.hand_over_queue), opened on first use
+    hand_over_queue: Database | None = None
+
+    def close(self) -> None:
+        """Close the connection, and the hand-over queue's with it."""
+        queue, self.hand_over_queue = self.hand_over_queue, None
+        if queue is not None:
+            queue.close()
+        super().close()
 
     def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] | None = None) -> sqlite3.Cursor:
         """sqlite-utils' execute; inside a transaction (and with no tracer) straight to the connection, which is

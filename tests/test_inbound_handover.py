@@ -1,5 +1,6 @@
 """The webhook hands a text over to a running scheduler (issue 19): it answers Twilio right after the text's
-commit, and the scheduler acts on it, several texts to one transaction. Nothing is lost, nothing is acted on
+commit to the hand-over queue (a file beside the database, with its own write lock), and the scheduler moves it
+into messages and acts on it, several texts to one transaction. Nothing is lost, nothing is acted on
 twice, and with no live scheduler the webhook acts on the text itself as before."""
 from __future__ import annotations
 
@@ -34,8 +35,17 @@ def _scheduler_holds_lease(clinic, at=START, holder: str = "scheduler-host:1") -
 
 
 def _inbound(clinic) -> list[tuple]:
-    return [tuple(row) for row in clinic.db.execute(
+    """(body, status, processed, attempts) of each inbound text in messages, then of each still in the hand-over
+    queue (status 'queued': handed over, not yet moved into messages)."""
+    stored = [tuple(row) for row in clinic.db.execute(
         "SELECT body, status, processed_at IS NOT NULL, attempts FROM messages WHERE direction = 'in' ORDER BY id")]
+    queue = inbound.hand_over_queue(clinic)
+    return stored + [(row[0], "queued", 0, 0) for row in queue.conn.execute("SELECT body FROM inbound ORDER BY id")]
+
+
+def _queued(clinic) -> int:
+    """The newest text's id in the hand-over queue (0: empty), as the scheduler's inbound thread reads it."""
+    return inbound.newest_queued(inbound.hand_over_queue(clinic).conn)
 
 
 def _handed_over_a_second_before_the_pass(scheduler, clinic, clock, phone, minute: int, body: str, **sender) -> None:
@@ -45,7 +55,7 @@ def _handed_over_a_second_before_the_pass(scheduler, clinic, clock, phone, minut
     scheduler.run_once()  # a pass renews the lease (and sends what is due)
     clock.move_to(START + timedelta(minutes=minute - 1, seconds=59))
     assert phone.text(body, **sender).status_code == 200
-    assert _inbound(clinic)[-1] == (body, "waiting", 0, 0)
+    assert _inbound(clinic)[-1] == (body, "queued", 0, 0)
     clock.move_to(START + timedelta(minutes=minute, seconds=1))
     scheduler.run_once()  # the poll's pass, before the inbound thread's look
     scheduler.process_inbound_once()
@@ -71,15 +81,15 @@ def test_with_a_live_scheduler_the_webhook_stores_the_text_and_the_scheduler_act
     pass, not by the webhook, and the patient's urgent reply with it."""
     _scheduler_holds_lease(clinic)
     assert phone.text("o2 85").status_code == 200
-    assert _inbound(clinic) == [("o2 85", "waiting", 0, 0)]
+    assert _inbound(clinic) == [("o2 85", "queued", 0, 0)]
     assert texts_to(client, admin_token, NURSES[0]) == []  # nothing acted on yet
-    assert inbound.newest_waiting(clinic.db.conn) > 0
+    assert _queued(clinic) > 0
     assert inbound.process_waiting(clinic, START) == 1
     assert _inbound(clinic) == [("o2 85", "processed", 1, 0)]
     assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]
     assert any(m["body"].startswith("This needs care now. Call the clinic NOW")
                for m in texts_to(client, admin_token, PATIENT_PHONE))  # in clinic hours
-    assert inbound.newest_waiting(clinic.db.conn) == 0
+    assert _queued(clinic) == 0
 
 
 def test_a_lease_not_renewed_for_half_its_length_is_no_live_scheduler(patient, phone, clinic, clock):
@@ -90,14 +100,14 @@ def test_a_lease_not_renewed_for_half_its_length_is_no_live_scheduler(patient, p
     assert _inbound(clinic) == [("98.6", "processed", 1, 0)]
     _scheduler_holds_lease(clinic, at=START - timedelta(seconds=14))
     assert phone.text("98.7").status_code == 200
-    assert _inbound(clinic)[-1] == ("98.7", "waiting", 0, 0)
+    assert _inbound(clinic)[-1] == ("98.7", "queued", 0, 0)
 
 
 def test_texts_a_dead_scheduler_left_waiting_are_taken_over_by_the_next_webhooks(patient, phone, clinic, clock):
     _scheduler_holds_lease(clinic)
     for body in ("98.6", "o2 85", "99.1"):
         phone.text(body)
-    assert [row[1] for row in _inbound(clinic)] == ["waiting"] * 3
+    assert [row[1] for row in _inbound(clinic)] == ["queued"] * 3
     clock.shift(timedelta(seconds=20))  # the scheduler died: its lease is not renewed
     phone.text("98.8")
     assert [row[1:3] for row in _inbound(clinic)] == [("processed", 1)] * 4  # its own and up to 5 left waiting
@@ -129,17 +139,17 @@ def test_a_batch_commits_every_text_but_one_whose_processing_raises(patient, pho
 
 def test_a_text_acted_on_by_a_webhook_and_by_the_scheduler_at_once_is_acted_on_once(app, patient, phone, clinic,
                                                                                      monkeypatch):
-    """The scheduler reads the text as waiting; before it takes the write lock, a webhook (another connection)
-    takes it over and acts on it. Under the lock the scheduler finds it processed and leaves it."""
+    """The scheduler reads the text from the hand-over queue; before it takes the write lock, a webhook (another
+    connection, finding no live scheduler) takes it over, moves it into messages and acts on it. Under the lock
+    the scheduler finds its MessageSid in messages and leaves it."""
     _scheduler_holds_lease(clinic)
     phone.text("o2 85")
-    message_id = clinic.db.execute("SELECT id FROM messages WHERE direction = 'in'").fetchone()[0]
     real = inbound._parse_ahead
 
     def webhook_first(clinic_, row):
         webhook = open_clinic(app.config["CRS"])
         try:
-            inbound.process(webhook, message_id, now=START)
+            assert inbound._adopt_waiting(webhook, START) == 1
         finally:
             webhook.db.close()
         return real(clinic_, row)
@@ -149,6 +159,7 @@ def test_a_text_acted_on_by_a_webhook_and_by_the_scheduler_at_once_is_acted_on_o
     assert _readings(clinic) == 1
     assert clinic.db.execute("SELECT COUNT(*) FROM alerts").fetchone()[0] == 1
     assert clinic.db.execute("SELECT COUNT(*) FROM messages WHERE direction = 'out' AND kind = 'alert'").fetchone()[0] == 1
+    assert _inbound(clinic) == [("o2 85", "processed", 1, 0)]  # stored once, and gone from the queue
 
 
 def test_a_text_that_arrived_after_the_pass_read_its_clock_waits_for_the_next_pass(patient, phone, clinic, clock):
@@ -197,7 +208,7 @@ def test_the_scheduler_s_inbound_thread_acts_only_while_it_holds_the_lease(app, 
         assert scheduler.watch_once() is False  # nothing to send yet
         assert scheduler.texts_waiting.is_set()  # but a text waits: the inbound thread is woken
         assert scheduler.process_inbound_once() == 0  # another scheduler holds the lease: its text
-        assert _inbound(clinic)[0][1] == "waiting"
+        assert _inbound(clinic)[0][1] == "queued"
         with transaction(clinic.db):
             clinic.db.execute("DELETE FROM leases")  # that scheduler stopped and gave its lease up
         assert scheduler.process_inbound_once() == 0  # the lease is tried again only RENEW_SECONDS after
@@ -228,7 +239,7 @@ def test_a_webhook_beside_its_own_scheduler_and_the_simulator_act_on_the_text_th
     inbound.receive_sms(clinic, sender=PATIENT_PHONE, to="+15555550123", body="98.7", sid="SIM" + "0" * 32)
     assert _inbound(clinic) == [("98.6", "processed", 1, 0), ("98.7", "processed", 1, 0)]
     assert phone.text("98.8").status_code == 200  # a gunicorn worker with no scheduler of its own hands over
-    assert _inbound(clinic)[-1] == ("98.8", "waiting", 0, 0)
+    assert _inbound(clinic)[-1] == ("98.8", "queued", 0, 0)
 
 
 def test_the_inbound_thread_follows_a_database_file_restored_in_place(app, patient, phone, clinic, tmp_path):
@@ -259,7 +270,7 @@ def test_the_inbound_thread_follows_a_database_file_restored_in_place(app, patie
             # a worker hands a text over in the restored file (the lease row came with the backup)
             inbound.receive_sms(restored, sender=PATIENT_PHONE, to="+15555550123", body="o2 85", sid="SM" + "5" * 32,
                                 hand_over=True)
-            assert _inbound(restored)[-1] == ("o2 85", "waiting", 0, 0)
+            assert _inbound(restored)[-1] == ("o2 85", "queued", 0, 0)
             assert scheduler.process_inbound_once() == 1
             assert _inbound(restored)[-1] == ("o2 85", "processed", 1, 0)
         finally:
@@ -276,7 +287,7 @@ def test_a_text_handed_over_just_before_the_wall_clock_stepped_back_is_acted_on_
     would have acted on it at once)."""
     _scheduler_holds_lease(clinic)
     assert phone.text("o2 85").status_code == 200
-    assert _inbound(clinic) == [("o2 85", "waiting", 0, 0)]
+    assert _inbound(clinic) == [("o2 85", "queued", 0, 0)]
     clock.move_to(START - timedelta(hours=1))
     scheduler = Runner(app.config["CRS"], Recorder())  # the scheduler, renewing its lease at the new time
     try:
@@ -325,7 +336,7 @@ def test_a_webhook_acts_on_the_texts_a_dead_scheduler_left_waiting_before_its_ow
     _scheduler_holds_lease(clinic)
     before = len(texts_to(client, admin_token, PATIENT_PHONE))
     phone.text("Temp 100.")
-    assert _inbound(clinic) == [("Temp 100.", "waiting", 0, 0)]
+    assert _inbound(clinic) == [("Temp 100.", "queued", 0, 0)]
     clock.shift(timedelta(seconds=20))  # the scheduler died: its lease is not renewed
     phone.text("7")
     assert [row[1] for row in _inbound(clinic)] == ["processed", "processed"]
@@ -451,7 +462,7 @@ def test_a_scheduler_stuck_in_its_pass_does_not_keep_its_lease_alive_by_acting_o
         stuck.pass_started = time.monotonic() - stuck.lease_half - 1  # and has been stuck in it since
         clock.move_to(START + timedelta(seconds=10))
         assert phone.text("o2 85").status_code == 200
-        assert _inbound(clinic)[-1][1] == "waiting"
+        assert _inbound(clinic)[-1][1] == "queued"
         assert stuck.process_inbound_once() == 1  # still acted on: the alert is on the dashboard
         clock.move_to(START + timedelta(seconds=31))  # 30 s after the stuck pass took the lease
         recorder = Recorder()
@@ -557,9 +568,9 @@ def test_the_pass_acts_on_waiting_texts_only_under_the_lock_the_inbound_thread_h
         scheduler._close_inbound()
 
 
-def test_a_full_disk_while_the_scheduler_acts_leaves_the_text_waiting_and_it_pages_once_there_is_room(
+def test_a_full_disk_while_the_scheduler_acts_leaves_the_text_queued_and_it_pages_once_there_is_room(
         app, patient, phone, clinic, client, admin_token, monkeypatch):
-    """The inbound thread's transaction meets a full disk: the handed-over 'o2 85' stays waiting, uncounted (a storage
+    """The inbound thread's transaction meets a full disk: the handed-over 'o2 85' stays queued, uncounted (a storage
     fault, not a bug in the text: no attempt spent toward the review alert), and the next look, once there is room,
     pages the nurse (SOP 5 Grade 1 Home, line 64: SpO2 < 90%)."""
     import contextlib
@@ -578,9 +589,111 @@ def test_a_full_disk_while_the_scheduler_acts_leaves_the_text_waiting_and_it_pag
         monkeypatch.setattr(inbound, "transaction", disk_full)
         with pytest.raises(sqlite3.OperationalError):
             scheduler.process_inbound_once()  # the thread logs it and looks again (Runner._inbound)
-        assert _inbound(clinic) == [("o2 85", "waiting", 0, 0)]
+        assert _inbound(clinic) == [("o2 85", "queued", 0, 0)]
         monkeypatch.setattr(inbound, "transaction", real)
         assert scheduler.process_inbound_once() == 1
         assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]
     finally:
         scheduler._close_inbound()
+
+
+def test_a_webhook_hands_a_text_over_while_another_writer_holds_the_database_s_write_lock(
+        app, config, patient, phone, clinic, client, admin_token):
+    """Issue 19: the hand-over queue has its own write lock. A long transaction on the database (the scheduler's
+    batch, a backup, an admin's edit) does not hold the webhook's 200 up: the 'o2 85' is on disk in the queue at
+    once, and acted on when the lock is free (SOP 5 Grade 1 Home, line 64: SpO2 < 90% pages the nurse)."""
+    _scheduler_holds_lease(clinic)
+    other = sqlite3.connect(config["database"]["path"], isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # the database's write lock, held
+    try:
+        started = time.monotonic()
+        assert phone.text("o2 85").status_code == 200
+        assert time.monotonic() - started < 1.0  # not the web's 2.5 s busy timeout, then a 503
+        assert _inbound(clinic) == [("o2 85", "queued", 0, 0)]
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert inbound.process_waiting(clinic, START) == 1
+    assert _inbound(clinic) == [("o2 85", "processed", 1, 0)]
+    assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]
+
+
+def test_a_queue_row_a_crash_left_after_its_text_was_moved_is_skipped_and_deleted(patient, phone, clinic):
+    """The scheduler commits the move and the action, then dies before deleting the text from the queue: the next
+    pass finds the row again. Its MessageSid is in messages: it is not stored or acted on twice (one reading, one
+    alert), and it leaves the queue."""
+    _scheduler_holds_lease(clinic)
+    phone.text("o2 85")
+    queue = inbound.hand_over_queue(clinic)
+    left = tuple(queue.conn.execute("SELECT * FROM inbound").fetchone())
+    assert inbound.process_waiting(clinic, START) == 1
+    with transaction(queue):
+        queue.conn.execute("INSERT INTO inbound VALUES (?, ?, ?, ?, ?, ?, ?)", left)  # the delete never happened
+    assert inbound.process_waiting(clinic, START) == 1  # met again
+    assert _inbound(clinic) == [("o2 85", "processed", 1, 0)]  # and gone from the queue
+    assert _readings(clinic) == 1
+    assert clinic.db.execute("SELECT COUNT(*) FROM alerts").fetchone()[0] == 1
+
+
+def test_twilio_s_retry_of_a_handed_over_text_is_acted_on_once(patient, phone, clinic):
+    """Twilio sends a webhook again when its answer was lost (same MessageSid): while the first is queued, and
+    after the scheduler moved it. Each retry is answered 200; the text is stored and acted on once."""
+    _scheduler_holds_lease(clinic)
+    sid = "SM" + "7" * 32
+    assert phone.text("temp 100.9", sid=sid).status_code == 200
+    assert phone.text("temp 100.9", sid=sid).status_code == 200  # while queued: one row
+    assert _inbound(clinic) == [("temp 100.9", "queued", 0, 0)]
+    assert inbound.process_waiting(clinic, START) == 1
+    assert phone.text("temp 100.9", sid=sid).status_code == 200  # after the move: queued, then skipped
+    assert inbound.process_waiting(clinic, START) == 1
+    assert _inbound(clinic) == [("temp 100.9", "processed", 1, 0)]
+    assert _readings(clinic) == 1
+
+
+def test_the_inbound_thread_sees_a_handed_over_text_at_its_next_short_look(app, patient, phone, clinic):
+    """Idle, the inbound thread reads its queue connection's data_version every INBOUND_LOOK_SECONDS: a webhook's
+    commit is seen at the next look (not the watch's 0.2 s), and only a new commit is."""
+    scheduler = Runner(app.config["CRS"], Recorder())
+    try:
+        _scheduler_holds_lease(clinic, holder=scheduler.holder)
+        assert scheduler._queue_changed() is False  # no look yet: no connection of its own
+        assert scheduler.process_inbound_once() == 0  # its first look opens the queue
+        assert scheduler._queue_changed() is True  # the first reading counts as a change
+        assert scheduler._queue_changed() is False
+        phone.text("o2 85")
+        assert scheduler._queue_changed() is True
+        assert scheduler._queue_changed() is False
+        assert scheduler.process_inbound_once() == 1
+    finally:
+        scheduler._close_inbound()
+
+
+def test_a_webhook_acts_on_the_text_itself_when_the_hand_over_queue_cannot_be_opened(patient, phone, clinic, client,
+                                                                                     admin_token, monkeypatch):
+    """The queue file cannot be opened (a read-only folder, a full disk, a file in its place): the webhook stores
+    the text in the database and acts on it in the request, as with no scheduler, instead of failing the text
+    (SOP 5 Grade 1 Home, line 64: SpO2 < 90% pages the nurse)."""
+    def cannot_open(clinic_):
+        raise sqlite3.OperationalError("unable to open database file")
+
+    monkeypatch.setattr(inbound, "hand_over_queue", cannot_open)
+    _scheduler_holds_lease(clinic)
+    assert phone.text("o2 85").status_code == 200
+    stored = clinic.db.execute("SELECT body, status FROM messages WHERE direction = 'in'").fetchall()
+    assert [tuple(row) for row in stored] == [("o2 85", "processed")]
+    assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]
+
+
+def test_a_webhook_acts_on_the_text_itself_when_the_hand_over_queue_refuses_it(patient, phone, clinic, client,
+                                                                               admin_token, monkeypatch):
+    """The queue's commit fails (its file locked past the wait, an I/O error): the text is not answered 503 while
+    the database can take it; it is stored and acted on in the request (SOP 5 Grade 1 Home, line 64: SpO2 < 90%
+    pages the nurse), once."""
+    def refused(queue, **text):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(inbound, "_queue_text", refused)
+    _scheduler_holds_lease(clinic)
+    assert phone.text("o2 85").status_code == 200
+    assert _inbound(clinic) == [("o2 85", "processed", 1, 0)]
+    assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]

@@ -171,3 +171,22 @@ def test_two_processes_starting_at_once_apply_each_migration_once(tmp_path, cloc
     assert not any(worker.is_alive() for worker in workers), "a start-up still waits on the other"
     assert sorted(applied, key=len) == [[], list(range(1, len(known_migrations()) + 1))]
     assert [name for _, name, _ in recorded(connect(path))] == known_migrations()
+
+
+def test_a_text_left_waiting_by_the_code_before_the_hand_over_queue_goes_to_the_tick_s_retries(tmp_path, clock):
+    """m022 (issue 19): texts handed over to the scheduler now wait in the hand-over queue file, not in messages with
+    status 'waiting', which nothing reads any more. A text a stopped scheduler left 'waiting' becomes 'received', so
+    the tick's retries (inbound.process_pending) act on it; a processed text keeps its status."""
+    from monitoring.migrations import MIGRATIONS
+
+    db = connect(str(tmp_path / "waiting.db"))
+    with transaction(db):
+        MIGRATIONS.apply(db, stop_before="m022_waiting_texts_to_the_tick")
+        for sid, status, processed in (("SM1", "waiting", None), ("SM2", "processed", LEGACY_APPLIED_AT)):
+            db.execute("INSERT INTO messages (direction, to_number, from_number, body, kind, status, sid, created_at, "
+                       "updated_at, processed_at) VALUES ('in', '+15555550123', '+15555550199', 'o2 85', 'reply', "
+                       "?, ?, ?, ?, ?)", [status, sid, LEGACY_APPLIED_AT, LEGACY_APPLIED_AT, processed])
+    assert migrate(db) == [len(known_migrations())]
+    assert [tuple(row) for row in db.execute("SELECT sid, status FROM messages ORDER BY id")] == [
+        ("SM1", "received"), ("SM2", "processed")]
+    db.close()

@@ -12,9 +12,18 @@ database, the outbox backend, the scheduler off):
   (c) the filesystem is read-only (the service restarted onto it: Linux refuses to remount a filesystem
       read-only under files open for writing; only a disk error does that, and then SQLite sees I/O errors).
 
+Then, with the scheduler running in its own process (the webhooks hand their texts over through the hand-over
+queue beside the database, monitoring.inbound, issue 19), three more:
+
+  (d) another process holds BEGIN IMMEDIATE on the database for 20 s: the queue has its own lock, so the text
+      is answered 200 at once and acted on once the lock is free;
+  (e) another process holds BEGIN IMMEDIATE on the hand-over queue for 20 s: the worker waits its busy
+      timeout, then stores and acts on the text itself in the database (200);
+  (f) the disk is full: neither the queue nor the database takes it (503), then the retry is handed over.
+
 Then the fault is removed and the same signed request is sent again, as Twilio would retry it. Prints for
 each: the status and seconds of the answer under the fault, and whether the text was stored exactly once
-after the retry. Goal: every answer under 10 s, a status Twilio retries (503), nothing lost, nothing doubled;
+after the retry (handed over: in the database once, and gone from the queue, once the scheduler has moved it). Goal: every answer under 10 s, a status Twilio retries (503), nothing lost, nothing doubled;
 a 200 counts only when the text was stored by it (a lock held shorter than the busy timeout is waited out).
 Exits 1 if a fault misses the goal, so `make bench` stops there.
 
@@ -69,6 +78,7 @@ class Drill:
         self.config_path = os.path.join(folder, "drill.toml")
         self.log_path = os.path.join(folder, "gunicorn.log")
         self.server: subprocess.Popen | None = None
+        self.scheduler: subprocess.Popen | None = None
         self.mounted = False
 
     # --- setup and teardown ---------------------------------------------------------------------------
@@ -144,14 +154,37 @@ enabled = false
         raise SystemExit(f"gunicorn did not listen within 30 s; see {self.log_path}")
 
     def stop(self) -> None:
-        if self.server is None or self.server.poll() is not None:
-            return
-        os.killpg(self.server.pid, signal.SIGTERM)
-        try:
-            self.server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.server.pid, signal.SIGKILL)
-            self.server.wait()
+        for process in (self.server, self.scheduler):
+            if process is None or process.poll() is not None:
+                continue
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+    def start_scheduler(self) -> None:
+        """`flask --app app scheduler` in its own process (docs/operations.md); returns once its lease is fresh, so
+        the webhooks hand their texts over to it."""
+        flask = os.path.join(os.path.dirname(sys.executable), "flask")
+        log = open(self.log_path, "a")  # noqa: SIM115 (the scheduler writes to it until stop())
+        self.scheduler = subprocess.Popen([flask, "--app", "app", "scheduler"],
+                                          env={**os.environ, "CRS_CONFIG": self.config_path}, stdout=log,
+                                          stderr=log, cwd=ROOT, start_new_session=True)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            db = sqlite3.connect(self.db_path, timeout=30)
+            try:
+                if db.execute("SELECT 1 FROM leases WHERE name = 'scheduler'").fetchone():
+                    time.sleep(0.5)  # and the webhooks' warm-up texts go through it
+                    return
+            finally:
+                db.close()
+            if self.scheduler.poll() is not None:
+                raise SystemExit(f"the scheduler exited; see {self.log_path}")
+            time.sleep(0.1)
+        raise SystemExit(f"the scheduler took no lease within 30 s; see {self.log_path}")
 
     # --- what Twilio does -----------------------------------------------------------------------------
 
@@ -190,27 +223,51 @@ enabled = false
             connection.getresponse().read()
             connection.close()
 
+    def queued(self, sid: str) -> int:
+        """Rows of the text in the hand-over queue beside the database (none while it has no file)."""
+        path = self.db_path + "-inbound"
+        if not os.path.exists(path):
+            return 0
+        queue = sqlite3.connect(path, timeout=30)
+        try:
+            return queue.execute("SELECT COUNT(*) FROM inbound WHERE sid = ?", [sid]).fetchone()[0]
+        except sqlite3.OperationalError:  # no table yet
+            return 0
+        finally:
+            queue.close()
+
     def stored(self, sid: str) -> int:
+        """Rows of the text kept: in the database, or handed over and still in the queue."""
         db = sqlite3.connect(self.db_path, timeout=30)
         try:
-            return db.execute("SELECT COUNT(*) FROM messages WHERE sid = ?", [sid]).fetchone()[0]
+            return db.execute("SELECT COUNT(*) FROM messages WHERE sid = ?", [sid]).fetchone()[0] + self.queued(sid)
         finally:
             db.close()
+
+    def settled(self, sid: str, wait: float = 30) -> int:
+        """Rows of the text in the database once nothing of it is left in the queue (the scheduler moved it), or
+        after `wait` s (then -1: still queued)."""
+        deadline = time.monotonic() + wait
+        while self.queued(sid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return -1 if self.queued(sid) else self.stored(sid)
 
     def retry_after_fix(self, sid: str, body: str) -> tuple[int, int]:
         """Twilio's retry once the fault is gone, twice (a retry may repeat): (last status, rows stored)."""
         first = self.post(sid, body)[0]
         second = self.post(sid, body)[0]
-        return (first if first != 200 else second), self.stored(sid)
+        return (first if first != 200 else second), self.settled(sid)
 
     # --- the faults -----------------------------------------------------------------------------------
 
-    def held_lock(self) -> dict:
-        sid, body = "SM" + "a" * 32, "o2 85"
+    def held_lock(self, sid: str = "SM" + "a" * 32, path: str | None = None, fault: str = "write lock held") -> dict:
+        """Another process holds BEGIN IMMEDIATE on `path` (the database, or the hand-over queue) for lock_seconds
+        while Twilio posts the text again and again for its whole budget."""
+        body = "o2 85"
         taken, release = threading.Event(), threading.Event()
 
         def hold():
-            holder = sqlite3.connect(self.db_path, isolation_level=None, timeout=30)
+            holder = sqlite3.connect(path or self.db_path, isolation_level=None, timeout=30)
             holder.execute("BEGIN IMMEDIATE")
             taken.set()
             release.wait(self.lock_seconds)
@@ -229,14 +286,16 @@ enabled = false
         thread.join(self.lock_seconds + 5)  # the lock is released after lock_seconds: the fault is gone
         kept = self.stored(sid)  # a 200 above must have stored the text: Twilio does not retry a 200
         status, rows = self.retry_after_fix(sid, body)
-        return {"fault": f"write lock held {self.lock_seconds:g} s", "attempts": attempts,
+        return {"fault": f"{fault} {self.lock_seconds:g} s", "attempts": attempts,
                 "kept_under_fault": kept, "retry": status, "stored": rows}
 
-    def disk_full(self) -> dict:
-        sid, body = "SM" + "b" * 32, "temp 101.5 chills"
-        db = sqlite3.connect(self.db_path, timeout=30)
-        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the next write must grow the WAL on the full disk
-        db.close()
+    def disk_full(self, sid: str = "SM" + "b" * 32, fault: str = "disk full") -> dict:
+        body = "temp 101.5 chills"
+        for path in (self.db_path, self.db_path + "-inbound"):
+            if os.path.exists(path):
+                db = sqlite3.connect(path, timeout=30)
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the next write must grow the WAL on the full disk
+                db.close()
         filler = os.path.join(self.disk, "filler")
         descriptor = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
         try:
@@ -253,7 +312,7 @@ enabled = false
         os.remove(filler)
         kept = self.stored(sid)
         status, rows = self.retry_after_fix(sid, body)
-        return {"fault": "disk full", "attempts": [attempt], "kept_under_fault": kept, "retry": status, "stored": rows}
+        return {"fault": fault, "attempts": [attempt], "kept_under_fault": kept, "retry": status, "stored": rows}
 
     def read_only(self) -> dict:
         sid, body = "SM" + "c" * 32, "confused 39.4"
@@ -298,7 +357,7 @@ def operator_lines(log_path: str) -> list[str]:
 def report(rows: list[dict]) -> bool:
     print(f"\nPOST /sms/inbound under gunicorn (2 sync workers, --timeout 20) while the storage fails; "
           f"goal: each answer < {GOAL_SECONDS} s with a status Twilio retries, stored exactly once after the retry")
-    print(f"{'fault':<28}{'answers under the fault (status, seconds)':<46}{'Retry-After':>12}"
+    print(f"{'fault':<30}{'answers under the fault (status, seconds)':<46}{'Retry-After':>12}"
           f"{'retry after fix':>17}{'stored':>8}  verdict")
     good = True
     for row in rows:
@@ -310,7 +369,7 @@ def report(rows: list[dict]) -> bool:
             last == 503 or (last == 200 and row["kept_under_fault"] == 1))
         ok = slowest < GOAL_SECONDS and retryable and row["retry"] == 200 and row["stored"] == 1
         good &= ok
-        print(f"{row['fault']:<28}{answers:<46}{row['attempts'][0][2]:>12}{row['retry']:>17}{row['stored']:>8}  "
+        print(f"{row['fault']:<30}{answers:<46}{row['attempts'][0][2]:>12}{row['retry']:>17}{row['stored']:>8}  "
               f"{'ok' if ok else 'FAILS THE GOAL'}")
     return good
 
@@ -340,6 +399,20 @@ def main() -> int:
             rows.append(drill.read_only())
         else:
             say("(c) skipped: root ignores file modes, and no tmpfs could be mounted to remount read-only")
+        say("(d)-(f): the scheduler in its own process, the webhooks handing their texts over to it")
+        drill.stop()
+        drill.start()
+        drill.start_scheduler()
+        drill.warm_up()
+        say(f"(d) holding the database's write lock for {args.lock_seconds:g} s; the texts go to the queue")
+        rows.append(drill.held_lock("SM" + "d" * 32, fault="handed over, db lock"))
+        say(f"(e) holding the hand-over queue's write lock for {args.lock_seconds:g} s")
+        rows.append(drill.held_lock("SM" + "e" * 32, drill.db_path + "-inbound", fault="handed over, queue lock"))
+        if drill.mounted:
+            say("(f) filling the disk under the database and the queue")
+            rows.append(drill.disk_full("SM" + "f" * 32, fault="handed over, disk full"))
+        else:
+            say("(f) skipped: a full disk needs root to mount a small tmpfs")
     finally:
         drill.stop()
         drill.unmount()

@@ -54,6 +54,7 @@ from monitoring.store import (
     connect,
     from_text,
     patient_by_id,
+    set_write_budget,
     to_text,
     transaction,
     utcnow,
@@ -272,6 +273,9 @@ def scheduler_processes(clinic: Clinic, now: datetime) -> bool:
 # into messages in the transaction that acts on it (_take_in: a MessageSid already in messages, a move a crash
 # left in the queue, is skipped, so no text is acted on twice), then deletes what it moved from the queue.
 QUEUE_SUFFIX = "-inbound"
+# The longest a webhook waits for the queue's write lock before it stores the text in the database instead: a
+# webhook or the scheduler's delete holds it well under a millisecond; held longer, something is stuck on it.
+QUEUE_WAIT_SECONDS = 1.0
 _QUEUE_SCHEMA = ("CREATE TABLE IF NOT EXISTS inbound (id INTEGER PRIMARY KEY, sid TEXT NOT NULL UNIQUE, "
                  "from_number TEXT NOT NULL, to_number TEXT NOT NULL, body TEXT NOT NULL, "
                  "media_count INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL)")
@@ -315,7 +319,10 @@ def _hand_over_queue_or_none(clinic: Clinic) -> Database | None:
 
 def _queue_text(queue: Database, *, sender: str, to: str, body: str, sid: str, media: int, stamp: str) -> Received:
     """Commit the text to the hand-over queue (one fsync'd commit); a MessageSid queued already is a duplicate
-    (a retry of a text moved on since is skipped by the scheduler: _take_in)."""
+    (a retry of a text moved on since is skipped by the scheduler: _take_in). Waits at most QUEUE_WAIT_SECONDS
+    for the queue's write lock (its writers hold it a moment each), then raises StoreBusy: the webhook stores the
+    text in the database instead, within its own request's budget."""
+    set_write_budget(queue, QUEUE_WAIT_SECONDS)
     with transaction(queue):
         rows = queue.conn.execute(
             "INSERT INTO inbound (sid, from_number, to_number, body, media_count, created_at) VALUES (?, ?, ?, ?, ?, ?) "

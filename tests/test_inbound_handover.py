@@ -697,3 +697,24 @@ def test_a_webhook_acts_on_the_text_itself_when_the_hand_over_queue_refuses_it(p
     assert phone.text("o2 85").status_code == 200
     assert _inbound(clinic) == [("o2 85", "processed", 1, 0)]
     assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]
+
+
+def test_a_webhook_stores_the_text_itself_when_the_hand_over_queue_stays_locked(config, patient, phone, clinic, client,
+                                                                                admin_token, monkeypatch):
+    """Another process holds the queue's write lock (a stuck process, a sqlite3 shell on the file): the webhook
+    waits QUEUE_WAIT_SECONDS, not its whole request budget, then stores and acts on the text in the database
+    (SOP 5 Grade 1 Home, line 64: SpO2 < 90% pages the nurse); bench/storage_drill.py (e) does it served."""
+    monkeypatch.setattr(inbound, "QUEUE_WAIT_SECONDS", 0.2)
+    _scheduler_holds_lease(clinic)
+    inbound.hand_over_queue(clinic)  # the file and its table
+    holder = sqlite3.connect(config["database"]["path"] + inbound.QUEUE_SUFFIX, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        assert phone.text("o2 85").status_code == 200
+        assert time.monotonic() - started < 2.0  # not the web's 5 s budget
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert _inbound(clinic) == [("o2 85", "processed", 1, 0)]
+    assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]

@@ -365,21 +365,25 @@ def _keep_failed(clinic: Clinic, row: sqlite3.Row, now: datetime) -> int | None:
     return None if known is None else int(known.message["id"])
 
 
-def _forget_queued(queue: Database, ids: list[int]) -> None:
-    """Delete moved texts from the hand-over queue. Not fsync'd (synchronous=NORMAL for this commit): a delete
-    lost to a power cut leaves a text whose MessageSid is in messages, skipped when met again (_take_in)."""
-    if not ids:
+def _forget_queued(queue: Database, sids: list[str]) -> None:
+    """Delete moved texts from the hand-over queue, by MessageSid (each is in messages once the move committed).
+    Not by the queue's id: another scheduler (a lease handed over mid-batch) or an adopting webhook may have met
+    a moved row, skipped it and deleted it before this delete, and SQLite gives a freed id to the next text
+    queued, which this delete would then remove unmoved (a text answered 200 and never read). Not fsync'd
+    (synchronous=NORMAL for this commit): a delete lost to a power cut leaves a text whose MessageSid is in
+    messages, skipped when met again (_take_in)."""
+    if not sids:
         return
     try:
         queue.conn.execute("PRAGMA synchronous = NORMAL")
         try:
             with transaction(queue):
-                queue.conn.execute(f"DELETE FROM inbound WHERE id IN ({', '.join('?' * len(ids))})", ids)
+                queue.conn.execute(f"DELETE FROM inbound WHERE sid IN ({', '.join('?' * len(sids))})", sids)
         finally:
             queue.conn.execute("PRAGMA synchronous = FULL")
     except (sqlite3.Error, StoreBusy):  # harmless: met again, they are skipped and deleted then
         log.warning("%s texts moved from the hand-over queue could not be deleted from it; deleted when met again",
-                    len(ids), exc_info=True)
+                    len(sids), exc_info=True)
 
 
 def _adopt_waiting(clinic: Clinic, now: datetime) -> int:
@@ -411,7 +415,7 @@ def _adopt_waiting(clinic: Clinic, now: datetime) -> int:
             continue
         if failed is not None:
             _note_failure(clinic, failed, now)
-        _forget_queued(queue, [row["id"]])
+        _forget_queued(queue, [row["sid"]])
     return len(waiting)
 
 
@@ -527,7 +531,7 @@ def process_waiting(clinic: Clinic, now: datetime, limit: int = 1000) -> int:
                     ahead[row["id"]] = None
         clinic.prepare()
         failed: list[int] = []
-        moved: list[int] = []
+        moved: list[str] = []
         with transaction(clinic.db):
             started = time.monotonic()
             for row in chunk:
@@ -540,7 +544,7 @@ def process_waiting(clinic: Clinic, now: datetime, limit: int = 1000) -> int:
                     kept = _keep_failed(clinic, row, now)
                     failed += [kept] if kept is not None else []
                 clinic.db.conn.execute("RELEASE waiting_text")
-                moved.append(row["id"])
+                moved.append(row["sid"])
                 tried += 1
                 if time.monotonic() - started >= (WAITING_BATCH_SECONDS if len(rows) - tried >= WAITING_BACKLOG
                                                   else WAITING_BATCH_SECONDS_LIGHT):

@@ -697,3 +697,34 @@ def test_a_webhook_acts_on_the_text_itself_when_the_hand_over_queue_refuses_it(p
     assert phone.text("o2 85").status_code == 200
     assert _inbound(clinic) == [("o2 85", "processed", 1, 0)]
     assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]
+
+
+def test_a_queue_id_given_again_after_another_scheduler_deleted_the_moved_text_is_not_deleted_unmoved(
+        app, patient, phone, clinic, client, admin_token, monkeypatch):
+    """A lease handed over mid-batch (or a webhook adopting while the scheduler acts): scheduler A commits the move
+    of '98.6' (queue id 1), then stalls (SIGSTOP, a slow disk) before its delete. Scheduler B meets the row, skips
+    it (its MessageSid is in messages) and deletes it; the queue is empty, so the next webhook's 'o2 85' is given
+    id 1 again (SQLite reuses a rowid without AUTOINCREMENT). A's delete must not remove that unmoved text: it was
+    answered 200, and SOP 5 Grade 1 Home, line 64 (SpO2 < 90%) pages the nurse for it."""
+    _scheduler_holds_lease(clinic)
+    phone.text("98.6")
+    real = inbound._forget_queued
+    stalled = []
+
+    def stalled_then_deleting(queue, rows):
+        if not stalled:
+            stalled.append(True)
+            other = open_clinic(app.config["CRS"])  # scheduler B, which took the lease over meanwhile
+            try:
+                assert inbound.process_waiting(other, START) == 1  # met, skipped, deleted
+            finally:
+                other.db.close()
+            assert phone.text("o2 85").status_code == 200
+            assert [row[0] for row in inbound.hand_over_queue(clinic).conn.execute("SELECT id FROM inbound")] == [1]
+        real(queue, rows)
+
+    monkeypatch.setattr(inbound, "_forget_queued", stalled_then_deleting)
+    assert inbound.process_waiting(clinic, START) == 1
+    assert _inbound(clinic) == [("98.6", "processed", 1, 0), ("o2 85", "queued", 0, 0)]
+    assert inbound.process_waiting(clinic, START) == 1
+    assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]

@@ -267,12 +267,34 @@ class Runner:
             self.texts_waiting.clear()
             looked = time.monotonic()
             try:
-                while self.process_inbound_once() and not self.stopped.is_set():
+                if self._act_on_queue():
                     acted = time.monotonic()
             except Exception:
                 log.exception("acting on texts handed over by the webhooks failed; the next look tries again")
                 self._close_inbound()
         self._close_inbound()
+
+    def _act_on_queue(self) -> bool:
+        """process_inbound_once, again at once while a look took texts out of the hand-over queue (a backlog past
+        INBOUND_PER_LOOK), not while the queue's oldest text stays where it was: texts moved whose delete from the
+        queue fails (a read-only or full queue file) are met again and skipped, and looking again at once would
+        take the database's write lock round after round (each webhook acting on a text itself waits for it); the
+        next look comes when the queue changes, or at the poll. Returns whether it acted on any."""
+        acted, oldest = False, self._oldest_queued()
+        while not self.stopped.is_set() and self.process_inbound_once():
+            acted, before, oldest = True, oldest, self._oldest_queued()
+            if oldest is None or oldest == before:  # none left, or those left were met already
+                break
+        return acted
+
+    def _oldest_queued(self) -> int | None:
+        """The id of the oldest text in the inbound thread's hand-over queue connection (None: none, or not open)."""
+        clinic = self.inbound_clinic
+        queue = getattr(clinic.db, "hand_over_queue", None) if clinic is not None else None
+        if queue is None:
+            return None
+        rows = queue.conn.execute("SELECT MIN(id) FROM inbound").fetchall()
+        return None if rows[0][0] is None else int(rows[0][0])
 
     def _queue_changed(self) -> bool:
         """Whether a webhook committed to the hand-over queue since the inbound thread last asked (the PRAGMA

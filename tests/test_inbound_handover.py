@@ -728,3 +728,49 @@ def test_a_queue_id_given_again_after_another_scheduler_deleted_the_moved_text_i
     assert _inbound(clinic) == [("98.6", "processed", 1, 0), ("o2 85", "queued", 0, 0)]
     assert inbound.process_waiting(clinic, START) == 1
     assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]
+
+
+def test_the_inbound_thread_does_not_spin_on_texts_it_moved_but_cannot_delete_from_the_queue(
+        app, patient, phone, clinic, client, admin_token, monkeypatch):
+    """The queue file turned read-only (or the disk filled) after a text was queued: the scheduler moves it and
+    pages the nurse once (SOP 5 Grade 1 Home, line 64: SpO2 < 90%), but its delete from the queue fails. The row
+    stays; met again it is skipped. The inbound thread must not look again at once, round after round, each round
+    taking the database's write lock (every webhook acting on a text itself then waits for it) and a core: it looks
+    again when the queue changes or at the poll."""
+    real_queue = inbound.hand_over_queue
+
+    def no_deletes(clinic_):
+        queue = real_queue(clinic_)
+        if queue is not None:
+            queue.conn.set_authorizer(lambda action, table, *rest: sqlite3.SQLITE_DENY
+                                      if action == sqlite3.SQLITE_DELETE and table == "inbound" else sqlite3.SQLITE_OK)
+        return queue
+
+    scheduler = Runner(app.config["CRS"], Recorder())
+    looks = []
+    real_once = scheduler.process_inbound_once
+
+    def counted():
+        looks.append(1)
+        if len(looks) >= 20:  # the old code looked again forever: stop it here
+            scheduler.stopped.set()
+        return real_once()
+
+    def back_to_waiting():  # the thread waits for the queue to change: the test ends here
+        scheduler.stopped.set()
+        return False
+
+    try:
+        _scheduler_holds_lease(clinic, holder=scheduler.holder)
+        monkeypatch.setattr(inbound, "hand_over_queue", no_deletes)
+        assert scheduler.process_inbound_once() == 0  # its first look opens the queue
+        phone.text("o2 85")
+        monkeypatch.setattr(scheduler, "process_inbound_once", counted)
+        monkeypatch.setattr(scheduler, "_queue_changed", back_to_waiting)
+        scheduler.texts_waiting.set()  # the watch saw the webhook's commit
+        scheduler._inbound()
+        assert len(looks) == 1
+        assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]
+        assert _inbound(clinic) == [("o2 85", "processed", 1, 0), ("o2 85", "queued", 0, 0)]  # still in the queue
+    finally:
+        scheduler._close_inbound()

@@ -172,9 +172,16 @@ def receive_sms(clinic: Clinic, *, sender: str, to: str, body: str, sid: str, ha
         queue = _hand_over_queue_or_none(clinic)
         if queue is not None:  # the scheduler moves it into messages and acts on it: process_waiting
             try:
-                return _queue_text(queue, sender=sender, to=to, body=body, sid=sid, media=media, stamp=stamp)
+                queued = _queue_text(queue, sender=sender, to=to, body=body, sid=sid, media=media, stamp=stamp)
             except (sqlite3.Error, StoreBusy):  # locked past its wait, full, read-only: the database may still take it
                 log.exception("the hand-over queue refused text %s; storing it and acting on it here", sid)
+            else:
+                if not queue_file_moved(clinic):
+                    return queued
+                # its file was deleted or replaced as the text was committed: it may sit where no scheduler
+                # looks; stored and acted on here (a scheduler that still reads that file skips it: _take_in)
+                log.error("the hand-over queue's file was replaced as text %s was committed to it; acting on it "
+                          "here", sid)
     # Read before the write lock (issue 19: every worker's text waits while one holds it), each read safe to
     # be a moment old: a MessageSid stored since is refused by messages.sid's UNIQUE constraint at the INSERT
     # (IntegrityError: a duplicate, as below); who the phone belongs to is as of the text's arrival, as the
@@ -284,18 +291,69 @@ def hand_over_queue(clinic: Clinic) -> Database | None:
     db = clinic.db
     if not isinstance(db, Database):  # a bare sqlite-utils connection (never this module's connect): no queue
         return None
+    path = clinic.config["database"]["path"]
+    if path == ":memory:":
+        return None
+    # the file deleted, replaced (a restore, a copy) or made a directory since it was opened: a commit on the kept
+    # connection would go to a file no one else opens, a text answered 200 and never read; it is kept aside for
+    # what was committed to it before (_moved_queue) and the file at the path is opened
+    _moved_queue(clinic)
     if db.hand_over_queue is None:
-        path = clinic.config["database"]["path"]
-        if path == ":memory:":
-            return None
         queue = connect(path + QUEUE_SUFFIX, busy_timeout_ms=db.busy_timeout_ms)
         try:
             queue.conn.execute(_QUEUE_SCHEMA)
         except sqlite3.Error:
             queue.close()
             raise
-        db.hand_over_queue = queue
+        db.hand_over_queue, db.hand_over_file = queue, _file_identity(path + QUEUE_SUFFIX)
     return db.hand_over_queue
+
+
+def _file_identity(path: str) -> tuple[int, int] | None:
+    """(st_dev, st_ino) of the file at `path`, None while there is none (one stat: a few microseconds)."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
+def queued_anywhere(clinic: Clinic) -> bool:
+    """Whether a text waits in the hand-over queue, or in a connection kept to a queue file since deleted or
+    replaced (_moved_queue). Opens the queue (hand_over_queue). One read of each queue's end."""
+    try:
+        queue = hand_over_queue(clinic)
+    except sqlite3.Error:  # a directory in its place: what the old file still holds is read all the same
+        moved = clinic.db.hand_over_moved if isinstance(clinic.db, Database) else None
+        if moved is None:
+            raise
+        log.exception("the hand-over queue beside the database cannot be opened")
+        queue = None
+    moved = clinic.db.hand_over_moved if isinstance(clinic.db, Database) else None
+    return any(newest_queued(each.conn) for each in (queue, moved) if each is not None)
+
+
+def queue_file_moved(clinic: Clinic) -> bool:
+    """Whether the hand-over queue connection kept with the clinic's database is no longer on the file at the
+    queue's path (deleted, replaced, made a directory): the next hand_over_queue opens the file there."""
+    db = clinic.db
+    if not isinstance(db, Database) or db.hand_over_queue is None:
+        return False
+    return _file_identity(clinic.config["database"]["path"] + QUEUE_SUFFIX) != db.hand_over_file
+
+
+def _moved_queue(clinic: Clinic) -> Database | None:
+    """The scheduler's hand-over queue connection whose file is no longer at the queue's path (deleted, replaced):
+    the texts webhooks committed to it before they saw that are still read from it (process_waiting), until none
+    is left. None when there is no such connection."""
+    db = clinic.db
+    if not isinstance(db, Database):
+        return None
+    if queue_file_moved(clinic):
+        if db.hand_over_moved is not None:  # replaced twice before the first was emptied: the older one goes
+            db.hand_over_moved.close()
+        db.hand_over_moved, db.hand_over_queue = db.hand_over_queue, None
+    return db.hand_over_moved
 
 
 def queue_file_exists(database_path: str) -> bool:
@@ -511,9 +569,23 @@ def process_waiting(clinic: Clinic, now: datetime, limit: int = 1000) -> int:
     WAITING_BATCH_SECONDS through a backlog, WAITING_BATCH_SECONDS_LIGHT otherwise. Returns how many were
     tried. Raises StoreBusy when the write lock cannot be had (the run tries again), sqlite3.DatabaseError when
     the queue cannot be read."""
+    moved = _moved_queue(clinic)
+    if moved is not None:  # its file was deleted or replaced: what webhooks committed to it before they saw that
+        tried = _process_queue(clinic, moved, now, limit)
+        if not moved.conn.execute("SELECT 1 FROM inbound LIMIT 1").fetchall():
+            assert isinstance(clinic.db, Database)
+            clinic.db.hand_over_moved = None
+            moved.close()
+        if tried:
+            return tried
     queue = hand_over_queue(clinic)
     if queue is None:
         return 0
+    return _process_queue(clinic, queue, now, limit)
+
+
+def _process_queue(clinic: Clinic, queue: Database, now: datetime, limit: int) -> int:
+    """process_waiting on one hand-over queue connection."""
     # A text stored more than ARRIVED_AHEAD after `now` did not race this pass (a webhook's commit beats the
     # pass's read by milliseconds): it arrived before the wall clock stepped back, and waiting until the clock
     # caught up with it would hold a red flag for the size of the step. It is acted on now.

@@ -106,6 +106,7 @@ class Runner:
         self.watched_file: tuple[int, int] | None = None  # the database file the watch's connection is on
         self.watched_queue: sqlite3.Connection | None = None  # the watch's connection to the hand-over queue file
         self.seen_queue_version: int | None = None
+        self.watched_queue_file: tuple[int, int] | None = None  # the queue file the watch's connection is on
         self.woken_for = 0  # the newest due page or reply the watch woke the run for (outbox.newest_reply_or_page_due)
         self.acting = threading.Lock()  # held while this process acts on handed-over texts: thread or pass
         self.texts_waiting = threading.Event()  # a webhook handed a text over: the inbound thread acts on it
@@ -198,12 +199,17 @@ class Runner:
         """Wake the inbound thread when a webhook committed a text to the hand-over queue beside the database at
         `path` since the last look (its PRAGMA data_version moved) and texts are queued (inbound.newest_queued).
         Nothing while the file does not exist (a webhook or the inbound thread creates it; the watch never does)."""
+        identity = _file_identity(path + inbound.QUEUE_SUFFIX)
+        if self.watched_queue is not None and identity != self.watched_queue_file:  # deleted or replaced
+            queue, self.watched_queue = self.watched_queue, None
+            queue.close()
+            self.texts_waiting.set()  # the inbound thread reads what is left in the old file and opens the new one
         if self.watched_queue is None:
-            if not inbound.queue_file_exists(path):
+            if identity is None:
                 return
             self.watched_queue = sqlite3.connect(path + inbound.QUEUE_SUFFIX, isolation_level=None,
                                                  check_same_thread=False)
-            self.seen_queue_version = None
+            self.seen_queue_version, self.watched_queue_file = None, identity
         version = int(self.watched_queue.execute("PRAGMA data_version").fetchall()[0][0])
         changed, self.seen_queue_version = version != self.seen_queue_version, version
         if changed and inbound.newest_queued(self.watched_queue):
@@ -224,8 +230,7 @@ class Runner:
         clinic = self.inbound_clinic
         looked = time.monotonic()
         if looked - self.renewed_at >= RENEW_SECONDS:
-            queue = inbound.hand_over_queue(clinic)
-            if queue is None or not inbound.newest_queued(queue.conn):
+            if not inbound.queued_anywhere(clinic):
                 return 0  # nothing to do: no lease renewed for it
             started = self.pass_started
             # Not while the run's pass has gone on longer than a pass does (it starts no text after half the lease):
@@ -301,9 +306,13 @@ class Runner:
         data_version of its own connection to it, which moves with every other connection's commit); False before
         its first look opened the queue."""
         clinic = self.inbound_clinic
-        queue = getattr(clinic.db, "hand_over_queue", None) if clinic is not None else None
+        if clinic is None:
+            return False
+        queue = getattr(clinic.db, "hand_over_queue", None)
         if queue is None:
             return False
+        if inbound.queue_file_moved(clinic):  # deleted or replaced: a look opens the file there (and reads the old)
+            return True
         version = int(queue.conn.execute("PRAGMA data_version").fetchall()[0][0])
         changed, self.inbound_queue_version = version != self.inbound_queue_version, version
         return changed

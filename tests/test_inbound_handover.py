@@ -774,3 +774,84 @@ def test_the_inbound_thread_does_not_spin_on_texts_it_moved_but_cannot_delete_fr
         assert _inbound(clinic) == [("o2 85", "processed", 1, 0), ("o2 85", "queued", 0, 0)]  # still in the queue
     finally:
         scheduler._close_inbound()
+
+
+def _queue_file_deleted(path: str) -> None:
+    """An operator (a cleanup script, a restore that replaced the files beside the database) deletes the hand-over
+    queue's file, its -wal and -shm, while the web and the scheduler run."""
+    import os
+
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(path + inbound.QUEUE_SUFFIX + suffix):
+            os.remove(path + inbound.QUEUE_SUFFIX + suffix)
+
+
+def test_a_text_handed_over_after_the_queue_file_was_deleted_is_read_by_a_restarted_scheduler(
+        app, patient, phone, clinic, client, admin_token):
+    """The queue file is deleted while the web runs; the web's kept connection would commit the next 'o2 85' to
+    the deleted file, which the scheduler, restarted, never opens (it makes a new file): answered 200, never paged.
+    The web opens the file at the path again (SOP 5 Grade 1 Home, line 64: SpO2 < 90% pages the nurse)."""
+    path = app.config["CRS"]["database"]["path"]
+    _scheduler_holds_lease(clinic)
+    assert phone.text("98.6").status_code == 200  # the web's queue connection opened
+    assert inbound.process_waiting(clinic, START) == 1
+    _queue_file_deleted(path)
+    assert phone.text("o2 85").status_code == 200
+    scheduler = Runner(app.config["CRS"], Recorder())  # restarted after the delete
+    try:
+        _scheduler_holds_lease(clinic, holder=scheduler.holder)
+        assert scheduler.process_inbound_once() == 1
+    finally:
+        scheduler._close_inbound()
+    assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]
+
+
+def test_a_text_committed_to_the_queue_file_as_it_was_replaced_is_acted_on_by_the_webhook(
+        app, patient, phone, clinic, client, admin_token, monkeypatch):
+    """The queue file is deleted between the webhook's look at it and its commit: the 'o2 85' sits in a file no
+    one opens. The webhook sees the file at the path is not the one it committed to, and stores and acts on the
+    text itself (SOP 5 Grade 1 Home, line 64: SpO2 < 90% pages the nurse), once."""
+    path = app.config["CRS"]["database"]["path"]
+    _scheduler_holds_lease(clinic)
+    assert phone.text("98.6").status_code == 200
+    assert inbound.process_waiting(clinic, START) == 1
+    real = inbound._queue_text
+
+    def deleted_meanwhile(queue, **text):
+        _queue_file_deleted(path)
+        return real(queue, **text)
+
+    monkeypatch.setattr(inbound, "_queue_text", deleted_meanwhile)
+    assert phone.text("o2 85").status_code == 200
+    assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]
+    monkeypatch.setattr(inbound, "_queue_text", real)
+    scheduler = Runner(app.config["CRS"], Recorder())
+    try:
+        _scheduler_holds_lease(clinic, holder=scheduler.holder)
+        assert scheduler.process_inbound_once() == 0
+    finally:
+        scheduler._close_inbound()
+    assert [row[:3] for row in _inbound(clinic)] == [("98.6", "processed", 1), ("o2 85", "processed", 1)]
+    assert clinic.db.execute("SELECT COUNT(*) FROM alerts").fetchone()[0] == 1
+
+
+def test_texts_in_the_queue_file_when_it_was_deleted_are_still_read_by_the_running_scheduler(
+        app, patient, phone, clinic, client, admin_token):
+    """'o2 85' is queued, then the file is deleted before the scheduler's look: the scheduler still reads it from
+    the connection it kept, then uses the new file for the texts after (SOP 5 Grade 1 Home, line 64), each once."""
+    path = app.config["CRS"]["database"]["path"]
+    scheduler = Runner(app.config["CRS"], Recorder())
+    try:
+        _scheduler_holds_lease(clinic, holder=scheduler.holder)
+        assert scheduler.process_inbound_once() == 0  # its queue connection opened
+        assert phone.text("o2 85").status_code == 200
+        _queue_file_deleted(path)
+        assert scheduler._queue_changed() is True
+        assert scheduler.process_inbound_once() == 1
+        assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]
+        assert phone.text("98.6").status_code == 200  # into the new file
+        assert scheduler.process_inbound_once() == 1
+        assert scheduler.process_inbound_once() == 0
+    finally:
+        scheduler._close_inbound()
+    assert [row[:3] for row in _inbound(clinic)] == [("o2 85", "processed", 1), ("98.6", "processed", 1)]

@@ -292,14 +292,15 @@ class Runner:
                 break
         return acted
 
-    def _oldest_queued(self) -> int | None:
-        """The id of the oldest text in the inbound thread's hand-over queue connection (None: none, or not open)."""
+    def _oldest_queued(self) -> str | None:
+        """The MessageSid of the oldest text in the inbound thread's hand-over queue connection (None: none, or not
+        open); not its id, which SQLite gives again to a text queued once the queue was emptied."""
         clinic = self.inbound_clinic
         queue = getattr(clinic.db, "hand_over_queue", None) if clinic is not None else None
         if queue is None:
             return None
-        rows = queue.conn.execute("SELECT MIN(id) FROM inbound").fetchall()
-        return None if rows[0][0] is None else int(rows[0][0])
+        rows = queue.conn.execute("SELECT sid FROM inbound ORDER BY id LIMIT 1").fetchall()
+        return str(rows[0][0]) if rows else None
 
     def _queue_changed(self) -> bool:
         """Whether a webhook committed to the hand-over queue since the inbound thread last asked (the PRAGMA

@@ -107,6 +107,7 @@ class Runner:
         self.watched_queue: sqlite3.Connection | None = None  # the watch's connection to the hand-over queue file
         self.seen_queue_version: int | None = None
         self.watched_queue_file: tuple[int, int] | None = None  # the queue file the watch's connection is on
+        self.queue_watch_failing = False  # its last look failed (logged once)
         self.woken_for = 0  # the newest due page or reply the watch woke the run for (outbox.newest_reply_or_page_due)
         self.acting = threading.Lock()  # held while this process acts on handed-over texts: thread or pass
         self.texts_waiting = threading.Event()  # a webhook handed a text over: the inbound thread acts on it
@@ -178,7 +179,15 @@ class Runner:
             self._close_watch()
         if identity is None:  # missing (a restore under way): never create an empty file in its place
             return False
-        self._watch_queue(path)
+        try:
+            self._watch_queue(path)
+        except sqlite3.Error:  # a directory or no database in its place: the web acts on texts itself meanwhile,
+            if not self.queue_watch_failing:  # and the pages it commits must still wake the run (below)
+                log.exception("watching the hand-over queue failed; watching the database for pages goes on")
+            self.queue_watch_failing = True
+            self._close_queue_watch()
+        else:
+            self.queue_watch_failing = False
         if self.watched is None:  # autocommit, read only: no statement or transaction can hold a snapshot
             self.watched = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             # a restored file is another history: its ids may lie below the last the watch woke the run for
@@ -201,8 +210,7 @@ class Runner:
         Nothing while the file does not exist (a webhook or the inbound thread creates it; the watch never does)."""
         identity = _file_identity(path + inbound.QUEUE_SUFFIX)
         if self.watched_queue is not None and identity != self.watched_queue_file:  # deleted or replaced
-            queue, self.watched_queue = self.watched_queue, None
-            queue.close()
+            self._close_queue_watch()
             self.texts_waiting.set()  # the inbound thread reads what is left in the old file and opens the new one
         if self.watched_queue is None:
             if identity is None:
@@ -342,15 +350,18 @@ class Runner:
 
     def _close_watch(self) -> None:
         watched, self.watched = self.watched, None
+        self._close_queue_watch()
+        if watched is not None:
+            try:
+                watched.close()
+            except sqlite3.Error:
+                pass
+
+    def _close_queue_watch(self) -> None:
         queue, self.watched_queue = self.watched_queue, None
         if queue is not None:
             try:
                 queue.close()
-            except sqlite3.Error:
-                pass
-        if watched is not None:
-            try:
-                watched.close()
             except sqlite3.Error:
                 pass
 

@@ -855,3 +855,35 @@ def test_texts_in_the_queue_file_when_it_was_deleted_are_still_read_by_the_runni
     finally:
         scheduler._close_inbound()
     assert [row[:3] for row in _inbound(clinic)] == [("o2 85", "processed", 1), ("98.6", "processed", 1)]
+
+
+def test_a_queue_file_that_cannot_be_read_does_not_stop_the_watch_waking_the_run_for_a_page(
+        app, patient, phone, clinic, client, admin_token):
+    """The queue's path holds a directory (a botched restore, a mount) or a file that is no database: the web acts on
+    'o2 85' itself (SOP 5 Grade 1 Home, line 64: SpO2 < 90% pages the nurse) and commits the page. The scheduler's
+    watch must still wake the run for it within its 0.2 s look; the queue's fault must not fail the whole look, so
+    that the page waits for the poll."""
+    import os
+
+    path = app.config["CRS"]["database"]["path"]
+    scheduler = Runner(app.config["CRS"], Recorder())
+    try:
+        _scheduler_holds_lease(clinic, holder=scheduler.holder)
+        for content in ("directory", "not a database"):
+            scheduler.watch_once()  # looked since the last text
+            scheduler.woken.clear()
+            _queue_file_deleted(path)
+            if content == "directory":
+                os.mkdir(path + inbound.QUEUE_SUFFIX)
+            else:
+                with open(path + inbound.QUEUE_SUFFIX, "w") as junk:
+                    junk.write("not a database " * 100)
+            # the web cannot queue it: acted on at once (the first pages the nurse, the second is answered)
+            assert phone.text("o2 85").status_code == 200
+            assert scheduler.watch_once() is True and scheduler.woken.is_set()
+            if os.path.isdir(path + inbound.QUEUE_SUFFIX):
+                os.rmdir(path + inbound.QUEUE_SUFFIX)
+            _queue_file_deleted(path)
+    finally:
+        scheduler._close_watch()
+    assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]

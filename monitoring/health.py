@@ -74,7 +74,13 @@ def _scheduler(clinic: Clinic, now: datetime) -> dict[str, Any]:
         return {"ok": False, **figures, "error": "the scheduler has not run: prompts, re-pages and delivery stop"}
     if age < -HEARTBEAT_SLACK:
         return {"ok": False, **figures, "error": "the last pass lies in the future: the clock stepped back"}
-    waited, waiting = oldest_waiting(clinic, now)
+    try:
+        waited, waiting = oldest_waiting(clinic, now)
+    except sqlite3.Error as error:  # its file a directory, no database, unreadable: the web acts on texts itself
+        return {"ok": False, **figures,
+                "error": f"the hand-over queue {clinic.config['database']['path']}{inbound.QUEUE_SUFFIX} cannot be "
+                         f"read ({type(error).__name__}: {error}); the web acts on texts itself meanwhile: move it "
+                         "aside once the scheduler has stopped, or repair it"}
     figures |= {"texts_waiting": waiting, "oldest_waiting_text_seconds": _seconds(waited)}
     if waited is not None and waited > WAITING_LATE:
         return {"ok": False, **figures,
@@ -202,7 +208,10 @@ def problems(clinic: Clinic, now: datetime) -> list[str]:
         found.append("Demo mode: no text leaves this building (SMS backend 'outbox').")
     # Not the database probe: a page view must not cost a write (/healthz makes it).
     for name, check in PATH_CHECKS:
-        result = check(clinic, now)
+        try:
+            result = check(clinic, now)
+        except sqlite3.Error as error:  # as checks(): a check that cannot run fails with its error, no page 500s
+            result = {"ok": False, "error": f"{type(error).__name__}: {error}"}
         if not result["ok"]:
             found.append(f"{name.capitalize()}: {result['error']}.")
     return found

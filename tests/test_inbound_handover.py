@@ -887,3 +887,32 @@ def test_a_queue_file_that_cannot_be_read_does_not_stop_the_watch_waking_the_run
     finally:
         scheduler._close_watch()
     assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]
+
+
+def test_the_dashboard_healthz_and_metrics_answer_while_the_queue_file_cannot_be_opened(
+        app, patient, phone, clinic, client):
+    """A directory in the queue file's place (a botched restore): the web acts on texts itself, and the nurses'
+    dashboard, /healthz and /metrics must still answer (the banner and /healthz name the fault), not a 500."""
+    import os
+
+    from test_dashboard import add_user, sign_in
+
+    from monitoring import operator
+    _scheduler_holds_lease(clinic)
+    with transaction(clinic.db):
+        operator.beat(clinic.db, START, "scheduler-host:1")
+    path = app.config["CRS"]["database"]["path"]
+    _queue_file_deleted(path)
+    os.mkdir(path + inbound.QUEUE_SUFFIX)
+    try:
+        assert phone.text("o2 85").status_code == 200
+        add_user(app, "Olga Operator", "admin")
+        assert sign_in(client, "Olga Operator").status_code == 302
+        page = client.get("/dashboard")
+        assert page.status_code == 200 and "unable to open database file" in page.text
+        found = client.get("/healthz")
+        assert found.status_code == 503 and "unable to open" in found.get_json()["checks"]["scheduler"]["error"]
+        metrics = client.get("/metrics")
+        assert metrics.status_code == 200 and "crswatch_outbox_backlog" in metrics.text
+    finally:
+        os.rmdir(path + inbound.QUEUE_SUFFIX)

@@ -54,6 +54,7 @@ from monitoring.store import (
     connect,
     from_text,
     patient_by_id,
+    storage_fault,
     to_text,
     transaction,
     utcnow,
@@ -418,8 +419,25 @@ def _act_on_queued(clinic: Clinic, row: sqlite3.Row, now: datetime, ahead: _Ahea
 def _keep_failed(clinic: Clinic, row: sqlite3.Row, now: datetime) -> int | None:
     """A queued text whose processing raised (and was rolled back): stored in messages unprocessed, inside the
     caller's transaction, for the tick's retries (_note_failure, process_pending). Its messages id, or None when
-    its MessageSid is there already."""
-    known = _take_in(clinic, row, now)
+    its MessageSid is there already. When even taking it in raises (a bug reading who sent it or counting its
+    number's texts), it is stored bare (no patient: the retries read the sender again) rather than fail the
+    caller's whole transaction, look after look, with every text queued behind it unread; a storage fault (a full
+    disk) is raised: the caller's transaction fails and the texts stay queued, uncounted."""
+    clinic.db.conn.execute("SAVEPOINT kept_text")
+    try:
+        known = _take_in(clinic, row, now)
+    except Exception as error:
+        if storage_fault(error) is not None:  # a full disk, a lock: the caller's transaction fails
+            raise
+        log.exception("inbound text %s could not be taken in; kept without its sender read, for the tick's retries",
+                      row["sid"])
+        clinic.db.conn.execute("ROLLBACK TO kept_text")
+        message = _store(clinic, _Arrival(None, None, None, 0, 0, False), sender=row["from_number"],
+                         to=row["to_number"], body=row["body"], sid=row["sid"], media=row["media_count"],
+                         stamp=row["created_at"], now_stamp=to_text(now))
+        clinic.db.conn.execute("RELEASE kept_text")
+        return int(message["id"])
+    clinic.db.conn.execute("RELEASE kept_text")
     return None if known is None else int(known.message["id"])
 
 

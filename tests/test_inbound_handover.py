@@ -916,3 +916,28 @@ def test_the_dashboard_healthz_and_metrics_answer_while_the_queue_file_cannot_be
         assert metrics.status_code == 200 and "crswatch_outbox_backlog" in metrics.text
     finally:
         os.rmdir(path + inbound.QUEUE_SUFFIX)
+
+
+def test_a_queued_text_that_cannot_be_taken_in_does_not_hold_up_the_red_flag_behind_it(
+        app, patient, phone, clinic, client, admin_token, monkeypatch):
+    """Taking a queued text in reads who sent it (its patient, the patients it cares for) and counts its number's
+    texts; if that raises for one text (a bug, as the parser's, never expected), the batch's transaction must not
+    fail as a whole, look after look, with every text queued behind it unread: 'o2 85' from the patient behind it
+    pages the nurse (SOP 5 Grade 1 Home, line 64: SpO2 < 90%). The odd text is kept in messages for the tick's
+    retries, counted."""
+    stranger = "+15555550177"
+    real = inbound._own_patient
+
+    def failing(clinic_, sender):
+        if sender == stranger:
+            raise RuntimeError("a bug reading who sent it")
+        return real(clinic_, sender)
+
+    _scheduler_holds_lease(clinic)
+    assert phone.text("hello?", sender=stranger).status_code == 200
+    assert phone.text("o2 85").status_code == 200
+    monkeypatch.setattr(inbound, "_own_patient", failing)
+    assert inbound.process_waiting(clinic, START) == 2
+    assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]
+    assert _inbound(clinic) == [("hello?", "received", 0, 1), ("o2 85", "processed", 1, 0)]
+    assert inbound.process_waiting(clinic, START) == 0  # not met again: it left the queue

@@ -941,3 +941,33 @@ def test_a_queued_text_that_cannot_be_taken_in_does_not_hold_up_the_red_flag_beh
     assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]
     assert _inbound(clinic) == [("hello?", "received", 0, 1), ("o2 85", "processed", 1, 0)]
     assert inbound.process_waiting(clinic, START) == 0  # not met again: it left the queue
+
+
+def test_a_text_moved_whose_queue_row_could_not_be_deleted_is_not_reported_unread(
+        app, patient, phone, clinic, client, admin_token, clock):
+    """The scheduler moved 'o2 85' and paged the nurse (SOP 5 Grade 1 Home, line 64), but its delete from the queue
+    failed (a read-only queue file): the row stays, skipped whenever it is met. /healthz must not say a minute later
+    that handed-over texts are unread and red flags in them page no one (restarting the scheduler changes
+    nothing); a text still unread is reported."""
+    from monitoring import operator
+    _scheduler_holds_lease(clinic)
+    phone.text("o2 85")
+    queue = inbound.hand_over_queue(clinic)
+    queue.conn.set_authorizer(lambda action, table, *rest: sqlite3.SQLITE_DENY
+                              if action == sqlite3.SQLITE_DELETE and table == "inbound" else sqlite3.SQLITE_OK)
+    assert inbound.process_waiting(clinic, START) == 1
+    queue.conn.set_authorizer(None)
+    assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]
+    clock.move_to(START + timedelta(seconds=61))
+    with transaction(clinic.db):
+        operator.beat(clinic.db, START + timedelta(seconds=61), "scheduler-host:1")
+    found = client.get("/healthz").get_json()["checks"]["scheduler"]
+    assert found["ok"] is True and found["texts_waiting"] == 0
+    assert "crswatch_inbound_oldest_waiting_seconds 0.0" in client.get("/metrics").text
+    _scheduler_holds_lease(clinic, at=START + timedelta(seconds=61))
+    phone.text("98.6")  # handed over, not read: reported once it has waited a minute
+    clock.move_to(START + timedelta(seconds=122))
+    with transaction(clinic.db):
+        operator.beat(clinic.db, START + timedelta(seconds=122), "scheduler-host:1")
+    found = client.get("/healthz").get_json()["checks"]["scheduler"]
+    assert found["ok"] is False and found["texts_waiting"] == 1 and found["oldest_waiting_text_seconds"] == 61.0

@@ -383,13 +383,15 @@ def _queue_text(queue: Database, *, sender: str, to: str, body: str, sid: str, m
 
 
 def queued_texts(queue: Database, limit: int, arrived_by: datetime | None = None) -> list[sqlite3.Row]:
-    """The texts in the hand-over queue, oldest first, at most `limit`; with `arrived_by` (aware UTC), only those
-    that arrived by then or more than ARRIVED_AHEAD after it (process_waiting)."""
+    """The texts in the hand-over queue, oldest first, at most `limit`; with `arrived_by` (aware UTC), those before
+    the first that arrived after it, but no more than ARRIVED_AHEAD after it (it waits for the next pass:
+    process_waiting). Not the texts behind that one: sent after it (a "7" that completes its "Temp 100."), they are
+    acted on after it, though the wall clock stepped back between them and gave them an earlier arrival."""
+    rows: list[sqlite3.Row] = queue.conn.execute("SELECT * FROM inbound ORDER BY id LIMIT ?", [limit]).fetchall()
     if arrived_by is None:
-        return queue.conn.execute("SELECT * FROM inbound ORDER BY id LIMIT ?", [limit]).fetchall()
-    return queue.conn.execute(
-        "SELECT * FROM inbound WHERE created_at <= ? OR created_at > ? ORDER BY id LIMIT ?",
-        [to_text(arrived_by), to_text(arrived_by + ARRIVED_AHEAD), limit]).fetchall()
+        return rows
+    low, high = to_text(arrived_by), to_text(arrived_by + ARRIVED_AHEAD)
+    return next((rows[:at] for at, row in enumerate(rows) if low < row["created_at"] <= high), rows)
 
 
 def _take_in(clinic: Clinic, row: sqlite3.Row, now: datetime) -> _Known | None:

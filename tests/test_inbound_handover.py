@@ -971,3 +971,22 @@ def test_a_text_moved_whose_queue_row_could_not_be_deleted_is_not_reported_unrea
         operator.beat(clinic.db, START + timedelta(seconds=122), "scheduler-host:1")
     found = client.get("/healthz").get_json()["checks"]["scheduler"]
     assert found["ok"] is False and found["texts_waiting"] == 1 and found["oldest_waiting_text_seconds"] == 61.0
+
+
+def test_texts_around_a_sub_second_step_back_of_the_clock_are_acted_on_in_the_order_they_were_sent(
+        patient, phone, clinic, client, admin_token, clock):
+    """"Temp 100." is handed over, the wall clock steps back 0.8 s (NTP), and "7" follows. The pass's time falls
+    between: "Temp 100." looks as if it arrived after it (it waits, ARRIVED_AHEAD), "7" does not. "7" must not be
+    acted on first, alone: in the order sent, the patient is asked about "100." (SOP 4 Grading: it may be 100.0 or
+    100.9), then told 100.7 is a fever, as when each is acted on at once."""
+    _scheduler_holds_lease(clinic)
+    before = len(texts_to(client, admin_token, PATIENT_PHONE))
+    clock.move_to(START + timedelta(seconds=0.8))
+    phone.text("Temp 100.")
+    clock.move_to(START + timedelta(seconds=0.1))  # stepped back
+    phone.text("7")
+    assert inbound.process_waiting(clinic, START + timedelta(seconds=0.2)) == 0  # "Temp 100." waits, and so does "7"
+    assert inbound.process_waiting(clinic, START + timedelta(seconds=0.9)) == 2
+    replies = [m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE)[before:]]
+    assert replies[0].startswith("We are not sure we read that temperature right"), replies
+    assert any(reply.startswith("You have a fever") for reply in replies[1:]), replies

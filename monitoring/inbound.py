@@ -597,6 +597,10 @@ def process_waiting(clinic: Clinic, now: datetime, limit: int = 1000) -> int:
             clinic.db.hand_over_moved = None
             moved.close()
         if tried:
+            try:  # the file at the path opened now: the inbound thread's next short look reads it (_queue_changed)
+                hand_over_queue(clinic)
+            except sqlite3.Error:  # a directory in its place: the next look says so; these texts were acted on
+                log.exception("the hand-over queue beside the database cannot be opened")
             return tried
     queue = hand_over_queue(clinic)
     if queue is None:

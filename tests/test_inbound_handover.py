@@ -850,6 +850,7 @@ def test_texts_in_the_queue_file_when_it_was_deleted_are_still_read_by_the_runni
         assert scheduler.process_inbound_once() == 1
         assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]
         assert phone.text("98.6").status_code == 200  # into the new file
+        assert scheduler._queue_changed() is True  # seen at the thread's next short look, not the poll
         assert scheduler.process_inbound_once() == 1
         assert scheduler.process_inbound_once() == 0
     finally:

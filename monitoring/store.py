@@ -214,6 +214,7 @@ class Database(sqlite_utils.Database):
     # the webhooks' hand-over queue beside this database (monitoring.inbound.hand_over_queue), opened on first use
     hand_over_queue: Database | None = None
     hand_over_file: tuple[int, int] | None = None  # (st_dev, st_ino) of the queue's file when it was opened
+    file_identity: tuple[int, int] | None = None  # (st_dev, st_ino) of this database's file as the web opened it
     # a hand-over queue connection whose file was deleted or replaced, kept while texts are left in it
     hand_over_moved: Database | None = None
 

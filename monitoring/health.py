@@ -24,6 +24,8 @@ HEARTBEAT_SLACK = timedelta(seconds=60)
 # A text a webhook handed over to the scheduler (monitoring.inbound's hand-over queue) is acted on within a second
 # or two; one waiting this long means the scheduler is not reading patients' texts, though it may still beat.
 WAITING_LATE = timedelta(seconds=60)
+# Queued rows oldest_waiting looks up in messages (moved, their delete failed) before it counts the rest unread.
+MOVED_LOOKED_AT = 100
 WRITE_PROBE_TIMEOUT_S = 2.0
 
 
@@ -74,7 +76,13 @@ def _scheduler(clinic: Clinic, now: datetime) -> dict[str, Any]:
         return {"ok": False, **figures, "error": "the scheduler has not run: prompts, re-pages and delivery stop"}
     if age < -HEARTBEAT_SLACK:
         return {"ok": False, **figures, "error": "the last pass lies in the future: the clock stepped back"}
-    waited, waiting = oldest_waiting(clinic, now)
+    try:
+        waited, waiting = oldest_waiting(clinic, now)
+    except sqlite3.Error as error:  # its file a directory, no database, unreadable: the web acts on texts itself
+        return {"ok": False, **figures,
+                "error": f"the hand-over queue {clinic.config['database']['path']}{inbound.QUEUE_SUFFIX} cannot be "
+                         f"read ({type(error).__name__}: {error}); the web acts on texts itself meanwhile: move it "
+                         "aside once the scheduler has stopped, or repair it"}
     figures |= {"texts_waiting": waiting, "oldest_waiting_text_seconds": _seconds(waited)}
     if waited is not None and waited > WAITING_LATE:
         return {"ok": False, **figures,
@@ -94,16 +102,27 @@ def _clock(clinic: Clinic, now: datetime) -> dict[str, Any]:
 
 
 def oldest_waiting(clinic: Clinic, now: datetime) -> tuple[timedelta | None, int]:
-    """(how long the oldest text handed over to the scheduler has waited, how many wait): the hand-over queue
-    beside the database (monitoring.inbound.hand_over_queue; none while its file does not exist)."""
+    """(how long the oldest text handed over to the scheduler and not yet read has waited, how many wait): the
+    hand-over queue beside the database (monitoring.inbound.hand_over_queue; none while its file does not exist),
+    its rows already moved into messages left out (those before the oldest unread one)."""
     if not inbound.queue_file_exists(clinic.config["database"]["path"]):
         return None, 0
     queue = inbound.hand_over_queue(clinic)
     if queue is None:
         return None, 0
-    rows = queue.conn.execute("SELECT MIN(created_at), COUNT(*) FROM inbound").fetchall()
-    oldest, waiting = rows[0][0], int(rows[0][1])
-    return (max(now - from_text(oldest), timedelta(0)) if oldest else None), waiting
+    # a row whose MessageSid is in messages was moved and acted on, its delete from the queue failed (a read-only
+    # or full queue file) or not yet made: not unread. The oldest first, up to the first unread one.
+    waiting = int(queue.conn.execute("SELECT COUNT(*) FROM inbound").fetchall()[0][0])
+    for sid, created_at in queue.conn.execute("SELECT sid, created_at FROM inbound ORDER BY id LIMIT ?",
+                                              [MOVED_LOOKED_AT]).fetchall():
+        if not clinic.db.execute("SELECT 1 FROM messages WHERE sid = ?", [sid]).fetchall():
+            return max(now - from_text(created_at), timedelta(0)), waiting
+        waiting -= 1
+    if waiting:  # more than MOVED_LOOKED_AT moved rows ahead of them (never seen): the next is counted unread
+        rows = queue.conn.execute("SELECT created_at FROM inbound ORDER BY id LIMIT 1 OFFSET ?",
+                                  [MOVED_LOOKED_AT]).fetchall()
+        return (max(now - from_text(rows[0][0]), timedelta(0)) if rows else None), waiting
+    return None, waiting
 
 
 def oldest_due(clinic: Clinic, now: datetime) -> tuple[timedelta | None, timedelta | None, int]:
@@ -202,7 +221,10 @@ def problems(clinic: Clinic, now: datetime) -> list[str]:
         found.append("Demo mode: no text leaves this building (SMS backend 'outbox').")
     # Not the database probe: a page view must not cost a write (/healthz makes it).
     for name, check in PATH_CHECKS:
-        result = check(clinic, now)
+        try:
+            result = check(clinic, now)
+        except sqlite3.Error as error:  # as checks(): a check that cannot run fails with its error, no page 500s
+            result = {"ok": False, "error": f"{type(error).__name__}: {error}"}
         if not result["ok"]:
             found.append(f"{name.capitalize()}: {result['error']}.")
     return found

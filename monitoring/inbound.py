@@ -55,6 +55,7 @@ from monitoring.store import (
     from_text,
     patient_by_id,
     set_write_budget,
+    storage_fault,
     to_text,
     transaction,
     utcnow,
@@ -173,9 +174,16 @@ def receive_sms(clinic: Clinic, *, sender: str, to: str, body: str, sid: str, ha
         queue = _hand_over_queue_or_none(clinic)
         if queue is not None:  # the scheduler moves it into messages and acts on it: process_waiting
             try:
-                return _queue_text(queue, sender=sender, to=to, body=body, sid=sid, media=media, stamp=stamp)
+                queued = _queue_text(queue, sender=sender, to=to, body=body, sid=sid, media=media, stamp=stamp)
             except (sqlite3.Error, StoreBusy):  # locked past its wait, full, read-only: the database may still take it
                 log.exception("the hand-over queue refused text %s; storing it and acting on it here", sid)
+            else:
+                if not queue_file_moved(clinic):
+                    return queued
+                # its file was deleted or replaced as the text was committed: it may sit where no scheduler
+                # looks; stored and acted on here (a scheduler that still reads that file skips it: _take_in)
+                log.error("the hand-over queue's file was replaced as text %s was committed to it; acting on it "
+                          "here", sid)
     # Read before the write lock (issue 19: every worker's text waits while one holds it), each read safe to
     # be a moment old: a MessageSid stored since is refused by messages.sid's UNIQUE constraint at the INSERT
     # (IntegrityError: a duplicate, as below); who the phone belongs to is as of the text's arrival, as the
@@ -288,18 +296,69 @@ def hand_over_queue(clinic: Clinic) -> Database | None:
     db = clinic.db
     if not isinstance(db, Database):  # a bare sqlite-utils connection (never this module's connect): no queue
         return None
+    path = clinic.config["database"]["path"]
+    if path == ":memory:":
+        return None
+    # the file deleted, replaced (a restore, a copy) or made a directory since it was opened: a commit on the kept
+    # connection would go to a file no one else opens, a text answered 200 and never read; it is kept aside for
+    # what was committed to it before (_moved_queue) and the file at the path is opened
+    _moved_queue(clinic)
     if db.hand_over_queue is None:
-        path = clinic.config["database"]["path"]
-        if path == ":memory:":
-            return None
         queue = connect(path + QUEUE_SUFFIX, busy_timeout_ms=db.busy_timeout_ms)
         try:
             queue.conn.execute(_QUEUE_SCHEMA)
         except sqlite3.Error:
             queue.close()
             raise
-        db.hand_over_queue = queue
+        db.hand_over_queue, db.hand_over_file = queue, _file_identity(path + QUEUE_SUFFIX)
     return db.hand_over_queue
+
+
+def _file_identity(path: str) -> tuple[int, int] | None:
+    """(st_dev, st_ino) of the file at `path`, None while there is none (one stat: a few microseconds)."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
+def queued_anywhere(clinic: Clinic) -> bool:
+    """Whether a text waits in the hand-over queue, or in a connection kept to a queue file since deleted or
+    replaced (_moved_queue). Opens the queue (hand_over_queue). One read of each queue's end."""
+    try:
+        queue = hand_over_queue(clinic)
+    except sqlite3.Error:  # a directory in its place: what the old file still holds is read all the same
+        moved = clinic.db.hand_over_moved if isinstance(clinic.db, Database) else None
+        if moved is None:
+            raise
+        log.exception("the hand-over queue beside the database cannot be opened")
+        queue = None
+    moved = clinic.db.hand_over_moved if isinstance(clinic.db, Database) else None
+    return any(newest_queued(each.conn) for each in (queue, moved) if each is not None)
+
+
+def queue_file_moved(clinic: Clinic) -> bool:
+    """Whether the hand-over queue connection kept with the clinic's database is no longer on the file at the
+    queue's path (deleted, replaced, made a directory): the next hand_over_queue opens the file there."""
+    db = clinic.db
+    if not isinstance(db, Database) or db.hand_over_queue is None:
+        return False
+    return _file_identity(clinic.config["database"]["path"] + QUEUE_SUFFIX) != db.hand_over_file
+
+
+def _moved_queue(clinic: Clinic) -> Database | None:
+    """The scheduler's hand-over queue connection whose file is no longer at the queue's path (deleted, replaced):
+    the texts webhooks committed to it before they saw that are still read from it (process_waiting), until none
+    is left. None when there is no such connection."""
+    db = clinic.db
+    if not isinstance(db, Database):
+        return None
+    if queue_file_moved(clinic):
+        if db.hand_over_moved is not None:  # replaced twice before the first was emptied: the older one goes
+            db.hand_over_moved.close()
+        db.hand_over_moved, db.hand_over_queue = db.hand_over_queue, None
+    return db.hand_over_moved
 
 
 def queue_file_exists(database_path: str) -> bool:
@@ -331,13 +390,15 @@ def _queue_text(queue: Database, *, sender: str, to: str, body: str, sid: str, m
 
 
 def queued_texts(queue: Database, limit: int, arrived_by: datetime | None = None) -> list[sqlite3.Row]:
-    """The texts in the hand-over queue, oldest first, at most `limit`; with `arrived_by` (aware UTC), only those
-    that arrived by then or more than ARRIVED_AHEAD after it (process_waiting)."""
+    """The texts in the hand-over queue, oldest first, at most `limit`; with `arrived_by` (aware UTC), those before
+    the first that arrived after it, but no more than ARRIVED_AHEAD after it (it waits for the next pass:
+    process_waiting). Not the texts behind that one: sent after it (a "7" that completes its "Temp 100."), they are
+    acted on after it, though the wall clock stepped back between them and gave them an earlier arrival."""
+    rows: list[sqlite3.Row] = queue.conn.execute("SELECT * FROM inbound ORDER BY id LIMIT ?", [limit]).fetchall()
     if arrived_by is None:
-        return queue.conn.execute("SELECT * FROM inbound ORDER BY id LIMIT ?", [limit]).fetchall()
-    return queue.conn.execute(
-        "SELECT * FROM inbound WHERE created_at <= ? OR created_at > ? ORDER BY id LIMIT ?",
-        [to_text(arrived_by), to_text(arrived_by + ARRIVED_AHEAD), limit]).fetchall()
+        return rows
+    low, high = to_text(arrived_by), to_text(arrived_by + ARRIVED_AHEAD)
+    return next((rows[:at] for at, row in enumerate(rows) if low < row["created_at"] <= high), rows)
 
 
 def _take_in(clinic: Clinic, row: sqlite3.Row, now: datetime) -> _Known | None:
@@ -367,26 +428,47 @@ def _act_on_queued(clinic: Clinic, row: sqlite3.Row, now: datetime, ahead: _Ahea
 def _keep_failed(clinic: Clinic, row: sqlite3.Row, now: datetime) -> int | None:
     """A queued text whose processing raised (and was rolled back): stored in messages unprocessed, inside the
     caller's transaction, for the tick's retries (_note_failure, process_pending). Its messages id, or None when
-    its MessageSid is there already."""
-    known = _take_in(clinic, row, now)
+    its MessageSid is there already. When even taking it in raises (a bug reading who sent it or counting its
+    number's texts), it is stored bare (no patient: the retries read the sender again) rather than fail the
+    caller's whole transaction, look after look, with every text queued behind it unread; a storage fault (a full
+    disk) is raised: the caller's transaction fails and the texts stay queued, uncounted."""
+    clinic.db.conn.execute("SAVEPOINT kept_text")
+    try:
+        known = _take_in(clinic, row, now)
+    except Exception as error:
+        if storage_fault(error) is not None:  # a full disk, a lock: the caller's transaction fails
+            raise
+        log.exception("inbound text %s could not be taken in; kept without its sender read, for the tick's retries",
+                      row["sid"])
+        clinic.db.conn.execute("ROLLBACK TO kept_text")
+        message = _store(clinic, _Arrival(None, None, None, 0, 0, False), sender=row["from_number"],
+                         to=row["to_number"], body=row["body"], sid=row["sid"], media=row["media_count"],
+                         stamp=row["created_at"], now_stamp=to_text(now))
+        clinic.db.conn.execute("RELEASE kept_text")
+        return int(message["id"])
+    clinic.db.conn.execute("RELEASE kept_text")
     return None if known is None else int(known.message["id"])
 
 
-def _forget_queued(queue: Database, ids: list[int]) -> None:
-    """Delete moved texts from the hand-over queue. Not fsync'd (synchronous=NORMAL for this commit): a delete
-    lost to a power cut leaves a text whose MessageSid is in messages, skipped when met again (_take_in)."""
-    if not ids:
+def _forget_queued(queue: Database, sids: list[str]) -> None:
+    """Delete moved texts from the hand-over queue, by MessageSid (each is in messages once the move committed).
+    Not by the queue's id: another scheduler (a lease handed over mid-batch) or an adopting webhook may have met
+    a moved row, skipped it and deleted it before this delete, and SQLite gives a freed id to the next text
+    queued, which this delete would then remove unmoved (a text answered 200 and never read). Not fsync'd
+    (synchronous=NORMAL for this commit): a delete lost to a power cut leaves a text whose MessageSid is in
+    messages, skipped when met again (_take_in)."""
+    if not sids:
         return
     try:
         queue.conn.execute("PRAGMA synchronous = NORMAL")
         try:
             with transaction(queue):
-                queue.conn.execute(f"DELETE FROM inbound WHERE id IN ({', '.join('?' * len(ids))})", ids)
+                queue.conn.execute(f"DELETE FROM inbound WHERE sid IN ({', '.join('?' * len(sids))})", sids)
         finally:
             queue.conn.execute("PRAGMA synchronous = FULL")
     except (sqlite3.Error, StoreBusy):  # harmless: met again, they are skipped and deleted then
         log.warning("%s texts moved from the hand-over queue could not be deleted from it; deleted when met again",
-                    len(ids), exc_info=True)
+                    len(sids), exc_info=True)
 
 
 def _adopt_waiting(clinic: Clinic, now: datetime) -> int:
@@ -418,7 +500,7 @@ def _adopt_waiting(clinic: Clinic, now: datetime) -> int:
             continue
         if failed is not None:
             _note_failure(clinic, failed, now)
-        _forget_queued(queue, [row["id"]])
+        _forget_queued(queue, [row["sid"]])
     return len(waiting)
 
 
@@ -514,9 +596,27 @@ def process_waiting(clinic: Clinic, now: datetime, limit: int = 1000) -> int:
     WAITING_BATCH_SECONDS through a backlog, WAITING_BATCH_SECONDS_LIGHT otherwise. Returns how many were
     tried. Raises StoreBusy when the write lock cannot be had (the run tries again), sqlite3.DatabaseError when
     the queue cannot be read."""
+    moved = _moved_queue(clinic)
+    if moved is not None:  # its file was deleted or replaced: what webhooks committed to it before they saw that
+        tried = _process_queue(clinic, moved, now, limit)
+        if not moved.conn.execute("SELECT 1 FROM inbound LIMIT 1").fetchall():
+            assert isinstance(clinic.db, Database)
+            clinic.db.hand_over_moved = None
+            moved.close()
+        if tried:
+            try:  # the file at the path opened now: the inbound thread's next short look reads it (_queue_changed)
+                hand_over_queue(clinic)
+            except sqlite3.Error:  # a directory in its place: the next look says so; these texts were acted on
+                log.exception("the hand-over queue beside the database cannot be opened")
+            return tried
     queue = hand_over_queue(clinic)
     if queue is None:
         return 0
+    return _process_queue(clinic, queue, now, limit)
+
+
+def _process_queue(clinic: Clinic, queue: Database, now: datetime, limit: int) -> int:
+    """process_waiting on one hand-over queue connection."""
     # A text stored more than ARRIVED_AHEAD after `now` did not race this pass (a webhook's commit beats the
     # pass's read by milliseconds): it arrived before the wall clock stepped back, and waiting until the clock
     # caught up with it would hold a red flag for the size of the step. It is acted on now.
@@ -534,7 +634,7 @@ def process_waiting(clinic: Clinic, now: datetime, limit: int = 1000) -> int:
                     ahead[row["id"]] = None
         clinic.prepare()
         failed: list[int] = []
-        moved: list[int] = []
+        moved: list[str] = []
         with transaction(clinic.db):
             started = time.monotonic()
             for row in chunk:
@@ -547,7 +647,7 @@ def process_waiting(clinic: Clinic, now: datetime, limit: int = 1000) -> int:
                     kept = _keep_failed(clinic, row, now)
                     failed += [kept] if kept is not None else []
                 clinic.db.conn.execute("RELEASE waiting_text")
-                moved.append(row["id"])
+                moved.append(row["sid"])
                 tried += 1
                 if time.monotonic() - started >= (WAITING_BATCH_SECONDS if len(rows) - tried >= WAITING_BACKLOG
                                                   else WAITING_BATCH_SECONDS_LIGHT):

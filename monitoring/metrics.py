@@ -6,6 +6,8 @@ place where they all add up. Names follow Prometheus conventions (`_total` count
 """
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -14,6 +16,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 
 from monitoring import health, operator
 from monitoring.clinic import Clinic
+
+log = logging.getLogger("crswatch.metrics")
 
 # Seconds from an alert to its acknowledgement: a minute, the ack timeout, the first re-pages, an hour.
 ACK_BUCKETS = (60, 300, 900, 1800, 3600, 7200)
@@ -71,11 +75,15 @@ class ClinicCollector:
         oldest.add_metric(["text"], text_wait.total_seconds() if text_wait else 0.0)
         yield oldest
 
-        waited, _ = health.oldest_waiting(self.clinic, self.now)
-        waiting = GaugeMetricFamily("crswatch_inbound_oldest_waiting_seconds",
-                                    "How long the oldest text handed over to the scheduler has waited unread")
-        waiting.add_metric([], waited.total_seconds() if waited else 0.0)
-        yield waiting
+        try:
+            waited, _ = health.oldest_waiting(self.clinic, self.now)
+        except sqlite3.Error:  # the queue file cannot be read (/healthz says why): the gauge is absent, the rest stays
+            log.warning("the hand-over queue cannot be read for crswatch_inbound_oldest_waiting_seconds", exc_info=True)
+        else:
+            waiting = GaugeMetricFamily("crswatch_inbound_oldest_waiting_seconds",
+                                        "How long the oldest text handed over to the scheduler has waited unread")
+            waiting.add_metric([], waited.total_seconds() if waited else 0.0)
+            yield waiting
 
         errors = CounterMetricFamily("crswatch_gateway_errors", "SMS gateway failures by Twilio error code and scope",
                                      labels=["code", "scope"])

@@ -213,12 +213,17 @@ class Database(sqlite_utils.Database):
     busy_set_ms: int | None = None  # the busy timeout last given to SQLite (a PRAGMA only when it changes)
     # the webhooks' hand-over queue beside this database (monitoring.inbound.hand_over_queue), opened on first use
     hand_over_queue: Database | None = None
+    hand_over_file: tuple[int, int] | None = None  # (st_dev, st_ino) of the queue's file when it was opened
+    file_identity: tuple[int, int] | None = None  # (st_dev, st_ino) of this database's file as the web opened it
+    # a hand-over queue connection whose file was deleted or replaced, kept while texts are left in it
+    hand_over_moved: Database | None = None
 
     def close(self) -> None:
         """Close the connection, and the hand-over queue's with it."""
-        queue, self.hand_over_queue = self.hand_over_queue, None
-        if queue is not None:
-            queue.close()
+        for queue in (self.hand_over_queue, self.hand_over_moved):
+            if queue is not None:
+                queue.close()
+        self.hand_over_queue = self.hand_over_moved = None
         super().close()
 
     def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] | None = None) -> sqlite3.Cursor:

@@ -106,6 +106,8 @@ class Runner:
         self.watched_file: tuple[int, int] | None = None  # the database file the watch's connection is on
         self.watched_queue: sqlite3.Connection | None = None  # the watch's connection to the hand-over queue file
         self.seen_queue_version: int | None = None
+        self.watched_queue_file: tuple[int, int] | None = None  # the queue file the watch's connection is on
+        self.queue_watch_failing = False  # its last look failed (logged once)
         self.woken_for = 0  # the newest due page or reply the watch woke the run for (outbox.newest_reply_or_page_due)
         self.acting = threading.Lock()  # held while this process acts on handed-over texts: thread or pass
         self.texts_waiting = threading.Event()  # a webhook handed a text over: the inbound thread acts on it
@@ -177,7 +179,15 @@ class Runner:
             self._close_watch()
         if identity is None:  # missing (a restore under way): never create an empty file in its place
             return False
-        self._watch_queue(path)
+        try:
+            self._watch_queue(path)
+        except sqlite3.Error:  # a directory or no database in its place: the web acts on texts itself meanwhile,
+            if not self.queue_watch_failing:  # and the pages it commits must still wake the run (below)
+                log.exception("watching the hand-over queue failed; watching the database for pages goes on")
+            self.queue_watch_failing = True
+            self._close_queue_watch()
+        else:
+            self.queue_watch_failing = False
         if self.watched is None:  # autocommit, read only: no statement or transaction can hold a snapshot
             self.watched = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             # a restored file is another history: its ids may lie below the last the watch woke the run for
@@ -198,12 +208,16 @@ class Runner:
         """Wake the inbound thread when a webhook committed a text to the hand-over queue beside the database at
         `path` since the last look (its PRAGMA data_version moved) and texts are queued (inbound.newest_queued).
         Nothing while the file does not exist (a webhook or the inbound thread creates it; the watch never does)."""
+        identity = _file_identity(path + inbound.QUEUE_SUFFIX)
+        if self.watched_queue is not None and identity != self.watched_queue_file:  # deleted or replaced
+            self._close_queue_watch()
+            self.texts_waiting.set()  # the inbound thread reads what is left in the old file and opens the new one
         if self.watched_queue is None:
-            if not inbound.queue_file_exists(path):
+            if identity is None:
                 return
             self.watched_queue = sqlite3.connect(path + inbound.QUEUE_SUFFIX, isolation_level=None,
                                                  check_same_thread=False)
-            self.seen_queue_version = None
+            self.seen_queue_version, self.watched_queue_file = None, identity
         version = int(self.watched_queue.execute("PRAGMA data_version").fetchall()[0][0])
         changed, self.seen_queue_version = version != self.seen_queue_version, version
         if changed and inbound.newest_queued(self.watched_queue):
@@ -224,8 +238,7 @@ class Runner:
         clinic = self.inbound_clinic
         looked = time.monotonic()
         if looked - self.renewed_at >= RENEW_SECONDS:
-            queue = inbound.hand_over_queue(clinic)
-            if queue is None or not inbound.newest_queued(queue.conn):
+            if not inbound.queued_anywhere(clinic):
                 return 0  # nothing to do: no lease renewed for it
             started = self.pass_started
             # Not while the run's pass has gone on longer than a pass does (it starts no text after half the lease):
@@ -267,21 +280,48 @@ class Runner:
             self.texts_waiting.clear()
             looked = time.monotonic()
             try:
-                while self.process_inbound_once() and not self.stopped.is_set():
+                if self._act_on_queue():
                     acted = time.monotonic()
             except Exception:
                 log.exception("acting on texts handed over by the webhooks failed; the next look tries again")
                 self._close_inbound()
         self._close_inbound()
 
+    def _act_on_queue(self) -> bool:
+        """process_inbound_once, again at once while a look took texts out of the hand-over queue (a backlog past
+        INBOUND_PER_LOOK), not while the queue's oldest text stays where it was: texts moved whose delete from the
+        queue fails (a read-only or full queue file) are met again and skipped, and looking again at once would
+        take the database's write lock round after round (each webhook acting on a text itself waits for it); the
+        next look comes when the queue changes, or at the poll. Returns whether it acted on any."""
+        acted, oldest = False, self._oldest_queued()
+        while not self.stopped.is_set() and self.process_inbound_once():
+            acted, before, oldest = True, oldest, self._oldest_queued()
+            if oldest is None or oldest == before:  # none left, or those left were met already
+                break
+        return acted
+
+    def _oldest_queued(self) -> str | None:
+        """The MessageSid of the oldest text in the inbound thread's hand-over queue connection (None: none, or not
+        open); not its id, which SQLite gives again to a text queued once the queue was emptied."""
+        clinic = self.inbound_clinic
+        queue = getattr(clinic.db, "hand_over_queue", None) if clinic is not None else None
+        if queue is None:
+            return None
+        rows = queue.conn.execute("SELECT sid FROM inbound ORDER BY id LIMIT 1").fetchall()
+        return str(rows[0][0]) if rows else None
+
     def _queue_changed(self) -> bool:
         """Whether a webhook committed to the hand-over queue since the inbound thread last asked (the PRAGMA
         data_version of its own connection to it, which moves with every other connection's commit); False before
         its first look opened the queue."""
         clinic = self.inbound_clinic
-        queue = getattr(clinic.db, "hand_over_queue", None) if clinic is not None else None
+        if clinic is None:
+            return False
+        queue = getattr(clinic.db, "hand_over_queue", None)
         if queue is None:
             return False
+        if inbound.queue_file_moved(clinic):  # deleted or replaced: a look opens the file there (and reads the old)
+            return True
         version = int(queue.conn.execute("PRAGMA data_version").fetchall()[0][0])
         changed, self.inbound_queue_version = version != self.inbound_queue_version, version
         return changed
@@ -310,15 +350,18 @@ class Runner:
 
     def _close_watch(self) -> None:
         watched, self.watched = self.watched, None
+        self._close_queue_watch()
+        if watched is not None:
+            try:
+                watched.close()
+            except sqlite3.Error:
+                pass
+
+    def _close_queue_watch(self) -> None:
         queue, self.watched_queue = self.watched_queue, None
         if queue is not None:
             try:
                 queue.close()
-            except sqlite3.Error:
-                pass
-        if watched is not None:
-            try:
-                watched.close()
             except sqlite3.Error:
                 pass
 

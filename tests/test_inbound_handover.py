@@ -718,3 +718,297 @@ def test_a_webhook_stores_the_text_itself_when_the_hand_over_queue_stays_locked(
         holder.close()
     assert _inbound(clinic) == [("o2 85", "processed", 1, 0)]
     assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]
+
+
+def test_a_queue_id_given_again_after_another_scheduler_deleted_the_moved_text_is_not_deleted_unmoved(
+        app, patient, phone, clinic, client, admin_token, monkeypatch):
+    """A lease handed over mid-batch (or a webhook adopting while the scheduler acts): scheduler A commits the move
+    of '98.6' (queue id 1), then stalls (SIGSTOP, a slow disk) before its delete. Scheduler B meets the row, skips
+    it (its MessageSid is in messages) and deletes it; the queue is empty, so the next webhook's 'o2 85' is given
+    id 1 again (SQLite reuses a rowid without AUTOINCREMENT). A's delete must not remove that unmoved text: it was
+    answered 200, and SOP 5 Grade 1 Home, line 64 (SpO2 < 90%) pages the nurse for it."""
+    _scheduler_holds_lease(clinic)
+    phone.text("98.6")
+    real = inbound._forget_queued
+    stalled = []
+
+    def stalled_then_deleting(queue, rows):
+        if not stalled:
+            stalled.append(True)
+            other = open_clinic(app.config["CRS"])  # scheduler B, which took the lease over meanwhile
+            try:
+                assert inbound.process_waiting(other, START) == 1  # met, skipped, deleted
+            finally:
+                other.db.close()
+            assert phone.text("o2 85").status_code == 200
+            assert [row[0] for row in inbound.hand_over_queue(clinic).conn.execute("SELECT id FROM inbound")] == [1]
+        real(queue, rows)
+
+    monkeypatch.setattr(inbound, "_forget_queued", stalled_then_deleting)
+    assert inbound.process_waiting(clinic, START) == 1
+    assert _inbound(clinic) == [("98.6", "processed", 1, 0), ("o2 85", "queued", 0, 0)]
+    assert inbound.process_waiting(clinic, START) == 1
+    assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]
+
+
+def test_the_inbound_thread_does_not_spin_on_texts_it_moved_but_cannot_delete_from_the_queue(
+        app, patient, phone, clinic, client, admin_token, monkeypatch):
+    """The queue file turned read-only (or the disk filled) after a text was queued: the scheduler moves it and
+    pages the nurse once (SOP 5 Grade 1 Home, line 64: SpO2 < 90%), but its delete from the queue fails. The row
+    stays; met again it is skipped. The inbound thread must not look again at once, round after round, each round
+    taking the database's write lock (every webhook acting on a text itself then waits for it) and a core: it looks
+    again when the queue changes or at the poll."""
+    real_queue = inbound.hand_over_queue
+
+    def no_deletes(clinic_):
+        queue = real_queue(clinic_)
+        if queue is not None:
+            queue.conn.set_authorizer(lambda action, table, *rest: sqlite3.SQLITE_DENY
+                                      if action == sqlite3.SQLITE_DELETE and table == "inbound" else sqlite3.SQLITE_OK)
+        return queue
+
+    scheduler = Runner(app.config["CRS"], Recorder())
+    looks = []
+    real_once = scheduler.process_inbound_once
+
+    def counted():
+        looks.append(1)
+        if len(looks) >= 20:  # the old code looked again forever: stop it here
+            scheduler.stopped.set()
+        return real_once()
+
+    def back_to_waiting():  # the thread waits for the queue to change: the test ends here
+        scheduler.stopped.set()
+        return False
+
+    try:
+        _scheduler_holds_lease(clinic, holder=scheduler.holder)
+        monkeypatch.setattr(inbound, "hand_over_queue", no_deletes)
+        assert scheduler.process_inbound_once() == 0  # its first look opens the queue
+        phone.text("o2 85")
+        monkeypatch.setattr(scheduler, "process_inbound_once", counted)
+        monkeypatch.setattr(scheduler, "_queue_changed", back_to_waiting)
+        scheduler.texts_waiting.set()  # the watch saw the webhook's commit
+        scheduler._inbound()
+        assert len(looks) == 1
+        assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]
+        assert _inbound(clinic) == [("o2 85", "processed", 1, 0), ("o2 85", "queued", 0, 0)]  # still in the queue
+    finally:
+        scheduler._close_inbound()
+
+
+def _queue_file_deleted(path: str) -> None:
+    """An operator (a cleanup script, a restore that replaced the files beside the database) deletes the hand-over
+    queue's file, its -wal and -shm, while the web and the scheduler run."""
+    import os
+
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(path + inbound.QUEUE_SUFFIX + suffix):
+            os.remove(path + inbound.QUEUE_SUFFIX + suffix)
+
+
+def test_a_text_handed_over_after_the_queue_file_was_deleted_is_read_by_a_restarted_scheduler(
+        app, patient, phone, clinic, client, admin_token):
+    """The queue file is deleted while the web runs; the web's kept connection would commit the next 'o2 85' to
+    the deleted file, which the scheduler, restarted, never opens (it makes a new file): answered 200, never paged.
+    The web opens the file at the path again (SOP 5 Grade 1 Home, line 64: SpO2 < 90% pages the nurse)."""
+    path = app.config["CRS"]["database"]["path"]
+    _scheduler_holds_lease(clinic)
+    assert phone.text("98.6").status_code == 200  # the web's queue connection opened
+    assert inbound.process_waiting(clinic, START) == 1
+    _queue_file_deleted(path)
+    assert phone.text("o2 85").status_code == 200
+    scheduler = Runner(app.config["CRS"], Recorder())  # restarted after the delete
+    try:
+        _scheduler_holds_lease(clinic, holder=scheduler.holder)
+        assert scheduler.process_inbound_once() == 1
+    finally:
+        scheduler._close_inbound()
+    assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]
+
+
+def test_a_text_committed_to_the_queue_file_as_it_was_replaced_is_acted_on_by_the_webhook(
+        app, patient, phone, clinic, client, admin_token, monkeypatch):
+    """The queue file is deleted between the webhook's look at it and its commit: the 'o2 85' sits in a file no
+    one opens. The webhook sees the file at the path is not the one it committed to, and stores and acts on the
+    text itself (SOP 5 Grade 1 Home, line 64: SpO2 < 90% pages the nurse), once."""
+    path = app.config["CRS"]["database"]["path"]
+    _scheduler_holds_lease(clinic)
+    assert phone.text("98.6").status_code == 200
+    assert inbound.process_waiting(clinic, START) == 1
+    real = inbound._queue_text
+
+    def deleted_meanwhile(queue, **text):
+        _queue_file_deleted(path)
+        return real(queue, **text)
+
+    monkeypatch.setattr(inbound, "_queue_text", deleted_meanwhile)
+    assert phone.text("o2 85").status_code == 200
+    assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]
+    monkeypatch.setattr(inbound, "_queue_text", real)
+    scheduler = Runner(app.config["CRS"], Recorder())
+    try:
+        _scheduler_holds_lease(clinic, holder=scheduler.holder)
+        assert scheduler.process_inbound_once() == 0
+    finally:
+        scheduler._close_inbound()
+    assert [row[:3] for row in _inbound(clinic)] == [("98.6", "processed", 1), ("o2 85", "processed", 1)]
+    assert clinic.db.execute("SELECT COUNT(*) FROM alerts").fetchone()[0] == 1
+
+
+def test_texts_in_the_queue_file_when_it_was_deleted_are_still_read_by_the_running_scheduler(
+        app, patient, phone, clinic, client, admin_token):
+    """'o2 85' is queued, then the file is deleted before the scheduler's look: the scheduler still reads it from
+    the connection it kept, then uses the new file for the texts after (SOP 5 Grade 1 Home, line 64), each once."""
+    path = app.config["CRS"]["database"]["path"]
+    scheduler = Runner(app.config["CRS"], Recorder())
+    try:
+        _scheduler_holds_lease(clinic, holder=scheduler.holder)
+        assert scheduler.process_inbound_once() == 0  # its queue connection opened
+        assert phone.text("o2 85").status_code == 200
+        _queue_file_deleted(path)
+        assert scheduler._queue_changed() is True
+        assert scheduler.process_inbound_once() == 1
+        assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]
+        assert phone.text("98.6").status_code == 200  # into the new file
+        assert scheduler._queue_changed() is True  # seen at the thread's next short look, not the poll
+        assert scheduler.process_inbound_once() == 1
+        assert scheduler.process_inbound_once() == 0
+    finally:
+        scheduler._close_inbound()
+    assert [row[:3] for row in _inbound(clinic)] == [("o2 85", "processed", 1), ("98.6", "processed", 1)]
+
+
+def test_a_queue_file_that_cannot_be_read_does_not_stop_the_watch_waking_the_run_for_a_page(
+        app, patient, phone, clinic, client, admin_token):
+    """The queue's path holds a directory (a botched restore, a mount) or a file that is no database: the web acts on
+    'o2 85' itself (SOP 5 Grade 1 Home, line 64: SpO2 < 90% pages the nurse) and commits the page. The scheduler's
+    watch must still wake the run for it within its 0.2 s look; the queue's fault must not fail the whole look, so
+    that the page waits for the poll."""
+    import os
+
+    path = app.config["CRS"]["database"]["path"]
+    scheduler = Runner(app.config["CRS"], Recorder())
+    try:
+        _scheduler_holds_lease(clinic, holder=scheduler.holder)
+        for content in ("directory", "not a database"):
+            scheduler.watch_once()  # looked since the last text
+            scheduler.woken.clear()
+            _queue_file_deleted(path)
+            if content == "directory":
+                os.mkdir(path + inbound.QUEUE_SUFFIX)
+            else:
+                with open(path + inbound.QUEUE_SUFFIX, "w") as junk:
+                    junk.write("not a database " * 100)
+            # the web cannot queue it: acted on at once (the first pages the nurse, the second is answered)
+            assert phone.text("o2 85").status_code == 200
+            assert scheduler.watch_once() is True and scheduler.woken.is_set()
+            if os.path.isdir(path + inbound.QUEUE_SUFFIX):
+                os.rmdir(path + inbound.QUEUE_SUFFIX)
+            _queue_file_deleted(path)
+    finally:
+        scheduler._close_watch()
+    assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]
+
+
+def test_the_dashboard_healthz_and_metrics_answer_while_the_queue_file_cannot_be_opened(
+        app, patient, phone, clinic, client):
+    """A directory in the queue file's place (a botched restore): the web acts on texts itself, and the nurses'
+    dashboard, /healthz and /metrics must still answer (the banner and /healthz name the fault), not a 500."""
+    import os
+
+    from test_dashboard import add_user, sign_in
+
+    from monitoring import operator
+    _scheduler_holds_lease(clinic)
+    with transaction(clinic.db):
+        operator.beat(clinic.db, START, "scheduler-host:1")
+    path = app.config["CRS"]["database"]["path"]
+    _queue_file_deleted(path)
+    os.mkdir(path + inbound.QUEUE_SUFFIX)
+    try:
+        assert phone.text("o2 85").status_code == 200
+        add_user(app, "Olga Operator", "admin")
+        assert sign_in(client, "Olga Operator").status_code == 302
+        page = client.get("/dashboard")
+        assert page.status_code == 200 and "unable to open database file" in page.text
+        found = client.get("/healthz")
+        assert found.status_code == 503 and "unable to open" in found.get_json()["checks"]["scheduler"]["error"]
+        metrics = client.get("/metrics")
+        assert metrics.status_code == 200 and "crswatch_outbox_backlog" in metrics.text
+    finally:
+        os.rmdir(path + inbound.QUEUE_SUFFIX)
+
+
+def test_a_queued_text_that_cannot_be_taken_in_does_not_hold_up_the_red_flag_behind_it(
+        app, patient, phone, clinic, client, admin_token, monkeypatch):
+    """Taking a queued text in reads who sent it (its patient, the patients it cares for) and counts its number's
+    texts; if that raises for one text (a bug, as the parser's, never expected), the batch's transaction must not
+    fail as a whole, look after look, with every text queued behind it unread: 'o2 85' from the patient behind it
+    pages the nurse (SOP 5 Grade 1 Home, line 64: SpO2 < 90%). The odd text is kept in messages for the tick's
+    retries, counted."""
+    stranger = "+15555550177"
+    real = inbound._own_patient
+
+    def failing(clinic_, sender):
+        if sender == stranger:
+            raise RuntimeError("a bug reading who sent it")
+        return real(clinic_, sender)
+
+    _scheduler_holds_lease(clinic)
+    assert phone.text("hello?", sender=stranger).status_code == 200
+    assert phone.text("o2 85").status_code == 200
+    monkeypatch.setattr(inbound, "_own_patient", failing)
+    assert inbound.process_waiting(clinic, START) == 2
+    assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]
+    assert _inbound(clinic) == [("hello?", "received", 0, 1), ("o2 85", "processed", 1, 0)]
+    assert inbound.process_waiting(clinic, START) == 0  # not met again: it left the queue
+
+
+def test_a_text_moved_whose_queue_row_could_not_be_deleted_is_not_reported_unread(
+        app, patient, phone, clinic, client, admin_token, clock):
+    """The scheduler moved 'o2 85' and paged the nurse (SOP 5 Grade 1 Home, line 64), but its delete from the queue
+    failed (a read-only queue file): the row stays, skipped whenever it is met. /healthz must not say a minute later
+    that handed-over texts are unread and red flags in them page no one (restarting the scheduler changes
+    nothing); a text still unread is reported."""
+    from monitoring import operator
+    _scheduler_holds_lease(clinic)
+    phone.text("o2 85")
+    queue = inbound.hand_over_queue(clinic)
+    queue.conn.set_authorizer(lambda action, table, *rest: sqlite3.SQLITE_DENY
+                              if action == sqlite3.SQLITE_DELETE and table == "inbound" else sqlite3.SQLITE_OK)
+    assert inbound.process_waiting(clinic, START) == 1
+    queue.conn.set_authorizer(None)
+    assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]
+    clock.move_to(START + timedelta(seconds=61))
+    with transaction(clinic.db):
+        operator.beat(clinic.db, START + timedelta(seconds=61), "scheduler-host:1")
+    found = client.get("/healthz").get_json()["checks"]["scheduler"]
+    assert found["ok"] is True and found["texts_waiting"] == 0
+    assert "crswatch_inbound_oldest_waiting_seconds 0.0" in client.get("/metrics").text
+    _scheduler_holds_lease(clinic, at=START + timedelta(seconds=61))
+    phone.text("98.6")  # handed over, not read: reported once it has waited a minute
+    clock.move_to(START + timedelta(seconds=122))
+    with transaction(clinic.db):
+        operator.beat(clinic.db, START + timedelta(seconds=122), "scheduler-host:1")
+    found = client.get("/healthz").get_json()["checks"]["scheduler"]
+    assert found["ok"] is False and found["texts_waiting"] == 1 and found["oldest_waiting_text_seconds"] == 61.0
+
+
+def test_texts_around_a_sub_second_step_back_of_the_clock_are_acted_on_in_the_order_they_were_sent(
+        patient, phone, clinic, client, admin_token, clock):
+    """"Temp 100." is handed over, the wall clock steps back 0.8 s (NTP), and "7" follows. The pass's time falls
+    between: "Temp 100." looks as if it arrived after it (it waits, ARRIVED_AHEAD), "7" does not. "7" must not be
+    acted on first, alone: in the order sent, the patient is asked about "100." (SOP 4 Grading: it may be 100.0 or
+    100.9), then told 100.7 is a fever, as when each is acted on at once."""
+    _scheduler_holds_lease(clinic)
+    before = len(texts_to(client, admin_token, PATIENT_PHONE))
+    clock.move_to(START + timedelta(seconds=0.8))
+    phone.text("Temp 100.")
+    clock.move_to(START + timedelta(seconds=0.1))  # stepped back
+    phone.text("7")
+    assert inbound.process_waiting(clinic, START + timedelta(seconds=0.2)) == 0  # "Temp 100." waits, and so does "7"
+    assert inbound.process_waiting(clinic, START + timedelta(seconds=0.9)) == 2
+    replies = [m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE)[before:]]
+    assert replies[0].startswith("We are not sure we read that temperature right"), replies
+    assert any(reply.startswith("You have a fever") for reply in replies[1:]), replies

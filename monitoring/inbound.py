@@ -52,6 +52,7 @@ from monitoring.store import (
     StoreBusy,
     active_episode,
     connect,
+    file_identity,
     from_text,
     patient_by_id,
     set_write_budget,
@@ -310,17 +311,8 @@ def hand_over_queue(clinic: Clinic) -> Database | None:
         except sqlite3.Error:
             queue.close()
             raise
-        db.hand_over_queue, db.hand_over_file = queue, _file_identity(path + QUEUE_SUFFIX)
+        db.hand_over_queue, db.hand_over_file = queue, file_identity(path + QUEUE_SUFFIX)
     return db.hand_over_queue
-
-
-def _file_identity(path: str) -> tuple[int, int] | None:
-    """(st_dev, st_ino) of the file at `path`, None while there is none (one stat: a few microseconds)."""
-    try:
-        found = os.stat(path)
-    except OSError:
-        return None
-    return found.st_dev, found.st_ino
 
 
 def queued_anywhere(clinic: Clinic) -> bool:
@@ -344,7 +336,7 @@ def queue_file_moved(clinic: Clinic) -> bool:
     db = clinic.db
     if not isinstance(db, Database) or db.hand_over_queue is None:
         return False
-    return _file_identity(clinic.config["database"]["path"] + QUEUE_SUFFIX) != db.hand_over_file
+    return file_identity(clinic.config["database"]["path"] + QUEUE_SUFFIX) != db.hand_over_file
 
 
 def _moved_queue(clinic: Clinic) -> Database | None:

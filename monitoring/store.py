@@ -249,6 +249,17 @@ _QUEUE_POLL_S = 0.0002
 _QUEUE_PROBE_S = 0.05
 
 
+def file_identity(path: str) -> tuple[int, int] | None:
+    """(st_dev, st_ino) of the file at `path`, which a file deleted, replaced or restored in place changes; None
+    while there is none. One stat, a few microseconds: the web checks its database file each request, the
+    scheduler each look, and both the hand-over queue's beside it (monitoring.inbound)."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
 def connect(path: str, busy_timeout_ms: int | None = None) -> Database:
     """Open the database with the settings every connection here uses. `busy_timeout_ms`: how long one try
     waits for another writer's lock (default BUSY_TIMEOUT_MS; web requests pass WEB_BUSY_TIMEOUT_MS)."""

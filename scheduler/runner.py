@@ -28,7 +28,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from messages.gateways import gateway_for, sending_rate
 from monitoring import inbound, lease, outbox
 from monitoring.clinic import Clinic, open_clinic
-from monitoring.store import utcnow
+from monitoring.store import file_identity, utcnow
 from scheduler.delivery import Gateway, RateLimiter
 from scheduler.jobs import run_due_work
 
@@ -174,7 +174,7 @@ class Runner:
         seen and left queued (an outage stops a pass after a few failures) wait for the poll: a run's commits
         must not wake the next run, pass after pass through an outage's backlog. Returns whether it woke it."""
         path = self.config["database"]["path"]
-        identity = _file_identity(path)
+        identity = file_identity(path)
         if self.watched is not None and identity != self.watched_file:  # a file restored in place: look at it
             self._close_watch()
         if identity is None:  # missing (a restore under way): never create an empty file in its place
@@ -208,7 +208,7 @@ class Runner:
         """Wake the inbound thread when a webhook committed a text to the hand-over queue beside the database at
         `path` since the last look (its PRAGMA data_version moved) and texts are queued (inbound.newest_queued).
         Nothing while the file does not exist (a webhook or the inbound thread creates it; the watch never does)."""
-        identity = _file_identity(path + inbound.QUEUE_SUFFIX)
+        identity = file_identity(path + inbound.QUEUE_SUFFIX)
         if self.watched_queue is not None and identity != self.watched_queue_file:  # deleted or replaced
             self._close_queue_watch()
             self.texts_waiting.set()  # the inbound thread reads what is left in the old file and opens the new one
@@ -228,7 +228,7 @@ class Runner:
         this process holds the lease (renewed here at most every RENEW_SECONDS, so the webhooks keep handing texts
         over through a long delivery pass), then wake the run to deliver what they queued (a page, a reply).
         Returns how many were acted on: 0 when none waited or another process holds the lease."""
-        identity = _file_identity(self.config["database"]["path"])
+        identity = file_identity(self.config["database"]["path"])
         if self.inbound_clinic is not None and identity != self.inbound_file:  # a file restored in place: use it
             self._close_inbound()
         if identity is None:  # missing (a restore under way): never create an empty file in its place
@@ -408,10 +408,3 @@ class Runner:
             clinic.db.close()
 
 
-def _file_identity(path: str) -> tuple[int, int] | None:
-    """The database file's (device, inode), which a file restored in place changes; None when it is missing."""
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return stat.st_dev, stat.st_ino

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import sqlite3
 import threading
 import uuid
@@ -19,7 +18,7 @@ from monitoring import access, store
 from monitoring.clinic import Clinic, ServiceError, open_clinic
 from monitoring.patients import patient_by_token
 from monitoring.staff import staff_by_token
-from monitoring.store import StoreBusy, connect, set_write_budget, storage_fault, transaction
+from monitoring.store import StoreBusy, connect, file_identity, set_write_budget, storage_fault, transaction
 
 log = logging.getLogger("crswatch.web")
 
@@ -47,7 +46,7 @@ CACHED_CONNECTIONS = 4
 def _connection(path: str):
     cache: OrderedDict = _local.__dict__.setdefault("connections", OrderedDict())
     db = cache.pop(path, None)
-    identity = _file_identity(path)
+    identity = file_identity(path)
     if db is not None and identity is not None and identity != db.file_identity:
         # a file restored in place (docs/operations.md) while the service ran, with no fault met: the kept
         # connection would read and write the replaced file, which nothing else opens (a text stored and acted on
@@ -60,20 +59,11 @@ def _connection(path: str):
         db = None
     if db is None:
         db = connect(path, busy_timeout_ms=store.WEB_BUSY_TIMEOUT_MS)
-        db.file_identity = _file_identity(path)
+        db.file_identity = file_identity(path)
     cache[path] = db
     while len(cache) > CACHED_CONNECTIONS:
         cache.popitem(last=False)[1].close()
     return db
-
-
-def _file_identity(path: str) -> tuple[int, int] | None:
-    """(st_dev, st_ino) of the database file, None while it is missing: one stat a request, a few microseconds."""
-    try:
-        found = os.stat(path)
-    except OSError:
-        return None
-    return found.st_dev, found.st_ino
 
 
 def _discard_connection(path: str) -> None:

@@ -206,8 +206,7 @@ def receive_sms(clinic: Clinic, *, sender: str, to: str, body: str, sid: str, ha
     except sqlite3.IntegrityError:  # the same MessageSid raced in on another worker
         return Received(None, True)
     message_id = message["id"]
-    if arrival.deferred:
-        log.warning("inbound message %s deferred: its number sent %s texts in a minute", message_id, arrival.recent)
+    if arrival.deferred:  # left to the tick (_store said so in the log)
         return Received(message_id, False)
     known = _Known(message, arrival.own, arrival.cared, version, arrival.in_reply_window + 1)
     now = utcnow()  # the processing's one reading of the clock
@@ -263,6 +262,8 @@ def _store(clinic: Clinic, arrival: _Arrival, *, sender: str, to: str, body: str
         "created_at, updated_at, media_count) VALUES ('in', ?, ?, ?, 'reply', ?, ?, ?, ?, ?, ?) RETURNING *",
         [to, sender, body, patient.id if patient else None, "deferred" if arrival.deferred else "received",
          sid, stamp, now_stamp, media]).fetchall()[0]  # read to the end: no statement left open at COMMIT
+    if arrival.deferred:
+        log.warning("inbound message %s deferred: its number sent %s texts in a minute", row["id"], arrival.recent)
     return row
 
 
@@ -376,8 +377,8 @@ def _queue_text(queue: Database, *, sender: str, to: str, body: str, sid: str, m
     set_write_budget(queue, QUEUE_WAIT_SECONDS)
     with transaction(queue):
         rows = queue.conn.execute(
-            "INSERT INTO inbound (sid, from_number, to_number, body, media_count, created_at) VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (sid) DO NOTHING RETURNING id", [sid, sender, to, body, media, stamp]).fetchall()
+            "INSERT INTO inbound (sid, from_number, to_number, body, media_count, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sid) DO NOTHING RETURNING id", [sid, sender, to, body, media, stamp]).fetchall()
     return Received(None, not rows, queued=int(rows[0][0]) if rows else None)
 
 
@@ -404,8 +405,6 @@ def _take_in(clinic: Clinic, row: sqlite3.Row, now: datetime) -> _Known | None:
     arrival = _arrival(clinic, row["from_number"], row["body"], from_text(row["created_at"]))
     message = _store(clinic, arrival, sender=row["from_number"], to=row["to_number"], body=row["body"],
                      sid=row["sid"], media=row["media_count"], stamp=row["created_at"], now_stamp=to_text(now))
-    if arrival.deferred:
-        log.warning("inbound message %s deferred: its number sent %s texts in a minute", message["id"], arrival.recent)
     return _Known(message, arrival.own, arrival.cared, version, arrival.in_reply_window + 1)
 
 
@@ -415,6 +414,23 @@ def _act_on_queued(clinic: Clinic, row: sqlite3.Row, now: datetime, ahead: _Ahea
     known = _take_in(clinic, row, now)
     if known is not None and known.message["status"] != "deferred":
         process(clinic, known.message["id"], known, now=now, ahead=ahead)
+
+
+def _act_on_queued_alone(clinic: Clinic, row: sqlite3.Row, now: datetime, ahead: _Ahead | None = None) -> int | None:
+    """_act_on_queued in a savepoint of its own, inside the caller's write transaction: a text whose processing
+    raises is rolled back alone and kept unprocessed (_keep_failed), and the texts beside it in the transaction
+    commit. Returns the kept text's messages id, for the caller to count after its commit (_note_failure), else
+    None. Raises a storage fault met while keeping it (the caller's transaction fails, the texts stay queued)."""
+    clinic.db.conn.execute("SAVEPOINT queued_text")
+    kept = None
+    try:
+        _act_on_queued(clinic, row, now, ahead)
+    except Exception:
+        log.exception("inbound text %s kept but not processed; the tick retries it", row["sid"])
+        clinic.db.conn.execute("ROLLBACK TO queued_text")
+        kept = _keep_failed(clinic, row, now)
+    clinic.db.conn.execute("RELEASE queued_text")
+    return kept
 
 
 def _keep_failed(clinic: Clinic, row: sqlite3.Row, now: datetime) -> int | None:
@@ -476,17 +492,9 @@ def _adopt_waiting(clinic: Clinic, now: datetime) -> int:
         return 0
     waiting = queued_texts(queue, ADOPTED_PER_TEXT)
     for row in waiting:
-        failed: int | None = None
         try:
             with transaction(clinic.db):
-                clinic.db.conn.execute("SAVEPOINT adopted_text")
-                try:
-                    _act_on_queued(clinic, row, now)
-                except Exception:
-                    log.exception("inbound text %s (left queued by a scheduler) failed", row["sid"])
-                    clinic.db.conn.execute("ROLLBACK TO adopted_text")
-                    failed = _keep_failed(clinic, row, now)
-                clinic.db.conn.execute("RELEASE adopted_text")
+                failed = _act_on_queued_alone(clinic, row, now)
         except Exception:  # not even kept (a storage fault): left queued, for the next webhook or scheduler
             log.exception("inbound text %s (left queued by a scheduler) could not be taken in", row["sid"])
             continue
@@ -630,15 +638,8 @@ def _process_queue(clinic: Clinic, queue: Database, now: datetime, limit: int) -
         with transaction(clinic.db):
             started = time.monotonic()
             for row in chunk:
-                clinic.db.conn.execute("SAVEPOINT waiting_text")
-                try:
-                    _act_on_queued(clinic, row, now, ahead[row["id"]])
-                except Exception:
-                    log.exception("inbound text %s kept but not processed; the tick retries it", row["sid"])
-                    clinic.db.conn.execute("ROLLBACK TO waiting_text")
-                    kept = _keep_failed(clinic, row, now)
-                    failed += [kept] if kept is not None else []
-                clinic.db.conn.execute("RELEASE waiting_text")
+                kept = _act_on_queued_alone(clinic, row, now, ahead[row["id"]])
+                failed += [kept] if kept is not None else []
                 moved.append(row["sid"])
                 tried += 1
                 if time.monotonic() - started >= (WAITING_BATCH_SECONDS if len(rows) - tried >= WAITING_BACKLOG

@@ -169,9 +169,9 @@ class Runner:
     def watch_once(self) -> bool:
         """One look for a commit from another process (a gunicorn worker, which cannot call `wakeup` here):
         when the database changed since the last look (PRAGMA data_version, which moves with every other
-        connection's commit, the run's own too): a page, a call or a reply to a person due that is newer than any the watch
-        woke the run for (outbox.newest_reply_or_page_due) wakes the run. Rows the run has
-        seen and left queued (an outage stops a pass after a few failures) wait for the poll: a run's commits
+        connection's commit, the run's own too): a page, a call or a reply to a person due that is newer than any
+        the watch woke the run for (outbox.newest_reply_or_page_due) wakes the run; a text committed to the
+        hand-over queue wakes the inbound thread (_watch_queue). Rows the run has seen and left queued (an outage stops a pass after a few failures) wait for the poll: a run's commits
         must not wake the next run, pass after pass through an outage's backlog. Returns whether it woke it."""
         path = self.config["database"]["path"]
         identity = file_identity(path)
@@ -328,11 +328,7 @@ class Runner:
 
     def _close_inbound(self) -> None:
         opened, self.inbound_clinic = self.inbound_clinic, None
-        if opened is not None:
-            try:
-                opened.db.close()
-            except sqlite3.Error:
-                pass
+        _close_quietly(opened.db if opened is not None else None)
 
     def _watch(self) -> None:
         """The watch's thread: a look every WATCH_SECONDS until shutdown; a failed look is logged, never fatal."""
@@ -351,19 +347,11 @@ class Runner:
     def _close_watch(self) -> None:
         watched, self.watched = self.watched, None
         self._close_queue_watch()
-        if watched is not None:
-            try:
-                watched.close()
-            except sqlite3.Error:
-                pass
+        _close_quietly(watched)
 
     def _close_queue_watch(self) -> None:
         queue, self.watched_queue = self.watched_queue, None
-        if queue is not None:
-            try:
-                queue.close()
-            except sqlite3.Error:
-                pass
+        _close_quietly(queue)
 
     def start(self) -> None:
         """Start the interval job (its first run at once), and the watch for texts other processes commit."""
@@ -408,3 +396,11 @@ class Runner:
             clinic.db.close()
 
 
+def _close_quietly(connection: Any) -> None:
+    """Close a connection (sqlite3's or sqlite-utils') that may be broken already (a storage fault, a file
+    replaced): its error changes nothing, the next look opens a new one. None: nothing open."""
+    if connection is not None:
+        try:
+            connection.close()
+        except sqlite3.Error:
+            pass

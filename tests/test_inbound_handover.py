@@ -606,9 +606,7 @@ def test_a_webhook_hands_a_text_over_while_another_writer_holds_the_database_s_w
     other = sqlite3.connect(config["database"]["path"], isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # the database's write lock, held
     try:
-        started = time.monotonic()
-        assert phone.text("o2 85").status_code == 200
-        assert time.monotonic() - started < 1.0  # not the web's 2.5 s busy timeout, then a 503
+        assert phone.text("o2 85").status_code == 200  # the lock is held throughout: waiting for it was a 503
         assert _inbound(clinic) == [("o2 85", "queued", 0, 0)]
     finally:
         other.execute("ROLLBACK")

@@ -74,17 +74,17 @@ INBOUND_BURST = 30
 INBOUND_BURST_WINDOW = timedelta(minutes=1)
 PENDING_PER_SENDER = 10
 UNKNOWN_SENDER_QUIET = timedelta(hours=24)  # one generic reply a day, so two robots never ping-pong
-# Texts one transaction of `process_waiting` acts on at most, and the time it keeps the write lock before it
-# commits what it has (each webhook's inbound commit waits for it: the p99 at 200 texts/s stays under 10 ms).
+# Texts one transaction of `process_waiting` acts on at most, and the time it keeps the database's write lock
+# before it commits what it has. The webhooks that hand texts over never wait for that lock (their commit is to
+# the hand-over queue's own file); what does is the scheduler's delivery, a status callback, the dashboard, the
+# app's API: a few milliseconds. A shorter hold for a steady trickle (1.5 ms, when webhooks still committed
+# to the database) capped the scheduler at about 2 texts a commit, each commit an fsync, plus the pause below:
+# bench/webhook.py --quick, alternated: acted on 632/s and 686/s while 661/s and 766/s were answered; with this
+# one hold throughout, 684/s and 697/s of 688/s and 702/s, and 7-8 ms from arrival to acted on at p99.
 WAITING_BATCH = 128
 WAITING_BATCH_SECONDS = 0.015
-# ... while WAITING_BACKLOG texts or more are left; with fewer (texts arriving at a steady rate, not a flood) a
-# transaction keeps the lock no longer than WAITING_BATCH_SECONDS_LIGHT: a webhook then waits less for it (measured,
-# bench/webhook.py: the p99 at 200 texts/s was 10.3 ms with 4 ms throughout, 6.0 ms so; throughput the same).
-WAITING_BACKLOG = 64
-WAITING_BATCH_SECONDS_LIGHT = 0.0015
-# The pause between two such transactions, so a webhook waiting for the lock takes it before the next (measured:
-# without it the p99 at 200 texts/s was 17 ms, with 1 ms 8.9 ms).
+# The pause between two such transactions of one look (a backlog the hold cut), so another writer waiting for
+# the lock (it looks every 0.2 ms: monitoring.store's writers' queue) takes it before the next.
 WAITING_YIELD_SECONDS = 0.001
 # How far after a pass's time a waiting text may have been stored by a webhook racing the pass (it waits for the
 # next pass); one stored further ahead arrived before the wall clock stepped back (process_waiting).
@@ -593,7 +593,7 @@ def process_waiting(clinic: Clinic, now: datetime, limit: int = 1000) -> int:
     processed at (its arrival time is its own; one that arrived after `now` waits for the next pass, which
     the watch wakes for, so none is processed before it arrived, unless it was stored more than ARRIVED_AHEAD
     after `now`: the wall clock stepped back since, and it is acted on now). A transaction keeps the lock
-    WAITING_BATCH_SECONDS through a backlog, WAITING_BATCH_SECONDS_LIGHT otherwise. Returns how many were
+    WAITING_BATCH_SECONDS, then yields it for WAITING_YIELD_SECONDS. Returns how many were
     tried. Raises StoreBusy when the write lock cannot be had (the run tries again), sqlite3.DatabaseError when
     the queue cannot be read."""
     moved = _moved_queue(clinic)
@@ -642,8 +642,7 @@ def _process_queue(clinic: Clinic, queue: Database, now: datetime, limit: int) -
                 failed += [kept] if kept is not None else []
                 moved.append(row["sid"])
                 tried += 1
-                if time.monotonic() - started >= (WAITING_BATCH_SECONDS if len(rows) - tried >= WAITING_BACKLOG
-                                                  else WAITING_BATCH_SECONDS_LIGHT):
+                if time.monotonic() - started >= WAITING_BATCH_SECONDS:
                     break
         _forget_queued(queue, moved)
         for message_id in failed:

@@ -324,6 +324,52 @@ def test_a_page_queued_while_the_sender_holds_a_burst_takes_the_next_slot(app, c
     assert sum(1 for to, kind, _ in gateway.sent if to == "+15555560001") == 1  # sent once, later
 
 
+def test_a_page_committed_as_a_prompt_s_slot_comes_takes_that_slot(app, gateway, clock):
+    """Issue 19: a red flag being acted on as a prompt's slot comes (its transaction holds the write lock) has its
+    page take that slot: the claim reads the queue's front under the lock it waited for, not before it. Read
+    before (as it was), the prompt took the slot, the page borrowed the next one and the patient's urgent reply
+    waited for the one after: 2.0004 s after the red flag's 200 in bench/red_flag.py part 2."""
+    import threading
+
+    from monitoring.clinic import open_clinic
+    from monitoring.store import transaction
+
+    clinic = queue_prompts(app, 2)
+    red_flag = open_clinic(app.config["CRS"])  # another connection: the webhook or the inbound thread acting
+    holding, commit = threading.Event(), threading.Event()
+
+    def act_on_the_red_flag():
+        with transaction(red_flag.db):  # SOP 5 Grade 1 Home: SpO2 < 90% pages the nurse
+            outbox.queue_text(red_flag, NURSES[0], "crswatch URGENT: low oxygen 85%", "alert", now=START)
+            holding.set()
+            commit.wait(5)
+
+    acting = threading.Thread(target=act_on_the_red_flag)
+
+    class TheSlotComesAsTheRedFlagIsActedOn:
+        def wait(self, sender="", urgent=None, borrow=False):
+            if not acting.is_alive() and not holding.is_set():
+                acting.start()
+                assert holding.wait(5)
+                threading.Timer(0.2, commit.set).start()  # committed while the claim waits for the lock
+            return True
+
+        def may_borrow(self, sender):
+            return False
+
+        def free(self, sender):
+            return False
+
+        def take(self, sender):
+            raise AssertionError("nothing borrows here")
+
+    delivery.deliver_due(clinic, gateway, TheSlotComesAsTheRedFlagIsActedOn(), batch=1)
+    acting.join(5)
+    assert [kind for _, kind, _ in gateway.sent] == ["alert"]  # the page in the slot; the prompts still queued
+    delivery.deliver_due(clinic, gateway, batch=10)
+    assert [kind for _, kind, _ in gateway.sent] == ["alert", "prompt", "prompt"]
+
+
 def test_a_page_may_run_two_slots_ahead_of_its_sender_s_pace(monkeypatch):
     """Issue 19: at 1 text a second, two pages (or a page and a call) are handed over at once, half-way through
     the slot a prompt took (each borrowing the next slot); a third must wait, and the next prompt waits the slots

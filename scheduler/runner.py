@@ -117,6 +117,7 @@ class Runner:
         self.inbound_queue_version: int | None = None  # _queue_changed's last reading
         self.renewed_at = -RENEW_SECONDS  # time.monotonic of the inbound thread's last try at the lease
         self.holding = False  # what that try found
+        self.acted_at: float | None = None  # time.monotonic when the inbound thread last acted on a text
         self.pass_started: float | None = None  # time.monotonic when the run's pass in progress took the lease
 
     def run_once(self) -> dict[str, int] | None:
@@ -281,7 +282,7 @@ class Runner:
             looked = time.monotonic()
             try:
                 if self._act_on_queue():
-                    acted = time.monotonic()
+                    acted = self.acted_at = time.monotonic()
             except Exception:
                 log.exception("acting on texts handed over by the webhooks failed; the next look tries again")
                 self._close_inbound()
@@ -380,7 +381,7 @@ class Runner:
 
     def shutdown(self) -> None:
         """Stop the job, the watch and the inbound thread (after the look it is in), waiting for a run in progress,
-        and give up the lease: texts still waiting are taken over by the next webhook or the next scheduler."""
+        give up the lease, then act on the texts the webhooks handed over meanwhile (_act_on_last_texts)."""
         self.stopped.set()
         self.texts_waiting.set()
         if self.watcher is not None:
@@ -391,9 +392,47 @@ class Runner:
             self.scheduler.shutdown(wait=True)
         clinic = open_clinic(self.config)
         try:
+            held = lease.holds(clinic, LEASE, self.holder, utcnow())
             lease.release(clinic, LEASE, self.holder)
+            if held:  # webhooks hand texts over while texts keep coming: they may still commit one, so look longer
+                recently = self.acted_at is not None and time.monotonic() - self.acted_at < INBOUND_BUSY_SECONDS
+                _act_on_last_texts(clinic, LAST_LOOK_SECONDS if recently else 0.0)
         finally:
             clinic.db.close()
+
+
+# How long a stopping scheduler, its lease given up, still looks at the hand-over queue: a webhook that read the
+# lease just before it went commits within its wait for the queue's lock (monitoring.inbound.QUEUE_WAIT_SECONDS),
+# and a moment to read the form and the lease before that.
+LAST_LOOK_SECONDS = inbound.QUEUE_WAIT_SECONDS + 0.5
+
+
+def _act_on_last_texts(clinic: Clinic, window: float) -> None:
+    """Act on the texts webhooks handed over while the scheduler was stopping (after the inbound thread's last look,
+    during the run it waited for) and, for `window` s (LAST_LOOK_SECONDS while texts were coming, else one look,
+    and longer once a look found one), until they see the lease given up: the page and reply each
+    causes wait in the outbox for the next scheduler, a restart's first pass, and the dashboard and the alert's
+    escalation see them. Left in the queue, a red flag waited unread for the next text from anyone (a quiet night:
+    hours), the next scheduler, or the tick. A failure is logged: what is left waits as before."""
+    deadline = time.monotonic() + window
+    acted = 0
+    try:
+        while True:
+            done = inbound.process_waiting(clinic, utcnow())
+            if done and not acted:
+                deadline = max(deadline, time.monotonic() + LAST_LOOK_SECONDS)
+            acted += done
+            if not done and time.monotonic() >= deadline:
+                break
+            if not done:
+                time.sleep(0.05)
+    except Exception:
+        log.exception("acting on the texts handed over while the scheduler stopped failed; the next scheduler, a "
+                      "webhook finding none, or the tick acts on them")
+        return
+    if acted:
+        log.info("acted on %s texts handed over while the scheduler stopped; their replies and pages leave with the "
+                 "next scheduler or tick", acted)
 
 
 def _close_quietly(connection: Any) -> None:

@@ -215,6 +215,30 @@ def test_the_scheduler_s_inbound_thread_acts_only_while_it_holds_the_lease(app, 
             scheduler.watched.close()
 
 
+def test_a_stopping_scheduler_acts_on_the_texts_handed_over_after_its_last_look(app, patient, phone, clinic, client,
+                                                                             admin_token, monkeypatch):
+    """A text handed over after the inbound thread's last look (during the run the stop waits for) was left in the
+    queue by a stopping scheduler: read by no one until the next text from anyone (a quiet night: hours), a
+    scheduler's start, or the tick. Shutdown gives the lease up, then acts on what was handed over: the alert is
+    open and its page queued for the next scheduler. A scheduler that did not hold the lease leaves them to the
+    one that does."""
+    from scheduler import runner as runner_module
+
+    monkeypatch.setattr(runner_module, "LAST_LOOK_SECONDS", 0.0)
+    other = Runner(app.config["CRS"], Recorder())  # holds no lease: another host's scheduler stopping
+    scheduler = Runner(app.config["CRS"], Recorder())
+    _scheduler_holds_lease(clinic, holder=scheduler.holder)  # its last pass renewed it
+    phone.text("o2 85")  # SOP 5 Grade 1 Home: SpO2 < 90% pages the nurse; handed over after the last look
+    assert _inbound(clinic)[-1] == ("o2 85", "queued", 0, 0)
+    other.shutdown()
+    assert _inbound(clinic)[-1] == ("o2 85", "queued", 0, 0)  # not its lease: not its texts
+    scheduler._close_inbound()
+    scheduler.shutdown()
+    assert _inbound(clinic)[-1] == ("o2 85", "processed", 1, 0)
+    assert clinic.db.execute("SELECT COUNT(*) FROM leases").fetchone()[0] == 0  # given up first
+    assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]  # queued for the next one
+
+
 def test_a_webhook_beside_its_own_scheduler_and_the_simulator_act_on_the_text_themselves(app, patient, phone,
                                                                                            clinic):
     """`serve` runs the scheduler in the web's process: handing over gains no core and its own thread acting at

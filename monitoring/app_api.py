@@ -8,9 +8,9 @@ from typing import Any
 
 import triage
 from monitoring import alerts, bodies, care, views
-from monitoring.clinic import Clinic, Conflict, ValidationError
+from monitoring.clinic import Clinic, Conflict, Unprocessable, ValidationError
 from monitoring.rows import Episode, Patient
-from monitoring.store import active_episode, from_text, loads, to_text, transaction
+from monitoring.store import active_episode, dumps, from_text, loads, to_text, transaction
 from triage.model import Assessment
 from triage.ranges import temperature_celsius, temperature_unit
 
@@ -74,20 +74,92 @@ def reading_values(body: object) -> dict[str, Any]:
     return values
 
 
-def submit_reading(clinic: Clinic, patient: Patient, body: object, now: datetime) -> dict[str, Any]:
+def submit_reading(clinic: Clinic, patient: Patient, body: object, now: datetime,
+                   idempotency_key: str | None = None) -> tuple[dict[str, Any], bool]:
     """POST /api/v1/me/readings: validate (`reading_values`, `taken_at` against `now`), triage and record it
     in the patient's active episode; the answer as `_answer` gives it ({"assessment": {"level", "reasons",
     "instructions" (texts in the patient's language), "instruction_keys", "next_acetaminophen_at"},
-    "next_checkin_at"}). ValidationError naming the field; Conflict (episode) when monitoring has ended."""
+    "next_checkin_at"}), and whether it is the answer to an earlier request with the same `idempotency_key`
+    (replayed_answer: nothing recorded again). ValidationError naming the field; Conflict (episode) when
+    monitoring has ended; Unprocessable (Idempotency-Key) for a key sent before with another body."""
     values = reading_values(body)
     taken = taken_at(body, now)
     given = isinstance(body, dict) and body.get("taken_at") is not None  # validated above: not parsed a third time
     with transaction(clinic.db):
+        replayed = replayed_answer(clinic, patient, idempotency_key, "readings", body, now)
+        if replayed is not None:
+            return replayed, True
         clinic.refresh()
         episode = _active_episode(clinic, patient)
         again = _sent_again(clinic, patient, episode, values, taken if given else None, now)
         assessment, next_checkin = again or record(clinic, patient, values, taken, now=now)
-    return _answer(clinic, patient, assessment, next_checkin, now)
+        answer = _answer(clinic, patient, assessment, next_checkin, now)
+        _keep_answer(clinic, patient, idempotency_key, "readings", body, answer, now)
+    return answer, False
+
+
+# The patient app's Idempotency-Key (https://datatracker.ietf.org/doc/draft-ietf-httpapi-idempotency-key-header/):
+# a unique value the app sends with each report and again with its retries; the first answer is kept this long.
+IDEMPOTENCY_KEEP = timedelta(hours=24)
+IDEMPOTENCY_KEY_LONGEST = 255
+
+
+def idempotency_key(header: str | None) -> str | None:
+    """The Idempotency-Key header's value (None without one): 1-255 visible ASCII characters, a UUID as a rule;
+    a value in double quotes (the draft's Structured Field string) has them taken off. ValidationError
+    (Idempotency-Key) for an empty, overlong or non-ASCII value."""
+    if header is None:
+        return None
+    value = header.strip()
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        value = value[1:-1]
+    if not value or len(value) > IDEMPOTENCY_KEY_LONGEST or not all("!" <= char <= "~" for char in value):
+        raise ValidationError(f"Idempotency-Key must be 1-{IDEMPOTENCY_KEY_LONGEST} visible ASCII characters (a "
+                              "UUID); send a new one with each report and the same one with its retries",
+                              "Idempotency-Key")
+    return value
+
+
+def _request_hash(endpoint: str, body: object) -> str:
+    """What a key was first sent with: the endpoint and the body, as canonical JSON (key order does not count)."""
+    import hashlib
+
+    return hashlib.sha256(dumps({"endpoint": endpoint, "body": body}).encode()).hexdigest()
+
+
+def replayed_answer(clinic: Clinic, patient: Patient, key: str | None, endpoint: str, body: object,
+                    now: datetime) -> dict[str, Any] | None:
+    """Inside the caller's write transaction: the answer the patient's report with Idempotency-Key `key` got
+    within IDEMPOTENCY_KEEP of `now` (aware UTC), as it was sent then (its instructions, its next check-in), or
+    None (no key, or none kept: the report is new). Unprocessable (Idempotency-Key) when the key came with another
+    endpoint or body: a new report under an old key would be answered with the old report's advice."""
+    if key is None:
+        return None
+    row = clinic.db.execute(
+        "SELECT request_hash, answer FROM idempotency_keys WHERE patient_id = ? AND idempotency_key = ? "
+        "AND created_at >= ?", [patient.id, key, to_text(now - IDEMPOTENCY_KEEP)]).fetchone()
+    if row is None:
+        return None
+    if row["request_hash"] != _request_hash(endpoint, body):
+        raise Unprocessable("this Idempotency-Key was sent before with another report; send a new key with each "
+                            "new report", "Idempotency-Key")
+    answer: dict[str, Any] = loads(row["answer"], {})
+    return answer
+
+
+def _keep_answer(clinic: Clinic, patient: Patient, key: str | None, endpoint: str, body: object,
+                 answer: dict[str, Any], now: datetime) -> None:
+    """Keep `answer` under the patient's `key` (nothing without one), in the caller's transaction, and forget the
+    patient's keys older than IDEMPOTENCY_KEEP (a few a day: the primary key's patient_id prefix finds them)."""
+    if key is None:
+        return
+    clinic.db.execute("DELETE FROM idempotency_keys WHERE patient_id = ? AND created_at < ?",
+                      [patient.id, to_text(now - IDEMPOTENCY_KEEP)])
+    clinic.db.execute(
+        "INSERT INTO idempotency_keys (patient_id, idempotency_key, request_hash, answer, created_at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (patient_id, idempotency_key) DO UPDATE SET "
+        "request_hash = excluded.request_hash, answer = excluded.answer, created_at = excluded.created_at",
+        [patient.id, key, _request_hash(endpoint, body), dumps(answer), to_text(now)])
 
 
 # The app sends a reading again when the answer was lost on the way back (a timeout, a tunnel): the same values
@@ -161,22 +233,30 @@ def _in_episode(episode: Episode, taken: datetime) -> None:
                               "send readings taken since", "taken_at")
 
 
-def submit_medication(clinic: Clinic, patient: Patient, body: object, now: datetime) -> dict[str, Any]:
+def submit_medication(clinic: Clinic, patient: Patient, body: object, now: datetime,
+                      idempotency_key: str | None = None) -> tuple[dict[str, Any], bool]:
     """POST /api/v1/me/medications: acetaminophen the patient took (`bodies.PatientMedicationRequest`; dose_mg
     in mg; taken_at defaults to `now`, aware UTC, and may not be more than 5 minutes after it), checked
-    against the SOP's interval and daily total (care.patient_acetaminophen), answered as `submit_reading`.
-    ValidationError naming the field; Conflict (episode) when monitoring has ended."""
+    against the SOP's interval and daily total (care.patient_acetaminophen), answered as `submit_reading`
+    (a retry with the same `idempotency_key` gets the first answer and records no second dose).
+    ValidationError naming the field; Conflict (episode) when monitoring has ended; Unprocessable
+    (Idempotency-Key) for a key sent before with another body."""
     dose = bodies.parse(bodies.PatientMedicationRequest, body)
     dose_mg, given_at = dose.dose_mg, dose.taken_at or now
     if given_at > now + FUTURE_ALLOWANCE:
         raise ValidationError("taken_at is in the future", "taken_at")
     with transaction(clinic.db):
+        replayed = replayed_answer(clinic, patient, idempotency_key, "medications", body, now)
+        if replayed is not None:
+            return replayed, True
         clinic.refresh()
         episode = _active_episode(clinic, patient)
         assessment = care.patient_acetaminophen(clinic, patient, episode, given_at=given_at, dose_mg=dose_mg,
                                                 asking=False, source="app", now=now)
         next_checkin = care.answer_checkin(clinic, patient, episode, now=now)
-    return _answer(clinic, patient, assessment, next_checkin, now)
+        answer = _answer(clinic, patient, assessment, next_checkin, now)
+        _keep_answer(clinic, patient, idempotency_key, "medications", body, answer, now)
+    return answer, False
 
 
 def _answer(clinic: Clinic, patient: Patient, assessment: Assessment, next_checkin: datetime,

@@ -44,6 +44,13 @@ class NotFound(ServiceError):
     status = 404
 
 
+class Unprocessable(ServiceError):
+    """Well formed, but not acceptable with what was sent before (422), e.g. an Idempotency-Key sent again with
+    another body."""
+
+    status = 422
+
+
 class Conflict(ServiceError):
     """The record is not in a state that allows this (409), e.g. an alert already resolved."""
 

@@ -720,3 +720,22 @@ def m022_waiting_texts_to_the_tick(db: Database) -> None:
     run_sql(db, """
     UPDATE messages SET status = 'received' WHERE direction = 'in' AND status = 'waiting' AND processed_at IS NULL;
     """)
+
+
+@MIGRATIONS()
+def m023_idempotency_keys(db: Database) -> None:
+    """The patient app's reports by their `Idempotency-Key` header (monitoring.app_api.replayed_answer): a retry of
+    a report whose answer was lost on the way back (a timeout, a tunnel) gets the first answer and records nothing
+    again. A dose of acetaminophen reported twice counted twice toward the SOP's interval and daily total (SOP 5
+    Grade 1 Home, line 64: repeat >= 6-8 h later): the patient was told the dose they took once was too soon.
+    Kept IDEMPOTENCY_KEEP (24 h); `request_hash`: the endpoint and body the key was first sent with."""
+    run_sql(db, """
+    CREATE TABLE idempotency_keys (
+        patient_id INTEGER NOT NULL REFERENCES patients(id),
+        idempotency_key TEXT NOT NULL,
+        request_hash TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (patient_id, idempotency_key)
+    );
+    """)

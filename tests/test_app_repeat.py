@@ -86,3 +86,90 @@ def test_the_same_low_oxygen_after_the_alert_was_resolved_pages_again(app, clien
     assert len(client.get("/api/v1/alerts", headers=auth(admin_token)).get_json()) == 1  # a new open alert
     pages = [text for text in texts_to(client, admin_token, NURSES[0]) if text["kind"] == "alert"]
     assert len(pages) == 2
+
+
+DOSE = {"name": "acetaminophen", "dose_mg": 1000}
+
+
+def post_dose(client, token, key: str | None, body=None):
+    headers = {**auth(token), **({"Idempotency-Key": key} if key is not None else {})}
+    return client.post("/api/v1/me/medications", json=body or DOSE, headers=headers)
+
+
+def doses(app) -> int:
+    clinic = open_clinic(app.config["CRS"])
+    try:
+        return clinic.db.execute("SELECT COUNT(*) FROM medications").fetchone()[0]
+    finally:
+        clinic.db.close()
+
+
+def test_a_dose_sent_again_with_its_idempotency_key_is_one_dose_and_the_first_answer(app, client, patient, clock):
+    """The app reports acetaminophen, the answer is lost on the way back, and the app sends the report again with
+    the same Idempotency-Key: counted twice, the dose taken once made the next report "too soon" and doubled the
+    24 h total (SOP 5 Grade 1 Home, line 64: 650-1000 mg, can repeat >= 6-8 h later). The retry gets the first
+    answer, says it is one (Idempotent-Replayed), and no second dose is stored; a dose reported with a new key 7
+    hours later is a second dose, allowed."""
+    token = patient["patient_token"]
+    first = post_dose(client, token, "3f0c9b1e-7a52-4c59-9f0e-5d7c1a2b4e60")
+    assert first.status_code == 201 and "Idempotent-Replayed" not in first.headers
+    clock.shift(timedelta(seconds=40))
+    again = post_dose(client, token, "3f0c9b1e-7a52-4c59-9f0e-5d7c1a2b4e60")
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json() == first.get_json()
+    assert doses(app) == 1
+    clock.shift(timedelta(hours=7))
+    later = post_dose(client, token, "9b7e2f44-1c3d-4e5f-8a9b-0c1d2e3f4a5b")
+    assert later.status_code == 201 and doses(app) == 2
+    assert later.get_json()["assessment"]["reasons"] == first.get_json()["assessment"]["reasons"]  # not too soon
+
+
+def test_a_new_dose_under_the_key_of_another_report_is_refused_and_nothing_is_stored(app, client, patient, clock):
+    """A key sent again with another body (an app that reuses its keys) would answer a new report with the old
+    report's advice: 422 naming the header, nothing stored; the same key on a reading is another request too."""
+    token = patient["patient_token"]
+    assert post_dose(client, token, "key-1").status_code == 201
+    refused = post_dose(client, token, "key-1", {"name": "acetaminophen", "dose_mg": 650})
+    assert refused.status_code == 422 and refused.get_json()["field"] == "Idempotency-Key"
+    reading = client.post("/api/v1/me/readings", json=FEVER, headers={**auth(token), "Idempotency-Key": "key-1"})
+    assert reading.status_code == 422
+    assert doses(app) == 1 and stored(app) == (0, 0)
+
+
+def test_a_reading_retried_with_its_key_after_a_dose_is_still_the_first_reading(app, client, patient, clock):
+    """Without a key a repeat is recognised by its values only while nothing was recorded since (a dose changes the
+    advice); with the app's key the retry is known for what it is whatever came between: answered as first, once."""
+    token = patient["patient_token"]
+    headers = {**auth(token), "Idempotency-Key": "reading-1"}
+    first = client.post("/api/v1/me/readings", json=FEVER, headers=headers)
+    assert first.status_code == 201
+    assert post_dose(client, token, "dose-1").status_code == 201
+    clock.shift(timedelta(minutes=3))
+    again = client.post("/api/v1/me/readings", json=FEVER, headers=headers)
+    assert again.status_code == 201 and again.get_json() == first.get_json()
+    assert stored(app)[0] == 1
+
+
+def test_keys_are_each_patient_s_own_and_kept_a_day(app, client, admin_token, patient, clock):
+    """Another patient's app may make the same key: it is theirs. A key older than IDEMPOTENCY_KEEP (24 h) is a new
+    report."""
+    from conftest import enroll
+
+    other = enroll(client, admin_token, name="Other Example", phone="+15555550177")
+    assert post_dose(client, patient["patient_token"], "same").status_code == 201
+    assert post_dose(client, other["patient_token"], "same").headers.get("Idempotent-Replayed") is None
+    assert doses(app) == 2
+    clock.shift(timedelta(hours=25))
+    assert post_dose(client, patient["patient_token"], "same").headers.get("Idempotent-Replayed") is None
+    assert doses(app) == 3
+
+
+def test_a_malformed_idempotency_key_is_a_400_naming_it_and_nothing_is_stored(app, client, patient, clock):
+    token = patient["patient_token"]
+    for key in ("", "   ", "x" * 256, "clé-1", "two words"):
+        response = post_dose(client, token, key)
+        assert response.status_code == 400, key
+        assert response.get_json()["field"] == "Idempotency-Key"
+    assert doses(app) == 0
+    assert post_dose(client, token, '"quoted-key"').status_code == 201  # a Structured Field string: quotes taken off
+    assert post_dose(client, token, "quoted-key").headers["Idempotent-Replayed"] == "true"

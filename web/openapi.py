@@ -33,6 +33,7 @@ ERRORS = {
     "404": "no such patient, alert or endpoint",
     "409": "conflicts with the current state (the error says which rule)",
     "413": "the request body is too large",
+    "422": "an Idempotency-Key sent again with another request (send a new key with each new report)",
     "429": "too many requests (or failed token checks) from this client: retry after the Retry-After seconds",
     "503": "the database is busy or its storage failed (full, read-only, damaged); retry after the Retry-After seconds",
 }

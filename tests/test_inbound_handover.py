@@ -1107,3 +1107,24 @@ def test_a_scheduler_stopping_while_a_file_stays_locked_exits_within_its_stop_bu
         assert lease.holds(clinic, lease.SCHEDULER, scheduler.holder, START)  # lapses by itself
     else:
         assert _inbound(clinic) == [("o2 85", "processed", 1, 0), ("o2 85", "queued", 0, 0)]  # acted on once
+
+
+def test_a_text_a_webhook_commits_just_after_the_stopping_scheduler_s_last_look_is_acted_on(
+        app, patient, phone, clinic, client, admin_token, monkeypatch):
+    """A quiet night: the scheduler is stopped (SIGTERM, for good: no restart), and a webhook read its lease just
+    before it was given up, then committed the patient's red flag to the hand-over queue just after the stopping
+    scheduler's one last look (no text for 10 s: no longer look). The text, answered 200, waited unread for the
+    next text from anyone: hours. The webhook reads the lease again after its commit: given up, it acts on the
+    text itself (SOP 5 Grade 1 Home, line 64: SpO2 < 90% pages the nurse), once."""
+    scheduler = Runner(app.config["CRS"], Recorder())
+    _scheduler_holds_lease(clinic, holder=scheduler.holder)
+    real_queue_text = inbound._queue_text
+
+    def the_scheduler_stops_first(*args, **kwargs):  # the webhook has read the lease; its commit comes after
+        scheduler.shutdown()
+        return real_queue_text(*args, **kwargs)
+
+    monkeypatch.setattr(inbound, "_queue_text", the_scheduler_stops_first)
+    assert phone.text("o2 85").status_code == 200
+    assert _inbound(clinic) == [("o2 85", "processed", 1, 0)]
+    assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]

@@ -390,6 +390,9 @@ class Runner:
             self.inbound.join()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
+        if file_identity(self.config["database"]["path"]) is None:  # a restore under way: never an empty file there
+            log.error("the database file is missing as the scheduler stops (a restore?): its lease lapses by itself")
+            return
         try:
             clinic = open_clinic(self.config)
         except (sqlite3.Error, StoreBusy):

@@ -1128,3 +1128,24 @@ def test_a_text_a_webhook_commits_just_after_the_stopping_scheduler_s_last_look_
     assert phone.text("o2 85").status_code == 200
     assert _inbound(clinic) == [("o2 85", "processed", 1, 0)]
     assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]
+
+
+def test_a_scheduler_stopping_while_the_database_file_is_being_restored_creates_no_empty_one(app, patient, phone,
+                                                                                                clinic):
+    """docs/operations.md: a database is restored in place; the operator has moved the damaged file aside and the
+    copy is not there yet as the scheduler is stopped. Its stop opened the path: SQLite created an empty database
+    there (the restore's copy then meets a file, or the web serves an empty clinic: no patients, no alerts) and the
+    stop raised out of the process's exit on its missing tables. The watch and the inbound thread never create it;
+    nor does the stop: it logs, and the lease lapses by itself."""
+    import os
+
+    path = app.config["CRS"]["database"]["path"]
+    scheduler = Runner(app.config["CRS"], Recorder())
+    _scheduler_holds_lease(clinic, holder=scheduler.holder)
+    clinic.db.close()
+    os.replace(path, path + ".damaged")  # moved aside; the restore's copy comes next
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.remove(path + suffix)
+    scheduler.shutdown()
+    assert not os.path.exists(path)

@@ -436,11 +436,12 @@ def _act_on_last_texts(clinic: Clinic, window: float) -> None:
     and longer once a look found one), until they see the lease given up: the page and reply each
     causes wait in the outbox for the next scheduler, a restart's first pass, and the dashboard and the alert's
     escalation see them. Left in the queue, a red flag waited unread for the next text from anyone (a quiet night:
-    hours), the next scheduler, or the tick. A look that leaves the queue's oldest text where it was (moved but
-    not deleted: a read-only or full queue file, its lock held) ends them: met again, such texts are skipped and
-    counted, and the looks went round for ever (as the inbound thread's would: Runner._act_on_queue). The queue's
-    deletes wait no longer for its lock than the database's transactions do (clinic.db's write budget). A failure
-    is logged: what is left waits as before."""
+    hours), the next scheduler, or the tick. The looks end when another scheduler has taken the lease over (the
+    webhooks hand texts over to it: looking while texts came went on for as long as they came), and when a look
+    leaves the queue's oldest text where it was (moved but not deleted: a read-only or full queue file, its lock
+    held; met again, such texts are skipped and counted, and the looks went round for ever, as the inbound
+    thread's would: Runner._act_on_queue). The queue's deletes wait no longer for its lock than the database's
+    transactions do (clinic.db's write budget). A failure is logged: what is left waits as before."""
     deadline = time.monotonic() + window
     acted = 0
     try:
@@ -449,6 +450,8 @@ def _act_on_last_texts(clinic: Clinic, window: float) -> None:
         if queue is not None and budget is not None:
             set_write_budget(queue, max(0.0, budget - time.monotonic()))
         while True:
+            if inbound.scheduler_processes(clinic, utcnow()):  # another took the lease over: what is queued is its
+                break
             oldest = _oldest_queued(clinic)
             done = inbound.process_waiting(clinic, utcnow())
             if done and not acted:

@@ -1149,3 +1149,30 @@ def test_a_scheduler_stopping_while_the_database_file_is_being_restored_creates_
             os.remove(path + suffix)
     scheduler.shutdown()
     assert not os.path.exists(path)
+
+
+def test_a_stopping_scheduler_leaves_the_texts_to_the_scheduler_that_took_its_lease_over(
+        app, patient, phone, clinic, monkeypatch):
+    """Two schedulers (a rolling deploy, a standby host): the stopping one gives its lease up and the other takes it
+    over at once; the webhooks hand every text over to that one, texts keep coming, and the stopping one's last looks
+    found one nearly every time, so they went on for as long as the texts came (a busy clinic: for ever) and its
+    SIGTERM never ended the process. What is queued then is the other scheduler's; the stopping one stops looking."""
+    real_waiting = inbound.process_waiting
+    looks = []
+    texts = iter(range(1000))
+
+    def a_text_for_the_other_scheduler_each_time(clinic_, now, *args, **kwargs):
+        looks.append(1)
+        if len(looks) > 50:  # the old code looked for as long as texts came: stop it here (shutdown logs it)
+            raise RuntimeError("still looking")
+        _scheduler_holds_lease(clinic, at=now, holder="standby-host:2")  # took the lease over as it was given up
+        assert phone.text(f"temp 98.{next(texts) % 10}").status_code == 200  # handed over to it
+        return real_waiting(clinic_, now, *args, **kwargs)
+
+    scheduler = Runner(app.config["CRS"], Recorder())
+    _scheduler_holds_lease(clinic, holder=scheduler.holder)
+    monkeypatch.setattr(inbound, "process_waiting", a_text_for_the_other_scheduler_each_time)
+    scheduler.acted_at = time.monotonic()  # texts were coming
+    scheduler.shutdown()
+    assert len(looks) <= 1
+    assert clinic.db.execute("SELECT holder FROM leases").fetchone()[0] == "standby-host:2"

@@ -179,12 +179,19 @@ def receive_sms(clinic: Clinic, *, sender: str, to: str, body: str, sid: str, ha
             except (sqlite3.Error, StoreBusy):  # locked past its wait, full, read-only: the database may still take it
                 log.exception("the hand-over queue refused text %s; storing it and acting on it here", sid)
             else:
-                if not queue_file_moved(clinic):
+                if queue_file_moved(clinic):
+                    # its file was deleted or replaced as the text was committed: it may sit where no scheduler
+                    # looks; stored and acted on here (a scheduler that still reads that file skips it: _take_in)
+                    log.error("the hand-over queue's file was replaced as text %s was committed to it; acting on it "
+                              "here", sid)
+                elif scheduler_processes(clinic, utcnow()):
                     return queued
-                # its file was deleted or replaced as the text was committed: it may sit where no scheduler
-                # looks; stored and acted on here (a scheduler that still reads that file skips it: _take_in)
-                log.error("the hand-over queue's file was replaced as text %s was committed to it; acting on it "
-                          "here", sid)
+                else:
+                    # read again after the commit: the scheduler gave its lease up (stopped) since it was read above,
+                    # and its last look may have come before this commit (a quiet night: the text waited for the
+                    # next text from anyone). Acted on here, with what it left queued before it (_adopt_waiting);
+                    # whoever moves it first acts on it (_take_in), the other skips it.
+                    log.warning("the scheduler stopped as text %s was handed over to it; acting on it here", sid)
     # Read before the write lock (issue 19: every worker's text waits while one holds it), each read safe to
     # be a moment old: a MessageSid stored since is refused by messages.sid's UNIQUE constraint at the INSERT
     # (IntegrityError: a duplicate, as below); who the phone belongs to is as of the text's arrival, as the

@@ -249,8 +249,10 @@ def _overtaken(clinic: Clinic, row: Message, handled: set[int]) -> Message:
     came due while no look was made: a wait of URGENT_POLL_SECONDS or less is slept through, and a page that
     came due in a longer one has borrowed a slot already, _next_in_slot). It takes this slot, not one after the
     rest of a slice (issue 19); the row it displaces stays queued and is read again with the next slice."""
-    [first] = outbox.due(clinic, utcnow(), 1, handled) or [row]
-    if first.priority < row.priority and _sender(clinic, first) == _sender(clinic, row):
+    # the first row more urgent than `row` (a range of the queue's index), not the queue's front read past every
+    # row the pass handled (outbox.due skips them one by one): this read is made under the write lock (_claim)
+    first = outbox.overtaking(clinic, utcnow(), row.priority, None, handled)
+    if first is not None and _sender(clinic, first) == _sender(clinic, row):
         return first
     return row
 

@@ -28,7 +28,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from messages.gateways import gateway_for, sending_rate
 from monitoring import inbound, lease, outbox
 from monitoring.clinic import Clinic, open_clinic
-from monitoring.store import file_identity, utcnow
+from monitoring.store import Database, StoreBusy, file_identity, set_write_budget, utcnow
 from scheduler.delivery import Gateway, RateLimiter
 from scheduler.jobs import run_due_work
 
@@ -123,9 +123,12 @@ class Runner:
     def run_once(self) -> dict[str, int] | None:
         """Run due work while there is news: a wakeup that arrives during a run (APScheduler would skip
         it, one instance at a time) makes this run go round again, so a page never waits for the poll; so does
-        a pass cut short by its batch or its time (delivery's cut_short: texts may be left)."""
+        a pass cut short by its batch or its time (delivery's cut_short: texts may be left). Not once the runner
+        is stopping (shutdown waits for the run: a backlog's 20 passes were about 100 s of a SIGTERM)."""
         done: dict[str, int] | None = None
         for _ in range(20):  # bounded: a steady stream of wakeups still yields to the poll
+            if self.stopped.is_set():  # shutdown waits for this run: the pass in progress ends it, not 19 more
+                break
             self.woken.clear()
             ran = self._run_locked()
             done = ran or done
@@ -302,14 +305,8 @@ class Runner:
         return acted
 
     def _oldest_queued(self) -> str | None:
-        """The MessageSid of the oldest text in the inbound thread's hand-over queue connection (None: none, or not
-        open); not its id, which SQLite gives again to a text queued once the queue was emptied."""
-        clinic = self.inbound_clinic
-        queue = getattr(clinic.db, "hand_over_queue", None) if clinic is not None else None
-        if queue is None:
-            return None
-        rows = queue.conn.execute("SELECT sid FROM inbound ORDER BY id LIMIT 1").fetchall()
-        return str(rows[0][0]) if rows else None
+        """The oldest text in the inbound thread's hand-over queue connection (_oldest_queued)."""
+        return _oldest_queued(self.inbound_clinic)
 
     def _queue_changed(self) -> bool:
         """Whether a webhook committed to the hand-over queue since the inbound thread last asked (the PRAGMA
@@ -381,7 +378,10 @@ class Runner:
 
     def shutdown(self) -> None:
         """Stop the job, the watch and the inbound thread (after the look it is in), waiting for a run in progress,
-        give up the lease, then act on the texts the webhooks handed over meanwhile (_act_on_last_texts)."""
+        give up the lease, then act on the texts the webhooks handed over meanwhile (_act_on_last_texts). What it
+        does after the run waits STOP_WRITE_SECONDS in all for the write locks, and a storage fault met there is
+        logged, not raised: the process still exits (the lease lapses by itself, texts left queued wait as
+        before)."""
         self.stopped.set()
         self.texts_waiting.set()
         if self.watcher is not None:
@@ -390,15 +390,38 @@ class Runner:
             self.inbound.join()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
-        clinic = open_clinic(self.config)
+        if file_identity(self.config["database"]["path"]) is None:  # a restore under way: never an empty file there
+            log.error("the database file is missing as the scheduler stops (a restore?): its lease lapses by itself")
+            return
+        try:
+            clinic = open_clinic(self.config)
+        except (sqlite3.Error, StoreBusy):
+            log.exception("the database cannot be opened as the scheduler stops: its lease lapses by itself")
+            return
+        if isinstance(clinic.db, Database):  # always (monitoring.store.connect); a bare one has no budget
+            set_write_budget(clinic.db, STOP_WRITE_SECONDS)
         try:
             held = lease.holds(clinic, LEASE, self.holder, utcnow())
             lease.release(clinic, LEASE, self.holder)
+        except (sqlite3.Error, StoreBusy):  # locked past the budget (a stuck writer), read-only, full
+            log.exception("giving the scheduler's lease up failed as it stops: it lapses %s s after its last renewal, "
+                          "and texts handed over meanwhile wait for a webhook, the next scheduler or the tick",
+                          self.config["scheduler"]["lease_seconds"])
+            clinic.db.close()
+            return
+        try:
             if held:  # webhooks hand texts over while texts keep coming: they may still commit one, so look longer
                 recently = self.acted_at is not None and time.monotonic() - self.acted_at < INBOUND_BUSY_SECONDS
                 _act_on_last_texts(clinic, LAST_LOOK_SECONDS if recently else 0.0)
         finally:
             clinic.db.close()
+
+
+# How long in all a stopping scheduler waits for the database's and the hand-over queue's write locks once its run
+# has ended (giving its lease up, its last looks): held by something stuck (a sqlite3 shell, a backup), each
+# transaction waited its busy timeout three times (about 40 s), and a deploy's stop timeout (Docker's 10 s)
+# killed the process mid-look. A SIGTERM now takes the run in progress, then at most this and the last looks.
+STOP_WRITE_SECONDS = 5.0
 
 
 # How long a stopping scheduler, its lease given up, still looks at the hand-over queue: a webhook that read the
@@ -413,15 +436,31 @@ def _act_on_last_texts(clinic: Clinic, window: float) -> None:
     and longer once a look found one), until they see the lease given up: the page and reply each
     causes wait in the outbox for the next scheduler, a restart's first pass, and the dashboard and the alert's
     escalation see them. Left in the queue, a red flag waited unread for the next text from anyone (a quiet night:
-    hours), the next scheduler, or the tick. A failure is logged: what is left waits as before."""
+    hours), the next scheduler, or the tick. The looks end when another scheduler has taken the lease over (the
+    webhooks hand texts over to it: looking while texts came went on for as long as they came), and when a look
+    leaves the queue's oldest text where it was (moved but not deleted: a read-only or full queue file, its lock
+    held; met again, such texts are skipped and counted, and the looks went round for ever, as the inbound
+    thread's would: Runner._act_on_queue). The queue's deletes wait no longer for its lock than the database's
+    transactions do (clinic.db's write budget). A failure is logged: what is left waits as before."""
     deadline = time.monotonic() + window
     acted = 0
     try:
+        queue = inbound.hand_over_queue(clinic)
+        budget = getattr(clinic.db, "write_deadline", None)
+        if queue is not None and budget is not None:
+            set_write_budget(queue, max(0.0, budget - time.monotonic()))
         while True:
+            if inbound.scheduler_processes(clinic, utcnow()):  # another took the lease over: what is queued is its
+                break
+            oldest = _oldest_queued(clinic)
             done = inbound.process_waiting(clinic, utcnow())
             if done and not acted:
                 deadline = max(deadline, time.monotonic() + LAST_LOOK_SECONDS)
             acted += done
+            if done and oldest is not None and _oldest_queued(clinic) == oldest:
+                log.warning("texts moved from the hand-over queue could not be deleted from it as the scheduler "
+                            "stopped; the next scheduler or webhook skips and deletes them")
+                break
             if not done and time.monotonic() >= deadline:
                 break
             if not done:
@@ -433,6 +472,16 @@ def _act_on_last_texts(clinic: Clinic, window: float) -> None:
     if acted:
         log.info("acted on %s texts handed over while the scheduler stopped; their replies and pages leave with the "
                  "next scheduler or tick", acted)
+
+
+def _oldest_queued(clinic: Clinic | None) -> str | None:
+    """The MessageSid of the oldest text in the hand-over queue connection kept with `clinic`'s database (None:
+    none, or not open); not its id, which SQLite gives again to a text queued once the queue was emptied."""
+    queue = getattr(clinic.db, "hand_over_queue", None) if clinic is not None else None
+    if queue is None:
+        return None
+    rows = queue.conn.execute("SELECT sid FROM inbound ORDER BY id LIMIT 1").fetchall()
+    return str(rows[0][0]) if rows else None
 
 
 def _close_quietly(connection: Any) -> None:

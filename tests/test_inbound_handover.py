@@ -1026,3 +1026,153 @@ def test_texts_around_a_sub_second_step_back_of_the_clock_are_acted_on_in_the_or
     replies = [m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE)[before:]]
     assert replies[0].startswith("We are not sure we read that temperature right"), replies
     assert any(reply.startswith("You have a fever") for reply in replies[1:]), replies
+
+
+def test_a_stopping_scheduler_does_not_spin_on_texts_it_moved_but_cannot_delete_from_the_queue(
+        app, patient, phone, clinic, client, admin_token, monkeypatch):
+    """The queue file turned read-only (or the disk filled) and a text waits in it as the scheduler stops: its last
+    look moves it and pages the nurse once (SOP 5 Grade 1 Home, line 64: SpO2 < 90%), but the delete fails and the
+    row stays. Met again it is skipped, and counted as tried: the last looks went round forever, each taking the
+    database's write lock, and SIGTERM never ended the process (a deploy waits for its kill)."""
+    real_queue = inbound.hand_over_queue
+    real_waiting = inbound.process_waiting
+    looks = []
+
+    def no_deletes(clinic_):
+        queue = real_queue(clinic_)
+        if queue is not None:
+            queue.conn.set_authorizer(lambda action, table, *rest: sqlite3.SQLITE_DENY
+                                      if action == sqlite3.SQLITE_DELETE and table == "inbound" else sqlite3.SQLITE_OK)
+        return queue
+
+    def counted(*args, **kwargs):
+        looks.append(1)
+        if len(looks) > 50:  # the old code looked forever: stop it here (shutdown logs what a look raises)
+            raise RuntimeError("still looking")
+        return real_waiting(*args, **kwargs)
+
+    scheduler = Runner(app.config["CRS"], Recorder())
+    _scheduler_holds_lease(clinic, holder=scheduler.holder)
+    monkeypatch.setattr(inbound, "hand_over_queue", no_deletes)
+    phone.text("o2 85")
+    monkeypatch.setattr(inbound, "process_waiting", counted)
+    scheduler.acted_at = time.monotonic()  # texts were coming: it looks LAST_LOOK_SECONDS for more
+    started = time.monotonic()
+    scheduler.shutdown()
+    assert len(looks) <= 2
+    assert time.monotonic() - started < 3
+    assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]  # paged once
+    assert _inbound(clinic) == [("o2 85", "processed", 1, 0), ("o2 85", "queued", 0, 0)]  # still in the queue
+
+
+@pytest.mark.parametrize("locked", ["database", "hand-over queue"])
+def test_a_scheduler_stopping_while_a_file_stays_locked_exits_within_its_stop_budget(
+        app, patient, phone, clinic, monkeypatch, locked):
+    """SIGTERM (a deploy) while something stuck holds the write lock of the database (a sqlite3 shell, a backup) or
+    of the hand-over queue: giving the lease up waited its busy timeout three times and then raised out of the
+    process's exit (a traceback, exit status 1), and a queue delete that could not be had was waited for, then
+    looked at again, for ever. Now the stop waits STOP_WRITE_SECONDS in all, says why in the log and exits; the
+    lease lapses by itself and what is left waits for the next scheduler or webhook, acted on once."""
+    from monitoring import store
+    from scheduler import runner as runner_module
+
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_MS", 1000)  # each try waits 1 s, not 10 (the old code's failure time)
+    monkeypatch.setattr(runner_module, "STOP_WRITE_SECONDS", 0.5, raising=False)
+    real_waiting = inbound.process_waiting
+    looks = []
+
+    def counted(*args, **kwargs):
+        looks.append(1)
+        if len(looks) > 3:  # the old code looked for ever: stop it here (shutdown logs what a look raises)
+            raise RuntimeError("still looking")
+        return real_waiting(*args, **kwargs)
+
+    scheduler = Runner(app.config["CRS"], Recorder())
+    _scheduler_holds_lease(clinic, holder=scheduler.holder)
+    phone.text("o2 85")  # SOP 5 Grade 1 Home, line 64: SpO2 < 90% pages the nurse
+    monkeypatch.setattr(inbound, "process_waiting", counted)
+    path = app.config["CRS"]["database"]["path"] + ("" if locked == "database" else inbound.QUEUE_SUFFIX)
+    stuck = sqlite3.connect(path, isolation_level=None)
+    stuck.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        scheduler.shutdown()
+        assert time.monotonic() - started < 3
+    finally:
+        stuck.execute("ROLLBACK")
+        stuck.close()
+    assert len(looks) <= 1
+    if locked == "database":
+        assert _inbound(clinic) == [("o2 85", "queued", 0, 0)]  # left for the next scheduler
+        assert lease.holds(clinic, lease.SCHEDULER, scheduler.holder, START)  # lapses by itself
+    else:
+        assert _inbound(clinic) == [("o2 85", "processed", 1, 0), ("o2 85", "queued", 0, 0)]  # acted on once
+
+
+def test_a_text_a_webhook_commits_just_after_the_stopping_scheduler_s_last_look_is_acted_on(
+        app, patient, phone, clinic, client, admin_token, monkeypatch):
+    """A quiet night: the scheduler is stopped (SIGTERM, for good: no restart), and a webhook read its lease just
+    before it was given up, then committed the patient's red flag to the hand-over queue just after the stopping
+    scheduler's one last look (no text for 10 s: no longer look). The text, answered 200, waited unread for the
+    next text from anyone: hours. The webhook reads the lease again after its commit: given up, it acts on the
+    text itself (SOP 5 Grade 1 Home, line 64: SpO2 < 90% pages the nurse), once."""
+    scheduler = Runner(app.config["CRS"], Recorder())
+    _scheduler_holds_lease(clinic, holder=scheduler.holder)
+    real_queue_text = inbound._queue_text
+
+    def the_scheduler_stops_first(*args, **kwargs):  # the webhook has read the lease; its commit comes after
+        scheduler.shutdown()
+        return real_queue_text(*args, **kwargs)
+
+    monkeypatch.setattr(inbound, "_queue_text", the_scheduler_stops_first)
+    assert phone.text("o2 85").status_code == 200
+    assert _inbound(clinic) == [("o2 85", "processed", 1, 0)]
+    assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]
+
+
+def test_a_scheduler_stopping_while_the_database_file_is_being_restored_creates_no_empty_one(app, patient, phone,
+                                                                                                clinic):
+    """docs/operations.md: a database is restored in place; the operator has moved the damaged file aside and the
+    copy is not there yet as the scheduler is stopped. Its stop opened the path: SQLite created an empty database
+    there (the restore's copy then meets a file, or the web serves an empty clinic: no patients, no alerts) and the
+    stop raised out of the process's exit on its missing tables. The watch and the inbound thread never create it;
+    nor does the stop: it logs, and the lease lapses by itself."""
+    import os
+
+    path = app.config["CRS"]["database"]["path"]
+    scheduler = Runner(app.config["CRS"], Recorder())
+    _scheduler_holds_lease(clinic, holder=scheduler.holder)
+    clinic.db.close()
+    os.replace(path, path + ".damaged")  # moved aside; the restore's copy comes next
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.remove(path + suffix)
+    scheduler.shutdown()
+    assert not os.path.exists(path)
+
+
+def test_a_stopping_scheduler_leaves_the_texts_to_the_scheduler_that_took_its_lease_over(
+        app, patient, phone, clinic, monkeypatch):
+    """Two schedulers (a rolling deploy, a standby host): the stopping one gives its lease up and the other takes it
+    over at once; the webhooks hand every text over to that one, texts keep coming, and the stopping one's last looks
+    found one nearly every time, so they went on for as long as the texts came (a busy clinic: for ever) and its
+    SIGTERM never ended the process. What is queued then is the other scheduler's; the stopping one stops looking."""
+    real_waiting = inbound.process_waiting
+    looks = []
+    texts = iter(range(1000))
+
+    def a_text_for_the_other_scheduler_each_time(clinic_, now, *args, **kwargs):
+        looks.append(1)
+        if len(looks) > 50:  # the old code looked for as long as texts came: stop it here (shutdown logs it)
+            raise RuntimeError("still looking")
+        _scheduler_holds_lease(clinic, at=now, holder="standby-host:2")  # took the lease over as it was given up
+        assert phone.text(f"temp 98.{next(texts) % 10}").status_code == 200  # handed over to it
+        return real_waiting(clinic_, now, *args, **kwargs)
+
+    scheduler = Runner(app.config["CRS"], Recorder())
+    _scheduler_holds_lease(clinic, holder=scheduler.holder)
+    monkeypatch.setattr(inbound, "process_waiting", a_text_for_the_other_scheduler_each_time)
+    scheduler.acted_at = time.monotonic()  # texts were coming
+    scheduler.shutdown()
+    assert len(looks) <= 1
+    assert clinic.db.execute("SELECT holder FROM leases").fetchone()[0] == "standby-host:2"

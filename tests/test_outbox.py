@@ -498,3 +498,45 @@ def test_texts_queued_from_a_number_no_longer_in_the_settings_are_paced_as_the_n
     delivery.deliver_due(clinic, gateway, delivery.RateLimiter(per_second=1.0), batch=4)
     assert [(text.at, text.from_) for text in handed] == [
         (100.0, FROM_NUMBER), (101.0, FROM_NUMBER), (102.0, FROM_NUMBER), (103.0, FROM_NUMBER)]
+
+
+def test_a_claim_late_in_a_long_pass_holds_the_write_lock_no_longer_than_the_first(app, gateway, clock, monkeypatch):
+    """Issue 19: the claim reads what overtakes its row under the write lock (the red flag's page takes the slot),
+    so that read must not grow with the pass: read as the queue's front past every row the pass handled (one
+    `outbox.due` row for each), a claim 500 texts into a pass over a morning's backlog (a Messaging Service pool at
+    100/s paces 500 a pass) held the lock about 8 ms, each one, where the first held it 0.04 ms, and every status
+    callback, dashboard write, app answer and the inbound thread's batch waited for it. Measured here in SQLite's
+    steps inside each claim's transaction, not in time."""
+    clinic = queue_prompts(app, 1200)  # a morning's prompts: two passes' worth
+    paced_clock(monkeypatch, gateway)
+    steps: list[int] = []
+    inside = [False]
+
+    def traced(sql):
+        if sql == "BEGIN IMMEDIATE":
+            inside[0] = True
+        elif sql == "COMMIT" and inside[0]:
+            inside[0] = False
+
+    def step():
+        if inside[0]:
+            steps[-1] += 1
+        return 0
+
+    real_claim = delivery._claim
+
+    def claim(*args, **kwargs):
+        steps.append(0)
+        clinic.db.conn.set_trace_callback(traced)
+        clinic.db.conn.set_progress_handler(step, 50)
+        try:
+            return real_claim(*args, **kwargs)
+        finally:
+            clinic.db.conn.set_trace_callback(None)
+            clinic.db.conn.set_progress_handler(None, 0)
+
+    monkeypatch.setattr(delivery, "_claim", claim)
+    counts = delivery.deliver_due(clinic, gateway, delivery.RateLimiter(100.0), batch=600)
+    assert counts["sent"] == 600
+    assert len(steps) == 600
+    assert max(steps[-50:]) <= 3 * max(steps[:50]) + 5

@@ -20,6 +20,7 @@ import errno
 import logging
 import os
 import re
+import signal
 import socket
 import sqlite3
 import sys
@@ -260,9 +261,18 @@ def serve(host: str, port: int) -> None:
     for line in _rota_not_paged(settings):
         click.echo(f"  NOT PAGED: {line} (see /dashboard/settings and /dashboard/staff)")
     click.echo("  stop with Ctrl-C")
+    signal.signal(signal.SIGTERM, _stop_serving)
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:
         if runner:
             runner.shutdown()
+
+
+def _stop_serving(signum: int, frame: object) -> None:
+    """SIGTERM (a service manager, `docker stop`, `kill`) stops `serve` as Ctrl-C does: Werkzeug's server ends on
+    KeyboardInterrupt and the scheduler is shut down (its lease given up, the texts handed over meanwhile acted
+    on). Python's default for SIGTERM ends the process at once, skipping that: the lease was left to lapse and a
+    text queued at the stop waited for the next scheduler."""
+    raise KeyboardInterrupt
 

@@ -190,6 +190,45 @@ def test_scheduler_command_runs_as_its_own_process(tmp_path):
     assert db.execute("SELECT COUNT(*) FROM leases").fetchone()[0] == 0  # released for the next holder
 
 
+def test_serve_stops_on_sigterm_as_on_ctrl_c(tmp_path):
+    """`make run` / `flask --app app serve` under a service manager or `docker stop` gets SIGTERM: Python's default
+    ended the process at once, so its scheduler never gave its lease up (a scheduler started next waited up to
+    lease_seconds) nor acted on texts handed over at the stop. It stops as Ctrl-C does: exit 0, lease released.
+    (Real clock in the child, as the test above says.)"""
+    import os
+    import signal
+    import socket
+    import sqlite3
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    db_path = tmp_path / "serve.db"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    (tmp_path / "c.toml").write_text(f'[database]\npath = "{db_path}"\n[scheduler]\npoll_seconds = 1\n')
+    env = {**os.environ, "CRS_CONFIG": str(tmp_path / "c.toml")}
+    subprocess.run([sys.executable, "-m", "flask", "--app", "app", "init-db"], cwd=root, env=env, check=True,
+                   capture_output=True)
+    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "serve", "--port", str(port)],
+                               cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        db = sqlite3.connect(db_path)
+        deadline = time.monotonic() + 20
+        held = 0
+        while time.monotonic() < deadline and not held:
+            held = db.execute("SELECT COUNT(*) FROM leases").fetchone()[0]
+            time.sleep(0.2)
+        assert held == 1  # its scheduler runs
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output = process.communicate(timeout=30)[0]
+    assert process.returncode == 0, output
+    assert db.execute("SELECT COUNT(*) FROM leases").fetchone()[0] == 0, output  # given up for the next holder
+
+
 def test_the_watch_wakes_a_scheduler_a_request_of_another_process_cannot(app, client, admin_token, runner, clock,
                                                                           phone, config):
     """Behind gunicorn the scheduler runs in its own process (docs/operations.md), so a worker's commit cannot

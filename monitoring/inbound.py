@@ -28,7 +28,7 @@ import sqlite3
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from messages.concern import concern
@@ -785,7 +785,7 @@ def _from_patient(clinic: Clinic, patient: Patient, message: caregiver_texts.Mes
     if said.has_reading:
         assessment, next_checkin = care.record_reading(
             clinic, patient, episode, _reading_values(parsed), taken_at=arrived, source="sms", message_id=message["id"],
-            with_doses=tuple(dose_checks), concern=said.concern, now=now)
+            with_doses=tuple(dose_checks), concern=said.concern, now=now, earlier=_earlier_fevers(clinic, parsed, arrived))
     if said.concern and not (assessment is not None and assessment.level in care.ALERT_LEVELS):
         # "please call me", "chest pain", "I fell": a person must read it, whatever else the text says (with a
         # reading that raised an alert, the concern went with it: care.record_reading).
@@ -909,7 +909,8 @@ def _after_monitoring(clinic: Clinic, patient: Patient, parsed: Parsed, said: re
     assessment = None
     if recent is not None and said.has_reading:
         assessment, _ = care.record_reading(clinic, patient, recent, _reading_values(parsed), taken_at=arrived,
-                                            source="sms", message_id=message["id"], now=now)
+                                            source="sms", message_id=message["id"], now=now,
+                                            earlier=_earlier_fevers(clinic, parsed, arrived))
     state = replies.State(episode="none" if recent is None else "ended_recently")
     _send(clinic, patient, replies.reply_keys(said, assessment, state=state), now, received=received)
 
@@ -930,6 +931,27 @@ def _reading_values(parsed: Parsed) -> dict[str, Any]:
         "symptoms": parsed.symptoms, "denied_symptoms": parsed.denied_symptoms,
         "implausible": {IMPLAUSIBLE_FIELDS.get(name, name) for name in parsed.implausible},
     }
+
+
+def _earlier_fevers(clinic: Clinic, parsed: Parsed, arrived: datetime) -> tuple[care.EarlierFever, ...]:
+    """The fevers the text gave as earlier than its current temperature, for care.record_reading: each at the time
+    the text gave (never after it `arrived`, aware UTC), else at the latest it can have been: the text's arrival
+    ("temp 101 at lunch, now 99", "101 earlier"), or the clinic's midnight before it for "yesterday" / "ayer". The
+    latest, not a guess at the hour: an untimed fever is never dated before a dose it may have come after, nor
+    before the episode's step-up dose when the day is today's (SOP 4 Grading: the fever is CRS's sign)."""
+    fevers = []
+    for fever in parsed.earlier_fevers:
+        latest = arrived
+        if fever.previous_day:
+            local = clinic.local(arrived)
+            latest = min(arrived, local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC))
+        at = latest if fever.taken_at is None else min(arrived, fever.taken_at.astimezone(UTC))
+        given = re.search(r"\d+(?:[.,]\d+)?", fever.temperature_raw)
+        fevers.append(care.EarlierFever(
+            temperature_c=fever.temperature_c, taken_at=at, timed=fever.taken_at is not None, said=fever.when or "",
+            temperature_given=float(given.group(0).replace(",", ".")) if given else None,
+            temperature_unit=fever.temperature_unit))
+    return tuple(fevers)
 
 
 def _opt_out(clinic: Clinic, patient: Patient, episode: Episode | None, message_id: int, now: datetime) -> None:

@@ -186,7 +186,8 @@ def test_a_text_left_waiting_by_the_code_before_the_hand_over_queue_goes_to_the_
             db.execute("INSERT INTO messages (direction, to_number, from_number, body, kind, status, sid, created_at, "
                        "updated_at, processed_at) VALUES ('in', '+15555550123', '+15555550199', 'o2 85', 'reply', "
                        "?, ?, ?, ?, ?)", [status, sid, LEGACY_APPLIED_AT, LEGACY_APPLIED_AT, processed])
-    assert migrate(db) == [len(known_migrations())]
+    m022 = known_migrations().index("m022_waiting_texts_to_the_tick") + 1
+    assert migrate(db) == list(range(m022, len(known_migrations()) + 1))  # m022 and those after it
     assert [tuple(row) for row in db.execute("SELECT sid, status FROM messages ORDER BY id")] == [
         ("SM1", "received"), ("SM2", "processed")]
     db.close()

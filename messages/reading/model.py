@@ -41,6 +41,7 @@ class EarlierFever:
     temperature_unit: str  # "C" or "F"
     taken_at: datetime | None = None
     when: str | None = None  # the time words beside it: "at 2pm", "this morning", "ayer"; None when none
+    previous_day: bool = False  # `when` names the day before the text ("yesterday", "ayer"): no later than its midnight
 
 
 @dataclass(frozen=True)

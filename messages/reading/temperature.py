@@ -181,6 +181,9 @@ def _current(text: str, temps: list[_Reading]) -> list[_Reading]:
     return [t for i, t in enumerate(temps) if level[i] == top or (level[i] == 0 and i > first)]
 
 
+_PREVIOUS_DAY = re.compile(r"yesterday|ayer")
+
+
 def _earlier_fevers(text: str, readings: list[_Reading], current: list[_Reading],
                     times: Sequence[TimeSaid]) -> tuple[EarlierFever, ...]:
     """The fevers the text gives as earlier than its current temperature ("temp 101 at lunch, now 99", "was 102 an hour
@@ -196,7 +199,8 @@ def _earlier_fevers(text: str, readings: list[_Reading], current: list[_Reading]
     for temp in earlier:
         said = owner.get(readings.index(temp))
         fevers.append(EarlierFever(temperature_c=temp[0], temperature_raw=temp[1], temperature_unit=temp[2],
-                                   taken_at=said.at if said else None, when=said.raw if said else None))
+                                   taken_at=said.at if said else None, when=said.raw if said else None,
+                                   previous_day=bool(said and said.at is None and _PREVIOUS_DAY.fullmatch(said.raw))))
     return tuple(fevers)
 
 

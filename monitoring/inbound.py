@@ -506,7 +506,8 @@ def _adopt_waiting(clinic: Clinic, now: datetime) -> int:
 
 def _may_be_red_flag(clinic: Clinic, body: str, arrived: datetime) -> bool:
     """The cheap read a flooded text gets on arrival: a symptom, a plea for help, a low pressure or
-    saturation, or a fever means it is triaged and paged now, flood or not; only the rest waits.
+    saturation, or a fever (one said as earlier too) means it is triaged and paged now, flood or not; only the rest
+    waits.
     `arrived`: aware UTC, when the text arrived."""
     try:
         parsed = parse(body, clinic.local(arrived))
@@ -518,7 +519,9 @@ def _may_be_red_flag(clinic: Clinic, body: str, arrived: datetime) -> bool:
         (parsed.symptoms - parsed.denied_symptoms) or concern(body)
         or (parsed.spo2 is not None and parsed.spo2 < floors.spo2_floor)
         or (parsed.systolic is not None and parsed.systolic < floors.systolic_floor)
-        or (parsed.temperature_c is not None and parsed.temperature_c >= floors.fever_c))
+        or (parsed.temperature_c is not None and parsed.temperature_c >= floors.fever_c)
+        # "101 at 2pm, now 99": a fever all the same (SOP 4 Grading), a high-risk patient's urgent (SOP 5 Grade 1)
+        or any(fever.temperature_c >= floors.fever_c for fever in parsed.earlier_fevers))
 
 
 def _own_patient(clinic: Clinic, phone: str) -> Patient | None:

@@ -246,3 +246,17 @@ def test_the_earlier_fever_s_time_is_never_after_the_text(phone, client, admin_t
     arrived = datetime(2026, 3, 3, 22, 0, tzinfo=UTC)
     for temperature, at, said, _ in stored(config):
         assert at <= arrived.strftime("%H:%M")
+
+
+def test_an_earlier_fever_inside_a_flood_is_triaged_on_arrival(client, runner, admin_token, clock, phone):
+    """A flooded number's small talk waits; a fever does not, one said as earlier neither: a high-risk patient's
+    "101 at 2pm, now 99" pages at once (SOP 5 Grade 1: immediate in-person evaluation)."""
+    enroll(client, admin_token, high_risk=True)
+    runner.invoke(args=["tick"])
+    for second in range(60):  # well past the flood limit: the rest is deferred
+        clock.move_to(FOUR_PM - timedelta(seconds=60 - second))  # all inside the minute the flood is counted in
+        phone.text("hello there")  # no number: "hello 38" is a fever
+    clock.move_to(FOUR_PM)
+    phone.text("101 at 2pm, now 99")  # no tick: it must not wait behind the flood
+    [page] = pages(client, admin_token)
+    assert "fever in a high-risk patient 101.0F/38.3C said earlier (2:00 PM)" in page

@@ -260,3 +260,21 @@ def test_an_earlier_fever_inside_a_flood_is_triaged_on_arrival(client, runner, a
     phone.text("101 at 2pm, now 99")  # no tick: it must not wait behind the flood
     [page] = pages(client, admin_token)
     assert "fever in a high-risk patient 101.0F/38.3C said earlier (2:00 PM)" in page
+
+
+@pytest.mark.parametrize("language, body, noted", [
+    ("en", "temp 101 at lunch, now 99", "No fever now for Pat, and we noted the fever they had earlier."),
+    ("es", "ayer en la tarde 38.5, hoy 37.1", "Pat ahora no tiene fiebre, y anotamos la fiebre que tuvo antes."),
+])
+def test_a_caregiver_is_told_in_their_own_words(client, runner, admin_token, phone, clock, config, language, body,
+                                                 noted):
+    daughter = "+15555550188"
+    enroll(client, admin_token, caregivers=[{"name": "Maria Example", "phone": daughter, "language": language,
+                                             "relationship": "daughter"}])
+    runner.invoke(args=["tick"])
+    clock.move_to(FOUR_PM + timedelta(days=1))
+    phone.text(body, sender=daughter)
+    replies = [m["body"] for m in texts_to(client, admin_token, daughter)]
+    assert any(noted in reply for reply in replies), replies
+    assert [row[0] for row in stored(config)] == [parse(body, FOUR_PM).earlier_fevers[0].temperature_c,
+                                                  parse(body, FOUR_PM).temperature_c]

@@ -278,3 +278,21 @@ def test_a_caregiver_is_told_in_their_own_words(client, runner, admin_token, pho
     assert any(noted in reply for reply in replies), replies
     assert [row[0] for row in stored(config)] == [parse(body, FOUR_PM).earlier_fevers[0].temperature_c,
                                                   parse(body, FOUR_PM).temperature_c]
+
+
+@pytest.mark.parametrize("body, note", [
+    ("had 101.5 this morning now 99.1", ('Reported by text as an earlier temperature ("this morning"); the text gave '
+                                         "no time: effectiveDateTime is the latest it can have been")),
+    ("fever of 101 at 2pm, now 98.9", 'Reported by text as an earlier temperature ("at 2pm"), at the time the text gave'),
+])
+def test_the_fhir_observation_says_the_fever_was_reported_as_earlier(phone, client, admin_token, patient, clock, body,
+                                                                     note):
+    from fhirkit import search_all
+
+    clock.move_to(FOUR_PM)
+    phone.text(body)
+    temps = sorted((r for r in search_all(client, admin_token, "Observation", patient=patient["id"])
+                    if r["id"].endswith("-temp")), key=lambda r: r["valueQuantity"]["value"])
+    current, earlier = temps
+    assert [n["text"] for n in earlier["note"]][1:] == [note]
+    assert len(current["note"]) == 1  # "Given as ...": a reading of now says nothing more

@@ -312,7 +312,7 @@ def _record_earlier_fevers(clinic: Clinic, patient: Patient, episode: Episode, e
             continue
         past = history(clinic, patient, episode, reading)
         parts.append(triage.assess_earlier_fever(clinic.thresholds, profile(patient, episode), past, reading, now,
-                                                 clinic.hours))
+                                                 clinic.hours, timed=fever.timed))
         insert(clinic.db, "readings", {
             "patient_id": patient.id, "episode_id": episode.id, "taken_at": to_text(fever.taken_at),
             "temperature_c": reading.temperature_c, "temperature_given": fever.temperature_given,

@@ -227,6 +227,20 @@ def test_an_earlier_fever_before_the_dose_it_prompted_is_no_recurrent_fever(phon
     assert (38.33, "19:00", "at 1pm", 1) in stored(config)
 
 
+def test_an_untimed_earlier_fever_is_not_claimed_to_follow_the_dose(phone, client, admin_token, patient, config,
+                                                                     clock):
+    """"101 last night, took tylenol at 6am, now 99" at 8 AM: the fever's time is not known, so it is not paged as
+    "fever again soon after acetaminophen" (most likely the dose treated it, the SOP's Grade 1 home care working); it
+    is stored (the episode's first sign) and the patient told it was noted, with the safety net."""
+    clock.move_to(FOUR_PM + timedelta(days=1) - timedelta(hours=8))
+    phone.text("101 last night, took tylenol at 6am, now 99")
+    assert stored(config) == [(38.33, "14:00", "last night", 0), (37.22, "14:00", None, None)]
+    assert pages(client, admin_token) == []
+    replies = told(client, admin_token)
+    assert any(NO_FEVER_NOW_EARLIER_NOTED in r for r in replies) and any(SAFETY_NET in r for r in replies)
+    assert latest_assessment(client, admin_token, patient)["reasons"] == ["fever"]
+
+
 def test_the_next_fever_knows_an_earlier_one_came_first(phone, client, admin_token, patient, config, clock):
     """After "101 at 2pm, now 99" told the safety net, a fever at 6 PM is not the episode's first: no second safety
     net, and the episode's first sign stays at 2 PM."""

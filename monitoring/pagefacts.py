@@ -177,7 +177,7 @@ def _fever_said_earlier(clinic: Clinic, alert: Alert, shown_c: float) -> tuple[s
     clinic's clock when the text gave a time, else the words, '' for none), the temperature now, and the earlier
     fever to show; (None, None, `shown_c`) when no such fever is found (the page stays as it was)."""
     row = clinic.db.execute(
-        "SELECT r.temperature_c, r.taken_at, r.said_earlier, r.earlier_timed, r.message_id FROM readings r "
+        "SELECT r.temperature_c, r.taken_at, r.said_earlier, r.earlier_timed FROM readings r "
         "WHERE r.patient_id = ? AND r.said_earlier IS NOT NULL AND r.temperature_c >= ? AND r.created_at >= ? "
         "ORDER BY r.created_at DESC, r.id DESC LIMIT 1",
         [alert.patient_id, clinic.thresholds.fever_c, alert.created_at]).fetchone()

@@ -68,6 +68,12 @@ class PageFacts:
     # the fields (temperature_c, systolic, spo2) whose value a reason shows a device measured (docs/fhir.md): a
     # wearable's one reading is paged as a device's, not as a value the patient measured and sent
     by_device: frozenset[str] = frozenset()
+    # The fever behind the page's fever reason was one the text gave as earlier than its current temperature ("temp
+    # 101 at 2pm, now 99"): when it was ("2:00 PM", or the words, "this morning"; "" when the text gave no time),
+    # and the temperature now (`temperature_c` is the earlier fever's). Shown as a fever now, 99 paged "high-risk
+    # fever 99.0F", or 101 read as current at 4 PM.
+    fever_earlier_when: str | None = None
+    temperature_now_c: float | None = None
 
 
 def fahrenheit(celsius: float) -> float:
@@ -116,7 +122,7 @@ def reason_phrases(facts: PageFacts, quote_chars: int = QUOTE_CHARS) -> str:
             continue
         label = reason_label(code, "en")
         if code in FEVER_REASONS and facts.temperature_c is not None and not temperature_shown:
-            label += f" {_temperature(facts.temperature_c)}{_by_device(facts, 'temperature_c')}"
+            label += f" {_temperature(facts.temperature_c)}{_by_device(facts, 'temperature_c')}{_earlier(facts)}"
             temperature_shown = True
         elif code == "hypotension" and facts.systolic is not None:
             pressure = f"{facts.systolic}/{facts.diastolic}" if facts.diastolic else f"SBP {facts.systolic}"
@@ -141,6 +147,16 @@ def reason_phrases(facts: PageFacts, quote_chars: int = QUOTE_CHARS) -> str:
 def _by_device(facts: PageFacts, field: str, words: str = " by device") -> str:
     """' by device' after a value a device measured (PageFacts.by_device), else ''."""
     return words if field in facts.by_device else ""
+
+
+def _earlier(facts: PageFacts) -> str:
+    """' earlier (2:00 PM), now 99.0F/37.2C' after a fever the text gave as earlier (PageFacts.fever_earlier_when),
+    else ''."""
+    if facts.fever_earlier_when is None:
+        return ""
+    when = f" ({gsm_plain(facts.fever_earlier_when)})" if facts.fever_earlier_when else ""
+    now = f", now {_temperature(facts.temperature_now_c)}" if facts.temperature_now_c is not None else ""
+    return f" said earlier{when}{now}"
 
 
 def _quoted_already(facts: PageFacts, code: str) -> bool:

@@ -27,7 +27,7 @@ LANGUAGES = ("en", "es")
 DEFAULT_LANGUAGE = "en"
 
 PATIENT_KEYS = (
-    "first_prompt", "prompt", "reminder", "reply_routine", "reply_fever_home_care", "reply_fever_wait",
+    "first_prompt", "prompt", "reminder", "reply_routine", "reply_fever_earlier", "reply_fever_home_care", "reply_fever_wait",
     "reply_fever_safety_net",
     "reply_clinician_review", "reply_urgent_in_hours", "reply_urgent_after_hours", "reply_measure_again", "reply_reading_unsure",
     "reply_unreadable", "reply_med_recorded", "reply_med_may_take", "reply_med_too_soon", "reply_med_daily_max",
@@ -42,7 +42,7 @@ CAREGIVER_KEYS = ("caregiver_welcome", "caregiver_signs", "caregiver_reminder", 
                   "caregiver_urgent_after_hours",
                   "neuro_check", "neuro_check_normal",
                   # the patient's replies in a caregiver's words (triage.replies.CAREGIVER_WORDING)
-                  "caregiver_reply_routine", "caregiver_fever_home_care", "caregiver_fever_wait",
+                  "caregiver_reply_routine", "caregiver_fever_earlier", "caregiver_fever_home_care", "caregiver_fever_wait",
                   "caregiver_clinician_review", "caregiver_reading_unsure", "caregiver_unreadable",
                   "caregiver_med_recorded", "caregiver_med_may_take", "caregiver_med_too_soon",
                   "caregiver_med_daily_max", "caregiver_other_medicine", "caregiver_symptoms_noted",

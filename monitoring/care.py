@@ -256,11 +256,80 @@ def alert_reasons(assessment: Assessment, concern: str | None = None) -> list[st
     return reasons + ([concern] if concern else [])
 
 
+@dataclass(frozen=True)
+class EarlierFever:
+    """A fever a text gave beside its current temperature as an earlier one ("temp 101 at lunch, now 99"), as
+    record_reading stores it: `taken_at` (aware UTC) the time the text gave (`timed`), else the latest the fever can
+    have been (the text's arrival; the midnight before it for "yesterday"); `said` the time words as written ('' when
+    none)."""
+
+    temperature_c: float
+    taken_at: datetime
+    timed: bool
+    said: str = ""
+    temperature_given: float | None = None
+    temperature_unit: str | None = None
+
+
+# A reading before the episode's step-up dose is no sign of its CRS (app_api._in_episode refuses one from the app;
+# the same five minutes for a clock a little behind).
+BEFORE_DOSE_ALLOWANCE = timedelta(minutes=5)
+# The same fever told again: a stated time within this of the reading already stored with its value.
+SAME_FEVER_WITHIN = timedelta(hours=1)
+
+
+def _told_already(clinic: Clinic, episode: Episode, fever: EarlierFever) -> bool:
+    """The earlier fever is one a text before already reported (stored once): with a stated time, a reading of the
+    same temperature within SAME_FEVER_WITHIN of it; with none, the newest temperature the episode holds at or
+    before it is the same one ("101" at 2 PM, then "101 earlier, now 99" at 4 PM). A new fever after normal readings
+    ("101" at 8 AM, 99 at noon, then "101 earlier, now 99" at 6 PM) is stored: never lost (SOP 4 Grading)."""
+    low, high = fever.temperature_c - 0.05, fever.temperature_c + 0.05
+    if fever.timed:
+        return clinic.db.execute(
+            "SELECT 1 FROM readings WHERE episode_id = ? AND taken_at >= ? AND taken_at <= ? "
+            "AND temperature_c BETWEEN ? AND ? LIMIT 1",
+            [episode.id, to_text(fever.taken_at - SAME_FEVER_WITHIN), to_text(fever.taken_at + SAME_FEVER_WITHIN),
+             low, high]).fetchone() is not None
+    newest = clinic.db.execute(
+        "SELECT temperature_c FROM readings WHERE episode_id = ? AND taken_at <= ? AND temperature_c IS NOT NULL "
+        "ORDER BY taken_at DESC, id DESC LIMIT 1", [episode.id, to_text(fever.taken_at)]).fetchone()
+    return newest is not None and low <= newest[0] <= high
+
+
+def _record_earlier_fevers(clinic: Clinic, patient: Patient, episode: Episode, earlier: tuple[EarlierFever, ...], *,
+                           source: str, message_id: int | None, now: datetime) -> list[Assessment]:
+    """Store each fever the text gave as earlier than its current temperature as its own reading at its time, oldest
+    first, and triage it there (triage.assess_earlier_fever): the episode's first CRS sign (first_sign_at), its fever
+    run and what the next fever is judged against see it (SOP 4 Grading: fever >= 100.4 F / 38.0 C; SOP 5 Grade 1
+    Home: "If refractory or recurrent fever (< 6-8 h) consider dexamethasone"). Not stored: one from before the
+    episode's step-up dose (no sign of this episode's CRS; the text stays in the nurse's timeline), and one a text
+    before already reported (_told_already). Returns the assessments of those stored."""
+    began = from_text(episode.dose_given_at) - BEFORE_DOSE_ALLOWANCE
+    parts = []
+    for fever in sorted(earlier, key=lambda f: f.taken_at):
+        reading = trusted(Reading(taken_at=fever.taken_at, temperature_c=fever.temperature_c))
+        if reading.temperature_c is None or fever.taken_at < began or _told_already(clinic, episode, fever):
+            continue
+        past = history(clinic, patient, episode, reading)
+        parts.append(triage.assess_earlier_fever(clinic.thresholds, profile(patient, episode), past, reading, now,
+                                                 clinic.hours, timed=fever.timed))
+        insert(clinic.db, "readings", {
+            "patient_id": patient.id, "episode_id": episode.id, "taken_at": to_text(fever.taken_at),
+            "temperature_c": reading.temperature_c, "temperature_given": fever.temperature_given,
+            "temperature_unit": fever.temperature_unit, "source": source, "message_id": message_id,
+            "said_earlier": fever.said, "earlier_timed": int(fever.timed), "created_at": to_text(now),
+        })
+        note_sign(clinic, patient, episode, reading)
+        keep_fever_reset(clinic, episode, reading, past)
+    return parts
+
+
 def record_reading(clinic: Clinic, patient: Patient, episode: Episode, values: dict[str, Any], *,
                    taken_at: datetime, source: str,
                    message_id: int | None = None,
                    with_doses: tuple[tuple[Assessment, int | None], ...] = (),
-                   shown: str = "text", concern: str | None = None, now: datetime) -> tuple[Assessment, datetime]:
+                   shown: str = "text", concern: str | None = None, now: datetime,
+                   earlier: tuple[EarlierFever, ...] = ()) -> tuple[Assessment, datetime]:
     """Store a reading, triage it, store the assessment, raise the alert, answer the check-in.
 
     `values` holds the VITALS fields, `symptoms`, `denied_symptoms` and `implausible` (fields whose value
@@ -275,8 +344,14 @@ def record_reading(clinic: Clinic, patient: Patient, episode: Episode, values: d
     caller's request or pass; the assessment, the stored rows and the next check-in all take it. `concern`: the
     reason a person must read the same text (messages.concern: 'asks_for_call', 'concerning_text'), joined to
     the alert this reading raises, so one text pages the nurse once; when the reading raises none (its level is
-    not in ALERT_LEVELS), the caller raises the concern itself.
+    not in ALERT_LEVELS), the caller raises the concern itself. `earlier`: the fevers the text gave as earlier than
+    this reading ("temp 101 at lunch, now 99"), each stored as its own reading first and triaged at its own time,
+    their assessments joined to this one (triage.with_earlier_fevers): still one text, one assessment.
     """
+    # asked before the text's earlier fevers are stored, and only then (else when the assessment has a fever)
+    first_fever = _no_fever_yet(clinic, episode) if earlier else None
+    earlier_parts = _record_earlier_fevers(clinic, patient, episode, earlier, source=source, message_id=message_id,
+                                           now=now) if earlier else []
     # Issue 14, fault 5: a value no body shows (triage.ranges, the one source) is the patient's text and a
     # flag (`implausible`, the assessment's implausible_reading), never a clinical value: blanked here, on
     # the one road into the readings table, whatever the parser, the app or a device made of it, so it
@@ -288,9 +363,12 @@ def record_reading(clinic: Clinic, patient: Patient, episode: Episode, values: d
     ))
     past = history(clinic, patient, episode, reading)
     assessment = triage.assess(clinic.thresholds, profile(patient, episode), past, reading, now, clinic.hours)
+    if earlier_parts:
+        assessment = triage.with_earlier_fevers(assessment, *earlier_parts)
     if with_doses:  # alone, the reading's assessment is already the text's (combine would rebuild it equal)
         assessment = triage.combine(assessment, *(dose for dose, _ in with_doses))
-    if _first_fever_advice(clinic, assessment, episode):
+    if "fever" in assessment.reasons and assessment.level != "urgent" and (
+            _no_fever_yet(clinic, episode) if first_fever is None else first_fever):
         assessment = replace(assessment, instructions=assessment.instructions + (SAFETY_NET,))
     medication_id = next((medication for _, medication in with_doses if medication is not None), None)
     reading_id = None
@@ -324,11 +402,10 @@ def record_reading(clinic: Clinic, patient: Patient, episode: Episode, values: d
     return assessment, next_checkin
 
 
-def _first_fever_advice(clinic: Clinic, assessment: Assessment, episode: Episode) -> bool:
-    """This assessment gives fever advice (not urgent), and no earlier reading of the episode was febrile: it
-    carries SOP 5 Grade 1 Home's "recontact the clinic urgently or present to ED if ..." (SAFETY_NET)."""
-    if "fever" not in assessment.reasons or assessment.level == "urgent":
-        return False
+def _no_fever_yet(clinic: Clinic, episode: Episode) -> bool:
+    """No reading of the episode was febrile yet: an assessment with a fever (not urgent) then carries SOP 5 Grade 1
+    Home's "recontact the clinic urgently or present to ED if ..." (SAFETY_NET), a fever the text gave as earlier
+    included (record_reading asks before storing it)."""
     return clinic.db.execute("SELECT 1 FROM readings WHERE episode_id = ? AND temperature_c >= ? LIMIT 1",
                              [episode.id, clinic.thresholds.fever_c]).fetchone() is None
 

@@ -82,9 +82,9 @@ def _observation(reading: Reading, device_id: int | None, kind: str) -> codes.Js
         if reading.temperature_c is None:  # never: a reading has a temp Observation only with a temperature (kinds_of)
             raise ValueError(f"reading {reading.id} has no temperature")
         resource["valueQuantity"] = codes.quantity(reading.temperature_c, "Cel", "C")
-        note = _given_as(reading)
-        if note:
-            resource["note"] = [{"text": note}]
+        notes = [note for note in (_given_as(reading), _said_earlier(reading)) if note]
+        if notes:
+            resource["note"] = [{"text": note} for note in notes]
     else:
         column = KIND_COLUMNS[kind][0]
         resource["valueQuantity"] = codes.quantity(getattr(reading, column), vital["unit"], vital["unit_text"])
@@ -113,6 +113,19 @@ def _given_as(reading: Reading) -> str | None:
     if given is None:
         return f"Given in {ucum}"
     return f"Given as {given:g} {ucum}"
+
+
+def _said_earlier(reading: Reading) -> str | None:
+    """A fever a text gave as earlier than its current temperature (monitoring.care._record_earlier_fevers): said so,
+    with the words that timed it, and whether effectiveDateTime is the time the text gave or only the latest it can
+    have been (a receiving system must not read it as measured at that minute)."""
+    if reading.said_earlier is None:
+        return None
+    words = f' ("{reading.said_earlier}")' if reading.said_earlier else ""
+    if reading.earlier_timed:
+        return f"Reported by text as an earlier temperature{words}, at the time the text gave"
+    return (f"Reported by text as an earlier temperature{words}; the text gave no time: effectiveDateTime is the "
+            "latest it can have been")
 
 
 def _symptoms(reading: Reading) -> codes.Json:

@@ -28,7 +28,7 @@ import sqlite3
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from messages.concern import concern
@@ -513,7 +513,8 @@ def _adopt_waiting(clinic: Clinic, now: datetime) -> int:
 
 def _may_be_red_flag(clinic: Clinic, body: str, arrived: datetime) -> bool:
     """The cheap read a flooded text gets on arrival: a symptom, a plea for help, a low pressure or
-    saturation, or a fever means it is triaged and paged now, flood or not; only the rest waits.
+    saturation, or a fever (one said as earlier too) means it is triaged and paged now, flood or not; only the rest
+    waits.
     `arrived`: aware UTC, when the text arrived."""
     try:
         parsed = parse(body, clinic.local(arrived))
@@ -525,7 +526,9 @@ def _may_be_red_flag(clinic: Clinic, body: str, arrived: datetime) -> bool:
         (parsed.symptoms - parsed.denied_symptoms) or concern(body)
         or (parsed.spo2 is not None and parsed.spo2 < floors.spo2_floor)
         or (parsed.systolic is not None and parsed.systolic < floors.systolic_floor)
-        or (parsed.temperature_c is not None and parsed.temperature_c >= floors.fever_c))
+        or (parsed.temperature_c is not None and parsed.temperature_c >= floors.fever_c)
+        # "101 at 2pm, now 99": a fever all the same (SOP 4 Grading), a high-risk patient's urgent (SOP 5 Grade 1)
+        or any(fever.temperature_c >= floors.fever_c for fever in parsed.earlier_fevers))
 
 
 def _own_patient(clinic: Clinic, phone: str) -> Patient | None:
@@ -792,7 +795,7 @@ def _from_patient(clinic: Clinic, patient: Patient, message: caregiver_texts.Mes
     if said.has_reading:
         assessment, next_checkin = care.record_reading(
             clinic, patient, episode, _reading_values(parsed), taken_at=arrived, source="sms", message_id=message["id"],
-            with_doses=tuple(dose_checks), concern=said.concern, now=now)
+            with_doses=tuple(dose_checks), concern=said.concern, now=now, earlier=_earlier_fevers(clinic, parsed, arrived))
     if said.concern and not (assessment is not None and assessment.level in care.ALERT_LEVELS):
         # "please call me", "chest pain", "I fell": a person must read it, whatever else the text says (with a
         # reading that raised an alert, the concern went with it: care.record_reading).
@@ -916,7 +919,8 @@ def _after_monitoring(clinic: Clinic, patient: Patient, parsed: Parsed, said: re
     assessment = None
     if recent is not None and said.has_reading:
         assessment, _ = care.record_reading(clinic, patient, recent, _reading_values(parsed), taken_at=arrived,
-                                            source="sms", message_id=message["id"], now=now)
+                                            source="sms", message_id=message["id"], now=now,
+                                            earlier=_earlier_fevers(clinic, parsed, arrived))
     state = replies.State(episode="none" if recent is None else "ended_recently")
     _send(clinic, patient, replies.reply_keys(said, assessment, state=state), now, received=received)
 
@@ -937,6 +941,27 @@ def _reading_values(parsed: Parsed) -> dict[str, Any]:
         "symptoms": parsed.symptoms, "denied_symptoms": parsed.denied_symptoms,
         "implausible": {IMPLAUSIBLE_FIELDS.get(name, name) for name in parsed.implausible},
     }
+
+
+def _earlier_fevers(clinic: Clinic, parsed: Parsed, arrived: datetime) -> tuple[care.EarlierFever, ...]:
+    """The fevers the text gave as earlier than its current temperature, for care.record_reading: each at the time
+    the text gave (never after it `arrived`, aware UTC), else at the latest it can have been: the text's arrival
+    ("temp 101 at lunch, now 99", "101 earlier"), or the clinic's midnight before it for "yesterday" / "ayer". The
+    latest, not a guess at the hour: an untimed fever is never dated before a dose it may have come after, nor
+    before the episode's step-up dose when the day is today's (SOP 4 Grading: the fever is CRS's sign)."""
+    fevers = []
+    for fever in parsed.earlier_fevers:
+        latest = arrived
+        if fever.previous_day:
+            local = clinic.local(arrived)
+            latest = min(arrived, local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC))
+        at = latest if fever.taken_at is None else min(arrived, fever.taken_at.astimezone(UTC))
+        given = re.search(r"\d+(?:[.,]\d+)?", fever.temperature_raw)
+        fevers.append(care.EarlierFever(
+            temperature_c=fever.temperature_c, taken_at=at, timed=fever.taken_at is not None, said=fever.when or "",
+            temperature_given=float(given.group(0).replace(",", ".")) if given else None,
+            temperature_unit=fever.temperature_unit))
+    return tuple(fevers)
 
 
 def _opt_out(clinic: Clinic, patient: Patient, episode: Episode | None, message_id: int, now: datetime) -> None:

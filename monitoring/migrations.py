@@ -739,3 +739,17 @@ def m023_idempotency_keys(db: Database) -> None:
         PRIMARY KEY (patient_id, idempotency_key)
     );
     """)
+
+
+@MIGRATIONS()
+def m024_readings_said_earlier(db: Database) -> None:
+    """A fever a text gives as earlier than its current temperature ("temp 101 at lunch, now 99") is stored as its
+    own reading (monitoring.care.record_reading: it is the episode's CRS sign, SOP 4 Grading), marked so the nurse
+    reads it as reported, not measured at that minute: `said_earlier` the time words beside it as written ("at 2pm",
+    "this morning"; '' when none), NULL for a reading of the text's now; `earlier_timed` 1 when `taken_at` is the
+    time the text gave, 0 when it gave none and `taken_at` is the latest the fever can have been (the text's
+    arrival, or the midnight before it for "yesterday")."""
+    run_sql(db, """
+    ALTER TABLE readings ADD COLUMN said_earlier TEXT;
+    ALTER TABLE readings ADD COLUMN earlier_timed INTEGER;
+    """)

@@ -102,6 +102,11 @@ def facts(clinic: Clinic, alert: Alert, reasons: list[str]) -> tuple[PageFacts, 
                     values["diastolic"] = judged["diastolic"]
             if shown["source"] == "device" and values[field] is not None:
                 by_device.add(field)
+    earlier_when = now_c = None
+    if VALUE_REASONS["temperature_c"] & set(reasons) and values.get("temperature_c") is not None \
+            and values["temperature_c"] < clinic.thresholds.fever_c:
+        earlier_when, now_c, shown_c = _fever_said_earlier(clinic, alert, values["temperature_c"])
+        values["temperature_c"] = shown_c
     spo2_said = systolic_said = None
     if {"hypoxia", "hypotension"} & set(reasons) and raised_by is not None:
         # "o2 in the high 80s" is stored as 87, the decade's worst: the page says the words, not a number never sent
@@ -152,6 +157,7 @@ def facts(clinic: Clinic, alert: Alert, reasons: list[str]) -> tuple[PageFacts, 
         reporter_phone=format_phone(reporter["phone"]) if reporter and allow_numbers else None,
         reasons=tuple(reasons), **values, spo2_said=spo2_said, systolic_said=systolic_said, baseline_systolic=patient.baseline_systolic, spo2_floor=floor,
         words=words, told=tuple(told["keys"]) if told else (), by_device=frozenset(by_device),
+        fever_earlier_when=earlier_when, temperature_now_c=now_c,
         next_dose_time=clinic.local(next_dose).strftime("%-I:%M %p") if next_dose else None,
         callback=format_phone(patient.phone) if clinic.effective["escalation"]["page_callback_number"]
         else None)
@@ -163,3 +169,20 @@ def facts(clinic: Clinic, alert: Alert, reasons: list[str]) -> tuple[PageFacts, 
     if local.strftime("%a %-I:%M %p") != raised.strftime("%a %-I:%M %p"):
         page = replace(page, values_at=local.strftime("%-I:%M %p" if local.date() == raised.date() else "%a %-I:%M %p"))
     return page, None
+
+
+def _fever_said_earlier(clinic: Clinic, alert: Alert, shown_c: float) -> tuple[str | None, float | None, float]:
+    """A fever reason shown with a normal temperature: the fever was one a text gave as earlier than its current
+    temperature ("temp 101 at 2pm, now 99": monitoring.care stores it with `said_earlier`). Returns when it was (the
+    clinic's clock when the text gave a time, else the words, '' for none), the temperature now, and the earlier
+    fever to show; (None, None, `shown_c`) when no such fever is found (the page stays as it was)."""
+    row = clinic.db.execute(
+        "SELECT r.temperature_c, r.taken_at, r.said_earlier, r.earlier_timed FROM readings r "
+        "WHERE r.patient_id = ? AND r.said_earlier IS NOT NULL AND r.temperature_c >= ? AND r.created_at >= ? "
+        "ORDER BY r.created_at DESC, r.id DESC LIMIT 1",
+        [alert.patient_id, clinic.thresholds.fever_c, alert.created_at]).fetchone()
+    if row is None:
+        return None, None, shown_c
+    when = clinic.local(from_text(row["taken_at"])).strftime("%-I:%M %p") if row["earlier_timed"] \
+        else row["said_earlier"]
+    return when, shown_c, row["temperature_c"]

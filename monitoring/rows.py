@@ -119,6 +119,8 @@ class Reading(_Row):
     created_at: str
     temperature_given: float | None
     temperature_unit: str | None
+    said_earlier: str | None = None  # a fever the text gave as earlier: the time words beside it ('' none); m024
+    earlier_timed: int | None = None  # 1: taken_at is the time the text gave; 0: the latest it can have been
 
 
 @dataclass(frozen=True, slots=True)

@@ -218,7 +218,10 @@ def patient_timeline(clinic: Clinic, patient_id: int, limit: int = 500) -> list[
                       "temperature_c": reading.temperature_c, "systolic": reading.systolic,
                       "diastolic": reading.diastolic, "spo2": reading.spo2, "heart_rate": reading.heart_rate,
                       "symptoms": loads(reading.symptoms, []), "denied_symptoms": loads(reading.denied_symptoms, []),
-                      "source": reading.source})
+                      "source": reading.source,
+                      # a fever a text gave as earlier ("temp 101 at lunch, now 99"): its time words, and whether
+                      # the text gave its time (else it is shown at the latest it can have been: the text's time)
+                      "said_earlier": reading.said_earlier, "earlier_timed": bool(reading.earlier_timed)})
     for row in db.execute(
             "SELECT m.*, s.name AS staff_name FROM medications m LEFT JOIN staff s ON s.id = m.recorded_by "
             "WHERE m.patient_id = ? ORDER BY m.given_at DESC LIMIT ?", [patient_id, limit]):

@@ -64,6 +64,8 @@ MED_MAY = a("routine", "reply_med_may_take")
 MED_SOON = a("home_care", "reply_med_too_soon", reasons=("acetaminophen_too_soon",))
 MED_MAX = a("home_care", "reply_med_daily_max", reasons=("acetaminophen_too_soon",))
 WAITING = State(urgent_alert_open=True)
+# "temp 101 at lunch, now 99": no fever now, the earlier one the episode's first (triage.with_earlier_fevers)
+EARLIER_FIRST = a("home_care", "reply_fever_earlier", "reply_fever_safety_net", reasons=("fever",))
 
 # (what the text said, the reading's assessment, the doses, the state) -> the keys sent, in order
 ROWS = [
@@ -122,6 +124,13 @@ ROWS = [
                  ["reply_routine", "reply_med_too_soon"], id="reading-and-an-early-dose"),
     pytest.param(Said(), None, (DoseAnswer("ibuprofen"),), State(), ["reply_other_medicine"], id="another-medicine"),
     # nothing clinical
+    pytest.param(TEMP, EARLIER_FIRST, (), State(), ["reply_fever_earlier", "reply_fever_safety_net"],
+                 id="earlier-fever-noted-no-fever-now-and-safety-net"),
+    # "no fever now, noted" is a calm reply: beside "the nurse will call you" it goes
+    pytest.param(replace(TEMP, concern="asks_for_call"), EARLIER_FIRST, (), State(),
+                 ["reply_clinician_review", "reply_fever_safety_net"], id="earlier-fever-with-a-plea-the-nurse-calls"),
+    pytest.param(TEMP, EARLIER_FIRST, (), WAITING, ["reply_fever_earlier", "reply_still_urgent"],
+                 id="earlier-fever-still-urgent"),
     pytest.param(Said(acknowledgement=True), None, (), State(), ["reply_thanks"], id="ack-thanks"),
     pytest.param(Said(no_fever_claim=True), None, (), State(), ["reply_no_fever_noted"], id="no-fever-said-no-number"),
     pytest.param(Said(), None, (), State(), ["reply_unreadable"], id="small-talk-unreadable"),

@@ -11,9 +11,9 @@ from typing import Any
 from . import acetaminophen as apap
 from . import episode, replies, rules
 from .hours import urgent_instruction
-from .model import Assessment, ClinicHours, Dose, History, Profile, Reading, Thresholds
+from .model import LEVELS, Assessment, ClinicHours, Dose, History, Profile, Reading, Thresholds
 from .ranges import trusted
-from .reasons import level_of, ordered
+from .reasons import combine, level_of, ordered
 
 
 def assess(
@@ -74,6 +74,60 @@ def assess(
     urgent_key = urgent_instruction(hours, now) if level == "urgent" else None
     keys = replies.instructions(level, fever_instruction, bool(reading.implausible), urgent_key)
     return Assessment(level, reasons, keys, next_acetaminophen_at=next_dose_at, details=details)
+
+
+def assess_earlier_fever(
+    thresholds: Thresholds,
+    profile: Profile,
+    history: History,
+    reading: Reading,
+    now: datetime,
+    hours: ClinicHours,
+    *,
+    timed: bool = True,
+) -> Assessment:
+    """A fever the text gives beside its current temperature as an earlier one ("temp 101 at lunch, now 99"),
+    triaged at its own `taken_at` like any reading: it is CRS's defining sign (SOP 4 Grading: fever >= 100.4 F /
+    38.0 C), and every reason it meets stands (a high-risk patient's fever: SOP 5 Grade 1, "immediate in-person
+    evaluation"; a fever within the acetaminophen interval: "If refractory or recurrent fever (< 6-8 h) consider
+    dexamethasone"). `timed` False: the text gave no time ("101 earlier", "had 101 last night"), so `taken_at` is
+    only the latest it can have been, and where it stood against the doses is not known: the reasons that time a
+    fever after a dose (recurrent_fever, persistent_fever) are not claimed ("fever last night, took tylenol at 6,
+    now 99" is the dose working, and a page saying "fever again soon after acetaminophen" would be a wrong fact).
+    What the patient is told to do now is the current temperature's to say (`with_earlier_fevers`): no "You have a
+    fever. Take acetaminophen now" for a fever that has gone; a review or urgent level keeps its own instruction,
+    else "reply_fever_earlier" (no fever now, the earlier one noted)."""
+    found = assess(thresholds, profile, history, reading, now, hours)
+    reasons = found.reasons if timed else tuple(code for code in found.reasons if code not in AFTER_A_DOSE)
+    level = level_of(reasons)
+    urgent_key = urgent_instruction(hours, now) if level == "urgent" else None
+    keys = replies.instructions(level, None, False, urgent_key) \
+        if level in replies.ALERT_LEVELS else (replies.EARLIER_FEVER,)
+    return Assessment(level, reasons, keys, details=found.details)
+
+
+# The reasons that place a fever after a dose (SOP 5 Grade 1 Home: "recurrent fever (< 6-8 h)" after acetaminophen;
+# "persistent symptoms" after dexamethasone): judged only for a fever whose time is known.
+AFTER_A_DOSE = ("recurrent_fever", "persistent_fever")
+
+
+def with_earlier_fevers(current: Assessment, *earlier: Assessment) -> Assessment:
+    """One text, one assessment: the current reading's assessment with those of the fevers the text gave as earlier
+    (`assess_earlier_fever`). Every reason of each, the most severe level; the instructions the current reading's
+    (what to do now: a fever now keeps its acetaminophen advice), led by an earlier fever's review or urgent
+    instruction when that is more severe, and "reply_fever_earlier" in place of a routine "No fever now" alone."""
+    if not earlier:
+        return current
+    merged = combine(current, *earlier)
+    worst = max(earlier, key=lambda part: LEVELS.index(part.level))
+    keys = list(current.instructions)
+    if LEVELS.index(worst.level) > LEVELS.index(current.level) and worst.level in replies.ALERT_LEVELS:
+        keys = [worst.instructions[0], *(key for key in keys if key != "reply_routine")]
+    elif keys[:1] == ["reply_routine"]:
+        keys[0] = replies.EARLIER_FEVER
+    details = {**merged.details, **current.details}
+    return Assessment(merged.level, merged.reasons, tuple(dict.fromkeys(keys)),
+                      next_acetaminophen_at=current.next_acetaminophen_at, details=details)
 
 
 def assess_acetaminophen(

@@ -23,8 +23,11 @@ FEVER_ADVICE = ("reply_fever_home_care", "reply_fever_wait")
 # the clinic's phone, as a second text (the fever advice fills its two segments). An urgent reply
 # already says to call now, so it does not carry it (monitoring.care adds it to the instructions).
 SAFETY_NET = "reply_fever_safety_net"
+# No fever now, and the fever the text gave as earlier noted ("temp 101 at lunch, now 99"): "No fever now" alone read
+# as if the fever never happened, the episode's first CRS sign (SOP 4 Grading: fever >= 100.4 F / 38.0 C).
+EARLIER_FEVER = "reply_fever_earlier"
 # Calm replies that a "the nurse will call you" must not sit beside (they would contradict it).
-CALM_REPLIES = ("reply_routine", "reply_symptoms_noted", "reply_readings_noted")
+CALM_REPLIES = ("reply_routine", "reply_symptoms_noted", "reply_readings_noted", EARLIER_FEVER)
 # Issue 13: red flags and the end of monitoring reach the patient AND every caregiver, whoever wrote; every
 # other reply answers whoever wrote. A caregiver gets its own wording where the patient's would speak to
 # the wrong person.
@@ -36,7 +39,7 @@ CAREGIVER_WORDING = {"episode_end": "caregiver_episode_end", "opted_out": "careg
                      # "You have a fever. Take ...", "your dose", "if you feel worse": the same advice (SOP.txt line
                      # 64, Grade 1 Home) said of the patient by name, "give" for "take"
                      "reply_fever_home_care": "caregiver_fever_home_care", "reply_fever_wait": "caregiver_fever_wait",
-                     "reply_routine": "caregiver_reply_routine", "reply_clinician_review": "caregiver_clinician_review",
+                     "reply_routine": "caregiver_reply_routine", EARLIER_FEVER: "caregiver_fever_earlier", "reply_clinician_review": "caregiver_clinician_review",
                      "reply_reading_unsure": "caregiver_reading_unsure", "reply_unreadable": "caregiver_unreadable",
                      "reply_med_recorded": "caregiver_med_recorded", "reply_med_may_take": "caregiver_med_may_take",
                      "reply_med_too_soon": "caregiver_med_too_soon", "reply_med_daily_max": "caregiver_med_daily_max",

@@ -26,6 +26,25 @@ class MedicationReport:
 
 
 @dataclass(frozen=True)
+class EarlierFever:
+    """A fever the text gives beside its current temperature as an earlier one ("temp 101 at lunch, now 99", "ayer
+    38.5 hoy 37.1"): read away as the current temperature it must be, but kept, for it is the episode's CRS sign (SOP 4
+    Grading: fever >= 100.4 F / 38.0 C) and times the fever's course (SOP 5 Grade 1 Home: "If refractory or recurrent
+    fever (< 6-8 h) consider dexamethasone").
+
+    `taken_at` is the instant the text's time names ("at 2pm", "an hour ago"), or None when no time resolves
+    ("earlier", "this morning", "at lunch", "ayer"): then `when` holds the words, if any, that placed it in the past.
+    """
+
+    temperature_c: float
+    temperature_raw: str  # the number and unit as written (lower-cased)
+    temperature_unit: str  # "C" or "F"
+    taken_at: datetime | None = None
+    when: str | None = None  # the time words beside it: "at 2pm", "this morning", "ayer"; None when none
+    previous_day: bool = False  # `when` names the day before the text ("yesterday", "ayer"): no later than its midnight
+
+
+@dataclass(frozen=True)
 class Parsed:
     """What one text said. None / empty where the text did not say it."""
 
@@ -54,6 +73,8 @@ class Parsed:
     # but no temperature was read (no number, and no implausible one).
     no_fever_claim: bool = False
     temperature_guessed: bool = False  # its decimal point was written another way ("100 7"): not a sure reading
+    # Fevers the text gives as earlier than its current temperature ("101 at lunch, now 99"), oldest written first
+    earlier_fevers: tuple[EarlierFever, ...] = ()
 
     @property
     def has_values(self) -> bool:

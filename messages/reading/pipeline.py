@@ -92,7 +92,7 @@ def _read(text: str, language: str | None, now: datetime | None) -> Parsed:
     if has_number:
         drop_counts(work)
         vitals = add_vitals_by_context(work, vitals)
-        temperature = extract_temperature(work)
+        temperature = extract_temperature(work, times)
     symptoms, denied = extract_symptoms(text)
     implausible = vitals.pop("implausible") + temperature.pop("implausible", [])
     below_fever_line = bool(temperature.pop("below_fever_line", False))

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 
 from triage.model import Thresholds
 from triage.ranges import celsius_from, plausible, temperature_unit
 
 from . import vocabulary
-from .model import Work
+from .model import EarlierFever, Work
+from .times import TimeSaid
 
 _TEMP = re.compile(
     r"(?:(?<=t)|(?<=temp)|(?<=fever)|(?<![\w.,]))(?P<num>\d{1,5}(?:[.,]\d{1,3})?)(?![\d])\s*"
@@ -42,10 +44,11 @@ _BELOW = re.compile(rf"\b(?:{vocabulary.alternation('temperature_marks', 'below'
 _FEVER_LINE_C = Thresholds().fever_c
 
 
-def extract_temperature(work: Work) -> dict[str, object]:
+def extract_temperature(work: Work, times: Sequence[TimeSaid] = ()) -> dict[str, object]:
     """The current temperature among the numbers left: {"temperature_c", "temperature_raw",
-    "temperature_unit"}, or {"implausible": ["temperature"]} when every number left is one no body
-    shows, or {} when none is left. What a body shows, and F to C, are triage.ranges's: one
+    "temperature_unit"}, with "earlier_fevers" when the text gives a fever as earlier than it (`times`: the times
+    the text states, extract_times's, to place each), or {"implausible": ["temperature"]} when every number left is
+    one no body shows, or {} when none is left. What a body shows, and F to C, are triage.ranges's: one
     definition for the reader, triage and the app API (issue 14, fault 5)."""
     readings: list[_Reading] = []
     implausible = below_line = False
@@ -67,8 +70,11 @@ def extract_temperature(work: Work) -> dict[str, object]:
         # Several temperatures in one text: the one the text says is current ("99 now", "hoy 37.1",
         # "from 101 to 99"); when no clause says which is current, the highest, so a fever is never
         # read away ("101.2 then 100.4"). Rounded to 0.01 C (triage.ranges.celsius_from says why).
-        celsius, raw, unit, _, _ = max(_current(work.text, readings), key=lambda p: p[0])
-        return {"temperature_c": celsius, "temperature_raw": raw, "temperature_unit": unit}
+        current = _current(work.text, readings)
+        celsius, raw, unit, _, _ = max(current, key=lambda p: p[0])
+        found: dict[str, object] = {"temperature_c": celsius, "temperature_raw": raw, "temperature_unit": unit}
+        earlier = _earlier_fevers(work.text, readings, current, times)
+        return {**found, "earlier_fevers": earlier} if earlier else found
     if implausible:
         return {"implausible": ["temperature"]}
     return {"below_fever_line": True} if below_line else {}
@@ -173,3 +179,48 @@ def _current(text: str, temps: list[_Reading]) -> list[_Reading]:
     # Current: the ones marked most current, and unmarked ones written after them ("99 now, 100.8
     # on a recheck"): an unmarked reading before them ("101, now 99") is the earlier one.
     return [t for i, t in enumerate(temps) if level[i] == top or (level[i] == 0 and i > first)]
+
+
+_PREVIOUS_DAY = re.compile(r"yesterday|ayer")
+
+
+def _earlier_fevers(text: str, readings: list[_Reading], current: list[_Reading],
+                    times: Sequence[TimeSaid]) -> tuple[EarlierFever, ...]:
+    """The fevers the text gives as earlier than its current temperature ("temp 101 at lunch, now 99", "was 102 an hour
+    ago, 99 now", "ayer 38.5 hoy 37.1", "from 101 to 99"): the readings left once corrections are dropped (`readings`,
+    _corrected's: "101 sorry 99" has no earlier fever, 101 was a typo) that _current does not count as current, at
+    or over the SOP's fever line (SOP 4 Grading: fever >= 100.4 F / 38.0 C; an earlier normal one changes nothing).
+    Each with the time said beside it: the stated time in its clause nearest to it (placed, or vague words only)."""
+    earlier = [t for t in readings if t not in current and t[0] >= _FEVER_LINE_C]
+    if not earlier:
+        return ()
+    owner = _times_owned(text, readings, times)
+    fevers = []
+    for temp in earlier:
+        said = owner.get(readings.index(temp))
+        fevers.append(EarlierFever(temperature_c=temp[0], temperature_raw=temp[1], temperature_unit=temp[2],
+                                   taken_at=said.at if said else None, when=said.raw if said else None,
+                                   previous_day=bool(said and said.at is None and _PREVIOUS_DAY.fullmatch(said.raw))))
+    return tuple(fevers)
+
+
+def _times_owned(text: str, temps: list[_Reading], times: Sequence[TimeSaid]) -> dict[int, TimeSaid]:
+    """Which stated time goes with which temperature (by its index in `temps`): each time to the nearest temperature
+    in its clause (_TEMP_CLAUSE; on a tie, the one before it: "101 at 2pm 99 now"), and each temperature keeps the
+    nearest of the times it was given."""
+    cuts = [0, *(m.end() for m in _TEMP_CLAUSE.finditer(text)), len(text)]
+    owned: dict[int, tuple[int, TimeSaid]] = {}
+    for said in times:
+        left = max(c for c in cuts if c <= said.start)
+        right = min((c for c in cuts if c > said.start), default=len(text))
+        inside = [i for i, t in enumerate(temps) if left <= t[3] < right]
+        if not inside:
+            continue
+
+        def gap(i: int, said: TimeSaid = said) -> int:
+            return temps[i][3] - said.end if said.end <= temps[i][3] else max(0, said.start - temps[i][4])
+
+        nearest = min(inside, key=lambda i: (gap(i), temps[i][3] > said.start))
+        if nearest not in owned or gap(nearest) < owned[nearest][0]:
+            owned[nearest] = (gap(nearest), said)
+    return {i: said for i, (_, said) in owned.items()}

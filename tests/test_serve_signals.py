@@ -115,3 +115,23 @@ def test_ctrl_c_still_stops_serve_cleanly(serve):
         result = serve()
     assert result.exit_code == 0, result.output
     assert runner.released
+
+
+def test_a_sigterm_as_the_scheduler_command_starts_gives_its_lease_up(tmp_path):
+    """`flask --app app scheduler` (beside gunicorn) took SIGTERM only once it was waiting: one sent as its runner
+    started ended the process there (Python's default), the lease held until it lapsed. Its handler is now taken
+    first, and the one found is put back."""
+    app = create_app(base_config(tmp_path / "c.db"))
+    assert app.test_cli_runner().invoke(args=["init-db"]).exit_code == 0
+    found = signal.signal(signal.SIGTERM, _default_death)
+    runner = Runner()
+    runner.start = _sigterm
+    try:
+        with mock.patch("scheduler.cli.Runner", return_value=runner):
+            result = app.test_cli_runner().invoke(args=["scheduler"])
+        assert not isinstance(result.exception, Killed), result.output
+        assert result.exit_code == 0, result.output
+        assert runner.released
+        assert signal.getsignal(signal.SIGTERM) is _default_death
+    finally:
+        signal.signal(signal.SIGTERM, found)

@@ -145,9 +145,10 @@ def _same_numbers(value: object) -> object:
 def replayed_answer(clinic: Clinic, patient: Patient, key: str | None, endpoint: str, body: object,
                     now: datetime) -> dict[str, Any] | None:
     """Inside the caller's write transaction: the answer the patient's report with Idempotency-Key `key` got
-    within IDEMPOTENCY_KEEP of `now` (aware UTC), as it was sent then (its instructions, its next check-in), or
-    None (no key, or none kept: the report is new). Unprocessable (Idempotency-Key) when the key came with another
-    endpoint or body: a new report under an old key would be answered with the old report's advice."""
+    within IDEMPOTENCY_KEEP of `now` (aware UTC), its level, reasons and instructions as they were sent then, its
+    schedule as of now (_schedule_as_of_now), or None (no key, or none kept since the active episode began: the
+    report is new). Unprocessable (Idempotency-Key) when the key came with another endpoint or body: a new report
+    under an old key would be answered with the old report's advice."""
     if key is None:
         return None
     row = clinic.db.execute(
@@ -155,24 +156,27 @@ def replayed_answer(clinic: Clinic, patient: Patient, key: str | None, endpoint:
         "AND created_at >= ?", [patient.id, key, to_text(now - IDEMPOTENCY_KEEP)]).fetchone()
     if row is None:
         return None
+    episode = active_episode(clinic.db, patient.id)
+    if episode is not None and row["created_at"] < episode.created_at:
+        # kept in the monitoring before this step-up dose's: a report of this window is new (triaged, its red flag
+        # paged), as a key older than IDEMPOTENCY_KEEP is; _keep_answer keeps it under the key instead
+        return None
     if row["request_hash"] != _request_hash(endpoint, body):
         raise Unprocessable("this Idempotency-Key was sent before with another report; send a new key with each "
                             "new report", "Idempotency-Key")
     answer: dict[str, Any] = loads(row["answer"], {})
-    return _schedule_as_of_now(clinic, patient, answer, row["created_at"], now)
+    return _schedule_as_of_now(clinic, patient, episode, answer, row["created_at"], now)
 
 
-def _schedule_as_of_now(clinic: Clinic, patient: Patient, answer: dict[str, Any], kept_at: str,
-                        now: datetime) -> dict[str, Any]:
+def _schedule_as_of_now(clinic: Clinic, patient: Patient, episode: Episode | None, answer: dict[str, Any],
+                        kept_at: str, now: datetime) -> dict[str, Any]:
     """A kept answer replayed with the patient's schedule as it stands at `now`: the next check-in the episode
     now has (a report since moved it; the app sets its reminder by it), and, when a dose of acetaminophen was
     recorded since the answer was kept, its acetaminophen advice and time worked out again with that dose (the
     level, reasons and other instructions stay the first answer's: the first fever's safety net with them).
     A fever's "take 650-1000 mg of acetaminophen now", replayed a minute after the patient reported a dose, told
     them to take a second one (SOP 5 Grade 1 Home, line 64: repeat >= 6-8 h later). Unchanged once monitoring
-    has ended."""
-    clinic.refresh()
-    episode = active_episode(clinic.db, patient.id)
+    has ended (`episode` None)."""
     if episode is None:
         return answer
     if episode.next_checkin_at:
@@ -183,6 +187,7 @@ def _schedule_as_of_now(clinic: Clinic, patient: Patient, answer: dict[str, Any]
     kept = answer["assessment"]
     if kept.get("next_acetaminophen_at") is None:  # no acetaminophen advice in it (no fever, no dose)
         return answer
+    clinic.refresh()  # the SOP's acetaminophen limits in force now
     doses = acetaminophen_doses(care.episode_doses(clinic, patient.id, episode), until=now)
     next_dose_at = next_allowed_at(clinic.thresholds, doses, after=now)
     fever_advice = "reply_fever_wait" if next_dose_at > now else "reply_fever_home_care"

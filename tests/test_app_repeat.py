@@ -221,3 +221,30 @@ def test_a_malformed_idempotency_key_is_a_400_naming_it_and_nothing_is_stored(ap
     assert doses(app) == 0
     assert post_dose(client, token, '"quoted-key"').status_code == 201  # a Structured Field string: quotes taken off
     assert post_dose(client, token, "quoted-key").headers["Idempotent-Replayed"] == "true"
+
+
+def test_a_key_from_the_monitoring_before_the_new_step_up_dose_is_a_new_report(app, client, admin_token, patient,
+                                                                               clock):
+    """Episodes are separate monitoring windows: a report of the new one under a key the app sent in the one before
+    (keys numbered per episode, an app reinstalled) is no retry of it. Replayed, the new episode's low oxygen was
+    answered with the old reading's advice, never recorded nor triaged, and no nurse was paged."""
+    token = patient["patient_token"]
+    headers = {**auth(token), "Idempotency-Key": "reading-1"}
+    assert client.post("/api/v1/me/readings", json={"spo2": 86}, headers=headers).status_code == 201
+    [alert] = client.get("/api/v1/alerts", headers=auth(admin_token)).get_json()
+    assert client.post(f"/api/v1/alerts/{alert['id']}/resolve", json={"note": "probe slipped"},
+                       headers=auth(admin_token)).status_code == 200
+    clock.shift(timedelta(hours=3))
+    dose = client.post(f"/api/v1/patients/{patient['id']}/doses", headers=auth(admin_token),
+                       json={"therapy": "teclistamab step-up 2", "given_at": (START + timedelta(hours=3)).isoformat()})
+    assert dose.status_code == 201
+    clock.shift(timedelta(minutes=30))
+    again = client.post("/api/v1/me/readings", json={"spo2": 86}, headers=headers)
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again.headers
+    assert again.get_json()["assessment"]["level"] == "urgent"
+    assert stored(app)[0] == 2
+    assert len(client.get("/api/v1/alerts", headers=auth(admin_token)).get_json()) == 1  # a new open alert
+    pages = [text for text in texts_to(client, admin_token, NURSES[0]) if text["kind"] == "alert"]
+    assert len(pages) == 2
+    retried = client.post("/api/v1/me/readings", json={"spo2": 86}, headers=headers)  # its own retry: replayed
+    assert retried.headers["Idempotent-Replayed"] == "true" and stored(app)[0] == 2

@@ -247,7 +247,24 @@ def serve(host: str, port: int) -> None:
     if not settings["clinic"]["dashboard_url"] and not settings["sms"]["public_base_url"]:
         # nurse texts link here, not to the fallback http://localhost:5000 (`make run PORT=5001`: another service)
         settings["clinic"]["dashboard_url"] = f"http://{'localhost' if host in ('0.0.0.0', '::') else host}:{port}"
-    runner = start_scheduler(app) if settings["scheduler"]["enabled"] else None
+    stop = _SigtermStop()  # before the scheduler starts: Python's default for SIGTERM would leave its lease held
+    runner = None
+    try:
+        runner = start_scheduler(app) if settings["scheduler"]["enabled"] else None
+        _banner(settings, host, url)
+        stop.serve(lambda: run_simple(host, port, app, threaded=True, use_reloader=False))
+    finally:
+        stop.serving = False  # a SIGTERM now (a second one, `kill` again) must not cut the shutdown short
+        try:
+            if runner is None and settings["scheduler"]["enabled"]:  # a Ctrl-C as start_scheduler returned
+                runner = app.extensions.get("crswatch.runner")
+            if runner is not None:
+                runner.shutdown()
+        finally:
+            stop.restore()
+
+
+def _banner(settings: dict, host: str, url: str) -> None:
     if settings["sms"]["backend"] == "outbox" and host not in ("127.0.0.1", "localhost", "::1"):
         _warn_outbox(f"flask serve on {host}")
     click.echo(f"crswatch is running at {url}  (SMS backend: {settings['sms']['backend']})")
@@ -261,18 +278,40 @@ def serve(host: str, port: int) -> None:
     for line in _rota_not_paged(settings):
         click.echo(f"  NOT PAGED: {line} (see /dashboard/settings and /dashboard/staff)")
     click.echo("  stop with Ctrl-C")
-    signal.signal(signal.SIGTERM, _stop_serving)
-    try:
-        run_simple(host, port, app, threaded=True, use_reloader=False)
-    finally:
-        if runner:
-            runner.shutdown()
 
 
-def _stop_serving(signum: int, frame: object) -> None:
+class _SigtermStop:
     """SIGTERM (a service manager, `docker stop`, `kill`) stops `serve` as Ctrl-C does: Werkzeug's server ends on
     KeyboardInterrupt and the scheduler is shut down (its lease given up, the texts handed over meanwhile acted
     on). Python's default for SIGTERM ends the process at once, skipping that: the lease was left to lapse and a
-    text queued at the stop waited for the next scheduler."""
-    raise KeyboardInterrupt
+    text queued at the stop waited for the next scheduler. Taken from before the scheduler starts: a SIGTERM
+    during start-up is kept, and `serve` stops there, without serving. A KeyboardInterrupt is raised only while
+    the server runs: raised during the shutdown (a second SIGTERM), it cut the lease's release short and printed
+    a traceback. The handler found is put back at the end."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.serving = False
+        self.previous = signal.signal(signal.SIGTERM, self._handle)
+
+    def _handle(self, signum: int, frame: object) -> None:
+        self.requested = True
+        if self.serving:
+            self.serving = False
+            raise KeyboardInterrupt
+
+    def serve(self, run: Callable[[], None]) -> None:
+        """`run` (the server) unless a SIGTERM came during start-up; a SIGTERM ends it as Ctrl-C does."""
+        try:
+            self.serving = True
+            if not self.requested:  # a SIGTERM during start-up: stop without serving
+                run()
+        except KeyboardInterrupt:
+            if not self.requested:  # Ctrl-C before Werkzeug's loop began: `serve` is aborted, as before
+                raise
+        finally:
+            self.serving = False
+
+    def restore(self) -> None:
+        signal.signal(signal.SIGTERM, self.previous)
 

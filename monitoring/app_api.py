@@ -11,8 +11,10 @@ from monitoring import alerts, bodies, care, views
 from monitoring.clinic import Clinic, Conflict, Unprocessable, ValidationError
 from monitoring.rows import Episode, Patient
 from monitoring.store import active_episode, dumps, from_text, loads, to_text, transaction
+from triage.acetaminophen import acetaminophen_doses, next_allowed_at
 from triage.model import Assessment
 from triage.ranges import temperature_celsius, temperature_unit
+from triage.replies import FEVER_ADVICE
 
 WHOLE_NUMBERS = ("systolic", "diastolic", "spo2", "heart_rate")
 FUTURE_ALLOWANCE = timedelta(minutes=5)  # a phone's clock a little ahead of ours is not "the future"
@@ -121,30 +123,78 @@ def idempotency_key(header: str | None) -> str | None:
 
 
 def _request_hash(endpoint: str, body: object) -> str:
-    """What a key was first sent with: the endpoint and the body, as canonical JSON (key order does not count)."""
+    """What a key was first sent with: the endpoint and the body, as canonical JSON (key order, spacing and how a
+    number is written do not count: 1000 and 1000.0 mg are one dose, and an app whose retry serialises its report
+    again, a float now, was refused 422 as another report)."""
     import hashlib
 
-    return hashlib.sha256(dumps({"endpoint": endpoint, "body": body}).encode()).hexdigest()
+    return hashlib.sha256(dumps({"endpoint": endpoint, "body": _same_numbers(body)}).encode()).hexdigest()
+
+
+def _same_numbers(value: object) -> object:
+    """`value` (parsed JSON) with every number a float, so equal numbers are written alike."""
+    if isinstance(value, dict):
+        return {key: _same_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_same_numbers(item) for item in value]
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2 ** 53:  # exact as a float
+        return float(value)
+    return value
 
 
 def replayed_answer(clinic: Clinic, patient: Patient, key: str | None, endpoint: str, body: object,
                     now: datetime) -> dict[str, Any] | None:
     """Inside the caller's write transaction: the answer the patient's report with Idempotency-Key `key` got
-    within IDEMPOTENCY_KEEP of `now` (aware UTC), as it was sent then (its instructions, its next check-in), or
-    None (no key, or none kept: the report is new). Unprocessable (Idempotency-Key) when the key came with another
-    endpoint or body: a new report under an old key would be answered with the old report's advice."""
+    within IDEMPOTENCY_KEEP of `now` (aware UTC), its level, reasons and instructions as they were sent then, its
+    schedule as of now (_schedule_as_of_now), or None (no key, or none kept since the active episode began: the
+    report is new). Unprocessable (Idempotency-Key) when the key came with another endpoint or body: a new report
+    under an old key would be answered with the old report's advice."""
     if key is None:
         return None
     row = clinic.db.execute(
-        "SELECT request_hash, answer FROM idempotency_keys WHERE patient_id = ? AND idempotency_key = ? "
+        "SELECT request_hash, answer, created_at FROM idempotency_keys WHERE patient_id = ? AND idempotency_key = ? "
         "AND created_at >= ?", [patient.id, key, to_text(now - IDEMPOTENCY_KEEP)]).fetchone()
     if row is None:
+        return None
+    episode = active_episode(clinic.db, patient.id)
+    if episode is not None and row["created_at"] < episode.created_at:
+        # kept in the monitoring before this step-up dose's: a report of this window is new (triaged, its red flag
+        # paged), as a key older than IDEMPOTENCY_KEEP is; _keep_answer keeps it under the key instead
         return None
     if row["request_hash"] != _request_hash(endpoint, body):
         raise Unprocessable("this Idempotency-Key was sent before with another report; send a new key with each "
                             "new report", "Idempotency-Key")
     answer: dict[str, Any] = loads(row["answer"], {})
-    return answer
+    return _schedule_as_of_now(clinic, patient, episode, answer, row["created_at"], now)
+
+
+def _schedule_as_of_now(clinic: Clinic, patient: Patient, episode: Episode | None, answer: dict[str, Any],
+                        kept_at: str, now: datetime) -> dict[str, Any]:
+    """A kept answer replayed with the patient's schedule as it stands at `now`: the next check-in the episode
+    now has (a report since moved it; the app sets its reminder by it), and, when a dose of acetaminophen was
+    recorded since the answer was kept, its acetaminophen advice and time worked out again with that dose (the
+    level, reasons and other instructions stay the first answer's: the first fever's safety net with them).
+    A fever's "take 650-1000 mg of acetaminophen now", replayed a minute after the patient reported a dose, told
+    them to take a second one (SOP 5 Grade 1 Home, line 64: repeat >= 6-8 h later). Unchanged once monitoring
+    has ended (`episode` None)."""
+    if episode is None:
+        return answer
+    if episode.next_checkin_at:
+        answer = {**answer, "next_checkin_at": from_text(episode.next_checkin_at).isoformat()}
+    if clinic.db.execute("SELECT 1 FROM medications WHERE patient_id = ? AND created_at > ? LIMIT 1",
+                         [patient.id, kept_at]).fetchone() is None:
+        return answer
+    kept = answer["assessment"]
+    if kept.get("next_acetaminophen_at") is None:  # no acetaminophen advice in it (no fever, no dose)
+        return answer
+    clinic.refresh()  # the SOP's acetaminophen limits in force now
+    doses = acetaminophen_doses(care.episode_doses(clinic, patient.id, episode), until=now)
+    next_dose_at = next_allowed_at(clinic.thresholds, doses, after=now)
+    fever_advice = "reply_fever_wait" if next_dose_at > now else "reply_fever_home_care"
+    keys = tuple(fever_advice if key in FEVER_ADVICE else key for key in kept["instruction_keys"])
+    assessment = Assessment(kept["level"], tuple(kept["reasons"]), keys, next_acetaminophen_at=next_dose_at)
+    next_checkin = from_text(answer["next_checkin_at"])
+    return _answer(clinic, patient, assessment, next_checkin, now)
 
 
 def _keep_answer(clinic: Clinic, patient: Patient, key: str | None, endpoint: str, body: object,

@@ -52,16 +52,23 @@ def scheduler_command() -> None:
     with command_clinic(settings):  # the database is there and current
         pass
     runner = Runner(settings, _gateway(current_app))
-    runner.start()
-    click.echo(f"scheduler running every {settings['scheduler']['poll_seconds']}s; Ctrl-C to stop")
-    _wait_for_signal()
-    runner.shutdown()
-
-
-def _wait_for_signal() -> None:
-    """Block until SIGTERM (a service manager stopping us) or Ctrl-C."""
+    # SIGTERM is taken before the runner starts (Python's default during start-up ended the process with the lease
+    # held), and the runner is shut down however its start ended (a Ctrl-C there too); the handler found is put back
     stop: list[bool] = []
-    signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
+    try:
+        runner.start()
+        click.echo(f"scheduler running every {settings['scheduler']['poll_seconds']}s; Ctrl-C to stop")
+        _wait_for_signal(stop)
+    finally:
+        try:
+            runner.shutdown()
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _wait_for_signal(stop: list[bool]) -> None:
+    """Block until SIGTERM (a service manager stopping us: its handler appends to `stop`) or Ctrl-C."""
     try:
         while not stop:
             time.sleep(0.5)

@@ -138,15 +138,63 @@ def test_a_new_dose_under_the_key_of_another_report_is_refused_and_nothing_is_st
 
 def test_a_reading_retried_with_its_key_after_a_dose_is_still_the_first_reading(app, client, patient, clock):
     """Without a key a repeat is recognised by its values only while nothing was recorded since (a dose changes the
-    advice); with the app's key the retry is known for what it is whatever came between: answered as first, once."""
+    advice); with the app's key the retry is known for what it is whatever came between: the first reading, stored
+    once, its level, reasons and first fever's safety net; but its acetaminophen advice is as of the dose reported
+    since. Replayed whole, "Take 650-1000 mg of acetaminophen (Tylenol) now" came a minute after 1000 mg was
+    reported (SOP 5 Grade 1 Home, line 64: can repeat >= 6-8 h later), and next_checkin_at was the one the dose's
+    answer had moved."""
     token = patient["patient_token"]
     headers = {**auth(token), "Idempotency-Key": "reading-1"}
     first = client.post("/api/v1/me/readings", json=FEVER, headers=headers)
     assert first.status_code == 201
-    assert post_dose(client, token, "dose-1").status_code == 201
-    clock.shift(timedelta(minutes=3))
+    assert first.get_json()["assessment"]["instruction_keys"] == ["reply_fever_home_care", "reply_fever_safety_net"]
+    clock.shift(timedelta(minutes=1))
+    dose = post_dose(client, token, "dose-1").get_json()
+    clock.shift(timedelta(minutes=2))
     again = client.post("/api/v1/me/readings", json=FEVER, headers=headers)
-    assert again.status_code == 201 and again.get_json() == first.get_json()
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert stored(app)[0] == 1
+    kept, now = first.get_json()["assessment"], again.get_json()["assessment"]
+    assert (now["level"], now["reasons"]) == (kept["level"], kept["reasons"])
+    assert now["instruction_keys"] == ["reply_fever_wait", "reply_fever_safety_net"]
+    assert "Do not take more acetaminophen" in now["instructions"][0]
+    assert not any("now:" in text for text in now["instructions"])
+    assert now["instructions"][1] == kept["instructions"][1]  # the first fever's safety net, still with it
+    assert now["next_acetaminophen_at"] == dose["assessment"]["next_acetaminophen_at"]
+    assert again.get_json()["next_checkin_at"] == dose["next_checkin_at"]
+
+
+def test_a_dose_retried_with_its_key_after_another_dose_says_when_the_next_is_allowed_now(app, client, patient, clock):
+    """A dose's answer ("if you have a fever at 4:01 PM or later, you may take more") replayed after a later dose
+    was reported would allow a dose the later one forbids: the time is worked out again with every dose reported."""
+    token = patient["patient_token"]
+    first = post_dose(client, token, "dose-1").get_json()
+    clock.shift(timedelta(hours=7))
+    later = post_dose(client, token, "dose-2").get_json()
+    clock.shift(timedelta(minutes=1))
+    again = post_dose(client, token, "dose-1")
+    assert again.headers["Idempotent-Replayed"] == "true" and doses(app) == 2
+    answer = again.get_json()["assessment"]
+    assert answer["next_acetaminophen_at"] == later["assessment"]["next_acetaminophen_at"]
+    assert answer["next_acetaminophen_at"] != first["assessment"]["next_acetaminophen_at"]
+    assert answer["instruction_keys"] == first["assessment"]["instruction_keys"]
+
+
+def test_a_retry_whose_numbers_are_written_otherwise_is_the_same_report(app, client, patient, clock):
+    """An app that serialises its report again for the retry may write 1000 as 1000.0 (or key order, spacing
+    otherwise): the same dose, not "another report" refused with 422."""
+    token = patient["patient_token"]
+    assert post_dose(client, token, "dose-1", {"name": "acetaminophen", "dose_mg": 1000}).status_code == 201
+    clock.shift(timedelta(seconds=30))
+    again = client.post("/api/v1/me/medications", data='{ "dose_mg" : 1000.0,"name":"acetaminophen" }',
+                        content_type="application/json", headers={**auth(token), "Idempotency-Key": "dose-1"})
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert doses(app) == 1
+    headers = {**auth(token), "Idempotency-Key": "reading-1"}
+    assert client.post("/api/v1/me/readings", json={"temperature": {"value": 38, "unit": "C"}},
+                       headers=headers).status_code == 201
+    assert client.post("/api/v1/me/readings", json={"temperature": {"value": 38.0, "unit": "C"}},
+                       headers=headers).headers["Idempotent-Replayed"] == "true"
     assert stored(app)[0] == 1
 
 
@@ -173,3 +221,30 @@ def test_a_malformed_idempotency_key_is_a_400_naming_it_and_nothing_is_stored(ap
     assert doses(app) == 0
     assert post_dose(client, token, '"quoted-key"').status_code == 201  # a Structured Field string: quotes taken off
     assert post_dose(client, token, "quoted-key").headers["Idempotent-Replayed"] == "true"
+
+
+def test_a_key_from_the_monitoring_before_the_new_step_up_dose_is_a_new_report(app, client, admin_token, patient,
+                                                                               clock):
+    """Episodes are separate monitoring windows: a report of the new one under a key the app sent in the one before
+    (keys numbered per episode, an app reinstalled) is no retry of it. Replayed, the new episode's low oxygen was
+    answered with the old reading's advice, never recorded nor triaged, and no nurse was paged."""
+    token = patient["patient_token"]
+    headers = {**auth(token), "Idempotency-Key": "reading-1"}
+    assert client.post("/api/v1/me/readings", json={"spo2": 86}, headers=headers).status_code == 201
+    [alert] = client.get("/api/v1/alerts", headers=auth(admin_token)).get_json()
+    assert client.post(f"/api/v1/alerts/{alert['id']}/resolve", json={"note": "probe slipped"},
+                       headers=auth(admin_token)).status_code == 200
+    clock.shift(timedelta(hours=3))
+    dose = client.post(f"/api/v1/patients/{patient['id']}/doses", headers=auth(admin_token),
+                       json={"therapy": "teclistamab step-up 2", "given_at": (START + timedelta(hours=3)).isoformat()})
+    assert dose.status_code == 201
+    clock.shift(timedelta(minutes=30))
+    again = client.post("/api/v1/me/readings", json={"spo2": 86}, headers=headers)
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again.headers
+    assert again.get_json()["assessment"]["level"] == "urgent"
+    assert stored(app)[0] == 2
+    assert len(client.get("/api/v1/alerts", headers=auth(admin_token)).get_json()) == 1  # a new open alert
+    pages = [text for text in texts_to(client, admin_token, NURSES[0]) if text["kind"] == "alert"]
+    assert len(pages) == 2
+    retried = client.post("/api/v1/me/readings", json={"spo2": 86}, headers=headers)  # its own retry: replayed
+    assert retried.headers["Idempotent-Replayed"] == "true" and stored(app)[0] == 2

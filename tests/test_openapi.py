@@ -198,3 +198,25 @@ def test_conflicts_fit_the_document(client, document, admin_token, patient):
     assert [r.status_code for r in given][-1] == 409
     bad = call(client, document, "POST", f"{API}/me/readings", patient["patient_token"], json={"spo2": "ok"})
     assert bad.status_code == 400 and bad.get_json()["field"] == "spo2"
+
+
+@pytest.mark.parametrize("operation_id, path", [("submitReading", "/me/readings"),
+                                                ("submitMedication", "/me/medications")])
+def test_the_patient_app_s_reports_document_their_idempotency_key(client, document, patient, operation_id, path):
+    """The app's Idempotency-Key (docs/api.md) was read by the views but not in the document the mobile team
+    builds on: a client generated from it could not send the key, and a dose retried after a lost answer was
+    two doses, the second answered "too soon". The header is a parameter; the replay's Idempotent-Replayed is an
+    answer header; a replay fits the document."""
+    [operation] = [op for methods in document["paths"].values() for op in methods.values()
+                   if op["operationId"] == operation_id]
+    [key] = [parameter for parameter in operation["parameters"] if parameter["in"] == "header"]
+    assert key["name"] == "Idempotency-Key" and key["required"] is False
+    assert key["schema"]["maxLength"] == 255 and re.fullmatch(key["schema"]["pattern"], key["example"])
+    assert "Idempotent-Replayed" in operation["responses"]["201"]["headers"]
+    body = {"temperature": {"value": 38.6, "unit": "C"}} if operation_id == "submitReading" else {
+        "name": "acetaminophen", "dose_mg": 650}
+    headers = {**auth(patient["patient_token"]), "Idempotency-Key": key["example"]}
+    first, again = (client.post(f"{API}{path}", json=body, headers=headers) for _ in range(2))
+    for response in (first, again):
+        conforms(document, response, "POST", f"{API}{path}")
+    assert first.status_code == again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"

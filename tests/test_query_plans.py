@@ -30,7 +30,7 @@ from monitoring import inbound
 # Tables whose row count grows with patients enrolled, texts sent and time (SQLite's own names).
 GROWING = {"messages", "readings", "alerts", "alert_events", "episodes", "patients", "neuro_checks",
            "assessments", "medications", "caregivers", "audit_log", "access_log", "grades",
-           "early_status_callbacks", "device_observations"}
+           "early_status_callbacks", "device_observations", "idempotency_keys"}
 # A patient's texts and readings grow by the minute (a wearable): finding the newest few must not sort them all.
 FAST_GROWING = {"messages", "readings"}
 CAREGIVER_PHONE = "+15555550166"
@@ -99,6 +99,15 @@ def _hot_paths(client, runner, phone, admin_token, clock, app, traced: Trace) ->
     # the patient app and a device hub: the same triage by other roads
     assert client.post("/api/v1/me/readings", json={"temperature": {"value": 38.4, "unit": "C"}, "taken_at": (START + timedelta(
         minutes=52)).isoformat()}, headers=auth(patient["patient_token"])).status_code == 201
+    # the app's reports with their Idempotency-Key, a retry of each (a dose reported between: the advice again)
+    keyed = {**auth(patient["patient_token"]), "Idempotency-Key": "9b7e2f44-1c3d-4e5f-8a9b-0c1d2e3f4a5b"}
+    dosed = {**auth(patient["patient_token"]), "Idempotency-Key": "3f0c9b1e-7a52-4c59-9f0e-5d7c1a2b4e60"}
+    for _ in range(2):
+        assert client.post("/api/v1/me/readings", json={"temperature": {"value": 38.5, "unit": "C"}},
+                           headers=keyed).status_code == 201
+        clock.move_to(START + timedelta(minutes=52, seconds=30))
+        assert client.post("/api/v1/me/medications", json={"name": "acetaminophen", "dose_mg": 650},
+                           headers=dosed).status_code == 201
     assert post(client, device, observation("temp", 38.3, START + timedelta(minutes=53))).status_code == 201
     assert phone.text("hello?", sender=STRANGER).status_code == 200
     _tick(runner)  # delivery: the first nurse's page fails for good, the next is paged at once

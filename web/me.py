@@ -21,7 +21,8 @@ def me():
 
 @bp.post("/readings")
 @documented("Report a reading; triaged exactly as a text would be", answers.Answer, "the assessment and what to do",
-            status=201, body=bodies.ReadingRequest, errors=(409, 422), operation_id="submitReading")
+            status=201, body=bodies.ReadingRequest, errors=(409, 422), operation_id="submitReading",
+            headers=("Idempotency-Key",))
 @patient_required
 def readings():
     key = app_api.idempotency_key(request.headers.get("Idempotency-Key"))
@@ -31,7 +32,8 @@ def readings():
 
 @bp.post("/medications")
 @documented("Report acetaminophen taken", answers.Answer, "the assessment and what to do", status=201,
-            body=bodies.PatientMedicationRequest, errors=(409, 422), operation_id="submitMedication")
+            body=bodies.PatientMedicationRequest, errors=(409, 422), operation_id="submitMedication",
+            headers=("Idempotency-Key",))
 @patient_required
 def medications():
     key = app_api.idempotency_key(request.headers.get("Idempotency-Key"))

@@ -17,6 +17,7 @@ from flask import Blueprint, Flask, Response, jsonify
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from monitoring.app_api import IDEMPOTENCY_KEY_LONGEST
 from web import api, me
 from web.answers import MAX_ID, Error
 from web.apidoc import Operation
@@ -37,6 +38,23 @@ ERRORS = {
     "429": "too many requests (or failed token checks) from this client: retry after the Retry-After seconds",
     "503": "the database is busy or its storage failed (full, read-only, damaged); retry after the Retry-After seconds",
 }
+# The request headers a view reads (`documented(headers=...)`), each with what the answer says of it: a client
+# generated from the document without them could not send the patient app's Idempotency-Key, and a dose
+# retried after a lost answer was two doses.
+HEADERS = {
+    "Idempotency-Key": (
+        {"name": "Idempotency-Key", "in": "header", "required": False,
+         "description": "a new unique value (a UUID) for each report, the same one with every retry of it: a request "
+                        "whose key was sent in the last 24 hours is answered as the first was and records nothing "
+                        "again; the key with another body is 422, a malformed key 400 (docs/api.md)",
+         "example": "3f0c9b1e-7a52-4c59-9f0e-5d7c1a2b4e60",
+         "schema": {"type": "string", "minLength": 1, "maxLength": IDEMPOTENCY_KEY_LONGEST,
+                    "pattern": "^[!-~]+$"}},
+        {"Idempotent-Replayed": {"description": "true when this is the answer to an earlier request with the same "
+                                                "Idempotency-Key (nothing was recorded again)",
+                                 "schema": {"type": "string", "enum": ["true"]}}}),
+}
+
 # What a path parameter names, by its name in the route.
 PATH_IDS = {"patient_id": "the patient's id", "alert_id": "the alert's id", "caregiver_id": "the caregiver's id"}
 
@@ -77,15 +95,21 @@ def _operation(operation: Operation, path: str, security: str, schemas: dict[str
     shown: dict[str, Any] = {
         "operationId": operation.operation_id, "summary": operation.summary, "tags": [
             "patient app" if security == "patientToken" else "staff"], "security": [{security: []}],
-        "responses": {operation.status: {"description": operation.description, "content": _content(answer)},
+        "responses": {operation.status: {"description": operation.description, "content": _content(answer),
+                                         **_answer_headers(operation.headers)},
                       **{code: {"$ref": f"#/components/responses/E{code}"} for code in sorted(codes)}},
     }
     if operation.body is not None:
         shown["requestBody"] = {"required": operation.body_required, "content": _content(_ref(operation.body))}
-    parameters = _parameters(path, operation.query, schemas)
+    parameters = _parameters(path, operation.query, schemas) + [HEADERS[name][0] for name in operation.headers]
     if parameters:
         shown["parameters"] = parameters
     return shown
+
+
+def _answer_headers(names: tuple[str, ...]) -> dict[str, Any]:
+    shown = {header: spec for name in names for header, spec in HEADERS[name][1].items()}
+    return {"headers": shown} if shown else {}
 
 
 def _routes() -> list[tuple[str, str, str, Operation]]:

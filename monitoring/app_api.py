@@ -199,12 +199,13 @@ def _schedule_as_of_now(clinic: Clinic, patient: Patient, episode: Episode | Non
 
 def _keep_answer(clinic: Clinic, patient: Patient, key: str | None, endpoint: str, body: object,
                  answer: dict[str, Any], now: datetime) -> None:
-    """Keep `answer` under the patient's `key` (nothing without one), in the caller's transaction, and forget the
-    patient's keys older than IDEMPOTENCY_KEEP (a few a day: the primary key's patient_id prefix finds them)."""
+    """Keep `answer` under the patient's `key` (nothing without one), in the caller's transaction, and forget every
+    patient's keys older than IDEMPOTENCY_KEEP (idempotency_keys_created: the few older than a day are a range):
+    forgotten only at the owner's next keyed report, a patient whose monitoring ended kept their stored answers
+    for good."""
     if key is None:
         return
-    clinic.db.execute("DELETE FROM idempotency_keys WHERE patient_id = ? AND created_at < ?",
-                      [patient.id, to_text(now - IDEMPOTENCY_KEEP)])
+    clinic.db.execute("DELETE FROM idempotency_keys WHERE created_at < ?", [to_text(now - IDEMPOTENCY_KEEP)])
     clinic.db.execute(
         "INSERT INTO idempotency_keys (patient_id, idempotency_key, request_hash, answer, created_at) "
         "VALUES (?, ?, ?, ?, ?) ON CONFLICT (patient_id, idempotency_key) DO UPDATE SET "

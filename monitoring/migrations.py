@@ -738,6 +738,7 @@ def m023_idempotency_keys(db: Database) -> None:
         created_at TEXT NOT NULL,
         PRIMARY KEY (patient_id, idempotency_key)
     );
+    CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
     """)
 
 

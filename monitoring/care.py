@@ -291,9 +291,19 @@ def _told_already(clinic: Clinic, episode: Episode, fever: EarlierFever) -> bool
             [episode.id, to_text(fever.taken_at - SAME_FEVER_WITHIN), to_text(fever.taken_at + SAME_FEVER_WITHIN),
              low, high]).fetchone() is not None
     newest = clinic.db.execute(
-        "SELECT temperature_c FROM readings WHERE episode_id = ? AND taken_at <= ? AND temperature_c IS NOT NULL "
-        "ORDER BY taken_at DESC, id DESC LIMIT 1", [episode.id, to_text(fever.taken_at)]).fetchone()
-    return newest is not None and low <= newest[0] <= high
+        "SELECT temperature_c, message_id FROM readings WHERE episode_id = ? AND taken_at <= ? "
+        "AND temperature_c IS NOT NULL ORDER BY taken_at DESC, id DESC LIMIT 1",
+        [episode.id, to_text(fever.taken_at)]).fetchone()
+    if newest is None:
+        return False
+    if low <= newest[0] <= high:
+        return True
+    # The newest text's own earlier fever ("101 earlier, now 99" told again by the patient, or by a caregiver, 40
+    # minutes on): the same fever, not a new one after its 99. Stored again, it re-raised the acknowledged
+    # high-risk alert ("URGENT update") for a fever the nurse had already taken.
+    return newest["message_id"] is not None and clinic.db.execute(
+        "SELECT 1 FROM readings WHERE episode_id = ? AND message_id = ? AND said_earlier IS NOT NULL "
+        "AND temperature_c BETWEEN ? AND ? LIMIT 1", [episode.id, newest["message_id"], low, high]).fetchone() is not None
 
 
 def _record_earlier_fevers(clinic: Clinic, patient: Patient, episode: Episode, earlier: tuple[EarlierFever, ...], *,

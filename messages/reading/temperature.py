@@ -182,6 +182,33 @@ def _current(text: str, temps: list[_Reading]) -> list[_Reading]:
 
 
 _PREVIOUS_DAY = re.compile(r"yesterday|ayer")
+# Words that place an earlier fever on a day before the text's ("101 3 days ago, 99 now", "hace 3 dias 38.5, hoy 37",
+# "antier 38.5"): none of them is a time extract_times places, so the fever was stored at the text's arrival, a fever
+# of last week paged as today's, the episode's first CRS sign (SOP 4 Grading) dated now.
+_DAY_AMOUNTS = {"a": 1, "one": 1, "un": 1, "una": 1, "two": 2, "dos": 2, "three": 3, "tres": 3, "four": 4,
+                "cuatro": 4, "five": 5, "cinco": 5, "six": 6, "seis": 6, "seven": 7, "siete": 7}
+_DAYS_BACK = re.compile(
+    r"\b(?:(?P<n>\d{1,2}|an?|one|two|three|four|five|six|seven|a few|few|several|a couple(?: of)?|couple(?: of)?)"
+    r"\s+days?\s+ago|hace\s+(?P<es>\d{1,2}|una?|dos|tres|cuatro|cinco|seis|siete|unos|varios)\s+dias?"
+    r"|(?P<two>(?:the\s+)?day\s+before\s+yesterday|antier|anteayer|antes\s+de\s+ayer)"
+    r"|(?P<week>last\s+(?:week|month|weekend)|(?:la\s+)?semana\s+pasada|(?:el\s+)?mes\s+pasado))\b")
+_BEFORE_TREATMENT = re.compile(
+    r"\bbefore\s+(?:the\s+|my\s+|this\s+)?(?:infusion|treatment|shot|injection|step[-\s]?up|chemo|bispecific)"
+    r"|\bantes\s+de\s+(?:la\s+|mi\s+)?(?:infusion|inyeccion|quimio)|\bantes\s+del\s+tratamiento")
+
+
+def _days_back(words: str) -> tuple[int, str | None]:
+    """How many whole days before the text's day `words` (the fever's clause) place it, at least, and the words."""
+    m = _DAYS_BACK.search(words)
+    if m is None:
+        return 0, None
+    if m.group("two"):
+        return 2, m.group(0)
+    if m.group("week"):
+        return 1, m.group(0)  # "last week" on a Monday may be yesterday: the latest it can have been
+    amount = (m.group("n") or m.group("es") or "").strip()
+    days = int(amount) if amount.isdigit() else _DAY_AMOUNTS.get(amount, 2)  # "a few", "unos": at least two
+    return max(days, 1), m.group(0)
 
 
 def _earlier_fevers(text: str, readings: list[_Reading], current: list[_Reading],
@@ -195,12 +222,20 @@ def _earlier_fevers(text: str, readings: list[_Reading], current: list[_Reading]
     if not earlier:
         return ()
     owner = _times_owned(text, readings, times)
+    cuts = [0, *(m.end() for m in _TEMP_CLAUSE.finditer(text)), len(text)]
     fevers = []
     for temp in earlier:
         said = owner.get(readings.index(temp))
+        clause = text[max(c for c in cuts if c <= temp[3]):min((c for c in cuts if c > temp[3]), default=len(text))]
+        previous_day = bool(said and said.at is None and _PREVIOUS_DAY.fullmatch(said.raw))
+        days, days_words = _days_back(clause)
+        if days:  # "101 3 days ago": no clock time said for it holds ("the day before yesterday" is no "yesterday")
+            said = None
         fevers.append(EarlierFever(temperature_c=temp[0], temperature_raw=temp[1], temperature_unit=temp[2],
-                                   taken_at=said.at if said else None, when=said.raw if said else None,
-                                   previous_day=bool(said and said.at is None and _PREVIOUS_DAY.fullmatch(said.raw))))
+                                   taken_at=said.at if said else None,
+                                   when=said.raw if said else days_words,
+                                   previous_day=previous_day or days == 1, days_back=days or int(previous_day),
+                                   before_treatment=bool(_BEFORE_TREATMENT.search(clause))))
     return tuple(fevers)
 
 

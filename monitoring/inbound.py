@@ -970,7 +970,8 @@ def _earlier_fevers(clinic: Clinic, parsed: Parsed, arrived: datetime) -> tuple[
         fevers.append(care.EarlierFever(
             temperature_c=fever.temperature_c, taken_at=at, timed=fever.taken_at is not None, said=fever.when or "",
             temperature_given=float(given.group(0).replace(",", ".")) if given else None,
-            temperature_unit=fever.temperature_unit))
+            temperature_unit=fever.temperature_unit,
+            whole_day=fever.taken_at is None and bool(fever.days_back or fever.previous_day)))
     return tuple(fevers)
 
 

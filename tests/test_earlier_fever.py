@@ -384,3 +384,56 @@ def test_an_untimed_earlier_fever_told_again_does_not_re_raise_the_acknowledged_
     assert len(pages(client, admin_token)) == 1
     assert client.get("/api/v1/alerts", headers=auth(admin_token)).get_json() == []
     assert [row[0] for row in stored(config)] == [38.33, 37.22, 37.22]
+
+
+def test_yesterday_s_fever_already_paged_is_not_paged_again(phone, client, admin_token, config, clock):
+    """A high-risk patient's 101 at 6 PM paged (SOP 5 Grade 1: immediate in-person evaluation) and the nurse took it;
+    the next afternoon "101 yesterday, 99 now" tells the same fever: it was stored again at midnight and sent an
+    "URGENT update" for a fever the nurse had already acted on."""
+    enroll(client, admin_token, high_risk=True)
+    clock.move_to(FOUR_PM + timedelta(hours=2))
+    phone.text("101")
+    [alert] = client.get("/api/v1/alerts", headers=auth(admin_token)).get_json()
+    assert client.post(f"/api/v1/alerts/{alert['id']}/ack", headers=auth(admin_token)).status_code == 200
+    clock.move_to(FOUR_PM + timedelta(hours=7))
+    phone.text("99")
+    clock.move_to(FOUR_PM + timedelta(days=1))
+    phone.text("101 yesterday, 99 now")
+    assert len(pages(client, admin_token)) == 1
+    assert [row[2] for row in stored(config)] == [None, None, None]
+
+
+def test_a_timed_fever_told_after_an_untimed_one_is_the_same_fever(phone, client, admin_token, config, clock):
+    """"101 earlier, now 99" at 4 PM pages (high risk), the nurse ACKs; at 4:40 "101 at 2pm, 99 now" gives the same
+    fever its time: not a second fever, no "URGENT update"."""
+    enroll(client, admin_token, high_risk=True)
+    clock.move_to(FOUR_PM)
+    phone.text("101 earlier, now 99")
+    [alert] = client.get("/api/v1/alerts", headers=auth(admin_token)).get_json()
+    assert client.post(f"/api/v1/alerts/{alert['id']}/ack", headers=auth(admin_token)).status_code == 200
+    clock.move_to(FOUR_PM + timedelta(minutes=40))
+    phone.text("101 at 2pm, 99 now")
+    assert len(pages(client, admin_token)) == 1
+    assert [row[0] for row in stored(config)] == [38.33, 37.22, 37.22]
+
+
+@pytest.mark.parametrize("body", ["101 at 2pm sorry 100 at 2pm, now 99", "101 sorry meant 100 earlier, now 99",
+                                  "had 101 this morning oops 100.1 this morning, now 99",
+                                  "101 earlier, sorry, i meant 100 earlier. now 99"])
+def test_an_earlier_temperature_corrected_is_no_earlier_fever(phone, client, admin_token, config, clock, body):
+    """A typo taken back by the temperature right after it is no fever (as "101 sorry 99" is none): kept as an earlier
+    fever, it paged a high-risk patient URGENT and set the episode's first CRS sign."""
+    enroll(client, admin_token, high_risk=True)
+    clock.move_to(FOUR_PM)
+    phone.text(body)
+    assert parse(body, FOUR_PM).earlier_fevers == ()
+    assert pages(client, admin_token) == []
+    assert first_sign_at(config) is None
+
+
+def test_a_page_does_not_say_earlier_twice(phone, client, admin_token, config, clock):
+    enroll(client, admin_token, high_risk=True)
+    clock.move_to(FOUR_PM)
+    phone.text("101 earlier, now 99")
+    [page] = pages(client, admin_token)
+    assert "101.0F/38.3C said earlier, now 99.0F/37.2C" in page, page

@@ -218,7 +218,8 @@ def _earlier_fevers(text: str, readings: list[_Reading], current: list[_Reading]
     _corrected's: "101 sorry 99" has no earlier fever, 101 was a typo) that _current does not count as current, at
     or over the SOP's fever line (SOP 4 Grading: fever >= 100.4 F / 38.0 C; an earlier normal one changes nothing).
     Each with the time said beside it: the stated time in its clause nearest to it (placed, or vague words only)."""
-    earlier = [t for t in readings if t not in current and t[0] >= _FEVER_LINE_C]
+    earlier = [t for t in readings if t not in current and t[0] >= _FEVER_LINE_C
+               and not _corrected_after(text, t, readings, times)]
     if not earlier:
         return ()
     owner = _times_owned(text, readings, times)
@@ -237,6 +238,25 @@ def _earlier_fevers(text: str, readings: list[_Reading], current: list[_Reading]
                                    previous_day=previous_day or days == 1, days_back=days or int(previous_day),
                                    before_treatment=bool(_BEFORE_TREATMENT.search(clause))))
     return tuple(fevers)
+
+
+def _corrected_after(text: str, temp: _Reading, temps: list[_Reading], times: Sequence[TimeSaid]) -> bool:
+    """`temp` is taken back by the temperature right after it: only its own time words ("at 2pm", "earlier"), then a
+    correction and its few words ("101 at 2pm sorry 100 at 2pm, now 99", "101 sorry meant 100 earlier, now 99").
+    _corrected keeps such a 101 (the one after the correction is an earlier one, and a current fever is never read
+    away by an earlier one: SOP 4 Grading), but as an earlier fever it was a typo stored and paged as a fever."""
+    later = [t for t in temps if t[3] >= temp[4]]
+    if not later:
+        return False
+    gap_end = min(t[3] for t in later)
+    marks = [m for m in CORRECTION.finditer(text, temp[4], gap_end)]
+    if not marks or not BRIDGE.fullmatch(text, marks[0].end(), gap_end):
+        return False
+    before = list(text[temp[4]:marks[0].start()])
+    for said in times:  # the earlier fever's own time words may stand before the correction
+        for i in range(max(said.start, temp[4]), min(said.end, marks[0].start())):
+            before[i - temp[4]] = " "
+    return not "".join(before).strip(" ,.;:-")
 
 
 def _times_owned(text: str, temps: list[_Reading], times: Sequence[TimeSaid]) -> dict[int, TimeSaid]:

@@ -437,3 +437,16 @@ def test_a_page_does_not_say_earlier_twice(phone, client, admin_token, config, c
     phone.text("101 earlier, now 99")
     [page] = pages(client, admin_token)
     assert "101.0F/38.3C said earlier, now 99.0F/37.2C" in page, page
+
+
+@pytest.mark.parametrize("body", ["heart 101 this morning, 99 now", "my heart was 101 earlier, temp 99 now",
+                                  "corazon 101 esta manana, ahora 37"])
+def test_a_heart_rate_is_no_earlier_fever(phone, client, admin_token, config, clock, body):
+    """A pulse the vitals' labels do not name ("heart 101") was kept as a fever said earlier: stored, paged URGENT for
+    a high-risk patient and set as the episode's first CRS sign. The temperature now is read as before."""
+    enroll(client, admin_token, high_risk=True)
+    clock.move_to(FOUR_PM)
+    phone.text(body)
+    assert parse(body, FOUR_PM).earlier_fevers == ()
+    assert pages(client, admin_token) == []
+    assert [(row[0], row[2]) for row in stored(config)] == [(parse(body, FOUR_PM).temperature_c, None)]

@@ -219,7 +219,7 @@ def _earlier_fevers(text: str, readings: list[_Reading], current: list[_Reading]
     or over the SOP's fever line (SOP 4 Grading: fever >= 100.4 F / 38.0 C; an earlier normal one changes nothing).
     Each with the time said beside it: the stated time in its clause nearest to it (placed, or vague words only)."""
     earlier = [t for t in readings if t not in current and t[0] >= _FEVER_LINE_C
-               and not _corrected_after(text, t, readings, times)]
+               and not _corrected_after(text, t, readings, times) and not _HEART_BEFORE.search(text, 0, t[3])]
     if not earlier:
         return ()
     owner = _times_owned(text, readings, times)
@@ -238,6 +238,12 @@ def _earlier_fevers(text: str, readings: list[_Reading], current: list[_Reading]
                                    previous_day=previous_day or days == 1, days_back=days or int(previous_day),
                                    before_treatment=bool(_BEFORE_TREATMENT.search(clause))))
     return tuple(fevers)
+
+
+# "heart 101 this morning, 99 now", "my heart was 101 earlier", "corazon 101 esta manana": a heart rate the vitals'
+# labels do not name (bare "heart"), never a fever said earlier (it was stored and paged as one). The current
+# temperature is read as before: only an earlier one is let go for it (SOP 4 Grading: a fever now is never read away).
+_HEART_BEFORE = re.compile(r"\b(?:heart|corazon|latidos?)(?:\s+(?:was|is|at|of|de|en|estaba|era|esta|fue))*\s*$")
 
 
 def _corrected_after(text: str, temp: _Reading, temps: list[_Reading], times: Sequence[TimeSaid]) -> bool:

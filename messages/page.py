@@ -154,7 +154,10 @@ def _earlier(facts: PageFacts) -> str:
     else ''."""
     if facts.fever_earlier_when is None:
         return ""
-    when = f" ({gsm_plain(facts.fever_earlier_when)})" if facts.fever_earlier_when else ""
+    # "said earlier (earlier)" said nothing twice: words that only repeat "earlier" are left out
+    shown = facts.fever_earlier_when if facts.fever_earlier_when and facts.fever_earlier_when.strip().lower() not in (
+        "earlier", "earlier today", "before", "antes", "mas temprano", "hoy temprano") else ""
+    when = f" ({gsm_plain(shown)})" if shown else ""
     now = f", now {_temperature(facts.temperature_now_c)}" if facts.temperature_now_c is not None else ""
     return f" said earlier{when}{now}"
 

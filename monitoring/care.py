@@ -269,6 +269,8 @@ class EarlierFever:
     said: str = ""
     temperature_given: float | None = None
     temperature_unit: str | None = None
+    # untimed, and `taken_at` is the end of the day the text named ("yesterday", "3 days ago"): the fever was that day
+    whole_day: bool = False
 
 
 # A reading before the episode's step-up dose is no sign of its CRS (app_api._in_episode refuses one from the app;
@@ -276,6 +278,8 @@ class EarlierFever:
 BEFORE_DOSE_ALLOWANCE = timedelta(minutes=5)
 # The same fever told again: a stated time within this of the reading already stored with its value.
 SAME_FEVER_WITHIN = timedelta(hours=1)
+# How long after a fever an untimed "earlier" / "this morning" / "last night" can still be telling it
+UNTIMED_COVERS = timedelta(hours=12)
 
 
 def _told_already(clinic: Clinic, episode: Episode, fever: EarlierFever) -> bool:
@@ -285,15 +289,37 @@ def _told_already(clinic: Clinic, episode: Episode, fever: EarlierFever) -> bool
     ("101" at 8 AM, 99 at noon, then "101 earlier, now 99" at 6 PM) is stored: never lost (SOP 4 Grading)."""
     low, high = fever.temperature_c - 0.05, fever.temperature_c + 0.05
     if fever.timed:
+        # ... or an untimed one said earlier ("101 earlier, now 99" at 4 PM, then "101 at 2pm, 99 now"): stored at
+        # the latest it could have been, it is the same fever when that is no earlier than this one's hour and within
+        # UNTIMED_COVERS after it (stored again, it re-raised the acknowledged alert with an "URGENT update")
         return clinic.db.execute(
-            "SELECT 1 FROM readings WHERE episode_id = ? AND taken_at >= ? AND taken_at <= ? "
+            "SELECT 1 FROM readings WHERE episode_id = ? AND temperature_c BETWEEN ? AND ? AND ("
+            "(taken_at >= ? AND taken_at <= ?) OR (earlier_timed = 0 AND taken_at >= ? AND taken_at <= ?)) LIMIT 1",
+            [episode.id, low, high, to_text(fever.taken_at - SAME_FEVER_WITHIN),
+             to_text(fever.taken_at + SAME_FEVER_WITHIN), to_text(fever.taken_at - SAME_FEVER_WITHIN),
+             to_text(fever.taken_at + UNTIMED_COVERS)]).fetchone() is not None
+    if fever.whole_day:
+        # "101 yesterday, 99 now": the fever of that day, told already when the day holds a reading of it (the
+        # patient's 101 of yesterday afternoon, paged then; stored again at midnight, it paged "URGENT update")
+        return clinic.db.execute(
+            "SELECT 1 FROM readings WHERE episode_id = ? AND taken_at > ? AND taken_at <= ? "
             "AND temperature_c BETWEEN ? AND ? LIMIT 1",
-            [episode.id, to_text(fever.taken_at - SAME_FEVER_WITHIN), to_text(fever.taken_at + SAME_FEVER_WITHIN),
-             low, high]).fetchone() is not None
+            [episode.id, to_text(fever.taken_at - timedelta(days=1)), to_text(fever.taken_at), low, high]
+        ).fetchone() is not None
     newest = clinic.db.execute(
-        "SELECT temperature_c FROM readings WHERE episode_id = ? AND taken_at <= ? AND temperature_c IS NOT NULL "
-        "ORDER BY taken_at DESC, id DESC LIMIT 1", [episode.id, to_text(fever.taken_at)]).fetchone()
-    return newest is not None and low <= newest[0] <= high
+        "SELECT temperature_c, message_id FROM readings WHERE episode_id = ? AND taken_at <= ? "
+        "AND temperature_c IS NOT NULL ORDER BY taken_at DESC, id DESC LIMIT 1",
+        [episode.id, to_text(fever.taken_at)]).fetchone()
+    if newest is None:
+        return False
+    if low <= newest[0] <= high:
+        return True
+    # The newest text's own earlier fever ("101 earlier, now 99" told again by the patient, or by a caregiver, 40
+    # minutes on): the same fever, not a new one after its 99. Stored again, it re-raised the acknowledged
+    # high-risk alert ("URGENT update") for a fever the nurse had already taken.
+    return newest["message_id"] is not None and clinic.db.execute(
+        "SELECT 1 FROM readings WHERE episode_id = ? AND message_id = ? AND said_earlier IS NOT NULL "
+        "AND temperature_c BETWEEN ? AND ? LIMIT 1", [episode.id, newest["message_id"], low, high]).fetchone() is not None
 
 
 def _record_earlier_fevers(clinic: Clinic, patient: Patient, episode: Episode, earlier: tuple[EarlierFever, ...], *,

@@ -950,17 +950,28 @@ def _earlier_fevers(clinic: Clinic, parsed: Parsed, arrived: datetime) -> tuple[
     latest, not a guess at the hour: an untimed fever is never dated before a dose it may have come after, nor
     before the episode's step-up dose when the day is today's (SOP 4 Grading: the fever is CRS's sign)."""
     fevers = []
+    fever_now = parsed.temperature_c is not None and parsed.temperature_c >= clinic.thresholds.fever_c
     for fever in parsed.earlier_fevers:
+        if fever.before_treatment:
+            continue  # "101 before the infusion, now 99": no sign of this episode's CRS, as one before its dose
         latest = arrived
-        if fever.previous_day:
-            local = clinic.local(arrived)
-            latest = min(arrived, local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC))
+        if fever.days_back or fever.previous_day:
+            # "yesterday": no later than the clinic's midnight before the text; "3 days ago", "antier": the end of
+            # that day (the midnight after it). Stored at the text's arrival, last week's fever was paged as today's.
+            local = clinic.local(arrived).replace(hour=0, minute=0, second=0, microsecond=0)
+            back = max(fever.days_back, 1) - 1
+            latest = min(arrived, (local - timedelta(days=back)).astimezone(UTC))  # wall-clock days: DST-safe
+        elif fever.taken_at is None and fever_now:
+            # "fever 101 earlier today, still 101": the fever now is the text's reading at its arrival, the latest
+            # the untimed one can have been too; stored beside it, one fever was two readings of the same minute
+            continue
         at = latest if fever.taken_at is None else min(arrived, fever.taken_at.astimezone(UTC))
         given = re.search(r"\d+(?:[.,]\d+)?", fever.temperature_raw)
         fevers.append(care.EarlierFever(
             temperature_c=fever.temperature_c, taken_at=at, timed=fever.taken_at is not None, said=fever.when or "",
             temperature_given=float(given.group(0).replace(",", ".")) if given else None,
-            temperature_unit=fever.temperature_unit))
+            temperature_unit=fever.temperature_unit,
+            whole_day=fever.taken_at is None and bool(fever.days_back or fever.previous_day)))
     return tuple(fevers)
 
 

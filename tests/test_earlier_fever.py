@@ -310,3 +310,143 @@ def test_the_fhir_observation_says_the_fever_was_reported_as_earlier(phone, clie
     current, earlier = temps
     assert [n["text"] for n in earlier["note"]][1:] == [note]
     assert len(current["note"]) == 1  # "Given as ...": a reading of now says nothing more
+
+
+# --- breaker-fever: texts the first cut read wrong ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("body, days_back, when", [
+    pytest.param("101 3 days ago, 99 now", 3, "3 days ago", id="3-days-ago"),
+    pytest.param("had 101 two days ago, now 99", 2, "two days ago", id="two-days-ago"),
+    pytest.param("101 the day before yesterday, 99 now", 2, "the day before yesterday", id="day-before-yesterday"),
+    pytest.param("101 last week, 99 now", 1, "last week", id="last-week"),
+    pytest.param("hace 3 dias 38.5, hoy 37", 3, "hace 3 dias", id="es-hace-3-dias"),
+    pytest.param("antier 38.5 hoy 37", 2, "antier", id="es-antier"),
+])
+def test_the_parser_places_a_fever_days_before(body, days_back, when):
+    [fever] = parse(body, FOUR_PM).earlier_fevers
+    assert (fever.days_back, fever.when, fever.taken_at, fever.before_treatment) == (days_back, when, None, False)
+
+
+@pytest.mark.parametrize("body", [
+    "101 3 days ago, 99 now", "had 101 two days ago, now 99", "101 the day before yesterday, 99 now",
+    "101 last week, 99 now", "101 before the infusion, now 99", "hace 3 dias 38.5, hoy 37", "antier 38.5 hoy 37",
+    "38.5 antes de la infusion, ahora 37",
+])
+def test_a_fever_from_days_before_the_step_up_dose_does_not_page(phone, client, admin_token, config, clock, body):
+    """The dose was today at 10 AM: a fever of days ago (or "before the infusion") is no sign of this episode's CRS
+    (SOP 4 Grading), as "101 yesterday" is not. Stored at the text's arrival, it paged a high-risk patient URGENT
+    ("fever in a high-risk patient ... said earlier") and dated the episode's first sign to 4 PM."""
+    enroll(client, admin_token, high_risk=True)
+    clock.move_to(FOUR_PM)
+    phone.text(body)
+    assert pages(client, admin_token) == []
+    assert first_sign_at(config) is None
+    assert [row[2] for row in stored(config)] == [None]  # the text's current temperature alone
+
+
+def test_a_fever_days_ago_inside_the_episode_is_stored_at_the_end_of_that_day(phone, client, admin_token, patient,
+                                                                               config, clock):
+    """Four days into the episode, "3 days ago" is inside it: kept (SOP 4 Grading), no later than the midnight that
+    ended that day (the clinic's 06:00 UTC two days before the text), never at the text's minute."""
+    clock.move_to(FOUR_PM + timedelta(days=4))
+    phone.text("101 3 days ago, 99 now")
+    assert stored(config) == [(38.33, "06:00", "3 days ago", 0), (37.22, "22:00", None, None)]
+    assert first_sign_at(config).startswith("2026-03-05T06:00")
+
+
+@pytest.mark.parametrize("body", ["fever 101 earlier today, still 101", "102 this morning, 101 now",
+                                  "101 earlier then 100.9 now"])
+def test_an_untimed_earlier_fever_beside_a_fever_now_is_one_reading(phone, client, admin_token, patient, config,
+                                                                     clock, body):
+    """With no time said, the earlier fever can only be placed at the text's arrival, where the fever now already is:
+    it was stored as a second fever of the same minute (two rows on the chart and in FHIR for one fever)."""
+    clock.move_to(FOUR_PM)
+    phone.text(body)
+    assert stored(config) == [(parse(body, FOUR_PM).temperature_c, "22:00", None, None)]
+    assert told(client, admin_token)[-2].startswith("You have a fever.")
+
+
+@pytest.mark.parametrize("second, sender", [("she had 101 earlier, 99 now", "+15555550188"),
+                                            ("101 earlier, now 99", PATIENT_PHONE)])
+def test_an_untimed_earlier_fever_told_again_does_not_re_raise_the_acknowledged_alert(
+        phone, client, admin_token, config, clock, second, sender):
+    """A high-risk patient's "101 earlier, now 99" pages (SOP 5 Grade 1: immediate in-person evaluation); the nurse
+    ACKs. The same fever told again 40 minutes on (by the patient or a caregiver) is not a new fever: it was stored
+    again and sent an "URGENT update" reopening the alert the nurse had taken."""
+    enroll(client, admin_token, high_risk=True, caregivers=[{"name": "Maria Example", "phone": "+15555550188",
+                                                             "language": "en", "relationship": "daughter"}])
+    clock.move_to(FOUR_PM)
+    phone.text("101 earlier, now 99")
+    [alert] = client.get("/api/v1/alerts", headers=auth(admin_token)).get_json()
+    assert client.post(f"/api/v1/alerts/{alert['id']}/ack", headers=auth(admin_token)).status_code == 200
+    clock.move_to(FOUR_PM + timedelta(minutes=40))
+    phone.text(second, sender=sender)
+    assert len(pages(client, admin_token)) == 1
+    assert client.get("/api/v1/alerts", headers=auth(admin_token)).get_json() == []
+    assert [row[0] for row in stored(config)] == [38.33, 37.22, 37.22]
+
+
+def test_yesterday_s_fever_already_paged_is_not_paged_again(phone, client, admin_token, config, clock):
+    """A high-risk patient's 101 at 6 PM paged (SOP 5 Grade 1: immediate in-person evaluation) and the nurse took it;
+    the next afternoon "101 yesterday, 99 now" tells the same fever: it was stored again at midnight and sent an
+    "URGENT update" for a fever the nurse had already acted on."""
+    enroll(client, admin_token, high_risk=True)
+    clock.move_to(FOUR_PM + timedelta(hours=2))
+    phone.text("101")
+    [alert] = client.get("/api/v1/alerts", headers=auth(admin_token)).get_json()
+    assert client.post(f"/api/v1/alerts/{alert['id']}/ack", headers=auth(admin_token)).status_code == 200
+    clock.move_to(FOUR_PM + timedelta(hours=7))
+    phone.text("99")
+    clock.move_to(FOUR_PM + timedelta(days=1))
+    phone.text("101 yesterday, 99 now")
+    assert len(pages(client, admin_token)) == 1
+    assert [row[2] for row in stored(config)] == [None, None, None]
+
+
+def test_a_timed_fever_told_after_an_untimed_one_is_the_same_fever(phone, client, admin_token, config, clock):
+    """"101 earlier, now 99" at 4 PM pages (high risk), the nurse ACKs; at 4:40 "101 at 2pm, 99 now" gives the same
+    fever its time: not a second fever, no "URGENT update"."""
+    enroll(client, admin_token, high_risk=True)
+    clock.move_to(FOUR_PM)
+    phone.text("101 earlier, now 99")
+    [alert] = client.get("/api/v1/alerts", headers=auth(admin_token)).get_json()
+    assert client.post(f"/api/v1/alerts/{alert['id']}/ack", headers=auth(admin_token)).status_code == 200
+    clock.move_to(FOUR_PM + timedelta(minutes=40))
+    phone.text("101 at 2pm, 99 now")
+    assert len(pages(client, admin_token)) == 1
+    assert [row[0] for row in stored(config)] == [38.33, 37.22, 37.22]
+
+
+@pytest.mark.parametrize("body", ["101 at 2pm sorry 100 at 2pm, now 99", "101 sorry meant 100 earlier, now 99",
+                                  "had 101 this morning oops 100.1 this morning, now 99",
+                                  "101 earlier, sorry, i meant 100 earlier. now 99"])
+def test_an_earlier_temperature_corrected_is_no_earlier_fever(phone, client, admin_token, config, clock, body):
+    """A typo taken back by the temperature right after it is no fever (as "101 sorry 99" is none): kept as an earlier
+    fever, it paged a high-risk patient URGENT and set the episode's first CRS sign."""
+    enroll(client, admin_token, high_risk=True)
+    clock.move_to(FOUR_PM)
+    phone.text(body)
+    assert parse(body, FOUR_PM).earlier_fevers == ()
+    assert pages(client, admin_token) == []
+    assert first_sign_at(config) is None
+
+
+def test_a_page_does_not_say_earlier_twice(phone, client, admin_token, config, clock):
+    enroll(client, admin_token, high_risk=True)
+    clock.move_to(FOUR_PM)
+    phone.text("101 earlier, now 99")
+    [page] = pages(client, admin_token)
+    assert "101.0F/38.3C said earlier, now 99.0F/37.2C" in page, page
+
+
+@pytest.mark.parametrize("body", ["heart 101 this morning, 99 now", "my heart was 101 earlier, temp 99 now",
+                                  "corazon 101 esta manana, ahora 37"])
+def test_a_heart_rate_is_no_earlier_fever(phone, client, admin_token, config, clock, body):
+    """A pulse the vitals' labels do not name ("heart 101") was kept as a fever said earlier: stored, paged URGENT for
+    a high-risk patient and set as the episode's first CRS sign. The temperature now is read as before."""
+    enroll(client, admin_token, high_risk=True)
+    clock.move_to(FOUR_PM)
+    phone.text(body)
+    assert parse(body, FOUR_PM).earlier_fevers == ()
+    assert pages(client, admin_token) == []
+    assert [(row[0], row[2]) for row in stored(config)] == [(parse(body, FOUR_PM).temperature_c, None)]

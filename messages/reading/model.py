@@ -42,6 +42,12 @@ class EarlierFever:
     taken_at: datetime | None = None
     when: str | None = None  # the time words beside it: "at 2pm", "this morning", "ayer"; None when none
     previous_day: bool = False  # `when` names the day before the text ("yesterday", "ayer"): no later than its midnight
+    # Whole days before the text's day the words place it ("3 days ago" 3, "antier" 2, "yesterday" 1, "last week" at
+    # least 1): no later than the end of that day. 0: today, or no day said.
+    days_back: int = 0
+    # The text places it before the treatment ("before the infusion", "antes de la infusion"): no sign of the
+    # episode that dose began (SOP 4 Grading: the fever is CRS's sign after the BTCE)
+    before_treatment: bool = False
 
 
 @dataclass(frozen=True)

@@ -182,6 +182,33 @@ def _current(text: str, temps: list[_Reading]) -> list[_Reading]:
 
 
 _PREVIOUS_DAY = re.compile(r"yesterday|ayer")
+# Words that place an earlier fever on a day before the text's ("101 3 days ago, 99 now", "hace 3 dias 38.5, hoy 37",
+# "antier 38.5"): none of them is a time extract_times places, so the fever was stored at the text's arrival, a fever
+# of last week paged as today's, the episode's first CRS sign (SOP 4 Grading) dated now.
+_DAY_AMOUNTS = {"a": 1, "one": 1, "un": 1, "una": 1, "two": 2, "dos": 2, "three": 3, "tres": 3, "four": 4,
+                "cuatro": 4, "five": 5, "cinco": 5, "six": 6, "seis": 6, "seven": 7, "siete": 7}
+_DAYS_BACK = re.compile(
+    r"\b(?:(?P<n>\d{1,2}|an?|one|two|three|four|five|six|seven|a few|few|several|a couple(?: of)?|couple(?: of)?)"
+    r"\s+days?\s+ago|hace\s+(?P<es>\d{1,2}|una?|dos|tres|cuatro|cinco|seis|siete|unos|varios)\s+dias?"
+    r"|(?P<two>(?:the\s+)?day\s+before\s+yesterday|antier|anteayer|antes\s+de\s+ayer)"
+    r"|(?P<week>last\s+(?:week|month|weekend)|(?:la\s+)?semana\s+pasada|(?:el\s+)?mes\s+pasado))\b")
+_BEFORE_TREATMENT = re.compile(
+    r"\bbefore\s+(?:the\s+|my\s+|this\s+)?(?:infusion|treatment|shot|injection|step[-\s]?up|chemo|bispecific)"
+    r"|\bantes\s+de\s+(?:la\s+|mi\s+)?(?:infusion|inyeccion|quimio)|\bantes\s+del\s+tratamiento")
+
+
+def _days_back(words: str) -> tuple[int, str | None]:
+    """How many whole days before the text's day `words` (the fever's clause) place it, at least, and the words."""
+    m = _DAYS_BACK.search(words)
+    if m is None:
+        return 0, None
+    if m.group("two"):
+        return 2, m.group(0)
+    if m.group("week"):
+        return 1, m.group(0)  # "last week" on a Monday may be yesterday: the latest it can have been
+    amount = (m.group("n") or m.group("es") or "").strip()
+    days = int(amount) if amount.isdigit() else _DAY_AMOUNTS.get(amount, 2)  # "a few", "unos": at least two
+    return max(days, 1), m.group(0)
 
 
 def _earlier_fevers(text: str, readings: list[_Reading], current: list[_Reading],
@@ -191,17 +218,51 @@ def _earlier_fevers(text: str, readings: list[_Reading], current: list[_Reading]
     _corrected's: "101 sorry 99" has no earlier fever, 101 was a typo) that _current does not count as current, at
     or over the SOP's fever line (SOP 4 Grading: fever >= 100.4 F / 38.0 C; an earlier normal one changes nothing).
     Each with the time said beside it: the stated time in its clause nearest to it (placed, or vague words only)."""
-    earlier = [t for t in readings if t not in current and t[0] >= _FEVER_LINE_C]
+    earlier = [t for t in readings if t not in current and t[0] >= _FEVER_LINE_C
+               and not _corrected_after(text, t, readings, times) and not _HEART_BEFORE.search(text, 0, t[3])]
     if not earlier:
         return ()
     owner = _times_owned(text, readings, times)
+    cuts = [0, *(m.end() for m in _TEMP_CLAUSE.finditer(text)), len(text)]
     fevers = []
     for temp in earlier:
         said = owner.get(readings.index(temp))
+        clause = text[max(c for c in cuts if c <= temp[3]):min((c for c in cuts if c > temp[3]), default=len(text))]
+        previous_day = bool(said and said.at is None and _PREVIOUS_DAY.fullmatch(said.raw))
+        days, days_words = _days_back(clause)
+        if days:  # "101 3 days ago": no clock time said for it holds ("the day before yesterday" is no "yesterday")
+            said = None
         fevers.append(EarlierFever(temperature_c=temp[0], temperature_raw=temp[1], temperature_unit=temp[2],
-                                   taken_at=said.at if said else None, when=said.raw if said else None,
-                                   previous_day=bool(said and said.at is None and _PREVIOUS_DAY.fullmatch(said.raw))))
+                                   taken_at=said.at if said else None,
+                                   when=said.raw if said else days_words,
+                                   previous_day=previous_day or days == 1, days_back=days or int(previous_day),
+                                   before_treatment=bool(_BEFORE_TREATMENT.search(clause))))
     return tuple(fevers)
+
+
+# "heart 101 this morning, 99 now", "my heart was 101 earlier", "corazon 101 esta manana": a heart rate the vitals'
+# labels do not name (bare "heart"), never a fever said earlier (it was stored and paged as one). The current
+# temperature is read as before: only an earlier one is let go for it (SOP 4 Grading: a fever now is never read away).
+_HEART_BEFORE = re.compile(r"\b(?:heart|corazon|latidos?)(?:\s+(?:was|is|at|of|de|en|estaba|era|esta|fue))*\s*$")
+
+
+def _corrected_after(text: str, temp: _Reading, temps: list[_Reading], times: Sequence[TimeSaid]) -> bool:
+    """`temp` is taken back by the temperature right after it: only its own time words ("at 2pm", "earlier"), then a
+    correction and its few words ("101 at 2pm sorry 100 at 2pm, now 99", "101 sorry meant 100 earlier, now 99").
+    _corrected keeps such a 101 (the one after the correction is an earlier one, and a current fever is never read
+    away by an earlier one: SOP 4 Grading), but as an earlier fever it was a typo stored and paged as a fever."""
+    later = [t for t in temps if t[3] >= temp[4]]
+    if not later:
+        return False
+    gap_end = min(t[3] for t in later)
+    marks = [m for m in CORRECTION.finditer(text, temp[4], gap_end)]
+    if not marks or not BRIDGE.fullmatch(text, marks[0].end(), gap_end):
+        return False
+    before = list(text[temp[4]:marks[0].start()])
+    for said in times:  # the earlier fever's own time words may stand before the correction
+        for i in range(max(said.start, temp[4]), min(said.end, marks[0].start())):
+            before[i - temp[4]] = " "
+    return not "".join(before).strip(" ,.;:-")
 
 
 def _times_owned(text: str, temps: list[_Reading], times: Sequence[TimeSaid]) -> dict[int, TimeSaid]:

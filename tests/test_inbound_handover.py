@@ -43,6 +43,18 @@ def _inbound(clinic) -> list[tuple]:
     return stored + [(row[0], "queued", 0, 0) for row in queue.conn.execute("SELECT body FROM inbound ORDER BY id")]
 
 
+def _refusing_queue_deletes(real_queue):
+    """hand_over_queue whose connection may not DELETE from the queue (a read-only or full queue file, as the
+    scheduler meets it): texts are moved into messages and acted on, but stay in the queue."""
+    def no_deletes(clinic_):
+        queue = real_queue(clinic_)
+        if queue is not None:
+            queue.conn.set_authorizer(lambda action, table, *rest: sqlite3.SQLITE_DENY
+                                      if action == sqlite3.SQLITE_DELETE and table == "inbound" else sqlite3.SQLITE_OK)
+        return queue
+    return no_deletes
+
+
 def _queued(clinic) -> int:
     """The newest text's id in the hand-over queue (0: empty), as the scheduler's inbound thread reads it."""
     return inbound.newest_queued(inbound.hand_over_queue(clinic).conn)
@@ -772,15 +784,7 @@ def test_the_inbound_thread_does_not_spin_on_texts_it_moved_but_cannot_delete_fr
     stays; met again it is skipped. The inbound thread must not look again at once, round after round, each round
     taking the database's write lock (every webhook acting on a text itself then waits for it) and a core: it looks
     again when the queue changes or at the poll."""
-    real_queue = inbound.hand_over_queue
-
-    def no_deletes(clinic_):
-        queue = real_queue(clinic_)
-        if queue is not None:
-            queue.conn.set_authorizer(lambda action, table, *rest: sqlite3.SQLITE_DENY
-                                      if action == sqlite3.SQLITE_DELETE and table == "inbound" else sqlite3.SQLITE_OK)
-        return queue
-
+    no_deletes = _refusing_queue_deletes(inbound.hand_over_queue)
     scheduler = Runner(app.config["CRS"], Recorder())
     looks = []
     real_once = scheduler.process_inbound_once
@@ -1034,16 +1038,9 @@ def test_a_stopping_scheduler_does_not_spin_on_texts_it_moved_but_cannot_delete_
     look moves it and pages the nurse once (SOP 5 Grade 1 Home, line 64: SpO2 < 90%), but the delete fails and the
     row stays. Met again it is skipped, and counted as tried: the last looks went round forever, each taking the
     database's write lock, and SIGTERM never ended the process (a deploy waits for its kill)."""
-    real_queue = inbound.hand_over_queue
+    no_deletes = _refusing_queue_deletes(inbound.hand_over_queue)
     real_waiting = inbound.process_waiting
     looks = []
-
-    def no_deletes(clinic_):
-        queue = real_queue(clinic_)
-        if queue is not None:
-            queue.conn.set_authorizer(lambda action, table, *rest: sqlite3.SQLITE_DENY
-                                      if action == sqlite3.SQLITE_DELETE and table == "inbound" else sqlite3.SQLITE_OK)
-        return queue
 
     def counted(*args, **kwargs):
         looks.append(1)

@@ -20,7 +20,6 @@ import errno
 import logging
 import os
 import re
-import signal
 import socket
 import sqlite3
 import sys
@@ -247,7 +246,7 @@ def serve(host: str, port: int) -> None:
     if not settings["clinic"]["dashboard_url"] and not settings["sms"]["public_base_url"]:
         # nurse texts link here, not to the fallback http://localhost:5000 (`make run PORT=5001`: another service)
         settings["clinic"]["dashboard_url"] = f"http://{'localhost' if host in ('0.0.0.0', '::') else host}:{port}"
-    stop = _SigtermStop()  # before the scheduler starts: Python's default for SIGTERM would leave its lease held
+    stop = scheduler_cli.SigtermStop()  # before the scheduler starts: Python's default for SIGTERM would leave its lease held
     runner = None
     try:
         runner = start_scheduler(app) if settings["scheduler"]["enabled"] else None
@@ -278,40 +277,4 @@ def _banner(settings: dict, host: str, url: str) -> None:
     for line in _rota_not_paged(settings):
         click.echo(f"  NOT PAGED: {line} (see /dashboard/settings and /dashboard/staff)")
     click.echo("  stop with Ctrl-C")
-
-
-class _SigtermStop:
-    """SIGTERM (a service manager, `docker stop`, `kill`) stops `serve` as Ctrl-C does: Werkzeug's server ends on
-    KeyboardInterrupt and the scheduler is shut down (its lease given up, the texts handed over meanwhile acted
-    on). Python's default for SIGTERM ends the process at once, skipping that: the lease was left to lapse and a
-    text queued at the stop waited for the next scheduler. Taken from before the scheduler starts: a SIGTERM
-    during start-up is kept, and `serve` stops there, without serving. A KeyboardInterrupt is raised only while
-    the server runs: raised during the shutdown (a second SIGTERM), it cut the lease's release short and printed
-    a traceback. The handler found is put back at the end."""
-
-    def __init__(self) -> None:
-        self.requested = False
-        self.serving = False
-        self.previous = signal.signal(signal.SIGTERM, self._handle)
-
-    def _handle(self, signum: int, frame: object) -> None:
-        self.requested = True
-        if self.serving:
-            self.serving = False
-            raise KeyboardInterrupt
-
-    def serve(self, run: Callable[[], None]) -> None:
-        """`run` (the server) unless a SIGTERM came during start-up; a SIGTERM ends it as Ctrl-C does."""
-        try:
-            self.serving = True
-            if not self.requested:  # a SIGTERM during start-up: stop without serving
-                run()
-        except KeyboardInterrupt:
-            if not self.requested:  # Ctrl-C before Werkzeug's loop began: `serve` is aborted, as before
-                raise
-        finally:
-            self.serving = False
-
-    def restore(self) -> None:
-        signal.signal(signal.SIGTERM, self.previous)
 

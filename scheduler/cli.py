@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import time
+from collections.abc import Callable
 
 import click
 from flask import Flask, current_app
@@ -52,28 +53,62 @@ def scheduler_command() -> None:
     with command_clinic(settings):  # the database is there and current
         pass
     runner = Runner(settings, _gateway(current_app))
-    # SIGTERM is taken before the runner starts (Python's default during start-up ended the process with the lease
-    # held), and the runner is shut down however its start ended (a Ctrl-C there too); the handler found is put back
-    stop: list[bool] = []
-    previous = signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
+    stop = SigtermStop()  # before the runner starts: Python's default during start-up left the lease held
     try:
         runner.start()
         click.echo(f"scheduler running every {settings['scheduler']['poll_seconds']}s; Ctrl-C to stop")
-        _wait_for_signal(stop)
+        try:
+            stop.serve(_sleep_until_stopped)
+        except KeyboardInterrupt:  # Ctrl-C: stops as SIGTERM does
+            pass
     finally:
         try:
-            runner.shutdown()
+            runner.shutdown()  # however the start ended (a Ctrl-C there too)
         finally:
-            signal.signal(signal.SIGTERM, previous)
+            stop.restore()
 
 
-def _wait_for_signal(stop: list[bool]) -> None:
-    """Block until SIGTERM (a service manager stopping us: its handler appends to `stop`) or Ctrl-C."""
-    try:
-        while not stop:
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
+def _sleep_until_stopped() -> None:
+    """The scheduler command's foreground: its threads work; this waits for SIGTERM or Ctrl-C (SigtermStop)."""
+    while True:
+        time.sleep(0.5)
+
+
+class SigtermStop:
+    """SIGTERM (a service manager, `docker stop`, `kill`) stops `serve` and `scheduler` as Ctrl-C does: Werkzeug's
+    server (or the scheduler command's wait) ends on KeyboardInterrupt and the scheduler is shut down (its lease given up, the texts handed over meanwhile acted
+    on). Python's default for SIGTERM ends the process at once, skipping that: the lease was left to lapse and a
+    text queued at the stop waited for the next scheduler. Taken from before the scheduler starts: a SIGTERM
+    during start-up is kept, and `serve` stops there, without serving. A KeyboardInterrupt is raised only while
+    the server runs: raised during the shutdown (a second SIGTERM), it cut the lease's release short and printed
+    a traceback. The handler found is put back at the end."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.serving = False
+        self.previous = signal.signal(signal.SIGTERM, self._handle)
+
+    def _handle(self, signum: int, frame: object) -> None:
+        self.requested = True
+        if self.serving:
+            self.serving = False
+            raise KeyboardInterrupt
+
+    def serve(self, run: Callable[[], None]) -> None:
+        """`run` (the server) unless a SIGTERM came during start-up; a SIGTERM ends it as Ctrl-C does."""
+        try:
+            self.serving = True
+            if not self.requested:  # a SIGTERM during start-up: stop without serving
+                run()
+        except KeyboardInterrupt:
+            if not self.requested:  # Ctrl-C before Werkzeug's loop began: `serve` is aborted, as before
+                raise
+        finally:
+            self.serving = False
+
+    def restore(self) -> None:
+        """Put back the SIGTERM handler found when this was made."""
+        signal.signal(signal.SIGTERM, self.previous)
 
 
 def init_app(app: Flask) -> None:

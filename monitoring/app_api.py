@@ -3,6 +3,7 @@ section 5). `patient` is the caller's row of `patients` (the app's bearer token 
 caller's: `now` is aware UTC, read once per request."""
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -126,8 +127,6 @@ def _request_hash(endpoint: str, body: object) -> str:
     """What a key was first sent with: the endpoint and the body, as canonical JSON (key order, spacing and how a
     number is written do not count: 1000 and 1000.0 mg are one dose, and an app whose retry serialises its report
     again, a float now, was refused 422 as another report)."""
-    import hashlib
-
     return hashlib.sha256(dumps({"endpoint": endpoint, "body": _same_numbers(body)}).encode()).hexdigest()
 
 
@@ -200,9 +199,8 @@ def _schedule_as_of_now(clinic: Clinic, patient: Patient, episode: Episode | Non
 def _keep_answer(clinic: Clinic, patient: Patient, key: str | None, endpoint: str, body: object,
                  answer: dict[str, Any], now: datetime) -> None:
     """Keep `answer` under the patient's `key` (nothing without one), in the caller's transaction, and forget every
-    patient's keys older than IDEMPOTENCY_KEEP (idempotency_keys_created: the few older than a day are a range):
-    forgotten only at the owner's next keyed report, a patient whose monitoring ended kept their stored answers
-    for good."""
+    patient's keys older than IDEMPOTENCY_KEEP (idempotency_keys_created: the few older than a day are a range), so
+    the answers kept for a patient whose monitoring ended go too, not only at their owner's next keyed report."""
     if key is None:
         return
     clinic.db.execute("DELETE FROM idempotency_keys WHERE created_at < ?", [to_text(now - IDEMPOTENCY_KEEP)])

@@ -933,14 +933,19 @@ IMPLAUSIBLE_FIELDS = {"temperature": "temperature_c", "blood_pressure": "systoli
 def _reading_values(parsed: Parsed) -> dict[str, Any]:
     """The reading's values for care.record_reading: the VITALS fields, the temperature as given and its
     unit, the symptoms said and denied, and the fields whose value was implausible."""
-    given = re.search(r"\d+(?:[.,]\d+)?", parsed.temperature_raw or "")
     return {
         **{field: getattr(parsed, field) for field in care.VITALS},
         "temperature_unit": parsed.temperature_unit,
-        "temperature_given": float(given.group(0).replace(",", ".")) if given else None,
+        "temperature_given": _given(parsed.temperature_raw),
         "symptoms": parsed.symptoms, "denied_symptoms": parsed.denied_symptoms,
         "implausible": {IMPLAUSIBLE_FIELDS.get(name, name) for name in parsed.implausible},
     }
+
+
+def _given(raw: str | None) -> float | None:
+    """The temperature's number as the patient wrote it ("101.2 f" -> 101.2, "38,5" -> 38.5), unit aside."""
+    given = re.search(r"\d+(?:[.,]\d+)?", raw or "")
+    return float(given.group(0).replace(",", ".")) if given else None
 
 
 def _earlier_fevers(clinic: Clinic, parsed: Parsed, arrived: datetime) -> tuple[care.EarlierFever, ...]:
@@ -966,10 +971,9 @@ def _earlier_fevers(clinic: Clinic, parsed: Parsed, arrived: datetime) -> tuple[
             # the untimed one can have been too; stored beside it, one fever was two readings of the same minute
             continue
         at = latest if fever.taken_at is None else min(arrived, fever.taken_at.astimezone(UTC))
-        given = re.search(r"\d+(?:[.,]\d+)?", fever.temperature_raw)
         fevers.append(care.EarlierFever(
             temperature_c=fever.temperature_c, taken_at=at, timed=fever.taken_at is not None, said=fever.when or "",
-            temperature_given=float(given.group(0).replace(",", ".")) if given else None,
+            temperature_given=_given(fever.temperature_raw),
             temperature_unit=fever.temperature_unit,
             whole_day=fever.taken_at is None and bool(fever.days_back or fever.previous_day)))
     return tuple(fevers)

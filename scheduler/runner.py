@@ -117,7 +117,7 @@ class Runner:
         self.inbound_queue_version: int | None = None  # _queue_changed's last reading
         self.renewed_at = -RENEW_SECONDS  # time.monotonic of the inbound thread's last try at the lease
         self.holding = False  # what that try found
-        self.acted_at: float | None = None  # time.monotonic when the inbound thread last acted on a text
+        self.acted_at = -INBOUND_BUSY_SECONDS  # time.monotonic when the inbound thread last acted on a text
         self.pass_started: float | None = None  # time.monotonic when the run's pass in progress took the lease
 
     def run_once(self) -> dict[str, int] | None:
@@ -269,9 +269,9 @@ class Runner:
         INBOUND_LOOK_SECONDS while texts keep coming, else INBOUND_IDLE_LOOK_SECONDS: _queue_changed), the watch or
         a wakeup sees them, and at least every poll; a failure is logged, and the next look opens a new connection."""
         poll = float(self.config["scheduler"]["poll_seconds"])
-        looked, acted = time.monotonic(), -INBOUND_BUSY_SECONDS  # acted: when it last acted on a text
+        looked = time.monotonic()
         while not self.stopped.is_set():
-            busy = time.monotonic() - acted < INBOUND_BUSY_SECONDS
+            busy = time.monotonic() - self.acted_at < INBOUND_BUSY_SECONDS
             pause = INBOUND_LOOK_SECONDS if busy else INBOUND_IDLE_LOOK_SECONDS
             if not self.texts_waiting.wait(pause) and time.monotonic() - looked < poll:
                 try:
@@ -285,7 +285,7 @@ class Runner:
             looked = time.monotonic()
             try:
                 if self._act_on_queue():
-                    acted = self.acted_at = time.monotonic()
+                    self.acted_at = time.monotonic()
             except Exception:
                 log.exception("acting on texts handed over by the webhooks failed; the next look tries again")
                 self._close_inbound()
@@ -297,16 +297,12 @@ class Runner:
         queue fails (a read-only or full queue file) are met again and skipped, and looking again at once would
         take the database's write lock round after round (each webhook acting on a text itself waits for it); the
         next look comes when the queue changes, or at the poll. Returns whether it acted on any."""
-        acted, oldest = False, self._oldest_queued()
+        acted, oldest = False, _oldest_queued(self.inbound_clinic)
         while not self.stopped.is_set() and self.process_inbound_once():
-            acted, before, oldest = True, oldest, self._oldest_queued()
+            acted, before, oldest = True, oldest, _oldest_queued(self.inbound_clinic)
             if oldest is None or oldest == before:  # none left, or those left were met already
                 break
         return acted
-
-    def _oldest_queued(self) -> str | None:
-        """The oldest text in the inbound thread's hand-over queue connection (_oldest_queued)."""
-        return _oldest_queued(self.inbound_clinic)
 
     def _queue_changed(self) -> bool:
         """Whether a webhook committed to the hand-over queue since the inbound thread last asked (the PRAGMA
@@ -411,7 +407,7 @@ class Runner:
             return
         try:
             if held:  # webhooks hand texts over while texts keep coming: they may still commit one, so look longer
-                recently = self.acted_at is not None and time.monotonic() - self.acted_at < INBOUND_BUSY_SECONDS
+                recently = time.monotonic() - self.acted_at < INBOUND_BUSY_SECONDS
                 _act_on_last_texts(clinic, LAST_LOOK_SECONDS if recently else 0.0)
         finally:
             clinic.db.close()

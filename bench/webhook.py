@@ -13,8 +13,8 @@ number reaches the flood limit (30 a minute) or the reply budget: every text is 
 deferred count printed must be 0. The signature-only floor is a bare Flask endpoint that validates the
 same Twilio signature and answers empty TwiML. The durable floor does that and then makes as many
 fsync'd commits (WAL, synchronous=FULL, a kept connection per worker, as crswatch) as crswatch makes per
-text, counted by tracing crswatch's workers and scheduler in its first closed loop (a fraction: one more
-commit for that share of the floor's texts). The load generator runs
+text, counted by tracing crswatch's workers and scheduler in a closed loop of their own before the rounds (a
+fraction: one more commit for that share of the floor's texts; the crswatch measured is untraced, as deployed). The load generator runs
 in its own processes (threads over http.client, one connection per request as Twilio does): closed loop
 at `--concurrency` for throughput, then open loop at a fixed `--rate` for tail latency (measured from
 each request's scheduled time, so queueing counts). The generator shares the machine's cores with the
@@ -117,28 +117,36 @@ def durable_floor_app():
 
 
 def count_commits(tag: str) -> None:
-    """Count this process's COMMITs on every SQLite connection it opens from now on (a trace callback), written
-    to BENCH_COUNTS/<tag>.<pid> every 20 commits and at exit: the commits crswatch makes per text in the served
-    run, its web workers' and its scheduler's."""
+    """Count this process's fsync'd COMMITs on every SQLite connection it opens from now on (a trace callback),
+    written to BENCH_COUNTS/<tag>.<pid> every 20 commits and at exit: the commits crswatch makes per text in the
+    served run, its web workers' and its scheduler's. A commit made while its connection's `PRAGMA synchronous`
+    is NORMAL or OFF (the hand-over queue's deletes) is not fsync'd, and not counted."""
     import atexit
+    import re
     import sqlite3
 
     counted = [0]
     path = os.path.join(os.environ["BENCH_COUNTS"], f"{tag}.{os.getpid()}")
     real_connect = sqlite3.connect
+    synchronous = re.compile(r"PRAGMA\s+synchronous\s*=\s*(\w+)", re.IGNORECASE)
 
     def flush() -> None:
         with open(path, "w") as handle:
             handle.write(str(counted[0]))
 
-    def on_statement(sql: str) -> None:
-        if sql.strip().upper() == "COMMIT":
-            counted[0] += 1
-            if counted[0] % 20 == 0:
-                flush()
-
     def traced(*args, **kwargs):
         conn = real_connect(*args, **kwargs)
+        fsyncs = [True]  # store.connect sets synchronous = FULL
+
+        def on_statement(sql: str) -> None:
+            statement = sql.strip().upper()
+            if statement == "COMMIT" and fsyncs[0]:
+                counted[0] += 1
+                if counted[0] % 20 == 0:
+                    flush()
+            elif statement.startswith("PRAGMA") and (setting := synchronous.match(statement)):
+                fsyncs[0] = setting.group(1) not in ("NORMAL", "OFF", "0", "1")
+
         conn.set_trace_callback(on_statement)
         return conn
 
@@ -163,13 +171,37 @@ def counted_commits(folder: str) -> int:
     return total
 
 
-def start_scheduler(env: dict, log_path: str, db_path: str) -> subprocess.Popen:
+def count_served_commits(env: dict, log_path: str, db_path: str, port: int, phones: list[str], processes: int,
+                         threads: int, inline: bool, seconds: float = 4.0) -> float:
+    """crswatch's fsync'd commits a text served (every process of it: web workers and scheduler), counted over a
+    closed loop of `seconds` after a warm-up, in processes traced for it (count_commits) and stopped after; the
+    rounds then measure crswatch untraced. The texts it sends stay in the database, as the rounds' do."""
+    counts = env["BENCH_COUNTS"]
+    scheduler = None if inline else start_scheduler(env, log_path, db_path, counted=True)
+    server = start_gunicorn("webhook:traced_crswatch()", port, 2, env, log_path)
+    try:
+        run_load("closed", port, phones, 2.0, processes, threads, 0, "wcount")  # warm up
+        print(f"  counting crswatch's commits a text: closed loop, {seconds:g} s ...", flush=True)
+        done_before, _ = processed(db_path)
+        commits_before = counted_commits(counts)
+        run_load("closed", port, phones, seconds, processes, threads, 0, "ccount")
+        done_after, _ = processed(db_path)
+    finally:
+        stop(server)  # each process writes its count as it exits
+        if scheduler is not None:
+            stop(scheduler)
+    return (counted_commits(counts) - commits_before) / max(1, done_after - done_before)
+
+
+def start_scheduler(env: dict, log_path: str, db_path: str, counted: bool = False) -> subprocess.Popen:
     """crswatch's scheduler in its own process (`flask --app app scheduler`, the recommended deployment), its
-    commits counted; returns once it holds its lease, so the webhooks hand it their texts."""
+    commits counted when `counted` (count_commits); returns once it holds its lease, so the webhooks hand it their
+    texts."""
     import sqlite3
 
     log = open(log_path, "a")  # noqa: SIM115 (the scheduler writes to it until stop())
-    scheduler = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--scheduler"], env=env, stdout=log,
+    scheduler = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--scheduler"]
+                                 + (["--count-commits"] if counted else []), env=env, stdout=log,
                                  stderr=log, cwd=ROOT, start_new_session=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -703,10 +735,12 @@ def main() -> None:
     options.add_argument("--inline", action="store_true",
                          help="crswatch without its scheduler's process: each text acted on in its request (as before "
                               "issue 19's hand-over, and as `serve` does), for comparison")
-    options.add_argument("--scheduler", action="store_true", help=argparse.SUPPRESS)  # crswatch's, commits counted
+    options.add_argument("--scheduler", action="store_true", help=argparse.SUPPRESS)  # crswatch's
+    options.add_argument("--count-commits", action="store_true", help=argparse.SUPPRESS)  # with --scheduler
     args = options.parse_args()
     if args.scheduler:
-        count_commits("scheduler")
+        if args.count_commits:
+            count_commits("scheduler")
         from flask.cli import main as flask_main
 
         sys.argv = ["flask", "--app", "app", "scheduler"]
@@ -727,12 +761,15 @@ def main() -> None:
         db_path = os.path.join(folder, "bench.db")
         env = {**os.environ, "CRS_CONFIG": config_path, "BENCH_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
                "BENCH_FLOOR_DB": os.path.join(folder, "floor.db"), "BENCH_COUNTS": counts}
-        commits = 0.0  # crswatch's commits a text, counted in its first closed loop (it runs before the floors)
         log_path = os.path.join(folder, "gunicorn.log")
         processes = 2
         threads = max(1, args.concurrency // processes)
         half = args.seconds / 2
-        servers = (("crswatch", "webhook:traced_crswatch()"), ("sig floor", "webhook:floor_app()"),
+        # crswatch's commits a text, counted before the rounds in processes traced for it (count_commits), so the
+        # crswatch measured runs as deployed: the trace's Python call on every statement cost it about 7% of its CPU
+        commits = count_served_commits(env, log_path, db_path, port, phones, processes, threads, args.inline,
+                                       seconds=max(4.0, half / args.rounds))
+        servers = (("crswatch", "app:create_app()"), ("sig floor", "webhook:floor_app()"),
                    ("dur floor", "webhook:durable_floor_app()"))
         # In rounds, the order reversed every other round (A B C, C B A, ...): on a shared machine a
         # neighbour's load drifts, and one server measured only first and another only last would take it
@@ -752,7 +789,6 @@ def main() -> None:
                     print(f"  round {round_number + 1}, {label}: closed loop, {args.concurrency} in flight, "
                           f"{part:g} s; open loop at {args.rate:g}/s, {part:g} s ...", flush=True)
                     done_before, started = processed(db_path) if ours else (0, time.monotonic())
-                    commits_before, texts_before = counted_commits(counts), done_before
                     cpu_before, ticks_before = server_cpu(server, scheduler), machine_ticks()
                     scheduler_before = server_cpu(scheduler) if scheduler is not None else 0.0
                     closed = run_load("closed", port, phones, part, processes, threads, 0, f"c{tag}")
@@ -761,8 +797,6 @@ def main() -> None:
                         closed["seconds"] = finished - started
                         closed["rps"] = (done_after - done_before) / closed["seconds"]
                         closed["drain"] = finished - started - part
-                        if round_number == 0:
-                            commits = (counted_commits(counts) - commits_before) / max(1, done_after - texts_before)
                     ticks_after = machine_ticks()
                     closed.update(scheduler_cpu=(server_cpu(scheduler) - scheduler_before) if scheduler else 0.0,
                                   cpu=server_cpu(server, scheduler) - cpu_before,
@@ -800,7 +834,7 @@ def main() -> None:
              else "crswatch's scheduler runs in its own process (its CPU counted with the server's) and acts on the "
                   "texts the webhooks hand it; ")
           + f"crswatch makes "
-          f"{commits:.2f} fsync'd commits a text (traced in its first closed loop, every process of it), and so "
+          f"{commits:.2f} fsync'd commits a text (traced before the rounds, every process of it), and so "
           f"does the durable floor (one more commit for that share of its texts)")
     print(f"{'server':<10}{'closed loop: req/s':>19}{'p50 ms':>9}{'p99 ms':>9}{'CPU ms':>8}{'gen ms':>8}"
           f"{'cores busy':>12}{'errors':>8}"

@@ -7,16 +7,18 @@ from __future__ import annotations
 import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from conftest import NURSES, PATIENT_PHONE, START, texts_to
 from test_scheduler import Recorder
 
+import scheduler.runner as runner_module
 from monitoring import inbound, lease
 from monitoring.clinic import open_clinic
 from monitoring.store import to_text, transaction
 from scheduler.jobs import run_due_work
-from scheduler.runner import RENEW_SECONDS, Runner
+from scheduler.runner import INBOUND_GATHER_SECONDS, RENEW_SECONDS, Runner
 
 
 @pytest.fixture
@@ -1173,3 +1175,49 @@ def test_a_stopping_scheduler_leaves_the_texts_to_the_scheduler_that_took_its_le
     scheduler.shutdown()
     assert len(looks) <= 1
     assert clinic.db.execute("SELECT holder FROM leases").fetchone()[0] == "standby-host:2"
+
+
+def test_texts_a_burst_brings_within_the_gather_window_are_taken_in_one_look(app, patient, phone, clinic, client,
+                                                                             admin_token, monkeypatch):
+    """Issue 19: while texts keep coming, the inbound thread looks at most every INBOUND_GATHER_SECONDS (from the
+    start of its last look that took texts), so a burst's texts share a transaction and its fsync'd commit; a text
+    after a quiet spell is taken at once. The red flag among them still pages (SOP 5 Grade 1 Home, line 64: SpO2 <
+    90%). The thread's clock and its waits are the test's (no real time passes)."""
+    clock, waits, looks = [100.0], [], []
+    monkeypatch.setattr(runner_module, "time", SimpleNamespace(monotonic=lambda: clock[0], sleep=time.sleep))
+    scheduler = Runner(app.config["CRS"], Recorder())
+
+    def wait(seconds):  # the gather's wait: the burst's texts arrive meanwhile
+        waits.append(round(seconds, 6))
+        clock[0] += seconds
+        return False
+
+    real_once = scheduler.process_inbound_once
+
+    def counted():
+        looks.append(real_once())
+        clock[0] += 0.004  # each look takes a moment
+        return looks[-1]
+
+    try:
+        _scheduler_holds_lease(clinic, holder=scheduler.holder)
+        monkeypatch.setattr(scheduler.stopped, "wait", wait)
+        monkeypatch.setattr(scheduler, "process_inbound_once", counted)
+        phone.text("98.6")
+        assert scheduler._act_on_queue() is True
+        assert (waits, looks) == ([], [1])  # the first text of a burst: taken at once
+        clock[0] += 0.005
+        phone.text("98.7")
+        phone.text("o2 85")
+        waits.clear(), looks.clear()
+        assert scheduler._act_on_queue() is True
+        assert waits == [round(INBOUND_GATHER_SECONDS - 0.009, 6)]  # the rest of the window since the last look
+        assert looks == [2]  # both texts in one look
+        assert [m["kind"] for m in texts_to(client, admin_token, NURSES[0])] == ["alert"]
+        clock[0] += 1.0  # a quiet spell
+        phone.text("98.6")
+        waits.clear(), looks.clear()
+        assert scheduler._act_on_queue() is True
+        assert (waits, looks) == ([], [1])
+    finally:
+        scheduler._close_inbound()

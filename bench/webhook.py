@@ -14,8 +14,8 @@ deferred count printed must be 0. The signature-only floor is a bare Flask endpo
 same Twilio signature and answers empty TwiML. The durable floor does that and then makes as many
 fsync'd commits (WAL, synchronous=FULL, a kept connection per worker, as crswatch) as crswatch makes per
 text, counted by tracing crswatch's workers and scheduler in a closed loop of their own before the rounds (a
-fraction: one more commit for that share of the floor's texts; the crswatch measured is untraced, as deployed). The load generator runs
-in its own processes (threads over http.client, one connection per request as Twilio does): closed loop
+fraction: one more commit for that share of the floor's texts; the crswatch measured is untraced, as
+deployed). The load generator runs in its own processes (threads over http.client, one connection per request as Twilio does): closed loop
 at `--concurrency` for throughput, then open loop at a fixed `--rate` for tail latency (measured from
 each request's scheduled time, so queueing counts). The generator shares the machine's cores with the
 server. Each server's time is split into `--rounds` (default 2), the order of the servers reversed every
@@ -35,6 +35,7 @@ import http.client
 import multiprocessing
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -116,41 +117,51 @@ def durable_floor_app():
     return app
 
 
-def count_commits(tag: str) -> None:
-    """Count this process's fsync'd COMMITs on every SQLite connection it opens from now on (a trace callback),
-    written to BENCH_COUNTS/<tag>.<pid> every 20 commits and at exit: the commits crswatch makes per text in the
-    served run, its web workers' and its scheduler's. A commit made while its connection's `PRAGMA synchronous`
-    is NORMAL or OFF (the hand-over queue's deletes) is not fsync'd, and not counted."""
-    import atexit
-    import re
+_SYNCHRONOUS = re.compile(r"PRAGMA\s+synchronous\s*=\s*(\w+)", re.IGNORECASE)
+
+
+def traced_connect(counted: list[int], on_count=None):
+    """A stand-in for sqlite3.connect whose connections add their fsync'd COMMITs to counted[0] (a trace callback),
+    calling `on_count()` after each. A commit made while its connection's `PRAGMA synchronous` is NORMAL or OFF (the
+    hand-over queue's deletes) is not fsync'd, and not counted; store.connect sets FULL."""
     import sqlite3
 
-    counted = [0]
-    path = os.path.join(os.environ["BENCH_COUNTS"], f"{tag}.{os.getpid()}")
     real_connect = sqlite3.connect
-    synchronous = re.compile(r"PRAGMA\s+synchronous\s*=\s*(\w+)", re.IGNORECASE)
-
-    def flush() -> None:
-        with open(path, "w") as handle:
-            handle.write(str(counted[0]))
 
     def traced(*args, **kwargs):
         conn = real_connect(*args, **kwargs)
-        fsyncs = [True]  # store.connect sets synchronous = FULL
+        fsyncs = [True]
 
         def on_statement(sql: str) -> None:
             statement = sql.strip().upper()
             if statement == "COMMIT" and fsyncs[0]:
                 counted[0] += 1
-                if counted[0] % 20 == 0:
-                    flush()
-            elif statement.startswith("PRAGMA") and (setting := synchronous.match(statement)):
+                if on_count is not None:
+                    on_count()
+            elif statement.startswith("PRAGMA") and (setting := _SYNCHRONOUS.match(statement)):
                 fsyncs[0] = setting.group(1) not in ("NORMAL", "OFF", "0", "1")
 
         conn.set_trace_callback(on_statement)
         return conn
 
-    sqlite3.connect = traced
+    return traced
+
+
+def count_commits(tag: str) -> None:
+    """Count this process's fsync'd COMMITs on every SQLite connection it opens from now on (traced_connect),
+    written to BENCH_COUNTS/<tag>.<pid> every 20 commits and at exit: the commits crswatch makes per text in the
+    served run, its web workers' and its scheduler's."""
+    import atexit
+    import sqlite3
+
+    counted = [0]
+    path = os.path.join(os.environ["BENCH_COUNTS"], f"{tag}.{os.getpid()}")
+
+    def flush() -> None:
+        with open(path, "w") as handle:
+            handle.write(str(counted[0]))
+
+    sqlite3.connect = traced_connect(counted, lambda: flush() if counted[0] % 20 == 0 else None)
     atexit.register(flush)
 
 
@@ -171,14 +182,14 @@ def counted_commits(folder: str) -> int:
     return total
 
 
-def count_served_commits(env: dict, log_path: str, db_path: str, port: int, phones: list[str], processes: int,
-                         threads: int, inline: bool, seconds: float = 4.0) -> float:
+def count_served_commits(env: dict, log_path: str, db_path: str, port: int, phones: list[str], workers: int,
+                         processes: int, threads: int, inline: bool, seconds: float = 4.0) -> float:
     """crswatch's fsync'd commits a text served (every process of it: web workers and scheduler), counted over a
     closed loop of `seconds` after a warm-up, in processes traced for it (count_commits) and stopped after; the
     rounds then measure crswatch untraced. The texts it sends stay in the database, as the rounds' do."""
     counts = env["BENCH_COUNTS"]
     scheduler = None if inline else start_scheduler(env, log_path, db_path, counted=True)
-    server = start_gunicorn("webhook:traced_crswatch()", port, 2, env, log_path)
+    server = start_gunicorn("webhook:traced_crswatch()", port, workers, env, log_path)
     try:
         run_load("closed", port, phones, 2.0, processes, threads, 0, "wcount")  # warm up
         print(f"  counting crswatch's commits a text: closed loop, {seconds:g} s ...", flush=True)
@@ -336,13 +347,7 @@ def commits_per_text(config_path: str, phones: list[str], samples: int = 60) -> 
     copy.close()
     counted = [0]
     real_connect = sqlite3.connect
-
-    def traced(*args, **kwargs):
-        conn = real_connect(*args, **kwargs)
-        conn.set_trace_callback(lambda sql: counted.__setitem__(0, counted[0] + (sql.strip().upper() == "COMMIT")))
-        return conn
-
-    sqlite3.connect = traced
+    sqlite3.connect = traced_connect(counted)
     try:
         app = create_app({"database": {"path": os.path.join(folder, "bench.db")}, "scheduler": {"enabled": False},
                           "sms": {"backend": "outbox", "from_number": FROM_NUMBER,
@@ -585,7 +590,6 @@ def profile(texts: int, top: int) -> None:
     import collections
     import cProfile
     import pstats
-    import re
     import sqlite3
 
     from twilio.request_validator import RequestValidator
@@ -767,8 +771,8 @@ def main() -> None:
         half = args.seconds / 2
         # crswatch's commits a text, counted before the rounds in processes traced for it (count_commits), so the
         # crswatch measured runs as deployed: the trace's Python call on every statement cost it about 7% of its CPU
-        commits = count_served_commits(env, log_path, db_path, port, phones, processes, threads, args.inline,
-                                       seconds=max(4.0, half / args.rounds))
+        commits = count_served_commits(env, log_path, db_path, port, phones, args.workers, processes, threads,
+                                       args.inline, seconds=max(4.0, half / args.rounds))
         servers = (("crswatch", "app:create_app()"), ("sig floor", "webhook:floor_app()"),
                    ("dur floor", "webhook:durable_floor_app()"))
         # In rounds, the order reversed every other round (A B C, C B A, ...): on a shared machine a

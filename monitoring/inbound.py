@@ -385,7 +385,8 @@ def _queue_text(queue: Database, *, sender: str, to: str, body: str, sid: str, m
     with transaction(queue):
         rows = queue.conn.execute(
             "INSERT INTO inbound (sid, from_number, to_number, body, media_count, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sid) DO NOTHING RETURNING id", [sid, sender, to, body, media, stamp]).fetchall()
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sid) DO NOTHING RETURNING id",
+            [sid, sender, to, body, media, stamp]).fetchall()
     return Received(None, not rows, queued=int(rows[0][0]) if rows else None)
 
 
@@ -942,9 +943,12 @@ def _reading_values(parsed: Parsed) -> dict[str, Any]:
     }
 
 
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+
+
 def _given(raw: str | None) -> float | None:
     """The temperature's number as the patient wrote it ("101.2 f" -> 101.2, "38,5" -> 38.5), unit aside."""
-    given = re.search(r"\d+(?:[.,]\d+)?", raw or "")
+    given = _NUMBER.search(raw or "")
     return float(given.group(0).replace(",", ".")) if given else None
 
 

@@ -76,8 +76,8 @@ def _sleep_until_stopped() -> None:
 
 class SigtermStop:
     """SIGTERM (a service manager, `docker stop`, `kill`) stops `serve` and `scheduler` as Ctrl-C does: Werkzeug's
-    server (or the scheduler command's wait) ends on KeyboardInterrupt and the scheduler is shut down (its lease given up, the texts handed over meanwhile acted
-    on). Python's default for SIGTERM ends the process at once, skipping that: the lease was left to lapse and a
+    server (or the scheduler command's wait) ends on KeyboardInterrupt and the scheduler is shut down (its lease
+    given up, the texts handed over meanwhile acted on). Python's default for SIGTERM ends the process at once, skipping that: the lease was left to lapse and a
     text queued at the stop waited for the next scheduler. Taken from before the scheduler starts: a SIGTERM
     during start-up is kept, and `serve` stops there, without serving. A KeyboardInterrupt is raised only while
     the server runs: raised during the shutdown (a second SIGTERM), it cut the lease's release short and printed

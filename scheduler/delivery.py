@@ -189,9 +189,9 @@ def deliver_due(clinic: Clinic, gateway: Gateway, limiter: RateLimiter | None = 
 def _next_in_slot(clinic: Clinic, limiter: RateLimiter, row: Message, handled: set[int],
                   grounded: Collection[str] = ()) -> Message:
     """Wait for the slot of `row`'s sender and return the row to send: `row` (a more urgent one for its sender,
-    queued meanwhile, takes the slot at the claim: _claim); or, while the wait lasts, another row that may go at once: a more urgent one for
-    another sender whose slot is free (a page from the pager number, `[sms] pager_number`, while the main number
-    paces a burst of prompts) or a page or call borrowing its sender's next slot (BORROW_SLOTS); and while the
+    queued meanwhile, takes the slot at the claim: _claim); or, while the wait lasts, another row that may go at
+    once: a more urgent one for another sender whose slot is free (a page from the pager number, `[sms]
+    pager_number`, while the main number paces a burst of prompts) or a page or call borrowing its sender's next slot (BORROW_SLOTS); and while the
     pager number waits, any row from the main number whose slot is free (a patient's urgent reply behind a
     flood of pages: a row for another sender never delays the pager's). A page or call `row` borrows too, so it
     waits only while its sender is BORROW_SLOTS ahead. A row passed over stays queued and is read again with

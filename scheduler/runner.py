@@ -182,8 +182,9 @@ class Runner:
         when the database changed since the last look (PRAGMA data_version, which moves with every other
         connection's commit, the run's own too): a page, a call or a reply to a person due that is newer than any
         the watch woke the run for (outbox.newest_reply_or_page_due) wakes the run; a text committed to the
-        hand-over queue wakes the inbound thread (_watch_queue). Rows the run has seen and left queued (an outage stops a pass after a few failures) wait for the poll: a run's commits
-        must not wake the next run, pass after pass through an outage's backlog. Returns whether it woke it."""
+        hand-over queue wakes the inbound thread (_watch_queue). Rows the run has seen and left queued (an outage
+        stops a pass after a few failures) wait for the poll: a run's commits must not wake the next run, pass after
+        pass through an outage's backlog. Returns whether it woke it."""
         path = self.config["database"]["path"]
         identity = file_identity(path)
         if self.watched is not None and identity != self.watched_file:  # a file restored in place: look at it
@@ -301,10 +302,10 @@ class Runner:
     def _act_on_queue(self) -> bool:
         """process_inbound_once, again while a look took texts out of the hand-over queue (a backlog past
         INBOUND_PER_LOOK), each look INBOUND_GATHER_SECONDS at least after the start of the last that took any (a
-        burst's texts gather meanwhile), not while the queue's oldest text stays where it was: texts moved whose delete from the
-        queue fails (a read-only or full queue file) are met again and skipped, and looking again at once would
-        take the database's write lock round after round (each webhook acting on a text itself waits for it); the
-        next look comes when the queue changes, or at the poll. Returns whether it acted on any."""
+        burst's texts gather meanwhile), not while the queue's oldest text stays where it was: texts moved whose
+        delete from the queue fails (a read-only or full queue file) are met again and skipped, and looking again at
+        once would take the database's write lock round after round (each webhook acting on a text itself waits for
+        it); the next look comes when the queue changes, or at the poll. Returns whether it acted on any."""
         acted, oldest = False, _oldest_queued(self.inbound_clinic)
         while not self.stopped.is_set():
             gathering = self.took_at + INBOUND_GATHER_SECONDS - time.monotonic()

@@ -146,6 +146,17 @@ def test_serving_process_rules(monkeypatch):
         assert app_module._serving_process() is True  # its child serves
 
 
+def _within_20_s(db, count_sql: str) -> int:
+    """The count `count_sql` reads once it is not 0, or 0 after 20 s: a child process's work, on its own (real)
+    clock, polled every 0.2 s (only the wait is timed, never asserted)."""
+    deadline = time.monotonic() + 20
+    count = 0
+    while time.monotonic() < deadline and not count:
+        count = db.execute(count_sql).fetchone()[0]
+        time.sleep(0.2)
+    return int(count)
+
+
 def test_scheduler_command_runs_as_its_own_process(tmp_path):
     """`flask --app app scheduler`, as beside gunicorn: it sends due prompts and stops cleanly on SIGTERM.
 
@@ -176,12 +187,7 @@ def test_scheduler_command_runs_as_its_own_process(tmp_path):
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         db = sqlite3.connect(db_path)
-        deadline = time.monotonic() + 20
-        sent = 0
-        while time.monotonic() < deadline and not sent:
-            sent = db.execute("SELECT COUNT(*) FROM messages WHERE kind = 'prompt' AND status = 'sent'").fetchone()[0]
-            time.sleep(0.2)
-        assert sent == 1
+        assert _within_20_s(db, "SELECT COUNT(*) FROM messages WHERE kind = 'prompt' AND status = 'sent'") == 1
     finally:
         process.send_signal(signal.SIGTERM)
         output = process.communicate(timeout=20)[0]
@@ -216,12 +222,7 @@ def test_serve_stops_on_sigterm_as_on_ctrl_c(tmp_path):
                                cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         db = sqlite3.connect(db_path)
-        deadline = time.monotonic() + 20
-        held = 0
-        while time.monotonic() < deadline and not held:
-            held = db.execute("SELECT COUNT(*) FROM leases").fetchone()[0]
-            time.sleep(0.2)
-        assert held == 1  # its scheduler runs
+        assert _within_20_s(db, "SELECT COUNT(*) FROM leases") == 1  # its scheduler runs
     finally:
         process.send_signal(signal.SIGTERM)
         output = process.communicate(timeout=30)[0]

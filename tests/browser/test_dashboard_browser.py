@@ -216,3 +216,28 @@ def test_no_page_scrolls_sideways_on_a_phone(page, live, width):
     send.click()
     page.locator("#conversation .bubble-in", has_text="37.0").last.wait_for()
     assert not page.console_errors
+
+
+@pytest.mark.parametrize("width", [320, 1280])
+def test_a_fever_said_as_earlier_reads_on_the_patient_page_at_phone_and_desktop_widths(page, live, width):
+    """The timeline's longest reading label (an untimed fever said as earlier: its words, and that it is shown at
+    the latest it can have been) wraps inside the screen at 320 px, and the page is screenshotted for a person."""
+    seed_a_febrile_night(live)
+    clinic = live.clinic()
+    try:
+        receive_sms(clinic, sender="+15555550187", to="+15555550123", body="fever 101.5 earlier, now 99",
+                    sid="SIMEARLIER1")
+        patient_id = clinic.db.execute("SELECT id FROM patients WHERE phone = '+15555550187'").fetchone()[0]
+    finally:
+        clinic.db.close()
+    sign_in(page)
+    page.set_viewport_size({"width": width, "height": 740 if width < 1000 else DESKTOP["height"]})
+    page.goto(f"/dashboard/patients/{patient_id}")
+    label = page.locator(".tl-kind", has_text="said as earlier")
+    expect(label).to_have_count(1)
+    expect(label).to_contain_text('"earlier"; no time given, shown at the latest it can have been')
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"the patient page at {width}px is {overflow}px wider than the screen: {page.evaluate(WIDEST)}"
+    label.scroll_into_view_if_needed()
+    screenshot(page, f"earlier-fever-{width}")
+    assert not page.console_errors

@@ -6,15 +6,17 @@ it took. Each function runs inside the caller's transaction.
 from __future__ import annotations
 
 import hashlib
+import re
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from itertools import chain
 from typing import Any
 
 import triage
+from messages.parse import Parsed
 from messages.texts import SEND_FIRST, clock_text, format_phone, render
 from monitoring import alerts, rows
 from monitoring.clinic import Clinic
@@ -282,6 +284,68 @@ SAME_FEVER_WITHIN = timedelta(hours=1)
 UNTIMED_COVERS = timedelta(hours=12)
 
 
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+
+
+def temperature_given(raw: str | None) -> float | None:
+    """The temperature's number as the patient wrote it ("101.2 f" -> 101.2, "38,5" -> 38.5), unit aside."""
+    given = _NUMBER.search(raw or "")
+    return float(given.group(0).replace(",", ".")) if given else None
+
+
+def earlier_fevers(clinic: Clinic, parsed: Parsed, arrived: datetime) -> tuple[EarlierFever, ...]:
+    """The fevers the text (`parsed`) gave as earlier than its current temperature, by the clinic's fever line
+    (`[thresholds] fever_c`; SOP 4 Grading, line 47: fever >= 100.4 F / 38.0 C; the parser keeps every earlier
+    temperature that is a fever by the lowest line a clinic may set), for record_reading: each at the time the text
+    gave (never after it `arrived`, aware UTC), else at the latest it can have been: the text's arrival ("temp 101 at
+    lunch, now 99", "101 earlier"), or the clinic's midnight before it for "yesterday" / "ayer". The latest, not a
+    guess at the hour: an untimed fever is never dated before a dose it may have come after, nor before the
+    episode's step-up dose when the day is today's (SOP 4 Grading: the fever is CRS's sign)."""
+    fevers = []
+    line = clinic.thresholds.fever_c
+    fever_now = parsed.temperature_c is not None and parsed.temperature_c >= line
+    for fever in parsed.earlier_fevers:
+        if fever.temperature_c < line:
+            continue  # no fever by this clinic's line: an earlier normal temperature changes nothing
+        if fever.before_treatment:
+            continue  # "101 before the infusion, now 99": no sign of this episode's CRS, as one before its dose
+        latest = arrived
+        if fever.days_back or fever.previous_day:
+            # "yesterday": no later than the clinic's midnight before the text; "3 days ago", "antier": the end of
+            # that day (the midnight after it). Stored at the text's arrival, last week's fever was paged as today's.
+            local = clinic.local(arrived).replace(hour=0, minute=0, second=0, microsecond=0)
+            back = max(fever.days_back, 1) - 1
+            latest = min(arrived, (local - timedelta(days=back)).astimezone(UTC))  # wall-clock days: DST-safe
+        elif fever.taken_at is None and fever_now:
+            # "fever 101 earlier today, still 101": the fever now is the text's reading at its arrival, the latest
+            # the untimed one can have been too; stored beside it, one fever was two readings of the same minute
+            continue
+        at = latest if fever.taken_at is None else min(arrived, fever.taken_at.astimezone(UTC))
+        fevers.append(EarlierFever(
+            temperature_c=fever.temperature_c, taken_at=at, timed=fever.taken_at is not None, said=fever.when or "",
+            temperature_given=temperature_given(fever.temperature_raw),
+            temperature_unit=fever.temperature_unit,
+            whole_day=fever.taken_at is None and bool(fever.days_back or fever.previous_day)))
+    return tuple(fevers)
+
+
+def in_episode(episode: Episode, fever: EarlierFever) -> bool:
+    """The earlier fever came after the episode's step-up dose (BEFORE_DOSE_ALLOWANCE): before it, it is no sign of
+    this episode's CRS (SOP 4 Grading)."""
+    return fever.taken_at >= from_text(episode.dose_given_at) - BEFORE_DOSE_ALLOWANCE
+
+
+def assess_earlier_fevers(clinic: Clinic, patient: Patient, episode: Episode, earlier: tuple[EarlierFever, ...],
+                          past: triage.History, now: datetime) -> list[Assessment]:
+    """Triage each earlier fever of the episode (in_episode) at its own time against `past`, as a reading of it
+    (triage.assess_earlier_fever), without storing it: for a text held while its caregiver is asked which patient
+    it is about (caregiver_texts), whose fevers page at once all the same."""
+    return [triage.assess_earlier_fever(clinic.thresholds, profile(patient, episode), past,
+                                        trusted(Reading(taken_at=fever.taken_at, temperature_c=fever.temperature_c)),
+                                        now, clinic.hours, timed=fever.timed)
+            for fever in earlier if in_episode(episode, fever)]
+
+
 def _told_already(clinic: Clinic, episode: Episode, fever: EarlierFever) -> bool:
     """The earlier fever is one a text before already reported (stored once): with a stated time, a reading of the
     same temperature within SAME_FEVER_WITHIN of it; with none, the newest temperature the episode holds at or
@@ -330,11 +394,10 @@ def _record_earlier_fevers(clinic: Clinic, patient: Patient, episode: Episode, e
     Home: "If refractory or recurrent fever (< 6-8 h) consider dexamethasone"). Not stored: one from before the
     episode's step-up dose (no sign of this episode's CRS; the text stays in the nurse's timeline), and one a text
     before already reported (_told_already). Returns the assessments of those stored."""
-    began = from_text(episode.dose_given_at) - BEFORE_DOSE_ALLOWANCE
     parts = []
     for fever in sorted(earlier, key=lambda f: f.taken_at):
         reading = trusted(Reading(taken_at=fever.taken_at, temperature_c=fever.temperature_c))
-        if reading.temperature_c is None or fever.taken_at < began or _told_already(clinic, episode, fever):
+        if reading.temperature_c is None or not in_episode(episode, fever) or _told_already(clinic, episode, fever):
             continue
         past = history(clinic, patient, episode, reading)
         parts.append(triage.assess_earlier_fever(clinic.thresholds, profile(patient, episode), past, reading, now,

@@ -158,9 +158,10 @@ def _attribute(clinic: Clinic, cared: Cared, message: sqlite3.Row, parsed: Parse
 def _page_unattributed(clinic: Clinic, cared: Cared, message: sqlite3.Row, parsed: Parsed, arrived: datetime,
                        now: datetime) -> None:
     """A text held while its caregiver is asked which patient it is about still pages at once when it is a red flag
-    or asks for a person ("she won't wake up", "o2 86", "please call me"): held, it paged no one until initials came,
-    and never if they did not (break-it pass). Red flags page the on-call nurse within seconds (SOP 5 Grade 1 Home:
-    "recontact the clinic urgently or present to ED if ..."; SOP 4 Workup: neurotoxicity). Each patient the phone
+    or asks for a person ("she won't wake up", "o2 86", "please call me", a high-risk patient's "101 at 2pm, now 99"):
+    held, it paged no one until initials came, and never if they did not (break-it pass). Red flags page the on-call
+    nurse within seconds (SOP 5 Grade 1 Home: "recontact the clinic urgently or present to ED if ..."; "immediate
+    in-person evaluation" for a high-risk patient's fever; SOP 4 Workup: neurotoxicity). Each patient the phone
     cares for in an active episode is triaged on the text alone (nothing is stored on their record: it may be the
     other one's) and, at an alert level, paged, naming the caregiver; the caregiver is told the most urgent answer
     before the question. The initials later release the text to the one patient's record as before. `arrived`: when
@@ -170,6 +171,7 @@ def _page_unattributed(clinic: Clinic, cared: Cared, message: sqlite3.Row, parse
         taken_at=arrived, temperature_c=parsed.temperature_c, systolic=parsed.systolic, diastolic=parsed.diastolic,
         spo2=parsed.spo2, heart_rate=parsed.heart_rate, symptoms=parsed.symptoms,
         denied_symptoms=parsed.denied_symptoms))
+    earlier = care.earlier_fevers(clinic, parsed, arrived)  # "101 at 2pm, now 99": a fever all the same (SOP 4)
     answers: list[tuple[str, str]] = []  # (level, the first instruction texted)
     therapies: list[str] = []
     for patient, caregiver in cared:
@@ -178,6 +180,9 @@ def _page_unattributed(clinic: Clinic, cared: Cared, message: sqlite3.Row, parse
             continue
         assessment = triage.assess(clinic.thresholds, care.profile(patient, episode), History(), reading, now,
                                    clinic.hours)
+        earlier_parts = care.assess_earlier_fevers(clinic, patient, episode, earlier, History(), now)
+        if earlier_parts:
+            assessment = triage.with_earlier_fevers(assessment, *earlier_parts)
         if assessment.level in care.ALERT_LEVELS:
             level, reasons = assessment.level, care.alert_reasons(assessment, worry)
             told = care.texted_instructions(assessment)

@@ -28,7 +28,7 @@ import sqlite3
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from messages.concern import concern
@@ -796,7 +796,7 @@ def _from_patient(clinic: Clinic, patient: Patient, message: caregiver_texts.Mes
     if said.has_reading:
         assessment, next_checkin = care.record_reading(
             clinic, patient, episode, _reading_values(parsed), taken_at=arrived, source="sms", message_id=message["id"],
-            with_doses=tuple(dose_checks), concern=said.concern, now=now, earlier=_earlier_fevers(clinic, parsed, arrived))
+            with_doses=tuple(dose_checks), concern=said.concern, now=now, earlier=care.earlier_fevers(clinic, parsed, arrived))
     if said.concern and not (assessment is not None and assessment.level in care.ALERT_LEVELS):
         # "please call me", "chest pain", "I fell": a person must read it, whatever else the text says (with a
         # reading that raised an alert, the concern went with it: care.record_reading).
@@ -921,7 +921,7 @@ def _after_monitoring(clinic: Clinic, patient: Patient, parsed: Parsed, said: re
     if recent is not None and said.has_reading:
         assessment, _ = care.record_reading(clinic, patient, recent, _reading_values(parsed), taken_at=arrived,
                                             source="sms", message_id=message["id"], now=now,
-                                            earlier=_earlier_fevers(clinic, parsed, arrived))
+                                            earlier=care.earlier_fevers(clinic, parsed, arrived))
     state = replies.State(episode="none" if recent is None else "ended_recently")
     _send(clinic, patient, replies.reply_keys(said, assessment, state=state), now, received=received)
 
@@ -937,50 +937,10 @@ def _reading_values(parsed: Parsed) -> dict[str, Any]:
     return {
         **{field: getattr(parsed, field) for field in care.VITALS},
         "temperature_unit": parsed.temperature_unit,
-        "temperature_given": _given(parsed.temperature_raw),
+        "temperature_given": care.temperature_given(parsed.temperature_raw),
         "symptoms": parsed.symptoms, "denied_symptoms": parsed.denied_symptoms,
         "implausible": {IMPLAUSIBLE_FIELDS.get(name, name) for name in parsed.implausible},
     }
-
-
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
-
-
-def _given(raw: str | None) -> float | None:
-    """The temperature's number as the patient wrote it ("101.2 f" -> 101.2, "38,5" -> 38.5), unit aside."""
-    given = _NUMBER.search(raw or "")
-    return float(given.group(0).replace(",", ".")) if given else None
-
-
-def _earlier_fevers(clinic: Clinic, parsed: Parsed, arrived: datetime) -> tuple[care.EarlierFever, ...]:
-    """The fevers the text gave as earlier than its current temperature, for care.record_reading: each at the time
-    the text gave (never after it `arrived`, aware UTC), else at the latest it can have been: the text's arrival
-    ("temp 101 at lunch, now 99", "101 earlier"), or the clinic's midnight before it for "yesterday" / "ayer". The
-    latest, not a guess at the hour: an untimed fever is never dated before a dose it may have come after, nor
-    before the episode's step-up dose when the day is today's (SOP 4 Grading: the fever is CRS's sign)."""
-    fevers = []
-    fever_now = parsed.temperature_c is not None and parsed.temperature_c >= clinic.thresholds.fever_c
-    for fever in parsed.earlier_fevers:
-        if fever.before_treatment:
-            continue  # "101 before the infusion, now 99": no sign of this episode's CRS, as one before its dose
-        latest = arrived
-        if fever.days_back or fever.previous_day:
-            # "yesterday": no later than the clinic's midnight before the text; "3 days ago", "antier": the end of
-            # that day (the midnight after it). Stored at the text's arrival, last week's fever was paged as today's.
-            local = clinic.local(arrived).replace(hour=0, minute=0, second=0, microsecond=0)
-            back = max(fever.days_back, 1) - 1
-            latest = min(arrived, (local - timedelta(days=back)).astimezone(UTC))  # wall-clock days: DST-safe
-        elif fever.taken_at is None and fever_now:
-            # "fever 101 earlier today, still 101": the fever now is the text's reading at its arrival, the latest
-            # the untimed one can have been too; stored beside it, one fever was two readings of the same minute
-            continue
-        at = latest if fever.taken_at is None else min(arrived, fever.taken_at.astimezone(UTC))
-        fevers.append(care.EarlierFever(
-            temperature_c=fever.temperature_c, taken_at=at, timed=fever.taken_at is not None, said=fever.when or "",
-            temperature_given=_given(fever.temperature_raw),
-            temperature_unit=fever.temperature_unit,
-            whole_day=fever.taken_at is None and bool(fever.days_back or fever.previous_day)))
-    return tuple(fevers)
 
 
 def _opt_out(clinic: Clinic, patient: Patient, episode: Episode | None, message_id: int, now: datetime) -> None:

@@ -167,8 +167,14 @@ def facts(clinic: Clinic, alert: Alert, reasons: list[str]) -> tuple[PageFacts, 
     # than the alert's says when it was read, so the nurse never takes a morning's fever for the 3 a.m. plea's.
     local, raised = clinic.local(taken_at), clinic.local(from_text(alert.created_at))
     if local.strftime("%a %-I:%M %p") != raised.strftime("%a %-I:%M %p"):
-        page = replace(page, values_at=local.strftime("%-I:%M %p" if local.date() == raised.date() else "%a %-I:%M %p"))
+        page = replace(page, values_at=_clock_beside(local, raised))
     return page, None
+
+
+def _clock_beside(local: datetime, raised: datetime) -> str:
+    """`local` (the clinic's time) as the page shows it beside the alert raised at `raised`: its clock time, and its
+    weekday too when it was another day ("Mon 5:00 PM"), so the nurse never reads yesterday's as today's."""
+    return local.strftime("%-I:%M %p" if local.date() == raised.date() else "%a %-I:%M %p")
 
 
 def _fever_said_earlier(clinic: Clinic, alert: Alert, shown_c: float) -> tuple[str | None, float | None, float]:
@@ -183,6 +189,8 @@ def _fever_said_earlier(clinic: Clinic, alert: Alert, shown_c: float) -> tuple[s
         [alert.patient_id, clinic.thresholds.fever_c, alert.created_at]).fetchone()
     if row is None:
         return None, None, shown_c
-    when = clinic.local(from_text(row["taken_at"])).strftime("%-I:%M %p") if row["earlier_timed"] \
-        else row["said_earlier"]
+    # a time the text gave: the clinic's clock, with its day when not the alert's ("101 at 5pm" texted at 4 PM was
+    # yesterday's 5 PM; shown bare, it read as a time after the text)
+    when = _clock_beside(clinic.local(from_text(row["taken_at"])), clinic.local(from_text(alert.created_at))) \
+        if row["earlier_timed"] else row["said_earlier"]
     return when, shown_c, row["temperature_c"]

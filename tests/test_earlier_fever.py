@@ -44,6 +44,8 @@ FOUR_PM = datetime(2026, 3, 3, 16, 0, tzinfo=CHICAGO)  # six hours after the ste
     pytest.param("99.1 not 101", 37.28, [], id="taken-back"),
     pytest.param("101 then 99", 38.33, [], id="unmarked-highest-is-current"),  # no mark: the fever is current
     pytest.param("99 this morning, 100 now", 37.78, [], id="earlier-normal-changes-nothing"),
+    # a fever by the lowest line a clinic may set (37.5 C): kept, the clinic's own line decides (care.earlier_fevers)
+    pytest.param("99.7 this morning, now 98.6", 37.0, [(37.61, None, "this morning")], id="kept-by-the-lowest-line"),
     pytest.param("temp 101 at 2pm", 38.33, [], id="one-timed-fever"),
 ])
 def test_parser_keeps_the_earlier_fever_with_its_time(body, current_c, earlier):
@@ -426,9 +428,12 @@ def test_an_earlier_temperature_corrected_is_no_earlier_fever(phone, client, adm
     enroll(client, admin_token, high_risk=True)
     clock.move_to(FOUR_PM)
     phone.text(body)
-    assert parse(body, FOUR_PM).earlier_fevers == ()
+    # the typo (101 F, 38.33 C) is not kept; the corrected 100 is (37.78 C: a fever by the lowest line a clinic may
+    # set, none by this clinic's 38.0: care.earlier_fevers), and the outcome below is this clinic's
+    assert [fever.temperature_c for fever in parse(body, FOUR_PM).earlier_fevers] in ([], [37.78], [37.83])
     assert pages(client, admin_token) == []
     assert first_sign_at(config) is None
+    assert [row[2] for row in stored(config)] == [None]  # only the current 99 is stored: no earlier reading
 
 
 def test_a_page_does_not_say_earlier_twice(phone, client, admin_token, config, clock):
@@ -450,3 +455,58 @@ def test_a_heart_rate_is_no_earlier_fever(phone, client, admin_token, config, cl
     assert parse(body, FOUR_PM).earlier_fevers == ()
     assert pages(client, admin_token) == []
     assert [(row[0], row[2]) for row in stored(config)] == [(parse(body, FOUR_PM).temperature_c, None)]
+
+
+def test_a_caregiver_of_two_patients_earlier_fever_pages_before_it_is_attributed(client, runner, admin_token, phone,
+                                                                                   clock):
+    """A caregiver of two patients texting "101 at 2pm, now 99" is asked which patient it is about, and the text is
+    held; a fever now ("101") paged the high-risk patient's nurse at once, one said as earlier paged no one until the
+    initials came, and never if they did not. A high-risk patient's fever: "immediate in-person evaluation" (SOP 5
+    Grade 1 Home, line 64), whenever the thermometer read it (SOP 4 Grading, line 47: fever >= 100.4 F / 38.0 C)."""
+    daughter = "+15555550188"
+    enroll(client, admin_token, high_risk=True, caregivers=[{"name": "Maria Example", "phone": daughter}])
+    enroll(client, admin_token, name="Mia Garcia", phone="+15555550177",
+           caregivers=[{"name": "Maria Example", "phone": daughter}])
+    runner.invoke(args=["tick"])
+    clock.move_to(FOUR_PM)
+    phone.text("101 at 2pm, now 99", sender=daughter)
+    [page] = pages(client, admin_token)  # the high-risk patient's; Mia's fever alone is home care (SOP 5 Grade 1)
+    assert page.startswith("crswatch URGENT: P.E. fever in a high-risk patient"), page
+    assert "of 2 patients, not yet said which" in page
+    assert texts_to(client, admin_token, daughter)[-1]["body"].startswith(
+        "Test Cancer Center: you help more than one patient. Which one is this about?")
+
+
+@pytest.mark.parametrize("fever_c, body, earlier", [
+    # a clinic whose line is below the SOP's default: its fever, said as earlier, is kept and pages the high-risk
+    pytest.param(37.8, "37.9 at 2pm, now 37.0", [(37.9, "20:00", "at 2pm", 1)], id="line-37.8-keeps-37.9"),
+    # a clinic whose line is above it: 38.2 is no fever there, nor is it kept as one
+    pytest.param(38.3, "38.2 at 2pm, now 37.0", [], id="line-38.3-drops-38.2"),
+])
+def test_an_earlier_fever_is_judged_by_the_clinic_s_fever_line(client, admin_token, phone, clock, config, fever_c,
+                                                                body, earlier):
+    """[thresholds] fever_c (SOP 4 Grading, line 47, by default 38.0 C) decides what a fever said as earlier is, as it
+    does for a fever now: the parser kept only those over 38.0 C whatever the clinic had set, so at 37.8 a high-risk
+    patient's "37.9 at 2pm, now 37.0" paged no one ("37.9" alone paged URGENT), and at 38.3 a 38.2 was stored and
+    the patient told "we noted the fever you had earlier"."""
+    response = client.put("/api/v1/settings", json={"thresholds.fever_c": fever_c}, headers=auth(admin_token))
+    assert response.status_code == 200, response.get_json()
+    enroll(client, admin_token, high_risk=True)
+    clock.move_to(FOUR_PM)
+    phone.text(body)
+    assert stored(config) == [*earlier, (37.0, "22:00", None, None)]
+    assert bool(pages(client, admin_token)) == bool(earlier)
+    replies = " ".join(told(client, admin_token))
+    assert ("Call the clinic NOW" in replies) == bool(earlier)  # a high-risk patient's fever: urgent (SOP 5 Grade 1)
+    assert NO_FEVER_NOW_EARLIER_NOTED not in replies
+
+
+def test_a_timed_earlier_fever_of_the_day_before_is_paged_with_its_day(phone, client, admin_token, config, clock):
+    """ "101 at 5pm, now 99" texted at 4 PM on the day after the step-up dose: the 5 PM was yesterday's. The page
+    said "said earlier (5:00 PM), now ... at 4:00 PM", a time after the text; it names the day (a wrong fact on the
+    pager misleads the nurse deciding on the evaluation the SOP asks for: SOP 5 Grade 1 Home, line 64)."""
+    enroll(client, admin_token, high_risk=True)
+    clock.move_to(FOUR_PM + timedelta(days=1))  # Wednesday 4 PM; the dose was Tuesday 10 AM
+    phone.text("101 at 5pm, now 99")
+    [page] = pages(client, admin_token)
+    assert "101.0F/38.3C said earlier (Tue 5:00 PM), now 99.0F/37.2C" in page, page

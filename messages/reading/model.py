@@ -79,7 +79,8 @@ class Parsed:
     # but no temperature was read (no number, and no implausible one).
     no_fever_claim: bool = False
     temperature_guessed: bool = False  # its decimal point was written another way ("100 7"): not a sure reading
-    # Fevers the text gives as earlier than its current temperature ("101 at lunch, now 99"), oldest written first
+    # Fevers the text gives as earlier than its current temperature ("101 at lunch, now 99"), oldest written first: each
+    # a fever by the lowest line a clinic may set (37.5 C); the clinic's own line decides (monitoring.care.earlier_fevers)
     earlier_fevers: tuple[EarlierFever, ...] = ()
 
     @property

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from triage.model import Thresholds
-from triage.ranges import celsius_from, plausible, temperature_unit
+from triage.ranges import THRESHOLD_RANGES, celsius_from, plausible, temperature_unit
 
 from . import vocabulary
 from .model import EarlierFever, Work
@@ -42,6 +42,10 @@ def _unit(written: str) -> str | None:
 # acetaminophen now", and for a high-risk patient an urgent page). Above the line the number stays the reading.
 _BELOW = re.compile(rf"\b(?:{vocabulary.alternation('temperature_marks', 'below')})\s*$")
 _FEVER_LINE_C = Thresholds().fever_c
+# An earlier temperature is kept when it is a fever by the lowest line a clinic may set ([thresholds] fever_c): the
+# clinic's own line decides which are its fevers (monitoring.care.earlier_fevers). Kept by the SOP's default line
+# (38.0 C) alone, a clinic at 37.8 C had "37.9 at 2pm, now 37.0" stored and paged as nothing.
+_EARLIER_FEVER_FLOOR_C = THRESHOLD_RANGES["fever_c"][0]
 
 
 def extract_temperature(work: Work, times: Sequence[TimeSaid] = ()) -> dict[str, object]:
@@ -216,9 +220,11 @@ def _earlier_fevers(text: str, readings: list[_Reading], current: list[_Reading]
     """The fevers the text gives as earlier than its current temperature ("temp 101 at lunch, now 99", "was 102 an hour
     ago, 99 now", "ayer 38.5 hoy 37.1", "from 101 to 99"): the readings left once corrections are dropped (`readings`,
     _corrected's: "101 sorry 99" has no earlier fever, 101 was a typo) that _current does not count as current, at
-    or over the SOP's fever line (SOP 4 Grading: fever >= 100.4 F / 38.0 C; an earlier normal one changes nothing).
+    or over the lowest fever line a clinic may set (_EARLIER_FEVER_FLOOR_C; SOP 4 Grading: fever >= 100.4 F / 38.0 C
+    by default, and the clinic's own line decides: monitoring.care.earlier_fevers; an earlier normal one changes
+    nothing).
     Each with the time said beside it: the stated time in its clause nearest to it (placed, or vague words only)."""
-    earlier = [t for t in readings if t not in current and t[0] >= _FEVER_LINE_C
+    earlier = [t for t in readings if t not in current and t[0] >= _EARLIER_FEVER_FLOOR_C
                and not _corrected_after(text, t, readings, times) and not _HEART_BEFORE.search(text, 0, t[3])]
     if not earlier:
         return ()

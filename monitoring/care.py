@@ -338,11 +338,11 @@ def in_episode(episode: Episode, fever: EarlierFever) -> bool:
 def assess_earlier_fevers(clinic: Clinic, patient: Patient, episode: Episode, earlier: tuple[EarlierFever, ...],
                           past: triage.History, now: datetime) -> list[Assessment]:
     """Triage each earlier fever of the episode (in_episode) at its own time against `past`, as a reading of it
-    (triage.assess_earlier_fever), without storing it: for a text held while its caregiver is asked which patient
+    (triage.assess, time_known as the text gave it), without storing it: for a text held while its caregiver is asked which patient
     it is about (caregiver_texts), whose fevers page at once all the same."""
-    return [triage.assess_earlier_fever(clinic.thresholds, profile(patient, episode), past,
-                                        trusted(Reading(taken_at=fever.taken_at, temperature_c=fever.temperature_c)),
-                                        now, clinic.hours, timed=fever.timed)
+    return [triage.assess(clinic.thresholds, profile(patient, episode), past,
+                          Reading(taken_at=fever.taken_at, temperature_c=fever.temperature_c), now, clinic.hours,
+                          time_known=fever.timed)
             for fever in earlier if in_episode(episode, fever)]
 
 
@@ -389,7 +389,7 @@ def _told_already(clinic: Clinic, episode: Episode, fever: EarlierFever) -> bool
 def _record_earlier_fevers(clinic: Clinic, patient: Patient, episode: Episode, earlier: tuple[EarlierFever, ...], *,
                            source: str, message_id: int | None, now: datetime) -> list[Assessment]:
     """Store each fever the text gave as earlier than its current temperature as its own reading at its time, oldest
-    first, and triage it there (triage.assess_earlier_fever): the episode's first CRS sign (first_sign_at), its fever
+    first, and triage it there (triage.assess, time_known as the text gave it): the episode's first CRS sign (first_sign_at), its fever
     run and what the next fever is judged against see it (SOP 4 Grading: fever >= 100.4 F / 38.0 C; SOP 5 Grade 1
     Home: "If refractory or recurrent fever (< 6-8 h) consider dexamethasone"). Not stored: one from before the
     episode's step-up dose (no sign of this episode's CRS; the text stays in the nurse's timeline), and one a text
@@ -400,8 +400,8 @@ def _record_earlier_fevers(clinic: Clinic, patient: Patient, episode: Episode, e
         if reading.temperature_c is None or not in_episode(episode, fever) or _told_already(clinic, episode, fever):
             continue
         past = history(clinic, patient, episode, reading)
-        parts.append(triage.assess_earlier_fever(clinic.thresholds, profile(patient, episode), past, reading, now,
-                                                 clinic.hours, timed=fever.timed))
+        parts.append(triage.assess(clinic.thresholds, profile(patient, episode), past, reading, now, clinic.hours,
+                                   time_known=fever.timed))
         insert(clinic.db, "readings", {
             "patient_id": patient.id, "episode_id": episode.id, "taken_at": to_text(fever.taken_at),
             "temperature_c": reading.temperature_c, "temperature_given": fever.temperature_given,

@@ -87,6 +87,23 @@ def test_recurrent_fever_interval_is_configurable(interval, gap_hours, recurrent
     assert ("recurrent_fever" in result.reasons) is recurrent
 
 
+@pytest.mark.parametrize("doses, reason", [
+    pytest.param([apap(hours(1), 1000)], "recurrent_fever", id="apap-3h-before"),
+    pytest.param([dex(hours(1))], "persistent_fever", id="dexamethasone-before"),
+])
+def test_a_fever_whose_time_the_text_did_not_give_is_never_placed_after_a_dose(doses, reason):
+    """ "101 last night, took tylenol at 6, now 99": the untimed fever is stored at the latest it can have been,
+    after the dose, where it may well have come before it. The reasons that place a fever after a dose (SOP 5
+    Grade 1 Home: "recurrent fever (< 6-8 h)" after acetaminophen; "persistent symptoms" after dexamethasone) are
+    claimed only with its time known; the fever itself and the rest stand (SOP 4 Grading, line 47)."""
+    reading = temp(hours(4), 38.6)
+    assert reason in run(reading, doses=doses).reasons
+    history = History(doses=tuple(doses))
+    untimed = assess(T, PROFILE, history, reading, reading.taken_at, HOURS, time_known=False)
+    assert untimed.reasons == ("fever",)
+    assert untimed.level == "home_care"
+
+
 def test_recurrent_fever_needs_a_fever_now():
     result = run(temp(hours(3), 37.5), doses=[apap(hours(1))])
     assert result.reasons == ()

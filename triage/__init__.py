@@ -2,12 +2,12 @@
 
 Public API (the rest of crswatch calls only these):
 
-- `assess(thresholds, profile, history, reading, now, hours) -> Assessment`
+- `assess(thresholds, profile, history, reading, now, hours, *, time_known=True) -> Assessment`
 - `assess_acetaminophen(thresholds, history, dose, now, *, taken=True) -> Assessment`
 - `combine(*assessments) -> Assessment` (the parts of one text as one assessment)
-- `assess_earlier_fever(thresholds, profile, history, reading, now, hours) -> Assessment`,
-  `with_earlier_fevers(current, *earlier) -> Assessment`: a fever the text gives as earlier than its current
-  temperature, triaged at its own time, and joined to the current reading's assessment
+- `with_earlier_fevers(current, *earlier) -> Assessment`: a fever the text gives as earlier than its current
+  temperature, triaged at its own time (`assess`, `time_known` False when the text gave none), and joined to the
+  current reading's assessment
 - `in_clinic_hours(hours, now) -> bool`
 - `grade(temperature_c, fever_masked, hypotension, vasopressors, vasopressin, oxygen, oxygen_lpm) -> Grading`
 - `tocilizumab_refusal(event_doses, recent_doses, given_at) -> str | None`,
@@ -21,7 +21,7 @@ Public API (the rest of crswatch calls only these):
   `temperature_celsius(value, unit)`, `trusted(...)` (triage.ranges)
 - `triage.replies.reply_keys(said, reading, next_checkin, doses, state)`: which texts answer a text
 """
-from .assess import assess, assess_acetaminophen, assess_earlier_fever, with_earlier_fevers
+from .assess import assess, assess_acetaminophen, with_earlier_fevers
 from .episode import fever_onset, fever_reset, shows_crs_sign
 from .grading import Grading, grade
 from .hours import in_clinic_hours
@@ -58,7 +58,7 @@ from .tocilizumab import tocilizumab_dose_mg, tocilizumab_refusal
 __all__ = [
     "ESCALATION_SYMPTOMS", "LEVELS", "MEDICATIONS", "PLAUSIBLE_RANGES", "PROFILE_RANGES", "REASON_LEVELS",
     "SYMPTOMS", "THRESHOLD_RANGES", "Assessment", "ClinicHours", "Dose", "Grading", "History", "Profile",
-    "Reading", "Thresholds", "assess", "assess_acetaminophen", "assess_earlier_fever", "celsius_from",
+    "Reading", "Thresholds", "assess", "assess_acetaminophen", "celsius_from",
     "celsius_to_fahrenheit", "combine",
     "fahrenheit_to_celsius", "fever_onset", "fever_reset", "grade", "implausible_fields", "in_clinic_hours", "level_of", "plausible",
     "range_error", "shows_crs_sign", "temperature_unit", "tocilizumab_dose_mg", "tocilizumab_refusal", "validate_profile", "validate_thresholds",

@@ -23,6 +23,8 @@ def assess(
     reading: Reading,
     now: datetime,
     hours: ClinicHours,
+    *,
+    time_known: bool = True,
 ) -> Assessment:
     """Triage one new reading against the SOP. `history` is the episode before it (excluding it).
 
@@ -32,6 +34,15 @@ def assess(
     reading's `taken_at` (a late report is judged at its own time); the acetaminophen advice on a
     fever counts every dose up to `now`, because it says what the patient may take now.
     On a fever, `next_acetaminophen_at` is set (equal to `now` when a dose is allowed now).
+
+    `time_known` False: a fever a text gave as earlier without a time ("101 earlier", "had 101 last night"), whose
+    `taken_at` is only the latest it can have been: where it stood against the doses is not known, so the reasons
+    that time a fever after a dose (recurrent_fever, persistent_fever: SOP 5 Grade 1 Home, "recurrent fever (< 6-8
+    h)" after acetaminophen; "persistent symptoms" after dexamethasone) are not claimed ("fever last night, took tylenol at 6,
+    now 99" is the dose working, and a page saying "fever again soon after acetaminophen" would be a wrong fact).
+    A fever said as earlier is triaged here like any reading at its own time (SOP 4 Grading: CRS's defining sign;
+    a high-risk patient's: SOP 5 Grade 1, "immediate in-person evaluation") and joined to the text's current
+    reading by `with_earlier_fevers`.
     """
     reading = trusted(reading)
     past = tuple(trusted(r) for r in history.readings if r.taken_at <= reading.taken_at)
@@ -43,8 +54,8 @@ def assess(
         "hypotension": rules.hypotension(thresholds, reading.systolic, profile.baseline_systolic),
         "hypoxia": rules.hypoxia(thresholds, reading.spo2, profile),
         "high_risk_fever": rules.high_risk_fever(is_fever, profile),
-        "recurrent_fever": episode.recurrent_fever(thresholds, doses, reading, is_fever),
-        "persistent_fever": episode.persistent_fever(doses, reading, is_fever),
+        "recurrent_fever": time_known and episode.recurrent_fever(thresholds, doses, reading, is_fever),
+        "persistent_fever": time_known and episode.persistent_fever(doses, reading, is_fever),
         "protracted_fever": episode.protracted_fever(thresholds, past, doses, reading),
         "prolonged_symptoms": episode.prolonged_symptoms(thresholds, profile, past, reading),
         "shortness_of_breath": rules.shortness_of_breath(reading),
@@ -76,46 +87,12 @@ def assess(
     return Assessment(level, reasons, keys, next_acetaminophen_at=next_dose_at, details=details)
 
 
-def assess_earlier_fever(
-    thresholds: Thresholds,
-    profile: Profile,
-    history: History,
-    reading: Reading,
-    now: datetime,
-    hours: ClinicHours,
-    *,
-    timed: bool = True,
-) -> Assessment:
-    """A fever the text gives beside its current temperature as an earlier one ("temp 101 at lunch, now 99"),
-    triaged at its own `taken_at` like any reading: it is CRS's defining sign (SOP 4 Grading: fever >= 100.4 F /
-    38.0 C), and every reason it meets stands (a high-risk patient's fever: SOP 5 Grade 1, "immediate in-person
-    evaluation"; a fever within the acetaminophen interval: "If refractory or recurrent fever (< 6-8 h) consider
-    dexamethasone"). `timed` False: the text gave no time ("101 earlier", "had 101 last night"), so `taken_at` is
-    only the latest it can have been, and where it stood against the doses is not known: the reasons that time a
-    fever after a dose (recurrent_fever, persistent_fever) are not claimed ("fever last night, took tylenol at 6,
-    now 99" is the dose working, and a page saying "fever again soon after acetaminophen" would be a wrong fact).
-    What the patient is told to do now is the current temperature's to say (`with_earlier_fevers`): no "You have a
-    fever. Take acetaminophen now" for a fever that has gone; a review or urgent level keeps its own instruction,
-    else "reply_fever_earlier" (no fever now, the earlier one noted)."""
-    found = assess(thresholds, profile, history, reading, now, hours)
-    reasons = found.reasons if timed else tuple(code for code in found.reasons if code not in AFTER_A_DOSE)
-    level = level_of(reasons)
-    urgent_key = urgent_instruction(hours, now) if level == "urgent" else None
-    keys = replies.instructions(level, None, False, urgent_key) \
-        if level in replies.ALERT_LEVELS else (replies.EARLIER_FEVER,)
-    return Assessment(level, reasons, keys, details=found.details)
-
-
-# The reasons that place a fever after a dose (SOP 5 Grade 1 Home: "recurrent fever (< 6-8 h)" after acetaminophen;
-# "persistent symptoms" after dexamethasone): judged only for a fever whose time is known.
-AFTER_A_DOSE = ("recurrent_fever", "persistent_fever")
-
-
 def with_earlier_fevers(current: Assessment, *earlier: Assessment) -> Assessment:
     """One text, one assessment: the current reading's assessment with those of the fevers the text gave as earlier
-    (`assess_earlier_fever`). Every reason of each, the most severe level; the instructions the current reading's
-    (what to do now: a fever now keeps its acetaminophen advice), led by an earlier fever's review or urgent
-    instruction when that is more severe, and "reply_fever_earlier" in place of a routine "No fever now" alone."""
+    (`assess` at each one's time). Every reason of each, the most severe level; the instructions the current
+    reading's (what to do now: a fever now keeps its acetaminophen advice; no "You have a fever. Take acetaminophen
+    now" for a fever that has gone), led by an earlier fever's review or urgent instruction when that is more severe,
+    and "reply_fever_earlier" in place of a routine "No fever now" alone."""
     if not earlier:
         return current
     merged = combine(current, *earlier)
@@ -125,9 +102,8 @@ def with_earlier_fevers(current: Assessment, *earlier: Assessment) -> Assessment
         keys = [worst.instructions[0], *(key for key in keys if key != "reply_routine")]
     elif keys[:1] == ["reply_routine"]:
         keys[0] = replies.EARLIER_FEVER
-    details = {**merged.details, **current.details}
     return Assessment(merged.level, merged.reasons, tuple(dict.fromkeys(keys)),
-                      next_acetaminophen_at=current.next_acetaminophen_at, details=details)
+                      next_acetaminophen_at=current.next_acetaminophen_at, details=merged.details)  # current's first
 
 
 def assess_acetaminophen(

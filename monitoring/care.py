@@ -310,7 +310,7 @@ def earlier_fevers(clinic: Clinic, parsed: Parsed, arrived: datetime) -> tuple[E
         if fever.before_treatment:
             continue  # "101 before the infusion, now 99": no sign of this episode's CRS, as one before its dose
         latest = arrived
-        if fever.days_back or fever.previous_day:
+        if fever.days_back:
             # "yesterday": no later than the clinic's midnight before the text; "3 days ago", "antier": the end of
             # that day (the midnight after it). Stored at the text's arrival, last week's fever was paged as today's.
             local = clinic.local(arrived).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -325,7 +325,7 @@ def earlier_fevers(clinic: Clinic, parsed: Parsed, arrived: datetime) -> tuple[E
             temperature_c=fever.temperature_c, taken_at=at, timed=fever.taken_at is not None, said=fever.when or "",
             temperature_given=temperature_given(fever.temperature_raw),
             temperature_unit=fever.temperature_unit,
-            whole_day=fever.taken_at is None and bool(fever.days_back or fever.previous_day)))
+            whole_day=fever.taken_at is None and bool(fever.days_back)))
     return tuple(fevers)
 
 
@@ -402,15 +402,24 @@ def _record_earlier_fevers(clinic: Clinic, patient: Patient, episode: Episode, e
         past = history(clinic, patient, episode, reading)
         parts.append(triage.assess(clinic.thresholds, profile(patient, episode), past, reading, now, clinic.hours,
                                    time_known=fever.timed))
-        insert(clinic.db, "readings", {
-            "patient_id": patient.id, "episode_id": episode.id, "taken_at": to_text(fever.taken_at),
+        _store_reading(clinic, patient, episode, reading, past, {
             "temperature_c": reading.temperature_c, "temperature_given": fever.temperature_given,
-            "temperature_unit": fever.temperature_unit, "source": source, "message_id": message_id,
-            "said_earlier": fever.said, "earlier_timed": int(fever.timed), "created_at": to_text(now),
-        })
-        note_sign(clinic, patient, episode, reading)
-        keep_fever_reset(clinic, episode, reading, past)
+            "temperature_unit": fever.temperature_unit, "said_earlier": fever.said, "earlier_timed": int(fever.timed),
+        }, source=source, message_id=message_id, now=now)
     return parts
+
+
+def _store_reading(clinic: Clinic, patient: Patient, episode: Episode, reading: Reading, past: Past,
+                   values: dict[str, Any], *, source: str, message_id: int | None, now: datetime) -> int:
+    """INSERT `reading` into readings (`values`: its columns beside those every reading has), then what the episode
+    keeps of it: its first CRS sign (note_sign) and its fever's reset (keep_fever_reset, against `past`). Inside the
+    caller's transaction; returns the row's id."""
+    reading_id = insert(clinic.db, "readings", {
+        "patient_id": patient.id, "episode_id": episode.id, "taken_at": to_text(reading.taken_at), **values,
+        "source": source, "message_id": message_id, "created_at": to_text(now)})
+    note_sign(clinic, patient, episode, replace(reading, implausible=frozenset()))  # as stored
+    keep_fever_reset(clinic, episode, reading, past)
+    return reading_id
 
 
 def record_reading(clinic: Clinic, patient: Patient, episode: Episode, values: dict[str, Any], *,
@@ -462,17 +471,13 @@ def record_reading(clinic: Clinic, patient: Patient, episode: Episode, values: d
     medication_id = next((medication for _, medication in with_doses if medication is not None), None)
     reading_id = None
     if any(getattr(reading, field) is not None for field in VITALS) or reading.symptoms or reading.denied_symptoms:
-        reading_id = insert(clinic.db, "readings", {
-            "patient_id": patient.id, "episode_id": episode.id, "taken_at": to_text(taken_at),
+        reading_id = _store_reading(clinic, patient, episode, reading, past, {
             **{field: getattr(reading, field) for field in VITALS},
             **({"temperature_given": values.get("temperature_given"), "temperature_unit": values.get("temperature_unit")}
                if reading.temperature_c is not None else {}),
             "symptoms": dumps(sorted(reading.symptoms)), "denied_symptoms": dumps(sorted(reading.denied_symptoms)),
-            "implausible": dumps(sorted(reading.implausible)), "source": source, "message_id": message_id,
-            "created_at": to_text(now),
-        })
-        note_sign(clinic, patient, episode, replace(reading, implausible=frozenset()))  # as stored
-        keep_fever_reset(clinic, episode, reading, past)
+            "implausible": dumps(sorted(reading.implausible)),
+        }, source=source, message_id=message_id, now=now)
     store_assessment(clinic, patient.id, episode.id, assessment, reading_id=reading_id,
                      medication_id=medication_id, now=now)
     if assessment.level in ALERT_LEVELS:

@@ -58,11 +58,11 @@ def test_parser_keeps_the_earlier_fever_with_its_time(body, current_c, earlier):
 
 def test_yesterday_is_marked_as_the_day_before():
     [fever] = parse("99 now, 101 yesterday", FOUR_PM).earlier_fevers
-    assert fever.previous_day and fever.taken_at is None
+    assert fever.days_back == 1 and fever.taken_at is None
     [fever] = parse("ayer 38.5 hoy 37.1", FOUR_PM).earlier_fevers
-    assert fever.previous_day
+    assert fever.days_back == 1
     [fever] = parse("101 earlier, 99 now", FOUR_PM).earlier_fevers
-    assert not fever.previous_day
+    assert fever.days_back == 0
 
 
 # --- through the signed webhook ---------------------------------------------------------------------------------------
@@ -93,20 +93,19 @@ NO_FEVER_NOW_EARLIER_NOTED = "No fever now, and we noted the fever you had earli
 SAFETY_NET = "With a fever, know when to get help."
 
 
-@pytest.mark.parametrize("body, fever", [
+@pytest.mark.parametrize("body, fever, current", [
     # 4:00 PM CST is 22:00 UTC; the dose was at 10:00 AM CST (16:00 UTC)
-    pytest.param("temp 101 at lunch, now 99", (38.33, "22:00", "", 0), id="at-lunch"),
-    pytest.param("had 101.5 this morning now 99.1", (38.61, "22:00", "this morning", 0), id="this-morning"),
-    pytest.param("fever of 101 at 2pm, now 98.9", (38.33, "20:00", "at 2pm", 1), id="at-2pm"),
-    pytest.param("was 102 an hour ago, 99 now", (38.89, "21:00", "an hour ago", 1), id="an-hour-ago"),
-    pytest.param("101 earlier, 99 now", (38.33, "22:00", "earlier", 0), id="earlier"),
+    pytest.param("temp 101 at lunch, now 99", (38.33, "22:00", "", 0), 37.22, id="at-lunch"),
+    pytest.param("had 101.5 this morning now 99.1", (38.61, "22:00", "this morning", 0), 37.28, id="this-morning"),
+    pytest.param("fever of 101 at 2pm, now 98.9", (38.33, "20:00", "at 2pm", 1), 37.17, id="at-2pm"),
+    pytest.param("was 102 an hour ago, 99 now", (38.89, "21:00", "an hour ago", 1), 37.22, id="an-hour-ago"),
+    pytest.param("101 earlier, 99 now", (38.33, "22:00", "earlier", 0), 37.22, id="earlier"),
 ])
 def test_the_earlier_fever_is_stored_and_the_patient_told_it_was_noted(phone, client, admin_token, patient, config,
-                                                                         clock, body, fever):
+                                                                         clock, body, fever, current):
     clock.move_to(FOUR_PM)
     before = len(told(client, admin_token))
     phone.text(body)
-    current = parse(body, FOUR_PM).temperature_c
     assert stored(config) == [fever, (current, "22:00", None, None)]
     replies = told(client, admin_token, before)
     assert NO_FEVER_NOW_EARLIER_NOTED in replies[0] and "You have a fever" not in " ".join(replies)
@@ -178,6 +177,40 @@ def test_a_fever_already_texted_is_not_stored_twice(phone, client, admin_token, 
     phone.text(second)
     assert stored(config) == [(38.33, "20:00", None, None), (37.22, "22:00", None, None)]
     assert "No fever now." in told(client, admin_token)[-1]  # it was answered when it was texted
+
+
+@pytest.mark.parametrize("second, stored_again", [
+    pytest.param("101 at 3pm, now 99", False, id="one-hour-after-it-is-the-same-fever"),
+    pytest.param("101 at 3:05pm, now 99", True, id="one-hour-five-after-it-is-another-fever"),
+])
+def test_a_timed_fever_told_again_is_the_same_fever_within_an_hour(phone, client, admin_token, patient, config, clock,
+                                                                   second, stored_again):
+    """care.SAME_FEVER_WITHIN (1 h, inclusive) decides whether a stated time is the fever already texted (stored once:
+    stored again, an acknowledged alert was re-raised "URGENT update") or another fever (stored: never lost, SOP 4
+    Grading, line 47). The boundary both sides."""
+    clock.move_to(FOUR_PM - timedelta(hours=2))
+    phone.text("101")
+    clock.move_to(FOUR_PM)
+    phone.text(second)
+    again = [(38.33, "21:05", "at 3:05pm", 1)] if stored_again else []
+    assert stored(config) == [(38.33, "20:00", None, None), *again, (37.22, "22:00", None, None)]
+
+
+@pytest.mark.parametrize("fever_at, stored_again", [
+    pytest.param("at 4am", False, id="twelve-hours-before-it-is-the-same-fever"),
+    pytest.param("at 3:55am", True, id="twelve-hours-five-before-it-is-another-fever"),
+])
+def test_an_untimed_fever_covers_twelve_hours_before_it(phone, client, admin_token, patient, config, clock, fever_at,
+                                                        stored_again):
+    """ "101 earlier, now 99" is stored at the latest it can have been (its text's arrival, 4 PM); a later text giving
+    the same fever a time within care.UNTIMED_COVERS (12 h, inclusive) before that is the same fever told again;
+    further back, another fever (stored: never lost, SOP 4 Grading, line 47). The boundary both sides."""
+    clock.move_to(FOUR_PM + timedelta(days=1))  # Wednesday 4 PM; the dose was Tuesday 10 AM
+    phone.text("101 earlier, now 99")  # stored at Wednesday 4 PM
+    clock.move_to(FOUR_PM + timedelta(days=1, minutes=40))
+    phone.text(f"101 {fever_at}, now 99")  # Wednesday's 4 AM is 12 h before 4 PM
+    temperatures = [row[0] for row in stored(config)]
+    assert temperatures.count(38.33) == (2 if stored_again else 1)
 
 
 def test_a_new_fever_after_normal_readings_is_stored(phone, client, admin_token, patient, config, clock):
@@ -278,12 +311,14 @@ def test_an_earlier_fever_inside_a_flood_is_triaged_on_arrival(client, runner, a
     assert "fever in a high-risk patient 101.0F/38.3C said earlier (2:00 PM)" in page
 
 
-@pytest.mark.parametrize("language, body, noted", [
-    ("en", "temp 101 at lunch, now 99", "No fever now for Pat, and we noted the fever they had earlier."),
-    ("es", "ayer en la tarde 38.5, hoy 37.1", "Pat ahora no tiene fiebre, y anotamos la fiebre que tuvo antes."),
+@pytest.mark.parametrize("language, body, noted, temperatures", [
+    ("en", "temp 101 at lunch, now 99", "No fever now for Pat, and we noted the fever they had earlier.",
+     [38.33, 37.22]),
+    ("es", "ayer en la tarde 38.5, hoy 37.1", "Pat ahora no tiene fiebre, y anotamos la fiebre que tuvo antes.",
+     [38.5, 37.1]),
 ])
 def test_a_caregiver_is_told_in_their_own_words(client, runner, admin_token, phone, clock, config, language, body,
-                                                 noted):
+                                                 noted, temperatures):
     daughter = "+15555550188"
     enroll(client, admin_token, caregivers=[{"name": "Maria Example", "phone": daughter, "language": language,
                                              "relationship": "daughter"}])
@@ -292,8 +327,7 @@ def test_a_caregiver_is_told_in_their_own_words(client, runner, admin_token, pho
     phone.text(body, sender=daughter)
     replies = [m["body"] for m in texts_to(client, admin_token, daughter)]
     assert any(noted in reply for reply in replies), replies
-    assert [row[0] for row in stored(config)] == [parse(body, FOUR_PM).earlier_fevers[0].temperature_c,
-                                                  parse(body, FOUR_PM).temperature_c]
+    assert [row[0] for row in stored(config)] == temperatures  # the earlier fever, then the temperature now
 
 
 @pytest.mark.parametrize("body, note", [
@@ -356,15 +390,15 @@ def test_a_fever_days_ago_inside_the_episode_is_stored_at_the_end_of_that_day(ph
     assert first_sign_at(config).startswith("2026-03-05T06:00")
 
 
-@pytest.mark.parametrize("body", ["fever 101 earlier today, still 101", "102 this morning, 101 now",
-                                  "101 earlier then 100.9 now"])
+@pytest.mark.parametrize("body, current", [("fever 101 earlier today, still 101", 38.33),
+                                           ("102 this morning, 101 now", 38.33), ("101 earlier then 100.9 now", 38.28)])
 def test_an_untimed_earlier_fever_beside_a_fever_now_is_one_reading(phone, client, admin_token, patient, config,
-                                                                     clock, body):
+                                                                     clock, body, current):
     """With no time said, the earlier fever can only be placed at the text's arrival, where the fever now already is:
     it was stored as a second fever of the same minute (two rows on the chart and in FHIR for one fever)."""
     clock.move_to(FOUR_PM)
     phone.text(body)
-    assert stored(config) == [(parse(body, FOUR_PM).temperature_c, "22:00", None, None)]
+    assert stored(config) == [(current, "22:00", None, None)]
     assert told(client, admin_token)[-2].startswith("You have a fever.")
 
 
@@ -444,9 +478,10 @@ def test_a_page_does_not_say_earlier_twice(phone, client, admin_token, config, c
     assert "101.0F/38.3C said earlier, now 99.0F/37.2C" in page, page
 
 
-@pytest.mark.parametrize("body", ["heart 101 this morning, 99 now", "my heart was 101 earlier, temp 99 now",
-                                  "corazon 101 esta manana, ahora 37"])
-def test_a_heart_rate_is_no_earlier_fever(phone, client, admin_token, config, clock, body):
+@pytest.mark.parametrize("body, current", [("heart 101 this morning, 99 now", 37.22),
+                                           ("my heart was 101 earlier, temp 99 now", 37.22),
+                                           ("corazon 101 esta manana, ahora 37", 37.0)])
+def test_a_heart_rate_is_no_earlier_fever(phone, client, admin_token, config, clock, body, current):
     """A pulse the vitals' labels do not name ("heart 101") was kept as a fever said earlier: stored, paged URGENT for
     a high-risk patient and set as the episode's first CRS sign. The temperature now is read as before."""
     enroll(client, admin_token, high_risk=True)
@@ -454,7 +489,7 @@ def test_a_heart_rate_is_no_earlier_fever(phone, client, admin_token, config, cl
     phone.text(body)
     assert parse(body, FOUR_PM).earlier_fevers == ()
     assert pages(client, admin_token) == []
-    assert [(row[0], row[2]) for row in stored(config)] == [(parse(body, FOUR_PM).temperature_c, None)]
+    assert [(row[0], row[2]) for row in stored(config)] == [(current, None)]
 
 
 def test_a_caregiver_of_two_patients_earlier_fever_pages_before_it_is_attributed(client, runner, admin_token, phone,

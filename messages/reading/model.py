@@ -41,7 +41,6 @@ class EarlierFever:
     temperature_unit: str  # "C" or "F"
     taken_at: datetime | None = None
     when: str | None = None  # the time words beside it: "at 2pm", "this morning", "ayer"; None when none
-    previous_day: bool = False  # `when` names the day before the text ("yesterday", "ayer"): no later than its midnight
     # Whole days before the text's day the words place it ("3 days ago" 3, "antier" 2, "yesterday" 1, "last week" at
     # least 1): no later than the end of that day. 0: today, or no day said.
     days_back: int = 0

@@ -241,7 +241,7 @@ def _earlier_fevers(text: str, readings: list[_Reading], current: list[_Reading]
         fevers.append(EarlierFever(temperature_c=temp[0], temperature_raw=temp[1], temperature_unit=temp[2],
                                    taken_at=said.at if said else None,
                                    when=said.raw if said else days_words,
-                                   previous_day=previous_day or days == 1, days_back=days or int(previous_day),
+                                   days_back=days or int(previous_day),
                                    before_treatment=bool(_BEFORE_TREATMENT.search(clause))))
     return tuple(fevers)
 

@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
+from messages.reading.times import ONLY_EARLIER
 from messages.texts import GSM7_BASIC, SEGMENT_BUDGET, reason_label, render, segments
 
 # Reasons that came from the patient's own words: the page quotes them rather than a label, because
@@ -70,8 +71,8 @@ class PageFacts:
     by_device: frozenset[str] = frozenset()
     # The fever behind the page's fever reason was one the text gave as earlier than its current temperature ("temp
     # 101 at 2pm, now 99"): when it was ("2:00 PM", or the words, "this morning"; "" when the text gave no time),
-    # and the temperature now (`temperature_c` is the earlier fever's). Shown as a fever now, 99 paged "high-risk
-    # fever 99.0F", or 101 read as current at 4 PM.
+    # and the temperature now (`temperature_c` is the earlier fever's). Without them the page read "high-risk fever
+    # 99.0F" (the temperature now beside a fever reason), or showed the 101 as taken at 4 PM.
     fever_earlier_when: str | None = None
     temperature_now_c: float | None = None
 
@@ -155,8 +156,7 @@ def _earlier(facts: PageFacts) -> str:
     if facts.fever_earlier_when is None:
         return ""
     # "said earlier (earlier)" said nothing twice: words that only repeat "earlier" are left out
-    shown = facts.fever_earlier_when if facts.fever_earlier_when and facts.fever_earlier_when.strip().lower() not in (
-        "earlier", "earlier today", "before", "antes", "mas temprano", "hoy temprano") else ""
+    shown = facts.fever_earlier_when if facts.fever_earlier_when.strip().lower() not in ONLY_EARLIER else ""
     when = f" ({gsm_plain(shown)})" if shown else ""
     now = f", now {_temperature(facts.temperature_now_c)}" if facts.temperature_now_c is not None else ""
     return f" said earlier{when}{now}"

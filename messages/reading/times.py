@@ -37,6 +37,8 @@ _CLOCK_DIGITS = re.compile(
 _AM_THE_VERB = re.compile(r"\s+i\b")
 _NOON = re.compile(r"\b(?:at\s+)?(noon|midday|midnight|(?:al\s+)?mediodia|medianoche)\b")
 _VAGUE = re.compile(r"\b(this morning|last night|earlier|yesterday|esta manana|anoche|ayer|hoy temprano)\b")
+# Of those, the words that place a time no more precisely than "earlier" (a page says "said earlier" already)
+ONLY_EARLIER = frozenset({"earlier", "hoy temprano"})
 
 
 @dataclass(frozen=True)

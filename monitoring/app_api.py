@@ -4,7 +4,7 @@ caller's: `now` is aware UTC, read once per request."""
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import triage
@@ -12,12 +12,13 @@ from monitoring import alerts, bodies, care, views
 from monitoring.clinic import Clinic, Conflict, Unprocessable, ValidationError
 from monitoring.rows import Episode, Patient
 from monitoring.store import active_episode, dumps, from_text, loads, to_text, transaction
-from triage.acetaminophen import acetaminophen_doses, next_allowed_at
+from triage.acetaminophen import fever_advice
 from triage.model import Assessment
 from triage.ranges import temperature_celsius, temperature_unit
 from triage.replies import FEVER_ADVICE
 
 WHOLE_NUMBERS = ("systolic", "diastolic", "spo2", "heart_rate")
+Report = bodies.ReadingRequest | bodies.PatientMedicationRequest  # what an Idempotency-Key is sent with
 FUTURE_ALLOWANCE = timedelta(minutes=5)  # a phone's clock a little ahead of ours is not "the future"
 
 
@@ -32,7 +33,11 @@ def taken_at(body: object, now: datetime) -> datetime:
     """When the reading or dose in `body` (its "taken_at", ISO 8601 with offset) was taken: `now` (aware UTC)
     when not given. ValidationError (taken_at) for a time more than 5 minutes after `now`, or as
     `bodies.ReadingRequest` refuses it."""
-    taken = bodies.parse(bodies.ReadingRequest, body).taken_at or now
+    return _taken_at(bodies.parse(bodies.ReadingRequest, body), now)
+
+
+def _taken_at(report: Report, now: datetime) -> datetime:
+    taken = report.taken_at or now
     if taken > now + FUTURE_ALLOWANCE:
         raise ValidationError("taken_at is in the future", "taken_at")
     return taken
@@ -52,7 +57,10 @@ def reading_values(body: object) -> dict[str, Any]:
     "temperature_given" and "temperature_unit" (C | F, as the patient gave it), "systolic", "diastolic" (mmHg),
     "spo2" (%), "heart_rate" (per minute)}; implausible values (triage.plausible) are kept out and named, as
     for a text. ValidationError naming the field for a malformed body, or "body" when it says nothing."""
-    reading = bodies.parse(bodies.ReadingRequest, body)
+    return _reading_values(bodies.parse(bodies.ReadingRequest, body))
+
+
+def _reading_values(reading: bodies.ReadingRequest) -> dict[str, Any]:
     values: dict[str, Any] = {"implausible": set(), "symptoms": set(reading.symptoms)}
     if reading.temperature is not None:
         value, unit = reading.temperature.value, reading.temperature.unit
@@ -84,20 +92,20 @@ def submit_reading(clinic: Clinic, patient: Patient, body: object, now: datetime
     "instructions" (texts in the patient's language), "instruction_keys", "next_acetaminophen_at"},
     "next_checkin_at"}), and whether it is the answer to an earlier request with the same `idempotency_key`
     (replayed_answer: nothing recorded again). ValidationError naming the field; Conflict (episode) when
-    monitoring has ended; Unprocessable (Idempotency-Key) for a key sent before with another body."""
-    values = reading_values(body)
-    taken = taken_at(body, now)
-    given = isinstance(body, dict) and body.get("taken_at") is not None  # validated above: not parsed a third time
+    monitoring has ended, a retry's too; Unprocessable (Idempotency-Key) for a key sent before with another body."""
+    reading = bodies.parse(bodies.ReadingRequest, body)
+    values = _reading_values(reading)
+    taken = _taken_at(reading, now)
     with transaction(clinic.db):
-        replayed = replayed_answer(clinic, patient, idempotency_key, "readings", body, now)
+        clinic.refresh()  # triaged (a replay's acetaminophen advice too) by the settings in force now
+        episode = _active_episode(clinic, patient)
+        replayed = replayed_answer(clinic, patient, episode, idempotency_key, "readings", reading, now)
         if replayed is not None:
             return replayed, True
-        clinic.refresh()
-        episode = _active_episode(clinic, patient)
-        again = _sent_again(clinic, patient, episode, values, taken if given else None, now)
-        assessment, next_checkin = again or record(clinic, patient, values, taken, now=now)
+        again = _sent_again(clinic, patient, episode, values, taken if reading.taken_at is not None else None, now)
+        assessment, next_checkin = again or _record(clinic, patient, episode, values, taken, "app", now=now)
         answer = _answer(clinic, patient, assessment, next_checkin, now)
-        _keep_answer(clinic, patient, idempotency_key, "readings", body, answer, now)
+        _keep_answer(clinic, patient, idempotency_key, "readings", reading, answer, now)
     return answer, False
 
 
@@ -123,80 +131,65 @@ def idempotency_key(header: str | None) -> str | None:
     return value
 
 
-def _request_hash(endpoint: str, body: object) -> str:
-    """What a key was first sent with: the endpoint and the body, as canonical JSON (key order, spacing and how a
-    number is written do not count: 1000 and 1000.0 mg are one dose, and an app whose retry serialises its report
-    again, a float now, was refused 422 as another report)."""
-    return hashlib.sha256(dumps({"endpoint": endpoint, "body": _same_numbers(body)}).encode()).hexdigest()
+def _request_hash(endpoint: str, report: Report) -> str:
+    """What a key was first sent with: the endpoint and the report as validated, as canonical JSON, so equal
+    reports hash alike however the app wrote them: key order, spacing, 1000 or 1000.0 mg, taken_at with "Z",
+    "+00:00" or another offset for the same instant, the symptoms in any order (an app whose retry serialises its
+    report again was refused 422 as another report)."""
+    fields = report.model_dump(mode="json")
+    if report.taken_at is not None:
+        fields["taken_at"] = report.taken_at.astimezone(UTC).isoformat()
+    if isinstance(report, bodies.ReadingRequest):
+        fields["symptoms"] = sorted(set(report.symptoms))  # a set to triage (reading_values)
+    return hashlib.sha256(dumps({"endpoint": endpoint, "body": fields}).encode()).hexdigest()
 
 
-def _same_numbers(value: object) -> object:
-    """`value` (parsed JSON) with every number a float, so equal numbers are written alike."""
-    if isinstance(value, dict):
-        return {key: _same_numbers(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_same_numbers(item) for item in value]
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2 ** 53:  # exact as a float
-        return float(value)
-    return value
-
-
-def replayed_answer(clinic: Clinic, patient: Patient, key: str | None, endpoint: str, body: object,
-                    now: datetime) -> dict[str, Any] | None:
-    """Inside the caller's write transaction: the answer the patient's report with Idempotency-Key `key` got
-    within IDEMPOTENCY_KEEP of `now` (aware UTC), its level, reasons and instructions as they were sent then, its
-    schedule as of now (_schedule_as_of_now), or None (no key, or none kept since the active episode began: the
-    report is new). Unprocessable (Idempotency-Key) when the key came with another endpoint or body: a new report
-    under an old key would be answered with the old report's advice."""
+def replayed_answer(clinic: Clinic, patient: Patient, episode: Episode, key: str | None, endpoint: str,
+                    report: Report, now: datetime) -> dict[str, Any] | None:
+    """Inside the caller's write transaction, `episode` the patient's active one (`_active_episode`: a retry once
+    monitoring has ended is refused as a new report is, 409): the answer the patient's report with Idempotency-Key
+    `key` got within IDEMPOTENCY_KEEP of `now` (aware UTC), said again as of now (`_as_of_now`), or None (no key,
+    or none kept since the episode began: the report is new). Unprocessable (Idempotency-Key) when the key came
+    with another endpoint or report: a new report under an old key would be answered with the old report's
+    advice."""
     if key is None:
         return None
     row = clinic.db.execute(
         "SELECT request_hash, answer, created_at FROM idempotency_keys WHERE patient_id = ? AND idempotency_key = ? "
         "AND created_at >= ?", [patient.id, key, to_text(now - IDEMPOTENCY_KEEP)]).fetchone()
-    if row is None:
+    if row is None or row["created_at"] < episode.created_at:
+        # none, or kept in the monitoring before this step-up dose's: a report of this window is new (triaged, its
+        # red flag paged), as a key older than IDEMPOTENCY_KEEP is; _keep_answer keeps it under the key instead
         return None
-    episode = active_episode(clinic.db, patient.id)
-    if episode is not None and row["created_at"] < episode.created_at:
-        # kept in the monitoring before this step-up dose's: a report of this window is new (triaged, its red flag
-        # paged), as a key older than IDEMPOTENCY_KEEP is; _keep_answer keeps it under the key instead
-        return None
-    if row["request_hash"] != _request_hash(endpoint, body):
+    if row["request_hash"] != _request_hash(endpoint, report):
         raise Unprocessable("this Idempotency-Key was sent before with another report; send a new key with each "
                             "new report", "Idempotency-Key")
-    answer: dict[str, Any] = loads(row["answer"], {})
-    return _schedule_as_of_now(clinic, patient, episode, answer, row["created_at"], now)
+    return _as_of_now(clinic, patient, episode, loads(row["answer"], {}), row["created_at"], now)
 
 
-def _schedule_as_of_now(clinic: Clinic, patient: Patient, episode: Episode | None, answer: dict[str, Any],
-                        kept_at: str, now: datetime) -> dict[str, Any]:
-    """A kept answer replayed with the patient's schedule as it stands at `now`: the next check-in the episode
-    now has (a report since moved it; the app sets its reminder by it), and, when a dose of acetaminophen was
-    recorded since the answer was kept, its acetaminophen advice and time worked out again with that dose (the
-    level, reasons and other instructions stay the first answer's: the first fever's safety net with them).
-    A fever's "take 650-1000 mg of acetaminophen now", replayed a minute after the patient reported a dose, told
-    them to take a second one (SOP 5 Grade 1 Home, line 64: repeat >= 6-8 h later). Unchanged once monitoring
-    has ended (`episode` None)."""
-    if episode is None:
-        return answer
-    if episode.next_checkin_at:
-        answer = {**answer, "next_checkin_at": from_text(episode.next_checkin_at).isoformat()}
-    if clinic.db.execute("SELECT 1 FROM medications WHERE patient_id = ? AND created_at > ? LIMIT 1",
-                         [patient.id, kept_at]).fetchone() is None:
-        return answer
+def _as_of_now(clinic: Clinic, patient: Patient, episode: Episode, answer: dict[str, Any], kept_at: str,
+               now: datetime) -> dict[str, Any]:
+    """A kept answer said again at `now`: its level, reasons and instructions (the first fever's safety net with
+    them), with the next check-in the episode now has (a report since moved it; the app sets its reminder by it),
+    rendered anew (`_answer`) so the texts name that check-in and say a time as today's or tomorrow's as of now.
+    When a dose was recorded since the answer was kept and the answer gave acetaminophen advice, that advice and
+    its time are worked out again with the dose (triage.acetaminophen.fever_advice, SOP 5 Grade 1 Home, line 64:
+    repeat >= 6-8 h later): a fever's "take 650-1000 mg of acetaminophen now", replayed a minute after the patient
+    reported a dose, told them to take a second one."""
     kept = answer["assessment"]
-    if kept.get("next_acetaminophen_at") is None:  # no acetaminophen advice in it (no fever, no dose)
-        return answer
-    clinic.refresh()  # the SOP's acetaminophen limits in force now
-    doses = acetaminophen_doses(care.episode_doses(clinic, patient.id, episode), until=now)
-    next_dose_at = next_allowed_at(clinic.thresholds, doses, after=now)
-    fever_advice = "reply_fever_wait" if next_dose_at > now else "reply_fever_home_care"
-    keys = tuple(fever_advice if key in FEVER_ADVICE else key for key in kept["instruction_keys"])
+    keys = tuple(kept["instruction_keys"])
+    next_dose_at = from_text(kept.get("next_acetaminophen_at"))
+    if next_dose_at is not None and clinic.db.execute(  # none: no acetaminophen advice in it (no fever, no dose)
+            "SELECT 1 FROM medications WHERE patient_id = ? AND created_at > ? LIMIT 1",
+            [patient.id, kept_at]).fetchone() is not None:
+        advice, next_dose_at = fever_advice(clinic.thresholds, care.episode_doses(clinic, patient.id, episode), now)
+        keys = tuple(advice if key in FEVER_ADVICE else key for key in keys)
     assessment = Assessment(kept["level"], tuple(kept["reasons"]), keys, next_acetaminophen_at=next_dose_at)
-    next_checkin = from_text(answer["next_checkin_at"])
-    return _answer(clinic, patient, assessment, next_checkin, now)
+    due = episode.next_checkin_at
+    return _answer(clinic, patient, assessment, from_text(due) if due else from_text(answer["next_checkin_at"]), now)
 
 
-def _keep_answer(clinic: Clinic, patient: Patient, key: str | None, endpoint: str, body: object,
+def _keep_answer(clinic: Clinic, patient: Patient, key: str | None, endpoint: str, report: Report,
                  answer: dict[str, Any], now: datetime) -> None:
     """Keep `answer` under the patient's `key` (nothing without one), in the caller's transaction, and forget every
     patient's keys older than IDEMPOTENCY_KEEP (idempotency_keys_created: the few older than a day are a range), so
@@ -208,7 +201,7 @@ def _keep_answer(clinic: Clinic, patient: Patient, key: str | None, endpoint: st
         "INSERT INTO idempotency_keys (patient_id, idempotency_key, request_hash, answer, created_at) "
         "VALUES (?, ?, ?, ?, ?) ON CONFLICT (patient_id, idempotency_key) DO UPDATE SET "
         "request_hash = excluded.request_hash, answer = excluded.answer, created_at = excluded.created_at",
-        [patient.id, key, _request_hash(endpoint, body), dumps(answer), to_text(now)])
+        [patient.id, key, _request_hash(endpoint, report), dumps(answer), to_text(now)])
 
 
 # The app sends a reading again when the answer was lost on the way back (a timeout, a tunnel): the same values
@@ -264,11 +257,16 @@ def record(clinic: Clinic, patient: Patient, values: dict[str, Any], taken: date
     (taken_at) for a reading taken before the episode's step-up dose (`_in_episode`)."""
     with transaction(clinic.db):
         clinic.refresh()  # triaged by the settings in force as the write lock is taken, not as the request began
-        episode = _active_episode(clinic, patient)
-        _in_episode(episode, taken)
-        # the app shows the patient every instruction, so the nurse's page repeats them all
-        return care.record_reading(clinic, patient, episode, values, taken_at=taken, source=source,
-                                   shown="app" if source == "app" else "text", now=now)
+        return _record(clinic, patient, _active_episode(clinic, patient), values, taken, source, now=now)
+
+
+def _record(clinic: Clinic, patient: Patient, episode: Episode, values: dict[str, Any], taken: datetime,
+            source: str, *, now: datetime) -> tuple[Assessment, datetime]:
+    """`record` in the caller's write transaction, `episode` the patient's active one as the caller read it there."""
+    _in_episode(episode, taken)
+    # the app shows the patient every instruction, so the nurse's page repeats them all
+    return care.record_reading(clinic, patient, episode, values, taken_at=taken, source=source,
+                               shown="app" if source == "app" else "text", now=now)
 
 
 def _in_episode(episode: Episode, taken: datetime) -> None:
@@ -288,23 +286,21 @@ def submit_medication(clinic: Clinic, patient: Patient, body: object, now: datet
     in mg; taken_at defaults to `now`, aware UTC, and may not be more than 5 minutes after it), checked
     against the SOP's interval and daily total (care.patient_acetaminophen), answered as `submit_reading`
     (a retry with the same `idempotency_key` gets the first answer and records no second dose).
-    ValidationError naming the field; Conflict (episode) when monitoring has ended; Unprocessable
+    ValidationError naming the field; Conflict (episode) when monitoring has ended, a retry's too; Unprocessable
     (Idempotency-Key) for a key sent before with another body."""
     dose = bodies.parse(bodies.PatientMedicationRequest, body)
-    dose_mg, given_at = dose.dose_mg, dose.taken_at or now
-    if given_at > now + FUTURE_ALLOWANCE:
-        raise ValidationError("taken_at is in the future", "taken_at")
+    given_at = _taken_at(dose, now)
     with transaction(clinic.db):
-        replayed = replayed_answer(clinic, patient, idempotency_key, "medications", body, now)
+        clinic.refresh()  # the SOP's acetaminophen limits in force now (a replay's too)
+        episode = _active_episode(clinic, patient)
+        replayed = replayed_answer(clinic, patient, episode, idempotency_key, "medications", dose, now)
         if replayed is not None:
             return replayed, True
-        clinic.refresh()
-        episode = _active_episode(clinic, patient)
-        assessment = care.patient_acetaminophen(clinic, patient, episode, given_at=given_at, dose_mg=dose_mg,
+        assessment = care.patient_acetaminophen(clinic, patient, episode, given_at=given_at, dose_mg=dose.dose_mg,
                                                 asking=False, source="app", now=now)
         next_checkin = care.answer_checkin(clinic, patient, episode, now=now)
         answer = _answer(clinic, patient, assessment, next_checkin, now)
-        _keep_answer(clinic, patient, idempotency_key, "medications", body, answer, now)
+        _keep_answer(clinic, patient, idempotency_key, "medications", dose, answer, now)
     return answer, False
 
 

@@ -728,7 +728,8 @@ def m023_idempotency_keys(db: Database) -> None:
     a report whose answer was lost on the way back (a timeout, a tunnel) gets the first answer and records nothing
     again. A dose of acetaminophen reported twice counted twice toward the SOP's interval and daily total (SOP 5
     Grade 1 Home, line 64: repeat >= 6-8 h later): the patient was told the dose they took once was too soon.
-    Kept IDEMPOTENCY_KEEP (24 h); `request_hash`: the endpoint and body the key was first sent with."""
+    Kept IDEMPOTENCY_KEEP (24 h); `request_hash`: the endpoint and report (as validated: app_api._request_hash)
+    the key was first sent with."""
     run_sql(db, """
     CREATE TABLE idempotency_keys (
         patient_id INTEGER NOT NULL REFERENCES patients(id),

@@ -4,7 +4,7 @@ fever's advice carries when to call the clinic urgently or go to the ED). A repe
 nurse has resolved the alert it raised, the same values again raise and page anew."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from conftest import NURSES, START, auth, texts_to
 
@@ -254,3 +254,102 @@ def test_a_key_from_the_monitoring_before_the_new_step_up_dose_is_a_new_report(a
     assert len(pages) == 2
     retried = client.post("/api/v1/me/readings", json={"spo2": 86}, headers=headers)  # its own retry: replayed
     assert retried.headers["Idempotent-Replayed"] == "true" and stored(app)[0] == 2
+
+
+def test_a_report_retried_with_its_key_after_monitoring_ended_is_refused_as_a_new_one_is(app, client, admin_token,
+                                                                                       patient, clock):
+    """Staff ended the monitoring (the patient was admitted) between a report and its retry: replayed, the kept fever
+    answer ("check your temperature again in 1 hour", a next_checkin_at) told the patient to go on reporting when no
+    check-in will come and no report is taken. The retry is answered as a new report at that moment is: 409 naming
+    the episode ("monitoring has ended for you; call the clinic"), nothing stored."""
+    token = patient["patient_token"]
+    headers = {**auth(token), "Idempotency-Key": "reading-1"}
+    assert client.post("/api/v1/me/readings", json=FEVER, headers=headers).status_code == 201
+    assert post_dose(client, token, "dose-1").status_code == 201
+    clock.shift(timedelta(minutes=10))
+    ended = client.post(f"/api/v1/patients/{patient['id']}/end", json={"reason": "admitted for CRS"},
+                        headers=auth(admin_token))
+    assert ended.status_code == 200
+    clock.shift(timedelta(minutes=1))
+    new = client.post("/api/v1/me/readings", json=FEVER, headers={**auth(token), "Idempotency-Key": "reading-2"})
+    assert new.status_code == 409 and new.get_json()["field"] == "episode"
+    for retried in (client.post("/api/v1/me/readings", json=FEVER, headers=headers), post_dose(client, token, "dose-1")):
+        assert retried.status_code == 409 and "Idempotent-Replayed" not in retried.headers
+        assert retried.get_json() == new.get_json()
+    assert stored(app) == (1, 1) and doses(app) == 1
+
+
+def local_time(text: str) -> str:
+    """An answer's time as the patient's texts say it: the clinic's clock (America/Chicago), "3:45 PM"."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.fromisoformat(text).astimezone(ZoneInfo("America/Chicago")).strftime("%-I:%M %p")
+
+
+def test_a_retry_says_the_next_check_in_its_next_checkin_at_gives(app, client, patient, clock):
+    """A report since the first moved the next check-in: the retry's next_checkin_at was the moved one while its text
+    still said the first answer's time ("Next check-in at 12:00 PM" beside 12:30 PM). Its instructions are said
+    again with the schedule it carries."""
+    token = patient["patient_token"]
+    headers = {**auth(token), "Idempotency-Key": "reading-1"}
+    first = client.post("/api/v1/me/readings", json={"temperature": {"value": 37.0, "unit": "C"}}, headers=headers)
+    assert first.status_code == 201 and first.get_json()["assessment"]["instruction_keys"] == ["reply_routine"]
+    clock.shift(timedelta(minutes=30))
+    moved = post_reading(client, token, {"temperature": {"value": 37.1, "unit": "C"}})
+    assert moved["next_checkin_at"] != first.get_json()["next_checkin_at"]
+    clock.shift(timedelta(minutes=1))
+    again = client.post("/api/v1/me/readings", json={"temperature": {"value": 37.0, "unit": "C"}}, headers=headers)
+    assert again.headers["Idempotent-Replayed"] == "true" and stored(app)[0] == 2
+    answer = again.get_json()
+    assert answer["next_checkin_at"] == moved["next_checkin_at"]
+    assert answer["assessment"]["instruction_keys"] == ["reply_routine"]
+    assert f"Next check-in at {local_time(moved['next_checkin_at'])}." in answer["assessment"]["instructions"][0]
+    assert answer["assessment"]["instructions"] == moved["assessment"]["instructions"]
+
+
+def test_a_retry_after_midnight_says_a_dose_time_as_today_s(app, client, patient, clock):
+    """A fever at 11:30 PM, 50 minutes after a dose (the dose still working: no recurrent fever): "Do not take more
+    acetaminophen until 4:40 AM tomorrow". Retried at 12:10 AM, that "tomorrow" is the day after: the kept time is said
+    again as of the retry, "until 4:40 AM", and is still the first answer's (no dose since: SOP 5 Grade 1 Home, line
+    64, >= 6 h after the 10:40 PM dose)."""
+    token = patient["patient_token"]
+    clock.move_to(START.replace(hour=22, minute=40))
+    assert post_dose(client, token, "dose-1").status_code == 201
+    clock.shift(timedelta(minutes=50))
+    headers = {**auth(token), "Idempotency-Key": "reading-1"}
+    first = client.post("/api/v1/me/readings", json=FEVER, headers=headers).get_json()["assessment"]
+    assert first["instruction_keys"][0] == "reply_fever_wait"
+    assert "until 4:40 AM tomorrow." in first["instructions"][0]
+    clock.shift(timedelta(minutes=40))
+    again = client.post("/api/v1/me/readings", json=FEVER, headers=headers)
+    assert again.headers["Idempotent-Replayed"] == "true" and stored(app)[0] == 1
+    answer = again.get_json()["assessment"]
+    assert answer["instruction_keys"] == first["instruction_keys"]
+    assert answer["next_acetaminophen_at"] == first["next_acetaminophen_at"]
+    assert "until 4:40 AM." in answer["instructions"][0]
+    assert answer["instructions"][1:] == first["instructions"][1:]
+
+
+def test_a_retry_whose_time_or_symptoms_are_written_otherwise_is_the_same_report(app, client, patient, clock):
+    """An app that serialises its report again for the retry may write taken_at with "Z" or "+00:00" (or the
+    clinic's offset) for the same instant, and list the symptoms in another order: the same report, answered with
+    its first answer and stored once, not "another report" refused with 422."""
+    token = patient["patient_token"]
+    utc = (START - timedelta(minutes=4)).astimezone(UTC)
+    dose = {"name": "acetaminophen", "dose_mg": 1000, "taken_at": utc.isoformat().replace("+00:00", "Z")}
+    assert post_dose(client, token, "dose-1", dose).status_code == 201
+    clock.shift(timedelta(seconds=30))
+    for written in (utc.isoformat(), (START - timedelta(minutes=4)).isoformat()):
+        again = post_dose(client, token, "dose-1", {**dose, "taken_at": written})
+        assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true", written
+    assert doses(app) == 1
+    headers = {**auth(token), "Idempotency-Key": "reading-1"}
+    reading = {**FEVER, "symptoms": ["chills", "headache"], "taken_at": utc.isoformat().replace("+00:00", "Z")}
+    assert client.post("/api/v1/me/readings", json=reading, headers=headers).status_code == 201
+    again = client.post("/api/v1/me/readings", headers=headers,
+                        json={**reading, "symptoms": ["headache", "chills"], "taken_at": utc.isoformat()})
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert stored(app)[0] == 1
+    other = client.post("/api/v1/me/readings", headers=headers,
+                        json={**reading, "taken_at": (utc + timedelta(minutes=1)).isoformat()})
+    assert other.status_code == 422 and other.get_json()["field"] == "Idempotency-Key"  # another instant: another report

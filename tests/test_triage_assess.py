@@ -17,6 +17,7 @@ from triage import (
     assess_acetaminophen,
     level_of,
 )
+from triage.acetaminophen import fever_advice
 
 # Tuesday 2026-03-03 09:00 Chicago = 15:00 UTC; the step-up dose.
 DOSE_AT = datetime(2026, 3, 3, 15, 0, tzinfo=UTC)
@@ -369,6 +370,7 @@ def test_fever_acetaminophen_advice(doses, now, instruction, next_at):
     assert instruction in result.instructions
     assert ("reply_fever_home_care" in result.instructions) is (instruction == "reply_fever_home_care")
     assert result.next_acetaminophen_at == max(next_at, now)
+    assert fever_advice(T, doses, now) == (instruction, max(next_at, now))  # the one choice, as the app's replay makes it
 
 
 def test_no_acetaminophen_advice_without_fever():

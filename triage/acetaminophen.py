@@ -76,3 +76,13 @@ def next_allowed_at(
         if total_mg(doses, candidate) + next_dose_mg <= t.acetaminophen_max_daily_mg:
             return candidate
     return candidates[-1]  # every dose has left the window; reached only if next_dose_mg > max
+
+
+def fever_advice(t: Thresholds, doses: Iterable[Dose], now: datetime) -> tuple[str, datetime]:
+    """The acetaminophen advice on a fever answered at `now`: SOP 5, Grade 1 Home (SOP.txt line 64: "Acetaminophen
+    650-1000 mg by mouth, can repeat, if recurrent fever, >= 6-8 h later"; DESIGN: max 4 g / 24 h): a dose now
+    ("reply_fever_home_care") when the interval and the daily maximum allow one, else "reply_fever_wait" until the
+    time they do. Counts every acetaminophen dose in `doses` given up to `now` (it says what the patient may take
+    now). Returns (the instruction key, when the next dose is allowed: `now` when a dose is allowed now)."""
+    next_dose_at = next_allowed_at(t, acetaminophen_doses(doses, until=now), after=now)
+    return ("reply_fever_wait" if next_dose_at > now else "reply_fever_home_care"), next_dose_at

@@ -74,12 +74,10 @@ def assess(
     next_dose_at = None
     fever_instruction = None
     if is_fever:
-        # SOP 5, Grade 1 Home: acetaminophen for fever, but only when the interval and the daily
-        # maximum allow it now; otherwise tell the patient when they may take the next dose.
-        taken = apap.acetaminophen_doses(history.doses, until=now)
-        next_dose_at = apap.next_allowed_at(thresholds, taken, after=now)
-        fever_instruction = "reply_fever_wait" if next_dose_at > now else "reply_fever_home_care"
-        details["acetaminophen_24h_mg"] = apap.total_mg(taken, now)
+        # SOP 5, Grade 1 Home (line 64): acetaminophen for fever, but only when the interval and the
+        # daily maximum allow it now; otherwise tell the patient when they may take the next dose.
+        fever_instruction, next_dose_at = apap.fever_advice(thresholds, history.doses, now)
+        details["acetaminophen_24h_mg"] = apap.total_mg(apap.acetaminophen_doses(history.doses, until=now), now)
         details["fever_started_at"] = episode.fever_run_start(thresholds, past, doses, reading)
 
     urgent_key = urgent_instruction(hours, now) if level == "urgent" else None

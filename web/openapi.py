@@ -45,8 +45,9 @@ HEADERS = {
     "Idempotency-Key": (
         {"name": "Idempotency-Key", "in": "header", "required": False,
          "description": "a new unique value (a UUID) for each report, the same one with every retry of it: a request "
-                        "whose key was sent in the last 24 hours is answered as the first was and records nothing "
-                        "again; the key with another body is 422, a malformed key 400 (docs/api.md)",
+                        "whose key was sent in the last 24 hours is answered as the first was (said as of now) and "
+                        "records nothing again; after monitoring has ended it is 409, as a new report is; the key "
+                        "with another report is 422, a malformed key 400 (docs/api.md)",
          "example": "3f0c9b1e-7a52-4c59-9f0e-5d7c1a2b4e60",
          "schema": {"type": "string", "minLength": 1, "maxLength": IDEMPOTENCY_KEY_LONGEST,
                     "pattern": "^[!-~]+$"}},

@@ -67,3 +67,21 @@ def test_me_shows_only_own_data(client, admin_token, patient):
 
 def test_app_requires_patient_token(client, patient):
     assert post_reading(client, "nope", {"spo2": 97}).status_code == 401
+
+
+def test_a_fever_a_minute_after_a_dose_timed_by_a_phone_clock_ahead_says_wait(client, patient, clock):
+    """The app accepts a dose timed up to 5 minutes after the server's clock (a phone's clock a little ahead:
+    app_api.FUTURE_ALLOWANCE). A fever reported a minute later counted only the doses up to now, left that one
+    out and said "Take 650-1000 mg of acetaminophen (Tylenol) now": a second dose minutes after the first (SOP 5
+    Grade 1 Home, line 64: repeat >= 6-8 h later). The dose counts, whatever the phone's clock said."""
+    from datetime import UTC, datetime, timedelta
+
+    token = patient["patient_token"]
+    ahead = (datetime.now(UTC) + timedelta(minutes=4)).isoformat()
+    dose = client.post("/api/v1/me/medications", json={"name": "acetaminophen", "dose_mg": 1000, "taken_at": ahead},
+                       headers=auth(token))
+    assert dose.status_code == 201, dose.get_json()
+    clock.shift(timedelta(minutes=1))
+    assessment = post_reading(client, token, {"temperature": {"value": 38.6, "unit": "C"}}).get_json()["assessment"]
+    assert assessment["instruction_keys"][0] == "reply_fever_wait", assessment
+    assert not any("now" in text and "Take" in text for text in assessment["instructions"]), assessment

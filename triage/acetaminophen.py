@@ -82,7 +82,9 @@ def fever_advice(t: Thresholds, doses: Iterable[Dose], now: datetime) -> tuple[s
     """The acetaminophen advice on a fever answered at `now`: SOP 5, Grade 1 Home (SOP.txt line 64: "Acetaminophen
     650-1000 mg by mouth, can repeat, if recurrent fever, >= 6-8 h later"; DESIGN: max 4 g / 24 h): a dose now
     ("reply_fever_home_care") when the interval and the daily maximum allow one, else "reply_fever_wait" until the
-    time they do. Counts every acetaminophen dose in `doses` given up to `now` (it says what the patient may take
-    now). Returns (the instruction key, when the next dose is allowed: `now` when a dose is allowed now)."""
-    next_dose_at = next_allowed_at(t, acetaminophen_doses(doses, until=now), after=now)
+    time they do. Counts every acetaminophen dose in `doses`, one timed a few minutes after `now` too (a phone's
+    clock ahead of ours: the app takes such a time, monitoring.app_api.FUTURE_ALLOWANCE; left out, a fever a minute
+    after that dose was told to take another now). Returns (the instruction key, when the next dose is allowed:
+    `now` when a dose is allowed now)."""
+    next_dose_at = next_allowed_at(t, acetaminophen_doses(doses), after=now)
     return ("reply_fever_wait" if next_dose_at > now else "reply_fever_home_care"), next_dose_at

@@ -148,15 +148,19 @@ def backoff_seconds(attempts: int) -> float:
     return base * random.uniform(0.8, 1.2)
 
 
-def newest_reply_or_page_due(db: Database | sqlite3.Connection, now: datetime) -> int | None:
+def newest_reply_or_page_due(db: Database | sqlite3.Connection, now: datetime, after: int = 0) -> int | None:
     """The id of the newest page, call or reply to a person (priority_of: PRIORITY_REPLY or more urgent) queued
-    and due at `now` (aware UTC), or None: what a scheduler in another process is woken for (scheduler.runner's
-    watch), not the prompts it queues itself; the newest, so the watch tells a text another process committed
-    from one its own run already tried and left to the poll (an outage's backlog). One read of the queue's front
-    (messages_queue)."""
+    and due at `now` (aware UTC) and newer than `after` (a messages id), or None: what a scheduler in another
+    process is woken for (scheduler.runner's watch, `after` the newest it woke the run for), not the prompts it
+    queues itself; the newest, so the watch tells a text another process committed from one its own run already
+    tried and left to the poll (an outage's backlog). Reads each tier's end of messages_queue down to `after`,
+    never the queue: a backlog of replies (a long code's 1 text a second behind a burst, an outage) is passed
+    over; read as one range of the index, 8,000 queued replies made each of the watch's looks 5.4 ms (issue 19)."""
+    tiers = ", ".join(f"({priority})" for priority in range(PRIORITY_REPLY + 1))
     rows = db.execute(
-        "SELECT MAX(id) FROM messages INDEXED BY messages_queue WHERE direction = 'out' AND status = 'queued' "
-        "AND priority <= ? AND next_attempt_at <= ?", [PRIORITY_REPLY, to_text(now)]).fetchall()
+        f"WITH tiers (priority) AS (VALUES {tiers}) SELECT MAX((SELECT id FROM messages INDEXED BY messages_queue "
+        "WHERE direction = 'out' AND status = 'queued' AND priority = tiers.priority AND id > ? "
+        "AND next_attempt_at <= ? ORDER BY id DESC LIMIT 1)) FROM tiers", [after, to_text(now)]).fetchall()
     newest: int | None = rows[0][0]  # read to the end: an open statement would keep a caller's read snapshot
     return newest
 

@@ -209,8 +209,8 @@ class Runner:
         changed, self.seen_version = version != self.seen_version, version  # the first look is a change
         if not changed:
             return False
-        newest = outbox.newest_reply_or_page_due(self.watched, utcnow())
-        if newest is None or newest <= self.woken_for:
+        newest = outbox.newest_reply_or_page_due(self.watched, utcnow(), after=self.woken_for)
+        if newest is None:
             return False
         self.woken_for = newest
         self.wakeup()

@@ -175,6 +175,9 @@ def test_a_temperature_after_at_stays_a_temperature(body, temperature_c):
     ("oops 99.1 not 101", 37.28),
     ("sorry not 101, 99.1", 37.28),
     ("38.9 perdon, es 37.9", 37.9),
+    ("temp 101 no wait 100.1", 37.83),
+    ("101, make that 100.1", 37.83),
+    ("101 my bad 100.1", 37.83),
 ])
 def test_a_temperature_corrected_in_the_same_text_is_the_corrected_one(phone, client, admin_token, patient, config,
                                                                        clock, body, temperature_c):
@@ -193,6 +196,10 @@ def test_a_temperature_corrected_in_the_same_text_is_the_corrected_one(phone, cl
     ("101.5 sorry was 99 this morning", 38.61),
     ("temp 101 not 100", 38.33),
     ("sorry for the late reply, 99 earlier, now 101.2", 38.44),
+    ("99 no wait 101", 38.33),
+    ("101.5 wait, 99 this morning", 38.61),
+    ("101 no wait 99 at 8am", 38.33),
+    ("101, do I wait 100 min for tylenol", 38.33),  # a wait of minutes, no temperature
 ])
 def test_an_apology_or_a_correction_up_never_reads_a_fever_away(body, temperature_c):
     """SOP 4 Grading: fever >= 100.4 F. Only a temperature right after the correction's words replaces another."""

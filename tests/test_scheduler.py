@@ -332,10 +332,10 @@ def test_the_watch_lets_a_refusing_account_be_probed_not_hammered(app, clock):
 
 def test_a_watch_s_look_reads_no_more_behind_a_backlog_of_replies(app, clock):
     """Issue 19: the watch looks at the database after every commit there (the run's own batches of texts, 50 a
-    second under a burst) for a page or a reply newer than the last it woke the run for. It read every queued page
-    and reply to find the newest due: behind a long code's 1 text a second, 8,000 queued replies made each look
-    5.4 ms (2.7% of a core at its 5 looks a second, and growing with the backlog). Measured here in SQLite's steps, not in
-    time: a look that finds a new page costs the same behind 10 queued replies and behind 2,010."""
+    second under a burst), at most every WATCH_SECONDS, for a page or a reply newer than the last it woke the run
+    for. It read every queued page and reply to find the newest due: behind a long code's 1 text a second, 8,000
+    queued replies made each look 5.4 ms, and the cost grew with the backlog. Measured here in SQLite's steps, not
+    in time: a look that finds a new page costs the same behind 10 queued replies and behind 2,010."""
     from monitoring.outbox import queue_text
     from monitoring.store import transaction
 

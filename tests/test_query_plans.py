@@ -1,7 +1,7 @@
 """Every query on the hot paths uses an index: none reads a growing table whole (issue 19).
 
 The queries are not listed by hand: a real webhook (readings, a fever, a dose, a red flag that pages,
-a caregiver, a stranger, the nurse's ACK, a status callback), a reading from the patient app and one from
+a caregiver, a stranger, the nurse's ACK, a status callback, a text handed over to the scheduler), a reading from the patient app and one from
 a device hub (FHIR), ticks (prompts, reminders, missed
 check-ins, re-pages, a page that fails so the next nurse is paged) and delivery are run with every
 connection traced (sqlite3 `set_trace_callback`), and `EXPLAIN QUERY PLAN` is asked of each distinct
@@ -111,6 +111,7 @@ def _hot_paths(client, runner, phone, admin_token, clock, app, traced: Trace) ->
                            headers=dosed).status_code == 201
     assert post(client, device, observation("temp", 38.3, START + timedelta(minutes=53))).status_code == 201
     assert phone.text("hello?", sender=STRANGER).status_code == 200
+    _handed_over(app, phone, "99.5 ok")
     _tick(runner)  # delivery: the first nurse's page fails for good, the next is paged at once
     clock.move_to(START + timedelta(minutes=60))
     _tick(runner)  # re-pages, calls
@@ -123,6 +124,26 @@ def _hot_paths(client, runner, phone, admin_token, clock, app, traced: Trace) ->
         clock.move_to(START + timedelta(hours=hours))
         _tick(runner)
     assert gateway.sent, "delivery ran"
+
+
+def _handed_over(app, phone, body: str) -> None:
+    """`body` texted while a scheduler in another process holds its lease: the webhook commits it to the hand-over
+    queue, and the scheduler's inbound thread moves it into messages and acts on it (inbound.process_waiting)."""
+    from monitoring import lease
+    from monitoring.clinic import open_clinic
+    from monitoring.store import to_text, transaction, utcnow
+
+    clinic = open_clinic(app.config["CRS"])
+    try:
+        with transaction(clinic.db):
+            clinic.db.execute("INSERT INTO leases (name, holder, expires_at) VALUES (?, 'scheduler-host:1', ?)",
+                              [lease.SCHEDULER, to_text(utcnow() + timedelta(seconds=30))])
+        assert phone.text(body).status_code == 200
+        assert inbound.process_waiting(clinic, utcnow()) == 1
+        with transaction(clinic.db):  # stopped: the ticks that follow run as the cron's
+            clinic.db.execute("DELETE FROM leases WHERE name = ?", [lease.SCHEDULER])
+    finally:
+        clinic.db.close()
 
 
 LITERAL = re.compile(r"'(?:[^']|'')*'|\b\d+(?:\.\d+)?\b")
@@ -438,6 +459,7 @@ def test_no_hot_path_statement_reads_more_as_the_clinic_grows(client, runner, ph
     traced.on = False
     seen = _distinct(traced)
     assert any("tiers" in shape for shape in seen), "the watch looked"
+    assert any("FROM inbound ORDER BY id" in shape for shape in seen), "the scheduler took a text handed over"
     conn = sqlite3.connect(config["database"]["path"])
     conn.execute("ATTACH DATABASE ? AS hand_over", [config["database"]["path"] + inbound.QUEUE_SUFFIX])
     try:

@@ -412,13 +412,14 @@ def _queue_a_backlog(conn: sqlite3.Connection, count: int) -> None:
 
 def _add_other_patients_past(conn: sqlite3.Connection, count: int) -> None:
     """`count` more of other patients' texts each way (sent, and read), readings (a fever each), assessments and
-    alerts (acknowledged and resolved), spread over the ten days before the scenario and the day of it."""
+    alerts (acknowledged and resolved), spread over the ten days before the scenario and the day of it, each of a
+    patient of its own whose episode has ended."""
     first = conn.execute("SELECT COUNT(*) FROM messages WHERE from_number LIKE '+1999666%'").fetchone()[0]
-    base = conn.execute("SELECT COALESCE(MAX(id), 0) FROM patients").fetchone()[0] + 1000  # no patient of the scenario
+    base = 1_000_000  # no patient of the scenario
     past = []
     for index in range(first, first + count):
         at = (START - timedelta(days=10) + timedelta(minutes=5 * index)).isoformat()
-        patient, number = base + index % 500, f"+1999666{index % 500:04d}"
+        patient, number = base + index, f"+1999666{index:04d}"
         past.append((index, at, patient, number))
     conn.executemany(
         "INSERT INTO messages (direction, to_number, from_number, body, kind, status, patient_id, sid, processed_at, "
@@ -426,6 +427,13 @@ def _add_other_patients_past(conn: sqlite3.Connection, count: int) -> None:
         [row for index, at, patient, number in past for row in (
             ("in", "+15555550123", number, "reply", "processed", patient, f"SMpast{index:028d}", at, None, at, at),
             ("out", number, "+15555550123", "prompt", "sent", patient, f"SMsent{index:028d}", None, at, at, at))])
+    conn.executemany(  # a patient of the past each, monitored for a week that has ended
+        "INSERT INTO patients (id, name, phone, language, token_hash, created_at) VALUES (?, 'Past Patient', ?, 'en', "
+        "?, ?)", [(patient, number, f"past{patient}", at) for _, at, patient, number in past])
+    conn.executemany(
+        "INSERT INTO episodes (id, patient_id, therapy, dose_given_at, ends_at, status, created_at, ended_at) "
+        "VALUES (?, ?, 'teclistamab', ?, ?, 'ended', ?, ?)",
+        [(patient, patient, at, at, at, at) for _, at, patient, _ in past])
     conn.executemany(
         "INSERT INTO readings (patient_id, episode_id, taken_at, temperature_c, source, created_at) "
         "VALUES (?, ?, ?, 38.4, 'sms', ?)", [(patient, patient, at, at) for _, at, patient, _ in past])

@@ -177,7 +177,7 @@ def test_a_temperature_after_at_stays_a_temperature(body, temperature_c):
     ("38.9 perdon, es 37.9", 37.9),
     ("temp 101 no wait 100.1", 37.83),
     ("101, make that 100.1", 37.83),
-    ("101 my bad 100.1", 37.83),
+    ("my wife 38.3 no wait 37.3", 37.3),
 ])
 def test_a_temperature_corrected_in_the_same_text_is_the_corrected_one(phone, client, admin_token, patient, config,
                                                                        clock, body, temperature_c):
@@ -200,6 +200,16 @@ def test_a_temperature_corrected_in_the_same_text_is_the_corrected_one(phone, cl
     ("101.5 wait, 99 this morning", 38.61),
     ("101 no wait 99 at 8am", 38.33),
     ("101, do I wait 100 min for tylenol", 38.33),  # a wait of minutes, no temperature
+    # a bare "wait" is no correction: a weight misspelt, an ER's wait, a second reading taken (helper review of 4e36bff)
+    ("temp 101.2 wait 99", 38.44), ("T 101 P 98 BP 120/80 Wait 99", 38.33), ("101 in ER wait 99 people", 38.33),
+    ("101.2 took it again, wait it's 99.2", 38.44),
+    # nor words whose number may be the wrong one, or that are meant literally
+    ("temp 101.5 i misread it 99.5 the first time", 38.61), ("temp 101.1 scratch that 99.1 i sent u", 38.39),
+    ("101.2 left ear, my bad 99.2 right ear", 38.44),
+    # a corrected number given another moment (a clock time without "at", "this am", "after"), or asked about
+    ("101.5 no wait 99 8am", 38.61), ("101.5 no wait 99 this am", 38.61), ("101.6, no wait 99.1 after tylenol", 38.67),
+    ("38.9 perdon 37.9 despues del tylenol", 38.9), ("temp 101.1 no wait is 100 a fever", 38.39),
+    ("temp 101 sorry 100.1?", 38.33),
 ])
 def test_an_apology_or_a_correction_up_never_reads_a_fever_away(body, temperature_c):
     """SOP 4 Grading: fever >= 100.4 F. Only a temperature right after the correction's words replaces another."""
@@ -224,6 +234,10 @@ def test_an_apology_or_a_correction_up_never_reads_a_fever_away(body, temperatur
     # "99, no, 101": a bare "no" before a fever (a retraction word, Spanish, matched in every language) took the fever
     # back and stored 99; it may be the correction as well as the retraction, and a fever is never read away
     ("99 no 101", 38.33), ("99 no 101.5 now", 38.61), ("37.5 no 38.5", 38.5),
+    # the temperatures after a corrected one stay: "100.1 sorry 99, now 101.2" kept 99 alone and read the fever the
+    # text gives as now away (before the review of 4e36bff, with "sorry" as with "no wait")
+    ("100.1 sorry 99, now 101.2", 38.44), ("100 no wait 99, now 101.2", 38.44),
+    ("Was 100 last night no wait 99 this am, now 101.2", 38.44),
 ])
 def test_an_earlier_reading_after_an_apology_never_reads_the_fever_away(phone, client, admin_token, patient, config,
                                                                          clock, body, temperature_c):
@@ -524,6 +538,7 @@ def test_a_high_80s_pressure_ten_below_baseline_pages_no_one(phone, client, admi
     ("took 500mg sorry 1000mg", 1000.0, "21:30"),
     ("took tylenol 500 mg, I meant 1000 mg", 1000.0, "21:30"),
     ("took tylenol 650 oops 1000", 1000.0, "21:30"),
+    ("took 500mg tylenol no wait 1000mg", 1000.0, "21:30"),
     ("took tylenol at 2 sorry at 3", None, "21:00"),  # 3 PM CST
 ])
 def test_a_dose_corrected_in_the_same_text_is_the_corrected_one(phone, client, admin_token, patient, config, clock,

@@ -92,6 +92,12 @@ CORRECTION = re.compile(rf"\b(?:{vocabulary.alternation('temperature_marks', 'co
 BRIDGE = re.compile(rf"(?:[\s,:;=-]|\b(?:{vocabulary.alternation('temperature_marks', 'correction_bridge')})\b)*")
 _RETRACTED = re.compile(rf"\b(?:{vocabulary.alternation('temperature_marks', 'retractions')})\s*$")
 _AT_TIME = re.compile(rf"\s*(?:{vocabulary.alternation('temperature_marks', 'stated_time')})\s*\d")
+# A temperature a correction's words come before, but that the text gives as taken at another moment or asks about,
+# corrects nothing: "101.5 no wait 99 8am" (a clock time without "at"), "101.6, no wait 99.1 after tylenol" (a
+# reading since), "temp 101.1 no wait is 100 a fever?" (a question). Read as corrections, each read today's fever
+# away (SOP 4 Grading: fever >= 100.4 F).
+_NOT_A_CORRECTION = re.compile(r"\s*(?:\d{1,2}(?::\d{2})?\s*[ap]\.?m\b|after\b|despues\b|\?|(?:a\s+|una\s+)?fever\b|"
+                               r"(?:una\s+)?fiebre\b)")
 
 
 def _taken_back(text: str, temp: _Reading, level: int) -> bool:
@@ -111,7 +117,8 @@ def _corrected(text: str, temps: list[_Reading]) -> list[_Reading]:
     every one before a correction that has a temperature after it ("101.1 sorry 100.1": 100.1 alone). At least one
     is always left. A temperature the text marks as an earlier or the usual one ("101.8 sorry, 99 yesterday", "101.2
     sorry 98.6 is normal"), or gives a clock time ("101.5 oops 99 at 8am"), corrects nothing: read as a correction, it
-    read today's fever away (SOP 4 Grading: fever >= 100.4 F); _current then weighs the marks."""
+    read today's fever away (SOP 4 Grading: fever >= 100.4 F); _current then weighs the marks. The temperatures after
+    the corrected one stay ("100.1 sorry 99, now 101.2": 99 and 101.2, and _current reads 101.2 as now)."""
     marked = _levels(text, temps)
     kept = [t for i, t in enumerate(temps) if not _taken_back(text, t, marked[i])] or temps
     if all(level < 0 for level in _levels(text, kept)):
@@ -120,8 +127,11 @@ def _corrected(text: str, temps: list[_Reading]) -> list[_Reading]:
     for mark in reversed(list(CORRECTION.finditer(text))):
         after = [i for i, t in enumerate(kept) if t[3] >= mark.end()]
         if (after and len(after) < len(kept) and BRIDGE.fullmatch(text, mark.end(), kept[after[0]][3])
-                and level[after[0]] >= 0 and not _AT_TIME.match(text, kept[after[0]][4])):
-            return [kept[after[0]]]
+                and level[after[0]] >= 0 and not _AT_TIME.match(text, kept[after[0]][4])
+                and not _NOT_A_CORRECTION.match(text, kept[after[0]][4])):
+            # the corrected one and any after it: "100.1 sorry 99, now 101.2" kept 99 alone, and read the fever
+            # the text gives as now away (SOP 4 Grading)
+            return [t for t in kept if t[3] >= kept[after[0]][3]]
     return kept
 
 

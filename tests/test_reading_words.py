@@ -191,6 +191,31 @@ def test_a_temperature_corrected_in_the_same_text_is_the_corrected_one(phone, cl
 
 
 @pytest.mark.parametrize("body, temperature_c", [
+    ("99 now, will recheck in 40", 37.22), ("98.6 wait 40 and recheck", 37.0), ("temp 98.6 next check in 40", 37.0),
+    ("98.6 will check again in 39", 37.0),
+])
+def test_a_wait_in_minutes_is_no_temperature(phone, client, admin_token, patient, config, clock, body, temperature_c):
+    """"99 now, will recheck in 40" was read as 40 C: "You have a fever. Take acetaminophen now" for a fever no one
+    had, and a page for a high-risk patient (SOP 4 Grading: fever >= 38 C). A bare whole number after "in", "wait",
+    "every" is minutes."""
+    phone.text(body)
+    assert [row[2] for row in readings(config)] == [temperature_c]
+    told = " ".join(m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE))
+    assert "You have a fever" not in told, told
+
+
+@pytest.mark.parametrize("body, temperature_c", [
+    ("101.3 will recheck in 40", 38.5), ("recheck in 40", None),
+    # a decimal, a unit, a temperature's label or a mark of now keeps it a temperature
+    ("in 38.5 now", 38.5), ("temp 101 check again in 39 c", 39.0), ("temp in 38", 38.0), ("fever in 39", 39.0),
+    ("99 earlier, in 38 now", 38.0), ("fever 101 another 38", 38.33),
+])
+def test_only_a_bare_number_after_a_wait_s_word_is_minutes(body, temperature_c):
+    """SOP 4 Grading: fever >= 38 C; a temperature the text gives is never read away as minutes."""
+    assert parse(body).temperature_c == temperature_c
+
+
+@pytest.mark.parametrize("body, temperature_c", [
     ("99.1 sorry 101.1", 38.39),  # corrected up: a fever
     ("101.5, sorry to bother you, was 99 this morning", 38.61),  # an apology, and an earlier reading: no correction
     ("101.5 sorry was 99 this morning", 38.61),

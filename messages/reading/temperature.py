@@ -42,6 +42,11 @@ def _unit(written: str) -> str | None:
 # acetaminophen now", and for a high-risk patient an urgent page). Above the line the number stays the reading.
 _BELOW = re.compile(rf"\b(?:{vocabulary.alternation('temperature_marks', 'below')})\s*$")
 _FEVER_LINE_C = Thresholds().fever_c
+_NOW_AFTER = re.compile(rf"\s*(?:{vocabulary.alternation('temperature_marks', 'now')}|"
+                        rf"{vocabulary.alternation('temperature_marks', 'today')})\b")
+_DURATION_BEFORE = re.compile(
+    rf"(?<!\bt )(?<!\btemp )(?<!\btemperature )(?<!\bfever )(?<!\bno )"
+    rf"\b(?:{vocabulary.alternation('temperature_marks', 'duration_before')})\s+$")
 # An earlier temperature is kept when it is a fever by the lowest line a clinic may set ([thresholds] fever_c): the
 # clinic's own line decides which are its fevers (monitoring.care.earlier_fevers). Kept by the SOP's default line
 # (38.0 C) alone, a clinic at 37.8 C had "37.9 at 2pm, now 37.0" stored and paged as nothing.
@@ -60,7 +65,10 @@ def extract_temperature(work: Work, times: Sequence[TimeSaid] = ()) -> dict[str,
         value = Decimal(m.group("num").replace(",", "."))
         unit = _unit(m.group("unit") or "") or temperature_unit(value)
         celsius = celsius_from(value, unit) if unit is not None else None
-        if (celsius is not None and plausible("temperature_c", celsius) and celsius <= _FEVER_LINE_C
+        if (m.group("unit") is None and m.group("num").isdigit() and unit == "C"
+                and _DURATION_BEFORE.search(work.text, 0, m.start()) and not _NOW_AFTER.match(work.text, m.end())):
+            pass  # "recheck in 40": a wait of minutes read as Celsius, no reading and no implausible one
+        elif (celsius is not None and plausible("temperature_c", celsius) and celsius <= _FEVER_LINE_C
                 and _BELOW.search(work.text, 0, m.start())):
             below_line = True  # "under 100.4": said below the fever line, not read (the number is asked for)
         elif unit is not None and celsius is not None and plausible("temperature_c", celsius):

@@ -205,10 +205,13 @@ def test_a_wait_in_minutes_is_no_temperature(phone, client, admin_token, patient
 
 
 @pytest.mark.parametrize("body, temperature_c", [
-    ("101.3 will recheck in 40", 38.5), ("recheck in 40", None),
+    ("101.3 will recheck in 40", 38.5), ("recheck in 40", None), ("vuelvo a medir en 40, ahora 37", 37.0),
     # a decimal, a unit, a temperature's label or a mark of now keeps it a temperature
     ("in 38.5 now", 38.5), ("temp 101 check again in 39 c", 39.0), ("temp in 38", 38.0), ("fever in 39", 39.0),
     ("99 earlier, in 38 now", 38.0), ("fever 101 another 38", 38.33),
+    # ... and so does a number after "in" or "wait" with no measuring again (helper review of 000580b)
+    ("37.5 earlier, back up in 39", 39.0), ("temp was in 39", 39.0), ("she is in 39", 39.0), ("37.6 wait 38", 38.0),
+    ("37 wait 39 is that bad", 39.0), ("wait 39!!", 39.0), ("cada 38", 38.0), ("temp was in 39 all night, now 37.5", 37.5),
 ])
 def test_only_a_bare_number_after_a_wait_s_word_is_minutes(body, temperature_c):
     """SOP 4 Grading: fever >= 38 C; a temperature the text gives is never read away as minutes."""
@@ -234,7 +237,14 @@ def test_only_a_bare_number_after_a_wait_s_word_is_minutes(body, temperature_c):
     # a corrected number given another moment (a clock time without "at", "this am", "after"), or asked about
     ("101.5 no wait 99 8am", 38.61), ("101.5 no wait 99 this am", 38.61), ("101.6, no wait 99.1 after tylenol", 38.67),
     ("38.9 perdon 37.9 despues del tylenol", 38.9), ("temp 101.1 no wait is 100 a fever", 38.39),
-    ("temp 101 sorry 100.1?", 38.33),
+    ("101.1 sorry 99.1 a fever?", 38.39),
+    # ... but after the corrected one, a number given as no reading is none (helper review of 7f4d19b): a retraction
+    # ("instead of", "no"), a pulse said as an age
+    ("38.5 perdon es 37.5 no 38.5", 37.5), ("101.5 sorry meant 99.5 instead of 101.5", 37.5),
+    ("100.8 sorry 99.8, typed 100.8 by mistake", 37.67), ("101 sorry 99.1 he is 40", 37.28),
+    ("100.9 sorry 99.9 fever gone", 37.72), ("38.4 perdon 37.4 fiebre bajo", 37.4),
+    # a corrected number given a time in words is a reading of that time
+    ("101.4 actually 99.4 at lunch", 38.56), ("101.4 oops 99.4 at bedtime", 38.56), ("38.9 perdon 37.9 a la noche", 38.9),
 ])
 def test_an_apology_or_a_correction_up_never_reads_a_fever_away(body, temperature_c):
     """SOP 4 Grading: fever >= 100.4 F. Only a temperature right after the correction's words replaces another."""
@@ -259,6 +269,7 @@ def test_an_apology_or_a_correction_up_never_reads_a_fever_away(body, temperatur
     # "99, no, 101": a bare "no" before a fever (a retraction word, Spanish, matched in every language) took the fever
     # back and stored 99; it may be the correction as well as the retraction, and a fever is never read away
     ("99 no 101", 38.33), ("99 no 101.5 now", 38.61), ("37.5 no 38.5", 38.5),
+    ("101 no wait 99 then 101.2 again", 38.44), ("100.4 sorry 99.4 8am, 101 now", 38.33),
     # the temperatures after a corrected one stay: "100.1 sorry 99, now 101.2" kept 99 alone and read the fever the
     # text gives as now away (before the review of 4e36bff, with "sorry" as with "no wait")
     ("100.1 sorry 99, now 101.2", 38.44), ("100 no wait 99, now 101.2", 38.44),

@@ -44,11 +44,7 @@ _BELOW = re.compile(rf"\b(?:{vocabulary.alternation('temperature_marks', 'below'
 _FEVER_LINE_C = Thresholds().fever_c
 _NOW_AFTER = re.compile(rf"\s*(?:{vocabulary.alternation('temperature_marks', 'now')}|"
                         rf"{vocabulary.alternation('temperature_marks', 'today')})\b")
-_LATER = re.compile(rf"\s*\b(?:{vocabulary.alternation('temperature_marks', 'later_reading')})\b")
 _RECHECK_IN = re.compile(rf"\b(?:{vocabulary.alternation('temperature_marks', 'recheck_in')})\s+$")
-_WAIT_BEFORE = re.compile(rf"\b(?:{vocabulary.alternation('temperature_marks', 'wait_before')})\s+$")
-_RECHECK_AFTER = re.compile(
-    rf"\s*(?:min(?:ute)?s?\s+)?(?:{vocabulary.alternation('temperature_marks', 'recheck_after')})\b")
 # An earlier temperature is kept when it is a fever by the lowest line a clinic may set ([thresholds] fever_c): the
 # clinic's own line decides which are its fevers (monitoring.care.earlier_fevers). Kept by the SOP's default line
 # (38.0 C) alone, a clinic at 37.8 C had "37.9 at 2pm, now 37.0" stored and paged as nothing.
@@ -68,9 +64,7 @@ def extract_temperature(work: Work, times: Sequence[TimeSaid] = ()) -> dict[str,
         unit = _unit(m.group("unit") or "") or temperature_unit(value)
         celsius = celsius_from(value, unit) if unit is not None else None
         if (m.group("unit") is None and m.group("num").isdigit() and unit == "C"
-                and (_RECHECK_IN.search(work.text, 0, m.start()) or (
-                    _WAIT_BEFORE.search(work.text, 0, m.start()) and _RECHECK_AFTER.match(work.text, m.end())))
-                and not _NOW_AFTER.match(work.text, m.end())):
+                and _RECHECK_IN.search(work.text, 0, m.start()) and not _NOW_AFTER.match(work.text, m.end())):
             pass  # "recheck in 40": minutes read as Celsius, no reading and no implausible one
         elif (celsius is not None and plausible("temperature_c", celsius) and celsius <= _FEVER_LINE_C
                 and _BELOW.search(work.text, 0, m.start())):
@@ -107,10 +101,11 @@ _AT_TIME = re.compile(rf"\s*(?:{vocabulary.alternation('temperature_marks', 'sta
                       rf"(?:\d|(?:{vocabulary.alternation('temperature_marks', 'stated_time_words')})\b)")
 # A temperature a correction's words come before, but that the text gives as taken at another moment or asks about,
 # corrects nothing: "101.5 no wait 99 8am" (a clock time without "at"), "101.6, no wait 99.1 after tylenol" (a
-# reading since), "temp 101.1 no wait is 100 a fever" (a question). Read as corrections, each read today's fever
-# away (SOP 4 Grading: fever >= 100.4 F). Not a bare "fever" ("99.9 fever gone") nor a bare "?" (an emoji on a cheap
-# phone).
-_NOT_A_CORRECTION = re.compile(r"\s*(?:\d{1,2}(?::\d{2})?\s*[ap]\.?m\b|after\b|despues\b|a\s+fever\b|una\s+fiebre\b)")
+# reading since), "temp 101.1 no wait is 100 a fever" (a question: "is" before it, "a fever" after). Read as
+# corrections, each read today's fever away (SOP 4 Grading: fever >= 100.4 F). Not a bare "fever" ("99.9 fever
+# gone") nor a bare "?" (an emoji on a cheap phone).
+_NOT_A_CORRECTION = re.compile(r"\s*(?:\d{1,2}(?::\d{2})?\s*[ap]\.?m\b|after\b|despues\b)")
+_ASKED_BEFORE, _FEVER_AFTER = re.compile(r"\b(?:is|es)\s+$"), re.compile(r"\s*(?:(?:a\s+)?fever|(?:una\s+)?fiebre)\b")
 
 
 def _taken_back(text: str, temp: _Reading, level: int) -> bool:
@@ -130,9 +125,9 @@ def _corrected(text: str, temps: list[_Reading]) -> list[_Reading]:
     every one before a correction that has a temperature after it ("101.1 sorry 100.1": 100.1 alone). At least one
     is always left. A temperature the text marks as an earlier or the usual one ("101.8 sorry, 99 yesterday", "101.2
     sorry 98.6 is normal"), or gives a clock time ("101.5 oops 99 at 8am"), corrects nothing: read as a correction, it
-    read today's fever away (SOP 4 Grading: fever >= 100.4 F); _current then weighs the marks. A temperature after the
-    corrected one stays when the text marks it or gives it a clause of its own ("100.1 sorry 99, now 101.2": 99 and
-    101.2, and _current reads 101.2 as now)."""
+    read today's fever away (SOP 4 Grading: fever >= 100.4 F); _current then weighs the marks. Every temperature after
+    the corrected one stays ("100.1 sorry 99, now 101.2": 99 and 101.2, and _current reads 101.2 as now), but one
+    that names again a value the correction took back ("sorry 99.5 instead of 101.5")."""
     marked = _levels(text, temps)
     kept = [t for i, t in enumerate(temps) if not _taken_back(text, t, marked[i])] or temps
     if all(level < 0 for level in _levels(text, kept)):
@@ -142,15 +137,28 @@ def _corrected(text: str, temps: list[_Reading]) -> list[_Reading]:
         after = [i for i, t in enumerate(kept) if t[3] >= mark.end()]
         if (after and len(after) < len(kept) and BRIDGE.fullmatch(text, mark.end(), kept[after[0]][3])
                 and level[after[0]] >= 0 and not _AT_TIME.match(text, kept[after[0]][4])
-                and not _NOT_A_CORRECTION.match(text, kept[after[0]][4])):
-            # the corrected one, and after it those the text marks (now, today, earlier) or gives as taken later
-            # ("then 101.2 again"): "100.1 sorry 99, now 101.2" kept 99 alone, and read the fever the text gives as
-            # now away (SOP 4 Grading). Not the others: "101.5 sorry meant 99.5 instead of 101.5", "100.8 sorry 99.8,
-            # typed 100.8 by mistake", "101 sorry 99.1 he is 40" are no readings after it
-            corrected = kept[after[0]]
-            return [corrected, *(t for i, t in enumerate(kept) if t[3] > corrected[3] and (
-                level[i] != 0 or _LATER.search(text, corrected[4], t[3]) or _LATER.match(text, t[4])))]
+                and not _NOT_A_CORRECTION.match(text, kept[after[0]][4])
+                and not (_ASKED_BEFORE.search(text, 0, kept[after[0]][3]) and _FEVER_AFTER.match(text, kept[after[0]][4]))):
+            # the corrected one and every one after it ("100.1 sorry 99, now 101.2" kept 99 alone, and read the fever
+            # the text gives as now away: SOP 4 Grading), but a value the correction took back, named again ("101.5
+            # sorry meant 99.5 instead of 101.5", "99.8, typed 100.8 by mistake", "the 101.5 was a typo")
+            corrected, taken_back = kept[after[0]], [t[0] for t in kept if t[3] < mark.start()]
+            return [corrected, *(t for t in kept if t[3] > corrected[3] and not _no_reading_after(text, t, taken_back))]
     return kept
+
+
+def _no_reading_after(text: str, temp: _Reading, taken_back: list[float]) -> bool:
+    """A temperature after a corrected one that is no reading: a value the correction took back named again ("sorry
+    meant 99.5 instead of 101.5", "the 101.5 was a typo"), one said wrong ("101 was wrong"), asked about ("is 100.4
+    a fever"), or said as what may come ("if it hits 100.4 do I call", "si llega a 38"): read as readings, each was a
+    fever no one had."""
+    return (any(abs(temp[0] - value) < 0.05 for value in taken_back) or bool(_SAID_WRONG.match(text, temp[4]))
+            or bool(_ASKED_BEFORE.search(text, 0, temp[3]) and _FEVER_AFTER.match(text, temp[4]))
+            or bool(_MAY_COME.search(text, 0, temp[3])))
+
+
+_SAID_WRONG = re.compile(rf"\s*(?:{vocabulary.alternation('temperature_marks', 'said_wrong')})\b")
+_MAY_COME = re.compile(rf"\b(?:{vocabulary.alternation('temperature_marks', 'may_come')})\s+$")
 
 
 # Which of several temperatures is the current one: marks of now, today and the past, by language

@@ -244,9 +244,16 @@ def test_only_a_bare_number_after_a_wait_s_word_is_minutes(body, temperature_c):
     ("100.8 sorry 99.8, typed 100.8 by mistake", 37.67), ("100.8 sorry meant 99.8 101 was wrong", 37.67),
     ("101.2 sorry 99.2 if it hits 100.4 then what", 37.33), ("38.5 perdon 37.5 si llega a 38 que hago", 37.5),
     ("100.9 oops 99.9, will check later, is 100.4 fever", 37.72),
+    ("temp 100.1 sorry meant 99.1, do I call at 100.4?", 37.28), ("temp 100.1 sorry 99.1 threshold is 100.4 right?", 37.28),
+    ("temp 100.1 sorry 99.1 if it's over 100.4 do i page", 37.28), ("37.9 perdon 37.1, llamo si tiene 38?", 37.1),
     ("100.9 sorry 99.9 fever gone", 37.72), ("38.4 perdon 37.4 fiebre bajo", 37.4),
     # a corrected number given a time in words is a reading of that time
     ("101.4 actually 99.4 at lunch", 38.56), ("101.4 oops 99.4 at bedtime", 38.56), ("38.9 perdon 37.9 a la noche", 38.9),
+    ("temp 101.5 no wait 99 at seven", 38.61), ("temp 101.5 no wait 99 about 7", 38.61),
+    # another vital corrected, a value read again, a question (helper review of e4dac53)
+    ("temp 101.3 o2 98 no wait 96", 38.5), ("Temp 101.4 HR 104 no wait 99", 38.56),
+    ("temp 101.3 heart rate 110 make that 98", 38.5), ("temp 101 no wait 99, retook it, 101 again", 38.33),
+    ("temp 101.4 no wait 99.2 in the morning, 101.4 now", 38.56), ("Temp 101.3 no wait is 100 considered a fever?", 38.5),
 ])
 def test_an_apology_or_a_correction_up_never_reads_a_fever_away(body, temperature_c):
     """SOP 4 Grading: fever >= 100.4 F. Only a temperature right after the correction's words replaces another."""

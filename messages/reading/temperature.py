@@ -104,8 +104,9 @@ _AT_TIME = re.compile(rf"\s*(?:{vocabulary.alternation('temperature_marks', 'sta
 # reading since), "temp 101.1 no wait is 100 a fever" (a question: "is" before it, "a fever" after). Read as
 # corrections, each read today's fever away (SOP 4 Grading: fever >= 100.4 F). Not a bare "fever" ("99.9 fever
 # gone") nor a bare "?" (an emoji on a cheap phone).
-_NOT_A_CORRECTION = re.compile(r"\s*(?:\d{1,2}(?::\d{2})?\s*[ap]\.?m\b|after\b|despues\b)")
-_ASKED_BEFORE, _FEVER_AFTER = re.compile(r"\b(?:is|es)\s+$"), re.compile(r"\s*(?:(?:a\s+)?fever|(?:una\s+)?fiebre)\b")
+_NOT_A_CORRECTION = re.compile(r"\s*(?:\d{1,2}(?::\d{2})?\s*[ap]\.?m\b|\d{1,2}:\d{2}\b|after\b|despues\b)")
+_ASKED_BEFORE = re.compile(r"\b(?:is|es)\s+$")
+_FEVER_AFTER = re.compile(r"\s*(?:considered\s+)?(?:(?:a\s+)?fever|(?:una\s+)?fiebre|ok(?:ay)?|too\s+high|normal)\b")
 
 
 def _taken_back(text: str, temp: _Reading, level: int) -> bool:
@@ -135,6 +136,9 @@ def _corrected(text: str, temps: list[_Reading]) -> list[_Reading]:
     level = _levels(text, kept)
     for mark in reversed(list(CORRECTION.finditer(text))):
         after = [i for i, t in enumerate(kept) if t[3] >= mark.end()]
+        before = [t for t in kept if t[4] <= mark.start()]
+        if before and re.search(r"\d", text[before[-1][4]:mark.start()]):
+            continue  # "temp 101.3 o2 98 no wait 96": another number corrected (the oxygen), not the temperature
         if (after and len(after) < len(kept) and BRIDGE.fullmatch(text, mark.end(), kept[after[0]][3])
                 and level[after[0]] >= 0 and not _AT_TIME.match(text, kept[after[0]][4])
                 and not _NOT_A_CORRECTION.match(text, kept[after[0]][4])
@@ -143,21 +147,32 @@ def _corrected(text: str, temps: list[_Reading]) -> list[_Reading]:
             # the text gives as now away: SOP 4 Grading), but a value the correction took back, named again ("101.5
             # sorry meant 99.5 instead of 101.5", "99.8, typed 100.8 by mistake", "the 101.5 was a typo")
             corrected, taken_back = kept[after[0]], [t[0] for t in kept if t[3] < mark.start()]
-            return [corrected, *(t for t in kept if t[3] > corrected[3] and not _no_reading_after(text, t, taken_back))]
+            return [corrected, *(t for i, t in enumerate(kept) if t[3] > corrected[3]
+                                 and not _no_reading_after(text, t, taken_back, level[i]))]
     return kept
 
 
-def _no_reading_after(text: str, temp: _Reading, taken_back: list[float]) -> bool:
-    """A temperature after a corrected one that is no reading: a value the correction took back named again ("sorry
-    meant 99.5 instead of 101.5", "the 101.5 was a typo"), one said wrong ("101 was wrong"), asked about ("is 100.4
-    a fever"), or said as what may come ("if it hits 100.4 do I call", "si llega a 38"): read as readings, each was a
-    fever no one had."""
-    return (any(abs(temp[0] - value) < 0.05 for value in taken_back) or bool(_SAID_WRONG.match(text, temp[4]))
+def _no_reading_after(text: str, temp: _Reading, taken_back: list[float], level: int) -> bool:
+    """A temperature after a corrected one that is no reading: one said wrong ("101 was wrong", "typed 100.8 by
+    mistake"), taken back ("instead of 101.5", "es 37.5 no 38.5": a value the correction took back, after "no"),
+    asked about ("is 100.4 a fever", "do I call at 100.4?"), or said as what may come ("if it hits 100.4", "si llega a
+    38"): read as readings, each was a fever no one had. One the text marks as now or today is a reading ("101.4 now"),
+    and so is a value read again ("101 no wait 99, retook it, 101 again")."""
+    if level > 0:
+        return False
+    clause_end = _CLAUSE_END.search(text, temp[4])
+    return (bool(_SAID_WRONG.match(text, temp[4])) or bool(_INSTEAD_OF.search(text, 0, temp[3]))
+            or (any(abs(temp[0] - value) < 0.05 for value in taken_back) and bool(_NO_BEFORE.search(text, 0, temp[3])))
             or bool(_ASKED_BEFORE.search(text, 0, temp[3]) and _FEVER_AFTER.match(text, temp[4]))
-            or bool(_MAY_COME.search(text, 0, temp[3])))
+            or bool(_IS_A_FEVER.match(text, temp[4])) or bool(_MAY_COME.search(text, 0, temp[3]))
+            or (clause_end is not None and clause_end.group() == "?"))
 
 
 _SAID_WRONG = re.compile(rf"\s*(?:{vocabulary.alternation('temperature_marks', 'said_wrong')})\b")
+_INSTEAD_OF = re.compile(rf"\b(?:{vocabulary.alternation('temperature_marks', 'instead_of')})\s+$")
+_NO_BEFORE = re.compile(r"\bno\s+$")
+_IS_A_FEVER = re.compile(r"\s*(?:is|es)\s+(?:a\s+|una\s+)?(?:fever|fiebre)\b")
+_CLAUSE_END = re.compile(r"[.!?\n]")
 _MAY_COME = re.compile(rf"\b(?:{vocabulary.alternation('temperature_marks', 'may_come')})\s+$")
 
 

@@ -238,15 +238,6 @@ def test_only_a_bare_number_after_a_wait_s_word_is_minutes(body, temperature_c):
     # a corrected number given another moment (a clock time without "at", "this am", "after"), or asked about
     ("101.5 no wait 99 8am", 38.61), ("101.5 no wait 99 this am", 38.61), ("101.6, no wait 99.1 after tylenol", 38.67),
     ("38.9 perdon 37.9 despues del tylenol", 38.9), ("temp 101.1 no wait is 100 a fever", 38.39),
-    # ... but after the corrected one, a number given as no reading is none (helper review of 7f4d19b): a retraction
-    # ("instead of", "no"), a pulse said as an age
-    ("38.5 perdon es 37.5 no 38.5", 37.5), ("101.5 sorry meant 99.5 instead of 101.5", 37.5),
-    ("100.8 sorry 99.8, typed 100.8 by mistake", 37.67), ("100.8 sorry meant 99.8 101 was wrong", 37.67),
-    ("101.2 sorry 99.2 if it hits 100.4 then what", 37.33), ("38.5 perdon 37.5 si llega a 38 que hago", 37.5),
-    ("100.9 oops 99.9, will check later, is 100.4 fever", 37.72),
-    ("temp 100.1 sorry meant 99.1, do I call at 100.4?", 37.28), ("temp 100.1 sorry 99.1 threshold is 100.4 right?", 37.28),
-    ("temp 100.1 sorry 99.1 if it's over 100.4 do i page", 37.28), ("37.9 perdon 37.1, llamo si tiene 38?", 37.1),
-    ("100.9 sorry 99.9 fever gone", 37.72), ("38.4 perdon 37.4 fiebre bajo", 37.4),
     # a corrected number given a time in words is a reading of that time
     ("101.4 actually 99.4 at lunch", 38.56), ("101.4 oops 99.4 at bedtime", 38.56), ("38.9 perdon 37.9 a la noche", 38.9),
     ("temp 101.5 no wait 99 at seven", 38.61), ("temp 101.5 no wait 99 about 7", 38.61),
@@ -257,6 +248,22 @@ def test_only_a_bare_number_after_a_wait_s_word_is_minutes(body, temperature_c):
 ])
 def test_an_apology_or_a_correction_up_never_reads_a_fever_away(body, temperature_c):
     """SOP 4 Grading: fever >= 100.4 F. Only a temperature right after the correction's words replaces another."""
+    assert parse(body).temperature_c == temperature_c
+
+
+@pytest.mark.parametrize("body, temperature_c", [
+    # a retraction ("instead of", "no", "was wrong"), a question, what may come (helper reviews of 7f4d19b, e4dac53)
+    ("38.5 perdon es 37.5 no 38.5", 37.5), ("101.5 sorry meant 99.5 instead of 101.5", 37.5),
+    ("100.8 sorry 99.8, typed 100.8 by mistake", 37.67), ("100.8 sorry meant 99.8 101 was wrong", 37.67),
+    ("101.2 sorry 99.2 if it hits 100.4 then what", 37.33), ("38.5 perdon 37.5 si llega a 38 que hago", 37.5),
+    ("100.9 oops 99.9, will check later, is 100.4 fever", 37.72),
+    ("temp 100.1 sorry meant 99.1, do I call at 100.4?", 37.28), ("temp 100.1 sorry 99.1 threshold is 100.4 right?", 37.28),
+    ("temp 100.1 sorry 99.1 if it's over 100.4 do i page", 37.28), ("37.9 perdon 37.1, llamo si tiene 38?", 37.1),
+    ("100.9 sorry 99.9 fever gone", 37.72), ("38.4 perdon 37.4 fiebre bajo", 37.4),
+])
+def test_a_number_after_a_correction_that_is_no_reading_invents_no_fever(body, temperature_c):
+    """After "sorry 99.5", a number the text takes back, asks about or says may come is no reading: read as one, each
+    was a fever no one had ("You have a fever. Take acetaminophen now"; SOP 4 Grading: fever >= 100.4 F)."""
     assert parse(body).temperature_c == temperature_c
 
 

@@ -142,7 +142,7 @@ def _corrected(text: str, temps: list[_Reading]) -> list[_Reading]:
         if (after and len(after) < len(kept) and BRIDGE.fullmatch(text, mark.end(), kept[after[0]][3])
                 and level[after[0]] >= 0 and not _AT_TIME.match(text, kept[after[0]][4])
                 and not _NOT_A_CORRECTION.match(text, kept[after[0]][4])
-                and not (_ASKED_BEFORE.search(text, 0, kept[after[0]][3]) and _FEVER_AFTER.match(text, kept[after[0]][4]))):
+                and not _asked(text, kept[after[0]])):
             # the corrected one and every one after it ("100.1 sorry 99, now 101.2" kept 99 alone, and read the fever
             # the text gives as now away: SOP 4 Grading), but a value the correction took back, named again ("101.5
             # sorry meant 99.5 instead of 101.5", "99.8, typed 100.8 by mistake", "the 101.5 was a typo")
@@ -150,6 +150,11 @@ def _corrected(text: str, temps: list[_Reading]) -> list[_Reading]:
             return [corrected, *(t for i, t in enumerate(kept) if t[3] > corrected[3]
                                  and not _no_reading_after(text, t, taken_back, level[i]))]
     return kept
+
+
+def _asked(text: str, temp: _Reading) -> bool:
+    """The text asks about the temperature, not reports it: "is 100 a fever", "is 100 considered a fever", "is 38 ok"."""
+    return bool(_ASKED_BEFORE.search(text, 0, temp[3]) and _FEVER_AFTER.match(text, temp[4]))
 
 
 def _no_reading_after(text: str, temp: _Reading, taken_back: list[float], level: int) -> bool:
@@ -163,8 +168,7 @@ def _no_reading_after(text: str, temp: _Reading, taken_back: list[float], level:
     clause_end = _CLAUSE_END.search(text, temp[4])
     return (bool(_SAID_WRONG.match(text, temp[4])) or bool(_INSTEAD_OF.search(text, 0, temp[3]))
             or (any(abs(temp[0] - value) < 0.05 for value in taken_back) and bool(_NO_BEFORE.search(text, 0, temp[3])))
-            or bool(_ASKED_BEFORE.search(text, 0, temp[3]) and _FEVER_AFTER.match(text, temp[4]))
-            or bool(_IS_A_FEVER.match(text, temp[4])) or bool(_MAY_COME.search(text, 0, temp[3]))
+            or _asked(text, temp) or bool(_IS_A_FEVER.match(text, temp[4])) or bool(_MAY_COME.search(text, 0, temp[3]))
             or (clause_end is not None and clause_end.group() == "?"))
 
 

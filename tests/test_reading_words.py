@@ -176,6 +176,9 @@ def test_a_temperature_after_at_stays_a_temperature(body, temperature_c):
     ("sorry not 101, 99.1", 37.28),
     ("38.9 perdon, es 37.9", 37.9),
     ("101.1 sorry 99.1 a fever?", 37.28),  # a question after the corrected one: "a fever" corrects nothing only after "is"
+    # words after the corrected one that give no second reading: a symptom, the thermometer, a dose of its own time
+    ("101 sorry 99.1 with chills", 37.28), ("101.6 sorry 99.1 with the thermometer", 37.28),
+    ("101 sorry 99.1, took tylenol at 8", 37.28), ("38.6 perdon 37.2 con el termometro", 37.2),
 ])
 def test_a_temperature_corrected_in_the_same_text_is_the_corrected_one(phone, client, admin_token, patient, config,
                                                                        clock, body, temperature_c):
@@ -248,6 +251,13 @@ def test_only_a_bare_number_after_a_wait_s_word_is_minutes(body, temperature_c):
     ("temp 101.3 o2 98 no wait 96", 38.5), ("Temp 101.4 HR 104 no wait 99", 38.56),
     ("temp 101.3 heart rate 110 make that 98", 38.5), ("temp 101 no wait 99, retook it, 101 again", 38.33),
     ("temp 101.4 no wait 99.2 in the morning, 101.4 now", 38.56), ("Temp 101.3 no wait is 100 considered a fever?", 38.5),
+    # a corrected number given as a second reading: on a medicine, by another thermometer or at another part of the
+    # body, place or day (the leftover of the review of c3c67ab: "sorry" read these fevers away, as "no wait" had)
+    ("101.6 sorry 99.1 with tylenol on board", 38.67), ("Temp 101.6. Sorry, 99.1 with Tylenol on board", 38.67),
+    ("101.6 sorry 99.1 tylenol on board", 38.67), ("101.6 sorry 99.1 w/ tylenol", 38.67),
+    ("101.6 oops 99.1 on meds", 38.67), ("38.6 perdon 37.2 con tylenol", 38.6), ("38.6 perdon 37.2 tomando paracetamol", 38.6),
+    ("101 sorry 99.1 on monday", 38.33), ("38.6 perdon 37.2 el lunes", 38.6), ("101 sorry 99.1 orally", 38.33),
+    ("101.2 sorry 99.2 in his ear", 38.44), ("101.2 actually 99.2 with the other thermometer", 38.44),
 ])
 def test_an_apology_or_a_correction_up_never_reads_a_fever_away(body, temperature_c):
     """SOP 4 Grading: fever >= 100.4 F. Only a temperature right after the correction's words replaces another."""
@@ -296,6 +306,10 @@ def test_a_number_after_a_correction_that_is_no_reading_invents_no_fever(body, t
     # text gives as now away (before the review of 4e36bff, with "sorry" as with "no wait")
     ("100.1 sorry 99, now 101.2", 38.44), ("100 no wait 99, now 101.2", 38.44),
     ("Was 100 last night no wait 99 this am, now 101.2", 38.44),
+    # a second reading on another thermometer, part of the body or place, after "sorry": no correction
+    ("101.6 sorry 99.1 on the forehead", 38.67), ("Temp 101.5, sorry, 99.3 at his infusion on monday", 38.61),
+    ("38.6 perdon 37.2 en la frente", 38.6), ("101.6 actually 99.1 with the ear thermometer", 38.67),
+    ("101.6 sorry 99.1 with tylenol on board", 38.67),
 ])
 def test_an_earlier_reading_after_an_apology_never_reads_the_fever_away(phone, client, admin_token, patient, config,
                                                                          clock, body, temperature_c):

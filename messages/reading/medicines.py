@@ -11,7 +11,7 @@ from .times import TimeSaid
 # Every name a medicine goes by, to its canonical name (triage.model.MEDICATIONS, or model.OTHER_MEDICINES:
 # recorded so the nurse sees it, never counted as acetaminophen): vocabulary/<language>.toml [medicines].
 _DRUGS = vocabulary.mapping("medicines", "names")
-_DRUG = "|".join(sorted(_DRUGS, key=len, reverse=True))
+_DRUG = vocabulary.names("medicines", "names")
 NUMBER = r"\d{1,2},\d{3}|\d+(?:[.,]\d+)?"
 MG_UNITS = vocabulary.alternation("units", "milligrams")
 _COUNT = vocabulary.alternation("units", "count")

@@ -105,6 +105,15 @@ _AT_TIME = re.compile(rf"\s*(?:{vocabulary.alternation('temperature_marks', 'sta
 # corrections, each read today's fever away (SOP 4 Grading: fever >= 100.4 F). Not a bare "fever" ("99.9 fever
 # gone") nor a bare "?" (an emoji on a cheap phone).
 _NOT_A_CORRECTION = re.compile(r"\s*(?:\d{1,2}(?::\d{2})?\s*[ap]\.?m\b|\d{1,2}:\d{2}\b|after\b|despues\b)")
+# A temperature given as a second reading, on a medicine, by another thermometer or at another part of the body, place
+# or day ("101.6 sorry 99.1 with tylenol on board", "101.6 sorry 99.1 on the forehead", "38.6 perdon 37.2 con
+# tylenol"), corrects nothing: read as a correction, it read today's fever away (SOP 4 Grading: fever >= 100.4 F).
+_MEDICINE = rf"(?:{vocabulary.names('medicines', 'names')}|{vocabulary.alternation('temperature_marks', 'medicine_words')})"
+_ANOTHER_READING = re.compile(
+    rf"\s*(?:(?:{vocabulary.alternation('temperature_marks', 'another_reading')})"
+    rf"|(?:{vocabulary.alternation('temperature_marks', 'with_medicine')})\s*(?:(?:the|his|her|my|some|el|la|su|mi)\s+)?"
+    rf"{_MEDICINE}"
+    rf"|{_MEDICINE}\s+(?:{vocabulary.alternation('temperature_marks', 'on_board')}))\b")
 _ASKED_BEFORE = re.compile(r"\b(?:is|es)\s+$")
 _FEVER_AFTER = re.compile(r"\s*(?:considered\s+)?(?:(?:a\s+)?fever|(?:una\s+)?fiebre|ok(?:ay)?|too\s+high|normal)\b")
 
@@ -142,6 +151,7 @@ def _corrected(text: str, temps: list[_Reading]) -> list[_Reading]:
         if (after and len(after) < len(kept) and BRIDGE.fullmatch(text, mark.end(), kept[after[0]][3])
                 and level[after[0]] >= 0 and not _AT_TIME.match(text, kept[after[0]][4])
                 and not _NOT_A_CORRECTION.match(text, kept[after[0]][4])
+                and not _ANOTHER_READING.match(text, kept[after[0]][4])
                 and not _asked(text, kept[after[0]])):
             # the corrected one and every one after it ("100.1 sorry 99, now 101.2" kept 99 alone, and read the fever
             # the text gives as now away: SOP 4 Grading), but a value the correction took back, named again ("101.5

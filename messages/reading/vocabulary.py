@@ -68,6 +68,12 @@ def alternation(*path: str) -> str:
     return "|".join(phrases(*path))
 
 
+def names(*path: str) -> str:
+    """The names a table at `path` maps, as one regex group body, longest first (so "tylenol pm" is tried before
+    "tylenol"): ("medicines", "names") -> "extra strength tylenol|...|apap"."""
+    return "|".join(sorted(mapping(*path), key=len, reverse=True))
+
+
 def mapping(*path: str) -> dict[str, str]:
     """The table at `path`, both languages merged: ("medicines", "names") -> {"tylenol": "acetaminophen", ...}."""
     merged: dict[str, str] = {}

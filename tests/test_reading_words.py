@@ -1256,6 +1256,26 @@ def test_a_saturation_with_tenths_is_read_floored_and_pages_under_90(phone, clie
         assert f"low oxygen {spo2}% (floor 90%)" in pages(client, admin_token)[0]
 
 
+@pytest.mark.parametrize("body, temperature_c, heart_rate", [
+    ("temp 99.1 heart 104", 37.28, 104), ("99.1 heart 104", 37.28, 104), ("temp 99.1, heart 104", 37.28, 104),
+    ("99.1 and heart is 104", 37.28, 104), ("heart 104 temp 99.1", 37.28, 104), ("my heart 104 temp 99", 37.22, 104),
+    ("temp 99.1 heart 104 bp 120/80", 37.28, 104), ("temp 37.3 corazon 104", 37.3, 104), ("bp 120/80 heart 72", None, 72),
+    # words about the heart that are no label keep a number that could be a temperature one (SOP 4: no fever read away)
+    ("temp 99.1 heart racing 104", 40.0, None), ("heart racing 101", 38.33, None), ("heartburn 101", 38.33, None),
+    ("heart pounding, temp 101", 38.33, None),
+])
+def test_a_number_right_after_a_bare_heart_is_the_pulse(phone, client, admin_token, patient, config, clock, body,
+                                                         temperature_c, heart_rate):
+    """"temp 99.1 heart 104" (a home blood pressure cuff shows the pulse beside a heart) read 104 as a temperature and
+    kept the highest: "You have a fever" and a page for a fever of 104 F no one had (SOP 4 Grading: fever >= 100.4 F).
+    A bare "heart" labels the number right after it; a symptom of the heart ("racing", "pounding") does not."""
+    parsed = parse(body)
+    assert (parsed.temperature_c, parsed.heart_rate) == (temperature_c, heart_rate)
+    phone.text(body)
+    told = " ".join(m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE))
+    assert ("You have a fever" in told) is (temperature_c is not None and temperature_c >= 38.0), told
+
+
 def test_a_pulse_with_tenths_is_the_heart_rate_and_no_temperature():
     parsed = parse("temp 101.5 pulse 110.5")
     assert (parsed.temperature_c, parsed.heart_rate, parsed.implausible) == (38.61, 110, ())

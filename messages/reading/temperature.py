@@ -311,9 +311,10 @@ def _earlier_fevers(text: str, readings: list[_Reading], current: list[_Reading]
     return tuple(fevers)
 
 
-# "heart 101 this morning, 99 now", "my heart was 101 earlier", "corazon 101 esta manana": a heart rate the vitals'
-# labels do not name (bare "heart"), never a fever said earlier (it was stored and paged as one). The current
-# temperature is read as before: only an earlier one is let go for it (SOP 4 Grading: a fever now is never read away).
+# "heart 101 this morning, 99 now", "my heart was 101 earlier", "corazon 101 esta manana": a heart rate, never a fever
+# said earlier (it was stored and paged as one). The vitals' labels now read a bare "heart" right before its number
+# ([vitals.labels] heart_rate_before_number); this stays for an earlier one the labels miss. The current temperature is
+# read as before: only an earlier one is let go for it (SOP 4 Grading: a fever now is never read away).
 _HEART_BEFORE = re.compile(r"\b(?:heart|corazon|latidos?)(?:\s+(?:was|is|at|of|de|en|estaba|era|esta|fue))*\s*$")
 
 

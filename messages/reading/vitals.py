@@ -168,7 +168,8 @@ def _the_same_again(work: Work, pattern: re.Pattern[str], end: int, bounds: tupl
         end = more.end()
     return values, end
 
-_HR_LABEL = f"(?:{vocabulary.alternation('vitals', 'labels', 'heart_rate')})"
+_HR_LABEL = (f"(?:{vocabulary.alternation('vitals', 'labels', 'heart_rate')}"
+             f"|{vocabulary.alternation('vitals', 'labels', 'heart_rate_before_number')})")
 _HR = re.compile(rf"\b{_HR_LABEL}{_FILLER}(?<![\d.,])(\d{{1,3}}){_TENTHS}(?!\d|[.,]\d)")
 _HR_AFTER = re.compile(
     rf"(?<![\d.,])(\d{{1,3}})\s*(?:{vocabulary.alternation('vitals', 'labels', 'heart_rate_after')})\b")

@@ -179,6 +179,15 @@ def test_a_temperature_after_at_stays_a_temperature(body, temperature_c):
     # words after the corrected one that give no second reading: a symptom, the thermometer, a dose of its own time
     ("101 sorry 99.1 with chills", 37.28), ("101.6 sorry 99.1 with the thermometer", 37.28),
     ("101 sorry 99.1, took tylenol at 8", 37.28), ("38.6 perdon 37.2 con el termometro", 37.2),
+    # ... a new symptom, the usual place (the mouth), a weekday that opens another sentence, a dose still to come, Ed's
+    # house, or a typo said as one ("typo", "meant"): the correction stands (helper review of a433dac)
+    ("38.6 perdon 37.2 con otro dolor de cabeza", 37.2), ("38.6 perdon 37.2 con un nuevo sarpullido", 37.2),
+    ("101.6 sorry 99.1 oral", 37.28), ("101.6 sorry 99.1 under the tongue", 37.28),
+    ("101.6 sorry 99.1 monday is my next infusion", 37.28), ("38.6 perdon 37.2 el lunes tengo cita", 37.2),
+    ("101.6 sorry 99.1 with tylenol due at 8", 37.28), ("101.6 oops 99.1 at ed's house", 37.28),
+    ("101.6 typo I meant 99.1 with tylenol on board", 37.28), ("Temp 101.6 sorry typo 99.1 under the arm", 37.28),
+    ("101.6 meant to type 99.1 on tylenol", 37.28), ("38.6 quise decir 37.2 con tylenol", 37.2),
+    ("101 sorry 99.1 w chills", 37.28), ("101 sorry 99.1 without tylenol", 37.28),
 ])
 def test_a_temperature_corrected_in_the_same_text_is_the_corrected_one(phone, client, admin_token, patient, config,
                                                                        clock, body, temperature_c):
@@ -256,8 +265,24 @@ def test_only_a_bare_number_after_a_wait_s_word_is_minutes(body, temperature_c):
     ("101.6 sorry 99.1 with tylenol on board", 38.67), ("Temp 101.6. Sorry, 99.1 with Tylenol on board", 38.67),
     ("101.6 sorry 99.1 tylenol on board", 38.67), ("101.6 sorry 99.1 w/ tylenol", 38.67),
     ("101.6 oops 99.1 on meds", 38.67), ("38.6 perdon 37.2 con tylenol", 38.6), ("38.6 perdon 37.2 tomando paracetamol", 38.6),
-    ("101 sorry 99.1 on monday", 38.33), ("38.6 perdon 37.2 el lunes", 38.6), ("101 sorry 99.1 orally", 38.33),
+    ("101 sorry 99.1 on monday", 38.33), ("38.6 perdon 37.2 el lunes", 38.6), ("101 sorry 99.1 rectally", 38.33),
     ("101.2 sorry 99.2 in his ear", 38.44), ("101.2 actually 99.2 with the other thermometer", 38.44),
+    # ... with punctuation between, in shorthand, in other words (helper review of a433dac)
+    ("Temp 101.6. Sorry, 99.1, with Tylenol on board", 38.67), ("101.6 sorry 99.1 (on tylenol)", 38.67),
+    ("101.6 sorry 99.1 - tylenol on board", 38.67), ("101.6 sorry 99.1 F, with tylenol", 38.67),
+    ("38.6 perdon 37.2, con tylenol", 38.6), ("101.6 sorry 99.1 w tylenol", 38.67), ("101.6 sorry 99.1 w meds", 38.67),
+    ("101.6 sorry 99.1 with 2 tylenol", 38.67), ("101.6 sorry 99.1 with her fever meds", 38.67),
+    ("101.6 sorry 99.1 on painkillers", 38.67), ("101.6 sorry 99.1 on steroids", 38.67),
+    ("101.6 sorry 99.1 tylenol onboard", 38.67), ("101.6 sorry 99.1 tylenol in him", 38.67),
+    ("101.6 sorry 99.1 while on tylenol", 38.67), ("101.6 sorry 99.1 1hr after tylenol", 38.67),
+    ("101.6 sorry 99.1 since he took tylenol", 38.67), ("101.6 sorry 99.1 tylenol kicked in", 38.67),
+    ("38.6 perdon 37.2 con dos tylenol", 38.6), ("38.6 perdon 37.2 con los medicamentos", 38.6),
+    ("38.6 perdon 37.2 ya con paracetamol", 38.6), ("38.6 perdon 37.2 medicado", 38.6),
+    ("101.6 sorry 99.1 forehead", 38.67), ("101.6 sorry 99.1 ear temp", 38.67), ("101.6 sorry 99.1 underarm", 38.67),
+    ("101.6 sorry 99.1 with my wife's thermometer", 38.67), ("38.6 perdon 37.2 debajo del brazo", 38.6),
+    ("38.6 perdon 37.2 con el termometro de la frente", 38.6), ("101.6 sorry 99.1 at the dr", 38.67),
+    ("101.6 sorry 99.1 at urgent care", 38.67), ("101.6 sorry 99.1 in the er", 38.67),
+    ("38.6 perdon 37.2 en la sala de emergencia", 38.6),
 ])
 def test_an_apology_or_a_correction_up_never_reads_a_fever_away(body, temperature_c):
     """SOP 4 Grading: fever >= 100.4 F. Only a temperature right after the correction's words replaces another."""

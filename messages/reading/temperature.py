@@ -110,10 +110,12 @@ _NOT_A_CORRECTION = re.compile(r"\s*(?:\d{1,2}(?::\d{2})?\s*[ap]\.?m\b|\d{1,2}:\
 # tylenol"), corrects nothing: read as a correction, it read today's fever away (SOP 4 Grading: fever >= 100.4 F).
 _MEDICINE = rf"(?:{vocabulary.names('medicines', 'names')}|{vocabulary.alternation('temperature_marks', 'medicine_words')})"
 _ANOTHER_READING = re.compile(
-    rf"\s*(?:(?:{vocabulary.alternation('temperature_marks', 'another_reading')})"
-    rf"|(?:{vocabulary.alternation('temperature_marks', 'with_medicine')})\s*(?:(?:the|his|her|my|some|el|la|su|mi)\s+)?"
-    rf"{_MEDICINE}"
+    rf"[\s,.;:()\-–]*(?:(?:{vocabulary.alternation('temperature_marks', 'another_reading')})"
+    rf"|(?:{vocabulary.alternation('temperature_marks', 'with_medicine')})\s*"
+    rf"(?:(?:the|his|her|my|some|a|an|one|two|\d+|el|la|los|las|su|sus|mi|mis|una?|dos)\s+){{0,2}}"
+    rf"{_MEDICINE}\b(?!\s+(?:due|later|next|tonight|toca|despues))"
     rf"|{_MEDICINE}\s+(?:{vocabulary.alternation('temperature_marks', 'on_board')}))\b")
+_TYPO_SAID = re.compile(rf"\b(?:{vocabulary.alternation('temperature_marks', 'typo_said')})\b")
 _ASKED_BEFORE = re.compile(r"\b(?:is|es)\s+$")
 _FEVER_AFTER = re.compile(r"\s*(?:considered\s+)?(?:(?:a\s+)?fever|(?:una\s+)?fiebre|ok(?:ay)?|too\s+high|normal)\b")
 
@@ -151,7 +153,8 @@ def _corrected(text: str, temps: list[_Reading]) -> list[_Reading]:
         if (after and len(after) < len(kept) and BRIDGE.fullmatch(text, mark.end(), kept[after[0]][3])
                 and level[after[0]] >= 0 and not _AT_TIME.match(text, kept[after[0]][4])
                 and not _NOT_A_CORRECTION.match(text, kept[after[0]][4])
-                and not _ANOTHER_READING.match(text, kept[after[0]][4])
+                and not (_ANOTHER_READING.match(text, kept[after[0]][4])
+                         and not _TYPO_SAID.search(text, before[-1][4] if before else 0, kept[after[0]][3]))
                 and not _asked(text, kept[after[0]])):
             # the corrected one and every one after it ("100.1 sorry 99, now 101.2" kept 99 alone, and read the fever
             # the text gives as now away: SOP 4 Grading), but a value the correction took back, named again ("101.5

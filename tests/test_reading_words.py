@@ -188,6 +188,10 @@ def test_a_temperature_after_at_stays_a_temperature(body, temperature_c):
     ("101.6 typo I meant 99.1 with tylenol on board", 37.28), ("Temp 101.6 sorry typo 99.1 under the arm", 37.28),
     ("101.6 meant to type 99.1 on tylenol", 37.28), ("38.6 quise decir 37.2 con tylenol", 37.2),
     ("101 sorry 99.1 w chills", 37.28), ("101 sorry 99.1 without tylenol", 37.28),
+    # ... and a typo said after the corrected one, or "I mean", "digo" (helper review of 4a1043b)
+    ("Temp 100.8 sorry 99.8 on tylenol, first one typo", 37.67), ("100.8 sorry 99.8 armpit, typo", 37.67),
+    ("38.5 perdon 37.5 en la axila, me equivoque", 37.5), ("Temp 100.9 I mean 99.9 forehead", 37.72),
+    ("38.6 perdon digo 37.2 con tylenol", 37.2),
 ])
 def test_a_temperature_corrected_in_the_same_text_is_the_corrected_one(phone, client, admin_token, patient, config,
                                                                        clock, body, temperature_c):
@@ -283,6 +287,10 @@ def test_only_a_bare_number_after_a_wait_s_word_is_minutes(body, temperature_c):
     ("38.6 perdon 37.2 con el termometro de la frente", 38.6), ("101.6 sorry 99.1 at the dr", 38.67),
     ("101.6 sorry 99.1 at urgent care", 38.67), ("101.6 sorry 99.1 in the er", 38.67),
     ("38.6 perdon 37.2 en la sala de emergencia", 38.6),
+    # a typo word before the correction's, or denied, makes no second reading a correction (helper review of 4a1043b)
+    ("Temp 101.6 - meant to text earlier sorry, 99.1 w tylenol on board", 38.67),
+    ("Temp 101.6 he typed it sorry, 99.1 on the forehead", 38.67), ("Temp 101.6 not a typo, 99.1 forehead", 38.67),
+    ("38.6 perdon no me equivoque 37.2 en la frente", 38.6),
 ])
 def test_an_apology_or_a_correction_up_never_reads_a_fever_away(body, temperature_c):
     """SOP 4 Grading: fever >= 100.4 F. Only a temperature right after the correction's words replaces another."""
@@ -1288,6 +1296,11 @@ def test_a_saturation_with_tenths_is_read_floored_and_pages_under_90(phone, clie
     # words about the heart that are no label keep a number that could be a temperature one (SOP 4: no fever read away)
     ("temp 99.1 heart racing 104", 40.0, None), ("heart racing 101", 38.33, None), ("heartburn 101", 38.33, None),
     ("heart pounding, temp 101", 38.33, None),
+    # ... nor where the heart is a place or an object, nor a number with tenths or a unit (helper review of 9dcdf14)
+    ("me duele el corazon 38.5", 38.5, None), ("pastillas para el corazon 38.5", 38.5, None),
+    ("mi corazon esta en 39", 39.0, None), ("pain near his heart 101.6", 38.67, None),
+    ("took meds for his heart 101", 38.33, None), ("heart 101.6F", 38.67, None), ("heart 101 degrees", 38.33, None),
+    ("corazon 38.5", 38.5, None), ("fever heart 101", 38.33, None),
 ])
 def test_a_number_right_after_a_bare_heart_is_the_pulse(phone, client, admin_token, patient, config, clock, body,
                                                          temperature_c, heart_rate):

@@ -153,8 +153,7 @@ def _corrected(text: str, temps: list[_Reading]) -> list[_Reading]:
         if (after and len(after) < len(kept) and BRIDGE.fullmatch(text, mark.end(), kept[after[0]][3])
                 and level[after[0]] >= 0 and not _AT_TIME.match(text, kept[after[0]][4])
                 and not _NOT_A_CORRECTION.match(text, kept[after[0]][4])
-                and not (_ANOTHER_READING.match(text, kept[after[0]][4])
-                         and not _TYPO_SAID.search(text, before[-1][4] if before else 0, kept[after[0]][3]))
+                and not (_ANOTHER_READING.match(text, kept[after[0]][4]) and not _typo_said(text, mark.start()))
                 and not _asked(text, kept[after[0]])):
             # the corrected one and every one after it ("100.1 sorry 99, now 101.2" kept 99 alone, and read the fever
             # the text gives as now away: SOP 4 Grading), but a value the correction took back, named again ("101.5
@@ -163,6 +162,16 @@ def _corrected(text: str, temps: list[_Reading]) -> list[_Reading]:
             return [corrected, *(t for i, t in enumerate(kept) if t[3] > corrected[3]
                                  and not _no_reading_after(text, t, taken_back, level[i]))]
     return kept
+
+
+def _typo_said(text: str, start: int) -> bool:
+    """The text says, from the correction word at `start` on, that a number was a typo ("typo", "I meant", "the first
+    was a typo", "me equivoque"), not "not a typo" nor "no me equivoque": the correction stands, whatever follows the
+    corrected temperature ("101.6 typo I meant 99.1 with tylenol on board" is 99.1)."""
+    return any(not _TYPO_DENIED.search(text, 0, found.start()) for found in _TYPO_SAID.finditer(text, start))
+
+
+_TYPO_DENIED = re.compile(r"\b(?:not|no|wasn'?t|isn'?t|never)\s+(?:(?:a|an|my|un)\s+)?$")
 
 
 def _asked(text: str, temp: _Reading) -> bool:

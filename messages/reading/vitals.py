@@ -168,9 +168,18 @@ def _the_same_again(work: Work, pattern: re.Pattern[str], end: int, bounds: tupl
         end = more.end()
     return values, end
 
-_HR_LABEL = (f"(?:{vocabulary.alternation('vitals', 'labels', 'heart_rate')}"
-             f"|{vocabulary.alternation('vitals', 'labels', 'heart_rate_before_number')})")
+_HR_LABEL = f"(?:{vocabulary.alternation('vitals', 'labels', 'heart_rate')})"
 _HR = re.compile(rf"\b{_HR_LABEL}{_FILLER}(?<![\d.,])(\d{{1,3}}){_TENTHS}(?!\d|[.,]\d)")
+# A bare "heart" ("temp 99.1 heart 104": a blood pressure cuff shows the pulse beside a heart) labels only a whole number
+# with no temperature's unit after it ("heart 101.6F", "corazon 38.5" stay fevers), and not where the heart is a place
+# or an object ("pain near his heart 101.6", "pills for my heart 101", "me duele el corazon 38", "mi corazon esta en
+# 39": a child called "my heart"): read as a pulse, each was a fever read away (SOP 4 Grading: fever >= 100.4 F).
+_HR_BARE = re.compile(
+    rf"\b(?:{vocabulary.alternation('vitals', 'labels', 'heart_rate_before_number')}){_FILLER}(?<![\d.,])(\d{{1,3}})"
+    r"(?![\d.,]|\s*(?:°|f\b|c\b|deg|degrees?|grados?|fahrenheit|celsius|centigrados?|(?:de\s+)?(?:fever|fiebre)))")
+_HEART_AS_A_THING = re.compile(
+    rf"\b(?:{vocabulary.alternation('vitals', 'labels', 'heart_as_a_thing')})\s+"
+    r"(?:(?:my|his|her|the|their|your|el|la|mi|su|tu)\s+)?$")
 _HR_AFTER = re.compile(
     rf"(?<![\d.,])(\d{{1,3}})\s*(?:{vocabulary.alternation('vitals', 'labels', 'heart_rate_after')})\b")
 
@@ -439,10 +448,12 @@ def extract_vitals(work: Work) -> dict[str, Any]:
         found["spo2"] = min(saturations)
         if found["spo2"] in said:
             found["spo2_said"] = said[found["spo2"]]
-    for pattern in (_HR, _HR_AFTER):
+    for pattern in (_HR, _HR_BARE, _HR_AFTER):
         for m in work.find(pattern):
             if pattern is _HR_AFTER and "pul" in m.group(0) and temperature_unit(Decimal(m.group(1))) is not None:
                 continue  # "101 pulse": a fever is never read away as a pulse (SOP 4 Grading: >= 100.4 F)
+            if pattern is _HR_BARE and _HEART_AS_A_THING.search(work.text, 0, m.start()):
+                continue  # "pain near his heart 101": the heart a place, its number a fever (SOP 4 Grading)
             # "heart rate 110 then 120": the same vital again. Never a number that may be a temperature ("hr 110 then
             # 101" lost its fever: SOP 4 Grading, fever >= 100.4 F is never read away).
             again, end = _the_same_again(work, _SPO2_MORE, m.end(), HEART_RATE_RANGE) \

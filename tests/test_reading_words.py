@@ -192,6 +192,13 @@ def test_a_temperature_after_at_stays_a_temperature(body, temperature_c):
     ("Temp 100.8 sorry 99.8 on tylenol, first one typo", 37.67), ("100.8 sorry 99.8 armpit, typo", 37.67),
     ("38.5 perdon 37.5 en la axila, me equivoque", 37.5), ("Temp 100.9 I mean 99.9 forehead", 37.72),
     ("38.6 perdon digo 37.2 con tylenol", 37.2),
+    # ... or the first number said wrong after it, in other words (third review of the day)
+    ("100.8 sorry 99.8 on tylenol, not 100.8", 37.67), ("100.8 sorry 99.8 w tylenol, the 100.8 was a mistake", 37.67),
+    ("100.8 sorry 99.8 w tylenol, my bad", 37.67), ("100.8 sorry 99.8 w tylenol, fat fingers", 37.67),
+    ("100.8 sorry 99.8 w tylenol, first one was wrong", 37.67), ("38.6 perdon 37.2 con tylenol, el 38.6 estaba mal", 37.2),
+    ("38.6 perdon 37.2 con tylenol, no es 38.6", 37.2), ("38.6 perdon 37.2 con tylenol, me confundi", 37.2),
+    ("38.6 perdon 37.2 en la frente, lo escribi mal", 37.2), ("100.8 sorry i ment 99.8 w tylenol", 37.67),
+    ("38.5 perdon quise poner 37.5 con paracetamol", 37.5),
 ])
 def test_a_temperature_corrected_in_the_same_text_is_the_corrected_one(phone, client, admin_token, patient, config,
                                                                        clock, body, temperature_c):
@@ -291,6 +298,15 @@ def test_only_a_bare_number_after_a_wait_s_word_is_minutes(body, temperature_c):
     ("Temp 101.6 - meant to text earlier sorry, 99.1 w tylenol on board", 38.67),
     ("Temp 101.6 he typed it sorry, 99.1 on the forehead", 38.67), ("Temp 101.6 not a typo, 99.1 forehead", 38.67),
     ("38.6 perdon no me equivoque 37.2 en la frente", 38.6),
+    # a typo word about something else after the second reading: the second reading stands (third review of the day)
+    ("101.6 sorry 99.1 w tylenol, sorry about the typos im on my phone", 38.67),
+    ("Temp 101.6 oops 99.1 on tylenol. Sorry for the typo in my last text", 38.67),
+    ("101.6 sorry 99.1 with tylenol, I mean he looks ok", 38.67), ("101.6 sorry 99.1 forehead, I mean should I worry?", 38.67),
+    ("101.6 sorry 99.1 on tylenol. I meant to call but didnt want to bother", 38.67),
+    ("101.6 sorry 99.1 with tylenol. My daughter typed this for me", 38.67),
+    ("38.6 perdon 37.2 con tylenol, le digo que esta mejor", 38.6),
+    ("38.5 perdon, 37.2 con tylenol, me equivoque de pastilla ayer", 38.5),
+    ("38.6 perdon 37.2 con paracetamol, lo que quise decir es que tiene escalofrios", 38.6),
 ])
 def test_an_apology_or_a_correction_up_never_reads_a_fever_away(body, temperature_c):
     """SOP 4 Grading: fever >= 100.4 F. Only a temperature right after the correction's words replaces another."""
@@ -1301,6 +1317,9 @@ def test_a_saturation_with_tenths_is_read_floored_and_pages_under_90(phone, clie
     ("mi corazon esta en 39", 39.0, None), ("pain near his heart 101.6", 38.67, None),
     ("took meds for his heart 101", 38.33, None), ("heart 101.6F", 38.67, None), ("heart 101 degrees", 38.33, None),
     ("corazon 38.5", 38.5, None), ("fever heart 101", 38.33, None),
+    # ... nor a number that may be a temperature, with no other temperature in the text (third review of the day)
+    ("bless his heart 102", 38.89, None), ("my heart 101", 38.33, None), ("heart is 39", 39.0, None),
+    ("heart 101", 38.33, None), ("heart 72", None, 72), ("heart 104, 99.1", 37.28, 104),
 ])
 def test_a_number_right_after_a_bare_heart_is_the_pulse(phone, client, admin_token, patient, config, clock, body,
                                                          temperature_c, heart_rate):

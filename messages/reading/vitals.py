@@ -176,7 +176,13 @@ _HR = re.compile(rf"\b{_HR_LABEL}{_FILLER}(?<![\d.,])(\d{{1,3}}){_TENTHS}(?!\d|[
 # 39": a child called "my heart"): read as a pulse, each was a fever read away (SOP 4 Grading: fever >= 100.4 F).
 _HR_BARE = re.compile(
     rf"\b(?:{vocabulary.alternation('vitals', 'labels', 'heart_rate_before_number')}){_FILLER}(?<![\d.,])(\d{{1,3}})"
-    r"(?![\d.,]|\s*(?:°|f\b|c\b|deg|degrees?|grados?|fahrenheit|celsius|centigrados?|(?:de\s+)?(?:fever|fiebre)))")
+    r"(?!\d|[.,]\d|\s*(?:°|f\b|c\b|deg|degrees?|grados?|fahrenheit|celsius|centigrados?|(?:de\s+)?(?:fever|fiebre)))")
+# ... and a number that may be a temperature only beside a temperature the text gives with its label, a decimal or a unit
+# ("temp 99.1 heart 104", "heart 104, 99.1"): alone, "heart 101", "my heart 101", "bless his heart 102" may be a fever,
+# and stay one (SOP 4 Grading).
+_TEMPERATURE_BESIDE = re.compile(
+    rf"\b(?:{vocabulary.alternation('vitals', 'context', 'temperature')}){_FILLER}\d"
+    r"|(?<![\d.,])\d{2,3}[.,]\d(?!\d)|(?<![\d.,])\d{2,3}\s*(?:°|f\b|c\b|degrees?|grados?)")
 _HEART_AS_A_THING = re.compile(
     rf"\b(?:{vocabulary.alternation('vitals', 'labels', 'heart_as_a_thing')})\s+"
     r"(?:(?:my|his|her|the|their|your|el|la|mi|su|tu)\s+)?$")
@@ -452,8 +458,10 @@ def extract_vitals(work: Work) -> dict[str, Any]:
         for m in work.find(pattern):
             if pattern is _HR_AFTER and "pul" in m.group(0) and temperature_unit(Decimal(m.group(1))) is not None:
                 continue  # "101 pulse": a fever is never read away as a pulse (SOP 4 Grading: >= 100.4 F)
-            if pattern is _HR_BARE and _HEART_AS_A_THING.search(work.text, 0, m.start()):
-                continue  # "pain near his heart 101": the heart a place, its number a fever (SOP 4 Grading)
+            if pattern is _HR_BARE and (_HEART_AS_A_THING.search(work.text, 0, m.start()) or (
+                    temperature_unit(Decimal(m.group(1))) is not None
+                    and not _TEMPERATURE_BESIDE.search(work.text[:m.start()] + " " * len(m.group()) + work.text[m.end():]))):
+                continue  # "pain near his heart 101", "heart 101" alone: maybe a fever, never read away (SOP 4 Grading)
             # "heart rate 110 then 120": the same vital again. Never a number that may be a temperature ("hr 110 then
             # 101" lost its fever: SOP 4 Grading, fever >= 100.4 F is never read away).
             again, end = _the_same_again(work, _SPO2_MORE, m.end(), HEART_RATE_RANGE) \

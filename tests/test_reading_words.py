@@ -199,6 +199,9 @@ def test_a_temperature_after_at_stays_a_temperature(body, temperature_c):
     ("38.6 perdon 37.2 con tylenol, no es 38.6", 37.2), ("38.6 perdon 37.2 con tylenol, me confundi", 37.2),
     ("38.6 perdon 37.2 en la frente, lo escribi mal", 37.2), ("100.8 sorry i ment 99.8 w tylenol", 37.67),
     ("38.5 perdon quise poner 37.5 con paracetamol", 37.5),
+    ("100.8 sorry 99.8 armpit, typo lol", 37.67), ("100.8 sorry 99.8 armpit (typo)", 37.67),
+    ("100.8 oops 99.8 w tylenol. typed it wrong", 37.67), ("100.8 sorry 99.8 armpit, the 1st one was a typo", 37.67),
+    ("100.8 sorry 99.8 armpit, i hit the wrong key", 37.67), ("38.5 perdon 37.5 con paracetamol, error mio", 37.5),
 ])
 def test_a_temperature_corrected_in_the_same_text_is_the_corrected_one(phone, client, admin_token, patient, config,
                                                                        clock, body, temperature_c):
@@ -307,6 +310,14 @@ def test_only_a_bare_number_after_a_wait_s_word_is_minutes(body, temperature_c):
     ("38.6 perdon 37.2 con tylenol, le digo que esta mejor", 38.6),
     ("38.5 perdon, 37.2 con tylenol, me equivoque de pastilla ayer", 38.5),
     ("38.6 perdon 37.2 con paracetamol, lo que quise decir es que tiene escalofrios", 38.6),
+    # ... a question naming the fever again, an apology for something else further on, a symptom's "bad", a doubt about
+    # the other thermometer, the fever said gone (fourth review of the day)
+    ("Temp 101.6. Sorry, 99.1 with tylenol on board. Isn't 101.6 high?", 38.67),
+    ("38.6 perdon 37.2 con paracetamol, no es 38.6 fiebre?", 38.6), ("101.6 sorry 99.1 w tylenol, late reply, my bad", 38.67),
+    ("38.6 perdon, 37.2 con tylenol. No le avise antes, fue error", 38.6),
+    ("Temp 101.6. Sorry, 99.1 with tylenol on board, chills, bad.", 38.67),
+    ("101.6 sorry 99.1 with his ear thermometer, idk if that one is wrong", 38.67),
+    ("101.6 sorry 99.1 on tylenol, not 101.6 anymore", 38.67),
 ])
 def test_an_apology_or_a_correction_up_never_reads_a_fever_away(body, temperature_c):
     """SOP 4 Grading: fever >= 100.4 F. Only a temperature right after the correction's words replaces another."""
@@ -1320,6 +1331,10 @@ def test_a_saturation_with_tenths_is_read_floored_and_pages_under_90(phone, clie
     # ... nor a number that may be a temperature, with no other temperature in the text (third review of the day)
     ("bless his heart 102", 38.89, None), ("my heart 101", 38.33, None), ("heart is 39", 39.0, None),
     ("heart 101", 38.33, None), ("heart 72", None, 72), ("heart 104, 99.1", 37.28, 104),
+    # ... but a cuff's or an oximeter's pulse beside its own readings is one; a number no temperature is no reading
+    # (fourth review of the day)
+    ("BP 132/84 Heart 104", None, 104), ("bp 118/76 heart 101 o2 94", None, 101), ("heart 102 o2 95", None, 102),
+    ("bless his heart 102, gave him 12.5 ml motrin", 38.89, None), ("heart 102 and fever 2 days", 38.89, None),
 ])
 def test_a_number_right_after_a_bare_heart_is_the_pulse(phone, client, admin_token, patient, config, clock, body,
                                                          temperature_c, heart_rate):

@@ -153,8 +153,7 @@ def _corrected(text: str, temps: list[_Reading]) -> list[_Reading]:
         if (after and len(after) < len(kept) and BRIDGE.fullmatch(text, mark.end(), kept[after[0]][3])
                 and level[after[0]] >= 0 and not _AT_TIME.match(text, kept[after[0]][4])
                 and not _NOT_A_CORRECTION.match(text, kept[after[0]][4])
-                and not (_ANOTHER_READING.match(text, kept[after[0]][4])
-                         and not _typo_said(text, mark.start(), temps, kept[after[0]]))
+                and not _second_reading(text, mark.start(), temps, kept[after[0]])
                 and not _asked(text, kept[after[0]])):
             # the corrected one and every one after it ("100.1 sorry 99, now 101.2" kept 99 alone, and read the fever
             # the text gives as now away: SOP 4 Grading), but a value the correction took back, named again ("101.5
@@ -165,30 +164,47 @@ def _corrected(text: str, temps: list[_Reading]) -> list[_Reading]:
     return kept
 
 
-def _typo_said(text: str, start: int, temps: list[_Reading], temp: _Reading) -> bool:
-    """The text says a number before the corrected one (`temp`, after the correction word at `start`; `temps` all the
-    text's temperatures, those taken back too) was a typo: between the correction word and it ("typo I meant 99.1", "sorry I mean 99.1", "perdon digo 37.2"), or
-    after it in words about that number ("..., first one typo", "the first was a mistake", "100.8 was a typo", "not
-    100.8", "el 38.6 estaba mal") or in a closing clause of its own ("..., typo", "my bad", "fue error"). Then the
-    correction stands whatever follows the corrected temperature ("101.6 typo I meant 99.1 with tylenol on board" is
-    99.1). Not "not a typo", nor a typo word about something else ("..., sorry for the typos im on my phone", "I mean
-    he looks ok", "le digo que esta mejor"): read as typos said, they read a second reading's fever away (SOP 4)."""
+def _second_reading(text: str, start: int, temps: list[_Reading], temp: _Reading) -> bool:
+    """The temperature after a correction word (`temp`; the word at `start`; `temps` every temperature of the text,
+    those taken back too) is a second reading, no correction: words of one follow it (_ANOTHER_READING), and the text
+    does not say a number was a typo, between the correction word and it ("typo I meant 99.1", "sorry I mean 99.1",
+    "perdon digo 37.2"; not "not a typo") or in the clause right after those words, about the first number ("...,
+    first one typo", "the 100.8 was a mistake", "not 100.8", "el 38.6 estaba mal") or a closing one of its own ("...,
+    typo lol", "my bad", "fue error"). A typo word further on is about something else ("..., late reply, my bad",
+    "sorry for the typos", "isn't 101.6 high?", "not 101.6 anymore"): read as a typo said, it read the second
+    reading's fever away (SOP 4 Grading)."""
+    words = _ANOTHER_READING.match(text, temp[4])
+    if words is None:
+        return False
     if any(not _TYPO_DENIED.search(text, 0, found.start()) for found in _TYPO_SAID.finditer(text, start, temp[3])):
-        return True
+        return False
+    if _TYPO_AFTER.match(text, words.end()):
+        return False
     taken_back = [t[0] for t in temps if t[3] < start]
-    named_again = any(abs(t[0] - value) < 0.05 and (_SAID_WRONG.match(text, t[4]) or _NOT_BEFORE.search(text, 0, t[3]))
-                      for t in temps if t[3] > temp[4] for value in taken_back)
-    return bool(named_again or _FIRST_SAID_WRONG.search(text, temp[4]) or _TYPO_CLOSING.search(text, temp[4]))
+    for later in (t for t in temps if t[3] >= words.end()):  # only the first, right after the second reading's words
+        said = _NAMED_AGAIN.fullmatch(text, words.end(), later[3])
+        if said is None:
+            break
+        if said.group("not") is None:  # "the 100.8 was a mistake", "el 38.6 estaba mal"
+            wrong = _SAID_WRONG.match(text, later[4]) is not None
+        else:  # "not 100.8", but not "not 101.6 anymore" nor a question ("no es 38.6 fiebre?")
+            clause_end = _CLAUSE_END.search(text, later[4])
+            wrong = not _STILL_SO.match(text, later[4]) and (clause_end is None or clause_end.group() != "?")
+        if wrong and any(abs(later[0] - value) < 0.05 for value in taken_back):
+            return False
+        break
+    return True
 
 
 _TYPO_DENIED = re.compile(r"\b(?:not|no|wasn'?t|isn'?t|never)\s+(?:(?:a|an|my|un)\s+)?$")
-_NOT_BEFORE = re.compile(rf"\b(?:{vocabulary.alternation('temperature_marks', 'retractions')})\s+$")
-_FIRST_SAID_WRONG = re.compile(
-    rf"\b(?:{vocabulary.alternation('temperature_marks', 'the_first')})\s+(?:(?:one|was|is|fue|es|era|estaba)\s+)*"
-    rf"(?:{vocabulary.alternation('temperature_marks', 'wrong_words')})\b")
-_TYPO_CLOSING = re.compile(
-    rf"[,.;:!\-]\s*(?:(?:sorry|oops|perdon)\s*,?\s*)?(?:{vocabulary.alternation('temperature_marks', 'typo_closing')})"
-    r"[\s.!]*$")
+# Between the second reading's words and the clause right after them: punctuation, an apology or "and".
+_AFTER_THE_READING = r"[\s,.;:!()\-]*(?:(?:sorry|oops|perdon|and|y)\s*,?\s*)?"
+_TYPO_AFTER = re.compile(
+    rf"{_AFTER_THE_READING}(?:(?:{vocabulary.alternation('temperature_marks', 'the_first')})\s+"
+    rf"(?:(?:one|was|is|fue|es|era|estaba)\s+)*(?:{vocabulary.alternation('temperature_marks', 'wrong_words')})\b"
+    rf"|(?:{vocabulary.alternation('temperature_marks', 'typo_closing')})(?:\s+(?:lol|sorry|perdon|jaja))?[\s.!()]*$)")
+_NAMED_AGAIN = re.compile(rf"{_AFTER_THE_READING}(?:(?:the|el|la)\s+)?(?:(?P<not>not|no\s+(?:es|era|fue))\s+)?")
+_STILL_SO = re.compile(r"\s*(?:any\s*more|now|again|ya|ahora|todavia|still)\b")
 
 
 def _asked(text: str, temp: _Reading) -> bool:

@@ -177,12 +177,26 @@ _HR = re.compile(rf"\b{_HR_LABEL}{_FILLER}(?<![\d.,])(\d{{1,3}}){_TENTHS}(?!\d|[
 _HR_BARE = re.compile(
     rf"\b(?:{vocabulary.alternation('vitals', 'labels', 'heart_rate_before_number')}){_FILLER}(?<![\d.,])(\d{{1,3}})"
     r"(?!\d|[.,]\d|\s*(?:°|f\b|c\b|deg|degrees?|grados?|fahrenheit|celsius|centigrados?|(?:de\s+)?(?:fever|fiebre)))")
-# ... and a number that may be a temperature only beside a temperature the text gives with its label, a decimal or a unit
-# ("temp 99.1 heart 104", "heart 104, 99.1"): alone, "heart 101", "my heart 101", "bless his heart 102" may be a fever,
-# and stay one (SOP 4 Grading).
-_TEMPERATURE_BESIDE = re.compile(
-    rf"\b(?:{vocabulary.alternation('vitals', 'context', 'temperature')}){_FILLER}\d"
-    r"|(?<![\d.,])\d{2,3}[.,]\d(?!\d)|(?<![\d.,])\d{2,3}\s*(?:°|f\b|c\b|degrees?|grados?)")
+# ... and a number that may be a temperature only beside another reading the text gives: a temperature (with its label,
+# a decimal or a unit), a blood pressure or an oxygen ("temp 99.1 heart 104", "heart 104, 99.1", "BP 132/84 Heart 104",
+# "heart 102 o2 95": the cuff's or the oximeter's pulse). Alone, "heart 101", "my heart 101", "bless his heart 102" may
+# be a fever, and stay one (SOP 4 Grading); so does one beside a number no temperature ("12.5 ml motrin", "fever 2 days").
+_READING_BESIDE = re.compile(
+    rf"\b(?:{vocabulary.alternation('vitals', 'context', 'temperature')}){_FILLER}(?P<labelled>\d{{2,3}}(?:[.,]\d)?)(?!\d|[.,]\d)"
+    r"|(?<![\d.,])(?P<decimal>\d{2,3}[.,]\d)(?!\d|[.,]\d)|(?<![\d.,])\d{2,3}\s*(?:°|f\b|c\b|degrees?|grados?)"
+    rf"|(?<![\d.,])\d{{2,3}}\s*/\s*\d{{2,3}}|\b(?:{_SPO2_LABEL}|{_BP_SINGLE_LABEL}|{_SYS_LABEL}|{_DIA_LABEL}){_FILLER}\d")
+
+
+def _reading_beside(text: str) -> bool:
+    """Whether `text` gives a reading a bare "heart"'s number sits beside (_READING_BESIDE): a temperature's number must
+    be one a thermometer can show."""
+    for found in _READING_BESIDE.finditer(text):
+        number = found.group("labelled") or found.group("decimal")
+        if number is None or temperature_unit(Decimal(number.replace(",", "."))) is not None:
+            return True
+    return False
+
+
 _HEART_AS_A_THING = re.compile(
     rf"\b(?:{vocabulary.alternation('vitals', 'labels', 'heart_as_a_thing')})\s+"
     r"(?:(?:my|his|her|the|their|your|el|la|mi|su|tu)\s+)?$")
@@ -460,7 +474,7 @@ def extract_vitals(work: Work) -> dict[str, Any]:
                 continue  # "101 pulse": a fever is never read away as a pulse (SOP 4 Grading: >= 100.4 F)
             if pattern is _HR_BARE and (_HEART_AS_A_THING.search(work.text, 0, m.start()) or (
                     temperature_unit(Decimal(m.group(1))) is not None
-                    and not _TEMPERATURE_BESIDE.search(work.text[:m.start()] + " " * len(m.group()) + work.text[m.end():]))):
+                    and not _reading_beside(work.text[:m.start()] + " " * len(m.group()) + work.text[m.end():]))):
                 continue  # "pain near his heart 101", "heart 101" alone: maybe a fever, never read away (SOP 4 Grading)
             # "heart rate 110 then 120": the same vital again. Never a number that may be a temperature ("hr 110 then
             # 101" lost its fever: SOP 4 Grading, fever >= 100.4 F is never read away).

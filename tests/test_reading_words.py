@@ -202,6 +202,12 @@ def test_a_temperature_after_at_stays_a_temperature(body, temperature_c):
     ("100.8 sorry 99.8 armpit, typo lol", 37.67), ("100.8 sorry 99.8 armpit (typo)", 37.67),
     ("100.8 oops 99.8 w tylenol. typed it wrong", 37.67), ("100.8 sorry 99.8 armpit, the 1st one was a typo", 37.67),
     ("100.8 sorry 99.8 armpit, i hit the wrong key", 37.67), ("38.5 perdon 37.5 con paracetamol, error mio", 37.5),
+    # ... after every word of the second reading, "on board" too; Spanish "no"; more wordings (fifth review of the day)
+    ("Temp 101.6 sorry 99.1 with tylenol on board, typo", 37.28), ("100.8 sorry 99.8 with tylenol in him, typo", 37.67),
+    ("38.6 perdon 37.2 con tylenol en su sistema, fue error", 37.2), ("100.8 sorry 99.8 forehead w tylenol, first one typo", 37.67),
+    ("38.6 perdon 37.2 con tylenol, no 38.6", 37.2), ("100.8 sorry 99.8 on tylenol, i typed the first one wrong", 37.67),
+    ("100.8 sorry 99.8 on tylenol, typo on first one", 37.67), ("100.8 sorry 99.8 on tylenol, typo :)", 37.67),
+    ("38.6 perdon 37.2 con tylenol, perdon el primero lo escribi mal", 37.2),
 ])
 def test_a_temperature_corrected_in_the_same_text_is_the_corrected_one(phone, client, admin_token, patient, config,
                                                                        clock, body, temperature_c):
@@ -318,7 +324,11 @@ def test_only_a_bare_number_after_a_wait_s_word_is_minutes(body, temperature_c):
     ("Temp 101.6. Sorry, 99.1 with tylenol on board, chills, bad.", 38.67),
     ("101.6 sorry 99.1 with his ear thermometer, idk if that one is wrong", 38.67),
     ("101.6 sorry 99.1 on tylenol, not 101.6 anymore", 38.67),
+    # ... "not" the first value with more said of it: a reading, not a retraction (fifth review of the day)
+    ("101.6 sorry 99.1 w tylenol, not 101.6 thank god", 38.67), ("temp 101.6 oops 99.1 in his ear, not 101.6 by mouth", 38.67),
+    ("38.6 perdon 37.2 con tylenol, no es 38.6 como ayer", 38.6),
 ])
+
 def test_an_apology_or_a_correction_up_never_reads_a_fever_away(body, temperature_c):
     """SOP 4 Grading: fever >= 100.4 F. Only a temperature right after the correction's words replaces another."""
     assert parse(body).temperature_c == temperature_c
@@ -381,6 +391,20 @@ def test_an_earlier_reading_after_an_apology_never_reads_the_fever_away(phone, c
     assert [row[2] for row in readings(config)] == [temperature_c]
     told = " ".join(m["body"] for m in texts_to(client, admin_token, PATIENT_PHONE))
     assert ("You have a fever" in told) or ("Tiene fiebre" in told), told
+
+
+@pytest.mark.parametrize("body, temperature_c, earlier", [
+    ("Temp 101.6 at 2pm sorry 99.1 now with tylenol on board", 37.28, [38.67]),
+    ("101.6 at 2pm, sorry, 99.1 w tylenol now", 37.28, [38.67]), ("101.6 sorry 99.1 now with tylenol on board", 37.28, [38.67]),
+    ("38.6 a las 2, perdon 37.2 con tylenol ahora", 37.2, [38.6]),
+    ("101 at 2pm sorry 100 at 2pm, now 99", 37.22, [37.78]),  # a typo taken back: no earlier fever of 101
+])
+def test_a_fever_before_a_second_reading_now_is_an_earlier_fever(body, temperature_c, earlier):
+    """"Temp 101.6 at 2pm sorry 99.1 now with tylenol on board": the 2pm fever was read as a typo the "sorry" took back,
+    and no nurse heard of a fever acetaminophen now hides (SOP 4 Grading: fever >= 100.4 F, whenever the thermometer
+    read it; fifth review of the day)."""
+    parsed = parse(body)
+    assert (parsed.temperature_c, [fever.temperature_c for fever in parsed.earlier_fevers]) == (temperature_c, earlier)
 
 
 @pytest.mark.parametrize("body", ["feeling 80% better", "50% better than yesterday", "I'm not 100% today",
@@ -1335,6 +1359,10 @@ def test_a_saturation_with_tenths_is_read_floored_and_pages_under_90(phone, clie
     # (fourth review of the day)
     ("BP 132/84 Heart 104", None, 104), ("bp 118/76 heart 101 o2 94", None, 101), ("heart 102 o2 95", None, 102),
     ("bless his heart 102, gave him 12.5 ml motrin", 38.89, None), ("heart 102 and fever 2 days", 38.89, None),
+    # ... nor a pain score, a date, a dose, a verb (fifth review of the day)
+    ("bless his heart 102, pain 10/10", 38.89, None), ("11/30 heart 102", 38.89, None),
+    ("norco 10/325 heart 102", 38.89, None), ("oxygen 2 liters, heart 102", 38.89, None),
+    ("he sat 20 min then heart 102", 38.89, None), ("heart 102 bottom 60", 38.89, None),
 ])
 def test_a_number_right_after_a_bare_heart_is_the_pulse(phone, client, admin_token, patient, config, clock, body,
                                                          temperature_c, heart_rate):

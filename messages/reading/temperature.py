@@ -110,10 +110,11 @@ _NOT_A_CORRECTION = re.compile(r"\s*(?:\d{1,2}(?::\d{2})?\s*[ap]\.?m\b|\d{1,2}:\
 # tylenol"), corrects nothing: read as a correction, it read today's fever away (SOP 4 Grading: fever >= 100.4 F).
 _MEDICINE = rf"(?:{vocabulary.names('medicines', 'names')}|{vocabulary.alternation('temperature_marks', 'medicine_words')})"
 _ANOTHER_READING = re.compile(
-    rf"[\s,.;:()\-–]*(?:(?:{vocabulary.alternation('temperature_marks', 'another_reading')})"
+    rf"[\s,.;:()\-–]*(?:(?:now|right\s+now|currently|ahora)\s+)?(?:(?:{vocabulary.alternation('temperature_marks', 'another_reading')})"
     rf"|(?:{vocabulary.alternation('temperature_marks', 'with_medicine')})\s*"
     rf"(?:(?:the|his|her|my|some|a|an|one|two|\d+|el|la|los|las|su|sus|mi|mis|una?|dos)\s+){{0,2}}"
     rf"{_MEDICINE}\b(?!\s+(?:due|later|next|tonight|toca|despues))"
+    rf"(?:\s+(?:{vocabulary.alternation('temperature_marks', 'on_board')}))?"
     rf"|{_MEDICINE}\s+(?:{vocabulary.alternation('temperature_marks', 'on_board')}))\b")
 _TYPO_SAID = re.compile(rf"\b(?:{vocabulary.alternation('temperature_marks', 'typo_said')})\b")
 _ASKED_BEFORE = re.compile(r"\b(?:is|es)\s+$")
@@ -176,20 +177,22 @@ def _second_reading(text: str, start: int, temps: list[_Reading], temp: _Reading
     words = _ANOTHER_READING.match(text, temp[4])
     if words is None:
         return False
+    end = words.end()
+    while (more := _ANOTHER_READING.match(text, end)) is not None and more.end() > end:
+        end = more.end()  # "99.8 forehead w tylenol": every word of the second reading, up to the clause after them
     if any(not _TYPO_DENIED.search(text, 0, found.start()) for found in _TYPO_SAID.finditer(text, start, temp[3])):
         return False
-    if _TYPO_AFTER.match(text, words.end()):
+    if _TYPO_AFTER.match(text, end):
         return False
     taken_back = [t[0] for t in temps if t[3] < start]
-    for later in (t for t in temps if t[3] >= words.end()):  # only the first, right after the second reading's words
-        said = _NAMED_AGAIN.fullmatch(text, words.end(), later[3])
+    for later in (t for t in temps if t[3] >= end):  # only the first, right after the second reading's words
+        said = _NAMED_AGAIN.fullmatch(text, end, later[3])
         if said is None:
             break
         if said.group("not") is None:  # "the 100.8 was a mistake", "el 38.6 estaba mal"
             wrong = _SAID_WRONG.match(text, later[4]) is not None
-        else:  # "not 100.8", but not "not 101.6 anymore" nor a question ("no es 38.6 fiebre?")
-            clause_end = _CLAUSE_END.search(text, later[4])
-            wrong = not _STILL_SO.match(text, later[4]) and (clause_end is None or clause_end.group() != "?")
+        else:  # "not 100.8" closing the text; not "not 101.6 anymore", "not 101.6 thank god", "not 101.6 by mouth"
+            wrong = _TEXT_ENDS.match(text, later[4]) is not None
         if wrong and any(abs(later[0] - value) < 0.05 for value in taken_back):
             return False
         break
@@ -199,12 +202,13 @@ def _second_reading(text: str, start: int, temps: list[_Reading], temp: _Reading
 _TYPO_DENIED = re.compile(r"\b(?:not|no|wasn'?t|isn'?t|never)\s+(?:(?:a|an|my|un)\s+)?$")
 # Between the second reading's words and the clause right after them: punctuation, an apology or "and".
 _AFTER_THE_READING = r"[\s,.;:!()\-]*(?:(?:sorry|oops|perdon|and|y)\s*,?\s*)?"
+# Only punctuation, a laugh or an emoticon left: "..., not 100.8.", "..., typo lol", "..., typo :)".
+_TEXT_ENDS = re.compile(r"(?:\s*(?:lol|haha|jaja|sorry|perdon|[:;]-?[)(dp]))*[\s.!()]*$")
 _TYPO_AFTER = re.compile(
     rf"{_AFTER_THE_READING}(?:(?:{vocabulary.alternation('temperature_marks', 'the_first')})\s+"
     rf"(?:(?:one|was|is|fue|es|era|estaba)\s+)*(?:{vocabulary.alternation('temperature_marks', 'wrong_words')})\b"
-    rf"|(?:{vocabulary.alternation('temperature_marks', 'typo_closing')})(?:\s+(?:lol|sorry|perdon|jaja))?[\s.!()]*$)")
-_NAMED_AGAIN = re.compile(rf"{_AFTER_THE_READING}(?:(?:the|el|la)\s+)?(?:(?P<not>not|no\s+(?:es|era|fue))\s+)?")
-_STILL_SO = re.compile(r"\s*(?:any\s*more|now|again|ya|ahora|todavia|still)\b")
+    rf"|(?:{vocabulary.alternation('temperature_marks', 'typo_closing')}){_TEXT_ENDS.pattern})")
+_NAMED_AGAIN = re.compile(rf"{_AFTER_THE_READING}(?:(?:the|el|la)\s+)?(?:(?P<not>not|no(?:\s+(?:es|era|fue))?)\s+)?")
 
 
 def _asked(text: str, temp: _Reading) -> bool:
@@ -375,6 +379,9 @@ def _corrected_after(text: str, temp: _Reading, temps: list[_Reading], times: Se
     marks = [m for m in CORRECTION.finditer(text, temp[4], gap_end)]
     if not marks or not BRIDGE.fullmatch(text, marks[0].end(), gap_end):
         return False
+    corrected = next(t for t in later if t[3] == gap_end)
+    if _second_reading(text, marks[0].start(), temps, corrected):
+        return False  # "101.6 at 2pm sorry 99.1 now with tylenol on board": the fever at 2pm was one (SOP 4 Grading)
     before = list(text[temp[4]:marks[0].start()])
     for said in times:  # the earlier fever's own time words may stand before the correction
         for i in range(max(said.start, temp[4]), min(said.end, marks[0].start())):

@@ -184,15 +184,31 @@ _HR_BARE = re.compile(
 _READING_BESIDE = re.compile(
     rf"\b(?:{vocabulary.alternation('vitals', 'context', 'temperature')}){_FILLER}(?P<labelled>\d{{2,3}}(?:[.,]\d)?)(?!\d|[.,]\d)"
     r"|(?<![\d.,])(?P<decimal>\d{2,3}[.,]\d)(?!\d|[.,]\d)|(?<![\d.,])\d{2,3}\s*(?:°|f\b|c\b|degrees?|grados?)"
-    rf"|(?<![\d.,])\d{{2,3}}\s*/\s*\d{{2,3}}|\b(?:{_SPO2_LABEL}|{_BP_SINGLE_LABEL}|{_SYS_LABEL}|{_DIA_LABEL}){_FILLER}\d")
+    r"|(?<![\d.,/])(?P<sys>\d{2,3})\s*/\s*(?P<dia>\d{2,3})(?![\d/])"
+    rf"|(?<![a-z])(?:{_SPO2_LABEL}){_FILLER}(?P<spo2>\d{{2,3}})(?![\d.,]|\s*(?:min|minutes|l\b|liters?|lpm))"
+    rf"|\b(?:{_BP_SINGLE_LABEL}){_FILLER}(?P<bp>\d{{2,3}})(?!\d)")
 
 
 def _reading_beside(text: str) -> bool:
-    """Whether `text` gives a reading a bare "heart"'s number sits beside (_READING_BESIDE): a temperature's number must
-    be one a thermometer can show."""
+    """Whether `text` gives a reading a bare "heart"'s number sits beside (_READING_BESIDE): a temperature a thermometer
+    can show, a blood pressure a cuff can (not a pain score "10/10", a date "11/30", a dose "10/325"), an oxygen an
+    oximeter can (not "he sat 20 min", "oxygen 2 liters")."""
     for found in _READING_BESIDE.finditer(text):
         number = found.group("labelled") or found.group("decimal")
-        if number is None or temperature_unit(Decimal(number.replace(",", "."))) is not None:
+        if number is not None:
+            if temperature_unit(Decimal(number.replace(",", "."))) is not None:
+                return True
+        elif found.group("sys") is not None:
+            systolic, diastolic = int(found.group("sys")), int(found.group("dia"))
+            if 60 <= systolic <= 260 and 30 <= diastolic < systolic:
+                return True
+        elif found.group("spo2") is not None:
+            if 50 <= int(found.group("spo2")) <= 100:
+                return True
+        elif found.group("bp") is not None:
+            if 60 <= int(found.group("bp")) <= 260:
+                return True
+        else:
             return True
     return False
 

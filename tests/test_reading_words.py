@@ -208,6 +208,10 @@ def test_a_temperature_after_at_stays_a_temperature(body, temperature_c):
     ("38.6 perdon 37.2 con tylenol, no 38.6", 37.2), ("100.8 sorry 99.8 on tylenol, i typed the first one wrong", 37.67),
     ("100.8 sorry 99.8 on tylenol, typo on first one", 37.67), ("100.8 sorry 99.8 on tylenol, typo :)", 37.67),
     ("38.6 perdon 37.2 con tylenol, perdon el primero lo escribi mal", 37.2),
+    # ... with thanks or an apology after it (sixth review of the day)
+    ("101.6 sorry 99.1 with tylenol. typo, thanks", 37.28), ("100.8 sorry 99.8 on tylenol, i meant to say", 37.67),
+    ("38.6 perdon 37.2 con paracetamol, me equivoque gracias", 37.2), ("101.6 sorry 99.1 w tylenol, not 101.6. thanks", 37.28),
+    ("38.6 perdon 37.2 con paracetamol, no 38.6 gracias", 37.2),
 ])
 def test_a_temperature_corrected_in_the_same_text_is_the_corrected_one(phone, client, admin_token, patient, config,
                                                                        clock, body, temperature_c):
@@ -327,6 +331,10 @@ def test_only_a_bare_number_after_a_wait_s_word_is_minutes(body, temperature_c):
     # ... "not" the first value with more said of it: a reading, not a retraction (fifth review of the day)
     ("101.6 sorry 99.1 w tylenol, not 101.6 thank god", 38.67), ("temp 101.6 oops 99.1 in his ear, not 101.6 by mouth", 38.67),
     ("38.6 perdon 37.2 con tylenol, no es 38.6 como ayer", 38.6),
+    # ... nor a reading taken again (sixth review of the day)
+    ("101.6 sorry 99.1 on recheck", 38.67), ("Temp 101.6 oops 99.1 when I rechecked", 38.67),
+    ("101.6 sorry 99.1 took it again", 38.67), ("101.6 sorry 99.1 with a cold cloth", 38.67),
+    ("38.6 perdon 37.2 la segunda vez", 38.6), ("38.6 perdon 37.2 al volver a medir", 38.6),
 ])
 
 def test_an_apology_or_a_correction_up_never_reads_a_fever_away(body, temperature_c):
@@ -398,6 +406,10 @@ def test_an_earlier_reading_after_an_apology_never_reads_the_fever_away(phone, c
     ("101.6 at 2pm, sorry, 99.1 w tylenol now", 37.28, [38.67]), ("101.6 sorry 99.1 now with tylenol on board", 37.28, [38.67]),
     ("38.6 a las 2, perdon 37.2 con tylenol ahora", 37.2, [38.6]),
     ("101 at 2pm sorry 100 at 2pm, now 99", 37.22, [37.78]),  # a typo taken back: no earlier fever of 101
+    # ... but not one taken back or said to be a typo after it (sixth review of the day)
+    ("101.6 at 2pm sorry 99.1 now w tylenol, not 101.6.", 37.28, []),
+    ("101.6 at 2pm oops 99.1 now with tylenol. typo, thanks", 37.28, []),
+    ("101.6 at 2pm sorry 99.1 now w tylenol, 101.6 was a typo", 37.28, []),
 ])
 def test_a_fever_before_a_second_reading_now_is_an_earlier_fever(body, temperature_c, earlier):
     """"Temp 101.6 at 2pm sorry 99.1 now with tylenol on board": the 2pm fever was read as a typo the "sorry" took back,

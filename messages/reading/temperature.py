@@ -74,6 +74,7 @@ def extract_temperature(work: Work, times: Sequence[TimeSaid] = ()) -> dict[str,
         else:
             implausible = True  # "109.9", "1000", "45 c": kept as the patient's words, never as a value
         work.take(m.start(), m.end())
+    every = readings  # those a correction takes back too
     if len(readings) > 1:
         readings = _corrected(work.text, readings)
     if readings:
@@ -83,7 +84,7 @@ def extract_temperature(work: Work, times: Sequence[TimeSaid] = ()) -> dict[str,
         current = _current(work.text, readings)
         celsius, raw, unit, _, _ = max(current, key=lambda p: p[0])
         found: dict[str, object] = {"temperature_c": celsius, "temperature_raw": raw, "temperature_unit": unit}
-        earlier = _earlier_fevers(work.text, readings, current, times)
+        earlier = _earlier_fevers(work.text, readings, current, times, every)
         return {**found, "earlier_fevers": earlier} if earlier else found
     if implausible:
         return {"implausible": ["temperature"]}
@@ -202,8 +203,10 @@ def _second_reading(text: str, start: int, temps: list[_Reading], temp: _Reading
 _TYPO_DENIED = re.compile(r"\b(?:not|no|wasn'?t|isn'?t|never)\s+(?:(?:a|an|my|un)\s+)?$")
 # Between the second reading's words and the clause right after them: punctuation, an apology or "and".
 _AFTER_THE_READING = r"[\s,.;:!()\-]*(?:(?:sorry|oops|perdon|and|y)\s*,?\s*)?"
-# Only punctuation, a laugh or an emoticon left: "..., not 100.8.", "..., typo lol", "..., typo :)".
-_TEXT_ENDS = re.compile(r"(?:\s*(?:lol|haha|jaja|sorry|perdon|[:;]-?[)(dp]))*[\s.!()]*$")
+# Only punctuation, a laugh, thanks, an apology or an emoticon left: "..., not 100.8.", "..., typo lol", "..., typo :)",
+# "..., typo, thanks", "..., no 38.6 gracias".
+_TEXT_ENDS = re.compile(
+    rf"(?:[\s,.!]*(?:(?:{vocabulary.alternation('temperature_marks', 'sign_off')})\b|[:;]-?[)(dp]))*[\s.!()]*$")
 _TYPO_AFTER = re.compile(
     rf"{_AFTER_THE_READING}(?:(?:{vocabulary.alternation('temperature_marks', 'the_first')})\s+"
     rf"(?:(?:one|was|is|fue|es|era|estaba)\s+)*(?:{vocabulary.alternation('temperature_marks', 'wrong_words')})\b"
@@ -330,16 +333,17 @@ def _days_back(words: str) -> tuple[int, str | None]:
 
 
 def _earlier_fevers(text: str, readings: list[_Reading], current: list[_Reading],
-                    times: Sequence[TimeSaid]) -> tuple[EarlierFever, ...]:
+                    times: Sequence[TimeSaid], every: list[_Reading]) -> tuple[EarlierFever, ...]:
     """The fevers the text gives as earlier than its current temperature ("temp 101 at lunch, now 99", "was 102 an hour
     ago, 99 now", "ayer 38.5 hoy 37.1", "from 101 to 99"): the readings left once corrections are dropped (`readings`,
     _corrected's: "101 sorry 99" has no earlier fever, 101 was a typo) that _current does not count as current, at
     or over the lowest fever line a clinic may set (_EARLIER_FEVER_FLOOR_C; SOP 4 Grading: fever >= 100.4 F / 38.0 C
     by default, and the clinic's own line decides: monitoring.care.earlier_fevers; an earlier normal one changes
-    nothing).
+    nothing). `every`: all the text's temperatures, those a correction took back too.
     Each with the time said beside it: the stated time in its clause nearest to it (placed, or vague words only)."""
     earlier = [t for t in readings if t not in current and t[0] >= _EARLIER_FEVER_FLOOR_C
-               and not _corrected_after(text, t, readings, times) and not _HEART_BEFORE.search(text, 0, t[3])]
+               and not _corrected_after(text, t, readings, times, every) and not _HEART_BEFORE.search(text, 0, t[3])
+               and not _SAID_WRONG.match(text, t[4])]  # "..., 101.6 was a typo": no fever said earlier
     if not earlier:
         return ()
     owner = _times_owned(text, readings, times)
@@ -367,7 +371,8 @@ def _earlier_fevers(text: str, readings: list[_Reading], current: list[_Reading]
 _HEART_BEFORE = re.compile(r"\b(?:heart|corazon|latidos?)(?:\s+(?:was|is|at|of|de|en|estaba|era|esta|fue))*\s*$")
 
 
-def _corrected_after(text: str, temp: _Reading, temps: list[_Reading], times: Sequence[TimeSaid]) -> bool:
+def _corrected_after(text: str, temp: _Reading, temps: list[_Reading], times: Sequence[TimeSaid],
+                     every: list[_Reading]) -> bool:
     """`temp` is taken back by the temperature right after it: only its own time words ("at 2pm", "earlier"), then a
     correction and its few words ("101 at 2pm sorry 100 at 2pm, now 99", "101 sorry meant 100 earlier, now 99").
     _corrected keeps such a 101 (the one after the correction is an earlier one, and a current fever is never read
@@ -380,7 +385,7 @@ def _corrected_after(text: str, temp: _Reading, temps: list[_Reading], times: Se
     if not marks or not BRIDGE.fullmatch(text, marks[0].end(), gap_end):
         return False
     corrected = next(t for t in later if t[3] == gap_end)
-    if _second_reading(text, marks[0].start(), temps, corrected):
+    if _second_reading(text, marks[0].start(), every, corrected):
         return False  # "101.6 at 2pm sorry 99.1 now with tylenol on board": the fever at 2pm was one (SOP 4 Grading)
     before = list(text[temp[4]:marks[0].start()])
     for said in times:  # the earlier fever's own time words may stand before the correction

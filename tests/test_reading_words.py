@@ -212,6 +212,8 @@ def test_a_temperature_after_at_stays_a_temperature(body, temperature_c):
     ("101.6 sorry 99.1 with tylenol. typo, thanks", 37.28), ("100.8 sorry 99.8 on tylenol, i meant to say", 37.67),
     ("38.6 perdon 37.2 con paracetamol, me equivoque gracias", 37.2), ("101.6 sorry 99.1 w tylenol, not 101.6. thanks", 37.28),
     ("38.6 perdon 37.2 con paracetamol, no 38.6 gracias", 37.2),
+    # "second time" that owns a typo is no reading taken again (seventh review of the day)
+    ("100.8 sorry 99.8 second time i messed that up lol", 37.67), ("100.8 oops 99.8. second time ive typed it wrong today", 37.67),
 ])
 def test_a_temperature_corrected_in_the_same_text_is_the_corrected_one(phone, client, admin_token, patient, config,
                                                                        clock, body, temperature_c):
@@ -335,6 +337,10 @@ def test_only_a_bare_number_after_a_wait_s_word_is_minutes(body, temperature_c):
     ("101.6 sorry 99.1 on recheck", 38.67), ("Temp 101.6 oops 99.1 when I rechecked", 38.67),
     ("101.6 sorry 99.1 took it again", 38.67), ("101.6 sorry 99.1 with a cold cloth", 38.67),
     ("38.6 perdon 37.2 la segunda vez", 38.6), ("38.6 perdon 37.2 al volver a medir", 38.6),
+    ("101.6 sorry 99.1 rechecked", 38.67), ("101.6 sorry 99.1 on retake", 38.67), ("101.6 oops 99.1 checked again", 38.67),
+    ("101.6 sorry 99.1 when i took it again", 38.67), ("101.6 sorry 99.1 on 2nd try", 38.67),
+    ("101.6 sorry 99.1 with ice packs", 38.67), ("38.6 perdon 37.2 la 2da vez", 38.6),
+    ("38.6 perdon 37.2 cuando se la volvi a tomar", 38.6),
 ])
 
 def test_an_apology_or_a_correction_up_never_reads_a_fever_away(body, temperature_c):
@@ -410,6 +416,9 @@ def test_an_earlier_reading_after_an_apology_never_reads_the_fever_away(phone, c
     ("101.6 at 2pm sorry 99.1 now w tylenol, not 101.6.", 37.28, []),
     ("101.6 at 2pm oops 99.1 now with tylenol. typo, thanks", 37.28, []),
     ("101.6 at 2pm sorry 99.1 now w tylenol, 101.6 was a typo", 37.28, []),
+    # ... and a doubt, a question or Spanish "estaba mal" (unwell) after a fever is no typo (seventh review of the day)
+    ("anoche 38.6 estaba mal toda la noche, hoy 37.2", 37.2, [38.6]), ("101.6 wrong thermometer? now 99.1", 37.28, [38.67]),
+    ("temp 101.6 was wrong? he felt hot. now 99.1", 37.28, [38.67]), ("101.6 typo? no it really was. now 99.1", 37.28, [38.67]),
 ])
 def test_a_fever_before_a_second_reading_now_is_an_earlier_fever(body, temperature_c, earlier):
     """"Temp 101.6 at 2pm sorry 99.1 now with tylenol on board": the 2pm fever was read as a typo the "sorry" took back,

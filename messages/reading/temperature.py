@@ -343,7 +343,7 @@ def _earlier_fevers(text: str, readings: list[_Reading], current: list[_Reading]
     Each with the time said beside it: the stated time in its clause nearest to it (placed, or vague words only)."""
     earlier = [t for t in readings if t not in current and t[0] >= _EARLIER_FEVER_FLOOR_C
                and not _corrected_after(text, t, readings, times, every) and not _HEART_BEFORE.search(text, 0, t[3])
-               and not _SAID_WRONG.match(text, t[4])]  # "..., 101.6 was a typo": no fever said earlier
+               and not _typo_named_again(text, t)]
     if not earlier:
         return ()
     owner = _times_owned(text, readings, times)
@@ -369,6 +369,19 @@ def _earlier_fevers(text: str, readings: list[_Reading], current: list[_Reading]
 # ([vitals.labels] heart_rate_before_number); this stays for an earlier one the labels miss. The current temperature is
 # read as before: only an earlier one is let go for it (SOP 4 Grading: a fever now is never read away).
 _HEART_BEFORE = re.compile(r"\b(?:heart|corazon|latidos?)(?:\s+(?:was|is|at|of|de|en|estaba|era|esta|fue))*\s*$")
+
+
+def _typo_named_again(text: str, temp: _Reading) -> bool:
+    """`temp` is a value a correction before it took back, named again as a typo ("101.6 at 2pm sorry 99.1 now w tylenol,
+    101.6 was a typo"): no fever said earlier. Only after a correction word, said as a typo or a mistake, and not asked
+    ("101.6 typo? no it really was"): "101.6 wrong thermometer? now 99.1", "anoche 38.6 estaba mal toda la noche"
+    (unwell) are fevers said earlier (SOP 4 Grading)."""
+    clause_end = _CLAUSE_END.search(text, temp[4])
+    return (CORRECTION.search(text, 0, temp[3]) is not None and _TYPO_NAMED.match(text, temp[4]) is not None
+            and (clause_end is None or clause_end.group() != "?"))
+
+
+_TYPO_NAMED = re.compile(r"\s*(?:(?:was|is|fue|era)\s+)?(?:a\s+|un\s+)?(?:typo|mistake|error)\b")
 
 
 def _corrected_after(text: str, temp: _Reading, temps: list[_Reading], times: Sequence[TimeSaid],

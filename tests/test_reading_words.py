@@ -341,6 +341,11 @@ def test_only_a_bare_number_after_a_wait_s_word_is_minutes(body, temperature_c):
     ("101.6 sorry 99.1 when i took it again", 38.67), ("101.6 sorry 99.1 on 2nd try", 38.67),
     ("101.6 sorry 99.1 with ice packs", 38.67), ("38.6 perdon 37.2 la 2da vez", 38.6),
     ("38.6 perdon 37.2 cuando se la volvi a tomar", 38.6),
+    # ... with more words after them (eighth review of the day)
+    ("101.6 sorry 99.1 rechecked after tylenol", 38.67), ("101.6 sorry 99.1 rechecked 20 min later", 38.67),
+    ("101.6 sorry 99.1 took it again and its down", 38.67), ("101.6 sorry 99.1 took it a second time", 38.67),
+    ("101.6 sorry 99.1 retaken", 38.67), ("101.6 sorry 99.1 on the 2nd try lol", 38.67),
+    ("38.6 perdon 37.2 la volvi a medir", 38.6), ("38.6 perdon 37.2 con compresas frias", 38.6),
 ])
 
 def test_an_apology_or_a_correction_up_never_reads_a_fever_away(body, temperature_c):
@@ -419,6 +424,10 @@ def test_an_earlier_reading_after_an_apology_never_reads_the_fever_away(phone, c
     # ... and a doubt, a question or Spanish "estaba mal" (unwell) after a fever is no typo (seventh review of the day)
     ("anoche 38.6 estaba mal toda la noche, hoy 37.2", 37.2, [38.6]), ("101.6 wrong thermometer? now 99.1", 37.28, [38.67]),
     ("temp 101.6 was wrong? he felt hot. now 99.1", 37.28, [38.67]), ("101.6 typo? no it really was. now 99.1", 37.28, [38.67]),
+    # ... nor a mistake about something else, after an opening apology (eighth review of the day)
+    ("sorry la demora, 38.6 error mio por no avisar antes, ahora 37.2", 37.2, [38.6]),
+    ("sorry im late replying she was 101.6 mistake on my part not texting sooner now 99.1", 37.28, [38.67]),
+    ("101.6 at 2pm sorry 99.1 now w tylenol, 101.6 was wrong", 37.28, []),
 ])
 def test_a_fever_before_a_second_reading_now_is_an_earlier_fever(body, temperature_c, earlier):
     """"Temp 101.6 at 2pm sorry 99.1 now with tylenol on board": the 2pm fever was read as a typo the "sorry" took back,

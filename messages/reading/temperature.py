@@ -343,7 +343,7 @@ def _earlier_fevers(text: str, readings: list[_Reading], current: list[_Reading]
     Each with the time said beside it: the stated time in its clause nearest to it (placed, or vague words only)."""
     earlier = [t for t in readings if t not in current and t[0] >= _EARLIER_FEVER_FLOOR_C
                and not _corrected_after(text, t, readings, times, every) and not _HEART_BEFORE.search(text, 0, t[3])
-               and not _typo_named_again(text, t)]
+               and not _typo_named_again(text, t, every)]
     if not earlier:
         return ()
     owner = _times_owned(text, readings, times)
@@ -371,17 +371,20 @@ def _earlier_fevers(text: str, readings: list[_Reading], current: list[_Reading]
 _HEART_BEFORE = re.compile(r"\b(?:heart|corazon|latidos?)(?:\s+(?:was|is|at|of|de|en|estaba|era|esta|fue))*\s*$")
 
 
-def _typo_named_again(text: str, temp: _Reading) -> bool:
-    """`temp` is a value a correction before it took back, named again as a typo ("101.6 at 2pm sorry 99.1 now w tylenol,
-    101.6 was a typo"): no fever said earlier. Only after a correction word, said as a typo or a mistake, and not asked
-    ("101.6 typo? no it really was"): "101.6 wrong thermometer? now 99.1", "anoche 38.6 estaba mal toda la noche"
-    (unwell) are fevers said earlier (SOP 4 Grading)."""
-    clause_end = _CLAUSE_END.search(text, temp[4])
-    return (CORRECTION.search(text, 0, temp[3]) is not None and _TYPO_NAMED.match(text, temp[4]) is not None
-            and (clause_end is None or clause_end.group() != "?"))
+def _typo_named_again(text: str, temp: _Reading, every: list[_Reading]) -> bool:
+    """`temp` is a value a correction took back, named again as a typo ("101.6 at 2pm sorry 99.1 now w tylenol, 101.6
+    was a typo"): no fever said earlier. Only the same value as a temperature before a correction word before it, and
+    "typo", "mistake", "wrong" closing its clause, never asked: "101.6 wrong thermometer? now 99.1", "anoche 38.6
+    estaba mal toda la noche" (unwell), "sorry im late, she was 101.6 mistake on my part not texting sooner" are fevers
+    said earlier (SOP 4 Grading). `every`: all the text's temperatures."""
+    if _TYPO_NAMED.match(text, temp[4]) is None:
+        return False
+    return any(CORRECTION.search(text, before[4], temp[3]) is not None and abs(before[0] - temp[0]) < 0.05
+               for before in every if before[4] <= temp[3])
 
 
-_TYPO_NAMED = re.compile(r"\s*(?:(?:was|is|fue|era)\s+)?(?:a\s+|un\s+)?(?:typo|mistake|error)\b")
+_TYPO_NAMED = re.compile(
+    r"\s*(?:(?:was|is|fue|era)\s+)?(?:a\s+|un\s+)?(?:typo|mistake|error|wrong)\b(?=\s*(?:$|[,.;!)]))")
 
 
 def _corrected_after(text: str, temp: _Reading, temps: list[_Reading], times: Sequence[TimeSaid],

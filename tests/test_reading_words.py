@@ -214,6 +214,10 @@ def test_a_temperature_after_at_stays_a_temperature(body, temperature_c):
     ("38.6 perdon 37.2 con paracetamol, no 38.6 gracias", 37.2),
     # "second time" that owns a typo is no reading taken again (seventh review of the day)
     ("100.8 sorry 99.8 second time i messed that up lol", 37.67), ("100.8 oops 99.8. second time ive typed it wrong today", 37.67),
+    # ... more ways to own a typo (ninth review of the day)
+    ("101.6 sorry 99.1 ear, typed wrong", 37.28), ("101.6 sorry 99.1 ear, i typed the wrong number", 37.28),
+    ("101.6 sorry 99.1 ear. typo on my end", 37.28), ("101.6 sorry 99.1 under arm. phone autocorrected", 37.28),
+    ("38.6 perdon 37.2 en la axila, me equivoque de numero", 37.2), ("38.6 perdon 37.2 en la axila, lo puse mal", 37.2),
 ])
 def test_a_temperature_corrected_in_the_same_text_is_the_corrected_one(phone, client, admin_token, patient, config,
                                                                        clock, body, temperature_c):
@@ -428,6 +432,9 @@ def test_an_earlier_reading_after_an_apology_never_reads_the_fever_away(phone, c
     ("sorry la demora, 38.6 error mio por no avisar antes, ahora 37.2", 37.2, [38.6]),
     ("sorry im late replying she was 101.6 mistake on my part not texting sooner now 99.1", 37.28, [38.67]),
     ("101.6 at 2pm sorry 99.1 now w tylenol, 101.6 was wrong", 37.28, []),
+    # ... nor a doubt of a reading (ninth review of the day)
+    ("101.6 at 3am sorry 99.1 now, maybe 101.6 was wrong", 37.28, [38.67]),
+    ("38.6 a las 3 perdon 37.2 ahora, creo que 38.6 fue error", 37.2, [38.6]),
 ])
 def test_a_fever_before_a_second_reading_now_is_an_earlier_fever(body, temperature_c, earlier):
     """"Temp 101.6 at 2pm sorry 99.1 now with tylenol on board": the 2pm fever was read as a typo the "sorry" took back,
@@ -1393,6 +1400,9 @@ def test_a_saturation_with_tenths_is_read_floored_and_pages_under_90(phone, clie
     ("bless his heart 102, pain 10/10", 38.89, None), ("11/30 heart 102", 38.89, None),
     ("norco 10/325 heart 102", 38.89, None), ("oxygen 2 liters, heart 102", 38.89, None),
     ("he sat 20 min then heart 102", 38.89, None), ("heart 102 bottom 60", 38.89, None),
+    # ... nor beside a temperature of another time, nor "bless her heart" (ninth review of the day)
+    ("bless her heart 102 tonight 99.1 this morning", 38.89, None), ("my heart 102 now, 99.1 this am", 38.89, None),
+    ("temp 99.1 at lunch. bless his heart 102 now", 38.89, None), ("ay corazon 39 ahora, 37.2 en la manana", 39.0, None),
 ])
 def test_a_number_right_after_a_bare_heart_is_the_pulse(phone, client, admin_token, patient, config, clock, body,
                                                          temperature_c, heart_rate):

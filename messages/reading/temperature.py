@@ -377,12 +377,13 @@ def _typo_named_again(text: str, temp: _Reading, every: list[_Reading]) -> bool:
     "typo", "mistake", "wrong" closing its clause, never asked: "101.6 wrong thermometer? now 99.1", "anoche 38.6
     estaba mal toda la noche" (unwell), "sorry im late, she was 101.6 mistake on my part not texting sooner" are fevers
     said earlier (SOP 4 Grading). `every`: all the text's temperatures."""
-    if _TYPO_NAMED.match(text, temp[4]) is None:
-        return False
+    if _TYPO_NAMED.match(text, temp[4]) is None or _NAMED_OPENS_CLAUSE.search(text, 0, temp[3]) is None:
+        return False  # "maybe 101.6 was wrong", "creo que 38.6 fue error": a doubt of a reading, not a typo owned
     return any(CORRECTION.search(text, before[4], temp[3]) is not None and abs(before[0] - temp[0]) < 0.05
                for before in every if before[4] <= temp[3])
 
 
+_NAMED_OPENS_CLAUSE = re.compile(r"(?:^|[,.;:!)\-])\s*(?:(?:and|y)\s+)?(?:(?:the|el|la)\s+)?$")
 _TYPO_NAMED = re.compile(
     r"\s*(?:(?:was|is|fue|era)\s+)?(?:a\s+|un\s+)?(?:typo|mistake|error|wrong)\b(?=\s*(?:$|[,.;!)]))")
 

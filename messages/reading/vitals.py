@@ -189,14 +189,20 @@ _READING_BESIDE = re.compile(
     rf"|\b(?:{_BP_SINGLE_LABEL}){_FILLER}(?P<bp>\d{{2,3}})(?!\d)")
 
 
+_ANOTHER_TIME = re.compile(
+    rf"\s*(?:f\b|c\b|°|degrees?|grados?)?\s*(?:{vocabulary.alternation('temperature_marks', 'past')}|"
+    rf"(?:{vocabulary.alternation('temperature_marks', 'stated_time')})\s*(?:\d|(?:{vocabulary.alternation('temperature_marks', 'stated_time_words')})\b)"
+    r"|en\s+la\s+(?:manana|tarde|noche))")
+
+
 def _reading_beside(text: str) -> bool:
     """Whether `text` gives a reading a bare "heart"'s number sits beside (_READING_BESIDE): a temperature a thermometer
     can show, a blood pressure a cuff can (not a pain score "10/10", a date "11/30", a dose "10/325"), an oxygen an
     oximeter can (not "he sat 20 min", "oxygen 2 liters")."""
     for found in _READING_BESIDE.finditer(text):
         number = found.group("labelled") or found.group("decimal")
-        if number is not None:
-            if temperature_unit(Decimal(number.replace(",", "."))) is not None:
+        if number is not None:  # not one of another time: "bless her heart 102 tonight, 99.1 this morning"
+            if temperature_unit(Decimal(number.replace(",", "."))) is not None and not _ANOTHER_TIME.match(text, found.end()):
                 return True
         elif found.group("sys") is not None:
             systolic, diastolic = int(found.group("sys")), int(found.group("dia"))

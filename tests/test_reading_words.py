@@ -1403,6 +1403,10 @@ def test_a_saturation_with_tenths_is_read_floored_and_pages_under_90(phone, clie
     # ... nor beside a temperature of another time, nor "bless her heart" (ninth review of the day)
     ("bless her heart 102 tonight 99.1 this morning", 38.89, None), ("my heart 102 now, 99.1 this am", 38.89, None),
     ("temp 99.1 at lunch. bless his heart 102 now", 38.89, None), ("ay corazon 39 ahora, 37.2 en la manana", 39.0, None),
+    # ... the other time said before that temperature too (tenth review of the day)
+    ("my heart 102 now, this am 99.1", 38.89, None), ("my heart 102 now, she was 99.1", 38.89, None),
+    ("my heart 102 now, at 10am 99.1", 38.89, None), ("heart 102 now, temp this morning 99.1", 38.89, None),
+    ("corazon 39 ahora, anoche 37.2", 39.0, None), ("heart 101 and 99.1 yesterday", 38.33, None),
 ])
 def test_a_number_right_after_a_bare_heart_is_the_pulse(phone, client, admin_token, patient, config, clock, body,
                                                          temperature_c, heart_rate):

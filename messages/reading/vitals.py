@@ -195,6 +195,23 @@ _ANOTHER_TIME = re.compile(
     r"|en\s+la\s+(?:manana|tarde|noche))")
 
 
+def _of_another_time(text: str, found: re.Match[str]) -> bool:
+    """The temperature `found` is given as of another time: a past mark or a time said after it ("99.1 this am") or
+    before it in its clause, since the last reading's number or punctuation ("this am 99.1", "she was 99.1", "at 10am
+    99.1")."""
+    if _ANOTHER_TIME.match(text, found.end()):
+        return True
+    start = max((m.end() for m in _CLAUSE_OR_NUMBER.finditer(text, 0, found.start())), default=0)
+    return _ANOTHER_TIME_SAID.search(text, start, found.start()) is not None
+
+
+_CLAUSE_OR_NUMBER = re.compile(r"[,;!?\n]|\.(?!\d)|(?<![\d.,:])\d{2,3}(?:[.,]\d+)?(?![\d:]|\s*[ap]\.?m\b)")
+_ANOTHER_TIME_SAID = re.compile(
+    rf"\b(?:{vocabulary.alternation('temperature_marks', 'past')}|"
+    rf"(?:{vocabulary.alternation('temperature_marks', 'stated_time')})\s*(?:\d|(?:{vocabulary.alternation('temperature_marks', 'stated_time_words')})\b)"
+    r"|en\s+la\s+(?:manana|tarde|noche))")
+
+
 def _reading_beside(text: str) -> bool:
     """Whether `text` gives a reading a bare "heart"'s number sits beside (_READING_BESIDE): a temperature a thermometer
     can show, a blood pressure a cuff can (not a pain score "10/10", a date "11/30", a dose "10/325"), an oxygen an
@@ -202,7 +219,7 @@ def _reading_beside(text: str) -> bool:
     for found in _READING_BESIDE.finditer(text):
         number = found.group("labelled") or found.group("decimal")
         if number is not None:  # not one of another time: "bless her heart 102 tonight, 99.1 this morning"
-            if temperature_unit(Decimal(number.replace(",", "."))) is not None and not _ANOTHER_TIME.match(text, found.end()):
+            if temperature_unit(Decimal(number.replace(",", "."))) is not None and not _of_another_time(text, found):
                 return True
         elif found.group("sys") is not None:
             systolic, diastolic = int(found.group("sys")), int(found.group("dia"))

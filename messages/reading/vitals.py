@@ -183,33 +183,30 @@ _HR_BARE = re.compile(
 # be a fever, and stay one (SOP 4 Grading); so does one beside a number no temperature ("12.5 ml motrin", "fever 2 days").
 _READING_BESIDE = re.compile(
     rf"\b(?:{vocabulary.alternation('vitals', 'context', 'temperature')}){_FILLER}(?P<labelled>\d{{2,3}}(?:[.,]\d)?)(?!\d|[.,]\d)"
-    r"|(?<![\d.,])(?P<decimal>\d{2,3}[.,]\d)(?!\d|[.,]\d)|(?<![\d.,])\d{2,3}\s*(?:°|f\b|c\b|degrees?|grados?)"
+    r"|(?<![\d.,])(?P<decimal>\d{2,3}[.,]\d)(?!\d|[.,]\d)|(?<![\d.,])(?P<unit>\d{2,3})\s*(?:°|f\b|c\b|degrees?|grados?)"
     r"|(?<![\d.,/])(?P<sys>\d{2,3})\s*/\s*(?P<dia>\d{2,3})(?![\d/])"
     rf"|(?<![a-z])(?:{_SPO2_LABEL}){_FILLER}(?P<spo2>\d{{2,3}})(?![\d.,]|\s*(?:min|minutes|l\b|liters?|lpm))"
     rf"|\b(?:{_BP_SINGLE_LABEL}){_FILLER}(?P<bp>\d{{2,3}})(?!\d)")
 
 
-_ANOTHER_TIME = re.compile(
-    rf"\s*(?:f\b|c\b|°|degrees?|grados?)?\s*(?:{vocabulary.alternation('temperature_marks', 'past')}|"
-    rf"(?:{vocabulary.alternation('temperature_marks', 'stated_time')})\s*(?:\d|(?:{vocabulary.alternation('temperature_marks', 'stated_time_words')})\b)"
-    r"|en\s+la\s+(?:manana|tarde|noche))")
+# A past mark or a time said ("this am", "she was", "at 10am", "a las 8", "en la manana"): a temperature of another time.
+_OTHER_TIME = (rf"(?:{vocabulary.alternation('temperature_marks', 'past')}|"
+               rf"(?:{vocabulary.alternation('temperature_marks', 'stated_time')})\s*"
+               rf"(?:\d|(?:{vocabulary.alternation('temperature_marks', 'stated_time_words')})\b)"
+               r"|en\s+la\s+(?:manana|tarde|noche))")
+_OTHER_TIME_AFTER = re.compile(rf"\s*(?:f\b|c\b|°|degrees?|grados?)?\s*{_OTHER_TIME}")
+_OTHER_TIME_SAID = re.compile(rf"\b{_OTHER_TIME}")
+_CLAUSE_OR_NUMBER = re.compile(r"[,;!?\n]|\.(?!\d)|(?<![\d.,:])\d{2,3}(?:[.,]\d+)?(?![\d:]|\s*[ap]\.?m\b)")
 
 
 def _of_another_time(text: str, found: re.Match[str]) -> bool:
     """The temperature `found` is given as of another time: a past mark or a time said after it ("99.1 this am") or
     before it in its clause, since the last reading's number or punctuation ("this am 99.1", "she was 99.1", "at 10am
     99.1")."""
-    if _ANOTHER_TIME.match(text, found.end()):
+    if _OTHER_TIME_AFTER.match(text, found.end()):
         return True
     start = max((m.end() for m in _CLAUSE_OR_NUMBER.finditer(text, 0, found.start())), default=0)
-    return _ANOTHER_TIME_SAID.search(text, start, found.start()) is not None
-
-
-_CLAUSE_OR_NUMBER = re.compile(r"[,;!?\n]|\.(?!\d)|(?<![\d.,:])\d{2,3}(?:[.,]\d+)?(?![\d:]|\s*[ap]\.?m\b)")
-_ANOTHER_TIME_SAID = re.compile(
-    rf"\b(?:{vocabulary.alternation('temperature_marks', 'past')}|"
-    rf"(?:{vocabulary.alternation('temperature_marks', 'stated_time')})\s*(?:\d|(?:{vocabulary.alternation('temperature_marks', 'stated_time_words')})\b)"
-    r"|en\s+la\s+(?:manana|tarde|noche))")
+    return _OTHER_TIME_SAID.search(text, start, found.start()) is not None
 
 
 def _reading_beside(text: str) -> bool:
@@ -223,15 +220,15 @@ def _reading_beside(text: str) -> bool:
                 return True
         elif found.group("sys") is not None:
             systolic, diastolic = int(found.group("sys")), int(found.group("dia"))
-            if 60 <= systolic <= 260 and 30 <= diastolic < systolic:
+            if within(systolic, SYSTOLIC_RANGE) and within(diastolic, DIASTOLIC_RANGE) and diastolic < systolic:
                 return True
         elif found.group("spo2") is not None:
-            if 50 <= int(found.group("spo2")) <= 100:
+            if within(int(found.group("spo2")), SPO2_RANGE):
                 return True
         elif found.group("bp") is not None:
-            if 60 <= int(found.group("bp")) <= 260:
+            if within(int(found.group("bp")), SYSTOLIC_RANGE):
                 return True
-        else:
+        elif found.group("unit") is not None:  # "99 F"
             return True
     return False
 
